@@ -1,0 +1,204 @@
+//! The command line: argument definitions and dispatch. This is the program's edge, where
+//! library errors become messages on stderr and exit codes (and the only place `anyhow` is used).
+
+mod config_cmd;
+mod sessions_cmd;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Flags, LoadedConfig, Paths};
+use crate::protocol::Gear;
+
+const EXAMPLES: &str = "\
+Examples:
+  gearshift                              open the workbench in the current directory
+  gearshift --workspace ~/src/app --gear plan
+  gearshift --provider deepseek          use a preset (set DEEPSEEK_API_KEY first)
+  gearshift --base-url http://127.0.0.1:8000/v1 --model qwen   any OpenAI-compatible server
+  gearshift --continue                   reopen this workspace's latest session
+  gearshift config                       show the resolved configuration and paths
+  gearshift sessions list --all --json
+  gearshift --home /tmp/gs sessions list everything under one directory";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gearshift",
+    version,
+    about = "A full-screen terminal workbench for coding with AI models.",
+    long_about = "A full-screen terminal workbench for coding with AI models: chat and let the \
+                  model edit (vibe), review an editable plan step by step (plan), or run a gated \
+                  engineering pipeline (pipeline). Every session is saved and searchable.",
+    after_help = EXAMPLES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// The project directory the model works in [default: current directory]
+    #[arg(long, short = 'w', global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Keep config, database and logs under DIR instead of the standard locations
+    #[arg(long, global = true, value_name = "DIR", env = "GEARSHIFT_HOME")]
+    pub home: Option<PathBuf>,
+    /// Provider to use: a preset (openai, anthropic, deepseek, zhipu, moonshot, openrouter,
+    /// ollama, demo) or a [providers.NAME] from config
+    #[arg(long, global = true, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Model name, overriding the provider's default
+    #[arg(long, global = true, value_name = "NAME")]
+    pub model: Option<String>,
+    /// Base URL of the provider's API (without a provider: any OpenAI-compatible server)
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The gear to start in
+    #[arg(long, global = true, value_name = "GEAR", value_parser = parse_gear)]
+    pub gear: Option<Gear>,
+    /// UI theme: dark, light, high-contrast, or a theme file's name
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+/// Which session the workbench opens.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SessionArgs {
+    /// Resume the session with this ID (any unique prefix)
+    #[arg(long, value_name = "ID", conflicts_with = "continue_latest")]
+    pub resume: Option<String>,
+    /// Resume the latest session of this workspace
+    #[arg(long = "continue", short = 'c')]
+    pub continue_latest: bool,
+}
+
+fn parse_gear(s: &str) -> Result<Gear, String> {
+    s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the resolved configuration and every path in use (never a secret)
+    Config,
+    /// Browse stored sessions
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List sessions, newest first (this workspace's unless --all)
+    List {
+        /// Every workspace's sessions
+        #[arg(long)]
+        all: bool,
+        /// One JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Everything a command needs to start: where things are and what the user configured.
+pub struct Context {
+    pub paths: Paths,
+    pub workspace: PathBuf,
+    pub loaded: LoadedConfig,
+    pub env: BTreeMap<String, String>,
+}
+
+impl Context {
+    pub fn build(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let paths = Paths::resolve(global.home.as_deref(), None)?;
+        let workspace = resolve_workspace(global.workspace.as_deref())?;
+        let flags = Flags {
+            provider: global.provider.clone(),
+            model: global.model.clone(),
+            base_url: global.base_url.clone(),
+            gear: global.gear,
+            theme: global.theme.clone(),
+        };
+        let loaded = crate::config::load(&paths, &workspace, &env, &flags)?;
+        Ok(Context {
+            paths,
+            workspace,
+            loaded,
+            env,
+        })
+    }
+}
+
+fn resolve_workspace(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let canonical = dir
+        .canonicalize()
+        .with_context(|| format!("workspace {} does not exist", dir.display()))?;
+    anyhow::ensure!(
+        canonical.is_dir(),
+        "workspace {} is not a directory",
+        canonical.display()
+    );
+    Ok(canonical)
+}
+
+/// Parses arguments, runs the command and turns errors into one clear line on stderr.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gearshift: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::build(&cli.global)?;
+    match cli.command {
+        Some(Command::Config) => config_cmd::run(&ctx),
+        Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
+        None => crate::tui::run(ctx, &cli.session),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn resume_and_continue_conflict() {
+        let err = Cli::try_parse_from(["gearshift", "--resume", "ab", "--continue"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn global_flags_work_after_subcommands() {
+        let cli =
+            Cli::try_parse_from(["gearshift", "sessions", "list", "--home", "/tmp/h"]).unwrap();
+        assert_eq!(cli.global.home.as_deref(), Some(Path::new("/tmp/h")));
+        let err = Cli::try_parse_from(["gearshift", "--gear", "turbo"]).unwrap_err();
+        assert!(err.to_string().contains("vibe, plan or pipeline"));
+    }
+}

@@ -1,0 +1,253 @@
+//! Configuration: the schema, its built-in defaults and the resolved view the program uses.
+//!
+//! Layers, lowest first: built-in defaults (`assets/default-config.toml`) < the user's
+//! `config.toml` < the workspace's `.gearshift/config.toml` < environment < command-line flags.
+//! Every layer is a patch that names only what it changes; [`load`] merges them. API keys are
+//! never part of the configuration: a provider names the environment variable that holds its
+//! key, and only that name is ever printed or stored.
+
+mod load;
+mod paths;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{Flags, Layer, LoadedConfig, load};
+pub use paths::Paths;
+
+use crate::protocol::Gear;
+
+/// The built-in defaults, a TOML file users can read as a reference.
+pub const DEFAULTS_TOML: &str = include_str!("../../assets/default-config.toml");
+
+/// A configuration error a user can fix; the message says where and what.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {key}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// Dotted key path, e.g. `providers.openai.context_window`.
+        key: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The whole configuration. Every field has a default, so any subset is a valid file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Name of the entry in `providers` to use; `None` means the offline demo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Overrides the provider's default model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub gear: Gear,
+    pub theme: String,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// Key bindings by action name; see `tui::keymap`.
+    pub keys: BTreeMap<String, KeyBinding>,
+    pub approvals: ApprovalsConfig,
+    pub pipeline: PipelineConfig,
+}
+
+/// The wire format a provider speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    /// OpenAI-compatible Chat Completions.
+    #[default]
+    Openai,
+    /// Anthropic Messages.
+    Anthropic,
+    /// A scripted conversation played from a file (tests, bug reports, the demo).
+    Script,
+}
+
+impl ProviderKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Openai => "openai",
+            ProviderKind::Anthropic => "anthropic",
+            ProviderKind::Script => "script",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderConfig {
+    pub kind: ProviderKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// The environment variable holding the API key (never the key itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// The default model for this provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u32>,
+    /// US dollars per million input tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_price: Option<f64>,
+    /// US dollars per million output tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_price: Option<f64>,
+    /// US dollars per million cached input tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_input_price: Option<f64>,
+    /// For `kind = "script"`: the script file to play (the built-in demo when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<PathBuf>,
+}
+
+/// One key or several for an action: `quit = "ctrl+q"` or `quit = ["ctrl+q", "f10"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeyBinding {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyBinding {
+    #[must_use]
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeyBinding::One(k) => vec![k.as_str()],
+            KeyBinding::Many(ks) => ks.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApprovalsConfig {
+    /// Commands the model may run without asking.
+    pub allow_commands: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_command: Option<String>,
+    pub max_verify_rounds: u32,
+}
+
+/// The provider gearshift will talk to, with everything filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveProvider {
+    pub name: String,
+    pub kind: ProviderKind,
+    pub base_url: Option<String>,
+    pub api_key_env: Option<String>,
+    pub model: String,
+    pub context_window: u32,
+    pub max_output_tokens: u32,
+    pub settings: ProviderConfig,
+    /// True for the offline demo, which the UI labels DEMO.
+    pub is_demo: bool,
+}
+
+/// Used when neither the preset nor the user names a context window.
+const FALLBACK_CONTEXT_WINDOW: u32 = 128_000;
+const FALLBACK_MAX_OUTPUT: u32 = 8_192;
+
+impl Config {
+    /// Resolves the provider to use, or says what to fix.
+    pub fn active_provider(&self) -> Result<ActiveProvider, ConfigError> {
+        let name = self.provider.clone().unwrap_or_else(|| "demo".to_string());
+        let settings = self.providers.get(&name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = self.providers.keys().map(String::as_str).collect();
+            ConfigError::Invalid(format!(
+                "provider `{name}` is not defined; known providers: {}. Add a [providers.{name}] \
+                 section to your config.toml or pick one of those",
+                known.join(", ")
+            ))
+        })?;
+        let model = self
+            .model
+            .clone()
+            .or_else(|| settings.model.clone())
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "no model set for provider `{name}`; set `model = \"…\"` in config.toml, \
+                     [providers.{name}] model, or pass --model"
+                ))
+            })?;
+        if settings.kind != ProviderKind::Script && settings.base_url.is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "provider `{name}` has no base_url; set [providers.{name}] base_url or pass --base-url"
+            )));
+        }
+        Ok(ActiveProvider {
+            is_demo: name == "demo" && settings.kind == ProviderKind::Script,
+            kind: settings.kind,
+            base_url: settings.base_url.clone(),
+            api_key_env: settings.api_key_env.clone(),
+            model,
+            context_window: settings.context_window.unwrap_or(FALLBACK_CONTEXT_WINDOW),
+            max_output_tokens: settings.max_output_tokens.unwrap_or(FALLBACK_MAX_OUTPUT),
+            settings,
+            name,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_resolve_to_the_demo() {
+        let cfg: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+        let p = cfg.active_provider().unwrap();
+        assert!(p.is_demo);
+        assert_eq!(p.kind, ProviderKind::Script);
+        for preset in [
+            "openai",
+            "anthropic",
+            "deepseek",
+            "zhipu",
+            "moonshot",
+            "openrouter",
+            "ollama",
+        ] {
+            let c = Config {
+                provider: Some(preset.into()),
+                ..cfg.clone()
+            };
+            let p = c.active_provider().unwrap();
+            assert!(p.base_url.is_some(), "{preset}");
+            assert!(p.context_window > 0, "{preset}");
+        }
+    }
+
+    #[test]
+    fn unknown_provider_names_the_known_ones() {
+        let cfg: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+        let c = Config {
+            provider: Some("nope".into()),
+            ..cfg
+        };
+        let err = c.active_provider().unwrap_err().to_string();
+        assert!(err.contains("`nope` is not defined"), "{err}");
+        assert!(err.contains("openai"), "{err}");
+    }
+}

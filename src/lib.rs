@@ -1,0 +1,10 @@
+//! gearshift: a full-screen terminal workbench for coding with AI models.
+//!
+//! The library holds everything; `main.rs` is a thin CLI over it. See DESIGN.md for how the
+//! core, the front ends and the store fit together through [`protocol`].
+
+pub mod cli;
+pub mod config;
+pub mod protocol;
+pub mod store;
+pub mod tui;

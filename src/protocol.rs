@@ -1,0 +1,339 @@
+//! The one contract between front ends (TUI, headless `exec`), the core and the store.
+//!
+//! A front end sends [`Op`]s ("what the human asks for") and receives [`Event`]s ("what
+//! happened"). The store persists events verbatim as JSON, so every type here is a stable,
+//! tagged serde type: renaming a variant or a field is a schema change of the session log.
+//! Variants for the plan, change-review, context and pipeline areas are added by the issues that
+//! implement them; decoding an event kind this binary does not know yields an error, never a
+//! silent drop, so an old binary cannot rewrite a newer session's history.
+
+use serde::{Deserialize, Serialize};
+
+/// How much autonomy the model has. See DESIGN.md, "gears".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Gear {
+    /// Chat, and the model edits directly.
+    #[default]
+    Vibe,
+    /// Read-only exploration, an editable plan, gated execution.
+    Plan,
+    /// A skill pipeline whose every stage is gated on approval of its artifact.
+    Pipeline,
+}
+
+impl Gear {
+    pub const ALL: [Gear; 3] = [Gear::Vibe, Gear::Plan, Gear::Pipeline];
+
+    /// The next gear in the vibe → plan → pipeline → vibe cycle.
+    #[must_use]
+    pub fn next(self) -> Gear {
+        match self {
+            Gear::Vibe => Gear::Plan,
+            Gear::Plan => Gear::Pipeline,
+            Gear::Pipeline => Gear::Vibe,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gear::Vibe => "vibe",
+            Gear::Plan => "plan",
+            Gear::Pipeline => "pipeline",
+        }
+    }
+}
+
+impl std::fmt::Display for Gear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Gear {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "vibe" => Ok(Gear::Vibe),
+            "plan" => Ok(Gear::Plan),
+            "pipeline" => Ok(Gear::Pipeline),
+            other => Err(format!(
+                "unknown gear `{other}`; expected vibe, plan or pipeline"
+            )),
+        }
+    }
+}
+
+/// What a session is about, recorded when it opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionMeta {
+    pub id: String,
+    pub workspace: String,
+    pub gear: Gear,
+    pub provider: String,
+    pub model: String,
+    /// Unix time in milliseconds.
+    pub created_at: i64,
+}
+
+/// Requests from a front end to the core.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Send a prompt to the model.
+    Submit {
+        text: String,
+        /// Paths of files the user attached to the prompt.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
+    },
+    /// Stop whatever the core is doing (a stream, a tool) as soon as possible.
+    Cancel,
+    SetGear {
+        gear: Gear,
+    },
+    SetModel {
+        provider: String,
+        model: String,
+    },
+    SetTitle {
+        title: String,
+    },
+    Quit,
+}
+
+/// Why a model turn ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// The model said all it had to say.
+    Stop,
+    /// The model hit its output-token limit.
+    Length,
+    /// The model asked for tools.
+    ToolCalls,
+    /// The human cancelled.
+    Cancelled,
+    /// An error ended the turn.
+    Error,
+}
+
+/// What kind of failure an [`Event::Error`] reports, so front ends can react by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Config,
+    Provider,
+    Auth,
+    RateLimit,
+    Network,
+    Tool,
+    Store,
+    Internal,
+}
+
+/// Who wrote a message; used for search and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// Everything that happens in a session. Persisted events are the session's source of truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    SessionOpened {
+        meta: SessionMeta,
+    },
+    /// A session was reopened (`--resume`/`--continue`); the log continues.
+    SessionResumed {
+        provider: String,
+        model: String,
+    },
+    UserMessage {
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
+    },
+    GearChanged {
+        from: Gear,
+        to: Gear,
+    },
+    ModelChanged {
+        provider: String,
+        model: String,
+    },
+    TitleChanged {
+        title: String,
+    },
+    TurnStarted {
+        turn: u32,
+    },
+    /// A fragment of streaming model output. Never persisted; see [`Event::is_persisted`].
+    AssistantDelta {
+        text: String,
+    },
+    /// Model text: the whole reply, or a checkpoint of a reply still streaming (`partial`).
+    AssistantMessage {
+        text: String,
+        /// The stream stopped before the model finished (cancel, error).
+        #[serde(default)]
+        interrupted: bool,
+    },
+    Usage {
+        input: u64,
+        output: u64,
+        #[serde(default)]
+        cached: u64,
+        /// Cost in US dollars, when the provider has prices configured.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<f64>,
+    },
+    TurnFinished {
+        reason: FinishReason,
+    },
+    Error {
+        kind: ErrorKind,
+        message: String,
+    },
+}
+
+impl Event {
+    /// Streaming deltas are too fine-grained to persist: the store keeps checkpoints and the
+    /// final message instead.
+    #[must_use]
+    pub fn is_persisted(&self) -> bool {
+        !matches!(self, Event::AssistantDelta { .. })
+    }
+
+    /// The serde tag of this event, stored in the `kind` column.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::SessionOpened { .. } => "session_opened",
+            Event::SessionResumed { .. } => "session_resumed",
+            Event::UserMessage { .. } => "user_message",
+            Event::GearChanged { .. } => "gear_changed",
+            Event::ModelChanged { .. } => "model_changed",
+            Event::TitleChanged { .. } => "title_changed",
+            Event::TurnStarted { .. } => "turn_started",
+            Event::AssistantDelta { .. } => "assistant_delta",
+            Event::AssistantMessage { .. } => "assistant_message",
+            Event::Usage { .. } => "usage",
+            Event::TurnFinished { .. } => "turn_finished",
+            Event::Error { .. } => "error",
+        }
+    }
+
+    /// The text this event contributes to full-text search, with its author.
+    #[must_use]
+    pub fn message_text(&self) -> Option<(Role, &str)> {
+        match self {
+            Event::UserMessage { text, .. } => Some((Role::User, text)),
+            Event::AssistantMessage { text, .. } => Some((Role::Assistant, text)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_with_their_kind() {
+        let samples = vec![
+            Event::SessionOpened {
+                meta: SessionMeta {
+                    id: "abc".into(),
+                    workspace: "/w".into(),
+                    gear: Gear::Plan,
+                    provider: "demo".into(),
+                    model: "m".into(),
+                    created_at: 1,
+                },
+            },
+            Event::SessionResumed {
+                provider: "p".into(),
+                model: "m".into(),
+            },
+            Event::UserMessage {
+                text: "hi".into(),
+                attachments: vec![],
+            },
+            Event::GearChanged {
+                from: Gear::Vibe,
+                to: Gear::Plan,
+            },
+            Event::ModelChanged {
+                provider: "p".into(),
+                model: "m".into(),
+            },
+            Event::TitleChanged { title: "t".into() },
+            Event::TurnStarted { turn: 1 },
+            Event::AssistantDelta { text: "x".into() },
+            Event::AssistantMessage {
+                text: "x".into(),
+                interrupted: true,
+            },
+            Event::Usage {
+                input: 1,
+                output: 2,
+                cached: 0,
+                cost: Some(0.5),
+            },
+            Event::TurnFinished {
+                reason: FinishReason::Stop,
+            },
+            Event::Error {
+                kind: ErrorKind::Auth,
+                message: "set KEY".into(),
+            },
+        ];
+        for event in samples {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"], event.kind(), "{json}");
+            let back: Event = serde_json::from_value(json).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn gear_cycles_through_all_three() {
+        assert_eq!(Gear::Vibe.next(), Gear::Plan);
+        assert_eq!(Gear::Plan.next(), Gear::Pipeline);
+        assert_eq!(Gear::Pipeline.next(), Gear::Vibe);
+        assert_eq!("plan".parse::<Gear>(), Ok(Gear::Plan));
+        assert!(
+            "fast"
+                .parse::<Gear>()
+                .unwrap_err()
+                .contains("vibe, plan or pipeline")
+        );
+    }
+
+    #[test]
+    fn ops_round_trip() {
+        let op = Op::Submit {
+            text: "two\nlines".into(),
+            attachments: vec![],
+        };
+        let json = serde_json::to_string(&op).unwrap();
+        assert_eq!(json, r#"{"op":"submit","text":"two\nlines"}"#);
+        assert_eq!(serde_json::from_str::<Op>(&json).unwrap(), op);
+        assert!(!Event::AssistantDelta { text: "a".into() }.is_persisted());
+    }
+}

@@ -1,0 +1,197 @@
+//! The SQLite session store.
+//!
+//! Event-sourced: each session is an append-only log of [`Event`]s in the `events` table, the
+//! source of truth; the `sessions` and `messages` tables (and the FTS5 index) are summaries
+//! updated in the same transaction as each append. One writer thread owns the write connection
+//! ([`Store`]); reads use their own connection ([`Reader`]). SQLite runs in WAL mode with
+//! `synchronous=NORMAL`, a busy timeout and foreign keys on, so several gearshift processes
+//! can share one file.
+
+mod open;
+mod read;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::Sender;
+use tokio::sync::oneshot;
+
+pub use open::schema_version;
+pub use read::{Reader, SearchHit, SessionSummary, StoredEvent};
+pub use writer::default_title;
+
+use crate::protocol::Event;
+use writer::Request;
+
+/// Store failures a user can act on; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create or open {path}: {source}")]
+    Location {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read the session database {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the session database {path} is damaged ({detail}); it was left untouched. Move it aside \
+         to start afresh, or use --home to point gearshift elsewhere"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the session database {path} has schema version {found}, but this gearshift knows only \
+         up to version {supported}; upgrade gearshift (the file was left untouched)"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        supported: usize,
+    },
+    #[error("cannot migrate the session database {path}: {detail}")]
+    Migration { path: PathBuf, detail: String },
+    #[error("the disk holding {path} is full; free some space (nothing was lost before this)")]
+    DiskFull { path: PathBuf },
+    #[error("cannot write the session database {path}: {detail}; check its permissions")]
+    ReadOnly { path: PathBuf, detail: String },
+    #[error("database error in {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("no session matches `{0}`; `gearshift sessions list --all` shows them")]
+    UnknownSession(String),
+    #[error("`{prefix}` matches several sessions ({}); type more of the ID", candidates.join(", "))]
+    AmbiguousSession {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+    #[error("session {session} event {seq} cannot be read by this gearshift: {detail}")]
+    UndecodableEvent {
+        session: String,
+        seq: i64,
+        detail: String,
+    },
+    #[error("the store's writer has stopped")]
+    Closed,
+}
+
+/// The write side: a handle to the writer thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    tx: Sender<Request>,
+    path: PathBuf,
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+/// A pending acknowledgement: resolves once the events are committed.
+pub type Ack = oneshot::Receiver<Result<Vec<i64>, StoreError>>;
+
+impl Store {
+    /// Opens (creating with mode 0600, and migrating) the database at `path`, and starts the
+    /// writer thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = open::open_writer(path)?;
+        let last_error = Arc::new(Mutex::new(None));
+        let tx =
+            writer::spawn(conn, path.to_path_buf(), Arc::clone(&last_error)).map_err(|source| {
+                StoreError::Location {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
+        Ok(Store {
+            tx,
+            path: path.to_path_buf(),
+            last_error,
+        })
+    }
+
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A read connection to the same file.
+    pub fn reader(&self) -> Result<Reader, StoreError> {
+        Reader::open(&self.path)
+    }
+
+    /// Queues events for a session without waiting. Failures are logged and reported by
+    /// [`Store::take_error`].
+    pub fn append(&self, session: &str, events: Vec<Event>) {
+        let _ = self.tx.send(Request::Append {
+            session: session.to_string(),
+            ts: now_ms(),
+            events,
+            reply: None,
+        });
+    }
+
+    /// Queues events and returns a receiver that resolves once they are committed. Use it for
+    /// what must be durable before it is acted on (user input, approvals).
+    pub fn append_acked(&self, session: &str, events: Vec<Event>) -> Ack {
+        let (reply, rx) = oneshot::channel();
+        let sent = self.tx.send(Request::Append {
+            session: session.to_string(),
+            ts: now_ms(),
+            events,
+            reply: Some(reply),
+        });
+        if let Err(crossbeam_channel::SendError(Request::Append {
+            reply: Some(reply), ..
+        })) = sent
+        {
+            let _ = reply.send(Err(StoreError::Closed));
+        }
+        rx
+    }
+
+    /// Appends and blocks until committed. Not for use on an async runtime thread.
+    pub fn append_blocking(
+        &self,
+        session: &str,
+        events: Vec<Event>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.append_acked(session, events)
+            .blocking_recv()
+            .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Waits until everything queued so far is committed.
+    pub fn flush_blocking(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Flush(reply)).is_ok() {
+            let _ = rx.blocking_recv();
+        }
+    }
+
+    /// The last write failure not yet reported, if any.
+    #[must_use]
+    pub fn take_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|mut e| e.take())
+    }
+
+    /// Commits everything queued. The writer thread ends when the last clone is dropped.
+    pub fn close(self) {
+        self.flush_blocking();
+    }
+}
+
+/// Unix time in milliseconds.
+#[must_use]
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A fresh session ID: 32 lowercase hex digits, random so short prefixes are unique.
+#[must_use]
+pub fn new_session_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests;

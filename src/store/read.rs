@@ -1,0 +1,222 @@
+//! Read queries, on a connection of their own so they never wait behind the writer thread.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{StoreError, open};
+use crate::protocol::Event;
+
+/// One row of the session list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub title: String,
+    pub workspace: String,
+    pub gear: String,
+    pub provider: String,
+    pub model: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_tokens: i64,
+    pub cost: f64,
+    pub message_count: i64,
+    pub status: String,
+}
+
+/// An event as stored, with its place in the session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub ts: i64,
+    pub event: Event,
+}
+
+/// A full-text search hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub session_id: String,
+    pub seq: i64,
+    pub role: String,
+    /// The matching passage, matched words between `[` and `]`.
+    pub snippet: String,
+}
+
+pub struct Reader {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SUMMARY_COLUMNS: &str = "id, title, workspace, gear, provider, model, created_at, updated_at,
+    input_tokens, output_tokens, cached_tokens, cost, message_count, status";
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
+    Ok(SessionSummary {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        workspace: r.get(2)?,
+        gear: r.get(3)?,
+        provider: r.get(4)?,
+        model: r.get(5)?,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+        input_tokens: r.get(8)?,
+        output_tokens: r.get(9)?,
+        cached_tokens: r.get(10)?,
+        cost: r.get(11)?,
+        message_count: r.get(12)?,
+        status: r.get(13)?,
+    })
+}
+
+impl Reader {
+    /// Opens a read connection. Call after [`super::Store::open`] has migrated the file.
+    pub fn open(path: &Path) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            conn: open::open_reader(path)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sqlite(&self.path, e)
+    }
+
+    /// Sessions newest first; only `workspace`'s when given.
+    pub fn list_sessions(
+        &self,
+        workspace: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match workspace {
+            Some(ws) => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE workspace = ?1
+                     ORDER BY updated_at DESC LIMIT ?2"
+                ))
+                .and_then(|mut s| s.query_map(params![ws, limit], summary)?.collect()),
+            None => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {SUMMARY_COLUMNS} FROM sessions ORDER BY updated_at DESC LIMIT ?1"
+                ))
+                .and_then(|mut s| s.query_map(params![limit], summary)?.collect()),
+        };
+        rows.map_err(|e| self.err(e))
+    }
+
+    pub fn session(&self, id: &str) -> Result<Option<SessionSummary>, StoreError> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE id = ?1"
+            ))
+            .and_then(|mut s| s.query_row([id], summary).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The newest session of a workspace, for `--continue`.
+    pub fn latest_in_workspace(&self, workspace: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT id FROM sessions WHERE workspace = ?1 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([workspace], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Expands a unique ID prefix to the full ID.
+    pub fn resolve_id(&self, prefix: &str) -> Result<String, StoreError> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(StoreError::UnknownSession(prefix.to_string()));
+        }
+        // Session IDs are lowercase hex, so a range scan on the primary key finds the prefix.
+        let low = prefix.to_ascii_lowercase();
+        let high = format!("{low}g");
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM sessions WHERE id >= ?1 AND id < ?2 LIMIT 6")
+            .and_then(|mut s| s.query_map(params![low, high], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))?;
+        match ids.as_slice() {
+            [] => Err(StoreError::UnknownSession(prefix.to_string())),
+            [one] => Ok(one.clone()),
+            many => Err(StoreError::AmbiguousSession {
+                prefix: prefix.to_string(),
+                candidates: many.to_vec(),
+            }),
+        }
+    }
+
+    /// Every persisted event of a session, in order. An event this binary cannot decode is an
+    /// error (never skipped), naming the session and seq.
+    pub fn events(&self, session: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows: Vec<(i64, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, ts, payload FROM events WHERE session_id = ?1 ORDER BY seq",
+            )
+            .and_then(|mut s| {
+                s.query_map([session], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        rows.into_iter()
+            .map(|(seq, ts, payload)| {
+                serde_json::from_str(&payload)
+                    .map(|event| StoredEvent { seq, ts, event })
+                    .map_err(|e| StoreError::UndecodableEvent {
+                        session: session.to_string(),
+                        seq,
+                        detail: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// Full-text search over message text, best match first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached(
+                "SELECT m.session_id, m.seq, m.role,
+                        snippet(messages_fts, 0, '[', ']', '…', 12)
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                 WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![fts_query(query), limit], |r| {
+                    Ok(SearchHit {
+                        session_id: r.get(0)?,
+                        seq: r.get(1)?,
+                        role: r.get(2)?,
+                        snippet: r.get(3)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// Turns what a user types into an FTS5 query that cannot be a syntax error: every word is
+/// quoted, so `foo-bar` or `"` search for text rather than failing.
+fn fts_query(input: &str) -> String {
+    input
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+impl Reader {
+    pub(super) fn conn_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+}

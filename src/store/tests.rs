@@ -1,0 +1,306 @@
+//! Store tests on real SQLite files in a temp dir.
+
+use std::os::unix::fs::PermissionsExt;
+
+use super::*;
+use crate::protocol::{ErrorKind, FinishReason, Gear, SessionMeta};
+
+fn opened(id: &str, workspace: &str) -> Event {
+    Event::SessionOpened {
+        meta: SessionMeta {
+            id: id.into(),
+            workspace: workspace.into(),
+            gear: Gear::Vibe,
+            provider: "demo".into(),
+            model: "demo".into(),
+            created_at: now_ms(),
+        },
+    }
+}
+
+fn user(text: &str) -> Event {
+    Event::UserMessage {
+        text: text.into(),
+        attachments: vec![],
+    }
+}
+
+#[test]
+fn migrates_from_empty_and_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/gearshift.db");
+    let store = Store::open(&path).unwrap();
+    store.close();
+    let store = Store::open(&path).unwrap();
+    let reader = store.reader().unwrap();
+    let version: i64 = reader
+        .conn_for_tests()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, i64::try_from(schema_version()).unwrap());
+    let mode: String = reader
+        .conn_for_tests()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(reader.list_sessions(None, 10).unwrap().is_empty());
+}
+
+#[test]
+fn database_file_is_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gearshift.db");
+    let store = Store::open(&path).unwrap();
+    store
+        .append_blocking("s1", vec![opened("s1", "/w")])
+        .unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let wal = dir.path().join("gearshift.db-wal");
+    let wal_mode = std::fs::metadata(&wal).unwrap().permissions().mode() & 0o777;
+    assert_eq!(wal_mode, 0o600, "the WAL holds the same data");
+}
+
+#[test]
+fn events_round_trip_in_order_and_fold_into_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    let events = vec![
+        opened("abc123", "/work/proj"),
+        user("Fix the parser\nsecond line"),
+        Event::GearChanged {
+            from: Gear::Vibe,
+            to: Gear::Plan,
+        },
+        Event::TurnStarted { turn: 1 },
+        Event::AssistantDelta {
+            text: "never stored".into(),
+        },
+        Event::AssistantMessage {
+            text: "Done.".into(),
+            interrupted: false,
+        },
+        Event::Usage {
+            input: 100,
+            output: 20,
+            cached: 5,
+            cost: Some(0.25),
+        },
+        Event::TurnFinished {
+            reason: FinishReason::Stop,
+        },
+        Event::Error {
+            kind: ErrorKind::Provider,
+            message: "x".into(),
+        },
+    ];
+    let seqs = store.append_blocking("abc123", events.clone()).unwrap();
+    assert_eq!(
+        seqs,
+        (1..=8).collect::<Vec<i64>>(),
+        "the delta is not persisted"
+    );
+    store.append_blocking("abc123", vec![user("more")]).unwrap();
+
+    let reader = store.reader().unwrap();
+    let stored = reader.events("abc123").unwrap();
+    let expected: Vec<Event> = events
+        .into_iter()
+        .filter(Event::is_persisted)
+        .chain([user("more")])
+        .collect();
+    assert_eq!(
+        stored.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(
+        stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<i64>>()
+    );
+
+    let s = reader.session("abc123").unwrap().unwrap();
+    assert_eq!(s.title, "Fix the parser", "first prompt's first line");
+    assert_eq!(s.gear, "plan");
+    assert_eq!(s.message_count, 3);
+    assert_eq!(
+        (s.input_tokens, s.output_tokens, s.cached_tokens),
+        (100, 20, 5)
+    );
+    assert!((s.cost - 0.25).abs() < 1e-9);
+}
+
+#[test]
+fn full_text_search_finds_a_message_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    store
+        .append_blocking(
+            "s1",
+            vec![
+                opened("s1", "/w"),
+                user("please refactor the tokenizer"),
+                Event::AssistantMessage {
+                    text: "The lexer is now split in two.".into(),
+                    interrupted: false,
+                },
+            ],
+        )
+        .unwrap();
+    store
+        .append_blocking("s2", vec![opened("s2", "/w"), user("unrelated words")])
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let hits = reader.search("tokenizer", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].session_id, "s1");
+    assert_eq!(hits[0].role, "user");
+    assert!(
+        hits[0].snippet.contains("[tokenizer]"),
+        "{}",
+        hits[0].snippet
+    );
+    let hits = reader.search("lexer", 10).unwrap();
+    assert_eq!(hits[0].role, "assistant");
+    assert!(reader.search("absent", 10).unwrap().is_empty());
+    // Text that is FTS syntax is searched as text, not an error.
+    assert!(reader.search("\"unbalanced AND (", 10).is_ok());
+}
+
+#[test]
+fn corrupt_file_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gearshift.db");
+    let garbage: Vec<u8> = (0..4096u32).map(|i| (i * 31 % 251) as u8).collect();
+    std::fs::write(&path, &garbage).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&path.display().to_string()) && msg.contains("untouched"),
+        "{msg}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), garbage);
+    assert!(!dir.path().join("gearshift.db-wal").exists());
+}
+
+#[test]
+fn damaged_database_with_a_valid_header_is_refused_and_left_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gearshift.db");
+    Store::open(&path)
+        .unwrap()
+        .append_blocking("s1", vec![opened("s1", "/w")])
+        .unwrap();
+    // Checkpoint so the data is in the main file, then damage every page after the header.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in bytes.iter_mut().skip(100) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn newer_schema_is_refused_with_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    Store::open(&path).unwrap().close();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = Store::open(&path).err().unwrap();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{msg}");
+    assert!(
+        msg.contains("99") && msg.contains(&schema_version().to_string()),
+        "{msg}"
+    );
+}
+
+#[test]
+fn two_writers_on_one_file_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let a = Store::open(&path).unwrap();
+    let b = Store::open(&path).unwrap();
+    a.append_blocking("sa", vec![opened("sa", "/w")]).unwrap();
+    b.append_blocking("sb", vec![opened("sb", "/w")]).unwrap();
+    let run = |store: Store, session: &'static str| {
+        std::thread::spawn(move || {
+            for i in 0..1000 {
+                store
+                    .append_blocking(session, vec![user(&format!("{session} message {i}"))])
+                    .unwrap();
+            }
+        })
+    };
+    let (ta, tb) = (run(a, "sa"), run(b, "sb"));
+    ta.join().unwrap();
+    tb.join().unwrap();
+    let reader = Reader::open(&path).unwrap();
+    for s in ["sa", "sb"] {
+        let events = reader.events(s).unwrap();
+        assert_eq!(events.len(), 1001);
+        assert_eq!(reader.session(s).unwrap().unwrap().message_count, 1000);
+        for (i, e) in events.iter().skip(1).enumerate() {
+            assert_eq!(e.event, user(&format!("{s} message {i}")));
+        }
+    }
+}
+
+#[test]
+fn prefix_ids_resolve_when_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    for id in ["abc111", "abc222", "def333"] {
+        store.append_blocking(id, vec![opened(id, "/w")]).unwrap();
+    }
+    let r = store.reader().unwrap();
+    assert_eq!(r.resolve_id("d").unwrap(), "def333");
+    assert_eq!(r.resolve_id("ABC1").unwrap(), "abc111");
+    assert!(matches!(
+        r.resolve_id("abc"),
+        Err(StoreError::AmbiguousSession { .. })
+    ));
+    assert!(matches!(
+        r.resolve_id("f"),
+        Err(StoreError::UnknownSession(_))
+    ));
+    assert!(matches!(
+        r.resolve_id("x'"),
+        Err(StoreError::UnknownSession(_))
+    ));
+}
+
+#[test]
+fn appending_to_an_unknown_session_fails_without_affecting_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    store
+        .append_blocking("ok", vec![opened("ok", "/w")])
+        .unwrap();
+    let bad = store.append_acked("missing", vec![user("lost?")]);
+    let good = store.append_acked("ok", vec![user("kept")]);
+    assert!(bad.blocking_recv().unwrap().is_err());
+    assert!(good.blocking_recv().unwrap().is_ok());
+    assert!(store.take_error().is_some());
+    assert_eq!(store.reader().unwrap().events("ok").unwrap().len(), 2);
+}
+
+#[test]
+fn default_title_is_the_first_nonblank_line_shortened() {
+    assert_eq!(default_title("\n  hello world \nmore"), "hello world");
+    let long = "x".repeat(200);
+    let t = default_title(&long);
+    assert_eq!(t.chars().count(), 80);
+    assert!(t.ends_with('…'));
+}

@@ -1,0 +1,256 @@
+//! The writer thread: the only owner of the write connection.
+//!
+//! Requests arrive over a channel; everything queued is drained and committed in one
+//! transaction, which keeps a fast stream of events cheap. Each append also updates the summary
+//! tables (`sessions`, `messages` and through triggers the FTS index) in that transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::{Receiver, Sender};
+use rusqlite::{Connection, Transaction, params};
+use tokio::sync::oneshot;
+
+use super::StoreError;
+use crate::protocol::Event;
+
+/// Upper bound on requests folded into one transaction, so one batch never holds the write lock
+/// for long while another process waits.
+const MAX_BATCH: usize = 512;
+
+pub(super) type AppendReply = oneshot::Sender<Result<Vec<i64>, StoreError>>;
+
+pub(super) enum Request {
+    Append {
+        session: String,
+        ts: i64,
+        events: Vec<Event>,
+        reply: Option<AppendReply>,
+    },
+    /// Replies once everything sent before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Spawns the writer thread over an open connection.
+pub(super) fn spawn(
+    conn: Connection,
+    path: PathBuf,
+    last_error: Arc<Mutex<Option<String>>>,
+) -> std::io::Result<Sender<Request>> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    // The thread ends when every sender is dropped; `Store::close` flushes before that.
+    std::thread::Builder::new()
+        .name("gearshift-store".into())
+        .spawn(move || run(conn, &path, &rx, &last_error))?;
+    Ok(tx)
+}
+
+fn run(
+    mut conn: Connection,
+    path: &Path,
+    rx: &Receiver<Request>,
+    last_error: &Mutex<Option<String>>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let mut appends = Vec::new();
+        let mut flushes = Vec::new();
+        for r in batch {
+            match r {
+                Request::Append {
+                    session,
+                    ts,
+                    events,
+                    reply,
+                } => appends.push((session, ts, events, reply)),
+                Request::Flush(reply) => flushes.push(reply),
+            }
+        }
+        if !appends.is_empty() {
+            commit_batch(&mut conn, path, appends, last_error);
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+}
+
+type Append = (String, i64, Vec<Event>, Option<AppendReply>);
+
+fn commit_batch(
+    conn: &mut Connection,
+    path: &Path,
+    appends: Vec<Append>,
+    last_error: &Mutex<Option<String>>,
+) {
+    let batch_result = (|| {
+        let tx = conn.transaction()?;
+        let mut seqs = Vec::with_capacity(appends.len());
+        for (session, ts, events, _) in &appends {
+            seqs.push(append_events(&tx, session, *ts, events)?);
+        }
+        tx.commit()?;
+        Ok::<_, rusqlite::Error>(seqs)
+    })();
+    match batch_result {
+        Ok(seqs) => {
+            for ((_, _, _, reply), seq) in appends.into_iter().zip(seqs) {
+                if let Some(reply) = reply {
+                    let _ = reply.send(Ok(seq));
+                }
+            }
+        }
+        // One bad request must not fail its neighbours: retry each alone to find it.
+        Err(_) => {
+            for (session, ts, events, reply) in appends {
+                let result = (|| {
+                    let tx = conn.transaction()?;
+                    let seq = append_events(&tx, &session, ts, &events)?;
+                    tx.commit()?;
+                    Ok(seq)
+                })()
+                .map_err(|e| StoreError::from_sqlite(path, e));
+                if let Err(e) = &result {
+                    tracing::error!(error = %e, session, "store append failed");
+                    if let Ok(mut slot) = last_error.lock() {
+                        *slot = Some(e.to_string());
+                    }
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+/// Appends events to one session and folds them into the summary tables. Returns their seqs.
+pub(super) fn append_events(
+    tx: &Transaction<'_>,
+    session: &str,
+    ts: i64,
+    events: &[Event],
+) -> rusqlite::Result<Vec<i64>> {
+    let first: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?1")?
+        .query_row([session], |r| r.get(0))?;
+    let mut seqs = Vec::with_capacity(events.len());
+    for (seq, event) in (first..).zip(events.iter().filter(|e| e.is_persisted())) {
+        // The session row must exist before its first event (foreign key).
+        fold_before(tx, session, ts, event)?;
+        let payload = serde_json::to_string(event)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        tx.prepare_cached(
+            "INSERT INTO events (session_id, seq, ts, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![session, seq, ts, event.kind(), payload])?;
+        fold_after(tx, session, seq, ts, event)?;
+        seqs.push(seq);
+    }
+    Ok(seqs)
+}
+
+fn fold_before(
+    tx: &Transaction<'_>,
+    session: &str,
+    ts: i64,
+    event: &Event,
+) -> rusqlite::Result<()> {
+    if let Event::SessionOpened { meta } = event {
+        tx.prepare_cached(
+            "INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            session,
+            meta.workspace,
+            meta.gear.as_str(),
+            meta.provider,
+            meta.model,
+            meta.created_at,
+            ts
+        ])?;
+    }
+    Ok(())
+}
+
+fn fold_after(
+    tx: &Transaction<'_>,
+    session: &str,
+    seq: i64,
+    ts: i64,
+    event: &Event,
+) -> rusqlite::Result<()> {
+    if let Some((role, text)) = event.message_text() {
+        tx.prepare_cached(
+            "INSERT INTO messages (session_id, seq, role, text) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![session, seq, role.as_str(), text])?;
+        tx.prepare_cached("UPDATE sessions SET message_count = message_count + 1 WHERE id = ?1")?
+            .execute([session])?;
+    }
+    match event {
+        Event::UserMessage { text, .. } => {
+            tx.prepare_cached("UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''")?
+                .execute(params![session, default_title(text)])?;
+        }
+        Event::TitleChanged { title } => {
+            tx.prepare_cached("UPDATE sessions SET title = ?2 WHERE id = ?1")?
+                .execute(params![session, title])?;
+        }
+        Event::GearChanged { to, .. } => {
+            tx.prepare_cached("UPDATE sessions SET gear = ?2 WHERE id = ?1")?
+                .execute(params![session, to.as_str()])?;
+        }
+        Event::ModelChanged { provider, model } | Event::SessionResumed { provider, model } => {
+            tx.prepare_cached("UPDATE sessions SET provider = ?2, model = ?3 WHERE id = ?1")?
+                .execute(params![session, provider, model])?;
+        }
+        Event::Usage {
+            input,
+            output,
+            cached,
+            cost,
+        } => {
+            tx.prepare_cached(
+                "UPDATE sessions SET input_tokens = input_tokens + ?2,
+                 output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
+                 cost = cost + ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                session,
+                i64::try_from(*input).unwrap_or(i64::MAX),
+                i64::try_from(*output).unwrap_or(i64::MAX),
+                i64::try_from(*cached).unwrap_or(i64::MAX),
+                cost.unwrap_or(0.0)
+            ])?;
+        }
+        _ => {}
+    }
+    tx.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![session, ts])?;
+    Ok(())
+}
+
+/// A session's title until the user names it: the first prompt's first line, shortened.
+#[must_use]
+pub fn default_title(prompt: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let line = prompt
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() <= MAX_CHARS {
+        line.to_string()
+    } else {
+        let cut: String = line.chars().take(MAX_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}

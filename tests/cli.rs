@@ -1,0 +1,197 @@
+//! The `gearshift` binary from the outside: real processes, real files in a temp dir.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use gearshift::protocol::{Event, Gear, SessionMeta};
+use gearshift::store::Store;
+
+fn gearshift(home: &Path, workspace: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gearshift"));
+    cmd.arg("--home")
+        .arg(home)
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args)
+        .env_remove("GEARSHIFT_HOME")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .env_remove("GEARSHIFT_PROVIDER");
+    cmd
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn sessions_list_json_on_an_empty_home_prints_an_empty_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gearshift(dir.path(), dir.path(), &["sessions", "list", "--json"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), "[]");
+    assert!(
+        !dir.path().join("gearshift.db").exists(),
+        "listing creates nothing"
+    );
+}
+
+#[test]
+fn sessions_list_shows_this_workspace_unless_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    let store = Store::open(&dir.path().join("gearshift.db")).unwrap();
+    for (id, workspace, prompt) in [
+        ("aaaa1111", ws.to_str().unwrap(), "add a parser"),
+        ("bbbb2222", "/elsewhere", "other project"),
+    ] {
+        store
+            .append_blocking(
+                id,
+                vec![
+                    Event::SessionOpened {
+                        meta: SessionMeta {
+                            id: id.into(),
+                            workspace: workspace.into(),
+                            gear: Gear::Plan,
+                            provider: "demo".into(),
+                            model: "demo".into(),
+                            created_at: 0,
+                        },
+                    },
+                    Event::UserMessage {
+                        text: prompt.into(),
+                        attachments: vec![],
+                    },
+                ],
+            )
+            .unwrap();
+    }
+    store.close();
+    let out = gearshift(dir.path(), &ws, &["sessions", "list", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], "aaaa1111");
+    assert_eq!(listed[0]["title"], "add a parser");
+    assert_eq!(listed[0]["message_count"], 1);
+
+    let out = gearshift(dir.path(), &ws, &["sessions", "list", "--all"])
+        .output()
+        .unwrap();
+    let (stdout, _) = text(&out);
+    assert!(
+        stdout.contains("aaaa1111") && stdout.contains("bbbb2222"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("other project"), "{stdout}");
+}
+
+#[test]
+fn config_prints_paths_and_never_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "sk-test-5f3c9a1d7e2b-do-not-print";
+    let out = gearshift(dir.path(), dir.path(), &["config"])
+        .env("OPENAI_API_KEY", secret)
+        .env("ANTHROPIC_API_KEY", "sk-ant-also-secret")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let home = dir.path().display().to_string();
+    for path in ["config.toml", "gearshift.db", "logs"] {
+        assert!(
+            stdout.contains(&format!("{home}/{path}")),
+            "{path} missing:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("provider: openai"),
+        "quick start picks openai:\n{stdout}"
+    );
+    assert!(stdout.contains("$OPENAI_API_KEY is set"), "{stdout}");
+    assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    assert!(!stdout.contains("sk-ant-also-secret"));
+}
+
+#[test]
+fn bad_config_exits_nonzero_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "theme = \"dark\"\n[approvals]\nallow_commands = \"cargo test\"\n",
+    )
+    .unwrap();
+    for args in [&["config"][..], &[][..]] {
+        let out = gearshift(dir.path(), dir.path(), args).output().unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(!out.status.success());
+        let expected = format!("{}:3:", dir.path().join("config.toml").display());
+        assert!(stderr.contains(&expected), "{stderr}");
+        assert!(stderr.contains("approvals.allow_commands"), "{stderr}");
+        assert!(stderr.contains("expected a sequence"), "{stderr}");
+        assert!(
+            stdout.is_empty(),
+            "nothing drawn before the error: {stdout:?}"
+        );
+    }
+}
+
+#[test]
+fn corrupt_database_is_reported_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("gearshift.db");
+    std::fs::write(&db, b"this is my precious data, not a database").unwrap();
+    let out = gearshift(dir.path(), dir.path(), &["sessions", "list"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&db.display().to_string()), "{stderr}");
+    assert!(stderr.contains("left untouched"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        b"this is my precious data, not a database"
+    );
+}
+
+#[test]
+fn version_and_help_with_examples() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gearshift"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("gearshift "));
+    let out = Command::new(env!("CARGO_BIN_EXE_gearshift"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("--continue"),
+        "{help}"
+    );
+}
+
+#[test]
+fn missing_workspace_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gearshift(dir.path(), &dir.path().join("nope"), &["config"])
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("nope") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+}

@@ -5,6 +5,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod core;
+pub mod logging;
 pub mod protocol;
 pub mod store;
 pub mod tui;

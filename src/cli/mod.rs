@@ -172,7 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
-        None => crate::tui::run(ctx, &cli.session),
+        None => crate::tui::run(&ctx, &cli.session),
     }
 }
 

@@ -115,6 +115,12 @@ pub fn load(
 
 /// Checks one file against the schema and returns its table.
 fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
+    parse_file::<Config>(path, text)?;
+    parse_file::<Table>(path, text)
+}
+
+/// Decodes a TOML file into `T`; an error names the file, line, column and dotted key.
+pub fn parse_file<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
     let error = |span: Option<std::ops::Range<usize>>, key: String, message: String| {
         let (line, column) = line_col(text, span.map_or(0, |s| s.start));
         ConfigError::Parse {
@@ -127,25 +133,18 @@ fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
     };
     let deserializer = toml::Deserializer::parse(text)
         .map_err(|e| error(e.span(), "(syntax)".into(), e.message().trim().to_string()))?;
-    if let Err(e) = serde_path_to_error::deserialize::<_, Config>(deserializer) {
+    serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|e| {
         // The path already ends with the offending key, unknown fields included.
         let key = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.message().trim().to_string();
-        return Err(error(inner.span(), key, explain(&message)));
-    }
-    toml::from_str::<Table>(text)
-        .map_err(|e| error(e.span(), "(syntax)".into(), e.message().into()))
-}
-
-/// The name in serde's "unknown field `x`, expected …".
-fn unknown_field(message: &str) -> Option<&str> {
-    message.strip_prefix("unknown field `")?.split('`').next()
+        error(inner.span(), key, explain(&message))
+    })
 }
 
 /// serde's messages are accurate but terse; say what a user should do.
 fn explain(message: &str) -> String {
-    if unknown_field(message).is_some() {
+    if message.starts_with("unknown field `") {
         format!("not a known setting ({message}); check the spelling against `gearshift config`")
     } else {
         message.to_string()

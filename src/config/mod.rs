@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{Flags, Layer, LoadedConfig, load};
+pub use load::{Flags, Layer, LoadedConfig, load, parse_file};
 pub use paths::Paths;
 
 use crate::protocol::Gear;

@@ -179,6 +179,25 @@ impl Reader {
             .collect()
     }
 
+    /// The user's most recent prompts in a workspace, oldest first, for composer history.
+    pub fn recent_prompts(&self, workspace: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut prompts: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT m.text FROM sessions s JOIN messages m ON m.session_id = s.id
+                 WHERE s.workspace = ?1 AND m.role = 'user'
+                 ORDER BY s.updated_at DESC, m.seq DESC LIMIT ?2",
+            )
+            .and_then(|mut s| {
+                s.query_map(params![workspace, limit], |r| r.get(0))?
+                    .collect()
+            })
+            .map_err(|e| self.err(e))?;
+        prompts.reverse();
+        Ok(prompts)
+    }
+
     /// Full-text search over message text, best match first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -1,10 +1,169 @@
 //! The full-screen terminal front end.
+//!
+//! `run` does everything that can fail with a message *before* touching the terminal (config,
+//! keymap, theme, database, session), then runs one event loop: terminal input, core events and
+//! signals are applied to the [`app::App`] as they come; a frame is drawn only when something
+//! changed, at most every [`FRAME_INTERVAL`], inside synchronized output.
 
+pub mod app;
+#[cfg(test)]
+mod fixtures;
+mod history;
+pub mod keymap;
+pub mod layout;
+mod terminal;
+pub mod theme;
+pub mod transcript;
+pub mod view;
+
+use std::io::Write;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use crossterm::event::EventStream;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures::StreamExt;
+use ratatui::layout::Rect;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 
 use crate::cli::{Context, SessionArgs};
+use crate::core::{self, OpenRequest};
+use crate::protocol::Op;
+use crate::store::Store;
+use app::{App, Effect};
+use keymap::Keymap;
+use terminal::TerminalGuard;
+use theme::Theme;
+
+/// At most ~60 frames a second; bursts of input or output between frames are coalesced.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// How many earlier prompts the composer's history offers.
+const HISTORY_PROMPTS: usize = 500;
 
 /// Runs the workbench until the user quits.
-pub fn run(_ctx: Context, _session: &SessionArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the full-screen workbench is not built yet; see `gearshift --help`")
+pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
+    let config = &ctx.loaded.config;
+    let provider = config.active_provider()?;
+    let keymap = Keymap::new(&config.keys)?;
+    let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
+    let _log = crate::logging::init(&ctx.paths.log_dir);
+
+    let store = Store::open(&ctx.paths.db_file)?;
+    let reader = store.reader()?;
+    let workspace = ctx.workspace.to_string_lossy().into_owned();
+    let request = match (&session.resume, session.continue_latest) {
+        (Some(id), _) => OpenRequest::Resume(id.clone()),
+        (None, true) => OpenRequest::ContinueLatest,
+        (None, false) => OpenRequest::New,
+    };
+    let opened = core::open_session(
+        &store,
+        &reader,
+        &workspace,
+        &provider,
+        config.gear,
+        &request,
+    )?;
+    let prompts = reader.recent_prompts(&workspace, HISTORY_PROMPTS)?;
+    drop(reader);
+    tracing::info!(session = %opened.state.id, resumed = opened.resumed, "session opened");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(async {
+        let (op_tx, op_rx) = mpsc::unbounded_channel();
+        let (event_tx, event_rx) = mpsc::unbounded_channel();
+        let core = tokio::spawn(core::run_session(
+            store.clone(),
+            opened.state.clone(),
+            op_rx,
+            event_tx,
+        ));
+        let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+        let size = guard
+            .terminal
+            .size()
+            .context("cannot read the terminal size")?;
+        let app = App::new(
+            keymap,
+            theme,
+            &opened,
+            &provider,
+            prompts,
+            Rect::new(0, 0, size.width, size.height),
+        );
+        let outcome = event_loop(&mut guard, app, &op_tx, event_rx).await;
+        // Let the core commit what it has before the terminal is restored and we exit.
+        let _ = op_tx.send(Op::Quit);
+        let _ = core.await;
+        drop(guard);
+        outcome
+    });
+    store.close();
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn event_loop(
+    guard: &mut TerminalGuard,
+    mut app: App,
+    ops: &mpsc::UnboundedSender<Op>,
+    mut core_events: mpsc::UnboundedReceiver<crate::protocol::Event>,
+) -> anyhow::Result<()> {
+    let mut input = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut last_frame: Option<Instant> = None;
+    loop {
+        if app.is_dirty() {
+            let due = last_frame.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL);
+            if due {
+                draw(guard, &mut app)?;
+                last_frame = Some(Instant::now());
+            }
+        }
+        if app.is_quitting() {
+            return Ok(());
+        }
+        let next_frame = last_frame.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
+        let effects = tokio::select! {
+            biased;
+            term = input.next() => match term {
+                Some(Ok(event)) => app.on_terminal(event, Instant::now()),
+                Some(Err(e)) => return Err(e).context("cannot read from the terminal"),
+                None => return Ok(()),
+            },
+            Some(event) = core_events.recv() => {
+                app.on_core(&event);
+                Vec::new()
+            }
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+            // Wakes only when a frame is owed; an idle gearshift sleeps here without a timer.
+            () = tokio::time::sleep_until(next_frame.into()), if app.is_dirty() => Vec::new(),
+        };
+        for effect in effects {
+            match effect {
+                Effect::Send(op) => {
+                    let _ = ops.send(op);
+                }
+                Effect::Quit => {}
+            }
+        }
+    }
+}
+
+fn draw(guard: &mut TerminalGuard, app: &mut App) -> anyhow::Result<()> {
+    app.prepare();
+    let terminal = &mut guard.terminal;
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| view::draw(app, frame))?;
+    crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()?;
+    app.mark_drawn();
+    Ok(())
 }

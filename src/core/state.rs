@@ -1,0 +1,206 @@
+//! The session's state as a fold over its events, and the pure decision of what an [`Op`]
+//! does to it. No IO here: the actor in `core::session` persists and emits what this decides.
+
+use crate::protocol::{Event, Gear, Op};
+use crate::store::default_title;
+
+/// What the core knows about a session, rebuilt on resume by folding its events.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionState {
+    pub id: String,
+    pub workspace: String,
+    pub gear: Gear,
+    pub provider: String,
+    pub model: String,
+    pub title: String,
+    pub messages: usize,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// The prompt size of the latest request, which is what fills the context window.
+    pub context_tokens: u64,
+}
+
+impl SessionState {
+    #[must_use]
+    pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> SessionState {
+        let mut state = SessionState::default();
+        for e in events {
+            state.apply(e);
+        }
+        state
+    }
+
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::SessionOpened { meta } => {
+                self.id.clone_from(&meta.id);
+                self.workspace.clone_from(&meta.workspace);
+                self.gear = meta.gear;
+                self.provider.clone_from(&meta.provider);
+                self.model.clone_from(&meta.model);
+            }
+            Event::SessionResumed { provider, model } | Event::ModelChanged { provider, model } => {
+                self.provider.clone_from(provider);
+                self.model.clone_from(model);
+            }
+            Event::UserMessage { text, .. } => {
+                self.messages += 1;
+                if self.title.is_empty() {
+                    self.title = default_title(text);
+                }
+            }
+            Event::AssistantMessage { .. } => self.messages += 1,
+            Event::GearChanged { to, .. } => self.gear = *to,
+            Event::TitleChanged { title } => self.title.clone_from(title),
+            Event::Usage {
+                input,
+                output,
+                cached,
+                ..
+            } => {
+                self.input_tokens += input;
+                self.output_tokens += output;
+                self.context_tokens = input + cached + output;
+            }
+            Event::TurnStarted { .. }
+            | Event::AssistantDelta { .. }
+            | Event::TurnFinished { .. }
+            | Event::Error { .. } => {}
+        }
+    }
+}
+
+/// What the actor must do for an op.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Persist these events (acknowledged), then apply and emit them.
+    Record(Vec<Event>),
+    /// Nothing to do.
+    Ignore,
+    /// Stop the session.
+    Stop,
+}
+
+/// Decides what an op does, given the state. Pure.
+#[must_use]
+pub fn decide(state: &SessionState, op: &Op) -> Decision {
+    match op {
+        Op::Submit { text, attachments } => {
+            if text.trim().is_empty() && attachments.is_empty() {
+                Decision::Ignore
+            } else {
+                Decision::Record(vec![Event::UserMessage {
+                    text: text.clone(),
+                    attachments: attachments.clone(),
+                }])
+            }
+        }
+        Op::SetGear { gear } if *gear != state.gear => Decision::Record(vec![Event::GearChanged {
+            from: state.gear,
+            to: *gear,
+        }]),
+        Op::SetModel { provider, model }
+            if *provider != state.provider || *model != state.model =>
+        {
+            Decision::Record(vec![Event::ModelChanged {
+                provider: provider.clone(),
+                model: model.clone(),
+            }])
+        }
+        Op::SetTitle { title } if !title.trim().is_empty() && *title != state.title => {
+            Decision::Record(vec![Event::TitleChanged {
+                title: title.trim().to_string(),
+            }])
+        }
+        Op::Quit => Decision::Stop,
+        // Nothing runs yet that a cancel could stop; model turns arrive with the providers.
+        Op::Cancel | Op::SetGear { .. } | Op::SetModel { .. } | Op::SetTitle { .. } => {
+            Decision::Ignore
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::SessionMeta;
+
+    fn opened() -> Event {
+        Event::SessionOpened {
+            meta: SessionMeta {
+                id: "s".into(),
+                workspace: "/w".into(),
+                gear: Gear::Vibe,
+                provider: "demo".into(),
+                model: "demo".into(),
+                created_at: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn fold_rebuilds_gear_title_and_tokens() {
+        let events = [
+            opened(),
+            Event::UserMessage {
+                text: "first prompt\nmore".into(),
+                attachments: vec![],
+            },
+            Event::GearChanged {
+                from: Gear::Vibe,
+                to: Gear::Pipeline,
+            },
+            Event::Usage {
+                input: 1000,
+                output: 50,
+                cached: 200,
+                cost: None,
+            },
+            Event::UserMessage {
+                text: "second".into(),
+                attachments: vec![],
+            },
+        ];
+        let s = SessionState::fold(&events);
+        assert_eq!(s.gear, Gear::Pipeline);
+        assert_eq!(s.title, "first prompt");
+        assert_eq!(s.messages, 2);
+        assert_eq!(s.context_tokens, 1250);
+    }
+
+    #[test]
+    fn gear_change_is_recorded_only_when_it_changes() {
+        let s = SessionState::fold(&[opened()]);
+        assert_eq!(
+            decide(&s, &Op::SetGear { gear: Gear::Plan }),
+            Decision::Record(vec![Event::GearChanged {
+                from: Gear::Vibe,
+                to: Gear::Plan
+            }])
+        );
+        assert_eq!(
+            decide(&s, &Op::SetGear { gear: Gear::Vibe }),
+            Decision::Ignore
+        );
+    }
+
+    #[test]
+    fn blank_prompts_are_ignored_and_quit_stops() {
+        let s = SessionState::fold(&[opened()]);
+        let blank = Op::Submit {
+            text: "  \n ".into(),
+            attachments: vec![],
+        };
+        assert_eq!(decide(&s, &blank), Decision::Ignore);
+        assert_eq!(decide(&s, &Op::Quit), Decision::Stop);
+        let title = Op::SetTitle {
+            title: " Named ".into(),
+        };
+        assert_eq!(
+            decide(&s, &title),
+            Decision::Record(vec![Event::TitleChanged {
+                title: "Named".into()
+            }])
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! Logging to `logs/gearshift.log` via tracing; never to the terminal while the TUI runs.
+//! The level comes from `GEARSHIFT_LOG` (e.g. `debug`, `gearshift=trace`), default `info`.
+
+use std::path::Path;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+
+/// Starts logging into `dir`. Returns a guard that flushes on drop, or `None` when the
+/// directory cannot be created (gearshift then runs without a log rather than failing).
+#[must_use]
+pub fn init(dir: &Path) -> Option<WorkerGuard> {
+    std::fs::create_dir_all(dir).ok()?;
+    let appender = tracing_appender::rolling::never(dir, "gearshift.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter =
+        EnvFilter::try_from_env("GEARSHIFT_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

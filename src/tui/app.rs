@@ -1,0 +1,506 @@
+//! The front end's state and how input changes it.
+//!
+//! Everything here is synchronous and free of IO: terminal input and core events go in,
+//! [`Effect`]s (ops for the core, quitting) come out. The event loop in `tui::run` does the IO
+//! and the drawing; `tui::view` renders an `&App` without changing it.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::history::PromptHistory;
+use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
+use super::layout::{self, PaneId};
+use super::theme::Theme;
+use super::transcript::{EntryKind, Transcript};
+use crate::config::ActiveProvider;
+use crate::core::OpenedSession;
+use crate::protocol::{Event, Gear, Op};
+
+/// A second Ctrl+C within this long quits.
+const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
+/// Lines scrolled per mouse-wheel notch.
+const WHEEL_LINES: isize = 3;
+
+/// What has keyboard focus. The chat pane has two: its composer and its transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Composer,
+    Transcript,
+    Plan,
+    Diff,
+    Context,
+}
+
+impl Focus {
+    const ORDER: [Focus; 5] = [
+        Focus::Composer,
+        Focus::Transcript,
+        Focus::Plan,
+        Focus::Diff,
+        Focus::Context,
+    ];
+
+    #[must_use]
+    pub fn pane(self) -> PaneId {
+        match self {
+            Focus::Composer | Focus::Transcript => PaneId::Chat,
+            Focus::Plan => PaneId::Plan,
+            Focus::Diff => PaneId::Diff,
+            Focus::Context => PaneId::Context,
+        }
+    }
+
+    fn next(self) -> Focus {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+}
+
+/// What the event loop must do after an input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Send(Op),
+    Quit,
+}
+
+/// The session as the status bar shows it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub id: String,
+    pub title: String,
+    pub gear: Gear,
+    pub provider: String,
+    pub model: String,
+    pub is_demo: bool,
+    pub context_window: u64,
+    pub context_tokens: u64,
+}
+
+pub struct App {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub focus: Focus,
+    pub overlay: Option<Overlay>,
+    pub zoomed: bool,
+    pub session: SessionView,
+    pub composer: TextArea<'static>,
+    pub transcript: Transcript,
+    /// A model turn is running (Ctrl+C cancels it).
+    pub busy: bool,
+    /// A transient line for the status bar ("press Ctrl+C again to quit").
+    pub note: Option<String>,
+    pub size: Rect,
+    history: PromptHistory,
+    last_interrupt: Option<Instant>,
+    dirty: bool,
+    quitting: bool,
+}
+
+impl App {
+    #[must_use]
+    pub fn new(
+        keymap: Keymap,
+        theme: Theme,
+        opened: &OpenedSession,
+        provider: &ActiveProvider,
+        prompts: Vec<String>,
+        size: Rect,
+    ) -> App {
+        let state = &opened.state;
+        let mut app = App {
+            composer: TextArea::default(),
+            keymap,
+            theme,
+            focus: Focus::Composer,
+            overlay: None,
+            zoomed: false,
+            session: SessionView {
+                id: state.id.clone(),
+                title: state.title.clone(),
+                gear: state.gear,
+                provider: provider.name.clone(),
+                model: provider.model.clone(),
+                is_demo: provider.is_demo,
+                context_window: u64::from(provider.context_window),
+                context_tokens: state.context_tokens,
+            },
+            transcript: Transcript::default(),
+            busy: false,
+            note: None,
+            size,
+            history: PromptHistory::new(prompts),
+            last_interrupt: None,
+            dirty: true,
+            quitting: false,
+        };
+        app.reset_composer(Vec::new());
+        if provider.is_demo {
+            app.transcript.push(
+                EntryKind::Notice,
+                "DEMO — no model is configured, so gearshift is running its offline demo. To \
+                 connect a real model, set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pick a preset \
+                 (--provider deepseek, zhipu, moonshot, openrouter, ollama) and set its key; \
+                 `gearshift config` shows what is in use. Press F1 for every key.",
+            );
+        }
+        for event in &opened.history {
+            app.apply(event, true);
+        }
+        if opened.resumed {
+            let short = &state.id[..state.id.len().min(8)];
+            app.transcript
+                .push(EntryKind::Notice, format!("Resumed session {short}."));
+        }
+        app
+    }
+
+    /// Whether something changed since the last frame.
+    #[must_use]
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    #[must_use]
+    pub fn is_quitting(&self) -> bool {
+        self.quitting
+    }
+
+    /// The key contexts that apply now, most specific first.
+    #[must_use]
+    pub fn contexts(&self) -> Vec<KeyContext> {
+        if self.overlay.is_some() {
+            return vec![KeyContext::Help, KeyContext::Global];
+        }
+        match self.focus {
+            Focus::Composer => vec![KeyContext::Composer, KeyContext::Global],
+            Focus::Transcript => vec![
+                KeyContext::Transcript,
+                KeyContext::Panes,
+                KeyContext::Global,
+            ],
+            Focus::Plan | Focus::Diff | Focus::Context => {
+                vec![KeyContext::Panes, KeyContext::Global]
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn layout(&self) -> layout::ScreenLayout {
+        layout::compute(self.size, self.focus.pane(), self.zoomed)
+    }
+
+    /// Work done before a frame, outside the draw path: wrapping new transcript lines for the
+    /// current width and styling the composer for the focus.
+    pub fn prepare(&mut self) {
+        if let Some(chat) = self.layout().pane(PaneId::Chat) {
+            let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());
+            self.transcript
+                .prepare(transcript.width, transcript.height, &self.theme);
+        }
+        let focused = self.focus == Focus::Composer && self.overlay.is_none();
+        let s = &self.theme.styles;
+        let hint = format!(
+            "Ask the model… ({} send, {} new line)",
+            self.keymap
+                .keys(Action::Submit)
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.keymap
+                .keys(Action::Newline)
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+        self.composer.set_placeholder_text(hint);
+        self.composer.set_placeholder_style(s.dim);
+        self.composer.set_style(s.text);
+        self.composer.set_block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_type(BorderType::Plain)
+                .border_style(self.theme.border(focused)),
+        );
+        self.composer.set_cursor_style(if focused {
+            s.text.add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            s.text
+        });
+    }
+
+    /// Applies an event from the core.
+    pub fn on_core(&mut self, event: &Event) {
+        self.apply(event, false);
+        self.dirty = true;
+    }
+
+    fn apply(&mut self, event: &Event, replay: bool) {
+        match event {
+            Event::UserMessage { text, .. } => {
+                if self.session.title.is_empty() {
+                    self.session.title = crate::store::default_title(text);
+                }
+                self.transcript.push(EntryKind::User, text.clone());
+                if !replay {
+                    self.transcript.to_bottom();
+                }
+            }
+            Event::AssistantMessage { text, interrupted } => {
+                let text = if *interrupted {
+                    format!("{text}\n[interrupted]")
+                } else {
+                    text.clone()
+                };
+                self.transcript.push(EntryKind::Assistant, text);
+            }
+            Event::GearChanged { to, .. } => {
+                self.session.gear = *to;
+                if !replay {
+                    self.transcript.push(EntryKind::Notice, gear_notice(*to));
+                }
+            }
+            Event::TitleChanged { title } => self.session.title.clone_from(title),
+            Event::ModelChanged { provider, model } => {
+                self.session.provider.clone_from(provider);
+                self.session.model.clone_from(model);
+            }
+            Event::Usage {
+                input,
+                output,
+                cached,
+                ..
+            } => self.session.context_tokens = input + cached + output,
+            Event::TurnStarted { .. } => self.busy = true,
+            Event::TurnFinished { .. } => self.busy = false,
+            Event::Error { message, .. } => {
+                self.transcript.push(EntryKind::Error, message.clone());
+            }
+            Event::SessionOpened { .. }
+            | Event::SessionResumed { .. }
+            | Event::AssistantDelta { .. } => {}
+        }
+    }
+
+    /// Handles one terminal event at time `now`.
+    pub fn on_terminal(&mut self, event: TermEvent, now: Instant) -> Vec<Effect> {
+        match event {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, now),
+            TermEvent::Paste(text) => {
+                self.on_paste(&text);
+                Vec::new()
+            }
+            TermEvent::Mouse(m) => {
+                self.on_mouse(m);
+                Vec::new()
+            }
+            TermEvent::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.dirty = true;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        self.dirty = true;
+        let combo = KeyCombo::from_event(&key);
+        if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
+            return self.perform(action, key, now);
+        }
+        if self.focus == Focus::Composer && self.overlay.is_none() {
+            self.note = None;
+            self.composer.input(key);
+        }
+        Vec::new()
+    }
+
+    fn perform(&mut self, action: Action, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        if action != Action::Interrupt {
+            self.last_interrupt = None;
+            self.note = None;
+        }
+        match action {
+            Action::Quit => return self.quit(),
+            Action::Interrupt => return self.interrupt(now),
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusChat => self.focus = Focus::Composer,
+            Action::FocusPlan => self.focus = Focus::Plan,
+            Action::FocusDiff => self.focus = Focus::Diff,
+            Action::FocusContext => self.focus = Focus::Context,
+            Action::CycleGear => {
+                return vec![Effect::Send(Op::SetGear {
+                    gear: self.session.gear.next(),
+                })];
+            }
+            Action::Help | Action::PaneHelp => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help { .. }) => None,
+                    None => Some(Overlay::Help { scroll: 0 }),
+                };
+            }
+            Action::HelpClose => self.overlay = None,
+            Action::HelpUp | Action::HelpDown => {
+                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                    *scroll = if action == Action::HelpUp {
+                        scroll.saturating_sub(1)
+                    } else {
+                        scroll.saturating_add(1)
+                    };
+                }
+            }
+            Action::Back => {
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else {
+                    self.focus = Focus::Composer;
+                    self.zoomed = false;
+                }
+            }
+            Action::Submit => return self.submit(),
+            Action::Newline => self.composer.insert_newline(),
+            Action::HistoryPrev => {
+                if self.composer.cursor().0 == 0 {
+                    let current = self.composer.lines().join("\n");
+                    if let Some(text) = self.history.prev(&current) {
+                        self.set_composer_text(&text);
+                    }
+                } else {
+                    self.composer.input(key);
+                }
+            }
+            Action::HistoryNext => {
+                if self.composer.cursor().0 + 1 >= self.composer.lines().len() {
+                    if let Some(text) = self.history.next() {
+                        self.set_composer_text(&text);
+                    }
+                } else {
+                    self.composer.input(key);
+                }
+            }
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::ScrollUp => self.transcript.scroll_by(-1),
+            Action::ScrollDown => self.transcript.scroll_by(1),
+            Action::PageUp => self.transcript.page(false),
+            Action::PageDown => self.transcript.page(true),
+            Action::ScrollTop => self.transcript.to_top(),
+            Action::ScrollBottom => self.transcript.to_bottom(),
+        }
+        Vec::new()
+    }
+
+    fn quit(&mut self) -> Vec<Effect> {
+        self.quitting = true;
+        vec![Effect::Quit]
+    }
+
+    fn interrupt(&mut self, now: Instant) -> Vec<Effect> {
+        if self.busy {
+            self.note = Some("cancelling…".into());
+            return vec![Effect::Send(Op::Cancel)];
+        }
+        if self
+            .last_interrupt
+            .is_some_and(|t| now.duration_since(t) <= DOUBLE_INTERRUPT)
+        {
+            return self.quit();
+        }
+        self.last_interrupt = Some(now);
+        if !self.composer.is_empty() {
+            self.history.reset();
+            self.reset_composer(Vec::new());
+        }
+        let keys = self.keymap.keys_label(Action::Interrupt);
+        self.note = Some(format!("press {keys} again to quit"));
+        Vec::new()
+    }
+
+    fn submit(&mut self) -> Vec<Effect> {
+        let text = self.composer.lines().join("\n");
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        self.history.push(text.clone());
+        self.reset_composer(Vec::new());
+        vec![Effect::Send(Op::Submit {
+            text,
+            attachments: Vec::new(),
+        })]
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        if self.overlay.is_some() {
+            return;
+        }
+        self.dirty = true;
+        self.focus = Focus::Composer;
+        // Terminals send CR for newlines in pastes; the composer wants LF.
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        self.composer.insert_str(text);
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        let delta = match m.kind {
+            MouseEventKind::ScrollUp => -WHEEL_LINES,
+            MouseEventKind::ScrollDown => WHEEL_LINES,
+            _ => return,
+        };
+        self.dirty = true;
+        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
+            return;
+        }
+        if let Some(chat) = self.layout().pane(PaneId::Chat) {
+            let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());
+            if transcript.contains(Position::new(m.column, m.row)) {
+                self.transcript.scroll_by(delta);
+            }
+        }
+    }
+
+    fn set_composer_text(&mut self, text: &str) {
+        self.reset_composer(text.split('\n').map(str::to_string).collect());
+        self.composer
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.composer.move_cursor(ratatui_textarea::CursorMove::End);
+    }
+
+    fn reset_composer(&mut self, lines: Vec<String>) {
+        let mut composer = if lines.is_empty() {
+            TextArea::default()
+        } else {
+            TextArea::new(lines)
+        };
+        composer.set_wrap_mode(WrapMode::WordOrGlyph);
+        composer.set_cursor_line_style(ratatui::style::Style::default());
+        self.composer = composer;
+    }
+}
+
+fn gear_notice(gear: Gear) -> String {
+    match gear {
+        Gear::Vibe => "Gear: vibe — chat, and the model edits directly.".into(),
+        Gear::Plan => "Gear: plan — the model explores read-only and proposes a plan; you edit \
+                       and approve it step by step, and review each step's diff at a gate."
+            .into(),
+        Gear::Pipeline => "Gear: pipeline — requirements → design → tasks → implement → verify → \
+                           review → ship, each stage gated on your approval."
+            .into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,271 @@
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+
+use super::*;
+use crate::tui::fixtures::app;
+
+fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {
+    TermEvent::Key(KeyEvent::new(code, mods))
+}
+
+fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    app.on_terminal(key(code, mods), Instant::now())
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+fn composer_text(app: &App) -> String {
+    app.composer.lines().join("\n")
+}
+
+#[test]
+fn tab_cycles_focus_and_alt_digits_jump() {
+    let mut a = app(120, 40);
+    assert_eq!(a.focus, Focus::Composer);
+    let order: Vec<Focus> = (0..5)
+        .map(|_| {
+            press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+            a.focus
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            Focus::Transcript,
+            Focus::Plan,
+            Focus::Diff,
+            Focus::Context,
+            Focus::Composer
+        ]
+    );
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    assert_eq!(a.focus, Focus::Diff);
+    press(&mut a, KeyCode::Char('4'), KeyModifiers::ALT);
+    assert_eq!(a.focus, Focus::Context);
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(a.focus, Focus::Composer, "Esc returns to the composer");
+}
+
+#[test]
+fn shift_tab_asks_the_core_for_the_next_gear() {
+    let mut a = app(120, 40);
+    let effects = press(&mut a, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(effects, [Effect::Send(Op::SetGear { gear: Gear::Plan })]);
+    // The gear changes when the core reports it, not before.
+    assert_eq!(a.session.gear, Gear::Vibe);
+    a.on_core(&Event::GearChanged {
+        from: Gear::Vibe,
+        to: Gear::Plan,
+    });
+    assert_eq!(a.session.gear, Gear::Plan);
+    let effects = press(&mut a, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(
+        effects,
+        [Effect::Send(Op::SetGear {
+            gear: Gear::Pipeline
+        })]
+    );
+}
+
+#[test]
+fn enter_submits_and_alt_enter_or_ctrl_j_insert_newlines() {
+    let mut a = app(120, 40);
+    type_text(&mut a, "one");
+    press(&mut a, KeyCode::Enter, KeyModifiers::ALT);
+    type_text(&mut a, "two");
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::CONTROL);
+    type_text(&mut a, "three");
+    assert_eq!(composer_text(&a), "one\ntwo\nthree");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        [Effect::Send(Op::Submit {
+            text: "one\ntwo\nthree".into(),
+            attachments: vec![]
+        })]
+    );
+    assert!(a.composer.is_empty());
+    assert!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE).is_empty(),
+        "blank is not sent"
+    );
+}
+
+#[test]
+fn pane_keys_do_not_steal_typing_in_the_composer() {
+    let mut a = app(120, 40);
+    type_text(&mut a, "z? jk");
+    assert_eq!(composer_text(&a), "z? jk");
+    assert!(!a.zoomed && a.overlay.is_none());
+    press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    assert!(a.zoomed, "z zooms outside the composer");
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    assert!(!a.zoomed);
+    press(&mut a, KeyCode::Char('?'), KeyModifiers::SHIFT);
+    assert_eq!(a.overlay, Some(Overlay::Help { scroll: 0 }));
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    assert_eq!(
+        a.overlay,
+        Some(Overlay::Help { scroll: 1 }),
+        "j scrolls the help"
+    );
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(a.overlay, None);
+    assert_eq!(a.focus, Focus::Transcript, "Esc closed the overlay only");
+}
+
+#[test]
+fn f1_toggles_help_from_anywhere() {
+    let mut a = app(120, 40);
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    assert!(a.overlay.is_some());
+    type_text(&mut a, "x");
+    assert!(
+        a.composer.is_empty(),
+        "typing does not reach the composer under help"
+    );
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    assert!(a.overlay.is_none());
+}
+
+#[test]
+fn ctrl_c_clears_then_quits_within_a_second_when_idle() {
+    let mut a = app(120, 40);
+    let t0 = Instant::now();
+    type_text(&mut a, "draft");
+    let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(a.on_terminal(ctrl_c.clone(), t0).is_empty());
+    assert!(a.composer.is_empty());
+    assert!(a.note.as_deref().unwrap_or("").contains("again to quit"));
+    // Too late: re-arms instead of quitting.
+    assert!(
+        a.on_terminal(ctrl_c.clone(), t0 + Duration::from_millis(1500))
+            .is_empty()
+    );
+    let effects = a.on_terminal(ctrl_c, t0 + Duration::from_millis(2000));
+    assert_eq!(effects, [Effect::Quit]);
+    assert!(a.is_quitting());
+}
+
+#[test]
+fn ctrl_c_cancels_running_work_instead_of_quitting() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    let t0 = Instant::now();
+    let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(
+        a.on_terminal(ctrl_c.clone(), t0),
+        [Effect::Send(Op::Cancel)]
+    );
+    assert_eq!(
+        a.on_terminal(ctrl_c, t0 + Duration::from_millis(100)),
+        [Effect::Send(Op::Cancel)]
+    );
+    assert!(!a.is_quitting());
+}
+
+#[test]
+fn ctrl_q_quits() {
+    let mut a = app(120, 40);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('q'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+}
+
+#[test]
+fn up_and_down_browse_history_only_at_the_composer_edges() {
+    let mut a = app(120, 40);
+    type_text(&mut a, "draft");
+    press(&mut a, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "an older prompt");
+    press(&mut a, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "draft");
+
+    // Inside a multi-line prompt, Up moves the cursor instead.
+    press(&mut a, KeyCode::Enter, KeyModifiers::ALT);
+    type_text(&mut a, "line two");
+    press(&mut a, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "draft\nline two");
+    assert_eq!(a.composer.cursor().0, 0);
+    press(&mut a, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "an older prompt");
+}
+
+#[test]
+fn a_huge_paste_arrives_as_one_edit() {
+    let mut a = app(120, 40);
+    let text: String = (0..10_000).map(|i| format!("line {i}\r\n")).collect();
+    a.on_terminal(TermEvent::Paste(text), Instant::now());
+    assert_eq!(a.composer.lines().len(), 10_001);
+    assert_eq!(a.composer.lines()[9_999], "line 9999");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    let [Effect::Send(Op::Submit { text, .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(text.lines().count(), 10_000);
+    assert!(!text.contains('\r'));
+}
+
+#[test]
+fn user_messages_from_the_core_show_and_set_the_title() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::UserMessage {
+        text: "Add a --json flag\nto the list command".into(),
+        attachments: vec![],
+    });
+    assert_eq!(a.session.title, "Add a --json flag");
+    a.prepare();
+    let shown: Vec<String> = a
+        .transcript
+        .visible(100)
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    assert!(
+        shown.iter().any(|l| l == "  to the list command"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_transcript_under_the_pointer() {
+    let mut a = app(120, 40);
+    for i in 0..100 {
+        a.on_core(&Event::UserMessage {
+            text: format!("m{i}"),
+            attachments: vec![],
+        });
+    }
+    a.prepare();
+    let wheel = |row, column| {
+        TermEvent::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    a.on_terminal(wheel(5, 110), Instant::now());
+    assert_eq!(
+        a.transcript.scroll(),
+        crate::tui::transcript::Scroll::Follow,
+        "not over chat"
+    );
+    a.on_terminal(wheel(5, 10), Instant::now());
+    assert!(matches!(
+        a.transcript.scroll(),
+        crate::tui::transcript::Scroll::At(_)
+    ));
+    press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+    press(&mut a, KeyCode::End, KeyModifiers::NONE);
+    assert_eq!(
+        a.transcript.scroll(),
+        crate::tui::transcript::Scroll::Follow
+    );
+}

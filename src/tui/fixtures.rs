@@ -1,0 +1,51 @@
+//! Test fixtures: an `App` over the demo provider with a fixed session, no IO.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ratatui::layout::Rect;
+
+use super::app::App;
+use super::keymap::Keymap;
+use super::theme::Theme;
+use crate::config::{Config, DEFAULTS_TOML};
+use crate::core::{OpenedSession, SessionState};
+use crate::protocol::{Event, Gear, SessionMeta};
+
+pub fn opened(history: Vec<Event>) -> OpenedSession {
+    let mut all = vec![Event::SessionOpened {
+        meta: SessionMeta {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            workspace: "/work/project".into(),
+            gear: Gear::Vibe,
+            provider: "demo".into(),
+            model: "demo".into(),
+            created_at: 0,
+        },
+    }];
+    all.extend(history);
+    OpenedSession {
+        state: SessionState::fold(&all),
+        history: all,
+        resumed: false,
+    }
+}
+
+pub fn app_with(history: Vec<Event>, width: u16, height: u16) -> App {
+    let config: Config = toml::from_str(DEFAULTS_TOML).unwrap_or_default();
+    let provider = config
+        .active_provider()
+        .unwrap_or_else(|e| panic!("demo provider: {e}"));
+    App::new(
+        Keymap::new(&BTreeMap::new()).unwrap_or_else(|e| panic!("{e}")),
+        Theme::load("dark", Path::new("/nonexistent")).unwrap_or_else(|e| panic!("{e}")),
+        &opened(history),
+        &provider,
+        vec!["an older prompt".into()],
+        Rect::new(0, 0, width, height),
+    )
+}
+
+pub fn app(width: u16, height: u16) -> App {
+    app_with(Vec::new(), width, height)
+}

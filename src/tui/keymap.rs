@@ -1,0 +1,550 @@
+//! Key bindings: one table that both dispatches keys and generates the help overlay and the
+//! status-bar hints, so what the help says is always what the keys do.
+//!
+//! Each [`Action`] lives in one [`KeyContext`]; `[keys]` in config replaces an action's keys by
+//! its name. Two actions whose contexts can be active together may not share a key, and a
+//! global key may not be a bare character (it would steal typing from the composer): both are
+//! reported before the terminal is touched.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::config::KeyBinding;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyContext {
+    /// Everywhere.
+    Global,
+    /// While typing in the composer.
+    Composer,
+    /// In any pane other than the composer.
+    Panes,
+    /// In the chat transcript.
+    Transcript,
+    /// While the help overlay is open.
+    Help,
+}
+
+impl KeyContext {
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Global => "Everywhere",
+            KeyContext::Composer => "Composer",
+            KeyContext::Panes => "Any pane outside the composer",
+            KeyContext::Transcript => "Chat transcript",
+            KeyContext::Help => "Help",
+        }
+    }
+
+    /// Whether both contexts can be active at the same time (and so may not share a key).
+    fn overlaps(self, other: KeyContext) -> bool {
+        use KeyContext::{Global, Panes, Transcript};
+        self == other
+            || self == Global
+            || other == Global
+            || matches!((self, other), (Panes, Transcript) | (Transcript, Panes))
+    }
+}
+
+macro_rules! actions {
+    ($( $variant:ident => $name:literal, $ctx:ident, [$($key:literal),*], $hint:literal, $desc:literal; )*) => {
+        /// Everything a key can do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $($variant),* }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in `[keys]`.
+            #[must_use]
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),* }
+            }
+
+            #[must_use]
+            pub fn context(self) -> KeyContext {
+                match self { $(Action::$variant => KeyContext::$ctx),* }
+            }
+
+            /// The default keys, in the syntax of `[keys]`.
+            #[must_use]
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Action::$variant => &[$($key),*]),* }
+            }
+
+            /// A short label for the status bar; empty when the action is not hinted there.
+            #[must_use]
+            pub fn hint(self) -> &'static str {
+                match self { $(Action::$variant => $hint),* }
+            }
+
+            /// What the help overlay says.
+            #[must_use]
+            pub fn description(self) -> &'static str {
+                match self { $(Action::$variant => $desc),* }
+            }
+        }
+    };
+}
+
+actions! {
+    Help => "help", Global, ["f1"], "help", "Open or close this help";
+    CycleGear => "cycle_gear", Global, ["shift+tab"], "gear", "Shift gear: vibe → plan → pipeline";
+    Quit => "quit", Global, ["ctrl+q"], "quit", "Quit gearshift";
+    Interrupt => "interrupt", Global, ["ctrl+c"], "",
+        "Cancel running work, or clear the composer; press twice within a second to quit";
+    FocusNext => "focus_next", Global, ["tab"], "next pane", "Move focus to the next pane";
+    FocusChat => "focus_chat", Global, ["alt+1"], "", "Focus the chat composer";
+    FocusPlan => "focus_plan", Global, ["alt+2"], "", "Focus the plan pane";
+    FocusDiff => "focus_diff", Global, ["alt+3"], "", "Focus the diff review pane";
+    FocusContext => "focus_context", Global, ["alt+4"], "", "Focus the context heatmap pane";
+    Back => "back", Global, ["esc"], "", "Close the overlay, or return focus to the composer";
+    Submit => "submit", Composer, ["enter"], "send", "Send the prompt";
+    Newline => "newline", Composer, ["alt+enter", "ctrl+j"], "newline", "Insert a new line";
+    HistoryPrev => "history_prev", Composer, ["up"], "",
+        "Previous prompt (on the first line of the composer)";
+    HistoryNext => "history_next", Composer, ["down"], "",
+        "Next prompt (on the last line of the composer)";
+    PaneHelp => "pane_help", Panes, ["?"], "", "Open the help";
+    Zoom => "zoom", Panes, ["z"], "zoom", "Zoom the focused pane to full screen and back";
+    ScrollUp => "scroll_up", Transcript, ["k", "up"], "", "Scroll up a line";
+    ScrollDown => "scroll_down", Transcript, ["j", "down"], "", "Scroll down a line";
+    PageUp => "page_up", Transcript, ["pageup", "ctrl+b"], "", "Scroll up a page";
+    PageDown => "page_down", Transcript, ["pagedown", "space"], "", "Scroll down a page";
+    ScrollTop => "scroll_top", Transcript, ["home", "g"], "", "Go to the first message";
+    ScrollBottom => "scroll_bottom", Transcript, ["end", "G"], "end",
+        "Go to the end and follow new output";
+    HelpUp => "help_up", Help, ["k", "up"], "", "Scroll the help up";
+    HelpDown => "help_down", Help, ["j", "down"], "", "Scroll the help down";
+    HelpClose => "help_close", Help, ["q", "?"], "", "Close the help";
+}
+
+/// A key with its modifiers, normalised so that what crossterm reports and what a user writes
+/// in `[keys]` compare equal (`shift+tab` is BackTab; `K` is `shift+k`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyCombo {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl KeyCombo {
+    #[must_use]
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> KeyCombo {
+        let mut mods = mods & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            KeyCode::Char(c) => {
+                // The shift is already in the character's case.
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(c)
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            KeyCode::Tab if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            other => other,
+        };
+        KeyCombo { code, mods }
+    }
+
+    #[must_use]
+    pub fn from_event(e: &KeyEvent) -> KeyCombo {
+        KeyCombo::new(e.code, e.modifiers)
+    }
+
+    /// A key that produces text when typed (a character without Ctrl or Alt).
+    #[must_use]
+    pub fn is_typing(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+
+    /// Parses `ctrl+q`, `alt+enter`, `shift+tab`, `f1`, `?`, `G`, `pageup`…
+    pub fn parse(spec: &str) -> Result<KeyCombo, String> {
+        let spec = spec.trim();
+        // A trailing "+" after a separator is the plus key itself ("ctrl++").
+        let (mods_part, key_part) = if let Some(stripped) = spec.strip_suffix("++") {
+            (stripped, "+")
+        } else {
+            match spec.rsplit_once('+') {
+                Some((m, k)) if !k.is_empty() => (m, k),
+                _ => ("", spec),
+            }
+        };
+        let mut mods = KeyModifiers::NONE;
+        for m in mods_part.split('+').filter(|m| !m.is_empty()) {
+            mods |= match m.to_ascii_lowercase().as_str() {
+                "ctrl" | "control" => KeyModifiers::CONTROL,
+                "alt" | "meta" | "option" => KeyModifiers::ALT,
+                "shift" => KeyModifiers::SHIFT,
+                other => return Err(format!("unknown modifier `{other}` in `{spec}`")),
+            };
+        }
+        let lower = key_part.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            f if f.len() > 1
+                && f.starts_with('f')
+                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
+            {
+                let n: u8 = f[1..]
+                    .parse()
+                    .map_err(|_| format!("bad function key `{spec}`"))?;
+                if !(1..=24).contains(&n) {
+                    return Err(format!("no such function key `{spec}`"));
+                }
+                KeyCode::F(n)
+            }
+            _ => {
+                let mut chars = key_part.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        if mods.contains(KeyModifiers::SHIFT) && c.is_ascii_lowercase() {
+                            KeyCode::Char(c.to_ascii_uppercase())
+                        } else {
+                            KeyCode::Char(c)
+                        }
+                    }
+                    _ => return Err(format!("unknown key `{key_part}` in `{spec}`")),
+                }
+            }
+        };
+        Ok(KeyCombo::new(code, mods))
+    }
+}
+
+impl fmt::Display for KeyCombo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl+")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt+")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift+")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("Shift+Tab"),
+            KeyCode::Backspace => f.write_str("Backspace"),
+            KeyCode::Delete => f.write_str("Del"),
+            KeyCode::Insert => f.write_str("Ins"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A problem with `[keys]`, reported before the terminal is touched.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    #[error("[keys] {action}: {message}")]
+    BadKey { action: String, message: String },
+    #[error("[keys] `{0}` is not an action; actions are: {1}")]
+    UnknownAction(String, String),
+    #[error(
+        "[keys] {key} is bound to both `{first}` and `{second}`, which can be active at the same \
+         time; rebind one of them"
+    )]
+    Conflict {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+    },
+    #[error(
+        "[keys] `{action}` is a global action, so {key} would stop you typing that character; \
+         bind it with ctrl or alt"
+    )]
+    StealsTyping { action: &'static str, key: String },
+}
+
+/// The resolved bindings.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    by_action: BTreeMap<Action, Vec<KeyCombo>>,
+    lookup: HashMap<(KeyContext, KeyCombo), Action>,
+}
+
+impl Keymap {
+    /// The defaults patched by `[keys]`.
+    pub fn new(overrides: &BTreeMap<String, KeyBinding>) -> Result<Keymap, KeymapError> {
+        let mut by_action = BTreeMap::new();
+        for &action in Action::ALL {
+            let keys = action
+                .default_keys()
+                .iter()
+                .map(|k| KeyCombo::parse(k))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| KeymapError::BadKey {
+                    action: action.name().into(),
+                    message,
+                })?;
+            by_action.insert(action, keys);
+        }
+        for (name, binding) in overrides {
+            let action = Action::ALL
+                .iter()
+                .copied()
+                .find(|a| a.name() == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                    KeymapError::UnknownAction(name.clone(), names.join(", "))
+                })?;
+            let keys = binding
+                .keys()
+                .into_iter()
+                .map(KeyCombo::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|message| KeymapError::BadKey {
+                    action: name.clone(),
+                    message,
+                })?;
+            by_action.insert(action, keys);
+        }
+        let mut lookup: HashMap<(KeyContext, KeyCombo), Action> = HashMap::new();
+        let mut seen: Vec<(KeyCombo, Action)> = Vec::new();
+        for (&action, keys) in &by_action {
+            for &key in keys {
+                if action.context() == KeyContext::Global && key.is_typing() {
+                    return Err(KeymapError::StealsTyping {
+                        action: action.name(),
+                        key: key.to_string(),
+                    });
+                }
+                if let Some((_, other)) = seen
+                    .iter()
+                    .find(|(k, a)| *k == key && a.context().overlaps(action.context()))
+                {
+                    return Err(KeymapError::Conflict {
+                        key: key.to_string(),
+                        first: other.name(),
+                        second: action.name(),
+                    });
+                }
+                seen.push((key, action));
+                lookup.insert((action.context(), key), action);
+            }
+        }
+        Ok(Keymap { by_action, lookup })
+    }
+
+    /// The action for a key in the first of `contexts` that binds it.
+    #[must_use]
+    pub fn resolve(&self, contexts: &[KeyContext], key: KeyCombo) -> Option<Action> {
+        contexts
+            .iter()
+            .find_map(|ctx| self.lookup.get(&(*ctx, key)).copied())
+    }
+
+    #[must_use]
+    pub fn keys(&self, action: Action) -> &[KeyCombo] {
+        self.by_action.get(&action).map_or(&[], Vec::as_slice)
+    }
+
+    /// "Alt+Enter / Ctrl+J" for an action.
+    #[must_use]
+    pub fn keys_label(&self, action: Action) -> String {
+        self.keys(action)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
+    /// Every action of a context with its keys, in table order, for the help overlay.
+    #[must_use]
+    pub fn section(&self, context: KeyContext) -> Vec<(String, &'static str)> {
+        Action::ALL
+            .iter()
+            .filter(|a| a.context() == context && !self.keys(**a).is_empty())
+            .map(|a| (self.keys_label(*a), a.description()))
+            .collect()
+    }
+
+    /// Status-bar hints for the active contexts: (first key, label).
+    #[must_use]
+    pub fn hints(&self, contexts: &[KeyContext]) -> Vec<(String, &'static str)> {
+        contexts
+            .iter()
+            .flat_map(|ctx| Action::ALL.iter().filter(move |a| a.context() == *ctx))
+            .filter(|a| !a.hint().is_empty())
+            .filter_map(|a| self.keys(*a).first().map(|k| (k.to_string(), a.hint())))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyCombo {
+        KeyCombo::new(code, mods)
+    }
+
+    #[test]
+    fn every_default_key_resolves_to_its_action() {
+        let km = Keymap::new(&BTreeMap::new()).unwrap();
+        for &action in Action::ALL {
+            assert!(!km.keys(action).is_empty(), "{action:?} has no key");
+            for &key in km.keys(action) {
+                assert_eq!(
+                    km.resolve(&[action.context()], key),
+                    Some(action),
+                    "{key} in {:?}",
+                    action.context()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn crossterm_events_match_written_keys() {
+        let km = Keymap::new(&BTreeMap::new()).unwrap();
+        let g = [KeyContext::Global];
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::CycleGear)
+        );
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::Char('1'), KeyModifiers::ALT)),
+            Some(Action::FocusChat)
+        );
+        let c = [KeyContext::Composer];
+        assert_eq!(
+            km.resolve(&c, ev(KeyCode::Enter, KeyModifiers::ALT)),
+            Some(Action::Newline)
+        );
+        assert_eq!(
+            km.resolve(&c, ev(KeyCode::Char('j'), KeyModifiers::CONTROL)),
+            Some(Action::Newline)
+        );
+        let t = [KeyContext::Transcript];
+        assert_eq!(
+            km.resolve(&t, ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::ScrollBottom)
+        );
+        let p = [KeyContext::Panes];
+        assert_eq!(
+            km.resolve(&p, ev(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Action::PaneHelp)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_an_actions_keys() {
+        let mut o = BTreeMap::new();
+        o.insert(
+            "quit".to_string(),
+            KeyBinding::Many(vec!["ctrl+x".into(), "f10".into()]),
+        );
+        let km = Keymap::new(&o).unwrap();
+        let g = [KeyContext::Global];
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::Char('x'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::F(10), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(&g, ev(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            None
+        );
+        assert_eq!(km.keys_label(Action::Quit), "Ctrl+X / F10");
+    }
+
+    #[test]
+    fn conflicting_entry_is_reported() {
+        let mut o = BTreeMap::new();
+        o.insert("zoom".to_string(), KeyBinding::One("j".into()));
+        let err = Keymap::new(&o).unwrap_err().to_string();
+        assert!(err.contains("zoom") && err.contains("scroll_down"), "{err}");
+
+        let mut o = BTreeMap::new();
+        o.insert("help".to_string(), KeyBinding::One("ctrl+q".into()));
+        let err = Keymap::new(&o).unwrap_err().to_string();
+        assert!(
+            err.contains("Ctrl+Q") && err.contains("quit") && err.contains("help"),
+            "{err}"
+        );
+
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), KeyBinding::One("q".into()));
+        let err = Keymap::new(&o).unwrap_err().to_string();
+        assert!(err.contains("typing"), "{err}");
+    }
+
+    #[test]
+    fn same_key_in_disjoint_contexts_is_fine() {
+        // `j` scrolls both the transcript and the help overlay, which are never active together.
+        let km = Keymap::new(&BTreeMap::new()).unwrap();
+        let j = KeyCombo::parse("j").unwrap();
+        assert_eq!(km.resolve(&[KeyContext::Help], j), Some(Action::HelpDown));
+        assert_eq!(
+            km.resolve(&[KeyContext::Transcript], j),
+            Some(Action::ScrollDown)
+        );
+    }
+
+    #[test]
+    fn bad_names_and_keys_are_reported() {
+        let mut o = BTreeMap::new();
+        o.insert("teleport".to_string(), KeyBinding::One("t".into()));
+        let err = Keymap::new(&o).unwrap_err().to_string();
+        assert!(err.contains("teleport") && err.contains("quit"), "{err}");
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), KeyBinding::One("hyper+q".into()));
+        assert!(Keymap::new(&o).unwrap_err().to_string().contains("hyper"));
+        assert!(KeyCombo::parse("f99").is_err());
+        assert_eq!(KeyCombo::parse("ctrl++").unwrap().code, KeyCode::Char('+'));
+        assert_eq!(
+            KeyCombo::parse("shift+k").unwrap(),
+            KeyCombo::parse("K").unwrap()
+        );
+    }
+}

@@ -1,0 +1,97 @@
+//! The help overlay, generated from the keymap so it always matches what the keys do.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::pane_block;
+use crate::tui::app::{App, Focus};
+use crate::tui::keymap::{Action, KeyContext};
+
+pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
+    let s = &app.theme.styles;
+    let [_, mid, _] = Layout::horizontal([
+        Constraint::Percentage(10),
+        Constraint::Percentage(80),
+        Constraint::Percentage(10),
+    ])
+    .areas(area);
+    let [_, rect, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(2),
+    ])
+    .areas(mid);
+
+    // The focused pane's keys first, then the ones that work everywhere, then the overlay's own.
+    let pane_contexts: &[KeyContext] = match app.focus {
+        Focus::Composer => &[KeyContext::Composer],
+        Focus::Transcript => &[KeyContext::Transcript, KeyContext::Panes],
+        Focus::Plan | Focus::Diff | Focus::Context => &[KeyContext::Panes],
+    };
+    let mut lines = Vec::new();
+    let key_width = 22;
+    for ctx in pane_contexts
+        .iter()
+        .chain(&[KeyContext::Global, KeyContext::Help])
+    {
+        lines.push(Line::styled(ctx.title(), s.help_heading));
+        for (keys, desc) in app.keymap.section(*ctx) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<key_width$}"), s.key),
+                Span::styled(desc, s.overlay),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::styled("Gears", s.help_heading));
+    for (gear, what) in [
+        ("vibe", "chat, and the model edits directly"),
+        (
+            "plan",
+            "read-only exploration, an editable plan, a review gate after each step",
+        ),
+        (
+            "pipeline",
+            "requirements → design → tasks → implement → verify → review → ship",
+        ),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {gear:<key_width$}"), s.key),
+            Span::styled(what, s.overlay),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Every key can be rebound in [keys] of config.toml (see the README).",
+        s.dim,
+    ));
+
+    let max_scroll = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(rect.height.saturating_sub(2));
+    let first = |a: Action| {
+        app.keymap
+            .keys(a)
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let title = format!(
+        "Help — {} or {} to close, {}/{} to scroll",
+        first(Action::Back),
+        first(Action::Help),
+        first(Action::HelpDown),
+        first(Action::HelpUp),
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .style(s.overlay)
+            .block(pane_block(app, &title, true).style(s.overlay))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(max_scroll), 0)),
+        rect,
+    );
+}

@@ -1,0 +1,94 @@
+//! Drawing: renders an `&App` into a frame. Nothing here changes state or does IO; anything
+//! costly (wrapping, highlighting) was done in `App::prepare` or off the UI thread.
+
+mod chat;
+mod help;
+mod panes;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+
+use super::app::{App, Overlay};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, PaneId, ScreenLayout};
+
+/// Draws the whole screen.
+pub fn draw(app: &App, frame: &mut Frame<'_>) {
+    let area = frame.area();
+    match app.layout() {
+        ScreenLayout::TooSmall => too_small(app, frame, area),
+        ScreenLayout::Normal {
+            tabs,
+            panes,
+            status,
+        } => {
+            if let Some(tabs) = tabs {
+                tab_bar(app, frame, tabs);
+            }
+            for (pane, rect) in panes {
+                let focused = app.focus.pane() == pane;
+                match pane {
+                    PaneId::Chat => chat::draw(app, frame, rect),
+                    PaneId::Plan => panes::plan(app, frame, rect, focused),
+                    PaneId::Diff => panes::diff(app, frame, rect, focused),
+                    PaneId::Context => panes::context(app, frame, rect, focused),
+                }
+            }
+            status::draw(app, frame, status);
+            if let Some(Overlay::Help { scroll }) = app.overlay {
+                help::draw(app, frame, area, scroll);
+            }
+        }
+    }
+}
+
+/// A pane's frame: a rounded border, brighter when focused, with the title in it.
+pub(super) fn pane_block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(app.theme.border(focused))
+        .title(Span::styled(format!(" {title} "), app.theme.title(focused)))
+}
+
+fn tab_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    let s = &app.theme.styles;
+    let mut spans = Vec::new();
+    for (i, pane) in PaneId::ALL.iter().enumerate() {
+        let style = if app.focus.pane() == *pane {
+            s.tab_active
+        } else {
+            s.tab_inactive
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("Alt+1…4 / Tab to switch", s.dim));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn too_small(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    let msg = format!(
+        "Terminal too small: {}×{}. gearshift needs at least {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge the \
+         window, or press Ctrl+Q to quit.",
+        area.width, area.height
+    );
+    let height = area.height.min(4);
+    let rect = Rect {
+        y: area.y + area.height.saturating_sub(height) / 2,
+        height,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(msg)
+            .style(app.theme.styles.error)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,106 @@
+//! The status bar: gear, provider/model, session title, tokens, and the focused pane's keys.
+//! When space is short the title is shortened first, then hints are dropped from the end.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use crate::tui::app::App;
+
+/// The title keeps at least this many columns before hints give way.
+const MIN_TITLE: usize = 20;
+
+fn width(spans: &[Span<'_>]) -> usize {
+    spans.iter().map(|s| s.content.width()).sum()
+}
+
+pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
+    let s = &app.theme.styles;
+    let session = &app.session;
+    let mut head = vec![
+        Span::styled(
+            format!(" {} ", session.gear.as_str().to_uppercase()),
+            app.theme.gear(session.gear),
+        ),
+        Span::raw(" "),
+    ];
+    // The demo's provider and model are both "demo": the badge says it all.
+    if session.is_demo {
+        head.push(Span::styled(" DEMO ", s.demo));
+    } else {
+        head.push(Span::raw(format!("{}/{}", session.provider, session.model)));
+    }
+    head.push(Span::styled(" │ ", s.dim));
+    let pct = session.context_tokens * 100 / session.context_window.max(1);
+    let mut tail = vec![
+        Span::styled(" │ ", s.dim),
+        Span::raw(format!(
+            "{}/{} tok {pct}%",
+            compact(session.context_tokens),
+            compact(session.context_window)
+        )),
+    ];
+    if app.busy {
+        tail.push(Span::styled(" │ working…", s.notice));
+    }
+
+    let mut right = Vec::new();
+    if let Some(note) = &app.note {
+        right.push(Span::styled(format!(" {note} "), s.notice));
+    } else {
+        for (key, label) in app.keymap.hints(&app.contexts()) {
+            right.push(Span::styled(format!(" {key}"), s.key));
+            right.push(Span::raw(format!(" {label} ")));
+        }
+    }
+
+    let total = usize::from(area.width);
+    let fixed = width(&head) + width(&tail);
+    while !right.is_empty() && fixed + MIN_TITLE + width(&right) > total {
+        right.truncate(right.len().saturating_sub(2));
+    }
+    let title = if session.title.is_empty() {
+        "new session"
+    } else {
+        &session.title
+    };
+    let room = total.saturating_sub(fixed + width(&right));
+    let title = shorten(title, room.max(1));
+    let gap = room.saturating_sub(title.width());
+
+    let mut spans = head;
+    spans.push(Span::raw(title));
+    spans.extend(tail);
+    spans.push(Span::raw(" ".repeat(gap)));
+    spans.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(s.status_bar), area);
+}
+
+/// Cuts `text` to `max` columns, ending in "…" when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.width() <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// 32768 → "32.8k", 1047576 → "1.0M".
+fn compact(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // display only
+    let f = n as f64;
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", f / 1_000.0),
+        _ => format!("{:.1}M", f / 1_000_000.0),
+    }
+}

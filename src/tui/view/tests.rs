@@ -1,0 +1,101 @@
+//! Snapshots of the whole screen on ratatui's TestBackend.
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::draw;
+use crate::protocol::{Event, Gear};
+use crate::tui::app::App;
+use crate::tui::fixtures::{app, app_with};
+
+fn render(app: &mut App) -> Terminal<TestBackend> {
+    app.prepare();
+    let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    terminal.draw(|f| draw(app, f)).unwrap();
+    terminal
+}
+
+fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+    app.on_terminal(
+        TermEvent::Key(KeyEvent::new(code, mods)),
+        std::time::Instant::now(),
+    );
+}
+
+fn conversation() -> Vec<Event> {
+    vec![
+        Event::UserMessage {
+            text: "Add a --json flag to `sessions list`".into(),
+            attachments: vec![],
+        },
+        Event::AssistantMessage {
+            text: "Done. The flag prints one JSON array; the table stays the default.".into(),
+            interrupted: false,
+        },
+        Event::UserMessage {
+            text: "Thanks.\nNow the tests, please.".into(),
+            attachments: vec![],
+        },
+    ]
+}
+
+#[test]
+fn whole_screen_wide() {
+    let mut a = app_with(conversation(), 120, 40);
+    insta::assert_snapshot!(render(&mut a).backend());
+}
+
+#[test]
+fn whole_screen_narrow_uses_tabs() {
+    let mut a = app_with(conversation(), 80, 24);
+    insta::assert_snapshot!("tabs_chat", render(&mut a).backend());
+    press(&mut a, KeyCode::Char('4'), KeyModifiers::ALT);
+    insta::assert_snapshot!("tabs_context", render(&mut a).backend());
+}
+
+#[test]
+fn too_small_notice() {
+    let mut a = app(39, 11);
+    insta::assert_snapshot!(render(&mut a).backend());
+    // Degenerate sizes draw without panicking.
+    for (w, h) in [(0, 0), (1, 1), (40, 12), (100, 12)] {
+        let mut a = app(w, h);
+        render(&mut a);
+    }
+}
+
+#[test]
+fn help_overlay() {
+    let mut a = app(120, 40);
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&mut a).backend());
+}
+
+#[test]
+fn zoomed_plan_pane() {
+    let mut a = app(120, 30);
+    press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&mut a).backend());
+}
+
+#[test]
+fn status_bar_per_gear_in_its_colour() {
+    for gear in Gear::ALL {
+        let mut a = app_with(conversation(), 120, 40);
+        a.on_core(&Event::GearChanged {
+            from: Gear::Vibe,
+            to: gear,
+        });
+        let terminal = render(&mut a);
+        let buffer = terminal.backend().buffer();
+        let status: String = (0..120)
+            .map(|x| buffer[(x, 39)].symbol().to_string())
+            .collect();
+        insta::assert_snapshot!(format!("status_{gear}"), status);
+        // The gear badge is drawn in the theme's colour for that gear.
+        let badge = &buffer[(1, 39)];
+        assert_eq!(badge.bg, a.theme.gear(gear).bg.unwrap(), "{gear}");
+    }
+}

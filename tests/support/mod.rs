@@ -1,0 +1,164 @@
+//! Test support: run the real `gearshift` binary in a pseudo-terminal and read its screen
+//! through a vt100 parser.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub struct PtyApp {
+    pub parser: vt100::Parser,
+    /// Every byte the program wrote, for checking escape sequences.
+    pub raw: Vec<u8>,
+    rx: Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    pub child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl PtyApp {
+    /// Starts `gearshift ARGS` with `--home home` in a `cols`×`rows` terminal.
+    pub fn spawn(home: &Path, workspace: &Path, args: &[&str], cols: u16, rows: u16) -> PtyApp {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
+        cmd.arg("--home");
+        cmd.arg(home);
+        cmd.arg("--workspace");
+        cmd.arg(workspace);
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.cwd(workspace);
+        cmd.env("TERM", "xterm-256color");
+        for var in [
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "GEARSHIFT_PROVIDER",
+            "GEARSHIFT_HOME",
+        ] {
+            cmd.env_remove(var);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        PtyApp {
+            parser: vt100::Parser::new(rows, cols, 0),
+            raw: Vec::new(),
+            rx,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn pump(&mut self, timeout: Duration) -> bool {
+        match self.rx.recv_timeout(timeout) {
+            Ok(bytes) => {
+                self.parser.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => true,
+            Err(RecvTimeoutError::Disconnected) => false,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// Waits until the screen satisfies `pred`, or panics showing the screen.
+    pub fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if pred(&self.screen()) {
+                return;
+            }
+            if !self.pump(Duration::from_millis(50)) {
+                break;
+            }
+        }
+        assert!(
+            pred(&self.screen()),
+            "timed out waiting for {what}; screen:\n{}",
+            self.screen()
+        );
+    }
+
+    pub fn wait_text(&mut self, text: &str) {
+        self.wait_for(text, |s| s.contains(text));
+    }
+
+    /// Sends raw bytes (keys as the terminal would encode them), then lets the program read
+    /// them on their own so that, say, a lone Esc is not merged with what follows.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Waits for the process to exit, draining its output; returns whether it succeeded.
+    pub fn wait_exit(&mut self) -> bool {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Take what the process wrote before it exited, until the pty goes quiet.
+                while let Ok(bytes) = self.rx.recv_timeout(Duration::from_millis(200)) {
+                    self.parser.process(&bytes);
+                    self.raw.extend_from_slice(&bytes);
+                }
+                return status.success();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gearshift did not exit:\n{}",
+                self.screen()
+            );
+            self.pump(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for PtyApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+pub mod keys {
+    pub const SHIFT_TAB: &[u8] = b"\x1b[Z";
+    pub const F1: &[u8] = b"\x1bOP";
+    pub const ESC: &[u8] = b"\x1b";
+    pub const ENTER: &[u8] = b"\r";
+    pub const ALT_ENTER: &[u8] = b"\x1b\r";
+    pub const CTRL_Q: &[u8] = b"\x11";
+    pub const CTRL_C: &[u8] = b"\x03";
+    pub const TAB: &[u8] = b"\t";
+}

@@ -1,0 +1,189 @@
+//! End to end: the real binary in a pseudo-terminal, its screen read through vt100, and the
+//! session checked in the SQLite file it wrote.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use gearshift::protocol::{Event, Gear};
+use gearshift::store::Reader;
+use support::{PtyApp, keys};
+
+#[test]
+fn panes_gears_help_prompt_quit_and_the_terminal_is_restored() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+
+    app.wait_for("the four panes", |s| {
+        ["Chat", "Plan", "Diff", "Context"]
+            .iter()
+            .all(|t| s.contains(&format!("╭ {t} ")))
+    });
+    assert!(app.parser.screen().alternate_screen());
+    app.wait_text("VIBE");
+    app.wait_text("DEMO");
+
+    app.send(keys::SHIFT_TAB);
+    app.wait_text(" PLAN ");
+    app.wait_text("Gear: plan");
+
+    app.send(keys::F1);
+    app.wait_text("Help — Esc or F1 to close");
+    app.wait_text("Shift gear: vibe → plan → pipeline");
+    app.send(keys::ESC);
+    app.wait_for("help closed", |s| !s.contains("Help — Esc"));
+
+    app.send(b"first line");
+    app.send(keys::ALT_ENTER);
+    app.send(b"second line");
+    app.wait_text("second line");
+    app.send(keys::ENTER);
+    app.wait_for("the prompt in the transcript", |s| {
+        s.contains("you") && s.contains("  first line") && s.contains("  second line")
+    });
+    app.wait_text("│ first line │");
+
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit(), "exit status; screen:\n{}", app.screen());
+    assert!(
+        !app.parser.screen().alternate_screen(),
+        "alternate screen left"
+    );
+    let raw = String::from_utf8_lossy(&app.raw);
+    for (seq, what) in [
+        ("\x1b[?1049l", "alternate screen"),
+        ("\x1b[?2004l", "bracketed paste"),
+        ("\x1b[?1000l", "mouse capture"),
+        ("\x1b[?25h", "cursor shown"),
+    ] {
+        assert!(raw.contains(seq), "{what} not restored");
+    }
+    assert!(
+        raw.contains("\x1b[?2026h"),
+        "frames use synchronized output"
+    );
+
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let sessions = reader.list_sessions(None, 10).unwrap();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(s.title, "first line");
+    assert_eq!(s.gear, "plan");
+    assert_eq!(
+        s.workspace,
+        ws.path().canonicalize().unwrap().to_str().unwrap()
+    );
+    let events: Vec<Event> = reader
+        .events(&s.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(matches!(events[0], Event::SessionOpened { .. }));
+    assert!(events.contains(&Event::GearChanged {
+        from: Gear::Vibe,
+        to: Gear::Plan
+    }));
+    assert!(events.contains(&Event::UserMessage {
+        text: "first line\nsecond line".into(),
+        attachments: vec![]
+    }));
+}
+
+#[test]
+fn continue_restores_the_conversation_and_double_ctrl_c_quits() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 100, 30);
+    app.wait_text("VIBE");
+    app.send(b"remember the tokenizer");
+    app.send(keys::ENTER);
+    app.wait_text("  remember the tokenizer");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &["--continue"], 100, 30);
+    app.wait_text("Resumed session");
+    app.wait_text("  remember the tokenizer");
+    // Up recalls the earlier prompt into the composer.
+    app.send(b"\x1b[A");
+    app.wait_for("history recalled", |s| {
+        s.matches("remember the tokenizer").count() >= 2
+    });
+    app.send(keys::CTRL_C);
+    app.wait_text("again to quit");
+    app.send(keys::CTRL_C);
+    assert!(app.wait_exit());
+    assert!(!app.parser.screen().alternate_screen());
+
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    assert_eq!(
+        reader.list_sessions(None, 10).unwrap().len(),
+        1,
+        "continued, not new"
+    );
+}
+
+#[test]
+fn a_tiny_terminal_shows_a_notice_and_still_quits() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 30, 10);
+    app.wait_text("Terminal too small");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+}
+
+#[test]
+fn a_conflicting_key_binding_is_reported_before_the_terminal_is_touched() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[keys]\nhelp = \"ctrl+q\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"))
+        .arg("--home")
+        .arg(home.path())
+        .arg("--workspace")
+        .arg(ws.path())
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ANTHROPIC_API_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Ctrl+Q is bound to both"), "{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing drawn: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["-TERM", "-HUP"] {
+        let home = tempfile::tempdir().unwrap();
+        let ws = tempfile::tempdir().unwrap();
+        let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 100, 30);
+        app.wait_text("VIBE");
+        app.send(b"typed before the signal");
+        app.send(keys::ENTER);
+        app.wait_text("  typed before the signal");
+        let pid = app.child.process_id().unwrap().to_string();
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        app.wait_exit();
+        assert!(!app.parser.screen().alternate_screen(), "{signal}");
+        let raw = String::from_utf8_lossy(&app.raw);
+        assert!(raw.contains("\x1b[?1049l"), "{signal}");
+        let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+        let s = &reader.list_sessions(None, 1).unwrap()[0];
+        assert_eq!(s.message_count, 1, "{signal}: the prompt was saved");
+    }
+}

@@ -195,3 +195,34 @@ fn missing_workspace_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn resume_errors_are_reported_before_the_terminal_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in [
+        (&["--resume", "ffff"][..], "no session matches `ffff`"),
+        (&["--continue"][..], "no earlier session"),
+    ] {
+        let out = gearshift(dir.path(), dir.path(), args).output().unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(!out.status.success());
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stdout.is_empty(), "{stdout:?}");
+    }
+}
+
+#[test]
+fn an_unknown_theme_is_reported_before_the_terminal_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gearshift(dir.path(), dir.path(), &["--theme", "solarised"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("theme `solarised` not found"), "{stderr}");
+    assert!(
+        stderr.contains("high-contrast"),
+        "names the built-in themes: {stderr}"
+    );
+    assert!(stdout.is_empty());
+}

@@ -63,6 +63,9 @@ fn panes_gears_help_prompt_quit_and_the_terminal_is_restored() {
         "frames use synchronized output"
     );
 
+    let log = std::fs::read_to_string(home.path().join("logs/gearshift.log")).unwrap();
+    assert!(log.contains("session opened"), "{log}");
+
     let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
     let sessions = reader.list_sessions(None, 10).unwrap();
     assert_eq!(sessions.len(), 1);

@@ -532,6 +532,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_action() {
+        let readme = include_str!("../../README.md");
+        for action in Action::ALL {
+            assert!(
+                readme.contains(&format!("`{}`", action.name())),
+                "README.md does not mention `{}`",
+                action.name()
+            );
+        }
+    }
+
+    #[test]
     fn bad_names_and_keys_are_reported() {
         let mut o = BTreeMap::new();
         o.insert("teleport".to_string(), KeyBinding::One("t".into()));

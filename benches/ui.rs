@@ -1,0 +1,115 @@
+//! UI hot paths on ratatui's TestBackend, in release mode: a 10,000-line bracketed paste, and
+//! keystroke-to-frame with a long transcript. Run: `cargo bench --bench ui`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use gearshift::config::{Config, DEFAULTS_TOML};
+use gearshift::core::{OpenedSession, SessionState};
+use gearshift::protocol::{Event, Gear, SessionMeta};
+use gearshift::tui::app::App;
+use gearshift::tui::keymap::Keymap;
+use gearshift::tui::theme::Theme;
+use gearshift::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+
+fn app(messages: usize) -> App {
+    let mut history = vec![Event::SessionOpened {
+        meta: SessionMeta {
+            id: "0123456789abcdef".into(),
+            workspace: "/w".into(),
+            gear: Gear::Vibe,
+            provider: "demo".into(),
+            model: "demo".into(),
+            created_at: 0,
+        },
+    }];
+    for i in 0..messages {
+        history.push(if i % 2 == 0 {
+            Event::UserMessage {
+                text: format!("prompt {i}: please look at the parser"),
+                attachments: vec![],
+            }
+        } else {
+            Event::AssistantMessage {
+                text: format!(
+                    "reply {i}: {}",
+                    "the tokenizer splits words on whitespace and punctuation. ".repeat(4)
+                ),
+                interrupted: false,
+            }
+        });
+    }
+    let opened = OpenedSession {
+        state: SessionState::fold(&history),
+        history,
+        resumed: false,
+    };
+    let config: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+    App::new(
+        Keymap::new(&BTreeMap::new()).unwrap(),
+        Theme::load("dark", Path::new("/nonexistent")).unwrap(),
+        &opened,
+        &config.active_provider().unwrap(),
+        Vec::new(),
+        Rect::new(0, 0, 120, 40),
+    )
+}
+
+fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>) {
+    app.prepare();
+    terminal.draw(|f| view::draw(app, f)).unwrap();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+
+    let paste: String = (0..10_000)
+        .map(|i| format!("let line_{i} = compute({i});\n"))
+        .collect();
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let mut a = app(0);
+        frame(&mut a, &mut terminal);
+        let t = Instant::now();
+        a.on_terminal(TermEvent::Paste(paste.clone()), Instant::now());
+        frame(&mut a, &mut terminal);
+        samples.push(t.elapsed());
+    }
+    println!("10,000-line paste to frame: median {:?}", median(samples));
+
+    for messages in [100, 5_000] {
+        let mut a = app(messages);
+        let t = Instant::now();
+        frame(&mut a, &mut terminal);
+        println!(
+            "{messages} messages: first frame (wraps everything) {:?}",
+            t.elapsed()
+        );
+        let mut samples = Vec::new();
+        for i in 0..500 {
+            let c = char::from(b'a' + (i % 26) as u8);
+            let t = Instant::now();
+            a.on_terminal(
+                TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+                Instant::now(),
+            );
+            frame(&mut a, &mut terminal);
+            samples.push(t.elapsed());
+        }
+        println!(
+            "{messages} messages: keystroke to frame median {:?}",
+            median(samples)
+        );
+    }
+}

@@ -8,5 +8,6 @@ pub mod config;
 pub mod core;
 pub mod logging;
 pub mod protocol;
+pub mod provider;
 pub mod store;
 pub mod tui;

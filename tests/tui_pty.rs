@@ -187,6 +187,106 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(raw.contains("\x1b[?1049l"), "{signal}");
         let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
         let s = &reader.list_sessions(None, 1).unwrap()[0];
-        assert_eq!(s.message_count, 1, "{signal}: the prompt was saved");
+        let events: Vec<Event> = reader
+            .events(&s.id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect();
+        assert!(
+            events.contains(&Event::UserMessage {
+                text: "typed before the signal".into(),
+                attachments: vec![]
+            }),
+            "{signal}: the prompt was saved"
+        );
+        // The demo reply streaming when the signal came is kept, marked interrupted.
+        assert!(
+            events.iter().all(|e| !matches!(
+                e,
+                Event::AssistantMessage {
+                    interrupted: false,
+                    ..
+                }
+            )),
+            "{signal}"
+        );
     }
+}
+
+#[test]
+fn the_demo_provider_streams_a_reply_into_the_chat() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("DEMO");
+    app.send(b"what can you do?");
+    app.send(keys::ENTER);
+    app.wait_text("offline demo**");
+    // Usage is recorded when the turn ends, and the status bar's token count moves from 0.
+    app.wait_for("the turn to finish", |s| {
+        !s.contains(" 0/32.8k tok") && !s.contains("working…")
+    });
+    app.wait_text("lists every key.");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let s = &reader.list_sessions(None, 1).unwrap()[0];
+    assert_eq!(s.message_count, 2, "prompt and reply saved");
+    let events: Vec<Event> = reader
+        .events(&s.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(
+        s.input_tokens > 0,
+        "usage recorded: {events:?}\n{}",
+        app.screen()
+    );
+}
+
+#[test]
+fn esc_cancels_a_stalled_reply_and_keeps_what_arrived() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let chunk =
+        r#"{"choices":[{"index":0,"delta":{"content":"The first half"},"finish_reason":null}]}"#;
+    let server = rt.block_on(support::stall_server::start(
+        vec![chunk.into()],
+        std::time::Duration::ZERO,
+        std::time::Duration::from_secs(30),
+    ));
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.url);
+    let mut app = PtyApp::spawn(
+        home.path(),
+        ws.path(),
+        &["--base-url", &base, "--model", "stall-model"],
+        120,
+        40,
+    );
+    app.wait_text("custom/stall-model");
+    app.send(b"start");
+    app.send(keys::ENTER);
+    app.wait_text("The first half");
+    app.wait_text("working…");
+    app.send(keys::ESC);
+    app.wait_text("[interrupted]");
+    app.wait_for("idle again", |s| !s.contains("working…"));
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let s = &reader.list_sessions(None, 1).unwrap()[0];
+    let events: Vec<Event> = reader
+        .events(&s.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&Event::AssistantMessage {
+        text: "The first half".into(),
+        interrupted: true
+    }));
+    drop(rt);
 }

@@ -2,6 +2,7 @@
 //! library errors become messages on stderr and exit codes (and the only place `anyhow` is used).
 
 mod config_cmd;
+mod exec_cmd;
 mod sessions_cmd;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ Examples:
   gearshift --provider deepseek          use a preset (set DEEPSEEK_API_KEY first)
   gearshift --base-url http://127.0.0.1:8000/v1 --model qwen   any OpenAI-compatible server
   gearshift --continue                   reopen this workspace's latest session
+  gearshift exec 'explain src/main.rs'   one prompt, no TUI; --json for one event per line
   gearshift config                       show the resolved configuration and paths
   gearshift sessions list --all --json
   gearshift --home /tmp/gs sessions list everything under one directory";
@@ -93,6 +95,14 @@ pub enum Command {
     /// Browse stored sessions
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Run one prompt without the TUI and print the reply (the session is saved)
+    Exec {
+        /// The prompt; `-` reads it from standard input
+        prompt: String,
+        /// Print every event as one JSON object per line
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
+        Some(Command::Exec { prompt, json }) => exec_cmd::run(&ctx, &prompt, json),
         None => crate::tui::run(&ctx, &cli.session),
     }
 }

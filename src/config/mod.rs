@@ -114,6 +114,18 @@ pub struct ProviderConfig {
     /// For `kind = "script"`: the script file to play (the built-in demo when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<PathBuf>,
+    /// Seconds to wait for a connection (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<f64>,
+    /// Seconds from sending a request to the response headers (default 120).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout: Option<f64>,
+    /// Seconds of silence after which a stream is abandoned (default 90).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_timeout: Option<f64>,
+    /// Retries on 429, 5xx and connection errors before any output (default 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
 }
 
 /// One key or several for an action: `quit = "ctrl+q"` or `quit = ["ctrl+q", "f10"]`.

@@ -2,6 +2,7 @@
 //! does to it. No IO here: the actor in `core::session` persists and emits what this decides.
 
 use crate::protocol::{Event, Gear, Op};
+use crate::provider::ChatMessage;
 use crate::store::default_title;
 
 /// What the core knows about a session, rebuilt on resume by folding its events.
@@ -18,6 +19,10 @@ pub struct SessionState {
     pub output_tokens: u64,
     /// The prompt size of the latest request, which is what fills the context window.
     pub context_tokens: u64,
+    /// Model turns so far.
+    pub turns: u32,
+    /// The conversation as the model sees it.
+    pub conversation: Vec<ChatMessage>,
 }
 
 impl SessionState {
@@ -48,8 +53,17 @@ impl SessionState {
                 if self.title.is_empty() {
                     self.title = default_title(text);
                 }
+                self.conversation
+                    .push(ChatMessage::User { text: text.clone() });
             }
-            Event::AssistantMessage { .. } => self.messages += 1,
+            Event::AssistantMessage { text, .. } => {
+                self.messages += 1;
+                self.conversation.push(ChatMessage::Assistant {
+                    text: text.clone(),
+                    tool_calls: Vec::new(),
+                });
+            }
+            Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
             Event::GearChanged { to, .. } => self.gear = *to,
             Event::TitleChanged { title } => self.title.clone_from(title),
             Event::Usage {
@@ -62,10 +76,7 @@ impl SessionState {
                 self.output_tokens += output;
                 self.context_tokens = input + cached + output;
             }
-            Event::TurnStarted { .. }
-            | Event::AssistantDelta { .. }
-            | Event::TurnFinished { .. }
-            | Event::Error { .. } => {}
+            Event::AssistantDelta { .. } | Event::TurnFinished { .. } | Event::Error { .. } => {}
         }
     }
 }
@@ -113,7 +124,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
             }])
         }
         Op::Quit => Decision::Stop,
-        // Nothing runs yet that a cancel could stop; model turns arrive with the providers.
+        // Cancel is handled by the actor, which owns the running turn.
         Op::Cancel | Op::SetGear { .. } | Op::SetModel { .. } | Op::SetTitle { .. } => {
             Decision::Ignore
         }

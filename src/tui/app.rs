@@ -146,10 +146,9 @@ impl App {
         if provider.is_demo {
             app.transcript.push(
                 EntryKind::Notice,
-                "DEMO — no model is configured, so gearshift is running its offline demo. To \
-                 connect a real model, set OPENAI_API_KEY or ANTHROPIC_API_KEY, or pick a preset \
-                 (--provider deepseek, zhipu, moonshot, openrouter, ollama) and set its key; \
-                 `gearshift config` shows what is in use. Press F1 for every key.",
+                "DEMO — no model is configured, so replies come from gearshift's offline demo \
+                 script. Send any prompt to learn how to connect a real model; F1 lists every \
+                 key.",
             );
         }
         for event in &opened.history {
@@ -264,8 +263,9 @@ impl App {
                 } else {
                     text.clone()
                 };
-                self.transcript.push(EntryKind::Assistant, text);
+                self.transcript.finish_streaming(text);
             }
+            Event::AssistantDelta { text } => self.transcript.append_streaming(text),
             Event::GearChanged { to, .. } => {
                 self.session.gear = *to;
                 if !replay {
@@ -283,14 +283,15 @@ impl App {
                 cached,
                 ..
             } => self.session.context_tokens = input + cached + output,
-            Event::TurnStarted { .. } => self.busy = true,
-            Event::TurnFinished { .. } => self.busy = false,
+            Event::TurnStarted { .. } => self.busy = !replay,
+            Event::TurnFinished { .. } => {
+                self.busy = false;
+                self.transcript.abandon_streaming();
+            }
             Event::Error { message, .. } => {
                 self.transcript.push(EntryKind::Error, message.clone());
             }
-            Event::SessionOpened { .. }
-            | Event::SessionResumed { .. }
-            | Event::AssistantDelta { .. } => {}
+            Event::SessionOpened { .. } | Event::SessionResumed { .. } => {}
         }
     }
 
@@ -365,6 +366,9 @@ impl App {
             Action::Back => {
                 if self.overlay.is_some() {
                     self.overlay = None;
+                } else if self.busy {
+                    self.note = Some("cancelling…".into());
+                    return vec![Effect::Send(Op::Cancel)];
                 } else {
                     self.focus = Focus::Composer;
                     self.zoomed = false;

@@ -102,7 +102,7 @@ actions! {
     FocusPlan => "focus_plan", Global, ["alt+2"], "", "Focus the plan pane";
     FocusDiff => "focus_diff", Global, ["alt+3"], "", "Focus the diff review pane";
     FocusContext => "focus_context", Global, ["alt+4"], "", "Focus the context heatmap pane";
-    Back => "back", Global, ["esc"], "", "Close the overlay, or return focus to the composer";
+    Back => "back", Global, ["esc"], "", "Close the overlay, stop the reply being written, or return focus to the composer";
     Submit => "submit", Composer, ["enter"], "send", "Send the prompt";
     Newline => "newline", Composer, ["alt+enter", "ctrl+j"], "newline", "Insert a new line";
     HistoryPrev => "history_prev", Composer, ["up"], "",

@@ -39,6 +39,8 @@ use theme::Theme;
 
 /// At most ~60 frames a second; bursts of input or output between frames are coalesced.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// Core events applied between two frames at most, so input stays responsive under a flood.
+const MAX_EVENTS_PER_FRAME: usize = 4096;
 /// How many earlier prompts the composer's history offers.
 const HISTORY_PROMPTS: usize = 500;
 
@@ -46,6 +48,8 @@ const HISTORY_PROMPTS: usize = 500;
 pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     let provider = config.active_provider()?;
+    let client =
+        crate::provider::client_for(&provider, &|var| ctx.env.get(var).cloned(), &ctx.workspace)?;
     let keymap = Keymap::new(&config.keys)?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
     let _log = crate::logging::init(&ctx.paths.log_dir);
@@ -78,8 +82,13 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::unbounded_channel();
+        let deps = core::SessionDeps {
+            store: store.clone(),
+            client,
+            provider: provider.clone(),
+        };
         let core = tokio::spawn(core::run_session(
-            store.clone(),
+            deps,
             opened.state.clone(),
             op_rx,
             event_tx,
@@ -139,6 +148,13 @@ async fn event_loop(
             },
             Some(event) = core_events.recv() => {
                 app.on_core(&event);
+                // Apply everything already queued before the next frame.
+                for _ in 0..MAX_EVENTS_PER_FRAME {
+                    match core_events.try_recv() {
+                        Ok(event) => app.on_core(&event),
+                        Err(_) => break,
+                    }
+                }
                 Vec::new()
             }
             _ = sigterm.recv() => return Ok(()),

@@ -16,13 +16,67 @@ pub enum EntryKind {
     Error,
 }
 
+/// What must be re-wrapped before the next frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    Nothing,
+    /// Streamed text was appended: wrap the new complete lines and the unfinished tail.
+    Tail,
+    All,
+}
+
 #[derive(Debug, Clone)]
 struct Entry {
     kind: EntryKind,
     text: String,
-    /// Wrapped lines for `wrapped_width`; empty when stale.
-    lines: Vec<Line<'static>>,
-    wrapped_width: u16,
+    label: Option<Line<'static>>,
+    /// Wrapped lines of `text[..body_bytes]`, which ends at a line break.
+    body: Vec<Line<'static>>,
+    body_bytes: usize,
+    /// Wrapped lines of the unfinished last line.
+    tail: Vec<Line<'static>>,
+    blank: Line<'static>,
+    stale: Stale,
+    /// A model reply still arriving.
+    streaming: bool,
+}
+
+impl Entry {
+    fn line_count(&self) -> usize {
+        usize::from(self.label.is_some()) + self.body.len() + self.tail.len() + 1
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
+        self.label
+            .iter()
+            .chain(&self.body)
+            .chain(&self.tail)
+            .chain(std::iter::once(&self.blank))
+    }
+
+    /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
+    fn rewrap(&mut self, width: u16, theme: &Theme) {
+        let (label, body_style) = styles(self.kind, theme);
+        if self.stale == Stale::All {
+            self.label = label;
+            self.body.clear();
+            self.body_bytes = 0;
+        }
+        let complete = self.text.rfind('\n').map_or(0, |i| i + 1);
+        if complete > self.body_bytes {
+            let finished = &self.text[self.body_bytes..complete - 1];
+            for raw in finished.split('\n') {
+                wrap_line(raw, width, body_style, &mut self.body);
+            }
+            self.body_bytes = complete;
+        }
+        self.tail.clear();
+        let rest = &self.text[self.body_bytes..];
+        if !rest.is_empty() {
+            wrap_line(rest, width, body_style, &mut self.tail);
+        }
+        self.stale = Stale::Nothing;
+    }
 }
 
 /// Where the view is: following the end, or pinned at a line from the top.
@@ -60,9 +114,52 @@ impl Transcript {
         self.entries.push(Entry {
             kind,
             text: text.into(),
-            lines: Vec::new(),
-            wrapped_width: 0,
+            label: None,
+            body: Vec::new(),
+            body_bytes: 0,
+            tail: Vec::new(),
+            blank: Line::default(),
+            stale: Stale::All,
+            streaming: false,
         });
+    }
+
+    fn streaming_entry(&mut self) -> Option<&mut Entry> {
+        self.entries.last_mut().filter(|e| e.streaming)
+    }
+
+    /// Appends streamed model text to the reply in progress (starting one if needed). Only
+    /// that entry is re-wrapped before the next frame.
+    pub fn append_streaming(&mut self, text: &str) {
+        if let Some(e) = self.streaming_entry() {
+            e.text.push_str(text);
+            if e.stale == Stale::Nothing {
+                e.stale = Stale::Tail;
+            }
+        } else {
+            self.push(EntryKind::Assistant, text);
+            if let Some(e) = self.entries.last_mut() {
+                e.streaming = true;
+            }
+        }
+    }
+
+    /// Replaces the reply in progress with its final text, or adds the reply.
+    pub fn finish_streaming(&mut self, text: String) {
+        if let Some(e) = self.streaming_entry() {
+            e.text = text;
+            e.streaming = false;
+            e.stale = Stale::All;
+        } else {
+            self.push(EntryKind::Assistant, text);
+        }
+    }
+
+    /// Ends a reply in progress as it stands (the turn failed or was cancelled without text).
+    pub fn abandon_streaming(&mut self) {
+        if let Some(e) = self.streaming_entry() {
+            e.streaming = false;
+        }
     }
 
     #[must_use]
@@ -93,9 +190,11 @@ impl Transcript {
         self.width = width;
         let mut first_stale = None;
         for (i, e) in self.entries.iter_mut().enumerate() {
-            if resized || e.wrapped_width != width {
-                e.lines = wrap_entry(e.kind, &e.text, width, theme);
-                e.wrapped_width = width;
+            if resized {
+                e.stale = Stale::All;
+            }
+            if e.stale != Stale::Nothing {
+                e.rewrap(width, theme);
                 first_stale.get_or_insert(i);
             }
         }
@@ -103,7 +202,7 @@ impl Transcript {
             self.starts.truncate(from + 1);
             for e in &self.entries[from..] {
                 let last = self.starts.last().copied().unwrap_or(0);
-                self.starts.push(last + e.lines.len());
+                self.starts.push(last + e.line_count());
             }
         }
         if let Scroll::At(top) = self.scroll {
@@ -160,13 +259,14 @@ impl Transcript {
         let skip = top - self.starts.get(first).copied().unwrap_or(0);
         self.entries[first.min(self.entries.len())..]
             .iter()
-            .flat_map(|e| e.lines.iter())
+            .flat_map(Entry::lines)
             .skip(skip)
             .take(usize::from(height))
     }
 }
 
-fn wrap_entry(kind: EntryKind, text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+/// The label line and the body style of an entry kind.
+fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, Style) {
     let s = &theme.styles;
     let (label, label_style, body_style) = match kind {
         EntryKind::User => ("you", s.user_label, s.user_text),
@@ -174,25 +274,23 @@ fn wrap_entry(kind: EntryKind, text: &str, width: u16, theme: &Theme) -> Vec<Lin
         EntryKind::Notice => ("", s.notice, s.notice),
         EntryKind::Error => ("error", s.error, s.error),
     };
-    let mut lines = Vec::new();
-    if !label.is_empty() {
-        lines.push(Line::from(Span::styled(label.to_string(), label_style)));
+    let label = (!label.is_empty()).then(|| Line::from(Span::styled(label, label_style)));
+    (label, body_style)
+}
+
+/// Wraps one line of text (no line breaks) to `width`, indented by two columns.
+fn wrap_line(raw: &str, width: u16, style: Style, out: &mut Vec<Line<'static>>) {
+    if raw.is_empty() {
+        out.push(Line::default());
+        return;
     }
     let width = usize::from(width.max(4)) - 2;
-    for raw in text.split('\n') {
-        if raw.is_empty() {
-            lines.push(Line::default());
-            continue;
-        }
-        for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
-            lines.push(Line::from(vec![
-                Span::raw("  "),
-                Span::styled(piece.into_owned(), body_style),
-            ]));
-        }
+    for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
+        out.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled(piece.into_owned(), style),
+        ]));
     }
-    lines.push(Line::from(Span::styled(String::new(), Style::default())));
-    lines
 }
 
 #[cfg(test)]
@@ -241,6 +339,37 @@ mod tests {
         t.prepare(30, 50, &th);
         assert!(t.total_lines() > wide);
         assert!(text(&t, 50).iter().all(|l| l.chars().count() <= 30));
+    }
+
+    #[test]
+    fn streamed_text_wraps_exactly_as_the_whole_text_would() {
+        let th = theme();
+        let full = "A first paragraph that is long enough to wrap across several lines.\n\n\
+                    - a list item\n- another one that also goes on for a while and wraps\n\
+                    last line without a break";
+        let mut streamed = Transcript::default();
+        // Deliver it in awkward pieces, with frames in between.
+        let bytes: Vec<char> = full.chars().collect();
+        for chunk in bytes.chunks(7) {
+            streamed.append_streaming(&chunk.iter().collect::<String>());
+            streamed.prepare(30, 100, &th);
+        }
+        let mut whole = Transcript::default();
+        whole.push(EntryKind::Assistant, full);
+        whole.prepare(30, 100, &th);
+        assert_eq!(text(&streamed, 100), text(&whole, 100));
+        assert_eq!(streamed.total_lines(), whole.total_lines());
+
+        streamed.finish_streaming(format!("{full}\n[interrupted]"));
+        streamed.prepare(30, 100, &th);
+        assert_eq!(
+            text(&streamed, 100).iter().rev().nth(1).unwrap(),
+            "  [interrupted]"
+        );
+        // A new reply starts a new entry once the previous one is finished.
+        streamed.append_streaming("next");
+        streamed.prepare(30, 100, &th);
+        assert_eq!(streamed.len(), 2);
     }
 
     #[test]

@@ -162,3 +162,95 @@ pub mod keys {
     pub const CTRL_C: &[u8] = b"\x03";
     pub const TAB: &[u8] = b"\t";
 }
+
+/// A model server that streams scripted SSE chunks with pauses, then holds the connection open
+/// — for what wiremock cannot do (stall mid-stream). Listens on 127.0.0.1 on a port the OS
+/// picks; each connection's handler ends when the client hangs up or after `hold`.
+pub mod stall_server {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc;
+
+    pub struct StallServer {
+        pub url: String,
+        /// When each connection was closed by the client.
+        pub closed: mpsc::UnboundedReceiver<Instant>,
+        /// Request bodies as received.
+        pub requests: mpsc::UnboundedReceiver<String>,
+    }
+
+    /// Serves `chunks` (each an SSE `data:` payload) with `gap` between them, then holds the
+    /// connection for up to `hold` without sending anything.
+    pub async fn start(chunks: Vec<String>, gap: Duration, hold: Duration) -> StallServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (closed_tx, closed) = mpsc::unbounded_channel();
+        let (req_tx, requests) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let chunks = chunks.clone();
+                let closed_tx = closed_tx.clone();
+                let req_tx = req_tx.clone();
+                tokio::spawn(async move {
+                    let body = read_request(&mut sock).await;
+                    let _ = req_tx.send(body);
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+                                transfer-encoding: chunked\r\n\r\n";
+                    if sock.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    for data in &chunks {
+                        let event = format!("data: {data}\n\n");
+                        let frame = format!("{:x}\r\n{event}\r\n", event.len());
+                        if sock.write_all(frame.as_bytes()).await.is_err() {
+                            let _ = closed_tx.send(Instant::now());
+                            return;
+                        }
+                        sock.flush().await.ok();
+                        tokio::time::sleep(gap).await;
+                    }
+                    // Stall: wait for the client to hang up, or give up after `hold`.
+                    let mut buf = [0u8; 1024];
+                    if let Ok(Ok(0)) = tokio::time::timeout(hold, sock.read(&mut buf)).await {
+                        let _ = closed_tx.send(Instant::now());
+                    }
+                });
+            }
+        });
+        StallServer {
+            url,
+            closed,
+            requests,
+        }
+    }
+
+    async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
+        let mut data = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            let Ok(n) = sock.read(&mut buf).await else {
+                return String::new();
+            };
+            if n == 0 {
+                return String::new();
+            }
+            data.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&data).to_string();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text[..end]
+                    .lines()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if data.len() >= end + 4 + length {
+                    return String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string();
+                }
+            }
+        }
+    }
+}

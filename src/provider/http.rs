@@ -1,0 +1,325 @@
+//! HTTP machinery shared by the wire formats: one lazily built client, retries with
+//! exponential backoff and jitter (honouring `Retry-After`) before any output, error mapping by
+//! status, and SSE reading with an idle timeout. SSE framing is parsed by `eventsource-stream`.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures::StreamExt;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use tokio::sync::mpsc;
+
+use super::{HttpPolicy, ProviderError, StreamEvent};
+
+/// Longest pause we accept from a `Retry-After` header.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+/// How much of a bad chunk or error body to show.
+const EXCERPT_CHARS: usize = 240;
+
+/// What a wire-format parser says about one SSE event.
+pub(super) enum ParseError {
+    /// Not what the format allows; carries the offending text.
+    Malformed(String),
+    /// The provider reported an error inside the stream.
+    Api(String),
+}
+
+/// A wire format's stream parser: pure, fed one SSE event at a time.
+pub(super) trait SseParser: Send {
+    fn on_event(&mut self, event: &str, data: &str) -> Result<Vec<StreamEvent>, ParseError>;
+    /// Whether the format's end-of-stream marker has been seen (stop reading).
+    fn is_done(&self) -> bool;
+    /// Whether what arrived is a whole reply, should the body end here.
+    fn is_complete(&self) -> bool {
+        self.is_done()
+    }
+    /// Events owed when the stream ends (open tool calls are closed).
+    fn finish(&mut self) -> Vec<StreamEvent>;
+}
+
+pub(super) struct Endpoint {
+    pub provider: String,
+    pub base_url: String,
+    key: Option<String>,
+    key_var: Option<String>,
+    pub policy: HttpPolicy,
+    client: OnceLock<reqwest::Client>,
+}
+
+impl Endpoint {
+    pub fn new(
+        provider: &str,
+        base_url: &str,
+        key: Option<String>,
+        key_var: Option<String>,
+        policy: HttpPolicy,
+    ) -> Endpoint {
+        Endpoint {
+            provider: provider.to_string(),
+            base_url: base_url.trim_end_matches('/').to_string(),
+            key,
+            key_var,
+            policy,
+            client: OnceLock::new(),
+        }
+    }
+
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// Built on first use, so starting gearshift never pays for TLS set-up.
+    fn client(&self) -> Result<&reqwest::Client, ProviderError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.policy.connect_timeout)
+            .user_agent(concat!("gearshift/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| self.network("", &e.to_string()))?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
+    fn network(&self, url: &str, detail: &str) -> ProviderError {
+        ProviderError::Network {
+            provider: self.provider.clone(),
+            url: url.to_string(),
+            detail: self.redact(detail),
+        }
+    }
+
+    /// Removes the API key from text that will be shown or logged.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.key {
+            Some(k) if k.len() >= 4 => text.replace(k.as_str(), "[redacted]"),
+            _ => text.to_string(),
+        }
+    }
+
+    fn excerpt(&self, text: &str) -> String {
+        excerpt(&self.redact(text.trim()))
+    }
+
+    /// POSTs a JSON body, retrying 429/5xx/connection failures, and returns a successful
+    /// response whose body has not been read yet.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: &serde_json::Value,
+        model: &str,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let client = self.client()?;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let send = client.post(url).headers(headers.clone()).json(body).send();
+            let outcome = tokio::time::timeout(self.policy.request_timeout, send).await;
+            let retry_delay = match outcome {
+                Err(_) => {
+                    let detail = format!(
+                        "no response within {:.0} s",
+                        self.policy.request_timeout.as_secs_f64()
+                    );
+                    if attempt > self.policy.max_retries {
+                        return Err(self.network(url, &detail));
+                    }
+                    self.backoff(attempt)
+                }
+                Ok(Err(e)) => {
+                    let retryable = e.is_connect() || e.is_timeout() || e.is_request();
+                    if !retryable || attempt > self.policy.max_retries {
+                        return Err(self.network(url, &error_chain(&e)));
+                    }
+                    self.backoff(attempt)
+                }
+                Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
+                Ok(Ok(resp)) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = retry_after(resp.headers());
+                    let text = resp.text().await.unwrap_or_default();
+                    let retryable = status == 429 || status >= 500;
+                    if !retryable || attempt > self.policy.max_retries {
+                        return Err(self.status_error(status, &text, url, model, attempt));
+                    }
+                    retry_after.unwrap_or_else(|| self.backoff(attempt))
+                }
+            };
+            tracing::warn!(
+                provider = %self.provider,
+                attempt,
+                delay_ms = u64::try_from(retry_delay.as_millis()).unwrap_or(u64::MAX),
+                "retrying model request"
+            );
+            tokio::time::sleep(retry_delay).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self
+            .policy
+            .backoff
+            .saturating_mul(2u32.saturating_pow(attempt - 1));
+        // Full jitter between half and one and a half times, so clients do not retry in step.
+        base.mul_f64(0.5 + fastrand::f64()).min(MAX_BACKOFF)
+    }
+
+    fn status_error(
+        &self,
+        status: u16,
+        body: &str,
+        url: &str,
+        model: &str,
+        attempts: u32,
+    ) -> ProviderError {
+        let provider = self.provider.clone();
+        match status {
+            401 | 403 => ProviderError::Auth {
+                provider,
+                status,
+                var: self
+                    .key_var
+                    .clone()
+                    .unwrap_or_else(|| format!("api_key_env in [providers.{}]", self.provider)),
+            },
+            404 => ProviderError::NotFound {
+                provider,
+                model: model.to_string(),
+                url: url.to_string(),
+            },
+            429 => ProviderError::RateLimited { provider, attempts },
+            s if s >= 500 => ProviderError::Server {
+                provider,
+                status,
+                attempts,
+                body: self.excerpt(body),
+            },
+            _ => ProviderError::Http {
+                provider,
+                status,
+                body: self.excerpt(body),
+            },
+        }
+    }
+
+    /// Reads an SSE body through `parser`, sending events to `tx`, until the format's end,
+    /// the body's end, an error, or the idle timeout.
+    pub async fn pump_sse(
+        &self,
+        resp: reqwest::Response,
+        parser: &mut dyn SseParser,
+        tx: &mpsc::Sender<Result<StreamEvent, ProviderError>>,
+    ) {
+        let mut events = resp.bytes_stream().eventsource();
+        loop {
+            let next = tokio::time::timeout(self.policy.idle_timeout, events.next()).await;
+            let event = match next {
+                Err(_) => {
+                    let _ = tx
+                        .send(Err(ProviderError::IdleTimeout {
+                            provider: self.provider.clone(),
+                            seconds: self.policy.idle_timeout.as_secs_f64(),
+                        }))
+                        .await;
+                    return;
+                }
+                Ok(None) => break,
+                Ok(Some(Err(EventStreamError::Transport(e)))) => {
+                    let _ = tx
+                        .send(Err(self.network(&self.base_url, &error_chain(&e))))
+                        .await;
+                    return;
+                }
+                Ok(Some(Err(e))) => {
+                    let _ = tx
+                        .send(Err(ProviderError::Malformed {
+                            provider: self.provider.clone(),
+                            text: self.excerpt(&e.to_string()),
+                        }))
+                        .await;
+                    return;
+                }
+                Ok(Some(Ok(event))) => event,
+            };
+            match parser.on_event(&event.event, &event.data) {
+                Ok(out) => {
+                    for e in out {
+                        if tx.send(Ok(e)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(ParseError::Malformed(text)) => {
+                    let _ = tx
+                        .send(Err(ProviderError::Malformed {
+                            provider: self.provider.clone(),
+                            text: self.excerpt(&text),
+                        }))
+                        .await;
+                    return;
+                }
+                Err(ParseError::Api(message)) => {
+                    let _ = tx
+                        .send(Err(ProviderError::Api {
+                            provider: self.provider.clone(),
+                            message: self.excerpt(&message),
+                        }))
+                        .await;
+                    return;
+                }
+            }
+            if parser.is_done() {
+                break;
+            }
+        }
+        for e in parser.finish() {
+            let _ = tx.send(Ok(e)).await;
+        }
+        if !parser.is_complete() {
+            let _ = tx
+                .send(Err(ProviderError::Truncated {
+                    provider: self.provider.clone(),
+                }))
+                .await;
+        }
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let secs: f64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(MAX_RETRY_AFTER))
+}
+
+/// reqwest's top-level message is vague ("error sending request"); the causes say why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let msg = c.to_string();
+        if !text.contains(&msg) {
+            text.push_str(": ");
+            text.push_str(&msg);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The first `EXCERPT_CHARS` characters, marked when cut.
+pub(super) fn excerpt(text: &str) -> String {
+    if text.chars().count() <= EXCERPT_CHARS {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+        format!("{cut}… (truncated)")
+    }
+}

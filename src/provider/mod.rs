@@ -1,0 +1,329 @@
+//! Model providers behind one trait.
+//!
+//! A [`ModelClient`] takes a provider-neutral [`ChatRequest`] and returns a [`ModelStream`] of
+//! provider-neutral [`StreamEvent`]s. Each wire format has a pure parser (chunk in, events out)
+//! tested on fixtures; the shared HTTP machinery in [`http`] does retries, timeouts and error
+//! mapping for both. Dropping a [`ModelStream`] aborts its request at once, which is how cancel
+//! works.
+
+mod anthropic;
+mod http;
+mod openai;
+mod script;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::config::{ActiveProvider, ProviderKind};
+use crate::protocol::{ErrorKind, FinishReason};
+
+pub use script::{DEMO_SCRIPT, Script};
+
+/// One message of the conversation sent to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ChatMessage {
+    User {
+        text: String,
+    },
+    Assistant {
+        text: String,
+        tool_calls: Vec<ToolCallRequest>,
+    },
+    ToolResult {
+        call_id: String,
+        content: String,
+        is_error: bool,
+    },
+}
+
+/// A tool call the model made, with its arguments as the JSON text it produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallRequest {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+/// A tool offered to the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the arguments.
+    pub parameters: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRequest {
+    pub model: String,
+    pub system: String,
+    pub messages: Vec<ChatMessage>,
+    pub tools: Vec<ToolSpec>,
+    pub max_output_tokens: u32,
+}
+
+/// Token counts of one response. `input` includes the `cached` part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenUsage {
+    pub input: u64,
+    pub output: u64,
+    pub cached: u64,
+}
+
+impl TokenUsage {
+    /// Combines partial reports (Anthropic sends input first and output last): the larger of
+    /// each field wins.
+    pub fn merge(&mut self, other: TokenUsage) {
+        self.input = self.input.max(other.input);
+        self.output = self.output.max(other.output);
+        self.cached = self.cached.max(other.cached);
+    }
+}
+
+/// What a model stream reports, whatever the wire format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    TextDelta(String),
+    ToolCallStart {
+        index: usize,
+        id: String,
+        name: String,
+    },
+    ToolCallDelta {
+        index: usize,
+        arguments: String,
+    },
+    ToolCallEnd {
+        index: usize,
+    },
+    Usage(TokenUsage),
+    Finish(FinishReason),
+}
+
+/// A provider failure, worded for the user: it says what to do next. Never contains a key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{provider} rejected the API key (HTTP {status}); set {var} to a valid key")]
+    Auth {
+        provider: String,
+        status: u16,
+        var: String,
+    },
+    #[error("{provider} needs an API key: set {var} (for example `export {var}=…`)")]
+    MissingKey { provider: String, var: String },
+    #[error(
+        "{provider}: model `{model}` not found at {url} (HTTP 404); check the model name and base_url"
+    )]
+    NotFound {
+        provider: String,
+        model: String,
+        url: String,
+    },
+    #[error(
+        "{provider} is rate limiting requests (HTTP 429) and still was after {attempts} attempts; wait and retry"
+    )]
+    RateLimited { provider: String, attempts: u32 },
+    #[error("{provider} failed with HTTP {status} after {attempts} attempts: {body}")]
+    Server {
+        provider: String,
+        status: u16,
+        attempts: u32,
+        body: String,
+    },
+    #[error("{provider} refused the request with HTTP {status}: {body}")]
+    Http {
+        provider: String,
+        status: u16,
+        body: String,
+    },
+    #[error("cannot reach {provider} at {url}: {detail}")]
+    Network {
+        provider: String,
+        url: String,
+        detail: String,
+    },
+    #[error("{provider} sent nothing for {seconds:.0} s and the stream was abandoned")]
+    IdleTimeout { provider: String, seconds: f64 },
+    #[error("{provider} sent a malformed stream chunk: {text}")]
+    Malformed { provider: String, text: String },
+    #[error("{provider} reported an error: {message}")]
+    Api { provider: String, message: String },
+    #[error("{provider}'s stream ended before the reply was complete")]
+    Truncated { provider: String },
+    #[error("{0}")]
+    Script(String),
+}
+
+impl ProviderError {
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ProviderError::Auth { .. } | ProviderError::MissingKey { .. } => ErrorKind::Auth,
+            ProviderError::RateLimited { .. } => ErrorKind::RateLimit,
+            ProviderError::Network { .. } | ProviderError::IdleTimeout { .. } => ErrorKind::Network,
+            ProviderError::Script(_) => ErrorKind::Config,
+            _ => ErrorKind::Provider,
+        }
+    }
+}
+
+/// A running model response. Dropping it aborts the request.
+pub struct ModelStream {
+    rx: mpsc::Receiver<Result<StreamEvent, ProviderError>>,
+    task: Option<AbortHandle>,
+}
+
+impl ModelStream {
+    /// A stream fed by a task that sends into the returned sender.
+    fn channel() -> (
+        ModelStream,
+        mpsc::Sender<Result<StreamEvent, ProviderError>>,
+    ) {
+        // Bounded, so a slow consumer applies back-pressure to the network read.
+        let (tx, rx) = mpsc::channel(256);
+        (ModelStream { rx, task: None }, tx)
+    }
+
+    fn spawn<F>(
+        future: impl FnOnce(mpsc::Sender<Result<StreamEvent, ProviderError>>) -> F,
+    ) -> ModelStream
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let (mut stream, tx) = ModelStream::channel();
+        stream.task = Some(tokio::spawn(future(tx)).abort_handle());
+        stream
+    }
+
+    /// The next event; `None` when the response is complete.
+    pub async fn next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {
+        self.rx.recv().await
+    }
+
+    /// An event that has already arrived, without waiting.
+    pub fn try_next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Drop for ModelStream {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+pub trait ModelClient: Send + Sync {
+    /// The provider's name, for messages.
+    fn provider(&self) -> &str;
+    /// Starts a response. Must be called within a tokio runtime.
+    fn stream(&self, request: ChatRequest) -> ModelStream;
+}
+
+/// Network behaviour of a provider; see `[providers.NAME]` in the README.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpPolicy {
+    pub connect_timeout: Duration,
+    /// From sending the request to the response headers.
+    pub request_timeout: Duration,
+    /// The longest silence allowed inside a stream.
+    pub idle_timeout: Duration,
+    /// Retries after the first attempt, for 429/5xx/connection errors before any output.
+    pub max_retries: u32,
+    /// First backoff; doubled each retry, with jitter.
+    pub backoff: Duration,
+}
+
+impl HttpPolicy {
+    #[must_use]
+    pub fn from_provider(p: &ActiveProvider) -> HttpPolicy {
+        let secs =
+            |v: Option<f64>, default: f64| Duration::from_secs_f64(v.unwrap_or(default).max(0.01));
+        HttpPolicy {
+            connect_timeout: secs(p.settings.connect_timeout, 10.0),
+            request_timeout: secs(p.settings.request_timeout, 120.0),
+            idle_timeout: secs(p.settings.idle_timeout, 90.0),
+            max_retries: p.settings.max_retries.unwrap_or(3),
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Builds the client for the configured provider. `env` supplies API keys by variable name.
+pub fn client_for(
+    provider: &ActiveProvider,
+    env: &dyn Fn(&str) -> Option<String>,
+    workspace: &std::path::Path,
+) -> Result<Arc<dyn ModelClient>, ProviderError> {
+    let key = match &provider.api_key_env {
+        Some(var) => match env(var).filter(|k| !k.trim().is_empty()) {
+            Some(k) => Some(k),
+            None => {
+                return Err(ProviderError::MissingKey {
+                    provider: provider.name.clone(),
+                    var: var.clone(),
+                });
+            }
+        },
+        None => None,
+    };
+    let policy = HttpPolicy::from_provider(provider);
+    let base_url = provider.base_url.clone().unwrap_or_default();
+    Ok(match provider.kind {
+        ProviderKind::Openai => Arc::new(openai::OpenAiClient::new(http::Endpoint::new(
+            &provider.name,
+            &base_url,
+            key,
+            provider.api_key_env.clone(),
+            policy,
+        ))),
+        ProviderKind::Anthropic => Arc::new(anthropic::AnthropicClient::new(http::Endpoint::new(
+            &provider.name,
+            &base_url,
+            key,
+            provider.api_key_env.clone(),
+            policy,
+        ))),
+        ProviderKind::Script => {
+            let script = match &provider.settings.script {
+                Some(path) => {
+                    let path = workspace.join(path);
+                    let text = std::fs::read_to_string(&path).map_err(|e| {
+                        ProviderError::Script(format!("cannot read script {}: {e}", path.display()))
+                    })?;
+                    Script::parse(&text).map_err(|e| {
+                        ProviderError::Script(format!("script {}: {e}", path.display()))
+                    })?
+                }
+                None => Script::parse(DEMO_SCRIPT)
+                    .map_err(|e| ProviderError::Script(format!("built-in demo script: {e}")))?,
+            };
+            Arc::new(script::ScriptClient::new(&provider.name, script))
+        }
+    })
+}
+
+/// The dollar cost of a response, when the provider has prices.
+#[must_use]
+pub fn cost(provider: &ActiveProvider, usage: TokenUsage) -> Option<f64> {
+    let s = &provider.settings;
+    if s.input_price.is_none() && s.output_price.is_none() {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)] // token counts are far below 2^52
+    let per_million = |tokens: u64, price: Option<f64>| tokens as f64 * price.unwrap_or(0.0) / 1e6;
+    let uncached = usage.input.saturating_sub(usage.cached);
+    Some(
+        per_million(uncached, s.input_price)
+            + per_million(usage.cached, s.cached_input_price.or(s.input_price))
+            + per_million(usage.output, s.output_price),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! The scripted provider (`kind = "script"`): plays a TOML file of turns — text, tool calls,
+//! usage, or an error — as if a model streamed them. Used by tests, for reproducing bug reports,
+//! and for the offline demo (`assets/demo/script.toml`).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{
+    ChatMessage, ChatRequest, ModelClient, ModelStream, ProviderError, StreamEvent, TokenUsage,
+};
+use crate::protocol::FinishReason;
+
+/// The built-in demo script.
+pub const DEMO_SCRIPT: &str = include_str!("../../assets/demo/script.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Script {
+    /// Pause between streamed words, to look like a model typing.
+    #[serde(default)]
+    chunk_delay_ms: u64,
+    turns: Vec<ScriptTurn>,
+    /// Played for every request after the last turn; without it, such a request is an error.
+    #[serde(default)]
+    fallback: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptTurn {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    tool_calls: Vec<ScriptToolCall>,
+    #[serde(default)]
+    usage: Option<ScriptUsage>,
+    /// Fail the turn with this provider error after the text.
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptToolCall {
+    name: String,
+    #[serde(default)]
+    arguments: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScriptUsage {
+    input: u64,
+    output: u64,
+    #[serde(default)]
+    cached: u64,
+}
+
+impl Script {
+    pub fn parse(text: &str) -> Result<Script, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+pub struct ScriptClient {
+    provider: String,
+    script: Script,
+}
+
+impl ScriptClient {
+    pub fn new(provider: &str, script: Script) -> ScriptClient {
+        ScriptClient {
+            provider: provider.to_string(),
+            script,
+        }
+    }
+}
+
+/// A rough token estimate for scripts that give no usage: four characters a token.
+fn estimate_tokens(chars: usize) -> u64 {
+    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+}
+
+impl ModelClient for ScriptClient {
+    fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    fn stream(&self, request: ChatRequest) -> ModelStream {
+        // Turn N answers the N-th request of the conversation, so a resumed session continues
+        // the script where it left off.
+        let n = request
+            .messages
+            .iter()
+            .filter(|m| matches!(m, ChatMessage::Assistant { .. }))
+            .count();
+        let turn = match (self.script.turns.get(n), &self.script.fallback) {
+            (Some(t), _) => Ok(t.clone()),
+            (None, Some(text)) => Ok(ScriptTurn {
+                text: text.clone(),
+                ..ScriptTurn::default()
+            }),
+            (None, None) => Err(ProviderError::Script(format!(
+                "the script has {} turns and no fallback; request {} has nothing to play",
+                self.script.turns.len(),
+                n + 1
+            ))),
+        };
+        let prompt = request
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                ChatMessage::User { text } => Some(crate::store::default_title(text)),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let input_chars = request.system.len()
+            + request
+                .messages
+                .iter()
+                .map(|m| match m {
+                    ChatMessage::User { text } | ChatMessage::Assistant { text, .. } => text.len(),
+                    ChatMessage::ToolResult { content, .. } => content.len(),
+                })
+                .sum::<usize>();
+        let delay = Duration::from_millis(self.script.chunk_delay_ms);
+        let provider = self.provider.clone();
+        ModelStream::spawn(move |tx| async move {
+            let turn = match turn {
+                Ok(t) => t,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            let text = turn.text.replace("{prompt}", &prompt);
+            for word in text.split_inclusive(' ') {
+                if tx
+                    .send(Ok(StreamEvent::TextDelta(word.to_string())))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+            }
+            if let Some(message) = turn.error {
+                let _ = tx.send(Err(ProviderError::Api { provider, message })).await;
+                return;
+            }
+            for (index, call) in turn.tool_calls.iter().enumerate() {
+                let events = [
+                    StreamEvent::ToolCallStart {
+                        index,
+                        id: format!("script_call_{n}_{index}"),
+                        name: call.name.clone(),
+                    },
+                    StreamEvent::ToolCallDelta {
+                        index,
+                        arguments: call.arguments.to_string(),
+                    },
+                    StreamEvent::ToolCallEnd { index },
+                ];
+                for e in events {
+                    let _ = tx.send(Ok(e)).await;
+                }
+            }
+            let usage = turn.usage.map_or_else(
+                || TokenUsage {
+                    input: estimate_tokens(input_chars),
+                    output: estimate_tokens(text.len()),
+                    cached: 0,
+                },
+                |u| TokenUsage {
+                    input: u.input,
+                    output: u.output,
+                    cached: u.cached,
+                },
+            );
+            let reason = if turn.tool_calls.is_empty() {
+                FinishReason::Stop
+            } else {
+                FinishReason::ToolCalls
+            };
+            let _ = tx.send(Ok(StreamEvent::Usage(usage))).await;
+            let _ = tx.send(Ok(StreamEvent::Finish(reason))).await;
+        })
+    }
+}

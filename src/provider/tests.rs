@@ -1,0 +1,85 @@
+//! Parser and pricing tests; the HTTP behaviour is tested against mock servers in
+//! `tests/providers.rs`.
+
+use super::http::{ParseError, SseParser};
+use super::*;
+use crate::config::{Config, DEFAULTS_TOML};
+
+#[test]
+fn the_demo_script_parses_and_has_a_fallback() {
+    let s = Script::parse(DEMO_SCRIPT).unwrap();
+    assert!(DEMO_SCRIPT.contains("OPENAI_API_KEY"));
+    drop(s);
+}
+
+#[test]
+fn openai_error_objects_and_missing_done_marker() {
+    let mut p = openai::Parser::default();
+    let err = p
+        .on_event("", r#"{"error":{"message":"context too long"}}"#)
+        .err()
+        .unwrap();
+    assert!(matches!(err, ParseError::Api(m) if m == "context too long"));
+
+    // Some servers end with finish_reason and no [DONE]: the reply is still complete.
+    let mut p = openai::Parser::default();
+    p.on_event(
+        "",
+        r#"{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"length"}]}"#,
+    )
+    .ok()
+    .unwrap();
+    assert!(!p.is_done() && p.is_complete());
+    let mut p = openai::Parser::default();
+    p.on_event(
+        "",
+        r#"{"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null}]}"#,
+    )
+    .ok()
+    .unwrap();
+    assert!(!p.is_complete(), "no finish: truncated");
+    assert!(matches!(
+        p.on_event("", "[1,2]"),
+        Err(ParseError::Malformed(_))
+    ));
+}
+
+#[test]
+fn anthropic_ignores_pings_and_unknown_events() {
+    let mut p = anthropic::Parser::default();
+    assert!(
+        p.on_event("ping", r#"{"type":"ping"}"#)
+            .ok()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        p.on_event("x", r#"{"type":"future_event","x":1}"#)
+            .ok()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        p.on_event("", "not json"),
+        Err(ParseError::Malformed(_))
+    ));
+    p.on_event("", r#"{"type":"message_stop"}"#).ok().unwrap();
+    assert!(p.is_done());
+}
+
+#[test]
+fn cost_uses_cached_and_output_prices_and_is_none_without_prices() {
+    let mut c: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+    c.provider = Some("anthropic".into());
+    let p = c.active_provider().unwrap();
+    let usage = TokenUsage {
+        input: 2_000_000,
+        output: 1_000_000,
+        cached: 1_000_000,
+    };
+    // 1M uncached at $3, 1M cached at $0.30, 1M out at $15.
+    let cost = cost(&p, usage).unwrap();
+    assert!((cost - 18.3).abs() < 1e-9, "{cost}");
+    c.provider = Some("deepseek".into());
+    assert_eq!(super::cost(&c.active_provider().unwrap(), usage), None);
+}

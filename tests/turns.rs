@@ -1,0 +1,395 @@
+//! Model turns through the core session actor, with a real store in a temp dir and local mock
+//! model servers; and `gearshift exec` end to end.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use gearshift::config::{ActiveProvider, Config, DEFAULTS_TOML};
+use gearshift::core::{self, OpenRequest, SessionDeps};
+use gearshift::protocol::{ErrorKind, Event, FinishReason, Gear, Op};
+use gearshift::provider::client_for;
+use gearshift::store::{Reader, Store};
+use support::stall_server;
+use tokio::sync::mpsc;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "sk-turns-test-4e1d";
+
+fn provider(config_extra: &str, name: &str) -> ActiveProvider {
+    let mut config: Config = toml::from_str(&format!("{DEFAULTS_TOML}\n{config_extra}")).unwrap();
+    config.provider = Some(name.into());
+    config.active_provider().unwrap()
+}
+
+struct Session {
+    ops: mpsc::UnboundedSender<Op>,
+    events: mpsc::UnboundedReceiver<Event>,
+    id: String,
+    db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(p: &ActiveProvider, workspace: &Path) -> Session {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    // Opening blocks on the store, as it does before the TUI starts: not on a runtime thread.
+    let (store, opened) = {
+        let (db, p) = (db.clone(), p.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db).unwrap();
+            let reader = store.reader().unwrap();
+            let opened =
+                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &OpenRequest::New)
+                    .unwrap();
+            (store, opened)
+        })
+        .await
+        .unwrap()
+    };
+    let client = client_for(p, &|_| Some(KEY.to_string()), workspace).unwrap();
+    let (ops, op_rx) = mpsc::unbounded_channel();
+    let (ev_tx, events) = mpsc::unbounded_channel();
+    let deps = SessionDeps {
+        store,
+        client,
+        provider: p.clone(),
+    };
+    let id = opened.state.id.clone();
+    tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
+    Session {
+        ops,
+        events,
+        id,
+        db,
+        _dir: dir,
+    }
+}
+
+impl Session {
+    fn submit(&self, text: &str) {
+        self.ops
+            .send(Op::Submit {
+                text: text.into(),
+                attachments: vec![],
+            })
+            .unwrap();
+    }
+
+    /// Events until (and including) the next TurnFinished.
+    async fn turn(&mut self) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            let e = tokio::time::timeout(Duration::from_secs(20), self.events.recv())
+                .await
+                .expect("turn did not finish")
+                .unwrap();
+            let done = matches!(e, Event::TurnFinished { .. });
+            out.push(e);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    async fn stored(&self) -> Vec<Event> {
+        let db = self.db.clone();
+        let id = self.id.clone();
+        // The actor commits before it emits, so what was seen is already on disk.
+        tokio::task::spawn_blocking(move || {
+            Reader::open(&db)
+                .unwrap()
+                .events(&id)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.event)
+                .collect()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+fn script_provider(dir: &Path, script: &str) -> ActiveProvider {
+    std::fs::write(dir.join("script.toml"), script).unwrap();
+    provider(
+        "[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"script.toml\"\ninput_price = 1.0\noutput_price = 2.0\n",
+        "scripted",
+    )
+}
+
+#[tokio::test]
+async fn a_scripted_turn_streams_then_is_recorded_in_order() {
+    let ws = tempfile::tempdir().unwrap();
+    let p = script_provider(
+        ws.path(),
+        "[[turns]]\ntext = \"one two three\"\nusage = { input = 1000000, output = 500000 }\n\n\
+         [[turns]]\ntext = \"second reply to {prompt}\"\n",
+    );
+    let mut s = start(&p, ws.path()).await;
+    s.submit("first");
+    let seen = s.turn().await;
+    let deltas: String = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::AssistantDelta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deltas, "one two three");
+    let stored = s.stored().await;
+    let kinds: Vec<&str> = stored.iter().map(Event::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "session_opened",
+            "user_message",
+            "turn_started",
+            "assistant_message",
+            "usage",
+            "turn_finished"
+        ]
+    );
+    assert!(stored.contains(&Event::Usage {
+        input: 1_000_000,
+        output: 500_000,
+        cached: 0,
+        cost: Some(2.0)
+    }));
+
+    // The second turn sees the first (the script plays turn 2 because one reply exists).
+    s.submit("the follow-up");
+    let seen = s.turn().await;
+    assert!(seen.contains(&Event::AssistantMessage {
+        text: "second reply to the follow-up".into(),
+        interrupted: false
+    }));
+}
+
+#[tokio::test]
+async fn cancel_mid_stream_finishes_within_100_ms_keeping_the_partial_reply() {
+    let chunk = r#"{"choices":[{"index":0,"delta":{"content":"half a "},"finish_reason":null}]}"#;
+    let mut server =
+        stall_server::start(vec![chunk.into()], Duration::ZERO, Duration::from_secs(10)).await;
+    let p = provider(
+        &format!(
+            "[providers.t]\nbase_url = \"{}/v1\"\napi_key_env = \"K\"\nmodel = \"m\"\n",
+            server.url
+        ),
+        "t",
+    );
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = start(&p, ws.path()).await;
+    s.submit("write a long essay");
+    loop {
+        let e = s.events.recv().await.unwrap();
+        if matches!(e, Event::AssistantDelta { .. }) {
+            break;
+        }
+    }
+    let cancelled = Instant::now();
+    s.ops.send(Op::Cancel).unwrap();
+    let seen = s.turn().await;
+    let latency = cancelled.elapsed();
+    assert!(latency < Duration::from_millis(100), "{latency:?}");
+    assert_eq!(
+        seen.last(),
+        Some(&Event::TurnFinished {
+            reason: FinishReason::Cancelled
+        })
+    );
+    let closed = tokio::time::timeout(Duration::from_secs(5), server.closed.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(closed.saturating_duration_since(cancelled) < Duration::from_millis(100));
+    assert!(s.stored().await.contains(&Event::AssistantMessage {
+        text: "half a ".into(),
+        interrupted: true
+    }));
+    // The request carried the conversation and the key.
+    let body = server.requests.recv().await.unwrap();
+    assert!(body.contains("write a long essay"), "{body}");
+}
+
+#[tokio::test]
+async fn a_provider_error_is_recorded_and_the_session_goes_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_string(
+                    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok now\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
+                ),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let p = provider(
+        &format!(
+            "[providers.t]\nbase_url = \"{}/v1\"\napi_key_env = \"MY_KEY\"\nmodel = \"m\"\n",
+            server.uri()
+        ),
+        "t",
+    );
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = start(&p, ws.path()).await;
+    s.submit("hi");
+    let seen = s.turn().await;
+    let error = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::Error { kind, message } => Some((*kind, message.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(error.0, ErrorKind::Auth);
+    assert!(error.1.contains("set MY_KEY"), "{}", error.1);
+    assert!(!error.1.contains(KEY));
+    s.submit("again");
+    let seen = s.turn().await;
+    assert!(seen.contains(&Event::AssistantMessage {
+        text: "ok now".into(),
+        interrupted: false
+    }));
+    for e in s.stored().await {
+        assert!(
+            !serde_json::to_string(&e).unwrap().contains(KEY),
+            "key stored: {e:?}"
+        );
+    }
+}
+
+fn gearshift_exec(home: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));
+    cmd.arg("--home")
+        .arg(home)
+        .arg("--workspace")
+        .arg(home)
+        .arg("exec");
+    cmd.args(args);
+    for var in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "GEARSHIFT_PROVIDER",
+    ] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[tokio::test]
+async fn exec_json_end_to_end_against_a_mock_server() {
+    let server = MockServer::start().await;
+    let body = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/openai_text.sse"),
+    )
+    .unwrap();
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_string(body),
+        )
+        .mount(&server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let h = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        gearshift_exec(
+            &h,
+            &["--json", "say hello"],
+            &[("OPENAI_API_KEY", KEY), ("OPENAI_BASE_URL", &base)],
+        )
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<Event> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(matches!(events[0], Event::SessionOpened { .. }));
+    assert!(events.contains(&Event::AssistantMessage {
+        text: "Hello, world".into(),
+        interrupted: false
+    }));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Usage {
+            input: 12,
+            output: 3,
+            cached: 4,
+            cost: Some(_)
+        }
+    )));
+    assert_eq!(
+        events.last(),
+        Some(&Event::TurnFinished {
+            reason: FinishReason::Stop
+        })
+    );
+    assert!(!stdout.contains(KEY));
+
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let s = &reader.list_sessions(None, 5).unwrap()[0];
+    assert_eq!(s.title, "say hello");
+    assert_eq!((s.input_tokens, s.output_tokens), (12, 3));
+    assert!(s.cost > 0.0);
+}
+
+#[tokio::test]
+async fn exec_fails_with_one_line_on_stderr() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let h = home.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        gearshift_exec(
+            &h,
+            &["hi"],
+            &[("OPENAI_API_KEY", KEY), ("OPENAI_BASE_URL", &base)],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("set OPENAI_API_KEY"), "{stderr}");
+    assert!(!stderr.contains(KEY));
+}
+
+#[test]
+fn exec_with_the_demo_provider_explains_how_to_connect() {
+    let home = tempfile::tempdir().unwrap();
+    let out = gearshift_exec(home.path(), &["hello"], &[]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("offline demo"), "{stdout}");
+    assert!(stdout.contains("OPENAI_API_KEY"), "{stdout}");
+}

@@ -382,6 +382,9 @@ async fn exec_fails_with_one_line_on_stderr() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("set OPENAI_API_KEY"), "{stderr}");
     assert!(!stderr.contains(KEY));
+    let log = std::fs::read_to_string(home.path().join("logs/gearshift.log")).unwrap();
+    assert!(log.contains("turn failed"), "the failure is logged: {log}");
+    assert!(!log.contains(KEY), "the key is not: {log}");
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub struct SessionState {
     pub output_tokens: u64,
     /// The prompt size of the latest request, which is what fills the context window.
     pub context_tokens: u64,
+    /// Dollars spent so far, when the provider has prices.
+    pub cost: f64,
     /// Model turns so far.
     pub turns: u32,
     /// The conversation as the model sees it.
@@ -70,8 +72,9 @@ impl SessionState {
                 input,
                 output,
                 cached,
-                ..
+                cost,
             } => {
+                self.cost += cost.unwrap_or(0.0);
                 self.input_tokens += input;
                 self.output_tokens += output;
                 self.context_tokens = input + cached + output;

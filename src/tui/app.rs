@@ -83,6 +83,8 @@ pub struct SessionView {
     pub is_demo: bool,
     pub context_window: u64,
     pub context_tokens: u64,
+    /// Dollars spent in this session; `None` when the provider has no prices.
+    pub cost: Option<f64>,
 }
 
 pub struct App {
@@ -132,6 +134,9 @@ impl App {
                 is_demo: provider.is_demo,
                 context_window: u64::from(provider.context_window),
                 context_tokens: state.context_tokens,
+                cost: (provider.settings.input_price.is_some()
+                    || provider.settings.output_price.is_some())
+                .then_some(state.cost),
             },
             transcript: Transcript::default(),
             busy: false,
@@ -281,8 +286,13 @@ impl App {
                 input,
                 output,
                 cached,
-                ..
-            } => self.session.context_tokens = input + cached + output,
+                cost,
+            } => {
+                self.session.context_tokens = input + cached + output;
+                if let (Some(total), false) = (&mut self.session.cost, replay) {
+                    *total += cost.unwrap_or(0.0);
+                }
+            }
             Event::TurnStarted { .. } => self.busy = !replay,
             Event::TurnFinished { .. } => {
                 self.busy = false;

@@ -269,3 +269,39 @@ fn mouse_wheel_scrolls_the_transcript_under_the_pointer() {
         crate::tui::transcript::Scroll::Follow
     );
 }
+
+#[test]
+fn a_priced_provider_shows_the_running_cost() {
+    use crate::config::{Config, DEFAULTS_TOML};
+    let mut config: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+    config.provider = Some("openai".into());
+    let provider = config.active_provider().unwrap();
+    let mut a = App::new(
+        Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+        Theme::load("dark", std::path::Path::new("/none")).unwrap(),
+        &crate::tui::fixtures::opened(vec![]),
+        &provider,
+        vec![],
+        Rect::new(0, 0, 120, 40),
+    );
+    assert_eq!(a.session.cost, Some(0.0));
+    for cost in [0.5, 0.25] {
+        a.on_core(&Event::Usage {
+            input: 10,
+            output: 1,
+            cached: 0,
+            cost: Some(cost),
+        });
+    }
+    assert_eq!(a.session.cost, Some(0.75));
+    a.prepare();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| crate::tui::view::draw(&a, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let status: String = (0..120)
+        .map(|x| buffer[(x, 39)].symbol().to_string())
+        .collect();
+    assert!(status.contains("$0.7500"), "{status}");
+    // The demo has no prices and shows none.
+    assert_eq!(crate::tui::fixtures::app(120, 40).session.cost, None);
+}

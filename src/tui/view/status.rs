@@ -42,6 +42,9 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
             compact(session.context_window)
         )),
     ];
+    if let Some(cost) = session.cost {
+        tail.push(Span::raw(format!(" ${cost:.4}")));
+    }
     if app.busy {
         tail.push(Span::styled(" │ working…", s.notice));
     }

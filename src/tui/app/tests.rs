@@ -303,5 +303,5 @@ fn a_priced_provider_shows_the_running_cost() {
         .collect();
     assert!(status.contains("$0.7500"), "{status}");
     // The demo has no prices and shows none.
-    assert_eq!(crate::tui::fixtures::app(120, 40).session.cost, None);
+    assert_eq!(app(120, 40).session.cost, None);
 }

@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` is a thin CLI over it. See DESIGN.md for how the
 //! core, the front ends and the store fit together through [`protocol`].
 
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod core;
@@ -10,4 +11,5 @@ pub mod logging;
 pub mod protocol;
 pub mod provider;
 pub mod store;
+pub mod tools;
 pub mod tui;

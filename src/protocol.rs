@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::changes::FileChange;
+
 /// How much autonomy the model has. See DESIGN.md, "gears".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -100,7 +102,38 @@ pub enum Op {
     SetTitle {
         title: String,
     },
+    /// Run the command the model asked for; `always` allows this exact command for the rest
+    /// of the session.
+    ApproveCommand {
+        call_id: String,
+        #[serde(default)]
+        always: bool,
+    },
+    /// Refuse the command; the reason goes to the model.
+    DenyCommand {
+        call_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     Quit,
+}
+
+/// How a command the model asked to run was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum CommandDecision {
+    /// The human approved it this once.
+    Once,
+    /// The human approved it for the rest of the session.
+    Always,
+    /// `[approvals] allow_commands` or an earlier "always" allowed it.
+    Allowed,
+    /// Headless, with `--approve-commands`.
+    Headless,
+    Denied {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 /// Why a model turn ended.
@@ -186,6 +219,11 @@ pub enum Event {
     AssistantDelta {
         text: String,
     },
+    /// The reply so far, saved every few seconds while it streams, so a crash loses little.
+    /// Superseded by the [`Event::AssistantMessage`] that ends the reply.
+    AssistantCheckpoint {
+        text: String,
+    },
     /// Model text: the whole reply, or a checkpoint of a reply still streaming (`partial`).
     AssistantMessage {
         text: String,
@@ -204,6 +242,37 @@ pub enum Event {
     },
     TurnFinished {
         reason: FinishReason,
+    },
+    /// The model called a tool (after the reply that carries it).
+    ToolCall {
+        id: String,
+        name: String,
+        /// The arguments as the JSON text the model wrote.
+        arguments: String,
+    },
+    /// A tool call's result, as the model receives it.
+    ToolResult {
+        id: String,
+        ok: bool,
+        content: String,
+        /// One line for the chat pane.
+        summary: String,
+        duration_ms: u64,
+    },
+    /// The model wants to run a command and a human must decide.
+    CommandApprovalRequested {
+        id: String,
+        command: String,
+    },
+    CommandDecided {
+        id: String,
+        command: String,
+        decision: CommandDecision,
+    },
+    /// A tool wrote a file.
+    FileChanged {
+        id: String,
+        change: FileChange,
     },
     Error {
         kind: ErrorKind,
@@ -231,6 +300,12 @@ impl Event {
             Event::TitleChanged { .. } => "title_changed",
             Event::TurnStarted { .. } => "turn_started",
             Event::AssistantDelta { .. } => "assistant_delta",
+            Event::AssistantCheckpoint { .. } => "assistant_checkpoint",
+            Event::ToolCall { .. } => "tool_call",
+            Event::ToolResult { .. } => "tool_result",
+            Event::CommandApprovalRequested { .. } => "command_approval_requested",
+            Event::CommandDecided { .. } => "command_decided",
+            Event::FileChanged { .. } => "file_changed",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -301,6 +376,34 @@ mod tests {
             Event::Error {
                 kind: ErrorKind::Auth,
                 message: "set KEY".into(),
+            },
+            Event::AssistantCheckpoint { text: "x".into() },
+            Event::ToolCall {
+                id: "c".into(),
+                name: "read_file".into(),
+                arguments: "{}".into(),
+            },
+            Event::ToolResult {
+                id: "c".into(),
+                ok: false,
+                content: "refused".into(),
+                summary: "refused".into(),
+                duration_ms: 3,
+            },
+            Event::CommandApprovalRequested {
+                id: "c".into(),
+                command: "ls".into(),
+            },
+            Event::CommandDecided {
+                id: "c".into(),
+                command: "ls".into(),
+                decision: CommandDecision::Denied {
+                    reason: Some("no".into()),
+                },
+            },
+            Event::FileChanged {
+                id: "c".into(),
+                change: FileChange::new("a".into(), None, Some("b".into())),
             },
         ];
         for event in samples {

@@ -7,119 +7,13 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use gearshift::config::{ActiveProvider, Config, DEFAULTS_TOML};
-use gearshift::core::{self, OpenRequest, SessionDeps};
-use gearshift::protocol::{ErrorKind, Event, FinishReason, Gear, Op};
-use gearshift::provider::client_for;
-use gearshift::store::{Reader, Store};
+use gearshift::protocol::{ErrorKind, Event, FinishReason, Op};
+use gearshift::store::Reader;
 use support::stall_server;
-use tokio::sync::mpsc;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const KEY: &str = "sk-turns-test-4e1d";
-
-fn provider(config_extra: &str, name: &str) -> ActiveProvider {
-    let mut config: Config = toml::from_str(&format!("{DEFAULTS_TOML}\n{config_extra}")).unwrap();
-    config.provider = Some(name.into());
-    config.active_provider().unwrap()
-}
-
-struct Session {
-    ops: mpsc::UnboundedSender<Op>,
-    events: mpsc::UnboundedReceiver<Event>,
-    id: String,
-    db: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn start(p: &ActiveProvider, workspace: &Path) -> Session {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("g.db");
-    // Opening blocks on the store, as it does before the TUI starts: not on a runtime thread.
-    let (store, opened) = {
-        let (db, p) = (db.clone(), p.clone());
-        tokio::task::spawn_blocking(move || {
-            let store = Store::open(&db).unwrap();
-            let reader = store.reader().unwrap();
-            let opened =
-                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &OpenRequest::New)
-                    .unwrap();
-            (store, opened)
-        })
-        .await
-        .unwrap()
-    };
-    let client = client_for(p, &|_| Some(KEY.to_string()), workspace).unwrap();
-    let (ops, op_rx) = mpsc::unbounded_channel();
-    let (ev_tx, events) = mpsc::unbounded_channel();
-    let deps = SessionDeps {
-        store,
-        client,
-        provider: p.clone(),
-    };
-    let id = opened.state.id.clone();
-    tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
-    Session {
-        ops,
-        events,
-        id,
-        db,
-        _dir: dir,
-    }
-}
-
-impl Session {
-    fn submit(&self, text: &str) {
-        self.ops
-            .send(Op::Submit {
-                text: text.into(),
-                attachments: vec![],
-            })
-            .unwrap();
-    }
-
-    /// Events until (and including) the next TurnFinished.
-    async fn turn(&mut self) -> Vec<Event> {
-        let mut out = Vec::new();
-        loop {
-            let e = tokio::time::timeout(Duration::from_secs(20), self.events.recv())
-                .await
-                .expect("turn did not finish")
-                .unwrap();
-            let done = matches!(e, Event::TurnFinished { .. });
-            out.push(e);
-            if done {
-                return out;
-            }
-        }
-    }
-
-    async fn stored(&self) -> Vec<Event> {
-        let db = self.db.clone();
-        let id = self.id.clone();
-        // The actor commits before it emits, so what was seen is already on disk.
-        tokio::task::spawn_blocking(move || {
-            Reader::open(&db)
-                .unwrap()
-                .events(&id)
-                .unwrap()
-                .into_iter()
-                .map(|e| e.event)
-                .collect()
-        })
-        .await
-        .unwrap()
-    }
-}
-
-fn script_provider(dir: &Path, script: &str) -> ActiveProvider {
-    std::fs::write(dir.join("script.toml"), script).unwrap();
-    provider(
-        "[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"script.toml\"\ninput_price = 1.0\noutput_price = 2.0\n",
-        "scripted",
-    )
-}
+use support::session::{KEY, provider, script_provider, start};
 
 #[tokio::test]
 async fn a_scripted_turn_streams_then_is_recorded_in_order() {

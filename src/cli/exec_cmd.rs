@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use tokio::sync::mpsc;
 
 use super::Context;
-use crate::core::{self, OpenRequest, SessionDeps};
+use crate::core::{self, ApprovalMode, OpenRequest, SessionDeps};
 use crate::protocol::{Event, FinishReason, Op};
 use crate::provider;
 use crate::store::Store;
@@ -17,7 +17,12 @@ use crate::store::Store;
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
 
-pub fn run(ctx: &Context, prompt: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(
+    ctx: &Context,
+    prompt: &str,
+    json: bool,
+    approve_commands: bool,
+) -> anyhow::Result<ExitCode> {
     let prompt = if prompt == "-" {
         let mut text = String::new();
         std::io::stdin()
@@ -53,11 +58,20 @@ pub fn run(ctx: &Context, prompt: &str, json: bool) -> anyhow::Result<ExitCode> 
     let outcome = runtime.block_on(async {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
         let (event_tx, mut events) = mpsc::unbounded_channel();
-        let deps = SessionDeps {
-            store: store.clone(),
-            client,
-            provider: provider.clone(),
+        let mode = if approve_commands {
+            ApprovalMode::Approve
+        } else {
+            ApprovalMode::Deny
         };
+        let deps = SessionDeps::new(
+            store.clone(),
+            client,
+            provider.clone(),
+            config,
+            &ctx.workspace,
+            mode,
+        )
+        .context("cannot open the workspace")?;
         let core = tokio::spawn(core::run_session(
             deps,
             opened.state.clone(),

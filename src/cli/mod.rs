@@ -102,6 +102,9 @@ pub enum Command {
         /// Print every event as one JSON object per line
         #[arg(long)]
         json: bool,
+        /// Run the commands the model asks for (otherwise they are refused, and the model told)
+        #[arg(long)]
+        approve_commands: bool,
     },
 }
 
@@ -182,7 +185,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
-        Some(Command::Exec { prompt, json }) => exec_cmd::run(&ctx, &prompt, json),
+        Some(Command::Exec {
+            prompt,
+            json,
+            approve_commands,
+        }) => exec_cmd::run(&ctx, &prompt, json, approve_commands),
         None => crate::tui::run(&ctx, &cli.session),
     }
 }

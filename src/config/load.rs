@@ -113,6 +113,19 @@ pub fn load(
     Ok(LoadedConfig { config, layers })
 }
 
+/// The built-in defaults patched by each TOML text in turn, merged exactly as config files
+/// are (for embedding gearshift and for tests).
+pub fn from_layers(layers: &[&str]) -> Result<Config, ConfigError> {
+    let mut merged = parse_layer(Path::new("<built-in defaults>"), DEFAULTS_TOML)?;
+    for (i, text) in layers.iter().enumerate() {
+        merge(
+            &mut merged,
+            parse_layer(Path::new(&format!("<layer {}>", i + 1)), text)?,
+        );
+    }
+    decode(merged).map_err(|(key, message)| ConfigError::Invalid(format!("{key}: {message}")))
+}
+
 /// Checks one file against the schema and returns its table.
 fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
     parse_file::<Config>(path, text)?;

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use load::{Flags, Layer, LoadedConfig, load, parse_file};
+pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
 pub use paths::Paths;
 
 use crate::protocol::Gear;
@@ -59,7 +59,20 @@ pub struct Config {
     /// Key bindings by action name; see `tui::keymap`.
     pub keys: BTreeMap<String, KeyBinding>,
     pub approvals: ApprovalsConfig,
+    pub agent: AgentConfig,
     pub pipeline: PipelineConfig,
+}
+
+/// The agent loop's limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentConfig {
+    /// Model requests with tool calls one prompt may lead to before gearshift stops the turn.
+    pub max_tool_rounds: u32,
+    /// Seconds a command may run before its process group is killed.
+    pub command_timeout: f64,
+    /// Bytes `read_file` returns before it cuts.
+    pub read_max_bytes: usize,
 }
 
 /// The wire format a provider speaks.
@@ -149,8 +162,23 @@ impl KeyBinding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ApprovalsConfig {
-    /// Commands the model may run without asking.
+    /// Commands the model may run without asking: exact, or a prefix ending in `*`.
     pub allow_commands: Vec<String>,
+}
+
+impl ApprovalsConfig {
+    /// Whether `command` is allowed without asking: it equals an entry, or starts with an
+    /// entry's text before its trailing `*`.
+    #[must_use]
+    pub fn allows(&self, command: &str) -> bool {
+        let command = command.trim();
+        self.allow_commands
+            .iter()
+            .any(|entry| match entry.strip_suffix('*') {
+                Some(prefix) => command.starts_with(prefix),
+                None => command == entry.trim(),
+            })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -249,6 +277,17 @@ mod tests {
             assert!(p.base_url.is_some(), "{preset}");
             assert!(p.context_window > 0, "{preset}");
         }
+    }
+
+    #[test]
+    fn allow_commands_match_exactly_or_by_prefix() {
+        let a = ApprovalsConfig {
+            allow_commands: vec!["cargo test".into(), "git status*".into()],
+        };
+        assert!(a.allows("cargo test"));
+        assert!(!a.allows("cargo test; rm -rf /"));
+        assert!(a.allows("git status --short"));
+        assert!(!a.allows("git push"));
     }
 
     #[test]

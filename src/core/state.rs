@@ -1,8 +1,10 @@
 //! The session's state as a fold over its events, and the pure decision of what an [`Op`]
 //! does to it. No IO here: the actor in `core::session` persists and emits what this decides.
 
-use crate::protocol::{Event, Gear, Op};
-use crate::provider::ChatMessage;
+use std::collections::BTreeSet;
+
+use crate::protocol::{CommandDecision, Event, Gear, Op};
+use crate::provider::{ChatMessage, ToolCallRequest};
 use crate::store::default_title;
 
 /// What the core knows about a session, rebuilt on resume by folding its events.
@@ -25,16 +27,63 @@ pub struct SessionState {
     pub turns: u32,
     /// The conversation as the model sees it.
     pub conversation: Vec<ChatMessage>,
+    /// Commands the human allowed for the rest of the session.
+    pub allowed_commands: BTreeSet<String>,
+    /// A reply's text saved while streaming and not yet superseded by its final message.
+    pub checkpoint: Option<String>,
 }
 
 impl SessionState {
+    /// Rebuilds the state from a session's events. A log cut short by a crash is closed
+    /// off so the conversation is valid for the next request: a checkpointed reply becomes an
+    /// interrupted message, and a tool call with no result gets one saying so.
     #[must_use]
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> SessionState {
         let mut state = SessionState::default();
         for e in events {
             state.apply(e);
         }
+        if let Some(text) = state.checkpoint.take() {
+            state.conversation.push(ChatMessage::Assistant {
+                text,
+                tool_calls: Vec::new(),
+            });
+        }
+        for id in state.unanswered_calls() {
+            state.conversation.push(ChatMessage::ToolResult {
+                call_id: id,
+                content: "interrupted: gearshift stopped before this tool call finished".into(),
+                is_error: true,
+            });
+        }
         state
+    }
+
+    /// Tool calls of the latest reply that have no result yet.
+    #[must_use]
+    pub fn unanswered_calls(&self) -> Vec<String> {
+        let Some(pos) = self
+            .conversation
+            .iter()
+            .rposition(|m| matches!(m, ChatMessage::Assistant { .. }))
+        else {
+            return Vec::new();
+        };
+        let ChatMessage::Assistant { tool_calls, .. } = &self.conversation[pos] else {
+            return Vec::new();
+        };
+        let answered: BTreeSet<&str> = self.conversation[pos..]
+            .iter()
+            .filter_map(|m| match m {
+                ChatMessage::ToolResult { call_id, .. } => Some(call_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        tool_calls
+            .iter()
+            .filter(|c| !answered.contains(c.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect()
     }
 
     pub fn apply(&mut self, event: &Event) {
@@ -60,10 +109,44 @@ impl SessionState {
             }
             Event::AssistantMessage { text, .. } => {
                 self.messages += 1;
+                self.checkpoint = None;
                 self.conversation.push(ChatMessage::Assistant {
                     text: text.clone(),
                     tool_calls: Vec::new(),
                 });
+            }
+            Event::AssistantCheckpoint { text } => self.checkpoint = Some(text.clone()),
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
+                let call = ToolCallRequest {
+                    id: id.clone(),
+                    name: name.clone(),
+                    arguments: arguments.clone(),
+                };
+                match self.conversation.last_mut() {
+                    Some(ChatMessage::Assistant { tool_calls, .. }) => tool_calls.push(call),
+                    _ => self.conversation.push(ChatMessage::Assistant {
+                        text: String::new(),
+                        tool_calls: vec![call],
+                    }),
+                }
+            }
+            Event::ToolResult {
+                id, ok, content, ..
+            } => self.conversation.push(ChatMessage::ToolResult {
+                call_id: id.clone(),
+                content: content.clone(),
+                is_error: !ok,
+            }),
+            Event::CommandDecided {
+                command,
+                decision: CommandDecision::Always,
+                ..
+            } => {
+                self.allowed_commands.insert(command.clone());
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
             Event::GearChanged { to, .. } => self.gear = *to,
@@ -79,7 +162,12 @@ impl SessionState {
                 self.output_tokens += output;
                 self.context_tokens = input + cached + output;
             }
-            Event::AssistantDelta { .. } | Event::TurnFinished { .. } | Event::Error { .. } => {}
+            Event::AssistantDelta { .. }
+            | Event::TurnFinished { .. }
+            | Event::CommandApprovalRequested { .. }
+            | Event::CommandDecided { .. }
+            | Event::FileChanged { .. }
+            | Event::Error { .. } => {}
         }
     }
 }
@@ -127,10 +215,13 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
             }])
         }
         Op::Quit => Decision::Stop,
-        // Cancel is handled by the actor, which owns the running turn.
-        Op::Cancel | Op::SetGear { .. } | Op::SetModel { .. } | Op::SetTitle { .. } => {
-            Decision::Ignore
-        }
+        // Cancel and command decisions are handled by the actor, which owns the running turn.
+        Op::Cancel
+        | Op::ApproveCommand { .. }
+        | Op::DenyCommand { .. }
+        | Op::SetGear { .. }
+        | Op::SetModel { .. }
+        | Op::SetTitle { .. } => Decision::Ignore,
     }
 }
 
@@ -180,6 +271,61 @@ mod tests {
         assert_eq!(s.title, "first prompt");
         assert_eq!(s.messages, 2);
         assert_eq!(s.context_tokens, 1250);
+    }
+
+    #[test]
+    fn tool_calls_attach_to_their_reply_and_a_crash_is_closed_off() {
+        let call = |id: &str| Event::ToolCall {
+            id: id.into(),
+            name: "read_file".into(),
+            arguments: "{}".into(),
+        };
+        let events = [
+            opened(),
+            Event::UserMessage {
+                text: "go".into(),
+                attachments: vec![],
+            },
+            Event::AssistantMessage {
+                text: "reading".into(),
+                interrupted: false,
+            },
+            call("a"),
+            call("b"),
+            Event::ToolResult {
+                id: "a".into(),
+                ok: true,
+                content: "data".into(),
+                summary: String::new(),
+                duration_ms: 1,
+            },
+            // The process died while `b` ran.
+        ];
+        let s = SessionState::fold(&events);
+        assert_eq!(s.conversation.len(), 4);
+        let ChatMessage::Assistant { tool_calls, .. } = &s.conversation[1] else {
+            panic!()
+        };
+        assert_eq!(tool_calls.len(), 2);
+        assert!(matches!(
+            &s.conversation[3],
+            ChatMessage::ToolResult { call_id, is_error: true, .. } if call_id == "b"
+        ));
+
+        let events = [
+            opened(),
+            Event::AssistantCheckpoint {
+                text: "half a rep".into(),
+            },
+        ];
+        let s = SessionState::fold(&events);
+        assert_eq!(
+            s.conversation,
+            vec![ChatMessage::Assistant {
+                text: "half a rep".into(),
+                tool_calls: vec![]
+            }]
+        );
     }
 
     #[test]

@@ -1,9 +1,47 @@
 //! One model turn, as pure functions: the request built from the session state, and the events
 //! that record how the turn ended. The actor in `core` does the streaming around them.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use crate::config::ActiveProvider;
 use crate::protocol::{Event, FinishReason, Gear};
-use crate::provider::{self, ChatRequest, ProviderError, StreamEvent, TokenUsage};
+use crate::provider::{self, ChatRequest, ProviderError, StreamEvent, TokenUsage, ToolCallRequest};
+use crate::tools;
+
+/// Project memory files read from the workspace root, in this order.
+pub const MEMORY_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
+/// More than this of a memory file is cut, so a huge file cannot crowd out the conversation.
+const MEMORY_MAX_BYTES: usize = 64 * 1024;
+
+/// The project's standing instructions (`AGENTS.md`, and `CLAUDE.md` if present), formatted
+/// for the system prompt. Missing files are skipped.
+#[must_use]
+pub fn project_memory(root: &Path) -> String {
+    let mut out = String::new();
+    for name in MEMORY_FILES {
+        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
+            continue;
+        };
+        let text = if text.len() > MEMORY_MAX_BYTES {
+            let mut cut = MEMORY_MAX_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!(
+                "{}\n[cut: {name} is longer than {MEMORY_MAX_BYTES} bytes]",
+                &text[..cut]
+            )
+        } else {
+            text
+        };
+        out.push_str(&format!(
+            "\n\n# Project instructions from {name}\n\n{}",
+            text.trim()
+        ));
+    }
+    out
+}
 
 use super::SessionState;
 
@@ -17,24 +55,27 @@ pub fn gear_prompt(gear: Gear) -> &'static str {
     }
 }
 
-/// The request for the next turn: the gear's prompt and the whole conversation.
+/// The request for the next model call: the gear's prompt, project memory, the whole
+/// conversation, and the tools the gear allows.
 #[must_use]
-pub fn build_request(state: &SessionState, provider: &ActiveProvider) -> ChatRequest {
+pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &str) -> ChatRequest {
     ChatRequest {
         model: provider.model.clone(),
-        system: gear_prompt(state.gear).trim().to_string(),
+        system: format!("{}{memory}", gear_prompt(state.gear).trim()),
         messages: state.conversation.clone(),
-        tools: Vec::new(),
+        tools: tools::specs(state.gear),
         max_output_tokens: provider.max_output_tokens,
     }
 }
 
-/// What is known of a turn in progress.
+/// What is known of a model response in progress.
 #[derive(Debug, Default)]
 pub struct TurnProgress {
     pub text: String,
     pub usage: Option<TokenUsage>,
     pub reason: Option<FinishReason>,
+    /// Tool calls being assembled, by stream index.
+    calls: BTreeMap<usize, ToolCallRequest>,
 }
 
 impl TurnProgress {
@@ -47,13 +88,65 @@ impl TurnProgress {
             }
             StreamEvent::Usage(u) => self.usage.get_or_insert_with(TokenUsage::default).merge(u),
             StreamEvent::Finish(r) => self.reason = Some(r),
-            // Tools are offered by the agent loop; until then a model has none to call.
-            StreamEvent::ToolCallStart { .. }
-            | StreamEvent::ToolCallDelta { .. }
-            | StreamEvent::ToolCallEnd { .. } => {}
+            StreamEvent::ToolCallStart { index, id, name } => {
+                self.calls.insert(
+                    index,
+                    ToolCallRequest {
+                        id,
+                        name,
+                        arguments: String::new(),
+                    },
+                );
+            }
+            StreamEvent::ToolCallDelta { index, arguments } => {
+                if let Some(c) = self.calls.get_mut(&index) {
+                    c.arguments.push_str(&arguments);
+                }
+            }
+            StreamEvent::ToolCallEnd { .. } => {}
         }
         None
     }
+
+    /// The assembled tool calls, in the order the model made them.
+    #[must_use]
+    pub fn tool_calls(&self) -> Vec<ToolCallRequest> {
+        self.calls.values().cloned().collect()
+    }
+}
+
+/// The events that record one model response: the reply (marked interrupted unless it
+/// completed), its tool calls (only when complete: a half-streamed call is never run), and
+/// usage with cost.
+#[must_use]
+pub fn reply_events(
+    progress: &TurnProgress,
+    completed: bool,
+    provider: &ActiveProvider,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    if completed || !progress.text.is_empty() {
+        events.push(Event::AssistantMessage {
+            text: progress.text.clone(),
+            interrupted: !completed,
+        });
+    }
+    if completed {
+        events.extend(progress.calls.values().map(|c| Event::ToolCall {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            arguments: c.arguments.clone(),
+        }));
+    }
+    if let Some(u) = progress.usage {
+        events.push(Event::Usage {
+            input: u.input,
+            output: u.output,
+            cached: u.cached,
+            cost: provider::cost(provider, u),
+        });
+    }
+    events
 }
 
 /// How a turn ended.
@@ -64,32 +157,25 @@ pub enum TurnEnd {
     Failed(ProviderError),
 }
 
-/// The events that record a turn's end, in order: the reply (marked interrupted unless it
-/// completed), usage with cost, an error if any, and the finish.
+/// The events that record a turn's end, in order: the reply, usage with cost, an error if
+/// any, and the finish.
 #[must_use]
 pub fn finish_events(
-    progress: TurnProgress,
+    progress: &TurnProgress,
     end: &TurnEnd,
     provider: &ActiveProvider,
 ) -> Vec<Event> {
+    let mut events = reply_events(progress, matches!(end, TurnEnd::Completed), provider);
+    events.extend(end_events(end, progress.reason));
+    events
+}
+
+/// The error (if any) and the finish of a turn.
+#[must_use]
+pub fn end_events(end: &TurnEnd, reason: Option<FinishReason>) -> Vec<Event> {
     let mut events = Vec::new();
-    let completed = matches!(end, TurnEnd::Completed);
-    if completed || !progress.text.is_empty() {
-        events.push(Event::AssistantMessage {
-            text: progress.text,
-            interrupted: !completed,
-        });
-    }
-    if let Some(u) = progress.usage {
-        events.push(Event::Usage {
-            input: u.input,
-            output: u.output,
-            cached: u.cached,
-            cost: provider::cost(provider, u),
-        });
-    }
     let reason = match end {
-        TurnEnd::Completed => progress.reason.unwrap_or(FinishReason::Stop),
+        TurnEnd::Completed => reason.unwrap_or(FinishReason::Stop),
         TurnEnd::Cancelled => FinishReason::Cancelled,
         TurnEnd::Failed(e) => {
             events.push(Event::Error {
@@ -134,7 +220,7 @@ mod tests {
             cached: 0,
         }));
         p.absorb(StreamEvent::Finish(FinishReason::Length));
-        let events = finish_events(p, &TurnEnd::Completed, &openai());
+        let events = finish_events(&p, &TurnEnd::Completed, &openai());
         assert_eq!(
             events,
             vec![
@@ -164,7 +250,7 @@ mod tests {
             provider: "openai".into(),
             seconds: 1.0,
         };
-        let events = finish_events(p, &TurnEnd::Failed(err), &openai());
+        let events = finish_events(&p, &TurnEnd::Failed(err), &openai());
         assert_eq!(
             events[0],
             Event::AssistantMessage {
@@ -189,7 +275,7 @@ mod tests {
 
     #[test]
     fn a_cancelled_turn_without_text_records_only_the_finish() {
-        let events = finish_events(TurnProgress::default(), &TurnEnd::Cancelled, &openai());
+        let events = finish_events(&TurnProgress::default(), &TurnEnd::Cancelled, &openai());
         assert_eq!(
             events,
             vec![Event::TurnFinished {
@@ -208,9 +294,61 @@ mod tests {
             text: "hi".into(),
             attachments: vec![],
         });
-        let r = build_request(&s, &openai());
+        let r = build_request(&s, &openai(), "");
         assert!(r.system.contains("plan"));
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.model, "gpt-4.1");
+        let names: Vec<&str> = r.tools.iter().map(|t| t.name.as_str()).collect();
+        assert!(
+            !names.contains(&"write_file") && !names.contains(&"run_command"),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn project_memory_reads_agents_and_claude_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(project_memory(dir.path()), "");
+        std::fs::write(dir.path().join("AGENTS.md"), "Use tabs.\n").unwrap();
+        std::fs::write(dir.path().join("CLAUDE.md"), "Run cargo test.\n").unwrap();
+        let m = project_memory(dir.path());
+        let agents = m.find("from AGENTS.md\n\nUse tabs.").unwrap();
+        let claude = m.find("from CLAUDE.md\n\nRun cargo test.").unwrap();
+        assert!(agents < claude);
+    }
+
+    #[test]
+    fn tool_calls_are_assembled_and_recorded_only_when_complete() {
+        let mut p = TurnProgress::default();
+        p.absorb(StreamEvent::TextDelta("Reading.".into()));
+        p.absorb(StreamEvent::ToolCallStart {
+            index: 1,
+            id: "b".into(),
+            name: "grep".into(),
+        });
+        p.absorb(StreamEvent::ToolCallStart {
+            index: 0,
+            id: "a".into(),
+            name: "read_file".into(),
+        });
+        p.absorb(StreamEvent::ToolCallDelta {
+            index: 0,
+            arguments: "{\"path\":".into(),
+        });
+        p.absorb(StreamEvent::ToolCallDelta {
+            index: 0,
+            arguments: "\"x\"}".into(),
+        });
+        let calls = p.tool_calls();
+        assert_eq!(calls[0].id, "a");
+        assert_eq!(calls[0].arguments, "{\"path\":\"x\"}");
+        assert_eq!(calls[1].name, "grep");
+        let complete = reply_events(&p, true, &openai());
+        assert_eq!(
+            complete.iter().filter(|e| e.kind() == "tool_call").count(),
+            2
+        );
+        let cut = reply_events(&p, false, &openai());
+        assert_eq!(cut.iter().filter(|e| e.kind() == "tool_call").count(), 0);
     }
 }

@@ -6,7 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
+};
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
@@ -15,10 +17,11 @@ use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use super::layout::{self, PaneId};
 use super::theme::Theme;
+use super::toolcell::ToolResultView;
 use super::transcript::{EntryKind, Transcript};
 use crate::config::ActiveProvider;
 use crate::core::OpenedSession;
-use crate::protocol::{Event, Gear, Op};
+use crate::protocol::{CommandDecision, Event, Gear, Op};
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
@@ -60,15 +63,25 @@ impl Focus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The model wants to run a command. `reason` is being typed after `n`.
+    Approval {
+        id: String,
+        command: String,
+        reason: Option<String>,
+    },
 }
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Send(Op),
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
     Quit,
 }
 
@@ -159,6 +172,8 @@ impl App {
         for event in &opened.history {
             app.apply(event, true);
         }
+        // A reply cut short by a crash: show what was saved of it, marked.
+        app.transcript.interrupt_streaming();
         if opened.resumed {
             let short = &state.id[..state.id.len().min(8)];
             app.transcript
@@ -185,8 +200,16 @@ impl App {
     /// The key contexts that apply now, most specific first.
     #[must_use]
     pub fn contexts(&self) -> Vec<KeyContext> {
-        if self.overlay.is_some() {
-            return vec![KeyContext::Help, KeyContext::Global];
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => return vec![KeyContext::Help, KeyContext::Global],
+            Some(Overlay::Approval { reason: None, .. }) => {
+                return vec![KeyContext::Approval, KeyContext::Global];
+            }
+            // Typing a reason: only the global keys are keys.
+            Some(Overlay::Approval {
+                reason: Some(_), ..
+            }) => return vec![KeyContext::Global],
+            None => {}
         }
         match self.focus {
             Focus::Composer => vec![KeyContext::Composer, KeyContext::Global],
@@ -271,6 +294,58 @@ impl App {
                 self.transcript.finish_streaming(text);
             }
             Event::AssistantDelta { text } => self.transcript.append_streaming(text),
+            Event::AssistantCheckpoint { text } => {
+                if replay {
+                    self.transcript.checkpoint(text);
+                }
+            }
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => self.transcript.push_tool(id, name, arguments),
+            Event::ToolResult {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: summary.clone(),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
+            Event::CommandApprovalRequested { id, command } => {
+                if !replay {
+                    self.overlay = Some(Overlay::Approval {
+                        id: id.clone(),
+                        command: command.clone(),
+                        reason: None,
+                    });
+                }
+            }
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
+                if matches!(&self.overlay, Some(Overlay::Approval { id: open, .. }) if open == id) {
+                    self.overlay = None;
+                }
+                if let CommandDecision::Denied { reason } = decision {
+                    let why = reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    self.transcript
+                        .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
+                }
+            }
+            Event::FileChanged { .. } => {}
             Event::GearChanged { to, .. } => {
                 self.session.gear = *to;
                 if !replay {
@@ -328,6 +403,9 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
         self.dirty = true;
+        if let Some(effects) = self.type_reason(&key) {
+            return effects;
+        }
         let combo = KeyCombo::from_event(&key);
         if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
             return self.perform(action, key, now);
@@ -337,6 +415,47 @@ impl App {
             self.composer.input(key);
         }
         Vec::new()
+    }
+
+    /// Typing the reason for a denial: Enter sends it, Esc goes back to y/a/n.
+    fn type_reason(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let Some(Overlay::Approval {
+            id,
+            reason: Some(reason),
+            ..
+        }) = &mut self.overlay
+        else {
+            return None;
+        };
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Enter if plain => {
+                let reason = reason.trim().to_string();
+                let op = Op::DenyCommand {
+                    call_id: id.clone(),
+                    reason: (!reason.is_empty()).then_some(reason),
+                };
+                self.overlay = None;
+                Some(vec![Effect::Send(op)])
+            }
+            KeyCode::Esc => {
+                if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
+                    *reason = None;
+                }
+                Some(Vec::new())
+            }
+            KeyCode::Backspace => {
+                reason.pop();
+                Some(Vec::new())
+            }
+            KeyCode::Char(c) if plain => {
+                reason.push(c);
+                Some(Vec::new())
+            }
+            _ => None,
+        }
     }
 
     fn perform(&mut self, action: Action, key: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -361,6 +480,8 @@ impl App {
                 self.overlay = match self.overlay {
                     Some(Overlay::Help { .. }) => None,
                     None => Some(Overlay::Help { scroll: 0 }),
+                    // The approval must be answered first.
+                    Some(ref approval @ Overlay::Approval { .. }) => Some(approval.clone()),
                 };
             }
             Action::HelpClose => self.overlay = None,
@@ -374,8 +495,10 @@ impl App {
                 }
             }
             Action::Back => {
-                if self.overlay.is_some() {
+                if matches!(self.overlay, Some(Overlay::Help { .. })) {
                     self.overlay = None;
+                } else if matches!(self.overlay, Some(Overlay::Approval { .. })) {
+                    // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
                 } else if self.busy {
                     self.note = Some("cancelling…".into());
                     return vec![Effect::Send(Op::Cancel)];
@@ -412,6 +535,31 @@ impl App {
             Action::PageDown => self.transcript.page(true),
             Action::ScrollTop => self.transcript.to_top(),
             Action::ScrollBottom => self.transcript.to_bottom(),
+            Action::SelectPrev => self.transcript.select_by(-1),
+            Action::SelectNext => self.transcript.select_by(1),
+            Action::ToggleCell => {
+                self.transcript.toggle_selected();
+            }
+            Action::Copy => {
+                if let Some(text) = self.transcript.selected_text() {
+                    self.note = Some("copied to the clipboard".into());
+                    return vec![Effect::Copy(text)];
+                }
+                self.note = Some("select a message first ([ or ])".into());
+            }
+            Action::ApproveOnce | Action::ApproveAlways => {
+                if let Some(Overlay::Approval { id, .. }) = self.overlay.take() {
+                    return vec![Effect::Send(Op::ApproveCommand {
+                        call_id: id,
+                        always: action == Action::ApproveAlways,
+                    })];
+                }
+            }
+            Action::Deny => {
+                if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
+                    *reason = Some(String::new());
+                }
+            }
         }
         Vec::new()
     }
@@ -447,6 +595,9 @@ impl App {
         if text.trim().is_empty() {
             return Vec::new();
         }
+        if self.busy {
+            self.note = Some("queued: sent when the model has finished".into());
+        }
         self.history.push(text.clone());
         self.reset_composer(Vec::new());
         vec![Effect::Send(Op::Submit {
@@ -473,9 +624,13 @@ impl App {
             _ => return,
         };
         self.dirty = true;
-        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
-            *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
-            return;
+        match &mut self.overlay {
+            Some(Overlay::Help { scroll }) => {
+                *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
+                return;
+            }
+            Some(Overlay::Approval { .. }) => return,
+            None => {}
         }
         if let Some(chat) = self.layout().pane(PaneId::Chat) {
             let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());

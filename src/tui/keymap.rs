@@ -26,6 +26,8 @@ pub enum KeyContext {
     Transcript,
     /// While the help overlay is open.
     Help,
+    /// While the model waits for a command to be approved.
+    Approval,
 }
 
 impl KeyContext {
@@ -37,6 +39,7 @@ impl KeyContext {
             KeyContext::Panes => "Any pane outside the composer",
             KeyContext::Transcript => "Chat transcript",
             KeyContext::Help => "Help",
+            KeyContext::Approval => "Command approval",
         }
     }
 
@@ -118,6 +121,17 @@ actions! {
     ScrollTop => "scroll_top", Transcript, ["home", "g"], "", "Go to the first message";
     ScrollBottom => "scroll_bottom", Transcript, ["end", "G"], "end",
         "Go to the end and follow new output";
+    SelectPrev => "select_prev", Transcript, ["[", "shift+up"], "select",
+        "Select the previous message or tool call";
+    SelectNext => "select_next", Transcript, ["]", "shift+down"], "",
+        "Select the next message or tool call";
+    ToggleCell => "toggle_cell", Transcript, ["enter"], "expand",
+        "Expand or collapse the selected tool call";
+    Copy => "copy", Transcript, ["y"], "copy", "Copy the selected message to the clipboard (OSC 52)";
+    ApproveOnce => "approve_once", Approval, ["y"], "run once", "Run the command this once";
+    ApproveAlways => "approve_always", Approval, ["a"], "always",
+        "Run it, and allow this exact command for the rest of the session";
+    Deny => "deny", Approval, ["n"], "deny", "Refuse it, with an optional reason for the model";
     HelpUp => "help_up", Help, ["k", "up"], "", "Scroll the help up";
     HelpDown => "help_down", Help, ["j", "down"], "", "Scroll the help down";
     HelpClose => "help_close", Help, ["q", "?"], "", "Close the help";

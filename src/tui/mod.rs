@@ -13,6 +13,7 @@ pub mod keymap;
 pub mod layout;
 mod terminal;
 pub mod theme;
+pub mod toolcell;
 pub mod transcript;
 pub mod view;
 
@@ -82,11 +83,15 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let deps = core::SessionDeps {
-            store: store.clone(),
+        let deps = core::SessionDeps::new(
+            store.clone(),
             client,
-            provider: provider.clone(),
-        };
+            provider.clone(),
+            config,
+            &ctx.workspace,
+            core::ApprovalMode::Ask,
+        )
+        .context("cannot open the workspace")?;
         let core = tokio::spawn(core::run_session(
             deps,
             opened.state.clone(),
@@ -167,10 +172,22 @@ async fn event_loop(
                 Effect::Send(op) => {
                     let _ = ops.send(op);
                 }
+                Effect::Copy(text) => copy_to_clipboard(guard, &text)?,
                 Effect::Quit => {}
             }
         }
     }
+}
+
+/// Puts text on the clipboard with OSC 52, which terminals (and tmux with `set-clipboard on`)
+/// pass to the system clipboard, also over SSH.
+fn copy_to_clipboard(guard: &mut TerminalGuard, text: &str) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let backend = guard.terminal.backend_mut();
+    write!(backend, "\x1b]52;c;{encoded}\x07")?;
+    backend.flush()?;
+    Ok(())
 }
 
 fn draw(guard: &mut TerminalGuard, app: &mut App) -> anyhow::Result<()> {

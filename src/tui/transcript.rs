@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::theme::Theme;
+use super::toolcell::{ToolCell, ToolResultView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -14,6 +15,8 @@ pub enum EntryKind {
     /// Something gearshift itself says (how to connect a model, a gear change…).
     Notice,
     Error,
+    /// A tool call and its result.
+    Tool,
 }
 
 /// What must be re-wrapped before the next frame.
@@ -39,6 +42,7 @@ struct Entry {
     stale: Stale,
     /// A model reply still arriving.
     streaming: bool,
+    tool: Option<ToolCell>,
 }
 
 impl Entry {
@@ -56,6 +60,13 @@ impl Entry {
 
     /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
     fn rewrap(&mut self, width: u16, theme: &Theme) {
+        if let Some(cell) = &self.tool {
+            self.label = None;
+            self.body = cell.render(width, theme);
+            self.tail.clear();
+            self.stale = Stale::Nothing;
+            return;
+        }
         let (label, body_style) = styles(self.kind, theme);
         if self.stale == Stale::All {
             self.label = label;
@@ -95,6 +106,10 @@ pub struct Transcript {
     scroll: Scroll,
     /// Height of the viewport at the last prepare, for paging.
     viewport: u16,
+    /// The entry selected for expanding or copying.
+    selected: Option<usize>,
+    /// Scroll the selection into view at the next prepare.
+    reveal: bool,
 }
 
 impl Default for Transcript {
@@ -105,6 +120,8 @@ impl Default for Transcript {
             width: 0,
             scroll: Scroll::Follow,
             viewport: 0,
+            selected: None,
+            reveal: false,
         }
     }
 }
@@ -121,7 +138,90 @@ impl Transcript {
             blank: Line::default(),
             stale: Stale::All,
             streaming: false,
+            tool: None,
         });
+    }
+
+    /// Adds a tool call's cell (its result arrives later).
+    pub fn push_tool(&mut self, id: &str, name: &str, arguments: &str) {
+        self.push(EntryKind::Tool, String::new());
+        if let Some(e) = self.entries.last_mut() {
+            e.tool = Some(ToolCell {
+                id: id.to_string(),
+                name: name.to_string(),
+                arguments: arguments.to_string(),
+                result: None,
+                expanded: false,
+            });
+        }
+    }
+
+    /// Fills in a tool call's result.
+    pub fn tool_result(&mut self, id: &str, result: ToolResultView) {
+        if let Some(e) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
+            && let Some(cell) = &mut e.tool
+        {
+            cell.result = Some(result);
+            e.stale = Stale::All;
+        }
+    }
+
+    /// Replaces the reply in progress with saved text (replaying a checkpoint).
+    pub fn checkpoint(&mut self, text: &str) {
+        if let Some(e) = self.streaming_entry() {
+            e.text = text.to_string();
+            e.stale = Stale::All;
+        } else {
+            self.append_streaming(text);
+        }
+    }
+
+    #[must_use]
+    pub fn selected(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// Moves the selection by `delta` entries (starting from the last one).
+    pub fn select_by(&mut self, delta: isize) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let last = self.entries.len() - 1;
+        let next = match self.selected {
+            None => last,
+            Some(i) => i.saturating_add_signed(delta).min(last),
+        };
+        self.selected = Some(next);
+        self.reveal = true;
+    }
+
+    /// Expands or collapses the selected tool cell.
+    pub fn toggle_selected(&mut self) -> bool {
+        let Some(e) = self.selected.and_then(|i| self.entries.get_mut(i)) else {
+            return false;
+        };
+        let Some(cell) = &mut e.tool else {
+            return false;
+        };
+        cell.expanded = !cell.expanded;
+        e.stale = Stale::All;
+        self.reveal = true;
+        true
+    }
+
+    /// The selected entry's text, for copying.
+    #[must_use]
+    pub fn selected_text(&self) -> Option<String> {
+        let e = self.entries.get(self.selected?)?;
+        Some(
+            e.tool
+                .as_ref()
+                .map_or_else(|| e.text.clone(), ToolCell::copy_text),
+        )
     }
 
     fn streaming_entry(&mut self) -> Option<&mut Entry> {
@@ -152,6 +252,16 @@ impl Transcript {
             e.stale = Stale::All;
         } else {
             self.push(EntryKind::Assistant, text);
+        }
+    }
+
+    /// Ends a reply in progress that will never be finished (replaying a session that
+    /// stopped mid-reply), marking it interrupted.
+    pub fn interrupt_streaming(&mut self) {
+        if let Some(e) = self.streaming_entry() {
+            e.text.push_str("\n[interrupted]");
+            e.streaming = false;
+            e.stale = Stale::All;
         }
     }
 
@@ -208,6 +318,24 @@ impl Transcript {
         if let Scroll::At(top) = self.scroll {
             self.scroll = Scroll::At(top.min(self.max_top()));
         }
+        if std::mem::take(&mut self.reveal)
+            && let Some(i) = self.selected
+        {
+            let start = self.starts.get(i).copied().unwrap_or(0);
+            let end = self.starts.get(i + 1).copied().unwrap_or(start);
+            let height = usize::from(self.viewport);
+            let top = self.top();
+            if start < top {
+                self.scroll = Scroll::At(start);
+            } else if end > top + height {
+                let want = end.saturating_sub(height).min(start);
+                self.scroll = if want >= self.max_top() {
+                    Scroll::Follow
+                } else {
+                    Scroll::At(want)
+                };
+            }
+        }
     }
 
     fn max_top(&self) -> usize {
@@ -251,15 +379,21 @@ impl Transcript {
         self.scroll = Scroll::Follow;
     }
 
-    /// The visible lines, `height` of them at most, from the cache.
-    pub fn visible(&self, height: u16) -> impl Iterator<Item = &Line<'static>> {
+    /// The visible lines, `height` of them at most, from the cache, each with whether it
+    /// belongs to the selected entry.
+    pub fn visible(&self, height: u16) -> impl Iterator<Item = (&Line<'static>, bool)> {
         let top = self.top();
         // The entry holding line `top`: the last start at or before it.
         let first = self.starts.partition_point(|&s| s <= top).saturating_sub(1);
         let skip = top - self.starts.get(first).copied().unwrap_or(0);
+        let selected = self.selected;
         self.entries[first.min(self.entries.len())..]
             .iter()
-            .flat_map(Entry::lines)
+            .enumerate()
+            .flat_map(move |(i, e)| {
+                let is_selected = selected == Some(first + i);
+                e.lines().map(move |l| (l, is_selected))
+            })
             .skip(skip)
             .take(usize::from(height))
     }
@@ -273,6 +407,7 @@ fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, Style) {
         EntryKind::Assistant => ("model", s.assistant_label, s.assistant_text),
         EntryKind::Notice => ("", s.notice, s.notice),
         EntryKind::Error => ("error", s.error, s.error),
+        EntryKind::Tool => ("", s.dim, s.dim),
     };
     let label = (!label.is_empty()).then(|| Line::from(Span::styled(label, label_style)));
     (label, body_style)
@@ -303,8 +438,47 @@ mod tests {
 
     fn text(t: &Transcript, h: u16) -> Vec<String> {
         t.visible(h)
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .map(|(l, _)| l.spans.iter().map(|s| s.content.as_ref()).collect())
             .collect()
+    }
+
+    #[test]
+    fn tool_cells_expand_and_the_selection_is_revealed_and_copied() {
+        let th = theme();
+        let mut t = Transcript::default();
+        t.push_tool("c1", "read_file", r#"{"path":"src/main.rs"}"#);
+        for i in 0..30 {
+            t.push(EntryKind::Notice, format!("n{i}"));
+        }
+        t.prepare(60, 10, &th);
+        assert_eq!(t.total_lines(), 2 + 30 * 2);
+        t.tool_result(
+            "c1",
+            ToolResultView {
+                ok: true,
+                summary: "src/main.rs: lines 1-3 of 3".into(),
+                content: "fn main() {}".into(),
+                duration_ms: 4,
+            },
+        );
+        t.select_by(-1);
+        assert_eq!(t.selected(), Some(30));
+        t.select_by(-100);
+        assert_eq!(t.selected(), Some(0));
+        assert!(t.toggle_selected());
+        t.prepare(60, 10, &th);
+        assert_eq!(t.top(), 0, "the selected cell was scrolled into view");
+        let shown = text(&t, 10);
+        assert!(
+            shown[0].starts_with("▾ read_file src/main.rs  ✓"),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|l| l.contains("fn main() {}")),
+            "{shown:?}"
+        );
+        assert!(t.visible(10).next().unwrap().1, "marked selected");
+        assert_eq!(t.selected_text().as_deref(), Some("fn main() {}"));
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn user_messages_from_the_core_show_and_set_the_title() {
     let shown: Vec<String> = a
         .transcript
         .visible(100)
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .map(|(l, _)| l.spans.iter().map(|s| s.content.as_ref()).collect())
         .collect();
     assert!(
         shown.iter().any(|l| l == "  to the list command"),

@@ -22,7 +22,18 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     };
     frame.render_widget(pane_block(app, &title, focused), area);
     let (transcript, composer) = chat_areas(area, app.composer.lines().len());
-    let lines: Vec<Line<'_>> = app.transcript.visible(transcript.height).cloned().collect();
+    let selection = app.theme.styles.selection;
+    let lines: Vec<Line<'_>> = app
+        .transcript
+        .visible(transcript.height)
+        .map(|(line, selected)| {
+            if selected {
+                line.clone().patch_style(selection)
+            } else {
+                line.clone()
+            }
+        })
+        .collect();
     frame.render_widget(Paragraph::new(lines), transcript);
     frame.render_widget(&app.composer, composer);
 }

@@ -1,6 +1,7 @@
 //! Drawing: renders an `&App` into a frame. Nothing here changes state or does IO; anything
 //! costly (wrapping, highlighting) was done in `App::prepare` or off the UI thread.
 
+mod approval;
 mod chat;
 mod help;
 mod panes;
@@ -37,8 +38,12 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
                 }
             }
             status::draw(app, frame, status);
-            if let Some(Overlay::Help { scroll }) = app.overlay {
-                help::draw(app, frame, area, scroll);
+            match &app.overlay {
+                Some(Overlay::Help { scroll }) => help::draw(app, frame, area, *scroll),
+                Some(Overlay::Approval {
+                    command, reason, ..
+                }) => approval::draw(app, frame, area, command, reason.as_deref()),
+                None => {}
             }
         }
     }

@@ -1,0 +1,588 @@
+//! The session actor: turns ops into model requests, tool calls and recorded events.
+//!
+//! One prompt is one *turn*; a turn may take several *rounds* (model request → tool calls →
+//! results → next request) up to `[agent] max_tool_rounds`. The actor is a small state machine
+//! ([`Activity`]) polled together with incoming ops, so a cancel or an approval is handled
+//! whatever the turn is doing. Every event is committed before it is applied or shown.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::turn::{self, TurnEnd, TurnProgress};
+use super::{Decision, SessionState, decide};
+use std::path::Path;
+
+use crate::config::{ActiveProvider, ApprovalsConfig, Config};
+use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Op};
+use crate::provider::{ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest};
+use crate::store::Store;
+use crate::tools::{self, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace};
+
+/// The most streamed text folded into one delta for the front end.
+const MAX_DELTA_BYTES: usize = 64 * 1024;
+/// A streaming reply is saved at least this often.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+
+/// What happens when the model asks to run a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalMode {
+    /// Ask the human (the TUI's modal).
+    Ask,
+    /// Run it (headless with `--approve-commands`).
+    Approve,
+    /// Refuse it, telling the model why (headless without the flag).
+    Deny,
+}
+
+/// What a session actor needs besides its state.
+#[derive(Clone)]
+pub struct SessionDeps {
+    pub store: Store,
+    pub client: Arc<dyn ModelClient>,
+    pub provider: ActiveProvider,
+    pub tools: Arc<ToolContext>,
+    pub approvals: ApprovalsConfig,
+    pub approval_mode: ApprovalMode,
+    pub max_tool_rounds: u32,
+}
+
+impl SessionDeps {
+    /// Everything from the configuration; the workspace must exist.
+    pub fn new(
+        store: Store,
+        client: Arc<dyn ModelClient>,
+        provider: ActiveProvider,
+        config: &Config,
+        workspace: &Path,
+        approval_mode: ApprovalMode,
+    ) -> std::io::Result<SessionDeps> {
+        let defaults = ToolLimits::default();
+        let agent = &config.agent;
+        let limits = ToolLimits {
+            read_max_bytes: if agent.read_max_bytes == 0 {
+                defaults.read_max_bytes
+            } else {
+                agent.read_max_bytes
+            },
+            command_timeout: if agent.command_timeout > 0.0 {
+                Duration::from_secs_f64(agent.command_timeout)
+            } else {
+                defaults.command_timeout
+            },
+            ..defaults
+        };
+        Ok(SessionDeps {
+            store,
+            client,
+            provider,
+            tools: Arc::new(ToolContext {
+                workspace: Workspace::new(workspace)?,
+                limits,
+            }),
+            approvals: config.approvals.clone(),
+            approval_mode,
+            max_tool_rounds: agent.max_tool_rounds.max(1),
+        })
+    }
+}
+
+enum Activity {
+    Idle,
+    Streaming {
+        stream: ModelStream,
+        progress: TurnProgress,
+        last_checkpoint: Instant,
+    },
+    Approving {
+        call: ToolCallRequest,
+    },
+    Running {
+        call: ToolCallRequest,
+        task: JoinHandle<ToolOutcome>,
+        started: Instant,
+    },
+}
+
+enum Wake {
+    Stream(Option<Result<StreamEvent, ProviderError>>),
+    ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
+}
+
+/// The next thing the running activity produces; pending forever when it produces nothing,
+/// so `select!` can always poll it.
+async fn wake(activity: &mut Activity) -> Wake {
+    match activity {
+        Activity::Streaming { stream, .. } => Wake::Stream(stream.next().await),
+        Activity::Running { task, .. } => Wake::ToolDone(task.await),
+        Activity::Idle | Activity::Approving { .. } => std::future::pending().await,
+    }
+}
+
+struct Actor {
+    deps: SessionDeps,
+    state: SessionState,
+    events: mpsc::UnboundedSender<Event>,
+    activity: Activity,
+    /// Tool calls of the current round still to run.
+    queue: VecDeque<ToolCallRequest>,
+    round: u32,
+    /// Prompts submitted while a turn was running, sent when it ends (recording them mid-turn
+    /// would put a prompt between a tool call and its result).
+    prompts: VecDeque<Op>,
+    memory: String,
+}
+
+/// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
+pub async fn run_session(
+    deps: SessionDeps,
+    state: SessionState,
+    mut ops: mpsc::UnboundedReceiver<Op>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut actor = Actor {
+        deps,
+        state,
+        events,
+        activity: Activity::Idle,
+        queue: VecDeque::new(),
+        round: 0,
+        prompts: VecDeque::new(),
+        memory: String::new(),
+    };
+    loop {
+        tokio::select! {
+            op = ops.recv() => {
+                let Some(op) = op else { break };
+                if !actor.on_op(op).await {
+                    break;
+                }
+            }
+            w = wake(&mut actor.activity) => actor.on_wake(w).await,
+        }
+        if matches!(actor.activity, Activity::Idle)
+            && let Some(op) = actor.prompts.pop_front()
+        {
+            actor.submit(&op).await;
+        }
+    }
+    actor.cancel().await;
+    // Commit anything queued before the front end restores the terminal and exits.
+    let store = actor.deps.store.clone();
+    let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;
+}
+
+impl Actor {
+    /// Handles an op; returns false to stop the session.
+    async fn on_op(&mut self, op: Op) -> bool {
+        match op {
+            Op::Cancel => self.cancel().await,
+            Op::ApproveCommand { call_id, always } => {
+                if let Activity::Approving { call } = &self.activity
+                    && call.id == call_id
+                {
+                    let call = call.clone();
+                    let decision = if always {
+                        CommandDecision::Always
+                    } else {
+                        CommandDecision::Once
+                    };
+                    if self.decided(&call, decision).await {
+                        self.run_call(call);
+                    }
+                }
+            }
+            Op::DenyCommand { call_id, reason } => {
+                if let Activity::Approving { call } = &self.activity
+                    && call.id == call_id
+                {
+                    let call = call.clone();
+                    let text = match &reason {
+                        Some(r) => format!("The user denied running this command: {r}"),
+                        None => "The user denied running this command.".to_string(),
+                    };
+                    self.decided(&call, CommandDecision::Denied { reason })
+                        .await;
+                    self.finish_call(&call, ToolOutcome::error(text), Duration::ZERO)
+                        .await;
+                }
+            }
+            Op::Submit { .. } if !matches!(self.activity, Activity::Idle) => {
+                self.prompts.push_back(op);
+            }
+            Op::Submit { .. } => self.submit(&op).await,
+            other => match decide(&self.state, &other) {
+                Decision::Ignore => {}
+                Decision::Stop => return false,
+                Decision::Record(new) => {
+                    self.record(new).await;
+                }
+            },
+        }
+        true
+    }
+
+    async fn submit(&mut self, op: &Op) {
+        if let Decision::Record(new) = decide(&self.state, op)
+            && self.record(new).await
+        {
+            self.start_turn().await;
+        }
+    }
+
+    async fn start_turn(&mut self) {
+        let number = self.state.turns + 1;
+        if !self.record(vec![Event::TurnStarted { turn: number }]).await {
+            return;
+        }
+        self.round = 1;
+        // Read once per turn, so edits to AGENTS.md apply from the next prompt.
+        self.memory = turn::project_memory(self.deps.tools.workspace.root());
+        tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
+        self.start_stream();
+    }
+
+    fn start_stream(&mut self) {
+        let request = turn::build_request(&self.state, &self.deps.provider, &self.memory);
+        self.activity = Activity::Streaming {
+            stream: self.deps.client.stream(request),
+            progress: TurnProgress::default(),
+            last_checkpoint: Instant::now(),
+        };
+    }
+
+    async fn on_wake(&mut self, wake: Wake) {
+        match wake {
+            Wake::Stream(Some(Ok(event))) => self.on_stream_event(event).await,
+            Wake::Stream(None) => self.round_complete().await,
+            Wake::Stream(Some(Err(e))) => {
+                let progress = self.take_progress();
+                let mut events = turn::reply_events(&progress, false, &self.deps.provider);
+                events.extend(turn::end_events(&TurnEnd::Failed(e), None));
+                tracing::warn!("turn failed");
+                self.record(events).await;
+            }
+            Wake::ToolDone(result) => {
+                let Activity::Running { call, started, .. } =
+                    std::mem::replace(&mut self.activity, Activity::Idle)
+                else {
+                    return;
+                };
+                let outcome =
+                    result.unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")));
+                self.finish_call(&call, outcome, started.elapsed()).await;
+            }
+        }
+    }
+
+    async fn on_stream_event(&mut self, first: StreamEvent) {
+        let Activity::Streaming {
+            stream,
+            progress,
+            last_checkpoint,
+        } = &mut self.activity
+        else {
+            return;
+        };
+        // Fold in what has already arrived, so a fast stream reaches the front end as a few
+        // large deltas rather than thousands of tiny ones.
+        let mut shown = progress.absorb(first).unwrap_or_default();
+        let mut failed = None;
+        while shown.len() < MAX_DELTA_BYTES {
+            match stream.try_next() {
+                Some(Ok(e)) => {
+                    if let Some(text) = progress.absorb(e) {
+                        shown.push_str(&text);
+                    }
+                }
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        if !shown.is_empty() {
+            let _ = self.events.send(Event::AssistantDelta { text: shown });
+        }
+        if last_checkpoint.elapsed() >= CHECKPOINT_EVERY && !progress.text.is_empty() {
+            *last_checkpoint = Instant::now();
+            // Not waited for: the writer keeps order, and the final message supersedes it.
+            self.deps.store.append(
+                &self.state.id,
+                vec![Event::AssistantCheckpoint {
+                    text: progress.text.clone(),
+                }],
+            );
+        }
+        if let Some(e) = failed {
+            Box::pin(self.on_wake(Wake::Stream(Some(Err(e))))).await;
+        }
+    }
+
+    fn take_progress(&mut self) -> TurnProgress {
+        match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Streaming { progress, .. } => progress,
+            _ => TurnProgress::default(),
+        }
+    }
+
+    /// A model response ended normally: record it, then run its tool calls or end the turn.
+    async fn round_complete(&mut self) {
+        let progress = self.take_progress();
+        let calls = progress.tool_calls();
+        if !self
+            .record(turn::reply_events(&progress, true, &self.deps.provider))
+            .await
+        {
+            return;
+        }
+        if calls.is_empty() {
+            self.record(turn::end_events(&TurnEnd::Completed, progress.reason))
+                .await;
+            return;
+        }
+        if self.round >= self.deps.max_tool_rounds {
+            let limit = self.deps.max_tool_rounds;
+            let mut events: Vec<Event> = calls
+                .iter()
+                .map(|c| {
+                    result_event(
+                        c,
+                        &ToolOutcome::error("not run: the tool round limit was reached"),
+                        Duration::ZERO,
+                    )
+                })
+                .collect();
+            events.push(Event::Error {
+                kind: ErrorKind::Tool,
+                message: format!(
+                    "stopped after {limit} rounds of tool calls ([agent] max_tool_rounds); \
+                     send a prompt to let the model continue"
+                ),
+            });
+            events.push(Event::TurnFinished {
+                reason: FinishReason::Error,
+            });
+            self.record(events).await;
+            return;
+        }
+        self.queue = calls.into();
+        self.next_call().await;
+    }
+
+    /// Runs the next queued tool call, or starts the next round when none is left.
+    async fn next_call(&mut self) {
+        loop {
+            let Some(call) = self.queue.pop_front() else {
+                self.round += 1;
+                self.start_stream();
+                return;
+            };
+            let offered = tools::specs(self.state.gear)
+                .iter()
+                .any(|s| s.name == call.name);
+            if !offered && tools::kind_of(&call.name).is_some() {
+                let outcome = ToolOutcome::error(format!(
+                    "`{}` is not available in the {} gear; use the tools offered in this request",
+                    call.name, self.state.gear
+                ));
+                if !self
+                    .record(vec![result_event(&call, &outcome, Duration::ZERO)])
+                    .await
+                {
+                    return;
+                }
+                continue;
+            }
+            if tools::kind_of(&call.name) == Some(ToolKind::Shell)
+                && let Some(command) = tools::command_of(&call)
+            {
+                let decision = if self.deps.approvals.allows(&command)
+                    || self.state.allowed_commands.contains(command.trim())
+                {
+                    Some(CommandDecision::Allowed)
+                } else {
+                    match self.deps.approval_mode {
+                        ApprovalMode::Ask => None,
+                        ApprovalMode::Approve => Some(CommandDecision::Headless),
+                        ApprovalMode::Deny => Some(CommandDecision::Denied {
+                            reason: Some(
+                                "commands are not run headless without --approve-commands".into(),
+                            ),
+                        }),
+                    }
+                };
+                match decision {
+                    None => {
+                        let asked = Event::CommandApprovalRequested {
+                            id: call.id.clone(),
+                            command,
+                        };
+                        if self.record(vec![asked]).await {
+                            self.activity = Activity::Approving { call };
+                        }
+                        return;
+                    }
+                    Some(CommandDecision::Denied { reason }) => {
+                        let text = format!(
+                            "Not run: {}.",
+                            reason.clone().unwrap_or_else(|| "denied".into())
+                        );
+                        if !self
+                            .decided(&call, CommandDecision::Denied { reason })
+                            .await
+                            || !self
+                                .record(vec![result_event(
+                                    &call,
+                                    &ToolOutcome::error(text),
+                                    Duration::ZERO,
+                                )])
+                                .await
+                        {
+                            return;
+                        }
+                        continue;
+                    }
+                    Some(decision) => {
+                        if self.decided(&call, decision).await {
+                            self.run_call(call);
+                        }
+                        return;
+                    }
+                }
+            }
+            self.run_call(call);
+            return;
+        }
+    }
+
+    async fn decided(&mut self, call: &ToolCallRequest, decision: CommandDecision) -> bool {
+        let command = tools::command_of(call).unwrap_or_default();
+        self.record(vec![Event::CommandDecided {
+            id: call.id.clone(),
+            command: command.trim().to_string(),
+            decision,
+        }])
+        .await
+    }
+
+    fn run_call(&mut self, call: ToolCallRequest) {
+        let ctx = Arc::clone(&self.deps.tools);
+        let task_call = call.clone();
+        let task = tokio::spawn(async move { tools::execute(&task_call, &ctx).await });
+        self.activity = Activity::Running {
+            call,
+            task,
+            started: Instant::now(),
+        };
+    }
+
+    /// Records a call's result (and the file change it made), then moves on.
+    async fn finish_call(&mut self, call: &ToolCallRequest, outcome: ToolOutcome, took: Duration) {
+        self.activity = Activity::Idle;
+        let mut events = Vec::new();
+        if let Some(change) = &outcome.change {
+            events.push(Event::FileChanged {
+                id: call.id.clone(),
+                change: change.clone(),
+            });
+        }
+        events.push(result_event(call, &outcome, took));
+        if self.record(events).await {
+            self.next_call().await;
+        }
+    }
+
+    /// Stops whatever runs and closes the turn: a partial reply is kept (interrupted), and
+    /// every tool call left gets a result saying it was cancelled.
+    async fn cancel(&mut self) {
+        let cancelled = ToolOutcome::error("cancelled by the user");
+        let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Idle => return,
+            Activity::Streaming {
+                stream, progress, ..
+            } => {
+                // Dropping the stream aborts the request.
+                drop(stream);
+                turn::reply_events(&progress, false, &self.deps.provider)
+            }
+            Activity::Approving { call } => vec![
+                Event::CommandDecided {
+                    id: call.id.clone(),
+                    command: tools::command_of(&call).unwrap_or_default(),
+                    decision: CommandDecision::Denied {
+                        reason: Some("cancelled".into()),
+                    },
+                },
+                result_event(&call, &cancelled, Duration::ZERO),
+            ],
+            Activity::Running {
+                call,
+                task,
+                started,
+            } => {
+                // Aborting drops the command's process-group guard, which kills the group.
+                task.abort();
+                vec![result_event(&call, &cancelled, started.elapsed())]
+            }
+        };
+        events.extend(
+            self.queue
+                .drain(..)
+                .map(|c| result_event(&c, &cancelled, Duration::ZERO)),
+        );
+        events.extend(turn::end_events(&TurnEnd::Cancelled, None));
+        self.record(events).await;
+    }
+
+    /// Commits events, then applies and emits them. Returns whether they were saved.
+    async fn record(&mut self, new: Vec<Event>) -> bool {
+        match self
+            .deps
+            .store
+            .append_acked(&self.state.id, new.clone())
+            .await
+        {
+            Ok(Ok(_)) => {
+                for e in new {
+                    self.state.apply(&e);
+                    let _ = self.events.send(e);
+                }
+                true
+            }
+            Ok(Err(e)) => {
+                self.report(&e.to_string());
+                false
+            }
+            Err(_) => {
+                self.report("the session store stopped; nothing more is saved");
+                false
+            }
+        }
+    }
+
+    fn report(&mut self, message: &str) {
+        tracing::error!(message, "store failure");
+        // Nothing can be recorded, so nothing more is attempted in this turn.
+        self.activity = Activity::Idle;
+        self.queue.clear();
+        let _ = self.events.send(Event::Error {
+            kind: ErrorKind::Store,
+            message: format!("not saved: {message}"),
+        });
+    }
+}
+
+fn result_event(call: &ToolCallRequest, outcome: &ToolOutcome, took: Duration) -> Event {
+    Event::ToolResult {
+        id: call.id.clone(),
+        ok: outcome.ok,
+        content: outcome.content.clone(),
+        summary: outcome.summary.clone(),
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+    }
+}

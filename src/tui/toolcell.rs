@@ -1,0 +1,168 @@
+//! A tool call as the chat shows it: one line (name, what it acted on, result, duration) that
+//! expands to the arguments and the result the model received.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+
+/// Result lines shown when a cell is expanded; the rest is counted.
+const EXPANDED_LINES: usize = 40;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResultView {
+    pub ok: bool,
+    pub summary: String,
+    pub content: String,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCell {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+    pub result: Option<ToolResultView>,
+    pub expanded: bool,
+}
+
+impl ToolCell {
+    /// What the call acted on, from its arguments: the path, pattern or command.
+    #[must_use]
+    pub fn target(&self) -> String {
+        let v: serde_json::Value = serde_json::from_str(&self.arguments).unwrap_or_default();
+        for key in ["command", "path", "pattern"] {
+            if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
+                return s.lines().next().unwrap_or_default().to_string();
+            }
+        }
+        let compact = v.to_string();
+        if compact.chars().count() > 60 {
+            format!("{}…", compact.chars().take(59).collect::<String>())
+        } else {
+            compact
+        }
+    }
+
+    /// The cell's lines at `width`.
+    #[must_use]
+    pub fn render(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+        let s = &theme.styles;
+        let marker = if self.expanded { "▾" } else { "▸" };
+        let (status, status_style) = match &self.result {
+            None => ("running…".to_string(), s.notice),
+            Some(r) => (
+                format!(
+                    "{} {} ({})",
+                    if r.ok { "✓" } else { "✗" },
+                    r.summary,
+                    duration(r.duration_ms)
+                ),
+                if r.ok { s.dim } else { s.error },
+            ),
+        };
+        let mut lines = vec![Line::from(vec![
+            Span::styled(format!("{marker} "), s.dim),
+            Span::styled(
+                self.name.clone(),
+                s.assistant_label.add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(" "),
+            Span::styled(self.target(), s.text),
+            Span::raw("  "),
+            Span::styled(status, status_style),
+        ])];
+        if !self.expanded {
+            return lines;
+        }
+        let width = usize::from(width.max(8)) - 4;
+        let body = |text: &str, style: Style, lines: &mut Vec<Line<'static>>| {
+            let all: Vec<&str> = text.lines().collect();
+            for raw in all.iter().take(EXPANDED_LINES) {
+                for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
+                    lines.push(Line::from(vec![
+                        Span::styled("  │ ", s.dim),
+                        Span::styled(piece.into_owned(), style),
+                    ]));
+                }
+            }
+            if all.len() > EXPANDED_LINES {
+                lines.push(Line::styled(
+                    format!("  │ … {} more lines", all.len() - EXPANDED_LINES),
+                    s.dim,
+                ));
+            }
+        };
+        let args = serde_json::from_str::<serde_json::Value>(&self.arguments)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| self.arguments.clone());
+        body(&args, s.dim, &mut lines);
+        if let Some(r) = &self.result {
+            lines.push(Line::styled("  ├ result", s.dim));
+            body(&r.content, if r.ok { s.text } else { s.error }, &mut lines);
+        }
+        lines
+    }
+
+    /// What `y` copies: the result, or the arguments while it runs.
+    #[must_use]
+    pub fn copy_text(&self) -> String {
+        self.result
+            .as_ref()
+            .map_or_else(|| self.arguments.clone(), |r| r.content.clone())
+    }
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        #[allow(clippy::cast_precision_loss)] // display only
+        let secs = ms as f64 / 1000.0;
+        format!("{secs:.1} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn collapsed_and_expanded() {
+        let theme = Theme::load("dark", std::path::Path::new("/none")).unwrap();
+        let mut cell = ToolCell {
+            id: "1".into(),
+            name: "run_command".into(),
+            arguments: r#"{"command":"cargo test\n--all"}"#.into(),
+            result: None,
+            expanded: false,
+        };
+        assert_eq!(
+            text(&cell.render(80, &theme)),
+            ["▸ run_command cargo test  running…"]
+        );
+        cell.result = Some(ToolResultView {
+            ok: false,
+            summary: "exit code 101".into(),
+            content: "test failed\n[exit code 101]".into(),
+            duration_ms: 2500,
+        });
+        assert_eq!(
+            text(&cell.render(80, &theme)),
+            ["▸ run_command cargo test  ✗ exit code 101 (2.5 s)"]
+        );
+        cell.expanded = true;
+        let lines = text(&cell.render(80, &theme));
+        assert!(lines.contains(&"  │ test failed".to_string()), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("\"command\"")), "{lines:?}");
+        assert_eq!(cell.copy_text(), "test failed\n[exit code 101]");
+    }
+}

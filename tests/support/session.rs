@@ -1,0 +1,122 @@
+//! A core session actor on a real store in a temp dir, for driving turns from tests.
+
+use std::path::Path;
+use std::time::Duration;
+
+use gearshift::config::{ActiveProvider, from_layers};
+use gearshift::core::{self, ApprovalMode, OpenRequest, SessionDeps};
+use gearshift::protocol::{Event, Gear, Op};
+use gearshift::provider::client_for;
+use gearshift::store::{Reader, Store};
+use tokio::sync::mpsc;
+
+pub const KEY: &str = "sk-turns-test-4e1d";
+
+pub fn provider(config_extra: &str, name: &str) -> ActiveProvider {
+    let mut config = from_layers(&[config_extra]).unwrap();
+    config.provider = Some(name.into());
+    config.active_provider().unwrap()
+}
+
+pub struct Session {
+    pub ops: mpsc::UnboundedSender<Op>,
+    pub events: mpsc::UnboundedReceiver<Event>,
+    pub id: String,
+    pub db: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn start(p: &ActiveProvider, workspace: &Path) -> Session {
+    start_with(p, workspace, ApprovalMode::Ask, "").await
+}
+
+/// `config_extra` patches the defaults (e.g. `[agent]` limits).
+pub async fn start_with(
+    p: &ActiveProvider,
+    workspace: &Path,
+    mode: ApprovalMode,
+    config_extra: &str,
+) -> Session {
+    let config = from_layers(&[config_extra]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("g.db");
+    // Opening blocks on the store, as it does before the TUI starts: not on a runtime thread.
+    let (store, opened) = {
+        let (db, p) = (db.clone(), p.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = Store::open(&db).unwrap();
+            let reader = store.reader().unwrap();
+            let opened =
+                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &OpenRequest::New)
+                    .unwrap();
+            (store, opened)
+        })
+        .await
+        .unwrap()
+    };
+    let client = client_for(p, &|_| Some(KEY.to_string()), workspace).unwrap();
+    let (ops, op_rx) = mpsc::unbounded_channel();
+    let (ev_tx, events) = mpsc::unbounded_channel();
+    let deps = SessionDeps::new(store, client, p.clone(), &config, workspace, mode).unwrap();
+    let id = opened.state.id.clone();
+    tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
+    Session {
+        ops,
+        events,
+        id,
+        db,
+        _dir: dir,
+    }
+}
+
+impl Session {
+    pub fn submit(&self, text: &str) {
+        self.ops
+            .send(Op::Submit {
+                text: text.into(),
+                attachments: vec![],
+            })
+            .unwrap();
+    }
+
+    /// Events until (and including) the next TurnFinished.
+    pub async fn turn(&mut self) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            let e = tokio::time::timeout(Duration::from_secs(20), self.events.recv())
+                .await
+                .expect("turn did not finish")
+                .unwrap();
+            let done = matches!(e, Event::TurnFinished { .. });
+            out.push(e);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    pub async fn stored(&self) -> Vec<Event> {
+        let db = self.db.clone();
+        let id = self.id.clone();
+        // The actor commits before it emits, so what was seen is already on disk.
+        tokio::task::spawn_blocking(move || {
+            Reader::open(&db)
+                .unwrap()
+                .events(&id)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.event)
+                .collect()
+        })
+        .await
+        .unwrap()
+    }
+}
+
+pub fn script_provider(dir: &Path, script: &str) -> ActiveProvider {
+    std::fs::write(dir.join("script.toml"), script).unwrap();
+    provider(
+        "[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"script.toml\"\ninput_price = 1.0\noutput_price = 2.0\n",
+        "scripted",
+    )
+}

@@ -222,7 +222,7 @@ fn the_demo_provider_streams_a_reply_into_the_chat() {
     app.wait_text("DEMO");
     app.send(b"what can you do?");
     app.send(keys::ENTER);
-    app.wait_text("offline demo**");
+    app.wait_text("offline demo: no model is");
     // Usage is recorded when the turn ends, and the status bar's token count moves from 0.
     app.wait_for("the turn to finish", |s| {
         !s.contains(" 0/32.8k tok") && !s.contains("working…")
@@ -288,5 +288,137 @@ fn esc_cancels_a_stalled_reply_and_keeps_what_arrived() {
         text: "The first half".into(),
         interrupted: true
     }));
+    drop(rt);
+}
+
+/// An SSE reply that calls one tool.
+fn tool_call_sse(id: &str, name: &str, args: &serde_json::Value) -> String {
+    let args = serde_json::to_string(&args.to_string()).unwrap();
+    format!(
+        "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"tool_calls\":[{{\"index\":0,\"id\":\"{id}\",\"type\":\"function\",\"function\":{{\"name\":\"{name}\",\"arguments\":{args}}}}}]}},\"finish_reason\":null}}]}}\n\n\
+         data: {{\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"tool_calls\"}}]}}\n\ndata: [DONE]\n\n"
+    )
+}
+
+#[test]
+fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let sse = |body: String| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(body)
+    };
+    let replies = [
+        tool_call_sse(
+            "call_w",
+            "write_file",
+            &serde_json::json!({"path": "hello.txt", "content": "hello from the model\n"}),
+        ),
+        tool_call_sse("call_r", "run_command", &serde_json::json!({"command": "cat hello.txt"})),
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"All done: hello.txt says hello.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+            .to_string(),
+    ];
+    for (priority, body) in replies.into_iter().enumerate() {
+        rt.block_on(
+            Mock::given(method("POST"))
+                .respond_with(sse(body))
+                .up_to_n_times(1)
+                .with_priority(u8::try_from(priority + 1).unwrap())
+                .mount(&server),
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"make a hello file");
+    app.send(keys::ENTER);
+
+    app.wait_text("Run command?");
+    app.wait_text("$ cat hello.txt");
+    // In the vibe gear the write was applied at once, before the command was asked for.
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+        "hello from the model\n"
+    );
+    app.wait_text("write_file hello.txt");
+    app.send(b"y");
+    app.wait_text("All done: hello.txt says hello.");
+    app.wait_for("the command's cell", |s| {
+        s.contains("run_command cat hello.txt  ✓")
+    });
+    app.wait_for("idle", |s| !s.contains("working…"));
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let id = reader.list_sessions(None, 1).unwrap()[0].id.clone();
+    let events: Vec<Event> = reader
+        .events(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+    for kind in [
+        "user_message",
+        "turn_started",
+        "tool_call",
+        "file_changed",
+        "tool_result",
+        "command_approval_requested",
+        "command_decided",
+        "assistant_message",
+        "turn_finished",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::ToolResult { id, ok: true, content, .. }
+            if id == "call_r" && content.contains("hello from the model")
+    )));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::CommandDecided {
+            decision: gearshift::protocol::CommandDecision::Once,
+            ..
+        }
+    )));
+    // The third request carried both tool results back to the model.
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 3);
+    let last: serde_json::Value = serde_json::from_slice(&requests[2].body).unwrap();
+    let roles: Vec<&str> = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["system", "user", "assistant", "tool", "assistant", "tool"]
+    );
+
+    // --continue restores the conversation on screen, tool cells included.
+    let mut app = PtyApp::spawn(
+        home.path(),
+        ws.path(),
+        &[&args[..], &["--continue"]].concat(),
+        120,
+        40,
+    );
+    app.wait_text("Resumed session");
+    app.wait_text("make a hello file");
+    app.wait_text("write_file hello.txt");
+    app.wait_text("All done: hello.txt says hello.");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
     drop(rt);
 }

@@ -13,6 +13,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
+use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use super::layout::{self, PaneId};
@@ -115,6 +116,8 @@ pub struct App {
     pub note: Option<String>,
     pub size: Rect,
     history: PromptHistory,
+    /// Code highlighting; `None` shows code plain (tests, or when the worker cannot start).
+    highlighter: Option<Highlighter>,
     last_interrupt: Option<Instant>,
     dirty: bool,
     quitting: bool,
@@ -156,6 +159,7 @@ impl App {
             note: None,
             size,
             history: PromptHistory::new(prompts),
+            highlighter: None,
             last_interrupt: None,
             dirty: true,
             quitting: false,
@@ -180,6 +184,18 @@ impl App {
                 .push(EntryKind::Notice, format!("Resumed session {short}."));
         }
         app
+    }
+
+    pub fn set_highlighter(&mut self, highlighter: Highlighter) {
+        self.highlighter = Some(highlighter);
+        self.transcript.highlights_ready();
+        self.dirty = true;
+    }
+
+    /// Highlighted code arrived from the worker.
+    pub fn on_highlighted(&mut self) {
+        self.transcript.highlights_ready();
+        self.dirty = true;
     }
 
     /// Whether something changed since the last frame.
@@ -234,8 +250,12 @@ impl App {
     pub fn prepare(&mut self) {
         if let Some(chat) = self.layout().pane(PaneId::Chat) {
             let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());
-            self.transcript
-                .prepare(transcript.width, transcript.height, &self.theme);
+            self.transcript.prepare(
+                transcript.width,
+                transcript.height,
+                &self.theme,
+                self.highlighter.as_ref(),
+            );
         }
         let focused = self.focus == Focus::Composer && self.overlay.is_none();
         let s = &self.theme.styles;
@@ -286,12 +306,7 @@ impl App {
                 }
             }
             Event::AssistantMessage { text, interrupted } => {
-                let text = if *interrupted {
-                    format!("{text}\n[interrupted]")
-                } else {
-                    text.clone()
-                };
-                self.transcript.finish_streaming(text);
+                self.transcript.finish_streaming(text.clone(), *interrupted);
             }
             Event::AssistantDelta { text } => self.transcript.append_streaming(text),
             Event::AssistantCheckpoint { text } => {

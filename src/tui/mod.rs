@@ -8,9 +8,11 @@
 pub mod app;
 #[cfg(test)]
 mod fixtures;
+mod highlight;
 mod history;
 pub mod keymap;
 pub mod layout;
+mod markdown;
 mod terminal;
 pub mod theme;
 pub mod toolcell;
@@ -103,7 +105,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             .terminal
             .size()
             .context("cannot read the terminal size")?;
-        let app = App::new(
+        let mut app = App::new(
             keymap,
             theme,
             &opened,
@@ -111,7 +113,14 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             prompts,
             Rect::new(0, 0, size.width, size.height),
         );
-        let outcome = event_loop(&mut guard, app, &op_tx, event_rx).await;
+        let (hl_tx, hl_rx) = mpsc::unbounded_channel();
+        match highlight::Highlighter::spawn(&app.theme.syntax_theme.clone(), move || {
+            let _ = hl_tx.send(());
+        }) {
+            Ok(h) => app.set_highlighter(h),
+            Err(e) => tracing::warn!(error = %e, "code highlighting is off"),
+        }
+        let outcome = event_loop(&mut guard, app, &op_tx, event_rx, hl_rx).await;
         // Let the core commit what it has before the terminal is restored and we exit.
         let _ = op_tx.send(Op::Quit);
         let _ = core.await;
@@ -127,6 +136,7 @@ async fn event_loop(
     mut app: App,
     ops: &mpsc::UnboundedSender<Op>,
     mut core_events: mpsc::UnboundedReceiver<crate::protocol::Event>,
+    mut highlighted: mpsc::UnboundedReceiver<()>,
 ) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
@@ -160,6 +170,11 @@ async fn event_loop(
                         Err(_) => break,
                     }
                 }
+                Vec::new()
+            }
+            Some(()) = highlighted.recv() => {
+                while highlighted.try_recv().is_ok() {}
+                app.on_highlighted();
                 Vec::new()
             }
             _ = sigterm.recv() => return Ok(()),

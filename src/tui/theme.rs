@@ -127,6 +127,11 @@ theme_styles! {
     selection,
     /// The used part of the context-window bar.
     context_used,
+    /// Markdown in replies.
+    heading,
+    code,
+    quote,
+    link,
 }
 
 #[derive(Debug, Deserialize)]

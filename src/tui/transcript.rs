@@ -5,6 +5,8 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use super::highlight::Highlighter;
+use super::markdown;
 use super::theme::Theme;
 use super::toolcell::{ToolCell, ToolResultView};
 
@@ -43,11 +45,20 @@ struct Entry {
     /// A model reply still arriving.
     streaming: bool,
     tool: Option<ToolCell>,
+    /// A code block is shown plain until its highlighting arrives.
+    awaiting_highlight: bool,
+    /// The reply stopped before the model finished; shown after it, outside the Markdown.
+    interrupted: Option<Line<'static>>,
+    is_interrupted: bool,
 }
 
 impl Entry {
     fn line_count(&self) -> usize {
-        usize::from(self.label.is_some()) + self.body.len() + self.tail.len() + 1
+        usize::from(self.label.is_some())
+            + self.body.len()
+            + self.tail.len()
+            + usize::from(self.interrupted.is_some())
+            + 1
     }
 
     fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
@@ -55,11 +66,23 @@ impl Entry {
             .iter()
             .chain(&self.body)
             .chain(&self.tail)
+            .chain(&self.interrupted)
             .chain(std::iter::once(&self.blank))
     }
 
+    fn mark_interrupted(&mut self, theme: &Theme) {
+        self.interrupted = Some(Line::from(vec![
+            Span::raw("  "),
+            Span::styled("[interrupted]", theme.styles.notice),
+        ]));
+    }
+
     /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
-    fn rewrap(&mut self, width: u16, theme: &Theme) {
+    fn rewrap(&mut self, width: u16, theme: &Theme, hl: Option<&Highlighter>) {
+        if self.kind == EntryKind::Assistant {
+            self.render_markdown(width, theme, hl);
+            return;
+        }
         if let Some(cell) = &self.tool {
             self.label = None;
             self.body = cell.render(width, theme);
@@ -88,6 +111,74 @@ impl Entry {
         }
         self.stale = Stale::Nothing;
     }
+
+    /// A reply as Markdown. Blocks up to the last stable paragraph break are rendered once;
+    /// only the block still being written is rendered again.
+    fn render_markdown(&mut self, width: u16, theme: &Theme, hl: Option<&Highlighter>) {
+        if self.is_interrupted {
+            self.mark_interrupted(theme);
+        }
+        if self.stale == Stale::All {
+            self.label = styles(self.kind, theme).0;
+            self.body.clear();
+            self.body_bytes = 0;
+            self.awaiting_highlight = false;
+        }
+        let boundary = stable_boundary(&self.text, self.body_bytes);
+        if boundary > self.body_bytes {
+            let r = markdown::render(&self.text[self.body_bytes..boundary], width, theme, hl);
+            if !self.body.is_empty() && !r.lines.is_empty() {
+                self.body.push(Line::default());
+            }
+            self.body.extend(r.lines);
+            self.awaiting_highlight |= r.awaiting_highlight;
+            self.body_bytes = boundary;
+        }
+        self.tail.clear();
+        let rest = &self.text[self.body_bytes..];
+        if !rest.trim().is_empty() {
+            let r = markdown::render(rest, width, theme, hl);
+            if !self.body.is_empty() && !r.lines.is_empty() {
+                self.tail.push(Line::default());
+            }
+            self.tail.extend(r.lines);
+            self.awaiting_highlight |= r.awaiting_highlight;
+        }
+        self.stale = Stale::Nothing;
+    }
+}
+
+/// The end of the last paragraph break (`\n\n`) after `from` at which the text before it can
+/// be rendered on its own: outside a code fence, and not followed by indented or list text
+/// that could continue an earlier block. `from` when there is none.
+fn stable_boundary(text: &str, from: usize) -> usize {
+    let mut fences = text[..from]
+        .lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count();
+    let mut best = from;
+    let mut pos = from;
+    for line in text[from..].split_inclusive('\n') {
+        if line.trim_start().starts_with("```") {
+            fences += 1;
+        }
+        let end = pos + line.len();
+        let next = &text[end..];
+        if line.trim().is_empty()
+            && end > from
+            && fences % 2 == 0
+            && next.lines().next().is_some_and(|l| {
+                let first = l.chars().next();
+                first.is_some_and(|c| {
+                    !c.is_whitespace() && !"-*+>|".contains(c) && !c.is_ascii_digit()
+                })
+            })
+        {
+            best = end;
+        }
+        pos = end;
+    }
+    best
 }
 
 /// Where the view is: following the end, or pinned at a line from the top.
@@ -139,6 +230,9 @@ impl Transcript {
             stale: Stale::All,
             streaming: false,
             tool: None,
+            awaiting_highlight: false,
+            interrupted: None,
+            is_interrupted: false,
         });
     }
 
@@ -177,6 +271,15 @@ impl Transcript {
             e.stale = Stale::All;
         } else {
             self.append_streaming(text);
+        }
+    }
+
+    /// Highlighting arrived: re-render the replies that were waiting for it.
+    pub fn highlights_ready(&mut self) {
+        for e in &mut self.entries {
+            if e.awaiting_highlight {
+                e.stale = Stale::All;
+            }
         }
     }
 
@@ -245,13 +348,15 @@ impl Transcript {
     }
 
     /// Replaces the reply in progress with its final text, or adds the reply.
-    pub fn finish_streaming(&mut self, text: String) {
-        if let Some(e) = self.streaming_entry() {
+    pub fn finish_streaming(&mut self, text: String, interrupted: bool) {
+        if self.streaming_entry().is_none() {
+            self.push(EntryKind::Assistant, String::new());
+        }
+        if let Some(e) = self.entries.last_mut() {
             e.text = text;
             e.streaming = false;
+            e.is_interrupted = interrupted;
             e.stale = Stale::All;
-        } else {
-            self.push(EntryKind::Assistant, text);
         }
     }
 
@@ -259,8 +364,8 @@ impl Transcript {
     /// stopped mid-reply), marking it interrupted.
     pub fn interrupt_streaming(&mut self) {
         if let Some(e) = self.streaming_entry() {
-            e.text.push_str("\n[interrupted]");
             e.streaming = false;
+            e.is_interrupted = true;
             e.stale = Stale::All;
         }
     }
@@ -294,7 +399,7 @@ impl Transcript {
 
     /// Wraps what is stale for `width` and records the viewport height. Cheap when nothing
     /// changed: only new entries, or all entries after a resize, are wrapped.
-    pub fn prepare(&mut self, width: u16, height: u16, theme: &Theme) {
+    pub fn prepare(&mut self, width: u16, height: u16, theme: &Theme, hl: Option<&Highlighter>) {
         self.viewport = height;
         let resized = width != self.width;
         self.width = width;
@@ -304,7 +409,7 @@ impl Transcript {
                 e.stale = Stale::All;
             }
             if e.stale != Stale::Nothing {
-                e.rewrap(width, theme);
+                e.rewrap(width, theme, hl);
                 first_stale.get_or_insert(i);
             }
         }
@@ -450,7 +555,7 @@ mod tests {
         for i in 0..30 {
             t.push(EntryKind::Notice, format!("n{i}"));
         }
-        t.prepare(60, 10, &th);
+        t.prepare(60, 10, &th, None);
         assert_eq!(t.total_lines(), 2 + 30 * 2);
         t.tool_result(
             "c1",
@@ -466,7 +571,7 @@ mod tests {
         t.select_by(-100);
         assert_eq!(t.selected(), Some(0));
         assert!(t.toggle_selected());
-        t.prepare(60, 10, &th);
+        t.prepare(60, 10, &th, None);
         assert_eq!(t.top(), 0, "the selected cell was scrolled into view");
         let shown = text(&t, 10);
         assert!(
@@ -488,7 +593,7 @@ mod tests {
         for i in 0..50 {
             t.push(EntryKind::User, format!("message {i}"));
         }
-        t.prepare(40, 10, &th);
+        t.prepare(40, 10, &th, None);
         // Each entry: label, one text line, a blank line.
         assert_eq!(t.total_lines(), 150);
         let v = text(&t, 10);
@@ -497,7 +602,7 @@ mod tests {
         t.scroll_by(-3);
         assert_eq!(t.scroll(), Scroll::At(137));
         t.push(EntryKind::Assistant, "new");
-        t.prepare(40, 10, &th);
+        t.prepare(40, 10, &th, None);
         assert_eq!(t.scroll(), Scroll::At(137), "a pinned view stays put");
         t.to_bottom();
         assert!(text(&t, 10).iter().any(|l| l == "  new"));
@@ -508,9 +613,9 @@ mod tests {
         let th = theme();
         let mut t = Transcript::default();
         t.push(EntryKind::Assistant, "word ".repeat(40));
-        t.prepare(80, 50, &th);
+        t.prepare(80, 50, &th, None);
         let wide = t.total_lines();
-        t.prepare(30, 50, &th);
+        t.prepare(30, 50, &th, None);
         assert!(t.total_lines() > wide);
         assert!(text(&t, 50).iter().all(|l| l.chars().count() <= 30));
     }
@@ -526,23 +631,23 @@ mod tests {
         let bytes: Vec<char> = full.chars().collect();
         for chunk in bytes.chunks(7) {
             streamed.append_streaming(&chunk.iter().collect::<String>());
-            streamed.prepare(30, 100, &th);
+            streamed.prepare(30, 100, &th, None);
         }
         let mut whole = Transcript::default();
         whole.push(EntryKind::Assistant, full);
-        whole.prepare(30, 100, &th);
+        whole.prepare(30, 100, &th, None);
         assert_eq!(text(&streamed, 100), text(&whole, 100));
         assert_eq!(streamed.total_lines(), whole.total_lines());
 
-        streamed.finish_streaming(format!("{full}\n[interrupted]"));
-        streamed.prepare(30, 100, &th);
+        streamed.finish_streaming(full.to_string(), true);
+        streamed.prepare(30, 100, &th, None);
         assert_eq!(
             text(&streamed, 100).iter().rev().nth(1).unwrap(),
             "  [interrupted]"
         );
         // A new reply starts a new entry once the previous one is finished.
         streamed.append_streaming("next");
-        streamed.prepare(30, 100, &th);
+        streamed.prepare(30, 100, &th, None);
         assert_eq!(streamed.len(), 2);
     }
 
@@ -553,7 +658,7 @@ mod tests {
         for i in 0..100 {
             t.push(EntryKind::Notice, format!("n{i}"));
         }
-        t.prepare(40, 20, &th);
+        t.prepare(40, 20, &th, None);
         t.to_top();
         assert_eq!(t.top(), 0);
         t.page(true);

@@ -29,22 +29,7 @@ fn app(messages: usize) -> App {
             created_at: 0,
         },
     }];
-    for i in 0..messages {
-        history.push(if i % 2 == 0 {
-            Event::UserMessage {
-                text: format!("prompt {i}: please look at the parser"),
-                attachments: vec![],
-            }
-        } else {
-            Event::AssistantMessage {
-                text: format!(
-                    "reply {i}: {}",
-                    "the tokenizer splits words on whitespace and punctuation. ".repeat(4)
-                ),
-                interrupted: false,
-            }
-        });
-    }
+    history.extend(gearshift_bench_history(messages));
     let opened = OpenedSession {
         state: SessionState::fold(&history),
         history,
@@ -59,6 +44,32 @@ fn app(messages: usize) -> App {
         Vec::new(),
         Rect::new(0, 0, 120, 40),
     )
+}
+
+/// A mix of prompts, Markdown replies with code, and tool calls with results.
+fn gearshift_bench_history(messages: usize) -> Vec<Event> {
+    let mut out = Vec::with_capacity(messages);
+    for i in 0..messages {
+        out.push(match i % 4 {
+            0 => Event::UserMessage { text: format!("prompt {i}: please look at the parser"), attachments: vec![] },
+            1 => Event::AssistantMessage {
+                text: format!(
+                    "## Step {i}\n\nThe **tokenizer** splits words on `whitespace` and punctuation. {}\n\n```rust\nfn tokenize(s: &str) -> Vec<&str> {{\n    s.split_whitespace().collect()\n}}\n```\n\n- first point\n- second point",
+                    "It keeps offsets for error messages. ".repeat(3)
+                ),
+                interrupted: false,
+            },
+            2 => Event::ToolCall { id: format!("c{i}"), name: "read_file".into(), arguments: format!("{{\"path\":\"src/file{i}.rs\"}}") },
+            _ => Event::ToolResult {
+                id: format!("c{}", i - 1),
+                ok: true,
+                content: "     1\tfn main() {}\n".repeat(20),
+                summary: format!("src/file{}.rs: lines 1-20 of 20", i - 1),
+                duration_ms: 3,
+            },
+        });
+    }
+    out
 }
 
 fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>) {
@@ -107,8 +118,31 @@ fn main() {
             frame(&mut a, &mut terminal);
             samples.push(t.elapsed());
         }
+        let max = samples.iter().max().copied().unwrap_or_default();
         println!(
-            "{messages} messages: keystroke to frame median {:?}",
+            "{messages} messages: keystroke to frame median {:?}, max {max:?}",
+            median(samples)
+        );
+
+        // Page from the end of the transcript towards the top.
+        a.on_terminal(
+            TermEvent::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        frame(&mut a, &mut terminal);
+        let mut samples = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            a.on_terminal(
+                TermEvent::Key(KeyEvent::new(KeyCode::PageUp, KeyModifiers::NONE)),
+                Instant::now(),
+            );
+            frame(&mut a, &mut terminal);
+            samples.push(t.elapsed());
+        }
+        let max = samples.iter().max().copied().unwrap_or_default();
+        println!(
+            "{messages} messages: page up to frame median {:?}, max {max:?}",
             median(samples)
         );
     }

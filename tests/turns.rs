@@ -290,3 +290,39 @@ fn exec_with_the_demo_provider_explains_how_to_connect() {
     assert!(stdout.contains("offline demo"), "{stdout}");
     assert!(stdout.contains("OPENAI_API_KEY"), "{stdout}");
 }
+
+#[test]
+fn exec_refuses_commands_unless_approved_on_the_command_line() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("script.toml"),
+        "[[turns]]\ntool_calls = [{ name = \"run_command\", arguments = { command = \"echo ran-it\" } }]\n\n\
+         [[turns]]\ntext = \"finished\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "provider = \"s\"\n[providers.s]\nkind = \"script\"\nmodel = \"s\"\nscript = \"script.toml\"\n",
+    )
+    .unwrap();
+    let result_of = |args: &[&str]| {
+        let out = gearshift_exec(home.path(), args, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Event>(l).ok())
+            .find_map(|e| match e {
+                Event::ToolResult { ok, content, .. } => Some((ok, content)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (ok, content) = result_of(&["--json", "go"]);
+    assert!(!ok && content.contains("--approve-commands"), "{content}");
+    let (ok, content) = result_of(&["--json", "--approve-commands", "go"]);
+    assert!(ok && content.contains("ran-it"), "{content}");
+}

@@ -305,3 +305,102 @@ fn a_priced_provider_shows_the_running_cost() {
     // The demo has no prices and shows none.
     assert_eq!(app(120, 40).session.cost, None);
 }
+
+fn approval_requested(a: &mut App) {
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "call_1".into(),
+        command: "cargo test".into(),
+    });
+}
+
+#[test]
+fn the_approval_modal_answers_with_y_a_or_n_and_a_reason() {
+    let mut a = app(120, 40);
+    approval_requested(&mut a);
+    assert!(matches!(a.overlay, Some(Overlay::Approval { .. })));
+    // Neither Esc nor F1 dismisses it unanswered; typing does not reach the composer.
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    assert!(matches!(a.overlay, Some(Overlay::Approval { .. })));
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Send(Op::ApproveCommand {
+            call_id: "call_1".into(),
+            always: false
+        })]
+    );
+    assert!(a.overlay.is_none());
+    assert!(a.composer.is_empty());
+
+    approval_requested(&mut a);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('a'), KeyModifiers::NONE),
+        [Effect::Send(Op::ApproveCommand {
+            call_id: "call_1".into(),
+            always: true
+        })]
+    );
+
+    approval_requested(&mut a);
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    type_text(&mut a, "use nextest");
+    press(&mut a, KeyCode::Backspace, KeyModifiers::NONE);
+    type_text(&mut a, "t");
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Send(Op::DenyCommand {
+            call_id: "call_1".into(),
+            reason: Some("use nextest".into())
+        })]
+    );
+
+    approval_requested(&mut a);
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        matches!(&a.overlay, Some(Overlay::Approval { reason: None, .. })),
+        "Esc leaves the reason, not the modal"
+    );
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Send(Op::DenyCommand {
+            call_id: "call_1".into(),
+            reason: None
+        })]
+    );
+}
+
+#[test]
+fn y_copies_the_selected_message_or_tool_result() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::AssistantMessage {
+        text: "the answer".into(),
+        interrupted: false,
+    });
+    a.on_core(&Event::ToolCall {
+        id: "c".into(),
+        name: "grep".into(),
+        arguments: "{\"pattern\":\"x\"}".into(),
+    });
+    a.on_core(&Event::ToolResult {
+        id: "c".into(),
+        ok: true,
+        content: "a.rs:1: x".into(),
+        summary: "1 match".into(),
+        duration_ms: 1,
+    });
+    a.prepare();
+    press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(a.focus, Focus::Transcript);
+    press(&mut a, KeyCode::Char('['), KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Copy("a.rs:1: x".into())]
+    );
+    press(&mut a, KeyCode::Char('['), KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Copy("the answer".into())]
+    );
+}

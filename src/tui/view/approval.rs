@@ -52,7 +52,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, command: &str, reason:
             ]));
         }
     }
-    let height = u16::try_from(lines.len() + 4)
+    let height = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let [_, row, _] = Layout::vertical([

@@ -99,3 +99,43 @@ fn status_bar_per_gear_in_its_colour() {
         assert_eq!(badge.bg, a.theme.gear(gear).bg.unwrap(), "{gear}");
     }
 }
+
+#[test]
+fn approval_modal_and_tool_cells() {
+    let mut a = app_with(
+        vec![
+            Event::UserMessage {
+                text: "run the tests".into(),
+                attachments: vec![],
+            },
+            Event::AssistantMessage {
+                text: "Running **them** now.".into(),
+                interrupted: false,
+            },
+            Event::ToolCall {
+                id: "c1".into(),
+                name: "read_file".into(),
+                arguments: "{\"path\":\"Cargo.toml\"}".into(),
+            },
+            Event::ToolResult {
+                id: "c1".into(),
+                ok: true,
+                content: "[package]".into(),
+                summary: "Cargo.toml: lines 1-1 of 1".into(),
+                duration_ms: 2,
+            },
+            Event::ToolCall {
+                id: "c2".into(),
+                name: "run_command".into(),
+                arguments: "{\"command\":\"cargo test --all\"}".into(),
+            },
+        ],
+        100,
+        30,
+    );
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "c2".into(),
+        command: "cargo test --all".into(),
+    });
+    insta::assert_snapshot!(render(&mut a).backend());
+}

@@ -8,11 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
-use super::Context;
-use crate::core::{self, ApprovalMode, OpenRequest, SessionDeps};
+use super::{Context, StartedSession};
+use crate::core::{self, ApprovalMode, OpenRequest};
 use crate::protocol::{Event, FinishReason, Op};
-use crate::provider;
-use crate::store::Store;
 
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
@@ -34,22 +32,19 @@ pub fn run(
     };
     anyhow::ensure!(!prompt.trim().is_empty(), "the prompt is empty");
 
-    let config = &ctx.loaded.config;
-    let provider = config.active_provider()?;
-    let client = provider::client_for(&provider, &|var| ctx.env.get(var).cloned(), &ctx.workspace)?;
-    let _log = crate::logging::init(&ctx.paths.log_dir);
-    let store = Store::open(&ctx.paths.db_file)?;
-    let reader = store.reader()?;
-    let workspace = ctx.workspace.to_string_lossy().into_owned();
-    let opened = core::open_session(
-        &store,
-        &reader,
-        &workspace,
-        &provider,
-        config.gear,
-        &OpenRequest::New,
-    )?;
-    drop(reader);
+    let mode = if approve_commands {
+        ApprovalMode::Approve
+    } else {
+        ApprovalMode::Deny
+    };
+    let started = ctx.start_session(&OpenRequest::New, mode)?;
+    let StartedSession {
+        store,
+        opened,
+        deps,
+        log: _log,
+        ..
+    } = started;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -58,20 +53,6 @@ pub fn run(
     let outcome = runtime.block_on(async {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
         let (event_tx, mut events) = mpsc::unbounded_channel();
-        let mode = if approve_commands {
-            ApprovalMode::Approve
-        } else {
-            ApprovalMode::Deny
-        };
-        let deps = SessionDeps::new(
-            store.clone(),
-            client,
-            provider.clone(),
-            config,
-            &ctx.workspace,
-            mode,
-        )
-        .context("cannot open the workspace")?;
         let core = tokio::spawn(core::run_session(
             deps,
             opened.state.clone(),

@@ -12,8 +12,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Flags, LoadedConfig, Paths};
+use crate::config::{ActiveProvider, Flags, LoadedConfig, Paths};
+use crate::core::{self, ApprovalMode, OpenRequest, OpenedSession, SessionDeps};
 use crate::protocol::Gear;
+use crate::store::Store;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -148,6 +150,67 @@ impl Context {
             loaded,
             env,
         })
+    }
+}
+
+/// A session ready to run: everything checked and opened, nothing drawn yet.
+pub struct StartedSession {
+    pub provider: ActiveProvider,
+    pub store: Store,
+    pub opened: OpenedSession,
+    pub deps: SessionDeps,
+    /// Keeps the log writer alive; logs are flushed when it drops.
+    pub log: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+impl Context {
+    /// Resolves the provider (and its key), opens the store and the session, and starts
+    /// logging. Every failure here is a message, before any terminal set-up.
+    pub fn start_session(
+        &self,
+        request: &OpenRequest,
+        approval_mode: ApprovalMode,
+    ) -> anyhow::Result<StartedSession> {
+        let config = &self.loaded.config;
+        let provider = config.active_provider()?;
+        let client = crate::provider::client_for(
+            &provider,
+            &|var| self.env.get(var).cloned(),
+            &self.workspace,
+        )?;
+        let log = crate::logging::init(&self.paths.log_dir);
+        let store = Store::open(&self.paths.db_file)?;
+        let opened = core::open_session(
+            &store,
+            &store.reader()?,
+            &self.workspace_str(),
+            &provider,
+            config.gear,
+            request,
+        )?;
+        tracing::info!(session = %opened.state.id, resumed = opened.resumed, "session opened");
+        let deps = SessionDeps::new(
+            store.clone(),
+            client,
+            provider.clone(),
+            config,
+            &self.workspace,
+            approval_mode,
+        )
+        .context("cannot open the workspace")?;
+        Ok(StartedSession {
+            provider,
+            store,
+            opened,
+            deps,
+            log,
+        })
+    }
+
+    /// The workspace as stored in session records.
+    #[must_use]
+    pub fn workspace_str(&self) -> String {
+        self.workspace.to_string_lossy().into_owned()
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-use super::http::{Endpoint, ParseError, SseParser};
+use super::http::{Endpoint, ParseError, SseParser, stream_sse};
 use super::{ChatMessage, ChatRequest, ModelClient, ModelStream, StreamEvent, TokenUsage};
 use crate::protocol::FinishReason;
 
@@ -31,28 +31,26 @@ impl ModelClient for AnthropicClient {
     }
 
     fn stream(&self, request: ChatRequest) -> ModelStream {
-        let endpoint = Arc::clone(&self.endpoint);
-        ModelStream::spawn(move |tx| async move {
-            let url = format!("{}/v1/messages", endpoint.base_url);
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                HeaderName::from_static("anthropic-version"),
-                HeaderValue::from_static(ANTHROPIC_VERSION),
-            );
-            if let Some(key) = endpoint.key()
-                && let Ok(mut value) = HeaderValue::from_str(key)
-            {
-                value.set_sensitive(true);
-                headers.insert(HeaderName::from_static("x-api-key"), value);
-            }
-            let body = request_body(&request);
-            match endpoint.post(&url, headers, &body, &request.model).await {
-                Ok(resp) => endpoint.pump_sse(resp, &mut Parser::default(), &tx).await,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                }
-            }
-        })
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("anthropic-version"),
+            HeaderValue::from_static(ANTHROPIC_VERSION),
+        );
+        if let Some(key) = self.endpoint.key()
+            && let Ok(mut value) = HeaderValue::from_str(key)
+        {
+            value.set_sensitive(true);
+            headers.insert(HeaderName::from_static("x-api-key"), value);
+        }
+        let body = request_body(&request);
+        stream_sse(
+            &self.endpoint,
+            "/v1/messages",
+            headers,
+            body,
+            request.model,
+            Parser::default(),
+        )
     }
 }
 

@@ -10,7 +10,9 @@ use futures::StreamExt;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use tokio::sync::mpsc;
 
-use super::{HttpPolicy, ProviderError, StreamEvent};
+use std::sync::Arc;
+
+use super::{HttpPolicy, ModelStream, ProviderError, StreamEvent};
 
 /// Longest pause we accept from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -286,6 +288,28 @@ impl Endpoint {
                 .await;
         }
     }
+}
+
+/// Starts a streaming request: POSTs `body` to `path` under the base URL and reads the SSE
+/// response with `parser`, in a task that dropping the returned stream aborts.
+pub(super) fn stream_sse(
+    endpoint: &Arc<Endpoint>,
+    path: &str,
+    headers: HeaderMap,
+    body: serde_json::Value,
+    model: String,
+    mut parser: impl SseParser + 'static,
+) -> ModelStream {
+    let endpoint = Arc::clone(endpoint);
+    let url = format!("{}{path}", endpoint.base_url);
+    ModelStream::spawn(move |tx| async move {
+        match endpoint.post(&url, headers, &body, &model).await {
+            Ok(resp) => endpoint.pump_sse(resp, &mut parser, &tx).await,
+            Err(e) => {
+                let _ = tx.send(Err(e)).await;
+            }
+        }
+    })
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
-use super::http::{Endpoint, ParseError, SseParser};
+use super::http::{Endpoint, ParseError, SseParser, stream_sse};
 use super::{ChatMessage, ChatRequest, ModelClient, ModelStream, StreamEvent, TokenUsage};
 use crate::protocol::FinishReason;
 
@@ -29,24 +29,22 @@ impl ModelClient for OpenAiClient {
     }
 
     fn stream(&self, request: ChatRequest) -> ModelStream {
-        let endpoint = Arc::clone(&self.endpoint);
-        ModelStream::spawn(move |tx| async move {
-            let url = format!("{}/chat/completions", endpoint.base_url);
-            let mut headers = HeaderMap::new();
-            if let Some(key) = endpoint.key()
-                && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {key}"))
-            {
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-            let body = request_body(&request);
-            match endpoint.post(&url, headers, &body, &request.model).await {
-                Ok(resp) => endpoint.pump_sse(resp, &mut Parser::default(), &tx).await,
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                }
-            }
-        })
+        let mut headers = HeaderMap::new();
+        if let Some(key) = self.endpoint.key()
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {key}"))
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let body = request_body(&request);
+        stream_sse(
+            &self.endpoint,
+            "/chat/completions",
+            headers,
+            body,
+            request.model,
+            Parser::default(),
+        )
     }
 }
 

@@ -31,10 +31,9 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::cli::{Context, SessionArgs};
+use crate::cli::{Context, SessionArgs, StartedSession};
 use crate::core::{self, OpenRequest};
 use crate::protocol::Op;
-use crate::store::Store;
 use app::{App, Effect};
 use keymap::Keymap;
 use terminal::TerminalGuard;
@@ -50,32 +49,23 @@ const HISTORY_PROMPTS: usize = 500;
 /// Runs the workbench until the user quits.
 pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
-    let provider = config.active_provider()?;
-    let client =
-        crate::provider::client_for(&provider, &|var| ctx.env.get(var).cloned(), &ctx.workspace)?;
     let keymap = Keymap::new(&config.keys)?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
-    let _log = crate::logging::init(&ctx.paths.log_dir);
-
-    let store = Store::open(&ctx.paths.db_file)?;
-    let reader = store.reader()?;
-    let workspace = ctx.workspace.to_string_lossy().into_owned();
     let request = match (&session.resume, session.continue_latest) {
         (Some(id), _) => OpenRequest::Resume(id.clone()),
         (None, true) => OpenRequest::ContinueLatest,
         (None, false) => OpenRequest::New,
     };
-    let opened = core::open_session(
-        &store,
-        &reader,
-        &workspace,
-        &provider,
-        config.gear,
-        &request,
-    )?;
-    let prompts = reader.recent_prompts(&workspace, HISTORY_PROMPTS)?;
-    drop(reader);
-    tracing::info!(session = %opened.state.id, resumed = opened.resumed, "session opened");
+    let StartedSession {
+        provider,
+        store,
+        opened,
+        deps,
+        log: _log,
+    } = ctx.start_session(&request, core::ApprovalMode::Ask)?;
+    let prompts = store
+        .reader()?
+        .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -85,15 +75,6 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let result = runtime.block_on(async {
         let (op_tx, op_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let deps = core::SessionDeps::new(
-            store.clone(),
-            client,
-            provider.clone(),
-            config,
-            &ctx.workspace,
-            core::ApprovalMode::Ask,
-        )
-        .context("cannot open the workspace")?;
         let core = tokio::spawn(core::run_session(
             deps,
             opened.state.clone(),

@@ -191,6 +191,10 @@ pub enum Event {
     SessionOpened {
         meta: SessionMeta,
     },
+    /// This session began as a copy of another's history.
+    SessionForked {
+        from: String,
+    },
     /// A session was reopened (`--resume`/`--continue`); the log continues.
     SessionResumed {
         provider: String,
@@ -293,6 +297,7 @@ impl Event {
     pub fn kind(&self) -> &'static str {
         match self {
             Event::SessionOpened { .. } => "session_opened",
+            Event::SessionForked { .. } => "session_forked",
             Event::SessionResumed { .. } => "session_resumed",
             Event::UserMessage { .. } => "user_message",
             Event::GearChanged { .. } => "gear_changed",
@@ -345,6 +350,7 @@ mod tests {
                 provider: "p".into(),
                 model: "m".into(),
             },
+            Event::SessionForked { from: "abc".into() },
             Event::UserMessage {
                 text: "hi".into(),
                 attachments: vec![],

@@ -163,6 +163,7 @@ impl SessionState {
                 self.context_tokens = input + cached + output;
             }
             Event::AssistantDelta { .. }
+            | Event::SessionForked { .. }
             | Event::TurnFinished { .. }
             | Event::CommandApprovalRequested { .. }
             | Event::CommandDecided { .. }

@@ -7,6 +7,7 @@
 //! `synchronous=NORMAL`, a busy timeout and foreign keys on, so several gearshift processes
 //! can share one file.
 
+mod export;
 mod open;
 mod read;
 mod writer;
@@ -17,12 +18,13 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
+pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, markdown};
 pub use open::schema_version;
-pub use read::{Reader, SearchHit, SessionSummary, StoredEvent};
+pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
 pub use writer::default_title;
 
 use crate::protocol::Event;
-use writer::Request;
+use writer::{Maintenance, Request};
 
 /// Store failures a user can act on; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +79,10 @@ pub enum StoreError {
     },
     #[error("the store's writer has stopped")]
     Closed,
+    #[error("a session with ID {0} already exists here; it was not overwritten")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    BadImport(String),
 }
 
 /// The write side: a handle to the writer thread. Cheap to clone.
@@ -159,6 +165,59 @@ impl Store {
         self.append_acked(session, events)
             .blocking_recv()
             .map_err(|_| StoreError::Closed)?
+    }
+
+    fn maintain(&self, job: Maintenance) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Maintain { job, reply })
+            .map_err(|_| StoreError::Closed)?;
+        rx.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Deletes a session and everything of it (events, messages, search index).
+    pub fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        self.maintain(Maintenance::Delete { id: id.to_string() })
+    }
+
+    /// Copies a session's history into a new session; returns the new ID.
+    pub fn fork_session(&self, id: &str) -> Result<String, StoreError> {
+        let to = new_session_id();
+        self.maintain(Maintenance::Fork {
+            from: id.to_string(),
+            to: to.clone(),
+            now: now_ms(),
+        })?;
+        Ok(to)
+    }
+
+    /// Writes an exported session here, keeping its ID, times and events.
+    pub fn import_session(&self, export: &SessionExport) -> Result<String, StoreError> {
+        let id = export.session.id.clone();
+        match export.events.first().map(|e| &e.event) {
+            Some(Event::SessionOpened { meta }) if meta.id == id => {}
+            _ => {
+                return Err(StoreError::BadImport(
+                    "the export does not start with this session's opening event".into(),
+                ));
+            }
+        }
+        if export.format != EXPORT_FORMAT || export.version > EXPORT_VERSION {
+            return Err(StoreError::BadImport(format!(
+                "not a gearshift session export this version can read (format `{}` version {})",
+                export.format, export.version
+            )));
+        }
+        let events = export
+            .events
+            .iter()
+            .map(|e| (e.ts, e.event.clone()))
+            .collect();
+        self.maintain(Maintenance::Import {
+            id: id.clone(),
+            events,
+        })?;
+        Ok(id)
     }
 
     /// Waits until everything queued so far is committed.

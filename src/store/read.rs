@@ -9,7 +9,7 @@ use super::{StoreError, open};
 use crate::protocol::Event;
 
 /// One row of the session list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SessionSummary {
     pub id: String,
     pub title: String,
@@ -39,10 +39,28 @@ pub struct StoredEvent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
     pub session_id: String,
+    pub title: String,
+    pub workspace: String,
+    pub updated_at: i64,
     pub seq: i64,
     pub role: String,
-    /// The matching passage, matched words between `[` and `]`.
+    /// The matching passage; matched words are between [`MATCH_START`] and [`MATCH_END`].
     pub snippet: String,
+}
+
+/// Marks where a matched word starts in a snippet (a control character no message contains).
+pub const MATCH_START: char = '\u{2}';
+/// Marks where a matched word ends.
+pub const MATCH_END: char = '\u{3}';
+
+impl SearchHit {
+    /// The snippet with matches between `open` and `close` (e.g. `[` `]`).
+    #[must_use]
+    pub fn snippet_marked(&self, open: &str, close: &str) -> String {
+        self.snippet
+            .replace(MATCH_START, open)
+            .replace(MATCH_END, close)
+    }
 }
 
 pub struct Reader {
@@ -198,23 +216,39 @@ impl Reader {
         Ok(prompts)
     }
 
-    /// Full-text search over message text, best match first.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+    /// Full-text search over message text, best match (BM25) first; only `workspace`'s
+    /// sessions when given.
+    pub fn search(
+        &self,
+        query: &str,
+        workspace: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let query = fts_query(query);
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
         self.conn
             .prepare_cached(
-                "SELECT m.session_id, m.seq, m.role,
-                        snippet(messages_fts, 0, '[', ']', '…', 12)
-                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                 WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+                "SELECT m.session_id, s.title, s.workspace, s.updated_at, m.seq, m.role,
+                        snippet(messages_fts, 0, char(2), char(3), '…', 16)
+                 FROM messages_fts
+                 JOIN messages m ON m.id = messages_fts.rowid
+                 JOIN sessions s ON s.id = m.session_id
+                 WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR s.workspace = ?2)
+                 ORDER BY rank LIMIT ?3",
             )
             .and_then(|mut s| {
-                s.query_map(params![fts_query(query), limit], |r| {
+                s.query_map(params![query, workspace, limit], |r| {
                     Ok(SearchHit {
                         session_id: r.get(0)?,
-                        seq: r.get(1)?,
-                        role: r.get(2)?,
-                        snippet: r.get(3)?,
+                        title: r.get(1)?,
+                        workspace: r.get(2)?,
+                        updated_at: r.get(3)?,
+                        seq: r.get(4)?,
+                        role: r.get(5)?,
+                        snippet: r.get(6)?,
                     })
                 })?
                 .collect()

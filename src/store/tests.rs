@@ -150,20 +150,24 @@ fn full_text_search_finds_a_message_word() {
         .append_blocking("s2", vec![opened("s2", "/w"), user("unrelated words")])
         .unwrap();
     let reader = store.reader().unwrap();
-    let hits = reader.search("tokenizer", 10).unwrap();
+    let hits = reader.search("tokenizer", None, 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].session_id, "s1");
     assert_eq!(hits[0].role, "user");
-    assert!(
-        hits[0].snippet.contains("[tokenizer]"),
-        "{}",
-        hits[0].snippet
-    );
-    let hits = reader.search("lexer", 10).unwrap();
+    let marked = hits[0].snippet_marked("[", "]");
+    assert!(marked.contains("[tokenizer]"), "{marked}");
+    let hits = reader.search("lexer", None, 10).unwrap();
     assert_eq!(hits[0].role, "assistant");
-    assert!(reader.search("absent", 10).unwrap().is_empty());
+    assert!(reader.search("absent", None, 10).unwrap().is_empty());
+    assert!(
+        reader
+            .search("tokenizer", Some("/other"), 10)
+            .unwrap()
+            .is_empty()
+    );
     // Text that is FTS syntax is searched as text, not an error.
-    assert!(reader.search("\"unbalanced AND (", 10).is_ok());
+    assert!(reader.search("\"unbalanced AND (", None, 10).is_ok());
+    assert!(reader.search("   ", None, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -303,4 +307,187 @@ fn default_title_is_the_first_nonblank_line_shortened() {
     let t = default_title(&long);
     assert_eq!(t.chars().count(), 80);
     assert!(t.ends_with('…'));
+}
+
+#[test]
+fn search_ranks_the_better_match_first_and_marks_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    let sessions = [
+        (
+            "weak",
+            "a long message about many things, which mentions the parser once among a great many other unrelated words",
+        ),
+        ("strong", "parser parser: the parser is slow"),
+        ("none", "nothing relevant here"),
+    ];
+    for (id, text) in sessions {
+        store
+            .append_blocking(id, vec![opened(id, "/w"), user(text)])
+            .unwrap();
+    }
+    let hits = store.reader().unwrap().search("parser", None, 10).unwrap();
+    let order: Vec<&str> = hits.iter().map(|h| h.session_id.as_str()).collect();
+    assert_eq!(order, ["strong", "weak"]);
+    assert_eq!(hits[0].title, "parser parser: the parser is slow");
+    let marked = hits[1].snippet_marked("<", ">");
+    assert!(marked.contains("<parser>"), "{marked}");
+    assert!(
+        marked.len() < sessions[0].1.len() + 10,
+        "a snippet, not the whole text"
+    );
+}
+
+#[test]
+fn fork_copies_history_and_delete_removes_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    store
+        .append_blocking(
+            "orig",
+            vec![
+                opened("orig", "/w"),
+                user("find the needle"),
+                Event::AssistantMessage {
+                    text: "found".into(),
+                    interrupted: false,
+                },
+            ],
+        )
+        .unwrap();
+    let fork = store.fork_session("orig").unwrap();
+    let r = store.reader().unwrap();
+    let events: Vec<Event> = r
+        .events(&fork)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(matches!(&events[0], Event::SessionOpened { meta } if meta.id == fork));
+    assert_eq!(
+        events[1],
+        Event::SessionForked {
+            from: "orig".into()
+        }
+    );
+    assert_eq!(events[2], user("find the needle"));
+    assert_eq!(r.session(&fork).unwrap().unwrap().message_count, 2);
+    assert_eq!(r.search("needle", None, 10).unwrap().len(), 2);
+
+    store.delete_session("orig").unwrap();
+    assert!(r.session("orig").unwrap().is_none());
+    assert!(r.events("orig").unwrap().is_empty());
+    let hits = r.search("needle", None, 10).unwrap();
+    assert_eq!(hits.len(), 1, "the search index forgot the deleted session");
+    assert_eq!(hits[0].session_id, fork);
+    let leftovers: i64 = r
+        .conn_for_tests()
+        .query_row(
+            "SELECT count(*) FROM messages WHERE session_id = 'orig'",
+            [],
+            |x| x.get(0),
+        )
+        .unwrap();
+    assert_eq!(leftovers, 0);
+    assert!(matches!(
+        store.delete_session("orig"),
+        Err(StoreError::UnknownSession(_))
+    ));
+}
+
+#[test]
+fn export_then_import_is_equal_event_for_event() {
+    use crate::protocol::{CommandDecision, FileChange};
+    let dir = tempfile::tempdir().unwrap();
+    let a = Store::open(&dir.path().join("a.db")).unwrap();
+    // Every kind of persisted event.
+    let all = vec![
+        opened("s1", "/w"),
+        Event::SessionForked { from: "x".into() },
+        Event::SessionResumed {
+            provider: "p".into(),
+            model: "m".into(),
+        },
+        user("hello"),
+        Event::GearChanged {
+            from: Gear::Vibe,
+            to: Gear::Plan,
+        },
+        Event::ModelChanged {
+            provider: "p2".into(),
+            model: "m2".into(),
+        },
+        Event::TitleChanged { title: "T".into() },
+        Event::TurnStarted { turn: 1 },
+        Event::AssistantCheckpoint { text: "par".into() },
+        Event::AssistantMessage {
+            text: "partial".into(),
+            interrupted: false,
+        },
+        Event::ToolCall {
+            id: "c".into(),
+            name: "write_file".into(),
+            arguments: "{}".into(),
+        },
+        Event::CommandApprovalRequested {
+            id: "c".into(),
+            command: "ls".into(),
+        },
+        Event::CommandDecided {
+            id: "c".into(),
+            command: "ls".into(),
+            decision: CommandDecision::Denied { reason: None },
+        },
+        Event::FileChanged {
+            id: "c".into(),
+            change: FileChange::new("a.txt".into(), Some("x".into()), Some("y".into())),
+        },
+        Event::ToolResult {
+            id: "c".into(),
+            ok: true,
+            content: "done".into(),
+            summary: "done".into(),
+            duration_ms: 5,
+        },
+        Event::Usage {
+            input: 10,
+            output: 2,
+            cached: 1,
+            cost: Some(0.01),
+        },
+        Event::Error {
+            kind: ErrorKind::Tool,
+            message: "e".into(),
+        },
+        Event::TurnFinished {
+            reason: FinishReason::Stop,
+        },
+    ];
+    a.append_blocking("s1", all.clone()).unwrap();
+    let export = a.reader().unwrap().export("s1").unwrap();
+    let json = serde_json::to_string(&export).unwrap();
+
+    let b = Store::open(&dir.path().join("b.db")).unwrap();
+    let back: SessionExport = serde_json::from_str(&json).unwrap();
+    assert_eq!(b.import_session(&back).unwrap(), "s1");
+    let again = b.reader().unwrap().export("s1").unwrap();
+    assert_eq!(again.events, export.events, "same seqs, times and events");
+    assert_eq!(
+        again.session, export.session,
+        "same summary, folded from the events"
+    );
+    let kinds: std::collections::BTreeSet<&str> =
+        again.events.iter().map(|e| e.event.kind()).collect();
+    assert_eq!(kinds.len(), all.len(), "every event kind made the trip");
+    assert!(matches!(
+        b.import_session(&back),
+        Err(StoreError::AlreadyExists(_))
+    ));
+
+    let md = markdown(&again);
+    assert!(md.starts_with("# T\n"));
+    assert!(md.contains("## You"));
+    assert!(md.contains("<details><summary>✓ <code>write_file</code>"));
+    assert!(md.contains("`$ ls` — denied"));
+    assert!(md.contains("changed `a.txt`"));
 }

@@ -29,6 +29,28 @@ pub(super) enum Request {
     },
     /// Replies once everything sent before it is committed.
     Flush(oneshot::Sender<()>),
+    /// Whole-session operations, each in one transaction.
+    Maintain {
+        job: Maintenance,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+pub(super) enum Maintenance {
+    Delete {
+        id: String,
+    },
+    /// Copies `from`'s history into a new session `to`.
+    Fork {
+        from: String,
+        to: String,
+        now: i64,
+    },
+    /// Writes a session's events with their original times.
+    Import {
+        id: String,
+        events: Vec<(i64, Event)>,
+    },
 }
 
 /// Spawns the writer thread over an open connection.
@@ -61,8 +83,10 @@ fn run(
         }
         let mut appends = Vec::new();
         let mut flushes = Vec::new();
+        let mut jobs = Vec::new();
         for r in batch {
             match r {
+                Request::Maintain { job, reply } => jobs.push((job, reply)),
                 Request::Append {
                     session,
                     ts,
@@ -74,6 +98,9 @@ fn run(
         }
         if !appends.is_empty() {
             commit_batch(&mut conn, path, appends, last_error);
+        }
+        for (job, reply) in jobs {
+            let _ = reply.send(maintain(&mut conn, path, job));
         }
         for f in flushes {
             let _ = f.send(());
@@ -128,6 +155,78 @@ fn commit_batch(
             }
         }
     }
+}
+
+fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), StoreError> {
+    let sql = |e| StoreError::from_sqlite(path, e);
+    let tx = conn.transaction().map_err(sql)?;
+    match job {
+        Maintenance::Delete { id } => {
+            // Events and messages go by cascade, the search index by trigger.
+            let n = tx
+                .execute("DELETE FROM sessions WHERE id = ?1", [&id])
+                .map_err(sql)?;
+            if n == 0 {
+                return Err(StoreError::UnknownSession(id));
+            }
+        }
+        Maintenance::Fork { from, to, now } => {
+            let rows: Vec<(i64, String)> = tx
+                .prepare("SELECT ts, payload FROM events WHERE session_id = ?1 ORDER BY seq")
+                .and_then(|mut s| {
+                    s.query_map([&from], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect()
+                })
+                .map_err(sql)?;
+            if rows.is_empty() {
+                return Err(StoreError::UnknownSession(from));
+            }
+            let mut first = true;
+            for (ts, payload) in rows {
+                let event: Event =
+                    serde_json::from_str(&payload).map_err(|e| StoreError::UndecodableEvent {
+                        session: from.clone(),
+                        seq: 0,
+                        detail: e.to_string(),
+                    })?;
+                let event = match (first, event) {
+                    (true, Event::SessionOpened { mut meta }) => {
+                        meta.id.clone_from(&to);
+                        meta.created_at = now;
+                        append_events(&tx, &to, now, &[Event::SessionOpened { meta }])
+                            .map_err(sql)?;
+                        append_events(
+                            &tx,
+                            &to,
+                            now,
+                            &[Event::SessionForked { from: from.clone() }],
+                        )
+                        .map_err(sql)?;
+                        first = false;
+                        continue;
+                    }
+                    (_, e) => e,
+                };
+                append_events(&tx, &to, ts, std::slice::from_ref(&event)).map_err(sql)?;
+            }
+        }
+        Maintenance::Import { id, events } => {
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS(SELECT 1 FROM sessions WHERE id = ?1)",
+                    [&id],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?;
+            if exists {
+                return Err(StoreError::AlreadyExists(id));
+            }
+            for (ts, event) in &events {
+                append_events(&tx, &id, *ts, std::slice::from_ref(event)).map_err(sql)?;
+            }
+        }
+    }
+    tx.commit().map_err(sql)
 }
 
 /// Appends events to one session and folds them into the summary tables. Returns their seqs.

@@ -391,6 +391,11 @@ impl App {
             Event::Error { message, .. } => {
                 self.transcript.push(EntryKind::Error, message.clone());
             }
+            Event::SessionForked { from } => {
+                let short = &from[..from.len().min(8)];
+                self.transcript
+                    .push(EntryKind::Notice, format!("Forked from session {short}."));
+            }
             Event::SessionOpened { .. } | Event::SessionResumed { .. } => {}
         }
     }

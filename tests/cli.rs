@@ -226,3 +226,160 @@ fn an_unknown_theme_is_reported_before_the_terminal_is_touched() {
     );
     assert!(stdout.is_empty());
 }
+
+/// A home with two sessions in `ws`: one about a tokenizer, one about a parser.
+fn two_sessions(home: &Path, ws: &Path) -> (String, String) {
+    let store = Store::open(&home.join("gearshift.db")).unwrap();
+    let mut ids = Vec::new();
+    for (id, prompt, reply) in [
+        (
+            "aaaa1111bbbb",
+            "fix the tokenizer",
+            "The tokenizer now keeps offsets.",
+        ),
+        (
+            "aaaa2222cccc",
+            "speed up the parser",
+            "Done; see `parse_all`.",
+        ),
+    ] {
+        store
+            .append_blocking(
+                id,
+                vec![
+                    Event::SessionOpened {
+                        meta: SessionMeta {
+                            id: id.into(),
+                            workspace: ws.to_str().unwrap().into(),
+                            gear: Gear::Vibe,
+                            provider: "demo".into(),
+                            model: "demo".into(),
+                            created_at: 0,
+                        },
+                    },
+                    Event::UserMessage {
+                        text: prompt.into(),
+                        attachments: vec![],
+                    },
+                    Event::AssistantMessage {
+                        text: reply.into(),
+                        interrupted: false,
+                    },
+                ],
+            )
+            .unwrap();
+        ids.push(id.to_string());
+    }
+    store.close();
+    (ids[0].clone(), ids[1].clone())
+}
+
+#[test]
+fn sessions_search_show_rename_export_import_and_rm() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = home.path().canonicalize().unwrap();
+    let (tok, parser) = two_sessions(home.path(), &ws);
+    let run = |args: &[&str]| {
+        let out = gearshift(home.path(), &ws, args).output().unwrap();
+        let (stdout, stderr) = text(&out);
+        (out.status.success(), stdout, stderr)
+    };
+
+    let (ok, stdout, _) = run(&["sessions", "search", "offsets", "--json"]);
+    assert!(ok);
+    let hits: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(hits.as_array().unwrap().len(), 1);
+    assert_eq!(hits[0]["session_id"], tok);
+    assert_eq!(hits[0]["role"], "assistant");
+    assert!(hits[0]["snippet"].as_str().unwrap().contains("[offsets]"));
+    let (_, stdout, _) = run(&["sessions", "search", "parser"]);
+    assert!(
+        stdout.contains("aaaa2222") && stdout.contains("[parser]"),
+        "{stdout}"
+    );
+
+    // Prefixes: unique, ambiguous, unknown.
+    let (ok, stdout, _) = run(&["sessions", "show", "aaaa1"]);
+    assert!(ok && stdout.starts_with("# fix the tokenizer"), "{stdout}");
+    assert!(stdout.contains("## Model") && stdout.contains("keeps offsets"));
+    let (ok, _, stderr) = run(&["sessions", "show", "aaaa"]);
+    assert!(
+        !ok && stderr.contains("matches several sessions"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&tok) && stderr.contains(&parser),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(&["sessions", "show", "ffff"]);
+    assert!(
+        !ok && stderr.contains("no session matches `ffff`"),
+        "{stderr}"
+    );
+
+    let (ok, _, _) = run(&["sessions", "rename", "aaaa2", "Parser speed-up"]);
+    assert!(ok);
+    let (_, stdout, _) = run(&["sessions", "list", "--json"]);
+    assert!(stdout.contains("\"Parser speed-up\""), "{stdout}");
+
+    let file = home.path().join("export.json");
+    let (ok, _, stderr) = run(&[
+        "sessions",
+        "export",
+        "aaaa2",
+        "--format",
+        "json",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let md = home.path().join("export.md");
+    let (ok, _, _) = run(&["sessions", "export", "aaaa2", "-o", md.to_str().unwrap()]);
+    assert!(ok);
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("# Parser speed-up")
+    );
+
+    // Into another machine's home: the same session, same ID.
+    let other = tempfile::tempdir().unwrap();
+    let out = gearshift(
+        other.path(),
+        &ws,
+        &["sessions", "import", file.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+    let out = gearshift(other.path(), &ws, &["sessions", "show", &parser])
+        .output()
+        .unwrap();
+    assert!(text(&out).0.starts_with("# Parser speed-up"));
+    let out = gearshift(
+        other.path(),
+        &ws,
+        &["sessions", "import", file.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).1.contains("already exists"), "{}", text(&out).1);
+    std::fs::write(home.path().join("junk.json"), "{}").unwrap();
+    let (ok, _, stderr) = run(&[
+        "sessions",
+        "import",
+        home.path().join("junk.json").to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && stderr.contains("is not a session export"),
+        "{stderr}"
+    );
+
+    let (ok, _, _) = run(&["sessions", "rm", "aaaa1"]);
+    assert!(ok);
+    let (_, stdout, _) = run(&["sessions", "search", "tokenizer", "--json"]);
+    assert_eq!(stdout.trim(), "[]");
+    let (_, stdout, _) = run(&["sessions", "list", "--json"]);
+    assert!(!stdout.contains(&tok));
+}

@@ -121,6 +121,35 @@ pub enum SessionsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Search the text of every session's messages, best match first
+    Search {
+        /// Words to find (all of them, anywhere in a message)
+        query: String,
+        /// Only this workspace's sessions
+        #[arg(long)]
+        here: bool,
+        /// One JSON array instead of lines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a session as Markdown (ID: any unique prefix)
+    Show { id: String },
+    /// Write a session to a file or standard output
+    Export {
+        id: String,
+        /// md: for reading; json: for `sessions import` on another machine
+        #[arg(long, value_parser = ["md", "json"], default_value = "md")]
+        format: String,
+        /// Write here instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Import a session exported with `--format json` (keeps its ID)
+    Import { file: PathBuf },
+    /// Give a session a title
+    Rename { id: String, title: String },
+    /// Delete a session and everything of it
+    Rm { id: String },
 }
 
 /// Everything a command needs to start: where things are and what the user configured.

@@ -1,38 +1,138 @@
-//! `gearshift sessions …`: the stored sessions from the command line.
+//! `gearshift sessions …`: the stored sessions from the command line. IDs may be abbreviated
+//! to any unique prefix.
 
 use std::fmt::Write as _;
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+
 use super::{Context, SessionsCommand};
-use crate::store::{Reader, SessionSummary, Store};
+use crate::protocol::Event;
+use crate::store::{SessionExport, SessionSummary, Store, markdown};
 
 /// Listing never needs more than this many rows on a terminal.
 const LIST_LIMIT: usize = 10_000;
+const SEARCH_LIMIT: usize = 50;
 
 pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
+    // Read-only commands on a home that has no database yet have nothing to show.
+    let read_only = matches!(
+        cmd,
+        SessionsCommand::List { .. } | SessionsCommand::Search { .. }
+    );
+    if read_only && !ctx.paths.db_file.exists() {
+        match cmd {
+            SessionsCommand::List { json: true, .. }
+            | SessionsCommand::Search { json: true, .. } => {
+                println!("[]");
+            }
+            _ => println!("no sessions yet"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Opening through the store migrates an older file first.
+    let store = Store::open(&ctx.paths.db_file)?;
+    let reader = store.reader()?;
+    let workspace = ctx.workspace_str();
     match cmd {
         SessionsCommand::List { all, json } => {
-            let sessions = list(ctx, *all)?;
+            let sessions =
+                reader.list_sessions((!all).then_some(workspace.as_str()), LIST_LIMIT)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&sessions)?);
             } else {
                 print!("{}", table(&sessions, *all));
             }
         }
+        SessionsCommand::Search { query, here, json } => {
+            let hits = reader.search(query, here.then_some(workspace.as_str()), SEARCH_LIMIT)?;
+            if *json {
+                let hits: Vec<serde_json::Value> = hits
+                    .iter()
+                    .map(|h| {
+                        let mut v = serde_json::to_value(h).unwrap_or_default();
+                        v["snippet"] = h.snippet_marked("[", "]").into();
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&hits)?);
+            } else if hits.is_empty() {
+                println!("no message matches `{query}`");
+            } else {
+                let (open, close) = if std::io::stdout().is_terminal() {
+                    ("\x1b[1;33m", "\x1b[0m")
+                } else {
+                    ("[", "]")
+                };
+                for h in &hits {
+                    println!(
+                        "{}  {:<9}  {}\n          {}",
+                        &h.session_id[..h.session_id.len().min(8)],
+                        h.role,
+                        h.title,
+                        h.snippet_marked(open, close).replace('\n', " ")
+                    );
+                }
+            }
+        }
+        SessionsCommand::Show { id } => {
+            let id = reader.resolve_id(id)?;
+            print!("{}", markdown(&reader.export(&id)?));
+        }
+        SessionsCommand::Export { id, format, output } => {
+            let id = reader.resolve_id(id)?;
+            let export = reader.export(&id)?;
+            let text = if format == "json" {
+                serde_json::to_string_pretty(&export)?
+            } else {
+                markdown(&export)
+            };
+            match output {
+                Some(path) => {
+                    std::fs::write(path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "exported session {} to {}",
+                        &id[..8.min(id.len())],
+                        path.display()
+                    );
+                }
+                None => print!("{text}"),
+            }
+        }
+        SessionsCommand::Import { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let export: SessionExport = serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{} is not a session export (make one with `gearshift sessions export ID --format json`)",
+                    file.display()
+                )
+            })?;
+            let id = store.import_session(&export)?;
+            println!("imported session {id} ({} events)", export.events.len());
+        }
+        SessionsCommand::Rename { id, title } => {
+            let id = reader.resolve_id(id)?;
+            anyhow::ensure!(!title.trim().is_empty(), "the title is empty");
+            store.append_blocking(
+                &id,
+                vec![Event::TitleChanged {
+                    title: title.trim().to_string(),
+                }],
+            )?;
+            println!("renamed {}", &id[..8.min(id.len())]);
+        }
+        SessionsCommand::Rm { id } => {
+            let id = reader.resolve_id(id)?;
+            store.delete_session(&id)?;
+            println!("deleted session {id}");
+        }
     }
+    drop(reader);
+    store.close();
     Ok(ExitCode::SUCCESS)
-}
-
-fn list(ctx: &Context, all: bool) -> anyhow::Result<Vec<SessionSummary>> {
-    // A read-only command does not create the database.
-    if !ctx.paths.db_file.exists() {
-        return Ok(Vec::new());
-    }
-    // Opening through the store migrates an older file first.
-    let store = Store::open(&ctx.paths.db_file)?;
-    let reader: Reader = store.reader()?;
-    let workspace = ctx.workspace.to_string_lossy();
-    Ok(reader.list_sessions((!all).then_some(&*workspace), LIST_LIMIT)?)
 }
 
 fn table(sessions: &[SessionSummary], all: bool) -> String {

@@ -47,6 +47,7 @@ pub fn render(ctx: &Context) -> anyhow::Result<(String, bool)> {
         exists(&paths.db_file)
     )?;
     writeln!(out, "logs:           {}", paths.log_dir.display())?;
+    writeln!(out, "exports:        {}", paths.export_dir.display())?;
 
     writeln!(out, "\n# Layers, lowest first")?;
     for layer in &ctx.loaded.layers {

@@ -23,6 +23,8 @@ pub struct Paths {
     pub db_file: PathBuf,
     /// Log files.
     pub log_dir: PathBuf,
+    /// Sessions exported from the browser.
+    pub export_dir: PathBuf,
 }
 
 impl Paths {
@@ -35,6 +37,7 @@ impl Paths {
             config_dir: home.to_path_buf(),
             db_file: home.join("gearshift.db"),
             log_dir: home.join("logs"),
+            export_dir: home.join("exports"),
         }
     }
 
@@ -61,6 +64,7 @@ impl Paths {
             config_dir: dirs.config_dir().to_path_buf(),
             db_file: dirs.data_dir().join("gearshift.db"),
             log_dir: state.join("logs"),
+            export_dir: dirs.data_dir().join("exports"),
         })
     }
 

@@ -41,6 +41,19 @@ pub struct OpenedSession {
     pub resumed: bool,
 }
 
+/// Loads a session to read without continuing it (nothing is appended).
+pub fn load_session(reader: &Reader, id: &str) -> Result<OpenedSession, OpenError> {
+    let history: Vec<Event> = reader.events(id)?.into_iter().map(|e| e.event).collect();
+    if history.is_empty() {
+        return Err(OpenError::Store(StoreError::UnknownSession(id.to_string())));
+    }
+    Ok(OpenedSession {
+        state: SessionState::fold(&history),
+        history,
+        resumed: true,
+    })
+}
+
 /// Opens a new session or resumes one, and records that in the store before returning.
 pub fn open_session(
     store: &Store,

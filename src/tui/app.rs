@@ -13,6 +13,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
+use super::browser::{Browser, BrowserRequest, Input as BrowserInput, Row};
 use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
@@ -64,7 +65,7 @@ impl Focus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help {
         scroll: u16,
@@ -75,6 +76,7 @@ pub enum Overlay {
         command: String,
         reason: Option<String>,
     },
+    Sessions(Box<Browser>),
 }
 
 /// What the event loop must do after an input.
@@ -83,6 +85,8 @@ pub enum Effect {
     Send(Op),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Ask the session store something for the browser.
+    Browser(BrowserRequest),
     Quit,
 }
 
@@ -95,6 +99,9 @@ pub struct SessionView {
     pub provider: String,
     pub model: String,
     pub is_demo: bool,
+    pub workspace: String,
+    /// Set when the session belongs to another workspace: it can be read, not continued.
+    pub read_only: bool,
     pub context_window: u64,
     pub context_tokens: u64,
     /// Dollars spent in this session; `None` when the provider has no prices.
@@ -148,6 +155,8 @@ impl App {
                 provider: provider.name.clone(),
                 model: provider.model.clone(),
                 is_demo: provider.is_demo,
+                workspace: state.workspace.clone(),
+                read_only: false,
                 context_window: u64::from(provider.context_window),
                 context_tokens: state.context_tokens,
                 cost: (provider.settings.input_price.is_some()
@@ -218,6 +227,10 @@ impl App {
     pub fn contexts(&self) -> Vec<KeyContext> {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return vec![KeyContext::Help, KeyContext::Global],
+            Some(Overlay::Sessions(b)) if b.input.is_none() => {
+                return vec![KeyContext::Browser, KeyContext::Global];
+            }
+            Some(Overlay::Sessions(_)) => return vec![KeyContext::Global],
             Some(Overlay::Approval { reason: None, .. }) => {
                 return vec![KeyContext::Approval, KeyContext::Global];
             }
@@ -426,6 +439,9 @@ impl App {
         if let Some(effects) = self.type_reason(&key) {
             return effects;
         }
+        if let Some(effects) = self.type_in_browser(&key) {
+            return effects;
+        }
         let combo = KeyCombo::from_event(&key);
         if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
             return self.perform(action, key, now);
@@ -478,6 +494,113 @@ impl App {
         }
     }
 
+    /// Typing a search or a new title in the browser, or answering its delete question.
+    fn type_in_browser(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+            return None;
+        };
+        let input = b.input.clone()?;
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let request = match (input, key.code) {
+            (BrowserInput::ConfirmDelete, KeyCode::Char('y')) | (_, KeyCode::Enter) => {
+                b.submit_input()
+            }
+            (BrowserInput::ConfirmDelete, KeyCode::Char('n')) | (_, KeyCode::Esc) => {
+                b.input = None;
+                None
+            }
+            (BrowserInput::ConfirmDelete, _) => None,
+            (_, KeyCode::Backspace) => {
+                b.backspace();
+                None
+            }
+            (_, KeyCode::Char(c)) if plain => {
+                b.type_char(c);
+                None
+            }
+            // Ctrl+Q and the like still work.
+            _ => return None,
+        };
+        Some(request.map(Effect::Browser).into_iter().collect())
+    }
+
+    /// Rows for the browser arrived.
+    pub fn on_browser_rows(&mut self, ticket: u64, rows: Vec<Row>) -> Vec<Effect> {
+        self.dirty = true;
+        match &mut self.overlay {
+            Some(Overlay::Sessions(b)) => b
+                .loaded(ticket, rows)
+                .map(Effect::Browser)
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_browser_preview(&mut self, ticket: u64, lines: Vec<String>) {
+        self.dirty = true;
+        if let Some(Overlay::Sessions(b)) = &mut self.overlay {
+            b.previewed(ticket, lines);
+        }
+    }
+
+    /// A line of feedback from a browser action (or its failure).
+    pub fn on_browser_message(&mut self, message: String) {
+        self.dirty = true;
+        match &mut self.overlay {
+            Some(Overlay::Sessions(b)) => b.message = Some(message),
+            _ => self.note = Some(message),
+        }
+    }
+
+    /// Opens the session read-only (it belongs to another workspace).
+    pub fn set_read_only(&mut self) {
+        self.session.read_only = true;
+        self.transcript.push(
+            EntryKind::Notice,
+            format!(
+                "Read-only: this session belongs to {}. Open the browser (Ctrl+S) and fork it (f) \
+                 to continue it here.",
+                self.session.workspace
+            ),
+        );
+    }
+
+    fn browser_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+            return Vec::new();
+        };
+        b.message = None;
+        let request = match action {
+            Action::BrowserUp => b.move_by(-1),
+            Action::BrowserDown => b.move_by(1),
+            Action::BrowserOpen => b.open_selected(),
+            Action::BrowserScope => Some(b.toggle_scope()),
+            Action::BrowserSearch => {
+                b.start_search();
+                None
+            }
+            Action::BrowserFork => b
+                .selected_row()
+                .map(|r| BrowserRequest::Fork { id: r.id.clone() }),
+            Action::BrowserRename => {
+                b.start_rename();
+                None
+            }
+            Action::BrowserDelete => {
+                b.start_delete();
+                None
+            }
+            Action::BrowserExport => b
+                .selected_row()
+                .map(|r| BrowserRequest::Export { id: r.id.clone() }),
+            _ => None,
+        };
+        request.map(Effect::Browser).into_iter().collect()
+    }
+
     fn perform(&mut self, action: Action, key: KeyEvent, now: Instant) -> Vec<Effect> {
         if action != Action::Interrupt {
             self.last_interrupt = None;
@@ -487,10 +610,32 @@ impl App {
             Action::Quit => return self.quit(),
             Action::Interrupt => return self.interrupt(now),
             Action::FocusNext => self.focus = self.focus.next(),
+            Action::Sessions => {
+                if matches!(self.overlay, Some(Overlay::Sessions(_))) {
+                    self.overlay = None;
+                } else if !matches!(self.overlay, Some(Overlay::Approval { .. })) {
+                    let (browser, request) =
+                        Browser::open(&self.session.id, &self.session.workspace);
+                    self.overlay = Some(Overlay::Sessions(Box::new(browser)));
+                    return vec![Effect::Browser(request)];
+                }
+            }
+            Action::BrowserUp
+            | Action::BrowserDown
+            | Action::BrowserOpen
+            | Action::BrowserScope
+            | Action::BrowserSearch
+            | Action::BrowserFork
+            | Action::BrowserRename
+            | Action::BrowserDelete
+            | Action::BrowserExport => return self.browser_action(action),
             Action::FocusChat => self.focus = Focus::Composer,
             Action::FocusPlan => self.focus = Focus::Plan,
             Action::FocusDiff => self.focus = Focus::Diff,
             Action::FocusContext => self.focus = Focus::Context,
+            Action::CycleGear if self.session.read_only => {
+                self.note = Some("read-only session: fork it (Ctrl+S, f) to continue".into());
+            }
             Action::CycleGear => {
                 return vec![Effect::Send(Op::SetGear {
                     gear: self.session.gear.next(),
@@ -502,6 +647,7 @@ impl App {
                     None => Some(Overlay::Help { scroll: 0 }),
                     // The approval must be answered first.
                     Some(ref approval @ Overlay::Approval { .. }) => Some(approval.clone()),
+                    Some(Overlay::Sessions(_)) => Some(Overlay::Help { scroll: 0 }),
                 };
             }
             Action::HelpClose => self.overlay = None,
@@ -515,7 +661,10 @@ impl App {
                 }
             }
             Action::Back => {
-                if matches!(self.overlay, Some(Overlay::Help { .. })) {
+                if matches!(
+                    self.overlay,
+                    Some(Overlay::Help { .. } | Overlay::Sessions(_))
+                ) {
                     self.overlay = None;
                 } else if matches!(self.overlay, Some(Overlay::Approval { .. })) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
@@ -615,6 +764,10 @@ impl App {
         if text.trim().is_empty() {
             return Vec::new();
         }
+        if self.session.read_only {
+            self.note = Some("read-only session: fork it (Ctrl+S, f) to continue it here".into());
+            return Vec::new();
+        }
         if self.busy {
             self.note = Some("queued: sent when the model has finished".into());
         }
@@ -649,7 +802,7 @@ impl App {
                 *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
                 return;
             }
-            Some(Overlay::Approval { .. }) => return,
+            Some(Overlay::Approval { .. } | Overlay::Sessions(_)) => return,
             None => {}
         }
         if let Some(chat) = self.layout().pane(PaneId::Chat) {

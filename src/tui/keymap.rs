@@ -28,6 +28,8 @@ pub enum KeyContext {
     Help,
     /// While the model waits for a command to be approved.
     Approval,
+    /// In the session browser.
+    Browser,
 }
 
 impl KeyContext {
@@ -40,6 +42,7 @@ impl KeyContext {
             KeyContext::Transcript => "Chat transcript",
             KeyContext::Help => "Help",
             KeyContext::Approval => "Command approval",
+            KeyContext::Browser => "Session browser",
         }
     }
 
@@ -101,6 +104,8 @@ actions! {
     Interrupt => "interrupt", Global, ["ctrl+c"], "",
         "Cancel running work, or clear the composer; press twice within a second to quit";
     FocusNext => "focus_next", Global, ["tab"], "next pane", "Move focus to the next pane";
+    Sessions => "sessions", Global, ["ctrl+s"], "sessions",
+        "Browse, search and resume past sessions";
     FocusChat => "focus_chat", Global, ["alt+1"], "", "Focus the chat composer";
     FocusPlan => "focus_plan", Global, ["alt+2"], "", "Focus the plan pane";
     FocusDiff => "focus_diff", Global, ["alt+3"], "", "Focus the diff review pane";
@@ -132,6 +137,19 @@ actions! {
     ApproveAlways => "approve_always", Approval, ["a"], "always",
         "Run it, and allow this exact command for the rest of the session";
     Deny => "deny", Approval, ["n"], "deny", "Refuse it, with an optional reason for the model";
+    BrowserUp => "browser_up", Browser, ["k", "up"], "", "Previous session";
+    BrowserDown => "browser_down", Browser, ["j", "down"], "", "Next session";
+    BrowserOpen => "browser_open", Browser, ["enter"], "resume",
+        "Resume the session (read-only when it belongs to another workspace)";
+    BrowserScope => "browser_scope", Browser, ["w"], "all/this workspace",
+        "Show all workspaces' sessions, or this workspace's";
+    BrowserSearch => "browser_search", Browser, ["/"], "search",
+        "Search the text of every message (Enter to run, Esc to leave)";
+    BrowserFork => "browser_fork", Browser, ["f"], "fork", "Copy the session into a new one and open it";
+    BrowserRename => "browser_rename", Browser, ["r"], "rename", "Rename the session";
+    BrowserDelete => "browser_delete", Browser, ["d"], "delete",
+        "Delete the session and all its rows (asks first)";
+    BrowserExport => "browser_export", Browser, ["e"], "export", "Export the session as Markdown";
     HelpUp => "help_up", Help, ["k", "up"], "", "Scroll the help up";
     HelpDown => "help_down", Help, ["j", "down"], "", "Scroll the help down";
     HelpClose => "help_close", Help, ["q", "?"], "", "Close the help";

@@ -6,6 +6,7 @@
 //! changed, at most every [`FRAME_INTERVAL`], inside synchronized output.
 
 pub mod app;
+pub mod browser;
 #[cfg(test)]
 mod fixtures;
 mod highlight;
@@ -13,6 +14,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+mod services;
 mod terminal;
 pub mod theme;
 pub mod toolcell;
@@ -31,11 +33,14 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::cli::{Context, SessionArgs, StartedSession};
+use crate::cli::{Context, SessionArgs};
 use crate::core::{self, OpenRequest};
 use crate::protocol::Op;
+use crate::store::Store;
 use app::{App, Effect};
+use browser::BrowserRequest;
 use keymap::Keymap;
+use services::{Background, Services};
 use terminal::TerminalGuard;
 use theme::Theme;
 
@@ -46,79 +51,150 @@ const MAX_EVENTS_PER_FRAME: usize = 4096;
 /// How many earlier prompts the composer's history offers.
 const HISTORY_PROMPTS: usize = 500;
 
+/// Why the event loop returned.
+enum LoopExit {
+    Quit,
+    /// The browser asked to open another session.
+    Open {
+        id: String,
+        read_only: bool,
+    },
+}
+
 /// Runs the workbench until the user quits.
 pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     let keymap = Keymap::new(&config.keys)?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
-    let request = match (&session.resume, session.continue_latest) {
+    let mut request = match (&session.resume, session.continue_latest) {
         (Some(id), _) => OpenRequest::Resume(id.clone()),
         (None, true) => OpenRequest::ContinueLatest,
         (None, false) => OpenRequest::New,
     };
-    let StartedSession {
-        provider,
-        store,
-        opened,
-        deps,
-        log: _log,
-    } = ctx.start_session(&request, core::ApprovalMode::Ask)?;
-    let prompts = store
-        .reader()?
-        .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)?;
-
+    let mut read_only = false;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(async {
-        let (op_tx, op_rx) = mpsc::unbounded_channel();
-        let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let core = tokio::spawn(core::run_session(
-            deps,
-            opened.state.clone(),
-            op_rx,
-            event_tx,
-        ));
-        let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
-        let size = guard
-            .terminal
-            .size()
-            .context("cannot read the terminal size")?;
-        let mut app = App::new(
-            keymap,
-            theme,
-            &opened,
-            &provider,
-            prompts,
-            Rect::new(0, 0, size.width, size.height),
-        );
-        let (hl_tx, hl_rx) = mpsc::unbounded_channel();
-        match highlight::Highlighter::spawn(&app.theme.syntax_theme.clone(), move || {
-            let _ = hl_tx.send(());
-        }) {
-            Ok(h) => app.set_highlighter(h),
-            Err(e) => tracing::warn!(error = %e, "code highlighting is off"),
+    let mut guard: Option<TerminalGuard> = None;
+    let mut log = None;
+    loop {
+        // Open the session (blocking, before the runtime takes over).
+        let (provider, store, opened, deps) = if read_only {
+            let OpenRequest::Resume(id) = &request else {
+                anyhow::bail!("internal: a read-only session needs an ID");
+            };
+            let store = Store::open(&ctx.paths.db_file)?;
+            let opened = core::load_session(&store.reader()?, id)?;
+            (config.active_provider()?, store, opened, None)
+        } else {
+            let started = ctx.start_session(&request, core::ApprovalMode::Ask)?;
+            if log.is_none() {
+                log = started.log;
+            }
+            (
+                started.provider,
+                started.store,
+                started.opened,
+                Some(started.deps),
+            )
+        };
+        let prompts = store
+            .reader()?
+            .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)?;
+        if guard.is_none() {
+            guard = Some(TerminalGuard::enter().context("cannot set up the terminal")?);
         }
-        let outcome = event_loop(&mut guard, app, &op_tx, event_rx, hl_rx).await;
-        // Let the core commit what it has before the terminal is restored and we exit.
-        let _ = op_tx.send(Op::Quit);
-        let _ = core.await;
-        drop(guard);
-        outcome
-    });
-    store.close();
-    result.map(|()| ExitCode::SUCCESS)
+        let Some(terminal) = guard.as_mut() else {
+            anyhow::bail!("internal: no terminal");
+        };
+        let exit = runtime.block_on(async {
+            let (op_tx, op_rx) = mpsc::unbounded_channel();
+            let (event_tx, event_rx) = mpsc::unbounded_channel();
+            let core = deps.map(|deps| {
+                tokio::spawn(core::run_session(
+                    deps,
+                    opened.state.clone(),
+                    op_rx,
+                    event_tx,
+                ))
+            });
+            let size = terminal
+                .terminal
+                .size()
+                .context("cannot read the terminal size")?;
+            let mut app = App::new(
+                keymap.clone(),
+                theme.clone(),
+                &opened,
+                &provider,
+                prompts,
+                Rect::new(0, 0, size.width, size.height),
+            );
+            if read_only {
+                app.set_read_only();
+            }
+            let (hl_tx, hl_rx) = mpsc::unbounded_channel();
+            match highlight::Highlighter::spawn(&app.theme.syntax_theme.clone(), move || {
+                let _ = hl_tx.send(());
+            }) {
+                Ok(h) => app.set_highlighter(h),
+                Err(e) => tracing::warn!(error = %e, "code highlighting is off"),
+            }
+            let (bg_tx, bg_rx) = mpsc::unbounded_channel();
+            let services = Services {
+                store: store.clone(),
+                db: ctx.paths.db_file.clone(),
+                export_dir: ctx.paths.export_dir.clone(),
+                tx: bg_tx,
+            };
+            let channels = Channels {
+                ops: op_tx.clone(),
+                core_events: event_rx,
+                highlighted: hl_rx,
+                background: bg_rx,
+            };
+            let outcome = event_loop(terminal, app, channels, &services).await;
+            // Let the core commit what it has before the terminal is restored or reused.
+            let _ = op_tx.send(Op::Quit);
+            if let Some(core) = core {
+                let _ = core.await;
+            }
+            outcome
+        });
+        store.close();
+        match exit {
+            Ok(LoopExit::Quit) => break,
+            Ok(LoopExit::Open { id, read_only: ro }) => {
+                tracing::info!(session = %id, read_only = ro, "switching session");
+                request = OpenRequest::Resume(id);
+                read_only = ro;
+            }
+            Err(e) => {
+                drop(guard);
+                return Err(e);
+            }
+        }
+    }
+    drop(guard);
+    drop(log);
+    Ok(ExitCode::SUCCESS)
+}
+
+struct Channels {
+    ops: mpsc::UnboundedSender<Op>,
+    core_events: mpsc::UnboundedReceiver<crate::protocol::Event>,
+    highlighted: mpsc::UnboundedReceiver<()>,
+    background: mpsc::UnboundedReceiver<Background>,
 }
 
 async fn event_loop(
     guard: &mut TerminalGuard,
     mut app: App,
-    ops: &mpsc::UnboundedSender<Op>,
-    mut core_events: mpsc::UnboundedReceiver<crate::protocol::Event>,
-    mut highlighted: mpsc::UnboundedReceiver<()>,
-) -> anyhow::Result<()> {
+    mut ch: Channels,
+    services: &Services,
+) -> anyhow::Result<LoopExit> {
     let mut input = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
@@ -132,7 +208,7 @@ async fn event_loop(
             }
         }
         if app.is_quitting() {
-            return Ok(());
+            return Ok(LoopExit::Quit);
         }
         let next_frame = last_frame.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
         let effects = tokio::select! {
@@ -140,35 +216,61 @@ async fn event_loop(
             term = input.next() => match term {
                 Some(Ok(event)) => app.on_terminal(event, Instant::now()),
                 Some(Err(e)) => return Err(e).context("cannot read from the terminal"),
-                None => return Ok(()),
+                None => return Ok(LoopExit::Quit),
             },
-            Some(event) = core_events.recv() => {
+            Some(event) = ch.core_events.recv() => {
                 app.on_core(&event);
                 // Apply everything already queued before the next frame.
                 for _ in 0..MAX_EVENTS_PER_FRAME {
-                    match core_events.try_recv() {
+                    match ch.core_events.try_recv() {
                         Ok(event) => app.on_core(&event),
                         Err(_) => break,
                     }
                 }
                 Vec::new()
             }
-            Some(()) = highlighted.recv() => {
-                while highlighted.try_recv().is_ok() {}
+            Some(answer) = ch.background.recv() => match answer {
+                Background::Rows { ticket, rows } => app.on_browser_rows(ticket, rows),
+                Background::Preview { ticket, lines } => {
+                    app.on_browser_preview(ticket, lines);
+                    Vec::new()
+                }
+                Background::Message(m) => {
+                    app.on_browser_message(m);
+                    Vec::new()
+                }
+                Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
+            },
+            Some(()) = ch.highlighted.recv() => {
+                while ch.highlighted.try_recv().is_ok() {}
                 app.on_highlighted();
                 Vec::new()
             }
-            _ = sigterm.recv() => return Ok(()),
-            _ = sighup.recv() => return Ok(()),
+            _ = sigterm.recv() => return Ok(LoopExit::Quit),
+            _ = sighup.recv() => return Ok(LoopExit::Quit),
             // Wakes only when a frame is owed; an idle gearshift sleeps here without a timer.
             () = tokio::time::sleep_until(next_frame.into()), if app.is_dirty() => Vec::new(),
         };
         for effect in effects {
             match effect {
                 Effect::Send(op) => {
-                    let _ = ops.send(op);
+                    let _ = ch.ops.send(op);
                 }
                 Effect::Copy(text) => copy_to_clipboard(guard, &text)?,
+                Effect::Browser(BrowserRequest::Open { id, read_only }) => {
+                    if id == app.session.id && !read_only {
+                        app.overlay = None;
+                    } else {
+                        return Ok(LoopExit::Open { id, read_only });
+                    }
+                }
+                // The open session's title goes through its actor, so its state agrees.
+                Effect::Browser(BrowserRequest::Rename { id, title })
+                    if id == app.session.id && !app.session.read_only =>
+                {
+                    let _ = ch.ops.send(Op::SetTitle { title });
+                }
+                Effect::Browser(request) => services.run(request),
                 Effect::Quit => {}
             }
         }

@@ -404,3 +404,118 @@ fn y_copies_the_selected_message_or_tool_result() {
         [Effect::Copy("the answer".into())]
     );
 }
+
+fn browser(a: &App) -> &Browser {
+    match &a.overlay {
+        Some(Overlay::Sessions(b)) => b,
+        other => panic!("no browser: {other:?}"),
+    }
+}
+
+fn row(id: &str, workspace: &str, messages: i64) -> Row {
+    Row {
+        id: id.into(),
+        title: format!("about {id}"),
+        workspace: workspace.into(),
+        detail: String::new(),
+        updated_at: 0,
+        snippet: None,
+        messages,
+    }
+}
+
+#[test]
+fn ctrl_s_opens_the_browser_which_asks_for_rows_then_a_preview() {
+    use crate::tui::browser::BrowserRequest;
+    let mut a = app(120, 40);
+    let effects = press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let [
+        Effect::Browser(BrowserRequest::Load {
+            ticket,
+            workspace,
+            query: None,
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(workspace.as_deref(), Some("/work/project"));
+    let current = a.session.id.clone();
+    let effects = a.on_browser_rows(
+        *ticket,
+        vec![
+            row(&current, "/work/project", 0),
+            row("empty", "/work/project", 0),
+            row("other", "/elsewhere", 3),
+        ],
+    );
+    assert_eq!(
+        browser(&a).rows.len(),
+        2,
+        "the unused session is hidden, the open one is not"
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Browser(BrowserRequest::Preview { .. })]
+    ));
+
+    // j moves and previews; Enter on another workspace's session opens it read-only.
+    let effects = press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Browser(BrowserRequest::Preview { id, .. })] if id == "other")
+    );
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Browser(BrowserRequest::Open {
+            id: "other".into(),
+            read_only: true
+        })]
+    );
+    assert_eq!(
+        press(&mut a, KeyCode::Char('f'), KeyModifiers::NONE),
+        [Effect::Browser(BrowserRequest::Fork { id: "other".into() })]
+    );
+    assert_eq!(
+        press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE),
+        [Effect::Browser(BrowserRequest::Export {
+            id: "other".into()
+        })]
+    );
+
+    // / types a search; keys are text while typing; Enter runs it.
+    press(&mut a, KeyCode::Char('/'), KeyModifiers::NONE);
+    type_text(&mut a, "jwfd");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Browser(BrowserRequest::Load { query: Some(q), .. })] if q == "jwfd"
+    ));
+
+    // d asks first; n keeps, y deletes.
+    let t = match &effects[0] {
+        Effect::Browser(BrowserRequest::Load { ticket, .. }) => *ticket,
+        _ => unreachable!(),
+    };
+    a.on_browser_rows(t, vec![row("other", "/elsewhere", 3)]);
+    press(&mut a, KeyCode::Char('d'), KeyModifiers::NONE);
+    assert!(press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE).is_empty());
+    press(&mut a, KeyCode::Char('d'), KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Browser(BrowserRequest::Delete {
+            id: "other".into()
+        })]
+    );
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay.is_none(), "Esc closes the browser");
+}
+
+#[test]
+fn a_read_only_session_refuses_prompts_and_gear_changes() {
+    let mut a = app(120, 40);
+    a.set_read_only();
+    type_text(&mut a, "continue please");
+    assert!(press(&mut a, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    assert!(a.note.as_deref().unwrap_or("").contains("read-only"));
+    assert!(press(&mut a, KeyCode::BackTab, KeyModifiers::SHIFT).is_empty());
+}

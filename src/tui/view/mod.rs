@@ -2,6 +2,7 @@
 //! costly (wrapping, highlighting) was done in `App::prepare` or off the UI thread.
 
 mod approval;
+mod browser;
 mod chat;
 mod help;
 mod panes;
@@ -43,6 +44,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
                 Some(Overlay::Approval {
                     command, reason, ..
                 }) => approval::draw(app, frame, area, command, reason.as_deref()),
+                Some(Overlay::Sessions(b)) => browser::draw(app, frame, area, b),
                 None => {}
             }
         }

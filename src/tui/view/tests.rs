@@ -139,3 +139,44 @@ fn approval_modal_and_tool_cells() {
     });
     insta::assert_snapshot!(render(&mut a).backend());
 }
+
+#[test]
+fn session_browser_with_search_hits() {
+    let mut a = app(120, 30);
+    press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let hit = |id: &str, title: &str, snippet: &str| crate::tui::browser::Row {
+        id: id.into(),
+        title: title.into(),
+        workspace: "/work/project".into(),
+        detail: "assistant message".into(),
+        updated_at: 1_700_000_000_000,
+        snippet: Some(snippet.into()),
+        messages: 1,
+    };
+    if let Some(crate::tui::app::Overlay::Sessions(b)) = &mut a.overlay {
+        b.query = "tokenizer".into();
+    }
+    let effects = a.on_browser_rows(
+        1,
+        vec![
+            hit(
+                "s1",
+                "fix the tokenizer",
+                "the \u{2}tokenizer\u{3} now keeps offsets",
+            ),
+            hit(
+                "s2",
+                "lexer rewrite",
+                "split the \u{2}tokenizer\u{3} from the lexer",
+            ),
+        ],
+    );
+    assert_eq!(effects.len(), 1);
+    if let Some(crate::tui::app::Overlay::Sessions(b)) = &mut a.overlay {
+        b.previewed(
+            1,
+            vec!["you: fix the tokenizer".into(), "model: done".into()],
+        );
+    }
+    insta::assert_snapshot!(render(&mut a).backend());
+}

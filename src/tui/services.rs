@@ -1,0 +1,153 @@
+//! Work the browser asks for, run on tokio's blocking pool (never on the UI thread or the
+//! draw path); each answer comes back as a [`Background`] message carrying its ticket.
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::browser::{BrowserRequest, Row};
+use crate::protocol::Event;
+use crate::store::{Reader, Store, markdown};
+
+/// Sessions the browser lists at most.
+const LIST_LIMIT: usize = 500;
+/// Search hits it asks for (several may belong to one session).
+const SEARCH_LIMIT: usize = 300;
+/// Lines of a session's preview.
+const PREVIEW_LINES: usize = 60;
+
+/// An answer for the event loop.
+#[derive(Debug)]
+pub enum Background {
+    Rows {
+        ticket: u64,
+        rows: Vec<Row>,
+    },
+    Preview {
+        ticket: u64,
+        lines: Vec<String>,
+    },
+    Message(String),
+    /// Open this session (after a fork).
+    Open {
+        id: String,
+        read_only: bool,
+    },
+}
+
+/// What the services need: the store to write with, and where things are.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub db: PathBuf,
+    pub export_dir: PathBuf,
+    pub tx: UnboundedSender<Background>,
+}
+
+impl Services {
+    /// Runs a browser request in the background. `Open` and renames of the open session are
+    /// the event loop's to handle; they are not sent here.
+    pub fn run(&self, request: BrowserRequest) {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let answer = s.answer(request).unwrap_or_else(|e| Background::Message(e));
+            let _ = s.tx.send(answer);
+        });
+    }
+
+    fn answer(&self, request: BrowserRequest) -> Result<Background, String> {
+        let reader = || Reader::open(&self.db).map_err(|e| e.to_string());
+        let short = |id: &str| id[..id.len().min(8)].to_string();
+        match request {
+            BrowserRequest::Load {
+                ticket,
+                workspace,
+                query,
+            } => {
+                let r = reader()?;
+                let rows = match query {
+                    Some(q) => r
+                        .search(&q, workspace.as_deref(), SEARCH_LIMIT)
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(Row::from_hit)
+                        .collect(),
+                    None => r
+                        .list_sessions(workspace.as_deref(), LIST_LIMIT)
+                        .map_err(|e| e.to_string())?
+                        .iter()
+                        .map(Row::from_summary)
+                        .collect(),
+                };
+                Ok(Background::Rows { ticket, rows })
+            }
+            BrowserRequest::Preview { ticket, id } => {
+                let events = reader()?.events(&id).map_err(|e| e.to_string())?;
+                Ok(Background::Preview {
+                    ticket,
+                    lines: preview(events.into_iter().map(|e| e.event)),
+                })
+            }
+            BrowserRequest::Fork { id } => {
+                let new = self.store.fork_session(&id).map_err(|e| e.to_string())?;
+                Ok(Background::Open {
+                    id: new,
+                    read_only: false,
+                })
+            }
+            BrowserRequest::Rename { id, title } => {
+                self.store
+                    .append_blocking(&id, vec![Event::TitleChanged { title }])
+                    .map_err(|e| e.to_string())?;
+                Ok(Background::Message(format!("renamed {}", short(&id))))
+            }
+            BrowserRequest::Delete { id } => {
+                self.store.delete_session(&id).map_err(|e| e.to_string())?;
+                Ok(Background::Message(format!("deleted {}", short(&id))))
+            }
+            BrowserRequest::Export { id } => {
+                let export = reader()?.export(&id).map_err(|e| e.to_string())?;
+                std::fs::create_dir_all(&self.export_dir).map_err(|e| e.to_string())?;
+                let path = self.export_dir.join(format!("{}.md", short(&id)));
+                std::fs::write(&path, markdown(&export))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(Background::Message(format!(
+                    "exported to {}",
+                    path.display()
+                )))
+            }
+            BrowserRequest::Open { .. } => Err("internal: open is handled by the loop".into()),
+        }
+    }
+}
+
+/// The first prompts and replies of a session, one line each.
+fn preview(events: impl Iterator<Item = Event>) -> Vec<String> {
+    let line = |who: &str, text: &str| {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let cut: String = text.chars().take(160).collect();
+        format!(
+            "{who} {cut}{}",
+            if cut.len() < text.len() { "…" } else { "" }
+        )
+    };
+    let mut out = Vec::new();
+    for e in events {
+        match &e {
+            Event::UserMessage { text, .. } => out.push(line("you:", text)),
+            Event::AssistantMessage { text, .. } if !text.is_empty() => {
+                out.push(line("model:", text));
+            }
+            Event::ToolCall { name, .. } => out.push(format!("  · {name}")),
+            _ => continue,
+        }
+        if out.len() >= PREVIEW_LINES {
+            out.push("…".into());
+            break;
+        }
+    }
+    if out.is_empty() {
+        out.push("(no messages yet)".into());
+    }
+    out
+}

@@ -1,0 +1,180 @@
+//! The session browser: the list (or search hits, matches highlighted) beside a preview.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::pane_block;
+use crate::store::{MATCH_END, MATCH_START};
+use crate::tui::app::App;
+use crate::tui::browser::{Browser, Input};
+use crate::tui::keymap::KeyContext;
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// A snippet with its matched words in the match style.
+fn snippet_line(app: &App, snippet: &str) -> Line<'static> {
+    let s = &app.theme.styles;
+    let mut spans = vec![Span::styled("    ", s.dim)];
+    let mut matched = false;
+    for part in snippet
+        .replace('\n', " ")
+        .split_inclusive([MATCH_START, MATCH_END])
+    {
+        let (text, marker) = match part.chars().last() {
+            Some(c @ (MATCH_START | MATCH_END)) => (&part[..part.len() - c.len_utf8()], Some(c)),
+            _ => (part, None),
+        };
+        let style = if matched {
+            s.key.add_modifier(Modifier::UNDERLINED)
+        } else {
+            s.dim
+        };
+        spans.push(Span::styled(text.to_string(), style));
+        match marker {
+            Some(MATCH_START) => matched = true,
+            Some(_) => matched = false,
+            None => {}
+        }
+    }
+    Line::from(spans)
+}
+
+pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
+    let s = &app.theme.styles;
+    let [_, mid, _] = Layout::horizontal([
+        Constraint::Percentage(4),
+        Constraint::Percentage(92),
+        Constraint::Percentage(4),
+    ])
+    .areas(area);
+    let [_, rect, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(mid);
+    frame.render_widget(Clear, rect);
+    let scope = if b.all_workspaces {
+        "all workspaces"
+    } else {
+        "this workspace"
+    };
+    let title = format!("Sessions — {scope}");
+    let block = pane_block(app, &title, true).style(s.overlay);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+
+    let head_line = match &b.input {
+        Some(Input::Search(q)) => Line::from(vec![
+            Span::styled("search: ", s.key),
+            Span::styled(format!("{q}█"), s.text),
+        ]),
+        _ if !b.query.is_empty() => Line::from(vec![
+            Span::styled("matching ", s.dim),
+            Span::styled(b.query.clone(), s.key),
+            Span::styled(format!("  ({} sessions)", b.rows.len()), s.dim),
+        ]),
+        _ if b.loading => Line::styled("loading…", s.dim),
+        _ => Line::styled(format!("{} sessions, newest first", b.rows.len()), s.dim),
+    };
+    frame.render_widget(Paragraph::new(head_line).style(s.overlay), head);
+
+    let [list, preview] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+    let per_row = 3usize;
+    let visible = usize::from(list.height) / per_row;
+    let first = b.selected.saturating_sub(visible.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (i, row) in b.rows.iter().enumerate().skip(first).take(visible.max(1)) {
+        let selected = i == b.selected;
+        let marker = if selected { "▶ " } else { "  " };
+        let title = if row.title.is_empty() {
+            "(untitled)"
+        } else {
+            &row.title
+        };
+        let mut first_line = vec![
+            Span::styled(marker, s.key),
+            Span::styled(
+                title.to_string(),
+                if selected { s.title_focused } else { s.text },
+            ),
+        ];
+        if row.id == b.current {
+            first_line.push(Span::styled("  (open)", s.dim));
+        }
+        lines.push(Line::from(first_line));
+        let mut second = format!("    {} · {}", when(row.updated_at), row.detail);
+        if b.all_workspaces || row.workspace != b.workspace {
+            second.push_str(&format!(" · {}", row.workspace));
+        }
+        lines.push(Line::styled(second, s.dim));
+        lines.push(match &row.snippet {
+            Some(snippet) => snippet_line(app, snippet),
+            None => Line::default(),
+        });
+    }
+    if b.rows.is_empty() && !b.loading {
+        lines.push(Line::styled(
+            if b.query.is_empty() {
+                "No sessions here yet. Press w to see every workspace's."
+            } else {
+                "No message matches. Try other words, or w for every workspace."
+            },
+            s.dim,
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).style(s.overlay), list);
+    let preview_lines: Vec<Line<'_>> = b
+        .preview
+        .iter()
+        .map(|l| Line::styled(l.clone(), s.text))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(preview_lines)
+            .style(s.overlay)
+            .wrap(Wrap { trim: false }),
+        preview,
+    );
+
+    let foot_line = match (&b.input, &b.message) {
+        (Some(Input::ConfirmDelete), _) => Line::styled(
+            "Delete this session and everything of it? y delete · n keep",
+            s.error,
+        ),
+        (Some(Input::Rename(t)), _) => Line::from(vec![
+            Span::styled("title: ", s.key),
+            Span::styled(format!("{t}█"), s.text),
+            Span::styled("   Enter save · Esc cancel", s.dim),
+        ]),
+        (Some(Input::Search(_)), _) => Line::styled("Enter search · Esc cancel", s.dim),
+        (None, Some(m)) => Line::styled(m.clone(), s.notice),
+        (None, None) => {
+            let mut spans = Vec::new();
+            for (key, label) in app.keymap.hints(&[KeyContext::Browser]) {
+                spans.push(Span::styled(key, s.key));
+                spans.push(Span::styled(format!(" {label}  "), s.dim));
+            }
+            spans.push(Span::styled("Esc close", s.dim));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(foot_line).style(s.overlay), foot);
+}

@@ -50,7 +50,7 @@ impl Services {
     pub fn run(&self, request: BrowserRequest) {
         let s = self.clone();
         tokio::task::spawn_blocking(move || {
-            let answer = s.answer(request).unwrap_or_else(|e| Background::Message(e));
+            let answer = s.answer(request).unwrap_or_else(Background::Message);
             let _ = s.tx.send(answer);
         });
     }

@@ -96,6 +96,8 @@ enum Activity {
         stream: ModelStream,
         progress: TurnProgress,
         last_checkpoint: Instant,
+        /// Bytes of the reply already in a checkpoint.
+        saved: usize,
     },
     Approving {
         call: ToolCallRequest,
@@ -110,6 +112,19 @@ enum Activity {
 enum Wake {
     Stream(Option<Result<StreamEvent, ProviderError>>),
     ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
+}
+
+/// When a checkpoint is owed: unsaved reply text, two seconds after the last checkpoint.
+fn checkpoint_due(activity: &Activity) -> Option<tokio::time::Instant> {
+    match activity {
+        Activity::Streaming {
+            progress,
+            last_checkpoint,
+            saved,
+            ..
+        } if progress.text.len() > *saved => Some((*last_checkpoint + CHECKPOINT_EVERY).into()),
+        _ => None,
+    }
 }
 
 /// The next thing the running activity produces; pending forever when it produces nothing,
@@ -154,6 +169,7 @@ pub async fn run_session(
         memory: String::new(),
     };
     loop {
+        let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
             op = ops.recv() => {
                 let Some(op) = op else { break };
@@ -162,6 +178,9 @@ pub async fn run_session(
                 }
             }
             w = wake(&mut actor.activity) => actor.on_wake(w).await,
+            // Text that arrived is on disk within two seconds, however the stream goes on.
+            () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
+                if checkpoint.is_some() => actor.checkpoint(),
         }
         if matches!(actor.activity, Activity::Idle)
             && let Some(op) = actor.prompts.pop_front()
@@ -251,6 +270,7 @@ impl Actor {
             stream: self.deps.client.stream(request),
             progress: TurnProgress::default(),
             last_checkpoint: Instant::now(),
+            saved: 0,
         };
     }
 
@@ -280,9 +300,7 @@ impl Actor {
 
     async fn on_stream_event(&mut self, first: StreamEvent) {
         let Activity::Streaming {
-            stream,
-            progress,
-            last_checkpoint,
+            stream, progress, ..
         } = &mut self.activity
         else {
             return;
@@ -308,18 +326,29 @@ impl Actor {
         if !shown.is_empty() {
             let _ = self.events.send(Event::AssistantDelta { text: shown });
         }
-        if last_checkpoint.elapsed() >= CHECKPOINT_EVERY && !progress.text.is_empty() {
+        if let Some(e) = failed {
+            Box::pin(self.on_wake(Wake::Stream(Some(Err(e))))).await;
+        }
+    }
+
+    /// Saves the reply so far. Not waited for: the writer keeps order, and the final message
+    /// supersedes it.
+    fn checkpoint(&mut self) {
+        if let Activity::Streaming {
+            progress,
+            last_checkpoint,
+            saved,
+            ..
+        } = &mut self.activity
+        {
             *last_checkpoint = Instant::now();
-            // Not waited for: the writer keeps order, and the final message supersedes it.
+            *saved = progress.text.len();
             self.deps.store.append(
                 &self.state.id,
                 vec![Event::AssistantCheckpoint {
                     text: progress.text.clone(),
                 }],
             );
-        }
-        if let Some(e) = failed {
-            Box::pin(self.on_wake(Wake::Stream(Some(Err(e))))).await;
         }
     }
 

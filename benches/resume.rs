@@ -12,11 +12,10 @@ use gearshift::protocol::{Event, Gear, SessionMeta};
 use gearshift::store::Store;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-const MESSAGES: usize = 5_000;
 const RUNS: usize = 10;
 const FRAME_END: &[u8] = b"\x1b[?2026l";
 
-fn history(workspace: &str) -> Vec<Event> {
+fn history(workspace: &str, messages: usize) -> Vec<Event> {
     let mut out = vec![Event::SessionOpened {
         meta: SessionMeta {
             id: "0123456789abcdef0123456789abcdef".into(),
@@ -27,7 +26,7 @@ fn history(workspace: &str) -> Vec<Event> {
             created_at: 0,
         },
     }];
-    for i in 0..MESSAGES {
+    for i in 0..messages {
         out.push(match i % 4 {
             0 => Event::UserMessage { text: format!("prompt {i}: look at the parser"), attachments: vec![] },
             1 => Event::AssistantMessage {
@@ -48,13 +47,19 @@ fn history(workspace: &str) -> Vec<Event> {
 }
 
 fn main() {
+    for messages in [5_000, 10_000] {
+        measure(messages);
+    }
+}
+
+fn measure(messages: usize) {
     let home = tempfile::tempdir().unwrap();
     let ws = home.path().canonicalize().unwrap();
     let store = Store::open(&home.path().join("gearshift.db")).unwrap();
     store
         .append_blocking(
             "0123456789abcdef0123456789abcdef",
-            history(ws.to_str().unwrap()),
+            history(ws.to_str().unwrap(), messages),
         )
         .unwrap();
     store.close();
@@ -64,7 +69,7 @@ fn main() {
         .map(|m| m.len())
         .sum();
     println!(
-        "session of {MESSAGES} messages; database {:.1} MB",
+        "session of {messages} messages; database {:.1} MB",
         size as f64 / 1e6
     );
 

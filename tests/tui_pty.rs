@@ -422,3 +422,66 @@ fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
     assert!(app.wait_exit());
     drop(rt);
 }
+
+#[test]
+fn the_browser_searches_resumes_exports_and_forks() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    for prompt in ["explain the tokenizer", "speed up the parser"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"))
+            .arg("--home")
+            .arg(home.path())
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(["exec", prompt])
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("ANTHROPIC_API_KEY")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("DEMO");
+    app.send(b"\x13"); // Ctrl+S
+    app.wait_text("Sessions — this workspace");
+    app.wait_text("speed up the parser");
+    app.send(b"/");
+    app.send(b"tokenizer");
+    app.send(keys::ENTER);
+    app.wait_text("matching tokenizer  (1 sessions)");
+    app.wait_text("you: explain the tokenizer");
+    app.send(b"e");
+    app.wait_text("exported to");
+    app.send(keys::ENTER);
+    app.wait_text("Resumed session");
+    app.wait_text("│ explain the tokenizer");
+    app.send(b"\x13");
+    app.wait_text("Sessions — this workspace");
+    app.send(b"/");
+    app.send(b"tokenizer");
+    app.send(keys::ENTER);
+    app.wait_text("matching tokenizer");
+    app.send(b"f");
+    app.wait_text("Forked from session");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let exports: Vec<_> = std::fs::read_dir(home.path().join("exports"))
+        .unwrap()
+        .collect();
+    assert_eq!(exports.len(), 1);
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let sessions = reader.list_sessions(None, 20).unwrap();
+    let forks: Vec<_> = sessions
+        .iter()
+        .filter(|s| {
+            reader
+                .events(&s.id)
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e.event, Event::SessionForked { .. }))
+        })
+        .collect();
+    assert_eq!(forks.len(), 1);
+    assert_eq!(forks[0].title, "explain the tokenizer");
+}

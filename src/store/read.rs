@@ -216,8 +216,13 @@ impl Reader {
         Ok(prompts)
     }
 
-    /// Full-text search over message text, best match (BM25) first; only `workspace`'s
-    /// sessions when given.
+    /// Full-text search over message text; only `workspace`'s sessions when given.
+    ///
+    /// Hits are ranked by BM25 among the newest [`SEARCH_CANDIDATES`] matching messages: a
+    /// word in half a million messages would otherwise make every search rank them all. FTS5
+    /// walks its index newest first without sorting, so the cost is bounded by the candidate
+    /// count, not by how common the words are. Snippets are cut here from the message text
+    /// rather than by FTS5's `snippet()`, which would need the whole match set too.
     pub fn search(
         &self,
         query: &str,
@@ -225,36 +230,100 @@ impl Reader {
         limit: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let query = fts_query(query);
-        if query.is_empty() {
+        let terms: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        let fts = fts_query(query);
+        if fts.is_empty() {
             return Ok(Vec::new());
         }
-        self.conn
+        let rows: Vec<(String, String, String, i64, i64, String, String)> = self
+            .conn
             .prepare_cached(
-                "SELECT m.session_id, s.title, s.workspace, s.updated_at, m.seq, m.role,
-                        snippet(messages_fts, 0, char(2), char(3), '…', 16)
-                 FROM messages_fts
-                 JOIN messages m ON m.id = messages_fts.rowid
+                "SELECT m.session_id, s.title, s.workspace, s.updated_at, m.seq, m.role, m.text
+                 FROM (SELECT f.rowid AS id, f.rank AS r
+                       FROM messages_fts f
+                       JOIN messages mm ON mm.id = f.rowid
+                       JOIN sessions ss ON ss.id = mm.session_id
+                       WHERE f.messages_fts MATCH ?1 AND (?2 IS NULL OR ss.workspace = ?2)
+                       ORDER BY f.rowid DESC LIMIT ?4) AS c
+                 JOIN messages m ON m.id = c.id
                  JOIN sessions s ON s.id = m.session_id
-                 WHERE messages_fts MATCH ?1 AND (?2 IS NULL OR s.workspace = ?2)
-                 ORDER BY rank LIMIT ?3",
+                 ORDER BY c.r LIMIT ?3",
             )
-            .and_then(|mut s| {
-                s.query_map(params![query, workspace, limit], |r| {
-                    Ok(SearchHit {
-                        session_id: r.get(0)?,
-                        title: r.get(1)?,
-                        workspace: r.get(2)?,
-                        updated_at: r.get(3)?,
-                        seq: r.get(4)?,
-                        role: r.get(5)?,
-                        snippet: r.get(6)?,
-                    })
+            .and_then(|mut st| {
+                st.query_map(params![fts, workspace, limit, SEARCH_CANDIDATES], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
                 })?
                 .collect()
             })
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(session_id, title, workspace, updated_at, seq, role, text)| SearchHit {
+                    snippet: snippet(&text, &terms),
+                    session_id,
+                    title,
+                    workspace,
+                    updated_at,
+                    seq,
+                    role,
+                },
+            )
+            .collect())
     }
+}
+
+/// Matching messages ranked per search; see [`Reader::search`].
+pub const SEARCH_CANDIDATES: i64 = 1000;
+/// Words of context a snippet shows.
+const SNIPPET_WORDS: usize = 16;
+
+/// A window of `text` around the first matched word, matches marked with [`MATCH_START`] and
+/// [`MATCH_END`]. A word matches a term when they are equal ignoring case, as FTS5's
+/// `unicode61` tokenizer matched them.
+fn snippet(text: &str, terms: &[String]) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let is_match = |w: &str| {
+        let core: String = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        terms.iter().any(|t| {
+            let t = t.trim_matches(|c: char| !c.is_alphanumeric());
+            !t.is_empty()
+                && (core == t || core.split(|c: char| !c.is_alphanumeric()).any(|p| p == t))
+        })
+    };
+    let first = words.iter().position(|w| is_match(w)).unwrap_or(0);
+    let start = first.saturating_sub(SNIPPET_WORDS / 4);
+    let end = (start + SNIPPET_WORDS).min(words.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str("… ");
+    }
+    for (i, w) in words[start..end].iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if is_match(w) {
+            out.push(MATCH_START);
+            out.push_str(w);
+            out.push(MATCH_END);
+        } else {
+            out.push_str(w);
+        }
+    }
+    if end < words.len() {
+        out.push_str(" …");
+    }
+    out
 }
 
 /// Turns what a user types into an FTS5 query that cannot be a syntax error: every word is

@@ -290,18 +290,31 @@ const SNIPPET_WORDS: usize = 16;
 /// [`MATCH_END`]. A word matches a term when they are equal ignoring case, as FTS5's
 /// `unicode61` tokenizer matched them.
 fn snippet(text: &str, terms: &[String]) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let is_match = |w: &str| {
-        let core: String = w
-            .trim_matches(|c: char| !c.is_alphanumeric())
-            .to_lowercase();
-        terms.iter().any(|t| {
-            let t = t.trim_matches(|c: char| !c.is_alphanumeric());
-            !t.is_empty()
-                && (core == t || core.split(|c: char| !c.is_alphanumeric()).any(|p| p == t))
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
         })
+        .filter(|t| !t.is_empty())
+        .collect();
+    // A token's word, without the punctuation around it.
+    let core = |w: &str| -> (usize, usize) {
+        let start = w.find(char::is_alphanumeric).unwrap_or(w.len());
+        let end = w.rfind(char::is_alphanumeric).map_or(start, |i| {
+            i + w[i..].chars().next().map_or(1, char::len_utf8)
+        });
+        (start, end.max(start))
     };
-    let first = words.iter().position(|w| is_match(w)).unwrap_or(0);
+    let matches = |w: &str| {
+        let (a, b) = core(w);
+        let word = w[a..b].to_lowercase();
+        terms
+            .iter()
+            .any(|t| word == *t || word.split(|c: char| !c.is_alphanumeric()).any(|p| p == t))
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let first = words.iter().position(|w| matches(w)).unwrap_or(0);
     let start = first.saturating_sub(SNIPPET_WORDS / 4);
     let end = (start + SNIPPET_WORDS).min(words.len());
     let mut out = String::new();
@@ -312,10 +325,13 @@ fn snippet(text: &str, terms: &[String]) -> String {
         if i > 0 {
             out.push(' ');
         }
-        if is_match(w) {
+        if matches(w) {
+            let (a, b) = core(w);
+            out.push_str(&w[..a]);
             out.push(MATCH_START);
-            out.push_str(w);
+            out.push_str(&w[a..b]);
             out.push(MATCH_END);
+            out.push_str(&w[b..]);
         } else {
             out.push_str(w);
         }
@@ -324,6 +340,25 @@ fn snippet(text: &str, terms: &[String]) -> String {
         out.push_str(" …");
     }
     out
+}
+
+#[cfg(test)]
+#[test]
+fn snippets_mark_words_not_their_punctuation() {
+    let s = snippet(
+        "Done; the tokenizer now keeps (offsets).",
+        &["offsets".into(), "TOKENIZER".into()],
+    );
+    assert_eq!(
+        s,
+        "Done; the \u{2}tokenizer\u{3} now keeps (\u{2}offsets\u{3})."
+    );
+    let long: String = (0..60).map(|i| format!("w{i} ")).collect();
+    let s = snippet(&long, &["w30".into()]);
+    assert!(
+        s.starts_with("… w26") && s.ends_with(" …") && s.contains("\u{2}w30\u{3}"),
+        "{s}"
+    );
 }
 
 /// Turns what a user types into an FTS5 query that cannot be a syntax error: every word is

@@ -4,16 +4,12 @@
 //! Run: `cargo bench --bench resume`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::Read;
-use std::sync::mpsc::channel;
-use std::time::{Duration, Instant};
+mod common;
 
 use gearshift::protocol::{Event, Gear, SessionMeta};
 use gearshift::store::Store;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const RUNS: usize = 10;
-const FRAME_END: &[u8] = b"\x1b[?2026l";
 
 fn history(workspace: &str, messages: usize) -> Vec<Event> {
     let mut out = vec![Event::SessionOpened {
@@ -75,50 +71,17 @@ fn measure(messages: usize) {
 
     let mut times = Vec::new();
     for _ in 0..RUNS {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
-        for a in [
+        let r = common::spawn(&[
             "--home",
             home.path().to_str().unwrap(),
             "--workspace",
             ws.to_str().unwrap(),
             "--resume",
             "0123456789",
-        ] {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
-        let start = Instant::now();
-        let mut child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let (tx, rx) = channel::<Vec<u8>>();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        loop {
-            let bytes = rx.recv_timeout(Duration::from_secs(20)).expect("no frame");
-            seen.extend_from_slice(&bytes);
-            if seen.windows(FRAME_END.len()).any(|w| w == FRAME_END) {
-                break;
-            }
-        }
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
-        child.kill().unwrap();
-        let _ = child.wait();
+        ]);
+        let frame = r.first_frame();
+        times.push((frame - r.started).as_secs_f64() * 1000.0);
+        r.kill();
     }
     times.sort_by(f64::total_cmp);
     println!(

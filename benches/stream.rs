@@ -3,11 +3,12 @@
 //! screen, and the CPU time gearshift spent on the turn. Run: `cargo bench --bench stream`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WORDS: usize = 20_000;
@@ -32,13 +33,6 @@ fn body() -> String {
     out.push_str("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
     out.push_str("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":20000}}\n\ndata: [DONE]\n\n");
     out
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = after.split_whitespace().collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
 }
 
 fn main() {
@@ -68,42 +62,23 @@ fn main() {
         });
 
         let home = tempfile::tempdir().unwrap();
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
-        for a in [
+        let h = home.path().to_str().unwrap();
+        let common::Running {
+            mut child,
+            rx,
+            mut writer,
+            ..
+        } = common::spawn(&[
             "--home",
-            home.path().to_str().unwrap(),
+            h,
             "--workspace",
-            home.path().to_str().unwrap(),
+            h,
             "--base-url",
             &url,
             "--model",
             "bench",
-        ] {
-            cmd.arg(a);
-        }
-        cmd.env("TERM", "xterm-256color");
-        let mut child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
+        ]);
         let pid = child.process_id().unwrap();
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let mut writer = pair.master.take_writer().unwrap();
-        let (tx, rx) = channel::<Vec<u8>>();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
         let mut parser = vt100::Parser::new(40, 120, 0);
         let wait = |parser: &mut vt100::Parser, needle: &str| -> Instant {
             let deadline = Instant::now() + Duration::from_secs(60);
@@ -118,14 +93,14 @@ fn main() {
             }
         };
         wait(&mut parser, "custom/bench");
-        let before = cpu_ticks(pid);
+        let before = common::cpu_ticks(pid);
         writer.write_all(b"go\r").unwrap();
         writer.flush().unwrap();
         let seen = wait(&mut parser, LAST_WORD);
         let last_byte = last_rx.recv_timeout(Duration::from_secs(10)).unwrap();
         // Let the turn's end be recorded, then measure the turn's CPU.
         std::thread::sleep(Duration::from_millis(300));
-        let ticks = cpu_ticks(pid) - before;
+        let ticks = common::cpu_ticks(pid) - before;
         let lag = seen.saturating_duration_since(last_byte);
         println!(
             "run {run}: last word on screen {:.0} ms after the last byte; gearshift CPU for the turn {:.2} s",

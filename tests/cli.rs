@@ -1,6 +1,8 @@
 //! The `gearshift` binary from the outside: real processes, real files in a temp dir.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -8,17 +10,7 @@ use gearshift::protocol::{Event, Gear, SessionMeta};
 use gearshift::store::Store;
 
 fn gearshift(home: &Path, workspace: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gearshift"));
-    cmd.arg("--home")
-        .arg(home)
-        .arg("--workspace")
-        .arg(workspace)
-        .args(args)
-        .env_remove("GEARSHIFT_HOME")
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("ANTHROPIC_API_KEY")
-        .env_remove("GEARSHIFT_PROVIDER");
-    cmd
+    support::command(home, workspace, args)
 }
 
 fn text(out: &Output) -> (String, String) {

@@ -146,13 +146,7 @@ fn a_conflicting_key_binding_is_reported_before_the_terminal_is_touched() {
         "[keys]\nhelp = \"ctrl+q\"\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"))
-        .arg("--home")
-        .arg(home.path())
-        .arg("--workspace")
-        .arg(ws.path())
-        .env_remove("OPENAI_API_KEY")
-        .env_remove("ANTHROPIC_API_KEY")
+    let out = support::command(home.path(), ws.path(), &[])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -428,14 +422,7 @@ fn the_browser_searches_resumes_exports_and_forks() {
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     for prompt in ["explain the tokenizer", "speed up the parser"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"))
-            .arg("--home")
-            .arg(home.path())
-            .arg("--workspace")
-            .arg(ws.path())
-            .args(["exec", prompt])
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("ANTHROPIC_API_KEY")
+        let out = support::command(home.path(), ws.path(), &["exec", prompt])
             .output()
             .unwrap();
         assert!(out.status.success());

@@ -20,6 +20,9 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// How long a connection waits for another writer (another gearshift process) before giving up.
 /// Writes are small transactions, so a long wait means something is wrong elsewhere.
 pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const MIGRATION_ATTEMPTS: u32 = 5;
+/// About 5 s of retries for a lock held while another process opens the same file.
+const OPEN_BUSY_RETRIES: u32 = 60;
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("migrations/001_initial.sql"))])
@@ -115,18 +118,47 @@ pub(super) fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Whether an error is another connection holding a lock we need for a moment.
+fn is_busy(e: &StoreError) -> bool {
+    matches!(e, StoreError::Sqlite { source, .. }
+        if matches!(source.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)))
+}
+
+/// Runs `open`, retrying while another connection briefly holds a lock it needs. Switching a
+/// new file to WAL takes an exclusive lock, and SQLite reports that conflict at once rather
+/// than through the busy handler.
+fn retry_busy<T>(mut open: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let mut attempt = 0u32;
+    loop {
+        match open() {
+            Err(e) if is_busy(&e) && attempt < OPEN_BUSY_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(10 * u64::from(attempt.min(10))));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Opens the writer's connection and brings the schema up to date.
 pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     prepare_file(path)?;
+    retry_busy(|| open_writer_once(path))
+}
+
+fn open_writer_once(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = connect(path)?;
     // Every write transaction takes the write lock up front, so two processes queue on the busy
     // timeout instead of failing on a read-to-write upgrade.
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
-    let found: usize = conn
-        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| StoreError::from_sqlite(path, e))?
-        .try_into()
-        .unwrap_or(0);
+    let user_version = |conn: &Connection| -> Result<usize, StoreError> {
+        Ok(conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| StoreError::from_sqlite(path, e))?
+            .try_into()
+            .unwrap_or(0))
+    };
+    let found = user_version(&conn)?;
     if found > schema_version() {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
@@ -134,20 +166,34 @@ pub(super) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
             supported: schema_version(),
         });
     }
-    migrations().to_latest(&mut conn).map_err(|e| match e {
-        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from_sqlite(path, err),
-        other => StoreError::Migration {
-            path: path.to_path_buf(),
-            detail: other.to_string(),
-        },
-    })?;
+    // Two processes opening a new file together may both see version 0; the second's
+    // migration then fails on what the first just created. The schema and its version are
+    // committed in one transaction, so a failure followed by the current version is fine.
+    for attempt in 1..=MIGRATION_ATTEMPTS {
+        match migrations().to_latest(&mut conn) {
+            Ok(()) => break,
+            Err(_) if user_version(&conn)? >= schema_version() => break,
+            Err(e) if attempt == MIGRATION_ATTEMPTS => {
+                return Err(match e {
+                    rusqlite_migration::Error::RusqliteError { err, .. } => {
+                        StoreError::from_sqlite(path, err)
+                    }
+                    other => StoreError::Migration {
+                        path: path.to_path_buf(),
+                        detail: other.to_string(),
+                    },
+                });
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20 * u64::from(attempt))),
+        }
+    }
     Ok(conn)
 }
 
 /// Opens a connection for reading. The file must already exist and be migrated.
 pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     prepare_file(path)?;
-    connect(path)
+    retry_busy(|| connect(path))
 }
 
 impl StoreError {

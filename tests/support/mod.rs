@@ -13,6 +13,29 @@ pub mod session;
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// Environment variables that would change which provider gearshift uses.
+pub const PROVIDER_VARS: [&str; 5] = [
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENAI_BASE_URL",
+    "GEARSHIFT_PROVIDER",
+    "GEARSHIFT_HOME",
+];
+
+/// `gearshift --home HOME --workspace WORKSPACE ARGS`, with no provider settings inherited.
+pub fn command(home: &Path, workspace: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));
+    cmd.arg("--home")
+        .arg(home)
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args);
+    for var in PROVIDER_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 pub struct PtyApp {
     pub parser: vt100::Parser,
     /// Every byte the program wrote, for checking escape sequences.

@@ -1,0 +1,91 @@
+//! Shared by the benchmark harnesses: the release binary in a 120×40 pseudo-terminal.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::io::{Read, Write};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// The end of a synchronized update: a frame is complete when this arrives.
+pub const FRAME_END: &[u8] = b"\x1b[?2026l";
+
+pub struct Running {
+    pub child: Box<dyn Child + Send + Sync>,
+    /// Output as it arrives.
+    pub rx: Receiver<Vec<u8>>,
+    pub writer: Box<dyn Write + Send>,
+    /// Taken just before the process was started.
+    pub started: Instant,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+/// Starts `gearshift ARGS` with no API keys in its environment.
+pub fn spawn(args: &[&str]) -> Running {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
+    for a in args {
+        cmd.arg(a);
+    }
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("OPENAI_API_KEY");
+    cmd.env_remove("ANTHROPIC_API_KEY");
+    let started = Instant::now();
+    let child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    Running {
+        child,
+        rx,
+        writer,
+        started,
+        _master: pair.master,
+    }
+}
+
+impl Running {
+    /// Waits for the end of the first frame; returns when it arrived.
+    pub fn first_frame(&self) -> Instant {
+        let mut seen = Vec::new();
+        loop {
+            let bytes = self
+                .rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("no frame within 20 s");
+            seen.extend_from_slice(&bytes);
+            if seen.windows(FRAME_END.len()).any(|w| w == FRAME_END) {
+                return Instant::now();
+            }
+        }
+    }
+
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The process's CPU time so far (utime + stime) in clock ticks (100 a second on Linux).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}

@@ -1,3 +1,4 @@
+use crate::tui::browser::Row;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};

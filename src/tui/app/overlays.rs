@@ -1,0 +1,160 @@
+//! Input for the overlays that take text or answer questions: the approval modal's reason,
+//! and the session browser (its search and rename fields, its delete question, its actions).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, Effect, Overlay};
+use crate::protocol::Op;
+use crate::tui::browser::{BrowserRequest, Input as BrowserInput, Row};
+use crate::tui::keymap::Action;
+use crate::tui::transcript::EntryKind;
+
+impl App {
+    /// Typing the reason for a denial: Enter sends it, Esc goes back to y/a/n.
+    pub(super) fn type_reason(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let Some(Overlay::Approval {
+            id,
+            reason: Some(reason),
+            ..
+        }) = &mut self.overlay
+        else {
+            return None;
+        };
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Enter if plain => {
+                let reason = reason.trim().to_string();
+                let op = Op::DenyCommand {
+                    call_id: id.clone(),
+                    reason: (!reason.is_empty()).then_some(reason),
+                };
+                self.overlay = None;
+                Some(vec![Effect::Send(op)])
+            }
+            KeyCode::Esc => {
+                if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
+                    *reason = None;
+                }
+                Some(Vec::new())
+            }
+            KeyCode::Backspace => {
+                reason.pop();
+                Some(Vec::new())
+            }
+            KeyCode::Char(c) if plain => {
+                reason.push(c);
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
+    /// Typing a search or a new title in the browser, or answering its delete question.
+    pub(super) fn type_in_browser(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+            return None;
+        };
+        let input = b.input.clone()?;
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let request = match (input, key.code) {
+            (BrowserInput::ConfirmDelete, KeyCode::Char('y')) | (_, KeyCode::Enter) => {
+                b.submit_input()
+            }
+            (BrowserInput::ConfirmDelete, KeyCode::Char('n')) | (_, KeyCode::Esc) => {
+                b.input = None;
+                None
+            }
+            (BrowserInput::ConfirmDelete, _) => None,
+            (_, KeyCode::Backspace) => {
+                b.backspace();
+                None
+            }
+            (_, KeyCode::Char(c)) if plain => {
+                b.type_char(c);
+                None
+            }
+            // Ctrl+Q and the like still work.
+            _ => return None,
+        };
+        Some(request.map(Effect::Browser).into_iter().collect())
+    }
+
+    /// Rows for the browser arrived.
+    pub fn on_browser_rows(&mut self, ticket: u64, rows: Vec<Row>) -> Vec<Effect> {
+        self.dirty = true;
+        match &mut self.overlay {
+            Some(Overlay::Sessions(b)) => b
+                .loaded(ticket, rows)
+                .map(Effect::Browser)
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_browser_preview(&mut self, ticket: u64, lines: Vec<String>) {
+        self.dirty = true;
+        if let Some(Overlay::Sessions(b)) = &mut self.overlay {
+            b.previewed(ticket, lines);
+        }
+    }
+
+    /// A line of feedback from a browser action (or its failure).
+    pub fn on_browser_message(&mut self, message: String) {
+        self.dirty = true;
+        match &mut self.overlay {
+            Some(Overlay::Sessions(b)) => b.message = Some(message),
+            _ => self.note = Some(message),
+        }
+    }
+
+    /// Opens the session read-only (it belongs to another workspace).
+    pub fn set_read_only(&mut self) {
+        self.session.read_only = true;
+        self.transcript.push(
+            EntryKind::Notice,
+            format!(
+                "Read-only: this session belongs to {}. Open the browser (Ctrl+S) and fork it (f) \
+                 to continue it here.",
+                self.session.workspace
+            ),
+        );
+    }
+
+    pub(super) fn browser_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+            return Vec::new();
+        };
+        b.message = None;
+        let request = match action {
+            Action::BrowserUp => b.move_by(-1),
+            Action::BrowserDown => b.move_by(1),
+            Action::BrowserOpen => b.open_selected(),
+            Action::BrowserScope => Some(b.toggle_scope()),
+            Action::BrowserSearch => {
+                b.start_search();
+                None
+            }
+            Action::BrowserFork => b
+                .selected_row()
+                .map(|r| BrowserRequest::Fork { id: r.id.clone() }),
+            Action::BrowserRename => {
+                b.start_rename();
+                None
+            }
+            Action::BrowserDelete => {
+                b.start_delete();
+                None
+            }
+            Action::BrowserExport => b
+                .selected_row()
+                .map(|r| BrowserRequest::Export { id: r.id.clone() }),
+            _ => None,
+        };
+        request.map(Effect::Browser).into_iter().collect()
+    }
+}

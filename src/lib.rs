@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod core;
 pub mod logging;
 pub mod protocol;

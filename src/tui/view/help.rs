@@ -32,10 +32,12 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
     };
     let mut lines = Vec::new();
     let key_width = 22;
-    for ctx in pane_contexts
-        .iter()
-        .chain(&[KeyContext::Global, KeyContext::Help])
-    {
+    for ctx in pane_contexts.iter().chain(&[
+        KeyContext::Global,
+        KeyContext::Help,
+        KeyContext::Browser,
+        KeyContext::Approval,
+    ]) {
         lines.push(Line::styled(ctx.title(), s.help_heading));
         for (keys, desc) in app.keymap.section(*ctx) {
             lines.push(Line::from(vec![

@@ -181,3 +181,33 @@ fn session_browser_with_search_hits() {
     }
     insta::assert_snapshot!(render(&mut a).backend());
 }
+
+#[test]
+fn every_key_is_listed_in_the_help_overlay() {
+    use crate::tui::keymap::Action;
+    let mut seen = String::new();
+    // The composer and the transcript show different pane sections; together, everything.
+    for tab_presses in [0, 1] {
+        let mut a = app(160, 120);
+        for _ in 0..tab_presses {
+            press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+        }
+        press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+        let terminal = render(&mut a);
+        let buffer = terminal.backend().buffer();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                seen.push_str(buffer[(x, y)].symbol());
+            }
+            seen.push('\n');
+        }
+    }
+    for action in Action::ALL {
+        // Descriptions may wrap; their first words are enough to find them.
+        let start: String = action.description().chars().take(24).collect();
+        assert!(
+            seen.contains(&start),
+            "help does not list {action:?} ({start})"
+        );
+    }
+}

@@ -122,14 +122,7 @@ fn sigkill_mid_reply_keeps_the_text_saved_two_seconds_ago_and_a_sound_database()
 
     let db = home.path().join("gearshift.db");
     integrity_ok(&db);
-    let reader = Reader::open(&db).unwrap();
-    let s = &reader.list_sessions(None, 1).unwrap()[0];
-    let events: Vec<Event> = reader
-        .events(&s.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let (_, events) = support::newest_session(&db);
     assert!(events.contains(&Event::AssistantCheckpoint {
         text: "alpha beta ".into()
     }));

@@ -179,14 +179,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(!app.parser.screen().alternate_screen(), "{signal}");
         let raw = String::from_utf8_lossy(&app.raw);
         assert!(raw.contains("\x1b[?1049l"), "{signal}");
-        let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
-        let s = &reader.list_sessions(None, 1).unwrap()[0];
-        let events: Vec<Event> = reader
-            .events(&s.id)
-            .unwrap()
-            .into_iter()
-            .map(|e| e.event)
-            .collect();
+        let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
         assert!(
             events.contains(&Event::UserMessage {
                 text: "typed before the signal".into(),
@@ -224,15 +217,8 @@ fn the_demo_provider_streams_a_reply_into_the_chat() {
     app.wait_text("lists every key.");
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
-    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
-    let s = &reader.list_sessions(None, 1).unwrap()[0];
+    let (s, events) = support::newest_session(&home.path().join("gearshift.db"));
     assert_eq!(s.message_count, 2, "prompt and reply saved");
-    let events: Vec<Event> = reader
-        .events(&s.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
     assert!(
         s.input_tokens > 0,
         "usage recorded: {events:?}\n{}",
@@ -270,14 +256,7 @@ fn esc_cancels_a_stalled_reply_and_keeps_what_arrived() {
     app.wait_for("idle again", |s| !s.contains("working…"));
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
-    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
-    let s = &reader.list_sessions(None, 1).unwrap()[0];
-    let events: Vec<Event> = reader
-        .events(&s.id)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
     assert!(events.contains(&Event::AssistantMessage {
         text: "The first half".into(),
         interrupted: true
@@ -351,14 +330,7 @@ fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
 
-    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
-    let id = reader.list_sessions(None, 1).unwrap()[0].id.clone();
-    let events: Vec<Event> = reader
-        .events(&id)
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
     let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
     for kind in [
         "user_message",

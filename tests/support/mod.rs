@@ -22,6 +22,24 @@ pub const PROVIDER_VARS: [&str; 5] = [
     "GEARSHIFT_HOME",
 ];
 
+/// The newest session in `db` and its events, in order.
+pub fn newest_session(
+    db: &Path,
+) -> (
+    gearshift::store::SessionSummary,
+    Vec<gearshift::protocol::Event>,
+) {
+    let reader = gearshift::store::Reader::open(db).unwrap();
+    let session = reader.list_sessions(None, 1).unwrap().remove(0);
+    let events = reader
+        .events(&session.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    (session, events)
+}
+
 /// `gearshift --home HOME --workspace WORKSPACE ARGS`, with no provider settings inherited.
 pub fn command(home: &Path, workspace: &Path, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));

@@ -280,9 +280,9 @@ impl Actor {
             Wake::Stream(None) => self.round_complete().await,
             Wake::Stream(Some(Err(e))) => {
                 let progress = self.take_progress();
-                let mut events = turn::reply_events(&progress, false, &self.deps.provider);
-                events.extend(turn::end_events(&TurnEnd::Failed(e), None));
                 tracing::warn!("turn failed");
+                let events =
+                    turn::finish_events(&progress, &TurnEnd::Failed(e), &self.deps.provider);
                 self.record(events).await;
             }
             Wake::ToolDone(result) => {
@@ -341,6 +341,13 @@ impl Actor {
             ..
         } = &mut self.activity
         {
+            // Checkpoints are not waited for, so an earlier one's failure surfaces here.
+            if let Some(failure) = self.deps.store.take_error() {
+                let _ = self.events.send(Event::Error {
+                    kind: ErrorKind::Store,
+                    message: format!("not saved: {failure}"),
+                });
+            }
             *last_checkpoint = Instant::now();
             *saved = progress.text.len();
             self.deps.store.append(

@@ -174,29 +174,23 @@ impl ProviderError {
 /// A running model response. Dropping it aborts the request.
 pub struct ModelStream {
     rx: mpsc::Receiver<Result<StreamEvent, ProviderError>>,
-    task: Option<AbortHandle>,
+    task: AbortHandle,
 }
 
 impl ModelStream {
-    /// A stream fed by a task that sends into the returned sender.
-    fn channel() -> (
-        ModelStream,
-        mpsc::Sender<Result<StreamEvent, ProviderError>>,
-    ) {
-        // Bounded, so a slow consumer applies back-pressure to the network read.
-        let (tx, rx) = mpsc::channel(256);
-        (ModelStream { rx, task: None }, tx)
-    }
-
+    /// A stream fed by a task that sends into the given sender.
     fn spawn<F>(
         future: impl FnOnce(mpsc::Sender<Result<StreamEvent, ProviderError>>) -> F,
     ) -> ModelStream
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let (mut stream, tx) = ModelStream::channel();
-        stream.task = Some(tokio::spawn(future(tx)).abort_handle());
-        stream
+        // Bounded, so a slow consumer applies back-pressure to the network read.
+        let (tx, rx) = mpsc::channel(256);
+        ModelStream {
+            rx,
+            task: tokio::spawn(future(tx)).abort_handle(),
+        }
     }
 
     /// The next event; `None` when the response is complete.
@@ -212,9 +206,7 @@ impl ModelStream {
 
 impl Drop for ModelStream {
     fn drop(&mut self) {
-        if let Some(task) = &self.task {
-            task.abort();
-        }
+        self.task.abort();
     }
 }
 

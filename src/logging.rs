@@ -7,9 +7,14 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// Starts logging into `dir`. Returns a guard that flushes on drop, or `None` when the
-/// directory cannot be created (gearshift then runs without a log rather than failing).
+/// directory cannot be created (gearshift then runs without a log rather than failing) or
+/// logging is already set up.
 #[must_use]
 pub fn init(dir: &Path) -> Option<WorkerGuard> {
+    // Already logging (a later session in the same process): keep the first writer.
+    if tracing::dispatcher::has_been_set() {
+        return None;
+    }
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::never(dir, "gearshift.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);

@@ -418,10 +418,8 @@ impl Actor {
                 self.start_stream();
                 return;
             };
-            let offered = tools::specs(self.state.gear)
-                .iter()
-                .any(|s| s.name == call.name);
-            if !offered && tools::kind_of(&call.name).is_some() {
+            if !tools::offered(self.state.gear, &call.name) && tools::kind_of(&call.name).is_some()
+            {
                 let outcome = ToolOutcome::error(format!(
                     "`{}` is not available in the {} gear; use the tools offered in this request",
                     call.name, self.state.gear

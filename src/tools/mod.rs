@@ -124,8 +124,18 @@ pub fn kind_of(name: &str) -> Option<ToolKind> {
 pub fn specs(gear: Gear) -> Vec<ToolSpec> {
     all_specs()
         .into_iter()
-        .filter(|s| gear == Gear::Vibe || kind_of(&s.name) == Some(ToolKind::ReadOnly))
+        .filter(|s| offered(gear, &s.name))
         .collect()
+}
+
+/// Whether a gear offers the tool named `name` (unknown tools are offered nowhere).
+#[must_use]
+pub fn offered(gear: Gear, name: &str) -> bool {
+    match kind_of(name) {
+        Some(ToolKind::ReadOnly) => true,
+        Some(ToolKind::Write | ToolKind::Shell) => gear == Gear::Vibe,
+        None => false,
+    }
 }
 
 fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpec {

@@ -4,6 +4,7 @@
 //! [`Effect`]s (ops for the core, quitting) come out. The event loop in `tui::run` does the IO
 //! and the drawing; `tui::view` renders an `&App` without changing it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
@@ -122,7 +123,7 @@ pub struct App {
     pub size: Rect,
     history: PromptHistory,
     /// Code highlighting; `None` shows code plain (tests, or when the worker cannot start).
-    highlighter: Option<Highlighter>,
+    highlighter: Option<Arc<Highlighter>>,
     last_interrupt: Option<Instant>,
     dirty: bool,
     quitting: bool,
@@ -193,7 +194,7 @@ impl App {
         app
     }
 
-    pub fn set_highlighter(&mut self, highlighter: Highlighter) {
+    pub fn set_highlighter(&mut self, highlighter: Arc<Highlighter>) {
         self.highlighter = Some(highlighter);
         self.transcript.highlights_ready();
         self.dirty = true;
@@ -265,7 +266,7 @@ impl App {
                 transcript.width,
                 transcript.height,
                 &self.theme,
-                self.highlighter.as_ref(),
+                self.highlighter.as_deref(),
             );
         }
         let focused = self.focus == Focus::Composer && self.overlay.is_none();

@@ -23,6 +23,7 @@ pub mod view;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -79,6 +80,17 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let mut guard: Option<TerminalGuard> = None;
     let mut log = None;
+    // One highlighting worker for the whole run: switching sessions keeps its syntaxes and cache.
+    let (hl_tx, mut hl_rx) = mpsc::unbounded_channel();
+    let highlighter = match highlight::Highlighter::spawn(&theme.syntax_theme, move || {
+        let _ = hl_tx.send(());
+    }) {
+        Ok(h) => Some(Arc::new(h)),
+        Err(e) => {
+            tracing::warn!(error = %e, "code highlighting is off");
+            None
+        }
+    };
     loop {
         // Open the session (blocking, before the runtime takes over).
         let (provider, store, opened, deps) = if read_only {
@@ -135,12 +147,8 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             if read_only {
                 app.set_read_only();
             }
-            let (hl_tx, hl_rx) = mpsc::unbounded_channel();
-            match highlight::Highlighter::spawn(&app.theme.syntax_theme.clone(), move || {
-                let _ = hl_tx.send(());
-            }) {
-                Ok(h) => app.set_highlighter(h),
-                Err(e) => tracing::warn!(error = %e, "code highlighting is off"),
+            if let Some(h) = &highlighter {
+                app.set_highlighter(Arc::clone(h));
             }
             let (bg_tx, bg_rx) = mpsc::unbounded_channel();
             let services = Services {
@@ -152,7 +160,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             let channels = Channels {
                 ops: op_tx.clone(),
                 core_events: event_rx,
-                highlighted: hl_rx,
+                highlighted: &mut hl_rx,
                 background: bg_rx,
             };
             let outcome = event_loop(terminal, app, channels, &services).await;
@@ -182,17 +190,18 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-struct Channels {
+struct Channels<'a> {
     ops: mpsc::UnboundedSender<Op>,
     core_events: mpsc::UnboundedReceiver<crate::protocol::Event>,
-    highlighted: mpsc::UnboundedReceiver<()>,
+    /// Shared by every session of the run, like the highlighter that feeds it.
+    highlighted: &'a mut mpsc::UnboundedReceiver<()>,
     background: mpsc::UnboundedReceiver<Background>,
 }
 
 async fn event_loop(
     guard: &mut TerminalGuard,
     mut app: App,
-    mut ch: Channels,
+    mut ch: Channels<'_>,
     services: &Services,
 ) -> anyhow::Result<LoopExit> {
     let mut input = EventStream::new();

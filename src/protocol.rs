@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::changes::FileChange;
+pub use crate::changes::hunks::Verdict;
 
 /// How much autonomy the model has. See DESIGN.md, "gears".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -115,6 +116,29 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Decide one hunk of the change under review.
+    DecideHunk {
+        change: String,
+        hunk: String,
+        #[serde(flatten)]
+        verdict: Verdict,
+    },
+    /// Attach a comment for the model to a hunk (an empty comment removes it).
+    CommentHunk {
+        change: String,
+        hunk: String,
+        comment: String,
+    },
+    /// Write the accepted hunks and tell the model the decisions.
+    SubmitReview {
+        change: String,
+    },
+    /// Withdraw the change and ask the model for a fresh proposal (after a conflict, say).
+    Repropose {
+        change: String,
+    },
+    /// Undo the last applied change that is not undone yet.
+    Undo,
     Quit,
 }
 
@@ -273,10 +297,53 @@ pub enum Event {
         command: String,
         decision: CommandDecision,
     },
-    /// A tool wrote a file.
+    /// A tool wrote a file (the vibe gear: applied at once, undoable).
     FileChanged {
         id: String,
         change: FileChange,
+    },
+    /// A tool proposed a change that waits for review; nothing is on disk yet. `id` is the
+    /// tool call's; `context` the context lines its hunks were cut with.
+    ChangeProposed {
+        id: String,
+        change: FileChange,
+        context: u32,
+    },
+    HunkDecided {
+        change: String,
+        hunk: String,
+        #[serde(flatten)]
+        verdict: Verdict,
+    },
+    HunkCommented {
+        change: String,
+        hunk: String,
+        comment: String,
+    },
+    /// The review was submitted: `written` is what reached the disk (`None` when every hunk
+    /// was rejected).
+    ChangeApplied {
+        id: String,
+        accepted: Vec<String>,
+        rejected: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        written: Option<FileChange>,
+    },
+    /// The file changed on disk since the proposal; nothing was written. `on_disk` is what is
+    /// there now (`None`: the file is gone).
+    ChangeConflicted {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_disk: Option<String>,
+    },
+    /// The change was withdrawn unapplied (sent back for a fresh proposal, or cancelled).
+    ChangeWithdrawn {
+        id: String,
+        reason: String,
+    },
+    /// An applied change was reverted on disk.
+    ChangeUndone {
+        id: String,
     },
     Error {
         kind: ErrorKind,
@@ -311,6 +378,13 @@ impl Event {
             Event::CommandApprovalRequested { .. } => "command_approval_requested",
             Event::CommandDecided { .. } => "command_decided",
             Event::FileChanged { .. } => "file_changed",
+            Event::ChangeProposed { .. } => "change_proposed",
+            Event::HunkDecided { .. } => "hunk_decided",
+            Event::HunkCommented { .. } => "hunk_commented",
+            Event::ChangeApplied { .. } => "change_applied",
+            Event::ChangeConflicted { .. } => "change_conflicted",
+            Event::ChangeWithdrawn { .. } => "change_withdrawn",
+            Event::ChangeUndone { .. } => "change_undone",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -411,6 +485,45 @@ mod tests {
                 id: "c".into(),
                 change: FileChange::new("a".into(), None, Some("b".into())),
             },
+            Event::ChangeProposed {
+                id: "c".into(),
+                change: FileChange::new("a".into(), Some("x".into()), Some("y".into())),
+                context: 3,
+            },
+            Event::HunkDecided {
+                change: "c".into(),
+                hunk: "h".into(),
+                verdict: Verdict::Edit { text: "z".into() },
+            },
+            Event::HunkDecided {
+                change: "c".into(),
+                hunk: "h".into(),
+                verdict: Verdict::Reject,
+            },
+            Event::HunkCommented {
+                change: "c".into(),
+                hunk: "h".into(),
+                comment: "why?".into(),
+            },
+            Event::ChangeApplied {
+                id: "c".into(),
+                accepted: vec!["h".into()],
+                rejected: vec![],
+                written: Some(FileChange::new(
+                    "a".into(),
+                    Some("x".into()),
+                    Some("z".into()),
+                )),
+            },
+            Event::ChangeConflicted {
+                id: "c".into(),
+                on_disk: Some("w".into()),
+            },
+            Event::ChangeWithdrawn {
+                id: "c".into(),
+                reason: "conflict".into(),
+            },
+            Event::ChangeUndone { id: "c".into() },
         ];
         for event in samples {
             let json = serde_json::to_value(&event).unwrap();

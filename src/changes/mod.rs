@@ -5,6 +5,10 @@
 //! over the target, keeping the target's permissions: a crash leaves the old or the new file,
 //! never half of one.
 
+pub mod disk;
+pub mod hunks;
+pub mod review;
+
 use std::io::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -15,11 +15,28 @@ use crate::protocol::{Event, FinishReason, Op};
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
 
+/// What the headless run approves by itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Approvals {
+    /// Run the commands the model asks for.
+    pub commands: bool,
+    /// Accept every hunk of changes that would wait for review.
+    pub changes: bool,
+}
+
+fn mode(approve: bool) -> ApprovalMode {
+    if approve {
+        ApprovalMode::Approve
+    } else {
+        ApprovalMode::Deny
+    }
+}
+
 pub fn run(
     ctx: &Context,
     prompt: &str,
     json: bool,
-    approve_commands: bool,
+    approvals: Approvals,
 ) -> anyhow::Result<ExitCode> {
     let prompt = if prompt == "-" {
         let mut text = String::new();
@@ -32,19 +49,15 @@ pub fn run(
     };
     anyhow::ensure!(!prompt.trim().is_empty(), "the prompt is empty");
 
-    let mode = if approve_commands {
-        ApprovalMode::Approve
-    } else {
-        ApprovalMode::Deny
-    };
-    let started = ctx.start_session(&OpenRequest::New, mode)?;
+    let started = ctx.start_session(&OpenRequest::New, mode(approvals.commands))?;
     let StartedSession {
         store,
         opened,
-        deps,
+        mut deps,
         log: _log,
         ..
     } = started;
+    deps.review_mode = mode(approvals.changes);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

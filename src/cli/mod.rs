@@ -107,6 +107,10 @@ pub enum Command {
         /// Run the commands the model asks for (otherwise they are refused, and the model told)
         #[arg(long)]
         approve_commands: bool,
+        /// Accept every hunk of edits that would wait for review (otherwise they are rejected,
+        /// and the model told)
+        #[arg(long)]
+        approve_changes: bool,
     },
 }
 
@@ -133,7 +137,12 @@ pub enum SessionsCommand {
         json: bool,
     },
     /// Print a session as Markdown (ID: any unique prefix)
-    Show { id: String },
+    Show {
+        id: String,
+        /// List the files the session changed: which change, plan step and decision wrote each
+        #[arg(long)]
+        changes: bool,
+    },
     /// Write a session to a file or standard output
     Export {
         id: String,
@@ -281,7 +290,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             prompt,
             json,
             approve_commands,
-        }) => exec_cmd::run(&ctx, &prompt, json, approve_commands),
+            approve_changes,
+        }) => exec_cmd::run(
+            &ctx,
+            &prompt,
+            json,
+            exec_cmd::Approvals {
+                commands: approve_commands,
+                changes: approve_changes,
+            },
+        ),
         None => crate::tui::run(&ctx, &cli.session),
     }
 }

@@ -76,9 +76,14 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        SessionsCommand::Show { id } => {
+        SessionsCommand::Show { id, changes } => {
             let id = reader.resolve_id(id)?;
-            print!("{}", markdown(&reader.export(&id)?));
+            let export = reader.export(&id)?;
+            if *changes {
+                print!("{}", crate::store::change_audit(&export));
+            } else {
+                print!("{}", markdown(&export));
+            }
         }
         SessionsCommand::Export { id, format, output } => {
             let id = reader.resolve_id(id)?;

@@ -60,7 +60,27 @@ pub struct Config {
     pub keys: BTreeMap<String, KeyBinding>,
     pub approvals: ApprovalsConfig,
     pub agent: AgentConfig,
+    pub review: ReviewConfig,
     pub pipeline: PipelineConfig,
+}
+
+/// How proposed edits are reviewed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReviewConfig {
+    /// Unchanged lines shown around each hunk.
+    pub context_lines: u32,
+    /// In the vibe gear: `apply` writes edits at once (undoable); `review` gates them like the
+    /// plan and pipeline gears do.
+    pub vibe: VibeEdits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VibeEdits {
+    #[default]
+    Apply,
+    Review,
 }
 
 /// The agent loop's limits.

@@ -16,11 +16,12 @@ use super::turn::{self, TurnEnd, TurnProgress};
 use super::{Decision, SessionState, decide};
 use std::path::Path;
 
-use crate::config::{ActiveProvider, ApprovalsConfig, Config};
-use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Op};
+use crate::changes::disk::{self, Submitted};
+use crate::config::{ActiveProvider, ApprovalsConfig, Config, VibeEdits};
+use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Gear, Op, Verdict};
 use crate::provider::{ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest};
 use crate::store::Store;
-use crate::tools::{self, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace};
+use crate::tools::{self, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace, Writes};
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
@@ -47,6 +48,11 @@ pub struct SessionDeps {
     pub tools: Arc<ToolContext>,
     pub approvals: ApprovalsConfig,
     pub approval_mode: ApprovalMode,
+    /// Who decides proposed changes: the human (`Ask`), or headless accept-all / reject-all.
+    pub review_mode: ApprovalMode,
+    /// Whether the vibe gear writes edits at once or proposes them for review.
+    pub vibe_edits: VibeEdits,
+    pub context_lines: u32,
     pub max_tool_rounds: u32,
 }
 
@@ -85,8 +91,22 @@ impl SessionDeps {
             }),
             approvals: config.approvals.clone(),
             approval_mode,
+            review_mode: approval_mode,
+            vibe_edits: config.review.vibe,
+            context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
         })
+    }
+
+    /// Whether write tools write or propose in this gear. Every gear but vibe gates edits;
+    /// vibe does when `[review] vibe = "review"`.
+    #[must_use]
+    pub fn writes(&self, gear: Gear) -> Writes {
+        if gear == Gear::Vibe && self.vibe_edits == VibeEdits::Apply {
+            Writes::Apply
+        } else {
+            Writes::Propose
+        }
     }
 }
 
@@ -106,6 +126,10 @@ enum Activity {
         call: ToolCallRequest,
         task: JoinHandle<ToolOutcome>,
         started: Instant,
+    },
+    /// A proposed change waits for the human's decisions.
+    Reviewing {
+        call: ToolCallRequest,
     },
 }
 
@@ -133,7 +157,9 @@ async fn wake(activity: &mut Activity) -> Wake {
     match activity {
         Activity::Streaming { stream, .. } => Wake::Stream(stream.next().await),
         Activity::Running { task, .. } => Wake::ToolDone(task.await),
-        Activity::Idle | Activity::Approving { .. } => std::future::pending().await,
+        Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
+            std::future::pending().await
+        }
     }
 }
 
@@ -182,19 +208,29 @@ pub async fn run_session(
             () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
                 if checkpoint.is_some() => actor.checkpoint(),
         }
-        if matches!(actor.activity, Activity::Idle)
+        if actor.ready()
             && let Some(op) = actor.prompts.pop_front()
         {
             actor.submit(&op).await;
         }
     }
-    actor.cancel().await;
+    // A change under review stays pending across a restart: the gate holds until the human
+    // decides, in this process or the next. Anything else running is cancelled.
+    if !matches!(actor.activity, Activity::Reviewing { .. }) {
+        actor.cancel().await;
+    }
     // Commit anything queued before the front end restores the terminal and exits.
     let store = actor.deps.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;
 }
 
 impl Actor {
+    /// Nothing runs and no change waits for review (after a resume, one may wait with the
+    /// actor idle): a prompt can start a turn.
+    fn ready(&self) -> bool {
+        matches!(self.activity, Activity::Idle) && self.state.changes.pending().is_none()
+    }
+
     /// Handles an op; returns false to stop the session.
     async fn on_op(&mut self, op: Op) -> bool {
         match op {
@@ -229,9 +265,12 @@ impl Actor {
                         .await;
                 }
             }
-            Op::Submit { .. } if !matches!(self.activity, Activity::Idle) => {
+            Op::Submit { .. } if !self.ready() => {
                 self.prompts.push_back(op);
             }
+            Op::SubmitReview { change } => self.submit_review(&change).await,
+            Op::Repropose { change } => self.repropose(&change).await,
+            Op::Undo => self.undo().await,
             Op::Submit { .. } => self.submit(&op).await,
             other => match decide(&self.state, &other) {
                 Decision::Ignore => {}
@@ -507,7 +546,8 @@ impl Actor {
     fn run_call(&mut self, call: ToolCallRequest) {
         let ctx = Arc::clone(&self.deps.tools);
         let task_call = call.clone();
-        let task = tokio::spawn(async move { tools::execute(&task_call, &ctx).await });
+        let writes = self.deps.writes(self.state.gear);
+        let task = tokio::spawn(async move { tools::execute(&task_call, &ctx, writes).await });
         self.activity = Activity::Running {
             call,
             task,
@@ -515,9 +555,49 @@ impl Actor {
         };
     }
 
-    /// Records a call's result (and the file change it made), then moves on.
+    /// Records a call's result (and the file change it made), then moves on. A proposed change
+    /// is recorded and waits for review instead: its result is the review.
     async fn finish_call(&mut self, call: &ToolCallRequest, outcome: ToolOutcome, took: Duration) {
         self.activity = Activity::Idle;
+        if outcome.ok
+            && let Some(change) = &outcome.change
+            && self.deps.writes(self.state.gear) == Writes::Propose
+        {
+            let proposed = Event::ChangeProposed {
+                id: call.id.clone(),
+                change: change.clone(),
+                context: self.deps.context_lines,
+            };
+            if !self.record(vec![proposed]).await {
+                return;
+            }
+            self.activity = Activity::Reviewing { call: call.clone() };
+            let verdict = match self.deps.review_mode {
+                ApprovalMode::Ask => return,
+                ApprovalMode::Approve => Verdict::Accept,
+                ApprovalMode::Deny => Verdict::Reject,
+            };
+            // Headless: every hunk decided at once, recorded like a human's decisions.
+            let decisions: Vec<Event> = self
+                .state
+                .changes
+                .get(&call.id)
+                .map(|e| {
+                    e.hunks
+                        .iter()
+                        .map(|h| Event::HunkDecided {
+                            change: call.id.clone(),
+                            hunk: h.id.clone(),
+                            verdict: verdict.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if self.record(decisions).await {
+                Box::pin(self.submit_review(&call.id)).await;
+            }
+            return;
+        }
         let mut events = Vec::new();
         if let Some(change) = &outcome.change {
             events.push(Event::FileChanged {
@@ -563,6 +643,19 @@ impl Actor {
                 task.abort();
                 vec![result_event(&call, &cancelled, started.elapsed())]
             }
+            Activity::Reviewing { call } => vec![
+                Event::ChangeWithdrawn {
+                    id: call.id.clone(),
+                    reason: "cancelled by the user".into(),
+                },
+                result_event(
+                    &call,
+                    &ToolOutcome::error(
+                        "cancelled by the user; the proposed change was not applied",
+                    ),
+                    Duration::ZERO,
+                ),
+            ],
         };
         events.extend(
             self.queue
@@ -571,6 +664,162 @@ impl Actor {
         );
         events.extend(turn::end_events(&TurnEnd::Cancelled, None));
         self.record(events).await;
+    }
+
+    /// The call a change under review answers: the one the actor waits on, or after a resume
+    /// the pending change's own call.
+    fn review_call(&self, change: &str) -> Option<ToolCallRequest> {
+        match &self.activity {
+            Activity::Reviewing { call } if call.id == change => Some(call.clone()),
+            Activity::Idle => {
+                let pending = self.state.changes.pending()?;
+                (pending.id == change).then(|| ToolCallRequest {
+                    id: pending.id.clone(),
+                    name: String::new(),
+                    arguments: String::new(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Writes the accepted hunks (unless the file changed on disk), tells the model, moves on.
+    async fn submit_review(&mut self, change: &str) {
+        let Some(call) = self.review_call(change) else {
+            return;
+        };
+        let Some(entry) = self.state.changes.get(change).cloned() else {
+            return;
+        };
+        if entry.undecided() > 0 {
+            self.notify(format!(
+                "{} hunks of {} are undecided; decide each one (a accept, x reject) first",
+                entry.undecided(),
+                entry.change.path
+            ));
+            return;
+        }
+        let ws = self.deps.tools.workspace.clone();
+        let job = entry.clone();
+        let outcome = tokio::task::spawn_blocking(move || disk::submit(&ws, &job))
+            .await
+            .unwrap_or_else(|e| Err(format!("the write failed: {e}")));
+        let (accepted, rejected): (Vec<String>, Vec<String>) = entry
+            .hunks
+            .iter()
+            .map(|h| h.id.clone())
+            .partition(|id| entry.verdicts.get(id).is_some_and(Verdict::writes));
+        match outcome {
+            Ok(Submitted::Conflict { on_disk }) => {
+                self.record(vec![Event::ChangeConflicted {
+                    id: change.to_string(),
+                    on_disk,
+                }])
+                .await;
+            }
+            Ok(Submitted::Written(written)) => {
+                let events = vec![
+                    Event::ChangeApplied {
+                        id: change.to_string(),
+                        accepted,
+                        rejected,
+                        written,
+                    },
+                    result_event(
+                        &call,
+                        &ToolOutcome::ok(entry.report(), format!("reviewed {}", entry.change.path)),
+                        Duration::ZERO,
+                    ),
+                ];
+                if self.record(events).await {
+                    self.after_review().await;
+                }
+            }
+            Err(message) => self.notify(message),
+        }
+    }
+
+    /// Sends the change back unapplied and asks the model for a fresh proposal.
+    async fn repropose(&mut self, change: &str) {
+        let Some(call) = self.review_call(change) else {
+            return;
+        };
+        let Some(entry) = self.state.changes.get(change) else {
+            return;
+        };
+        let mut text = format!(
+            "The user sent your change to {} back without applying any of it",
+            entry.change.path
+        );
+        if matches!(
+            entry.status,
+            crate::changes::review::ChangeStatus::Conflicted { .. }
+        ) {
+            text.push_str(": the file changed on disk after you read it");
+        }
+        text.push_str(". Read the file again and propose the change afresh.");
+        for (i, h) in entry.hunks.iter().enumerate() {
+            if let Some(c) = entry.comments.get(&h.id) {
+                text.push_str(&format!("\n- on hunk {} {}: {c}", i + 1, h.header()));
+            }
+        }
+        let events = vec![
+            Event::ChangeWithdrawn {
+                id: change.to_string(),
+                reason: "sent back for a fresh proposal".into(),
+            },
+            result_event(&call, &ToolOutcome::error(text), Duration::ZERO),
+        ];
+        if self.record(events).await {
+            self.after_review().await;
+        }
+    }
+
+    /// Carries on after a review: the next tool call, or, when the review was resumed in a new
+    /// process, a new model request for the turn it interrupted.
+    async fn after_review(&mut self) {
+        if matches!(self.activity, Activity::Reviewing { .. }) {
+            self.activity = Activity::Idle;
+            self.next_call().await;
+        } else {
+            self.round = 1;
+            self.memory = turn::project_memory(self.deps.tools.workspace.root());
+            self.start_stream();
+        }
+    }
+
+    /// Reverts the newest applied change, unless its file changed since.
+    async fn undo(&mut self) {
+        if matches!(self.activity, Activity::Running { .. }) {
+            self.notify("a tool is running; undo when it has finished".into());
+            return;
+        }
+        let Some(entry) = self.state.changes.undoable() else {
+            self.notify("nothing to undo".into());
+            return;
+        };
+        let (id, Some(written)) = (entry.id.clone(), entry.written.clone()) else {
+            return;
+        };
+        let ws = self.deps.tools.workspace.clone();
+        let done = tokio::task::spawn_blocking(move || disk::undo(&ws, &written))
+            .await
+            .unwrap_or_else(|e| Err(format!("the undo failed: {e}")));
+        match done {
+            Ok(()) => {
+                self.record(vec![Event::ChangeUndone { id }]).await;
+            }
+            Err(message) => self.notify(message),
+        }
+    }
+
+    /// Tells the front end something went wrong without recording it: a refused request
+    /// changes nothing.
+    fn notify(&self, message: String) {
+        let _ = self.events.send(Event::Error {
+            kind: ErrorKind::Tool,
+            message,
+        });
     }
 
     /// Commits events, then applies and emits them. Returns whether they were saved.

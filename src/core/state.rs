@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::changes::review::ChangeLog;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
 use crate::provider::{ChatMessage, ToolCallRequest};
 use crate::store::default_title;
@@ -31,6 +32,8 @@ pub struct SessionState {
     pub allowed_commands: BTreeSet<String>,
     /// A reply's text saved while streaming and not yet superseded by its final message.
     pub checkpoint: Option<String>,
+    /// Every file change, and the one under review.
+    pub changes: ChangeLog,
 }
 
 impl SessionState {
@@ -49,7 +52,12 @@ impl SessionState {
                 tool_calls: Vec::new(),
             });
         }
+        // A change still under review keeps its call open: the review's result answers it.
+        let reviewing = state.changes.pending().map(|e| e.id.clone());
         for id in state.unanswered_calls() {
+            if reviewing.as_ref() == Some(&id) {
+                continue;
+            }
             state.conversation.push(ChatMessage::ToolResult {
                 call_id: id,
                 content: "interrupted: gearshift stopped before this tool call finished".into(),
@@ -87,6 +95,9 @@ impl SessionState {
     }
 
     pub fn apply(&mut self, event: &Event) {
+        if self.changes.apply(event) {
+            return;
+        }
         match event {
             Event::SessionOpened { meta } => {
                 self.id.clone_from(&meta.id);
@@ -168,6 +179,13 @@ impl SessionState {
             | Event::CommandApprovalRequested { .. }
             | Event::CommandDecided { .. }
             | Event::FileChanged { .. }
+            | Event::ChangeProposed { .. }
+            | Event::HunkDecided { .. }
+            | Event::HunkCommented { .. }
+            | Event::ChangeApplied { .. }
+            | Event::ChangeConflicted { .. }
+            | Event::ChangeWithdrawn { .. }
+            | Event::ChangeUndone { .. }
             | Event::Error { .. } => {}
         }
     }
@@ -215,6 +233,26 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
                 title: title.trim().to_string(),
             }])
         }
+        Op::DecideHunk {
+            change,
+            hunk,
+            verdict,
+        } if state.changes.decidable(change, hunk) => Decision::Record(vec![Event::HunkDecided {
+            change: change.clone(),
+            hunk: hunk.clone(),
+            verdict: verdict.clone(),
+        }]),
+        Op::CommentHunk {
+            change,
+            hunk,
+            comment,
+        } if state.changes.decidable(change, hunk) => {
+            Decision::Record(vec![Event::HunkCommented {
+                change: change.clone(),
+                hunk: hunk.clone(),
+                comment: comment.trim().to_string(),
+            }])
+        }
         Op::Quit => Decision::Stop,
         // Cancel and command decisions are handled by the actor, which owns the running turn.
         Op::Cancel
@@ -222,7 +260,12 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::DenyCommand { .. }
         | Op::SetGear { .. }
         | Op::SetModel { .. }
-        | Op::SetTitle { .. } => Decision::Ignore,
+        | Op::SetTitle { .. }
+        | Op::DecideHunk { .. }
+        | Op::CommentHunk { .. }
+        | Op::SubmitReview { .. }
+        | Op::Repropose { .. }
+        | Op::Undo => Decision::Ignore,
     }
 }
 

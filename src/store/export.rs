@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::read::{Reader, SessionSummary};
-use crate::protocol::{CommandDecision, Event};
+use crate::changes::review::{ChangeLog, ChangeStatus};
+use crate::protocol::{CommandDecision, Event, Verdict};
 
 pub const EXPORT_FORMAT: &str = "gearshift-session";
 pub const EXPORT_VERSION: u32 = 1;
@@ -91,7 +92,9 @@ pub fn markdown(export: &SessionExport) -> String {
         time(s.updated_at)
     );
     let mut calls: std::collections::HashMap<&str, (&str, &str)> = std::collections::HashMap::new();
+    let mut changes = ChangeLog::default();
     for e in &export.events {
+        changes.apply(&e.event);
         match &e.event {
             Event::UserMessage { text, .. } => {
                 let _ = writeln!(out, "## You · {}\n\n{}\n", time(e.ts), text.trim_end());
@@ -152,6 +155,70 @@ pub fn markdown(export: &SessionExport) -> String {
                 let (added, removed) = change.line_counts();
                 let _ = writeln!(out, "> changed `{}` (+{added} −{removed})\n", change.path);
             }
+            Event::ChangeProposed { id, change, .. } => {
+                let (added, removed) = change.line_counts();
+                let _ = writeln!(
+                    out,
+                    "> proposed a change to `{}` (+{added} −{removed}), for review\n",
+                    change.path
+                );
+                if let Some(entry) = changes.get(id) {
+                    out.push_str(&fenced(
+                        &crate::changes::hunks::unified(&entry.hunks),
+                        "diff",
+                    ));
+                    out.push('\n');
+                }
+            }
+            Event::HunkDecided {
+                change,
+                hunk,
+                verdict,
+            } => {
+                let path = changes.get(change).map_or("", |e| e.change.path.as_str());
+                let _ = writeln!(out, "> hunk `{hunk}` of `{path}`: {}\n", verdict.label());
+                if let Verdict::Edit { text } = verdict {
+                    out.push_str(&fenced(text, ""));
+                    out.push('\n');
+                }
+            }
+            Event::HunkCommented { hunk, comment, .. } => {
+                let _ = writeln!(out, "> comment on hunk `{hunk}`: {comment}\n");
+            }
+            Event::ChangeApplied {
+                id,
+                accepted,
+                rejected,
+                written,
+            } => {
+                let path = changes.get(id).map_or("", |e| e.change.path.as_str());
+                let what = if written.is_some() {
+                    "written"
+                } else {
+                    "nothing written"
+                };
+                let _ = writeln!(
+                    out,
+                    "> review of `{path}` submitted: {} accepted, {} rejected — {what}\n",
+                    accepted.len(),
+                    rejected.len()
+                );
+            }
+            Event::ChangeConflicted { id, .. } => {
+                let path = changes.get(id).map_or("", |e| e.change.path.as_str());
+                let _ = writeln!(
+                    out,
+                    "> conflict: `{path}` changed on disk; nothing written\n"
+                );
+            }
+            Event::ChangeWithdrawn { id, reason } => {
+                let path = changes.get(id).map_or("", |e| e.change.path.as_str());
+                let _ = writeln!(out, "> change to `{path}` withdrawn: {reason}\n");
+            }
+            Event::ChangeUndone { id } => {
+                let path = changes.get(id).map_or("", |e| e.change.path.as_str());
+                let _ = writeln!(out, "> undid the change to `{path}`\n");
+            }
             Event::GearChanged { to, .. } => {
                 let _ = writeln!(out, "> gear: {to}\n");
             }
@@ -169,6 +236,69 @@ pub fn markdown(export: &SessionExport) -> String {
         "---\n\n{} messages · {} input and {} output tokens ({} cached) · ${:.4}",
         s.message_count, s.input_tokens, s.output_tokens, s.cached_tokens, s.cost
     );
+    out
+}
+
+/// Which session, plan step and decision wrote each file: one line per change, for
+/// `gearshift sessions show ID --changes`.
+#[must_use]
+pub fn change_audit(export: &SessionExport) -> String {
+    let mut changes = ChangeLog::default();
+    let mut when = std::collections::HashMap::new();
+    for e in &export.events {
+        if let Event::FileChanged { id, .. } | Event::ChangeProposed { id, .. } = &e.event {
+            when.insert(id.clone(), e.ts);
+        }
+        changes.apply(&e.event);
+    }
+    let short = &export.session.id[..export.session.id.len().min(8)];
+    if changes.entries.is_empty() {
+        return format!("session {short} changed no files\n");
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<20} {:<9} {:<14} {:<6} {:<18} DECISION",
+        "WHEN", "SESSION", "CHANGE", "STEP", "FILE"
+    );
+    for e in &changes.entries {
+        let (added, removed) = e.counts();
+        let decision = match &e.status {
+            ChangeStatus::Applied => "applied at once (vibe)".to_string(),
+            ChangeStatus::Undone => "applied, then undone".to_string(),
+            ChangeStatus::Pending => format!("awaiting review ({} undecided)", e.undecided()),
+            ChangeStatus::Conflicted { .. } => "conflict: file changed on disk".to_string(),
+            ChangeStatus::Withdrawn { reason } => format!("withdrawn: {reason}"),
+            ChangeStatus::Reviewed { written } => {
+                let parts: Vec<String> = e
+                    .hunks
+                    .iter()
+                    .map(|h| {
+                        let verdict = e.verdicts.get(&h.id).map_or("undecided", Verdict::label);
+                        match e.comments.get(&h.id) {
+                            Some(c) => format!("{} {verdict} (\"{c}\")", h.id),
+                            None => format!("{} {verdict}", h.id),
+                        }
+                    })
+                    .collect();
+                let head = if *written {
+                    "written"
+                } else {
+                    "nothing written"
+                };
+                format!("{head}: {}", parts.join("; "))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{:<20} {:<9} {:<14} {:<6} {:<18} {decision} [+{added} −{removed}]",
+            time(when.get(&e.id).copied().unwrap_or(0)),
+            short,
+            &e.id[..e.id.len().min(14)],
+            "-",
+            e.change.path,
+        );
+    }
     out
 }
 

@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
-pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, markdown};
+pub use export::{
+    EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, change_audit, markdown,
+};
 pub use open::schema_version;
 pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
 pub use writer::default_title;

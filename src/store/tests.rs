@@ -397,7 +397,11 @@ fn fork_copies_history_and_delete_removes_every_row() {
 
 #[test]
 fn export_then_import_is_equal_event_for_event() {
-    use crate::protocol::{CommandDecision, FileChange};
+    use crate::protocol::{CommandDecision, FileChange, Verdict};
+    let proposal = FileChange::new("b.txt".into(), Some("old\n".into()), Some("new\n".into()));
+    let hunk = crate::changes::hunks::hunks("old\n", "new\n", 3)[0]
+        .id
+        .clone();
     let dir = tempfile::tempdir().unwrap();
     let a = Store::open(&dir.path().join("a.db")).unwrap();
     // Every kind of persisted event.
@@ -449,6 +453,42 @@ fn export_then_import_is_equal_event_for_event() {
             summary: "done".into(),
             duration_ms: 5,
         },
+        Event::ChangeProposed {
+            id: "c2".into(),
+            change: proposal,
+            context: 3,
+        },
+        Event::HunkDecided {
+            change: "c2".into(),
+            hunk: hunk.clone(),
+            verdict: Verdict::Edit {
+                text: "edited\n".into(),
+            },
+        },
+        Event::HunkCommented {
+            change: "c2".into(),
+            hunk: hunk.clone(),
+            comment: "shorter".into(),
+        },
+        Event::ChangeConflicted {
+            id: "c2".into(),
+            on_disk: None,
+        },
+        Event::ChangeApplied {
+            id: "c2".into(),
+            accepted: vec![hunk],
+            rejected: vec![],
+            written: Some(FileChange::new(
+                "b.txt".into(),
+                Some("old\n".into()),
+                Some("edited\n".into()),
+            )),
+        },
+        Event::ChangeUndone { id: "c2".into() },
+        Event::ChangeWithdrawn {
+            id: "c3".into(),
+            reason: "sent back".into(),
+        },
         Event::Usage {
             input: 10,
             output: 2,
@@ -475,6 +515,22 @@ fn export_then_import_is_equal_event_for_event() {
     assert_eq!(
         again.session, export.session,
         "same summary, folded from the events"
+    );
+    // The audit names each change's file and decision; the Markdown shows the proposal.
+    let audit = change_audit(&again);
+    assert!(
+        audit.contains("a.txt") && audit.contains("applied at once"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("b.txt") && audit.contains("applied, then undone"),
+        "{audit}"
+    );
+    let md = markdown(&again);
+    assert!(md.contains("```diff") && md.contains("+new"), "{md}");
+    assert!(
+        md.contains("accepted as edited") && md.contains("comment on hunk"),
+        "{md}"
     );
     let kinds: std::collections::BTreeSet<&str> =
         again.events.iter().map(|e| e.event.kind()).collect();

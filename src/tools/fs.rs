@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::Writes;
 use super::{
     EDIT_FILE, GLOB, GREP, LIST_DIR, READ_FILE, ToolFailure, ToolLimits, ToolOutcome, WRITE_FILE,
     Workspace, parse_args,
@@ -16,14 +17,19 @@ use crate::provider::ToolCallRequest;
 /// Longest matching line `grep` returns whole.
 const GREP_LINE_CHARS: usize = 300;
 
-pub fn execute(call: &ToolCallRequest, ws: &Workspace, limits: &ToolLimits) -> ToolOutcome {
+pub fn execute(
+    call: &ToolCallRequest,
+    ws: &Workspace,
+    limits: &ToolLimits,
+    writes: Writes,
+) -> ToolOutcome {
     let result = match call.name.as_str() {
         READ_FILE => parse_args(call).and_then(|a| read_file(ws, limits, &a)),
         LIST_DIR => parse_args(call).and_then(|a| list_dir(ws, limits, &a)),
         GLOB => parse_args(call).and_then(|a| glob(ws, limits, &a)),
         GREP => parse_args(call).and_then(|a| grep(ws, limits, &a)),
-        EDIT_FILE => parse_args(call).and_then(|a| edit_file(ws, &a)),
-        WRITE_FILE => parse_args(call).and_then(|a| write_file(ws, &a)),
+        EDIT_FILE => parse_args(call).and_then(|a| edit_file(ws, &a, writes)),
+        WRITE_FILE => parse_args(call).and_then(|a| write_file(ws, &a, writes)),
         other => Err(ToolFailure(format!("`{other}` is not a file tool"))),
     };
     result.unwrap_or_else(ToolOutcome::from)
@@ -301,7 +307,7 @@ struct EditArgs {
     replace_all: bool,
 }
 
-fn edit_file(ws: &Workspace, a: &EditArgs) -> Result<ToolOutcome, ToolFailure> {
+fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
     let before = read_text(ws, &path)?;
@@ -329,12 +335,15 @@ fn edit_file(ws: &Workspace, a: &EditArgs) -> Result<ToolOutcome, ToolFailure> {
     } else {
         before.replacen(&a.old_text, &a.new_text, 1)
     };
-    atomic_write(&path, after.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+    if writes == Writes::Apply {
+        atomic_write(&path, after.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+    }
     let change = FileChange::new(shown.clone(), Some(before), Some(after));
     let (added, removed) = change.line_counts();
+    let verb = writes.verb("edited");
     Ok(ToolOutcome {
         ok: true,
-        content: format!("edited {shown}: {count} replacement(s), +{added} -{removed} lines"),
+        content: format!("{verb} {shown}: {count} replacement(s), +{added} -{removed} lines"),
         summary: format!("{shown} +{added} -{removed}"),
         change: Some(change),
     })
@@ -346,7 +355,7 @@ struct WriteArgs {
     content: String,
 }
 
-fn write_file(ws: &Workspace, a: &WriteArgs) -> Result<ToolOutcome, ToolFailure> {
+fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
     if path.is_dir() {
@@ -357,11 +366,13 @@ fn write_file(ws: &Workspace, a: &WriteArgs) -> Result<ToolOutcome, ToolFailure>
     } else {
         None
     };
-    atomic_write(&path, a.content.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+    if writes == Writes::Apply {
+        atomic_write(&path, a.content.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+    }
     let created = before.is_none();
     let change = FileChange::new(shown.clone(), before, Some(a.content.clone()));
     let (added, removed) = change.line_counts();
-    let verb = if created { "created" } else { "wrote" };
+    let verb = writes.verb(if created { "created" } else { "wrote" });
     Ok(ToolOutcome {
         ok: true,
         content: format!("{verb} {shown} ({} bytes)", a.content.len()),

@@ -91,6 +91,22 @@ impl From<ToolFailure> for ToolOutcome {
     }
 }
 
+/// Whether a write tool writes, or only proposes its change for review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    Apply,
+    Propose,
+}
+
+impl Writes {
+    fn verb(self, done: &'static str) -> &'static str {
+        match self {
+            Writes::Apply => done,
+            Writes::Propose => "proposed (for review)",
+        }
+    }
+}
+
 /// What a tool may do, which decides where it is offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolKind {
@@ -243,14 +259,14 @@ pub fn command_of(call: &ToolCallRequest) -> Option<String> {
 
 /// Runs a tool. Blocking file work runs on tokio's blocking pool; the shell runs as a child
 /// process whose whole group is killed on timeout or when this future is dropped.
-pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
+pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
     match call.name.as_str() {
         RUN_COMMAND => shell::execute(call, ctx).await,
         name if kind_of(name).is_some() => {
             let call = call.clone();
             let workspace = ctx.workspace.clone();
             let limits = ctx.limits.clone();
-            tokio::task::spawn_blocking(move || fs::execute(&call, &workspace, &limits))
+            tokio::task::spawn_blocking(move || fs::execute(&call, &workspace, &limits, writes))
                 .await
                 .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
         }

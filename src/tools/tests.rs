@@ -20,7 +20,7 @@ fn call(name: &str, args: &serde_json::Value) -> ToolCallRequest {
 }
 
 async fn run(ctx: &ToolContext, name: &str, args: serde_json::Value) -> ToolOutcome {
-    execute(&call(name, &args), ctx).await
+    execute(&call(name, &args), ctx, Writes::Apply).await
 }
 
 fn project() -> tempfile::TempDir {
@@ -176,6 +176,30 @@ async fn write_file_records_creation_and_overwrite() {
 }
 
 #[tokio::test]
+async fn proposing_computes_the_change_and_leaves_the_disk_alone() {
+    let dir = project();
+    let c = ctx(dir.path());
+    std::fs::write(dir.path().join("notes.txt"), "one\ntwo\n").unwrap();
+    let edit = call(
+        EDIT_FILE,
+        &json!({"path": "notes.txt", "old_text": "two", "new_text": "2"}),
+    );
+    let out = execute(&edit, &c, Writes::Propose).await;
+    assert!(out.ok, "{}", out.content);
+    assert!(out.content.starts_with("proposed"), "{}", out.content);
+    let change = out.change.unwrap();
+    assert_eq!(change.after.as_deref(), Some("one\n2\n"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "one\ntwo\n"
+    );
+    let create = call(WRITE_FILE, &json!({"path": "new.txt", "content": "x"}));
+    let out = execute(&create, &c, Writes::Propose).await;
+    assert!(out.ok && out.change.unwrap().before.is_none());
+    assert!(!dir.path().join("new.txt").exists());
+}
+
+#[tokio::test]
 async fn escapes_are_refused_as_tool_results() {
     let dir = project();
     let outside = tempfile::tempdir().unwrap();
@@ -218,6 +242,7 @@ async fn bad_arguments_and_unknown_tools_are_results_not_failures() {
             arguments: "{\"path\": 3".into(),
         },
         &c,
+        Writes::Apply,
     )
     .await;
     assert!(!out.ok && out.content.contains("invalid arguments for read_file"));

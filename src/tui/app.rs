@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::browser::{Browser, BrowserRequest};
+use super::diffview::{DiffRequest, DiffView};
 use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
@@ -22,7 +23,7 @@ use super::toolcell::ToolResultView;
 use super::transcript::{EntryKind, Transcript};
 use crate::config::ActiveProvider;
 use crate::core::OpenedSession;
-use crate::protocol::{CommandDecision, Event, Gear, Op};
+use crate::protocol::{CommandDecision, Event, Gear, Op, Verdict};
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
@@ -86,6 +87,13 @@ pub enum Effect {
     Copy(String),
     /// Ask the session store something for the browser.
     Browser(BrowserRequest),
+    /// Suspend the screen and edit a hunk's proposed text in `$EDITOR`.
+    EditHunk {
+        change: String,
+        hunk: String,
+        text: String,
+        extension: String,
+    },
     Quit,
 }
 
@@ -116,6 +124,7 @@ pub struct App {
     pub session: SessionView,
     pub composer: TextArea<'static>,
     pub transcript: Transcript,
+    pub diff: DiffView,
     /// A model turn is running (Ctrl+C cancels it).
     pub busy: bool,
     /// A transient line for the status bar ("press Ctrl+C again to quit").
@@ -163,6 +172,7 @@ impl App {
                 .then_some(state.cost),
             },
             transcript: Transcript::default(),
+            diff: DiffView::default(),
             busy: false,
             note: None,
             size,
@@ -246,7 +256,10 @@ impl App {
                 KeyContext::Panes,
                 KeyContext::Global,
             ],
-            Focus::Plan | Focus::Diff | Focus::Context => {
+            // Typing a comment: only the global keys are keys.
+            Focus::Diff if self.diff.comment.is_some() => vec![KeyContext::Global],
+            Focus::Diff => vec![KeyContext::Diff, KeyContext::Panes, KeyContext::Global],
+            Focus::Plan | Focus::Context => {
                 vec![KeyContext::Panes, KeyContext::Global]
             }
         }
@@ -268,6 +281,16 @@ impl App {
                 &self.theme,
                 self.highlighter.as_deref(),
             );
+        }
+        if let Some(pane) = self.layout().pane(PaneId::Diff) {
+            let inner = Rect {
+                x: pane.x + 1,
+                y: pane.y + 1,
+                width: pane.width.saturating_sub(2),
+                height: pane.height.saturating_sub(2),
+            };
+            self.diff
+                .prepare(inner, &self.theme, self.highlighter.as_deref());
         }
         let focused = self.focus == Focus::Composer && self.overlay.is_none();
         let s = &self.theme.styles;
@@ -307,6 +330,12 @@ impl App {
     }
 
     fn apply(&mut self, event: &Event, replay: bool) {
+        if self.diff.on_event(event, replay) {
+            if !replay {
+                self.change_notice(event);
+            }
+            return;
+        }
         match event {
             Event::UserMessage { text, .. } => {
                 if self.session.title.is_empty() {
@@ -372,7 +401,6 @@ impl App {
                         .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
                 }
             }
-            Event::FileChanged { .. } => {}
             Event::GearChanged { to, .. } => {
                 self.session.gear = *to;
                 if !replay {
@@ -408,7 +436,17 @@ impl App {
                 self.transcript
                     .push(EntryKind::Notice, format!("Forked from session {short}."));
             }
-            Event::SessionOpened { .. } | Event::SessionResumed { .. } => {}
+            // Folded by the diff pane above.
+            Event::FileChanged { .. }
+            | Event::ChangeProposed { .. }
+            | Event::HunkDecided { .. }
+            | Event::HunkCommented { .. }
+            | Event::ChangeApplied { .. }
+            | Event::ChangeConflicted { .. }
+            | Event::ChangeWithdrawn { .. }
+            | Event::ChangeUndone { .. }
+            | Event::SessionOpened { .. }
+            | Event::SessionResumed { .. } => {}
         }
     }
 
@@ -436,6 +474,9 @@ impl App {
     fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
         self.dirty = true;
         if let Some(effects) = self.type_reason(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.type_comment(&key) {
             return effects;
         }
         if let Some(effects) = self.type_in_browser(&key) {
@@ -567,6 +608,24 @@ impl App {
                 }
                 self.note = Some("select a message first ([ or ])".into());
             }
+            Action::DiffDown => self.diff.scroll_by(1),
+            Action::DiffUp => self.diff.scroll_by(-1),
+            Action::DiffPageDown => self.diff.page(true),
+            Action::DiffPageUp => self.diff.page(false),
+            Action::DiffNextHunk => self.diff.step_hunk(true),
+            Action::DiffPrevHunk => self.diff.step_hunk(false),
+            Action::DiffNextFile => self.diff.step_file(true),
+            Action::DiffPrevFile => self.diff.step_file(false),
+            Action::DiffSplit => self.note = self.diff.toggle_split(),
+            Action::DiffAccept
+            | Action::DiffReject
+            | Action::DiffAcceptFile
+            | Action::DiffRejectFile
+            | Action::DiffComment
+            | Action::DiffEdit
+            | Action::DiffSubmit
+            | Action::DiffRepropose
+            | Action::DiffUndo => return self.diff_action(action),
             Action::ApproveOnce | Action::ApproveAlways => {
                 if let Some(Overlay::Approval { id, .. }) = self.overlay.take() {
                     return vec![Effect::Send(Op::ApproveCommand {
@@ -582,6 +641,133 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// The diff pane's decisions: refused in a read-only session, else turned into ops.
+    fn diff_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.session.read_only {
+            self.note = Some("read-only session: fork it (Ctrl+S, f) to review here".into());
+            return Vec::new();
+        }
+        let request = match action {
+            Action::DiffAccept => self.diff.decide(Verdict::Accept),
+            Action::DiffReject => self.diff.decide(Verdict::Reject),
+            Action::DiffAcceptFile => self.diff.decide_file(&Verdict::Accept),
+            Action::DiffRejectFile => self.diff.decide_file(&Verdict::Reject),
+            Action::DiffComment => self.diff.start_comment(),
+            Action::DiffEdit => self.diff.edit(),
+            Action::DiffSubmit => self.diff.submit(),
+            Action::DiffRepropose => self.diff.repropose(),
+            Action::DiffUndo => DiffRequest::Send(vec![Op::Undo]),
+            _ => DiffRequest::None,
+        };
+        self.diff_effects(request)
+    }
+
+    fn diff_effects(&mut self, request: DiffRequest) -> Vec<Effect> {
+        match request {
+            DiffRequest::Send(ops) => ops.into_iter().map(Effect::Send).collect(),
+            DiffRequest::Edit {
+                change,
+                hunk,
+                text,
+                extension,
+            } => vec![Effect::EditHunk {
+                change,
+                hunk,
+                text,
+                extension,
+            }],
+            DiffRequest::Note(note) => {
+                self.note = Some(note);
+                Vec::new()
+            }
+            DiffRequest::None => Vec::new(),
+        }
+    }
+
+    /// The editor closed: `saved` is the text to apply, or why there is none.
+    pub fn on_edited(
+        &mut self,
+        change: String,
+        hunk: String,
+        original: &str,
+        saved: Result<String, String>,
+    ) -> Vec<Effect> {
+        self.dirty = true;
+        match saved {
+            Ok(text) => {
+                let verdict = if text == original {
+                    Verdict::Accept
+                } else {
+                    Verdict::Edit { text }
+                };
+                vec![Effect::Send(Op::DecideHunk {
+                    change,
+                    hunk,
+                    verdict,
+                })]
+            }
+            Err(why) => {
+                self.note = Some(why);
+                Vec::new()
+            }
+        }
+    }
+
+    /// A line in the chat for what happened to a change, so the story reads in one place.
+    fn change_notice(&mut self, event: &Event) {
+        let path = |id: &str| {
+            self.diff
+                .log
+                .get(id)
+                .map(|e| e.change.path.clone())
+                .unwrap_or_default()
+        };
+        let keys = self.keymap.keys_label(Action::FocusDiff);
+        let (kind, text) = match event {
+            Event::ChangeProposed { id, .. } => (
+                EntryKind::Notice,
+                format!(
+                    "The model proposes a change to {} — review it in the diff pane ({keys}):                      a accept, x reject, c comment, e edit, Enter submit.",
+                    path(id)
+                ),
+            ),
+            Event::ChangeApplied {
+                id,
+                accepted,
+                rejected,
+                written,
+            } => (
+                EntryKind::Notice,
+                match written {
+                    Some(_) => format!(
+                        "Wrote {} to {}; {} rejected.",
+                        plural(accepted.len(), "hunk"),
+                        path(id),
+                        rejected.len()
+                    ),
+                    None => format!("Nothing written to {}: every hunk rejected.", path(id)),
+                },
+            ),
+            Event::ChangeConflicted { id, .. } => (
+                EntryKind::Error,
+                format!(
+                    "{} changed on disk since the proposal; nothing was written. R in the diff                      pane asks the model for a fresh proposal.",
+                    path(id)
+                ),
+            ),
+            Event::ChangeUndone { id } => (
+                EntryKind::Notice,
+                format!("Undid the change to {}.", path(id)),
+            ),
+            Event::ChangeWithdrawn { id, reason } => (
+                EntryKind::Notice,
+                format!("The change to {} was withdrawn: {reason}.", path(id)),
+            ),
+            _ => return,
+        };
+        self.transcript.push(kind, text);
     }
 
     fn quit(&mut self) -> Vec<Effect> {
@@ -680,6 +866,14 @@ impl App {
         composer.set_wrap_mode(WrapMode::WordOrGlyph);
         composer.set_cursor_line_style(ratatui::style::Style::default());
         self.composer = composer;
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }
 

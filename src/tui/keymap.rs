@@ -24,6 +24,8 @@ pub enum KeyContext {
     Panes,
     /// In the chat transcript.
     Transcript,
+    /// In the diff review pane.
+    Diff,
     /// While the help overlay is open.
     Help,
     /// While the model waits for a command to be approved.
@@ -40,6 +42,7 @@ impl KeyContext {
             KeyContext::Composer => "Composer",
             KeyContext::Panes => "Any pane outside the composer",
             KeyContext::Transcript => "Chat transcript",
+            KeyContext::Diff => "Diff review pane",
             KeyContext::Help => "Help",
             KeyContext::Approval => "Command approval",
             KeyContext::Browser => "Session browser",
@@ -48,11 +51,14 @@ impl KeyContext {
 
     /// Whether both contexts can be active at the same time (and so may not share a key).
     fn overlaps(self, other: KeyContext) -> bool {
-        use KeyContext::{Global, Panes, Transcript};
+        use KeyContext::{Diff, Global, Panes, Transcript};
         self == other
             || self == Global
             || other == Global
-            || matches!((self, other), (Panes, Transcript) | (Transcript, Panes))
+            || matches!(
+                (self, other),
+                (Panes, Transcript | Diff) | (Transcript | Diff, Panes)
+            )
     }
 }
 
@@ -133,6 +139,32 @@ actions! {
     ToggleCell => "toggle_cell", Transcript, ["enter"], "expand",
         "Expand or collapse the selected tool call";
     Copy => "copy", Transcript, ["y"], "copy", "Copy the selected message to the clipboard (OSC 52)";
+    DiffDown => "diff_down", Diff, ["j", "down"], "", "Scroll the diff down a line";
+    DiffUp => "diff_up", Diff, ["k", "up"], "", "Scroll the diff up a line";
+    DiffPageDown => "diff_page_down", Diff, ["pagedown", "space"], "", "Scroll the diff down a page";
+    DiffPageUp => "diff_page_up", Diff, ["pageup", "ctrl+b"], "", "Scroll the diff up a page";
+    DiffNextHunk => "diff_next_hunk", Diff, ["n"], "hunk", "Select the next hunk";
+    DiffPrevHunk => "diff_prev_hunk", Diff, ["p"], "", "Select the previous hunk";
+    DiffNextFile => "diff_next_file", Diff, ["]"], "file", "Show the next changed file";
+    DiffPrevFile => "diff_prev_file", Diff, ["["], "", "Show the previous changed file";
+    DiffAccept => "diff_accept", Diff, ["a"], "accept", "Accept the selected hunk";
+    DiffReject => "diff_reject", Diff, ["x"], "reject", "Reject the selected hunk";
+    DiffAcceptFile => "diff_accept_file", Diff, ["A"], "",
+        "Accept every undecided hunk of the file";
+    DiffRejectFile => "diff_reject_file", Diff, ["X"], "",
+        "Reject every undecided hunk of the file";
+    DiffComment => "diff_comment", Diff, ["c"], "comment",
+        "Comment on the selected hunk; the model reads it with the decisions";
+    DiffEdit => "diff_edit", Diff, ["e"], "edit",
+        "Edit the hunk's proposed text in $EDITOR; what you save is what gets applied";
+    DiffSubmit => "diff_submit", Diff, ["enter"], "submit",
+        "Submit the review: write the accepted hunks and tell the model the decisions";
+    DiffUndo => "diff_undo", Diff, ["u"], "undo",
+        "Undo the last applied change (refused if the file changed since)";
+    DiffSplit => "diff_split", Diff, ["s"], "split",
+        "Switch between unified and side-by-side views (side-by-side needs 120 columns)";
+    DiffRepropose => "diff_repropose", Diff, ["R"], "send back",
+        "Send the change back unapplied and ask the model for a fresh proposal";
     ApproveOnce => "approve_once", Approval, ["y"], "run once", "Run the command this once";
     ApproveAlways => "approve_always", Approval, ["a"], "always",
         "Run it, and allow this exact command for the rest of the session";

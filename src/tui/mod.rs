@@ -7,6 +7,8 @@
 
 pub mod app;
 pub mod browser;
+pub mod diffview;
+mod editor;
 #[cfg(test)]
 mod fixtures;
 mod highlight;
@@ -280,6 +282,22 @@ async fn event_loop(
                     let _ = ch.ops.send(Op::SetTitle { title });
                 }
                 Effect::Browser(request) => services.run(request),
+                Effect::EditHunk {
+                    change,
+                    hunk,
+                    text,
+                    extension,
+                } => {
+                    // The editor owns the terminal: stop reading input until it returns (dropping
+                    // the stream stops its reader thread; a new one starts when next polled).
+                    drop(std::mem::replace(&mut input, EventStream::new()));
+                    let saved = editor::edit(guard, &text, &extension).await;
+                    for effect in app.on_edited(change, hunk, &text, saved) {
+                        if let Effect::Send(op) = effect {
+                            let _ = ch.ops.send(op);
+                        }
+                    }
+                }
                 Effect::Quit => {}
             }
         }

@@ -45,6 +45,20 @@ impl TerminalGuard {
         };
         Ok(TerminalGuard { terminal })
     }
+
+    /// Takes the terminal back after a child program (the editor) used it, and makes the next
+    /// frame redraw everything.
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableBracketedPaste,
+            EnableMouseCapture,
+            cursor::Hide
+        )?;
+        self.terminal.clear()
+    }
 }
 
 impl Drop for TerminalGuard {

@@ -37,8 +37,47 @@ pub async fn start_with(
     mode: ApprovalMode,
     config_extra: &str,
 ) -> Session {
-    let config = from_layers(&[config_extra]).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    open_with(p, workspace, mode, config_extra, dir, OpenRequest::New).await
+}
+
+/// Opens the session again in a new actor, as a new gearshift process would: `old` stops
+/// first (its store is closed when its actor ends).
+pub async fn resume(
+    old: Session,
+    p: &ActiveProvider,
+    workspace: &Path,
+    config_extra: &str,
+) -> Session {
+    old.ops.send(Op::Quit).unwrap();
+    let Session {
+        id,
+        _dir: dir,
+        mut events,
+        ..
+    } = old;
+    // The actor has flushed and ended when its event channel closes.
+    while events.recv().await.is_some() {}
+    open_with(
+        p,
+        workspace,
+        ApprovalMode::Ask,
+        config_extra,
+        dir,
+        OpenRequest::Resume(id),
+    )
+    .await
+}
+
+async fn open_with(
+    p: &ActiveProvider,
+    workspace: &Path,
+    mode: ApprovalMode,
+    config_extra: &str,
+    dir: tempfile::TempDir,
+    request: OpenRequest,
+) -> Session {
+    let config = from_layers(&[config_extra]).unwrap();
     let db = dir.path().join("g.db");
     // Opening blocks on the store, as it does before the TUI starts: not on a runtime thread.
     let (store, opened) = {
@@ -47,8 +86,7 @@ pub async fn start_with(
             let store = Store::open(&db).unwrap();
             let reader = store.reader().unwrap();
             let opened =
-                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &OpenRequest::New)
-                    .unwrap();
+                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &request).unwrap();
             (store, opened)
         })
         .await
@@ -77,6 +115,26 @@ impl Session {
                 attachments: vec![],
             })
             .unwrap();
+    }
+
+    /// Events until (and including) the first that `stop` accepts.
+    pub async fn until(&mut self, stop: impl Fn(&Event) -> bool) -> Vec<Event> {
+        let mut out = Vec::new();
+        loop {
+            let e = tokio::time::timeout(Duration::from_secs(20), self.events.recv())
+                .await
+                .expect("the awaited event did not come")
+                .unwrap();
+            let done = stop(&e);
+            out.push(e);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    pub fn send(&self, op: Op) {
+        self.ops.send(op).unwrap();
     }
 
     /// Events until (and including) the next TurnFinished.

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Effect, Overlay};
+use super::{App, Effect, Focus, Overlay};
 use crate::protocol::Op;
 use crate::tui::browser::{BrowserRequest, Input as BrowserInput, Row};
 use crate::tui::keymap::Action;
@@ -45,6 +45,36 @@ impl App {
             }
             KeyCode::Char(c) if plain => {
                 reason.push(c);
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
+    /// Typing a comment on a hunk in the diff pane.
+    pub(super) fn type_comment(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        if self.focus != Focus::Diff || self.overlay.is_some() {
+            return None;
+        }
+        let comment = self.diff.comment.as_mut()?;
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Enter if plain => {
+                let request = self.diff.finish_comment();
+                Some(self.diff_effects(request))
+            }
+            KeyCode::Esc => {
+                self.diff.comment = None;
+                Some(Vec::new())
+            }
+            KeyCode::Backspace => {
+                comment.pop();
+                Some(Vec::new())
+            }
+            KeyCode::Char(c) if plain => {
+                comment.push(c);
                 Some(Vec::new())
             }
             _ => None,

@@ -28,7 +28,8 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
     let pane_contexts: &[KeyContext] = match app.focus {
         Focus::Composer => &[KeyContext::Composer],
         Focus::Transcript => &[KeyContext::Transcript, KeyContext::Panes],
-        Focus::Plan | Focus::Diff | Focus::Context => &[KeyContext::Panes],
+        Focus::Diff => &[KeyContext::Diff, KeyContext::Panes],
+        Focus::Plan | Focus::Context => &[KeyContext::Panes],
     };
     let mut lines = Vec::new();
     let key_width = 22;

@@ -11,6 +11,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::pane_block;
 use crate::protocol::Gear;
 use crate::tui::app::App;
+use crate::tui::diffview;
 
 fn explain(
     app: &App,
@@ -52,15 +53,31 @@ pub fn plan(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
 }
 
 pub fn diff(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
-    let s = &app.theme.styles;
-    let lines = vec![
-        Line::styled("No changes yet.", s.text),
-        Line::styled(
-            "Edits the model proposes appear here, to review hunk by hunk.",
-            s.dim,
+    let d = &app.diff;
+    let title = match d.log.pending() {
+        Some(e) => format!(
+            "Diff — review {} ({} undecided)",
+            e.change.path,
+            e.undecided()
         ),
-    ];
-    explain(app, frame, area, "Diff", focused, lines);
+        None if d.split => "Diff — side by side".to_string(),
+        None => "Diff".to_string(),
+    };
+    let block = pane_block(app, &title, focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [list, body, footer] = diffview::areas(inner, d.log.entries.len());
+    frame.render_widget(Paragraph::new(d.list.clone()), list);
+    let body_text = Paragraph::new(d.body.clone());
+    frame.render_widget(
+        if d.log.entries.is_empty() {
+            body_text.wrap(Wrap { trim: true })
+        } else {
+            body_text
+        },
+        body,
+    );
+    frame.render_widget(Paragraph::new(d.footer(&app.theme)), footer);
 }
 
 pub fn context(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {

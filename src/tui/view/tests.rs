@@ -186,8 +186,9 @@ fn session_browser_with_search_hits() {
 fn every_key_is_listed_in_the_help_overlay() {
     use crate::tui::keymap::Action;
     let mut seen = String::new();
-    // The composer and the transcript show different pane sections; together, everything.
-    for tab_presses in [0, 1] {
+    // The composer, the transcript and the diff pane show different pane sections; together,
+    // everything.
+    for tab_presses in [0, 1, 3] {
         let mut a = app(160, 120);
         for _ in 0..tab_presses {
             press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
@@ -210,4 +211,67 @@ fn every_key_is_listed_in_the_help_overlay() {
             "help does not list {action:?} ({start})"
         );
     }
+}
+
+fn review_history() -> Vec<Event> {
+    use crate::changes::FileChange;
+    use crate::protocol::Verdict;
+    let before = "use std::io;\n\nfn total(a: i32, b: i32) -> i32 {\n    a + b\n}\n\nfn main() {\n    println!(\"{}\", total(1, 2));\n}\n";
+    let after = "use std::io;\n\nfn sum(a: i32, b: i32) -> i32 {\n    a + b\n}\n\nfn main() {\n    println!(\"{}\", sum(1, 2));\n    println!(\"done\");\n}\n";
+    let change = FileChange::new(
+        "src/main.rs".into(),
+        Some(before.into()),
+        Some(after.into()),
+    );
+    let mut log = crate::changes::review::ChangeLog::default();
+    let proposed = Event::ChangeProposed {
+        id: "call_1".into(),
+        change,
+        context: 1,
+    };
+    log.apply(&proposed);
+    let ids: Vec<String> = log.entries[0].hunks.iter().map(|h| h.id.clone()).collect();
+    vec![
+        Event::FileChanged {
+            id: "call_0".into(),
+            change: FileChange::new("notes.md".into(), None, Some("# Notes\r\nfirst".into())),
+        },
+        proposed,
+        Event::HunkDecided {
+            change: "call_1".into(),
+            hunk: ids[0].clone(),
+            verdict: Verdict::Accept,
+        },
+        Event::HunkCommented {
+            change: "call_1".into(),
+            hunk: ids[0].clone(),
+            comment: "sum reads better".into(),
+        },
+    ]
+}
+
+#[test]
+fn diff_pane_unified_and_side_by_side() {
+    let mut a = app_with(review_history(), 130, 30);
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    insta::assert_snapshot!("diff_unified", render(&mut a).backend());
+    press(&mut a, KeyCode::Char('s'), KeyModifiers::NONE);
+    insta::assert_snapshot!("diff_split", render(&mut a).backend());
+    // The applied file of the vibe gear, with its CRLF note and missing final newline.
+    press(&mut a, KeyCode::Char('s'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('['), KeyModifiers::NONE);
+    insta::assert_snapshot!("diff_applied", render(&mut a).backend());
+}
+
+#[test]
+fn diff_pane_in_the_four_pane_layout_with_a_comment_being_typed() {
+    let mut a = app_with(review_history(), 120, 40);
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('c'), KeyModifiers::NONE);
+    for c in "why?".chars() {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    insta::assert_snapshot!(render(&mut a).backend());
 }

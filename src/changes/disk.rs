@@ -1,0 +1,178 @@
+//! Writing a reviewed change to disk, and undoing an applied one, with the safety checks:
+//! a file that changed since the proposal is never overwritten, and a file that changed since
+//! it was applied is never reverted.
+
+use std::path::PathBuf;
+
+use super::review::ChangeEntry;
+use super::{FileChange, atomic_write};
+use crate::tools::Workspace;
+
+/// What submitting a review did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    /// The file is not what the proposal was based on; nothing was written.
+    Conflict { on_disk: Option<String> },
+    /// `None` when no accepted hunk changed anything.
+    Written(Option<FileChange>),
+}
+
+fn resolve(ws: &Workspace, shown: &str) -> Result<PathBuf, String> {
+    ws.resolve(shown).map_err(|e| format!("refused: {e}"))
+}
+
+/// The file's text now, `None` when it does not exist.
+fn read(path: &std::path::Path, shown: &str) -> Result<Option<String>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| format!("{shown} is not UTF-8 text any more; it was left alone")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {shown}: {e}")),
+    }
+}
+
+/// Writes the accepted hunks of a reviewed change, atomically, unless the file changed on disk
+/// since the proposal.
+pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> {
+    let shown = &entry.change.path;
+    let path = resolve(ws, shown)?;
+    let on_disk = read(&path, shown)?;
+    if on_disk != entry.change.before {
+        return Ok(Submitted::Conflict { on_disk });
+    }
+    let result = entry.result();
+    let deleted = entry.change.after.is_none()
+        && result.is_empty()
+        && entry
+            .hunks
+            .iter()
+            .all(|h| entry.verdicts.contains_key(&h.id));
+    if deleted && on_disk.is_some() {
+        std::fs::remove_file(&path).map_err(|e| format!("cannot delete {shown}: {e}"))?;
+        return Ok(Submitted::Written(Some(FileChange::new(
+            shown.clone(),
+            on_disk,
+            None,
+        ))));
+    }
+    if on_disk.as_deref().unwrap_or("") == result && (on_disk.is_some() || result.is_empty()) {
+        return Ok(Submitted::Written(None));
+    }
+    atomic_write(&path, result.as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    Ok(Submitted::Written(Some(FileChange::new(
+        shown.clone(),
+        on_disk,
+        Some(result),
+    ))))
+}
+
+/// Reverts what an applied change wrote, unless the file changed since.
+pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
+    let shown = &written.path;
+    let path = resolve(ws, shown)?;
+    let on_disk = read(&path, shown)?;
+    if on_disk != written.after {
+        return Err(format!(
+            "cannot undo the change to {shown}: the file changed after it was applied; \
+             it was left as it is"
+        ));
+    }
+    match &written.before {
+        Some(before) => {
+            atomic_write(&path, before.as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))
+        }
+        None => std::fs::remove_file(&path).map_err(|e| format!("cannot delete {shown}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changes::hunks::Verdict;
+    use crate::changes::review::ChangeLog;
+    use crate::protocol::Event;
+
+    fn entry(before: Option<&str>, after: &str) -> ChangeLog {
+        let mut log = ChangeLog::new(1);
+        log.apply(&Event::ChangeProposed {
+            id: "c".into(),
+            change: FileChange::new("f.txt".into(), before.map(Into::into), Some(after.into())),
+            context: 1,
+        });
+        log
+    }
+
+    fn decide_all(log: &mut ChangeLog, verdict: &Verdict) {
+        let ids: Vec<String> = log.entries[0].hunks.iter().map(|h| h.id.clone()).collect();
+        for id in ids {
+            log.entries[0].verdicts.insert(id, verdict.clone());
+        }
+    }
+
+    #[test]
+    fn writes_accepted_hunks_and_undoes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path()).unwrap();
+        std::fs::write(dir.path().join("f.txt"), "a\r\nb\r\nc").unwrap();
+        let mut log = entry(Some("a\r\nb\r\nc"), "a\r\nB\r\nc");
+        decide_all(&mut log, &Verdict::Accept);
+        let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {
+            panic!("expected a write");
+        };
+        let bytes = std::fs::read(dir.path().join("f.txt")).unwrap();
+        assert_eq!(bytes, b"a\r\nB\r\nc");
+        undo(&ws, &written).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("f.txt")).unwrap(),
+            b"a\r\nb\r\nc"
+        );
+        // Changed after it was applied: undo refuses and leaves the file.
+        std::fs::write(dir.path().join("f.txt"), "mine").unwrap();
+        let err = undo(&ws, &written).unwrap_err();
+        assert!(err.contains("changed after it was applied"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn a_file_changed_since_the_proposal_is_a_conflict_and_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path()).unwrap();
+        std::fs::write(dir.path().join("f.txt"), "someone else\n").unwrap();
+        let mut log = entry(Some("a\n"), "b\n");
+        decide_all(&mut log, &Verdict::Accept);
+        assert_eq!(
+            submit(&ws, &log.entries[0]).unwrap(),
+            Submitted::Conflict {
+                on_disk: Some("someone else\n".into())
+            }
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
+            "someone else\n"
+        );
+    }
+
+    #[test]
+    fn a_rejected_creation_writes_nothing_and_an_accepted_one_is_undone_by_deleting() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path()).unwrap();
+        let mut log = entry(None, "new\n");
+        decide_all(&mut log, &Verdict::Reject);
+        assert_eq!(
+            submit(&ws, &log.entries[0]).unwrap(),
+            Submitted::Written(None)
+        );
+        assert!(!dir.path().join("f.txt").exists());
+        decide_all(&mut log, &Verdict::Accept);
+        let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {
+            panic!("expected a write");
+        };
+        assert!(dir.path().join("f.txt").exists());
+        undo(&ws, &written).unwrap();
+        assert!(!dir.path().join("f.txt").exists());
+    }
+}

@@ -1,0 +1,902 @@
+//! The diff pane's state: the session's changes (folded from the core's events through the
+//! same [`ChangeLog`] the core enforces), the selected file and hunk, and the lines to draw.
+//!
+//! A file's rows (hunk headers, comments, diff lines) are indexes computed once per file and
+//! view mode; styled lines are built in [`DiffView::prepare`] only for the rows on screen, so a
+//! 20,000-line change opens and scrolls at the cost of one screenful. Syntax highlighting comes
+//! from the shared worker in blocks of [`BLOCK`] new-side lines, requested for visible blocks
+//! only; until a block is ready it shows in the diff colours.
+
+use std::ops::Range;
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthChar;
+
+use super::highlight::Highlighter;
+use super::theme::Theme;
+use crate::changes::hunks::{self, FileKind, Hunk, LineTag, Verdict};
+use crate::changes::review::{ChangeEntry, ChangeLog, ChangeStatus};
+use crate::protocol::{Event, Op};
+
+/// New-side lines highlighted together.
+pub const BLOCK: usize = 200;
+/// Side-by-side needs this many columns in the pane.
+pub const SPLIT_MIN_WIDTH: u16 = 120;
+/// Rows of the file list at most.
+const LIST_MAX: usize = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Note(usize),
+    Header(usize),
+    Comment(usize),
+    /// A line of the unified view.
+    Line {
+        hunk: usize,
+        line: usize,
+    },
+    /// A row of the side-by-side view: an old-side and a new-side line.
+    Pair {
+        hunk: usize,
+        left: Option<usize>,
+        right: Option<usize>,
+    },
+}
+
+/// A file's rows for one view mode, rebuilt when the file, the mode or its log entry changes.
+#[derive(Debug)]
+struct Rows {
+    key: (usize, bool, u64),
+    rows: Vec<Row>,
+    notes: Vec<String>,
+    /// Hunks shown: the entry's, or for a conflict the diff from what is on disk now.
+    conflict_hunks: Option<Vec<Hunk>>,
+    /// Per hunk and line: the line's index among the hunk's new-side lines.
+    new_index: Vec<Vec<Option<usize>>>,
+    /// Per hunk and line: the line it pairs with for word-level highlighting.
+    pairs: Vec<Vec<Option<usize>>>,
+    /// Width of the line-number columns.
+    digits: usize,
+}
+
+/// The diff pane's inner areas: the file list, the hunks, and one footer line.
+#[must_use]
+pub fn areas(inner: ratatui::layout::Rect, files: usize) -> [ratatui::layout::Rect; 3] {
+    use ratatui::layout::{Constraint, Layout};
+    let list = u16::try_from(files.clamp(1, LIST_MAX)).unwrap_or(1);
+    Layout::vertical([
+        Constraint::Length(list.min(inner.height / 3).max(1)),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner)
+}
+
+#[derive(Debug, Default)]
+pub struct DiffView {
+    pub log: ChangeLog,
+    /// Index into `log.entries`.
+    pub selected: usize,
+    /// Index of the selected hunk in the selected file.
+    pub hunk: usize,
+    scroll: usize,
+    pub split: bool,
+    /// A comment being typed for the selected hunk.
+    pub comment: Option<String>,
+    generation: u64,
+    rows: Option<Rows>,
+    /// Built by `prepare` for the draw.
+    pub list: Vec<Line<'static>>,
+    pub body: Vec<Line<'static>>,
+    body_height: usize,
+    width: u16,
+}
+
+/// What a diff key asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiffRequest {
+    Send(Vec<Op>),
+    /// Open the hunk's proposed text in `$EDITOR`.
+    Edit {
+        change: String,
+        hunk: String,
+        text: String,
+        extension: String,
+    },
+    Note(String),
+    None,
+}
+
+impl DiffView {
+    /// Folds an event. Returns the entry index when a live proposal arrived (the pane selects
+    /// it).
+    pub fn on_event(&mut self, event: &Event, replay: bool) -> bool {
+        if !self.log.apply(event) {
+            return false;
+        }
+        self.generation += 1;
+        if let Event::ChangeProposed { .. } | Event::FileChanged { .. } = event
+            && (!replay || self.log.entries.len() == 1 || self.log.pending().is_some())
+        {
+            self.select(self.log.entries.len() - 1);
+        }
+        true
+    }
+
+    #[must_use]
+    pub fn entry(&self) -> Option<&ChangeEntry> {
+        self.log.entries.get(self.selected)
+    }
+
+    fn select(&mut self, index: usize) {
+        if index != self.selected {
+            self.scroll = 0;
+            self.hunk = 0;
+        }
+        self.selected = index;
+    }
+
+    fn shown_hunks(&self) -> &[Hunk] {
+        let Some(entry) = self.entry() else {
+            return &[];
+        };
+        match self.rows.as_ref().and_then(|r| r.conflict_hunks.as_ref()) {
+            Some(h) => h,
+            None => &entry.hunks,
+        }
+    }
+
+    // --- keys ------------------------------------------------------------------------------
+
+    pub fn scroll_by(&mut self, delta: isize) {
+        self.scroll = self.scroll.saturating_add_signed(delta);
+        self.clamp_scroll();
+        // The selection follows the hunk at the top of the view.
+        if let Some(rows) = &self.rows
+            && let Some(h) = rows.rows[self.scroll.min(rows.rows.len().saturating_sub(1))..]
+                .iter()
+                .find_map(|r| match r {
+                    Row::Header(h) | Row::Comment(h) => Some(*h),
+                    Row::Line { hunk, .. } | Row::Pair { hunk, .. } => Some(*hunk),
+                    Row::Note(_) => None,
+                })
+        {
+            self.hunk = h;
+        }
+    }
+
+    pub fn page(&mut self, down: bool) {
+        let page = isize::try_from(self.body_height.max(2) - 1).unwrap_or(1);
+        self.scroll_by(if down { page } else { -page });
+    }
+
+    fn clamp_scroll(&mut self) {
+        let total = self.rows.as_ref().map_or(0, |r| r.rows.len());
+        self.scroll = self
+            .scroll
+            .min(total.saturating_sub(self.body_height.max(1)));
+    }
+
+    /// Selects the next (`forward`) or previous hunk and scrolls to it.
+    pub fn step_hunk(&mut self, forward: bool) {
+        let count = self.shown_hunks().len();
+        if count == 0 {
+            return;
+        }
+        self.hunk = if forward {
+            (self.hunk + 1).min(count - 1)
+        } else {
+            self.hunk.saturating_sub(1)
+        };
+        self.show_hunk();
+    }
+
+    fn show_hunk(&mut self) {
+        if let Some(rows) = &self.rows
+            && let Some(at) = rows.rows.iter().position(|r| *r == Row::Header(self.hunk))
+        {
+            self.scroll = at;
+            self.clamp_scroll();
+        }
+    }
+
+    pub fn step_file(&mut self, forward: bool) {
+        let count = self.log.entries.len();
+        if count == 0 {
+            return;
+        }
+        let next = if forward {
+            (self.selected + 1).min(count - 1)
+        } else {
+            self.selected.saturating_sub(1)
+        };
+        self.select(next);
+    }
+
+    pub fn toggle_split(&mut self) -> Option<String> {
+        if !self.split && self.width < SPLIT_MIN_WIDTH {
+            return Some(format!(
+                "side-by-side needs {SPLIT_MIN_WIDTH} columns in the pane (it has {}); zoom it \
+                 with z or widen the terminal",
+                self.width
+            ));
+        }
+        self.split = !self.split;
+        None
+    }
+
+    /// An open change's selected hunk, or why there is none.
+    fn open_hunk(&self) -> Result<(&ChangeEntry, &Hunk), String> {
+        let entry = self.entry().ok_or("no change to review")?;
+        match &entry.status {
+            ChangeStatus::Pending => {}
+            ChangeStatus::Conflicted { .. } => {
+                return Err(format!(
+                    "{} changed on disk since the proposal: R asks the model for a fresh one",
+                    entry.change.path
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "this change is {}: only a change waiting for review can be decided{}",
+                    other.label(),
+                    if entry.written.is_some() {
+                        " (u undoes it)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        let hunk = entry.hunks.get(self.hunk).ok_or("no hunk selected")?;
+        Ok((entry, hunk))
+    }
+
+    /// `a` / `x`: decides the selected hunk and moves to the next one.
+    pub fn decide(&mut self, verdict: Verdict) -> DiffRequest {
+        let op = match self.open_hunk() {
+            Ok((entry, hunk)) => Op::DecideHunk {
+                change: entry.id.clone(),
+                hunk: hunk.id.clone(),
+                verdict,
+            },
+            Err(why) => return DiffRequest::Note(why),
+        };
+        self.step_hunk(true);
+        DiffRequest::Send(vec![op])
+    }
+
+    /// `A` / `X`: decides every undecided hunk of the file.
+    pub fn decide_file(&mut self, verdict: &Verdict) -> DiffRequest {
+        let entry = match self.open_hunk() {
+            Ok((entry, _)) => entry,
+            Err(why) => return DiffRequest::Note(why),
+        };
+        let ops: Vec<Op> = entry
+            .hunks
+            .iter()
+            .filter(|h| !entry.verdicts.contains_key(&h.id))
+            .map(|h| Op::DecideHunk {
+                change: entry.id.clone(),
+                hunk: h.id.clone(),
+                verdict: verdict.clone(),
+            })
+            .collect();
+        if ops.is_empty() {
+            return DiffRequest::Note("every hunk of this file is decided; Enter submits".into());
+        }
+        DiffRequest::Send(ops)
+    }
+
+    /// `c`: starts typing a comment (the current one, to edit).
+    pub fn start_comment(&mut self) -> DiffRequest {
+        match self.open_hunk() {
+            Ok((entry, hunk)) => {
+                self.comment = Some(entry.comments.get(&hunk.id).cloned().unwrap_or_default());
+                DiffRequest::None
+            }
+            Err(why) => DiffRequest::Note(why),
+        }
+    }
+
+    /// Enter while typing a comment.
+    pub fn finish_comment(&mut self) -> DiffRequest {
+        let Some(comment) = self.comment.take() else {
+            return DiffRequest::None;
+        };
+        match self.open_hunk() {
+            Ok((entry, hunk)) => DiffRequest::Send(vec![Op::CommentHunk {
+                change: entry.id.clone(),
+                hunk: hunk.id.clone(),
+                comment,
+            }]),
+            Err(why) => DiffRequest::Note(why),
+        }
+    }
+
+    /// `e`: the selected hunk's proposed text, for the editor.
+    pub fn edit(&self) -> DiffRequest {
+        match self.open_hunk() {
+            Ok((_, hunk)) if hunk.lines.is_empty() => DiffRequest::Note(
+                "a binary or large file is decided whole (a or x); it cannot be edited here".into(),
+            ),
+            Ok((entry, hunk)) => DiffRequest::Edit {
+                change: entry.id.clone(),
+                hunk: hunk.id.clone(),
+                text: hunk.new_text(),
+                extension: extension(&entry.change.path).to_string(),
+            },
+            Err(why) => DiffRequest::Note(why),
+        }
+    }
+
+    /// Enter: submits the review when every hunk is decided.
+    pub fn submit(&self) -> DiffRequest {
+        let entry = match self.open_hunk() {
+            Ok((entry, _)) => entry,
+            Err(why) => return DiffRequest::Note(why),
+        };
+        match entry.undecided() {
+            0 => DiffRequest::Send(vec![Op::SubmitReview {
+                change: entry.id.clone(),
+            }]),
+            n => DiffRequest::Note(format!(
+                "{n} of {} hunks undecided: a accepts, x rejects (A/X the rest of the file)",
+                entry.hunks.len()
+            )),
+        }
+    }
+
+    /// `R`: sends the change back for a fresh proposal.
+    pub fn repropose(&self) -> DiffRequest {
+        match self.entry() {
+            Some(e) if e.status.is_open() => DiffRequest::Send(vec![Op::Repropose {
+                change: e.id.clone(),
+            }]),
+            Some(_) => {
+                DiffRequest::Note("only a change waiting for review can be sent back".into())
+            }
+            None => DiffRequest::Note("no change to send back".into()),
+        }
+    }
+
+    // --- rendering -------------------------------------------------------------------------
+
+    fn rows_key(&self) -> (usize, bool, u64) {
+        (self.selected, self.split, self.generation)
+    }
+
+    fn build_rows(&self) -> Rows {
+        let mut rows = Vec::new();
+        let mut notes = Vec::new();
+        let Some(entry) = self.entry() else {
+            return Rows {
+                key: self.rows_key(),
+                rows,
+                notes,
+                conflict_hunks: None,
+                new_index: Vec::new(),
+                pairs: Vec::new(),
+                digits: 3,
+            };
+        };
+        let after = entry.change.after.as_deref().unwrap_or("");
+        let before = entry.change.before.as_deref().unwrap_or("");
+        let mut conflict_hunks = None;
+        match &entry.status {
+            ChangeStatus::Conflicted { on_disk } => {
+                notes.push(format!(
+                    "CONFLICT: {} changed on disk since the proposal, so nothing will be written. \
+                     Shown: what is on disk now → the proposal. R asks the model for a fresh \
+                     proposal.",
+                    entry.change.path
+                ));
+                conflict_hunks = Some(hunks::hunks(on_disk.as_deref().unwrap_or(""), after, 3));
+            }
+            ChangeStatus::Withdrawn { reason } => notes.push(format!("Withdrawn: {reason}.")),
+            ChangeStatus::Undone => notes.push("Undone: the file was restored.".into()),
+            _ => {}
+        }
+        match entry.kind {
+            FileKind::Binary => notes.push(format!(
+                "Binary file: {} → {} bytes, not shown. Decide it whole with a or x.",
+                before.len(),
+                after.len()
+            )),
+            FileKind::Large => notes.push(format!(
+                "Large file: {} → {} bytes (over {} KB), not shown line by line. Decide it whole \
+                 with a or x.",
+                before.len(),
+                after.len(),
+                hunks::MAX_DIFF_BYTES / 1024
+            )),
+            FileKind::Text => {}
+        }
+        if entry.change.before.is_none() {
+            notes.push("New file.".into());
+        } else if entry.change.after.is_none() {
+            notes.push("Deleted file.".into());
+        }
+        if entry.traits.crlf {
+            notes.push("CRLF line endings (kept as they are).".into());
+        }
+        for i in 0..notes.len() {
+            rows.push(Row::Note(i));
+        }
+        let shown = conflict_hunks.as_ref().unwrap_or(&entry.hunks);
+        let mut new_index = Vec::with_capacity(shown.len());
+        let mut pairs = Vec::with_capacity(shown.len());
+        let mut max_no = 1;
+        for (h, hunk) in shown.iter().enumerate() {
+            rows.push(Row::Header(h));
+            if entry.comments.contains_key(&hunk.id) {
+                rows.push(Row::Comment(h));
+            }
+            let mut idx = Vec::with_capacity(hunk.lines.len());
+            let mut n = 0;
+            for l in &hunk.lines {
+                if l.tag == LineTag::Removed {
+                    idx.push(None);
+                } else {
+                    idx.push(Some(n));
+                    n += 1;
+                }
+                max_no = max_no.max(l.old_no.unwrap_or(0)).max(l.new_no.unwrap_or(0));
+            }
+            new_index.push(idx);
+            let (paired, blocks) = change_blocks(hunk);
+            pairs.push(paired);
+            if self.split {
+                for block in blocks {
+                    match block {
+                        Block::Context(l) => rows.push(Row::Pair {
+                            hunk: h,
+                            left: Some(l),
+                            right: Some(l),
+                        }),
+                        Block::Change { removed, added } => {
+                            for k in 0..removed.len().max(added.len()) {
+                                rows.push(Row::Pair {
+                                    hunk: h,
+                                    left: removed.clone().nth(k),
+                                    right: added.clone().nth(k),
+                                });
+                            }
+                        }
+                    }
+                }
+            } else {
+                rows.extend((0..hunk.lines.len()).map(|line| Row::Line { hunk: h, line }));
+            }
+        }
+        Rows {
+            key: self.rows_key(),
+            rows,
+            notes,
+            conflict_hunks,
+            new_index,
+            pairs,
+            digits: max_no.to_string().len().max(3),
+        }
+    }
+
+    /// Builds what the draw shows for a pane of `inner` size: the file list and the visible
+    /// rows. Runs before a frame, never in it.
+    pub fn prepare(
+        &mut self,
+        inner: ratatui::layout::Rect,
+        theme: &Theme,
+        highlighter: Option<&Highlighter>,
+    ) {
+        self.width = inner.width;
+        if self.split && inner.width < SPLIT_MIN_WIDTH {
+            self.split = false;
+        }
+        let [list, body, _] = areas(inner, self.log.entries.len());
+        self.body_height = usize::from(body.height);
+        if self.rows.as_ref().is_none_or(|r| r.key != self.rows_key()) {
+            self.rows = Some(self.build_rows());
+        }
+        self.clamp_scroll();
+        self.list = self.list_lines(usize::from(list.height), theme);
+        self.body = self.body_lines(usize::from(body.width), theme, highlighter);
+    }
+
+    fn list_lines(&self, height: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let s = &theme.styles;
+        if self.log.entries.is_empty() {
+            return vec![Line::styled("No changes yet.", s.text)];
+        }
+        let count = self.log.entries.len();
+        let first = self
+            .selected
+            .saturating_sub(height.saturating_sub(1))
+            .min(count.saturating_sub(height));
+        self.log.entries[first..count.min(first + height)]
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let selected = first + i == self.selected;
+                let (added, removed) = e.counts();
+                let status_style = match e.status {
+                    ChangeStatus::Pending => s.key,
+                    ChangeStatus::Conflicted { .. } => s.error,
+                    ChangeStatus::Applied | ChangeStatus::Reviewed { written: true } => {
+                        s.diff_added
+                    }
+                    _ => s.dim,
+                };
+                let mut spans = vec![
+                    Span::styled(if selected { "▸ " } else { "  " }, s.key),
+                    Span::styled(format!("{:<9} ", e.status.label()), status_style),
+                    Span::styled(
+                        e.change.path.clone(),
+                        if selected {
+                            s.text.add_modifier(Modifier::BOLD)
+                        } else {
+                            s.text
+                        },
+                    ),
+                    Span::styled(format!(" +{added}"), s.diff_added),
+                    Span::styled(format!(" −{removed}"), s.diff_removed),
+                ];
+                if e.status.is_open() {
+                    let decided = e.hunks.len() - e.undecided();
+                    spans.push(Span::styled(
+                        format!("  {decided}/{} decided", e.hunks.len()),
+                        s.dim,
+                    ));
+                }
+                Line::from(spans)
+            })
+            .collect()
+    }
+
+    fn body_lines(
+        &self,
+        width: usize,
+        theme: &Theme,
+        highlighter: Option<&Highlighter>,
+    ) -> Vec<Line<'static>> {
+        let (Some(rows), Some(entry)) = (&self.rows, self.entry()) else {
+            let s = &theme.styles;
+            return vec![
+                Line::styled(
+                    "Edits the model proposes appear here, to review hunk by hunk.",
+                    s.dim,
+                ),
+                Line::styled(
+                    "In the vibe gear they are written at once and u undoes them; with \
+                     [review] vibe = \"review\", and in the plan and pipeline gears, nothing is \
+                     written before you decide.",
+                    s.dim,
+                ),
+            ];
+        };
+        let hunks = rows.conflict_hunks.as_ref().unwrap_or(&entry.hunks);
+        let lang = extension(&entry.change.path);
+        let s = &theme.styles;
+        let end = rows.rows.len().min(self.scroll + self.body_height);
+        let visible = &rows.rows[self.scroll.min(end)..end];
+        let mut out = Vec::with_capacity(visible.len());
+        for row in visible {
+            let line = match *row {
+                Row::Note(i) => Line::styled(rows.notes[i].clone(), s.notice),
+                Row::Header(h) => self.header_line(entry, &hunks[h], h, theme),
+                Row::Comment(h) => Line::from(vec![
+                    Span::styled("  ┆ comment: ", s.dim),
+                    Span::styled(
+                        entry
+                            .comments
+                            .get(&hunks[h].id)
+                            .cloned()
+                            .unwrap_or_default(),
+                        s.text.add_modifier(Modifier::ITALIC),
+                    ),
+                ]),
+                Row::Line { hunk, line } => {
+                    let painter = Painter {
+                        rows,
+                        hunks,
+                        lang,
+                        theme,
+                        highlighter,
+                    };
+                    let l = &hunks[hunk].lines[line];
+                    let mut spans = vec![Span::styled(
+                        format!(
+                            "{:>w$} {:>w$} ",
+                            l.old_no.map(|n| n.to_string()).unwrap_or_default(),
+                            l.new_no.map(|n| n.to_string()).unwrap_or_default(),
+                            w = rows.digits
+                        ),
+                        s.dim,
+                    )];
+                    spans.extend(painter.line(hunk, line));
+                    Line::from(fit(spans, width))
+                }
+                Row::Pair { hunk, left, right } => {
+                    let painter = Painter {
+                        rows,
+                        hunks,
+                        lang,
+                        theme,
+                        highlighter,
+                    };
+                    let half = width.saturating_sub(1) / 2;
+                    let side = |line: Option<usize>, old: bool| {
+                        let Some(line) = line else {
+                            return fit(vec![Span::styled("", s.dim)], half);
+                        };
+                        let l = &hunks[hunk].lines[line];
+                        let no = if old { l.old_no } else { l.new_no };
+                        let mut spans = vec![Span::styled(
+                            format!(
+                                "{:>w$} ",
+                                no.map(|n| n.to_string()).unwrap_or_default(),
+                                w = rows.digits
+                            ),
+                            s.dim,
+                        )];
+                        spans.extend(painter.line(hunk, line));
+                        fit(spans, half)
+                    };
+                    let mut spans = side(left, true);
+                    spans.push(Span::styled("│", s.border));
+                    spans.extend(side(right, false));
+                    Line::from(spans)
+                }
+            };
+            out.push(line);
+        }
+        out
+    }
+
+    fn header_line(
+        &self,
+        entry: &ChangeEntry,
+        hunk: &Hunk,
+        index: usize,
+        theme: &Theme,
+    ) -> Line<'static> {
+        let s = &theme.styles;
+        let selected = index == self.hunk;
+        let header = if hunk.lines.is_empty() {
+            "whole file".to_string()
+        } else {
+            hunk.header()
+        };
+        let mut spans = vec![Span::styled(
+            format!("{} {header}", if selected { "▸" } else { " " }),
+            if selected { s.selection } else { s.key },
+        )];
+        let decided = matches!(
+            entry.status,
+            ChangeStatus::Pending | ChangeStatus::Reviewed { .. }
+        );
+        if decided {
+            let (mark, style) = match entry.verdicts.get(&hunk.id) {
+                Some(Verdict::Accept) => ("✓ accepted", s.diff_added),
+                Some(Verdict::Reject) => ("✗ rejected", s.error),
+                Some(Verdict::Edit { .. }) => ("✎ accepted as edited", s.diff_added),
+                None => ("· undecided", s.key),
+            };
+            spans.push(Span::styled(format!("  {mark}"), style));
+        }
+        Line::from(spans)
+    }
+
+    /// The footer: the comment being typed, or the keys that apply.
+    #[must_use]
+    pub fn footer(&self, theme: &Theme) -> Line<'static> {
+        let s = &theme.styles;
+        if let Some(c) = &self.comment {
+            return Line::from(vec![
+                Span::styled("comment: ", s.key),
+                Span::styled(format!("{c}▏"), s.text),
+                Span::styled("  Enter saves · Esc cancels", s.dim),
+            ]);
+        }
+        let hint = match self.entry().map(|e| &e.status) {
+            Some(ChangeStatus::Pending) => {
+                "a accept · x reject · A/X rest of file · c comment · e edit · Enter submit · R send back"
+            }
+            Some(ChangeStatus::Conflicted { .. }) => "R ask the model for a fresh proposal",
+            Some(_) => "u undo the last applied change · ]/[ file · n/p hunk · s split",
+            None => "",
+        };
+        Line::styled(hint, s.dim)
+    }
+}
+
+/// Paints diff lines: syntax colours where ready, diff colours, changed words emphasised.
+struct Painter<'a> {
+    rows: &'a Rows,
+    hunks: &'a [Hunk],
+    lang: &'a str,
+    theme: &'a Theme,
+    highlighter: Option<&'a Highlighter>,
+}
+
+impl Painter<'_> {
+    fn line(&self, hunk: usize, line: usize) -> Vec<Span<'static>> {
+        let s = &self.theme.styles;
+        let h = &self.hunks[hunk];
+        let l = &h.lines[line];
+        let (sign, base) = match l.tag {
+            LineTag::Added => ("+", s.diff_added),
+            LineTag::Removed => ("-", s.diff_removed),
+            LineTag::Context => (" ", s.text),
+        };
+        let content = l.content();
+        let mut spans = match l.tag {
+            LineTag::Removed => vec![Span::styled(content.to_string(), base)],
+            _ => self
+                .highlighted(hunk, line)
+                .unwrap_or_else(|| vec![Span::styled(content.to_string(), base)]),
+        };
+        if let Some(other) = self.rows.pairs[hunk][line] {
+            let (old, new) = if l.tag == LineTag::Removed {
+                (content, h.lines[other].content())
+            } else {
+                (h.lines[other].content(), content)
+            };
+            let (old_ranges, new_ranges) = hunks::word_changes(old, new);
+            let ranges = if l.tag == LineTag::Removed {
+                old_ranges
+            } else {
+                new_ranges
+            };
+            spans = emphasise(spans, &ranges, base.add_modifier(Modifier::REVERSED));
+        }
+        let mut out = vec![Span::styled(sign, base)];
+        out.extend(spans.into_iter().map(|sp| {
+            if sp.content.contains('\t') {
+                Span::styled(sp.content.replace('\t', "    "), sp.style)
+            } else {
+                sp
+            }
+        }));
+        if l.no_newline() {
+            out.push(Span::styled(" ⏎̸ no newline at end of file", s.dim));
+        }
+        out
+    }
+
+    /// The line's syntax-coloured spans, when its block is highlighted (else queued).
+    fn highlighted(&self, hunk: usize, line: usize) -> Option<Vec<Span<'static>>> {
+        let highlighter = self.highlighter?;
+        if self.lang.is_empty() {
+            return None;
+        }
+        let index = self.rows.new_index[hunk][line]?;
+        let block = index / BLOCK;
+        let h = &self.hunks[hunk];
+        let code: String = h
+            .lines
+            .iter()
+            .filter(|l| l.tag != LineTag::Removed)
+            .skip(block * BLOCK)
+            .take(BLOCK)
+            .map(|l| l.text.as_str())
+            .collect();
+        let lines = highlighter.get(self.lang, &code)?;
+        lines.get(index % BLOCK).map(|l| l.spans.clone())
+    }
+}
+
+enum Block {
+    Context(usize),
+    Change {
+        removed: Range<usize>,
+        added: Range<usize>,
+    },
+}
+
+/// Groups a hunk's lines into context lines and change blocks (removed lines then added
+/// lines), and pairs the k-th removed line of a block with its k-th added line.
+fn change_blocks(hunk: &Hunk) -> (Vec<Option<usize>>, Vec<Block>) {
+    let lines = &hunk.lines;
+    let mut pairs = vec![None; lines.len()];
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].tag == LineTag::Context {
+            blocks.push(Block::Context(i));
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && lines[i].tag == LineTag::Removed {
+            i += 1;
+        }
+        let mid = i;
+        while i < lines.len() && lines[i].tag == LineTag::Added {
+            i += 1;
+        }
+        for k in 0..(mid - start).min(i - mid) {
+            pairs[start + k] = Some(mid + k);
+            pairs[mid + k] = Some(start + k);
+        }
+        blocks.push(Block::Change {
+            removed: start..mid,
+            added: mid..i,
+        });
+    }
+    (pairs, blocks)
+}
+
+/// Restyles the byte ranges of a line (given as spans) with `style`.
+fn emphasise(
+    spans: Vec<Span<'static>>,
+    ranges: &[Range<usize>],
+    style: Style,
+) -> Vec<Span<'static>> {
+    if ranges.is_empty() {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for span in spans {
+        let text = span.content.as_ref();
+        let len = text.len();
+        let mut cut = 0;
+        for r in ranges {
+            let start = r.start.clamp(offset, offset + len) - offset;
+            let end = r.end.clamp(offset, offset + len) - offset;
+            if start >= end {
+                continue;
+            }
+            if start > cut {
+                out.push(Span::styled(text[cut..start].to_string(), span.style));
+            }
+            out.push(Span::styled(text[start..end].to_string(), style));
+            cut = end;
+        }
+        if cut < len {
+            out.push(Span::styled(text[cut..].to_string(), span.style));
+        }
+        offset += len;
+    }
+    out
+}
+
+/// Cuts spans to `width` columns and pads them to it.
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::with_capacity(spans.len() + 1);
+    let mut used = 0;
+    for span in spans {
+        let mut kept = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                break;
+            }
+            used += w;
+            kept.push(c);
+        }
+        let full = kept.len() == span.content.len();
+        out.push(Span::styled(kept, span.style));
+        if !full {
+            return out;
+        }
+    }
+    if used < width {
+        out.push(Span::raw(" ".repeat(width - used)));
+    }
+    out
+}
+
+/// The file's extension, which names its syntax for highlighting.
+#[must_use]
+pub fn extension(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext,
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+use ratatui::layout::Rect;
+
+use super::*;
+use crate::changes::FileChange;
+use crate::tui::theme::Theme;
+
+fn before() -> String {
+    (1..=30).map(|i| format!("fn line_{i}() {{}}\n")).collect()
+}
+
+fn after() -> String {
+    before()
+        .replace("fn line_3() {}\n", "fn line_three() {}\n")
+        .replace("fn line_25() {}\n", "fn line_25() {}\nfn added() {}\n")
+}
+
+fn proposal(view: &mut DiffView, id: &str) {
+    view.on_event(
+        &Event::ChangeProposed {
+            id: id.into(),
+            change: FileChange::new("src/lib.rs".into(), Some(before()), Some(after())),
+            context: 2,
+        },
+        false,
+    );
+}
+
+fn theme() -> Theme {
+    Theme::load("dark", std::path::Path::new("/nonexistent")).unwrap()
+}
+
+fn text(lines: &[Line<'_>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect()
+}
+
+fn hunk_ids(view: &DiffView) -> Vec<String> {
+    view.entry()
+        .unwrap()
+        .hunks
+        .iter()
+        .map(|h| h.id.clone())
+        .collect()
+}
+
+#[test]
+fn accept_reject_and_submit_become_ops() {
+    let mut v = DiffView::default();
+    proposal(&mut v, "c1");
+    v.prepare(Rect::new(0, 0, 80, 30), &theme(), None);
+    let ids = hunk_ids(&v);
+    assert_eq!(ids.len(), 2);
+    // Submitting with undecided hunks is refused here, before the core is asked.
+    assert!(matches!(v.submit(), DiffRequest::Note(n) if n.contains("2 of 2 hunks undecided")));
+    assert_eq!(
+        v.decide(Verdict::Reject),
+        DiffRequest::Send(vec![Op::DecideHunk {
+            change: "c1".into(),
+            hunk: ids[0].clone(),
+            verdict: Verdict::Reject
+        }])
+    );
+    assert_eq!(v.hunk, 1, "moves on to the next hunk");
+    v.on_event(
+        &Event::HunkDecided {
+            change: "c1".into(),
+            hunk: ids[0].clone(),
+            verdict: Verdict::Reject,
+        },
+        false,
+    );
+    // A/X only touch undecided hunks.
+    assert_eq!(
+        v.decide_file(&Verdict::Accept),
+        DiffRequest::Send(vec![Op::DecideHunk {
+            change: "c1".into(),
+            hunk: ids[1].clone(),
+            verdict: Verdict::Accept
+        }])
+    );
+    v.on_event(
+        &Event::HunkDecided {
+            change: "c1".into(),
+            hunk: ids[1].clone(),
+            verdict: Verdict::Accept,
+        },
+        false,
+    );
+    assert_eq!(
+        v.submit(),
+        DiffRequest::Send(vec![Op::SubmitReview {
+            change: "c1".into()
+        }])
+    );
+    v.on_event(
+        &Event::ChangeApplied {
+            id: "c1".into(),
+            accepted: vec![ids[1].clone()],
+            rejected: vec![ids[0].clone()],
+            written: Some(FileChange::new("src/lib.rs".into(), None, None)),
+        },
+        false,
+    );
+    assert!(matches!(v.decide(Verdict::Accept), DiffRequest::Note(n) if n.contains("u undoes it")));
+}
+
+#[test]
+fn comments_and_edits() {
+    let mut v = DiffView::default();
+    proposal(&mut v, "c1");
+    v.prepare(Rect::new(0, 0, 80, 30), &theme(), None);
+    let ids = hunk_ids(&v);
+    assert_eq!(v.start_comment(), DiffRequest::None);
+    v.comment.as_mut().unwrap().push_str("name it line_3");
+    assert_eq!(
+        v.finish_comment(),
+        DiffRequest::Send(vec![Op::CommentHunk {
+            change: "c1".into(),
+            hunk: ids[0].clone(),
+            comment: "name it line_3".into()
+        }])
+    );
+    assert!(v.comment.is_none());
+    let DiffRequest::Edit {
+        text, extension, ..
+    } = v.edit()
+    else {
+        panic!("expected an edit request")
+    };
+    assert_eq!(extension, "rs");
+    assert!(text.contains("fn line_three() {}\n") && !text.contains("fn line_3() {}"));
+}
+
+#[test]
+fn navigation_between_hunks_and_files_and_split_width() {
+    let mut v = DiffView::default();
+    proposal(&mut v, "c1");
+    v.on_event(
+        &Event::FileChanged {
+            id: "c0".into(),
+            change: FileChange::new("README.md".into(), None, Some("# hi\n".into())),
+        },
+        false,
+    );
+    assert_eq!(v.selected, 1, "the newest change is shown");
+    v.step_file(false);
+    assert_eq!(v.entry().unwrap().change.path, "src/lib.rs");
+    v.prepare(Rect::new(0, 0, 80, 12), &theme(), None);
+    let first = text(&v.body);
+    assert!(first[0].contains("@@"), "{first:?}");
+    v.step_hunk(true);
+    v.prepare(Rect::new(0, 0, 80, 12), &theme(), None);
+    let second = text(&v.body);
+    // The last hunk cannot scroll to the top; it is in view and selected.
+    assert!(
+        second.iter().any(|l| l.starts_with("▸ @@ -24,4 +24,5 @@")),
+        "{second:?}"
+    );
+    assert!(v.toggle_split().unwrap().contains("120 columns"));
+    v.prepare(Rect::new(0, 0, 140, 12), &theme(), None);
+    assert!(v.toggle_split().is_none());
+    v.prepare(Rect::new(0, 0, 140, 12), &theme(), None);
+    assert!(text(&v.body).iter().any(|l| l.contains('│')));
+}
+
+#[test]
+fn a_huge_change_builds_only_what_is_visible() {
+    let big: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+    let changed = big.replace("line 10000\n", "line ten thousand\n");
+    let mut v = DiffView::default();
+    v.on_event(
+        &Event::ChangeProposed {
+            id: "big".into(),
+            change: FileChange::new("big.txt".into(), None, Some(changed)),
+            context: 3,
+        },
+        false,
+    );
+    v.prepare(Rect::new(0, 0, 100, 40), &theme(), None);
+    assert!(v.body.len() <= 40);
+    v.page(true);
+    v.prepare(Rect::new(0, 0, 100, 40), &theme(), None);
+    assert!(
+        text(&v.body).iter().any(|l| l.contains("line 4")),
+        "scrolled a page"
+    );
+}
+
+#[test]
+fn emphasis_splits_spans_at_the_changed_words() {
+    let spans = vec![Span::raw("let total"), Span::raw(" = 1;")];
+    let changed = vec![Range { start: 4, end: 9 }];
+    let out = emphasise(
+        spans,
+        &changed,
+        Style::default().add_modifier(Modifier::REVERSED),
+    );
+    let parts: Vec<&str> = out.iter().map(|s| s.content.as_ref()).collect();
+    assert_eq!(parts, ["let ", "total", " = 1;"]);
+    assert!(out[1].style.add_modifier.contains(Modifier::REVERSED));
+    assert_eq!(extension("a/b.tar.gz"), "gz");
+    assert_eq!(extension(".bashrc"), "");
+}

@@ -4,7 +4,7 @@
 
 mod support;
 
-use gearshift::protocol::{Event, Gear};
+use gearshift::protocol::{Event, Gear, Verdict};
 use gearshift::store::Reader;
 use support::{PtyApp, keys};
 
@@ -443,4 +443,141 @@ fn the_browser_searches_resumes_exports_and_forks() {
         .collect();
     assert_eq!(forks.len(), 1);
     assert_eq!(forks[0].title, "explain the tokenizer");
+}
+
+#[test]
+fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let original: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    let proposed = original
+        .replace("line 2\n", "line two\n")
+        .replace("line 15\n", "line fifteen\n")
+        .replace("line 28\n", "line twenty-eight\n");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let sse = |body: String| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(body)
+    };
+    let replies = [
+        tool_call_sse(
+            "call_w",
+            "write_file",
+            &serde_json::json!({"path": "notes.txt", "content": proposed}),
+        ),
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Understood, thanks for the review.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+            .to_string(),
+    ];
+    for (priority, body) in replies.into_iter().enumerate() {
+        rt.block_on(
+            Mock::given(method("POST"))
+                .respond_with(sse(body))
+                .up_to_n_times(1)
+                .with_priority(u8::try_from(priority + 1).unwrap())
+                .mount(&server),
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("notes.txt"), &original).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[review]\nvibe = \"review\"\n",
+    )
+    .unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    // The "editor" rewrites the hunk it is given, as a person would.
+    let env = [("VISUAL", ""), ("EDITOR", "sed -i s/twenty-eight/XXVIII/")];
+    let mut app = PtyApp::spawn_env(home.path(), ws.path(), &args, 120, 40, &env);
+    app.wait_text("custom/fake");
+    app.send(b"tidy the notes");
+    app.send(keys::ENTER);
+    app.wait_text("proposes a change to notes.txt");
+    app.wait_text("0/3 decided");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("notes.txt")).unwrap(),
+        original,
+        "nothing is written before a decision"
+    );
+
+    app.send(keys::ALT_3);
+    app.send(b"x");
+    app.wait_text("1/3 decided");
+    app.send(b"c");
+    app.wait_text("Enter saves");
+    app.send(b"keep numbers as words");
+    app.send(keys::ENTER);
+    app.wait_text("comment: keep numbers as words");
+    app.send(b"a");
+    app.wait_text("2/3 decided");
+    app.send(b"e");
+    app.wait_text("3/3 decided");
+    app.send(keys::ENTER);
+    app.wait_text("Understood, thanks for the review.");
+
+    let on_disk = std::fs::read_to_string(ws.path().join("notes.txt")).unwrap();
+    let expected = original
+        .replace("line 15\n", "line fifteen\n")
+        .replace("line 28\n", "line XXVIII\n");
+    assert_eq!(on_disk, expected, "only the accepted and the edited hunk");
+
+    // The model's next request carried every decision and the comment.
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 2);
+    let last: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
+    let tool = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(tool.contains("2 of 3 hunks accepted"), "{tool}");
+    assert!(tool.contains("hunk 1 @@ -1,5 +1,5 @@: rejected"), "{tool}");
+    assert!(
+        tool.contains("accepted. Comment: keep numbers as words"),
+        "{tool}"
+    );
+    assert!(
+        tool.contains("accepted as edited") && tool.contains("line XXVIII"),
+        "{tool}"
+    );
+
+    // u (the diff pane still has focus) restores the file.
+    app.send(b"u");
+    app.wait_text("Undid the change to notes.txt");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("notes.txt")).unwrap(),
+        original
+    );
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let decided: Vec<&Verdict> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HunkDecided { verdict, .. } => Some(verdict),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(decided.len(), 3, "{decided:?}");
+    assert_eq!(decided[0], &Verdict::Reject);
+    assert_eq!(decided[1], &Verdict::Accept);
+    assert!(matches!(decided[2], Verdict::Edit { text } if text.contains("line XXVIII")));
+    for kind in [
+        "change_proposed",
+        "hunk_commented",
+        "change_applied",
+        "change_undone",
+    ] {
+        assert!(events.iter().any(|e| e.kind() == kind), "{kind} missing");
+    }
+    drop(rt);
 }

@@ -729,7 +729,7 @@ impl App {
             Event::ChangeProposed { id, .. } => (
                 EntryKind::Notice,
                 format!(
-                    "The model proposes a change to {} — review it in the diff pane ({keys}):                      a accept, x reject, c comment, e edit, Enter submit.",
+                    "The model proposes a change to {} — review it in the diff pane ({keys}): a accept, x reject, c comment, e edit, Enter submit.",
                     path(id)
                 ),
             ),
@@ -753,7 +753,7 @@ impl App {
             Event::ChangeConflicted { id, .. } => (
                 EntryKind::Error,
                 format!(
-                    "{} changed on disk since the proposal; nothing was written. R in the diff                      pane asks the model for a fresh proposal.",
+                    "{} changed on disk since the proposal; nothing was written. R in the diff pane asks the model for a fresh proposal.",
                     path(id)
                 ),
             ),

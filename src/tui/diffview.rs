@@ -31,6 +31,11 @@ enum Row {
     Note(usize),
     Header(usize),
     Comment(usize),
+    /// A line of the text the human put in place of the hunk (`e`).
+    Edited {
+        hunk: usize,
+        line: usize,
+    },
     /// A line of the unified view.
     Line {
         hunk: usize,
@@ -157,7 +162,7 @@ impl DiffView {
             && let Some(h) = rows.rows[self.scroll.min(rows.rows.len().saturating_sub(1))..]
                 .iter()
                 .find_map(|r| match r {
-                    Row::Header(h) | Row::Comment(h) => Some(*h),
+                    Row::Header(h) | Row::Comment(h) | Row::Edited { hunk: h, .. } => Some(*h),
                     Row::Line { hunk, .. } | Row::Pair { hunk, .. } => Some(*hunk),
                     Row::Note(_) => None,
                 })
@@ -433,6 +438,11 @@ impl DiffView {
             if entry.comments.contains_key(&hunk.id) {
                 rows.push(Row::Comment(h));
             }
+            if conflict_hunks.is_none()
+                && let Some(Verdict::Edit { text }) = entry.verdicts.get(&hunk.id)
+            {
+                rows.extend((0..text.lines().count()).map(|line| Row::Edited { hunk: h, line }));
+            }
             let mut idx = Vec::with_capacity(hunk.lines.len());
             let mut n = 0;
             for l in &hunk.lines {
@@ -595,6 +605,19 @@ impl DiffView {
                         s.text.add_modifier(Modifier::ITALIC),
                     ),
                 ]),
+                Row::Edited { hunk, line } => {
+                    let text = match entry.verdicts.get(&hunks[hunk].id) {
+                        Some(Verdict::Edit { text }) => text.lines().nth(line).unwrap_or(""),
+                        _ => "",
+                    };
+                    Line::from(fit(
+                        vec![
+                            Span::styled("  ✎ ", s.key),
+                            Span::styled(text.replace('\t', "    "), s.diff_added),
+                        ],
+                        width,
+                    ))
+                }
                 Row::Line { hunk, line } => {
                     let painter = Painter {
                         rows,

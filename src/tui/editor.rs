@@ -23,11 +23,11 @@ pub async fn edit(
         fastrand::u32(..)
     ));
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .or_else(|| std::env::var("EDITOR").ok())
-        .filter(|e| !e.trim().is_empty())
+    let set = |name: &str| std::env::var(name).ok().filter(|e| !e.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
         .unwrap_or_else(|| "vi".into());
+    tracing::info!(%editor, path = %path.display(), "editing a hunk");
     terminal::restore();
     // Through the shell, so EDITOR="code --wait" works.
     let status = tokio::process::Command::new("sh")
@@ -37,6 +37,7 @@ pub async fn edit(
         .arg(&path)
         .status()
         .await;
+    tracing::info!(?status, "editor returned");
     let resumed = guard.resume();
     let result = match status {
         Ok(s) if s.success() => std::fs::read_to_string(&path)

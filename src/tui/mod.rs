@@ -288,10 +288,13 @@ async fn event_loop(
                     text,
                     extension,
                 } => {
-                    // The editor owns the terminal: stop reading input until it returns (dropping
-                    // the stream stops its reader thread; a new one starts when next polled).
-                    drop(std::mem::replace(&mut input, EventStream::new()));
+                    // The editor owns the terminal: stop reading input until it returns.
+                    // Dropping the stream wakes and ends its reader thread, which holds
+                    // crossterm's reader lock while it waits: a new stream can only be made
+                    // after that, so the old one goes first.
+                    drop(input);
                     let saved = editor::edit(guard, &text, &extension).await;
+                    input = EventStream::new();
                     for effect in app.on_edited(change, hunk, &text, saved) {
                         if let Effect::Send(op) = effect {
                             let _ = ch.ops.send(op);

@@ -7,7 +7,7 @@ use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
@@ -53,11 +53,16 @@ impl TerminalGuard {
         execute!(
             io::stdout(),
             EnterAlternateScreen,
+            Clear(ClearType::All),
             EnableBracketedPaste,
             EnableMouseCapture,
             cursor::Hide
         )?;
-        self.terminal.clear()
+        // Forget both frames so the next draw paints every cell. (`Terminal::clear` would ask
+        // the terminal for the cursor position, and nothing reads input at this point.)
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 

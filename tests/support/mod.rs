@@ -67,6 +67,18 @@ pub struct PtyApp {
 impl PtyApp {
     /// Starts `gearshift ARGS` with `--home home` in a `cols`×`rows` terminal.
     pub fn spawn(home: &Path, workspace: &Path, args: &[&str], cols: u16, rows: u16) -> PtyApp {
+        PtyApp::spawn_env(home, workspace, args, cols, rows, &[])
+    }
+
+    /// Like [`PtyApp::spawn`], with extra environment variables.
+    pub fn spawn_env(
+        home: &Path,
+        workspace: &Path,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> PtyApp {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -92,6 +104,9 @@ impl PtyApp {
             "GEARSHIFT_HOME",
         ] {
             cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
@@ -204,6 +219,7 @@ pub mod keys {
     pub const CTRL_Q: &[u8] = b"\x11";
     pub const CTRL_C: &[u8] = b"\x03";
     pub const TAB: &[u8] = b"\t";
+    pub const ALT_3: &[u8] = b"\x1b3";
 }
 
 /// A model server that streams scripted SSE chunks with pauses, then holds the connection open

@@ -131,6 +131,29 @@ fn comments_and_edits() {
     };
     assert_eq!(extension, "rs");
     assert!(text.contains("fn line_three() {}\n") && !text.contains("fn line_3() {}"));
+    // What the human wrote shows under the hunk's header.
+    v.on_event(
+        &Event::HunkDecided {
+            change: "c1".into(),
+            hunk: ids[0].clone(),
+            verdict: Verdict::Edit {
+                text: "fn line_3_renamed() {}\n".into(),
+            },
+        },
+        false,
+    );
+    v.prepare(Rect::new(0, 0, 80, 30), &theme(), None);
+    let shown = text(&v.body);
+    assert!(
+        shown.iter().any(|l| l.contains("accepted as edited")),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|l| l.starts_with("  ✎ fn line_3_renamed() {}")),
+        "{shown:?}"
+    );
 }
 
 #[test]

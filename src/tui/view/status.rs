@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use crate::tui::app::App;
+use crate::tui::keymap::Action;
 
 /// The title keeps at least this many columns before hints give way.
 const MIN_TITLE: usize = 20;
@@ -45,7 +46,13 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     if let Some(cost) = session.cost {
         tail.push(Span::raw(format!(" ${cost:.4}")));
     }
-    if app.busy {
+    if let Some(pending) = app.diff.log.pending() {
+        let keys = app.keymap.keys_label(Action::FocusDiff);
+        tail.push(Span::styled(
+            format!(" │ review {} ({keys})", pending.change.path),
+            s.key,
+        ));
+    } else if app.busy {
         tail.push(Span::styled(" │ working…", s.notice));
     }
 

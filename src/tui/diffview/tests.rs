@@ -124,13 +124,15 @@ fn comments_and_edits() {
     );
     assert!(v.comment.is_none());
     let DiffRequest::Edit {
-        text, extension, ..
+        text: proposed,
+        extension,
+        ..
     } = v.edit()
     else {
         panic!("expected an edit request")
     };
     assert_eq!(extension, "rs");
-    assert!(text.contains("fn line_three() {}\n") && !text.contains("fn line_3() {}"));
+    assert!(proposed.contains("fn line_three() {}\n") && !proposed.contains("fn line_3() {}"));
     // What the human wrote shows under the hunk's header.
     v.on_event(
         &Event::HunkDecided {

@@ -12,8 +12,9 @@ use similar::{Algorithm, DiffTag};
 
 /// Files bigger than this (either side) are reviewed whole, without a line diff.
 pub const MAX_DIFF_BYTES: usize = 1024 * 1024;
-/// A diff that takes longer falls back to a coarser (still correct) result.
-const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_millis(500);
+/// Middles (after the common prefix and suffix) up to this many line pairs get Myers' minimal
+/// diff; bigger ones Patience, or one replacement when they share few lines.
+const MYERS_MAX_PAIRS: usize = 4_000_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineTag {
@@ -187,6 +188,88 @@ fn short_hash(parts: &[&str]) -> String {
         })
 }
 
+/// The line diff. Deterministic, with no time limit, because the core and the TUI each compute
+/// it and must agree on the hunks (their ids are what decisions name); and bounded in cost
+/// instead: the common prefix and suffix are cut off first, a small middle gets Myers, a big
+/// one Patience, and a big middle whose lines are mostly different is one replacement (which
+/// is what Myers would find, at quadratic cost).
+fn line_ops(old: &[&str], new: &[&str]) -> Vec<similar::DiffOp> {
+    use similar::DiffOp;
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old_end, new_end) = (old.len() - suffix, new.len() - suffix);
+    let (n, m) = (old_end - prefix, new_end - prefix);
+    let mut middle = if n == 0 && m == 0 {
+        Vec::new()
+    } else if n.saturating_mul(m) <= MYERS_MAX_PAIRS {
+        similar::capture_diff(Algorithm::Myers, old, prefix..old_end, new, prefix..new_end)
+    } else {
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for l in &old[prefix..old_end] {
+            *counts.entry(l).or_default() += 1;
+        }
+        let shared = new[prefix..new_end]
+            .iter()
+            .filter(|l| match counts.get_mut(*l) {
+                Some(c) if *c > 0 => {
+                    *c -= 1;
+                    true
+                }
+                _ => false,
+            })
+            .count();
+        if shared * 10 < n.min(m) * 3 {
+            vec![DiffOp::Replace {
+                old_index: prefix,
+                old_len: n,
+                new_index: prefix,
+                new_len: m,
+            }]
+        } else {
+            similar::capture_diff(
+                Algorithm::Patience,
+                old,
+                prefix..old_end,
+                new,
+                prefix..new_end,
+            )
+        }
+    };
+    let mut ops = Vec::with_capacity(middle.len() + 2);
+    if prefix > 0 {
+        ops.push(DiffOp::Equal {
+            old_index: 0,
+            new_index: 0,
+            len: prefix,
+        });
+    }
+    ops.append(&mut middle);
+    if suffix > 0 {
+        ops.push(DiffOp::Equal {
+            old_index: old_end,
+            new_index: new_end,
+            len: suffix,
+        });
+    }
+    // Neighbouring equal runs become one, as grouping expects.
+    let mut merged: Vec<DiffOp> = Vec::with_capacity(ops.len());
+    for op in ops {
+        if let (Some(DiffOp::Equal { len, .. }), DiffOp::Equal { len: more, .. }) =
+            (merged.last_mut(), &op)
+        {
+            *len += more;
+            continue;
+        }
+        merged.push(op);
+    }
+    merged
+}
+
 /// Splits a change into hunks with `context` lines around each group of changes. A binary or
 /// large change is one hunk covering the whole file, with no lines.
 #[must_use]
@@ -204,8 +287,7 @@ pub fn hunks(before: &str, after: &str, context: usize) -> Vec<Hunk> {
             lines: Vec::new(),
         }];
     }
-    let deadline = std::time::Instant::now() + DIFF_DEADLINE;
-    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &old, &new, Some(deadline));
+    let ops = line_ops(&old, &new);
     let mut out: Vec<Hunk> = Vec::new();
     for group in similar::group_diff_ops(ops, context) {
         if group.iter().all(|op| op.tag() == DiffTag::Equal) {

@@ -11,7 +11,7 @@ pub mod diffview;
 mod editor;
 #[cfg(test)]
 mod fixtures;
-mod highlight;
+pub mod highlight;
 mod history;
 pub mod keymap;
 pub mod layout;

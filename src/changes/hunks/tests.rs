@@ -213,3 +213,26 @@ proptest! {
         prop_assert_eq!(again, expected);
     }
 }
+
+#[test]
+fn a_big_rewrite_is_one_replacement_and_a_big_file_with_shared_lines_is_still_diffed() {
+    let before: String = (0..5_000).map(|i| format!("old {i}\n")).collect();
+    let rewritten: String = (0..5_000).map(|i| format!("new {i}\n")).collect();
+    let hs = hunks(&before, &rewritten, 3);
+    assert_eq!(hs.len(), 1);
+    assert_eq!(hs[0].counts(), (5_000, 5_000));
+    assert_eq!(accept_all(&before, &rewritten, &hs), rewritten);
+    // Many changes over a big file that mostly stays: each change its own hunk.
+    let edited: String = (0..5_000)
+        .map(|i| {
+            if i % 100 == 0 {
+                format!("changed {i}\n")
+            } else {
+                format!("old {i}\n")
+            }
+        })
+        .collect();
+    let hs = hunks(&before, &edited, 3);
+    assert_eq!(hs.len(), 50);
+    assert_eq!(accept_all(&before, &edited, &hs), edited);
+}

@@ -35,6 +35,9 @@ fn read(path: &std::path::Path, shown: &str) -> Result<Option<String>, String> {
 /// Writes the accepted hunks of a reviewed change, atomically, unless the file changed on disk
 /// since the proposal.
 pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> {
+    if let Some(from) = &entry.change.renamed_from {
+        return submit_rename(ws, entry, from);
+    }
     let shown = &entry.change.path;
     let path = resolve(ws, shown)?;
     let on_disk = read(&path, shown)?;
@@ -67,8 +70,51 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
     ))))
 }
 
+/// A move: done when accepted, unless the source changed or the target appeared since.
+fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Submitted, String> {
+    let source = resolve(ws, from)?;
+    let target = resolve(ws, &entry.change.path)?;
+    let on_disk = read(&source, from)?;
+    if on_disk != entry.change.before || target.exists() {
+        return Ok(Submitted::Conflict { on_disk });
+    }
+    if !entry.hunks.iter().all(|h| {
+        entry
+            .verdicts
+            .get(&h.id)
+            .is_some_and(super::hunks::Verdict::writes)
+    }) {
+        return Ok(Submitted::Written(None));
+    }
+    move_file(&source, &target, from)?;
+    Ok(Submitted::Written(Some(entry.change.clone())))
+}
+
+fn move_file(
+    source: &std::path::Path,
+    target: &std::path::Path,
+    shown: &str,
+) -> Result<(), String> {
+    if let Some(dir) = target.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot move {shown}: {e}"))?;
+    }
+    std::fs::rename(source, target).map_err(|e| format!("cannot move {shown}: {e}"))
+}
+
 /// Reverts what an applied change wrote, unless the file changed since.
 pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
+    if let Some(from) = &written.renamed_from {
+        let source = resolve(ws, from)?;
+        let target = resolve(ws, &written.path)?;
+        if read(&target, &written.path)? != written.after || source.exists() {
+            return Err(format!(
+                "cannot undo the move of {from} to {}: one of them changed since; both were \
+                 left as they are",
+                written.path
+            ));
+        }
+        return move_file(&target, &source, &written.path);
+    }
     let shown = &written.path;
     let path = resolve(ws, shown)?;
     let on_disk = read(&path, shown)?;
@@ -153,6 +199,61 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
             "someone else\n"
+        );
+    }
+
+    #[test]
+    fn a_move_is_decided_whole_and_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path()).unwrap();
+        std::fs::write(dir.path().join("old.txt"), "text\n").unwrap();
+        let mut log = ChangeLog::new(3);
+        log.apply(&Event::ChangeProposed {
+            id: "m".into(),
+            change: FileChange::renamed("old.txt".into(), "sub/new.txt".into(), "text\n".into()),
+            context: 3,
+        });
+        assert_eq!(log.entries[0].hunks.len(), 1);
+        decide_all(&mut log, &Verdict::Accept);
+        let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {
+            panic!("expected the move");
+        };
+        assert!(!dir.path().join("old.txt").exists());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("sub/new.txt")).unwrap(),
+            "text\n"
+        );
+        undo(&ws, &written).unwrap();
+        assert!(dir.path().join("old.txt").exists() && !dir.path().join("sub/new.txt").exists());
+        // Rejected: nothing moves.
+        decide_all(&mut log, &Verdict::Reject);
+        assert_eq!(
+            submit(&ws, &log.entries[0]).unwrap(),
+            Submitted::Written(None)
+        );
+        assert!(dir.path().join("old.txt").exists());
+    }
+
+    #[test]
+    fn a_deletion_is_written_and_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::new(dir.path()).unwrap();
+        std::fs::write(dir.path().join("f.txt"), "a\nb\n").unwrap();
+        let mut log = ChangeLog::new(3);
+        log.apply(&Event::ChangeProposed {
+            id: "d".into(),
+            change: FileChange::new("f.txt".into(), Some("a\nb\n".into()), None),
+            context: 3,
+        });
+        decide_all(&mut log, &Verdict::Accept);
+        let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {
+            panic!("expected the deletion");
+        };
+        assert!(!dir.path().join("f.txt").exists());
+        undo(&ws, &written).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("f.txt")).unwrap(),
+            "a\nb\n"
         );
     }
 

@@ -136,6 +136,8 @@ pub enum FileKind {
     Binary,
     /// Over [`MAX_DIFF_BYTES`]: shown by size, decided whole.
     Large,
+    /// A move to another path: decided whole.
+    Rename,
 }
 
 /// What is special about a text's bytes, for the file header.
@@ -270,6 +272,17 @@ fn line_ops(old: &[&str], new: &[&str]) -> Vec<similar::DiffOp> {
     merged
 }
 
+/// The one whole-file hunk of a change decided whole (binary, large, or a rename).
+#[must_use]
+pub fn whole(before: &str, after: &str, label: &str) -> Hunk {
+    Hunk {
+        id: short_hash(&["whole", label, before, after]),
+        old: 0..split_lines(before).len(),
+        new: 0..split_lines(after).len(),
+        lines: Vec::new(),
+    }
+}
+
 /// Splits a change into hunks with `context` lines around each group of changes. A binary or
 /// large change is one hunk covering the whole file, with no lines.
 #[must_use]
@@ -280,12 +293,7 @@ pub fn hunks(before: &str, after: &str, context: usize) -> Vec<Hunk> {
         return Vec::new();
     }
     if kind_of(before, after) != FileKind::Text {
-        return vec![Hunk {
-            id: short_hash(&["whole", before, after]),
-            old: 0..old.len(),
-            new: 0..new.len(),
-            lines: Vec::new(),
-        }];
+        return vec![whole(before, after, "")];
     }
     let ops = line_ops(&old, &new);
     let mut out: Vec<Hunk> = Vec::new();

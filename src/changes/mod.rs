@@ -28,6 +28,9 @@ pub struct FileChange {
     /// SHA-256 of `before`, to detect a file changed on disk since.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_hash: Option<String>,
+    /// Set for a rename: the old path (`path` is the new one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl FileChange {
@@ -39,6 +42,16 @@ impl FileChange {
             before,
             after,
             base_hash,
+            renamed_from: None,
+        }
+    }
+
+    /// A move of `from` to `to`, content unchanged.
+    #[must_use]
+    pub fn renamed(from: String, to: String, content: String) -> FileChange {
+        FileChange {
+            renamed_from: Some(from),
+            ..FileChange::new(to, Some(content.clone()), Some(content))
         }
     }
 

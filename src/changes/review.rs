@@ -67,11 +67,26 @@ impl ChangeEntry {
     fn new(id: &str, change: &FileChange, context: usize, status: ChangeStatus) -> ChangeEntry {
         let before = change.before.as_deref().unwrap_or("");
         let after = change.after.as_deref().unwrap_or("");
+        let (kind, hunks) = match &change.renamed_from {
+            // A move is decided whole; a content change, if any, comes as its own proposal.
+            Some(from) => (
+                FileKind::Rename,
+                vec![hunks::whole(
+                    before,
+                    after,
+                    &format!("{from}\0{}", change.path),
+                )],
+            ),
+            None => (
+                hunks::kind_of(before, after),
+                hunks::hunks(before, after, context),
+            ),
+        };
         ChangeEntry {
             id: id.to_string(),
-            kind: hunks::kind_of(before, after),
+            kind,
             traits: TextTraits::of(if after.is_empty() { before } else { after }),
-            hunks: hunks::hunks(before, after, context),
+            hunks,
             verdicts: HashMap::new(),
             comments: HashMap::new(),
             written: (status == ChangeStatus::Applied).then(|| change.clone()),

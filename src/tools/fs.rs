@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::Writes;
 use super::{
-    EDIT_FILE, GLOB, GREP, LIST_DIR, READ_FILE, ToolFailure, ToolLimits, ToolOutcome, WRITE_FILE,
-    Workspace, parse_args,
+    DELETE_FILE, EDIT_FILE, GLOB, GREP, LIST_DIR, MOVE_FILE, READ_FILE, ToolFailure, ToolLimits,
+    ToolOutcome, WRITE_FILE, Workspace, parse_args,
 };
 use crate::changes::{FileChange, atomic_write};
 use crate::provider::ToolCallRequest;
@@ -30,6 +30,8 @@ pub fn execute(
         GREP => parse_args(call).and_then(|a| grep(ws, limits, &a)),
         EDIT_FILE => parse_args(call).and_then(|a| edit_file(ws, &a, writes)),
         WRITE_FILE => parse_args(call).and_then(|a| write_file(ws, &a, writes)),
+        DELETE_FILE => parse_args(call).and_then(|a| delete_file(ws, &a, writes)),
+        MOVE_FILE => parse_args(call).and_then(|a| move_file(ws, &a, writes)),
         other => Err(ToolFailure(format!("`{other}` is not a file tool"))),
     };
     result.unwrap_or_else(ToolOutcome::from)
@@ -378,5 +380,69 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
         content: format!("{verb} {shown} ({} bytes)", a.content.len()),
         summary: format!("{verb} {shown} +{added} -{removed}"),
         change: Some(change),
+    })
+}
+
+#[derive(Deserialize)]
+struct DeleteArgs {
+    path: String,
+}
+
+fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
+    let path = resolve(ws, &a.path)?;
+    let shown = ws.display(&path);
+    if path.is_dir() {
+        return Err(ToolFailure(format!(
+            "{shown} is a directory; delete_file removes files only"
+        )));
+    }
+    let before = read_text(ws, &path)?;
+    if writes == Writes::Apply {
+        std::fs::remove_file(&path).map_err(|e| io_error(ws, &path, &e))?;
+    }
+    let change = FileChange::new(shown.clone(), Some(before), None);
+    let (_, removed) = change.line_counts();
+    let verb = writes.verb("deleted");
+    Ok(ToolOutcome {
+        ok: true,
+        content: format!("{verb} {shown} ({removed} lines)"),
+        summary: format!("{verb} {shown} -{removed}"),
+        change: Some(change),
+    })
+}
+
+#[derive(Deserialize)]
+struct MoveArgs {
+    from: String,
+    to: String,
+}
+
+fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
+    let from = resolve(ws, &a.from)?;
+    let to = resolve(ws, &a.to)?;
+    let (from_shown, to_shown) = (ws.display(&from), ws.display(&to));
+    if from.is_dir() {
+        return Err(ToolFailure(format!(
+            "{from_shown} is a directory; move_file moves files only"
+        )));
+    }
+    if to.exists() {
+        return Err(ToolFailure(format!(
+            "{to_shown} already exists; move_file does not overwrite"
+        )));
+    }
+    let content = read_text(ws, &from)?;
+    if writes == Writes::Apply {
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_error(ws, dir, &e))?;
+        }
+        std::fs::rename(&from, &to).map_err(|e| io_error(ws, &from, &e))?;
+    }
+    let verb = writes.verb("moved");
+    Ok(ToolOutcome {
+        ok: true,
+        content: format!("{verb} {from_shown} to {to_shown}"),
+        summary: format!("{verb} {from_shown} → {to_shown}"),
+        change: Some(FileChange::renamed(from_shown, to_shown, content)),
     })
 }

@@ -121,13 +121,15 @@ pub const GLOB: &str = "glob";
 pub const GREP: &str = "grep";
 pub const EDIT_FILE: &str = "edit_file";
 pub const WRITE_FILE: &str = "write_file";
+pub const DELETE_FILE: &str = "delete_file";
+pub const MOVE_FILE: &str = "move_file";
 pub const RUN_COMMAND: &str = "run_command";
 
 #[must_use]
 pub fn kind_of(name: &str) -> Option<ToolKind> {
     match name {
         READ_FILE | LIST_DIR | GLOB | GREP => Some(ToolKind::ReadOnly),
-        EDIT_FILE | WRITE_FILE => Some(ToolKind::Write),
+        EDIT_FILE | WRITE_FILE | DELETE_FILE | MOVE_FILE => Some(ToolKind::Write),
         RUN_COMMAND => Some(ToolKind::Shell),
         _ => None,
     }
@@ -218,6 +220,22 @@ fn all_specs() -> Vec<ToolSpec> {
                 "path": {"type": "string"},
                 "content": {"type": "string"}
             }, "required": ["path", "content"]}),
+        ),
+        spec(
+            DELETE_FILE,
+            "Delete a text file of the workspace.",
+            json!({"type": "object", "properties": {
+                "path": {"type": "string"}
+            }, "required": ["path"]}),
+        ),
+        spec(
+            MOVE_FILE,
+            "Move or rename a text file; the target must not exist (parent directories are \
+             created). Edit the content separately.",
+            json!({"type": "object", "properties": {
+                "from": {"type": "string"},
+                "to": {"type": "string"}
+            }, "required": ["from", "to"]}),
         ),
         spec(
             RUN_COMMAND,

@@ -200,6 +200,40 @@ async fn proposing_computes_the_change_and_leaves_the_disk_alone() {
 }
 
 #[tokio::test]
+async fn delete_and_move_record_their_change_and_refuse_overwrites() {
+    let dir = project();
+    let c = ctx(dir.path());
+    std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+    std::fs::write(dir.path().join("b.txt"), "two\n").unwrap();
+    let out = run(&c, MOVE_FILE, json!({"from": "a.txt", "to": "b.txt"})).await;
+    assert!(
+        !out.ok && out.content.contains("already exists"),
+        "{}",
+        out.content
+    );
+    let out = run(&c, MOVE_FILE, json!({"from": "a.txt", "to": "docs/a.txt"})).await;
+    assert!(out.ok, "{}", out.content);
+    let change = out.change.unwrap();
+    assert_eq!(change.renamed_from.as_deref(), Some("a.txt"));
+    assert_eq!(change.path, "docs/a.txt");
+    assert!(dir.path().join("docs/a.txt").exists() && !dir.path().join("a.txt").exists());
+    let out = run(&c, DELETE_FILE, json!({"path": "b.txt"})).await;
+    assert!(out.ok);
+    let change = out.change.unwrap();
+    assert_eq!(
+        (change.before.as_deref(), change.after),
+        (Some("two\n"), None)
+    );
+    assert!(!dir.path().join("b.txt").exists());
+    let out = run(&c, DELETE_FILE, json!({"path": "../outside.txt"})).await;
+    assert!(
+        !out.ok && out.content.starts_with("refused"),
+        "{}",
+        out.content
+    );
+}
+
+#[tokio::test]
 async fn escapes_are_refused_as_tool_results() {
     let dir = project();
     let outside = tempfile::tempdir().unwrap();
@@ -330,7 +364,7 @@ async fn long_output_keeps_head_and_tail_and_states_the_cut() {
 #[test]
 fn plan_and_pipeline_gears_offer_only_read_only_tools() {
     let names = |g| specs(g).into_iter().map(|s| s.name).collect::<Vec<_>>();
-    assert_eq!(names(Gear::Vibe).len(), 7);
+    assert_eq!(names(Gear::Vibe).len(), 9);
     for g in [Gear::Plan, Gear::Pipeline] {
         let n = names(g);
         assert_eq!(n, [READ_FILE, LIST_DIR, GLOB, GREP]);

@@ -416,9 +416,15 @@ impl DiffView {
                 after.len(),
                 hunks::MAX_DIFF_BYTES / 1024
             )),
+            FileKind::Rename => notes.push(format!(
+                "Move {} → {} (content unchanged). Decide it whole with a or x.",
+                entry.change.renamed_from.as_deref().unwrap_or("?"),
+                entry.change.path
+            )),
             FileKind::Text => {}
         }
-        if entry.change.before.is_none() {
+        if entry.change.renamed_from.is_some() {
+        } else if entry.change.before.is_none() {
             notes.push("New file.".into());
         } else if entry.change.after.is_none() {
             notes.push("Deleted file.".into());

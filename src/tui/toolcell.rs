@@ -31,6 +31,12 @@ impl ToolCell {
     #[must_use]
     pub fn target(&self) -> String {
         let v: serde_json::Value = serde_json::from_str(&self.arguments).unwrap_or_default();
+        if let (Some(from), Some(to)) = (
+            v.get("from").and_then(|s| s.as_str()),
+            v.get("to").and_then(|s| s.as_str()),
+        ) {
+            return format!("{from} → {to}");
+        }
         for key in ["command", "path", "pattern"] {
             if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
                 return s.lines().next().unwrap_or_default().to_string();

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::changes::FileChange;
 pub use crate::changes::hunks::Verdict;
+pub use crate::context::ContextReport;
 
 /// How much autonomy the model has. See DESIGN.md, "gears".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -139,6 +140,18 @@ pub enum Op {
     },
     /// Undo the last applied change that is not undone yet.
     Undo,
+    /// Leave a conversation message out of future requests (or bring it back).
+    DropItem {
+        item: usize,
+        dropped: bool,
+    },
+    /// Keep a conversation message verbatim through compaction (or stop keeping it).
+    PinItem {
+        item: usize,
+        pinned: bool,
+    },
+    /// Summarise the older turns now.
+    Compact,
     Quit,
 }
 
@@ -187,6 +200,8 @@ pub enum ErrorKind {
     Network,
     Tool,
     Store,
+    /// The request would not fit the model's context window.
+    Context,
     Internal,
 }
 
@@ -345,6 +360,28 @@ pub enum Event {
     ChangeUndone {
         id: String,
     },
+    /// A conversation message (by index) left out of future requests, or brought back.
+    ItemDropped {
+        item: usize,
+        dropped: bool,
+    },
+    ItemPinned {
+        item: usize,
+        pinned: bool,
+    },
+    /// The conversation before message `through` is replaced in requests by `summary`; the
+    /// messages themselves stay in the session.
+    Compacted {
+        through: usize,
+        summary: String,
+        /// Calibrated tokens of the request before and after.
+        before: u64,
+        after: u64,
+    },
+    /// What fills the next request. Derived, so not persisted.
+    ContextAccounted {
+        report: ContextReport,
+    },
     Error {
         kind: ErrorKind,
         message: String,
@@ -356,7 +393,10 @@ impl Event {
     /// final message instead.
     #[must_use]
     pub fn is_persisted(&self) -> bool {
-        !matches!(self, Event::AssistantDelta { .. })
+        !matches!(
+            self,
+            Event::AssistantDelta { .. } | Event::ContextAccounted { .. }
+        )
     }
 
     /// The serde tag of this event, stored in the `kind` column.
@@ -385,6 +425,10 @@ impl Event {
             Event::ChangeConflicted { .. } => "change_conflicted",
             Event::ChangeWithdrawn { .. } => "change_withdrawn",
             Event::ChangeUndone { .. } => "change_undone",
+            Event::ItemDropped { .. } => "item_dropped",
+            Event::ItemPinned { .. } => "item_pinned",
+            Event::Compacted { .. } => "compacted",
+            Event::ContextAccounted { .. } => "context_accounted",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -524,6 +568,23 @@ mod tests {
                 reason: "conflict".into(),
             },
             Event::ChangeUndone { id: "c".into() },
+            Event::ItemDropped {
+                item: 3,
+                dropped: true,
+            },
+            Event::ItemPinned {
+                item: 4,
+                pinned: true,
+            },
+            Event::Compacted {
+                through: 5,
+                summary: "s".into(),
+                before: 10,
+                after: 2,
+            },
+            Event::ContextAccounted {
+                report: ContextReport::default(),
+            },
         ];
         for event in samples {
             let json = serde_json::to_value(&event).unwrap();

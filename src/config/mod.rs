@@ -61,7 +61,19 @@ pub struct Config {
     pub approvals: ApprovalsConfig,
     pub agent: AgentConfig,
     pub review: ReviewConfig,
+    pub context: ContextConfig,
     pub pipeline: PipelineConfig,
+}
+
+/// When the context window's fill warns and compacts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContextConfig {
+    /// Fraction of the window (request plus the reply's reserve) at which the UI warns.
+    pub warn_at: f64,
+    /// Fraction at which older turns are summarised before the next request; 0 turns
+    /// automatic compaction off (an over-full request is still refused, never sent).
+    pub compact_at: f64,
 }
 
 /// How proposed edits are reviewed.

@@ -6,5 +6,7 @@
 //! a tested figure (`tests/estimate_accuracy.rs`).
 
 mod estimate;
+pub mod ledger;
 
 pub use estimate::estimate_tokens;
+pub use ledger::{Category, ContextItem, ContextReport, ItemId, Ledger};

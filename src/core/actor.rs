@@ -18,8 +18,11 @@ use std::path::Path;
 
 use crate::changes::disk::{self, Submitted};
 use crate::config::{ActiveProvider, ApprovalsConfig, Config, VibeEdits};
+use crate::context::{ContextReport, Ledger};
 use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Gear, Op, Verdict};
-use crate::provider::{ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest};
+use crate::provider::{
+    ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
+};
 use crate::store::Store;
 use crate::tools::{self, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace, Writes};
 
@@ -54,6 +57,8 @@ pub struct SessionDeps {
     pub vibe_edits: VibeEdits,
     pub context_lines: u32,
     pub max_tool_rounds: u32,
+    /// Fill of the window at which older turns are compacted first (0: never automatically).
+    pub compact_at: f64,
 }
 
 impl SessionDeps {
@@ -95,6 +100,7 @@ impl SessionDeps {
             vibe_edits: config.review.vibe,
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
+            compact_at: config.context.compact_at,
         })
     }
 
@@ -131,6 +137,14 @@ enum Activity {
     Reviewing {
         call: ToolCallRequest,
     },
+    /// The model summarises the turns before `through`; `resume` continues the turn after.
+    Compacting {
+        stream: ModelStream,
+        progress: TurnProgress,
+        through: usize,
+        before: u64,
+        resume: bool,
+    },
 }
 
 enum Wake {
@@ -155,7 +169,9 @@ fn checkpoint_due(activity: &Activity) -> Option<tokio::time::Instant> {
 /// so `select!` can always poll it.
 async fn wake(activity: &mut Activity) -> Wake {
     match activity {
-        Activity::Streaming { stream, .. } => Wake::Stream(stream.next().await),
+        Activity::Streaming { stream, .. } | Activity::Compacting { stream, .. } => {
+            Wake::Stream(stream.next().await)
+        }
         Activity::Running { task, .. } => Wake::ToolDone(task.await),
         Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
             std::future::pending().await
@@ -175,6 +191,12 @@ struct Actor {
     /// would put a prompt between a tool call and its result).
     prompts: VecDeque<Op>,
     memory: String,
+    /// Token accounting of the next request.
+    ledger: Ledger,
+    /// The raw estimate of the request in flight, to calibrate against its reported usage.
+    sent_raw: u64,
+    /// The last report sent, so an unchanged one is not sent again.
+    last_report: Option<ContextReport>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -193,7 +215,13 @@ pub async fn run_session(
         round: 0,
         prompts: VecDeque::new(),
         memory: String::new(),
+        ledger: Ledger::default(),
+        sent_raw: 0,
+        last_report: None,
     };
+    // What fills the window is on screen before the first prompt.
+    actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
+    actor.report_context();
     loop {
         let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
@@ -269,6 +297,17 @@ impl Actor {
                 self.prompts.push_back(op);
             }
             Op::SubmitReview { change } => self.submit_review(&change).await,
+            Op::Compact => {
+                if !self.ready() {
+                    self.notify("compact when the model has finished and no review waits".into());
+                } else if !self.start_compaction(false) {
+                    self.notify(
+                        "nothing to compact yet: compaction summarises the turns before the \
+                         latest prompt"
+                            .into(),
+                    );
+                }
+            }
             Op::Repropose { change } => self.repropose(&change).await,
             Op::Undo => self.undo().await,
             Op::Submit { .. } => self.submit(&op).await,
@@ -300,10 +339,65 @@ impl Actor {
         // Read once per turn, so edits to AGENTS.md apply from the next prompt.
         self.memory = turn::project_memory(self.deps.tools.workspace.root());
         tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
-        self.start_stream();
+        self.start_stream().await;
     }
 
-    fn start_stream(&mut self) {
+    /// Accounts the next request and sends the report when it changed.
+    fn report_context(&mut self) -> ContextReport {
+        let report = turn::account(
+            &mut self.ledger,
+            &self.state,
+            &self.deps.provider,
+            &self.memory,
+        );
+        if self.last_report.as_ref() != Some(&report) {
+            let _ = self.events.send(Event::ContextAccounted {
+                report: report.clone(),
+            });
+            self.last_report = Some(report.clone());
+        }
+        report
+    }
+
+    /// Sends the next request of the turn: compacting first when the window is filling up,
+    /// refusing when it would not fit and nothing is left to compact.
+    async fn start_stream(&mut self) {
+        self.send_request(true).await;
+    }
+
+    async fn send_request(&mut self, may_compact: bool) {
+        let report = self.report_context();
+        let threshold = self.deps.compact_at;
+        if may_compact
+            && (report.over() || (threshold > 0.0 && report.fill() >= threshold))
+            && self.start_compaction(true)
+        {
+            return;
+        }
+        if report.over() {
+            let message = format!(
+                "not sent: the request needs about {} tokens plus {} kept for the reply, over \
+                 the model's window of {}, and nothing is left to compact. Drop large items in \
+                 the context pane (d), or start a new session.",
+                report.used(),
+                report.reserved,
+                report.window
+            );
+            tracing::warn!("{message}");
+            self.activity = Activity::Idle;
+            let events = vec![
+                Event::Error {
+                    kind: ErrorKind::Context,
+                    message,
+                },
+                Event::TurnFinished {
+                    reason: FinishReason::Error,
+                },
+            ];
+            self.record(events).await;
+            return;
+        }
+        self.sent_raw = self.ledger.last_raw();
         let request = turn::build_request(&self.state, &self.deps.provider, &self.memory);
         self.activity = Activity::Streaming {
             stream: self.deps.client.stream(request),
@@ -313,12 +407,110 @@ impl Actor {
         };
     }
 
+    /// Asks the model to summarise the turns before the latest prompt. Returns false when
+    /// there is nothing (new) to compact.
+    fn start_compaction(&mut self, resume: bool) -> bool {
+        let start = turn::kept_from(&self.state);
+        let Some(through) = self
+            .state
+            .conversation
+            .iter()
+            .rposition(|m| matches!(m, ChatMessage::User { .. }))
+            .filter(|k| *k > start)
+        else {
+            return false;
+        };
+        let before = self.last_report.as_ref().map_or(0, ContextReport::used);
+        let request = turn::compaction_request(&self.state, &self.deps.provider, through);
+        tracing::info!(through, before, "compacting");
+        self.activity = Activity::Compacting {
+            stream: self.deps.client.stream(request),
+            progress: TurnProgress::default(),
+            through,
+            before,
+            resume,
+        };
+        true
+    }
+
+    /// The summary arrived (or the request failed): record it, then carry on.
+    async fn finish_compaction(&mut self, failed: Option<ProviderError>) {
+        let Activity::Compacting {
+            progress,
+            through,
+            before,
+            resume,
+            ..
+        } = std::mem::replace(&mut self.activity, Activity::Idle)
+        else {
+            return;
+        };
+        let summary = progress.text.trim().to_string();
+        let mut events = Vec::new();
+        if let Some(u) = progress.usage {
+            events.push(Event::Usage {
+                input: u.input,
+                output: u.output,
+                cached: u.cached,
+                cost: crate::provider::cost(&self.deps.provider, u),
+            });
+        }
+        if failed.is_some() || summary.is_empty() {
+            let why =
+                failed.map_or_else(|| "the model returned no summary".into(), |e| e.to_string());
+            events.push(Event::Error {
+                kind: ErrorKind::Context,
+                message: format!("compaction failed: {why}"),
+            });
+        } else {
+            // What the request will cost with the summary in place of the turns.
+            let saved = self.state.compaction.replace(super::state::Compaction {
+                through,
+                summary: summary.clone(),
+            });
+            let after = turn::account(
+                &mut self.ledger.clone(),
+                &self.state,
+                &self.deps.provider,
+                &self.memory,
+            )
+            .used();
+            self.state.compaction = saved;
+            events.push(Event::Compacted {
+                through,
+                summary,
+                before,
+                after,
+            });
+        }
+        let compacted = events.iter().any(|e| matches!(e, Event::Compacted { .. }));
+        if !self.record(events).await {
+            return;
+        }
+        if resume {
+            // Without a summary the request is sent if it fits, refused if not.
+            Box::pin(self.send_request(compacted)).await;
+        }
+    }
+
     async fn on_wake(&mut self, wake: Wake) {
+        if let Activity::Compacting { progress, .. } = &mut self.activity {
+            match wake {
+                Wake::Stream(Some(Ok(event))) => {
+                    progress.absorb(event);
+                }
+                Wake::Stream(None) => self.finish_compaction(None).await,
+                Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)).await,
+                Wake::ToolDone(_) => {}
+            }
+            return;
+        }
         match wake {
             Wake::Stream(Some(Ok(event))) => self.on_stream_event(event).await,
             Wake::Stream(None) => self.round_complete().await,
             Wake::Stream(Some(Err(e))) => {
                 let progress = self.take_progress();
+                self.calibrate(&progress);
                 tracing::warn!("turn failed");
                 let events =
                     turn::finish_events(&progress, &TurnEnd::Failed(e), &self.deps.provider);
@@ -398,6 +590,13 @@ impl Actor {
         }
     }
 
+    /// Scales the estimates by what the provider reported for the request just answered.
+    fn calibrate(&mut self, progress: &TurnProgress) {
+        if let Some(u) = progress.usage {
+            self.ledger.calibrate(u.input, self.sent_raw);
+        }
+    }
+
     fn take_progress(&mut self) -> TurnProgress {
         match std::mem::replace(&mut self.activity, Activity::Idle) {
             Activity::Streaming { progress, .. } => progress,
@@ -408,6 +607,7 @@ impl Actor {
     /// A model response ended normally: record it, then run its tool calls or end the turn.
     async fn round_complete(&mut self) {
         let progress = self.take_progress();
+        self.calibrate(&progress);
         let calls = progress.tool_calls();
         if !self
             .record(turn::reply_events(&progress, true, &self.deps.provider))
@@ -454,7 +654,7 @@ impl Actor {
         loop {
             let Some(call) = self.queue.pop_front() else {
                 self.round += 1;
-                self.start_stream();
+                self.start_stream().await;
                 return;
             };
             if !tools::offered(self.state.gear, &call.name) && tools::kind_of(&call.name).is_some()
@@ -643,6 +843,17 @@ impl Actor {
                 task.abort();
                 vec![result_event(&call, &cancelled, started.elapsed())]
             }
+            Activity::Compacting { stream, resume, .. } => {
+                drop(stream);
+                if resume {
+                    turn::end_events(&TurnEnd::Cancelled, None)
+                } else {
+                    vec![Event::Error {
+                        kind: ErrorKind::Context,
+                        message: "compaction cancelled".into(),
+                    }]
+                }
+            }
             Activity::Reviewing { call } => vec![
                 Event::ChangeWithdrawn {
                     id: call.id.clone(),
@@ -784,7 +995,7 @@ impl Actor {
         } else {
             self.round = 1;
             self.memory = turn::project_memory(self.deps.tools.workspace.root());
-            self.start_stream();
+            self.start_stream().await;
         }
     }
 
@@ -835,6 +1046,7 @@ impl Actor {
                     self.state.apply(&e);
                     let _ = self.events.send(e);
                 }
+                self.report_context();
                 true
             }
             Ok(Err(e)) => {

@@ -34,6 +34,18 @@ pub struct SessionState {
     pub checkpoint: Option<String>,
     /// Every file change, and the one under review.
     pub changes: ChangeLog,
+    /// Conversation messages (by index) left out of requests.
+    pub dropped: BTreeSet<usize>,
+    /// Conversation messages kept verbatim through compaction.
+    pub pinned: BTreeSet<usize>,
+    /// The latest compaction: messages before `through` are replaced by the summary.
+    pub compaction: Option<Compaction>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compaction {
+    pub through: usize,
+    pub summary: String,
 }
 
 impl SessionState {
@@ -160,18 +172,41 @@ impl SessionState {
                 self.allowed_commands.insert(command.clone());
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
+            Event::ItemDropped { item, dropped } => {
+                if *dropped {
+                    self.dropped.insert(*item);
+                } else {
+                    self.dropped.remove(item);
+                }
+            }
+            Event::ItemPinned { item, pinned } => {
+                if *pinned {
+                    self.pinned.insert(*item);
+                } else {
+                    self.pinned.remove(item);
+                }
+            }
+            Event::Compacted {
+                through, summary, ..
+            } => {
+                self.compaction = Some(Compaction {
+                    through: *through,
+                    summary: summary.clone(),
+                });
+            }
             Event::GearChanged { to, .. } => self.gear = *to,
             Event::TitleChanged { title } => self.title.clone_from(title),
             Event::Usage {
                 input,
                 output,
-                cached,
+                cached: _,
                 cost,
             } => {
                 self.cost += cost.unwrap_or(0.0);
                 self.input_tokens += input;
                 self.output_tokens += output;
-                self.context_tokens = input + cached + output;
+                // `input` includes the cached part.
+                self.context_tokens = input + output;
             }
             Event::AssistantDelta { .. }
             | Event::SessionForked { .. }
@@ -186,6 +221,7 @@ impl SessionState {
             | Event::ChangeConflicted { .. }
             | Event::ChangeWithdrawn { .. }
             | Event::ChangeUndone { .. }
+            | Event::ContextAccounted { .. }
             | Event::Error { .. } => {}
         }
     }
@@ -253,6 +289,22 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
                 comment: comment.trim().to_string(),
             }])
         }
+        Op::DropItem { item, dropped }
+            if *item < state.conversation.len() && state.dropped.contains(item) != *dropped =>
+        {
+            Decision::Record(vec![Event::ItemDropped {
+                item: *item,
+                dropped: *dropped,
+            }])
+        }
+        Op::PinItem { item, pinned }
+            if *item < state.conversation.len() && state.pinned.contains(item) != *pinned =>
+        {
+            Decision::Record(vec![Event::ItemPinned {
+                item: *item,
+                pinned: *pinned,
+            }])
+        }
         Op::Quit => Decision::Stop,
         // Cancel and command decisions are handled by the actor, which owns the running turn.
         Op::Cancel
@@ -265,7 +317,10 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::CommentHunk { .. }
         | Op::SubmitReview { .. }
         | Op::Repropose { .. }
-        | Op::Undo => Decision::Ignore,
+        | Op::Undo
+        | Op::DropItem { .. }
+        | Op::PinItem { .. }
+        | Op::Compact => Decision::Ignore,
     }
 }
 
@@ -314,7 +369,8 @@ mod tests {
         assert_eq!(s.gear, Gear::Pipeline);
         assert_eq!(s.title, "first prompt");
         assert_eq!(s.messages, 2);
-        assert_eq!(s.context_tokens, 1250);
+        // The prompt (which includes its cached part) and the reply.
+        assert_eq!(s.context_tokens, 1050);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
 use super::browser::{Browser, BrowserRequest};
+use super::contextview::{ContextRequest, ContextView};
 use super::diffview::{DiffRequest, DiffView};
 use super::highlight::Highlighter;
 use super::history::PromptHistory;
@@ -125,6 +126,9 @@ pub struct App {
     pub composer: TextArea<'static>,
     pub transcript: Transcript,
     pub diff: DiffView,
+    pub context: ContextView,
+    /// Fill of the context window at which the UI warns (`[context] warn_at`).
+    pub warn_at: f64,
     /// A model turn is running (Ctrl+C cancels it).
     pub busy: bool,
     /// A transient line for the status bar ("press Ctrl+C again to quit").
@@ -134,6 +138,8 @@ pub struct App {
     /// Code highlighting; `None` shows code plain (tests, or when the worker cannot start).
     highlighter: Option<Arc<Highlighter>>,
     last_interrupt: Option<Instant>,
+    /// The fill warning was given and the fill is still above it.
+    context_warned: bool,
     dirty: bool,
     quitting: bool,
 }
@@ -173,12 +179,15 @@ impl App {
             },
             transcript: Transcript::default(),
             diff: DiffView::default(),
+            context: ContextView::default(),
+            warn_at: 0.8,
             busy: false,
             note: None,
             size,
             history: PromptHistory::new(prompts),
             highlighter: None,
             last_interrupt: None,
+            context_warned: false,
             dirty: true,
             quitting: false,
         };
@@ -259,9 +268,8 @@ impl App {
             // Typing a comment: only the global keys are keys.
             Focus::Diff if self.diff.comment.is_some() => vec![KeyContext::Global],
             Focus::Diff => vec![KeyContext::Diff, KeyContext::Panes, KeyContext::Global],
-            Focus::Plan | Focus::Context => {
-                vec![KeyContext::Panes, KeyContext::Global]
-            }
+            Focus::Context => vec![KeyContext::Context, KeyContext::Panes, KeyContext::Global],
+            Focus::Plan => vec![KeyContext::Panes, KeyContext::Global],
         }
     }
 
@@ -291,6 +299,15 @@ impl App {
             };
             self.diff
                 .prepare(inner, &self.theme, self.highlighter.as_deref());
+        }
+        if let Some(pane) = self.layout().pane(PaneId::Context) {
+            let inner = Rect {
+                x: pane.x + 1,
+                y: pane.y + 1,
+                width: pane.width.saturating_sub(2),
+                height: pane.height.saturating_sub(2),
+            };
+            self.context.prepare(inner, &self.theme, self.warn_at);
         }
         let focused = self.focus == Focus::Composer && self.overlay.is_none();
         let s = &self.theme.styles;
@@ -418,7 +435,9 @@ impl App {
                 cached,
                 cost,
             } => {
-                self.session.context_tokens = input + cached + output;
+                // `input` includes the cached part.
+                let _ = cached;
+                self.session.context_tokens = input + output;
                 if let (Some(total), false) = (&mut self.session.cost, replay) {
                     *total += cost.unwrap_or(0.0);
                 }
@@ -436,6 +455,43 @@ impl App {
                 self.transcript
                     .push(EntryKind::Notice, format!("Forked from session {short}."));
             }
+            Event::ContextAccounted { report } => {
+                let fill = report.fill();
+                self.session.context_tokens = report.used();
+                self.session.context_window = report.window;
+                if fill >= self.warn_at && !self.context_warned && !replay {
+                    let keys = self.keymap.keys_label(Action::FocusContext);
+                    self.transcript.push(
+                        EntryKind::Notice,
+                        format!(
+                            "The context window is {:.0}% full (the request and the reply's \
+                             reserve). The context pane ({keys}) shows what fills it: d drops an \
+                             item, C compacts older turns now; they are compacted automatically \
+                             before the window overflows.",
+                            fill * 100.0
+                        ),
+                    );
+                }
+                self.context_warned = fill >= self.warn_at;
+                self.context.set_report(report.clone());
+            }
+            Event::Compacted {
+                through,
+                before,
+                after,
+                ..
+            } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!(
+                        "Compacted messages 1–{through} into a summary: about {} → {} tokens. \
+                         The full history stays in the session.",
+                        crate::tui::contextview::thousands(*before),
+                        crate::tui::contextview::thousands(*after)
+                    ),
+                );
+            }
+            Event::ItemDropped { .. } | Event::ItemPinned { .. } => {}
             // Folded by the diff pane above.
             Event::FileChanged { .. }
             | Event::ChangeProposed { .. }
@@ -626,6 +682,27 @@ impl App {
             | Action::DiffSubmit
             | Action::DiffRepropose
             | Action::DiffUndo => return self.diff_action(action),
+            Action::ContextDown => self.context.step(1),
+            Action::ContextUp => self.context.step(-1),
+            Action::ContextDrop | Action::ContextPin | Action::ContextCompact => {
+                if self.session.read_only {
+                    self.note = Some("read-only session: fork it (Ctrl+S, f) to change it".into());
+                    return Vec::new();
+                }
+                let request = match action {
+                    Action::ContextDrop => self.context.toggle_drop(),
+                    Action::ContextPin => self.context.toggle_pin(),
+                    _ => {
+                        self.note = Some("compacting…".into());
+                        ContextRequest::Send(Op::Compact)
+                    }
+                };
+                match request {
+                    ContextRequest::Send(op) => return vec![Effect::Send(op)],
+                    ContextRequest::Note(n) => self.note = Some(n),
+                    ContextRequest::None => {}
+                }
+            }
             Action::ApproveOnce | Action::ApproveAlways => {
                 if let Some(Overlay::Approval { id, .. }) = self.overlay.take() {
                     return vec![Effect::Send(Op::ApproveCommand {

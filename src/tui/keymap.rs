@@ -26,6 +26,8 @@ pub enum KeyContext {
     Transcript,
     /// In the diff review pane.
     Diff,
+    /// In the context heatmap pane.
+    Context,
     /// While the help overlay is open.
     Help,
     /// While the model waits for a command to be approved.
@@ -43,6 +45,7 @@ impl KeyContext {
             KeyContext::Panes => "Any pane outside the composer",
             KeyContext::Transcript => "Chat transcript",
             KeyContext::Diff => "Diff review pane",
+            KeyContext::Context => "Context heatmap pane",
             KeyContext::Help => "Help",
             KeyContext::Approval => "Command approval",
             KeyContext::Browser => "Session browser",
@@ -51,13 +54,13 @@ impl KeyContext {
 
     /// Whether both contexts can be active at the same time (and so may not share a key).
     fn overlaps(self, other: KeyContext) -> bool {
-        use KeyContext::{Diff, Global, Panes, Transcript};
+        use KeyContext::{Context, Diff, Global, Panes, Transcript};
         self == other
             || self == Global
             || other == Global
             || matches!(
                 (self, other),
-                (Panes, Transcript | Diff) | (Transcript | Diff, Panes)
+                (Panes, Transcript | Diff | Context) | (Transcript | Diff | Context, Panes)
             )
     }
 }
@@ -165,6 +168,14 @@ actions! {
         "Switch between unified and side-by-side views (side-by-side needs 120 columns)";
     DiffRepropose => "diff_repropose", Diff, ["R"], "send back",
         "Send the change back unapplied and ask the model for a fresh proposal";
+    ContextDown => "context_down", Context, ["j", "down"], "", "Select the next item (largest first)";
+    ContextUp => "context_up", Context, ["k", "up"], "", "Select the previous item";
+    ContextDrop => "context_drop", Context, ["d"], "drop",
+        "Leave the selected message out of future requests, or bring it back (history keeps it)";
+    ContextPin => "context_pin", Context, ["p"], "pin",
+        "Pin the selected message: compaction keeps it verbatim";
+    ContextCompact => "context_compact", Context, ["C"], "compact",
+        "Compact now: the model summarises the turns before the latest prompt";
     ApproveOnce => "approve_once", Approval, ["y"], "run once", "Run the command this once";
     ApproveAlways => "approve_always", Approval, ["a"], "always",
         "Run it, and allow this exact command for the rest of the session";

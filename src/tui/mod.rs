@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod contextview;
 pub mod diffview;
 mod editor;
 #[cfg(test)]
@@ -149,6 +150,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             if read_only {
                 app.set_read_only();
             }
+            app.warn_at = ctx.loaded.config.context.warn_at;
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }

@@ -127,6 +127,17 @@ theme_styles! {
     selection,
     /// The used part of the context-window bar.
     context_used,
+    /// Context heatmap cells by category, free space and the reply's reserve.
+    ctx_system,
+    ctx_memory,
+    ctx_skills,
+    ctx_tools,
+    ctx_summary,
+    ctx_user,
+    ctx_assistant,
+    ctx_tool_results,
+    ctx_free,
+    ctx_reserved,
     /// Markdown in replies.
     heading,
     code,

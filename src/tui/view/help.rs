@@ -29,7 +29,8 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
         Focus::Composer => &[KeyContext::Composer],
         Focus::Transcript => &[KeyContext::Transcript, KeyContext::Panes],
         Focus::Diff => &[KeyContext::Diff, KeyContext::Panes],
-        Focus::Plan | Focus::Context => &[KeyContext::Panes],
+        Focus::Context => &[KeyContext::Context, KeyContext::Panes],
+        Focus::Plan => &[KeyContext::Panes],
     };
     let mut lines = Vec::new();
     let key_width = 22;

@@ -4,14 +4,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
 use crate::protocol::Gear;
 use crate::tui::app::App;
-use crate::tui::diffview;
+use crate::tui::{contextview, diffview};
 
 fn explain(
     app: &App,
@@ -81,50 +80,15 @@ pub fn diff(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
 }
 
 pub fn context(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
-    let s = &app.theme.styles;
-    let used = app.session.context_tokens;
-    let limit = app.session.context_window.max(1);
-    let width = usize::from(area.width.saturating_sub(4)).max(1);
-    let filled = usize::try_from(used.saturating_mul(width as u64) / limit)
-        .unwrap_or(width)
-        .min(width);
-    let bar = Line::from(vec![
-        Span::styled(
-            "█".repeat(filled),
-            s.gear_plan
-                .remove_modifier(ratatui::style::Modifier::BOLD)
-                .fg(s.gear_plan.bg.unwrap_or_default()),
-        ),
-        Span::styled("░".repeat(width - filled), s.dim),
-    ]);
-    let lines = vec![
-        Line::from(vec![
-            Span::styled(
-                format!("{} / {} tokens", thousands(used), thousands(limit)),
-                s.text,
-            ),
-            Span::styled(format!("  ({}%)", used * 100 / limit), s.dim),
-        ]),
-        bar,
-        Line::styled(
-            "What fills the window, by category, appears here once the model has replied.",
-            s.dim,
-        ),
-        Line::from(Span::styled(String::new(), Style::default())),
-    ];
-    explain(app, frame, area, "Context", focused, lines);
-}
-
-/// 12345 → "12,345".
-#[must_use]
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let c = &app.context;
+    let block = pane_block(app, "Context", focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [header, grid, legend, list, preview] =
+        contextview::areas(inner, u16::try_from(c.legend.len()).unwrap_or(u16::MAX));
+    frame.render_widget(Paragraph::new(c.header.clone()), header);
+    frame.render_widget(Paragraph::new(c.grid.clone()), grid);
+    frame.render_widget(Paragraph::new(c.legend.clone()), legend);
+    frame.render_widget(Paragraph::new(c.list.clone()), list);
+    frame.render_widget(Paragraph::new(c.preview.clone()), preview);
 }

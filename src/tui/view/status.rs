@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use crate::context::ContextReport;
 use crate::tui::app::App;
 use crate::tui::keymap::Action;
 
@@ -35,13 +36,22 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     }
     head.push(Span::styled(" │ ", s.dim));
     let pct = session.context_tokens * 100 / session.context_window.max(1);
+    let fill = app.context.report.as_ref().map(ContextReport::fill);
+    let tokens_style = match fill {
+        Some(f) if f > 1.0 => s.error,
+        Some(f) if f >= app.warn_at => s.key,
+        _ => ratatui::style::Style::default(),
+    };
     let mut tail = vec![
         Span::styled(" │ ", s.dim),
-        Span::raw(format!(
-            "{}/{} tok {pct}%",
-            compact(session.context_tokens),
-            compact(session.context_window)
-        )),
+        Span::styled(
+            format!(
+                "{}/{} tok {pct}%",
+                compact(session.context_tokens),
+                compact(session.context_window)
+            ),
+            tokens_style,
+        ),
     ];
     if let Some(cost) = session.cost {
         tail.push(Span::raw(format!(" ${cost:.4}")));

@@ -186,9 +186,9 @@ fn session_browser_with_search_hits() {
 fn every_key_is_listed_in_the_help_overlay() {
     use crate::tui::keymap::Action;
     let mut seen = String::new();
-    // The composer, the transcript and the diff pane show different pane sections; together,
-    // everything.
-    for tab_presses in [0, 1, 3] {
+    // The composer, the transcript, the diff and the context pane show different pane
+    // sections; together, everything.
+    for tab_presses in [0, 1, 3, 4] {
         let mut a = app(160, 120);
         for _ in 0..tab_presses {
             press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
@@ -274,4 +274,42 @@ fn diff_pane_in_the_four_pane_layout_with_a_comment_being_typed() {
         press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
     }
     insta::assert_snapshot!(render(&mut a).backend());
+}
+
+#[test]
+fn context_pane_at_several_fills_and_sizes() {
+    use crate::tui::contextview::tests::report;
+    for (name, percent, width, height) in [
+        ("context_empty", 0, 120, 40),
+        ("context_half_zoomed", 50, 100, 30),
+        ("context_99", 99, 120, 40),
+    ] {
+        let mut a = app(width, height);
+        let mut r = report(percent);
+        if percent == 0 {
+            r.items.truncate(3);
+        }
+        a.on_core(&Event::ContextAccounted { report: r });
+        press(&mut a, KeyCode::Char('4'), KeyModifiers::ALT);
+        if width == 100 {
+            press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+            press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+        }
+        insta::assert_snapshot!(name, render(&mut a).backend());
+    }
+    let mut a = app(100, 30);
+    let mut r = report(60);
+    r.items.push(crate::context::ContextItem {
+        id: crate::context::ItemId::Message(40),
+        category: crate::context::Category::ToolResults,
+        tokens: 8_000,
+        label: "result of run_command cargo test".into(),
+        pinned: false,
+        dropped: false,
+    });
+    r.items[3].pinned = true;
+    a.on_core(&Event::ContextAccounted { report: r });
+    press(&mut a, KeyCode::Char('4'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    insta::assert_snapshot!("context_over", render(&mut a).backend());
 }

@@ -616,10 +616,12 @@ impl App {
                     self.overlay = None;
                 } else if matches!(self.overlay, Some(Overlay::Approval { .. })) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
-                } else if self.busy {
+                } else if self.busy && self.diff.log.pending().is_none() {
                     self.note = Some("cancelling…".into());
                     return vec![Effect::Send(Op::Cancel)];
                 } else {
+                    // With a change waiting for review, Esc only moves focus: cancelling would
+                    // withdraw the change (Ctrl+C still does, on purpose).
                     self.focus = Focus::Composer;
                     self.zoomed = false;
                 }

@@ -378,6 +378,15 @@ impl Transcript {
     }
 
     #[must_use]
+    /// How many entries contain `needle` (for tests of what the chat says).
+    #[cfg(test)]
+    pub fn count_containing(&self, needle: &str) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.text.contains(needle))
+            .count()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

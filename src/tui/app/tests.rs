@@ -520,3 +520,119 @@ fn a_read_only_session_refuses_prompts_and_gear_changes() {
     assert!(a.note.as_deref().unwrap_or("").contains("read-only"));
     assert!(press(&mut a, KeyCode::BackTab, KeyModifiers::SHIFT).is_empty());
 }
+
+fn proposal() -> Event {
+    Event::ChangeProposed {
+        id: "call_1".into(),
+        change: crate::changes::FileChange::new(
+            "a.txt".into(),
+            Some("one\ntwo\nthree\n".into()),
+            Some("one\n2\nthree\n".into()),
+        ),
+        context: 1,
+    }
+}
+
+#[test]
+fn diff_keys_send_decisions_and_esc_does_not_withdraw_a_review() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    a.on_core(&proposal());
+    assert_eq!(
+        a.transcript.count_containing("proposes a change to a.txt"),
+        1,
+        "the chat says a review waits"
+    );
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    a.prepare();
+    let effects = press(&mut a, KeyCode::Char('x'), KeyModifiers::NONE);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Send(Op::DecideHunk {
+            verdict: Verdict::Reject,
+            ..
+        })]
+    ));
+    // Enter with the hunk still undecided (the event has not come back): refused locally.
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(effects.is_empty());
+    assert!(a.note.as_deref().unwrap_or("").contains("undecided"));
+    // Esc leaves the pane without cancelling the turn that waits for the review.
+    let effects = press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(a.focus, Focus::Composer);
+    // e asks the loop to open the editor with the hunk's proposed text.
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    let effects = press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::EditHunk { text, extension, .. }] if text == "one\n2\nthree\n" && extension == "txt"
+    ));
+    // An unchanged save is an accept; a changed one an edit.
+    let hunk = a.diff.entry().unwrap().hunks[0].id.clone();
+    let effects = a.on_edited("call_1".into(), hunk.clone(), "x\n", Ok("x\n".into()));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Send(Op::DecideHunk {
+            verdict: Verdict::Accept,
+            ..
+        })]
+    ));
+    let effects = a.on_edited("call_1".into(), hunk, "x\n", Ok("y\n".into()));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Send(Op::DecideHunk { verdict: Verdict::Edit { text }, .. })] if text == "y\n"
+    ));
+}
+
+#[test]
+fn context_keys_drop_pin_and_compact() {
+    use crate::context::{Category, ContextItem, ContextReport, ItemId};
+    let mut a = app(120, 40);
+    let item = |id, category, tokens| ContextItem {
+        id,
+        category,
+        tokens,
+        label: String::new(),
+        pinned: false,
+        dropped: false,
+    };
+    a.on_core(&Event::ContextAccounted {
+        report: ContextReport {
+            items: vec![
+                item(ItemId::System, Category::System, 100),
+                item(ItemId::Message(0), Category::User, 50),
+                item(ItemId::Message(1), Category::ToolResults, 900),
+            ],
+            window: 1_000,
+            reserved: 0,
+            calibrated: true,
+        },
+    });
+    assert_eq!(a.session.context_tokens, 1_050);
+    // Over the warning threshold: the chat says so, once.
+    let warned = |a: &App| a.transcript.count_containing("context window is");
+    assert_eq!(warned(&a), 1);
+    press(&mut a, KeyCode::Char('4'), KeyModifiers::ALT);
+    let effects = press(&mut a, KeyCode::Char('d'), KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        vec![Effect::Send(Op::DropItem {
+            item: 1,
+            dropped: true
+        })]
+    );
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    let effects = press(&mut a, KeyCode::Char('p'), KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        vec![Effect::Send(Op::PinItem {
+            item: 0,
+            pinned: true
+        })]
+    );
+    let effects = press(&mut a, KeyCode::Char('C'), KeyModifiers::SHIFT);
+    assert_eq!(effects, vec![Effect::Send(Op::Compact)]);
+    assert_eq!(warned(&a), 1);
+}

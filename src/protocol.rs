@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::changes::FileChange;
 pub use crate::changes::hunks::Verdict;
 pub use crate::context::ContextReport;
+pub use crate::plan::{PlanEdit, StepSpec, StepStatus};
 
 /// How much autonomy the model has. See DESIGN.md, "gears".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -152,6 +153,19 @@ pub enum Op {
     },
     /// Summarise the older turns now.
     Compact,
+    /// Change the plan (approve, reject, edit, add, delete, move, comment).
+    EditPlan {
+        #[serde(flatten)]
+        edit: PlanEdit,
+    },
+    /// Send the plan's comments to the model for a revised plan.
+    RevisePlan,
+    /// Pass the current step's gate and run the next approved step (`all`: every remaining
+    /// one, each still waiting for its changes to be decided).
+    Go {
+        #[serde(default)]
+        all: bool,
+    },
     Quit,
 }
 
@@ -382,6 +396,21 @@ pub enum Event {
     ContextAccounted {
         report: ContextReport,
     },
+    /// The model proposed a plan; `version` counts from 1, earlier versions stay in the log.
+    PlanProposed {
+        version: u32,
+        steps: Vec<StepSpec>,
+    },
+    PlanEdited {
+        #[serde(flatten)]
+        edit: PlanEdit,
+    },
+    StepStatusChanged {
+        step: String,
+        status: StepStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     Error {
         kind: ErrorKind,
         message: String,
@@ -429,6 +458,9 @@ impl Event {
             Event::ItemPinned { .. } => "item_pinned",
             Event::Compacted { .. } => "compacted",
             Event::ContextAccounted { .. } => "context_accounted",
+            Event::PlanProposed { .. } => "plan_proposed",
+            Event::PlanEdited { .. } => "plan_edited",
+            Event::StepStatusChanged { .. } => "step_status_changed",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -584,6 +616,30 @@ mod tests {
             },
             Event::ContextAccounted {
                 report: ContextReport::default(),
+            },
+            Event::PlanProposed {
+                version: 1,
+                steps: vec![StepSpec {
+                    title: "t".into(),
+                    detail: "d".into(),
+                    files: vec!["a.rs".into()],
+                    acceptance: None,
+                    children: vec![],
+                }],
+            },
+            Event::PlanEdited {
+                edit: PlanEdit::Move {
+                    step: "s1".into(),
+                    up: true,
+                },
+            },
+            Event::PlanEdited {
+                edit: PlanEdit::ApproveAll,
+            },
+            Event::StepStatusChanged {
+                step: "s1".into(),
+                status: StepStatus::AwaitingReview,
+                note: Some("done".into()),
             },
         ];
         for event in samples {

@@ -19,6 +19,7 @@ use std::path::Path;
 use crate::changes::disk::{self, Submitted};
 use crate::config::{ActiveProvider, ApprovalsConfig, Config, VibeEdits};
 use crate::context::{ContextReport, Ledger};
+use crate::plan::{Plan, StepSpec, StepStatus};
 use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Gear, Op, Verdict};
 use crate::provider::{
     ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
@@ -197,6 +198,11 @@ struct Actor {
     sent_raw: u64,
     /// The last report sent, so an unchanged one is not sent again.
     last_report: Option<ContextReport>,
+    /// The model ended the plan step (or proposed a plan): the turn ends after this round's
+    /// calls instead of asking the model again.
+    end_turn: bool,
+    /// `G`: keep running approved steps, each once its changes are decided.
+    run_all: bool,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -218,6 +224,8 @@ pub async fn run_session(
         ledger: Ledger::default(),
         sent_raw: 0,
         last_report: None,
+        end_turn: false,
+        run_all: false,
     };
     // What fills the window is on screen before the first prompt.
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
@@ -297,6 +305,8 @@ impl Actor {
                 self.prompts.push_back(op);
             }
             Op::SubmitReview { change } => self.submit_review(&change).await,
+            Op::Go { all } => self.go(all).await,
+            Op::RevisePlan => self.revise_plan().await,
             Op::Compact => {
                 if !self.ready() {
                     self.notify("compact when the model has finished and no review waits".into());
@@ -616,8 +626,19 @@ impl Actor {
             return;
         }
         if calls.is_empty() {
-            self.record(turn::end_events(&TurnEnd::Completed, progress.reason))
-                .await;
+            let mut events = Vec::new();
+            // A step whose turn ended without complete_step still stops at its gate.
+            if let Some(step) = self.running_step() {
+                events.push(Event::StepStatusChanged {
+                    step,
+                    status: StepStatus::AwaitingReview,
+                    note: Some("the model ended its turn without calling complete_step".into()),
+                });
+            }
+            events.extend(turn::end_events(&TurnEnd::Completed, progress.reason));
+            if self.record(events).await {
+                self.after_step().await;
+            }
             return;
         }
         if self.round >= self.deps.max_tool_rounds {
@@ -653,11 +674,21 @@ impl Actor {
     async fn next_call(&mut self) {
         loop {
             let Some(call) = self.queue.pop_front() else {
+                if std::mem::take(&mut self.end_turn) {
+                    if self
+                        .record(turn::end_events(&TurnEnd::Completed, None))
+                        .await
+                    {
+                        Box::pin(self.after_step()).await;
+                    }
+                    return;
+                }
                 self.round += 1;
                 self.start_stream().await;
                 return;
             };
-            if !tools::offered(self.state.gear, &call.name) && tools::kind_of(&call.name).is_some()
+            if !tools::offered(self.state.gear, turn::phase(&self.state), &call.name)
+                && tools::kind_of(&call.name).is_some()
             {
                 let outcome = ToolOutcome::error(format!(
                     "`{}` is not available in the {} gear; use the tools offered in this request",
@@ -670,6 +701,21 @@ impl Actor {
                     return;
                 }
                 continue;
+            }
+            match tools::kind_of(&call.name) {
+                Some(ToolKind::Plan) => {
+                    if !self.propose_plan(&call).await {
+                        return;
+                    }
+                    continue;
+                }
+                Some(ToolKind::Step) => {
+                    if !self.end_step(&call).await {
+                        return;
+                    }
+                    continue;
+                }
+                _ => {}
             }
             if tools::kind_of(&call.name) == Some(ToolKind::Shell)
                 && let Some(command) = tools::command_of(&call)
@@ -873,6 +919,15 @@ impl Actor {
                 .drain(..)
                 .map(|c| result_event(&c, &cancelled, Duration::ZERO)),
         );
+        self.run_all = false;
+        self.end_turn = false;
+        if let Some(step) = self.running_step() {
+            events.push(Event::StepStatusChanged {
+                step,
+                status: StepStatus::Approved,
+                note: Some("cancelled; g runs it again".into()),
+            });
+        }
         events.extend(turn::end_events(&TurnEnd::Cancelled, None));
         self.record(events).await;
     }
@@ -1022,6 +1077,209 @@ impl Actor {
             }
             Err(message) => self.notify(message),
         }
+    }
+
+    /// The id of the plan step being run, if any.
+    fn running_step(&self) -> Option<String> {
+        self.state
+            .plan
+            .as_ref()
+            .and_then(Plan::active)
+            .filter(|s| s.status == StepStatus::Running)
+            .map(|s| s.id.clone())
+    }
+
+    /// `propose_plan`: records the plan (a new version) and ends the turn for the human to
+    /// review it. Returns whether recording worked.
+    async fn propose_plan(&mut self, call: &ToolCallRequest) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Args {
+            steps: Vec<StepSpec>,
+        }
+        let parsed: Result<Args, String> = tools::parse_args(call).map_err(|e| e.0);
+        let version = self.state.plan.as_ref().map_or(1, |p| p.version + 1);
+        let outcome = parsed.and_then(|a| {
+            Plan::propose(version, &a.steps)
+                .map(|p| (a.steps, p))
+                .map_err(|e| format!("the plan was not accepted: {e}. Propose it again."))
+        });
+        match outcome {
+            Ok((steps, plan)) => {
+                let count = plan.walk().count();
+                self.end_turn = true;
+                self.record(vec![
+                    Event::PlanProposed { version, steps },
+                    result_event(
+                        call,
+                        &ToolOutcome::ok(
+                            format!(
+                                "Plan version {version} with {count} steps is now with the user, \
+                                 who edits and approves it. Stop here; approved steps will be \
+                                 given to you one at a time."
+                            ),
+                            format!("plan v{version}: {count} steps"),
+                        ),
+                        Duration::ZERO,
+                    ),
+                ])
+                .await
+            }
+            Err(message) => {
+                self.record(vec![result_event(
+                    call,
+                    &ToolOutcome::error(message),
+                    Duration::ZERO,
+                )])
+                .await
+            }
+        }
+    }
+
+    /// `complete_step` / `fail_step`: the running step stops at its gate, or fails.
+    async fn end_step(&mut self, call: &ToolCallRequest) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Args {
+            #[serde(default, alias = "reason")]
+            summary: String,
+        }
+        let Some(step) = self.running_step() else {
+            return self
+                .record(vec![result_event(
+                    call,
+                    &ToolOutcome::error("no plan step is running"),
+                    Duration::ZERO,
+                )])
+                .await;
+        };
+        let note = tools::parse_args::<Args>(call)
+            .map(|a| a.summary)
+            .unwrap_or_default();
+        let failed = call.name == tools::FAIL_STEP;
+        let number = self
+            .state
+            .plan
+            .as_ref()
+            .and_then(|p| p.number(&step))
+            .unwrap_or_default();
+        let (status, text) = if failed {
+            self.run_all = false;
+            (
+                StepStatus::Failed,
+                format!("Step {number} is marked failed; execution stops for the user."),
+            )
+        } else {
+            (
+                StepStatus::AwaitingReview,
+                format!(
+                    "Step {number} is complete; the user reviews it before the next step. Stop here."
+                ),
+            )
+        };
+        self.end_turn = true;
+        self.record(vec![
+            result_event(
+                call,
+                &ToolOutcome::ok(text, format!("step {number}: {}", status.label())),
+                Duration::ZERO,
+            ),
+            Event::StepStatusChanged {
+                step,
+                status,
+                note: (!note.trim().is_empty()).then(|| note.trim().to_string()),
+            },
+        ])
+        .await
+    }
+
+    /// `g` / `G`: passes the gate of the step waiting at it, then runs the next approved step.
+    async fn go(&mut self, all: bool) {
+        if !self.ready() {
+            self.notify("wait: the model is working or a change waits for review".into());
+            return;
+        }
+        let Some(plan) = &self.state.plan else {
+            self.notify("no plan yet: in the plan gear, ask for what you want first".into());
+            return;
+        };
+        let mut events = Vec::new();
+        let mut rerun = None;
+        match plan.active() {
+            Some(s) if s.status == StepStatus::AwaitingReview => {
+                events.push(Event::StepStatusChanged {
+                    step: s.id.clone(),
+                    status: StepStatus::Done,
+                    note: None,
+                });
+            }
+            // Running with nothing running: the process stopped mid-step; run it again.
+            Some(s) => rerun = Some(s.id.clone()),
+            None => {}
+        }
+        if !events.is_empty() && !self.record(events).await {
+            return;
+        }
+        let next = rerun.or_else(|| {
+            self.state
+                .plan
+                .as_ref()
+                .and_then(Plan::next_runnable)
+                .map(|s| s.id.clone())
+        });
+        let Some(step) = next else {
+            self.run_all = false;
+            let (approved, done, total) = self.state.plan.as_ref().map_or((0, 0, 0), Plan::counts);
+            self.notify(if approved == 0 {
+                "no step is approved: a approves the selected step, A all of them".into()
+            } else {
+                format!("no approved step left to run ({done} of {total} done)")
+            });
+            return;
+        };
+        self.run_all = all;
+        let events = vec![Event::StepStatusChanged {
+            step,
+            status: StepStatus::Running,
+            note: None,
+        }];
+        if self.record(events).await {
+            self.start_turn().await;
+        }
+    }
+
+    /// After a turn: with `G`, the next step starts once this one waits at its gate with its
+    /// changes decided.
+    async fn after_step(&mut self) {
+        let waiting = self
+            .state
+            .plan
+            .as_ref()
+            .and_then(Plan::active)
+            .is_some_and(|s| s.status == StepStatus::AwaitingReview);
+        if self.run_all && waiting && self.ready() {
+            Box::pin(self.go(true)).await;
+        }
+    }
+
+    /// `r`: sends the plan's comments to the model for a revised plan.
+    async fn revise_plan(&mut self) {
+        let Some(plan) = &self.state.plan else {
+            self.notify("no plan to revise".into());
+            return;
+        };
+        if !self.ready() {
+            self.notify("revise when the model has finished".into());
+            return;
+        }
+        let text = format!(
+            "Please revise the plan with my edits and comments, and propose it again with \
+             propose_plan.\n\nThe plan as I left it:\n\n{}",
+            plan.render()
+        );
+        self.submit(&Op::Submit {
+            text,
+            attachments: Vec::new(),
+        })
+        .await;
     }
 
     /// Tells the front end something went wrong without recording it: a refused request

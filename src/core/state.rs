@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::changes::review::ChangeLog;
+use crate::plan::Plan;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
 use crate::provider::{ChatMessage, ToolCallRequest};
 use crate::store::default_title;
@@ -40,6 +41,8 @@ pub struct SessionState {
     pub pinned: BTreeSet<usize>,
     /// The latest compaction: messages before `through` are replaced by the summary.
     pub compaction: Option<Compaction>,
+    /// The plan (the latest version, as edited and run).
+    pub plan: Option<Plan>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +175,27 @@ impl SessionState {
                 self.allowed_commands.insert(command.clone());
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
+            Event::PlanProposed { version, steps } => {
+                if let Ok(plan) = Plan::propose(*version, steps) {
+                    self.plan = Some(plan);
+                }
+            }
+            Event::PlanEdited { edit } => {
+                if let Some(plan) = &mut self.plan {
+                    let _ = plan.apply(edit);
+                }
+            }
+            Event::StepStatusChanged { step, status, note } => {
+                if let Some(plan) = &mut self.plan {
+                    plan.set_status(step, *status, note.clone());
+                    // A step starting is the model's next instruction.
+                    if *status == crate::plan::StepStatus::Running {
+                        self.conversation.push(ChatMessage::User {
+                            text: plan.step_prompt(step),
+                        });
+                    }
+                }
+            }
             Event::ItemDropped { item, dropped } => {
                 if *dropped {
                     self.dropped.insert(*item);
@@ -305,6 +329,12 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
                 pinned: *pinned,
             }])
         }
+        Op::EditPlan { edit } => match &state.plan {
+            Some(plan) if plan.clone().apply(edit).is_ok() => {
+                Decision::Record(vec![Event::PlanEdited { edit: edit.clone() }])
+            }
+            _ => Decision::Ignore,
+        },
         Op::Quit => Decision::Stop,
         // Cancel and command decisions are handled by the actor, which owns the running turn.
         Op::Cancel
@@ -320,7 +350,9 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::Undo
         | Op::DropItem { .. }
         | Op::PinItem { .. }
-        | Op::Compact => Decision::Ignore,
+        | Op::Compact
+        | Op::RevisePlan
+        | Op::Go { .. } => Decision::Ignore,
     }
 }
 

@@ -66,8 +66,23 @@ pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &s
         model: provider.model.clone(),
         system: format!("{}{memory}", gear_prompt(state.gear).trim()),
         messages: shaped_messages(state).into_iter().map(|(_, m)| m).collect(),
-        tools: tools::specs(state.gear),
+        tools: tools::specs(state.gear, phase(state)),
         max_output_tokens: provider.max_output_tokens,
+    }
+}
+
+/// Whether the session is running a plan step (which hands out write tools) or planning.
+#[must_use]
+pub fn phase(state: &SessionState) -> tools::Phase {
+    let running = state
+        .plan
+        .as_ref()
+        .and_then(crate::plan::Plan::active)
+        .is_some_and(|s| s.status == crate::plan::StepStatus::Running);
+    if running {
+        tools::Phase::Executing
+    } else {
+        tools::Phase::Planning
     }
 }
 
@@ -176,7 +191,8 @@ pub fn account(
 ) -> ContextReport {
     use crate::context::ledger::Part;
     let system = gear_prompt(state.gear).trim();
-    let tools_json = serde_json::to_string(&tools::specs(state.gear)).unwrap_or_default();
+    let specs = tools::specs(state.gear, phase(state));
+    let tools_json = serde_json::to_string(&specs).unwrap_or_default();
     let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
         Part {
             id: ItemId::System,
@@ -211,7 +227,7 @@ pub fn account(
             id: ItemId::Tools,
             category: Category::Tools,
             text: &tools_json,
-            label: format!("{} tool schemas", tools::specs(state.gear).len()),
+            label: format!("{} tool schemas", specs.len()),
             pinned: false,
             dropped: false,
         },

@@ -113,6 +113,17 @@ pub enum ToolKind {
     ReadOnly,
     Write,
     Shell,
+    /// Proposes a plan (the core records it).
+    Plan,
+    /// Ends the running plan step (the core records it).
+    Step,
+}
+
+/// Where the plan gear is: proposing and shaping a plan, or running an approved step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Planning,
+    Executing,
 }
 
 pub const READ_FILE: &str = "read_file";
@@ -123,6 +134,9 @@ pub const EDIT_FILE: &str = "edit_file";
 pub const WRITE_FILE: &str = "write_file";
 pub const DELETE_FILE: &str = "delete_file";
 pub const MOVE_FILE: &str = "move_file";
+pub const PROPOSE_PLAN: &str = "propose_plan";
+pub const COMPLETE_STEP: &str = "complete_step";
+pub const FAIL_STEP: &str = "fail_step";
 pub const RUN_COMMAND: &str = "run_command";
 
 #[must_use]
@@ -131,27 +145,32 @@ pub fn kind_of(name: &str) -> Option<ToolKind> {
         READ_FILE | LIST_DIR | GLOB | GREP => Some(ToolKind::ReadOnly),
         EDIT_FILE | WRITE_FILE | DELETE_FILE | MOVE_FILE => Some(ToolKind::Write),
         RUN_COMMAND => Some(ToolKind::Shell),
+        PROPOSE_PLAN => Some(ToolKind::Plan),
+        COMPLETE_STEP | FAIL_STEP => Some(ToolKind::Step),
         _ => None,
     }
 }
 
-/// The tools a gear offers. Gears are enforced here, not by prompting: in the plan and
-/// pipeline gears (until their stages grant more) write and shell tools are not in the
-/// request at all.
+/// The tools a gear offers in a phase. Gears are enforced here, not by prompting: while
+/// planning (and in the pipeline gear until its stages grant more) write and shell tools are
+/// not in the request at all; a plan step being run gets them, with its step tools.
 #[must_use]
-pub fn specs(gear: Gear) -> Vec<ToolSpec> {
+pub fn specs(gear: Gear, phase: Phase) -> Vec<ToolSpec> {
     all_specs()
         .into_iter()
-        .filter(|s| offered(gear, &s.name))
+        .filter(|s| offered(gear, phase, &s.name))
         .collect()
 }
 
-/// Whether a gear offers the tool named `name` (unknown tools are offered nowhere).
+/// Whether a gear offers the tool named `name` in a phase (unknown tools are offered nowhere).
 #[must_use]
-pub fn offered(gear: Gear, name: &str) -> bool {
+pub fn offered(gear: Gear, phase: Phase, name: &str) -> bool {
+    let executing = gear != Gear::Vibe && phase == Phase::Executing;
     match kind_of(name) {
         Some(ToolKind::ReadOnly) => true,
-        Some(ToolKind::Write | ToolKind::Shell) => gear == Gear::Vibe,
+        Some(ToolKind::Write | ToolKind::Shell) => gear == Gear::Vibe || executing,
+        Some(ToolKind::Plan) => gear == Gear::Plan && phase == Phase::Planning,
+        Some(ToolKind::Step) => executing,
         None => false,
     }
 }
@@ -238,6 +257,35 @@ fn all_specs() -> Vec<ToolSpec> {
             }, "required": ["from", "to"]}),
         ),
         spec(
+            PROPOSE_PLAN,
+            "Propose the plan for the user to review: a tree of concrete steps, at most three \
+             levels deep. The user edits and approves it; approved steps are then run one at a \
+             time.",
+            json!({"type": "object", "properties": {
+                "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+            }, "required": ["steps"], "$defs": {"step": {"type": "object", "properties": {
+                "title": {"type": "string", "description": "What the step does, in a line"},
+                "detail": {"type": "string", "description": "What it changes and how"},
+                "files": {"type": "array", "items": {"type": "string"}},
+                "acceptance": {"type": "string", "description": "How to tell it is done"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/step"}}
+            }, "required": ["title"]}}}),
+        ),
+        spec(
+            COMPLETE_STEP,
+            "Finish the plan step you were given; the user reviews it before the next one.",
+            json!({"type": "object", "properties": {
+                "summary": {"type": "string", "description": "What was done, in a few lines"}
+            }, "required": ["summary"]}),
+        ),
+        spec(
+            FAIL_STEP,
+            "Give up on the plan step you were given, saying why; execution stops there.",
+            json!({"type": "object", "properties": {
+                "reason": {"type": "string"}
+            }, "required": ["reason"]}),
+        ),
+        spec(
             RUN_COMMAND,
             "Run a shell command in the workspace root (the user may be asked to approve it). \
              Output is stdout and stderr together, cut in the middle when long.",
@@ -280,6 +328,10 @@ pub fn command_of(call: &ToolCallRequest) -> Option<String> {
 pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
     match call.name.as_str() {
         RUN_COMMAND => shell::execute(call, ctx).await,
+        PROPOSE_PLAN | COMPLETE_STEP | FAIL_STEP => ToolOutcome::error(format!(
+            "`{}` is handled by the session, not run as a tool",
+            call.name
+        )),
         name if kind_of(name).is_some() => {
             let call = call.clone();
             let workspace = ctx.workspace.clone();

@@ -363,12 +363,22 @@ async fn long_output_keeps_head_and_tail_and_states_the_cut() {
 
 #[test]
 fn plan_and_pipeline_gears_offer_only_read_only_tools() {
-    let names = |g| specs(g).into_iter().map(|s| s.name).collect::<Vec<_>>();
-    assert_eq!(names(Gear::Vibe).len(), 9);
-    for g in [Gear::Plan, Gear::Pipeline] {
-        let n = names(g);
-        assert_eq!(n, [READ_FILE, LIST_DIR, GLOB, GREP]);
+    let names = |g, p| specs(g, p).into_iter().map(|s| s.name).collect::<Vec<_>>();
+    assert_eq!(names(Gear::Vibe, Phase::Planning).len(), 9);
+    assert_eq!(names(Gear::Vibe, Phase::Executing).len(), 9);
+    assert_eq!(
+        names(Gear::Plan, Phase::Planning),
+        [READ_FILE, LIST_DIR, GLOB, GREP, PROPOSE_PLAN]
+    );
+    assert_eq!(
+        names(Gear::Pipeline, Phase::Planning),
+        [READ_FILE, LIST_DIR, GLOB, GREP]
+    );
+    let running = names(Gear::Plan, Phase::Executing);
+    for t in [EDIT_FILE, WRITE_FILE, RUN_COMMAND, COMPLETE_STEP, FAIL_STEP] {
+        assert!(running.contains(&t.to_string()), "{t} while running a step");
     }
+    assert!(!running.contains(&PROPOSE_PLAN.to_string()));
     let cmd = call(RUN_COMMAND, &json!({"command": "cargo test"}));
     assert_eq!(command_of(&cmd).as_deref(), Some("cargo test"));
 }

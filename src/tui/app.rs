@@ -19,12 +19,13 @@ use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use super::layout::{self, PaneId};
+use super::planview::{PlanRequest, PlanView};
 use super::theme::Theme;
 use super::toolcell::ToolResultView;
 use super::transcript::{EntryKind, Transcript};
 use crate::config::ActiveProvider;
 use crate::core::OpenedSession;
-use crate::protocol::{CommandDecision, Event, Gear, Op, Verdict};
+use crate::protocol::{CommandDecision, Event, Gear, Op, StepStatus, Verdict};
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
@@ -127,6 +128,7 @@ pub struct App {
     pub transcript: Transcript,
     pub diff: DiffView,
     pub context: ContextView,
+    pub plan: PlanView,
     /// Fill of the context window at which the UI warns (`[context] warn_at`).
     pub warn_at: f64,
     /// A model turn is running (Ctrl+C cancels it).
@@ -180,6 +182,7 @@ impl App {
             transcript: Transcript::default(),
             diff: DiffView::default(),
             context: ContextView::default(),
+            plan: PlanView::default(),
             warn_at: 0.8,
             busy: false,
             note: None,
@@ -269,7 +272,9 @@ impl App {
             Focus::Diff if self.diff.comment.is_some() => vec![KeyContext::Global],
             Focus::Diff => vec![KeyContext::Diff, KeyContext::Panes, KeyContext::Global],
             Focus::Context => vec![KeyContext::Context, KeyContext::Panes, KeyContext::Global],
-            Focus::Plan => vec![KeyContext::Panes, KeyContext::Global],
+            // Typing in the plan pane: only the global keys are keys.
+            Focus::Plan if self.plan.input.is_some() => vec![KeyContext::Global],
+            Focus::Plan => vec![KeyContext::Plan, KeyContext::Panes, KeyContext::Global],
         }
     }
 
@@ -299,6 +304,15 @@ impl App {
             };
             self.diff
                 .prepare(inner, &self.theme, self.highlighter.as_deref());
+        }
+        if let Some(pane) = self.layout().pane(PaneId::Plan) {
+            let inner = Rect {
+                x: pane.x + 1,
+                y: pane.y + 1,
+                width: pane.width.saturating_sub(2),
+                height: pane.height.saturating_sub(2),
+            };
+            self.plan.prepare(inner, &self.theme);
         }
         if let Some(pane) = self.layout().pane(PaneId::Context) {
             let inner = Rect {
@@ -492,6 +506,11 @@ impl App {
                 );
             }
             Event::ItemDropped { .. } | Event::ItemPinned { .. } => {}
+            Event::PlanProposed { .. }
+            | Event::PlanEdited { .. }
+            | Event::StepStatusChanged { .. } => {
+                self.plan_event(event, replay);
+            }
             // Folded by the diff pane above.
             Event::FileChanged { .. }
             | Event::ChangeProposed { .. }
@@ -533,6 +552,9 @@ impl App {
             return effects;
         }
         if let Some(effects) = self.type_comment(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.type_plan(&key) {
             return effects;
         }
         if let Some(effects) = self.type_in_browser(&key) {
@@ -684,6 +706,22 @@ impl App {
             | Action::DiffSubmit
             | Action::DiffRepropose
             | Action::DiffUndo => return self.diff_action(action),
+            Action::PlanDown => self.plan.step(1),
+            Action::PlanUp => self.plan.step(-1),
+            Action::PlanCollapse => self.plan.fold(true),
+            Action::PlanExpand => self.plan.fold(false),
+            Action::PlanApprove
+            | Action::PlanApproveAll
+            | Action::PlanReject
+            | Action::PlanEdit
+            | Action::PlanAdd
+            | Action::PlanDelete
+            | Action::PlanMoveUp
+            | Action::PlanMoveDown
+            | Action::PlanComment
+            | Action::PlanRevise
+            | Action::PlanGo
+            | Action::PlanGoAll => return self.plan_action(action),
             Action::ContextDown => self.context.step(1),
             Action::ContextUp => self.context.step(-1),
             Action::ContextDrop | Action::ContextPin | Action::ContextCompact => {
@@ -792,6 +830,76 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    fn plan_action(&mut self, action: Action) -> Vec<Effect> {
+        if self.session.read_only {
+            self.note = Some("read-only session: fork it (Ctrl+S, f) to change it".into());
+            return Vec::new();
+        }
+        let request = match action {
+            Action::PlanApprove => self.plan.approve(),
+            Action::PlanApproveAll => self.plan.approve_all(),
+            Action::PlanReject => self.plan.reject(),
+            Action::PlanEdit => self.plan.start('e'),
+            Action::PlanAdd => self.plan.start('o'),
+            Action::PlanComment => self.plan.start('c'),
+            Action::PlanDelete => self.plan.delete(),
+            Action::PlanMoveUp => self.plan.move_step(true),
+            Action::PlanMoveDown => self.plan.move_step(false),
+            Action::PlanRevise => PlanRequest::Send(Op::RevisePlan),
+            Action::PlanGo => PlanRequest::Send(Op::Go { all: false }),
+            Action::PlanGoAll => PlanRequest::Send(Op::Go { all: true }),
+            _ => PlanRequest::None,
+        };
+        self.plan_effects(request)
+    }
+
+    pub(super) fn plan_effects(&mut self, request: PlanRequest) -> Vec<Effect> {
+        match request {
+            PlanRequest::Send(op) => vec![Effect::Send(op)],
+            PlanRequest::Note(n) => {
+                self.note = Some(n);
+                Vec::new()
+            }
+            PlanRequest::None => Vec::new(),
+        }
+    }
+
+    /// The plan pane folds plan events; the chat tells the story of proposals and steps.
+    fn plan_event(&mut self, event: &Event, replay: bool) {
+        self.plan.on_event(event);
+        if replay {
+            return;
+        }
+        let keys = self.keymap.keys_label(Action::FocusPlan);
+        let text = match event {
+            Event::PlanProposed { version, .. } => format!(
+                "The model proposes a plan (version {version}) — review it in the plan pane \
+                 ({keys}): a approve, x reject, e edit, c comment, g run the next approved step."
+            ),
+            Event::StepStatusChanged { step, status, note } => {
+                let Some(plan) = &self.plan.plan else { return };
+                let number = plan.number(step).unwrap_or_default();
+                let title = plan.step(step).map(|s| s.title.clone()).unwrap_or_default();
+                let note = note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                match status {
+                    StepStatus::Running => format!("▶ Step {number} — {title}"),
+                    StepStatus::AwaitingReview => format!(
+                        "⏸ Step {number} waits at its gate{note}. g passes it and runs the next \
+                         approved step ({keys})."
+                    ),
+                    StepStatus::Done => format!("● Step {number} done."),
+                    StepStatus::Failed => format!("! Step {number} failed{note}"),
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
+        self.transcript.push(EntryKind::Notice, text);
     }
 
     /// A line in the chat for what happened to a change, so the story reads in one place.

@@ -28,6 +28,8 @@ pub enum KeyContext {
     Diff,
     /// In the context heatmap pane.
     Context,
+    /// In the plan pane.
+    Plan,
     /// While the help overlay is open.
     Help,
     /// While the model waits for a command to be approved.
@@ -46,6 +48,7 @@ impl KeyContext {
             KeyContext::Transcript => "Chat transcript",
             KeyContext::Diff => "Diff review pane",
             KeyContext::Context => "Context heatmap pane",
+            KeyContext::Plan => "Plan pane",
             KeyContext::Help => "Help",
             KeyContext::Approval => "Command approval",
             KeyContext::Browser => "Session browser",
@@ -54,13 +57,14 @@ impl KeyContext {
 
     /// Whether both contexts can be active at the same time (and so may not share a key).
     fn overlaps(self, other: KeyContext) -> bool {
-        use KeyContext::{Context, Diff, Global, Panes, Transcript};
+        use KeyContext::{Context, Diff, Global, Panes, Plan, Transcript};
         self == other
             || self == Global
             || other == Global
             || matches!(
                 (self, other),
-                (Panes, Transcript | Diff | Context) | (Transcript | Diff | Context, Panes)
+                (Panes, Transcript | Diff | Context | Plan)
+                    | (Transcript | Diff | Context | Plan, Panes)
             )
     }
 }
@@ -168,6 +172,27 @@ actions! {
         "Switch between unified and side-by-side views (side-by-side needs 120 columns)";
     DiffRepropose => "diff_repropose", Diff, ["R"], "send back",
         "Send the change back unapplied and ask the model for a fresh proposal";
+    PlanDown => "plan_down", Plan, ["j", "down"], "", "Select the next step";
+    PlanUp => "plan_up", Plan, ["k", "up"], "", "Select the previous step";
+    PlanCollapse => "plan_collapse", Plan, ["h", "left"], "", "Collapse the step, or go to its parent";
+    PlanExpand => "plan_expand", Plan, ["l", "right"], "", "Expand the step";
+    PlanApprove => "plan_approve", Plan, ["a"], "approve", "Approve the step and the steps under it";
+    PlanApproveAll => "plan_approve_all", Plan, ["A"], "", "Approve every step";
+    PlanReject => "plan_reject", Plan, ["x"], "reject",
+        "Reject the step and the steps under it: they never run";
+    PlanEdit => "plan_edit", Plan, ["e"], "edit",
+        "Edit the step's title, then its detail, in place (Enter saves, Esc cancels)";
+    PlanAdd => "plan_add", Plan, ["o"], "add", "Add a step after the selected one";
+    PlanDelete => "plan_delete", Plan, ["d"], "", "Delete the step (not one that has run)";
+    PlanMoveUp => "plan_move_up", Plan, ["K"], "", "Move the step up among its siblings";
+    PlanMoveDown => "plan_move_down", Plan, ["J"], "", "Move the step down among its siblings";
+    PlanComment => "plan_comment", Plan, ["c"], "comment", "Comment on the step, for the model";
+    PlanRevise => "plan_revise", Plan, ["r"], "revise",
+        "Send the plan with your edits and comments to the model for a revised version";
+    PlanGo => "plan_go", Plan, ["g"], "run",
+        "Pass the step's gate and run the next approved step";
+    PlanGoAll => "plan_go_all", Plan, ["G"], "run all",
+        "Run every remaining approved step, each still stopping while its changes await review";
     ContextDown => "context_down", Context, ["j", "down"], "", "Select the next item (largest first)";
     ContextUp => "context_up", Context, ["k", "up"], "", "Select the previous item";
     ContextDrop => "context_drop", Context, ["d"], "drop",

@@ -17,6 +17,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+pub mod planview;
 mod services;
 mod terminal;
 pub mod theme;

@@ -81,6 +81,35 @@ impl App {
         }
     }
 
+    /// Typing a step's title or detail, a new step or a comment in the plan pane.
+    pub(super) fn type_plan(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
+        if self.focus != Focus::Plan || self.overlay.is_some() || self.plan.input.is_none() {
+            return None;
+        }
+        let plain = !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Enter if plain => {
+                let request = self.plan.enter();
+                Some(self.plan_effects(request))
+            }
+            KeyCode::Esc => {
+                self.plan.input = None;
+                Some(Vec::new())
+            }
+            KeyCode::Backspace => {
+                self.plan.backspace();
+                Some(Vec::new())
+            }
+            KeyCode::Char(c) if plain => {
+                self.plan.type_char(c);
+                Some(Vec::new())
+            }
+            _ => None,
+        }
+    }
+
     /// Typing a search or a new title in the browser, or answering its delete question.
     pub(super) fn type_in_browser(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
         let Some(Overlay::Sessions(b)) = &mut self.overlay else {

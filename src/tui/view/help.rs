@@ -30,7 +30,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
         Focus::Transcript => &[KeyContext::Transcript, KeyContext::Panes],
         Focus::Diff => &[KeyContext::Diff, KeyContext::Panes],
         Focus::Context => &[KeyContext::Context, KeyContext::Panes],
-        Focus::Plan => &[KeyContext::Panes],
+        Focus::Plan => &[KeyContext::Plan, KeyContext::Panes],
     };
     let mut lines = Vec::new();
     let key_width = 22;

@@ -1,54 +1,34 @@
-//! The plan, diff and context panes. Their full behaviour arrives with the plan-gear,
-//! diff-review and context-heatmap work; until then each says what it is for and how to use it,
-//! and the context pane already shows the window's fill from reported usage.
+//! The plan, diff and context panes: each draws what its view state laid out in `prepare`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
-use crate::protocol::Gear;
 use crate::tui::app::App;
-use crate::tui::{contextview, diffview};
-
-fn explain(
-    app: &App,
-    frame: &mut Frame<'_>,
-    area: Rect,
-    title: &str,
-    focused: bool,
-    lines: Vec<Line<'_>>,
-) {
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(pane_block(app, title, focused))
-            .wrap(Wrap { trim: true }),
-        area,
-    );
-}
+use crate::tui::{contextview, diffview, planview};
 
 pub fn plan(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
-    let s = &app.theme.styles;
-    let lines = if app.session.gear == Gear::Vibe {
-        vec![
-            Line::styled("No plan in the vibe gear.", s.text),
-            Line::styled(
-                "Shift+Tab to the plan gear: the model explores read-only and proposes a plan \
-                 tree here, which you edit and approve step by step.",
-                s.dim,
-            ),
-        ]
-    } else {
-        vec![
-            Line::styled("No plan yet.", s.text),
-            Line::styled(
-                "Describe what you want in the composer; the proposed plan appears here.",
-                s.dim,
-            ),
-        ]
-    };
-    explain(app, frame, area, "Plan", focused, lines);
+    let p = &app.plan;
+    let block = pane_block(app, "Plan", focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [header, tree, preview, footer] = planview::areas(inner);
+    frame.render_widget(Paragraph::new(p.header.clone()), header);
+    let tree_text = Paragraph::new(p.tree.clone());
+    frame.render_widget(
+        if p.plan.is_none() {
+            tree_text.wrap(Wrap { trim: true })
+        } else {
+            tree_text
+        },
+        tree,
+    );
+    frame.render_widget(
+        Paragraph::new(p.preview.clone()).wrap(Wrap { trim: false }),
+        preview,
+    );
+    frame.render_widget(Paragraph::new(p.footer.clone()), footer);
 }
 
 pub fn diff(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {

@@ -1,0 +1,470 @@
+//! The plan pane's state: the plan folded from the core's events (through the same
+//! [`Plan`] the core runs), the selected step, collapsed branches, the text being typed for an
+//! edit, a new step or a comment, and the lines to draw, laid out in `prepare`.
+
+use std::collections::HashSet;
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::theme::{Styles, Theme};
+use crate::plan::{Plan, PlanEdit, Step, StepStatus};
+use crate::protocol::{Event, Op};
+
+/// What is being typed in the pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanInput {
+    /// `e`: the title first, then (Enter) the detail.
+    Edit {
+        step: String,
+        title: String,
+        detail: String,
+        on_detail: bool,
+    },
+    /// `o`: a new step's title.
+    Add {
+        after: Option<String>,
+        title: String,
+    },
+    /// `c`: a comment on the step.
+    Comment { step: String, text: String },
+}
+
+/// What a plan key asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanRequest {
+    Send(Op),
+    Note(String),
+    None,
+}
+
+/// The pane's inner areas: header, tree, preview, footer.
+#[must_use]
+pub fn areas(inner: ratatui::layout::Rect) -> [ratatui::layout::Rect; 4] {
+    use ratatui::layout::{Constraint, Layout};
+    let preview = (inner.height / 3).clamp(1, 8);
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(preview),
+        Constraint::Length(1),
+    ])
+    .areas(inner)
+}
+
+#[derive(Debug, Default)]
+pub struct PlanView {
+    pub plan: Option<Plan>,
+    /// The selected step's id.
+    pub selected: Option<String>,
+    collapsed: HashSet<String>,
+    pub input: Option<PlanInput>,
+    top: usize,
+    /// Built by `prepare` for the draw.
+    pub header: Line<'static>,
+    pub tree: Vec<Line<'static>>,
+    pub preview: Vec<Line<'static>>,
+    pub footer: Line<'static>,
+}
+
+fn status_style(s: &Styles, status: StepStatus) -> Style {
+    match status {
+        StepStatus::Proposed => s.dim,
+        StepStatus::Approved | StepStatus::Done => s.diff_added,
+        StepStatus::Rejected | StepStatus::Skipped => s.dim.add_modifier(Modifier::CROSSED_OUT),
+        StepStatus::Running | StepStatus::AwaitingReview => s.key,
+        StepStatus::Failed => s.error,
+    }
+}
+
+impl PlanView {
+    /// Folds a plan event.
+    pub fn on_event(&mut self, event: &Event) {
+        match event {
+            Event::PlanProposed { version, steps } => {
+                if let Ok(plan) = Plan::propose(*version, steps) {
+                    self.selected = plan.steps.first().map(|s| s.id.clone());
+                    self.collapsed.clear();
+                    self.top = 0;
+                    self.plan = Some(plan);
+                }
+            }
+            Event::PlanEdited { edit } => {
+                if let Some(plan) = &mut self.plan {
+                    let _ = plan.apply(edit);
+                    if let PlanEdit::Add { id, .. } = edit {
+                        self.selected = Some(id.clone());
+                    }
+                }
+            }
+            Event::StepStatusChanged { step, status, note } => {
+                if let Some(plan) = &mut self.plan {
+                    plan.set_status(step, *status, note.clone());
+                    if *status == StepStatus::Running {
+                        self.selected = Some(step.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+        // A deleted step's selection moves to the first step.
+        if let Some(plan) = &self.plan
+            && self
+                .selected
+                .as_ref()
+                .is_none_or(|id| plan.step(id).is_none())
+        {
+            self.selected = plan.steps.first().map(|s| s.id.clone());
+        }
+    }
+
+    /// The rows on show: (number, depth, step), collapsed branches hidden.
+    fn rows(&self) -> Vec<(String, usize, &Step)> {
+        let Some(plan) = self.plan.as_ref() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut hidden_below: Option<usize> = None;
+        for (number, depth, step) in plan.walk() {
+            if let Some(d) = hidden_below {
+                if depth > d {
+                    continue;
+                }
+                hidden_below = None;
+            }
+            if self.collapsed.contains(&step.id) {
+                hidden_below = Some(depth);
+            }
+            out.push((number, depth, step));
+        }
+        out
+    }
+
+    fn position(&self) -> Option<usize> {
+        let id = self.selected.as_ref()?;
+        self.rows().iter().position(|(_, _, s)| &s.id == id)
+    }
+
+    #[must_use]
+    pub fn selected_step(&self) -> Option<&Step> {
+        self.plan.as_ref()?.step(self.selected.as_ref()?)
+    }
+
+    pub fn step(&mut self, delta: isize) {
+        let rows = self.rows();
+        if rows.is_empty() {
+            return;
+        }
+        let at = self.position().unwrap_or(0);
+        let next = at.saturating_add_signed(delta).min(rows.len() - 1);
+        self.selected = Some(rows[next].2.id.clone());
+    }
+
+    /// `h` / `l`: collapse or expand the selected step (`h` on a child goes to its parent).
+    pub fn fold(&mut self, collapse: bool) {
+        let Some(id) = self.selected.clone() else {
+            return;
+        };
+        let has_children = self.selected_step().is_some_and(|s| !s.children.is_empty());
+        if collapse {
+            if has_children && !self.collapsed.contains(&id) {
+                self.collapsed.insert(id);
+            } else if let Some(at) = self.position() {
+                // To the parent: the nearest row above with less depth.
+                let rows = self.rows();
+                let depth = rows[at].1;
+                if let Some((_, _, parent)) = rows[..at].iter().rev().find(|(_, d, _)| *d < depth) {
+                    self.selected = Some(parent.id.clone());
+                }
+            }
+        } else {
+            self.collapsed.remove(&id);
+        }
+    }
+
+    fn selected_id(&self) -> Result<String, String> {
+        self.selected
+            .clone()
+            .filter(|_| self.plan.is_some())
+            .ok_or_else(|| "no plan yet: in the plan gear, ask the model for one".into())
+    }
+
+    fn edit(&self, make: impl FnOnce(String) -> PlanEdit) -> PlanRequest {
+        match self.selected_id() {
+            Ok(id) => PlanRequest::Send(Op::EditPlan { edit: make(id) }),
+            Err(why) => PlanRequest::Note(why),
+        }
+    }
+
+    #[must_use]
+    pub fn approve(&self) -> PlanRequest {
+        self.edit(|step| PlanEdit::Approve { step })
+    }
+
+    #[must_use]
+    pub fn approve_all(&self) -> PlanRequest {
+        match self.plan {
+            Some(_) => PlanRequest::Send(Op::EditPlan {
+                edit: PlanEdit::ApproveAll,
+            }),
+            None => PlanRequest::Note("no plan yet".into()),
+        }
+    }
+
+    #[must_use]
+    pub fn reject(&self) -> PlanRequest {
+        self.edit(|step| PlanEdit::Reject { step })
+    }
+
+    #[must_use]
+    pub fn delete(&self) -> PlanRequest {
+        self.edit(|step| PlanEdit::Delete { step })
+    }
+
+    #[must_use]
+    pub fn move_step(&self, up: bool) -> PlanRequest {
+        self.edit(|step| PlanEdit::Move { step, up })
+    }
+
+    /// `e`, `o`, `c`: start typing.
+    pub fn start(&mut self, what: char) -> PlanRequest {
+        let Some(step) = self.selected_step().cloned() else {
+            return PlanRequest::Note(
+                "no plan yet: in the plan gear, ask the model for one".into(),
+            );
+        };
+        self.input = Some(match what {
+            'e' => PlanInput::Edit {
+                step: step.id,
+                title: step.title,
+                detail: step.detail,
+                on_detail: false,
+            },
+            'o' => PlanInput::Add {
+                after: Some(step.id),
+                title: String::new(),
+            },
+            _ => PlanInput::Comment {
+                step: step.id,
+                text: String::new(),
+            },
+        });
+        PlanRequest::None
+    }
+
+    /// A character typed into the input.
+    pub fn type_char(&mut self, c: char) {
+        match &mut self.input {
+            Some(PlanInput::Edit {
+                title,
+                detail,
+                on_detail,
+                ..
+            }) => {
+                if *on_detail {
+                    detail.push(c);
+                } else {
+                    title.push(c);
+                }
+            }
+            Some(PlanInput::Add { title, .. }) => title.push(c),
+            Some(PlanInput::Comment { text, .. }) => text.push(c),
+            None => {}
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        match &mut self.input {
+            Some(PlanInput::Edit {
+                title,
+                detail,
+                on_detail,
+                ..
+            }) => {
+                if *on_detail {
+                    detail.pop();
+                } else {
+                    title.pop();
+                }
+            }
+            Some(PlanInput::Add { title, .. }) => {
+                title.pop();
+            }
+            Some(PlanInput::Comment { text, .. }) => {
+                text.pop();
+            }
+            None => {}
+        }
+    }
+
+    /// Enter: the edit's title moves on to its detail; otherwise the input is sent.
+    pub fn enter(&mut self) -> PlanRequest {
+        if let Some(PlanInput::Edit { on_detail, .. }) = &mut self.input
+            && !*on_detail
+        {
+            *on_detail = true;
+            return PlanRequest::None;
+        }
+        let edit = match self.input.take() {
+            Some(PlanInput::Edit {
+                step,
+                title,
+                detail,
+                ..
+            }) => PlanEdit::Edit {
+                step,
+                title,
+                detail,
+            },
+            Some(PlanInput::Add { after, title }) => {
+                let id = self.plan.as_ref().map(Plan::new_id).unwrap_or_default();
+                PlanEdit::Add { after, id, title }
+            }
+            Some(PlanInput::Comment { step, text }) => PlanEdit::Comment { step, text },
+            None => return PlanRequest::None,
+        };
+        PlanRequest::Send(Op::EditPlan { edit })
+    }
+
+    /// Lays out what the draw shows for a pane of `inner` size.
+    pub fn prepare(&mut self, inner: ratatui::layout::Rect, theme: &Theme) {
+        let s = &theme.styles;
+        let [_, tree_area, preview_area, _] = areas(inner);
+        let Some(plan) = self.plan.as_ref() else {
+            self.header = Line::styled("No plan yet.", s.text);
+            self.tree = vec![Line::styled(
+                "In the plan gear (Shift+Tab) the model explores read-only and proposes a plan \
+                 here: edit and approve it step by step, then run it with g.",
+                s.dim,
+            )];
+            self.preview.clear();
+            self.footer = Line::default();
+            return;
+        };
+        let (approved, done, total) = plan.counts();
+        self.header = Line::from(vec![
+            Span::styled(
+                format!("Plan v{}", plan.version),
+                s.text.add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(
+                format!(" · {approved}/{total} approved · {done}/{total} done"),
+                s.dim,
+            ),
+        ]);
+        let at = self.position().unwrap_or(0);
+        let height = usize::from(tree_area.height).max(1);
+        if at < self.top {
+            self.top = at;
+        } else if at >= self.top + height {
+            self.top = at + 1 - height;
+        }
+        let rows = self.rows();
+        let width = usize::from(inner.width);
+        let mut tree = Vec::with_capacity(height);
+        for (i, (number, depth, step)) in rows.iter().enumerate().skip(self.top).take(height) {
+            let branch = if step.children.is_empty() {
+                " "
+            } else if self.collapsed.contains(&step.id) {
+                "▸"
+            } else {
+                "▾"
+            };
+            let mut line = Line::from(vec![
+                Span::raw("  ".repeat(*depth)),
+                Span::styled(
+                    format!("{branch}{} ", step.status.icon()),
+                    status_style(s, step.status),
+                ),
+                Span::styled(format!("{number} "), s.dim),
+                Span::styled(
+                    step.title.clone(),
+                    if step.status == StepStatus::Rejected {
+                        s.dim.add_modifier(Modifier::CROSSED_OUT)
+                    } else {
+                        s.text
+                    },
+                ),
+            ]);
+            if !step.comments.is_empty() {
+                line.push_span(Span::styled(format!("  ┆{}", step.comments.len()), s.dim));
+            }
+            if i == at {
+                let used: usize = line.spans.iter().map(|sp| sp.content.chars().count()).sum();
+                line.push_span(Span::raw(" ".repeat(width.saturating_sub(used))));
+                line = line.patch_style(s.selection);
+            }
+            tree.push(line);
+        }
+        self.tree = tree;
+        self.preview = self
+            .selected_step()
+            .map(|step| preview(step, s, usize::from(preview_area.height)))
+            .unwrap_or_default();
+        self.footer = match &self.input {
+            Some(PlanInput::Edit {
+                title,
+                detail,
+                on_detail,
+                ..
+            }) => {
+                if *on_detail {
+                    input_line("detail", detail, s)
+                } else {
+                    input_line("title", title, s)
+                }
+            }
+            Some(PlanInput::Add { title, .. }) => input_line("new step", title, s),
+            Some(PlanInput::Comment { text, .. }) => input_line("comment", text, s),
+            None => Line::styled(
+                "a approve · x reject · e edit · o add · d delete · K/J move · c comment · r revise · g run",
+                s.dim,
+            ),
+        };
+    }
+}
+
+fn input_line(what: &str, text: &str, s: &Styles) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{what}: "), s.key),
+        Span::styled(format!("{text}▏"), s.text),
+        Span::styled("  Enter saves · Esc cancels", s.dim),
+    ])
+}
+
+fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {
+    let mut out = vec![Line::from(vec![
+        Span::styled(
+            format!("{} ", step.status.label()),
+            status_style(s, step.status),
+        ),
+        Span::styled(step.title.clone(), s.text.add_modifier(Modifier::BOLD)),
+    ])];
+    if let Some(note) = &step.note {
+        out.push(Line::styled(format!("model: {note}"), s.key));
+    }
+    out.extend(
+        step.detail
+            .lines()
+            .map(|l| Line::styled(l.to_string(), s.text)),
+    );
+    if !step.files.is_empty() {
+        out.push(Line::styled(
+            format!("files: {}", step.files.join(", ")),
+            s.dim,
+        ));
+    }
+    if let Some(a) = &step.acceptance {
+        out.push(Line::styled(format!("done when: {a}"), s.dim));
+    }
+    out.extend(
+        step.comments
+            .iter()
+            .map(|c| Line::styled(format!("┆ {c}"), s.text.add_modifier(Modifier::ITALIC))),
+    );
+    out.truncate(height);
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,155 @@
+use ratatui::layout::Rect;
+
+use super::*;
+use crate::plan::StepSpec;
+
+fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {
+    StepSpec {
+        title: title.into(),
+        detail: format!("how to {title}"),
+        files: vec![format!("src/{title}.rs")],
+        acceptance: Some(format!("{title} works")),
+        children,
+    }
+}
+
+pub fn proposed() -> Event {
+    Event::PlanProposed {
+        version: 1,
+        steps: vec![
+            spec(
+                "parse",
+                vec![spec("lexer", vec![]), spec("grammar", vec![])],
+            ),
+            spec("check", vec![]),
+            spec("emit", vec![]),
+        ],
+    }
+}
+
+fn theme() -> Theme {
+    Theme::load("dark", std::path::Path::new("/nonexistent")).unwrap()
+}
+
+#[test]
+fn keys_become_plan_edits_for_the_selected_step() {
+    let mut v = PlanView::default();
+    assert!(matches!(v.approve(), PlanRequest::Note(_)));
+    v.on_event(&proposed());
+    assert_eq!(v.selected.as_deref(), Some("s1"));
+    v.step(1);
+    assert_eq!(v.selected.as_deref(), Some("s2"));
+    assert_eq!(
+        v.reject(),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Reject { step: "s2".into() }
+        })
+    );
+    assert_eq!(
+        v.move_step(false),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Move {
+                step: "s2".into(),
+                up: false
+            }
+        })
+    );
+    // h goes to the parent, then collapses it; j skips the hidden children.
+    v.fold(true);
+    assert_eq!(v.selected.as_deref(), Some("s1"));
+    v.fold(true);
+    v.step(1);
+    assert_eq!(v.selected.as_deref(), Some("s4"));
+    v.step(-1);
+    v.fold(false);
+    v.step(1);
+    assert_eq!(v.selected.as_deref(), Some("s2"));
+}
+
+#[test]
+fn edit_add_and_comment_are_typed_in_place() {
+    let mut v = PlanView::default();
+    v.on_event(&proposed());
+    v.start('e');
+    for _ in 0.."parse".len() {
+        v.backspace();
+    }
+    "read".chars().for_each(|c| v.type_char(c));
+    assert_eq!(v.enter(), PlanRequest::None, "Enter moves to the detail");
+    " carefully".chars().for_each(|c| v.type_char(c));
+    assert_eq!(
+        v.enter(),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Edit {
+                step: "s1".into(),
+                title: "read".into(),
+                detail: "how to parse carefully".into()
+            }
+        })
+    );
+    v.start('o');
+    "docs".chars().for_each(|c| v.type_char(c));
+    assert_eq!(
+        v.enter(),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Add {
+                after: Some("s1".into()),
+                id: "s6".into(),
+                title: "docs".into()
+            }
+        })
+    );
+    v.on_event(&Event::PlanEdited {
+        edit: PlanEdit::Add {
+            after: Some("s1".into()),
+            id: "s6".into(),
+            title: "docs".into(),
+        },
+    });
+    assert_eq!(
+        v.selected.as_deref(),
+        Some("s6"),
+        "the new step is selected"
+    );
+    v.start('c');
+    "why?".chars().for_each(|c| v.type_char(c));
+    assert!(matches!(
+        v.enter(),
+        PlanRequest::Send(Op::EditPlan { edit: PlanEdit::Comment { step, text } }) if step == "s6" && text == "why?"
+    ));
+}
+
+#[test]
+fn statuses_and_the_preview_are_laid_out() {
+    let mut v = PlanView::default();
+    v.on_event(&proposed());
+    v.on_event(&Event::PlanEdited {
+        edit: PlanEdit::ApproveAll,
+    });
+    v.on_event(&Event::StepStatusChanged {
+        step: "s2".into(),
+        status: StepStatus::AwaitingReview,
+        note: Some("lexer written".into()),
+    });
+    v.prepare(Rect::new(0, 0, 60, 20), &theme());
+    let text = |lines: &[Line<'_>]| -> Vec<String> {
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let header = text(std::slice::from_ref(&v.header));
+    assert_eq!(header[0], "Plan v1 · 4/4 approved · 0/4 done");
+    let tree = text(&v.tree);
+    assert!(tree[0].starts_with("▾✓ 1 parse"), "{tree:?}");
+    assert!(tree[1].starts_with("   ⏸ 1.1 lexer"), "{tree:?}");
+    v.step(1);
+    v.prepare(Rect::new(0, 0, 60, 20), &theme());
+    let preview = text(&v.preview);
+    assert_eq!(preview[0], "awaiting review lexer");
+    assert!(
+        preview.contains(&"model: lexer written".to_string()),
+        "{preview:?}"
+    );
+    assert!(preview.contains(&"files: src/lexer.rs".to_string()));
+}

@@ -411,6 +411,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// Every approved step has run (`done` of the plan's `total` leaf steps are done).
+    PlanCompleted {
+        done: usize,
+        total: usize,
+    },
     Error {
         kind: ErrorKind,
         message: String,
@@ -461,6 +466,7 @@ impl Event {
             Event::PlanProposed { .. } => "plan_proposed",
             Event::PlanEdited { .. } => "plan_edited",
             Event::StepStatusChanged { .. } => "step_status_changed",
+            Event::PlanCompleted { .. } => "plan_completed",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -641,6 +647,7 @@ mod tests {
                 status: StepStatus::AwaitingReview,
                 note: Some("done".into()),
             },
+            Event::PlanCompleted { done: 2, total: 3 },
         ];
         for event in samples {
             let json = serde_json::to_value(&event).unwrap();

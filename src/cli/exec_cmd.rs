@@ -10,10 +10,14 @@ use tokio::sync::mpsc;
 
 use super::{Context, StartedSession};
 use crate::core::{self, ApprovalMode, OpenRequest};
-use crate::protocol::{Event, FinishReason, Op};
+use crate::plan::Plan;
+use crate::protocol::{Event, FinishReason, Op, PlanEdit, StepStatus};
 
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
+/// Exit code of `exec --gear plan` without `--approve-plan`: a plan was proposed and waits for
+/// a human's approval.
+pub const EXIT_PLAN_AWAITING: u8 = 3;
 
 /// What the headless run approves by itself.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,6 +26,8 @@ pub struct Approvals {
     pub commands: bool,
     /// Accept every hunk of changes that would wait for review.
     pub changes: bool,
+    /// Approve a proposed plan whole and run it, accepting each step's changes.
+    pub plan: bool,
 }
 
 fn mode(approve: bool) -> ApprovalMode {
@@ -57,7 +63,8 @@ pub fn run(
         log: _log,
         ..
     } = started;
-    deps.review_mode = mode(approvals.changes);
+    deps.review_mode = mode(approvals.changes || approvals.plan);
+    let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -86,6 +93,9 @@ pub fn run(
         let mut finish: Option<FinishReason> = None;
         let mut started = false;
         let mut wrote_text = false;
+        let mut plan: Option<Plan> = None;
+        let mut plan_ran = false;
+        let mut plan_waits = false;
         loop {
             let event = tokio::select! {
                 e = events.recv() => e,
@@ -112,9 +122,54 @@ pub fn run(
                         let _ = op_tx.send(Op::Quit);
                     }
                 }
+                Event::PlanProposed { version, steps } => {
+                    plan = Plan::propose(*version, steps).ok();
+                }
+                Event::PlanEdited { edit } => {
+                    if let Some(p) = &mut plan {
+                        let _ = p.apply(edit);
+                    }
+                }
+                Event::StepStatusChanged { step, status, note } => {
+                    if let Some(p) = &mut plan {
+                        p.set_status(step, *status, note.clone());
+                    }
+                    if *status == StepStatus::Failed {
+                        error = Some(format!(
+                            "plan step failed: {}",
+                            note.as_deref().unwrap_or("no reason given")
+                        ));
+                        let _ = op_tx.send(Op::Quit);
+                    }
+                }
+                Event::PlanCompleted { .. } => {
+                    let _ = op_tx.send(Op::Quit);
+                }
                 Event::TurnFinished { reason } => {
                     finish = Some(*reason);
-                    let _ = op_tx.send(Op::Quit);
+                    match (&plan, plan_gear, approvals.plan) {
+                        // The plan runs on: each step's turn ends, G starts the next.
+                        (Some(_), true, true) if plan_ran || *reason == FinishReason::Cancelled => {
+                            if *reason == FinishReason::Cancelled || *reason == FinishReason::Error
+                            {
+                                let _ = op_tx.send(Op::Quit);
+                            }
+                        }
+                        (Some(_), true, true) => {
+                            plan_ran = true;
+                            let _ = op_tx.send(Op::EditPlan {
+                                edit: PlanEdit::ApproveAll,
+                            });
+                            let _ = op_tx.send(Op::Go { all: true });
+                        }
+                        (Some(_), true, false) => {
+                            plan_waits = true;
+                            let _ = op_tx.send(Op::Quit);
+                        }
+                        _ => {
+                            let _ = op_tx.send(Op::Quit);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -122,11 +177,29 @@ pub fn run(
         if wrote_text {
             writeln!(out)?;
         }
+        if plan_waits
+            && !json
+            && let Some(p) = &plan
+        {
+            writeln!(
+                out,
+                "\nProposed plan (version {}):\n\n{}",
+                p.version,
+                p.render()
+            )?;
+        }
         let _ = core.await;
-        Ok::<_, anyhow::Error>((error, finish))
+        Ok::<_, anyhow::Error>((error, finish, plan_waits))
     });
     store.close();
-    let (error, finish) = outcome?;
+    let (error, finish, plan_waits) = outcome?;
+    if plan_waits && error.is_none() {
+        eprintln!(
+            "gearshift: the plan waits for approval: review it in the TUI (gearshift --continue), \
+             or run again with --approve-plan"
+        );
+        return Ok(ExitCode::from(EXIT_PLAN_AWAITING));
+    }
     if let Some(message) = error {
         eprintln!("gearshift: {}", message.lines().next().unwrap_or_default());
         return Ok(ExitCode::FAILURE);

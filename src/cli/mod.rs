@@ -111,6 +111,10 @@ pub enum Command {
         /// and the model told)
         #[arg(long)]
         approve_changes: bool,
+        /// With --gear plan: approve the proposed plan whole and run it, accepting each
+        /// step's changes (without it, exec prints the plan and exits with code 3)
+        #[arg(long)]
+        approve_plan: bool,
     },
 }
 
@@ -291,6 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             approve_commands,
             approve_changes,
+            approve_plan,
         }) => exec_cmd::run(
             &ctx,
             &prompt,
@@ -298,6 +303,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exec_cmd::Approvals {
                 commands: approve_commands,
                 changes: approve_changes,
+                plan: approve_plan,
             },
         ),
         None => crate::tui::run(&ctx, &cli.session),

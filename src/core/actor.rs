@@ -1215,7 +1215,8 @@ impl Actor {
             Some(s) => rerun = Some(s.id.clone()),
             None => {}
         }
-        if !events.is_empty() && !self.record(events).await {
+        let passed_gate = !events.is_empty();
+        if passed_gate && !self.record(events).await {
             return;
         }
         let next = rerun.or_else(|| {
@@ -1228,11 +1229,18 @@ impl Actor {
         let Some(step) = next else {
             self.run_all = false;
             let (approved, done, total) = self.state.plan.as_ref().map_or((0, 0, 0), Plan::counts);
-            self.notify(if approved == 0 {
-                "no step is approved: a approves the selected step, A all of them".into()
+            if approved == 0 {
+                self.notify(
+                    "no step is approved: a approves the selected step, A all of them".into(),
+                );
+            } else if passed_gate {
+                self.record(vec![Event::PlanCompleted { done, total }])
+                    .await;
             } else {
-                format!("no approved step left to run ({done} of {total} done)")
-            });
+                self.notify(format!(
+                    "no approved step left to run ({done} of {total} done)"
+                ));
+            }
             return;
         };
         self.run_all = all;

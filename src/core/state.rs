@@ -246,6 +246,7 @@ impl SessionState {
             | Event::ChangeWithdrawn { .. }
             | Event::ChangeUndone { .. }
             | Event::ContextAccounted { .. }
+            | Event::PlanCompleted { .. }
             | Event::Error { .. } => {}
         }
     }

@@ -245,9 +245,36 @@ pub fn markdown(export: &SessionExport) -> String {
 pub fn change_audit(export: &SessionExport) -> String {
     let mut changes = ChangeLog::default();
     let mut when = std::collections::HashMap::new();
+    // The plan as it stood, to name the step that was running when a change was made.
+    let mut plan: Option<crate::plan::Plan> = None;
+    let mut step_of = std::collections::HashMap::new();
     for e in &export.events {
-        if let Event::FileChanged { id, .. } | Event::ChangeProposed { id, .. } = &e.event {
-            when.insert(id.clone(), e.ts);
+        match &e.event {
+            Event::FileChanged { id, .. } | Event::ChangeProposed { id, .. } => {
+                when.insert(id.clone(), e.ts);
+                let running = plan.as_ref().and_then(|p| {
+                    p.active()
+                        .filter(|s| s.status == crate::plan::StepStatus::Running)
+                        .and_then(|s| p.number(&s.id))
+                });
+                if let Some(number) = running {
+                    step_of.insert(id.clone(), number);
+                }
+            }
+            Event::PlanProposed { version, steps } => {
+                plan = crate::plan::Plan::propose(*version, steps).ok();
+            }
+            Event::PlanEdited { edit } => {
+                if let Some(p) = &mut plan {
+                    let _ = p.apply(edit);
+                }
+            }
+            Event::StepStatusChanged { step, status, note } => {
+                if let Some(p) = &mut plan {
+                    p.set_status(step, *status, note.clone());
+                }
+            }
+            _ => {}
         }
         changes.apply(&e.event);
     }
@@ -295,7 +322,7 @@ pub fn change_audit(export: &SessionExport) -> String {
             time(when.get(&e.id).copied().unwrap_or(0)),
             short,
             &e.id[..e.id.len().min(14)],
-            "-",
+            step_of.get(&e.id).map_or("-", String::as_str),
             e.change.path,
         );
     }

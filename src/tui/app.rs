@@ -511,6 +511,12 @@ impl App {
             | Event::StepStatusChanged { .. } => {
                 self.plan_event(event, replay);
             }
+            Event::PlanCompleted { done, total } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!("The plan has run: {done} of {total} steps done."),
+                );
+            }
             // Folded by the diff pane above.
             Event::FileChanged { .. }
             | Event::ChangeProposed { .. }

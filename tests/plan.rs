@@ -1,0 +1,307 @@
+//! The plan gear through the real session actor: a scripted model proposes a plan, ops shape
+//! and approve it, approved steps run one at a time behind their gates, and the store holds
+//! every decision.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use gearshift::core::{ApprovalMode, SessionState};
+use gearshift::protocol::{Event, Gear, Op, PlanEdit, StepStatus, Verdict};
+use support::session::{Session, resume, script_provider, start_with};
+
+const PLAN: &str = r#"
+[[turns]]
+text = "Here is my plan."
+tool_calls = [{ name = "propose_plan", arguments = { steps = [
+  { title = "Write step one", detail = "create one.txt", files = ["one.txt"], acceptance = "one.txt exists" },
+  { title = "Write step two", detail = "create two.txt" },
+  { title = "Write step three", detail = "create three.txt" },
+] } }]
+
+[[turns]]
+text = "Step one."
+tool_calls = [{ name = "write_file", arguments = { path = "one.txt", content = "one\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "one.txt written" } }]
+
+[[turns]]
+text = "Step three."
+tool_calls = [{ name = "write_file", arguments = { path = "three.txt", content = "three\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "three.txt written" } }]
+"#;
+
+async fn planning(ws: &std::path::Path, script: &str) -> Session {
+    let p = script_provider(ws, script);
+    let mut s = start_with(&p, ws, ApprovalMode::Ask, "").await;
+    s.send(Op::SetGear { gear: Gear::Plan });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    s.submit("write three files");
+    s.turn().await;
+    s
+}
+
+fn edit(s: &Session, edit: PlanEdit) {
+    s.send(Op::EditPlan { edit });
+}
+
+/// Accepts every hunk of the next proposed change and submits the review.
+async fn accept_next_change(s: &mut Session) {
+    let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+    let Some(Event::ChangeProposed {
+        id,
+        change,
+        context,
+    }) = seen.last().cloned()
+    else {
+        unreachable!()
+    };
+    let mut log = gearshift::changes::review::ChangeLog::default();
+    log.apply(&Event::ChangeProposed {
+        id: id.clone(),
+        change,
+        context,
+    });
+    for h in &log.entries[0].hunks {
+        s.send(Op::DecideHunk {
+            change: id.clone(),
+            hunk: h.id.clone(),
+            verdict: Verdict::Accept,
+        });
+    }
+    s.send(Op::SubmitReview { change: id });
+}
+
+fn status_of(stored: &[Event], step: &str) -> Option<StepStatus> {
+    SessionState::fold(stored)
+        .plan
+        .and_then(|p| p.step(step).map(|s| s.status))
+}
+
+#[tokio::test]
+async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut s = planning(ws.path(), PLAN).await;
+    let stored = s.stored().await;
+    assert!(
+        stored
+            .iter()
+            .any(|e| matches!(e, Event::PlanProposed { version: 1, steps } if steps.len() == 3))
+    );
+    // Nothing runs before an approval.
+    s.send(Op::Go { all: false });
+    let seen = s.until(|e| matches!(e, Event::Error { .. })).await;
+    assert!(
+        matches!(seen.last(), Some(Event::Error { message, .. }) if message.contains("no step is approved"))
+    );
+
+    edit(&s, PlanEdit::Approve { step: "s1".into() });
+    edit(&s, PlanEdit::Reject { step: "s2".into() });
+    edit(&s, PlanEdit::Approve { step: "s3".into() });
+    s.send(Op::Go { all: false });
+    accept_next_change(&mut s).await;
+    let seen = s.turn().await;
+    assert!(seen.iter().any(|e| matches!(
+        e,
+        Event::StepStatusChanged { step, status: StepStatus::AwaitingReview, note: Some(n) }
+            if step == "s1" && n == "one.txt written"
+    )));
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("one.txt")).unwrap(),
+        "one\n"
+    );
+    // At the gate: nothing else runs by itself.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!ws.path().join("three.txt").exists());
+    assert_eq!(
+        status_of(&s.stored().await, "s3"),
+        Some(StepStatus::Approved)
+    );
+
+    // g passes the gate and runs step three; step two, rejected, is skipped.
+    s.send(Op::Go { all: false });
+    accept_next_change(&mut s).await;
+    s.turn().await;
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("three.txt")).unwrap(),
+        "three\n"
+    );
+    assert!(
+        !ws.path().join("two.txt").exists(),
+        "a rejected step never runs"
+    );
+    s.send(Op::Go { all: false });
+    let seen = s.until(|e| matches!(e, Event::PlanCompleted { .. })).await;
+    assert!(matches!(
+        seen.last(),
+        Some(Event::PlanCompleted { done: 2, total: 3 })
+    ));
+
+    let stored = s.stored().await;
+    assert_eq!(status_of(&stored, "s1"), Some(StepStatus::Done));
+    assert_eq!(status_of(&stored, "s2"), Some(StepStatus::Rejected));
+    assert_eq!(status_of(&stored, "s3"), Some(StepStatus::Done));
+    let edits = stored.iter().filter(|e| e.kind() == "plan_edited").count();
+    assert_eq!(edits, 3, "every decision is in the log");
+    // The audit names the step that wrote each file.
+    let export = tokio::task::spawn_blocking({
+        let (db, id) = (s.db.clone(), s.id.clone());
+        move || {
+            gearshift::store::Reader::open(&db)
+                .unwrap()
+                .export(&id)
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let audit = gearshift::store::change_audit(&export);
+    let line = |file: &str| {
+        audit
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("one.txt").contains(" 1 "), "{audit}");
+    assert!(line("three.txt").contains(" 3 "), "{audit}");
+    // The model was told each step with the plan as approved.
+    let state = SessionState::fold(&stored);
+    let prompts: Vec<&str> = state
+        .conversation
+        .iter()
+        .filter_map(|m| match m {
+            gearshift::provider::ChatMessage::User { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(prompts[1].starts_with("Run step 1 of the approved plan: Write step one"));
+    assert!(prompts[1].contains("2. [rejected] Write step two"));
+    assert!(prompts[2].starts_with("Run step 3 of the approved plan"));
+}
+
+#[tokio::test]
+async fn a_failed_step_stops_execution_and_go_all_runs_through_the_gates() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = PLAN.replace(
+        r#"tool_calls = [{ name = "complete_step", arguments = { summary = "one.txt written" } }]"#,
+        r#"tool_calls = [{ name = "fail_step", arguments = { reason = "disk full" } }]"#,
+    );
+    let mut s = planning(ws.path(), &script).await;
+    edit(&s, PlanEdit::ApproveAll);
+    s.send(Op::Go { all: true });
+    accept_next_change(&mut s).await;
+    let seen = s.turn().await;
+    assert!(seen.iter().any(|e| matches!(
+        e,
+        Event::StepStatusChanged { step, status: StepStatus::Failed, note: Some(n) } if step == "s1" && n == "disk full"
+    )));
+    // G stops at a failure: step two does not start.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        status_of(&s.stored().await, "s2"),
+        Some(StepStatus::Approved)
+    );
+}
+
+#[tokio::test]
+async fn the_plan_and_its_gate_survive_a_restart() {
+    let ws = tempfile::tempdir().unwrap();
+    let p = script_provider(ws.path(), PLAN);
+    let mut s = planning(ws.path(), PLAN).await;
+    edit(&s, PlanEdit::Approve { step: "s1".into() });
+    s.send(Op::Go { all: false });
+    accept_next_change(&mut s).await;
+    s.turn().await;
+    let mut s = resume(s, &p, ws.path(), "").await;
+    let stored = s.stored().await;
+    assert_eq!(status_of(&stored, "s1"), Some(StepStatus::AwaitingReview));
+    // The gate holds across the restart; g passes it, and nothing else is approved.
+    s.send(Op::Go { all: false });
+    s.until(|e| matches!(e, Event::PlanCompleted { .. })).await;
+    assert_eq!(status_of(&s.stored().await, "s1"), Some(StepStatus::Done));
+}
+
+fn scripted_home(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("script.toml"), script).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n",
+            home.path().join("script.toml").display()
+        ),
+    )
+    .unwrap();
+    (home, ws)
+}
+
+#[test]
+fn headless_plan_exits_awaiting_approval_or_runs_it_all() {
+    let (home, ws) = scripted_home(PLAN);
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--gear", "plan", "write three files"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1. [proposed] Write step one"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--approve-plan"));
+    assert!(!ws.path().join("one.txt").exists());
+
+    // --json: the plan is in the event stream.
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--gear", "plan", "--json", "write three files"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"type\":\"plan_proposed\""));
+
+    // --approve-plan approves it all and runs every step, accepting each step's changes.
+    let script = PLAN.replace(
+        "[[turns]]\ntext = \"Step three.\"",
+        "[[turns]]\ntext = \"Step two.\"\ntool_calls = [{ name = \"write_file\", arguments = { path = \"two.txt\", content = \"two\\n\" } }]\n\n[[turns]]\ntool_calls = [{ name = \"complete_step\", arguments = { summary = \"two.txt written\" } }]\n\n[[turns]]\ntext = \"Step three.\"",
+    );
+    let (home, ws) = scripted_home(&script);
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "exec",
+            "--gear",
+            "plan",
+            "--approve-plan",
+            "write three files",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["one.txt", "two.txt", "three.txt"] {
+        assert!(ws.path().join(f).exists(), "{f}");
+    }
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::PlanCompleted { done: 3, total: 3 }))
+    );
+}

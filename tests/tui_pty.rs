@@ -581,3 +581,199 @@ fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
     }
     drop(rt);
 }
+
+#[test]
+fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let original: String = (1..=30).map(|i| format!("line {i}\n")).collect();
+    let edited = original
+        .replace("line 2\n", "line two\n")
+        .replace("line 28\n", "line twenty-eight\n");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let sse = |body: String| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(body)
+    };
+    let plan = serde_json::json!({"steps": [
+        {"title": "Create one.txt", "detail": "write it", "files": ["one.txt"]},
+        {"title": "Create two.txt", "detail": "write it"},
+        {"title": "Tidy notes.txt", "detail": "spell out two numbers", "files": ["notes.txt"]},
+    ]});
+    let replies = [
+        tool_call_sse("call_p", "propose_plan", &plan),
+        tool_call_sse(
+            "call_1",
+            "write_file",
+            &serde_json::json!({"path": "one.txt", "content": "one\n"}),
+        ),
+        tool_call_sse(
+            "call_1d",
+            "complete_step",
+            &serde_json::json!({"summary": "one.txt is there"}),
+        ),
+        tool_call_sse(
+            "call_3",
+            "write_file",
+            &serde_json::json!({"path": "notes.txt", "content": edited}),
+        ),
+        tool_call_sse(
+            "call_3d",
+            "complete_step",
+            &serde_json::json!({"summary": "notes tidied"}),
+        ),
+    ];
+    for (priority, body) in replies.into_iter().enumerate() {
+        rt.block_on(
+            Mock::given(method("POST"))
+                .respond_with(sse(body))
+                .up_to_n_times(1)
+                .with_priority(u8::try_from(priority + 1).unwrap())
+                .mount(&server),
+        );
+    }
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("notes.txt"), &original).unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = [
+        "--base-url",
+        base.as_str(),
+        "--model",
+        "fake",
+        "--gear",
+        "plan",
+    ];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"make the files and tidy the notes");
+    app.send(keys::ENTER);
+    app.wait_text("The model proposes a plan");
+    app.wait_text("0/3 approved");
+
+    // Shape it by keys: approve step 1, reject step 2, approve step 3.
+    app.send(keys::ALT_2);
+    app.send(b"a");
+    app.wait_text("1/3 approved");
+    app.send(b"j");
+    app.send(b"x");
+    app.send(b"j");
+    app.send(b"a");
+    app.wait_text("2/3 approved");
+
+    // g runs step 1; its edit waits for review.
+    app.send(b"g");
+    app.wait_text("proposes a change to one.txt");
+    assert!(
+        !ws.path().join("one.txt").exists(),
+        "not written before a decision"
+    );
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.wait_text("1/1 decided");
+    app.send(keys::ENTER);
+    app.wait_text("Step 1 waits at its gate");
+    assert!(ws.path().join("one.txt").exists());
+    // At the gate nothing else runs.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 3);
+
+    // g passes the gate; step 2 is rejected, so step 3 runs: two hunks, one rejected, one
+    // accepted with a comment.
+    app.send(keys::ALT_2);
+    app.send(b"g");
+    app.wait_text("proposes a change to notes.txt");
+    app.send(keys::ALT_3);
+    app.wait_text("0/2 decided");
+    app.send(b"x");
+    app.wait_text("1/2 decided");
+    app.send(b"c");
+    app.send(b"spell every number");
+    app.send(keys::ENTER);
+    app.send(b"a");
+    app.wait_text("2/2 decided");
+    app.send(keys::ENTER);
+    app.wait_text("Step 3 waits at its gate");
+    let on_disk = std::fs::read_to_string(ws.path().join("notes.txt")).unwrap();
+    assert_eq!(
+        on_disk,
+        original.replace("line 28\n", "line twenty-eight\n")
+    );
+    assert!(
+        !ws.path().join("two.txt").exists(),
+        "the rejected step never ran"
+    );
+
+    // The model's request after the review carried the decisions and the comment.
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 5);
+    let last = String::from_utf8_lossy(&requests[4].body).to_string();
+    assert!(last.contains("1 of 2 hunks accepted"), "{last}");
+    assert!(last.contains("rejected") && last.contains("Comment: spell every number"));
+    // Step 3's instructions named the plan as approved, step 2 rejected.
+    let step3 = String::from_utf8_lossy(&requests[3].body).to_string();
+    assert!(
+        step3.contains("Run step 3 of the approved plan")
+            && step3.contains("[rejected] Create two.txt")
+    );
+
+    // u undoes the last applied change.
+    app.send(b"u");
+    app.wait_text("Undid the change to notes.txt");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("notes.txt")).unwrap(),
+        original
+    );
+    app.send(keys::ALT_2);
+    app.send(b"g");
+    app.wait_text("The plan has run: 2 of 3 steps done.");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let edits: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PlanEdited { edit } => Some(format!("{edit:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            "Approve { step: \"s1\" }",
+            "Reject { step: \"s2\" }",
+            "Approve { step: \"s3\" }"
+        ]
+    );
+    let ran: Vec<(String, gearshift::protocol::StepStatus)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StepStatusChanged { step, status, .. } => Some((step.clone(), *status)),
+            _ => None,
+        })
+        .collect();
+    use gearshift::protocol::StepStatus::{AwaitingReview, Done, Running};
+    assert_eq!(
+        ran,
+        [
+            ("s1".into(), Running),
+            ("s1".into(), AwaitingReview),
+            ("s1".into(), Done),
+            ("s3".into(), Running),
+            ("s3".into(), AwaitingReview),
+            ("s3".into(), Done),
+        ]
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.kind() == "hunk_decided").count(),
+        3
+    );
+    assert!(events.iter().any(
+        |e| matches!(e, Event::HunkCommented { comment, .. } if comment == "spell every number")
+    ));
+    drop(rt);
+}

@@ -216,8 +216,26 @@ impl PlanView {
         self.edit(|step| PlanEdit::Reject { step })
     }
 
+    /// A step that has started running cannot be edited or deleted.
+    fn unchanged(&self) -> Option<PlanRequest> {
+        let step = self.selected_step()?;
+        (!matches!(
+            step.status,
+            StepStatus::Proposed | StepStatus::Approved | StepStatus::Rejected
+        ))
+        .then(|| {
+            PlanRequest::Note(format!(
+                "this step is {}: a step that has run cannot be changed",
+                step.status.label()
+            ))
+        })
+    }
+
     #[must_use]
     pub fn delete(&self) -> PlanRequest {
+        if let Some(refused) = self.unchanged() {
+            return refused;
+        }
         self.edit(|step| PlanEdit::Delete { step })
     }
 
@@ -233,6 +251,11 @@ impl PlanView {
                 "no plan yet: in the plan gear, ask the model for one".into(),
             );
         };
+        if what == 'e'
+            && let Some(refused) = self.unchanged()
+        {
+            return refused;
+        }
         self.input = Some(match what {
             'e' => PlanInput::Edit {
                 step: step.id,
@@ -467,4 +490,4 @@ fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

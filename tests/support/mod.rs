@@ -219,6 +219,7 @@ pub mod keys {
     pub const CTRL_Q: &[u8] = b"\x11";
     pub const CTRL_C: &[u8] = b"\x03";
     pub const TAB: &[u8] = b"\t";
+    pub const ALT_2: &[u8] = b"\x1b2";
     pub const ALT_3: &[u8] = b"\x1b3";
 }
 

@@ -313,3 +313,55 @@ fn context_pane_at_several_fills_and_sizes() {
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
     insta::assert_snapshot!("context_over", render(&mut a).backend());
 }
+
+#[test]
+fn plan_pane_with_statuses_preview_and_narrow_width() {
+    use crate::plan::{PlanEdit, StepStatus};
+    let history = vec![
+        crate::tui::planview::tests::proposed(),
+        Event::PlanEdited {
+            edit: PlanEdit::Approve { step: "s1".into() },
+        },
+        Event::PlanEdited {
+            edit: PlanEdit::Reject { step: "s4".into() },
+        },
+        Event::PlanEdited {
+            edit: PlanEdit::Comment {
+                step: "s5".into(),
+                text: "keep the old format".into(),
+            },
+        },
+        Event::StepStatusChanged {
+            step: "s2".into(),
+            status: StepStatus::Running,
+            note: None,
+        },
+        Event::StepStatusChanged {
+            step: "s2".into(),
+            status: StepStatus::AwaitingReview,
+            note: Some("the lexer reads every token".into()),
+        },
+    ];
+    let mut a = app_with(history.clone(), 120, 40);
+    press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+    insta::assert_snapshot!("plan_four_panes", render(&mut a).backend());
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    insta::assert_snapshot!("plan_zoomed_preview", render(&mut a).backend());
+    let mut a = app_with(history, 60, 20);
+    press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+    // The running step cannot be edited; the next one can.
+    press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    assert!(
+        a.note
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot be changed"),
+        "{:?} {:?}",
+        a.note,
+        a.plan.selected
+    );
+    press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
+    insta::assert_snapshot!("plan_narrow_editing", render(&mut a).backend());
+}

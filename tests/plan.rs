@@ -305,3 +305,43 @@ fn headless_plan_exits_awaiting_approval_or_runs_it_all() {
             .any(|e| matches!(e, Event::PlanCompleted { done: 3, total: 3 }))
     );
 }
+
+#[tokio::test]
+async fn comments_go_back_to_the_model_and_the_revision_is_a_new_version() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it all at once" }] } }]
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "First half" }, { title = "Second half" }] } }]
+"#;
+    let mut s = planning(ws.path(), script).await;
+    edit(
+        &s,
+        PlanEdit::Comment {
+            step: "s1".into(),
+            text: "split it in two".into(),
+        },
+    );
+    s.send(Op::RevisePlan);
+    s.turn().await;
+    let stored = s.stored().await;
+    let versions: Vec<u32> = stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::PlanProposed { version, .. } => Some(*version),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(versions, [1, 2], "the first version stays in the log");
+    let state = SessionState::fold(&stored);
+    let plan = state.plan.unwrap();
+    assert_eq!(plan.version, 2);
+    assert_eq!(plan.steps.len(), 2);
+    // The model was sent the comment with the plan.
+    assert!(stored.iter().any(|e| matches!(
+        e,
+        Event::UserMessage { text, .. } if text.contains("user's comment: split it in two")
+    )));
+}

@@ -116,7 +116,9 @@ impl ModelClient for ScriptClient {
                 _ => None,
             })
             .unwrap_or_default();
-        let input_chars = request.system.len()
+        let tools_chars = serde_json::to_string(&request.tools).map_or(0, |t| t.len());
+        let input_chars = tools_chars
+            + request.system.len()
             + request
                 .messages
                 .iter()

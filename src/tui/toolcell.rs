@@ -37,7 +37,14 @@ impl ToolCell {
         ) {
             return format!("{from} → {to}");
         }
-        for key in ["command", "path", "pattern"] {
+        if let Some(steps) = v.get("steps").and_then(|s| s.as_array()) {
+            let titles: Vec<&str> = steps
+                .iter()
+                .filter_map(|s| s.get("title").and_then(|t| t.as_str()))
+                .collect();
+            return format!("{} steps: {}", steps.len(), titles.join(" · "));
+        }
+        for key in ["command", "path", "pattern", "summary", "reason"] {
             if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
                 return s.lines().next().unwrap_or_default().to_string();
             }
@@ -170,5 +177,28 @@ mod tests {
         assert!(lines.contains(&"  │ test failed".to_string()), "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("\"command\"")), "{lines:?}");
         assert_eq!(cell.copy_text(), "test failed\n[exit code 101]");
+    }
+
+    #[test]
+    fn targets_of_moves_plans_and_steps() {
+        let target = |name: &str, args: &str| {
+            ToolCell {
+                id: "1".into(),
+                name: name.into(),
+                arguments: args.into(),
+                result: None,
+                expanded: false,
+            }
+            .target()
+        };
+        assert_eq!(target("move_file", r#"{"from":"a","to":"b"}"#), "a → b");
+        assert_eq!(
+            target("propose_plan", r#"{"steps":[{"title":"x"},{"title":"y"}]}"#),
+            "2 steps: x · y"
+        );
+        assert_eq!(
+            target("complete_step", r#"{"summary":"done it"}"#),
+            "done it"
+        );
     }
 }

@@ -295,33 +295,22 @@ impl App {
                 self.highlighter.as_deref(),
             );
         }
-        if let Some(pane) = self.layout().pane(PaneId::Diff) {
-            let inner = Rect {
-                x: pane.x + 1,
-                y: pane.y + 1,
-                width: pane.width.saturating_sub(2),
-                height: pane.height.saturating_sub(2),
-            };
+        // Each side pane lays out its lines for the area inside its border.
+        let layout = self.layout();
+        let inner = |id| {
+            layout
+                .pane(id)
+                .map(|r| r.inner(ratatui::layout::Margin::new(1, 1)))
+        };
+        if let Some(area) = inner(PaneId::Diff) {
             self.diff
-                .prepare(inner, &self.theme, self.highlighter.as_deref());
+                .prepare(area, &self.theme, self.highlighter.as_deref());
         }
-        if let Some(pane) = self.layout().pane(PaneId::Plan) {
-            let inner = Rect {
-                x: pane.x + 1,
-                y: pane.y + 1,
-                width: pane.width.saturating_sub(2),
-                height: pane.height.saturating_sub(2),
-            };
-            self.plan.prepare(inner, &self.theme);
+        if let Some(area) = inner(PaneId::Plan) {
+            self.plan.prepare(area, &self.theme);
         }
-        if let Some(pane) = self.layout().pane(PaneId::Context) {
-            let inner = Rect {
-                x: pane.x + 1,
-                y: pane.y + 1,
-                width: pane.width.saturating_sub(2),
-                height: pane.height.saturating_sub(2),
-            };
-            self.context.prepare(inner, &self.theme, self.warn_at);
+        if let Some(area) = inner(PaneId::Context) {
+            self.context.prepare(area, &self.theme, self.warn_at);
         }
         let focused = self.focus == Focus::Composer && self.overlay.is_none();
         let s = &self.theme.styles;

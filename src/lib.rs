@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod core;
 pub mod logging;
+pub mod pipeline;
 pub mod plan;
 pub mod protocol;
 pub mod provider;

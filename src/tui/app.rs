@@ -351,6 +351,10 @@ impl App {
 
     fn apply(&mut self, event: &Event, replay: bool) {
         if self.diff.on_event(event, replay) {
+            if let Event::ChangeProposed { id, .. } = event {
+                let waiting = self.diff.log.get(id).is_some_and(|e| e.status.is_open());
+                self.transcript.tool_awaits_review(id, waiting);
+            }
             if !replay {
                 self.change_notice(event);
             }

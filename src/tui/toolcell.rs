@@ -24,6 +24,8 @@ pub struct ToolCell {
     pub arguments: String,
     pub result: Option<ToolResultView>,
     pub expanded: bool,
+    /// The call proposed a change that waits for the human's review.
+    pub awaiting_review: bool,
 }
 
 impl ToolCell {
@@ -63,6 +65,7 @@ impl ToolCell {
         let s = &theme.styles;
         let marker = if self.expanded { "▾" } else { "▸" };
         let (status, status_style) = match &self.result {
+            None if self.awaiting_review => ("awaiting your review (diff pane)".to_string(), s.key),
             None => ("running…".to_string(), s.notice),
             Some(r) => (
                 format!(
@@ -157,10 +160,16 @@ mod tests {
             arguments: r#"{"command":"cargo test\n--all"}"#.into(),
             result: None,
             expanded: false,
+            awaiting_review: false,
         };
         assert_eq!(
             text(&cell.render(80, &theme)),
             ["▸ run_command cargo test  running…"]
+        );
+        cell.awaiting_review = true;
+        assert_eq!(
+            text(&cell.render(80, &theme)),
+            ["▸ run_command cargo test  awaiting your review (diff pane)"]
         );
         cell.result = Some(ToolResultView {
             ok: false,
@@ -188,6 +197,7 @@ mod tests {
                 arguments: args.into(),
                 result: None,
                 expanded: false,
+                awaiting_review: false,
             }
             .target()
         };

@@ -246,7 +246,22 @@ impl Transcript {
                 arguments: arguments.to_string(),
                 result: None,
                 expanded: false,
+                awaiting_review: false,
             });
+        }
+    }
+
+    /// Marks a tool call whose change waits for review (or no longer does).
+    pub fn tool_awaits_review(&mut self, id: &str, waiting: bool) {
+        if let Some(e) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
+            && let Some(cell) = &mut e.tool
+        {
+            cell.awaiting_review = waiting;
+            e.stale = Stale::All;
         }
     }
 

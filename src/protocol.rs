@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::changes::FileChange;
 pub use crate::changes::hunks::Verdict;
 pub use crate::context::ContextReport;
+pub use crate::pipeline::{Pipeline, StageEvent};
 pub use crate::plan::{PlanEdit, StepSpec, StepStatus};
 
 /// How much autonomy the model has. See DESIGN.md, "gears".
@@ -166,6 +167,14 @@ pub enum Op {
         #[serde(default)]
         all: bool,
     },
+    /// Pass the current pipeline stage's gate.
+    PassGate,
+    /// Send the current stage back to the model with comments.
+    SendBack {
+        comments: String,
+    },
+    /// Skip the current stage (recorded).
+    SkipStage,
     Quit,
 }
 
@@ -411,6 +420,22 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A pipeline run began: its definition and its skills' instructions are recorded, so a
+    /// resumed run is the same run whatever the files say now.
+    PipelineStarted {
+        pipeline: Pipeline,
+        skills: std::collections::BTreeMap<String, String>,
+        request: String,
+    },
+    Stage {
+        #[serde(flatten)]
+        event: StageEvent,
+    },
+    /// The ship stage committed the change.
+    Shipped {
+        commit: String,
+        message: String,
+    },
     /// Every approved step has run (`done` of the plan's `total` leaf steps are done).
     PlanCompleted {
         done: usize,
@@ -467,6 +492,9 @@ impl Event {
             Event::PlanEdited { .. } => "plan_edited",
             Event::StepStatusChanged { .. } => "step_status_changed",
             Event::PlanCompleted { .. } => "plan_completed",
+            Event::PipelineStarted { .. } => "pipeline_started",
+            Event::Stage { .. } => "stage",
+            Event::Shipped { .. } => "shipped",
             Event::AssistantMessage { .. } => "assistant_message",
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
@@ -648,6 +676,25 @@ mod tests {
                 note: Some("done".into()),
             },
             Event::PlanCompleted { done: 2, total: 3 },
+            Event::PipelineStarted {
+                pipeline: Pipeline {
+                    name: "p".into(),
+                    description: String::new(),
+                    stages: vec![],
+                },
+                skills: std::collections::BTreeMap::new(),
+                request: "r".into(),
+            },
+            Event::Stage {
+                event: StageEvent::SentBack {
+                    stage: "design".into(),
+                    comments: "c".into(),
+                },
+            },
+            Event::Shipped {
+                commit: "abc".into(),
+                message: "m".into(),
+            },
         ];
         for event in samples {
             let json = serde_json::to_value(&event).unwrap();

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::{Context, StartedSession};
 use crate::core::{self, ApprovalMode, OpenRequest};
+use crate::pipeline::{Gate, Run, StageEvent, StageKind};
 use crate::plan::Plan;
 use crate::protocol::{Event, FinishReason, Op, PlanEdit, StepStatus};
 
@@ -28,6 +29,9 @@ pub struct Approvals {
     pub changes: bool,
     /// Approve a proposed plan whole and run it, accepting each step's changes.
     pub plan: bool,
+    /// In the pipeline gear: pass every human gate (approving the tasks' plan and every
+    /// change); command gates must still pass.
+    pub gates: bool,
 }
 
 fn mode(approve: bool) -> ApprovalMode {
@@ -63,8 +67,9 @@ pub fn run(
         log: _log,
         ..
     } = started;
-    deps.review_mode = mode(approvals.changes || approvals.plan);
+    deps.review_mode = mode(approvals.changes || approvals.plan || approvals.gates);
     let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
+    let pipeline_gear = opened.state.gear == crate::protocol::Gear::Pipeline;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -96,6 +101,7 @@ pub fn run(
         let mut plan: Option<Plan> = None;
         let mut plan_ran = false;
         let mut plan_waits = false;
+        let mut run: Option<Run> = None;
         loop {
             let event = tokio::select! {
                 e = events.recv() => e,
@@ -142,8 +148,50 @@ pub fn run(
                         let _ = op_tx.send(Op::Quit);
                     }
                 }
-                Event::PlanCompleted { .. } => {
+                Event::PlanCompleted { .. } if !pipeline_gear => {
                     let _ = op_tx.send(Op::Quit);
+                }
+                Event::PipelineStarted { pipeline, .. } => run = Some(Run::new(pipeline.clone())),
+                Event::Stage { event: stage } => {
+                    if let Some(r) = &mut run {
+                        r.apply(stage);
+                        if r.finished() {
+                            let _ = op_tx.send(Op::Quit);
+                        }
+                    }
+                    if let (StageEvent::AtGate { stage: name }, Some(r)) = (stage, &run) {
+                        let def = r.pipeline.stages.iter().find(|s| &s.name == name);
+                        match def.map(|d| (d.gate, d.kind)) {
+                            Some((Gate::Command, _)) => {
+                                error = Some(format!(
+                                    "stage `{name}`: the test command still fails after \
+                                     [pipeline] max_verify_rounds rounds"
+                                ));
+                                let _ = op_tx.send(Op::Quit);
+                            }
+                            Some((Gate::Human, kind)) if approvals.gates => {
+                                if kind == StageKind::Plan {
+                                    let _ = op_tx.send(Op::EditPlan {
+                                        edit: PlanEdit::ApproveAll,
+                                    });
+                                }
+                                let _ = op_tx.send(Op::PassGate);
+                            }
+                            _ => {
+                                plan_waits = true;
+                                let _ = op_tx.send(Op::Quit);
+                            }
+                        }
+                    }
+                }
+                Event::TurnFinished { reason } if pipeline_gear => {
+                    finish = Some(*reason);
+                    // The pipeline goes on after each stage's turn; it ends at its gates.
+                    if run.is_none()
+                        || matches!(reason, FinishReason::Cancelled | FinishReason::Error)
+                    {
+                        let _ = op_tx.send(Op::Quit);
+                    }
                 }
                 Event::TurnFinished { reason } => {
                     finish = Some(*reason);

@@ -115,6 +115,10 @@ pub enum Command {
         /// step's changes (without it, exec prints the plan and exits with code 3)
         #[arg(long)]
         approve_plan: bool,
+        /// With --gear pipeline: pass every human gate (the tasks' plan and every change
+        /// approved); command gates must still pass
+        #[arg(long)]
+        approve_gates: bool,
     },
 }
 
@@ -240,6 +244,10 @@ impl Context {
             approval_mode,
         )
         .context("cannot open the workspace")?;
+        let deps = SessionDeps {
+            config_dir: Some(self.paths.config_dir.clone()),
+            ..deps
+        };
         Ok(StartedSession {
             provider,
             store,
@@ -296,6 +304,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approve_commands,
             approve_changes,
             approve_plan,
+            approve_gates,
         }) => exec_cmd::run(
             &ctx,
             &prompt,
@@ -304,6 +313,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 commands: approve_commands,
                 changes: approve_changes,
                 plan: approve_plan,
+                gates: approve_gates,
             },
         ),
         None => crate::tui::run(&ctx, &cli.session),

@@ -28,18 +28,21 @@ pub enum Category {
     Tools,
     /// The summary of compacted turns.
     Summary,
+    /// Earlier pipeline stages' artifacts, fed to later stages.
+    Artifacts,
     User,
     Assistant,
     ToolResults,
 }
 
 impl Category {
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 9] = [
         Category::System,
         Category::Memory,
         Category::Skills,
         Category::Tools,
         Category::Summary,
+        Category::Artifacts,
         Category::User,
         Category::Assistant,
         Category::ToolResults,
@@ -53,6 +56,7 @@ impl Category {
             Category::Skills => "skills",
             Category::Tools => "tools",
             Category::Summary => "summary",
+            Category::Artifacts => "artifacts",
             Category::User => "user",
             Category::Assistant => "assistant",
             Category::ToolResults => "tool results",

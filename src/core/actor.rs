@@ -17,8 +17,9 @@ use super::{Decision, SessionState, decide};
 use std::path::Path;
 
 use crate::changes::disk::{self, Submitted};
-use crate::config::{ActiveProvider, ApprovalsConfig, Config, VibeEdits};
+use crate::config::{ActiveProvider, ApprovalsConfig, Config, PipelineConfig, VibeEdits};
 use crate::context::{ContextReport, Ledger};
+use crate::pipeline::{self, GateOp, StageEvent, StageKind, StageStatus};
 use crate::plan::{Plan, StepSpec, StepStatus};
 use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Gear, Op, Verdict};
 use crate::provider::{
@@ -60,6 +61,9 @@ pub struct SessionDeps {
     pub max_tool_rounds: u32,
     /// Fill of the window at which older turns are compacted first (0: never automatically).
     pub compact_at: f64,
+    pub pipeline: PipelineConfig,
+    /// The user's config dir, where their skills and pipelines live.
+    pub config_dir: Option<std::path::PathBuf>,
 }
 
 impl SessionDeps {
@@ -102,6 +106,8 @@ impl SessionDeps {
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
             compact_at: config.context.compact_at,
+            pipeline: config.pipeline.clone(),
+            config_dir: None,
         })
     }
 
@@ -138,6 +144,10 @@ enum Activity {
     Reviewing {
         call: ToolCallRequest,
     },
+    /// The pipeline's test command runs (the verify stage).
+    Verifying {
+        task: JoinHandle<(bool, String)>,
+    },
     /// The model summarises the turns before `through`; `resume` continues the turn after.
     Compacting {
         stream: ModelStream,
@@ -151,6 +161,7 @@ enum Activity {
 enum Wake {
     Stream(Option<Result<StreamEvent, ProviderError>>),
     ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
+    Verified(Result<(bool, String), tokio::task::JoinError>),
 }
 
 /// When a checkpoint is owed: unsaved reply text, two seconds after the last checkpoint.
@@ -174,6 +185,7 @@ async fn wake(activity: &mut Activity) -> Wake {
             Wake::Stream(stream.next().await)
         }
         Activity::Running { task, .. } => Wake::ToolDone(task.await),
+        Activity::Verifying { task } => Wake::Verified(task.await),
         Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
             std::future::pending().await
         }
@@ -306,6 +318,9 @@ impl Actor {
             }
             Op::SubmitReview { change } => self.submit_review(&change).await,
             Op::Go { all } => self.go(all).await,
+            Op::PassGate => self.gate(GateOp::Pass).await,
+            Op::SendBack { comments } => self.gate(GateOp::SendBack(comments)).await,
+            Op::SkipStage => self.gate(GateOp::Skip).await,
             Op::RevisePlan => self.revise_plan().await,
             Op::Compact => {
                 if !self.ready() {
@@ -336,6 +351,12 @@ impl Actor {
         if let Decision::Record(new) = decide(&self.state, op)
             && self.record(new).await
         {
+            if self.state.gear == Gear::Pipeline && self.state.pipeline.is_none() {
+                if let Op::Submit { text, .. } = op {
+                    self.start_pipeline(text).await;
+                }
+                return;
+            }
             self.start_turn().await;
         }
     }
@@ -511,7 +532,7 @@ impl Actor {
                 }
                 Wake::Stream(None) => self.finish_compaction(None).await,
                 Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)).await,
-                Wake::ToolDone(_) => {}
+                Wake::ToolDone(_) | Wake::Verified(_) => {}
             }
             return;
         }
@@ -525,6 +546,12 @@ impl Actor {
                 let events =
                     turn::finish_events(&progress, &TurnEnd::Failed(e), &self.deps.provider);
                 self.record(events).await;
+            }
+            Wake::Verified(result) => {
+                self.activity = Activity::Idle;
+                let (passed, output) = result
+                    .unwrap_or_else(|e| (false, format!("the test command failed to run: {e}")));
+                self.verified(passed, &output).await;
             }
             Wake::ToolDone(result) => {
                 let Activity::Running { call, started, .. } =
@@ -889,6 +916,13 @@ impl Actor {
                 task.abort();
                 vec![result_event(&call, &cancelled, started.elapsed())]
             }
+            Activity::Verifying { task } => {
+                task.abort();
+                vec![Event::Error {
+                    kind: ErrorKind::Tool,
+                    message: "the test command was cancelled".into(),
+                }]
+            }
             Activity::Compacting { stream, resume, .. } => {
                 drop(stream);
                 if resume {
@@ -1234,8 +1268,13 @@ impl Actor {
                     "no step is approved: a approves the selected step, A all of them".into(),
                 );
             } else if passed_gate {
-                self.record(vec![Event::PlanCompleted { done, total }])
-                    .await;
+                let mut events = vec![Event::PlanCompleted { done, total }];
+                if let Some(stage) = self.running_stage(StageKind::RunPlan) {
+                    events.push(Event::Stage {
+                        event: StageEvent::AtGate { stage },
+                    });
+                }
+                self.record(events).await;
             } else {
                 self.notify(format!(
                     "no approved step left to run ({done} of {total} done)"
@@ -1257,6 +1296,9 @@ impl Actor {
     /// After a turn: with `G`, the next step starts once this one waits at its gate with its
     /// changes decided.
     async fn after_step(&mut self) {
+        if self.state.gear == Gear::Pipeline && self.after_stage_turn().await {
+            return;
+        }
         let waiting = self
             .state
             .plan
@@ -1265,6 +1307,291 @@ impl Actor {
             .is_some_and(|s| s.status == StepStatus::AwaitingReview);
         if self.run_all && waiting && self.ready() {
             Box::pin(self.go(true)).await;
+        }
+    }
+
+    /// The name of the pipeline stage running, if it is of `kind`.
+    fn running_stage(&self, kind: StageKind) -> Option<String> {
+        let p = self.state.pipeline.as_ref()?;
+        let i = p.run.current()?;
+        let def = &p.run.pipeline.stages[i];
+        (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
+    }
+
+    /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
+    /// with the request, and starts the first stage.
+    async fn start_pipeline(&mut self, request: &str) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let (skills, skill_errors) =
+            pipeline::skill::discover(self.deps.config_dir.as_deref(), &root);
+        for e in &skill_errors {
+            self.notify(format!("skill not loaded: {e}"));
+        }
+        let (pipelines, errors) =
+            pipeline::discover(self.deps.config_dir.as_deref(), &root, &skills);
+        for e in &errors {
+            self.notify(format!("pipeline not loaded: {e}"));
+        }
+        let name = if self.deps.pipeline.name.is_empty() {
+            "engineering"
+        } else {
+            self.deps.pipeline.name.as_str()
+        };
+        let Some(def) = pipelines.get(name).cloned() else {
+            let known: Vec<&str> = pipelines.keys().map(String::as_str).collect();
+            self.notify(format!(
+                "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
+                known.join(", ")
+            ));
+            return;
+        };
+        let bodies = def
+            .stages
+            .iter()
+            .filter_map(|s| {
+                skills
+                    .get(&s.skill)
+                    .map(|k| (s.skill.clone(), k.body.clone()))
+            })
+            .collect();
+        let Some(first) = def.stages.first().map(|s| s.name.clone()) else {
+            return;
+        };
+        let events = vec![
+            Event::PipelineStarted {
+                pipeline: def,
+                skills: bodies,
+                request: request.to_string(),
+            },
+            Event::Stage {
+                event: StageEvent::Started { stage: first },
+            },
+        ];
+        if self.record(events).await {
+            self.start_stage().await;
+        }
+    }
+
+    /// Starts the work of the stage that just began.
+    async fn start_stage(&mut self) {
+        let Some(p) = &self.state.pipeline else {
+            return;
+        };
+        let Some(i) = p.run.current() else { return };
+        if p.run.statuses[i] != StageStatus::Running {
+            return;
+        }
+        let def = p.run.pipeline.stages[i].clone();
+        match def.kind {
+            StageKind::Verify => self.run_verify(),
+            StageKind::RunPlan => {
+                let approved = self
+                    .state
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.next_runnable().is_some());
+                if approved {
+                    Box::pin(self.go(true)).await;
+                } else {
+                    self.notify(
+                        "no approved task to implement: approve tasks in the plan pane".into(),
+                    );
+                    self.record(vec![Event::Stage {
+                        event: StageEvent::AtGate { stage: def.name },
+                    }])
+                    .await;
+                }
+            }
+            StageKind::Artifact | StageKind::Plan | StageKind::Ship => self.start_turn().await,
+        }
+    }
+
+    /// A turn ended in the pipeline gear: a stage whose work was that turn waits at its gate;
+    /// the verify stage runs its command again. Returns whether the pipeline handled it.
+    async fn after_stage_turn(&mut self) -> bool {
+        let Some(p) = &self.state.pipeline else {
+            return false;
+        };
+        let Some(i) = p.run.current() else {
+            return false;
+        };
+        if p.run.statuses[i] != StageStatus::Running {
+            return false;
+        }
+        let def = p.run.pipeline.stages[i].clone();
+        match def.kind {
+            StageKind::Artifact | StageKind::Plan | StageKind::Ship => {
+                self.record(vec![Event::Stage {
+                    event: StageEvent::AtGate { stage: def.name },
+                }])
+                .await;
+                true
+            }
+            StageKind::Verify => {
+                self.run_verify();
+                true
+            }
+            StageKind::RunPlan => false,
+        }
+    }
+
+    /// Runs the test command in the background.
+    fn run_verify(&mut self) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let command = self
+            .deps
+            .pipeline
+            .test_command
+            .clone()
+            .or_else(|| pipeline::detect_test_command(&root));
+        let timeout = self.deps.tools.limits.command_timeout;
+        let keep = self.deps.tools.limits.output_keep_bytes;
+        let task = tokio::spawn(async move {
+            let Some(command) = command else {
+                return (
+                    false,
+                    "no test command: set [pipeline] test_command (none was found in Cargo.toml, \
+                     package.json, pyproject.toml or a Makefile)"
+                        .to_string(),
+                );
+            };
+            match tools::run_command(&command, &root, timeout, keep).await {
+                Ok(out) => (
+                    out.exit_code == Some(0) && !out.timed_out,
+                    format!("$ {command}\n{}", out.output),
+                ),
+                Err(e) => (false, format!("$ {command}\ncannot run it: {e}")),
+            }
+        });
+        self.activity = Activity::Verifying { task };
+    }
+
+    /// The test command finished.
+    async fn verified(&mut self, passed: bool, output: &str) {
+        let Some(p) = &self.state.pipeline else {
+            return;
+        };
+        let events: Vec<Event> = p
+            .run
+            .verified(passed, output, self.deps.pipeline.max_verify_rounds.max(1))
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect();
+        let at_gate = events.iter().any(|e| {
+            matches!(
+                e,
+                Event::Stage {
+                    event: StageEvent::AtGate { .. }
+                }
+            )
+        });
+        if !self.record(events).await {
+            return;
+        }
+        if passed {
+            Box::pin(self.start_stage()).await;
+        } else if !at_gate {
+            // The failure is the model's next instruction.
+            self.start_turn().await;
+        }
+    }
+
+    /// `g`, `b`, `S` at a pipeline stage.
+    async fn gate(&mut self, op: GateOp) {
+        if !self.ready() {
+            self.notify("wait: the model is working or a change waits for review".into());
+            return;
+        }
+        let Some(p) = &self.state.pipeline else {
+            self.notify(
+                "no pipeline is running: in the pipeline gear, describe the feature".into(),
+            );
+            return;
+        };
+        let current = p.run.current().map(|i| p.run.pipeline.stages[i].clone());
+        // A stage left running by a stopped process: g starts its work again.
+        let stalled = p
+            .run
+            .current()
+            .is_some_and(|i| p.run.statuses[i] == StageStatus::Running);
+        if stalled && op == GateOp::Pass {
+            self.start_stage().await;
+            return;
+        }
+        let events = match p.run.decide(&op) {
+            Ok(events) => events,
+            Err(why) => {
+                self.notify(why);
+                return;
+            }
+        };
+        let shipping = matches!(op, GateOp::Pass)
+            && current.as_ref().is_some_and(|s| s.kind == StageKind::Ship);
+        let events: Vec<Event> = events
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect();
+        if !self.record(events).await {
+            return;
+        }
+        if shipping && let Some(stage) = current {
+            self.ship(&stage).await;
+        }
+        match op {
+            GateOp::SendBack(_) => self.start_turn().await,
+            _ => self.start_stage().await,
+        }
+    }
+
+    /// Commits the change with the ship artifact's commit message, in a git repository.
+    async fn ship(&mut self, stage: &pipeline::StageDef) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        if !root.join(".git").exists() {
+            self.notify("not a git repository: nothing was committed".into());
+            return;
+        }
+        let artifact = stage
+            .artifact
+            .as_deref()
+            .and_then(|a| self.state.written(a))
+            .unwrap_or_default()
+            .to_string();
+        let message = artifact
+            .split_once("## Commit message")
+            .map_or(artifact.as_str(), |(_, m)| m)
+            .trim()
+            .to_string();
+        if message.is_empty() {
+            self.notify("the ship artifact has no commit message: nothing was committed".into());
+            return;
+        }
+        let msg = message.clone();
+        let done = tokio::task::spawn_blocking(move || -> Result<String, String> {
+            let git = |args: &[&str]| {
+                std::process::Command::new("git")
+                    .args(args)
+                    .current_dir(&root)
+                    .output()
+                    .map_err(|e| format!("cannot run git: {e}"))
+                    .and_then(|o| {
+                        if o.status.success() {
+                            Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+                        } else {
+                            Err(String::from_utf8_lossy(&o.stderr).trim().to_string())
+                        }
+                    })
+            };
+            git(&["add", "-A"])?;
+            git(&["commit", "-q", "-m", &msg])?;
+            git(&["rev-parse", "HEAD"])
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match done {
+            Ok(commit) => {
+                self.record(vec![Event::Shipped { commit, message }]).await;
+            }
+            Err(e) => self.notify(format!("git commit failed: {e}")),
         }
     }
 

@@ -1,9 +1,11 @@
 //! The session's state as a fold over its events, and the pure decision of what an [`Op`]
 //! does to it. No IO here: the actor in `core::session` persists and emits what this decides.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::changes::review::ChangeLog;
+use crate::context::Category;
+use crate::pipeline::{Run, StageEvent, StageKind};
 use crate::plan::Plan;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
 use crate::provider::{ChatMessage, ToolCallRequest};
@@ -43,6 +45,19 @@ pub struct SessionState {
     pub compaction: Option<Compaction>,
     /// The plan (the latest version, as edited and run).
     pub plan: Option<Plan>,
+    /// The pipeline run, in the pipeline gear.
+    pub pipeline: Option<PipelineRun>,
+    /// Conversation messages gearshift wrote for pipeline stages, by category (the skill's
+    /// instructions, or earlier artifacts), for the context accounting.
+    pub stage_messages: BTreeMap<usize, Category>,
+}
+
+/// A pipeline run with what it was started with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineRun {
+    pub run: Run,
+    pub skills: BTreeMap<String, String>,
+    pub request: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +190,18 @@ impl SessionState {
                 self.allowed_commands.insert(command.clone());
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
+            Event::PipelineStarted {
+                pipeline,
+                skills,
+                request,
+            } => {
+                self.pipeline = Some(PipelineRun {
+                    run: Run::new(pipeline.clone()),
+                    skills: skills.clone(),
+                    request: request.clone(),
+                });
+            }
+            Event::Stage { event } => self.stage_event(event),
             Event::PlanProposed { version, steps } => {
                 if let Ok(plan) = Plan::propose(*version, steps) {
                     self.plan = Some(plan);
@@ -247,7 +274,100 @@ impl SessionState {
             | Event::ChangeUndone { .. }
             | Event::ContextAccounted { .. }
             | Event::PlanCompleted { .. }
+            | Event::Shipped { .. }
             | Event::Error { .. } => {}
+        }
+    }
+}
+
+impl SessionState {
+    /// The text of the latest write of `path` (an artifact), if any.
+    #[must_use]
+    pub fn written(&self, path: &str) -> Option<&str> {
+        self.changes
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.change.path == path)
+            .find_map(|e| e.written.as_ref()?.after.as_deref())
+    }
+
+    fn say(&mut self, text: String, category: Category) {
+        self.stage_messages
+            .insert(self.conversation.len(), category);
+        self.conversation.push(ChatMessage::User { text });
+    }
+
+    /// Folds a pipeline stage event; a stage that starts (or comes back) is the model's next
+    /// instruction.
+    fn stage_event(&mut self, event: &StageEvent) {
+        let Some(p) = &mut self.pipeline else { return };
+        p.run.apply(event);
+        let p = p.clone();
+        let stages = &p.run.pipeline.stages;
+        let position = |name: &str| stages.iter().position(|s| s.name == name);
+        match event {
+            StageEvent::Started { stage } => {
+                let Some(i) = position(stage) else { return };
+                let def = &stages[i];
+                if matches!(def.kind, StageKind::Verify | StageKind::RunPlan) {
+                    return;
+                }
+                let body = p.skills.get(&def.skill).cloned().unwrap_or_default();
+                let mut text = format!(
+                    "Pipeline stage {} of {}: {}.\n\nThe request: {}\n\n{body}",
+                    i + 1,
+                    stages.len(),
+                    def.name,
+                    p.request
+                );
+                if let Some(path) = &def.artifact {
+                    text.push_str(&format!(
+                        "\n\nWrite the artifact to `{path}` with write_file (it is reviewed \
+                         before it is written). Then reply in a line; the user passes the \
+                         stage's gate or sends it back with comments."
+                    ));
+                }
+                self.say(text, Category::Skills);
+                let earlier: Vec<String> = stages[..i]
+                    .iter()
+                    .filter_map(|s| s.artifact.as_deref())
+                    .filter_map(|a| self.written(a).map(|t| format!("### {a}\n\n{t}")))
+                    .collect();
+                if !earlier.is_empty() {
+                    self.say(
+                        format!(
+                            "Artifacts of the earlier stages:\n\n{}",
+                            earlier.join("\n\n")
+                        ),
+                        Category::Artifacts,
+                    );
+                }
+            }
+            StageEvent::SentBack { stage, comments } => {
+                self.say(
+                    format!(
+                        "The user sent stage `{stage}` back with these comments: {comments}\n\
+                         Revise your work accordingly."
+                    ),
+                    Category::User,
+                );
+            }
+            StageEvent::VerifyFailed { round, output } => {
+                let skill = stages
+                    .iter()
+                    .find(|s| s.kind == StageKind::Verify)
+                    .and_then(|s| p.skills.get(&s.skill))
+                    .cloned()
+                    .unwrap_or_default();
+                self.say(
+                    format!(
+                        "{skill}\n\nThe test command failed (round {round}):\n\n```\n{output}\n```"
+                    ),
+                    Category::Skills,
+                );
+            }
+            _ => {}
         }
     }
 }
@@ -353,7 +473,10 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::PinItem { .. }
         | Op::Compact
         | Op::RevisePlan
-        | Op::Go { .. } => Decision::Ignore,
+        | Op::Go { .. }
+        | Op::PassGate
+        | Op::SendBack { .. }
+        | Op::SkipStage => Decision::Ignore,
     }
 }
 

@@ -80,9 +80,16 @@ pub fn phase(state: &SessionState) -> tools::Phase {
         .and_then(crate::plan::Plan::active)
         .is_some_and(|s| s.status == crate::plan::StepStatus::Running);
     if running {
-        tools::Phase::Executing
-    } else {
-        tools::Phase::Planning
+        return tools::Phase::Executing;
+    }
+    let stage = state.pipeline.as_ref().and_then(|p| {
+        let i = p.run.current()?;
+        (p.run.statuses[i] == crate::pipeline::StageStatus::Running)
+            .then(|| p.run.pipeline.stages[i].kind)
+    });
+    match stage {
+        Some(kind) if state.gear == Gear::Pipeline => tools::Phase::Stage(kind),
+        _ => tools::Phase::Planning,
     }
 }
 
@@ -253,7 +260,10 @@ pub fn account(
     for i in pinned_compacted.chain(start..state.conversation.len()) {
         let m = &state.conversation[i];
         let (category, label) = match m {
-            ChatMessage::User { text } => (Category::User, format!("you: {}", one_line(text))),
+            ChatMessage::User { text } => match state.stage_messages.get(&i) {
+                Some(c) => (*c, one_line(text)),
+                None => (Category::User, format!("you: {}", one_line(text))),
+            },
             ChatMessage::Assistant { text, tool_calls } => {
                 for c in tool_calls {
                     calls.insert(&c.id, format!("{} {}", c.name, call_target(&c.arguments)));

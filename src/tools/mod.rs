@@ -119,11 +119,13 @@ pub enum ToolKind {
     Step,
 }
 
-/// Where the plan gear is: proposing and shaping a plan, or running an approved step.
+/// Where the session is: proposing and shaping a plan, running an approved step, or working
+/// on a pipeline stage of some kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Planning,
     Executing,
+    Stage(crate::pipeline::StageKind),
 }
 
 pub const READ_FILE: &str = "read_file";
@@ -165,11 +167,21 @@ pub fn specs(gear: Gear, phase: Phase) -> Vec<ToolSpec> {
 /// Whether a gear offers the tool named `name` in a phase (unknown tools are offered nowhere).
 #[must_use]
 pub fn offered(gear: Gear, phase: Phase, name: &str) -> bool {
+    use crate::pipeline::StageKind;
     let executing = gear != Gear::Vibe && phase == Phase::Executing;
+    let writing_stage = matches!(
+        phase,
+        Phase::Stage(StageKind::Artifact | StageKind::Verify | StageKind::Ship)
+    );
+    let shell_stage = matches!(phase, Phase::Stage(StageKind::Verify | StageKind::Ship));
     match kind_of(name) {
         Some(ToolKind::ReadOnly) => true,
-        Some(ToolKind::Write | ToolKind::Shell) => gear == Gear::Vibe || executing,
-        Some(ToolKind::Plan) => gear == Gear::Plan && phase == Phase::Planning,
+        Some(ToolKind::Write) => gear == Gear::Vibe || executing || writing_stage,
+        Some(ToolKind::Shell) => gear == Gear::Vibe || executing || shell_stage,
+        Some(ToolKind::Plan) => {
+            (gear == Gear::Plan && phase == Phase::Planning)
+                || phase == Phase::Stage(StageKind::Plan)
+        }
         Some(ToolKind::Step) => executing,
         None => false,
     }

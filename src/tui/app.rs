@@ -129,6 +129,8 @@ pub struct App {
     pub diff: DiffView,
     pub context: ContextView,
     pub plan: PlanView,
+    /// The pipeline run, in the pipeline gear (its stage bar).
+    pub pipeline: Option<crate::pipeline::Run>,
     /// Fill of the context window at which the UI warns (`[context] warn_at`).
     pub warn_at: f64,
     /// A model turn is running (Ctrl+C cancels it).
@@ -183,6 +185,7 @@ impl App {
             diff: DiffView::default(),
             context: ContextView::default(),
             plan: PlanView::default(),
+            pipeline: None,
             warn_at: 0.8,
             busy: false,
             note: None,
@@ -503,6 +506,24 @@ impl App {
             | Event::PlanEdited { .. }
             | Event::StepStatusChanged { .. } => {
                 self.plan_event(event, replay);
+            }
+            Event::PipelineStarted { pipeline, .. } => {
+                self.pipeline = Some(crate::pipeline::Run::new(pipeline.clone()));
+            }
+            Event::Stage { event } => {
+                if let Some(run) = &mut self.pipeline {
+                    run.apply(event);
+                }
+                if !replay {
+                    self.stage_notice(event);
+                }
+            }
+            Event::Shipped { commit, message } => {
+                let subject = message.lines().next().unwrap_or_default();
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!("Committed {}: {subject}", &commit[..commit.len().min(10)]),
+                );
             }
             Event::PlanCompleted { done, total } => {
                 self.transcript.push(
@@ -863,6 +884,26 @@ impl App {
             }
             PlanRequest::None => Vec::new(),
         }
+    }
+
+    /// A line in the chat for each stage's progress.
+    fn stage_notice(&mut self, event: &crate::pipeline::StageEvent) {
+        use crate::pipeline::StageEvent;
+        let keys = self.keymap.keys_label(Action::FocusPlan);
+        let text = match event {
+            StageEvent::Started { stage } => format!("▶ Stage {stage}"),
+            StageEvent::AtGate { stage } => format!(
+                "⏸ Stage {stage} waits at its gate: g passes it, b sends it back with comments, \
+                 S skips it (plan pane, {keys})."
+            ),
+            StageEvent::GatePassed { stage } => format!("● Stage {stage} passed."),
+            StageEvent::SentBack { stage, .. } => format!("↺ Stage {stage} sent back."),
+            StageEvent::Skipped { stage } => format!("– Stage {stage} skipped."),
+            StageEvent::VerifyFailed { round, .. } => {
+                format!("! The test command failed (round {round}); the model is on it.")
+            }
+        };
+        self.transcript.push(EntryKind::Notice, text);
     }
 
     /// The plan pane folds plan events; the chat tells the story of proposals and steps.

@@ -309,6 +309,7 @@ pub fn category_style(s: &Styles, c: Category) -> Style {
         Category::Skills => s.ctx_skills,
         Category::Tools => s.ctx_tools,
         Category::Summary => s.ctx_summary,
+        Category::Artifacts => s.ctx_skills.add_modifier(Modifier::ITALIC),
         Category::User => s.ctx_user,
         Category::Assistant => s.ctx_assistant,
         Category::ToolResults => s.ctx_tool_results,

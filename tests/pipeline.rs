@@ -1,0 +1,184 @@
+//! The pipeline gear end to end, headless: a scripted model takes a one-line request through
+//! every stage of the built-in engineering pipeline in a temporary git repository holding a tiny
+//! project whose tests really run — failing first (the failure reaches the model), then
+//! passing — and the run ends in a commit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use gearshift::core::SessionState;
+use gearshift::protocol::{Event, StageEvent};
+
+const SCRIPT: &str = r##"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "# Requirements\n\nWHEN the project is tested THE SYSTEM SHALL find greeting.txt saying hello.\n" } }]
+
+[[turns]]
+text = "Requirements written."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/design.md", content = "# Design\n\nOne file, greeting.txt.\n" } }]
+
+[[turns]]
+text = "Design written."
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write greeting.txt", files = ["greeting.txt"], acceptance = "sh test.sh passes" }] } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "greeting.txt", content = "helo\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "greeting.txt written" } }]
+
+[[turns]]
+text = "The test says the greeting is misspelt."
+tool_calls = [{ name = "edit_file", arguments = { path = "greeting.txt", old_text = "helo", new_text = "hello" } }]
+
+[[turns]]
+text = "Fixed the typo."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/review.md", content = "# Review\n\nNo findings.\n" } }]
+
+[[turns]]
+text = "Reviewed."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/ship.md", content = "# Ship\n\nAdds the greeting.\n\n## Commit message\n\nAdd the greeting\n\nThe project's test now finds greeting.txt saying hello.\n" } }]
+
+[[turns]]
+text = "Ready to ship."
+"##;
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_request_goes_through_every_stage_to_a_tested_commit() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("script.toml"), SCRIPT).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n[pipeline]\ntest_command = \"sh test.sh\"\n",
+            home.path().join("script.toml").display()
+        ),
+    )
+    .unwrap();
+    // A tiny project with a real test.
+    std::fs::write(
+        ws.path().join("test.sh"),
+        "grep -qx hello greeting.txt || { echo 'FAIL: expected greeting.txt to say hello'; exit 1; }\necho ok\n",
+    )
+    .unwrap();
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["config", "user.email", "dev@example.com"]);
+    git(ws.path(), &["config", "user.name", "Dev"]);
+    git(ws.path(), &["add", "-A"]);
+    git(ws.path(), &["commit", "-q", "-m", "initial"]);
+
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "exec",
+            "--gear",
+            "pipeline",
+            "--approve-gates",
+            "add a greeting",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("greeting.txt")).unwrap(),
+        "hello\n"
+    );
+    assert_eq!(
+        git(ws.path(), &["log", "-1", "--format=%s"]),
+        "Add the greeting"
+    );
+    assert_eq!(
+        git(ws.path(), &["status", "--porcelain"]),
+        "",
+        "everything committed"
+    );
+    let files = git(ws.path(), &["show", "--name-only", "--format=", "HEAD"]);
+    for f in [
+        "greeting.txt",
+        "docs/gearshift/requirements.md",
+        "docs/gearshift/ship.md",
+    ] {
+        assert!(files.contains(f), "{f} in {files}");
+    }
+
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let passed: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Stage {
+                event: StageEvent::GatePassed { stage },
+            } => Some(stage.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        passed,
+        [
+            "requirements",
+            "design",
+            "tasks",
+            "implement",
+            "verify",
+            "review",
+            "ship"
+        ]
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Stage { event: StageEvent::VerifyFailed { round: 1, output } } if output.contains("FAIL: expected greeting.txt")
+    )));
+    assert!(events.iter().any(
+        |e| matches!(e, Event::Shipped { message, .. } if message.starts_with("Add the greeting"))
+    ));
+    // The failure reached the model, and later stages saw the earlier artifacts.
+    let state = SessionState::fold(&events);
+    let said: Vec<&str> = state
+        .conversation
+        .iter()
+        .filter_map(|m| match m {
+            gearshift::provider::ChatMessage::User { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        said.iter().any(
+            |t| t.contains("The test command failed (round 1)") && t.contains("FAIL: expected")
+        )
+    );
+    assert!(
+        said.iter()
+            .any(|t| t.starts_with("Artifacts of the earlier stages")
+                && t.contains("WHEN the project is tested"))
+    );
+}

@@ -182,3 +182,163 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
                 && t.contains("WHEN the project is tested"))
     );
 }
+
+#[test]
+fn without_approve_gates_the_run_stops_at_the_first_gate_with_code_3() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("script.toml"), SCRIPT).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n",
+            home.path().join("script.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--gear", "pipeline", "add a greeting"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--approve-gates"));
+    // The requirements artifact was proposed and, without approval, rejected headless: nothing
+    // reached the disk.
+    assert!(!ws.path().join("docs/gearshift/requirements.md").exists());
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::Stage { event: StageEvent::AtGate { stage } } if stage == "requirements"
+    )));
+}
+
+mod gates {
+    use gearshift::core::{ApprovalMode, SessionState};
+    use gearshift::pipeline::StageStatus;
+    use gearshift::protocol::{Event, Gear, Op, StageEvent, Verdict};
+
+    use super::support::session::{Session, resume, script_provider, start_with};
+
+    const SCRIPT: &str = r##"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "one story\n" } }]
+
+[[turns]]
+text = "Written."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "one story\nan error story\n" } }]
+
+[[turns]]
+text = "Added the error story."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/design.md", content = "design\n" } }]
+
+[[turns]]
+text = "Designed."
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it" }] } }]
+"##;
+
+    async fn accept_next_change(s: &mut Session) {
+        let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+        let Some(Event::ChangeProposed {
+            id,
+            change,
+            context,
+        }) = seen.last().cloned()
+        else {
+            unreachable!()
+        };
+        let mut log = gearshift::changes::review::ChangeLog::default();
+        log.apply(&Event::ChangeProposed {
+            id: id.clone(),
+            change,
+            context,
+        });
+        for h in &log.entries[0].hunks {
+            s.send(Op::DecideHunk {
+                change: id.clone(),
+                hunk: h.id.clone(),
+                verdict: Verdict::Accept,
+            });
+        }
+        s.send(Op::SubmitReview { change: id });
+    }
+
+    async fn at_gate(s: &mut Session, stage: &str) {
+        let stage = stage.to_string();
+        s.until(move |e| matches!(e, Event::Stage { event: StageEvent::AtGate { stage: st } } if *st == stage))
+            .await;
+    }
+
+    fn statuses(events: &[Event]) -> Vec<StageStatus> {
+        SessionState::fold(events).pipeline.unwrap().run.statuses
+    }
+
+    #[tokio::test]
+    async fn send_back_skip_and_resume_at_the_current_stage() {
+        let ws = tempfile::tempdir().unwrap();
+        let p = script_provider(ws.path(), SCRIPT);
+        let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+        s.send(Op::SetGear {
+            gear: Gear::Pipeline,
+        });
+        s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+        s.submit("add error handling");
+        accept_next_change(&mut s).await;
+        at_gate(&mut s, "requirements").await;
+        // Passing is refused while a stage works; sending back needs comments.
+        s.send(Op::SendBack {
+            comments: "add an error story".into(),
+        });
+        accept_next_change(&mut s).await;
+        at_gate(&mut s, "requirements").await;
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("docs/gearshift/requirements.md")).unwrap(),
+            "one story\nan error story\n"
+        );
+        s.send(Op::PassGate);
+        accept_next_change(&mut s).await;
+        at_gate(&mut s, "design").await;
+        s.send(Op::SkipStage);
+        at_gate(&mut s, "tasks").await;
+        let stored = s.stored().await;
+        assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::SentBack { comments, .. } } if comments == "add an error story")));
+        assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::Skipped { stage } } if stage == "design")));
+        // The design stage saw the requirements as an earlier artifact; the tasks stage too.
+        let state = SessionState::fold(&stored);
+        let artifacts = state
+            .stage_messages
+            .iter()
+            .filter(|(_, c)| **c == gearshift::context::Category::Artifacts)
+            .count();
+        assert_eq!(artifacts, 2);
+
+        // A restart resumes at the tasks gate, with the plan the stage proposed.
+        let mut s = resume(s, &p, ws.path(), "").await;
+        let stored = s.stored().await;
+        assert_eq!(
+            statuses(&stored)[..3],
+            [
+                StageStatus::Passed,
+                StageStatus::Skipped,
+                StageStatus::AwaitingGate
+            ]
+        );
+        assert!(SessionState::fold(&stored).plan.is_some());
+        s.send(Op::SkipStage);
+        s.until(|e| matches!(e, Event::Stage { event: StageEvent::Skipped { stage } } if stage == "tasks"))
+            .await;
+    }
+}

@@ -16,8 +16,9 @@ use crate::protocol::{Event, FinishReason, Op, PlanEdit, StepStatus};
 
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
-/// Exit code of `exec --gear plan` without `--approve-plan`: a plan was proposed and waits for
-/// a human's approval.
+/// Exit code of `exec --gear plan` without `--approve-plan` (a plan was proposed and waits for
+/// a human's approval) and of `exec --gear pipeline` without `--approve-gates` (a stage waits
+/// at its gate).
 pub const EXIT_PLAN_AWAITING: u8 = 3;
 
 /// What the headless run approves by itself.
@@ -242,10 +243,17 @@ pub fn run(
     store.close();
     let (error, finish, plan_waits) = outcome?;
     if plan_waits && error.is_none() {
-        eprintln!(
-            "gearshift: the plan waits for approval: review it in the TUI (gearshift --continue), \
-             or run again with --approve-plan"
-        );
+        if pipeline_gear {
+            eprintln!(
+                "gearshift: the pipeline waits at a stage's gate: pass it in the TUI \
+                 (gearshift --continue), or run again with --approve-gates"
+            );
+        } else {
+            eprintln!(
+                "gearshift: the plan waits for approval: review it in the TUI \
+                 (gearshift --continue), or run again with --approve-plan"
+            );
+        }
         return Ok(ExitCode::from(EXIT_PLAN_AWAITING));
     }
     if let Some(message) = error {

@@ -310,6 +310,17 @@ impl App {
                 .prepare(area, &self.theme, self.highlighter.as_deref());
         }
         if let Some(area) = inner(PaneId::Plan) {
+            self.plan
+                .prepare_stages(self.pipeline.as_ref(), &self.theme);
+            let area = if self.plan.stages.is_some() {
+                Rect {
+                    y: area.y + 1,
+                    height: area.height.saturating_sub(1),
+                    ..area
+                }
+            } else {
+                area
+            };
             self.plan.prepare(area, &self.theme);
         }
         if let Some(area) = inner(PaneId::Context) {
@@ -741,7 +752,9 @@ impl App {
             | Action::PlanComment
             | Action::PlanRevise
             | Action::PlanGo
-            | Action::PlanGoAll => return self.plan_action(action),
+            | Action::PlanGoAll
+            | Action::StageBack
+            | Action::StageSkip => return self.plan_action(action),
             Action::ContextDown => self.context.step(1),
             Action::ContextUp => self.context.step(-1),
             Action::ContextDrop | Action::ContextPin | Action::ContextCompact => {
@@ -868,7 +881,19 @@ impl App {
             Action::PlanMoveUp => self.plan.move_step(true),
             Action::PlanMoveDown => self.plan.move_step(false),
             Action::PlanRevise => PlanRequest::Send(Op::RevisePlan),
+            // In a pipeline run, g passes the stage's gate (its tasks run by themselves).
+            Action::PlanGo if self.pipeline.is_some() => PlanRequest::Send(Op::PassGate),
             Action::PlanGo => PlanRequest::Send(Op::Go { all: false }),
+            Action::StageBack if self.pipeline.is_some() => {
+                self.plan.input = Some(crate::tui::planview::PlanInput::SendBack {
+                    text: String::new(),
+                });
+                PlanRequest::None
+            }
+            Action::StageSkip if self.pipeline.is_some() => PlanRequest::Send(Op::SkipStage),
+            Action::StageBack | Action::StageSkip => PlanRequest::Note(
+                "no pipeline is running: these keys work in the pipeline gear".into(),
+            ),
             Action::PlanGoAll => PlanRequest::Send(Op::Go { all: true }),
             _ => PlanRequest::None,
         };

@@ -190,9 +190,12 @@ actions! {
     PlanRevise => "plan_revise", Plan, ["r"], "revise",
         "Send the plan with your edits and comments to the model for a revised version";
     PlanGo => "plan_go", Plan, ["g"], "run",
-        "Pass the step's gate and run the next approved step";
+        "Pass the step's gate and run the next approved step (pipeline gear: pass the stage's gate)";
     PlanGoAll => "plan_go_all", Plan, ["G"], "run all",
         "Run every remaining approved step, each still stopping while its changes await review";
+    StageBack => "stage_back", Plan, ["b"], "send back",
+        "Pipeline gear: send the stage back to the model with comments";
+    StageSkip => "stage_skip", Plan, ["S"], "skip", "Pipeline gear: skip the stage (recorded)";
     ContextDown => "context_down", Context, ["j", "down"], "", "Select the next item (largest first)";
     ContextUp => "context_up", Context, ["k", "up"], "", "Select the previous item";
     ContextDrop => "context_drop", Context, ["d"], "drop",

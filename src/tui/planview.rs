@@ -28,6 +28,8 @@ pub enum PlanInput {
     },
     /// `c`: a comment on the step.
     Comment { step: String, text: String },
+    /// `b`: comments sending the pipeline stage back.
+    SendBack { text: String },
 }
 
 /// What a plan key asks the app to do.
@@ -62,6 +64,8 @@ pub struct PlanView {
     top: usize,
     /// Built by `prepare` for the draw.
     pub header: Line<'static>,
+    /// The pipeline's stages and their states, in the pipeline gear.
+    pub stages: Option<Line<'static>>,
     pub tree: Vec<Line<'static>>,
     pub preview: Vec<Line<'static>>,
     pub footer: Line<'static>,
@@ -291,7 +295,7 @@ impl PlanView {
                 }
             }
             Some(PlanInput::Add { title, .. }) => title.push(c),
-            Some(PlanInput::Comment { text, .. }) => text.push(c),
+            Some(PlanInput::Comment { text, .. } | PlanInput::SendBack { text }) => text.push(c),
             None => {}
         }
     }
@@ -313,7 +317,7 @@ impl PlanView {
             Some(PlanInput::Add { title, .. }) => {
                 title.pop();
             }
-            Some(PlanInput::Comment { text, .. }) => {
+            Some(PlanInput::Comment { text, .. } | PlanInput::SendBack { text }) => {
                 text.pop();
             }
             None => {}
@@ -344,9 +348,42 @@ impl PlanView {
                 PlanEdit::Add { after, id, title }
             }
             Some(PlanInput::Comment { step, text }) => PlanEdit::Comment { step, text },
+            Some(PlanInput::SendBack { text }) => {
+                return PlanRequest::Send(Op::SendBack { comments: text });
+            }
             None => return PlanRequest::None,
         };
         PlanRequest::Send(Op::EditPlan { edit })
+    }
+
+    /// Lays out the stage bar of a pipeline run.
+    pub fn prepare_stages(&mut self, run: Option<&crate::pipeline::Run>, theme: &Theme) {
+        use crate::pipeline::StageStatus;
+        let s = &theme.styles;
+        self.stages = run.map(|run| {
+            let current = run.current();
+            let mut spans = Vec::new();
+            for (i, (def, status)) in run.pipeline.stages.iter().zip(&run.statuses).enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" › ", s.dim));
+                }
+                let (icon, style) = match status {
+                    StageStatus::Pending => ("○", s.dim),
+                    StageStatus::Running => ("▶", s.key),
+                    StageStatus::AwaitingGate => ("⏸", s.key),
+                    StageStatus::Passed => ("●", s.diff_added),
+                    StageStatus::Skipped => ("–", s.dim),
+                };
+                let name = if Some(i) == current {
+                    style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+                } else {
+                    style
+                };
+                spans.push(Span::styled(format!("{icon} "), style));
+                spans.push(Span::styled(def.name.clone(), name));
+            }
+            Line::from(spans)
+        });
     }
 
     /// Lays out what the draw shows for a pane of `inner` size.
@@ -356,8 +393,13 @@ impl PlanView {
         let Some(plan) = self.plan.as_ref() else {
             self.header = Line::styled("No plan yet.", s.text);
             self.tree = vec![Line::styled(
-                "In the plan gear (Shift+Tab) the model explores read-only and proposes a plan \
-                 here: edit and approve it step by step, then run it with g.",
+                if self.stages.is_some() {
+                    "The tasks stage proposes its plan here. At each stage's gate: g passes it, \
+                     b sends it back with comments, S skips it."
+                } else {
+                    "In the plan gear (Shift+Tab) the model explores read-only and proposes a \
+                     plan here: edit and approve it step by step, then run it with g."
+                },
                 s.dim,
             )];
             self.preview.clear();
@@ -439,6 +481,7 @@ impl PlanView {
             }
             Some(PlanInput::Add { title, .. }) => input_line("new step", title, s),
             Some(PlanInput::Comment { text, .. }) => input_line("comment", text, s),
+            Some(PlanInput::SendBack { text }) => input_line("send back with", text, s),
             None => Line::styled(
                 "a approve · x reject · e edit · o add · d delete · K/J move · c comment · r revise · g run",
                 s.dim,

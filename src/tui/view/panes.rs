@@ -10,9 +10,22 @@ use crate::tui::{contextview, diffview, planview};
 
 pub fn plan(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
     let p = &app.plan;
-    let block = pane_block(app, "Plan", focused);
-    let inner = block.inner(area);
+    let title = if p.stages.is_some() {
+        "Pipeline"
+    } else {
+        "Plan"
+    };
+    let block = pane_block(app, title, focused);
+    let mut inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(stages) = &p.stages {
+        frame.render_widget(
+            Paragraph::new(stages.clone()).wrap(Wrap { trim: true }),
+            Rect { height: 1, ..inner },
+        );
+        inner.y += 1;
+        inner.height = inner.height.saturating_sub(1);
+    }
     let [header, tree, preview, footer] = planview::areas(inner);
     frame.render_widget(Paragraph::new(p.header.clone()), header);
     let tree_text = Paragraph::new(p.tree.clone());

@@ -365,3 +365,70 @@ fn plan_pane_with_statuses_preview_and_narrow_width() {
     press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE);
     insta::assert_snapshot!("plan_narrow_editing", render(&mut a).backend());
 }
+
+#[test]
+fn pipeline_stage_bar() {
+    use crate::pipeline::StageEvent;
+    let skills = crate::pipeline::skill::discover(None, std::path::Path::new("/nonexistent")).0;
+    let pipeline = crate::pipeline::parse(
+        std::path::Path::new("engineering.toml"),
+        crate::pipeline::ENGINEERING,
+        &skills,
+    )
+    .unwrap();
+    let stage = |event| Event::Stage { event };
+    let history = vec![
+        Event::PipelineStarted {
+            pipeline,
+            skills: std::collections::BTreeMap::new(),
+            request: "add a greeting".into(),
+        },
+        stage(StageEvent::Started {
+            stage: "requirements".into(),
+        }),
+        stage(StageEvent::AtGate {
+            stage: "requirements".into(),
+        }),
+        stage(StageEvent::GatePassed {
+            stage: "requirements".into(),
+        }),
+        stage(StageEvent::Skipped {
+            stage: "design".into(),
+        }),
+        stage(StageEvent::Started {
+            stage: "tasks".into(),
+        }),
+        stage(StageEvent::AtGate {
+            stage: "tasks".into(),
+        }),
+    ];
+    let mut a = app_with(history, 120, 30);
+    press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
+    insta::assert_snapshot!(render(&mut a).backend());
+    // g passes the stage's gate; b asks for the comments.
+    let effects = a.on_terminal(
+        TermEvent::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE)),
+        std::time::Instant::now(),
+    );
+    assert_eq!(
+        effects,
+        vec![crate::tui::app::Effect::Send(crate::protocol::Op::PassGate)]
+    );
+    press(&mut a, KeyCode::Char('b'), KeyModifiers::NONE);
+    for c in "more".chars() {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    let effects = a.on_terminal(
+        TermEvent::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        std::time::Instant::now(),
+    );
+    assert_eq!(
+        effects,
+        vec![crate::tui::app::Effect::Send(
+            crate::protocol::Op::SendBack {
+                comments: "more".into()
+            }
+        )]
+    );
+}

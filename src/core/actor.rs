@@ -714,8 +714,7 @@ impl Actor {
                 self.start_stream().await;
                 return;
             };
-            if !tools::offered(self.state.gear, turn::phase(&self.state), &call.name)
-                && tools::kind_of(&call.name).is_some()
+            if !turn::tool_offered(&self.state, &call.name) && tools::kind_of(&call.name).is_some()
             {
                 let outcome = ToolOutcome::error(format!(
                     "`{}` is not available in the {} gear; use the tools offered in this request",
@@ -1354,6 +1353,16 @@ impl Actor {
                     .map(|k| (s.skill.clone(), k.body.clone()))
             })
             .collect();
+        // Each stage's tools, recorded with the run: its own list, else its skill's.
+        let mut def = def;
+        for stage in &mut def.stages {
+            if stage.tools.is_none()
+                && let Some(skill) = skills.get(&stage.skill)
+                && !skill.allowed_tools.is_empty()
+            {
+                stage.tools = Some(skill.allowed_tools.clone());
+            }
+        }
         let Some(first) = def.stages.first().map(|s| s.name.clone()) else {
             return;
         };

@@ -66,7 +66,7 @@ pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &s
         model: provider.model.clone(),
         system: format!("{}{memory}", gear_prompt(state.gear).trim()),
         messages: shaped_messages(state).into_iter().map(|(_, m)| m).collect(),
-        tools: tools::specs(state.gear, phase(state)),
+        tools: offered_specs(state),
         max_output_tokens: provider.max_output_tokens,
     }
 }
@@ -91,6 +91,39 @@ pub fn phase(state: &SessionState) -> tools::Phase {
         Some(kind) if state.gear == Gear::Pipeline => tools::Phase::Stage(kind),
         _ => tools::Phase::Planning,
     }
+}
+
+/// The tools a pipeline stage may use by its definition (the stage's `tools`, or its skill's
+/// `allowed-tools`), when that list names any of gearshift's tools; a list written for another
+/// tool (`Read, Grep`) names none and restricts nothing.
+fn stage_allows(state: &SessionState) -> Option<Vec<String>> {
+    if state.gear != Gear::Pipeline {
+        return None;
+    }
+    let p = state.pipeline.as_ref()?;
+    let i = p.run.current()?;
+    let list = p.run.pipeline.stages[i].tools.clone()?;
+    list.iter()
+        .any(|t| tools::kind_of(t).is_some())
+        .then_some(list)
+}
+
+/// Whether the tool may be called now: offered by the gear and phase, and allowed by the
+/// pipeline stage.
+#[must_use]
+pub fn tool_offered(state: &SessionState, name: &str) -> bool {
+    tools::offered(state.gear, phase(state), name)
+        && stage_allows(state).is_none_or(|list| list.iter().any(|t| t == name))
+}
+
+/// The tool schemas of the next request.
+#[must_use]
+pub fn offered_specs(state: &SessionState) -> Vec<provider::ToolSpec> {
+    let allows = stage_allows(state);
+    tools::specs(state.gear, phase(state))
+        .into_iter()
+        .filter(|s| allows.as_ref().is_none_or(|list| list.contains(&s.name)))
+        .collect()
 }
 
 /// What a dropped message becomes in requests (its place is kept, so tool calls still have
@@ -198,7 +231,7 @@ pub fn account(
 ) -> ContextReport {
     use crate::context::ledger::Part;
     let system = gear_prompt(state.gear).trim();
-    let specs = tools::specs(state.gear, phase(state));
+    let specs = offered_specs(state);
     let tools_json = serde_json::to_string(&specs).unwrap_or_default();
     let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
         Part {
@@ -653,6 +686,61 @@ mod tests {
                 .any(|i| i.id == ItemId::Message(3) && i.pinned)
         );
         assert!(!report.items.iter().any(|i| i.id == ItemId::Message(2)));
+    }
+
+    #[test]
+    fn a_pipeline_stage_offers_only_its_tools_unless_they_are_another_tools_names() {
+        use crate::pipeline::{Gate, Pipeline, StageDef, StageEvent, StageKind};
+        let stage = |tools: Option<Vec<&str>>| StageDef {
+            name: "write".into(),
+            skill: "s".into(),
+            artifact: Some("a.md".into()),
+            kind: StageKind::Artifact,
+            gate: Gate::Human,
+            tools: tools.map(|t| t.into_iter().map(String::from).collect()),
+        };
+        let names = |tools: Option<Vec<&str>>| {
+            let events = [
+                Event::GearChanged {
+                    from: Gear::Vibe,
+                    to: Gear::Pipeline,
+                },
+                Event::PipelineStarted {
+                    pipeline: Pipeline {
+                        name: "p".into(),
+                        description: String::new(),
+                        stages: vec![stage(tools)],
+                    },
+                    skills: std::collections::BTreeMap::new(),
+                    request: "r".into(),
+                },
+                Event::Stage {
+                    event: StageEvent::Started {
+                        stage: "write".into(),
+                    },
+                },
+            ];
+            let state = SessionState::fold(&events);
+            offered_specs(&state)
+                .into_iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(Some(vec!["read_file", "write_file"])),
+            ["read_file", "write_file"]
+        );
+        let all = names(None);
+        assert!(all.contains(&"write_file".to_string()) && all.contains(&"grep".to_string()));
+        assert!(
+            !all.contains(&"run_command".to_string()),
+            "an artifact stage runs nothing"
+        );
+        assert_eq!(
+            names(Some(vec!["Read", "Grep"])),
+            all,
+            "another tool's names restrict nothing"
+        );
     }
 
     #[test]

@@ -711,7 +711,7 @@ mod tests {
                         description: String::new(),
                         stages: vec![stage(tools)],
                     },
-                    skills: std::collections::BTreeMap::new(),
+                    skills: BTreeMap::new(),
                     request: "r".into(),
                 },
                 Event::Stage {

@@ -1,0 +1,119 @@
+//! What fills the next request (reported after every change), calibration by reported usage,
+//! and compaction of older turns.
+
+use super::*;
+
+impl Actor {
+    /// Accounts the next request and sends the report when it changed.
+    pub(super) fn report_context(&mut self) -> ContextReport {
+        let report = turn::account(
+            &mut self.ledger,
+            &self.state,
+            &self.deps.provider,
+            &self.memory,
+        );
+        if self.last_report.as_ref() != Some(&report) {
+            let _ = self.events.send(Event::ContextAccounted {
+                report: report.clone(),
+            });
+            self.last_report = Some(report.clone());
+        }
+        report
+    }
+
+    /// Asks the model to summarise the turns before the latest prompt. Returns false when
+    /// there is nothing (new) to compact.
+    pub(super) fn start_compaction(&mut self, resume: bool) -> bool {
+        let start = turn::kept_from(&self.state);
+        let Some(through) = self
+            .state
+            .conversation
+            .iter()
+            .rposition(|m| matches!(m, ChatMessage::User { .. }))
+            .filter(|k| *k > start)
+        else {
+            return false;
+        };
+        let before = self.last_report.as_ref().map_or(0, ContextReport::used);
+        let request = turn::compaction_request(&self.state, &self.deps.provider, through);
+        tracing::info!(through, before, "compacting");
+        self.activity = Activity::Compacting {
+            stream: self.deps.client.stream(request),
+            progress: TurnProgress::default(),
+            through,
+            before,
+            resume,
+        };
+        true
+    }
+
+    /// The summary arrived (or the request failed): record it, then carry on.
+    pub(super) async fn finish_compaction(&mut self, failed: Option<ProviderError>) {
+        let Activity::Compacting {
+            progress,
+            through,
+            before,
+            resume,
+            ..
+        } = std::mem::replace(&mut self.activity, Activity::Idle)
+        else {
+            return;
+        };
+        let summary = progress.text.trim().to_string();
+        let mut events = Vec::new();
+        if let Some(u) = progress.usage {
+            events.push(Event::Usage {
+                input: u.input,
+                output: u.output,
+                cached: u.cached,
+                cost: crate::provider::cost(&self.deps.provider, u),
+            });
+        }
+        if failed.is_some() || summary.is_empty() {
+            let why =
+                failed.map_or_else(|| "the model returned no summary".into(), |e| e.to_string());
+            events.push(Event::Error {
+                kind: ErrorKind::Context,
+                message: format!("compaction failed: {why}"),
+            });
+        } else {
+            // What the request will cost with the summary in place of the turns.
+            let saved = self
+                .state
+                .compaction
+                .replace(crate::core::state::Compaction {
+                    through,
+                    summary: summary.clone(),
+                });
+            let after = turn::account(
+                &mut self.ledger.clone(),
+                &self.state,
+                &self.deps.provider,
+                &self.memory,
+            )
+            .used();
+            self.state.compaction = saved;
+            events.push(Event::Compacted {
+                through,
+                summary,
+                before,
+                after,
+            });
+        }
+        let compacted = events.iter().any(|e| matches!(e, Event::Compacted { .. }));
+        if !self.record(events).await {
+            return;
+        }
+        if resume {
+            // Without a summary the request is sent if it fits, refused if not.
+            Box::pin(self.send_request(compacted)).await;
+        }
+    }
+
+    /// Scales the estimates by what the provider reported for the request just answered.
+    pub(super) fn calibrate(&mut self, progress: &TurnProgress) {
+        if let Some(u) = progress.usage {
+            self.ledger.calibrate(u.input, self.sent_raw);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The pipeline gear: starting a run, the work of each stage (a model turn, the approved tasks,
+//! or the test command), the human's gate decisions, and the commit that ships it.
+
+use super::*;
+
+impl Actor {
+    /// The name of the pipeline stage running, if it is of `kind`.
+    pub(super) fn running_stage(&self, kind: StageKind) -> Option<String> {
+        let p = self.state.pipeline.as_ref()?;
+        let i = p.run.current()?;
+        let def = &p.run.pipeline.stages[i];
+        (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
+    }
+
+    /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
+    /// with the request, and starts the first stage.
+    pub(super) async fn start_pipeline(&mut self, request: &str) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let (skills, skill_errors) =
+            pipeline::skill::discover(self.deps.config_dir.as_deref(), &root);
+        for e in &skill_errors {
+            self.notify(format!("skill not loaded: {e}"));
+        }
+        let (pipelines, errors) =
+            pipeline::discover(self.deps.config_dir.as_deref(), &root, &skills);
+        for e in &errors {
+            self.notify(format!("pipeline not loaded: {e}"));
+        }
+        let name = if self.deps.pipeline.name.is_empty() {
+            "engineering"
+        } else {
+            self.deps.pipeline.name.as_str()
+        };
+        let Some(def) = pipelines.get(name).cloned() else {
+            let known: Vec<&str> = pipelines.keys().map(String::as_str).collect();
+            self.notify(format!(
+                "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
+                known.join(", ")
+            ));
+            return;
+        };
+        let bodies = def
+            .stages
+            .iter()
+            .filter_map(|s| {
+                skills
+                    .get(&s.skill)
+                    .map(|k| (s.skill.clone(), k.body.clone()))
+            })
+            .collect();
+        // Each stage's tools, recorded with the run: its own list, else its skill's.
+        let mut def = def;
+        for stage in &mut def.stages {
+            if stage.tools.is_none()
+                && let Some(skill) = skills.get(&stage.skill)
+                && !skill.allowed_tools.is_empty()
+            {
+                stage.tools = Some(skill.allowed_tools.clone());
+            }
+        }
+        let Some(first) = def.stages.first().map(|s| s.name.clone()) else {
+            return;
+        };
+        let events = vec![
+            Event::PipelineStarted {
+                pipeline: def,
+                skills: bodies,
+                request: request.to_string(),
+            },
+            Event::Stage {
+                event: StageEvent::Started { stage: first },
+            },
+        ];
+        if self.record(events).await {
+            self.start_stage().await;
+        }
+    }
+
+    /// Starts the work of the stage that just began.
+    pub(super) async fn start_stage(&mut self) {
+        let Some(p) = &self.state.pipeline else {
+            return;
+        };
+        let Some(i) = p.run.current() else { return };
+        if p.run.statuses[i] != StageStatus::Running {
+            return;
+        }
+        let def = p.run.pipeline.stages[i].clone();
+        match def.kind {
+            StageKind::Verify => self.run_verify(),
+            StageKind::RunPlan => {
+                let approved = self
+                    .state
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.next_runnable().is_some());
+                if approved {
+                    Box::pin(self.go(true)).await;
+                } else {
+                    self.notify(
+                        "no approved task to implement: approve tasks in the plan pane".into(),
+                    );
+                    self.record(vec![Event::Stage {
+                        event: StageEvent::AtGate { stage: def.name },
+                    }])
+                    .await;
+                }
+            }
+            StageKind::Artifact | StageKind::Plan | StageKind::Ship => self.start_turn().await,
+        }
+    }
+
+    /// A turn ended in the pipeline gear: a stage whose work was that turn waits at its gate;
+    /// the verify stage runs its command again. Returns whether the pipeline handled it.
+    pub(super) async fn after_stage_turn(&mut self) -> bool {
+        let Some(p) = &self.state.pipeline else {
+            return false;
+        };
+        let Some(i) = p.run.current() else {
+            return false;
+        };
+        if p.run.statuses[i] != StageStatus::Running {
+            return false;
+        }
+        let def = p.run.pipeline.stages[i].clone();
+        match def.kind {
+            StageKind::Artifact | StageKind::Plan | StageKind::Ship => {
+                self.record(vec![Event::Stage {
+                    event: StageEvent::AtGate { stage: def.name },
+                }])
+                .await;
+                true
+            }
+            StageKind::Verify => {
+                self.run_verify();
+                true
+            }
+            StageKind::RunPlan => false,
+        }
+    }
+
+    /// Runs the test command in the background.
+    pub(super) fn run_verify(&mut self) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let command = self
+            .deps
+            .pipeline
+            .test_command
+            .clone()
+            .or_else(|| pipeline::detect_test_command(&root));
+        let timeout = self.deps.tools.limits.command_timeout;
+        let keep = self.deps.tools.limits.output_keep_bytes;
+        let task = tokio::spawn(async move {
+            let Some(command) = command else {
+                return (
+                    false,
+                    "no test command: set [pipeline] test_command (none was found in Cargo.toml, \
+                     package.json, pyproject.toml or a Makefile)"
+                        .to_string(),
+                );
+            };
+            match tools::run_command(&command, &root, timeout, keep).await {
+                Ok(out) => (
+                    out.exit_code == Some(0) && !out.timed_out,
+                    format!("$ {command}\n{}", out.output),
+                ),
+                Err(e) => (false, format!("$ {command}\ncannot run it: {e}")),
+            }
+        });
+        self.activity = Activity::Verifying { task };
+    }
+
+    /// The test command finished.
+    pub(super) async fn verified(&mut self, passed: bool, output: &str) {
+        let Some(p) = &self.state.pipeline else {
+            return;
+        };
+        let events: Vec<Event> = p
+            .run
+            .verified(passed, output, self.deps.pipeline.max_verify_rounds.max(1))
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect();
+        let at_gate = events.iter().any(|e| {
+            matches!(
+                e,
+                Event::Stage {
+                    event: StageEvent::AtGate { .. }
+                }
+            )
+        });
+        if !self.record(events).await {
+            return;
+        }
+        if passed {
+            Box::pin(self.start_stage()).await;
+        } else if !at_gate {
+            // The failure is the model's next instruction.
+            self.start_turn().await;
+        }
+    }
+
+    /// `g`, `b`, `S` at a pipeline stage.
+    pub(super) async fn gate(&mut self, op: GateOp) {
+        if !self.ready() {
+            self.notify("wait: the model is working or a change waits for review".into());
+            return;
+        }
+        let Some(p) = &self.state.pipeline else {
+            self.notify(
+                "no pipeline is running: in the pipeline gear, describe the feature".into(),
+            );
+            return;
+        };
+        let current = p.run.current().map(|i| p.run.pipeline.stages[i].clone());
+        // A stage left running by a stopped process: g starts its work again.
+        let stalled = p
+            .run
+            .current()
+            .is_some_and(|i| p.run.statuses[i] == StageStatus::Running);
+        if stalled && op == GateOp::Pass {
+            self.start_stage().await;
+            return;
+        }
+        let events = match p.run.decide(&op) {
+            Ok(events) => events,
+            Err(why) => {
+                self.notify(why);
+                return;
+            }
+        };
+        let shipping = matches!(op, GateOp::Pass)
+            && current.as_ref().is_some_and(|s| s.kind == StageKind::Ship);
+        let events: Vec<Event> = events
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect();
+        if !self.record(events).await {
+            return;
+        }
+        if shipping && let Some(stage) = current {
+            self.ship(&stage).await;
+        }
+        match op {
+            GateOp::SendBack(_) => self.start_turn().await,
+            _ => self.start_stage().await,
+        }
+    }
+
+    /// Commits the change with the ship artifact's commit message, in a git repository.
+    pub(super) async fn ship(&mut self, stage: &pipeline::StageDef) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        if !root.join(".git").exists() {
+            self.notify("not a git repository: nothing was committed".into());
+            return;
+        }
+        let artifact = stage
+            .artifact
+            .as_deref()
+            .and_then(|a| self.state.written(a))
+            .unwrap_or_default()
+            .to_string();
+        let message = artifact
+            .split_once("## Commit message")
+            .map_or(artifact.as_str(), |(_, m)| m)
+            .trim()
+            .to_string();
+        if message.is_empty() {
+            self.notify("the ship artifact has no commit message: nothing was committed".into());
+            return;
+        }
+        let msg = message.clone();
+        let done = tokio::task::spawn_blocking(move || -> Result<String, String> {
+            let git = |args: &[&str]| {
+                std::process::Command::new("git")
+                    .args(args)
+                    .current_dir(&root)
+                    .output()
+                    .map_err(|e| format!("cannot run git: {e}"))
+                    .and_then(|o| {
+                        if o.status.success() {
+                            Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+                        } else {
+                            Err(String::from_utf8_lossy(&o.stderr).trim().to_string())
+                        }
+                    })
+            };
+            git(&["add", "-A"])?;
+            git(&["commit", "-q", "-m", &msg])?;
+            git(&["rev-parse", "HEAD"])
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match done {
+            Ok(commit) => {
+                self.record(vec![Event::Shipped { commit, message }]).await;
+            }
+            Err(e) => self.notify(format!("git commit failed: {e}")),
+        }
+    }
+}

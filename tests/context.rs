@@ -215,3 +215,42 @@ async fn dropping_a_message_shrinks_the_next_request_and_is_recorded() {
         }
     )));
 }
+
+#[tokio::test]
+async fn a_compaction_asked_for_with_c_can_be_cancelled_and_ends_no_turn() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = "chunk_delay_ms = 150\n[[turns]]\ntext = \"one two three four five six seven eight\"\n[[turns]]\ntext = \"done\"\n[[turns]]\ntext = \"done again\"\n";
+    let p = support::session::script_provider(ws.path(), script);
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+    s.submit("first");
+    s.turn().await;
+    s.submit("second");
+    s.turn().await;
+    s.send(gearshift::protocol::Op::Compact);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    s.send(gearshift::protocol::Op::Cancel);
+    let seen = s
+        .until(|e| {
+            matches!(
+                e,
+                Event::Error {
+                    kind: ErrorKind::Context,
+                    ..
+                }
+            )
+        })
+        .await;
+    assert!(
+        matches!(seen.last(), Some(Event::Error { message, .. }) if message == "compaction cancelled")
+    );
+    let stored = s.stored().await;
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|e| e.kind() == "turn_finished")
+            .count(),
+        2,
+        "the two turns only"
+    );
+    assert!(!stored.iter().any(|e| matches!(e, Event::Compacted { .. })));
+}

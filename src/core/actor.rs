@@ -786,6 +786,11 @@ impl Actor {
     /// every tool call left gets a result saying it was cancelled.
     async fn cancel(&mut self) {
         let cancelled = ToolOutcome::error("cancelled by the user");
+        // The test command and a compaction asked for with C are not part of a turn.
+        let in_turn = !matches!(
+            self.activity,
+            Activity::Verifying { .. } | Activity::Compacting { resume: false, .. }
+        );
         let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
             Activity::Idle => return,
             Activity::Streaming {
@@ -821,16 +826,12 @@ impl Actor {
                     message: "the test command was cancelled".into(),
                 }]
             }
-            Activity::Compacting { stream, resume, .. } => {
+            Activity::Compacting { stream, .. } => {
                 drop(stream);
-                if resume {
-                    turn::end_events(&TurnEnd::Cancelled, None)
-                } else {
-                    vec![Event::Error {
-                        kind: ErrorKind::Context,
-                        message: "compaction cancelled".into(),
-                    }]
-                }
+                vec![Event::Error {
+                    kind: ErrorKind::Context,
+                    message: "compaction cancelled".into(),
+                }]
             }
             Activity::Reviewing { call } => vec![
                 Event::ChangeWithdrawn {
@@ -860,7 +861,9 @@ impl Actor {
                 note: Some("cancelled; g runs it again".into()),
             });
         }
-        events.extend(turn::end_events(&TurnEnd::Cancelled, None));
+        if in_turn {
+            events.extend(turn::end_events(&TurnEnd::Cancelled, None));
+        }
         self.record(events).await;
     }
 

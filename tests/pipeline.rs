@@ -132,7 +132,19 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
         assert!(files.contains(f), "{f} in {files}");
     }
 
-    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let (session, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let shown = support::command(home.path(), ws.path(), &["sessions", "show", &session.id])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    for line in [
+        "> pipeline `engineering` started: requirements → design → tasks",
+        "> the test command failed (round 1)",
+        "> stage `verify` passed",
+        "> committed `",
+    ] {
+        assert!(shown.contains(line), "{line} missing from:\n{shown}");
+    }
     let passed: Vec<String> = events
         .iter()
         .filter_map(|e| match e {

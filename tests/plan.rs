@@ -157,6 +157,17 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     })
     .await
     .unwrap();
+    let md = gearshift::store::markdown(&export);
+    for line in [
+        "### Plan, version 1",
+        "> plan edited: rejected s2",
+        "> step 1 running",
+        "> step 1 awaiting review: one.txt written",
+        "> step 3 done",
+        "> plan complete: 2 of 3 steps done",
+    ] {
+        assert!(md.contains(line), "{line} missing from the export:\n{md}");
+    }
     let audit = gearshift::store::change_audit(&export);
     let line = |file: &str| {
         audit

@@ -93,6 +93,7 @@ pub fn markdown(export: &SessionExport) -> String {
     );
     let mut calls: std::collections::HashMap<&str, (&str, &str)> = std::collections::HashMap::new();
     let mut changes = ChangeLog::default();
+    let mut plan: Option<crate::plan::Plan> = None;
     for e in &export.events {
         changes.apply(&e.event);
         match &e.event {
@@ -219,6 +220,89 @@ pub fn markdown(export: &SessionExport) -> String {
                 let path = changes.get(id).map_or("", |e| e.change.path.as_str());
                 let _ = writeln!(out, "> undid the change to `{path}`\n");
             }
+            Event::PlanProposed { version, steps } => {
+                plan = crate::plan::Plan::propose(*version, steps).ok();
+                if let Some(p) = &plan {
+                    let _ = writeln!(out, "### Plan, version {version}\n");
+                    out.push_str(&fenced(&p.render(), ""));
+                    out.push('\n');
+                }
+            }
+            Event::PlanEdited { edit } => {
+                if let Some(p) = &mut plan {
+                    let _ = p.apply(edit);
+                }
+                let _ = writeln!(out, "> plan edited: {}\n", plan_edit(edit));
+            }
+            Event::StepStatusChanged { step, status, note } => {
+                let number = plan
+                    .as_ref()
+                    .and_then(|p| p.number(step))
+                    .unwrap_or_default();
+                if let Some(p) = &mut plan {
+                    p.set_status(step, *status, note.clone());
+                }
+                let note = note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "> step {number} {}{note}\n", status.label());
+            }
+            Event::PlanCompleted { done, total } => {
+                let _ = writeln!(out, "> plan complete: {done} of {total} steps done\n");
+            }
+            Event::PipelineStarted { pipeline, .. } => {
+                let stages: Vec<&str> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "> pipeline `{}` started: {}\n",
+                    pipeline.name,
+                    stages.join(" → ")
+                );
+            }
+            Event::Stage { event } => {
+                use crate::pipeline::StageEvent;
+                let line = match event {
+                    StageEvent::Started { stage } => format!("stage `{stage}` started"),
+                    StageEvent::AtGate { stage } => format!("stage `{stage}` at its gate"),
+                    StageEvent::GatePassed { stage } => format!("stage `{stage}` passed"),
+                    StageEvent::SentBack { stage, comments } => {
+                        format!("stage `{stage}` sent back: {comments}")
+                    }
+                    StageEvent::Skipped { stage } => format!("stage `{stage}` skipped"),
+                    StageEvent::VerifyFailed { round, .. } => {
+                        format!("the test command failed (round {round})")
+                    }
+                };
+                let _ = writeln!(out, "> {line}\n");
+            }
+            Event::Shipped { commit, message } => {
+                let subject = message.lines().next().unwrap_or_default();
+                let _ = writeln!(out, "> committed `{commit}`: {subject}\n");
+            }
+            Event::Compacted {
+                through,
+                before,
+                after,
+                ..
+            } => {
+                let _ = writeln!(
+                    out,
+                    "> compacted messages 1–{through}: about {before} → {after} tokens\n"
+                );
+            }
+            Event::ItemDropped { item, dropped } => {
+                let what = if *dropped {
+                    "left out of"
+                } else {
+                    "brought back to"
+                };
+                let _ = writeln!(out, "> message {} {what} the context\n", item + 1);
+            }
+            Event::ItemPinned { item, pinned } => {
+                let what = if *pinned { "pinned" } else { "unpinned" };
+                let _ = writeln!(out, "> message {} {what}\n", item + 1);
+            }
             Event::GearChanged { to, .. } => {
                 let _ = writeln!(out, "> gear: {to}\n");
             }
@@ -237,6 +321,23 @@ pub fn markdown(export: &SessionExport) -> String {
         s.message_count, s.input_tokens, s.output_tokens, s.cached_tokens, s.cost
     );
     out
+}
+
+/// A plan edit in words.
+fn plan_edit(edit: &crate::plan::PlanEdit) -> String {
+    use crate::plan::PlanEdit;
+    match edit {
+        PlanEdit::Approve { step } => format!("approved {step}"),
+        PlanEdit::ApproveAll => "approved every step".into(),
+        PlanEdit::Reject { step } => format!("rejected {step}"),
+        PlanEdit::Edit { step, title, .. } => format!("{step} now reads \"{title}\""),
+        PlanEdit::Add { id, title, .. } => format!("added {id} \"{title}\""),
+        PlanEdit::Delete { step } => format!("deleted {step}"),
+        PlanEdit::Move { step, up } => {
+            format!("moved {step} {}", if *up { "up" } else { "down" })
+        }
+        PlanEdit::Comment { step, text } => format!("comment on {step}: {text}"),
+    }
 }
 
 /// Which session, plan step and decision wrote each file: one line per change, for

@@ -299,6 +299,60 @@ tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it" 
     }
 
     #[tokio::test]
+    async fn a_custom_pipeline_runs_and_a_finished_run_makes_way_for_the_next() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(ws.path().join(".gearshift/pipelines")).unwrap();
+        std::fs::write(
+            ws.path().join(".gearshift/pipelines/quick.toml"),
+            "name = \"quick\"\n[[stages]]\nname = \"sketch\"\nskill = \"design\"\nartifact = \"sketch.md\"\ngate = \"human\"\n",
+        )
+        .unwrap();
+        let script = r##"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "sketch.md", content = "first\n" } }]
+[[turns]]
+text = "Sketched."
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "sketch.md", content = "second\n" } }]
+[[turns]]
+text = "Sketched again."
+"##;
+        let p = script_provider(ws.path(), script);
+        let config = "[pipeline]\nname = \"quick\"\n";
+        let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, config).await;
+        s.send(Op::SetGear {
+            gear: Gear::Pipeline,
+        });
+        s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+        for (prompt, content) in [("first idea", "first\n"), ("second idea", "second\n")] {
+            s.submit(prompt);
+            accept_next_change(&mut s).await;
+            at_gate(&mut s, "sketch").await;
+            s.send(Op::PassGate);
+            s.until(|e| {
+                matches!(
+                    e,
+                    Event::Stage {
+                        event: StageEvent::GatePassed { .. }
+                    }
+                )
+            })
+            .await;
+            assert_eq!(
+                std::fs::read_to_string(ws.path().join("sketch.md")).unwrap(),
+                content
+            );
+        }
+        let runs = s
+            .stored()
+            .await
+            .iter()
+            .filter(|e| matches!(e, Event::PipelineStarted { pipeline, .. } if pipeline.name == "quick"))
+            .count();
+        assert_eq!(runs, 2);
+    }
+
+    #[tokio::test]
     async fn send_back_skip_and_resume_at_the_current_stage() {
         let ws = tempfile::tempdir().unwrap();
         let p = script_provider(ws.path(), SCRIPT);

@@ -360,7 +360,13 @@ impl Actor {
         if let Decision::Record(new) = decide(&self.state, op)
             && self.record(new).await
         {
-            if self.state.gear == Gear::Pipeline && self.state.pipeline.is_none() {
+            // In the pipeline gear a prompt starts a run, unless one is under way.
+            let running = self
+                .state
+                .pipeline
+                .as_ref()
+                .is_some_and(|p| !p.run.finished());
+            if self.state.gear == Gear::Pipeline && !running {
                 if let Op::Submit { text, .. } = op {
                     self.start_pipeline(text).await;
                 }

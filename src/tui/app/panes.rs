@@ -2,6 +2,7 @@
 //! decisions, the plan pane's edits and runs, a pipeline's gates.
 
 use super::*;
+use crate::pipeline::StageKind;
 
 impl App {
     /// The diff pane's decisions: refused in a read-only session, else turned into ops.
@@ -122,11 +123,23 @@ impl App {
         }
     }
 
+    fn stage_kind(&self, stage: &str) -> Option<StageKind> {
+        let run = self.pipeline.as_ref()?;
+        run.pipeline
+            .stages
+            .iter()
+            .find(|s| s.name == stage)
+            .map(|s| s.kind)
+    }
+
     /// A line in the chat for each stage's progress.
     pub(super) fn stage_notice(&mut self, event: &crate::pipeline::StageEvent) {
         use crate::pipeline::StageEvent;
         let keys = self.keymap.keys_label(Action::FocusPlan);
         let text = match event {
+            StageEvent::Started { stage } if self.stage_kind(stage) == Some(StageKind::Verify) => {
+                format!("▶ Stage {stage}: running the test command")
+            }
             StageEvent::Started { stage } => format!("▶ Stage {stage}"),
             StageEvent::AtGate { stage } => format!(
                 "⏸ Stage {stage} waits at its gate: g passes it, b sends it back with comments, \
@@ -135,9 +148,10 @@ impl App {
             StageEvent::GatePassed { stage } => format!("● Stage {stage} passed."),
             StageEvent::SentBack { stage, .. } => format!("↺ Stage {stage} sent back."),
             StageEvent::Skipped { stage } => format!("– Stage {stage} skipped."),
-            StageEvent::VerifyFailed { round, .. } => {
-                format!("! The test command failed (round {round}); the model is on it.")
-            }
+            StageEvent::VerifyFailed { round, .. } => format!(
+                "! The test command failed (round {round}); the model is on it, and the command \
+                 runs again after its fix."
+            ),
         };
         self.transcript.push(EntryKind::Notice, text);
     }

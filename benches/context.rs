@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use gearshift::config::{Config, DEFAULTS_TOML};
 use gearshift::context::Ledger;
-use gearshift::core::{SessionState, turn};
+use gearshift::core::{SessionState, shape};
 use gearshift::protocol::Event;
 
 /// Resident memory of this process in KB.
@@ -63,7 +63,7 @@ fn main() {
     let with_state = rss_kb();
     let mut ledger = Ledger::default();
     let t = Instant::now();
-    let report = turn::account(&mut ledger, &state, &provider, memory);
+    let report = shape::account(&mut ledger, &state, &provider, memory);
     let first = t.elapsed();
     let with_ledger = rss_kb();
     println!(
@@ -80,7 +80,7 @@ fn main() {
         };
         state.apply(&e);
         let t = Instant::now();
-        std::hint::black_box(turn::account(&mut ledger, &state, &provider, memory));
+        std::hint::black_box(shape::account(&mut ledger, &state, &provider, memory));
         times.push(t.elapsed());
     }
     times.sort();

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::shape;
 use super::turn::{self, TurnEnd, TurnProgress};
 use super::{Decision, SessionState, decide};
 use std::path::Path;
@@ -619,7 +620,7 @@ impl Actor {
                 self.start_stream().await;
                 return;
             };
-            if !turn::tool_offered(&self.state, &call.name) && tools::kind_of(&call.name).is_some()
+            if !shape::tool_offered(&self.state, &call.name) && tools::kind_of(&call.name).is_some()
             {
                 let outcome = ToolOutcome::error(format!(
                     "`{}` is not available in the {} gear; use the tools offered in this request",

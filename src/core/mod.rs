@@ -5,6 +5,7 @@
 //! shown, so a crash never shows the user something that was not saved.
 
 mod actor;
+pub mod shape;
 pub mod state;
 pub mod turn;
 

@@ -6,7 +6,7 @@ use super::*;
 impl Actor {
     /// Accounts the next request and sends the report when it changed.
     pub(super) fn report_context(&mut self) -> ContextReport {
-        let report = turn::account(
+        let report = shape::account(
             &mut self.ledger,
             &self.state,
             &self.deps.provider,
@@ -24,7 +24,7 @@ impl Actor {
     /// Asks the model to summarise the turns before the latest prompt. Returns false when
     /// there is nothing (new) to compact.
     pub(super) fn start_compaction(&mut self, resume: bool) -> bool {
-        let start = turn::kept_from(&self.state);
+        let start = shape::kept_from(&self.state);
         let Some(through) = self
             .state
             .conversation
@@ -35,7 +35,7 @@ impl Actor {
             return false;
         };
         let before = self.last_report.as_ref().map_or(0, ContextReport::used);
-        let request = turn::compaction_request(&self.state, &self.deps.provider, through);
+        let request = shape::compaction_request(&self.state, &self.deps.provider, through);
         tracing::info!(through, before, "compacting");
         self.activity = Activity::Compacting {
             stream: self.deps.client.stream(request),
@@ -85,7 +85,7 @@ impl Actor {
                     through,
                     summary: summary.clone(),
                 });
-            let after = turn::account(
+            let after = shape::account(
                 &mut self.ledger.clone(),
                 &self.state,
                 &self.deps.provider,

@@ -1,0 +1,576 @@
+//! The next request as the model will see it: which tools the gear, the plan step or the
+//! pipeline stage offer; the conversation with compaction and drops applied; what each part
+//! costs (the context accounting); and the request that asks for a compaction summary.
+
+use super::SessionState;
+use super::turn::{MEMORY_FILES, gear_prompt};
+use crate::config::ActiveProvider;
+use crate::context::{Category, ContextReport, ItemId, Ledger};
+use crate::protocol::Gear;
+use crate::provider::{self, ChatMessage, ChatRequest, ToolCallRequest};
+use crate::tools;
+
+/// Whether the session is running a plan step (which hands out write tools) or planning.
+#[must_use]
+pub fn phase(state: &SessionState) -> tools::Phase {
+    let running = state
+        .plan
+        .as_ref()
+        .and_then(crate::plan::Plan::active)
+        .is_some_and(|s| s.status == crate::plan::StepStatus::Running);
+    if running {
+        return tools::Phase::Executing;
+    }
+    let stage = state.pipeline.as_ref().and_then(|p| {
+        let i = p.run.current()?;
+        (p.run.statuses[i] == crate::pipeline::StageStatus::Running)
+            .then(|| p.run.pipeline.stages[i].kind)
+    });
+    match stage {
+        Some(kind) if state.gear == Gear::Pipeline => tools::Phase::Stage(kind),
+        _ => tools::Phase::Planning,
+    }
+}
+
+/// The tools a pipeline stage may use by its definition (the stage's `tools`, or its skill's
+/// `allowed-tools`), when that list names any of gearshift's tools; a list written for another
+/// tool (`Read, Grep`) names none and restricts nothing.
+fn stage_allows(state: &SessionState) -> Option<Vec<String>> {
+    if state.gear != Gear::Pipeline {
+        return None;
+    }
+    let p = state.pipeline.as_ref()?;
+    let i = p.run.current()?;
+    let list = p.run.pipeline.stages[i].tools.clone()?;
+    list.iter()
+        .any(|t| tools::kind_of(t).is_some())
+        .then_some(list)
+}
+
+/// Whether the tool may be called now: offered by the gear and phase, and allowed by the
+/// pipeline stage.
+#[must_use]
+pub fn tool_offered(state: &SessionState, name: &str) -> bool {
+    tools::offered(state.gear, phase(state), name)
+        && stage_allows(state).is_none_or(|list| list.iter().any(|t| t == name))
+}
+
+/// The tool schemas of the next request.
+#[must_use]
+pub fn offered_specs(state: &SessionState) -> Vec<provider::ToolSpec> {
+    let allows = stage_allows(state);
+    tools::specs(state.gear, phase(state))
+        .into_iter()
+        .filter(|s| allows.as_ref().is_none_or(|list| list.contains(&s.name)))
+        .collect()
+}
+
+/// What a dropped message becomes in requests (its place is kept, so tool calls still have
+/// their results and turns still alternate).
+pub const DROPPED: &str = "[left out of the context by the user]";
+const SUMMARY_ACK: &str = "Understood. I will continue from this summary.";
+
+/// A message as requests carry it once dropped: the text replaced, the structure kept.
+fn dropped(m: &ChatMessage) -> ChatMessage {
+    match m {
+        ChatMessage::User { .. } => ChatMessage::User {
+            text: DROPPED.into(),
+        },
+        ChatMessage::Assistant { tool_calls, .. } => ChatMessage::Assistant {
+            text: DROPPED.into(),
+            tool_calls: tool_calls
+                .iter()
+                .map(|c| ToolCallRequest {
+                    arguments: "{}".into(),
+                    ..c.clone()
+                })
+                .collect(),
+        },
+        ChatMessage::ToolResult {
+            call_id, is_error, ..
+        } => ChatMessage::ToolResult {
+            call_id: call_id.clone(),
+            content: DROPPED.into(),
+            is_error: *is_error,
+        },
+    }
+}
+
+/// The first conversation index requests carry verbatim.
+#[must_use]
+pub fn kept_from(state: &SessionState) -> usize {
+    state
+        .compaction
+        .as_ref()
+        .map_or(0, |c| c.through.min(state.conversation.len()))
+}
+
+/// The summary message that stands for compacted turns, with the pinned ones verbatim.
+fn summary_text(state: &SessionState, summary: &str) -> String {
+    let mut text = format!(
+        "Summary of the earlier conversation (compacted by gearshift; the full history is \
+         kept in the session):\n\n{summary}"
+    );
+    let pinned: Vec<usize> = state
+        .pinned
+        .iter()
+        .copied()
+        .filter(|i| *i < kept_from(state))
+        .collect();
+    if !pinned.is_empty() {
+        text.push_str("\n\nKept verbatim (pinned by the user):");
+        for i in pinned {
+            text.push_str("\n\n");
+            text.push_str(&crate::context::ledger::message_text(
+                &state.conversation[i],
+            ));
+        }
+    }
+    text
+}
+
+/// The conversation as the next request carries it, each message with its index in the
+/// session's conversation (`None` for the compaction summary and its acknowledgement).
+#[must_use]
+pub fn shaped_messages(state: &SessionState) -> Vec<(Option<usize>, ChatMessage)> {
+    let start = kept_from(state);
+    let mut out = Vec::with_capacity(state.conversation.len() - start + 2);
+    if let Some(c) = &state.compaction {
+        out.push((
+            None,
+            ChatMessage::User {
+                text: summary_text(state, &c.summary),
+            },
+        ));
+        out.push((
+            None,
+            ChatMessage::Assistant {
+                text: SUMMARY_ACK.into(),
+                tool_calls: Vec::new(),
+            },
+        ));
+    }
+    for (i, m) in state.conversation.iter().enumerate().skip(start) {
+        let m = if state.dropped.contains(&i) {
+            dropped(m)
+        } else {
+            m.clone()
+        };
+        out.push((Some(i), m));
+    }
+    out
+}
+
+/// Accounts the next request item by item (see [`crate::context::ledger`]).
+pub fn account(
+    ledger: &mut Ledger,
+    state: &SessionState,
+    provider: &ActiveProvider,
+    memory: &str,
+) -> ContextReport {
+    use crate::context::ledger::Part;
+    let system = gear_prompt(state.gear).trim();
+    let specs = offered_specs(state);
+    let tools_json = serde_json::to_string(&specs).unwrap_or_default();
+    let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
+        Part {
+            id: ItemId::System,
+            category: Category::System,
+            text: system,
+            label: format!("{} gear instructions", state.gear),
+            pinned: false,
+            dropped: false,
+        },
+        None,
+    )];
+    if !memory.is_empty() {
+        let files: Vec<&str> = MEMORY_FILES
+            .iter()
+            .copied()
+            .filter(|f| memory.contains(&format!("from {f}")))
+            .collect();
+        parts.push((
+            Part {
+                id: ItemId::Memory,
+                category: Category::Memory,
+                text: memory,
+                label: format!("project memory: {}", files.join(", ")),
+                pinned: false,
+                dropped: false,
+            },
+            None,
+        ));
+    }
+    parts.push((
+        Part {
+            id: ItemId::Tools,
+            category: Category::Tools,
+            text: &tools_json,
+            label: format!("{} tool schemas", specs.len()),
+            pinned: false,
+            dropped: false,
+        },
+        None,
+    ));
+    let start = kept_from(state);
+    if let Some(c) = &state.compaction {
+        parts.push((
+            Part {
+                id: ItemId::Summary,
+                category: Category::Summary,
+                text: &c.summary,
+                label: format!("summary of messages 1–{}", c.through),
+                pinned: false,
+                dropped: false,
+            },
+            None,
+        ));
+    }
+    let mut calls: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    let dropped_raw = crate::context::estimate_tokens(DROPPED) as u64 + 4;
+    let pinned_compacted = state.pinned.iter().copied().filter(|i| *i < start);
+    for i in pinned_compacted.chain(start..state.conversation.len()) {
+        let m = &state.conversation[i];
+        let (category, label) = match m {
+            ChatMessage::User { text } => match state.stage_messages.get(&i) {
+                Some(c) => (*c, one_line(text)),
+                None => (Category::User, format!("you: {}", one_line(text))),
+            },
+            ChatMessage::Assistant { text, tool_calls } => {
+                for c in tool_calls {
+                    calls.insert(&c.id, format!("{} {}", c.name, call_target(&c.arguments)));
+                }
+                let label = if text.trim().is_empty() {
+                    let names: Vec<&str> = tool_calls.iter().map(|c| c.name.as_str()).collect();
+                    format!("model calls {}", names.join(", "))
+                } else {
+                    format!("model: {}", one_line(text))
+                };
+                (Category::Assistant, label)
+            }
+            ChatMessage::ToolResult { call_id, .. } => (
+                Category::ToolResults,
+                format!(
+                    "result of {}",
+                    calls
+                        .get(call_id.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| call_id.clone())
+                ),
+            ),
+        };
+        let is_dropped = state.dropped.contains(&i) && i >= start;
+        let raw = if is_dropped {
+            dropped_raw
+        } else {
+            ledger.message(i, m)
+        };
+        parts.push((
+            Part {
+                id: ItemId::Message(i),
+                category,
+                text: "",
+                label,
+                pinned: state.pinned.contains(&i),
+                dropped: is_dropped,
+            },
+            Some(raw),
+        ));
+    }
+    ledger.account(
+        parts,
+        u64::from(provider.context_window),
+        u64::from(provider.max_output_tokens),
+    )
+}
+
+/// What the model is asked when compacting.
+const COMPACT_PROMPT: &str = "You compact a coding session so it can continue in a smaller \
+context. Summarise the conversation below for the assistant who will continue it: the user's \
+goals and constraints, decisions taken and why, files read or changed (with paths) and what \
+changed, commands run and their outcome, the current state of the work, and open questions. \
+Keep names, paths and numbers exact. Write plain Markdown, at most about 600 words.";
+/// Each message of the transcript sent for compaction is cut to this many characters.
+const COMPACT_MESSAGE_CHARS: usize = 4_000;
+
+/// The request that asks the model to summarise the conversation before `through`, as a plain
+/// transcript (so it needs no tools and fits the window: long messages are cut in the middle,
+/// and the oldest part is cut first when the whole is still too long).
+#[must_use]
+pub fn compaction_request(
+    state: &SessionState,
+    provider: &ActiveProvider,
+    through: usize,
+) -> ChatRequest {
+    let mut parts = Vec::new();
+    for (index, m) in shaped_messages(state) {
+        if index.is_some_and(|i| i >= through) {
+            break;
+        }
+        let (who, text) = match &m {
+            ChatMessage::User { text } => ("User", text.clone()),
+            ChatMessage::Assistant { .. } => {
+                ("Assistant", crate::context::ledger::message_text(&m))
+            }
+            ChatMessage::ToolResult { content, .. } => ("Tool result", content.clone()),
+        };
+        parts.push(format!(
+            "### {who}\n{}",
+            cut_middle(&text, COMPACT_MESSAGE_CHARS)
+        ));
+    }
+    let mut transcript = parts.join("\n\n");
+    // About three characters a token, leaving room for the prompt and the summary.
+    let budget = usize::try_from(
+        u64::from(provider.context_window)
+            .saturating_sub(u64::from(provider.max_output_tokens.min(4_096)) + 1_000)
+            .saturating_mul(3),
+    )
+    .unwrap_or(usize::MAX)
+    .max(4_000);
+    if transcript.len() > budget {
+        let mut cut = transcript.len() - budget;
+        while !transcript.is_char_boundary(cut) {
+            cut += 1;
+        }
+        transcript = format!("[earlier part cut]\n{}", &transcript[cut..]);
+    }
+    ChatRequest {
+        model: provider.model.clone(),
+        system: COMPACT_PROMPT.into(),
+        messages: vec![ChatMessage::User {
+            text: format!("The conversation to summarise:\n\n{transcript}"),
+        }],
+        tools: Vec::new(),
+        max_output_tokens: provider.max_output_tokens.min(4_096),
+    }
+}
+
+fn cut_middle(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut head = max / 2;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - max / 2;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{}\n[… {} characters cut …]\n{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    )
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let mut s: String = line.trim().chars().take(60).collect();
+    if line.trim().chars().count() > 60 {
+        s.push('…');
+    }
+    s
+}
+
+/// A tool call's target for labels: its path, pattern or command.
+fn call_target(arguments: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(arguments).unwrap_or_default();
+    ["path", "pattern", "command", "from"]
+        .iter()
+        .find_map(|k| v.get(k).and_then(|s| s.as_str()))
+        .map(one_line)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, DEFAULTS_TOML};
+    use crate::core::turn::build_request;
+    use crate::protocol::Event;
+
+    fn openai() -> ActiveProvider {
+        let mut c: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+        c.provider = Some("openai".into());
+        c.active_provider().unwrap()
+    }
+
+    /// Three turns: a prompt, a tool call with a big result, a reply, each.
+    fn session() -> SessionState {
+        let mut events = Vec::new();
+        for t in 0..3 {
+            events.push(Event::UserMessage {
+                text: format!("prompt {t}"),
+                attachments: vec![],
+            });
+            events.push(Event::ToolCall {
+                id: format!("c{t}"),
+                name: "read_file".into(),
+                arguments: format!("{{\"path\":\"src/f{t}.rs\"}}"),
+            });
+            events.push(Event::ToolResult {
+                id: format!("c{t}"),
+                ok: true,
+                content: format!("fn f{t}() {{}}\n").repeat(300),
+                summary: String::new(),
+                duration_ms: 1,
+            });
+            events.push(Event::AssistantMessage {
+                text: format!("answer {t}"),
+                interrupted: false,
+            });
+        }
+        SessionState::fold(&events)
+    }
+
+    #[test]
+    fn a_dropped_item_leaves_the_next_request_but_keeps_its_place() {
+        let mut state = session();
+        let p = openai();
+        let before = build_request(&state, &p, "");
+        let mut ledger = Ledger::default();
+        let full = account(&mut ledger, &state, &p, "").used();
+        // Message 2 is the first tool result.
+        state.apply(&Event::ItemDropped {
+            item: 2,
+            dropped: true,
+        });
+        let after = build_request(&state, &p, "");
+        assert_eq!(after.messages.len(), before.messages.len());
+        assert!(matches!(
+            &after.messages[2],
+            ChatMessage::ToolResult { call_id, content, .. } if call_id == "c0" && content == DROPPED
+        ));
+        let report = account(&mut ledger, &state, &p, "");
+        assert!(report.used() < full - 1_000, "{} vs {full}", report.used());
+        let item = report
+            .items
+            .iter()
+            .find(|i| i.id == ItemId::Message(2))
+            .unwrap();
+        assert!(item.dropped && item.category == Category::ToolResults);
+        assert_eq!(item.label, "result of read_file src/f0.rs");
+        let sum: u64 = report.by_category().iter().map(|(_, t)| t).sum();
+        assert_eq!(sum, report.used());
+        // The session still holds the original.
+        assert!(
+            matches!(&state.conversation[2], ChatMessage::ToolResult { content, .. } if content.len() > 1_000)
+        );
+    }
+
+    #[test]
+    fn compaction_replaces_older_turns_and_pinned_items_survive_it() {
+        let mut state = session();
+        let p = openai();
+        state.apply(&Event::ItemPinned {
+            item: 3,
+            pinned: true,
+        });
+        // The latest prompt is message 8: everything before it is summarised.
+        let through = 8;
+        let compaction = compaction_request(&state, &p, through);
+        let ChatMessage::User { text } = &compaction.messages[0] else {
+            panic!("a transcript")
+        };
+        assert!(
+            text.contains("prompt 0") && text.contains("answer 1") && !text.contains("prompt 2")
+        );
+        assert!(compaction.tools.is_empty());
+        state.apply(&Event::Compacted {
+            through,
+            summary: "The user asked for f0 and f1; both were read.".into(),
+            before: 0,
+            after: 0,
+        });
+        let request = build_request(&state, &p, "");
+        assert_eq!(request.messages.len(), 2 + 4);
+        let ChatMessage::User { text } = &request.messages[0] else {
+            panic!("the summary first")
+        };
+        assert!(text.contains("both were read"));
+        assert!(
+            text.contains("pinned by the user") && text.contains("answer 0"),
+            "{text}"
+        );
+        assert!(matches!(&request.messages[2], ChatMessage::User { text } if text == "prompt 2"));
+        let report = account(&mut Ledger::default(), &state, &p, "");
+        assert!(report.items.iter().any(|i| i.id == ItemId::Summary));
+        assert!(
+            report
+                .items
+                .iter()
+                .any(|i| i.id == ItemId::Message(3) && i.pinned)
+        );
+        assert!(!report.items.iter().any(|i| i.id == ItemId::Message(2)));
+    }
+
+    #[test]
+    fn a_pipeline_stage_offers_only_its_tools_unless_they_are_another_tools_names() {
+        use crate::pipeline::{Gate, Pipeline, StageDef, StageEvent, StageKind};
+        let stage = |tools: Option<Vec<&str>>| StageDef {
+            name: "write".into(),
+            skill: "s".into(),
+            artifact: Some("a.md".into()),
+            kind: StageKind::Artifact,
+            gate: Gate::Human,
+            tools: tools.map(|t| t.into_iter().map(String::from).collect()),
+        };
+        let names = |tools: Option<Vec<&str>>| {
+            let events = [
+                Event::GearChanged {
+                    from: Gear::Vibe,
+                    to: Gear::Pipeline,
+                },
+                Event::PipelineStarted {
+                    pipeline: Pipeline {
+                        name: "p".into(),
+                        description: String::new(),
+                        stages: vec![stage(tools)],
+                    },
+                    skills: std::collections::BTreeMap::new(),
+                    request: "r".into(),
+                },
+                Event::Stage {
+                    event: StageEvent::Started {
+                        stage: "write".into(),
+                    },
+                },
+            ];
+            let state = SessionState::fold(&events);
+            offered_specs(&state)
+                .into_iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(Some(vec!["read_file", "write_file"])),
+            ["read_file", "write_file"]
+        );
+        let all = names(None);
+        assert!(all.contains(&"write_file".to_string()) && all.contains(&"grep".to_string()));
+        assert!(
+            !all.contains(&"run_command".to_string()),
+            "an artifact stage runs nothing"
+        );
+        assert_eq!(
+            names(Some(vec!["Read", "Grep"])),
+            all,
+            "another tool's names restrict nothing"
+        );
+    }
+
+    #[test]
+    fn over_the_window_is_reported() {
+        let state = session();
+        let mut p = openai();
+        p.context_window = 2_000;
+        p.max_output_tokens = 500;
+        let report = account(&mut Ledger::default(), &state, &p, "");
+        assert!(report.over(), "{}", report.used());
+        p.context_window = 1_000_000;
+        assert!(!account(&mut Ledger::default(), &state, &p, "").over());
+    }
+}

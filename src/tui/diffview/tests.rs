@@ -1,8 +1,11 @@
 use ratatui::layout::Rect;
 
+use super::paint::emphasise;
 use super::*;
 use crate::changes::FileChange;
 use crate::tui::theme::Theme;
+use ratatui::style::Style;
+use std::ops::Range;
 
 fn before() -> String {
     (1..=30).map(|i| format!("fn line_{i}() {{}}\n")).collect()

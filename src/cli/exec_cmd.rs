@@ -129,18 +129,11 @@ pub fn run(
                         let _ = op_tx.send(Op::Quit);
                     }
                 }
-                Event::PlanProposed { version, steps } => {
-                    plan = Plan::propose(*version, steps).ok();
+                Event::PlanProposed { .. } | Event::PlanEdited { .. } => {
+                    crate::plan::fold(&mut plan, &event);
                 }
-                Event::PlanEdited { edit } => {
-                    if let Some(p) = &mut plan {
-                        let _ = p.apply(edit);
-                    }
-                }
-                Event::StepStatusChanged { step, status, note } => {
-                    if let Some(p) = &mut plan {
-                        p.set_status(step, *status, note.clone());
-                    }
+                Event::StepStatusChanged { status, note, .. } => {
+                    crate::plan::fold(&mut plan, &event);
                     if *status == StepStatus::Failed {
                         error = Some(format!(
                             "plan step failed: {}",

@@ -16,8 +16,8 @@ pub fn phase(state: &SessionState) -> tools::Phase {
     let running = state
         .plan
         .as_ref()
-        .and_then(crate::plan::Plan::active)
-        .is_some_and(|s| s.status == crate::plan::StepStatus::Running);
+        .and_then(crate::plan::Plan::running)
+        .is_some();
     if running {
         return tools::Phase::Executing;
     }

@@ -202,25 +202,18 @@ impl SessionState {
                 });
             }
             Event::Stage { event } => self.stage_event(event),
-            Event::PlanProposed { version, steps } => {
-                if let Ok(plan) = Plan::propose(*version, steps) {
-                    self.plan = Some(plan);
-                }
+            Event::PlanProposed { .. } | Event::PlanEdited { .. } => {
+                crate::plan::fold(&mut self.plan, event);
             }
-            Event::PlanEdited { edit } => {
-                if let Some(plan) = &mut self.plan {
-                    let _ = plan.apply(edit);
-                }
-            }
-            Event::StepStatusChanged { step, status, note } => {
-                if let Some(plan) = &mut self.plan {
-                    plan.set_status(step, *status, note.clone());
-                    // A step starting is the model's next instruction.
-                    if *status == crate::plan::StepStatus::Running {
-                        self.conversation.push(ChatMessage::User {
-                            text: plan.step_prompt(step),
-                        });
-                    }
+            Event::StepStatusChanged { step, status, .. } => {
+                crate::plan::fold(&mut self.plan, event);
+                // A step starting is the model's next instruction.
+                if *status == crate::plan::StepStatus::Running
+                    && let Some(plan) = &self.plan
+                {
+                    self.conversation.push(ChatMessage::User {
+                        text: plan.step_prompt(step),
+                    });
                 }
             }
             Event::ItemDropped { item, dropped } => {

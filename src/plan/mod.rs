@@ -10,6 +10,33 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::Event;
+
+/// Folds a plan event (a proposal, an edit, a step's status) into the plan it concerns, as the
+/// core, the plan pane, the exports and headless runs all do. Returns whether it was one.
+pub fn fold(plan: &mut Option<Plan>, event: &Event) -> bool {
+    match event {
+        Event::PlanProposed { version, steps } => {
+            // The core records only valid proposals; an invalid one would keep the plan.
+            if let Ok(p) = Plan::propose(*version, steps) {
+                *plan = Some(p);
+            }
+        }
+        Event::PlanEdited { edit } => {
+            if let Some(p) = plan {
+                let _ = p.apply(edit);
+            }
+        }
+        Event::StepStatusChanged { step, status, note } => {
+            if let Some(p) = plan {
+                p.set_status(step, *status, note.clone());
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// Steps nest at most this deep.
 pub const MAX_DEPTH: usize = 3;
 
@@ -421,6 +448,12 @@ impl Plan {
         self.walk()
             .map(|(_, _, s)| s)
             .find(|s| s.status == StepStatus::Approved && s.children.is_empty())
+    }
+
+    /// The step being run, if any.
+    #[must_use]
+    pub fn running(&self) -> Option<&Step> {
+        self.active().filter(|s| s.status == StepStatus::Running)
     }
 
     /// The step running or waiting at its gate, if any.

@@ -220,8 +220,8 @@ pub fn markdown(export: &SessionExport) -> String {
                 let path = changes.get(id).map_or("", |e| e.change.path.as_str());
                 let _ = writeln!(out, "> undid the change to `{path}`\n");
             }
-            Event::PlanProposed { version, steps } => {
-                plan = crate::plan::Plan::propose(*version, steps).ok();
+            Event::PlanProposed { version, .. } => {
+                crate::plan::fold(&mut plan, &e.event);
                 if let Some(p) = &plan {
                     let _ = writeln!(out, "### Plan, version {version}\n");
                     out.push_str(&fenced(&p.render(), ""));
@@ -229,19 +229,15 @@ pub fn markdown(export: &SessionExport) -> String {
                 }
             }
             Event::PlanEdited { edit } => {
-                if let Some(p) = &mut plan {
-                    let _ = p.apply(edit);
-                }
+                crate::plan::fold(&mut plan, &e.event);
                 let _ = writeln!(out, "> plan edited: {}\n", plan_edit(edit));
             }
             Event::StepStatusChanged { step, status, note } => {
+                crate::plan::fold(&mut plan, &e.event);
                 let number = plan
                     .as_ref()
                     .and_then(|p| p.number(step))
                     .unwrap_or_default();
-                if let Some(p) = &mut plan {
-                    p.set_status(step, *status, note.clone());
-                }
                 let note = note
                     .as_deref()
                     .map(|n| format!(": {n}"))
@@ -353,29 +349,14 @@ pub fn change_audit(export: &SessionExport) -> String {
         match &e.event {
             Event::FileChanged { id, .. } | Event::ChangeProposed { id, .. } => {
                 when.insert(id.clone(), e.ts);
-                let running = plan.as_ref().and_then(|p| {
-                    p.active()
-                        .filter(|s| s.status == crate::plan::StepStatus::Running)
-                        .and_then(|s| p.number(&s.id))
-                });
+                let running = plan.as_ref().and_then(|p| p.number(&p.running()?.id));
                 if let Some(number) = running {
                     step_of.insert(id.clone(), number);
                 }
             }
-            Event::PlanProposed { version, steps } => {
-                plan = crate::plan::Plan::propose(*version, steps).ok();
+            _ => {
+                crate::plan::fold(&mut plan, &e.event);
             }
-            Event::PlanEdited { edit } => {
-                if let Some(p) = &mut plan {
-                    let _ = p.apply(edit);
-                }
-            }
-            Event::StepStatusChanged { step, status, note } => {
-                if let Some(p) = &mut plan {
-                    p.set_status(step, *status, note.clone());
-                }
-            }
-            _ => {}
         }
         changes.apply(&e.event);
     }

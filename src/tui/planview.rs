@@ -84,31 +84,25 @@ fn status_style(s: &Styles, status: StepStatus) -> Style {
 impl PlanView {
     /// Folds a plan event.
     pub fn on_event(&mut self, event: &Event) {
+        if !crate::plan::fold(&mut self.plan, event) {
+            return;
+        }
+        // The selection follows what happened: a new plan's first step, an added step, the
+        // step that starts.
         match event {
-            Event::PlanProposed { version, steps } => {
-                if let Ok(plan) = Plan::propose(*version, steps) {
-                    self.selected = plan.steps.first().map(|s| s.id.clone());
-                    self.collapsed.clear();
-                    self.top = 0;
-                    self.plan = Some(plan);
-                }
+            Event::PlanProposed { .. } => {
+                self.selected = None;
+                self.collapsed.clear();
+                self.top = 0;
             }
-            Event::PlanEdited { edit } => {
-                if let Some(plan) = &mut self.plan {
-                    let _ = plan.apply(edit);
-                    if let PlanEdit::Add { id, .. } = edit {
-                        self.selected = Some(id.clone());
-                    }
-                }
-            }
-            Event::StepStatusChanged { step, status, note } => {
-                if let Some(plan) = &mut self.plan {
-                    plan.set_status(step, *status, note.clone());
-                    if *status == StepStatus::Running {
-                        self.selected = Some(step.clone());
-                    }
-                }
-            }
+            Event::PlanEdited {
+                edit: PlanEdit::Add { id, .. },
+            } => self.selected = Some(id.clone()),
+            Event::StepStatusChanged {
+                step,
+                status: StepStatus::Running,
+                ..
+            } => self.selected = Some(step.clone()),
             _ => {}
         }
         // A deleted step's selection moves to the first step.

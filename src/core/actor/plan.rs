@@ -9,8 +9,7 @@ impl Actor {
         self.state
             .plan
             .as_ref()
-            .and_then(Plan::active)
-            .filter(|s| s.status == StepStatus::Running)
+            .and_then(Plan::running)
             .map(|s| s.id.clone())
     }
 

@@ -67,17 +67,7 @@ fn git(dir: &std::path::Path, args: &[&str]) -> String {
 
 #[test]
 fn a_request_goes_through_every_stage_to_a_tested_commit() {
-    let home = tempfile::tempdir().unwrap();
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("script.toml"), SCRIPT).unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n[pipeline]\ntest_command = \"sh test.sh\"\n",
-            home.path().join("script.toml").display()
-        ),
-    )
-    .unwrap();
+    let (home, ws) = support::scripted_home(SCRIPT, "[pipeline]\ntest_command = \"sh test.sh\"\n");
     // A tiny project with a real test.
     std::fs::write(
         ws.path().join("test.sh"),
@@ -197,17 +187,7 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
 
 #[test]
 fn without_approve_gates_the_run_stops_at_the_first_gate_with_code_3() {
-    let home = tempfile::tempdir().unwrap();
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("script.toml"), SCRIPT).unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n",
-            home.path().join("script.toml").display()
-        ),
-    )
-    .unwrap();
+    let (home, ws) = support::scripted_home(SCRIPT, "");
     let out = support::command(
         home.path(),
         ws.path(),
@@ -235,7 +215,7 @@ fn without_approve_gates_the_run_stops_at_the_first_gate_with_code_3() {
 mod gates {
     use gearshift::core::{ApprovalMode, SessionState};
     use gearshift::pipeline::StageStatus;
-    use gearshift::protocol::{Event, Gear, Op, StageEvent, Verdict};
+    use gearshift::protocol::{Event, Gear, Op, StageEvent};
 
     use super::support::session::{Session, resume, script_provider, start_with};
 
@@ -261,32 +241,6 @@ text = "Designed."
 [[turns]]
 tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it" }] } }]
 "##;
-
-    async fn accept_next_change(s: &mut Session) {
-        let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
-        let Some(Event::ChangeProposed {
-            id,
-            change,
-            context,
-        }) = seen.last().cloned()
-        else {
-            unreachable!()
-        };
-        let mut log = gearshift::changes::review::ChangeLog::default();
-        log.apply(&Event::ChangeProposed {
-            id: id.clone(),
-            change,
-            context,
-        });
-        for h in &log.entries[0].hunks {
-            s.send(Op::DecideHunk {
-                change: id.clone(),
-                hunk: h.id.clone(),
-                verdict: Verdict::Accept,
-            });
-        }
-        s.send(Op::SubmitReview { change: id });
-    }
 
     async fn at_gate(s: &mut Session, stage: &str) {
         let stage = stage.to_string();
@@ -326,7 +280,7 @@ text = "Sketched again."
         s.until(|e| matches!(e, Event::GearChanged { .. })).await;
         for (prompt, content) in [("first idea", "first\n"), ("second idea", "second\n")] {
             s.submit(prompt);
-            accept_next_change(&mut s).await;
+            s.accept_next_change().await;
             at_gate(&mut s, "sketch").await;
             s.send(Op::PassGate);
             s.until(|e| {
@@ -362,20 +316,20 @@ text = "Sketched again."
         });
         s.until(|e| matches!(e, Event::GearChanged { .. })).await;
         s.submit("add error handling");
-        accept_next_change(&mut s).await;
+        s.accept_next_change().await;
         at_gate(&mut s, "requirements").await;
         // Passing is refused while a stage works; sending back needs comments.
         s.send(Op::SendBack {
             comments: "add an error story".into(),
         });
-        accept_next_change(&mut s).await;
+        s.accept_next_change().await;
         at_gate(&mut s, "requirements").await;
         assert_eq!(
             std::fs::read_to_string(ws.path().join("docs/gearshift/requirements.md")).unwrap(),
             "one story\nan error story\n"
         );
         s.send(Op::PassGate);
-        accept_next_change(&mut s).await;
+        s.accept_next_change().await;
         at_gate(&mut s, "design").await;
         s.send(Op::SkipStage);
         at_gate(&mut s, "tasks").await;

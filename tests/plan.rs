@@ -6,7 +6,7 @@
 mod support;
 
 use gearshift::core::{ApprovalMode, SessionState};
-use gearshift::protocol::{Event, Gear, Op, PlanEdit, StepStatus, Verdict};
+use gearshift::protocol::{Event, Gear, Op, PlanEdit, StepStatus};
 use support::session::{Session, resume, script_provider, start_with};
 
 const PLAN: &str = r#"
@@ -47,33 +47,6 @@ fn edit(s: &Session, edit: PlanEdit) {
     s.send(Op::EditPlan { edit });
 }
 
-/// Accepts every hunk of the next proposed change and submits the review.
-async fn accept_next_change(s: &mut Session) {
-    let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
-    let Some(Event::ChangeProposed {
-        id,
-        change,
-        context,
-    }) = seen.last().cloned()
-    else {
-        unreachable!()
-    };
-    let mut log = gearshift::changes::review::ChangeLog::default();
-    log.apply(&Event::ChangeProposed {
-        id: id.clone(),
-        change,
-        context,
-    });
-    for h in &log.entries[0].hunks {
-        s.send(Op::DecideHunk {
-            change: id.clone(),
-            hunk: h.id.clone(),
-            verdict: Verdict::Accept,
-        });
-    }
-    s.send(Op::SubmitReview { change: id });
-}
-
 fn status_of(stored: &[Event], step: &str) -> Option<StepStatus> {
     SessionState::fold(stored)
         .plan
@@ -101,7 +74,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     edit(&s, PlanEdit::Reject { step: "s2".into() });
     edit(&s, PlanEdit::Approve { step: "s3".into() });
     s.send(Op::Go { all: false });
-    accept_next_change(&mut s).await;
+    s.accept_next_change().await;
     let seen = s.turn().await;
     assert!(seen.iter().any(|e| matches!(
         e,
@@ -122,7 +95,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
 
     // g passes the gate and runs step three; step two, rejected, is skipped.
     s.send(Op::Go { all: false });
-    accept_next_change(&mut s).await;
+    s.accept_next_change().await;
     s.turn().await;
     assert_eq!(
         std::fs::read_to_string(ws.path().join("three.txt")).unwrap(),
@@ -203,7 +176,7 @@ async fn a_failed_step_stops_execution_and_go_all_runs_through_the_gates() {
     let mut s = planning(ws.path(), &script).await;
     edit(&s, PlanEdit::ApproveAll);
     s.send(Op::Go { all: true });
-    accept_next_change(&mut s).await;
+    s.accept_next_change().await;
     let seen = s.turn().await;
     assert!(seen.iter().any(|e| matches!(
         e,
@@ -224,7 +197,7 @@ async fn the_plan_and_its_gate_survive_a_restart() {
     let mut s = planning(ws.path(), PLAN).await;
     edit(&s, PlanEdit::Approve { step: "s1".into() });
     s.send(Op::Go { all: false });
-    accept_next_change(&mut s).await;
+    s.accept_next_change().await;
     s.turn().await;
     let mut s = resume(s, &p, ws.path(), "").await;
     let stored = s.stored().await;
@@ -235,24 +208,9 @@ async fn the_plan_and_its_gate_survive_a_restart() {
     assert_eq!(status_of(&s.stored().await, "s1"), Some(StepStatus::Done));
 }
 
-fn scripted_home(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
-    let home = tempfile::tempdir().unwrap();
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("script.toml"), script).unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n",
-            home.path().join("script.toml").display()
-        ),
-    )
-    .unwrap();
-    (home, ws)
-}
-
 #[test]
 fn headless_plan_exits_awaiting_approval_or_runs_it_all() {
-    let (home, ws) = scripted_home(PLAN);
+    let (home, ws) = support::scripted_home(PLAN, "");
     let out = support::command(
         home.path(),
         ws.path(),
@@ -287,7 +245,7 @@ fn headless_plan_exits_awaiting_approval_or_runs_it_all() {
         "[[turns]]\ntext = \"Step three.\"",
         "[[turns]]\ntext = \"Step two.\"\ntool_calls = [{ name = \"write_file\", arguments = { path = \"two.txt\", content = \"two\\n\" } }]\n\n[[turns]]\ntool_calls = [{ name = \"complete_step\", arguments = { summary = \"two.txt written\" } }]\n\n[[turns]]\ntext = \"Step three.\"",
     );
-    let (home, ws) = scripted_home(&script);
+    let (home, ws) = support::scripted_home(&script, "");
     let out = support::command(
         home.path(),
         ws.path(),

@@ -31,26 +31,6 @@ text = "Thanks for the review."
     )
 }
 
-async fn proposed(s: &mut Session) -> (String, Vec<String>) {
-    let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
-    let Some(Event::ChangeProposed {
-        id,
-        change,
-        context,
-    }) = seen.last().cloned()
-    else {
-        unreachable!()
-    };
-    let mut log = gearshift::changes::review::ChangeLog::default();
-    log.apply(&Event::ChangeProposed {
-        id: id.clone(),
-        change,
-        context,
-    });
-    let hunks = log.entries[0].hunks.iter().map(|h| h.id.clone()).collect();
-    (id, hunks)
-}
-
 fn decide(s: &Session, change: &str, hunk: &str, verdict: Verdict) {
     s.send(Op::DecideHunk {
         change: change.into(),
@@ -70,7 +50,7 @@ async fn a_proposal_waits_and_only_accepted_hunks_reach_the_disk() {
     let p = script_provider(ws.path(), &script());
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, REVIEW).await;
     s.submit("edit the notes");
-    let (change, hunks) = proposed(&mut s).await;
+    let (change, hunks) = s.next_proposal().await;
     assert_eq!(hunks.len(), 2);
     assert_eq!(
         read(ws.path()),
@@ -166,7 +146,7 @@ async fn a_file_changed_on_disk_is_a_conflict_and_is_sent_back() {
     let p = script_provider(ws.path(), &script());
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, REVIEW).await;
     s.submit("edit the notes");
-    let (change, hunks) = proposed(&mut s).await;
+    let (change, hunks) = s.next_proposal().await;
     for h in &hunks {
         decide(&s, &change, h, Verdict::Accept);
     }
@@ -258,7 +238,7 @@ async fn a_review_survives_a_restart_and_the_turn_continues() {
     let p = script_provider(ws.path(), &script());
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, REVIEW).await;
     s.submit("edit the notes");
-    let (change, hunks) = proposed(&mut s).await;
+    let (change, hunks) = s.next_proposal().await;
     decide(&s, &change, &hunks[0], Verdict::Accept);
     s.until(|e| matches!(e, Event::HunkDecided { .. })).await;
 

@@ -264,6 +264,30 @@ fn esc_cancels_a_stalled_reply_and_keeps_what_arrived() {
     drop(rt);
 }
 
+/// A fake OpenAI-compatible server on 127.0.0.1 answering each request with the next reply.
+fn answering_in_turn(
+    rt: &tokio::runtime::Runtime,
+    replies: impl IntoIterator<Item = String>,
+) -> wiremock::MockServer {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = rt.block_on(MockServer::start());
+    for (priority, body) in replies.into_iter().enumerate() {
+        rt.block_on(
+            Mock::given(method("POST"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", "text/event-stream")
+                        .set_body_string(body),
+                )
+                .up_to_n_times(1)
+                .with_priority(u8::try_from(priority + 1).unwrap())
+                .mount(&server),
+        );
+    }
+    server
+}
+
 /// An SSE reply that calls one tool.
 fn tool_call_sse(id: &str, name: &str, args: &serde_json::Value) -> String {
     let args = serde_json::to_string(&args.to_string()).unwrap();
@@ -275,16 +299,7 @@ fn tool_call_sse(id: &str, name: &str, args: &serde_json::Value) -> String {
 
 #[test]
 fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
-    use wiremock::matchers::method;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(MockServer::start());
-    let sse = |body: String| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(body)
-    };
     let replies = [
         tool_call_sse(
             "call_w",
@@ -295,15 +310,7 @@ fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"All done: hello.txt says hello.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
             .to_string(),
     ];
-    for (priority, body) in replies.into_iter().enumerate() {
-        rt.block_on(
-            Mock::given(method("POST"))
-                .respond_with(sse(body))
-                .up_to_n_times(1)
-                .with_priority(u8::try_from(priority + 1).unwrap())
-                .mount(&server),
-        );
-    }
+    let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     let base = format!("{}/v1", server.uri());
@@ -447,21 +454,12 @@ fn the_browser_searches_resumes_exports_and_forks() {
 
 #[test]
 fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
-    use wiremock::matchers::method;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     let original: String = (1..=30).map(|i| format!("line {i}\n")).collect();
     let proposed = original
         .replace("line 2\n", "line two\n")
         .replace("line 15\n", "line fifteen\n")
         .replace("line 28\n", "line twenty-eight\n");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(MockServer::start());
-    let sse = |body: String| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(body)
-    };
     let replies = [
         tool_call_sse(
             "call_w",
@@ -471,15 +469,7 @@ fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
         "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Understood, thanks for the review.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
             .to_string(),
     ];
-    for (priority, body) in replies.into_iter().enumerate() {
-        rt.block_on(
-            Mock::given(method("POST"))
-                .respond_with(sse(body))
-                .up_to_n_times(1)
-                .with_priority(u8::try_from(priority + 1).unwrap())
-                .mount(&server),
-        );
-    }
+    let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(ws.path().join("notes.txt"), &original).unwrap();
@@ -584,20 +574,11 @@ fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
 
 #[test]
 fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
-    use wiremock::matchers::method;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
     let original: String = (1..=30).map(|i| format!("line {i}\n")).collect();
     let edited = original
         .replace("line 2\n", "line two\n")
         .replace("line 28\n", "line twenty-eight\n");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(MockServer::start());
-    let sse = |body: String| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(body)
-    };
     let plan = serde_json::json!({"steps": [
         {"title": "Create one.txt", "detail": "write it", "files": ["one.txt"]},
         {"title": "Create two.txt", "detail": "write it"},
@@ -626,15 +607,7 @@ fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
             &serde_json::json!({"summary": "notes tidied"}),
         ),
     ];
-    for (priority, body) in replies.into_iter().enumerate() {
-        rt.block_on(
-            Mock::given(method("POST"))
-                .respond_with(sse(body))
-                .up_to_n_times(1)
-                .with_priority(u8::try_from(priority + 1).unwrap())
-                .mount(&server),
-        );
-    }
+    let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(ws.path().join("notes.txt"), &original).unwrap();

@@ -145,13 +145,13 @@ pub fn run(
                 Event::PlanCompleted { .. } if !pipeline_gear => {
                     let _ = op_tx.send(Op::Quit);
                 }
-                Event::PipelineStarted { pipeline, .. } => run = Some(Run::new(pipeline.clone())),
+                Event::PipelineStarted { .. } => {
+                    crate::pipeline::fold(&mut run, &event);
+                }
                 Event::Stage { event: stage } => {
-                    if let Some(r) = &mut run {
-                        r.apply(stage);
-                        if r.finished() {
-                            let _ = op_tx.send(Op::Quit);
-                        }
+                    crate::pipeline::fold(&mut run, &event);
+                    if run.as_ref().is_some_and(Run::finished) {
+                        let _ = op_tx.send(Op::Quit);
                     }
                     if let (StageEvent::AtGate { stage: name }, Some(r)) = (stage, &run) {
                         let def = r.pipeline.stages.iter().find(|s| &s.name == name);

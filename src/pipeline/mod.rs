@@ -260,6 +260,22 @@ pub enum GateOp {
     Skip,
 }
 
+/// Folds a run's events (its start, its stages) into the run, as the stage bar and headless
+/// runs do. Returns whether the event was one.
+pub fn fold(run: &mut Option<Run>, event: &crate::protocol::Event) -> bool {
+    use crate::protocol::Event;
+    match event {
+        Event::PipelineStarted { pipeline, .. } => *run = Some(Run::new(pipeline.clone())),
+        Event::Stage { event } => {
+            if let Some(r) = run {
+                r.apply(event);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 /// A pipeline run, folded from its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {

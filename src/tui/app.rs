@@ -518,15 +518,13 @@ impl App {
             | Event::StepStatusChanged { .. } => {
                 self.plan_event(event, replay);
             }
-            Event::PipelineStarted { pipeline, .. } => {
-                self.pipeline = Some(crate::pipeline::Run::new(pipeline.clone()));
+            Event::PipelineStarted { .. } => {
+                crate::pipeline::fold(&mut self.pipeline, event);
             }
-            Event::Stage { event } => {
-                if let Some(run) = &mut self.pipeline {
-                    run.apply(event);
-                }
+            Event::Stage { event: stage } => {
+                crate::pipeline::fold(&mut self.pipeline, event);
                 if !replay {
-                    self.stage_notice(event);
+                    self.stage_notice(stage);
                 }
             }
             Event::Shipped { commit, message } => {

@@ -40,6 +40,24 @@ pub fn newest_session(
     (session, events)
 }
 
+/// A home whose config uses the scripted provider playing `script`, plus `extra_config`; and
+/// an empty workspace.
+pub fn scripted_home(script: &str, extra_config: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let script_path = home.path().join("script.toml");
+    std::fs::write(&script_path, script).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"scripted\"\n[providers.scripted]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n{extra_config}",
+            script_path.display()
+        ),
+    )
+    .unwrap();
+    (home, ws)
+}
+
 /// `gearshift --home HOME --workspace WORKSPACE ARGS`, with no provider settings inherited.
 pub fn command(home: &Path, workspace: &Path, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));

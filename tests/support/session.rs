@@ -137,6 +137,31 @@ impl Session {
         self.ops.send(op).unwrap();
     }
 
+    /// Waits for the next proposed change: its id and its hunks' ids.
+    pub async fn next_proposal(&mut self) -> (String, Vec<String>) {
+        let seen = self
+            .until(|e| matches!(e, Event::ChangeProposed { .. }))
+            .await;
+        let mut log = gearshift::changes::review::ChangeLog::default();
+        log.apply(seen.last().unwrap());
+        let entry = &log.entries[0];
+        let hunks = entry.hunks.iter().map(|h| h.id.clone()).collect();
+        (entry.id.clone(), hunks)
+    }
+
+    /// Accepts every hunk of the next proposed change and submits the review.
+    pub async fn accept_next_change(&mut self) {
+        let (change, hunks) = self.next_proposal().await;
+        for hunk in hunks {
+            self.send(Op::DecideHunk {
+                change: change.clone(),
+                hunk,
+                verdict: gearshift::protocol::Verdict::Accept,
+            });
+        }
+        self.send(Op::SubmitReview { change });
+    }
+
     /// Events until (and including) the next TurnFinished.
     pub async fn turn(&mut self) -> Vec<Event> {
         let mut out = Vec::new();

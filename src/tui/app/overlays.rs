@@ -1,5 +1,6 @@
-//! Input for the overlays that take text or answer questions: the approval modal's reason,
-//! and the session browser (its search and rename fields, its delete question, its actions).
+//! Input for the fields that take text or answer questions: the approval modal's reason, a
+//! hunk's comment, the plan pane's edits, and the session browser (its search and rename
+//! fields, its delete question, its actions).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -8,6 +9,28 @@ use crate::protocol::Op;
 use crate::tui::browser::{BrowserRequest, Input as BrowserInput, Row};
 use crate::tui::keymap::Action;
 use crate::tui::transcript::EntryKind;
+
+/// A key typed into a one-line text field.
+enum FieldKey {
+    Enter,
+    Esc,
+    Backspace,
+    Char(char),
+}
+
+/// What a key does in a text field; `None` for keys the field leaves to the keymap (Ctrl+Q…).
+fn field_key(key: &KeyEvent) -> Option<FieldKey> {
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Enter if plain => Some(FieldKey::Enter),
+        KeyCode::Esc => Some(FieldKey::Esc),
+        KeyCode::Backspace => Some(FieldKey::Backspace),
+        KeyCode::Char(c) if plain => Some(FieldKey::Char(c)),
+        _ => None,
+    }
+}
 
 impl App {
     /// Typing the reason for a denial: Enter sends it, Esc goes back to y/a/n.
@@ -20,11 +43,8 @@ impl App {
         else {
             return None;
         };
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Enter if plain => {
+        match field_key(key)? {
+            FieldKey::Enter => {
                 let reason = reason.trim().to_string();
                 let op = Op::DenyCommand {
                     call_id: id.clone(),
@@ -33,21 +53,20 @@ impl App {
                 self.overlay = None;
                 Some(vec![Effect::Send(op)])
             }
-            KeyCode::Esc => {
+            FieldKey::Esc => {
                 if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
                     *reason = None;
                 }
                 Some(Vec::new())
             }
-            KeyCode::Backspace => {
+            FieldKey::Backspace => {
                 reason.pop();
                 Some(Vec::new())
             }
-            KeyCode::Char(c) if plain => {
+            FieldKey::Char(c) => {
                 reason.push(c);
                 Some(Vec::new())
             }
-            _ => None,
         }
     }
 
@@ -57,27 +76,23 @@ impl App {
             return None;
         }
         let comment = self.diff.comment.as_mut()?;
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Enter if plain => {
+        match field_key(key)? {
+            FieldKey::Enter => {
                 let request = self.diff.finish_comment();
                 Some(self.diff_effects(request))
             }
-            KeyCode::Esc => {
+            FieldKey::Esc => {
                 self.diff.comment = None;
                 Some(Vec::new())
             }
-            KeyCode::Backspace => {
+            FieldKey::Backspace => {
                 comment.pop();
                 Some(Vec::new())
             }
-            KeyCode::Char(c) if plain => {
+            FieldKey::Char(c) => {
                 comment.push(c);
                 Some(Vec::new())
             }
-            _ => None,
         }
     }
 
@@ -86,27 +101,23 @@ impl App {
         if self.focus != Focus::Plan || self.overlay.is_some() || self.plan.input.is_none() {
             return None;
         }
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        match key.code {
-            KeyCode::Enter if plain => {
+        match field_key(key)? {
+            FieldKey::Enter => {
                 let request = self.plan.enter();
                 Some(self.plan_effects(request))
             }
-            KeyCode::Esc => {
+            FieldKey::Esc => {
                 self.plan.input = None;
                 Some(Vec::new())
             }
-            KeyCode::Backspace => {
+            FieldKey::Backspace => {
                 self.plan.backspace();
                 Some(Vec::new())
             }
-            KeyCode::Char(c) if plain => {
+            FieldKey::Char(c) => {
                 self.plan.type_char(c);
                 Some(Vec::new())
             }
-            _ => None,
         }
     }
 

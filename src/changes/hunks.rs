@@ -181,13 +181,7 @@ fn short_hash(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..6]
-        .iter()
-        .fold(String::with_capacity(12), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    super::hex(&h.finalize()[..6])
 }
 
 /// The line diff. Deterministic, with no time limit, because the core and the TUI each compute

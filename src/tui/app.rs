@@ -453,11 +453,10 @@ impl App {
             Event::Usage {
                 input,
                 output,
-                cached,
+                cached: _,
                 cost,
             } => {
                 // `input` includes the cached part.
-                let _ = cached;
                 self.session.context_tokens = input + output;
                 if let (Some(total), false) = (&mut self.session.cost, replay) {
                     *total += cost.unwrap_or(0.0);

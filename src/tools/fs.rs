@@ -337,6 +337,9 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
     } else {
         before.replacen(&a.old_text, &a.new_text, 1)
     };
+    if after == before {
+        return Ok(unchanged(&shown));
+    }
     if writes == Writes::Apply {
         atomic_write(&path, after.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
     }
@@ -349,6 +352,14 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
         summary: format!("{shown} +{added} -{removed}"),
         change: Some(change),
     })
+}
+
+/// An edit that would leave the file as it is: nothing to write or review.
+fn unchanged(shown: &str) -> ToolOutcome {
+    ToolOutcome::ok(
+        format!("unchanged: {shown} already has this content"),
+        format!("{shown} unchanged"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -368,6 +379,9 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
     } else {
         None
     };
+    if before.as_deref() == Some(a.content.as_str()) {
+        return Ok(unchanged(&shown));
+    }
     if writes == Writes::Apply {
         atomic_write(&path, a.content.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
     }

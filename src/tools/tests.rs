@@ -200,6 +200,28 @@ async fn proposing_computes_the_change_and_leaves_the_disk_alone() {
 }
 
 #[tokio::test]
+async fn an_edit_that_changes_nothing_proposes_nothing() {
+    let dir = project();
+    let c = ctx(dir.path());
+    std::fs::write(dir.path().join("same.txt"), "same\n").unwrap();
+    for (name, args) in [
+        (WRITE_FILE, json!({"path": "same.txt", "content": "same\n"})),
+        (
+            EDIT_FILE,
+            json!({"path": "same.txt", "old_text": "same", "new_text": "same"}),
+        ),
+    ] {
+        let out = execute(&call(name, &args), &c, Writes::Propose).await;
+        assert!(out.ok && out.change.is_none(), "{name}: {out:?}");
+        assert!(
+            out.content.starts_with("unchanged: same.txt"),
+            "{}",
+            out.content
+        );
+    }
+}
+
+#[tokio::test]
 async fn delete_and_move_record_their_change_and_refuse_overwrites() {
     let dir = project();
     let c = ctx(dir.path());

@@ -135,6 +135,7 @@ fn main() {
                     id: format!("call_{round}"),
                     change: c.clone(),
                     context: 3,
+                    checkpoint: None,
                 });
                 frame(&mut a, &mut terminal);
                 opens.push(t.elapsed());

@@ -1,6 +1,7 @@
 //! Logging to `logs/gearshift.log` via tracing; never to the terminal while the TUI runs.
 //! The level comes from `GEARSHIFT_LOG` (e.g. `debug`, `gearshift=trace`), default `info`.
 
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
@@ -15,7 +16,15 @@ pub fn init(dir: &Path) -> Option<WorkerGuard> {
     if tracing::dispatcher::has_been_set() {
         return None;
     }
-    std::fs::create_dir_all(dir).ok()?;
+    // Logs can name files and commands of any workspace: the user's alone.
+    crate::fsutil::private_dir(dir).ok()?;
+    let file = dir.join("gearshift.log");
+    let _ = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(&file)
+        .and_then(|f| f.set_permissions(std::fs::Permissions::from_mode(0o600)));
     let appender = tracing_appender::rolling::never(dir, "gearshift.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter =

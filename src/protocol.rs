@@ -346,6 +346,10 @@ pub enum Event {
         id: String,
         change: FileChange,
         context: u32,
+        /// Set when the change touches a protected path (a `.env` file): why only the human's
+        /// explicit decision may write it. Headless runs never accept such a change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint: Option<String>,
     },
     HunkDecided {
         change: String,
@@ -445,6 +449,30 @@ pub enum Event {
         kind: ErrorKind,
         message: String,
     },
+    /// Information or a warning for the human: nothing failed.
+    Notice {
+        level: NoticeLevel,
+        text: String,
+    },
+    /// How the model's commands are confined in this process (derived at start, not
+    /// persisted): the status bar and the approval modal show it.
+    SandboxStatus {
+        /// `workspace-write`, `read-only` or `off`.
+        mode: String,
+        network: bool,
+        enforced: bool,
+        /// Why it is not in force, when it is not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
+    },
+}
+
+/// How much a [`Event::Notice`] matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLevel {
+    Info,
+    Warning,
 }
 
 impl Event {
@@ -454,7 +482,9 @@ impl Event {
     pub fn is_persisted(&self) -> bool {
         !matches!(
             self,
-            Event::AssistantDelta { .. } | Event::ContextAccounted { .. }
+            Event::AssistantDelta { .. }
+                | Event::ContextAccounted { .. }
+                | Event::SandboxStatus { .. }
         )
     }
 
@@ -499,6 +529,8 @@ impl Event {
             Event::Usage { .. } => "usage",
             Event::TurnFinished { .. } => "turn_finished",
             Event::Error { .. } => "error",
+            Event::Notice { .. } => "notice",
+            Event::SandboxStatus { .. } => "sandbox_status",
         }
     }
 
@@ -599,6 +631,7 @@ mod tests {
                 id: "c".into(),
                 change: FileChange::new("a".into(), Some("x".into()), Some("y".into())),
                 context: 3,
+                checkpoint: None,
             },
             Event::HunkDecided {
                 change: "c".into(),
@@ -694,6 +727,22 @@ mod tests {
             Event::Shipped {
                 commit: "abc".into(),
                 message: "m".into(),
+            },
+            Event::Notice {
+                level: NoticeLevel::Warning,
+                text: "w".into(),
+            },
+            Event::SandboxStatus {
+                mode: "workspace-write".into(),
+                network: false,
+                enforced: false,
+                problem: Some("no landlock".into()),
+            },
+            Event::ChangeProposed {
+                id: "c".into(),
+                change: FileChange::new(".env".into(), None, Some("K=v".into())),
+                context: 3,
+                checkpoint: Some("secrets".into()),
             },
         ];
         for event in samples {

@@ -2,11 +2,11 @@
 //! a file that changed since the proposal is never overwritten, and a file that changed since
 //! it was applied is never reverted.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::FileChange;
 use super::review::ChangeEntry;
-use super::{FileChange, atomic_write};
-use crate::tools::Workspace;
+use crate::tools::{FileError, Kind, Workspace};
 
 /// What submitting a review did.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,14 +22,20 @@ fn resolve(ws: &Workspace, shown: &str) -> Result<PathBuf, String> {
 }
 
 /// The file's text now, `None` when it does not exist.
-fn read(path: &std::path::Path, shown: &str) -> Result<Option<String>, String> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
+fn read(ws: &Workspace, path: &Path, shown: &str) -> Result<Option<String>, String> {
+    match ws.read(path, crate::tools::MAX_TEXT_BYTES) {
+        Ok((bytes, _)) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| format!("{shown} is not UTF-8 text any more; it was left alone")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {shown}: {e}")),
+        Err(FileError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
+}
+
+fn exists(ws: &Workspace, path: &Path) -> Result<bool, String> {
+    ws.kind(path)
+        .map(|k| k != Kind::Missing)
+        .map_err(|e| e.to_string())
 }
 
 /// Writes the accepted hunks of a reviewed change, atomically, unless the file changed on disk
@@ -40,7 +46,7 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
     }
     let shown = &entry.change.path;
     let path = resolve(ws, shown)?;
-    let on_disk = read(&path, shown)?;
+    let on_disk = read(ws, &path, shown)?;
     if on_disk != entry.change.before {
         return Ok(Submitted::Conflict { on_disk });
     }
@@ -52,7 +58,8 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
             .iter()
             .all(|h| entry.verdicts.contains_key(&h.id));
     if deleted && on_disk.is_some() {
-        std::fs::remove_file(&path).map_err(|e| format!("cannot delete {shown}: {e}"))?;
+        ws.remove(&path)
+            .map_err(|e| format!("cannot delete {shown}: {e}"))?;
         return Ok(Submitted::Written(Some(FileChange::new(
             shown.clone(),
             on_disk,
@@ -62,7 +69,8 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
     if on_disk.as_deref().unwrap_or("") == result && (on_disk.is_some() || result.is_empty()) {
         return Ok(Submitted::Written(None));
     }
-    atomic_write(&path, result.as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))?;
+    ws.write(&path, result.as_bytes())
+        .map_err(|e| format!("cannot write {shown}: {e}"))?;
     Ok(Submitted::Written(Some(FileChange::new(
         shown.clone(),
         on_disk,
@@ -74,8 +82,8 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
 fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Submitted, String> {
     let source = resolve(ws, from)?;
     let target = resolve(ws, &entry.change.path)?;
-    let on_disk = read(&source, from)?;
-    if on_disk != entry.change.before || target.exists() {
+    let on_disk = read(ws, &source, from)?;
+    if on_disk != entry.change.before || exists(ws, &target)? {
         return Ok(Submitted::Conflict { on_disk });
     }
     if !entry.hunks.iter().all(|h| {
@@ -86,19 +94,9 @@ fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Subm
     }) {
         return Ok(Submitted::Written(None));
     }
-    move_file(&source, &target, from)?;
+    ws.rename(&source, &target)
+        .map_err(|e| format!("cannot move {from}: {e}"))?;
     Ok(Submitted::Written(Some(entry.change.clone())))
-}
-
-fn move_file(
-    source: &std::path::Path,
-    target: &std::path::Path,
-    shown: &str,
-) -> Result<(), String> {
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot move {shown}: {e}"))?;
-    }
-    std::fs::rename(source, target).map_err(|e| format!("cannot move {shown}: {e}"))
 }
 
 /// Reverts what an applied change wrote, unless the file changed since.
@@ -106,18 +104,21 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
     if let Some(from) = &written.renamed_from {
         let source = resolve(ws, from)?;
         let target = resolve(ws, &written.path)?;
-        if read(&target, &written.path)? != written.after || source.exists() {
+        if read(ws, &target, &written.path)? != written.after || exists(ws, &source)? {
             return Err(format!(
                 "cannot undo the move of {from} to {}: one of them changed since; both were \
                  left as they are",
                 written.path
             ));
         }
-        return move_file(&target, &source, &written.path);
+        ws.rename(&target, &source)
+            .map_err(|e| format!("cannot move {} back: {e}", written.path))?;
+        ws.prune_empty_parents(&target);
+        return Ok(());
     }
     let shown = &written.path;
     let path = resolve(ws, shown)?;
-    let on_disk = read(&path, shown)?;
+    let on_disk = read(ws, &path, shown)?;
     if on_disk != written.after {
         return Err(format!(
             "cannot undo the change to {shown}: the file changed after it was applied; \
@@ -125,10 +126,15 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
         ));
     }
     match &written.before {
-        Some(before) => {
-            atomic_write(&path, before.as_bytes()).map_err(|e| format!("cannot write {shown}: {e}"))
+        Some(before) => ws
+            .write(&path, before.as_bytes())
+            .map_err(|e| format!("cannot write {shown}: {e}")),
+        None => {
+            ws.remove(&path)
+                .map_err(|e| format!("cannot delete {shown}: {e}"))?;
+            ws.prune_empty_parents(&path);
+            Ok(())
         }
-        None => std::fs::remove_file(&path).map_err(|e| format!("cannot delete {shown}: {e}")),
     }
 }
 
@@ -145,6 +151,7 @@ mod tests {
             id: "c".into(),
             change: FileChange::new("f.txt".into(), before.map(Into::into), Some(after.into())),
             context: 1,
+            checkpoint: None,
         });
         log
     }
@@ -212,6 +219,7 @@ mod tests {
             id: "m".into(),
             change: FileChange::renamed("old.txt".into(), "sub/new.txt".into(), "text\n".into()),
             context: 3,
+            checkpoint: None,
         });
         assert_eq!(log.entries[0].hunks.len(), 1);
         decide_all(&mut log, &Verdict::Accept);
@@ -244,6 +252,7 @@ mod tests {
             id: "d".into(),
             change: FileChange::new("f.txt".into(), Some("a\nb\n".into()), None),
             context: 3,
+            checkpoint: None,
         });
         decide_all(&mut log, &Verdict::Accept);
         let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {

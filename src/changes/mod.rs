@@ -1,17 +1,12 @@
 //! File changes: what a write did (content before and after), and writing atomically.
 //!
 //! Every write a tool makes is recorded as a [`FileChange`] event, so the diff pane can show it
-//! and undo it later. Writes go to a temporary file in the same directory that is then renamed
-//! over the target, keeping the target's permissions: a crash leaves the old or the new file,
-//! never half of one.
+//! and undo it later. Writes themselves go through the workspace handle
+//! ([`crate::tools::Workspace::write`]): atomic, confined, never through a symlink.
 
 pub mod disk;
 pub mod hunks;
 pub mod review;
-
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -91,57 +86,9 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// Writes `bytes` to `path` atomically, creating parent directories and keeping an existing
-/// file's permissions.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("the path has no parent directory"))?;
-    std::fs::create_dir_all(dir)?;
-    let mode = std::fs::metadata(path).ok().map(|m| m.permissions().mode());
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.gearshift-{:08x}.tmp", fastrand::u32(..)));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        if let Some(mode) = mode {
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(mode))?;
-        }
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_keeps_the_mode_and_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("run.sh");
-        std::fs::write(&path, "old").unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        atomic_write(&path, b"new").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o755
-        );
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        atomic_write(&dir.path().join("a/b/c.txt"), b"x").unwrap();
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("a/b/c.txt")).unwrap(),
-            "x"
-        );
-    }
 
     #[test]
     fn counts_and_hash() {

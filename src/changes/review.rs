@@ -61,6 +61,8 @@ pub struct ChangeEntry {
     pub status: ChangeStatus,
     /// What reached the disk, for undo.
     pub written: Option<FileChange>,
+    /// The change touches a protected path: why only an explicit human decision writes it.
+    pub checkpoint: Option<String>,
 }
 
 impl ChangeEntry {
@@ -92,6 +94,7 @@ impl ChangeEntry {
             written: (status == ChangeStatus::Applied).then(|| change.clone()),
             change: change.clone(),
             status,
+            checkpoint: None,
         }
     }
 
@@ -227,9 +230,11 @@ impl ChangeLog {
                 id,
                 change,
                 context,
+                checkpoint,
             } => {
                 let context = usize::try_from(*context).unwrap_or(3);
-                let entry = ChangeEntry::new(id, change, context, ChangeStatus::Pending);
+                let mut entry = ChangeEntry::new(id, change, context, ChangeStatus::Pending);
+                entry.checkpoint.clone_from(checkpoint);
                 self.entries.push(entry);
             }
             Event::HunkDecided {
@@ -307,6 +312,7 @@ mod tests {
             id: "c1".into(),
             change: FileChange::new("f.txt".into(), Some(before), Some(after)),
             context: 3,
+            checkpoint: None,
         });
         log.get("c1")
             .unwrap()

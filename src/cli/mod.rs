@@ -4,6 +4,7 @@
 mod config_cmd;
 mod exec_cmd;
 mod sessions_cmd;
+mod trust_cmd;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,10 @@ pub struct GlobalArgs {
     /// UI theme: dark, light, high-contrast, or a theme file's name
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    /// Apply the workspace's .gearshift/config.toml in full for this run, without recording
+    /// trust (without it, an untrusted workspace's config can only make gearshift stricter)
+    #[arg(long, global = true)]
+    pub trust_workspace: bool,
 }
 
 /// Which session the workbench opens.
@@ -97,6 +102,9 @@ pub enum Command {
     /// Browse stored sessions
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Run one prompt without the TUI and print the reply (the session is saved)
     Exec {
         /// The prompt; `-` reads it from standard input
@@ -169,6 +177,18 @@ pub enum SessionsCommand {
     Rm { id: String },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Whether this workspace is trusted, and what its config would change
+    Show,
+    /// Trust this workspace with its current config (a changed config asks again)
+    Grant,
+    /// Stop trusting this workspace
+    Revoke,
+    /// Every trusted workspace
+    List,
+}
+
 /// Everything a command needs to start: where things are and what the user configured.
 pub struct Context {
     pub paths: Paths,
@@ -188,6 +208,7 @@ impl Context {
             base_url: global.base_url.clone(),
             gear: global.gear,
             theme: global.theme.clone(),
+            trust_workspace: global.trust_workspace,
         };
         let loaded = crate::config::load(&paths, &workspace, &env, &flags)?;
         Ok(Context {
@@ -242,8 +263,14 @@ impl Context {
             config,
             &self.workspace,
             approval_mode,
-        )
-        .context("cannot open the workspace")?;
+        )?
+        .protecting(&[
+            self.paths.config_file.clone(),
+            self.paths.db_file.clone(),
+            self.paths.trust_file.clone(),
+            self.paths.log_dir.clone(),
+            self.paths.export_dir.clone(),
+        ]);
         let deps = SessionDeps {
             config_dir: Some(self.paths.config_dir.clone()),
             ..deps
@@ -294,10 +321,16 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let ctx = Context::build(&cli.global)?;
+    let mut ctx = Context::build(&cli.global)?;
+    match &cli.command {
+        None if trust_cmd::ask_at_start(&ctx)? => ctx = Context::build(&cli.global)?,
+        Some(Command::Exec { .. }) => trust_cmd::warn_withheld(&ctx),
+        _ => {}
+    }
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
+        Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
         Some(Command::Exec {
             prompt,
             json,

@@ -95,7 +95,8 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             };
             match output {
                 Some(path) => {
-                    std::fs::write(path, text)
+                    // An export holds whatever the model read: the user's alone.
+                    crate::fsutil::write_private(path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     eprintln!(
                         "exported session {} to {}",

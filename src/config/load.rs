@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
-use super::{Config, ConfigError, DEFAULTS_TOML, Paths};
+use super::trust::{self, TrustStore, WorkspaceConfig};
+use super::{Config, ConfigError, DEFAULTS_TOML, Paths, validate};
 use crate::protocol::Gear;
 
 /// Settings given on the command line, the top layer.
@@ -21,6 +22,8 @@ pub struct Flags {
     pub base_url: Option<String>,
     pub gear: Option<Gear>,
     pub theme: Option<String>,
+    /// `--trust-workspace`: apply the workspace's config in full for this run.
+    pub trust_workspace: bool,
 }
 
 /// One layer that contributed to the configuration, for `gearshift config`.
@@ -31,6 +34,12 @@ pub enum Layer {
     File {
         path: PathBuf,
         found: bool,
+    },
+    /// The workspace's config; untrusted, its privileged settings were withheld.
+    Workspace {
+        path: PathBuf,
+        trusted: bool,
+        withheld: usize,
     },
     /// Environment variables that were applied, by name.
     Env(Vec<String>),
@@ -44,6 +53,19 @@ impl std::fmt::Display for Layer {
             Layer::Defaults => f.write_str("built-in defaults"),
             Layer::File { path, found: true } => write!(f, "{}", path.display()),
             Layer::File { path, found: false } => write!(f, "{} (not present)", path.display()),
+            Layer::Workspace {
+                path,
+                trusted: true,
+                ..
+            } => write!(f, "{} (trusted)", path.display()),
+            Layer::Workspace {
+                path, withheld: 0, ..
+            } => write!(f, "{} (untrusted; nothing withheld)", path.display()),
+            Layer::Workspace { path, withheld, .. } => write!(
+                f,
+                "{} (untrusted: {withheld} privileged settings withheld; see `gearshift trust`)",
+                path.display()
+            ),
             Layer::Env(names) => write!(f, "environment: {}", names.join(", ")),
             Layer::Flags(names) => write!(f, "flags: {}", names.join(", ")),
         }
@@ -54,6 +76,8 @@ impl std::fmt::Display for Layer {
 pub struct LoadedConfig {
     pub config: Config,
     pub layers: Vec<Layer>,
+    /// The workspace's `.gearshift/config.toml`, when there is one, and its trust.
+    pub workspace: Option<WorkspaceConfig>,
 }
 
 /// Loads every layer. `env` is a snapshot of the environment (injected so tests need not
@@ -67,16 +91,52 @@ pub fn load(
     let mut merged = parse_layer(Path::new("<built-in defaults>"), DEFAULTS_TOML)?;
     let mut layers = vec![Layer::Defaults];
 
-    for path in [paths.config_file.clone(), Paths::project_config(workspace)] {
-        let found = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                merge(&mut merged, parse_layer(&path, &text)?);
-                true
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(source) => return Err(ConfigError::Read { path, source }),
-        };
-        layers.push(Layer::File { path, found });
+    let user = &paths.config_file;
+    let found = match read_optional(user)? {
+        Some(text) => {
+            let table = parse_layer(user, &text)?;
+            merge(&mut merged, table.clone());
+            validate::check_merged(user, &text, &table, &merged)?;
+            true
+        }
+        None => false,
+    };
+    layers.push(Layer::File {
+        path: user.clone(),
+        found,
+    });
+
+    let project = Paths::project_config(workspace);
+    let mut workspace_config = None;
+    match read_optional(&project)? {
+        Some(text) => {
+            let table = parse_layer(&project, &text)?;
+            let hash = trust::config_hash(&text);
+            let (allowed, privileged) = trust::split(&text, &table, &merged);
+            let recorded = TrustStore::load(&paths.trust_file)?;
+            let entry = recorded.get(workspace);
+            let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
+            let patch = if trusted { table } else { allowed };
+            merge(&mut merged, patch.clone());
+            validate::check_merged(&project, &text, &patch, &merged)?;
+            let config = WorkspaceConfig {
+                path: project.clone(),
+                hash,
+                trusted,
+                changed_since_trusted: entry.is_some() && !trusted,
+                privileged,
+            };
+            layers.push(Layer::Workspace {
+                path: project,
+                trusted,
+                withheld: config.withheld().len(),
+            });
+            workspace_config = Some(config);
+        }
+        None => layers.push(Layer::File {
+            path: project,
+            found: false,
+        }),
     }
 
     let (env_table, env_names) = env_layer(env)?;
@@ -110,7 +170,23 @@ pub fn load(
             "the environment or command-line flags set `{key}` wrongly: {message}"
         ))
     })?;
-    Ok(LoadedConfig { config, layers })
+    Ok(LoadedConfig {
+        config,
+        layers,
+        workspace: workspace_config,
+    })
+}
+
+/// A file's text, `None` when it does not exist (which is fine for every config file).
+fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
 }
 
 /// The built-in defaults patched by each TOML text in turn, merged exactly as config files
@@ -118,18 +194,20 @@ pub fn load(
 pub fn from_layers(layers: &[&str]) -> Result<Config, ConfigError> {
     let mut merged = parse_layer(Path::new("<built-in defaults>"), DEFAULTS_TOML)?;
     for (i, text) in layers.iter().enumerate() {
-        merge(
-            &mut merged,
-            parse_layer(Path::new(&format!("<layer {}>", i + 1)), text)?,
-        );
+        let path = format!("<layer {}>", i + 1);
+        let table = parse_layer(Path::new(&path), text)?;
+        merge(&mut merged, table.clone());
+        validate::check_merged(Path::new(&path), text, &table, &merged)?;
     }
     decode(merged).map_err(|(key, message)| ConfigError::Invalid(format!("{key}: {message}")))
 }
 
-/// Checks one file against the schema and returns its table.
+/// Checks one file against the schema and the documented ranges, and returns its table.
 fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
     parse_file::<Config>(path, text)?;
-    parse_file::<Table>(path, text)
+    let table = parse_file::<Table>(path, text)?;
+    validate::check_file(path, text, &table)?;
+    Ok(table)
 }
 
 /// Decodes a TOML file into `T`; an error names the file, line, column and dotted key.
@@ -164,7 +242,7 @@ fn explain(message: &str) -> String {
     }
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before
@@ -314,7 +392,7 @@ mod tests {
         let (_d, paths, ws) = setup();
         std::fs::write(
             &paths.config_file,
-            "provider = \"deepseek\"\ntheme = \"light\"\ngear = \"plan\"\n[providers.deepseek]\ncontext_window = 1000\n",
+            "provider = \"deepseek\"\ntheme = \"light\"\ngear = \"plan\"\n[providers.deepseek]\ncontext_window = 10000\n",
         )
         .unwrap();
         std::fs::write(
@@ -323,14 +401,27 @@ mod tests {
         )
         .unwrap();
 
-        let c = load(&paths, &ws, &env(&[]), &Flags::default())
-            .unwrap()
-            .config;
+        let untrusted = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
+        assert_eq!(
+            untrusted.config.providers["deepseek"].max_output_tokens,
+            Some(8192),
+            "an untrusted project cannot patch a provider"
+        );
+        assert_eq!(
+            untrusted.workspace.unwrap().withheld()[0].key,
+            "providers.deepseek"
+        );
+        // Trusted (here for this run), the project's whole file applies.
+        let trusted = Flags {
+            trust_workspace: true,
+            ..Flags::default()
+        };
+        let c = load(&paths, &ws, &env(&[]), &trusted).unwrap().config;
         assert_eq!(c.provider.as_deref(), Some("deepseek"));
         assert_eq!(c.theme, "high-contrast", "project beats user");
         assert_eq!(c.gear, Gear::Plan, "user beats defaults");
         let ds = &c.providers["deepseek"];
-        assert_eq!(ds.context_window, Some(1000), "user patch kept");
+        assert_eq!(ds.context_window, Some(10000), "user patch kept");
         assert_eq!(ds.max_output_tokens, Some(77), "project patch merged");
         assert_eq!(
             ds.base_url.as_deref(),

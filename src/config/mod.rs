@@ -8,6 +8,8 @@
 
 mod load;
 mod paths;
+pub mod trust;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
 pub use paths::Paths;
+pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;
 
@@ -63,6 +66,64 @@ pub struct Config {
     pub review: ReviewConfig,
     pub context: ContextConfig,
     pub pipeline: PipelineConfig,
+    pub sandbox: SandboxConfig,
+    pub secrets: SecretsConfig,
+    pub files: FilesConfig,
+}
+
+/// How the model's commands are confined (Linux: Landlock, plus a mount namespace that keeps
+/// `.git` and gearshift's config read-only, plus a seccomp filter for the network).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxConfig {
+    pub mode: SandboxMode,
+    /// Whether commands may open network connections.
+    pub network: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SandboxMode {
+    /// Commands read anything and write nothing but `/dev/null`.
+    ReadOnly,
+    /// Commands write only the workspace and the temporary directory, never `.git` or
+    /// gearshift's config.
+    #[default]
+    WorkspaceWrite,
+    /// No sandbox: every command asks, allowlist or not.
+    Off,
+}
+
+impl SandboxMode {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxMode::ReadOnly => "read-only",
+            SandboxMode::WorkspaceWrite => "workspace-write",
+            SandboxMode::Off => "off",
+        }
+    }
+}
+
+/// Which environment variables the model's commands never see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// Name patterns (`*` any run of characters, case-insensitive) removed from commands'
+    /// environment, besides every provider's `api_key_env`.
+    pub remove_env: Vec<String>,
+    /// Names kept although a pattern matches (a trusted config only).
+    pub pass_env: Vec<String>,
+}
+
+/// What the model's file tools may touch besides the always-protected paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// `.env` files (`.env`, `.env.local`, …) are written only through a human's review.
+    pub protect_env: bool,
+    /// Allow reading files with more than one hard link (a link may point at a file outside).
+    pub read_hard_links: bool,
 }
 
 /// When the context window's fill warns and compacts.
@@ -194,23 +255,9 @@ impl KeyBinding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ApprovalsConfig {
-    /// Commands the model may run without asking: exact, or a prefix ending in `*`.
+    /// Commands the model may run without asking, matched against the parsed command (see
+    /// `tools::command`): `cargo test` exactly, or `git status *` with any further arguments.
     pub allow_commands: Vec<String>,
-}
-
-impl ApprovalsConfig {
-    /// Whether `command` is allowed without asking: it equals an entry, or starts with an
-    /// entry's text before its trailing `*`.
-    #[must_use]
-    pub fn allows(&self, command: &str) -> bool {
-        let command = command.trim();
-        self.allow_commands
-            .iter()
-            .any(|entry| match entry.strip_suffix('*') {
-                Some(prefix) => command.starts_with(prefix),
-                None => command == entry.trim(),
-            })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -309,17 +356,6 @@ mod tests {
             assert!(p.base_url.is_some(), "{preset}");
             assert!(p.context_window > 0, "{preset}");
         }
-    }
-
-    #[test]
-    fn allow_commands_match_exactly_or_by_prefix() {
-        let a = ApprovalsConfig {
-            allow_commands: vec!["cargo test".into(), "git status*".into()],
-        };
-        assert!(a.allows("cargo test"));
-        assert!(!a.allows("cargo test; rm -rf /"));
-        assert!(a.allows("git status --short"));
-        assert!(!a.allows("git push"));
     }
 
     #[test]

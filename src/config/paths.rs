@@ -25,6 +25,8 @@ pub struct Paths {
     pub log_dir: PathBuf,
     /// Sessions exported from the browser.
     pub export_dir: PathBuf,
+    /// The workspaces the user trusted (`gearshift trust`), outside every workspace.
+    pub trust_file: PathBuf,
 }
 
 impl Paths {
@@ -38,6 +40,7 @@ impl Paths {
             db_file: home.join("gearshift.db"),
             log_dir: home.join("logs"),
             export_dir: home.join("exports"),
+            trust_file: home.join("trusted-workspaces.toml"),
         }
     }
 
@@ -65,6 +68,7 @@ impl Paths {
             db_file: dirs.data_dir().join("gearshift.db"),
             log_dir: state.join("logs"),
             export_dir: dirs.data_dir().join("exports"),
+            trust_file: dirs.data_dir().join("trusted-workspaces.toml"),
         })
     }
 

@@ -22,16 +22,23 @@ use super::{Decision, SessionState, decide};
 use std::path::Path;
 
 use crate::changes::disk::{self, Submitted};
-use crate::config::{ActiveProvider, ApprovalsConfig, Config, PipelineConfig, VibeEdits};
+use crate::config::{ActiveProvider, Config, PipelineConfig, VibeEdits};
 use crate::context::{ContextReport, Ledger};
 use crate::pipeline::{self, GateOp, StageEvent, StageKind, StageStatus};
 use crate::plan::{Plan, StepSpec, StepStatus};
-use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Gear, Op, Verdict};
+use crate::protocol::{
+    CommandDecision, ErrorKind, Event, FinishReason, Gear, NoticeLevel, Op, Verdict,
+};
 use crate::provider::{
     ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
 };
+use crate::sandbox::{self, Sandbox};
 use crate::store::Store;
-use crate::tools::{self, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace, Writes};
+use crate::tools::command::Allowlist;
+use crate::tools::{
+    self, CommandRunner, Guard, Secrets, ToolContext, ToolKind, ToolLimits, ToolOutcome, Workspace,
+    Writes,
+};
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
@@ -54,6 +61,15 @@ pub enum ApprovalMode {
     Deny,
 }
 
+/// Why a session cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DepsError {
+    #[error("cannot open the workspace {0}: {1}")]
+    Workspace(String, std::io::Error),
+    #[error("{0}")]
+    Config(String),
+}
+
 /// What a session actor needs besides its state.
 #[derive(Clone)]
 pub struct SessionDeps {
@@ -61,7 +77,9 @@ pub struct SessionDeps {
     pub client: Arc<dyn ModelClient>,
     pub provider: ActiveProvider,
     pub tools: Arc<ToolContext>,
-    pub approvals: ApprovalsConfig,
+    /// `[approvals] allow_commands`, compiled: commands that run without asking (only while the
+    /// sandbox is in force).
+    pub allowlist: Allowlist,
     pub approval_mode: ApprovalMode,
     /// Who decides proposed changes: the human (`Ask`), or headless accept-all / reject-all.
     pub review_mode: ApprovalMode,
@@ -77,7 +95,9 @@ pub struct SessionDeps {
 }
 
 impl SessionDeps {
-    /// Everything from the configuration; the workspace must exist.
+    /// Everything from the configuration; the workspace must exist. Commands get this
+    /// process's environment, scrubbed of keys; the sandbox helper is this binary when it is
+    /// gearshift (see [`SessionDeps::with_sandbox_helper`]).
     pub fn new(
         store: Store,
         client: Arc<dyn ModelClient>,
@@ -85,31 +105,43 @@ impl SessionDeps {
         config: &Config,
         workspace: &Path,
         approval_mode: ApprovalMode,
-    ) -> std::io::Result<SessionDeps> {
-        let defaults = ToolLimits::default();
+    ) -> Result<SessionDeps, DepsError> {
         let agent = &config.agent;
         let limits = ToolLimits {
-            read_max_bytes: if agent.read_max_bytes == 0 {
-                defaults.read_max_bytes
-            } else {
-                agent.read_max_bytes
-            },
-            command_timeout: if agent.command_timeout > 0.0 {
-                Duration::from_secs_f64(agent.command_timeout)
-            } else {
-                defaults.command_timeout
-            },
-            ..defaults
+            // Validated ranges (config::validate); the floors only guard a hand-built Config.
+            read_max_bytes: agent.read_max_bytes.max(1024),
+            command_timeout: Duration::from_secs_f64(agent.command_timeout.clamp(1.0, 86_400.0)),
+            ..ToolLimits::default()
         };
+        let ws = Workspace::new(workspace)
+            .map_err(|e| DepsError::Workspace(workspace.display().to_string(), e))?
+            .with_guard(Guard {
+                protect_env: config.files.protect_env,
+                read_hard_links: config.files.read_hard_links,
+                own: Vec::new(),
+            });
+        let env = std::env::vars().collect();
+        let sandbox = Sandbox::for_workspace(
+            config.sandbox.mode,
+            config.sandbox.network,
+            ws.root(),
+            &[],
+            sandbox::this_binary(),
+        );
         Ok(SessionDeps {
             store,
             client,
             provider,
             tools: Arc::new(ToolContext {
-                workspace: Workspace::new(workspace)?,
+                workspace: ws,
                 limits,
+                runner: CommandRunner {
+                    sandbox,
+                    secrets: Secrets::new(&env, config),
+                },
             }),
-            approvals: config.approvals.clone(),
+            allowlist: Allowlist::new(&config.approvals.allow_commands)
+                .map_err(DepsError::Config)?,
             approval_mode,
             review_mode: approval_mode,
             vibe_edits: config.review.vibe,
@@ -119,6 +151,34 @@ impl SessionDeps {
             pipeline: config.pipeline.clone(),
             config_dir: None,
         })
+    }
+
+    /// Runs commands through `helper` (a gearshift binary), or unconfined with `None`.
+    #[must_use]
+    pub fn with_sandbox_helper(mut self, helper: Option<std::path::PathBuf>) -> SessionDeps {
+        Arc::make_mut(&mut self.tools).runner.sandbox.helper = helper;
+        self
+    }
+
+    /// gearshift's own files (config, database, trust record): if they lie inside the
+    /// workspace, the model's tools never write them and its commands see them read-only.
+    #[must_use]
+    pub fn protecting(mut self, own: &[std::path::PathBuf]) -> SessionDeps {
+        let tools = Arc::make_mut(&mut self.tools);
+        let root = tools.workspace.root().to_path_buf();
+        let mut guard = tools.workspace.guard().clone();
+        guard.own = own
+            .iter()
+            .filter_map(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
+            .collect();
+        tools.workspace = tools.workspace.clone().with_guard(guard);
+        let policy = &mut tools.runner.sandbox.policy;
+        for p in own {
+            if p.starts_with(&root) && !policy.protected.contains(p) {
+                policy.protected.push(p.clone());
+            }
+        }
+        self
     }
 
     /// Whether write tools write or propose in this gear. Every gear but vibe gates edits;
@@ -202,6 +262,20 @@ async fn wake(activity: &mut Activity) -> Wake {
     }
 }
 
+/// The sandbox probe's verdict; pending forever when there is no probe, so `select!` can
+/// always poll it.
+async fn probed(probe: &mut Option<JoinHandle<sandbox::Status>>) -> sandbox::Status {
+    match probe {
+        Some(handle) => handle.await.unwrap_or_else(|e| {
+            sandbox::Status::Unavailable(format!(
+                "the command sandbox is not in force: its probe failed ({e}); every command \
+                 will ask"
+            ))
+        }),
+        None => std::future::pending().await,
+    }
+}
+
 struct Actor {
     deps: SessionDeps,
     state: SessionState,
@@ -225,6 +299,10 @@ struct Actor {
     end_turn: bool,
     /// `G`: keep running approved steps, each once its changes are decided.
     run_all: bool,
+    /// Whether the sandbox is in force, once the probe has said.
+    sandbox: Option<sandbox::Status>,
+    /// The probe started with the session (a process start, off the async threads).
+    probe: Option<JoinHandle<sandbox::Status>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -248,7 +326,11 @@ pub async fn run_session(
         last_report: None,
         end_turn: false,
         run_all: false,
+        sandbox: None,
+        probe: None,
     };
+    let runner = actor.deps.tools.runner.clone();
+    actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
     // What fills the window is on screen before the first prompt.
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
     actor.report_context();
@@ -265,6 +347,10 @@ pub async fn run_session(
             // Text that arrived is on disk within two seconds, however the stream goes on.
             () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
                 if checkpoint.is_some() => actor.checkpoint(),
+            status = probed(&mut actor.probe), if actor.probe.is_some() => {
+                actor.probe = None;
+                actor.sandbox_probed(status).await;
+            }
         }
         if actor.ready()
             && let Some(op) = actor.prompts.pop_front()
@@ -283,6 +369,41 @@ pub async fn run_session(
 }
 
 impl Actor {
+    /// The probe's verdict arrived: the front end shows it, and a sandbox that is not in
+    /// force is said in the session, once.
+    async fn sandbox_probed(&mut self, status: sandbox::Status) {
+        let policy = &self.deps.tools.runner.sandbox.policy;
+        let problem = match &status {
+            sandbox::Status::Unavailable(why) => Some(why.clone()),
+            _ => None,
+        };
+        let _ = self.events.send(Event::SandboxStatus {
+            mode: policy.mode.as_str().to_string(),
+            network: policy.network,
+            enforced: status.enforced(),
+            problem: problem.clone(),
+        });
+        tracing::info!(?status, "sandbox probed");
+        self.sandbox = Some(status);
+        if let Some(text) = problem {
+            self.record(vec![Event::Notice {
+                level: NoticeLevel::Warning,
+                text,
+            }])
+            .await;
+        }
+    }
+
+    /// Whether the sandbox is in force, waiting for the probe if it has not answered yet.
+    async fn sandbox_enforced(&mut self) -> bool {
+        if let Some(probe) = self.probe.take() {
+            let mut probe = Some(probe);
+            let status = probed(&mut probe).await;
+            self.sandbox_probed(status).await;
+        }
+        self.sandbox.as_ref().is_some_and(sandbox::Status::enforced)
+    }
+
     /// Nothing runs and no change waits for review (after a resume, one may wait with the
     /// actor idle): a prompt can start a turn.
     fn ready(&self) -> bool {
@@ -652,9 +773,11 @@ impl Actor {
             if tools::kind_of(&call.name) == Some(ToolKind::Shell)
                 && let Some(command) = tools::command_of(&call)
             {
-                let decision = if self.deps.approvals.allows(&command)
-                    || self.state.allowed_commands.contains(command.trim())
-                {
+                // The allowlist was written in advance for a sandboxed command; without the
+                // sandbox every command asks. An "always" the human gave in this session
+                // stands: they decided with the sandbox's state in front of them.
+                let listed = self.deps.allowlist.allows(&command) && self.sandbox_enforced().await;
+                let decision = if listed || self.state.allowed_commands.contains(command.trim()) {
                     Some(CommandDecision::Allowed)
                 } else {
                     match self.deps.approval_mode {
@@ -741,10 +864,26 @@ impl Actor {
             && let Some(change) = &outcome.change
             && self.deps.writes(self.state.gear) == Writes::Propose
         {
+            if let Some(why) = &outcome.checkpoint
+                && self.deps.review_mode != ApprovalMode::Ask
+            {
+                // A protected path is written only by a human's decision, never headless.
+                let text = format!(
+                    "not written: {} is protected — {why}. A run without a human never writes \
+                     it; tell the user what it should contain.",
+                    change.path
+                );
+                let events = vec![result_event(call, &ToolOutcome::error(text), took)];
+                if self.record(events).await {
+                    self.next_call().await;
+                }
+                return;
+            }
             let proposed = Event::ChangeProposed {
                 id: call.id.clone(),
                 change: change.clone(),
                 context: self.deps.context_lines,
+                checkpoint: outcome.checkpoint.clone(),
             };
             if !self.record(vec![proposed]).await {
                 return;

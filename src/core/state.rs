@@ -58,6 +58,8 @@ pub struct PipelineRun {
     pub run: Run,
     pub skills: BTreeMap<String, String>,
     pub request: String,
+    /// How many changes the session had when the run began: the run's own are the later ones.
+    pub first_change: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +201,7 @@ impl SessionState {
                     run: Run::new(pipeline.clone()),
                     skills: skills.clone(),
                     request: request.clone(),
+                    first_change: self.changes.entries.len(),
                 });
             }
             Event::Stage { event } => self.stage_event(event),
@@ -268,12 +271,30 @@ impl SessionState {
             | Event::ContextAccounted { .. }
             | Event::PlanCompleted { .. }
             | Event::Shipped { .. }
-            | Event::Error { .. } => {}
+            | Event::Error { .. }
+            | Event::Notice { .. }
+            | Event::SandboxStatus { .. } => {}
         }
     }
 }
 
 impl SessionState {
+    /// Every path the pipeline run wrote and did not undo (both sides of a move): what its
+    /// ship stage may commit.
+    #[must_use]
+    pub fn run_paths(&self) -> BTreeSet<String> {
+        use crate::changes::review::ChangeStatus;
+        let from = self.pipeline.as_ref().map_or(0, |p| p.first_change);
+        self.changes
+            .entries
+            .iter()
+            .skip(from)
+            .filter(|e| e.status != ChangeStatus::Undone)
+            .filter_map(|e| e.written.as_ref())
+            .flat_map(|w| std::iter::once(w.path.clone()).chain(w.renamed_from.clone()))
+            .collect()
+    }
+
     /// The text of the latest write of `path` (an artifact), if any.
     #[must_use]
     pub fn written(&self, path: &str) -> Option<&str> {

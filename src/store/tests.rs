@@ -457,6 +457,7 @@ fn export_then_import_is_equal_event_for_event() {
             id: "c2".into(),
             change: proposal,
             context: 3,
+            checkpoint: None,
         },
         Event::HunkDecided {
             change: "c2".into(),

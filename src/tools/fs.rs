@@ -1,21 +1,26 @@
 //! The file tools: read, list, glob, grep, edit, write. Blocking; run on the blocking pool.
-//! Walking honours .gitignore through the `ignore` crate (the walker ripgrep uses).
+//! Every file operation goes through the [`Workspace`] handle (see `confine`); walking honours
+//! .gitignore through the `ignore` crate (the walker ripgrep uses).
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::Writes;
+use super::confine::{FileError, Kind, Protected};
 use super::{
     DELETE_FILE, EDIT_FILE, GLOB, GREP, LIST_DIR, MOVE_FILE, READ_FILE, ToolFailure, ToolLimits,
     ToolOutcome, WRITE_FILE, Workspace, parse_args,
 };
-use crate::changes::{FileChange, atomic_write};
+use crate::changes::FileChange;
 use crate::provider::ToolCallRequest;
 
 /// Longest matching line `grep` returns whole.
 const GREP_LINE_CHARS: usize = 300;
+/// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
+/// bounded whatever the workspace holds.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn execute(
     call: &ToolCallRequest,
@@ -37,29 +42,49 @@ pub fn execute(
     result.unwrap_or_else(ToolOutcome::from)
 }
 
-fn resolve(ws: &Workspace, path: &str) -> Result<std::path::PathBuf, ToolFailure> {
+fn resolve(ws: &Workspace, path: &str) -> Result<PathBuf, ToolFailure> {
     ws.resolve(path)
         .map_err(|e| ToolFailure(format!("refused: {e}")))
 }
 
-fn io_error(ws: &Workspace, path: &Path, e: &std::io::Error) -> ToolFailure {
-    let shown = ws.display(path);
-    match e.kind() {
-        std::io::ErrorKind::NotFound => ToolFailure(format!(
-            "{shown} does not exist; use list_dir or glob to find the right path"
-        )),
-        _ => ToolFailure(format!("cannot access {shown}: {e}")),
+impl From<FileError> for ToolFailure {
+    fn from(e: FileError) -> ToolFailure {
+        ToolFailure(e.to_string())
+    }
+}
+
+/// Refuses a write to a protected path; a path written only through review is refused when
+/// writes apply at once, and returns its reason (a checkpoint) when they are proposed.
+fn check_write(ws: &Workspace, rel: &Path, writes: Writes) -> Result<Option<String>, ToolFailure> {
+    match ws.protection(rel) {
+        None => Ok(None),
+        Some(Protected::Never(why)) => Err(ToolFailure(format!(
+            "refused: {} is protected: {why}",
+            ws.display(rel)
+        ))),
+        Some(Protected::Review(why)) if writes == Writes::Apply => Err(ToolFailure(format!(
+            "refused: {} is protected: {why}. Tell the user what it should contain, or ask them \
+             to turn on review ([review] vibe = \"review\") so they can accept it.",
+            ws.display(rel)
+        ))),
+        Some(Protected::Review(why)) => Ok(Some(why)),
     }
 }
 
 /// Reads a text file, or explains why it is not one.
 fn read_text(ws: &Workspace, path: &Path) -> Result<String, ToolFailure> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(ws, path, &e))?;
+    let (bytes, size) = ws.read(path, MAX_TEXT_BYTES + 1)?;
+    if bytes.len() > MAX_TEXT_BYTES {
+        return Err(ToolFailure(format!(
+            "{} is too large to handle as text ({size} bytes, over {MAX_TEXT_BYTES}); use grep, \
+             or run_command with head, tail or sed",
+            ws.display(path)
+        )));
+    }
     if bytes.iter().take(8192).any(|b| *b == 0) {
         return Err(ToolFailure(format!(
-            "{} is a binary file ({} bytes); it cannot be read or edited as text",
-            ws.display(path),
-            bytes.len()
+            "{} is a binary file ({size} bytes); it cannot be read or edited as text",
+            ws.display(path)
         )));
     }
     String::from_utf8(bytes).map_err(|_| {
@@ -83,7 +108,7 @@ fn read_file(
     a: &ReadArgs,
 ) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
-    if path.is_dir() {
+    if ws.is_dir(&path) {
         return Err(ToolFailure(format!(
             "{} is a directory; use list_dir",
             ws.display(&path)
@@ -133,15 +158,10 @@ struct ListArgs {
 
 fn list_dir(ws: &Workspace, limits: &ToolLimits, a: &ListArgs) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, a.path.as_deref().unwrap_or("."))?;
-    let entries = std::fs::read_dir(&path).map_err(|e| io_error(ws, &path, &e))?;
-    let mut rows: Vec<(bool, String, u64)> = entries
-        .filter_map(Result::ok)
-        .map(|e| {
-            let meta = e.metadata().ok();
-            let is_dir = meta.as_ref().is_some_and(std::fs::Metadata::is_dir);
-            let size = meta.map_or(0, |m| m.len());
-            (is_dir, e.file_name().to_string_lossy().into_owned(), size)
-        })
+    let mut rows: Vec<(bool, String, u64)> = ws
+        .list(&path)?
+        .into_iter()
+        .map(|(name, is_dir, size)| (is_dir, name, size))
         .collect();
     rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     let total = rows.len();
@@ -172,27 +192,40 @@ struct GlobArgs {
     path: Option<String>,
 }
 
-/// Files under `base` that .gitignore does not exclude (hidden files included, `.git` not).
-fn walk(base: &Path) -> impl Iterator<Item = std::path::PathBuf> {
-    ignore::WalkBuilder::new(base)
+/// Files under `base` (relative to the root) that .gitignore does not exclude (hidden files
+/// included, `.git` not), as paths relative to the root. The walk only lists names and does
+/// not follow symlinks; every file is then opened through the handle.
+fn walk(ws: &Workspace, base: &Path) -> impl Iterator<Item = PathBuf> {
+    let root = ws.root().to_path_buf();
+    ignore::WalkBuilder::new(root.join(base))
         .hidden(false)
         .require_git(false)
         .filter_entry(|e| e.file_name() != ".git")
         .build()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(ignore::DirEntry::into_path)
+        .filter_map(move |e| e.path().strip_prefix(&root).ok().map(Path::to_path_buf))
+}
+
+/// `path` relative to `base` (both relative to the root; `.` is the root).
+fn below<'a>(base: &Path, path: &'a Path) -> Option<&'a Path> {
+    if base == Path::new(".") {
+        Some(path)
+    } else {
+        path.strip_prefix(base).ok()
+    }
 }
 
 fn glob(ws: &Workspace, limits: &ToolLimits, a: &GlobArgs) -> Result<ToolOutcome, ToolFailure> {
     let base = resolve(ws, a.path.as_deref().unwrap_or("."))?;
+    ws.check_inside(&base)?;
     let matcher = globset::GlobBuilder::new(&a.pattern)
         .literal_separator(true)
         .build()
         .map_err(|e| ToolFailure(format!("bad glob pattern `{}`: {e}", a.pattern)))?
         .compile_matcher();
-    let mut found: Vec<String> = walk(&base)
-        .filter(|p| p.strip_prefix(&base).is_ok_and(|rel| matcher.is_match(rel)))
+    let mut found: Vec<String> = walk(ws, &base)
+        .filter(|p| below(&base, p).is_some_and(|rel| matcher.is_match(rel)))
         .map(|p| ws.display(&p))
         .collect();
     found.sort();
@@ -231,6 +264,7 @@ struct GrepArgs {
 
 fn grep(ws: &Workspace, limits: &ToolLimits, a: &GrepArgs) -> Result<ToolOutcome, ToolFailure> {
     let base = resolve(ws, a.path.as_deref().unwrap_or("."))?;
+    ws.check_inside(&base)?;
     let re = regex::RegexBuilder::new(&a.pattern)
         .case_insensitive(a.case_insensitive)
         .build()
@@ -244,10 +278,10 @@ fn grep(ws: &Workspace, limits: &ToolLimits, a: &GrepArgs) -> Result<ToolOutcome
                 .map_err(|e| ToolFailure(format!("bad glob `{g}`: {e}")))
         })
         .transpose()?;
-    let files: Box<dyn Iterator<Item = std::path::PathBuf>> = if base.is_file() {
+    let files: Box<dyn Iterator<Item = PathBuf>> = if ws.kind(&base)? == Kind::File {
         Box::new(std::iter::once(base.clone()))
     } else {
-        Box::new(walk(&base))
+        Box::new(walk(ws, &base))
     };
     let mut out = String::new();
     let mut matches = 0usize;
@@ -255,12 +289,13 @@ fn grep(ws: &Workspace, limits: &ToolLimits, a: &GrepArgs) -> Result<ToolOutcome
     'files: for file in files {
         if let Some(f) = &filter {
             let name_matches = file.file_name().is_some_and(|n| f.is_match(n));
-            let rel_matches = file.strip_prefix(&base).is_ok_and(|r| f.is_match(r));
+            let rel_matches = below(&base, &file).is_some_and(|r| f.is_match(r));
             if !name_matches && !rel_matches {
                 continue;
             }
         }
-        let Ok(bytes) = std::fs::read(&file) else {
+        // Unreadable, special, hard-linked or huge files are skipped, never waited on.
+        let Ok((bytes, _)) = ws.read(&file, MAX_TEXT_BYTES) else {
             continue;
         };
         if bytes.iter().take(8192).any(|b| *b == 0) {
@@ -312,6 +347,7 @@ struct EditArgs {
 fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
+    let checkpoint = check_write(ws, &path, writes)?;
     let before = read_text(ws, &path)?;
     if a.old_text.is_empty() {
         return Err(ToolFailure(
@@ -341,7 +377,7 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
         return Ok(unchanged(&shown));
     }
     if writes == Writes::Apply {
-        atomic_write(&path, after.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+        ws.write(&path, after.as_bytes())?;
     }
     let change = FileChange::new(shown.clone(), Some(before), Some(after));
     let (added, removed) = change.line_counts();
@@ -351,6 +387,7 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
         content: format!("{verb} {shown}: {count} replacement(s), +{added} -{removed} lines"),
         summary: format!("{shown} +{added} -{removed}"),
         change: Some(change),
+        checkpoint,
     })
 }
 
@@ -371,19 +408,18 @@ struct WriteArgs {
 fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
-    if path.is_dir() {
-        return Err(ToolFailure(format!("{shown} is a directory")));
-    }
-    let before = if path.exists() {
-        Some(read_text(ws, &path)?)
-    } else {
-        None
+    let checkpoint = check_write(ws, &path, writes)?;
+    let before = match ws.kind(&path)? {
+        Kind::Dir => return Err(ToolFailure(format!("{shown} is a directory"))),
+        Kind::Missing => None,
+        Kind::Symlink => return Err(FileError::Symlink(shown).into()),
+        Kind::File | Kind::Special => Some(read_text(ws, &path)?),
     };
     if before.as_deref() == Some(a.content.as_str()) {
         return Ok(unchanged(&shown));
     }
     if writes == Writes::Apply {
-        atomic_write(&path, a.content.as_bytes()).map_err(|e| io_error(ws, &path, &e))?;
+        ws.write(&path, a.content.as_bytes())?;
     }
     let created = before.is_none();
     let change = FileChange::new(shown.clone(), before, Some(a.content.clone()));
@@ -394,6 +430,7 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
         content: format!("{verb} {shown} ({} bytes)", a.content.len()),
         summary: format!("{verb} {shown} +{added} -{removed}"),
         change: Some(change),
+        checkpoint,
     })
 }
 
@@ -405,14 +442,19 @@ struct DeleteArgs {
 fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
-    if path.is_dir() {
-        return Err(ToolFailure(format!(
-            "{shown} is a directory; delete_file removes files only"
-        )));
+    let checkpoint = check_write(ws, &path, writes)?;
+    match ws.kind(&path)? {
+        Kind::Dir => {
+            return Err(ToolFailure(format!(
+                "{shown} is a directory; delete_file removes files only"
+            )));
+        }
+        Kind::Symlink => return Err(FileError::Symlink(shown).into()),
+        _ => {}
     }
     let before = read_text(ws, &path)?;
     if writes == Writes::Apply {
-        std::fs::remove_file(&path).map_err(|e| io_error(ws, &path, &e))?;
+        ws.remove(&path)?;
     }
     let change = FileChange::new(shown.clone(), Some(before), None);
     let (_, removed) = change.line_counts();
@@ -422,6 +464,7 @@ fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOut
         content: format!("{verb} {shown} ({removed} lines)"),
         summary: format!("{verb} {shown} -{removed}"),
         change: Some(change),
+        checkpoint,
     })
 }
 
@@ -435,22 +478,24 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
     let from = resolve(ws, &a.from)?;
     let to = resolve(ws, &a.to)?;
     let (from_shown, to_shown) = (ws.display(&from), ws.display(&to));
-    if from.is_dir() {
-        return Err(ToolFailure(format!(
-            "{from_shown} is a directory; move_file moves files only"
-        )));
+    let checkpoint = check_write(ws, &from, writes)?.or(check_write(ws, &to, writes)?);
+    match ws.kind(&from)? {
+        Kind::Dir => {
+            return Err(ToolFailure(format!(
+                "{from_shown} is a directory; move_file moves files only"
+            )));
+        }
+        Kind::Symlink => return Err(FileError::Symlink(from_shown).into()),
+        _ => {}
     }
-    if to.exists() {
+    if ws.kind(&to)? != Kind::Missing {
         return Err(ToolFailure(format!(
             "{to_shown} already exists; move_file does not overwrite"
         )));
     }
     let content = read_text(ws, &from)?;
     if writes == Writes::Apply {
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io_error(ws, dir, &e))?;
-        }
-        std::fs::rename(&from, &to).map_err(|e| io_error(ws, &from, &e))?;
+        ws.rename(&from, &to)?;
     }
     let verb = writes.verb("moved");
     Ok(ToolOutcome {
@@ -458,5 +503,6 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
         content: format!("{verb} {from_shown} to {to_shown}"),
         summary: format!("{verb} {from_shown} → {to_shown}"),
         change: Some(FileChange::renamed(from_shown, to_shown, content)),
+        checkpoint,
     })
 }

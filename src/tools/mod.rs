@@ -1,11 +1,14 @@
 //! The tools offered to the model, their JSON schemas, and their execution.
 //!
-//! Every path goes through [`Workspace::resolve`]; a refusal or any other failure becomes the
+//! Every path goes through the [`Workspace`] handle; a refusal or any other failure becomes the
 //! tool's result (with `ok: false`) for the model to read, never an error that ends the turn.
-//! Which tools a request offers depends on the gear: see [`specs`].
+//! Which tools a request offers depends on the gear: see [`specs`]. Every result passes through
+//! [`Secrets::redact`] before anyone sees it.
 
+pub mod command;
 mod confine;
 mod fs;
+pub mod secrets;
 mod shell;
 
 use std::time::Duration;
@@ -13,8 +16,12 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-pub use confine::{ConfineError, Workspace};
-pub use shell::{CommandOutput, run_command};
+pub use confine::{ConfineError, FileError, Guard, Kind, Protected, Workspace};
+pub use fs::MAX_TEXT_BYTES;
+pub use secrets::Secrets;
+pub use shell::{CommandOutput, CommandRunner, run_command};
+
+use crate::sandbox::Sandbox;
 
 use crate::changes::FileChange;
 use crate::protocol::Gear;
@@ -43,9 +50,28 @@ impl Default for ToolLimits {
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct ToolContext {
     pub workspace: Workspace,
     pub limits: ToolLimits,
+    /// Where commands run, with which environment.
+    pub runner: CommandRunner,
+}
+
+impl ToolContext {
+    /// A context with no sandbox and the environment scrubbed of nothing: for tests of other
+    /// things and for embedding.
+    #[must_use]
+    pub fn plain(workspace: Workspace, limits: ToolLimits) -> ToolContext {
+        ToolContext {
+            workspace,
+            limits,
+            runner: CommandRunner {
+                sandbox: Sandbox::off(),
+                secrets: Secrets::default(),
+            },
+        }
+    }
 }
 
 /// What a tool call produced.
@@ -58,6 +84,9 @@ pub struct ToolOutcome {
     pub summary: String,
     /// The write it made, if any.
     pub change: Option<FileChange>,
+    /// The change touches a protected path that only a human's explicit review may write: the
+    /// reason, shown at the review (and a headless run never accepts it).
+    pub checkpoint: Option<String>,
 }
 
 impl ToolOutcome {
@@ -67,6 +96,7 @@ impl ToolOutcome {
             content,
             summary,
             change: None,
+            checkpoint: None,
         }
     }
 
@@ -77,6 +107,7 @@ impl ToolOutcome {
             summary: message.lines().next().unwrap_or_default().to_string(),
             content: message,
             change: None,
+            checkpoint: None,
         }
     }
 }
@@ -300,10 +331,13 @@ fn all_specs() -> Vec<ToolSpec> {
         spec(
             RUN_COMMAND,
             "Run a shell command in the workspace root (the user may be asked to approve it). \
-             Output is stdout and stderr together, cut in the middle when long.",
+             Output is stdout and stderr together, cut in the middle when long. It runs in a \
+             sandbox: it may write only the workspace and the temp dir (never .git), and has no \
+             network unless the user allowed it; it and everything it starts end with the call.",
             json!({"type": "object", "properties": {
                 "command": {"type": "string"},
-                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Default 120"}
+                "timeout_secs": {"type": "integer", "minimum": 1,
+                    "description": "At most the user's limit (default 120), which is also the default"}
             }, "required": ["command"]}),
         ),
     ]
@@ -338,6 +372,13 @@ pub fn command_of(call: &ToolCallRequest) -> Option<String> {
 /// Runs a tool. Blocking file work runs on tokio's blocking pool; the shell runs as a child
 /// process whose whole group is killed on timeout or when this future is dropped.
 pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
+    let mut outcome = run_tool(call, ctx, writes).await;
+    outcome.content = ctx.runner.secrets.redact(&outcome.content);
+    outcome.summary = ctx.runner.secrets.redact(&outcome.summary);
+    outcome
+}
+
+async fn run_tool(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
     match call.name.as_str() {
         RUN_COMMAND => shell::execute(call, ctx).await,
         PROPOSE_PLAN | COMPLETE_STEP | FAIL_STEP => ToolOutcome::error(format!(

@@ -1,26 +1,33 @@
-//! `run_command`: a shell command in the workspace, in its own process group.
+//! `run_command`: a shell command in the workspace, in the sandbox, in its own process group.
 //!
 //! stdout and stderr share one pipe, so the model reads them interleaved as a terminal would.
-//! On timeout the whole group gets SIGTERM, then SIGKILL after a grace period; when the call is
-//! dropped (cancel) the group is killed at once; when the command exits, stragglers it left in
-//! the background are killed too, so nothing outlives the call or holds the pipe open. Output
-//! keeps its head and its tail and says how much was cut in between.
+//! The command runs through the [sandbox](crate::sandbox) (where it and everything it starts
+//! live in their own PID namespace, so they all end with the call) with the scrubbed
+//! environment of [`Secrets`]. On timeout the whole group gets SIGTERM, then SIGKILL after a
+//! grace period; when the call is dropped (cancel) the group is killed at once; when the
+//! command exits, stragglers left in its group are killed too. Whatever still holds the output
+//! pipe after that (only possible without the sandbox) is not waited for. Output keeps its head
+//! and its tail and says how much was cut in between.
 
 use std::collections::VecDeque;
 use std::io::Read;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 
-use super::{ToolContext, ToolOutcome, parse_args};
+use super::{Secrets, ToolContext, ToolOutcome, parse_args};
 use crate::provider::ToolCallRequest;
+use crate::sandbox::Sandbox;
 
 /// Between SIGTERM and SIGKILL on timeout.
 const GRACE: Duration = Duration::from_secs(2);
+/// How long the output is still read after the command's group is gone.
+const DRAIN: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandOutput {
@@ -30,6 +37,13 @@ pub struct CommandOutput {
     pub output: String,
     pub cut_bytes: usize,
     pub duration: Duration,
+}
+
+/// How commands run: in which sandbox, with which environment.
+#[derive(Debug, Clone)]
+pub struct CommandRunner {
+    pub sandbox: Sandbox,
+    pub secrets: Secrets,
 }
 
 /// Kills the process group when dropped, unless disarmed.
@@ -51,24 +65,23 @@ impl Drop for GroupGuard {
     }
 }
 
+#[derive(Default)]
 struct Captured {
     head: Vec<u8>,
     tail: VecDeque<u8>,
     total: usize,
+    done: bool,
 }
 
-fn capture(mut reader: impl Read, keep: usize) -> Captured {
-    let mut c = Captured {
-        head: Vec::new(),
-        tail: VecDeque::new(),
-        total: 0,
-    };
+/// Reads everything into `into`, keeping `keep` bytes at each end. Runs until the pipe closes.
+fn capture(mut reader: impl Read, keep: usize, into: &Mutex<Captured>) {
     let mut buf = [0u8; 64 * 1024];
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        let Ok(mut c) = into.lock() else { return };
         c.total += n;
         let mut chunk = &buf[..n];
         if c.head.len() < keep {
@@ -77,76 +90,116 @@ fn capture(mut reader: impl Read, keep: usize) -> Captured {
             chunk = &chunk[take..];
         }
         c.tail.extend(chunk);
-        while c.tail.len() > keep {
-            c.tail.pop_front();
-        }
+        let excess = c.tail.len().saturating_sub(keep);
+        c.tail.drain(..excess);
     }
-    c
+    if let Ok(mut c) = into.lock() {
+        c.done = true;
+    }
 }
 
-/// Runs `command` with `sh -c` in `cwd`.
+impl CommandRunner {
+    /// Runs `command` with `sh -c` in `cwd`, in the sandbox.
+    pub async fn run(
+        &self,
+        command: &str,
+        cwd: &Path,
+        timeout: Duration,
+        keep_bytes: usize,
+    ) -> std::io::Result<CommandOutput> {
+        let started = Instant::now();
+        let (reader, writer) = std::io::pipe()?;
+        let writer_err = writer.try_clone()?;
+        let (program, args) = self.sandbox.argv(command);
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.args(args)
+            .current_dir(cwd)
+            .env_clear()
+            .envs(self.secrets.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(writer_err)
+            .process_group(0)
+            .kill_on_drop(true);
+        let mut child = cmd.spawn()?;
+        // Our copies of the pipe's write end must close, or the reader never sees the end.
+        drop(cmd);
+        let guard = GroupGuard {
+            pgid: child
+                .id()
+                .and_then(|id| i32::try_from(id).ok())
+                .map(Pid::from_raw),
+        };
+        let captured = Arc::new(Mutex::new(Captured::default()));
+        let sink = Arc::clone(&captured);
+        let reader = tokio::task::spawn_blocking(move || capture(reader, keep_bytes, &sink));
+
+        let (exit_code, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
+            Ok(status) => (status?.code(), false),
+            Err(_) => {
+                guard.signal(Signal::SIGTERM);
+                let status = match tokio::time::timeout(GRACE, child.wait()).await {
+                    Ok(s) => s?,
+                    Err(_) => {
+                        guard.signal(Signal::SIGKILL);
+                        child.wait().await?
+                    }
+                };
+                (status.code(), true)
+            }
+        };
+        // Kill what the command left running in its group, so the pipe closes.
+        drop(guard);
+        // Something outside the group (a `setsid` child, without the sandbox) may still hold
+        // the pipe: read on briefly, then return what arrived instead of waiting for it.
+        let held = tokio::time::timeout(DRAIN, reader).await.is_err();
+        let (head, tail, total) = {
+            let c = captured
+                .lock()
+                .map_err(|_| std::io::Error::other("the output reader failed"))?;
+            (
+                c.head.clone(),
+                c.tail.iter().copied().collect::<Vec<u8>>(),
+                c.total,
+            )
+        };
+        let cut_bytes = total - head.len() - tail.len();
+        let mut output = String::from_utf8_lossy(&head).into_owned();
+        if cut_bytes > 0 {
+            output.push_str(&format!(
+                "\n[… {cut_bytes} bytes of output cut here; the first and last {keep_bytes} bytes are kept …]\n"
+            ));
+        }
+        output.push_str(&String::from_utf8_lossy(&tail));
+        if held {
+            output.push_str(
+                "\n[a background process the command started still holds its output; it was \
+                 not waited for]\n",
+            );
+        }
+        Ok(CommandOutput {
+            exit_code,
+            timed_out,
+            output: self.secrets.redact(&output),
+            cut_bytes,
+            duration: started.elapsed(),
+        })
+    }
+}
+
+/// Runs `command` with `sh -c` in `cwd`, unsandboxed, with this process's environment (tests
+/// and benchmarks; the session uses its [`CommandRunner`]).
 pub async fn run_command(
     command: &str,
     cwd: &Path,
     timeout: Duration,
     keep_bytes: usize,
 ) -> std::io::Result<CommandOutput> {
-    let started = Instant::now();
-    let (reader, writer) = std::io::pipe()?;
-    let writer_err = writer.try_clone()?;
-    let mut cmd = tokio::process::Command::new("sh");
-    cmd.arg("-c")
-        .arg(command)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(writer_err)
-        .process_group(0)
-        .kill_on_drop(true);
-    let mut child = cmd.spawn()?;
-    // Our copies of the pipe's write end must close, or the reader never sees the end.
-    drop(cmd);
-    let guard = GroupGuard {
-        pgid: child
-            .id()
-            .and_then(|id| i32::try_from(id).ok())
-            .map(Pid::from_raw),
+    let runner = CommandRunner {
+        sandbox: Sandbox::off(),
+        secrets: Secrets::passthrough(std::env::vars().collect()),
     };
-    let reader = tokio::task::spawn_blocking(move || capture(reader, keep_bytes));
-
-    let (exit_code, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(status) => (status?.code(), false),
-        Err(_) => {
-            guard.signal(Signal::SIGTERM);
-            let status = match tokio::time::timeout(GRACE, child.wait()).await {
-                Ok(s) => s?,
-                Err(_) => {
-                    guard.signal(Signal::SIGKILL);
-                    child.wait().await?
-                }
-            };
-            (status.code(), true)
-        }
-    };
-    // Kill what the command left running in its group, so the pipe closes.
-    drop(guard);
-    let captured = reader.await.map_err(std::io::Error::other)?;
-    let cut_bytes = captured.total - captured.head.len() - captured.tail.len();
-    let mut output = String::from_utf8_lossy(&captured.head).into_owned();
-    if cut_bytes > 0 {
-        output.push_str(&format!(
-            "\n[… {cut_bytes} bytes of output cut here; the first and last {keep_bytes} bytes are kept …]\n"
-        ));
-    }
-    let tail: Vec<u8> = captured.tail.into_iter().collect();
-    output.push_str(&String::from_utf8_lossy(&tail));
-    Ok(CommandOutput {
-        exit_code,
-        timed_out,
-        output,
-        cut_bytes,
-        duration: started.elapsed(),
-    })
+    runner.run(command, cwd, timeout, keep_bytes).await
 }
 
 #[derive(Deserialize)]
@@ -161,16 +214,20 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
         Ok(a) => a,
         Err(e) => return e.into(),
     };
+    // The model may ask for less time than the user allows, never more.
+    let limit = ctx.limits.command_timeout;
     let timeout = args
         .timeout_secs
-        .map_or(ctx.limits.command_timeout, Duration::from_secs);
-    let result = run_command(
-        &args.command,
-        ctx.workspace.root(),
-        timeout,
-        ctx.limits.output_keep_bytes,
-    )
-    .await;
+        .map_or(limit, |s| Duration::from_secs(s.max(1)).min(limit));
+    let result = ctx
+        .runner
+        .run(
+            &args.command,
+            ctx.workspace.root(),
+            timeout,
+            ctx.limits.output_keep_bytes,
+        )
+        .await;
     let out = match result {
         Ok(o) => o,
         Err(e) => return ToolOutcome::error(format!("cannot run `{}`: {e}", args.command)),
@@ -179,6 +236,9 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
         format!("killed: no exit within {} s", timeout.as_secs())
     } else {
         match out.exit_code {
+            Some(126) if out.output.contains("gearshift sandbox:") => {
+                "not run: the sandbox could not be set up".to_string()
+            }
             Some(code) => format!("exit code {code}"),
             None => "killed by a signal".to_string(),
         }
@@ -197,5 +257,6 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
             out.duration.as_secs_f64()
         ),
         change: None,
+        checkpoint: None,
     }
 }

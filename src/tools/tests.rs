@@ -5,10 +5,7 @@ use std::time::{Duration, Instant};
 use super::*;
 
 fn ctx(dir: &std::path::Path) -> ToolContext {
-    ToolContext {
-        workspace: Workspace::new(dir).unwrap(),
-        limits: ToolLimits::default(),
-    }
+    ToolContext::plain(Workspace::new(dir).unwrap(), ToolLimits::default())
 }
 
 fn call(name: &str, args: &serde_json::Value) -> ToolCallRequest {

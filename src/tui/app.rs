@@ -115,6 +115,41 @@ pub struct SessionView {
     pub context_tokens: u64,
     /// Dollars spent in this session; `None` when the provider has no prices.
     pub cost: Option<f64>,
+    /// How the model's commands are confined, once the core has probed it.
+    pub sandbox: Option<SandboxView>,
+}
+
+/// The command sandbox as the status bar and the approval modal show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxView {
+    pub mode: String,
+    pub network: bool,
+    pub enforced: bool,
+    pub problem: Option<String>,
+}
+
+impl SandboxView {
+    /// One line for the approval modal: what the command will and will not be able to do.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        if !self.enforced {
+            return match self.mode.as_str() {
+                "off" => "It runs unconfined: the sandbox is off ([sandbox] mode).".into(),
+                _ => "It runs unconfined: the sandbox is not in force on this system.".into(),
+            };
+        }
+        let net = if self.network {
+            "with network"
+        } else {
+            "no network"
+        };
+        match self.mode.as_str() {
+            "read-only" => format!("Sandbox: it can read files but write nothing; {net}."),
+            _ => format!(
+                "Sandbox: it can write only the workspace and the temp dir (never .git); {net}."
+            ),
+        }
+    }
 }
 
 pub struct App {
@@ -180,6 +215,7 @@ impl App {
                 cost: (provider.settings.input_price.is_some()
                     || provider.settings.output_price.is_some())
                 .then_some(state.cost),
+                sandbox: None,
             },
             transcript: Transcript::default(),
             diff: DiffView::default(),
@@ -469,6 +505,26 @@ impl App {
             }
             Event::Error { message, .. } => {
                 self.transcript.push(EntryKind::Error, message.clone());
+            }
+            Event::Notice { level, text } => {
+                let text = match level {
+                    crate::protocol::NoticeLevel::Warning => format!("⚠ {text}"),
+                    crate::protocol::NoticeLevel::Info => text.clone(),
+                };
+                self.transcript.push(EntryKind::Notice, text);
+            }
+            Event::SandboxStatus {
+                mode,
+                network,
+                enforced,
+                problem,
+            } => {
+                self.session.sandbox = Some(SandboxView {
+                    mode: mode.clone(),
+                    network: *network,
+                    enforced: *enforced,
+                    problem: problem.clone(),
+                });
             }
             Event::SessionForked { from } => {
                 let short = &from[..from.len().min(8)];

@@ -107,9 +107,9 @@ impl Services {
             }
             BrowserRequest::Export { id } => {
                 let export = reader()?.export(&id).map_err(|e| e.to_string())?;
-                std::fs::create_dir_all(&self.export_dir).map_err(|e| e.to_string())?;
+                crate::fsutil::private_dir(&self.export_dir).map_err(|e| e.to_string())?;
                 let path = self.export_dir.join(format!("{}.md", short(&id)));
-                std::fs::write(&path, markdown(&export))
+                crate::fsutil::write_private(&path, markdown(&export).as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(Background::Message(format!(
                     "exported to {}",

@@ -95,7 +95,9 @@ async fn open_with(
     let client = client_for(p, &|_| Some(KEY.to_string()), workspace).unwrap();
     let (ops, op_rx) = mpsc::unbounded_channel();
     let (ev_tx, events) = mpsc::unbounded_channel();
-    let deps = SessionDeps::new(store, client, p.clone(), &config, workspace, mode).unwrap();
+    let deps = SessionDeps::new(store, client, p.clone(), &config, workspace, mode)
+        .unwrap()
+        .with_sandbox_helper(Some(env!("CARGO_BIN_EXE_gearshift").into()));
     let id = opened.state.id.clone();
     tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
     Session {

@@ -150,6 +150,9 @@ impl Actor {
             .or_else(|| pipeline::detect_test_command(&root));
         let timeout = self.deps.tools.limits.command_timeout;
         let keep = self.deps.tools.limits.output_keep_bytes;
+        // The tests run the model's code: the same sandbox and scrubbed environment as its
+        // own commands.
+        let runner = self.deps.tools.runner.clone();
         let task = tokio::spawn(async move {
             let Some(command) = command else {
                 return (
@@ -159,7 +162,7 @@ impl Actor {
                         .to_string(),
                 );
             };
-            match tools::run_command(&command, &root, timeout, keep).await {
+            match runner.run(&command, &root, timeout, keep).await {
                 Ok(out) => (
                     out.exit_code == Some(0) && !out.timed_out,
                     format!("$ {command}\n{}", out.output),
@@ -269,28 +272,18 @@ impl Actor {
             self.notify("the ship artifact has no commit message: nothing was committed".into());
             return;
         }
+        // Only what this run wrote, never a secret file: not `git add -A`, which would take
+        // along every untracked file in the tree (a `.env`, scratch files).
+        let paths: Vec<String> = self
+            .state
+            .run_paths()
+            .into_iter()
+            .filter(|p| !is_env_file(p))
+            .collect();
         let msg = message.clone();
-        let done = tokio::task::spawn_blocking(move || -> Result<String, String> {
-            let git = |args: &[&str]| {
-                std::process::Command::new("git")
-                    .args(args)
-                    .current_dir(&root)
-                    .output()
-                    .map_err(|e| format!("cannot run git: {e}"))
-                    .and_then(|o| {
-                        if o.status.success() {
-                            Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
-                        } else {
-                            Err(String::from_utf8_lossy(&o.stderr).trim().to_string())
-                        }
-                    })
-            };
-            git(&["add", "-A"])?;
-            git(&["commit", "-q", "-m", &msg])?;
-            git(&["rev-parse", "HEAD"])
-        })
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        let done = tokio::task::spawn_blocking(move || commit_paths(&root, &paths, &msg))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
         match done {
             Ok(commit) => {
                 self.record(vec![Event::Shipped { commit, message }]).await;
@@ -298,4 +291,65 @@ impl Actor {
             Err(e) => self.notify(format!("git commit failed: {e}")),
         }
     }
+}
+
+/// `.env`, `.env.local`…: never committed by gearshift.
+fn is_env_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == ".env" || n.starts_with(".env."))
+}
+
+/// Commits exactly `paths` (those of them git sees a change in) with `message`; returns the
+/// new commit's hash.
+fn commit_paths(root: &Path, paths: &[String], message: &str) -> Result<String, String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+            .and_then(|o| {
+                if o.status.success() {
+                    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+                } else {
+                    Err(String::from_utf8_lossy(&o.stderr).trim().to_string())
+                }
+            })
+    };
+    if paths.is_empty() {
+        return Err("the run changed no files".into());
+    }
+    let mut status = vec![
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+    ];
+    status.extend(paths.iter().map(String::as_str));
+    let listed = git(&status)?;
+    // Records are `XY path`, and a rename's or copy's record is followed by its old path.
+    let mut changed = Vec::new();
+    let mut records = listed.split('\0').filter(|r| !r.is_empty());
+    while let Some(record) = records.next() {
+        let (code, path) = record.split_at(record.len().min(3));
+        changed.push(path.to_string());
+        if (code.contains('R') || code.contains('C'))
+            && let Some(old) = records.next()
+        {
+            changed.push(old.to_string());
+        }
+    }
+    if changed.is_empty() {
+        return Err("the files the run wrote have no changes for git".into());
+    }
+    let mut add = vec!["add", "-A", "--"];
+    add.extend(changed.iter().map(String::as_str));
+    git(&add)?;
+    let mut commit = vec!["commit", "-q", "-m", message, "--"];
+    commit.extend(changed.iter().map(String::as_str));
+    git(&commit)?;
+    git(&["rev-parse", "HEAD"]).map(|h| h.trim().to_string())
 }

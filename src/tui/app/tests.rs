@@ -530,6 +530,7 @@ fn proposal() -> Event {
             Some("one\n2\nthree\n".into()),
         ),
         context: 1,
+        checkpoint: None,
     }
 }
 

@@ -23,6 +23,7 @@ fn proposal(view: &mut DiffView, id: &str) {
             id: id.into(),
             change: FileChange::new("src/lib.rs".into(), Some(before()), Some(after())),
             context: 2,
+            checkpoint: None,
         },
         false,
     );
@@ -203,6 +204,7 @@ fn a_huge_change_builds_only_what_is_visible() {
             id: "big".into(),
             change: FileChange::new("big.txt".into(), None, Some(changed)),
             context: 3,
+            checkpoint: None,
         },
         false,
     );

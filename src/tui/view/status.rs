@@ -56,6 +56,24 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     if let Some(cost) = session.cost {
         tail.push(Span::raw(format!(" ${cost:.4}")));
     }
+    // The sandbox's mode is shown while there is room; a sandbox not in force always is.
+    let mut optional = Vec::new();
+    match &session.sandbox {
+        Some(sb) if sb.enforced => {
+            optional.push(Span::styled(" │ ", s.dim));
+            optional.push(Span::styled(format!("sandbox {}", sb.mode), s.dim));
+        }
+        Some(sb) => {
+            tail.push(Span::styled(" │ ", s.dim));
+            let what = if sb.mode == "off" {
+                "sandbox off"
+            } else {
+                "no sandbox"
+            };
+            tail.push(Span::styled(format!("⚠ {what}"), s.error));
+        }
+        None => {}
+    }
     if let Some(pending) = app.diff.log.pending() {
         let keys = app.keymap.keys_label(Action::FocusDiff);
         tail.push(Span::styled(
@@ -66,19 +84,26 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         tail.push(Span::styled(" │ working…", s.notice));
     }
 
+    let total = usize::from(area.width);
     let mut right = Vec::new();
     if let Some(note) = &app.note {
-        right.push(Span::styled(format!(" {note} "), s.notice));
+        // A note is never dropped: it is shortened to the room left beside a short title.
+        let room = total.saturating_sub(width(&head) + width(&tail) + MIN_TITLE + 2);
+        right.push(Span::styled(
+            format!(" {} ", shorten(note, room.max(12))),
+            s.notice,
+        ));
     } else {
         for (key, label) in app.keymap.hints(&app.contexts()) {
             right.push(Span::styled(format!(" {key}"), s.key));
             right.push(Span::raw(format!(" {label} ")));
         }
     }
-
-    let total = usize::from(area.width);
+    if width(&head) + width(&tail) + width(&optional) + MIN_TITLE + width(&right) <= total {
+        tail.extend(optional);
+    }
     let fixed = width(&head) + width(&tail);
-    while !right.is_empty() && fixed + MIN_TITLE + width(&right) > total {
+    while right.len() > 1 && fixed + MIN_TITLE + width(&right) > total {
         right.truncate(right.len().saturating_sub(2));
     }
     let title = if session.title.is_empty() {

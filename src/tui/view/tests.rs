@@ -228,6 +228,7 @@ fn review_history() -> Vec<Event> {
         id: "call_1".into(),
         change,
         context: 1,
+        checkpoint: None,
     };
     log.apply(&proposed);
     let ids: Vec<String> = log.entries[0].hunks.iter().map(|h| h.id.clone()).collect();

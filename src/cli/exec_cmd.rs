@@ -122,6 +122,13 @@ pub fn run(
                     wrote_text = true;
                 }
                 Event::TurnStarted { .. } => started = true,
+                Event::Notice { level, text } if !json => {
+                    let label = match level {
+                        crate::protocol::NoticeLevel::Warning => "warning: ",
+                        crate::protocol::NoticeLevel::Info => "",
+                    };
+                    eprintln!("gearshift: {label}{text}");
+                }
                 Event::Error { message, .. } => {
                     error = Some(message.clone());
                     // Nothing more will come if the prompt itself could not be saved.

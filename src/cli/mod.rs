@@ -310,6 +310,9 @@ fn resolve_workspace(dir: Option<&Path>) -> anyhow::Result<PathBuf> {
 /// Parses arguments, runs the command and turns errors into one clear line on stderr.
 #[must_use]
 pub fn main() -> ExitCode {
+    // Not dumpable: no other process of this user — a command the model runs included — can
+    // read this process's memory or /proc/PID/environ, where the API keys are.
+    let _ = nix::sys::prctl::set_dumpable(false);
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

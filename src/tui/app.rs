@@ -12,6 +12,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
+use super::approval::ApprovalPrompt;
 use super::browser::{Browser, BrowserRequest};
 use super::contextview::{ContextRequest, ContextView};
 use super::diffview::{DiffRequest, DiffView};
@@ -72,12 +73,8 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
-    /// The model wants to run a command. `reason` is being typed after `n`.
-    Approval {
-        id: String,
-        command: String,
-        reason: Option<String>,
-    },
+    /// The model wants to run a command.
+    Approval(Box<ApprovalPrompt>),
     Sessions(Box<Browser>),
 }
 
@@ -273,8 +270,16 @@ impl App {
         self.dirty
     }
 
+    /// A frame was drawn: what it showed counts as seen (an approval prompt's command).
     pub fn mark_drawn(&mut self) {
         self.dirty = false;
+        let area = self.size;
+        if let Some(Overlay::Approval(p)) = &mut self.overlay
+            && p.drawn_in(area)
+        {
+            // Its keys line changes now that it has been seen.
+            self.dirty = true;
+        }
     }
 
     #[must_use]
@@ -291,13 +296,11 @@ impl App {
                 return vec![KeyContext::Browser, KeyContext::Global];
             }
             Some(Overlay::Sessions(_)) => return vec![KeyContext::Global],
-            Some(Overlay::Approval { reason: None, .. }) => {
+            Some(Overlay::Approval(p)) if p.reason.is_none() => {
                 return vec![KeyContext::Approval, KeyContext::Global];
             }
             // Typing a reason: only the global keys are keys.
-            Some(Overlay::Approval {
-                reason: Some(_), ..
-            }) => return vec![KeyContext::Global],
+            Some(Overlay::Approval(_)) => return vec![KeyContext::Global],
             None => {}
         }
         match self.focus {
@@ -451,11 +454,13 @@ impl App {
             ),
             Event::CommandApprovalRequested { id, command } => {
                 if !replay {
-                    self.overlay = Some(Overlay::Approval {
-                        id: id.clone(),
-                        command: command.clone(),
-                        reason: None,
-                    });
+                    let sandbox = self.session.sandbox.as_ref().map_or_else(
+                        || "Sandbox: checking…".to_string(),
+                        SandboxView::describe,
+                    );
+                    self.overlay = Some(Overlay::Approval(Box::new(ApprovalPrompt::new(
+                        id, command, sandbox,
+                    ))));
                 }
             }
             Event::CommandDecided {
@@ -463,7 +468,7 @@ impl App {
                 command,
                 decision,
             } => {
-                if matches!(&self.overlay, Some(Overlay::Approval { id: open, .. }) if open == id) {
+                if matches!(&self.overlay, Some(Overlay::Approval(p)) if p.id == *id) {
                     self.overlay = None;
                 }
                 if let CommandDecision::Denied { reason } = decision {
@@ -519,12 +524,16 @@ impl App {
                 enforced,
                 problem,
             } => {
-                self.session.sandbox = Some(SandboxView {
+                let view = SandboxView {
                     mode: mode.clone(),
                     network: *network,
                     enforced: *enforced,
                     problem: problem.clone(),
-                });
+                };
+                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                    p.sandbox = view.describe();
+                }
+                self.session.sandbox = Some(view);
             }
             Event::SessionForked { from } => {
                 let short = &from[..from.len().min(8)];
@@ -667,7 +676,7 @@ impl App {
             Action::Sessions => {
                 if matches!(self.overlay, Some(Overlay::Sessions(_))) {
                     self.overlay = None;
-                } else if !matches!(self.overlay, Some(Overlay::Approval { .. })) {
+                } else if !matches!(self.overlay, Some(Overlay::Approval(_))) {
                     let (browser, request) =
                         Browser::open(&self.session.id, &self.session.workspace);
                     self.overlay = Some(Overlay::Sessions(Box::new(browser)));
@@ -700,7 +709,7 @@ impl App {
                     Some(Overlay::Help { .. }) => None,
                     None => Some(Overlay::Help { scroll: 0 }),
                     // The approval must be answered first.
-                    Some(ref approval @ Overlay::Approval { .. }) => Some(approval.clone()),
+                    Some(ref approval @ Overlay::Approval(_)) => Some(approval.clone()),
                     Some(Overlay::Sessions(_)) => Some(Overlay::Help { scroll: 0 }),
                 };
             }
@@ -720,7 +729,7 @@ impl App {
                     Some(Overlay::Help { .. } | Overlay::Sessions(_))
                 ) {
                     self.overlay = None;
-                } else if matches!(self.overlay, Some(Overlay::Approval { .. })) {
+                } else if matches!(self.overlay, Some(Overlay::Approval(_))) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
                 } else if self.busy && self.diff.log.pending().is_none() {
                     self.note = Some("cancelling…".into());
@@ -830,16 +839,39 @@ impl App {
                 }
             }
             Action::ApproveOnce | Action::ApproveAlways => {
-                if let Some(Overlay::Approval { id, .. }) = self.overlay.take() {
+                if let Some(Overlay::Approval(p)) = &self.overlay {
+                    let keys = self.keymap.keys_label(Action::ApprovalDown);
+                    if let Some(why) = p.not_ready(&keys) {
+                        self.note = Some(why);
+                        return Vec::new();
+                    }
+                    let call_id = p.id.clone();
+                    self.overlay = None;
                     return vec![Effect::Send(Op::ApproveCommand {
-                        call_id: id,
+                        call_id,
                         always: action == Action::ApproveAlways,
                     })];
                 }
             }
             Action::Deny => {
-                if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
-                    *reason = Some(String::new());
+                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                    p.reason = Some(String::new());
+                }
+            }
+            Action::ApprovalDown
+            | Action::ApprovalUp
+            | Action::ApprovalPageDown
+            | Action::ApprovalPageUp => {
+                let area = self.size;
+                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                    let page = isize::try_from(p.page(area)).unwrap_or(1);
+                    let delta = match action {
+                        Action::ApprovalDown => 1,
+                        Action::ApprovalUp => -1,
+                        Action::ApprovalPageDown => page,
+                        _ => -page,
+                    };
+                    p.scroll_by(area, delta);
                 }
             }
         }
@@ -915,7 +947,7 @@ impl App {
                 *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
                 return;
             }
-            Some(Overlay::Approval { .. } | Overlay::Sessions(_)) => return,
+            Some(Overlay::Approval(_) | Overlay::Sessions(_)) => return,
             None => {}
         }
         if let Some(chat) = self.layout().pane(PaneId::Chat) {

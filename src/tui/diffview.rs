@@ -402,6 +402,11 @@ impl DiffView {
             ChangeStatus::Undone => notes.push("Undone: the file was restored.".into()),
             _ => {}
         }
+        if let Some(why) = &entry.checkpoint {
+            notes.push(format!(
+                "⚑ PROTECTED PATH — {why}. Nothing is written unless you accept it here."
+            ));
+        }
         match entry.kind {
             FileKind::Binary => notes.push(format!(
                 "Binary file: {} → {} bytes, not shown. Decide it whole with a or x.",

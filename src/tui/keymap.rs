@@ -208,6 +208,12 @@ actions! {
     ApproveAlways => "approve_always", Approval, ["a"], "always",
         "Run it, and allow this exact command for the rest of the session";
     Deny => "deny", Approval, ["n"], "deny", "Refuse it, with an optional reason for the model";
+    ApprovalDown => "approval_down", Approval, ["j", "down"], "",
+        "Scroll a long command down (it must be read to its end before y or a)";
+    ApprovalUp => "approval_up", Approval, ["k", "up"], "", "Scroll the command up";
+    ApprovalPageDown => "approval_page_down", Approval, ["pagedown", "space"], "",
+        "Scroll the command a page down";
+    ApprovalPageUp => "approval_page_up", Approval, ["pageup"], "", "Scroll the command a page up";
     BrowserUp => "browser_up", Browser, ["k", "up"], "", "Previous session";
     BrowserDown => "browser_down", Browser, ["j", "down"], "", "Next session";
     BrowserOpen => "browser_open", Browser, ["enter"], "resume",

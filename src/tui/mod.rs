@@ -6,6 +6,7 @@
 //! changed, at most every [`FRAME_INTERVAL`], inside synchronized output.
 
 pub mod app;
+pub mod approval;
 pub mod browser;
 pub mod contextview;
 pub mod diffview;

@@ -35,27 +35,24 @@ fn field_key(key: &KeyEvent) -> Option<FieldKey> {
 impl App {
     /// Typing the reason for a denial: Enter sends it, Esc goes back to y/a/n.
     pub(super) fn type_reason(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        let Some(Overlay::Approval {
-            id,
-            reason: Some(reason),
-            ..
-        }) = &mut self.overlay
-        else {
+        let Some(Overlay::Approval(prompt)) = &mut self.overlay else {
             return None;
         };
+        let id = prompt.id.clone();
+        let reason = prompt.reason.as_mut()?;
         match field_key(key)? {
             FieldKey::Enter => {
                 let reason = reason.trim().to_string();
                 let op = Op::DenyCommand {
-                    call_id: id.clone(),
+                    call_id: id,
                     reason: (!reason.is_empty()).then_some(reason),
                 };
                 self.overlay = None;
                 Some(vec![Effect::Send(op)])
             }
             FieldKey::Esc => {
-                if let Some(Overlay::Approval { reason, .. }) = &mut self.overlay {
-                    *reason = None;
+                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                    p.reason = None;
                 }
                 Some(Vec::new())
             }

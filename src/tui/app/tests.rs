@@ -307,11 +307,52 @@ fn a_priced_provider_shows_the_running_cost() {
     assert_eq!(app(120, 40).session.cost, None);
 }
 
+/// The model asks, and a frame showing the question is drawn.
 fn approval_requested(a: &mut App) {
     a.on_core(&Event::CommandApprovalRequested {
         id: "call_1".into(),
         command: "cargo test".into(),
     });
+    a.mark_drawn();
+}
+
+#[test]
+fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "call_1".into(),
+        command: "cargo test".into(),
+    });
+    // Typed ahead, before the question was on screen: not an answer.
+    assert!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).is_empty());
+    assert!(matches!(a.overlay, Some(Overlay::Approval(_))));
+    assert!(a.note.as_deref().unwrap().contains("not on screen"));
+    a.mark_drawn();
+    assert_eq!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).len(), 1);
+
+    // A command longer than the modal: its end must be on screen before y or a.
+    let long: String = (0..80).map(|i| format!("echo line {i}\n")).collect();
+    let long = format!("{long}rm -rf ./important_dir");
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "call_2".into(),
+        command: long,
+    });
+    a.mark_drawn();
+    assert!(press(&mut a, KeyCode::Char('a'), KeyModifiers::NONE).is_empty());
+    assert!(a.note.as_deref().unwrap().contains("scroll to its end"));
+    for _ in 0..3 {
+        press(&mut a, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    // Scrolled, but not yet drawn there.
+    assert!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).is_empty());
+    a.mark_drawn();
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Send(Op::ApproveCommand {
+            call_id: "call_2".into(),
+            always: false
+        })]
+    );
 }
 
 #[test]
@@ -359,7 +400,7 @@ fn the_approval_modal_answers_with_y_a_or_n_and_a_reason() {
     press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     assert!(
-        matches!(&a.overlay, Some(Overlay::Approval { reason: None, .. })),
+        matches!(&a.overlay, Some(Overlay::Approval(p)) if p.reason.is_none()),
         "Esc leaves the reason, not the modal"
     );
     press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);

@@ -1,23 +1,37 @@
-//! The command-approval modal: the command in full, and the keys that decide it.
+//! The command-approval modal: the whole command (scrolling when long, what runs after a
+//! control operator highlighted), what the sandbox lets it do, and the keys, pinned below.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::pane_block;
 use crate::tui::app::App;
+use crate::tui::approval::{self, ApprovalPrompt, Styles};
 use crate::tui::keymap::Action;
 
-pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, command: &str, reason: Option<&str>) {
+pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &ApprovalPrompt) {
     let s = &app.theme.styles;
-    let key = |a: Action| {
+    let styles = Styles {
+        text: s.overlay,
+        command: s.key,
+        danger: s.error,
+        dim: s.dim,
+    };
+    let layout = approval::layout(area, prompt, &styles);
+    let key = |a: Action| app.keymap.keys_label(a);
+    let first_key = |a: Action| {
         app.keymap
             .keys(a)
             .first()
             .map(ToString::to_string)
             .unwrap_or_default()
     };
+    let total = layout.lines.len();
+    let first = prompt.scroll.min(total.saturating_sub(layout.visible));
+    let last = (first + layout.visible).min(total);
+
     let mut lines = vec![
         Line::styled(
             "The model wants to run this command in the workspace:",
@@ -25,54 +39,65 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, command: &str, reason:
         ),
         Line::default(),
     ];
-    for l in command.lines() {
-        lines.push(Line::from(vec![
-            Span::styled("  $ ", s.dim),
-            Span::styled(l.to_string(), s.key),
-        ]));
+    for (i, line) in layout.lines[first..last].iter().enumerate() {
+        let gutter = if first + i == 0 { "  $ " } else { "    " };
+        let mut spans = vec![Span::styled(gutter, s.dim)];
+        spans.extend(line.spans.iter().cloned());
+        lines.push(Line::from(spans));
     }
-    lines.push(Line::default());
-    match reason {
-        None => lines.push(Line::from(vec![
-            Span::styled(key(Action::ApproveOnce), s.key),
-            Span::styled(" run once   ", s.overlay),
-            Span::styled(key(Action::ApproveAlways), s.key),
-            Span::styled(" always allow this command   ", s.overlay),
-            Span::styled(key(Action::Deny), s.key),
-            Span::styled(" deny", s.overlay),
-        ])),
-        Some(reason) => {
-            lines.push(Line::styled(
-                "Why not? (optional; the model reads it) — Enter deny, Esc back",
-                s.overlay,
-            ));
-            lines.push(Line::from(vec![
-                Span::styled("> ", s.dim),
-                Span::styled(format!("{reason}█"), s.text),
-            ]));
+    // The footer: pinned below the command, whatever its length.
+    let position = if total > layout.visible {
+        format!(
+            "lines {}–{last} of {total} · {} {} scroll",
+            first + 1,
+            first_key(Action::ApprovalDown),
+            first_key(Action::ApprovalUp)
+        )
+    } else {
+        String::new()
+    };
+    lines.push(Line::styled(position, s.dim));
+    let warn = app.session.sandbox.as_ref().is_some_and(|sb| !sb.enforced);
+    for note in &layout.notes {
+        let style = if note.starts_with('⚠') || (warn && note.starts_with("It runs unconfined")) {
+            s.error
+        } else {
+            s.dim
+        };
+        lines.push(Line::styled(note.clone(), style));
+    }
+    match &prompt.reason {
+        None => {
+            let mut keys = vec![
+                Span::styled(key(Action::ApproveOnce), s.key),
+                Span::styled(" run once · ", s.overlay),
+                Span::styled(key(Action::ApproveAlways), s.key),
+                Span::styled(" always (this exact command) · ", s.overlay),
+                Span::styled(key(Action::Deny), s.key),
+                Span::styled(" deny", s.overlay),
+            ];
+            if !prompt.seen_end && total > layout.visible {
+                keys = vec![Span::styled(
+                    format!(
+                        "Scroll to the end ({}) to answer — or {} to deny",
+                        first_key(Action::ApprovalDown),
+                        first_key(Action::Deny)
+                    ),
+                    s.key,
+                )];
+            }
+            lines.push(Line::from(keys));
         }
+        Some(reason) => lines.push(Line::from(vec![
+            Span::styled("Why not? Enter denies, Esc goes back > ", s.overlay),
+            Span::styled(format!("{reason}█"), s.text),
+        ])),
     }
-    let height = u16::try_from(lines.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let [_, row, _] = Layout::vertical([
-        Constraint::Fill(1),
-        Constraint::Length(height),
-        Constraint::Fill(1),
-    ])
-    .areas(area);
-    let [_, rect, _] = Layout::horizontal([
-        Constraint::Percentage(10),
-        Constraint::Percentage(80),
-        Constraint::Percentage(10),
-    ])
-    .areas(row);
-    frame.render_widget(Clear, rect);
+    frame.render_widget(Clear, layout.rect);
     frame.render_widget(
         Paragraph::new(lines)
             .style(s.overlay)
-            .block(pane_block(app, "Run command?", true).style(s.overlay))
-            .wrap(Wrap { trim: false }),
-        rect,
+            .block(pane_block(app, "Run command?", true).style(s.overlay)),
+        layout.rect,
     );
 }

@@ -41,9 +41,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
             status::draw(app, frame, status);
             match &app.overlay {
                 Some(Overlay::Help { scroll }) => help::draw(app, frame, area, *scroll),
-                Some(Overlay::Approval {
-                    command, reason, ..
-                }) => approval::draw(app, frame, area, command, reason.as_deref()),
+                Some(Overlay::Approval(prompt)) => approval::draw(app, frame, area, prompt),
                 Some(Overlay::Sessions(b)) => browser::draw(app, frame, area, b),
                 None => {}
             }

@@ -141,6 +141,44 @@ fn approval_modal_and_tool_cells() {
 }
 
 #[test]
+fn approval_modal_with_a_long_compound_command() {
+    let mut a = app(80, 24);
+    a.on_core(&Event::SandboxStatus {
+        mode: "workspace-write".into(),
+        network: false,
+        enforced: true,
+        problem: None,
+    });
+    let command = format!(
+        "cargo test {}; rm -rf ./important_dir",
+        "--features extra ".repeat(60)
+    );
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "c9".into(),
+        command,
+    });
+    insta::assert_snapshot!("approval_long_top", render(&mut a).backend());
+    press(&mut a, KeyCode::PageDown, KeyModifiers::NONE);
+    press(&mut a, KeyCode::PageDown, KeyModifiers::NONE);
+    let backend = render(&mut a).backend().clone();
+    insta::assert_snapshot!("approval_long_end", backend);
+    // The end, with the part after `;` in the error colour.
+    let buffer = backend.buffer();
+    let row = (0..24)
+        .find(|&y| {
+            (0..80)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("./imp")
+        })
+        .expect("the end of the command is on screen");
+    let x = (0..79)
+        .find(|&x| buffer[(x, row)].symbol() == "r" && buffer[(x + 1, row)].symbol() == "m")
+        .unwrap();
+    assert_eq!(buffer[(x, row)].style().fg, a.theme.styles.error.fg);
+}
+
+#[test]
 fn session_browser_with_search_hits() {
     let mut a = app(120, 30);
     press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);

@@ -454,10 +454,11 @@ impl App {
             ),
             Event::CommandApprovalRequested { id, command } => {
                 if !replay {
-                    let sandbox = self.session.sandbox.as_ref().map_or_else(
-                        || "Sandbox: checking…".to_string(),
-                        SandboxView::describe,
-                    );
+                    let sandbox = self
+                        .session
+                        .sandbox
+                        .as_ref()
+                        .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
                     self.overlay = Some(Overlay::Approval(Box::new(ApprovalPrompt::new(
                         id, command, sandbox,
                     ))));

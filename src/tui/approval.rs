@@ -71,11 +71,9 @@ impl ApprovalPrompt {
     #[must_use]
     pub fn not_ready(&self, scroll_keys: &str) -> Option<String> {
         if !self.drawn {
-            Some("the command was not on screen yet: press again to answer".into())
+            Some("not on screen yet: press again".into())
         } else if !self.seen_end {
-            Some(format!(
-                "read the whole command first: scroll to its end ({scroll_keys})"
-            ))
+            Some(format!("scroll to the command's end first ({scroll_keys})"))
         } else {
             None
         }
@@ -181,7 +179,12 @@ pub fn layout(area: Rect, prompt: &ApprovalPrompt, styles: &Styles) -> PromptLay
 
 /// The command cut into lines of at most `width` columns, every character kept, the part from
 /// `split_at` on in the danger style.
-fn wrap(command: &str, split_at: Option<usize>, width: usize, styles: &Styles) -> Vec<Line<'static>> {
+fn wrap(
+    command: &str,
+    split_at: Option<usize>,
+    width: usize,
+    styles: &Styles,
+) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut offset = 0;
     for source in command.split('\n') {
@@ -213,7 +216,11 @@ fn wrap(command: &str, split_at: Option<usize>, width: usize, styles: &Styles) -
 
 fn flush(spans: &mut Vec<Span<'static>>, text: &mut String, danger: bool, styles: &Styles) {
     if !text.is_empty() {
-        let style = if danger { styles.danger } else { styles.command };
+        let style = if danger {
+            styles.danger
+        } else {
+            styles.command
+        };
         spans.push(Span::styled(std::mem::take(text), style));
     }
 }
@@ -251,7 +258,7 @@ mod tests {
         let area = Rect::new(0, 0, 80, 24);
         assert!(p.not_ready("j").unwrap().contains("not on screen"));
         p.drawn_in(area);
-        assert!(p.not_ready("j").unwrap().contains("scroll to its end"));
+        assert!(p.not_ready("j").unwrap().contains("end first"));
         for _ in 0..100 {
             p.scroll_by(area, 1);
         }

@@ -328,7 +328,10 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
     assert!(matches!(a.overlay, Some(Overlay::Approval(_))));
     assert!(a.note.as_deref().unwrap().contains("not on screen"));
     a.mark_drawn();
-    assert_eq!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).len(), 1);
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).len(),
+        1
+    );
 
     // A command longer than the modal: its end must be on screen before y or a.
     let long: String = (0..80).map(|i| format!("echo line {i}\n")).collect();
@@ -339,7 +342,7 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
     });
     a.mark_drawn();
     assert!(press(&mut a, KeyCode::Char('a'), KeyModifiers::NONE).is_empty());
-    assert!(a.note.as_deref().unwrap().contains("scroll to its end"));
+    assert!(a.note.as_deref().unwrap().contains("end first"));
     for _ in 0..3 {
         press(&mut a, KeyCode::PageDown, KeyModifiers::NONE);
     }

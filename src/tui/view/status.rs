@@ -13,6 +13,8 @@ use crate::tui::keymap::Action;
 
 /// The title keeps at least this many columns before hints give way.
 const MIN_TITLE: usize = 20;
+/// ... and before a note (which matters more than the title) is shortened.
+const MIN_TITLE_BESIDE_NOTE: usize = 6;
 
 fn width(spans: &[Span<'_>]) -> usize {
     spans.iter().map(|s| s.content.width()).sum()
@@ -88,7 +90,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let mut right = Vec::new();
     if let Some(note) = &app.note {
         // A note is never dropped: it is shortened to the room left beside a short title.
-        let room = total.saturating_sub(width(&head) + width(&tail) + MIN_TITLE + 2);
+        let room = total.saturating_sub(width(&head) + width(&tail) + MIN_TITLE_BESIDE_NOTE + 2);
         right.push(Span::styled(
             format!(" {} ", shorten(note, room.max(12))),
             s.notice,
@@ -104,6 +106,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     }
     let fixed = width(&head) + width(&tail);
     while right.len() > 1 && fixed + MIN_TITLE + width(&right) > total {
+        // Hints give way to the title; a note (one span) never does.
         right.truncate(right.len().saturating_sub(2));
     }
     let title = if session.title.is_empty() {

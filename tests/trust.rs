@@ -716,10 +716,16 @@ async fn with_the_sandbox_a_command_cannot_link_an_outside_file_in() {
     if !sandbox_or_skip("a_command_cannot_link_an_outside_file_in") {
         return;
     }
-    let ws = tempfile::tempdir().unwrap();
-    let outside = tempfile::tempdir().unwrap();
+    // Both away from the temp dir, which commands may write: `outside` is writable by nothing
+    // the sandbox allows.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let ws = tempfile::tempdir_in(target).unwrap();
+    let outside = tempfile::tempdir_in(target).unwrap();
     let secret = outside.path().join("secret.txt");
     std::fs::write(&secret, "secret\n").unwrap();
+    // Unconfined, the link works: what the sandbox refuses is real.
+    std::fs::hard_link(&secret, ws.path().join("probe.txt")).unwrap();
+    std::fs::remove_file(ws.path().join("probe.txt")).unwrap();
     let script = format!(
         "[[turns]]\ntool_calls = [{{ name = \"run_command\", arguments = {{ command = \"ln {} linked.txt\" }} }}]\n\n[[turns]]\ntext = \"ok\"\n",
         secret.display()
@@ -992,4 +998,62 @@ fn the_tui_asks_before_applying_an_untrusted_workspace_config() {
     app.send(support::keys::CTRL_Q);
     assert!(app.wait_exit());
     assert!(!ws.path().join("pwned").exists());
+}
+
+// gearshift's own files, when `--home` lies somewhere a command may write (the temp dir).
+
+#[test]
+fn a_command_cannot_rewrite_gearshifts_own_files_in_a_writable_home() {
+    if !sandbox_or_skip("a_command_cannot_rewrite_gearshifts_own_files") {
+        return;
+    }
+    let script_for = |home: &Path| {
+        let command = format!(
+            "echo 'theme = \"light\"' >> {h}/config.toml; touch {h}/trusted-workspaces.toml; \
+             echo ok",
+            h = home.display()
+        );
+        format!(
+            "[[turns]]\ntool_calls = [{{ name = \"run_command\", arguments = {{ command = {command:?} }} }}]\n\n[[turns]]\ntext = \"ok\"\n"
+        )
+    };
+    let (home, ws) = support::scripted_home("", "");
+    std::fs::write(home.path().join("script.toml"), script_for(home.path())).unwrap();
+    let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-commands", "go"],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("config.toml")).unwrap(),
+        config
+    );
+    assert!(!home.path().join("trusted-workspaces.toml").exists());
+}
+
+#[tokio::test]
+async fn without_the_sandbox_even_an_allowlisted_command_asks() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = "[[turns]]\ntool_calls = [{ name = \"run_command\", arguments = { command = \"touch ran\" } }]\n\n[[turns]]\ntext = \"ok\"\n";
+    let mut s = session(
+        ws.path(),
+        script,
+        ApprovalMode::Deny,
+        "[approvals]\nallow_commands = [\"touch *\"]\n[sandbox]\nmode = \"off\"\n",
+    )
+    .await;
+    s.submit("go");
+    let seen = s.turn().await;
+    assert!(seen.iter().any(|e| matches!(
+        e,
+        Event::CommandDecided {
+            decision: CommandDecision::Denied { .. },
+            ..
+        }
+    )));
+    assert!(!ws.path().join("ran").exists());
 }

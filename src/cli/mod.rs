@@ -264,13 +264,7 @@ impl Context {
             &self.workspace,
             approval_mode,
         )?
-        .protecting(&[
-            self.paths.config_file.clone(),
-            self.paths.db_file.clone(),
-            self.paths.trust_file.clone(),
-            self.paths.log_dir.clone(),
-            self.paths.export_dir.clone(),
-        ]);
+        .protecting(&self.paths.own());
         let deps = SessionDeps {
             config_dir: Some(self.paths.config_dir.clone()),
             ..deps

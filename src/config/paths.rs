@@ -72,6 +72,30 @@ impl Paths {
         })
     }
 
+    /// Everything of gearshift's outside the workspace that a command must never write: the
+    /// config directory (config, themes, skills, pipelines), the data directory (database,
+    /// trust record, exports) and the logs. The sandbox keeps them read-only should they lie
+    /// somewhere writable.
+    #[must_use]
+    pub fn own(&self) -> Vec<PathBuf> {
+        let mut own = vec![
+            self.config_dir.clone(),
+            self.log_dir.clone(),
+            self.config_file.clone(),
+            self.db_file.clone(),
+            self.trust_file.clone(),
+        ];
+        for file in [&self.db_file, &self.trust_file] {
+            if let Some(dir) = file.parent() {
+                own.push(dir.to_path_buf());
+            }
+        }
+        own.push(self.export_dir.clone());
+        own.sort();
+        own.dedup();
+        own
+    }
+
     /// The workspace's own config file, which patches the user's.
     #[must_use]
     pub fn project_config(workspace: &Path) -> PathBuf {

@@ -167,14 +167,17 @@ impl SessionDeps {
         let tools = Arc::make_mut(&mut self.tools);
         let root = tools.workspace.root().to_path_buf();
         let mut guard = tools.workspace.guard().clone();
+        // A directory holding the workspace is represented by its files, not by itself.
         guard.own = own
             .iter()
+            .filter(|p| !root.starts_with(p))
             .filter_map(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
             .collect();
         tools.workspace = tools.workspace.clone().with_guard(guard);
         let policy = &mut tools.runner.sandbox.policy;
         for p in own {
-            if p.starts_with(&root) && !policy.protected.contains(p) {
+            let writable = policy.writable.iter().any(|w| p.starts_with(w));
+            if writable && !root.starts_with(p) && !policy.protected.contains(p) {
                 policy.protected.push(p.clone());
             }
         }

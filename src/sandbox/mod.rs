@@ -139,7 +139,8 @@ pub struct Sandbox {
 impl Sandbox {
     /// The policy for a workspace: writable are the workspace and the temp dir; protected are
     /// `.git` and `.gearshift` of the workspace and `extra_protected` (gearshift's own files
-    /// when they lie inside it).
+    /// and directories) where they lie inside something writable — a `--home` under the temp
+    /// dir or inside the workspace.
     #[must_use]
     pub fn for_workspace(
         mode: SandboxMode,
@@ -148,12 +149,8 @@ impl Sandbox {
         extra_protected: &[PathBuf],
         helper: Option<PathBuf>,
     ) -> Sandbox {
-        let mut writable = vec![workspace.to_path_buf()];
         let tmp = std::env::temp_dir();
-        let tmp = tmp.canonicalize().unwrap_or(tmp);
-        if !workspace.starts_with(&tmp) {
-            writable.push(tmp);
-        }
+        let mut writable = vec![workspace.to_path_buf(), tmp.canonicalize().unwrap_or(tmp)];
         if Path::new("/dev/shm").is_dir() {
             writable.push(PathBuf::from("/dev/shm"));
         }
@@ -164,6 +161,9 @@ impl Sandbox {
         protected.extend(
             extra_protected
                 .iter()
+                // A directory holding the workspace would make it read-only: its files are
+                // listed on their own.
+                .filter(|p| !workspace.starts_with(p))
                 .filter(|p| writable.iter().any(|w| p.starts_with(w)))
                 .cloned(),
         );

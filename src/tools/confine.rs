@@ -33,7 +33,8 @@ pub struct Guard {
     pub protect_env: bool,
     /// Read files with several hard links (`[files] read_hard_links`).
     pub read_hard_links: bool,
-    /// gearshift's own files that lie inside the workspace (relative paths): never written.
+    /// gearshift's own files and directories that lie inside the workspace (relative paths):
+    /// nothing in them is written.
     pub own: Vec<PathBuf>,
 }
 
@@ -223,7 +224,7 @@ impl Workspace {
                     .into(),
             ));
         }
-        if self.guard.own.iter().any(|own| own == rel) {
+        if self.guard.own.iter().any(|own| rel.starts_with(own)) {
             return Some(Protected::Never(
                 "it is one of gearshift's own files (config, database, trust record)".into(),
             ));

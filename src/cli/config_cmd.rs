@@ -46,6 +46,7 @@ pub fn render(ctx: &Context) -> anyhow::Result<(String, bool)> {
         paths.db_file.display(),
         exists(&paths.db_file)
     )?;
+    writeln!(out, "trust record:   {}", paths.trust_file.display())?;
     writeln!(out, "logs:           {}", paths.log_dir.display())?;
     writeln!(out, "exports:        {}", paths.export_dir.display())?;
 

@@ -12,7 +12,16 @@ fn describe(config: &WorkspaceConfig) -> String {
     config
         .privileged
         .iter()
-        .map(|p| format!("  {}:{}  {}\n", config.path.display(), p.line, p))
+        .map(|p| {
+            format!(
+                "  {}:{}  {} = {}\n      {}\n",
+                config.path.display(),
+                p.line,
+                p.key,
+                p.value,
+                p.why
+            )
+        })
         .collect()
 }
 

@@ -34,11 +34,7 @@ pub struct Privileged {
 
 impl std::fmt::Display for Privileged {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "line {}: {} = {} — {}",
-            self.line, self.key, self.value, self.why
-        )
+        write!(f, "{} = {} — {}", self.key, self.value, self.why)
     }
 }
 

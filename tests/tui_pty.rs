@@ -160,8 +160,8 @@ fn a_conflicting_key_binding_is_reported_before_the_terminal_is_touched() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for signal in ["-TERM", "-HUP"] {
+fn sigterm_sighup_sigint_and_sigquit_restore_the_terminal() {
+    for signal in ["-TERM", "-HUP", "-INT", "-QUIT"] {
         let home = tempfile::tempdir().unwrap();
         let ws = tempfile::tempdir().unwrap();
         let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 100, 30);
@@ -179,6 +179,11 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(!app.parser.screen().alternate_screen(), "{signal}");
         let raw = String::from_utf8_lossy(&app.raw);
         assert!(raw.contains("\x1b[?1049l"), "{signal}");
+        // Mouse reporting is off again (crossterm's DisableMouseCapture ends with SGR mode).
+        assert!(
+            raw.contains("\x1b[?1006l"),
+            "{signal}: mouse capture left on"
+        );
         let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
         assert!(
             events.contains(&Event::UserMessage {

@@ -96,6 +96,7 @@ pub fn run(
             attachments: Vec::new(),
         });
         let mut error: Option<String> = None;
+        let mut signalled: Option<i32> = None;
         let mut finish: Option<FinishReason> = None;
         let mut started = false;
         let mut wrote_text = false;
@@ -103,11 +104,30 @@ pub fn run(
         let mut plan_ran = false;
         let mut plan_waits = false;
         let mut run: Option<Run> = None;
+        // INT (Ctrl+C), TERM, HUP and QUIT cancel the turn — the reply so far is kept, marked
+        // interrupted — and end the run with 128 + the signal's number.
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut watched = Vec::new();
+        for (kind, number) in [
+            (SignalKind::interrupt(), libc::SIGINT),
+            (SignalKind::terminate(), libc::SIGTERM),
+            (SignalKind::hangup(), libc::SIGHUP),
+            (SignalKind::quit(), libc::SIGQUIT),
+        ] {
+            watched.push((signal(kind).context("cannot watch signals")?, number));
+        }
         loop {
+            let caught = futures::future::select_all(
+                watched
+                    .iter_mut()
+                    .map(|(s, n)| Box::pin(async move { s.recv().await.map(|()| *n) })),
+            );
             let event = tokio::select! {
                 e = events.recv() => e,
-                _ = tokio::signal::ctrl_c() => {
+                (number, _, _) = caught => {
+                    signalled = signalled.or(number);
                     let _ = op_tx.send(Op::Cancel);
+                    let _ = op_tx.send(Op::Quit);
                     continue;
                 }
             };
@@ -238,10 +258,16 @@ pub fn run(
             )?;
         }
         let _ = core.await;
-        Ok::<_, anyhow::Error>((error, finish, plan_waits))
+        Ok::<_, anyhow::Error>((error, finish, plan_waits, signalled))
     });
+    // A blocking task that never returns must not keep the process from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
-    let (error, finish, plan_waits) = outcome?;
+    let (error, finish, plan_waits, signalled) = outcome?;
+    if let Some(number) = signalled {
+        eprintln!("gearshift: stopped by a signal; the reply so far is saved, marked interrupted");
+        return Ok(ExitCode::from(u8::try_from(128 + number).unwrap_or(1)));
+    }
     if plan_waits && error.is_none() {
         if pipeline_gear {
             eprintln!(

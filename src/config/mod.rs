@@ -166,6 +166,9 @@ pub struct AgentConfig {
     pub command_timeout: f64,
     /// Bytes `read_file` returns before it cuts.
     pub read_max_bytes: usize,
+    /// The most a single reply may stream before it is stopped (the model's own output limit,
+    /// with a margin, stops it earlier).
+    pub max_reply_bytes: usize,
 }
 
 /// The wire format a provider speaks.

@@ -42,6 +42,11 @@ use crate::tools::{
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
+/// A reply may stream this many bytes per token of the model's output limit (UTF-8 text and
+/// JSON-escaped tool arguments run 3–6 bytes a token; the margin is for odd tokenizers)...
+const BYTES_PER_OUTPUT_TOKEN: usize = 16;
+/// ...but never less than this, for models with a tiny configured output.
+const MIN_REPLY_CAP: usize = 256 * 1024;
 /// A streaming reply is saved at least this often.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
@@ -89,6 +94,8 @@ pub struct SessionDeps {
     pub max_tool_rounds: u32,
     /// Fill of the window at which older turns are compacted first (0: never automatically).
     pub compact_at: f64,
+    /// `[agent] max_reply_bytes`.
+    pub max_reply_bytes: usize,
     pub pipeline: PipelineConfig,
     /// The user's config dir, where their skills and pipelines live.
     pub config_dir: Option<std::path::PathBuf>,
@@ -148,6 +155,7 @@ impl SessionDeps {
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
             compact_at: config.context.compact_at,
+            max_reply_bytes: agent.max_reply_bytes.max(64 * 1024),
             pipeline: config.pipeline.clone(),
             config_dir: None,
         })
@@ -182,6 +190,17 @@ impl SessionDeps {
             }
         }
         self
+    }
+
+    /// The most one reply may stream: the configured cap, or less when the model's output
+    /// limit says a real reply cannot be that long.
+    #[must_use]
+    pub fn reply_cap(&self) -> usize {
+        let by_model = usize::try_from(self.provider.max_output_tokens)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(BYTES_PER_OUTPUT_TOKEN)
+            .max(MIN_REPLY_CAP);
+        self.max_reply_bytes.min(by_model)
     }
 
     /// Whether write tools write or propose in this gear. Every gear but vibe gates edits;
@@ -306,6 +325,8 @@ struct Actor {
     sandbox: Option<sandbox::Status>,
     /// The probe started with the session (a process start, off the async threads).
     probe: Option<JoinHandle<sandbox::Status>>,
+    /// The store failed: the session ends.
+    stopped: bool,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -331,6 +352,7 @@ pub async fn run_session(
         run_all: false,
         sandbox: None,
         probe: None,
+        stopped: false,
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
@@ -355,6 +377,9 @@ pub async fn run_session(
                 actor.sandbox_probed(status).await;
             }
         }
+        if actor.stopped {
+            break;
+        }
         if actor.ready()
             && let Some(op) = actor.prompts.pop_front()
         {
@@ -363,7 +388,7 @@ pub async fn run_session(
     }
     // A change under review stays pending across a restart: the gate holds until the human
     // decides, in this process or the next. Anything else running is cancelled.
-    if !matches!(actor.activity, Activity::Reviewing { .. }) {
+    if !actor.stopped && !matches!(actor.activity, Activity::Reviewing { .. }) {
         actor.cancel().await;
     }
     // Commit anything queued before the front end restores the terminal and exits.
@@ -566,6 +591,14 @@ impl Actor {
             match wake {
                 Wake::Stream(Some(Ok(event))) => {
                     progress.absorb(event);
+                    let cap = self.deps.reply_cap();
+                    if progress.bytes() > cap {
+                        let e = ProviderError::ReplyTooLong {
+                            limit: cap,
+                            max_output: self.deps.provider.max_output_tokens,
+                        };
+                        self.finish_compaction(Some(e)).await;
+                    }
                 }
                 Wake::Stream(None) => self.finish_compaction(None).await,
                 Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)).await,
@@ -627,6 +660,14 @@ impl Actor {
                 }
                 None => break,
             }
+        }
+        let cap = self.deps.reply_cap();
+        if failed.is_none() && progress.bytes() > cap {
+            // An endless reply: stop it here, keep it, say why.
+            failed = Some(ProviderError::ReplyTooLong {
+                limit: cap,
+                max_output: self.deps.provider.max_output_tokens,
+            });
         }
         if !shown.is_empty() {
             let _ = self.events.send(Event::AssistantDelta { text: shown });
@@ -1052,15 +1093,41 @@ impl Actor {
         }
     }
 
+    /// The store failed: nothing more can be recorded, so the session stops — whatever runs
+    /// is stopped, the front end is told what failed and what was kept, and the turn is closed
+    /// for it (unrecorded) so nothing waits for an end that cannot be saved.
     fn report(&mut self, message: &str) {
         tracing::error!(message, "store failure");
-        // Nothing can be recorded, so nothing more is attempted in this turn.
-        self.activity = Activity::Idle;
+        let streaming = match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Running { task, .. } => {
+                task.abort();
+                false
+            }
+            Activity::Verifying { task } => {
+                task.abort();
+                false
+            }
+            Activity::Streaming { .. } | Activity::Compacting { .. } => true,
+            Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => false,
+        };
         self.queue.clear();
+        self.prompts.clear();
+        let kept = if streaming {
+            " The reply on screen was saved up to its last checkpoint (at most two seconds old)."
+        } else {
+            " Everything before this message was saved."
+        };
         let _ = self.events.send(Event::Error {
             kind: ErrorKind::Store,
-            message: format!("not saved: {message}"),
+            message: format!(
+                "not saved: {message}. The session stops here, since nothing more can be \
+                 saved.{kept} Resume it with --continue once the problem is fixed."
+            ),
         });
+        let _ = self.events.send(Event::TurnFinished {
+            reason: FinishReason::Error,
+        });
+        self.stopped = true;
     }
 }
 

@@ -110,6 +110,17 @@ impl TurnProgress {
         None
     }
 
+    /// Bytes of the reply so far: its text and its tool calls' arguments.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+            + self
+                .calls
+                .values()
+                .map(|c| c.arguments.len())
+                .sum::<usize>()
+    }
+
     /// The assembled tool calls, in the order the model made them.
     #[must_use]
     pub fn tool_calls(&self) -> Vec<ToolCallRequest> {
@@ -251,6 +262,7 @@ mod tests {
         let err = ProviderError::IdleTimeout {
             provider: "openai".into(),
             seconds: 1.0,
+            received: 10,
         };
         let events = finish_events(&p, &TurnEnd::Failed(err), &openai());
         assert_eq!(

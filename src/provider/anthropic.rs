@@ -49,6 +49,7 @@ impl ModelClient for AnthropicClient {
             headers,
             body,
             request.model,
+            self.endpoint.policy.max_event_bytes,
             Parser::default(),
         )
     }

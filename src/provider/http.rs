@@ -1,17 +1,18 @@
 //! HTTP machinery shared by the wire formats: one lazily built client, retries with
 //! exponential backoff and jitter (honouring `Retry-After`) before any output, error mapping by
-//! status, and SSE reading with an idle timeout. SSE framing is parsed by `eventsource-stream`.
+//! status, and SSE reading with an idle timeout. SSE framing is decoded by [`super::sse`], in
+//! one pass, with a bound on a single event.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use eventsource_stream::{EventStreamError, Eventsource};
 use futures::StreamExt;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use tokio::sync::mpsc;
 
 use std::sync::Arc;
 
+use super::sse::{SseDecoder, SseError};
 use super::{HttpPolicy, ModelStream, ProviderError, StreamEvent};
 
 /// Longest pause we accept from a `Retry-After` header.
@@ -207,75 +208,127 @@ impl Endpoint {
         }
     }
 
+    /// A successful response that is not an event stream: an HTML page (a proxy, a login
+    /// portal, a wrong base URL) or a JSON body (an error, or a reply that was not streamed).
+    async fn not_a_stream(&self, resp: reqwest::Response, content_type: &str) -> ProviderError {
+        let body = read_some(resp, 64 * 1024).await;
+        if content_type.contains("html") || body.trim_start().starts_with('<') {
+            let title = body
+                .split_once("<title>")
+                .and_then(|(_, rest)| rest.split_once("</title>"))
+                .map(|(t, _)| format!(" (\"{}\")", t.trim()))
+                .unwrap_or_default();
+            return ProviderError::NotAStream {
+                provider: self.provider.clone(),
+                url: self.base_url.clone(),
+                what: format!("an HTML page{title}"),
+            };
+        }
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&body)
+            && let Some(err) = v.get("error").filter(|e| !e.is_null())
+        {
+            let message = err["message"]
+                .as_str()
+                .map_or_else(|| err.to_string(), str::to_string);
+            return ProviderError::Api {
+                provider: self.provider.clone(),
+                message: self.excerpt(&message),
+            };
+        }
+        ProviderError::NotAStream {
+            provider: self.provider.clone(),
+            url: self.base_url.clone(),
+            what: format!("`{content_type}`: {}", self.excerpt(&body)),
+        }
+    }
+
     /// Reads an SSE body through `parser`, sending events to `tx`, until the format's end,
-    /// the body's end, an error, or the idle timeout.
+    /// the body's end, an error, or the idle timeout. No single event may exceed `max_event`
+    /// bytes.
     pub async fn pump_sse(
         &self,
         resp: reqwest::Response,
         parser: &mut dyn SseParser,
         tx: &mpsc::Sender<Result<StreamEvent, ProviderError>>,
+        max_event: usize,
     ) {
-        let mut events = resp.bytes_stream().eventsource();
-        loop {
-            let next = tokio::time::timeout(self.policy.idle_timeout, events.next()).await;
-            let event = match next {
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.contains("html") || content_type.starts_with("application/json") {
+            let _ = tx
+                .send(Err(self.not_a_stream(resp, &content_type).await))
+                .await;
+            return;
+        }
+        let mut body = resp.bytes_stream();
+        let mut decoder = SseDecoder::new(max_event);
+        let mut received: usize = 0;
+        let fail = |e: ProviderError| async { tx.send(Err(e)).await };
+        'read: loop {
+            let next = tokio::time::timeout(self.policy.idle_timeout, body.next()).await;
+            let chunk = match next {
                 Err(_) => {
-                    let _ = tx
-                        .send(Err(ProviderError::IdleTimeout {
-                            provider: self.provider.clone(),
-                            seconds: self.policy.idle_timeout.as_secs_f64(),
-                        }))
-                        .await;
+                    let _ = fail(ProviderError::IdleTimeout {
+                        provider: self.provider.clone(),
+                        seconds: self.policy.idle_timeout.as_secs_f64(),
+                        received,
+                    })
+                    .await;
                     return;
                 }
                 Ok(None) => break,
-                Ok(Some(Err(EventStreamError::Transport(e)))) => {
-                    let _ = tx
-                        .send(Err(self.network(&self.base_url, &error_chain(&e))))
-                        .await;
-                    return;
-                }
                 Ok(Some(Err(e))) => {
-                    let _ = tx
-                        .send(Err(ProviderError::Malformed {
+                    let detail = self.redact(&error_chain(&e));
+                    let error = if received == 0 {
+                        self.network(&self.base_url, &detail)
+                    } else {
+                        ProviderError::Broken {
                             provider: self.provider.clone(),
-                            text: self.excerpt(&e.to_string()),
-                        }))
-                        .await;
-                    return;
-                }
-                Ok(Some(Ok(event))) => event,
-            };
-            match parser.on_event(&event.event, &event.data) {
-                Ok(out) => {
-                    for e in out {
-                        if tx.send(Ok(e)).await.is_err() {
-                            return;
+                            received,
+                            detail,
                         }
-                    }
-                }
-                Err(ParseError::Malformed(text)) => {
-                    let _ = tx
-                        .send(Err(ProviderError::Malformed {
-                            provider: self.provider.clone(),
-                            text: self.excerpt(&text),
-                        }))
-                        .await;
+                    };
+                    let _ = fail(error).await;
                     return;
                 }
-                Err(ParseError::Api(message)) => {
-                    let _ = tx
-                        .send(Err(ProviderError::Api {
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            received += chunk.len();
+            let events = match decoder.feed(&chunk) {
+                Ok(events) => events,
+                Err(e) => {
+                    let error = match e {
+                        SseError::TooLarge(limit) => ProviderError::TooLarge {
                             provider: self.provider.clone(),
-                            message: self.excerpt(&message),
-                        }))
-                        .await;
+                            limit,
+                        },
+                        SseError::Utf8(_) => ProviderError::Malformed {
+                            provider: self.provider.clone(),
+                            text: e.to_string(),
+                        },
+                    };
+                    let _ = fail(error).await;
                     return;
                 }
+            };
+            for event in events {
+                if !self.deliver(parser, &event.event, &event.data, tx).await {
+                    return;
+                }
+                if parser.is_done() {
+                    break 'read;
+                }
             }
-            if parser.is_done() {
-                break;
-            }
+        }
+        if !parser.is_done()
+            && let Some(event) = decoder.finish()
+            && !self.deliver(parser, &event.event, &event.data, tx).await
+        {
+            return;
         }
         for e in parser.finish() {
             let _ = tx.send(Ok(e)).await;
@@ -284,10 +337,63 @@ impl Endpoint {
             let _ = tx
                 .send(Err(ProviderError::Truncated {
                     provider: self.provider.clone(),
+                    received,
                 }))
                 .await;
         }
     }
+
+    /// Passes one SSE event through the parser to `tx`; false when the stream must end.
+    async fn deliver(
+        &self,
+        parser: &mut dyn SseParser,
+        event: &str,
+        data: &str,
+        tx: &mpsc::Sender<Result<StreamEvent, ProviderError>>,
+    ) -> bool {
+        match parser.on_event(event, data) {
+            Ok(out) => {
+                for e in out {
+                    if tx.send(Ok(e)).await.is_err() {
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(ParseError::Malformed(text)) => {
+                let _ = tx
+                    .send(Err(ProviderError::Malformed {
+                        provider: self.provider.clone(),
+                        text: self.excerpt(&text),
+                    }))
+                    .await;
+                false
+            }
+            Err(ParseError::Api(message)) => {
+                let _ = tx
+                    .send(Err(ProviderError::Api {
+                        provider: self.provider.clone(),
+                        message: self.excerpt(&message),
+                    }))
+                    .await;
+                false
+            }
+        }
+    }
+}
+
+/// Up to `limit` bytes of a body, as text (for an error message).
+async fn read_some(resp: reqwest::Response, limit: usize) -> String {
+    let mut body = resp.bytes_stream();
+    let mut bytes = Vec::new();
+    while bytes.len() < limit {
+        match tokio::time::timeout(Duration::from_secs(5), body.next()).await {
+            Ok(Some(Ok(chunk))) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(limit);
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Starts a streaming request: POSTs `body` to `path` under the base URL and reads the SSE
@@ -298,13 +404,14 @@ pub(super) fn stream_sse(
     headers: HeaderMap,
     body: serde_json::Value,
     model: String,
+    max_event: usize,
     mut parser: impl SseParser + 'static,
 ) -> ModelStream {
     let endpoint = Arc::clone(endpoint);
     let url = format!("{}{path}", endpoint.base_url);
     ModelStream::spawn(move |tx| async move {
         match endpoint.post(&url, headers, &body, &model).await {
-            Ok(resp) => endpoint.pump_sse(resp, &mut parser, &tx).await,
+            Ok(resp) => endpoint.pump_sse(resp, &mut parser, &tx, max_event).await,
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
             }

@@ -10,6 +10,7 @@ mod anthropic;
 mod http;
 mod openai;
 mod script;
+pub mod sse;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,16 +147,71 @@ pub enum ProviderError {
         url: String,
         detail: String,
     },
-    #[error("{provider} sent nothing for {seconds:.0} s and the stream was abandoned")]
-    IdleTimeout { provider: String, seconds: f64 },
+    #[error("{}", idle_message(provider, *seconds, *received))]
+    IdleTimeout {
+        provider: String,
+        seconds: f64,
+        /// Bytes of the response received before the silence.
+        received: usize,
+    },
+    #[error(
+        "the connection to {provider} broke after {received} bytes of the reply ({detail}); what \
+         arrived is kept"
+    )]
+    Broken {
+        provider: String,
+        received: usize,
+        detail: String,
+    },
+    #[error(
+        "{provider} at {url} answered with {what} instead of a stream of events; check base_url \
+         and that the server speaks this API"
+    )]
+    NotAStream {
+        provider: String,
+        url: String,
+        what: String,
+    },
+    #[error(
+        "{provider} sent a single stream event larger than {limit} bytes; the reply was stopped"
+    )]
+    TooLarge { provider: String, limit: usize },
+    #[error(
+        "the reply passed {limit} bytes — more than the model's output limit ({max_output} \
+         tokens) allows, or [agent] max_reply_bytes — so it was stopped there; what arrived is \
+         kept, marked interrupted"
+    )]
+    ReplyTooLong { limit: usize, max_output: u32 },
     #[error("{provider} sent a malformed stream chunk: {text}")]
     Malformed { provider: String, text: String },
     #[error("{provider} reported an error: {message}")]
     Api { provider: String, message: String },
-    #[error("{provider}'s stream ended before the reply was complete")]
-    Truncated { provider: String },
+    #[error("{}", truncated_message(provider, *received))]
+    Truncated { provider: String, received: usize },
     #[error("{0}")]
     Script(String),
+}
+
+fn idle_message(provider: &str, seconds: f64, received: usize) -> String {
+    if received == 0 {
+        format!("{provider} sent nothing for {seconds:.0} s and the stream was abandoned")
+    } else {
+        format!(
+            "{provider} went silent for {seconds:.0} s after {received} bytes of the reply; the \
+             stream was abandoned and what arrived is kept"
+        )
+    }
+}
+
+fn truncated_message(provider: &str, received: usize) -> String {
+    if received == 0 {
+        format!("{provider} closed the stream without sending anything")
+    } else {
+        format!(
+            "{provider}'s stream ended after {received} bytes, before the reply was complete; \
+             what arrived is kept"
+        )
+    }
 }
 
 impl ProviderError {
@@ -164,7 +220,9 @@ impl ProviderError {
         match self {
             ProviderError::Auth { .. } | ProviderError::MissingKey { .. } => ErrorKind::Auth,
             ProviderError::RateLimited { .. } => ErrorKind::RateLimit,
-            ProviderError::Network { .. } | ProviderError::IdleTimeout { .. } => ErrorKind::Network,
+            ProviderError::Network { .. }
+            | ProviderError::IdleTimeout { .. }
+            | ProviderError::Broken { .. } => ErrorKind::Network,
             ProviderError::Script(_) => ErrorKind::Config,
             _ => ErrorKind::Provider,
         }
@@ -229,7 +287,13 @@ pub struct HttpPolicy {
     pub max_retries: u32,
     /// First backoff; doubled each retry, with jitter.
     pub backoff: Duration,
+    /// The largest single stream event accepted (providers send small deltas; a server that
+    /// sends one endless event is cut here, before memory grows).
+    pub max_event_bytes: usize,
 }
+
+/// See [`HttpPolicy::max_event_bytes`].
+pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
 
 impl HttpPolicy {
     #[must_use]
@@ -242,6 +306,7 @@ impl HttpPolicy {
             idle_timeout: secs(p.settings.idle_timeout, 90.0),
             max_retries: p.settings.max_retries.unwrap_or(3),
             backoff: Duration::from_millis(500),
+            max_event_bytes: MAX_EVENT_BYTES,
         }
     }
 }

@@ -43,6 +43,7 @@ impl ModelClient for OpenAiClient {
             headers,
             body,
             request.model,
+            self.endpoint.policy.max_event_bytes,
             Parser::default(),
         )
     }

@@ -39,6 +39,8 @@ fn fail(message: &str) -> ExitCode {
 pub fn helper_main(args: &[OsString]) -> ExitCode {
     // Die with gearshift: a killed gearshift must not leave a command running.
     let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
+    // Orphans of the command (`setsid`, double forks) become our children, to be swept.
+    let _ = nix::sys::prctl::set_child_subreaper(true);
     let (Some(policy), Some(command)) = (args.first().and_then(|a| a.to_str()), args.get(1)) else {
         return fail("usage: __sandbox POLICY COMMAND");
     };
@@ -51,9 +53,18 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
     let waited = supervised_signals();
     let _ = waited.thread_block();
 
-    let namespaces = enter_namespaces(&policy);
-    let landlock = restrict_files(&policy);
-    let network = if policy.network {
+    let confine = policy.mode != SandboxMode::Off;
+    let namespaces = if confine {
+        enter_namespaces(&policy)
+    } else {
+        Err("the sandbox is off".into())
+    };
+    let landlock = if confine {
+        restrict_files(&policy)
+    } else {
+        Ok(false)
+    };
+    let network = if !confine || policy.network {
         Ok(())
     } else {
         block_network()
@@ -67,39 +78,96 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
         println!("{}", serde_json::to_string(&probe).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    if let Err(e) = landlock {
-        return fail(&format!("Landlock could not be applied ({e})"));
+    if confine {
+        if let Err(e) = landlock {
+            return fail(&format!("Landlock could not be applied ({e})"));
+        }
+        if let Err(e) = network {
+            return fail(&format!("the network could not be blocked ({e})"));
+        }
     }
-    if let Err(e) = network {
-        return fail(&format!("the network could not be blocked ({e})"));
-    }
-    if namespaces.is_err() {
-        // Approved by a human who was told the sandbox is partial: run it confined by
-        // Landlock alone.
-        let _ = waited.thread_unblock();
-        let error = std::process::Command::new("sh")
-            .arg("-c")
+    if namespaces.is_ok() {
+        // The first child in the new PID namespace is its init, which runs the command; when
+        // it ends, the kernel ends everything else in the namespace.
+        let Ok(me) = std::env::current_exe() else {
+            return fail("cannot find the gearshift binary for the sandbox's first process");
+        };
+        let child = match std::process::Command::new(me)
+            .arg(INIT_ARG)
             .arg(command)
-            .exec();
-        return fail(&format!("cannot run sh: {error}"));
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => return fail(&format!("cannot start the sandbox's first process: {e}")),
+        };
+        let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+        let status = supervise(&waited, pid, |sig| {
+            let _ = kill(pid, sig);
+        });
+        return exit_code(status);
     }
-    let Ok(me) = std::env::current_exe() else {
-        return fail("cannot find the gearshift binary for the sandbox's first process");
-    };
-    // The first child in the new PID namespace is its init.
-    let child = match std::process::Command::new(me)
-        .arg(INIT_ARG)
+    // No namespaces (the sandbox is off, or the kernel refuses them): run the command as our
+    // child, in a process group of its own, and sweep what it leaves, which reparents to us.
+    let child = match std::process::Command::new("sh")
+        .arg("-c")
         .arg(command)
+        .process_group(0)
         .spawn()
     {
         Ok(c) => c,
-        Err(e) => return fail(&format!("cannot start the sandbox's first process: {e}")),
+        Err(e) => return fail(&format!("cannot run sh: {e}")),
     };
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
     let status = supervise(&waited, pid, |sig| {
-        let _ = kill(pid, sig);
+        let _ = nix::sys::signal::killpg(pid, sig);
     });
+    sweep();
     exit_code(status)
+}
+
+/// Kills every child this process has — the command's orphans, reparented to us as a
+/// subreaper — and their children in turn, until none is left.
+fn sweep() {
+    let me = nix::unistd::getpid();
+    for _ in 0..100 {
+        let children = children_of(me);
+        if children.is_empty() {
+            return;
+        }
+        for child in children {
+            let _ = kill(child, Signal::SIGKILL);
+        }
+        // Reap them; their own children reparent to us and are found next time round.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+            if status == WaitStatus::StillAlive {
+                break;
+            }
+        }
+    }
+}
+
+/// The processes whose parent is `parent`, from `/proc/PID/stat`.
+fn children_of(parent: Pid) -> Vec<Pid> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            // `pid (comm) state ppid …`; comm may hold spaces and parentheses, so read after
+            // the last `)`.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = &stat[stat.rfind(')')? + 1..];
+                    rest.split_whitespace().nth(1)?.parse::<i32>().ok()
+                })
+                == Some(parent.as_raw())
+        })
+        .map(Pid::from_raw)
+        .collect()
 }
 
 /// `gearshift __sandbox-init COMMAND`: PID 1 of the command's namespace.
@@ -139,6 +207,7 @@ fn supervised_signals() -> SigSet {
         Signal::SIGINT,
         Signal::SIGHUP,
         Signal::SIGQUIT,
+        Signal::SIGALRM,
         Signal::SIGCHLD,
     ] {
         set.add(s);
@@ -147,8 +216,10 @@ fn supervised_signals() -> SigSet {
 }
 
 /// Waits for `child`, reaping every other child on the way (PID 1's duty) and passing the
-/// termination signals on through `forward`. Returns how `child` ended.
+/// termination signals on through `forward`; a second signal, or one second after the first,
+/// becomes SIGKILL. Returns how `child` ended.
 fn supervise(waited: &SigSet, child: Pid, forward: impl Fn(Signal)) -> WaitStatus {
+    let mut asked = false;
     loop {
         // Reap first: the child may have ended before the signals were blocked.
         loop {
@@ -164,7 +235,17 @@ fn supervise(waited: &SigSet, child: Pid, forward: impl Fn(Signal)) -> WaitStatu
         }
         match waited.wait() {
             Ok(Signal::SIGCHLD) | Err(_) => {}
-            Ok(sig) => forward(sig),
+            Ok(sig) if !asked => {
+                asked = true;
+                forward(sig);
+                // The grace period: a command that ignores the signal is killed. The timer is
+                // a thread (this process is single-threaded up to here).
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    let _ = kill(nix::unistd::getpid(), Signal::SIGALRM);
+                });
+            }
+            Ok(_) => forward(Signal::SIGKILL),
         }
     }
 }

@@ -191,18 +191,20 @@ impl Sandbox {
         }
     }
 
-    /// The program and arguments that run `command` in this sandbox.
+    /// The program and arguments that run `command` in this sandbox. Whenever the helper is
+    /// known it runs the command — with the sandbox off too, so that everything the command
+    /// starts still ends with it.
     #[must_use]
     pub fn argv(&self, command: &str) -> (PathBuf, Vec<String>) {
-        match (&self.helper, self.policy.mode) {
-            (Some(helper), SandboxMode::ReadOnly | SandboxMode::WorkspaceWrite) => {
+        match &self.helper {
+            Some(helper) => {
                 let policy = serde_json::to_string(&self.policy).unwrap_or_default();
                 (
                     helper.clone(),
                     vec![HELPER_ARG.into(), policy, command.to_string()],
                 )
             }
-            _ => (
+            None => (
                 PathBuf::from("sh"),
                 vec!["-c".to_string(), command.to_string()],
             ),

@@ -81,6 +81,15 @@ pub enum StoreError {
     },
     #[error("the store's writer has stopped")]
     Closed,
+    #[error(
+        "an event of {bytes} bytes ({kind}) is over the store's limit of {limit} bytes; it was \
+         not saved"
+    )]
+    TooLarge {
+        kind: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
     #[error("a session with ID {0} already exists here; it was not overwritten")]
     AlreadyExists(String),
     #[error("{0}")]
@@ -88,6 +97,11 @@ pub enum StoreError {
 }
 
 /// The write side: a handle to the writer thread. Cheap to clone.
+/// The largest single event the store accepts: the biggest legitimate ones (a 16 MB file's
+/// before and after) fit; anything larger is refused with a message instead of growing the
+/// database without bound.
+pub const MAX_EVENT_BYTES: usize = 48 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct Store {
     tx: Sender<Request>,

@@ -199,6 +199,15 @@ pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 impl StoreError {
     pub(super) fn from_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
         let path = path.to_path_buf();
+        if let rusqlite::Error::ToSqlConversionFailure(inner) = &e
+            && let Some(big) = inner.downcast_ref::<super::writer::EventTooLarge>()
+        {
+            return StoreError::TooLarge {
+                kind: big.kind,
+                bytes: big.bytes,
+                limit: super::MAX_EVENT_BYTES,
+            };
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull { path },
             Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {

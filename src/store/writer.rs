@@ -229,28 +229,64 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
     tx.commit().map_err(sql)
 }
 
+/// An event over [`super::MAX_EVENT_BYTES`], refused.
+#[derive(Debug, thiserror::Error)]
+#[error("an event of {bytes} bytes ({kind}) is over the limit")]
+pub(super) struct EventTooLarge {
+    pub kind: &'static str,
+    pub bytes: usize,
+}
+
 /// Appends events to one session and folds them into the summary tables. Returns their seqs.
+/// A checkpoint of a streaming reply replaces the checkpoint just before it, so a long reply
+/// keeps one row, not one per two seconds of its growing text.
 pub(super) fn append_events(
     tx: &Transaction<'_>,
     session: &str,
     ts: i64,
     events: &[Event],
 ) -> rusqlite::Result<Vec<i64>> {
-    let first: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?1")?
-        .query_row([session], |r| r.get(0))?;
+    let (last, last_kind): (i64, Option<String>) = tx
+        .prepare_cached(
+            "SELECT seq, kind FROM events WHERE session_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([session], |r| Ok((r.get(0)?, r.get(1)?)))
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok((0, None)),
+            e => Err(e),
+        })?;
+    let (mut next, mut last_kind) = (last + 1, last_kind);
     let mut seqs = Vec::with_capacity(events.len());
-    for (seq, event) in (first..).zip(events.iter().filter(|e| e.is_persisted())) {
-        // The session row must exist before its first event (foreign key).
-        fold_before(tx, session, ts, event)?;
+    for event in events.iter().filter(|e| e.is_persisted()) {
         let payload = serde_json::to_string(event)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        if payload.len() > super::MAX_EVENT_BYTES {
+            return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(
+                EventTooLarge {
+                    kind: event.kind(),
+                    bytes: payload.len(),
+                },
+            )));
+        }
+        let checkpoint = matches!(event, Event::AssistantCheckpoint { .. });
+        if checkpoint && last_kind.as_deref() == Some("assistant_checkpoint") {
+            tx.prepare_cached(
+                "UPDATE events SET ts = ?3, payload = ?4 WHERE session_id = ?1 AND seq = ?2",
+            )?
+            .execute(params![session, next - 1, ts, payload])?;
+            seqs.push(next - 1);
+            continue;
+        }
+        // The session row must exist before its first event (foreign key).
+        fold_before(tx, session, ts, event)?;
         tx.prepare_cached(
             "INSERT INTO events (session_id, seq, ts, kind, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![session, seq, ts, event.kind(), payload])?;
-        fold_after(tx, session, seq, ts, event)?;
-        seqs.push(seq);
+        .execute(params![session, next, ts, event.kind(), payload])?;
+        fold_after(tx, session, next, ts, event)?;
+        seqs.push(next);
+        next += 1;
+        last_kind = Some(event.kind().to_string());
     }
     Ok(seqs)
 }

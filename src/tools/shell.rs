@@ -60,8 +60,20 @@ impl GroupGuard {
 }
 
 impl Drop for GroupGuard {
+    /// The call ended (or was cancelled): the group gets SIGTERM now — the sandbox helper then
+    /// ends everything the command started, however it detached — and SIGKILL shortly after,
+    /// should anything still be there.
     fn drop(&mut self) {
-        self.signal(Signal::SIGKILL);
+        self.signal(Signal::SIGTERM);
+        // Only while the group still has members: an empty group's ID may be reused.
+        if let Some(pgid) = self.pgid
+            && killpg(pgid, None).is_ok()
+        {
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(1500));
+                let _ = killpg(pgid, Signal::SIGKILL);
+            });
+        }
     }
 }
 

@@ -60,6 +60,8 @@ const HISTORY_PROMPTS: usize = 500;
 /// Why the event loop returned.
 enum LoopExit {
     Quit,
+    /// A signal asked gearshift to stop (exit code 128 + the signal's number).
+    Signalled(i32),
     /// The browser asked to open another session.
     Open {
         id: String,
@@ -180,6 +182,14 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
         store.close();
         match exit {
             Ok(LoopExit::Quit) => break,
+            Ok(LoopExit::Signalled(signal)) => {
+                // The core has marked a running reply interrupted; the guard restores the
+                // terminal as it drops.
+                drop(guard);
+                drop(log);
+                runtime.shutdown_timeout(Duration::from_millis(500));
+                return Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)));
+            }
             Ok(LoopExit::Open { id, read_only: ro }) => {
                 tracing::info!(session = %id, read_only = ro, "switching session");
                 request = OpenRequest::Resume(id);
@@ -193,6 +203,8 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     }
     drop(guard);
     drop(log);
+    // A blocking task that never returns must not keep the process from exiting.
+    runtime.shutdown_timeout(Duration::from_millis(500));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -211,8 +223,12 @@ async fn event_loop(
     services: &Services,
 ) -> anyhow::Result<LoopExit> {
     let mut input = EventStream::new();
+    // Ctrl+C reaches gearshift as a key in raw mode; as a signal (another process's kill -INT)
+    // it, like TERM, HUP and QUIT, ends the session cleanly instead of leaving the terminal raw.
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    let mut sigquit = signal(SignalKind::quit()).context("cannot watch SIGQUIT")?;
     let mut last_frame: Option<Instant> = None;
     loop {
         if app.is_dirty() {
@@ -261,8 +277,10 @@ async fn event_loop(
                 app.on_highlighted();
                 Vec::new()
             }
-            _ = sigterm.recv() => return Ok(LoopExit::Quit),
-            _ = sighup.recv() => return Ok(LoopExit::Quit),
+            _ = sigterm.recv() => return Ok(LoopExit::Signalled(libc::SIGTERM)),
+            _ = sighup.recv() => return Ok(LoopExit::Signalled(libc::SIGHUP)),
+            _ = sigint.recv() => return Ok(LoopExit::Signalled(libc::SIGINT)),
+            _ = sigquit.recv() => return Ok(LoopExit::Signalled(libc::SIGQUIT)),
             // Wakes only when a frame is owed; an idle gearshift sleeps here without a timer.
             () = tokio::time::sleep_until(next_frame.into()), if app.is_dirty() => Vec::new(),
         };

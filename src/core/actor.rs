@@ -527,6 +527,8 @@ impl Actor {
     }
 
     async fn start_turn(&mut self) {
+        // The sandbox's state is known (and shown) before the model can ask for a command.
+        self.sandbox_enforced().await;
         let number = self.state.turns + 1;
         if !self.record(vec![Event::TurnStarted { turn: number }]).await {
             return;

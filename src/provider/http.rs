@@ -193,17 +193,21 @@ impl Endpoint {
                 model: model.to_string(),
                 url: url.to_string(),
             },
-            429 => ProviderError::RateLimited { provider, attempts },
+            429 => ProviderError::RateLimited {
+                provider,
+                attempts,
+                message: Some(self.excerpt(&error_message(body))).filter(|m| !m.is_empty()),
+            },
             s if s >= 500 => ProviderError::Server {
                 provider,
                 status,
                 attempts,
-                body: self.excerpt(body),
+                body: self.excerpt(&error_message(body)),
             },
             _ => ProviderError::Http {
                 provider,
                 status,
-                body: self.excerpt(body),
+                body: self.excerpt(&error_message(body)),
             },
         }
     }
@@ -298,8 +302,18 @@ impl Endpoint {
                 Ok(Some(Ok(chunk))) => chunk,
             };
             received += chunk.len();
-            let events = match decoder.feed(&chunk) {
-                Ok(events) => events,
+            let mut events = Vec::new();
+            let decoded = decoder.feed(&chunk, &mut events);
+            for event in events {
+                if !self.deliver(parser, &event.event, &event.data, tx).await {
+                    return;
+                }
+                if parser.is_done() {
+                    break 'read;
+                }
+            }
+            match decoded {
+                Ok(()) => {}
                 Err(e) => {
                     let error = match e {
                         SseError::TooLarge(limit) => ProviderError::TooLarge {
@@ -313,14 +327,6 @@ impl Endpoint {
                     };
                     let _ = fail(error).await;
                     return;
-                }
-            };
-            for event in events {
-                if !self.deliver(parser, &event.event, &event.data, tx).await {
-                    return;
-                }
-                if parser.is_done() {
-                    break 'read;
                 }
             }
         }
@@ -379,6 +385,29 @@ impl Endpoint {
                 false
             }
         }
+    }
+}
+
+/// The provider's own message in an error body — `{"error": {"message": …}}` (OpenAI,
+/// OpenRouter, DeepSeek…), `{"error": {"type", "message"}}` (Anthropic), `{"message": …}` — or
+/// the body itself.
+fn error_message(body: &str) -> String {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.trim().to_string();
+    };
+    let error = v.get("error").unwrap_or(&v);
+    let message = error
+        .get("message")
+        .and_then(serde_json::Value::as_str)
+        .or_else(|| error.as_str());
+    // OpenRouter puts the upstream provider's words under `metadata.raw`.
+    let raw = error
+        .pointer("/metadata/raw")
+        .and_then(serde_json::Value::as_str);
+    match (message, raw) {
+        (Some(m), Some(r)) if !m.contains(r) => format!("{m} ({r})"),
+        (Some(m), _) => m.to_string(),
+        (None, _) => body.trim().to_string(),
     }
 }
 

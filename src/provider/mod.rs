@@ -125,9 +125,15 @@ pub enum ProviderError {
         url: String,
     },
     #[error(
-        "{provider} is rate limiting requests (HTTP 429) and still was after {attempts} attempts; wait and retry"
+        "{provider} is rate limiting requests (HTTP 429) and still was after {attempts} attempts{}; wait and retry",
+        said(message)
     )]
-    RateLimited { provider: String, attempts: u32 },
+    RateLimited {
+        provider: String,
+        attempts: u32,
+        /// The provider's own words, when its error body had any.
+        message: Option<String>,
+    },
     #[error("{provider} failed with HTTP {status} after {attempts} attempts: {body}")]
     Server {
         provider: String,
@@ -190,6 +196,14 @@ pub enum ProviderError {
     Truncated { provider: String, received: usize },
     #[error("{0}")]
     Script(String),
+}
+
+/// `: "the provider's words"`, or nothing.
+fn said(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": \"{m}\""))
+        .unwrap_or_default()
 }
 
 fn idle_message(provider: &str, seconds: f64, received: usize) -> String {

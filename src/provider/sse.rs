@@ -60,8 +60,9 @@ impl SseDecoder {
         }
     }
 
-    /// Feeds a chunk; returns the events it completes.
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<Vec<SseEvent>, SseError> {
+    /// Feeds a chunk; the events it completes are pushed to `events` — also those before an
+    /// error in the same chunk.
+    pub fn feed(&mut self, chunk: &[u8], events: &mut Vec<SseEvent>) -> Result<(), SseError> {
         let mut chunk = chunk;
         if !self.bom_checked && !chunk.is_empty() {
             self.bom_checked = true;
@@ -73,7 +74,6 @@ impl SseDecoder {
         }
         self.after_cr = false;
         self.buffer.extend_from_slice(chunk);
-        let mut events = Vec::new();
         loop {
             let pending = &self.buffer[self.start + self.scanned..];
             let Some(i) = pending.iter().position(|&b| b == b'\n' || b == b'\r') else {
@@ -108,7 +108,7 @@ impl SseDecoder {
             self.buffer.drain(..self.start);
             self.start = 0;
         }
-        Ok(events)
+        Ok(())
     }
 
     fn line(&mut self, line: &str) -> Result<Option<SseEvent>, SseError> {
@@ -180,7 +180,7 @@ mod tests {
         let mut d = SseDecoder::new(1 << 20);
         let mut out = Vec::new();
         for c in chunks {
-            out.extend(d.feed(c).unwrap());
+            d.feed(c, &mut out).unwrap();
         }
         out.extend(d.finish());
         out
@@ -223,19 +223,25 @@ mod tests {
     #[test]
     fn invalid_utf8_and_oversized_events_are_errors() {
         let mut d = SseDecoder::new(1024);
+        let mut out = Vec::new();
         assert_eq!(
-            d.feed(b"data: ok\n\ndata: \xff\xfe\n"),
+            d.feed(b"data: ok\n\ndata: \xff\xfe\n", &mut out),
             Err(SseError::Utf8(16))
+        );
+        assert_eq!(
+            out,
+            vec![ev("", "ok")],
+            "the events before the error are kept"
         );
         let mut d = SseDecoder::new(100);
         let big = vec![b'x'; 200];
-        assert_eq!(d.feed(&big), Err(SseError::TooLarge(100)));
+        assert_eq!(d.feed(&big, &mut out), Err(SseError::TooLarge(100)));
         let mut d = SseDecoder::new(100);
         let mut lines = Vec::new();
         for _ in 0..20 {
             lines.extend_from_slice(b"data: 0123456789\n");
         }
-        assert_eq!(d.feed(&lines), Err(SseError::TooLarge(100)));
+        assert_eq!(d.feed(&lines, &mut out), Err(SseError::TooLarge(100)));
     }
 
     #[test]
@@ -246,7 +252,7 @@ mod tests {
         let mut d = SseDecoder::new(64 << 20);
         let mut out = Vec::new();
         for chunk in text.as_bytes().chunks(16 * 1024) {
-            out.extend(d.feed(chunk).unwrap());
+            d.feed(chunk, &mut out).unwrap();
         }
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].data.len(), payload.len());

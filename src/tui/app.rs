@@ -20,6 +20,7 @@ use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use super::layout::{self, PaneId};
+use super::paste::Pastes;
 use super::planview::{PlanRequest, PlanView};
 use super::theme::Theme;
 use super::toolcell::ToolResultView;
@@ -171,6 +172,8 @@ pub struct App {
     pub note: Option<String>,
     pub size: Rect,
     history: PromptHistory,
+    /// Large pastes, held as tokens in the composer until the prompt is sent.
+    pastes: Pastes,
     /// Code highlighting; `None` shows code plain (tests, or when the worker cannot start).
     highlighter: Option<Arc<Highlighter>>,
     last_interrupt: Option<Instant>,
@@ -224,6 +227,7 @@ impl App {
             note: None,
             size,
             history: PromptHistory::new(prompts),
+            pastes: Pastes::default(),
             highlighter: None,
             last_interrupt: None,
             context_warned: false,
@@ -899,6 +903,7 @@ impl App {
         if !self.composer.is_empty() {
             self.history.reset();
             self.reset_composer(Vec::new());
+            self.pastes.clear();
         }
         let keys = self.keymap.keys_label(Action::Interrupt);
         self.note = Some(format!("press {keys} again to quit"));
@@ -906,7 +911,7 @@ impl App {
     }
 
     fn submit(&mut self) -> Vec<Effect> {
-        let text = self.composer.lines().join("\n");
+        let text = self.pastes.expand(&self.composer.lines().join("\n"));
         if text.trim().is_empty() {
             return Vec::new();
         }
@@ -919,6 +924,7 @@ impl App {
         }
         self.history.push(text.clone());
         self.reset_composer(Vec::new());
+        self.pastes.clear();
         vec![Effect::Send(Op::Submit {
             text,
             attachments: Vec::new(),
@@ -933,7 +939,8 @@ impl App {
         self.focus = Focus::Composer;
         // Terminals send CR for newlines in pastes; the composer wants LF.
         let text = text.replace("\r\n", "\n").replace('\r', "\n");
-        self.composer.insert_str(text);
+        let inserted = self.pastes.admit(text);
+        self.composer.insert_str(inserted);
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
@@ -960,6 +967,8 @@ impl App {
     }
 
     fn set_composer_text(&mut self, text: &str) {
+        self.pastes.clear();
+        let text = self.pastes.admit(text.to_string());
         self.reset_composer(text.split('\n').map(str::to_string).collect());
         self.composer
             .move_cursor(ratatui_textarea::CursorMove::Bottom);

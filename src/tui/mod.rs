@@ -18,6 +18,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+mod paste;
 pub mod planview;
 mod services;
 mod terminal;
@@ -34,6 +35,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use crossterm::event::EventStream;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use std::task::Poll;
+
 use futures::StreamExt;
 use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
@@ -54,6 +57,9 @@ use theme::Theme;
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
 /// Core events applied between two frames at most, so input stays responsive under a flood.
 const MAX_EVENTS_PER_FRAME: usize = 4096;
+/// Terminal events already waiting that are applied before the next frame: typing ahead of a
+/// slow frame is caught up in one frame, never one frame per key.
+const MAX_INPUT_PER_FRAME: usize = 1024;
 /// How many earlier prompts the composer's history offers.
 const HISTORY_PROMPTS: usize = 500;
 
@@ -245,7 +251,28 @@ async fn event_loop(
         let effects = tokio::select! {
             biased;
             term = input.next() => match term {
-                Some(Ok(event)) => app.on_terminal(event, Instant::now()),
+                Some(Ok(event)) => {
+                    let mut effects = app.on_terminal(event, Instant::now());
+                    // Apply every key already waiting before drawing again. Polled with this
+                    // task's own waker: crossterm's stream keeps the waker of the first poll
+                    // that found nothing, so a no-op waker here would lose the next wake-up.
+                    for _ in 0..MAX_INPUT_PER_FRAME {
+                        if !effects.is_empty() {
+                            break;
+                        }
+                        match futures::poll!(input.next()) {
+                            Poll::Ready(Some(Ok(event))) => {
+                                effects = app.on_terminal(event, Instant::now());
+                            }
+                            Poll::Ready(Some(Err(e))) => {
+                                return Err(e).context("cannot read from the terminal");
+                            }
+                            Poll::Ready(None) => return Ok(LoopExit::Quit),
+                            Poll::Pending => break,
+                        }
+                    }
+                    effects
+                }
                 Some(Err(e)) => return Err(e).context("cannot read from the terminal"),
                 None => return Ok(LoopExit::Quit),
             },

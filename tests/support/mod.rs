@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+pub mod faults;
 pub mod model;
 pub mod session;
 
@@ -80,7 +81,7 @@ pub struct PtyApp {
     rx: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     pub child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl PtyApp {
@@ -151,7 +152,7 @@ impl PtyApp {
             rx,
             writer,
             child,
-            _master: pair.master,
+            master: pair.master,
         }
     }
 
@@ -164,6 +165,33 @@ impl PtyApp {
             }
             Err(RecvTimeoutError::Timeout) => true,
             Err(RecvTimeoutError::Disconnected) => false,
+        }
+    }
+
+    /// Resizes the terminal, as a window manager would (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        self.parser.screen_mut().set_size(rows, cols);
+    }
+
+    /// Sends bytes without pausing after them (a key storm, a paste).
+    pub fn send_now(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Reads what the program wrote, without waiting (keeps its output pipe from filling).
+    pub fn drain(&mut self) {
+        while let Ok(bytes) = self.rx.try_recv() {
+            self.parser.process(&bytes);
+            self.raw.extend_from_slice(&bytes);
         }
     }
 

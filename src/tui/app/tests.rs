@@ -204,8 +204,8 @@ fn a_huge_paste_arrives_as_one_edit() {
     let mut a = app(120, 40);
     let text: String = (0..10_000).map(|i| format!("line {i}\r\n")).collect();
     a.on_terminal(TermEvent::Paste(text), Instant::now());
-    assert_eq!(a.composer.lines().len(), 10_001);
-    assert_eq!(a.composer.lines()[9_999], "line 9999");
+    // The composer holds a token, so typing stays instant; the prompt gets the paste whole.
+    assert_eq!(a.composer.lines(), ["[pasted 10,000 lines #1]"]);
     let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
     let [Effect::Send(Op::Submit { text, .. })] = effects.as_slice() else {
         panic!("{effects:?}")

@@ -285,10 +285,22 @@ pub enum Event {
     AssistantDelta {
         text: String,
     },
+    /// A fragment of the model's reasoning as it streams. Never persisted.
+    ReasoningDelta {
+        text: String,
+    },
     /// The reply so far, saved every few seconds while it streams, so a crash loses little.
     /// Superseded by the [`Event::AssistantMessage`] that ends the reply.
     AssistantCheckpoint {
         text: String,
+        /// The reasoning so far.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        reasoning: String,
+    },
+    /// What the model thought before the reply that follows: shown dim and collapsed, kept
+    /// out of the answer text and of search, and passed back where the provider requires it.
+    Reasoning {
+        reasoning: crate::provider::Reasoning,
     },
     /// Model text: the whole reply, or a checkpoint of a reply still streaming (`partial`).
     AssistantMessage {
@@ -302,6 +314,9 @@ pub enum Event {
         output: u64,
         #[serde(default)]
         cached: u64,
+        /// Input written to the provider's prompt cache (part of `input`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        cache_write: u64,
         /// Cost in US dollars, when the provider has prices configured.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<f64>,
@@ -483,6 +498,7 @@ impl Event {
         !matches!(
             self,
             Event::AssistantDelta { .. }
+                | Event::ReasoningDelta { .. }
                 | Event::ContextAccounted { .. }
                 | Event::SandboxStatus { .. }
         )
@@ -502,6 +518,8 @@ impl Event {
             Event::TurnStarted { .. } => "turn_started",
             Event::AssistantDelta { .. } => "assistant_delta",
             Event::AssistantCheckpoint { .. } => "assistant_checkpoint",
+            Event::ReasoningDelta { .. } => "reasoning_delta",
+            Event::Reasoning { .. } => "reasoning",
             Event::ToolCall { .. } => "tool_call",
             Event::ToolResult { .. } => "tool_result",
             Event::CommandApprovalRequested { .. } => "command_approval_requested",
@@ -543,6 +561,11 @@ impl Event {
             _ => None,
         }
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
@@ -590,6 +613,7 @@ mod tests {
                 input: 1,
                 output: 2,
                 cached: 0,
+                cache_write: 0,
                 cost: Some(0.5),
             },
             Event::TurnFinished {
@@ -599,7 +623,10 @@ mod tests {
                 kind: ErrorKind::Auth,
                 message: "set KEY".into(),
             },
-            Event::AssistantCheckpoint { text: "x".into() },
+            Event::AssistantCheckpoint {
+                text: "x".into(),
+                reasoning: String::new(),
+            },
             Event::ToolCall {
                 id: "c".into(),
                 name: "read_file".into(),

@@ -355,7 +355,7 @@ async fn a_streaming_reply_is_checkpointed_every_two_seconds() {
     tokio::time::sleep(Duration::from_millis(3000)).await;
     let stored = s.stored().await;
     let checkpoint = stored.iter().find_map(|e| match e {
-        Event::AssistantCheckpoint { text } => Some(text.clone()),
+        Event::AssistantCheckpoint { text, .. } => Some(text.clone()),
         _ => None,
     });
     assert!(

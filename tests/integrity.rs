@@ -124,7 +124,8 @@ fn sigkill_mid_reply_keeps_the_text_saved_two_seconds_ago_and_a_sound_database()
     integrity_ok(&db);
     let (_, events) = support::newest_session(&db);
     assert!(events.contains(&Event::AssistantCheckpoint {
-        text: "alpha beta ".into()
+        text: "alpha beta ".into(),
+        reasoning: String::new(),
     }));
     // A resume sees the saved reply.
     let state = SessionState::fold(&events);
@@ -132,7 +133,8 @@ fn sigkill_mid_reply_keeps_the_text_saved_two_seconds_ago_and_a_sound_database()
         state.conversation.last(),
         Some(&ChatMessage::Assistant {
             text: "alpha beta ".into(),
-            tool_calls: vec![]
+            tool_calls: vec![],
+            reasoning: None,
         })
     );
     drop(rt);

@@ -68,6 +68,9 @@ fn request() -> ChatRequest {
             parameters: serde_json::json!({"type": "object", "properties": {"path": {"type": "string"}}}),
         }],
         max_output_tokens: 1234,
+        reasoning: gearshift::provider::ReasoningRequest::default(),
+        source: "test/test-model".into(),
+        think_tags: false,
     }
 }
 
@@ -143,7 +146,8 @@ async fn openai_text_streams_with_usage_and_a_well_formed_request() {
     assert!(events.contains(&StreamEvent::Usage(TokenUsage {
         input: 12,
         output: 3,
-        cached: 4
+        cached: 4,
+        cache_write: 0,
     })));
 
     let requests = server.received_requests().await.unwrap();
@@ -396,7 +400,8 @@ async fn anthropic_streams_text_tool_use_and_usage() {
         TokenUsage {
             input: 35,
             output: 42,
-            cached: 10
+            cached: 10,
+            cache_write: 0,
         }
     );
 
@@ -411,7 +416,8 @@ async fn anthropic_streams_text_tool_use_and_usage() {
         "2023-06-01"
     );
     let body: Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(body["system"], "be brief");
+    assert_eq!(body["system"][0]["text"], "be brief");
+    assert_eq!(body["system"][0]["cache_control"]["type"], "ephemeral");
     assert_eq!(body["max_tokens"], 1234);
     assert_eq!(body["stream"], true);
     assert_eq!(body["messages"][0]["content"][0]["text"], "hello");
@@ -449,6 +455,7 @@ async fn anthropic_tool_results_are_sent_in_the_user_turn() {
             name: "read_file".into(),
             arguments: r#"{"path":"a"}"#.into(),
         }],
+        reasoning: None,
     });
     req.messages.push(ChatMessage::ToolResult {
         call_id: "toolu_1".into(),

@@ -51,6 +51,7 @@ async fn a_scripted_turn_streams_then_is_recorded_in_order() {
         input: 1_000_000,
         output: 500_000,
         cached: 0,
+        cache_write: 0,
         cost: Some(2.0)
     }));
 
@@ -236,7 +237,8 @@ async fn exec_json_end_to_end_against_a_mock_server() {
             input: 12,
             output: 3,
             cached: 4,
-            cost: Some(_)
+            cost: Some(_),
+            ..
         }
     )));
     assert_eq!(

@@ -403,8 +403,7 @@ mod tests {
 
         let untrusted = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
         assert_eq!(
-            untrusted.config.providers["deepseek"].max_output_tokens,
-            Some(8192),
+            untrusted.config.providers["deepseek"].max_output_tokens, None,
             "an untrusted project cannot patch a provider"
         );
         assert_eq!(

@@ -7,6 +7,7 @@
 //! key, and only that name is ever printed or stored.
 
 mod load;
+pub mod models;
 mod paths;
 pub mod trust;
 mod validate;
@@ -21,6 +22,7 @@ pub use paths::Paths;
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;
+use crate::provider::{Effort, ReasoningRequest, ReasoningStyle};
 
 /// The built-in defaults, a TOML file users can read as a reference.
 pub const DEFAULTS_TOML: &str = include_str!("../../assets/default-config.toml");
@@ -59,6 +61,9 @@ pub struct Config {
     pub gear: Gear,
     pub theme: String,
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// Facts per model, patching the built-in catalog (`assets/models.toml`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, models::ModelFacts>,
     /// Key bindings by action name; see `tui::keymap`.
     pub keys: BTreeMap<String, KeyBinding>,
     pub approvals: ApprovalsConfig,
@@ -220,6 +225,27 @@ pub struct ProviderConfig {
     /// US dollars per million cached input tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cached_input_price: Option<f64>,
+    /// US dollars per million input tokens written to the prompt cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_write_price: Option<f64>,
+    /// How this provider's API asks for reasoning and takes it back, for every model it
+    /// serves (a gateway's own form); unset: the model's, from the catalog.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_style: Option<ReasoningStyle>,
+    /// How hard models should think: off, minimal, low, medium, high, max (unset: the API's
+    /// default; for Anthropic, no thinking).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<Effort>,
+    /// Anthropic: thinking tokens, overriding the effort's budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning_budget: Option<u32>,
+    /// Split `<think>…</think>` at the start of replies into reasoning (R1-style models on
+    /// vLLM, Ollama, Together).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub think_tags: Option<bool>,
+    /// Send `max_completion_tokens` instead of `max_tokens`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_completion_tokens: Option<bool>,
     /// For `kind = "script"`: the script file to play (the built-in demo when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<PathBuf>,
@@ -285,6 +311,53 @@ pub struct ActiveProvider {
     pub settings: ProviderConfig,
     /// True for the offline demo, which the UI labels DEMO.
     pub is_demo: bool,
+    /// Prices in US dollars per million tokens, the model's where the catalog knows them.
+    pub prices: Prices,
+    /// What requests ask of the model's reasoning and how they carry it back.
+    pub reasoning: ReasoningRequest,
+    pub think_tags: bool,
+    /// Whether the catalog (or `[models]`) knows the model; if not, the provider's figures
+    /// stand in, and the session says so once.
+    pub in_catalog: bool,
+}
+
+/// US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Prices {
+    pub input: Option<f64>,
+    pub output: Option<f64>,
+    pub cached_input: Option<f64>,
+    pub cache_write: Option<f64>,
+}
+
+impl ActiveProvider {
+    /// `provider/model`, which reasoning is tagged with.
+    #[must_use]
+    pub fn source(&self) -> String {
+        format!("{}/{}", self.name, self.model)
+    }
+
+    /// One line for a model the catalog does not know, naming the figures used instead.
+    #[must_use]
+    pub fn unknown_model_notice(&self) -> Option<String> {
+        if self.in_catalog || self.kind == ProviderKind::Script {
+            return None;
+        }
+        Some(format!(
+            "model `{}` is not in gearshift's catalog: using {}'s figures (context window {}, \
+             max output {}, {}); correct them with [models.\"{}\"] in config.toml",
+            self.model,
+            self.name,
+            self.context_window,
+            self.max_output_tokens,
+            if self.prices.input.is_some() {
+                "its prices"
+            } else {
+                "no prices, so no cost is shown"
+            },
+            self.model
+        ))
+    }
 }
 
 /// Used when neither the preset nor the user names a context window.
@@ -318,14 +391,49 @@ impl Config {
                 "provider `{name}` has no base_url; set [providers.{name}] base_url or pass --base-url"
             )));
         }
+        let found = models::lookup(&self.models, &model);
+        let in_catalog = found.is_some();
+        let f = found.unwrap_or_default();
+        let style = match settings.kind {
+            ProviderKind::Anthropic => ReasoningStyle::Anthropic,
+            ProviderKind::Script => ReasoningStyle::None,
+            ProviderKind::Openai => match settings.reasoning_style.or(f.reasoning_style) {
+                // Anthropic's form needs the Messages API.
+                Some(ReasoningStyle::Anthropic) | None => ReasoningStyle::None,
+                Some(s) => s,
+            },
+        };
         Ok(ActiveProvider {
             is_demo: name == "demo" && settings.kind == ProviderKind::Script,
             kind: settings.kind,
             base_url: settings.base_url.clone(),
             api_key_env: settings.api_key_env.clone(),
+            context_window: f
+                .context_window
+                .or(settings.context_window)
+                .unwrap_or(FALLBACK_CONTEXT_WINDOW),
+            max_output_tokens: f
+                .max_output_tokens
+                .or(settings.max_output_tokens)
+                .unwrap_or(FALLBACK_MAX_OUTPUT),
+            prices: Prices {
+                input: f.input_price.or(settings.input_price),
+                output: f.output_price.or(settings.output_price),
+                cached_input: f.cached_input_price.or(settings.cached_input_price),
+                cache_write: f.cache_write_price.or(settings.cache_write_price),
+            },
+            reasoning: ReasoningRequest {
+                style,
+                effort: f.reasoning.or(settings.reasoning),
+                budget: f.reasoning_budget.or(settings.reasoning_budget),
+                max_completion_tokens: f
+                    .max_completion_tokens
+                    .or(settings.max_completion_tokens)
+                    .unwrap_or(false),
+            },
+            think_tags: f.think_tags.or(settings.think_tags).unwrap_or(false),
+            in_catalog,
             model,
-            context_window: settings.context_window.unwrap_or(FALLBACK_CONTEXT_WINDOW),
-            max_output_tokens: settings.max_output_tokens.unwrap_or(FALLBACK_MAX_OUTPUT),
             settings,
             name,
         })

@@ -32,11 +32,13 @@ pub enum Category {
     Artifacts,
     User,
     Assistant,
+    /// What the model thought, where the provider takes it back.
+    Reasoning,
     ToolResults,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::System,
         Category::Memory,
         Category::Skills,
@@ -45,6 +47,7 @@ impl Category {
         Category::Artifacts,
         Category::User,
         Category::Assistant,
+        Category::Reasoning,
         Category::ToolResults,
     ];
 
@@ -59,6 +62,7 @@ impl Category {
             Category::Artifacts => "artifacts",
             Category::User => "user",
             Category::Assistant => "assistant",
+            Category::Reasoning => "reasoning",
             Category::ToolResults => "tool results",
         }
     }
@@ -74,6 +78,8 @@ pub enum ItemId {
     Summary,
     /// A conversation message, by its index in the session's conversation.
     Message(usize),
+    /// The reasoning of a conversation message, where it is passed back.
+    Reasoning(usize),
 }
 
 /// One countable part of the next request.
@@ -99,6 +105,31 @@ pub struct ContextReport {
     pub reserved: u64,
     /// Whether a provider report has scaled the estimate yet.
     pub calibrated: bool,
+    /// How much input the provider's prompt cache served.
+    #[serde(default)]
+    pub cache: CacheShare,
+}
+
+/// Input tokens read from the provider's prompt cache: for the last request, and the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CacheShare {
+    pub last_input: u64,
+    pub last_cached: u64,
+    pub session_input: u64,
+    pub session_cached: u64,
+}
+
+impl CacheShare {
+    /// Percent of the last request's input read from cache, if one was reported.
+    #[must_use]
+    pub fn last_percent(&self) -> Option<u64> {
+        (self.last_input > 0).then(|| self.last_cached * 100 / self.last_input)
+    }
+
+    #[must_use]
+    pub fn session_percent(&self) -> Option<u64> {
+        (self.session_input > 0).then(|| self.session_cached * 100 / self.session_input)
+    }
 }
 
 impl ContextReport {
@@ -160,6 +191,8 @@ pub struct Ledger {
     messages: Vec<u64>,
     /// Raw estimates of fixed parts, by a hash of their text.
     fixed: HashMap<u64, u64>,
+    /// Raw estimates of messages' reasoning, by message index.
+    reasoning: HashMap<usize, u64>,
     /// Provider-reported prompt tokens over our estimate of the same request.
     factor: f64,
     calibrated: bool,
@@ -172,6 +205,7 @@ impl Default for Ledger {
         Ledger {
             messages: Vec::new(),
             fixed: HashMap::new(),
+            reasoning: HashMap::new(),
             factor: 1.0,
             calibrated: false,
             last_raw: 0,
@@ -190,7 +224,9 @@ fn text_hash(text: &str) -> u64 {
 pub fn message_text(m: &ChatMessage) -> String {
     match m {
         ChatMessage::User { text } => text.clone(),
-        ChatMessage::Assistant { text, tool_calls } => {
+        ChatMessage::Assistant {
+            text, tool_calls, ..
+        } => {
             let mut s = text.clone();
             for c in tool_calls {
                 s.push('\n');
@@ -220,6 +256,14 @@ impl Ledger {
             self.messages[index] = message_tokens(message);
         }
         self.messages[index]
+    }
+
+    /// Raw tokens of a message's reasoning; estimated the first time it is seen.
+    pub fn reasoning(&mut self, index: usize, text: &str) -> u64 {
+        *self
+            .reasoning
+            .entry(index)
+            .or_insert_with(|| estimate_tokens(text) as u64)
     }
 
     fn fixed(&mut self, text: &str) -> u64 {
@@ -260,6 +304,7 @@ impl Ledger {
             window,
             reserved,
             calibrated: self.calibrated,
+            cache: CacheShare::default(),
         }
     }
 
@@ -381,6 +426,7 @@ mod tests {
             window: 1_000,
             reserved: 200,
             calibrated: false,
+            cache: CacheShare::default(),
         };
         assert!(report.over());
         assert!((report.fill() - 1.1).abs() < 1e-9);

@@ -9,4 +9,4 @@ mod estimate;
 pub mod ledger;
 
 pub use estimate::estimate_tokens;
-pub use ledger::{Category, ContextItem, ContextReport, ItemId, Ledger};
+pub use ledger::{CacheShare, Category, ContextItem, ContextReport, ItemId, Ledger};

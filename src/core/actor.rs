@@ -356,6 +356,14 @@ pub async fn run_session(
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
+    // A model the catalog does not know runs on the provider's figures: said once, at start,
+    // and not stored (it describes this run's configuration, not the session).
+    if let Some(text) = actor.deps.provider.unknown_model_notice() {
+        let _ = actor.events.send(Event::Notice {
+            level: NoticeLevel::Info,
+            text,
+        });
+    }
     // What fills the window is on screen before the first prompt.
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
     actor.report_context();
@@ -702,6 +710,7 @@ impl Actor {
                 &self.state.id,
                 vec![Event::AssistantCheckpoint {
                     text: progress.text.clone(),
+                    reasoning: progress.reasoning.clone(),
                 }],
             );
         }

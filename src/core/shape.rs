@@ -7,7 +7,9 @@ use super::turn::{MEMORY_FILES, gear_prompt};
 use crate::config::ActiveProvider;
 use crate::context::{Category, ContextReport, ItemId, Ledger};
 use crate::protocol::Gear;
-use crate::provider::{self, ChatMessage, ChatRequest, ToolCallRequest};
+use crate::provider::{
+    self, ChatMessage, ChatRequest, Reasoning, ReasoningRequest, ToolCallRequest,
+};
 use crate::tools;
 
 /// Whether the session is running a plan step (which hands out write tools) or planning.
@@ -76,8 +78,18 @@ fn dropped(m: &ChatMessage) -> ChatMessage {
         ChatMessage::User { .. } => ChatMessage::User {
             text: DROPPED.into(),
         },
-        ChatMessage::Assistant { tool_calls, .. } => ChatMessage::Assistant {
+        ChatMessage::Assistant {
+            tool_calls,
+            reasoning,
+            ..
+        } => ChatMessage::Assistant {
             text: DROPPED.into(),
+            // Dropping a message drops what it thought, but DeepSeek and Anthropic refuse a
+            // tool loop whose reasoning is missing: signed parts stay, the words go.
+            reasoning: reasoning.as_ref().map(|r| Reasoning {
+                text: String::new(),
+                ..r.clone()
+            }),
             tool_calls: tool_calls
                 .iter()
                 .map(|c| ToolCallRequest {
@@ -147,6 +159,7 @@ pub fn shaped_messages(state: &SessionState) -> Vec<(Option<usize>, ChatMessage)
             ChatMessage::Assistant {
                 text: SUMMARY_ACK.into(),
                 tool_calls: Vec::new(),
+                reasoning: None,
             },
         ));
     }
@@ -226,6 +239,7 @@ pub fn account(
             None,
         ));
     }
+    let source = provider.source();
     let mut calls: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let dropped_raw = crate::context::estimate_tokens(DROPPED) as u64 + 4;
     let pinned_compacted = state.pinned.iter().copied().filter(|i| *i < start);
@@ -236,7 +250,9 @@ pub fn account(
                 Some(c) => (*c, one_line(text)),
                 None => (Category::User, format!("you: {}", one_line(text))),
             },
-            ChatMessage::Assistant { text, tool_calls } => {
+            ChatMessage::Assistant {
+                text, tool_calls, ..
+            } => {
                 for c in tool_calls {
                     calls.insert(&c.id, format!("{} {}", c.name, call_target(&c.arguments)));
                 }
@@ -276,12 +292,33 @@ pub fn account(
             },
             Some(raw),
         ));
+        if let ChatMessage::Assistant {
+            reasoning: Some(r), ..
+        } = m
+            && !is_dropped
+            && provider.reasoning.carries(r, &source)
+        {
+            let words = r.text.split_whitespace().count();
+            parts.push((
+                Part {
+                    id: ItemId::Reasoning(i),
+                    category: Category::Reasoning,
+                    text: "",
+                    label: format!("model thought, {words} words"),
+                    pinned: false,
+                    dropped: false,
+                },
+                Some(ledger.reasoning(i, &r.text)),
+            ));
+        }
     }
-    ledger.account(
+    let mut report = ledger.account(
         parts,
         u64::from(provider.context_window),
         u64::from(provider.max_output_tokens),
-    )
+    );
+    report.cache = state.cache;
+    report
 }
 
 /// What the model is asked when compacting.
@@ -343,6 +380,14 @@ pub fn compaction_request(
         }],
         tools: Vec::new(),
         max_output_tokens: provider.max_output_tokens.min(4_096),
+        // A summary needs no deliberation, and Anthropic's budget would not fit 4,096 tokens.
+        reasoning: ReasoningRequest {
+            effort: None,
+            budget: None,
+            ..provider.reasoning
+        },
+        source: provider.source(),
+        think_tags: provider.think_tags,
     }
 }
 

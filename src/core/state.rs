@@ -8,7 +8,7 @@ use crate::context::Category;
 use crate::pipeline::{Run, StageEvent, StageKind};
 use crate::plan::Plan;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
-use crate::provider::{ChatMessage, ToolCallRequest};
+use crate::provider::{ChatMessage, Reasoning, ToolCallRequest};
 use crate::store::default_title;
 
 /// What the core knows about a session, rebuilt on resume by folding its events.
@@ -35,6 +35,11 @@ pub struct SessionState {
     pub allowed_commands: BTreeSet<String>,
     /// A reply's text saved while streaming and not yet superseded by its final message.
     pub checkpoint: Option<String>,
+    /// The reasoning recorded for the reply that comes next (or, with a checkpoint, the
+    /// reasoning of the reply a crash cut short).
+    pub reasoning: Option<Reasoning>,
+    /// Prompt-cache reads reported so far.
+    pub cache: crate::context::CacheShare,
     /// Every file change, and the one under review.
     pub changes: ChangeLog,
     /// Conversation messages (by index) left out of requests.
@@ -82,6 +87,7 @@ impl SessionState {
             state.conversation.push(ChatMessage::Assistant {
                 text,
                 tool_calls: Vec::new(),
+                reasoning: state.reasoning.take(),
             });
         }
         // A change still under review keeps its call open: the review's result answers it.
@@ -156,9 +162,18 @@ impl SessionState {
                 self.conversation.push(ChatMessage::Assistant {
                     text: text.clone(),
                     tool_calls: Vec::new(),
+                    reasoning: self.reasoning.take(),
                 });
             }
-            Event::AssistantCheckpoint { text } => self.checkpoint = Some(text.clone()),
+            Event::Reasoning { reasoning } => self.reasoning = Some(reasoning.clone()),
+            Event::AssistantCheckpoint { text, reasoning } => {
+                self.checkpoint = Some(text.clone());
+                // A checkpoint's reasoning is shown, never passed back: it has no source.
+                self.reasoning = (!reasoning.is_empty()).then(|| Reasoning {
+                    text: reasoning.clone(),
+                    ..Reasoning::default()
+                });
+            }
             Event::ToolCall {
                 id,
                 name,
@@ -174,6 +189,7 @@ impl SessionState {
                     _ => self.conversation.push(ChatMessage::Assistant {
                         text: String::new(),
                         tool_calls: vec![call],
+                        reasoning: None,
                     }),
                 }
             }
@@ -246,9 +262,14 @@ impl SessionState {
             Event::Usage {
                 input,
                 output,
-                cached: _,
+                cached,
                 cost,
+                ..
             } => {
+                self.cache.last_input = *input;
+                self.cache.last_cached = *cached;
+                self.cache.session_input += input;
+                self.cache.session_cached += cached;
                 self.cost += cost.unwrap_or(0.0);
                 self.input_tokens += input;
                 self.output_tokens += output;
@@ -256,6 +277,7 @@ impl SessionState {
                 self.context_tokens = input + output;
             }
             Event::AssistantDelta { .. }
+            | Event::ReasoningDelta { .. }
             | Event::SessionForked { .. }
             | Event::TurnFinished { .. }
             | Event::CommandApprovalRequested { .. }
@@ -528,6 +550,7 @@ mod tests {
                 input: 1000,
                 output: 50,
                 cached: 200,
+                cache_write: 0,
                 cost: None,
             },
             Event::UserMessage {
@@ -586,6 +609,7 @@ mod tests {
             opened(),
             Event::AssistantCheckpoint {
                 text: "half a rep".into(),
+                reasoning: String::new(),
             },
         ];
         let s = SessionState::fold(&events);
@@ -593,7 +617,8 @@ mod tests {
             s.conversation,
             vec![ChatMessage::Assistant {
                 text: "half a rep".into(),
-                tool_calls: vec![]
+                tool_calls: vec![],
+                reasoning: None,
             }]
         );
     }

@@ -6,7 +6,10 @@ use std::path::Path;
 
 use crate::config::ActiveProvider;
 use crate::protocol::{Event, FinishReason, Gear};
-use crate::provider::{self, ChatRequest, ProviderError, StreamEvent, TokenUsage, ToolCallRequest};
+use crate::provider::{
+    self, ChatRequest, ProviderError, Reasoning, ReasoningPart, StreamEvent, TokenUsage,
+    ToolCallRequest,
+};
 
 /// Project memory files read from the workspace root, in this order.
 pub const MEMORY_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
@@ -67,6 +70,9 @@ pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &s
             .collect(),
         tools: shape::offered_specs(state),
         max_output_tokens: provider.max_output_tokens,
+        reasoning: provider.reasoning,
+        source: provider.source(),
+        think_tags: provider.think_tags,
     }
 }
 
@@ -74,6 +80,9 @@ pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &s
 #[derive(Debug, Default)]
 pub struct TurnProgress {
     pub text: String,
+    /// Reasoning text so far, and the parts to pass back.
+    pub reasoning: String,
+    pub reasoning_parts: Vec<ReasoningPart>,
     pub usage: Option<TokenUsage>,
     pub reason: Option<FinishReason>,
     /// Tool calls being assembled, by stream index.
@@ -88,6 +97,8 @@ impl TurnProgress {
                 self.text.push_str(&t);
                 return Some(t);
             }
+            StreamEvent::ReasoningDelta(t) => self.reasoning.push_str(&t),
+            StreamEvent::ReasoningPart(p) => self.reasoning_parts.push(p),
             StreamEvent::Usage(u) => self.usage.get_or_insert_with(TokenUsage::default).merge(u),
             StreamEvent::Finish(r) => self.reason = Some(r),
             StreamEvent::ToolCallStart { index, id, name } => {
@@ -114,11 +125,23 @@ impl TurnProgress {
     #[must_use]
     pub fn bytes(&self) -> usize {
         self.text.len()
+            + self.reasoning.len()
             + self
                 .calls
                 .values()
                 .map(|c| c.arguments.len())
                 .sum::<usize>()
+    }
+
+    /// The reasoning of this response, tagged with its source, if the model showed any.
+    #[must_use]
+    pub fn reasoning(&self, source: &str) -> Option<Reasoning> {
+        let r = Reasoning {
+            text: self.reasoning.clone(),
+            parts: self.reasoning_parts.clone(),
+            source: source.to_string(),
+        };
+        (!r.is_empty()).then_some(r)
     }
 
     /// The assembled tool calls, in the order the model made them.
@@ -138,7 +161,12 @@ pub fn reply_events(
     provider: &ActiveProvider,
 ) -> Vec<Event> {
     let mut events = Vec::new();
-    if completed || !progress.text.is_empty() {
+    let reasoning = progress.reasoning(&provider.source());
+    let thought = reasoning.is_some();
+    if let Some(reasoning) = reasoning {
+        events.push(Event::Reasoning { reasoning });
+    }
+    if completed || thought || !progress.text.is_empty() {
         events.push(Event::AssistantMessage {
             text: progress.text.clone(),
             interrupted: !completed,
@@ -156,6 +184,7 @@ pub fn reply_events(
             input: u.input,
             output: u.output,
             cached: u.cached,
+            cache_write: u.cache_write,
             cost: provider::cost(provider, u),
         });
     }
@@ -226,11 +255,13 @@ mod tests {
             input: 1_000_000,
             output: 0,
             cached: 0,
+            cache_write: 0,
         }));
         p.absorb(StreamEvent::Usage(TokenUsage {
             input: 0,
             output: 500_000,
             cached: 0,
+            cache_write: 0,
         }));
         p.absorb(StreamEvent::Finish(FinishReason::Length));
         let events = finish_events(&p, &TurnEnd::Completed, &openai());
@@ -245,6 +276,7 @@ mod tests {
                     input: 1_000_000,
                     output: 500_000,
                     cached: 0,
+                    cache_write: 0,
                     // $2 per million in, $8 per million out.
                     cost: Some(6.0)
                 },

@@ -1,13 +1,16 @@
 //! Anthropic Messages (`POST {base_url}/v1/messages`, `stream: true`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use super::http::{Endpoint, ParseError, SseParser, stream_sse};
-use super::{ChatMessage, ChatRequest, ModelClient, ModelStream, StreamEvent, TokenUsage};
+use super::{
+    ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, Reasoning, ReasoningPart,
+    StreamEvent, TokenUsage,
+};
 use crate::protocol::FinishReason;
 
 /// The API version gearshift speaks.
@@ -55,16 +58,97 @@ impl ModelClient for AnthropicClient {
     }
 }
 
+/// Thinking budgets below this are refused by the API.
+const MIN_THINKING_BUDGET: u32 = 1024;
+/// What a thinking budget leaves the answer, at least, within `max_tokens`.
+const ANSWER_RESERVE: u32 = 4096;
+
+/// The thinking budget of this request, if thinking is on. The API requires the budget below
+/// `max_tokens`, and, while a tool loop continues, the last assistant turn to begin with its
+/// thinking: a loop begun without thinking (or by another model) finishes without it.
+#[must_use]
+pub fn thinking_budget(request: &ChatRequest) -> Option<u32> {
+    let r = &request.reasoning;
+    let wanted = r
+        .budget
+        .or_else(|| r.effort.and_then(Effort::anthropic_budget))?;
+    if r.effort == Some(Effort::Off) {
+        return None;
+    }
+    let room = request.max_output_tokens.saturating_sub(ANSWER_RESERVE);
+    let budget = wanted.min(room.max(request.max_output_tokens / 2));
+    if budget < MIN_THINKING_BUDGET || budget >= request.max_output_tokens {
+        return None;
+    }
+    if matches!(
+        request.messages.last(),
+        Some(ChatMessage::ToolResult { .. })
+    ) {
+        let last = request
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| match m {
+                ChatMessage::Assistant { reasoning, .. } => Some(reasoning),
+                _ => None,
+            })
+            .and_then(Option::as_ref)
+            .filter(|r| r.from_source(&request.source));
+        let signed = last.is_some_and(|r| {
+            r.parts.iter().any(|p| {
+                matches!(
+                    p,
+                    ReasoningPart::Thinking { .. } | ReasoningPart::Redacted { .. }
+                )
+            })
+        });
+        if !signed {
+            return None;
+        }
+    }
+    Some(budget)
+}
+
+/// An assistant turn's thinking blocks, as they came.
+fn thinking_blocks(reasoning: &Reasoning) -> impl Iterator<Item = Value> + '_ {
+    reasoning.parts.iter().filter_map(|p| match p {
+        ReasoningPart::Thinking {
+            thinking,
+            signature,
+        } => Some(json!({"type": "thinking", "thinking": thinking, "signature": signature})),
+        ReasoningPart::Redacted { data } => {
+            Some(json!({"type": "redacted_thinking", "data": data}))
+        }
+        ReasoningPart::Detail { .. } => None,
+    })
+}
+
 /// The JSON body of a streaming Messages request. Consecutive messages of one role are merged
 /// into one turn, as the API expects (tool results go in the user turn after the tool use).
+///
+/// Prompt caching: the API caches only up to blocks marked `cache_control`, so the tools, the
+/// system prompt, the previous request's last turn and this request's last turn are marked.
+/// A tool loop then reads everything but the newest round from the cache.
 #[must_use]
 pub fn request_body(request: &ChatRequest) -> Value {
+    let budget = thinking_budget(request);
     let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
     for m in &request.messages {
         let (role, blocks) = match m {
             ChatMessage::User { text } => ("user", vec![json!({"type": "text", "text": text})]),
-            ChatMessage::Assistant { text, tool_calls } => {
+            ChatMessage::Assistant {
+                text,
+                tool_calls,
+                reasoning,
+            } => {
                 let mut blocks = Vec::new();
+                if budget.is_some()
+                    && let Some(r) = reasoning
+                        .as_ref()
+                        .filter(|r| r.from_source(&request.source))
+                {
+                    blocks.extend(thinking_blocks(r));
+                }
                 if !text.is_empty() {
                     blocks.push(json!({"type": "text", "text": text}));
                 }
@@ -99,33 +183,69 @@ pub fn request_body(request: &ChatRequest) -> Value {
             _ => turns.push((role, blocks)),
         }
     }
+    // The conversation's breakpoints: this request's last user turn and the one before it
+    // (where the previous request of a tool loop ended).
+    let user_turns: Vec<usize> = turns
+        .iter()
+        .enumerate()
+        .filter(|(_, (role, _))| *role == "user")
+        .map(|(i, _)| i)
+        .rev()
+        .take(2)
+        .collect();
+    for i in user_turns {
+        if let Some(block) = turns[i].1.last_mut().filter(|b| cacheable(b)) {
+            block["cache_control"] = json!({"type": "ephemeral"});
+        }
+    }
     let messages: Vec<Value> = turns
         .into_iter()
         .map(|(role, content)| json!({"role": role, "content": content}))
         .collect();
+    let max_tokens = request.max_output_tokens;
     let mut body = json!({
         "model": request.model,
-        "max_tokens": request.max_output_tokens,
+        "max_tokens": max_tokens,
         "messages": messages,
         "stream": true,
     });
+    if let Some(budget) = budget {
+        body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
+    }
     if !request.system.is_empty() {
-        body["system"] = json!(request.system);
+        body["system"] = json!([{
+            "type": "text",
+            "text": request.system,
+            "cache_control": {"type": "ephemeral"},
+        }]);
     }
     if !request.tools.is_empty() {
-        body["tools"] = request
+        let mut tools: Vec<Value> = request
             .tools
             .iter()
             .map(|t| json!({"name": t.name, "description": t.description, "input_schema": t.parameters}))
             .collect();
+        if let Some(last) = tools.last_mut() {
+            last["cache_control"] = json!({"type": "ephemeral"});
+        }
+        body["tools"] = Value::Array(tools);
     }
     body
+}
+
+/// Whether a block may carry `cache_control` (not an empty text block).
+fn cacheable(block: &Value) -> bool {
+    block["type"] != "text" || block["text"].as_str().is_some_and(|t| !t.is_empty())
 }
 
 #[derive(Debug, Default)]
 pub struct Parser {
     done: bool,
     tool_blocks: BTreeSet<usize>,
+    /// Thinking blocks streaming, by index: their text and signature.
+    thinking: BTreeMap<usize, (String, String)>,
+    /// Redacted thinking blocks, by index: their encrypted data.
+    redacted: BTreeMap<usize, String>,
 }
 
 fn stop_reason(s: &str) -> FinishReason {
@@ -160,6 +280,7 @@ impl SseParser for Parser {
                     input: u["input_tokens"].as_u64().unwrap_or(0) + cached + created,
                     output: u["output_tokens"].as_u64().unwrap_or(0),
                     cached,
+                    cache_write: created,
                 }));
             }
             "content_block_start" => {
@@ -178,6 +299,18 @@ impl SseParser for Parser {
                         if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
                             out.push(StreamEvent::TextDelta(t.to_string()));
                         }
+                    }
+                    Some("thinking") => {
+                        let text = block["thinking"].as_str().unwrap_or_default().to_string();
+                        if !text.is_empty() {
+                            out.push(StreamEvent::ReasoningDelta(text.clone()));
+                        }
+                        let signature = block["signature"].as_str().unwrap_or_default();
+                        self.thinking.insert(index, (text, signature.to_string()));
+                    }
+                    Some("redacted_thinking") => {
+                        let data = block["data"].as_str().unwrap_or_default();
+                        self.redacted.insert(index, data.to_string());
                     }
                     _ => {}
                 }
@@ -198,7 +331,20 @@ impl SseParser for Parser {
                             });
                         }
                     }
-                    // Thinking and signature deltas are not shown.
+                    Some("thinking_delta") => {
+                        let t = delta["thinking"].as_str().unwrap_or_default();
+                        if let Some((text, _)) = self.thinking.get_mut(&index_of(&v)) {
+                            text.push_str(t);
+                        }
+                        if !t.is_empty() {
+                            out.push(StreamEvent::ReasoningDelta(t.to_string()));
+                        }
+                    }
+                    Some("signature_delta") => {
+                        if let Some((_, signature)) = self.thinking.get_mut(&index_of(&v)) {
+                            signature.push_str(delta["signature"].as_str().unwrap_or_default());
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -206,6 +352,15 @@ impl SseParser for Parser {
                 let index = index_of(&v);
                 if self.tool_blocks.remove(&index) {
                     out.push(StreamEvent::ToolCallEnd { index });
+                }
+                if let Some((thinking, signature)) = self.thinking.remove(&index) {
+                    out.push(StreamEvent::ReasoningPart(ReasoningPart::Thinking {
+                        thinking,
+                        signature,
+                    }));
+                }
+                if let Some(data) = self.redacted.remove(&index) {
+                    out.push(StreamEvent::ReasoningPart(ReasoningPart::Redacted { data }));
                 }
             }
             "message_delta" => {

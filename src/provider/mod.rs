@@ -9,6 +9,7 @@
 mod anthropic;
 mod http;
 mod openai;
+pub mod reasoning;
 mod script;
 pub mod sse;
 
@@ -22,6 +23,7 @@ use tokio::task::AbortHandle;
 use crate::config::{ActiveProvider, ProviderKind};
 use crate::protocol::{ErrorKind, FinishReason};
 
+pub use reasoning::{Effort, Reasoning, ReasoningPart, ReasoningRequest, ReasoningStyle};
 pub use script::{DEMO_SCRIPT, Script};
 
 /// One message of the conversation sent to the model.
@@ -33,6 +35,9 @@ pub enum ChatMessage {
     Assistant {
         text: String,
         tool_calls: Vec<ToolCallRequest>,
+        /// What the model thought first, passed back where its API requires it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reasoning: Option<Reasoning>,
     },
     ToolResult {
         call_id: String,
@@ -65,14 +70,24 @@ pub struct ChatRequest {
     pub messages: Vec<ChatMessage>,
     pub tools: Vec<ToolSpec>,
     pub max_output_tokens: u32,
+    /// What to ask of the model's reasoning, and how the wire format carries it.
+    pub reasoning: ReasoningRequest,
+    /// `provider/model`: reasoning recorded from this source is passed back, other reasoning
+    /// (a resumed session on another model) is not.
+    pub source: String,
+    /// Split `<think>…</think>` at the start of the content into reasoning.
+    pub think_tags: bool,
 }
 
-/// Token counts of one response. `input` includes the `cached` part.
+/// Token counts of one response. `input` includes the `cached` and `cache_write` parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TokenUsage {
     pub input: u64,
     pub output: u64,
+    /// Input read from the provider's prompt cache.
     pub cached: u64,
+    /// Input written to the prompt cache (Anthropic bills it above the input price).
+    pub cache_write: u64,
 }
 
 impl TokenUsage {
@@ -82,6 +97,7 @@ impl TokenUsage {
         self.input = self.input.max(other.input);
         self.output = self.output.max(other.output);
         self.cached = self.cached.max(other.cached);
+        self.cache_write = self.cache_write.max(other.cache_write);
     }
 }
 
@@ -89,6 +105,10 @@ impl TokenUsage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StreamEvent {
     TextDelta(String),
+    /// Reasoning text to show as it streams.
+    ReasoningDelta(String),
+    /// A complete piece of reasoning to pass back verbatim.
+    ReasoningPart(ReasoningPart),
     ToolCallStart {
         index: usize,
         id: String,
@@ -379,20 +399,25 @@ pub fn client_for(
     })
 }
 
-/// The dollar cost of a response, when the provider has prices.
+/// The dollar cost of a response, when the model has prices: cache reads at the cached price,
+/// cache writes at the cache-write price (each falling back to the input price).
 #[must_use]
 pub fn cost(provider: &ActiveProvider, usage: TokenUsage) -> Option<f64> {
-    let s = &provider.settings;
-    if s.input_price.is_none() && s.output_price.is_none() {
+    let p = &provider.prices;
+    if p.input.is_none() && p.output.is_none() {
         return None;
     }
     #[allow(clippy::cast_precision_loss)] // token counts are far below 2^52
     let per_million = |tokens: u64, price: Option<f64>| tokens as f64 * price.unwrap_or(0.0) / 1e6;
-    let uncached = usage.input.saturating_sub(usage.cached);
+    let uncached = usage
+        .input
+        .saturating_sub(usage.cached)
+        .saturating_sub(usage.cache_write);
     Some(
-        per_million(uncached, s.input_price)
-            + per_million(usage.cached, s.cached_input_price.or(s.input_price))
-            + per_million(usage.output, s.output_price),
+        per_million(uncached, p.input)
+            + per_million(usage.cached, p.cached_input.or(p.input))
+            + per_million(usage.cache_write, p.cache_write.or(p.input))
+            + per_million(usage.output, p.output),
     )
 }
 

@@ -5,10 +5,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::http::{Endpoint, ParseError, SseParser, stream_sse};
-use super::{ChatMessage, ChatRequest, ModelClient, ModelStream, StreamEvent, TokenUsage};
+use super::reasoning::{Split, ThinkTags};
+use super::{
+    ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, ReasoningPart, ReasoningStyle,
+    StreamEvent, TokenUsage,
+};
 use crate::protocol::FinishReason;
 
 pub struct OpenAiClient {
@@ -42,9 +46,9 @@ impl ModelClient for OpenAiClient {
             "/chat/completions",
             headers,
             body,
-            request.model,
+            request.model.clone(),
             self.endpoint.policy.max_event_bytes,
-            Parser::default(),
+            Parser::new(request.think_tags),
         )
     }
 }
@@ -52,6 +56,7 @@ impl ModelClient for OpenAiClient {
 /// The JSON body of a streaming chat completion.
 #[must_use]
 pub fn request_body(request: &ChatRequest) -> Value {
+    let style = request.reasoning.style;
     let mut messages = Vec::with_capacity(request.messages.len() + 1);
     if !request.system.is_empty() {
         messages.push(json!({"role": "system", "content": request.system}));
@@ -59,7 +64,11 @@ pub fn request_body(request: &ChatRequest) -> Value {
     for m in &request.messages {
         messages.push(match m {
             ChatMessage::User { text } => json!({"role": "user", "content": text}),
-            ChatMessage::Assistant { text, tool_calls } => {
+            ChatMessage::Assistant {
+                text,
+                tool_calls,
+                reasoning,
+            } => {
                 let mut msg = json!({"role": "assistant", "content": text});
                 if !tool_calls.is_empty() {
                     msg["tool_calls"] = tool_calls
@@ -73,6 +82,10 @@ pub fn request_body(request: &ChatRequest) -> Value {
                         })
                         .collect();
                 }
+                let own = reasoning
+                    .as_ref()
+                    .filter(|r| r.from_source(&request.source));
+                pass_back(style, own, !tool_calls.is_empty(), &mut msg);
                 msg
             }
             ChatMessage::ToolResult {
@@ -85,8 +98,14 @@ pub fn request_body(request: &ChatRequest) -> Value {
         "messages": messages,
         "stream": true,
         "stream_options": {"include_usage": true},
-        "max_tokens": request.max_output_tokens,
     });
+    let limit = if request.reasoning.max_completion_tokens {
+        "max_completion_tokens"
+    } else {
+        "max_tokens"
+    };
+    body[limit] = json!(request.max_output_tokens);
+    ask_reasoning(request, &mut body);
     if !request.tools.is_empty() {
         body["tools"] = request
             .tools
@@ -106,12 +125,92 @@ pub fn request_body(request: &ChatRequest) -> Value {
     body
 }
 
+/// Puts an assistant message's reasoning where its API wants it back. DeepSeek refuses a
+/// request whose tool-calling assistant message lacks `reasoning_content`, so such a message
+/// gets an empty one when gearshift has none for it (another model wrote it, or it did not
+/// think); GLM and Kimi take it where there is one; OpenRouter takes `reasoning_details`
+/// unchanged. Every other API gets no reasoning field: OpenAI refuses unknown ones.
+fn pass_back(
+    style: ReasoningStyle,
+    reasoning: Option<&super::Reasoning>,
+    has_calls: bool,
+    msg: &mut Value,
+) {
+    if style.passes_reasoning_content() {
+        match reasoning.filter(|r| !r.text.is_empty()) {
+            Some(r) => msg["reasoning_content"] = json!(r.text),
+            None if style == ReasoningStyle::Deepseek && has_calls => {
+                msg["reasoning_content"] = json!("");
+            }
+            None => {}
+        }
+    } else if style == ReasoningStyle::Openrouter
+        && let Some(r) = reasoning
+    {
+        let details: Vec<Value> = r
+            .parts
+            .iter()
+            .filter_map(|p| match p {
+                ReasoningPart::Detail { json } => serde_json::from_str(json).ok(),
+                _ => None,
+            })
+            .collect();
+        if !details.is_empty() {
+            msg["reasoning_details"] = Value::Array(details);
+        }
+    }
+}
+
+/// OpenAI's and OpenRouter's effort names stop at `high`.
+fn openai_effort(effort: Effort) -> &'static str {
+    match effort {
+        Effort::Max => "high",
+        e => e.as_str(),
+    }
+}
+
+/// The request's reasoning controls, in the form its API documents.
+fn ask_reasoning(request: &ChatRequest, body: &mut Value) {
+    let Some(effort) = request.reasoning.effort else {
+        return;
+    };
+    let on = effort != Effort::Off;
+    match request.reasoning.style {
+        ReasoningStyle::Openai if on => body["reasoning_effort"] = json!(openai_effort(effort)),
+        ReasoningStyle::Deepseek => {
+            body["thinking"] = json!({"type": if on { "enabled" } else { "disabled" }});
+            if on {
+                // DeepSeek knows high and max; lower efforts map to its lower setting.
+                body["reasoning_effort"] = json!(effort.as_str());
+            }
+        }
+        ReasoningStyle::Zhipu | ReasoningStyle::Kimi => {
+            body["thinking"] = json!({"type": if on { "enabled" } else { "disabled" }});
+        }
+        ReasoningStyle::Openrouter => {
+            body["reasoning"] = if on {
+                json!({"effort": openai_effort(effort)})
+            } else {
+                json!({"enabled": false})
+            };
+        }
+        _ => {}
+    }
+}
+
 /// Parses `data:` chunks of a chat-completions stream.
 #[derive(Debug, Default)]
 pub struct Parser {
     done: bool,
     finished: bool,
     open_calls: BTreeSet<usize>,
+    /// Splits `<think>` blocks off the content, when the provider asks for it.
+    think_tags: Option<ThinkTags>,
+    /// OpenRouter `reasoning_details`, merged across chunks by their `index`.
+    details: Vec<Map<String, Value>>,
+    /// Whether a plain reasoning field (`reasoning_content`, `reasoning`) streamed, so the
+    /// details' text is not shown twice.
+    plain_reasoning: bool,
 }
 
 fn finish_reason(s: &str) -> FinishReason {
@@ -119,6 +218,97 @@ fn finish_reason(s: &str) -> FinishReason {
         "length" => FinishReason::Length,
         "tool_calls" | "function_call" => FinishReason::ToolCalls,
         _ => FinishReason::Stop,
+    }
+}
+
+impl Parser {
+    #[must_use]
+    pub fn new(think_tags: bool) -> Parser {
+        Parser {
+            think_tags: think_tags.then(ThinkTags::default),
+            ..Parser::default()
+        }
+    }
+
+    fn content(&mut self, text: &str, out: &mut Vec<StreamEvent>) {
+        let split = match &mut self.think_tags {
+            Some(tags) => tags.feed(text),
+            None => Split {
+                reasoning: String::new(),
+                text: text.to_string(),
+            },
+        };
+        push_split(split, out);
+    }
+
+    /// Folds one chunk's `reasoning_details` in; returns their text to show when no plain
+    /// reasoning field carries it.
+    fn details(&mut self, items: &[Value]) -> String {
+        let mut shown = String::new();
+        for (position, item) in items.iter().enumerate() {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for key in ["text", "summary"] {
+                if let Some(t) = item.get(key).and_then(Value::as_str) {
+                    shown.push_str(t);
+                }
+            }
+            let index = item.get("index").and_then(Value::as_u64);
+            // Fragments of one detail share its `index`; without one, a fragment continues the
+            // last detail of its type.
+            let existing = match index {
+                Some(_) => self
+                    .details
+                    .iter_mut()
+                    .find(|d| d.get("index").and_then(Value::as_u64) == index),
+                None => self
+                    .details
+                    .last_mut()
+                    .filter(|d| d.get("type") == item.get("type") && position == 0),
+            };
+            match existing {
+                Some(d) => merge_detail(d, item),
+                None => self.details.push(item.clone()),
+            }
+        }
+        shown
+    }
+
+    fn close_details(&mut self) -> Vec<StreamEvent> {
+        std::mem::take(&mut self.details)
+            .into_iter()
+            .map(|d| {
+                StreamEvent::ReasoningPart(ReasoningPart::Detail {
+                    json: Value::Object(d).to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+fn push_split(split: Split, out: &mut Vec<StreamEvent>) {
+    if !split.reasoning.is_empty() {
+        out.push(StreamEvent::ReasoningDelta(split.reasoning));
+    }
+    if !split.text.is_empty() {
+        out.push(StreamEvent::TextDelta(split.text));
+    }
+}
+
+/// Appends a streamed fragment of a reasoning detail to what arrived before: text-like fields
+/// concatenate, the rest (type, format, signature, id) take the newest non-null value.
+fn merge_detail(into: &mut Map<String, Value>, piece: &Map<String, Value>) {
+    for (key, value) in piece {
+        match (key.as_str(), into.get_mut(key), value) {
+            ("text" | "summary" | "data", Some(Value::String(old)), Value::String(new)) => {
+                old.push_str(new);
+            }
+            (_, _, Value::Null) => {}
+            _ => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
     }
 }
 
@@ -143,8 +333,25 @@ impl SseParser for Parser {
         let mut out = Vec::new();
         if let Some(choice) = v["choices"].as_array().and_then(|c| c.first()) {
             let delta = &choice["delta"];
+            // DeepSeek, GLM and Kimi say `reasoning_content`; OpenRouter and newer vLLM say
+            // `reasoning`. Both never come in one chunk, but a server sending both is not shown
+            // the same thought twice.
+            let plain = delta["reasoning_content"]
+                .as_str()
+                .or_else(|| delta["reasoning"].as_str())
+                .filter(|t| !t.is_empty());
+            if let Some(t) = plain {
+                self.plain_reasoning = true;
+                out.push(StreamEvent::ReasoningDelta(t.to_string()));
+            }
+            if let Some(items) = delta["reasoning_details"].as_array() {
+                let shown = self.details(items);
+                if !self.plain_reasoning && !shown.is_empty() {
+                    out.push(StreamEvent::ReasoningDelta(shown));
+                }
+            }
             if let Some(text) = delta["content"].as_str().filter(|t| !t.is_empty()) {
-                out.push(StreamEvent::TextDelta(text.to_string()));
+                self.content(text, &mut out);
             }
             if let Some(calls) = delta["tool_calls"].as_array() {
                 for (position, call) in calls.iter().enumerate() {
@@ -176,6 +383,7 @@ impl SseParser for Parser {
             }
             if let Some(reason) = choice["finish_reason"].as_str() {
                 out.extend(self.close_calls());
+                out.extend(self.close_details());
                 self.finished = true;
                 out.push(StreamEvent::Finish(finish_reason(reason)));
             }
@@ -187,6 +395,9 @@ impl SseParser for Parser {
                 cached: u["prompt_tokens_details"]["cached_tokens"]
                     .as_u64()
                     .or_else(|| u["prompt_cache_hit_tokens"].as_u64())
+                    .unwrap_or(0),
+                cache_write: u["prompt_tokens_details"]["cache_write_tokens"]
+                    .as_u64()
                     .unwrap_or(0),
             }));
         }
@@ -202,7 +413,13 @@ impl SseParser for Parser {
     }
 
     fn finish(&mut self) -> Vec<StreamEvent> {
-        self.close_calls()
+        let mut out = Vec::new();
+        if let Some(tags) = &mut self.think_tags {
+            push_split(tags.finish(), &mut out);
+        }
+        out.extend(self.close_details());
+        out.extend(self.close_calls());
+        out
     }
 }
 

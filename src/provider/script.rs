@@ -176,11 +176,13 @@ impl ModelClient for ScriptClient {
                     input: estimate_tokens(input_chars),
                     output: estimate_tokens(text.len()),
                     cached: 0,
+                    cache_write: 0,
                 },
                 |u| TokenUsage {
                     input: u.input,
                     output: u.output,
                     cached: u.cached,
+                    cache_write: 0,
                 },
             );
             let reason = if turn.tool_calls.is_empty() {

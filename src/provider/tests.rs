@@ -73,13 +73,21 @@ fn cost_uses_cached_and_output_prices_and_is_none_without_prices() {
     c.provider = Some("anthropic".into());
     let p = c.active_provider().unwrap();
     let usage = TokenUsage {
-        input: 2_000_000,
+        input: 3_000_000,
         output: 1_000_000,
         cached: 1_000_000,
+        cache_write: 1_000_000,
     };
-    // 1M uncached at $3, 1M cached at $0.30, 1M out at $15.
+    // The catalog's claude-sonnet-4-5: 1M uncached at $3, 1M cache reads at $0.30, 1M cache
+    // writes at $3.75, 1M out at $15.
     let cost = cost(&p, usage).unwrap();
-    assert!((cost - 18.3).abs() < 1e-9, "{cost}");
-    c.provider = Some("deepseek".into());
+    assert!((cost - 22.05).abs() < 1e-9, "{cost}");
+    // --model X is priced as X, not as the preset's model.
+    c.model = Some("claude-opus-4-1".into());
+    let opus = super::cost(&c.active_provider().unwrap(), usage).unwrap();
+    assert!((opus - (15.0 + 1.5 + 18.75 + 75.0)).abs() < 1e-9, "{opus}");
+    // A local model has no prices.
+    c.model = None;
+    c.provider = Some("ollama".into());
     assert_eq!(super::cost(&c.active_provider().unwrap(), usage), None);
 }

@@ -100,6 +100,17 @@ pub fn markdown(export: &SessionExport) -> String {
             Event::UserMessage { text, .. } => {
                 let _ = writeln!(out, "## You · {}\n\n{}\n", time(e.ts), text.trim_end());
             }
+            Event::Reasoning { reasoning } => {
+                let text = if reasoning.text.trim().is_empty() {
+                    "(redacted by the provider)"
+                } else {
+                    reasoning.text.trim()
+                };
+                let _ = writeln!(
+                    out,
+                    "<details><summary>Thinking</summary>\n\n{text}\n\n</details>\n"
+                );
+            }
             Event::AssistantMessage { text, interrupted } => {
                 if text.is_empty() {
                     continue;

@@ -84,6 +84,7 @@ fn events_round_trip_in_order_and_fold_into_the_summary() {
             input: 100,
             output: 20,
             cached: 5,
+            cache_write: 0,
             cost: Some(0.25),
         },
         Event::TurnFinished {
@@ -423,7 +424,10 @@ fn export_then_import_is_equal_event_for_event() {
         },
         Event::TitleChanged { title: "T".into() },
         Event::TurnStarted { turn: 1 },
-        Event::AssistantCheckpoint { text: "par".into() },
+        Event::AssistantCheckpoint {
+            text: "par".into(),
+            reasoning: String::new(),
+        },
         Event::AssistantMessage {
             text: "partial".into(),
             interrupted: false,
@@ -494,6 +498,7 @@ fn export_then_import_is_equal_event_for_event() {
             input: 10,
             output: 2,
             cached: 1,
+            cache_write: 0,
             cost: Some(0.01),
         },
         Event::Error {

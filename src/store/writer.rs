@@ -352,6 +352,7 @@ fn fold_after(
             output,
             cached,
             cost,
+            ..
         } => {
             tx.prepare_cached(
                 "UPDATE sessions SET input_tokens = input_tokens + ?2,

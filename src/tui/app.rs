@@ -212,9 +212,8 @@ impl App {
                 read_only: false,
                 context_window: u64::from(provider.context_window),
                 context_tokens: state.context_tokens,
-                cost: (provider.settings.input_price.is_some()
-                    || provider.settings.output_price.is_some())
-                .then_some(state.cost),
+                cost: (provider.prices.input.is_some() || provider.prices.output.is_some())
+                    .then_some(state.cost),
                 sandbox: None,
             },
             transcript: Transcript::default(),
@@ -431,8 +430,13 @@ impl App {
                 self.transcript.finish_streaming(text.clone(), *interrupted);
             }
             Event::AssistantDelta { text } => self.transcript.append_streaming(text),
-            Event::AssistantCheckpoint { text } => {
+            Event::ReasoningDelta { text } => self.transcript.append_thinking(text),
+            Event::Reasoning { reasoning } => self.transcript.finish_thinking(&reasoning.text),
+            Event::AssistantCheckpoint { text, reasoning } => {
                 if replay {
+                    if !reasoning.is_empty() {
+                        self.transcript.finish_thinking(reasoning);
+                    }
                     self.transcript.checkpoint(text);
                 }
             }
@@ -499,8 +503,8 @@ impl App {
             Event::Usage {
                 input,
                 output,
-                cached: _,
                 cost,
+                ..
             } => {
                 // `input` includes the cached part.
                 self.session.context_tokens = input + output;

@@ -312,6 +312,7 @@ pub fn category_style(s: &Styles, c: Category) -> Style {
         Category::Artifacts => s.ctx_skills.add_modifier(Modifier::ITALIC),
         Category::User => s.ctx_user,
         Category::Assistant => s.ctx_assistant,
+        Category::Reasoning => s.ctx_assistant.add_modifier(Modifier::DIM),
         Category::ToolResults => s.ctx_tool_results,
     }
 }
@@ -343,6 +344,13 @@ fn header(report: &ContextReport, s: &Styles, warn_at: f64) -> Line<'static> {
     ];
     if !report.calibrated {
         spans.push(Span::styled(" · estimated", s.dim));
+    }
+    if let Some(last) = report.cache.last_percent() {
+        let session = report.cache.session_percent().unwrap_or(last);
+        spans.push(Span::styled(
+            format!(" · cache {last}% of the last request ({session}% of the session)"),
+            s.dim,
+        ));
     }
     if report.over() {
         spans.push(Span::styled(

@@ -144,7 +144,7 @@ actions! {
     SelectNext => "select_next", Transcript, ["]", "shift+down"], "",
         "Select the next message or tool call";
     ToggleCell => "toggle_cell", Transcript, ["enter"], "expand",
-        "Expand or collapse the selected tool call";
+        "Expand or collapse the selected tool call or thinking";
     Copy => "copy", Transcript, ["y"], "copy", "Copy the selected message to the clipboard (OSC 52)";
     DiffDown => "diff_down", Diff, ["j", "down"], "", "Scroll the diff down a line";
     DiffUp => "diff_up", Diff, ["k", "up"], "", "Scroll the diff up a line";

@@ -2,6 +2,8 @@
 //! back whole when the prompt is sent. A megabyte of text in the editing widget would make every
 //! keystroke re-lay it out; the token keeps typing instant and the prompt exact.
 
+use super::contextview::thousands;
+
 /// A paste this long (in lines, or bytes) becomes a token.
 const MAX_LINES: usize = 20;
 const MAX_BYTES: usize = 8 * 1024;
@@ -21,9 +23,12 @@ impl Pastes {
         }
         let n = self.items.len() + 1;
         let token = if lines > 1 {
-            format!("[pasted {} lines #{n}]", thousands(lines))
+            format!("[pasted {} lines #{n}]", thousands(lines as u64))
         } else {
-            format!("[pasted {} KB #{n}]", thousands(text.len().div_ceil(1024)))
+            format!(
+                "[pasted {} KB #{n}]",
+                thousands(text.len().div_ceil(1024) as u64)
+            )
         };
         self.items.push((token.clone(), text));
         token
@@ -44,18 +49,6 @@ impl Pastes {
     pub fn clear(&mut self) {
         self.items.clear();
     }
-}
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

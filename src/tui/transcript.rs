@@ -2,9 +2,10 @@
 //! position. Wrapping happens in [`Transcript::prepare`], before a frame, never while drawing;
 //! drawing only slices the cached lines that are visible.
 
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::contextview::thousands;
 use super::highlight::Highlighter;
 use super::markdown;
 use super::theme::Theme;
@@ -19,6 +20,8 @@ pub enum EntryKind {
     Error,
     /// A tool call and its result.
     Tool,
+    /// What the model thought: one dim line until expanded.
+    Thinking,
 }
 
 /// What must be re-wrapped before the next frame.
@@ -50,6 +53,10 @@ struct Entry {
     /// The reply stopped before the model finished; shown after it, outside the Markdown.
     interrupted: Option<Line<'static>>,
     is_interrupted: bool,
+    /// A thinking cell shows its text (Enter on the selected cell).
+    expanded: bool,
+    /// Words of a thinking cell, counted as they arrive.
+    words: usize,
 }
 
 impl Entry {
@@ -79,6 +86,14 @@ impl Entry {
 
     /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
     fn rewrap(&mut self, width: u16, theme: &Theme, hl: Option<&Highlighter>) {
+        if self.kind == EntryKind::Thinking && !self.expanded {
+            self.label = Some(self.thinking_line(theme));
+            self.body.clear();
+            self.body_bytes = 0;
+            self.tail.clear();
+            self.stale = Stale::Nothing;
+            return;
+        }
         if self.kind == EntryKind::Assistant {
             self.render_markdown(width, theme, hl);
             return;
@@ -91,6 +106,11 @@ impl Entry {
             return;
         }
         let (label, body_style) = styles(self.kind, theme);
+        let label = if self.kind == EntryKind::Thinking {
+            Some(Line::from(Span::styled("▾ thinking", theme.styles.dim)))
+        } else {
+            label
+        };
         if self.stale == Stale::All {
             self.label = label;
             self.body.clear();
@@ -110,6 +130,22 @@ impl Entry {
             wrap_line(rest, width, body_style, &mut self.tail);
         }
         self.stale = Stale::Nothing;
+    }
+
+    /// A collapsed thinking cell: what it is, how long, and how to open it.
+    fn thinking_line(&self, theme: &Theme) -> Line<'static> {
+        let s = &theme.styles;
+        let what = if self.text.is_empty() {
+            "▸ thinking (redacted by the provider)".to_string()
+        } else if self.streaming {
+            format!("▸ thinking… {} words", thousands(self.words as u64))
+        } else {
+            format!("▸ thought for {} words", thousands(self.words as u64))
+        };
+        Line::from(vec![
+            Span::styled(what, s.dim),
+            Span::styled("  ([ selects, Enter expands)", s.dim),
+        ])
     }
 
     /// A reply as Markdown. Blocks up to the last stable paragraph break are rendered once;
@@ -233,7 +269,66 @@ impl Transcript {
             awaiting_highlight: false,
             interrupted: None,
             is_interrupted: false,
+            expanded: false,
+            words: 0,
         });
+    }
+
+    /// Appends streamed reasoning to the thinking cell in progress, starting one if needed.
+    pub fn append_thinking(&mut self, text: &str) {
+        let words = text.split_whitespace().count();
+        if let Some(e) = self
+            .entries
+            .last_mut()
+            .filter(|e| e.streaming && e.kind == EntryKind::Thinking)
+        {
+            e.text.push_str(text);
+            e.words += words;
+            e.stale = Stale::All;
+            return;
+        }
+        self.push(EntryKind::Thinking, text);
+        if let Some(e) = self.entries.last_mut() {
+            e.streaming = true;
+            e.words = words;
+        }
+    }
+
+    /// Puts a reply's whole reasoning in its thinking cell: the one that streamed since the
+    /// last prompt, or a new one (a replayed session). Empty text stands for redacted thinking.
+    pub fn finish_thinking(&mut self, text: &str) {
+        let since = self
+            .entries
+            .iter()
+            .rposition(|e| e.kind == EntryKind::User)
+            .map_or(0, |i| i + 1);
+        let live = self.entries[since..]
+            .iter()
+            .rposition(|e| e.kind == EntryKind::Thinking && e.streaming)
+            .map(|i| i + since);
+        let i = match live {
+            Some(i) => i,
+            None => {
+                // A reply still streaming keeps its place after the thought.
+                let at = match self.entries.last() {
+                    Some(e) if e.streaming => self.entries.len() - 1,
+                    _ => self.entries.len(),
+                };
+                self.push(EntryKind::Thinking, String::new());
+                if let Some(e) = self.entries.pop() {
+                    self.entries.insert(at, e);
+                }
+                if let Some(s) = self.selected.as_mut().filter(|s| **s >= at) {
+                    *s += 1;
+                }
+                at
+            }
+        };
+        let e = &mut self.entries[i];
+        e.text = text.to_string();
+        e.words = text.split_whitespace().count();
+        e.streaming = false;
+        e.stale = Stale::All;
     }
 
     /// Adds a tool call's cell (its result arrives later).
@@ -317,15 +412,18 @@ impl Transcript {
         self.reveal = true;
     }
 
-    /// Expands or collapses the selected tool cell.
+    /// Expands or collapses the selected tool or thinking cell.
     pub fn toggle_selected(&mut self) -> bool {
         let Some(e) = self.selected.and_then(|i| self.entries.get_mut(i)) else {
             return false;
         };
-        let Some(cell) = &mut e.tool else {
+        if let Some(cell) = &mut e.tool {
+            cell.expanded = !cell.expanded;
+        } else if e.kind == EntryKind::Thinking {
+            e.expanded = !e.expanded;
+        } else {
             return false;
-        };
-        cell.expanded = !cell.expanded;
+        }
         e.stale = Stale::All;
         self.reveal = true;
         true
@@ -343,7 +441,9 @@ impl Transcript {
     }
 
     fn streaming_entry(&mut self) -> Option<&mut Entry> {
-        self.entries.last_mut().filter(|e| e.streaming)
+        self.entries
+            .last_mut()
+            .filter(|e| e.streaming && e.kind == EntryKind::Assistant)
     }
 
     /// Appends streamed model text to the reply in progress (starting one if needed). Only
@@ -537,6 +637,7 @@ fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, Style) {
         EntryKind::Notice => ("", s.notice, s.notice),
         EntryKind::Error => ("error", s.error, s.error),
         EntryKind::Tool => ("", s.dim, s.dim),
+        EntryKind::Thinking => ("", s.dim, s.dim.add_modifier(Modifier::ITALIC)),
     };
     let label = (!label.is_empty()).then(|| Line::from(Span::styled(label, label_style)));
     (label, body_style)

@@ -66,6 +66,7 @@ impl Actor {
                 input: u.input,
                 output: u.output,
                 cached: u.cached,
+                cache_write: u.cache_write,
                 cost: crate::provider::cost(&self.deps.provider, u),
             });
         }

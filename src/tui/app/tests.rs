@@ -291,6 +291,7 @@ fn a_priced_provider_shows_the_running_cost() {
             input: 10,
             output: 1,
             cached: 0,
+            cache_write: 0,
             cost: Some(cost),
         });
     }
@@ -652,6 +653,7 @@ fn context_keys_drop_pin_and_compact() {
             window: 1_000,
             reserved: 0,
             calibrated: true,
+            cache: crate::context::CacheShare::default(),
         },
     });
     assert_eq!(a.session.context_tokens, 1_050);

@@ -57,6 +57,7 @@ pub fn report(percent: u64) -> ContextReport {
         window,
         reserved,
         calibrated: true,
+        cache: crate::context::CacheShare::default(),
     }
 }
 

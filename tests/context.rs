@@ -27,6 +27,7 @@ fn sse(text: &str, prompt_tokens: usize) -> ResponseTemplate {
 async fn server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .and(body_string_contains(COMPACT_MARK))
         .respond_with(|_: &Request| {
             sse(
@@ -38,6 +39,7 @@ async fn server() -> MockServer {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(|r: &Request| {
             let n = r.body.len();
             sse(

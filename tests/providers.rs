@@ -128,6 +128,7 @@ fn sse(body: String) -> ResponseTemplate {
 async fn openai_server(response: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .and(path("/v1/chat/completions"))
         .respond_with(response)
         .mount(&server)
@@ -199,12 +200,14 @@ async fn openai_tool_call_deltas_split_mid_json_and_two_calls_in_one_turn() {
 async fn a_429_is_retried_after_the_retry_after_delay() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(sse(fixture("openai_text.sse")))
         .with_priority(2)
         .mount(&server)
@@ -372,6 +375,7 @@ async fn dropping_the_stream_closes_the_connection_at_once() {
 async fn anthropic_streams_text_tool_use_and_usage() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .and(path("/v1/messages"))
         .respond_with(sse(fixture("anthropic_tools.sse")))
         .mount(&server)
@@ -428,6 +432,7 @@ async fn anthropic_streams_text_tool_use_and_usage() {
 async fn anthropic_error_event_ends_the_stream_with_its_message() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(sse(fixture("anthropic_error.sse")))
         .mount(&server)
         .await;
@@ -442,6 +447,7 @@ async fn anthropic_error_event_ends_the_stream_with_its_message() {
 async fn anthropic_tool_results_are_sent_in_the_user_turn() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(sse(fixture("anthropic_tools.sse")))
         .mount(&server)
         .await;

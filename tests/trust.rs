@@ -717,8 +717,22 @@ async fn with_the_sandbox_a_command_cannot_link_an_outside_file_in() {
         return;
     }
     // Both away from the temp dir, which commands may write: `outside` is writable by nothing
-    // the sandbox allows.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    // the sandbox allows. A checkout under the temp dir (CI may clone to /tmp) uses the home
+    // directory instead.
+    let tmp = std::env::temp_dir();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let target = [
+        Some(Path::new(env!("CARGO_TARGET_TMPDIR")).to_path_buf()),
+        home,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|p| !p.starts_with(&tmp) && !p.starts_with("/dev/shm") && p.is_dir());
+    let Some(target) = target else {
+        eprintln!("skipped: no directory outside the temp dir to link from");
+        return;
+    };
+    let target = target.as_path();
     let ws = tempfile::tempdir_in(target).unwrap();
     let outside = tempfile::tempdir_in(target).unwrap();
     let secret = outside.path().join("secret.txt");

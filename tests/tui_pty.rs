@@ -280,6 +280,7 @@ fn answering_in_turn(
     for (priority, body) in replies.into_iter().enumerate() {
         rt.block_on(
             Mock::given(method("POST"))
+                .and(support::wire::valid())
                 .respond_with(
                     ResponseTemplate::new(200)
                         .insert_header("content-type", "text/event-stream")

@@ -116,12 +116,14 @@ async fn cancel_mid_stream_ends_the_turn_at_once_keeping_the_partial_reply() {
 async fn a_provider_error_is_recorded_and_the_session_goes_on() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(ResponseTemplate::new(401))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-type", "text/event-stream")
@@ -197,6 +199,7 @@ async fn exec_json_end_to_end_against_a_mock_server() {
     )
     .unwrap();
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-type", "text/event-stream")
@@ -260,6 +263,7 @@ async fn exec_json_end_to_end_against_a_mock_server() {
 async fn exec_fails_with_one_line_on_stderr() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
+        .and(support::wire::valid())
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;

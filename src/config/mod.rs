@@ -458,6 +458,8 @@ mod tests {
             "moonshot",
             "openrouter",
             "ollama",
+            "vllm",
+            "lmstudio",
         ] {
             let c = Config {
                 provider: Some(preset.into()),

@@ -655,9 +655,10 @@ impl Actor {
         };
         // Fold in what has already arrived, so a fast stream reaches the front end as a few
         // large deltas rather than thousands of tiny ones.
+        let thought_from = progress.reasoning.len();
         let mut shown = progress.absorb(first).unwrap_or_default();
         let mut failed = None;
-        while shown.len() < MAX_DELTA_BYTES {
+        while shown.len() + progress.reasoning.len() - thought_from < MAX_DELTA_BYTES {
             match stream.try_next() {
                 Some(Ok(e)) => {
                     if let Some(text) = progress.absorb(e) {
@@ -678,6 +679,11 @@ impl Actor {
                 limit: cap,
                 max_output: self.deps.provider.max_output_tokens,
             });
+        }
+        // Reasoning comes before the answer in every wire form.
+        if progress.reasoning.len() > thought_from {
+            let text = progress.reasoning[thought_from..].to_string();
+            let _ = self.events.send(Event::ReasoningDelta { text });
         }
         if !shown.is_empty() {
             let _ = self.events.send(Event::AssistantDelta { text: shown });

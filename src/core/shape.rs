@@ -507,6 +507,48 @@ mod tests {
     }
 
     #[test]
+    fn reasoning_counts_as_its_own_category_where_it_is_passed_back() {
+        let thought = "weigh the parser against the lexer ".repeat(200);
+        let mut c: Config = toml::from_str(DEFAULTS_TOML).unwrap();
+        c.provider = Some("deepseek".into());
+        let deepseek = c.active_provider().unwrap();
+        let events = [
+            Event::UserMessage {
+                text: "go".into(),
+                attachments: vec![],
+            },
+            Event::Reasoning {
+                reasoning: Reasoning {
+                    text: thought,
+                    parts: vec![],
+                    source: deepseek.source(),
+                },
+            },
+            Event::AssistantMessage {
+                text: "done".into(),
+                interrupted: false,
+            },
+        ];
+        let state = SessionState::fold(&events);
+        let report = account(&mut Ledger::default(), &state, &deepseek, "");
+        let item = report
+            .items
+            .iter()
+            .find(|i| i.category == Category::Reasoning)
+            .expect("a reasoning item");
+        assert_eq!(item.id, ItemId::Reasoning(1));
+        assert!(item.tokens > 1_000, "{}", item.tokens);
+        // OpenAI never takes it back: it fills nothing there.
+        let report = account(&mut Ledger::default(), &state, &openai(), "");
+        assert!(
+            !report
+                .items
+                .iter()
+                .any(|i| i.category == Category::Reasoning)
+        );
+    }
+
+    #[test]
     fn compaction_replaces_older_turns_and_pinned_items_survive_it() {
         let mut state = session();
         let p = openai();

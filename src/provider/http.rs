@@ -21,6 +21,29 @@ const MAX_BACKOFF: Duration = Duration::from_secs(20);
 /// How much of a bad chunk or error body to show.
 const EXCERPT_CHARS: usize = 240;
 
+/// The request body as sent: the top-level keys in a fixed order with `messages` last, so the
+/// part that grows each round ends the request and every request's bytes begin with the
+/// previous one's (the tools and settings no longer follow the conversation). Providers with
+/// automatic prefix caching then find the whole earlier request in their cache.
+#[must_use]
+pub fn wire_string(body: &serde_json::Value) -> String {
+    let serde_json::Value::Object(map) = body else {
+        return body.to_string();
+    };
+    let mut out = String::from("{");
+    let rest = map.iter().filter(|(k, _)| k.as_str() != "messages");
+    for (key, value) in rest.chain(map.get_key_value("messages")) {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::String(key.clone()).to_string());
+        out.push(':');
+        out.push_str(&value.to_string());
+    }
+    out.push('}');
+    out
+}
+
 /// What a wire-format parser says about one SSE event.
 pub(super) enum ParseError {
     /// Not what the format allows; carries the offending text.
@@ -116,10 +139,16 @@ impl Endpoint {
         model: &str,
     ) -> Result<reqwest::Response, ProviderError> {
         let client = self.client()?;
+        let bytes = wire_string(body);
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let send = client.post(url).headers(headers.clone()).json(body).send();
+            let send = client
+                .post(url)
+                .headers(headers.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.clone())
+                .send();
             let outcome = tokio::time::timeout(self.policy.request_timeout, send).await;
             let retry_delay = match outcome {
                 Err(_) => {

@@ -23,6 +23,7 @@ use tokio::task::AbortHandle;
 use crate::config::{ActiveProvider, ProviderKind};
 use crate::protocol::{ErrorKind, FinishReason};
 
+pub use http::wire_string;
 pub use reasoning::{Effort, Reasoning, ReasoningPart, ReasoningRequest, ReasoningStyle};
 pub use script::{DEMO_SCRIPT, Script};
 
@@ -342,6 +343,15 @@ impl HttpPolicy {
             backoff: Duration::from_millis(500),
             max_event_bytes: MAX_EVENT_BYTES,
         }
+    }
+}
+
+/// The JSON body `kind`'s wire format sends for `request` (what the clients POST).
+#[must_use]
+pub fn wire_body(kind: ProviderKind, request: &ChatRequest) -> serde_json::Value {
+    match kind {
+        ProviderKind::Anthropic => anthropic::request_body(request),
+        ProviderKind::Openai | ProviderKind::Script => openai::request_body(request),
     }
 }
 

@@ -91,3 +91,16 @@ fn cost_uses_cached_and_output_prices_and_is_none_without_prices() {
     c.provider = Some("ollama".into());
     assert_eq!(super::cost(&c.active_provider().unwrap(), usage), None);
 }
+
+#[test]
+fn the_wire_body_ends_with_the_growing_conversation() {
+    let body = serde_json::json!({"model": "m", "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"name": "t"}], "stream": true});
+    let text = wire_string(&body);
+    assert!(
+        text.ends_with(r#""messages":[{"content":"hi","role":"user"}]}"#),
+        "{text}"
+    );
+    let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, body);
+}

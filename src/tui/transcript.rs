@@ -712,6 +712,55 @@ mod tests {
     }
 
     #[test]
+    fn thinking_is_one_dim_line_until_expanded_and_keeps_its_place() {
+        let th = theme();
+        let mut t = Transcript::default();
+        t.push(EntryKind::User, "why?");
+        t.append_thinking("first I ");
+        t.append_thinking("weigh both options");
+        t.append_streaming("Because.");
+        t.prepare(60, 20, &th, None);
+        let shown = text(&t, 20);
+        assert!(
+            shown.iter().any(|l| l.starts_with("▸ thinking… 5 words")),
+            "{shown:?}"
+        );
+        assert!(!shown.iter().any(|l| l.contains("weigh")), "{shown:?}");
+        // The final reasoning lands in the same cell, before the answer.
+        t.finish_thinking("first I weigh both options, then answer");
+        t.finish_streaming("Because.".into(), false);
+        t.prepare(60, 20, &th, None);
+        let shown = text(&t, 20);
+        let cell = shown
+            .iter()
+            .position(|l| l.starts_with("▸ thought for 7 words"));
+        let answer = shown.iter().position(|l| l.contains("Because."));
+        assert!(cell.is_some() && cell < answer, "{shown:?}");
+        // Selected and toggled, it shows its text.
+        t.select_by(-1);
+        t.select_by(-1);
+        assert!(t.toggle_selected());
+        t.prepare(60, 20, &th, None);
+        let shown = text(&t, 20);
+        assert!(
+            shown.iter().any(|l| l.contains("weigh both options")),
+            "{shown:?}"
+        );
+        // A replayed session without deltas gets its cell before the reply; redacted thinking
+        // says so.
+        t.push(EntryKind::User, "again");
+        t.finish_thinking("");
+        t.finish_streaming("Sure.".into(), false);
+        t.prepare(60, 40, &th, None);
+        let shown = text(&t, 40);
+        let redacted = shown
+            .iter()
+            .position(|l| l.starts_with("▸ thinking (redacted by the provider)"));
+        let sure = shown.iter().position(|l| l.contains("Sure."));
+        assert!(redacted.is_some() && redacted < sure, "{shown:?}");
+    }
+
+    #[test]
     fn wraps_once_per_width_and_follows_the_end() {
         let th = theme();
         let mut t = Transcript::default();

@@ -12,6 +12,7 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 pub mod faults;
 pub mod model;
 pub mod session;
+pub mod wire;
 
 pub const WAIT: Duration = Duration::from_secs(20);
 

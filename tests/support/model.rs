@@ -2,7 +2,11 @@
 //! port the OS picks): it answers each request with the next scripted turn, streamed as SSE in
 //! the documented shape, and keeps every request for the test to inspect.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::wire::{self, Rules};
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -76,43 +80,197 @@ impl Turn {
     }
 }
 
+impl Turn {
+    /// The SSE body of this turn in Anthropic's Messages stream format, with `usage` (input,
+    /// cache reads, cache writes) in `message_start`.
+    #[must_use]
+    pub fn anthropic_sse(&self, n: usize, usage: (u64, u64, u64)) -> String {
+        let event = |v: Value| format!("event: {}\ndata: {v}\n\n", v["type"].as_str().unwrap());
+        let mut out = event(json!({"type": "message_start", "message": {
+            "id": format!("msg_{n}"), "type": "message", "role": "assistant", "content": [],
+            "model": "claude-test", "stop_reason": null,
+            "usage": {"input_tokens": usage.0, "cache_read_input_tokens": usage.1,
+                      "cache_creation_input_tokens": usage.2, "output_tokens": 1}}}));
+        let stop = match self {
+            Turn::Raw(body) => return body.clone(),
+            Turn::Text(text) => {
+                out += &event(json!({"type": "content_block_start", "index": 0,
+                    "content_block": {"type": "text", "text": ""}}));
+                out += &event(json!({"type": "content_block_delta", "index": 0,
+                    "delta": {"type": "text_delta", "text": text}}));
+                out += &event(json!({"type": "content_block_stop", "index": 0}));
+                "end_turn"
+            }
+            Turn::Tools(calls) => {
+                for (i, (name, args)) in calls.iter().enumerate() {
+                    out += &event(json!({"type": "content_block_start", "index": i,
+                        "content_block": {"type": "tool_use", "id": format!("toolu_{n}_{i}"),
+                                          "name": name, "input": {}}}));
+                    out += &event(json!({"type": "content_block_delta", "index": i,
+                        "delta": {"type": "input_json_delta", "partial_json": args.to_string()}}));
+                    out += &event(json!({"type": "content_block_stop", "index": i}));
+                }
+                "tool_use"
+            }
+        };
+        out += &event(
+            json!({"type": "message_delta", "delta": {"stop_reason": stop},
+            "usage": {"output_tokens": 10}}),
+        );
+        out += &event(json!({"type": "message_stop"}));
+        out
+    }
+}
+
+/// Anthropic's prompt cache as the API documents it: a request reads the longest cached
+/// prefix ending at one of its `cache_control` breakpoints or up to 20 blocks before one, and
+/// writes the prefix up to each breakpoint. Tokens are counted as 4 bytes of block JSON.
+#[derive(Default)]
+struct PromptCache {
+    prefixes: HashSet<u64>,
+}
+
+impl PromptCache {
+    /// (uncached input, cache reads, cache writes) for `body`, remembering its prefixes.
+    fn bill(&mut self, body: &Value) -> (u64, u64, u64) {
+        use std::hash::{Hash, Hasher};
+        let mut blocks: Vec<(String, bool)> = Vec::new();
+        let mut push = |b: &Value, role: &str| {
+            let marked = b.get("cache_control").is_some();
+            let mut c = b.clone();
+            if let Some(o) = c.as_object_mut() {
+                o.remove("cache_control");
+            }
+            blocks.push((format!("{role}:{c}"), marked));
+        };
+        for t in body["tools"].as_array().into_iter().flatten() {
+            push(t, "tool");
+        }
+        for t in body["system"].as_array().into_iter().flatten() {
+            push(t, "system");
+        }
+        for m in body["messages"].as_array().into_iter().flatten() {
+            let role = m["role"].as_str().unwrap_or("");
+            for b in m["content"].as_array().into_iter().flatten() {
+                push(b, role);
+            }
+        }
+        let mut hashes = Vec::with_capacity(blocks.len());
+        let mut tokens = Vec::with_capacity(blocks.len());
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut total = 0u64;
+        for (text, _) in &blocks {
+            text.hash(&mut h);
+            hashes.push(h.finish());
+            total += text.len() as u64 / 4;
+            tokens.push(total);
+        }
+        let marks: Vec<usize> = (0..blocks.len()).filter(|i| blocks[*i].1).collect();
+        let mut read = 0;
+        for &b in &marks {
+            for j in (b.saturating_sub(19)..=b).rev() {
+                if self.prefixes.contains(&hashes[j]) {
+                    read = read.max(tokens[j]);
+                    break;
+                }
+            }
+        }
+        let written = marks.last().map_or(0, |&b| tokens[b]);
+        for &b in &marks {
+            self.prefixes.insert(hashes[b]);
+        }
+        let write = written.saturating_sub(read);
+        (total - read - write, read, write)
+    }
+}
+
 struct Sequence {
     turns: Vec<Turn>,
     next: AtomicUsize,
+    anthropic: bool,
+    rules: Rules,
+    cache: Mutex<PromptCache>,
+    broken: Arc<Mutex<Vec<String>>>,
 }
 
 impl Respond for Sequence {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let broken = wire::violations(self.anthropic, &body, self.rules);
+        if !broken.is_empty() {
+            self.broken.lock().unwrap().extend(broken.iter().cloned());
+            let message = format!("request invariants broken: {}", broken.join("; "));
+            return ResponseTemplate::new(400).set_body_json(json!({"error": {
+                "type": "invalid_request_error", "message": message}}));
+        }
         let n = self.next.fetch_add(1, Ordering::SeqCst);
         let turn = self
             .turns
             .get(n)
             .cloned()
             .unwrap_or_else(|| Turn::text("(the script has ended)"));
+        let sse = if self.anthropic {
+            let usage = self.cache.lock().unwrap().bill(&body);
+            turn.anthropic_sse(n, usage)
+        } else {
+            turn.sse(n)
+        };
         ResponseTemplate::new(200)
             .insert_header("content-type", "text/event-stream")
-            .set_body_string(turn.sse(n))
+            .set_body_string(sse)
     }
 }
 
 pub struct FakeModel {
     pub server: MockServer,
+    broken: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeModel {
     /// Serves `turns` in order at `POST /v1/chat/completions`.
     pub async fn start(turns: Vec<Turn>) -> FakeModel {
+        FakeModel::serve(turns, false, Rules::default()).await
+    }
+
+    /// An OpenAI-compatible provider with its own rules (DeepSeek's, say).
+    pub async fn with_rules(turns: Vec<Turn>, rules: Rules) -> FakeModel {
+        FakeModel::serve(turns, false, rules).await
+    }
+
+    /// Serves `turns` in Anthropic's format at `POST /v1/messages`, billing cache reads and
+    /// writes as Anthropic does.
+    pub async fn anthropic(turns: Vec<Turn>) -> FakeModel {
+        FakeModel::serve(turns, true, Rules::default()).await
+    }
+
+    async fn serve(turns: Vec<Turn>, anthropic: bool, rules: Rules) -> FakeModel {
         let server = MockServer::start().await;
+        let broken = Arc::new(Mutex::new(Vec::new()));
         let sequence = Sequence {
             turns,
             next: AtomicUsize::new(0),
+            anthropic,
+            rules,
+            cache: Mutex::new(PromptCache::default()),
+            broken: broken.clone(),
+        };
+        let at = if anthropic {
+            "/v1/messages"
+        } else {
+            "/v1/chat/completions"
         };
         Mock::given(method("POST"))
-            .and(path("/v1/chat/completions"))
+            .and(path(at))
             .respond_with(sequence)
             .mount(&server)
             .await;
-        FakeModel { server }
+        FakeModel { server, broken }
+    }
+
+    /// The invariants requests broke (each was answered with HTTP 400).
+    #[must_use]
+    pub fn broken(&self) -> Vec<String> {
+        self.broken.lock().unwrap().clone()
     }
 
     /// The base URL to configure (`…/v1`).

@@ -62,6 +62,33 @@ pub fn report(percent: u64) -> ContextReport {
 }
 
 #[test]
+fn the_header_shows_the_cache_share() {
+    let theme = Theme::load("dark", std::path::Path::new("/none")).unwrap();
+    let mut r = report(50);
+    let plain: String = header(&r, &theme.styles, 0.8)
+        .spans
+        .iter()
+        .map(|s| s.content.as_ref())
+        .collect();
+    assert!(!plain.contains("cache"), "{plain}");
+    r.cache = crate::context::CacheShare {
+        last_input: 10_000,
+        last_cached: 9_300,
+        session_input: 40_000,
+        session_cached: 30_000,
+    };
+    let shown: String = header(&r, &theme.styles, 0.8)
+        .spans
+        .iter()
+        .map(|s| s.content.as_ref())
+        .collect();
+    assert!(
+        shown.contains("cache 93% of the last request (75% of the session)"),
+        "{shown}"
+    );
+}
+
+#[test]
 fn cells_follow_the_items_then_free_space_then_the_reserve() {
     let r = report(50);
     let cells = ContextView::cells(&r, 100);

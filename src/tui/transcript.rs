@@ -465,6 +465,10 @@ impl Transcript {
     /// Replaces the reply in progress with its final text, or adds the reply.
     pub fn finish_streaming(&mut self, text: String, interrupted: bool) {
         if self.streaming_entry().is_none() {
+            // A reply of tool calls only: its calls are the cells that follow.
+            if text.is_empty() && !interrupted {
+                return;
+            }
             self.push(EntryKind::Assistant, String::new());
         }
         if let Some(e) = self.entries.last_mut() {

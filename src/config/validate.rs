@@ -77,6 +77,33 @@ const RULES: &[Rule] = &[
         1_000_000.0,
         "tokens",
     ),
+    rule("models.*.context_window", 1024.0, 100_000_000.0, "tokens"),
+    rule("models.*.max_output_tokens", 1.0, 10_000_000.0, "tokens"),
+    rule(
+        "models.*.input_price",
+        0.0,
+        100_000.0,
+        "dollars per million tokens",
+    ),
+    rule(
+        "models.*.output_price",
+        0.0,
+        100_000.0,
+        "dollars per million tokens",
+    ),
+    rule(
+        "models.*.cached_input_price",
+        0.0,
+        100_000.0,
+        "dollars per million tokens",
+    ),
+    rule(
+        "models.*.cache_write_price",
+        0.0,
+        100_000.0,
+        "dollars per million tokens",
+    ),
+    rule("models.*.reasoning_budget", 1024.0, 1_000_000.0, "tokens"),
     rule("agent.max_tool_rounds", 1.0, 10_000.0, "rounds"),
     rule("agent.command_timeout", 1.0, 86_400.0, "seconds"),
     rule(
@@ -259,6 +286,9 @@ mod tests {
             ("[providers.deepseek]\nmax_output_tokens = 0\n", 2),
             ("[pipeline]\nmax_verify_rounds = 0\n", 2),
             ("providers.openai.max_retries = 1000\n", 1),
+            ("[models.\"gpt-4.1\"]\ncontext_window = 0\n", 2),
+            ("[models.x]\ninput_price = -1\n", 2),
+            ("[providers.anthropic]\nreasoning_budget = 10\n", 2),
         ] {
             let err = check(text).unwrap_err();
             assert!(

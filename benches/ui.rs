@@ -72,6 +72,22 @@ fn gearshift_bench_history(messages: usize) -> Vec<Event> {
     out
 }
 
+/// 500 typed letters, each timed from the key to its drawn frame.
+fn keystrokes(a: &mut App, terminal: &mut Terminal<TestBackend>) -> Vec<Duration> {
+    let mut samples = Vec::new();
+    for i in 0..500 {
+        let c = char::from(b'a' + (i % 26) as u8);
+        let t = Instant::now();
+        a.on_terminal(
+            TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            Instant::now(),
+        );
+        frame(a, terminal);
+        samples.push(t.elapsed());
+    }
+    samples
+}
+
 fn frame(app: &mut App, terminal: &mut Terminal<TestBackend>) {
     app.prepare();
     terminal.draw(|f| view::draw(app, f)).unwrap();
@@ -107,17 +123,7 @@ fn main() {
             "{messages} messages: first frame (wraps everything) {:?}",
             t.elapsed()
         );
-        let mut samples = Vec::new();
-        for i in 0..500 {
-            let c = char::from(b'a' + (i % 26) as u8);
-            let t = Instant::now();
-            a.on_terminal(
-                TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-                Instant::now(),
-            );
-            frame(&mut a, &mut terminal);
-            samples.push(t.elapsed());
-        }
+        let samples = keystrokes(&mut a, &mut terminal);
         let max = samples.iter().max().copied().unwrap_or_default();
         println!(
             "{messages} messages: keystroke to frame median {:?}, max {max:?}",
@@ -167,17 +173,7 @@ fn main() {
         );
     }
     frame(&mut a, &mut terminal);
-    let mut samples = Vec::new();
-    for i in 0..500 {
-        let c = char::from(b'a' + (i % 26) as u8);
-        let t = Instant::now();
-        a.on_terminal(
-            TermEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-            Instant::now(),
-        );
-        frame(&mut a, &mut terminal);
-        samples.push(t.elapsed());
-    }
+    let samples = keystrokes(&mut a, &mut terminal);
     let max = samples.iter().max().copied().unwrap_or_default();
     println!(
         "5000 messages after the soak: keystroke to frame median {:?}, max {max:?}",

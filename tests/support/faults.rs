@@ -64,34 +64,6 @@ pub async fn start(fault: Fault) -> FaultServer {
     FaultServer { url }
 }
 
-async fn read_request(sock: &mut TcpStream) {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        let Ok(n) = sock.read(&mut buf).await else {
-            return;
-        };
-        if n == 0 {
-            return;
-        }
-        data.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&data);
-        if let Some(end) = text.find("\r\n\r\n") {
-            let length = text[..end]
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse::<usize>().ok())?
-                })
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return;
-            }
-        }
-    }
-}
-
 /// Closes with a TCP reset rather than a clean FIN.
 fn reset(sock: TcpStream) {
     let _ = sock.set_zero_linger();
@@ -99,7 +71,7 @@ fn reset(sock: TcpStream) {
 }
 
 async fn serve(mut sock: TcpStream, fault: Fault, n: usize) {
-    read_request(&mut sock).await;
+    super::stall_server::read_request(&mut sock).await;
     match fault {
         Fault::Endless => {
             if sock.write_all(SSE_HEAD.as_bytes()).await.is_err() {

@@ -334,7 +334,9 @@ pub mod stall_server {
         }
     }
 
-    async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
+    /// Reads one HTTP request (head and `content-length` body) and returns its body; empty if
+    /// the connection ends first.
+    pub async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
         let mut data = Vec::new();
         let mut buf = [0u8; 8192];
         loop {

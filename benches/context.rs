@@ -57,13 +57,14 @@ fn main() {
     let provider = config.active_provider().unwrap();
     let memory = "\n\n# Project instructions from AGENTS.md\n\nRun cargo test before finishing.";
 
+    let registry = gearshift::tools::Registry::builtin();
     let base = rss_kb();
     let history = events(200);
     let mut state = SessionState::fold(&history);
     let with_state = rss_kb();
     let mut ledger = Ledger::default();
     let t = Instant::now();
-    let report = shape::account(&mut ledger, &state, &provider, memory);
+    let report = shape::account(&mut ledger, &state, &provider, memory, &registry);
     let first = t.elapsed();
     let with_ledger = rss_kb();
     println!(
@@ -80,7 +81,13 @@ fn main() {
         };
         state.apply(&e);
         let t = Instant::now();
-        std::hint::black_box(shape::account(&mut ledger, &state, &provider, memory));
+        std::hint::black_box(shape::account(
+            &mut ledger,
+            &state,
+            &provider,
+            memory,
+            &registry,
+        ));
         times.push(t.elapsed());
     }
     times.sort();

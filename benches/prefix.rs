@@ -94,12 +94,13 @@ fn measure(label: &str, kind: ProviderKind, name: &str, model: &str) {
             attachments: vec![],
         },
     ];
+    let registry = gearshift::tools::Registry::builtin();
     let memory = "\n\n# Project instructions from AGENTS.md\n\nUse cargo test; keep modules small.";
     let mut previous: Option<String> = None;
     let mut shares = Vec::new();
     for round in 0..20 {
         let state = SessionState::fold(&events);
-        let request = turn::build_request(&state, &p, memory);
+        let request = turn::build_request(&state, &p, memory, &registry);
         let body = wire_string(&unmarked(wire_body(kind, &request)));
         if let Some(prev) = &previous {
             let same = prev

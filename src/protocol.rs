@@ -469,6 +469,13 @@ pub enum Event {
         level: NoticeLevel,
         text: String,
     },
+    /// An op was refused and changed nothing (not persisted): why, and what the human can do
+    /// instead, named as an action for the front end to show its key.
+    Refused {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<Hint>,
+    },
     /// How the model's commands are confined in this process (derived at start, not
     /// persisted): the status bar and the approval modal show it.
     SandboxStatus {
@@ -480,6 +487,23 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         problem: Option<String>,
     },
+}
+
+/// Something the human can do, named by the core where a refusal or a gate calls for it.
+/// The core never names a key or a pane: front ends show each hint with its live binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hint {
+    /// Approve plan steps (one, or all of them).
+    ApproveSteps,
+    /// Decide every hunk of the change under review.
+    DecideHunks,
+    /// Skip the pipeline stage.
+    SkipStage,
+    /// Leave items out of the context, or compact it.
+    FreeContext,
+    /// Wait for the model, or cancel what it does.
+    Wait,
 }
 
 /// How much a [`Event::Notice`] matters.
@@ -501,6 +525,7 @@ impl Event {
                 | Event::ReasoningDelta { .. }
                 | Event::ContextAccounted { .. }
                 | Event::SandboxStatus { .. }
+                | Event::Refused { .. }
         )
     }
 
@@ -548,6 +573,7 @@ impl Event {
             Event::TurnFinished { .. } => "turn_finished",
             Event::Error { .. } => "error",
             Event::Notice { .. } => "notice",
+            Event::Refused { .. } => "refused",
             Event::SandboxStatus { .. } => "sandbox_status",
         }
     }
@@ -758,6 +784,10 @@ mod tests {
             Event::Notice {
                 level: NoticeLevel::Warning,
                 text: "w".into(),
+            },
+            Event::Refused {
+                message: "no".into(),
+                hint: Some(Hint::ApproveSteps),
             },
             Event::SandboxStatus {
                 mode: "workspace-write".into(),

@@ -186,6 +186,41 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
 }
 
 #[test]
+fn a_broken_skill_the_run_does_not_use_is_a_warning_and_exec_still_exits_0() {
+    let (home, ws) = support::scripted_home(SCRIPT, "[pipeline]\ntest_command = \"sh test.sh\"\n");
+    std::fs::write(ws.path().join("test.sh"), "grep -qx hello greeting.txt\n").unwrap();
+    let broken = ws.path().join(".gearshift/skills/broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("SKILL.md"), "---\nname: [unclosed\n---\nbody\n").unwrap();
+    git(ws.path(), &["init", "-q"]);
+    git(ws.path(), &["config", "user.email", "dev@example.com"]);
+    git(ws.path(), &["config", "user.name", "Dev"]);
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "exec",
+            "--gear",
+            "pipeline",
+            "--approve-gates",
+            "add a greeting",
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("gearshift: warning: skill not loaded:") && stderr.contains("broken"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("greeting.txt")).unwrap(),
+        "hello\n"
+    );
+}
+
+#[test]
 fn without_approve_gates_the_run_stops_at_the_first_gate_with_code_3() {
     let (home, ws) = support::scripted_home(SCRIPT, "");
     let out = support::command(

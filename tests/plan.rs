@@ -65,9 +65,9 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     );
     // Nothing runs before an approval.
     s.send(Op::Go { all: false });
-    let seen = s.until(|e| matches!(e, Event::Error { .. })).await;
+    let seen = s.until(|e| matches!(e, Event::Refused { .. })).await;
     assert!(
-        matches!(seen.last(), Some(Event::Error { message, .. }) if message.contains("no step is approved"))
+        matches!(seen.last(), Some(Event::Refused { message, .. }) if message.contains("no step is approved"))
     );
 
     edit(&s, PlanEdit::Approve { step: "s1".into() });

@@ -63,8 +63,8 @@ async fn a_proposal_waits_and_only_accepted_hunks_reach_the_disk() {
     s.send(Op::SubmitReview {
         change: change.clone(),
     });
-    let seen = s.until(|e| matches!(e, Event::Error { .. })).await;
-    let Some(Event::Error { message, .. }) = seen.last() else {
+    let seen = s.until(|e| matches!(e, Event::Refused { .. })).await;
+    let Some(Event::Refused { message, .. }) = seen.last() else {
         unreachable!()
     };
     assert!(message.contains("undecided"), "{message}");
@@ -133,9 +133,9 @@ async fn a_proposal_waits_and_only_accepted_hunks_reach_the_disk() {
     s.until(|e| matches!(e, Event::ChangeUndone { .. })).await;
     assert_eq!(read(ws.path()), original());
     s.send(Op::Undo);
-    let seen = s.until(|e| matches!(e, Event::Error { .. })).await;
+    let seen = s.until(|e| matches!(e, Event::Refused { .. })).await;
     assert!(
-        matches!(seen.last(), Some(Event::Error { message, .. }) if message.contains("nothing to undo"))
+        matches!(seen.last(), Some(Event::Refused { message, .. }) if message.contains("nothing to undo"))
     );
 }
 
@@ -196,9 +196,9 @@ async fn undo_refuses_when_the_file_changed_after_it_was_applied() {
     assert!(read(ws.path()).contains("line two"));
     std::fs::write(ws.path().join("notes.txt"), "edited by hand\n").unwrap();
     s.send(Op::Undo);
-    let seen = s.until(|e| matches!(e, Event::Error { .. })).await;
+    let seen = s.until(|e| matches!(e, Event::Refused { .. })).await;
     assert!(
-        matches!(seen.last(), Some(Event::Error { message, .. }) if message.contains("changed after it was applied"))
+        matches!(seen.last(), Some(Event::Refused { message, .. }) if message.contains("changed after it was applied"))
     );
     assert_eq!(read(ws.path()), "edited by hand\n");
     assert!(

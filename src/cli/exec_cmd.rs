@@ -68,7 +68,7 @@ pub fn run(
         log: _log,
         ..
     } = started;
-    deps.review_mode = mode(approvals.changes || approvals.plan || approvals.gates);
+    deps.policy.changes = mode(approvals.changes || approvals.plan || approvals.gates);
     let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
     let pipeline_gear = opened.state.gear == crate::protocol::Gear::Pipeline;
 
@@ -149,7 +149,7 @@ pub fn run(
                     };
                     eprintln!("gearshift: {label}{text}");
                 }
-                Event::Error { message, .. } => {
+                Event::Error { message, .. } | Event::Refused { message, .. } => {
                     error = Some(message.clone());
                     // Nothing more will come if the prompt itself could not be saved.
                     if !started {

@@ -5,6 +5,8 @@
 //! shown, so a crash never shows the user something that was not saved.
 
 mod actor;
+pub mod machine;
+pub mod prompts;
 pub mod shape;
 pub mod state;
 pub mod turn;
@@ -12,7 +14,8 @@ pub mod turn;
 use crate::config::ActiveProvider;
 use crate::protocol::{Event, Gear, SessionMeta};
 use crate::store::{Reader, Store, StoreError, new_session_id, now_ms};
-pub use actor::{ApprovalMode, SessionDeps, run_session};
+pub use actor::{SessionDeps, run_session};
+pub use machine::{ApprovalMode, ApprovalPolicy};
 pub use state::{Decision, SessionState, decide};
 
 /// Which session to open.

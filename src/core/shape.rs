@@ -37,7 +37,7 @@ pub fn phase(state: &SessionState) -> tools::Phase {
 /// The tools a pipeline stage may use by its definition (the stage's `tools`, or its skill's
 /// `allowed-tools`), when that list names any of gearshift's tools; a list written for another
 /// tool (`Read, Grep`) names none and restricts nothing.
-fn stage_allows(state: &SessionState) -> Option<Vec<String>> {
+fn stage_allows(state: &SessionState, registry: &tools::Registry) -> Option<Vec<String>> {
     if state.gear != Gear::Pipeline {
         return None;
     }
@@ -45,23 +45,24 @@ fn stage_allows(state: &SessionState) -> Option<Vec<String>> {
     let i = p.run.current()?;
     let list = p.run.pipeline.stages[i].tools.clone()?;
     list.iter()
-        .any(|t| tools::kind_of(t).is_some())
+        .any(|t| registry.kind_of(t).is_some())
         .then_some(list)
 }
 
 /// Whether the tool may be called now: offered by the gear and phase, and allowed by the
 /// pipeline stage.
 #[must_use]
-pub fn tool_offered(state: &SessionState, name: &str) -> bool {
-    tools::offered(state.gear, phase(state), name)
-        && stage_allows(state).is_none_or(|list| list.iter().any(|t| t == name))
+pub fn tool_offered(state: &SessionState, registry: &tools::Registry, name: &str) -> bool {
+    registry.offered(state.gear, phase(state), name)
+        && stage_allows(state, registry).is_none_or(|list| list.iter().any(|t| t == name))
 }
 
 /// The tool schemas of the next request.
 #[must_use]
-pub fn offered_specs(state: &SessionState) -> Vec<provider::ToolSpec> {
-    let allows = stage_allows(state);
-    tools::specs(state.gear, phase(state))
+pub fn offered_specs(state: &SessionState, registry: &tools::Registry) -> Vec<provider::ToolSpec> {
+    let allows = stage_allows(state, registry);
+    registry
+        .specs(state.gear, phase(state))
         .into_iter()
         .filter(|s| allows.as_ref().is_none_or(|list| list.contains(&s.name)))
         .collect()
@@ -180,10 +181,11 @@ pub fn account(
     state: &SessionState,
     provider: &ActiveProvider,
     memory: &str,
+    registry: &tools::Registry,
 ) -> ContextReport {
     use crate::context::ledger::Part;
     let system = gear_prompt(state.gear).trim();
-    let specs = offered_specs(state);
+    let specs = offered_specs(state, registry);
     let tools_json = serde_json::to_string(&specs).unwrap_or_default();
     let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
         Part {
@@ -475,21 +477,21 @@ mod tests {
     fn a_dropped_item_leaves_the_next_request_but_keeps_its_place() {
         let mut state = session();
         let p = openai();
-        let before = build_request(&state, &p, "");
+        let before = build_request(&state, &p, "", &tools::Registry::builtin());
         let mut ledger = Ledger::default();
-        let full = account(&mut ledger, &state, &p, "").used();
+        let full = account(&mut ledger, &state, &p, "", &tools::Registry::builtin()).used();
         // Message 2 is the first tool result.
         state.apply(&Event::ItemDropped {
             item: 2,
             dropped: true,
         });
-        let after = build_request(&state, &p, "");
+        let after = build_request(&state, &p, "", &tools::Registry::builtin());
         assert_eq!(after.messages.len(), before.messages.len());
         assert!(matches!(
             &after.messages[2],
             ChatMessage::ToolResult { call_id, content, .. } if call_id == "c0" && content == DROPPED
         ));
-        let report = account(&mut ledger, &state, &p, "");
+        let report = account(&mut ledger, &state, &p, "", &tools::Registry::builtin());
         assert!(report.used() < full - 1_000, "{} vs {full}", report.used());
         let item = report
             .items
@@ -530,7 +532,13 @@ mod tests {
             },
         ];
         let state = SessionState::fold(&events);
-        let report = account(&mut Ledger::default(), &state, &deepseek, "");
+        let report = account(
+            &mut Ledger::default(),
+            &state,
+            &deepseek,
+            "",
+            &tools::Registry::builtin(),
+        );
         let item = report
             .items
             .iter()
@@ -539,7 +547,13 @@ mod tests {
         assert_eq!(item.id, ItemId::Reasoning(1));
         assert!(item.tokens > 1_000, "{}", item.tokens);
         // OpenAI never takes it back: it fills nothing there.
-        let report = account(&mut Ledger::default(), &state, &openai(), "");
+        let report = account(
+            &mut Ledger::default(),
+            &state,
+            &openai(),
+            "",
+            &tools::Registry::builtin(),
+        );
         assert!(
             !report
                 .items
@@ -572,7 +586,7 @@ mod tests {
             before: 0,
             after: 0,
         });
-        let request = build_request(&state, &p, "");
+        let request = build_request(&state, &p, "", &tools::Registry::builtin());
         assert_eq!(request.messages.len(), 2 + 4);
         let ChatMessage::User { text } = &request.messages[0] else {
             panic!("the summary first")
@@ -583,7 +597,13 @@ mod tests {
             "{text}"
         );
         assert!(matches!(&request.messages[2], ChatMessage::User { text } if text == "prompt 2"));
-        let report = account(&mut Ledger::default(), &state, &p, "");
+        let report = account(
+            &mut Ledger::default(),
+            &state,
+            &p,
+            "",
+            &tools::Registry::builtin(),
+        );
         assert!(report.items.iter().any(|i| i.id == ItemId::Summary));
         assert!(
             report
@@ -627,7 +647,7 @@ mod tests {
                 },
             ];
             let state = SessionState::fold(&events);
-            offered_specs(&state)
+            offered_specs(&state, &tools::Registry::builtin())
                 .into_iter()
                 .map(|s| s.name)
                 .collect::<Vec<_>>()
@@ -655,9 +675,24 @@ mod tests {
         let mut p = openai();
         p.context_window = 2_000;
         p.max_output_tokens = 500;
-        let report = account(&mut Ledger::default(), &state, &p, "");
+        let report = account(
+            &mut Ledger::default(),
+            &state,
+            &p,
+            "",
+            &tools::Registry::builtin(),
+        );
         assert!(report.over(), "{}", report.used());
         p.context_window = 1_000_000;
-        assert!(!account(&mut Ledger::default(), &state, &p, "").over());
+        assert!(
+            !account(
+                &mut Ledger::default(),
+                &state,
+                &p,
+                "",
+                &tools::Registry::builtin()
+            )
+            .over()
+        );
     }
 }

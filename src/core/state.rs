@@ -295,6 +295,7 @@ impl SessionState {
             | Event::Shipped { .. }
             | Event::Error { .. }
             | Event::Notice { .. }
+            | Event::Refused { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::ActiveProvider;
-use crate::protocol::{Event, FinishReason, Gear};
+use crate::protocol::{Event, FinishReason};
 use crate::provider::{
     self, ChatRequest, ProviderError, Reasoning, ReasoningPart, StreamEvent, TokenUsage,
     ToolCallRequest,
@@ -47,20 +47,17 @@ pub fn project_memory(root: &Path) -> String {
 
 use super::{SessionState, shape};
 
-/// The system prompt of each gear (`assets/prompts/`).
-#[must_use]
-pub fn gear_prompt(gear: Gear) -> &'static str {
-    match gear {
-        Gear::Vibe => include_str!("../../assets/prompts/vibe.md"),
-        Gear::Plan => include_str!("../../assets/prompts/plan.md"),
-        Gear::Pipeline => include_str!("../../assets/prompts/pipeline.md"),
-    }
-}
+pub use super::prompts::gear_prompt;
 
 /// The request for the next model call: the gear's prompt, project memory, the conversation
 /// as shaped by compaction and drops, and the tools the gear allows.
 #[must_use]
-pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &str) -> ChatRequest {
+pub fn build_request(
+    state: &SessionState,
+    provider: &ActiveProvider,
+    memory: &str,
+    registry: &crate::tools::Registry,
+) -> ChatRequest {
     ChatRequest {
         model: provider.model.clone(),
         system: format!("{}{memory}", gear_prompt(state.gear).trim()),
@@ -68,7 +65,7 @@ pub fn build_request(state: &SessionState, provider: &ActiveProvider, memory: &s
             .into_iter()
             .map(|(_, m)| m)
             .collect(),
-        tools: shape::offered_specs(state),
+        tools: shape::offered_specs(state, registry),
         max_output_tokens: provider.max_output_tokens,
         reasoning: provider.reasoning,
         source: provider.source(),
@@ -236,6 +233,7 @@ mod tests {
     use super::*;
     use crate::config::{Config, DEFAULTS_TOML};
     use crate::protocol::ErrorKind;
+    use crate::protocol::Gear;
 
     fn openai() -> ActiveProvider {
         let mut c: Config = toml::from_str(DEFAULTS_TOML).unwrap();
@@ -340,7 +338,7 @@ mod tests {
             text: "hi".into(),
             attachments: vec![],
         });
-        let r = build_request(&s, &openai(), "");
+        let r = build_request(&s, &openai(), "", &crate::tools::Registry::builtin());
         assert!(r.system.contains("plan"));
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.model, "gpt-4.1");

@@ -359,7 +359,7 @@ impl Run {
                 }
                 if stage.gate == Gate::Command {
                     return Err(format!(
-                        "stage `{name}` passes when the test command passes, not by hand (S skips it)"
+                        "stage `{name}` passes when the test command passes, not by hand; skip it instead"
                     ));
                 }
                 vec![StageEvent::GatePassed { stage: name }]

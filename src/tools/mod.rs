@@ -5,26 +5,27 @@
 //! Which tools a request offers depends on the gear: see [`specs`]. Every result passes through
 //! [`Secrets::redact`] before anyone sees it.
 
+mod builtin;
 pub mod command;
 mod confine;
 mod fs;
+pub mod registry;
 pub mod secrets;
 mod shell;
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 pub use confine::{ConfineError, FileError, Guard, Kind, Protected, Workspace};
 pub use fs::MAX_TEXT_BYTES;
+pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
 pub use shell::{CommandOutput, CommandRunner, run_command};
 
 use crate::sandbox::Sandbox;
 
 use crate::changes::FileChange;
-use crate::protocol::Gear;
 use crate::provider::{ToolCallRequest, ToolSpec};
 
 /// Limits that keep one tool call from flooding the context or hanging.
@@ -56,6 +57,8 @@ pub struct ToolContext {
     pub limits: ToolLimits,
     /// Where commands run, with which environment.
     pub runner: CommandRunner,
+    /// Every tool the session may offer.
+    pub registry: Registry,
 }
 
 impl ToolContext {
@@ -70,6 +73,7 @@ impl ToolContext {
                 sandbox: Sandbox::off(),
                 secrets: Secrets::default(),
             },
+            registry: Registry::builtin(),
         }
     }
 }
@@ -138,18 +142,6 @@ impl Writes {
     }
 }
 
-/// What a tool may do, which decides where it is offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ToolKind {
-    ReadOnly,
-    Write,
-    Shell,
-    /// Proposes a plan (the core records it).
-    Plan,
-    /// Ends the running plan step (the core records it).
-    Step,
-}
-
 /// Where the session is: proposing and shaping a plan, running an approved step, or working
 /// on a pipeline stage of some kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,177 +163,6 @@ pub const PROPOSE_PLAN: &str = "propose_plan";
 pub const COMPLETE_STEP: &str = "complete_step";
 pub const FAIL_STEP: &str = "fail_step";
 pub const RUN_COMMAND: &str = "run_command";
-
-#[must_use]
-pub fn kind_of(name: &str) -> Option<ToolKind> {
-    match name {
-        READ_FILE | LIST_DIR | GLOB | GREP => Some(ToolKind::ReadOnly),
-        EDIT_FILE | WRITE_FILE | DELETE_FILE | MOVE_FILE => Some(ToolKind::Write),
-        RUN_COMMAND => Some(ToolKind::Shell),
-        PROPOSE_PLAN => Some(ToolKind::Plan),
-        COMPLETE_STEP | FAIL_STEP => Some(ToolKind::Step),
-        _ => None,
-    }
-}
-
-/// The tools a gear offers in a phase. Gears are enforced here, not by prompting: while
-/// planning (and in the pipeline gear until its stages grant more) write and shell tools are
-/// not in the request at all; a plan step being run gets them, with its step tools.
-#[must_use]
-pub fn specs(gear: Gear, phase: Phase) -> Vec<ToolSpec> {
-    all_specs()
-        .into_iter()
-        .filter(|s| offered(gear, phase, &s.name))
-        .collect()
-}
-
-/// Whether a gear offers the tool named `name` in a phase (unknown tools are offered nowhere).
-#[must_use]
-pub fn offered(gear: Gear, phase: Phase, name: &str) -> bool {
-    use crate::pipeline::StageKind;
-    let executing = gear != Gear::Vibe && phase == Phase::Executing;
-    let writing_stage = matches!(
-        phase,
-        Phase::Stage(StageKind::Artifact | StageKind::Verify | StageKind::Ship)
-    );
-    let shell_stage = matches!(phase, Phase::Stage(StageKind::Verify | StageKind::Ship));
-    match kind_of(name) {
-        Some(ToolKind::ReadOnly) => true,
-        Some(ToolKind::Write) => gear == Gear::Vibe || executing || writing_stage,
-        Some(ToolKind::Shell) => gear == Gear::Vibe || executing || shell_stage,
-        Some(ToolKind::Plan) => {
-            (gear == Gear::Plan && phase == Phase::Planning)
-                || phase == Phase::Stage(StageKind::Plan)
-        }
-        Some(ToolKind::Step) => executing,
-        None => false,
-    }
-}
-
-fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpec {
-    ToolSpec {
-        name: name.to_string(),
-        description: description.to_string(),
-        parameters,
-    }
-}
-
-fn all_specs() -> Vec<ToolSpec> {
-    vec![
-        spec(
-            READ_FILE,
-            "Read a text file of the workspace. Lines come numbered as `N\\t<text>`; the numbers \
-             are not part of the file. Large files are cut: ask for a line range.",
-            json!({"type": "object", "properties": {
-                "path": {"type": "string", "description": "Path relative to the workspace root"},
-                "start_line": {"type": "integer", "minimum": 1, "description": "First line, from 1"},
-                "end_line": {"type": "integer", "minimum": 1, "description": "Last line, inclusive"}
-            }, "required": ["path"]}),
-        ),
-        spec(
-            LIST_DIR,
-            "List a directory of the workspace: directories end with `/`, files show their size.",
-            json!({"type": "object", "properties": {
-                "path": {"type": "string", "description": "Directory, default the workspace root"}
-            }}),
-        ),
-        spec(
-            GLOB,
-            "Find files by glob pattern (e.g. `src/**/*.rs`), honouring .gitignore.",
-            json!({"type": "object", "properties": {
-                "pattern": {"type": "string"},
-                "path": {"type": "string", "description": "Directory to search, default the root"}
-            }, "required": ["pattern"]}),
-        ),
-        spec(
-            GREP,
-            "Search file contents with a regular expression, honouring .gitignore. Returns \
-             `path:line: text` for each match.",
-            json!({"type": "object", "properties": {
-                "pattern": {"type": "string", "description": "Rust regex syntax"},
-                "path": {"type": "string", "description": "File or directory, default the root"},
-                "glob": {"type": "string", "description": "Only files matching this glob"},
-                "case_insensitive": {"type": "boolean"}
-            }, "required": ["pattern"]}),
-        ),
-        spec(
-            EDIT_FILE,
-            "Replace exact text in a file. `old_text` must match the file exactly (without line \
-             numbers) and only once, unless `replace_all` is true.",
-            json!({"type": "object", "properties": {
-                "path": {"type": "string"},
-                "old_text": {"type": "string"},
-                "new_text": {"type": "string"},
-                "replace_all": {"type": "boolean"}
-            }, "required": ["path", "old_text", "new_text"]}),
-        ),
-        spec(
-            WRITE_FILE,
-            "Create or overwrite a file with the given content; parent directories are created.",
-            json!({"type": "object", "properties": {
-                "path": {"type": "string"},
-                "content": {"type": "string"}
-            }, "required": ["path", "content"]}),
-        ),
-        spec(
-            DELETE_FILE,
-            "Delete a text file of the workspace.",
-            json!({"type": "object", "properties": {
-                "path": {"type": "string"}
-            }, "required": ["path"]}),
-        ),
-        spec(
-            MOVE_FILE,
-            "Move or rename a text file; the target must not exist (parent directories are \
-             created). Edit the content separately.",
-            json!({"type": "object", "properties": {
-                "from": {"type": "string"},
-                "to": {"type": "string"}
-            }, "required": ["from", "to"]}),
-        ),
-        spec(
-            PROPOSE_PLAN,
-            "Propose the plan for the user to review: a tree of concrete steps, at most three \
-             levels deep. The user edits and approves it; approved steps are then run one at a \
-             time.",
-            json!({"type": "object", "properties": {
-                "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
-            }, "required": ["steps"], "$defs": {"step": {"type": "object", "properties": {
-                "title": {"type": "string", "description": "What the step does, in a line"},
-                "detail": {"type": "string", "description": "What it changes and how"},
-                "files": {"type": "array", "items": {"type": "string"}},
-                "acceptance": {"type": "string", "description": "How to tell it is done"},
-                "children": {"type": "array", "items": {"$ref": "#/$defs/step"}}
-            }, "required": ["title"]}}}),
-        ),
-        spec(
-            COMPLETE_STEP,
-            "Finish the plan step you were given; the user reviews it before the next one.",
-            json!({"type": "object", "properties": {
-                "summary": {"type": "string", "description": "What was done, in a few lines"}
-            }, "required": ["summary"]}),
-        ),
-        spec(
-            FAIL_STEP,
-            "Give up on the plan step you were given, saying why; execution stops there.",
-            json!({"type": "object", "properties": {
-                "reason": {"type": "string"}
-            }, "required": ["reason"]}),
-        ),
-        spec(
-            RUN_COMMAND,
-            "Run a shell command in the workspace root (the user may be asked to approve it). \
-             Output is stdout and stderr together, cut in the middle when long. It runs in a \
-             sandbox: it may write only the workspace and the temp dir (never .git), and has no \
-             network unless the user allowed it; it and everything it starts end with the call.",
-            json!({"type": "object", "properties": {
-                "command": {"type": "string"},
-                "timeout_secs": {"type": "integer", "minimum": 1,
-                    "description": "At most the user's limit (default 120), which is also the default"}
-            }, "required": ["command"]}),
-        ),
-    ]
-}
 
 pub(crate) fn parse_args<T: DeserializeOwned>(call: &ToolCallRequest) -> Result<T, ToolFailure> {
     let text = if call.arguments.trim().is_empty() {
@@ -379,22 +200,11 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
 }
 
 async fn run_tool(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
-    match call.name.as_str() {
-        RUN_COMMAND => shell::execute(call, ctx).await,
-        PROPOSE_PLAN | COMPLETE_STEP | FAIL_STEP => ToolOutcome::error(format!(
-            "`{}` is handled by the session, not run as a tool",
+    match ctx.registry.get(&call.name) {
+        Some(tool) => tool.handle(call, ctx, writes).await,
+        None => ToolOutcome::error(format!(
+            "there is no tool named `{}`; the available tools are in the request",
             call.name
-        )),
-        name if kind_of(name).is_some() => {
-            let call = call.clone();
-            let workspace = ctx.workspace.clone();
-            let limits = ctx.limits.clone();
-            tokio::task::spawn_blocking(move || fs::execute(&call, &workspace, &limits, writes))
-                .await
-                .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
-        }
-        other => ToolOutcome::error(format!(
-            "there is no tool named `{other}`; the available tools are in the request"
         )),
     }
 }

@@ -3,6 +3,8 @@
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::protocol::Gear;
+use serde_json::json;
 
 fn ctx(dir: &std::path::Path) -> ToolContext {
     ToolContext::plain(Workspace::new(dir).unwrap(), ToolLimits::default())
@@ -382,7 +384,14 @@ async fn long_output_keeps_head_and_tail_and_states_the_cut() {
 
 #[test]
 fn plan_and_pipeline_gears_offer_only_read_only_tools() {
-    let names = |g, p| specs(g, p).into_iter().map(|s| s.name).collect::<Vec<_>>();
+    let registry = Registry::builtin();
+    let names = |g, p| {
+        registry
+            .specs(g, p)
+            .into_iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(Gear::Vibe, Phase::Planning).len(), 9);
     assert_eq!(names(Gear::Vibe, Phase::Executing).len(), 9);
     assert_eq!(

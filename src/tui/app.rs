@@ -69,6 +69,8 @@ impl Focus {
     }
 }
 
+/// What covers the panes. Overlays stack: one opened over another (an approval over the
+/// session browser) returns to it when closed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help {
@@ -154,7 +156,8 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub focus: Focus,
-    pub overlay: Option<Overlay>,
+    /// Open overlays, the top one last.
+    pub overlays: Vec<Overlay>,
     pub zoomed: bool,
     pub session: SessionView,
     pub composer: TextArea<'static>,
@@ -199,7 +202,7 @@ impl App {
             keymap,
             theme,
             focus: Focus::Composer,
-            overlay: None,
+            overlays: Vec::new(),
             zoomed: false,
             session: SessionView {
                 id: state.id.clone(),
@@ -267,6 +270,30 @@ impl App {
         self.dirty = true;
     }
 
+    /// The overlay on top, the one keys go to.
+    #[must_use]
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlays.last()
+    }
+
+    /// The session browser, wherever it is in the stack (its results arrive while an
+    /// approval or the help may cover it).
+    pub fn browser_mut(&mut self) -> Option<&mut Browser> {
+        self.overlays.iter_mut().rev().find_map(|o| match o {
+            Overlay::Sessions(b) => Some(b.as_mut()),
+            _ => None,
+        })
+    }
+
+    /// Why a read-only session refuses, and how to fork it, with the live keys.
+    fn read_only_note(&self, to: &str) -> String {
+        format!(
+            "read-only session: fork it ({}, then {}) {to}",
+            super::hints::key(&self.keymap, Action::Sessions),
+            super::hints::key(&self.keymap, Action::BrowserFork)
+        )
+    }
+
     /// Whether something changed since the last frame.
     #[must_use]
     pub fn is_dirty(&self) -> bool {
@@ -277,7 +304,7 @@ impl App {
     pub fn mark_drawn(&mut self) {
         self.dirty = false;
         let area = self.size;
-        if let Some(Overlay::Approval(p)) = &mut self.overlay
+        if let Some(Overlay::Approval(p)) = self.overlays.last_mut()
             && p.drawn_in(area)
         {
             // Its keys line changes now that it has been seen.
@@ -293,7 +320,7 @@ impl App {
     /// The key contexts that apply now, most specific first.
     #[must_use]
     pub fn contexts(&self) -> Vec<KeyContext> {
-        match &self.overlay {
+        match self.overlay() {
             Some(Overlay::Help { .. }) => return vec![KeyContext::Help, KeyContext::Global],
             Some(Overlay::Sessions(b)) if b.input.is_none() => {
                 return vec![KeyContext::Browser, KeyContext::Global];
@@ -363,12 +390,12 @@ impl App {
             } else {
                 area
             };
-            self.plan.prepare(area, &self.theme);
+            self.plan.prepare(area, &self.theme, &self.keymap);
         }
         if let Some(area) = inner(PaneId::Context) {
             self.context.prepare(area, &self.theme, self.warn_at);
         }
-        let focused = self.focus == Focus::Composer && self.overlay.is_none();
+        let focused = self.focus == Focus::Composer && self.overlays.is_empty();
         let s = &self.theme.styles;
         let hint = format!(
             "Ask the model… ({} send, {} new line)",
@@ -467,9 +494,10 @@ impl App {
                         .sandbox
                         .as_ref()
                         .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
-                    self.overlay = Some(Overlay::Approval(Box::new(ApprovalPrompt::new(
-                        id, command, sandbox,
-                    ))));
+                    self.overlays
+                        .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
+                            id, command, sandbox,
+                        ))));
                 }
             }
             Event::CommandDecided {
@@ -477,9 +505,8 @@ impl App {
                 command,
                 decision,
             } => {
-                if matches!(&self.overlay, Some(Overlay::Approval(p)) if p.id == *id) {
-                    self.overlay = None;
-                }
+                self.overlays
+                    .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
                 if let CommandDecision::Denied { reason } = decision {
                     let why = reason
                         .as_deref()
@@ -517,8 +544,21 @@ impl App {
                 self.busy = false;
                 self.transcript.abandon_streaming();
             }
-            Event::Error { message, .. } => {
-                self.transcript.push(EntryKind::Error, message.clone());
+            Event::Error { kind, message } => {
+                let text = if *kind == crate::protocol::ErrorKind::Context {
+                    super::hints::refusal(
+                        &self.keymap,
+                        message,
+                        Some(crate::protocol::Hint::FreeContext),
+                    )
+                } else {
+                    message.clone()
+                };
+                self.transcript.push(EntryKind::Error, text);
+            }
+            Event::Refused { message, hint } => {
+                let text = super::hints::refusal(&self.keymap, message, *hint);
+                self.transcript.push(EntryKind::Error, text);
             }
             Event::Notice { level, text } => {
                 let text = match level {
@@ -539,8 +579,10 @@ impl App {
                     enforced: *enforced,
                     problem: problem.clone(),
                 };
-                if let Some(Overlay::Approval(p)) = &mut self.overlay {
-                    p.sandbox = view.describe();
+                for o in &mut self.overlays {
+                    if let Overlay::Approval(p) = o {
+                        p.sandbox = view.describe();
+                    }
                 }
                 self.session.sandbox = Some(view);
             }
@@ -559,10 +601,16 @@ impl App {
                         EntryKind::Notice,
                         format!(
                             "The context window is {:.0}% full (the request and the reply's \
-                             reserve). The context pane ({keys}) shows what fills it: d drops an \
-                             item, C compacts older turns now; they are compacted automatically \
-                             before the window overflows.",
-                            fill * 100.0
+                             reserve). The context pane ({keys}) shows what fills it: {}; older \
+                             turns are compacted automatically before the window overflows.",
+                            fill * 100.0,
+                            super::hints::say(
+                                &self.keymap,
+                                &[
+                                    (Action::ContextDrop, "leaves an item out"),
+                                    (Action::ContextCompact, "compacts older turns now"),
+                                ]
+                            )
                         ),
                     );
                 }
@@ -666,7 +714,7 @@ impl App {
         if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
             return self.perform(action, key, now);
         }
-        if self.focus == Focus::Composer && self.overlay.is_none() {
+        if self.focus == Focus::Composer && self.overlays.is_empty() {
             self.note = None;
             self.composer.input(key);
         }
@@ -682,16 +730,29 @@ impl App {
             Action::Quit => return self.quit(),
             Action::Interrupt => return self.interrupt(now),
             Action::FocusNext => self.focus = self.focus.next(),
-            Action::Sessions => {
-                if matches!(self.overlay, Some(Overlay::Sessions(_))) {
-                    self.overlay = None;
-                } else if !matches!(self.overlay, Some(Overlay::Approval(_))) {
+            Action::Sessions => match self.overlay() {
+                Some(Overlay::Sessions(_)) => {
+                    self.overlays.pop();
+                }
+                // The approval must be answered first.
+                Some(Overlay::Approval(_)) => {}
+                // The browser is open beneath: back to it.
+                _ if self
+                    .overlays
+                    .iter()
+                    .any(|o| matches!(o, Overlay::Sessions(_))) =>
+                {
+                    while !matches!(self.overlay(), Some(Overlay::Sessions(_))) {
+                        self.overlays.pop();
+                    }
+                }
+                _ => {
                     let (browser, request) =
                         Browser::open(&self.session.id, &self.session.workspace);
-                    self.overlay = Some(Overlay::Sessions(Box::new(browser)));
+                    self.overlays.push(Overlay::Sessions(Box::new(browser)));
                     return vec![Effect::Browser(request)];
                 }
-            }
+            },
             Action::BrowserUp
             | Action::BrowserDown
             | Action::BrowserOpen
@@ -706,25 +767,26 @@ impl App {
             Action::FocusDiff => self.focus = Focus::Diff,
             Action::FocusContext => self.focus = Focus::Context,
             Action::CycleGear if self.session.read_only => {
-                self.note = Some("read-only session: fork it (Ctrl+S, f) to continue".into());
+                self.note = Some(self.read_only_note("to continue"));
             }
             Action::CycleGear => {
                 return vec![Effect::Send(Op::SetGear {
                     gear: self.session.gear.next(),
                 })];
             }
-            Action::Help | Action::PaneHelp => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help { .. }) => None,
-                    None => Some(Overlay::Help { scroll: 0 }),
-                    // The approval must be answered first.
-                    Some(ref approval @ Overlay::Approval(_)) => Some(approval.clone()),
-                    Some(Overlay::Sessions(_)) => Some(Overlay::Help { scroll: 0 }),
-                };
+            Action::Help | Action::PaneHelp => match self.overlay() {
+                Some(Overlay::Help { .. }) => {
+                    self.overlays.pop();
+                }
+                // The approval must be answered first.
+                Some(Overlay::Approval(_)) => {}
+                _ => self.overlays.push(Overlay::Help { scroll: 0 }),
+            },
+            Action::HelpClose => {
+                self.overlays.pop();
             }
-            Action::HelpClose => self.overlay = None,
             Action::HelpUp | Action::HelpDown => {
-                if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
                     *scroll = if action == Action::HelpUp {
                         scroll.saturating_sub(1)
                     } else {
@@ -734,11 +796,11 @@ impl App {
             }
             Action::Back => {
                 if matches!(
-                    self.overlay,
+                    self.overlay(),
                     Some(Overlay::Help { .. } | Overlay::Sessions(_))
                 ) {
-                    self.overlay = None;
-                } else if matches!(self.overlay, Some(Overlay::Approval(_))) {
+                    self.overlays.pop();
+                } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
                 } else if self.busy && self.diff.log.pending().is_none() {
                     self.note = Some("cancelling…".into());
@@ -830,7 +892,7 @@ impl App {
             Action::ContextUp => self.context.step(-1),
             Action::ContextDrop | Action::ContextPin | Action::ContextCompact => {
                 if self.session.read_only {
-                    self.note = Some("read-only session: fork it (Ctrl+S, f) to change it".into());
+                    self.note = Some(self.read_only_note("to change it"));
                     return Vec::new();
                 }
                 let request = match action {
@@ -848,14 +910,14 @@ impl App {
                 }
             }
             Action::ApproveOnce | Action::ApproveAlways => {
-                if let Some(Overlay::Approval(p)) = &self.overlay {
+                if let Some(Overlay::Approval(p)) = self.overlay() {
                     let keys = self.keymap.keys_label(Action::ApprovalDown);
                     if let Some(why) = p.not_ready(&keys) {
                         self.note = Some(why);
                         return Vec::new();
                     }
                     let call_id = p.id.clone();
-                    self.overlay = None;
+                    self.overlays.pop();
                     return vec![Effect::Send(Op::ApproveCommand {
                         call_id,
                         always: action == Action::ApproveAlways,
@@ -863,7 +925,7 @@ impl App {
                 }
             }
             Action::Deny => {
-                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
                     p.reason = Some(String::new());
                 }
             }
@@ -872,7 +934,7 @@ impl App {
             | Action::ApprovalPageDown
             | Action::ApprovalPageUp => {
                 let area = self.size;
-                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
                     let page = isize::try_from(p.page(area)).unwrap_or(1);
                     let delta = match action {
                         Action::ApprovalDown => 1,
@@ -920,7 +982,7 @@ impl App {
             return Vec::new();
         }
         if self.session.read_only {
-            self.note = Some("read-only session: fork it (Ctrl+S, f) to continue it here".into());
+            self.note = Some(self.read_only_note("to continue it here"));
             return Vec::new();
         }
         if self.busy {
@@ -936,7 +998,7 @@ impl App {
     }
 
     fn on_paste(&mut self, text: &str) {
-        if self.overlay.is_some() {
+        if !self.overlays.is_empty() {
             return;
         }
         self.dirty = true;
@@ -954,7 +1016,7 @@ impl App {
             _ => return,
         };
         self.dirty = true;
-        match &mut self.overlay {
+        match self.overlays.last_mut() {
             Some(Overlay::Help { scroll }) => {
                 *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
                 return;

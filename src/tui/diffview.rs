@@ -722,7 +722,9 @@ impl DiffView {
 
     /// The footer: the comment being typed, or the keys that apply.
     #[must_use]
-    pub fn footer(&self, theme: &Theme) -> Line<'static> {
+    pub fn footer(&self, theme: &Theme, keymap: &crate::tui::keymap::Keymap) -> Line<'static> {
+        use crate::tui::hints;
+        use crate::tui::keymap::Action;
         let s = &theme.styles;
         if let Some(c) = &self.comment {
             return Line::from(vec![
@@ -732,12 +734,33 @@ impl DiffView {
             ]);
         }
         let hint = match self.entry().map(|e| &e.status) {
-            Some(ChangeStatus::Pending) => {
-                "a accept · x reject · A/X rest of file · c comment · e edit · Enter submit · R send back"
-            }
-            Some(ChangeStatus::Conflicted { .. }) => "R ask the model for a fresh proposal",
-            Some(_) => "u undo the last applied change · ]/[ file · n/p hunk · s split",
-            None => "",
+            Some(ChangeStatus::Pending) => hints::footer(
+                keymap,
+                &[
+                    (Action::DiffAccept, "accept"),
+                    (Action::DiffReject, "reject"),
+                    (Action::DiffAcceptFile, "accept the rest of the file"),
+                    (Action::DiffRejectFile, "reject it"),
+                    (Action::DiffComment, "comment"),
+                    (Action::DiffEdit, "edit"),
+                    (Action::DiffSubmit, "submit"),
+                    (Action::DiffRepropose, "send back"),
+                ],
+            ),
+            Some(ChangeStatus::Conflicted { .. }) => hints::footer(
+                keymap,
+                &[(Action::DiffRepropose, "ask the model for a fresh proposal")],
+            ),
+            Some(_) => hints::footer(
+                keymap,
+                &[
+                    (Action::DiffUndo, "undo the last applied change"),
+                    (Action::DiffNextFile, "file"),
+                    (Action::DiffNextHunk, "hunk"),
+                    (Action::DiffSplit, "split"),
+                ],
+            ),
+            None => String::new(),
         };
         Line::styled(hint, s.dim)
     }

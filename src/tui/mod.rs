@@ -14,6 +14,7 @@ mod editor;
 #[cfg(test)]
 mod fixtures;
 pub mod highlight;
+pub mod hints;
 mod history;
 pub mod keymap;
 pub mod layout;
@@ -46,7 +47,7 @@ use crate::cli::{Context, SessionArgs};
 use crate::core::{self, OpenRequest};
 use crate::protocol::Op;
 use crate::store::Store;
-use app::{App, Effect};
+use app::{App, Effect, Overlay};
 use browser::BrowserRequest;
 use keymap::Keymap;
 use services::{Background, Services};
@@ -319,7 +320,7 @@ async fn event_loop(
                 Effect::Copy(text) => copy_to_clipboard(guard, &text)?,
                 Effect::Browser(BrowserRequest::Open { id, read_only }) => {
                     if id == app.session.id && !read_only {
-                        app.overlay = None;
+                        app.overlays.retain(|o| !matches!(o, Overlay::Sessions(_)));
                     } else {
                         return Ok(LoopExit::Open { id, read_only });
                     }

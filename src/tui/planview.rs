@@ -381,21 +381,39 @@ impl PlanView {
     }
 
     /// Lays out what the draw shows for a pane of `inner` size.
-    pub fn prepare(&mut self, inner: ratatui::layout::Rect, theme: &Theme) {
+    pub fn prepare(
+        &mut self,
+        inner: ratatui::layout::Rect,
+        theme: &Theme,
+        keymap: &crate::tui::keymap::Keymap,
+    ) {
+        use crate::tui::hints;
+        use crate::tui::keymap::Action;
         let s = &theme.styles;
         let [_, tree_area, preview_area, _] = areas(inner);
         let Some(plan) = self.plan.as_ref() else {
             self.header = Line::styled("No plan yet.", s.text);
-            self.tree = vec![Line::styled(
-                if self.stages.is_some() {
-                    "The tasks stage proposes its plan here. At each stage's gate: g passes it, \
-                     b sends it back with comments, S skips it."
-                } else {
-                    "In the plan gear (Shift+Tab) the model explores read-only and proposes a \
-                     plan here: edit and approve it step by step, then run it with g."
-                },
-                s.dim,
-            )];
+            let text = if self.stages.is_some() {
+                format!(
+                    "The tasks stage proposes its plan here. At each stage's gate: {}.",
+                    hints::say(
+                        keymap,
+                        &[
+                            (Action::PlanGo, "passes it"),
+                            (Action::StageBack, "sends it back with comments"),
+                            (Action::StageSkip, "skips it"),
+                        ]
+                    )
+                )
+            } else {
+                format!(
+                    "In the plan gear ({}) the model explores read-only and proposes a plan \
+                     here: edit and approve it step by step, then run it with {}.",
+                    hints::key(keymap, Action::CycleGear),
+                    hints::key(keymap, Action::PlanGo)
+                )
+            };
+            self.tree = vec![Line::styled(text, s.dim)];
             self.preview.clear();
             self.footer = Line::default();
             return;
@@ -477,7 +495,21 @@ impl PlanView {
             Some(PlanInput::Comment { text, .. }) => input_line("comment", text, s),
             Some(PlanInput::SendBack { text }) => input_line("send back with", text, s),
             None => Line::styled(
-                "a approve · x reject · e edit · o add · d delete · K/J move · c comment · r revise · g run",
+                hints::footer(
+                    keymap,
+                    &[
+                        (Action::PlanApprove, "approve"),
+                        (Action::PlanReject, "reject"),
+                        (Action::PlanEdit, "edit"),
+                        (Action::PlanAdd, "add"),
+                        (Action::PlanDelete, "delete"),
+                        (Action::PlanMoveUp, "up"),
+                        (Action::PlanMoveDown, "down"),
+                        (Action::PlanComment, "comment"),
+                        (Action::PlanRevise, "revise"),
+                        (Action::PlanGo, "run"),
+                    ],
+                ),
                 s.dim,
             ),
         };

@@ -11,6 +11,7 @@ impl Actor {
             &self.state,
             &self.deps.provider,
             &self.memory,
+            &self.deps.tools.registry,
         );
         if self.last_report.as_ref() != Some(&report) {
             let _ = self.events.send(Event::ContextAccounted {
@@ -48,7 +49,7 @@ impl Actor {
     }
 
     /// The summary arrived (or the request failed): record it, then carry on.
-    pub(super) async fn finish_compaction(&mut self, failed: Option<ProviderError>) {
+    pub(super) fn finish_compaction(&mut self, failed: Option<ProviderError>) -> Vec<Effect> {
         let Activity::Compacting {
             progress,
             through,
@@ -57,7 +58,7 @@ impl Actor {
             ..
         } = std::mem::replace(&mut self.activity, Activity::Idle)
         else {
-            return;
+            return Vec::new();
         };
         let summary = progress.text.trim().to_string();
         let mut events = Vec::new();
@@ -91,6 +92,7 @@ impl Actor {
                 &self.state,
                 &self.deps.provider,
                 &self.memory,
+                &self.deps.tools.registry,
             )
             .used();
             self.state.compaction = saved;
@@ -102,13 +104,14 @@ impl Actor {
             });
         }
         let compacted = events.iter().any(|e| matches!(e, Event::Compacted { .. }));
-        if !self.record(events).await {
-            return;
-        }
+        let mut effects = vec![Effect::Record(events)];
         if resume {
             // Without a summary the request is sent if it fits, refused if not.
-            Box::pin(self.send_request(compacted)).await;
+            effects.push(Effect::Request {
+                may_compact: compacted,
+            });
         }
+        effects
     }
 
     /// Scales the estimates by what the provider reported for the request just answered.

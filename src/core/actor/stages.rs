@@ -4,27 +4,19 @@
 use super::*;
 
 impl Actor {
-    /// The name of the pipeline stage running, if it is of `kind`.
-    pub(super) fn running_stage(&self, kind: StageKind) -> Option<String> {
-        let p = self.state.pipeline.as_ref()?;
-        let i = p.run.current()?;
-        let def = &p.run.pipeline.stages[i];
-        (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
-    }
-
     /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
     /// with the request, and starts the first stage.
-    pub(super) async fn start_pipeline(&mut self, request: &str) {
+    pub(super) fn start_pipeline(&mut self, request: &str) -> Vec<Effect> {
         let root = self.deps.tools.workspace.root().to_path_buf();
         let (skills, skill_errors) =
             pipeline::skill::discover(self.deps.config_dir.as_deref(), &root);
         for e in &skill_errors {
-            self.notify(format!("skill not loaded: {e}"));
+            self.warn(format!("skill not loaded: {e}"));
         }
         let (pipelines, errors) =
             pipeline::discover(self.deps.config_dir.as_deref(), &root, &skills);
         for e in &errors {
-            self.notify(format!("pipeline not loaded: {e}"));
+            self.warn(format!("pipeline not loaded: {e}"));
         }
         let name = if self.deps.pipeline.name.is_empty() {
             "engineering"
@@ -33,11 +25,14 @@ impl Actor {
         };
         let Some(def) = pipelines.get(name).cloned() else {
             let known: Vec<&str> = pipelines.keys().map(String::as_str).collect();
-            self.notify(format!(
-                "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
-                known.join(", ")
-            ));
-            return;
+            self.refuse(
+                format!(
+                    "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
+                    known.join(", ")
+                ),
+                None,
+            );
+            return Vec::new();
         };
         let bodies = def
             .stages
@@ -59,7 +54,7 @@ impl Actor {
             }
         }
         let Some(first) = def.stages.first().map(|s| s.name.clone()) else {
-            return;
+            return Vec::new();
         };
         let events = vec![
             Event::PipelineStarted {
@@ -71,72 +66,7 @@ impl Actor {
                 event: StageEvent::Started { stage: first },
             },
         ];
-        if self.record(events).await {
-            self.start_stage().await;
-        }
-    }
-
-    /// Starts the work of the stage that just began.
-    pub(super) async fn start_stage(&mut self) {
-        let Some(p) = &self.state.pipeline else {
-            return;
-        };
-        let Some(i) = p.run.current() else { return };
-        if p.run.statuses[i] != StageStatus::Running {
-            return;
-        }
-        let def = p.run.pipeline.stages[i].clone();
-        match def.kind {
-            StageKind::Verify => self.run_verify(),
-            StageKind::RunPlan => {
-                let approved = self
-                    .state
-                    .plan
-                    .as_ref()
-                    .is_some_and(|p| p.next_runnable().is_some());
-                if approved {
-                    Box::pin(self.go(true)).await;
-                } else {
-                    self.notify(
-                        "no approved task to implement: approve tasks in the plan pane".into(),
-                    );
-                    self.record(vec![Event::Stage {
-                        event: StageEvent::AtGate { stage: def.name },
-                    }])
-                    .await;
-                }
-            }
-            StageKind::Artifact | StageKind::Plan | StageKind::Ship => self.start_turn().await,
-        }
-    }
-
-    /// A turn ended in the pipeline gear: a stage whose work was that turn waits at its gate;
-    /// the verify stage runs its command again. Returns whether the pipeline handled it.
-    pub(super) async fn after_stage_turn(&mut self) -> bool {
-        let Some(p) = &self.state.pipeline else {
-            return false;
-        };
-        let Some(i) = p.run.current() else {
-            return false;
-        };
-        if p.run.statuses[i] != StageStatus::Running {
-            return false;
-        }
-        let def = p.run.pipeline.stages[i].clone();
-        match def.kind {
-            StageKind::Artifact | StageKind::Plan | StageKind::Ship => {
-                self.record(vec![Event::Stage {
-                    event: StageEvent::AtGate { stage: def.name },
-                }])
-                .await;
-                true
-            }
-            StageKind::Verify => {
-                self.run_verify();
-                true
-            }
-            StageKind::RunPlan => false,
-        }
+        vec![Effect::Record(events), Effect::StartStage]
     }
 
     /// Runs the test command in the background.
@@ -173,88 +103,11 @@ impl Actor {
         self.activity = Activity::Verifying { task };
     }
 
-    /// The test command finished.
-    pub(super) async fn verified(&mut self, passed: bool, output: &str) {
-        let Some(p) = &self.state.pipeline else {
-            return;
-        };
-        let events: Vec<Event> = p
-            .run
-            .verified(passed, output, self.deps.pipeline.max_verify_rounds.max(1))
-            .into_iter()
-            .map(|event| Event::Stage { event })
-            .collect();
-        let at_gate = events.iter().any(|e| {
-            matches!(
-                e,
-                Event::Stage {
-                    event: StageEvent::AtGate { .. }
-                }
-            )
-        });
-        if !self.record(events).await {
-            return;
-        }
-        if passed {
-            Box::pin(self.start_stage()).await;
-        } else if !at_gate {
-            // The failure is the model's next instruction.
-            self.start_turn().await;
-        }
-    }
-
-    /// `g`, `b`, `S` at a pipeline stage.
-    pub(super) async fn gate(&mut self, op: GateOp) {
-        if !self.ready() {
-            self.notify("wait: the model is working or a change waits for review".into());
-            return;
-        }
-        let Some(p) = &self.state.pipeline else {
-            self.notify(
-                "no pipeline is running: in the pipeline gear, describe the feature".into(),
-            );
-            return;
-        };
-        let current = p.run.current().map(|i| p.run.pipeline.stages[i].clone());
-        // A stage left running by a stopped process: g starts its work again.
-        let stalled = p
-            .run
-            .current()
-            .is_some_and(|i| p.run.statuses[i] == StageStatus::Running);
-        if stalled && op == GateOp::Pass {
-            self.start_stage().await;
-            return;
-        }
-        let events = match p.run.decide(&op) {
-            Ok(events) => events,
-            Err(why) => {
-                self.notify(why);
-                return;
-            }
-        };
-        let shipping = matches!(op, GateOp::Pass)
-            && current.as_ref().is_some_and(|s| s.kind == StageKind::Ship);
-        let events: Vec<Event> = events
-            .into_iter()
-            .map(|event| Event::Stage { event })
-            .collect();
-        if !self.record(events).await {
-            return;
-        }
-        if shipping && let Some(stage) = current {
-            self.ship(&stage).await;
-        }
-        match op {
-            GateOp::SendBack(_) => self.start_turn().await,
-            _ => self.start_stage().await,
-        }
-    }
-
     /// Commits the change with the ship artifact's commit message, in a git repository.
     pub(super) async fn ship(&mut self, stage: &pipeline::StageDef) {
         let root = self.deps.tools.workspace.root().to_path_buf();
         if !root.join(".git").exists() {
-            self.notify("not a git repository: nothing was committed".into());
+            self.refuse("not a git repository: nothing was committed", None);
             return;
         }
         let artifact = stage
@@ -269,7 +122,10 @@ impl Actor {
             .trim()
             .to_string();
         if message.is_empty() {
-            self.notify("the ship artifact has no commit message: nothing was committed".into());
+            self.refuse(
+                "the ship artifact has no commit message: nothing was committed",
+                None,
+            );
             return;
         }
         // Only what this run wrote, never a secret file: not `git add -A`, which would take
@@ -288,7 +144,7 @@ impl Actor {
             Ok(commit) => {
                 self.record(vec![Event::Shipped { commit, message }]).await;
             }
-            Err(e) => self.notify(format!("git commit failed: {e}")),
+            Err(e) => self.refuse(format!("git commit failed: {e}"), None),
         }
     }
 }

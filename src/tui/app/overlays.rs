@@ -35,7 +35,7 @@ fn field_key(key: &KeyEvent) -> Option<FieldKey> {
 impl App {
     /// Typing the reason for a denial: Enter sends it, Esc goes back to y/a/n.
     pub(super) fn type_reason(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        let Some(Overlay::Approval(prompt)) = &mut self.overlay else {
+        let Some(Overlay::Approval(prompt)) = self.overlays.last_mut() else {
             return None;
         };
         let id = prompt.id.clone();
@@ -47,11 +47,11 @@ impl App {
                     call_id: id,
                     reason: (!reason.is_empty()).then_some(reason),
                 };
-                self.overlay = None;
+                self.overlays.pop();
                 Some(vec![Effect::Send(op)])
             }
             FieldKey::Esc => {
-                if let Some(Overlay::Approval(p)) = &mut self.overlay {
+                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
                     p.reason = None;
                 }
                 Some(Vec::new())
@@ -69,7 +69,7 @@ impl App {
 
     /// Typing a comment on a hunk in the diff pane.
     pub(super) fn type_comment(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        if self.focus != Focus::Diff || self.overlay.is_some() {
+        if self.focus != Focus::Diff || !self.overlays.is_empty() {
             return None;
         }
         let comment = self.diff.comment.as_mut()?;
@@ -95,7 +95,7 @@ impl App {
 
     /// Typing a step's title or detail, a new step or a comment in the plan pane.
     pub(super) fn type_plan(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        if self.focus != Focus::Plan || self.overlay.is_some() || self.plan.input.is_none() {
+        if self.focus != Focus::Plan || !self.overlays.is_empty() || self.plan.input.is_none() {
             return None;
         }
         match field_key(key)? {
@@ -120,7 +120,7 @@ impl App {
 
     /// Typing a search or a new title in the browser, or answering its delete question.
     pub(super) fn type_in_browser(&mut self, key: &KeyEvent) -> Option<Vec<Effect>> {
-        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+        let Some(Overlay::Sessions(b)) = self.overlays.last_mut() else {
             return None;
         };
         let input = b.input.clone()?;
@@ -153,19 +153,19 @@ impl App {
     /// Rows for the browser arrived.
     pub fn on_browser_rows(&mut self, ticket: u64, rows: Vec<Row>) -> Vec<Effect> {
         self.dirty = true;
-        match &mut self.overlay {
-            Some(Overlay::Sessions(b)) => b
+        match self.browser_mut() {
+            Some(b) => b
                 .loaded(ticket, rows)
                 .map(Effect::Browser)
                 .into_iter()
                 .collect(),
-            _ => Vec::new(),
+            None => Vec::new(),
         }
     }
 
     pub fn on_browser_preview(&mut self, ticket: u64, lines: Vec<String>) {
         self.dirty = true;
-        if let Some(Overlay::Sessions(b)) = &mut self.overlay {
+        if let Some(b) = self.browser_mut() {
             b.previewed(ticket, lines);
         }
     }
@@ -173,9 +173,9 @@ impl App {
     /// A line of feedback from a browser action (or its failure).
     pub fn on_browser_message(&mut self, message: String) {
         self.dirty = true;
-        match &mut self.overlay {
-            Some(Overlay::Sessions(b)) => b.message = Some(message),
-            _ => self.note = Some(message),
+        match self.browser_mut() {
+            Some(b) => b.message = Some(message),
+            None => self.note = Some(message),
         }
     }
 
@@ -185,15 +185,17 @@ impl App {
         self.transcript.push(
             EntryKind::Notice,
             format!(
-                "Read-only: this session belongs to {}. Open the browser (Ctrl+S) and fork it (f) \
+                "Read-only: this session belongs to {}. Open the browser ({}) and fork it ({}) \
                  to continue it here.",
-                self.session.workspace
+                self.session.workspace,
+                crate::tui::hints::key(&self.keymap, Action::Sessions),
+                crate::tui::hints::key(&self.keymap, Action::BrowserFork)
             ),
         );
     }
 
     pub(super) fn browser_action(&mut self, action: Action) -> Vec<Effect> {
-        let Some(Overlay::Sessions(b)) = &mut self.overlay else {
+        let Some(Overlay::Sessions(b)) = self.overlays.last_mut() else {
             return Vec::new();
         };
         b.message = None;

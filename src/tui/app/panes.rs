@@ -3,12 +3,13 @@
 
 use super::*;
 use crate::pipeline::StageKind;
+use crate::tui::hints;
 
 impl App {
     /// The diff pane's decisions: refused in a read-only session, else turned into ops.
     pub(super) fn diff_action(&mut self, action: Action) -> Vec<Effect> {
         if self.session.read_only {
-            self.note = Some("read-only session: fork it (Ctrl+S, f) to review here".into());
+            self.note = Some(self.read_only_note("to review here"));
             return Vec::new();
         }
         let request = match action {
@@ -79,7 +80,7 @@ impl App {
 
     pub(super) fn plan_action(&mut self, action: Action) -> Vec<Effect> {
         if self.session.read_only {
-            self.note = Some("read-only session: fork it (Ctrl+S, f) to change it".into());
+            self.note = Some(self.read_only_note("to change it"));
             return Vec::new();
         }
         let request = match action {
@@ -142,8 +143,15 @@ impl App {
             }
             StageEvent::Started { stage } => format!("▶ Stage {stage}"),
             StageEvent::AtGate { stage } => format!(
-                "⏸ Stage {stage} waits at its gate: g passes it, b sends it back with comments, \
-                 S skips it (plan pane, {keys})."
+                "⏸ Stage {stage} waits at its gate: {} (plan pane, {keys}).",
+                hints::say(
+                    &self.keymap,
+                    &[
+                        (Action::PlanGo, "passes it"),
+                        (Action::StageBack, "sends it back with comments"),
+                        (Action::StageSkip, "skips it"),
+                    ]
+                )
             ),
             StageEvent::GatePassed { stage } => format!("● Stage {stage} passed."),
             StageEvent::SentBack { stage, .. } => format!("↺ Stage {stage} sent back."),
@@ -166,7 +174,17 @@ impl App {
         let text = match event {
             Event::PlanProposed { version, .. } => format!(
                 "The model proposes a plan (version {version}) — review it in the plan pane \
-                 ({keys}): a approve, x reject, e edit, c comment, g run the next approved step."
+                 ({keys}): {}.",
+                hints::say(
+                    &self.keymap,
+                    &[
+                        (Action::PlanApprove, "approve"),
+                        (Action::PlanReject, "reject"),
+                        (Action::PlanEdit, "edit"),
+                        (Action::PlanComment, "comment"),
+                        (Action::PlanGo, "run the next approved step"),
+                    ]
+                )
             ),
             Event::StepStatusChanged { step, status, note } => {
                 let Some(plan) = &self.plan.plan else { return };
@@ -179,8 +197,11 @@ impl App {
                 match status {
                     StepStatus::Running => format!("▶ Step {number} — {title}"),
                     StepStatus::AwaitingReview => format!(
-                        "⏸ Step {number} waits at its gate{note}. g passes it and runs the next \
-                         approved step ({keys})."
+                        "⏸ Step {number} waits at its gate{note}. {} ({keys}).",
+                        hints::say(
+                            &self.keymap,
+                            &[(Action::PlanGo, "passes it and runs the next approved step")]
+                        )
                     ),
                     StepStatus::Done => format!("● Step {number} done."),
                     StepStatus::Failed => format!("! Step {number} failed{note}"),
@@ -206,8 +227,18 @@ impl App {
             Event::ChangeProposed { id, .. } => (
                 EntryKind::Notice,
                 format!(
-                    "The model proposes a change to {} — review it in the diff pane ({keys}): a accept, x reject, c comment, e edit, Enter submit.",
-                    path(id)
+                    "The model proposes a change to {} — review it in the diff pane ({keys}): {}.",
+                    path(id),
+                    hints::say(
+                        &self.keymap,
+                        &[
+                            (Action::DiffAccept, "accept"),
+                            (Action::DiffReject, "reject"),
+                            (Action::DiffComment, "comment"),
+                            (Action::DiffEdit, "edit"),
+                            (Action::DiffSubmit, "submit"),
+                        ]
+                    )
                 ),
             ),
             Event::ChangeApplied {

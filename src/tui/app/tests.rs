@@ -102,22 +102,22 @@ fn pane_keys_do_not_steal_typing_in_the_composer() {
     let mut a = app(120, 40);
     type_text(&mut a, "z? jk");
     assert_eq!(composer_text(&a), "z? jk");
-    assert!(!a.zoomed && a.overlay.is_none());
+    assert!(!a.zoomed && a.overlay().is_none());
     press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
     assert!(a.zoomed, "z zooms outside the composer");
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
     assert!(!a.zoomed);
     press(&mut a, KeyCode::Char('?'), KeyModifiers::SHIFT);
-    assert_eq!(a.overlay, Some(Overlay::Help { scroll: 0 }));
+    assert_eq!(a.overlay(), Some(&Overlay::Help { scroll: 0 }));
     press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
     assert_eq!(
-        a.overlay,
-        Some(Overlay::Help { scroll: 1 }),
+        a.overlay(),
+        Some(&Overlay::Help { scroll: 1 }),
         "j scrolls the help"
     );
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(a.overlay, None);
+    assert_eq!(a.overlay(), None);
     assert_eq!(a.focus, Focus::Transcript, "Esc closed the overlay only");
 }
 
@@ -125,14 +125,14 @@ fn pane_keys_do_not_steal_typing_in_the_composer() {
 fn f1_toggles_help_from_anywhere() {
     let mut a = app(120, 40);
     press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
-    assert!(a.overlay.is_some());
+    assert!(a.overlay().is_some());
     type_text(&mut a, "x");
     assert!(
         a.composer.is_empty(),
         "typing does not reach the composer under help"
     );
     press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
-    assert!(a.overlay.is_none());
+    assert!(a.overlay().is_none());
 }
 
 #[test]
@@ -326,7 +326,7 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
     });
     // Typed ahead, before the question was on screen: not an answer.
     assert!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).is_empty());
-    assert!(matches!(a.overlay, Some(Overlay::Approval(_))));
+    assert!(matches!(a.overlay(), Some(Overlay::Approval(_))));
     assert!(a.note.as_deref().unwrap().contains("not on screen"));
     a.mark_drawn();
     assert_eq!(
@@ -363,11 +363,11 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
 fn the_approval_modal_answers_with_y_a_or_n_and_a_reason() {
     let mut a = app(120, 40);
     approval_requested(&mut a);
-    assert!(matches!(a.overlay, Some(Overlay::Approval { .. })));
+    assert!(matches!(a.overlay(), Some(Overlay::Approval { .. })));
     // Neither Esc nor F1 dismisses it unanswered; typing does not reach the composer.
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
-    assert!(matches!(a.overlay, Some(Overlay::Approval { .. })));
+    assert!(matches!(a.overlay(), Some(Overlay::Approval { .. })));
     assert_eq!(
         press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
         [Effect::Send(Op::ApproveCommand {
@@ -375,7 +375,7 @@ fn the_approval_modal_answers_with_y_a_or_n_and_a_reason() {
             always: false
         })]
     );
-    assert!(a.overlay.is_none());
+    assert!(a.overlay().is_none());
     assert!(a.composer.is_empty());
 
     approval_requested(&mut a);
@@ -404,7 +404,7 @@ fn the_approval_modal_answers_with_y_a_or_n_and_a_reason() {
     press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     assert!(
-        matches!(&a.overlay, Some(Overlay::Approval(p)) if p.reason.is_none()),
+        matches!(a.overlay(), Some(Overlay::Approval(p)) if p.reason.is_none()),
         "Esc leaves the reason, not the modal"
     );
     press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
@@ -452,7 +452,7 @@ fn y_copies_the_selected_message_or_tool_result() {
 }
 
 fn browser(a: &App) -> &Browser {
-    match &a.overlay {
+    match a.overlay() {
         Some(Overlay::Sessions(b)) => b,
         other => panic!("no browser: {other:?}"),
     }
@@ -553,7 +553,7 @@ fn ctrl_s_opens_the_browser_which_asks_for_rows_then_a_preview() {
         })]
     );
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
-    assert!(a.overlay.is_none(), "Esc closes the browser");
+    assert!(a.overlay().is_none(), "Esc closes the browser");
 }
 
 #[test]
@@ -682,4 +682,87 @@ fn context_keys_drop_pin_and_compact() {
     let effects = press(&mut a, KeyCode::Char('C'), KeyModifiers::SHIFT);
     assert_eq!(effects, vec![Effect::Send(Op::Compact)]);
     assert_eq!(warned(&a), 1);
+}
+
+#[test]
+fn an_approval_over_the_browser_returns_to_the_browser() {
+    let mut a = app(120, 40);
+    let effects = press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let Effect::Browser(BrowserRequest::Load { ticket, .. }) = &effects[0] else {
+        panic!("{effects:?}")
+    };
+    let ticket = *ticket;
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    assert!(
+        matches!(a.overlay(), Some(Overlay::Help { .. })),
+        "help over the browser"
+    );
+    approval_requested(&mut a);
+    assert!(matches!(a.overlay(), Some(Overlay::Approval(_))));
+    // The browser's rows arrive while the approval covers it: they are not lost.
+    a.on_browser_rows(ticket, vec![row("other", "/elsewhere", 3)]);
+    press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(
+        matches!(a.overlay(), Some(Overlay::Help { .. })),
+        "answered: back to the help"
+    );
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        browser(&a).rows.len(),
+        1,
+        "then back to the browser, with its rows"
+    );
+    // An approval the core closes (cancelled) leaves the browser too.
+    approval_requested(&mut a);
+    a.on_core(&Event::CommandDecided {
+        id: "call_1".into(),
+        command: "cargo test".into(),
+        decision: CommandDecision::Denied {
+            reason: Some("cancelled".into()),
+        },
+    });
+    assert!(matches!(a.overlay(), Some(Overlay::Sessions(_))));
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay().is_none());
+}
+
+#[test]
+fn a_rebound_key_changes_every_hint_that_shows_it() {
+    use crate::protocol::Hint;
+    let config: std::collections::BTreeMap<String, crate::config::KeyBinding> = toml::from_str(
+        "plan_approve = \"v\"\nplan_approve_all = \"V\"\ndiff_accept = \"y\"\ndiff_reject = \"N\"\n\
+         stage_skip = \"ctrl+k\"\ncontext_drop = \"D\"\ncontext_compact = \"ctrl+o\"\n\
+         interrupt = \"ctrl+g\"\nfocus_plan = \"f2\"\nfocus_diff = \"f3\"\nfocus_context = \"f4\"\n",
+    )
+    .unwrap();
+    let keymap = Keymap::new(&config).unwrap();
+    let mut a = app(120, 40);
+    a.keymap = keymap;
+    let hints = |a: &App, h| crate::tui::hints::for_hint(&a.keymap, h);
+    assert_eq!(
+        hints(&a, Hint::ApproveSteps),
+        "in the plan pane (F2): v approves the selected step, V all of them"
+    );
+    assert_eq!(
+        hints(&a, Hint::DecideHunks),
+        "in the diff pane (F3): y accepts a hunk, N rejects it"
+    );
+    assert_eq!(hints(&a, Hint::SkipStage), "Ctrl+K skips the stage");
+    assert_eq!(
+        hints(&a, Hint::FreeContext),
+        "in the context pane (F4): D leaves an item out, Ctrl+O compacts older turns"
+    );
+    assert_eq!(hints(&a, Hint::Wait), "Ctrl+G cancels what runs");
+    // A refusal from the core reaches the chat with the rebound keys.
+    a.on_core(&Event::Refused {
+        message: "no step is approved".into(),
+        hint: Some(Hint::ApproveSteps),
+    });
+    assert_eq!(
+        a.transcript
+            .count_containing("no step is approved — in the plan pane (F2): v approves"),
+        1
+    );
+    // Nothing the core sends names a key: the old bindings appear nowhere.
+    assert_eq!(a.transcript.count_containing(" a approves"), 0);
 }

@@ -131,7 +131,11 @@ fn statuses_and_the_preview_are_laid_out() {
         status: StepStatus::AwaitingReview,
         note: Some("lexer written".into()),
     });
-    v.prepare(Rect::new(0, 0, 60, 20), &theme());
+    v.prepare(
+        Rect::new(0, 0, 60, 20),
+        &theme(),
+        &crate::tui::keymap::Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+    );
     let text = |lines: &[Line<'_>]| -> Vec<String> {
         lines
             .iter()
@@ -144,7 +148,11 @@ fn statuses_and_the_preview_are_laid_out() {
     assert!(tree[0].starts_with("▾✓ 1 parse"), "{tree:?}");
     assert!(tree[1].starts_with("   ⏸ 1.1 lexer"), "{tree:?}");
     v.step(1);
-    v.prepare(Rect::new(0, 0, 60, 20), &theme());
+    v.prepare(
+        Rect::new(0, 0, 60, 20),
+        &theme(),
+        &crate::tui::keymap::Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+    );
     let preview = text(&v.preview);
     assert_eq!(preview[0], "awaiting review lexer");
     assert!(

@@ -39,11 +39,13 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
                 }
             }
             status::draw(app, frame, status);
-            match &app.overlay {
-                Some(Overlay::Help { scroll }) => help::draw(app, frame, area, *scroll),
-                Some(Overlay::Approval(prompt)) => approval::draw(app, frame, area, prompt),
-                Some(Overlay::Sessions(b)) => browser::draw(app, frame, area, b),
-                None => {}
+            // Bottom to top, so an approval is drawn over the browser it interrupted.
+            for overlay in &app.overlays {
+                match overlay {
+                    Overlay::Help { scroll } => help::draw(app, frame, area, *scroll),
+                    Overlay::Approval(prompt) => approval::draw(app, frame, area, prompt),
+                    Overlay::Sessions(b) => browser::draw(app, frame, area, b),
+                }
             }
         }
     }
@@ -70,7 +72,13 @@ fn tab_bar(app: &App, frame: &mut Frame<'_>, area: Rect) {
         spans.push(Span::styled(format!(" {} {} ", i + 1, pane.title()), style));
         spans.push(Span::raw(" "));
     }
-    spans.push(Span::styled("Alt+1…4 / Tab to switch", s.dim));
+    let first = super::hints::key(&app.keymap, super::keymap::Action::FocusChat);
+    let last = super::hints::key(&app.keymap, super::keymap::Action::FocusContext);
+    let next = super::hints::key(&app.keymap, super::keymap::Action::FocusNext);
+    spans.push(Span::styled(
+        format!("{first}…{last} / {next} to switch"),
+        s.dim,
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -69,7 +69,7 @@ pub fn diff(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {
         },
         body,
     );
-    frame.render_widget(Paragraph::new(d.footer(&app.theme)), footer);
+    frame.render_widget(Paragraph::new(d.footer(&app.theme, &app.keymap)), footer);
 }
 
 pub fn context(app: &App, frame: &mut Frame<'_>, area: Rect, focused: bool) {

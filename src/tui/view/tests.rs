@@ -192,7 +192,7 @@ fn session_browser_with_search_hits() {
         snippet: Some(snippet.into()),
         messages: 1,
     };
-    if let Some(crate::tui::app::Overlay::Sessions(b)) = &mut a.overlay {
+    if let Some(crate::tui::app::Overlay::Sessions(b)) = a.overlays.last_mut() {
         b.query = "tokenizer".into();
     }
     let effects = a.on_browser_rows(
@@ -211,7 +211,7 @@ fn session_browser_with_search_hits() {
         ],
     );
     assert_eq!(effects.len(), 1);
-    if let Some(crate::tui::app::Overlay::Sessions(b)) = &mut a.overlay {
+    if let Some(crate::tui::app::Overlay::Sessions(b)) = a.overlays.last_mut() {
         b.previewed(
             1,
             vec!["you: fix the tokenizer".into(), "model: done".into()],

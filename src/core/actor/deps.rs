@@ -1,0 +1,155 @@
+//! What a session actor needs besides its state: the store, the model client, the tools and
+//! the policies from the configuration.
+
+use super::*;
+
+/// Why a session cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum DepsError {
+    #[error("cannot open the workspace {0}: {1}")]
+    Workspace(String, std::io::Error),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What a session actor needs besides its state.
+#[derive(Clone)]
+pub struct SessionDeps {
+    pub store: Store,
+    pub client: Arc<dyn ModelClient>,
+    pub provider: ActiveProvider,
+    pub tools: Arc<ToolContext>,
+    /// `[approvals] allow_commands`, compiled: commands that run without asking (only while the
+    /// sandbox is in force).
+    pub allowlist: Allowlist,
+    /// Who approves commands and decides proposed changes: the human, or headless flags.
+    pub policy: ApprovalPolicy,
+    /// Whether the vibe gear writes edits at once or proposes them for review.
+    pub vibe_edits: VibeEdits,
+    pub context_lines: u32,
+    pub max_tool_rounds: u32,
+    /// Fill of the window at which older turns are compacted first (0: never automatically).
+    pub compact_at: f64,
+    /// `[agent] max_reply_bytes`.
+    pub max_reply_bytes: usize,
+    pub pipeline: PipelineConfig,
+    /// The user's config dir, where their skills and pipelines live.
+    pub config_dir: Option<std::path::PathBuf>,
+}
+
+impl SessionDeps {
+    /// Everything from the configuration; the workspace must exist. Commands get this
+    /// process's environment, scrubbed of keys; the sandbox helper is this binary when it is
+    /// gearshift (see [`SessionDeps::with_sandbox_helper`]).
+    pub fn new(
+        store: Store,
+        client: Arc<dyn ModelClient>,
+        provider: ActiveProvider,
+        config: &Config,
+        workspace: &Path,
+        approval_mode: ApprovalMode,
+    ) -> Result<SessionDeps, DepsError> {
+        let agent = &config.agent;
+        let limits = ToolLimits {
+            // Validated ranges (config::validate); the floors only guard a hand-built Config.
+            read_max_bytes: agent.read_max_bytes.max(1024),
+            command_timeout: Duration::from_secs_f64(agent.command_timeout.clamp(1.0, 86_400.0)),
+            ..ToolLimits::default()
+        };
+        let ws = Workspace::new(workspace)
+            .map_err(|e| DepsError::Workspace(workspace.display().to_string(), e))?
+            .with_guard(Guard {
+                protect_env: config.files.protect_env,
+                read_hard_links: config.files.read_hard_links,
+                own: Vec::new(),
+            });
+        let env = std::env::vars().collect();
+        let sandbox = Sandbox::for_workspace(
+            config.sandbox.mode,
+            config.sandbox.network,
+            ws.root(),
+            &[],
+            sandbox::this_binary(),
+        );
+        Ok(SessionDeps {
+            store,
+            client,
+            provider,
+            tools: Arc::new(ToolContext {
+                workspace: ws,
+                limits,
+                runner: CommandRunner {
+                    sandbox,
+                    secrets: Secrets::new(&env, config),
+                },
+                registry: Registry::builtin(),
+            }),
+            allowlist: Allowlist::new(&config.approvals.allow_commands)
+                .map_err(DepsError::Config)?,
+            policy: ApprovalPolicy {
+                commands: approval_mode,
+                changes: approval_mode,
+            },
+            vibe_edits: config.review.vibe,
+            context_lines: config.review.context_lines,
+            max_tool_rounds: agent.max_tool_rounds.max(1),
+            compact_at: config.context.compact_at,
+            max_reply_bytes: agent.max_reply_bytes.max(64 * 1024),
+            pipeline: config.pipeline.clone(),
+            config_dir: None,
+        })
+    }
+
+    /// Runs commands through `helper` (a gearshift binary), or unconfined with `None`.
+    #[must_use]
+    pub fn with_sandbox_helper(mut self, helper: Option<std::path::PathBuf>) -> SessionDeps {
+        Arc::make_mut(&mut self.tools).runner.sandbox.helper = helper;
+        self
+    }
+
+    /// gearshift's own files (config, database, trust record): if they lie inside the
+    /// workspace, the model's tools never write them and its commands see them read-only.
+    #[must_use]
+    pub fn protecting(mut self, own: &[std::path::PathBuf]) -> SessionDeps {
+        let tools = Arc::make_mut(&mut self.tools);
+        let root = tools.workspace.root().to_path_buf();
+        let mut guard = tools.workspace.guard().clone();
+        // A directory holding the workspace is represented by its files, not by itself.
+        guard.own = own
+            .iter()
+            .filter(|p| !root.starts_with(p))
+            .filter_map(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
+            .collect();
+        tools.workspace = tools.workspace.clone().with_guard(guard);
+        let policy = &mut tools.runner.sandbox.policy;
+        for p in own {
+            let writable = policy.writable.iter().any(|w| p.starts_with(w));
+            if writable && !root.starts_with(p) && !policy.protected.contains(p) {
+                policy.protected.push(p.clone());
+            }
+        }
+        self
+    }
+
+    /// The most one reply may stream: the configured cap, or less when the model's output
+    /// limit says a real reply cannot be that long.
+    #[must_use]
+    pub fn reply_cap(&self) -> usize {
+        let by_model = usize::try_from(self.provider.max_output_tokens)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(BYTES_PER_OUTPUT_TOKEN)
+            .max(MIN_REPLY_CAP);
+        self.max_reply_bytes.min(by_model)
+    }
+
+    /// Whether write tools write or propose in this gear. Every gear but vibe gates edits;
+    /// vibe does when `[review] vibe = "review"`.
+    #[must_use]
+    pub fn writes(&self, gear: Gear) -> Writes {
+        if gear == Gear::Vibe && self.vibe_edits == VibeEdits::Apply {
+            Writes::Apply
+        } else {
+            Writes::Propose
+        }
+    }
+}

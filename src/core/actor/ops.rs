@@ -1,0 +1,126 @@
+//! What each op from a front end does: most are decided by `core::machine` or
+//! [`decide`]; the rest need the running activity (approvals, cancel) or IO.
+
+use super::*;
+
+impl Actor {
+    /// Handles an op; returns false to stop the session.
+    pub(super) async fn on_op(&mut self, op: Op) -> bool {
+        let facts = self.facts();
+        let effects = match op {
+            Op::Cancel => {
+                self.cancel().await;
+                Vec::new()
+            }
+            Op::ApproveCommand { call_id, always } => {
+                let decision = if always {
+                    CommandDecision::Always
+                } else {
+                    CommandDecision::Once
+                };
+                self.answer(&call_id, decision)
+            }
+            Op::DenyCommand { call_id, reason } => {
+                self.answer(&call_id, CommandDecision::Denied { reason })
+            }
+            Op::Submit { .. } if !self.ready() => {
+                self.prompts.push_back(op);
+                Vec::new()
+            }
+            Op::Submit { .. } => {
+                self.submit(&op).await;
+                Vec::new()
+            }
+            Op::SubmitReview { change } => vec![Effect::WriteReview(change)],
+            Op::Go { all } => gates::go(&self.state, all, facts),
+            Op::PassGate => gates::stage_gate(&self.state, &GateOp::Pass, facts),
+            Op::SendBack { comments } => {
+                gates::stage_gate(&self.state, &GateOp::SendBack(comments), facts)
+            }
+            Op::SkipStage => gates::stage_gate(&self.state, &GateOp::Skip, facts),
+            Op::RevisePlan => {
+                self.revise_plan().await;
+                Vec::new()
+            }
+            Op::Compact => {
+                if !self.ready() {
+                    self.refuse(
+                        "compact when the model has finished and no review waits",
+                        Some(Hint::Wait),
+                    );
+                } else if !self.start_compaction(false) {
+                    self.refuse(
+                        "nothing to compact yet: compaction summarises the turns before the \
+                         latest prompt",
+                        None,
+                    );
+                }
+                Vec::new()
+            }
+            Op::Repropose { change } => self.repropose(&change),
+            Op::Undo => {
+                self.undo().await;
+                Vec::new()
+            }
+            other => match decide(&self.state, &other) {
+                Decision::Ignore => Vec::new(),
+                Decision::Stop => return false,
+                Decision::Record(new) => vec![Effect::Record(new)],
+            },
+        };
+        self.run(effects).await;
+        true
+    }
+
+    /// The human answered an approval: acted on only when it is for the call that waits.
+    fn answer(&mut self, call_id: &str, decision: CommandDecision) -> Vec<Effect> {
+        let Activity::Approving { call } = &self.activity else {
+            return Vec::new();
+        };
+        let subject = route::subject(&self.deps.tools.registry, call);
+        gates::answer(Some(call), &subject, call_id, decision)
+    }
+
+    /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under
+    /// way, the run starts.
+    pub(super) async fn submit(&mut self, op: &Op) {
+        let Decision::Record(new) = decide(&self.state, op) else {
+            return;
+        };
+        if !self.record(new).await {
+            return;
+        }
+        let running = self
+            .state
+            .pipeline
+            .as_ref()
+            .is_some_and(|p| !p.run.finished());
+        let effects = if self.state.gear == Gear::Pipeline && !running {
+            match op {
+                Op::Submit { text, .. } => self.start_pipeline(text),
+                _ => Vec::new(),
+            }
+        } else {
+            vec![Effect::StartTurn]
+        };
+        self.run(effects).await;
+    }
+
+    /// `r`: sends the plan's comments to the model for a revised plan.
+    async fn revise_plan(&mut self) {
+        let Some(plan) = &self.state.plan else {
+            self.refuse("no plan to revise", None);
+            return;
+        };
+        if !self.ready() {
+            self.refuse("revise when the model has finished", Some(Hint::Wait));
+            return;
+        }
+        let text = crate::core::prompts::revise_plan(&plan.render());
+        self.submit(&Op::Submit {
+            text,
+            attachments: Vec::new(),
+        })
+        .await;
+    }
+}

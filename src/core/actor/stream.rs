@@ -1,0 +1,368 @@
+//! Turns and their streams: starting a turn, sending each request (compacting first when
+//! due), folding the stream into deltas and checkpoints, the end of a response, and cancel.
+
+use super::*;
+
+impl Actor {
+    /// The probe's verdict arrived: the front end shows it, and a sandbox that is not in
+    /// force is said in the session, once.
+    pub(super) async fn sandbox_probed(&mut self, status: sandbox::Status) {
+        let policy = &self.deps.tools.runner.sandbox.policy;
+        let problem = match &status {
+            sandbox::Status::Unavailable(why) => Some(why.clone()),
+            _ => None,
+        };
+        let _ = self.events.send(Event::SandboxStatus {
+            mode: policy.mode.as_str().to_string(),
+            network: policy.network,
+            enforced: status.enforced(),
+            problem: problem.clone(),
+        });
+        tracing::info!(?status, "sandbox probed");
+        self.sandbox = Some(status);
+        if let Some(text) = problem {
+            self.record(vec![Event::Notice {
+                level: NoticeLevel::Warning,
+                text,
+            }])
+            .await;
+        }
+    }
+
+    /// Whether the sandbox is in force, waiting for the probe if it has not answered yet.
+    pub(super) async fn sandbox_enforced(&mut self) -> bool {
+        if let Some(probe) = self.probe.take() {
+            let mut probe = Some(probe);
+            let status = probed(&mut probe).await;
+            self.sandbox_probed(status).await;
+        }
+        self.sandbox.as_ref().is_some_and(sandbox::Status::enforced)
+    }
+
+    /// Records a new turn and sends its first request.
+    pub(super) async fn start_turn(&mut self) -> Option<Vec<Effect>> {
+        // The sandbox's state is known (and shown) before the model can ask for a command.
+        self.sandbox_enforced().await;
+        let number = self.state.turns + 1;
+        if !self.record(vec![Event::TurnStarted { turn: number }]).await {
+            return None;
+        }
+        self.round = 1;
+        // Read once per turn, so edits to AGENTS.md apply from the next prompt.
+        self.memory = turn::project_memory(self.deps.tools.workspace.root());
+        tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
+        Some(vec![Effect::Request { may_compact: true }])
+    }
+
+    /// Sends the next request of the turn: compacting first when the window is filling up,
+    /// refusing when it would not fit and nothing is left to compact.
+    pub(super) async fn send_request(&mut self, may_compact: bool) -> Option<Vec<Effect>> {
+        let report = self.report_context();
+        let threshold = self.deps.compact_at;
+        if may_compact
+            && (report.over() || (threshold > 0.0 && report.fill() >= threshold))
+            && self.start_compaction(true)
+        {
+            return Some(Vec::new());
+        }
+        if report.over() {
+            let message = format!(
+                "not sent: the request needs about {} tokens plus {} kept for the reply, over \
+                 the model's window of {}, and nothing is left to compact. Leave large items \
+                 out of the context, or start a new session.",
+                report.used(),
+                report.reserved,
+                report.window
+            );
+            tracing::warn!("{message}");
+            self.activity = Activity::Idle;
+            return Some(vec![Effect::Record(vec![
+                Event::Error {
+                    kind: ErrorKind::Context,
+                    message,
+                },
+                Event::TurnFinished {
+                    reason: FinishReason::Error,
+                },
+            ])]);
+        }
+        self.sent_raw = self.ledger.last_raw();
+        let request = turn::build_request(
+            &self.state,
+            &self.deps.provider,
+            &self.memory,
+            &self.deps.tools.registry,
+        );
+        self.activity = Activity::Streaming {
+            stream: self.deps.client.stream(request),
+            progress: TurnProgress::default(),
+            last_checkpoint: Instant::now(),
+            saved: 0,
+        };
+        Some(Vec::new())
+    }
+
+    /// The running activity produced something: decide what follows and do it.
+    pub(super) async fn on_wake(&mut self, wake: Wake) {
+        let effects = self.woken(wake).await;
+        self.run(effects).await;
+    }
+
+    async fn woken(&mut self, wake: Wake) -> Vec<Effect> {
+        if let Activity::Compacting { progress, .. } = &mut self.activity {
+            return match wake {
+                Wake::Stream(Some(Ok(event))) => {
+                    progress.absorb(event);
+                    let cap = self.deps.reply_cap();
+                    if progress.bytes() <= cap {
+                        return Vec::new();
+                    }
+                    let e = ProviderError::ReplyTooLong {
+                        limit: cap,
+                        max_output: self.deps.provider.max_output_tokens,
+                    };
+                    self.finish_compaction(Some(e))
+                }
+                Wake::Stream(None) => self.finish_compaction(None),
+                Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)),
+                Wake::ToolDone(_) | Wake::Verified(_) => Vec::new(),
+            };
+        }
+        match wake {
+            Wake::Stream(Some(Ok(event))) => match self.on_stream_event(event) {
+                Some(e) => self.stream_failed(e),
+                None => Vec::new(),
+            },
+            Wake::Stream(None) => self.round_complete(),
+            Wake::Stream(Some(Err(e))) => self.stream_failed(e),
+            Wake::Verified(result) => {
+                self.activity = Activity::Idle;
+                let (passed, output) = result
+                    .unwrap_or_else(|e| (false, format!("the test command failed to run: {e}")));
+                gates::verified(&self.state, passed, &output, self.facts())
+            }
+            Wake::ToolDone(result) => {
+                let Activity::Running { call, started, .. } =
+                    std::mem::replace(&mut self.activity, Activity::Idle)
+                else {
+                    return Vec::new();
+                };
+                let outcome =
+                    result.unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")));
+                route::finished(
+                    &call,
+                    &outcome,
+                    started.elapsed(),
+                    self.deps.writes(self.state.gear),
+                    self.facts(),
+                    self.deps.context_lines,
+                )
+            }
+        }
+    }
+
+    /// The stream failed (or was cut for length): the turn ends with what arrived, marked.
+    fn stream_failed(&mut self, e: ProviderError) -> Vec<Effect> {
+        let progress = self.take_progress();
+        self.calibrate(&progress);
+        tracing::warn!("turn failed");
+        vec![Effect::Record(turn::finish_events(
+            &progress,
+            &TurnEnd::Failed(e),
+            &self.deps.provider,
+        ))]
+    }
+
+    /// Folds what arrived into the reply and sends it on as deltas; returns the stream's
+    /// failure, if it failed.
+    fn on_stream_event(&mut self, first: StreamEvent) -> Option<ProviderError> {
+        let Activity::Streaming {
+            stream, progress, ..
+        } = &mut self.activity
+        else {
+            return None;
+        };
+        // Fold in what has already arrived, so a fast stream reaches the front end as a few
+        // large deltas rather than thousands of tiny ones.
+        let thought_from = progress.reasoning.len();
+        let mut shown = progress.absorb(first).unwrap_or_default();
+        let mut failed = None;
+        while shown.len() + progress.reasoning.len() - thought_from < MAX_DELTA_BYTES {
+            match stream.try_next() {
+                Some(Ok(e)) => {
+                    if let Some(text) = progress.absorb(e) {
+                        shown.push_str(&text);
+                    }
+                }
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let cap = self.deps.reply_cap();
+        if failed.is_none() && progress.bytes() > cap {
+            // An endless reply: stop it here, keep it, say why.
+            failed = Some(ProviderError::ReplyTooLong {
+                limit: cap,
+                max_output: self.deps.provider.max_output_tokens,
+            });
+        }
+        // Reasoning comes before the answer in every wire form.
+        if progress.reasoning.len() > thought_from {
+            let text = progress.reasoning[thought_from..].to_string();
+            let _ = self.events.send(Event::ReasoningDelta { text });
+        }
+        if !shown.is_empty() {
+            let _ = self.events.send(Event::AssistantDelta { text: shown });
+        }
+        failed
+    }
+
+    /// Saves the reply so far. Not waited for: the writer keeps order, and the final message
+    /// supersedes it.
+    pub(super) fn checkpoint(&mut self) {
+        if let Activity::Streaming {
+            progress,
+            last_checkpoint,
+            saved,
+            ..
+        } = &mut self.activity
+        {
+            // Checkpoints are not waited for, so an earlier one's failure surfaces here.
+            if let Some(failure) = self.deps.store.take_error() {
+                let _ = self.events.send(Event::Error {
+                    kind: ErrorKind::Store,
+                    message: format!("not saved: {failure}"),
+                });
+            }
+            *last_checkpoint = Instant::now();
+            *saved = progress.text.len();
+            self.deps.store.append(
+                &self.state.id,
+                vec![Event::AssistantCheckpoint {
+                    text: progress.text.clone(),
+                    reasoning: progress.reasoning.clone(),
+                }],
+            );
+        }
+    }
+
+    fn take_progress(&mut self) -> TurnProgress {
+        match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Streaming { progress, .. } => progress,
+            _ => TurnProgress::default(),
+        }
+    }
+
+    /// A model response ended normally: record it, then run its tool calls or end the turn.
+    fn round_complete(&mut self) -> Vec<Effect> {
+        let progress = self.take_progress();
+        self.calibrate(&progress);
+        let calls = progress.tool_calls();
+        let mut effects = vec![Effect::Record(turn::reply_events(
+            &progress,
+            true,
+            &self.deps.provider,
+        ))];
+        if calls.is_empty() {
+            // The reply's events do not touch the plan: the step is judged as it stands.
+            effects.extend(gates::turn_completed(&self.state, progress.reason));
+        } else {
+            effects.extend(gates::calls_requested(
+                calls,
+                self.round,
+                self.deps.max_tool_rounds,
+            ));
+        }
+        effects
+    }
+
+    /// Stops whatever runs and closes the turn: a partial reply is kept (interrupted), and
+    /// every tool call left gets a result saying it was cancelled.
+    pub(super) async fn cancel(&mut self) {
+        let cancelled = ToolOutcome::error("cancelled by the user");
+        // The test command and a compaction asked for with C are not part of a turn.
+        let in_turn = !matches!(
+            self.activity,
+            Activity::Verifying { .. } | Activity::Compacting { resume: false, .. }
+        );
+        let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
+            Activity::Idle => return,
+            Activity::Streaming {
+                stream, progress, ..
+            } => {
+                // Dropping the stream aborts the request.
+                drop(stream);
+                turn::reply_events(&progress, false, &self.deps.provider)
+            }
+            Activity::Approving { call } => vec![
+                Event::CommandDecided {
+                    id: call.id.clone(),
+                    command: route::subject(&self.deps.tools.registry, &call),
+                    decision: CommandDecision::Denied {
+                        reason: Some("cancelled".into()),
+                    },
+                },
+                gates::result_event(&call, &cancelled, Duration::ZERO),
+            ],
+            Activity::Running {
+                call,
+                task,
+                started,
+            } => {
+                // Aborting drops the command's process-group guard, which kills the group.
+                task.abort();
+                vec![gates::result_event(&call, &cancelled, started.elapsed())]
+            }
+            Activity::Verifying { task } => {
+                task.abort();
+                vec![Event::Error {
+                    kind: ErrorKind::Tool,
+                    message: "the test command was cancelled".into(),
+                }]
+            }
+            Activity::Compacting { stream, .. } => {
+                drop(stream);
+                vec![Event::Error {
+                    kind: ErrorKind::Context,
+                    message: "compaction cancelled".into(),
+                }]
+            }
+            Activity::Reviewing { call } => vec![
+                Event::ChangeWithdrawn {
+                    id: call.id.clone(),
+                    reason: "cancelled by the user".into(),
+                },
+                gates::result_event(
+                    &call,
+                    &ToolOutcome::error(
+                        "cancelled by the user; the proposed change was not applied",
+                    ),
+                    Duration::ZERO,
+                ),
+            ],
+        };
+        events.extend(
+            self.queue
+                .drain(..)
+                .map(|c| gates::result_event(&c, &cancelled, Duration::ZERO)),
+        );
+        self.run_all = false;
+        self.end_turn = false;
+        if let Some(step) = gates::running_step(&self.state) {
+            events.push(Event::StepStatusChanged {
+                step,
+                status: StepStatus::Approved,
+                note: Some(
+                    "cancelled before it finished; it runs again when the plan goes on".into(),
+                ),
+            });
+        }
+        if in_turn {
+            events.extend(turn::end_events(&TurnEnd::Cancelled, None));
+        }
+        self.record(events).await;
+    }
+}

@@ -1,0 +1,402 @@
+//! The gates: a plan step waiting for the human (`g`, `G`), a pipeline stage's gate (pass,
+//! send back, skip), a command waiting for approval, and what follows the end of a turn. Each
+//! is a pure function of the state returning [`Effect`]s.
+
+use std::time::Duration;
+
+use super::{ApprovalMode, Effect, Facts, refuse};
+use crate::core::SessionState;
+use crate::core::turn::{self, TurnEnd};
+use crate::pipeline::{Gate, GateOp, StageEvent, StageKind, StageStatus};
+use crate::plan::{Plan, StepStatus};
+use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason, Hint};
+use crate::provider::ToolCallRequest;
+use crate::tools::ToolOutcome;
+
+const WAIT: &str = "wait: the model is working or a change waits for review";
+
+/// The result of a tool call as the conversation records it.
+#[must_use]
+pub fn result_event(call: &ToolCallRequest, outcome: &ToolOutcome, took: Duration) -> Event {
+    Event::ToolResult {
+        id: call.id.clone(),
+        ok: outcome.ok,
+        content: outcome.content.clone(),
+        summary: outcome.summary.clone(),
+        duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// The id of the plan step being run, if any.
+#[must_use]
+pub fn running_step(state: &SessionState) -> Option<String> {
+    state
+        .plan
+        .as_ref()
+        .and_then(Plan::running)
+        .map(|s| s.id.clone())
+}
+
+/// The name of the pipeline stage running, if it is of `kind`.
+#[must_use]
+pub fn running_stage(state: &SessionState, kind: StageKind) -> Option<String> {
+    let p = state.pipeline.as_ref()?;
+    let i = p.run.current()?;
+    let def = &p.run.pipeline.stages[i];
+    (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
+}
+
+/// `g` / `G`: passes the gate of the step waiting at it, then runs the next approved step.
+#[must_use]
+pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
+    if !facts.ready {
+        return vec![refuse(WAIT, Some(Hint::Wait))];
+    }
+    let Some(plan) = &state.plan else {
+        return vec![refuse(
+            "no plan yet: in the plan gear, ask for what you want first",
+            None,
+        )];
+    };
+    let mut plan = plan.clone();
+    let mut passed = Vec::new();
+    let mut rerun = None;
+    match plan.active() {
+        Some(s) if s.status == StepStatus::AwaitingReview => {
+            let done = Event::StepStatusChanged {
+                step: s.id.clone(),
+                status: StepStatus::Done,
+                note: None,
+            };
+            plan.set_status(&s.id.clone(), StepStatus::Done, None);
+            passed.push(done);
+        }
+        // Running with nothing running: the process stopped mid-step; run it again.
+        Some(s) => rerun = Some(s.id.clone()),
+        None => {}
+    }
+    let passed_gate = !passed.is_empty();
+    let mut effects = Vec::new();
+    if passed_gate {
+        effects.push(Effect::Record(passed));
+    }
+    let next = rerun.or_else(|| plan.next_runnable().map(|s| s.id.clone()));
+    let Some(step) = next else {
+        effects.push(Effect::RunAll(false));
+        let (approved, done, total) = plan.counts();
+        if approved == 0 {
+            effects.push(refuse("no step is approved", Some(Hint::ApproveSteps)));
+        } else if passed_gate {
+            let mut events = vec![Event::PlanCompleted { done, total }];
+            if let Some(stage) = running_stage(state, StageKind::RunPlan) {
+                events.push(Event::Stage {
+                    event: StageEvent::AtGate { stage },
+                });
+            }
+            effects.push(Effect::Record(events));
+        } else {
+            effects.push(refuse(
+                format!("no approved step left to run ({done} of {total} done)"),
+                None,
+            ));
+        }
+        return effects;
+    };
+    effects.extend([
+        Effect::RunAll(all),
+        Effect::Record(vec![Event::StepStatusChanged {
+            step,
+            status: StepStatus::Running,
+            note: None,
+        }]),
+        Effect::StartTurn,
+    ]);
+    effects
+}
+
+/// A turn ended: a pipeline stage whose work was that turn waits at its gate (the verify
+/// stage runs its command again); under `G` the next step starts once this one waits at its
+/// gate with its changes decided.
+#[must_use]
+pub fn after_turn(state: &SessionState, facts: Facts) -> Vec<Effect> {
+    if state.gear == crate::protocol::Gear::Pipeline
+        && let Some(p) = &state.pipeline
+        && let Some(i) = p.run.current()
+        && p.run.statuses[i] == StageStatus::Running
+    {
+        let def = &p.run.pipeline.stages[i];
+        match def.kind {
+            StageKind::Artifact | StageKind::Plan | StageKind::Ship => {
+                return vec![Effect::Record(vec![Event::Stage {
+                    event: StageEvent::AtGate {
+                        stage: def.name.clone(),
+                    },
+                }])];
+            }
+            StageKind::Verify => return vec![Effect::RunTests],
+            StageKind::RunPlan => {}
+        }
+    }
+    let waiting = state
+        .plan
+        .as_ref()
+        .and_then(Plan::active)
+        .is_some_and(|s| s.status == StepStatus::AwaitingReview);
+    if facts.run_all && waiting && facts.ready {
+        return go(state, true, facts);
+    }
+    Vec::new()
+}
+
+/// The model's response ended with no tool call: a step it did not end stops at its gate
+/// anyway, and the turn is over.
+#[must_use]
+pub fn turn_completed(state: &SessionState, reason: Option<FinishReason>) -> Vec<Effect> {
+    let mut events = Vec::new();
+    if let Some(step) = running_step(state) {
+        events.push(Event::StepStatusChanged {
+            step,
+            status: StepStatus::AwaitingReview,
+            note: Some("the model ended its turn without calling complete_step".into()),
+        });
+    }
+    events.extend(turn::end_events(&TurnEnd::Completed, reason));
+    vec![Effect::Record(events), Effect::AfterTurn]
+}
+
+/// A response asked for tool calls: they run one by one, unless the turn has used its rounds.
+#[must_use]
+pub fn calls_requested(calls: Vec<ToolCallRequest>, round: u32, max_rounds: u32) -> Vec<Effect> {
+    if round < max_rounds {
+        return vec![Effect::Queue(calls), Effect::NextCall];
+    }
+    let mut events: Vec<Event> = calls
+        .iter()
+        .map(|c| {
+            result_event(
+                c,
+                &ToolOutcome::error("not run: the tool round limit was reached"),
+                Duration::ZERO,
+            )
+        })
+        .collect();
+    events.push(Event::Error {
+        kind: ErrorKind::Tool,
+        message: format!(
+            "stopped after {max_rounds} rounds of tool calls ([agent] max_tool_rounds); \
+             send a prompt to let the model continue"
+        ),
+    });
+    events.push(Event::TurnFinished {
+        reason: FinishReason::Error,
+    });
+    vec![Effect::Record(events)]
+}
+
+/// Starts the work of the stage that just began: a model turn, the approved tasks, or the
+/// test command.
+#[must_use]
+pub fn start_stage(state: &SessionState, facts: Facts) -> Vec<Effect> {
+    let Some(p) = &state.pipeline else {
+        return Vec::new();
+    };
+    let Some(i) = p.run.current() else {
+        return Vec::new();
+    };
+    if p.run.statuses[i] != StageStatus::Running {
+        return Vec::new();
+    }
+    let def = &p.run.pipeline.stages[i];
+    match def.kind {
+        StageKind::Verify => vec![Effect::RunTests],
+        StageKind::RunPlan => {
+            let approved = state
+                .plan
+                .as_ref()
+                .is_some_and(|p| p.next_runnable().is_some());
+            if approved {
+                go(state, true, facts)
+            } else {
+                vec![
+                    refuse("no approved task to implement", Some(Hint::ApproveSteps)),
+                    Effect::Record(vec![Event::Stage {
+                        event: StageEvent::AtGate {
+                            stage: def.name.clone(),
+                        },
+                    }]),
+                ]
+            }
+        }
+        StageKind::Artifact | StageKind::Plan | StageKind::Ship => vec![Effect::StartTurn],
+    }
+}
+
+/// `g`, `b`, `S` at a pipeline stage.
+#[must_use]
+pub fn stage_gate(state: &SessionState, op: &GateOp, facts: Facts) -> Vec<Effect> {
+    if !facts.ready {
+        return vec![refuse(WAIT, Some(Hint::Wait))];
+    }
+    let Some(p) = &state.pipeline else {
+        return vec![refuse(
+            "no pipeline is running: in the pipeline gear, describe the feature",
+            None,
+        )];
+    };
+    let current = p.run.current().map(|i| p.run.pipeline.stages[i].clone());
+    // A stage left running by a stopped process: passing it starts its work again.
+    let stalled = p
+        .run
+        .current()
+        .is_some_and(|i| p.run.statuses[i] == StageStatus::Running);
+    if stalled && *op == GateOp::Pass {
+        return start_stage(state, facts);
+    }
+    let events = match p.run.decide(op) {
+        Ok(events) => events,
+        Err(why) => {
+            let by_command = current.as_ref().is_some_and(|s| s.gate == Gate::Command);
+            let hint = (*op == GateOp::Pass && by_command).then_some(Hint::SkipStage);
+            return vec![refuse(why, hint)];
+        }
+    };
+    let mut effects = vec![Effect::Record(
+        events
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect(),
+    )];
+    if let (GateOp::Pass, Some(stage)) = (op, current)
+        && stage.kind == StageKind::Ship
+    {
+        effects.push(Effect::Commit(stage));
+    }
+    effects.push(match op {
+        GateOp::SendBack(_) => Effect::StartTurn,
+        _ => Effect::StartStage,
+    });
+    effects
+}
+
+/// The test command finished: the stage passes and the next starts, or the failure is the
+/// model's next instruction, or (out of rounds) the stage waits at its gate.
+#[must_use]
+pub fn verified(state: &SessionState, passed: bool, output: &str, facts: Facts) -> Vec<Effect> {
+    let Some(p) = &state.pipeline else {
+        return Vec::new();
+    };
+    let events: Vec<Event> = p
+        .run
+        .verified(passed, output, facts.max_verify_rounds.max(1))
+        .into_iter()
+        .map(|event| Event::Stage { event })
+        .collect();
+    let at_gate = events.iter().any(|e| {
+        matches!(
+            e,
+            Event::Stage {
+                event: StageEvent::AtGate { .. }
+            }
+        )
+    });
+    let mut effects = vec![Effect::Record(events)];
+    if passed {
+        effects.push(Effect::StartStage);
+    } else if !at_gate {
+        effects.push(Effect::StartTurn);
+    }
+    effects
+}
+
+/// The model asked to run something a human must approve: ask, or decide by the headless
+/// policy. `subject` is what the decision is about (the command, or the tool's name).
+#[must_use]
+pub fn ask(call: ToolCallRequest, subject: String, facts: Facts) -> Vec<Effect> {
+    match facts.policy.commands {
+        ApprovalMode::Ask => vec![
+            Effect::Record(vec![Event::CommandApprovalRequested {
+                id: call.id.clone(),
+                command: subject,
+            }]),
+            Effect::AwaitApproval(call),
+        ],
+        ApprovalMode::Approve => decided(call, &subject, CommandDecision::Headless),
+        ApprovalMode::Deny => decided(
+            call,
+            &subject,
+            CommandDecision::Denied {
+                reason: Some("commands are not run headless without --approve-commands".into()),
+            },
+        ),
+    }
+}
+
+/// Records a decision on a call and acts on it: a denied call's result tells the model why.
+#[must_use]
+pub fn decided(call: ToolCallRequest, subject: &str, decision: CommandDecision) -> Vec<Effect> {
+    let record = Event::CommandDecided {
+        id: call.id.clone(),
+        command: subject.trim().to_string(),
+        decision: decision.clone(),
+    };
+    match decision {
+        CommandDecision::Denied { reason } => {
+            let text = format!("Not run: {}.", reason.unwrap_or_else(|| "denied".into()));
+            vec![
+                Effect::Record(vec![
+                    record,
+                    result_event(&call, &ToolOutcome::error(text), Duration::ZERO),
+                ]),
+                Effect::NextCall,
+            ]
+        }
+        _ => vec![Effect::Record(vec![record]), Effect::RunTool(call)],
+    }
+}
+
+/// The human answered the approval of `call_id`; `awaiting` is the call the session waits
+/// on. An answer for another call (late, or for a call already cancelled) does nothing.
+#[must_use]
+pub fn answer(
+    awaiting: Option<&ToolCallRequest>,
+    subject: &str,
+    call_id: &str,
+    decision: CommandDecision,
+) -> Vec<Effect> {
+    let Some(call) = awaiting.filter(|c| c.id == call_id) else {
+        return Vec::new();
+    };
+    if let CommandDecision::Denied { reason } = &decision {
+        let text = crate::core::prompts::command_denied(reason.as_deref());
+        return vec![
+            Effect::Record(vec![
+                Event::CommandDecided {
+                    id: call.id.clone(),
+                    command: subject.trim().to_string(),
+                    decision: decision.clone(),
+                },
+                result_event(call, &ToolOutcome::error(text), Duration::ZERO),
+            ]),
+            Effect::NextCall,
+        ];
+    }
+    decided(call.clone(), subject, decision)
+}
+
+/// Whether the change's hunks are all decided, so its review can be submitted.
+pub fn review_ready(state: &SessionState, change: &str) -> Result<(), Effect> {
+    let Some(entry) = state.changes.get(change) else {
+        return Err(refuse(format!("no change {change} is under review"), None));
+    };
+    if entry.undecided() > 0 {
+        return Err(refuse(
+            format!(
+                "{} hunks of {} are undecided; decide each one first",
+                entry.undecided(),
+                entry.change.path
+            ),
+            Some(Hint::DecideHunks),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The session's decisions as data: what each input (an op, the end of a model response, a
+//! finished tool call, the test command's verdict) does, as a pure function of the session's
+//! state that returns [`Effect`]s. No IO and no async here: the actor in `core::actor` is the
+//! thin shell that executes effects in order, and these functions are unit-tested on plain
+//! states (`tests.rs`).
+//!
+//! - [`route`]: where a tool call goes (refused, recorded by the session, asked, run) and what
+//!   its result does (written, proposed for review, decided headless).
+//! - [`gates`]: the plan's step gates, the pipeline's stage gates, command approvals and the
+//!   end of a turn.
+
+pub mod gates;
+pub mod route;
+
+use crate::pipeline::StageDef;
+use crate::protocol::{Event, Hint, Verdict};
+use crate::provider::ToolCallRequest;
+
+/// One thing the shell does. Effects run in order; one that expands into more (a decision
+/// that depends on the state after an earlier record) puts them first in line. When a
+/// `Record` cannot be saved, nothing after it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Persist these events, then apply and emit them.
+    Record(Vec<Event>),
+    /// Tell the front end an op was refused; nothing is recorded.
+    Refuse { message: String, hint: Option<Hint> },
+    /// `G`: keep running approved steps after each gate (or stop doing so).
+    RunAll(bool),
+    /// The turn ends after this round's tool calls instead of asking the model again.
+    EndTurnAfterCalls,
+    /// Record a new turn and send its first request.
+    StartTurn,
+    /// A review resumed in a new process: send the request of the turn it interrupted.
+    ResumeTurn,
+    /// Send the next request of the turn (compacting first when allowed and due).
+    Request { may_compact: bool },
+    /// These tool calls run one by one.
+    Queue(Vec<ToolCallRequest>),
+    /// Route the next queued tool call, or end the round.
+    NextCall,
+    /// Run a tool's handler in the background; its result comes back as an input.
+    RunTool(ToolCallRequest),
+    /// Wait for the human to approve or deny the call.
+    AwaitApproval(ToolCallRequest),
+    /// Wait for the human's hunk decisions on the change the call proposed.
+    AwaitReview(ToolCallRequest),
+    /// Headless: decide every hunk of the change the same way, as a human would.
+    DecideAll { change: String, verdict: Verdict },
+    /// Write the accepted hunks of a change (unless its file changed on disk) and answer it.
+    WriteReview(String),
+    /// The review was answered: the next call, or the interrupted turn after a resume.
+    AfterReview,
+    /// Run the pipeline's test command in the background.
+    RunTests,
+    /// Commit what the run wrote with the ship stage's commit message.
+    Commit(StageDef),
+    /// Decide what follows a finished turn (a stage's gate, the next step under `G`).
+    AfterTurn,
+    /// Pass the step gate and run the next approved step.
+    Go { all: bool },
+    /// Start the work of the pipeline stage that just began.
+    StartStage,
+}
+
+/// What happens when the model asks for something a human would otherwise decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalMode {
+    /// Ask the human (the TUI's modal, the diff pane).
+    Ask,
+    /// Approve it (headless with `--approve-commands` / `--approve-edits`).
+    Approve,
+    /// Refuse it, telling the model why (headless without the flag).
+    Deny,
+}
+
+/// Who decides each kind of gate: the human, or a headless flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalPolicy {
+    /// The model's commands (and mutating external tools).
+    pub commands: ApprovalMode,
+    /// Proposed changes: every hunk accepted or rejected at once when not `Ask`.
+    pub changes: ApprovalMode,
+}
+
+impl ApprovalPolicy {
+    /// Everything goes to the human.
+    pub const ASK: ApprovalPolicy = ApprovalPolicy {
+        commands: ApprovalMode::Ask,
+        changes: ApprovalMode::Ask,
+    };
+}
+
+impl Default for ApprovalPolicy {
+    fn default() -> Self {
+        ApprovalPolicy::ASK
+    }
+}
+
+/// What the shell knows beyond the recorded state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// Nothing runs and no change waits for review: a gate can be passed.
+    pub ready: bool,
+    /// `G` is in force.
+    pub run_all: bool,
+    /// Who approves what without a human (headless flags), or nobody.
+    pub policy: ApprovalPolicy,
+    /// `[pipeline] max_verify_rounds`.
+    pub max_verify_rounds: u32,
+}
+
+impl Default for Facts {
+    fn default() -> Self {
+        Facts {
+            ready: true,
+            run_all: false,
+            policy: ApprovalPolicy::default(),
+            max_verify_rounds: 3,
+        }
+    }
+}
+
+fn refuse(message: impl Into<String>, hint: Option<Hint>) -> Effect {
+    Effect::Refuse {
+        message: message.into(),
+        hint,
+    }
+}
+
+#[cfg(test)]
+mod tests;

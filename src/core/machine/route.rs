@@ -1,0 +1,255 @@
+//! Where a tool call goes, and what its result does. The registry says what kind of tool it
+//! is; the gear (through `shape::tool_offered`) says whether it may run now; the session's
+//! own tools (a plan, the end of a step) are recorded here rather than run; commands and
+//! mutating external tools go through approval.
+
+use std::time::Duration;
+
+use super::gates::{ask, decided, result_event, running_step};
+use super::{ApprovalMode, Effect, Facts};
+use crate::core::{SessionState, shape};
+use crate::plan::{Plan, StepSpec, StepStatus};
+use crate::protocol::{CommandDecision, Event, Verdict};
+use crate::provider::ToolCallRequest;
+use crate::tools::{self, Registry, ToolKind, ToolOutcome, Writes};
+
+/// Routes the next tool call. `listed` says the command is on the allowlist with the sandbox
+/// in force (the shell asks the sandbox, which may mean waiting for its probe, only for
+/// commands).
+#[must_use]
+pub fn route(
+    state: &SessionState,
+    registry: &Registry,
+    call: ToolCallRequest,
+    listed: bool,
+    facts: Facts,
+) -> Vec<Effect> {
+    let Some(tool) = registry.get(&call.name) else {
+        // Unknown tools run into the registry's own "no such tool" result.
+        return vec![Effect::RunTool(call)];
+    };
+    if !shape::tool_offered(state, registry, &call.name) {
+        let outcome = ToolOutcome::error(format!(
+            "`{}` is not available in the {} gear; use the tools offered in this request",
+            call.name, state.gear
+        ));
+        return vec![
+            Effect::Record(vec![result_event(&call, &outcome, Duration::ZERO)]),
+            Effect::NextCall,
+        ];
+    }
+    match tool.kind() {
+        ToolKind::Plan => propose_plan(state, &call),
+        ToolKind::Step => end_step(state, &call),
+        ToolKind::Shell => match tools::command_of(&call) {
+            Some(command) => {
+                // The allowlist was written in advance for a sandboxed command; without the
+                // sandbox every command asks. An "always" the human gave in this session
+                // stands: they decided with the sandbox's state in front of them.
+                if listed || state.allowed_commands.contains(command.trim()) {
+                    decided(call, &command, CommandDecision::Allowed)
+                } else {
+                    ask(call, command, facts)
+                }
+            }
+            // Arguments without a command: the tool's own result says what is wrong.
+            None => vec![Effect::RunTool(call)],
+        },
+        ToolKind::External if tool.mutates() => {
+            let subject = subject(registry, &call);
+            ask(call, subject, facts)
+        }
+        ToolKind::ReadOnly | ToolKind::Write | ToolKind::External => {
+            vec![Effect::RunTool(call)]
+        }
+    }
+}
+
+/// What an approval is about: the command, or an external tool's name and arguments.
+#[must_use]
+pub fn subject(registry: &Registry, call: &ToolCallRequest) -> String {
+    match registry.kind_of(&call.name) {
+        Some(ToolKind::External) => format!("{} {}", call.name, call.arguments),
+        _ => tools::command_of(call).unwrap_or_default(),
+    }
+}
+
+/// `propose_plan`: records the plan (a new version) and ends the turn for the human to
+/// review it.
+#[must_use]
+pub fn propose_plan(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
+    #[derive(serde::Deserialize)]
+    struct Args {
+        steps: Vec<StepSpec>,
+    }
+    let parsed: Result<Args, String> = tools::parse_args(call).map_err(|e| e.0);
+    let version = state.plan.as_ref().map_or(1, |p| p.version + 1);
+    let outcome = parsed.and_then(|a| {
+        Plan::propose(version, &a.steps)
+            .map(|p| (a.steps, p))
+            .map_err(|e| format!("the plan was not accepted: {e}. Propose it again."))
+    });
+    match outcome {
+        Ok((steps, plan)) => {
+            let count = plan.walk().count();
+            vec![
+                Effect::EndTurnAfterCalls,
+                Effect::Record(vec![
+                    Event::PlanProposed { version, steps },
+                    result_event(
+                        call,
+                        &ToolOutcome::ok(
+                            crate::core::prompts::plan_proposed(version, count),
+                            format!("plan v{version}: {count} steps"),
+                        ),
+                        Duration::ZERO,
+                    ),
+                ]),
+                Effect::NextCall,
+            ]
+        }
+        Err(message) => vec![
+            Effect::Record(vec![result_event(
+                call,
+                &ToolOutcome::error(message),
+                Duration::ZERO,
+            )]),
+            Effect::NextCall,
+        ],
+    }
+}
+
+/// `complete_step` / `fail_step`: the running step stops at its gate, or fails.
+#[must_use]
+pub fn end_step(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
+    #[derive(serde::Deserialize)]
+    struct Args {
+        #[serde(default, alias = "reason")]
+        summary: String,
+    }
+    let Some(step) = running_step(state) else {
+        return vec![
+            Effect::Record(vec![result_event(
+                call,
+                &ToolOutcome::error("no plan step is running"),
+                Duration::ZERO,
+            )]),
+            Effect::NextCall,
+        ];
+    };
+    let note = tools::parse_args::<Args>(call)
+        .map(|a| a.summary)
+        .unwrap_or_default();
+    let failed = call.name == tools::FAIL_STEP;
+    let number = state
+        .plan
+        .as_ref()
+        .and_then(|p| p.number(&step))
+        .unwrap_or_default();
+    let mut effects = Vec::new();
+    let status = if failed {
+        effects.push(Effect::RunAll(false));
+        StepStatus::Failed
+    } else {
+        StepStatus::AwaitingReview
+    };
+    let text = crate::core::prompts::step_ended(&number, failed);
+    effects.extend([
+        Effect::EndTurnAfterCalls,
+        Effect::Record(vec![
+            result_event(
+                call,
+                &ToolOutcome::ok(text, format!("step {number}: {}", status.label())),
+                Duration::ZERO,
+            ),
+            Event::StepStatusChanged {
+                step,
+                status,
+                note: (!note.trim().is_empty()).then(|| note.trim().to_string()),
+            },
+        ]),
+        Effect::NextCall,
+    ]);
+    effects
+}
+
+/// A tool call finished: its result (and the file change it made) is recorded and the next
+/// call runs; a change proposed for review waits for the human instead (headless, every hunk
+/// is decided at once as the policy says), and its result is the review.
+#[must_use]
+pub fn finished(
+    call: &ToolCallRequest,
+    outcome: &ToolOutcome,
+    took: Duration,
+    writes: Writes,
+    facts: Facts,
+    context_lines: u32,
+) -> Vec<Effect> {
+    let headless = facts.policy.changes != ApprovalMode::Ask;
+    if outcome.ok
+        && let Some(change) = &outcome.change
+        && writes == Writes::Propose
+    {
+        if let Some(why) = &outcome.checkpoint
+            && headless
+        {
+            // A protected path is written only by a human's decision, never headless.
+            let text = crate::core::prompts::protected_headless(&change.path, why);
+            return vec![
+                Effect::Record(vec![result_event(call, &ToolOutcome::error(text), took)]),
+                Effect::NextCall,
+            ];
+        }
+        let mut effects = vec![
+            Effect::Record(vec![Event::ChangeProposed {
+                id: call.id.clone(),
+                change: change.clone(),
+                context: context_lines,
+                checkpoint: outcome.checkpoint.clone(),
+            }]),
+            Effect::AwaitReview(call.clone()),
+        ];
+        let verdict = match facts.policy.changes {
+            ApprovalMode::Ask => return effects,
+            ApprovalMode::Approve => Verdict::Accept,
+            ApprovalMode::Deny => Verdict::Reject,
+        };
+        effects.extend([
+            Effect::DecideAll {
+                change: call.id.clone(),
+                verdict,
+            },
+            Effect::WriteReview(call.id.clone()),
+        ]);
+        return effects;
+    }
+    let mut events = Vec::new();
+    if let Some(change) = &outcome.change {
+        events.push(Event::FileChanged {
+            id: call.id.clone(),
+            change: change.clone(),
+        });
+    }
+    events.push(result_event(call, outcome, took));
+    vec![Effect::Record(events), Effect::NextCall]
+}
+
+/// Headless: every hunk of the change decided the same way, recorded like a human's.
+#[must_use]
+pub fn decide_all(state: &SessionState, change: &str, verdict: &Verdict) -> Vec<Effect> {
+    let decisions: Vec<Event> = state
+        .changes
+        .get(change)
+        .map(|e| {
+            e.hunks
+                .iter()
+                .map(|h| Event::HunkDecided {
+                    change: change.to_string(),
+                    hunk: h.id.clone(),
+                    verdict: verdict.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    vec![Effect::Record(decisions)]
+}

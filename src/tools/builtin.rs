@@ -1,0 +1,268 @@
+//! gearshift's own tools as registry entries: the file tools (run on the blocking pool), the
+//! command tool, and the session tools the core handles itself (plan and step).
+
+use std::sync::Arc;
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::json;
+
+use super::registry::{ToolHandler, ToolKind};
+use super::*;
+
+/// A file tool: read, list, search, or a write (applied or proposed, by gear).
+struct FileTool {
+    spec: ToolSpec,
+    kind: ToolKind,
+}
+
+impl ToolHandler for FileTool {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    fn kind(&self) -> ToolKind {
+        self.kind
+    }
+
+    fn handle<'a>(
+        &'a self,
+        call: &'a ToolCallRequest,
+        ctx: &'a ToolContext,
+        writes: Writes,
+    ) -> BoxFuture<'a, ToolOutcome> {
+        let call = call.clone();
+        let workspace = ctx.workspace.clone();
+        let limits = ctx.limits.clone();
+        async move {
+            tokio::task::spawn_blocking(move || fs::execute(&call, &workspace, &limits, writes))
+                .await
+                .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
+        }
+        .boxed()
+    }
+}
+
+/// `run_command`: a sandboxed child process whose whole group ends with the call.
+struct CommandTool {
+    spec: ToolSpec,
+}
+
+impl ToolHandler for CommandTool {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    fn kind(&self) -> ToolKind {
+        ToolKind::Shell
+    }
+
+    fn handle<'a>(
+        &'a self,
+        call: &'a ToolCallRequest,
+        ctx: &'a ToolContext,
+        _writes: Writes,
+    ) -> BoxFuture<'a, ToolOutcome> {
+        shell::execute(call, ctx).boxed()
+    }
+}
+
+/// A tool whose call the session records itself (a plan, the end of a step): it is offered
+/// and routed like any other, but never run.
+struct SessionTool {
+    spec: ToolSpec,
+    kind: ToolKind,
+}
+
+impl ToolHandler for SessionTool {
+    fn spec(&self) -> &ToolSpec {
+        &self.spec
+    }
+
+    fn kind(&self) -> ToolKind {
+        self.kind
+    }
+
+    fn handle<'a>(
+        &'a self,
+        call: &'a ToolCallRequest,
+        _ctx: &'a ToolContext,
+        _writes: Writes,
+    ) -> BoxFuture<'a, ToolOutcome> {
+        let text = format!(
+            "`{}` is handled by the session, not run as a tool",
+            call.name
+        );
+        async move { ToolOutcome::error(text) }.boxed()
+    }
+}
+
+fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpec {
+    ToolSpec {
+        name: name.to_string(),
+        description: description.to_string(),
+        parameters,
+    }
+}
+
+fn file(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
+    Arc::new(FileTool { spec, kind })
+}
+
+fn session(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
+    Arc::new(SessionTool { spec, kind })
+}
+
+/// Every built-in tool, in the order requests list them.
+pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
+    use ToolKind::{Plan, ReadOnly, Step, Write};
+    vec![
+        file(
+            ReadOnly,
+            spec(
+                READ_FILE,
+                "Read a text file of the workspace. Lines come numbered as `N\\t<text>`; the numbers \
+             are not part of the file. Large files are cut: ask for a line range.",
+                json!({"type": "object", "properties": {
+                "path": {"type": "string", "description": "Path relative to the workspace root"},
+                "start_line": {"type": "integer", "minimum": 1, "description": "First line, from 1"},
+                "end_line": {"type": "integer", "minimum": 1, "description": "Last line, inclusive"}
+            }, "required": ["path"]}),
+            ),
+        ),
+        file(
+            ReadOnly,
+            spec(
+                LIST_DIR,
+                "List a directory of the workspace: directories end with `/`, files show their size.",
+                json!({"type": "object", "properties": {
+                    "path": {"type": "string", "description": "Directory, default the workspace root"}
+                }}),
+            ),
+        ),
+        file(
+            ReadOnly,
+            spec(
+                GLOB,
+                "Find files by glob pattern (e.g. `src/**/*.rs`), honouring .gitignore.",
+                json!({"type": "object", "properties": {
+                "pattern": {"type": "string"},
+                "path": {"type": "string", "description": "Directory to search, default the root"}
+            }, "required": ["pattern"]}),
+            ),
+        ),
+        file(
+            ReadOnly,
+            spec(
+                GREP,
+                "Search file contents with a regular expression, honouring .gitignore. Returns \
+             `path:line: text` for each match.",
+                json!({"type": "object", "properties": {
+                "pattern": {"type": "string", "description": "Rust regex syntax"},
+                "path": {"type": "string", "description": "File or directory, default the root"},
+                "glob": {"type": "string", "description": "Only files matching this glob"},
+                "case_insensitive": {"type": "boolean"}
+            }, "required": ["pattern"]}),
+            ),
+        ),
+        file(
+            Write,
+            spec(
+                EDIT_FILE,
+                "Replace exact text in a file. `old_text` must match the file exactly (without line \
+             numbers) and only once, unless `replace_all` is true.",
+                json!({"type": "object", "properties": {
+                "path": {"type": "string"},
+                "old_text": {"type": "string"},
+                "new_text": {"type": "string"},
+                "replace_all": {"type": "boolean"}
+            }, "required": ["path", "old_text", "new_text"]}),
+            ),
+        ),
+        file(
+            Write,
+            spec(
+                WRITE_FILE,
+                "Create or overwrite a file with the given content; parent directories are created.",
+                json!({"type": "object", "properties": {
+                "path": {"type": "string"},
+                "content": {"type": "string"}
+            }, "required": ["path", "content"]}),
+            ),
+        ),
+        file(
+            Write,
+            spec(
+                DELETE_FILE,
+                "Delete a text file of the workspace.",
+                json!({"type": "object", "properties": {
+                "path": {"type": "string"}
+            }, "required": ["path"]}),
+            ),
+        ),
+        file(
+            Write,
+            spec(
+                MOVE_FILE,
+                "Move or rename a text file; the target must not exist (parent directories are \
+             created). Edit the content separately.",
+                json!({"type": "object", "properties": {
+                "from": {"type": "string"},
+                "to": {"type": "string"}
+            }, "required": ["from", "to"]}),
+            ),
+        ),
+        session(
+            Plan,
+            spec(
+                PROPOSE_PLAN,
+                "Propose the plan for the user to review: a tree of concrete steps, at most three \
+             levels deep. The user edits and approves it; approved steps are then run one at a \
+             time.",
+                json!({"type": "object", "properties": {
+                "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/step"}}
+            }, "required": ["steps"], "$defs": {"step": {"type": "object", "properties": {
+                "title": {"type": "string", "description": "What the step does, in a line"},
+                "detail": {"type": "string", "description": "What it changes and how"},
+                "files": {"type": "array", "items": {"type": "string"}},
+                "acceptance": {"type": "string", "description": "How to tell it is done"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/step"}}
+            }, "required": ["title"]}}}),
+            ),
+        ),
+        session(
+            Step,
+            spec(
+                COMPLETE_STEP,
+                "Finish the plan step you were given; the user reviews it before the next one.",
+                json!({"type": "object", "properties": {
+                "summary": {"type": "string", "description": "What was done, in a few lines"}
+            }, "required": ["summary"]}),
+            ),
+        ),
+        session(
+            Step,
+            spec(
+                FAIL_STEP,
+                "Give up on the plan step you were given, saying why; execution stops there.",
+                json!({"type": "object", "properties": {
+                "reason": {"type": "string"}
+            }, "required": ["reason"]}),
+            ),
+        ),
+        Arc::new(CommandTool {
+            spec: spec(
+                RUN_COMMAND,
+                "Run a shell command in the workspace root (the user may be asked to approve it). \
+             Output is stdout and stderr together, cut in the middle when long. It runs in a \
+             sandbox: it may write only the workspace and the temp dir (never .git), and has no \
+             network unless the user allowed it; it and everything it starts end with the call.",
+                json!({"type": "object", "properties": {
+                "command": {"type": "string"},
+                "timeout_secs": {"type": "integer", "minimum": 1,
+                    "description": "At most the user's limit (default 120), which is also the default"}
+            }, "required": ["command"]}),
+            ),
+        }),
+    ]
+}

@@ -1,0 +1,86 @@
+//! Key hints, built from the live keymap: wherever the interface tells the user which key
+//! does something (a refusal's hint, a notice, a pane footer, the status bar), the key comes
+//! from here, so a rebound key shows its new binding everywhere. No other text names a key.
+
+use super::keymap::{Action, Keymap};
+use crate::protocol::Hint;
+
+/// The first key bound to `action` ("a", "Ctrl+S"), or "unbound" when the user unbound it.
+#[must_use]
+pub fn key(keymap: &Keymap, action: Action) -> String {
+    keymap
+        .keys(action)
+        .first()
+        .map_or_else(|| "unbound".to_string(), ToString::to_string)
+}
+
+/// "a approves the selected step, A all of them": each action with what it does.
+#[must_use]
+pub fn say(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
+    parts
+        .iter()
+        .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What the human can do about a refusal, with its keys.
+#[must_use]
+pub fn for_hint(keymap: &Keymap, hint: Hint) -> String {
+    match hint {
+        Hint::ApproveSteps => format!(
+            "in the plan pane ({}): {}",
+            key(keymap, Action::FocusPlan),
+            say(
+                keymap,
+                &[
+                    (Action::PlanApprove, "approves the selected step"),
+                    (Action::PlanApproveAll, "all of them"),
+                ]
+            )
+        ),
+        Hint::DecideHunks => format!(
+            "in the diff pane ({}): {}",
+            key(keymap, Action::FocusDiff),
+            say(
+                keymap,
+                &[
+                    (Action::DiffAccept, "accepts a hunk"),
+                    (Action::DiffReject, "rejects it"),
+                ]
+            )
+        ),
+        Hint::SkipStage => say(keymap, &[(Action::StageSkip, "skips the stage")]),
+        Hint::FreeContext => format!(
+            "in the context pane ({}): {}",
+            key(keymap, Action::FocusContext),
+            say(
+                keymap,
+                &[
+                    (Action::ContextDrop, "leaves an item out"),
+                    (Action::ContextCompact, "compacts older turns"),
+                ]
+            )
+        ),
+        Hint::Wait => say(keymap, &[(Action::Interrupt, "cancels what runs")]),
+    }
+}
+
+/// A refusal as the chat shows it: the core's reason, then what to do, with keys.
+#[must_use]
+pub fn refusal(keymap: &Keymap, message: &str, hint: Option<Hint>) -> String {
+    match hint {
+        Some(h) => format!("{message} — {}", for_hint(keymap, h)),
+        None => message.to_string(),
+    }
+}
+
+/// A pane footer: "a accept · x reject · …", each key as bound now.
+#[must_use]
+pub fn footer(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
+    parts
+        .iter()
+        .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}

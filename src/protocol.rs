@@ -455,6 +455,15 @@ pub enum Event {
         commit: String,
         message: String,
     },
+    /// What gearshift told the model to start a plan step or a pipeline stage (or why a stage
+    /// came back), recorded as sent so a session is rebuilt with exactly these words.
+    Instructed {
+        text: String,
+        /// What the context accounting counts it as (the skill, earlier artifacts); none for a
+        /// message that reads as the user's own (a plan step).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<crate::context::Category>,
+    },
     /// Every approved step has run (`done` of the plan's `total` leaf steps are done).
     PlanCompleted {
         done: usize,
@@ -565,6 +574,7 @@ impl Event {
             Event::PlanEdited { .. } => "plan_edited",
             Event::StepStatusChanged { .. } => "step_status_changed",
             Event::PlanCompleted { .. } => "plan_completed",
+            Event::Instructed { .. } => "instructed",
             Event::PipelineStarted { .. } => "pipeline_started",
             Event::Stage { .. } => "stage",
             Event::Shipped { .. } => "shipped",
@@ -784,6 +794,10 @@ mod tests {
             Event::Notice {
                 level: NoticeLevel::Warning,
                 text: "w".into(),
+            },
+            Event::Instructed {
+                text: "Run step 1".into(),
+                category: Some(crate::context::Category::Skills),
             },
             Event::Refused {
                 message: "no".into(),

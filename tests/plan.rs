@@ -151,6 +151,20 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     };
     assert!(line("one.txt").contains(" 1 "), "{audit}");
     assert!(line("three.txt").contains(" 3 "), "{audit}");
+    // What each step told the model is recorded right after the step starts, as sent.
+    for (i, e) in stored.iter().enumerate() {
+        if let Event::StepStatusChanged {
+            status: StepStatus::Running,
+            ..
+        } = e
+        {
+            assert!(
+                matches!(&stored[i + 1], Event::Instructed { text, .. } if text.starts_with("Run step")),
+                "{:?}",
+                stored.get(i + 1)
+            );
+        }
+    }
     // The model was told each step with the plan as approved.
     let state = SessionState::fold(&stored);
     let prompts: Vec<&str> = state

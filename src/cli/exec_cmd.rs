@@ -10,9 +10,9 @@ use tokio::sync::mpsc;
 
 use super::{Context, StartedSession};
 use crate::core::{self, ApprovalMode, OpenRequest};
-use crate::pipeline::{Gate, Run, StageEvent, StageKind};
+use crate::pipeline::{Gate, Run, StageEvent};
 use crate::plan::Plan;
-use crate::protocol::{Event, FinishReason, Op, PlanEdit, StepStatus};
+use crate::protocol::{Event, FinishReason, Op, StepStatus};
 
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
 const EXIT_CANCELLED: u8 = 130;
@@ -68,7 +68,10 @@ pub fn run(
         log: _log,
         ..
     } = started;
+    // What a human would decide is an input to the core, which passes the gates itself.
     deps.policy.changes = mode(approvals.changes || approvals.plan || approvals.gates);
+    deps.policy.plan = approvals.plan;
+    deps.policy.gates = approvals.gates;
     let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
     let pipeline_gear = opened.state.gear == crate::protocol::Gear::Pipeline;
 
@@ -101,7 +104,6 @@ pub fn run(
         let mut started = false;
         let mut wrote_text = false;
         let mut plan: Option<Plan> = None;
-        let mut plan_ran = false;
         let mut plan_waits = false;
         let mut run: Option<Run> = None;
         // INT (Ctrl+C), TERM, HUP and QUIT cancel the turn — the reply so far is kept, marked
@@ -149,7 +151,12 @@ pub fn run(
                     };
                     eprintln!("gearshift: {label}{text}");
                 }
-                Event::Error { message, .. } | Event::Refused { message, .. } => {
+                // Refused: nothing follows a refusal in a run without a human.
+                Event::Refused { message, .. } => {
+                    error = Some(message.clone());
+                    let _ = op_tx.send(Op::Quit);
+                }
+                Event::Error { message, .. } => {
                     error = Some(message.clone());
                     // Nothing more will come if the prompt itself could not be saved.
                     if !started {
@@ -182,22 +189,16 @@ pub fn run(
                     }
                     if let (StageEvent::AtGate { stage: name }, Some(r)) = (stage, &run) {
                         let def = r.pipeline.stages.iter().find(|s| &s.name == name);
-                        match def.map(|d| (d.gate, d.kind)) {
-                            Some((Gate::Command, _)) => {
+                        match def.map(|d| d.gate) {
+                            Some(Gate::Command) => {
                                 error = Some(format!(
                                     "stage `{name}`: the test command still fails after \
                                      [pipeline] max_verify_rounds rounds"
                                 ));
                                 let _ = op_tx.send(Op::Quit);
                             }
-                            Some((Gate::Human, kind)) if approvals.gates => {
-                                if kind == StageKind::Plan {
-                                    let _ = op_tx.send(Op::EditPlan {
-                                        edit: PlanEdit::ApproveAll,
-                                    });
-                                }
-                                let _ = op_tx.send(Op::PassGate);
-                            }
+                            // The core passes it (its approval policy).
+                            Some(Gate::Human) if approvals.gates => {}
                             _ => {
                                 plan_waits = true;
                                 let _ = op_tx.send(Op::Quit);
@@ -217,19 +218,13 @@ pub fn run(
                 Event::TurnFinished { reason } => {
                     finish = Some(*reason);
                     match (&plan, plan_gear, approvals.plan) {
-                        // The plan runs on: each step's turn ends, G starts the next.
-                        (Some(_), true, true) if plan_ran || *reason == FinishReason::Cancelled => {
+                        // The core approves the plan and runs it step by step (its approval
+                        // policy); the run ends when the plan completes or a turn fails.
+                        (Some(_), true, true) => {
                             if *reason == FinishReason::Cancelled || *reason == FinishReason::Error
                             {
                                 let _ = op_tx.send(Op::Quit);
                             }
-                        }
-                        (Some(_), true, true) => {
-                            plan_ran = true;
-                            let _ = op_tx.send(Op::EditPlan {
-                                edit: PlanEdit::ApproveAll,
-                            });
-                            let _ = op_tx.send(Op::Go { all: true });
                         }
                         (Some(_), true, false) => {
                             plan_waits = true;

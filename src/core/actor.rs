@@ -292,10 +292,22 @@ impl Actor {
         let facts = self.facts();
         let next = match effect {
             Effect::Record(events) => {
+                let at_gate = events.iter().any(|e| {
+                    matches!(
+                        e,
+                        Event::Stage {
+                            event: StageEvent::AtGate { .. }
+                        }
+                    )
+                });
                 if !events.is_empty() && !self.record(events).await {
                     return None;
                 }
-                Vec::new()
+                if at_gate {
+                    vec![Effect::GateReached]
+                } else {
+                    Vec::new()
+                }
             }
             Effect::Refuse { message, hint } => {
                 let _ = self.events.send(Event::Refused { message, hint });
@@ -354,6 +366,7 @@ impl Actor {
                 Vec::new()
             }
             Effect::AfterTurn => gates::after_turn(&self.state, facts),
+            Effect::GateReached => gates::gate_reached(&self.state, self.facts()),
             Effect::Go { all } => gates::go(&self.state, all, facts),
             Effect::StartStage => gates::start_stage(&self.state, facts),
         };
@@ -377,8 +390,11 @@ impl Actor {
         });
     }
 
-    /// Commits events, then applies and emits them. Returns whether they were saved.
+    /// Commits events, then applies and emits them. Returns whether they were saved. What an
+    /// event tells the model (a step or a stage starting) is recorded with it, in the same
+    /// batch, as the words sent.
     async fn record(&mut self, new: Vec<Event>) -> bool {
+        let new = self.with_instructions(new);
         match self
             .deps
             .store
@@ -402,6 +418,27 @@ impl Actor {
                 false
             }
         }
+    }
+
+    /// `new`, each event followed by the instructions it calls for, worked out on the state
+    /// as it will be once the events before it are applied.
+    fn with_instructions(&self, new: Vec<Event>) -> Vec<Event> {
+        if !new.iter().any(super::prompts::instructs) {
+            return new;
+        }
+        let mut next = self.state.clone();
+        let mut out = Vec::with_capacity(new.len() + 2);
+        for event in new {
+            next.apply(&event);
+            let said = super::prompts::instructions(&next, &event);
+            out.push(event);
+            for (text, category) in said {
+                let instructed = Event::Instructed { text, category };
+                next.apply(&instructed);
+                out.push(instructed);
+            }
+        }
+        out
     }
 
     /// The store failed: nothing more can be recorded, so the session stops — whatever runs

@@ -3,7 +3,13 @@
 //! tool results the session writes itself. What a stored session says was recorded when it
 //! ran; changing a wording here changes only what new sessions are told.
 
-use crate::protocol::Gear;
+use std::fmt::Write as _;
+
+use crate::context::Category;
+use crate::core::SessionState;
+use crate::pipeline::{StageEvent, StageKind};
+use crate::plan::{Plan, StepStatus};
+use crate::protocol::{Event, Gear};
 
 /// The system prompt of each gear (`assets/prompts/`).
 #[must_use]
@@ -73,4 +79,143 @@ pub fn sent_back(path: &str, conflicted: bool, comments: &[(usize, String, Strin
         text.push_str(&format!("\n- on hunk {n} {header}: {comment}"));
     }
     text
+}
+
+/// What the model is told when a step starts: the step, then the plan as approved.
+#[must_use]
+pub fn step(plan: &Plan, id: &str) -> String {
+    let Some((number, _, step)) = plan.walk().find(|(_, _, s)| s.id == id) else {
+        return String::new();
+    };
+    let mut out = format!("Run step {number} of the approved plan: {}\n", step.title);
+    if !step.detail.is_empty() {
+        let _ = writeln!(out, "\n{}", step.detail);
+    }
+    if !step.files.is_empty() {
+        let _ = writeln!(out, "\nFiles: {}", step.files.join(", "));
+    }
+    if let Some(a) = &step.acceptance {
+        let _ = writeln!(out, "Done when: {a}");
+    }
+    for c in &step.comments {
+        let _ = writeln!(out, "The user's comment: {c}");
+    }
+    let _ = write!(
+        out,
+        "\nThe plan as approved:\n\n{}\nWork on this step only. Each edit you make is \
+         proposed to the user for review before it reaches the disk. When the step is done, \
+         call complete_step with a short summary; if it cannot be done, call fail_step with \
+         the reason.",
+        plan.render()
+    );
+    out
+}
+
+/// Whether recording `event` tells the model something (a step or stage starts, a stage comes
+/// back, the tests failed).
+#[must_use]
+pub fn instructs(event: &Event) -> bool {
+    match event {
+        Event::StepStatusChanged { status, .. } => *status == StepStatus::Running,
+        Event::Stage { event } => matches!(
+            event,
+            StageEvent::Started { .. }
+                | StageEvent::SentBack { .. }
+                | StageEvent::VerifyFailed { .. }
+        ),
+        _ => false,
+    }
+}
+
+/// What the model is told after `event`, given the state with it applied: each text with
+/// what the context accounting counts it as. The actor records these as `Instructed` events.
+#[must_use]
+pub fn instructions(state: &SessionState, event: &Event) -> Vec<(String, Option<Category>)> {
+    match event {
+        Event::StepStatusChanged {
+            step: id,
+            status: StepStatus::Running,
+            ..
+        } => state
+            .plan
+            .as_ref()
+            .map(|plan| vec![(step(plan, id), None)])
+            .unwrap_or_default(),
+        Event::Stage { event } => stage(state, event),
+        _ => Vec::new(),
+    }
+}
+
+/// A pipeline stage that starts (or comes back, or failed its tests) is the model's next
+/// instruction.
+fn stage(state: &SessionState, event: &StageEvent) -> Vec<(String, Option<Category>)> {
+    let Some(p) = &state.pipeline else {
+        return Vec::new();
+    };
+    let stages = &p.run.pipeline.stages;
+    match event {
+        StageEvent::Started { stage } => {
+            let Some(i) = stages.iter().position(|s| &s.name == stage) else {
+                return Vec::new();
+            };
+            let def = &stages[i];
+            if matches!(def.kind, StageKind::Verify | StageKind::RunPlan) {
+                return Vec::new();
+            }
+            let body = p.skills.get(&def.skill).cloned().unwrap_or_default();
+            let mut text = format!(
+                "Pipeline stage {} of {}: {}.\n\nThe request: {}\n\n{body}",
+                i + 1,
+                stages.len(),
+                def.name,
+                p.request
+            );
+            if let Some(path) = &def.artifact {
+                let _ = write!(
+                    text,
+                    "\n\nWrite the artifact to `{path}` with write_file (it is reviewed before it \
+                     is written). Then reply in a line; the user passes the stage's gate or sends \
+                     it back with comments."
+                );
+            }
+            let mut out = vec![(text, Some(Category::Skills))];
+            let earlier: Vec<String> = stages[..i]
+                .iter()
+                .filter_map(|s| s.artifact.as_deref())
+                .filter_map(|a| state.written(a).map(|t| format!("### {a}\n\n{t}")))
+                .collect();
+            if !earlier.is_empty() {
+                out.push((
+                    format!(
+                        "Artifacts of the earlier stages:\n\n{}",
+                        earlier.join("\n\n")
+                    ),
+                    Some(Category::Artifacts),
+                ));
+            }
+            out
+        }
+        StageEvent::SentBack { stage, comments } => vec![(
+            format!(
+                "The user sent stage `{stage}` back with these comments: {comments}\n\
+                 Revise your work accordingly."
+            ),
+            Some(Category::User),
+        )],
+        StageEvent::VerifyFailed { round, output } => {
+            let skill = stages
+                .iter()
+                .find(|s| s.kind == StageKind::Verify)
+                .and_then(|s| p.skills.get(&s.skill))
+                .cloned()
+                .unwrap_or_default();
+            vec![(
+                format!(
+                    "{skill}\n\nThe test command failed (round {round}):\n\n```\n{output}\n```"
+                ),
+                Some(Category::Skills),
+            )]
+        }
+        _ => Vec::new(),
+    }
 }

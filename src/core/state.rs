@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::changes::review::ChangeLog;
 use crate::context::Category;
-use crate::pipeline::{Run, StageEvent, StageKind};
+use crate::pipeline::{Run, StageEvent};
 use crate::plan::Plan;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
 use crate::provider::{ChatMessage, Reasoning, ToolCallRequest};
@@ -55,6 +55,9 @@ pub struct SessionState {
     /// Conversation messages gearshift wrote for pipeline stages, by category (the skill's
     /// instructions, or earlier artifacts), for the context accounting.
     pub stage_messages: BTreeMap<usize, Category>,
+    /// Instructions a log written before they were recorded implies for its latest event
+    /// (see [`SessionState::apply`]); a recorded `Instructed` supersedes them.
+    pub(crate) owed: Vec<(String, Option<Category>)>,
 }
 
 /// A pipeline run with what it was started with.
@@ -83,6 +86,7 @@ impl SessionState {
         for e in events {
             state.apply(e);
         }
+        state.settle();
         if let Some(text) = state.checkpoint.take() {
             state.conversation.push(ChatMessage::Assistant {
                 text,
@@ -132,7 +136,30 @@ impl SessionState {
             .collect()
     }
 
+    /// Applies one event. What the model was told is recorded as `Instructed` right after
+    /// the event that called for it (a step or stage starting); a log from before that was
+    /// recorded gets the same instructions derived here, once the next event shows none was.
     pub fn apply(&mut self, event: &Event) {
+        if let Event::Instructed { text, category } = event {
+            self.owed.clear();
+            self.say(text.clone(), *category);
+            return;
+        }
+        self.settle();
+        self.fold_event(event);
+        if crate::core::prompts::instructs(event) {
+            self.owed = crate::core::prompts::instructions(self, event);
+        }
+    }
+
+    /// Says what an older log implies but did not record.
+    fn settle(&mut self) {
+        for (text, category) in std::mem::take(&mut self.owed) {
+            self.say(text, category);
+        }
+    }
+
+    fn fold_event(&mut self, event: &Event) {
         if self.changes.apply(event) {
             return;
         }
@@ -224,16 +251,8 @@ impl SessionState {
             Event::PlanProposed { .. } | Event::PlanEdited { .. } => {
                 crate::plan::fold(&mut self.plan, event);
             }
-            Event::StepStatusChanged { step, status, .. } => {
+            Event::StepStatusChanged { .. } => {
                 crate::plan::fold(&mut self.plan, event);
-                // A step starting is the model's next instruction.
-                if *status == crate::plan::StepStatus::Running
-                    && let Some(plan) = &self.plan
-                {
-                    self.conversation.push(ChatMessage::User {
-                        text: plan.step_prompt(step),
-                    });
-                }
             }
             Event::ItemDropped { item, dropped } => {
                 if *dropped {
@@ -296,6 +315,7 @@ impl SessionState {
             | Event::Error { .. }
             | Event::Notice { .. }
             | Event::Refused { .. }
+            | Event::Instructed { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }
@@ -329,82 +349,18 @@ impl SessionState {
             .find_map(|e| e.written.as_ref()?.after.as_deref())
     }
 
-    fn say(&mut self, text: String, category: Category) {
-        self.stage_messages
-            .insert(self.conversation.len(), category);
+    fn say(&mut self, text: String, category: Option<Category>) {
+        if let Some(category) = category {
+            self.stage_messages
+                .insert(self.conversation.len(), category);
+        }
         self.conversation.push(ChatMessage::User { text });
     }
 
-    /// Folds a pipeline stage event; a stage that starts (or comes back) is the model's next
-    /// instruction.
+    /// Folds a pipeline stage event.
     fn stage_event(&mut self, event: &StageEvent) {
-        let Some(p) = &mut self.pipeline else { return };
-        p.run.apply(event);
-        let p = p.clone();
-        let stages = &p.run.pipeline.stages;
-        let position = |name: &str| stages.iter().position(|s| s.name == name);
-        match event {
-            StageEvent::Started { stage } => {
-                let Some(i) = position(stage) else { return };
-                let def = &stages[i];
-                if matches!(def.kind, StageKind::Verify | StageKind::RunPlan) {
-                    return;
-                }
-                let body = p.skills.get(&def.skill).cloned().unwrap_or_default();
-                let mut text = format!(
-                    "Pipeline stage {} of {}: {}.\n\nThe request: {}\n\n{body}",
-                    i + 1,
-                    stages.len(),
-                    def.name,
-                    p.request
-                );
-                if let Some(path) = &def.artifact {
-                    text.push_str(&format!(
-                        "\n\nWrite the artifact to `{path}` with write_file (it is reviewed \
-                         before it is written). Then reply in a line; the user passes the \
-                         stage's gate or sends it back with comments."
-                    ));
-                }
-                self.say(text, Category::Skills);
-                let earlier: Vec<String> = stages[..i]
-                    .iter()
-                    .filter_map(|s| s.artifact.as_deref())
-                    .filter_map(|a| self.written(a).map(|t| format!("### {a}\n\n{t}")))
-                    .collect();
-                if !earlier.is_empty() {
-                    self.say(
-                        format!(
-                            "Artifacts of the earlier stages:\n\n{}",
-                            earlier.join("\n\n")
-                        ),
-                        Category::Artifacts,
-                    );
-                }
-            }
-            StageEvent::SentBack { stage, comments } => {
-                self.say(
-                    format!(
-                        "The user sent stage `{stage}` back with these comments: {comments}\n\
-                         Revise your work accordingly."
-                    ),
-                    Category::User,
-                );
-            }
-            StageEvent::VerifyFailed { round, output } => {
-                let skill = stages
-                    .iter()
-                    .find(|s| s.kind == StageKind::Verify)
-                    .and_then(|s| p.skills.get(&s.skill))
-                    .cloned()
-                    .unwrap_or_default();
-                self.say(
-                    format!(
-                        "{skill}\n\nThe test command failed (round {round}):\n\n```\n{output}\n```"
-                    ),
-                    Category::Skills,
-                );
-            }
-            _ => {}
+        if let Some(p) = &mut self.pipeline {
+            p.run.apply(event);
         }
     }
 }
@@ -658,5 +614,68 @@ mod tests {
                 title: "Named".into()
             }])
         );
+    }
+
+    #[test]
+    fn a_session_is_rebuilt_with_the_words_recorded_and_an_older_log_with_derived_ones() {
+        use crate::plan::{StepSpec, StepStatus};
+        let step = StepSpec {
+            title: "add the parser".into(),
+            detail: String::new(),
+            files: vec![],
+            acceptance: None,
+            children: vec![],
+        };
+        let mut events = vec![
+            opened(),
+            Event::PlanProposed {
+                version: 1,
+                steps: vec![step],
+            },
+        ];
+        let id = SessionState::fold(&events)
+            .plan
+            .unwrap()
+            .walk()
+            .next()
+            .unwrap()
+            .2
+            .id
+            .clone();
+        events.push(Event::StepStatusChanged {
+            step: id,
+            status: StepStatus::Running,
+            note: None,
+        });
+        let user_texts = |s: &SessionState| -> Vec<String> {
+            s.conversation
+                .iter()
+                .filter_map(|m| match m {
+                    ChatMessage::User { text } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // Recorded: exactly what was sent, whatever prompts.rs says today.
+        let mut recorded = events.clone();
+        recorded.push(Event::Instructed {
+            text: "Run step 1, in the words of an older gearshift.".into(),
+            category: None,
+        });
+        recorded.push(Event::TurnStarted { turn: 1 });
+        let s = SessionState::fold(&recorded);
+        assert_eq!(
+            user_texts(&s),
+            ["Run step 1, in the words of an older gearshift."]
+        );
+        // A log from before instructions were recorded: derived once, in the same place.
+        let mut older = events;
+        older.push(Event::TurnStarted { turn: 1 });
+        let s = SessionState::fold(&older);
+        let texts = user_texts(&s);
+        assert_eq!(texts.len(), 1);
+        assert!(texts[0].starts_with("Run step 1 of the approved plan: add the parser"));
+        let s = SessionState::fold(&older[..older.len() - 1]);
+        assert_eq!(user_texts(&s).len(), 1, "derived at the end of the log too");
     }
 }

@@ -483,36 +483,6 @@ impl Plan {
         (approved, done, leaves.len())
     }
 
-    /// What the model is told when a step starts: the step, then the plan as approved.
-    #[must_use]
-    pub fn step_prompt(&self, id: &str) -> String {
-        let Some((number, _, step)) = self.walk().find(|(_, _, s)| s.id == id) else {
-            return String::new();
-        };
-        let mut out = format!("Run step {number} of the approved plan: {}\n", step.title);
-        if !step.detail.is_empty() {
-            let _ = writeln!(out, "\n{}", step.detail);
-        }
-        if !step.files.is_empty() {
-            let _ = writeln!(out, "\nFiles: {}", step.files.join(", "));
-        }
-        if let Some(a) = &step.acceptance {
-            let _ = writeln!(out, "Done when: {a}");
-        }
-        for c in &step.comments {
-            let _ = writeln!(out, "The user's comment: {c}");
-        }
-        let _ = write!(
-            out,
-            "\nThe plan as approved:\n\n{}\nWork on this step only. Each edit you make is \
-             proposed to the user for review before it reaches the disk. When the step is done, \
-             call complete_step with a short summary; if it cannot be done, call fail_step with \
-             the reason.",
-            self.render()
-        );
-        out
-    }
-
     /// The plan as the model reads it: numbers, statuses, titles, details and comments.
     #[must_use]
     pub fn render(&self) -> String {

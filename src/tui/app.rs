@@ -671,7 +671,9 @@ impl App {
             | Event::ChangeWithdrawn { .. }
             | Event::ChangeUndone { .. }
             | Event::SessionOpened { .. }
-            | Event::SessionResumed { .. } => {}
+            | Event::SessionResumed { .. }
+            // What the model was told; the chat tells the story with its own notices.
+            | Event::Instructed { .. } => {}
         }
     }
 

@@ -89,6 +89,7 @@ impl SessionDeps {
             policy: ApprovalPolicy {
                 commands: approval_mode,
                 changes: approval_mode,
+                ..ApprovalPolicy::ASK
             },
             vibe_edits: config.review.vibe,
             context_lines: config.review.context_lines,

@@ -145,7 +145,51 @@ pub fn after_turn(state: &SessionState, facts: Facts) -> Vec<Effect> {
     if facts.run_all && waiting && facts.ready {
         return go(state, true, facts);
     }
+    // Headless with the plan policy: a plan just proposed is approved whole and run.
+    if state.gear == crate::protocol::Gear::Plan
+        && facts.policy.plan
+        && facts.ready
+        && let Some(approve) = approve_all(state)
+    {
+        return vec![approve, Effect::Go { all: true }];
+    }
     Vec::new()
+}
+
+/// The plan approved whole, when it has steps and none is approved yet.
+fn approve_all(state: &SessionState) -> Option<Effect> {
+    let plan = state.plan.as_ref()?;
+    if plan.counts().0 > 0 {
+        return None;
+    }
+    let edit = crate::plan::PlanEdit::ApproveAll;
+    plan.clone().apply(&edit).ok()?;
+    Some(Effect::Record(vec![Event::PlanEdited { edit }]))
+}
+
+/// A stage reached its gate: with the gates policy a human gate is passed (a tasks plan
+/// approved whole first); otherwise it waits for the human.
+#[must_use]
+pub fn gate_reached(state: &SessionState, facts: Facts) -> Vec<Effect> {
+    if !facts.policy.gates {
+        return Vec::new();
+    }
+    let Some(p) = &state.pipeline else {
+        return Vec::new();
+    };
+    let Some(i) = p.run.current() else {
+        return Vec::new();
+    };
+    let stage = &p.run.pipeline.stages[i];
+    if p.run.statuses[i] != StageStatus::AwaitingGate || stage.gate != Gate::Human {
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    if stage.kind == StageKind::Plan {
+        effects.extend(approve_all(state));
+    }
+    effects.extend(stage_gate(state, &GateOp::Pass, facts));
+    effects
 }
 
 /// The model's response ended with no tool call: a step it did not end stops at its gate

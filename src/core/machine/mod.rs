@@ -57,6 +57,8 @@ pub enum Effect {
     Commit(StageDef),
     /// Decide what follows a finished turn (a stage's gate, the next step under `G`).
     AfterTurn,
+    /// A stage reached its gate: the headless policy may pass it.
+    GateReached,
     /// Pass the step gate and run the next approved step.
     Go { all: bool },
     /// Start the work of the pipeline stage that just began.
@@ -81,6 +83,11 @@ pub struct ApprovalPolicy {
     pub commands: ApprovalMode,
     /// Proposed changes: every hunk accepted or rejected at once when not `Ask`.
     pub changes: ApprovalMode,
+    /// A proposed plan is approved whole and run (`exec --approve-plan`).
+    pub plan: bool,
+    /// Every human gate of a pipeline stage is passed, a tasks plan approved whole first
+    /// (`exec --approve-gates`); a gate the test command closes still needs the tests.
+    pub gates: bool,
 }
 
 impl ApprovalPolicy {
@@ -88,6 +95,8 @@ impl ApprovalPolicy {
     pub const ASK: ApprovalPolicy = ApprovalPolicy {
         commands: ApprovalMode::Ask,
         changes: ApprovalMode::Ask,
+        plan: false,
+        gates: false,
     };
 }
 

@@ -465,7 +465,7 @@ fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
     let policy = |commands| Facts {
         policy: ApprovalPolicy {
             commands,
-            changes: ApprovalMode::Ask,
+            ..ApprovalPolicy::ASK
         },
         ..Facts::default()
     };
@@ -746,6 +746,7 @@ fn a_finished_write_is_proposed_for_review_or_decided_headless() {
         policy: ApprovalPolicy {
             commands: ApprovalMode::Deny,
             changes: ApprovalMode::Approve,
+            ..ApprovalPolicy::ASK
         },
         ..Facts::default()
     };
@@ -764,4 +765,102 @@ fn a_finished_write_is_proposed_for_review_or_decided_headless() {
     assert!(matches!(recorded(&applied)[0], Event::FileChanged { .. }));
     assert_eq!(recorded(&applied)[1], &result_event(&c, &outcome, took));
     assert_eq!(applied.last(), Some(&Effect::NextCall));
+}
+
+// The headless policy is an input to the core, not a second machine in `exec`.
+
+fn headless(plan: bool, gates: bool) -> Facts {
+    Facts {
+        policy: ApprovalPolicy {
+            commands: ApprovalMode::Deny,
+            changes: ApprovalMode::Approve,
+            plan,
+            gates,
+        },
+        ..Facts::default()
+    }
+}
+
+#[test]
+fn with_the_plan_policy_a_proposed_plan_is_approved_whole_and_run() {
+    let proposed = SessionState::fold(&[
+        opened(Gear::Plan),
+        Event::PlanProposed {
+            version: 1,
+            steps: vec![step("one"), step("two")],
+        },
+    ]);
+    assert!(gates::after_turn(&proposed, Facts::default()).is_empty());
+    assert!(gates::after_turn(&proposed, headless(false, true)).is_empty());
+    assert_eq!(
+        gates::after_turn(&proposed, headless(true, false)),
+        vec![
+            Effect::Record(vec![Event::PlanEdited {
+                edit: PlanEdit::ApproveAll
+            }]),
+            Effect::Go { all: true },
+        ]
+    );
+    // Once steps are approved (and run), the policy does not approve again.
+    let (approved, _) = planned();
+    assert!(gates::after_turn(&approved, headless(true, false)).is_empty());
+}
+
+#[test]
+fn with_the_gates_policy_a_human_gate_passes_and_a_tasks_plan_is_approved_first() {
+    let waiting = pipeline_at(vec![started("design"), at_gate("design")]);
+    assert!(gates::gate_reached(&waiting, Facts::default()).is_empty());
+    let effects = gates::gate_reached(&waiting, headless(false, true));
+    assert_eq!(
+        effects,
+        gates::stage_gate(&waiting, &GateOp::Pass, headless(false, true))
+    );
+    assert_eq!(effects.last(), Some(&Effect::StartStage));
+    // A gate the test command closes is never passed by the policy.
+    let verify = pipeline_at(vec![
+        stage_event(StageEvent::Skipped {
+            stage: "design".into(),
+        }),
+        stage_event(StageEvent::Skipped {
+            stage: "implement".into(),
+        }),
+        started("verify"),
+        at_gate("verify"),
+    ]);
+    assert!(gates::gate_reached(&verify, headless(true, true)).is_empty());
+    // A tasks stage: its plan is approved whole before the gate passes.
+    let mut pipeline = Pipeline {
+        name: "p".into(),
+        description: String::new(),
+        stages: vec![
+            stage("tasks", StageKind::Plan, Gate::Human),
+            stage("implement", StageKind::RunPlan, Gate::Human),
+        ],
+    };
+    pipeline.stages[0].artifact = None;
+    let tasks = SessionState::fold(&[
+        opened(Gear::Pipeline),
+        Event::PipelineStarted {
+            pipeline,
+            skills: Default::default(),
+            request: "r".into(),
+        },
+        started("tasks"),
+        Event::PlanProposed {
+            version: 1,
+            steps: vec![step("one")],
+        },
+        at_gate("tasks"),
+    ]);
+    let effects = gates::gate_reached(&tasks, headless(false, true));
+    assert_eq!(
+        effects[0],
+        Effect::Record(vec![Event::PlanEdited {
+            edit: PlanEdit::ApproveAll
+        }])
+    );
+    assert!(recorded(&effects).iter().any(|e| matches!(
+        e,
+        Event::Stage { event: StageEvent::GatePassed { stage } } if stage == "tasks"
+    )));
 }

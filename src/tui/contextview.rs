@@ -15,6 +15,9 @@ use crate::context::{Category, ContextItem, ContextReport, ItemId};
 use crate::protocol::Op;
 
 /// What a context key asks the app to do.
+/// Why a pinned item cannot be left out (the pane adds the key that unpins it).
+pub const PINNED: &str = "the item is pinned";
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContextRequest {
     Send(Op),
@@ -115,9 +118,7 @@ impl ContextView {
     #[must_use]
     pub fn toggle_drop(&self) -> ContextRequest {
         match self.message("dropped") {
-            Ok((_, item)) if item.pinned && !item.dropped => {
-                ContextRequest::Note("the item is pinned: unpin it (p) to drop it".into())
-            }
+            Ok((_, item)) if item.pinned && !item.dropped => ContextRequest::Note(PINNED.into()),
             Ok((i, item)) => ContextRequest::Send(Op::DropItem {
                 item: i,
                 dropped: !item.dropped,

@@ -19,6 +19,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+pub mod pane;
 mod paste;
 pub mod planview;
 mod services;

@@ -2,12 +2,9 @@
 //! position. Wrapping happens in [`Transcript::prepare`], before a frame, never while drawing;
 //! drawing only slices the cached lines that are visible.
 
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
-use super::contextview::thousands;
 use super::highlight::Highlighter;
-use super::markdown;
 use super::theme::Theme;
 use super::toolcell::{ToolCell, ToolResultView};
 
@@ -22,199 +19,6 @@ pub enum EntryKind {
     Tool,
     /// What the model thought: one dim line until expanded.
     Thinking,
-}
-
-/// What must be re-wrapped before the next frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stale {
-    Nothing,
-    /// Streamed text was appended: wrap the new complete lines and the unfinished tail.
-    Tail,
-    All,
-}
-
-#[derive(Debug, Clone)]
-struct Entry {
-    kind: EntryKind,
-    text: String,
-    label: Option<Line<'static>>,
-    /// Wrapped lines of `text[..body_bytes]`, which ends at a line break.
-    body: Vec<Line<'static>>,
-    body_bytes: usize,
-    /// Wrapped lines of the unfinished last line.
-    tail: Vec<Line<'static>>,
-    blank: Line<'static>,
-    stale: Stale,
-    /// A model reply still arriving.
-    streaming: bool,
-    tool: Option<ToolCell>,
-    /// A code block is shown plain until its highlighting arrives.
-    awaiting_highlight: bool,
-    /// The reply stopped before the model finished; shown after it, outside the Markdown.
-    interrupted: Option<Line<'static>>,
-    is_interrupted: bool,
-    /// A thinking cell shows its text (Enter on the selected cell).
-    expanded: bool,
-    /// Words of a thinking cell, counted as they arrive.
-    words: usize,
-}
-
-impl Entry {
-    fn line_count(&self) -> usize {
-        usize::from(self.label.is_some())
-            + self.body.len()
-            + self.tail.len()
-            + usize::from(self.interrupted.is_some())
-            + 1
-    }
-
-    fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
-        self.label
-            .iter()
-            .chain(&self.body)
-            .chain(&self.tail)
-            .chain(&self.interrupted)
-            .chain(std::iter::once(&self.blank))
-    }
-
-    fn mark_interrupted(&mut self, theme: &Theme) {
-        self.interrupted = Some(Line::from(vec![
-            Span::raw("  "),
-            Span::styled("[interrupted]", theme.styles.notice),
-        ]));
-    }
-
-    /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
-    fn rewrap(&mut self, width: u16, theme: &Theme, hl: Option<&Highlighter>) {
-        if self.kind == EntryKind::Thinking && !self.expanded {
-            self.label = Some(self.thinking_line(theme));
-            self.body.clear();
-            self.body_bytes = 0;
-            self.tail.clear();
-            self.stale = Stale::Nothing;
-            return;
-        }
-        if self.kind == EntryKind::Assistant {
-            self.render_markdown(width, theme, hl);
-            return;
-        }
-        if let Some(cell) = &self.tool {
-            self.label = None;
-            self.body = cell.render(width, theme);
-            self.tail.clear();
-            self.stale = Stale::Nothing;
-            return;
-        }
-        let (label, body_style) = styles(self.kind, theme);
-        let label = if self.kind == EntryKind::Thinking {
-            Some(Line::from(Span::styled("▾ thinking", theme.styles.dim)))
-        } else {
-            label
-        };
-        if self.stale == Stale::All {
-            self.label = label;
-            self.body.clear();
-            self.body_bytes = 0;
-        }
-        let complete = self.text.rfind('\n').map_or(0, |i| i + 1);
-        if complete > self.body_bytes {
-            let finished = &self.text[self.body_bytes..complete - 1];
-            for raw in finished.split('\n') {
-                wrap_line(raw, width, body_style, &mut self.body);
-            }
-            self.body_bytes = complete;
-        }
-        self.tail.clear();
-        let rest = &self.text[self.body_bytes..];
-        if !rest.is_empty() {
-            wrap_line(rest, width, body_style, &mut self.tail);
-        }
-        self.stale = Stale::Nothing;
-    }
-
-    /// A collapsed thinking cell: what it is, how long, and how to open it.
-    fn thinking_line(&self, theme: &Theme) -> Line<'static> {
-        let s = &theme.styles;
-        let what = if self.text.is_empty() {
-            "▸ thinking (redacted by the provider)".to_string()
-        } else if self.streaming {
-            format!("▸ thinking… {} words", thousands(self.words as u64))
-        } else {
-            format!("▸ thought for {} words", thousands(self.words as u64))
-        };
-        Line::from(vec![
-            Span::styled(what, s.dim),
-            Span::styled("  ([ selects, Enter expands)", s.dim),
-        ])
-    }
-
-    /// A reply as Markdown. Blocks up to the last stable paragraph break are rendered once;
-    /// only the block still being written is rendered again.
-    fn render_markdown(&mut self, width: u16, theme: &Theme, hl: Option<&Highlighter>) {
-        if self.is_interrupted {
-            self.mark_interrupted(theme);
-        }
-        if self.stale == Stale::All {
-            self.label = styles(self.kind, theme).0;
-            self.body.clear();
-            self.body_bytes = 0;
-            self.awaiting_highlight = false;
-        }
-        let boundary = stable_boundary(&self.text, self.body_bytes);
-        if boundary > self.body_bytes {
-            let r = markdown::render(&self.text[self.body_bytes..boundary], width, theme, hl);
-            if !self.body.is_empty() && !r.lines.is_empty() {
-                self.body.push(Line::default());
-            }
-            self.body.extend(r.lines);
-            self.awaiting_highlight |= r.awaiting_highlight;
-            self.body_bytes = boundary;
-        }
-        self.tail.clear();
-        let rest = &self.text[self.body_bytes..];
-        if !rest.trim().is_empty() {
-            let r = markdown::render(rest, width, theme, hl);
-            if !self.body.is_empty() && !r.lines.is_empty() {
-                self.tail.push(Line::default());
-            }
-            self.tail.extend(r.lines);
-            self.awaiting_highlight |= r.awaiting_highlight;
-        }
-        self.stale = Stale::Nothing;
-    }
-}
-
-/// The end of the last paragraph break (`\n\n`) after `from` at which the text before it can
-/// be rendered on its own: outside a code fence, and not followed by indented or list text
-/// that could continue an earlier block. `from` when there is none.
-fn stable_boundary(text: &str, from: usize) -> usize {
-    let mut fences = text[..from]
-        .lines()
-        .filter(|l| l.trim_start().starts_with("```"))
-        .count();
-    let mut best = from;
-    let mut pos = from;
-    for line in text[from..].split_inclusive('\n') {
-        if line.trim_start().starts_with("```") {
-            fences += 1;
-        }
-        let end = pos + line.len();
-        let next = &text[end..];
-        if line.trim().is_empty()
-            && end > from
-            && fences % 2 == 0
-            && next.lines().next().is_some_and(|l| {
-                let first = l.chars().next();
-                first.is_some_and(|c| {
-                    !c.is_whitespace() && !"-*+>|".contains(c) && !c.is_ascii_digit()
-                })
-            })
-        {
-            best = end;
-        }
-        pos = end;
-    }
-    best
 }
 
 /// Where the view is: following the end, or pinned at a line from the top.
@@ -237,6 +41,8 @@ pub struct Transcript {
     selected: Option<usize>,
     /// Scroll the selection into view at the next prepare.
     reveal: bool,
+    /// How a collapsed thinking cell says it opens, with the live keys.
+    cell_keys: String,
 }
 
 impl Default for Transcript {
@@ -249,6 +55,7 @@ impl Default for Transcript {
             viewport: 0,
             selected: None,
             reveal: false,
+            cell_keys: "[ selects, Enter expands".into(),
         }
     }
 }
@@ -525,6 +332,20 @@ impl Transcript {
         self.scroll
     }
 
+    /// Sets how a collapsed thinking cell says it opens ("[ selects, Enter expands"), from
+    /// the keymap; the cells that show it are laid out again.
+    pub fn set_cell_keys(&mut self, keys: String) {
+        if self.cell_keys == keys {
+            return;
+        }
+        self.cell_keys = keys;
+        for e in &mut self.entries {
+            if e.kind == EntryKind::Thinking {
+                e.stale = Stale::All;
+            }
+        }
+    }
+
     /// Wraps what is stale for `width` and records the viewport height. Cheap when nothing
     /// changed: only new entries, or all entries after a resize, are wrapped.
     pub fn prepare(&mut self, width: u16, height: u16, theme: &Theme, hl: Option<&Highlighter>) {
@@ -537,7 +358,7 @@ impl Transcript {
                 e.stale = Stale::All;
             }
             if e.stale != Stale::Nothing {
-                e.rewrap(width, theme, hl);
+                e.rewrap(width, theme, hl, &self.cell_keys);
                 first_stale.get_or_insert(i);
             }
         }
@@ -632,35 +453,9 @@ impl Transcript {
     }
 }
 
-/// The label line and the body style of an entry kind.
-fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, Style) {
-    let s = &theme.styles;
-    let (label, label_style, body_style) = match kind {
-        EntryKind::User => ("you", s.user_label, s.user_text),
-        EntryKind::Assistant => ("model", s.assistant_label, s.assistant_text),
-        EntryKind::Notice => ("", s.notice, s.notice),
-        EntryKind::Error => ("error", s.error, s.error),
-        EntryKind::Tool => ("", s.dim, s.dim),
-        EntryKind::Thinking => ("", s.dim, s.dim.add_modifier(Modifier::ITALIC)),
-    };
-    let label = (!label.is_empty()).then(|| Line::from(Span::styled(label, label_style)));
-    (label, body_style)
-}
+mod entry;
 
-/// Wraps one line of text (no line breaks) to `width`, indented by two columns.
-fn wrap_line(raw: &str, width: u16, style: Style, out: &mut Vec<Line<'static>>) {
-    if raw.is_empty() {
-        out.push(Line::default());
-        return;
-    }
-    let width = usize::from(width.max(4)) - 2;
-    for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
-        out.push(Line::from(vec![
-            Span::raw("  "),
-            Span::styled(piece.into_owned(), style),
-        ]));
-    }
-}
+use entry::{Entry, Stale};
 
 #[cfg(test)]
 mod tests {

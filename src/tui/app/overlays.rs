@@ -76,7 +76,7 @@ impl App {
         match field_key(key)? {
             FieldKey::Enter => {
                 let request = self.diff.finish_comment();
-                Some(self.diff_effects(request))
+                Some(self.outcome(request.into()))
             }
             FieldKey::Esc => {
                 self.diff.comment = None;
@@ -101,7 +101,7 @@ impl App {
         match field_key(key)? {
             FieldKey::Enter => {
                 let request = self.plan.enter();
-                Some(self.plan_effects(request))
+                Some(self.outcome(request.into()))
             }
             FieldKey::Esc => {
                 self.plan.input = None;

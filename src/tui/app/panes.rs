@@ -1,54 +1,12 @@
 //! What the side panes' keys do and what their events say in the chat: the diff pane's
 //! decisions, the plan pane's edits and runs, a pipeline's gates.
 
+use super::events::plural;
 use super::*;
 use crate::pipeline::StageKind;
 use crate::tui::hints;
 
 impl App {
-    /// The diff pane's decisions: refused in a read-only session, else turned into ops.
-    pub(super) fn diff_action(&mut self, action: Action) -> Vec<Effect> {
-        if self.session.read_only {
-            self.note = Some(self.read_only_note("to review here"));
-            return Vec::new();
-        }
-        let request = match action {
-            Action::DiffAccept => self.diff.decide(Verdict::Accept),
-            Action::DiffReject => self.diff.decide(Verdict::Reject),
-            Action::DiffAcceptFile => self.diff.decide_file(&Verdict::Accept),
-            Action::DiffRejectFile => self.diff.decide_file(&Verdict::Reject),
-            Action::DiffComment => self.diff.start_comment(),
-            Action::DiffEdit => self.diff.edit(),
-            Action::DiffSubmit => self.diff.submit(),
-            Action::DiffRepropose => self.diff.repropose(),
-            Action::DiffUndo => DiffRequest::Send(vec![Op::Undo]),
-            _ => DiffRequest::None,
-        };
-        self.diff_effects(request)
-    }
-
-    pub(super) fn diff_effects(&mut self, request: DiffRequest) -> Vec<Effect> {
-        match request {
-            DiffRequest::Send(ops) => ops.into_iter().map(Effect::Send).collect(),
-            DiffRequest::Edit {
-                change,
-                hunk,
-                text,
-                extension,
-            } => vec![Effect::EditHunk {
-                change,
-                hunk,
-                text,
-                extension,
-            }],
-            DiffRequest::Note(note) => {
-                self.note = Some(note);
-                Vec::new()
-            }
-            DiffRequest::None => Vec::new(),
-        }
-    }
-
     /// The editor closed: `saved` is the text to apply, or why there is none.
     pub fn on_edited(
         &mut self,
@@ -75,52 +33,6 @@ impl App {
                 self.note = Some(why);
                 Vec::new()
             }
-        }
-    }
-
-    pub(super) fn plan_action(&mut self, action: Action) -> Vec<Effect> {
-        if self.session.read_only {
-            self.note = Some(self.read_only_note("to change it"));
-            return Vec::new();
-        }
-        let request = match action {
-            Action::PlanApprove => self.plan.approve(),
-            Action::PlanApproveAll => self.plan.approve_all(),
-            Action::PlanReject => self.plan.reject(),
-            Action::PlanEdit => self.plan.start('e'),
-            Action::PlanAdd => self.plan.start('o'),
-            Action::PlanComment => self.plan.start('c'),
-            Action::PlanDelete => self.plan.delete(),
-            Action::PlanMoveUp => self.plan.move_step(true),
-            Action::PlanMoveDown => self.plan.move_step(false),
-            Action::PlanRevise => PlanRequest::Send(Op::RevisePlan),
-            // In a pipeline run, g passes the stage's gate (its tasks run by themselves).
-            Action::PlanGo if self.pipeline.is_some() => PlanRequest::Send(Op::PassGate),
-            Action::PlanGo => PlanRequest::Send(Op::Go { all: false }),
-            Action::StageBack if self.pipeline.is_some() => {
-                self.plan.input = Some(crate::tui::planview::PlanInput::SendBack {
-                    text: String::new(),
-                });
-                PlanRequest::None
-            }
-            Action::StageSkip if self.pipeline.is_some() => PlanRequest::Send(Op::SkipStage),
-            Action::StageBack | Action::StageSkip => PlanRequest::Note(
-                "no pipeline is running: these keys work in the pipeline gear".into(),
-            ),
-            Action::PlanGoAll => PlanRequest::Send(Op::Go { all: true }),
-            _ => PlanRequest::None,
-        };
-        self.plan_effects(request)
-    }
-
-    pub(super) fn plan_effects(&mut self, request: PlanRequest) -> Vec<Effect> {
-        match request {
-            PlanRequest::Send(op) => vec![Effect::Send(op)],
-            PlanRequest::Note(n) => {
-                self.note = Some(n);
-                Vec::new()
-            }
-            PlanRequest::None => Vec::new(),
         }
     }
 
@@ -166,7 +78,6 @@ impl App {
 
     /// The plan pane folds plan events; the chat tells the story of proposals and steps.
     pub(super) fn plan_event(&mut self, event: &Event, replay: bool) {
-        self.plan.on_event(event);
         if replay {
             return;
         }

@@ -765,4 +765,37 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     );
     // Nothing the core sends names a key: the old bindings appear nowhere.
     assert_eq!(a.transcript.count_containing(" a approves"), 0);
+    // The chat's notices, the pane footers and the status bar show the new keys too.
+    a.on_core(&Event::PlanProposed {
+        version: 1,
+        steps: vec![crate::plan::StepSpec {
+            title: "one".into(),
+            detail: String::new(),
+            files: vec![],
+            acceptance: None,
+            children: vec![],
+        }],
+    });
+    assert_eq!(
+        a.transcript
+            .count_containing("review it in the plan pane (F2): v approve, x reject"),
+        1
+    );
+    a.focus = Focus::Plan;
+    a.prepare();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| crate::tui::view::draw(&a, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let screen: String = (0..40)
+        .map(|y| {
+            (0..120)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(screen.contains("v approve · x reject"), "{screen}");
+    assert!(!screen.contains("a approve"), "{screen}");
+    let status = screen.lines().last().unwrap();
+    assert!(status.contains("v approve"), "{status}");
 }

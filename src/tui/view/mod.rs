@@ -5,7 +5,6 @@ mod approval;
 mod browser;
 mod chat;
 mod help;
-mod panes;
 mod status;
 
 use ratatui::Frame;
@@ -29,13 +28,17 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
             if let Some(tabs) = tabs {
                 tab_bar(app, frame, tabs);
             }
-            for (pane, rect) in panes {
-                let focused = app.focus.pane() == pane;
-                match pane {
-                    PaneId::Chat => chat::draw(app, frame, rect),
-                    PaneId::Plan => panes::plan(app, frame, rect, focused),
-                    PaneId::Diff => panes::diff(app, frame, rect, focused),
-                    PaneId::Context => panes::context(app, frame, rect, focused),
+            let ctx = app.pane_ctx();
+            for (id, rect) in panes {
+                let pane = app.pane(id);
+                let title = pane.title();
+                let block = pane_block(app, &title, app.focus.pane() == id);
+                let inner = block.inner(rect);
+                frame.render_widget(block, rect);
+                if id == PaneId::Chat {
+                    chat::draw(app, frame, rect, &ctx);
+                } else {
+                    pane.render(frame, inner, &ctx);
                 }
             }
             status::draw(app, frame, status);

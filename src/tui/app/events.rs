@@ -1,0 +1,278 @@
+//! What the core's events do to the front end: every pane folds what it cares about, and the
+//! chat tells the story (a prompt, a reply, a tool call, a gate reached, a change applied).
+
+use super::*;
+
+impl App {
+    pub(super) fn apply(&mut self, event: &Event, replay: bool) {
+        // Every pane folds what it cares about; the chat then tells the story.
+        let (_, panes) = self.split();
+        let mut by_diff = false;
+        for pane in panes {
+            let claimed = pane.on_event(event, replay);
+            by_diff |= claimed && pane.id() == PaneId::Diff;
+        }
+        // The diff pane's events also tell the chat what happened to a change.
+        if by_diff {
+            if let Event::ChangeProposed { id, .. } = event {
+                let waiting = self.diff.log.get(id).is_some_and(|e| e.status.is_open());
+                self.transcript.tool_awaits_review(id, waiting);
+            }
+            if !replay {
+                self.change_notice(event);
+            }
+            return;
+        }
+        match event {
+            Event::UserMessage { text, .. } => {
+                if self.session.title.is_empty() {
+                    self.session.title = crate::store::default_title(text);
+                }
+                self.transcript.push(EntryKind::User, text.clone());
+                if !replay {
+                    self.transcript.to_bottom();
+                }
+            }
+            Event::AssistantMessage { text, interrupted } => {
+                self.transcript.finish_streaming(text.clone(), *interrupted);
+            }
+            Event::AssistantDelta { text } => self.transcript.append_streaming(text),
+            Event::ReasoningDelta { text } => self.transcript.append_thinking(text),
+            Event::Reasoning { reasoning } => self.transcript.finish_thinking(&reasoning.text),
+            Event::AssistantCheckpoint { text, reasoning } => {
+                if replay {
+                    if !reasoning.is_empty() {
+                        self.transcript.finish_thinking(reasoning);
+                    }
+                    self.transcript.checkpoint(text);
+                }
+            }
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => self.transcript.push_tool(id, name, arguments),
+            Event::ToolResult {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: summary.clone(),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
+            Event::CommandApprovalRequested { id, command } => {
+                if !replay {
+                    let sandbox = self
+                        .session
+                        .sandbox
+                        .as_ref()
+                        .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
+                    self.overlays
+                        .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
+                            id, command, sandbox,
+                        ))));
+                }
+            }
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
+                self.overlays
+                    .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
+                if let CommandDecision::Denied { reason } = decision {
+                    let why = reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    self.transcript
+                        .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
+                }
+            }
+            Event::GearChanged { to, .. } => {
+                self.session.gear = *to;
+                if !replay {
+                    self.transcript.push(EntryKind::Notice, gear_notice(*to));
+                }
+            }
+            Event::TitleChanged { title } => self.session.title.clone_from(title),
+            Event::ModelChanged { provider, model } => {
+                self.session.provider.clone_from(provider);
+                self.session.model.clone_from(model);
+            }
+            Event::Usage {
+                input,
+                output,
+                cost,
+                ..
+            } => {
+                // `input` includes the cached part.
+                self.session.context_tokens = input + output;
+                if let (Some(total), false) = (&mut self.session.cost, replay) {
+                    *total += cost.unwrap_or(0.0);
+                }
+            }
+            Event::TurnStarted { .. } => self.busy = !replay,
+            Event::TurnFinished { .. } => {
+                self.busy = false;
+                self.transcript.abandon_streaming();
+            }
+            Event::Error { kind, message } => {
+                let text = if *kind == crate::protocol::ErrorKind::Context {
+                    crate::tui::hints::refusal(
+                        &self.keymap,
+                        message,
+                        Some(crate::protocol::Hint::FreeContext),
+                    )
+                } else {
+                    message.clone()
+                };
+                self.transcript.push(EntryKind::Error, text);
+            }
+            Event::Refused { message, hint } => {
+                let text = crate::tui::hints::refusal(&self.keymap, message, *hint);
+                self.transcript.push(EntryKind::Error, text);
+            }
+            Event::Notice { level, text } => {
+                let text = match level {
+                    crate::protocol::NoticeLevel::Warning => format!("⚠ {text}"),
+                    crate::protocol::NoticeLevel::Info => text.clone(),
+                };
+                self.transcript.push(EntryKind::Notice, text);
+            }
+            Event::SandboxStatus {
+                mode,
+                network,
+                enforced,
+                problem,
+            } => {
+                let view = SandboxView {
+                    mode: mode.clone(),
+                    network: *network,
+                    enforced: *enforced,
+                    problem: problem.clone(),
+                };
+                for o in &mut self.overlays {
+                    if let Overlay::Approval(p) = o {
+                        p.sandbox = view.describe();
+                    }
+                }
+                self.session.sandbox = Some(view);
+            }
+            Event::SessionForked { from } => {
+                let short = &from[..from.len().min(8)];
+                self.transcript
+                    .push(EntryKind::Notice, format!("Forked from session {short}."));
+            }
+            Event::ContextAccounted { report } => {
+                let fill = report.fill();
+                self.session.context_tokens = report.used();
+                self.session.context_window = report.window;
+                if fill >= self.warn_at && !self.context_warned && !replay {
+                    let keys = self.keymap.keys_label(Action::FocusContext);
+                    self.transcript.push(
+                        EntryKind::Notice,
+                        format!(
+                            "The context window is {:.0}% full (the request and the reply's \
+                             reserve). The context pane ({keys}) shows what fills it: {}; older \
+                             turns are compacted automatically before the window overflows.",
+                            fill * 100.0,
+                            crate::tui::hints::say(
+                                &self.keymap,
+                                &[
+                                    (Action::ContextDrop, "leaves an item out"),
+                                    (Action::ContextCompact, "compacts older turns now"),
+                                ]
+                            )
+                        ),
+                    );
+                }
+                self.context_warned = fill >= self.warn_at;
+            }
+            Event::Compacted {
+                through,
+                before,
+                after,
+                ..
+            } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!(
+                        "Compacted messages 1–{through} into a summary: about {} → {} tokens. \
+                         The full history stays in the session.",
+                        crate::tui::contextview::thousands(*before),
+                        crate::tui::contextview::thousands(*after)
+                    ),
+                );
+            }
+            Event::ItemDropped { .. } | Event::ItemPinned { .. } => {}
+            Event::PlanProposed { .. }
+            | Event::PlanEdited { .. }
+            | Event::StepStatusChanged { .. } => {
+                self.plan_event(event, replay);
+            }
+            Event::PipelineStarted { .. } => {
+                crate::pipeline::fold(&mut self.pipeline, event);
+            }
+            Event::Stage { event: stage } => {
+                crate::pipeline::fold(&mut self.pipeline, event);
+                if !replay {
+                    self.stage_notice(stage);
+                }
+            }
+            Event::Shipped { commit, message } => {
+                let subject = message.lines().next().unwrap_or_default();
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!("Committed {}: {subject}", &commit[..commit.len().min(10)]),
+                );
+            }
+            Event::PlanCompleted { done, total } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!("The plan has run: {done} of {total} steps done."),
+                );
+            }
+            // Folded by the diff pane above.
+            Event::FileChanged { .. }
+            | Event::ChangeProposed { .. }
+            | Event::HunkDecided { .. }
+            | Event::HunkCommented { .. }
+            | Event::ChangeApplied { .. }
+            | Event::ChangeConflicted { .. }
+            | Event::ChangeWithdrawn { .. }
+            | Event::ChangeUndone { .. }
+            | Event::SessionOpened { .. }
+            | Event::SessionResumed { .. }
+            // What the model was told; the chat tells the story with its own notices.
+            | Event::Instructed { .. } => {}
+        }
+    }
+}
+
+pub(super) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub(super) fn gear_notice(gear: Gear) -> String {
+    match gear {
+        Gear::Vibe => "Gear: vibe — chat, and the model edits directly.".into(),
+        Gear::Plan => "Gear: plan — the model explores read-only and proposes a plan; you edit \
+                       and approve it step by step, and review each step's diff at a gate."
+            .into(),
+        Gear::Pipeline => "Gear: pipeline — requirements → design → tasks → implement → verify → \
+                           review → ship, each stage gated on your approval."
+            .into(),
+    }
+}

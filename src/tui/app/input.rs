@@ -1,0 +1,320 @@
+//! What the keyboard, the mouse and pastes do: a key resolves to an action in the contexts
+//! that apply (a pane's actions go to that pane), else it is typed into the composer.
+
+use super::*;
+
+impl App {
+    /// Handles one terminal event at time `now`.
+    pub fn on_terminal(&mut self, event: TermEvent, now: Instant) -> Vec<Effect> {
+        match event {
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, now),
+            TermEvent::Paste(text) => {
+                self.on_paste(&text);
+                Vec::new()
+            }
+            TermEvent::Mouse(m) => {
+                self.on_mouse(m);
+                Vec::new()
+            }
+            TermEvent::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.dirty = true;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        self.dirty = true;
+        if let Some(effects) = self.type_reason(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.type_comment(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.type_plan(&key) {
+            return effects;
+        }
+        if let Some(effects) = self.type_in_browser(&key) {
+            return effects;
+        }
+        let combo = KeyCombo::from_event(&key);
+        if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
+            return self.perform(action, key, now);
+        }
+        if self.focus == Focus::Composer && self.overlays.is_empty() {
+            self.note = None;
+            self.composer.input(key);
+        }
+        Vec::new()
+    }
+
+    pub(super) fn perform(&mut self, action: Action, key: KeyEvent, now: Instant) -> Vec<Effect> {
+        if action != Action::Interrupt {
+            self.last_interrupt = None;
+            self.note = None;
+        }
+        let pane = match action.context() {
+            KeyContext::Transcript => Some(PaneId::Chat),
+            KeyContext::Plan => Some(PaneId::Plan),
+            KeyContext::Diff => Some(PaneId::Diff),
+            KeyContext::Context => Some(PaneId::Context),
+            _ => None,
+        };
+        if let Some(id) = pane {
+            return self.route(id, action);
+        }
+        match action {
+            Action::Quit => return self.quit(),
+            Action::Interrupt => return self.interrupt(now),
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::Sessions => match self.overlay() {
+                Some(Overlay::Sessions(_)) => {
+                    self.overlays.pop();
+                }
+                // The approval must be answered first.
+                Some(Overlay::Approval(_)) => {}
+                // The browser is open beneath: back to it.
+                _ if self
+                    .overlays
+                    .iter()
+                    .any(|o| matches!(o, Overlay::Sessions(_))) =>
+                {
+                    while !matches!(self.overlay(), Some(Overlay::Sessions(_))) {
+                        self.overlays.pop();
+                    }
+                }
+                _ => {
+                    let (browser, request) =
+                        Browser::open(&self.session.id, &self.session.workspace);
+                    self.overlays.push(Overlay::Sessions(Box::new(browser)));
+                    return vec![Effect::Browser(request)];
+                }
+            },
+            Action::BrowserUp
+            | Action::BrowserDown
+            | Action::BrowserOpen
+            | Action::BrowserScope
+            | Action::BrowserSearch
+            | Action::BrowserFork
+            | Action::BrowserRename
+            | Action::BrowserDelete
+            | Action::BrowserExport => return self.browser_action(action),
+            Action::FocusChat => self.focus = Focus::Composer,
+            Action::FocusPlan => self.focus = Focus::Plan,
+            Action::FocusDiff => self.focus = Focus::Diff,
+            Action::FocusContext => self.focus = Focus::Context,
+            Action::CycleGear if self.session.read_only => {
+                self.note = Some(self.read_only_note("to continue"));
+            }
+            Action::CycleGear => {
+                return vec![Effect::Send(Op::SetGear {
+                    gear: self.session.gear.next(),
+                })];
+            }
+            Action::Help | Action::PaneHelp => match self.overlay() {
+                Some(Overlay::Help { .. }) => {
+                    self.overlays.pop();
+                }
+                // The approval must be answered first.
+                Some(Overlay::Approval(_)) => {}
+                _ => self.overlays.push(Overlay::Help { scroll: 0 }),
+            },
+            Action::HelpClose => {
+                self.overlays.pop();
+            }
+            Action::HelpUp | Action::HelpDown => {
+                if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
+                    *scroll = if action == Action::HelpUp {
+                        scroll.saturating_sub(1)
+                    } else {
+                        scroll.saturating_add(1)
+                    };
+                }
+            }
+            Action::Back => {
+                if matches!(
+                    self.overlay(),
+                    Some(Overlay::Help { .. } | Overlay::Sessions(_))
+                ) {
+                    self.overlays.pop();
+                } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
+                    // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
+                } else if self.busy && self.diff.log.pending().is_none() {
+                    self.note = Some("cancelling…".into());
+                    return vec![Effect::Send(Op::Cancel)];
+                } else {
+                    // With a change waiting for review, Esc only moves focus: cancelling would
+                    // withdraw the change (Ctrl+C still does, on purpose).
+                    self.focus = Focus::Composer;
+                    self.zoomed = false;
+                }
+            }
+            Action::Submit => return self.submit(),
+            Action::Newline => self.composer.insert_newline(),
+            Action::HistoryPrev => {
+                if self.composer.cursor().0 == 0 {
+                    let current = self.composer.lines().join("\n");
+                    if let Some(text) = self.history.prev(&current) {
+                        self.set_composer_text(&text);
+                    }
+                } else {
+                    self.composer.input(key);
+                }
+            }
+            Action::HistoryNext => {
+                if self.composer.cursor().0 + 1 >= self.composer.lines().len() {
+                    if let Some(text) = self.history.next() {
+                        self.set_composer_text(&text);
+                    }
+                } else {
+                    self.composer.input(key);
+                }
+            }
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::ApproveOnce | Action::ApproveAlways => {
+                if let Some(Overlay::Approval(p)) = self.overlay() {
+                    let keys = self.keymap.keys_label(Action::ApprovalDown);
+                    if let Some(why) = p.not_ready(&keys) {
+                        self.note = Some(why);
+                        return Vec::new();
+                    }
+                    let call_id = p.id.clone();
+                    self.overlays.pop();
+                    return vec![Effect::Send(Op::ApproveCommand {
+                        call_id,
+                        always: action == Action::ApproveAlways,
+                    })];
+                }
+            }
+            Action::Deny => {
+                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
+                    p.reason = Some(String::new());
+                }
+            }
+            Action::ApprovalDown
+            | Action::ApprovalUp
+            | Action::ApprovalPageDown
+            | Action::ApprovalPageUp => {
+                let area = self.size;
+                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
+                    let page = isize::try_from(p.page(area)).unwrap_or(1);
+                    let delta = match action {
+                        Action::ApprovalDown => 1,
+                        Action::ApprovalUp => -1,
+                        Action::ApprovalPageDown => page,
+                        _ => -page,
+                    };
+                    p.scroll_by(area, delta);
+                }
+            }
+            // A pane's own actions were routed to it above.
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        self.quitting = true;
+        vec![Effect::Quit]
+    }
+
+    pub(super) fn interrupt(&mut self, now: Instant) -> Vec<Effect> {
+        if self.busy {
+            self.note = Some("cancelling…".into());
+            return vec![Effect::Send(Op::Cancel)];
+        }
+        if self
+            .last_interrupt
+            .is_some_and(|t| now.duration_since(t) <= DOUBLE_INTERRUPT)
+        {
+            return self.quit();
+        }
+        self.last_interrupt = Some(now);
+        if !self.composer.is_empty() {
+            self.history.reset();
+            self.reset_composer(Vec::new());
+            self.pastes.clear();
+        }
+        let keys = self.keymap.keys_label(Action::Interrupt);
+        self.note = Some(format!("press {keys} again to quit"));
+        Vec::new()
+    }
+
+    pub(super) fn submit(&mut self) -> Vec<Effect> {
+        let text = self.pastes.expand(&self.composer.lines().join("\n"));
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        if self.session.read_only {
+            self.note = Some(self.read_only_note("to continue it here"));
+            return Vec::new();
+        }
+        if self.busy {
+            self.note = Some("queued: sent when the model has finished".into());
+        }
+        self.history.push(text.clone());
+        self.reset_composer(Vec::new());
+        self.pastes.clear();
+        vec![Effect::Send(Op::Submit {
+            text,
+            attachments: Vec::new(),
+        })]
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) {
+        if !self.overlays.is_empty() {
+            return;
+        }
+        self.dirty = true;
+        self.focus = Focus::Composer;
+        // Terminals send CR for newlines in pastes; the composer wants LF.
+        let text = text.replace("\r\n", "\n").replace('\r', "\n");
+        let inserted = self.pastes.admit(text);
+        self.composer.insert_str(inserted);
+    }
+
+    pub(super) fn on_mouse(&mut self, m: MouseEvent) {
+        let delta = match m.kind {
+            MouseEventKind::ScrollUp => -WHEEL_LINES,
+            MouseEventKind::ScrollDown => WHEEL_LINES,
+            _ => return,
+        };
+        self.dirty = true;
+        match self.overlays.last_mut() {
+            Some(Overlay::Help { scroll }) => {
+                *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
+                return;
+            }
+            Some(Overlay::Approval(_) | Overlay::Sessions(_)) => return,
+            None => {}
+        }
+        if let Some(chat) = self.layout().pane(PaneId::Chat) {
+            let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());
+            if transcript.contains(Position::new(m.column, m.row)) {
+                self.transcript.scroll_by(delta);
+            }
+        }
+    }
+
+    pub(super) fn set_composer_text(&mut self, text: &str) {
+        self.pastes.clear();
+        let text = self.pastes.admit(text.to_string());
+        self.reset_composer(text.split('\n').map(str::to_string).collect());
+        self.composer
+            .move_cursor(ratatui_textarea::CursorMove::Bottom);
+        self.composer.move_cursor(ratatui_textarea::CursorMove::End);
+    }
+
+    pub(super) fn reset_composer(&mut self, lines: Vec<String>) {
+        let mut composer = if lines.is_empty() {
+            TextArea::default()
+        } else {
+            TextArea::new(lines)
+        };
+        composer.set_wrap_mode(WrapMode::WordOrGlyph);
+        composer.set_cursor_line_style(ratatui::style::Style::default());
+        self.composer = composer;
+    }
+}

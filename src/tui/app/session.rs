@@ -1,0 +1,56 @@
+//! The session and its sandbox as the status bar and the approval modal show them.
+
+use crate::protocol::Gear;
+
+/// The session as the status bar shows it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub id: String,
+    pub title: String,
+    pub gear: Gear,
+    pub provider: String,
+    pub model: String,
+    pub is_demo: bool,
+    pub workspace: String,
+    /// Set when the session belongs to another workspace: it can be read, not continued.
+    pub read_only: bool,
+    pub context_window: u64,
+    pub context_tokens: u64,
+    /// Dollars spent in this session; `None` when the provider has no prices.
+    pub cost: Option<f64>,
+    /// How the model's commands are confined, once the core has probed it.
+    pub sandbox: Option<SandboxView>,
+}
+
+/// The command sandbox as the status bar and the approval modal show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxView {
+    pub mode: String,
+    pub network: bool,
+    pub enforced: bool,
+    pub problem: Option<String>,
+}
+
+impl SandboxView {
+    /// One line for the approval modal: what the command will and will not be able to do.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        if !self.enforced {
+            return match self.mode.as_str() {
+                "off" => "It runs unconfined: the sandbox is off ([sandbox] mode).".into(),
+                _ => "It runs unconfined: the sandbox is not in force on this system.".into(),
+            };
+        }
+        let net = if self.network {
+            "with network"
+        } else {
+            "no network"
+        };
+        match self.mode.as_str() {
+            "read-only" => format!("Sandbox: it can read files but write nothing; {net}."),
+            _ => format!(
+                "Sandbox: it can write only the workspace and the temp dir (never .git); {net}."
+            ),
+        }
+    }
+}

@@ -20,6 +20,8 @@ use super::highlight::Highlighter;
 use super::history::PromptHistory;
 use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
 use super::layout::{self, PaneId};
+pub use super::overlay::{Help, Overlay};
+use super::overlay::{LayerCtx, LayerOutcome};
 use super::pane::{Outcome, Pane, PaneCtx};
 use super::paste::Pastes;
 use super::planview::PlanView;
@@ -68,18 +70,6 @@ impl Focus {
         let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
         Self::ORDER[(i + 1) % Self::ORDER.len()]
     }
-}
-
-/// What covers the panes. Overlays stack: one opened over another (an approval over the
-/// session browser) returns to it when closed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Overlay {
-    Help {
-        scroll: u16,
-    },
-    /// The model wants to run a command.
-    Approval(Box<ApprovalPrompt>),
-    Sessions(Box<Browser>),
 }
 
 /// What the event loop must do after an input.
@@ -281,6 +271,28 @@ impl App {
         self.outcome(outcome)
     }
 
+    /// An overlay's action or typed key: what it asks for is routed, and a finished overlay
+    /// returns to the one beneath it.
+    fn layer(&mut self, outcome: LayerOutcome) -> Vec<Effect> {
+        if outcome.close {
+            self.overlays.pop();
+        }
+        self.outcome(outcome.outcome)
+    }
+
+    /// An action of the top overlay's key context goes to it.
+    fn route_overlay(&mut self, action: Action) -> Vec<Effect> {
+        let ctx = LayerCtx {
+            keymap: &self.keymap,
+            size: self.size,
+        };
+        let Some(top) = self.overlays.last_mut() else {
+            return Vec::new();
+        };
+        let outcome = top.layer_mut().handle(action, &ctx);
+        self.layer(outcome)
+    }
+
     /// What a pane asked for: a note for the status bar, ops and effects for the loop.
     fn outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
         if outcome.note.is_some() {
@@ -341,18 +353,8 @@ impl App {
     /// The key contexts that apply now, most specific first.
     #[must_use]
     pub fn contexts(&self) -> Vec<KeyContext> {
-        match self.overlay() {
-            Some(Overlay::Help { .. }) => return vec![KeyContext::Help, KeyContext::Global],
-            Some(Overlay::Sessions(b)) if b.input.is_none() => {
-                return vec![KeyContext::Browser, KeyContext::Global];
-            }
-            Some(Overlay::Sessions(_)) => return vec![KeyContext::Global],
-            Some(Overlay::Approval(p)) if p.reason.is_none() => {
-                return vec![KeyContext::Approval, KeyContext::Global];
-            }
-            // Typing a reason: only the global keys are keys.
-            Some(Overlay::Approval(_)) => return vec![KeyContext::Global],
-            None => {}
+        if let Some(top) = self.overlay() {
+            return top.layer().contexts();
         }
         match self.focus {
             Focus::Composer => vec![KeyContext::Composer, KeyContext::Global],

@@ -11,6 +11,7 @@ pub mod browser;
 pub mod contextview;
 pub mod diffview;
 mod editor;
+mod field;
 #[cfg(test)]
 mod fixtures;
 pub mod highlight;
@@ -19,6 +20,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+pub mod overlay;
 pub mod pane;
 mod paste;
 pub mod planview;

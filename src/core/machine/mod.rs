@@ -8,6 +8,9 @@
 //!   its result does (written, proposed for review, decided headless).
 //! - [`gates`]: the plan's step gates, the pipeline's stage gates, command approvals and the
 //!   end of a turn.
+//!
+//! A new gate is a pure function (in its own file here when it is more than a few lines)
+//! returning effects, reached from one op in `Actor::on_op` or one continuation effect.
 
 pub mod gates;
 pub mod route;

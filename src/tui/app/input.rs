@@ -27,16 +27,15 @@ impl App {
 
     pub(super) fn on_key(&mut self, key: KeyEvent, now: Instant) -> Vec<Effect> {
         self.dirty = true;
-        if let Some(effects) = self.type_reason(&key) {
-            return effects;
+        if let Some(top) = self.overlays.last_mut()
+            && let Some(outcome) = top.layer_mut().type_key(&key)
+        {
+            return self.layer(outcome);
         }
         if let Some(effects) = self.type_comment(&key) {
             return effects;
         }
         if let Some(effects) = self.type_plan(&key) {
-            return effects;
-        }
-        if let Some(effects) = self.type_in_browser(&key) {
             return effects;
         }
         let combo = KeyCombo::from_event(&key);
@@ -65,6 +64,12 @@ impl App {
         if let Some(id) = pane {
             return self.route(id, action);
         }
+        if matches!(
+            action.context(),
+            KeyContext::Help | KeyContext::Approval | KeyContext::Browser
+        ) {
+            return self.route_overlay(action);
+        }
         match action {
             Action::Quit => return self.quit(),
             Action::Interrupt => return self.interrupt(now),
@@ -92,15 +97,6 @@ impl App {
                     return vec![Effect::Browser(request)];
                 }
             },
-            Action::BrowserUp
-            | Action::BrowserDown
-            | Action::BrowserOpen
-            | Action::BrowserScope
-            | Action::BrowserSearch
-            | Action::BrowserFork
-            | Action::BrowserRename
-            | Action::BrowserDelete
-            | Action::BrowserExport => return self.browser_action(action),
             Action::FocusChat => self.focus = Focus::Composer,
             Action::FocusPlan => self.focus = Focus::Plan,
             Action::FocusDiff => self.focus = Focus::Diff,
@@ -119,20 +115,8 @@ impl App {
                 }
                 // The approval must be answered first.
                 Some(Overlay::Approval(_)) => {}
-                _ => self.overlays.push(Overlay::Help { scroll: 0 }),
+                _ => self.overlays.push(Overlay::Help(Help::default())),
             },
-            Action::HelpClose => {
-                self.overlays.pop();
-            }
-            Action::HelpUp | Action::HelpDown => {
-                if let Some(Overlay::Help { scroll }) = self.overlays.last_mut() {
-                    *scroll = if action == Action::HelpUp {
-                        scroll.saturating_sub(1)
-                    } else {
-                        scroll.saturating_add(1)
-                    };
-                }
-            }
             Action::Back => {
                 if matches!(
                     self.overlay(),
@@ -173,43 +157,7 @@ impl App {
                 }
             }
             Action::Zoom => self.zoomed = !self.zoomed,
-            Action::ApproveOnce | Action::ApproveAlways => {
-                if let Some(Overlay::Approval(p)) = self.overlay() {
-                    let keys = self.keymap.keys_label(Action::ApprovalDown);
-                    if let Some(why) = p.not_ready(&keys) {
-                        self.note = Some(why);
-                        return Vec::new();
-                    }
-                    let call_id = p.id.clone();
-                    self.overlays.pop();
-                    return vec![Effect::Send(Op::ApproveCommand {
-                        call_id,
-                        always: action == Action::ApproveAlways,
-                    })];
-                }
-            }
-            Action::Deny => {
-                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
-                    p.reason = Some(String::new());
-                }
-            }
-            Action::ApprovalDown
-            | Action::ApprovalUp
-            | Action::ApprovalPageDown
-            | Action::ApprovalPageUp => {
-                let area = self.size;
-                if let Some(Overlay::Approval(p)) = self.overlays.last_mut() {
-                    let page = isize::try_from(p.page(area)).unwrap_or(1);
-                    let delta = match action {
-                        Action::ApprovalDown => 1,
-                        Action::ApprovalUp => -1,
-                        Action::ApprovalPageDown => page,
-                        _ => -page,
-                    };
-                    p.scroll_by(area, delta);
-                }
-            }
-            // A pane's own actions were routed to it above.
+            // A pane's or an overlay's own actions were routed to it above.
             _ => {}
         }
         Vec::new()
@@ -282,13 +230,9 @@ impl App {
             _ => return,
         };
         self.dirty = true;
-        match self.overlays.last_mut() {
-            Some(Overlay::Help { scroll }) => {
-                *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
-                return;
-            }
-            Some(Overlay::Approval(_) | Overlay::Sessions(_)) => return,
-            None => {}
+        if let Some(top) = self.overlays.last_mut() {
+            top.layer_mut().wheel(delta);
+            return;
         }
         if let Some(chat) = self.layout().pane(PaneId::Chat) {
             let (transcript, _) = layout::chat_areas(chat, self.composer.lines().len());

@@ -109,11 +109,11 @@ fn pane_keys_do_not_steal_typing_in_the_composer() {
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
     assert!(!a.zoomed);
     press(&mut a, KeyCode::Char('?'), KeyModifiers::SHIFT);
-    assert_eq!(a.overlay(), Some(&Overlay::Help { scroll: 0 }));
+    assert_eq!(a.overlay(), Some(&Overlay::Help(Help { scroll: 0 })));
     press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
     assert_eq!(
         a.overlay(),
-        Some(&Overlay::Help { scroll: 1 }),
+        Some(&Overlay::Help(Help { scroll: 1 })),
         "j scrolls the help"
     );
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
@@ -694,7 +694,7 @@ fn an_approval_over_the_browser_returns_to_the_browser() {
     let ticket = *ticket;
     press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
     assert!(
-        matches!(a.overlay(), Some(Overlay::Help { .. })),
+        matches!(a.overlay(), Some(Overlay::Help(_))),
         "help over the browser"
     );
     approval_requested(&mut a);
@@ -703,7 +703,7 @@ fn an_approval_over_the_browser_returns_to_the_browser() {
     a.on_browser_rows(ticket, vec![row("other", "/elsewhere", 3)]);
     press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
     assert!(
-        matches!(a.overlay(), Some(Overlay::Help { .. })),
+        matches!(a.overlay(), Some(Overlay::Help(_))),
         "answered: back to the help"
     );
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);

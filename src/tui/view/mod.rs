@@ -12,8 +12,12 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
-use super::app::{App, Overlay};
+use super::app::App;
+
 use super::layout::{MIN_HEIGHT, MIN_WIDTH, PaneId, ScreenLayout};
+pub use approval::draw as approval;
+pub use browser::draw as browser;
+pub use help::draw as help;
 
 /// Draws the whole screen.
 pub fn draw(app: &App, frame: &mut Frame<'_>) {
@@ -44,11 +48,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
             status::draw(app, frame, status);
             // Bottom to top, so an approval is drawn over the browser it interrupted.
             for overlay in &app.overlays {
-                match overlay {
-                    Overlay::Help { scroll } => help::draw(app, frame, area, *scroll),
-                    Overlay::Approval(prompt) => approval::draw(app, frame, area, prompt),
-                    Overlay::Sessions(b) => browser::draw(app, frame, area, b),
-                }
+                overlay.layer().draw(app, frame, area);
             }
         }
     }

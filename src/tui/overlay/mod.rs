@@ -1,0 +1,94 @@
+//! Overlays as units, on a stack. Each overlay owns its state, says which key contexts apply
+//! while it is on top, takes typed keys for its own fields, handles the actions of its
+//! context, and draws itself over the panes. The app keeps them as a stack: one opened over
+//! another (an approval over the browser) returns to it when closed.
+//!
+//! Adding an overlay is one new file here with its `impl Layer`, and its variant in
+//! [`Overlay`] with its line in [`Overlay::layer`] / [`Overlay::layer_mut`].
+
+mod approval;
+mod browser;
+mod help;
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub use help::Help;
+
+use super::app::App;
+use super::approval::ApprovalPrompt;
+use super::browser::Browser;
+use super::keymap::{Action, KeyContext, Keymap};
+use super::pane::Outcome;
+
+/// What covers the panes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help(Help),
+    /// The model wants to run a command.
+    Approval(Box<ApprovalPrompt>),
+    Sessions(Box<Browser>),
+}
+
+impl Overlay {
+    /// The overlay as a unit.
+    #[must_use]
+    pub fn layer(&self) -> &dyn Layer {
+        match self {
+            Overlay::Help(h) => h,
+            Overlay::Approval(p) => p.as_ref(),
+            Overlay::Sessions(b) => b.as_ref(),
+        }
+    }
+
+    pub fn layer_mut(&mut self) -> &mut dyn Layer {
+        match self {
+            Overlay::Help(h) => h,
+            Overlay::Approval(p) => p.as_mut(),
+            Overlay::Sessions(b) => b.as_mut(),
+        }
+    }
+}
+
+/// What an overlay may read of the app while it acts.
+pub struct LayerCtx<'a> {
+    pub keymap: &'a Keymap,
+    /// The terminal's size (a modal scrolls by what it shows).
+    pub size: Rect,
+}
+
+/// What an overlay's key asks of the app.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LayerOutcome {
+    /// The overlay is done: back to the one beneath it.
+    pub close: bool,
+    pub outcome: Outcome,
+}
+
+impl From<Outcome> for LayerOutcome {
+    fn from(outcome: Outcome) -> LayerOutcome {
+        LayerOutcome {
+            close: false,
+            outcome,
+        }
+    }
+}
+
+/// One overlay.
+pub trait Layer {
+    /// The key contexts while it is on top, most specific first (typing into one of its
+    /// fields: only the global keys are keys).
+    fn contexts(&self) -> Vec<KeyContext>;
+    /// A key typed into one of its fields, before the keymap sees it; `None` when it is not
+    /// typing, or leaves this key to the keymap (Ctrl+Q…).
+    fn type_key(&mut self, _key: &KeyEvent) -> Option<LayerOutcome> {
+        None
+    }
+    /// An action of its key context.
+    fn handle(&mut self, action: Action, ctx: &LayerCtx<'_>) -> LayerOutcome;
+    /// The mouse wheel over it. Overlays take the wheel whether they scroll or not.
+    fn wheel(&mut self, _delta: isize) {}
+    /// Draws it over `area` (the whole screen).
+    fn draw(&self, app: &App, frame: &mut Frame<'_>, area: Rect);
+}

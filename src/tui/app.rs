@@ -104,6 +104,21 @@ macro_rules! panes {
 }
 const PANES: usize = PaneId::ALL.len();
 
+/// What the panes read of the app, borrowed field by field (so it can sit beside `panes!`).
+macro_rules! pane_ctx {
+    ($app:ident) => {
+        PaneCtx {
+            theme: &$app.theme,
+            keymap: &$app.keymap,
+            highlighter: $app.highlighter.as_deref(),
+            read_only: $app.session.read_only,
+            in_pipeline: $app.pipeline.is_some(),
+            pipeline: $app.pipeline.as_ref(),
+            warn_at: $app.warn_at,
+        }
+    };
+}
+
 pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
@@ -225,15 +240,7 @@ impl App {
     /// What the panes may read of the app while they prepare, draw or act.
     #[must_use]
     pub fn pane_ctx(&self) -> PaneCtx<'_> {
-        PaneCtx {
-            theme: &self.theme,
-            keymap: &self.keymap,
-            highlighter: self.highlighter.as_deref(),
-            read_only: self.session.read_only,
-            in_pipeline: self.pipeline.is_some(),
-            pipeline: self.pipeline.as_ref(),
-            warn_at: self.warn_at,
-        }
+        pane_ctx!(self)
     }
 
     /// The pane with this id.
@@ -248,15 +255,7 @@ impl App {
 
     /// Every pane (in [`PaneId::ALL`] order) with the context they read, borrowed apart.
     fn split(&mut self) -> (PaneCtx<'_>, [&mut dyn Pane; PANES]) {
-        let ctx = PaneCtx {
-            theme: &self.theme,
-            keymap: &self.keymap,
-            highlighter: self.highlighter.as_deref(),
-            read_only: self.session.read_only,
-            in_pipeline: self.pipeline.is_some(),
-            pipeline: self.pipeline.as_ref(),
-            warn_at: self.warn_at,
-        };
+        let ctx = pane_ctx!(self);
         let panes: [&mut dyn Pane; PANES] = panes!(self, &mut);
         (ctx, panes)
     }

@@ -172,7 +172,13 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
                 spans.push(Span::styled(key, s.key));
                 spans.push(Span::styled(format!(" {label}  "), s.dim));
             }
-            spans.push(Span::styled("Esc close", s.dim));
+            spans.push(Span::styled(
+                format!(
+                    "{} close",
+                    crate::tui::hints::key(&app.keymap, crate::tui::keymap::Action::Back)
+                ),
+                s.dim,
+            ));
             Line::from(spans)
         }
     };

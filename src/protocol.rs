@@ -167,6 +167,8 @@ pub enum Op {
         #[serde(default)]
         all: bool,
     },
+    /// Mark the step the model left incomplete as done, deliberately.
+    MarkStepDone,
     /// Pass the current pipeline stage's gate.
     PassGate,
     /// Send the current stage back to the model with comments.
@@ -509,6 +511,8 @@ pub enum Hint {
     DecideHunks,
     /// Skip the pipeline stage.
     SkipStage,
+    /// Send the pipeline stage back with comments, or skip it.
+    SendBack,
     /// Leave items out of the context, or compact it.
     FreeContext,
     /// Wait for the model, or cancel what it does.

@@ -373,3 +373,62 @@ async fn a_streaming_reply_is_checkpointed_every_two_seconds() {
     s.ops.send(Op::Cancel).unwrap();
     s.turn().await;
 }
+
+#[tokio::test]
+async fn a_command_waiting_for_approval_waits_again_after_a_restart() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo approved-later" } }]
+
+[[turns]]
+text = "It ran."
+"#;
+    let p = script_provider(ws.path(), script);
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+    s.submit("run it");
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    let Some(Event::CommandApprovalRequested { id, .. }) = seen.last().cloned() else {
+        unreachable!()
+    };
+
+    // Quit with the question open, and start again: it is asked again, not cancelled.
+    let mut s = support::session::resume(s, &p, ws.path(), "").await;
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    assert!(matches!(
+        seen.last(),
+        Some(Event::CommandApprovalRequested { id: again, command }) if *again == id && command == "echo approved-later"
+    ));
+    let stored = s.stored().await;
+    assert!(
+        !stored
+            .iter()
+            .any(|e| matches!(e, Event::CommandDecided { .. } | Event::ToolResult { .. })),
+        "nothing decided the call while the process was away: {stored:#?}"
+    );
+
+    s.send(Op::ApproveCommand {
+        call_id: id.clone(),
+        always: false,
+    });
+    let seen = s.until(|e| matches!(e, Event::TurnFinished { .. })).await;
+    let r = results(&seen);
+    assert_eq!(r.len(), 1, "{seen:#?}");
+    assert!(r[0].0 && r[0].1.contains("approved-later"), "{r:?}");
+    assert!(seen.contains(&Event::AssistantMessage {
+        text: "It ran.".into(),
+        interrupted: false
+    }));
+    // Every call has exactly one result: the next request was valid.
+    let state = SessionState::fold(&s.stored().await);
+    let answered = state
+        .conversation
+        .iter()
+        .filter(|m| matches!(m, ChatMessage::ToolResult { call_id, .. } if *call_id == id))
+        .count();
+    assert_eq!(answered, 1);
+}

@@ -175,6 +175,15 @@ pub fn run(
                         ));
                         let _ = op_tx.send(Op::Quit);
                     }
+                    // Nobody is there to run it again or mark it done.
+                    if *status == StepStatus::Incomplete {
+                        error = Some(
+                            "a plan step was left incomplete: the model ended its turn without \
+                             calling complete_step"
+                                .into(),
+                        );
+                        let _ = op_tx.send(Op::Quit);
+                    }
                 }
                 Event::PlanCompleted { .. } if !pipeline_gear => {
                     let _ = op_tx.send(Op::Quit);

@@ -216,6 +216,7 @@ pub async fn run_session(
     // What fills the window is on screen before the first prompt.
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
     actor.report_context();
+    actor.resume_approval();
     loop {
         let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
@@ -243,9 +244,14 @@ pub async fn run_session(
             actor.submit(&op).await;
         }
     }
-    // A change under review stays pending across a restart: the gate holds until the human
-    // decides, in this process or the next. Anything else running is cancelled.
-    if !actor.stopped && !matches!(actor.activity, Activity::Reviewing { .. }) {
+    // A change under review and a command waiting for approval stay pending across a
+    // restart: the gate holds until the human decides, in this process or the next. Anything
+    // else running is cancelled.
+    let pending = matches!(
+        actor.activity,
+        Activity::Reviewing { .. } | Activity::Approving { .. }
+    );
+    if !actor.stopped && !pending {
         actor.cancel().await;
     }
     // Commit anything queued before the front end restores the terminal and exits.
@@ -258,6 +264,29 @@ impl Actor {
     /// actor idle): a prompt can start a turn.
     fn ready(&self) -> bool {
         matches!(self.activity, Activity::Idle) && self.state.changes.pending().is_none()
+    }
+
+    /// A command that waited for approval when the session stopped waits again: the front
+    /// end is asked anew (the question is already recorded), and the turn goes on from it.
+    fn resume_approval(&mut self) {
+        let Some(id) = self.state.approval.clone() else {
+            return;
+        };
+        let Some(call) = self.state.conversation.iter().find_map(|m| match m {
+            ChatMessage::Assistant { tool_calls, .. } => {
+                tool_calls.iter().find(|c| c.id == id).cloned()
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        let command = route::subject(&self.deps.tools.registry, &call);
+        let _ = self.events.send(Event::CommandApprovalRequested {
+            id: call.id.clone(),
+            command,
+        });
+        self.round = 1;
+        self.activity = Activity::Approving { call };
     }
 
     /// What the decisions need to know beyond the recorded state.
@@ -367,6 +396,7 @@ impl Actor {
             }
             Effect::AfterTurn => gates::after_turn(&self.state, facts),
             Effect::GateReached => gates::gate_reached(&self.state, self.facts()),
+            Effect::PassStage => gates::stage_gate(&self.state, &GateOp::Pass, self.facts()),
             Effect::Go { all } => gates::go(&self.state, all, facts),
             Effect::StartStage => gates::start_stage(&self.state, facts),
         };

@@ -33,6 +33,9 @@ pub struct SessionState {
     pub conversation: Vec<ChatMessage>,
     /// Commands the human allowed for the rest of the session.
     pub allowed_commands: BTreeSet<String>,
+    /// The tool call whose command waits for the human's approval, if any: it stays open
+    /// across a restart, as a change under review does.
+    pub approval: Option<String>,
     /// A reply's text saved while streaming and not yet superseded by its final message.
     pub checkpoint: Option<String>,
     /// The reasoning recorded for the reply that comes next (or, with a checkpoint, the
@@ -94,10 +97,11 @@ impl SessionState {
                 reasoning: state.reasoning.take(),
             });
         }
-        // A change still under review keeps its call open: the review's result answers it.
+        // A change still under review keeps its call open: the review's result answers it. So
+        // does a command still waiting for approval: the human answers it after the restart.
         let reviewing = state.changes.pending().map(|e| e.id.clone());
         for id in state.unanswered_calls() {
-            if reviewing.as_ref() == Some(&id) {
+            if reviewing.as_ref() == Some(&id) || state.approval.as_ref() == Some(&id) {
                 continue;
             }
             state.conversation.push(ChatMessage::ToolResult {
@@ -222,17 +226,28 @@ impl SessionState {
             }
             Event::ToolResult {
                 id, ok, content, ..
-            } => self.conversation.push(ChatMessage::ToolResult {
-                call_id: id.clone(),
-                content: content.clone(),
-                is_error: !ok,
-            }),
-            Event::CommandDecided {
-                command,
-                decision: CommandDecision::Always,
-                ..
             } => {
-                self.allowed_commands.insert(command.clone());
+                if self.approval.as_ref() == Some(id) {
+                    self.approval = None;
+                }
+                self.conversation.push(ChatMessage::ToolResult {
+                    call_id: id.clone(),
+                    content: content.clone(),
+                    is_error: !ok,
+                });
+            }
+            Event::CommandApprovalRequested { id, .. } => self.approval = Some(id.clone()),
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
+                if self.approval.as_ref() == Some(id) {
+                    self.approval = None;
+                }
+                if *decision == CommandDecision::Always {
+                    self.allowed_commands.insert(command.clone());
+                }
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
             Event::PipelineStarted {
@@ -299,8 +314,6 @@ impl SessionState {
             | Event::ReasoningDelta { .. }
             | Event::SessionForked { .. }
             | Event::TurnFinished { .. }
-            | Event::CommandApprovalRequested { .. }
-            | Event::CommandDecided { .. }
             | Event::FileChanged { .. }
             | Event::ChangeProposed { .. }
             | Event::HunkDecided { .. }
@@ -467,6 +480,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::Compact
         | Op::RevisePlan
         | Op::Go { .. }
+        | Op::MarkStepDone
         | Op::PassGate
         | Op::SendBack { .. }
         | Op::SkipStage => Decision::Ignore,

@@ -191,6 +191,18 @@ pub fn discover(
     (out, errors)
 }
 
+/// The commit message a ship artifact ends in: the text under its `## Commit message`
+/// heading (up to the next `## ` heading), or `None` when there is no such section or it is
+/// empty. A missing section is never guessed from the rest of the file.
+#[must_use]
+pub fn commit_message(artifact: &str) -> Option<String> {
+    let mut lines = artifact.lines();
+    lines.find(|l| l.trim().eq_ignore_ascii_case("## commit message"))?;
+    let body: Vec<&str> = lines.take_while(|l| !l.starts_with("## ")).collect();
+    let message = body.join("\n").trim().to_string();
+    (!message.is_empty()).then_some(message)
+}
+
 /// The project's test command, guessed from its build files when `[pipeline] test_command` is
 /// unset.
 #[must_use]

@@ -63,6 +63,9 @@ pub enum StepStatus {
     Running,
     /// Done by the model; waits at its gate for the human.
     AwaitingReview,
+    /// The model ended its turn without completing the step: the human runs it again or
+    /// marks it done, deliberately.
+    Incomplete,
     Done,
     Failed,
     Skipped,
@@ -77,6 +80,7 @@ impl StepStatus {
             StepStatus::Rejected => "✗",
             StepStatus::Running => "▶",
             StepStatus::AwaitingReview => "⏸",
+            StepStatus::Incomplete => "◐",
             StepStatus::Done => "●",
             StepStatus::Failed => "!",
             StepStatus::Skipped => "–",
@@ -91,6 +95,7 @@ impl StepStatus {
             StepStatus::Rejected => "rejected",
             StepStatus::Running => "running",
             StepStatus::AwaitingReview => "awaiting review",
+            StepStatus::Incomplete => "incomplete",
             StepStatus::Done => "done",
             StepStatus::Failed => "failed",
             StepStatus::Skipped => "skipped",
@@ -459,9 +464,12 @@ impl Plan {
     /// The step running or waiting at its gate, if any.
     #[must_use]
     pub fn active(&self) -> Option<&Step> {
-        self.walk()
-            .map(|(_, _, s)| s)
-            .find(|s| matches!(s.status, StepStatus::Running | StepStatus::AwaitingReview))
+        self.walk().map(|(_, _, s)| s).find(|s| {
+            matches!(
+                s.status,
+                StepStatus::Running | StepStatus::AwaitingReview | StepStatus::Incomplete
+            )
+        })
     }
 
     /// (approved or further along, done, total) over leaf steps.

@@ -21,7 +21,9 @@ use crate::protocol::{Event, Op};
 /// New-side lines highlighted together.
 pub const BLOCK: usize = 200;
 /// Side-by-side needs this many columns in the pane.
-pub const SPLIT_MIN_WIDTH: u16 = 120;
+/// Side-by-side needs this many columns inside the pane: two halves of about fifty, each
+/// with its line numbers. A zoomed pane in a 120-column terminal has 118.
+pub const SPLIT_MIN_WIDTH: u16 = 100;
 /// Rows of the file list at most.
 const LIST_MAX: usize = 5;
 
@@ -107,6 +109,7 @@ pub struct NoteKeys {
     pub submit: String,
     pub undo: String,
     pub repropose: String,
+    pub zoom: String,
 }
 
 impl Default for NoteKeys {
@@ -117,6 +120,7 @@ impl Default for NoteKeys {
             submit: "Enter".into(),
             undo: "u".into(),
             repropose: "R".into(),
+            zoom: "z".into(),
         }
     }
 }
@@ -246,8 +250,8 @@ impl DiffView {
         if !self.split && self.width < SPLIT_MIN_WIDTH {
             return Some(format!(
                 "side-by-side needs {SPLIT_MIN_WIDTH} columns in the pane (it has {}); zoom it \
-                 with z or widen the terminal",
-                self.width
+                 with {} or widen the terminal",
+                self.width, self.keys.zoom
             ));
         }
         self.split = !self.split;

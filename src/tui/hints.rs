@@ -51,6 +51,17 @@ pub fn for_hint(keymap: &Keymap, hint: Hint) -> String {
             )
         ),
         Hint::SkipStage => say(keymap, &[(Action::StageSkip, "skips the stage")]),
+        Hint::SendBack => format!(
+            "in the plan pane ({}): {}",
+            key(keymap, Action::FocusPlan),
+            say(
+                keymap,
+                &[
+                    (Action::StageBack, "sends the stage back with comments"),
+                    (Action::StageSkip, "skips it"),
+                ]
+            )
+        ),
         Hint::FreeContext => format!(
             "in the context pane ({}): {}",
             key(keymap, Action::FocusContext),

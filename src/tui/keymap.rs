@@ -169,7 +169,7 @@ actions! {
     DiffUndo => "diff_undo", Diff, ["u"], "undo",
         "Undo the last applied change (refused if the file changed since)";
     DiffSplit => "diff_split", Diff, ["s"], "split",
-        "Switch between unified and side-by-side views (side-by-side needs 120 columns)";
+        "Switch between unified and side-by-side views (side-by-side needs 100 columns in the pane: zoom it)";
     DiffRepropose => "diff_repropose", Diff, ["R"], "send back",
         "Send the change back unapplied and ask the model for a fresh proposal";
     PlanDown => "plan_down", Plan, ["j", "down"], "", "Select the next step";
@@ -191,6 +191,8 @@ actions! {
         "Send the plan with your edits and comments to the model for a revised version";
     PlanGo => "plan_go", Plan, ["g"], "run",
         "Pass the step's gate and run the next approved step (pipeline gear: pass the stage's gate)";
+    PlanMarkDone => "plan_mark_done", Plan, ["D"], "",
+        "Mark the step the model left incomplete as done (the run key runs it again instead)";
     PlanGoAll => "plan_go_all", Plan, ["G"], "run all",
         "Run every remaining approved step, each still stopping while its changes await review";
     StageBack => "stage_back", Plan, ["b"], "send back",

@@ -77,6 +77,7 @@ fn status_style(s: &Styles, status: StepStatus) -> Style {
         StepStatus::Approved | StepStatus::Done => s.diff_added,
         StepStatus::Rejected | StepStatus::Skipped => s.dim.add_modifier(Modifier::CROSSED_OUT),
         StepStatus::Running | StepStatus::AwaitingReview => s.key,
+        StepStatus::Incomplete => s.error,
         StepStatus::Failed => s.error,
     }
 }
@@ -415,7 +416,11 @@ impl PlanView {
             };
             self.tree = vec![Line::styled(text, s.dim)];
             self.preview.clear();
-            self.footer = Line::default();
+            // Sending a stage back before the tasks stage: the comment is typed here too.
+            self.footer = match &self.input {
+                Some(PlanInput::SendBack { text }) => input_line("send back with", text, s),
+                _ => Line::default(),
+            };
             return;
         };
         let (approved, done, total) = plan.counts();

@@ -33,6 +33,7 @@ impl Actor {
             }
             Op::SubmitReview { change } => vec![Effect::WriteReview(change)],
             Op::Go { all } => gates::go(&self.state, all, facts),
+            Op::MarkStepDone => gates::mark_step_done(&self.state, facts),
             Op::PassGate => gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Op::SendBack { comments } => {
                 gates::stage_gate(&self.state, &GateOp::SendBack(comments), facts)

@@ -116,18 +116,14 @@ impl Actor {
             .and_then(|a| self.state.written(a))
             .unwrap_or_default()
             .to_string();
-        let message = artifact
-            .split_once("## Commit message")
-            .map_or(artifact.as_str(), |(_, m)| m)
-            .trim()
-            .to_string();
-        if message.is_empty() {
+        // The gate holds without a message (see `gates::unfinished`); this is its last check.
+        let Some(message) = pipeline::commit_message(&artifact) else {
             self.refuse(
                 "the ship artifact has no commit message: nothing was committed",
                 None,
             );
             return;
-        }
+        };
         // Only what this run wrote, never a secret file: not `git add -A`, which would take
         // along every untracked file in the tree (a `.env`, scratch files).
         let paths: Vec<String> = self

@@ -71,7 +71,8 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
             plan.set_status(&s.id.clone(), StepStatus::Done, None);
             passed.push(done);
         }
-        // Running with nothing running: the process stopped mid-step; run it again.
+        // Left incomplete by the model, or running with nothing running (the process stopped
+        // mid-step): the run key runs it again.
         Some(s) => rerun = Some(s.id.clone()),
         None => {}
     }
@@ -112,6 +113,28 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
         Effect::StartTurn,
     ]);
     effects
+}
+
+/// The human marks the step the model left incomplete as done, deliberately; the next run
+/// key runs the next approved step.
+#[must_use]
+pub fn mark_step_done(state: &SessionState, facts: Facts) -> Vec<Effect> {
+    if !facts.ready {
+        return vec![refuse(WAIT, Some(Hint::Wait))];
+    }
+    let incomplete = state
+        .plan
+        .as_ref()
+        .and_then(Plan::active)
+        .filter(|s| s.status == StepStatus::Incomplete);
+    match incomplete {
+        Some(step) => vec![Effect::Record(vec![Event::StepStatusChanged {
+            step: step.id.clone(),
+            status: StepStatus::Done,
+            note: Some("marked done by the user".into()),
+        }])],
+        None => vec![refuse("no step was left incomplete", None)],
+    }
 }
 
 /// A turn ended: a pipeline stage whose work was that turn waits at its gate (the verify
@@ -188,7 +211,8 @@ pub fn gate_reached(state: &SessionState, facts: Facts) -> Vec<Effect> {
     if stage.kind == StageKind::Plan {
         effects.extend(approve_all(state));
     }
-    effects.extend(stage_gate(state, &GateOp::Pass, facts));
+    // Decided once the approval is recorded: the tasks gate holds without an approved task.
+    effects.push(Effect::PassStage);
     effects
 }
 
@@ -200,9 +224,20 @@ pub fn turn_completed(state: &SessionState, reason: Option<FinishReason>) -> Vec
     if let Some(step) = running_step(state) {
         events.push(Event::StepStatusChanged {
             step,
-            status: StepStatus::AwaitingReview,
+            status: StepStatus::Incomplete,
             note: Some("the model ended its turn without calling complete_step".into()),
         });
+        // `G` stops here: the step's work is not known to be done.
+        return vec![
+            Effect::RunAll(false),
+            Effect::Record(
+                events
+                    .into_iter()
+                    .chain(turn::end_events(&TurnEnd::Completed, reason))
+                    .collect(),
+            ),
+            Effect::AfterTurn,
+        ];
     }
     events.extend(turn::end_events(&TurnEnd::Completed, reason));
     vec![Effect::Record(events), Effect::AfterTurn]
@@ -304,6 +339,12 @@ pub fn stage_gate(state: &SessionState, op: &GateOp, facts: Facts) -> Vec<Effect
             return vec![refuse(why, hint)];
         }
     };
+    if *op == GateOp::Pass
+        && let Some(stage) = &current
+        && let Some(refusal) = unfinished(state, stage)
+    {
+        return vec![refusal];
+    }
     let mut effects = vec![Effect::Record(
         events
             .into_iter()
@@ -320,6 +361,41 @@ pub fn stage_gate(state: &SessionState, op: &GateOp, facts: Facts) -> Vec<Effect
         _ => Effect::StartStage,
     });
     effects
+}
+
+/// Why a human gate cannot pass yet: the work it guards is not there. A tasks stage with no
+/// task approved would let `implement` run nothing; a ship artifact without its commit
+/// message would be committed under a guessed one.
+fn unfinished(state: &SessionState, stage: &crate::pipeline::StageDef) -> Option<Effect> {
+    match stage.kind {
+        StageKind::Plan => {
+            let approved = state.plan.as_ref().map_or(0, |p| p.counts().0);
+            (approved == 0).then(|| {
+                refuse(
+                    format!(
+                        "stage `{}` cannot pass with no task approved: the implement stage \
+                         would run nothing",
+                        stage.name
+                    ),
+                    Some(Hint::ApproveSteps),
+                )
+            })
+        }
+        StageKind::Ship => {
+            let path = stage.artifact.as_deref()?;
+            let text = state.written(path).unwrap_or_default();
+            crate::pipeline::commit_message(text).is_none().then(|| {
+                refuse(
+                    format!(
+                        "`{path}` has no `## Commit message` section, so there is no message to \
+                         commit with"
+                    ),
+                    Some(Hint::SendBack),
+                )
+            })
+        }
+        StageKind::Artifact | StageKind::RunPlan | StageKind::Verify => None,
+    }
 }
 
 /// The test command finished: the stage passes and the next starts, or the failure is the

@@ -62,6 +62,8 @@ pub enum Effect {
     AfterTurn,
     /// A stage reached its gate: the headless policy may pass it.
     GateReached,
+    /// Pass the current stage's gate, as decided on the state at that point.
+    PassStage,
     /// Pass the step gate and run the next approved step.
     Go { all: bool },
     /// Start the work of the pipeline stage that just began.

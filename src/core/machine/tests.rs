@@ -219,7 +219,7 @@ fn passing_the_last_gate_completes_the_plan_and_a_stalled_step_runs_again() {
 }
 
 #[test]
-fn a_turn_that_ends_without_complete_step_stops_at_the_gate_and_g_all_goes_on() {
+fn a_turn_that_ends_without_complete_step_is_incomplete_and_g_all_goes_on_after_a_gate() {
     let (state, events) = planned();
     let ids = step_ids(&state);
     let running = with(events.clone(), [status(&ids[0], StepStatus::Running)]);
@@ -227,9 +227,14 @@ fn a_turn_that_ends_without_complete_step_stops_at_the_gate_and_g_all_goes_on() 
     let events_out = recorded(&effects);
     assert!(matches!(
         events_out[0],
-        Event::StepStatusChanged { status: StepStatus::AwaitingReview, note: Some(n), .. }
+        Event::StepStatusChanged { status: StepStatus::Incomplete, note: Some(n), .. }
             if n.contains("without calling complete_step")
     ));
+    assert_eq!(
+        effects[0],
+        Effect::RunAll(false),
+        "G stops at an incomplete step"
+    );
     assert_eq!(effects.last(), Some(&Effect::AfterTurn));
 
     let waiting = with(events, [status(&ids[0], StepStatus::AwaitingReview)]);
@@ -435,16 +440,43 @@ fn verify_runs_the_tests_and_passes_only_by_them() {
     assert_eq!(hint, Some(Hint::SkipStage));
 }
 
-#[test]
-fn passing_the_ship_gate_commits() {
+fn ship_written(text: &str) -> SessionState {
     let mut events = vec![];
     for s in ["design", "implement", "verify"] {
         events.push(stage_event(StageEvent::Skipped { stage: s.into() }));
     }
-    events.extend([started("ship"), at_gate("ship")]);
-    let state = pipeline_at(events);
+    events.push(started("ship"));
+    events.push(Event::FileChanged {
+        id: "w".into(),
+        change: FileChange::new("ship.md".into(), None, Some(text.into())),
+    });
+    events.push(at_gate("ship"));
+    pipeline_at(events)
+}
+
+#[test]
+fn passing_the_ship_gate_commits_only_with_a_commit_message() {
+    let state = ship_written("# Ship\n\nWhat changed.\n\n## Commit message\n\nAdd the greeting\n");
     let effects = gates::stage_gate(&state, &GateOp::Pass, Facts::default());
     assert!(matches!(&effects[1], Effect::Commit(stage) if stage.name == "ship"));
+    // No section: the subject is never guessed from the heading.
+    for text in [
+        "# Ship\n\nWhat changed.\n",
+        "# Ship\n\n## Commit message\n\n## Notes\n",
+    ] {
+        let effects = gates::stage_gate(&ship_written(text), &GateOp::Pass, Facts::default());
+        let (message, hint) = refused(&effects).unwrap();
+        assert!(
+            message.contains("no `## Commit message` section"),
+            "{message}"
+        );
+        assert_eq!(hint, Some(Hint::SendBack));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Commit(_))));
+    }
+    assert_eq!(
+        crate::pipeline::commit_message("x\n## Commit message\n\nSubject\n\nBody\n## After\n"),
+        Some("Subject\n\nBody".into())
+    );
 }
 
 // Command approval.
@@ -811,11 +843,7 @@ fn with_the_gates_policy_a_human_gate_passes_and_a_tasks_plan_is_approved_first(
     let waiting = pipeline_at(vec![started("design"), at_gate("design")]);
     assert!(gates::gate_reached(&waiting, Facts::default()).is_empty());
     let effects = gates::gate_reached(&waiting, headless(false, true));
-    assert_eq!(
-        effects,
-        gates::stage_gate(&waiting, &GateOp::Pass, headless(false, true))
-    );
-    assert_eq!(effects.last(), Some(&Effect::StartStage));
+    assert_eq!(effects, vec![Effect::PassStage]);
     // A gate the test command closes is never passed by the policy.
     let verify = pipeline_at(vec![
         stage_event(StageEvent::Skipped {
@@ -854,13 +882,103 @@ fn with_the_gates_policy_a_human_gate_passes_and_a_tasks_plan_is_approved_first(
     ]);
     let effects = gates::gate_reached(&tasks, headless(false, true));
     assert_eq!(
-        effects[0],
-        Effect::Record(vec![Event::PlanEdited {
-            edit: PlanEdit::ApproveAll
-        }])
+        effects,
+        vec![
+            Effect::Record(vec![Event::PlanEdited {
+                edit: PlanEdit::ApproveAll
+            }]),
+            Effect::PassStage,
+        ]
     );
-    assert!(recorded(&effects).iter().any(|e| matches!(
-        e,
-        Event::Stage { event: StageEvent::GatePassed { stage } } if stage == "tasks"
-    )));
+}
+
+/// A pipeline whose `tasks` stage proposed `steps` and waits at its gate.
+fn tasks_at_gate(approve: bool) -> SessionState {
+    let pipeline = Pipeline {
+        name: "p".into(),
+        description: String::new(),
+        stages: vec![
+            StageDef {
+                artifact: None,
+                ..stage("tasks", StageKind::Plan, Gate::Human)
+            },
+            stage("implement", StageKind::RunPlan, Gate::Human),
+        ],
+    };
+    let mut events = vec![
+        opened(Gear::Pipeline),
+        Event::PipelineStarted {
+            pipeline,
+            skills: Default::default(),
+            request: "r".into(),
+        },
+        started("tasks"),
+        Event::PlanProposed {
+            version: 1,
+            steps: vec![step("one")],
+        },
+    ];
+    if approve {
+        events.push(Event::PlanEdited {
+            edit: PlanEdit::ApproveAll,
+        });
+    }
+    events.push(at_gate("tasks"));
+    SessionState::fold(&events)
+}
+
+#[test]
+fn the_tasks_gate_holds_until_a_task_is_approved() {
+    let effects = gates::stage_gate(&tasks_at_gate(false), &GateOp::Pass, Facts::default());
+    let (message, hint) = refused(&effects).unwrap();
+    assert!(message.contains("no task approved"), "{message}");
+    assert_eq!(hint, Some(Hint::ApproveSteps));
+    assert!(recorded(&effects).is_empty(), "nothing is recorded");
+    let effects = gates::stage_gate(&tasks_at_gate(true), &GateOp::Pass, Facts::default());
+    assert_eq!(effects.last(), Some(&Effect::StartStage));
+    // Skipping stays possible: the human decides that deliberately.
+    let skipped = gates::stage_gate(&tasks_at_gate(false), &GateOp::Skip, Facts::default());
+    assert_eq!(refused(&skipped), None);
+}
+
+#[test]
+fn an_incomplete_step_is_never_passed_as_done_by_g_but_runs_again_or_is_marked_done() {
+    let (state, events) = planned();
+    let ids = step_ids(&state);
+    let incomplete = with(
+        events,
+        [
+            status(&ids[0], StepStatus::Running),
+            status(&ids[0], StepStatus::Incomplete),
+        ],
+    );
+    // g runs it again; nothing marks it done.
+    let effects = gates::go(&incomplete, false, Facts::default());
+    assert_eq!(
+        recorded(&effects),
+        vec![&status(&ids[0], StepStatus::Running)]
+    );
+    // G does not go on past it.
+    let all = Facts {
+        run_all: true,
+        ..Facts::default()
+    };
+    assert!(gates::after_turn(&incomplete, all).is_empty());
+    // Marked done deliberately, with a note saying who did.
+    let effects = gates::mark_step_done(&incomplete, Facts::default());
+    assert_eq!(
+        recorded(&effects),
+        vec![&Event::StepStatusChanged {
+            step: ids[0].clone(),
+            status: StepStatus::Done,
+            note: Some("marked done by the user".into()),
+        }]
+    );
+    let (idle, _) = planned();
+    assert_eq!(
+        refused(&gates::mark_step_done(&idle, Facts::default()))
+            .unwrap()
+            .0,
+        "no step was left incomplete"
+    );
 }

@@ -114,6 +114,16 @@ impl App {
                             &[(Action::PlanGo, "passes it and runs the next approved step")]
                         )
                     ),
+                    StepStatus::Incomplete => format!(
+                        "◐ Step {number} was left incomplete{note}. {} ({keys}).",
+                        hints::say(
+                            &self.keymap,
+                            &[
+                                (Action::PlanGo, "runs it again"),
+                                (Action::PlanMarkDone, "marks it done"),
+                            ]
+                        )
+                    ),
                     StepStatus::Done => format!("● Step {number} done."),
                     StepStatus::Failed => format!("! Step {number} failed{note}"),
                     _ => return,

@@ -187,8 +187,9 @@ fn navigation_between_hunks_and_files_and_split_width() {
         second.iter().any(|l| l.starts_with("▸ @@ -24,4 +24,5 @@")),
         "{second:?}"
     );
-    assert!(v.toggle_split().unwrap().contains("120 columns"));
-    v.prepare(Rect::new(0, 0, 140, 12), &theme(), None);
+    assert!(v.toggle_split().unwrap().contains("100 columns"));
+    // A zoomed pane in a 120-column terminal: 118 inside.
+    v.prepare(Rect::new(0, 0, 118, 12), &theme(), None);
     assert!(v.toggle_split().is_none());
     v.prepare(Rect::new(0, 0, 140, 12), &theme(), None);
     assert!(text(&v.body).iter().any(|l| l.contains('│')));

@@ -68,6 +68,7 @@ impl Pane for DiffView {
             submit: key(Action::DiffSubmit),
             undo: key(Action::DiffUndo),
             repropose: key(Action::DiffRepropose),
+            zoom: key(Action::Zoom),
         };
         if self.keys != keys {
             self.keys = keys;

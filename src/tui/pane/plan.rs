@@ -127,6 +127,7 @@ impl Pane for PlanView {
                 "no pipeline is running: these keys work in the pipeline gear".into(),
             ),
             Action::PlanGoAll => PlanRequest::Send(Op::Go { all: true }),
+            Action::PlanMarkDone => PlanRequest::Send(Op::MarkStepDone),
             _ => PlanRequest::None,
         };
         request.into()

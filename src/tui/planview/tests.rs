@@ -161,3 +161,24 @@ fn statuses_and_the_preview_are_laid_out() {
     );
     assert!(preview.contains(&"files: src/lexer.rs".to_string()));
 }
+
+#[test]
+fn sending_a_stage_back_before_any_plan_shows_the_comment_being_typed() {
+    let mut v = PlanView {
+        stages: Some(Line::raw("requirements")),
+        input: Some(PlanInput::SendBack {
+            text: "add an error story".into(),
+        }),
+        ..PlanView::default()
+    };
+    v.prepare(
+        Rect::new(0, 0, 60, 20),
+        &theme(),
+        &crate::tui::keymap::Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+    );
+    let footer: String = v.footer.spans.iter().map(|s| s.content.as_ref()).collect();
+    assert!(
+        footer.starts_with("send back with: add an error story"),
+        "{footer}"
+    );
+}

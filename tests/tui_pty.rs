@@ -420,7 +420,7 @@ fn the_browser_searches_resumes_exports_and_forks() {
     app.send(b"/");
     app.send(b"tokenizer");
     app.send(keys::ENTER);
-    app.wait_text("matching tokenizer  (1 sessions)");
+    app.wait_text("matching tokenizer  (1 session)");
     app.wait_text("you: explain the tokenizer");
     app.send(b"e");
     app.wait_text("exported to");
@@ -429,6 +429,13 @@ fn the_browser_searches_resumes_exports_and_forks() {
     app.wait_text("│ explain the tokenizer");
     app.send(b"\x13");
     app.wait_text("Sessions — this workspace");
+    app.send(b"/");
+    app.send(b"tokenizer");
+    app.send(keys::ENTER);
+    app.wait_text("matching tokenizer");
+    // Esc after a search brings the whole list back; the browser stays open.
+    app.send(keys::ESC);
+    app.wait_text("sessions, newest first");
     app.send(b"/");
     app.send(b"tokenizer");
     app.send(keys::ENTER);

@@ -175,6 +175,8 @@ pub enum PlanError {
     Empty,
     #[error("step {0} has already run; it cannot be changed")]
     Started(String),
+    #[error("step {0} is already the {1} among its siblings")]
+    AtEdge(String, &'static str),
 }
 
 fn from_spec(spec: &StepSpec, depth: usize, next: &mut u32) -> Result<Step, PlanError> {
@@ -416,10 +418,14 @@ impl Plan {
             PlanEdit::Move { step, up } => {
                 let (siblings, i) = siblings_mut(&mut self.steps, step)
                     .ok_or_else(|| PlanError::NoStep(step.clone()))?;
+                // A move that moves nothing is refused, so it is never recorded.
                 if *up && i > 0 {
                     siblings.swap(i, i - 1);
                 } else if !*up && i + 1 < siblings.len() {
                     siblings.swap(i, i + 1);
+                } else {
+                    let edge = if *up { "first" } else { "last" };
+                    return Err(PlanError::AtEdge(step.clone(), edge));
                 }
             }
             PlanEdit::Comment { step, text } => {

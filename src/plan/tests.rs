@@ -72,12 +72,14 @@ fn move_delete_add_edit_and_comment() {
     .unwrap();
     assert_eq!(p.number("s5").unwrap(), "2");
     assert_eq!(p.number("s4").unwrap(), "3");
-    // Moving past the end does nothing.
-    p.apply(&PlanEdit::Move {
-        step: "s2".into(),
-        up: true,
-    })
-    .unwrap();
+    // Moving past the end is refused (so it is never recorded) and changes nothing.
+    assert!(
+        p.apply(&PlanEdit::Move {
+            step: "s2".into(),
+            up: true,
+        })
+        .is_err()
+    );
     assert_eq!(p.number("s2").unwrap(), "1.1");
     p.apply(&PlanEdit::Add {
         after: Some("s2".into()),
@@ -144,5 +146,46 @@ fn proposals_are_validated() {
     assert_eq!(
         Plan::propose(1, &[spec(" ", vec![])]),
         Err(PlanError::Empty)
+    );
+}
+
+#[test]
+fn a_move_that_moves_nothing_is_refused() {
+    let mut p = Plan::propose(
+        1,
+        &[
+            StepSpec {
+                title: "a".into(),
+                detail: String::new(),
+                files: vec![],
+                acceptance: None,
+                children: vec![],
+            },
+            StepSpec {
+                title: "b".into(),
+                detail: String::new(),
+                files: vec![],
+                acceptance: None,
+                children: vec![],
+            },
+        ],
+    )
+    .unwrap();
+    let first = p.steps[0].id.clone();
+    let before = p.clone();
+    assert!(matches!(
+        p.apply(&PlanEdit::Move {
+            step: first.clone(),
+            up: true
+        }),
+        Err(PlanError::AtEdge(_, "first"))
+    ));
+    assert_eq!(p, before);
+    assert!(
+        p.apply(&PlanEdit::Move {
+            step: first,
+            up: false
+        })
+        .is_ok()
     );
 }

@@ -130,6 +130,16 @@ impl Browser {
         (b, req)
     }
 
+    /// Esc after a search: back to the whole list (`None` when there is no search to clear).
+    pub fn clear_search(&mut self) -> Option<BrowserRequest> {
+        if self.query.is_empty() {
+            return None;
+        }
+        self.query.clear();
+        self.selected = 0;
+        Some(self.reload())
+    }
+
     /// A new load for the current scope and query.
     pub fn reload(&mut self) -> BrowserRequest {
         self.ticket += 1;

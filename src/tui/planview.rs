@@ -85,6 +85,7 @@ fn status_style(s: &Styles, status: StepStatus) -> Style {
 impl PlanView {
     /// Folds a plan event.
     pub fn on_event(&mut self, event: &Event) {
+        let before = self.position();
         if !crate::plan::fold(&mut self.plan, event) {
             return;
         }
@@ -106,14 +107,17 @@ impl PlanView {
             } => self.selected = Some(step.clone()),
             _ => {}
         }
-        // A deleted step's selection moves to the first step.
+        // A deleted step's selection stays where it was: on the step that took its row, or
+        // on the new last row.
         if let Some(plan) = &self.plan
             && self
                 .selected
                 .as_ref()
                 .is_none_or(|id| plan.step(id).is_none())
         {
-            self.selected = plan.steps.first().map(|s| s.id.clone());
+            let rows = self.rows();
+            let at = before.unwrap_or(0).min(rows.len().saturating_sub(1));
+            self.selected = rows.get(at).map(|(_, _, s)| s.id.clone());
         }
     }
 
@@ -240,7 +244,45 @@ impl PlanView {
 
     #[must_use]
     pub fn move_step(&self, up: bool) -> PlanRequest {
-        self.edit(|step| PlanEdit::Move { step, up })
+        let request = self.edit(|step| PlanEdit::Move { step, up });
+        // At the edge nothing would move: say so rather than send an edit the core refuses.
+        if let (PlanRequest::Send(Op::EditPlan { edit }), Some(plan)) = (&request, &self.plan)
+            && let Err(crate::plan::PlanError::AtEdge(id, edge)) = plan.clone().apply(edit)
+        {
+            let number = plan.number(&id).unwrap_or(id);
+            return PlanRequest::Note(format!(
+                "step {number} is already the {edge} among its siblings"
+            ));
+        }
+        request
+    }
+
+    /// Esc while typing: the input is dropped, except that leaving the detail of an edit keeps
+    /// the title just typed (the detail stays as it was).
+    pub fn escape(&mut self) -> PlanRequest {
+        match self.input.take() {
+            Some(PlanInput::Edit {
+                step,
+                title,
+                on_detail: true,
+                ..
+            }) => {
+                let Some(original) = self.plan.as_ref().and_then(|p| p.step(&step)) else {
+                    return PlanRequest::None;
+                };
+                if title == original.title {
+                    return PlanRequest::None;
+                }
+                PlanRequest::Send(Op::EditPlan {
+                    edit: PlanEdit::Edit {
+                        step,
+                        title,
+                        detail: original.detail.clone(),
+                    },
+                })
+            }
+            _ => PlanRequest::None,
+        }
     }
 
     /// `e`, `o`, `c`: start typing.

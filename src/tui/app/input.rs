@@ -118,6 +118,12 @@ impl App {
                 _ => self.overlays.push(Overlay::Help(Help::default())),
             },
             Action::Back => {
+                // Esc after a search clears it first; the next Esc closes the browser.
+                if let Some(Overlay::Sessions(b)) = self.overlays.last_mut()
+                    && let Some(request) = b.clear_search()
+                {
+                    return vec![Effect::Browser(request)];
+                }
                 if matches!(
                     self.overlay(),
                     Some(Overlay::Help { .. } | Overlay::Sessions(_))
@@ -227,6 +233,10 @@ impl App {
         let delta = match m.kind {
             MouseEventKind::ScrollUp => -WHEEL_LINES,
             MouseEventKind::ScrollDown => WHEEL_LINES,
+            MouseEventKind::Down(crossterm::event::MouseButton::Left) => {
+                self.click(Position::new(m.column, m.row));
+                return;
+            }
             _ => return,
         };
         self.dirty = true;
@@ -240,6 +250,36 @@ impl App {
                 self.transcript.scroll_by(delta);
             }
         }
+    }
+
+    /// A click on a pane focuses it (the chat's composer or its transcript, by where). An
+    /// overlay keeps the focus where it was.
+    fn click(&mut self, at: Position) {
+        if !self.overlays.is_empty() {
+            return;
+        }
+        let layout = self.layout();
+        let Some(id) = PaneId::ALL
+            .into_iter()
+            .find(|id| layout.pane(*id).is_some_and(|r| r.contains(at)))
+        else {
+            return;
+        };
+        self.dirty = true;
+        self.focus = match id {
+            PaneId::Chat => {
+                let chat = layout.pane(id).unwrap_or_default();
+                let (_, composer) = layout::chat_areas(chat, self.composer.lines().len());
+                if composer.contains(at) {
+                    Focus::Composer
+                } else {
+                    Focus::Transcript
+                }
+            }
+            PaneId::Plan => Focus::Plan,
+            PaneId::Diff => Focus::Diff,
+            PaneId::Context => Focus::Context,
+        };
     }
 
     pub(super) fn set_composer_text(&mut self, text: &str) {

@@ -46,8 +46,8 @@ impl App {
                 Some(self.outcome(request.into()))
             }
             crate::tui::field::Key::Esc => {
-                self.plan.input = None;
-                Some(Vec::new())
+                let request = self.plan.escape();
+                Some(self.outcome(request.into()))
             }
             crate::tui::field::Key::Backspace => {
                 self.plan.backspace();

@@ -552,6 +552,9 @@ fn ctrl_s_opens_the_browser_which_asks_for_rows_then_a_preview() {
             id: "other".into()
         })]
     );
+    // Esc clears the search first, then closes the browser.
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay().is_some(), "the first Esc clears the search");
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     assert!(a.overlay().is_none(), "Esc closes the browser");
 }
@@ -798,4 +801,61 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     assert!(!screen.contains("a approve"), "{screen}");
     let status = screen.lines().last().unwrap();
     assert!(status.contains("v approve"), "{status}");
+}
+
+#[test]
+fn a_click_on_a_pane_focuses_it() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let mut a = app(120, 40);
+    let click = |a: &mut App, id: PaneId, bottom: bool| {
+        let r = a.layout().pane(id).unwrap();
+        let row = if bottom { r.y + r.height - 2 } else { r.y + 1 };
+        a.on_terminal(
+            TermEvent::Mouse(MouseEvent {
+                kind: MouseEventKind::Down(MouseButton::Left),
+                column: r.x + 2,
+                row,
+                modifiers: KeyModifiers::NONE,
+            }),
+            Instant::now(),
+        );
+    };
+    click(&mut a, PaneId::Diff, false);
+    assert_eq!(a.focus, Focus::Diff);
+    click(&mut a, PaneId::Context, false);
+    assert_eq!(a.focus, Focus::Context);
+    click(&mut a, PaneId::Plan, false);
+    assert_eq!(a.focus, Focus::Plan);
+    click(&mut a, PaneId::Chat, false);
+    assert_eq!(a.focus, Focus::Transcript);
+    click(&mut a, PaneId::Chat, true);
+    assert_eq!(a.focus, Focus::Composer);
+    // With an overlay open, a click does not move the focus behind it.
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    click(&mut a, PaneId::Diff, false);
+    assert_eq!(a.focus, Focus::Composer);
+}
+
+#[test]
+fn esc_after_a_search_clears_it_and_the_next_esc_closes_the_browser() {
+    let mut a = app(120, 40);
+    press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press(&mut a, KeyCode::Char('/'), KeyModifiers::NONE);
+    type_text(&mut a, "tok");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Browser(BrowserRequest::Load { query: Some(q), .. })] if q == "tok"
+    ));
+    let effects = press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Browser(BrowserRequest::Load { query: None, .. })]
+    ));
+    assert!(
+        matches!(a.overlay(), Some(Overlay::Sessions(_))),
+        "still open"
+    );
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay().is_none());
 }

@@ -182,3 +182,42 @@ fn sending_a_stage_back_before_any_plan_shows_the_comment_being_typed() {
         "{footer}"
     );
 }
+
+#[test]
+fn a_move_at_the_edge_is_refused_a_deleted_last_step_keeps_the_selection_near_and_esc_keeps_a_typed_title()
+ {
+    let mut v = PlanView::default();
+    v.on_event(&proposed());
+    // `K` on the first step: nothing would move, so nothing is sent.
+    assert_eq!(
+        v.move_step(true),
+        PlanRequest::Note("step 1 is already the first among its siblings".into())
+    );
+    // Deleting the last row selects the row above it, not step 1.
+    v.step(4);
+    assert_eq!(v.selected.as_deref(), Some("s5"));
+    v.on_event(&Event::PlanEdited {
+        edit: PlanEdit::Delete { step: "s5".into() },
+    });
+    assert_eq!(v.selected.as_deref(), Some("s4"));
+    // Esc in the detail of an edit keeps the title typed before it.
+    v.start('e');
+    v.type_char('!');
+    assert_eq!(v.enter(), PlanRequest::None, "Enter moves on to the detail");
+    v.type_char('?');
+    assert_eq!(
+        v.escape(),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Edit {
+                step: "s4".into(),
+                title: "check!".into(),
+                detail: "how to check".into(),
+            }
+        })
+    );
+    assert!(v.input.is_none());
+    // Esc in the title drops the edit.
+    v.start('e');
+    v.type_char('!');
+    assert_eq!(v.escape(), PlanRequest::None);
+}

@@ -89,10 +89,10 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
         _ if !b.query.is_empty() => Line::from(vec![
             Span::styled("matching ", s.dim),
             Span::styled(b.query.clone(), s.key),
-            Span::styled(format!("  ({} sessions)", b.rows.len()), s.dim),
+            Span::styled(format!("  ({})", sessions(b.rows.len())), s.dim),
         ]),
         _ if b.loading => Line::styled("loading…", s.dim),
-        _ => Line::styled(format!("{} sessions, newest first", b.rows.len()), s.dim),
+        _ => Line::styled(format!("{}, newest first", sessions(b.rows.len())), s.dim),
     };
     frame.render_widget(Paragraph::new(head_line).style(s.overlay), head);
 
@@ -183,4 +183,13 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
         }
     };
     frame.render_widget(Paragraph::new(foot_line).style(s.overlay), foot);
+}
+
+/// "1 session", "3 sessions".
+fn sessions(n: usize) -> String {
+    if n == 1 {
+        "1 session".into()
+    } else {
+        format!("{n} sessions")
+    }
 }

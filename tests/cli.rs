@@ -368,6 +368,12 @@ fn sessions_search_show_rename_export_import_and_rm() {
         "{stderr}"
     );
 
+    // A prefix shorter than 4 characters deletes nothing.
+    let (ok, _, stderr) = run(&["sessions", "rm", "aaa"]);
+    assert!(!ok && stderr.contains("at least 4 characters"), "{stderr}");
+    let (_, stdout, _) = run(&["sessions", "list", "--json"]);
+    assert!(stdout.contains(&tok), "still there after a short prefix");
+    // Not on a terminal (a script): no question asked.
     let (ok, _, _) = run(&["sessions", "rm", "aaaa1"]);
     assert!(ok);
     let (_, stdout, _) = run(&["sessions", "search", "tokenizer", "--json"]);

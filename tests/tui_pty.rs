@@ -763,3 +763,31 @@ fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
     ));
     drop(rt);
 }
+
+#[test]
+fn sessions_rm_on_a_terminal_asks_first() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let out = support::command(home.path(), ws.path(), &["exec", "keep me"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let db = home.path().join("gearshift.db");
+    let (session, _) = support::newest_session(&db);
+    let prefix = &session.id[..8];
+    // n (or anything but y) keeps it.
+    let mut rm = PtyApp::spawn(home.path(), ws.path(), &["sessions", "rm", prefix], 100, 20);
+    rm.wait_text("It cannot be undone. [y/N]");
+    rm.send(b"n\r");
+    rm.wait_text("kept session");
+    assert!(rm.wait_exit());
+    assert_eq!(support::newest_session(&db).0.id, session.id);
+    // y deletes it.
+    let mut rm = PtyApp::spawn(home.path(), ws.path(), &["sessions", "rm", prefix], 100, 20);
+    rm.wait_text("keep me");
+    rm.send(b"y\r");
+    rm.wait_text("deleted session");
+    assert!(rm.wait_exit());
+    let reader = Reader::open(&db).unwrap();
+    assert!(reader.session(&session.id).unwrap().is_none());
+}

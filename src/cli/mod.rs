@@ -173,8 +173,14 @@ pub enum SessionsCommand {
     Import { file: PathBuf },
     /// Give a session a title
     Rename { id: String, title: String },
-    /// Delete a session and everything of it
-    Rm { id: String },
+    /// Delete a session and everything of it (asks first on a terminal)
+    Rm {
+        /// The session's ID, or at least its first 4 characters
+        id: String,
+        /// Do not ask
+        #[arg(short = 'y', long = "yes")]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -130,8 +130,21 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             )?;
             println!("renamed {}", &id[..8.min(id.len())]);
         }
-        SessionsCommand::Rm { id } => {
+        SessionsCommand::Rm { id, yes } => {
+            // Deleting cannot be undone: a prefix as short as one letter is too easy to get
+            // wrong.
+            anyhow::ensure!(
+                id.trim().len() >= MIN_RM_PREFIX,
+                "give at least {MIN_RM_PREFIX} characters of the session's ID to delete it \
+                 (`gearshift sessions list` shows them)"
+            );
             let id = reader.resolve_id(id)?;
+            if !*yes && std::io::stdin().is_terminal() && !confirm_delete(&reader, &id)? {
+                println!("kept session {id}");
+                drop(reader);
+                store.close();
+                return Ok(ExitCode::SUCCESS);
+            }
             store.delete_session(&id)?;
             println!("deleted session {id}");
         }
@@ -139,6 +152,26 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
     drop(reader);
     store.close();
     Ok(ExitCode::SUCCESS)
+}
+
+/// `sessions rm` needs at least this much of an ID.
+const MIN_RM_PREFIX: usize = 4;
+
+/// Asks on the terminal whether to delete the session, naming it; only "y" or "yes" deletes.
+fn confirm_delete(reader: &crate::store::Reader, id: &str) -> anyhow::Result<bool> {
+    use std::io::Write as _;
+    let title = reader
+        .session(id)?
+        .map(|s| format!(" \"{}\" ({} messages)", s.title, s.message_count))
+        .unwrap_or_default();
+    eprint!("Delete session {id}{title}? It cannot be undone. [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 fn table(sessions: &[SessionSummary], all: bool) -> String {

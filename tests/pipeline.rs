@@ -8,6 +8,7 @@ mod support;
 
 use gearshift::core::SessionState;
 use gearshift::protocol::{Event, StageEvent};
+use support::{git, git_repo};
 
 const SCRIPT: &str = r##"
 [[turns]]
@@ -51,20 +52,6 @@ tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/ship.m
 text = "Ready to ship."
 "##;
 
-fn git(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn a_request_goes_through_every_stage_to_a_tested_commit() {
     let (home, ws) = support::scripted_home(SCRIPT, "[pipeline]\ntest_command = \"sh test.sh\"\n");
@@ -74,9 +61,7 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
         "grep -qx hello greeting.txt || { echo 'FAIL: expected greeting.txt to say hello'; exit 1; }\necho ok\n",
     )
     .unwrap();
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["config", "user.email", "dev@example.com"]);
-    git(ws.path(), &["config", "user.name", "Dev"]);
+    git_repo(ws.path());
     git(ws.path(), &["add", "-A"]);
     git(ws.path(), &["commit", "-q", "-m", "initial"]);
 
@@ -192,9 +177,7 @@ fn a_broken_skill_the_run_does_not_use_is_a_warning_and_exec_still_exits_0() {
     let broken = ws.path().join(".gearshift/skills/broken");
     std::fs::create_dir_all(&broken).unwrap();
     std::fs::write(broken.join("SKILL.md"), "---\nname: [unclosed\n---\nbody\n").unwrap();
-    git(ws.path(), &["init", "-q"]);
-    git(ws.path(), &["config", "user.email", "dev@example.com"]);
-    git(ws.path(), &["config", "user.name", "Dev"]);
+    git_repo(ws.path());
     let out = support::command(
         home.path(),
         ws.path(),

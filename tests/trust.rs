@@ -19,6 +19,7 @@ use gearshift::tools::{self, ToolContext, ToolLimits, Workspace, Writes};
 use serde_json::json;
 use support::model::{FakeModel, Turn};
 use support::session::{Session, script_provider, start_with};
+use support::{git, git_repo};
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gearshift"))
@@ -56,26 +57,6 @@ fn results(events: &[Event]) -> Vec<(bool, String)> {
             _ => None,
         })
         .collect()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn git_repo(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["config", "user.email", "dev@example.com"]);
-    git(dir, &["config", "user.name", "Dev"]);
 }
 
 fn text(out: &std::process::Output) -> (String, String) {

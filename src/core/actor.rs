@@ -395,8 +395,8 @@ impl Actor {
                 Vec::new()
             }
             Effect::AfterTurn => gates::after_turn(&self.state, facts),
-            Effect::GateReached => gates::gate_reached(&self.state, self.facts()),
-            Effect::PassStage => gates::stage_gate(&self.state, &GateOp::Pass, self.facts()),
+            Effect::GateReached => gates::gate_reached(&self.state, facts),
+            Effect::PassStage => gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Effect::Go { all } => gates::go(&self.state, all, facts),
             Effect::StartStage => gates::start_stage(&self.state, facts),
         };

@@ -58,9 +58,11 @@ pub struct SessionState {
     /// Conversation messages gearshift wrote for pipeline stages, by category (the skill's
     /// instructions, or earlier artifacts), for the context accounting.
     pub stage_messages: BTreeMap<usize, Category>,
-    /// Instructions a log written before they were recorded implies for its latest event
-    /// (see [`SessionState::apply`]); a recorded `Instructed` supersedes them.
-    pub(crate) owed: Vec<(String, Option<Category>)>,
+    /// The latest event that tells the model something, until the `Instructed` recorded
+    /// with it arrives. A log written before instructions were recorded has none: its
+    /// instructions are then derived, once, from the state right after that event (see
+    /// [`SessionState::apply`]); a live session never derives them at all.
+    pub(crate) owed: Option<Event>,
 }
 
 /// A pipeline run with what it was started with.
@@ -145,21 +147,24 @@ impl SessionState {
     /// recorded gets the same instructions derived here, once the next event shows none was.
     pub fn apply(&mut self, event: &Event) {
         if let Event::Instructed { text, category } = event {
-            self.owed.clear();
+            self.owed = None;
             self.say(text.clone(), *category);
             return;
         }
         self.settle();
         self.fold_event(event);
         if crate::core::prompts::instructs(event) {
-            self.owed = crate::core::prompts::instructions(self, event);
+            self.owed = Some(event.clone());
         }
     }
 
-    /// Says what an older log implies but did not record.
+    /// Says what an older log implies but did not record. The state is still as the owing
+    /// event left it: this runs before the next event is folded, or at the end of the log.
     fn settle(&mut self) {
-        for (text, category) in std::mem::take(&mut self.owed) {
-            self.say(text, category);
+        if let Some(event) = self.owed.take() {
+            for (text, category) in crate::core::prompts::instructions(self, &event) {
+                self.say(text, category);
+            }
         }
     }
 

@@ -10,13 +10,15 @@ use serde_json::json;
 use super::registry::{ToolHandler, ToolKind};
 use super::*;
 
-/// A file tool: read, list, search, or a write (applied or proposed, by gear).
-struct FileTool {
+/// A built-in tool. Its kind says how it runs: the file tools on the blocking pool, the
+/// command tool as a sandboxed child process whose whole group ends with the call, and the
+/// session's own tools (a plan, the end of a step) not at all: the core records those.
+struct Builtin {
     spec: ToolSpec,
     kind: ToolKind,
 }
 
-impl ToolHandler for FileTool {
+impl ToolHandler for Builtin {
     fn spec(&self) -> &ToolSpec {
         &self.spec
     }
@@ -31,69 +33,29 @@ impl ToolHandler for FileTool {
         ctx: &'a ToolContext,
         writes: Writes,
     ) -> BoxFuture<'a, ToolOutcome> {
-        let call = call.clone();
-        let workspace = ctx.workspace.clone();
-        let limits = ctx.limits.clone();
-        async move {
-            tokio::task::spawn_blocking(move || fs::execute(&call, &workspace, &limits, writes))
-                .await
-                .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
+        match self.kind {
+            ToolKind::ReadOnly | ToolKind::Write => {
+                let call = call.clone();
+                let workspace = ctx.workspace.clone();
+                let limits = ctx.limits.clone();
+                async move {
+                    tokio::task::spawn_blocking(move || {
+                        fs::execute(&call, &workspace, &limits, writes)
+                    })
+                    .await
+                    .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
+                }
+                .boxed()
+            }
+            ToolKind::Shell => shell::execute(call, ctx).boxed(),
+            ToolKind::Plan | ToolKind::Step | ToolKind::External => {
+                let text = format!(
+                    "`{}` is handled by the session, not run as a tool",
+                    call.name
+                );
+                async move { ToolOutcome::error(text) }.boxed()
+            }
         }
-        .boxed()
-    }
-}
-
-/// `run_command`: a sandboxed child process whose whole group ends with the call.
-struct CommandTool {
-    spec: ToolSpec,
-}
-
-impl ToolHandler for CommandTool {
-    fn spec(&self) -> &ToolSpec {
-        &self.spec
-    }
-
-    fn kind(&self) -> ToolKind {
-        ToolKind::Shell
-    }
-
-    fn handle<'a>(
-        &'a self,
-        call: &'a ToolCallRequest,
-        ctx: &'a ToolContext,
-        _writes: Writes,
-    ) -> BoxFuture<'a, ToolOutcome> {
-        shell::execute(call, ctx).boxed()
-    }
-}
-
-/// A tool whose call the session records itself (a plan, the end of a step): it is offered
-/// and routed like any other, but never run.
-struct SessionTool {
-    spec: ToolSpec,
-    kind: ToolKind,
-}
-
-impl ToolHandler for SessionTool {
-    fn spec(&self) -> &ToolSpec {
-        &self.spec
-    }
-
-    fn kind(&self) -> ToolKind {
-        self.kind
-    }
-
-    fn handle<'a>(
-        &'a self,
-        call: &'a ToolCallRequest,
-        _ctx: &'a ToolContext,
-        _writes: Writes,
-    ) -> BoxFuture<'a, ToolOutcome> {
-        let text = format!(
-            "`{}` is handled by the session, not run as a tool",
-            call.name
-        );
-        async move { ToolOutcome::error(text) }.boxed()
     }
 }
 
@@ -105,19 +67,15 @@ fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpe
     }
 }
 
-fn file(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
-    Arc::new(FileTool { spec, kind })
-}
-
-fn session(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
-    Arc::new(SessionTool { spec, kind })
+fn tool(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
+    Arc::new(Builtin { spec, kind })
 }
 
 /// Every built-in tool, in the order requests list them.
 pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
-    use ToolKind::{Plan, ReadOnly, Step, Write};
+    use ToolKind::{Plan, ReadOnly, Shell, Step, Write};
     vec![
-        file(
+        tool(
             ReadOnly,
             spec(
                 READ_FILE,
@@ -130,7 +88,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["path"]}),
             ),
         ),
-        file(
+        tool(
             ReadOnly,
             spec(
                 LIST_DIR,
@@ -140,7 +98,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
                 }}),
             ),
         ),
-        file(
+        tool(
             ReadOnly,
             spec(
                 GLOB,
@@ -151,7 +109,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["pattern"]}),
             ),
         ),
-        file(
+        tool(
             ReadOnly,
             spec(
                 GREP,
@@ -165,7 +123,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["pattern"]}),
             ),
         ),
-        file(
+        tool(
             Write,
             spec(
                 EDIT_FILE,
@@ -179,7 +137,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["path", "old_text", "new_text"]}),
             ),
         ),
-        file(
+        tool(
             Write,
             spec(
                 WRITE_FILE,
@@ -190,7 +148,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["path", "content"]}),
             ),
         ),
-        file(
+        tool(
             Write,
             spec(
                 DELETE_FILE,
@@ -200,7 +158,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["path"]}),
             ),
         ),
-        file(
+        tool(
             Write,
             spec(
                 MOVE_FILE,
@@ -212,7 +170,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["from", "to"]}),
             ),
         ),
-        session(
+        tool(
             Plan,
             spec(
                 PROPOSE_PLAN,
@@ -230,7 +188,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["title"]}}}),
             ),
         ),
-        session(
+        tool(
             Step,
             spec(
                 COMPLETE_STEP,
@@ -240,7 +198,7 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["summary"]}),
             ),
         ),
-        session(
+        tool(
             Step,
             spec(
                 FAIL_STEP,
@@ -250,8 +208,9 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["reason"]}),
             ),
         ),
-        Arc::new(CommandTool {
-            spec: spec(
+        tool(
+            Shell,
+            spec(
                 RUN_COMMAND,
                 "Run a shell command in the workspace root (the user may be asked to approve it). \
              Output is stdout and stderr together, cut in the middle when long. It runs in a \
@@ -263,6 +222,6 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
                     "description": "At most the user's limit (default 120), which is also the default"}
             }, "required": ["command"]}),
             ),
-        }),
+        ),
     ]
 }

@@ -2,6 +2,9 @@
 //! edit them. These keys are fixed, not keymap actions: Enter saves, Esc cancels.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::text::{Line, Span};
+
+use super::theme::Styles;
 
 /// A key typed into a one-line text field.
 pub enum Key {
@@ -24,4 +27,41 @@ pub fn key(key: &KeyEvent) -> Option<Key> {
         KeyCode::Char(c) if plain => Some(Key::Char(c)),
         _ => None,
     }
+}
+
+/// What a key did to a field's text.
+pub enum Edited {
+    /// Enter: the caller saves the text.
+    Enter,
+    /// Esc: the caller drops it.
+    Esc,
+    /// A character typed or erased.
+    Changed,
+}
+
+/// Applies a key to a one-line field's `text`: characters and Backspace edit it; Enter and Esc
+/// are the caller's to act on. `None` for keys the field leaves to the keymap.
+pub fn edit(text: &mut String, event: &KeyEvent) -> Option<Edited> {
+    Some(match key(event)? {
+        Key::Enter => Edited::Enter,
+        Key::Esc => Edited::Esc,
+        Key::Backspace => {
+            text.pop();
+            Edited::Changed
+        }
+        Key::Char(c) => {
+            text.push(c);
+            Edited::Changed
+        }
+    })
+}
+
+/// The line a field shows while it is typed into: what it is, the text, and its keys.
+#[must_use]
+pub fn line(what: &str, text: &str, s: &Styles) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{what}: "), s.key),
+        Span::styled(format!("{text}▏"), s.text),
+        Span::styled("  Enter saves · Esc cancels", s.dim),
+    ])
 }

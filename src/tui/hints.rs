@@ -17,61 +17,66 @@ pub fn key(keymap: &Keymap, action: Action) -> String {
 /// "a approves the selected step, A all of them": each action with what it does.
 #[must_use]
 pub fn say(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
+    joined(keymap, parts, ", ")
+}
+
+fn joined(keymap: &Keymap, parts: &[(Action, &str)], separator: &str) -> String {
     parts
         .iter()
         .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(separator)
+}
+
+/// "in the plan pane (Alt+2): a approves…": where to go, then what to press there.
+fn in_pane(keymap: &Keymap, focus: Action, pane: &str, parts: &[(Action, &str)]) -> String {
+    format!(
+        "in the {pane} pane ({}): {}",
+        key(keymap, focus),
+        say(keymap, parts)
+    )
 }
 
 /// What the human can do about a refusal, with its keys.
 #[must_use]
 pub fn for_hint(keymap: &Keymap, hint: Hint) -> String {
     match hint {
-        Hint::ApproveSteps => format!(
-            "in the plan pane ({}): {}",
-            key(keymap, Action::FocusPlan),
-            say(
-                keymap,
-                &[
-                    (Action::PlanApprove, "approves the selected step"),
-                    (Action::PlanApproveAll, "all of them"),
-                ]
-            )
+        Hint::ApproveSteps => in_pane(
+            keymap,
+            Action::FocusPlan,
+            "plan",
+            &[
+                (Action::PlanApprove, "approves the selected step"),
+                (Action::PlanApproveAll, "all of them"),
+            ],
         ),
-        Hint::DecideHunks => format!(
-            "in the diff pane ({}): {}",
-            key(keymap, Action::FocusDiff),
-            say(
-                keymap,
-                &[
-                    (Action::DiffAccept, "accepts a hunk"),
-                    (Action::DiffReject, "rejects it"),
-                ]
-            )
+        Hint::DecideHunks => in_pane(
+            keymap,
+            Action::FocusDiff,
+            "diff",
+            &[
+                (Action::DiffAccept, "accepts a hunk"),
+                (Action::DiffReject, "rejects it"),
+            ],
         ),
         Hint::SkipStage => say(keymap, &[(Action::StageSkip, "skips the stage")]),
-        Hint::SendBack => format!(
-            "in the plan pane ({}): {}",
-            key(keymap, Action::FocusPlan),
-            say(
-                keymap,
-                &[
-                    (Action::StageBack, "sends the stage back with comments"),
-                    (Action::StageSkip, "skips it"),
-                ]
-            )
+        Hint::SendBack => in_pane(
+            keymap,
+            Action::FocusPlan,
+            "plan",
+            &[
+                (Action::StageBack, "sends the stage back with comments"),
+                (Action::StageSkip, "skips it"),
+            ],
         ),
-        Hint::FreeContext => format!(
-            "in the context pane ({}): {}",
-            key(keymap, Action::FocusContext),
-            say(
-                keymap,
-                &[
-                    (Action::ContextDrop, "leaves an item out"),
-                    (Action::ContextCompact, "compacts older turns"),
-                ]
-            )
+        Hint::FreeContext => in_pane(
+            keymap,
+            Action::FocusContext,
+            "context",
+            &[
+                (Action::ContextDrop, "leaves an item out"),
+                (Action::ContextCompact, "compacts older turns"),
+            ],
         ),
         Hint::Wait => say(keymap, &[(Action::Interrupt, "cancels what runs")]),
     }
@@ -89,9 +94,5 @@ pub fn refusal(keymap: &Keymap, message: &str, hint: Option<Hint>) -> String {
 /// A pane footer: "a accept · x reject · …", each key as bound now.
 #[must_use]
 pub fn footer(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
-    parts
-        .iter()
-        .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
-        .collect::<Vec<_>>()
-        .join(" · ")
+    joined(keymap, parts, " · ")
 }

@@ -430,7 +430,9 @@ impl PlanView {
             self.preview.clear();
             // Sending a stage back before the tasks stage: the comment is typed here too.
             self.footer = match &self.input {
-                Some(PlanInput::SendBack { text }) => input_line("send back with", text, s),
+                Some(PlanInput::SendBack { text }) => {
+                    crate::tui::field::line("send back with", text, s)
+                }
                 _ => Line::default(),
             };
             return;
@@ -503,14 +505,16 @@ impl PlanView {
                 ..
             }) => {
                 if *on_detail {
-                    input_line("detail", detail, s)
+                    crate::tui::field::line("detail", detail, s)
                 } else {
-                    input_line("title", title, s)
+                    crate::tui::field::line("title", title, s)
                 }
             }
-            Some(PlanInput::Add { title, .. }) => input_line("new step", title, s),
-            Some(PlanInput::Comment { text, .. }) => input_line("comment", text, s),
-            Some(PlanInput::SendBack { text }) => input_line("send back with", text, s),
+            Some(PlanInput::Add { title, .. }) => crate::tui::field::line("new step", title, s),
+            Some(PlanInput::Comment { text, .. }) => crate::tui::field::line("comment", text, s),
+            Some(PlanInput::SendBack { text }) => {
+                crate::tui::field::line("send back with", text, s)
+            }
             None => Line::styled(
                 hints::footer(
                     keymap,
@@ -531,14 +535,6 @@ impl PlanView {
             ),
         };
     }
-}
-
-fn input_line(what: &str, text: &str, s: &Styles) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{what}: "), s.key),
-        Span::styled(format!("{text}▏"), s.text),
-        Span::styled("  Enter saves · Esc cancels", s.dim),
-    ])
 }
 
 fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {

@@ -16,6 +16,28 @@ pub mod wire;
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// Runs git in `dir` and returns its output; a failing git fails the test with its stderr.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository in `dir` with a committer set (no commit yet).
+pub fn git_repo(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["config", "user.email", "dev@example.com"]);
+    git(dir, &["config", "user.name", "Dev"]);
+}
+
 /// Environment variables that would change which provider gearshift uses.
 pub const PROVIDER_VARS: [&str; 5] = [
     "OPENAI_API_KEY",

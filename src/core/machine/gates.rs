@@ -59,27 +59,25 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
         )];
     };
     let mut plan = plan.clone();
-    let mut passed = Vec::new();
+    let mut passed = None;
     let mut rerun = None;
     match plan.active() {
-        Some(s) if s.status == StepStatus::AwaitingReview => {
-            let done = Event::StepStatusChanged {
-                step: s.id.clone(),
-                status: StepStatus::Done,
-                note: None,
-            };
-            plan.set_status(&s.id.clone(), StepStatus::Done, None);
-            passed.push(done);
-        }
+        Some(s) if s.status == StepStatus::AwaitingReview => passed = Some(s.id.clone()),
         // Left incomplete by the model, or running with nothing running (the process stopped
         // mid-step): the run key runs it again.
         Some(s) => rerun = Some(s.id.clone()),
         None => {}
     }
-    let passed_gate = !passed.is_empty();
+    let passed_gate = passed.is_some();
     let mut effects = Vec::new();
-    if passed_gate {
-        effects.push(Effect::Record(passed));
+    if let Some(step) = passed {
+        // The next step is chosen on the plan as it is once this gate is passed.
+        plan.set_status(&step, StepStatus::Done, None);
+        effects.push(Effect::Record(vec![Event::StepStatusChanged {
+            step,
+            status: StepStatus::Done,
+            note: None,
+        }]));
     }
     let next = rerun.or_else(|| plan.next_runnable().map(|s| s.id.clone()));
     let Some(step) = next else {
@@ -216,31 +214,26 @@ pub fn gate_reached(state: &SessionState, facts: Facts) -> Vec<Effect> {
     effects
 }
 
-/// The model's response ended with no tool call: a step it did not end stops at its gate
-/// anyway, and the turn is over.
+/// The model's response ended with no tool call: the turn is over, and a step it did not
+/// end with `complete_step` is left incomplete, for the human to run again or mark done.
 #[must_use]
 pub fn turn_completed(state: &SessionState, reason: Option<FinishReason>) -> Vec<Effect> {
-    let mut events = Vec::new();
-    if let Some(step) = running_step(state) {
-        events.push(Event::StepStatusChanged {
-            step,
-            status: StepStatus::Incomplete,
-            note: Some("the model ended its turn without calling complete_step".into()),
-        });
-        // `G` stops here: the step's work is not known to be done.
-        return vec![
-            Effect::RunAll(false),
-            Effect::Record(
-                events
-                    .into_iter()
-                    .chain(turn::end_events(&TurnEnd::Completed, reason))
-                    .collect(),
-            ),
-            Effect::AfterTurn,
-        ];
-    }
-    events.extend(turn::end_events(&TurnEnd::Completed, reason));
-    vec![Effect::Record(events), Effect::AfterTurn]
+    let end = turn::end_events(&TurnEnd::Completed, reason);
+    let Some(step) = running_step(state) else {
+        return vec![Effect::Record(end), Effect::AfterTurn];
+    };
+    let mut events = vec![Event::StepStatusChanged {
+        step,
+        status: StepStatus::Incomplete,
+        note: Some("the model ended its turn without calling complete_step".into()),
+    }];
+    events.extend(end);
+    // `G` stops here: the step's work is not known to be done.
+    vec![
+        Effect::RunAll(false),
+        Effect::Record(events),
+        Effect::AfterTurn,
+    ]
 }
 
 /// A response asked for tool calls: they run one by one, unless the turn has used its rounds.

@@ -5,6 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::{App, Effect, Focus};
 use crate::tui::browser::Row;
+use crate::tui::field::Edited;
 use crate::tui::keymap::Action;
 use crate::tui::transcript::EntryKind;
 
@@ -15,23 +16,16 @@ impl App {
             return None;
         }
         let comment = self.diff.comment.as_mut()?;
-        match crate::tui::field::key(key)? {
-            crate::tui::field::Key::Enter => {
+        match crate::tui::field::edit(comment, key)? {
+            Edited::Enter => {
                 let request = self.diff.finish_comment();
                 Some(self.outcome(request.into()))
             }
-            crate::tui::field::Key::Esc => {
+            Edited::Esc => {
                 self.diff.comment = None;
                 Some(Vec::new())
             }
-            crate::tui::field::Key::Backspace => {
-                comment.pop();
-                Some(Vec::new())
-            }
-            crate::tui::field::Key::Char(c) => {
-                comment.push(c);
-                Some(Vec::new())
-            }
+            Edited::Changed => Some(Vec::new()),
         }
     }
 

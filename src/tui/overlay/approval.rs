@@ -9,6 +9,7 @@ use super::{Layer, LayerCtx, LayerOutcome};
 use crate::protocol::Op;
 use crate::tui::app::App;
 use crate::tui::approval::ApprovalPrompt;
+use crate::tui::field::{self, Edited};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::pane::Outcome;
 
@@ -25,8 +26,8 @@ impl Layer for ApprovalPrompt {
     /// Typing the reason for a denial: Enter sends it, Esc goes back to the answers.
     fn type_key(&mut self, key: &KeyEvent) -> Option<LayerOutcome> {
         let reason = self.reason.as_mut()?;
-        match crate::tui::field::key(key)? {
-            crate::tui::field::Key::Enter => {
+        match field::edit(reason, key)? {
+            Edited::Enter => {
                 let reason = reason.trim().to_string();
                 let op = Op::DenyCommand {
                     call_id: self.id.clone(),
@@ -37,18 +38,11 @@ impl Layer for ApprovalPrompt {
                     outcome: Outcome::send(vec![op]),
                 })
             }
-            crate::tui::field::Key::Esc => {
+            Edited::Esc => {
                 self.reason = None;
                 Some(LayerOutcome::default())
             }
-            crate::tui::field::Key::Backspace => {
-                reason.pop();
-                Some(LayerOutcome::default())
-            }
-            crate::tui::field::Key::Char(c) => {
-                reason.push(c);
-                Some(LayerOutcome::default())
-            }
+            Edited::Changed => Some(LayerOutcome::default()),
         }
     }
 

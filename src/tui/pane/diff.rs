@@ -139,14 +139,9 @@ impl Pane for DiffView {
 /// The footer: the comment being typed, or the keys that apply.
 #[must_use]
 pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap) -> Line<'static> {
-    use ratatui::text::Span;
     let s = &theme.styles;
     if let Some(c) = &view.comment {
-        return Line::from(vec![
-            Span::styled("comment: ", s.key),
-            Span::styled(format!("{c}▏"), s.text),
-            Span::styled("  Enter saves · Esc cancels", s.dim),
-        ]);
+        return crate::tui::field::line("comment", c, s);
     }
     let hint = match view.entry().map(|e| &e.status) {
         Some(ChangeStatus::Pending) => hints::footer(

@@ -466,6 +466,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         category: Option<crate::context::Category>,
     },
+    /// The model was told how files it wrote changed since (an undo, the human's own edit):
+    /// each path with the SHA-256 of what it now knows is there (`None`: no such file).
+    FilesSeen {
+        files: std::collections::BTreeMap<String, Option<String>>,
+    },
     /// Every approved step has run (`done` of the plan's `total` leaf steps are done).
     PlanCompleted {
         done: usize,
@@ -579,6 +584,7 @@ impl Event {
             Event::StepStatusChanged { .. } => "step_status_changed",
             Event::PlanCompleted { .. } => "plan_completed",
             Event::Instructed { .. } => "instructed",
+            Event::FilesSeen { .. } => "files_seen",
             Event::PipelineStarted { .. } => "pipeline_started",
             Event::Stage { .. } => "stage",
             Event::Shipped { .. } => "shipped",
@@ -802,6 +808,9 @@ mod tests {
             Event::Instructed {
                 text: "Run step 1".into(),
                 category: Some(crate::context::Category::Skills),
+            },
+            Event::FilesSeen {
+                files: [("a.rs".to_string(), None)].into(),
             },
             Event::Refused {
                 message: "no".into(),

@@ -269,3 +269,80 @@ async fn a_review_survives_a_restart_and_the_turn_continues() {
         .count();
     assert_eq!(results, 1, "the review answers the call once");
 }
+
+/// The user-side messages of the conversation after the first reply, as the model reads them.
+fn told(stored: &[Event]) -> Vec<String> {
+    SessionState::fold(stored)
+        .conversation
+        .iter()
+        .filter_map(|m| match m {
+            gearshift::provider::ChatMessage::User { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_undo_and_a_hand_edit_reach_the_model_at_its_next_request() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("notes.txt"), original()).unwrap();
+    let script = format!(
+        "{}\n[[turns]]\ntext = \"Noted.\"\n\n[[turns]]\ntext = \"Seen.\"\n",
+        script()
+    );
+    let p = script_provider(ws.path(), &script);
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+    s.submit("edit the notes");
+    s.turn().await;
+    assert!(read(ws.path()).contains("line two"));
+
+    // Undo: the model's history still says its edit is there until it is told.
+    s.send(Op::Undo);
+    s.until(|e| matches!(e, Event::ChangeUndone { .. })).await;
+    s.submit("what now?");
+    s.turn().await;
+    let said = told(&s.stored().await);
+    assert_eq!(said[1], "what now?");
+    assert!(
+        said[2].contains("notes.txt: the user undid your change; it is back as it was"),
+        "{said:?}"
+    );
+
+    // A hand edit: told with its diff against what the model knows (the undone original).
+    std::fs::write(
+        ws.path().join("notes.txt"),
+        original().replace("line 6\n", "line six, by hand\n"),
+    )
+    .unwrap();
+    s.submit("and now?");
+    s.turn().await;
+    let stored = s.stored().await;
+    let said = told(&stored);
+    assert_eq!(
+        said.len(),
+        5,
+        "told once per change, not per request: {said:?}"
+    );
+    assert!(
+        said[4].contains("notes.txt: edited since you wrote it"),
+        "{said:?}"
+    );
+    assert!(
+        said[4].contains("-line 6\n+line six, by hand"),
+        "{}",
+        said[4]
+    );
+    // The model replied after being told, so the note was in its request.
+    let state = SessionState::fold(&stored);
+    assert!(matches!(
+        state.conversation.last(),
+        Some(gearshift::provider::ChatMessage::Assistant { text, .. }) if text == "Seen."
+    ));
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|e| matches!(e, Event::FilesSeen { .. }))
+            .count(),
+        2
+    );
+}

@@ -32,6 +32,22 @@ fn read(ws: &Workspace, path: &Path, shown: &str) -> Result<Option<String>, Stri
     }
 }
 
+/// Each path's text now (`None`: no such file); a path that cannot be read as text (gone
+/// outside the workspace, binary, too large) is left out.
+#[must_use]
+pub fn current<'a>(
+    ws: &Workspace,
+    paths: impl IntoIterator<Item = &'a String>,
+) -> std::collections::BTreeMap<String, Option<String>> {
+    paths
+        .into_iter()
+        .filter_map(|shown| {
+            let path = resolve(ws, shown).ok()?;
+            Some((shown.clone(), read(ws, &path, shown).ok()?))
+        })
+        .collect()
+}
+
 fn exists(ws: &Workspace, path: &Path) -> Result<bool, String> {
     ws.kind(path)
         .map(|k| k != Kind::Missing)

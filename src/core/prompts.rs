@@ -49,6 +49,49 @@ pub fn protected_headless(path: &str, why: &str) -> String {
     )
 }
 
+/// Files the model wrote that changed since (see [`crate::core::drift`]), told before its
+/// next request so its history never claims a change that is gone.
+#[must_use]
+pub fn files_changed(files: &[(String, crate::core::drift::Drift)]) -> String {
+    use crate::core::drift::Drift;
+    let mut out = String::from(
+        "Note from gearshift: files you wrote changed since your last edit of them. Work from \
+         what is there now, and read a file again before editing it.\n",
+    );
+    for (path, drift) in files {
+        let _ = match drift {
+            Drift::Undone { created: true } => writeln!(
+                out,
+                "- {path}: the user undid your change; the file you created no longer exists."
+            ),
+            Drift::Undone { created: false } => writeln!(
+                out,
+                "- {path}: the user undid your change; it is back as it was before your edit."
+            ),
+            Drift::MovedBack { from } => writeln!(
+                out,
+                "- {path}: the user undid your move; the file is back at {from}."
+            ),
+            Drift::Deleted => writeln!(out, "- {path}: deleted since you wrote it."),
+            Drift::Recreated => writeln!(
+                out,
+                "- {path}: exists again (you had deleted or moved it); read it before using it."
+            ),
+            Drift::Edited { diff: Some(diff) } => writeln!(
+                out,
+                "- {path}: edited since you wrote it (by the user or a command):\n```diff\n{}\n```",
+                diff.trim_end()
+            ),
+            Drift::Edited { diff: None } => writeln!(
+                out,
+                "- {path}: edited since you wrote it (by the user or a command), too much to \
+                 show here: read it again."
+            ),
+        };
+    }
+    out.trim_end().to_string()
+}
+
 /// The user denied a command, with their reason if they gave one.
 #[must_use]
 pub fn command_denied(reason: Option<&str>) -> String {

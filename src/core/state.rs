@@ -63,6 +63,9 @@ pub struct SessionState {
     /// instructions are then derived, once, from the state right after that event (see
     /// [`SessionState::apply`]); a live session never derives them at all.
     pub(crate) owed: Option<Event>,
+    /// Every file the model wrote, with the SHA-256 of what it last knew was there (`None`:
+    /// no such file), so a later undo or human edit can be told at its next request.
+    pub known: BTreeMap<String, Option<String>>,
 }
 
 /// A pipeline run with what it was started with.
@@ -169,6 +172,7 @@ impl SessionState {
     }
 
     fn fold_event(&mut self, event: &Event) {
+        self.learn(event);
         if self.changes.apply(event) {
             return;
         }
@@ -334,6 +338,7 @@ impl SessionState {
             | Event::Notice { .. }
             | Event::Refused { .. }
             | Event::Instructed { .. }
+            | Event::FilesSeen { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }
@@ -373,6 +378,30 @@ impl SessionState {
                 .insert(self.conversation.len(), category);
         }
         self.conversation.push(ChatMessage::User { text });
+    }
+
+    /// Keeps [`SessionState::known`]: a write the model made, or what it was told of since.
+    fn learn(&mut self, event: &Event) {
+        let written = match event {
+            Event::FileChanged { change, .. } => Some(change),
+            Event::ChangeApplied { written, .. } => written.as_ref(),
+            Event::FilesSeen { files } => {
+                self.known
+                    .extend(files.iter().map(|(p, h)| (p.clone(), h.clone())));
+                None
+            }
+            _ => None,
+        };
+        if let Some(change) = written {
+            let hash = change
+                .after
+                .as_deref()
+                .map(|a| crate::changes::hash(a.as_bytes()));
+            self.known.insert(change.path.clone(), hash);
+            if let Some(from) = &change.renamed_from {
+                self.known.insert(from.clone(), None);
+            }
+        }
     }
 
     /// Folds a pipeline stage event.

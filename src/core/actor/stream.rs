@@ -4,6 +4,33 @@
 use super::*;
 
 impl Actor {
+    /// Tells the model, before its request, how files it wrote changed since (an undo, the
+    /// human's edit): recorded with what it then knows, so it is told once. False when the
+    /// store failed.
+    async fn tell_drift(&mut self) -> bool {
+        if self.state.known.is_empty() {
+            return true;
+        }
+        let ws = self.deps.tools.workspace.clone();
+        let paths: Vec<String> = self.state.known.keys().cloned().collect();
+        let now = tokio::task::spawn_blocking(move || disk::current(&ws, &paths))
+            .await
+            .unwrap_or_default();
+        let Some(drifted) = crate::core::drift::drift(&self.state, &now) else {
+            return true;
+        };
+        let mut events = vec![Event::FilesSeen {
+            files: drifted.known,
+        }];
+        if !drifted.files.is_empty() {
+            events.push(Event::Instructed {
+                text: crate::core::prompts::files_changed(&drifted.files),
+                category: None,
+            });
+        }
+        self.record(events).await
+    }
+
     /// The probe's verdict arrived: the front end shows it, and a sandbox that is not in
     /// force is said in the session, once.
     pub(super) async fn sandbox_probed(&mut self, status: sandbox::Status) {
@@ -57,6 +84,9 @@ impl Actor {
     /// Sends the next request of the turn: compacting first when the window is filling up,
     /// refusing when it would not fit and nothing is left to compact.
     pub(super) async fn send_request(&mut self, may_compact: bool) -> Option<Vec<Effect>> {
+        if !self.tell_drift().await {
+            return None;
+        }
         let report = self.report_context();
         let threshold = self.deps.compact_at;
         if may_compact

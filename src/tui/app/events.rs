@@ -240,6 +240,18 @@ impl App {
                     format!("The plan has run: {done} of {total} steps done."),
                 );
             }
+            Event::FilesSeen { files } => {
+                let names: Vec<&str> = files.keys().map(String::as_str).collect();
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!(
+                        "Told the model that {} changed since it wrote {}: {}.",
+                        if names.len() == 1 { "a file" } else { "files" },
+                        if names.len() == 1 { "it" } else { "them" },
+                        names.join(", ")
+                    ),
+                );
+            }
             // Folded by the diff pane above.
             Event::FileChanged { .. }
             | Event::ChangeProposed { .. }

@@ -36,7 +36,7 @@ impl DiffView {
                 conflict_hunks = Some(hunks::hunks(on_disk.as_deref().unwrap_or(""), after, 3));
             }
             ChangeStatus::Withdrawn { reason } => notes.push(format!("Withdrawn: {reason}.")),
-            ChangeStatus::Undone => notes.push("Undone: the file was restored.".into()),
+            ChangeStatus::Undone => notes.push(undone_note(entry)),
             _ => {}
         }
         if let Some(why) = &entry.checkpoint {
@@ -355,5 +355,18 @@ impl DiffView {
             spans.push(Span::styled(format!("  {mark}"), style));
         }
         Line::from(spans)
+    }
+}
+
+/// What an undo did to the file, in the words of what it was.
+fn undone_note(entry: &ChangeEntry) -> String {
+    let written = entry.written.as_ref().unwrap_or(&entry.change);
+    match (&written.renamed_from, &written.before) {
+        (Some(from), _) => format!("Undone: the file was moved back to {from}."),
+        (None, None) => "Undone: the file the model created was deleted.".into(),
+        (None, Some(_)) if written.after.is_none() => {
+            "Undone: the file the model deleted was restored.".into()
+        }
+        (None, Some(_)) => "Undone: the file is back as it was before the change.".into(),
     }
 }

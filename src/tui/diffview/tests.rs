@@ -234,3 +234,40 @@ fn emphasis_splits_spans_at_the_changed_words() {
     assert_eq!(extension("a/b.tar.gz"), "gz");
     assert_eq!(extension(".bashrc"), "");
 }
+
+#[test]
+fn an_undo_says_what_it_did_to_the_file() {
+    let cases = [
+        (
+            FileChange::new("new.rs".into(), None, Some("x\n".into())),
+            "created was deleted",
+        ),
+        (
+            FileChange::new("old.rs".into(), Some("x\n".into()), None),
+            "deleted was restored",
+        ),
+        (
+            FileChange::new("lib.rs".into(), Some("x\n".into()), Some("y\n".into())),
+            "back as it was",
+        ),
+        (
+            FileChange::renamed("a.rs".into(), "b.rs".into(), "x\n".into()),
+            "moved back to a.rs",
+        ),
+    ];
+    for (change, said) in cases {
+        let mut v = DiffView::default();
+        v.on_event(
+            &Event::FileChanged {
+                id: "c".into(),
+                change,
+            },
+            false,
+        );
+        v.on_event(&Event::ChangeUndone { id: "c".into() }, false);
+        v.prepare(Rect::new(0, 0, 100, 30), &theme(), None);
+        let all = v.rows.as_ref().unwrap().notes.join("\n");
+        assert!(all.contains(said), "{said}: {all}");
+        assert!(!all.contains("file was restored") || said.contains("restored"));
+    }
+}

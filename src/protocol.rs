@@ -485,6 +485,15 @@ pub enum Event {
         level: NoticeLevel,
         text: String,
     },
+    /// The pipeline a prompt in the pipeline gear would start, before a run (not persisted:
+    /// it is what the files say now).
+    PipelinePreview {
+        pipeline: Pipeline,
+    },
+    /// Whether the plan runs every approved step by itself (not persisted: a restart stops it).
+    RunningAll {
+        on: bool,
+    },
     /// An op was refused and changed nothing (not persisted): why, and what the human can do
     /// instead, named as an action for the front end to show its key.
     Refused {
@@ -544,6 +553,8 @@ impl Event {
                 | Event::ContextAccounted { .. }
                 | Event::SandboxStatus { .. }
                 | Event::Refused { .. }
+                | Event::RunningAll { .. }
+                | Event::PipelinePreview { .. }
         )
     }
 
@@ -594,6 +605,8 @@ impl Event {
             Event::Error { .. } => "error",
             Event::Notice { .. } => "notice",
             Event::Refused { .. } => "refused",
+            Event::RunningAll { .. } => "running_all",
+            Event::PipelinePreview { .. } => "pipeline_preview",
             Event::SandboxStatus { .. } => "sandbox_status",
         }
     }
@@ -816,6 +829,7 @@ mod tests {
                 message: "no".into(),
                 hint: Some(Hint::ApproveSteps),
             },
+            Event::RunningAll { on: true },
             Event::SandboxStatus {
                 mode: "workspace-write".into(),
                 network: false,

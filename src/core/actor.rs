@@ -217,6 +217,7 @@ pub async fn run_session(
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
     actor.report_context();
     actor.resume_approval();
+    actor.preview_pipeline();
     loop {
         let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
@@ -343,7 +344,7 @@ impl Actor {
                 Vec::new()
             }
             Effect::RunAll(all) => {
-                self.run_all = all;
+                self.set_run_all(all);
                 Vec::new()
             }
             Effect::EndTurnAfterCalls => {
@@ -432,11 +433,15 @@ impl Actor {
             .await
         {
             Ok(Ok(_)) => {
+                let gear_changed = new.iter().any(|e| matches!(e, Event::GearChanged { .. }));
                 for e in new {
                     self.state.apply(&e);
                     let _ = self.events.send(e);
                 }
                 self.report_context();
+                if gear_changed {
+                    self.preview_pipeline();
+                }
                 true
             }
             Ok(Err(e)) => {
@@ -447,6 +452,14 @@ impl Actor {
                 self.report("the session store stopped; nothing more is saved");
                 false
             }
+        }
+    }
+
+    /// Runs every approved step by itself, or stops doing so; the front end is told.
+    fn set_run_all(&mut self, on: bool) {
+        if self.run_all != on {
+            self.run_all = on;
+            let _ = self.events.send(Event::RunningAll { on });
         }
     }
 

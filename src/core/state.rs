@@ -339,6 +339,8 @@ impl SessionState {
             | Event::Refused { .. }
             | Event::Instructed { .. }
             | Event::FilesSeen { .. }
+            | Event::RunningAll { .. }
+            | Event::PipelinePreview { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }

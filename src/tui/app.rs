@@ -115,6 +115,7 @@ macro_rules! pane_ctx {
             in_pipeline: $app.pipeline.is_some(),
             pipeline: $app.pipeline.as_ref(),
             warn_at: $app.warn_at,
+            gear: $app.session.gear,
         }
     };
 }
@@ -138,6 +139,8 @@ pub struct App {
     pub warn_at: f64,
     /// A model turn is running (Ctrl+C cancels it).
     pub busy: bool,
+    /// The plan runs every approved step by itself: a step's gate is not a stop.
+    pub running_all: bool,
     /// A transient line for the status bar ("press Ctrl+C again to quit").
     pub note: Option<String>,
     pub size: Rect,
@@ -193,6 +196,7 @@ impl App {
             pipeline: None,
             warn_at: 0.8,
             busy: false,
+            running_all: false,
             note: None,
             size,
             history: PromptHistory::new(prompts),
@@ -355,7 +359,16 @@ impl App {
         if let Some(top) = self.overlay() {
             return top.layer().contexts();
         }
-        match self.focus {
+        let mut contexts = Vec::with_capacity(4);
+        // A waiting gate's keys work wherever focus is, and are hinted first.
+        match self.gate() {
+            Some(WaitingGate::Stage(_)) => {
+                contexts.extend([KeyContext::Gate, KeyContext::StageGate]);
+            }
+            Some(WaitingGate::Step { .. }) => contexts.push(KeyContext::Gate),
+            None => {}
+        }
+        contexts.extend(match self.focus {
             Focus::Composer => vec![KeyContext::Composer, KeyContext::Global],
             Focus::Transcript => vec![
                 KeyContext::Transcript,
@@ -369,7 +382,8 @@ impl App {
             // Typing in the plan pane: only the global keys are keys.
             Focus::Plan if self.plan.input.is_some() => vec![KeyContext::Global],
             Focus::Plan => vec![KeyContext::Plan, KeyContext::Panes, KeyContext::Global],
-        }
+        });
+        contexts
     }
 
     #[must_use]
@@ -414,12 +428,19 @@ impl App {
         self.composer.set_placeholder_text(hint);
         self.composer.set_placeholder_style(s.dim);
         self.composer.set_style(s.text);
-        self.composer.set_block(
-            Block::default()
-                .borders(Borders::TOP)
-                .border_type(BorderType::Plain)
-                .border_style(self.theme.border(focused)),
-        );
+        let mut block = Block::default()
+            .borders(Borders::TOP)
+            .border_type(BorderType::Plain)
+            .border_style(self.theme.border(focused));
+        // A waiting gate is said on the composer's edge, whatever has focus.
+        if let Some(line) = self.gate_line() {
+            let room = layout
+                .pane(PaneId::Chat)
+                .map_or(0, |r| usize::from(r.width).saturating_sub(4));
+            let line = super::view::shorten(&line, room);
+            block = block.title(ratatui::text::Span::styled(format!(" {line} "), s.key));
+        }
+        self.composer.set_block(block);
         self.composer.set_cursor_style(if focused {
             s.text.add_modifier(ratatui::style::Modifier::REVERSED)
         } else {
@@ -440,6 +461,7 @@ mod overlays;
 mod panes;
 mod session;
 
+pub use panes::WaitingGate;
 pub use session::{SandboxView, SessionView};
 #[cfg(test)]
 mod tests;

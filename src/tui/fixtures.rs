@@ -49,3 +49,14 @@ pub fn app_with(history: Vec<Event>, width: u16, height: u16) -> App {
 pub fn app(width: u16, height: u16) -> App {
     app_with(Vec::new(), width, height)
 }
+
+/// The built-in pipeline, as a run would record it.
+pub fn engineering() -> crate::pipeline::Pipeline {
+    let skills = crate::pipeline::skill::discover(None, Path::new("/nonexistent")).0;
+    crate::pipeline::parse(
+        Path::new("engineering.toml"),
+        crate::pipeline::ENGINEERING,
+        &skills,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -18,6 +18,11 @@ use crate::config::KeyBinding;
 pub enum KeyContext {
     /// Everywhere.
     Global,
+    /// Wherever focus is, the composer included, while a plan step or a pipeline stage waits
+    /// at its gate.
+    Gate,
+    /// As `Gate`, while a pipeline stage waits at its gate.
+    StageGate,
     /// While typing in the composer.
     Composer,
     /// In any pane other than the composer.
@@ -43,6 +48,8 @@ impl KeyContext {
     pub fn title(self) -> &'static str {
         match self {
             KeyContext::Global => "Everywhere",
+            KeyContext::Gate => "At a gate (anywhere, the composer included)",
+            KeyContext::StageGate => "At a pipeline stage's gate (anywhere)",
             KeyContext::Composer => "Composer",
             KeyContext::Panes => "Any pane outside the composer",
             KeyContext::Transcript => "Chat transcript",
@@ -57,10 +64,10 @@ impl KeyContext {
 
     /// Whether both contexts can be active at the same time (and so may not share a key).
     fn overlaps(self, other: KeyContext) -> bool {
-        use KeyContext::{Context, Diff, Global, Panes, Plan, Transcript};
+        use KeyContext::{Context, Diff, Gate, Global, Panes, Plan, StageGate, Transcript};
         self == other
-            || self == Global
-            || other == Global
+            || matches!(self, Global | Gate | StageGate)
+            || matches!(other, Global | Gate | StageGate)
             || matches!(
                 (self, other),
                 (Panes, Transcript | Diff | Context | Plan)
@@ -124,6 +131,11 @@ actions! {
     FocusDiff => "focus_diff", Global, ["alt+3"], "", "Focus the diff review pane";
     FocusContext => "focus_context", Global, ["alt+4"], "", "Focus the context heatmap pane";
     Back => "back", Global, ["esc"], "", "Close the overlay, stop the reply being written, or return focus to the composer";
+    GatePass => "gate_pass", Gate, ["alt+g"], "pass gate",
+        "Pass the waiting gate: run the next approved step, or the next pipeline stage (an incomplete step runs again)";
+    GateBack => "gate_back", StageGate, ["alt+b"], "send back",
+        "Send the waiting stage back to the model with comments";
+    GateSkip => "gate_skip", StageGate, ["alt+s"], "skip", "Skip the waiting stage (recorded)";
     Submit => "submit", Composer, ["enter"], "send", "Send the prompt";
     Newline => "newline", Composer, ["alt+enter", "ctrl+j"], "newline", "Insert a new line";
     HistoryPrev => "history_prev", Composer, ["up"], "",
@@ -456,7 +468,11 @@ impl Keymap {
         let mut seen: Vec<(KeyCombo, Action)> = Vec::new();
         for (&action, keys) in &by_action {
             for &key in keys {
-                if action.context() == KeyContext::Global && key.is_typing() {
+                if matches!(
+                    action.context(),
+                    KeyContext::Global | KeyContext::Gate | KeyContext::StageGate
+                ) && key.is_typing()
+                {
                     return Err(KeymapError::StealsTyping {
                         action: action.name(),
                         key: key.to_string(),

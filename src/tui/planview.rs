@@ -64,8 +64,14 @@ pub struct PlanView {
     top: usize,
     /// Built by `prepare` for the draw.
     pub header: Line<'static>,
-    /// The pipeline's stages and their states, in the pipeline gear.
-    pub stages: Option<Line<'static>>,
+    /// The pipeline's stages and their states, in the pipeline gear, one or more rows.
+    pub stages: Option<Vec<Line<'static>>>,
+    /// A pipeline stage waits at its gate: the footer leads with the gate's keys.
+    pub at_gate: bool,
+    /// The session's gear (set before each prepare).
+    pub gear: crate::protocol::Gear,
+    /// The pipeline a prompt would start, shown in the pipeline gear before a run.
+    pub preview_pipeline: Option<crate::pipeline::Pipeline>,
     pub tree: Vec<Line<'static>>,
     pub preview: Vec<Line<'static>>,
     pub footer: Line<'static>,
@@ -406,6 +412,19 @@ impl PlanView {
         let [_, tree_area, preview_area, _] = areas(inner);
         let Some(plan) = self.plan.as_ref() else {
             self.header = Line::styled("No plan yet.", s.text);
+            // The pipeline gear before its first prompt: the pipeline that will run.
+            if let (None, crate::protocol::Gear::Pipeline, Some(p)) =
+                (&self.stages, self.gear, &self.preview_pipeline)
+            {
+                self.header = Line::styled(
+                    format!("Pipeline {}: your next prompt starts it", p.name),
+                    s.text.add_modifier(Modifier::BOLD),
+                );
+                self.tree = stages::preview(p, s, keymap);
+                self.preview.clear();
+                self.footer = Line::default();
+                return;
+            }
             let text = if self.stages.is_some() {
                 format!(
                     "The tasks stage proposes its plan here. At each stage's gate: {}.",
@@ -515,6 +534,21 @@ impl PlanView {
             Some(PlanInput::SendBack { text }) => {
                 crate::tui::field::line("send back with", text, s)
             }
+            None if self.at_gate => Line::styled(
+                hints::footer(
+                    keymap,
+                    &[
+                        (Action::PlanGo, "pass gate"),
+                        (Action::StageBack, "send back"),
+                        (Action::StageSkip, "skip"),
+                        (Action::PlanApprove, "approve"),
+                        (Action::PlanReject, "reject"),
+                        (Action::PlanEdit, "edit"),
+                        (Action::PlanComment, "comment"),
+                    ],
+                ),
+                s.key,
+            ),
             None => Line::styled(
                 hints::footer(
                     keymap,

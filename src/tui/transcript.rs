@@ -313,6 +313,17 @@ impl Transcript {
             .count()
     }
 
+    /// Every entry's text, one per line (for tests of what the chat says).
+    #[cfg(test)]
+    #[must_use]
+    pub fn plain_text(&self) -> String {
+        self.entries
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -1,38 +1,68 @@
 //! The pipeline gear: starting a run, the work of each stage (a model turn, the approved tasks,
 //! or the test command), the human's gate decisions, and the commit that ships it.
 
+use std::collections::BTreeMap;
+
 use super::*;
 
 impl Actor {
-    /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
-    /// with the request, and starts the first stage.
-    pub(super) fn start_pipeline(&mut self, request: &str) -> Vec<Effect> {
+    /// The configured pipeline with the skills it may use, and what could not be loaded.
+    fn load_pipeline(
+        &self,
+    ) -> (
+        Result<pipeline::Pipeline, String>,
+        BTreeMap<String, pipeline::skill::Skill>,
+        Vec<String>,
+    ) {
         let root = self.deps.tools.workspace.root().to_path_buf();
         let (skills, skill_errors) =
             pipeline::skill::discover(self.deps.config_dir.as_deref(), &root);
-        for e in &skill_errors {
-            self.warn(format!("skill not loaded: {e}"));
-        }
         let (pipelines, errors) =
             pipeline::discover(self.deps.config_dir.as_deref(), &root, &skills);
-        for e in &errors {
-            self.warn(format!("pipeline not loaded: {e}"));
-        }
+        let mut warnings: Vec<String> = skill_errors
+            .iter()
+            .map(|e| format!("skill not loaded: {e}"))
+            .collect();
+        warnings.extend(errors.iter().map(|e| format!("pipeline not loaded: {e}")));
         let name = if self.deps.pipeline.name.is_empty() {
             "engineering"
         } else {
             self.deps.pipeline.name.as_str()
         };
-        let Some(def) = pipelines.get(name).cloned() else {
+        let def = pipelines.get(name).cloned().ok_or_else(|| {
             let known: Vec<&str> = pipelines.keys().map(String::as_str).collect();
-            self.refuse(
-                format!(
-                    "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
-                    known.join(", ")
-                ),
-                None,
-            );
-            return Vec::new();
+            format!(
+                "no pipeline named `{name}` ([pipeline] name); pipelines: {}",
+                known.join(", ")
+            )
+        });
+        (def, skills, warnings)
+    }
+
+    /// In the pipeline gear before a run: the front end is shown the pipeline a prompt will
+    /// start (not stored: it is what the files say now).
+    pub(super) fn preview_pipeline(&self) {
+        if self.state.gear != Gear::Pipeline || self.state.pipeline.is_some() {
+            return;
+        }
+        if let (Ok(pipeline), _, _) = self.load_pipeline() {
+            let _ = self.events.send(Event::PipelinePreview { pipeline });
+        }
+    }
+
+    /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
+    /// with the request, and starts the first stage.
+    pub(super) fn start_pipeline(&mut self, request: &str) -> Vec<Effect> {
+        let (def, skills, warnings) = self.load_pipeline();
+        for w in warnings {
+            self.warn(w);
+        }
+        let def = match def {
+            Ok(def) => def,
+            Err(message) => {
+                self.refuse(message, None);
+                return Vec::new();
+            }
         };
         let bodies = def
             .stages

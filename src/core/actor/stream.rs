@@ -379,7 +379,7 @@ impl Actor {
                 .drain(..)
                 .map(|c| gates::result_event(&c, &cancelled, Duration::ZERO)),
         );
-        self.run_all = false;
+        self.set_run_all(false);
         self.end_turn = false;
         if let Some(step) = gates::running_step(&self.state) {
             events.push(Event::StepStatusChanged {

@@ -18,9 +18,7 @@ impl App {
                 let waiting = self.diff.log.get(id).is_some_and(|e| e.status.is_open());
                 self.transcript.tool_awaits_review(id, waiting);
             }
-            if !replay {
-                self.change_notice(event);
-            }
+            self.change_notice(event);
             return;
         }
         match event {
@@ -98,9 +96,7 @@ impl App {
             }
             Event::GearChanged { to, .. } => {
                 self.session.gear = *to;
-                if !replay {
-                    self.transcript.push(EntryKind::Notice, gear_notice(*to));
-                }
+                self.transcript.push(EntryKind::Notice, gear_notice(*to));
             }
             Event::TitleChanged { title } => self.session.title.clone_from(title),
             Event::ModelChanged { provider, model } => {
@@ -216,16 +212,15 @@ impl App {
             Event::PlanProposed { .. }
             | Event::PlanEdited { .. }
             | Event::StepStatusChanged { .. } => {
-                self.plan_event(event, replay);
+                self.plan_event(event);
             }
             Event::PipelineStarted { .. } => {
                 crate::pipeline::fold(&mut self.pipeline, event);
             }
             Event::Stage { event: stage } => {
                 crate::pipeline::fold(&mut self.pipeline, event);
-                if !replay {
-                    self.stage_notice(stage);
-                }
+                // Told on resume too: a resumed chat keeps its stage and gate lines.
+                self.stage_notice(stage);
             }
             Event::Shipped { commit, message } => {
                 let subject = message.lines().next().unwrap_or_default();
@@ -240,6 +235,9 @@ impl App {
                     format!("The plan has run: {done} of {total} steps done."),
                 );
             }
+            Event::RunningAll { on } => self.running_all = *on,
+            // Folded by the plan pane above.
+            Event::PipelinePreview { .. } => {}
             Event::FilesSeen { files } => {
                 let names: Vec<&str> = files.keys().map(String::as_str).collect();
                 self.transcript.push(

@@ -64,6 +64,9 @@ impl App {
         if let Some(id) = pane {
             return self.route(id, action);
         }
+        if matches!(action.context(), KeyContext::Gate | KeyContext::StageGate) {
+            return self.gate_action(action);
+        }
         if matches!(
             action.context(),
             KeyContext::Help | KeyContext::Approval | KeyContext::Browser

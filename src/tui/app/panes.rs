@@ -6,7 +6,87 @@ use super::*;
 use crate::pipeline::StageKind;
 use crate::tui::hints;
 
+/// What waits at a gate for the human.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitingGate {
+    /// A pipeline stage's work is done; its gate waits.
+    Stage(String),
+    /// A plan step ended; `incomplete` when the model ended it without completing it.
+    Step { number: String, incomplete: bool },
+}
+
 impl App {
+    /// The gate that waits for the human, if any: a pipeline stage's, or (outside a run of
+    /// every step) a plan step's.
+    #[must_use]
+    pub fn gate(&self) -> Option<WaitingGate> {
+        use crate::pipeline::StageStatus;
+        if let Some(run) = &self.pipeline {
+            let i = run.current()?;
+            return (run.statuses[i] == StageStatus::AwaitingGate)
+                .then(|| WaitingGate::Stage(run.pipeline.stages[i].name.clone()));
+        }
+        if self.running_all {
+            return None;
+        }
+        let plan = self.plan.plan.as_ref()?;
+        let step = plan.active()?;
+        let incomplete = match step.status {
+            StepStatus::AwaitingReview => false,
+            StepStatus::Incomplete => true,
+            _ => return None,
+        };
+        Some(WaitingGate::Step {
+            number: plan.number(&step.id).unwrap_or_default(),
+            incomplete,
+        })
+    }
+
+    /// The waiting gate in one line, with the keys that decide it from anywhere.
+    #[must_use]
+    pub fn gate_line(&self) -> Option<String> {
+        let keys = |parts: &[(Action, &str)]| hints::footer(&self.keymap, parts);
+        Some(match self.gate()? {
+            WaitingGate::Stage(stage) => format!(
+                "⏸ Stage {stage} waits: {}",
+                keys(&[
+                    (Action::GatePass, "pass"),
+                    (Action::GateBack, "send back"),
+                    (Action::GateSkip, "skip"),
+                ])
+            ),
+            WaitingGate::Step {
+                number,
+                incomplete: false,
+            } => format!(
+                "⏸ Step {number} waits at its gate: {}",
+                keys(&[(Action::GatePass, "pass and run the next step")])
+            ),
+            WaitingGate::Step {
+                number,
+                incomplete: true,
+            } => format!(
+                "◐ Step {number} was left incomplete: {} · in the plan pane {}",
+                keys(&[(Action::GatePass, "run it again")]),
+                keys(&[(Action::PlanMarkDone, "marks it done")])
+            ),
+        })
+    }
+
+    /// A gate key, from wherever focus is: the plan pane's own action does the work (sending
+    /// back opens its comment box there, so focus moves to it).
+    pub(super) fn gate_action(&mut self, action: Action) -> Vec<Effect> {
+        let pane_action = match action {
+            Action::GatePass => Action::PlanGo,
+            Action::GateBack => {
+                self.focus = Focus::Plan;
+                Action::StageBack
+            }
+            _ => Action::StageSkip,
+        };
+        self.route(PaneId::Plan, pane_action)
+    }
+
     /// The editor closed: `saved` is the text to apply, or why there is none.
     pub fn on_edited(
         &mut self,
@@ -48,22 +128,25 @@ impl App {
     /// A line in the chat for each stage's progress.
     pub(super) fn stage_notice(&mut self, event: &crate::pipeline::StageEvent) {
         use crate::pipeline::StageEvent;
-        let keys = self.keymap.keys_label(Action::FocusPlan);
         let text = match event {
             StageEvent::Started { stage } if self.stage_kind(stage) == Some(StageKind::Verify) => {
                 format!("▶ Stage {stage}: running the test command")
             }
             StageEvent::Started { stage } => format!("▶ Stage {stage}"),
             StageEvent::AtGate { stage } => format!(
-                "⏸ Stage {stage} waits at its gate: {} (plan pane, {keys}).",
+                "⏸ Stage {stage} waits at its gate: {} (from anywhere; in the plan pane also \
+                 {}, {}, {}).",
                 hints::say(
                     &self.keymap,
                     &[
-                        (Action::PlanGo, "passes it"),
-                        (Action::StageBack, "sends it back with comments"),
-                        (Action::StageSkip, "skips it"),
+                        (Action::GatePass, "passes it"),
+                        (Action::GateBack, "sends it back with comments"),
+                        (Action::GateSkip, "skips it"),
                     ]
-                )
+                ),
+                hints::key(&self.keymap, Action::PlanGo),
+                hints::key(&self.keymap, Action::StageBack),
+                hints::key(&self.keymap, Action::StageSkip),
             ),
             StageEvent::GatePassed { stage } => format!("● Stage {stage} passed."),
             StageEvent::SentBack { stage, .. } => format!("↺ Stage {stage} sent back."),
@@ -76,11 +159,9 @@ impl App {
         self.transcript.push(EntryKind::Notice, text);
     }
 
-    /// The plan pane folds plan events; the chat tells the story of proposals and steps.
-    pub(super) fn plan_event(&mut self, event: &Event, replay: bool) {
-        if replay {
-            return;
-        }
+    /// The plan pane folds plan events; the chat tells the story of proposals and steps (on
+    /// resume too, so a resumed chat keeps its step and gate lines).
+    pub(super) fn plan_event(&mut self, event: &Event) {
         let keys = self.keymap.keys_label(Action::FocusPlan);
         let text = match event {
             Event::PlanProposed { version, .. } => format!(
@@ -88,13 +169,23 @@ impl App {
                  ({keys}): {}.",
                 hints::say(
                     &self.keymap,
-                    &[
-                        (Action::PlanApprove, "approve"),
-                        (Action::PlanReject, "reject"),
-                        (Action::PlanEdit, "edit"),
-                        (Action::PlanComment, "comment"),
-                        (Action::PlanGo, "run the next approved step"),
-                    ]
+                    if self.pipeline.is_some() {
+                        // In a run, the tasks stage's gate runs the approved tasks.
+                        &[
+                            (Action::PlanApprove, "approve"),
+                            (Action::PlanReject, "reject"),
+                            (Action::PlanEdit, "edit"),
+                            (Action::PlanComment, "comment"),
+                        ]
+                    } else {
+                        &[
+                            (Action::PlanApprove, "approve"),
+                            (Action::PlanReject, "reject"),
+                            (Action::PlanEdit, "edit"),
+                            (Action::PlanComment, "comment"),
+                            (Action::PlanGo, "run the next approved step"),
+                        ]
+                    }
                 )
             ),
             Event::StepStatusChanged { step, status, note } => {
@@ -107,11 +198,25 @@ impl App {
                     .unwrap_or_default();
                 match status {
                     StepStatus::Running => format!("▶ Step {number} — {title}"),
+                    // Running every step, or inside a pipeline's implement stage: the gate
+                    // passes by itself once the step's changes are decided.
+                    StepStatus::AwaitingReview if self.running_all || self.pipeline.is_some() => {
+                        if self.diff.log.pending().is_some() {
+                            format!(
+                                "● Step {number} finished{note}; the next runs once its changes are reviewed."
+                            )
+                        } else {
+                            format!("● Step {number} finished{note}.")
+                        }
+                    }
                     StepStatus::AwaitingReview => format!(
-                        "⏸ Step {number} waits at its gate{note}. {} ({keys}).",
+                        "⏸ Step {number} waits at its gate{note}. {}.",
                         hints::say(
                             &self.keymap,
-                            &[(Action::PlanGo, "passes it and runs the next approved step")]
+                            &[(
+                                Action::GatePass,
+                                "passes it and runs the next approved step"
+                            )]
                         )
                     ),
                     StepStatus::Incomplete => format!(
@@ -119,8 +224,8 @@ impl App {
                         hints::say(
                             &self.keymap,
                             &[
-                                (Action::PlanGo, "runs it again"),
-                                (Action::PlanMarkDone, "marks it done"),
+                                (Action::GatePass, "runs it again"),
+                                (Action::PlanMarkDone, "in the plan pane marks it done"),
                             ]
                         )
                     ),

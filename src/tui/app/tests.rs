@@ -859,3 +859,136 @@ fn esc_after_a_search_clears_it_and_the_next_esc_closes_the_browser() {
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     assert!(a.overlay().is_none());
 }
+
+fn at_stage_gate() -> App {
+    use crate::pipeline::StageEvent;
+    crate::tui::fixtures::app_with(
+        vec![
+            Event::PipelineStarted {
+                pipeline: crate::tui::fixtures::engineering(),
+                skills: std::collections::BTreeMap::new(),
+                request: "add a greeting".into(),
+            },
+            Event::Stage {
+                event: StageEvent::Started {
+                    stage: "design".into(),
+                },
+            },
+            Event::Stage {
+                event: StageEvent::AtGate {
+                    stage: "design".into(),
+                },
+            },
+        ],
+        120,
+        40,
+    )
+}
+
+#[test]
+fn a_stage_gate_is_decided_from_the_composer_where_g_stays_a_letter() {
+    let mut a = at_stage_gate();
+    assert_eq!(a.gate(), Some(WaitingGate::Stage("design".into())));
+    assert_eq!(a.focus, Focus::Composer);
+    // A bare g is typing.
+    assert!(press(&mut a, KeyCode::Char('g'), KeyModifiers::NONE).is_empty());
+    assert_eq!(composer_text(&a), "g");
+    assert_eq!(
+        press(&mut a, KeyCode::Char('g'), KeyModifiers::ALT),
+        [Effect::Send(Op::PassGate)]
+    );
+    assert_eq!(
+        press(&mut a, KeyCode::Char('s'), KeyModifiers::ALT),
+        [Effect::Send(Op::SkipStage)]
+    );
+    // Send back needs comments: focus moves to the plan pane's box, which takes the typing.
+    assert!(press(&mut a, KeyCode::Char('b'), KeyModifiers::ALT).is_empty());
+    assert_eq!(a.focus, Focus::Plan);
+    type_text(&mut a, "name the risks");
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Send(Op::SendBack {
+            comments: "name the risks".into()
+        })]
+    );
+    assert_eq!(composer_text(&a), "g", "the draft was left alone");
+    // The status bar leads with the gate's keys wherever focus is.
+    for focus in [Focus::Composer, Focus::Diff, Focus::Plan] {
+        a.focus = focus;
+        let hints = a.keymap.hints(&a.contexts());
+        assert_eq!(hints[0], ("Alt+g".to_string(), "pass gate"), "{focus:?}");
+    }
+    // The chat said which keys decide it.
+    let said = a.transcript.plain_text();
+    assert!(
+        said.contains("Stage design waits at its gate: Alt+g passes it"),
+        "{said}"
+    );
+}
+
+fn step_at_gate(a: &mut App) {
+    use crate::plan::StepSpec;
+    a.on_core(&Event::PlanProposed {
+        version: 1,
+        steps: vec![StepSpec {
+            title: "parse the flag".into(),
+            detail: String::new(),
+            files: vec![],
+            acceptance: None,
+            children: vec![],
+        }],
+    });
+    let id = a
+        .plan
+        .plan
+        .as_ref()
+        .unwrap()
+        .walk()
+        .next()
+        .unwrap()
+        .2
+        .id
+        .clone();
+    for status in [
+        StepStatus::Approved,
+        StepStatus::Running,
+        StepStatus::AwaitingReview,
+    ] {
+        a.on_core(&Event::StepStatusChanged {
+            step: id.clone(),
+            status,
+            note: None,
+        });
+    }
+}
+
+#[test]
+fn a_step_gate_waits_with_its_key_and_a_run_of_every_step_does_not_claim_to_wait() {
+    let mut a = app(120, 40);
+    step_at_gate(&mut a);
+    assert!(matches!(
+        a.gate(),
+        Some(WaitingGate::Step {
+            incomplete: false,
+            ..
+        })
+    ));
+    assert_eq!(
+        press(&mut a, KeyCode::Char('g'), KeyModifiers::ALT),
+        [Effect::Send(Op::Go { all: false })]
+    );
+    // Send back and skip belong to stages: not keys at a step's gate.
+    assert!(!a.contexts().contains(&KeyContext::StageGate));
+    assert!(a.transcript.plain_text().contains("waits at its gate"));
+
+    // Under G the same step end is not a wait.
+    let mut a = app(120, 40);
+    a.on_core(&Event::RunningAll { on: true });
+    step_at_gate(&mut a);
+    assert_eq!(a.gate(), None);
+    let said = a.transcript.plain_text();
+    assert!(!said.contains("waits at its gate"), "{said}");
+    assert!(said.contains("Step 1 finished."), "{said}");
+    a.on_core(&Event::RunningAll { on: false });
+    assert!(a.gate().is_some(), "once the run stops, the gate waits");
+}

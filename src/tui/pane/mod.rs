@@ -34,6 +34,8 @@ pub struct PaneCtx<'a> {
     pub pipeline: Option<&'a crate::pipeline::Run>,
     /// `[context] warn_at`.
     pub warn_at: f64,
+    /// The session's gear.
+    pub gear: crate::protocol::Gear,
 }
 
 /// What a pane's action asks of the app.

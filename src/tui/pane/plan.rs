@@ -21,6 +21,17 @@ impl From<PlanRequest> for Outcome {
     }
 }
 
+/// The pane's area under the stage bar (all of it outside the pipeline gear).
+fn below_stages(inner: Rect, stages: Option<&[ratatui::text::Line<'static>]>) -> Rect {
+    let rows = stages.map_or(0, |s| u16::try_from(s.len()).unwrap_or(u16::MAX));
+    let rows = rows.min(inner.height);
+    Rect {
+        y: inner.y + rows,
+        height: inner.height - rows,
+        ..inner
+    }
+}
+
 impl Pane for PlanView {
     fn id(&self) -> PaneId {
         PaneId::Plan
@@ -35,6 +46,9 @@ impl Pane for PlanView {
     }
 
     fn on_event(&mut self, event: &Event, _replay: bool) -> bool {
+        if let Event::PipelinePreview { pipeline } = event {
+            self.preview_pipeline = Some(pipeline.clone());
+        }
         let plan_event = matches!(
             event,
             Event::PlanProposed { .. } | Event::PlanEdited { .. } | Event::StepStatusChanged { .. }
@@ -46,39 +60,27 @@ impl Pane for PlanView {
     }
 
     fn prepare(&mut self, inner: Rect, ctx: &PaneCtx<'_>) {
-        self.prepare_stages(ctx.pipeline, ctx.theme);
-        let area = if self.stages.is_some() {
-            Rect {
-                y: inner.y + 1,
-                height: inner.height.saturating_sub(1),
-                ..inner
-            }
-        } else {
-            inner
-        };
+        self.gear = ctx.gear;
+        self.prepare_stages(ctx.pipeline, ctx.theme, inner.width);
+        let area = below_stages(inner, self.stages.as_deref());
         PlanView::prepare(self, area, ctx.theme, ctx.keymap);
     }
 
-    fn render(&self, frame: &mut Frame<'_>, mut inner: Rect, _ctx: &PaneCtx<'_>) {
+    fn render(&self, frame: &mut Frame<'_>, inner: Rect, _ctx: &PaneCtx<'_>) {
         if let Some(stages) = &self.stages {
-            frame.render_widget(
-                Paragraph::new(stages.clone()).wrap(Wrap { trim: true }),
-                Rect { height: 1, ..inner },
-            );
-            inner.y += 1;
-            inner.height = inner.height.saturating_sub(1);
+            frame.render_widget(Paragraph::new(stages.clone()), inner);
         }
+        let inner = below_stages(inner, self.stages.as_deref());
         let [header, tree, preview, footer] = planview::areas(inner);
         frame.render_widget(Paragraph::new(self.header.clone()), header);
         let tree_text = Paragraph::new(self.tree.clone());
-        frame.render_widget(
-            if self.plan.is_none() {
-                tree_text.wrap(Wrap { trim: true })
-            } else {
-                tree_text
-            },
-            tree,
-        );
+        if self.plan.is_none() {
+            // No plan: the explanation (or the pipeline to come) has the preview's rows too.
+            frame.render_widget(tree_text.wrap(Wrap { trim: true }), tree.union(preview));
+            frame.render_widget(Paragraph::new(self.footer.clone()), footer);
+            return;
+        }
+        frame.render_widget(tree_text, tree);
         frame.render_widget(
             Paragraph::new(self.preview.clone()).wrap(Wrap { trim: false }),
             preview,

@@ -165,7 +165,7 @@ fn statuses_and_the_preview_are_laid_out() {
 #[test]
 fn sending_a_stage_back_before_any_plan_shows_the_comment_being_typed() {
     let mut v = PlanView {
-        stages: Some(Line::raw("requirements")),
+        stages: Some(vec![Line::raw("requirements")]),
         input: Some(PlanInput::SendBack {
             text: "add an error story".into(),
         }),

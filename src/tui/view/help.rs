@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::pane_block;
 use crate::tui::app::{App, Focus};
@@ -34,18 +34,18 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
     };
     let mut lines = Vec::new();
     let key_width = 22;
+    let inner = usize::from(rect.width.saturating_sub(2));
     for ctx in pane_contexts.iter().chain(&[
         KeyContext::Global,
+        KeyContext::Gate,
+        KeyContext::StageGate,
         KeyContext::Help,
         KeyContext::Browser,
         KeyContext::Approval,
     ]) {
         lines.push(Line::styled(ctx.title(), s.help_heading));
         for (keys, desc) in app.keymap.section(*ctx) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<key_width$}"), s.key),
-                Span::styled(desc, s.overlay),
-            ]));
+            lines.extend(entry(&keys, desc, key_width, inner, s));
         }
         lines.push(Line::default());
     }
@@ -61,10 +61,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
             "requirements → design → tasks → implement → verify → review → ship",
         ),
     ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {gear:<key_width$}"), s.key),
-            Span::styled(what, s.overlay),
-        ]));
+        lines.extend(entry(gear, what, key_width, inner, s));
     }
     lines.push(Line::default());
     lines.push(Line::styled(
@@ -94,8 +91,38 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
         Paragraph::new(lines)
             .style(s.overlay)
             .block(pane_block(app, &title, true).style(s.overlay))
-            .wrap(Wrap { trim: false })
             .scroll((scroll.min(max_scroll), 0)),
         rect,
     );
+}
+
+/// One key's lines: its keys in a column, its description beside them, wrapped under itself
+/// (not under the keys) to the overlay's `width`.
+fn entry(
+    keys: &str,
+    desc: &str,
+    key_width: usize,
+    width: usize,
+    s: &crate::tui::theme::Styles,
+) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let indent = 2 + key_width.max(keys.width() + 1);
+    let room = width.saturating_sub(indent).max(20);
+    textwrap::wrap(desc, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let head = if i == 0 {
+                format!("  {keys:<key_width$}")
+            } else {
+                String::new()
+            };
+            let pad = " ".repeat(indent.saturating_sub(head.width()));
+            Line::from(vec![
+                Span::styled(head, s.key),
+                Span::raw(pad),
+                Span::styled(piece.into_owned(), s.overlay),
+            ])
+        })
+        .collect()
 }

@@ -18,6 +18,7 @@ use super::layout::{MIN_HEIGHT, MIN_WIDTH, PaneId, ScreenLayout};
 pub use approval::draw as approval;
 pub use browser::draw as browser;
 pub use help::draw as help;
+pub(crate) use status::shorten;
 
 /// Draws the whole screen.
 pub fn draw(app: &App, frame: &mut Frame<'_>) {

@@ -127,7 +127,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
 }
 
 /// Cuts `text` to `max` columns, ending in "…" when cut.
-fn shorten(text: &str, max: usize) -> String {
+pub(crate) fn shorten(text: &str, max: usize) -> String {
     if text.width() <= max {
         return text.to_string();
     }

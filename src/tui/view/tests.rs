@@ -408,13 +408,7 @@ fn plan_pane_with_statuses_preview_and_narrow_width() {
 #[test]
 fn pipeline_stage_bar() {
     use crate::pipeline::StageEvent;
-    let skills = crate::pipeline::skill::discover(None, std::path::Path::new("/nonexistent")).0;
-    let pipeline = crate::pipeline::parse(
-        std::path::Path::new("engineering.toml"),
-        crate::pipeline::ENGINEERING,
-        &skills,
-    )
-    .unwrap();
+    let pipeline = crate::tui::fixtures::engineering();
     let stage = |event| Event::Stage { event };
     let history = vec![
         Event::PipelineStarted {
@@ -470,4 +464,103 @@ fn pipeline_stage_bar() {
             }
         )]
     );
+}
+
+#[test]
+fn the_pipeline_gear_before_its_first_prompt_shows_the_pipeline() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::GearChanged {
+        from: Gear::Vibe,
+        to: Gear::Pipeline,
+    });
+    a.on_core(&Event::PipelinePreview {
+        pipeline: crate::tui::fixtures::engineering(),
+    });
+    let screen = format!("{:?}", render(&mut a).backend());
+    for stage in [
+        "requirements",
+        "design",
+        "tasks",
+        "implement",
+        "verify",
+        "review",
+        "ship",
+    ] {
+        assert!(screen.contains(stage), "{stage} missing:\n{screen}");
+    }
+    assert!(!screen.contains("In the plan gear"), "{screen}");
+    insta::assert_snapshot!("pipeline_preview", render(&mut a).backend());
+}
+
+#[test]
+fn every_stage_shows_in_a_narrow_pane_and_the_gate_on_the_composer() {
+    use crate::pipeline::StageEvent;
+    let history = vec![
+        Event::PipelineStarted {
+            pipeline: crate::tui::fixtures::engineering(),
+            skills: std::collections::BTreeMap::new(),
+            request: "add a greeting".into(),
+        },
+        Event::Stage {
+            event: StageEvent::Started {
+                stage: "requirements".into(),
+            },
+        },
+        Event::Stage {
+            event: StageEvent::AtGate {
+                stage: "requirements".into(),
+            },
+        },
+    ];
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut a = app_with(history.clone(), w, h);
+        press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+        let screen = format!("{:?}", render(&mut a).backend());
+        for stage in [
+            "requirements",
+            "design",
+            "tasks",
+            "implement",
+            "verify",
+            "review",
+            "ship",
+        ] {
+            assert!(
+                screen.contains(stage),
+                "{stage} missing at {w}x{h}:\n{screen}"
+            );
+        }
+        // Back in the composer, the waiting gate and its keys are on its edge.
+        press(&mut a, KeyCode::Char('1'), KeyModifiers::ALT);
+        let screen = format!("{:?}", render(&mut a).backend());
+        assert!(
+            screen.contains("Stage requirements waits: Alt+g pass"),
+            "{w}x{h}:\n{screen}"
+        );
+        insta::assert_snapshot!(format!("stage_gate_{w}x{h}"), render(&mut a).backend());
+    }
+}
+
+#[test]
+fn the_help_wraps_a_long_description_under_itself() {
+    let mut a = app(80, 40);
+    press(&mut a, KeyCode::F(1), KeyModifiers::NONE);
+    let backend = render(&mut a);
+    let rows: Vec<String> = format!("{:?}", backend.backend())
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let first = rows
+        .iter()
+        .position(|l| l.contains("Cancel running work"))
+        .expect("Ctrl+C is listed");
+    let column = rows[first].find("Cancel").unwrap();
+    // The overlay's left border, then the continuation: blank up to the description's column.
+    let border = rows[first][..column].rfind('│').unwrap() + '│'.len_utf8();
+    let next = &rows[first + 1];
+    assert!(
+        next[border..column].chars().all(|c| c == ' '),
+        "the continuation starts under the description, not at column 0: {next}"
+    );
+    assert!(!next[column..].trim().is_empty(), "{next}");
 }

@@ -264,10 +264,8 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
     ToolOutcome {
         ok: out.exit_code == Some(0) && !out.timed_out,
         content,
-        summary: format!(
-            "$ {first_line} → {status} ({:.1} s)",
-            out.duration.as_secs_f64()
-        ),
+        // The call's duration is recorded with its result: not repeated here.
+        summary: format!("$ {first_line} → {status}"),
         change: None,
         checkpoint: None,
     }

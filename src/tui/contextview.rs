@@ -36,13 +36,18 @@ pub enum Cell {
 
 /// The pane's inner areas: header, grid, legend, item list, preview.
 #[must_use]
-pub fn areas(inner: ratatui::layout::Rect, legend_lines: u16) -> [ratatui::layout::Rect; 5] {
+pub fn areas(
+    inner: ratatui::layout::Rect,
+    header_lines: usize,
+    legend_lines: usize,
+) -> [ratatui::layout::Rect; 5] {
     use ratatui::layout::{Constraint, Layout};
     let grid = ((inner.height.saturating_sub(2)) / 3).clamp(1, 8);
+    let lines = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
     Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(lines(header_lines)),
         Constraint::Length(grid),
-        Constraint::Length(legend_lines),
+        Constraint::Length(lines(legend_lines)),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
@@ -58,7 +63,8 @@ pub struct ContextView {
     pub selected: usize,
     list_top: usize,
     /// Built by `prepare` for the draw.
-    pub header: Line<'static>,
+    /// The figures, wrapped to the pane (at most three rows).
+    pub header: Vec<Line<'static>>,
     pub grid: Vec<Line<'static>>,
     pub legend: Vec<Line<'static>>,
     pub list: Vec<Line<'static>>,
@@ -180,7 +186,7 @@ impl ContextView {
     pub fn prepare(&mut self, inner: ratatui::layout::Rect, theme: &Theme, warn_at: f64) {
         let s = &theme.styles;
         let Some(report) = &self.report else {
-            self.header = Line::styled("Waiting for the first accounting…", s.dim);
+            self.header = vec![Line::styled("Waiting for the first accounting…", s.dim)];
             self.grid.clear();
             self.legend.clear();
             self.list.clear();
@@ -191,10 +197,20 @@ impl ContextView {
         let mut legend = legend_lines(report, s, width);
         // A small pane keeps room for the grid and a line of the list.
         legend.truncate(usize::from(inner.height / 4).max(1));
-        let [_, grid_area, _, list_area, _] =
-            areas(inner, u16::try_from(legend.len()).unwrap_or(u16::MAX));
+        let mut head = crate::tui::markdown::wrap(
+            &header(report, s, warn_at)
+                .spans
+                .into_iter()
+                .map(|sp| (sp.content.into_owned(), sp.style))
+                .collect::<Vec<_>>(),
+            width,
+            Vec::new(),
+            &[],
+        );
+        head.truncate(3);
+        let [_, grid_area, _, list_area, _] = areas(inner, head.len(), legend.len());
         self.legend = legend;
-        self.header = header(report, s, warn_at);
+        self.header = head;
         let rows = usize::from(grid_area.height);
         let cells = Self::cells(report, width * rows);
         let selected = self.sorted.get(self.selected).copied();
@@ -269,8 +285,9 @@ impl ContextView {
                         s.text,
                     ),
                     Span::styled(flags, s.key),
+                    // Cut with a mark; the line below the list shows the selected one whole.
                     Span::styled(
-                        item.label.clone(),
+                        crate::tui::view::shorten(&item.label, width.saturating_sub(17).max(4)),
                         if item.dropped { s.dim } else { s.text },
                     ),
                 ]);

@@ -10,7 +10,7 @@
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use paint::{Block, Painter, change_blocks, fit};
+use paint::{Block, Painter, change_blocks, fit, skip};
 
 use super::highlight::Highlighter;
 use super::theme::Theme;
@@ -53,7 +53,7 @@ enum Row {
 /// A file's rows for one view mode, rebuilt when the file, the mode or its log entry changes.
 #[derive(Debug)]
 struct Rows {
-    key: (usize, bool, u64),
+    key: (usize, bool, u64, u16),
     rows: Vec<Row>,
     notes: Vec<String>,
     /// Hunks shown: the entry's, or for a conflict the diff from what is on disk now.
@@ -97,6 +97,8 @@ pub struct DiffView {
     pub body: Vec<Line<'static>>,
     body_height: usize,
     width: u16,
+    /// Columns of code scrolled out on the left, for lines wider than the pane.
+    pub hscroll: usize,
     /// The keys its notes name, as bound (set by the pane from the keymap).
     pub keys: NoteKeys,
 }
@@ -196,6 +198,11 @@ impl DiffView {
         {
             self.hunk = h;
         }
+    }
+
+    /// Scrolls the code sideways by `delta` columns (never before its start).
+    pub fn scroll_sideways(&mut self, delta: isize) {
+        self.hscroll = self.hscroll.saturating_add_signed(delta);
     }
 
     pub fn page(&mut self, down: bool) {

@@ -162,6 +162,9 @@ actions! {
     DiffUp => "diff_up", Diff, ["k", "up"], "", "Scroll the diff up a line";
     DiffPageDown => "diff_page_down", Diff, ["pagedown", "space"], "", "Scroll the diff down a page";
     DiffPageUp => "diff_page_up", Diff, ["pageup", "ctrl+b"], "", "Scroll the diff up a page";
+    DiffRight => "diff_right", Diff, ["l", "right"], "",
+        "Scroll long lines sideways (a line cut at the pane's edge ends in ›)";
+    DiffLeft => "diff_left", Diff, ["h", "left"], "", "Scroll back towards the start of the lines";
     DiffNextHunk => "diff_next_hunk", Diff, ["n"], "hunk", "Select the next hunk";
     DiffPrevHunk => "diff_prev_hunk", Diff, ["p"], "", "Select the previous hunk";
     DiffNextFile => "diff_next_file", Diff, ["]"], "file", "Show the next changed file";

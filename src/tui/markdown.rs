@@ -266,29 +266,82 @@ impl Renderer<'_> {
         if self.highlighter.is_some() && highlighted.is_none() {
             self.awaiting = true;
         }
+        let prefix = self.prefix(false);
+        // A line wider than the pane continues on the next row after a ↪, never cut.
+        let room = self
+            .width
+            .saturating_sub(prefix.iter().map(Span::width).sum::<usize>() + 2)
+            .max(4);
+        let out = &mut self.out;
         let mut push = |spans: Vec<Span<'static>>| {
-            let mut line = self.prefix(false);
+            let mut line = prefix.clone();
             line.push(bar.clone());
             line.extend(spans);
-            self.out.push(Line::from(line));
+            out.push(Line::from(line));
+        };
+        let mut push_wrapped = |spans: Vec<Span<'static>>| {
+            for (i, row) in hard_wrap(spans, room, 2).into_iter().enumerate() {
+                if i == 0 {
+                    push(row);
+                } else {
+                    let mut row = row;
+                    row.insert(0, Span::styled("↪ ", s.dim));
+                    push(row);
+                }
+            }
         };
         match highlighted {
             Some(lines) => {
                 for l in lines.iter() {
-                    push(l.spans.clone());
+                    push_wrapped(l.spans.clone());
                 }
             }
             None => {
                 for l in code.lines() {
-                    push(vec![Span::styled(l.to_string(), s.code)]);
+                    push_wrapped(vec![Span::styled(l.to_string(), s.code)]);
                 }
             }
         }
     }
 }
 
+/// Cuts styled text into rows of at most `width` columns, character by character (code keeps
+/// its spaces); rows after the first have `indent` fewer columns, for a continuation mark.
+pub(crate) fn hard_wrap(
+    spans: Vec<Span<'static>>,
+    width: usize,
+    indent: usize,
+) -> Vec<Vec<Span<'static>>> {
+    let width = width.max(1);
+    let mut rows: Vec<Vec<Span<'static>>> = Vec::new();
+    let mut row: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    let mut room = width;
+    for span in spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + w > room && used > 0 {
+                if !piece.is_empty() {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                rows.push(std::mem::take(&mut row));
+                used = 0;
+                room = width.saturating_sub(indent).max(1);
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty() {
+            row.push(Span::styled(piece, span.style));
+        }
+    }
+    rows.push(row);
+    rows
+}
+
 /// Greedy word wrap of styled fragments.
-fn wrap(
+pub(crate) fn wrap(
     fragments: &[(String, Style)],
     width: usize,
     first_prefix: Vec<Span<'static>>,
@@ -368,6 +421,34 @@ mod tests {
 
     fn theme() -> Theme {
         Theme::load("dark", std::path::Path::new("/none")).unwrap()
+    }
+
+    #[test]
+    fn a_long_code_line_continues_after_a_mark_with_its_spaces() {
+        let t = theme();
+        let md = "```\n    let value = compute(alpha, beta, gamma, delta, epsilon);\n```";
+        let r = render(md, 30, &t, None);
+        let lines = text(&r.lines);
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(
+            lines[0].contains("▎     let value"),
+            "indent kept: {lines:?}"
+        );
+        assert!(lines[1].contains("▎ ↪ "), "continuation marked: {lines:?}");
+        let joined: String = lines
+            .iter()
+            .map(|l| {
+                l.split_once('▎')
+                    .unwrap()
+                    .1
+                    .trim_start_matches(" ↪")
+                    .to_string()
+            })
+            .collect();
+        assert!(joined.contains("epsilon);"), "nothing lost: {lines:?}");
+        for l in &lines {
+            assert!(l.width() <= 30, "{l:?}");
+        }
     }
 
     #[test]

@@ -64,30 +64,50 @@ impl ToolCell {
     pub fn render(&self, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         let s = &theme.styles;
         let marker = if self.expanded { "▾" } else { "▸" };
+        let target = self.target();
         let (status, status_style) = match &self.result {
             None if self.awaiting_review => ("awaiting your review (diff pane)".to_string(), s.key),
             None => ("running…".to_string(), s.notice),
-            Some(r) => (
-                format!(
-                    "{} {} ({})",
-                    if r.ok { "✓" } else { "✗" },
-                    r.summary,
-                    duration(r.duration_ms)
-                ),
-                if r.ok { s.dim } else { s.error },
-            ),
+            Some(r) => {
+                // A command's summary starts with the command the line already shows.
+                let summary = r
+                    .summary
+                    .strip_prefix(&format!("$ {target} → "))
+                    .unwrap_or(&r.summary);
+                (
+                    format!(
+                        "{} {summary} ({})",
+                        if r.ok { "✓" } else { "✗" },
+                        duration(r.duration_ms)
+                    ),
+                    if r.ok { s.dim } else { s.error },
+                )
+            }
         };
-        let mut lines = vec![Line::from(vec![
+        let name_style = s.assistant_label.add_modifier(Modifier::BOLD);
+        let head = Line::from(vec![
             Span::styled(format!("{marker} "), s.dim),
-            Span::styled(
-                self.name.clone(),
-                s.assistant_label.add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(self.name.clone(), name_style),
             Span::raw(" "),
-            Span::styled(self.target(), s.text),
+            Span::styled(target.clone(), s.text),
             Span::raw("  "),
-            Span::styled(status, status_style),
-        ])];
+            Span::styled(status.clone(), status_style),
+        ]);
+        let mut lines = if head.width() <= usize::from(width) {
+            vec![head]
+        } else {
+            // Too wide: it wraps at the pane's edge rather than losing its end.
+            super::markdown::wrap(
+                &[
+                    (self.name.clone(), name_style),
+                    (format!(" {target} "), s.text),
+                    (format!(" {status}"), status_style),
+                ],
+                usize::from(width.max(8)),
+                vec![Span::styled(format!("{marker} "), s.dim)],
+                &[Span::raw("  ")],
+            )
+        };
         if !self.expanded {
             return lines;
         }
@@ -144,11 +164,53 @@ fn duration(ms: u64) -> String {
 mod tests {
     use super::*;
 
+    /// The lines as text, no-break spaces as spaces.
     fn text(lines: &[Line<'_>]) -> Vec<String> {
         lines
             .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    .replace('\u{a0}', " ")
+            })
             .collect()
+    }
+
+    #[test]
+    fn a_command_is_shown_once_with_one_duration_and_a_long_line_wraps() {
+        let theme = Theme::load("dark", std::path::Path::new("/none")).unwrap();
+        let command = "cargo test --workspace --all-features -- --include-ignored --test-threads 1";
+        let cell = ToolCell {
+            id: "1".into(),
+            name: "run_command".into(),
+            arguments: serde_json::json!({ "command": command }).to_string(),
+            result: Some(ToolResultView {
+                ok: true,
+                summary: format!("$ {command} → exit code 0"),
+                content: "ok\n[exit code 0]".into(),
+                duration_ms: 1200,
+            }),
+            expanded: false,
+            awaiting_review: false,
+        };
+        let lines = text(&cell.render(50, &theme));
+        let all = lines.join(" ");
+        assert_eq!(all.matches("--test-threads").count(), 1, "{lines:?}");
+        assert_eq!(all.matches(" s)").count(), 1, "one duration: {lines:?}");
+        assert!(all.contains("✓ exit code 0 (1.2 s)"), "{lines:?}");
+        assert!(lines.len() > 1, "wrapped, not cut: {lines:?}");
+        for l in &lines {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(l.as_str()) <= 50,
+                "{l:?}"
+            );
+        }
+        assert!(
+            lines[1].starts_with("  "),
+            "continuations are indented: {lines:?}"
+        );
     }
 
     #[test]

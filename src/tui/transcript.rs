@@ -478,8 +478,34 @@ mod tests {
 
     fn text(t: &Transcript, h: u16) -> Vec<String> {
         t.visible(h)
-            .map(|(l, _)| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .map(|(l, _)| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+                    .replace('\u{a0}', " ")
+            })
             .collect()
+    }
+
+    #[test]
+    fn a_notice_runs_along_a_bar_and_never_reads_as_the_model() {
+        let th = theme();
+        let mut t = Transcript::default();
+        t.push(EntryKind::Assistant, "I changed the parser.");
+        t.push(EntryKind::Notice, "Undid the change to src/parse.rs.");
+        t.prepare(60, 20, &th, None);
+        let shown = text(&t, 20);
+        assert!(shown.contains(&"model".to_string()), "{shown:?}");
+        assert!(
+            shown.contains(&"  I changed the parser.".to_string()),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&"▏ Undid the change to src/parse.rs.".to_string()),
+            "{shown:?}"
+        );
+        assert_eq!(shown.iter().filter(|l| *l == "model").count(), 1);
     }
 
     #[test]
@@ -510,7 +536,7 @@ mod tests {
         assert_eq!(t.top(), 0, "the selected cell was scrolled into view");
         let shown = text(&t, 10);
         assert!(
-            shown[0].starts_with("▾ read_file src/main.rs  ✓"),
+            shown[0].starts_with("▾ read_file src/main.rs") && shown[0].contains(" ✓ "),
             "{shown:?}"
         );
         assert!(

@@ -66,6 +66,14 @@ impl Painter<'_> {
         out
     }
 
+    /// The line with its code scrolled `cols` columns sideways (its +/− sign stays).
+    pub(super) fn scrolled(&self, hunk: usize, line: usize, cols: usize) -> Vec<Span<'static>> {
+        let mut spans = self.line(hunk, line);
+        let code = spans.split_off(1.min(spans.len()));
+        spans.extend(skip(code, cols));
+        spans
+    }
+
     /// The line's syntax-coloured spans, when its block is highlighted (else queued).
     fn highlighted(&self, hunk: usize, line: usize) -> Option<Vec<Span<'static>>> {
         let highlighter = self.highlighter?;
@@ -164,15 +172,51 @@ pub(super) fn emphasise(
     out
 }
 
-/// Cuts spans to `width` columns and pads them to it.
+/// Drops the first `cols` columns of `spans` (a sideways scroll of the code).
+pub(super) fn skip(spans: Vec<Span<'static>>, cols: usize) -> Vec<Span<'static>> {
+    if cols == 0 {
+        return spans;
+    }
+    let mut left = cols;
+    let mut out = Vec::with_capacity(spans.len());
+    for span in spans {
+        if left == 0 {
+            out.push(span);
+            continue;
+        }
+        let mut rest = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if left > 0 {
+                left = left.saturating_sub(w.max(1));
+            } else {
+                rest.push(c);
+            }
+        }
+        if !rest.is_empty() {
+            out.push(Span::styled(rest, span.style));
+        }
+    }
+    out
+}
+
+/// Cuts spans to `width` columns and pads them to it; a cut line ends in `›`, so what is
+/// hidden is never mistaken for the end of the line.
 pub(super) fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let total: usize = spans
+        .iter()
+        .flat_map(|s| s.content.chars())
+        .map(|c| c.width().unwrap_or(0))
+        .sum();
+    let cut = total > width;
+    let room = if cut { width.saturating_sub(1) } else { width };
     let mut out = Vec::with_capacity(spans.len() + 1);
     let mut used = 0;
     for span in spans {
         let mut kept = String::new();
         for c in span.content.chars() {
             let w = c.width().unwrap_or(0);
-            if used + w > width {
+            if used + w > room {
                 break;
             }
             used += w;
@@ -181,8 +225,16 @@ pub(super) fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>>
         let full = kept.len() == span.content.len();
         out.push(Span::styled(kept, span.style));
         if !full {
-            return out;
+            break;
         }
+    }
+    if cut {
+        out.push(Span::raw(" ".repeat(room - used)));
+        out.push(Span::styled(
+            "›",
+            Style::default().add_modifier(Modifier::REVERSED),
+        ));
+        return out;
     }
     if used < width {
         out.push(Span::raw(" ".repeat(width - used)));

@@ -4,8 +4,8 @@
 use super::*;
 
 impl DiffView {
-    fn rows_key(&self) -> (usize, bool, u64) {
-        (self.selected, self.split, self.generation)
+    fn rows_key(&self) -> (usize, bool, u64, u16) {
+        (self.selected, self.split, self.generation, self.width)
     }
 
     fn build_rows(&self) -> Rows {
@@ -73,6 +73,12 @@ impl DiffView {
         if entry.traits.crlf {
             notes.push("CRLF line endings (kept as they are).".into());
         }
+        // Notes wrap to the pane: a conflict's explanation is read whole.
+        let notes: Vec<String> = notes
+            .iter()
+            .flat_map(|n| textwrap::wrap(n, usize::from(self.width.max(20))))
+            .map(std::borrow::Cow::into_owned)
+            .collect();
         for i in 0..notes.len() {
             rows.push(Row::Note(i));
         }
@@ -156,8 +162,33 @@ impl DiffView {
             self.rows = Some(self.build_rows());
         }
         self.clamp_scroll();
+        self.clamp_hscroll();
         self.list = self.list_lines(usize::from(list.height), theme);
         self.body = self.body_lines(usize::from(body.width), theme, highlighter);
+    }
+
+    /// A sideways scroll keeps the end of the longest visible line in view.
+    fn clamp_hscroll(&mut self) {
+        use unicode_width::UnicodeWidthStr;
+        let (Some(rows), Some(entry)) = (&self.rows, self.entry()) else {
+            return;
+        };
+        let hunks = rows.conflict_hunks.as_ref().unwrap_or(&entry.hunks);
+        let end = rows.rows.len().min(self.scroll + self.body_height);
+        let longest = rows.rows[self.scroll.min(end)..end]
+            .iter()
+            .filter_map(|row| match *row {
+                Row::Line { hunk, line } => Some(hunks[hunk].lines[line].content().width()),
+                Row::Pair { hunk, left, right } => left
+                    .into_iter()
+                    .chain(right)
+                    .map(|l| hunks[hunk].lines[l].content().width())
+                    .max(),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        self.hscroll = self.hscroll.min(longest.saturating_sub(16));
     }
 
     fn list_lines(&self, height: usize, theme: &Theme) -> Vec<Line<'static>> {
@@ -257,13 +288,12 @@ impl DiffView {
                         Some(Verdict::Edit { text }) => text.lines().nth(line).unwrap_or(""),
                         _ => "",
                     };
-                    Line::from(fit(
-                        vec![
-                            Span::styled("  ✎ ", s.key),
-                            Span::styled(text.replace('\t', "    "), s.diff_added),
-                        ],
-                        width,
-                    ))
+                    let mut spans = vec![Span::styled("  ✎ ", s.key)];
+                    spans.extend(skip(
+                        vec![Span::styled(text.replace('\t', "    "), s.diff_added)],
+                        self.hscroll,
+                    ));
+                    Line::from(fit(spans, width))
                 }
                 Row::Line { hunk, line } => {
                     let painter = Painter {
@@ -283,7 +313,7 @@ impl DiffView {
                         ),
                         s.dim,
                     )];
-                    spans.extend(painter.line(hunk, line));
+                    spans.extend(painter.scrolled(hunk, line, self.hscroll));
                     Line::from(fit(spans, width))
                 }
                 Row::Pair { hunk, left, right } => {
@@ -309,7 +339,7 @@ impl DiffView {
                             ),
                             s.dim,
                         )];
-                        spans.extend(painter.line(hunk, line));
+                        spans.extend(painter.scrolled(hunk, line, self.hscroll));
                         fit(spans, half)
                     };
                     let mut spans = side(left, true);

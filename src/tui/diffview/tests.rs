@@ -271,3 +271,57 @@ fn an_undo_says_what_it_did_to_the_file() {
         assert!(!all.contains("file was restored") || said.contains("restored"));
     }
 }
+
+#[test]
+fn a_cut_line_is_marked_and_scrolls_sideways_and_notes_wrap() {
+    let long = format!("let s = \"{}END\";\n", "x".repeat(80));
+    let mut v = DiffView::default();
+    v.on_event(
+        &Event::ChangeProposed {
+            id: "c".into(),
+            change: FileChange::new("src/a.rs".into(), Some("a\n".into()), Some(long)),
+            context: 1,
+            checkpoint: None,
+        },
+        false,
+    );
+    v.on_event(
+        &Event::ChangeConflicted {
+            id: "c".into(),
+            on_disk: Some("b\n".into()),
+        },
+        false,
+    );
+    v.prepare(Rect::new(0, 0, 50, 30), &theme(), None);
+    let body = text(&v.body);
+    let cut: Vec<&String> = body.iter().filter(|l| l.contains("xxxx")).collect();
+    assert!(!cut.is_empty(), "{body:?}");
+    assert!(
+        cut.iter().all(|l| l.ends_with('›')),
+        "cut lines are marked: {body:?}"
+    );
+    assert!(!body.iter().any(|l| l.contains("END")), "{body:?}");
+    // The conflict's explanation is read whole, over several rows.
+    let notes = body
+        .iter()
+        .take_while(|l| !l.starts_with("@@") && !l.contains("@@"))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(notes.contains("fresh proposal"), "{body:?}");
+    for _ in 0..12 {
+        v.scroll_sideways(8);
+    }
+    v.prepare(Rect::new(0, 0, 50, 30), &theme(), None);
+    let body = text(&v.body);
+    assert!(
+        body.iter().any(|l| l.contains("END")),
+        "scrolled to the end: {body:?}"
+    );
+    for l in &body {
+        assert!(
+            unicode_width::UnicodeWidthStr::width(l.as_str()) <= 50,
+            "{l:?}"
+        );
+    }
+}

@@ -43,7 +43,7 @@ impl Pane for ContextView {
 
     fn render(&self, frame: &mut Frame<'_>, inner: Rect, _ctx: &PaneCtx<'_>) {
         let [header, grid, legend, list, preview] =
-            contextview::areas(inner, u16::try_from(self.legend.len()).unwrap_or(u16::MAX));
+            contextview::areas(inner, self.header.len(), self.legend.len());
         frame.render_widget(Paragraph::new(self.header.clone()), header);
         frame.render_widget(Paragraph::new(self.grid.clone()), grid);
         frame.render_widget(Paragraph::new(self.legend.clone()), legend);

@@ -108,6 +108,10 @@ impl Pane for DiffView {
                 self.page(action == Action::DiffPageDown);
                 DiffRequest::None
             }
+            Action::DiffRight | Action::DiffLeft => {
+                self.scroll_sideways(if action == Action::DiffRight { 8 } else { -8 });
+                DiffRequest::None
+            }
             Action::DiffNextHunk | Action::DiffPrevHunk => {
                 self.step_hunk(action == Action::DiffNextHunk);
                 DiffRequest::None

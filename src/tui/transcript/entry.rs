@@ -113,14 +113,14 @@ impl Entry {
         if complete > self.body_bytes {
             let finished = &self.text[self.body_bytes..complete - 1];
             for raw in finished.split('\n') {
-                wrap_line(raw, width, body_style, &mut self.body);
+                wrap_line(raw, width, body_style, self.kind, &mut self.body);
             }
             self.body_bytes = complete;
         }
         self.tail.clear();
         let rest = &self.text[self.body_bytes..];
         if !rest.is_empty() {
-            wrap_line(rest, width, body_style, &mut self.tail);
+            wrap_line(rest, width, body_style, self.kind, &mut self.tail);
         }
         self.stale = Stale::Nothing;
     }
@@ -225,16 +225,28 @@ pub(super) fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, 
     (label, body_style)
 }
 
-/// Wraps one line of text (no line breaks) to `width`, indented by two columns.
-pub(super) fn wrap_line(raw: &str, width: u16, style: Style, out: &mut Vec<Line<'static>>) {
+/// Wraps one line of text (no line breaks) to `width`, indented by two columns; gearshift's
+/// own notices run along a bar, so they never read as the model's words.
+pub(super) fn wrap_line(
+    raw: &str,
+    width: u16,
+    style: Style,
+    kind: EntryKind,
+    out: &mut Vec<Line<'static>>,
+) {
     if raw.is_empty() {
         out.push(Line::default());
         return;
     }
+    let gutter = if kind == EntryKind::Notice {
+        "▏ "
+    } else {
+        "  "
+    };
     let width = usize::from(width.max(4)) - 2;
     for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
         out.push(Line::from(vec![
-            Span::raw("  "),
+            Span::styled(gutter, style),
             Span::styled(piece.into_owned(), style),
         ]));
     }

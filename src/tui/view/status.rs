@@ -78,16 +78,31 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     }
     if let Some(pending) = app.diff.log.pending() {
         let keys = app.keymap.keys_label(Action::FocusDiff);
-        tail.push(Span::styled(
-            format!(" │ review {} ({keys})", pending.change.path),
-            s.key,
-        ));
+        // Beside a note the path gives way (the diff pane names it): the note is read first.
+        let what = if app.note.is_some() {
+            format!(" │ review ({keys})")
+        } else {
+            format!(" │ review {} ({keys})", pending.change.path)
+        };
+        tail.push(Span::styled(what, s.key));
     } else if app.busy {
         tail.push(Span::styled(" │ working…", s.notice));
     }
 
     let total = usize::from(area.width);
     let mut right = Vec::new();
+    // In a narrow bar a note is read before the figures: they give way (a warning stays).
+    if let Some(note) = &app.note {
+        let wanted = note.width().min(30) + 2;
+        if total < width(&head) + width(&tail) + MIN_TITLE_BESIDE_NOTE + wanted {
+            let warnings: Vec<Span<'static>> =
+                tail.drain(..).filter(|sp| sp.style == s.error).collect();
+            for w in warnings {
+                tail.push(Span::styled(" │ ", s.dim));
+                tail.push(w);
+            }
+        }
+    }
     if let Some(note) = &app.note {
         // A note is never dropped: it is shortened to the room left beside a short title.
         let room = total.saturating_sub(width(&head) + width(&tail) + MIN_TITLE_BESIDE_NOTE + 2);

@@ -564,3 +564,34 @@ fn the_help_wraps_a_long_description_under_itself() {
     );
     assert!(!next[column..].trim().is_empty(), "{next}");
 }
+
+#[test]
+fn a_long_status_note_is_shortened_never_dropped() {
+    for width in [120u16, 80, 60] {
+        let mut a = app_with(conversation(), width, 24);
+        // A change under review fills the bar's right side with its path.
+        a.on_core(&Event::ChangeProposed {
+            id: "c".into(),
+            change: crate::changes::FileChange::new(
+                "src/some/deeply/nested/module/with/a/long/name.rs".into(),
+                Some("a\n".into()),
+                Some("b\n".into()),
+            ),
+            context: 3,
+            checkpoint: None,
+        });
+        a.session.read_only = true;
+        a.note = Some(
+            "read-only: this session belongs to /home/someone/projects/another-workspace; fork \
+             it with f in the session browser to continue here"
+                .into(),
+        );
+        let terminal = render(&mut a);
+        let buffer = terminal.backend().buffer();
+        let status: String = (0..width)
+            .map(|x| buffer[(x, 23)].symbol().to_string())
+            .collect();
+        assert!(status.contains("read-only: this"), "{width}: {status:?}");
+        assert!(status.trim_end().ends_with('…'), "{width}: cut with a mark: {status:?}");
+    }
+}

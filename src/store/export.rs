@@ -240,8 +240,15 @@ pub fn markdown(export: &SessionExport) -> String {
                 }
             }
             Event::PlanEdited { edit } => {
+                // Steps are named by their number as the human saw it: before a deletion
+                // (the step is gone after), after an addition (it exists only then).
+                let before = plan.clone();
                 crate::plan::fold(&mut plan, &e.event);
-                let _ = writeln!(out, "> plan edited: {}\n", plan_edit(edit));
+                let _ = writeln!(
+                    out,
+                    "> plan edited: {}\n",
+                    plan_edit(edit, before.as_ref(), plan.as_ref())
+                );
             }
             Event::StepStatusChanged { step, status, note } => {
                 crate::plan::fold(&mut plan, &e.event);
@@ -330,20 +337,36 @@ pub fn markdown(export: &SessionExport) -> String {
     out
 }
 
-/// A plan edit in words.
-fn plan_edit(edit: &crate::plan::PlanEdit) -> String {
+/// A plan edit in words, each step by its number and title (never its internal id).
+fn plan_edit(
+    edit: &crate::plan::PlanEdit,
+    before: Option<&crate::plan::Plan>,
+    after: Option<&crate::plan::Plan>,
+) -> String {
     use crate::plan::PlanEdit;
+    let name = |plan: Option<&crate::plan::Plan>, id: &str| {
+        plan.and_then(|p| Some((p.number(id)?, p.step(id)?.title.clone())))
+            .map_or_else(
+                || "a step".to_string(),
+                |(n, title)| format!("step {n} \"{title}\""),
+            )
+    };
     match edit {
-        PlanEdit::Approve { step } => format!("approved {step}"),
+        PlanEdit::Approve { step } => format!("approved {}", name(after, step)),
         PlanEdit::ApproveAll => "approved every step".into(),
-        PlanEdit::Reject { step } => format!("rejected {step}"),
-        PlanEdit::Edit { step, title, .. } => format!("{step} now reads \"{title}\""),
-        PlanEdit::Add { id, title, .. } => format!("added {id} \"{title}\""),
-        PlanEdit::Delete { step } => format!("deleted {step}"),
-        PlanEdit::Move { step, up } => {
-            format!("moved {step} {}", if *up { "up" } else { "down" })
+        PlanEdit::Reject { step } => format!("rejected {}", name(after, step)),
+        PlanEdit::Edit { step, title, .. } => {
+            format!("{} now reads \"{title}\"", name(before, step))
         }
-        PlanEdit::Comment { step, text } => format!("comment on {step}: {text}"),
+        PlanEdit::Add { id, .. } => format!("added {}", name(after, id)),
+        PlanEdit::Delete { step } => format!("deleted {}", name(before, step)),
+        PlanEdit::Move { step, up } => format!(
+            "moved {} {} (now {})",
+            name(before, step),
+            if *up { "up" } else { "down" },
+            after.and_then(|p| p.number(step)).unwrap_or_default()
+        ),
+        PlanEdit::Comment { step, text } => format!("comment on {}: {text}", name(after, step)),
     }
 }
 

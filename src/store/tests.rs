@@ -576,3 +576,62 @@ fn many_openers_of_a_new_file_at_once_all_succeed() {
         }
     }
 }
+
+#[test]
+fn an_export_names_plan_steps_by_number_never_by_internal_id() {
+    use crate::plan::{PlanEdit, StepSpec, StepStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a.db")).unwrap();
+    let spec = |t: &str| StepSpec {
+        title: t.into(),
+        detail: String::new(),
+        files: vec![],
+        acceptance: None,
+        children: vec![],
+    };
+    let proposed = Event::PlanProposed {
+        version: 1,
+        steps: vec![spec("parse"), spec("print"), spec("test")],
+    };
+    let mut plan = None;
+    crate::plan::fold(&mut plan, &proposed);
+    let ids: Vec<String> = plan.unwrap().walk().map(|(_, _, s)| s.id.clone()).collect();
+    let edit = |edit| Event::PlanEdited { edit };
+    store
+        .append_blocking(
+            "session-x",
+            vec![
+                opened("session-x", "/w"),
+                proposed,
+                edit(PlanEdit::Approve {
+                    step: ids[0].clone(),
+                }),
+                edit(PlanEdit::Move {
+                    step: ids[2].clone(),
+                    up: true,
+                }),
+                edit(PlanEdit::Delete {
+                    step: ids[1].clone(),
+                }),
+                edit(PlanEdit::Comment {
+                    step: ids[2].clone(),
+                    text: "use insta".into(),
+                }),
+                Event::StepStatusChanged {
+                    step: ids[0].clone(),
+                    status: StepStatus::Running,
+                    note: None,
+                },
+            ],
+        )
+        .unwrap();
+    let md = markdown(&store.reader().unwrap().export("session-x").unwrap());
+    assert!(md.contains("approved step 1 \"parse\""), "{md}");
+    assert!(md.contains("moved step 3 \"test\" up (now 2)"), "{md}");
+    assert!(md.contains("deleted step 3 \"print\""), "{md}");
+    assert!(md.contains("comment on step 2 \"test\": use insta"), "{md}");
+    assert!(md.contains("> step 1 running"), "{md}");
+    for id in &ids {
+        assert!(!md.contains(id.as_str()), "internal id {id} in:\n{md}");
+    }
+}

@@ -514,7 +514,14 @@ impl PlanView {
         self.tree = tree;
         self.preview = self
             .selected_step()
-            .map(|step| preview(step, s, usize::from(preview_area.height)))
+            .map(|step| {
+                preview(
+                    step,
+                    s,
+                    usize::from(preview_area.height),
+                    &hints::key(keymap, Action::Zoom),
+                )
+            })
             .unwrap_or_default();
         self.footer = match &self.input {
             Some(PlanInput::Edit {
@@ -571,7 +578,7 @@ impl PlanView {
     }
 }
 
-fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {
+fn preview(step: &Step, s: &Styles, height: usize, zoom: &str) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(vec![
         Span::styled(
             format!("{} ", step.status.label()),
@@ -582,6 +589,12 @@ fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {
     if let Some(note) = &step.note {
         out.push(Line::styled(format!("model: {note}"), s.key));
     }
+    // The human's own comments come first: a short pane still shows them.
+    out.extend(
+        step.comments
+            .iter()
+            .map(|c| Line::styled(format!("┆ {c}"), s.text.add_modifier(Modifier::ITALIC))),
+    );
     out.extend(
         step.detail
             .lines()
@@ -596,12 +609,14 @@ fn preview(step: &Step, s: &Styles, height: usize) -> Vec<Line<'static>> {
     if let Some(a) = &step.acceptance {
         out.push(Line::styled(format!("done when: {a}"), s.dim));
     }
-    out.extend(
-        step.comments
-            .iter()
-            .map(|c| Line::styled(format!("┆ {c}"), s.text.add_modifier(Modifier::ITALIC))),
-    );
-    out.truncate(height);
+    if out.len() > height && height > 0 {
+        let hidden = out.len() - (height - 1);
+        out.truncate(height - 1);
+        out.push(Line::styled(
+            format!("… {hidden} more lines ({zoom} zooms the pane)"),
+            s.dim,
+        ));
+    }
     out
 }
 

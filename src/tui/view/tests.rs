@@ -384,6 +384,11 @@ fn plan_pane_with_statuses_preview_and_narrow_width() {
     let mut a = app_with(history.clone(), 120, 40);
     press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
     insta::assert_snapshot!("plan_four_panes", render(&mut a).backend());
+    // A commented step shows its comment without zooming, at 120×40.
+    let mut b = app_with(history.clone(), 120, 40);
+    b.plan.selected = Some("s5".into());
+    let screen = format!("{:?}", render(&mut b).backend());
+    assert!(screen.contains("┆ keep the old format"), "{screen}");
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
     press(&mut a, KeyCode::Char('j'), KeyModifiers::NONE);
     insta::assert_snapshot!("plan_zoomed_preview", render(&mut a).backend());
@@ -592,6 +597,9 @@ fn a_long_status_note_is_shortened_never_dropped() {
             .map(|x| buffer[(x, 23)].symbol().to_string())
             .collect();
         assert!(status.contains("read-only: this"), "{width}: {status:?}");
-        assert!(status.trim_end().ends_with('…'), "{width}: cut with a mark: {status:?}");
+        assert!(
+            status.trim_end().ends_with('…'),
+            "{width}: cut with a mark: {status:?}"
+        );
     }
 }

@@ -197,12 +197,13 @@ impl Store {
     }
 
     /// Copies a session's history into a new session; returns the new ID.
-    pub fn fork_session(&self, id: &str) -> Result<String, StoreError> {
+    pub fn fork_session(&self, id: &str, workspace: &str) -> Result<String, StoreError> {
         let to = new_session_id();
         self.maintain(Maintenance::Fork {
             from: id.to_string(),
             to: to.clone(),
             now: now_ms(),
+            workspace: workspace.to_string(),
         })?;
         Ok(to)
     }

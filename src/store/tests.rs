@@ -356,7 +356,7 @@ fn fork_copies_history_and_delete_removes_every_row() {
             ],
         )
         .unwrap();
-    let fork = store.fork_session("orig").unwrap();
+    let fork = store.fork_session("orig", "/here").unwrap();
     let r = store.reader().unwrap();
     let events: Vec<Event> = r
         .events(&fork)
@@ -364,7 +364,17 @@ fn fork_copies_history_and_delete_removes_every_row() {
         .into_iter()
         .map(|e| e.event)
         .collect();
-    assert!(matches!(&events[0], Event::SessionOpened { meta } if meta.id == fork));
+    // The fork works in the workspace it was made from, and says it is a fork.
+    assert!(
+        matches!(&events[0], Event::SessionOpened { meta } if meta.id == fork && meta.workspace == "/here")
+    );
+    assert_eq!(
+        events.last(),
+        Some(&Event::TitleChanged {
+            title: "find the needle (fork)".into()
+        })
+    );
+    assert_eq!(r.session(&fork).unwrap().unwrap().workspace, "/here");
     assert_eq!(
         events[1],
         Event::SessionForked {

@@ -45,6 +45,8 @@ pub(super) enum Maintenance {
         from: String,
         to: String,
         now: i64,
+        /// The workspace the fork works in (the one it was forked from).
+        workspace: String,
     },
     /// Writes a session's events with their original times.
     Import {
@@ -170,7 +172,12 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 return Err(StoreError::UnknownSession(id));
             }
         }
-        Maintenance::Fork { from, to, now } => {
+        Maintenance::Fork {
+            from,
+            to,
+            now,
+            workspace,
+        } => {
             let rows: Vec<(i64, String)> = tx
                 .prepare("SELECT ts, payload FROM events WHERE session_id = ?1 ORDER BY seq")
                 .and_then(|mut s| {
@@ -182,6 +189,7 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 return Err(StoreError::UnknownSession(from));
             }
             let mut first = true;
+            let mut title = String::new();
             for (ts, payload) in rows {
                 let event: Event =
                     serde_json::from_str(&payload).map_err(|e| StoreError::UndecodableEvent {
@@ -189,10 +197,20 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                         seq: 0,
                         detail: e.to_string(),
                     })?;
+                match &event {
+                    Event::TitleChanged { title: t } => title.clone_from(t),
+                    Event::UserMessage { text, .. } if title.is_empty() => {
+                        title = default_title(text);
+                    }
+                    _ => {}
+                }
                 let event = match (first, event) {
                     (true, Event::SessionOpened { mut meta }) => {
                         meta.id.clone_from(&to);
                         meta.created_at = now;
+                        // The fork works here: a model told of another workspace would write
+                        // in this one anyway.
+                        meta.workspace.clone_from(&workspace);
                         append_events(&tx, &to, now, &[Event::SessionOpened { meta }])
                             .map_err(sql)?;
                         append_events(
@@ -209,6 +227,12 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 };
                 append_events(&tx, &to, ts, std::slice::from_ref(&event)).map_err(sql)?;
             }
+            let title = if title.is_empty() {
+                "fork".to_string()
+            } else {
+                format!("{title} (fork)")
+            };
+            append_events(&tx, &to, now, &[Event::TitleChanged { title }]).map_err(sql)?;
         }
         Maintenance::Import { id, events } => {
             let exists: bool = tx

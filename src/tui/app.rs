@@ -141,6 +141,9 @@ pub struct App {
     pub busy: bool,
     /// The plan runs every approved step by itself: a step's gate is not a stop.
     pub running_all: bool,
+    /// The workspace gearshift runs in: the browser's "this workspace", whichever session
+    /// (another workspace's, read-only) is open.
+    pub here: String,
     /// A transient line for the status bar ("press Ctrl+C again to quit").
     pub note: Option<String>,
     pub size: Rect,
@@ -197,6 +200,7 @@ impl App {
             warn_at: 0.8,
             busy: false,
             running_all: false,
+            here: state.workspace.clone(),
             note: None,
             size,
             history: PromptHistory::new(prompts),

@@ -75,8 +75,10 @@ pub enum BrowserRequest {
         id: String,
         read_only: bool,
     },
+    /// Copies the session into a new one that works in `workspace` (this one).
     Fork {
         id: String,
+        workspace: String,
     },
     Rename {
         id: String,
@@ -168,6 +170,22 @@ impl Browser {
         self.loading = false;
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
         self.preview_request()
+    }
+
+    /// The ticket of the preview asked for last.
+    #[cfg(test)]
+    #[must_use]
+    pub fn preview_ticket_for_tests(&self) -> u64 {
+        self.preview_ticket
+    }
+
+    /// A background job finished: after a delete, the new selection's preview is asked for.
+    pub fn refresh_preview(&mut self) -> Option<BrowserRequest> {
+        if self.preview.is_empty() {
+            self.preview_request()
+        } else {
+            None
+        }
     }
 
     pub fn previewed(&mut self, ticket: u64, lines: Vec<String>) {
@@ -265,6 +283,10 @@ impl Browser {
                 let id = self.selected_row()?.id.clone();
                 self.rows.remove(self.selected);
                 self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+                // The deleted session's preview goes with it; the next one's is asked for
+                // once the delete is done.
+                self.preview.clear();
+                self.preview_ticket += 1;
                 Some(BrowserRequest::Delete { id })
             }
         }

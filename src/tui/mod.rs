@@ -161,6 +161,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 prompts,
                 Rect::new(0, 0, size.width, size.height),
             );
+            app.here = ctx.workspace_str();
             if read_only {
                 app.set_read_only();
             }
@@ -297,10 +298,7 @@ async fn event_loop(
                     app.on_browser_preview(ticket, lines);
                     Vec::new()
                 }
-                Background::Message(m) => {
-                    app.on_browser_message(m);
-                    Vec::new()
-                }
+                Background::Message(m) => app.on_browser_message(m),
                 Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
             },
             Some(()) = ch.highlighted.recv() => {

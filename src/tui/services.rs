@@ -88,8 +88,11 @@ impl Services {
                     lines: preview(events.into_iter().map(|e| e.event)),
                 })
             }
-            BrowserRequest::Fork { id } => {
-                let new = self.store.fork_session(&id).map_err(|e| e.to_string())?;
+            BrowserRequest::Fork { id, workspace } => {
+                let new = self
+                    .store
+                    .fork_session(&id, &workspace)
+                    .map_err(|e| e.to_string())?;
                 Ok(Background::Open {
                     id: new,
                     read_only: false,

@@ -94,8 +94,7 @@ impl App {
                     }
                 }
                 _ => {
-                    let (browser, request) =
-                        Browser::open(&self.session.id, &self.session.workspace);
+                    let (browser, request) = Browser::open(&self.session.id, &self.here);
                     self.overlays.push(Overlay::Sessions(Box::new(browser)));
                     return vec![Effect::Browser(request)];
                 }

@@ -74,12 +74,22 @@ impl App {
         }
     }
 
-    /// A line of feedback from a browser action (or its failure).
-    pub fn on_browser_message(&mut self, message: String) {
+    /// A line of feedback from a browser action (or its failure); after a delete, the
+    /// preview of the row now selected is asked for.
+    pub fn on_browser_message(&mut self, message: String) -> Vec<Effect> {
         self.dirty = true;
         match self.browser_mut() {
-            Some(b) => b.message = Some(message),
-            None => self.note = Some(message),
+            Some(b) => {
+                b.message = Some(message);
+                b.refresh_preview()
+                    .map(Effect::Browser)
+                    .into_iter()
+                    .collect()
+            }
+            None => {
+                self.note = Some(message);
+                Vec::new()
+            }
         }
     }
 

@@ -519,7 +519,10 @@ fn ctrl_s_opens_the_browser_which_asks_for_rows_then_a_preview() {
     );
     assert_eq!(
         press(&mut a, KeyCode::Char('f'), KeyModifiers::NONE),
-        [Effect::Browser(BrowserRequest::Fork { id: "other".into() })]
+        [Effect::Browser(BrowserRequest::Fork {
+            id: "other".into(),
+            workspace: "/work/project".into()
+        })]
     );
     assert_eq!(
         press(&mut a, KeyCode::Char('e'), KeyModifiers::NONE),
@@ -991,4 +994,48 @@ fn a_step_gate_waits_with_its_key_and_a_run_of_every_step_does_not_claim_to_wait
     assert!(said.contains("Step 1 finished."), "{said}");
     a.on_core(&Event::RunningAll { on: false });
     assert!(a.gate().is_some(), "once the run stops, the gate waits");
+}
+
+#[test]
+fn the_browser_lists_where_gearshift_runs_and_drops_a_deleted_sessions_preview() {
+    use crate::tui::browser::BrowserRequest;
+    let mut a = app(120, 40);
+    // Another workspace's session is open, read-only: "this workspace" is still here.
+    a.session.workspace = "/elsewhere".into();
+    a.here = "/work/project".into();
+    let effects = press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let [
+        Effect::Browser(BrowserRequest::Load {
+            ticket, workspace, ..
+        }),
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(workspace.as_deref(), Some("/work/project"));
+    a.on_browser_rows(
+        *ticket,
+        vec![
+            row("one", "/work/project", 2),
+            row("two", "/work/project", 2),
+        ],
+    );
+    let ticket = browser(&a).preview_ticket_for_tests();
+    a.on_browser_preview(ticket, vec!["you: the first one".into()]);
+    assert!(!browser(&a).preview.is_empty());
+    press(&mut a, KeyCode::Char('d'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(
+        browser(&a).preview.is_empty(),
+        "the deleted session's preview went"
+    );
+    // A late answer for the deleted one is not shown either.
+    a.on_browser_preview(ticket, vec!["you: the first one".into()]);
+    assert!(browser(&a).preview.is_empty());
+    // Once the delete is done, the row now selected is previewed.
+    let effects = a.on_browser_message("deleted one".into());
+    assert!(
+        matches!(effects.as_slice(), [Effect::Browser(BrowserRequest::Preview { id, .. })] if id == "two"),
+        "{effects:?}"
+    );
 }

@@ -67,9 +67,10 @@ impl Layer for Browser {
                 self.start_search();
                 None
             }
-            Action::BrowserFork => self
-                .selected_row()
-                .map(|r| BrowserRequest::Fork { id: r.id.clone() }),
+            Action::BrowserFork => self.selected_row().map(|r| BrowserRequest::Fork {
+                id: r.id.clone(),
+                workspace: self.workspace.clone(),
+            }),
             Action::BrowserRename => {
                 self.start_rename();
                 None

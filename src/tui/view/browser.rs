@@ -96,8 +96,14 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
     };
     frame.render_widget(Paragraph::new(head_line).style(s.overlay), head);
 
+    // Two columns apart, so a row's details never run into the preview's words.
     let [list, preview] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .spacing(2)
+            .areas(body);
+    let cut = |text: &str, used: usize| {
+        super::shorten(text, usize::from(list.width).saturating_sub(used).max(4))
+    };
     let per_row = 3usize;
     let visible = usize::from(list.height) / per_row;
     let first = b.selected.saturating_sub(visible.saturating_sub(1));
@@ -113,7 +119,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
         let mut first_line = vec![
             Span::styled(marker, s.key),
             Span::styled(
-                title.to_string(),
+                cut(title, 9),
                 if selected { s.title_focused } else { s.text },
             ),
         ];
@@ -125,7 +131,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
         if b.all_workspaces || row.workspace != b.workspace {
             second.push_str(&format!(" · {}", row.workspace));
         }
-        lines.push(Line::styled(second, s.dim));
+        lines.push(Line::styled(cut(&second, 0), s.dim));
         lines.push(match &row.snippet {
             Some(snippet) => snippet_line(app, snippet),
             None => Line::default(),

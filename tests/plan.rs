@@ -133,7 +133,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     let md = gearshift::store::markdown(&export);
     for line in [
         "### Plan, version 1",
-        "> plan edited: rejected s2",
+        "> plan edited: rejected step 2 \"",
         "> step 1 running",
         "> step 1 awaiting review: one.txt written",
         "> step 3 done",

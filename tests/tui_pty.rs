@@ -462,7 +462,9 @@ fn the_browser_searches_resumes_exports_and_forks() {
         })
         .collect();
     assert_eq!(forks.len(), 1);
-    assert_eq!(forks[0].title, "explain the tokenizer");
+    assert_eq!(forks[0].title, "explain the tokenizer (fork)");
+    // Starting and quitting without a prompt stored nothing: the two exec runs and the fork.
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
 }
 
 #[test]
@@ -790,4 +792,30 @@ fn sessions_rm_on_a_terminal_asks_first() {
     assert!(rm.wait_exit());
     let reader = Reader::open(&db).unwrap();
     assert!(reader.session(&session.id).unwrap().is_none());
+}
+
+#[test]
+fn starting_and_quitting_without_a_prompt_leaves_no_session_to_continue() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let out = support::command(home.path(), ws.path(), &["exec", "the real work"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // A start that shifts gear and quits without a prompt.
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("DEMO");
+    app.send(keys::SHIFT_TAB);
+    app.wait_text("PLAN");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let sessions = reader.list_sessions(None, 20).unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    // --continue reopens the session that has work in it.
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &["--continue"], 120, 40);
+    app.wait_text("Resumed session");
+    app.wait_text("the real work");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
 }

@@ -334,3 +334,23 @@ fn exec_refuses_commands_unless_approved_on_the_command_line() {
     let (ok, content) = result_of(&["--json", "--approve-commands", "go"]);
     assert!(ok && content.contains("ran-it"), "{content}");
 }
+
+#[tokio::test]
+async fn a_new_session_is_written_with_its_first_prompt_and_what_came_before() {
+    let ws = tempfile::tempdir().unwrap();
+    let p = script_provider(ws.path(), "[[turns]]\ntext = \"hi\"\n");
+    let mut s = start(&p, ws.path()).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    assert!(
+        s.stored().await.is_empty(),
+        "nothing is written before a prompt"
+    );
+    s.submit("plan the work");
+    s.turn().await;
+    let stored = s.stored().await;
+    let kinds: Vec<&str> = stored.iter().map(Event::kind).take(3).collect();
+    assert_eq!(kinds, ["session_opened", "gear_changed", "user_message"]);
+}

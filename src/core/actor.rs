@@ -426,12 +426,25 @@ impl Actor {
     /// batch, as the words sent.
     async fn record(&mut self, new: Vec<Event>) -> bool {
         let new = self.with_instructions(new);
-        match self
-            .deps
-            .store
-            .append_acked(&self.state.id, new.clone())
-            .await
-        {
+        // A new session is written with its first prompt: what comes before (a gear change,
+        // a sandbox warning) waits to be written with it.
+        let first_prompt = new.iter().any(|e| matches!(e, Event::UserMessage { .. }));
+        let written = if self.state.unsaved.is_empty() {
+            new.clone()
+        } else if first_prompt {
+            let mut all = std::mem::take(&mut self.state.unsaved);
+            all.extend(new.iter().cloned());
+            all
+        } else {
+            self.state.unsaved.extend(new.iter().cloned());
+            Vec::new()
+        };
+        let stored = if written.is_empty() {
+            Ok(Ok(Vec::new()))
+        } else {
+            self.deps.store.append_acked(&self.state.id, written).await
+        };
+        match stored {
             Ok(Ok(_)) => {
                 let gear_changed = new.iter().any(|e| matches!(e, Event::GearChanged { .. }));
                 for e in new {

@@ -59,7 +59,9 @@ pub fn load_session(reader: &Reader, id: &str) -> Result<OpenedSession, OpenErro
     })
 }
 
-/// Opens a new session or resumes one, and records that in the store before returning.
+/// Opens a new session or resumes one. A resumed session records that at once; a new one is
+/// written with its first prompt (its opening event waits in [`SessionState::unsaved`]), so
+/// starting and quitting without a prompt leaves no empty session for `--continue` to find.
 pub fn open_session(
     store: &Store,
     reader: &Reader,
@@ -101,11 +103,17 @@ pub fn open_session(
             (id, Vec::new(), opened)
         }
     };
-    store.append_blocking(&id, vec![appended.clone()])?;
     let resumed = !history.is_empty();
-    history.push(appended);
+    if resumed {
+        store.append_blocking(&id, vec![appended.clone()])?;
+    }
+    history.push(appended.clone());
+    let mut state = SessionState::fold(&history);
+    if !resumed {
+        state.unsaved.push(appended);
+    }
     Ok(OpenedSession {
-        state: SessionState::fold(&history),
+        state,
         history,
         resumed,
     })

@@ -66,6 +66,9 @@ pub struct SessionState {
     /// Every file the model wrote, with the SHA-256 of what it last knew was there (`None`:
     /// no such file), so a later undo or human edit can be told at its next request.
     pub known: BTreeMap<String, Option<String>>,
+    /// A new session's events not written yet: a session is stored with its first prompt,
+    /// so starting and quitting leaves nothing behind (see [`crate::core::open_session`]).
+    pub unsaved: Vec<Event>,
 }
 
 /// A pipeline run with what it was started with.

@@ -354,3 +354,77 @@ async fn a_new_session_is_written_with_its_first_prompt_and_what_came_before() {
     let kinds: Vec<&str> = stored.iter().map(Event::kind).take(3).collect();
     assert_eq!(kinds, ["session_opened", "gear_changed", "user_message"]);
 }
+
+#[test]
+fn exec_continues_a_session_and_tells_its_story_on_stderr() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("script.toml"),
+        "[[turns]]\ntext = \"First I write it.\"\n\
+         tool_calls = [{ name = \"write_file\", arguments = { path = \"notes.txt\", content = \"hello\\n\" } }, \
+         { name = \"run_command\", arguments = { command = \"rm -rf build\" } }]\n\n\
+         [[turns]]\ntext = \"Written; the command was refused.\"\n\n\
+         [[turns]]\ntext = \"Still the same session.\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "provider = \"s\"\n[providers.s]\nkind = \"script\"\nmodel = \"s\"\nscript = \"script.toml\"\n",
+    )
+    .unwrap();
+    let out = gearshift_exec(home.path(), &["write the notes"], &[]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    // Two replies, a blank line apart; what happened in between on stderr.
+    assert_eq!(
+        stdout, "First I write it.\n\nWritten; the command was refused.\n",
+        "{stderr}"
+    );
+    assert!(stderr.contains("wrote notes.txt (+1 −0)"), "{stderr}");
+    assert!(stderr.contains("refused: `rm -rf build`"), "{stderr}");
+
+    // `--continue` before or after `exec` goes on with that session, not a new one.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));
+    let out = cmd
+        .arg("--home")
+        .arg(home.path())
+        .arg("--workspace")
+        .arg(home.path())
+        .args(["--continue", "exec", "and then?"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Still the same session.\n"
+    );
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let sessions = reader.list_sessions(None, 10).unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    let prompts: Vec<String> = reader
+        .events(&sessions[0].id)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::UserMessage { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(prompts, ["write the notes", "and then?"]);
+    // A command that opens no session says so instead of ignoring the flag.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"))
+        .arg("--home")
+        .arg(home.path())
+        .args(["--continue", "sessions", "list"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not open one"));
+}

@@ -11,7 +11,6 @@ use tokio::sync::mpsc;
 use super::{Context, StartedSession};
 use crate::core::{self, ApprovalMode, OpenRequest};
 use crate::pipeline::{Gate, Run, StageEvent};
-use crate::plan::Plan;
 use crate::protocol::{Event, FinishReason, Op, StepStatus};
 
 /// Exit code when the turn was cancelled (Ctrl+C), as shells report SIGINT.
@@ -46,6 +45,7 @@ fn mode(approve: bool) -> ApprovalMode {
 pub fn run(
     ctx: &Context,
     prompt: &str,
+    request: &OpenRequest,
     json: bool,
     approvals: Approvals,
 ) -> anyhow::Result<ExitCode> {
@@ -60,7 +60,7 @@ pub fn run(
     };
     anyhow::ensure!(!prompt.trim().is_empty(), "the prompt is empty");
 
-    let started = ctx.start_session(&OpenRequest::New, mode(approvals.commands))?;
+    let started = ctx.start_session(request, mode(approvals.commands))?;
     let StartedSession {
         store,
         opened,
@@ -103,9 +103,10 @@ pub fn run(
         let mut finish: Option<FinishReason> = None;
         let mut started = false;
         let mut wrote_text = false;
-        let mut plan: Option<Plan> = None;
         let mut plan_waits = false;
-        let mut run: Option<Run> = None;
+        // Replies go to stdout, a blank line between two; the rest of the story to stderr.
+        let mut progress = super::progress::Progress::default();
+        let mut reply_ended = false;
         // INT (Ctrl+C), TERM, HUP and QUIT cancel the turn — the reply so far is kept, marked
         // interrupted — and end the run with 128 + the signal's number.
         use tokio::signal::unix::{SignalKind, signal};
@@ -136,12 +137,29 @@ pub fn run(
             let Some(event) = event else { break };
             if json {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
+            } else if let Some(line) = progress.line(&event) {
+                if wrote_text && !reply_ended {
+                    writeln!(out)?;
+                    out.flush()?;
+                    reply_ended = true;
+                }
+                eprintln!("{line}");
             }
+            let (plan, run) = (&progress.plan, &progress.run);
             match &event {
                 Event::AssistantDelta { text } if !json => {
+                    if reply_ended {
+                        // A new reply after an earlier one: a blank line between them.
+                        writeln!(out)?;
+                        reply_ended = false;
+                    }
                     write!(out, "{text}")?;
                     out.flush()?;
                     wrote_text = true;
+                }
+                Event::AssistantMessage { .. } if wrote_text && !reply_ended => {
+                    writeln!(out)?;
+                    reply_ended = true;
                 }
                 Event::TurnStarted { .. } => started = true,
                 Event::Notice { level, text } if !json => {
@@ -163,11 +181,7 @@ pub fn run(
                         let _ = op_tx.send(Op::Quit);
                     }
                 }
-                Event::PlanProposed { .. } | Event::PlanEdited { .. } => {
-                    crate::plan::fold(&mut plan, &event);
-                }
                 Event::StepStatusChanged { status, note, .. } => {
-                    crate::plan::fold(&mut plan, &event);
                     if *status == StepStatus::Failed {
                         error = Some(format!(
                             "plan step failed: {}",
@@ -188,11 +202,7 @@ pub fn run(
                 Event::PlanCompleted { .. } if !pipeline_gear => {
                     let _ = op_tx.send(Op::Quit);
                 }
-                Event::PipelineStarted { .. } => {
-                    crate::pipeline::fold(&mut run, &event);
-                }
                 Event::Stage { event: stage } => {
-                    crate::pipeline::fold(&mut run, &event);
                     if run.as_ref().is_some_and(Run::finished) {
                         let _ = op_tx.send(Op::Quit);
                     }
@@ -226,7 +236,7 @@ pub fn run(
                 }
                 Event::TurnFinished { reason } => {
                     finish = Some(*reason);
-                    match (&plan, plan_gear, approvals.plan) {
+                    match (plan, plan_gear, approvals.plan) {
                         // The core approves the plan and runs it step by step (its approval
                         // policy); the run ends when the plan completes or a turn fails.
                         (Some(_), true, true) => {
@@ -247,12 +257,13 @@ pub fn run(
                 _ => {}
             }
         }
-        if wrote_text {
+        if wrote_text && !reply_ended {
             writeln!(out)?;
         }
+        // The plan waiting for approval is the run's result: on stdout, after the reply.
         if plan_waits
             && !json
-            && let Some(p) = &plan
+            && let Some(p) = &progress.plan
         {
             writeln!(
                 out,

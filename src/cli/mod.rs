@@ -3,6 +3,7 @@
 
 mod config_cmd;
 mod exec_cmd;
+mod progress;
 mod sessions_cmd;
 mod trust_cmd;
 
@@ -80,15 +81,32 @@ pub struct GlobalArgs {
     pub trust_workspace: bool,
 }
 
-/// Which session the workbench opens.
+/// Which session the workbench (or `exec`) opens; before or after `exec` alike.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SessionArgs {
     /// Resume the session with this ID (any unique prefix)
-    #[arg(long, value_name = "ID", conflicts_with = "continue_latest")]
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "continue_latest",
+        global = true
+    )]
     pub resume: Option<String>,
     /// Resume the latest session of this workspace
-    #[arg(long = "continue", short = 'c')]
+    #[arg(long = "continue", short = 'c', global = true)]
     pub continue_latest: bool,
+}
+
+impl SessionArgs {
+    /// The session to open.
+    #[must_use]
+    pub fn request(&self) -> OpenRequest {
+        match (&self.resume, self.continue_latest) {
+            (Some(id), _) => OpenRequest::Resume(id.clone()),
+            (None, true) => OpenRequest::ContinueLatest,
+            (None, false) => OpenRequest::New,
+        }
+    }
 }
 
 fn parse_gear(s: &str) -> Result<Gear, String> {
@@ -330,6 +348,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Exec { .. }) => trust_cmd::warn_withheld(&ctx),
         _ => {}
     }
+    let opens_a_session = matches!(cli.command, None | Some(Command::Exec { .. }));
+    anyhow::ensure!(
+        opens_a_session || (cli.session.resume.is_none() && !cli.session.continue_latest),
+        "--continue and --resume choose the session of the workbench or of exec; this command \
+         does not open one"
+    );
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
@@ -344,6 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => exec_cmd::run(
             &ctx,
             &prompt,
+            &cli.session.request(),
             json,
             exec_cmd::Approvals {
                 commands: approve_commands,
@@ -370,6 +395,26 @@ mod tests {
     #[test]
     fn resume_and_continue_conflict() {
         let err = Cli::try_parse_from(["gearshift", "--resume", "ab", "--continue"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn exec_takes_continue_and_resume_before_or_after_it() {
+        for args in [
+            &["gearshift", "--continue", "exec", "go on"][..],
+            &["gearshift", "exec", "--continue", "go on"][..],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(
+                cli.session.request(),
+                OpenRequest::ContinueLatest,
+                "{args:?}"
+            );
+        }
+        let cli = Cli::try_parse_from(["gearshift", "exec", "--resume", "ab12", "go"]).unwrap();
+        assert_eq!(cli.session.request(), OpenRequest::Resume("ab12".into()));
+        let err = Cli::try_parse_from(["gearshift", "exec", "--resume", "ab", "--continue", "x"])
+            .unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
     }
 

@@ -84,11 +84,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     let keymap = Keymap::new(&config.keys)?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
-    let mut request = match (&session.resume, session.continue_latest) {
-        (Some(id), _) => OpenRequest::Resume(id.clone()),
-        (None, true) => OpenRequest::ContinueLatest,
-        (None, false) => OpenRequest::New,
-    };
+    let mut request = session.request();
     let mut read_only = false;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -381,3 +381,26 @@ fn sessions_search_show_rename_export_import_and_rm() {
     let (_, stdout, _) = run(&["sessions", "list", "--json"]);
     assert!(!stdout.contains(&tok));
 }
+
+#[test]
+fn a_bad_key_binding_names_its_file_and_line() {
+    for (keys, line, says) in [
+        ("[keys]\nquit = \"ctrl+hyper+q\"\n", 2, "hyper"),
+        ("\n[keys]\nnot_an_action = \"x\"\n", 3, "is not an action"),
+        ("[keys]\nhelp = \"?\"\n", 2, "stop you typing"),
+        ("[keys]\n# a comment\nquit = \"tab\"\n", 3, "bound to both"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), keys).unwrap();
+        let out = gearshift(dir.path(), dir.path(), &[]).output().unwrap();
+        let (stdout, stderr) = text(&out);
+        assert!(!out.status.success());
+        let expected = format!("{}:{line}:", dir.path().join("config.toml").display());
+        assert!(stderr.contains(&expected), "{keys}: {stderr}");
+        assert!(stderr.contains(says), "{keys}: {stderr}");
+        assert!(
+            stdout.is_empty(),
+            "nothing drawn before the error: {stdout:?}"
+        );
+    }
+}

@@ -80,6 +80,24 @@ pub struct LoadedConfig {
     pub workspace: Option<WorkspaceConfig>,
 }
 
+impl LoadedConfig {
+    /// An error for a setting checked after loading (`[keys]`, say): at the line of `key` in
+    /// the last file that sets it, which is the one whose value is in force. `None` when no
+    /// file sets it (a default or a flag).
+    #[must_use]
+    pub fn at_key(&self, key: &[&str], message: &str) -> Option<ConfigError> {
+        self.layers.iter().rev().find_map(|layer| {
+            let path = match layer {
+                Layer::File { path, found: true } | Layer::Workspace { path, .. } => path,
+                _ => return None,
+            };
+            let text = std::fs::read_to_string(path).ok()?;
+            validate::key_offset(&text, key)?;
+            Some(validate::at_key(path, &text, key, message.to_string()))
+        })
+    }
+}
+
 /// Loads every layer. `env` is a snapshot of the environment (injected so tests need not
 /// mutate the process environment).
 pub fn load(

@@ -424,6 +424,20 @@ pub enum KeymapError {
     StealsTyping { action: &'static str, key: String },
 }
 
+impl KeymapError {
+    /// The `[keys]` entries the error is about, to blame the one a config file sets.
+    #[must_use]
+    pub fn actions(&self) -> Vec<&str> {
+        match self {
+            KeymapError::BadKey { action, .. } | KeymapError::UnknownAction(action, _) => {
+                vec![action]
+            }
+            KeymapError::Conflict { first, second, .. } => vec![second, first],
+            KeymapError::StealsTyping { action, .. } => vec![action],
+        }
+    }
+}
+
 /// The resolved bindings.
 #[derive(Debug, Clone)]
 pub struct Keymap {

@@ -82,7 +82,19 @@ enum LoopExit {
 /// Runs the workbench until the user quits.
 pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
-    let keymap = Keymap::new(&config.keys)?;
+    // A bad binding is reported at its file and line, as every other config error is.
+    let keymap = Keymap::new(&config.keys).map_err(|e| {
+        let message = e.to_string();
+        let message = message.strip_prefix("[keys] ").unwrap_or(&message);
+        let located = e
+            .actions()
+            .into_iter()
+            .find_map(|action| ctx.loaded.at_key(&["keys", action], message));
+        match located {
+            Some(located) => anyhow::Error::new(located),
+            None => anyhow::Error::new(e),
+        }
+    })?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
     let mut request = session.request();
     let mut read_only = false;

@@ -819,3 +819,97 @@ fn starting_and_quitting_without_a_prompt_leaves_no_session_to_continue() {
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
 }
+
+#[test]
+fn the_demo_tours_a_tool_call_a_review_a_plan_and_a_pipeline_stage_in_a_scratch_project() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("mine.txt"), "the user's own file\n").unwrap();
+    let tmp_dir = tmp.path().to_str().unwrap();
+    let mut app = PtyApp::spawn_env(
+        home.path(),
+        ws.path(),
+        &["demo"],
+        120,
+        40,
+        &[("TMPDIR", tmp_dir)],
+    );
+    app.wait_text("DEMO — a guided tour");
+    // A tool call.
+    app.send(b"look around");
+    app.send(keys::ENTER);
+    app.wait_text("read_file greet.py  ✓");
+    app.wait_text("type fix the greeting");
+    // A change reviewed hunk by hunk.
+    app.send(b"fix the greeting");
+    app.send(keys::ENTER);
+    app.wait_text("review greet.py");
+    app.send(keys::ALT_3);
+    app.send(b"a");
+    app.send(keys::ENTER);
+    app.wait_text("Wrote 1 hunk to greet.py");
+    // A plan approved and run step by step, its change reviewed, its gate passed.
+    app.send(b"\x1b1");
+    app.send(keys::SHIFT_TAB);
+    app.wait_text("PLAN");
+    app.send(b"plan a farewell");
+    app.send(keys::ENTER);
+    app.wait_text("The model proposes a plan");
+    app.send(keys::ALT_2);
+    app.send(b"A");
+    app.send(b"g");
+    app.wait_text("Step 1 — Add farewell(name)");
+    app.wait_text("review greet.py");
+    app.send(keys::ALT_3);
+    app.send(b"a");
+    app.send(keys::ENTER);
+    app.wait_text("Step 1 waits at its gate");
+    app.send(b"\x1b1");
+    app.send(b"\x1bg");
+    app.wait_text("Step 2 — Test farewell");
+    // A pipeline stage at its gate.
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_text("Step 2 waits at its gate");
+    app.send(b"\x1bg");
+    app.wait_text("The plan has run: 2 of 2 steps done.");
+    app.send(b"\x1b1");
+    app.send(keys::SHIFT_TAB);
+    app.wait_text("PIPELINE");
+    app.send(b"add a farewell");
+    app.send(keys::ENTER);
+    app.wait_text("review docs/gearshift/requirements.md");
+    app.send(keys::ALT_3);
+    app.send(b"a");
+    app.send(keys::ENTER);
+    app.wait_text("Stage requirements waits at its gate");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    // All of it happened in a scratch project; the user's workspace and home are untouched.
+    let demo = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("gearshift-demo-")
+        })
+        .expect("the demo's directory")
+        .path();
+    let greet = std::fs::read_to_string(demo.join("project/greet.py")).unwrap();
+    assert!(
+        greet.contains("Hello, {name}!") && greet.contains("def farewell"),
+        "{greet}"
+    );
+    assert!(demo.join("project/test_farewell.py").is_file());
+    assert!(
+        demo.join("project/docs/gearshift/requirements.md")
+            .is_file()
+    );
+    let mine: Vec<_> = std::fs::read_dir(ws.path()).unwrap().collect();
+    assert_eq!(mine.len(), 1, "only the user's own file");
+    assert!(!home.path().join("gearshift.db").exists());
+}

@@ -428,3 +428,29 @@ fn exec_continues_a_session_and_tells_its_story_on_stderr() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not open one"));
 }
+
+#[tokio::test]
+async fn the_scripted_providers_token_counts_grow_with_the_conversation() {
+    let ws = tempfile::tempdir().unwrap();
+    let long = "word ".repeat(400);
+    let p = script_provider(
+        ws.path(),
+        &format!("[[turns]]\ntext = \"{long}\"\n\n[[turns]]\ntext = \"short\"\n"),
+    );
+    let mut s = start(&p, ws.path()).await;
+    let usage = |seen: &[Event]| {
+        seen.iter()
+            .find_map(|e| match e {
+                Event::Usage { input, output, .. } => Some((*input, *output)),
+                _ => None,
+            })
+            .unwrap()
+    };
+    s.submit("first");
+    let (in1, out1) = usage(&s.turn().await);
+    s.submit("second");
+    let (in2, out2) = usage(&s.turn().await);
+    // The second request carries the first reply: what fills the window never shrinks.
+    assert!(in2 >= in1 + out1, "{in1}+{out1} then {in2}");
+    assert!(in2 + out2 > in1 + out1);
+}

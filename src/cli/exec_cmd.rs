@@ -135,9 +135,11 @@ pub fn run(
                 }
             };
             let Some(event) = event else { break };
+            // Folded either way: the plan and the run decide when the run ends.
+            let line = progress.line(&event);
             if json {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
-            } else if let Some(line) = progress.line(&event) {
+            } else if let Some(line) = line {
                 if wrote_text && !reply_ended {
                     writeln!(out)?;
                     out.flush()?;

@@ -2,6 +2,7 @@
 //! library errors become messages on stderr and exit codes (and the only place `anyhow` is used).
 
 mod config_cmd;
+mod demo_cmd;
 mod exec_cmd;
 mod progress;
 mod sessions_cmd;
@@ -26,6 +27,7 @@ Examples:
   gearshift --provider deepseek          use a preset (set DEEPSEEK_API_KEY first)
   gearshift --base-url http://127.0.0.1:8000/v1 --model qwen   any OpenAI-compatible server
   gearshift --continue                   reopen this workspace's latest session
+  gearshift demo                         a guided tour with a scripted model (no key needed)
   gearshift exec 'explain src/main.rs'   one prompt, no TUI; --json for one event per line
   gearshift config                       show the resolved configuration and paths
   gearshift sessions list --all --json
@@ -123,6 +125,9 @@ pub enum Command {
     /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// A guided tour in a scratch project with a scripted model: a tool call, a hunk review,
+    /// a plan run step by step and a pipeline stage, without a key
+    Demo,
     /// Run one prompt without the TUI and print the reply (the session is saved)
     Exec {
         /// The prompt; `-` reads it from standard input
@@ -342,6 +347,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The tour has a workspace and a home of its own.
+    if matches!(cli.command, Some(Command::Demo)) {
+        return demo_cmd::run(&cli.global);
+    }
     let mut ctx = Context::build(&cli.global)?;
     match &cli.command {
         None if trust_cmd::ask_at_start(&ctx)? => ctx = Context::build(&cli.global)?,
@@ -355,6 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
          does not open one"
     );
     match cli.command {
+        Some(Command::Demo) => demo_cmd::run(&cli.global),
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),

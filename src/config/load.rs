@@ -87,9 +87,8 @@ impl LoadedConfig {
     #[must_use]
     pub fn at_key(&self, key: &[&str], message: &str) -> Option<ConfigError> {
         self.layers.iter().rev().find_map(|layer| {
-            let path = match layer {
-                Layer::File { path, found: true } | Layer::Workspace { path, .. } => path,
-                _ => return None,
+            let (Layer::File { path, found: true } | Layer::Workspace { path, .. }) = layer else {
+                return None;
             };
             let text = std::fs::read_to_string(path).ok()?;
             validate::key_offset(&text, key)?;

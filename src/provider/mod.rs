@@ -10,7 +10,7 @@ mod anthropic;
 mod http;
 mod openai;
 pub mod reasoning;
-mod script;
+pub mod script;
 pub mod sse;
 
 use std::sync::Arc;

@@ -11,6 +11,10 @@ use super::{
 };
 use crate::protocol::FinishReason;
 
+/// The model name of the guided tour's provider (`gearshift demo`): the workbench greets it
+/// with the tour's first step instead of the plain demo's notice.
+pub const TOUR_MODEL: &str = "tour";
+
 /// The built-in demo script.
 pub const DEMO_SCRIPT: &str = include_str!("../../assets/demo/script.toml");
 
@@ -20,10 +24,24 @@ pub struct Script {
     /// Pause between streamed words, to look like a model typing.
     #[serde(default)]
     chunk_delay_ms: u64,
+    #[serde(default)]
     turns: Vec<ScriptTurn>,
     /// Played for every request after the last turn; without it, such a request is an error.
     #[serde(default)]
     fallback: Option<String>,
+    /// Turns played in answer to a message that contains `when` (the demo's tour: what the
+    /// newcomer types, or the instruction that starts a plan step or a pipeline stage).
+    #[serde(default)]
+    scenes: Vec<Scene>,
+}
+
+/// Turns that answer a message containing `when` (case-insensitive): turn N answers the N-th
+/// request since that message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scene {
+    when: String,
+    turns: Vec<ScriptTurn>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -61,6 +79,26 @@ impl Script {
     pub fn parse(text: &str) -> Result<Script, String> {
         toml::from_str(text).map_err(|e| e.to_string())
     }
+
+    /// The turn of the scene the latest message that starts one began, if any: `Some(None)`
+    /// when that scene has played all its turns.
+    fn scene_turn(&self, messages: &[ChatMessage]) -> Option<Option<ScriptTurn>> {
+        messages.iter().enumerate().rev().find_map(|(i, m)| {
+            let ChatMessage::User { text } = m else {
+                return None;
+            };
+            let text = text.to_lowercase();
+            let scene = self
+                .scenes
+                .iter()
+                .find(|s| text.contains(&s.when.to_lowercase()))?;
+            let n = messages[i + 1..]
+                .iter()
+                .filter(|m| matches!(m, ChatMessage::Assistant { .. }))
+                .count();
+            Some(scene.turns.get(n).cloned())
+        })
+    }
 }
 
 pub struct ScriptClient {
@@ -88,20 +126,22 @@ impl ModelClient for ScriptClient {
     }
 
     fn stream(&self, request: ChatRequest) -> ModelStream {
-        // Turn N answers the N-th request of the conversation, so a resumed session continues
-        // the script where it left off.
+        // A scene's turn when a message started one; else turn N answers the N-th request of
+        // the conversation, so a resumed session continues the script where it left off.
         let n = request
             .messages
             .iter()
             .filter(|m| matches!(m, ChatMessage::Assistant { .. }))
             .count();
-        let turn = match (self.script.turns.get(n), &self.script.fallback) {
-            (Some(t), _) => Ok(t.clone()),
-            (None, Some(text)) => Ok(ScriptTurn {
+        let scene = self.script.scene_turn(&request.messages);
+        let turn = match (scene, self.script.turns.get(n), &self.script.fallback) {
+            (Some(Some(t)), _, _) => Ok(t),
+            (None, Some(t), _) => Ok(t.clone()),
+            (_, _, Some(text)) => Ok(ScriptTurn {
                 text: text.clone(),
                 ..ScriptTurn::default()
             }),
-            (None, None) => Err(ProviderError::Script(format!(
+            (_, _, None) => Err(ProviderError::Script(format!(
                 "the script has {} turns and no fallback; request {} has nothing to play",
                 self.script.turns.len(),
                 n + 1

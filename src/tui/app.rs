@@ -212,12 +212,22 @@ impl App {
             quitting: false,
         };
         app.reset_composer(Vec::new());
-        if provider.is_demo {
+        if provider.is_demo && provider.model == crate::provider::script::TOUR_MODEL {
+            app.transcript.push(
+                EntryKind::Notice,
+                format!(
+                    "DEMO — a guided tour: a scripted model in a scratch project ({}), nothing \
+                     of yours is touched. Type `look around` to start; the project's README.md \
+                     lists every step, and F1 every key.",
+                    state.workspace
+                ),
+            );
+        } else if provider.is_demo {
             app.transcript.push(
                 EntryKind::Notice,
                 "DEMO — no model is configured, so replies come from gearshift's offline demo \
-                 script. Send any prompt to learn how to connect a real model; F1 lists every \
-                 key.",
+                 script. Send any prompt to learn how to connect a real model; `gearshift demo` \
+                 is a guided tour; F1 lists every key.",
             );
         }
         for event in &opened.history {

@@ -451,7 +451,7 @@ impl App {
             let room = layout
                 .pane(PaneId::Chat)
                 .map_or(0, |r| usize::from(r.width).saturating_sub(4));
-            let line = super::view::shorten(&line, room);
+            let line = super::fit::text(&line, room);
             block = block.title(ratatui::text::Span::styled(format!(" {line} "), s.key));
         }
         self.composer.set_block(block);

@@ -183,7 +183,13 @@ impl ContextView {
     }
 
     /// Lays out everything the draw shows for a pane of `inner` size.
-    pub fn prepare(&mut self, inner: ratatui::layout::Rect, theme: &Theme, warn_at: f64) {
+    pub fn prepare(
+        &mut self,
+        inner: ratatui::layout::Rect,
+        theme: &Theme,
+        warn_at: f64,
+        keymap: &crate::tui::keymap::Keymap,
+    ) {
         let s = &theme.styles;
         let Some(report) = &self.report else {
             self.header = vec![Line::styled("Waiting for the first accounting…", s.dim)];
@@ -287,7 +293,7 @@ impl ContextView {
                     Span::styled(flags, s.key),
                     // Cut with a mark; the line below the list shows the selected one whole.
                     Span::styled(
-                        crate::tui::view::shorten(&item.label, width.saturating_sub(17).max(4)),
+                        crate::tui::fit::text(&item.label, width.saturating_sub(17).max(4)),
                         if item.dropped { s.dim } else { s.text },
                     ),
                 ]);
@@ -298,22 +304,43 @@ impl ContextView {
             })
             .collect();
         self.preview = match self.selected_item() {
-            Some(item) => Line::from(vec![
-                Span::styled(
-                    format!("{}: ", item.category.label()),
-                    category_style(s, item.category),
-                ),
-                Span::styled(item.label.clone(), s.text),
-                Span::styled(
-                    match item.id {
-                        ItemId::Message(_) if item.dropped => "  (dropped: d brings it back)",
-                        ItemId::Message(_) if item.pinned => "  (pinned: kept through compaction)",
-                        ItemId::Message(_) => "  d drop · p pin · C compact",
-                        _ => "  (part of every request)",
-                    },
-                    s.dim,
-                ),
-            ]),
+            Some(item) => {
+                use crate::tui::hints;
+                use crate::tui::keymap::Action;
+                let what = match item.id {
+                    ItemId::Message(_) if item.dropped => format!(
+                        "  (dropped: {} brings it back)",
+                        hints::key(keymap, Action::ContextDrop)
+                    ),
+                    ItemId::Message(_) if item.pinned => {
+                        "  (pinned: kept through compaction)".to_string()
+                    }
+                    ItemId::Message(_) => format!(
+                        "  {}",
+                        hints::footer(
+                            keymap,
+                            &[
+                                (Action::ContextDrop, "drop"),
+                                (Action::ContextPin, "pin"),
+                                (Action::ContextCompact, "compact"),
+                            ]
+                        )
+                    ),
+                    _ => "  (part of every request)".to_string(),
+                };
+                // The label is the selected item's whole name: the keys give way first.
+                crate::tui::fit::line(
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{}: ", item.category.label()),
+                            category_style(s, item.category),
+                        ),
+                        Span::styled(item.label.clone(), s.text),
+                        Span::styled(what, s.dim),
+                    ]),
+                    width,
+                )
+            }
             None => Line::default(),
         };
     }

@@ -12,6 +12,7 @@ pub mod contextview;
 pub mod diffview;
 mod editor;
 mod field;
+pub mod fit;
 #[cfg(test)]
 mod fixtures;
 pub mod highlight;

@@ -504,6 +504,8 @@ impl PlanView {
             if !step.comments.is_empty() {
                 line.push_span(Span::styled(format!("  ┆{}", step.comments.len()), s.dim));
             }
+            // A title too long for the pane ends in …; the preview below shows it whole.
+            line = crate::tui::fit::line(line, width);
             if i == at {
                 let used: usize = line.spans.iter().map(|sp| sp.content.chars().count()).sum();
                 line.push_span(Span::raw(" ".repeat(width.saturating_sub(used))));
@@ -518,7 +520,10 @@ impl PlanView {
                 preview(
                     step,
                     s,
-                    usize::from(preview_area.height),
+                    (
+                        usize::from(preview_area.width),
+                        usize::from(preview_area.height),
+                    ),
                     &hints::key(keymap, Action::Zoom),
                 )
             })
@@ -575,10 +580,18 @@ impl PlanView {
                 s.dim,
             ),
         };
+        // Keys cut at the edge end in …; the help lists them all. A field being typed is
+        // left whole (its end is where the cursor is).
+        if self.input.is_none() {
+            self.footer = crate::tui::fit::line(std::mem::take(&mut self.footer), width);
+        }
     }
 }
 
-fn preview(step: &Step, s: &Styles, height: usize, zoom: &str) -> Vec<Line<'static>> {
+/// The selected step in full, wrapped to the `(width, height)` of its area; what does not fit
+/// is counted on the last row.
+fn preview(step: &Step, s: &Styles, area: (usize, usize), zoom: &str) -> Vec<Line<'static>> {
+    let (width, height) = area;
     let mut out = vec![Line::from(vec![
         Span::styled(
             format!("{} ", step.status.label()),
@@ -609,6 +622,17 @@ fn preview(step: &Step, s: &Styles, height: usize, zoom: &str) -> Vec<Line<'stat
     if let Some(a) = &step.acceptance {
         out.push(Line::styled(format!("done when: {a}"), s.dim));
     }
+    let mut out: Vec<Line<'static>> = out
+        .into_iter()
+        .flat_map(|l| {
+            let fragments: Vec<(String, Style)> = l
+                .spans
+                .into_iter()
+                .map(|sp| (sp.content.into_owned(), sp.style))
+                .collect();
+            crate::tui::markdown::wrap(&fragments, width.max(8), Vec::new(), &[])
+        })
+        .collect();
     if out.len() > height && height > 0 {
         let hidden = out.len() - (height - 1);
         out.truncate(height - 1);

@@ -236,7 +236,7 @@ impl DiffView {
                         s.dim,
                     ));
                 }
-                Line::from(spans)
+                crate::tui::fit::line(Line::from(spans), usize::from(self.width))
             })
             .collect()
     }

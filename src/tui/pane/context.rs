@@ -38,7 +38,7 @@ impl Pane for ContextView {
     }
 
     fn prepare(&mut self, inner: Rect, ctx: &PaneCtx<'_>) {
-        ContextView::prepare(self, inner, ctx.theme, ctx.warn_at);
+        ContextView::prepare(self, inner, ctx.theme, ctx.warn_at, ctx.keymap);
     }
 
     fn render(&self, frame: &mut Frame<'_>, inner: Rect, _ctx: &PaneCtx<'_>) {

@@ -89,7 +89,10 @@ impl Pane for DiffView {
             body,
         );
         frame.render_widget(
-            Paragraph::new(footer_line(self, ctx.theme, ctx.keymap)),
+            Paragraph::new(crate::tui::fit::line(
+                footer_line(self, ctx.theme, ctx.keymap),
+                usize::from(footer.width),
+            )),
             footer,
         );
     }

@@ -102,7 +102,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
             .spacing(2)
             .areas(body);
     let cut = |text: &str, used: usize| {
-        super::shorten(text, usize::from(list.width).saturating_sub(used).max(4))
+        crate::tui::fit::text(text, usize::from(list.width).saturating_sub(used).max(4))
     };
     let per_row = 3usize;
     let visible = usize::from(list.height) / per_row;

@@ -18,7 +18,6 @@ use super::layout::{MIN_HEIGHT, MIN_WIDTH, PaneId, ScreenLayout};
 pub use approval::draw as approval;
 pub use browser::draw as browser;
 pub use help::draw as help;
-pub(crate) use status::shorten;
 
 /// Draws the whole screen.
 pub fn draw(app: &App, frame: &mut Frame<'_>) {
@@ -36,7 +35,8 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
             let ctx = app.pane_ctx();
             for (id, rect) in panes {
                 let pane = app.pane(id);
-                let title = pane.title();
+                let title =
+                    super::fit::text(&pane.title(), usize::from(rect.width).saturating_sub(4));
                 let block = pane_block(app, &title, app.focus.pane() == id);
                 let inner = block.inner(rect);
                 frame.render_widget(block, rect);

@@ -23,6 +23,7 @@ fn width(spans: &[Span<'_>]) -> usize {
 pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let s = &app.theme.styles;
     let session = &app.session;
+    let total_width = usize::from(area.width);
     let mut head = vec![
         Span::styled(
             format!(" {} ", session.gear.as_str().to_uppercase()),
@@ -82,7 +83,23 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         let what = if app.note.is_some() {
             format!(" │ review ({keys})")
         } else {
-            format!(" │ review {} ({keys})", pending.change.path)
+            // A long path keeps its end, the file's name.
+            let path = &pending.change.path;
+            let room = (total_width / 4).max(16);
+            let path = if path.width() > room {
+                let tail: String = path
+                    .chars()
+                    .rev()
+                    .take(room - 1)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                format!("…{tail}")
+            } else {
+                path.clone()
+            };
+            format!(" │ review {path} ({keys})")
         };
         tail.push(Span::styled(what, s.key));
     } else if app.busy {
@@ -107,7 +124,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         // A note is never dropped: it is shortened to the room left beside a short title.
         let room = total.saturating_sub(width(&head) + width(&tail) + MIN_TITLE_BESIDE_NOTE + 2);
         right.push(Span::styled(
-            format!(" {} ", shorten(note, room.max(12))),
+            format!(" {} ", crate::tui::fit::text(note, room.max(12))),
             s.notice,
         ));
     } else {
@@ -130,7 +147,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         &session.title
     };
     let room = total.saturating_sub(fixed + width(&right));
-    let title = shorten(title, room.max(1));
+    let title = crate::tui::fit::text(title, room.max(1));
     let gap = room.saturating_sub(title.width());
 
     let mut spans = head;
@@ -139,22 +156,6 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     spans.push(Span::raw(" ".repeat(gap)));
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.status_bar), area);
-}
-
-/// Cuts `text` to `max` columns, ending in "…" when cut.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    if text.width() <= max {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for c in text.chars() {
-        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > max {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
 }
 
 /// 32768 → "32.8k", 1047576 → "1.0M".

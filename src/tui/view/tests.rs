@@ -603,3 +603,96 @@ fn a_long_status_note_is_shortened_never_dropped() {
         );
     }
 }
+
+/// Every pane with content wider and longer than it: the history of a working session.
+fn long_session() -> Vec<Event> {
+    use crate::plan::StepSpec;
+    let spec = |t: &str| StepSpec {
+        title: t.into(),
+        detail: "A detail long enough to wrap in a side pane: it names the files, the \
+                 functions and the acceptance test the step must pass before its gate."
+            .into(),
+        files: vec!["src/cli/sessions_cmd.rs".into(), "tests/cli.rs".into()],
+        acceptance: None,
+        children: vec![],
+    };
+    let before: String = (1..=40)
+        .map(|i| format!("    let value_{i} = compute({i});\n"))
+        .collect();
+    let after = before.replace(
+        "    let value_7 = compute(7);\n",
+        "    let value_7 = compute_with_a_much_longer_name_that_runs_past_the_edge(7, Some(\"argument\"), &configuration);\n",
+    );
+    vec![
+        Event::UserMessage {
+            text: "Add a --json flag to `sessions list`, and print every field a script would want"
+                .into(),
+            attachments: vec![],
+        },
+        Event::AssistantMessage {
+            text: "Here is the plan, with the one line that matters:\n\n```rust\nlet rows: Vec<SessionRow> = reader.list_sessions(workspace.as_deref(), limit)?.into_iter().map(SessionRow::from).collect();\n```\n\nThe table stays the default; `--json` prints one array.".into(),
+            interrupted: false,
+        },
+        Event::ToolCall {
+            id: "t1".into(),
+            name: "run_command".into(),
+            arguments: serde_json::json!({
+                "command": "cargo test --workspace --all-features -- --include-ignored sessions_list_json_on_an_empty_home"
+            })
+            .to_string(),
+        },
+        Event::ToolResult {
+            id: "t1".into(),
+            ok: true,
+            content: "ok\n[exit code 0]".into(),
+            summary: "$ cargo test --workspace --all-features -- --include-ignored sessions_list_json_on_an_empty_home → exit code 0".into(),
+            duration_ms: 4200,
+        },
+        Event::PlanProposed {
+            version: 1,
+            steps: vec![
+                spec("Add the --json flag to the sessions list command and its help text"),
+                spec("Print one JSON array with every field of every session, newest first"),
+                spec("Test an empty home, one session and a thousand sessions"),
+            ],
+        },
+        Event::ChangeProposed {
+            id: "c1".into(),
+            change: crate::changes::FileChange::new(
+                "src/cli/a/rather/deeply/nested/module/sessions_cmd.rs".into(),
+                Some(before),
+                Some(after),
+            ),
+            context: 3,
+            checkpoint: None,
+        },
+    ]
+}
+
+#[test]
+fn every_pane_with_long_content_at_120x40_and_80x24() {
+    use crate::tui::contextview::tests::report;
+    let mut a = app_with(long_session(), 120, 40);
+    a.on_core(&Event::ContextAccounted { report: report(70) });
+    insta::assert_snapshot!("long_120x40", render(&mut a).backend());
+    for (tab, name) in [
+        ('1', "chat"),
+        ('2', "plan"),
+        ('3', "diff"),
+        ('4', "context"),
+    ] {
+        let mut a = app_with(long_session(), 80, 24);
+        a.on_core(&Event::ContextAccounted { report: report(70) });
+        press(&mut a, KeyCode::Char(tab), KeyModifiers::ALT);
+        let terminal = render(&mut a);
+        let screen = format!("{:?}", terminal.backend());
+        match name {
+            // The long command and the code line wrap instead of running off the edge.
+            "chat" => assert!(screen.contains("↪"), "{screen}"),
+            // A diff line cut at the edge says so.
+            "diff" => assert!(screen.contains('›'), "{screen}"),
+            _ => {}
+        }
+        insta::assert_snapshot!(format!("long_80x24_{name}"), terminal.backend());
+    }
+}

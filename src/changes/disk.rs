@@ -85,13 +85,12 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
     if on_disk.as_deref().unwrap_or("") == result && (on_disk.is_some() || result.is_empty()) {
         return Ok(Submitted::Written(None));
     }
+    let dirs = ws.missing_dirs(&path);
     ws.write(&path, result.as_bytes())
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
-    Ok(Submitted::Written(Some(FileChange::new(
-        shown.clone(),
-        on_disk,
-        Some(result),
-    ))))
+    Ok(Submitted::Written(Some(
+        FileChange::new(shown.clone(), on_disk, Some(result)).creating(dirs),
+    )))
 }
 
 /// A move: done when accepted, unless the source changed or the target appeared since.
@@ -110,9 +109,12 @@ fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Subm
     }) {
         return Ok(Submitted::Written(None));
     }
+    let dirs = ws.missing_dirs(&target);
     ws.rename(&source, &target)
         .map_err(|e| format!("cannot move {from}: {e}"))?;
-    Ok(Submitted::Written(Some(entry.change.clone())))
+    Ok(Submitted::Written(Some(
+        entry.change.clone().creating(dirs),
+    )))
 }
 
 /// Reverts what an applied change wrote, unless the file changed since.
@@ -129,7 +131,7 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
         }
         ws.rename(&target, &source)
             .map_err(|e| format!("cannot move {} back: {e}", written.path))?;
-        ws.prune_empty_parents(&target);
+        ws.remove_created_dirs(&written.created_dirs);
         return Ok(());
     }
     let shown = &written.path;
@@ -148,7 +150,7 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
         None => {
             ws.remove(&path)
                 .map_err(|e| format!("cannot delete {shown}: {e}"))?;
-            ws.prune_empty_parents(&path);
+            ws.remove_created_dirs(&written.created_dirs);
             Ok(())
         }
     }
@@ -249,6 +251,10 @@ mod tests {
         );
         undo(&ws, &written).unwrap();
         assert!(dir.path().join("old.txt").exists() && !dir.path().join("sub/new.txt").exists());
+        assert!(
+            !dir.path().join("sub").exists(),
+            "the folder the move made went with it"
+        );
         // Rejected: nothing moves.
         decide_all(&mut log, &Verdict::Reject);
         assert_eq!(
@@ -300,5 +306,25 @@ mod tests {
         assert!(dir.path().join("f.txt").exists());
         undo(&ws, &written).unwrap();
         assert!(!dir.path().join("f.txt").exists());
+
+        // In new folders: undone, it leaves no empty folder behind (but keeps a folder that
+        // was there before, or holds anything else).
+        std::fs::create_dir(dir.path().join("kept")).unwrap();
+        for (path, gone) in [("a/b/c.txt", "a"), ("kept/d/e.txt", "kept/d")] {
+            let mut log = ChangeLog::new(1);
+            log.apply(&Event::ChangeProposed {
+                id: "n".into(),
+                change: FileChange::new(path.into(), None, Some("x\n".into())),
+                context: 1,
+                checkpoint: None,
+            });
+            decide_all(&mut log, &Verdict::Accept);
+            let Submitted::Written(Some(written)) = submit(&ws, &log.entries[0]).unwrap() else {
+                panic!("expected a write");
+            };
+            undo(&ws, &written).unwrap();
+            assert!(!dir.path().join(gone).exists(), "{path}");
+        }
+        assert!(dir.path().join("kept").is_dir());
     }
 }

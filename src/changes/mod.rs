@@ -26,6 +26,9 @@ pub struct FileChange {
     /// Set for a rename: the old path (`path` is the new one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// Folders the write created (deepest first), which undoing it removes if still empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<String>,
 }
 
 impl FileChange {
@@ -38,7 +41,15 @@ impl FileChange {
             after,
             base_hash,
             renamed_from: None,
+            created_dirs: Vec::new(),
         }
+    }
+
+    /// The same change, recording the folders its write created.
+    #[must_use]
+    pub fn creating(mut self, dirs: Vec<String>) -> FileChange {
+        self.created_dirs = dirs;
+        self
     }
 
     /// A move of `from` to `to`, content unchanged.

@@ -394,14 +394,30 @@ impl Workspace {
             .map_err(|e| self.io(from, &e))
     }
 
-    /// Removes the empty directories above `rel`, up to the root (after undoing a creation).
-    pub fn prune_empty_parents(&self, rel: &Path) {
+    /// The folders above `rel` that do not exist yet, deepest first, as shown: what a write to
+    /// `rel` creates, and so what undoing it may remove.
+    #[must_use]
+    pub fn missing_dirs(&self, rel: &Path) -> Vec<String> {
+        let mut out = Vec::new();
         let mut dir = rel.parent();
         while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-            if self.dir.remove_dir(d).is_err() {
+            if !matches!(self.kind(d), Ok(Kind::Missing)) {
                 break;
             }
+            out.push(self.display(d));
             dir = d.parent();
+        }
+        out
+    }
+
+    /// Removes `dirs` (as shown, deepest first) while they are empty: the folders a write
+    /// created, after undoing it. A folder that holds anything, or was there before, stays.
+    pub fn remove_created_dirs(&self, dirs: &[String]) {
+        for shown in dirs {
+            let Ok(d) = self.resolve(shown) else { break };
+            if self.dir.remove_dir(&d).is_err() {
+                break;
+            }
         }
     }
 }
@@ -582,13 +598,15 @@ mod tests {
             0o755
         );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let created = w.missing_dirs(Path::new("a/b/c.txt"));
+        assert_eq!(created, ["a/b", "a"]);
         w.write(Path::new("a/b/c.txt"), b"x").unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("a/b/c.txt")).unwrap(),
             "x"
         );
         w.remove(Path::new("a/b/c.txt")).unwrap();
-        w.prune_empty_parents(Path::new("a/b/c.txt"));
+        w.remove_created_dirs(&created);
         assert!(!dir.path().join("a").exists());
     }
 }

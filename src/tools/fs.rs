@@ -418,11 +418,13 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
     if before.as_deref() == Some(a.content.as_str()) {
         return Ok(unchanged(&shown));
     }
+    let mut dirs = Vec::new();
     if writes == Writes::Apply {
+        dirs = ws.missing_dirs(&path);
         ws.write(&path, a.content.as_bytes())?;
     }
     let created = before.is_none();
-    let change = FileChange::new(shown.clone(), before, Some(a.content.clone()));
+    let change = FileChange::new(shown.clone(), before, Some(a.content.clone())).creating(dirs);
     let (added, removed) = change.line_counts();
     let verb = writes.verb(if created { "created" } else { "wrote" });
     Ok(ToolOutcome {
@@ -494,7 +496,9 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
         )));
     }
     let content = read_text(ws, &from)?;
+    let mut dirs = Vec::new();
     if writes == Writes::Apply {
+        dirs = ws.missing_dirs(&to);
         ws.rename(&from, &to)?;
     }
     let verb = writes.verb("moved");
@@ -502,7 +506,7 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
         ok: true,
         content: format!("{verb} {from_shown} to {to_shown}"),
         summary: format!("{verb} {from_shown} → {to_shown}"),
-        change: Some(FileChange::renamed(from_shown, to_shown, content)),
+        change: Some(FileChange::renamed(from_shown, to_shown, content).creating(dirs)),
         checkpoint,
     })
 }

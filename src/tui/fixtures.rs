@@ -60,3 +60,28 @@ pub fn engineering() -> crate::pipeline::Pipeline {
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// The built-in pipeline's stages, in order.
+pub const STAGES: [&str; 7] = [
+    "requirements",
+    "design",
+    "tasks",
+    "implement",
+    "verify",
+    "review",
+    "ship",
+];
+
+/// Lines as plain text (no-break spaces as spaces), for assertions on what is drawn.
+pub fn texts(lines: &[ratatui::text::Line<'_>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+                .replace('\u{a0}', " ")
+        })
+        .collect()
+}

@@ -412,12 +412,7 @@ pub(crate) fn wrap(
 mod tests {
     use super::*;
 
-    fn text(lines: &[Line<'_>]) -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect()
-    }
+    use crate::tui::fixtures::texts as text;
 
     fn theme() -> Theme {
         Theme::load("dark", std::path::Path::new("/none")).unwrap()

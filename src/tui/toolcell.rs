@@ -164,19 +164,7 @@ fn duration(ms: u64) -> String {
 mod tests {
     use super::*;
 
-    /// The lines as text, no-break spaces as spaces.
-    fn text(lines: &[Line<'_>]) -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-                    .replace('\u{a0}', " ")
-            })
-            .collect()
-    }
+    use crate::tui::fixtures::texts as text;
 
     #[test]
     fn a_command_is_shown_once_with_one_duration_and_a_long_line_wraps() {

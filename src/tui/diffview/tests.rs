@@ -33,12 +33,7 @@ fn theme() -> Theme {
     Theme::load("dark", std::path::Path::new("/nonexistent")).unwrap()
 }
 
-fn text(lines: &[Line<'_>]) -> Vec<String> {
-    lines
-        .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect()
-}
+use crate::tui::fixtures::texts as text;
 
 fn hunk_ids(view: &DiffView) -> Vec<String> {
     view.entry()

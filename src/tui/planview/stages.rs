@@ -141,24 +141,11 @@ fn wrap(
 mod tests {
     use super::*;
 
-    fn text(lines: &[Line<'_>]) -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect()
-    }
+    use crate::tui::fixtures::texts as text;
 
     #[test]
     fn every_stage_is_shown_wrapped_to_the_width() {
-        let names = [
-            "requirements",
-            "design",
-            "tasks",
-            "implement",
-            "verify",
-            "review",
-            "ship",
-        ];
+        let names = crate::tui::fixtures::STAGES;
         let items: Vec<Vec<Span<'static>>> = names
             .iter()
             .map(|n| vec![Span::raw("○ "), Span::raw((*n).to_string())])

@@ -482,15 +482,7 @@ fn the_pipeline_gear_before_its_first_prompt_shows_the_pipeline() {
         pipeline: crate::tui::fixtures::engineering(),
     });
     let screen = format!("{:?}", render(&mut a).backend());
-    for stage in [
-        "requirements",
-        "design",
-        "tasks",
-        "implement",
-        "verify",
-        "review",
-        "ship",
-    ] {
+    for stage in crate::tui::fixtures::STAGES {
         assert!(screen.contains(stage), "{stage} missing:\n{screen}");
     }
     assert!(!screen.contains("In the plan gear"), "{screen}");
@@ -521,15 +513,7 @@ fn every_stage_shows_in_a_narrow_pane_and_the_gate_on_the_composer() {
         let mut a = app_with(history.clone(), w, h);
         press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
         let screen = format!("{:?}", render(&mut a).backend());
-        for stage in [
-            "requirements",
-            "design",
-            "tasks",
-            "implement",
-            "verify",
-            "review",
-            "ship",
-        ] {
+        for stage in crate::tui::fixtures::STAGES {
             assert!(
                 screen.contains(stage),
                 "{stage} missing at {w}x{h}:\n{screen}"

@@ -404,3 +404,40 @@ fn a_bad_key_binding_names_its_file_and_line() {
         );
     }
 }
+
+#[test]
+fn skills_lists_every_skill_with_its_source_and_problems_and_never_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let skill = ws.path().join(".agents/skills/brainstorming/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\ndescription: Refine an idea\n---\nAsk.\n").unwrap();
+    let broken = ws.path().join(".claude/skills/broken/SKILL.md");
+    std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
+    std::fs::write(&broken, "no frontmatter here\n").unwrap();
+    let out = gearshift(dir.path(), ws.path(), &["skills"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("requirements") && stdout.contains("built-in"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("brainstorming") && stdout.contains("workspace"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("named `brainstorming` after its folder"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("not loaded:") && stdout.contains("broken/SKILL.md:1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(".agents/skills"),
+        "the places looked in: {stdout}"
+    );
+}

@@ -6,6 +6,7 @@ mod demo_cmd;
 mod exec_cmd;
 mod progress;
 mod sessions_cmd;
+mod skills_cmd;
 mod trust_cmd;
 
 use std::collections::BTreeMap;
@@ -122,6 +123,9 @@ pub enum Command {
     /// Browse stored sessions
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Every skill found (name, source, description), with warnings, broken files and what
+    /// one place shadows in another
+    Skills,
     /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -296,6 +300,7 @@ impl Context {
         .protecting(&self.paths.own());
         let deps = SessionDeps {
             config_dir: Some(self.paths.config_dir.clone()),
+            home_dir: self.env.get("HOME").map(PathBuf::from),
             ..deps
         };
         Ok(StartedSession {
@@ -366,6 +371,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Demo) => demo_cmd::run(&cli.global),
         Some(Command::Config) => config_cmd::run(&ctx),
+        Some(Command::Skills) => skills_cmd::run(&ctx),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
         Some(Command::Exec {

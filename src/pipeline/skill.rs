@@ -13,9 +13,12 @@
 //! ```
 //!
 //! A SKILL.md written for another tool loads unchanged: fields this program does not know are
-//! kept (as text) in [`Skill::extra`], not rejected. Skills are found in the built-in set, the
-//! user's config dir and the workspace, later ones replacing earlier ones of the same name; a
-//! bad file is reported with its path and line while the others still load.
+//! kept (as text) in [`Skill::extra`], not rejected, and what breaks the Agent Skills rules but
+//! can be understood (no `name`, an over-long description, a name the spec would refuse) is a
+//! warning on the skill, never a refusal. Skills are found where people keep them (see
+//! [`places`]), later places replacing earlier ones of the same name (said once, as a note);
+//! a file that cannot be read as a skill is reported with its path and line while the others
+//! still load.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,79 @@ pub enum Origin {
     BuiltIn,
     User,
     Workspace,
+}
+
+impl Origin {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::BuiltIn => "built-in",
+            Origin::User => "user",
+            Origin::Workspace => "workspace",
+        }
+    }
+}
+
+/// The Agent Skills specification's limits.
+const MAX_NAME: usize = 64;
+const MAX_DESCRIPTION: usize = 1024;
+
+/// Where skills are looked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Roots<'a> {
+    /// gearshift's config dir (`<config>/skills`).
+    pub config_dir: Option<&'a Path>,
+    /// The user's home (`~/.claude/skills`, `~/.agents/skills`).
+    pub home: Option<&'a Path>,
+    pub workspace: &'a Path,
+}
+
+/// Every place skills are read from, lowest precedence first: the user's (Claude Code's, the
+/// cross-agent `.agents`, then gearshift's own), then the workspace's in the same order. A
+/// skill in a later place replaces one of the same name from an earlier place.
+#[must_use]
+pub fn places(roots: Roots<'_>) -> Vec<(PathBuf, Origin)> {
+    let mut out = Vec::new();
+    if let Some(home) = roots.home {
+        out.push((home.join(".claude/skills"), Origin::User));
+        out.push((home.join(".agents/skills"), Origin::User));
+    }
+    if let Some(dir) = roots.config_dir {
+        out.push((dir.join("skills"), Origin::User));
+    }
+    for dir in [".claude/skills", ".agents/skills", ".gearshift/skills"] {
+        out.push((roots.workspace.join(dir), Origin::Workspace));
+    }
+    out
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    pub skills: BTreeMap<String, Skill>,
+    /// Files that could not be read as a skill.
+    pub errors: Vec<SkillError>,
+    /// Skills replaced by one of the same name from a later place.
+    pub shadowed: Vec<String>,
+}
+
+impl Discovery {
+    /// Every problem worth telling the user once: broken files, warnings, shadowed skills.
+    #[must_use]
+    pub fn problems(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("skill not loaded: {e}"))
+            .collect();
+        for s in self.skills.values() {
+            for w in &s.warnings {
+                out.push(format!("skill `{}` ({}): {w}", s.name, s.path.display()));
+            }
+        }
+        out.extend(self.shadowed.iter().cloned());
+        out
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +120,61 @@ pub struct Skill {
     pub body: String,
     pub path: PathBuf,
     pub origin: Origin,
+    /// What breaks the spec but was understood anyway.
+    pub warnings: Vec<String>,
+}
+
+impl Skill {
+    /// The skill's folder (where its bundled files are), for a `NAME/SKILL.md` skill.
+    #[must_use]
+    pub fn folder(&self) -> Option<&Path> {
+        (self.path.file_name().is_some_and(|f| f == "SKILL.md"))
+            .then(|| self.path.parent())
+            .flatten()
+    }
+}
+
+/// What the Agent Skills spec says a name is: 1–64 lowercase letters, digits and hyphens, not
+/// starting or ending with a hyphen, no two in a row.
+fn name_problem(name: &str) -> Option<String> {
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if name.len() > MAX_NAME {
+        Some(format!("the name is over {MAX_NAME} characters"))
+    } else if !ok_chars || name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        Some("the name should be lowercase letters, digits and single hyphens".into())
+    } else {
+        None
+    }
+}
+
+/// `Read, Grep Bash(git add:*)`: tools separated by commas or spaces, a space inside a
+/// tool's parentheses kept (Claude Code's command patterns). Hand-written: the grammar is
+/// this one rule, and no crate parses it.
+fn split_tools(list: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    for c in list.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' | ' ' | '\t' if depth == 0 => {
+                if !current.trim().is_empty() {
+                    out.push(current.trim().to_string());
+                }
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
 }
 
 /// A skill file that could not be loaded.
@@ -128,6 +259,7 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillEr
         body,
         path: path.to_path_buf(),
         origin,
+        warnings: Vec::new(),
     };
     for (k, v) in &map {
         let key = text(k);
@@ -136,23 +268,19 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillEr
             _ => Err(error(path, line_of(&key), format!("`{key}` must be text"))),
         };
         match key.as_str() {
-            "name" => name = Some(string()?),
-            "description" => description = Some(string()?),
+            // Read as text whatever YAML made of them (a number, a folded list).
+            "name" => name = Some(text(v).trim().to_string()),
+            "description" => description = Some(text(v).trim().to_string()),
             "allowed-tools" | "allowed_tools" => {
                 skill.allowed_tools = match v {
-                    Yaml::String(s) => s
-                        .split([',', ' '])
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    Yaml::String(s) => split_tools(s),
                     Yaml::Array(a) => a.iter().map(text).collect(),
                     _ => {
-                        return Err(error(
-                            path,
-                            line_of(&key),
-                            "`allowed-tools` must be a list or comma-separated text",
+                        skill.warnings.push(format!(
+                            "line {}: `allowed-tools` is neither a list nor text; ignored",
+                            line_of(&key)
                         ));
+                        Vec::new()
                     }
                 }
             }
@@ -164,12 +292,42 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillEr
             }
         }
     }
-    skill.name = name
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| error(path, 2, "the frontmatter needs a `name`"))?;
-    skill.description = description
-        .filter(|d| !d.is_empty())
-        .ok_or_else(|| error(path, 2, "the frontmatter needs a `description`"))?;
+    // Named after its folder (or file) when the frontmatter does not say, as other readers do.
+    let folder_name = if path.file_name().is_some_and(|f| f == "SKILL.md") {
+        path.parent().and_then(Path::file_name)
+    } else {
+        path.file_stem()
+    }
+    .map(|n| n.to_string_lossy().into_owned())
+    .unwrap_or_default();
+    skill.name = match name.filter(|n| !n.is_empty()) {
+        Some(n) => n,
+        None if !folder_name.is_empty() => {
+            skill
+                .warnings
+                .push(format!("no `name`: named `{folder_name}` after its folder"));
+            folder_name.clone()
+        }
+        None => return Err(error(path, 2, "the frontmatter needs a `name`")),
+    };
+    if let Some(problem) = name_problem(&skill.name) {
+        skill.warnings.push(problem);
+    }
+    if path.file_name().is_some_and(|f| f == "SKILL.md") && skill.name != folder_name {
+        skill.warnings.push(format!(
+            "the name differs from its folder's (`{folder_name}`)"
+        ));
+    }
+    skill.description = description.unwrap_or_default();
+    if skill.description.is_empty() {
+        skill
+            .warnings
+            .push("no `description`: the model cannot tell when to use it".into());
+    } else if skill.description.chars().count() > MAX_DESCRIPTION {
+        skill.warnings.push(format!(
+            "the description is over {MAX_DESCRIPTION} characters (the catalog shows its start)"
+        ));
+    }
     Ok(skill)
 }
 
@@ -220,42 +378,46 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("ship", include_str!("../../assets/skills/ship/SKILL.md")),
 ];
 
-/// Every skill by name, later sources replacing earlier ones, and the files that failed.
+/// Every skill by name (the built-in ones, then each of [`places`], a later one replacing an
+/// earlier one of the same name), the files that failed, and what was shadowed.
 #[must_use]
-pub fn discover(
-    user_dir: Option<&Path>,
-    workspace: &Path,
-) -> (BTreeMap<String, Skill>, Vec<SkillError>) {
-    let mut skills = BTreeMap::new();
-    let mut errors = Vec::new();
+pub fn discover(roots: Roots<'_>) -> Discovery {
+    let mut found = Discovery::default();
+    let add = |found: &mut Discovery, s: Skill| {
+        if let Some(old) = found.skills.get(&s.name) {
+            found.shadowed.push(format!(
+                "skill `{}` in {} replaces the one in {}",
+                s.name,
+                s.path.display(),
+                old.path.display()
+            ));
+        }
+        found.skills.insert(s.name.clone(), s);
+    };
     for (name, text) in BUILT_IN {
         let path = PathBuf::from(format!("assets/skills/{name}/SKILL.md"));
         match parse(&path, text, Origin::BuiltIn) {
-            Ok(s) => {
-                skills.insert(s.name.clone(), s);
-            }
-            Err(e) => errors.push(e),
+            Ok(s) => add(&mut found, s),
+            Err(e) => found.errors.push(e),
         }
     }
-    let dirs = [
-        (user_dir.map(|d| d.join("skills")), Origin::User),
-        (Some(workspace.join(".gearshift/skills")), Origin::Workspace),
-    ];
-    for (dir, origin) in dirs {
-        let Some(dir) = dir else { continue };
+    // The same folder reached twice (a symlink to it) is read once.
+    let mut seen = std::collections::HashSet::new();
+    for (dir, origin) in places(roots) {
+        if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
+            continue;
+        }
         for path in files(&dir) {
             let loaded = std::fs::read_to_string(&path)
                 .map_err(|e| error(&path, 1, format!("cannot read: {e}")))
                 .and_then(|text| parse(&path, &text, origin));
             match loaded {
-                Ok(s) => {
-                    skills.insert(s.name.clone(), s);
-                }
-                Err(e) => errors.push(e),
+                Ok(s) => add(&mut found, s),
+                Err(e) => found.errors.push(e),
             }
         }
     }
-    (skills, errors)
+    found
 }
 
 #[cfg(test)]
@@ -303,11 +465,6 @@ mod tests {
         .unwrap_err();
         assert!(e.message.starts_with("bad YAML"), "{e}");
         assert!(e.line >= 3, "{e}");
-        let e = parse(Path::new("c.md"), "---\nname: c\n---\n", Origin::User).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("c.md:2: the frontmatter needs a `description`")
-        );
         let e = parse(
             Path::new("d.md"),
             "---\nname: d\ndescription: ok\nstage: [1, 2]\n---\n",
@@ -317,51 +474,135 @@ mod tests {
         assert_eq!((e.line, e.message.as_str()), (4, "`stage` must be text"));
     }
 
+    /// Discovery with the user's config in `config`, a home and a workspace.
+    fn found(config: &Path, home: &Path, ws: &Path) -> Discovery {
+        discover(Roots {
+            config_dir: Some(config),
+            home: Some(home),
+            workspace: ws,
+        })
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     #[test]
     fn discovery_overrides_by_name_and_reports_bad_files() {
+        let config = tempfile::tempdir().unwrap();
         let home = tempfile::tempdir().unwrap();
         let ws = tempfile::tempdir().unwrap();
-        let (skills, errors) = discover(Some(home.path()), ws.path());
-        assert!(errors.is_empty(), "{errors:?}");
-        for name in [
-            "requirements",
-            "design",
-            "tasks",
-            "implement",
-            "verify",
-            "review",
-            "ship",
-        ] {
-            assert_eq!(skills[name].origin, Origin::BuiltIn, "{name}");
+        let f = found(config.path(), home.path(), ws.path());
+        assert!(f.errors.is_empty() && f.shadowed.is_empty(), "{f:?}");
+        for name in crate::tui::fixtures::STAGES {
+            assert_eq!(f.skills[name].origin, Origin::BuiltIn, "{name}");
         }
-        std::fs::create_dir_all(home.path().join("skills/design")).unwrap();
-        std::fs::write(
-            home.path().join("skills/design/SKILL.md"),
+        write(
+            &config.path().join("skills/design/SKILL.md"),
             "---\nname: design\ndescription: the user's design\n---\nmine",
-        )
-        .unwrap();
-        std::fs::create_dir_all(ws.path().join(".gearshift/skills")).unwrap();
-        std::fs::write(
-            ws.path().join(".gearshift/skills/design.md"),
+        );
+        write(
+            &ws.path().join(".gearshift/skills/design.md"),
             "---\nname: design\ndescription: the project's design\n---\nours",
-        )
-        .unwrap();
-        std::fs::write(
-            ws.path().join(".gearshift/skills/broken.md"),
+        );
+        write(
+            &ws.path().join(".gearshift/skills/broken.md"),
             "---\nname: x\n",
-        )
-        .unwrap();
-        std::fs::write(
-            ws.path().join(".gearshift/skills/extra.md"),
+        );
+        write(
+            &ws.path().join(".gearshift/skills/extra.md"),
             "---\nname: threat-model\ndescription: STRIDE\n---\n",
+        );
+        let f = found(config.path(), home.path(), ws.path());
+        assert_eq!(f.skills["design"].origin, Origin::Workspace);
+        assert_eq!(f.skills["design"].body, "ours");
+        assert!(f.skills.contains_key("threat-model"));
+        assert_eq!(f.errors.len(), 1);
+        assert!(f.errors[0].path.ends_with("broken.md"));
+        assert_eq!(f.skills.len(), 8, "the others still load");
+        // Each replacement is said once, naming both files.
+        assert_eq!(f.shadowed.len(), 2, "{:?}", f.shadowed);
+        assert!(f.shadowed[1].contains(".gearshift/skills/design.md"));
+    }
+
+    #[test]
+    fn published_skill_folders_load_from_every_place_leniently() {
+        let config = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let ws = tempfile::tempdir().unwrap();
+        // Shaped like anthropics/skills: bundled references and scripts beside SKILL.md.
+        let pdf = home.path().join(".claude/skills/pdf");
+        write(
+            &pdf.join("SKILL.md"),
+            "---\nname: pdf\ndescription: Read and fill PDF forms. Use when the user mentions PDFs.\nallowed-tools: Read, Grep, Bash(python3 scripts/fill.py:*)\nlicense: Proprietary\n---\n# PDF\n\nSee [the reference](references/forms.md) and run `scripts/fill.py`.\n",
+        );
+        write(&pdf.join("references/forms.md"), "# Forms\n");
+        write(&pdf.join("scripts/fill.py"), "print('fill')\n");
+        // Shaped like obra/superpowers: no name, folder-named.
+        write(
+            &home.path().join(".agents/skills/brainstorming/SKILL.md"),
+            "---\ndescription: Refine an idea into a design through questions\n---\nAsk one question at a time.\n",
+        );
+        // A long description and a name the spec would refuse, in the workspace.
+        write(
+            &ws.path().join(".agents/skills/Big_Skill/SKILL.md"),
+            &format!(
+                "---\nname: Big_Skill\ndescription: {}\n---\nbody\n",
+                "word ".repeat(300)
+            ),
+        );
+        // Claude Code's project folder, and the same skill again through a symlinked folder.
+        write(
+            &ws.path().join(".claude/skills/release/SKILL.md"),
+            "---\nname: release\ndescription: Cut a release\n---\nTag it.\n",
+        );
+        std::os::unix::fs::symlink(
+            ws.path().join(".claude/skills"),
+            ws.path().join(".gearshift/skills"),
         )
+        .or_else(|_| {
+            std::fs::create_dir_all(ws.path().join(".gearshift")).unwrap();
+            std::os::unix::fs::symlink(
+                ws.path().join(".claude/skills"),
+                ws.path().join(".gearshift/skills"),
+            )
+        })
         .unwrap();
-        let (skills, errors) = discover(Some(home.path()), ws.path());
-        assert_eq!(skills["design"].origin, Origin::Workspace);
-        assert_eq!(skills["design"].body, "ours");
-        assert!(skills.contains_key("threat-model"));
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].path.ends_with("broken.md"));
-        assert_eq!(skills.len(), 8, "the others still load");
+        let f = found(config.path(), home.path(), ws.path());
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let pdf = &f.skills["pdf"];
+        assert_eq!(pdf.origin, Origin::User);
+        assert_eq!(
+            pdf.folder(),
+            Some(home.path().join(".claude/skills/pdf").as_path())
+        );
+        assert_eq!(
+            pdf.allowed_tools,
+            ["Read", "Grep", "Bash(python3 scripts/fill.py:*)"]
+        );
+        assert!(pdf.warnings.is_empty(), "{:?}", pdf.warnings);
+        let b = &f.skills["brainstorming"];
+        assert!(b.warnings[0].contains("named `brainstorming` after its folder"));
+        let big = &f.skills["Big_Skill"];
+        assert_eq!(big.origin, Origin::Workspace);
+        assert!(
+            big.warnings.iter().any(|w| w.contains("lowercase")),
+            "{:?}",
+            big.warnings
+        );
+        assert!(
+            big.warnings.iter().any(|w| w.contains("over 1024")),
+            "{:?}",
+            big.warnings
+        );
+        assert_eq!(f.skills["release"].origin, Origin::Workspace);
+        assert!(
+            f.shadowed.is_empty(),
+            "a folder reached twice is read once: {:?}",
+            f.shadowed
+        );
+        let problems = f.problems();
+        assert_eq!(problems.len(), 3, "{problems:?}");
     }
 }

@@ -2,9 +2,13 @@ use super::*;
 
 fn skills() -> BTreeMap<String, Skill> {
     let dir = tempfile::tempdir().unwrap();
-    let (skills, errors) = skill::discover(None, dir.path());
-    assert!(errors.is_empty(), "{errors:?}");
-    skills
+    let found = skill::discover(skill::Roots {
+        config_dir: None,
+        home: None,
+        workspace: dir.path(),
+    });
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    found.skills
 }
 
 #[test]

@@ -52,7 +52,12 @@ pub fn app(width: u16, height: u16) -> App {
 
 /// The built-in pipeline, as a run would record it.
 pub fn engineering() -> crate::pipeline::Pipeline {
-    let skills = crate::pipeline::skill::discover(None, Path::new("/nonexistent")).0;
+    let skills = crate::pipeline::skill::discover(crate::pipeline::skill::Roots {
+        config_dir: None,
+        home: None,
+        workspace: Path::new("/nonexistent"),
+    })
+    .skills;
     crate::pipeline::parse(
         Path::new("engineering.toml"),
         crate::pipeline::ENGINEERING,

@@ -14,7 +14,7 @@ mod editor;
 mod field;
 pub mod fit;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod highlight;
 pub mod hints;
 mod history;

@@ -35,6 +35,9 @@ pub struct SessionDeps {
     pub pipeline: PipelineConfig,
     /// The user's config dir, where their skills and pipelines live.
     pub config_dir: Option<std::path::PathBuf>,
+    /// The user's home, where other agents keep skills (`~/.claude/skills`, `~/.agents/skills`)
+    /// and global memory files.
+    pub home_dir: Option<std::path::PathBuf>,
 }
 
 impl SessionDeps {
@@ -98,6 +101,7 @@ impl SessionDeps {
             max_reply_bytes: agent.max_reply_bytes.max(64 * 1024),
             pipeline: config.pipeline.clone(),
             config_dir: None,
+            home_dir: None,
         })
     }
 

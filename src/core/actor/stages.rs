@@ -15,14 +15,15 @@ impl Actor {
         Vec<String>,
     ) {
         let root = self.deps.tools.workspace.root().to_path_buf();
-        let (skills, skill_errors) =
-            pipeline::skill::discover(self.deps.config_dir.as_deref(), &root);
+        let found = pipeline::skill::discover(pipeline::skill::Roots {
+            config_dir: self.deps.config_dir.as_deref(),
+            home: self.deps.home_dir.as_deref(),
+            workspace: &root,
+        });
         let (pipelines, errors) =
-            pipeline::discover(self.deps.config_dir.as_deref(), &root, &skills);
-        let mut warnings: Vec<String> = skill_errors
-            .iter()
-            .map(|e| format!("skill not loaded: {e}"))
-            .collect();
+            pipeline::discover(self.deps.config_dir.as_deref(), &root, &found.skills);
+        let mut warnings = found.problems();
+        let skills = found.skills;
         warnings.extend(errors.iter().map(|e| format!("pipeline not loaded: {e}")));
         let name = if self.deps.pipeline.name.is_empty() {
             "engineering"

@@ -64,7 +64,7 @@ fn main() {
     let with_state = rss_kb();
     let mut ledger = Ledger::default();
     let t = Instant::now();
-    let report = shape::account(&mut ledger, &state, &provider, memory, &registry);
+    let report = shape::account(&mut ledger, &state, &provider, memory, "", &registry);
     let first = t.elapsed();
     let with_ledger = rss_kb();
     println!(
@@ -86,6 +86,7 @@ fn main() {
             &state,
             &provider,
             memory,
+            "",
             &registry,
         ));
         times.push(t.elapsed());

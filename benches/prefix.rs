@@ -100,7 +100,7 @@ fn measure(label: &str, kind: ProviderKind, name: &str, model: &str) {
     let mut shares = Vec::new();
     for round in 0..20 {
         let state = SessionState::fold(&events);
-        let request = turn::build_request(&state, &p, memory, &registry);
+        let request = turn::build_request(&state, &p, memory, "", &registry);
         let body = wire_string(&unmarked(wire_body(kind, &request)));
         if let Some(prev) = &previous {
             let same = prev

@@ -74,6 +74,8 @@ impl Category {
 pub enum ItemId {
     System,
     Memory,
+    /// The skill catalog in the system prompt.
+    Skills,
     Tools,
     Summary,
     /// A conversation message, by its index in the session's conversation.

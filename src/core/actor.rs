@@ -159,6 +159,8 @@ struct Actor {
     /// would put a prompt between a tool call and its result).
     prompts: VecDeque<Op>,
     memory: String,
+    /// The skill catalog of the system prompt (the skills found at start).
+    catalog: String,
     /// Token accounting of the next request.
     ledger: Ledger,
     /// The raw estimate of the request in flight, to calibrate against its reported usage.
@@ -194,6 +196,7 @@ pub async fn run_session(
         round: 0,
         prompts: VecDeque::new(),
         memory: String::new(),
+        catalog: String::new(),
         ledger: Ledger::default(),
         sent_raw: 0,
         last_report: None,
@@ -215,6 +218,7 @@ pub async fn run_session(
     }
     // What fills the window is on screen before the first prompt.
     actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
+    actor.find_skills();
     actor.report_context();
     actor.resume_approval();
     actor.preview_pipeline();
@@ -465,6 +469,27 @@ impl Actor {
                 self.report("the session store stopped; nothing more is saved");
                 false
             }
+        }
+    }
+
+    /// Finds the skills (the catalog, and what the `skill` tool and the read tools may use),
+    /// and says once what is wrong with any of them; nothing here stops the session.
+    fn find_skills(&mut self) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let found = pipeline::skill::discover(pipeline::skill::Roots {
+            config_dir: self.deps.config_dir.as_deref(),
+            home: self.deps.home_dir.as_deref(),
+            workspace: &root,
+        });
+        for text in found.problems() {
+            let _ = self.events.send(Event::Notice {
+                level: NoticeLevel::Warning,
+                text,
+            });
+        }
+        self.catalog = super::prompts::skill_catalog(&found.skills);
+        if let Ok(mut skills) = self.deps.tools.skills.write() {
+            *skills = found.skills;
         }
     }
 

@@ -92,6 +92,37 @@ pub fn files_changed(files: &[(String, crate::core::drift::Drift)]) -> String {
     out.trim_end().to_string()
 }
 
+/// The skills catalog in the system prompt: each skill's name and the start of its
+/// description (the body is loaded on demand with the `skill` tool). Empty without skills.
+#[must_use]
+pub fn skill_catalog(skills: &crate::tools::Skills) -> String {
+    /// Characters of a description the catalog shows: 50 skills stay near 2,500 tokens.
+    const SHOWN: usize = 160;
+    if skills.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n\n# Skills\n\nSkills are instructions for particular tasks. When a task fits a \
+         skill's description, load it with the `skill` tool before you start, and follow it. The \
+         user may also ask for one by name (`/name`).\n",
+    );
+    for s in skills.values() {
+        let description: String = s
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cut: String = description.chars().take(SHOWN).collect();
+        let more = if cut.len() < description.len() {
+            "…"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "- {}: {cut}{more}", s.name);
+    }
+    out
+}
+
 /// The user denied a command, with their reason if they gave one.
 #[must_use]
 pub fn command_denied(reason: Option<&str>) -> String {

@@ -64,7 +64,10 @@ pub fn offered_specs(state: &SessionState, registry: &tools::Registry) -> Vec<pr
     registry
         .specs(state.gear, phase(state))
         .into_iter()
-        .filter(|s| allows.as_ref().is_none_or(|list| list.contains(&s.name)))
+        // A stage's own list narrows the tools, but a skill can always be loaded.
+        .filter(|s| {
+            s.name == tools::SKILL || allows.as_ref().is_none_or(|list| list.contains(&s.name))
+        })
         .collect()
 }
 
@@ -181,6 +184,7 @@ pub fn account(
     state: &SessionState,
     provider: &ActiveProvider,
     memory: &str,
+    catalog: &str,
     registry: &tools::Registry,
 ) -> ContextReport {
     use crate::context::ledger::Part;
@@ -198,6 +202,22 @@ pub fn account(
         },
         None,
     )];
+    if !catalog.is_empty() {
+        parts.push((
+            Part {
+                id: ItemId::Skills,
+                category: Category::Skills,
+                text: catalog,
+                label: format!(
+                    "skill catalog: {} skills",
+                    catalog.lines().filter(|l| l.starts_with("- ")).count()
+                ),
+                pinned: false,
+                dropped: false,
+            },
+            None,
+        ));
+    }
     if !memory.is_empty() {
         let files: Vec<&str> = MEMORY_FILES
             .iter()
@@ -477,21 +497,21 @@ mod tests {
     fn a_dropped_item_leaves_the_next_request_but_keeps_its_place() {
         let mut state = session();
         let p = openai();
-        let before = build_request(&state, &p, "", &tools::Registry::builtin());
+        let before = build_request(&state, &p, "", "", &tools::Registry::builtin());
         let mut ledger = Ledger::default();
-        let full = account(&mut ledger, &state, &p, "", &tools::Registry::builtin()).used();
+        let full = account(&mut ledger, &state, &p, "", "", &tools::Registry::builtin()).used();
         // Message 2 is the first tool result.
         state.apply(&Event::ItemDropped {
             item: 2,
             dropped: true,
         });
-        let after = build_request(&state, &p, "", &tools::Registry::builtin());
+        let after = build_request(&state, &p, "", "", &tools::Registry::builtin());
         assert_eq!(after.messages.len(), before.messages.len());
         assert!(matches!(
             &after.messages[2],
             ChatMessage::ToolResult { call_id, content, .. } if call_id == "c0" && content == DROPPED
         ));
-        let report = account(&mut ledger, &state, &p, "", &tools::Registry::builtin());
+        let report = account(&mut ledger, &state, &p, "", "", &tools::Registry::builtin());
         assert!(report.used() < full - 1_000, "{} vs {full}", report.used());
         let item = report
             .items
@@ -537,6 +557,7 @@ mod tests {
             &state,
             &deepseek,
             "",
+            "",
             &tools::Registry::builtin(),
         );
         let item = report
@@ -551,6 +572,7 @@ mod tests {
             &mut Ledger::default(),
             &state,
             &openai(),
+            "",
             "",
             &tools::Registry::builtin(),
         );
@@ -586,7 +608,7 @@ mod tests {
             before: 0,
             after: 0,
         });
-        let request = build_request(&state, &p, "", &tools::Registry::builtin());
+        let request = build_request(&state, &p, "", "", &tools::Registry::builtin());
         assert_eq!(request.messages.len(), 2 + 4);
         let ChatMessage::User { text } = &request.messages[0] else {
             panic!("the summary first")
@@ -601,6 +623,7 @@ mod tests {
             &mut Ledger::default(),
             &state,
             &p,
+            "",
             "",
             &tools::Registry::builtin(),
         );
@@ -652,9 +675,10 @@ mod tests {
                 .map(|s| s.name)
                 .collect::<Vec<_>>()
         };
+        // A skill can always be loaded, whatever the stage's list.
         assert_eq!(
             names(Some(vec!["read_file", "write_file"])),
-            ["read_file", "write_file"]
+            ["skill", "read_file", "write_file"]
         );
         let all = names(None);
         assert!(all.contains(&"write_file".to_string()) && all.contains(&"grep".to_string()));
@@ -680,6 +704,7 @@ mod tests {
             &state,
             &p,
             "",
+            "",
             &tools::Registry::builtin(),
         );
         assert!(report.over(), "{}", report.used());
@@ -689,6 +714,7 @@ mod tests {
                 &mut Ledger::default(),
                 &state,
                 &p,
+                "",
                 "",
                 &tools::Registry::builtin()
             )

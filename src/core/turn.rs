@@ -56,11 +56,12 @@ pub fn build_request(
     state: &SessionState,
     provider: &ActiveProvider,
     memory: &str,
+    catalog: &str,
     registry: &crate::tools::Registry,
 ) -> ChatRequest {
     ChatRequest {
         model: provider.model.clone(),
-        system: format!("{}{memory}", gear_prompt(state.gear).trim()),
+        system: format!("{}{catalog}{memory}", gear_prompt(state.gear).trim()),
         messages: shape::shaped_messages(state)
             .into_iter()
             .map(|(_, m)| m)
@@ -338,7 +339,7 @@ mod tests {
             text: "hi".into(),
             attachments: vec![],
         });
-        let r = build_request(&s, &openai(), "", &crate::tools::Registry::builtin());
+        let r = build_request(&s, &openai(), "", "", &crate::tools::Registry::builtin());
         assert!(r.system.contains("plan"));
         assert_eq!(r.messages.len(), 1);
         assert_eq!(r.model, "gpt-4.1");

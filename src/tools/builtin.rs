@@ -33,14 +33,26 @@ impl ToolHandler for Builtin {
         ctx: &'a ToolContext,
         writes: Writes,
     ) -> BoxFuture<'a, ToolOutcome> {
+        if call.name == SKILL {
+            let outcome = match ctx.skills.read() {
+                Ok(skills) => skill::load(&skills, &call.arguments),
+                Err(_) => ToolOutcome::error("the skills are unavailable"),
+            };
+            return async move { outcome }.boxed();
+        }
         match self.kind {
             ToolKind::ReadOnly | ToolKind::Write => {
                 let call = call.clone();
                 let workspace = ctx.workspace.clone();
                 let limits = ctx.limits.clone();
+                let folders = if call.name == READ_FILE {
+                    ctx.skill_folders()
+                } else {
+                    Vec::new()
+                };
                 async move {
                     tokio::task::spawn_blocking(move || {
-                        fs::execute(&call, &workspace, &limits, writes)
+                        fs::execute(&call, &workspace, &limits, writes, &folders)
                     })
                     .await
                     .unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")))
@@ -78,9 +90,22 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
         tool(
             ReadOnly,
             spec(
+                SKILL,
+                "Load a skill from the catalog in your instructions: its full instructions, the \
+             absolute path of its folder and the files bundled there. Load one before a task its \
+             description fits, then follow it.",
+                json!({"type": "object", "properties": {
+                "name": {"type": "string", "description": "The skill's name, as the catalog gives it"}
+            }, "required": ["name"]}),
+            ),
+        ),
+        tool(
+            ReadOnly,
+            spec(
                 READ_FILE,
-                "Read a text file of the workspace. Lines come numbered as `N\\t<text>`; the numbers \
-             are not part of the file. Large files are cut: ask for a line range.",
+                "Read a text file of the workspace (or, by its absolute path, a file bundled in a \
+             loaded skill's folder). Lines come numbered as `N\\t<text>`; the numbers are not part \
+             of the file. Large files are cut: ask for a line range.",
                 json!({"type": "object", "properties": {
                 "path": {"type": "string", "description": "Path relative to the workspace root"},
                 "start_line": {"type": "integer", "minimum": 1, "description": "First line, from 1"},

@@ -22,14 +22,22 @@ const GREP_LINE_CHARS: usize = 300;
 /// bounded whatever the workspace holds.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
+/// Runs a file tool. `skill_folders` (canonical) are the only places outside the workspace
+/// `read_file` may read, by absolute path.
 pub fn execute(
     call: &ToolCallRequest,
     ws: &Workspace,
     limits: &ToolLimits,
     writes: Writes,
+    skill_folders: &[PathBuf],
 ) -> ToolOutcome {
     let result = match call.name.as_str() {
-        READ_FILE => parse_args(call).and_then(|a| read_file(ws, limits, &a)),
+        READ_FILE => parse_args(call).and_then(|a: ReadArgs| {
+            match super::skill::inside_a_folder(&a.path, skill_folders) {
+                Some(real) => read_bundled(&real, limits, &a),
+                None => read_file(ws, limits, &a),
+            }
+        }),
         LIST_DIR => parse_args(call).and_then(|a| list_dir(ws, limits, &a)),
         GLOB => parse_args(call).and_then(|a| glob(ws, limits, &a)),
         GREP => parse_args(call).and_then(|a| grep(ws, limits, &a)),
@@ -102,6 +110,24 @@ struct ReadArgs {
     end_line: Option<usize>,
 }
 
+/// A file bundled with a skill, read-only, outside the workspace.
+fn read_bundled(
+    path: &Path,
+    limits: &ToolLimits,
+    a: &ReadArgs,
+) -> Result<ToolOutcome, ToolFailure> {
+    let meta = std::fs::metadata(path).map_err(|e| ToolFailure(format!("cannot read it: {e}")))?;
+    if !meta.is_file() || meta.len() > MAX_TEXT_BYTES as u64 {
+        return Err(ToolFailure(format!(
+            "{} is not a text file gearshift reads",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ToolFailure(format!("cannot read {}: {e}", path.display())))?;
+    Ok(numbered(&text, &path.display().to_string(), limits, a))
+}
+
 fn read_file(
     ws: &Workspace,
     limits: &ToolLimits,
@@ -115,6 +141,12 @@ fn read_file(
         )));
     }
     let text = read_text(ws, &path)?;
+    Ok(numbered(&text, &ws.display(&path), limits, a))
+}
+
+/// A file's text as `read_file` returns it: numbered lines of the range asked for, cut at
+/// the read limit with a note saying how to read on.
+fn numbered(text: &str, shown: &str, limits: &ToolLimits, a: &ReadArgs) -> ToolOutcome {
     let total = text.lines().count();
     let start = a.start_line.unwrap_or(1).max(1);
     let end = a.end_line.unwrap_or(total).min(total);
@@ -131,7 +163,6 @@ fn read_file(
         let _ = writeln!(out, "{n:>6}\t{line}");
         shown_end = n;
     }
-    let shown = ws.display(&path);
     if shown_end < end {
         let _ = writeln!(
             out,
@@ -144,10 +175,10 @@ fn read_file(
     if total == 0 {
         out.push_str("[the file is empty]\n");
     }
-    Ok(ToolOutcome::ok(
+    ToolOutcome::ok(
         out,
         format!("{shown}: lines {start}-{shown_end} of {total}"),
-    ))
+    )
 }
 
 #[derive(Deserialize)]

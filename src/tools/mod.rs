@@ -12,6 +12,7 @@ mod fs;
 pub mod registry;
 pub mod secrets;
 mod shell;
+pub mod skill;
 
 use std::time::Duration;
 
@@ -59,7 +60,13 @@ pub struct ToolContext {
     pub runner: CommandRunner,
     /// Every tool the session may offer.
     pub registry: Registry,
+    /// The skills found at start, which the `skill` tool loads and whose folders the read
+    /// tools may read (and nothing else outside the workspace).
+    pub skills: std::sync::Arc<std::sync::RwLock<Skills>>,
 }
+
+/// The discovered skills, by name.
+pub type Skills = std::collections::BTreeMap<String, crate::pipeline::skill::Skill>;
 
 impl ToolContext {
     /// A context with no sandbox and the environment scrubbed of nothing: for tests of other
@@ -74,7 +81,21 @@ impl ToolContext {
                 secrets: Secrets::default(),
             },
             registry: Registry::builtin(),
+            skills: std::sync::Arc::default(),
         }
+    }
+
+    /// The folders of the skills found (canonical): read-only to the read tools.
+    #[must_use]
+    pub fn skill_folders(&self) -> Vec<std::path::PathBuf> {
+        self.skills
+            .read()
+            .map(|s| {
+                s.values()
+                    .filter_map(|k| k.folder().and_then(|f| std::fs::canonicalize(f).ok()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -163,6 +184,7 @@ pub const PROPOSE_PLAN: &str = "propose_plan";
 pub const COMPLETE_STEP: &str = "complete_step";
 pub const FAIL_STEP: &str = "fail_step";
 pub const RUN_COMMAND: &str = "run_command";
+pub const SKILL: &str = "skill";
 
 pub(crate) fn parse_args<T: DeserializeOwned>(call: &ToolCallRequest) -> Result<T, ToolFailure> {
     let text = if call.arguments.trim().is_empty() {

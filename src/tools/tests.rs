@@ -392,15 +392,15 @@ fn plan_and_pipeline_gears_offer_only_read_only_tools() {
             .map(|s| s.name)
             .collect::<Vec<_>>()
     };
-    assert_eq!(names(Gear::Vibe, Phase::Planning).len(), 9);
-    assert_eq!(names(Gear::Vibe, Phase::Executing).len(), 9);
+    assert_eq!(names(Gear::Vibe, Phase::Planning).len(), 10);
+    assert_eq!(names(Gear::Vibe, Phase::Executing).len(), 10);
     assert_eq!(
         names(Gear::Plan, Phase::Planning),
-        [READ_FILE, LIST_DIR, GLOB, GREP, PROPOSE_PLAN]
+        [SKILL, READ_FILE, LIST_DIR, GLOB, GREP, PROPOSE_PLAN]
     );
     assert_eq!(
         names(Gear::Pipeline, Phase::Planning),
-        [READ_FILE, LIST_DIR, GLOB, GREP]
+        [SKILL, READ_FILE, LIST_DIR, GLOB, GREP]
     );
     let running = names(Gear::Plan, Phase::Executing);
     for t in [EDIT_FILE, WRITE_FILE, RUN_COMMAND, COMPLETE_STEP, FAIL_STEP] {

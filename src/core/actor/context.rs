@@ -11,6 +11,7 @@ impl Actor {
             &self.state,
             &self.deps.provider,
             &self.memory,
+            &self.catalog,
             &self.deps.tools.registry,
         );
         if self.last_report.as_ref() != Some(&report) {
@@ -92,6 +93,7 @@ impl Actor {
                 &self.state,
                 &self.deps.provider,
                 &self.memory,
+                &self.catalog,
                 &self.deps.tools.registry,
             )
             .used();

@@ -86,6 +86,7 @@ impl SessionDeps {
                     secrets: Secrets::new(&env, config),
                 },
                 registry: Registry::builtin(),
+                skills: Arc::default(),
             }),
             allowlist: Allowlist::new(&config.approvals.allow_commands)
                 .map_err(DepsError::Config)?,

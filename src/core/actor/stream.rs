@@ -121,6 +121,7 @@ impl Actor {
             &self.state,
             &self.deps.provider,
             &self.memory,
+            &self.catalog,
             &self.deps.tools.registry,
         );
         self.activity = Activity::Streaming {

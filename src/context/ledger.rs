@@ -73,7 +73,8 @@ impl Category {
 #[serde(tag = "part", content = "index", rename_all = "snake_case")]
 pub enum ItemId {
     System,
-    Memory,
+    /// A project memory file, by its place in the system prompt.
+    Memory(usize),
     /// The skill catalog in the system prompt.
     Skills,
     Tools,

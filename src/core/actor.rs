@@ -217,7 +217,7 @@ pub async fn run_session(
         });
     }
     // What fills the window is on screen before the first prompt.
-    actor.memory = turn::project_memory(actor.deps.tools.workspace.root());
+    actor.memory = actor.read_memory();
     actor.find_skills();
     actor.report_context();
     actor.resume_approval();
@@ -358,7 +358,7 @@ impl Actor {
             Effect::StartTurn => return self.start_turn().await,
             Effect::ResumeTurn => {
                 self.round = 1;
-                self.memory = turn::project_memory(self.deps.tools.workspace.root());
+                self.memory = self.read_memory();
                 vec![Effect::Request { may_compact: true }]
             }
             Effect::Request { may_compact } => return self.send_request(may_compact).await,
@@ -470,6 +470,15 @@ impl Actor {
                 false
             }
         }
+    }
+
+    /// The project memory files, read afresh (an edit to AGENTS.md applies from the next
+    /// prompt).
+    fn read_memory(&self) -> String {
+        super::memory::load(super::memory::Roots {
+            workspace: self.deps.tools.workspace.root(),
+            home: self.deps.home_dir.as_deref(),
+        })
     }
 
     /// Finds the skills (the catalog, and what the `skill` tool and the read tools may use),

@@ -7,6 +7,7 @@
 mod actor;
 pub mod drift;
 pub mod machine;
+pub mod memory;
 pub mod prompts;
 pub mod shape;
 pub mod state;

@@ -3,7 +3,7 @@
 //! costs (the context accounting); and the request that asks for a compaction summary.
 
 use super::SessionState;
-use super::turn::{MEMORY_FILES, gear_prompt};
+use super::turn::gear_prompt;
 use crate::config::ActiveProvider;
 use crate::context::{Category, ContextReport, ItemId, Ledger};
 use crate::protocol::Gear;
@@ -218,18 +218,17 @@ pub fn account(
             None,
         ));
     }
-    if !memory.is_empty() {
-        let files: Vec<&str> = MEMORY_FILES
-            .iter()
-            .copied()
-            .filter(|f| memory.contains(&format!("from {f}")))
-            .collect();
+    // Each memory file is its own item.
+    for (i, (name, text)) in crate::core::memory::sections(memory)
+        .into_iter()
+        .enumerate()
+    {
         parts.push((
             Part {
-                id: ItemId::Memory,
+                id: ItemId::Memory(i),
                 category: Category::Memory,
-                text: memory,
-                label: format!("project memory: {}", files.join(", ")),
+                text,
+                label: format!("project memory: {name}"),
                 pinned: false,
                 dropped: false,
             },

@@ -2,7 +2,6 @@
 //! that record how the turn ended. The actor in `core` does the streaming around them.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::config::ActiveProvider;
 use crate::protocol::{Event, FinishReason};
@@ -10,40 +9,6 @@ use crate::provider::{
     self, ChatRequest, ProviderError, Reasoning, ReasoningPart, StreamEvent, TokenUsage,
     ToolCallRequest,
 };
-
-/// Project memory files read from the workspace root, in this order.
-pub const MEMORY_FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
-/// More than this of a memory file is cut, so a huge file cannot crowd out the conversation.
-const MEMORY_MAX_BYTES: usize = 64 * 1024;
-
-/// The project's standing instructions (`AGENTS.md`, and `CLAUDE.md` if present), formatted
-/// for the system prompt. Missing files are skipped.
-#[must_use]
-pub fn project_memory(root: &Path) -> String {
-    let mut out = String::new();
-    for name in MEMORY_FILES {
-        let Ok(text) = std::fs::read_to_string(root.join(name)) else {
-            continue;
-        };
-        let text = if text.len() > MEMORY_MAX_BYTES {
-            let mut cut = MEMORY_MAX_BYTES;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            format!(
-                "{}\n[cut: {name} is longer than {MEMORY_MAX_BYTES} bytes]",
-                &text[..cut]
-            )
-        } else {
-            text
-        };
-        out.push_str(&format!(
-            "\n\n# Project instructions from {name}\n\n{}",
-            text.trim()
-        ));
-    }
-    out
-}
 
 use super::{SessionState, shape};
 
@@ -348,18 +313,6 @@ mod tests {
             !names.contains(&"write_file") && !names.contains(&"run_command"),
             "{names:?}"
         );
-    }
-
-    #[test]
-    fn project_memory_reads_agents_and_claude_files() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(project_memory(dir.path()), "");
-        std::fs::write(dir.path().join("AGENTS.md"), "Use tabs.\n").unwrap();
-        std::fs::write(dir.path().join("CLAUDE.md"), "Run cargo test.\n").unwrap();
-        let m = project_memory(dir.path());
-        let agents = m.find("from AGENTS.md\n\nUse tabs.").unwrap();
-        let claude = m.find("from CLAUDE.md\n\nRun cargo test.").unwrap();
-        assert!(agents < claude);
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl Actor {
         }
         self.round = 1;
         // Read once per turn, so edits to AGENTS.md apply from the next prompt.
-        self.memory = turn::project_memory(self.deps.tools.workspace.root());
+        self.memory = self.read_memory();
         tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
         Some(vec![Effect::Request { may_compact: true }])
     }

@@ -24,7 +24,7 @@ pub fn report(percent: u64) -> ContextReport {
             "vibe gear instructions",
         ),
         item(
-            ItemId::Memory,
+            ItemId::Memory(0),
             Category::Memory,
             300,
             "project memory: AGENTS.md",

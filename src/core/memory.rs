@@ -1,0 +1,272 @@
+//! Project memory as Claude Code and Codex read it: `AGENTS.md` and `CLAUDE.md` in every
+//! folder from the repository's root down to the workspace, after the user's global files
+//! (`~/.codex/AGENTS.md`, `~/.claude/CLAUDE.md`); `@path` imports in a CLAUDE.md expanded (a
+//! few levels deep, only files inside the repository or the home); the same file reached twice
+//! (a symlinked pair) read once. Each file becomes its own section of the system prompt, and
+//! its own item in the context pane.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The file names read in each folder, in this order.
+pub const FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
+/// More than this of one file is cut, so a huge file cannot crowd out the conversation.
+const MAX_BYTES: usize = 64 * 1024;
+/// How deep `@path` imports are followed (Claude Code follows five).
+const MAX_IMPORT_DEPTH: usize = 5;
+/// The heading each file's section starts with; the context pane splits on it.
+pub const HEADING: &str = "\n\n# Project instructions from ";
+
+/// Where memory comes from.
+#[derive(Debug, Clone, Copy)]
+pub struct Roots<'a> {
+    pub workspace: &'a Path,
+    pub home: Option<&'a Path>,
+}
+
+/// Every memory file's section, in order, formatted for the system prompt.
+#[must_use]
+pub fn load(roots: Roots<'_>) -> String {
+    let mut reader = Reader {
+        roots,
+        boundary: repository_root(roots.workspace),
+        seen: HashSet::new(),
+        out: String::new(),
+    };
+    if let Some(home) = roots.home {
+        reader.file(&home.join(".codex/AGENTS.md"), 0);
+        reader.file(&home.join(".claude/CLAUDE.md"), 0);
+    }
+    for dir in folders(&reader.boundary, roots.workspace) {
+        for name in FILES {
+            reader.file(&dir.join(name), 0);
+        }
+    }
+    reader.out
+}
+
+/// The names of the files a memory text has sections for, in order.
+#[must_use]
+pub fn sections(memory: &str) -> Vec<(&str, &str)> {
+    memory
+        .split(HEADING)
+        .skip(1)
+        .map(|s| {
+            let (name, _) = s.split_once("\n\n").unwrap_or((s, ""));
+            (name, s)
+        })
+        .collect()
+}
+
+/// The repository's root above `workspace` (the nearest folder with `.git`), or the workspace.
+fn repository_root(workspace: &Path) -> PathBuf {
+    workspace
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(workspace)
+        .to_path_buf()
+}
+
+/// The folders from `top` down to `workspace`, `top` first.
+fn folders(top: &Path, workspace: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = workspace
+        .ancestors()
+        .take_while(|d| d.starts_with(top))
+        .map(Path::to_path_buf)
+        .collect();
+    out.reverse();
+    out
+}
+
+struct Reader<'a> {
+    roots: Roots<'a>,
+    /// Imports may not reach outside this (or the home).
+    boundary: PathBuf,
+    seen: HashSet<PathBuf>,
+    out: String,
+}
+
+impl Reader<'_> {
+    /// Reads `path` (once, whatever the link that leads to it) and the files it imports.
+    fn file(&mut self, path: &Path, depth: usize) {
+        let Ok(real) = std::fs::canonicalize(path) else {
+            return;
+        };
+        if !real.is_file() || !self.seen.insert(real.clone()) {
+            return;
+        }
+        let Ok(text) = std::fs::read_to_string(&real) else {
+            return;
+        };
+        let shown = self.shown(path);
+        let text = if text.len() > MAX_BYTES {
+            let mut cut = MAX_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!(
+                "{}\n[cut: {shown} is longer than {MAX_BYTES} bytes]",
+                &text[..cut]
+            )
+        } else {
+            text
+        };
+        self.out
+            .push_str(&format!("{HEADING}{shown}\n\n{}", text.trim()));
+        if depth < MAX_IMPORT_DEPTH {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            for import in imports(&text) {
+                let target = match import.strip_prefix("~/") {
+                    Some(rest) => match self.roots.home {
+                        Some(home) => home.join(rest),
+                        None => continue,
+                    },
+                    None => dir.join(import),
+                };
+                if self.allowed(&target) {
+                    self.file(&target, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// An import stays inside the repository or the home, wherever its links lead.
+    fn allowed(&self, target: &Path) -> bool {
+        let Ok(real) = std::fs::canonicalize(target) else {
+            return false;
+        };
+        let inside = |root: &Path| std::fs::canonicalize(root).is_ok_and(|r| real.starts_with(r));
+        inside(&self.boundary) || self.roots.home.is_some_and(inside)
+    }
+
+    /// A file's name as the model and the context pane see it.
+    fn shown(&self, path: &Path) -> String {
+        if let Ok(rel) = path.strip_prefix(self.roots.workspace) {
+            return rel.display().to_string();
+        }
+        if let Some(rel) = self.roots.home.and_then(|h| path.strip_prefix(h).ok()) {
+            return format!("~/{}", rel.display());
+        }
+        path.display().to_string()
+    }
+}
+
+/// The `@path` imports of a memory file: `@` starting a word, outside code spans and blocks,
+/// followed by a path. Hand-written: Claude Code's rule is this one, and no crate parses it.
+fn imports(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut fenced = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut in_code = false;
+        let mut prev = ' ';
+        for (i, c) in line.char_indices() {
+            if c == '`' {
+                in_code = !in_code;
+            } else if c == '@' && !in_code && prev.is_whitespace() {
+                let rest = &line[i + 1..];
+                let end = rest
+                    .find(|ch: char| ch.is_whitespace() || ch == ',' || ch == ')')
+                    .unwrap_or(rest.len());
+                let path = rest[..end].trim_end_matches(['.', ';', ':']);
+                if path.contains('/') || path.contains('.') {
+                    out.push(path);
+                }
+            }
+            prev = c;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn parent_files_to_the_repository_root_then_the_workspace_and_the_users_global_ones() {
+        let repo = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        let ws = repo.path().join("services/api");
+        write(&repo.path().join("AGENTS.md"), "Repository rule.");
+        write(&repo.path().join("services/CLAUDE.md"), "Services rule.");
+        write(&ws.join("AGENTS.md"), "API rule.");
+        write(&home.path().join(".claude/CLAUDE.md"), "My own rule.");
+        // Above the repository: not read.
+        let m = load(Roots {
+            workspace: &ws,
+            home: Some(home.path()),
+        });
+        let names: Vec<&str> = sections(&m).into_iter().map(|(n, _)| n).collect();
+        let repo_agents = repo.path().join("AGENTS.md").display().to_string();
+        let services = repo.path().join("services/CLAUDE.md").display().to_string();
+        assert_eq!(
+            names,
+            [
+                "~/.claude/CLAUDE.md",
+                repo_agents.as_str(),
+                services.as_str(),
+                "AGENTS.md"
+            ]
+        );
+        let order = [
+            "My own rule.",
+            "Repository rule.",
+            "Services rule.",
+            "API rule.",
+        ];
+        let at: Vec<usize> = order.iter().map(|t| m.find(t).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{m}");
+    }
+
+    #[test]
+    fn imports_are_followed_inside_the_repository_and_a_symlinked_pair_is_read_once() {
+        let ws = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        write(&outside.path().join("secret.md"), "SECRET");
+        write(&ws.path().join("docs/style.md"), "Use tabs. @nested.md");
+        write(&ws.path().join("docs/nested.md"), "Nested rule.");
+        write(
+            &ws.path().join("AGENTS.md"),
+            &format!(
+                "See @docs/style.md and @{}.\n`@docs/not-an-import.md`\n```\n@docs/nor-this.md\n```\n",
+                outside.path().join("secret.md").display()
+            ),
+        );
+        std::os::unix::fs::symlink("AGENTS.md", ws.path().join("CLAUDE.md")).unwrap();
+        let m = load(Roots {
+            workspace: ws.path(),
+            home: None,
+        });
+        assert!(m.contains("Use tabs.") && m.contains("Nested rule."), "{m}");
+        assert!(!m.contains("SECRET"), "an import outside is not read: {m}");
+        assert_eq!(m.matches("See @docs/style.md").count(), 1, "read once: {m}");
+        let names: Vec<&str> = sections(&m).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["AGENTS.md", "docs/style.md", "docs/nested.md"]);
+        assert_eq!(imports("a @x.md b `@y.md` c@z.md"), ["x.md"]);
+    }
+
+    #[test]
+    fn nothing_without_files() {
+        let ws = tempfile::tempdir().unwrap();
+        assert_eq!(
+            load(Roots {
+                workspace: ws.path(),
+                home: None
+            }),
+            ""
+        );
+    }
+}

@@ -82,3 +82,48 @@ text = "Done."
     assert!(!results[2].0, "{:?}", results[2]);
     assert!(!results[2].1.contains("not for the model"));
 }
+
+#[tokio::test]
+async fn slash_name_in_a_prompt_invokes_a_skill_with_its_instructions() {
+    let ws = tempfile::tempdir().unwrap();
+    let folder = ws.path().join(".claude/skills/release");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("SKILL.md"),
+        "---\nname: release\ndescription: Cut a release\n---\nBump the version, then tag it.\n",
+    )
+    .unwrap();
+    let p = script_provider(
+        ws.path(),
+        "[[turns]]\ntext = \"Releasing.\"\n\n[[turns]]\ntext = \"Plain.\"\n",
+    );
+    let mut s = start(&p, ws.path()).await;
+    s.submit("/release 2.0 with notes");
+    s.turn().await;
+    // A slash word that names no skill is an ordinary prompt.
+    s.submit("/nothing here");
+    s.turn().await;
+    let stored = s.stored().await;
+    let state = gearshift::core::SessionState::fold(&stored);
+    let users: Vec<String> = state
+        .conversation
+        .iter()
+        .filter_map(|m| match m {
+            gearshift::provider::ChatMessage::User { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(users.len(), 3, "{users:?}");
+    assert_eq!(users[0], "/release 2.0 with notes");
+    assert!(
+        users[1].contains("invoked the skill `release` for: 2.0 with notes"),
+        "{}",
+        users[1]
+    );
+    assert!(
+        users[1].contains("Bump the version, then tag it."),
+        "{}",
+        users[1]
+    );
+    assert_eq!(users[2], "/nothing here");
+}

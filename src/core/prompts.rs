@@ -123,6 +123,17 @@ pub fn skill_catalog(skills: &crate::tools::Skills) -> String {
     out
 }
 
+/// The user invoked a skill from the composer (`/name args`): its instructions, loaded.
+#[must_use]
+pub fn skill_invoked(name: &str, args: &str, loaded: &str) -> String {
+    let what = if args.is_empty() {
+        String::new()
+    } else {
+        format!(" for: {args}")
+    };
+    format!("The user invoked the skill `{name}`{what}. Follow it.\n\n{loaded}")
+}
+
 /// The user denied a command, with their reason if they gave one.
 #[must_use]
 pub fn command_denied(reason: Option<&str>) -> String {

@@ -85,9 +85,15 @@ impl Actor {
     /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under
     /// way, the run starts.
     pub(super) async fn submit(&mut self, op: &Op) {
-        let Decision::Record(new) = decide(&self.state, op) else {
+        let Decision::Record(mut new) = decide(&self.state, op) else {
             return;
         };
+        // `/name args` invokes a skill: its instructions follow the prompt.
+        if let Op::Submit { text, .. } = op
+            && let Some(invoked) = self.invoked_skill(text)
+        {
+            new.push(invoked);
+        }
         if !self.record(new).await {
             return;
         }
@@ -105,6 +111,21 @@ impl Actor {
             vec![Effect::StartTurn]
         };
         self.run(effects).await;
+    }
+
+    /// The instructions of the skill a prompt invokes as `/name args`, if it names one.
+    fn invoked_skill(&self, text: &str) -> Option<Event> {
+        let rest = text.trim_start().strip_prefix('/')?;
+        let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let skills = self.deps.tools.skills.read().ok()?;
+        if !skills.contains_key(name) {
+            return None;
+        }
+        let loaded = tools::skill::load(&skills, &serde_json::json!({ "name": name }).to_string());
+        Some(Event::Instructed {
+            text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
+            category: Some(crate::context::Category::Skills),
+        })
     }
 
     /// `r`: sends the plan's comments to the model for a revised plan.

@@ -244,10 +244,27 @@ fn stage(state: &SessionState, event: &StageEvent) -> Vec<(String, Option<Catego
                 return Vec::new();
             };
             let def = &stages[i];
-            if matches!(def.kind, StageKind::Verify | StageKind::RunPlan) {
-                return Vec::new();
-            }
             let body = p.skills.get(&def.skill).cloned().unwrap_or_default();
+            match def.kind {
+                // The test command runs first; its skill comes with its first failure.
+                StageKind::Verify => return Vec::new(),
+                // The approved tasks run as steps: the skill is said once, before the first,
+                // and stays in the conversation for every one of them.
+                StageKind::RunPlan => {
+                    return vec![(
+                        format!(
+                            "Pipeline stage {} of {}: {}. The approved tasks now run one at a \
+                             time, each as a plan step; for every one of them, follow this \
+                             skill:\n\n{body}",
+                            i + 1,
+                            stages.len(),
+                            def.name
+                        ),
+                        Some(Category::Skills),
+                    )];
+                }
+                _ => {}
+            }
             let mut text = format!(
                 "Pipeline stage {} of {}: {}.\n\nThe request: {}\n\n{body}",
                 i + 1,
@@ -288,19 +305,92 @@ fn stage(state: &SessionState, event: &StageEvent) -> Vec<(String, Option<Catego
             Some(Category::User),
         )],
         StageEvent::VerifyFailed { round, output } => {
+            // The skill comes with the first failure; later rounds find it in the conversation.
             let skill = stages
                 .iter()
                 .find(|s| s.kind == StageKind::Verify)
                 .and_then(|s| p.skills.get(&s.skill))
-                .cloned()
+                .filter(|_| *round <= 1)
+                .map(|s| format!("{s}\n\n"))
                 .unwrap_or_default();
             vec![(
-                format!(
-                    "{skill}\n\nThe test command failed (round {round}):\n\n```\n{output}\n```"
-                ),
-                Some(Category::Skills),
+                format!("{skill}The test command failed (round {round}):\n\n```\n{output}\n```"),
+                Some(if skill.is_empty() {
+                    Category::ToolResults
+                } else {
+                    Category::Skills
+                }),
             )]
         }
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_with_run() -> SessionState {
+        let skills = crate::pipeline::skill::discover(crate::pipeline::skill::Roots {
+            config_dir: None,
+            home: None,
+            workspace: std::path::Path::new("/nonexistent"),
+        })
+        .skills;
+        let pipeline = crate::pipeline::parse(
+            std::path::Path::new("engineering.toml"),
+            crate::pipeline::ENGINEERING,
+            &skills,
+        )
+        .unwrap();
+        let bodies = skills
+            .iter()
+            .map(|(k, s)| (k.clone(), format!("BODY OF {k}: {}", s.body.len())))
+            .collect();
+        SessionState::fold(&[Event::PipelineStarted {
+            pipeline,
+            skills: bodies,
+            request: "add a greeting".into(),
+        }])
+    }
+
+    fn said(state: &SessionState, event: StageEvent) -> Vec<String> {
+        instructions(state, &Event::Stage { event })
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_stage_carries_its_skill_once() {
+        let s = state_with_run();
+        let started = |stage: &str| {
+            said(
+                &s,
+                StageEvent::Started {
+                    stage: stage.into(),
+                },
+            )
+        };
+        assert!(started("requirements")[0].contains("BODY OF requirements"));
+        assert!(started("tasks")[0].contains("BODY OF tasks"));
+        // The approved tasks run as steps: the implement skill is said before them.
+        let implement = started("implement");
+        assert_eq!(implement.len(), 1);
+        assert!(implement[0].contains("BODY OF implement"), "{implement:?}");
+        // Verify: the skill with the first failure, not again with every round.
+        assert!(started("verify").is_empty());
+        let failed = |round| {
+            said(
+                &s,
+                StageEvent::VerifyFailed {
+                    round,
+                    output: "1 failed".into(),
+                },
+            )
+        };
+        assert!(failed(1)[0].contains("BODY OF verify"));
+        assert!(!failed(2)[0].contains("BODY OF verify"));
+        assert!(failed(2)[0].contains("round 2"));
     }
 }

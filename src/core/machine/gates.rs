@@ -356,10 +356,24 @@ pub fn stage_gate(state: &SessionState, op: &GateOp, facts: Facts) -> Vec<Effect
     effects
 }
 
-/// Why a human gate cannot pass yet: the work it guards is not there. A tasks stage with no
-/// task approved would let `implement` run nothing; a ship artifact without its commit
-/// message would be committed under a guessed one.
+/// Why a human gate cannot pass yet: the work it guards is not there. A stage whose artifact
+/// was never written has nothing to pass on; a tasks stage with no task approved would let
+/// `implement` run nothing; a ship artifact without its commit message would be committed
+/// under a guessed one.
 fn unfinished(state: &SessionState, stage: &crate::pipeline::StageDef) -> Option<Effect> {
+    if matches!(stage.kind, StageKind::Artifact | StageKind::Ship)
+        && let Some(path) = stage.artifact.as_deref()
+        && state.written(path).is_none()
+    {
+        return Some(refuse(
+            format!(
+                "stage `{}` cannot pass: its artifact `{path}` was never written (or was \
+                 rejected)",
+                stage.name
+            ),
+            Some(Hint::SendBack),
+        ));
+    }
     match stage.kind {
         StageKind::Plan => {
             let approved = state.plan.as_ref().map_or(0, |p| p.counts().0);

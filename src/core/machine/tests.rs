@@ -348,7 +348,20 @@ fn a_stage_turn_ends_at_its_gate_and_the_gate_passes_to_the_next_stage() {
         .0,
         "stage `design` is not at its gate yet"
     );
-    let waiting = pipeline_at(vec![started("design"), at_gate("design")]);
+    // Its artifact never written, the stage cannot pass: there is nothing to pass on.
+    let unwritten = pipeline_at(vec![started("design"), at_gate("design")]);
+    let effects = gates::stage_gate(&unwritten, &GateOp::Pass, Facts::default());
+    let (why, hint) = refused(&effects).unwrap();
+    assert!(why.contains("never written"), "{why}");
+    assert_eq!(hint, Some(Hint::SendBack));
+    let waiting = pipeline_at(vec![
+        started("design"),
+        Event::FileChanged {
+            id: "w".into(),
+            change: FileChange::new("design.md".into(), None, Some("# Design\n".into())),
+        },
+        at_gate("design"),
+    ]);
     assert_eq!(
         refused(&gates::stage_gate(&waiting, &GateOp::Pass, busy())).map(|r| r.1),
         Some(Some(Hint::Wait))

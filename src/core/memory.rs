@@ -1,8 +1,10 @@
 //! Project memory as Claude Code and Codex read it: `AGENTS.md` and `CLAUDE.md` in every
 //! folder from the repository's root down to the workspace, after the user's global files
 //! (`~/.codex/AGENTS.md`, `~/.claude/CLAUDE.md`); `@path` imports in a CLAUDE.md expanded (a
-//! few levels deep, only files inside the repository or the home); the same file reached twice
-//! (a symlinked pair) read once. Each file becomes its own section of the system prompt, and
+//! few levels deep; a repository's files import only from the repository, the user's own from
+//! the home too — a cloned repository cannot pull `~/.aws/credentials` into a request — and
+//! never a `.env` file or anything under `.git`); the same file reached twice (a symlinked
+//! pair) read once. Each file becomes its own section of the system prompt, and
 //! its own item in the context pane.
 
 use std::collections::HashSet;
@@ -115,6 +117,7 @@ impl Reader<'_> {
             .push_str(&format!("{HEADING}{shown}\n\n{}", text.trim()));
         if depth < MAX_IMPORT_DEPTH {
             let dir = path.parent().unwrap_or(Path::new("."));
+            let from_repository = self.inside_repository(&real);
             for import in imports(&text) {
                 let target = match import.strip_prefix("~/") {
                     Some(rest) => match self.roots.home {
@@ -123,20 +126,36 @@ impl Reader<'_> {
                     },
                     None => dir.join(import),
                 };
-                if self.allowed(&target) {
+                if self.allowed(&target, from_repository) {
                     self.file(&target, depth + 1);
                 }
             }
         }
     }
 
-    /// An import stays inside the repository or the home, wherever its links lead.
-    fn allowed(&self, target: &Path) -> bool {
+    /// Whether `real` (canonical) is inside the repository.
+    fn inside_repository(&self, real: &Path) -> bool {
+        std::fs::canonicalize(&self.boundary).is_ok_and(|r| real.starts_with(r))
+    }
+
+    /// An import stays inside the repository (or, from the user's own files, the home),
+    /// wherever its links lead, and is never a secrets file or part of `.git`.
+    fn allowed(&self, target: &Path, from_repository: bool) -> bool {
         let Ok(real) = std::fs::canonicalize(target) else {
             return false;
         };
-        let inside = |root: &Path| std::fs::canonicalize(root).is_ok_and(|r| real.starts_with(r));
-        inside(&self.boundary) || self.roots.home.is_some_and(inside)
+        let secret = real.components().any(|c| {
+            let c = c.as_os_str().to_string_lossy();
+            c == ".git" || c.starts_with(".env")
+        });
+        if secret {
+            return false;
+        }
+        let in_home = self
+            .roots
+            .home
+            .is_some_and(|h| std::fs::canonicalize(h).is_ok_and(|h| real.starts_with(h)));
+        self.inside_repository(&real) || (!from_repository && in_home)
     }
 
     /// A file's name as the model and the context pane see it.
@@ -237,7 +256,8 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         write(&outside.path().join("secret.md"), "SECRET");
         write(&ws.path().join("docs/style.md"), "Use tabs. @nested.md");
-        write(&ws.path().join("docs/nested.md"), "Nested rule.");
+        write(&ws.path().join("docs/nested.md"), "Nested rule. @../.env");
+        write(&ws.path().join(".env"), "KEY=1");
         write(
             &ws.path().join("AGENTS.md"),
             &format!(
@@ -252,10 +272,30 @@ mod tests {
         });
         assert!(m.contains("Use tabs.") && m.contains("Nested rule."), "{m}");
         assert!(!m.contains("SECRET"), "an import outside is not read: {m}");
+        assert!(!m.contains("KEY=1"), "nor a secrets file: {m}");
         assert_eq!(m.matches("See @docs/style.md").count(), 1, "read once: {m}");
         let names: Vec<&str> = sections(&m).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["AGENTS.md", "docs/style.md", "docs/nested.md"]);
         assert_eq!(imports("a @x.md b `@y.md` c@z.md"), ["x.md"]);
+    }
+
+    #[test]
+    fn a_repositorys_file_cannot_import_from_the_home_but_the_users_own_can() {
+        let ws = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        write(&home.path().join(".aws/credentials"), "AWS_SECRET");
+        write(&home.path().join("notes/style.md"), "My style.");
+        write(
+            &home.path().join(".claude/CLAUDE.md"),
+            "Mine: @~/notes/style.md",
+        );
+        write(&ws.path().join("CLAUDE.md"), "Repo: @~/.aws/credentials");
+        let m = load(Roots {
+            workspace: ws.path(),
+            home: Some(home.path()),
+        });
+        assert!(m.contains("My style."), "{m}");
+        assert!(!m.contains("AWS_SECRET"), "{m}");
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl ToolCell {
                 .collect();
             return format!("{} steps: {}", steps.len(), titles.join(" · "));
         }
-        for key in ["command", "path", "pattern", "summary", "reason"] {
+        for key in ["command", "path", "pattern", "summary", "reason", "name"] {
             if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
                 return s.lines().next().unwrap_or_default().to_string();
             }
@@ -165,6 +165,19 @@ mod tests {
     use super::*;
 
     use crate::tui::fixtures::texts as text;
+
+    #[test]
+    fn a_skill_call_shows_the_skills_name() {
+        let cell = ToolCell {
+            id: "1".into(),
+            name: "skill".into(),
+            arguments: r#"{"name":"pdf"}"#.into(),
+            result: None,
+            expanded: false,
+            awaiting_review: false,
+        };
+        assert_eq!(cell.target(), "pdf");
+    }
 
     #[test]
     fn a_command_is_shown_once_with_one_duration_and_a_long_line_wraps() {

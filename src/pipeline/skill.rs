@@ -122,16 +122,9 @@ pub struct Skill {
     pub origin: Origin,
     /// What breaks the spec but was understood anyway.
     pub warnings: Vec<String>,
-}
-
-impl Skill {
-    /// The skill's folder (where its bundled files are), for a `NAME/SKILL.md` skill.
-    #[must_use]
-    pub fn folder(&self) -> Option<&Path> {
-        (self.path.file_name().is_some_and(|f| f == "SKILL.md"))
-            .then(|| self.path.parent())
-            .flatten()
-    }
+    /// The folder of a `NAME/SKILL.md` skill found on disk, where its bundled files are:
+    /// canonical, resolved once when it is found.
+    pub folder: Option<PathBuf>,
 }
 
 /// What the Agent Skills spec says a name is: 1–64 lowercase letters, digits and hyphens, not
@@ -260,6 +253,7 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillEr
         path: path.to_path_buf(),
         origin,
         warnings: Vec::new(),
+        folder: None,
     };
     for (k, v) in &map {
         let key = text(k);
@@ -412,7 +406,12 @@ pub fn discover(roots: Roots<'_>) -> Discovery {
                 .map_err(|e| error(&path, 1, format!("cannot read: {e}")))
                 .and_then(|text| parse(&path, &text, origin));
             match loaded {
-                Ok(s) => add(&mut found, s),
+                Ok(mut s) => {
+                    if path.file_name().is_some_and(|f| f == "SKILL.md") {
+                        s.folder = path.parent().and_then(|d| std::fs::canonicalize(d).ok());
+                    }
+                    add(&mut found, s);
+                }
                 Err(e) => found.errors.push(e),
             }
         }
@@ -574,8 +573,8 @@ mod tests {
         let pdf = &f.skills["pdf"];
         assert_eq!(pdf.origin, Origin::User);
         assert_eq!(
-            pdf.folder(),
-            Some(home.path().join(".claude/skills/pdf").as_path())
+            pdf.folder,
+            std::fs::canonicalize(home.path().join(".claude/skills/pdf")).ok()
         );
         assert_eq!(
             pdf.allowed_tools,

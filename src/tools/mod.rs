@@ -90,11 +90,7 @@ impl ToolContext {
     pub fn skill_folders(&self) -> Vec<std::path::PathBuf> {
         self.skills
             .read()
-            .map(|s| {
-                s.values()
-                    .filter_map(|k| k.folder().and_then(|f| std::fs::canonicalize(f).ok()))
-                    .collect()
-            })
+            .map(|s| s.values().filter_map(|k| k.folder.clone()).collect())
             .unwrap_or_default()
     }
 }

@@ -16,13 +16,18 @@ struct Args {
     name: String,
 }
 
-/// The result of `skill {name}`.
+/// The result of the `skill` tool called with `arguments`.
 #[must_use]
 pub fn load(skills: &Skills, arguments: &str) -> ToolOutcome {
-    let name = match serde_json::from_str::<Args>(arguments) {
-        Ok(a) => a.name,
-        Err(e) => return ToolOutcome::error(format!("bad arguments for skill: {e}")),
-    };
+    match serde_json::from_str::<Args>(arguments) {
+        Ok(a) => load_named(skills, &a.name),
+        Err(e) => ToolOutcome::error(format!("bad arguments for skill: {e}")),
+    }
+}
+
+/// A skill's instructions, its folder and its files, by its name.
+#[must_use]
+pub fn load_named(skills: &Skills, name: &str) -> ToolOutcome {
     let Some(skill) = skills.get(name.trim().trim_start_matches('/')) else {
         let known: Vec<&str> = skills.keys().map(String::as_str).collect();
         return ToolOutcome::error(format!(
@@ -31,14 +36,14 @@ pub fn load(skills: &Skills, arguments: &str) -> ToolOutcome {
         ));
     };
     let mut content = format!("Skill `{}`: {}\n", skill.name, skill.description);
-    if let Some(folder) = skill.folder().and_then(|f| std::fs::canonicalize(f).ok()) {
+    if let Some(folder) = &skill.folder {
         let _ = writeln!(
             content,
             "Its folder is {}: paths in it are relative to that folder; read its files with \
              read_file and their absolute paths (read-only).",
             folder.display()
         );
-        let files = bundled(&folder);
+        let files = bundled(folder);
         if !files.is_empty() {
             content.push_str("Files:\n");
             for f in files.iter().take(MAX_LISTED) {

@@ -121,7 +121,7 @@ impl Actor {
         if !skills.contains_key(name) {
             return None;
         }
-        let loaded = tools::skill::load(&skills, &serde_json::json!({ "name": name }).to_string());
+        let loaded = tools::skill::load_named(&skills, name);
         Some(Event::Instructed {
             text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
             category: Some(crate::context::Category::Skills),

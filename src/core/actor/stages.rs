@@ -1,30 +1,21 @@
 //! The pipeline gear: starting a run, the work of each stage (a model turn, the approved tasks,
 //! or the test command), the human's gate decisions, and the commit that ships it.
 
-use std::collections::BTreeMap;
-
 use super::*;
 
 impl Actor {
-    /// The configured pipeline with the skills it may use, and what could not be loaded.
-    fn load_pipeline(
+    /// The configured pipeline, given the skills it may use, and the pipeline files that
+    /// could not be loaded.
+    fn configured_pipeline(
         &self,
-    ) -> (
-        Result<pipeline::Pipeline, String>,
-        BTreeMap<String, pipeline::skill::Skill>,
-        Vec<String>,
-    ) {
-        let root = self.deps.tools.workspace.root().to_path_buf();
-        let found = pipeline::skill::discover(pipeline::skill::Roots {
-            config_dir: self.deps.config_dir.as_deref(),
-            home: self.deps.home_dir.as_deref(),
-            workspace: &root,
-        });
-        let (pipelines, errors) =
-            pipeline::discover(self.deps.config_dir.as_deref(), &root, &found.skills);
-        let mut warnings = found.problems();
-        let skills = found.skills;
-        warnings.extend(errors.iter().map(|e| format!("pipeline not loaded: {e}")));
+        skills: &tools::Skills,
+    ) -> (Result<pipeline::Pipeline, String>, Vec<String>) {
+        let root = self.deps.tools.workspace.root();
+        let (pipelines, errors) = pipeline::discover(self.deps.config_dir.as_deref(), root, skills);
+        let warnings = errors
+            .iter()
+            .map(|e| format!("pipeline not loaded: {e}"))
+            .collect();
         let name = if self.deps.pipeline.name.is_empty() {
             "engineering"
         } else {
@@ -37,16 +28,20 @@ impl Actor {
                 known.join(", ")
             )
         });
-        (def, skills, warnings)
+        (def, warnings)
     }
 
     /// In the pipeline gear before a run: the front end is shown the pipeline a prompt will
-    /// start (not stored: it is what the files say now).
+    /// start (not stored: it is what the files say now), with the skills found at start — not
+    /// found a second time for a preview.
     pub(super) fn preview_pipeline(&self) {
         if self.state.gear != Gear::Pipeline || self.state.pipeline.is_some() {
             return;
         }
-        if let (Ok(pipeline), _, _) = self.load_pipeline() {
+        let Ok(skills) = self.deps.tools.skills.read() else {
+            return;
+        };
+        if let (Ok(pipeline), _) = self.configured_pipeline(&skills) {
             let _ = self.events.send(Event::PipelinePreview { pipeline });
         }
     }
@@ -54,10 +49,18 @@ impl Actor {
     /// The first prompt in the pipeline gear: loads the pipeline and its skills, records them
     /// with the request, and starts the first stage.
     pub(super) fn start_pipeline(&mut self, request: &str) -> Vec<Effect> {
-        let (def, skills, warnings) = self.load_pipeline();
-        for w in warnings {
+        // Found afresh: a skill edited since the session started is the one the run records.
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let found = pipeline::skill::discover(pipeline::skill::Roots {
+            config_dir: self.deps.config_dir.as_deref(),
+            home: self.deps.home_dir.as_deref(),
+            workspace: &root,
+        });
+        let (def, pipeline_warnings) = self.configured_pipeline(&found.skills);
+        for w in found.problems().into_iter().chain(pipeline_warnings) {
             self.warn(w);
         }
+        let skills = found.skills;
         let def = match def {
             Ok(def) => def,
             Err(message) => {

@@ -190,6 +190,8 @@ pub enum CommandDecision {
     Always,
     /// `[approvals] allow_commands` or an earlier "always" allowed it.
     Allowed,
+    /// The `allowed-tools` of a skill the user installed, active in this turn or stage.
+    Skill { skill: String },
     /// Headless, with `--approve-commands`.
     Headless,
     Denied {

@@ -411,7 +411,11 @@ fn skills_lists_every_skill_with_its_source_and_problems_and_never_fails() {
     let ws = tempfile::tempdir().unwrap();
     let skill = ws.path().join(".agents/skills/brainstorming/SKILL.md");
     std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
-    std::fs::write(&skill, "---\ndescription: Refine an idea\n---\nAsk.\n").unwrap();
+    std::fs::write(
+        &skill,
+        "---\ndescription: Refine an idea\nallowed-tools: Read, Bash(git add:*)\n---\nAsk.\n",
+    )
+    .unwrap();
     let broken = ws.path().join(".claude/skills/broken/SKILL.md");
     std::fs::create_dir_all(broken.parent().unwrap()).unwrap();
     std::fs::write(&broken, "no frontmatter here\n").unwrap();
@@ -439,5 +443,15 @@ fn skills_lists_every_skill_with_its_source_and_problems_and_never_fails() {
     assert!(
         stdout.contains(".agents/skills"),
         "the places looked in: {stdout}"
+    );
+    // What a skill pre-approves: the built-in ship skill its git commands; a workspace skill
+    // nothing, said.
+    assert!(
+        stdout.contains("runs without asking when loaded: git status *, git diff *"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pre-approves nothing here (git add *)"),
+        "{stdout}"
     );
 }

@@ -127,3 +127,172 @@ async fn slash_name_in_a_prompt_invokes_a_skill_with_its_instructions() {
     );
     assert_eq!(users[2], "/nothing here");
 }
+
+/// `allowed-tools` pre-approves, for the turn that loads the skill, the commands it names in
+/// other agents' words (`Bash(echo granted:*)`) — when the user installed the skill. A
+/// workspace skill (a file the model could have written) pre-approves nothing, and the grant
+/// ends with the turn.
+#[tokio::test]
+async fn a_users_skill_pre_approves_its_commands_for_its_turn_and_a_workspace_skill_none() {
+    if !support::sandbox_or_skip("a_users_skill_pre_approves_its_commands") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let write = |dir: &std::path::Path, name: &str, tools: &str| {
+        let folder = dir.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("SKILL.md"),
+            format!("---\nname: {name}\ndescription: d\nallowed-tools: {tools}\n---\nGo.\n"),
+        )
+        .unwrap();
+    };
+    write(
+        &home.path().join(".claude/skills"),
+        "greet",
+        "Read, Grep, Bash(echo granted:*)",
+    );
+    write(
+        &ws.path().join(".agents/skills"),
+        "planted",
+        "Bash(echo planted:*)",
+    );
+    let call = |name: &str, args: &str| {
+        format!("[[turns]]\ntool_calls = [{{ name = \"{name}\", arguments = {args} }}]\n")
+    };
+    let script = [
+        call("skill", "{ name = \"greet\" }"),
+        call("run_command", "{ command = \"echo granted one\" }"),
+        call("run_command", "{ command = \"echo granted; touch pwned\" }"),
+        call("skill", "{ name = \"planted\" }"),
+        call("run_command", "{ command = \"echo planted\" }"),
+        "[[turns]]\ntext = \"Done.\"\n".to_string(),
+        call("run_command", "{ command = \"echo granted two\" }"),
+        "[[turns]]\ntext = \"Done again.\"\n".to_string(),
+    ]
+    .join("\n");
+    let p = script_provider(ws.path(), &script);
+    let mut s = support::session::start_at_home(&p, ws.path(), home.path()).await;
+    s.submit("greet");
+    let mut decided = Vec::new();
+    let mut asked = Vec::new();
+    let deny = |s: &support::session::Session, seen: &[Event], asked: &mut Vec<String>| {
+        if let Some(Event::CommandApprovalRequested { id, command }) = seen.last() {
+            asked.push(command.clone());
+            s.send(gearshift::protocol::Op::DenyCommand {
+                call_id: id.clone(),
+                reason: Some("no".into()),
+            });
+        }
+    };
+    for _ in 0..2 {
+        let seen = s
+            .until(|e| {
+                matches!(
+                    e,
+                    Event::CommandApprovalRequested { .. } | Event::TurnFinished { .. }
+                )
+            })
+            .await;
+        decided.extend(seen.iter().filter_map(|e| match e {
+            Event::CommandDecided {
+                command, decision, ..
+            } => Some((command.clone(), decision.clone())),
+            _ => None,
+        }));
+        deny(&s, &seen, &mut asked);
+    }
+    s.turn().await;
+    // The next prompt ends the grant: the same command asks.
+    s.submit("again");
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    deny(&s, &seen, &mut asked);
+    s.turn().await;
+    assert_eq!(
+        decided[0],
+        (
+            "echo granted one".to_string(),
+            gearshift::protocol::CommandDecision::Skill {
+                skill: "greet".into()
+            }
+        ),
+        "{decided:?}"
+    );
+    assert_eq!(
+        asked,
+        [
+            "echo granted; touch pwned",
+            "echo planted",
+            "echo granted two"
+        ],
+        "a compound command, a workspace skill's grant and a later turn all ask"
+    );
+    assert!(!ws.path().join("pwned").exists());
+}
+
+/// A skill loaded before a compaction is still there after it, word for word: the summary
+/// request does not paraphrase it, and the next request carries its body.
+#[tokio::test]
+async fn compaction_keeps_a_loaded_skill_verbatim() {
+    use support::model::{FakeModel, Turn};
+    let ws = tempfile::tempdir().unwrap();
+    let folder = ws.path().join(".agents/skills/style");
+    std::fs::create_dir_all(&folder).unwrap();
+    let rule = "Every public function gets a doc comment that starts with a verb.";
+    std::fs::write(
+        folder.join("SKILL.md"),
+        format!("---\nname: style\ndescription: House style\n---\n# Style\n\n{rule}\n"),
+    )
+    .unwrap();
+    let fake = FakeModel::start(vec![
+        Turn::tool("skill", serde_json::json!({"name": "style"})),
+        Turn::text("Loaded the style."),
+        Turn::text("OK."),
+        Turn::text("SUMMARY: the user set up the house style."),
+        Turn::text("Still following it."),
+    ])
+    .await;
+    let p =
+        support::session::provider(&support::model::config(&fake.url(), "FAKE_KEY", ""), "fake");
+    let mut s = start(&p, ws.path()).await;
+    s.submit("use our style");
+    s.turn().await;
+    s.submit("thanks");
+    s.turn().await;
+    s.send(gearshift::protocol::Op::Compact);
+    s.until(|e| matches!(e, Event::Compacted { .. })).await;
+    s.submit("write the parser");
+    s.turn().await;
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 5, "{bodies:#?}");
+    let summary_request = bodies[3].to_string();
+    assert!(summary_request.contains("You compact a coding session"));
+    assert!(
+        !summary_request.contains(rule),
+        "the skill is not summarised: {summary_request}"
+    );
+    let last = &bodies[4]["messages"];
+    let texts: Vec<String> = last
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].to_string())
+        .collect();
+    let summary = texts
+        .iter()
+        .find(|t| t.contains("SUMMARY: the user set up"))
+        .expect("the summary");
+    assert!(summary.contains(rule), "{summary}");
+    assert_eq!(
+        texts.iter().filter(|t| t.contains(rule)).count(),
+        1,
+        "once: {texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains("use our style")),
+        "compacted"
+    );
+}

@@ -10,39 +10,14 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use gearshift::config::SandboxMode;
 use gearshift::core::ApprovalMode;
 use gearshift::protocol::{CommandDecision, Event};
 use gearshift::provider::ToolCallRequest;
-use gearshift::sandbox::{Sandbox, Status};
 use gearshift::tools::{self, ToolContext, ToolLimits, Workspace, Writes};
 use serde_json::json;
 use support::model::{FakeModel, Turn};
 use support::session::{Session, script_provider, start_with};
-use support::{git, git_repo};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_gearshift"))
-}
-
-/// Whether the command sandbox is in force here; prints why not, for a skipped test.
-fn sandbox_or_skip(test: &str) -> bool {
-    let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::for_workspace(
-        SandboxMode::WorkspaceWrite,
-        false,
-        dir.path(),
-        &[],
-        Some(bin()),
-    );
-    match sb.probe() {
-        Status::Enforced => true,
-        other => {
-            eprintln!("{test}: skipped, the kernel's sandbox is missing here: {other:?}");
-            false
-        }
-    }
-}
+use support::{git, git_repo, sandbox_or_skip};
 
 async fn session(ws: &Path, script: &str, mode: ApprovalMode, config: &str) -> Session {
     let p = script_provider(ws, script);

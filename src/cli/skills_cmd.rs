@@ -42,6 +42,18 @@ pub fn render(ctx: &Context) -> anyhow::Result<String> {
         for w in &s.warnings {
             writeln!(out, "{:<24} warning: {w}", "")?;
         }
+        let grants = crate::pipeline::grants::of(s);
+        if !grants.patterns.is_empty() {
+            writeln!(
+                out,
+                "{:<24} runs without asking when loaded: {}",
+                "",
+                grants.patterns.join(", ")
+            )?;
+        }
+        for n in &grants.notes {
+            writeln!(out, "{:<24} note: {n}", "")?;
+        }
     }
     writeln!(out, "\n# Looked in (later places win)")?;
     for (dir, origin) in skill::places(roots) {

@@ -178,6 +178,9 @@ struct Actor {
     probe: Option<JoinHandle<sandbox::Status>>,
     /// The store failed: the session ends.
     stopped: bool,
+    /// Skills loaded in this turn, whose `allowed-tools` pre-approve commands until the next
+    /// prompt (as in Claude Code).
+    granted: Vec<String>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -205,6 +208,7 @@ pub async fn run_session(
         sandbox: None,
         probe: None,
         stopped: false,
+        granted: Vec::new(),
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));

@@ -34,19 +34,35 @@ pub fn phase(state: &SessionState) -> tools::Phase {
     }
 }
 
-/// The tools a pipeline stage may use by its definition (the stage's `tools`, or its skill's
-/// `allowed-tools`), when that list names any of gearshift's tools; a list written for another
-/// tool (`Read, Grep`) names none and restricts nothing.
+/// The tools a pipeline stage may use by its definition (the stage's `tools`), when that list
+/// names any of gearshift's tools, plus what the stage needs to produce its output whatever
+/// the list says: a list written for another tool (`Read, Grep`) names none and restricts
+/// nothing, and no list can take away the artifact's `write_file`, a plan stage's
+/// `propose_plan` or a step's end.
 fn stage_allows(state: &SessionState, registry: &tools::Registry) -> Option<Vec<String>> {
+    use crate::pipeline::StageKind;
     if state.gear != Gear::Pipeline {
         return None;
     }
     let p = state.pipeline.as_ref()?;
     let i = p.run.current()?;
-    let list = p.run.pipeline.stages[i].tools.clone()?;
-    list.iter()
-        .any(|t| registry.kind_of(t).is_some())
-        .then_some(list)
+    let stage = &p.run.pipeline.stages[i];
+    let mut list = stage.tools.clone()?;
+    if !list.iter().any(|t| registry.kind_of(t).is_some()) {
+        return None;
+    }
+    let needed: &[&str] = match stage.kind {
+        StageKind::Artifact | StageKind::Ship => &[tools::WRITE_FILE],
+        StageKind::Plan => &[tools::PROPOSE_PLAN],
+        StageKind::RunPlan => &[tools::COMPLETE_STEP, tools::FAIL_STEP],
+        StageKind::Verify => &[],
+    };
+    for t in needed {
+        if !list.iter().any(|l| l == t) {
+            list.push((*t).to_string());
+        }
+    }
+    Some(list)
 }
 
 /// Whether the tool may be called now: offered by the gear and phase, and allowed by the
@@ -121,21 +137,67 @@ pub fn kept_from(state: &SessionState) -> usize {
         .map_or(0, |c| c.through.min(state.conversation.len()))
 }
 
-/// The summary message that stands for compacted turns, with the pinned ones verbatim.
+/// The compacted messages that stay verbatim: the ones the user pinned, and every skill's
+/// instructions loaded before (by the `skill` tool, as `/name`, or for a pipeline stage) — a
+/// skill stays in force for the rest of the session, so a summary must not paraphrase it. The
+/// same skill loaded twice is kept once, its latest load.
+#[must_use]
+pub fn kept_verbatim(state: &SessionState) -> Vec<usize> {
+    kept_verbatim_before(state, kept_from(state))
+}
+
+/// [`kept_verbatim`] for a compaction through `before`.
+fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
+    let mut skill_calls = std::collections::HashSet::new();
+    let mut out: Vec<usize> = Vec::new();
+    let mut texts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, m) in state.conversation.iter().enumerate().take(before) {
+        let skill = match m {
+            ChatMessage::Assistant { tool_calls, .. } => {
+                skill_calls.extend(
+                    tool_calls
+                        .iter()
+                        .filter(|c| c.name == tools::SKILL)
+                        .map(|c| c.id.as_str()),
+                );
+                None
+            }
+            ChatMessage::ToolResult {
+                call_id,
+                content,
+                is_error,
+            } => (!is_error && skill_calls.contains(call_id.as_str())).then_some(content),
+            ChatMessage::User { text } => {
+                (state.stage_messages.get(&i) == Some(&Category::Skills)).then_some(text)
+            }
+        };
+        if let Some(text) = skill
+            && !state.dropped.contains(&i)
+        {
+            if let Some(earlier) = texts.insert(text.clone(), i) {
+                out.retain(|k| *k != earlier || state.pinned.contains(k));
+            }
+            out.push(i);
+        } else if state.pinned.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The summary message that stands for compacted turns, with the kept ones verbatim.
 fn summary_text(state: &SessionState, summary: &str) -> String {
     let mut text = format!(
         "Summary of the earlier conversation (compacted by gearshift; the full history is \
          kept in the session):\n\n{summary}"
     );
-    let pinned: Vec<usize> = state
-        .pinned
-        .iter()
-        .copied()
-        .filter(|i| *i < kept_from(state))
-        .collect();
-    if !pinned.is_empty() {
-        text.push_str("\n\nKept verbatim (pinned by the user):");
-        for i in pinned {
+    let kept = kept_verbatim(state);
+    if !kept.is_empty() {
+        text.push_str(
+            "\n\nKept verbatim (pinned by the user, and the instructions of skills loaded \
+             earlier, still in force):",
+        );
+        for i in kept {
             text.push_str("\n\n");
             text.push_str(&crate::context::ledger::message_text(
                 &state.conversation[i],
@@ -263,8 +325,10 @@ pub fn account(
     let source = provider.source();
     let mut calls: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let dropped_raw = crate::context::estimate_tokens(DROPPED) as u64 + 4;
-    let pinned_compacted = state.pinned.iter().copied().filter(|i| *i < start);
-    for i in pinned_compacted.chain(start..state.conversation.len()) {
+    for i in kept_verbatim(state)
+        .into_iter()
+        .chain(start..state.conversation.len())
+    {
         let m = &state.conversation[i];
         let (category, label) = match m {
             ChatMessage::User { text } => match state.stage_messages.get(&i) {
@@ -361,9 +425,17 @@ pub fn compaction_request(
     through: usize,
 ) -> ChatRequest {
     let mut parts = Vec::new();
+    // What stays verbatim needs no summary: its first line says what it was.
+    let kept = kept_verbatim_before(state, through);
     for (index, m) in shaped_messages(state) {
         if index.is_some_and(|i| i >= through) {
             break;
+        }
+        if let Some(i) = index.filter(|i| kept.contains(i)) {
+            let text = crate::context::ledger::message_text(&state.conversation[i]);
+            let first = text.lines().next().unwrap_or_default();
+            parts.push(format!("### Kept verbatim after the summary\n{first}"));
+            continue;
         }
         let (who, text) = match &m {
             ChatMessage::User { text } => ("User", text.clone()),
@@ -490,6 +562,67 @@ mod tests {
             });
         }
         SessionState::fold(&events)
+    }
+
+    #[test]
+    fn skills_loaded_before_a_compaction_are_kept_once_each_and_a_dropped_one_is_not() {
+        let mut events = Vec::new();
+        let load = |events: &mut Vec<Event>, id: &str, body: &str| {
+            events.push(Event::ToolCall {
+                id: id.into(),
+                name: tools::SKILL.into(),
+                arguments: "{\"name\":\"x\"}".into(),
+            });
+            events.push(Event::ToolResult {
+                id: id.into(),
+                ok: true,
+                content: body.into(),
+                summary: String::new(),
+                duration_ms: 1,
+            });
+        };
+        events.push(Event::UserMessage {
+            text: "/tdd go".into(),
+            attachments: vec![],
+        });
+        events.push(Event::Instructed {
+            text: "TDD: red, green, refactor.".into(),
+            category: Some(Category::Skills),
+        });
+        load(&mut events, "a", "Skill x: write tests first.");
+        load(&mut events, "b", "Skill x: write tests first.");
+        load(&mut events, "c", "Skill y: name things well.");
+        events.push(Event::AssistantMessage {
+            text: "ok".into(),
+            interrupted: false,
+        });
+        events.push(Event::UserMessage {
+            text: "next".into(),
+            attachments: vec![],
+        });
+        let mut state = SessionState::fold(&events);
+        let through = state.conversation.len() - 1;
+        state.apply(&Event::ItemDropped {
+            item: 7,
+            dropped: true,
+        });
+        assert!(
+            matches!(&state.conversation[7], ChatMessage::ToolResult { content, .. } if content.contains("name things"))
+        );
+        state.apply(&Event::Compacted {
+            through,
+            summary: "S".into(),
+            before: 0,
+            after: 0,
+        });
+        // The `/name` instructions and the latest load of x; not the dropped y.
+        assert_eq!(kept_verbatim(&state), [1, 5]);
+        let request = build_request(&state, &openai(), "", "", &tools::Registry::builtin());
+        let ChatMessage::User { text } = &request.messages[0] else {
+            panic!("the summary first")
+        };
+        assert_eq!(text.matches("write tests first").count(), 1, "{text}");
+        assert!(text.contains("red, green, refactor") && !text.contains("name things"));
     }
 
     #[test]
@@ -637,7 +770,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pipeline_stage_offers_only_its_tools_unless_they_are_another_tools_names() {
+    fn a_pipeline_stage_offers_only_its_tools_and_always_its_artifacts_write_tool() {
         use crate::pipeline::{Gate, Pipeline, StageDef, StageEvent, StageKind};
         let stage = |tools: Option<Vec<&str>>| StageDef {
             name: "write".into(),
@@ -689,6 +822,11 @@ mod tests {
             names(Some(vec!["Read", "Grep"])),
             all,
             "another tool's names restrict nothing"
+        );
+        // No list takes away the tool the stage writes its artifact with.
+        assert_eq!(
+            names(Some(vec!["read_file", "grep"])),
+            ["skill", "read_file", "grep", "write_file"]
         );
     }
 

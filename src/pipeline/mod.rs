@@ -8,6 +8,7 @@
 //! `pipelines/` and the workspace's `.gearshift/pipelines/`, later ones replacing earlier ones
 //! of the same name.
 
+pub mod grants;
 pub mod skill;
 
 use std::collections::BTreeMap;
@@ -54,7 +55,9 @@ pub struct StageDef {
     #[serde(default)]
     pub kind: StageKind,
     pub gate: Gate,
-    /// The tools the stage may use; the skill's `allowed-tools` when unset.
+    /// The tools the stage may use (all the kind offers when unset); the tool it needs for its
+    /// artifact is kept whatever the list says (see `core::shape`). A skill's `allowed-tools`
+    /// is something else: what it may run without asking (see [`grants`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
 }

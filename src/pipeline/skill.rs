@@ -4,7 +4,7 @@
 //! ---
 //! name: requirements
 //! description: Turn a request into user stories with EARS acceptance criteria
-//! allowed-tools: read_file, grep        # optional; a list works too
+//! allowed-tools: Read, Bash(git diff:*)  # optional: runs without asking (see `grants`)
 //! stage: requirements                   # ours, optional
 //! artifact: docs/requirements.md        # ours, optional
 //! gate: human                           # ours, optional

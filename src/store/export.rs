@@ -156,6 +156,9 @@ pub fn markdown(export: &SessionExport) -> String {
                     CommandDecision::Always => "approved for the session".to_string(),
                     CommandDecision::Allowed => "allowed by configuration".to_string(),
                     CommandDecision::Headless => "approved headless".to_string(),
+                    CommandDecision::Skill { skill } => {
+                        format!("pre-approved by the skill `{skill}`")
+                    }
                     CommandDecision::Denied { reason } => match reason {
                         Some(r) => format!("denied: {r}"),
                         None => "denied".to_string(),

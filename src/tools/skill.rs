@@ -25,6 +25,13 @@ pub fn load(skills: &Skills, arguments: &str) -> ToolOutcome {
     }
 }
 
+/// The skill a `skill` call's arguments name.
+#[must_use]
+pub fn named(arguments: &str) -> Option<String> {
+    let a = serde_json::from_str::<Args>(arguments).ok()?;
+    Some(a.name.trim().trim_start_matches('/').to_string())
+}
+
 /// A skill's instructions, its folder and its files, by its name.
 #[must_use]
 pub fn load_named(skills: &Skills, name: &str) -> ToolOutcome {
@@ -53,6 +60,14 @@ pub fn load_named(skills: &Skills, name: &str) -> ToolOutcome {
                 let _ = writeln!(content, "- … and {} more", files.len() - MAX_LISTED);
             }
         }
+    }
+    let grants = crate::pipeline::grants::of(skill);
+    if !grants.patterns.is_empty() {
+        let _ = writeln!(
+            content,
+            "Commands it runs without asking, for the rest of this turn: {}.",
+            grants.patterns.join(", ")
+        );
     }
     let _ = write!(content, "\n{}", skill.body);
     ToolOutcome {

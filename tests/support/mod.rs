@@ -16,6 +16,26 @@ pub mod wire;
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// Whether the command sandbox is in force here; prints why not, for a skipped test.
+pub fn sandbox_or_skip(test: &str) -> bool {
+    use gearshift::sandbox::{Sandbox, Status};
+    let dir = tempfile::tempdir().unwrap();
+    let sb = Sandbox::for_workspace(
+        gearshift::config::SandboxMode::WorkspaceWrite,
+        false,
+        dir.path(),
+        &[],
+        Some(env!("CARGO_BIN_EXE_gearshift").into()),
+    );
+    match sb.probe() {
+        Status::Enforced => true,
+        other => {
+            eprintln!("{test}: skipped, the kernel's sandbox is missing here: {other:?}");
+            false
+        }
+    }
+}
+
 /// Runs git in `dir` and returns its output; a failing git fails the test with its stderr.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")

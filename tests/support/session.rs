@@ -38,7 +38,31 @@ pub async fn start_with(
     config_extra: &str,
 ) -> Session {
     let dir = tempfile::tempdir().unwrap();
-    open_with(p, workspace, mode, config_extra, dir, OpenRequest::New).await
+    open_with(
+        p,
+        workspace,
+        mode,
+        config_extra,
+        dir,
+        OpenRequest::New,
+        None,
+    )
+    .await
+}
+
+/// A new session whose user's home is `home` (their skills, their global memory file).
+pub async fn start_at_home(p: &ActiveProvider, workspace: &Path, home: &Path) -> Session {
+    let dir = tempfile::tempdir().unwrap();
+    open_with(
+        p,
+        workspace,
+        ApprovalMode::Ask,
+        "",
+        dir,
+        OpenRequest::New,
+        Some(home),
+    )
+    .await
 }
 
 /// Opens the session again in a new actor, as a new gearshift process would: `old` stops
@@ -65,6 +89,7 @@ pub async fn resume(
         config_extra,
         dir,
         OpenRequest::Resume(id),
+        None,
     )
     .await
 }
@@ -76,6 +101,7 @@ async fn open_with(
     config_extra: &str,
     dir: tempfile::TempDir,
     request: OpenRequest,
+    home: Option<&Path>,
 ) -> Session {
     let config = from_layers(&[config_extra]).unwrap();
     let db = dir.path().join("g.db");
@@ -95,9 +121,10 @@ async fn open_with(
     let client = client_for(p, &|_| Some(KEY.to_string()), workspace).unwrap();
     let (ops, op_rx) = mpsc::unbounded_channel();
     let (ev_tx, events) = mpsc::unbounded_channel();
-    let deps = SessionDeps::new(store, client, p.clone(), &config, workspace, mode)
+    let mut deps = SessionDeps::new(store, client, p.clone(), &config, workspace, mode)
         .unwrap()
         .with_sandbox_helper(Some(env!("CARGO_BIN_EXE_gearshift").into()));
+    deps.home_dir = home.map(Path::to_path_buf);
     let id = opened.state.id.clone();
     tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
     Session {

@@ -21,11 +21,45 @@ impl Actor {
         let registry = &registry.registry;
         let listed = match tools::command_of(&call) {
             Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
-                self.deps.allowlist.allows(&command) && self.sandbox_enforced().await
+                let how = if self.deps.allowlist.allows(&command) {
+                    Some(CommandDecision::Allowed)
+                } else {
+                    self.granted_by(&command)
+                        .map(|skill| CommandDecision::Skill { skill })
+                };
+                match how {
+                    Some(how) if self.sandbox_enforced().await => Some(how),
+                    _ => None,
+                }
             }
-            _ => false,
+            _ => None,
         };
         route::route(&self.state, registry, call, listed, self.facts())
+    }
+
+    /// The skill whose `allowed-tools` pre-approves `command` now: one loaded in this turn
+    /// (by the model or as `/name`), or the running pipeline stage's (see
+    /// [`pipeline::grants`] for who may grant).
+    fn granted_by(&self, command: &str) -> Option<String> {
+        let skills = self.deps.tools.skills.read().ok()?;
+        let stage = self
+            .state
+            .pipeline
+            .as_ref()
+            .filter(|_| self.state.gear == Gear::Pipeline)
+            .and_then(|p| {
+                let i = p.run.current()?;
+                Some(p.run.pipeline.stages[i].skill.clone())
+            });
+        self.granted
+            .iter()
+            .chain(stage.iter())
+            .find(|name| {
+                skills
+                    .get(name.as_str())
+                    .is_some_and(|s| pipeline::grants::of(s).allows(command))
+            })
+            .cloned()
     }
 
     /// Runs a call's handler in the background; its outcome wakes the actor.

@@ -88,11 +88,14 @@ impl Actor {
         let Decision::Record(mut new) = decide(&self.state, op) else {
             return;
         };
-        // `/name args` invokes a skill: its instructions follow the prompt.
+        // A new prompt ends the grants of the skills loaded before it; `/name args` invokes
+        // a skill: its instructions follow the prompt.
+        self.granted.clear();
         if let Op::Submit { text, .. } = op
-            && let Some(invoked) = self.invoked_skill(text)
+            && let Some((name, invoked)) = self.invoked_skill(text)
         {
             new.push(invoked);
+            self.granted.push(name);
         }
         if !self.record(new).await {
             return;
@@ -114,7 +117,7 @@ impl Actor {
     }
 
     /// The instructions of the skill a prompt invokes as `/name args`, if it names one.
-    fn invoked_skill(&self, text: &str) -> Option<Event> {
+    fn invoked_skill(&self, text: &str) -> Option<(String, Event)> {
         let rest = text.trim_start().strip_prefix('/')?;
         let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         let skills = self.deps.tools.skills.read().ok()?;
@@ -122,10 +125,13 @@ impl Actor {
             return None;
         }
         let loaded = tools::skill::load_named(&skills, name);
-        Some(Event::Instructed {
-            text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
-            category: Some(crate::context::Category::Skills),
-        })
+        Some((
+            name.to_string(),
+            Event::Instructed {
+                text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
+                category: Some(crate::context::Category::Skills),
+            },
+        ))
     }
 
     /// `r`: sends the plan's comments to the model for a revised plan.

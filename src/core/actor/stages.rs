@@ -77,16 +77,6 @@ impl Actor {
                     .map(|k| (s.skill.clone(), k.body.clone()))
             })
             .collect();
-        // Each stage's tools, recorded with the run: its own list, else its skill's.
-        let mut def = def;
-        for stage in &mut def.stages {
-            if stage.tools.is_none()
-                && let Some(skill) = skills.get(&stage.skill)
-                && !skill.allowed_tools.is_empty()
-            {
-                stage.tools = Some(skill.allowed_tools.clone());
-            }
-        }
         let Some(first) = def.stages.first().map(|s| s.name.clone()) else {
             return Vec::new();
         };

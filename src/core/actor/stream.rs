@@ -180,6 +180,12 @@ impl Actor {
                 };
                 let outcome =
                     result.unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")));
+                if call.name == tools::SKILL
+                    && outcome.ok
+                    && let Some(name) = tools::skill::named(&call.arguments)
+                {
+                    self.granted.push(name);
+                }
                 route::finished(
                     &call,
                     &outcome,

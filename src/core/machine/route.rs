@@ -13,15 +13,15 @@ use crate::protocol::{CommandDecision, Event, Verdict};
 use crate::provider::ToolCallRequest;
 use crate::tools::{self, Registry, ToolKind, ToolOutcome, Writes};
 
-/// Routes the next tool call. `listed` says the command is on the allowlist with the sandbox
-/// in force (the shell asks the sandbox, which may mean waiting for its probe, only for
-/// commands).
+/// Routes the next tool call. `listed` says how the command is pre-approved, with the sandbox
+/// in force: the allowlist, or an active skill's `allowed-tools` (the shell asks the sandbox,
+/// which may mean waiting for its probe, only for commands).
 #[must_use]
 pub fn route(
     state: &SessionState,
     registry: &Registry,
     call: ToolCallRequest,
-    listed: bool,
+    listed: Option<CommandDecision>,
     facts: Facts,
 ) -> Vec<Effect> {
     let Some(tool) = registry.get(&call.name) else {
@@ -46,7 +46,9 @@ pub fn route(
                 // The allowlist was written in advance for a sandboxed command; without the
                 // sandbox every command asks. An "always" the human gave in this session
                 // stands: they decided with the sandbox's state in front of them.
-                if listed || state.allowed_commands.contains(command.trim()) {
+                if let Some(how) = listed {
+                    decided(call, &command, how)
+                } else if state.allowed_commands.contains(command.trim()) {
                     decided(call, &command, CommandDecision::Allowed)
                 } else {
                     ask(call, command, facts)

@@ -630,6 +630,7 @@ fn registry() -> Registry {
 }
 
 fn routed(state: &SessionState, c: &ToolCallRequest, listed: bool) -> Vec<Effect> {
+    let listed = listed.then_some(CommandDecision::Allowed);
     route::route(state, &registry(), c.clone(), listed, Facts::default())
 }
 

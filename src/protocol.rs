@@ -812,6 +812,11 @@ mod tests {
                     comments: "c".into(),
                 },
             },
+            Event::Stage {
+                event: StageEvent::Answered {
+                    stage: "design".into(),
+                },
+            },
             Event::Shipped {
                 commit: "abc".into(),
                 message: "m".into(),

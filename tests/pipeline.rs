@@ -324,6 +324,55 @@ text = "Sketched again."
         assert_eq!(runs, 2);
     }
 
+    /// The model asks a question instead of writing the artifact; the human's reply at the
+    /// gate continues the stage with its tools, so the artifact can be written; the gate then
+    /// waits again and passes.
+    #[tokio::test]
+    async fn a_reply_at_a_gate_continues_the_stage_with_its_tools() {
+        let ws = tempfile::tempdir().unwrap();
+        let script = r##"
+[[turns]]
+text = "Which database should the service use?"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "Uses Postgres.\n" } }]
+[[turns]]
+text = "Written with Postgres."
+"##;
+        let p = script_provider(ws.path(), script);
+        let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+        s.send(Op::SetGear {
+            gear: Gear::Pipeline,
+        });
+        s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+        s.submit("add a store");
+        at_gate(&mut s, "requirements").await;
+        // Nothing written: the gate holds.
+        s.send(Op::PassGate);
+        s.until(|e| matches!(e, Event::Refused { .. })).await;
+        s.submit("Postgres.");
+        s.accept_next_change().await;
+        at_gate(&mut s, "requirements").await;
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("docs/gearshift/requirements.md")).unwrap(),
+            "Uses Postgres.\n"
+        );
+        s.send(Op::PassGate);
+        s.until(|e| {
+            matches!(
+                e,
+                Event::Stage {
+                    event: StageEvent::GatePassed { .. }
+                }
+            )
+        })
+        .await;
+        let stored = s.stored().await;
+        assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::Answered { stage } } if stage == "requirements")));
+        let state = SessionState::fold(&stored);
+        assert!(state.conversation.iter().any(|m| matches!(m,
+            gearshift::provider::ChatMessage::User { text } if text.contains("replied at the gate of stage `requirements`"))));
+    }
+
     #[tokio::test]
     async fn send_back_skip_and_resume_at_the_current_stage() {
         let ws = tempfile::tempdir().unwrap();

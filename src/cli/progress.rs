@@ -62,6 +62,7 @@ impl Progress {
                     StageEvent::AtGate { stage } => format!("⏸ stage {stage} at its gate"),
                     StageEvent::GatePassed { stage } => format!("● stage {stage} passed"),
                     StageEvent::Skipped { stage } => format!("– stage {stage} skipped"),
+                    StageEvent::Answered { stage } => format!("▶ stage {stage} continues"),
                     StageEvent::SentBack { stage, .. } => format!("↺ stage {stage} sent back"),
                     StageEvent::VerifyFailed { round, .. } => {
                         format!("! the test command failed (round {round}); back to the model")

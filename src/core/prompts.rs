@@ -206,6 +206,7 @@ pub fn instructs(event: &Event) -> bool {
             event,
             StageEvent::Started { .. }
                 | StageEvent::SentBack { .. }
+                | StageEvent::Answered { .. }
                 | StageEvent::VerifyFailed { .. }
         ),
         _ => false,
@@ -304,6 +305,21 @@ fn stage(state: &SessionState, event: &StageEvent) -> Vec<(String, Option<Catego
             ),
             Some(Category::User),
         )],
+        StageEvent::Answered { stage } => {
+            let artifact = stages
+                .iter()
+                .find(|s| &s.name == stage)
+                .and_then(|s| s.artifact.as_deref())
+                .map(|a| format!(" If it changes the work, update `{a}` with write_file."))
+                .unwrap_or_default();
+            vec![(
+                format!(
+                    "The user replied at the gate of stage `{stage}` (above). Continue the stage \
+                     with its tools.{artifact} Then reply in a line; the gate waits again."
+                ),
+                None,
+            )]
+        }
         StageEvent::VerifyFailed { round, output } => {
             // The skill comes with the first failure; later rounds find it in the conversation.
             let skill = stages

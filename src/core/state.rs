@@ -434,13 +434,27 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
     match op {
         Op::Submit { text, attachments } => {
             if text.trim().is_empty() && attachments.is_empty() {
-                Decision::Ignore
-            } else {
-                Decision::Record(vec![Event::UserMessage {
-                    text: text.clone(),
-                    attachments: attachments.clone(),
-                }])
+                return Decision::Ignore;
             }
+            let mut events = vec![Event::UserMessage {
+                text: text.clone(),
+                attachments: attachments.clone(),
+            }];
+            // A reply at a stage's gate (the model asked a question, say) continues the stage
+            // with its tools rather than a bare chat turn that could not touch the artifact.
+            if let Some(stage) = state
+                .pipeline
+                .as_ref()
+                .filter(|_| state.gear == Gear::Pipeline)
+                .and_then(|p| p.run.answered())
+            {
+                events.push(Event::Stage {
+                    event: StageEvent::Answered {
+                        stage: stage.to_string(),
+                    },
+                });
+            }
+            Decision::Record(events)
         }
         Op::SetGear { gear } if *gear != state.gear => Decision::Record(vec![Event::GearChanged {
             from: state.gear,

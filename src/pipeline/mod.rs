@@ -260,6 +260,11 @@ pub enum StageEvent {
     Skipped {
         stage: String,
     },
+    /// The human replied while the stage waited at its gate (answering the model's question,
+    /// say): the stage runs again with its tools, and its gate waits again after the turn.
+    Answered {
+        stage: String,
+    },
     /// The test command failed in verify round `round`.
     VerifyFailed {
         round: u32,
@@ -346,7 +351,9 @@ impl Run {
             }
         };
         match event {
-            StageEvent::Started { stage } => set(self, stage, StageStatus::Running),
+            StageEvent::Started { stage } | StageEvent::Answered { stage } => {
+                set(self, stage, StageStatus::Running);
+            }
             StageEvent::AtGate { stage } => set(self, stage, StageStatus::AwaitingGate),
             StageEvent::GatePassed { stage } => set(self, stage, StageStatus::Passed),
             StageEvent::Skipped { stage } => set(self, stage, StageStatus::Skipped),
@@ -399,6 +406,16 @@ impl Run {
             });
         }
         Ok(events)
+    }
+
+    /// The stage a prompt reopens: the current one, waiting at its gate, when it is a stage the
+    /// model works in by itself (not the plan's steps, which run by the run key).
+    #[must_use]
+    pub fn answered(&self) -> Option<&str> {
+        let i = self.current()?;
+        let stage = &self.pipeline.stages[i];
+        (self.statuses[i] == StageStatus::AwaitingGate && stage.kind != StageKind::RunPlan)
+            .then_some(stage.name.as_str())
     }
 
     /// After the test command ran in the verify stage: pass on success; on failure, another

@@ -287,6 +287,9 @@ pub fn markdown(export: &SessionExport) -> String {
                         format!("stage `{stage}` sent back: {comments}")
                     }
                     StageEvent::Skipped { stage } => format!("stage `{stage}` skipped"),
+                    StageEvent::Answered { stage } => {
+                        format!("stage `{stage}` continues with the user's reply")
+                    }
                     StageEvent::VerifyFailed { round, .. } => {
                         format!("the test command failed (round {round})")
                     }

@@ -135,7 +135,7 @@ impl App {
             StageEvent::Started { stage } => format!("▶ Stage {stage}"),
             StageEvent::AtGate { stage } => format!(
                 "⏸ Stage {stage} waits at its gate: {} (from anywhere; in the plan pane also \
-                 {}, {}, {}).",
+                 {}, {}, {}). A prompt answers the model and continues the stage.",
                 hints::say(
                     &self.keymap,
                     &[
@@ -151,6 +151,10 @@ impl App {
             StageEvent::GatePassed { stage } => format!("● Stage {stage} passed."),
             StageEvent::SentBack { stage, .. } => format!("↺ Stage {stage} sent back."),
             StageEvent::Skipped { stage } => format!("– Stage {stage} skipped."),
+            StageEvent::Answered { stage } => format!(
+                "▶ Stage {stage} continues with your reply; its gate waits again when the model \
+                 is done."
+            ),
             StageEvent::VerifyFailed { round, .. } => format!(
                 "! The test command failed (round {round}); the model is on it, and the command \
                  runs again after its fix."

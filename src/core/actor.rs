@@ -59,6 +59,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 mod calls;
 mod context;
 mod deps;
+mod nested;
 mod ops;
 mod review;
 mod stages;
@@ -178,6 +179,10 @@ struct Actor {
     probe: Option<JoinHandle<sandbox::Status>>,
     /// The store failed: the session ends.
     stopped: bool,
+    /// How far the conversation was searched for folders the model opened files in, and the
+    /// folders whose memory files were looked for (see `nested`).
+    memory_scan: usize,
+    folders_seen: std::collections::HashSet<std::path::PathBuf>,
     /// Skills loaded in this turn, whose `allowed-tools` pre-approve commands until the next
     /// prompt (as in Claude Code).
     granted: Vec<String>,
@@ -209,6 +214,8 @@ pub async fn run_session(
         probe: None,
         stopped: false,
         granted: Vec::new(),
+        memory_scan: 0,
+        folders_seen: std::collections::HashSet::new(),
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));

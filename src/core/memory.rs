@@ -47,6 +47,45 @@ pub fn load(roots: Roots<'_>) -> String {
     reader.out
 }
 
+/// The memory files of the folders from below the workspace's root down to `folder` (relative
+/// to the workspace), the outermost first — what Claude Code adds when the model first reads a
+/// file there — with their imports, leaving out the files named in `known` (already in the
+/// context). Empty when there are none.
+#[must_use]
+pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> String {
+    if folder
+        .components()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return String::new();
+    }
+    let mut reader = Reader {
+        roots,
+        boundary: repository_root(roots.workspace),
+        seen: HashSet::new(),
+        out: String::new(),
+    };
+    let mut dir = roots.workspace.to_path_buf();
+    for part in folder.components() {
+        dir.push(part);
+        for name in FILES {
+            let path = dir.join(name);
+            if !known.contains(&reader.shown(&path)) {
+                reader.file(&path, 0);
+            }
+        }
+    }
+    // An import already in the context is not said twice either.
+    let mut out = String::new();
+    for (name, section) in sections(&reader.out) {
+        if !known.contains(name) {
+            out.push_str(HEADING);
+            out.push_str(section);
+        }
+    }
+    out
+}
+
 /// The names of the files a memory text has sections for, in order.
 #[must_use]
 pub fn sections(memory: &str) -> Vec<(&str, &str)> {
@@ -296,6 +335,48 @@ mod tests {
         });
         assert!(m.contains("My style."), "{m}");
         assert!(!m.contains("AWS_SECRET"), "{m}");
+    }
+
+    #[test]
+    fn a_nested_folders_files_are_read_outermost_first_and_once() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::create_dir(ws.path().join(".git")).unwrap();
+        write(&ws.path().join("AGENTS.md"), "Root rule.");
+        write(
+            &ws.path().join("crates/AGENTS.md"),
+            "Crates rule. See @NOTES.md",
+        );
+        write(&ws.path().join("crates/NOTES.md"), "Imported note.");
+        write(&ws.path().join("crates/core/CLAUDE.md"), "Core rule.");
+        write(&ws.path().join("crates/core/src/lib.rs"), "");
+        let roots = Roots {
+            workspace: ws.path(),
+            home: None,
+        };
+        let at_start = load(roots);
+        let mut known: HashSet<String> = sections(&at_start)
+            .into_iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        assert_eq!(known, HashSet::from(["AGENTS.md".to_string()]));
+        let first = nested(roots, Path::new("crates/core/src"), &known);
+        let names: Vec<&str> = sections(&first).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "crates/AGENTS.md",
+                "crates/NOTES.md",
+                "crates/core/CLAUDE.md"
+            ]
+        );
+        assert!(first.contains("Core rule.") && !first.contains("Root rule."));
+        known.extend(names.iter().map(ToString::to_string));
+        // Once in the context, never again; a folder with none says nothing.
+        assert_eq!(nested(roots, Path::new("crates/core"), &known), "");
+        assert_eq!(nested(roots, Path::new("crates/other"), &known), "");
+        // Nothing outside the workspace, whatever the path says.
+        assert_eq!(nested(roots, Path::new("../x"), &HashSet::new()), "");
+        assert_eq!(nested(roots, Path::new("/etc"), &HashSet::new()), "");
     }
 
     #[test]

@@ -49,6 +49,16 @@ pub fn protected_headless(path: &str, why: &str) -> String {
     )
 }
 
+/// The memory files of folders the model just opened files in (`sections` in the format of
+/// [`crate::core::memory`], so the context pane can name each).
+#[must_use]
+pub fn nested_memory(sections: &str) -> String {
+    format!(
+        "Note from gearshift: project instructions of the folders you just opened files in \
+         (they apply to the files there, with the ones you already have):{sections}"
+    )
+}
+
 /// Files the model wrote that changed since (see [`crate::core::drift`]), told before its
 /// next request so its history never claims a change that is gone.
 #[must_use]

@@ -332,6 +332,16 @@ pub fn account(
         let m = &state.conversation[i];
         let (category, label) = match m {
             ChatMessage::User { text } => match state.stage_messages.get(&i) {
+                Some(Category::Memory) => {
+                    let names: Vec<&str> = crate::core::memory::sections(text)
+                        .into_iter()
+                        .map(|(n, _)| n)
+                        .collect();
+                    (
+                        Category::Memory,
+                        format!("project memory: {}", names.join(", ")),
+                    )
+                }
                 Some(c) => (*c, one_line(text)),
                 None => (Category::User, format!("you: {}", one_line(text))),
             },

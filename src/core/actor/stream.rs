@@ -84,7 +84,7 @@ impl Actor {
     /// Sends the next request of the turn: compacting first when the window is filling up,
     /// refusing when it would not fit and nothing is left to compact.
     pub(super) async fn send_request(&mut self, may_compact: bool) -> Option<Vec<Effect>> {
-        if !self.tell_drift().await {
+        if !self.tell_drift().await || !self.tell_nested_memory().await {
             return None;
         }
         let report = self.report_context();

@@ -459,6 +459,12 @@ pub enum Event {
         commit: String,
         message: String,
     },
+    /// The turn the human just started proposes changes to memory files (`/init`, a skill
+    /// whose artifact is `AGENTS.md`): whatever the gear, it may write them — as proposals for
+    /// review — and nothing else, until it ends.
+    MemoryTurn {
+        skill: String,
+    },
     /// What gearshift told the model to start a plan step or a pipeline stage (or why a stage
     /// came back), recorded as sent so a session is rebuilt with exactly these words.
     Instructed {
@@ -597,6 +603,7 @@ impl Event {
             Event::StepStatusChanged { .. } => "step_status_changed",
             Event::PlanCompleted { .. } => "plan_completed",
             Event::Instructed { .. } => "instructed",
+            Event::MemoryTurn { .. } => "memory_turn",
             Event::FilesSeen { .. } => "files_seen",
             Event::PipelineStarted { .. } => "pipeline_started",
             Event::Stage { .. } => "stage",
@@ -824,6 +831,9 @@ mod tests {
             Event::Notice {
                 level: NoticeLevel::Warning,
                 text: "w".into(),
+            },
+            Event::MemoryTurn {
+                skill: "init".into(),
             },
             Event::Instructed {
                 text: "Run step 1".into(),

@@ -324,6 +324,78 @@ text = "Sketched again."
         assert_eq!(runs, 2);
     }
 
+    /// The optional `memory` stage (the built-in `memory` skill): the model proposes an
+    /// AGENTS.md update, a checkpoint reviewed like the other artifacts, and the gate passes.
+    #[tokio::test]
+    async fn a_memory_stage_proposes_agents_md_updates_for_review() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::write(ws.path().join("AGENTS.md"), "# Agents\n").unwrap();
+        std::fs::create_dir_all(ws.path().join(".gearshift/pipelines")).unwrap();
+        std::fs::write(
+            ws.path().join(".gearshift/pipelines/remember.toml"),
+            "name = \"remember\"\n[[stages]]\nname = \"memory\"\nskill = \"memory\"\nartifact = \"AGENTS.md\"\ngate = \"human\"\n",
+        )
+        .unwrap();
+        let script = r##"
+[[turns]]
+tool_calls = [{ name = "edit_file", arguments = { path = "AGENTS.md", old_text = "# Agents\n", new_text = "# Agents\n\n- Errors: one enum per crate.\n" } }]
+[[turns]]
+text = "Proposed."
+"##;
+        let p = script_provider(ws.path(), script);
+        let mut s = start_with(
+            &p,
+            ws.path(),
+            ApprovalMode::Ask,
+            "[pipeline]\nname = \"remember\"\n",
+        )
+        .await;
+        s.send(Op::SetGear {
+            gear: Gear::Pipeline,
+        });
+        s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+        s.submit("we settled on one error enum per crate");
+        let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+        assert!(matches!(
+            seen.last(),
+            Some(Event::ChangeProposed {
+                checkpoint: Some(_),
+                ..
+            })
+        ));
+        let state = SessionState::fold(&s.stored().await);
+        assert!(state.conversation.iter().any(|m| matches!(m,
+            gearshift::provider::ChatMessage::User { text } if text.contains("Keep AGENTS.md current"))));
+        let mut log = gearshift::changes::review::ChangeLog::default();
+        log.apply(seen.last().unwrap());
+        let entry = &log.entries[0];
+        for h in &entry.hunks {
+            s.send(Op::DecideHunk {
+                change: entry.id.clone(),
+                hunk: h.id.clone(),
+                verdict: gearshift::protocol::Verdict::Accept,
+            });
+        }
+        s.send(Op::SubmitReview {
+            change: entry.id.clone(),
+        });
+        at_gate(&mut s, "memory").await;
+        s.send(Op::PassGate);
+        s.until(|e| {
+            matches!(
+                e,
+                Event::Stage {
+                    event: StageEvent::GatePassed { .. }
+                }
+            )
+        })
+        .await;
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("AGENTS.md")).unwrap(),
+            "# Agents\n\n- Errors: one enum per crate.\n"
+        );
+    }
+
     /// The model asks a question instead of writing the artifact; the human's reply at the
     /// gate continues the stage with its tools, so the artifact can be written; the gate then
     /// waits again and passes.

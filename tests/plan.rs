@@ -33,9 +33,16 @@ tool_calls = [{ name = "write_file", arguments = { path = "three.txt", content =
 tool_calls = [{ name = "complete_step", arguments = { summary = "three.txt written" } }]
 "#;
 
+/// Without the memory upkeep step (its own test below).
+const NO_MEMORY_STEP: &str = "[review]\nmemory_step = false\n";
+
 async fn planning(ws: &std::path::Path, script: &str) -> Session {
+    planning_with(ws, script, NO_MEMORY_STEP).await
+}
+
+async fn planning_with(ws: &std::path::Path, script: &str, config: &str) -> Session {
     let p = script_provider(ws, script);
-    let mut s = start_with(&p, ws, ApprovalMode::Ask, "").await;
+    let mut s = start_with(&p, ws, ApprovalMode::Ask, config).await;
     s.send(Op::SetGear { gear: Gear::Plan });
     s.until(|e| matches!(e, Event::GearChanged { .. })).await;
     s.submit("write three files");
@@ -327,4 +334,100 @@ tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "First h
         e,
         Event::UserMessage { text, .. } if text.contains("user's comment: split it in two")
     )));
+}
+
+/// A plan in the plan gear ends with the memory upkeep step: once the work is done, the model
+/// proposes AGENTS.md updates as a reviewed diff (in every gear a memory file is written only
+/// through review). Rejected in one version, a revision does not bring it back.
+#[tokio::test]
+async fn a_plan_ends_with_a_memory_step_that_proposes_agents_md_updates() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("AGENTS.md"),
+        "# Agents\n\n- Test: `make test`\n",
+    )
+    .unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Add a lint target" }] } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "Makefile", content = "lint:\n\tcargo clippy\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "lint target added" } }]
+
+[[turns]]
+tool_calls = [{ name = "edit_file", arguments = { path = "AGENTS.md", old_text = "- Test: `make test`\n", new_text = "- Test: `make test`\n- Lint: `make lint`\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "AGENTS.md names make lint" } }]
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Again" }] } }]
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Again, revised" }] } }]
+"#;
+    let mut s = planning_with(ws.path(), script, "").await;
+    let plan = SessionState::fold(&s.stored().await).plan.unwrap();
+    let titles: Vec<&str> = plan.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["Add a lint target", "Update AGENTS.md"]);
+    edit(&s, PlanEdit::Approve { step: "s1".into() });
+    edit(&s, PlanEdit::Approve { step: "s2".into() });
+    s.send(Op::Go { all: false });
+    s.accept_next_change().await;
+    s.turn().await;
+    s.send(Op::Go { all: false });
+    let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+    let Some(Event::ChangeProposed { checkpoint, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(checkpoint.is_some(), "a memory file is a checkpoint");
+    let mut log = gearshift::changes::review::ChangeLog::default();
+    log.apply(seen.last().unwrap());
+    let entry = &log.entries[0];
+    for h in &entry.hunks {
+        s.send(Op::DecideHunk {
+            change: entry.id.clone(),
+            hunk: h.id.clone(),
+            verdict: gearshift::protocol::Verdict::Accept,
+        });
+    }
+    s.send(Op::SubmitReview {
+        change: entry.id.clone(),
+    });
+    s.turn().await;
+    s.send(Op::Go { all: false });
+    s.until(|e| matches!(e, Event::PlanCompleted { done: 2, total: 2 }))
+        .await;
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("AGENTS.md")).unwrap(),
+        "# Agents\n\n- Test: `make test`\n- Lint: `make lint`\n"
+    );
+
+    // A new plan has the step again; rejected there, the revision leaves it out.
+    s.submit("another");
+    s.turn().await;
+    let plan = SessionState::fold(&s.stored().await).plan.unwrap();
+    let last = plan.steps.last().unwrap();
+    assert_eq!(last.title, "Update AGENTS.md");
+    edit(
+        &s,
+        PlanEdit::Reject {
+            step: last.id.clone(),
+        },
+    );
+    edit(
+        &s,
+        PlanEdit::Comment {
+            step: plan.steps[0].id.clone(),
+            text: "reword".into(),
+        },
+    );
+    s.send(Op::RevisePlan);
+    s.turn().await;
+    let plan = SessionState::fold(&s.stored().await).plan.unwrap();
+    let titles: Vec<&str> = plan.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(titles, ["Again, revised"]);
 }

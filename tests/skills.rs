@@ -296,3 +296,74 @@ async fn compaction_keeps_a_loaded_skill_verbatim() {
         "compacted"
     );
 }
+
+/// `/init` in the plan gear, whose planning turns write nothing: the model surveys, may write
+/// only AGENTS.md in that turn, as a proposal reviewed in the diff pane; the model cannot load
+/// the user-only skill itself; the next turn is read-only again.
+#[tokio::test]
+async fn init_proposes_an_agents_md_for_review_in_any_gear_and_nothing_else() {
+    use gearshift::protocol::{Gear, Op};
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("README.md"), "# demo\n\nRun `make test`.\n").unwrap();
+    let script = r##"
+[[turns]]
+tool_calls = [{ name = "skill", arguments = { name = "init" } }, { name = "read_file", arguments = { path = "README.md" } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "src/main.rs", content = "fn main() {}\n" } }, { name = "write_file", arguments = { path = "AGENTS.md", content = "# AGENTS\n\n- Test: `make test`\n" } }]
+
+[[turns]]
+text = "Proposed AGENTS.md."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "AGENTS.md", content = "changed\n" } }]
+
+[[turns]]
+text = "Could not."
+"##;
+    let p = script_provider(ws.path(), script);
+    let mut s = start(&p, ws.path()).await;
+    s.send(Op::SetGear { gear: Gear::Plan });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    s.submit("/init");
+    s.accept_next_change().await;
+    let seen = s.turn().await;
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("AGENTS.md")).unwrap(),
+        "# AGENTS\n\n- Test: `make test`\n"
+    );
+    assert!(!ws.path().join("src/main.rs").exists());
+    let stored = s.stored().await;
+    let results: Vec<(bool, String)> = stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolResult { ok, content, .. } => Some((*ok, content.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        !results[0].0 && results[0].1.contains("invoked by the user only"),
+        "{results:?}"
+    );
+    assert!(
+        !results[2].0 && results[2].1.contains("memory files only"),
+        "{results:?}"
+    );
+    assert!(
+        stored
+            .iter()
+            .any(|e| matches!(e, Event::MemoryTurn { skill } if skill == "init"))
+    );
+    assert!(seen.iter().any(|e| matches!(e, Event::TurnFinished { .. })));
+    // The next prompt is a planning turn again: no writes.
+    s.submit("and now");
+    let seen = s.turn().await;
+    let refused = seen.iter().any(|e| {
+        matches!(e, Event::ToolResult { ok: false, content, .. } if content.contains("not available in the plan gear"))
+    });
+    assert!(refused, "{seen:?}");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("AGENTS.md")).unwrap(),
+        "# AGENTS\n\n- Test: `make test`\n"
+    );
+}

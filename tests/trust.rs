@@ -781,63 +781,69 @@ async fn the_sandbox_blocks_the_network_unless_allowed() {
     }
 }
 
-// `.env` files: written only through a human's review.
+// `.env` files, and files that steer later sessions (memory files, skills, agent settings):
+// written only through a human's review, in every gear.
 
 #[tokio::test]
-async fn env_files_are_written_only_through_a_humans_review() {
-    let ws = tempfile::tempdir().unwrap();
-    let script = "[[turns]]\ntool_calls = [{ name = \"write_file\", arguments = { path = \".env\", content = \"TOKEN=x\\n\" } }]\n\n[[turns]]\ntext = \"ok\"\n";
-    // Vibe, writing at once: refused, with what to do.
-    let mut s = session(ws.path(), script, ApprovalMode::Approve, "").await;
-    s.submit("go");
-    let r = results(&s.turn().await);
-    assert!(!r[0].0 && r[0].1.contains("protected"), "{}", r[0].1);
-    assert!(!ws.path().join(".env").exists());
-    // Reviewed but headless: never accepted.
-    let mut s = session(
-        ws.path(),
-        script,
-        ApprovalMode::Approve,
-        "[review]\nvibe = \"review\"\n",
-    )
-    .await;
-    s.submit("go");
-    let r = results(&s.turn().await);
-    assert!(!r[0].0 && r[0].1.contains("never writes it"), "{}", r[0].1);
-    assert!(!ws.path().join(".env").exists());
-    // Reviewed by a human: proposed, marked, and written once accepted.
-    let mut s = session(
-        ws.path(),
-        script,
-        ApprovalMode::Ask,
-        "[review]\nvibe = \"review\"\n",
-    )
-    .await;
-    s.submit("go");
-    let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
-    let Some(Event::ChangeProposed { checkpoint, .. }) = seen.last() else {
-        unreachable!()
-    };
-    assert!(checkpoint.as_deref().unwrap().contains("secrets"));
-    // The proposal is decided like any other: accept it and submit.
-    let mut log = gearshift::changes::review::ChangeLog::default();
-    log.apply(seen.last().unwrap());
-    let entry = &log.entries[0];
-    for h in &entry.hunks {
-        s.send(gearshift::protocol::Op::DecideHunk {
+async fn env_memory_and_skill_files_are_written_only_through_a_humans_review() {
+    for (path, why) in [
+        (".env", "secrets"),
+        ("AGENTS.md", "every later session follows"),
+        ("crates/core/CLAUDE.md", "every later session follows"),
+        (".agents/skills/deploy/SKILL.md", "later sessions"),
+        (".claude/settings.json", "later sessions"),
+    ] {
+        let ws = tempfile::tempdir().unwrap();
+        let script = format!(
+            "[[turns]]\ntool_calls = [{{ name = \"write_file\", arguments = {{ path = \"{path}\", content = \"planted\\n\" }} }}]\n\n[[turns]]\ntext = \"ok\"\n"
+        );
+        // Headless, even approving changes: never written.
+        let mut s = session(ws.path(), &script, ApprovalMode::Approve, "").await;
+        s.submit("go");
+        let r = results(&s.turn().await);
+        assert!(
+            !r[0].0 && r[0].1.contains("never writes it"),
+            "{path}: {}",
+            r[0].1
+        );
+        assert!(!ws.path().join(path).exists(), "{path}");
+        // The vibe gear writes edits at once, but not these: proposed, marked, and written
+        // once a human accepts.
+        let mut s = session(ws.path(), &script, ApprovalMode::Ask, "").await;
+        s.submit("go");
+        let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+        let Some(Event::ChangeProposed { checkpoint, .. }) = seen.last() else {
+            unreachable!()
+        };
+        assert!(
+            checkpoint.as_deref().unwrap().contains(why),
+            "{path}: {checkpoint:?}"
+        );
+        assert!(
+            !ws.path().join(path).exists(),
+            "{path}: nothing before the review"
+        );
+        // The proposal is decided like any other: accept it and submit.
+        let mut log = gearshift::changes::review::ChangeLog::default();
+        log.apply(seen.last().unwrap());
+        let entry = &log.entries[0];
+        for h in &entry.hunks {
+            s.send(gearshift::protocol::Op::DecideHunk {
+                change: entry.id.clone(),
+                hunk: h.id.clone(),
+                verdict: gearshift::protocol::Verdict::Accept,
+            });
+        }
+        s.send(gearshift::protocol::Op::SubmitReview {
             change: entry.id.clone(),
-            hunk: h.id.clone(),
-            verdict: gearshift::protocol::Verdict::Accept,
         });
+        s.turn().await;
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join(path)).unwrap(),
+            "planted\n",
+            "{path}"
+        );
     }
-    s.send(gearshift::protocol::Op::SubmitReview {
-        change: entry.id.clone(),
-    });
-    s.turn().await;
-    assert_eq!(
-        std::fs::read_to_string(ws.path().join(".env")).unwrap(),
-        "TOKEN=x\n"
-    );
 }
 
 // No path the model can name resolves outside the workspace.

@@ -624,6 +624,12 @@ fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
+    // The plan as proposed, without the memory upkeep step (tests/plan.rs covers it).
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[review]\nmemory_step = false\n",
+    )
+    .unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(ws.path().join("notes.txt"), &original).unwrap();
     let base = format!("{}/v1", server.uri());

@@ -44,10 +44,11 @@ pub fn prepare(parent: &Path) -> anyhow::Result<PathBuf> {
     }
     let script = home.join("tour.toml");
     std::fs::write(&script, TOUR)?;
-    // Every edit is a proposal (the hunk review is part of the tour); the tests are real.
+    // Every edit is a proposal (the hunk review is part of the tour); the tests are real; the
+    // tour's plan is the one it scripts, without the memory upkeep step.
     let config = format!(
         "provider = \"demo\"\n\n[providers.demo]\nkind = \"script\"\nmodel = \"{TOUR_MODEL}\"\n\
-         script = {script:?}\n\n[review]\nvibe = \"review\"\n\n[pipeline]\n\
+         script = {script:?}\n\n[review]\nvibe = \"review\"\nmemory_step = false\n\n[pipeline]\n\
          test_command = \"python3 -m unittest -q\"\n",
         script = script.to_string_lossy()
     );

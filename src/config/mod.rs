@@ -151,6 +151,9 @@ pub struct ReviewConfig {
     /// In the vibe gear: `apply` writes edits at once (undoable); `review` gates them like the
     /// plan and pipeline gears do.
     pub vibe: VibeEdits,
+    /// The plan gear ends each new plan with a step that proposes AGENTS.md updates for what
+    /// the plan changed (memory upkeep; reject or delete the step to skip it).
+    pub memory_step: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

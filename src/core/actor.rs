@@ -312,6 +312,8 @@ impl Actor {
             run_all: self.run_all,
             policy: self.deps.policy,
             max_verify_rounds: self.deps.pipeline.max_verify_rounds,
+            // Headless, a memory file is never written (it needs a human's review): no step.
+            memory_step: self.deps.memory_step && self.deps.policy.changes == ApprovalMode::Ask,
         }
     }
 

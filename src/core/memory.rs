@@ -86,6 +86,14 @@ pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> Strin
     out
 }
 
+/// Whether `path` names a memory file (`AGENTS.md` or `CLAUDE.md`, in any folder).
+#[must_use]
+pub fn is_memory_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .is_some_and(|n| FILES.iter().any(|f| n.eq_ignore_ascii_case(f)))
+}
+
 /// The names of the files a memory text has sections for, in order.
 #[must_use]
 pub fn sections(memory: &str) -> Vec<(&str, &str)> {

@@ -30,6 +30,16 @@ pub fn plan_proposed(version: u32, steps: usize) -> String {
     )
 }
 
+/// Said after [`plan_proposed`] when gearshift ended the plan with the memory step.
+#[must_use]
+pub fn memory_step_added(number: usize) -> String {
+    format!(
+        " gearshift added step {number}, \"{}\": once the others are done, propose AGENTS.md \
+         updates for what they introduced.",
+        crate::plan::MEMORY_STEP
+    )
+}
+
 /// The result of `complete_step` or `fail_step`.
 #[must_use]
 pub fn step_ended(number: &str, failed: bool) -> String {
@@ -108,7 +118,10 @@ pub fn files_changed(files: &[(String, crate::core::drift::Drift)]) -> String {
 pub fn skill_catalog(skills: &crate::tools::Skills) -> String {
     /// Characters of a description the catalog shows: 50 skills stay near 2,500 tokens.
     const SHOWN: usize = 160;
-    if skills.is_empty() {
+    if skills
+        .values()
+        .all(crate::pipeline::skill::Skill::user_only)
+    {
         return String::new();
     }
     let mut out = String::from(
@@ -116,7 +129,7 @@ pub fn skill_catalog(skills: &crate::tools::Skills) -> String {
          skill's description, load it with the `skill` tool before you start, and follow it. The \
          user may also ask for one by name (`/name`).\n",
     );
-    for s in skills.values() {
+    for s in skills.values().filter(|s| !s.user_only()) {
         let description: String = s
             .description
             .split_whitespace()

@@ -15,6 +15,9 @@ use crate::tools;
 /// Whether the session is running a plan step (which hands out write tools) or planning.
 #[must_use]
 pub fn phase(state: &SessionState) -> tools::Phase {
+    if state.memory_turn {
+        return tools::Phase::Memory;
+    }
     let running = state
         .plan
         .as_ref()

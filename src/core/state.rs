@@ -66,6 +66,8 @@ pub struct SessionState {
     /// Every file the model wrote, with the SHA-256 of what it last knew was there (`None`:
     /// no such file), so a later undo or human edit can be told at its next request.
     pub known: BTreeMap<String, Option<String>>,
+    /// The running turn may write memory files, and only them (see [`Event::MemoryTurn`]).
+    pub memory_turn: bool,
     /// A new session's events not written yet: a session is stored with its first prompt,
     /// so starting and quitting leaves nothing behind (see [`crate::core::open_session`]).
     pub unsaved: Vec<Event>,
@@ -304,6 +306,8 @@ impl SessionState {
                 });
             }
             Event::GearChanged { to, .. } => self.gear = *to,
+            Event::MemoryTurn { .. } => self.memory_turn = true,
+            Event::TurnFinished { .. } => self.memory_turn = false,
             Event::TitleChanged { title } => self.title.clone_from(title),
             Event::Usage {
                 input,
@@ -325,7 +329,6 @@ impl SessionState {
             Event::AssistantDelta { .. }
             | Event::ReasoningDelta { .. }
             | Event::SessionForked { .. }
-            | Event::TurnFinished { .. }
             | Event::FileChanged { .. }
             | Event::ChangeProposed { .. }
             | Event::HunkDecided { .. }

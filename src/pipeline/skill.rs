@@ -127,6 +127,17 @@ pub struct Skill {
     pub folder: Option<PathBuf>,
 }
 
+impl Skill {
+    /// `disable-model-invocation: true` (Claude Code's field): only the user invokes it, as
+    /// `/name`; it is left out of the model's catalog and the `skill` tool refuses it.
+    #[must_use]
+    pub fn user_only(&self) -> bool {
+        self.extra
+            .get("disable-model-invocation")
+            .is_some_and(|v| v.trim() == "true")
+    }
+}
+
 /// What the Agent Skills spec says a name is: 1–64 lowercase letters, digits and hyphens, not
 /// starting or ending with a hyphen, no two in a row.
 fn name_problem(name: &str) -> Option<String> {
@@ -370,6 +381,11 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../assets/skills/review/SKILL.md"),
     ),
     ("ship", include_str!("../../assets/skills/ship/SKILL.md")),
+    ("init", include_str!("../../assets/skills/init/SKILL.md")),
+    (
+        "memory",
+        include_str!("../../assets/skills/memory/SKILL.md"),
+    ),
 ];
 
 /// Every skill by name (the built-in ones, then each of [`places`], a later one replacing an
@@ -519,7 +535,7 @@ mod tests {
         assert!(f.skills.contains_key("threat-model"));
         assert_eq!(f.errors.len(), 1);
         assert!(f.errors[0].path.ends_with("broken.md"));
-        assert_eq!(f.skills.len(), 8, "the others still load");
+        assert_eq!(f.skills.len(), 10, "the others still load");
         // Each replacement is said once, naming both files.
         assert_eq!(f.shadowed.len(), 2, "{:?}", f.shadowed);
         assert!(f.shadowed[1].contains(".gearshift/skills/design.md"));

@@ -102,6 +102,35 @@ pub enum FileError {
     Io(String, String),
 }
 
+/// Files that instruct or configure later sessions — gearshift's and other agents' — which
+/// the model writes only through the human's review, in every gear: what it wrote there would
+/// steer the next session (or Claude Code, or Codex) without anyone looking. `names` are the
+/// path's components, lowercased.
+fn instructions(names: &[String]) -> Option<&'static str> {
+    let last = names.last()?;
+    if matches!(
+        last.as_str(),
+        "agents.md" | "claude.md" | "agents.override.md" | "claude.local.md"
+    ) {
+        return Some(
+            "memory files are instructions every later session follows (gearshift's, Claude \
+             Code's, Codex's); only the user's review writes one",
+        );
+    }
+    if last == ".mcp.json" {
+        return Some(
+            "`.mcp.json` names commands other agents start; only the user's review writes it",
+        );
+    }
+    match names.first().map(String::as_str) {
+        Some(".agents" | ".claude" | ".codex" | ".gearshift") => Some(
+            "agent settings, skills and commands are loaded by later sessions (a skill's \
+             instructions and scripts, permissions, hooks); only the user's review writes them",
+        ),
+        _ => None,
+    }
+}
+
 /// cap-std's refusal of a path that would leave the directory.
 fn escaped(e: &std::io::Error) -> bool {
     e.to_string().contains("outside of the filesystem")
@@ -237,7 +266,7 @@ impl Workspace {
                 "`.env` files hold secrets; only the user's explicit review writes one".into(),
             ));
         }
-        None
+        instructions(&names).map(|why| Protected::Review(why.into()))
     }
 
     fn io(&self, rel: &Path, e: &std::io::Error) -> FileError {
@@ -526,7 +555,21 @@ mod tests {
                 "{p}"
             );
         }
-        for p in [".env", "app/.env.local", ".env.production"] {
+        for p in [
+            ".env",
+            "app/.env.local",
+            ".env.production",
+            "AGENTS.md",
+            "crates/core/CLAUDE.md",
+            "Agents.md",
+            ".agents/skills/x/SKILL.md",
+            ".claude/settings.json",
+            ".claude/skills/pdf/scripts/fill.py",
+            ".gearshift/skills/x.md",
+            ".gearshift/pipelines/p.toml",
+            ".codex/config.toml",
+            ".mcp.json",
+        ] {
             assert!(
                 matches!(w.protection(Path::new(p)), Some(Protected::Review(_))),
                 "{p}"
@@ -534,7 +577,8 @@ mod tests {
         }
         for p in [
             "src/main.rs",
-            ".gearshift/skills/x.md",
+            "docs/agents.md.bak",
+            "src/.claude.rs",
             ".envrc",
             ".github/ci.yml",
         ] {

@@ -61,21 +61,21 @@ impl From<FileError> for ToolFailure {
     }
 }
 
-/// Refuses a write to a protected path; a path written only through review is refused when
-/// writes apply at once, and returns its reason (a checkpoint) when they are proposed.
-fn check_write(ws: &Workspace, rel: &Path, writes: Writes) -> Result<Option<String>, ToolFailure> {
+/// Refuses a write to a protected path. A path written only through review is proposed even
+/// where writes apply at once (the vibe gear): returned are how the write goes and its reason
+/// (a checkpoint), for the human's decision in the diff pane.
+fn check_write(
+    ws: &Workspace,
+    rel: &Path,
+    writes: Writes,
+) -> Result<(Writes, Option<String>), ToolFailure> {
     match ws.protection(rel) {
-        None => Ok(None),
+        None => Ok((writes, None)),
         Some(Protected::Never(why)) => Err(ToolFailure(format!(
             "refused: {} is protected: {why}",
             ws.display(rel)
         ))),
-        Some(Protected::Review(why)) if writes == Writes::Apply => Err(ToolFailure(format!(
-            "refused: {} is protected: {why}. Tell the user what it should contain, or ask them \
-             to turn on review ([review] vibe = \"review\") so they can accept it.",
-            ws.display(rel)
-        ))),
-        Some(Protected::Review(why)) => Ok(Some(why)),
+        Some(Protected::Review(why)) => Ok((Writes::Propose, Some(why))),
     }
 }
 
@@ -378,7 +378,7 @@ struct EditArgs {
 fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
-    let checkpoint = check_write(ws, &path, writes)?;
+    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     let before = read_text(ws, &path)?;
     if a.old_text.is_empty() {
         return Err(ToolFailure(
@@ -439,7 +439,7 @@ struct WriteArgs {
 fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
-    let checkpoint = check_write(ws, &path, writes)?;
+    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     let before = match ws.kind(&path)? {
         Kind::Dir => return Err(ToolFailure(format!("{shown} is a directory"))),
         Kind::Missing => None,
@@ -475,7 +475,7 @@ struct DeleteArgs {
 fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
     let path = resolve(ws, &a.path)?;
     let shown = ws.display(&path);
-    let checkpoint = check_write(ws, &path, writes)?;
+    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     match ws.kind(&path)? {
         Kind::Dir => {
             return Err(ToolFailure(format!(
@@ -511,7 +511,14 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
     let from = resolve(ws, &a.from)?;
     let to = resolve(ws, &a.to)?;
     let (from_shown, to_shown) = (ws.display(&from), ws.display(&to));
-    let checkpoint = check_write(ws, &from, writes)?.or(check_write(ws, &to, writes)?);
+    let (from_writes, from_why) = check_write(ws, &from, writes)?;
+    let (to_writes, to_why) = check_write(ws, &to, writes)?;
+    let writes = if from_writes == Writes::Propose || to_writes == Writes::Propose {
+        Writes::Propose
+    } else {
+        writes
+    };
+    let checkpoint = from_why.or(to_why);
     match ws.kind(&from)? {
         Kind::Dir => {
             return Err(ToolFailure(format!(

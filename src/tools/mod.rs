@@ -166,6 +166,9 @@ pub enum Phase {
     Planning,
     Executing,
     Stage(crate::pipeline::StageKind),
+    /// A turn that proposes changes to memory files (`/init`, upkeep) in any gear: read tools,
+    /// and write tools for `AGENTS.md` / `CLAUDE.md` only (the route checks the paths).
+    Memory,
 }
 
 pub const READ_FILE: &str = "read_file";
@@ -206,6 +209,18 @@ pub fn command_of(call: &ToolCallRequest) -> Option<String> {
     (call.name == RUN_COMMAND)
         .then(|| parse_args::<Args>(call).ok().map(|a| a.command))
         .flatten()
+}
+
+/// The paths a file tool's call names (`path`, or `from` and `to`).
+#[must_use]
+pub fn paths_of(call: &ToolCallRequest) -> Vec<String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&call.arguments) else {
+        return Vec::new();
+    };
+    ["path", "from", "to"]
+        .iter()
+        .filter_map(|k| v[k].as_str().map(str::to_string))
+        .collect()
 }
 
 /// Runs a tool. Blocking file work runs on tokio's blocking pool; the shell runs as a child

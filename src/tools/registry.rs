@@ -142,6 +142,10 @@ impl Registry {
 /// The gear rule for one kind of tool.
 #[must_use]
 pub fn offered(kind: ToolKind, mutates: bool, gear: Gear, phase: Phase) -> bool {
+    if phase == Phase::Memory {
+        return matches!(kind, ToolKind::ReadOnly | ToolKind::Write)
+            || (kind == ToolKind::External && !mutates);
+    }
     let executing = gear != Gear::Vibe && phase == Phase::Executing;
     let writing_stage = matches!(
         phase,

@@ -20,6 +20,17 @@ struct Args {
 #[must_use]
 pub fn load(skills: &Skills, arguments: &str) -> ToolOutcome {
     match serde_json::from_str::<Args>(arguments) {
+        Ok(a)
+            if skills
+                .get(a.name.trim())
+                .is_some_and(super::super::pipeline::skill::Skill::user_only) =>
+        {
+            ToolOutcome::error(format!(
+                "the skill `{}` is invoked by the user only (as /{}); tell them it may help",
+                a.name.trim(),
+                a.name.trim()
+            ))
+        }
         Ok(a) => load_named(skills, &a.name),
         Err(e) => ToolOutcome::error(format!("bad arguments for skill: {e}")),
     }

@@ -26,6 +26,8 @@ pub struct SessionDeps {
     pub policy: ApprovalPolicy,
     /// Whether the vibe gear writes edits at once or proposes them for review.
     pub vibe_edits: VibeEdits,
+    /// `[review] memory_step`.
+    pub memory_step: bool,
     pub context_lines: u32,
     pub max_tool_rounds: u32,
     /// Fill of the window at which older turns are compacted first (0: never automatically).
@@ -96,6 +98,7 @@ impl SessionDeps {
                 ..ApprovalPolicy::ASK
             },
             vibe_edits: config.review.vibe,
+            memory_step: config.review.memory_step,
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
             compact_at: config.context.compact_at,

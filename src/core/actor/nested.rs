@@ -81,10 +81,7 @@ fn opened_folders(messages: &[ChatMessage], root: &Path) -> Vec<PathBuf> {
             .iter()
             .filter(|c| OPENING.contains(&c.name.as_str()))
         {
-            let Some(path) = serde_json::from_str::<serde_json::Value>(&call.arguments)
-                .ok()
-                .and_then(|v| v["path"].as_str().map(PathBuf::from))
-            else {
+            let Some(path) = tools::paths_of(call).into_iter().next().map(PathBuf::from) else {
                 continue;
             };
             let relative = match path.strip_prefix(root) {

@@ -91,11 +91,13 @@ impl Actor {
         // A new prompt ends the grants of the skills loaded before it; `/name args` invokes
         // a skill: its instructions follow the prompt.
         self.granted.clear();
+        let mut invoked = false;
         if let Op::Submit { text, .. } = op
-            && let Some((name, invoked)) = self.invoked_skill(text)
+            && let Some((name, said)) = self.invoked_skill(text)
         {
-            new.push(invoked);
+            new.extend(said);
             self.granted.push(name);
+            invoked = true;
         }
         if !self.record(new).await {
             return;
@@ -105,7 +107,8 @@ impl Actor {
             .pipeline
             .as_ref()
             .is_some_and(|p| !p.run.finished());
-        let effects = if self.state.gear == Gear::Pipeline && !running {
+        // `/name` runs its skill now, in the pipeline gear too, rather than starting a run.
+        let effects = if self.state.gear == Gear::Pipeline && !running && !invoked {
             match op {
                 Op::Submit { text, .. } => self.start_pipeline(text),
                 _ => Vec::new(),
@@ -117,7 +120,8 @@ impl Actor {
     }
 
     /// The instructions of the skill a prompt invokes as `/name args`, if it names one.
-    fn invoked_skill(&self, text: &str) -> Option<(String, Event)> {
+    /// A skill whose artifact is a memory file (`/init`) also makes the turn a memory turn.
+    fn invoked_skill(&self, text: &str) -> Option<(String, Vec<Event>)> {
         let rest = text.trim_start().strip_prefix('/')?;
         let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
         let skills = self.deps.tools.skills.read().ok()?;
@@ -125,13 +129,21 @@ impl Actor {
             return None;
         }
         let loaded = tools::skill::load_named(&skills, name);
-        Some((
-            name.to_string(),
-            Event::Instructed {
-                text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
-                category: Some(crate::context::Category::Skills),
-            },
-        ))
+        let memory = skills[name]
+            .artifact
+            .as_deref()
+            .is_some_and(crate::core::memory::is_memory_file);
+        let mut events = Vec::new();
+        if memory {
+            events.push(Event::MemoryTurn {
+                skill: name.to_string(),
+            });
+        }
+        events.push(Event::Instructed {
+            text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
+            category: Some(crate::context::Category::Skills),
+        });
+        Some((name.to_string(), events))
     }
 
     /// `r`: sends the plan's comments to the model for a revised plan.

@@ -122,6 +122,8 @@ pub struct Facts {
     pub policy: ApprovalPolicy,
     /// `[pipeline] max_verify_rounds`.
     pub max_verify_rounds: u32,
+    /// `[review] memory_step`: a new plan in the plan gear ends with the memory upkeep step.
+    pub memory_step: bool,
 }
 
 impl Default for Facts {
@@ -131,6 +133,7 @@ impl Default for Facts {
             run_all: false,
             policy: ApprovalPolicy::default(),
             max_verify_rounds: 3,
+            memory_step: false,
         }
     }
 }

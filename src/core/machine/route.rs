@@ -38,8 +38,22 @@ pub fn route(
             Effect::NextCall,
         ];
     }
+    if shape::phase(state) == tools::Phase::Memory && tool.kind() == ToolKind::Write {
+        let paths = tools::paths_of(&call);
+        if paths.is_empty() || !paths.iter().all(|p| crate::core::memory::is_memory_file(p)) {
+            let outcome = ToolOutcome::error(format!(
+                "this turn writes memory files only (AGENTS.md or CLAUDE.md), not `{}`; \
+                 propose the memory file, and say what else you would change",
+                paths.join("`, `")
+            ));
+            return vec![
+                Effect::Record(vec![result_event(&call, &outcome, Duration::ZERO)]),
+                Effect::NextCall,
+            ];
+        }
+    }
     match tool.kind() {
-        ToolKind::Plan => propose_plan(state, &call),
+        ToolKind::Plan => propose_plan(state, &call, facts.memory_step),
         ToolKind::Step => end_step(state, &call),
         ToolKind::Shell => match tools::command_of(&call) {
             Some(command) => {
@@ -79,31 +93,44 @@ pub fn subject(registry: &Registry, call: &ToolCallRequest) -> String {
 /// `propose_plan`: records the plan (a new version) and ends the turn for the human to
 /// review it.
 #[must_use]
-pub fn propose_plan(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
+pub fn propose_plan(
+    state: &SessionState,
+    call: &ToolCallRequest,
+    memory_step: bool,
+) -> Vec<Effect> {
     #[derive(serde::Deserialize)]
     struct Args {
         steps: Vec<StepSpec>,
     }
     let parsed: Result<Args, String> = tools::parse_args(call).map_err(|e| e.0);
     let version = state.plan.as_ref().map_or(1, |p| p.version + 1);
-    let outcome = parsed.and_then(|a| {
+    // The plan gear's plans end with the memory upkeep step (a pipeline has its own stage).
+    let outcome = parsed.and_then(|mut a| {
+        let upkeep = memory_step
+            && state.gear == crate::protocol::Gear::Plan
+            && crate::plan::wants_memory_step(state.plan.as_ref(), &a.steps);
         Plan::propose(version, &a.steps)
-            .map(|p| (a.steps, p))
-            .map_err(|e| format!("the plan was not accepted: {e}. Propose it again."))
+            .map_err(|e| format!("the plan was not accepted: {e}. Propose it again."))?;
+        if upkeep {
+            a.steps.push(crate::plan::memory_step());
+        }
+        let plan = Plan::propose(version, &a.steps).map_err(|e| e.to_string())?;
+        Ok((a.steps, plan, upkeep))
     });
     match outcome {
-        Ok((steps, plan)) => {
+        Ok((steps, plan, upkeep)) => {
             let count = plan.walk().count();
+            let mut said = crate::core::prompts::plan_proposed(version, count);
+            if upkeep {
+                said.push_str(&crate::core::prompts::memory_step_added(steps.len()));
+            }
             vec![
                 Effect::EndTurnAfterCalls,
                 Effect::Record(vec![
                     Event::PlanProposed { version, steps },
                     result_event(
                         call,
-                        &ToolOutcome::ok(
-                            crate::core::prompts::plan_proposed(version, count),
-                            format!("plan v{version}: {count} steps"),
-                        ),
+                        &ToolOutcome::ok(said, format!("plan v{version}: {count} steps")),
                         Duration::ZERO,
                     ),
                 ]),
@@ -188,9 +215,10 @@ pub fn finished(
     context_lines: u32,
 ) -> Vec<Effect> {
     let headless = facts.policy.changes != ApprovalMode::Ask;
+    // A protected path's change is a proposal even where writes apply at once.
     if outcome.ok
         && let Some(change) = &outcome.change
-        && writes == Writes::Propose
+        && (writes == Writes::Propose || outcome.checkpoint.is_some())
     {
         if let Some(why) = &outcome.checkpoint
             && headless

@@ -262,7 +262,8 @@ impl App {
             | Event::SessionOpened { .. }
             | Event::SessionResumed { .. }
             // What the model was told; the chat tells the story with its own notices.
-            | Event::Instructed { .. } => {}
+            | Event::Instructed { .. }
+            | Event::MemoryTurn { .. } => {}
         }
     }
 }

@@ -266,6 +266,18 @@ tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it" 
             .await;
     }
 
+    async fn gate_passed(s: &mut Session) {
+        s.until(|e| {
+            matches!(
+                e,
+                Event::Stage {
+                    event: StageEvent::GatePassed { .. }
+                }
+            )
+        })
+        .await;
+    }
+
     fn statuses(events: &[Event]) -> Vec<StageStatus> {
         SessionState::fold(events).pipeline.unwrap().run.statuses
     }
@@ -301,15 +313,7 @@ text = "Sketched again."
             s.accept_next_change().await;
             at_gate(&mut s, "sketch").await;
             s.send(Op::PassGate);
-            s.until(|e| {
-                matches!(
-                    e,
-                    Event::Stage {
-                        event: StageEvent::GatePassed { .. }
-                    }
-                )
-            })
-            .await;
+            gate_passed(&mut s).await;
             assert_eq!(
                 std::fs::read_to_string(ws.path().join("sketch.md")).unwrap(),
                 content
@@ -366,30 +370,10 @@ text = "Proposed."
         let state = SessionState::fold(&s.stored().await);
         assert!(state.conversation.iter().any(|m| matches!(m,
             gearshift::provider::ChatMessage::User { text } if text.contains("Keep AGENTS.md current"))));
-        let mut log = gearshift::changes::review::ChangeLog::default();
-        log.apply(seen.last().unwrap());
-        let entry = &log.entries[0];
-        for h in &entry.hunks {
-            s.send(Op::DecideHunk {
-                change: entry.id.clone(),
-                hunk: h.id.clone(),
-                verdict: gearshift::protocol::Verdict::Accept,
-            });
-        }
-        s.send(Op::SubmitReview {
-            change: entry.id.clone(),
-        });
+        s.accept(seen.last().unwrap());
         at_gate(&mut s, "memory").await;
         s.send(Op::PassGate);
-        s.until(|e| {
-            matches!(
-                e,
-                Event::Stage {
-                    event: StageEvent::GatePassed { .. }
-                }
-            )
-        })
-        .await;
+        gate_passed(&mut s).await;
         assert_eq!(
             std::fs::read_to_string(ws.path().join("AGENTS.md")).unwrap(),
             "# Agents\n\n- Errors: one enum per crate.\n"
@@ -429,15 +413,7 @@ text = "Written with Postgres."
             "Uses Postgres.\n"
         );
         s.send(Op::PassGate);
-        s.until(|e| {
-            matches!(
-                e,
-                Event::Stage {
-                    event: StageEvent::GatePassed { .. }
-                }
-            )
-        })
-        .await;
+        gate_passed(&mut s).await;
         let stored = s.stored().await;
         assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::Answered { stage } } if stage == "requirements")));
         let state = SessionState::fold(&stored);

@@ -384,19 +384,7 @@ tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Again, 
         unreachable!()
     };
     assert!(checkpoint.is_some(), "a memory file is a checkpoint");
-    let mut log = gearshift::changes::review::ChangeLog::default();
-    log.apply(seen.last().unwrap());
-    let entry = &log.entries[0];
-    for h in &entry.hunks {
-        s.send(Op::DecideHunk {
-            change: entry.id.clone(),
-            hunk: h.id.clone(),
-            verdict: gearshift::protocol::Verdict::Accept,
-        });
-    }
-    s.send(Op::SubmitReview {
-        change: entry.id.clone(),
-    });
+    s.accept(seen.last().unwrap());
     s.turn().await;
     s.send(Op::Go { all: false });
     s.until(|e| matches!(e, Event::PlanCompleted { done: 2, total: 2 }))

@@ -824,19 +824,7 @@ async fn env_memory_and_skill_files_are_written_only_through_a_humans_review() {
             "{path}: nothing before the review"
         );
         // The proposal is decided like any other: accept it and submit.
-        let mut log = gearshift::changes::review::ChangeLog::default();
-        log.apply(seen.last().unwrap());
-        let entry = &log.entries[0];
-        for h in &entry.hunks {
-            s.send(gearshift::protocol::Op::DecideHunk {
-                change: entry.id.clone(),
-                hunk: h.id.clone(),
-                verdict: gearshift::protocol::Verdict::Accept,
-            });
-        }
-        s.send(gearshift::protocol::Op::SubmitReview {
-            change: entry.id.clone(),
-        });
+        s.accept(seen.last().unwrap());
         s.turn().await;
         assert_eq!(
             std::fs::read_to_string(ws.path().join(path)).unwrap(),

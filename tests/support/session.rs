@@ -181,6 +181,19 @@ impl Session {
     /// Accepts every hunk of the next proposed change and submits the review.
     pub async fn accept_next_change(&mut self) {
         let (change, hunks) = self.next_proposal().await;
+        self.accept_all(change, hunks);
+    }
+
+    /// Accepts every hunk of `proposed` (a `ChangeProposed` event) and submits the review.
+    pub fn accept(&self, proposed: &Event) {
+        let mut log = gearshift::changes::review::ChangeLog::default();
+        log.apply(proposed);
+        let entry = &log.entries[0];
+        let hunks = entry.hunks.iter().map(|h| h.id.clone()).collect();
+        self.accept_all(entry.id.clone(), hunks);
+    }
+
+    fn accept_all(&self, change: String, hunks: Vec<String>) {
         for hunk in hunks {
             self.send(Op::DecideHunk {
                 change: change.clone(),

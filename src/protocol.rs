@@ -180,6 +180,26 @@ pub enum Op {
     Quit,
 }
 
+/// A command the composer can send as `/name args`, which the core expands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandInfo {
+    pub name: String,
+    /// What its arguments are (`argument-hint`).
+    #[serde(default)]
+    pub hint: String,
+    pub description: String,
+    pub kind: CommandKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandKind {
+    /// A skill: its instructions follow the prompt.
+    Skill,
+    /// A prompt template (`commands/NAME.md`): it becomes the prompt, `$ARGUMENTS` filled in.
+    Custom,
+}
+
 /// How a command the model asked to run was decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
@@ -498,6 +518,11 @@ pub enum Event {
     PipelinePreview {
         pipeline: Pipeline,
     },
+    /// The commands the composer can send besides its built-in ones — skills and custom
+    /// commands, found at start (not persisted: it is what the files say now).
+    Commands {
+        commands: Vec<CommandInfo>,
+    },
     /// Whether the plan runs every approved step by itself (not persisted: a restart stops it).
     RunningAll {
         on: bool,
@@ -563,6 +588,7 @@ impl Event {
                 | Event::Refused { .. }
                 | Event::RunningAll { .. }
                 | Event::PipelinePreview { .. }
+                | Event::Commands { .. }
         )
     }
 
@@ -616,6 +642,7 @@ impl Event {
             Event::Refused { .. } => "refused",
             Event::RunningAll { .. } => "running_all",
             Event::PipelinePreview { .. } => "pipeline_preview",
+            Event::Commands { .. } => "commands",
             Event::SandboxStatus { .. } => "sandbox_status",
         }
     }

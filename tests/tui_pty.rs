@@ -919,3 +919,65 @@ fn the_demo_tours_a_tool_call_a_review_a_plan_and_a_pipeline_stage_in_a_scratch_
     assert_eq!(mine.len(), 1, "only the user's own file");
     assert!(!home.path().join("gearshift.db").exists());
 }
+
+/// The composer as a command line, in the real binary: `/` opens the popup, Tab completes,
+/// `/gear plan` shifts gear without a request, an unknown `/clear` is refused and never sent,
+/// a custom command's `$ARGUMENTS` reaches the model, and Ctrl+P runs an action by name.
+#[test]
+fn slash_commands_complete_run_refuse_and_expand_and_the_palette_runs_an_action() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"On it.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join(".gearshift/commands")).unwrap();
+    std::fs::write(
+        ws.path().join(".gearshift/commands/fix-issue.md"),
+        "---\ndescription: Fix a tracker issue\nargument-hint: NUMBER\n---\nFix issue #$ARGUMENTS with a failing test first.\n",
+    )
+    .unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"/");
+    app.wait_text("/compact");
+    app.send(b"f");
+    app.wait_text("/fix-issue NUMBER");
+    app.send(keys::CTRL_U);
+    app.send(b"/ge");
+    app.send(keys::TAB);
+    app.send(b"plan");
+    app.send(keys::ENTER);
+    app.wait_text("PLAN");
+    // Unknown: said in the status line, kept in the composer, never sent.
+    app.send(b"/clear");
+    app.send(keys::ESC);
+    app.send(keys::ENTER);
+    app.wait_text("unknown command /clear");
+    assert!(rt.block_on(server.received_requests()).unwrap().is_empty());
+    app.send(keys::CTRL_C);
+    // A custom command: its template, filled in, reaches the model.
+    app.send(b"/fix-issue 42");
+    app.send(keys::ENTER);
+    app.wait_text("On it.");
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 1);
+    let body = String::from_utf8_lossy(&requests[0].body);
+    assert!(
+        body.contains("Fix issue #42 with a failing test first."),
+        "{body}"
+    );
+    // Ctrl+P, a few letters, Enter: the diff pane has focus (its keys in the status bar).
+    app.send(keys::CTRL_P);
+    app.wait_text("Commands — type to filter");
+    app.send(b"focus diff");
+    app.wait_text("Focus the diff review pane");
+    app.send(keys::ENTER);
+    app.wait_for("the diff pane focused", |s| {
+        !s.contains("Commands — type to filter") && s.contains("a accept")
+    });
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    drop(rt);
+}

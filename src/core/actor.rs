@@ -31,7 +31,8 @@ use crate::context::{ContextReport, Ledger};
 use crate::pipeline::{self, GateOp, StageEvent};
 use crate::plan::StepStatus;
 use crate::protocol::{
-    CommandDecision, ErrorKind, Event, FinishReason, Gear, Hint, NoticeLevel, Op,
+    CommandDecision, CommandInfo, CommandKind, ErrorKind, Event, FinishReason, Gear, Hint,
+    NoticeLevel, Op,
 };
 use crate::provider::{
     ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
@@ -162,6 +163,8 @@ struct Actor {
     memory: String,
     /// The skill catalog of the system prompt (the skills found at start).
     catalog: String,
+    /// The custom commands found at start (`/name args` prompt templates).
+    custom: std::collections::BTreeMap<String, super::commands::CustomCommand>,
     /// Token accounting of the next request.
     ledger: Ledger,
     /// The raw estimate of the request in flight, to calibrate against its reported usage.
@@ -205,6 +208,7 @@ pub async fn run_session(
         prompts: VecDeque::new(),
         memory: String::new(),
         catalog: String::new(),
+        custom: std::collections::BTreeMap::new(),
         ledger: Ledger::default(),
         sent_raw: 0,
         last_report: None,
@@ -510,6 +514,30 @@ impl Actor {
             });
         }
         self.catalog = super::prompts::skill_catalog(&found.skills);
+        self.custom = super::commands::discover(&super::commands::places(
+            self.deps.config_dir.as_deref(),
+            self.deps.home_dir.as_deref(),
+            &root,
+        ));
+        // What the composer can send: the user's own commands first (they win a name), then
+        // every skill.
+        let commands = self
+            .custom
+            .values()
+            .map(|c| CommandInfo {
+                name: c.name.clone(),
+                hint: c.hint.clone(),
+                description: c.description.clone(),
+                kind: CommandKind::Custom,
+            })
+            .chain(found.skills.values().map(|s| CommandInfo {
+                name: s.name.clone(),
+                hint: String::new(),
+                description: s.description.clone(),
+                kind: CommandKind::Skill,
+            }))
+            .collect();
+        let _ = self.events.send(Event::Commands { commands });
         if let Ok(mut skills) = self.deps.tools.skills.write() {
             *skills = found.skills;
         }

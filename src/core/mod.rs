@@ -5,6 +5,7 @@
 //! shown, so a crash never shows the user something that was not saved.
 
 mod actor;
+pub mod commands;
 pub mod drift;
 pub mod machine;
 pub mod memory;

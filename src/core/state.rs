@@ -347,6 +347,7 @@ impl SessionState {
             | Event::FilesSeen { .. }
             | Event::RunningAll { .. }
             | Event::PipelinePreview { .. }
+            | Event::Commands { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }

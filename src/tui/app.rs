@@ -87,6 +87,10 @@ pub enum Effect {
         text: String,
         extension: String,
     },
+    /// `/new`: close this session and open a new one in the workspace.
+    NewSession,
+    /// Ctrl+G: suspend the screen and edit the prompt in `$EDITOR`.
+    EditPrompt(String),
     Quit,
 }
 
@@ -147,6 +151,13 @@ pub struct App {
     /// A transient line for the status bar ("press Ctrl+C again to quit").
     pub note: Option<String>,
     pub size: Rect,
+    /// The `/` commands: built-in, and the skills and custom commands the core found.
+    pub commands: super::commands::Commands,
+    /// The `/` popup's selected row, and the text Esc dismissed it for.
+    completion_index: usize,
+    completion_dismissed: Option<String>,
+    /// A draft Ctrl+C cleared, which ↑ brings back.
+    cleared_draft: Option<String>,
     history: PromptHistory,
     /// Large pastes, held as tokens in the composer until the prompt is sent.
     pastes: Pastes,
@@ -203,6 +214,10 @@ impl App {
             here: state.workspace.clone(),
             note: None,
             size,
+            commands: super::commands::Commands::default(),
+            completion_index: 0,
+            completion_dismissed: None,
+            cleared_draft: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
             highlighter: None,
@@ -294,7 +309,11 @@ impl App {
         if outcome.close {
             self.overlays.pop();
         }
-        self.outcome(outcome.outcome)
+        let mut effects = self.outcome(outcome.outcome);
+        if let Some(choice) = outcome.run {
+            effects.extend(self.run_choice(choice));
+        }
+        effects
     }
 
     /// An action of the top overlay's key context goes to it.
@@ -374,6 +393,9 @@ impl App {
             return top.layer().contexts();
         }
         let mut contexts = Vec::with_capacity(4);
+        if self.completion().is_some() {
+            contexts.push(KeyContext::Completion);
+        }
         // A waiting gate's keys work wherever focus is, and are hinted first.
         match self.gate() {
             Some(WaitingGate::Stage(_)) => {
@@ -469,12 +491,14 @@ impl App {
     }
 }
 
+mod composer;
 mod events;
 mod input;
 mod overlays;
 mod panes;
 mod session;
 
+pub use composer::POPUP_ROWS;
 pub use panes::WaitingGate;
 pub use session::{SandboxView, SessionView};
 #[cfg(test)]

@@ -25,6 +25,8 @@ pub enum KeyContext {
     StageGate,
     /// While typing in the composer.
     Composer,
+    /// While the composer's `/` command popup shows (its keys shadow the composer's).
+    Completion,
     /// In any pane other than the composer.
     Panes,
     /// In the chat transcript.
@@ -41,6 +43,8 @@ pub enum KeyContext {
     Approval,
     /// In the session browser.
     Browser,
+    /// In the command palette.
+    Palette,
 }
 
 impl KeyContext {
@@ -51,6 +55,7 @@ impl KeyContext {
             KeyContext::Gate => "At a gate (anywhere, the composer included)",
             KeyContext::StageGate => "At a pipeline stage's gate (anywhere)",
             KeyContext::Composer => "Composer",
+            KeyContext::Completion => "The / command popup (above the composer)",
             KeyContext::Panes => "Any pane outside the composer",
             KeyContext::Transcript => "Chat transcript",
             KeyContext::Diff => "Diff review pane",
@@ -59,12 +64,23 @@ impl KeyContext {
             KeyContext::Help => "Help",
             KeyContext::Approval => "Command approval",
             KeyContext::Browser => "Session browser",
+            KeyContext::Palette => "Command palette",
         }
     }
 
     /// Whether both contexts can be active at the same time (and so may not share a key).
     fn overlaps(self, other: KeyContext) -> bool {
-        use KeyContext::{Context, Diff, Gate, Global, Panes, Plan, StageGate, Transcript};
+        use KeyContext::{
+            Completion, Composer, Context, Diff, Gate, Global, Panes, Plan, StageGate, Transcript,
+        };
+        // The popup's keys shadow the composer's and the global ones while it shows, by design
+        // (↑/↓ pick a command instead of a past prompt, Tab completes instead of moving focus).
+        if matches!(
+            (self, other),
+            (Completion, Composer | Global) | (Composer | Global, Completion)
+        ) {
+            return false;
+        }
         self == other
             || matches!(self, Global | Gate | StageGate)
             || matches!(other, Global | Gate | StageGate)
@@ -131,6 +147,8 @@ actions! {
     FocusDiff => "focus_diff", Global, ["alt+3"], "", "Focus the diff review pane";
     FocusContext => "focus_context", Global, ["alt+4"], "", "Focus the context heatmap pane";
     Back => "back", Global, ["esc"], "", "Close the overlay, stop the reply being written, or return focus to the composer";
+    Palette => "palette", Global, ["ctrl+p"], "palette",
+        "Open the command palette: every action and / command, filtered as you type";
     GatePass => "gate_pass", Gate, ["alt+g"], "pass gate",
         "Pass the waiting gate: run the next approved step, or the next pipeline stage (an incomplete step runs again)";
     GateBack => "gate_back", StageGate, ["alt+b"], "send back",
@@ -142,6 +160,19 @@ actions! {
         "Previous prompt (on the first line of the composer)";
     HistoryNext => "history_next", Composer, ["down"], "",
         "Next prompt (on the last line of the composer)";
+    DeleteToStart => "delete_to_start", Composer, ["ctrl+u"], "",
+        "Delete from the cursor to the start of the line, as in a shell";
+    EditPrompt => "edit_prompt", Composer, ["ctrl+g"], "",
+        "Edit the prompt in $EDITOR; what you save comes back to the composer";
+    CompletionNext => "completion_next", Completion, ["down"], "", "Select the next command";
+    CompletionPrev => "completion_prev", Completion, ["up"], "", "Select the previous command";
+    CompletionAccept => "completion_accept", Completion, ["tab"], "complete",
+        "Complete the selected command's name, to type its arguments";
+    CompletionRun => "completion_run", Completion, ["enter"], "run",
+        "Run the selected command (or send the line as typed when it names one)";
+    PaletteDown => "palette_down", Palette, ["down", "ctrl+n"], "", "Select the next entry";
+    PaletteUp => "palette_up", Palette, ["up"], "", "Select the previous entry";
+    PaletteRun => "palette_run", Palette, ["enter"], "run", "Run the selected entry";
     PaneHelp => "pane_help", Panes, ["?"], "", "Open the help";
     Zoom => "zoom", Panes, ["z"], "zoom", "Zoom the focused pane to full screen and back";
     ScrollUp => "scroll_up", Transcript, ["k", "up"], "", "Scroll up a line";
@@ -548,12 +579,20 @@ impl Keymap {
     /// Status-bar hints for the active contexts: (first key, label).
     #[must_use]
     pub fn hints(&self, contexts: &[KeyContext]) -> Vec<(String, &'static str)> {
-        contexts
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        let hinted = contexts
             .iter()
             .flat_map(|ctx| Action::ALL.iter().filter(move |a| a.context() == *ctx))
             .filter(|a| !a.hint().is_empty())
-            .filter_map(|a| self.keys(*a).first().map(|k| (k.to_string(), a.hint())))
-            .collect()
+            .filter_map(|a| self.keys(*a).first().map(|k| (k.to_string(), a.hint())));
+        for (key, hint) in hinted {
+            // A key a more specific context already took (the popup's Enter) is not the
+            // shadowed action's any more.
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, hint));
+            }
+        }
+        out
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod approval;
 pub mod browser;
+pub mod commands;
 pub mod contextview;
 pub mod diffview;
 mod editor;
@@ -73,6 +74,8 @@ enum LoopExit {
     Quit,
     /// A signal asked gearshift to stop (exit code 128 + the signal's number).
     Signalled(i32),
+    /// `/new`: a new session in the workspace.
+    New,
     /// The browser asked to open another session.
     Open {
         id: String,
@@ -209,6 +212,11 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 drop(log);
                 runtime.shutdown_timeout(Duration::from_millis(500));
                 return Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(1)));
+            }
+            Ok(LoopExit::New) => {
+                tracing::info!("new session");
+                request = OpenRequest::New;
+                read_only = false;
             }
             Ok(LoopExit::Open { id, read_only: ro }) => {
                 tracing::info!(session = %id, read_only = ro, "switching session");
@@ -361,6 +369,14 @@ async fn event_loop(
                         }
                     }
                 }
+                Effect::EditPrompt(text) => {
+                    // As for a hunk: the editor owns the terminal until it returns.
+                    drop(input);
+                    let saved = editor::edit(guard, &text, "md").await;
+                    input = EventStream::new();
+                    app.on_prompt_edited(saved);
+                }
+                Effect::NewSession => return Ok(LoopExit::New),
                 Effect::Quit => {}
             }
         }

@@ -311,6 +311,9 @@ pub mod keys {
     pub const TAB: &[u8] = b"\t";
     pub const ALT_2: &[u8] = b"\x1b2";
     pub const ALT_3: &[u8] = b"\x1b3";
+    pub const CTRL_P: &[u8] = b"\x10";
+    pub const CTRL_U: &[u8] = b"\x15";
+    pub const DOWN: &[u8] = b"\x1b[B";
 }
 
 /// A model server that streams scripted SSE chunks with pauses, then holds the connection open

@@ -93,10 +93,10 @@ impl Actor {
         self.granted.clear();
         let mut invoked = false;
         if let Op::Submit { text, .. } = op
-            && let Some((name, said)) = self.invoked_skill(text)
+            && let Some((grant, said)) = self.invoked_skill(text)
         {
             new.extend(said);
-            self.granted.push(name);
+            self.granted.extend(grant);
             invoked = true;
         }
         if !self.record(new).await {
@@ -121,9 +121,19 @@ impl Actor {
 
     /// The instructions of the skill a prompt invokes as `/name args`, if it names one.
     /// A skill whose artifact is a memory file (`/init`) also makes the turn a memory turn.
-    fn invoked_skill(&self, text: &str) -> Option<(String, Vec<Event>)> {
+    /// A custom command (`commands/NAME.md`) comes first: its template, filled in, follows
+    /// the prompt as the user's own words.
+    /// Returned are the skill whose `allowed-tools` now apply, and what to record.
+    fn invoked_skill(&self, text: &str) -> Option<(Option<String>, Vec<Event>)> {
         let rest = text.trim_start().strip_prefix('/')?;
         let (name, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        if let Some(command) = self.custom.get(name) {
+            let said = Event::Instructed {
+                text: crate::core::commands::expand(&command.body, args.trim()),
+                category: None,
+            };
+            return Some((None, vec![said]));
+        }
         let skills = self.deps.tools.skills.read().ok()?;
         if !skills.contains_key(name) {
             return None;
@@ -143,7 +153,7 @@ impl Actor {
             text: crate::core::prompts::skill_invoked(name, args.trim(), &loaded.content),
             category: Some(crate::context::Category::Skills),
         });
-        Some((name.to_string(), events))
+        Some((Some(name.to_string()), events))
     }
 
     /// `r`: sends the plan's comments to the model for a revised plan.

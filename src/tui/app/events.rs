@@ -238,6 +238,9 @@ impl App {
             Event::RunningAll { on } => self.running_all = *on,
             // Folded by the plan pane above.
             Event::PipelinePreview { .. } => {}
+            Event::Commands { commands } => {
+                self.commands = super::super::commands::Commands::new(commands);
+            }
             Event::FilesSeen { files } => {
                 let names: Vec<&str> = files.keys().map(String::as_str).collect();
                 self.transcript.push(

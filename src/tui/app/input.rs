@@ -44,6 +44,7 @@ impl App {
         }
         if self.focus == Focus::Composer && self.overlays.is_empty() {
             self.note = None;
+            self.completion_index = 0;
             self.composer.input(key);
         }
         Vec::new()
@@ -69,11 +70,20 @@ impl App {
         }
         if matches!(
             action.context(),
-            KeyContext::Help | KeyContext::Approval | KeyContext::Browser
+            KeyContext::Help | KeyContext::Approval | KeyContext::Browser | KeyContext::Palette
         ) {
             return self.route_overlay(action);
         }
+        if action.context() == KeyContext::Completion {
+            return self.completion_action(action);
+        }
         match action {
+            Action::Palette => self.open_palette(),
+            Action::DeleteToStart => self.delete_to_start(),
+            Action::EditPrompt => {
+                let text = self.pastes.expand(&self.composer.lines().join("\n"));
+                return vec![Effect::EditPrompt(text)];
+            }
             Action::Quit => return self.quit(),
             Action::Interrupt => return self.interrupt(now),
             Action::FocusNext => self.focus = self.focus.next(),
@@ -128,9 +138,11 @@ impl App {
                 }
                 if matches!(
                     self.overlay(),
-                    Some(Overlay::Help { .. } | Overlay::Sessions(_))
+                    Some(Overlay::Help { .. } | Overlay::Sessions(_) | Overlay::Palette(_))
                 ) {
                     self.overlays.pop();
+                } else if self.dismiss_completion() {
+                    // The popup closes; the text stays.
                 } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
                 } else if self.busy && self.diff.log.pending().is_none() {
@@ -146,7 +158,9 @@ impl App {
             Action::Submit => return self.submit(),
             Action::Newline => self.composer.insert_newline(),
             Action::HistoryPrev => {
-                if self.composer.cursor().0 == 0 {
+                if self.recall_draft() {
+                    // The draft Ctrl+C cleared comes back first.
+                } else if self.composer.cursor().0 == 0 {
                     let current = self.composer.lines().join("\n");
                     if let Some(text) = self.history.prev(&current) {
                         self.set_composer_text(&text);
@@ -189,6 +203,7 @@ impl App {
         }
         self.last_interrupt = Some(now);
         if !self.composer.is_empty() {
+            self.cleared_draft = Some(self.pastes.expand(&self.composer.lines().join("\n")));
             self.history.reset();
             self.reset_composer(Vec::new());
             self.pastes.clear();
@@ -202,6 +217,9 @@ impl App {
         let text = self.pastes.expand(&self.composer.lines().join("\n"));
         if text.trim().is_empty() {
             return Vec::new();
+        }
+        if let Some(effects) = self.command_line(&text) {
+            return effects;
         }
         if self.session.read_only {
             self.note = Some(self.read_only_note("to continue it here"));

@@ -738,7 +738,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     let config: std::collections::BTreeMap<String, crate::config::KeyBinding> = toml::from_str(
         "plan_approve = \"v\"\nplan_approve_all = \"V\"\ndiff_accept = \"y\"\ndiff_reject = \"N\"\n\
          stage_skip = \"ctrl+k\"\ncontext_drop = \"D\"\ncontext_compact = \"ctrl+o\"\n\
-         interrupt = \"ctrl+g\"\nfocus_plan = \"f2\"\nfocus_diff = \"f3\"\nfocus_context = \"f4\"\n",
+         interrupt = \"ctrl+x\"\nfocus_plan = \"f2\"\nfocus_diff = \"f3\"\nfocus_context = \"f4\"\n",
     )
     .unwrap();
     let keymap = Keymap::new(&config).unwrap();
@@ -758,7 +758,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
         hints(&a, Hint::FreeContext),
         "in the context pane (F4): D leaves an item out, Ctrl+O compacts older turns"
     );
-    assert_eq!(hints(&a, Hint::Wait), "Ctrl+G cancels what runs");
+    assert_eq!(hints(&a, Hint::Wait), "Ctrl+X cancels what runs");
     // A refusal from the core reaches the chat with the rebound keys.
     a.on_core(&Event::Refused {
         message: "no step is approved".into(),
@@ -1038,4 +1038,164 @@ fn the_browser_lists_where_gearshift_runs_and_drops_a_deleted_sessions_preview()
         matches!(effects.as_slice(), [Effect::Browser(BrowserRequest::Preview { id, .. })] if id == "two"),
         "{effects:?}"
     );
+}
+
+fn with_found_commands(a: &mut App) {
+    a.on_core(&Event::Commands {
+        commands: vec![
+            crate::protocol::CommandInfo {
+                name: "init".into(),
+                hint: String::new(),
+                description: "Propose an AGENTS.md".into(),
+                kind: crate::protocol::CommandKind::Skill,
+            },
+            crate::protocol::CommandInfo {
+                name: "fix-issue".into(),
+                hint: "NUMBER".into(),
+                description: "Fix a GitHub issue".into(),
+                kind: crate::protocol::CommandKind::Custom,
+            },
+        ],
+    });
+}
+
+#[test]
+fn slash_opens_the_popup_which_completes_and_runs_a_command() {
+    let mut a = app(120, 40);
+    with_found_commands(&mut a);
+    type_text(&mut a, "/");
+    let all = a.completion().expect("the popup").len();
+    assert_eq!(all, crate::tui::commands::BUILTIN.len() + 2);
+    type_text(&mut a, "ge");
+    let names: Vec<String> = a
+        .completion()
+        .unwrap()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(names[0], "gear");
+    assert_eq!(a.contexts()[0], KeyContext::Completion);
+    // Tab completes the name, for its arguments; the popup is gone while they are typed.
+    press(&mut a, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "/gear ");
+    assert_eq!(a.focus, Focus::Composer, "Tab did not move focus");
+    assert!(a.completion().is_none());
+    type_text(&mut a, "plan");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(effects, [Effect::Send(Op::SetGear { gear: Gear::Plan })]);
+    assert_eq!(composer_text(&a), "");
+    // ↓ then Enter runs the selected one: /compact, second for "co"? first is compact.
+    type_text(&mut a, "/co");
+    press(&mut a, KeyCode::Down, KeyModifiers::NONE);
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(effects.is_empty(), "/cost only notes: {effects:?}");
+    assert!(
+        a.note.as_deref().unwrap().contains("this session"),
+        "{:?}",
+        a.note
+    );
+    // Esc closes the popup and keeps the text; typing brings it back.
+    type_text(&mut a, "/he");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.completion().is_none());
+    assert_eq!(composer_text(&a), "/he");
+    type_text(&mut a, "l");
+    assert!(a.completion().is_some());
+}
+
+#[test]
+fn an_unknown_command_is_refused_and_a_skill_or_custom_command_is_sent() {
+    let mut a = app(120, 40);
+    with_found_commands(&mut a);
+    for c in "/clear".chars() {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(effects.is_empty(), "never sent: {effects:?}");
+    assert!(
+        a.note
+            .as_deref()
+            .unwrap()
+            .contains("unknown command /clear")
+    );
+    assert_eq!(composer_text(&a), "/clear", "kept to fix");
+    a.reset_composer(Vec::new());
+    type_text(&mut a, "/fix-issue 123");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        [Effect::Send(Op::Submit {
+            text: "/fix-issue 123".into(),
+            attachments: vec![]
+        })]
+    );
+    // A path is a prompt, not a command.
+    type_text(&mut a, "/usr/lib is big");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(&effects[..], [Effect::Send(Op::Submit { text, .. })] if text == "/usr/lib is big")
+    );
+    // /new opens a new session; /help the help.
+    type_text(&mut a, "/new");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::NewSession]
+    );
+}
+
+#[test]
+fn the_palette_filters_every_action_and_command_and_runs_the_choice() {
+    let mut a = app(120, 40);
+    with_found_commands(&mut a);
+    press(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    let Some(Overlay::Palette(p)) = a.overlay() else {
+        panic!("the palette")
+    };
+    let all = p.shown().count();
+    assert!(all > 40, "{all}");
+    assert!(
+        p.shown()
+            .any(|e| e.keys == "Alt+3" || e.keys.contains("Alt+3"))
+    );
+    type_text(&mut a, "focus diff");
+    let Some(Overlay::Palette(p)) = a.overlay() else {
+        panic!("the palette")
+    };
+    let first = p.shown().next().unwrap().clone();
+    assert!(first.label.contains("diff review pane"), "{first:?}");
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(a.overlay().is_none());
+    assert_eq!(a.focus, Focus::Diff);
+    // A command with arguments waits for them in the composer.
+    press(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    type_text(&mut a, "fix-issue");
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(a.focus, Focus::Composer);
+    assert_eq!(composer_text(&a), "/fix-issue ");
+    // Esc closes it.
+    press(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay().is_none());
+}
+
+#[test]
+fn ctrl_u_deletes_to_the_line_start_and_a_cleared_draft_comes_back_with_up() {
+    let mut a = app(120, 40);
+    type_text(&mut a, "keep this");
+    press(&mut a, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(composer_text(&a), "");
+    type_text(&mut a, "a long draft");
+    press(&mut a, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(composer_text(&a), "");
+    press(&mut a, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(composer_text(&a), "a long draft");
+    // Ctrl+G hands the prompt to the editor; what comes back replaces it.
+    assert_eq!(
+        press(&mut a, KeyCode::Char('g'), KeyModifiers::CONTROL),
+        [Effect::EditPrompt("a long draft".into())]
+    );
+    a.on_prompt_edited(Ok("edited\nin vim\n".into()));
+    assert_eq!(composer_text(&a), "edited\nin vim");
 }

@@ -36,6 +36,7 @@ impl Layer for ApprovalPrompt {
                 Some(LayerOutcome {
                     close: true,
                     outcome: Outcome::send(vec![op]),
+                    run: None,
                 })
             }
             Edited::Esc => {
@@ -59,6 +60,7 @@ impl Layer for ApprovalPrompt {
                         call_id: self.id.clone(),
                         always: action == Action::ApproveAlways,
                     }]),
+                    run: None,
                 };
             }
             Action::Deny => self.reason = Some(String::new()),

@@ -9,12 +9,14 @@
 mod approval;
 mod browser;
 mod help;
+mod palette;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
 pub use help::Help;
+pub use palette::{Choice, Palette};
 
 use super::app::App;
 use super::approval::ApprovalPrompt;
@@ -29,6 +31,7 @@ pub enum Overlay {
     /// The model wants to run a command.
     Approval(Box<ApprovalPrompt>),
     Sessions(Box<Browser>),
+    Palette(Box<Palette>),
 }
 
 impl Overlay {
@@ -39,6 +42,7 @@ impl Overlay {
             Overlay::Help(h) => h,
             Overlay::Approval(p) => p.as_ref(),
             Overlay::Sessions(b) => b.as_ref(),
+            Overlay::Palette(p) => p.as_ref(),
         }
     }
 
@@ -47,6 +51,7 @@ impl Overlay {
             Overlay::Help(h) => h,
             Overlay::Approval(p) => p.as_mut(),
             Overlay::Sessions(b) => b.as_mut(),
+            Overlay::Palette(p) => p.as_mut(),
         }
     }
 }
@@ -64,6 +69,8 @@ pub struct LayerOutcome {
     /// The overlay is done: back to the one beneath it.
     pub close: bool,
     pub outcome: Outcome,
+    /// Something to run once it is closed (the palette's choice).
+    pub run: Option<Choice>,
 }
 
 impl From<Outcome> for LayerOutcome {
@@ -71,6 +78,7 @@ impl From<Outcome> for LayerOutcome {
         LayerOutcome {
             close: false,
             outcome,
+            run: None,
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
 
     // The focused pane's keys first, then the ones that work everywhere, then the overlay's own.
     let pane_contexts: &[KeyContext] = match app.focus {
-        Focus::Composer => &[KeyContext::Composer],
+        Focus::Composer => &[KeyContext::Composer, KeyContext::Completion],
         Focus::Transcript => &[KeyContext::Transcript, KeyContext::Panes],
         Focus::Diff => &[KeyContext::Diff, KeyContext::Panes],
         Focus::Context => &[KeyContext::Context, KeyContext::Panes],
@@ -42,6 +42,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
         KeyContext::Help,
         KeyContext::Browser,
         KeyContext::Approval,
+        KeyContext::Palette,
     ]) {
         lines.push(Line::styled(ctx.title(), s.help_heading));
         for (keys, desc) in app.keymap.section(*ctx) {
@@ -62,6 +63,19 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
         ),
     ] {
         lines.extend(entry(gear, what, key_width, inner, s));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Commands (type / in the composer; a skill or your commands/NAME.md runs as /name args)",
+        s.help_heading,
+    ));
+    for c in app.commands.all() {
+        let head = if c.hint.is_empty() {
+            format!("/{}", c.name)
+        } else {
+            format!("/{} {}", c.name, c.hint)
+        };
+        lines.extend(entry(&head, &c.description, key_width, inner, s));
     }
     lines.push(Line::default());
     lines.push(Line::styled(

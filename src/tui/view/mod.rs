@@ -56,7 +56,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>) {
 }
 
 /// A pane's frame: a rounded border, brighter when focused, with the title in it.
-pub(super) fn pane_block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
+pub(crate) fn pane_block<'a>(app: &App, title: &'a str, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -73,6 +73,22 @@ fn help_overlay() {
 }
 
 #[test]
+fn the_slash_popup_and_the_palette_at_80_columns() {
+    let mut a = app(80, 24);
+    for c in "/co".chars() {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    press(&mut a, KeyCode::Down, KeyModifiers::NONE);
+    insta::assert_snapshot!("slash_popup_80x24", render(&mut a).backend());
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut a, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    for c in "undo".chars() {
+        press(&mut a, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    insta::assert_snapshot!("palette_80x24", render(&mut a).backend());
+}
+
+#[test]
 fn zoomed_plan_pane() {
     let mut a = app(120, 30);
     press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);

@@ -1,0 +1,246 @@
+//! The composer as a command line: the `/` popup and its keys, running a command line on
+//! Enter (a built-in acts here; a skill or custom command goes to the core as the prompt; an
+//! unknown one is refused, never sent), the palette's choices, and the composer's comforts
+//! (Ctrl+U, a draft cleared by Ctrl+C brought back with ↑, the prompt in `$EDITOR`).
+
+use super::*;
+use crate::tui::commands::{self, Builtin, Command};
+use crate::tui::overlay::{Choice, Palette};
+
+/// The popup lists at most this many commands.
+pub const POPUP_ROWS: usize = 8;
+
+impl App {
+    /// The composer's single line, when it is all there is.
+    fn single_line(&self) -> Option<&str> {
+        match self.composer.lines() {
+            [line] => Some(line.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The commands the `/` popup offers now: while the composer (focused, nothing over it)
+    /// holds `/` and a partial name, unless Esc dismissed it for this text.
+    #[must_use]
+    pub fn completion(&self) -> Option<Vec<&Command>> {
+        if self.focus != Focus::Composer || !self.overlays.is_empty() {
+            return None;
+        }
+        let line = self.single_line()?;
+        if self.completion_dismissed.as_deref() == Some(line) {
+            return None;
+        }
+        let query = commands::typing_name(line)?;
+        let found = self.commands.matching(query);
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// The popup's selected row (kept inside what it shows).
+    #[must_use]
+    pub fn completion_selected(&self, shown: usize) -> usize {
+        self.completion_index.min(shown.saturating_sub(1))
+    }
+
+    /// An action of the popup's key context.
+    pub(super) fn completion_action(&mut self, action: Action) -> Vec<Effect> {
+        let Some(found) = self.completion() else {
+            return Vec::new();
+        };
+        let n = found.len();
+        let selected = self.completion_selected(n);
+        let name = found[selected].name.clone();
+        match action {
+            Action::CompletionNext => self.completion_index = (selected + 1) % n,
+            Action::CompletionPrev => self.completion_index = (selected + n - 1) % n,
+            Action::CompletionAccept => self.set_composer_text(&format!("/{name} ")),
+            Action::CompletionRun => {
+                // A name typed in full runs as typed; else the selected one.
+                let typed = self.single_line().and_then(commands::typing_name);
+                let name = match typed {
+                    Some(t) if self.commands.get(t).is_some() => t.to_string(),
+                    _ => name,
+                };
+                self.set_composer_text(&format!("/{name}"));
+                return self.submit();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Esc over the popup closes it for this text (typing brings it back).
+    pub(super) fn dismiss_completion(&mut self) -> bool {
+        if self.completion().is_none() {
+            return false;
+        }
+        self.completion_dismissed = self.single_line().map(str::to_string);
+        true
+    }
+
+    /// A command line on Enter: `Some` when it was one (run, or refused), `None` to send the
+    /// text as a prompt — a skill's or custom command's name included: the core expands it.
+    pub(super) fn command_line(&mut self, text: &str) -> Option<Vec<Effect>> {
+        let (name, args) = commands::parse(text)?;
+        let Some(command) = self.commands.get(name) else {
+            self.note = Some(format!(
+                "unknown command /{name}: type / for the list, or {} for every action",
+                self.keymap.keys_label(Action::Palette)
+            ));
+            return Some(Vec::new());
+        };
+        let builtin = command.builtin?;
+        let args = args.to_string();
+        self.history.push(text.to_string());
+        self.reset_composer(Vec::new());
+        self.pastes.clear();
+        Some(self.run_builtin(builtin, &args))
+    }
+
+    fn run_builtin(&mut self, builtin: Builtin, args: &str) -> Vec<Effect> {
+        let key = KeyEvent::from(crossterm::event::KeyCode::Null);
+        let now = Instant::now();
+        match builtin {
+            Builtin::New => return vec![Effect::NewSession],
+            Builtin::Resume => return self.perform(Action::Sessions, key, now),
+            Builtin::Help => return self.perform(Action::Help, key, now),
+            Builtin::Quit => return self.quit(),
+            Builtin::Model => {
+                self.note = Some(format!(
+                    "model: {}/{} — start with --provider/--model, or set `provider` in your \
+                     config, to use another",
+                    self.session.provider, self.session.model
+                ));
+            }
+            Builtin::Gear => {
+                let gear = match args {
+                    "vibe" => Some(Gear::Vibe),
+                    "plan" => Some(Gear::Plan),
+                    "pipeline" => Some(Gear::Pipeline),
+                    _ => None,
+                };
+                match gear {
+                    Some(gear) if !self.session.read_only => {
+                        return vec![Effect::Send(Op::SetGear { gear })];
+                    }
+                    Some(_) => self.note = Some(self.read_only_note("to continue")),
+                    None => {
+                        self.note = Some(format!(
+                            "/gear needs vibe, plan or pipeline (or {} cycles them)",
+                            self.keymap.keys_label(Action::CycleGear)
+                        ));
+                    }
+                }
+            }
+            Builtin::Compact => return vec![Effect::Send(Op::Compact)],
+            Builtin::Undo => return vec![Effect::Send(Op::Undo)],
+            Builtin::Diff => {
+                self.focus = Focus::Diff;
+                self.zoomed = true;
+            }
+            Builtin::Context => {
+                self.focus = Focus::Context;
+                self.zoomed = true;
+            }
+            Builtin::Export => {
+                return vec![Effect::Browser(BrowserRequest::Export {
+                    id: self.session.id.clone(),
+                })];
+            }
+            Builtin::Cost => self.note = Some(self.cost_line()),
+            Builtin::Skills => {
+                let skills: Vec<String> = self
+                    .commands
+                    .all()
+                    .iter()
+                    .filter(|c| c.kind == Some(crate::protocol::CommandKind::Skill))
+                    .map(|c| format!("/{} — {}", c.name, c.description))
+                    .collect();
+                let text = if skills.is_empty() {
+                    "No skills found (`gearshift skills` lists where they are looked for).".into()
+                } else {
+                    format!("Skills ({}):\n{}", skills.len(), skills.join("\n"))
+                };
+                self.transcript.push(EntryKind::Notice, text);
+            }
+        }
+        Vec::new()
+    }
+
+    /// `/cost`: what the session used so far.
+    fn cost_line(&self) -> String {
+        let cost = self
+            .session
+            .cost
+            .map_or_else(|| "no prices configured".into(), |c| format!("${c:.4}"));
+        format!(
+            "this session: {} tokens in context of {} · cost {cost}",
+            crate::tui::contextview::thousands(self.session.context_tokens),
+            crate::tui::contextview::thousands(self.session.context_window),
+        )
+    }
+
+    /// Opens the command palette (or closes it).
+    pub(super) fn open_palette(&mut self) {
+        if matches!(self.overlay(), Some(Overlay::Palette(_))) {
+            self.overlays.pop();
+        } else if !matches!(self.overlay(), Some(Overlay::Approval(_))) {
+            let palette = Palette::new(&self.keymap, &self.commands);
+            self.overlays.push(Overlay::Palette(Box::new(palette)));
+        }
+    }
+
+    /// The palette's choice, once it has closed.
+    pub(super) fn run_choice(&mut self, choice: Choice) -> Vec<Effect> {
+        match choice {
+            Choice::Action(action) => {
+                let key = KeyEvent::from(crossterm::event::KeyCode::Null);
+                self.perform(action, key, Instant::now())
+            }
+            Choice::Command(name) => {
+                let command = self.commands.get(&name).cloned();
+                match command {
+                    // A command that takes arguments waits for them in the composer.
+                    Some(c) if c.builtin.is_none() || !c.hint.is_empty() => {
+                        self.focus = Focus::Composer;
+                        self.set_composer_text(&format!("/{name} "));
+                        Vec::new()
+                    }
+                    Some(_) => {
+                        self.set_composer_text(&format!("/{name}"));
+                        self.submit()
+                    }
+                    None => Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// The prompt came back from `$EDITOR` (or the editor failed: the composer is kept).
+    pub fn on_prompt_edited(&mut self, saved: Result<String, String>) {
+        self.dirty = true;
+        match saved {
+            Ok(text) => {
+                self.focus = Focus::Composer;
+                self.set_composer_text(text.trim_end_matches('\n'));
+            }
+            Err(e) => self.note = Some(e),
+        }
+    }
+
+    /// Ctrl+U: deletes from the cursor to the start of its line.
+    pub(super) fn delete_to_start(&mut self) {
+        self.composer.delete_line_by_head();
+    }
+
+    /// Ctrl+C cleared a draft: ↑ on an empty composer brings it back first.
+    pub(super) fn recall_draft(&mut self) -> bool {
+        if !self.composer.is_empty() {
+            return false;
+        }
+        let Some(draft) = self.cleared_draft.take() else {
+            return false;
+        };
+        self.set_composer_text(&draft);
+        true
+    }
+}

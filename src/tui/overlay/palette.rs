@@ -1,0 +1,195 @@
+//! The command palette (Ctrl+P): every action of the keymap and every `/` command, with its
+//! key, filtered as you type (nucleo's fuzzy matcher) — generated from the same tables as the
+//! help, so it always lists what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Layer, LayerCtx, LayerOutcome};
+use crate::tui::app::App;
+use crate::tui::commands::{Commands, fuzzy};
+use crate::tui::keymap::{Action, KeyContext, Keymap};
+
+/// What an entry runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Action(Action),
+    /// A `/` command by name.
+    Command(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub label: String,
+    pub keys: String,
+    pub choice: Choice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Palette {
+    pub query: String,
+    pub selected: usize,
+    entries: Vec<Entry>,
+    /// The entries matching the query, best first (indices into `entries`).
+    shown: Vec<usize>,
+}
+
+/// Contexts whose actions only make sense inside their own overlay or popup.
+const NOT_LISTED: [KeyContext; 5] = [
+    KeyContext::Help,
+    KeyContext::Approval,
+    KeyContext::Browser,
+    KeyContext::Palette,
+    KeyContext::Completion,
+];
+
+impl Palette {
+    /// Every action (with its keys and where it works) and every command.
+    #[must_use]
+    pub fn new(keymap: &Keymap, commands: &Commands) -> Palette {
+        let mut entries: Vec<Entry> = Action::ALL
+            .iter()
+            .filter(|a| !NOT_LISTED.contains(&a.context()) && **a != Action::Palette)
+            .map(|a| Entry {
+                label: format!("{} ({})", a.description(), a.context().title()),
+                keys: keymap.keys_label(*a),
+                choice: Choice::Action(*a),
+            })
+            .collect();
+        entries.extend(commands.all().iter().map(|c| Entry {
+            label: format!("/{} — {}", c.name, c.description),
+            keys: String::new(),
+            choice: Choice::Command(c.name.clone()),
+        }));
+        let shown = (0..entries.len()).collect();
+        Palette {
+            query: String::new(),
+            selected: 0,
+            entries,
+            shown,
+        }
+    }
+
+    /// The entries shown, best first.
+    pub fn shown(&self) -> impl Iterator<Item = &Entry> {
+        self.shown.iter().map(|i| &self.entries[*i])
+    }
+
+    fn refilter(&mut self) {
+        self.shown = if self.query.is_empty() {
+            (0..self.entries.len()).collect()
+        } else {
+            let labels: Vec<&str> = self.entries.iter().map(|e| e.label.as_str()).collect();
+            fuzzy(&self.query, &labels)
+        };
+        self.selected = 0;
+    }
+}
+
+impl Layer for Palette {
+    fn contexts(&self) -> Vec<KeyContext> {
+        vec![KeyContext::Palette, KeyContext::Global]
+    }
+
+    /// Printable keys and Backspace edit the filter; the rest are the keymap's.
+    fn type_key(&mut self, key: &KeyEvent) -> Option<LayerOutcome> {
+        let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
+        match key.code {
+            KeyCode::Char(c) if plain => self.query.push(c),
+            KeyCode::Backspace => {
+                self.query.pop();
+            }
+            _ => return None,
+        }
+        self.refilter();
+        Some(LayerOutcome::default())
+    }
+
+    fn handle(&mut self, action: Action, _ctx: &LayerCtx<'_>) -> LayerOutcome {
+        let n = self.shown.len();
+        match action {
+            Action::PaletteDown if n > 0 => self.selected = (self.selected + 1) % n,
+            Action::PaletteUp if n > 0 => self.selected = (self.selected + n - 1) % n,
+            Action::PaletteRun => {
+                if let Some(i) = self.shown.get(self.selected) {
+                    return LayerOutcome {
+                        close: true,
+                        run: Some(self.entries[*i].choice.clone()),
+                        ..LayerOutcome::default()
+                    };
+                }
+            }
+            _ => {}
+        }
+        LayerOutcome::default()
+    }
+
+    fn wheel(&mut self, delta: isize) {
+        let n = self.shown.len();
+        if n > 0 {
+            self.selected = self.selected.saturating_add_signed(delta).min(n - 1);
+        }
+    }
+
+    fn draw(&self, app: &App, frame: &mut Frame<'_>, area: Rect) {
+        let s = &app.theme.styles;
+        let [_, mid, _] = Layout::horizontal([
+            Constraint::Percentage(15),
+            Constraint::Percentage(70),
+            Constraint::Percentage(15),
+        ])
+        .areas(area);
+        let height = mid.height.saturating_sub(4).clamp(5, 22).min(area.height);
+        let rect = Rect {
+            y: area.y + 2.min(area.height.saturating_sub(height)),
+            height,
+            ..mid
+        };
+        let inner_width = usize::from(rect.width.saturating_sub(2));
+        let rows = usize::from(rect.height.saturating_sub(3));
+        // The selected entry stays in view.
+        let first = self.selected.saturating_sub(rows.saturating_sub(1));
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("> ", s.key),
+                Span::styled(self.query.clone(), s.text),
+                Span::styled("▏", s.dim),
+            ]),
+            Line::default(),
+        ];
+        if self.shown.is_empty() {
+            lines.push(Line::styled("nothing matches", s.dim));
+        }
+        for (i, e) in self.shown().enumerate().skip(first).take(rows) {
+            let keys = crate::tui::fit::text(&e.keys, 18);
+            let room = inner_width.saturating_sub(keys.chars().count() + 2);
+            let label = crate::tui::fit::text(&e.label, room);
+            let pad = room.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
+            let style = if i == self.selected {
+                s.selection
+            } else {
+                s.overlay
+            };
+            lines.push(Line::from(vec![
+                Span::styled(label, style),
+                Span::styled(" ".repeat(pad + 2), style),
+                Span::styled(keys, s.key),
+            ]));
+        }
+        let title = format!(
+            "Commands — type to filter, {} to run, {} to close",
+            app.keymap.keys_label(Action::PaletteRun),
+            app.keymap.keys_label(Action::Back)
+        );
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .style(s.overlay)
+                .block(crate::tui::view::pane_block(app, &title, true).style(s.overlay)),
+            rect,
+        );
+    }
+}

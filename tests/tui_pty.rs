@@ -554,7 +554,13 @@ fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
         "{tool}"
     );
 
-    // u (the diff pane still has focus) restores the file.
+    // u (the diff pane still has focus) asks once more; u again restores the file.
+    app.send(b"u");
+    app.wait_text("press u again to undo the last applied change");
+    assert_ne!(
+        std::fs::read_to_string(ws.path().join("notes.txt")).unwrap(),
+        original
+    );
     app.send(b"u");
     app.wait_text("Undid the change to notes.txt");
     assert_eq!(
@@ -714,7 +720,8 @@ fn a_plan_is_shaped_by_keys_and_run_step_by_step_behind_hunk_review_gates() {
             && step3.contains("[rejected] Create two.txt")
     );
 
-    // u undoes the last applied change.
+    // u, twice, undoes the last applied change.
+    app.send(b"u");
     app.send(b"u");
     app.wait_text("Undid the change to notes.txt");
     assert_eq!(
@@ -979,5 +986,56 @@ fn slash_commands_complete_run_refuse_and_expand_and_the_palette_runs_an_action(
     });
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
+    drop(rt);
+}
+
+/// Typing a sentence while the diff pane has focus changes nothing on disk: a letter the pane
+/// does not use moves focus to the composer and is typed there, and the pane's destructive
+/// key (u, undo) asks to be pressed again.
+#[test]
+fn typing_a_prompt_while_the_diff_pane_has_focus_changes_nothing_and_lands_in_the_composer() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let replies = [
+        tool_call_sse(
+            "call_w",
+            "write_file",
+            &serde_json::json!({"path": "hello.txt", "content": "hello\n"}),
+        ),
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Wrote it.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+            .to_string(),
+    ];
+    let server = answering_in_turn(&rt, replies);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"write hello");
+    app.send(keys::ENTER);
+    app.wait_text("Wrote it.");
+    app.send(keys::ALT_3);
+    app.wait_text("Inactive: keys go to the focused pane");
+    app.send(b"run the tests");
+    app.wait_text("run the tests");
+    app.wait_for("the composer active again", |s| {
+        !s.contains("Inactive: keys go to the focused pane")
+    });
+    // A u alone in the pane asks first.
+    app.send(keys::ALT_3);
+    app.send(b"u");
+    app.wait_text("press u again to undo the last applied change");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+        "hello\n"
+    );
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+        "hello\n",
+        "nothing typed changed the disk"
+    );
+    assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 2);
     drop(rt);
 }

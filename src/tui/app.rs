@@ -34,6 +34,8 @@ use crate::protocol::{CommandDecision, Event, Gear, Op, StepStatus, Verdict};
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
+/// A destructive pane key pressed again within this long does it.
+const CONFIRM_WITHIN: Duration = Duration::from_secs(3);
 /// Lines scrolled per mouse-wheel notch.
 const WHEEL_LINES: isize = 3;
 
@@ -158,6 +160,8 @@ pub struct App {
     completion_dismissed: Option<String>,
     /// A draft Ctrl+C cleared, which ↑ brings back.
     cleared_draft: Option<String>,
+    /// A destructive pane key pressed once, waiting for its second press.
+    confirming: Option<(Action, Instant)>,
     history: PromptHistory,
     /// Large pastes, held as tokens in the composer until the prompt is sent.
     pastes: Pastes,
@@ -218,6 +222,7 @@ impl App {
             completion_index: 0,
             completion_dismissed: None,
             cleared_draft: None,
+            confirming: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
             highlighter: None,
@@ -448,22 +453,33 @@ impl App {
         }
         let focused = self.focus == Focus::Composer && self.overlays.is_empty();
         let s = &self.theme.styles;
-        let hint = format!(
-            "Ask the model… ({} send, {} new line)",
-            self.keymap
-                .keys(Action::Submit)
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            self.keymap
-                .keys(Action::Newline)
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        );
+        let hint = if focused {
+            format!(
+                "Ask the model… ({} send, {} new line)",
+                self.keymap
+                    .keys(Action::Submit)
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                self.keymap
+                    .keys(Action::Newline)
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            )
+        } else {
+            // Visibly inactive: keys go to the focused pane (a letter it does not use comes
+            // here and is typed).
+            format!(
+                "Inactive: keys go to the focused pane ({} or {} to type here)",
+                self.keymap.keys_label(Action::Back),
+                self.keymap.keys_label(Action::FocusChat)
+            )
+        };
         self.composer.set_placeholder_text(hint);
         self.composer.set_placeholder_style(s.dim);
-        self.composer.set_style(s.text);
+        self.composer
+            .set_style(if focused { s.text } else { s.dim });
         let mut block = Block::default()
             .borders(Borders::TOP)
             .border_type(BorderType::Plain)

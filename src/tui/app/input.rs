@@ -42,12 +42,41 @@ impl App {
         if let Some(action) = self.keymap.resolve(&self.contexts(), combo) {
             return self.perform(action, key, now);
         }
+        if self.overlays.is_empty() && self.focus != Focus::Composer && is_printable(&key) {
+            // A letter the focused pane does not use is the start of a prompt, not a command:
+            // it moves focus to the composer and is typed there.
+            self.focus = Focus::Composer;
+            self.zoomed = false;
+        }
         if self.focus == Focus::Composer && self.overlays.is_empty() {
             self.note = None;
             self.completion_index = 0;
             self.composer.input(key);
         }
         Vec::new()
+    }
+
+    /// Destructive single keys in a pane ask once more: the same key again within
+    /// [`CONFIRM_WITHIN`] does it. `None` when the action goes ahead now.
+    fn unconfirmed(&mut self, action: Action, now: Instant) -> Option<String> {
+        let what = match action {
+            Action::DiffUndo => "undo the last applied change",
+            Action::DiffRepropose => "send the change back unapplied",
+            Action::PlanDelete => "delete the step",
+            _ => return None,
+        };
+        if self
+            .confirming
+            .is_some_and(|(a, t)| a == action && now.duration_since(t) <= CONFIRM_WITHIN)
+        {
+            self.confirming = None;
+            return None;
+        }
+        self.confirming = Some((action, now));
+        Some(format!(
+            "press {} again to {what}",
+            self.keymap.keys_label(action)
+        ))
     }
 
     pub(super) fn perform(&mut self, action: Action, key: KeyEvent, now: Instant) -> Vec<Effect> {
@@ -63,6 +92,11 @@ impl App {
             _ => None,
         };
         if let Some(id) = pane {
+            if let Some(ask) = self.unconfirmed(action, now) {
+                self.note = Some(ask);
+                return Vec::new();
+            }
+            self.confirming = None;
             return self.route(id, action);
         }
         if matches!(action.context(), KeyContext::Gate | KeyContext::StageGate) {
@@ -321,4 +355,12 @@ impl App {
         composer.set_cursor_line_style(ratatui::style::Style::default());
         self.composer = composer;
     }
+}
+
+/// A key that types a character: no Ctrl or Alt.
+fn is_printable(key: &KeyEvent) -> bool {
+    matches!(key.code, crossterm::event::KeyCode::Char(_))
+        && !key.modifiers.intersects(
+            crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT,
+        )
 }

@@ -1199,3 +1199,52 @@ fn ctrl_u_deletes_to_the_line_start_and_a_cleared_draft_comes_back_with_up() {
     a.on_prompt_edited(Ok("edited\nin vim\n".into()));
     assert_eq!(composer_text(&a), "edited\nin vim");
 }
+
+#[test]
+fn a_destructive_pane_key_asks_to_be_pressed_again_and_a_stray_letter_goes_to_the_composer() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::PlanProposed {
+        version: 1,
+        steps: vec![crate::plan::StepSpec {
+            title: "one".into(),
+            detail: String::new(),
+            files: vec![],
+            acceptance: None,
+            children: vec![],
+        }],
+    });
+    a.focus = Focus::Plan;
+    let t0 = Instant::now();
+    let first = a.on_terminal(key(KeyCode::Char('d'), KeyModifiers::NONE), t0);
+    assert!(first.is_empty(), "nothing deleted yet: {first:?}");
+    assert!(
+        a.note
+            .as_deref()
+            .unwrap()
+            .contains("press d again to delete the step")
+    );
+    // Too late: it asks again.
+    let late = t0 + Duration::from_secs(5);
+    assert!(
+        a.on_terminal(key(KeyCode::Char('d'), KeyModifiers::NONE), late)
+            .is_empty()
+    );
+    let again = a.on_terminal(
+        key(KeyCode::Char('d'), KeyModifiers::NONE),
+        late + Duration::from_millis(300),
+    );
+    assert!(
+        matches!(
+            &again[..],
+            [Effect::Send(Op::EditPlan {
+                edit: crate::protocol::PlanEdit::Delete { .. }
+            })]
+        ),
+        "{again:?}"
+    );
+    // `w` is not a plan key: it starts a prompt in the composer.
+    a.focus = Focus::Plan;
+    type_text(&mut a, "write docs");
+    assert_eq!(a.focus, Focus::Composer);
+    assert_eq!(composer_text(&a), "write docs");
+}

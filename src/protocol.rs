@@ -154,6 +154,11 @@ pub enum Op {
     },
     /// Summarise the older turns now.
     Compact,
+    /// `!command` in the composer: the human runs a shell command (no approval: they typed
+    /// it); its output goes to the model with the next prompt.
+    Shell {
+        command: String,
+    },
     /// Change the plan (approve, reject, edit, add, delete, move, comment).
     EditPlan {
         #[serde(flatten)]
@@ -479,6 +484,14 @@ pub enum Event {
         commit: String,
         message: String,
     },
+    /// A command the human ran with `!` and its output (which the model sees next).
+    ShellRan {
+        id: String,
+        command: String,
+        output: String,
+        exit_code: Option<i32>,
+        duration_ms: u64,
+    },
     /// The turn the human just started proposes changes to memory files (`/init`, a skill
     /// whose artifact is `AGENTS.md`): whatever the gear, it may write them — as proposals for
     /// review — and nothing else, until it ends.
@@ -630,6 +643,7 @@ impl Event {
             Event::PlanCompleted { .. } => "plan_completed",
             Event::Instructed { .. } => "instructed",
             Event::MemoryTurn { .. } => "memory_turn",
+            Event::ShellRan { .. } => "shell_ran",
             Event::FilesSeen { .. } => "files_seen",
             Event::PipelineStarted { .. } => "pipeline_started",
             Event::Stage { .. } => "stage",
@@ -861,6 +875,13 @@ mod tests {
             },
             Event::MemoryTurn {
                 skill: "init".into(),
+            },
+            Event::ShellRan {
+                id: "sh1".into(),
+                command: "ls".into(),
+                output: "a\n".into(),
+                exit_code: Some(0),
+                duration_ms: 3,
             },
             Event::Instructed {
                 text: "Run step 1".into(),

@@ -1039,3 +1039,43 @@ fn typing_a_prompt_while_the_diff_pane_has_focus_changes_nothing_and_lands_in_th
     assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 2);
     drop(rt);
 }
+
+/// `!echo hi` runs in the workspace without asking, shows as a cell, and its output reaches
+/// the model with the next prompt.
+#[test]
+fn a_bang_command_runs_shows_its_output_and_reaches_the_next_request() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"It printed hi.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"!echo hi > made.txt; echo hi");
+    app.send(keys::ENTER);
+    app.wait_text("exit 0, 1 line");
+    assert!(ws.path().join("made.txt").exists(), "it ran, unasked");
+    assert!(rt.block_on(server.received_requests()).unwrap().is_empty());
+    app.send(b"what did it print?");
+    app.send(keys::ENTER);
+    app.wait_text("It printed hi.");
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    let texts: Vec<String> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["content"].to_string())
+        .collect();
+    let ran = texts
+        .iter()
+        .position(|t| t.contains("$ echo hi > made.txt; echo hi") && t.contains("exit 0"))
+        .expect("the command and its output");
+    assert!(texts[ran].contains("hi"));
+    assert!(texts[ran + 1].contains("what did it print?"), "{texts:?}");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    drop(rt);
+}

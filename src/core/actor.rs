@@ -87,6 +87,14 @@ enum Activity {
     Reviewing {
         call: ToolCallRequest,
     },
+    /// A command the human typed with `!` runs.
+    Shell {
+        id: String,
+        command: String,
+        /// Its output and exit code.
+        task: JoinHandle<(String, Option<i32>)>,
+        started: Instant,
+    },
     /// The pipeline's test command runs (the verify stage).
     Verifying {
         task: JoinHandle<(bool, String)>,
@@ -105,6 +113,7 @@ enum Wake {
     Stream(Option<Result<StreamEvent, ProviderError>>),
     ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
     Verified(Result<(bool, String), tokio::task::JoinError>),
+    ShellDone(Result<(String, Option<i32>), tokio::task::JoinError>),
 }
 
 /// When a checkpoint is owed: unsaved reply text, two seconds after the last checkpoint.
@@ -129,6 +138,7 @@ async fn wake(activity: &mut Activity) -> Wake {
         }
         Activity::Running { task, .. } => Wake::ToolDone(task.await),
         Activity::Verifying { task } => Wake::Verified(task.await),
+        Activity::Shell { task, .. } => Wake::ShellDone(task.await),
         Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
             std::future::pending().await
         }
@@ -583,6 +593,10 @@ impl Actor {
                 false
             }
             Activity::Verifying { task } => {
+                task.abort();
+                false
+            }
+            Activity::Shell { task, .. } => {
                 task.abort();
                 false
             }

@@ -30,6 +30,16 @@ pub fn plan_proposed(version: u32, steps: usize) -> String {
     )
 }
 
+/// A command the user ran with `!`, as the model reads it.
+#[must_use]
+pub fn shell_ran(command: &str, output: &str, exit_code: Option<i32>) -> String {
+    let status = exit_code.map_or_else(|| "it was stopped".to_string(), |c| format!("exit {c}"));
+    format!(
+        "The user ran a command in the workspace ({status}):\n$ {command}\n```\n{}\n```",
+        output.trim_end()
+    )
+}
+
 /// Said after [`plan_proposed`] when gearshift ended the plan with the memory step.
 #[must_use]
 pub fn memory_step_added(number: usize) -> String {

@@ -307,6 +307,17 @@ impl SessionState {
             }
             Event::GearChanged { to, .. } => self.gear = *to,
             Event::MemoryTurn { .. } => self.memory_turn = true,
+            Event::ShellRan {
+                command,
+                output,
+                exit_code,
+                ..
+            } => {
+                let text = crate::core::prompts::shell_ran(command, output, *exit_code);
+                self.stage_messages
+                    .insert(self.conversation.len(), Category::ToolResults);
+                self.conversation.push(ChatMessage::User { text });
+            }
             Event::TurnFinished { .. } => self.memory_turn = false,
             Event::TitleChanged { title } => self.title.clone_from(title),
             Event::Usage {
@@ -535,6 +546,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::DropItem { .. }
         | Op::PinItem { .. }
         | Op::Compact
+        | Op::Shell { .. }
         | Op::RevisePlan
         | Op::Go { .. }
         | Op::MarkStepDone

@@ -148,6 +148,17 @@ pub fn markdown(export: &SessionExport) -> String {
                 out.push_str(&fenced(content, ""));
                 let _ = writeln!(out, "\n</details>\n");
             }
+            Event::ShellRan {
+                command,
+                output,
+                exit_code,
+                ..
+            } => {
+                let status = exit_code.map_or_else(|| "stopped".into(), |c| format!("exit {c}"));
+                let _ = writeln!(out, "> you ran `$ {command}` ({status})\n");
+                out.push_str(&fenced(output, ""));
+                out.push('\n');
+            }
             Event::CommandDecided {
                 command, decision, ..
             } => {

@@ -43,6 +43,17 @@ impl Actor {
                 self.revise_plan().await;
                 Vec::new()
             }
+            Op::Shell { command } => {
+                if self.ready() {
+                    self.run_shell(command);
+                } else {
+                    self.refuse(
+                        "run a command when the model has finished and no review waits",
+                        Some(Hint::Wait),
+                    );
+                }
+                Vec::new()
+            }
             Op::Compact => {
                 if !self.ready() {
                     self.refuse(

@@ -93,6 +93,29 @@ impl Actor {
         vec![Effect::Record(events), Effect::StartStage]
     }
 
+    /// Runs a command the human typed with `!`, in the background: in the sandbox, with the
+    /// scrubbed environment and the timeout of the model's commands (keys never reach it, and
+    /// its output is redacted like theirs), but without asking — the human typed it.
+    pub(super) fn run_shell(&mut self, command: String) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let timeout = self.deps.tools.limits.command_timeout;
+        let keep = self.deps.tools.limits.output_keep_bytes;
+        let runner = self.deps.tools.runner.clone();
+        let line = command.clone();
+        let task = tokio::spawn(async move {
+            match runner.run(&line, &root, timeout, keep).await {
+                Ok(out) => (runner.secrets.redact(&out.output), out.exit_code),
+                Err(e) => (format!("cannot run it: {e}"), None),
+            }
+        });
+        self.activity = Activity::Shell {
+            id: format!("sh-{}", uuid::Uuid::new_v4().simple()),
+            command,
+            task,
+            started: Instant::now(),
+        };
+    }
+
     /// Runs the test command in the background.
     pub(super) fn run_verify(&mut self) {
         let root = self.deps.tools.workspace.root().to_path_buf();

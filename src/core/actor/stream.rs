@@ -156,7 +156,7 @@ impl Actor {
                 }
                 Wake::Stream(None) => self.finish_compaction(None),
                 Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)),
-                Wake::ToolDone(_) | Wake::Verified(_) => Vec::new(),
+                Wake::ToolDone(_) | Wake::Verified(_) | Wake::ShellDone(_) => Vec::new(),
             };
         }
         match wake {
@@ -166,6 +166,28 @@ impl Actor {
             },
             Wake::Stream(None) => self.round_complete(),
             Wake::Stream(Some(Err(e))) => self.stream_failed(e),
+            Wake::ShellDone(result) => {
+                let Activity::Shell {
+                    id,
+                    command,
+                    started,
+                    ..
+                } = std::mem::replace(&mut self.activity, Activity::Idle)
+                else {
+                    return Vec::new();
+                };
+                let (output, exit_code) =
+                    result.unwrap_or_else(|e| (format!("the command failed to run: {e}"), None));
+                let event = Event::ShellRan {
+                    id,
+                    command,
+                    output,
+                    exit_code,
+                    duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                };
+                // A prompt typed while it ran goes once this is recorded (the actor's loop).
+                vec![Effect::Record(vec![event])]
+            }
             Wake::Verified(result) => {
                 self.activity = Activity::Idle;
                 let (passed, output) = result
@@ -323,7 +345,9 @@ impl Actor {
         // The test command and a compaction asked for with C are not part of a turn.
         let in_turn = !matches!(
             self.activity,
-            Activity::Verifying { .. } | Activity::Compacting { resume: false, .. }
+            Activity::Verifying { .. }
+                | Activity::Shell { .. }
+                | Activity::Compacting { resume: false, .. }
         );
         let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
             Activity::Idle => return,
@@ -358,6 +382,22 @@ impl Actor {
                 vec![Event::Error {
                     kind: ErrorKind::Tool,
                     message: "the test command was cancelled".into(),
+                }]
+            }
+            Activity::Shell {
+                id,
+                command,
+                task,
+                started,
+            } => {
+                // Aborting drops the command's process-group guard, which kills the group.
+                task.abort();
+                vec![Event::ShellRan {
+                    id,
+                    command,
+                    output: "[stopped by the user]".into(),
+                    exit_code: None,
+                    duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 }]
             }
             Activity::Compacting { stream, .. } => {

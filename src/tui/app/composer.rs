@@ -179,6 +179,27 @@ impl App {
         )
     }
 
+    /// `!command`: the core runs it (no approval: you typed it) once the model has finished.
+    pub(super) fn shell(&mut self, command: String, line: String) -> Vec<Effect> {
+        if command.is_empty() {
+            self.note = Some("type a command after ! to run it in the workspace".into());
+            return Vec::new();
+        }
+        if self.session.read_only {
+            self.note = Some(self.read_only_note("to run commands in it"));
+            return Vec::new();
+        }
+        if self.busy {
+            self.note =
+                Some("run it when the model has finished (it stays in the composer)".into());
+            return Vec::new();
+        }
+        self.history.push(line);
+        self.reset_composer(Vec::new());
+        self.pastes.clear();
+        vec![Effect::Send(Op::Shell { command })]
+    }
+
     /// Opens the command palette (or closes it).
     pub(super) fn open_palette(&mut self) {
         if matches!(self.overlay(), Some(Overlay::Palette(_))) {

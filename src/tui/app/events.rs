@@ -65,6 +65,28 @@ impl App {
                     duration_ms: *duration_ms,
                 },
             ),
+            Event::ShellRan {
+                id,
+                command,
+                output,
+                exit_code,
+                duration_ms,
+            } => {
+                let args = serde_json::json!({ "command": command }).to_string();
+                self.transcript.push_tool(id, "!", &args);
+                let ok = *exit_code == Some(0);
+                let status = exit_code.map_or_else(|| "stopped".into(), |c| format!("exit {c}"));
+                let lines = output.lines().count();
+                self.transcript.tool_result(
+                    id,
+                    ToolResultView {
+                        ok,
+                        summary: format!("{status}, {} · for the model", plural(lines, "line")),
+                        content: output.clone(),
+                        duration_ms: *duration_ms,
+                    },
+                );
+            }
             Event::CommandApprovalRequested { id, command } => {
                 if !replay {
                     let sandbox = self

@@ -255,6 +255,9 @@ impl App {
         if let Some(effects) = self.command_line(&text) {
             return effects;
         }
+        if let Some(command) = text.strip_prefix('!').map(str::trim) {
+            return self.shell(command.to_string(), text.clone());
+        }
         if self.session.read_only {
             self.note = Some(self.read_only_note("to continue it here"));
             return Vec::new();

@@ -1079,3 +1079,46 @@ fn a_bang_command_runs_shows_its_output_and_reaches_the_next_request() {
     assert!(app.wait_exit());
     drop(rt);
 }
+
+/// `@src/ma` completes to `@src/main.rs` from the workspace's files (`.gitignore` respected),
+/// the prompt shows it as a chip, and the file's content reaches the request.
+#[test]
+fn an_at_mention_completes_a_path_and_attaches_the_file() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"It prints a marker.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("src")).unwrap();
+    std::fs::create_dir_all(ws.path().join("target")).unwrap();
+    std::fs::write(
+        ws.path().join("src/main.rs"),
+        "fn main() { println!(\"marker-4711\"); }\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("target/main.rs.bak"), "ignored\n").unwrap();
+    std::fs::write(ws.path().join(".gitignore"), "target/\n").unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"explain @src/ma");
+    app.wait_text("@src/main.rs");
+    assert!(
+        !app.screen().contains("main.rs.bak"),
+        "ignored files are not offered"
+    );
+    app.send(keys::TAB);
+    app.send(b"please");
+    app.wait_text("explain @src/main.rs please");
+    app.send(keys::ENTER);
+    app.wait_text("It prints a marker.");
+    app.wait_text("[@src/main.rs]");
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    let body = String::from_utf8_lossy(&requests[0].body);
+    assert!(body.contains("### src/main.rs"), "{body}");
+    assert!(body.contains("marker-4711"), "{body}");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    drop(rt);
+}

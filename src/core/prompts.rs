@@ -30,6 +30,38 @@ pub fn plan_proposed(version: u32, steps: usize) -> String {
     )
 }
 
+/// An attached file is cut at this many bytes (the note says how to read on).
+pub const ATTACHMENT_BYTES: usize = 32 * 1024;
+
+/// The files a prompt `@`-mentions: (path, whether it could be read, what was read).
+#[must_use]
+pub fn attached(files: &[(String, bool, String)]) -> String {
+    let mut out = String::from("Files the user attached to this prompt (@-mentioned):");
+    for (path, ok, content) in files {
+        let _ = write!(out, "\n\n### {path}\n");
+        if !ok {
+            let _ = write!(out, "[not attached: {content}]");
+            continue;
+        }
+        if content.len() > ATTACHMENT_BYTES {
+            let mut cut = ATTACHMENT_BYTES;
+            while !content.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let _ = write!(
+                out,
+                "{}\n[cut at {} KB of {} KB: read the rest with read_file]",
+                &content[..cut],
+                ATTACHMENT_BYTES / 1024,
+                content.len().div_ceil(1024)
+            );
+        } else {
+            out.push_str(content);
+        }
+    }
+    out
+}
+
 /// A command the user ran with `!`, as the model reads it.
 #[must_use]
 pub fn shell_ran(command: &str, output: &str, exit_code: Option<i32>) -> String {
@@ -378,6 +410,19 @@ fn stage(state: &SessionState, event: &StageEvent) -> Vec<(String, Option<Catego
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachments_are_cut_with_a_note_and_a_failed_one_says_why() {
+        let big = "x".repeat(ATTACHMENT_BYTES + 10);
+        let text = attached(&[
+            ("big.txt".into(), true, big),
+            ("gone.rs".into(), false, "gone.rs does not exist".into()),
+        ]);
+        assert!(text.contains("### big.txt"));
+        assert!(text.contains("[cut at 32 KB of 33 KB: read the rest with read_file]"));
+        assert!(text.contains("### gone.rs\n[not attached: gone.rs does not exist]"));
+        assert!(text.len() < ATTACHMENT_BYTES + 400);
+    }
 
     fn state_with_run() -> SessionState {
         let skills = crate::pipeline::skill::discover(crate::pipeline::skill::Roots {

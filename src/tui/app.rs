@@ -93,6 +93,8 @@ pub enum Effect {
     NewSession,
     /// Ctrl+G: suspend the screen and edit the prompt in `$EDITOR`.
     EditPrompt(String),
+    /// List the workspace's files for `@` completion (in the background).
+    ListFiles,
     Quit,
 }
 
@@ -160,6 +162,10 @@ pub struct App {
     completion_dismissed: Option<String>,
     /// A draft Ctrl+C cleared, which ↑ brings back.
     cleared_draft: Option<String>,
+    /// The workspace's files and folders for `@` completion, once listed (asked for at the
+    /// first `@`).
+    pub files: Option<Vec<String>>,
+    files_asked: bool,
     /// A destructive pane key pressed once, waiting for its second press.
     confirming: Option<(Action, Instant)>,
     history: PromptHistory,
@@ -223,6 +229,8 @@ impl App {
             completion_dismissed: None,
             cleared_draft: None,
             confirming: None,
+            files: None,
+            files_asked: false,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
             highlighter: None,
@@ -398,7 +406,7 @@ impl App {
             return top.layer().contexts();
         }
         let mut contexts = Vec::with_capacity(4);
-        if self.completion().is_some() {
+        if self.completion().is_some() || self.mention().is_some() {
             contexts.push(KeyContext::Completion);
         }
         // A waiting gate's keys work wherever focus is, and are hinted first.

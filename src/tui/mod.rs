@@ -22,6 +22,7 @@ mod history;
 pub mod keymap;
 pub mod layout;
 mod markdown;
+pub mod mentions;
 pub mod overlay;
 pub mod pane;
 mod paste;
@@ -186,6 +187,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 store: store.clone(),
                 db: ctx.paths.db_file.clone(),
                 export_dir: ctx.paths.export_dir.clone(),
+                workspace: ctx.workspace.clone(),
                 tx: bg_tx,
             };
             let channels = Channels {
@@ -316,6 +318,10 @@ async fn event_loop(
                     Vec::new()
                 }
                 Background::Message(m) => app.on_browser_message(m),
+                Background::Files(files) => {
+                    app.on_files(files);
+                    Vec::new()
+                }
                 Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
             },
             Some(()) = ch.highlighted.recv() => {
@@ -377,6 +383,7 @@ async fn event_loop(
                     app.on_prompt_edited(saved);
                 }
                 Effect::NewSession => return Ok(LoopExit::New),
+                Effect::ListFiles => services.list_files(),
                 Effect::Quit => {}
             }
         }

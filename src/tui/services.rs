@@ -28,6 +28,8 @@ pub enum Background {
         lines: Vec<String>,
     },
     Message(String),
+    /// The workspace's files and folders, for `@` completion.
+    Files(Vec<String>),
     /// Open this session (after a fork).
     Open {
         id: String,
@@ -41,6 +43,8 @@ pub struct Services {
     pub store: Store,
     pub db: PathBuf,
     pub export_dir: PathBuf,
+    /// The workspace, listed for `@` completion.
+    pub workspace: PathBuf,
     pub tx: UnboundedSender<Background>,
 }
 
@@ -52,6 +56,18 @@ impl Services {
         tokio::task::spawn_blocking(move || {
             let answer = s.answer(request).unwrap_or_else(Background::Message);
             let _ = s.tx.send(answer);
+        });
+    }
+
+    /// Lists the workspace's files in the background, for `@` completion.
+    pub fn list_files(&self) {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let files = crate::tui::mentions::workspace_files(
+                &s.workspace,
+                crate::tui::mentions::MAX_FILES,
+            );
+            let _ = s.tx.send(Background::Files(files));
         });
     }
 

@@ -110,6 +110,11 @@ impl Actor {
             self.granted.extend(grant);
             invoked = true;
         }
+        if let Op::Submit { attachments, .. } = op
+            && !attachments.is_empty()
+        {
+            new.push(self.attached(attachments).await);
+        }
         if !self.record(new).await {
             return;
         }
@@ -165,6 +170,33 @@ impl Actor {
             category: Some(crate::context::Category::Skills),
         });
         Some((Some(name.to_string()), events))
+    }
+
+    /// The files (and folders) a prompt `@`-mentions, read as the model's own read tools read
+    /// them — confined to the workspace, secrets redacted — each cut at
+    /// [`crate::core::prompts::ATTACHMENT_BYTES`] with a note saying how to read the rest.
+    async fn attached(&self, paths: &[String]) -> Event {
+        let mut read = Vec::with_capacity(paths.len());
+        for path in paths {
+            let folder =
+                path.ends_with('/') || self.deps.tools.workspace.root().join(path).is_dir();
+            let call = ToolCallRequest {
+                id: String::new(),
+                name: if folder {
+                    tools::LIST_DIR
+                } else {
+                    tools::READ_FILE
+                }
+                .into(),
+                arguments: serde_json::json!({ "path": path }).to_string(),
+            };
+            let outcome = tools::execute(&call, &self.deps.tools, Writes::Propose).await;
+            read.push((path.clone(), outcome.ok, outcome.content));
+        }
+        Event::Instructed {
+            text: crate::core::prompts::attached(&read),
+            category: Some(crate::context::Category::User),
+        }
     }
 
     /// `r`: sends the plan's comments to the model for a revised plan.

@@ -35,6 +35,86 @@ impl App {
         (!found.is_empty()).then_some(found)
     }
 
+    /// The `@` mention being typed and the files and folders matching it, best first.
+    #[must_use]
+    pub fn mention(&self) -> Option<(String, Vec<&str>)> {
+        if self.focus != Focus::Composer || !self.overlays.is_empty() {
+            return None;
+        }
+        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
+        let line = self.composer.lines().get(row)?;
+        let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+        let (_, query) = crate::tui::mentions::at_cursor(line, byte)?;
+        if self.completion_dismissed.as_deref() == Some(line.as_str()) {
+            return None;
+        }
+        let files = self.files.as_deref()?;
+        let shown: Vec<&str> = if query.is_empty() {
+            files.iter().take(200).map(String::as_str).collect()
+        } else {
+            let all: Vec<&str> = files.iter().map(String::as_str).collect();
+            commands::fuzzy(query, &all)
+                .into_iter()
+                .take(200)
+                .map(|i| all[i])
+                .collect()
+        };
+        (!shown.is_empty()).then(|| (query.to_string(), shown))
+    }
+
+    /// The first `@` asks for the workspace's files (once).
+    pub(super) fn ask_for_files(&mut self) -> Vec<Effect> {
+        if self.files_asked {
+            return Vec::new();
+        }
+        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
+        let typing_mention = self.composer.lines().get(row).is_some_and(|line| {
+            let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+            crate::tui::mentions::at_cursor(line, byte).is_some()
+        });
+        if !typing_mention {
+            return Vec::new();
+        }
+        self.files_asked = true;
+        vec![Effect::ListFiles]
+    }
+
+    /// The workspace's files arrived.
+    pub fn on_files(&mut self, files: Vec<String>) {
+        self.files = Some(files);
+        self.dirty = true;
+    }
+
+    /// The popup's key on a mention: the selected path replaces what was typed after `@`.
+    fn mention_action(&mut self, action: Action, shown: &[&str]) {
+        let n = shown.len();
+        let selected = self.completion_selected(n);
+        match action {
+            Action::CompletionNext => self.completion_index = (selected + 1) % n,
+            Action::CompletionPrev => self.completion_index = (selected + n - 1) % n,
+            Action::CompletionAccept | Action::CompletionRun => {
+                let path = shown[selected].to_string();
+                let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
+                let Some(line) = self.composer.lines().get(row).cloned() else {
+                    return;
+                };
+                let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+                let Some((start, _)) = crate::tui::mentions::at_cursor(&line, byte) else {
+                    return;
+                };
+                // A folder keeps the popup open to go on into it.
+                let space = if path.ends_with('/') { "" } else { " " };
+                let typed = line[start + 1..byte].chars().count();
+                for _ in 0..typed {
+                    self.composer.delete_char();
+                }
+                self.composer.insert_str(format!("{path}{space}"));
+                self.completion_index = 0;
+            }
+            _ => {}
+        }
+    }
+
     /// The popup's selected row (kept inside what it shows).
     #[must_use]
     pub fn completion_selected(&self, shown: usize) -> usize {
@@ -43,6 +123,12 @@ impl App {
 
     /// An action of the popup's key context.
     pub(super) fn completion_action(&mut self, action: Action) -> Vec<Effect> {
+        if let Some((_, shown)) = self.mention() {
+            let shown: Vec<String> = shown.into_iter().map(str::to_string).collect();
+            let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
+            self.mention_action(action, &shown);
+            return Vec::new();
+        }
         let Some(found) = self.completion() else {
             return Vec::new();
         };
@@ -70,6 +156,11 @@ impl App {
 
     /// Esc over the popup closes it for this text (typing brings it back).
     pub(super) fn dismiss_completion(&mut self) -> bool {
+        if self.mention().is_some() {
+            let ratatui_textarea::DataCursor(row, _) = self.composer.cursor();
+            self.completion_dismissed = self.composer.lines().get(row).cloned();
+            return true;
+        }
         if self.completion().is_none() {
             return false;
         }

@@ -22,11 +22,18 @@ impl App {
             return;
         }
         match event {
-            Event::UserMessage { text, .. } => {
+            Event::UserMessage { text, attachments } => {
                 if self.session.title.is_empty() {
                     self.session.title = crate::store::default_title(text);
                 }
-                self.transcript.push(EntryKind::User, text.clone());
+                // What it attached, as chips under the prompt.
+                let shown = if attachments.is_empty() {
+                    text.clone()
+                } else {
+                    let chips: Vec<String> = attachments.iter().map(|a| format!("[@{a}]")).collect();
+                    format!("{text}\n📎 {}", chips.join(" "))
+                };
+                self.transcript.push(EntryKind::User, shown);
                 if !replay {
                     self.transcript.to_bottom();
                 }

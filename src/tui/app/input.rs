@@ -52,6 +52,7 @@ impl App {
             self.note = None;
             self.completion_index = 0;
             self.composer.input(key);
+            return self.ask_for_files();
         }
         Vec::new()
     }
@@ -268,10 +269,12 @@ impl App {
         self.history.push(text.clone());
         self.reset_composer(Vec::new());
         self.pastes.clear();
-        vec![Effect::Send(Op::Submit {
-            text,
-            attachments: Vec::new(),
-        })]
+        let attachments = self
+            .files
+            .as_deref()
+            .map(|files| crate::tui::mentions::mentioned(&text, files))
+            .unwrap_or_default();
+        vec![Effect::Send(Op::Submit { text, attachments })]
     }
 
     pub(super) fn on_paste(&mut self, text: &str) {

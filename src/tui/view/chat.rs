@@ -18,14 +18,34 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, ctx: &PaneCtx<'_>) {
     popup(app, frame, transcript);
 }
 
-/// The `/` popup: the matching commands, the selected one marked, over the bottom of
-/// `above` (the transcript's area).
+/// The popup over the bottom of `above` (the transcript's area): the `/` commands, or the
+/// files and folders an `@` mention may name; the selected one marked.
 fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
-    let Some(found) = app.completion() else {
+    let items: Vec<(String, String)> = if let Some((_, shown)) = app.mention() {
+        shown
+            .iter()
+            .map(|p| {
+                let what = if p.ends_with('/') { "folder" } else { "" };
+                (format!("@{p}"), what.to_string())
+            })
+            .collect()
+    } else if let Some(found) = app.completion() {
+        found
+            .iter()
+            .map(|c| {
+                let head = if c.hint.is_empty() {
+                    format!("/{}", c.name)
+                } else {
+                    format!("/{} {}", c.name, c.hint)
+                };
+                (head, c.description.clone())
+            })
+            .collect()
+    } else {
         return;
     };
     let s = &app.theme.styles;
-    let rows = found.len().min(crate::tui::app::POPUP_ROWS);
+    let rows = items.len().min(crate::tui::app::POPUP_ROWS);
     let height = u16::try_from(rows + 2)
         .unwrap_or(u16::MAX)
         .min(above.height);
@@ -38,50 +58,50 @@ fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
         width: above.width - 2,
         height,
     };
-    let selected = app.completion_selected(found.len());
+    let selected = app.completion_selected(items.len());
     // The rows shown keep the selected one in view.
     let first = selected.saturating_sub(rows - 1);
     let inner = usize::from(rect.width.saturating_sub(2));
-    let name_width = found
+    let head_width = items
         .iter()
         .skip(first)
         .take(rows)
-        .map(|c| c.name.chars().count() + c.hint.chars().count() + 3)
+        .map(|(h, _)| unicode_width::UnicodeWidthStr::width(h.as_str()) + 1)
         .max()
         .unwrap_or(0)
-        .min(inner / 2);
-    let lines: Vec<Line<'_>> = found
+        .min(inner * 2 / 3);
+    let lines: Vec<Line<'_>> = items
         .iter()
         .enumerate()
         .skip(first)
         .take(rows)
-        .map(|(i, c)| {
+        .map(|(i, (head, desc))| {
             let style = if i == selected {
                 s.selection
             } else {
                 s.overlay
             };
-            let head = if c.hint.is_empty() {
-                format!("/{}", c.name)
-            } else {
-                format!("/{} {}", c.name, c.hint)
-            };
-            let head = crate::tui::fit::text(&head, name_width);
+            let head = crate::tui::fit::text(head, head_width);
             let pad =
-                name_width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
-            let room = inner.saturating_sub(name_width + 2);
+                head_width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
+            let room = inner.saturating_sub(head_width + 2);
             Line::from(vec![
                 Span::styled(format!("{head}{}  ", " ".repeat(pad)), style),
-                Span::styled(crate::tui::fit::text(&c.description, room), style),
+                Span::styled(crate::tui::fit::text(desc, room), style),
             ])
         })
         .collect();
     let title = format!(
-        " {}/{} · {} complete · {} run · {} close ",
+        " {}/{} · {} complete · {} {} · {} close ",
         selected + 1,
-        found.len(),
+        items.len(),
         app.keymap.keys_label(Action::CompletionAccept),
         app.keymap.keys_label(Action::CompletionRun),
+        if app.mention().is_some() {
+            "pick"
+        } else {
+            "run"
+        },
         app.keymap.keys_label(Action::Back)
     );
     frame.render_widget(Clear, rect);

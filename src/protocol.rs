@@ -154,6 +154,9 @@ pub enum Op {
     },
     /// Summarise the older turns now.
     Compact,
+    /// Take back the last prompt sent while the model worked and not delivered yet (to edit
+    /// it); answered by [`Event::Unqueued`].
+    Unqueue,
     /// `!command` in the composer: the human runs a shell command (no approval: they typed
     /// it); its output goes to the model with the next prompt.
     Shell {
@@ -531,6 +534,11 @@ pub enum Event {
     PipelinePreview {
         pipeline: Pipeline,
     },
+    /// A prompt sent while the model worked was taken back before it was delivered (not
+    /// persisted: it was never part of the session).
+    Unqueued {
+        text: String,
+    },
     /// The commands the composer can send besides its built-in ones — skills and custom
     /// commands, found at start (not persisted: it is what the files say now).
     Commands {
@@ -602,6 +610,7 @@ impl Event {
                 | Event::RunningAll { .. }
                 | Event::PipelinePreview { .. }
                 | Event::Commands { .. }
+                | Event::Unqueued { .. }
         )
     }
 
@@ -657,6 +666,7 @@ impl Event {
             Event::RunningAll { .. } => "running_all",
             Event::PipelinePreview { .. } => "pipeline_preview",
             Event::Commands { .. } => "commands",
+            Event::Unqueued { .. } => "unqueued",
             Event::SandboxStatus { .. } => "sandbox_status",
         }
     }

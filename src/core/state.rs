@@ -359,6 +359,7 @@ impl SessionState {
             | Event::RunningAll { .. }
             | Event::PipelinePreview { .. }
             | Event::Commands { .. }
+            | Event::Unqueued { .. }
             | Event::SandboxStatus { .. } => {}
         }
     }
@@ -547,6 +548,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::PinItem { .. }
         | Op::Compact
         | Op::Shell { .. }
+        | Op::Unqueue
         | Op::RevisePlan
         | Op::Go { .. }
         | Op::MarkStepDone

@@ -162,6 +162,9 @@ pub struct App {
     completion_dismissed: Option<String>,
     /// A draft Ctrl+C cleared, which ↑ brings back.
     cleared_draft: Option<String>,
+    /// Prompts sent while the model works, not delivered yet: shown above the composer, Esc
+    /// takes the last one back to edit.
+    pub queued: Vec<String>,
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
     /// first `@`).
     pub files: Option<Vec<String>>,
@@ -229,6 +232,7 @@ impl App {
             completion_dismissed: None,
             cleared_draft: None,
             confirming: None,
+            queued: Vec::new(),
             files: None,
             files_asked: false,
             history: PromptHistory::new(prompts),

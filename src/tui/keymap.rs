@@ -156,6 +156,8 @@ actions! {
     GateSkip => "gate_skip", StageGate, ["alt+s"], "skip", "Skip the waiting stage (recorded)";
     Submit => "submit", Composer, ["enter"], "send", "Send the prompt";
     Newline => "newline", Composer, ["alt+enter", "ctrl+j"], "newline", "Insert a new line";
+    SendNow => "send_now", Composer, ["ctrl+enter", "ctrl+o"], "",
+        "Send the prompt now: while the model works, stop it and start over with this prompt";
     HistoryPrev => "history_prev", Composer, ["up"], "",
         "Previous prompt (on the first line of the composer)";
     HistoryNext => "history_next", Composer, ["down"], "",

@@ -15,6 +15,23 @@ impl Actor {
                 ];
             }
             self.round += 1;
+            // A prompt sent while the model worked steers it at this round boundary, inside
+            // the running turn: it follows the tool results, before the next request.
+            // (A `/command` waits for the turn's end: it is expanded as a prompt of its own.)
+            let plain = matches!(
+                self.prompts.front(),
+                Some(Op::Submit { text, .. }) if !text.trim_start().starts_with('/')
+            );
+            if plain && let Some(Op::Submit { text, attachments }) = self.prompts.pop_front() {
+                let mut said = vec![Event::UserMessage {
+                    text,
+                    attachments: Vec::new(),
+                }];
+                if !attachments.is_empty() {
+                    said.push(self.attached(&attachments).await);
+                }
+                return vec![Effect::Record(said), Effect::Request { may_compact: true }];
+            }
             return vec![Effect::Request { may_compact: true }];
         };
         let registry = Arc::clone(&self.deps.tools);

@@ -43,6 +43,12 @@ impl Actor {
                 self.revise_plan().await;
                 Vec::new()
             }
+            Op::Unqueue => {
+                if let Some(Op::Submit { text, .. }) = self.prompts.pop_back() {
+                    let _ = self.events.send(Event::Unqueued { text });
+                }
+                Vec::new()
+            }
             Op::Shell { command } => {
                 if self.ready() {
                     self.run_shell(command);
@@ -175,7 +181,7 @@ impl Actor {
     /// The files (and folders) a prompt `@`-mentions, read as the model's own read tools read
     /// them — confined to the workspace, secrets redacted — each cut at
     /// [`crate::core::prompts::ATTACHMENT_BYTES`] with a note saying how to read the rest.
-    async fn attached(&self, paths: &[String]) -> Event {
+    pub(super) async fn attached(&self, paths: &[String]) -> Event {
         let mut read = Vec::with_capacity(paths.len());
         for path in paths {
             let folder =

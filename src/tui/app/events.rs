@@ -22,7 +22,25 @@ impl App {
             return;
         }
         match event {
+            Event::Unqueued { text } => {
+                if let Some(i) = self.queued.iter().rposition(|q| q == text) {
+                    self.queued.remove(i);
+                }
+                // Back in the composer, to edit (what was typed since is kept after it).
+                let now = self.composer.lines().join("\n");
+                let joined = if now.trim().is_empty() {
+                    text.clone()
+                } else {
+                    format!("{text}\n{now}")
+                };
+                self.focus = Focus::Composer;
+                self.set_composer_text(&joined);
+            }
             Event::UserMessage { text, attachments } => {
+                // A queued prompt was delivered.
+                if let Some(i) = self.queued.iter().position(|q| q == text) {
+                    self.queued.remove(i);
+                }
                 if self.session.title.is_empty() {
                     self.session.title = crate::store::default_title(text);
                 }

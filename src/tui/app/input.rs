@@ -178,6 +178,9 @@ impl App {
                     self.overlays.pop();
                 } else if self.dismiss_completion() {
                     // The popup closes; the text stays.
+                } else if !self.queued.is_empty() {
+                    // The last queued prompt comes back to edit, before anything is cancelled.
+                    return vec![Effect::Send(Op::Unqueue)];
                 } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
                     // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
                 } else if self.busy && self.diff.log.pending().is_none() {
@@ -191,6 +194,17 @@ impl App {
                 }
             }
             Action::Submit => return self.submit(),
+            // With nothing typed, the queued prompt goes now: the turn stops and the core sends
+            // what waits.
+            Action::SendNow if self.busy && self.composer.is_empty() => {
+                return vec![Effect::Send(Op::Cancel)];
+            }
+            Action::SendNow if self.busy => {
+                let mut effects = vec![Effect::Send(Op::Cancel)];
+                effects.extend(self.submit());
+                return effects;
+            }
+            Action::SendNow => return self.submit(),
             Action::Newline => self.composer.insert_newline(),
             Action::HistoryPrev => {
                 if self.recall_draft() {
@@ -264,7 +278,7 @@ impl App {
             return Vec::new();
         }
         if self.busy {
-            self.note = Some("queued: sent when the model has finished".into());
+            self.queued.push(text.clone());
         }
         self.history.push(text.clone());
         self.reset_composer(Vec::new());

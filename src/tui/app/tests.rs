@@ -1248,3 +1248,36 @@ fn a_destructive_pane_key_asks_to_be_pressed_again_and_a_stray_letter_goes_to_th
     assert_eq!(a.focus, Focus::Composer);
     assert_eq!(composer_text(&a), "write docs");
 }
+
+#[test]
+fn a_prompt_sent_while_the_model_works_is_shown_queued_and_can_be_taken_back_or_sent_now() {
+    let mut a = app(120, 40);
+    a.busy = true;
+    type_text(&mut a, "also check b");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(&effects[..], [Effect::Send(Op::Submit { text, .. })] if text == "also check b")
+    );
+    assert_eq!(a.queued, ["also check b"]);
+    // Esc takes it back (before anything is cancelled); the core's answer puts it in the
+    // composer.
+    assert_eq!(
+        press(&mut a, KeyCode::Esc, KeyModifiers::NONE),
+        [Effect::Send(Op::Unqueue)]
+    );
+    a.on_core(&Event::Unqueued {
+        text: "also check b".into(),
+    });
+    assert!(a.queued.is_empty());
+    assert_eq!(composer_text(&a), "also check b");
+    // Ctrl+O (or Ctrl+Enter) sends it now: the turn stops, the prompt goes.
+    let effects = press(&mut a, KeyCode::Char('o'), KeyModifiers::CONTROL);
+    assert_eq!(effects[0], Effect::Send(Op::Cancel));
+    assert!(matches!(&effects[1], Effect::Send(Op::Submit { text, .. }) if text == "also check b"));
+    // Delivered: no longer queued.
+    a.on_core(&Event::UserMessage {
+        text: "also check b".into(),
+        attachments: vec![],
+    });
+    assert!(a.queued.is_empty());
+}

@@ -15,7 +15,45 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, ctx: &PaneCtx<'_>) {
     let (transcript, composer) = chat_areas(area, app.composer.lines().len());
     app.pane(PaneId::Chat).render(frame, transcript, ctx);
     frame.render_widget(&app.composer, composer);
+    queued(app, frame, transcript);
     popup(app, frame, transcript);
+}
+
+/// Prompts sent while the model works, on the transcript's last rows until they are
+/// delivered: at the model's next step (or when it finishes), or taken back with Esc.
+fn queued(app: &App, frame: &mut Frame<'_>, above: Rect) {
+    if app.queued.is_empty() || above.height < 4 {
+        return;
+    }
+    let s = &app.theme.styles;
+    let shown = app.queued.len().min(3);
+    let height = u16::try_from(shown + 1).unwrap_or(3);
+    let rect = Rect {
+        y: above.bottom() - height,
+        height,
+        ..above
+    };
+    let width = usize::from(rect.width);
+    let mut lines = vec![Line::styled(
+        crate::tui::fit::text(
+            &format!(
+                "queued — sent at the model's next step · {} takes the last back to edit · {} sends now",
+                app.keymap.keys_label(Action::Back),
+                app.keymap.keys_label(Action::SendNow)
+            ),
+            width,
+        ),
+        s.dim,
+    )];
+    for text in app.queued.iter().rev().take(shown).rev() {
+        let one = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        lines.push(Line::styled(
+            crate::tui::fit::text(&format!("⏳ {one}"), width),
+            s.key,
+        ));
+    }
+    frame.render_widget(Clear, rect);
+    frame.render_widget(Paragraph::new(lines), rect);
 }
 
 /// The popup over the bottom of `above` (the transcript's area): the `/` commands, or the

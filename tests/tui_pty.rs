@@ -1122,3 +1122,47 @@ fn an_at_mention_completes_a_path_and_attaches_the_file() {
     assert!(app.wait_exit());
     drop(rt);
 }
+
+/// When an approval starts waiting and the terminal has lost focus (a focus event), the bell
+/// rings and an OSC 9 notification is sent; while it is focused, nothing is.
+#[test]
+fn an_approval_waiting_while_the_terminal_is_unfocused_rings_and_notifies() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let replies = [
+        tool_call_sse("call_1", "run_command", &serde_json::json!({"command": "echo one"})),
+        tool_call_sse("call_2", "run_command", &serde_json::json!({"command": "echo two"})),
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Both refused.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+            .to_string(),
+    ];
+    let server = answering_in_turn(&rt, replies);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"run two things");
+    app.send(keys::ENTER);
+    app.wait_text("$ echo one");
+    let osc = b"\x1b]9;gearshift: a command waits for your approval\x07";
+    let has = |raw: &[u8]| raw.windows(osc.len()).any(|w| w == osc);
+    assert!(!has(&app.raw), "focused: no notification");
+    // Focus out (the terminal reports it), then the next approval calls back.
+    app.send(b"\x1b[O");
+    app.send(b"n");
+    app.send(keys::ENTER);
+    app.wait_text("$ echo two");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !has(&app.raw) && std::time::Instant::now() < deadline {
+        app.drain();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(has(&app.raw), "the OSC 9 notification");
+    assert!(app.raw.contains(&0x07), "the bell");
+    app.send(b"n");
+    app.send(keys::ENTER);
+    app.wait_text("Both refused.");
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    drop(rt);
+}

@@ -74,6 +74,28 @@ pub struct Config {
     pub sandbox: SandboxConfig,
     pub secrets: SecretsConfig,
     pub files: FilesConfig,
+    pub notify: NotifyConfig,
+}
+
+/// How gearshift calls you back when it waits for you and its terminal is not focused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifyConfig {
+    pub method: NotifyMethod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyMethod {
+    /// The bell and an OSC 9 desktop notification (iTerm2, WezTerm, Ghostty, kitty, Windows
+    /// Terminal).
+    #[default]
+    Osc9,
+    /// The bell and an OSC 777 notification (foot, urxvt, VTE terminals).
+    Osc777,
+    /// The bell only.
+    Bell,
+    Off,
 }
 
 /// How the model's commands are confined (Linux: Landlock, plus a mount namespace that keeps

@@ -107,6 +107,8 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         | "context.warn_at"
         | "context.compact_at"
         | "review.context_lines"
+        | "review.memory_step"
+        | "notify.method"
         | "pipeline.name"
         | "pipeline.max_verify_rounds" => return None,
         // Only ever adds variables to remove (merged as a union when untrusted).

@@ -162,6 +162,12 @@ pub struct App {
     completion_dismissed: Option<String>,
     /// A draft Ctrl+C cleared, which ↑ brings back.
     cleared_draft: Option<String>,
+    /// Whether the terminal has focus (focus events; assumed until told otherwise).
+    pub terminal_focused: bool,
+    /// `[notify] method`.
+    pub notify: crate::config::NotifyMethod,
+    /// Notifications to send: something waits for you and the terminal is not focused.
+    notifications: Vec<String>,
     /// Prompts sent while the model works, not delivered yet: shown above the composer, Esc
     /// takes the last one back to edit.
     pub queued: Vec<String>,
@@ -232,6 +238,9 @@ impl App {
             completion_dismissed: None,
             cleared_draft: None,
             confirming: None,
+            terminal_focused: true,
+            notify: crate::config::NotifyMethod::default(),
+            notifications: Vec::new(),
             queued: Vec::new(),
             files: None,
             files_asked: false,

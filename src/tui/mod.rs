@@ -179,6 +179,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 app.set_read_only();
             }
             app.warn_at = ctx.loaded.config.context.warn_at;
+            app.notify = ctx.loaded.config.notify.method;
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }
@@ -309,6 +310,9 @@ async fn event_loop(
                         Err(_) => break,
                     }
                 }
+                for text in app.take_notifications() {
+                    notify(guard, app.notify, &text)?;
+                }
                 Vec::new()
             }
             Some(answer) = ch.background.recv() => match answer {
@@ -388,6 +392,28 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Calls the human back: the bell, and a desktop notification by OSC 9 or OSC 777 (terminals
+/// that do not know them ignore them). The text is stripped of control characters so it
+/// cannot end the sequence early.
+fn notify(
+    guard: &mut TerminalGuard,
+    method: crate::config::NotifyMethod,
+    text: &str,
+) -> anyhow::Result<()> {
+    use crate::config::NotifyMethod;
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    let sequence = match method {
+        NotifyMethod::Off => return Ok(()),
+        NotifyMethod::Bell => "\x07".to_string(),
+        NotifyMethod::Osc9 => format!("\x07\x1b]9;{clean}\x07"),
+        NotifyMethod::Osc777 => format!("\x07\x1b]777;notify;gearshift;{clean}\x07"),
+    };
+    let backend = guard.terminal.backend_mut();
+    write!(backend, "{sequence}")?;
+    backend.flush()?;
+    Ok(())
 }
 
 /// Puts text on the clipboard with OSC 52, which terminals (and tmux with `set-clipboard on`)

@@ -4,7 +4,8 @@
 use std::io::{self, Stdout, Write};
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -31,6 +32,7 @@ impl TerminalGuard {
             EnterAlternateScreen,
             EnableBracketedPaste,
             EnableMouseCapture,
+            EnableFocusChange,
             cursor::Hide
         ) {
             restore();
@@ -56,6 +58,7 @@ impl TerminalGuard {
             Clear(ClearType::All),
             EnableBracketedPaste,
             EnableMouseCapture,
+            EnableFocusChange,
             cursor::Hide
         )?;
         // Forget both frames so the next draw paints every cell. (`Terminal::clear` would ask
@@ -79,6 +82,7 @@ pub fn restore() {
         stdout,
         DisableMouseCapture,
         DisableBracketedPaste,
+        DisableFocusChange,
         LeaveAlternateScreen,
         cursor::Show
     );

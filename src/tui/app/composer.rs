@@ -291,6 +291,18 @@ impl App {
         vec![Effect::Send(Op::Shell { command })]
     }
 
+    /// Something waits for the human: while the terminal is not focused, a notification.
+    pub(super) fn call_back(&mut self, what: &str) {
+        if !self.terminal_focused && self.notify != crate::config::NotifyMethod::Off {
+            self.notifications.push(format!("gearshift: {what}"));
+        }
+    }
+
+    /// The notifications owed, for the event loop to write.
+    pub fn take_notifications(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notifications)
+    }
+
     /// Opens the command palette (or closes it).
     pub(super) fn open_palette(&mut self) {
         if matches!(self.overlay(), Some(Overlay::Palette(_))) {

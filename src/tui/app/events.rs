@@ -5,6 +5,9 @@ use super::*;
 
 impl App {
     pub(super) fn apply(&mut self, event: &Event, replay: bool) {
+        if !replay && let Some(what) = waits_for_you(event) {
+            self.call_back(what);
+        }
         // Every pane folds what it cares about; the chat then tells the story.
         let (_, panes) = self.split();
         let mut by_diff = false;
@@ -335,5 +338,23 @@ pub(super) fn gear_notice(gear: Gear) -> String {
         Gear::Pipeline => "Gear: pipeline — requirements → design → tasks → implement → verify → \
                            review → ship, each stage gated on your approval."
             .into(),
+    }
+}
+
+/// What an event makes wait for the human, for a notification when they are elsewhere.
+fn waits_for_you(event: &Event) -> Option<&'static str> {
+    use crate::pipeline::StageEvent;
+    match event {
+        Event::CommandApprovalRequested { .. } => Some("a command waits for your approval"),
+        Event::ChangeProposed { .. } => Some("a change waits for your review"),
+        Event::PlanProposed { .. } => Some("a plan waits for your approval"),
+        Event::StepStatusChanged {
+            status: StepStatus::AwaitingReview,
+            ..
+        } => Some("a plan step waits at its gate"),
+        Event::Stage {
+            event: StageEvent::AtGate { .. },
+        } => Some("a pipeline stage waits at its gate"),
+        _ => None,
     }
 }

@@ -16,6 +16,14 @@ impl App {
                 self.on_mouse(m);
                 Vec::new()
             }
+            TermEvent::FocusGained => {
+                self.terminal_focused = true;
+                Vec::new()
+            }
+            TermEvent::FocusLost => {
+                self.terminal_focused = false;
+                Vec::new()
+            }
             TermEvent::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.dirty = true;

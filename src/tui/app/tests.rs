@@ -1281,3 +1281,32 @@ fn a_prompt_sent_while_the_model_works_is_shown_queued_and_can_be_taken_back_or_
     });
     assert!(a.queued.is_empty());
 }
+
+#[test]
+fn a_wait_calls_back_only_while_the_terminal_is_unfocused_and_notifications_are_on() {
+    let mut a = app(120, 40);
+    let approval = Event::CommandApprovalRequested {
+        id: "c1".into(),
+        command: "ls".into(),
+    };
+    a.on_core(&approval);
+    assert!(a.take_notifications().is_empty(), "focused");
+    a.overlays.clear();
+    a.on_terminal(TermEvent::FocusLost, Instant::now());
+    a.on_core(&Event::Stage {
+        event: crate::pipeline::StageEvent::AtGate {
+            stage: "design".into(),
+        },
+    });
+    assert_eq!(
+        a.take_notifications(),
+        ["gearshift: a pipeline stage waits at its gate"]
+    );
+    a.notify = crate::config::NotifyMethod::Off;
+    a.on_core(&approval);
+    assert!(a.take_notifications().is_empty(), "off");
+    a.notify = crate::config::NotifyMethod::Osc777;
+    a.on_terminal(TermEvent::FocusGained, Instant::now());
+    a.on_core(&approval);
+    assert!(a.take_notifications().is_empty(), "focused again");
+}

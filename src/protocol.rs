@@ -154,6 +154,10 @@ pub enum Op {
     },
     /// Summarise the older turns now.
     Compact,
+    /// `/compact FOCUS`: summarise them now, keeping most of what `focus` names.
+    CompactFocus {
+        focus: String,
+    },
     /// Take back the last prompt sent while the model worked and not delivered yet (to edit
     /// it); answered by [`Event::Unqueued`].
     Unqueue,

@@ -1166,3 +1166,67 @@ fn an_approval_waiting_while_the_terminal_is_unfocused_rings_and_notifies() {
     assert!(app.wait_exit());
     drop(rt);
 }
+
+/// Steering, in the real binary: while the model's first step waits for a review, a prompt
+/// typed and sent is shown queued, and reaches the model in the same turn — in the request
+/// right after the tool's result — not after the turn.
+#[test]
+fn a_steering_prompt_reaches_the_model_inside_the_running_turn() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let replies = [
+        tool_call_sse(
+            "call_w",
+            "write_file",
+            &serde_json::json!({"path": "a.txt", "content": "a\n"}),
+        ),
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Noted the test too.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+            .to_string(),
+    ];
+    let server = answering_in_turn(&rt, replies);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[review]\nvibe = \"review\"\n",
+    )
+    .unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
+    app.wait_text("custom/fake");
+    app.send(b"write a");
+    app.send(keys::ENTER);
+    app.wait_text("awaiting your review");
+    app.send(b"\x1b1");
+    app.send(b"and add a test for it");
+    app.send(keys::ENTER);
+    app.wait_text("queued — sent at the model's next step");
+    app.wait_text("⏳ and add a test for it");
+    assert_eq!(rt.block_on(server.received_requests()).unwrap().len(), 1);
+    // Accept the change: the turn goes on, with the prompt.
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_text("Noted the test too.");
+    app.wait_for("the queue emptied", |s| !s.contains("⏳ and add a test"));
+    let requests = rt.block_on(server.received_requests()).unwrap();
+    assert_eq!(requests.len(), 2, "no third request: one turn");
+    let body: serde_json::Value = serde_json::from_slice(&requests[1].body).unwrap();
+    let roles: Vec<&str> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "tool", "user"]);
+    assert!(body.to_string().contains("and add a test for it"));
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let finished = events
+        .iter()
+        .filter(|e| matches!(e, Event::TurnFinished { .. }))
+        .count();
+    assert_eq!(finished, 1);
+    drop(rt);
+}

@@ -436,6 +436,7 @@ pub fn compaction_request(
     state: &SessionState,
     provider: &ActiveProvider,
     through: usize,
+    focus: Option<&str>,
 ) -> ChatRequest {
     let mut parts = Vec::new();
     // What stays verbatim needs no summary: its first line says what it was.
@@ -480,7 +481,10 @@ pub fn compaction_request(
     }
     ChatRequest {
         model: provider.model.clone(),
-        system: COMPACT_PROMPT.into(),
+        system: match focus.map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => format!("{COMPACT_PROMPT} Focus the summary on: {f}."),
+            None => COMPACT_PROMPT.into(),
+        },
         messages: vec![ChatMessage::User {
             text: format!("The conversation to summarise:\n\n{transcript}"),
         }],
@@ -739,7 +743,12 @@ mod tests {
         });
         // The latest prompt is message 8: everything before it is summarised.
         let through = 8;
-        let compaction = compaction_request(&state, &p, through);
+        let compaction = compaction_request(&state, &p, through, Some("the f1 file"));
+        assert!(
+            compaction
+                .system
+                .ends_with("Focus the summary on: the f1 file.")
+        );
         let ChatMessage::User { text } = &compaction.messages[0] else {
             panic!("a transcript")
         };

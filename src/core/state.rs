@@ -547,6 +547,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::DropItem { .. }
         | Op::PinItem { .. }
         | Op::Compact
+        | Op::CompactFocus { .. }
         | Op::Shell { .. }
         | Op::Unqueue
         | Op::RevisePlan

@@ -58,8 +58,8 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
     (
         Builtin::Compact,
         "compact",
-        "",
-        "Summarise the older turns now",
+        "[focus]",
+        "Summarise the older turns now (what to keep most of, optionally)",
     ),
     (Builtin::Undo, "undo", "", "Undo the last applied change"),
     (

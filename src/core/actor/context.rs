@@ -25,7 +25,7 @@ impl Actor {
 
     /// Asks the model to summarise the turns before the latest prompt. Returns false when
     /// there is nothing (new) to compact.
-    pub(super) fn start_compaction(&mut self, resume: bool) -> bool {
+    pub(super) fn start_compaction(&mut self, resume: bool, focus: Option<&str>) -> bool {
         let start = shape::kept_from(&self.state);
         let Some(through) = self
             .state
@@ -37,7 +37,7 @@ impl Actor {
             return false;
         };
         let before = self.last_report.as_ref().map_or(0, ContextReport::used);
-        let request = shape::compaction_request(&self.state, &self.deps.provider, through);
+        let request = shape::compaction_request(&self.state, &self.deps.provider, through, focus);
         tracing::info!(through, before, "compacting");
         self.activity = Activity::Compacting {
             stream: self.deps.client.stream(request),

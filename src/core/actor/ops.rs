@@ -60,13 +60,17 @@ impl Actor {
                 }
                 Vec::new()
             }
-            Op::Compact => {
+            Op::Compact | Op::CompactFocus { .. } => {
+                let focus = match &op {
+                    Op::CompactFocus { focus } => Some(focus.as_str()),
+                    _ => None,
+                };
                 if !self.ready() {
                     self.refuse(
                         "compact when the model has finished and no review waits",
                         Some(Hint::Wait),
                     );
-                } else if !self.start_compaction(false) {
+                } else if !self.start_compaction(false, focus) {
                     self.refuse(
                         "nothing to compact yet: compaction summarises the turns before the \
                          latest prompt",

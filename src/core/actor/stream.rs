@@ -91,7 +91,7 @@ impl Actor {
         let threshold = self.deps.compact_at;
         if may_compact
             && (report.over() || (threshold > 0.0 && report.fill() >= threshold))
-            && self.start_compaction(true)
+            && self.start_compaction(true, None)
         {
             return Some(Vec::new());
         }

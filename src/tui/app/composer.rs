@@ -222,7 +222,12 @@ impl App {
                     }
                 }
             }
-            Builtin::Compact => return vec![Effect::Send(Op::Compact)],
+            Builtin::Compact if args.is_empty() => return vec![Effect::Send(Op::Compact)],
+            Builtin::Compact => {
+                return vec![Effect::Send(Op::CompactFocus {
+                    focus: args.to_string(),
+                })];
+            }
             Builtin::Undo => return vec![Effect::Send(Op::Undo)],
             Builtin::Diff => {
                 self.focus = Focus::Diff;

@@ -303,6 +303,25 @@ fn tool_call_sse(id: &str, name: &str, args: &serde_json::Value) -> String {
     )
 }
 
+/// An SSE reply that says `text` and stops.
+fn text_sse(text: &str) -> String {
+    let chunk = serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": "stop"}]});
+    format!("data: {chunk}\n\ndata: [DONE]\n\n")
+}
+
+/// gearshift in a 120×40 pty against the fake server, once its first frame is up.
+fn spawn_against(
+    server: &wiremock::MockServer,
+    home: &std::path::Path,
+    ws: &std::path::Path,
+) -> PtyApp {
+    let base = format!("{}/v1", server.uri());
+    let args = ["--base-url", base.as_str(), "--model", "fake"];
+    let mut app = PtyApp::spawn(home, ws, &args, 120, 40);
+    app.wait_text("custom/fake");
+    app
+}
+
 #[test]
 fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -933,8 +952,7 @@ fn the_demo_tours_a_tool_call_a_review_a_plan_and_a_pipeline_stage_in_a_scratch_
 #[test]
 fn slash_commands_complete_run_refuse_and_expand_and_the_palette_runs_an_action() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"On it.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
-    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let server = answering_in_turn(&rt, [text_sse("On it.")]);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(ws.path().join(".gearshift/commands")).unwrap();
@@ -943,10 +961,7 @@ fn slash_commands_complete_run_refuse_and_expand_and_the_palette_runs_an_action(
         "---\ndescription: Fix a tracker issue\nargument-hint: NUMBER\n---\nFix issue #$ARGUMENTS with a failing test first.\n",
     )
     .unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"/");
     app.wait_text("/compact");
     app.send(b"f");
@@ -1001,16 +1016,12 @@ fn typing_a_prompt_while_the_diff_pane_has_focus_changes_nothing_and_lands_in_th
             "write_file",
             &serde_json::json!({"path": "hello.txt", "content": "hello\n"}),
         ),
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Wrote it.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-            .to_string(),
+        text_sse("Wrote it."),
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"write hello");
     app.send(keys::ENTER);
     app.wait_text("Wrote it.");
@@ -1045,14 +1056,10 @@ fn typing_a_prompt_while_the_diff_pane_has_focus_changes_nothing_and_lands_in_th
 #[test]
 fn a_bang_command_runs_shows_its_output_and_reaches_the_next_request() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"It printed hi.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
-    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let server = answering_in_turn(&rt, [text_sse("It printed hi.")]);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"!echo hi > made.txt; echo hi");
     app.send(keys::ENTER);
     app.wait_text("exit 0, 1 line");
@@ -1085,8 +1092,7 @@ fn a_bang_command_runs_shows_its_output_and_reaches_the_next_request() {
 #[test]
 fn an_at_mention_completes_a_path_and_attaches_the_file() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let reply = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"It prints a marker.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
-    let server = answering_in_turn(&rt, [reply.to_string()]);
+    let server = answering_in_turn(&rt, [text_sse("It prints a marker.")]);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(ws.path().join("src")).unwrap();
@@ -1098,10 +1104,7 @@ fn an_at_mention_completes_a_path_and_attaches_the_file() {
     .unwrap();
     std::fs::write(ws.path().join("target/main.rs.bak"), "ignored\n").unwrap();
     std::fs::write(ws.path().join(".gitignore"), "target/\n").unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"explain @src/ma");
     app.wait_text("@src/main.rs");
     assert!(
@@ -1129,18 +1132,22 @@ fn an_at_mention_completes_a_path_and_attaches_the_file() {
 fn an_approval_waiting_while_the_terminal_is_unfocused_rings_and_notifies() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let replies = [
-        tool_call_sse("call_1", "run_command", &serde_json::json!({"command": "echo one"})),
-        tool_call_sse("call_2", "run_command", &serde_json::json!({"command": "echo two"})),
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Both refused.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-            .to_string(),
+        tool_call_sse(
+            "call_1",
+            "run_command",
+            &serde_json::json!({"command": "echo one"}),
+        ),
+        tool_call_sse(
+            "call_2",
+            "run_command",
+            &serde_json::json!({"command": "echo two"}),
+        ),
+        text_sse("Both refused."),
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"run two things");
     app.send(keys::ENTER);
     app.wait_text("$ echo one");
@@ -1179,8 +1186,7 @@ fn a_steering_prompt_reaches_the_model_inside_the_running_turn() {
             "write_file",
             &serde_json::json!({"path": "a.txt", "content": "a\n"}),
         ),
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Noted the test too.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-            .to_string(),
+        text_sse("Noted the test too."),
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
@@ -1190,10 +1196,7 @@ fn a_steering_prompt_reaches_the_model_inside_the_running_turn() {
     )
     .unwrap();
     let ws = tempfile::tempdir().unwrap();
-    let base = format!("{}/v1", server.uri());
-    let args = ["--base-url", base.as_str(), "--model", "fake"];
-    let mut app = PtyApp::spawn(home.path(), ws.path(), &args, 120, 40);
-    app.wait_text("custom/fake");
+    let mut app = spawn_against(&server, home.path(), ws.path());
     app.send(b"write a");
     app.send(keys::ENTER);
     app.wait_text("awaiting your review");

@@ -174,7 +174,7 @@ pub struct App {
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
     /// first `@`).
     pub files: Option<Vec<String>>,
-    files_asked: bool,
+    files_asked: Option<Instant>,
     /// A destructive pane key pressed once, waiting for its second press.
     confirming: Option<(Action, Instant)>,
     history: PromptHistory,
@@ -243,7 +243,7 @@ impl App {
             notifications: Vec::new(),
             queued: Vec::new(),
             files: None,
-            files_asked: false,
+            files_asked: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
             highlighter: None,

@@ -7,6 +7,9 @@ use super::*;
 use crate::tui::commands::{self, Builtin, Command};
 use crate::tui::overlay::{Choice, Palette};
 
+/// The workspace's file list for `@` is taken again when older than this.
+const FILES_FRESH: Duration = Duration::from_secs(10);
+
 /// The popup lists at most this many commands.
 pub const POPUP_ROWS: usize = 8;
 
@@ -62,20 +65,24 @@ impl App {
         (!shown.is_empty()).then(|| (query.to_string(), shown))
     }
 
-    /// The first `@` asks for the workspace's files (once).
-    pub(super) fn ask_for_files(&mut self) -> Vec<Effect> {
-        if self.files_asked {
+    /// An `@` starting a word asks for the workspace's files: the first time, and again when
+    /// the list is older than [`FILES_FRESH`] (files made since are offered too).
+    pub(super) fn ask_for_files(&mut self, now: Instant) -> Vec<Effect> {
+        if self
+            .files_asked
+            .is_some_and(|t| now.duration_since(t) < FILES_FRESH)
+        {
             return Vec::new();
         }
         let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
         let typing_mention = self.composer.lines().get(row).is_some_and(|line| {
             let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-            crate::tui::mentions::at_cursor(line, byte).is_some()
+            crate::tui::mentions::at_cursor(line, byte).is_some_and(|(_, q)| q.is_empty())
         });
         if !typing_mention {
             return Vec::new();
         }
-        self.files_asked = true;
+        self.files_asked = Some(now);
         vec![Effect::ListFiles]
     }
 

@@ -60,7 +60,7 @@ impl App {
             self.note = None;
             self.completion_index = 0;
             self.composer.input(key);
-            return self.ask_for_files();
+            return self.ask_for_files(now);
         }
         Vec::new()
     }

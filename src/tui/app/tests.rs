@@ -1310,3 +1310,31 @@ fn a_wait_calls_back_only_while_the_terminal_is_unfocused_and_notifications_are_
     a.on_core(&approval);
     assert!(a.take_notifications().is_empty(), "focused again");
 }
+
+#[test]
+fn an_at_asks_for_the_files_and_again_once_the_list_is_old() {
+    let mut a = app(120, 40);
+    let t0 = Instant::now();
+    let at = |a: &mut App, t| a.on_terminal(key(KeyCode::Char('@'), KeyModifiers::NONE), t);
+    assert_eq!(at(&mut a, t0), [Effect::ListFiles]);
+    a.on_files(vec!["src/".into(), "src/main.rs".into()]);
+    assert!(a.mention().is_some());
+    a.on_terminal(key(KeyCode::Char(' '), KeyModifiers::NONE), t0);
+    assert!(
+        at(&mut a, t0 + Duration::from_secs(1)).is_empty(),
+        "fresh enough"
+    );
+    a.on_terminal(key(KeyCode::Char(' '), KeyModifiers::NONE), t0);
+    assert_eq!(
+        at(&mut a, t0 + Duration::from_secs(11)),
+        [Effect::ListFiles]
+    );
+    // Sent: the mentions that name a listed path are its attachments.
+    a.reset_composer(Vec::new());
+    type_text(&mut a, "see @src/main.rs and @nowhere");
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(&effects[..], [Effect::Send(Op::Submit { attachments, .. })] if attachments == &["src/main.rs"]),
+        "{effects:?}"
+    );
+}

@@ -301,6 +301,7 @@ impl Context {
         let deps = SessionDeps {
             config_dir: Some(self.paths.config_dir.clone()),
             home_dir: self.env.get("HOME").map(PathBuf::from),
+            switch: Some(self.model_switch()),
             ..deps
         };
         Ok(StartedSession {
@@ -309,6 +310,23 @@ impl Context {
             opened,
             deps,
             log,
+        })
+    }
+
+    /// How the session switches models mid-run: any configured provider, with any model,
+    /// its key from this process's environment.
+    fn model_switch(&self) -> core::ModelSwitch {
+        let config = self.loaded.config.clone();
+        let env = self.env.clone();
+        let workspace = self.workspace.clone();
+        std::sync::Arc::new(move |provider: &str, model: &str| {
+            let active = config
+                .provider_named(provider, Some(model))
+                .map_err(|e| e.to_string())?;
+            let client =
+                crate::provider::client_for(&active, &|var| env.get(var).cloned(), &workspace)
+                    .map_err(|e| e.to_string())?;
+            Ok((active, client))
         })
     }
 

@@ -393,6 +393,17 @@ impl Config {
     /// Resolves the provider to use, or says what to fix.
     pub fn active_provider(&self) -> Result<ActiveProvider, ConfigError> {
         let name = self.provider.clone().unwrap_or_else(|| "demo".to_string());
+        self.provider_named(&name, self.model.as_deref())
+    }
+
+    /// The provider `name` with `model` (its configured model when `None`), with the
+    /// catalog's figures — what a switch of model mid-session resolves.
+    pub fn provider_named(
+        &self,
+        name: &str,
+        model: Option<&str>,
+    ) -> Result<ActiveProvider, ConfigError> {
+        let name = name.to_string();
         let settings = self.providers.get(&name).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.providers.keys().map(String::as_str).collect();
             ConfigError::Invalid(format!(
@@ -401,9 +412,8 @@ impl Config {
                 known.join(", ")
             ))
         })?;
-        let model = self
-            .model
-            .clone()
+        let model = model
+            .map(str::to_string)
             .or_else(|| settings.model.clone())
             .ok_or_else(|| {
                 ConfigError::Invalid(format!(

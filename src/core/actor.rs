@@ -45,7 +45,7 @@ use crate::tools::{
     Writes,
 };
 
-pub use deps::SessionDeps;
+pub use deps::{ModelSwitch, SessionDeps};
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
@@ -244,6 +244,7 @@ pub async fn run_session(
     // What fills the window is on screen before the first prompt.
     actor.memory = actor.read_memory();
     actor.find_skills();
+    actor.back_to_switched_model().await;
     actor.report_context();
     actor.resume_approval();
     actor.preview_pipeline();

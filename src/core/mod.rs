@@ -17,7 +17,7 @@ pub mod turn;
 use crate::config::ActiveProvider;
 use crate::protocol::{Event, Gear, SessionMeta};
 use crate::store::{Reader, Store, StoreError, new_session_id, now_ms};
-pub use actor::{SessionDeps, run_session};
+pub use actor::{ModelSwitch, SessionDeps, run_session};
 pub use machine::{ApprovalMode, ApprovalPolicy};
 pub use state::{Decision, SessionState, decide};
 

@@ -66,6 +66,9 @@ pub struct SessionState {
     /// Every file the model wrote, with the SHA-256 of what it last knew was there (`None`:
     /// no such file), so a later undo or human edit can be told at its next request.
     pub known: BTreeMap<String, Option<String>>,
+    /// The model the human last switched to in this session, which a resumed session goes
+    /// back to.
+    pub switched: Option<(String, String)>,
     /// The running turn may write memory files, and only them (see [`Event::MemoryTurn`]).
     pub memory_turn: bool,
     /// A new session's events not written yet: a session is stored with its first prompt,
@@ -189,9 +192,14 @@ impl SessionState {
                 self.provider.clone_from(&meta.provider);
                 self.model.clone_from(&meta.model);
             }
-            Event::SessionResumed { provider, model } | Event::ModelChanged { provider, model } => {
+            Event::SessionResumed { provider, model } => {
                 self.provider.clone_from(provider);
                 self.model.clone_from(model);
+            }
+            Event::ModelChanged { provider, model } => {
+                self.provider.clone_from(provider);
+                self.model.clone_from(model);
+                self.switched = Some((provider.clone(), model.clone()));
             }
             Event::UserMessage { text, .. } => {
                 self.messages += 1;

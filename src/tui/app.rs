@@ -74,6 +74,15 @@ impl Focus {
     }
 }
 
+/// A model the picker offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelChoice {
+    pub provider: String,
+    pub model: String,
+    /// Its window and prices, in a few words.
+    pub facts: String,
+}
+
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -168,6 +177,8 @@ pub struct App {
     pub notify: crate::config::NotifyMethod,
     /// Notifications to send: something waits for you and the terminal is not focused.
     notifications: Vec<String>,
+    /// The models `/model` offers (every configured provider's).
+    pub models: Vec<ModelChoice>,
     /// Prompts sent while the model works, not delivered yet: shown above the composer, Esc
     /// takes the last one back to edit.
     pub queued: Vec<String>,
@@ -241,6 +252,7 @@ impl App {
             terminal_focused: true,
             notify: crate::config::NotifyMethod::default(),
             notifications: Vec::new(),
+            models: Vec::new(),
             queued: Vec::new(),
             files: None,
             files_asked: None,

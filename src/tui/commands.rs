@@ -46,8 +46,8 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
     (
         Builtin::Model,
         "model",
-        "",
-        "The model in use and the configured providers",
+        "[provider/model]",
+        "Switch models: the picker, or the one named",
     ),
     (
         Builtin::Gear,

@@ -180,6 +180,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             }
             app.warn_at = ctx.loaded.config.context.warn_at;
             app.notify = ctx.loaded.config.notify.method;
+            app.models = model_choices(&ctx.loaded.config);
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }
@@ -392,6 +393,27 @@ async fn event_loop(
             }
         }
     }
+}
+
+/// Every configured provider with its model, for the `/model` picker.
+fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
+    config
+        .providers
+        .keys()
+        .filter_map(|name| config.provider_named(name, None).ok())
+        .filter(|p| !p.is_demo)
+        .map(|p| {
+            let price = match (p.prices.input, p.prices.output) {
+                (Some(i), Some(o)) => format!(", ${i}/${o} per M tokens"),
+                _ => String::new(),
+            };
+            app::ModelChoice {
+                facts: format!("{}k window{price}", p.context_window / 1000),
+                provider: p.name,
+                model: p.model,
+            }
+        })
+        .collect()
 }
 
 /// Calls the human back: the bell, and a desktop notification by OSC 9 or OSC 777 (terminals

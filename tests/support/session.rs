@@ -45,7 +45,46 @@ pub async fn start_with(
         config_extra,
         dir,
         OpenRequest::New,
-        None,
+        (None, None),
+    )
+    .await
+}
+
+/// Switches to any provider of `config_text`, its key from `env`.
+pub fn switch_for(workspace: &Path, config_text: &str, env: &[(&str, &str)]) -> core::ModelSwitch {
+    let config = from_layers(&[config_text]).unwrap();
+    let env: std::collections::BTreeMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let ws = workspace.to_path_buf();
+    std::sync::Arc::new(move |provider, model| {
+        let active = config
+            .provider_named(provider, Some(model))
+            .map_err(|e| e.to_string())?;
+        let client =
+            client_for(&active, &|var| env.get(var).cloned(), &ws).map_err(|e| e.to_string())?;
+        Ok((active, client))
+    })
+}
+
+/// A new session that can switch models: any provider of `config_text`, its key from `env`.
+pub async fn start_switching(
+    p: &ActiveProvider,
+    workspace: &Path,
+    config_text: &str,
+    env: &[(&str, &str)],
+) -> Session {
+    let switch = switch_for(workspace, config_text, env);
+    let dir = tempfile::tempdir().unwrap();
+    open_with(
+        p,
+        workspace,
+        ApprovalMode::Ask,
+        config_text,
+        dir,
+        OpenRequest::New,
+        (None, Some(switch)),
     )
     .await
 }
@@ -60,7 +99,7 @@ pub async fn start_at_home(p: &ActiveProvider, workspace: &Path, home: &Path) ->
         "",
         dir,
         OpenRequest::New,
-        Some(home),
+        (Some(home), None),
     )
     .await
 }
@@ -72,6 +111,17 @@ pub async fn resume(
     p: &ActiveProvider,
     workspace: &Path,
     config_extra: &str,
+) -> Session {
+    resume_with(old, p, workspace, config_extra, None).await
+}
+
+/// [`resume`], with a way to switch models.
+pub async fn resume_with(
+    old: Session,
+    p: &ActiveProvider,
+    workspace: &Path,
+    config_extra: &str,
+    switch: Option<core::ModelSwitch>,
 ) -> Session {
     old.ops.send(Op::Quit).unwrap();
     let Session {
@@ -89,7 +139,7 @@ pub async fn resume(
         config_extra,
         dir,
         OpenRequest::Resume(id),
-        None,
+        (None, switch),
     )
     .await
 }
@@ -101,7 +151,7 @@ async fn open_with(
     config_extra: &str,
     dir: tempfile::TempDir,
     request: OpenRequest,
-    home: Option<&Path>,
+    (home, switch): (Option<&Path>, Option<core::ModelSwitch>),
 ) -> Session {
     let config = from_layers(&[config_extra]).unwrap();
     let db = dir.path().join("g.db");
@@ -125,6 +175,7 @@ async fn open_with(
         .unwrap()
         .with_sandbox_helper(Some(env!("CARGO_BIN_EXE_gearshift").into()));
     deps.home_dir = home.map(Path::to_path_buf);
+    deps.switch = switch;
     let id = opened.state.id.clone();
     tokio::spawn(core::run_session(deps, opened.state, op_rx, ev_tx));
     Session {

@@ -12,6 +12,11 @@ pub enum DepsError {
     Config(String),
 }
 
+/// Resolves a provider and model to a ready client, for a switch mid-session; the error says
+/// why it cannot (a provider not configured, its key missing).
+pub type ModelSwitch =
+    Arc<dyn Fn(&str, &str) -> Result<(ActiveProvider, Arc<dyn ModelClient>), String> + Send + Sync>;
+
 /// What a session actor needs besides its state.
 #[derive(Clone)]
 pub struct SessionDeps {
@@ -40,6 +45,8 @@ pub struct SessionDeps {
     /// The user's home, where other agents keep skills (`~/.claude/skills`, `~/.agents/skills`)
     /// and global memory files.
     pub home_dir: Option<std::path::PathBuf>,
+    /// How to switch models mid-session (`None`: the model is fixed for this run).
+    pub switch: Option<ModelSwitch>,
 }
 
 impl SessionDeps {
@@ -106,6 +113,7 @@ impl SessionDeps {
             pipeline: config.pipeline.clone(),
             config_dir: None,
             home_dir: None,
+            switch: None,
         })
     }
 

@@ -202,13 +202,16 @@ impl App {
             Builtin::Resume => return self.perform(Action::Sessions, key, now),
             Builtin::Help => return self.perform(Action::Help, key, now),
             Builtin::Quit => return self.quit(),
-            Builtin::Model => {
-                self.note = Some(format!(
-                    "model: {}/{} — start with --provider/--model, or set `provider` in your \
-                     config, to use another",
-                    self.session.provider, self.session.model
-                ));
-            }
+            // `/model PROVIDER/MODEL` switches at once; `/model` opens the picker.
+            Builtin::Model => match args.split_once('/') {
+                Some((provider, model)) if !provider.is_empty() && !model.is_empty() => {
+                    return vec![Effect::Send(Op::SetModel {
+                        provider: provider.to_string(),
+                        model: model.to_string(),
+                    })];
+                }
+                _ => self.open_model_picker(),
+            },
             Builtin::Gear => {
                 let gear = match args {
                     "vibe" => Some(Gear::Vibe),
@@ -315,6 +318,25 @@ impl App {
         std::mem::take(&mut self.notifications)
     }
 
+    /// The model picker: every configured provider with its model, its window and prices.
+    fn open_model_picker(&mut self) {
+        let entries = self
+            .models
+            .iter()
+            .map(|m| crate::tui::overlay::PaletteEntry {
+                label: format!("{}/{} — {}", m.provider, m.model, m.facts),
+                keys: if m.provider == self.session.provider && m.model == self.session.model {
+                    "in use".into()
+                } else {
+                    String::new()
+                },
+                choice: Choice::Model(m.provider.clone(), m.model.clone()),
+            })
+            .collect();
+        self.overlays
+            .push(Overlay::Palette(Box::new(Palette::of("Models", entries))));
+    }
+
     /// Opens the command palette (or closes it).
     pub(super) fn open_palette(&mut self) {
         if matches!(self.overlay(), Some(Overlay::Palette(_))) {
@@ -332,6 +354,7 @@ impl App {
                 let key = KeyEvent::from(crossterm::event::KeyCode::Null);
                 self.perform(action, key, Instant::now())
             }
+            Choice::Model(provider, model) => vec![Effect::Send(Op::SetModel { provider, model })],
             Choice::Command(name) => {
                 let command = self.commands.get(&name).cloned();
                 match command {

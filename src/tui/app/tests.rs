@@ -1338,3 +1338,44 @@ fn an_at_asks_for_the_files_and_again_once_the_list_is_old() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
+    let mut a = app(120, 40);
+    a.models = vec![
+        ModelChoice {
+            provider: "anthropic".into(),
+            model: "claude-opus-4".into(),
+            facts: "200k window".into(),
+        },
+        ModelChoice {
+            provider: "deepseek".into(),
+            model: "deepseek-chat".into(),
+            facts: "128k window".into(),
+        },
+    ];
+    type_text(&mut a, "/model");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    let Some(Overlay::Palette(p)) = a.overlay() else {
+        panic!("the picker")
+    };
+    assert_eq!(p.title, "Models");
+    assert_eq!(p.shown().count(), 2);
+    type_text(&mut a, "deep");
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Send(Op::SetModel {
+            provider: "deepseek".into(),
+            model: "deepseek-chat".into()
+        })]
+    );
+    type_text(&mut a, "/model openai/gpt-5");
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::Send(Op::SetModel {
+            provider: "openai".into(),
+            model: "gpt-5".into()
+        })]
+    );
+}

@@ -16,7 +16,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 pub use help::Help;
-pub use palette::{Choice, Palette};
+pub use palette::{Choice, Entry as PaletteEntry, Palette};
 
 use super::app::App;
 use super::approval::ApprovalPrompt;

@@ -19,6 +19,8 @@ pub enum Choice {
     Action(Action),
     /// A `/` command by name.
     Command(String),
+    /// A model to switch to: provider and model.
+    Model(String, String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Palette {
+    /// What it lists ("Commands", "Models").
+    pub title: String,
     pub query: String,
     pub selected: usize,
     entries: Vec<Entry>,
@@ -64,8 +68,15 @@ impl Palette {
             keys: String::new(),
             choice: Choice::Command(c.name.clone()),
         }));
+        Palette::of("Commands", entries)
+    }
+
+    /// A palette of `entries` under `title` (the model picker).
+    #[must_use]
+    pub fn of(title: &str, entries: Vec<Entry>) -> Palette {
         let shown = (0..entries.len()).collect();
         Palette {
+            title: title.to_string(),
             query: String::new(),
             selected: 0,
             entries,
@@ -180,7 +191,8 @@ impl Layer for Palette {
             ]));
         }
         let title = format!(
-            "Commands — type to filter, {} to run, {} to close",
+            "{} — type to filter, {} to run, {} to close",
+            self.title,
             app.keymap.keys_label(Action::PaletteRun),
             app.keymap.keys_label(Action::Back)
         );

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
-pub use paths::Paths;
+pub use paths::{Paths, files_in};
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;

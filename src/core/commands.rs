@@ -42,16 +42,7 @@ pub fn places(config_dir: Option<&Path>, home: Option<&Path>, workspace: &Path) 
 pub fn discover(places: &[PathBuf]) -> BTreeMap<String, CustomCommand> {
     let mut out = BTreeMap::new();
     for dir in places {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "md"))
-            .collect();
-        files.sort();
-        for path in files {
+        for path in crate::config::files_in(dir, "md") {
             // A regular file of a sane size only: never a FIFO that would block the start.
             let ok = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_BYTES);
             let Some(text) = ok.then(|| std::fs::read_to_string(&path).ok()).flatten() else {

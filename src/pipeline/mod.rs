@@ -166,16 +166,7 @@ pub fn discover(
         Some(workspace.join(".gearshift/pipelines")),
     ];
     for dir in dirs.into_iter().flatten() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
+        for path in crate::config::files_in(&dir, "toml") {
             let loaded = std::fs::read_to_string(&path)
                 .map_err(|e| PipelineError {
                     path: path.clone(),

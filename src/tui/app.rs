@@ -185,6 +185,9 @@ pub struct App {
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
     /// first `@`).
     pub files: Option<Vec<String>>,
+    /// The last `@` query, with the files' ranking for it (see `mention`; cleared when the
+    /// list changes).
+    mention_memo: std::cell::RefCell<Option<(String, Vec<usize>)>>,
     files_asked: Option<Instant>,
     /// A destructive pane key pressed once, waiting for its second press.
     confirming: Option<(Action, Instant)>,
@@ -255,6 +258,7 @@ impl App {
             models: Vec::new(),
             queued: Vec::new(),
             files: None,
+            mention_memo: std::cell::RefCell::new(None),
             files_asked: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),

@@ -10,6 +10,9 @@ use crate::tui::overlay::{Choice, Palette};
 /// The workspace's file list for `@` is taken again when older than this.
 const FILES_FRESH: Duration = Duration::from_secs(10);
 
+/// The `@` popup offers at most this many paths (the best matches).
+const MENTION_ROWS: usize = 200;
+
 /// The popup lists at most this many commands.
 pub const POPUP_ROWS: usize = 8;
 
@@ -44,25 +47,41 @@ impl App {
         if self.focus != Focus::Composer || !self.overlays.is_empty() {
             return None;
         }
-        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
-        let line = self.composer.lines().get(row)?;
-        let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-        let (_, query) = crate::tui::mentions::at_cursor(line, byte)?;
-        if self.completion_dismissed.as_deref() == Some(line.as_str()) {
+        let (line, start, byte) = self.mention_span()?;
+        let query = &line[start + 1..byte];
+        if self.completion_dismissed.as_deref() == Some(line) {
             return None;
         }
         let files = self.files.as_deref()?;
-        let shown: Vec<&str> = if query.is_empty() {
-            files.iter().take(200).map(String::as_str).collect()
-        } else {
-            let all: Vec<&str> = files.iter().map(String::as_str).collect();
-            commands::fuzzy(query, &all)
-                .into_iter()
-                .take(200)
-                .map(|i| all[i])
-                .collect()
-        };
+        // Ranked once per query (the popup asks on every key and frame), not on each ask.
+        let mut memo = self.mention_memo.borrow_mut();
+        let fresh = memo.as_ref().is_some_and(|(q, _)| q == query);
+        if !fresh {
+            let ranked: Vec<usize> = if query.is_empty() {
+                (0..files.len().min(MENTION_ROWS)).collect()
+            } else {
+                let all: Vec<&str> = files.iter().map(String::as_str).collect();
+                let mut ranked = commands::fuzzy(query, &all);
+                ranked.truncate(MENTION_ROWS);
+                ranked
+            };
+            *memo = Some((query.to_string(), ranked));
+        }
+        let shown: Vec<&str> = memo
+            .as_ref()
+            .map(|(_, ranked)| ranked.iter().map(|i| files[*i].as_str()).collect())
+            .unwrap_or_default();
         (!shown.is_empty()).then(|| (query.to_string(), shown))
+    }
+
+    /// The `@` mention the composer's cursor ends: its line, where its `@` is, and the
+    /// cursor's byte in the line.
+    fn mention_span(&self) -> Option<(&str, usize, usize)> {
+        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
+        let line = self.composer.lines().get(row)?;
+        let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+        let (start, _) = crate::tui::mentions::at_cursor(line, byte)?;
+        Some((line.as_str(), start, byte))
     }
 
     /// An `@` starting a word asks for the workspace's files: the first time, and again when
@@ -74,11 +93,10 @@ impl App {
         {
             return Vec::new();
         }
-        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
-        let typing_mention = self.composer.lines().get(row).is_some_and(|line| {
-            let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-            crate::tui::mentions::at_cursor(line, byte).is_some_and(|(_, q)| q.is_empty())
-        });
+        // Just typed: an `@` with nothing after it yet.
+        let typing_mention = self
+            .mention_span()
+            .is_some_and(|(_, start, byte)| byte == start + 1);
         if !typing_mention {
             return Vec::new();
         }
@@ -89,6 +107,8 @@ impl App {
     /// The workspace's files arrived.
     pub fn on_files(&mut self, files: Vec<String>) {
         self.files = Some(files);
+        // A ranking of the old list means nothing in the new one.
+        *self.mention_memo.get_mut() = None;
         self.dirty = true;
     }
 
@@ -101,17 +121,12 @@ impl App {
             Action::CompletionPrev => self.completion_index = (selected + n - 1) % n,
             Action::CompletionAccept | Action::CompletionRun => {
                 let path = shown[selected].to_string();
-                let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
-                let Some(line) = self.composer.lines().get(row).cloned() else {
+                let Some((line, start, byte)) = self.mention_span() else {
                     return;
                 };
-                let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-                let Some((start, _)) = crate::tui::mentions::at_cursor(&line, byte) else {
-                    return;
-                };
+                let typed = line[start + 1..byte].chars().count();
                 // A folder keeps the popup open to go on into it.
                 let space = if path.ends_with('/') { "" } else { " " };
-                let typed = line[start + 1..byte].chars().count();
                 for _ in 0..typed {
                     self.composer.delete_char();
                 }
@@ -164,8 +179,7 @@ impl App {
     /// Esc over the popup closes it for this text (typing brings it back).
     pub(super) fn dismiss_completion(&mut self) -> bool {
         if self.mention().is_some() {
-            let ratatui_textarea::DataCursor(row, _) = self.composer.cursor();
-            self.completion_dismissed = self.composer.lines().get(row).cloned();
+            self.completion_dismissed = self.mention_span().map(|(line, ..)| line.to_string());
             return true;
         }
         if self.completion().is_none() {

@@ -231,22 +231,25 @@ impl Actor {
             return;
         };
         match switch(provider, model) {
-            Ok((active, client)) => {
-                let event = Event::ModelChanged {
-                    provider: active.name.clone(),
-                    model: active.model.clone(),
-                };
-                if !self.record(vec![event]).await {
-                    return;
-                }
-                self.deps.provider = active;
-                self.deps.client = client;
-                // The new model counts tokens its own way: calibrate afresh.
-                self.ledger = Ledger::default();
-                self.report_context();
-            }
+            Ok((active, client)) => self.use_model(active, client).await,
             Err(why) => self.refuse(format!("cannot switch to {provider}/{model}: {why}"), None),
         }
+    }
+
+    /// Records the switch, and the next request goes to `client` with `active`'s figures.
+    async fn use_model(&mut self, active: ActiveProvider, client: Arc<dyn ModelClient>) {
+        let event = Event::ModelChanged {
+            provider: active.name.clone(),
+            model: active.model.clone(),
+        };
+        if !self.record(vec![event]).await {
+            return;
+        }
+        self.deps.provider = active;
+        self.deps.client = client;
+        // The new model counts tokens its own way: calibrate afresh.
+        self.ledger = Ledger::default();
+        self.report_context();
     }
 
     /// A resumed session goes on with the model the human last switched to in it, or says why
@@ -261,8 +264,9 @@ impl Actor {
         let Some(switch) = self.deps.switch.clone() else {
             return;
         };
+        // Resolved once, and used as it is: nothing runs yet at the start of a session.
         match switch(&provider, &model) {
-            Ok(_) => self.switch_model(&provider, &model).await,
+            Ok((active, client)) => self.use_model(active, client).await,
             Err(why) => self.warn(format!(
                 "this session last used {provider}/{model}, which cannot be used now ({why}); \
                  it goes on with {}/{}",

@@ -62,10 +62,16 @@ pub fn attached(files: &[(String, bool, String)]) -> String {
     out
 }
 
+/// How a command the user ran with `!` ended: `exit N`, or `stopped` (killed, cancelled).
+#[must_use]
+pub fn exit_status(exit_code: Option<i32>) -> String {
+    exit_code.map_or_else(|| "stopped".to_string(), |c| format!("exit {c}"))
+}
+
 /// A command the user ran with `!`, as the model reads it.
 #[must_use]
 pub fn shell_ran(command: &str, output: &str, exit_code: Option<i32>) -> String {
-    let status = exit_code.map_or_else(|| "it was stopped".to_string(), |c| format!("exit {c}"));
+    let status = exit_status(exit_code);
     format!(
         "The user ran a command in the workspace ({status}):\n$ {command}\n```\n{}\n```",
         output.trim_end()

@@ -153,7 +153,7 @@ pub fn kept_verbatim(state: &SessionState) -> Vec<usize> {
 fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
     let mut skill_calls = std::collections::HashSet::new();
     let mut out: Vec<usize> = Vec::new();
-    let mut texts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, m) in state.conversation.iter().enumerate().take(before) {
         let skill = match m {
             ChatMessage::Assistant { tool_calls, .. } => {
@@ -177,7 +177,7 @@ fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
         if let Some(text) = skill
             && !state.dropped.contains(&i)
         {
-            if let Some(earlier) = texts.insert(text.clone(), i) {
+            if let Some(earlier) = texts.insert(text.as_str(), i) {
                 out.retain(|k| *k != earlier || state.pinned.contains(k));
             }
             out.push(i);

@@ -154,7 +154,7 @@ pub fn markdown(export: &SessionExport) -> String {
                 exit_code,
                 ..
             } => {
-                let status = exit_code.map_or_else(|| "stopped".into(), |c| format!("exit {c}"));
+                let status = crate::core::prompts::exit_status(*exit_code);
                 let _ = writeln!(out, "> you ran `$ {command}` ({status})\n");
                 out.push_str(&fenced(output, ""));
                 out.push('\n');

@@ -103,7 +103,7 @@ impl App {
                 let args = serde_json::json!({ "command": command }).to_string();
                 self.transcript.push_tool(id, "!", &args);
                 let ok = *exit_code == Some(0);
-                let status = exit_code.map_or_else(|| "stopped".into(), |c| format!("exit {c}"));
+                let status = crate::core::prompts::exit_status(*exit_code);
                 let lines = output.lines().count();
                 self.transcript.tool_result(
                     id,

@@ -20,6 +20,20 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// A first plan of one step, "one".
+fn one_step_plan() -> Event {
+    Event::PlanProposed {
+        version: 1,
+        steps: vec![crate::plan::StepSpec {
+            title: "one".into(),
+            detail: String::new(),
+            files: vec![],
+            acceptance: None,
+            children: vec![],
+        }],
+    }
+}
+
 fn composer_text(app: &App) -> String {
     app.composer.lines().join("\n")
 }
@@ -772,16 +786,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     // Nothing the core sends names a key: the old bindings appear nowhere.
     assert_eq!(a.transcript.count_containing(" a approves"), 0);
     // The chat's notices, the pane footers and the status bar show the new keys too.
-    a.on_core(&Event::PlanProposed {
-        version: 1,
-        steps: vec![crate::plan::StepSpec {
-            title: "one".into(),
-            detail: String::new(),
-            files: vec![],
-            acceptance: None,
-            children: vec![],
-        }],
-    });
+    a.on_core(&one_step_plan());
     assert_eq!(
         a.transcript
             .count_containing("review it in the plan pane (F2): v approve, x reject"),
@@ -1203,16 +1208,7 @@ fn ctrl_u_deletes_to_the_line_start_and_a_cleared_draft_comes_back_with_up() {
 #[test]
 fn a_destructive_pane_key_asks_to_be_pressed_again_and_a_stray_letter_goes_to_the_composer() {
     let mut a = app(120, 40);
-    a.on_core(&Event::PlanProposed {
-        version: 1,
-        steps: vec![crate::plan::StepSpec {
-            title: "one".into(),
-            detail: String::new(),
-            files: vec![],
-            acceptance: None,
-            children: vec![],
-        }],
-    });
+    a.on_core(&one_step_plan());
     a.focus = Focus::Plan;
     let t0 = Instant::now();
     let first = a.on_terminal(key(KeyCode::Char('d'), KeyModifiers::NONE), t0);

@@ -331,9 +331,12 @@ fn the_agent_writes_a_file_asks_before_running_a_command_and_resumes() {
             "write_file",
             &serde_json::json!({"path": "hello.txt", "content": "hello from the model\n"}),
         ),
-        tool_call_sse("call_r", "run_command", &serde_json::json!({"command": "cat hello.txt"})),
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"All done: hello.txt says hello.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-            .to_string(),
+        tool_call_sse(
+            "call_r",
+            "run_command",
+            &serde_json::json!({"command": "cat hello.txt"}),
+        ),
+        text_sse("All done: hello.txt says hello."),
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();
@@ -500,8 +503,7 @@ fn hunks_are_rejected_accepted_with_a_comment_and_edited_then_undone() {
             "write_file",
             &serde_json::json!({"path": "notes.txt", "content": proposed}),
         ),
-        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Understood, thanks for the review.\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-            .to_string(),
+        text_sse("Understood, thanks for the review."),
     ];
     let server = answering_in_turn(&rt, replies);
     let home = tempfile::tempdir().unwrap();

@@ -264,6 +264,44 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// One model request as `gearshift stats` and the usage line see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestFacts {
+    pub provider: String,
+    pub model: String,
+    pub gear: Gear,
+    /// The pipeline stage it ran for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// `turn` (a reply) or `compact` (a summary).
+    pub purpose: String,
+    /// From sending the request to the end of its stream.
+    pub latency_ms: u64,
+    /// From sending the request to the first token of text, reasoning or a tool call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<u64>,
+    /// How it failed, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorKind>,
+}
+
+impl ErrorKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::Provider => "provider",
+            ErrorKind::Auth => "auth",
+            ErrorKind::RateLimit => "rate_limit",
+            ErrorKind::Network => "network",
+            ErrorKind::Tool => "tool",
+            ErrorKind::Store => "store",
+            ErrorKind::Context => "context",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
 /// Who wrote a message; used for search and export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -307,9 +345,25 @@ pub enum Event {
         from: Gear,
         to: Gear,
     },
+    /// The model requests go to from now on: the human's choice (`/model`), applying to the
+    /// route in effect, or a `[routing]` route taking over (`routed`).
     ModelChanged {
         provider: String,
         model: String,
+        /// The route the choice is for (`plan`, `implement`, a stage, `default`); `None` in
+        /// sessions recorded before routing, meaning `default`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route: Option<String>,
+        /// Set when routing chose the model, not the human.
+        #[serde(default, skip_serializing_if = "is_false")]
+        routed: bool,
+    },
+    /// A provider was down before it answered, so the same request went to the next model of
+    /// the route's `fallback` list.
+    ModelFellBack {
+        from: String,
+        to: String,
+        reason: String,
     },
     TitleChanged {
         title: String,
@@ -356,6 +410,10 @@ pub enum Event {
         /// Cost in US dollars, when the provider has prices configured.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<f64>,
+        /// Which model answered, for what, how fast: one per request (absent in sessions
+        /// recorded before it was kept). A failed request records one with no tokens.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<Box<RequestFacts>>,
     },
     TurnFinished {
         reason: FinishReason,
@@ -628,6 +686,7 @@ impl Event {
             Event::UserMessage { .. } => "user_message",
             Event::GearChanged { .. } => "gear_changed",
             Event::ModelChanged { .. } => "model_changed",
+            Event::ModelFellBack { .. } => "model_fell_back",
             Event::TitleChanged { .. } => "title_changed",
             Event::TurnStarted { .. } => "turn_started",
             Event::AssistantDelta { .. } => "assistant_delta",
@@ -691,6 +750,11 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -724,6 +788,8 @@ mod tests {
             Event::ModelChanged {
                 provider: "p".into(),
                 model: "m".into(),
+                route: None,
+            routed: false,
             },
             Event::TitleChanged { title: "t".into() },
             Event::TurnStarted { turn: 1 },
@@ -738,6 +804,7 @@ mod tests {
                 cached: 0,
                 cache_write: 0,
                 cost: Some(0.5),
+                request: None,
             },
             Event::TurnFinished {
                 reason: FinishReason::Stop,

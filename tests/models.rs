@@ -52,7 +52,7 @@ async fn a_switch_mid_session_sends_the_next_request_to_the_new_model_with_its_w
         .await;
     assert!(seen.iter().any(|e| matches!(
         e,
-        Event::ModelChanged { provider, model } if provider == "two" && model == "m2"
+        Event::ModelChanged { provider, model, .. } if provider == "two" && model == "m2"
     )));
     s.submit("second");
     let turn = s.turn().await;

@@ -47,13 +47,22 @@ async fn a_scripted_turn_streams_then_is_recorded_in_order() {
             "turn_finished"
         ]
     );
-    assert!(stored.contains(&Event::Usage {
+    let usage = stored.iter().find(|e| e.kind() == "usage").unwrap();
+    let Event::Usage {
         input: 1_000_000,
         output: 500_000,
         cached: 0,
         cache_write: 0,
-        cost: Some(2.0)
-    }));
+        cost: Some(cost),
+        request: Some(request),
+    } = usage
+    else {
+        panic!("{usage:?}")
+    };
+    assert!((cost - 2.0).abs() < 1e-9);
+    // Which model answered, for what, and how fast.
+    assert_eq!(request.purpose, "turn");
+    assert!(request.error.is_none() && request.ttft_ms <= Some(request.latency_ms));
 
     // The second turn sees the first (the script plays turn 2 because one reply exists).
     s.submit("the follow-up");

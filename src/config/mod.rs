@@ -75,6 +75,50 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub files: FilesConfig,
     pub notify: NotifyConfig,
+    /// Which model serves each gear, plan phase, pipeline stage and compaction, with
+    /// fallbacks: `plan = "anthropic/claude-opus-4-5"`, `implement = { model =
+    /// "deepseek/deepseek-chat", fallback = ["zhipu/glm-4.6"] }`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub routing: BTreeMap<String, Route>,
+}
+
+/// A `[routing]` entry: a `provider/model`, or a table with its `fallback` list (the model may
+/// be left out to give the session's own model fallbacks, as `default = { fallback = […] }`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Route {
+    Model(String),
+    Table(RouteTable),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct RouteTable {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Tried in order when the model's provider is down (5xx, connection, 429 after retries)
+    /// before it answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fallback: Vec<String>,
+}
+
+impl Route {
+    /// The `provider/model` this route names, if it names one.
+    #[must_use]
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            Route::Model(m) => Some(m),
+            Route::Table(t) => t.model.as_deref(),
+        }
+    }
+
+    #[must_use]
+    pub fn fallback(&self) -> &[String] {
+        match self {
+            Route::Model(_) => &[],
+            Route::Table(t) => &t.fallback,
+        }
+    }
 }
 
 /// How gearshift calls you back when it waits for you and its terminal is not focused.
@@ -237,6 +281,9 @@ pub struct ProviderConfig {
     /// The default model for this provider.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// Other models it serves, offered by the model picker (`/model`) besides `model`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_window: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -144,12 +144,13 @@ mod tests {
             if matches!(name.as_str(), "ollama" | "vllm" | "lmstudio" | "demo") {
                 continue;
             }
-            let model = p.model.as_deref().unwrap();
-            let facts = lookup(&BTreeMap::new(), model)
-                .unwrap_or_else(|| panic!("{name}'s model {model} is not in the catalog"));
-            assert!(facts.context_window.is_some(), "{model}");
-            assert!(facts.max_output_tokens.is_some(), "{model}");
-            assert!(facts.input_price.is_some(), "{model}");
+            for model in p.model.iter().chain(&p.models) {
+                let facts = lookup(&BTreeMap::new(), model)
+                    .unwrap_or_else(|| panic!("{name}'s model {model} is not in the catalog"));
+                assert!(facts.context_window.is_some(), "{model}");
+                assert!(facts.max_output_tokens.is_some(), "{model}");
+                assert!(facts.input_price.is_some(), "{model}");
+            }
         }
         for facts in builtin().values() {
             if let (Some(w), Some(o)) = (facts.context_window, facts.max_output_tokens) {

@@ -60,6 +60,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 mod calls;
 mod context;
 mod deps;
+mod models;
 mod nested;
 mod ops;
 mod review;
@@ -103,6 +104,8 @@ enum Activity {
     Compacting {
         stream: ModelStream,
         progress: TurnProgress,
+        /// The model summarising (the `compact` route's, else the session's).
+        model: Box<ActiveProvider>,
         through: usize,
         before: u64,
         resume: bool,
@@ -199,6 +202,8 @@ struct Actor {
     /// Skills loaded in this turn, whose `allowed-tools` pre-approve commands until the next
     /// prompt (as in Claude Code).
     granted: Vec<String>,
+    /// Which model each request goes to (see `models`).
+    models: models::Models,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -230,6 +235,7 @@ pub async fn run_session(
         granted: Vec::new(),
         memory_scan: 0,
         folders_seen: std::collections::HashSet::new(),
+        models: models::Models::default(),
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
@@ -244,7 +250,7 @@ pub async fn run_session(
     // What fills the window is on screen before the first prompt.
     actor.memory = actor.read_memory();
     actor.find_skills();
-    actor.back_to_switched_model().await;
+    actor.check_models().await;
     actor.report_context();
     actor.resume_approval();
     actor.preview_pipeline();

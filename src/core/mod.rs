@@ -10,6 +10,7 @@ pub mod drift;
 pub mod machine;
 pub mod memory;
 pub mod prompts;
+pub mod routing;
 pub mod shape;
 pub mod state;
 pub mod turn;

@@ -66,9 +66,9 @@ pub struct SessionState {
     /// Every file the model wrote, with the SHA-256 of what it last knew was there (`None`:
     /// no such file), so a later undo or human edit can be told at its next request.
     pub known: BTreeMap<String, Option<String>>,
-    /// The model the human last switched to in this session, which a resumed session goes
-    /// back to.
-    pub switched: Option<(String, String)>,
+    /// The models the human chose in this session, by the route they apply to (see
+    /// [`crate::core::routing`]), which a resumed session goes back to.
+    pub switched: BTreeMap<String, crate::core::routing::Target>,
     /// The running turn may write memory files, and only them (see [`Event::MemoryTurn`]).
     pub memory_turn: bool,
     /// A new session's events not written yet: a session is stored with its first prompt,
@@ -196,10 +196,22 @@ impl SessionState {
                 self.provider.clone_from(provider);
                 self.model.clone_from(model);
             }
-            Event::ModelChanged { provider, model } => {
+            Event::ModelChanged {
+                provider,
+                model,
+                route,
+                routed,
+            } => {
                 self.provider.clone_from(provider);
                 self.model.clone_from(model);
-                self.switched = Some((provider.clone(), model.clone()));
+                if !routed {
+                    let route = route.clone().unwrap_or_else(|| "default".into());
+                    let target = crate::core::routing::Target {
+                        provider: provider.clone(),
+                        model: model.clone(),
+                    };
+                    self.switched.insert(route, target);
+                }
             }
             Event::UserMessage { text, .. } => {
                 self.messages += 1;
@@ -361,6 +373,7 @@ impl SessionState {
             | Event::Shipped { .. }
             | Event::Error { .. }
             | Event::Notice { .. }
+            | Event::ModelFellBack { .. }
             | Event::Refused { .. }
             | Event::Instructed { .. }
             | Event::FilesSeen { .. }
@@ -490,6 +503,8 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
             Decision::Record(vec![Event::ModelChanged {
                 provider: provider.clone(),
                 model: model.clone(),
+                route: None,
+                routed: false,
             }])
         }
         Op::SetTitle { title } if !title.trim().is_empty() && *title != state.title => {
@@ -603,6 +618,7 @@ mod tests {
                 cached: 200,
                 cache_write: 0,
                 cost: None,
+                request: None,
             },
             Event::UserMessage {
                 text: "second".into(),

@@ -2,9 +2,10 @@
 //! that record how the turn ended. The actor in `core` does the streaming around them.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use crate::config::ActiveProvider;
-use crate::protocol::{Event, FinishReason};
+use crate::protocol::{ErrorKind, Event, FinishReason, Gear, RequestFacts};
 use crate::provider::{
     self, ChatRequest, ProviderError, Reasoning, ReasoningPart, StreamEvent, TokenUsage,
     ToolCallRequest,
@@ -50,11 +51,70 @@ pub struct TurnProgress {
     pub reason: Option<FinishReason>,
     /// Tool calls being assembled, by stream index.
     calls: BTreeMap<usize, ToolCallRequest>,
+    /// When the request was sent, and when its first token arrived.
+    sent: Option<Instant>,
+    first: Option<Instant>,
+}
+
+/// What a request was for, as its usage records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub gear: Gear,
+    pub stage: Option<String>,
+    /// `turn` or `compact`.
+    pub purpose: &'static str,
 }
 
 impl TurnProgress {
+    /// The progress of a request sent now: its latency and time to first token are measured.
+    #[must_use]
+    pub fn sent_now() -> TurnProgress {
+        TurnProgress {
+            sent: Some(Instant::now()),
+            ..TurnProgress::default()
+        }
+    }
+
+    /// Which model answered, for what, and how fast; `None` for a request never sent.
+    #[must_use]
+    pub fn facts(
+        &self,
+        provider: &ActiveProvider,
+        origin: &Origin,
+        error: Option<ErrorKind>,
+    ) -> Option<RequestFacts> {
+        let sent = self.sent?;
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Some(RequestFacts {
+            provider: provider.name.clone(),
+            model: provider.model.clone(),
+            gear: origin.gear,
+            stage: origin.stage.clone(),
+            purpose: origin.purpose.to_string(),
+            latency_ms: ms(sent.elapsed()),
+            ttft_ms: self.first.map(|f| ms(f.duration_since(sent))),
+            error,
+        })
+    }
+
+    /// Whether anything of the reply arrived: text, reasoning or a tool call.
+    #[must_use]
+    pub fn answered(&self) -> bool {
+        self.first.is_some() || !self.text.is_empty() || !self.calls.is_empty()
+    }
+
     /// Folds a stream event in; returns the text to show now, if any.
     pub fn absorb(&mut self, event: StreamEvent) -> Option<String> {
+        if self.first.is_none()
+            && matches!(
+                event,
+                StreamEvent::TextDelta(_)
+                    | StreamEvent::ReasoningDelta(_)
+                    | StreamEvent::ToolCallStart { .. }
+            )
+        {
+            self.first = Some(Instant::now());
+        }
         match event {
             StreamEvent::TextDelta(t) => {
                 self.text.push_str(&t);
@@ -116,12 +176,14 @@ impl TurnProgress {
 
 /// The events that record one model response: the reply (marked interrupted unless it
 /// completed), its tool calls (only when complete: a half-streamed call is never run), and
-/// usage with cost.
+/// usage with cost and the request's facts (a failed request's with no tokens).
 #[must_use]
 pub fn reply_events(
     progress: &TurnProgress,
     completed: bool,
     provider: &ActiveProvider,
+    origin: &Origin,
+    error: Option<ErrorKind>,
 ) -> Vec<Event> {
     let mut events = Vec::new();
     let reasoning = progress.reasoning(&provider.source());
@@ -142,16 +204,31 @@ pub fn reply_events(
             arguments: c.arguments.clone(),
         }));
     }
-    if let Some(u) = progress.usage {
-        events.push(Event::Usage {
-            input: u.input,
-            output: u.output,
-            cached: u.cached,
-            cache_write: u.cache_write,
-            cost: provider::cost(provider, u),
-        });
-    }
+    events.extend(usage_event(progress, provider, origin, error));
     events
+}
+
+/// The usage of one request with its facts: `None` when it reported none and was never sent.
+#[must_use]
+pub fn usage_event(
+    progress: &TurnProgress,
+    provider: &ActiveProvider,
+    origin: &Origin,
+    error: Option<ErrorKind>,
+) -> Option<Event> {
+    let request = progress.facts(provider, origin, error).map(Box::new);
+    if progress.usage.is_none() && request.is_none() {
+        return None;
+    }
+    let u = progress.usage.unwrap_or_default();
+    Some(Event::Usage {
+        input: u.input,
+        output: u.output,
+        cached: u.cached,
+        cache_write: u.cache_write,
+        cost: progress.usage.and_then(|u| provider::cost(provider, u)),
+        request,
+    })
 }
 
 /// How a turn ended.
@@ -169,8 +246,14 @@ pub fn finish_events(
     progress: &TurnProgress,
     end: &TurnEnd,
     provider: &ActiveProvider,
+    origin: &Origin,
 ) -> Vec<Event> {
-    let mut events = reply_events(progress, matches!(end, TurnEnd::Completed), provider);
+    let error = match end {
+        TurnEnd::Failed(e) => Some(e.kind()),
+        _ => None,
+    };
+    let completed = matches!(end, TurnEnd::Completed);
+    let mut events = reply_events(progress, completed, provider, origin, error);
     events.extend(end_events(end, progress.reason));
     events
 }
@@ -207,9 +290,28 @@ mod tests {
         c.active_provider().unwrap()
     }
 
+    fn origin() -> Origin {
+        Origin {
+            gear: Gear::Plan,
+            stage: None,
+            purpose: "turn",
+        }
+    }
+
+    /// The usage event's request facts, taken out so the rest compares exactly.
+    fn take_facts(events: &mut [Event]) -> RequestFacts {
+        events
+            .iter_mut()
+            .find_map(|e| match e {
+                Event::Usage { request, .. } => request.take().map(|r| *r),
+                _ => None,
+            })
+            .expect("a usage event with facts")
+    }
+
     #[test]
     fn a_completed_turn_records_reply_usage_with_cost_and_finish() {
-        let mut p = TurnProgress::default();
+        let mut p = TurnProgress::sent_now();
         assert_eq!(
             p.absorb(StreamEvent::TextDelta("Hel".into())).as_deref(),
             Some("Hel")
@@ -228,7 +330,12 @@ mod tests {
             cache_write: 0,
         }));
         p.absorb(StreamEvent::Finish(FinishReason::Length));
-        let events = finish_events(&p, &TurnEnd::Completed, &openai());
+        let mut events = finish_events(&p, &TurnEnd::Completed, &openai(), &origin());
+        let facts = take_facts(&mut events);
+        assert_eq!((facts.provider.as_str(), facts.model.as_str()), ("openai", "gpt-4.1"));
+        assert_eq!((facts.gear, facts.purpose.as_str()), (Gear::Plan, "turn"));
+        assert!(facts.ttft_ms.is_some_and(|t| t <= facts.latency_ms));
+        assert_eq!(facts.error, None);
         assert_eq!(
             events,
             vec![
@@ -242,7 +349,8 @@ mod tests {
                     cached: 0,
                     cache_write: 0,
                     // $2 per million in, $8 per million out.
-                    cost: Some(6.0)
+                    cost: Some(6.0),
+                    request: None,
                 },
                 Event::TurnFinished {
                     reason: FinishReason::Length
@@ -253,14 +361,16 @@ mod tests {
 
     #[test]
     fn a_failed_turn_keeps_partial_text_marked_interrupted() {
-        let mut p = TurnProgress::default();
+        let mut p = TurnProgress::sent_now();
         p.absorb(StreamEvent::TextDelta("partial".into()));
         let err = ProviderError::IdleTimeout {
             provider: "openai".into(),
             seconds: 1.0,
             received: 10,
         };
-        let events = finish_events(&p, &TurnEnd::Failed(err), &openai());
+        let mut events = finish_events(&p, &TurnEnd::Failed(err), &openai(), &origin());
+        // The failed request is counted, with no tokens, and how it failed.
+        assert_eq!(take_facts(&mut events).error, Some(ErrorKind::Network));
         assert_eq!(
             events[0],
             Event::AssistantMessage {
@@ -268,15 +378,16 @@ mod tests {
                 interrupted: true
             }
         );
+        assert!(matches!(events[1], Event::Usage { input: 0, output: 0, .. }));
         assert!(matches!(
-            events[1],
+            events[2],
             Event::Error {
                 kind: ErrorKind::Network,
                 ..
             }
         ));
         assert_eq!(
-            events[2],
+            events[3],
             Event::TurnFinished {
                 reason: FinishReason::Error
             }
@@ -285,7 +396,12 @@ mod tests {
 
     #[test]
     fn a_cancelled_turn_without_text_records_only_the_finish() {
-        let events = finish_events(&TurnProgress::default(), &TurnEnd::Cancelled, &openai());
+        let events = finish_events(
+            &TurnProgress::default(),
+            &TurnEnd::Cancelled,
+            &openai(),
+            &origin(),
+        );
         assert_eq!(
             events,
             vec![Event::TurnFinished {
@@ -341,12 +457,12 @@ mod tests {
         assert_eq!(calls[0].id, "a");
         assert_eq!(calls[0].arguments, "{\"path\":\"x\"}");
         assert_eq!(calls[1].name, "grep");
-        let complete = reply_events(&p, true, &openai());
+        let complete = reply_events(&p, true, &openai(), &origin(), None);
         assert_eq!(
             complete.iter().filter(|e| e.kind() == "tool_call").count(),
             2
         );
-        let cut = reply_events(&p, false, &openai());
+        let cut = reply_events(&p, false, &openai(), &origin(), None);
         assert_eq!(cut.iter().filter(|e| e.kind() == "tool_call").count(), 0);
     }
 }

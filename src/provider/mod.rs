@@ -262,6 +262,20 @@ impl ProviderError {
             _ => ErrorKind::Provider,
         }
     }
+
+    /// The provider is down or overloaded (5xx, no connection, 429 after the retries, silence
+    /// before a byte): another provider may answer the same request. A refusal of the request
+    /// itself (4xx, a bad key, a model not found) is not an outage.
+    #[must_use]
+    pub fn is_outage(&self) -> bool {
+        match self {
+            ProviderError::Server { .. }
+            | ProviderError::RateLimited { .. }
+            | ProviderError::Network { .. } => true,
+            ProviderError::IdleTimeout { received, .. } => *received == 0,
+            _ => false,
+        }
+    }
 }
 
 /// A running model response. Dropping it aborts the request.

@@ -86,6 +86,7 @@ fn events_round_trip_in_order_and_fold_into_the_summary() {
             cached: 5,
             cache_write: 0,
             cost: Some(0.25),
+            request: None,
         },
         Event::TurnFinished {
             reason: FinishReason::Stop,
@@ -431,6 +432,8 @@ fn export_then_import_is_equal_event_for_event() {
         Event::ModelChanged {
             provider: "p2".into(),
             model: "m2".into(),
+            route: None,
+            routed: false,
         },
         Event::TitleChanged { title: "T".into() },
         Event::TurnStarted { turn: 1 },
@@ -510,6 +513,7 @@ fn export_then_import_is_equal_event_for_event() {
             cached: 1,
             cache_write: 0,
             cost: Some(0.01),
+            request: None,
         },
         Event::Error {
             kind: ErrorKind::Tool,

@@ -367,7 +367,10 @@ fn fold_after(
             tx.prepare_cached("UPDATE sessions SET gear = ?2 WHERE id = ?1")?
                 .execute(params![session, to.as_str()])?;
         }
-        Event::ModelChanged { provider, model } | Event::SessionResumed { provider, model } => {
+        Event::ModelChanged {
+            provider, model, ..
+        }
+        | Event::SessionResumed { provider, model } => {
             tx.prepare_cached("UPDATE sessions SET provider = ?2, model = ?3 WHERE id = ?1")?
                 .execute(params![session, provider, model])?;
         }

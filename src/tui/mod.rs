@@ -397,23 +397,38 @@ async fn event_loop(
 
 /// Every configured provider with its model, for the `/model` picker.
 fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
-    config
-        .providers
-        .keys()
-        .filter_map(|name| config.provider_named(name, None).ok())
-        .filter(|p| !p.is_demo)
-        .map(|p| {
-            let price = match (p.prices.input, p.prices.output) {
-                (Some(i), Some(o)) => format!(", ${i}/${o} per M tokens"),
-                _ => String::new(),
-            };
-            app::ModelChoice {
-                facts: format!("{}k window{price}", p.context_window / 1000),
+    let mut choices = Vec::new();
+    for (name, settings) in &config.providers {
+        let models = settings.model.iter().chain(&settings.models);
+        for p in models.filter_map(|m| config.provider_named(name, Some(m)).ok()) {
+            if p.is_demo {
+                continue;
+            }
+            choices.push(app::ModelChoice {
+                facts: model_facts(&p),
                 provider: p.name,
                 model: p.model,
-            }
-        })
-        .collect()
+            });
+        }
+    }
+    choices
+}
+
+/// A model's window, prices, reasoning and key, in a few words for the picker.
+fn model_facts(p: &crate::config::ActiveProvider) -> String {
+    let mut facts = format!("{}k window", p.context_window / 1000);
+    if let (Some(i), Some(o)) = (p.prices.input, p.prices.output) {
+        facts.push_str(&format!(", ${i}/${o} per M tokens"));
+    }
+    if p.reasoning.style != crate::provider::ReasoningStyle::None {
+        facts.push_str(", reasons");
+    }
+    if let Some(env) = &p.api_key_env
+        && std::env::var_os(env).is_none_or(|v| v.is_empty())
+    {
+        facts.push_str(&format!(", no key: set {env}"));
+    }
+    facts
 }
 
 /// Calls the human back: the bell, and a desktop notification by OSC 9 or OSC 777 (terminals

@@ -37,11 +37,13 @@ impl Actor {
             return false;
         };
         let before = self.last_report.as_ref().map_or(0, ContextReport::used);
-        let request = shape::compaction_request(&self.state, &self.deps.provider, through, focus);
-        tracing::info!(through, before, "compacting");
+        let (model, client) = self.compaction_model();
+        let request = shape::compaction_request(&self.state, &model, through, focus);
+        tracing::info!(through, before, model = %model.source(), "compacting");
         self.activity = Activity::Compacting {
-            stream: self.deps.client.stream(request),
-            progress: TurnProgress::default(),
+            stream: client.stream(request),
+            progress: TurnProgress::sent_now(),
+            model: Box::new(model),
             through,
             before,
             resume,
@@ -53,6 +55,7 @@ impl Actor {
     pub(super) fn finish_compaction(&mut self, failed: Option<ProviderError>) -> Vec<Effect> {
         let Activity::Compacting {
             progress,
+            model,
             through,
             before,
             resume,
@@ -62,16 +65,11 @@ impl Actor {
             return Vec::new();
         };
         let summary = progress.text.trim().to_string();
-        let mut events = Vec::new();
-        if let Some(u) = progress.usage {
-            events.push(Event::Usage {
-                input: u.input,
-                output: u.output,
-                cached: u.cached,
-                cache_write: u.cache_write,
-                cost: crate::provider::cost(&self.deps.provider, u),
-            });
-        }
+        let error = failed.as_ref().map(ProviderError::kind);
+        let origin = self.origin("compact");
+        let mut events: Vec<Event> = turn::usage_event(&progress, &model, &origin, error)
+            .into_iter()
+            .collect();
         if failed.is_some() || summary.is_empty() {
             let why =
                 failed.map_or_else(|| "the model returned no summary".into(), |e| e.to_string());

@@ -47,6 +47,8 @@ pub struct SessionDeps {
     pub home_dir: Option<std::path::PathBuf>,
     /// How to switch models mid-session (`None`: the model is fixed for this run).
     pub switch: Option<ModelSwitch>,
+    /// `[routing]`: which model serves each gear, step, stage and compaction.
+    pub routing: std::collections::BTreeMap<String, crate::config::Route>,
 }
 
 impl SessionDeps {
@@ -114,6 +116,7 @@ impl SessionDeps {
             config_dir: None,
             home_dir: None,
             switch: None,
+            routing: config.routing.clone(),
         })
     }
 

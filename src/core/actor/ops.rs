@@ -213,68 +213,6 @@ impl Actor {
         }
     }
 
-    /// Switches the model: the very next request goes to it, with its window, prices and
-    /// compaction threshold. Refused, saying why, when it cannot be used (or work is running).
-    async fn switch_model(&mut self, provider: &str, model: &str) {
-        if provider == self.deps.provider.name && model == self.deps.provider.model {
-            return;
-        }
-        if !self.ready() {
-            self.refuse(
-                "switch models when the model has finished",
-                Some(Hint::Wait),
-            );
-            return;
-        }
-        let Some(switch) = self.deps.switch.clone() else {
-            self.refuse("this run cannot switch models", None);
-            return;
-        };
-        match switch(provider, model) {
-            Ok((active, client)) => self.use_model(active, client).await,
-            Err(why) => self.refuse(format!("cannot switch to {provider}/{model}: {why}"), None),
-        }
-    }
-
-    /// Records the switch, and the next request goes to `client` with `active`'s figures.
-    async fn use_model(&mut self, active: ActiveProvider, client: Arc<dyn ModelClient>) {
-        let event = Event::ModelChanged {
-            provider: active.name.clone(),
-            model: active.model.clone(),
-        };
-        if !self.record(vec![event]).await {
-            return;
-        }
-        self.deps.provider = active;
-        self.deps.client = client;
-        // The new model counts tokens its own way: calibrate afresh.
-        self.ledger = Ledger::default();
-        self.report_context();
-    }
-
-    /// A resumed session goes on with the model the human last switched to in it, or says why
-    /// it cannot (its provider gone, its key missing) and goes on with this run's.
-    pub(super) async fn back_to_switched_model(&mut self) {
-        let Some((provider, model)) = self.state.switched.clone() else {
-            return;
-        };
-        if provider == self.deps.provider.name && model == self.deps.provider.model {
-            return;
-        }
-        let Some(switch) = self.deps.switch.clone() else {
-            return;
-        };
-        // Resolved once, and used as it is: nothing runs yet at the start of a session.
-        match switch(&provider, &model) {
-            Ok((active, client)) => self.use_model(active, client).await,
-            Err(why) => self.warn(format!(
-                "this session last used {provider}/{model}, which cannot be used now ({why}); \
-                 it goes on with {}/{}",
-                self.deps.provider.name, self.deps.provider.model
-            )),
-        }
-    }
-
     /// `r`: sends the plan's comments to the model for a revised plan.
     async fn revise_plan(&mut self) {
         let Some(plan) = &self.state.plan else {

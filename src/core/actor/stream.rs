@@ -84,7 +84,8 @@ impl Actor {
     /// Sends the next request of the turn: compacting first when the window is filling up,
     /// refusing when it would not fit and nothing is left to compact.
     pub(super) async fn send_request(&mut self, may_compact: bool) -> Option<Vec<Effect>> {
-        if !self.tell_drift().await || !self.tell_nested_memory().await {
+        if !self.tell_drift().await || !self.tell_nested_memory().await || !self.take_route().await
+        {
             return None;
         }
         let report = self.report_context();
@@ -126,7 +127,7 @@ impl Actor {
         );
         self.activity = Activity::Streaming {
             stream: self.deps.client.stream(request),
-            progress: TurnProgress::default(),
+            progress: TurnProgress::sent_now(),
             last_checkpoint: Instant::now(),
             saved: 0,
         };
@@ -223,12 +224,17 @@ impl Actor {
     /// The stream failed (or was cut for length): the turn ends with what arrived, marked.
     fn stream_failed(&mut self, e: ProviderError) -> Vec<Effect> {
         let progress = self.take_progress();
+        if let Some(effects) = self.fall_back(&progress, &e) {
+            return effects;
+        }
         self.calibrate(&progress);
         tracing::warn!("turn failed");
+        let origin = self.origin("turn");
         vec![Effect::Record(turn::finish_events(
             &progress,
             &TurnEnd::Failed(e),
             &self.deps.provider,
+            &origin,
         ))]
     }
 
@@ -320,10 +326,13 @@ impl Actor {
         let progress = self.take_progress();
         self.calibrate(&progress);
         let calls = progress.tool_calls();
+        let origin = self.origin("turn");
         let mut effects = vec![Effect::Record(turn::reply_events(
             &progress,
             true,
             &self.deps.provider,
+            &origin,
+            None,
         ))];
         if calls.is_empty() {
             // The reply's events do not touch the plan: the step is judged as it stands.
@@ -343,6 +352,7 @@ impl Actor {
     pub(super) async fn cancel(&mut self) {
         let cancelled = ToolOutcome::error("cancelled by the user");
         // The test command and a compaction asked for with C are not part of a turn.
+        let origin = self.origin("turn");
         let in_turn = !matches!(
             self.activity,
             Activity::Verifying { .. }
@@ -356,7 +366,7 @@ impl Actor {
             } => {
                 // Dropping the stream aborts the request.
                 drop(stream);
-                turn::reply_events(&progress, false, &self.deps.provider)
+                turn::reply_events(&progress, false, &self.deps.provider, &origin, None)
             }
             Activity::Approving { call } => vec![
                 Event::CommandDecided {

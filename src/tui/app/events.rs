@@ -149,9 +149,27 @@ impl App {
                 self.transcript.push(EntryKind::Notice, gear_notice(*to));
             }
             Event::TitleChanged { title } => self.session.title.clone_from(title),
-            Event::ModelChanged { provider, model } => {
+            Event::ModelChanged {
+                provider,
+                model,
+                route,
+                routed,
+            } => {
                 self.session.provider.clone_from(provider);
                 self.session.model.clone_from(model);
+                let why = match (route.as_deref(), routed) {
+                    (None | Some("default"), false) => String::new(),
+                    (Some(r), false) => format!(" for {r}"),
+                    (r, true) => format!(" ([routing] {})", r.unwrap_or("default")),
+                };
+                self.transcript
+                    .push(EntryKind::Notice, format!("Model: {provider}/{model}{why}"));
+            }
+            Event::ModelFellBack { from, to, reason } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!("⚠ {from} is down, so the request went to {to}: {reason}"),
+                );
             }
             Event::Usage {
                 input,

@@ -307,6 +307,7 @@ fn a_priced_provider_shows_the_running_cost() {
             cached: 0,
             cache_write: 0,
             cost: Some(cost),
+            request: None,
         });
     }
     assert_eq!(a.session.cost, Some(0.75));

@@ -1,0 +1,275 @@
+//! Which model each request goes to: the human's `/model` choice, `[routing]`, and fallback
+//! to the route's next model when a provider is down before it answered (see
+//! [`crate::core::routing`] for the rules, which are pure).
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::*;
+use crate::core::routing::{self, Purpose, Target};
+
+/// The clients resolved so far, by model, so a route taken again costs nothing.
+#[derive(Default)]
+pub(super) struct Models {
+    /// The model this run started with: where requests go when no route or choice says
+    /// otherwise.
+    pub base: Option<Target>,
+    clients: HashMap<Target, (ActiveProvider, Arc<dyn ModelClient>)>,
+    /// The route of the request in flight (a `/model` choice applies to it).
+    pub route: String,
+    /// The models left to try for the request in flight if its provider is down.
+    pub fallbacks: VecDeque<Target>,
+    /// The request in flight fell back: send it again as it is, without routing anew.
+    pub falling_back: bool,
+    /// Models said to be unusable, so each is said once.
+    warned: BTreeSet<Target>,
+}
+
+fn target_of(p: &ActiveProvider) -> Target {
+    Target {
+        provider: p.name.clone(),
+        model: p.model.clone(),
+    }
+}
+
+impl Actor {
+    /// The running pipeline stage's name, if any.
+    fn stage_name(&self) -> Option<String> {
+        let p = self.state.pipeline.as_ref()?;
+        let i = p.run.current()?;
+        (p.run.statuses[i] == pipeline::StageStatus::Running)
+            .then(|| p.run.pipeline.stages[i].name.clone())
+    }
+
+    /// Where the next request (a turn's or a compaction's) goes.
+    fn choice(&self, compact: bool) -> routing::Choice {
+        let stage = self.stage_name();
+        let purpose = Purpose {
+            gear: self.state.gear,
+            stage: stage.as_deref(),
+            step: gates::running_step(&self.state).is_some(),
+            compact,
+        };
+        let base = self
+            .models
+            .base
+            .clone()
+            .unwrap_or_else(|| target_of(&self.deps.provider));
+        routing::choose(&self.deps.routing, &self.state.switched, &base, purpose)
+    }
+
+    /// What a request is recorded as being for.
+    pub(super) fn origin(&self, purpose: &'static str) -> turn::Origin {
+        turn::Origin {
+            gear: self.state.gear,
+            stage: self.stage_name(),
+            purpose,
+        }
+    }
+
+    /// A ready client for `target`, resolved once.
+    pub(super) fn resolve(
+        &mut self,
+        target: &Target,
+    ) -> Result<(ActiveProvider, Arc<dyn ModelClient>), String> {
+        if *target == target_of(&self.deps.provider) {
+            return Ok((self.deps.provider.clone(), self.deps.client.clone()));
+        }
+        if let Some(found) = self.models.clients.get(target) {
+            return Ok(found.clone());
+        }
+        let switch = self
+            .deps
+            .switch
+            .clone()
+            .ok_or("this run cannot switch models")?;
+        let found = switch(&target.provider, &target.model)?;
+        self.models.clients.insert(target.clone(), found.clone());
+        Ok(found)
+    }
+
+    /// The first model of `chain` that can be used, with the ones skipped said once each;
+    /// `None` when none can.
+    fn first_usable(
+        &mut self,
+        route: &str,
+        chain: &[Target],
+    ) -> Option<(ActiveProvider, Arc<dyn ModelClient>, usize)> {
+        for (i, t) in chain.iter().enumerate() {
+            match self.resolve(t) {
+                Ok((active, client)) => return Some((active, client, i)),
+                Err(why) => {
+                    if self.models.warned.insert(t.clone()) {
+                        self.warn(format!(
+                            "{t} ({route}) cannot be used: {why}; its requests go to the next \
+                             model of the route, or the session's"
+                        ));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Before a turn's request: the route's model becomes the session's (recorded, so the
+    /// status bar and the log say which model answered). False when the store failed.
+    pub(super) async fn take_route(&mut self) -> bool {
+        if std::mem::take(&mut self.models.falling_back) {
+            return true;
+        }
+        let choice = self.choice(false);
+        self.models.route.clone_from(&choice.route);
+        let Some((active, client, i)) = self.first_usable(&choice.route, &choice.chain) else {
+            self.models.fallbacks.clear();
+            return true;
+        };
+        self.models.fallbacks = choice.chain[i + 1..].iter().cloned().collect();
+        if target_of(&active) == target_of(&self.deps.provider) {
+            return true;
+        }
+        let route = choice.route;
+        self.use_model(active, client, route, true).await
+    }
+
+    /// The model and client for a compaction: its route's first usable model, else the
+    /// session's.
+    pub(super) fn compaction_model(&mut self) -> (ActiveProvider, Arc<dyn ModelClient>) {
+        let choice = self.choice(true);
+        match self.first_usable(&choice.route, &choice.chain) {
+            Some((active, client, _)) => (active, client),
+            None => (self.deps.provider.clone(), self.deps.client.clone()),
+        }
+    }
+
+    /// A request failed: when its provider was down before it answered and the route has
+    /// another model, the failure is recorded and the same request goes to that one.
+    pub(super) fn fall_back(
+        &mut self,
+        progress: &TurnProgress,
+        e: &ProviderError,
+    ) -> Option<Vec<Effect>> {
+        if !e.is_outage() || progress.answered() {
+            return None;
+        }
+        while let Some(next) = self.models.fallbacks.pop_front() {
+            let Ok((active, client)) = self.resolve(&next) else {
+                continue;
+            };
+            let origin = self.origin("turn");
+            let from = target_of(&self.deps.provider);
+            let mut events: Vec<Event> =
+                turn::usage_event(progress, &self.deps.provider, &origin, Some(e.kind()))
+                    .into_iter()
+                    .collect();
+            tracing::warn!(%from, to = %next, "provider down, falling back");
+            events.push(Event::ModelFellBack {
+                from: from.to_string(),
+                to: next.to_string(),
+                reason: e.to_string(),
+            });
+            events.push(Event::ModelChanged {
+                provider: active.name.clone(),
+                model: active.model.clone(),
+                route: Some(self.models.route.clone()),
+                routed: true,
+            });
+            self.set_model(active, client);
+            self.models.falling_back = true;
+            return Some(vec![
+                Effect::Record(events),
+                Effect::Request { may_compact: false },
+            ]);
+        }
+        None
+    }
+
+    /// Switches the model for the route in effect: the very next request goes to it, with
+    /// its window, prices and compaction threshold. Refused, saying why, when it cannot be
+    /// used (or work is running).
+    pub(super) async fn switch_model(&mut self, provider: &str, model: &str) {
+        if provider == self.deps.provider.name && model == self.deps.provider.model {
+            return;
+        }
+        if !self.ready() {
+            self.refuse(
+                "switch models when the model has finished",
+                Some(Hint::Wait),
+            );
+            return;
+        }
+        let target = Target {
+            provider: provider.to_string(),
+            model: model.to_string(),
+        };
+        match self.resolve(&target) {
+            Ok((active, client)) => {
+                let route = self.choice(false).route;
+                self.use_model(active, client, route, false).await;
+            }
+            Err(why) => self.refuse(format!("cannot switch to {target}: {why}"), None),
+        }
+    }
+
+    /// Records the change, and the next request goes to `client` with `active`'s figures.
+    async fn use_model(
+        &mut self,
+        active: ActiveProvider,
+        client: Arc<dyn ModelClient>,
+        route: String,
+        routed: bool,
+    ) -> bool {
+        let event = Event::ModelChanged {
+            provider: active.name.clone(),
+            model: active.model.clone(),
+            route: Some(route),
+            routed,
+        };
+        if !self.record(vec![event]).await {
+            return false;
+        }
+        self.set_model(active, client);
+        self.report_context();
+        true
+    }
+
+    fn set_model(&mut self, active: ActiveProvider, client: Arc<dyn ModelClient>) {
+        self.deps.provider = active;
+        self.deps.client = client;
+        // The new model counts tokens its own way: calibrate afresh.
+        self.ledger = Ledger::default();
+    }
+
+    /// At the start of a session, before any run: every model `[routing]` names and every
+    /// model the human chose in this (resumed) session is checked, and one that cannot be
+    /// used (its provider gone, its key missing) is said now, not in the middle of a run.
+    /// Then the route in effect takes over.
+    pub(super) async fn check_models(&mut self) {
+        self.models.base = Some(target_of(&self.deps.provider));
+        let mut named = routing::named(&self.deps.routing);
+        named.extend(
+            self.state
+                .switched
+                .iter()
+                .map(|(route, t)| (route.clone(), t.clone())),
+        );
+        for (route, t) in named {
+            if let Err(why) = self.resolve(&t) {
+                if self.models.warned.insert(t.clone()) {
+                    let chosen = self.state.switched.get(&route) == Some(&t);
+                    let what = if chosen {
+                        format!("this session last used {t} ({route})")
+                    } else {
+                        format!("[routing] {route} names {t}")
+                    };
+                    self.warn(format!(
+                        "{what}, which cannot be used now ({why}); it goes on with {}",
+                        self.models
+                            .base
+                            .as_ref()
+                            .map_or_else(String::new, ToString::to_string)
+                    ));
+                }
+            }
+        }
+        self.take_route().await;
+    }
+}

@@ -1,0 +1,236 @@
+//! Which model serves a request. `[routing]` maps route names to `provider/model`, with
+//! fallbacks; a request looks its routes up from the most specific to the least:
+//!
+//! - a pipeline stage's request: the stage's name (`requirements`, `implement`, …), then
+//!   `pipeline`;
+//! - the plan gear running an approved step: `implement`, then `plan`; planning: `plan`;
+//! - the vibe gear: `vibe`;
+//! - a compaction: `compact`, then the route of the turn it summarises;
+//! - and last, `default`: the session's own model.
+//!
+//! The human's `/model` choice applies to the route in effect when it is made (the first of
+//! those names that has a route or a choice, else `default`), for the rest of the session.
+//! Pure: the actor resolves the names this returns to clients.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::config::Route;
+use crate::protocol::Gear;
+
+/// A `provider/model`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub provider: String,
+    pub model: String,
+}
+
+impl Target {
+    /// `provider/model`; the model may itself hold `/` (`openrouter/anthropic/claude-…`).
+    pub fn parse(text: &str) -> Result<Target, String> {
+        match text.trim().split_once('/') {
+            Some((p, m)) if !p.is_empty() && !m.is_empty() => Ok(Target {
+                provider: p.to_string(),
+                model: m.to_string(),
+            }),
+            _ => Err(format!(
+                "`{text}` is not `provider/model` (for example \"openai/gpt-5\")"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.provider, self.model)
+    }
+}
+
+/// What a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Purpose<'a> {
+    pub gear: Gear,
+    /// The pipeline stage running, if any.
+    pub stage: Option<&'a str>,
+    /// The plan gear is running an approved step.
+    pub step: bool,
+    pub compact: bool,
+}
+
+/// The route names for a request, most specific first, `default` last.
+#[must_use]
+pub fn names(purpose: Purpose<'_>) -> Vec<&str> {
+    let mut names = Vec::new();
+    if purpose.compact {
+        names.push("compact");
+    }
+    match purpose.gear {
+        Gear::Pipeline => names.extend(purpose.stage.into_iter().chain(["pipeline"])),
+        Gear::Plan if purpose.step => names.extend(["implement", "plan"]),
+        Gear::Plan => names.push("plan"),
+        Gear::Vibe => names.push("vibe"),
+    }
+    names.push("default");
+    names
+}
+
+/// Where a request goes: the route in effect and its models, first choice first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub route: String,
+    pub chain: Vec<Target>,
+}
+
+/// The route in effect for `purpose` and its chain: the human's choice for it, else the
+/// route's model, else `base` (the session's model), then the route's fallbacks (or
+/// `default`'s when it has none). Entries that do not parse are left out (config validation
+/// reports them).
+#[must_use]
+pub fn choose(
+    routes: &BTreeMap<String, Route>,
+    chosen: &BTreeMap<String, Target>,
+    base: &Target,
+    purpose: Purpose<'_>,
+) -> Choice {
+    let names = names(purpose);
+    let route = names
+        .iter()
+        .find(|n| chosen.contains_key(**n) || routes.get(**n).and_then(Route::model).is_some())
+        .copied()
+        .unwrap_or("default");
+    let primary = chosen
+        .get(route)
+        .cloned()
+        .or_else(|| {
+            routes
+                .get(route)
+                .and_then(Route::model)
+                .and_then(|m| Target::parse(m).ok())
+        })
+        .unwrap_or_else(|| base.clone());
+    let own = routes.get(route).map(Route::fallback).unwrap_or_default();
+    let fallback = if own.is_empty() {
+        routes.get("default").map(Route::fallback).unwrap_or_default()
+    } else {
+        own
+    };
+    let mut chain = vec![primary];
+    for t in fallback.iter().filter_map(|f| Target::parse(f).ok()) {
+        if !chain.contains(&t) {
+            chain.push(t);
+        }
+    }
+    Choice {
+        route: route.to_string(),
+        chain,
+    }
+}
+
+/// Every model `[routing]` names, with the route naming it, for checking before a run.
+#[must_use]
+pub fn named(routes: &BTreeMap<String, Route>) -> Vec<(String, Target)> {
+    let mut out = Vec::new();
+    for (name, route) in routes {
+        for m in route.model().into_iter().chain(route.fallback().iter().map(String::as_str)) {
+            if let Ok(t) = Target::parse(m) {
+                out.push((name.clone(), t));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RouteTable;
+
+    fn t(s: &str) -> Target {
+        Target::parse(s).unwrap()
+    }
+
+    fn purpose(gear: Gear, stage: Option<&str>, step: bool, compact: bool) -> Purpose<'_> {
+        Purpose {
+            gear,
+            stage,
+            step,
+            compact,
+        }
+    }
+
+    #[test]
+    fn targets_parse_with_slashes_in_the_model_and_refuse_a_bare_name() {
+        assert_eq!(
+            t("openrouter/anthropic/claude-sonnet-4.5").model,
+            "anthropic/claude-sonnet-4.5"
+        );
+        assert!(Target::parse("gpt-5").unwrap_err().contains("provider/model"));
+        assert!(Target::parse("/gpt-5").is_err());
+    }
+
+    #[test]
+    fn the_most_specific_route_wins_and_the_humans_choice_beats_its_route() {
+        let routes: BTreeMap<String, Route> = [
+            ("plan", Route::Model("anthropic/claude-opus-4-5".into())),
+            (
+                "implement",
+                Route::Table(RouteTable {
+                    model: Some("deepseek/deepseek-chat".into()),
+                    fallback: vec!["zhipu/glm-4.6".into(), "deepseek/deepseek-chat".into()],
+                }),
+            ),
+            ("review", Route::Model("openai/gpt-5".into())),
+            (
+                "default",
+                Route::Table(RouteTable {
+                    model: None,
+                    fallback: vec!["openai/gpt-4.1".into()],
+                }),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let base = t("openai/gpt-4.1-mini");
+        let none = BTreeMap::new();
+        let planning = choose(&routes, &none, &base, purpose(Gear::Plan, None, false, false));
+        assert_eq!(planning.route, "plan");
+        // A route without its own fallbacks takes `default`'s.
+        assert_eq!(
+            planning.chain,
+            [t("anthropic/claude-opus-4-5"), t("openai/gpt-4.1")]
+        );
+        let step = choose(&routes, &none, &base, purpose(Gear::Plan, None, true, false));
+        assert_eq!(step.route, "implement");
+        // Listed once, in order.
+        assert_eq!(
+            step.chain,
+            [t("deepseek/deepseek-chat"), t("zhipu/glm-4.6")]
+        );
+        let stage = purpose(Gear::Pipeline, Some("review"), false, false);
+        assert_eq!(choose(&routes, &none, &base, stage).chain[0], t("openai/gpt-5"));
+        // A stage without a route, and vibe: the session's model.
+        let design = purpose(Gear::Pipeline, Some("design"), false, false);
+        assert_eq!(choose(&routes, &none, &base, design).route, "default");
+        assert_eq!(choose(&routes, &none, &base, design).chain[0], base);
+        // Compaction without a `compact` route: the turn's route.
+        let compact = purpose(Gear::Plan, None, true, true);
+        assert_eq!(choose(&routes, &none, &base, compact).route, "implement");
+
+        // The human chose a model while planning: planning uses it, steps keep their route.
+        let chosen: BTreeMap<String, Target> =
+            [("plan".to_string(), t("openai/o3"))].into_iter().collect();
+        let planning = choose(&routes, &chosen, &base, purpose(Gear::Plan, None, false, false));
+        assert_eq!(planning.chain[0], t("openai/o3"));
+        let step = choose(&routes, &chosen, &base, purpose(Gear::Plan, None, true, false));
+        assert_eq!(step.chain[0], t("deepseek/deepseek-chat"));
+        // Without routing, a choice is `default`'s, as before routing existed.
+        let chosen: BTreeMap<String, Target> =
+            [("default".to_string(), t("openai/o3"))].into_iter().collect();
+        let vibe = purpose(Gear::Vibe, None, false, false);
+        assert_eq!(
+            choose(&BTreeMap::new(), &chosen, &base, vibe).chain,
+            [t("openai/o3")]
+        );
+    }
+}

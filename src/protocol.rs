@@ -789,7 +789,7 @@ mod tests {
                 provider: "p".into(),
                 model: "m".into(),
                 route: None,
-            routed: false,
+                routed: false,
             },
             Event::TitleChanged { title: "t".into() },
             Event::TurnStarted { turn: 1 },

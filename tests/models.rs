@@ -103,3 +103,177 @@ async fn a_switch_mid_session_sends_the_next_request_to_the_new_model_with_its_w
     s.turn().await;
     assert_eq!(c.requests().await.len(), 1);
 }
+
+/// Three providers on three fake servers: `base` (the session's model), `one` and `two`.
+fn routed(base: &str, one: &str, two: &str, routing: &str) -> String {
+    format!(
+        "[providers.base]\nkind = \"openai\"\nbase_url = \"{base}\"\napi_key_env = \"BASE_KEY\"\nmodel = \"m0\"\nmax_retries = 0\n\
+         [providers.one]\nkind = \"openai\"\nbase_url = \"{one}\"\napi_key_env = \"ONE_KEY\"\nmodel = \"m1\"\ncontext_window = 100000\nmax_retries = 0\n\
+         [providers.two]\nkind = \"openai\"\nbase_url = \"{two}\"\napi_key_env = \"TWO_KEY\"\nmodel = \"m2\"\ncontext_window = 50000\nmax_retries = 0\n\
+         [providers.three]\nkind = \"openai\"\nbase_url = \"{two}\"\napi_key_env = \"THREE_KEY\"\nmodel = \"m3\"\nmax_retries = 0\n\
+         [review]\nmemory_step = false\n[routing]\n{routing}"
+    )
+}
+
+const KEYS: [(&str, &str); 3] = [("BASE_KEY", "k0"), ("ONE_KEY", "k1"), ("TWO_KEY", "k2")];
+
+/// The request facts of every usage stored, as (provider/model, purpose, failed).
+fn requests(stored: &[Event]) -> Vec<(String, String, bool)> {
+    stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::Usage {
+                request: Some(r), ..
+            } => Some((
+                format!("{}/{}", r.provider, r.model),
+                r.purpose.clone(),
+                r.error.is_some(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn routing_sends_planning_and_the_steps_to_different_models() {
+    use gearshift::protocol::{Gear, PlanEdit};
+    let base = FakeModel::start(vec![]).await;
+    let planner = FakeModel::start(vec![Turn::tool(
+        "propose_plan",
+        serde_json::json!({"steps": [{"title": "Write one", "detail": "create one.txt"}]}),
+    )])
+    .await;
+    let coder = FakeModel::start(vec![
+        Turn::tool(
+            "write_file",
+            serde_json::json!({"path": "one.txt", "content": "one\n"}),
+        ),
+        Turn::tool("complete_step", serde_json::json!({"summary": "written"})),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = routed(
+        &base.url(),
+        &planner.url(),
+        &coder.url(),
+        "plan = \"one/m1\"\nimplement = \"two/m2\"\n",
+    );
+    let p = provider(&config, "base");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.send(Op::SetGear { gear: Gear::Plan });
+    s.submit("write one file");
+    s.turn().await;
+    s.send(Op::EditPlan {
+        edit: PlanEdit::Approve { step: "s1".into() },
+    });
+    s.send(Op::Go { all: false });
+    s.accept_next_change().await;
+    s.turn().await;
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("one.txt")).unwrap(),
+        "one\n"
+    );
+    assert_eq!(base.requests().await.len(), 0, "every request had a route");
+    assert_eq!(planner.requests().await.len(), 1);
+    let bodies = coder.bodies().await;
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0]["model"], "m2");
+    // The step's model sees the plan the other one made.
+    assert!(bodies[0]["messages"].to_string().contains("Write one"));
+    let stored = s.stored().await;
+    assert!(stored.iter().any(|e| matches!(
+        e,
+        Event::ModelChanged { provider, route: Some(r), routed: true, .. }
+            if provider == "two" && r == "implement"
+    )));
+    assert_eq!(
+        requests(&stored),
+        [
+            ("one/m1".into(), "turn".into(), false),
+            ("two/m2".into(), "turn".into(), false),
+            ("two/m2".into(), "turn".into(), false),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_route_whose_key_is_missing_is_said_before_any_run() {
+    let base = FakeModel::start(vec![Turn::text("from base")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = routed(
+        &base.url(),
+        &base.url(),
+        &base.url(),
+        "implement = \"three/m3\"\n",
+    );
+    let p = provider(&config, "base");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    let said = s
+        .until(|e| matches!(e, Event::Notice { text, .. } if text.contains("three/m3")))
+        .await;
+    let Some(Event::Notice { text, .. }) = said.last() else {
+        unreachable!()
+    };
+    assert!(
+        text.contains("[routing] implement") && text.contains("THREE_KEY"),
+        "{text}"
+    );
+    assert!(
+        !said.iter().any(|e| matches!(e, Event::TurnStarted { .. })),
+        "said before a run"
+    );
+}
+
+#[tokio::test]
+async fn a_provider_down_with_503_falls_back_to_the_routes_next_model() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let down = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
+            "error": {"message": "The server is overloaded", "type": "server_error"}
+        })))
+        .mount(&down)
+        .await;
+    let spare = FakeModel::start(vec![Turn::text("from two")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = routed(
+        &spare.url(),
+        &format!("{}/v1", down.uri()),
+        &spare.url(),
+        "vibe = { model = \"one/m1\", fallback = [\"two/m2\"] }\n",
+    );
+    let p = provider(&config, "base");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "from two")),
+        "{turn:?}"
+    );
+    assert_eq!(down.received_requests().await.unwrap().len(), 1);
+    let bodies = spare.bodies().await;
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["model"], "m2");
+    assert!(bodies[0]["messages"].to_string().contains("hello"));
+    let stored = s.stored().await;
+    let fell = stored
+        .iter()
+        .find(|e| matches!(e, Event::ModelFellBack { .. }))
+        .expect("the fallback is recorded");
+    assert!(
+        matches!(fell, Event::ModelFellBack { from, to, reason }
+            if from == "one/m1" && to == "two/m2" && reason.contains("503")),
+        "{fell:?}"
+    );
+    // The failed request is counted as one, with its error; no error ends the turn.
+    assert_eq!(
+        requests(&stored),
+        [
+            ("one/m1".into(), "turn".into(), true),
+            ("two/m2".into(), "turn".into(), false),
+        ]
+    );
+    assert!(!stored.iter().any(|e| matches!(e, Event::Error { .. })));
+}

@@ -270,6 +270,11 @@ pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Deep merge: tables merge key by key; any other value replaces.
+#[cfg(test)]
+pub(super) fn merge_for_tests(base: &mut Table, patch: Table) {
+    merge(base, patch);
+}
+
 fn merge(base: &mut Table, patch: Table) {
     for (key, value) in patch {
         match (base.get_mut(&key), value) {

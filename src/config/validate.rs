@@ -198,6 +198,7 @@ pub fn check_merged(
     file: &Table,
     merged: &Table,
 ) -> Result<(), ConfigError> {
+    check_routing(path, text, file, merged)?;
     let get = |t: &Table, k: &str| {
         t.get("context")
             .and_then(Value::as_table)
@@ -226,6 +227,47 @@ pub fn check_merged(
              start before the warning; set compact_at at or above warn_at, or 0 for off"
         ),
     ))
+}
+
+/// Every `[routing]` entry the file sets names `provider/model` of a provider defined in the
+/// layers merged so far.
+fn check_routing(path: &Path, text: &str, file: &Table, merged: &Table) -> Result<(), ConfigError> {
+    let Some(routes) = file.get("routing").and_then(Value::as_table) else {
+        return Ok(());
+    };
+    let providers = merged.get("providers").and_then(Value::as_table);
+    for (name, route) in routes {
+        let named: Vec<&str> = match route {
+            Value::String(m) => vec![m],
+            Value::Table(t) => t
+                .get("model")
+                .and_then(Value::as_str)
+                .into_iter()
+                .chain(
+                    t.get("fallback")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str),
+                )
+                .collect(),
+            _ => Vec::new(),
+        };
+        for m in named {
+            let problem = match crate::core::routing::Target::parse(m) {
+                Err(e) => Some(e),
+                Ok(t) if providers.is_none_or(|p| !p.contains_key(&t.provider)) => Some(format!(
+                    "provider `{}` is not defined; add [providers.{}] or name a defined one",
+                    t.provider, t.provider
+                )),
+                Ok(_) => None,
+            };
+            if let Some(problem) = problem {
+                return Err(at_key(path, text, &["routing", name], problem));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An error at the line of `key` in `text` (the start of the file when it cannot be found).
@@ -320,6 +362,29 @@ mod tests {
         assert!(err.contains("below context.warn_at"), "{err}");
         let off: Table = toml::from_str("[context]\nwarn_at = 0.8\ncompact_at = 0\n").unwrap();
         check_merged(Path::new("p.toml"), text, &file, &off).unwrap();
+    }
+
+    #[test]
+    fn a_route_must_name_provider_and_model_of_a_defined_provider() {
+        let check = |text: &str| {
+            let file: Table = toml::from_str(text).unwrap();
+            let mut merged: Table = toml::from_str(crate::config::DEFAULTS_TOML).unwrap();
+            super::super::load::merge_for_tests(&mut merged, file.clone());
+            check_merged(Path::new("c.toml"), text, &file, &merged).map_err(|e| e.to_string())
+        };
+        assert!(check("[routing]\nplan = \"anthropic/claude-opus-4-5\"\n").is_ok());
+        let e = check("[routing]\nplan = \"opus\"\n").unwrap_err();
+        assert!(
+            e.contains("c.toml:2:1: routing.plan") && e.contains("provider/model"),
+            "{e}"
+        );
+        let e =
+            check("[routing]\nimplement = { model = \"openai/gpt-5\", fallback = [\"nope/x\"] }\n")
+                .unwrap_err();
+        assert!(
+            e.contains("routing.implement") && e.contains("`nope` is not defined"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -110,7 +110,10 @@ pub fn choose(
         .unwrap_or_else(|| base.clone());
     let own = routes.get(route).map(Route::fallback).unwrap_or_default();
     let fallback = if own.is_empty() {
-        routes.get("default").map(Route::fallback).unwrap_or_default()
+        routes
+            .get("default")
+            .map(Route::fallback)
+            .unwrap_or_default()
     } else {
         own
     };
@@ -131,7 +134,11 @@ pub fn choose(
 pub fn named(routes: &BTreeMap<String, Route>) -> Vec<(String, Target)> {
     let mut out = Vec::new();
     for (name, route) in routes {
-        for m in route.model().into_iter().chain(route.fallback().iter().map(String::as_str)) {
+        for m in route
+            .model()
+            .into_iter()
+            .chain(route.fallback().iter().map(String::as_str))
+        {
             if let Ok(t) = Target::parse(m) {
                 out.push((name.clone(), t));
             }
@@ -164,7 +171,11 @@ mod tests {
             t("openrouter/anthropic/claude-sonnet-4.5").model,
             "anthropic/claude-sonnet-4.5"
         );
-        assert!(Target::parse("gpt-5").unwrap_err().contains("provider/model"));
+        assert!(
+            Target::parse("gpt-5")
+                .unwrap_err()
+                .contains("provider/model")
+        );
         assert!(Target::parse("/gpt-5").is_err());
     }
 
@@ -193,14 +204,24 @@ mod tests {
         .collect();
         let base = t("openai/gpt-4.1-mini");
         let none = BTreeMap::new();
-        let planning = choose(&routes, &none, &base, purpose(Gear::Plan, None, false, false));
+        let planning = choose(
+            &routes,
+            &none,
+            &base,
+            purpose(Gear::Plan, None, false, false),
+        );
         assert_eq!(planning.route, "plan");
         // A route without its own fallbacks takes `default`'s.
         assert_eq!(
             planning.chain,
             [t("anthropic/claude-opus-4-5"), t("openai/gpt-4.1")]
         );
-        let step = choose(&routes, &none, &base, purpose(Gear::Plan, None, true, false));
+        let step = choose(
+            &routes,
+            &none,
+            &base,
+            purpose(Gear::Plan, None, true, false),
+        );
         assert_eq!(step.route, "implement");
         // Listed once, in order.
         assert_eq!(
@@ -208,7 +229,10 @@ mod tests {
             [t("deepseek/deepseek-chat"), t("zhipu/glm-4.6")]
         );
         let stage = purpose(Gear::Pipeline, Some("review"), false, false);
-        assert_eq!(choose(&routes, &none, &base, stage).chain[0], t("openai/gpt-5"));
+        assert_eq!(
+            choose(&routes, &none, &base, stage).chain[0],
+            t("openai/gpt-5")
+        );
         // A stage without a route, and vibe: the session's model.
         let design = purpose(Gear::Pipeline, Some("design"), false, false);
         assert_eq!(choose(&routes, &none, &base, design).route, "default");
@@ -220,13 +244,24 @@ mod tests {
         // The human chose a model while planning: planning uses it, steps keep their route.
         let chosen: BTreeMap<String, Target> =
             [("plan".to_string(), t("openai/o3"))].into_iter().collect();
-        let planning = choose(&routes, &chosen, &base, purpose(Gear::Plan, None, false, false));
+        let planning = choose(
+            &routes,
+            &chosen,
+            &base,
+            purpose(Gear::Plan, None, false, false),
+        );
         assert_eq!(planning.chain[0], t("openai/o3"));
-        let step = choose(&routes, &chosen, &base, purpose(Gear::Plan, None, true, false));
+        let step = choose(
+            &routes,
+            &chosen,
+            &base,
+            purpose(Gear::Plan, None, true, false),
+        );
         assert_eq!(step.chain[0], t("deepseek/deepseek-chat"));
         // Without routing, a choice is `default`'s, as before routing existed.
-        let chosen: BTreeMap<String, Target> =
-            [("default".to_string(), t("openai/o3"))].into_iter().collect();
+        let chosen: BTreeMap<String, Target> = [("default".to_string(), t("openai/o3"))]
+            .into_iter()
+            .collect();
         let vibe = purpose(Gear::Vibe, None, false, false);
         assert_eq!(
             choose(&BTreeMap::new(), &chosen, &base, vibe).chain,

@@ -332,7 +332,10 @@ mod tests {
         p.absorb(StreamEvent::Finish(FinishReason::Length));
         let mut events = finish_events(&p, &TurnEnd::Completed, &openai(), &origin());
         let facts = take_facts(&mut events);
-        assert_eq!((facts.provider.as_str(), facts.model.as_str()), ("openai", "gpt-4.1"));
+        assert_eq!(
+            (facts.provider.as_str(), facts.model.as_str()),
+            ("openai", "gpt-4.1")
+        );
         assert_eq!((facts.gear, facts.purpose.as_str()), (Gear::Plan, "turn"));
         assert!(facts.ttft_ms.is_some_and(|t| t <= facts.latency_ms));
         assert_eq!(facts.error, None);
@@ -378,7 +381,14 @@ mod tests {
                 interrupted: true
             }
         );
-        assert!(matches!(events[1], Event::Usage { input: 0, output: 0, .. }));
+        assert!(matches!(
+            events[1],
+            Event::Usage {
+                input: 0,
+                output: 0,
+                ..
+            }
+        ));
         assert!(matches!(
             events[2],
             Event::Error {

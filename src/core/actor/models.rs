@@ -252,23 +252,22 @@ impl Actor {
                 .map(|(route, t)| (route.clone(), t.clone())),
         );
         for (route, t) in named {
-            if let Err(why) = self.resolve(&t) {
-                if self.models.warned.insert(t.clone()) {
-                    let chosen = self.state.switched.get(&route) == Some(&t);
-                    let what = if chosen {
-                        format!("this session last used {t} ({route})")
-                    } else {
-                        format!("[routing] {route} names {t}")
-                    };
-                    self.warn(format!(
-                        "{what}, which cannot be used now ({why}); it goes on with {}",
-                        self.models
-                            .base
-                            .as_ref()
-                            .map_or_else(String::new, ToString::to_string)
-                    ));
-                }
+            let Err(why) = self.resolve(&t) else {
+                continue;
+            };
+            if !self.models.warned.insert(t.clone()) {
+                continue;
             }
+            let what = if self.state.switched.get(&route) == Some(&t) {
+                format!("this session last used {t} ({route})")
+            } else {
+                format!("[routing] {route} names {t}")
+            };
+            let base = self.models.base.as_ref().map(ToString::to_string);
+            self.warn(format!(
+                "{what}, which cannot be used now ({why}); it goes on with {}",
+                base.unwrap_or_default()
+            ));
         }
         self.take_route().await;
     }

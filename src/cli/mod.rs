@@ -7,6 +7,7 @@ mod exec_cmd;
 mod progress;
 mod sessions_cmd;
 mod skills_cmd;
+mod stats_cmd;
 mod trust_cmd;
 
 use std::collections::BTreeMap;
@@ -126,6 +127,19 @@ pub enum Command {
     /// Every skill found (name, source, description), with warnings, broken files and what
     /// one place shadows in another
     Skills,
+    /// Tokens, cached share, cost, requests, errors and latency (p50/p95, time to first
+    /// token) of model requests, from every stored session
+    Stats {
+        /// How far back: 7d, 24h, 30m, 2w, or a date such as 2026-11-01
+        #[arg(long, default_value = "7d")]
+        since: String,
+        /// Group by model, provider, gear, stage or day
+        #[arg(long, value_enum, default_value_t = crate::store::stats::By::Model)]
+        by: crate::store::stats::By,
+        /// One JSON object instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -390,6 +404,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo) => demo_cmd::run(&cli.global),
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Skills) => skills_cmd::run(&ctx),
+        Some(Command::Stats { since, by, json }) => stats_cmd::run(&ctx, &since, by, json),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
         Some(Command::Exec {

@@ -10,6 +10,7 @@
 mod export;
 mod open;
 mod read;
+pub mod stats;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -25,13 +25,16 @@ const MIGRATION_ATTEMPTS: u32 = 5;
 const OPEN_BUSY_RETRIES: u32 = 60;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/001_initial.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/001_initial.sql")),
+        M::up(include_str!("migrations/002_requests.sql")),
+    ])
 }
 
 /// The schema version this binary writes.
 #[must_use]
 pub fn schema_version() -> usize {
-    1
+    2
 }
 
 /// Makes sure `path` is either absent (then created empty with mode 0600) or looks like a

@@ -64,7 +64,7 @@ impl SearchHit {
 }
 
 pub struct Reader {
-    conn: Connection,
+    pub(super) conn: Connection,
     path: PathBuf,
 }
 
@@ -99,7 +99,7 @@ impl Reader {
         })
     }
 
-    fn err(&self, e: rusqlite::Error) -> StoreError {
+    pub(super) fn err(&self, e: rusqlite::Error) -> StoreError {
         StoreError::from_sqlite(&self.path, e)
     }
 

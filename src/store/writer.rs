@@ -227,6 +227,10 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 };
                 append_events(&tx, &to, ts, std::slice::from_ref(&event)).map_err(sql)?;
             }
+            // The copied requests were paid for once, by the session forked: stats count them
+            // there only.
+            tx.execute("DELETE FROM requests WHERE session_id = ?1", [&to])
+                .map_err(sql)?;
             let title = if title.is_empty() {
                 "fork".to_string()
             } else {
@@ -379,8 +383,51 @@ fn fold_after(
             output,
             cached,
             cost,
+            request,
             ..
         } => {
+            if let Some(r) = request {
+                tx.prepare_cached(
+                    "INSERT INTO requests (session_id, seq, ts, provider, model, gear, stage,
+                     purpose, input, output, cached, cost, latency_ms, ttft_ms, error)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                )?
+                .execute(params![
+                    session,
+                    seq,
+                    ts,
+                    r.provider,
+                    r.model,
+                    r.gear.as_str(),
+                    r.stage.as_deref().unwrap_or(""),
+                    r.purpose,
+                    i64::try_from(*input).unwrap_or(i64::MAX),
+                    i64::try_from(*output).unwrap_or(i64::MAX),
+                    i64::try_from(*cached).unwrap_or(i64::MAX),
+                    cost,
+                    i64::try_from(r.latency_ms).unwrap_or(i64::MAX),
+                    r.ttft_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+                    r.error.map(crate::protocol::ErrorKind::as_str),
+                ])?;
+            } else {
+                // Usage recorded without its request's facts (an older session imported):
+                // the session's model and gear, as the migration attributes it.
+                tx.prepare_cached(
+                    "INSERT INTO requests (session_id, seq, ts, provider, model, gear, input,
+                     output, cached, cost)
+                     SELECT id, ?2, ?3, provider, model, gear, ?4, ?5, ?6, ?7
+                     FROM sessions WHERE id = ?1",
+                )?
+                .execute(params![
+                    session,
+                    seq,
+                    ts,
+                    i64::try_from(*input).unwrap_or(i64::MAX),
+                    i64::try_from(*output).unwrap_or(i64::MAX),
+                    i64::try_from(*cached).unwrap_or(i64::MAX),
+                    cost,
+                ])?;
+            }
             tx.prepare_cached(
                 "UPDATE sessions SET input_tokens = input_tokens + ?2,
                  output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,

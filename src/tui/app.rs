@@ -133,6 +133,7 @@ macro_rules! pane_ctx {
             pipeline: $app.pipeline.as_ref(),
             warn_at: $app.warn_at,
             gear: $app.session.gear,
+            model: &$app.session.model_label,
         }
     };
 }
@@ -182,6 +183,8 @@ pub struct App {
     /// Prompts sent while the model works, not delivered yet: shown above the composer, Esc
     /// takes the last one back to edit.
     pub queued: Vec<String>,
+    /// The requests of the turn running, for the usage line under it.
+    turn_requests: Vec<crate::store::stats::RequestRow>,
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
     /// first `@`).
     pub files: Option<Vec<String>>,
@@ -227,6 +230,11 @@ impl App {
                 gear: state.gear,
                 provider: provider.name.clone(),
                 model: provider.model.clone(),
+                model_label: if provider.is_demo {
+                    String::new()
+                } else {
+                    provider.source()
+                },
                 is_demo: provider.is_demo,
                 workspace: state.workspace.clone(),
                 read_only: false,
@@ -257,6 +265,7 @@ impl App {
             notifications: Vec::new(),
             models: Vec::new(),
             queued: Vec::new(),
+            turn_requests: Vec::new(),
             files: None,
             mention_memo: std::cell::RefCell::new(None),
             files_asked: None,

@@ -19,6 +19,8 @@ pub enum EntryKind {
     Tool,
     /// What the model thought: one dim line until expanded.
     Thinking,
+    /// A turn's tokens, cost, time and models: one dim line under its reply.
+    Usage,
 }
 
 /// Where the view is: following the end, or pinned at a line from the top.

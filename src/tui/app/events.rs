@@ -157,6 +157,7 @@ impl App {
             } => {
                 self.session.provider.clone_from(provider);
                 self.session.model.clone_from(model);
+                self.session.model_label = format!("{provider}/{model}");
                 let why = match (route.as_deref(), routed) {
                     (None | Some("default"), false) => String::new(),
                     (Some(r), false) => format!(" for {r}"),
@@ -179,14 +180,24 @@ impl App {
             } => {
                 // `input` includes the cached part.
                 self.session.context_tokens = input + output;
-                if let (Some(total), false) = (&mut self.session.cost, replay) {
-                    *total += cost.unwrap_or(0.0);
+                self.turn_requests
+                    .extend(crate::store::stats::RequestRow::of(event));
+                // A model with prices (perhaps switched to) shows the session's cost.
+                if let (Some(cost), false) = (cost, replay) {
+                    *self.session.cost.get_or_insert(0.0) += cost;
                 }
             }
-            Event::TurnStarted { .. } => self.busy = !replay,
+            Event::TurnStarted { .. } => {
+                self.busy = !replay;
+                self.turn_requests.clear();
+            }
             Event::TurnFinished { .. } => {
                 self.busy = false;
                 self.transcript.abandon_streaming();
+                let requests = std::mem::take(&mut self.turn_requests);
+                if let Some(line) = crate::store::stats::turn_line(&requests) {
+                    self.transcript.push(EntryKind::Usage, line);
+                }
             }
             Event::Error { kind, message } => {
                 let text = if *kind == crate::protocol::ErrorKind::Context {

@@ -10,6 +10,8 @@ pub struct SessionView {
     pub gear: Gear,
     pub provider: String,
     pub model: String,
+    /// `provider/model` as the stage bar names it (empty for the demo).
+    pub model_label: String,
     pub is_demo: bool,
     pub workspace: String,
     /// Set when the session belongs to another workspace: it can be read, not continued.

@@ -323,6 +323,73 @@ fn a_priced_provider_shows_the_running_cost() {
     assert_eq!(app(120, 40).session.cost, None);
 }
 
+#[test]
+fn a_turn_ends_with_a_dim_line_of_its_tokens_cost_time_and_models() {
+    use crate::protocol::{FinishReason, Gear, RequestFacts};
+    let mut a = app(120, 40);
+    let usage = |model: &str, input, cached, cost, latency, ttft| Event::Usage {
+        input,
+        output: 300,
+        cached,
+        cache_write: 0,
+        cost: Some(cost),
+        request: Some(Box::new(RequestFacts {
+            provider: "deepseek".into(),
+            model: model.into(),
+            gear: Gear::Plan,
+            stage: None,
+            purpose: "turn".into(),
+            latency_ms: latency,
+            ttft_ms: Some(ttft),
+            error: None,
+        })),
+    };
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    a.on_core(&usage("deepseek-chat", 12_000, 8_000, 0.01, 2_000, 450));
+    a.on_core(&usage(
+        "deepseek-reasoner",
+        14_000,
+        12_000,
+        0.02,
+        1_500,
+        900,
+    ));
+    a.on_core(&Event::TurnFinished {
+        reason: FinishReason::Stop,
+    });
+    a.prepare();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| crate::tui::view::draw(&a, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let screen: String = (0..40)
+        .map(|y| {
+            (0..120)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    let line = "2 requests · 26.0k in (20.0k cached) · 600 out · $0.0300 · 3.5s · first token \
+                450ms · deepseek/deepseek-chat, deepseek/deepseek-reasoner";
+    assert_eq!(a.transcript.count_containing(line), 1);
+    assert!(
+        screen.contains("2 requests · 26.0k in (20.0k cached) · 600 out"),
+        "{screen}"
+    );
+    // The next turn starts its own count.
+    a.on_core(&Event::TurnStarted { turn: 2 });
+    a.on_core(&usage("deepseek-chat", 1_000, 0, 0.001, 800, 200));
+    a.on_core(&Event::TurnFinished {
+        reason: FinishReason::Stop,
+    });
+    assert_eq!(
+        a.transcript.count_containing(
+            "1.0k in · 300 out · $0.0010 · 800ms · first token 200ms · deepseek/deepseek-chat"
+        ),
+        1
+    );
+}
+
 /// The model asks, and a frame showing the question is drawn.
 fn approval_requested(a: &mut App) {
     a.on_core(&Event::CommandApprovalRequested {

@@ -36,6 +36,8 @@ pub struct PaneCtx<'a> {
     pub warn_at: f64,
     /// The session's gear.
     pub gear: crate::protocol::Gear,
+    /// The model requests go to, `provider/model`.
+    pub model: &'a str,
 }
 
 /// What a pane's action asks of the app.

@@ -61,7 +61,7 @@ impl Pane for PlanView {
 
     fn prepare(&mut self, inner: Rect, ctx: &PaneCtx<'_>) {
         self.gear = ctx.gear;
-        self.prepare_stages(ctx.pipeline, ctx.theme, inner.width);
+        self.prepare_stages(ctx.pipeline, ctx.theme, inner.width, ctx.model);
         let area = below_stages(inner, self.stages.as_deref());
         PlanView::prepare(self, area, ctx.theme, ctx.keymap);
     }

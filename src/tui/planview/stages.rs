@@ -9,12 +9,14 @@ use super::PlanView;
 use crate::tui::theme::Theme;
 
 impl PlanView {
-    /// Lays out the stage bar of a pipeline run for a pane `width` columns wide.
+    /// Lays out the stage bar of a pipeline run for a pane `width` columns wide; the stage
+    /// running or at its gate names the `model` in use.
     pub fn prepare_stages(
         &mut self,
         run: Option<&crate::pipeline::Run>,
         theme: &Theme,
         width: u16,
+        model: &str,
     ) {
         use crate::pipeline::StageStatus;
         let s = &theme.styles;
@@ -43,10 +45,15 @@ impl PlanView {
                     } else {
                         style
                     };
-                    vec![
+                    let mut item = vec![
                         Span::styled(format!("{icon} "), style),
                         Span::styled(def.name.clone(), name),
-                    ]
+                    ];
+                    let active = matches!(status, StageStatus::Running | StageStatus::AwaitingGate);
+                    if active && !model.is_empty() {
+                        item.push(Span::styled(format!(" ({model})"), s.dim));
+                    }
+                    item
                 })
                 .collect();
             wrap(items, usize::from(width), &Span::styled(" › ", s.dim))

@@ -218,7 +218,7 @@ pub(super) fn styles(kind: EntryKind, theme: &Theme) -> (Option<Line<'static>>, 
         EntryKind::Assistant => ("model", s.assistant_label, s.assistant_text),
         EntryKind::Notice => ("", s.notice, s.notice),
         EntryKind::Error => ("error", s.error, s.error),
-        EntryKind::Tool => ("", s.dim, s.dim),
+        EntryKind::Tool | EntryKind::Usage => ("", s.dim, s.dim),
         EntryKind::Thinking => ("", s.dim, s.dim.add_modifier(Modifier::ITALIC)),
     };
     let label = (!label.is_empty()).then(|| Line::from(Span::styled(label, label_style)));

@@ -1,0 +1,33 @@
+//! `gearshift stats`: what model requests cost and how fast they were, from the event store.
+
+use std::process::ExitCode;
+
+use super::Context;
+use crate::store::Store;
+use crate::store::stats::{self, By};
+
+pub fn run(ctx: &Context, since: &str, by: By, json: bool) -> anyhow::Result<ExitCode> {
+    let now = crate::store::now_ms();
+    let from = stats::parse_since(since, now).map_err(anyhow::Error::msg)?;
+    let rows = if ctx.paths.db_file.exists() {
+        // Opening through the store migrates an older file first.
+        let store = Store::open(&ctx.paths.db_file)?;
+        store.reader()?.requests_since(from)?
+    } else {
+        Vec::new()
+    };
+    let report = stats::aggregate(&rows, by);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if rows.is_empty() {
+        println!("no model requests since {}", stats::local_date(from));
+    } else {
+        println!(
+            "Model requests since {} ({since}), by {}:\n",
+            stats::local_date(from),
+            format!("{by:?}").to_lowercase()
+        );
+        print!("{}", report.table(by));
+    }
+    Ok(ExitCode::SUCCESS)
+}

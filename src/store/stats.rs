@@ -1,0 +1,471 @@
+//! What model requests cost and how fast they were, from the `requests` table (one row per
+//! request, folded from `usage` events): the query, and the aggregation by model, provider,
+//! gear, stage or day, which is pure.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Reader, StoreError};
+
+/// One model request.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RequestRow {
+    /// Unix milliseconds.
+    pub ts: i64,
+    pub provider: String,
+    pub model: String,
+    pub gear: String,
+    /// Empty outside a pipeline stage.
+    pub stage: String,
+    pub input: u64,
+    pub output: u64,
+    pub cached: u64,
+    pub cost: Option<f64>,
+    pub latency_ms: Option<u64>,
+    pub ttft_ms: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl RequestRow {
+    /// The request a `usage` event records (`None` for other events, and for usage recorded
+    /// before requests were measured).
+    #[must_use]
+    pub fn of(event: &crate::protocol::Event) -> Option<RequestRow> {
+        let crate::protocol::Event::Usage {
+            input,
+            output,
+            cached,
+            cost,
+            request: Some(r),
+            ..
+        } = event
+        else {
+            return None;
+        };
+        Some(RequestRow {
+            ts: 0,
+            provider: r.provider.clone(),
+            model: r.model.clone(),
+            gear: r.gear.as_str().to_string(),
+            stage: r.stage.clone().unwrap_or_default(),
+            input: *input,
+            output: *output,
+            cached: *cached,
+            cost: *cost,
+            latency_ms: Some(r.latency_ms),
+            ttft_ms: r.ttft_ms,
+            error: r.error.map(|e| e.as_str().to_string()),
+        })
+    }
+}
+
+/// The dim line under a turn: its tokens in (cached) and out, cost, time, time to the first
+/// token and the models that answered.
+#[must_use]
+pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
+    let first = requests.first()?;
+    let mut t = Totals::default();
+    let mut models: Vec<String> = Vec::new();
+    let mut priced = false;
+    for r in requests {
+        t.add(r);
+        priced |= r.cost.is_some();
+        let m = format!("{}/{}", r.provider, r.model);
+        if !models.contains(&m) {
+            models.push(m);
+        }
+    }
+    let mut parts = Vec::new();
+    if requests.len() > 1 {
+        parts.push(format!("{} requests", requests.len()));
+    }
+    if t.errors > 0 {
+        parts.push(format!("{} failed", t.errors));
+    }
+    let cached = if t.cached > 0 {
+        format!(" ({} cached)", tokens(t.cached))
+    } else {
+        String::new()
+    };
+    parts.push(format!("{} in{cached}", tokens(t.input)));
+    parts.push(format!("{} out", tokens(t.output)));
+    if priced {
+        parts.push(dollars(t.cost));
+    }
+    let took: u64 = requests.iter().filter_map(|r| r.latency_ms).sum();
+    parts.push(millis(took));
+    if let Some(ttft) = first.ttft_ms {
+        parts.push(format!("first token {}", millis(ttft)));
+    }
+    parts.push(models.join(", "));
+    Some(parts.join(" · "))
+}
+
+/// How rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum By {
+    #[default]
+    Model,
+    Provider,
+    Gear,
+    Stage,
+    Day,
+}
+
+/// The figures of a group of requests.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Totals {
+    /// The group: `provider/model`, a provider, a gear, a stage (`-` for none), a local date.
+    pub key: String,
+    pub requests: u64,
+    pub errors: u64,
+    /// Input tokens, the cached ones included.
+    pub input: u64,
+    pub output: u64,
+    pub cached: u64,
+    /// Cached input over input (0 when there was none).
+    pub cached_share: f64,
+    /// US dollars, for the requests whose prices were known.
+    pub cost: f64,
+    pub latency_p50_ms: Option<u64>,
+    pub latency_p95_ms: Option<u64>,
+    pub ttft_p50_ms: Option<u64>,
+    pub ttft_p95_ms: Option<u64>,
+    #[serde(skip)]
+    latencies: Vec<u64>,
+    #[serde(skip)]
+    ttfts: Vec<u64>,
+}
+
+impl Totals {
+    fn named(key: String) -> Totals {
+        Totals {
+            key,
+            ..Totals::default()
+        }
+    }
+
+    /// Counts one request in.
+    pub fn add(&mut self, r: &RequestRow) {
+        self.requests += 1;
+        self.errors += u64::from(r.error.is_some());
+        self.input += r.input;
+        self.output += r.output;
+        self.cached += r.cached;
+        self.cost += r.cost.unwrap_or(0.0);
+        // A failed request's latency is how long the failure took, not the model's speed.
+        if r.error.is_none() {
+            self.latencies.extend(r.latency_ms);
+            self.ttfts.extend(r.ttft_ms);
+        }
+    }
+
+    /// Works out the share and the percentiles once every row is in.
+    fn finish(mut self) -> Totals {
+        self.cached_share = if self.input == 0 {
+            0.0
+        } else {
+            self.cached as f64 / self.input as f64
+        };
+        self.latencies.sort_unstable();
+        self.ttfts.sort_unstable();
+        self.latency_p50_ms = percentile(&self.latencies, 50);
+        self.latency_p95_ms = percentile(&self.latencies, 95);
+        self.ttft_p50_ms = percentile(&self.ttfts, 50);
+        self.ttft_p95_ms = percentile(&self.ttfts, 95);
+        self
+    }
+}
+
+/// The nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// Every group's totals, the dearest first, and the totals of all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub groups: Vec<Totals>,
+    pub total: Totals,
+}
+
+/// Groups `rows` by `by`.
+#[must_use]
+pub fn aggregate(rows: &[RequestRow], by: By) -> Report {
+    let mut groups: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut total = Totals::named("total".into());
+    let mut days = DayNames::default();
+    for r in rows {
+        let key = match by {
+            By::Model => format!("{}/{}", r.provider, r.model),
+            By::Provider => r.provider.clone(),
+            By::Gear => r.gear.clone(),
+            By::Stage if r.stage.is_empty() => "-".into(),
+            By::Stage => r.stage.clone(),
+            By::Day => days.name(r.ts),
+        };
+        groups
+            .entry(key)
+            .or_insert_with_key(|k| Totals::named(k.clone()))
+            .add(r);
+        total.add(r);
+    }
+    let mut groups: Vec<Totals> = groups.into_values().map(Totals::finish).collect();
+    if by != By::Day {
+        groups.sort_by(|a, b| b.cost.total_cmp(&a.cost).then(b.requests.cmp(&a.requests)));
+    }
+    Report {
+        groups,
+        total: total.finish(),
+    }
+}
+
+/// Local dates of timestamps, looked up once per hour of them.
+#[derive(Default)]
+struct DayNames(HashMap<i64, String>);
+
+impl DayNames {
+    fn name(&mut self, ts: i64) -> String {
+        self.0
+            .entry(ts.div_euclid(3_600_000))
+            .or_insert_with(|| local_date(ts))
+            .clone()
+    }
+}
+
+/// `YYYY-MM-DD` in the local time zone.
+#[must_use]
+pub fn local_date(ts: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_millis_opt(ts)
+        .single()
+        .map_or_else(|| "?".into(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// `--since`: `7d`, `24h`, `30m`, `2w`, or a date `2026-11-01` (local midnight); the unix
+/// milliseconds it means, counted back from `now`.
+pub fn parse_since(text: &str, now: i64) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || {
+        format!("`{text}` is not a period: write 7d, 24h, 30m, 2w, or a date such as 2026-11-01")
+    };
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        use chrono::TimeZone;
+        let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(bad)?;
+        return chrono::Local
+            .from_local_datetime(&midnight)
+            .earliest()
+            .map(|d| d.timestamp_millis())
+            .ok_or_else(bad);
+    }
+    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = t.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let ms = match unit {
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return Err(bad()),
+    };
+    Ok(now.saturating_sub(n.saturating_mul(ms)))
+}
+
+/// A token count in a few characters: `950`, `12.3k`, `1.2M`.
+#[must_use]
+pub fn tokens(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+/// A duration in a few characters: `850ms`, `3.1s`, `2m05s`.
+#[must_use]
+pub fn millis(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms}ms"),
+        1_000..60_000 => format!("{:.1}s", ms as f64 / 1e3),
+        _ => format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000),
+    }
+}
+
+/// Dollars with the precision small sums need.
+#[must_use]
+pub fn dollars(d: f64) -> String {
+    if d >= 100.0 {
+        format!("${d:.0}")
+    } else if d >= 1.0 {
+        format!("${d:.2}")
+    } else {
+        format!("${d:.4}")
+    }
+}
+
+impl Report {
+    /// The report as a table, one row per group and the total last.
+    #[must_use]
+    pub fn table(&self, by: By) -> String {
+        use std::fmt::Write as _;
+        let head = match by {
+            By::Model => "model",
+            By::Provider => "provider",
+            By::Gear => "gear",
+            By::Stage => "stage",
+            By::Day => "day",
+        };
+        let width = self
+            .groups
+            .iter()
+            .map(|g| g.key.chars().count())
+            .chain([head.len(), 5])
+            .max()
+            .unwrap_or(5);
+        let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), millis);
+        let mut out = format!(
+            "{head:<width$}  {:>8} {:>6} {:>8} {:>6} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}\n",
+            "requests",
+            "errors",
+            "input",
+            "cached",
+            "output",
+            "cost",
+            "p50",
+            "p95",
+            "ttft p50",
+            "ttft p95"
+        );
+        for t in self.groups.iter().chain([&self.total]) {
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:>8} {:>6} {:>8} {:>5.0}% {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}",
+                t.key,
+                t.requests,
+                t.errors,
+                tokens(t.input),
+                t.cached_share * 100.0,
+                tokens(t.output),
+                dollars(t.cost),
+                opt(t.latency_p50_ms),
+                opt(t.latency_p95_ms),
+                opt(t.ttft_p50_ms),
+                opt(t.ttft_p95_ms),
+            );
+        }
+        out
+    }
+}
+
+impl Reader {
+    /// Every request since `since` (unix milliseconds), oldest first.
+    pub fn requests_since(&self, since: i64) -> Result<Vec<RequestRow>, StoreError> {
+        let to_u64 = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT ts, provider, model, gear, stage, input, output, cached, cost, latency_ms,
+                    ttft_ms, error
+             FROM requests WHERE ts >= ?1 ORDER BY ts",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since], |r| {
+                Ok(RequestRow {
+                    ts: r.get(0)?,
+                    provider: r.get(1)?,
+                    model: r.get(2)?,
+                    gear: r.get(3)?,
+                    stage: r.get(4)?,
+                    input: to_u64(r.get(5)?).unwrap_or(0),
+                    output: to_u64(r.get(6)?).unwrap_or(0),
+                    cached: to_u64(r.get(7)?).unwrap_or(0),
+                    cost: r.get(8)?,
+                    latency_ms: to_u64(r.get(9)?),
+                    ttft_ms: to_u64(r.get(10)?),
+                    error: r.get(11)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        model: &str,
+        gear: &str,
+        input: u64,
+        cost: f64,
+        latency: u64,
+        error: bool,
+    ) -> RequestRow {
+        RequestRow {
+            ts: 1_700_000_000_000,
+            provider: "p".into(),
+            model: model.into(),
+            gear: gear.into(),
+            input,
+            output: 10,
+            cached: input / 2,
+            cost: Some(cost),
+            latency_ms: Some(latency),
+            ttft_ms: Some(latency / 10),
+            error: error.then(|| "provider".into()),
+            ..RequestRow::default()
+        }
+    }
+
+    #[test]
+    fn groups_sum_and_percentiles_leave_failures_out() {
+        let mut rows: Vec<RequestRow> = (1..=20)
+            .map(|i| row("a", "plan", 100, 0.5, i * 100, false))
+            .collect();
+        rows.push(row("b", "vibe", 40, 0.25, 9_999, true));
+        let report = aggregate(&rows, By::Model);
+        assert_eq!(report.groups[0].key, "p/a", "the dearest first");
+        let a = &report.groups[0];
+        assert_eq!(
+            (a.requests, a.errors, a.input, a.output),
+            (20, 0, 2000, 200)
+        );
+        assert!((a.cost - 10.0).abs() < 1e-9);
+        assert!((a.cached_share - 0.5).abs() < 1e-9);
+        assert_eq!(a.latency_p50_ms, Some(1000));
+        assert_eq!(a.latency_p95_ms, Some(1900));
+        assert_eq!(a.ttft_p95_ms, Some(190));
+        let b = &report.groups[1];
+        assert_eq!((b.requests, b.errors), (1, 1));
+        assert_eq!(b.latency_p50_ms, None, "a failure's time is not a latency");
+        assert_eq!(report.total.requests, 21);
+        assert!((report.total.cost - 10.25).abs() < 1e-9);
+        let by_gear = aggregate(&rows, By::Gear);
+        let keys: Vec<&str> = by_gear.groups.iter().map(|g| g.key.as_str()).collect();
+        assert_eq!(keys, ["plan", "vibe"]);
+        let by_stage = aggregate(&rows, By::Stage);
+        assert_eq!(by_stage.groups[0].key, "-");
+    }
+
+    #[test]
+    fn periods_count_back_from_now_and_dates_are_local_midnight() {
+        let now = 1_000_000_000_000;
+        assert_eq!(parse_since("7d", now), Ok(now - 7 * 86_400_000));
+        assert_eq!(parse_since("24h", now), Ok(now - 86_400_000));
+        assert_eq!(parse_since("2w", now), Ok(now - 14 * 86_400_000));
+        assert!(parse_since("7 days", now).unwrap_err().contains("7d"));
+        assert!(parse_since("d", now).is_err());
+        let day = parse_since("2026-11-01", now).unwrap();
+        assert_eq!(local_date(day), "2026-11-01");
+        assert_eq!(local_date(day - 1), "2026-10-31");
+    }
+}

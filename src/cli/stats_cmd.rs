@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, since: &str, by: By, json: bool) -> anyhow::Result<Exi
     let rows = if ctx.paths.db_file.exists() {
         // Opening through the store migrates an older file first.
         let store = Store::open(&ctx.paths.db_file)?;
-        store.reader()?.requests_since(from)?
+        store.reader()?.requests_since(from, None)?
     } else {
         Vec::new()
     };

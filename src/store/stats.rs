@@ -12,6 +12,7 @@ use super::{Reader, StoreError};
 /// One model request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestRow {
+    pub session_id: String,
     /// Unix milliseconds.
     pub ts: i64,
     pub provider: String,
@@ -45,6 +46,7 @@ impl RequestRow {
             return None;
         };
         Some(RequestRow {
+            session_id: String::new(),
             ts: 0,
             provider: r.provider.clone(),
             model: r.model.clone(),
@@ -364,33 +366,80 @@ impl Report {
     }
 }
 
+/// What the `/cost` overlay shows: this session, the last seven days by model, and the cost
+/// of each of the last [`DAYS`] days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    pub session: Totals,
+    pub week: Report,
+    /// Local date and cost, oldest first, a day without requests at zero.
+    pub days: Vec<(String, f64)>,
+}
+
+/// Days the overlay's sparkline spans.
+pub const DAYS: i64 = 14;
+const DAY_MS: i64 = 86_400_000;
+
+/// The overview from the requests of the last [`DAYS`] days and the session's own.
+#[must_use]
+pub fn overview(recent: &[RequestRow], session: &[RequestRow], now: i64) -> Overview {
+    let week_from = now - 7 * DAY_MS;
+    let week: Vec<RequestRow> = recent
+        .iter()
+        .filter(|r| r.ts >= week_from)
+        .cloned()
+        .collect();
+    let mut days: Vec<(String, f64)> = (0..DAYS)
+        .rev()
+        .map(|d| (local_date(now - d * DAY_MS), 0.0))
+        .collect();
+    let mut names = DayNames::default();
+    for r in recent {
+        let day = names.name(r.ts);
+        if let Some(slot) = days.iter_mut().find(|(d, _)| *d == day) {
+            slot.1 += r.cost.unwrap_or(0.0);
+        }
+    }
+    Overview {
+        session: aggregate(session, By::Model).total,
+        week: aggregate(&week, By::Model),
+        days,
+    }
+}
+
 impl Reader {
-    /// Every request since `since` (unix milliseconds), oldest first.
-    pub fn requests_since(&self, since: i64) -> Result<Vec<RequestRow>, StoreError> {
+    /// Every request since `since` (unix milliseconds), oldest first; only `session`'s when
+    /// given.
+    pub fn requests_since(
+        &self,
+        since: i64,
+        session: Option<&str>,
+    ) -> Result<Vec<RequestRow>, StoreError> {
         let to_u64 = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT ts, provider, model, gear, stage, input, output, cached, cost, latency_ms,
-                    ttft_ms, error
-             FROM requests WHERE ts >= ?1 ORDER BY ts",
+                "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
+                    latency_ms, ttft_ms, error
+             FROM requests WHERE ts >= ?1 AND (?2 IS NULL OR session_id = ?2) ORDER BY ts",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![since], |r| {
+            .query_map(params![since, session], |r| {
                 Ok(RequestRow {
-                    ts: r.get(0)?,
-                    provider: r.get(1)?,
-                    model: r.get(2)?,
-                    gear: r.get(3)?,
-                    stage: r.get(4)?,
-                    input: to_u64(r.get(5)?).unwrap_or(0),
-                    output: to_u64(r.get(6)?).unwrap_or(0),
-                    cached: to_u64(r.get(7)?).unwrap_or(0),
-                    cost: r.get(8)?,
-                    latency_ms: to_u64(r.get(9)?),
-                    ttft_ms: to_u64(r.get(10)?),
-                    error: r.get(11)?,
+                    session_id: r.get(0)?,
+                    ts: r.get(1)?,
+                    provider: r.get(2)?,
+                    model: r.get(3)?,
+                    gear: r.get(4)?,
+                    stage: r.get(5)?,
+                    input: to_u64(r.get(6)?).unwrap_or(0),
+                    output: to_u64(r.get(7)?).unwrap_or(0),
+                    cached: to_u64(r.get(8)?).unwrap_or(0),
+                    cost: r.get(9)?,
+                    latency_ms: to_u64(r.get(10)?),
+                    ttft_ms: to_u64(r.get(11)?),
+                    error: r.get(12)?,
                 })
             })
             .map_err(|e| self.err(e))?;

@@ -104,6 +104,8 @@ pub enum Effect {
     EditPrompt(String),
     /// List the workspace's files for `@` completion (in the background).
     ListFiles,
+    /// Read the figures of the `/cost` overlay (in the background).
+    LoadStats,
     Quit,
 }
 

@@ -78,7 +78,7 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
         Builtin::Cost,
         "cost",
         "",
-        "Tokens and cost of this session so far",
+        "Tokens, cost and speed: this session, the last 7 days per model, the cost per day",
     ),
     (
         Builtin::Context,

@@ -149,6 +149,8 @@ actions! {
     Back => "back", Global, ["esc"], "", "Close the overlay, stop the reply being written, or return focus to the composer";
     Palette => "palette", Global, ["ctrl+p"], "palette",
         "Open the command palette: every action and / command, filtered as you type";
+    Models => "models", Global, ["f2"], "",
+        "Choose the model for what runs now (as /model): every configured provider's models";
     GatePass => "gate_pass", Gate, ["alt+g"], "pass gate",
         "Pass the waiting gate: run the next approved step, or the next pipeline stage (an incomplete step runs again)";
     GateBack => "gate_back", StageGate, ["alt+b"], "send back",
@@ -277,9 +279,9 @@ actions! {
     BrowserDelete => "browser_delete", Browser, ["d"], "delete",
         "Delete the session and all its rows (asks first)";
     BrowserExport => "browser_export", Browser, ["e"], "export", "Export the session as Markdown";
-    HelpUp => "help_up", Help, ["k", "up"], "", "Scroll the help up";
-    HelpDown => "help_down", Help, ["j", "down"], "", "Scroll the help down";
-    HelpClose => "help_close", Help, ["q", "?"], "", "Close the help";
+    HelpUp => "help_up", Help, ["k", "up"], "", "Scroll the help or the cost overlay up";
+    HelpDown => "help_down", Help, ["j", "down"], "", "Scroll the help or the cost overlay down";
+    HelpClose => "help_close", Help, ["q", "?"], "", "Close the help or the cost overlay";
 }
 
 /// A key with its modifiers, normalised so that what crossterm reports and what a user writes

@@ -328,6 +328,10 @@ async fn event_loop(
                     Vec::new()
                 }
                 Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
+                Background::Stats(overview) => {
+                    app.on_stats(*overview);
+                    Vec::new()
+                }
             },
             Some(()) = ch.highlighted.recv() => {
                 while ch.highlighted.try_recv().is_ok() {}
@@ -389,6 +393,7 @@ async fn event_loop(
                 }
                 Effect::NewSession => return Ok(LoopExit::New),
                 Effect::ListFiles => services.list_files(),
+                Effect::LoadStats => services.load_stats(app.session.id.clone()),
                 Effect::Quit => {}
             }
         }

@@ -35,6 +35,8 @@ pub enum Background {
         id: String,
         read_only: bool,
     },
+    /// The figures of the `/cost` overlay.
+    Stats(Box<crate::store::stats::Overview>),
 }
 
 /// What the services need: the store to write with, and where things are.
@@ -68,6 +70,27 @@ impl Services {
                 crate::tui::mentions::MAX_FILES,
             );
             let _ = s.tx.send(Background::Files(files));
+        });
+    }
+
+    /// Reads the `/cost` overlay's figures in the background: the last days' requests and
+    /// the session's.
+    pub fn load_stats(&self, session: String) {
+        let s = self.clone();
+        tokio::task::spawn_blocking(move || {
+            use crate::store::stats;
+            let now = crate::store::now_ms();
+            let read = || -> Result<stats::Overview, crate::store::StoreError> {
+                let reader = Reader::open(&s.db)?;
+                let recent = reader.requests_since(now - stats::DAYS * 86_400_000, None)?;
+                let mine = reader.requests_since(0, Some(&session))?;
+                Ok(stats::overview(&recent, &mine, now))
+            };
+            let answer = match read() {
+                Ok(o) => Background::Stats(Box::new(o)),
+                Err(e) => Background::Message(format!("cannot read the figures: {e}")),
+            };
+            let _ = s.tx.send(answer);
         });
     }
 

@@ -266,7 +266,10 @@ impl App {
                     id: self.session.id.clone(),
                 })];
             }
-            Builtin::Cost => self.note = Some(self.cost_line()),
+            Builtin::Cost => {
+                self.overlays.push(Overlay::Stats(Box::default()));
+                return vec![Effect::LoadStats];
+            }
             Builtin::Skills => {
                 let skills: Vec<String> = self
                     .commands
@@ -286,17 +289,12 @@ impl App {
         Vec::new()
     }
 
-    /// `/cost`: what the session used so far.
-    fn cost_line(&self) -> String {
-        let cost = self
-            .session
-            .cost
-            .map_or_else(|| "no prices configured".into(), |c| format!("${c:.4}"));
-        format!(
-            "this session: {} tokens in context of {} · cost {cost}",
-            crate::tui::contextview::thousands(self.session.context_tokens),
-            crate::tui::contextview::thousands(self.session.context_window),
-        )
+    /// The `/cost` overlay's figures arrived: shown if it is still open.
+    pub fn on_stats(&mut self, overview: crate::store::stats::Overview) {
+        if let Some(Overlay::Stats(view)) = self.overlays.last_mut() {
+            view.data = Some(overview);
+            self.dirty = true;
+        }
     }
 
     /// `!command`: the core runs it (no approval: you typed it) once the model has finished.
@@ -333,7 +331,10 @@ impl App {
     }
 
     /// The model picker: every configured provider with its model, its window and prices.
-    fn open_model_picker(&mut self) {
+    pub(super) fn open_model_picker(&mut self) {
+        if matches!(self.overlay(), Some(Overlay::Approval(_))) {
+            return;
+        }
         let entries = self
             .models
             .iter()

@@ -122,6 +122,7 @@ impl App {
         }
         match action {
             Action::Palette => self.open_palette(),
+            Action::Models => self.open_model_picker(),
             Action::DeleteToStart => self.delete_to_start(),
             Action::EditPrompt => {
                 let text = self.pastes.expand(&self.composer.lines().join("\n"));
@@ -181,7 +182,12 @@ impl App {
                 }
                 if matches!(
                     self.overlay(),
-                    Some(Overlay::Help { .. } | Overlay::Sessions(_) | Overlay::Palette(_))
+                    Some(
+                        Overlay::Help { .. }
+                            | Overlay::Sessions(_)
+                            | Overlay::Palette(_)
+                            | Overlay::Stats(_)
+                    )
                 ) {
                     self.overlays.pop();
                 } else if self.dismiss_completion() {

@@ -820,7 +820,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     let config: std::collections::BTreeMap<String, crate::config::KeyBinding> = toml::from_str(
         "plan_approve = \"v\"\nplan_approve_all = \"V\"\ndiff_accept = \"y\"\ndiff_reject = \"N\"\n\
          stage_skip = \"ctrl+k\"\ncontext_drop = \"D\"\ncontext_compact = \"ctrl+o\"\n\
-         interrupt = \"ctrl+x\"\nfocus_plan = \"f2\"\nfocus_diff = \"f3\"\nfocus_context = \"f4\"\n",
+         interrupt = \"ctrl+x\"\nfocus_plan = \"f5\"\nfocus_diff = \"f3\"\nfocus_context = \"f4\"\n",
     )
     .unwrap();
     let keymap = Keymap::new(&config).unwrap();
@@ -829,7 +829,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     let hints = |a: &App, h| crate::tui::hints::for_hint(&a.keymap, h);
     assert_eq!(
         hints(&a, Hint::ApproveSteps),
-        "in the plan pane (F2): v approves the selected step, V all of them"
+        "in the plan pane (F5): v approves the selected step, V all of them"
     );
     assert_eq!(
         hints(&a, Hint::DecideHunks),
@@ -848,7 +848,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     });
     assert_eq!(
         a.transcript
-            .count_containing("no step is approved — in the plan pane (F2): v approves"),
+            .count_containing("no step is approved — in the plan pane (F5): v approves"),
         1
     );
     // Nothing the core sends names a key: the old bindings appear nowhere.
@@ -857,7 +857,7 @@ fn a_rebound_key_changes_every_hint_that_shows_it() {
     a.on_core(&one_step_plan());
     assert_eq!(
         a.transcript
-            .count_containing("review it in the plan pane (F2): v approve, x reject"),
+            .count_containing("review it in the plan pane (F5): v approve, x reject"),
         1
     );
     a.focus = Focus::Plan;
@@ -1161,12 +1161,9 @@ fn slash_opens_the_popup_which_completes_and_runs_a_command() {
     type_text(&mut a, "/co");
     press(&mut a, KeyCode::Down, KeyModifiers::NONE);
     let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
-    assert!(effects.is_empty(), "/cost only notes: {effects:?}");
-    assert!(
-        a.note.as_deref().unwrap().contains("this session"),
-        "{:?}",
-        a.note
-    );
+    assert_eq!(effects, [Effect::LoadStats], "/cost, the second");
+    assert!(matches!(a.overlay(), Some(Overlay::Stats(_))));
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     // Esc closes the popup and keeps the text; typing brings it back.
     type_text(&mut a, "/he");
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
@@ -1434,6 +1431,10 @@ fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
             model: "deepseek-chat".into()
         })]
     );
+    // F2 opens the same picker.
+    press(&mut a, KeyCode::F(2), KeyModifiers::NONE);
+    assert!(matches!(a.overlay(), Some(Overlay::Palette(p)) if p.title == "Models"));
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     type_text(&mut a, "/model openai/gpt-5");
     assert_eq!(
         press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
@@ -1442,4 +1443,78 @@ fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
             model: "gpt-5".into()
         })]
     );
+}
+
+#[test]
+fn slash_cost_opens_the_figures_read_in_the_background_with_bars_and_a_sparkline() {
+    use crate::store::stats::{RequestRow, overview};
+    let mut a = app(120, 40);
+    type_text(&mut a, "/cost");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
+        [Effect::LoadStats]
+    );
+    let draw = |a: &App| {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| crate::tui::view::draw(a, f)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..40)
+            .map(|y| {
+                (0..120)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect::<String>()
+    };
+    assert!(draw(&a).contains("Reading the session store"));
+    let now = 1_764_000_000_000;
+    let row = |model: &str, days_ago: i64, cost: f64| RequestRow {
+        session_id: "s".into(),
+        ts: now - days_ago * 86_400_000,
+        provider: "p".into(),
+        model: model.into(),
+        gear: "plan".into(),
+        input: 10_000,
+        output: 500,
+        cached: 5_000,
+        cost: Some(cost),
+        latency_ms: Some(2_000),
+        ttft_ms: Some(400),
+        ..RequestRow::default()
+    };
+    let recent = vec![
+        row("opus", 1, 1.5),
+        row("opus", 0, 0.5),
+        row("flash", 2, 0.01),
+        row("flash", 10, 3.0),
+    ];
+    a.on_stats(overview(&recent, &recent[..2], now));
+    a.prepare();
+    let screen = draw(&a);
+    for text in [
+        "Cost and usage",
+        "This session",
+        "2 requests · 20.0k in (50% cached) · 1.0k out · $2.00",
+        "Last 7 days: cost per model",
+        "Last 7 days by model",
+        "p/opus",
+        "p/flash",
+        "Cost per day",
+        "$5.01 in all",
+    ] {
+        assert!(screen.contains(text), "{text}:\n{screen}");
+    }
+    // The bars: the dearest model's is the longer.
+    let bar = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name))
+            .map_or(0, |l| l.matches('█').count())
+    };
+    assert!(bar("p/opus") > bar("p/flash"), "{screen}");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(a.overlay().is_none());
 }

@@ -10,6 +10,7 @@ mod approval;
 mod browser;
 mod help;
 mod palette;
+mod stats;
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -17,6 +18,7 @@ use ratatui::layout::Rect;
 
 pub use help::Help;
 pub use palette::{Choice, Entry as PaletteEntry, Palette};
+pub use stats::StatsView;
 
 use super::app::App;
 use super::approval::ApprovalPrompt;
@@ -32,6 +34,8 @@ pub enum Overlay {
     Approval(Box<ApprovalPrompt>),
     Sessions(Box<Browser>),
     Palette(Box<Palette>),
+    /// `/cost`: tokens, cost and speed, this session's and the last days'.
+    Stats(Box<StatsView>),
 }
 
 impl Overlay {
@@ -43,6 +47,7 @@ impl Overlay {
             Overlay::Approval(p) => p.as_ref(),
             Overlay::Sessions(b) => b.as_ref(),
             Overlay::Palette(p) => p.as_ref(),
+            Overlay::Stats(s) => s.as_ref(),
         }
     }
 
@@ -52,6 +57,7 @@ impl Overlay {
             Overlay::Approval(p) => p.as_mut(),
             Overlay::Sessions(b) => b.as_mut(),
             Overlay::Palette(p) => p.as_mut(),
+            Overlay::Stats(s) => s.as_mut(),
         }
     }
 }

@@ -5,6 +5,7 @@ mod config_cmd;
 mod demo_cmd;
 mod exec_cmd;
 mod progress;
+mod replay_cmd;
 mod sessions_cmd;
 mod skills_cmd;
 mod stats_cmd;
@@ -137,6 +138,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = crate::store::stats::By::Model)]
         by: crate::store::stats::By,
         /// One JSON object instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Play a recorded session's model replies back through the scripted provider — the
+    /// same tool calls — against a scratch copy of its workspace, without a key or network
+    Replay {
+        /// The session's ID or a unique prefix
+        id: String,
+        /// Print every event as one JSON object per line
         #[arg(long)]
         json: bool,
     },
@@ -405,6 +415,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Skills) => skills_cmd::run(&ctx),
         Some(Command::Stats { since, by, json }) => stats_cmd::run(&ctx, &since, by, json),
+        Some(Command::Replay { id, json }) => replay_cmd::run(&ctx, &id, json),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
         Some(Command::Exec {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{
     ChatMessage, ChatRequest, ModelClient, ModelStream, ProviderError, StreamEvent, TokenUsage,
@@ -18,47 +18,52 @@ pub const TOUR_MODEL: &str = "tour";
 /// The built-in demo script.
 pub const DEMO_SCRIPT: &str = include_str!("../../assets/demo/script.toml");
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
     /// Pause between streamed words, to look like a model typing.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     chunk_delay_ms: u64,
     #[serde(default)]
     turns: Vec<ScriptTurn>,
     /// Played for every request after the last turn; without it, such a request is an error.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     fallback: Option<String>,
     /// Turns played in answer to a message that contains `when` (the demo's tour: what the
     /// newcomer types, or the instruction that starts a plan step or a pipeline stage).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     scenes: Vec<Scene>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Turns that answer a message containing `when` (case-insensitive): turn N answers the N-th
 /// request since that message.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Scene {
     when: String,
     turns: Vec<ScriptTurn>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ScriptTurn {
     #[serde(default)]
     text: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tool_calls: Vec<ScriptToolCall>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     usage: Option<ScriptUsage>,
     /// Fail the turn with this provider error after the text.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ScriptToolCall {
     name: String,
@@ -66,7 +71,7 @@ struct ScriptToolCall {
     arguments: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ScriptUsage {
     input: u64,
@@ -78,6 +83,75 @@ struct ScriptUsage {
 impl Script {
     pub fn parse(text: &str) -> Result<Script, String> {
         toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// A recorded session's model replies, in order, as a script that plays them again: each
+    /// reply's text, its tool calls (their arguments as recorded) and its usage. Summaries
+    /// of compactions are not replies and are left out.
+    #[must_use]
+    pub fn of_session(events: &[crate::protocol::Event]) -> Script {
+        use crate::protocol::Event;
+        let mut turns: Vec<ScriptTurn> = Vec::new();
+        let mut open = false;
+        for e in events {
+            match e {
+                Event::AssistantMessage { text, .. } => {
+                    turns.push(ScriptTurn {
+                        text: text.clone(),
+                        ..ScriptTurn::default()
+                    });
+                    open = true;
+                }
+                Event::ToolCall {
+                    name, arguments, ..
+                } if open => {
+                    let arguments = serde_json::from_str(arguments)
+                        .unwrap_or_else(|_| serde_json::Value::String(arguments.clone()));
+                    if let Some(t) = turns.last_mut() {
+                        t.tool_calls.push(ScriptToolCall {
+                            name: name.clone(),
+                            arguments,
+                        });
+                    }
+                }
+                Event::Usage {
+                    input,
+                    output,
+                    cached,
+                    ..
+                } if open => {
+                    if let Some(t) = turns.last_mut() {
+                        t.usage = Some(ScriptUsage {
+                            input: *input,
+                            output: *output,
+                            cached: *cached,
+                        });
+                    }
+                    open = false;
+                }
+                Event::Reasoning { .. } => {}
+                _ => open = false,
+            }
+        }
+        Script {
+            turns,
+            ..Script::default()
+        }
+    }
+
+    /// The script as a TOML file.
+    ///
+    /// # Errors
+    /// When a value has no TOML form (it always has: the fields are strings and numbers).
+    pub fn to_toml(&self) -> Result<String, String> {
+        toml::to_string(self).map_err(|e| e.to_string())
+    }
+
+    /// How many replies it plays, and their tool calls.
+    #[must_use]
+    pub fn size(&self) -> (usize, usize) {
+        let calls = self.turns.iter().map(|t| t.tool_calls.len()).sum();
+        (self.turns.len(), calls)
     }
 
     /// The turn of the scene the latest message that starts one began, if any: `Some(None)`

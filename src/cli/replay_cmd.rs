@@ -122,7 +122,7 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     config.context.compact_at = 0.0;
     let settings = ProviderConfig {
         kind: ProviderKind::Script,
-        script: Some(script_file.clone()),
+        script: Some(script_file),
         model: Some("replay".into()),
         ..ProviderConfig::default()
     };

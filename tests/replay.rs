@@ -96,8 +96,7 @@ fn a_replay_reproduces_the_tool_calls_and_files_in_a_scratch_copy_without_a_serv
         .split("replayed in ")
         .nth(1)
         .and_then(|rest| rest.split(" — ").next())
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| panic!("{stderr}"));
+        .map_or_else(|| panic!("{stderr}"), std::path::PathBuf::from);
     assert!(
         scratch.ends_with("workspace") && scratch.is_dir(),
         "{stderr}"

@@ -155,7 +155,7 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let failure = runtime.block_on(drive(deps, opened.state, steps, meta.gear, json))?;
+    let failure = runtime.block_on(drive(deps, opened.state, steps, meta.gear, replies, json))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
     eprintln!(
@@ -178,6 +178,7 @@ async fn drive(
     state: core::SessionState,
     steps: Vec<Step>,
     gear: Gear,
+    replies: usize,
     json: bool,
 ) -> anyhow::Result<Option<String>> {
     let (op_tx, op_rx) = mpsc::unbounded_channel();
@@ -190,6 +191,7 @@ async fn drive(
     let mut gear = gear;
     // The plan proposed last has run to its end.
     let mut plan_done = false;
+    let mut played = 0;
     'steps: loop {
         // Gear changes go at once; a prompt waits for what it starts to end.
         let prompt = loop {
@@ -215,11 +217,19 @@ async fn drive(
             }
             match &event {
                 Event::AssistantMessage { text, .. } if !json && !text.is_empty() => {
+                    played += 1;
                     writeln!(out, "{text}\n")?;
                 }
                 Event::ToolCall {
                     name, arguments, ..
                 } if !json => eprintln!("→ {name} {arguments}"),
+                Event::AssistantMessage { .. } => played += 1,
+                // Past the last recorded reply, the script has nothing more: where the
+                // recording itself ended (a prompt it never answered), that is the end.
+                Event::Error { .. } if played >= replies => {
+                    eprintln!("gearshift: every recorded reply was played ({played})");
+                    break 'steps;
+                }
                 Event::Error { message, .. } | Event::Refused { message, .. } => {
                     failure = Some(message.clone());
                     break 'steps;

@@ -9,17 +9,16 @@ use crate::store::stats::{self, By};
 pub fn run(ctx: &Context, since: &str, by: By, json: bool) -> anyhow::Result<ExitCode> {
     let now = crate::store::now_ms();
     let from = stats::parse_since(since, now).map_err(anyhow::Error::msg)?;
-    let rows = if ctx.paths.db_file.exists() {
+    let report = if ctx.paths.db_file.exists() {
         // Opening through the store migrates an older file first.
         let store = Store::open(&ctx.paths.db_file)?;
-        store.reader()?.requests_since(from, None)?
+        store.reader()?.report_since(from, by)?
     } else {
-        Vec::new()
+        stats::aggregate(&[], by)
     };
-    let report = stats::aggregate(&rows, by);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if rows.is_empty() {
+    } else if report.total.requests == 0 {
         println!("no model requests since {}", stats::local_date(from));
     } else {
         println!(

@@ -337,6 +337,24 @@ pub fn markdown(export: &SessionExport) -> String {
             Event::GearChanged { to, .. } => {
                 let _ = writeln!(out, "> gear: {to}\n");
             }
+            Event::ModelChanged {
+                provider,
+                model,
+                route,
+                routed,
+            } => {
+                let why = match (route.as_deref(), routed) {
+                    (Some(r), true) => format!(" ([routing] {r})"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(out, "> model: {provider}/{model}{why}\n");
+            }
+            Event::ModelFellBack { from, to, reason } => {
+                let _ = writeln!(
+                    out,
+                    "> {from} was down ({reason}); the request went to {to}\n"
+                );
+            }
             Event::Error { message, .. } => {
                 let _ = writeln!(out, "> **error:** {message}\n");
             }

@@ -2,7 +2,7 @@
 //! request, folded from `usage` events): the query, and the aggregation by model, provider,
 //! gear, stage or day, which is pure.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rusqlite::params;
 use serde::Serialize;
@@ -72,7 +72,7 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
     let mut models: Vec<String> = Vec::new();
     let mut priced = false;
     for r in requests {
-        t.add(r);
+        t.add(&r.as_ref());
         priced |= r.cost.is_some();
         let m = format!("{}/{}", r.provider, r.model);
         if !models.contains(&m) {
@@ -150,15 +150,15 @@ impl Totals {
     }
 
     /// Counts one request in.
-    pub fn add(&mut self, r: &RequestRow) {
+    pub fn add(&mut self, r: &RowRef<'_>) {
         self.requests += 1;
-        self.errors += u64::from(r.error.is_some());
+        self.errors += u64::from(r.failed);
         self.input += r.input;
         self.output += r.output;
         self.cached += r.cached;
         self.cost += r.cost.unwrap_or(0.0);
         // A failed request's latency is how long the failure took, not the model's speed.
-        if r.error.is_none() {
+        if !r.failed {
             self.latencies.extend(r.latency_ms);
             self.ttfts.extend(r.ttft_ms);
         }
@@ -197,35 +197,119 @@ pub struct Report {
     pub total: Totals,
 }
 
+/// One request, borrowed: what the aggregation reads of a row (from the store without
+/// copying its strings).
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    pub ts: i64,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub gear: &'a str,
+    pub stage: &'a str,
+    pub input: u64,
+    pub output: u64,
+    pub cached: u64,
+    pub cost: Option<f64>,
+    pub latency_ms: Option<u64>,
+    pub ttft_ms: Option<u64>,
+    pub failed: bool,
+}
+
+impl RequestRow {
+    #[must_use]
+    pub fn as_ref(&self) -> RowRef<'_> {
+        RowRef {
+            ts: self.ts,
+            provider: &self.provider,
+            model: &self.model,
+            gear: &self.gear,
+            stage: &self.stage,
+            input: self.input,
+            output: self.output,
+            cached: self.cached,
+            cost: self.cost,
+            latency_ms: self.latency_ms,
+            ttft_ms: self.ttft_ms,
+            failed: self.error.is_some(),
+        }
+    }
+}
+
+/// Folds rows into groups one at a time; a group's key is allocated once, when the group is
+/// first seen.
+pub struct Aggregator {
+    by: By,
+    groups: HashMap<String, Totals>,
+    total: Totals,
+    days: DayNames,
+    key: String,
+}
+
+impl Aggregator {
+    #[must_use]
+    pub fn new(by: By) -> Aggregator {
+        Aggregator {
+            by,
+            groups: HashMap::new(),
+            total: Totals::named("total".into()),
+            days: DayNames::default(),
+            key: String::new(),
+        }
+    }
+
+    pub fn add(&mut self, r: &RowRef<'_>) {
+        use std::fmt::Write as _;
+        self.key.clear();
+        match self.by {
+            By::Model => {
+                let _ = write!(self.key, "{}/{}", r.provider, r.model);
+            }
+            By::Provider => self.key.push_str(r.provider),
+            By::Gear => self.key.push_str(r.gear),
+            By::Stage if r.stage.is_empty() => self.key.push('-'),
+            By::Stage => self.key.push_str(r.stage),
+            By::Day => self.key.push_str(self.days.name(r.ts)),
+        }
+        match self.groups.get_mut(self.key.as_str()) {
+            Some(t) => t.add(r),
+            None => {
+                let mut t = Totals::named(self.key.clone());
+                t.add(r);
+                self.groups.insert(self.key.clone(), t);
+            }
+        }
+        self.total.add(r);
+    }
+
+    /// The groups, the dearest first (by day: in date order), and the total.
+    #[must_use]
+    pub fn finish(self) -> Report {
+        let mut groups: Vec<Totals> = self.groups.into_values().map(Totals::finish).collect();
+        if self.by == By::Day {
+            groups.sort_by(|a, b| a.key.cmp(&b.key));
+        } else {
+            groups.sort_by(|a, b| {
+                b.cost
+                    .total_cmp(&a.cost)
+                    .then(b.requests.cmp(&a.requests))
+                    .then(a.key.cmp(&b.key))
+            });
+        }
+        Report {
+            groups,
+            total: self.total.finish(),
+        }
+    }
+}
+
 /// Groups `rows` by `by`.
 #[must_use]
 pub fn aggregate(rows: &[RequestRow], by: By) -> Report {
-    let mut groups: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut total = Totals::named("total".into());
-    let mut days = DayNames::default();
+    let mut agg = Aggregator::new(by);
     for r in rows {
-        let key = match by {
-            By::Model => format!("{}/{}", r.provider, r.model),
-            By::Provider => r.provider.clone(),
-            By::Gear => r.gear.clone(),
-            By::Stage if r.stage.is_empty() => "-".into(),
-            By::Stage => r.stage.clone(),
-            By::Day => days.name(r.ts),
-        };
-        groups
-            .entry(key)
-            .or_insert_with_key(|k| Totals::named(k.clone()))
-            .add(r);
-        total.add(r);
+        agg.add(&r.as_ref());
     }
-    let mut groups: Vec<Totals> = groups.into_values().map(Totals::finish).collect();
-    if by != By::Day {
-        groups.sort_by(|a, b| b.cost.total_cmp(&a.cost).then(b.requests.cmp(&a.requests)));
-    }
-    Report {
-        groups,
-        total: total.finish(),
-    }
+    agg.finish()
 }
 
 /// Local dates of timestamps, looked up once per hour of them.
@@ -233,11 +317,10 @@ pub fn aggregate(rows: &[RequestRow], by: By) -> Report {
 struct DayNames(HashMap<i64, String>);
 
 impl DayNames {
-    fn name(&mut self, ts: i64) -> String {
+    fn name(&mut self, ts: i64) -> &str {
         self.0
             .entry(ts.div_euclid(3_600_000))
             .or_insert_with(|| local_date(ts))
-            .clone()
     }
 }
 
@@ -396,7 +479,7 @@ pub fn overview(recent: &[RequestRow], session: &[RequestRow], now: i64) -> Over
     let mut names = DayNames::default();
     for r in recent {
         let day = names.name(r.ts);
-        if let Some(slot) = days.iter_mut().find(|(d, _)| *d == day) {
+        if let Some(slot) = days.iter_mut().find(|(d, _)| d == day) {
             slot.1 += r.cost.unwrap_or(0.0);
         }
     }
@@ -407,23 +490,69 @@ pub fn overview(recent: &[RequestRow], session: &[RequestRow], now: i64) -> Over
     }
 }
 
+/// A text column, borrowed (empty when it is not text).
+fn text(v: rusqlite::types::ValueRef<'_>) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
 impl Reader {
-    /// Every request since `since` (unix milliseconds), oldest first; only `session`'s when
-    /// given.
+    /// The requests since `since` (unix milliseconds), grouped by `by`: folded as they are
+    /// read, without a copy of each row.
+    pub fn report_since(&self, since: i64, by: By) -> Result<Report, StoreError> {
+        let err = |e| self.err(e);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT ts, provider, model, gear, stage, input, output, cached, cost, latency_ms,
+                        ttft_ms, error IS NOT NULL
+                 FROM requests WHERE +ts >= ?1",
+            )
+            .map_err(err)?;
+        let mut rows = stmt.query(params![since]).map_err(err)?;
+        let mut agg = Aggregator::new(by);
+        let count = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
+        while let Some(r) = rows.next().map_err(err)? {
+            let row = RowRef {
+                ts: r.get(0).map_err(err)?,
+                provider: text(r.get_ref(1).map_err(err)?),
+                model: text(r.get_ref(2).map_err(err)?),
+                gear: text(r.get_ref(3).map_err(err)?),
+                stage: text(r.get_ref(4).map_err(err)?),
+                input: count(r.get(5).map_err(err)?).unwrap_or(0),
+                output: count(r.get(6).map_err(err)?).unwrap_or(0),
+                cached: count(r.get(7).map_err(err)?).unwrap_or(0),
+                cost: r.get(8).map_err(err)?,
+                latency_ms: count(r.get(9).map_err(err)?),
+                ttft_ms: count(r.get(10).map_err(err)?),
+                failed: r.get(11).map_err(err)?,
+            };
+            agg.add(&row);
+        }
+        Ok(agg.finish())
+    }
+
+    /// Every request since `since` (unix milliseconds), in no particular order; only
+    /// `session`'s when given.
     pub fn requests_since(
         &self,
         since: i64,
         session: Option<&str>,
     ) -> Result<Vec<RequestRow>, StoreError> {
         let to_u64 = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
+        // All of a session's rows by its key; the rows of a period by a full scan, which
+        // beats the `ts` index (a lookup per row) once the period holds more than a few
+        // percent of the table — `+ts` keeps the planner off the index. Unordered: the
+        // aggregation does not need it.
+        let sql = if session.is_some() {
+            "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
                     latency_ms, ttft_ms, error
-             FROM requests WHERE ts >= ?1 AND (?2 IS NULL OR session_id = ?2) ORDER BY ts",
-            )
-            .map_err(|e| self.err(e))?;
+             FROM requests WHERE session_id = ?2 AND ts >= ?1"
+        } else {
+            "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
+                    latency_ms, ttft_ms, error
+             FROM requests WHERE +ts >= ?1 AND ?2 IS NULL"
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![since, session], |r| {
                 Ok(RequestRow {

@@ -400,8 +400,10 @@ async fn event_loop(
     }
 }
 
-/// Every configured provider with its model, for the `/model` picker.
-fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
+/// The model picker's entries: every configured provider's models (its `model` and `models`),
+/// the demo's left out.
+#[must_use]
+pub fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
     let mut choices = Vec::new();
     for (name, settings) in &config.providers {
         let models = settings.model.iter().chain(&settings.models);
@@ -478,4 +480,46 @@ fn draw(guard: &mut TerminalGuard, app: &mut App) -> anyhow::Result<()> {
     terminal.backend_mut().flush()?;
     app.mark_drawn();
     Ok(())
+}
+
+#[cfg(test)]
+mod model_tests {
+    use super::*;
+
+    #[test]
+    fn the_picker_lists_every_providers_models_with_their_facts_and_a_missing_key() {
+        let text = format!(
+            "{}\n[providers.mine]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\
+             api_key_env = \"GEARSHIFT_TEST_NEVER_SET_7F3\"\nmodel = \"deepseek-chat\"\n\
+             models = [\"deepseek-reasoner\", \"my-finetune\"]\n",
+            crate::config::DEFAULTS_TOML
+        );
+        let config: crate::config::Config = toml::from_str(&text).unwrap();
+        let choices = model_choices(&config);
+        let find = |p: &str, m: &str| {
+            choices
+                .iter()
+                .find(|c| c.provider == p && c.model == m)
+                .unwrap_or_else(|| panic!("{p}/{m} in {choices:?}"))
+        };
+        // A preset's catalog models, with the catalog's window, prices and reasoning.
+        assert!(find("openai", "gpt-5").facts.contains("reasons"));
+        assert!(
+            find("anthropic", "claude-opus-4-5")
+                .facts
+                .contains("200k window")
+        );
+        assert!(!find("openai", "gpt-4.1").facts.contains("reasons"));
+        // A provider's own list, a model the catalog does not know included.
+        let mine = find("mine", "deepseek-reasoner");
+        assert!(mine.facts.contains("$"), "{}", mine.facts);
+        assert!(
+            mine.facts
+                .ends_with("no key: set GEARSHIFT_TEST_NEVER_SET_7F3"),
+            "{}",
+            mine.facts
+        );
+        find("mine", "my-finetune");
+        assert!(!choices.iter().any(|c| c.provider == "demo"));
+    }
 }

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Sparkline};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Sparkline, Wrap};
 
 use super::{Layer, LayerCtx, LayerOutcome};
 use crate::store::stats::{self, Overview, Totals};
@@ -14,6 +14,12 @@ use crate::tui::keymap::{Action, KeyContext};
 
 /// Models drawn as bars at most (the dearest); the table lists them all.
 const MAX_BARS: usize = 8;
+
+/// Dollars as whole micro-dollars, the bars' and the sparkline's unit (a cent would round a
+/// cheap model's day to nothing).
+fn micros(d: f64) -> u64 {
+    (d * 1e6).round().max(0.0) as u64
+}
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatsView {
@@ -52,7 +58,7 @@ impl Layer for StatsView {
     fn draw(&self, app: &App, frame: &mut Frame<'_>, area: Rect) {
         let s = &app.theme.styles;
         let rect = area.inner(ratatui::layout::Margin {
-            horizontal: area.width / 10,
+            horizontal: area.width / 20,
             vertical: 1,
         });
         frame.render_widget(Clear, rect);
@@ -76,7 +82,7 @@ impl Layer for StatsView {
         };
         let bars = data.week.groups.len().min(MAX_BARS);
         let [session, chart, figures, days] = Layout::vertical([
-            Constraint::Length(3),
+            Constraint::Length(4),
             Constraint::Length(if bars == 0 { 0 } else { 2 + 2 * bars as u16 }),
             Constraint::Length(week_lines.len().max(1) as u16 + 2),
             Constraint::Min(4),
@@ -85,15 +91,14 @@ impl Layer for StatsView {
 
         let mut head = vec![Line::styled("This session", s.help_heading)];
         head.push(Line::raw(session_line(&data.session)));
-        frame.render_widget(Paragraph::new(head), session);
+        frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), session);
 
         if bars > 0 {
-            let cents = |d: f64| (d * 100.0).round().max(0.0) as u64;
             let group: Vec<Bar<'_>> = data.week.groups[..bars]
                 .iter()
                 .map(|g| {
                     Bar::default()
-                        .value(cents(g.cost))
+                        .value(micros(g.cost))
                         .text_value(stats::dollars(g.cost))
                         .label(Line::raw(g.key.clone()))
                         .style(s.context_used)
@@ -119,11 +124,7 @@ impl Layer for StatsView {
         lines.extend(week_lines.iter().map(|l| Line::raw((*l).to_string())));
         frame.render_widget(Paragraph::new(lines).scroll((self.scroll, 0)), figures);
 
-        let values: Vec<u64> = data
-            .days
-            .iter()
-            .map(|(_, c)| (c * 100.0).round().max(0.0) as u64)
-            .collect();
+        let values: Vec<u64> = data.days.iter().map(|(_, c)| micros(*c)).collect();
         let total: f64 = data.days.iter().map(|(_, c)| c).sum();
         let span = match (data.days.first(), data.days.last()) {
             (Some((a, _)), Some((b, _))) => format!("{a} – {b}"),

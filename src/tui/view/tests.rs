@@ -452,6 +452,13 @@ fn pipeline_stage_bar() {
         stage(StageEvent::Started {
             stage: "tasks".into(),
         }),
+        // Routing chose the stage's model: the bar names it beside the stage.
+        Event::ModelChanged {
+            provider: "deepseek".into(),
+            model: "deepseek-chat".into(),
+            route: Some("tasks".into()),
+            routed: true,
+        },
         stage(StageEvent::AtGate {
             stage: "tasks".into(),
         }),
@@ -459,7 +466,12 @@ fn pipeline_stage_bar() {
     let mut a = app_with(history, 120, 30);
     press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
     press(&mut a, KeyCode::Char('z'), KeyModifiers::NONE);
-    insta::assert_snapshot!(render(&mut a).backend());
+    let screen = render(&mut a);
+    let top: String = (0..120)
+        .map(|x| screen.backend().buffer()[(x, 1)].symbol().to_string())
+        .collect();
+    assert!(top.contains("⏸ tasks (deepseek/deepseek-chat)"), "{top}");
+    insta::assert_snapshot!(screen.backend());
     // g passes the stage's gate; b asks for the comments.
     let effects = a.on_terminal(
         TermEvent::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE)),

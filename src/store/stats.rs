@@ -171,23 +171,22 @@ impl Totals {
         } else {
             self.cached as f64 / self.input as f64
         };
-        self.latencies.sort_unstable();
-        self.ttfts.sort_unstable();
-        self.latency_p50_ms = percentile(&self.latencies, 50);
-        self.latency_p95_ms = percentile(&self.latencies, 95);
-        self.ttft_p50_ms = percentile(&self.ttfts, 50);
-        self.ttft_p95_ms = percentile(&self.ttfts, 95);
+        self.latency_p50_ms = percentile(&mut self.latencies, 50);
+        self.latency_p95_ms = percentile(&mut self.latencies, 95);
+        self.ttft_p50_ms = percentile(&mut self.ttfts, 50);
+        self.ttft_p95_ms = percentile(&mut self.ttfts, 95);
         self
     }
 }
 
-/// The nearest-rank percentile of sorted values.
-fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
-    if sorted.is_empty() {
+/// The nearest-rank percentile of `values` (reordered: a selection, not a sort).
+fn percentile(values: &mut [u64], p: usize) -> Option<u64> {
+    if values.is_empty() {
         return None;
     }
-    let rank = (p * sorted.len()).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied()
+    let rank = (p * values.len()).div_ceil(100).max(1);
+    let (_, nth, _) = values.select_nth_unstable(rank - 1);
+    Some(*nth)
 }
 
 /// Every group's totals, the dearest first, and the totals of all.
@@ -500,14 +499,20 @@ impl Reader {
     /// read, without a copy of each row.
     pub fn report_since(&self, since: i64, by: By) -> Result<Report, StoreError> {
         let err = |e| self.err(e);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT ts, provider, model, gear, stage, input, output, cached, cost, latency_ms,
-                        ttft_ms, error IS NOT NULL
-                 FROM requests WHERE +ts >= ?1",
-            )
-            .map_err(err)?;
+        // Only the text columns the grouping needs are read: each costs a decode per row.
+        let key = match by {
+            By::Model => "provider, model, '', ''",
+            By::Provider => "provider, '', '', ''",
+            By::Gear => "'', '', gear, ''",
+            By::Stage => "'', '', '', stage",
+            By::Day => "'', '', '', ''",
+        };
+        let sql = format!(
+            "SELECT ts, {key}, input, output, cached, cost, latency_ms, ttft_ms,
+                    error IS NOT NULL
+             FROM requests WHERE +ts >= ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
         let mut rows = stmt.query(params![since]).map_err(err)?;
         let mut agg = Aggregator::new(by);
         let count = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));

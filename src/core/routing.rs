@@ -46,6 +46,18 @@ impl fmt::Display for Target {
     }
 }
 
+/// A model change in words: `deepseek/deepseek-chat ([routing] implement)` when routing
+/// chose it, `openai/o3 for plan` when the human chose it for a route.
+#[must_use]
+pub fn describe_change(provider: &str, model: &str, route: Option<&str>, routed: bool) -> String {
+    let why = match (route, routed) {
+        (None | Some("default"), false) => String::new(),
+        (Some(r), false) => format!(" for {r}"),
+        (r, true) => format!(" ([routing] {})", r.unwrap_or("default")),
+    };
+    format!("{provider}/{model}{why}")
+}
+
 /// What a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Purpose<'a> {

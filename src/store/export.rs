@@ -343,11 +343,13 @@ pub fn markdown(export: &SessionExport) -> String {
                 route,
                 routed,
             } => {
-                let why = match (route.as_deref(), routed) {
-                    (Some(r), true) => format!(" ([routing] {r})"),
-                    _ => String::new(),
-                };
-                let _ = writeln!(out, "> model: {provider}/{model}{why}\n");
+                let change = crate::core::routing::describe_change(
+                    provider,
+                    model,
+                    route.as_deref(),
+                    *routed,
+                );
+                let _ = writeln!(out, "> model: {change}\n");
             }
             Event::ModelFellBack { from, to, reason } => {
                 let _ = writeln!(

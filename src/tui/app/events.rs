@@ -158,13 +158,14 @@ impl App {
                 self.session.provider.clone_from(provider);
                 self.session.model.clone_from(model);
                 self.session.model_label = format!("{provider}/{model}");
-                let why = match (route.as_deref(), routed) {
-                    (None | Some("default"), false) => String::new(),
-                    (Some(r), false) => format!(" for {r}"),
-                    (r, true) => format!(" ([routing] {})", r.unwrap_or("default")),
-                };
+                let change = crate::core::routing::describe_change(
+                    provider,
+                    model,
+                    route.as_deref(),
+                    *routed,
+                );
                 self.transcript
-                    .push(EntryKind::Notice, format!("Model: {provider}/{model}{why}"));
+                    .push(EntryKind::Notice, format!("Model: {change}"));
             }
             Event::ModelFellBack { from, to, reason } => {
                 self.transcript.push(

@@ -20,24 +20,11 @@ impl Layer for Help {
     }
 
     fn handle(&mut self, action: Action, _ctx: &LayerCtx<'_>) -> LayerOutcome {
-        match action {
-            Action::HelpUp => self.scroll = self.scroll.saturating_sub(1),
-            Action::HelpDown => self.scroll = self.scroll.saturating_add(1),
-            Action::HelpClose => {
-                return LayerOutcome {
-                    close: true,
-                    ..LayerOutcome::default()
-                };
-            }
-            _ => {}
-        }
-        LayerOutcome::default()
+        super::scroll_or_close(&mut self.scroll, action)
     }
 
     fn wheel(&mut self, delta: isize) {
-        self.scroll = self
-            .scroll
-            .saturating_add_signed(i16::try_from(delta).unwrap_or(0));
+        super::wheel_scroll(&mut self.scroll, delta);
     }
 
     fn draw(&self, app: &App, frame: &mut Frame<'_>, area: Rect) {

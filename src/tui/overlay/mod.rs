@@ -89,6 +89,27 @@ impl From<Outcome> for LayerOutcome {
     }
 }
 
+/// The keys of an overlay that only scrolls and closes (the help, `/cost`): the help's.
+fn scroll_or_close(scroll: &mut u16, action: Action) -> LayerOutcome {
+    match action {
+        Action::HelpUp => *scroll = scroll.saturating_sub(1),
+        Action::HelpDown => *scroll = scroll.saturating_add(1),
+        Action::HelpClose => {
+            return LayerOutcome {
+                close: true,
+                ..LayerOutcome::default()
+            };
+        }
+        _ => {}
+    }
+    LayerOutcome::default()
+}
+
+/// The mouse wheel over such an overlay.
+fn wheel_scroll(scroll: &mut u16, delta: isize) {
+    *scroll = scroll.saturating_add_signed(i16::try_from(delta).unwrap_or(0));
+}
+
 /// One overlay.
 pub trait Layer {
     /// The key contexts while it is on top, most specific first (typing into one of its

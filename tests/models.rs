@@ -198,13 +198,15 @@ async fn routing_sends_planning_and_the_steps_to_different_models() {
 
 #[tokio::test]
 async fn a_route_whose_key_is_missing_is_said_before_any_run() {
+    use gearshift::protocol::Gear;
     let base = FakeModel::start(vec![Turn::text("from base")]).await;
+    let planner = FakeModel::start(vec![Turn::text("from one")]).await;
     let ws = tempfile::tempdir().unwrap();
     let config = routed(
         &base.url(),
+        &planner.url(),
         &base.url(),
-        &base.url(),
-        "implement = \"three/m3\"\n",
+        "implement = \"three/m3\"\nvibe = \"three/m3\"\nplan = \"one/m1\"\n",
     );
     let p = provider(&config, "base");
     let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
@@ -222,6 +224,21 @@ async fn a_route_whose_key_is_missing_is_said_before_any_run() {
         !said.iter().any(|e| matches!(e, Event::TurnStarted { .. })),
         "said before a run"
     );
+    // Planning goes to its route; back in vibe, whose route cannot be used, the request goes
+    // to the session's own model, not to the one used last.
+    s.send(Op::SetGear { gear: Gear::Plan });
+    s.submit("plan it");
+    s.turn().await;
+    s.send(Op::SetGear { gear: Gear::Vibe });
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "from base")),
+        "{turn:?}"
+    );
+    assert_eq!(planner.requests().await.len(), 1);
+    assert_eq!(base.bodies().await[0]["model"], "m0");
 }
 
 #[tokio::test]

@@ -118,11 +118,21 @@ impl Actor {
         }
         let choice = self.choice(false);
         self.models.route.clone_from(&choice.route);
-        let Some((active, client, i)) = self.first_usable(&choice.route, &choice.chain) else {
-            self.models.fallbacks.clear();
-            return true;
+        let (active, client) = match self.first_usable(&choice.route, &choice.chain) {
+            Some((active, client, i)) => {
+                self.models.fallbacks = choice.chain[i + 1..].iter().cloned().collect();
+                (active, client)
+            }
+            // No model of the route can be used (said when it was found out): the session's.
+            None => {
+                self.models.fallbacks.clear();
+                let base = self.models.base.clone();
+                match base.and_then(|b| self.resolve(&b).ok()) {
+                    Some(found) => found,
+                    None => return true,
+                }
+            }
         };
-        self.models.fallbacks = choice.chain[i + 1..].iter().cloned().collect();
         if target_of(&active) == target_of(&self.deps.provider) {
             return true;
         }
@@ -243,7 +253,10 @@ impl Actor {
     /// used (its provider gone, its key missing) is said now, not in the middle of a run.
     /// Then the route in effect takes over.
     pub(super) async fn check_models(&mut self) {
-        self.models.base = Some(target_of(&self.deps.provider));
+        let base = target_of(&self.deps.provider);
+        let found = (self.deps.provider.clone(), self.deps.client.clone());
+        self.models.clients.insert(base.clone(), found);
+        self.models.base = Some(base);
         let mut named = routing::named(&self.deps.routing);
         named.extend(
             self.state

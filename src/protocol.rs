@@ -438,6 +438,9 @@ pub enum Event {
     CommandApprovalRequested {
         id: String,
         command: String,
+        /// The `[[checkpoints]]` rule that stopped it, where one did (with its reason).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkpoint: Option<String>,
     },
     CommandDecided {
         id: String,
@@ -832,6 +835,7 @@ mod tests {
             Event::CommandApprovalRequested {
                 id: "c".into(),
                 command: "ls".into(),
+                checkpoint: None,
             },
             Event::CommandDecided {
                 id: "c".into(),

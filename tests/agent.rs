@@ -188,7 +188,11 @@ async fn commands_wait_for_approval_and_always_is_remembered() {
     s.submit("run it");
     let id = loop {
         match s.events.recv().await.unwrap() {
-            Event::CommandApprovalRequested { id, command } => {
+            Event::CommandApprovalRequested {
+                id,
+                command,
+                checkpoint: None,
+            } => {
                 assert_eq!(command, "echo approved-run");
                 break id;
             }
@@ -401,7 +405,7 @@ text = "It ran."
         .await;
     assert!(matches!(
         seen.last(),
-        Some(Event::CommandApprovalRequested { id: again, command }) if *again == id && command == "echo approved-later"
+        Some(Event::CommandApprovalRequested { id: again, command, checkpoint: None }) if *again == id && command == "echo approved-later"
     ));
     let stored = s.stored().await;
     assert!(

@@ -178,7 +178,7 @@ async fn a_users_skill_pre_approves_its_commands_for_its_turn_and_a_workspace_sk
     let mut decided = Vec::new();
     let mut asked = Vec::new();
     let deny = |s: &support::session::Session, seen: &[Event], asked: &mut Vec<String>| {
-        if let Some(Event::CommandApprovalRequested { id, command }) = seen.last() {
+        if let Some(Event::CommandApprovalRequested { id, command, .. }) = seen.last() {
             asked.push(command.clone());
             s.send(gearshift::protocol::Op::DenyCommand {
                 call_id: id.clone(),

@@ -133,7 +133,12 @@ pub fn load(
             let recorded = TrustStore::load(&paths.trust_file)?;
             let entry = recorded.get(workspace);
             let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
-            let patch = if trusted { table } else { allowed };
+            let mut patch = if trusted { table } else { allowed };
+            // Checkpoints only add up, trusted or not: a workspace never removes the user's.
+            if let Some(mine) = patch.get("checkpoints").cloned() {
+                let all = trust::union(merged.get("checkpoints"), &mine);
+                patch.insert("checkpoints".into(), all);
+            }
             merge(&mut merged, patch.clone());
             validate::check_merged(&project, &text, &patch, &merged)?;
             let config = WorkspaceConfig {
@@ -407,6 +412,40 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
             .collect()
+    }
+
+    #[test]
+    fn a_workspace_adds_checkpoints_and_never_removes_the_users_trusted_or_not() {
+        let (_d, paths, ws) = setup();
+        std::fs::write(
+            &paths.config_file,
+            "[[checkpoints]]\nname = \"pushes\"\ncommands = [\"git push*\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            Paths::project_config(&ws),
+            "[[checkpoints]]\nname = \"migrations\"\nreason = \"reviewed\"\npaths = [\"migrations/**\"]\n",
+        )
+        .unwrap();
+        let names = |flags: &Flags| -> Vec<String> {
+            load(&paths, &ws, &env(&[]), flags)
+                .unwrap()
+                .config
+                .checkpoints
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        // Untrusted: the project's rule applies at once (it only adds a stop).
+        assert_eq!(names(&Flags::default()), ["pushes", "migrations"]);
+        let loaded = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
+        assert!(loaded.workspace.unwrap().withheld().is_empty());
+        // Trusted: still added to the user's, never in their place.
+        let trusted = Flags {
+            trust_workspace: true,
+            ..Flags::default()
+        };
+        assert_eq!(names(&trusted), ["pushes", "migrations"]);
     }
 
     #[test]

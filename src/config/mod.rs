@@ -80,6 +80,28 @@ pub struct Config {
     /// "deepseek/deepseek-chat", fallback = ["zhipu/glm-4.6"] }`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub routing: BTreeMap<String, Route>,
+    /// What always stops for a human, in every gear (`[[checkpoints]]`). Every layer adds
+    /// its rules to the ones below: a workspace can add stops, never remove one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checkpoints: Vec<CheckpointRule>,
+}
+
+/// One `[[checkpoints]]` rule: a change or call it matches stops for a human even where the
+/// gear would let it through (see `tools::checkpoints`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointRule {
+    pub name: String,
+    /// Why it stops, shown where it does.
+    pub reason: String,
+    /// Globs over the path written, relative to the workspace (`migrations/**`, `**/*.sql`).
+    pub paths: Vec<String>,
+    /// Commands, as `allow_commands` entries (`git push*`, `terraform apply *`).
+    pub commands: Vec<String>,
+    /// Regular expressions over a file's proposed new text (`DROP TABLE`, `reqwest::`).
+    pub content: Vec<String>,
+    /// Tool names (`mcp__db__query`).
+    pub tools: Vec<String>,
 }
 
 /// A `[routing]` entry: a `provider/model`, or a table with its `fallback` list (the model may

@@ -111,8 +111,8 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         | "notify.method"
         | "pipeline.name"
         | "pipeline.max_verify_rounds" => return None,
-        // Only ever adds variables to remove (merged as a union when untrusted).
-        "secrets.remove_env" => return None,
+        // Only ever adds variables to remove, or stops (merged as a union).
+        "secrets.remove_env" | "checkpoints" => return None,
         "pipeline.test_command" => return Some("a command gearshift runs without asking"),
         "secrets.pass_env" => return Some("passes secret variables to the model's commands"),
         _ => {}
@@ -192,7 +192,7 @@ fn walk(
             }
             _ => match classify(&dotted, value, get(below, path)) {
                 None => {
-                    let value = if dotted == "secrets.remove_env" {
+                    let value = if matches!(dotted.as_str(), "secrets.remove_env" | "checkpoints") {
                         union(get(below, path), value)
                     } else {
                         value.clone()
@@ -216,7 +216,7 @@ fn walk(
 }
 
 /// The values of both arrays, once each: an untrusted file can add, never remove.
-fn union(below: Option<&Value>, mine: &Value) -> Value {
+pub(super) fn union(below: Option<&Value>, mine: &Value) -> Value {
     let mut out: Vec<Value> = below.and_then(Value::as_array).cloned().unwrap_or_default();
     for v in mine.as_array().into_iter().flatten() {
         if !out.contains(v) {

@@ -321,6 +321,7 @@ impl Actor {
         let _ = self.events.send(Event::CommandApprovalRequested {
             id: call.id.clone(),
             command,
+            checkpoint: None,
         });
         self.round = 1;
         self.activity = Activity::Approving { call };

@@ -453,6 +453,7 @@ fn export_then_import_is_equal_event_for_event() {
         Event::CommandApprovalRequested {
             id: "c".into(),
             command: "ls".into(),
+            checkpoint: None,
         },
         Event::CommandDecided {
             id: "c".into(),

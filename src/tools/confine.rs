@@ -24,6 +24,8 @@ pub struct Workspace {
     root: PathBuf,
     dir: Arc<Dir>,
     guard: Guard,
+    /// `[[checkpoints]]`: paths and new text that a human reviews in every gear.
+    checkpoints: Arc<super::checkpoints::Checkpoints>,
 }
 
 /// What the file tools may touch besides what is always protected.
@@ -160,7 +162,22 @@ impl Workspace {
             root,
             dir: Arc::new(dir),
             guard: Guard::default(),
+            checkpoints: Arc::default(),
         })
+    }
+
+    #[must_use]
+    pub fn with_checkpoints(
+        mut self,
+        checkpoints: Arc<super::checkpoints::Checkpoints>,
+    ) -> Workspace {
+        self.checkpoints = checkpoints;
+        self
+    }
+
+    #[must_use]
+    pub fn checkpoints(&self) -> &super::checkpoints::Checkpoints {
+        &self.checkpoints
     }
 
     #[must_use]
@@ -266,7 +283,11 @@ impl Workspace {
                 "`.env` files hold secrets; only the user's explicit review writes one".into(),
             ));
         }
-        instructions(&names).map(|why| Protected::Review(why.into()))
+        if let Some(why) = instructions(&names) {
+            return Some(Protected::Review(why.into()));
+        }
+        let path = rel.to_string_lossy();
+        self.checkpoints.path(&path).map(Protected::Review)
     }
 
     fn io(&self, rel: &Path, e: &std::io::Error) -> FileError {

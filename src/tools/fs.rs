@@ -79,6 +79,24 @@ fn check_write(
     }
 }
 
+/// A `[[checkpoints]]` rule the new text stops at turns a write that would apply into a
+/// proposal, as a protected path does (a reason already found stands).
+fn content_checkpoint(
+    ws: &Workspace,
+    before: Option<&str>,
+    after: &str,
+    writes: Writes,
+    checkpoint: Option<String>,
+) -> (Writes, Option<String>) {
+    if checkpoint.is_some() {
+        return (writes, checkpoint);
+    }
+    match ws.checkpoints().content(before, after) {
+        Some(why) => (Writes::Propose, Some(why)),
+        None => (writes, None),
+    }
+}
+
 /// Reads a text file, or explains why it is not one.
 fn read_text(ws: &Workspace, path: &Path) -> Result<String, ToolFailure> {
     let (bytes, size) = ws.read(path, MAX_TEXT_BYTES + 1)?;
@@ -407,6 +425,7 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
     if after == before {
         return Ok(unchanged(&shown));
     }
+    let (writes, checkpoint) = content_checkpoint(ws, Some(&before), &after, writes, checkpoint);
     if writes == Writes::Apply {
         ws.write(&path, after.as_bytes())?;
     }
@@ -449,6 +468,8 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
     if before.as_deref() == Some(a.content.as_str()) {
         return Ok(unchanged(&shown));
     }
+    let (writes, checkpoint) =
+        content_checkpoint(ws, before.as_deref(), &a.content, writes, checkpoint);
     let mut dirs = Vec::new();
     if writes == Writes::Apply {
         dirs = ws.missing_dirs(&path);

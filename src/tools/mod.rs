@@ -6,6 +6,7 @@
 //! [`Secrets::redact`] before anyone sees it.
 
 mod builtin;
+pub mod checkpoints;
 pub mod command;
 mod confine;
 mod fs;

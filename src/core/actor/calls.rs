@@ -36,7 +36,16 @@ impl Actor {
         };
         let registry = Arc::clone(&self.deps.tools);
         let registry = &registry.registry;
+        // A checkpoint stops the call whatever would have let it through.
+        let checkpoint = match tools::command_of(&call) {
+            Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
+                let by_command = self.deps.checkpoints.command(&command);
+                by_command.or_else(|| self.deps.checkpoints.tool(&call.name))
+            }
+            _ => self.deps.checkpoints.tool(&call.name),
+        };
         let listed = match tools::command_of(&call) {
+            _ if checkpoint.is_some() => None,
             Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
                 let how = if self.deps.allowlist.allows(&command) {
                     Some(CommandDecision::Allowed)
@@ -51,7 +60,14 @@ impl Actor {
             }
             _ => None,
         };
-        route::route(&self.state, registry, call, listed, self.facts())
+        route::route(
+            &self.state,
+            registry,
+            call,
+            listed,
+            checkpoint,
+            self.facts(),
+        )
     }
 
     /// The skill whose `allowed-tools` pre-approves `command` now: one loaded in this turn

@@ -49,6 +49,9 @@ pub struct SessionDeps {
     pub switch: Option<ModelSwitch>,
     /// `[routing]`: which model serves each gear, step, stage and compaction.
     pub routing: std::collections::BTreeMap<String, crate::config::Route>,
+    /// `[[checkpoints]]`, compiled: what stops for a human in every gear (the file tools
+    /// read the same rules from the workspace).
+    pub checkpoints: Arc<tools::checkpoints::Checkpoints>,
 }
 
 impl SessionDeps {
@@ -64,6 +67,9 @@ impl SessionDeps {
         approval_mode: ApprovalMode,
     ) -> Result<SessionDeps, DepsError> {
         let agent = &config.agent;
+        let checkpoints = Arc::new(
+            tools::checkpoints::Checkpoints::new(&config.checkpoints).map_err(DepsError::Config)?,
+        );
         let limits = ToolLimits {
             // Validated ranges (config::validate); the floors only guard a hand-built Config.
             read_max_bytes: agent.read_max_bytes.max(1024),
@@ -76,7 +82,8 @@ impl SessionDeps {
                 protect_env: config.files.protect_env,
                 read_hard_links: config.files.read_hard_links,
                 own: Vec::new(),
-            });
+            })
+            .with_checkpoints(checkpoints.clone());
         let env = std::env::vars().collect();
         let sandbox = Sandbox::for_workspace(
             config.sandbox.mode,
@@ -117,6 +124,7 @@ impl SessionDeps {
             home_dir: None,
             switch: None,
             routing: config.routing.clone(),
+            checkpoints,
         })
     }
 

@@ -439,11 +439,36 @@ pub fn verified(state: &SessionState, passed: bool, output: &str, facts: Facts) 
 /// policy. `subject` is what the decision is about (the command, or the tool's name).
 #[must_use]
 pub fn ask(call: ToolCallRequest, subject: String, facts: Facts) -> Vec<Effect> {
+    ask_at(call, subject, None, facts)
+}
+
+/// [`ask`], stopped by a `[[checkpoints]]` rule: the human is told which and why, and a run
+/// without one refuses it whatever its flags (a checkpoint is where a human looks).
+#[must_use]
+pub fn ask_at(
+    call: ToolCallRequest,
+    subject: String,
+    checkpoint: Option<String>,
+    facts: Facts,
+) -> Vec<Effect> {
+    if let Some(why) = &checkpoint
+        && facts.policy.commands != ApprovalMode::Ask
+    {
+        let reason = format!("{why}; it waits for a human, so it is not run headless");
+        return decided(
+            call,
+            &subject,
+            CommandDecision::Denied {
+                reason: Some(reason),
+            },
+        );
+    }
     match facts.policy.commands {
         ApprovalMode::Ask => vec![
             Effect::Record(vec![Event::CommandApprovalRequested {
                 id: call.id.clone(),
                 command: subject,
+                checkpoint,
             }]),
             Effect::AwaitApproval(call),
         ],

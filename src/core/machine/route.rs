@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::gates::{ask, decided, result_event, running_step};
+use super::gates::{ask, ask_at, decided, result_event, running_step};
 use super::{ApprovalMode, Effect, Facts};
 use crate::core::{SessionState, shape};
 use crate::plan::{Plan, StepSpec, StepStatus};
@@ -15,13 +15,16 @@ use crate::tools::{self, Registry, ToolKind, ToolOutcome, Writes};
 
 /// Routes the next tool call. `listed` says how the command is pre-approved, with the sandbox
 /// in force: the allowlist, or an active skill's `allowed-tools` (the shell asks the sandbox,
-/// which may mean waiting for its probe, only for commands).
+/// which may mean waiting for its probe, only for commands). `checkpoint` is the
+/// `[[checkpoints]]` rule the call matches, if any: it is then asked about whatever would
+/// have let it through.
 #[must_use]
 pub fn route(
     state: &SessionState,
     registry: &Registry,
     call: ToolCallRequest,
     listed: Option<CommandDecision>,
+    checkpoint: Option<String>,
     facts: Facts,
 ) -> Vec<Effect> {
     let Some(tool) = registry.get(&call.name) else {
@@ -51,6 +54,16 @@ pub fn route(
                 Effect::NextCall,
             ];
         }
+    }
+    let session_tool = matches!(tool.kind(), ToolKind::Plan | ToolKind::Step);
+    if let Some(why) = checkpoint.filter(|_| !session_tool) {
+        let subject = subject(registry, &call);
+        let subject = if subject.is_empty() {
+            format!("{} {}", call.name, call.arguments)
+        } else {
+            subject
+        };
+        return ask_at(call, subject, Some(why), facts);
     }
     match tool.kind() {
         ToolKind::Plan => propose_plan(state, &call, facts.memory_step),

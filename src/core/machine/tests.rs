@@ -502,7 +502,8 @@ fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
         vec![
             Effect::Record(vec![Event::CommandApprovalRequested {
                 id: "c1".into(),
-                command: "cargo test".into()
+                command: "cargo test".into(),
+                checkpoint: None,
             }]),
             Effect::AwaitApproval(c.clone()),
         ]
@@ -631,7 +632,14 @@ fn registry() -> Registry {
 
 fn routed(state: &SessionState, c: &ToolCallRequest, listed: bool) -> Vec<Effect> {
     let listed = listed.then_some(CommandDecision::Allowed);
-    route::route(state, &registry(), c.clone(), listed, Facts::default())
+    route::route(
+        state,
+        &registry(),
+        c.clone(),
+        listed,
+        None,
+        Facts::default(),
+    )
 }
 
 #[test]

@@ -115,13 +115,22 @@ impl App {
                     },
                 );
             }
-            Event::CommandApprovalRequested { id, command } => {
+            Event::CommandApprovalRequested {
+                id,
+                command,
+                checkpoint,
+            } => {
                 if !replay {
                     let sandbox = self
                         .session
                         .sandbox
                         .as_ref()
                         .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
+                    // A checkpoint says why this one stops, whatever the allowlist says.
+                    let sandbox = match checkpoint {
+                        Some(why) => format!("⚑ {why}. {sandbox}"),
+                        None => sandbox,
+                    };
                     self.overlays
                         .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
                             id, command, sandbox,

@@ -395,6 +395,7 @@ fn approval_requested(a: &mut App) {
     a.on_core(&Event::CommandApprovalRequested {
         id: "call_1".into(),
         command: "cargo test".into(),
+        checkpoint: None,
     });
     a.mark_drawn();
 }
@@ -405,6 +406,7 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
     a.on_core(&Event::CommandApprovalRequested {
         id: "call_1".into(),
         command: "cargo test".into(),
+        checkpoint: None,
     });
     // Typed ahead, before the question was on screen: not an answer.
     assert!(press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE).is_empty());
@@ -422,6 +424,7 @@ fn an_approval_is_not_answered_before_it_is_drawn_or_read_to_its_end() {
     a.on_core(&Event::CommandApprovalRequested {
         id: "call_2".into(),
         command: long,
+        checkpoint: None,
     });
     a.mark_drawn();
     assert!(press(&mut a, KeyCode::Char('a'), KeyModifiers::NONE).is_empty());
@@ -1349,6 +1352,7 @@ fn a_wait_calls_back_only_while_the_terminal_is_unfocused_and_notifications_are_
     let approval = Event::CommandApprovalRequested {
         id: "c1".into(),
         command: "ls".into(),
+        checkpoint: None,
     };
     a.on_core(&approval);
     assert!(a.take_notifications().is_empty(), "focused");

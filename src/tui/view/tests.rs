@@ -152,6 +152,7 @@ fn approval_modal_and_tool_cells() {
     a.on_core(&Event::CommandApprovalRequested {
         id: "c2".into(),
         command: "cargo test --all".into(),
+        checkpoint: None,
     });
     insta::assert_snapshot!(render(&mut a).backend());
 }
@@ -172,6 +173,7 @@ fn approval_modal_with_a_long_compound_command() {
     a.on_core(&Event::CommandApprovalRequested {
         id: "c9".into(),
         command,
+        checkpoint: None,
     });
     insta::assert_snapshot!("approval_long_top", render(&mut a).backend());
     press(&mut a, KeyCode::PageDown, KeyModifiers::NONE);

@@ -1,0 +1,222 @@
+//! Checkpoints declared in advance (`[[checkpoints]]`): what must always stop for a human,
+//! in every gear — a write to a path (`migrations/**`), new text that matches (`DROP TABLE`),
+//! a command (`git push*`), a tool by name. A rule only ever adds a stop: it turns a write the
+//! vibe gear would apply into a proposal, and a command the allowlist (or a skill, or an
+//! earlier "always") would run into a question. Compiled once per session; pure.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+
+use super::command::{Allowlist, parse};
+use crate::config::CheckpointRule;
+
+#[derive(Debug, Default)]
+pub struct Checkpoints {
+    rules: Vec<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    name: String,
+    reason: String,
+    paths: GlobSet,
+    commands: Allowlist,
+    content: Vec<Regex>,
+    tools: Vec<String>,
+}
+
+impl Compiled {
+    /// Why a hit stops: the rule's name and reason.
+    fn why(&self) -> String {
+        if self.reason.trim().is_empty() {
+            format!("checkpoint `{}`", self.name)
+        } else {
+            format!("checkpoint `{}`: {}", self.name, self.reason.trim())
+        }
+    }
+}
+
+impl Checkpoints {
+    /// Compiles the rules; a pattern that does not compile is an error naming its rule, so a
+    /// typo never silently lets everything through.
+    pub fn new(rules: &[CheckpointRule]) -> Result<Checkpoints, String> {
+        let mut out = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            let name = if r.name.trim().is_empty() {
+                format!("#{}", i + 1)
+            } else {
+                r.name.trim().to_string()
+            };
+            let bad = |what: &str, e: &dyn std::fmt::Display| {
+                format!("[[checkpoints]] `{name}`: {what}: {e}")
+            };
+            if r.paths.is_empty()
+                && r.commands.is_empty()
+                && r.content.is_empty()
+                && r.tools.is_empty()
+            {
+                return Err(format!(
+                    "[[checkpoints]] `{name}` matches nothing: give paths, commands, content or tools"
+                ));
+            }
+            let mut paths = GlobSetBuilder::new();
+            for p in &r.paths {
+                // `migrations/**` and `**/*.sql`, relative to the workspace root.
+                let glob = Glob::new(p.trim_start_matches("./")).map_err(|e| bad(p, &e))?;
+                paths.add(glob);
+            }
+            let commands = Allowlist::new(&r.commands)
+                .map_err(|e| bad("commands", &e.replace("[approvals] allow_commands: ", "")))?;
+            let content = r
+                .content
+                .iter()
+                .map(|c| Regex::new(c).map_err(|e| bad(c, &e)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let paths = paths.build().map_err(|e| bad("paths", &e))?;
+            out.push(Compiled {
+                name: name.clone(),
+                reason: r.reason.clone(),
+                paths,
+                commands,
+                content,
+                tools: r.tools.clone(),
+            });
+        }
+        Ok(Checkpoints { rules: out })
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The first rule a write to `path` (relative to the workspace) stops at.
+    #[must_use]
+    pub fn path(&self, path: &str) -> Option<String> {
+        self.rules
+            .iter()
+            .find(|r| r.paths.is_match(path))
+            .map(Compiled::why)
+    }
+
+    /// The first rule the proposed new text of a file stops at: a pattern found more often
+    /// in the file's text after the write than before it (text already there does not stop
+    /// every later edit).
+    #[must_use]
+    pub fn content(&self, before: Option<&str>, after: &str) -> Option<String> {
+        let added =
+            |c: &Regex| c.find_iter(after).count() > before.map_or(0, |b| c.find_iter(b).count());
+        self.rules
+            .iter()
+            .find(|r| r.content.iter().any(added))
+            .map(Compiled::why)
+    }
+
+    /// The first rule `command` stops at: a rule's pattern matches the command, or — for a
+    /// command that is not one simple command — any of the simple commands it chains.
+    #[must_use]
+    pub fn command(&self, command: &str) -> Option<String> {
+        let pieces: Vec<&str> = if parse(command).words.is_some() {
+            vec![command]
+        } else {
+            // Split where the shell runs the next command; a piece that is not plain words
+            // (a subshell, a redirection) is judged by its words as far as they parse.
+            command
+                .split([';', '|', '&', '\n', '(', ')', '`'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect()
+        };
+        self.rules
+            .iter()
+            .find(|r| pieces.iter().any(|p| r.commands.allows(p)))
+            .map(Compiled::why)
+    }
+
+    /// The first rule naming the tool `name`.
+    #[must_use]
+    pub fn tool(&self, name: &str) -> Option<String> {
+        self.rules
+            .iter()
+            .find(|r| r.tools.iter().any(|t| t == name))
+            .map(Compiled::why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str, f: impl FnOnce(&mut CheckpointRule)) -> CheckpointRule {
+        let mut r = CheckpointRule {
+            name: name.into(),
+            reason: format!("{name} are reviewed"),
+            ..CheckpointRule::default()
+        };
+        f(&mut r);
+        r
+    }
+
+    #[test]
+    fn paths_content_commands_and_tools_each_name_their_rule() {
+        let c = Checkpoints::new(&[
+            rule("migrations", |r| {
+                r.paths = vec!["migrations/**".into(), "**/*.sql".into()];
+            }),
+            rule("pushes", |r| {
+                r.commands = vec!["git push*".into(), "terraform apply*".into()];
+            }),
+            rule("drops", |r| {
+                r.content = vec![r"(?i)\bdrop\s+table\b".into()];
+            }),
+            rule("database", |r| r.tools = vec!["mcp__db__query".into()]),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.path("migrations/001.sql").as_deref(),
+            Some("checkpoint `migrations`: migrations are reviewed")
+        );
+        assert!(c.path("db/schema.sql").is_some());
+        assert!(c.path("src/main.rs").is_none());
+        assert!(
+            c.command("git push origin main")
+                .unwrap()
+                .contains("pushes")
+        );
+        assert!(c.command("git push --force").is_some());
+        assert!(c.command("cd app && git push").is_some(), "inside a chain");
+        assert!(
+            c.command("echo x | terraform apply -auto-approve")
+                .is_some()
+        );
+        assert!(c.command("git status").is_none());
+        assert!(
+            c.command("git pushx").is_some(),
+            "`push*` is a prefix, as in the allowlist"
+        );
+        let dropping = "-- clean up\nDrop Table users;";
+        assert!(c.content(None, dropping).unwrap().contains("drops"));
+        assert!(c.content(None, "SELECT 1").is_none());
+        // Already there: an edit elsewhere in the file does not stop; another drop does.
+        assert!(
+            c.content(Some(dropping), &format!("{dropping}\nSELECT 1;"))
+                .is_none()
+        );
+        assert!(
+            c.content(Some(dropping), &format!("{dropping}\nDROP TABLE x;"))
+                .is_some()
+        );
+        assert!(c.tool("mcp__db__query").is_some());
+        assert!(c.tool("read_file").is_none());
+    }
+
+    #[test]
+    fn a_rule_that_cannot_match_or_compile_is_an_error_naming_it() {
+        let e = Checkpoints::new(&[rule("empty", |_| {})]).unwrap_err();
+        assert!(e.contains("`empty` matches nothing"), "{e}");
+        let e = Checkpoints::new(&[rule("re", |r| r.content = vec!["(".into()])]).unwrap_err();
+        assert!(e.contains("`re`"), "{e}");
+        let e = Checkpoints::new(&[rule("glob", |r| r.paths = vec!["a/[".into()])]).unwrap_err();
+        assert!(e.contains("`glob`"), "{e}");
+    }
+}

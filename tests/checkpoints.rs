@@ -7,7 +7,21 @@ mod support;
 use gearshift::core::ApprovalMode;
 use gearshift::protocol::{CommandDecision, Event};
 use support::sandbox_or_skip;
-use support::session::{script_provider, start_with};
+use support::session::{Session, script_provider, start_with};
+
+/// `gearshift sessions show ID --checkpoints`, as the store has it.
+async fn audit(s: &Session) -> String {
+    let (db, id) = (s.db.clone(), s.id.clone());
+    tokio::task::spawn_blocking(move || {
+        let export = gearshift::store::Reader::open(&db)
+            .unwrap()
+            .export(&id)
+            .unwrap();
+        gearshift::store::checkpoint_audit(&export)
+    })
+    .await
+    .unwrap()
+}
 
 const RULES: &str = r#"
 [[checkpoints]]
@@ -80,6 +94,18 @@ text = "done"
         "written once accepted"
     );
     assert!(ws.path().join("src/cleanup.py").exists());
+    // Every stop and its decision, for the record.
+    let audit = audit(&s).await;
+    for line in [
+        "write migrations/001.sql",
+        "checkpoint `migrations`: a human reads every migration before it runs",
+        "→ accepted and written",
+        "write src/cleanup.py",
+        "checkpoint `drops`",
+    ] {
+        assert!(audit.contains(line), "{line}:\n{audit}");
+    }
+    assert!(!audit.contains("src/app.py"), "{audit}");
 }
 
 #[tokio::test]
@@ -138,4 +164,12 @@ text = "done"
         matches!(&push, Some(CommandDecision::Denied { reason: Some(r) }) if r.contains("checkpoint `pushes`")),
         "{push:?}"
     );
+    let audit = audit(&s).await;
+    assert!(
+        audit.contains("run `git push origin main`")
+            && audit.contains("checkpoint `pushes`: nothing leaves this machine unseen")
+            && audit.contains("→ refused: no human in a headless run"),
+        "{audit}"
+    );
+    assert!(!audit.contains("git status"), "{audit}");
 }

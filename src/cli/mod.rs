@@ -209,6 +209,10 @@ pub enum SessionsCommand {
         /// List the files the session changed: which change, plan step and decision wrote each
         #[arg(long)]
         changes: bool,
+        /// List every stop at a checkpoint (a [[checkpoints]] rule or a path only you write)
+        /// and how it was decided
+        #[arg(long, conflicts_with = "changes")]
+        checkpoints: bool,
     },
     /// Write a session to a file or standard output
     Export {

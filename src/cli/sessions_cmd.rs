@@ -76,10 +76,16 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        SessionsCommand::Show { id, changes } => {
+        SessionsCommand::Show {
+            id,
+            changes,
+            checkpoints,
+        } => {
             let id = reader.resolve_id(id)?;
             let export = reader.export(&id)?;
-            if *changes {
+            if *checkpoints {
+                print!("{}", crate::store::checkpoint_audit(&export));
+            } else if *changes {
                 print!("{}", crate::store::change_audit(&export));
             } else {
                 print!("{}", markdown(&export));

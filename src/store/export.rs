@@ -482,6 +482,85 @@ pub fn change_audit(export: &SessionExport) -> String {
     out
 }
 
+/// Every stop at a checkpoint (a `[[checkpoints]]` rule or a path only a human writes) and how
+/// it was decided: one line each, for `gearshift sessions show ID --checkpoints`.
+#[must_use]
+pub fn checkpoint_audit(export: &SessionExport) -> String {
+    // (when, what, why, the call or change it stopped)
+    let mut hits: Vec<(i64, String, String, String)> = Vec::new();
+    let mut changes = ChangeLog::default();
+    let mut decided: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for e in &export.events {
+        match &e.event {
+            Event::ChangeProposed {
+                id,
+                change,
+                checkpoint: Some(why),
+                ..
+            } => hits.push((
+                e.ts,
+                format!("write {}", change.path),
+                why.clone(),
+                id.clone(),
+            )),
+            Event::CommandApprovalRequested {
+                id,
+                command,
+                checkpoint: Some(why),
+            } => hits.push((e.ts, format!("run `{command}`"), why.clone(), id.clone())),
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
+                let text = match decision {
+                    CommandDecision::Denied { reason: Some(r) }
+                        if r.starts_with("checkpoint `") =>
+                    {
+                        // Refused headless: the stop and its decision in one.
+                        let why = r.split("; it waits").next().unwrap_or(r).to_string();
+                        hits.push((e.ts, format!("run `{command}`"), why, id.clone()));
+                        "refused: no human in a headless run".to_string()
+                    }
+                    CommandDecision::Denied { reason } => format!(
+                        "denied{}",
+                        reason
+                            .as_deref()
+                            .map(|r| format!(": {r}"))
+                            .unwrap_or_default()
+                    ),
+                    _ => "approved".to_string(),
+                };
+                decided.insert(id.clone(), text);
+            }
+            _ => {}
+        }
+        changes.apply(&e.event);
+    }
+    let short = &export.session.id[..export.session.id.len().min(8)];
+    if hits.is_empty() {
+        return format!("session {short} stopped at no checkpoint\n");
+    }
+    let mut out = String::new();
+    for (ts, what, why, id) in hits {
+        let decision = match changes.get(&id) {
+            Some(entry) => match &entry.status {
+                ChangeStatus::Reviewed { written: true } => "accepted and written".to_string(),
+                ChangeStatus::Reviewed { written: false } => "rejected".to_string(),
+                ChangeStatus::Pending => "awaiting review".to_string(),
+                ChangeStatus::Withdrawn { reason } => format!("withdrawn: {reason}"),
+                other => format!("{other:?}").to_lowercase(),
+            },
+            None => decided
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| "awaiting a decision".into()),
+        };
+        let _ = writeln!(out, "{}  {what}\n    {why}\n    → {decision}", time(ts));
+    }
+    out
+}
+
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

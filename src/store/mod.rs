@@ -20,7 +20,8 @@ use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
 pub use export::{
-    EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, change_audit, markdown,
+    EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, change_audit, checkpoint_audit,
+    markdown,
 };
 pub use open::schema_version;
 pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};

@@ -148,28 +148,62 @@ text = "done"
         Some("checkpoint `pushes`: nothing leaves this machine unseen")
     );
 
-    // Headless with every command approved: a checkpoint is still where a human looks.
+    // Headless with every command approved: a checkpoint is still where a human looks — the
+    // run stops there (exec exits 3) instead of running it.
     let ws = tempfile::tempdir().unwrap();
     let p = script_provider(ws.path(), script);
     let mut s = start_with(&p, ws.path(), ApprovalMode::Approve, &config).await;
     s.submit("go");
-    let seen = s.turn().await;
-    let push = seen.iter().find_map(|e| match e {
-        Event::CommandDecided {
-            command, decision, ..
-        } if command == "git push origin main" => Some(decision.clone()),
-        _ => None,
-    });
-    assert!(
-        matches!(&push, Some(CommandDecision::Denied { reason: Some(r) }) if r.contains("checkpoint `pushes`")),
-        "{push:?}"
-    );
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    assert!(matches!(seen.last(),
+        Some(Event::CommandApprovalRequested { command, checkpoint: Some(_), .. })
+            if command == "git push origin main"));
     let audit = audit(&s).await;
     assert!(
         audit.contains("run `git push origin main`")
             && audit.contains("checkpoint `pushes`: nothing leaves this machine unseen")
-            && audit.contains("→ refused: no human in a headless run"),
+            && audit.contains("→ awaiting a decision"),
         "{audit}"
     );
     assert!(!audit.contains("git status"), "{audit}");
+}
+
+#[test]
+fn exec_stops_at_a_checkpoint_with_exit_3_unless_checkpoints_are_approved() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "migrations/001.sql", content = "CREATE TABLE t (id int);\n" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let (home, ws) = support::scripted_home(script, RULES);
+    let out = support::command(home.path(), ws.path(), &["exec", "--approve-changes", "go"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("stopped at a checkpoint: a write to migrations/001.sql")
+            && stderr.contains("--approve-checkpoints"),
+        "{stderr}"
+    );
+    assert!(!ws.path().join("migrations/001.sql").exists());
+
+    let (home, ws) = support::scripted_home(script, RULES);
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-changes", "--approve-checkpoints", "go"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ws.path().join("migrations/001.sql").exists());
 }

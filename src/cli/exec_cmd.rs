@@ -32,6 +32,8 @@ pub struct Approvals {
     /// In the pipeline gear: pass every human gate (approving the tasks' plan and every
     /// change); command gates must still pass.
     pub gates: bool,
+    /// Pass `[[checkpoints]]` as the other flags say (without it, a checkpoint stops the run).
+    pub checkpoints: bool,
 }
 
 fn mode(approve: bool) -> ApprovalMode {
@@ -72,6 +74,7 @@ pub fn run(
     deps.policy.changes = mode(approvals.changes || approvals.plan || approvals.gates);
     deps.policy.plan = approvals.plan;
     deps.policy.gates = approvals.gates;
+    deps.policy.checkpoints = approvals.checkpoints;
     let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
     let pipeline_gear = opened.state.gear == crate::protocol::Gear::Pipeline;
 
@@ -104,6 +107,8 @@ pub fn run(
         let mut started = false;
         let mut wrote_text = false;
         let mut plan_waits = false;
+        // A change or command stopped at a [[checkpoints]] rule, waiting for a human.
+        let mut at_checkpoint: Option<String> = None;
         // Replies go to stdout, a blank line between two; the rest of the story to stderr.
         let mut progress = super::progress::Progress::default();
         let mut reply_ended = false;
@@ -164,6 +169,22 @@ pub fn run(
                     reply_ended = true;
                 }
                 Event::TurnStarted { .. } => started = true,
+                Event::CommandApprovalRequested {
+                    command,
+                    checkpoint: Some(why),
+                    ..
+                } => {
+                    at_checkpoint = Some(format!("`{command}` ({why})"));
+                    let _ = op_tx.send(Op::Quit);
+                }
+                Event::ChangeProposed {
+                    change,
+                    checkpoint: Some(why),
+                    ..
+                } if crate::tools::checkpoints::is_rule(why) && !approvals.checkpoints => {
+                    at_checkpoint = Some(format!("a write to {} ({why})", change.path));
+                    let _ = op_tx.send(Op::Quit);
+                }
                 Event::Notice { level, text } if !json => {
                     let label = match level {
                         crate::protocol::NoticeLevel::Warning => "warning: ",
@@ -275,12 +296,19 @@ pub fn run(
             )?;
         }
         let _ = core.await;
-        Ok::<_, anyhow::Error>((error, finish, plan_waits, signalled))
+        Ok::<_, anyhow::Error>((error, finish, plan_waits, signalled, at_checkpoint))
     });
     // A blocking task that never returns must not keep the process from exiting.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
-    let (error, finish, plan_waits, signalled) = outcome?;
+    let (error, finish, plan_waits, signalled, at_checkpoint) = outcome?;
+    if let Some(what) = at_checkpoint {
+        eprintln!(
+            "gearshift: stopped at a checkpoint: {what}; decide it in the TUI (gearshift \
+             --continue), or run again with --approve-checkpoints"
+        );
+        return Ok(ExitCode::from(EXIT_PLAN_AWAITING));
+    }
     if let Some(number) = signalled {
         eprintln!("gearshift: stopped by a signal; the reply so far is saved, marked interrupted");
         return Ok(ExitCode::from(u8::try_from(128 + number).unwrap_or(1)));

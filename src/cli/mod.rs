@@ -178,6 +178,10 @@ pub enum Command {
         /// approved); command gates must still pass
         #[arg(long)]
         approve_gates: bool,
+        /// Pass [[checkpoints]] too: without it, a change or command at a checkpoint stops the
+        /// run (exit code 3) for a human, whatever the other flags say
+        #[arg(long)]
+        approve_checkpoints: bool,
     },
 }
 
@@ -429,6 +433,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approve_changes,
             approve_plan,
             approve_gates,
+            approve_checkpoints,
         }) => exec_cmd::run(
             &ctx,
             &prompt,
@@ -439,6 +444,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 changes: approve_changes,
                 plan: approve_plan,
                 gates: approve_gates,
+                checkpoints: approve_checkpoints,
             },
         ),
         None => crate::tui::run(&ctx, &cli.session),

@@ -508,20 +508,8 @@ pub fn checkpoint_audit(export: &SessionExport) -> String {
                 command,
                 checkpoint: Some(why),
             } => hits.push((e.ts, format!("run `{command}`"), why.clone(), id.clone())),
-            Event::CommandDecided {
-                id,
-                command,
-                decision,
-            } => {
+            Event::CommandDecided { id, decision, .. } => {
                 let text = match decision {
-                    CommandDecision::Denied { reason: Some(r) }
-                        if r.starts_with("checkpoint `") =>
-                    {
-                        // Refused headless: the stop and its decision in one.
-                        let why = r.split("; it waits").next().unwrap_or(r).to_string();
-                        hits.push((e.ts, format!("run `{command}`"), why, id.clone()));
-                        "refused: no human in a headless run".to_string()
-                    }
                     CommandDecision::Denied { reason } => format!(
                         "denied{}",
                         reason

@@ -10,6 +10,13 @@ use regex::Regex;
 use super::command::{Allowlist, parse};
 use crate::config::CheckpointRule;
 
+/// Whether a stop's reason is a `[[checkpoints]]` rule's (not a path only a human writes,
+/// which no flag passes).
+#[must_use]
+pub fn is_rule(why: &str) -> bool {
+    why.starts_with("checkpoint `")
+}
+
 #[derive(Debug, Default)]
 pub struct Checkpoints {
     rules: Vec<Compiled>,

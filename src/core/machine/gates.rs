@@ -442,8 +442,9 @@ pub fn ask(call: ToolCallRequest, subject: String, facts: Facts) -> Vec<Effect> 
     ask_at(call, subject, None, facts)
 }
 
-/// [`ask`], stopped by a `[[checkpoints]]` rule: the human is told which and why, and a run
-/// without one refuses it whatever its flags (a checkpoint is where a human looks).
+/// [`ask`], stopped by a `[[checkpoints]]` rule: the human is told which and why. A run
+/// without one waits for one there (headless: the run stops, exit 3), whatever its flags,
+/// unless checkpoints are passed as the flags say (`exec --approve-checkpoints`).
 #[must_use]
 pub fn ask_at(
     call: ToolCallRequest,
@@ -451,19 +452,16 @@ pub fn ask_at(
     checkpoint: Option<String>,
     facts: Facts,
 ) -> Vec<Effect> {
-    if let Some(why) = &checkpoint
-        && facts.policy.commands != ApprovalMode::Ask
-    {
-        let reason = format!("{why}; it waits for a human, so it is not run headless");
-        return decided(
-            call,
-            &subject,
-            CommandDecision::Denied {
-                reason: Some(reason),
-            },
-        );
-    }
+    let waits = checkpoint.is_some() && !facts.policy.checkpoints;
     match facts.policy.commands {
+        _ if waits => vec![
+            Effect::Record(vec![Event::CommandApprovalRequested {
+                id: call.id.clone(),
+                command: subject,
+                checkpoint,
+            }]),
+            Effect::AwaitApproval(call),
+        ],
         ApprovalMode::Ask => vec![
             Effect::Record(vec![Event::CommandApprovalRequested {
                 id: call.id.clone(),

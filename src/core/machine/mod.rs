@@ -93,6 +93,9 @@ pub struct ApprovalPolicy {
     /// Every human gate of a pipeline stage is passed, a tasks plan approved whole first
     /// (`exec --approve-gates`); a gate the test command closes still needs the tests.
     pub gates: bool,
+    /// A `[[checkpoints]]` stop is decided by `commands` and `changes` too
+    /// (`exec --approve-checkpoints`); otherwise it waits for a human, whatever they say.
+    pub checkpoints: bool,
 }
 
 impl ApprovalPolicy {
@@ -102,6 +105,7 @@ impl ApprovalPolicy {
         changes: ApprovalMode::Ask,
         plan: false,
         gates: false,
+        checkpoints: false,
     };
 }
 

@@ -233,7 +233,24 @@ pub fn finished(
         && let Some(change) = &outcome.change
         && (writes == Writes::Propose || outcome.checkpoint.is_some())
     {
-        if let Some(why) = &outcome.checkpoint
+        // A `[[checkpoints]]` rule's stop waits for a human headless too (the run stops),
+        // unless checkpoints are passed as the flags say.
+        let rule = outcome
+            .checkpoint
+            .as_deref()
+            .is_some_and(tools::checkpoints::is_rule);
+        if rule && headless && !facts.policy.checkpoints {
+            return vec![
+                Effect::Record(vec![Event::ChangeProposed {
+                    id: call.id.clone(),
+                    change: change.clone(),
+                    context: context_lines,
+                    checkpoint: outcome.checkpoint.clone(),
+                }]),
+                Effect::AwaitReview(call.clone()),
+            ];
+        }
+        if let Some(why) = outcome.checkpoint.as_ref().filter(|_| !rule)
             && headless
         {
             // A protected path is written only by a human's decision, never headless.

@@ -830,6 +830,7 @@ fn headless(plan: bool, gates: bool) -> Facts {
             changes: ApprovalMode::Approve,
             plan,
             gates,
+            checkpoints: false,
         },
         ..Facts::default()
     }

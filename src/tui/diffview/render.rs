@@ -40,8 +40,13 @@ impl DiffView {
             _ => {}
         }
         if let Some(why) = &entry.checkpoint {
+            let what = if crate::tools::checkpoints::is_rule(why) {
+                "CHECKPOINT"
+            } else {
+                "PROTECTED PATH"
+            };
             notes.push(format!(
-                "⚑ PROTECTED PATH — {why}. Nothing is written unless you accept it here."
+                "⚑ {what} — {why}. Nothing is written unless you accept it here."
             ));
         }
         match entry.kind {

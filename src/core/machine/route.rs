@@ -233,23 +233,10 @@ pub fn finished(
         && let Some(change) = &outcome.change
         && (writes == Writes::Propose || outcome.checkpoint.is_some())
     {
-        // A `[[checkpoints]]` rule's stop waits for a human headless too (the run stops),
-        // unless checkpoints are passed as the flags say.
         let rule = outcome
             .checkpoint
             .as_deref()
             .is_some_and(tools::checkpoints::is_rule);
-        if rule && headless && !facts.policy.checkpoints {
-            return vec![
-                Effect::Record(vec![Event::ChangeProposed {
-                    id: call.id.clone(),
-                    change: change.clone(),
-                    context: context_lines,
-                    checkpoint: outcome.checkpoint.clone(),
-                }]),
-                Effect::AwaitReview(call.clone()),
-            ];
-        }
         if let Some(why) = outcome.checkpoint.as_ref().filter(|_| !rule)
             && headless
         {
@@ -260,7 +247,7 @@ pub fn finished(
                 Effect::NextCall,
             ];
         }
-        let mut effects = vec![
+        let effects = vec![
             Effect::Record(vec![Event::ChangeProposed {
                 id: call.id.clone(),
                 change: change.clone(),
@@ -269,6 +256,12 @@ pub fn finished(
             }]),
             Effect::AwaitReview(call.clone()),
         ];
+        // A `[[checkpoints]]` rule's stop waits for a human headless too (the run stops),
+        // unless checkpoints are passed as the flags say.
+        if rule && !facts.policy.checkpoints {
+            return effects;
+        }
+        let mut effects = effects;
         let verdict = match facts.policy.changes {
             ApprovalMode::Ask => return effects,
             ApprovalMode::Approve => Verdict::Accept,

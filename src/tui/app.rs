@@ -187,6 +187,10 @@ pub struct App {
     pub queued: Vec<String>,
     /// The requests of the turn running, for the usage line under it.
     turn_requests: Vec<crate::store::stats::RequestRow>,
+    /// `[[checkpoints]]` in force, for `/checkpoints`.
+    pub checkpoints: Vec<crate::config::CheckpointRule>,
+    /// This session's stops at a checkpoint: what stopped, and why.
+    pub checkpoint_hits: Vec<(String, String)>,
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
     /// first `@`).
     pub files: Option<Vec<String>>,
@@ -268,6 +272,8 @@ impl App {
             models: Vec::new(),
             queued: Vec::new(),
             turn_requests: Vec::new(),
+            checkpoints: Vec::new(),
+            checkpoint_hits: Vec::new(),
             files: None,
             mention_memo: std::cell::RefCell::new(None),
             files_asked: None,

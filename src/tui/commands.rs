@@ -25,6 +25,7 @@ pub enum Builtin {
     Cost,
     Context,
     Skills,
+    Checkpoints,
     Help,
     Quit,
 }
@@ -91,6 +92,12 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
         "skills",
         "",
         "List the skills the model can load",
+    ),
+    (
+        Builtin::Checkpoints,
+        "checkpoints",
+        "",
+        "The [[checkpoints]] in force and where this session stopped at them",
     ),
     (Builtin::Help, "help", "", "Every key and command"),
     (Builtin::Quit, "quit", "", "Quit gearshift"),

@@ -181,6 +181,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             app.warn_at = ctx.loaded.config.context.warn_at;
             app.notify = ctx.loaded.config.notify.method;
             app.models = model_choices(&ctx.loaded.config);
+            app.checkpoints.clone_from(&ctx.loaded.config.checkpoints);
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }

@@ -270,6 +270,10 @@ impl App {
                 self.overlays.push(Overlay::Stats(Box::default()));
                 return vec![Effect::LoadStats];
             }
+            Builtin::Checkpoints => {
+                let text = self.checkpoints_text();
+                self.transcript.push(EntryKind::Notice, text);
+            }
             Builtin::Skills => {
                 let skills: Vec<String> = self
                     .commands
@@ -287,6 +291,45 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// `/checkpoints`: every rule in force and this session's stops.
+    fn checkpoints_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = if self.checkpoints.is_empty() {
+            "No [[checkpoints]] are set: see the README's \"Checkpoints\" for rules that stop \
+             migrations, CI files or pushes for you in every gear."
+                .to_string()
+        } else {
+            format!("Checkpoints in force ({}):", self.checkpoints.len())
+        };
+        for r in &self.checkpoints {
+            let mut matchers = Vec::new();
+            for (what, list) in [
+                ("paths", &r.paths),
+                ("commands", &r.commands),
+                ("content", &r.content),
+                ("tools", &r.tools),
+            ] {
+                if !list.is_empty() {
+                    matchers.push(format!("{what} {}", list.join(", ")));
+                }
+            }
+            let hits = self
+                .checkpoint_hits
+                .iter()
+                .filter(|(_, why)| why.starts_with(&format!("checkpoint `{}`", r.name)))
+                .count();
+            let _ = write!(out, "\n• {} — {}", r.name, matchers.join("; "));
+            if !r.reason.is_empty() {
+                let _ = write!(out, " ({})", r.reason);
+            }
+            let _ = write!(out, " · {hits} stop(s) in this session");
+        }
+        for (what, why) in &self.checkpoint_hits {
+            let _ = write!(out, "\n  stopped: {what} — {why}");
+        }
+        out
     }
 
     /// The `/cost` overlay's figures arrived: shown if it is still open.

@@ -15,6 +15,24 @@ impl App {
             let claimed = pane.on_event(event, replay);
             by_diff |= claimed && pane.id() == PaneId::Diff;
         }
+        // Stops at a checkpoint, for `/checkpoints`.
+        match event {
+            Event::ChangeProposed {
+                change,
+                checkpoint: Some(why),
+                ..
+            } => self
+                .checkpoint_hits
+                .push((format!("write {}", change.path), why.clone())),
+            Event::CommandApprovalRequested {
+                command,
+                checkpoint: Some(why),
+                ..
+            } => self
+                .checkpoint_hits
+                .push((format!("run `{command}`"), why.clone())),
+            _ => {}
+        }
         // The diff pane's events also tell the chat what happened to a change.
         if by_diff {
             if let Event::ChangeProposed { id, .. } = event {

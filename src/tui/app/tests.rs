@@ -1522,3 +1522,39 @@ fn slash_cost_opens_the_figures_read_in_the_background_with_bars_and_a_sparkline
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
     assert!(a.overlay().is_none());
 }
+
+#[test]
+fn slash_checkpoints_lists_the_rules_in_force_and_this_sessions_stops() {
+    use crate::config::CheckpointRule;
+    let mut a = app(120, 40);
+    type_text(&mut a, "/checkpoints");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        a.transcript.count_containing("No [[checkpoints]] are set"),
+        1
+    );
+    a.checkpoints = vec![CheckpointRule {
+        name: "pushes".into(),
+        reason: "nothing leaves unseen".into(),
+        commands: vec!["git push*".into()],
+        ..CheckpointRule::default()
+    }];
+    a.on_core(&Event::CommandApprovalRequested {
+        id: "c1".into(),
+        command: "git push origin main".into(),
+        checkpoint: Some("checkpoint `pushes`: nothing leaves unseen".into()),
+    });
+    press(&mut a, KeyCode::Char('n'), KeyModifiers::NONE);
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    type_text(&mut a, "/checkpoints");
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    for text in [
+        "Checkpoints in force (1):",
+        "• pushes — commands git push* (nothing leaves unseen) · 1 stop(s) in this session",
+        "stopped: run `git push origin main` — checkpoint `pushes`: nothing leaves unseen",
+    ] {
+        assert_eq!(a.transcript.count_containing(text), 1, "{text}");
+    }
+}

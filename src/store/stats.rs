@@ -12,7 +12,6 @@ use super::{Reader, StoreError};
 /// One model request.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RequestRow {
-    pub session_id: String,
     /// Unix milliseconds.
     pub ts: i64,
     pub provider: String,
@@ -26,7 +25,8 @@ pub struct RequestRow {
     pub cost: Option<f64>,
     pub latency_ms: Option<u64>,
     pub ttft_ms: Option<u64>,
-    pub error: Option<String>,
+    /// The request failed (no tokens; its time is not a latency).
+    pub failed: bool,
 }
 
 impl RequestRow {
@@ -46,7 +46,6 @@ impl RequestRow {
             return None;
         };
         Some(RequestRow {
-            session_id: String::new(),
             ts: 0,
             provider: r.provider.clone(),
             model: r.model.clone(),
@@ -58,7 +57,7 @@ impl RequestRow {
             cost: *cost,
             latency_ms: Some(r.latency_ms),
             ttft_ms: r.ttft_ms,
-            error: r.error.map(|e| e.as_str().to_string()),
+            failed: r.error.is_some(),
         })
     }
 }
@@ -229,7 +228,27 @@ impl RequestRow {
             cost: self.cost,
             latency_ms: self.latency_ms,
             ttft_ms: self.ttft_ms,
-            failed: self.error.is_some(),
+            failed: self.failed,
+        }
+    }
+}
+
+impl RowRef<'_> {
+    #[must_use]
+    pub fn to_row(&self) -> RequestRow {
+        RequestRow {
+            ts: self.ts,
+            provider: self.provider.to_string(),
+            model: self.model.to_string(),
+            gear: self.gear.to_string(),
+            stage: self.stage.to_string(),
+            input: self.input,
+            output: self.output,
+            cached: self.cached,
+            cost: self.cost,
+            latency_ms: self.latency_ms,
+            ttft_ms: self.ttft_ms,
+            failed: self.failed,
         }
     }
 }
@@ -498,7 +517,6 @@ impl Reader {
     /// The requests since `since` (unix milliseconds), grouped by `by`: folded as they are
     /// read, without a copy of each row.
     pub fn report_since(&self, since: i64, by: By) -> Result<Report, StoreError> {
-        let err = |e| self.err(e);
         // Only the text columns the grouping needs are read: each costs a decode per row.
         let key = match by {
             By::Model => "provider, model, '', ''",
@@ -507,17 +525,53 @@ impl Reader {
             By::Stage => "'', '', '', stage",
             By::Day => "'', '', '', ''",
         };
+        let mut agg = Aggregator::new(by);
+        self.scan(key, since, None, |row| agg.add(row))?;
+        Ok(agg.finish())
+    }
+
+    /// Every request since `since` (unix milliseconds), in no particular order; only
+    /// `session`'s when given.
+    pub fn requests_since(
+        &self,
+        since: i64,
+        session: Option<&str>,
+    ) -> Result<Vec<RequestRow>, StoreError> {
+        let mut out = Vec::new();
+        self.scan("provider, model, gear, stage", since, session, |row| {
+            out.push(row.to_row());
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each request since `since` (only `session`'s when given), `key` naming
+    /// the four text columns read (provider, model, gear, stage; `''` for one not needed).
+    /// All of a session's rows by its key; a period's by a full scan, which beats the `ts`
+    /// index (a lookup per row) once the period holds more than a few percent of the table —
+    /// `+ts` keeps the planner off the index. Unordered: the aggregation does not need it.
+    fn scan(
+        &self,
+        key: &str,
+        since: i64,
+        session: Option<&str>,
+        mut f: impl FnMut(&RowRef<'_>),
+    ) -> Result<(), StoreError> {
+        let err = |e| self.err(e);
+        let filter = if session.is_some() {
+            "session_id = ?2 AND ts >= ?1"
+        } else {
+            "+ts >= ?1 AND ?2 IS NULL"
+        };
         let sql = format!(
             "SELECT ts, {key}, input, output, cached, cost, latency_ms, ttft_ms,
                     error IS NOT NULL
-             FROM requests WHERE +ts >= ?1"
+             FROM requests WHERE {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
-        let mut rows = stmt.query(params![since]).map_err(err)?;
-        let mut agg = Aggregator::new(by);
+        let mut rows = stmt.query(params![since, session]).map_err(err)?;
         let count = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
         while let Some(r) = rows.next().map_err(err)? {
-            let row = RowRef {
+            f(&RowRef {
                 ts: r.get(0).map_err(err)?,
                 provider: text(r.get_ref(1).map_err(err)?),
                 model: text(r.get_ref(2).map_err(err)?),
@@ -530,54 +584,9 @@ impl Reader {
                 latency_ms: count(r.get(9).map_err(err)?),
                 ttft_ms: count(r.get(10).map_err(err)?),
                 failed: r.get(11).map_err(err)?,
-            };
-            agg.add(&row);
+            });
         }
-        Ok(agg.finish())
-    }
-
-    /// Every request since `since` (unix milliseconds), in no particular order; only
-    /// `session`'s when given.
-    pub fn requests_since(
-        &self,
-        since: i64,
-        session: Option<&str>,
-    ) -> Result<Vec<RequestRow>, StoreError> {
-        let to_u64 = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
-        // All of a session's rows by its key; the rows of a period by a full scan, which
-        // beats the `ts` index (a lookup per row) once the period holds more than a few
-        // percent of the table — `+ts` keeps the planner off the index. Unordered: the
-        // aggregation does not need it.
-        let sql = if session.is_some() {
-            "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
-                    latency_ms, ttft_ms, error
-             FROM requests WHERE session_id = ?2 AND ts >= ?1"
-        } else {
-            "SELECT session_id, ts, provider, model, gear, stage, input, output, cached, cost,
-                    latency_ms, ttft_ms, error
-             FROM requests WHERE +ts >= ?1 AND ?2 IS NULL"
-        };
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![since, session], |r| {
-                Ok(RequestRow {
-                    session_id: r.get(0)?,
-                    ts: r.get(1)?,
-                    provider: r.get(2)?,
-                    model: r.get(3)?,
-                    gear: r.get(4)?,
-                    stage: r.get(5)?,
-                    input: to_u64(r.get(6)?).unwrap_or(0),
-                    output: to_u64(r.get(7)?).unwrap_or(0),
-                    cached: to_u64(r.get(8)?).unwrap_or(0),
-                    cost: r.get(9)?,
-                    latency_ms: to_u64(r.get(10)?),
-                    ttft_ms: to_u64(r.get(11)?),
-                    error: r.get(12)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        Ok(())
     }
 }
 
@@ -604,7 +613,7 @@ mod tests {
             cost: Some(cost),
             latency_ms: Some(latency),
             ttft_ms: Some(latency / 10),
-            error: error.then(|| "provider".into()),
+            failed: error,
             ..RequestRow::default()
         }
     }

@@ -1476,7 +1476,6 @@ fn slash_cost_opens_the_figures_read_in_the_background_with_bars_and_a_sparkline
     assert!(draw(&a).contains("Reading the session store"));
     let now = 1_764_000_000_000;
     let row = |model: &str, days_ago: i64, cost: f64| RequestRow {
-        session_id: "s".into(),
         ts: now - days_ago * 86_400_000,
         provider: "p".into(),
         model: model.into(),

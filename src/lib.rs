@@ -9,6 +9,7 @@ pub mod config;
 pub mod context;
 pub mod core;
 pub mod fsutil;
+pub mod hooks;
 pub mod logging;
 pub mod pipeline;
 pub mod plan;

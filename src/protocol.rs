@@ -560,6 +560,11 @@ pub enum Event {
         exit_code: Option<i32>,
         duration_ms: u64,
     },
+    /// A hook ran (see `hooks`): which, on what, for how long, and what came of it.
+    HookRan {
+        #[serde(flatten)]
+        run: crate::hooks::HookRun,
+    },
     /// The turn the human just started proposes changes to memory files (`/init`, a skill
     /// whose artifact is `AGENTS.md`): whatever the gear, it may write them — as proposals for
     /// review — and nothing else, until it ends.
@@ -719,6 +724,7 @@ impl Event {
             Event::Instructed { .. } => "instructed",
             Event::MemoryTurn { .. } => "memory_turn",
             Event::ShellRan { .. } => "shell_ran",
+            Event::HookRan { .. } => "hook_ran",
             Event::FilesSeen { .. } => "files_seen",
             Event::PipelineStarted { .. } => "pipeline_started",
             Event::Stage { .. } => "stage",
@@ -967,6 +973,28 @@ mod tests {
                 output: "a\n".into(),
                 exit_code: Some(0),
                 duration_ms: 3,
+            },
+            Event::HookRan {
+                run: crate::hooks::HookRun {
+                    event: crate::hooks::HookEvent::PreToolUse,
+                    command: "guard.sh".into(),
+                    source: "config".into(),
+                    subject: Some("write_file".into()),
+                    duration_ms: 12,
+                    outcome: crate::hooks::HookOutcome::Blocked {
+                        reason: "no".into(),
+                    },
+                },
+            },
+            Event::HookRan {
+                run: crate::hooks::HookRun {
+                    event: crate::hooks::HookEvent::Stop,
+                    command: "sleep 9".into(),
+                    source: "config".into(),
+                    subject: None,
+                    duration_ms: 1000,
+                    outcome: crate::hooks::HookOutcome::TimedOut { after_secs: 1 },
+                },
             },
             Event::Instructed {
                 text: "Run step 1".into(),

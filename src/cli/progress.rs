@@ -117,6 +117,7 @@ impl Progress {
                     .map(|r| format!(" ({r})"))
                     .unwrap_or_default()
             )),
+            Event::HookRan { run } => Some(run.line()),
             Event::Shipped { commit, message } => Some(format!(
                 "committed {}: {}",
                 &commit[..commit.len().min(10)],

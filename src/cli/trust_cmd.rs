@@ -15,7 +15,7 @@ fn describe(config: &WorkspaceConfig) -> String {
         .map(|p| {
             format!(
                 "  {}:{}  {} = {}\n      {}\n",
-                config.path.display(),
+                p.file.as_ref().unwrap_or(&config.path).display(),
                 p.line,
                 p.key,
                 p.value,

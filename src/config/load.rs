@@ -125,40 +125,83 @@ pub fn load(
 
     let project = Paths::project_config(workspace);
     let mut workspace_config = None;
-    match read_optional(&project)? {
-        Some(text) => {
-            let table = parse_layer(&project, &text)?;
-            let hash = trust::config_hash(&text);
-            let (allowed, privileged) = trust::split(&text, &table, &merged);
-            let recorded = TrustStore::load(&paths.trust_file)?;
-            let entry = recorded.get(workspace);
-            let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
-            let mut patch = if trusted { table } else { allowed };
-            // Checkpoints only add up, trusted or not: a workspace never removes the user's.
-            if let Some(mine) = patch.get("checkpoints").cloned() {
-                let all = trust::union(merged.get("checkpoints"), &mine);
-                patch.insert("checkpoints".into(), all);
+    let mut hook_problems = Vec::new();
+    // The workspace's Claude Code hooks are privileged like its config's, and trust covers
+    // both (see `trust::config_hash`).
+    let mut claude_ws = Vec::new();
+    let mut claude_privileged = Vec::new();
+    for path in crate::hooks::claude::workspace_files(workspace) {
+        let label = path
+            .strip_prefix(workspace)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        match crate::hooks::claude::read(&path, &label) {
+            Ok(Some(source)) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                claude_privileged.extend(trust::claude_hooks_privileged(&path, &text, &source));
+                claude_ws.push(source);
             }
-            merge(&mut merged, patch.clone());
-            validate::check_merged(&project, &text, &patch, &merged)?;
-            let config = WorkspaceConfig {
-                path: project.clone(),
-                hash,
-                trusted,
-                changed_since_trusted: entry.is_some() && !trusted,
-                privileged,
-            };
+            Ok(None) => {}
+            Err(e) => hook_problems.push(e),
+        }
+    }
+    let project_text = read_optional(&project)?;
+    if project_text.is_some() || !claude_ws.is_empty() {
+        let text = project_text.clone().unwrap_or_default();
+        let table = parse_layer(&project, &text)?;
+        let hash = trust::config_hash(&text, &claude_ws);
+        let (allowed, mut privileged) = trust::split(&text, &table, &merged);
+        privileged.extend(claude_privileged);
+        let recorded = TrustStore::load(&paths.trust_file)?;
+        let entry = recorded.get(workspace);
+        let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
+        let mut patch = if trusted { table } else { allowed };
+        // Checkpoints only add up, trusted or not: a workspace never removes the user's.
+        if let Some(mine) = patch.get("checkpoints").cloned() {
+            let all = trust::union(merged.get("checkpoints"), &mine);
+            patch.insert("checkpoints".into(), all);
+        }
+        // Neither do a trusted workspace's hooks replace the user's: each event's add up.
+        if let Some(Value::Table(mine)) = patch.get("hooks").cloned() {
+            let below = merged.get("hooks").and_then(Value::as_table);
+            let mut all = below.cloned().unwrap_or_default();
+            for (event, groups) in mine {
+                let joined = trust::union(all.get(&event), &groups);
+                all.insert(event, joined);
+            }
+            patch.insert("hooks".into(), Value::Table(all));
+        }
+        merge(&mut merged, patch.clone());
+        validate::check_merged(&project, &text, &patch, &merged)?;
+        let config = WorkspaceConfig {
+            path: project.clone(),
+            hash,
+            trusted,
+            changed_since_trusted: entry.is_some() && !trusted,
+            privileged,
+        };
+        if project_text.is_some() {
             layers.push(Layer::Workspace {
                 path: project,
                 trusted,
                 withheld: config.withheld().len(),
             });
-            workspace_config = Some(config);
+        } else {
+            layers.push(Layer::File {
+                path: project,
+                found: false,
+            });
         }
-        None => layers.push(Layer::File {
+        if !trusted {
+            claude_ws.clear();
+        }
+        workspace_config = Some(config);
+    } else {
+        layers.push(Layer::File {
             path: project,
             found: false,
-        }),
+        });
     }
 
     let (env_table, env_names) = env_layer(env)?;
@@ -187,11 +230,24 @@ pub fn load(
         layers.push(Layer::Flags(flag_names));
     }
 
-    let config: Config = decode(merged).map_err(|(key, message)| {
+    let mut config: Config = decode(merged).map_err(|(key, message)| {
         ConfigError::Invalid(format!(
             "the environment or command-line flags set `{key}` wrongly: {message}"
         ))
     })?;
+    if config.claude_hooks {
+        let home = env.get("HOME").filter(|h| !h.is_empty()).map(Path::new);
+        if let Some(home) = home {
+            let path = crate::hooks::claude::user_file(home);
+            match crate::hooks::claude::read(&path, "~/.claude/settings.json") {
+                Ok(Some(source)) => config.imported_hooks.push(source),
+                Ok(None) => {}
+                Err(e) => hook_problems.push(e),
+            }
+        }
+        config.imported_hooks.extend(claude_ws);
+    }
+    config.hook_problems = hook_problems;
     Ok(LoadedConfig {
         config,
         layers,

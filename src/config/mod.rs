@@ -84,6 +84,37 @@ pub struct Config {
     /// its rules to the ones below: a workspace can add stops, never remove one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checkpoints: Vec<CheckpointRule>,
+    /// Commands run at session events (`[hooks]`), in Claude Code's `hooks` block shape: event
+    /// name → matcher groups → handlers (see `hooks`). A workspace's hooks are privileged;
+    /// every layer adds its hooks to the ones below.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub hooks: crate::hooks::HooksBlock,
+    /// Also run the hooks of Claude Code's settings files: `~/.claude/settings.json`, and in a
+    /// trusted workspace `.claude/settings.json` and `.claude/settings.local.json`.
+    pub claude_hooks: bool,
+    /// The hooks read from Claude Code's settings files, by file (filled in by `load`; not a
+    /// setting).
+    #[serde(skip)]
+    pub imported_hooks: Vec<crate::hooks::Source>,
+    /// Claude Code settings files that could not be read (not a setting; said at start).
+    #[serde(skip)]
+    pub hook_problems: Vec<String>,
+}
+
+impl Config {
+    /// Every hook in force: `[hooks]` first, then the Claude Code files'.
+    #[must_use]
+    pub fn hook_sources(&self) -> Vec<crate::hooks::Source> {
+        let mut all = Vec::new();
+        if !self.hooks.is_empty() {
+            all.push(crate::hooks::Source {
+                label: "config".into(),
+                block: self.hooks.clone(),
+            });
+        }
+        all.extend(self.imported_hooks.iter().cloned());
+        all
+    }
 }
 
 /// One `[[checkpoints]]` rule: a change or call it matches stops for a human even where the

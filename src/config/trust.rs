@@ -22,6 +22,9 @@ use super::ConfigError;
 /// A setting of the workspace's config that only a trusted workspace may apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Privileged {
+    /// The file that asks for it, when it is not the workspace's `.gearshift/config.toml` (a
+    /// Claude Code settings file's hooks).
+    pub file: Option<PathBuf>,
     /// Dotted key, e.g. `approvals.allow_commands`.
     pub key: String,
     /// 1-based line in the file.
@@ -99,6 +102,9 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         }
         "approvals" => return Some("lets the model run commands without asking"),
         "keys" => return Some("rebinds keys, the approval keys included"),
+        "hooks" | "claude_hooks" => {
+            return Some("runs commands of its own at every prompt, tool call and stop");
+        }
         _ => {}
     }
     match key {
@@ -180,7 +186,8 @@ fn walk(
         path.push(key.clone());
         let dotted = path.join(".");
         // A whole privileged section is one entry; ordinary sections are judged key by key.
-        let section_privileged = path.len() == 1 && matches!(key.as_str(), "approvals" | "keys")
+        let section_privileged = path.len() == 1
+            && matches!(key.as_str(), "approvals" | "keys" | "hooks")
             || path.len() == 2 && path[0] == "providers";
         match value {
             Value::Table(t) if !section_privileged => {
@@ -203,6 +210,7 @@ fn walk(
                     let parts: Vec<&str> = path.iter().map(String::as_str).collect();
                     let offset = super::validate::key_offset(text, &parts).unwrap_or(0);
                     privileged.push(Privileged {
+                        file: None,
                         key: dotted,
                         line: super::load::line_col(text, offset).0,
                         value: shown(value),
@@ -307,10 +315,51 @@ impl TrustStore {
     }
 }
 
-/// Hex SHA-256 of a config file's bytes.
+/// Hex SHA-256 of a config file's bytes, and of the hooks of the workspace's Claude Code
+/// settings files when it has any (so a hook added there untrusts the workspace as a change to
+/// the config does). Without such hooks it is the file's hash alone, as trust was recorded
+/// before they were read.
 #[must_use]
-pub fn config_hash(text: &str) -> String {
-    crate::changes::hash(text.as_bytes())
+pub fn config_hash(text: &str, claude_hooks: &[crate::hooks::Source]) -> String {
+    if claude_hooks.is_empty() {
+        return crate::changes::hash(text.as_bytes());
+    }
+    let all = format!(
+        "{text}\n\0claude-code-hooks\n{}",
+        crate::hooks::claude::fingerprint(claude_hooks)
+    );
+    crate::changes::hash(all.as_bytes())
+}
+
+/// What each event's hooks in a workspace's Claude Code settings file would run: privileged
+/// entries, at their lines in `text`.
+#[must_use]
+pub fn claude_hooks_privileged(
+    path: &Path,
+    text: &str,
+    source: &crate::hooks::Source,
+) -> Vec<Privileged> {
+    source
+        .block
+        .iter()
+        .map(|(event, groups)| {
+            let needle = format!("\"{event}\"");
+            let line = text
+                .find(&needle)
+                .map_or(1, |at| super::load::line_col(text, at).0);
+            let commands: Vec<&str> = groups
+                .iter()
+                .flat_map(|g| g.hooks.iter().map(|h| h.command.as_str()))
+                .collect();
+            Privileged {
+                file: Some(path.to_path_buf()),
+                key: format!("hooks.{event}"),
+                line,
+                value: shown(&Value::String(commands.join(" ; "))),
+                why: "runs commands of its own at every prompt, tool call and stop",
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -384,8 +433,13 @@ mod tests {
             table("[secrets]\nremove_env = [\"*_API_KEY\", \"MY_VAR\"]\n")
         );
         assert_eq!(privileged[0].key, "secrets.pass_env");
-        let (_, p) = split("[hooks]\nx = 1\n", &table("[hooks]\nx = 1\n"), &below);
-        assert_eq!(p[0].key, "hooks.x");
+        let (_, p) = split("[tools]\nx = 1\n", &table("[tools]\nx = 1\n"), &below);
+        assert_eq!(p[0].key, "tools.x");
+        let hooks = "[[hooks.PreToolUse]]\nhooks = [{ type = \"command\", command = \"x\" }]\n";
+        let (allowed, p) = split(hooks, &table(hooks), &below);
+        assert!(allowed.is_empty());
+        assert_eq!(p[0].key, "hooks");
+        assert!(p[0].why.contains("runs commands"));
     }
 
     #[test]

@@ -199,6 +199,7 @@ pub fn check_merged(
     merged: &Table,
 ) -> Result<(), ConfigError> {
     check_routing(path, text, file, merged)?;
+    check_hooks(path, text, file)?;
     let get = |t: &Table, k: &str| {
         t.get("context")
             .and_then(Value::as_table)
@@ -227,6 +228,22 @@ pub fn check_merged(
              start before the warning; set compact_at at or above warn_at, or 0 for off"
         ),
     ))
+}
+
+/// `[hooks]`: known events, matchers that compile, command handlers (what Claude Code's files
+/// hold is only reported, since gearshift does not own them; this file it does).
+fn check_hooks(path: &Path, text: &str, file: &Table) -> Result<(), ConfigError> {
+    let Some(hooks) = file.get("hooks") else {
+        return Ok(());
+    };
+    let block: crate::hooks::HooksBlock = hooks
+        .clone()
+        .try_into()
+        .map_err(|e| at_key(path, text, &["hooks"], format!("not a hooks block: {e}")))?;
+    crate::hooks::check(&block).map_err(|(key, message)| {
+        let parts: Vec<&str> = key.split('.').collect();
+        at_key(path, text, &parts, message)
+    })
 }
 
 /// Every `[routing]` entry the file sets names `provider/model` of a provider defined in the

@@ -60,6 +60,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 mod calls;
 mod context;
 mod deps;
+mod hooks;
 mod models;
 mod nested;
 mod ops;
@@ -100,6 +101,11 @@ enum Activity {
     Verifying {
         task: JoinHandle<(bool, String)>,
     },
+    /// Hooks run (see `hooks`); `then` says what follows.
+    Hooking {
+        task: JoinHandle<Vec<crate::hooks::HookRun>>,
+        then: hooks::AfterHooks,
+    },
     /// The model summarises the turns before `through`; `resume` continues the turn after.
     Compacting {
         stream: ModelStream,
@@ -117,6 +123,7 @@ enum Wake {
     ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
     Verified(Result<(bool, String), tokio::task::JoinError>),
     ShellDone(Result<(String, Option<i32>), tokio::task::JoinError>),
+    Hooked(Result<Vec<crate::hooks::HookRun>, tokio::task::JoinError>),
 }
 
 /// When a checkpoint is owed: unsaved reply text, two seconds after the last checkpoint.
@@ -142,6 +149,7 @@ async fn wake(activity: &mut Activity) -> Wake {
         Activity::Running { task, .. } => Wake::ToolDone(task.await),
         Activity::Verifying { task } => Wake::Verified(task.await),
         Activity::Shell { task, .. } => Wake::ShellDone(task.await),
+        Activity::Hooking { task, .. } => Wake::Hooked(task.await),
         Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
             std::future::pending().await
         }
@@ -204,6 +212,13 @@ struct Actor {
     granted: Vec<String>,
     /// Which model each request goes to (see `models`).
     models: models::Models,
+    /// What hooks said for the model, said before its next request.
+    hook_notes: Vec<String>,
+    /// How often `Stop` hooks sent the model on in this turn.
+    stop_continues: u32,
+    /// The hooks that only watch, running beside the session (the next request waits for
+    /// them, so what they say is in it).
+    watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -236,6 +251,9 @@ pub async fn run_session(
         memory_scan: 0,
         folders_seen: std::collections::HashSet::new(),
         models: models::Models::default(),
+        hook_notes: Vec::new(),
+        stop_continues: 0,
+        watching: tokio::task::JoinSet::new(),
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
@@ -254,6 +272,10 @@ pub async fn run_session(
     actor.report_context();
     actor.resume_approval();
     actor.preview_pipeline();
+    // A resumed approval waits first; the hooks of the session's start run otherwise.
+    if matches!(actor.activity, Activity::Idle) {
+        actor.session_start_hooks();
+    }
     loop {
         let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
@@ -270,6 +292,9 @@ pub async fn run_session(
             status = probed(&mut actor.probe), if actor.probe.is_some() => {
                 actor.probe = None;
                 actor.sandbox_probed(status).await;
+            }
+            Some(done) = actor.watching.join_next(), if !actor.watching.is_empty() => {
+                actor.watched_done(done.unwrap_or_default()).await;
             }
         }
         if actor.stopped {
@@ -486,6 +511,7 @@ impl Actor {
         match stored {
             Ok(Ok(_)) => {
                 let gear_changed = new.iter().any(|e| matches!(e, Event::GearChanged { .. }));
+                self.watch_hooks(&new);
                 for e in new {
                     self.state.apply(&e);
                     let _ = self.events.send(e);
@@ -605,6 +631,10 @@ impl Actor {
                 false
             }
             Activity::Shell { task, .. } => {
+                task.abort();
+                false
+            }
+            Activity::Hooking { task, .. } => {
                 task.abort();
                 false
             }

@@ -373,6 +373,7 @@ impl SessionState {
             | Event::Shipped { .. }
             | Event::Error { .. }
             | Event::Notice { .. }
+            | Event::HookRan { .. }
             | Event::ModelFellBack { .. }
             | Event::Refused { .. }
             | Event::Instructed { .. }

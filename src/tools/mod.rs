@@ -23,7 +23,7 @@ pub use confine::{ConfineError, FileError, Guard, Kind, Protected, Workspace};
 pub use fs::MAX_TEXT_BYTES;
 pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
-pub use shell::{CommandOutput, CommandRunner, run_command};
+pub use shell::{CommandOutput, CommandRunner, Io, run_command};
 
 use crate::sandbox::Sandbox;
 

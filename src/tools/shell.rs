@@ -33,10 +33,24 @@ const DRAIN: Duration = Duration::from_millis(500);
 pub struct CommandOutput {
     pub exit_code: Option<i32>,
     pub timed_out: bool,
-    /// Head, the cut note, and tail.
+    /// Head, the cut note, and tail (stdout alone when [`Io::split_stderr`] is set).
     pub output: String,
+    /// stderr, when kept apart ([`Io::split_stderr`]); head and tail as `output`.
+    pub errors: String,
     pub cut_bytes: usize,
     pub duration: Duration,
+}
+
+/// What a command reads and how its output is kept, beyond the defaults of `run` (no input,
+/// stdout and stderr interleaved as a terminal shows them).
+#[derive(Debug, Clone, Default)]
+pub struct Io {
+    /// Written to the command's stdin, which is then closed.
+    pub stdin: Option<Vec<u8>>,
+    /// Variables added to the scrubbed environment.
+    pub env: Vec<(String, String)>,
+    /// stderr goes to [`CommandOutput::errors`] instead of joining stdout.
+    pub split_stderr: bool,
 }
 
 /// How commands run: in which sandbox, with which environment.
@@ -119,16 +133,39 @@ impl CommandRunner {
         timeout: Duration,
         keep_bytes: usize,
     ) -> std::io::Result<CommandOutput> {
+        self.run_io(command, cwd, timeout, keep_bytes, Io::default())
+            .await
+    }
+
+    /// [`CommandRunner::run`] with input, added variables, or stderr kept apart.
+    pub async fn run_io(
+        &self,
+        command: &str,
+        cwd: &Path,
+        timeout: Duration,
+        keep_bytes: usize,
+        io: Io,
+    ) -> std::io::Result<CommandOutput> {
         let started = Instant::now();
         let (reader, writer) = std::io::pipe()?;
-        let writer_err = writer.try_clone()?;
+        let (err_reader, writer_err) = if io.split_stderr {
+            let (r, w) = std::io::pipe()?;
+            (Some(r), w)
+        } else {
+            (None, writer.try_clone()?)
+        };
         let (program, args) = self.sandbox.argv(command);
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args)
             .current_dir(cwd)
             .env_clear()
             .envs(self.secrets.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
+            .envs(io.env.iter().map(|(k, v)| (k, v)))
+            .stdin(if io.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(writer)
             .stderr(writer_err)
             .process_group(0)
@@ -136,6 +173,14 @@ impl CommandRunner {
         let mut child = cmd.spawn()?;
         // Our copies of the pipe's write end must close, or the reader never sees the end.
         drop(cmd);
+        // The input is written beside the wait: a command that never reads it (or reads it
+        // slowly) cannot block the run, and one that exits early only breaks the pipe.
+        if let (Some(bytes), Some(mut stdin)) = (io.stdin, child.stdin.take()) {
+            tokio::spawn(async move {
+                use tokio::io::AsyncWriteExt as _;
+                let _ = stdin.write_all(&bytes).await;
+            });
+        }
         let guard = GroupGuard {
             pgid: child
                 .id()
@@ -145,6 +190,10 @@ impl CommandRunner {
         let captured = Arc::new(Mutex::new(Captured::default()));
         let sink = Arc::clone(&captured);
         let reader = tokio::task::spawn_blocking(move || capture(reader, keep_bytes, &sink));
+        let errors = Arc::new(Mutex::new(Captured::default()));
+        let err_sink = Arc::clone(&errors);
+        let err_task = err_reader
+            .map(|r| tokio::task::spawn_blocking(move || capture(r, keep_bytes, &err_sink)));
 
         let (exit_code, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
             Ok(status) => (status?.code(), false),
@@ -165,24 +214,11 @@ impl CommandRunner {
         // Something outside the group (a `setsid` child, without the sandbox) may still hold
         // the pipe: read on briefly, then return what arrived instead of waiting for it.
         let held = tokio::time::timeout(DRAIN, reader).await.is_err();
-        let (head, tail, total) = {
-            let c = captured
-                .lock()
-                .map_err(|_| std::io::Error::other("the output reader failed"))?;
-            (
-                c.head.clone(),
-                c.tail.iter().copied().collect::<Vec<u8>>(),
-                c.total,
-            )
-        };
-        let cut_bytes = total - head.len() - tail.len();
-        let mut output = String::from_utf8_lossy(&head).into_owned();
-        if cut_bytes > 0 {
-            output.push_str(&format!(
-                "\n[… {cut_bytes} bytes of output cut here; the first and last {keep_bytes} bytes are kept …]\n"
-            ));
+        if let Some(task) = err_task {
+            let _ = tokio::time::timeout(DRAIN, task).await;
         }
-        output.push_str(&String::from_utf8_lossy(&tail));
+        let (mut output, cut_bytes) = kept(&captured, keep_bytes)?;
+        let (errors, _) = kept(&errors, keep_bytes)?;
         if held {
             output.push_str(
                 "\n[a background process the command started still holds its output; it was \
@@ -193,10 +229,28 @@ impl CommandRunner {
             exit_code,
             timed_out,
             output: self.secrets.redact(&output),
+            errors: self.secrets.redact(&errors),
             cut_bytes,
             duration: started.elapsed(),
         })
     }
+}
+
+/// The text captured: head, a note of how much was cut, and tail; and the bytes cut.
+fn kept(captured: &Mutex<Captured>, keep_bytes: usize) -> std::io::Result<(String, usize)> {
+    let c = captured
+        .lock()
+        .map_err(|_| std::io::Error::other("the output reader failed"))?;
+    let cut_bytes = c.total - c.head.len() - c.tail.len();
+    let mut text = String::from_utf8_lossy(&c.head).into_owned();
+    if cut_bytes > 0 {
+        text.push_str(&format!(
+            "\n[… {cut_bytes} bytes of output cut here; the first and last {keep_bytes} bytes are kept …]\n"
+        ));
+    }
+    let tail: Vec<u8> = c.tail.iter().copied().collect();
+    text.push_str(&String::from_utf8_lossy(&tail));
+    Ok((text, cut_bytes))
 }
 
 /// Runs `command` with `sh -c` in `cwd`, unsandboxed, with this process's environment (tests

@@ -26,6 +26,7 @@ pub enum Builtin {
     Context,
     Skills,
     Checkpoints,
+    Hooks,
     Help,
     Quit,
 }
@@ -98,6 +99,12 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
         "checkpoints",
         "",
         "The [[checkpoints]] in force and where this session stopped at them",
+    ),
+    (
+        Builtin::Hooks,
+        "hooks",
+        "",
+        "The hooks in force, where each comes from, and this session's runs",
     ),
     (Builtin::Help, "help", "", "Every key and command"),
     (Builtin::Quit, "quit", "", "Quit gearshift"),

@@ -182,6 +182,10 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             app.notify = ctx.loaded.config.notify.method;
             app.models = model_choices(&ctx.loaded.config);
             app.checkpoints.clone_from(&ctx.loaded.config.checkpoints);
+            let hooks = crate::hooks::Hooks::new(&ctx.loaded.config.hook_sources());
+            app.hooks = hooks.all().cloned().collect();
+            app.hook_problems = ctx.loaded.config.hook_problems.clone();
+            app.hook_problems.extend(hooks.problems);
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }

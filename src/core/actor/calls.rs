@@ -22,7 +22,11 @@ impl Actor {
                 self.prompts.front(),
                 Some(Op::Submit { text, .. }) if !text.trim_start().starts_with('/')
             );
-            if plain && let Some(Op::Submit { text, attachments }) = self.prompts.pop_front() {
+            if plain && let Some(op) = self.prompts.pop_front() {
+                // `UserPromptSubmit` hooks see it first, when any are set.
+                let Some(Op::Submit { text, attachments }) = self.prompt_hooks(op, true) else {
+                    return Vec::new();
+                };
                 let mut said = vec![Event::UserMessage {
                     text,
                     attachments: Vec::new(),
@@ -34,6 +38,13 @@ impl Actor {
             }
             return vec![Effect::Request { may_compact: true }];
         };
+        // `PreToolUse` hooks see the call before it is approved or run.
+        self.pre_tool(call).await
+    }
+
+    /// Routes a call the hooks let through: a checkpoint, the allowlist or a skill's grant,
+    /// then the gear's rule.
+    pub(super) async fn route_call(&mut self, call: ToolCallRequest) -> Vec<Effect> {
         let registry = Arc::clone(&self.deps.tools);
         let registry = &registry.registry;
         // A checkpoint stops the call whatever would have let it through.

@@ -52,6 +52,10 @@ pub struct SessionDeps {
     /// `[[checkpoints]]`, compiled: what stops for a human in every gear (the file tools
     /// read the same rules from the workspace).
     pub checkpoints: Arc<tools::checkpoints::Checkpoints>,
+    /// `[hooks]` and Claude Code's settings files' hooks, compiled.
+    pub hooks: Arc<crate::hooks::Hooks>,
+    /// What of them could not be loaded, said at start.
+    pub hook_problems: Vec<String>,
 }
 
 impl SessionDeps {
@@ -67,6 +71,7 @@ impl SessionDeps {
         approval_mode: ApprovalMode,
     ) -> Result<SessionDeps, DepsError> {
         let agent = &config.agent;
+        let hooks = crate::hooks::Hooks::new(&config.hook_sources());
         let checkpoints = Arc::new(
             tools::checkpoints::Checkpoints::new(&config.checkpoints).map_err(DepsError::Config)?,
         );
@@ -125,6 +130,13 @@ impl SessionDeps {
             switch: None,
             routing: config.routing.clone(),
             checkpoints,
+            hooks: Arc::new(hooks.clone()),
+            hook_problems: config
+                .hook_problems
+                .iter()
+                .cloned()
+                .chain(hooks.problems)
+                .collect(),
         })
     }
 

@@ -110,6 +110,14 @@ impl Actor {
     /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under
     /// way, the run starts.
     pub(super) async fn submit(&mut self, op: &Op) {
+        // `UserPromptSubmit` hooks see it first, when any are set.
+        if let Some(op) = self.prompt_hooks(op.clone(), false) {
+            self.submit_now(&op).await;
+        }
+    }
+
+    /// A prompt the hooks let through.
+    pub(super) async fn submit_now(&mut self, op: &Op) {
         let Decision::Record(mut new) = decide(&self.state, op) else {
             return;
         };

@@ -75,6 +75,7 @@ impl Actor {
             return None;
         }
         self.round = 1;
+        self.stop_continues = 0;
         // Read once per turn, so edits to AGENTS.md apply from the next prompt.
         self.memory = self.read_memory();
         tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
@@ -85,6 +86,17 @@ impl Actor {
     /// refusing when it would not fit and nothing is left to compact.
     pub(super) async fn send_request(&mut self, may_compact: bool) -> Option<Vec<Effect>> {
         if !self.tell_drift().await || !self.tell_nested_memory().await || !self.take_route().await
+        {
+            return None;
+        }
+        // The hooks watching what the model did last are heard first.
+        if self.await_watching(may_compact) {
+            return Some(Vec::new());
+        }
+        // What hooks said for the model goes before the request, where the conversation is
+        // whole.
+        if let Some(said) = self.take_hook_notes()
+            && !self.record(vec![said]).await
         {
             return None;
         }
@@ -157,7 +169,9 @@ impl Actor {
                 }
                 Wake::Stream(None) => self.finish_compaction(None),
                 Wake::Stream(Some(Err(e))) => self.finish_compaction(Some(e)),
-                Wake::ToolDone(_) | Wake::Verified(_) | Wake::ShellDone(_) => Vec::new(),
+                Wake::ToolDone(_) | Wake::Verified(_) | Wake::ShellDone(_) | Wake::Hooked(_) => {
+                    Vec::new()
+                }
             };
         }
         match wake {
@@ -209,14 +223,17 @@ impl Actor {
                 {
                     self.granted.push(name);
                 }
-                route::finished(
-                    &call,
-                    &outcome,
-                    started.elapsed(),
-                    self.deps.writes(self.state.gear),
-                    self.facts(),
-                    self.deps.context_lines,
-                )
+                // `PostToolUse` hooks see the result before the model does.
+                self.post_tool(call, outcome, started.elapsed())
+            }
+            Wake::Hooked(result) => {
+                let Activity::Hooking { then, .. } =
+                    std::mem::replace(&mut self.activity, Activity::Idle)
+                else {
+                    return Vec::new();
+                };
+                let runs = result.unwrap_or_default();
+                self.hooks_done(runs, then).await
             }
         }
     }
@@ -335,6 +352,10 @@ impl Actor {
             None,
         ))];
         if calls.is_empty() {
+            // `Stop` hooks may send the model on; the turn ends once they are done.
+            if self.stop_hooks(progress.reason, &progress.text) {
+                return effects;
+            }
             // The reply's events do not touch the plan: the step is judged as it stands.
             effects.extend(gates::turn_completed(&self.state, progress.reason));
         } else {
@@ -353,12 +374,13 @@ impl Actor {
         let cancelled = ToolOutcome::error("cancelled by the user");
         // The test command and a compaction asked for with C are not part of a turn.
         let origin = self.origin("turn");
-        let in_turn = !matches!(
-            self.activity,
+        let in_turn = match &self.activity {
             Activity::Verifying { .. }
-                | Activity::Shell { .. }
-                | Activity::Compacting { resume: false, .. }
-        );
+            | Activity::Shell { .. }
+            | Activity::Compacting { resume: false, .. } => false,
+            Activity::Hooking { then, .. } => then.in_turn(),
+            _ => true,
+        };
         let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
             Activity::Idle => return,
             Activity::Streaming {
@@ -416,6 +438,11 @@ impl Actor {
                     kind: ErrorKind::Context,
                     message: "compaction cancelled".into(),
                 }]
+            }
+            // Aborting drops the hooks' process-group guards, which kill them.
+            Activity::Hooking { task, then } => {
+                task.abort();
+                self.hooks_cancelled(then)
             }
             Activity::Reviewing { call } => vec![
                 Event::ChangeWithdrawn {

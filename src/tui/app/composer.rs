@@ -274,6 +274,10 @@ impl App {
                 let text = self.checkpoints_text();
                 self.transcript.push(EntryKind::Notice, text);
             }
+            Builtin::Hooks => {
+                let text = self.hooks_text();
+                self.transcript.push(EntryKind::Notice, text);
+            }
             Builtin::Skills => {
                 let skills: Vec<String> = self
                     .commands
@@ -291,6 +295,44 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// `/hooks`: every hook in force with its matcher, timeout and file, what was left out,
+    /// and this session's runs.
+    fn hooks_text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = if self.hooks.is_empty() {
+            "No hooks are set: see the README's \"Hooks\" for commands that check or stop the \
+             model at its tool calls, prompts and stops."
+                .to_string()
+        } else {
+            format!("Hooks in force ({}):", self.hooks.len())
+        };
+        for h in &self.hooks {
+            let matcher = if h.matcher.trim().is_empty() {
+                "*"
+            } else {
+                h.matcher.as_str()
+            };
+            let _ = write!(
+                out,
+                "\n• {} [{matcher}] `{}` · timeout {} s · from {}",
+                h.event,
+                h.command,
+                h.timeout.as_secs(),
+                h.source
+            );
+        }
+        for p in &self.hook_problems {
+            let _ = write!(out, "\n  ⚠ {p}");
+        }
+        if !self.hook_runs.is_empty() {
+            let _ = write!(out, "\nRuns in this session ({}):", self.hook_runs.len());
+            for run in &self.hook_runs {
+                let _ = write!(out, "\n  {}", run.line());
+            }
+        }
+        out
     }
 
     /// `/checkpoints`: every rule in force and this session's stops.

@@ -243,6 +243,16 @@ impl App {
                 let text = crate::tui::hints::refusal(&self.keymap, message, *hint);
                 self.transcript.push(EntryKind::Error, text);
             }
+            Event::HookRan { run } => {
+                // A hook that passed is one dim line; one that blocked, failed or was killed
+                // is a warning.
+                let (kind, text) = match run.outcome {
+                    crate::hooks::HookOutcome::Passed { .. } => (EntryKind::Usage, run.line()),
+                    _ => (EntryKind::Notice, format!("⚠ {}", run.line())),
+                };
+                self.transcript.push(kind, text);
+                self.hook_runs.push(run.clone());
+            }
             Event::Notice { level, text } => {
                 let text = match level {
                     crate::protocol::NoticeLevel::Warning => format!("⚠ {text}"),

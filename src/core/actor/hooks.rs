@@ -1,0 +1,499 @@
+//! Hooks in the session: the ones that can stop something (`PreToolUse`, `PostToolUse`,
+//! `UserPromptSubmit`, `Stop`, and `SessionStart` before the first prompt) run as the actor's
+//! activity — the session waits for them, Esc kills them — and what follows is decided when
+//! they are done. The others (`GateReached`, `StageStarted`, `StagePassed`, `ChangeApplied`)
+//! are told what was recorded and run beside the session; their runs come back on a channel.
+//!
+//! Every run is recorded as [`Event::HookRan`]. What a hook says to the model is added to the
+//! tool result it is about, or else said before the next request, where the conversation is
+//! whole (never between a tool call and its result).
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::hooks::{self, HookEvent, HookOutcome, HookRun, verdict};
+
+/// The most times `Stop` hooks may send the model back to work in one turn.
+const MAX_STOP_CONTINUES: u32 = 3;
+
+/// What follows once the hooks of an activity are done.
+pub(super) enum AfterHooks {
+    /// `SessionStart`: nothing waits; their output is context for the first request.
+    SessionStart,
+    /// `UserPromptSubmit` for a prompt that starts a turn.
+    Prompt(Op),
+    /// `UserPromptSubmit` for a prompt sent while the model worked, delivered at a round's end.
+    Steer(Op),
+    /// `PreToolUse`: the call is routed, or refused.
+    Pre(ToolCallRequest),
+    /// `PostToolUse`: the result goes to the model, with what the hooks said.
+    Post {
+        call: ToolCallRequest,
+        outcome: Box<ToolOutcome>,
+        took: Duration,
+    },
+    /// `Stop`: the turn ends, or the model goes on.
+    Stop { reason: Option<FinishReason> },
+    /// The watching hooks still running are done: the request goes out, with what they said.
+    Request { may_compact: bool },
+}
+
+impl AfterHooks {
+    /// Whether a turn is under way while they run (a cancel then ends it).
+    pub(super) fn in_turn(&self) -> bool {
+        !matches!(self, AfterHooks::SessionStart | AfterHooks::Prompt(_))
+    }
+}
+
+impl Actor {
+    fn hook_runner(&self) -> hooks::run::Runner {
+        hooks::run::Runner {
+            commands: self.deps.tools.runner.clone(),
+            workspace: self.deps.tools.workspace.root().to_path_buf(),
+            session_id: self.state.id.clone(),
+        }
+    }
+
+    fn hook_input(&self, event: HookEvent, fields: Value) -> Value {
+        hooks::run::input(&self.hook_runner(), event, self.state.gear.as_str(), fields)
+    }
+
+    /// Starts the hooks of `event` on `subject` as the activity, when any match; `then`
+    /// follows once they are done. Returns `then` back when none match.
+    pub(super) fn start_hooks(
+        &mut self,
+        event: HookEvent,
+        subject: Option<&str>,
+        fields: Value,
+        then: AfterHooks,
+    ) -> Result<(), AfterHooks> {
+        let handlers = self.deps.hooks.matching(event, subject);
+        if handlers.is_empty() {
+            return Err(then);
+        }
+        let input = self.hook_input(event, fields);
+        let runner = self.hook_runner();
+        let subject = subject.map(str::to_string);
+        let task = tokio::spawn(async move {
+            hooks::run::run_all(&runner, &handlers, subject.as_deref(), &input).await
+        });
+        self.activity = Activity::Hooking { task, then };
+        Ok(())
+    }
+
+    /// The session opened: `SessionStart` hooks run before the first prompt.
+    pub(super) fn session_start_hooks(&mut self) {
+        for text in &self.deps.hook_problems {
+            self.warn(text.clone());
+        }
+        let source = if self.state.turns > 0 {
+            "resume"
+        } else {
+            "startup"
+        };
+        let _ = self.start_hooks(
+            HookEvent::SessionStart,
+            Some(source),
+            json!({ "source": source }),
+            AfterHooks::SessionStart,
+        );
+    }
+
+    /// `PreToolUse` for the next call, or the call routed at once.
+    pub(super) async fn pre_tool(&mut self, call: ToolCallRequest) -> Vec<Effect> {
+        let fields = json!({
+            "tool_name": call.name,
+            "tool_input": hooks::run::tool_input(&call.arguments),
+            "tool_use_id": call.id,
+        });
+        let name = call.name.clone();
+        match self.start_hooks(
+            HookEvent::PreToolUse,
+            Some(&name),
+            fields,
+            AfterHooks::Pre(call),
+        ) {
+            Ok(()) => Vec::new(),
+            Err(AfterHooks::Pre(call)) => self.route_call(call).await,
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A tool returned: `PostToolUse` first, or the result goes on at once.
+    pub(super) fn post_tool(
+        &mut self,
+        call: ToolCallRequest,
+        outcome: ToolOutcome,
+        took: Duration,
+    ) -> Vec<Effect> {
+        let fields = json!({
+            "tool_name": call.name,
+            "tool_input": hooks::run::tool_input(&call.arguments),
+            "tool_use_id": call.id,
+            "tool_response": { "ok": outcome.ok, "content": outcome.content },
+        });
+        let name = call.name.clone();
+        let then = AfterHooks::Post {
+            call,
+            outcome: Box::new(outcome),
+            took,
+        };
+        match self.start_hooks(HookEvent::PostToolUse, Some(&name), fields, then) {
+            Ok(()) => Vec::new(),
+            Err(AfterHooks::Post {
+                call,
+                outcome,
+                took,
+            }) => self.tool_finished(&call, &outcome, took),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    pub(super) fn tool_finished(
+        &self,
+        call: &ToolCallRequest,
+        outcome: &ToolOutcome,
+        took: Duration,
+    ) -> Vec<Effect> {
+        route::finished(
+            call,
+            outcome,
+            took,
+            self.deps.writes(self.state.gear),
+            self.facts(),
+            self.deps.context_lines,
+        )
+    }
+
+    /// The model ended its reply without calls: `Stop` hooks may send it on.
+    pub(super) fn stop_hooks(&mut self, reason: Option<FinishReason>, last: &str) -> bool {
+        let fields = json!({
+            "stop_hook_active": self.stop_continues > 0,
+            "last_assistant_message": last,
+        });
+        self.start_hooks(HookEvent::Stop, None, fields, AfterHooks::Stop { reason })
+            .is_ok()
+    }
+
+    /// A prompt is about to start a turn: `UserPromptSubmit` hooks first, when any match.
+    /// Returns the prompt back when none do.
+    pub(super) fn prompt_hooks(&mut self, op: Op, steer: bool) -> Option<Op> {
+        let Op::Submit { text, .. } = &op else {
+            return Some(op);
+        };
+        let fields = json!({ "prompt": text });
+        let then = if steer {
+            AfterHooks::Steer(op)
+        } else {
+            AfterHooks::Prompt(op)
+        };
+        match self.start_hooks(HookEvent::UserPromptSubmit, None, fields, then) {
+            Ok(()) => None,
+            Err(AfterHooks::Prompt(op) | AfterHooks::Steer(op)) => Some(op),
+            Err(_) => None,
+        }
+    }
+
+    /// The hooks of the activity are done: record their runs, then go on as they say.
+    pub(super) async fn hooks_done(&mut self, runs: Vec<HookRun>, then: AfterHooks) -> Vec<Effect> {
+        let combined = verdict::combine(&runs);
+        let mut events: Vec<Event> = runs.into_iter().map(|run| Event::HookRan { run }).collect();
+        match then {
+            AfterHooks::SessionStart => {
+                self.hook_notes.extend(combined.output);
+                vec![Effect::Record(events)]
+            }
+            AfterHooks::Prompt(op) => {
+                if !self.record(events).await {
+                    return Vec::new();
+                }
+                if let Some(reason) = combined.blocked {
+                    self.give_back(op, &reason);
+                    return Vec::new();
+                }
+                self.hook_notes.extend(combined.output);
+                self.submit_now(&op).await;
+                Vec::new()
+            }
+            AfterHooks::Steer(op) => {
+                if let Some(reason) = combined.blocked {
+                    self.give_back(op, &reason);
+                    return vec![
+                        Effect::Record(events),
+                        Effect::Request { may_compact: true },
+                    ];
+                }
+                self.hook_notes.extend(combined.output);
+                if let Op::Submit { text, attachments } = op {
+                    events.push(Event::UserMessage {
+                        text,
+                        attachments: Vec::new(),
+                    });
+                    if !attachments.is_empty() {
+                        events.push(self.attached(&attachments).await);
+                    }
+                }
+                vec![
+                    Effect::Record(events),
+                    Effect::Request { may_compact: true },
+                ]
+            }
+            AfterHooks::Pre(call) => {
+                if let Some(reason) = combined.blocked {
+                    let refused = ToolOutcome::error(format!(
+                        "not run: a PreToolUse hook blocked this call: {reason}"
+                    ));
+                    events.push(gates::result_event(&call, &refused, Duration::ZERO));
+                    return vec![Effect::Record(events), Effect::NextCall];
+                }
+                self.hook_notes.extend(combined.output);
+                if !self.record(events).await {
+                    return Vec::new();
+                }
+                self.route_call(call).await
+            }
+            AfterHooks::Post {
+                call,
+                mut outcome,
+                took,
+            } => {
+                for (what, text) in [
+                    ("a PostToolUse hook objects", combined.blocked),
+                    ("a PostToolUse hook adds", combined.output),
+                ] {
+                    if let Some(text) = text {
+                        outcome.content.push_str(&format!("\n\n[{what}: {text}]"));
+                    }
+                }
+                if !self.record(events).await {
+                    return Vec::new();
+                }
+                self.tool_finished(&call, &outcome, took)
+            }
+            AfterHooks::Request { may_compact } => {
+                self.watched_done(runs_back(events)).await;
+                vec![Effect::Request { may_compact }]
+            }
+            AfterHooks::Stop { reason } => match combined.blocked {
+                Some(why) if self.stop_continues < MAX_STOP_CONTINUES => {
+                    self.stop_continues += 1;
+                    events.push(Event::Instructed {
+                        text: format!("A Stop hook does not let you stop yet: {why}"),
+                        category: None,
+                    });
+                    vec![
+                        Effect::Record(events),
+                        Effect::Request { may_compact: true },
+                    ]
+                }
+                blocked => {
+                    if blocked.is_some() {
+                        events.push(Event::Notice {
+                            level: NoticeLevel::Warning,
+                            text: format!(
+                                "the Stop hooks sent the model back {MAX_STOP_CONTINUES} \
+                                     times in this turn; the turn ends here"
+                            ),
+                        });
+                    }
+                    let mut effects = vec![Effect::Record(events)];
+                    effects.extend(gates::turn_completed(&self.state, reason));
+                    effects
+                }
+            },
+        }
+    }
+
+    /// Esc while hooks ran: what they were about is closed as cancelled (a call's result, the
+    /// prompt back in the composer).
+    pub(super) fn hooks_cancelled(&self, then: AfterHooks) -> Vec<Event> {
+        let cancelled = |call: &ToolCallRequest, took| {
+            gates::result_event(call, &ToolOutcome::error("cancelled by the user"), took)
+        };
+        match then {
+            AfterHooks::Pre(call) => vec![cancelled(&call, Duration::ZERO)],
+            // The tool ran: its result stands; only the hooks' word on it is missing.
+            AfterHooks::Post {
+                call,
+                mut outcome,
+                took,
+            } => {
+                outcome
+                    .content
+                    .push_str("\n\n[its PostToolUse hooks were cancelled by the user]");
+                vec![gates::result_event(&call, &outcome, took)]
+            }
+            AfterHooks::Prompt(op) | AfterHooks::Steer(op) => {
+                if let Op::Submit { text, .. } = op {
+                    let _ = self.events.send(Event::Unqueued { text });
+                }
+                Vec::new()
+            }
+            AfterHooks::SessionStart | AfterHooks::Stop { .. } | AfterHooks::Request { .. } => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// A prompt a hook withheld goes back to the composer, with the reason.
+    fn give_back(&self, op: Op, reason: &str) {
+        if let Op::Submit { text, .. } = op {
+            let _ = self.events.send(Event::Unqueued { text });
+        }
+        self.refuse(
+            format!("not sent: a UserPromptSubmit hook withheld the prompt: {reason}"),
+            None,
+        );
+    }
+
+    /// What a hook said for the model, before the next request (the conversation is whole
+    /// there).
+    pub(super) fn take_hook_notes(&mut self) -> Option<Event> {
+        if self.hook_notes.is_empty() {
+            return None;
+        }
+        let text = std::mem::take(&mut self.hook_notes).join("\n\n");
+        Some(Event::Instructed {
+            text: format!("[from the user's hooks]\n{text}"),
+            category: None,
+        })
+    }
+
+    /// The hooks of what was just recorded that only watch (a gate reached, a stage started
+    /// or passed, a change applied): run beside the session; their runs come back on the
+    /// channel.
+    pub(super) fn watch_hooks(&mut self, recorded: &[Event]) {
+        if self.deps.hooks.is_empty() {
+            return;
+        }
+        for event in recorded {
+            let Some((hook, subject, fields)) = watched(event) else {
+                continue;
+            };
+            let handlers = self.deps.hooks.matching(hook, Some(&subject));
+            if handlers.is_empty() {
+                continue;
+            }
+            let input = self.hook_input(hook, fields);
+            let runner = self.hook_runner();
+            self.watching.spawn(async move {
+                hooks::run::run_all(&runner, &handlers, Some(&subject), &input).await
+            });
+        }
+    }
+
+    /// Before a request: the watching hooks still running are waited for (as the activity,
+    /// so Esc stops them), so the model reads what they say. Returns whether it waits.
+    pub(super) fn await_watching(&mut self, may_compact: bool) -> bool {
+        if self.watching.is_empty() {
+            return false;
+        }
+        let mut set = std::mem::take(&mut self.watching);
+        // Dropping the set (a cancel aborts this task) aborts the hooks, which kills them.
+        let task = tokio::spawn(async move {
+            let mut runs = Vec::new();
+            while let Some(done) = set.join_next().await {
+                runs.extend(done.unwrap_or_default());
+            }
+            runs
+        });
+        self.activity = Activity::Hooking {
+            task,
+            then: AfterHooks::Request { may_compact },
+        };
+        true
+    }
+
+    /// Runs of watching hooks came back: recorded; what they say goes to the model before
+    /// its next request.
+    pub(super) async fn watched_done(&mut self, runs: Vec<HookRun>) {
+        for run in &runs {
+            let about = match &run.subject {
+                Some(on) => format!("{} hook on {on}", run.event),
+                None => format!("{} hook", run.event),
+            };
+            match &run.outcome {
+                HookOutcome::Blocked { reason } => {
+                    self.hook_notes.push(format!("A {about} objects: {reason}"));
+                }
+                HookOutcome::Passed {
+                    output: Some(output),
+                } => self.hook_notes.push(format!("A {about} adds: {output}")),
+                _ => {}
+            }
+        }
+        let events = runs.into_iter().map(|run| Event::HookRan { run }).collect();
+        self.record(events).await;
+    }
+}
+
+/// The runs of `HookRan` events (the watching hooks' runs are recorded by `watched_done`).
+fn runs_back(events: Vec<Event>) -> Vec<HookRun> {
+    events
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::HookRan { run } => Some(run),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The watching hook an event calls for: the hook event, what its matcher sees, and the
+/// input's own fields.
+fn watched(event: &Event) -> Option<(HookEvent, String, Value)> {
+    let gate = |kind: &str, extra: Value| {
+        let mut fields = json!({ "gate": kind });
+        if let (Some(f), Value::Object(extra)) = (fields.as_object_mut(), extra) {
+            f.extend(extra);
+        }
+        Some((HookEvent::GateReached, kind.to_string(), fields))
+    };
+    match event {
+        Event::CommandApprovalRequested {
+            command,
+            checkpoint,
+            ..
+        } => gate(
+            "command",
+            json!({ "command": command, "checkpoint": checkpoint }),
+        ),
+        Event::ChangeProposed {
+            change, checkpoint, ..
+        } => gate(
+            "change",
+            json!({ "file_path": change.path, "checkpoint": checkpoint }),
+        ),
+        Event::PlanProposed { steps, .. } => gate("plan", json!({ "steps": steps.len() })),
+        Event::Stage {
+            event: StageEvent::AtGate { stage },
+        } => gate("stage", json!({ "stage": stage })),
+        Event::Stage {
+            event: StageEvent::Started { stage },
+        } => Some((
+            HookEvent::StageStarted,
+            stage.clone(),
+            json!({ "stage": stage }),
+        )),
+        Event::Stage {
+            event: StageEvent::GatePassed { stage },
+        } => Some((
+            HookEvent::StagePassed,
+            stage.clone(),
+            json!({ "stage": stage }),
+        )),
+        Event::FileChanged { change, .. }
+        | Event::ChangeApplied {
+            written: Some(change),
+            ..
+        } => Some((
+            HookEvent::ChangeApplied,
+            change.path.clone(),
+            json!({
+                "file_path": change.path,
+                "deleted": change.after.is_none(),
+                "renamed_from": change.renamed_from,
+            }),
+        )),
+        _ => None,
+    }
+}

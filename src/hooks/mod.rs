@@ -1,0 +1,490 @@
+//! Hooks: the user's own commands, run at session events with the event as JSON on stdin.
+//!
+//! The configuration has the shape of Claude Code's `hooks` block — event name → matcher
+//! groups → command handlers — whether it comes from gearshift's `[hooks]` or from Claude
+//! Code's `settings.json` files (read unchanged, see [`claude`]). The events are Claude Code's
+//! where they fit (`PreToolUse`, `PostToolUse`, `UserPromptSubmit`, `Stop`, `SessionStart`)
+//! and gearshift's own (`GateReached`, `StageStarted`, `StagePassed`, `ChangeApplied`).
+//!
+//! What a hook answers is read as Claude Code reads it ([`verdict`]): exit code 2, or JSON with
+//! `"decision": "block"` (or a `deny` permission decision), blocks; the reason goes to the
+//! model. Any other failure is reported and blocks nothing. Hooks can stop the model, never
+//! grant it anything: an `allow`/`approve` answer changes no approval.
+//!
+//! Hooks run like the model's own commands ([`run`]): in the sandbox, with the keys removed
+//! from the environment, since what they run (a script in the workspace, `node_modules`) is
+//! something the model can write.
+
+pub mod claude;
+pub mod run;
+pub mod verdict;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// A handler's timeout when it names none (Claude Code's default).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The moments a hook can run at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HookEvent {
+    /// A session starts or resumes; the matcher sees `startup` or `resume`. Its output is
+    /// added to the model's context.
+    SessionStart,
+    /// The human sent a prompt, before the model sees it. A block withdraws the prompt; the
+    /// output is added to the context.
+    UserPromptSubmit,
+    /// Before a tool call is approved or run; the matcher sees the tool's name. A block
+    /// refuses the call and tells the model why.
+    PreToolUse,
+    /// After a tool returned, before the model reads the result; a block's reason is added
+    /// to the result.
+    PostToolUse,
+    /// The model ended its reply. A block makes it go on, with the reason as the next
+    /// message.
+    Stop,
+    /// Something waits for the human; the matcher sees `command`, `change`, `plan` or
+    /// `stage`.
+    GateReached,
+    /// A pipeline stage starts; the matcher sees its name.
+    StageStarted,
+    /// The human passed a stage's gate; the matcher sees its name.
+    StagePassed,
+    /// A change reached the disk (a vibe edit, or a reviewed change); the matcher sees the
+    /// path.
+    ChangeApplied,
+}
+
+impl HookEvent {
+    pub const ALL: [HookEvent; 9] = [
+        HookEvent::SessionStart,
+        HookEvent::UserPromptSubmit,
+        HookEvent::PreToolUse,
+        HookEvent::PostToolUse,
+        HookEvent::Stop,
+        HookEvent::GateReached,
+        HookEvent::StageStarted,
+        HookEvent::StagePassed,
+        HookEvent::ChangeApplied,
+    ];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            HookEvent::SessionStart => "SessionStart",
+            HookEvent::UserPromptSubmit => "UserPromptSubmit",
+            HookEvent::PreToolUse => "PreToolUse",
+            HookEvent::PostToolUse => "PostToolUse",
+            HookEvent::Stop => "Stop",
+            HookEvent::GateReached => "GateReached",
+            HookEvent::StageStarted => "StageStarted",
+            HookEvent::StagePassed => "StagePassed",
+            HookEvent::ChangeApplied => "ChangeApplied",
+        }
+    }
+
+    #[must_use]
+    pub fn named(name: &str) -> Option<HookEvent> {
+        HookEvent::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    /// Whether a block stops what the event is about; for the others it only tells the model.
+    #[must_use]
+    pub fn can_block(self) -> bool {
+        matches!(
+            self,
+            HookEvent::UserPromptSubmit
+                | HookEvent::PreToolUse
+                | HookEvent::PostToolUse
+                | HookEvent::Stop
+        )
+    }
+}
+
+impl std::fmt::Display for HookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One matcher group of an event, as Claude Code writes it. Fields this version does not
+/// know (`description`, newer ones) are ignored, so a block copied from `settings.json` loads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct HookGroup {
+    /// A tool name, a regex (`Write|Edit`), or `*`/empty/absent for every one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    pub hooks: Vec<HookHandler>,
+}
+
+/// One handler of a group. Only `type = "command"` runs here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct HookHandler {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub command: String,
+    /// Seconds (Claude Code's unit); 60 when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
+    /// Claude Code's newer permission-rule filter; not supported (the hook runs on every
+    /// match of `matcher`), said at load.
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+/// A `hooks` block: event name → its matcher groups.
+pub type HooksBlock = BTreeMap<String, Vec<HookGroup>>;
+
+/// Hooks read from a file, labelled with where they came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    /// Shown with every run: `config`, `~/.claude/settings.json`, ….
+    pub label: String,
+    pub block: HooksBlock,
+}
+
+/// One runnable handler, matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Handler {
+    pub event: HookEvent,
+    pub command: String,
+    pub timeout: Duration,
+    pub source: String,
+    /// The group's matcher as written (for listings).
+    pub matcher: String,
+}
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    All,
+    Pattern(Regex),
+}
+
+impl Matcher {
+    fn matches(&self, subject: &str) -> bool {
+        match self {
+            Matcher::All => true,
+            Matcher::Pattern(re) => re.is_match(subject),
+        }
+    }
+}
+
+/// Every hook in force, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    entries: Vec<(Matcher, Handler)>,
+    /// What was left out and why (an unknown event, a handler type that does not run here,
+    /// a matcher that does not compile), said once at start.
+    pub problems: Vec<String>,
+}
+
+/// Claude Code's name for a built-in tool, so a matcher written for Claude Code (`Write|Edit`,
+/// `Bash`) matches gearshift's tool.
+#[must_use]
+pub fn claude_name(tool: &str) -> Option<&'static str> {
+    Some(match tool {
+        crate::tools::READ_FILE => "Read",
+        crate::tools::WRITE_FILE => "Write",
+        crate::tools::EDIT_FILE => "Edit",
+        crate::tools::RUN_COMMAND => "Bash",
+        crate::tools::LIST_DIR => "LS",
+        crate::tools::GLOB => "Glob",
+        crate::tools::GREP => "Grep",
+        crate::tools::SKILL => "Skill",
+        _ => return None,
+    })
+}
+
+impl Hooks {
+    /// Compiles the sources in order. Nothing here fails: what cannot run is listed in
+    /// [`Hooks::problems`] (gearshift's own `[hooks]` is checked strictly when the config
+    /// loads).
+    #[must_use]
+    pub fn new(sources: &[Source]) -> Hooks {
+        let mut hooks = Hooks::default();
+        for source in sources {
+            for (name, groups) in &source.block {
+                let Some(event) = HookEvent::named(name) else {
+                    hooks.problems.push(format!(
+                        "{}: hooks for `{name}` are not run: gearshift has no such event",
+                        source.label
+                    ));
+                    continue;
+                };
+                for group in groups {
+                    let matcher = match compile(group.matcher.as_deref()) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            hooks.problems.push(format!(
+                                "{}: {name} matcher `{}` is left out: {e}",
+                                source.label,
+                                group.matcher.as_deref().unwrap_or_default()
+                            ));
+                            continue;
+                        }
+                    };
+                    for h in &group.hooks {
+                        if h.kind != "command" {
+                            hooks.problems.push(format!(
+                                "{}: a {name} hook of type `{}` is not run: only `command` hooks \
+                                 run in gearshift",
+                                source.label, h.kind
+                            ));
+                            continue;
+                        }
+                        if h.condition.is_some() {
+                            hooks.problems.push(format!(
+                                "{}: the `if` of a {name} hook is not supported: it runs on every \
+                                 match of `{}`",
+                                source.label,
+                                group.matcher.as_deref().unwrap_or("*")
+                            ));
+                        }
+                        hooks.entries.push((
+                            matcher.clone(),
+                            Handler {
+                                event,
+                                command: h.command.clone(),
+                                timeout: timeout(h.timeout),
+                                source: source.label.clone(),
+                                matcher: group.matcher.clone().unwrap_or_default(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        hooks
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every handler, for listings.
+    pub fn all(&self) -> impl Iterator<Item = &Handler> {
+        self.entries.iter().map(|(_, h)| h)
+    }
+
+    /// The handlers of `event` whose matcher matches `subject` (a tool's name matches by its
+    /// Claude Code name too). Events without a subject match every group.
+    #[must_use]
+    pub fn matching(&self, event: HookEvent, subject: Option<&str>) -> Vec<Handler> {
+        let alias = subject.and_then(claude_name);
+        self.entries
+            .iter()
+            .filter(|(m, h)| {
+                h.event == event
+                    && match subject {
+                        None => true,
+                        Some(s) => m.matches(s) || alias.is_some_and(|a| m.matches(a)),
+                    }
+            })
+            .map(|(_, h)| h.clone())
+            .collect()
+    }
+}
+
+fn timeout(secs: Option<u64>) -> Duration {
+    match secs {
+        Some(s) if s > 0 => Duration::from_secs(s.min(86_400)),
+        _ => DEFAULT_TIMEOUT,
+    }
+}
+
+/// A matcher as Claude Code reads it: empty or `*` matches everything; anything else is a
+/// regular expression that must match the whole subject (so `Write` is exactly `Write`).
+fn compile(matcher: Option<&str>) -> Result<Matcher, regex::Error> {
+    let m = matcher.unwrap_or_default().trim();
+    if m.is_empty() || m == "*" {
+        return Ok(Matcher::All);
+    }
+    Regex::new(&format!("^(?:{m})$")).map(Matcher::Pattern)
+}
+
+/// Checks gearshift's own `[hooks]`: every event known, every matcher compiling, every
+/// handler a command with a command line. The error names the dotted key.
+pub fn check(block: &HooksBlock) -> Result<(), (String, String)> {
+    for (name, groups) in block {
+        if HookEvent::named(name).is_none() {
+            let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.name()).collect();
+            return Err((
+                format!("hooks.{name}"),
+                format!("no such event; the events are {}", known.join(", ")),
+            ));
+        }
+        for group in groups {
+            compile(group.matcher.as_deref()).map_err(|e| {
+                (
+                    format!("hooks.{name}"),
+                    format!(
+                        "matcher `{}` does not compile: {e}",
+                        group.matcher.as_deref().unwrap_or_default()
+                    ),
+                )
+            })?;
+            for h in &group.hooks {
+                if h.kind != "command" {
+                    return Err((
+                        format!("hooks.{name}"),
+                        format!("type `{}`: only `command` hooks run", h.kind),
+                    ));
+                }
+                if h.command.trim().is_empty() {
+                    return Err((format!("hooks.{name}"), "a hook needs a `command`".into()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What one hook run did, recorded as an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum HookOutcome {
+    /// Exit 0. `output` is what it printed (context for the model where the event takes it).
+    Passed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
+    },
+    /// Exit 2, or a JSON block or deny.
+    Blocked { reason: String },
+    /// Any other exit, or it could not start: reported, blocks nothing.
+    Failed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        message: String,
+    },
+    /// Killed after its timeout: reported, blocks nothing.
+    TimedOut { after_secs: u64 },
+}
+
+/// One hook run: which, on what, how long, and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookRun {
+    pub event: HookEvent,
+    pub command: String,
+    pub source: String,
+    /// What the matcher saw (a tool name, a stage, a path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    pub duration_ms: u64,
+    #[serde(flatten)]
+    pub outcome: HookOutcome,
+}
+
+impl HookRun {
+    /// One line for the chat pane and headless output.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let on = self
+            .subject
+            .as_deref()
+            .map(|s| format!(" on {s}"))
+            .unwrap_or_default();
+        let first = self.command.lines().next().unwrap_or_default();
+        let what = match &self.outcome {
+            HookOutcome::Passed { .. } => "passed".to_string(),
+            HookOutcome::Blocked { reason } => format!("blocked: {}", one_line(reason)),
+            HookOutcome::Failed {
+                exit_code: Some(code),
+                message,
+            } => format!("failed with exit code {code}: {}", one_line(message)),
+            HookOutcome::Failed { message, .. } => format!("failed: {}", one_line(message)),
+            HookOutcome::TimedOut { after_secs } => {
+                format!("killed after its timeout of {after_secs} s")
+            }
+        };
+        format!(
+            "hook {}{on} `{first}` {what} ({} ms)",
+            self.event, self.duration_ms
+        )
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 160 {
+        format!("{}…", flat.chars().take(160).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(json: &str) -> Source {
+        Source {
+            label: "test".into(),
+            block: serde_json::from_str(json).unwrap(),
+        }
+    }
+
+    #[test]
+    fn matchers_match_whole_names_regexes_and_claude_code_names() {
+        let hooks = Hooks::new(&[source(
+            r#"{
+              "PreToolUse": [
+                {"matcher": "Write|Edit", "hooks": [{"type": "command", "command": "a"}]},
+                {"matcher": "run_command", "hooks": [{"type": "command", "command": "b", "timeout": 5}]},
+                {"hooks": [{"type": "command", "command": "c"}]},
+                {"matcher": "mcp__.*", "hooks": [{"type": "command", "command": "d"}]}
+              ],
+              "Stop": [{"hooks": [{"type": "command", "command": "e"}]}]
+            }"#,
+        )]);
+        let names = |event, subject| -> Vec<String> {
+            hooks
+                .matching(event, subject)
+                .into_iter()
+                .map(|h| h.command)
+                .collect()
+        };
+        assert_eq!(names(HookEvent::PreToolUse, Some("write_file")), ["a", "c"]);
+        assert_eq!(names(HookEvent::PreToolUse, Some("edit_file")), ["a", "c"]);
+        assert_eq!(
+            names(HookEvent::PreToolUse, Some("run_command")),
+            ["b", "c"]
+        );
+        // Whole-name match: `Write` is not `WriteX`, `run_command` not `run_commands`.
+        assert_eq!(names(HookEvent::PreToolUse, Some("run_commands")), ["c"]);
+        assert_eq!(names(HookEvent::PreToolUse, Some("mcp__db__q")), ["c", "d"]);
+        assert_eq!(names(HookEvent::Stop, None), ["e"]);
+        assert!(names(HookEvent::PostToolUse, Some("write_file")).is_empty());
+        let b = &hooks.matching(HookEvent::PreToolUse, Some("run_command"))[0];
+        assert_eq!(b.timeout, Duration::from_secs(5));
+        assert!(hooks.problems.is_empty());
+    }
+
+    #[test]
+    fn what_cannot_run_is_said_and_left_out() {
+        let hooks = Hooks::new(&[source(
+            r#"{
+              "Notification": [{"hooks": [{"type": "command", "command": "x"}]}],
+              "PreToolUse": [
+                {"matcher": "(", "hooks": [{"type": "command", "command": "y"}]},
+                {"matcher": "Bash", "hooks": [{"type": "prompt", "prompt": "is it safe?"}]}
+              ]
+            }"#,
+        )]);
+        assert!(hooks.is_empty());
+        assert_eq!(hooks.problems.len(), 3, "{:?}", hooks.problems);
+        assert!(hooks.problems[0].contains("Notification"));
+        assert!(hooks.problems.iter().any(|p| p.contains("only `command`")));
+        assert!(check(&source(r#"{"Bogus": []}"#).block).is_err());
+        let (key, message) =
+            check(&source(r#"{"Stop": [{"hooks": [{"type": "command", "command": " "}]}]}"#).block)
+                .unwrap_err();
+        assert_eq!(key, "hooks.Stop");
+        assert!(message.contains("command"));
+    }
+}

@@ -1,0 +1,194 @@
+//! Running hooks: every matched handler at once, each with the event as JSON on stdin, its
+//! timeout, and the same sandbox and scrubbed environment as the model's commands.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Handler, HookEvent, HookOutcome, HookRun, verdict};
+use crate::tools::{CommandRunner, Io};
+
+/// Output kept from each end of a hook's stdout and stderr.
+const KEEP_BYTES: usize = 8 * 1024;
+
+/// Where hooks run and what every input carries.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    pub commands: CommandRunner,
+    pub workspace: PathBuf,
+    pub session_id: String,
+}
+
+/// The JSON a hook reads: Claude Code's common fields (`session_id`, `cwd`,
+/// `hook_event_name`, `permission_mode`) and the event's own (`tool_name`, `tool_input`,
+/// `prompt`, …).
+#[must_use]
+pub fn input(runner: &Runner, event: HookEvent, gear: &str, fields: Value) -> Value {
+    let mut base = json!({
+        "session_id": runner.session_id,
+        "transcript_path": Value::Null,
+        "cwd": runner.workspace.display().to_string(),
+        "hook_event_name": event.name(),
+        "permission_mode": gear,
+        "gear": gear,
+    });
+    if let (Some(base), Value::Object(fields)) = (base.as_object_mut(), fields) {
+        base.extend(fields);
+    }
+    base
+}
+
+/// A tool's arguments as a hook reads them: gearshift's names, and Claude Code's beside them
+/// (`file_path` for `path`, `old_string`/`new_string` for `old_text`/`new_text`) so a script
+/// written for Claude Code finds what it looks for.
+#[must_use]
+pub fn tool_input(arguments: &str) -> Value {
+    let mut v: Value =
+        serde_json::from_str(arguments).unwrap_or_else(|_| json!({ "raw": arguments }));
+    if let Some(map) = v.as_object_mut() {
+        for (ours, theirs) in [
+            ("path", "file_path"),
+            ("old_text", "old_string"),
+            ("new_text", "new_string"),
+        ] {
+            if let Some(value) = map.get(ours).cloned() {
+                map.entry(theirs).or_insert(value);
+            }
+        }
+    }
+    v
+}
+
+/// Runs every handler at once and returns their runs, in the handlers' order.
+pub async fn run_all(
+    runner: &Runner,
+    handlers: &[Handler],
+    subject: Option<&str>,
+    input: &Value,
+) -> Vec<HookRun> {
+    let stdin = input.to_string().into_bytes();
+    let runs = handlers
+        .iter()
+        .map(|h| run_one(runner, h, subject, stdin.clone()));
+    futures::future::join_all(runs).await
+}
+
+async fn run_one(
+    runner: &Runner,
+    handler: &Handler,
+    subject: Option<&str>,
+    stdin: Vec<u8>,
+) -> HookRun {
+    let dir = runner.workspace.display().to_string();
+    let io = Io {
+        stdin: Some(stdin),
+        env: vec![
+            ("GEARSHIFT_PROJECT_DIR".into(), dir.clone()),
+            // Scripts written for Claude Code find the project the way they expect.
+            ("CLAUDE_PROJECT_DIR".into(), dir),
+        ],
+        split_stderr: true,
+    };
+    let started = std::time::Instant::now();
+    let result = runner
+        .commands
+        .run_io(
+            &handler.command,
+            Path::new(&runner.workspace),
+            handler.timeout,
+            KEEP_BYTES,
+            io,
+        )
+        .await;
+    let outcome = match result {
+        Ok(out) if out.timed_out => HookOutcome::TimedOut {
+            after_secs: handler.timeout.as_secs().max(1),
+        },
+        Ok(out) => verdict::read(out.exit_code, &out.output, &out.errors),
+        Err(e) => HookOutcome::Failed {
+            exit_code: None,
+            message: format!("cannot start it: {e}"),
+        },
+    };
+    HookRun {
+        event: handler.event,
+        command: handler.command.clone(),
+        source: handler.source.clone(),
+        subject: subject.map(str::to_string),
+        duration_ms: millis(started.elapsed()),
+        outcome,
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hooks::{Hooks, Source};
+    use crate::sandbox::Sandbox;
+    use crate::tools::Secrets;
+
+    fn runner(dir: &Path) -> Runner {
+        Runner {
+            commands: CommandRunner {
+                sandbox: Sandbox::off(),
+                secrets: Secrets::passthrough(vec![("PATH".into(), "/usr/bin:/bin".into())]),
+            },
+            workspace: dir.to_path_buf(),
+            session_id: "s1".into(),
+        }
+    }
+
+    fn hooks(json: &str) -> Hooks {
+        Hooks::new(&[Source {
+            label: "test".into(),
+            block: serde_json::from_str(json).unwrap(),
+        }])
+    }
+
+    #[tokio::test]
+    async fn a_hook_reads_the_event_on_stdin_and_a_slow_one_is_killed_at_its_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = runner(dir.path());
+        let hooks = hooks(
+            r#"{"PreToolUse": [
+              {"matcher": "Write", "hooks": [
+                {"type": "command", "command": "cat > seen.json; echo \"$CLAUDE_PROJECT_DIR\" > dir.txt; echo 'not under migrations/' >&2; exit 2"},
+                {"type": "command", "command": "sleep 30", "timeout": 1}
+              ]}
+            ]}"#,
+        );
+        let handlers = hooks.matching(HookEvent::PreToolUse, Some("write_file"));
+        let fields = json!({
+            "tool_name": "write_file",
+            "tool_input": tool_input(r#"{"path": "migrations/1.sql", "content": "x"}"#),
+        });
+        let input = input(&r, HookEvent::PreToolUse, "vibe", fields);
+        let started = std::time::Instant::now();
+        let runs = run_all(&r, &handlers, Some("write_file"), &input).await;
+        // Both ran at once: the whole took the slow one's timeout (plus its grace), not more.
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(
+            runs[0].outcome,
+            HookOutcome::Blocked {
+                reason: "not under migrations/".into()
+            }
+        );
+        assert_eq!(runs[1].outcome, HookOutcome::TimedOut { after_secs: 1 });
+        assert!(runs[1].duration_ms >= 1000);
+        let seen: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("seen.json")).unwrap())
+                .unwrap();
+        assert_eq!(seen["hook_event_name"], "PreToolUse");
+        assert_eq!(seen["session_id"], "s1");
+        assert_eq!(seen["tool_input"]["file_path"], "migrations/1.sql");
+        assert_eq!(seen["tool_input"]["path"], "migrations/1.sql");
+        let shown = std::fs::read_to_string(dir.path().join("dir.txt")).unwrap();
+        assert_eq!(shown.trim(), dir.path().display().to_string());
+        assert!(runs[1].line().contains("killed after its timeout of 1 s"));
+    }
+}

@@ -207,3 +207,39 @@ text = "done"
     );
     assert!(ws.path().join("migrations/001.sql").exists());
 }
+
+#[tokio::test]
+async fn a_tool_named_by_a_rule_asks_with_its_reason_before_it_runs() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("schema.txt"), "users(id)\n").unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "read_file", arguments = { path = "schema.txt" } }]
+
+[[turns]]
+text = "read it"
+"#;
+    let rules = "[[checkpoints]]\nname = \"schema reads\"\nreason = \"the schema is shown to a human first\"\ntools = [\"read_file\"]\n";
+    let p = script_provider(ws.path(), script);
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, rules).await;
+    s.submit("read the schema");
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    // Asked before it ran: no result yet.
+    assert!(!seen.iter().any(|e| matches!(e, Event::ToolResult { .. })));
+    let Some(Event::CommandApprovalRequested { id, checkpoint, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!(
+        checkpoint.as_deref(),
+        Some("checkpoint `schema reads`: the schema is shown to a human first")
+    );
+    s.send(gearshift::protocol::Op::ApproveCommand {
+        call_id: id.clone(),
+        always: false,
+    });
+    let rest = s.turn().await;
+    assert!(rest.iter().any(|e| matches!(e,
+        Event::ToolResult { ok: true, content, .. } if content.contains("users(id)"))));
+}

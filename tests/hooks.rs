@@ -391,3 +391,66 @@ hooks = [{ type = "command", command = "cat > gate.json" }]
     assert!(seen.contains(&(HookEvent::ChangeApplied, Some("src/a.rs".into()))));
     assert!(seen.contains(&(HookEvent::GateReached, Some("command".into()))));
 }
+
+#[tokio::test]
+async fn esc_stops_a_slow_hook_at_once_and_the_call_it_held_is_cancelled() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+
+[[turns]]
+text = "never"
+"#;
+    let p = script_provider(ws.path(), script);
+    let hooks = r#"
+[[hooks.PreToolUse]]
+hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60" }]
+"#;
+    let mut s = start_with(
+        &p,
+        ws.path(),
+        ApprovalMode::Ask,
+        &format!("{UNCONFINED}{hooks}"),
+    )
+    .await;
+    s.submit("write a");
+    s.until(|e| matches!(e, Event::ToolCall { .. })).await;
+    // The hook has started when it has written its PID.
+    let pid_file = ws.path().join("hook.pid");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&pid_file).map_or(true, |t| !t.ends_with('\n')) {
+        assert!(Instant::now() < deadline, "the hook never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let asked = Instant::now();
+    s.send(gearshift::protocol::Op::Cancel);
+    let seen = s.turn().await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert!(seen.iter().any(|e| matches!(e,
+        Event::ToolResult { ok: false, content, .. } if content.contains("cancelled"))));
+    assert!(!ws.path().join("a.txt").exists());
+    // Killed with its process group (SIGTERM now, SIGKILL shortly after).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // A zombie waiting for its reaper has ended.
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hook's process {pid} still runs: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -389,7 +389,12 @@ impl HookRun {
             .as_deref()
             .map(|s| format!(" on {s}"))
             .unwrap_or_default();
-        let first = self.command.lines().next().unwrap_or_default();
+        let first = one_line(&self.command);
+        let first = if first.chars().count() > 48 {
+            format!("{}…", first.chars().take(47).collect::<String>())
+        } else {
+            first
+        };
         let what = match &self.outcome {
             HookOutcome::Passed { .. } => "passed".to_string(),
             HookOutcome::Blocked { reason } => format!("blocked: {}", one_line(reason)),

@@ -168,8 +168,11 @@ impl CommandRunner {
             })
             .stdout(writer)
             .stderr(writer_err)
-            .process_group(0)
-            .kill_on_drop(true);
+            // Not `kill_on_drop`: a SIGKILL to the sandbox helper would leave the command it
+            // runs (in a process group of its own when there are no namespaces) orphaned and
+            // running. Dropped, the guard below sends the group SIGTERM, which the helper
+            // passes on (and makes SIGKILL a second later), then SIGKILL.
+            .process_group(0);
         let mut child = cmd.spawn()?;
         // Our copies of the pipe's write end must close, or the reader never sees the end.
         drop(cmd);

@@ -318,7 +318,7 @@ impl App {
                 out,
                 "\n• {} [{matcher}] `{}` · timeout {} s · from {}",
                 h.event,
-                h.command,
+                h.command.trim(),
                 h.timeout.as_secs(),
                 h.source
             );

@@ -244,13 +244,18 @@ impl App {
                 self.transcript.push(EntryKind::Error, text);
             }
             Event::HookRan { run } => {
-                // A hook that passed is one dim line; one that blocked, failed or was killed
-                // is a warning.
-                let (kind, text) = match run.outcome {
-                    crate::hooks::HookOutcome::Passed { .. } => (EntryKind::Usage, run.line()),
-                    _ => (EntryKind::Notice, format!("⚠ {}", run.line())),
-                };
-                self.transcript.push(kind, text);
+                // One that blocked, failed or was killed is a warning; one that passed with
+                // output, a dim line; one that passed quietly adds nothing to read (`/hooks`
+                // lists every run).
+                match &run.outcome {
+                    crate::hooks::HookOutcome::Passed { output: None } => {}
+                    crate::hooks::HookOutcome::Passed { .. } => {
+                        self.transcript.push(EntryKind::Usage, run.line());
+                    }
+                    _ => self
+                        .transcript
+                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
+                }
                 self.hook_runs.push(run.clone());
             }
             Event::Notice { level, text } => {

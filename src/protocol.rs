@@ -189,6 +189,10 @@ pub enum Op {
     },
     /// Skip the current stage (recorded).
     SkipStage,
+    /// `/mcp restart NAME`: stop the MCP server if it runs, and start it again.
+    RestartMcp {
+        server: String,
+    },
     Quit,
 }
 
@@ -636,6 +640,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         problem: Option<String>,
     },
+    /// The MCP servers' states (not persisted: it is this process's connections); sent
+    /// whenever one changes.
+    McpStatus {
+        servers: Vec<crate::mcp::ServerStatus>,
+    },
 }
 
 /// Something the human can do, named by the core where a refusal or a gate calls for it.
@@ -676,6 +685,7 @@ impl Event {
                 | Event::ReasoningDelta { .. }
                 | Event::ContextAccounted { .. }
                 | Event::SandboxStatus { .. }
+                | Event::McpStatus { .. }
                 | Event::Refused { .. }
                 | Event::RunningAll { .. }
                 | Event::PipelinePreview { .. }
@@ -740,6 +750,7 @@ impl Event {
             Event::Commands { .. } => "commands",
             Event::Unqueued { .. } => "unqueued",
             Event::SandboxStatus { .. } => "sandbox_status",
+            Event::McpStatus { .. } => "mcp_status",
         }
     }
 

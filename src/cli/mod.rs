@@ -4,6 +4,7 @@
 mod config_cmd;
 mod demo_cmd;
 mod exec_cmd;
+mod mcp_cmd;
 mod progress;
 mod replay_cmd;
 mod sessions_cmd;
@@ -153,6 +154,9 @@ pub enum Command {
     /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// The MCP servers in force; add or remove one in your config
+    #[command(subcommand)]
+    Mcp(McpCommand),
     /// A guided tour in a scratch project with a scripted model: a tool call, a hunk review,
     /// a plan run step by step and a pipeline stage, without a key
     Demo,
@@ -240,6 +244,35 @@ pub enum SessionsCommand {
         #[arg(short = 'y', long = "yes")]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// Every MCP server in force (your config's and a trusted workspace's .mcp.json), and
+    /// the ones a workspace asks for until you trust it
+    List,
+    /// Add a server to your config: `gearshift mcp add NAME -- COMMAND ARGS…` (stdio) or
+    /// `gearshift mcp add NAME --url URL` (streamable HTTP)
+    Add {
+        name: String,
+        /// A streamable HTTP endpoint instead of a command
+        #[arg(long)]
+        url: Option<String>,
+        /// An HTTP header, `NAME: VALUE` (repeatable)
+        #[arg(long, value_name = "NAME: VALUE")]
+        header: Vec<String>,
+        /// The environment variable holding the bearer token (only its name is stored)
+        #[arg(long, value_name = "VAR")]
+        bearer_token_env: Option<String>,
+        /// A variable for the server's environment, `KEY=VALUE` (repeatable)
+        #[arg(long, value_name = "KEY=VALUE")]
+        env: Vec<String>,
+        /// The command and its arguments (after `--`)
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Remove a server from your config
+    Remove { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -426,6 +459,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Replay { id, json }) => replay_cmd::run(&ctx, &id, json),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
+        Some(Command::Mcp(cmd)) => mcp_cmd::run(&ctx, &cmd),
         Some(Command::Exec {
             prompt,
             json,

@@ -146,13 +146,36 @@ pub fn load(
             Err(e) => hook_problems.push(e),
         }
     }
+    // So are its `.mcp.json`'s servers (Claude Code's format), which start programs.
+    let mcp_json = workspace.join(".mcp.json");
+    let mut mcp_ws = None;
+    let mut mcp_privileged = Vec::new();
+    let mut mcp_fingerprint = String::new();
+    let mut mcp_problems = Vec::new();
+    match crate::mcp::config::read_mcp_json(&mcp_json, env) {
+        Ok(Some(servers)) if !servers.is_empty() => {
+            let text = std::fs::read_to_string(&mcp_json).unwrap_or_default();
+            (mcp_privileged, mcp_fingerprint) = trust::mcp_json_privileged(&mcp_json, &text);
+            mcp_ws = Some(servers);
+        }
+        Ok(_) => {}
+        Err(e) => mcp_problems.push(e),
+    }
     let project_text = read_optional(&project)?;
-    if project_text.is_some() || !claude_ws.is_empty() {
+    if project_text.is_some() || !claude_ws.is_empty() || mcp_ws.is_some() {
         let text = project_text.clone().unwrap_or_default();
         let table = parse_layer(&project, &text)?;
-        let hash = trust::config_hash(&text, &claude_ws);
+        let hooks_fingerprint = crate::hooks::claude::fingerprint(&claude_ws);
+        let hash = trust::config_hash(
+            &text,
+            &[
+                ("claude-code-hooks", hooks_fingerprint),
+                (".mcp.json", mcp_fingerprint),
+            ],
+        );
         let (allowed, mut privileged) = trust::split(&text, &table, &merged);
         privileged.extend(claude_privileged);
+        privileged.extend(mcp_privileged);
         let recorded = TrustStore::load(&paths.trust_file)?;
         let entry = recorded.get(workspace);
         let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
@@ -195,6 +218,7 @@ pub fn load(
         }
         if !trusted {
             claude_ws.clear();
+            mcp_ws = None;
         }
         workspace_config = Some(config);
     } else {
@@ -248,6 +272,8 @@ pub fn load(
         config.imported_hooks.extend(claude_ws);
     }
     config.hook_problems = hook_problems;
+    config.imported_mcp = mcp_ws.unwrap_or_default();
+    config.mcp_problems = mcp_problems;
     Ok(LoadedConfig {
         config,
         layers,

@@ -99,9 +99,28 @@ pub struct Config {
     /// Claude Code settings files that could not be read (not a setting; said at start).
     #[serde(skip)]
     pub hook_problems: Vec<String>,
+    /// MCP servers whose tools the model may use (`[mcp_servers.NAME]`, see `mcp::config`). A
+    /// workspace's are privileged.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub mcp_servers: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// The servers of a trusted workspace's `.mcp.json` (filled in by `load`; not a setting).
+    #[serde(skip)]
+    pub imported_mcp: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// `.mcp.json` problems, said at start (not a setting).
+    #[serde(skip)]
+    pub mcp_problems: Vec<String>,
 }
 
 impl Config {
+    /// Every MCP server in force: `[mcp_servers]`, then a trusted `.mcp.json`'s (a name in
+    /// both is the config's).
+    #[must_use]
+    pub fn all_mcp_servers(&self) -> BTreeMap<String, crate::mcp::McpServerConfig> {
+        let mut all = self.imported_mcp.clone();
+        all.extend(self.mcp_servers.clone());
+        all
+    }
+
     /// Every hook in force: `[hooks]` first, then the Claude Code files'.
     #[must_use]
     pub fn hook_sources(&self) -> Vec<crate::hooks::Source> {
@@ -412,6 +431,10 @@ pub struct ApprovalsConfig {
     /// Commands the model may run without asking, matched against the parsed command (see
     /// `tools::command`): `cargo test` exactly, or `git status *` with any further arguments.
     pub allow_commands: Vec<String>,
+    /// External tools (MCP servers') the model may call without asking, by name or glob:
+    /// `mcp__docs__search`, `mcp__docs__*`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_tools: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

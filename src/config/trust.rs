@@ -105,6 +105,9 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         "hooks" | "claude_hooks" => {
             return Some("runs commands of its own at every prompt, tool call and stop");
         }
+        "mcp_servers" => {
+            return Some("starts programs or reaches servers whose tools the model may call");
+        }
         _ => {}
     }
     match key {
@@ -187,7 +190,7 @@ fn walk(
         let dotted = path.join(".");
         // A whole privileged section is one entry; ordinary sections are judged key by key.
         let section_privileged = path.len() == 1
-            && matches!(key.as_str(), "approvals" | "keys" | "hooks")
+            && matches!(key.as_str(), "approvals" | "keys" | "hooks" | "mcp_servers")
             || path.len() == 2 && path[0] == "providers";
         match value {
             Value::Table(t) if !section_privileged => {
@@ -319,16 +322,55 @@ impl TrustStore {
 /// settings files when it has any (so a hook added there untrusts the workspace as a change to
 /// the config does). Without such hooks it is the file's hash alone, as trust was recorded
 /// before they were read.
+///
+/// `extras` are the other privileged files' canonical texts by label (the Claude Code hooks,
+/// `.mcp.json`'s servers); an empty one adds nothing.
 #[must_use]
-pub fn config_hash(text: &str, claude_hooks: &[crate::hooks::Source]) -> String {
-    if claude_hooks.is_empty() {
-        return crate::changes::hash(text.as_bytes());
+pub fn config_hash(text: &str, extras: &[(&str, String)]) -> String {
+    let mut all = text.to_string();
+    for (label, extra) in extras.iter().filter(|(_, e)| !e.is_empty()) {
+        all.push_str(&format!("\n\0{label}\n{extra}"));
     }
-    let all = format!(
-        "{text}\n\0claude-code-hooks\n{}",
-        crate::hooks::claude::fingerprint(claude_hooks)
-    );
     crate::changes::hash(all.as_bytes())
+}
+
+/// The servers of a workspace's `.mcp.json`: privileged entries at their lines, and the
+/// canonical text trust is bound to (`mcpServers` as written, variables unexpanded).
+#[must_use]
+pub fn mcp_json_privileged(path: &Path, text: &str) -> (Vec<Privileged>, String) {
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
+        return (Vec::new(), String::new());
+    };
+    let Some(servers) = json
+        .get("mcpServers")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return (Vec::new(), String::new());
+    };
+    let entries = servers
+        .iter()
+        .map(|(name, server)| {
+            let line = text
+                .find(&format!("\"{name}\""))
+                .map_or(1, |at| super::load::line_col(text, at).0);
+            let what = server
+                .get("command")
+                .or_else(|| server.get("url"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            Privileged {
+                file: Some(path.to_path_buf()),
+                key: format!("mcpServers.{name}"),
+                line,
+                value: shown(&Value::String(what.to_string())),
+                why: "starts a program or reaches a server whose tools the model may call",
+            }
+        })
+        .collect();
+    (
+        entries,
+        serde_json::Value::Object(servers.clone()).to_string(),
+    )
 }
 
 /// What each event's hooks in a workspace's Claude Code settings file would run: privileged

@@ -200,6 +200,7 @@ pub fn check_merged(
 ) -> Result<(), ConfigError> {
     check_routing(path, text, file, merged)?;
     check_hooks(path, text, file)?;
+    check_mcp(path, text, file)?;
     let get = |t: &Table, k: &str| {
         t.get("context")
             .and_then(Value::as_table)
@@ -241,6 +242,26 @@ fn check_hooks(path: &Path, text: &str, file: &Table) -> Result<(), ConfigError>
         .try_into()
         .map_err(|e| at_key(path, text, &["hooks"], format!("not a hooks block: {e}")))?;
     crate::hooks::check(&block).map_err(|(key, message)| {
+        let parts: Vec<&str> = key.split('.').collect();
+        at_key(path, text, &parts, message)
+    })
+}
+
+/// `[mcp_servers]`: valid names, one transport each.
+fn check_mcp(path: &Path, text: &str, file: &Table) -> Result<(), ConfigError> {
+    let Some(servers) = file.get("mcp_servers") else {
+        return Ok(());
+    };
+    let servers: std::collections::BTreeMap<String, crate::mcp::McpServerConfig> =
+        servers.clone().try_into().map_err(|e| {
+            at_key(
+                path,
+                text,
+                &["mcp_servers"],
+                format!("not a table of servers: {e}"),
+            )
+        })?;
+    crate::mcp::config::check(&servers).map_err(|(key, message)| {
         let parts: Vec<&str> = key.split('.').collect();
         at_key(path, text, &parts, message)
     })

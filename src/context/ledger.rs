@@ -26,6 +26,8 @@ pub enum Category {
     Memory,
     Skills,
     Tools,
+    /// MCP servers' tool schemas, an item per server.
+    Mcp,
     /// The summary of compacted turns.
     Summary,
     /// Earlier pipeline stages' artifacts, fed to later stages.
@@ -38,11 +40,12 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 10] = [
+    pub const ALL: [Category; 11] = [
         Category::System,
         Category::Memory,
         Category::Skills,
         Category::Tools,
+        Category::Mcp,
         Category::Summary,
         Category::Artifacts,
         Category::User,
@@ -58,6 +61,7 @@ impl Category {
             Category::Memory => "memory",
             Category::Skills => "skills",
             Category::Tools => "tools",
+            Category::Mcp => "mcp",
             Category::Summary => "summary",
             Category::Artifacts => "artifacts",
             Category::User => "user",
@@ -78,6 +82,8 @@ pub enum ItemId {
     /// The skill catalog in the system prompt.
     Skills,
     Tools,
+    /// An MCP server's tool schemas, by the server's place among those offered.
+    Mcp(usize),
     Summary,
     /// A conversation message, by its index in the session's conversation.
     Message(usize),

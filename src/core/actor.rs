@@ -61,6 +61,7 @@ mod calls;
 mod context;
 mod deps;
 mod hooks;
+mod mcp;
 mod models;
 mod nested;
 mod ops;
@@ -100,6 +101,11 @@ enum Activity {
     /// The pipeline's test command runs (the verify stage).
     Verifying {
         task: JoinHandle<(bool, String)>,
+    },
+    /// The first request waits for MCP servers still starting (see `mcp`), so their tools
+    /// are in it.
+    McpStarting {
+        may_compact: bool,
     },
     /// Hooks run (see `hooks`); `then` says what follows.
     Hooking {
@@ -150,9 +156,10 @@ async fn wake(activity: &mut Activity) -> Wake {
         Activity::Verifying { task } => Wake::Verified(task.await),
         Activity::Shell { task, .. } => Wake::ShellDone(task.await),
         Activity::Hooking { task, .. } => Wake::Hooked(task.await),
-        Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => {
-            std::future::pending().await
-        }
+        Activity::Idle
+        | Activity::Approving { .. }
+        | Activity::Reviewing { .. }
+        | Activity::McpStarting { .. } => std::future::pending().await,
     }
 }
 
@@ -219,6 +226,9 @@ struct Actor {
     /// The hooks that only watch, running beside the session (the next request waits for
     /// them, so what they say is in it).
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
+    /// The MCP servers, by name, and their background starts and watches.
+    mcp: std::collections::BTreeMap<String, mcp::Server>,
+    mcp_tasks: tokio::task::JoinSet<mcp::McpWake>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -254,6 +264,8 @@ pub async fn run_session(
         hook_notes: Vec::new(),
         stop_continues: 0,
         watching: tokio::task::JoinSet::new(),
+        mcp: std::collections::BTreeMap::new(),
+        mcp_tasks: tokio::task::JoinSet::new(),
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
@@ -272,6 +284,8 @@ pub async fn run_session(
     actor.report_context();
     actor.resume_approval();
     actor.preview_pipeline();
+    // MCP servers start in the background: nothing here waits for them.
+    actor.start_mcp();
     // A resumed approval waits first; the hooks of the session's start run otherwise.
     if matches!(actor.activity, Activity::Idle) {
         actor.session_start_hooks();
@@ -296,6 +310,9 @@ pub async fn run_session(
             Some(done) = actor.watching.join_next(), if !actor.watching.is_empty() => {
                 actor.watched_done(done.unwrap_or_default()).await;
             }
+            Some(Ok(wake)) = actor.mcp_tasks.join_next(), if !actor.mcp_tasks.is_empty() => {
+                actor.mcp_woke(wake).await;
+            }
         }
         if actor.stopped {
             break;
@@ -316,6 +333,7 @@ pub async fn run_session(
     if !actor.stopped && !pending {
         actor.cancel().await;
     }
+    actor.stop_mcp();
     // Commit anything queued before the front end restores the terminal and exits.
     let store = actor.deps.store.clone();
     let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;
@@ -639,7 +657,10 @@ impl Actor {
                 false
             }
             Activity::Streaming { .. } | Activity::Compacting { .. } => true,
-            Activity::Idle | Activity::Approving { .. } | Activity::Reviewing { .. } => false,
+            Activity::Idle
+            | Activity::Approving { .. }
+            | Activity::Reviewing { .. }
+            | Activity::McpStarting { .. } => false,
         };
         self.queue.clear();
         self.prompts.clear();

@@ -255,7 +255,28 @@ pub fn account(
     use crate::context::ledger::Part;
     let system = gear_prompt(state.gear).trim();
     let specs = offered_specs(state, registry);
-    let tools_json = serde_json::to_string(&specs).unwrap_or_default();
+    // Built-in tools are one item; each MCP server's tools are one of their own.
+    let (builtin, external): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .partition(|s| crate::mcp::server_of(&s.name).is_none());
+    let tools_json = serde_json::to_string(&builtin).unwrap_or_default();
+    let mut by_server: std::collections::BTreeMap<&str, Vec<&provider::ToolSpec>> =
+        std::collections::BTreeMap::new();
+    for spec in external {
+        if let Some(server) = crate::mcp::server_of(&spec.name) {
+            by_server.entry(server).or_default().push(spec);
+        }
+    }
+    let server_json: Vec<(&str, usize, String)> = by_server
+        .iter()
+        .map(|(server, specs)| {
+            (
+                *server,
+                specs.len(),
+                serde_json::to_string(specs).unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
         Part {
             id: ItemId::System,
@@ -305,12 +326,25 @@ pub fn account(
             id: ItemId::Tools,
             category: Category::Tools,
             text: &tools_json,
-            label: format!("{} tool schemas", specs.len()),
+            label: format!("{} tool schemas", builtin.len()),
             pinned: false,
             dropped: false,
         },
         None,
     ));
+    for (i, (server, count, json)) in server_json.iter().enumerate() {
+        parts.push((
+            Part {
+                id: ItemId::Mcp(i),
+                category: Category::Mcp,
+                text: json,
+                label: format!("MCP {server}: {count} tool schemas"),
+                pinned: false,
+                dropped: false,
+            },
+            None,
+        ));
+    }
     let start = kept_from(state);
     if let Some(c) = &state.compaction {
         parts.push((

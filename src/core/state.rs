@@ -280,7 +280,12 @@ impl SessionState {
                     self.approval = None;
                 }
                 if *decision == CommandDecision::Always {
-                    self.allowed_commands.insert(command.clone());
+                    // An external tool's "always" is for the tool, whatever its arguments.
+                    let key = match command.split_once(' ') {
+                        Some((tool, _)) if tool.starts_with("mcp__") => tool,
+                        _ => command.as_str(),
+                    };
+                    self.allowed_commands.insert(key.to_string());
                 }
             }
             Event::TurnStarted { turn } => self.turns = self.turns.max(*turn),
@@ -382,7 +387,8 @@ impl SessionState {
             | Event::PipelinePreview { .. }
             | Event::Commands { .. }
             | Event::Unqueued { .. }
-            | Event::SandboxStatus { .. } => {}
+            | Event::SandboxStatus { .. }
+            | Event::McpStatus { .. } => {}
         }
     }
 }
@@ -567,6 +573,7 @@ pub fn decide(state: &SessionState, op: &Op) -> Decision {
         | Op::CommentHunk { .. }
         | Op::SubmitReview { .. }
         | Op::Repropose { .. }
+        | Op::RestartMcp { .. }
         | Op::Undo
         | Op::DropItem { .. }
         | Op::PinItem { .. }

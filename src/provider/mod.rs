@@ -8,6 +8,7 @@
 
 mod anthropic;
 mod http;
+pub use http::tls;
 mod openai;
 pub mod reasoning;
 pub mod script;

@@ -104,6 +104,11 @@ impl Registry {
         Ok(())
     }
 
+    /// Removes every tool whose name `gone` accepts (an MCP server's, when it stops).
+    pub fn remove_where(&mut self, gone: impl Fn(&str) -> bool) {
+        self.tools.retain(|t| !gone(&t.spec().name));
+    }
+
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Arc<dyn ToolHandler>> {
         self.tools.iter().find(|t| t.spec().name == name)

@@ -254,6 +254,7 @@ impl App {
                 cost: (provider.prices.input.is_some() || provider.prices.output.is_some())
                     .then_some(state.cost),
                 sandbox: None,
+                mcp: Vec::new(),
             },
             transcript: Transcript::default(),
             diff: DiffView::default(),

@@ -27,6 +27,7 @@ pub enum Builtin {
     Skills,
     Checkpoints,
     Hooks,
+    Mcp,
     Help,
     Quit,
 }
@@ -105,6 +106,12 @@ pub const BUILTIN: &[(Builtin, &str, &str, &str)] = &[
         "hooks",
         "",
         "The hooks in force, where each comes from, and this session's runs",
+    ),
+    (
+        Builtin::Mcp,
+        "mcp",
+        "[restart NAME]",
+        "The MCP servers: state, tools, why one failed; restart one",
     ),
     (Builtin::Help, "help", "", "Every key and command"),
     (Builtin::Quit, "quit", "", "Quit gearshift"),

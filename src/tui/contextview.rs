@@ -353,6 +353,7 @@ pub fn category_style(s: &Styles, c: Category) -> Style {
         Category::Memory => s.ctx_memory,
         Category::Skills => s.ctx_skills,
         Category::Tools => s.ctx_tools,
+        Category::Mcp => s.ctx_tools.add_modifier(Modifier::ITALIC),
         Category::Summary => s.ctx_summary,
         Category::Artifacts => s.ctx_skills.add_modifier(Modifier::ITALIC),
         Category::User => s.ctx_user,

@@ -57,6 +57,11 @@ impl Actor {
         };
         let listed = match tools::command_of(&call) {
             _ if checkpoint.is_some() => None,
+            _ if registry.kind_of(&call.name) == Some(tools::ToolKind::External) => self
+                .deps
+                .allowed_tools
+                .is_match(&call.name)
+                .then_some(CommandDecision::Allowed),
             Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
                 let how = if self.deps.allowlist.allows(&command) {
                     Some(CommandDecision::Allowed)

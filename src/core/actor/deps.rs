@@ -56,6 +56,25 @@ pub struct SessionDeps {
     pub hooks: Arc<crate::hooks::Hooks>,
     /// What of them could not be loaded, said at start.
     pub hook_problems: Vec<String>,
+    /// The MCP servers to start (`[mcp_servers]` and a trusted `.mcp.json`).
+    pub mcp_servers: std::collections::BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// The environment MCP servers start with (theirs: the user configured them), and where
+    /// their bearer tokens are read.
+    pub mcp_env: std::collections::BTreeMap<String, String>,
+    /// `[approvals] allow_tools`, compiled: external tools that run without asking.
+    pub allowed_tools: globset::GlobSet,
+}
+
+/// `[approvals] allow_tools` as globs over tool names; a bad pattern is an error naming it.
+fn allowed_tools(patterns: &[String]) -> Result<globset::GlobSet, DepsError> {
+    let mut set = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let glob = globset::Glob::new(p)
+            .map_err(|e| DepsError::Config(format!("[approvals] allow_tools `{p}`: {e}")))?;
+        set.add(glob);
+    }
+    set.build()
+        .map_err(|e| DepsError::Config(format!("[approvals] allow_tools: {e}")))
 }
 
 impl SessionDeps {
@@ -130,10 +149,14 @@ impl SessionDeps {
             switch: None,
             routing: config.routing.clone(),
             checkpoints,
+            mcp_servers: config.all_mcp_servers(),
+            mcp_env: std::env::vars().collect(),
+            allowed_tools: allowed_tools(&config.approvals.allow_tools)?,
             hooks: Arc::new(hooks.clone()),
             hook_problems: config
                 .hook_problems
                 .iter()
+                .chain(&config.mcp_problems)
                 .cloned()
                 .chain(hooks.problems)
                 .collect(),

@@ -84,6 +84,10 @@ impl Actor {
                 Vec::new()
             }
             Op::Repropose { change } => self.repropose(&change),
+            Op::RestartMcp { server } => {
+                self.restart_mcp(&server);
+                Vec::new()
+            }
             Op::Undo => {
                 self.undo().await;
                 Vec::new()

@@ -93,6 +93,10 @@ impl Actor {
         if self.await_watching(may_compact) {
             return Some(Vec::new());
         }
+        // MCP servers still starting are waited for, so the model is offered their tools.
+        if self.await_mcp(may_compact) {
+            return Some(Vec::new());
+        }
         // What hooks said for the model goes before the request, where the conversation is
         // whole.
         if let Some(said) = self.take_hook_notes()
@@ -439,6 +443,7 @@ impl Actor {
                     message: "compaction cancelled".into(),
                 }]
             }
+            Activity::McpStarting { .. } => Vec::new(),
             // Aborting drops the hooks' process-group guards, which kill them.
             Activity::Hooking { task, then } => {
                 task.abort();

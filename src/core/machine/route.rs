@@ -84,13 +84,19 @@ pub fn route(
             // Arguments without a command: the tool's own result says what is wrong.
             None => vec![Effect::RunTool(call)],
         },
-        ToolKind::External if tool.mutates() => {
+        // Another program's tool, read-only or not, asks as a command does: listed in
+        // `allow_tools`, or allowed "always" for this tool in this session, it runs.
+        ToolKind::External => {
             let subject = subject(registry, &call);
-            ask(call, subject, facts)
+            if let Some(how) = listed {
+                decided(call, &subject, how)
+            } else if state.allowed_commands.contains(call.name.as_str()) {
+                decided(call, &subject, CommandDecision::Allowed)
+            } else {
+                ask(call, subject, facts)
+            }
         }
-        ToolKind::ReadOnly | ToolKind::Write | ToolKind::External => {
-            vec![Effect::RunTool(call)]
-        }
+        ToolKind::ReadOnly | ToolKind::Write => vec![Effect::RunTool(call)],
     }
 }
 

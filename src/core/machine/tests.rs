@@ -701,13 +701,31 @@ fn shell_commands_run_when_listed_or_always_allowed_and_ask_otherwise() {
 }
 
 #[test]
-fn external_tools_are_offered_by_whether_they_mutate_and_mutating_ones_ask() {
+fn external_tools_are_offered_by_whether_they_mutate_and_every_one_asks() {
     let planning = SessionState::fold(&[opened(Gear::Plan)]);
     let vibe = SessionState::fold(&[opened(Gear::Vibe)]);
     let search = call("mcp__docs__search", json!({"q": "x"}));
+    // Offered while planning (it reads), and asked about like any other program's tool...
+    assert!(matches!(
+        routed(&planning, &search, false).last(),
+        Some(Effect::AwaitApproval(_))
+    ));
+    // ...unless `allow_tools` lists it, or the human allowed it always (for any arguments).
     assert_eq!(
-        routed(&planning, &search, false),
-        vec![Effect::RunTool(search)]
+        routed(&planning, &search, true).last(),
+        Some(&Effect::RunTool(search.clone()))
+    );
+    let always = SessionState::fold(&[
+        opened(Gear::Plan),
+        Event::CommandDecided {
+            id: "c0".into(),
+            command: "mcp__docs__search {\"q\":\"other\"}".into(),
+            decision: CommandDecision::Always,
+        },
+    ]);
+    assert_eq!(
+        routed(&always, &search, false).last(),
+        Some(&Effect::RunTool(search))
     );
     let create = call("mcp__issues__create", json!({"title": "t"}));
     assert_eq!(

@@ -278,6 +278,17 @@ impl App {
                 let text = self.hooks_text();
                 self.transcript.push(EntryKind::Notice, text);
             }
+            Builtin::Mcp => {
+                if let Some(name) = args.strip_prefix("restart").map(str::trim)
+                    && !name.is_empty()
+                {
+                    return vec![Effect::Send(Op::RestartMcp {
+                        server: name.to_string(),
+                    })];
+                }
+                let text = self.mcp_text();
+                self.transcript.push(EntryKind::Notice, text);
+            }
             Builtin::Skills => {
                 let skills: Vec<String> = self
                     .commands
@@ -332,6 +343,30 @@ impl App {
                 let _ = write!(out, "\n  {}", run.line());
             }
         }
+        out
+    }
+
+    /// `/mcp`: every server with its state, its tools and why one failed.
+    fn mcp_text(&self) -> String {
+        use crate::mcp::ServerState;
+        use std::fmt::Write as _;
+        if self.session.mcp.is_empty() {
+            return "No MCP servers are configured: add one with `gearshift mcp add`, \
+                    [mcp_servers.NAME] in your config, or a workspace's .mcp.json (see the \
+                    README's \"MCP servers\")."
+                .to_string();
+        }
+        let mut out = format!("MCP servers ({}):", self.session.mcp.len());
+        for m in &self.session.mcp {
+            let state = match &m.state {
+                ServerState::Starting => "starting…".to_string(),
+                ServerState::Ready { tools } => format!("ready, {tools} tools"),
+                ServerState::Failed { reason } => format!("⚠ failed: {reason}"),
+                ServerState::Disabled => "disabled".to_string(),
+            };
+            let _ = write!(out, "\n• {} ({}) — {state}", m.name, m.how);
+        }
+        out.push_str("\n/mcp restart NAME starts one again.");
         out
     }
 

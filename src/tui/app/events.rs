@@ -243,6 +243,9 @@ impl App {
                 let text = crate::tui::hints::refusal(&self.keymap, message, *hint);
                 self.transcript.push(EntryKind::Error, text);
             }
+            Event::McpStatus { servers } => {
+                self.session.mcp.clone_from(servers);
+            }
             Event::HookRan { run } => {
                 // One that blocked, failed or was killed is a warning; one that passed with
                 // output, a dim line; one that passed quietly adds nothing to read (`/hooks`

@@ -22,6 +22,8 @@ pub struct SessionView {
     pub cost: Option<f64>,
     /// How the model's commands are confined, once the core has probed it.
     pub sandbox: Option<SandboxView>,
+    /// The MCP servers' states, as the core last said.
+    pub mcp: Vec<crate::mcp::ServerStatus>,
 }
 
 /// The command sandbox as the status bar and the approval modal show it.

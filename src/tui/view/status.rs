@@ -77,6 +77,34 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         }
         None => {}
     }
+    // MCP servers: how many are ready, a failure always shown.
+    if !session.mcp.is_empty() {
+        use crate::mcp::ServerState;
+        let ready = session
+            .mcp
+            .iter()
+            .filter(|m| matches!(m.state, ServerState::Ready { .. }))
+            .count();
+        let starting = session.mcp.iter().any(|m| m.state == ServerState::Starting);
+        let failed = session
+            .mcp
+            .iter()
+            .filter(|m| matches!(m.state, ServerState::Failed { .. }))
+            .count();
+        let shown = session
+            .mcp
+            .iter()
+            .filter(|m| m.state != ServerState::Disabled)
+            .count();
+        let text = format!("MCP {ready}/{shown}{}", if starting { " …" } else { "" });
+        if failed > 0 {
+            tail.push(Span::styled(" │ ", s.dim));
+            tail.push(Span::styled(format!("⚠ {text}"), s.error));
+        } else {
+            optional.push(Span::styled(" │ ", s.dim));
+            optional.push(Span::styled(text, s.dim));
+        }
+    }
     if let Some(pending) = app.diff.log.pending() {
         let keys = app.keymap.keys_label(Action::FocusDiff);
         // Beside a note the path gives way (the diff pane names it): the note is read first.

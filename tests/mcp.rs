@@ -161,18 +161,26 @@ async fn plan_exploration_offers_read_only_tools_and_not_mutating_ones() {
     .await;
     let ws = tempfile::tempdir().unwrap();
     let log = ws.path().join("issues.log");
-    let text = config(&fake.url(), "FAKE_KEY", &stdio_server(&log));
+    // `allow_tools` would let every docs tool run; a checkpoint naming one still stops it.
+    let extra = format!(
+        "{}\n[approvals]\nallow_tools = [\"mcp__docs__*\"]\n\n[[checkpoints]]\nname = \"docs\"\nreason = \"searches are shown first\"\ntools = [\"mcp__docs__search\"]\n",
+        stdio_server(&log)
+    );
+    let text = config(&fake.url(), "FAKE_KEY", &extra);
     let p = provider(&text, "fake");
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
     s.send(Op::SetGear { gear: Gear::Plan });
     s.submit("how does auth work?");
-    // Always asked about, even read-only; allowed for this tool from now on.
     let seen = s
         .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
         .await;
-    let Some(Event::CommandApprovalRequested { id, .. }) = seen.last() else {
+    let Some(Event::CommandApprovalRequested { id, checkpoint, .. }) = seen.last() else {
         unreachable!()
     };
+    assert_eq!(
+        checkpoint.as_deref(),
+        Some("checkpoint `docs`: searches are shown first")
+    );
     s.send(Op::ApproveCommand {
         call_id: id.clone(),
         always: true,
@@ -306,7 +314,7 @@ async fn an_http_server_on_127_0_0_1_with_a_bearer_token_serves_its_tools() {
     .await;
     let ws = tempfile::tempdir().unwrap();
     let servers = format!(
-        "[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env = \"HOME\"\n\
+        "[mcp_servers.web]\nurl = \"http://127.0.0.1:{port}/mcp\"\nbearer_token_env = \"HOME\"\ndisabled_tools = [\"crash\"]\n\
          [mcp_servers.locked]\nurl = \"http://127.0.0.1:{port}/mcp\"\nstartup_timeout = 5\n\
          [approvals]\nallow_tools = [\"mcp__web__chart\"]\n"
     );
@@ -326,7 +334,12 @@ async fn an_http_server_on_127_0_0_1_with_a_bearer_token_serves_its_tools() {
     assert!(stored.iter().any(|e| matches!(e,
         Event::Notice { text, .. } if text.contains("MCP server `locked` did not start"))));
     let bodies = fake.bodies().await;
-    assert!(tool_names(&bodies[0]).contains(&"mcp__web__chart".to_string()));
+    let names = tool_names(&bodies[0]);
+    assert!(names.contains(&"mcp__web__chart".to_string()));
+    assert!(
+        !names.contains(&"mcp__web__crash".to_string()),
+        "disabled_tools leaves it out: {names:?}"
+    );
 }
 
 /// A workspace's `.mcp.json` as Claude Code users commit it: its servers start only once the

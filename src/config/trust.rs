@@ -482,6 +482,20 @@ mod tests {
         assert!(allowed.is_empty());
         assert_eq!(p[0].key, "hooks");
         assert!(p[0].why.contains("runs commands"));
+        let servers = "[mcp_servers.db]\ncommand = \"db-mcp\"\n";
+        let (allowed, p) = split(servers, &table(servers), &below);
+        assert!(allowed.is_empty());
+        assert_eq!((p[0].key.as_str(), p[0].line), ("mcp_servers", 1));
+        // A `.mcp.json`'s servers are listed at their lines, and trust is bound to them.
+        let json = "{\n  \"mcpServers\": {\n    \"db\": {\"command\": \"db-mcp\"}\n  }\n}\n";
+        let (entries, canonical) = mcp_json_privileged(Path::new(".mcp.json"), json);
+        assert_eq!(entries[0].key, "mcpServers.db");
+        assert_eq!(entries[0].line, 3);
+        assert_ne!(
+            config_hash("", &[(".mcp.json", canonical)]),
+            config_hash("", &[]),
+            "adding a server changes what trust is bound to"
+        );
     }
 
     #[test]

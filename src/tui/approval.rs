@@ -33,11 +33,43 @@ pub struct ApprovalPrompt {
     pub compound: Option<String>,
     /// What the sandbox lets it do (shown under the command).
     pub sandbox: String,
+    /// The MCP server whose tool is called, when this is a tool call rather than a command.
+    pub server: Option<String>,
 }
 
 impl ApprovalPrompt {
     #[must_use]
     pub fn new(id: &str, command: &str, sandbox: String) -> ApprovalPrompt {
+        // An MCP tool call (`mcp__SERVER__TOOL {args}`) is no shell command: nothing to parse,
+        // and it runs in its server, not in the sandbox.
+        let server = command
+            .split_whitespace()
+            .next()
+            .and_then(crate::mcp::server_of)
+            .map(str::to_string);
+        if let Some(name) = &server {
+            return ApprovalPrompt {
+                id: id.to_string(),
+                command: command.to_string(),
+                reason: None,
+                scroll: 0,
+                drawn: false,
+                seen_end: false,
+                split_at: None,
+                compound: None,
+                sandbox: match sandbox.split_once("⚑ ") {
+                    // A checkpoint's reason stays; the sandbox does not apply.
+                    Some((_, why)) => {
+                        format!("⚑ {}", why.split_once(". Sandbox").map_or(why, |(w, _)| w))
+                    }
+                    None => format!(
+                        "It runs in the MCP server `{name}`, outside the sandbox, with what that \
+                         server can reach."
+                    ),
+                },
+                server,
+            };
+        }
         let parsed = command::parse(command);
         ApprovalPrompt {
             id: id.to_string(),
@@ -49,6 +81,7 @@ impl ApprovalPrompt {
             split_at: parsed.split_at,
             compound: parsed.compound,
             sandbox,
+            server: None,
         }
     }
 
@@ -249,6 +282,25 @@ mod tests {
         assert!(text(last).ends_with("important_dir"));
         assert_eq!(last.spans.last().unwrap().style, styles.danger);
         assert_eq!(l.lines[0].spans[0].style, styles.command);
+    }
+
+    #[test]
+    fn an_mcp_tool_call_is_no_shell_command_and_names_its_server() {
+        let p = ApprovalPrompt::new(
+            "c",
+            "mcp__db__query {\"sql\":\"select 1; drop table t\"}",
+            "Sandbox: on.".into(),
+        );
+        assert_eq!(p.server.as_deref(), Some("db"));
+        // A `;` inside the arguments is data, not a second command.
+        assert_eq!(p.split_at, None);
+        assert!(p.sandbox.contains("outside the sandbox"), "{}", p.sandbox);
+        let stopped = ApprovalPrompt::new(
+            "c",
+            "mcp__db__query {}",
+            "⚑ checkpoint `db`: reads are reviewed. Sandbox: on.".into(),
+        );
+        assert_eq!(stopped.sandbox, "⚑ checkpoint `db`: reads are reviewed");
     }
 
     #[test]

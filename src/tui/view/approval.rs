@@ -32,15 +32,23 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &ApprovalPromp
     let first = prompt.scroll.min(total.saturating_sub(layout.visible));
     let last = (first + layout.visible).min(total);
 
-    let mut lines = vec![
-        Line::styled(
-            "The model wants to run this command in the workspace:",
-            s.overlay,
+    let (asks, title, always, gutter_first) = match &prompt.server {
+        Some(server) => (
+            format!("The model wants to call a tool of the MCP server `{server}`:"),
+            "Call tool?",
+            " always (this tool, any arguments) · ",
+            "  ▸ ",
         ),
-        Line::default(),
-    ];
+        None => (
+            "The model wants to run this command in the workspace:".to_string(),
+            "Run command?",
+            " always (this exact command) · ",
+            "  $ ",
+        ),
+    };
+    let mut lines = vec![Line::styled(asks, s.overlay), Line::default()];
     for (i, line) in layout.lines[first..last].iter().enumerate() {
-        let gutter = if first + i == 0 { "  $ " } else { "    " };
+        let gutter = if first + i == 0 { gutter_first } else { "    " };
         let mut spans = vec![Span::styled(gutter, s.dim)];
         spans.extend(line.spans.iter().cloned());
         lines.push(Line::from(spans));
@@ -72,7 +80,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &ApprovalPromp
                 Span::styled(key(Action::ApproveOnce), s.key),
                 Span::styled(" run once · ", s.overlay),
                 Span::styled(key(Action::ApproveAlways), s.key),
-                Span::styled(" always (this exact command) · ", s.overlay),
+                Span::styled(always, s.overlay),
                 Span::styled(key(Action::Deny), s.key),
                 Span::styled(" deny", s.overlay),
             ];
@@ -97,7 +105,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &ApprovalPromp
     frame.render_widget(
         Paragraph::new(lines)
             .style(s.overlay)
-            .block(pane_block(app, "Run command?", true).style(s.overlay)),
+            .block(pane_block(app, title, true).style(s.overlay)),
         layout.rect,
     );
 }

@@ -8,7 +8,7 @@ mod common;
 use std::io::{BufRead as _, Write as _};
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 20;
+const RUNS: usize = 30;
 const CALLS: usize = 300;
 
 fn server_script() -> String {
@@ -23,23 +23,31 @@ fn median(mut v: Vec<f64>) -> (f64, f64) {
     (v[v.len() / 2], v[(v.len() - 1) * 9 / 10])
 }
 
-/// Median and p90 of start to first complete frame with `config` as the user's config.
-fn first_frame(config: &str) -> (f64, f64) {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("config.toml"), config).unwrap();
-    let h = home.path().to_str().unwrap();
-    let args = ["--home", h, "--workspace", h];
-    let r = common::spawn(&args);
-    r.first_frame();
-    r.kill();
-    let mut times = Vec::new();
-    for _ in 0..RUNS {
-        let r = common::spawn(&args);
-        let frame = r.first_frame();
-        times.push((frame - r.started).as_secs_f64() * 1000.0);
-        r.kill();
+/// Start to first complete frame with each config as the user's, the configs taking turns
+/// run after run (so the machine's drift falls on both alike): median and p90 of each.
+fn first_frames(configs: &[&str]) -> Vec<(f64, f64)> {
+    let homes: Vec<tempfile::TempDir> = configs
+        .iter()
+        .map(|config| {
+            let home = tempfile::tempdir().unwrap();
+            std::fs::write(home.path().join("config.toml"), config).unwrap();
+            home
+        })
+        .collect();
+    let mut times = vec![Vec::new(); configs.len()];
+    for round in 0..=RUNS {
+        for (i, home) in homes.iter().enumerate() {
+            let h = home.path().to_str().unwrap();
+            let r = common::spawn(&["--home", h, "--workspace", h]);
+            let frame = r.first_frame();
+            // The first round is a warm-up (it creates the database).
+            if round > 0 {
+                times[i].push((frame - r.started).as_secs_f64() * 1000.0);
+            }
+            r.kill();
+        }
     }
-    median(times)
+    times.into_iter().map(median).collect()
 }
 
 /// The server's own time for one call: a JSON-RPC round trip written straight to its pipes
@@ -130,7 +138,6 @@ async fn tool_calls() -> Vec<f64> {
 }
 
 fn main() {
-    let none = first_frame("");
     let server = format!(
         "command = \"python3\"\nargs = [\"{}\", \"stdio\"]\n",
         server_script()
@@ -138,7 +145,8 @@ fn main() {
     let three = format!(
         "[mcp_servers.one]\n{server}[mcp_servers.two]\n{server}[mcp_servers.three]\n{server}"
     );
-    let with = first_frame(&three);
+    let frames = first_frames(&["", &three]);
+    let (none, with) = (frames[0], frames[1]);
     println!(
         "start to first frame, no MCP server: median {:.1} ms, p90 {:.1} ms",
         none.0, none.1

@@ -229,6 +229,8 @@ struct Actor {
     /// The MCP servers, by name, and their background starts and watches.
     mcp: std::collections::BTreeMap<String, mcp::Server>,
     mcp_tasks: tokio::task::JoinSet<mcp::McpWake>,
+    /// When the servers start (see `mcp::start_mcp`).
+    mcp_start_at: Option<tokio::time::Instant>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -266,6 +268,7 @@ pub async fn run_session(
         watching: tokio::task::JoinSet::new(),
         mcp: std::collections::BTreeMap::new(),
         mcp_tasks: tokio::task::JoinSet::new(),
+        mcp_start_at: None,
     };
     let runner = actor.deps.tools.runner.clone();
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
@@ -313,6 +316,9 @@ pub async fn run_session(
             Some(Ok(wake)) = actor.mcp_tasks.join_next(), if !actor.mcp_tasks.is_empty() => {
                 actor.mcp_woke(wake).await;
             }
+            () = tokio::time::sleep_until(
+                actor.mcp_start_at.unwrap_or_else(tokio::time::Instant::now)
+            ), if actor.mcp_start_at.is_some() => actor.launch_mcp(),
         }
         if actor.stopped {
             break;

@@ -6,6 +6,9 @@
 use super::*;
 use crate::mcp::{self, ServerState, ServerStatus, client};
 
+/// How long after the session opens the servers start (unless a request needs them first).
+const MCP_DELAY: Duration = Duration::from_millis(100);
+
 /// One configured server.
 pub(super) struct Server {
     pub config: mcp::McpServerConfig,
@@ -30,7 +33,9 @@ pub(super) enum McpWake {
 }
 
 impl Actor {
-    /// Starts every enabled server in the background.
+    /// Lists every server as starting; they are started in the background a moment later
+    /// (`MCP_DELAY`: after the front end's first frame, whose CPU they would share), or at
+    /// once when a request needs them first.
     pub(super) fn start_mcp(&mut self) {
         let configs = self.deps.mcp_servers.clone();
         for (name, config) in configs {
@@ -48,9 +53,22 @@ impl Actor {
                     generation: 0,
                 },
             );
-            self.connect_mcp(&name);
+        }
+        if !self.mcp.is_empty() {
+            self.mcp_start_at = Some(tokio::time::Instant::now() + MCP_DELAY);
         }
         self.tell_mcp();
+    }
+
+    /// Starts the servers listed by `start_mcp`, once.
+    pub(super) fn launch_mcp(&mut self) {
+        if self.mcp_start_at.take().is_none() {
+            return;
+        }
+        let names: Vec<String> = self.mcp.keys().cloned().collect();
+        for name in names {
+            self.connect_mcp(&name);
+        }
     }
 
     /// (Re)connects `name` in the background.
@@ -187,6 +205,7 @@ impl Actor {
     /// Before a request: waits (as the activity, so Esc stops the wait) while a server is
     /// still starting; each has its startup timeout. Returns whether it waits.
     pub(super) fn await_mcp(&mut self, may_compact: bool) -> bool {
+        self.launch_mcp();
         let starting: Vec<&str> = self
             .mcp
             .iter()

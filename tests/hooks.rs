@@ -31,6 +31,15 @@ fn runs(stored: &[Event]) -> Vec<gearshift::hooks::HookRun> {
 /// `tests/trust.rs` covers); they run through the same runner either way.
 const UNCONFINED: &str = "[sandbox]\nmode = \"off\"\n";
 
+/// A model that writes `a.txt`, then says it is done.
+const WRITE_A_THEN_DONE: &str = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+
+[[turns]]
+text = "done"
+"#;
+
 #[tokio::test]
 async fn a_pre_tool_use_hook_exiting_2_blocks_a_write_and_the_model_reads_why() {
     let fake = FakeModel::start(vec![
@@ -105,14 +114,7 @@ exit 0
 #[tokio::test]
 async fn a_hook_sleeping_past_its_timeout_is_killed_and_reported_and_the_session_goes_on() {
     let ws = tempfile::tempdir().unwrap();
-    let script = r#"
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
-
-[[turns]]
-text = "done"
-"#;
-    let p = script_provider(ws.path(), script);
+    let p = script_provider(ws.path(), WRITE_A_THEN_DONE);
     // The hook leaves its PID behind, then sleeps far past its one-second timeout.
     let hooks = r#"
 [[hooks.PostToolUse]]
@@ -270,16 +272,7 @@ fn a_workspace_claude_code_settings_file_runs_its_hooks_unchanged_once_trusted()
 }"#,
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = support::command(home.path(), ws.path(), args)
-            .env("HOME", home.path())
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| support::run_at_home(home.path(), ws.path(), args);
     let written = ws.path().join("prod.env.example");
 
     // Untrusted: the hook is withheld (and said so), so the write goes through.
@@ -395,14 +388,7 @@ hooks = [{ type = "command", command = "cat > gate.json" }]
 #[tokio::test]
 async fn esc_stops_a_slow_hook_at_once_and_the_call_it_held_is_cancelled() {
     let ws = tempfile::tempdir().unwrap();
-    let script = r#"
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
-
-[[turns]]
-text = "never"
-"#;
-    let p = script_provider(ws.path(), script);
+    let p = script_provider(ws.path(), WRITE_A_THEN_DONE);
     let hooks = r#"
 [[hooks.PreToolUse]]
 hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60" }]

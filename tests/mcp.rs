@@ -356,16 +356,7 @@ fn a_workspace_mcp_json_loads_unchanged_once_trusted_and_mcp_add_list_remove() {
         ),
     )
     .unwrap();
-    let run = |args: &[&str]| {
-        let out = support::command(home.path(), ws.path(), args)
-            .env("HOME", home.path())
-            .output()
-            .unwrap();
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| support::run_at_home(home.path(), ws.path(), args);
     let (out, _) = run(&["mcp", "list"]);
     assert!(
         out.contains("docs") && out.contains("not started until you trust"),

@@ -41,24 +41,16 @@ impl ApprovalPrompt {
     #[must_use]
     pub fn new(id: &str, command: &str, sandbox: String) -> ApprovalPrompt {
         // An MCP tool call (`mcp__SERVER__TOOL {args}`) is no shell command: nothing to parse,
-        // and it runs in its server, not in the sandbox.
+        // and it runs in its server, not in the sandbox (a checkpoint's reason stays).
         let server = command
             .split_whitespace()
             .next()
             .and_then(crate::mcp::server_of)
             .map(str::to_string);
-        if let Some(name) = &server {
-            return ApprovalPrompt {
-                id: id.to_string(),
-                command: command.to_string(),
-                reason: None,
-                scroll: 0,
-                drawn: false,
-                seen_end: false,
-                split_at: None,
-                compound: None,
-                sandbox: match sandbox.split_once("⚑ ") {
-                    // A checkpoint's reason stays; the sandbox does not apply.
+        let ((split_at, compound), sandbox) = match &server {
+            Some(name) => (
+                (None, None),
+                match sandbox.split_once("⚑ ") {
                     Some((_, why)) => {
                         format!("⚑ {}", why.split_once(". Sandbox").map_or(why, |(w, _)| w))
                     }
@@ -67,10 +59,12 @@ impl ApprovalPrompt {
                          server can reach."
                     ),
                 },
-                server,
-            };
-        }
-        let parsed = command::parse(command);
+            ),
+            None => {
+                let parsed = command::parse(command);
+                ((parsed.split_at, parsed.compound), sandbox)
+            }
+        };
         ApprovalPrompt {
             id: id.to_string(),
             command: command.to_string(),
@@ -78,10 +72,10 @@ impl ApprovalPrompt {
             scroll: 0,
             drawn: false,
             seen_end: false,
-            split_at: parsed.split_at,
-            compound: parsed.compound,
+            split_at,
+            compound,
             sandbox,
-            server: None,
+            server,
         }
     }
 

@@ -103,6 +103,19 @@ pub fn scripted_home(script: &str, extra_config: &str) -> (tempfile::TempDir, te
     (home, ws)
 }
 
+/// [`command`] with `HOME` at `home` too (so no file of this machine's `~/.claude` is read),
+/// run to its end: stdout and stderr.
+pub fn run_at_home(home: &Path, workspace: &Path, args: &[&str]) -> (String, String) {
+    let out = command(home, workspace, args)
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// `gearshift --home HOME --workspace WORKSPACE ARGS`, with no provider settings inherited.
 pub fn command(home: &Path, workspace: &Path, args: &[&str]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gearshift"));

@@ -154,14 +154,10 @@ impl Actor {
                         server.state = ServerState::Failed {
                             reason: reason.clone(),
                         };
-                        let text = format!(
+                        self.say_mcp(format!(
                             "MCP server `{name}` did not start: {reason}. The session goes on \
                              without its tools; `/mcp restart {name}` tries again."
-                        );
-                        self.record(vec![Event::Notice {
-                            level: NoticeLevel::Warning,
-                            text,
-                        }])
+                        ))
                         .await;
                     }
                 }
@@ -184,17 +180,11 @@ impl Actor {
                 server.state = ServerState::Failed {
                     reason: format!("it stopped: {why}"),
                 };
-                Arc::make_mut(&mut self.deps.tools)
-                    .registry
-                    .remove_where(|n| mcp::server_of(n) == Some(&name));
-                let text = format!(
+                self.drop_tools(&name);
+                self.say_mcp(format!(
                     "MCP server `{name}` stopped ({why}); its tools are gone until `/mcp restart \
                      {name}`. The session goes on."
-                );
-                self.record(vec![Event::Notice {
-                    level: NoticeLevel::Warning,
-                    text,
-                }])
+                ))
                 .await;
                 self.tell_mcp();
                 self.report_context();
@@ -259,11 +249,25 @@ impl Actor {
             c.stop();
         }
         server.config.enabled = true;
-        Arc::make_mut(&mut self.deps.tools)
-            .registry
-            .remove_where(|n| mcp::server_of(n) == Some(name));
+        self.drop_tools(name);
         self.connect_mcp(name);
         self.tell_mcp();
+    }
+
+    /// Takes the server's tools out of the registry.
+    fn drop_tools(&mut self, server: &str) {
+        Arc::make_mut(&mut self.deps.tools)
+            .registry
+            .remove_where(|n| mcp::server_of(n) == Some(server));
+    }
+
+    /// A server's failure, said in the session (and kept with it).
+    async fn say_mcp(&mut self, text: String) {
+        self.record(vec![Event::Notice {
+            level: NoticeLevel::Warning,
+            text,
+        }])
+        .await;
     }
 
     /// Stops every server (the session ends).

@@ -137,8 +137,7 @@ pub fn load(
             .display()
             .to_string();
         match crate::hooks::claude::read(&path, &label) {
-            Ok(Some(source)) => {
-                let text = std::fs::read_to_string(&path).unwrap_or_default();
+            Ok(Some((source, text))) => {
                 claude_privileged.extend(trust::claude_hooks_privileged(&path, &text, &source));
                 claude_ws.push(source);
             }
@@ -153,8 +152,7 @@ pub fn load(
     let mut mcp_fingerprint = String::new();
     let mut mcp_problems = Vec::new();
     match crate::mcp::config::read_mcp_json(&mcp_json, env) {
-        Ok(Some(servers)) if !servers.is_empty() => {
-            let text = std::fs::read_to_string(&mcp_json).unwrap_or_default();
+        Ok(Some((servers, text))) if !servers.is_empty() => {
             (mcp_privileged, mcp_fingerprint) = trust::mcp_json_privileged(&mcp_json, &text);
             mcp_ws = Some(servers);
         }
@@ -264,7 +262,7 @@ pub fn load(
         if let Some(home) = home {
             let path = crate::hooks::claude::user_file(home);
             match crate::hooks::claude::read(&path, "~/.claude/settings.json") {
-                Ok(Some(source)) => config.imported_hooks.push(source),
+                Ok(Some((source, _))) => config.imported_hooks.push(source),
                 Ok(None) => {}
                 Err(e) => hook_problems.push(e),
             }

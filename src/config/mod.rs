@@ -121,9 +121,10 @@ impl Config {
         all
     }
 
-    /// Every hook in force: `[hooks]` first, then the Claude Code files'.
+    /// Every hook in force, compiled: `[hooks]` first, then the Claude Code files'. Its
+    /// problems start with the files that could not be read.
     #[must_use]
-    pub fn hook_sources(&self) -> Vec<crate::hooks::Source> {
+    pub fn compiled_hooks(&self) -> crate::hooks::Hooks {
         let mut all = Vec::new();
         if !self.hooks.is_empty() {
             all.push(crate::hooks::Source {
@@ -132,7 +133,11 @@ impl Config {
             });
         }
         all.extend(self.imported_hooks.iter().cloned());
-        all
+        let mut hooks = crate::hooks::Hooks::new(&all);
+        hooks
+            .problems
+            .splice(0..0, self.hook_problems.iter().cloned());
+        hooks
     }
 }
 

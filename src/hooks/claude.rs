@@ -30,9 +30,10 @@ struct Settings {
     hooks: HooksBlock,
 }
 
-/// The `hooks` block of one settings file: `Ok(None)` when the file does not exist or has no
-/// hooks, an error (with the file's name and the JSON's line) when it cannot be read.
-pub fn read(path: &Path, label: &str) -> Result<Option<Source>, String> {
+/// The `hooks` block of one settings file, with the file's text (for the lines trust shows):
+/// `Ok(None)` when the file does not exist or has no hooks, an error (with the file's name and
+/// the JSON's line) when it cannot be read.
+pub fn read(path: &Path, label: &str) -> Result<Option<(Source, String)>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -46,9 +47,12 @@ pub fn read(path: &Path, label: &str) -> Result<Option<Source>, String> {
             e.column()
         )
     })?;
-    Ok((!settings.hooks.is_empty()).then(|| Source {
-        label: label.to_string(),
-        block: settings.hooks,
+    Ok((!settings.hooks.is_empty()).then(|| {
+        let source = Source {
+            label: label.to_string(),
+            block: settings.hooks,
+        };
+        (source, text)
     }))
 }
 
@@ -100,7 +104,8 @@ mod tests {
   }
 }"#;
         std::fs::write(&path, text).unwrap();
-        let source = read(&path, ".claude/settings.json").unwrap().unwrap();
+        let (source, read_text) = read(&path, ".claude/settings.json").unwrap().unwrap();
+        assert_eq!(read_text, text);
         let json: serde_json::Value = serde_json::from_str(text).unwrap();
         // The block read is the block written, field for field.
         assert_eq!(

@@ -31,15 +31,15 @@ pub struct ServerTool {
     pub read_only: bool,
 }
 
-/// A running connection: calls go through `peer`; `closed` resolves when the server ends,
-/// with why.
+/// A running connection: calls go through `peer`; `closed` (taken once, by whoever watches
+/// the server) resolves when the server ends, with why.
 pub struct Connection {
     pub peer: Peer<RoleClient>,
     pub tools: Vec<ServerTool>,
     token: Option<RunningServiceCancellationToken>,
     /// The server's last stderr lines (stdio).
     stderr: Arc<Mutex<VecDeque<String>>>,
-    pub closed: tokio::task::JoinHandle<String>,
+    pub closed: Option<tokio::task::JoinHandle<String>>,
 }
 
 impl Connection {
@@ -106,7 +106,7 @@ pub async fn connect(
         tools,
         token,
         stderr,
-        closed,
+        closed: Some(closed),
     })
 }
 

@@ -161,6 +161,9 @@ pub fn check(servers: &BTreeMap<String, McpServerConfig>) -> Result<(), (String,
     Ok(())
 }
 
+/// Servers by name.
+pub type Servers = BTreeMap<String, McpServerConfig>;
+
 #[derive(Deserialize)]
 struct McpJson {
     #[serde(rename = "mcpServers", default)]
@@ -168,12 +171,13 @@ struct McpJson {
 }
 
 /// The servers of a workspace's `.mcp.json` (Claude Code's format), with `${VAR}` and
-/// `${VAR:-default}` expanded from `env` as Claude Code does. `Ok(None)` when there is no such
-/// file; an error (with the line) when it cannot be read.
+/// `${VAR:-default}` expanded from `env` as Claude Code does, and the file's text (which trust
+/// is bound to). `Ok(None)` when there is no such file; an error (with the line) when it
+/// cannot be read.
 pub fn read_mcp_json(
     path: &Path,
     env: &BTreeMap<String, String>,
-) -> Result<Option<BTreeMap<String, McpServerConfig>>, String> {
+) -> Result<Option<(Servers, String)>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -191,7 +195,7 @@ pub fn read_mcp_json(
     for server in servers.values_mut() {
         expand_all(server, env);
     }
-    Ok(Some(servers))
+    Ok(Some((servers, text)))
 }
 
 fn expand_all(server: &mut McpServerConfig, env: &BTreeMap<String, String>) {
@@ -268,7 +272,7 @@ mod tests {
 }"#,
         )
         .unwrap();
-        let servers = read_mcp_json(&path, &env()).unwrap().unwrap();
+        let (servers, _) = read_mcp_json(&path, &env()).unwrap().unwrap();
         assert_eq!(servers.len(), 3);
         assert_eq!(
             servers["github"].transport(),

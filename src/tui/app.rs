@@ -191,9 +191,8 @@ pub struct App {
     pub checkpoints: Vec<crate::config::CheckpointRule>,
     /// This session's stops at a checkpoint: what stopped, and why.
     pub checkpoint_hits: Vec<(String, String)>,
-    /// The hooks in force and what could not be loaded, for `/hooks`.
-    pub hooks: Vec<crate::hooks::Handler>,
-    pub hook_problems: Vec<String>,
+    /// The hooks in force and what of them could not be loaded, for `/hooks`.
+    pub hooks: Arc<crate::hooks::Hooks>,
     /// This session's hook runs (shown live as they come, listed by `/hooks`).
     pub hook_runs: Vec<crate::hooks::HookRun>,
     /// The workspace's files and folders for `@` completion, once listed (asked for at the
@@ -280,8 +279,7 @@ impl App {
             turn_requests: Vec::new(),
             checkpoints: Vec::new(),
             checkpoint_hits: Vec::new(),
-            hooks: Vec::new(),
-            hook_problems: Vec::new(),
+            hooks: Arc::default(),
             hook_runs: Vec::new(),
             files: None,
             mention_memo: std::cell::RefCell::new(None),

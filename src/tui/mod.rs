@@ -154,6 +154,12 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
         let exit = runtime.block_on(async {
             let (op_tx, op_rx) = mpsc::unbounded_channel();
             let (event_tx, event_rx) = mpsc::unbounded_channel();
+            // The session's hooks, for `/hooks` (compiled once; a read-only session runs
+            // none, but its config's are still listed).
+            let hooks = deps.as_ref().map_or_else(
+                || Arc::new(ctx.loaded.config.compiled_hooks()),
+                |d| Arc::clone(&d.hooks),
+            );
             let core = deps.map(|deps| {
                 tokio::spawn(core::run_session(
                     deps,
@@ -182,10 +188,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
             app.notify = ctx.loaded.config.notify.method;
             app.models = model_choices(&ctx.loaded.config);
             app.checkpoints.clone_from(&ctx.loaded.config.checkpoints);
-            let hooks = crate::hooks::Hooks::new(&ctx.loaded.config.hook_sources());
-            app.hooks = hooks.all().cloned().collect();
-            app.hook_problems = ctx.loaded.config.hook_problems.clone();
-            app.hook_problems.extend(hooks.problems);
+            app.hooks = hooks;
             if let Some(h) = &highlighter {
                 app.set_highlighter(Arc::clone(h));
             }

@@ -52,12 +52,13 @@ pub struct SessionDeps {
     /// `[[checkpoints]]`, compiled: what stops for a human in every gear (the file tools
     /// read the same rules from the workspace).
     pub checkpoints: Arc<tools::checkpoints::Checkpoints>,
-    /// `[hooks]` and Claude Code's settings files' hooks, compiled.
+    /// `[hooks]` and Claude Code's settings files' hooks, compiled (with what of them could
+    /// not be loaded, said at start).
     pub hooks: Arc<crate::hooks::Hooks>,
-    /// What of them could not be loaded, said at start.
-    pub hook_problems: Vec<String>,
-    /// The MCP servers to start (`[mcp_servers]` and a trusted `.mcp.json`).
+    /// The MCP servers to start (`[mcp_servers]` and a trusted `.mcp.json`), and why a
+    /// `.mcp.json` could not be read (said at start).
     pub mcp_servers: std::collections::BTreeMap<String, crate::mcp::McpServerConfig>,
+    pub mcp_problems: Vec<String>,
     /// The environment MCP servers start with (theirs: the user configured them), and where
     /// their bearer tokens are read.
     pub mcp_env: std::collections::BTreeMap<String, String>,
@@ -90,7 +91,6 @@ impl SessionDeps {
         approval_mode: ApprovalMode,
     ) -> Result<SessionDeps, DepsError> {
         let agent = &config.agent;
-        let hooks = crate::hooks::Hooks::new(&config.hook_sources());
         let checkpoints = Arc::new(
             tools::checkpoints::Checkpoints::new(&config.checkpoints).map_err(DepsError::Config)?,
         );
@@ -150,16 +150,10 @@ impl SessionDeps {
             routing: config.routing.clone(),
             checkpoints,
             mcp_servers: config.all_mcp_servers(),
+            mcp_problems: config.mcp_problems.clone(),
             mcp_env: std::env::vars().collect(),
             allowed_tools: allowed_tools(&config.approvals.allow_tools)?,
-            hooks: Arc::new(hooks.clone()),
-            hook_problems: config
-                .hook_problems
-                .iter()
-                .chain(&config.mcp_problems)
-                .cloned()
-                .chain(hooks.problems)
-                .collect(),
+            hooks: Arc::new(config.compiled_hooks()),
         })
     }
 

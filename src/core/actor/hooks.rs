@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::hooks::{self, HookEvent, HookOutcome, HookRun, verdict};
+use crate::hooks::{self, Handler, HookEvent, HookOutcome, HookRun, verdict};
 
 /// The most times `Stop` hooks may send the model back to work in one turn.
 const MAX_STOP_CONTINUES: u32 = 3;
@@ -58,19 +58,21 @@ impl Actor {
         hooks::run::input(&self.hook_runner(), event, self.state.gear.as_str(), fields)
     }
 
-    /// Starts the hooks of `event` on `subject` as the activity, when any match; `then`
-    /// follows once they are done. Returns `then` back when none match.
-    pub(super) fn start_hooks(
+    /// The handlers of `event` on `subject`; callers build the event's input only when there
+    /// are some (a tool call without hooks pays for nothing).
+    fn handlers(&self, event: HookEvent, subject: Option<&str>) -> Vec<Handler> {
+        self.deps.hooks.matching(event, subject)
+    }
+
+    /// Runs `handlers` of `event` as the activity; `then` follows once they are done.
+    fn start_hooks(
         &mut self,
+        handlers: Vec<Handler>,
         event: HookEvent,
         subject: Option<&str>,
         fields: Value,
         then: AfterHooks,
-    ) -> Result<(), AfterHooks> {
-        let handlers = self.deps.hooks.matching(event, subject);
-        if handlers.is_empty() {
-            return Err(then);
-        }
+    ) {
         let input = self.hook_input(event, fields);
         let runner = self.hook_runner();
         let subject = subject.map(str::to_string);
@@ -78,12 +80,11 @@ impl Actor {
             hooks::run::run_all(&runner, &handlers, subject.as_deref(), &input).await
         });
         self.activity = Activity::Hooking { task, then };
-        Ok(())
     }
 
     /// The session opened: `SessionStart` hooks run before the first prompt.
     pub(super) fn session_start_hooks(&mut self) {
-        for text in &self.deps.hook_problems {
+        for text in &self.deps.hooks.problems {
             self.warn(text.clone());
         }
         let source = if self.state.turns > 0 {
@@ -91,32 +92,38 @@ impl Actor {
         } else {
             "startup"
         };
-        let _ = self.start_hooks(
-            HookEvent::SessionStart,
-            Some(source),
-            json!({ "source": source }),
-            AfterHooks::SessionStart,
-        );
+        let handlers = self.handlers(HookEvent::SessionStart, Some(source));
+        if !handlers.is_empty() {
+            self.start_hooks(
+                handlers,
+                HookEvent::SessionStart,
+                Some(source),
+                json!({ "source": source }),
+                AfterHooks::SessionStart,
+            );
+        }
     }
 
     /// `PreToolUse` for the next call, or the call routed at once.
     pub(super) async fn pre_tool(&mut self, call: ToolCallRequest) -> Vec<Effect> {
+        let handlers = self.handlers(HookEvent::PreToolUse, Some(&call.name));
+        if handlers.is_empty() {
+            return self.route_call(call).await;
+        }
         let fields = json!({
             "tool_name": call.name,
             "tool_input": hooks::run::tool_input(&call.arguments),
             "tool_use_id": call.id,
         });
         let name = call.name.clone();
-        match self.start_hooks(
+        self.start_hooks(
+            handlers,
             HookEvent::PreToolUse,
             Some(&name),
             fields,
             AfterHooks::Pre(call),
-        ) {
-            Ok(()) => Vec::new(),
-            Err(AfterHooks::Pre(call)) => self.route_call(call).await,
-            Err(_) => Vec::new(),
-        }
+        );
+        Vec::new()
     }
 
     /// A tool returned: `PostToolUse` first, or the result goes on at once.
@@ -126,6 +133,10 @@ impl Actor {
         outcome: ToolOutcome,
         took: Duration,
     ) -> Vec<Effect> {
+        let handlers = self.handlers(HookEvent::PostToolUse, Some(&call.name));
+        if handlers.is_empty() {
+            return self.tool_finished(&call, &outcome, took);
+        }
         let fields = json!({
             "tool_name": call.name,
             "tool_input": hooks::run::tool_input(&call.arguments),
@@ -138,15 +149,8 @@ impl Actor {
             outcome: Box::new(outcome),
             took,
         };
-        match self.start_hooks(HookEvent::PostToolUse, Some(&name), fields, then) {
-            Ok(()) => Vec::new(),
-            Err(AfterHooks::Post {
-                call,
-                outcome,
-                took,
-            }) => self.tool_finished(&call, &outcome, took),
-            Err(_) => Vec::new(),
-        }
+        self.start_hooks(handlers, HookEvent::PostToolUse, Some(&name), fields, then);
+        Vec::new()
     }
 
     pub(super) fn tool_finished(
@@ -167,35 +171,46 @@ impl Actor {
 
     /// The model ended its reply without calls: `Stop` hooks may send it on.
     pub(super) fn stop_hooks(&mut self, reason: Option<FinishReason>, last: &str) -> bool {
+        let handlers = self.handlers(HookEvent::Stop, None);
+        if handlers.is_empty() {
+            return false;
+        }
         let fields = json!({
             "stop_hook_active": self.stop_continues > 0,
             "last_assistant_message": last,
         });
-        self.start_hooks(HookEvent::Stop, None, fields, AfterHooks::Stop { reason })
-            .is_ok()
+        let then = AfterHooks::Stop { reason };
+        self.start_hooks(handlers, HookEvent::Stop, None, fields, then);
+        true
     }
 
     /// A prompt is about to start a turn: `UserPromptSubmit` hooks first, when any match.
     /// Returns the prompt back when none do.
     pub(super) fn prompt_hooks(&mut self, op: Op, steer: bool) -> Option<Op> {
+        let handlers = self.handlers(HookEvent::UserPromptSubmit, None);
         let Op::Submit { text, .. } = &op else {
             return Some(op);
         };
+        if handlers.is_empty() {
+            return Some(op);
+        }
         let fields = json!({ "prompt": text });
         let then = if steer {
             AfterHooks::Steer(op)
         } else {
             AfterHooks::Prompt(op)
         };
-        match self.start_hooks(HookEvent::UserPromptSubmit, None, fields, then) {
-            Ok(()) => None,
-            Err(AfterHooks::Prompt(op) | AfterHooks::Steer(op)) => Some(op),
-            Err(_) => None,
-        }
+        self.start_hooks(handlers, HookEvent::UserPromptSubmit, None, fields, then);
+        None
     }
 
     /// The hooks of the activity are done: record their runs, then go on as they say.
     pub(super) async fn hooks_done(&mut self, runs: Vec<HookRun>, then: AfterHooks) -> Vec<Effect> {
+        // The watching hooks waited for: recorded and heard as any watching hook is.
+        if let AfterHooks::Request { may_compact } = then {
+            self.watched_done(runs).await;
+            return vec![Effect::Request { may_compact }];
+        }
         let combined = verdict::combine(&runs);
         let mut events: Vec<Event> = runs.into_iter().map(|run| Event::HookRan { run }).collect();
         match then {
@@ -270,10 +285,8 @@ impl Actor {
                 }
                 self.tool_finished(&call, &outcome, took)
             }
-            AfterHooks::Request { may_compact } => {
-                self.watched_done(runs_back(events)).await;
-                vec![Effect::Request { may_compact }]
-            }
+            // Handled above, before any event was built.
+            AfterHooks::Request { .. } => Vec::new(),
             AfterHooks::Stop { reason } => match combined.blocked {
                 Some(why) if self.stop_continues < MAX_STOP_CONTINUES => {
                     self.stop_continues += 1;
@@ -425,17 +438,6 @@ impl Actor {
         let events = runs.into_iter().map(|run| Event::HookRan { run }).collect();
         self.record(events).await;
     }
-}
-
-/// The runs of `HookRan` events (the watching hooks' runs are recorded by `watched_done`).
-fn runs_back(events: Vec<Event>) -> Vec<HookRun> {
-    events
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::HookRan { run } => Some(run),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The watching hook an event calls for: the hook event, what its matcher sees, and the

@@ -37,6 +37,9 @@ impl Actor {
     /// (`MCP_DELAY`: after the front end's first frame, whose CPU they would share), or at
     /// once when a request needs them first.
     pub(super) fn start_mcp(&mut self) {
+        for text in &self.deps.mcp_problems {
+            self.warn(text.clone());
+        }
         let configs = self.deps.mcp_servers.clone();
         for (name, config) in configs {
             let state = if config.enabled {
@@ -131,21 +134,19 @@ impl Actor {
                             }
                         }
                         server.state = ServerState::Ready { tools: added };
-                        let closed = std::mem::replace(
-                            &mut connection.closed,
-                            tokio::spawn(std::future::pending()),
-                        );
+                        if let Some(closed) = connection.closed.take() {
+                            self.mcp_tasks.spawn(async move {
+                                let why = closed
+                                    .await
+                                    .unwrap_or_else(|e| format!("its watcher failed: {e}"));
+                                McpWake::Closed {
+                                    name,
+                                    generation,
+                                    why,
+                                }
+                            });
+                        }
                         server.connection = Some(connection);
-                        self.mcp_tasks.spawn(async move {
-                            let why = closed
-                                .await
-                                .unwrap_or_else(|e| format!("its watcher failed: {e}"));
-                            McpWake::Closed {
-                                name,
-                                generation,
-                                why,
-                            }
-                        });
                         for text in refused {
                             self.warn(format!("an MCP tool was left out: {text}"));
                         }

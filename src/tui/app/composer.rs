@@ -312,14 +312,15 @@ impl App {
     /// and this session's runs.
     fn hooks_text(&self) -> String {
         use std::fmt::Write as _;
-        let mut out = if self.hooks.is_empty() {
+        let all: Vec<_> = self.hooks.all().collect();
+        let mut out = if all.is_empty() {
             "No hooks are set: see the README's \"Hooks\" for commands that check or stop the \
              model at its tool calls, prompts and stops."
                 .to_string()
         } else {
-            format!("Hooks in force ({}):", self.hooks.len())
+            format!("Hooks in force ({}):", all.len())
         };
-        for h in &self.hooks {
+        for h in all {
             let matcher = if h.matcher.trim().is_empty() {
                 "*"
             } else {
@@ -334,7 +335,7 @@ impl App {
                 h.source
             );
         }
-        for p in &self.hook_problems {
+        for p in &self.hooks.problems {
             let _ = write!(out, "\n  ⚠ {p}");
         }
         if !self.hook_runs.is_empty() {

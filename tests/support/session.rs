@@ -255,6 +255,20 @@ impl Session {
         self.send(Op::SubmitReview { change });
     }
 
+    /// Cancels (Esc) and returns the events until the turn finishes, which must be within
+    /// `limit`.
+    pub async fn cancel_within(&mut self, limit: Duration) -> Vec<Event> {
+        let asked = std::time::Instant::now();
+        self.send(Op::Cancel);
+        let seen = self.turn().await;
+        let took = asked.elapsed();
+        assert!(
+            took < limit,
+            "the turn took {took:?} to end after the cancel"
+        );
+        seen
+    }
+
     /// Events until (and including) the next TurnFinished.
     pub async fn turn(&mut self) -> Vec<Event> {
         let mut out = Vec::new();

@@ -438,6 +438,16 @@ pub enum Event {
         summary: String,
         duration_ms: u64,
     },
+    /// A command ran and wrote files that wait for review: its output, held until the last
+    /// of its changes is decided, when it becomes the call's [`Event::ToolResult`] with the
+    /// review's outcome.
+    ToolHeld {
+        id: String,
+        ok: bool,
+        content: String,
+        summary: String,
+        duration_ms: u64,
+    },
     /// The model wants to run a command and a human must decide.
     CommandApprovalRequested {
         id: String,
@@ -713,6 +723,7 @@ impl Event {
             Event::Reasoning { .. } => "reasoning",
             Event::ToolCall { .. } => "tool_call",
             Event::ToolResult { .. } => "tool_result",
+            Event::ToolHeld { .. } => "tool_held",
             Event::CommandApprovalRequested { .. } => "command_approval_requested",
             Event::CommandDecided { .. } => "command_decided",
             Event::FileChanged { .. } => "file_changed",
@@ -847,6 +858,13 @@ mod tests {
                 ok: false,
                 content: "refused".into(),
                 summary: "refused".into(),
+                duration_ms: 3,
+            },
+            Event::ToolHeld {
+                id: "c".into(),
+                ok: true,
+                content: "[exit code 0]".into(),
+                summary: "$ sed".into(),
                 duration_ms: 3,
             },
             Event::CommandApprovalRequested {

@@ -902,8 +902,8 @@ mod paths {
                 if let Ok((bytes, _)) = w.read(&rel, 1024) {
                     prop_assert_ne!(bytes, b"OUTSIDE".to_vec());
                 }
-                let _ = w.write(&rel.join("new.txt"), b"x");
-                let _ = w.write(&rel, b"x");
+                let _ = w.write(&rel.join("new.txt"), b"x", None, tools::Clearance::Plain);
+                let _ = w.write(&rel, b"x", None, tools::Clearance::Plain);
             }
             let names: Vec<String> = std::fs::read_dir(outside.path())
                 .unwrap()

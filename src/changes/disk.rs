@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::FileChange;
 use super::review::ChangeEntry;
-use crate::tools::{FileError, Kind, Workspace};
+use super::{FileChange, Node, Special};
+use crate::tools::{Clearance, FileError, Kind, Workspace};
 
 /// What submitting a review did.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +60,9 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
     if let Some(from) = &entry.change.renamed_from {
         return submit_rename(ws, entry, from);
     }
+    if let Some(special) = &entry.change.special {
+        return submit_special(ws, entry, special);
+    }
     let shown = &entry.change.path;
     let path = resolve(ws, shown)?;
     let on_disk = read(ws, &path, shown)?;
@@ -74,7 +77,7 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
             .iter()
             .all(|h| entry.verdicts.contains_key(&h.id));
     if deleted && on_disk.is_some() {
-        ws.remove(&path)
+        ws.remove(&path, Clearance::Reviewed)
             .map_err(|e| format!("cannot delete {shown}: {e}"))?;
         return Ok(Submitted::Written(Some(FileChange::new(
             shown.clone(),
@@ -86,7 +89,9 @@ pub fn submit(ws: &Workspace, entry: &ChangeEntry) -> Result<Submitted, String> 
         return Ok(Submitted::Written(None));
     }
     let dirs = ws.missing_dirs(&path);
-    ws.write(&path, result.as_bytes())
+    // A new file keeps the mode its writer gave it (a command's script stays executable).
+    let mode = entry.change.mode.filter(|_| on_disk.is_none());
+    ws.write(&path, result.as_bytes(), mode, Clearance::Reviewed)
         .map_err(|e| format!("cannot write {shown}: {e}"))?;
     Ok(Submitted::Written(Some(
         FileChange::new(shown.clone(), on_disk, Some(result)).creating(dirs),
@@ -110,8 +115,70 @@ fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Subm
         return Ok(Submitted::Written(None));
     }
     let dirs = ws.missing_dirs(&target);
-    ws.rename(&source, &target)
+    ws.rename(&source, &target, Clearance::Reviewed)
         .map_err(|e| format!("cannot move {from}: {e}"))?;
+    Ok(Submitted::Written(Some(
+        entry.change.clone().creating(dirs),
+    )))
+}
+
+/// What is at `path` now, as a special change records it.
+fn node(ws: &Workspace, path: &Path) -> Result<Option<Node>, String> {
+    ws.node(path, MAX_NODE_BYTES).map_err(|e| e.to_string())
+}
+
+/// The largest file a command's change carries whole (binary, or a mode change).
+pub const MAX_NODE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Puts `node` at `path` (removing what is there when `None`).
+pub fn place(
+    ws: &Workspace,
+    path: &Path,
+    node: Option<&Node>,
+    clearance: Clearance,
+) -> Result<(), String> {
+    let shown = ws.display(path);
+    let done = match node {
+        Some(Node::File { mode, .. }) => ws.write(
+            path,
+            &node.map(Node::bytes).unwrap_or_default(),
+            Some(*mode),
+            clearance,
+        ),
+        Some(Node::Link { target }) => ws.symlink(path, target, clearance),
+        None => match ws.kind(path) {
+            Ok(Kind::Missing) => Ok(()),
+            _ => ws.remove(path, clearance),
+        },
+    };
+    done.map_err(|e| format!("cannot write {shown}: {e}"))
+}
+
+/// A change decided whole (a command's binary file, link or mode): written when accepted,
+/// unless what is there is no longer what it was based on.
+fn submit_special(
+    ws: &Workspace,
+    entry: &ChangeEntry,
+    special: &Special,
+) -> Result<Submitted, String> {
+    let path = resolve(ws, &entry.change.path)?;
+    let now = node(ws, &path)?;
+    if now != special.before {
+        return Ok(Submitted::Conflict {
+            on_disk: now.as_ref().map(Node::describe),
+        });
+    }
+    let accepted = entry.hunks.iter().all(|h| {
+        entry
+            .verdicts
+            .get(&h.id)
+            .is_some_and(super::hunks::Verdict::writes)
+    });
+    if !accepted {
+        return Ok(Submitted::Written(None));
+    }
+    let dirs = ws.missing_dirs(&path);
+    place(ws, &path, special.after.as_ref(), Clearance::Reviewed)?;
     Ok(Submitted::Written(Some(
         entry.change.clone().creating(dirs),
     )))
@@ -119,6 +186,19 @@ fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Subm
 
 /// Reverts what an applied change wrote, unless the file changed since.
 pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
+    if let Some(special) = &written.special {
+        let path = resolve(ws, &written.path)?;
+        if node(ws, &path)? != special.after {
+            return Err(format!(
+                "cannot undo the change to {}: it changed after it was applied; it was left \
+                 as it is",
+                written.path
+            ));
+        }
+        place(ws, &path, special.before.as_ref(), Clearance::Reviewed)?;
+        ws.remove_created_dirs(&written.created_dirs);
+        return Ok(());
+    }
     if let Some(from) = &written.renamed_from {
         let source = resolve(ws, from)?;
         let target = resolve(ws, &written.path)?;
@@ -129,7 +209,7 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
                 written.path
             ));
         }
-        ws.rename(&target, &source)
+        ws.rename(&target, &source, Clearance::Reviewed)
             .map_err(|e| format!("cannot move {} back: {e}", written.path))?;
         ws.remove_created_dirs(&written.created_dirs);
         return Ok(());
@@ -145,10 +225,10 @@ pub fn undo(ws: &Workspace, written: &FileChange) -> Result<(), String> {
     }
     match &written.before {
         Some(before) => ws
-            .write(&path, before.as_bytes())
+            .write(&path, before.as_bytes(), None, Clearance::Reviewed)
             .map_err(|e| format!("cannot write {shown}: {e}")),
         None => {
-            ws.remove(&path)
+            ws.remove(&path, Clearance::Reviewed)
                 .map_err(|e| format!("cannot delete {shown}: {e}"))?;
             ws.remove_created_dirs(&written.created_dirs);
             Ok(())

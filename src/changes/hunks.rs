@@ -138,6 +138,8 @@ pub enum FileKind {
     Large,
     /// A move to another path: decided whole.
     Rename,
+    /// A binary file, a symbolic link or a mode a command wrote: decided whole.
+    Special,
 }
 
 /// What is special about a text's bytes, for the file header.

@@ -29,6 +29,78 @@ pub struct FileChange {
     /// Folders the write created (deepest first), which undoing it removes if still empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub created_dirs: Vec<String>,
+    /// The mode the written file gets (a command made a script executable), when it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// What is not text — a binary file, a symbolic link, a mode alone — decided whole; then
+    /// `before` and `after` only describe it, in one line each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special: Option<Special>,
+}
+
+/// A change that is not a text diff: what was at the path and what will be (`None`: nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Special {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Node>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Node>,
+}
+
+/// What a path holds, when it is not simply text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Node {
+    /// A regular file: its bytes (standard base64) and its permission bits.
+    File { base64: String, mode: u32 },
+    /// A symbolic link and where it points.
+    Link { target: String },
+}
+
+impl Node {
+    /// A file's node.
+    #[must_use]
+    pub fn file(bytes: &[u8], mode: u32) -> Node {
+        use base64::Engine as _;
+        Node::File {
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            mode: mode & 0o7777,
+        }
+    }
+
+    /// A file's bytes (empty for a link, or undecodable text).
+    #[must_use]
+    pub fn bytes(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        match self {
+            Node::File { base64, .. } => base64::engine::general_purpose::STANDARD
+                .decode(base64)
+                .unwrap_or_default(),
+            Node::Link { .. } => Vec::new(),
+        }
+    }
+
+    /// One line saying what it is, for the diff and the summaries.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Node::File { mode, .. } => {
+                let bytes = self.bytes();
+                let kind = if std::str::from_utf8(&bytes).is_ok() && !bytes.contains(&0) {
+                    "text"
+                } else {
+                    "binary"
+                };
+                format!(
+                    "[{kind} file, {} bytes, mode {:o}, sha256 {}]\n",
+                    bytes.len(),
+                    mode,
+                    &hash(&bytes)[..12]
+                )
+            }
+            Node::Link { target } => format!("[symbolic link to {target}]\n"),
+        }
+    }
 }
 
 impl FileChange {
@@ -42,7 +114,29 @@ impl FileChange {
             base_hash,
             renamed_from: None,
             created_dirs: Vec::new(),
+            mode: None,
+            special: None,
         }
+    }
+
+    /// A change decided whole: `before` and `after` describe the nodes.
+    #[must_use]
+    pub fn special(path: String, before: Option<Node>, after: Option<Node>) -> FileChange {
+        let (b, a) = (
+            before.as_ref().map(Node::describe),
+            after.as_ref().map(Node::describe),
+        );
+        FileChange {
+            special: Some(Special { before, after }),
+            ..FileChange::new(path, b, a)
+        }
+    }
+
+    /// The same change, setting the written file's mode.
+    #[must_use]
+    pub fn with_mode(mut self, mode: Option<u32>) -> FileChange {
+        self.mode = mode.map(|m| m & 0o7777);
+        self
     }
 
     /// The same change, recording the folders its write created.

@@ -69,9 +69,9 @@ impl ChangeEntry {
     fn new(id: &str, change: &FileChange, context: usize, status: ChangeStatus) -> ChangeEntry {
         let before = change.before.as_deref().unwrap_or("");
         let after = change.after.as_deref().unwrap_or("");
-        let (kind, hunks) = match &change.renamed_from {
+        let (kind, hunks) = match (&change.renamed_from, &change.special) {
             // A move is decided whole; a content change, if any, comes as its own proposal.
-            Some(from) => (
+            (Some(from), _) => (
                 FileKind::Rename,
                 vec![hunks::whole(
                     before,
@@ -79,7 +79,11 @@ impl ChangeEntry {
                     &format!("{from}\0{}", change.path),
                 )],
             ),
-            None => (
+            (None, Some(_)) => (
+                FileKind::Special,
+                vec![hunks::whole(before, after, &change.path)],
+            ),
+            (None, None) => (
                 hunks::kind_of(before, after),
                 hunks::hunks(before, after, context),
             ),

@@ -13,7 +13,7 @@ pub mod trust;
 mod validate;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -221,12 +221,72 @@ pub enum NotifyMethod {
 
 /// How the model's commands are confined (Linux: Landlock, plus a mount namespace that keeps
 /// `.git` and gearshift's config read-only, plus a seccomp filter for the network).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SandboxConfig {
     pub mode: SandboxMode,
     /// Whether commands may open network connections.
     pub network: bool,
+    /// What commands can never read (`~` is the home folder): credential stores by default.
+    pub deny_read: Vec<String>,
+    /// Unix sockets commands may connect to with the network off (`~/.docker/run/docker.sock`);
+    /// none by default, and then no Unix socket can be opened at all.
+    pub allow_unix_sockets: Vec<String>,
+}
+
+/// The user's credential stores: no command reads them (`[sandbox] deny_read`).
+pub const DEFAULT_DENY_READ: [&str; 14] = [
+    "~/.ssh",
+    "~/.aws",
+    "~/.gnupg",
+    "~/.netrc",
+    "~/.git-credentials",
+    "~/.config/gh",
+    "~/.config/gcloud",
+    "~/.azure",
+    "~/.docker/config.json",
+    "~/.kube",
+    "~/.npmrc",
+    "~/.pypirc",
+    "~/.cargo/credentials.toml",
+    "~/.config/gearshift",
+];
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            mode: SandboxMode::default(),
+            network: false,
+            deny_read: DEFAULT_DENY_READ.iter().map(ToString::to_string).collect(),
+            allow_unix_sockets: Vec::new(),
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// `deny_read` with `~` expanded against `home`.
+    #[must_use]
+    pub fn denied(&self, home: Option<&Path>) -> Vec<PathBuf> {
+        expand_all(&self.deny_read, home)
+    }
+
+    /// `allow_unix_sockets` with `~` expanded against `home`.
+    #[must_use]
+    pub fn sockets(&self, home: Option<&Path>) -> Vec<PathBuf> {
+        expand_all(&self.allow_unix_sockets, home)
+    }
+}
+
+fn expand_all(paths: &[String], home: Option<&Path>) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter_map(|p| match (p.strip_prefix("~/"), home) {
+            (Some(rest), Some(home)) => Some(home.join(rest)),
+            (Some(_), None) => None,
+            (None, _) if p == "~" => home.map(Path::to_path_buf),
+            (None, _) => Some(PathBuf::from(p)),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -74,6 +74,18 @@ pub struct SessionState {
     /// A new session's events not written yet: a session is stored with its first prompt,
     /// so starting and quitting leaves nothing behind (see [`crate::core::open_session`]).
     pub unsaved: Vec<Event>,
+    /// Commands whose writes wait for review, by call: what they said, for the result that
+    /// follows the review (see [`Event::ToolHeld`]).
+    pub held: BTreeMap<String, Held>,
+}
+
+/// A command's result held while its writes are reviewed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub ok: bool,
+    pub content: String,
+    pub summary: String,
+    pub duration_ms: u64,
 }
 
 /// A pipeline run with what it was started with.
@@ -258,9 +270,27 @@ impl SessionState {
                     }),
                 }
             }
+            Event::ToolHeld {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => {
+                self.held.insert(
+                    id.clone(),
+                    Held {
+                        ok: *ok,
+                        content: content.clone(),
+                        summary: summary.clone(),
+                        duration_ms: *duration_ms,
+                    },
+                );
+            }
             Event::ToolResult {
                 id, ok, content, ..
             } => {
+                self.held.remove(id);
                 if self.approval.as_ref() == Some(id) {
                     self.approval = None;
                 }

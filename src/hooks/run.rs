@@ -89,6 +89,7 @@ async fn run_one(
             ("CLAUDE_PROJECT_DIR".into(), dir),
         ],
         split_stderr: true,
+        overlay: None,
     };
     let started = std::time::Instant::now();
     let result = runner

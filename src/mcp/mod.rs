@@ -161,8 +161,7 @@ impl ToolHandler for McpTool {
                 ok: reply.ok,
                 content: text,
                 summary,
-                change: None,
-                checkpoint: None,
+                writes: Vec::new(),
             }
         }
         .boxed()

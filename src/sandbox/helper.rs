@@ -7,28 +7,21 @@
 //! the network filter when the network is off) — fail closed.
 
 use std::ffi::OsString;
-use std::os::unix::process::CommandExt as _;
-use std::path::Path;
 use std::process::ExitCode;
 
-use landlock::{
-    ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, Ruleset, RulesetAttr,
-    RulesetCreatedAttr, RulesetStatus, Scope, path_beneath_rules,
-};
-use nix::mount::{MsFlags, mount};
-use nix::sched::{CloneFlags, unshare};
 use nix::sys::signal::{SigSet, Signal, kill};
-use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
-use super::{INIT_ARG, Policy, Probe};
+use super::{INIT_ARG, Policy, Probe, filter, mounts};
 use crate::config::SandboxMode;
 
 /// Exit code when the sandbox could not be set up and the command was not run.
 const EXIT_SANDBOX_FAILED: u8 = 126;
-/// The Landlock ABI whose rights we ask for (best effort below it; the status says what held).
-const LANDLOCK_ABI: ABI = ABI::V6;
+/// How PID 1 is told it runs in a PID namespace of its own (`kill(-1)` then reaches only the
+/// command's processes) or beside gearshift's (it must never).
+const IN_NAMESPACE: &str = "ns";
+const PLAIN: &str = "plain";
 
 fn fail(message: &str) -> ExitCode {
     eprintln!("gearshift sandbox: {message}; the command was not run");
@@ -54,26 +47,32 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
     let _ = waited.thread_block();
 
     let confine = policy.mode != SandboxMode::Off;
-    let namespaces = if confine {
-        enter_namespaces(&policy)
+    let entered = if confine {
+        mounts::enter(&policy)
     } else {
         Err("the sandbox is off".into())
     };
+    let (namespaces, overlay) = match entered {
+        Ok(e) => (Ok(()), e.overlay),
+        Err(e) if policy.overlay.is_some() => (Err(e.clone()), Err(e)),
+        Err(e) => (Err(e), Ok(())),
+    };
     let landlock = if confine {
-        restrict_files(&policy)
+        filter::restrict_files(&policy)
     } else {
         Ok(false)
     };
-    let network = if !confine || policy.network {
-        Ok(())
+    let network = if confine {
+        filter::seccomp(&policy)
     } else {
-        block_network()
+        Ok(())
     };
     if policy.probe {
         let probe = Probe {
             namespaces,
             landlock,
             network,
+            overlay,
         };
         println!("{}", serde_json::to_string(&probe).unwrap_or_default());
         return ExitCode::SUCCESS;
@@ -83,17 +82,24 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
             return fail(&format!("Landlock could not be applied ({e})"));
         }
         if let Err(e) = network {
-            return fail(&format!("the network could not be blocked ({e})"));
+            return fail(&format!("the seccomp filter could not be applied ({e})"));
+        }
+        if policy.overlay.is_some()
+            && let Err(e) = &namespaces
+        {
+            // The command's writes were to be held for review: never run it on the disk.
+            return fail(e);
         }
     }
+    // PID 1 leaves gearshift's session (no terminal to type into) and runs the command.
+    // By the kernel's link: the binary's own folder may be hidden by now (a private `/tmp`).
+    let me = std::path::PathBuf::from("/proc/self/exe");
     if namespaces.is_ok() {
-        // The first child in the new PID namespace is its init, which runs the command; when
-        // it ends, the kernel ends everything else in the namespace.
-        let Ok(me) = std::env::current_exe() else {
-            return fail("cannot find the gearshift binary for the sandbox's first process");
-        };
+        // The first child in the new PID namespace is its init; when it ends, the kernel
+        // ends everything else in the namespace.
         let child = match std::process::Command::new(me)
             .arg(INIT_ARG)
+            .arg(IN_NAMESPACE)
             .arg(command)
             .spawn()
         {
@@ -106,20 +112,20 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
         });
         return exit_code(status);
     }
-    // No namespaces (the sandbox is off, or the kernel refuses them): run the command as our
-    // child, in a process group of its own, and sweep what it leaves, which reparents to us.
-    let child = match std::process::Command::new("sh")
-        .arg("-c")
+    // No namespaces (the sandbox is off, or the kernel refuses them): the command runs under
+    // a first process of its own session, and what it leaves reparents to us and is swept.
+    let child = match std::process::Command::new(me)
+        .arg(INIT_ARG)
+        .arg(PLAIN)
         .arg(command)
-        .process_group(0)
         .spawn()
     {
         Ok(c) => c,
-        Err(e) => return fail(&format!("cannot run sh: {e}")),
+        Err(e) => return fail(&format!("cannot start the command's first process: {e}")),
     };
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
     let status = supervise(&waited, pid, |sig| {
-        let _ = nix::sys::signal::killpg(pid, sig);
+        let _ = kill(pid, sig);
     });
     sweep();
     exit_code(status)
@@ -170,12 +176,22 @@ fn children_of(parent: Pid) -> Vec<Pid> {
         .collect()
 }
 
-/// `gearshift __sandbox-init COMMAND`: PID 1 of the command's namespace.
+/// `gearshift __sandbox-init ns|plain COMMAND`: the command's first process. It starts a
+/// session of its own — so the command has no controlling terminal to read, type into or
+/// signal — and runs `sh -c COMMAND`. As PID 1 of the command's namespace (`ns`) it also
+/// passes signals to, and at the end kills, everything in that namespace.
 pub fn init_main(args: &[OsString]) -> ExitCode {
     let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGKILL);
-    let Some(command) = args.first() else {
+    let (Some(mode), Some(command)) = (args.first().and_then(|a| a.to_str()), args.get(1)) else {
         return ExitCode::from(EXIT_SANDBOX_FAILED);
     };
+    let in_namespace = mode == IN_NAMESPACE;
+    if let Err(e) = nix::unistd::setsid() {
+        eprintln!(
+            "gearshift sandbox: cannot leave the terminal's session ({e}); the command was not run"
+        );
+        return ExitCode::from(EXIT_SANDBOX_FAILED);
+    }
     let waited = supervised_signals();
     let _ = waited.thread_block();
     let child = match std::process::Command::new("sh")
@@ -190,6 +206,14 @@ pub fn init_main(args: &[OsString]) -> ExitCode {
         }
     };
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    if !in_namespace {
+        // Beside gearshift's processes: the signal goes to the shell; what it leaves is swept
+        // by the helper.
+        let status = supervise(&waited, pid, |sig| {
+            let _ = kill(pid, sig);
+        });
+        return exit_code(status);
+    }
     // A signal for the command goes to everything in the namespace: `kill(-1)` from PID 1.
     let status = supervise(&waited, pid, |sig| {
         let _ = kill(Pid::from_raw(-1), sig);
@@ -258,156 +282,4 @@ fn exit_code(status: WaitStatus) -> ExitCode {
         }
         _ => ExitCode::FAILURE,
     }
-}
-
-/// New user, mount and PID namespaces; the protected paths bind-mounted read-only.
-fn enter_namespaces(policy: &Policy) -> Result<(), String> {
-    let uid = nix::unistd::getuid();
-    let gid = nix::unistd::getgid();
-    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
-        .map_err(|e| format!("unshare: {e}"))?;
-    // Keep our own ids inside, so files keep their owner and tools (git's ownership check)
-    // see the user they expect.
-    let _ = std::fs::write("/proc/self/setgroups", "deny");
-    std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))
-        .map_err(|e| format!("uid_map: {e}"))?;
-    std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n"))
-        .map_err(|e| format!("gid_map: {e}"))?;
-    mount(
-        None::<&str>,
-        "/",
-        None::<&str>,
-        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
-        None::<&str>,
-    )
-    .map_err(|e| format!("making mounts private: {e}"))?;
-    if policy.mode == SandboxMode::WorkspaceWrite {
-        for path in &policy.protected {
-            if path.symlink_metadata().is_ok() {
-                read_only(path)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn read_only(path: &Path) -> Result<(), String> {
-    let what = |e: nix::Error| format!("keeping {} read-only: {e}", path.display());
-    mount(
-        Some(path),
-        path,
-        None::<&str>,
-        MsFlags::MS_BIND | MsFlags::MS_REC,
-        None::<&str>,
-    )
-    .map_err(what)?;
-    // A remount inside a user namespace must keep the flags the mount was locked with.
-    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY;
-    if let Ok(st) = statvfs(path) {
-        let f = st.flags();
-        for (fs, ms) in [
-            (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-            (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-            (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-            (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-            (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-            (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-        ] {
-            if f.contains(fs) {
-                flags |= ms;
-            }
-        }
-    }
-    mount(None::<&str>, path, None::<&str>, flags, None::<&str>).map_err(what)
-}
-
-/// Landlock: read everywhere; write where the mode allows; no TCP and no reach outside
-/// (abstract sockets, signals) unless the network is on. `Ok(true)` when fully enforced.
-fn restrict_files(policy: &Policy) -> Result<bool, String> {
-    let abi = LANDLOCK_ABI;
-    let err = |e: landlock::RulesetError| e.to_string();
-    let mut ruleset = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(abi))
-        .map_err(err)?;
-    if !policy.network {
-        ruleset = ruleset
-            .handle_access(AccessNet::from_all(abi))
-            .map_err(err)?
-            .scope(Scope::from_all(abi))
-            .map_err(err)?;
-    } else {
-        ruleset = ruleset.scope(Scope::Signal).map_err(err)?;
-    }
-    let mut created = ruleset
-        .create()
-        .map_err(err)?
-        .add_rules(path_beneath_rules(["/"], AccessFs::from_read(abi)))
-        .map_err(err)?
-        .add_rules(path_beneath_rules(
-            ["/dev"],
-            AccessFs::from_read(abi) | AccessFs::IoctlDev,
-        ))
-        .map_err(err)?
-        .add_rules(path_beneath_rules(
-            ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"],
-            AccessFs::from_file(abi),
-        ))
-        .map_err(err)?;
-    if policy.mode == SandboxMode::WorkspaceWrite {
-        created = created
-            .add_rules(path_beneath_rules(
-                &policy.writable,
-                AccessFs::from_all(abi),
-            ))
-            .map_err(err)?;
-    }
-    let status = created.restrict_self().map_err(err)?;
-    match status.ruleset {
-        RulesetStatus::FullyEnforced => Ok(true),
-        RulesetStatus::PartiallyEnforced => Ok(false),
-        RulesetStatus::NotEnforced => Err("the kernel does not enforce it".into()),
-    }
-}
-
-/// A seccomp filter: `socket()` for anything but Unix sockets fails with EPERM, and io_uring
-/// (which can open sockets without `socket()`) is refused.
-fn block_network() -> Result<(), String> {
-    use seccompiler::{
-        BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
-        SeccompRule, TargetArch,
-    };
-    let arch = if cfg!(target_arch = "x86_64") {
-        TargetArch::x86_64
-    } else if cfg!(target_arch = "aarch64") {
-        TargetArch::aarch64
-    } else {
-        return Err("no seccomp support for this architecture".into());
-    };
-    let err = |e: seccompiler::BackendError| e.to_string();
-    let not_unix = SeccompRule::new(vec![
-        SeccompCondition::new(
-            0,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::Ne,
-            libc::AF_UNIX as u64,
-        )
-        .map_err(err)?,
-    ])
-    .map_err(err)?;
-    let rules = [
-        (libc::SYS_socket, vec![not_unix]),
-        (libc::SYS_io_uring_setup, vec![]),
-    ]
-    .into_iter()
-    .collect();
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::EPERM as u32),
-        arch,
-    )
-    .map_err(err)?;
-    let program: BpfProgram = filter.try_into().map_err(err)?;
-    seccompiler::apply_filter(&program).map_err(|e| e.to_string())
 }

@@ -4,26 +4,38 @@
 //! binary again, as `gearshift __sandbox POLICY COMMAND` — that confines itself and then runs
 //! `sh -c COMMAND`. Codex's Linux sandbox is the model. In order, the helper:
 //!
-//! 1. enters new user, mount and PID namespaces, and bind-mounts the protected paths (`.git`,
-//!    `.gearshift`, gearshift's own files) read-only, so no command can plant a hook or rewrite
-//!    the config, whatever the Landlock rules below allow;
-//! 2. applies Landlock: read and execute everywhere, write only in the workspace and the
-//!    temporary directory (`workspace-write`) or nowhere (`read-only`); with the network off,
-//!    no TCP bind or connect, no abstract-socket or signal reach outside the sandbox;
-//! 3. with the network off, installs a seccomp filter refusing every socket but Unix ones;
-//! 4. starts `gearshift __sandbox-init`, which is PID 1 of the new namespace and runs the
-//!    command. When the command ends (or the helper is killed) PID 1 ends, and the kernel kills
-//!    everything left in the namespace — `setsid`, double forks and daemons included — so
-//!    nothing a command starts outlives its call or keeps its output pipe open.
+//! 1. enters new user, mount and PID namespaces and builds the command's view of the files
+//!    (`mounts`): the workspace under an overlay whose upper layer gearshift reads afterwards
+//!    (the command's writes become a change set, see `tools::writes`), ignored build folders
+//!    mounted through, `.git`, `.gearshift` and gearshift's own files read-only, a private
+//!    `/tmp` and `/dev/shm`, the user's credential stores hidden, and — when Unix sockets are
+//!    named — the folders daemons listen in hidden but for the sockets named;
+//! 2. applies Landlock (`filter`): read and execute everywhere, write only in the workspace
+//!    and the private temporary folders (`workspace-write`) or nowhere (`read-only`); with the
+//!    network off, no TCP bind or connect, no abstract-socket or signal reach outside;
+//! 3. installs a seccomp filter: no `TIOCSTI`/`TIOCLINUX` (typing into a terminal) ever; with
+//!    the network off no socket at all (`socketpair` stays), Unix ones only when named;
+//! 4. starts `gearshift __sandbox-init`, which leaves gearshift's terminal session (`setsid`:
+//!    no controlling terminal) and, as PID 1 of the new namespace, runs the command. When the
+//!    command ends (or the helper is killed) PID 1 ends, and the kernel kills everything left
+//!    in the namespace — `setsid`, double forks and daemons included — so nothing a command
+//!    starts outlives its call or keeps its output pipe open.
 //!
 //! The first command of a session is preceded by a probe (the same helper, running nothing)
 //! whose verdict decides the approval policy: only with every layer in force may an allowlisted
 //! command run without asking; otherwise gearshift says why and asks for every command.
 
 #[cfg(target_os = "linux")]
+mod filter;
+#[cfg(target_os = "linux")]
 pub mod helper;
+#[cfg(target_os = "linux")]
+mod mounts;
+
+pub mod scratch;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +58,34 @@ pub struct Policy {
     /// Apply everything, run nothing, report what held (`Probe` as JSON on stdout).
     #[serde(default)]
     pub probe: bool,
+    /// Folders that get a private, empty tmpfs (the temporary folders, `/dev/shm`).
+    #[serde(default)]
+    pub private: Vec<PathBuf>,
+    /// What the command cannot read: folders are mounted empty, files as `/dev/null`.
+    #[serde(default)]
+    pub deny_read: Vec<PathBuf>,
+    /// Unix sockets a command may connect to with the network off (`allow_unix_sockets`).
+    #[serde(default)]
+    pub unix_sockets: Vec<PathBuf>,
+    /// Where daemons keep their sockets (`/run`, `$XDG_RUNTIME_DIR`): hidden, but for the
+    /// sockets named, whenever Unix sockets are allowed with the network off.
+    #[serde(default)]
+    pub socket_dirs: Vec<PathBuf>,
+    /// The workspace under an overlay: the command's writes land in `upper`.
+    #[serde(default)]
+    pub overlay: Option<Overlay>,
+}
+
+/// An overlay of the workspace for one command. Writes land in `upper`; the workspace itself
+/// is untouched but for the folders in `through` (existing, git-ignored build folders such as
+/// `target/`), which are the real ones, so a build writes them in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overlay {
+    pub workspace: PathBuf,
+    pub upper: PathBuf,
+    /// overlayfs's work folder, on the same file system as `upper`.
+    pub work: PathBuf,
+    pub through: Vec<PathBuf>,
 }
 
 /// What a probe found in force.
@@ -57,6 +97,13 @@ pub struct Probe {
     pub landlock: Result<bool, String>,
     /// The network filter is in force (always `Ok` when the network is allowed).
     pub network: Result<(), String>,
+    /// An overlay of the workspace could be mounted (`Ok` when none was asked for).
+    #[serde(default = "ok")]
+    pub overlay: Result<(), String>,
+}
+
+fn ok() -> Result<(), String> {
+    Ok(())
 }
 
 impl Default for Policy {
@@ -67,6 +114,11 @@ impl Default for Policy {
             writable: Vec::new(),
             protected: Vec::new(),
             probe: false,
+            private: Vec::new(),
+            deny_read: Vec::new(),
+            unix_sockets: Vec::new(),
+            socket_dirs: Vec::new(),
+            overlay: None,
         }
     }
 }
@@ -134,13 +186,36 @@ pub struct Sandbox {
     /// The gearshift binary that acts as the helper; `None` runs commands unconfined (the
     /// status then says so and every command asks).
     pub helper: Option<PathBuf>,
+    /// Whether a command's writes can be held in an overlay here, once the probe has said:
+    /// `Err` says why not (the writes are then found by a snapshot instead).
+    overlay: Arc<OnceLock<Result<(), String>>>,
+    /// Where overlays' upper layers go: beside the workspace on its file system when
+    /// gearshift has a folder there, so what a build writes is moved in, not copied.
+    scratch: Option<PathBuf>,
+}
+
+/// The folders a command gets a private, empty copy of: the temporary folders and `/dev/shm`.
+fn private_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let tmp = std::env::temp_dir();
+    for d in [
+        tmp.canonicalize().unwrap_or(tmp),
+        PathBuf::from("/tmp"),
+        PathBuf::from("/dev/shm"),
+    ] {
+        let d = d.canonicalize().unwrap_or(d);
+        if d.is_dir() && d != Path::new("/") && !dirs.contains(&d) {
+            dirs.push(d);
+        }
+    }
+    dirs
 }
 
 impl Sandbox {
-    /// The policy for a workspace: writable are the workspace and the temp dir; protected are
-    /// `.git` and `.gearshift` of the workspace and `extra_protected` (gearshift's own files
-    /// and directories) where they lie inside something writable — a `--home` under the temp
-    /// dir or inside the workspace.
+    /// The policy for a workspace: writable are the workspace and the private temporary
+    /// folders; protected are `.git` and `.gearshift` of the workspace and `extra_protected`
+    /// (gearshift's own files and directories) where they lie inside the workspace — and
+    /// gearshift's own files are unreadable wherever they are.
     #[must_use]
     pub fn for_workspace(
         mode: SandboxMode,
@@ -149,11 +224,14 @@ impl Sandbox {
         extra_protected: &[PathBuf],
         helper: Option<PathBuf>,
     ) -> Sandbox {
-        let tmp = std::env::temp_dir();
-        let mut writable = vec![workspace.to_path_buf(), tmp.canonicalize().unwrap_or(tmp)];
-        if Path::new("/dev/shm").is_dir() {
-            writable.push(PathBuf::from("/dev/shm"));
-        }
+        // A temporary folder inside the workspace (or the workspace itself) is the workspace's;
+        // one holding it is hidden around it.
+        let private: Vec<PathBuf> = private_dirs()
+            .into_iter()
+            .filter(|d| !d.starts_with(workspace))
+            .collect();
+        let mut writable = vec![workspace.to_path_buf()];
+        writable.extend(private.iter().cloned());
         let mut protected: Vec<PathBuf> = [".git", ".gearshift"]
             .iter()
             .map(|p| workspace.join(p))
@@ -164,7 +242,7 @@ impl Sandbox {
                 // A directory holding the workspace would make it read-only: its files are
                 // listed on their own.
                 .filter(|p| !workspace.starts_with(p))
-                .filter(|p| writable.iter().any(|w| p.starts_with(w)))
+                .filter(|p| p.starts_with(workspace))
                 .cloned(),
         );
         Sandbox {
@@ -173,10 +251,40 @@ impl Sandbox {
                 network,
                 writable,
                 protected,
-                probe: false,
+                private,
+                ..Policy::default()
             },
             helper,
+            overlay: Arc::default(),
+            scratch: None,
         }
+        .denying(extra_protected)
+    }
+
+    /// Adds paths the command cannot read (a folder holding the workspace is left out: the
+    /// command works there).
+    #[must_use]
+    pub fn denying(mut self, paths: &[PathBuf]) -> Sandbox {
+        let workspace = self.policy.writable.first().cloned().unwrap_or_default();
+        for p in paths {
+            if !workspace.starts_with(p) && !self.policy.deny_read.contains(p) {
+                self.policy.deny_read.push(p.clone());
+            }
+        }
+        self
+    }
+
+    /// Names the Unix sockets a command may reach with the network off, and where the
+    /// daemons of this machine keep theirs (hidden but for those named).
+    #[must_use]
+    pub fn with_unix_sockets(
+        mut self,
+        sockets: Vec<PathBuf>,
+        socket_dirs: Vec<PathBuf>,
+    ) -> Sandbox {
+        self.policy.unix_sockets = sockets;
+        self.policy.socket_dirs = socket_dirs;
+        self
     }
 
     /// A sandbox that confines nothing (`[sandbox] mode = "off"`, and tests of other things).
@@ -188,7 +296,42 @@ impl Sandbox {
                 ..Policy::default()
             },
             helper: None,
+            overlay: Arc::default(),
+            scratch: None,
         }
+    }
+
+    /// Puts overlays' upper layers in `dir` (gearshift's own data folder) when it is on the
+    /// workspace's file system and outside it; the temporary folder otherwise.
+    #[must_use]
+    pub fn with_scratch(mut self, dir: &Path) -> Sandbox {
+        let same_device = |a: &Path, b: &Path| {
+            use std::os::unix::fs::MetadataExt as _;
+            std::fs::metadata(a)
+                .ok()
+                .zip(std::fs::metadata(b).ok())
+                .is_some_and(|(x, y)| x.dev() == y.dev())
+        };
+        if let Some(ws) = self.workspace()
+            && !dir.starts_with(ws)
+            && !ws.starts_with(dir)
+            && same_device(dir, ws)
+        {
+            self.scratch = Some(dir.to_path_buf());
+        }
+        self
+    }
+
+    /// Where a command's overlay scratch folder goes (`None`: the temporary folder).
+    #[must_use]
+    pub fn scratch_base(&self) -> Option<&Path> {
+        self.scratch.as_deref()
+    }
+
+    /// The workspace this sandbox writes.
+    #[must_use]
+    pub fn workspace(&self) -> Option<&Path> {
+        self.policy.writable.first().map(PathBuf::as_path)
     }
 
     /// The program and arguments that run `command` in this sandbox. Whenever the helper is
@@ -196,9 +339,23 @@ impl Sandbox {
     /// starts still ends with it.
     #[must_use]
     pub fn argv(&self, command: &str) -> (PathBuf, Vec<String>) {
+        self.argv_with(&self.policy, command)
+    }
+
+    /// [`Sandbox::argv`] with the workspace under `overlay`.
+    #[must_use]
+    pub fn argv_overlay(&self, command: &str, overlay: Overlay) -> (PathBuf, Vec<String>) {
+        let policy = Policy {
+            overlay: Some(overlay),
+            ..self.policy.clone()
+        };
+        self.argv_with(&policy, command)
+    }
+
+    fn argv_with(&self, policy: &Policy, command: &str) -> (PathBuf, Vec<String>) {
         match &self.helper {
             Some(helper) => {
-                let policy = serde_json::to_string(&self.policy).unwrap_or_default();
+                let policy = serde_json::to_string(policy).unwrap_or_default();
                 (
                     helper.clone(),
                     vec![HELPER_ARG.into(), policy, command.to_string()],
@@ -211,27 +368,80 @@ impl Sandbox {
         }
     }
 
+    /// Whether a command's writes are held in an overlay (`Ok`), or why not. Known once the
+    /// probe ran; probes (blocking, a few milliseconds) when it has not yet.
+    pub fn overlay(&self) -> Result<(), String> {
+        if let Some(known) = self.overlay.get() {
+            return known.clone();
+        }
+        let _ = self.probe();
+        self.overlay
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Err("the sandbox was not probed".into()))
+    }
+
     /// Probes the sandbox once: runs the helper with nothing to do and judges what it reports.
     /// Blocking (a process start, a few milliseconds): call it off the async threads.
     #[must_use]
     pub fn probe(&self) -> Status {
+        let (status, overlay) = self.probe_layers();
+        let _ = self.overlay.set(overlay);
+        status
+    }
+
+    fn probe_layers(&self) -> (Status, Result<(), String>) {
+        let no_overlay = |why: &str| Err(why.to_string());
         if self.policy.mode == SandboxMode::Off {
-            return Status::Off;
+            return (Status::Off, no_overlay("the sandbox is off"));
         }
+        if self.policy.mode == SandboxMode::ReadOnly {
+            // Nothing is written: there is nothing to hold.
+            return (self.probe_helper(None).0, Ok(()));
+        }
+        let Some(workspace) = self.workspace().map(Path::to_path_buf) else {
+            return (self.probe_helper(None).0, no_overlay("no workspace"));
+        };
+        let scratch = match scratch::Scratch::new(self.scratch_base()) {
+            Ok(s) => s,
+            Err(e) => {
+                let why = format!("no scratch folder for it ({e})");
+                return (self.probe_helper(None).0, Err(why));
+            }
+        };
+        let overlay = scratch.overlay(workspace, Vec::new());
+        let (status, probe) = self.probe_helper(Some(overlay));
+        let overlay = match (&status, probe) {
+            (Status::Enforced, Some(p)) => p.overlay,
+            (Status::Enforced, None) => no_overlay("the probe said nothing of it"),
+            (Status::Off, _) => no_overlay("the sandbox is off"),
+            (Status::Unavailable(_), _) => no_overlay("the sandbox is not in force"),
+        };
+        (status, overlay)
+    }
+
+    fn probe_helper(&self, overlay: Option<Overlay>) -> (Status, Option<Probe>) {
         let Some(helper) = &self.helper else {
-            return Status::Unavailable(
-                "the command sandbox is not in force: the sandbox helper is unknown; every \
-                 command will ask"
-                    .into(),
+            return (
+                Status::Unavailable(
+                    "the command sandbox is not in force: the sandbox helper is unknown; every \
+                     command will ask"
+                        .into(),
+                ),
+                None,
             );
         };
         if !cfg!(target_os = "linux") {
-            return Status::Unavailable(
-                "the command sandbox needs Linux (Landlock); every command will ask".into(),
+            return (
+                Status::Unavailable(
+                    "the command sandbox needs Linux (Landlock); every command will ask".into(),
+                ),
+                None,
             );
         }
         let policy = Policy {
             probe: true,
+            overlay,
             ..self.policy.clone()
         };
         let out = std::process::Command::new(helper)
@@ -251,12 +461,34 @@ impl Sandbox {
             Err(e) => Err(format!("cannot start the sandbox helper: {e}")),
         };
         match probe {
-            Ok(p) => judge(&p, &self.policy),
-            Err(e) => Status::Unavailable(format!(
-                "the command sandbox is not in force: {e}; every command will ask"
-            )),
+            Ok(p) => (judge(&p, &self.policy), Some(p)),
+            Err(e) => (
+                Status::Unavailable(format!(
+                    "the command sandbox is not in force: {e}; every command will ask"
+                )),
+                None,
+            ),
         }
     }
+}
+
+/// Where this machine's daemons keep their sockets: `/run` (and `/var/run` when it is not the
+/// same) and the user's runtime folder.
+#[must_use]
+pub fn socket_dirs(runtime: Option<&Path>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    let candidates = [Path::new("/run"), Path::new("/var/run")]
+        .into_iter()
+        .chain(runtime);
+    for d in candidates {
+        if let Ok(real) = d.canonicalize()
+            && real.is_dir()
+            && !dirs.iter().any(|k| real.starts_with(k))
+        {
+            dirs.push(real);
+        }
+    }
+    dirs
 }
 
 /// This process's binary when it is gearshift (not a test harness or another program that
@@ -289,74 +521,4 @@ pub fn dispatch(args: &[std::ffi::OsString]) -> Option<std::process::ExitCode> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_workspace_policy_protects_git_and_gearshift_and_the_users_files_inside() {
-        let ws = Path::new("/w");
-        let sb = Sandbox::for_workspace(
-            SandboxMode::WorkspaceWrite,
-            false,
-            ws,
-            &[
-                PathBuf::from("/w/.home/config.toml"),
-                PathBuf::from("/elsewhere/db"),
-            ],
-            Some(PathBuf::from("/bin/gearshift")),
-        );
-        assert_eq!(sb.policy.writable[0], ws);
-        assert!(sb.policy.protected.contains(&PathBuf::from("/w/.git")));
-        assert!(
-            sb.policy
-                .protected
-                .contains(&PathBuf::from("/w/.gearshift"))
-        );
-        assert!(
-            sb.policy
-                .protected
-                .contains(&PathBuf::from("/w/.home/config.toml"))
-        );
-        assert!(
-            !sb.policy
-                .protected
-                .contains(&PathBuf::from("/elsewhere/db"))
-        );
-        let (program, args) = sb.argv("ls");
-        assert_eq!(program, PathBuf::from("/bin/gearshift"));
-        assert_eq!(args[0], HELPER_ARG);
-        assert_eq!(args[2], "ls");
-        let (program, args) = Sandbox::off().argv("ls");
-        assert_eq!(program, PathBuf::from("sh"));
-        assert_eq!(args, vec!["-c", "ls"]);
-    }
-
-    #[test]
-    fn any_missing_layer_makes_every_command_ask() {
-        let policy = Policy::default();
-        let full = Probe {
-            namespaces: Ok(()),
-            landlock: Ok(true),
-            network: Ok(()),
-        };
-        assert_eq!(judge(&full, &policy), Status::Enforced);
-        let no_ns = Probe {
-            namespaces: Err("EPERM".into()),
-            ..full.clone()
-        };
-        let Status::Unavailable(why) = judge(&no_ns, &policy) else {
-            panic!()
-        };
-        assert!(why.contains("user namespaces") && why.contains("every command will ask"));
-        let no_net = Probe {
-            network: Err("no seccomp".into()),
-            ..full
-        };
-        assert!(!judge(&no_net, &policy).enforced());
-        let open = Policy {
-            network: true,
-            ..Policy::default()
-        };
-        assert!(judge(&no_net, &open).enforced());
-    }
-}
+mod tests;

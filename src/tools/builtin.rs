@@ -59,7 +59,7 @@ impl ToolHandler for Builtin {
                 }
                 .boxed()
             }
-            ToolKind::Shell => shell::execute(call, ctx).boxed(),
+            ToolKind::Shell => shell::execute(call, ctx, writes).boxed(),
             ToolKind::Plan | ToolKind::Step | ToolKind::External => {
                 let text = format!(
                     "`{}` is handled by the session, not run as a tool",

@@ -27,6 +27,8 @@ struct Compiled {
     name: String,
     reason: String,
     paths: GlobSet,
+    /// The path patterns as written, for [`Checkpoints::may_match_under`].
+    patterns: Vec<String>,
     commands: Allowlist,
     content: Vec<Regex>,
     tools: Vec<String>,
@@ -84,6 +86,11 @@ impl Checkpoints {
                 name: name.clone(),
                 reason: r.reason.clone(),
                 paths,
+                patterns: r
+                    .paths
+                    .iter()
+                    .map(|p| p.trim_start_matches("./").to_string())
+                    .collect(),
                 commands,
                 content,
                 tools: r.tools.clone(),
@@ -104,6 +111,22 @@ impl Checkpoints {
             .iter()
             .find(|r| r.paths.is_match(path))
             .map(Compiled::why)
+    }
+
+    /// Whether some path rule could match a file under the folder `dir` (relative to the
+    /// workspace): judged by each pattern's literal folder prefix, so `**/*.sql` may match
+    /// under any folder and `migrations/**` only under `migrations`.
+    #[must_use]
+    pub fn may_match_under(&self, dir: &str) -> bool {
+        let dir = dir.trim_end_matches('/');
+        self.rules.iter().flat_map(|r| &r.patterns).any(|p| {
+            let literal = &p[..p.find(['*', '?', '[', '{']).unwrap_or(p.len())];
+            let prefix = literal.rsplit_once('/').map_or("", |(d, _)| d);
+            prefix.is_empty()
+                || prefix == dir
+                || prefix.starts_with(&format!("{dir}/"))
+                || dir.starts_with(&format!("{prefix}/"))
+        })
     }
 
     /// The first rule the proposed new text of a file stops at: a pattern found more often

@@ -6,17 +6,26 @@
 //! open directory handle with cap-std (on Linux `openat2(RESOLVE_BENEATH)`), so no symlink,
 //! `..` or directory swapped for a symlink between two calls can lead it outside: the kernel
 //! resolves each operation atomically, beneath the root, or refuses it. Only regular files are
-//! read (checked on the open file, without blocking, so a FIFO cannot hang a tool), a file with
-//! several hard links is refused (one of them may be outside), and writes are refused on
-//! [protected paths](Workspace::protection): `.git`, gearshift's own config and files, and —
-//! except through the human's review — `.env` files.
+//! read (checked on the open file, without blocking, so a FIFO cannot hang a tool), and a file
+//! with several hard links is refused (one of them may be outside).
+//!
+//! Every write — by a file tool, by a reviewed change, or of a command's change set — passes
+//! one gate, [`Workspace::gate`]: the path is resolved to where it really leads (every symlink
+//! inside the workspace followed, on an open handle of its folder) and judged there against
+//! the [protected paths](super::protect) and `[[checkpoints]]`. The write itself opens the
+//! folder it writes in, reads back where that handle really is, and judges that path again,
+//! so a symlink swapped in between the decision and the write changes nothing: the write goes
+//! through the handle it judged, or not at all.
 
 use std::io::{Read as _, Write as _};
+use std::os::fd::AsRawFd as _;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, MetadataExt as _, OpenOptions, OpenOptionsExt as _, PermissionsExt as _};
+
+pub use super::protect::{Guard, Protected};
 
 /// The workspace root: its canonical path, and an open handle every operation goes through.
 #[derive(Debug, Clone)]
@@ -26,28 +35,6 @@ pub struct Workspace {
     guard: Guard,
     /// `[[checkpoints]]`: paths and new text that a human reviews in every gear.
     checkpoints: Arc<super::checkpoints::Checkpoints>,
-}
-
-/// What the file tools may touch besides what is always protected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guard {
-    /// `.env` files are written only through a human's review (`[files] protect_env`).
-    pub protect_env: bool,
-    /// Read files with several hard links (`[files] read_hard_links`).
-    pub read_hard_links: bool,
-    /// gearshift's own files and directories that lie inside the workspace (relative paths):
-    /// nothing in them is written.
-    pub own: Vec<PathBuf>,
-}
-
-impl Default for Guard {
-    fn default() -> Self {
-        Guard {
-            protect_env: true,
-            read_hard_links: false,
-            own: Vec::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,15 +47,6 @@ pub enum ConfineError {
     Nul(String),
     #[error("cannot resolve `{path}`: {detail}")]
     Io { path: String, detail: String },
-}
-
-/// Why a path may not simply be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Protected {
-    /// Never written by the model's tools.
-    Never(String),
-    /// Written only through a human's explicit review (a checkpoint in the diff pane).
-    Review(String),
 }
 
 /// What a path is, without following a final symlink.
@@ -100,37 +78,33 @@ pub enum FileError {
     HardLinked(String, u64),
     #[error("refused: {0} is a symbolic link; write the file it points to instead")]
     Symlink(String),
+    #[error("refused: {path} is protected: {why}")]
+    Protected { path: String, why: String },
+    #[error(
+        "refused: {path} leads somewhere else now ({now}) than when it was checked; nothing was \
+         written"
+    )]
+    Moved { path: String, now: String },
     #[error("cannot access {0}: {1}")]
     Io(String, String),
 }
 
-/// Files that instruct or configure later sessions — gearshift's and other agents' — which
-/// the model writes only through the human's review, in every gear: what it wrote there would
-/// steer the next session (or Claude Code, or Codex) without anyone looking. `names` are the
-/// path's components, lowercased.
-fn instructions(names: &[String]) -> Option<&'static str> {
-    let last = names.last()?;
-    if matches!(
-        last.as_str(),
-        "agents.md" | "claude.md" | "agents.override.md" | "claude.local.md"
-    ) {
-        return Some(
-            "memory files are instructions every later session follows (gearshift's, Claude \
-             Code's, Codex's); only the user's review writes one",
-        );
-    }
-    if last == ".mcp.json" {
-        return Some(
-            "`.mcp.json` names commands other agents start; only the user's review writes it",
-        );
-    }
-    match names.first().map(String::as_str) {
-        Some(".agents" | ".claude" | ".codex" | ".gearshift") => Some(
-            "agent settings, skills and commands are loaded by later sessions (a skill's \
-             instructions and scripts, permissions, hooks); only the user's review writes them",
-        ),
-        _ => None,
-    }
+/// Who clears a write past the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clearance {
+    /// Nothing but a plain write: refused wherever any protection applies.
+    Plain,
+    /// A human reviewed this write: a path written only through review may be written; a path
+    /// never written stays refused.
+    Reviewed,
+}
+
+/// The gate's decision on a write: where it really leads, and what protects that place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gated {
+    /// Relative to the root, every symlink inside the workspace resolved.
+    pub real: PathBuf,
+    pub protection: Option<Protected>,
 }
 
 /// cap-std's refusal of a path that would leave the directory.
@@ -151,6 +125,70 @@ fn kind_name(ft: cap_std::fs::FileType) -> &'static str {
     } else {
         "not a regular file"
     }
+}
+
+/// A folder handle as a path the kernel resolves to that very folder (`/proc/self/fd/N`):
+/// whatever is renamed there lands in the folder the gate judged.
+fn fd_path(dir: &Dir) -> PathBuf {
+    PathBuf::from(format!("/proc/self/fd/{}", dir.as_raw_fd()))
+}
+
+/// Copies `from` (a file, link or folder tree, never followed) to `name` in `dir`, then
+/// removes `from`: a move across file systems.
+fn copy_into(from: &Path, dir: &Dir, name: &str) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(from)?;
+        dir.symlink_contents(&target, name)?;
+    } else if meta.is_dir() {
+        dir.create_dir(name)?;
+        let sub = dir.open_dir(name)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_into(&entry.path(), &sub, &entry.file_name().to_string_lossy())?;
+        }
+    } else if meta.is_file() {
+        let mut source = std::fs::File::open(from)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        let mut target = dir.open_with(name, &options)?;
+        std::io::copy(&mut source, &mut target)?;
+        target.set_permissions(cap_std::fs::Permissions::from_mode(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+        ))?;
+    }
+    if meta.is_dir() {
+        std::fs::remove_dir_all(from)
+    } else {
+        std::fs::remove_file(from)
+    }
+}
+
+/// A relative path as its folder and its final name (`.` has none).
+fn split(rel: &Path) -> (PathBuf, Option<String>) {
+    if rel == Path::new(".") || rel.as_os_str().is_empty() {
+        return (PathBuf::new(), None);
+    }
+    let parent = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = rel.file_name().map(|n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// `real_parent/rest/name`, without a leading `./`.
+fn join(real_parent: &Path, rest: &Path, name: Option<&str>) -> PathBuf {
+    let mut out = if real_parent == Path::new(".") {
+        PathBuf::new()
+    } else {
+        real_parent.to_path_buf()
+    };
+    out.push(rest);
+    if let Some(name) = name {
+        out.push(name);
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 impl Workspace {
@@ -247,47 +285,144 @@ impl Workspace {
         Ok(out)
     }
 
-    /// Whether the model's write tools may write `rel`, and if not, why.
+    /// What protects `real` (a path already resolved, relative to the root), if anything.
     #[must_use]
-    pub fn protection(&self, rel: &Path) -> Option<Protected> {
-        let names: Vec<String> = rel
-            .components()
-            .filter_map(|c| match c {
-                Component::Normal(n) => Some(n.to_string_lossy().to_lowercase()),
-                _ => None,
-            })
-            .collect();
-        if names.iter().any(|n| n == ".git") {
-            return Some(Protected::Never(
-                "`.git` holds git's config and hooks, which run code on the next git command; \
-                 the model never writes it"
-                    .into(),
-            ));
+    pub fn protection(&self, real: &Path) -> Option<Protected> {
+        super::protect::protection(&self.guard, &self.checkpoints, real)
+    }
+
+    /// Where a folder handle really is, relative to the root (the kernel's own record of the
+    /// open folder, so no name can lie about it).
+    fn real_of(&self, dir: &Dir, shown: &Path) -> Result<PathBuf, FileError> {
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", dir.as_raw_fd()))
+            .map_err(|e| FileError::Io(self.display(shown), e.to_string()))?;
+        let rel = link
+            .strip_prefix(&self.root)
+            .map_err(|_| FileError::Escapes(self.display(shown)))?;
+        Ok(if rel.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            rel.to_path_buf()
+        })
+    }
+
+    /// The deepest folder of `dir` (relative) that exists, opened beneath the root: its handle,
+    /// where it really is, and the names below it still to be created.
+    fn deepest(&self, dir: &Path) -> Result<(Dir, PathBuf, PathBuf), FileError> {
+        let mut at = dir;
+        loop {
+            let open = if at.as_os_str().is_empty() {
+                self.dir.open_dir(".")
+            } else {
+                self.dir.open_dir(at)
+            };
+            match open {
+                Ok(d) => {
+                    let real = self.real_of(&d, at)?;
+                    let rest = dir.strip_prefix(at).unwrap_or(Path::new("")).to_path_buf();
+                    return Ok((d, real, rest));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match at.parent() {
+                    Some(p) => at = p,
+                    None => return Err(self.io(dir, &e)),
+                },
+                Err(e) => return Err(self.io(at, &e)),
+            }
         }
-        if names.len() == 2 && names[0] == ".gearshift" && names[1] == "config.toml" {
-            return Some(Protected::Never(
-                "the workspace's gearshift config could grant permissions; only the user edits it"
-                    .into(),
-            ));
+    }
+
+    /// The one gate every write passes: where a write to `rel` (a path [`resolve`]d from what
+    /// the model gave) really leads, with every symlink inside the workspace followed — folders
+    /// and the final name — and what protects that place.
+    ///
+    /// [`resolve`]: Workspace::resolve
+    pub fn gate(&self, rel: &Path) -> Result<Gated, FileError> {
+        self.gate_with(rel, true)
+    }
+
+    /// The gate for a change to the entry `rel` itself — a link made or replaced, a name
+    /// removed — whose folders are followed but not its final name.
+    pub fn gate_entry(&self, rel: &Path) -> Result<Gated, FileError> {
+        self.gate_with(rel, false)
+    }
+
+    fn gate_with(&self, rel: &Path, follow: bool) -> Result<Gated, FileError> {
+        let mut rel = rel.to_path_buf();
+        // A final symlink is followed too (up to a few times) for the decision: a write never
+        // goes through one, but its place decides what protects the name.
+        for _ in 0..8 {
+            let (parent, name) = split(&rel);
+            let (_dir, real_parent, rest) = self.deepest(&parent)?;
+            let real = join(&real_parent, &rest, name.as_deref());
+            match self.dir.read_link_contents(&real) {
+                Ok(target) if follow && rest.as_os_str().is_empty() => {
+                    let next = real_parent.join(target);
+                    rel = self
+                        .resolve(&next.to_string_lossy())
+                        .map_err(|_| FileError::Escapes(self.display(&real)))?;
+                }
+                _ => {
+                    let protection = self.protection(&real);
+                    return Ok(Gated { real, protection });
+                }
+            }
         }
-        if self.guard.own.iter().any(|own| rel.starts_with(own)) {
-            return Some(Protected::Never(
-                "it is one of gearshift's own files (config, database, trust record)".into(),
-            ));
+        Err(FileError::Io(
+            self.display(&rel),
+            "too many levels of symbolic links".into(),
+        ))
+    }
+
+    /// Refuses what the clearance does not cover.
+    fn clear(&self, gated: &Gated, clearance: Clearance) -> Result<(), FileError> {
+        let why = match (&gated.protection, clearance) {
+            (None, _) | (Some(Protected::Review(_)), Clearance::Reviewed) => return Ok(()),
+            (Some(Protected::Never(why) | Protected::Review(why)), _) => why.clone(),
+        };
+        Err(FileError::Protected {
+            path: self.display(&gated.real),
+            why,
+        })
+    }
+
+    /// Opens the folder a write to `real` goes in (creating what is missing of it), and checks
+    /// on that handle that the write still lands on `real` and is cleared there.
+    fn open_for_write(
+        &self,
+        real: &Path,
+        clearance: Clearance,
+    ) -> Result<(Dir, String), FileError> {
+        let (parent, name) = split(real);
+        let Some(name) = name else {
+            return Err(FileError::NotRegular(self.display(real), "the workspace"));
+        };
+        // A folder that leads outside is refused as such before anything is created.
+        let (_, _, missing) = self.deepest(&parent)?;
+        if !missing.as_os_str().is_empty() {
+            self.dir
+                .create_dir_all(&parent)
+                .map_err(|e| self.io(&parent, &e))?;
         }
-        let is_env = names
-            .last()
-            .is_some_and(|n| n == ".env" || n.starts_with(".env."));
-        if self.guard.protect_env && is_env {
-            return Some(Protected::Review(
-                "`.env` files hold secrets; only the user's explicit review writes one".into(),
-            ));
+        let dir = if parent.as_os_str().is_empty() {
+            self.dir.open_dir(".")
+        } else {
+            self.dir.open_dir(&parent)
         }
-        if let Some(why) = instructions(&names) {
-            return Some(Protected::Review(why.into()));
+        .map_err(|e| self.io(&parent, &e))?;
+        let now = self.real_of(&dir, &parent)?.join(&name);
+        let now = now.strip_prefix(".").unwrap_or(&now).to_path_buf();
+        if now != real {
+            return Err(FileError::Moved {
+                path: self.display(real),
+                now: self.display(&now),
+            });
         }
-        let path = rel.to_string_lossy();
-        self.checkpoints.path(&path).map(Protected::Review)
+        let gated = Gated {
+            protection: self.protection(&now),
+            real: now,
+        };
+        self.clear(&gated, clearance)?;
+        Ok((dir, name))
     }
 
     fn io(&self, rel: &Path, e: &std::io::Error) -> FileError {
@@ -365,6 +500,43 @@ impl Workspace {
         Ok((bytes, meta.len()))
     }
 
+    /// What `rel` holds, as a change records it: a file's bytes (at most `limit`) and mode, a
+    /// link's target, or nothing.
+    pub fn node(
+        &self,
+        rel: &Path,
+        limit: usize,
+    ) -> Result<Option<crate::changes::Node>, FileError> {
+        use crate::changes::Node;
+        match self.kind(rel)? {
+            Kind::Missing => Ok(None),
+            Kind::Symlink => {
+                let target = self
+                    .dir
+                    .read_link_contents(rel)
+                    .map_err(|e| self.io(rel, &e))?;
+                Ok(Some(Node::Link {
+                    target: target.to_string_lossy().into_owned(),
+                }))
+            }
+            Kind::File => {
+                let mode = self
+                    .dir
+                    .symlink_metadata(rel)
+                    .map_err(|e| self.io(rel, &e))?
+                    .permissions()
+                    .mode();
+                let (bytes, _) = self.read(rel, limit)?;
+                Ok(Some(Node::file(&bytes, mode)))
+            }
+            Kind::Dir => Err(FileError::NotRegular(self.display(rel), "a directory")),
+            Kind::Special => Err(FileError::NotRegular(
+                self.display(rel),
+                "a named pipe, socket or device",
+            )),
+        }
+    }
+
     /// The entries of a directory: name, whether a directory, size.
     pub fn list(&self, rel: &Path) -> Result<Vec<(String, bool, u64)>, FileError> {
         let entries = self.dir.read_dir(rel).map_err(|e| self.io(rel, &e))?;
@@ -380,10 +552,19 @@ impl Workspace {
     }
 
     /// Writes `bytes` to `rel` atomically (a temporary file beside it, then a rename),
-    /// creating parent directories and keeping an existing file's permissions. A symlink is
-    /// never written through, and nothing is written outside the root.
-    pub fn write(&self, rel: &Path, bytes: &[u8]) -> Result<(), FileError> {
-        let mode = match self.dir.symlink_metadata(rel) {
+    /// creating parent directories and keeping an existing file's permissions (or setting
+    /// `mode`). `rel` must be where the write really lands (the gate's `real`): it is checked
+    /// again on the open folder, and cleared. A symlink is never written through, and nothing
+    /// is written outside the root.
+    pub fn write(
+        &self,
+        rel: &Path,
+        bytes: &[u8],
+        mode: Option<u32>,
+        clearance: Clearance,
+    ) -> Result<(), FileError> {
+        let (dir, name) = self.open_for_write(rel, clearance)?;
+        let kept = match dir.symlink_metadata(&name) {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(FileError::Symlink(self.display(rel)));
             }
@@ -397,50 +578,82 @@ impl Workspace {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(self.io(rel, &e)),
         };
-        let parent = rel.parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(parent) = parent {
-            self.dir
-                .create_dir_all(parent)
-                .map_err(|e| self.io(parent, &e))?;
-        }
-        let name = rel
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp_name = format!(".{name}.gearshift-{:08x}.tmp", fastrand::u32(..));
-        let tmp = parent.map_or_else(|| PathBuf::from(&tmp_name), |p| p.join(&tmp_name));
+        let mode = mode.or(kept);
+        let tmp = format!(".{name}.gearshift-{:08x}.tmp", fastrand::u32(..));
         let result = (|| {
             let mut options = OpenOptions::new();
             options.write(true).create_new(true);
-            let mut f = self.dir.open_with(&tmp, &options)?;
+            let mut f = dir.open_with(&tmp, &options)?;
             f.write_all(bytes)?;
             f.sync_all()?;
             if let Some(mode) = mode {
                 f.set_permissions(cap_std::fs::Permissions::from_mode(mode))?;
             }
-            self.dir.rename(&tmp, &self.dir, rel)
+            dir.rename(&tmp, &dir, &name)
         })();
         if let Err(e) = result {
-            let _ = self.dir.remove_file(&tmp);
+            let _ = dir.remove_file(&tmp);
             return Err(self.io(rel, &e));
         }
         Ok(())
     }
 
-    /// Deletes a file (never a directory, never through a symlink's target).
-    pub fn remove(&self, rel: &Path) -> Result<(), FileError> {
-        self.dir.remove_file(rel).map_err(|e| self.io(rel, &e))
+    /// Makes `rel` a symbolic link to `target` (replacing a file or link there), cleared as a
+    /// write.
+    pub fn symlink(&self, rel: &Path, target: &str, clearance: Clearance) -> Result<(), FileError> {
+        let (dir, name) = self.open_for_write(rel, clearance)?;
+        let tmp = format!(".{name}.gearshift-{:08x}.tmp", fastrand::u32(..));
+        dir.symlink_contents(target, &tmp)
+            .and_then(|()| dir.rename(&tmp, &dir, &name))
+            .map_err(|e| {
+                let _ = dir.remove_file(&tmp);
+                self.io(rel, &e)
+            })
     }
 
-    /// Moves `from` to `to` (creating `to`'s parents); both stay beneath the root.
-    pub fn rename(&self, from: &Path, to: &Path) -> Result<(), FileError> {
-        if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
-            self.dir
-                .create_dir_all(parent)
-                .map_err(|e| self.io(parent, &e))?;
+    /// Moves `from` (a file or folder outside the workspace: a command's output in its overlay's
+    /// upper layer) to `rel`, cleared as a write; copied where a rename cannot cross file
+    /// systems. Nothing already at `rel` but a file or link is replaced.
+    pub fn adopt(&self, rel: &Path, from: &Path, clearance: Clearance) -> Result<(), FileError> {
+        let (dir, name) = self.open_for_write(rel, clearance)?;
+        if let Ok(m) = dir.symlink_metadata(&name)
+            && m.is_dir()
+        {
+            return Err(FileError::NotRegular(self.display(rel), "a directory"));
         }
-        self.dir
-            .rename(from, &self.dir, to)
+        match std::fs::rename(from, fd_path(&dir).join(&name)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
+                copy_into(from, &dir, &name).map_err(|e| self.io(rel, &e))
+            }
+            Err(e) => Err(self.io(rel, &e)),
+        }
+    }
+
+    /// Makes the folder `rel` (and what is missing above it), cleared as a write.
+    pub fn create_dir(&self, rel: &Path, clearance: Clearance) -> Result<(), FileError> {
+        let (dir, name) = self.open_for_write(rel, clearance)?;
+        match dir.create_dir(&name) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(self.io(rel, &e)),
+        }
+    }
+
+    /// Deletes a file or symbolic link at `rel` (never a directory, never a link's target),
+    /// cleared as a write.
+    pub fn remove(&self, rel: &Path, clearance: Clearance) -> Result<(), FileError> {
+        let (dir, name) = self.open_for_write(rel, clearance)?;
+        dir.remove_file(&name).map_err(|e| self.io(rel, &e))
+    }
+
+    /// Moves `from` to `to` (creating `to`'s parents); both stay beneath the root and both are
+    /// cleared as writes.
+    pub fn rename(&self, from: &Path, to: &Path, clearance: Clearance) -> Result<(), FileError> {
+        let (from_dir, from_name) = self.open_for_write(from, clearance)?;
+        let (to_dir, to_name) = self.open_for_write(to, clearance)?;
+        from_dir
+            .rename(&from_name, &to_dir, &to_name)
             .map_err(|e| self.io(from, &e))
     }
 
@@ -463,6 +676,7 @@ impl Workspace {
     /// Removes `dirs` (as shown, deepest first) while they are empty: the folders a write
     /// created, after undoing it. A folder that holds anything, or was there before, stays.
     pub fn remove_created_dirs(&self, dirs: &[String]) {
+        // An empty folder removed changes no file's content, so no gate is needed.
         for shown in dirs {
             let Ok(d) = self.resolve(shown) else { break };
             if self.dir.remove_dir(&d).is_err() {
@@ -531,7 +745,8 @@ mod tests {
             );
         }
         let rel = w.resolve("linked_dir/new_file.txt").unwrap();
-        assert!(matches!(w.write(&rel, b"x"), Err(FileError::Escapes(_))));
+        let e = w.write(&rel, b"x", None, Clearance::Plain);
+        assert!(matches!(e, Err(FileError::Escapes(_))), "{e:?}");
         assert!(!outside.path().join("new_file.txt").exists());
         assert_eq!(w.resolve("").unwrap_err(), ConfineError::Empty);
         assert!(matches!(w.resolve("a\0b"), Err(ConfineError::Nul(_))));
@@ -556,64 +771,8 @@ mod tests {
         assert_eq!(bytes, b"fn main() {}");
         assert_eq!(w.display(Path::new("src/main.rs")), "src/main.rs");
         assert!(matches!(
-            w.write(Path::new("link_in.rs"), b"x"),
+            w.write(Path::new("link_in.rs"), b"x", None, Clearance::Plain),
             Err(FileError::Symlink(_))
-        ));
-    }
-
-    #[test]
-    fn protected_paths_are_named_with_their_reason() {
-        let (_ws, _o, w) = setup();
-        for p in [
-            ".git/config",
-            ".git/hooks/pre-commit",
-            "sub/.git/HEAD",
-            ".GIT/config",
-            ".gearshift/config.toml",
-        ] {
-            assert!(
-                matches!(w.protection(Path::new(p)), Some(Protected::Never(_))),
-                "{p}"
-            );
-        }
-        for p in [
-            ".env",
-            "app/.env.local",
-            ".env.production",
-            "AGENTS.md",
-            "crates/core/CLAUDE.md",
-            "Agents.md",
-            ".agents/skills/x/SKILL.md",
-            ".claude/settings.json",
-            ".claude/skills/pdf/scripts/fill.py",
-            ".gearshift/skills/x.md",
-            ".gearshift/pipelines/p.toml",
-            ".codex/config.toml",
-            ".mcp.json",
-        ] {
-            assert!(
-                matches!(w.protection(Path::new(p)), Some(Protected::Review(_))),
-                "{p}"
-            );
-        }
-        for p in [
-            "src/main.rs",
-            "docs/agents.md.bak",
-            "src/.claude.rs",
-            ".envrc",
-            ".github/ci.yml",
-        ] {
-            assert_eq!(w.protection(Path::new(p)), None, "{p}");
-        }
-        let w = w.with_guard(Guard {
-            protect_env: false,
-            own: vec![PathBuf::from("home/config.toml")],
-            ..Guard::default()
-        });
-        assert_eq!(w.protection(Path::new(".env")), None);
-        assert!(matches!(
-            w.protection(Path::new("home/config.toml")),
-            Some(Protected::Never(_))
         ));
     }
 
@@ -656,7 +815,8 @@ mod tests {
         let path = dir.path().join("run.sh");
         std::fs::write(&path, "old").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        w.write(Path::new("run.sh"), b"new").unwrap();
+        w.write(Path::new("run.sh"), b"new", None, Clearance::Plain)
+            .unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
@@ -665,12 +825,13 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         let created = w.missing_dirs(Path::new("a/b/c.txt"));
         assert_eq!(created, ["a/b", "a"]);
-        w.write(Path::new("a/b/c.txt"), b"x").unwrap();
+        w.write(Path::new("a/b/c.txt"), b"x", None, Clearance::Plain)
+            .unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("a/b/c.txt")).unwrap(),
             "x"
         );
-        w.remove(Path::new("a/b/c.txt")).unwrap();
+        w.remove(Path::new("a/b/c.txt"), Clearance::Plain).unwrap();
         w.remove_created_dirs(&created);
         assert!(!dir.path().join("a").exists());
     }

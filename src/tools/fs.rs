@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::Writes;
-use super::confine::{FileError, Kind, Protected};
+use super::confine::{Clearance, FileError, Kind, Protected};
 use super::{
     DELETE_FILE, EDIT_FILE, GLOB, GREP, LIST_DIR, MOVE_FILE, READ_FILE, ToolFailure, ToolLimits,
     ToolOutcome, WRITE_FILE, Workspace, parse_args,
@@ -61,21 +61,32 @@ impl From<FileError> for ToolFailure {
     }
 }
 
-/// Refuses a write to a protected path. A path written only through review is proposed even
-/// where writes apply at once (the vibe gear): returned are how the write goes and its reason
-/// (a checkpoint), for the human's decision in the diff pane.
+/// The gate on a write to `rel`: where it really leads (the path the change is recorded at),
+/// refused when that place is never written, and proposed even where writes apply at once (the
+/// vibe gear) when only a review writes it — with the reason (a checkpoint), for the human's
+/// decision in the diff pane.
 fn check_write(
     ws: &Workspace,
     rel: &Path,
     writes: Writes,
-) -> Result<(Writes, Option<String>), ToolFailure> {
-    match ws.protection(rel) {
-        None => Ok((writes, None)),
+) -> Result<(PathBuf, Writes, Option<String>), ToolFailure> {
+    let gated = ws.gate(rel)?;
+    match gated.protection {
+        None => Ok((gated.real, writes, None)),
         Some(Protected::Never(why)) => Err(ToolFailure(format!(
             "refused: {} is protected: {why}",
-            ws.display(rel)
+            ws.display(&gated.real)
         ))),
-        Some(Protected::Review(why)) => Ok((Writes::Propose, Some(why))),
+        Some(Protected::Review(why)) => Ok((gated.real, Writes::Propose, Some(why))),
+    }
+}
+
+/// The write a file tool reports: applied when it wrote, proposed otherwise.
+fn written(change: FileChange, writes: Writes, checkpoint: Option<String>) -> super::ToolWrite {
+    super::ToolWrite {
+        change,
+        applied: writes == Writes::Apply,
+        checkpoint,
     }
 }
 
@@ -394,9 +405,8 @@ struct EditArgs {
 }
 
 fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
-    let path = resolve(ws, &a.path)?;
+    let (path, writes, checkpoint) = check_write(ws, &resolve(ws, &a.path)?, writes)?;
     let shown = ws.display(&path);
-    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     let before = read_text(ws, &path)?;
     if a.old_text.is_empty() {
         return Err(ToolFailure(
@@ -427,7 +437,7 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
     }
     let (writes, checkpoint) = content_checkpoint(ws, Some(&before), &after, writes, checkpoint);
     if writes == Writes::Apply {
-        ws.write(&path, after.as_bytes())?;
+        ws.write(&path, after.as_bytes(), None, Clearance::Plain)?;
     }
     let change = FileChange::new(shown.clone(), Some(before), Some(after));
     let (added, removed) = change.line_counts();
@@ -436,8 +446,7 @@ fn edit_file(ws: &Workspace, a: &EditArgs, writes: Writes) -> Result<ToolOutcome
         ok: true,
         content: format!("{verb} {shown}: {count} replacement(s), +{added} -{removed} lines"),
         summary: format!("{shown} +{added} -{removed}"),
-        change: Some(change),
-        checkpoint,
+        writes: vec![written(change, writes, checkpoint)],
     })
 }
 
@@ -456,9 +465,8 @@ struct WriteArgs {
 }
 
 fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
-    let path = resolve(ws, &a.path)?;
+    let (path, writes, checkpoint) = check_write(ws, &resolve(ws, &a.path)?, writes)?;
     let shown = ws.display(&path);
-    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     let before = match ws.kind(&path)? {
         Kind::Dir => return Err(ToolFailure(format!("{shown} is a directory"))),
         Kind::Missing => None,
@@ -473,7 +481,7 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
     let mut dirs = Vec::new();
     if writes == Writes::Apply {
         dirs = ws.missing_dirs(&path);
-        ws.write(&path, a.content.as_bytes())?;
+        ws.write(&path, a.content.as_bytes(), None, Clearance::Plain)?;
     }
     let created = before.is_none();
     let change = FileChange::new(shown.clone(), before, Some(a.content.clone())).creating(dirs);
@@ -483,8 +491,7 @@ fn write_file(ws: &Workspace, a: &WriteArgs, writes: Writes) -> Result<ToolOutco
         ok: true,
         content: format!("{verb} {shown} ({} bytes)", a.content.len()),
         summary: format!("{verb} {shown} +{added} -{removed}"),
-        change: Some(change),
-        checkpoint,
+        writes: vec![written(change, writes, checkpoint)],
     })
 }
 
@@ -494,9 +501,8 @@ struct DeleteArgs {
 }
 
 fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
-    let path = resolve(ws, &a.path)?;
+    let (path, writes, checkpoint) = check_write(ws, &resolve(ws, &a.path)?, writes)?;
     let shown = ws.display(&path);
-    let (writes, checkpoint) = check_write(ws, &path, writes)?;
     match ws.kind(&path)? {
         Kind::Dir => {
             return Err(ToolFailure(format!(
@@ -508,7 +514,7 @@ fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOut
     }
     let before = read_text(ws, &path)?;
     if writes == Writes::Apply {
-        ws.remove(&path)?;
+        ws.remove(&path, Clearance::Plain)?;
     }
     let change = FileChange::new(shown.clone(), Some(before), None);
     let (_, removed) = change.line_counts();
@@ -517,8 +523,7 @@ fn delete_file(ws: &Workspace, a: &DeleteArgs, writes: Writes) -> Result<ToolOut
         ok: true,
         content: format!("{verb} {shown} ({removed} lines)"),
         summary: format!("{verb} {shown} -{removed}"),
-        change: Some(change),
-        checkpoint,
+        writes: vec![written(change, writes, checkpoint)],
     })
 }
 
@@ -529,11 +534,9 @@ struct MoveArgs {
 }
 
 fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome, ToolFailure> {
-    let from = resolve(ws, &a.from)?;
-    let to = resolve(ws, &a.to)?;
+    let (from, from_writes, from_why) = check_write(ws, &resolve(ws, &a.from)?, writes)?;
+    let (to, to_writes, to_why) = check_write(ws, &resolve(ws, &a.to)?, writes)?;
     let (from_shown, to_shown) = (ws.display(&from), ws.display(&to));
-    let (from_writes, from_why) = check_write(ws, &from, writes)?;
-    let (to_writes, to_why) = check_write(ws, &to, writes)?;
     let writes = if from_writes == Writes::Propose || to_writes == Writes::Propose {
         Writes::Propose
     } else {
@@ -558,14 +561,17 @@ fn move_file(ws: &Workspace, a: &MoveArgs, writes: Writes) -> Result<ToolOutcome
     let mut dirs = Vec::new();
     if writes == Writes::Apply {
         dirs = ws.missing_dirs(&to);
-        ws.rename(&from, &to)?;
+        ws.rename(&from, &to, Clearance::Plain)?;
     }
     let verb = writes.verb("moved");
     Ok(ToolOutcome {
         ok: true,
         content: format!("{verb} {from_shown} to {to_shown}"),
         summary: format!("{verb} {from_shown} → {to_shown}"),
-        change: Some(FileChange::renamed(from_shown, to_shown, content).creating(dirs)),
-        checkpoint,
+        writes: vec![written(
+            FileChange::renamed(from_shown, to_shown, content).creating(dirs),
+            writes,
+            checkpoint,
+        )],
     })
 }

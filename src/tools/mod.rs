@@ -10,16 +10,18 @@ pub mod checkpoints;
 pub mod command;
 mod confine;
 mod fs;
+pub mod protect;
 pub mod registry;
 pub mod secrets;
 mod shell;
 pub mod skill;
+pub mod writes;
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-pub use confine::{ConfineError, FileError, Guard, Kind, Protected, Workspace};
+pub use confine::{Clearance, ConfineError, FileError, Gated, Guard, Kind, Protected, Workspace};
 pub use fs::MAX_TEXT_BYTES;
 pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
@@ -104,10 +106,20 @@ pub struct ToolOutcome {
     pub content: String,
     /// One line for the chat pane.
     pub summary: String,
-    /// The write it made, if any.
-    pub change: Option<FileChange>,
-    /// The change touches a protected path that only a human's explicit review may write: the
-    /// reason, shown at the review (and a headless run never accepts it).
+    /// The files it wrote or proposes to write: one for a file tool, any number for a
+    /// command (its change set, see [`writes`]).
+    pub writes: Vec<ToolWrite>,
+}
+
+/// One file a tool call wrote, or proposes to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolWrite {
+    pub change: FileChange,
+    /// Already on disk (the vibe gear's writes, passed by the gate); otherwise proposed for
+    /// the human's review.
+    pub applied: bool,
+    /// Why only a human's explicit review writes it — a protected path or a `[[checkpoints]]`
+    /// rule — shown at the review (and a headless run never accepts a protected path).
     pub checkpoint: Option<String>,
 }
 
@@ -117,8 +129,7 @@ impl ToolOutcome {
             ok: true,
             content,
             summary,
-            change: None,
-            checkpoint: None,
+            writes: Vec::new(),
         }
     }
 
@@ -128,9 +139,14 @@ impl ToolOutcome {
             ok: false,
             summary: message.lines().next().unwrap_or_default().to_string(),
             content: message,
-            change: None,
-            checkpoint: None,
+            writes: Vec::new(),
         }
+    }
+
+    /// The one change a file tool made or proposed.
+    #[must_use]
+    pub fn change(&self) -> Option<&FileChange> {
+        self.writes.first().map(|w| &w.change)
     }
 }
 

@@ -20,7 +20,8 @@ use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use serde::Deserialize;
 
-use super::{Secrets, ToolContext, ToolOutcome, parse_args};
+use super::writes::Hold;
+use super::{Secrets, ToolContext, ToolOutcome, Writes, parse_args};
 use crate::provider::ToolCallRequest;
 use crate::sandbox::Sandbox;
 
@@ -51,6 +52,8 @@ pub struct Io {
     pub env: Vec<(String, String)>,
     /// stderr goes to [`CommandOutput::errors`] instead of joining stdout.
     pub split_stderr: bool,
+    /// The workspace under this overlay: the command's writes are held there.
+    pub overlay: Option<crate::sandbox::Overlay>,
 }
 
 /// How commands run: in which sandbox, with which environment.
@@ -154,7 +157,10 @@ impl CommandRunner {
         } else {
             (None, writer.try_clone()?)
         };
-        let (program, args) = self.sandbox.argv(command);
+        let (program, args) = match io.overlay {
+            Some(overlay) => self.sandbox.argv_overlay(command, overlay),
+            None => self.sandbox.argv(command),
+        };
         let mut cmd = tokio::process::Command::new(program);
         cmd.args(args)
             .current_dir(cwd)
@@ -278,7 +284,10 @@ struct Args {
     timeout_secs: Option<u64>,
 }
 
-pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
+/// `run_command`: the command runs with its writes held (see [`super::writes`]); when it ends
+/// they are sorted by the gate — written, proposed for review or refused — and the model is
+/// told which files it changed and what became of them.
+pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) -> ToolOutcome {
     let args: Args = match parse_args(call) {
         Ok(a) => a,
         Err(e) => return e.into(),
@@ -288,13 +297,27 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
     let timeout = args
         .timeout_secs
         .map_or(limit, |s| Duration::from_secs(s.max(1)).min(limit));
+    let (ws, sandbox) = (ctx.workspace.clone(), ctx.runner.sandbox.clone());
+    let hold = tokio::task::spawn_blocking(move || Hold::prepare(&ws, &sandbox)).await;
+    let hold = match hold {
+        Ok(Ok(h)) => Held::new(h, ctx.workspace.clone()),
+        Ok(Err(why)) => {
+            return ToolOutcome::error(format!("`{}` was not run: {why}", args.command));
+        }
+        Err(e) => return ToolOutcome::error(format!("cannot run `{}`: {e}", args.command)),
+    };
+    let io = Io {
+        overlay: hold.overlay(),
+        ..Io::default()
+    };
     let result = ctx
         .runner
-        .run(
+        .run_io(
             &args.command,
             ctx.workspace.root(),
             timeout,
             ctx.limits.output_keep_bytes,
+            io,
         )
         .await;
     let out = match result {
@@ -312,18 +335,64 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext) -> ToolOutcome {
             None => "killed by a signal".to_string(),
         }
     };
+    let gathered = hold.gather(writes).await;
     let mut content = out.output;
     if !content.is_empty() && !content.ends_with('\n') {
         content.push('\n');
     }
     content.push_str(&format!("[{status}]"));
+    content.push_str(&gathered.report());
     let first_line = args.command.lines().next().unwrap_or_default();
+    let files = match gathered.writes.len() {
+        0 => String::new(),
+        1 => " · 1 file".to_string(),
+        n => format!(" · {n} files"),
+    };
     ToolOutcome {
         ok: out.exit_code == Some(0) && !out.timed_out,
         content,
         // The call's duration is recorded with its result: not repeated here.
-        summary: format!("$ {first_line} → {status}"),
-        change: None,
-        checkpoint: None,
+        summary: format!("$ {first_line} → {status}{files}"),
+        writes: gathered.writes,
+    }
+}
+
+/// A command's held writes until they are gathered; a command cancelled before that has its
+/// held writes dropped (an overlay's layer is removed, a snapshot's differences put back).
+struct Held {
+    hold: Option<Hold>,
+    ws: super::Workspace,
+}
+
+impl Held {
+    fn new(hold: Hold, ws: super::Workspace) -> Held {
+        Held {
+            hold: Some(hold),
+            ws,
+        }
+    }
+
+    fn overlay(&self) -> Option<crate::sandbox::Overlay> {
+        self.hold.as_ref().and_then(|h| h.overlay(&self.ws))
+    }
+
+    async fn gather(mut self, writes: Writes) -> super::writes::Gathered {
+        let Some(hold) = self.hold.take() else {
+            return super::writes::Gathered::default();
+        };
+        let ws = self.ws.clone();
+        tokio::task::spawn_blocking(move || super::writes::gather(&ws, hold, writes))
+            .await
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(hold) = self.hold.take() {
+            let ws = self.ws.clone();
+            // Nothing is kept of a cancelled command's writes but its ignored build outputs.
+            std::thread::spawn(move || super::writes::discard(&ws, hold));
+        }
     }
 }

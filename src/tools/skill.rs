@@ -85,8 +85,7 @@ pub fn load_named(skills: &Skills, name: &str) -> ToolOutcome {
         ok: true,
         summary: format!("loaded skill {}", skill.name),
         content,
-        change: None,
-        checkpoint: None,
+        writes: Vec::new(),
     }
 }
 

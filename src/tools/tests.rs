@@ -132,7 +132,7 @@ async fn edit_file_reports_absent_and_ambiguous_text() {
     )
     .await;
     assert!(out.ok, "{out:?}");
-    let change = out.change.unwrap();
+    let change = out.change().cloned().unwrap();
     assert_eq!(change.path, "a.txt");
     assert_eq!(change.before.as_deref(), Some("x = 1\nx = 1\ny = 2\n"));
     assert_eq!(change.after.as_deref(), Some("x = 1\nx = 1\ny = 3\n"));
@@ -160,7 +160,7 @@ async fn write_file_records_creation_and_overwrite() {
     )
     .await;
     assert!(out.ok);
-    assert_eq!(out.change.as_ref().unwrap().before, None);
+    assert_eq!(out.change().unwrap().before, None);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("docs/new.md")).unwrap(),
         "# Hi\n"
@@ -171,7 +171,10 @@ async fn write_file_records_creation_and_overwrite() {
         json!({"path": "docs/new.md", "content": "# Bye\n"}),
     )
     .await;
-    assert_eq!(out.change.unwrap().before.as_deref(), Some("# Hi\n"));
+    assert_eq!(
+        out.change().cloned().unwrap().before.as_deref(),
+        Some("# Hi\n")
+    );
 }
 
 #[tokio::test]
@@ -186,7 +189,7 @@ async fn proposing_computes_the_change_and_leaves_the_disk_alone() {
     let out = execute(&edit, &c, Writes::Propose).await;
     assert!(out.ok, "{}", out.content);
     assert!(out.content.starts_with("proposed"), "{}", out.content);
-    let change = out.change.unwrap();
+    let change = out.change().cloned().unwrap();
     assert_eq!(change.after.as_deref(), Some("one\n2\n"));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
@@ -194,7 +197,7 @@ async fn proposing_computes_the_change_and_leaves_the_disk_alone() {
     );
     let create = call(WRITE_FILE, &json!({"path": "new.txt", "content": "x"}));
     let out = execute(&create, &c, Writes::Propose).await;
-    assert!(out.ok && out.change.unwrap().before.is_none());
+    assert!(out.ok && out.change().cloned().unwrap().before.is_none());
     assert!(!dir.path().join("new.txt").exists());
 }
 
@@ -211,7 +214,7 @@ async fn an_edit_that_changes_nothing_proposes_nothing() {
         ),
     ] {
         let out = execute(&call(name, &args), &c, Writes::Propose).await;
-        assert!(out.ok && out.change.is_none(), "{name}: {out:?}");
+        assert!(out.ok && out.change().is_none(), "{name}: {out:?}");
         assert!(
             out.content.starts_with("unchanged: same.txt"),
             "{}",
@@ -234,13 +237,13 @@ async fn delete_and_move_record_their_change_and_refuse_overwrites() {
     );
     let out = run(&c, MOVE_FILE, json!({"from": "a.txt", "to": "docs/a.txt"})).await;
     assert!(out.ok, "{}", out.content);
-    let change = out.change.unwrap();
+    let change = out.change().cloned().unwrap();
     assert_eq!(change.renamed_from.as_deref(), Some("a.txt"));
     assert_eq!(change.path, "docs/a.txt");
     assert!(dir.path().join("docs/a.txt").exists() && !dir.path().join("a.txt").exists());
     let out = run(&c, DELETE_FILE, json!({"path": "b.txt"})).await;
     assert!(out.ok);
-    let change = out.change.unwrap();
+    let change = out.change().cloned().unwrap();
     assert_eq!(
         (change.before.as_deref(), change.after),
         (Some("two\n"), None)

@@ -108,13 +108,19 @@ impl SessionDeps {
                 own: Vec::new(),
             })
             .with_checkpoints(checkpoints.clone());
-        let env = std::env::vars().collect();
+        let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
+        let home = env.get("HOME").map(std::path::PathBuf::from);
         let sandbox = Sandbox::for_workspace(
             config.sandbox.mode,
             config.sandbox.network,
             ws.root(),
             &[],
             sandbox::this_binary(),
+        )
+        .denying(&config.sandbox.denied(home.as_deref()))
+        .with_unix_sockets(
+            config.sandbox.sockets(home.as_deref()),
+            sandbox::socket_dirs(env.get("XDG_RUNTIME_DIR").map(Path::new)),
         );
         Ok(SessionDeps {
             store,
@@ -178,6 +184,7 @@ impl SessionDeps {
             .filter_map(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
             .collect();
         tools.workspace = tools.workspace.clone().with_guard(guard);
+        tools.runner.sandbox = tools.runner.sandbox.clone().denying(own);
         let policy = &mut tools.runner.sandbox.policy;
         for p in own {
             let writable = policy.writable.iter().any(|w| p.starts_with(w));

@@ -159,14 +159,7 @@ impl Actor {
         outcome: &ToolOutcome,
         took: Duration,
     ) -> Vec<Effect> {
-        route::finished(
-            call,
-            outcome,
-            took,
-            self.deps.writes(self.state.gear),
-            self.facts(),
-            self.deps.context_lines,
-        )
+        route::finished(call, outcome, took, self.facts(), self.deps.context_lines)
     }
 
     /// The model ended its reply without calls: `Stop` hooks may send it on.

@@ -2,22 +2,44 @@
 //! file changed on disk), sending a change back, and undoing an applied one.
 
 use super::*;
+use crate::changes::FileChange;
+use crate::core::machine::review::{self, Closed};
 
 impl Actor {
     /// The call a change under review answers: the one the actor waits on, or after a resume
-    /// the pending change's own call.
+    /// the open change's own call (a change set's `CALL#n` answers `CALL`).
     fn review_call(&self, change: &str) -> Option<ToolCallRequest> {
+        let call_id = route::call_of(change);
         match &self.activity {
-            Activity::Reviewing { call } if call.id == change => Some(call.clone()),
+            Activity::Reviewing { call } if call.id == call_id => Some(call.clone()),
             Activity::Idle => {
-                let pending = self.state.changes.pending()?;
-                (pending.id == change).then(|| ToolCallRequest {
-                    id: pending.id.clone(),
+                let open = self.state.changes.get(change)?.status.is_open();
+                open.then(|| ToolCallRequest {
+                    id: call_id.to_string(),
                     name: String::new(),
                     arguments: String::new(),
                 })
             }
             _ => None,
+        }
+    }
+
+    /// Records `closed` (the events closing `change`) and, once every change of its call is
+    /// closed, the call's result, and moves on.
+    fn close(
+        &self,
+        call: &ToolCallRequest,
+        change: &str,
+        how: &Closed,
+        closed: Vec<Event>,
+    ) -> Vec<Effect> {
+        let mut events = closed;
+        match review::answered(&self.state, call, change, how) {
+            Some(result) => {
+                events.push(result);
+                vec![Effect::Record(events), Effect::AfterReview]
+            }
+            None => vec![Effect::Record(events)],
         }
     }
 
@@ -51,22 +73,17 @@ impl Actor {
                     on_disk,
                 }])]
             }
-            Ok(Submitted::Written(written)) => vec![
-                Effect::Record(vec![
-                    Event::ChangeApplied {
-                        id: change.to_string(),
-                        accepted,
-                        rejected,
-                        written,
-                    },
-                    gates::result_event(
-                        &call,
-                        &ToolOutcome::ok(entry.report(), format!("reviewed {}", entry.change.path)),
-                        Duration::ZERO,
-                    ),
-                ]),
-                Effect::AfterReview,
-            ],
+            Ok(Submitted::Written(written)) => self.close(
+                &call,
+                change,
+                &Closed::Reviewed,
+                vec![Event::ChangeApplied {
+                    id: change.to_string(),
+                    accepted,
+                    rejected,
+                    written,
+                }],
+            ),
             Err(message) => vec![Effect::Refuse {
                 message,
                 hint: None,
@@ -96,19 +113,19 @@ impl Actor {
             })
             .collect();
         let text = crate::core::prompts::sent_back(&entry.change.path, conflicted, &comments);
-        vec![
-            Effect::Record(vec![
-                Event::ChangeWithdrawn {
-                    id: change.to_string(),
-                    reason: "sent back for a fresh proposal".into(),
-                },
-                gates::result_event(&call, &ToolOutcome::error(text), Duration::ZERO),
-            ]),
-            Effect::AfterReview,
-        ]
+        self.close(
+            &call,
+            change,
+            &Closed::SentBack(text),
+            vec![Event::ChangeWithdrawn {
+                id: change.to_string(),
+                reason: "sent back for a fresh proposal".into(),
+            }],
+        )
     }
 
-    /// Reverts the newest applied change, unless its file changed since.
+    /// Reverts the newest applied change — every file of it, for a command's change set —
+    /// unless a file changed since (that one is left as it is, and said).
     pub(super) async fn undo(&mut self) {
         if matches!(self.activity, Activity::Running { .. }) {
             self.refuse(
@@ -117,22 +134,49 @@ impl Actor {
             );
             return;
         }
-        let Some(entry) = self.state.changes.undoable() else {
+        let Some(newest) = self.state.changes.undoable() else {
             self.refuse("nothing to undo", None);
             return;
         };
-        let (id, Some(written)) = (entry.id.clone(), entry.written.clone()) else {
-            return;
-        };
+        let call = route::call_of(&newest.id).to_string();
+        let set: Vec<(String, FileChange)> = self
+            .state
+            .changes
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| route::call_of(&e.id) == call && e.id.contains('#'))
+            .chain(std::iter::once(newest).filter(|e| !e.id.contains('#')))
+            .filter(|e| {
+                matches!(
+                    e.status,
+                    crate::changes::review::ChangeStatus::Applied
+                        | crate::changes::review::ChangeStatus::Reviewed { written: true }
+                )
+            })
+            .filter_map(|e| Some((e.id.clone(), e.written.clone()?)))
+            .collect();
         let ws = self.deps.tools.workspace.clone();
-        let done = tokio::task::spawn_blocking(move || disk::undo(&ws, &written))
-            .await
-            .unwrap_or_else(|e| Err(format!("the undo failed: {e}")));
-        match done {
-            Ok(()) => {
-                self.record(vec![Event::ChangeUndone { id }]).await;
+        let done = tokio::task::spawn_blocking(move || {
+            set.into_iter()
+                .map(|(id, written)| (id, disk::undo(&ws, &written)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let mut undone = Vec::new();
+        let mut failed = Vec::new();
+        for (id, result) in done {
+            match result {
+                Ok(()) => undone.push(Event::ChangeUndone { id }),
+                Err(message) => failed.push(message),
             }
-            Err(message) => self.refuse(message, None),
+        }
+        if !undone.is_empty() {
+            self.record(undone).await;
+        }
+        if !failed.is_empty() {
+            self.refuse(failed.join("; "), None);
         }
     }
 }

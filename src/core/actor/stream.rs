@@ -449,19 +449,9 @@ impl Actor {
                 task.abort();
                 self.hooks_cancelled(then)
             }
-            Activity::Reviewing { call } => vec![
-                Event::ChangeWithdrawn {
-                    id: call.id.clone(),
-                    reason: "cancelled by the user".into(),
-                },
-                gates::result_event(
-                    &call,
-                    &ToolOutcome::error(
-                        "cancelled by the user; the proposed change was not applied",
-                    ),
-                    Duration::ZERO,
-                ),
-            ],
+            Activity::Reviewing { call } => {
+                crate::core::machine::review::cancelled(&self.state, &call)
+            }
         };
         events.extend(
             self.queue

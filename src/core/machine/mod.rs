@@ -13,6 +13,7 @@
 //! returning effects, reached from one op in `Actor::on_op` or one continuation effect.
 
 pub mod gates;
+pub mod review;
 pub mod route;
 
 use crate::pipeline::StageDef;

@@ -11,7 +11,7 @@ use crate::core::{SessionState, shape};
 use crate::plan::{Plan, StepSpec, StepStatus};
 use crate::protocol::{CommandDecision, Event, Verdict};
 use crate::provider::ToolCallRequest;
-use crate::tools::{self, Registry, ToolKind, ToolOutcome, Writes};
+use crate::tools::{self, Registry, ToolKind, ToolOutcome};
 
 /// Routes the next tool call. `listed` says how the command is pre-approved, with the sandbox
 /// in force: the allowlist, or an active skill's `allowed-tools` (the shell asks the sandbox,
@@ -221,76 +221,127 @@ pub fn end_step(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
     effects
 }
 
-/// A tool call finished: its result (and the file change it made) is recorded and the next
-/// call runs; a change proposed for review waits for the human instead (headless, every hunk
-/// is decided at once as the policy says), and its result is the review.
+/// A tool call finished: its result (and the files it wrote) is recorded and the next call
+/// runs; changes proposed for review wait for the human instead (headless, every hunk is
+/// decided at once as the policy says), and the call's result is the review. A command's
+/// writes are a change set: each file its own change (`CALL#n`), its output held until the
+/// last of them is decided.
 #[must_use]
 pub fn finished(
     call: &ToolCallRequest,
     outcome: &ToolOutcome,
     took: Duration,
-    writes: Writes,
     facts: Facts,
     context_lines: u32,
 ) -> Vec<Effect> {
     let headless = facts.policy.changes != ApprovalMode::Ask;
-    // A protected path's change is a proposal even where writes apply at once.
-    if outcome.ok
-        && let Some(change) = &outcome.change
-        && (writes == Writes::Propose || outcome.checkpoint.is_some())
-    {
-        let rule = outcome
+    let set = outcome.writes.len() > 1 || call.name == tools::RUN_COMMAND;
+    let id_of = |i: usize| {
+        if set {
+            change_id(&call.id, i)
+        } else {
+            call.id.clone()
+        }
+    };
+    let mut events = Vec::new();
+    let mut proposed = Vec::new();
+    let mut refused = Vec::new();
+    for (i, w) in outcome.writes.iter().enumerate() {
+        if w.applied {
+            events.push(Event::FileChanged {
+                id: id_of(i),
+                change: w.change.clone(),
+            });
+            continue;
+        }
+        if !outcome.ok {
+            continue;
+        }
+        let rule = w
             .checkpoint
             .as_deref()
             .is_some_and(tools::checkpoints::is_rule);
-        if let Some(why) = outcome.checkpoint.as_ref().filter(|_| !rule)
+        if let Some(why) = w.checkpoint.as_ref().filter(|_| !rule)
             && headless
         {
             // A protected path is written only by a human's decision, never headless.
-            let text = crate::core::prompts::protected_headless(&change.path, why);
-            return vec![
-                Effect::Record(vec![result_event(call, &ToolOutcome::error(text), took)]),
-                Effect::NextCall,
-            ];
+            refused.push(crate::core::prompts::protected_headless(
+                &w.change.path,
+                why,
+            ));
+            continue;
         }
-        let effects = vec![
-            Effect::Record(vec![Event::ChangeProposed {
-                id: call.id.clone(),
-                change: change.clone(),
-                context: context_lines,
-                checkpoint: outcome.checkpoint.clone(),
-            }]),
-            Effect::AwaitReview(call.clone()),
-        ];
+        proposed.push((id_of(i), w, rule));
+    }
+    if proposed.is_empty() {
+        let mut outcome = outcome.clone();
+        if !refused.is_empty() {
+            if set {
+                outcome
+                    .content
+                    .push_str(&format!("\n{}", refused.join("\n")));
+            } else {
+                outcome = ToolOutcome::error(refused.join("\n"));
+            }
+        }
+        events.push(result_event(call, &outcome, took));
+        return vec![Effect::Record(events), Effect::NextCall];
+    }
+    if set {
+        // What the command said waits with its changes, for the result after the review.
+        let mut content = outcome.content.clone();
+        for r in &refused {
+            content.push_str(&format!("\n{r}"));
+        }
+        events.push(Event::ToolHeld {
+            id: call.id.clone(),
+            ok: outcome.ok,
+            content,
+            summary: outcome.summary.clone(),
+            duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+    for (id, w, _) in &proposed {
+        events.push(Event::ChangeProposed {
+            id: id.clone(),
+            change: w.change.clone(),
+            context: context_lines,
+            checkpoint: w.checkpoint.clone(),
+        });
+    }
+    let mut effects = vec![Effect::Record(events), Effect::AwaitReview(call.clone())];
+    let verdict = match facts.policy.changes {
+        ApprovalMode::Ask => return effects,
+        ApprovalMode::Approve => Verdict::Accept,
+        ApprovalMode::Deny => Verdict::Reject,
+    };
+    for (id, _, rule) in proposed {
         // A `[[checkpoints]]` rule's stop waits for a human headless too (the run stops),
         // unless checkpoints are passed as the flags say.
         if rule && !facts.policy.checkpoints {
-            return effects;
+            continue;
         }
-        let mut effects = effects;
-        let verdict = match facts.policy.changes {
-            ApprovalMode::Ask => return effects,
-            ApprovalMode::Approve => Verdict::Accept,
-            ApprovalMode::Deny => Verdict::Reject,
-        };
         effects.extend([
             Effect::DecideAll {
-                change: call.id.clone(),
-                verdict,
+                change: id.clone(),
+                verdict: verdict.clone(),
             },
-            Effect::WriteReview(call.id.clone()),
+            Effect::WriteReview(id),
         ]);
-        return effects;
     }
-    let mut events = Vec::new();
-    if let Some(change) = &outcome.change {
-        events.push(Event::FileChanged {
-            id: call.id.clone(),
-            change: change.clone(),
-        });
-    }
-    events.push(result_event(call, outcome, took));
-    vec![Effect::Record(events), Effect::NextCall]
+    effects
+}
+
+/// The id of the `i`th change of a call's change set.
+#[must_use]
+pub fn change_id(call: &str, i: usize) -> String {
+    format!("{call}#{}", i + 1)
+}
+
+/// The call a change belongs to (a change set's changes are `CALL#n`).
+#[must_use]
+pub fn call_of(change: &str) -> &str {
+    change.rsplit_once('#').map_or(change, |(call, _)| call)
 }
 
 /// Headless: every hunk of the change decided the same way, recorded like a human's.

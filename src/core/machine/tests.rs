@@ -17,7 +17,9 @@ use crate::pipeline::{Gate, GateOp, Pipeline, StageDef, StageEvent, StageKind};
 use crate::plan::{PlanEdit, StepSpec, StepStatus};
 use crate::protocol::{CommandDecision, ErrorKind, Event, Gear, Hint, SessionMeta, Verdict};
 use crate::provider::{ToolCallRequest, ToolSpec};
-use crate::tools::{self, Registry, ToolContext, ToolHandler, ToolKind, ToolOutcome, Writes};
+use crate::tools::{
+    self, Registry, ToolContext, ToolHandler, ToolKind, ToolOutcome, ToolWrite, Writes,
+};
 
 fn opened(gear: Gear) -> Event {
     Event::SessionOpened {
@@ -805,13 +807,13 @@ fn ending_a_step_stops_it_at_its_gate_and_failing_it_stops_g_all() {
 fn a_finished_write_is_proposed_for_review_or_decided_headless() {
     let c = call(tools::WRITE_FILE, json!({"path": "a", "content": "b"}));
     let mut outcome = ToolOutcome::ok("proposed".into(), "a".into());
-    outcome.change = Some(FileChange::new(
-        "a".into(),
-        Some("x\n".into()),
-        Some("b\n".into()),
-    ));
+    outcome.writes = vec![ToolWrite {
+        change: FileChange::new("a".into(), Some("x\n".into()), Some("b\n".into())),
+        applied: false,
+        checkpoint: None,
+    }];
     let took = Duration::from_millis(5);
-    let ask = route::finished(&c, &outcome, took, Writes::Propose, Facts::default(), 3);
+    let ask = route::finished(&c, &outcome, took, Facts::default(), 3);
     assert!(matches!(recorded(&ask)[0], Event::ChangeProposed { .. }));
     assert_eq!(ask.last(), Some(&Effect::AwaitReview(c.clone())));
     let headless = Facts {
@@ -822,21 +824,77 @@ fn a_finished_write_is_proposed_for_review_or_decided_headless() {
         },
         ..Facts::default()
     };
-    let auto = route::finished(&c, &outcome, took, Writes::Propose, headless, 3);
+    let auto = route::finished(&c, &outcome, took, headless, 3);
     assert!(auto.contains(&Effect::WriteReview("c1".into())));
     // A protected path is never written without a human.
-    outcome.checkpoint = Some("a secrets file".into());
-    let protected = route::finished(&c, &outcome, took, Writes::Propose, headless, 3);
+    outcome.writes[0].checkpoint = Some("a secrets file".into());
+    let protected = route::finished(&c, &outcome, took, headless, 3);
     assert!(matches!(
         recorded(&protected)[0],
         Event::ToolResult { ok: false, content, .. } if content.contains("protected")
     ));
     // Applied at once in vibe: the change and the result, then the next call.
-    outcome.checkpoint = None;
-    let applied = route::finished(&c, &outcome, took, Writes::Apply, Facts::default(), 3);
+    outcome.writes[0].checkpoint = None;
+    outcome.writes[0].applied = true;
+    let applied = route::finished(&c, &outcome, took, Facts::default(), 3);
     assert!(matches!(recorded(&applied)[0], Event::FileChanged { .. }));
     assert_eq!(recorded(&applied)[1], &result_event(&c, &outcome, took));
     assert_eq!(applied.last(), Some(&Effect::NextCall));
+}
+
+#[test]
+fn a_commands_change_set_is_applied_proposed_or_refused_file_by_file() {
+    let c = call(tools::RUN_COMMAND, json!({"command": "sed -i s/a/b/ x y"}));
+    let write = |path: &str, applied: bool, checkpoint: Option<&str>| ToolWrite {
+        change: FileChange::new(path.into(), Some("a\n".into()), Some("b\n".into())),
+        applied,
+        checkpoint: checkpoint.map(Into::into),
+    };
+    let mut outcome = ToolOutcome::ok("[exit code 0]".into(), "$ sed".into());
+    outcome.writes = vec![
+        write("x", true, None),
+        write("y", false, None),
+        write(".env", false, Some("`.env` files hold secrets")),
+    ];
+    let took = Duration::from_millis(5);
+    let ask = route::finished(&c, &outcome, took, Facts::default(), 3);
+    let events = recorded(&ask);
+    assert!(matches!(events[0], Event::FileChanged { id, .. } if id == "c1#1"));
+    // The output waits with the changes; each proposal is its own change of the set.
+    assert!(
+        matches!(events[1], Event::ToolHeld { id, content, .. } if id == "c1" && content.contains("exit code 0"))
+    );
+    assert!(matches!(events[2], Event::ChangeProposed { id, .. } if id == "c1#2"));
+    assert!(
+        matches!(events[3], Event::ChangeProposed { id, checkpoint: Some(_), .. } if id == "c1#3")
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::ToolResult { .. })));
+    assert_eq!(ask.last(), Some(&Effect::AwaitReview(c.clone())));
+    assert_eq!(route::call_of("c1#3"), "c1");
+    assert_eq!(route::call_of("c1"), "c1");
+    // Headless with --approve-changes: the plain one is written, the protected one refused.
+    let headless = Facts {
+        policy: ApprovalPolicy {
+            commands: ApprovalMode::Approve,
+            changes: ApprovalMode::Approve,
+            ..ApprovalPolicy::ASK
+        },
+        ..Facts::default()
+    };
+    let auto = route::finished(&c, &outcome, took, headless, 3);
+    assert!(auto.contains(&Effect::WriteReview("c1#2".into())));
+    assert!(!auto.contains(&Effect::WriteReview("c1#3".into())));
+    let held = recorded(&auto)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::ToolHeld { content, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        held.contains(".env") && held.contains("protected"),
+        "{held}"
+    );
 }
 
 // The headless policy is an input to the core, not a second machine in `exec`.

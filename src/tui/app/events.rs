@@ -111,6 +111,21 @@ impl App {
                     duration_ms: *duration_ms,
                 },
             ),
+            Event::ToolHeld {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: format!("{summary} · its writes wait for your review"),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
             Event::ShellRan {
                 id,
                 command,

@@ -67,6 +67,15 @@ impl DiffView {
                 entry.change.renamed_from.as_deref().unwrap_or("?"),
                 entry.change.path
             )),
+            FileKind::Special => notes.push(format!(
+                "Written by a command, not a text diff: {} → {}. Decide it whole with a or x.",
+                before.trim_end(),
+                if after.is_empty() {
+                    "deleted"
+                } else {
+                    after.trim_end()
+                }
+            )),
             FileKind::Text => {}
         }
         if entry.change.renamed_from.is_some() {

@@ -1,0 +1,143 @@
+//! When a tool call's review is over, and what the model is told. A file tool's change is its
+//! call's only change; a command's writes are a change set (`CALL#1`, `CALL#2`, …) whose
+//! output is held ([`Event::ToolHeld`]) until the last of its changes is decided, written,
+//! sent back or withdrawn — then one result says what became of each.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::gates::result_event;
+use super::route::call_of;
+use crate::changes::review::{ChangeEntry, ChangeStatus};
+use crate::core::SessionState;
+use crate::protocol::Event;
+use crate::provider::ToolCallRequest;
+use crate::tools::ToolOutcome;
+
+/// What became of one change once it closed, as the model reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    /// Reviewed: the report of its hunks.
+    Reviewed,
+    /// Sent back for a fresh proposal, with the human's words.
+    SentBack(String),
+    /// Withdrawn unapplied (cancelled).
+    Withdrawn(String),
+}
+
+/// The changes of `call` still open, leaving out `closing` (being closed now).
+fn still_open<'a>(
+    state: &'a SessionState,
+    call: &'a str,
+    closing: &'a str,
+) -> impl Iterator<Item = &'a ChangeEntry> {
+    state
+        .changes
+        .entries
+        .iter()
+        .filter(move |e| call_of(&e.id) == call && e.id != closing && e.status.is_open())
+}
+
+/// The call's result once `closing` (a change of `call`) closes as `how` — `None` while
+/// other changes of the call wait for the human.
+#[must_use]
+pub fn answered(
+    state: &SessionState,
+    call: &ToolCallRequest,
+    closing: &str,
+    how: &Closed,
+) -> Option<Event> {
+    if still_open(state, &call.id, closing).next().is_some() {
+        return None;
+    }
+    let entry = state.changes.get(closing);
+    let Some(held) = state.held.get(&call.id) else {
+        // A file tool's one change: its review is the result.
+        let outcome = match (how, entry) {
+            (Closed::Reviewed, Some(e)) => {
+                ToolOutcome::ok(e.report(), format!("reviewed {}", e.change.path))
+            }
+            (Closed::SentBack(text) | Closed::Withdrawn(text), _) => {
+                ToolOutcome::error(text.clone())
+            }
+            (Closed::Reviewed, None) => ToolOutcome::error("the change is gone"),
+        };
+        return Some(result_event(call, &outcome, Duration::ZERO));
+    };
+    let mut content = held.content.clone();
+    let _ = write!(
+        content,
+        "\n\nThe files your command wrote were held for the user's review:"
+    );
+    for e in state
+        .changes
+        .entries
+        .iter()
+        .filter(|e| call_of(&e.id) == call.id)
+    {
+        let line = if e.id == closing {
+            what_became(e, how)
+        } else {
+            what_became(e, &Closed::Reviewed)
+        };
+        let _ = write!(content, "\n- {line}");
+    }
+    content.push_str("\nRead a file again before you change it further.");
+    Some(Event::ToolResult {
+        id: call.id.clone(),
+        ok: held.ok,
+        content,
+        summary: format!("{} · reviewed", held.summary),
+        duration_ms: held.duration_ms,
+    })
+}
+
+/// One change's line in a change set's result.
+fn what_became(e: &ChangeEntry, how: &Closed) -> String {
+    match (&e.status, how) {
+        (ChangeStatus::Applied, _) => {
+            format!("{}: written (the gear writes at once)", e.change.path)
+        }
+        (ChangeStatus::Withdrawn { reason }, _) | (_, Closed::Withdrawn(reason)) => {
+            format!("{}: not written ({reason})", e.change.path)
+        }
+        (_, Closed::SentBack(text)) => format!("{}: sent back. {text}", e.change.path),
+        _ => e.report().replace('\n', "\n  "),
+    }
+}
+
+/// Cancelled while changes of `call` waited: each is withdrawn, and the call answered.
+#[must_use]
+pub fn cancelled(state: &SessionState, call: &ToolCallRequest) -> Vec<Event> {
+    let open: Vec<String> = state
+        .changes
+        .entries
+        .iter()
+        .filter(|e| call_of(&e.id) == call.id && e.status.is_open())
+        .map(|e| e.id.clone())
+        .collect();
+    let reason = "cancelled by the user".to_string();
+    let mut events: Vec<Event> = open
+        .iter()
+        .map(|id| Event::ChangeWithdrawn {
+            id: id.clone(),
+            reason: reason.clone(),
+        })
+        .collect();
+    let mut after = state.clone();
+    for e in &events {
+        after.apply(e);
+    }
+    let closing = open.last().cloned().unwrap_or_else(|| call.id.clone());
+    let result = if state.held.contains_key(&call.id) {
+        answered(&after, call, &closing, &Closed::Withdrawn(reason))
+    } else {
+        Some(result_event(
+            call,
+            &ToolOutcome::error("cancelled by the user; the proposed change was not applied"),
+            Duration::ZERO,
+        ))
+    };
+    events.extend(result);
+    events
+}

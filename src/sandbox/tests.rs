@@ -1,0 +1,85 @@
+//! The policy a workspace gets and the verdict on a probe (no kernel needed here; the helper
+//! itself is tested through the real binary in `tests/trust.rs` and `tests/sandbox.rs`).
+
+use super::*;
+
+#[test]
+fn the_workspace_policy_protects_git_and_gearshift_and_the_users_files_inside() {
+    let ws = Path::new("/w");
+    let sb = Sandbox::for_workspace(
+        SandboxMode::WorkspaceWrite,
+        false,
+        ws,
+        &[
+            PathBuf::from("/w/.home/config.toml"),
+            PathBuf::from("/elsewhere/db"),
+        ],
+        Some(PathBuf::from("/bin/gearshift")),
+    );
+    assert_eq!(sb.policy.writable[0], ws);
+    assert!(sb.policy.protected.contains(&PathBuf::from("/w/.git")));
+    assert!(
+        sb.policy
+            .protected
+            .contains(&PathBuf::from("/w/.gearshift"))
+    );
+    assert!(
+        sb.policy
+            .protected
+            .contains(&PathBuf::from("/w/.home/config.toml"))
+    );
+    assert!(
+        !sb.policy
+            .protected
+            .contains(&PathBuf::from("/elsewhere/db"))
+    );
+    // gearshift's own files are unreadable wherever they are; nothing holding the workspace.
+    assert!(
+        sb.policy
+            .deny_read
+            .contains(&PathBuf::from("/elsewhere/db"))
+    );
+    let sb = sb.denying(&[PathBuf::from("/"), PathBuf::from("/home/u/.ssh")]);
+    assert!(!sb.policy.deny_read.contains(&PathBuf::from("/")));
+    assert!(sb.policy.deny_read.contains(&PathBuf::from("/home/u/.ssh")));
+    // The temporary folders are private to each command, and writable there.
+    assert!(sb.policy.private.contains(&PathBuf::from("/tmp")));
+    assert!(sb.policy.writable.contains(&PathBuf::from("/tmp")));
+    let (program, args) = sb.argv("ls");
+    assert_eq!(program, PathBuf::from("/bin/gearshift"));
+    assert_eq!(args[0], HELPER_ARG);
+    assert_eq!(args[2], "ls");
+    let (program, args) = Sandbox::off().argv("ls");
+    assert_eq!(program, PathBuf::from("sh"));
+    assert_eq!(args, vec!["-c", "ls"]);
+}
+
+#[test]
+fn any_missing_layer_makes_every_command_ask() {
+    let policy = Policy::default();
+    let full = Probe {
+        namespaces: Ok(()),
+        landlock: Ok(true),
+        network: Ok(()),
+        overlay: Ok(()),
+    };
+    assert_eq!(judge(&full, &policy), Status::Enforced);
+    let no_ns = Probe {
+        namespaces: Err("EPERM".into()),
+        ..full.clone()
+    };
+    let Status::Unavailable(why) = judge(&no_ns, &policy) else {
+        panic!()
+    };
+    assert!(why.contains("user namespaces") && why.contains("every command will ask"));
+    let no_net = Probe {
+        network: Err("no seccomp".into()),
+        ..full
+    };
+    assert!(!judge(&no_net, &policy).enforced());
+    let open = Policy {
+        network: true,
+        ..Policy::default()
+    };
+    assert!(judge(&no_net, &open).enforced());
+}

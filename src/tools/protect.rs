@@ -1,0 +1,215 @@
+//! Which paths the model's writes may not simply reach, and why — decided on the path a write
+//! really reaches (see [`Workspace::gate`](super::Workspace::gate)), never on the path as the
+//! model spelled it. Pure: names in, a verdict out.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::checkpoints::Checkpoints;
+
+/// What the file tools may touch besides what is always protected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    /// `.env` files are written only through a human's review (`[files] protect_env`).
+    pub protect_env: bool,
+    /// Read files with several hard links (`[files] read_hard_links`).
+    pub read_hard_links: bool,
+    /// gearshift's own files and directories that lie inside the workspace (relative paths):
+    /// nothing in them is written.
+    pub own: Vec<PathBuf>,
+}
+
+impl Default for Guard {
+    fn default() -> Self {
+        Guard {
+            protect_env: true,
+            read_hard_links: false,
+            own: Vec::new(),
+        }
+    }
+}
+
+/// Why a path may not simply be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Protected {
+    /// Never written by the model's tools or commands.
+    Never(String),
+    /// Written only through a human's explicit review (a checkpoint in the diff pane).
+    Review(String),
+}
+
+/// Files that instruct or configure later sessions — gearshift's and other agents' — which
+/// the model writes only through the human's review, in every gear: what it wrote there would
+/// steer the next session (or Claude Code, or Codex) without anyone looking. `names` are the
+/// path's components, lowercased.
+fn instructions(names: &[String]) -> Option<&'static str> {
+    let last = names.last()?;
+    if matches!(
+        last.as_str(),
+        "agents.md" | "claude.md" | "agents.override.md" | "claude.local.md"
+    ) {
+        return Some(
+            "memory files are instructions every later session follows (gearshift's, Claude \
+             Code's, Codex's); only the user's review writes one",
+        );
+    }
+    if last == ".mcp.json" {
+        return Some(
+            "`.mcp.json` names commands other agents start; only the user's review writes it",
+        );
+    }
+    match names.first().map(String::as_str) {
+        Some(".agents" | ".claude" | ".codex" | ".gearshift") => Some(
+            "agent settings, skills and commands are loaded by later sessions (a skill's \
+             instructions and scripts, permissions, hooks); only the user's review writes them",
+        ),
+        _ => None,
+    }
+}
+
+/// The path's names, lowercased (`.GIT` is `.git` to a case-insensitive file system).
+fn names(rel: &Path) -> Vec<String> {
+    rel.components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_string_lossy().to_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether the model may write `real` (relative to the workspace root, every symlink already
+/// resolved), and if not, why.
+#[must_use]
+pub fn protection(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> Option<Protected> {
+    let names = names(real);
+    if names.iter().any(|n| n == ".git") {
+        return Some(Protected::Never(
+            "`.git` holds git's config and hooks, which run code on the next git command; \
+             the model never writes it (nor a `.git` of its own anywhere)"
+                .into(),
+        ));
+    }
+    if names.len() == 2 && names[0] == ".gearshift" && names[1] == "config.toml" {
+        return Some(Protected::Never(
+            "the workspace's gearshift config could grant permissions; only the user edits it"
+                .into(),
+        ));
+    }
+    if guard.own.iter().any(|own| real.starts_with(own)) {
+        return Some(Protected::Never(
+            "it is one of gearshift's own files (config, database, trust record)".into(),
+        ));
+    }
+    let is_env = names
+        .last()
+        .is_some_and(|n| n == ".env" || n.starts_with(".env."));
+    if guard.protect_env && is_env {
+        return Some(Protected::Review(
+            "`.env` files hold secrets; only the user's explicit review writes one".into(),
+        ));
+    }
+    if let Some(why) = instructions(&names) {
+        return Some(Protected::Review(why.into()));
+    }
+    checkpoints
+        .path(&real.to_string_lossy())
+        .map(Protected::Review)
+}
+
+/// Whether a folder may be written in place, past the gate (an ignored build folder mounted
+/// through a command's overlay): nothing in it is protected or checkpointed, whatever its
+/// name.
+#[must_use]
+pub fn free_folder(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> bool {
+    let probe = real.join("x");
+    protection(guard, checkpoints, &probe).is_none()
+        && !names(real).iter().any(|n| n.starts_with(".env"))
+        && !checkpoints.may_match_under(&real.to_string_lossy())
+        && !guard.own.iter().any(|own| own.starts_with(real))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protected_paths_are_named_with_their_reason() {
+        let guard = Guard::default();
+        let none = Checkpoints::default();
+        let p = |path: &str| protection(&guard, &none, Path::new(path));
+        for path in [
+            ".git/config",
+            ".git/hooks/pre-commit",
+            "sub/.git/HEAD",
+            "sub/.git",
+            ".GIT/config",
+            ".gearshift/config.toml",
+        ] {
+            assert!(matches!(p(path), Some(Protected::Never(_))), "{path}");
+        }
+        for path in [
+            ".env",
+            "app/.env.local",
+            ".env.production",
+            "AGENTS.md",
+            "crates/core/CLAUDE.md",
+            "Agents.md",
+            ".agents/skills/x/SKILL.md",
+            ".claude/settings.json",
+            ".claude/skills/pdf/scripts/fill.py",
+            ".gearshift/skills/x.md",
+            ".gearshift/pipelines/p.toml",
+            ".codex/config.toml",
+            ".mcp.json",
+        ] {
+            assert!(matches!(p(path), Some(Protected::Review(_))), "{path}");
+        }
+        for path in [
+            "src/main.rs",
+            "docs/agents.md.bak",
+            "src/.claude.rs",
+            ".envrc",
+            ".github/ci.yml",
+        ] {
+            assert_eq!(p(path), None, "{path}");
+        }
+        let guard = Guard {
+            protect_env: false,
+            own: vec![PathBuf::from("home/config.toml")],
+            ..Guard::default()
+        };
+        assert_eq!(protection(&guard, &none, Path::new(".env")), None);
+        assert!(matches!(
+            protection(&guard, &none, Path::new("home/config.toml")),
+            Some(Protected::Never(_))
+        ));
+    }
+
+    #[test]
+    fn only_a_folder_with_nothing_protected_inside_is_written_in_place() {
+        let guard = Guard {
+            own: vec![PathBuf::from("build/home/db")],
+            ..Guard::default()
+        };
+        let none = Checkpoints::default();
+        assert!(free_folder(&guard, &none, Path::new("target")));
+        assert!(free_folder(&guard, &none, Path::new("web/node_modules")));
+        for f in [
+            ".git",
+            ".claude",
+            ".gearshift",
+            ".agents",
+            "build",
+            "build/home",
+        ] {
+            assert!(!free_folder(&guard, &none, Path::new(f)), "{f}");
+        }
+        let rule = crate::config::CheckpointRule {
+            name: "gen".into(),
+            paths: vec!["target/gen/**".into()],
+            ..crate::config::CheckpointRule::default()
+        };
+        let checks = Checkpoints::new(&[rule]).unwrap();
+        assert!(!free_folder(&guard, &checks, Path::new("target")));
+        assert!(free_folder(&guard, &checks, Path::new("node_modules")));
+    }
+}

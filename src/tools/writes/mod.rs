@@ -1,0 +1,478 @@
+//! A command's writes pass the same gate as the model's edits.
+//!
+//! A command runs over an overlay of the workspace (see [`crate::sandbox`]): it sees its own
+//! writes, the workspace does not — yet. When it ends, its upper layer is read and each write
+//! sorted: under a git-ignored path (a build output, a cache) it is written at once, as a
+//! build expects; every other write, deletion, link or mode becomes a [`FileChange`] that goes
+//! through [`Workspace::gate`] like `write_file` — refused on a path never written, proposed
+//! for review on a protected or checkpointed one, and otherwise applied at once in the vibe
+//! gear (undoable) or proposed for hunk review in the others. Where no overlay can be mounted,
+//! the workspace is read before the command and compared after it ([`snapshot`]), and what is
+//! not let through is put back.
+
+pub mod ignored;
+mod snapshot;
+mod upper;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use ignored::Ignores;
+use snapshot::Snapshot;
+use upper::Wrote;
+
+use super::protect::free_folder;
+use super::{Clearance, Kind, Protected, ToolWrite, Workspace, Writes};
+use crate::changes::disk::{MAX_NODE_BYTES, place};
+use crate::changes::{FileChange, Node};
+use crate::config::SandboxMode;
+use crate::sandbox::scratch::Scratch;
+use crate::sandbox::{Overlay, Sandbox};
+
+/// How one command's writes are held until they are sorted.
+pub enum Hold {
+    /// Nothing to hold: commands write nothing (`read-only`).
+    Nothing,
+    Overlay {
+        scratch: Scratch,
+        through: Vec<PathBuf>,
+    },
+    Snapshot {
+        snapshot: Snapshot,
+        through: Vec<PathBuf>,
+    },
+}
+
+impl Hold {
+    /// Gets ready to hold a command's writes in `ws`: an overlay where the sandbox can mount
+    /// one, a snapshot otherwise. Blocking (a probe the first time; a read of the workspace
+    /// for a snapshot). An error means the writes cannot be held, and the command must not run.
+    pub fn prepare(ws: &Workspace, sandbox: &Sandbox) -> Result<Hold, String> {
+        // (what an overlay mounts through, a snapshot leaves out)
+        if sandbox.policy.mode == SandboxMode::ReadOnly {
+            return Ok(Hold::Nothing);
+        }
+        let through = Ignores::new(ws).through();
+        let overlay =
+            sandbox.helper.is_some() && sandbox.policy.mode == SandboxMode::WorkspaceWrite;
+        if overlay && sandbox.overlay().is_ok() {
+            let scratch = Scratch::new(sandbox.scratch_base())
+                .map_err(|e| format!("no scratch folder for the command's writes: {e}"))?;
+            return Ok(Hold::Overlay { scratch, through });
+        }
+        let snapshot = Snapshot::take(ws.root(), through.clone()).map_err(|e| {
+            format!(
+                "its writes cannot be held for review here (no overlay: {}; and no snapshot: \
+                 {e}); the command was not run",
+                sandbox.overlay().err().unwrap_or_default()
+            )
+        })?;
+        Ok(Hold::Snapshot { snapshot, through })
+    }
+
+    /// The overlay the sandbox mounts for the command, if it holds writes that way.
+    #[must_use]
+    pub fn overlay(&self, ws: &Workspace) -> Option<Overlay> {
+        match self {
+            Hold::Overlay { scratch, through } => Some(scratch.overlay(
+                ws.root().to_path_buf(),
+                through.iter().map(|t| ws.root().join(t)).collect(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// A command's writes, sorted by the gate.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// Applied (the vibe gear) or proposed for review.
+    pub writes: Vec<ToolWrite>,
+    /// Writes not made, each with why.
+    pub refused: Vec<String>,
+    /// Ignored files (build outputs, caches) written at once.
+    pub direct: usize,
+    /// What else the model should know (named pipes not carried over, folders left empty).
+    pub notes: Vec<String>,
+}
+
+impl Gathered {
+    /// What the model reads after the command's output.
+    #[must_use]
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        let applied: Vec<&ToolWrite> = self.writes.iter().filter(|w| w.applied).collect();
+        let proposed: Vec<&ToolWrite> = self.writes.iter().filter(|w| !w.applied).collect();
+        let line = |w: &&ToolWrite| {
+            let (a, r) = w.change.line_counts();
+            format!("{} (+{a} -{r})", w.change.path)
+        };
+        if !applied.is_empty() {
+            let list: Vec<String> = applied.iter().map(line).collect();
+            let _ = write!(out, "\nFiles written (undoable): {}", list.join(", "));
+        }
+        if !proposed.is_empty() {
+            let list: Vec<String> = proposed.iter().map(line).collect();
+            let _ = write!(
+                out,
+                "\nFiles held for the user's review, not on disk yet: {}",
+                list.join(", ")
+            );
+        }
+        for r in &self.refused {
+            let _ = write!(out, "\nNot written: {r}");
+        }
+        if self.direct > 0 {
+            let _ = write!(
+                out,
+                "\n{} git-ignored file(s) (build outputs, caches) written as they were.",
+                self.direct
+            );
+        }
+        for n in &self.notes {
+            let _ = write!(out, "\n{n}");
+        }
+        out
+    }
+}
+
+/// One path whose content the command changed: what it held and what it would hold.
+struct Candidate {
+    path: PathBuf,
+    before: Option<Node>,
+    after: Option<Node>,
+}
+
+/// Sorts what the command wrote — the held writes of `hold` — through the gate, writing what
+/// may be written and putting back what may not. Blocking.
+pub fn gather(ws: &Workspace, hold: Hold, writes: Writes) -> Gathered {
+    let mut out = Gathered::default();
+    let mut ignores = Ignores::new(ws);
+    match hold {
+        Hold::Nothing => {}
+        Hold::Overlay { scratch, .. } => {
+            let wrote = match upper::read(&scratch.upper()) {
+                Ok(w) => w,
+                Err(e) => {
+                    out.refused
+                        .push(format!("its writes could not be read back ({e})"));
+                    return out;
+                }
+            };
+            let candidates = from_overlay(ws, &mut ignores, &scratch.upper(), wrote, &mut out);
+            sort(ws, candidates, writes, false, &mut out);
+            // `scratch` is removed here, with whatever was not carried over.
+        }
+        Hold::Snapshot { snapshot, through } => match snapshot.diff(ws.root()) {
+            Ok(differs) => {
+                let candidates = from_snapshot(ws, &mut ignores, &through, differs, &mut out);
+                sort(ws, candidates, writes, true, &mut out);
+            }
+            Err(e) => out.refused.push(format!(
+                "the workspace could not be compared after the command ({e})"
+            )),
+        },
+    }
+    out
+}
+
+/// Drops what a cancelled command wrote: an overlay's layer goes with its scratch folder; a
+/// snapshot's differences are put back (all but the folders left out of it). Blocking.
+pub fn discard(ws: &Workspace, hold: Hold) {
+    if let Hold::Snapshot { snapshot, through } = hold
+        && let Ok(differs) = snapshot.diff(ws.root())
+    {
+        for d in differs
+            .iter()
+            .filter(|d| !snapshot::inside(&through, &d.path))
+        {
+            let _ = snapshot::restore(ws.root(), &d.path, d.before.as_ref());
+        }
+    }
+}
+
+/// Every file and link below the folder `rel` in the workspace (not following links).
+fn files_below(ws: &Workspace, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = ws.list(rel) else { return };
+    for (name, _, _) in entries {
+        let path = rel.join(name);
+        match ws.kind(&path) {
+            Ok(Kind::Dir) => files_below(ws, &path, out),
+            Ok(Kind::File | Kind::Symlink) => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// The upper layer's entries as candidates; ignored writes the gate lets through are made at
+/// once (moved in from the layer).
+fn from_overlay(
+    ws: &Workspace,
+    ignores: &mut Ignores,
+    upper_root: &Path,
+    wrote: Vec<Wrote>,
+    out: &mut Gathered,
+) -> Vec<Candidate> {
+    let mut moved: Vec<PathBuf> = Vec::new();
+    let mut items: Vec<Wrote> = Vec::new();
+    for w in wrote {
+        if moved.iter().any(|m| w.path().starts_with(m)) {
+            continue;
+        }
+        match w {
+            Wrote::Dir { path, opaque } => {
+                let existed = ws.kind(&path) == Ok(Kind::Dir);
+                if !existed {
+                    if ignores.ignored(&path, true)
+                        && free_folder(ws.guard(), ws.checkpoints(), &path)
+                        && ws
+                            .adopt(&path, &upper_root.join(&path), Clearance::Plain)
+                            .is_ok()
+                    {
+                        out.direct += 1;
+                        moved.push(path);
+                    }
+                } else if opaque {
+                    let mut below = Vec::new();
+                    files_below(ws, &path, &mut below);
+                    items.extend(
+                        below
+                            .into_iter()
+                            .filter(|p| upper_root.join(p).symlink_metadata().is_err())
+                            .map(|path| Wrote::Gone { path }),
+                    );
+                }
+            }
+            Wrote::Gone { path } if ws.kind(&path) == Ok(Kind::Dir) => {
+                let mut below = Vec::new();
+                files_below(ws, &path, &mut below);
+                items.extend(below.into_iter().map(|path| Wrote::Gone { path }));
+            }
+            Wrote::Special { path } => out.notes.push(format!(
+                "{}: a named pipe, socket or device is not carried over to the workspace.",
+                path.display()
+            )),
+            other => items.push(other),
+        }
+    }
+    // Ignored, and not tracked by git: written at once (when the gate lets it through).
+    let ignored: Vec<bool> = items
+        .iter()
+        .map(|w| ignores.ignored(w.path(), false))
+        .collect();
+    let existing: Vec<PathBuf> = items
+        .iter()
+        .zip(&ignored)
+        .filter(|(w, ig)| **ig && !matches!(ws.kind(w.path()), Ok(Kind::Missing)))
+        .map(|(w, _)| w.path().to_path_buf())
+        .collect();
+    let tracked = ignored::tracked(ws.root(), &existing);
+    let mut candidates = Vec::new();
+    for (w, ig) in items.into_iter().zip(ignored) {
+        let path = w.path().to_path_buf();
+        let plain = ws
+            .gate_entry(&path)
+            .is_ok_and(|g| g.protection.is_none() && g.real == path);
+        if ig && plain && !tracked.contains(&path) {
+            let done = match &w {
+                Wrote::File { from, .. } => ws.adopt(&path, from, Clearance::Plain),
+                Wrote::Link { target, .. } => ws.symlink(&path, target, Clearance::Plain),
+                Wrote::Gone { .. } => ws.remove(&path, Clearance::Plain),
+                _ => Ok(()),
+            };
+            if done.is_ok() {
+                out.direct += 1;
+                continue;
+            }
+        }
+        let before = match ws.node(&path, MAX_NODE_BYTES) {
+            Ok(n) => n,
+            Err(e) => {
+                out.refused.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let after = match w {
+            Wrote::File { from, mode, .. } => match read_capped(&from) {
+                Ok(bytes) => Some(Node::file(&bytes, mode)),
+                Err(e) => {
+                    out.refused.push(format!("{}: {e}", path.display()));
+                    continue;
+                }
+            },
+            Wrote::Link { target, .. } => Some(Node::Link { target }),
+            _ => None,
+        };
+        candidates.push(Candidate {
+            path,
+            before,
+            after,
+        });
+    }
+    candidates
+}
+
+/// A file of the upper layer, whole, if it is small enough to be held for review.
+fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    let len = std::fs::symlink_metadata(path)
+        .map_err(|e| e.to_string())?
+        .len();
+    if len > MAX_NODE_BYTES as u64 {
+        return Err(format!(
+            "{len} bytes is more than a command's change may hold ({} MB); if it is a build \
+             output, add its folder to .gitignore",
+            MAX_NODE_BYTES / (1024 * 1024)
+        ));
+    }
+    std::fs::read(path).map_err(|e| e.to_string())
+}
+
+/// A snapshot's differences as candidates; ignored ones the gate lets through stay written.
+fn from_snapshot(
+    ws: &Workspace,
+    ignores: &mut Ignores,
+    through: &[PathBuf],
+    differs: Vec<snapshot::Differs>,
+    out: &mut Gathered,
+) -> Vec<Candidate> {
+    let existing: Vec<PathBuf> = differs
+        .iter()
+        .filter(|d| d.before.is_some() && ignores.ignored(&d.path, false))
+        .map(|d| d.path.clone())
+        .collect();
+    let tracked = ignored::tracked(ws.root(), &existing);
+    let mut candidates = Vec::new();
+    for d in differs {
+        if snapshot::inside(through, &d.path) {
+            continue;
+        }
+        let plain = ws
+            .gate_entry(&d.path)
+            .is_ok_and(|g| g.protection.is_none() && g.real == d.path);
+        if plain && ignores.ignored(&d.path, false) && !tracked.contains(&d.path) {
+            out.direct += 1;
+            continue;
+        }
+        candidates.push(Candidate {
+            path: d.path,
+            before: d.before,
+            after: d.after,
+        });
+    }
+    candidates
+}
+
+/// Text both ways (and the same mode): a change reviewed hunk by hunk.
+fn text_of(node: Option<&Node>) -> Option<Option<(String, u32)>> {
+    match node {
+        None => Some(None),
+        Some(Node::File { mode, .. }) => {
+            let bytes = node?.bytes();
+            if bytes.len() > super::MAX_TEXT_BYTES || bytes.iter().take(8192).any(|b| *b == 0) {
+                return None;
+            }
+            String::from_utf8(bytes).ok().map(|t| Some((t, *mode)))
+        }
+        Some(Node::Link { .. }) => None,
+    }
+}
+
+/// The change a candidate makes, shown at `shown`; `None` when nothing changed.
+fn change_of(shown: String, c: &Candidate) -> Option<FileChange> {
+    if c.before == c.after {
+        return None;
+    }
+    match (text_of(c.before.as_ref()), text_of(c.after.as_ref())) {
+        (Some(before), Some(after))
+            if before
+                .as_ref()
+                .zip(after.as_ref())
+                .is_none_or(|(b, a)| b.1 == a.1) =>
+        {
+            let mode = after.as_ref().map(|a| a.1).filter(|_| before.is_none());
+            Some(FileChange::new(shown, before.map(|b| b.0), after.map(|a| a.0)).with_mode(mode))
+        }
+        _ => Some(FileChange::special(
+            shown,
+            c.before.clone(),
+            c.after.clone(),
+        )),
+    }
+}
+
+/// The gate's verdict on each candidate: written at once (vibe), proposed, or refused — and,
+/// for a snapshot (whose writes are already on disk), what is not written is put back.
+fn sort(
+    ws: &Workspace,
+    candidates: Vec<Candidate>,
+    writes: Writes,
+    on_disk: bool,
+    out: &mut Gathered,
+) {
+    for c in candidates {
+        let restore = |out: &mut Gathered| {
+            if on_disk && let Err(e) = snapshot::restore(ws.root(), &c.path, c.before.as_ref()) {
+                out.refused.push(format!(
+                    "{}: could not be put back as it was ({e})",
+                    c.path.display()
+                ));
+            }
+        };
+        let gated = match ws.gate_entry(&c.path) {
+            Ok(g) => g,
+            Err(e) => {
+                out.refused.push(format!("{}: {e}", c.path.display()));
+                restore(out);
+                continue;
+            }
+        };
+        let shown = ws.display(&gated.real);
+        let Some(change) = change_of(shown.clone(), &c) else {
+            continue;
+        };
+        let checkpoint = match gated.protection {
+            Some(Protected::Never(why)) => {
+                out.refused.push(format!("{shown} is protected: {why}"));
+                restore(out);
+                continue;
+            }
+            Some(Protected::Review(why)) => Some(why),
+            None => change.after.as_deref().and_then(|after| {
+                ws.checkpoints()
+                    .content(change.before.as_deref(), after)
+                    .filter(|_| change.special.is_none())
+            }),
+        };
+        let apply = writes == Writes::Apply && checkpoint.is_none();
+        let mut change = change;
+        if apply && !on_disk {
+            change = change.creating(ws.missing_dirs(&gated.real));
+            let written = match &change.special {
+                Some(s) => place(ws, &gated.real, s.after.as_ref(), Clearance::Plain),
+                None => match &change.after {
+                    Some(text) => ws
+                        .write(&gated.real, text.as_bytes(), change.mode, Clearance::Plain)
+                        .map_err(|e| e.to_string()),
+                    None => ws
+                        .remove(&gated.real, Clearance::Plain)
+                        .map_err(|e| e.to_string()),
+                },
+            };
+            if let Err(e) = written {
+                out.refused.push(format!("{shown}: {e}"));
+                continue;
+            }
+        }
+        if !apply {
+            restore(out);
+        }
+        out.writes.push(ToolWrite {
+            change,
+            applied: apply,
+            checkpoint,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

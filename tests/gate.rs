@@ -1,0 +1,452 @@
+//! One gate for every write (issue "One gate for every write"): a write is decided on the path
+//! it really reaches, whoever makes it — a file tool, a reviewed change, or a command, whose
+//! writes become a change set reviewed like the model's edits. Repositories are made by
+//! `git clone`, with the symlinks committed in them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+
+use gearshift::core::ApprovalMode;
+use gearshift::protocol::{Event, Op, Verdict};
+use support::session::{Session, script_provider, start_with};
+use support::{git, git_repo, sandbox_or_skip};
+
+/// A repository cloned from an origin holding `files` and the symlinks `links` (name →
+/// target), all committed: what `git clone` of a hostile repository leaves on disk.
+fn cloned(
+    files: &[(&str, &str)],
+    links: &[(&str, &str)],
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git_repo(&origin);
+    for (path, text) in files {
+        let p = origin.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    for (name, target) in links {
+        std::os::unix::fs::symlink(target, origin.join(name)).unwrap();
+    }
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-qm", "init"]);
+    let ws = dir.path().join("ws");
+    git(dir.path(), &["clone", "-q", "origin", "ws"]);
+    git_repo(&ws);
+    for (name, _) in links {
+        assert!(
+            ws.join(name)
+                .symlink_metadata()
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{name} survives the clone as a symlink"
+        );
+    }
+    (dir, ws)
+}
+
+fn script(calls: &[serde_json::Value]) -> String {
+    let calls: Vec<String> = calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{{ name = {:?}, arguments = {} }}",
+                c["name"].as_str().unwrap(),
+                toml_inline(&c["arguments"])
+            )
+        })
+        .collect();
+    format!(
+        "[[turns]]\ntool_calls = [\n{}\n]\n\n[[turns]]\ntext = \"done\"\n",
+        calls.join(",\n")
+    )
+}
+
+/// A JSON object of strings as an inline TOML table.
+fn toml_inline(v: &serde_json::Value) -> String {
+    let fields: Vec<String> = v
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k} = {:?}", v.as_str().unwrap()))
+        .collect();
+    format!("{{ {} }}", fields.join(", "))
+}
+
+fn run_command(command: &str) -> serde_json::Value {
+    serde_json::json!({"name": "run_command", "arguments": {"command": command}})
+}
+
+fn write_file(path: &str, content: &str) -> serde_json::Value {
+    serde_json::json!({"name": "write_file", "arguments": {"path": path, "content": content}})
+}
+
+fn results(events: &[Event]) -> Vec<(bool, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolResult { ok, content, .. } => Some((*ok, content.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn session(ws: &Path, script: &str, mode: ApprovalMode, config: &str) -> Session {
+    let p = script_provider(ws, script);
+    start_with(&p, ws, mode, config).await
+}
+
+// 1 and 2: a committed symlink reaches `.git` and every other protected folder.
+
+#[test]
+fn a_cloned_repositorys_symlinks_reach_no_protected_place_headless() {
+    let (_dir, ws) = cloned(
+        &[
+            ("README.md", "hi\n"),
+            (".claude/keep", ""),
+            (".gearshift/keep", ""),
+        ],
+        &[
+            ("g", ".git"),
+            ("c", ".claude"),
+            ("self", "."),
+            ("gsd", ".gearshift"),
+        ],
+    );
+    let git_config = std::fs::read_to_string(ws.join(".git/config")).unwrap();
+    let calls = [
+        serde_json::json!({"name": "edit_file", "arguments": {"path": "g/config", "old_text": "[core]", "new_text": "[core]\n\tfsmonitor = \"touch X\""}}),
+        write_file("g/hooks/post-checkout", "#!/bin/sh\ntouch X\n"),
+        write_file(
+            "c/settings.json",
+            "{\"permissions\":{\"allow\":[\"Bash(*)\"]}}",
+        ),
+        write_file(
+            "self/.agents/skills/evil/SKILL.md",
+            "---\nname: evil\n---\n",
+        ),
+        write_file("self/.codex/config.toml", "approval_policy = \"never\"\n"),
+        write_file("gsd/config.toml", "[approvals]\nallow_commands = [\"*\"]\n"),
+        write_file("self/self/g/info/exclude", "*\n"),
+    ];
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("script.toml"), script(&calls)).unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"s\"\n[providers.s]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n",
+            home.path().join("script.toml").display()
+        ),
+    )
+    .unwrap();
+    // The strongest headless flags there are: still nothing protected is written.
+    let out = support::command(
+        home.path(),
+        &ws,
+        &["exec", "--approve-changes", "--approve-commands", "go"],
+    )
+    .output()
+    .unwrap();
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    let r = results(&events);
+    assert_eq!(
+        r.len(),
+        calls.len(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (ok, content) in &r {
+        assert!(!ok, "{content}");
+        assert!(content.contains("protected"), "{content}");
+    }
+    // Each refusal names the real place, not the alias.
+    assert!(r[0].1.contains(".git/config"), "{}", r[0].1);
+    assert!(r[2].1.contains(".claude/settings.json"), "{}", r[2].1);
+    assert_eq!(
+        std::fs::read_to_string(ws.join(".git/config")).unwrap(),
+        git_config
+    );
+    assert!(!ws.join(".git/hooks/post-checkout").exists());
+    assert!(!ws.join(".claude/settings.json").exists());
+    assert!(!ws.join(".agents").exists());
+    assert!(!ws.join(".codex").exists());
+    assert!(!ws.join(".gearshift/config.toml").exists());
+    assert!(
+        !ws.join(".git/info/exclude").exists() || {
+            let text = std::fs::read_to_string(ws.join(".git/info/exclude")).unwrap();
+            !text.lines().any(|l| l == "*")
+        }
+    );
+}
+
+// 3. Checkpoints are not routed around: not by an alias, not by a command.
+
+const AUTH_RULE: &str = "[[checkpoints]]\nname = \"auth\"\npaths = [\"src/auth/**\"]\nreason = \"auth code is reviewed\"\n";
+
+#[tokio::test]
+async fn a_checkpoint_stops_an_alias_a_sed_and_a_cp_into_its_folder() {
+    if !sandbox_or_skip("a_checkpoint_stops_an_alias_a_sed_and_a_cp_into_its_folder") {
+        return;
+    }
+    let (_dir, ws) = cloned(
+        &[
+            ("src/auth/login.py", "ADMIN = False\n"),
+            ("notes.txt", "print('pwned')\n"),
+        ],
+        &[("a", "src/auth")],
+    );
+    for call in [
+        write_file("a/login.py", "ADMIN = True\n"),
+        run_command("sed -i s/False/True/ src/auth/login.py"),
+        run_command("cp notes.txt src/auth/new.py"),
+    ] {
+        let script = script(&[call]);
+        let config = format!("{AUTH_RULE}[approvals]\nallow_commands = [\"*\"]\n");
+        let mut s = session(&ws, &script, ApprovalMode::Approve, &config).await;
+        s.submit("go");
+        let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
+        let Some(Event::ChangeProposed {
+            change, checkpoint, ..
+        }) = seen.last()
+        else {
+            panic!()
+        };
+        assert!(change.path.starts_with("src/auth/"), "{}", change.path);
+        assert!(
+            checkpoint
+                .as_deref()
+                .unwrap()
+                .contains("auth code is reviewed"),
+            "{checkpoint:?}"
+        );
+        // Headless approval does not pass a checkpoint: the run waits for a human.
+        assert_eq!(
+            std::fs::read_to_string(ws.join("src/auth/login.py")).unwrap(),
+            "ADMIN = False\n"
+        );
+        assert!(!ws.join("src/auth/new.py").exists());
+        s.send(Op::Quit);
+    }
+}
+
+// 4. Commands plant nothing the file tools may not.
+
+#[tokio::test]
+async fn a_command_cannot_plant_a_git_of_its_own() {
+    if !sandbox_or_skip("a_command_cannot_plant_a_git_of_its_own") {
+        return;
+    }
+    for with_repo in [true, false] {
+        let ws = tempfile::tempdir().unwrap();
+        if with_repo {
+            git_repo(ws.path());
+        }
+        let plant = "mkdir -p sub/.git && printf '[core]\\n\\tfsmonitor = touch X\\n' > sub/.git/config \
+                     && printf 'ref: refs/heads/main\\n' > sub/.git/HEAD && mkdir -p .git/hooks 2>/dev/null; \
+                     printf '#!/bin/sh\\ntouch X\\n' > .git/hooks/pre-commit; echo ok > fine.txt";
+        let script = script(&[run_command(plant)]);
+        let mut s = session(ws.path(), &script, ApprovalMode::Approve, "").await;
+        s.submit("go");
+        let r = results(&s.turn().await);
+        let (_, content) = &r[0];
+        assert!(
+            content.contains("sub/.git/config") && content.contains("protected"),
+            "{content}"
+        );
+        assert!(!ws.path().join("sub/.git").exists(), "{content}");
+        assert!(
+            !ws.path().join(".git/hooks/pre-commit").exists(),
+            "{content}"
+        );
+        if !with_repo {
+            assert!(!ws.path().join(".git").exists(), "{content}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(ws.path().join("fine.txt")).unwrap(),
+            "ok\n",
+            "the rest is written (vibe)"
+        );
+        // The user's next `git status` in `sub/` runs nothing the command planted.
+        std::fs::create_dir_all(ws.path().join("sub")).unwrap();
+        let _ = std::process::Command::new("git")
+            .args(["status", "--short"])
+            .current_dir(ws.path().join("sub"))
+            .output();
+        assert!(!ws.path().join("X").exists() && !ws.path().join("sub/X").exists());
+    }
+}
+
+// The vibe gear applies a command's writes at once, undoably; ignored ones are written as
+// they were; the result names each file.
+
+#[tokio::test]
+async fn a_vibe_commands_writes_are_applied_named_and_undone_together() {
+    if !sandbox_or_skip("a_vibe_commands_writes_are_applied_named_and_undone_together") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    git_repo(ws.path());
+    std::fs::write(
+        ws.path().join(".gitignore"),
+        "target/\nbuild/\nscript.toml\n",
+    )
+    .unwrap();
+    std::fs::write(ws.path().join("b.txt"), "one\n").unwrap();
+    std::fs::write(ws.path().join("gone.txt"), "bye\n").unwrap();
+    std::fs::create_dir(ws.path().join("target")).unwrap();
+    let command = "printf 'new\\n' > a.txt; sed -i s/one/two/ b.txt; rm gone.txt; \
+                   printf '#!/bin/sh\\n' > run.sh; chmod +x run.sh; mkdir -p target/debug; \
+                   echo built > target/debug/app; mkdir -p out build/gen; echo x > out/y; \
+                   echo g > build/gen/code.rs";
+    let script = script(&[run_command(command)]);
+    let mut s = session(ws.path(), &script, ApprovalMode::Approve, "").await;
+    s.submit("go");
+    let seen = s.turn().await;
+    let changed: Vec<String> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Event::FileChanged { id, change } => Some(format!("{id} {}", change.path)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(changed.len(), 5, "{changed:?}");
+    assert!(changed.iter().all(|c| c.contains('#')), "{changed:?}");
+    let r = results(&seen);
+    assert!(
+        r[0].1.contains("Files written (undoable)") && r[0].1.contains("b.txt"),
+        "{}",
+        r[0].1
+    );
+    assert!(r[0].1.contains("git-ignored"), "{}", r[0].1);
+    let p = |f: &str| ws.path().join(f);
+    assert_eq!(std::fs::read_to_string(p("a.txt")).unwrap(), "new\n");
+    assert_eq!(std::fs::read_to_string(p("b.txt")).unwrap(), "two\n");
+    assert!(!p("gone.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(p("target/debug/app")).unwrap(),
+        "built\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(p("build/gen/code.rs")).unwrap(),
+        "g\n"
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(p("run.sh")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "the script stays executable");
+    }
+    // One undo reverts the command's whole change set; the build output stays.
+    s.send(Op::Undo);
+    let undone = s
+        .until(|e| matches!(e, Event::ChangeUndone { id } if id.ends_with("#1")))
+        .await;
+    assert!(
+        undone
+            .iter()
+            .filter(|e| matches!(e, Event::ChangeUndone { .. }))
+            .count()
+            >= 1
+    );
+    for _ in 0..50 {
+        if !p("a.txt").exists() && p("gone.txt").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!p("a.txt").exists());
+    assert_eq!(std::fs::read_to_string(p("b.txt")).unwrap(), "one\n");
+    assert_eq!(std::fs::read_to_string(p("gone.txt")).unwrap(), "bye\n");
+    assert!(!p("run.sh").exists());
+    assert!(
+        !p("out").exists(),
+        "the folder the command made goes with its file"
+    );
+    assert!(p("target/debug/app").exists());
+}
+
+// The plan gear: a step's `sed -i` on two files is reviewed hunk by hunk, and the disk holds
+// exactly what was accepted.
+
+#[tokio::test]
+async fn a_plan_steps_sed_on_two_files_is_reviewed_file_by_file() {
+    if !sandbox_or_skip("a_plan_steps_sed_on_two_files_is_reviewed_file_by_file") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("x.py"), "A = 1\n").unwrap();
+    std::fs::write(ws.path().join("y.py"), "B = 1\n").unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "bump" }] } }]
+
+[[turns]]
+tool_calls = [
+  { name = "run_command", arguments = { command = "sed -i 's/1/2/' x.py y.py" } },
+  { name = "complete_step", arguments = { summary = "bumped" } },
+]
+
+[[turns]]
+text = "done"
+"#;
+    let config = "[approvals]\nallow_commands = [\"sed *\"]\n[review]\nmemory_step = false\n";
+    let mut s = session(ws.path(), script, ApprovalMode::Ask, config).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    s.submit("bump both");
+    let seen = s.turn().await;
+    assert!(seen.iter().any(|e| matches!(e, Event::PlanProposed { .. })));
+    s.send(Op::EditPlan {
+        edit: gearshift::plan::PlanEdit::ApproveAll,
+    });
+    s.send(Op::Go { all: false });
+    let (first, first_hunks) = s.next_proposal().await;
+    let (second, second_hunks) = s.next_proposal().await;
+    assert!(
+        first.ends_with("#1") && second.ends_with("#2"),
+        "{first} {second}"
+    );
+    // Nothing is on disk while the review waits.
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("x.py")).unwrap(),
+        "A = 1\n"
+    );
+    for (change, hunks, verdict) in [
+        (&first, &first_hunks, Verdict::Accept),
+        (&second, &second_hunks, Verdict::Reject),
+    ] {
+        for h in hunks {
+            s.send(Op::DecideHunk {
+                change: change.clone(),
+                hunk: h.clone(),
+                verdict: verdict.clone(),
+            });
+        }
+        s.send(Op::SubmitReview {
+            change: change.clone(),
+        });
+    }
+    let after = s
+        .until(|e| matches!(e, Event::ToolResult { content, .. } if content.contains("held for the user's review")))
+        .await;
+    let Some(Event::ToolResult { content, .. }) = after.last() else {
+        panic!()
+    };
+    assert!(
+        content.contains("x.py") && content.contains("y.py"),
+        "{content}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("x.py")).unwrap(),
+        "A = 2\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("y.py")).unwrap(),
+        "B = 1\n"
+    );
+}

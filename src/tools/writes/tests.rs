@@ -164,6 +164,6 @@ proptest! {
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        prop_assert_eq!(outside, vec![root.clone()]);
+        prop_assert_eq!(outside, vec![root]);
     }
 }

@@ -450,3 +450,66 @@ text = "done"
         "B = 1\n"
     );
 }
+
+// 3 (commands): a `git push*` checkpoint sees through what hid a push in the last round.
+
+#[test]
+fn a_command_checkpoint_stops_every_disguised_push_headless() {
+    let ws = tempfile::tempdir().unwrap();
+    let bin = ws.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // A `git` that records that it ran: any push that runs leaves `pushed`.
+    let fake = bin.join("git");
+    std::fs::write(&fake, "#!/bin/sh\necho \"$@\" >> \"$PWD/pushed\"\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for disguised in [
+        "git push origin main > /dev/null",
+        "git push 2>&1",
+        "sh -c 'git push origin main'",
+        "env git push",
+        "git -C . push",
+        "GIT_TRACE=0 git push",
+        "command git push",
+        "echo push | xargs git",
+        "$PWD/bin/git push",
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(
+            home.path().join("script.toml"),
+            script(&[run_command(disguised)]),
+        )
+        .unwrap();
+        std::fs::write(
+            home.path().join("config.toml"),
+            format!(
+                "provider = \"s\"\n[providers.s]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n\
+                 [[checkpoints]]\nname = \"pushes\"\ncommands = [\"git push*\"]\n",
+                home.path().join("script.toml").display()
+            ),
+        )
+        .unwrap();
+        let out = support::command(
+            home.path(),
+            ws.path(),
+            &["exec", "--approve-commands", "--approve-changes", "go"],
+        )
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{disguised:?} was not stopped: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!ws.path().join("pushed").exists(), "{disguised:?} ran");
+    }
+}

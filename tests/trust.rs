@@ -656,8 +656,9 @@ async fn a_hard_link_to_an_outside_file_is_not_read() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("id_rsa"), "PRIVATE KEY\n").unwrap();
     if std::fs::hard_link(outside.path().join("id_rsa"), ws.path().join("key.txt")).is_err() {
-        eprintln!(
-            "a_hard_link_to_an_outside_file_is_not_read: skipped, no hard links across temp dirs"
+        support::skip(
+            "a_hard_link_to_an_outside_file_is_not_read",
+            "no hard links across temp dirs",
         );
         return;
     }
@@ -700,7 +701,10 @@ async fn with_the_sandbox_a_command_cannot_link_an_outside_file_in() {
     .flatten()
     .find(|p| !p.starts_with(&tmp) && !p.starts_with("/dev/shm") && p.is_dir());
     let Some(target) = target else {
-        eprintln!("skipped: no directory outside the temp dir to link from");
+        support::skip(
+            "a_command_cannot_link_an_outside_file_in",
+            "no directory outside the temp dir to link from",
+        );
         return;
     };
     let target = target.as_path();

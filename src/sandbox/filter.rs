@@ -45,8 +45,10 @@ pub(super) fn restrict_files(policy: &Policy) -> Result<bool, String> {
             AccessFs::from_read(abi) | AccessFs::IoctlDev,
         ))
         .map_err(err)?
+        // `/dev/tty` opens as "no such device": the command has no controlling terminal (a
+        // prompt for a password fails as it would in a pipeline, not as a denied file).
         .add_rules(path_beneath_rules(
-            ["/dev/null", "/dev/zero", "/dev/full"],
+            ["/dev/null", "/dev/zero", "/dev/full", "/dev/tty"],
             AccessFs::from_file(abi),
         ))
         .map_err(err)?;

@@ -7,7 +7,7 @@
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use super::command::{Allowlist, parse};
+use super::command::Allowlist;
 use crate::config::CheckpointRule;
 
 /// Whether a stop's reason is a `[[checkpoints]]` rule's (not a path only a human writes,
@@ -142,25 +142,25 @@ impl Checkpoints {
             .map(Compiled::why)
     }
 
-    /// The first rule `command` stops at: a rule's pattern matches the command, or — for a
-    /// command that is not one simple command — any of the simple commands it chains.
+    /// The first rule `command` stops at: a rule's pattern matches one of the programs it
+    /// runs, seen through wrappers, redirections, shells and substitutions (see
+    /// [`super::programs`]) — or, when some of it cannot be seen through, the first rule that
+    /// names commands at all (a checkpoint fails closed).
     #[must_use]
     pub fn command(&self, command: &str) -> Option<String> {
-        let pieces: Vec<&str> = if parse(command).words.is_some() {
-            vec![command]
-        } else {
-            // Split where the shell runs the next command; a piece that is not plain words
-            // (a subshell, a redirection) is judged by its words as far as they parse.
-            command
-                .split([';', '|', '&', '\n', '(', ')', '`'])
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .collect()
-        };
+        let seen = super::programs::programs(command);
+        if let Some(rule) = self
+            .rules
+            .iter()
+            .find(|r| seen.invocations.iter().any(|inv| r.commands.may_match(inv)))
+        {
+            return Some(rule.why());
+        }
+        let why = seen.opaque.first()?;
         self.rules
             .iter()
-            .find(|r| pieces.iter().any(|p| r.commands.allows(p)))
-            .map(Compiled::why)
+            .find(|r| !r.commands.is_empty())
+            .map(|r| format!("{} (gearshift cannot tell what it runs: {why})", r.why()))
     }
 
     /// The first rule naming the tool `name`.
@@ -220,6 +220,23 @@ mod tests {
                 .is_some()
         );
         assert!(c.command("git status").is_none());
+        // Seen through what hid it in the last round, each one a stop.
+        for hidden in [
+            "git push origin main > /dev/null",
+            "git push 2>&1",
+            "sh -c 'git push origin main'",
+            "env git push",
+            "git -C . push",
+            "GIT_TRACE=0 git push",
+            "command git push",
+            "echo push | xargs git",
+            "$PWD/bin/git push",
+            "eval \"$DEPLOY\"",
+        ] {
+            assert!(c.command(hidden).is_some(), "{hidden:?} ran through");
+        }
+        assert!(c.command("git status > /dev/null 2>&1").is_none());
+        assert!(c.command("env FOO=1 cargo test").is_none());
         assert!(
             c.command("git pushx").is_some(),
             "`push*` is a prefix, as in the allowlist"

@@ -164,7 +164,38 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Whether this entry may match an invocation whose unknown words (`None`) could be
+    /// anything — so they match: what cannot be known is assumed to match (a checkpoint fails
+    /// closed). The program is compared by its base name.
+    fn may_match(&self, words: &[super::programs::Word]) -> bool {
+        let n = self.words.len();
+        if words.len() < n || (!self.rest && words.len() != n) {
+            return false;
+        }
+        self.words.iter().enumerate().all(|(i, want)| {
+            let want = if i == 0 {
+                want.rsplit('/').next().unwrap_or(want)
+            } else {
+                want.as_str()
+            };
+            match &words[i] {
+                None => true,
+                Some(got) if i + 1 == n && self.prefix => got.starts_with(want),
+                Some(got) => got == want,
+            }
+        })
+    }
+}
+
 impl Allowlist {
+    /// Whether an entry may match one of the programs a command runs (see
+    /// [`super::programs`]): for checkpoints, never for granting.
+    #[must_use]
+    pub fn may_match(&self, invocation: &[super::programs::Word]) -> bool {
+        self.entries.iter().any(|e| e.may_match(invocation))
+    }
+
     /// Compiles the entries; an entry that is not itself plain words (after its `*`) is
     /// returned as an error, so a typo cannot silently allow nothing or too much.
     pub fn new(entries: &[String]) -> Result<Allowlist, String> {

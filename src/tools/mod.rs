@@ -10,6 +10,7 @@ pub mod checkpoints;
 pub mod command;
 mod confine;
 mod fs;
+pub mod programs;
 pub mod protect;
 pub mod registry;
 pub mod secrets;

@@ -2,6 +2,7 @@
 //! or the test command), the human's gate decisions, and the commit that ships it.
 
 use super::*;
+use crate::tools::writes::Hold;
 
 impl Actor {
     /// The configured pipeline, given the skills it may use, and the pipeline files that
@@ -116,7 +117,10 @@ impl Actor {
         };
     }
 
-    /// Runs the test command in the background.
+    /// Runs the test command in the background: the model's code runs, so in the same sandbox
+    /// and scrubbed environment as its commands, its writes held the same way. What it writes
+    /// under ignored paths (build outputs) stays; anything else it wrote is not kept, and the
+    /// verdict says which files those were.
     pub(super) fn run_verify(&mut self) {
         let root = self.deps.tools.workspace.root().to_path_buf();
         let command = self
@@ -127,9 +131,8 @@ impl Actor {
             .or_else(|| pipeline::detect_test_command(&root));
         let timeout = self.deps.tools.limits.command_timeout;
         let keep = self.deps.tools.limits.output_keep_bytes;
-        // The tests run the model's code: the same sandbox and scrubbed environment as its
-        // own commands.
         let runner = self.deps.tools.runner.clone();
+        let ws = self.deps.tools.workspace.clone();
         let task = tokio::spawn(async move {
             let Some(command) = command else {
                 return (
@@ -139,11 +142,39 @@ impl Actor {
                         .to_string(),
                 );
             };
-            match runner.run(&command, &root, timeout, keep).await {
-                Ok(out) => (
-                    out.exit_code == Some(0) && !out.timed_out,
-                    format!("$ {command}\n{}", out.output),
-                ),
+            let (w, sb) = (ws.clone(), runner.sandbox.clone());
+            let hold = match tokio::task::spawn_blocking(move || Hold::prepare(&w, &sb)).await {
+                Ok(Ok(hold)) => hold,
+                Ok(Err(why)) => return (false, format!("$ {command}\nnot run: {why}")),
+                Err(e) => return (false, format!("$ {command}\ncannot run it: {e}")),
+            };
+            let io = tools::Io {
+                overlay: hold.overlay(&ws),
+                ..tools::Io::default()
+            };
+            let ran = runner.run_io(&command, &root, timeout, keep, io).await;
+            let dropped = tokio::task::spawn_blocking(move || {
+                tools::writes::gather(&ws, hold, Writes::Propose)
+            })
+            .await
+            .unwrap_or_default();
+            match ran {
+                Ok(out) => {
+                    let mut text = format!("$ {command}\n{}", out.output);
+                    let files: Vec<&str> = dropped
+                        .writes
+                        .iter()
+                        .map(|w| w.change.path.as_str())
+                        .collect();
+                    if !files.is_empty() {
+                        text.push_str(&format!(
+                            "\n[the test command also wrote {}; not kept: only its ignored build \
+                             outputs are]",
+                            files.join(", ")
+                        ));
+                    }
+                    (out.exit_code == Some(0) && !out.timed_out, text)
+                }
                 Err(e) => (false, format!("$ {command}\ncannot run it: {e}")),
             }
         });

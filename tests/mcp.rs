@@ -411,3 +411,50 @@ fn a_workspace_mcp_json_loads_unchanged_once_trusted_and_mcp_add_list_remove() {
     let (_, err) = run(&["mcp", "remove", "docs"]);
     assert!(err.contains(".mcp.json"), "{err}");
 }
+
+// Sandbox round three: a server starts with a scrubbed environment plus what its config
+// names, and nothing it starts outlives it — not even a child in a session of its own.
+
+#[test]
+fn a_server_gets_no_key_it_was_not_given_and_takes_its_children_with_it() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let probe = home.path().join("probe.json");
+    std::fs::write(
+        home.path().join("script.toml"),
+        "[[turns]]\ntext = \"hi\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"s\"\n[providers.s]\nkind = \"script\"\nmodel = \"s\"\nscript = \"{}\"\n\
+             [mcp_servers.docs]\ncommand = \"python3\"\nargs = [\"{}\", \"stdio\"]\n\
+             env = {{ MCP_PROBE = \"{}\" }}\nenv_vars = [\"PASSED_TOKEN\"]\n",
+            home.path().join("script.toml").display(),
+            server_script(),
+            probe.display()
+        ),
+    )
+    .unwrap();
+    let out = support::command(home.path(), ws.path(), &["exec", "hello"])
+        .env("OPENAI_API_KEY", "sk-never-for-a-server-1234")
+        .env("PASSED_TOKEN", "ghp-named-in-env-vars-5678")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(&std::fs::read_to_string(&probe).unwrap()).unwrap();
+    assert_eq!(seen["key"], Value::Null, "the server saw a key: {seen}");
+    assert_eq!(seen["passed"], "ghp-named-in-env-vars-5678");
+    // The run is over: the child the server started in its own session stops ticking.
+    let ticks = home.path().join("probe.json.ticks");
+    let size = || std::fs::metadata(&ticks).map_or(0, |m| m.len());
+    std::thread::sleep(Duration::from_millis(300));
+    let before = size();
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(size(), before, "the server's child outlived it");
+}

@@ -302,11 +302,13 @@ fn nonsense_config_values_are_errors_at_their_line_never_panics() {
 async fn keys_reach_no_command_result_request_store_export_or_log() {
     const PROVIDER_KEY: &str = "sk-fake-provider-777777";
     const OTHER_KEY: &str = "sk-other-888888888";
-    const TOKEN: &str = "tok-999999999999";
+    const TOKEN: &str = "tok-9Kq2Zx7Lm4Pw8Rt3Vb6Nc1Hd5Jf0";
     let model = FakeModel::start(vec![
         Turn::tool(
             "run_command",
-            json!({"command": "env; echo via-var:$DEPLOY_TOKEN:$OTHER_API_KEY:$FAKE_KEY"}),
+            json!({"command": "env; echo via-var:$DEPLOY_TOKEN:$OTHER_API_KEY:$FAKE_KEY; \
+                   base64 notes.txt; base64 -w 20 notes.txt; xxd -p notes.txt; rev notes.txt; \
+                   cut -c1-25 notes.txt > a; cut -c26- notes.txt > b; cat a; echo; cat b"}),
         ),
         Turn::tool("read_file", json!({"path": "notes.txt"})),
         Turn::text("done"),
@@ -343,6 +345,10 @@ async fn keys_reach_no_command_result_request_store_export_or_log() {
         for s in secrets {
             assert!(!haystack.contains(s), "{s} leaked into {what}");
         }
+        assert!(
+            !recoverable(haystack, TOKEN),
+            "an encoded or halved token is recoverable from {what}"
+        );
     };
 
     // The tool results, and so every later request, hold no key — but the command ran.
@@ -422,6 +428,78 @@ async fn keys_reach_no_command_result_request_store_export_or_log() {
         0o600
     );
     leaks("the log", &std::fs::read_to_string(&log).unwrap());
+}
+
+/// Whether an attacker reading `text` could get 12 consecutive characters of `secret` back:
+/// as they are, reversed, or by decoding any run of hex or base64 digits in it (across line
+/// breaks, at every alignment, either alphabet).
+fn recoverable(text: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    let runs: Vec<&str> = (0..=secret.len().saturating_sub(12))
+        .map(|i| &secret[i..i + 12])
+        .collect();
+    let found = |bytes: &[u8]| {
+        let s = String::from_utf8_lossy(bytes);
+        runs.iter().any(|r| s.contains(r))
+    };
+    let reversed: String = text.chars().rev().collect();
+    if found(text.as_bytes()) || found(reversed.as_bytes()) {
+        return true;
+    }
+    let joined = |keep: &dyn Fn(char) -> bool| -> Vec<String> {
+        text.split(|c: char| !keep(c) && c != '\n')
+            .map(|p| p.replace('\n', ""))
+            .filter(|p| p.len() >= 16)
+            .collect()
+    };
+    for hex in joined(&|c: char| c.is_ascii_hexdigit()) {
+        for shift in 0..2 {
+            let bytes: Vec<u8> = hex[shift..]
+                .as_bytes()
+                .chunks_exact(2)
+                .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                .collect();
+            if found(&bytes) {
+                return true;
+            }
+        }
+    }
+    let engines = [
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    for b64 in joined(&|c: char| c.is_ascii_alphanumeric() || "+/-_".contains(c)) {
+        for engine in &engines {
+            for shift in 0..4 {
+                let body = &b64[shift..];
+                let body = &body[..body.len() / 4 * 4];
+                if let Ok(bytes) = engine.decode(body)
+                    && found(&bytes)
+                {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn the_attackers_decoder_finds_what_the_redaction_must_hide() {
+    use base64::Engine as _;
+    let token = "tok-9Kq2Zx7Lm4Pw8Rt3Vb6Nc1Hd5Jf0";
+    let line = format!("deploy with {token}\n");
+    assert!(recoverable(
+        &base64::engine::general_purpose::STANDARD.encode(&line),
+        token
+    ));
+    let hex: String = line.bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(recoverable(
+        &format!("{}\n{}", &hex[..30], &hex[30..]),
+        token
+    ));
+    assert!(recoverable(&line.chars().rev().collect::<String>(), token));
+    assert!(!recoverable("deploy with [redacted DEPLOY_TOKEN]", token));
 }
 
 // 4. The allowlist was a string prefix.

@@ -233,6 +233,48 @@ struct Actor {
     mcp_start_at: Option<tokio::time::Instant>,
 }
 
+/// `event` with every form of a key in its text redacted, before it is recorded, shown or
+/// sent: the last net under the tools' own redaction (a hook's words, a notice quoting a
+/// command's output, a file the model wrote a key into — whose review then writes the redacted
+/// text, the same as the record).
+fn scrub(event: Event, secrets: &Secrets) -> Event {
+    if secrets.is_empty() {
+        return event;
+    }
+    // The usual case — no key anywhere — costs one scan of the event's text.
+    if !serde_json::to_string(&event).is_ok_and(|text| secrets.finds(&text)) {
+        return event;
+    }
+    let Ok(mut value) = serde_json::to_value(&event) else {
+        return event;
+    };
+    fn walk(v: &mut serde_json::Value, secrets: &Secrets, found: &mut bool) {
+        match v {
+            serde_json::Value::String(s) if secrets.finds(s) => {
+                *s = secrets.redact(s);
+                *found = true;
+            }
+            serde_json::Value::Array(items) => {
+                for i in items {
+                    walk(i, secrets, found);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (_, f) in fields.iter_mut() {
+                    walk(f, secrets, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = false;
+    walk(&mut value, secrets, &mut found);
+    if !found {
+        return event;
+    }
+    serde_json::from_value(value).unwrap_or(event)
+}
+
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
 pub async fn run_session(
     deps: SessionDeps,
@@ -513,7 +555,12 @@ impl Actor {
     /// event tells the model (a step or a stage starting) is recorded with it, in the same
     /// batch, as the words sent.
     async fn record(&mut self, new: Vec<Event>) -> bool {
-        let new = self.with_instructions(new);
+        let secrets = &self.deps.tools.runner.secrets;
+        let new: Vec<Event> = self
+            .with_instructions(new)
+            .into_iter()
+            .map(|e| scrub(e, secrets))
+            .collect();
         // A new session is written with its first prompt: what comes before (a gear change,
         // a sandbox warning) waits to be written with it.
         let first_prompt = new.iter().any(|e| matches!(e, Event::UserMessage { .. }));

@@ -64,11 +64,21 @@ fn tail(lines: &Mutex<VecDeque<String>>) -> String {
         .unwrap_or_default()
 }
 
+/// What a server starts with: gearshift's environment scrubbed of keys (`base`), and the whole
+/// of it (`full`) for the variables a server's config names (`env_vars`, a bearer token).
+#[derive(Debug, Clone, Default)]
+pub struct ServerEnv {
+    pub base: Vec<(String, String)>,
+    pub full: BTreeMap<String, String>,
+    /// The sandbox helper (this binary), which contains a stdio server and all it starts.
+    pub helper: Option<std::path::PathBuf>,
+}
+
 /// Starts the server `name` and lists its tools, within its startup timeout.
 pub async fn connect(
     cfg: &McpServerConfig,
     workspace: &Path,
-    env: &BTreeMap<String, String>,
+    env: &ServerEnv,
 ) -> Result<Connection, String> {
     let stderr = Arc::new(Mutex::new(VecDeque::new()));
     let started = tokio::time::timeout(cfg.startup_timeout(), start(cfg, workspace, env, &stderr));
@@ -115,7 +125,7 @@ type Service = rmcp::service::RunningService<RoleClient, ()>;
 async fn start(
     cfg: &McpServerConfig,
     workspace: &Path,
-    env: &BTreeMap<String, String>,
+    env: &ServerEnv,
     stderr: &Arc<Mutex<VecDeque<String>>>,
 ) -> Result<(Service, Vec<Tool>), String> {
     let service = match cfg.transport()? {
@@ -124,10 +134,20 @@ async fn start(
                 .cwd
                 .as_deref()
                 .map_or_else(|| workspace.to_path_buf(), |c| workspace.join(c));
-            let mut cmd = tokio::process::Command::new(command);
-            cmd.args(&cfg.args)
+            let named = cfg
+                .env_vars
+                .iter()
+                .filter_map(|k| env.full.get(k).map(|v| (k.clone(), v.clone())));
+            // Contained where the helper is known: whatever the server starts ends with it.
+            let (program, args) = match &env.helper {
+                Some(helper) => crate::sandbox::contained(helper, command, &cfg.args),
+                None => (std::path::PathBuf::from(command), cfg.args.clone()),
+            };
+            let mut cmd = tokio::process::Command::new(program);
+            cmd.args(&args)
                 .env_clear()
-                .envs(env)
+                .envs(env.base.iter().map(|(k, v)| (k, v)))
+                .envs(named)
                 .envs(&cfg.env)
                 .current_dir(&cwd)
                 // Its own process group: the terminal's signals are gearshift's to handle.
@@ -158,6 +178,7 @@ async fn start(
             let mut config = StreamableHttpClientTransportConfig::with_uri(url.to_string());
             if let Some(var) = &cfg.bearer_token_env {
                 let token = env
+                    .full
                     .get(var)
                     .filter(|t| !t.is_empty())
                     .ok_or_else(|| format!("its bearer token variable {var} is not set"))?;

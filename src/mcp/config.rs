@@ -31,6 +31,10 @@ pub struct McpServerConfig {
     /// Added to the environment the server starts with.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
+    /// Variables of gearshift's own environment passed on by name (Codex's `env_vars`): a
+    /// server starts with a scrubbed environment, so a key it needs is named here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub env_vars: Vec<String>,
     /// Where the server starts; relative to the workspace (default: the workspace).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
@@ -67,6 +71,7 @@ impl Default for McpServerConfig {
             command: None,
             args: Vec::new(),
             env: BTreeMap::new(),
+            env_vars: Vec::new(),
             cwd: None,
             url: None,
             headers: BTreeMap::new(),

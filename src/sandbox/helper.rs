@@ -49,6 +49,8 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
     let confine = policy.mode != SandboxMode::Off;
     let entered = if confine {
         mounts::enter(&policy)
+    } else if policy.contain {
+        mounts::contain()
     } else {
         Err("the sandbox is off".into())
     };

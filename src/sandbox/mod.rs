@@ -74,6 +74,10 @@ pub struct Policy {
     /// The workspace under an overlay: the command's writes land in `upper`.
     #[serde(default)]
     pub overlay: Option<Overlay>,
+    /// Confine nothing, but run in user and PID namespaces of its own, so that everything the
+    /// program starts ends with it (MCP servers, which run as the user).
+    #[serde(default)]
+    pub contain: bool,
 }
 
 /// An overlay of the workspace for one command. Writes land in `upper`; the workspace itself
@@ -119,6 +123,7 @@ impl Default for Policy {
             unix_sockets: Vec::new(),
             socket_dirs: Vec::new(),
             overlay: None,
+            contain: false,
         }
     }
 }
@@ -470,6 +475,38 @@ impl Sandbox {
             ),
         }
     }
+}
+
+/// The program and arguments that run `program args…` unconfined (as the user) but contained:
+/// in PID namespaces of its own under `helper`, so nothing it starts outlives it — not a child
+/// that left its process group, not a daemon.
+#[must_use]
+pub fn contained(helper: &Path, program: &str, args: &[String]) -> (PathBuf, Vec<String>) {
+    let policy = Policy {
+        mode: SandboxMode::Off,
+        network: true,
+        contain: true,
+        ..Policy::default()
+    };
+    let line = std::iter::once(program)
+        .chain(args.iter().map(String::as_str))
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (
+        helper.to_path_buf(),
+        vec![
+            HELPER_ARG.into(),
+            serde_json::to_string(&policy).unwrap_or_default(),
+            format!("exec {line}"),
+        ],
+    )
+}
+
+/// `word` as one word of `sh`: single-quoted, its own quotes spelled `'\''`. (Quoting a word
+/// for the POSIX shell is this one rule; no parser is involved.)
+fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
 }
 
 /// Where this machine's daemons keep their sockets: `/run` (and `/var/run` when it is not the

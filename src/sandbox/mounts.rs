@@ -38,19 +38,29 @@ fn by_fd(fd: &OwnedFd) -> String {
     format!("/proc/self/fd/{}", fd.as_raw_fd())
 }
 
-/// New user, mount and PID namespaces, and the command's view of the files in them.
-pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
+/// New user and PID namespaces only: the program sees everything as the user does, and what it
+/// starts ends with it.
+pub(super) fn contain() -> Result<Entered, String> {
+    namespaces(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWPID)?;
+    Ok(Entered { overlay: Ok(()) })
+}
+
+fn namespaces(flags: CloneFlags) -> Result<(), String> {
     let uid = nix::unistd::getuid();
     let gid = nix::unistd::getgid();
-    unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
-        .map_err(|e| format!("unshare: {e}"))?;
+    unshare(flags).map_err(|e| format!("unshare: {e}"))?;
     // Keep our own ids inside, so files keep their owner and tools (git's ownership check)
     // see the user they expect.
     let _ = std::fs::write("/proc/self/setgroups", "deny");
     std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1\n"))
         .map_err(|e| format!("uid_map: {e}"))?;
     std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1\n"))
-        .map_err(|e| format!("gid_map: {e}"))?;
+        .map_err(|e| format!("gid_map: {e}"))
+}
+
+/// New user, mount and PID namespaces, and the command's view of the files in them.
+pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
+    namespaces(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)?;
     mount(
         None::<&str>,
         "/",

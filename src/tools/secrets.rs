@@ -3,15 +3,31 @@
 //! The model's commands (and the pipeline's test command) run with an environment from which
 //! every provider's `api_key_env` and every variable matching `[secrets] remove_env` are gone;
 //! the values removed (those long enough to be secrets) are then redacted from every tool
-//! result — `[redacted NAME]` — before it is recorded, shown or sent, so a key read from a file
-//! or printed by a program that found it elsewhere is still not passed on.
+//! result, MCP result, hook output and recorded event — `[redacted NAME]` — before it is
+//! recorded, shown or sent, so a key read from a file or printed by a program that found it
+//! elsewhere is still not passed on.
+//!
+//! A key is found however a command may have printed it: as it is, reversed, in hex (either
+//! case), in base64 (standard or URL-safe, padded or not, at any alignment in the encoded
+//! text, wrapped across lines), or any run of 12 of its characters (one half of it, read from
+//! one file, the other half from another). One Aho-Corasick automaton holds every form of every
+//! key; a scan finds every (overlapping) occurrence, and each stretch they cover is replaced.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use base64::Engine as _;
 
 use crate::config::Config;
 
 /// Values shorter than this are not redacted: `1`, `true` or a port would mangle output.
 const MIN_SECRET_LEN: usize = 8;
+/// A run of this many characters of a key is the key (half of a 24-character key and up).
+const RUN: usize = 12;
+/// Encoded forms are matched by runs of this many characters (12 bytes of the key), so a
+/// form wrapped across lines is still found on both sides of the wrap.
+const ENCODED_RUN: usize = 16;
 
 /// The environment commands get, and the values to redact.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +37,105 @@ pub struct Secrets {
     /// Removed values (by variable name), longest first so a key that contains another is
     /// replaced whole.
     redact: Vec<(String, String)>,
+    /// Every form of every value, built once.
+    matcher: Option<Arc<Matcher>>,
+}
+
+/// The automaton, and for each of its patterns the variable whose value it is a form of.
+#[derive(Debug)]
+struct Matcher {
+    automaton: AhoCorasick,
+    names: Vec<usize>,
+}
+
+/// Every run of `n` characters of `text` (all of it when it is shorter).
+fn runs(text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= n {
+        return vec![text.to_string()];
+    }
+    chars.windows(n).map(|w| w.iter().collect()).collect()
+}
+
+/// A value's base64 at each of the three alignments it can have inside a longer text: the
+/// characters that depend only on the value, none of its neighbours.
+fn base64_forms(value: &[u8]) -> Vec<String> {
+    let engines = [
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let mut out = Vec::new();
+    for engine in engines {
+        for shift in 0..3usize {
+            let mut bytes = vec![0u8; shift];
+            bytes.extend_from_slice(value);
+            let encoded = engine.encode(&bytes);
+            // Characters mixing the made-up leading bytes, and a trailing partial group.
+            let skip = (shift * 4).div_ceil(3);
+            let whole = (bytes.len() / 3) * 4;
+            if whole > skip {
+                out.push(encoded[skip..whole].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Every form a value may take in a command's output.
+fn forms(value: &str) -> Vec<String> {
+    let mut out = runs(value, RUN);
+    out.push(value.to_string());
+    out.push(value.chars().rev().collect());
+    let hex = crate::changes::hex(value.as_bytes());
+    for encoded in [hex.clone(), hex.to_uppercase()]
+        .into_iter()
+        .chain(base64_forms(value.as_bytes()))
+    {
+        out.extend(runs(&encoded, ENCODED_RUN));
+    }
+    out.retain(|f| f.len() >= MIN_SECRET_LEN.min(value.len()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Matcher {
+    fn new(values: &[(String, String)]) -> Option<Matcher> {
+        let mut patterns = Vec::new();
+        let mut names = Vec::new();
+        for (i, (_, value)) in values.iter().enumerate() {
+            for f in forms(value) {
+                patterns.push(f);
+                names.push(i);
+            }
+        }
+        if patterns.is_empty() {
+            return None;
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok()?;
+        Some(Matcher { automaton, names })
+    }
+
+    /// The stretches of `text` covered by some form of a value, merged, with the value's index.
+    fn stretches(&self, text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
+        let mut found: Vec<(std::ops::Range<usize>, usize)> = self
+            .automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.range(), self.names[m.pattern().as_usize()]))
+            .collect();
+        found.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+        let mut merged: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
+        for (r, name) in found {
+            match merged.last_mut() {
+                Some((last, _)) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push((r, name)),
+            }
+        }
+        merged
+    }
 }
 
 /// `*` matches any run of characters; case does not matter.
@@ -69,6 +184,7 @@ impl Secrets {
             }
         }
         out.redact.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+        out.matcher = Matcher::new(&out.redact).map(Arc::new);
         out
     }
 
@@ -78,6 +194,7 @@ impl Secrets {
         Secrets {
             env,
             redact: Vec::new(),
+            matcher: None,
         }
     }
 
@@ -90,13 +207,37 @@ impl Secrets {
     /// a `[… cut …]` boundary of long output is redacted too.
     #[must_use]
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (name, value) in &self.redact {
-            if out.contains(value.as_str()) {
-                out = out.replace(value.as_str(), &format!("[redacted {name}]"));
-            }
+        let Some(matcher) = &self.matcher else {
+            return text.to_string();
+        };
+        let stretches = matcher.stretches(text);
+        if stretches.is_empty() {
+            return self.redact_cut_halves(text);
         }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (range, i) in stretches {
+            // Matches fall on character boundaries: every form is whole characters of text.
+            out.push_str(text.get(at..range.start).unwrap_or_default());
+            out.push_str(&format!("[redacted {}]", self.redact[i].0));
+            at = range.end;
+        }
+        out.push_str(text.get(at..).unwrap_or_default());
         self.redact_cut_halves(&out)
+    }
+
+    /// Whether there is nothing to redact at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.matcher.is_none()
+    }
+
+    /// Whether `text` holds any form of a secret (a scan, without building the redacted text).
+    #[must_use]
+    pub fn finds(&self, text: &str) -> bool {
+        self.matcher
+            .as_ref()
+            .is_some_and(|m| m.automaton.is_match(text))
     }
 
     /// Output cut in the middle keeps a head and a tail: a head that ends with the start of a
@@ -199,6 +340,41 @@ mod tests {
         );
         assert_eq!(s.env, vec![("GH_TOKEN".into(), "ghp_keepme12345".into())]);
         assert_eq!(s.redact("value-of-key-123"), "[redacted MY_LLM]");
+    }
+
+    #[test]
+    fn encoded_reversed_and_halved_keys_are_redacted_too() {
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        let key = "sk-proj-Zq3Xk9Lm2Pw7Rt5Vb8Nc1Hd4Jf6Gs0Ay";
+        let s = Secrets::new(&env(&[("OPENAI_API_KEY", key)]), &config());
+        let env_file = format!("# settings\nOPENAI_API_KEY={key}\nDEBUG=1\n");
+        let mut leaks = vec![
+            STANDARD.encode(env_file.as_bytes()),
+            // `base64` wraps its output at 76 columns.
+            STANDARD
+                .encode(format!("x{env_file}").as_bytes())
+                .as_bytes()
+                .chunks(76)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            URL_SAFE_NO_PAD.encode(format!("ab{key}").as_bytes()),
+            crate::changes::hex(env_file.as_bytes()),
+            crate::changes::hex(key.as_bytes()).to_uppercase(),
+            key.chars().rev().collect(),
+            // Two halves, read from two files.
+            format!("part one: {}\npart two: {}", &key[..20], &key[20..]),
+        ];
+        leaks.push(format!("a{}b", &key[5..19]));
+        for leak in leaks {
+            let out = s.redact(&leak);
+            assert!(out.contains("[redacted OPENAI_API_KEY]"), "{leak} → {out}");
+            for needle in [&key[..12], &key[12..24], &key[24..]] {
+                assert!(!out.contains(needle), "{leak} → {out}");
+            }
+        }
+        assert_eq!(s.redact("nothing to see"), "nothing to see");
+        assert!(s.finds(&STANDARD.encode(key)) && !s.finds("plain text"));
     }
 
     #[test]

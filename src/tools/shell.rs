@@ -335,7 +335,7 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
             None => "killed by a signal".to_string(),
         }
     };
-    let gathered = hold.gather(writes).await;
+    let gathered = hold.gather(writes, ctx.runner.secrets.clone()).await;
     let mut content = out.output;
     if !content.is_empty() && !content.ends_with('\n') {
         content.push('\n');
@@ -376,12 +376,12 @@ impl Held {
         self.hold.as_ref().and_then(|h| h.overlay(&self.ws))
     }
 
-    async fn gather(mut self, writes: Writes) -> super::writes::Gathered {
+    async fn gather(mut self, writes: Writes, secrets: Secrets) -> super::writes::Gathered {
         let Some(hold) = self.hold.take() else {
             return super::writes::Gathered::default();
         };
         let ws = self.ws.clone();
-        tokio::task::spawn_blocking(move || super::writes::gather(&ws, hold, writes))
+        tokio::task::spawn_blocking(move || super::writes::gather(&ws, hold, writes, &secrets))
             .await
             .unwrap_or_default()
     }

@@ -61,7 +61,7 @@ pub struct SessionDeps {
     pub mcp_problems: Vec<String>,
     /// The environment MCP servers start with (theirs: the user configured them), and where
     /// their bearer tokens are read.
-    pub mcp_env: std::collections::BTreeMap<String, String>,
+    pub mcp_env: crate::mcp::client::ServerEnv,
     /// `[approvals] allow_tools`, compiled: external tools that run without asking.
     pub allowed_tools: globset::GlobSet,
 }
@@ -157,7 +157,11 @@ impl SessionDeps {
             checkpoints,
             mcp_servers: config.all_mcp_servers(),
             mcp_problems: config.mcp_problems.clone(),
-            mcp_env: std::env::vars().collect(),
+            mcp_env: crate::mcp::client::ServerEnv {
+                base: Secrets::new(&env, config).env,
+                full: env.clone(),
+                helper: sandbox::this_binary(),
+            },
             allowed_tools: allowed_tools(&config.approvals.allow_tools)?,
             hooks: Arc::new(config.compiled_hooks()),
         })
@@ -166,6 +170,7 @@ impl SessionDeps {
     /// Runs commands through `helper` (a gearshift binary), or unconfined with `None`.
     #[must_use]
     pub fn with_sandbox_helper(mut self, helper: Option<std::path::PathBuf>) -> SessionDeps {
+        self.mcp_env.helper.clone_from(&helper);
         Arc::make_mut(&mut self.tools).runner.sandbox.helper = helper;
         self
     }

@@ -153,8 +153,9 @@ impl Actor {
                 ..tools::Io::default()
             };
             let ran = runner.run_io(&command, &root, timeout, keep, io).await;
+            let secrets = runner.secrets.clone();
             let dropped = tokio::task::spawn_blocking(move || {
-                tools::writes::gather(&ws, hold, Writes::Propose)
+                tools::writes::gather(&ws, hold, Writes::Propose, &secrets)
             })
             .await
             .unwrap_or_default();

@@ -22,7 +22,7 @@ use snapshot::Snapshot;
 use upper::Wrote;
 
 use super::protect::free_folder;
-use super::{Clearance, Kind, Protected, ToolWrite, Workspace, Writes};
+use super::{Clearance, Kind, Protected, Secrets, ToolWrite, Workspace, Writes};
 use crate::changes::disk::{MAX_NODE_BYTES, place};
 use crate::changes::{FileChange, Node};
 use crate::config::SandboxMode;
@@ -145,7 +145,7 @@ struct Candidate {
 
 /// Sorts what the command wrote — the held writes of `hold` — through the gate, writing what
 /// may be written and putting back what may not. Blocking.
-pub fn gather(ws: &Workspace, hold: Hold, writes: Writes) -> Gathered {
+pub fn gather(ws: &Workspace, hold: Hold, writes: Writes, secrets: &Secrets) -> Gathered {
     let mut out = Gathered::default();
     let mut ignores = Ignores::new(ws);
     match hold {
@@ -160,13 +160,13 @@ pub fn gather(ws: &Workspace, hold: Hold, writes: Writes) -> Gathered {
                 }
             };
             let candidates = from_overlay(ws, &mut ignores, &scratch.upper(), wrote, &mut out);
-            sort(ws, candidates, writes, false, &mut out);
+            sort(ws, candidates, writes, (false, secrets), &mut out);
             // `scratch` is removed here, with whatever was not carried over.
         }
         Hold::Snapshot { snapshot, through } => match snapshot.diff(ws.root()) {
             Ok(differs) => {
                 let candidates = from_snapshot(ws, &mut ignores, &through, differs, &mut out);
-                sort(ws, candidates, writes, true, &mut out);
+                sort(ws, candidates, writes, (true, secrets), &mut out);
             }
             Err(e) => out.refused.push(format!(
                 "the workspace could not be compared after the command ({e})"
@@ -406,7 +406,7 @@ fn sort(
     ws: &Workspace,
     candidates: Vec<Candidate>,
     writes: Writes,
-    on_disk: bool,
+    (on_disk, secrets): (bool, &Secrets),
     out: &mut Gathered,
 ) {
     for c in candidates {
@@ -430,6 +430,19 @@ fn sort(
         let Some(change) = change_of(shown.clone(), &c) else {
             continue;
         };
+        // A key a command wrote into the workspace would be committed, pushed, read back.
+        let holds_key = c.after.as_ref().is_some_and(|n| match n {
+            Node::File { .. } => secrets.finds(&String::from_utf8_lossy(&n.bytes())),
+            Node::Link { target } => secrets.finds(target),
+        });
+        if holds_key {
+            out.refused.push(format!(
+                "{shown} would hold a key gearshift keeps from commands (its value, or an \
+                 encoding of it); keys are never written into the workspace"
+            ));
+            restore(out);
+            continue;
+        }
         let checkpoint = match gated.protection {
             Some(Protected::Never(why)) => {
                 out.refused.push(format!("{shown} is protected: {why}"));

@@ -45,7 +45,7 @@ fn a_snapshots_writes_are_kept_proposed_refused_or_written_as_ignored() {
     std::fs::write(root.join(".env"), "KEY=1\n").unwrap();
     std::fs::write(root.join(".git/config"), "[core]\nfsmonitor = x\n").unwrap();
     std::fs::write(root.join("cache/new"), "2").unwrap();
-    let got = gather(&ws, hold, Writes::Apply);
+    let got = gather(&ws, hold, Writes::Apply, &Secrets::default());
     // The plain write stays (vibe), named and undoable.
     assert_eq!(read(&ws, "src/a.rs").as_deref(), Some("A\n"));
     let applied: Vec<&str> = got
@@ -92,7 +92,7 @@ fn in_a_reviewing_gear_every_write_is_proposed_and_put_back_until_decided() {
     std::fs::write(root.join("a.txt"), "two\n").unwrap();
     std::fs::write(root.join("b.bin"), [0u8, 1, 2]).unwrap();
     std::os::unix::fs::symlink("a.txt", root.join("link")).unwrap();
-    let got = gather(&ws, hold, Writes::Propose);
+    let got = gather(&ws, hold, Writes::Propose, &Secrets::default());
     assert!(got.writes.iter().all(|w| !w.applied));
     let paths: Vec<&str> = got.writes.iter().map(|w| w.change.path.as_str()).collect();
     assert_eq!(paths, ["a.txt", "b.bin", "link"]);

@@ -100,7 +100,10 @@ async fn tool_calls() -> Vec<f64> {
         ..Default::default()
     };
     let dir = tempfile::tempdir().unwrap();
-    let env = std::env::vars().collect();
+    let env = gearshift::mcp::client::ServerEnv {
+        base: std::env::vars().collect(),
+        ..Default::default()
+    };
     let connection = gearshift::mcp::client::connect(&config, dir.path(), &env)
         .await
         .unwrap();

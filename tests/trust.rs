@@ -454,8 +454,7 @@ fn recoverable(text: &str, secret: &str) -> bool {
     };
     for hex in joined(&|c: char| c.is_ascii_hexdigit()) {
         for shift in 0..2 {
-            let bytes: Vec<u8> = hex[shift..]
-                .as_bytes()
+            let bytes: Vec<u8> = hex.as_bytes()[shift..]
                 .chunks_exact(2)
                 .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
                 .collect();

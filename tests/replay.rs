@@ -139,3 +139,85 @@ fn a_replay_reproduces_the_tool_calls_and_files_in_a_scratch_copy_without_a_serv
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("zzzz"));
 }
+
+/// The scratch workspace a replay says it used.
+fn scratch_of(stderr: &str) -> std::path::PathBuf {
+    stderr
+        .split("replayed in ")
+        .nth(1)
+        .and_then(|rest| rest.split(" — ").next())
+        .map_or_else(|| panic!("{stderr}"), std::path::PathBuf::from)
+}
+
+// Sandbox round three: replay never runs what the human refused, and runs what the original
+// ran only when asked to — saying so first.
+
+#[test]
+fn a_replay_never_runs_a_command_the_human_denied_and_runs_the_others_only_when_asked() {
+    let script = r#"
+[[turns]]
+tool_calls = [
+  { name = "run_command", arguments = { command = "touch PWN" } },
+  { name = "run_command", arguments = { command = "touch OK" } },
+]
+
+[[turns]]
+text = "done"
+"#;
+    let (home, ws) = support::scripted_home(script, "");
+    // The human denies the first and approves the second, in the TUI's place.
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("vibe");
+    app.send(b"go\r");
+    app.wait_text("$ touch PWN");
+    app.send(b"n");
+    app.wait_text("Why not?");
+    app.send(b"\r");
+    app.wait_text("$ touch OK");
+    app.send(b"y");
+    app.wait_for("the turn to end", |s| s.contains("done"));
+    app.send(b"\x11");
+    app.wait_exit();
+    assert!(ws.path().join("OK").exists() && !ws.path().join("PWN").exists());
+    std::fs::remove_file(ws.path().join("OK")).unwrap();
+    let (session, _) = support::newest_session(&home.path().join("gearshift.db"));
+    // Since then, the user's allowlist names the denied command: a replay still never runs it.
+    let config = home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}[approvals]\nallow_commands = [\"touch *\"]\n"),
+    )
+    .unwrap();
+    let replay = |extra: &[&str]| {
+        let mut args = vec!["replay", &session.id[..8]];
+        args.extend_from_slice(extra);
+        support::command(home.path(), ws.path(), &args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    // By default nothing runs; it says what the original ran first.
+    let out = replay(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("ran 1 command(s)") && stderr.contains("--run-commands"),
+        "{stderr}"
+    );
+    let scratch = scratch_of(&stderr);
+    assert!(
+        !scratch.join("PWN").exists() && !scratch.join("OK").exists(),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
+    // With --run-commands, what the original ran, and not what the human denied — although
+    // the user's allowlist names it.
+    let out = replay(&["--run-commands"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("touch OK"), "{stderr}");
+    let scratch = scratch_of(&stderr);
+    assert!(scratch.join("OK").exists(), "{stderr}");
+    assert!(!scratch.join("PWN").exists(), "{stderr}");
+    assert!(!ws.path().join("OK").exists(), "the workspace is untouched");
+    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
+}

@@ -6,7 +6,7 @@ mod demo_cmd;
 mod exec_cmd;
 mod mcp_cmd;
 mod progress;
-mod replay_cmd;
+mod replay;
 mod sessions_cmd;
 mod skills_cmd;
 mod stats_cmd;
@@ -150,6 +150,9 @@ pub enum Command {
         /// Print every event as one JSON object per line
         #[arg(long)]
         json: bool,
+        /// Run the commands the original session ran (only those; in the sandbox, no network)
+        #[arg(long)]
+        run_commands: bool,
     },
     /// Show, grant or revoke trust in the workspace's .gearshift/config.toml
     #[command(subcommand)]
@@ -456,7 +459,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Skills) => skills_cmd::run(&ctx),
         Some(Command::Stats { since, by, json }) => stats_cmd::run(&ctx, &since, by, json),
-        Some(Command::Replay { id, json }) => replay_cmd::run(&ctx, &id, json),
+        Some(Command::Replay {
+            id,
+            json,
+            run_commands,
+        }) => replay::run(&ctx, &id, json, run_commands),
         Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
         Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
         Some(Command::Mcp(cmd)) => mcp_cmd::run(&ctx, &cmd),

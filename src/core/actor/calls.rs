@@ -90,6 +90,9 @@ impl Actor {
     /// (by the model or as `/name`), or the running pipeline stage's (see
     /// [`pipeline::grants`] for who may grant).
     fn granted_by(&self, command: &str) -> Option<String> {
+        if !self.deps.skill_grants {
+            return None;
+        }
         let skills = self.deps.tools.skills.read().ok()?;
         let stage = self
             .state

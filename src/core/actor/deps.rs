@@ -27,6 +27,8 @@ pub struct SessionDeps {
     /// `[approvals] allow_commands`, compiled: commands that run without asking (only while the
     /// sandbox is in force).
     pub allowlist: Allowlist,
+    /// Whether skills' `allowed-tools` may pre-approve commands (a replay asks for every one).
+    pub skill_grants: bool,
     /// Who approves commands and decides proposed changes: the human, or headless flags.
     pub policy: ApprovalPolicy,
     /// Whether the vibe gear writes edits at once or proposes them for review.
@@ -138,6 +140,7 @@ impl SessionDeps {
             }),
             allowlist: Allowlist::new(&config.approvals.allow_commands)
                 .map_err(DepsError::Config)?,
+            skill_grants: true,
             policy: ApprovalPolicy {
                 commands: approval_mode,
                 changes: approval_mode,

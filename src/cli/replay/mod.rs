@@ -2,10 +2,16 @@
 //! provider — the same tool calls, in the same order — against a scratch copy of its
 //! workspace, to reproduce a bug or show a session without a key or a network.
 //!
-//! The human's prompts and gear changes are sent again in their order; what a human decided
-//! (commands, hunks, plans, gates) is approved, as `exec --approve-*` does, since the copy is
-//! scratch. Commands still run in the sandbox. The replay is stored in its own database in
-//! the scratch folder, never in the user's.
+//! The human's prompts and gear changes are sent again in their order, and the human's
+//! decisions are repeated ([`decisions`]): a hunk rejected stays rejected, a change sent back is
+//! sent back. A replay never runs a command the original did not run, and runs none at all
+//! unless the user asks (`--run-commands`): it says first which ones the original ran, and runs
+//! them — and nothing pre-approved by an allowlist or a skill — in the full sandbox, without
+//! network. MCP servers and hooks are not started. Plans and gates are approved, as
+//! `exec --approve-*` does, since the copy is scratch. The replay is stored in its own database
+//! in the scratch folder, never in the user's.
+
+mod decisions;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +24,7 @@ use tokio::sync::mpsc;
 use super::Context;
 use crate::config::{ActiveProvider, ProviderConfig, ProviderKind};
 use crate::core::{self, ApprovalMode, OpenRequest, SessionDeps};
-use crate::protocol::{Event, Gear, Op};
+use crate::protocol::{Event, Gear, Op, Verdict};
 use crate::provider::script::{Script, ScriptClient};
 use crate::store::Store;
 
@@ -71,7 +77,7 @@ fn copy_workspace(from: &Path, to: &Path) -> anyhow::Result<usize> {
     Ok(copied)
 }
 
-pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         ctx.paths.db_file.exists(),
         "no sessions yet: there is nothing to replay"
@@ -116,10 +122,45 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         workspace.display()
     );
 
+    let originals = decisions::recorded(&events);
+    let ran: Vec<String> = originals
+        .iter()
+        .filter(|o| o.ran())
+        .map(|o| o.name.clone())
+        .collect();
+    let said = decisions::Matcher::new(originals.clone());
+    let ran_commands = said.commands_that_ran();
+    if ran_commands.is_empty() {
+        eprintln!("gearshift: the original ran no command; the replay runs none");
+    } else if run_commands {
+        eprintln!(
+            "gearshift: the original ran {} command(s); the replay runs them again in the \
+             sandbox, without network, and no other:",
+            ran.len()
+        );
+        for o in &ran_commands {
+            eprintln!("  {} {}", o.name, command_line(&events, &o.id));
+        }
+    } else {
+        eprintln!(
+            "gearshift: the original ran {} command(s); the replay runs none of them (their \
+             results differ) — `--run-commands` runs those, in the sandbox, without network",
+            ran.len()
+        );
+    }
+
     let mut config = ctx.loaded.config.clone();
     // Only the script answers, and nothing compacts on its own: the replies come in order.
     config.routing.clear();
     config.context.compact_at = 0.0;
+    // Nothing of the user's runs beside it, and its commands run in the full sandbox.
+    config.mcp_servers.clear();
+    config.hooks = crate::hooks::HooksBlock::default();
+    config.claude_hooks = false;
+    config.imported_hooks.clear();
+    config.sandbox.mode = crate::config::SandboxMode::WorkspaceWrite;
+    config.sandbox.network = false;
+    config.sandbox.allow_unix_sockets.clear();
     let settings = ProviderConfig {
         kind: ProviderKind::Script,
         script: Some(script_file),
@@ -144,10 +185,14 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         provider,
         &config,
         &workspace,
-        ApprovalMode::Approve,
+        ApprovalMode::Ask,
     )?;
     deps.policy.plan = true;
     deps.policy.gates = true;
+    // Every command asks — the replay answers as the original did — and nothing is
+    // pre-approved.
+    deps.allowlist = crate::tools::command::Allowlist::default();
+    deps.skill_grants = false;
     let steps = steps(&events);
     let replay_id = opened.state.id.clone();
 
@@ -155,7 +200,15 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let failure = runtime.block_on(drive(deps, opened.state, steps, meta.gear, replies, json))?;
+    let plan = Plan {
+        steps,
+        gear: meta.gear,
+        replies,
+        json,
+        run_commands,
+        originals: decisions::Matcher::new(originals),
+    };
+    let failure = runtime.block_on(drive(deps, opened.state, plan))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
     eprintln!(
@@ -171,16 +224,96 @@ pub fn run(ctx: &Context, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The command line of the original call `id`, for the list shown before a replay.
+fn command_line(events: &[Event], id: &str) -> String {
+    events
+        .iter()
+        .find_map(|e| match e {
+            Event::CommandDecided { id: i, command, .. } if i == id => Some(command.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// What a replay sends and decides.
+struct Plan {
+    steps: Vec<Step>,
+    gear: Gear,
+    replies: usize,
+    json: bool,
+    run_commands: bool,
+    originals: decisions::Matcher,
+}
+
+/// The answer to what the replay asks of a human, as the original's human answered — `None`
+/// when the event asks nothing.
+fn answer(plan: &mut Plan, event: &Event) -> Vec<Op> {
+    match event {
+        Event::ToolCall { id, .. } => {
+            plan.originals.called(id);
+            Vec::new()
+        }
+        Event::CommandApprovalRequested { id, .. } => {
+            let ran = plan
+                .originals
+                .original(id)
+                .is_some_and(decisions::Original::ran);
+            if ran && plan.run_commands {
+                vec![Op::ApproveCommand {
+                    call_id: id.clone(),
+                    always: false,
+                }]
+            } else {
+                let reason = if ran {
+                    "the replay runs no command without --run-commands"
+                } else {
+                    "the original did not run it"
+                };
+                vec![Op::DenyCommand {
+                    call_id: id.clone(),
+                    reason: Some(reason.into()),
+                }]
+            }
+        }
+        Event::ChangeProposed { id, .. } => {
+            let mut log = crate::changes::review::ChangeLog::default();
+            log.apply(event);
+            let Some(entry) = log.entries.first() else {
+                return Vec::new();
+            };
+            let fate = plan.originals.fate(id);
+            if fate.is_some_and(|f| f.sent_back) {
+                return vec![Op::Repropose { change: id.clone() }];
+            }
+            let mut ops: Vec<Op> = entry
+                .hunks
+                .iter()
+                .map(|h| Op::DecideHunk {
+                    change: id.clone(),
+                    hunk: h.id.clone(),
+                    // A hunk the original human never saw decided is not written.
+                    verdict: match fate {
+                        Some(f) => f.verdicts.get(&h.id).cloned().unwrap_or(Verdict::Reject),
+                        None => Verdict::Accept,
+                    },
+                })
+                .collect();
+            ops.push(Op::SubmitReview { change: id.clone() });
+            ops
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Runs the session and sends each step once the one before has finished: a prompt's turn,
 /// and the plan or the pipeline it set going.
 async fn drive(
     deps: SessionDeps,
     state: core::SessionState,
-    steps: Vec<Step>,
-    gear: Gear,
-    replies: usize,
-    json: bool,
+    mut plan: Plan,
 ) -> anyhow::Result<Option<String>> {
+    let (replies, json, gear) = (plan.replies, plan.json, plan.gear);
+    let steps = std::mem::take(&mut plan.steps);
     let (op_tx, op_rx) = mpsc::unbounded_channel();
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let core = tokio::spawn(core::run_session(deps, state, op_rx, event_tx));
@@ -209,6 +342,9 @@ async fn drive(
             attachments: Vec::new(),
         });
         while let Some(event) = events.recv().await {
+            for op in answer(&mut plan, &event) {
+                let _ = op_tx.send(op);
+            }
             let line = progress.line(&event);
             if json {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;

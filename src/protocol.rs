@@ -331,6 +331,12 @@ pub enum Event {
     SessionOpened {
         meta: SessionMeta,
     },
+    /// The events before this one were read from an export file (`sessions import`, at `at`,
+    /// unix milliseconds): they are history, and grant nothing — no standing approval, no
+    /// model switch — in this session.
+    Imported {
+        at: i64,
+    },
     /// This session began as a copy of another's history.
     SessionForked {
         from: String,
@@ -710,6 +716,7 @@ impl Event {
         match self {
             Event::SessionOpened { .. } => "session_opened",
             Event::SessionForked { .. } => "session_forked",
+            Event::Imported { .. } => "imported",
             Event::SessionResumed { .. } => "session_resumed",
             Event::UserMessage { .. } => "user_message",
             Event::GearChanged { .. } => "gear_changed",

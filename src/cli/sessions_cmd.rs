@@ -123,7 +123,11 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 )
             })?;
             let id = store.import_session(&export)?;
-            println!("imported session {id} ({} events)", export.events.len());
+            println!(
+                "imported session {id} ({} events): its history only — nothing it approved is in \
+                 force, and --continue does not pick it until you resume it by its ID",
+                export.events.len()
+            );
         }
         SessionsCommand::Rename { id, title } => {
             let id = reader.resolve_id(id)?;
@@ -204,10 +208,11 @@ fn table(sessions: &[SessionSummary], all: bool) -> String {
                     .to_string()
             })
             .unwrap_or_default();
+        let mark = if s.imported { "[imported] " } else { "" };
         let title = if all {
-            format!("{}  ({})", s.title, s.workspace)
+            format!("{mark}{}  ({})", s.title, s.workspace)
         } else {
-            s.title.clone()
+            format!("{mark}{}", s.title)
         };
         let _ = writeln!(
             out,

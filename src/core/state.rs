@@ -77,6 +77,8 @@ pub struct SessionState {
     /// Commands whose writes wait for review, by call: what they said, for the result that
     /// follows the review (see [`Event::ToolHeld`]).
     pub held: BTreeMap<String, Held>,
+    /// Its history was imported from a file (see [`Event::Imported`]).
+    pub imported: bool,
 }
 
 /// A command's result held while its writes are reviewed.
@@ -203,6 +205,12 @@ impl SessionState {
                 self.gear = meta.gear;
                 self.provider.clone_from(&meta.provider);
                 self.model.clone_from(&meta.model);
+            }
+            Event::Imported { .. } => {
+                // Evidence, not authority: what the file's events granted is dropped.
+                self.imported = true;
+                self.allowed_commands.clear();
+                self.switched.clear();
             }
             Event::SessionResumed { provider, model } => {
                 self.provider.clone_from(provider);

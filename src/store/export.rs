@@ -91,6 +91,12 @@ pub fn markdown(export: &SessionExport) -> String {
         time(s.created_at),
         time(s.updated_at)
     );
+    if s.imported {
+        let _ = writeln!(
+            out,
+            "- imported from a file: its history is evidence, and grants nothing here\n"
+        );
+    }
     let mut calls: std::collections::HashMap<&str, (&str, &str)> = std::collections::HashMap::new();
     let mut changes = ChangeLog::default();
     let mut plan: Option<crate::plan::Plan> = None;
@@ -362,6 +368,12 @@ pub fn markdown(export: &SessionExport) -> String {
             }
             Event::SessionForked { from } => {
                 let _ = writeln!(out, "> forked from session `{from}`\n");
+            }
+            Event::Imported { .. } => {
+                let _ = writeln!(
+                    out,
+                    "> imported from a file: what came before is history, and grants nothing\n"
+                );
             }
             _ => {}
         }

@@ -28,13 +28,14 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_requests.sql")),
+        M::up(include_str!("migrations/003_origin.sql")),
     ])
 }
 
-/// The schema version this binary writes.
+/// The schema version this binary writes: one per migration.
 #[must_use]
 pub fn schema_version() -> usize {
-    2
+    3
 }
 
 /// Makes sure `path` is either absent (then created empty with mode 0600) or looks like a

@@ -25,6 +25,9 @@ pub struct SessionSummary {
     pub cost: f64,
     pub message_count: i64,
     pub status: String,
+    /// Read from an export file (`sessions import`): its history is evidence, not authority.
+    #[serde(default)]
+    pub imported: bool,
 }
 
 /// An event as stored, with its place in the session.
@@ -69,7 +72,7 @@ pub struct Reader {
 }
 
 const SUMMARY_COLUMNS: &str = "id, title, workspace, gear, provider, model, created_at, updated_at,
-    input_tokens, output_tokens, cached_tokens, cost, message_count, status";
+    input_tokens, output_tokens, cached_tokens, cost, message_count, status, origin";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
     Ok(SessionSummary {
@@ -87,6 +90,7 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
         cost: r.get(11)?,
         message_count: r.get(12)?,
         status: r.get(13)?,
+        imported: r.get::<_, String>(14)? != "local",
     })
 }
 
@@ -138,10 +142,13 @@ impl Reader {
     }
 
     /// The newest session of a workspace, for `--continue`.
+    /// The newest session of `workspace` made here or opened by the human (never one only
+    /// imported).
     pub fn latest_in_workspace(&self, workspace: &str) -> Result<Option<String>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT id FROM sessions WHERE workspace = ?1 ORDER BY updated_at DESC LIMIT 1",
+                "SELECT id FROM sessions WHERE workspace = ?1 AND origin != 'imported'
+                 ORDER BY updated_at DESC LIMIT 1",
             )
             .and_then(|mut s| s.query_row([workspace], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))

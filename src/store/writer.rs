@@ -249,9 +249,16 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
             if exists {
                 return Err(StoreError::AlreadyExists(id));
             }
+            // No event of a file is later than its import: a forged date cannot put it first.
+            let now = crate::store::now_ms();
             for (ts, event) in &events {
-                append_events(&tx, &id, *ts, std::slice::from_ref(event)).map_err(sql)?;
+                append_events(&tx, &id, (*ts).min(now), std::slice::from_ref(event))
+                    .map_err(sql)?;
             }
+            // Last, so nothing in the file comes after it: what it granted is dropped.
+            append_events(&tx, &id, now, &[Event::Imported { at: now }]).map_err(sql)?;
+            tx.execute("UPDATE sessions SET origin = 'imported' WHERE id = ?1", [&id])
+                .map_err(sql)?;
         }
     }
     tx.commit().map_err(sql)
@@ -373,10 +380,18 @@ fn fold_after(
         }
         Event::ModelChanged {
             provider, model, ..
-        }
-        | Event::SessionResumed { provider, model } => {
+        } => {
             tx.prepare_cached("UPDATE sessions SET provider = ?2, model = ?3 WHERE id = ?1")?
                 .execute(params![session, provider, model])?;
+        }
+        Event::SessionResumed { provider, model } => {
+            // Resumed by its ID: the human opened it, imported or not.
+            tx.prepare_cached(
+                "UPDATE sessions SET provider = ?2, model = ?3,
+                 origin = CASE origin WHEN 'imported' THEN 'opened' ELSE origin END
+                 WHERE id = ?1",
+            )?
+            .execute(params![session, provider, model])?;
         }
         Event::Usage {
             input,

@@ -27,8 +27,13 @@ impl Row {
             title: s.title.clone(),
             workspace: s.workspace.clone(),
             detail: format!(
-                "{} · {} · {} msgs · {} tok · ${:.2}",
-                s.gear, s.model, s.message_count, tokens, s.cost
+                "{}{} · {} · {} msgs · {} tok · ${:.2}",
+                if s.imported { "imported · " } else { "" },
+                s.gear,
+                s.model,
+                s.message_count,
+                tokens,
+                s.cost
             ),
             updated_at: s.updated_at,
             snippet: None,

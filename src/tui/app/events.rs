@@ -302,6 +302,13 @@ impl App {
                 }
                 self.session.sandbox = Some(view);
             }
+            Event::Imported { .. } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    "Imported from a file: what came before is history. Nothing it approved \
+                     (\"always\" for a command, a model switch) is in force here.",
+                );
+            }
             Event::SessionForked { from } => {
                 let short = &from[..from.len().min(8)];
                 self.transcript

@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod protocol;
 pub mod provider;
+pub mod safe_text;
 pub mod sandbox;
 pub mod store;
 pub mod tools;

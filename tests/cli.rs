@@ -537,3 +537,69 @@ fn a_forged_import_grants_no_command_no_model_and_is_never_continued() {
     assert!(!stdout.contains("EVIL MODEL"), "{stdout}");
     assert!(stdout.contains("the real model"), "{stdout}{stderr}");
 }
+
+// "What you see is what runs", 2: every byte bound for a terminal passes one sanitiser.
+
+/// Whether `bytes` hold anything a terminal would interpret rather than draw: ESC or another
+/// C0 control but newline and tab, DEL, a C1 control (raw or UTF-8), a bidirectional or
+/// zero-width character.
+fn interpretable(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars()
+        .find(|&c| (c.is_control() && c != '\n' && c != '\t') || gearshift::safe_text::invisible(c))
+        .map(|c| format!("U+{:04X} in {text}", u32::from(c)))
+}
+
+#[test]
+fn no_printer_lets_an_escape_sequence_reach_the_terminal() {
+    let hostile = "owned\x1b]52;c;cm0gLXJmIH4=\x07 \x1b]0;title\x07\x1b[2J\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ \u{9b}31m c1 rm\u{202e}txt a\u{200b}b\rback";
+    let script = serde_json::json!({"turns": [
+        {"text": hostile, "tool_calls": [
+            {"name": "write_file", "arguments": {"path": "notes/a\u{1b}]0;t\u{7}b.txt", "content": "x"}},
+            {"name": "write_file", "arguments": {"path": ".git/evil\u{1b}[2Jname", "content": "x"}},
+        ]},
+        {"text": hostile},
+        {"text": hostile},
+    ]});
+    let script = toml::to_string(&script).unwrap();
+    let (home, ws) = support::scripted_home(&script, "");
+    std::fs::create_dir_all(ws.path().join(".git")).unwrap();
+    let run = |args: &[&str]| gearshift(home.path(), ws.path(), args).output().unwrap();
+    let mut outputs = Vec::new();
+    let exec = run(&["exec", &format!("tell me {hostile}")]);
+    outputs.push(("exec", exec));
+    outputs.push(("exec --json", run(&["exec", "--continue", "--json", "again"])));
+    let (session, _) = support::newest_session(&home.path().join("gearshift.db"));
+    run(&["sessions", "rename", &session.id, &format!("title {hostile}")]);
+    for (what, args) in [
+        ("sessions list", vec!["sessions", "list"]),
+        ("sessions list --all", vec!["sessions", "list", "--all"]),
+        ("sessions show", vec!["sessions", "show", &session.id]),
+        ("sessions show --changes", vec!["sessions", "show", &session.id, "--changes"]),
+        ("sessions search", vec!["sessions", "search", "owned"]),
+        ("sessions search --json", vec!["sessions", "search", "owned", "--json"]),
+        ("sessions export", vec!["sessions", "export", &session.id]),
+        ("sessions export json", vec!["sessions", "export", &session.id, "--format", "json"]),
+        ("sessions list --json", vec!["sessions", "list", "--json"]),
+        ("stats", vec!["stats"]),
+    ] {
+        outputs.push((what, run(&args)));
+    }
+    for (what, out) in &outputs {
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            assert!(
+                interpretable(bytes).is_none(),
+                "{what} {stream}: {}",
+                interpretable(bytes).unwrap_or_default()
+            );
+        }
+    }
+    // Shown, not dropped: the reader sees that something was there.
+    let (stdout, _) = text(&outputs[0].1);
+    assert!(stdout.contains("␛]52;c;"), "{stdout}");
+    // JSON carries the same data, escaped.
+    let json = String::from_utf8_lossy(&outputs[1].1.stdout);
+    let first: serde_json::Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert!(first.is_object());
+    assert!(json.contains("\\u001b]52") || json.contains("\\u009b"), "{json}");
+}

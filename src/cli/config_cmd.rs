@@ -9,7 +9,7 @@ use crate::config::Paths;
 
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let (text, ok) = render(ctx)?;
-    print!("{text}");
+    out!("{text}");
     Ok(if ok {
         ExitCode::SUCCESS
     } else {

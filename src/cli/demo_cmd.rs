@@ -69,7 +69,7 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     };
     let ctx = Context::build(&global)?;
     let code = crate::tui::run(&ctx, &SessionArgs::default())?;
-    eprintln!(
+    errln!(
         "gearshift: the demo's project and sessions are in {} (delete it when you are done; \
          `gearshift --home {}/home --workspace {}/project --continue` reopens the tour)",
         dir.display(),

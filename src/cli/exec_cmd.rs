@@ -91,7 +91,7 @@ pub fn run(
             op_rx,
             event_tx,
         ));
-        let mut out = std::io::stdout().lock();
+        let mut out = super::term::stdout(json);
         if json {
             for e in &opened.history {
                 writeln!(out, "{}", serde_json::to_string(e)?)?;
@@ -150,7 +150,7 @@ pub fn run(
                     out.flush()?;
                     reply_ended = true;
                 }
-                eprintln!("{line}");
+                errln!("{line}");
             }
             let (plan, run) = (&progress.plan, &progress.run);
             match &event {
@@ -190,7 +190,7 @@ pub fn run(
                         crate::protocol::NoticeLevel::Warning => "warning: ",
                         crate::protocol::NoticeLevel::Info => "",
                     };
-                    eprintln!("gearshift: {label}{text}");
+                    errln!("gearshift: {label}{text}");
                 }
                 // Refused: nothing follows a refusal in a run without a human.
                 Event::Refused { message, .. } => {
@@ -303,24 +303,24 @@ pub fn run(
     store.close();
     let (error, finish, plan_waits, signalled, at_checkpoint) = outcome?;
     if let Some(what) = at_checkpoint {
-        eprintln!(
+        errln!(
             "gearshift: stopped at a checkpoint: {what}; decide it in the TUI (gearshift \
              --continue), or run again with --approve-checkpoints"
         );
         return Ok(ExitCode::from(EXIT_PLAN_AWAITING));
     }
     if let Some(number) = signalled {
-        eprintln!("gearshift: stopped by a signal; the reply so far is saved, marked interrupted");
+        errln!("gearshift: stopped by a signal; the reply so far is saved, marked interrupted");
         return Ok(ExitCode::from(u8::try_from(128 + number).unwrap_or(1)));
     }
     if plan_waits && error.is_none() {
         if pipeline_gear {
-            eprintln!(
+            errln!(
                 "gearshift: the pipeline waits at a stage's gate: pass it in the TUI \
                  (gearshift --continue), or run again with --approve-gates"
             );
         } else {
-            eprintln!(
+            errln!(
                 "gearshift: the plan waits for approval: review it in the TUI \
                  (gearshift --continue), or run again with --approve-plan"
             );
@@ -328,17 +328,17 @@ pub fn run(
         return Ok(ExitCode::from(EXIT_PLAN_AWAITING));
     }
     if let Some(message) = error {
-        eprintln!("gearshift: {}", message.lines().next().unwrap_or_default());
+        errln!("gearshift: {}", message.lines().next().unwrap_or_default());
         return Ok(ExitCode::FAILURE);
     }
     match finish {
         Some(FinishReason::Cancelled) => {
-            eprintln!("gearshift: cancelled");
+            errln!("gearshift: cancelled");
             Ok(ExitCode::from(EXIT_CANCELLED))
         }
         Some(_) => Ok(ExitCode::SUCCESS),
         None => {
-            eprintln!("gearshift: the turn did not finish");
+            errln!("gearshift: the turn did not finish");
             Ok(ExitCode::FAILURE)
         }
     }

@@ -52,7 +52,7 @@ fn pairs(
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::term::stdout(false);
     let servers = config.all_mcp_servers();
     if servers.is_empty() {
         writeln!(
@@ -153,7 +153,7 @@ fn add(ctx: &Context, name: &str, server: &McpServerConfig) -> anyhow::Result<Ex
     servers.insert(name, toml_edit::Item::Table(table));
     save(ctx, &doc)?;
     writeln!(
-        std::io::stdout().lock(),
+        super::term::stdout(false),
         "Added MCP server `{name}` to {}; it starts with the next session.",
         ctx.paths.config_file.display()
     )?;
@@ -181,7 +181,7 @@ fn remove(ctx: &Context, name: &str) -> anyhow::Result<ExitCode> {
     }
     save(ctx, &doc)?;
     writeln!(
-        std::io::stdout().lock(),
+        super::term::stdout(false),
         "Removed MCP server `{name}` from {}.",
         ctx.paths.config_file.display()
     )?;

@@ -1,6 +1,8 @@
 //! The command line: argument definitions and dispatch. This is the program's edge, where
 //! library errors become messages on stderr and exit codes (and the only place `anyhow` is used).
 
+#[macro_use]
+mod term;
 mod config_cmd;
 mod demo_cmd;
 mod exec_cmd;
@@ -431,7 +433,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("gearshift: {e:#}");
+            errln!("gearshift: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -25,9 +25,9 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
         match cmd {
             SessionsCommand::List { json: true, .. }
             | SessionsCommand::Search { json: true, .. } => {
-                println!("[]");
+                outln!("[]");
             }
-            _ => println!("no sessions yet"),
+            _ => outln!("no sessions yet"),
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -40,9 +40,9 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             let sessions =
                 reader.list_sessions((!all).then_some(workspace.as_str()), LIST_LIMIT)?;
             if *json {
-                println!("{}", serde_json::to_string_pretty(&sessions)?);
+                super::term::json(&serde_json::to_string_pretty(&sessions)?);
             } else {
-                print!("{}", table(&sessions, *all));
+                out!("{}", table(&sessions, *all));
             }
         }
         SessionsCommand::Search { query, here, json } => {
@@ -56,9 +56,9 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                         v
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&hits)?);
+                super::term::json(&serde_json::to_string_pretty(&hits)?);
             } else if hits.is_empty() {
-                println!("no message matches `{query}`");
+                outln!("no message matches `{query}`");
             } else {
                 let (open, close) = if std::io::stdout().is_terminal() {
                     ("\x1b[1;33m", "\x1b[0m")
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                     ("[", "]")
                 };
                 for h in &hits {
-                    println!(
+                    outln!(
                         "{}  {:<9}  {}\n          {}",
                         &h.session_id[..h.session_id.len().min(8)],
                         h.role,
@@ -84,11 +84,11 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             let id = reader.resolve_id(id)?;
             let export = reader.export(&id)?;
             if *checkpoints {
-                print!("{}", crate::store::checkpoint_audit(&export));
+                out!("{}", crate::store::checkpoint_audit(&export));
             } else if *changes {
-                print!("{}", crate::store::change_audit(&export));
+                out!("{}", crate::store::change_audit(&export));
             } else {
-                print!("{}", markdown(&export));
+                out!("{}", markdown(&export));
             }
         }
         SessionsCommand::Export { id, format, output } => {
@@ -104,13 +104,14 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                     // An export holds whatever the model read: the user's alone.
                     crate::fsutil::write_private(path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!(
+                    errln!(
                         "exported session {} to {}",
                         &id[..8.min(id.len())],
                         path.display()
                     );
                 }
-                None => print!("{text}"),
+                None if format == "json" => super::term::json(&text),
+                None => out!("{text}"),
             }
         }
         SessionsCommand::Import { file } => {
@@ -123,7 +124,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 )
             })?;
             let id = store.import_session(&export)?;
-            println!(
+            outln!(
                 "imported session {id} ({} events): its history only — nothing it approved is in \
                  force, and --continue does not pick it until you resume it by its ID",
                 export.events.len()
@@ -138,7 +139,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                     title: title.trim().to_string(),
                 }],
             )?;
-            println!("renamed {}", &id[..8.min(id.len())]);
+            outln!("renamed {}", &id[..8.min(id.len())]);
         }
         SessionsCommand::Rm { id, yes } => {
             // Deleting cannot be undone: a prefix as short as one letter is too easy to get
@@ -150,13 +151,13 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             );
             let id = reader.resolve_id(id)?;
             if !*yes && std::io::stdin().is_terminal() && !confirm_delete(&reader, &id)? {
-                println!("kept session {id}");
+                outln!("kept session {id}");
                 drop(reader);
                 store.close();
                 return Ok(ExitCode::SUCCESS);
             }
             store.delete_session(&id)?;
-            println!("deleted session {id}");
+            outln!("deleted session {id}");
         }
     }
     drop(reader);
@@ -174,7 +175,7 @@ fn confirm_delete(reader: &crate::store::Reader, id: &str) -> anyhow::Result<boo
         .session(id)?
         .map(|s| format!(" \"{}\" ({} messages)", s.title, s.message_count))
         .unwrap_or_default();
-    eprint!("Delete session {id}{title}? It cannot be undone. [y/N] ");
+    errout!("Delete session {id}{title}? It cannot be undone. [y/N] ");
     std::io::stderr().flush()?;
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;

@@ -10,7 +10,7 @@ use super::Context;
 use crate::pipeline::skill::{self, Roots};
 
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
-    print!("{}", render(ctx)?);
+    out!("{}", render(ctx)?);
     Ok(ExitCode::SUCCESS)
 }
 

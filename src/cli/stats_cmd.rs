@@ -17,16 +17,16 @@ pub fn run(ctx: &Context, since: &str, by: By, json: bool) -> anyhow::Result<Exi
         stats::aggregate(&[], by)
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::term::json(&serde_json::to_string_pretty(&report)?);
     } else if report.total.requests == 0 {
-        println!("no model requests since {}", stats::local_date(from));
+        outln!("no model requests since {}", stats::local_date(from));
     } else {
-        println!(
+        outln!(
             "Model requests since {} ({since}), by {}:\n",
             stats::local_date(from),
             format!("{by:?}").to_lowercase()
         );
-        print!("{}", report.table(by));
+        out!("{}", report.table(by));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,7 +67,7 @@ pub fn warn_withheld(ctx: &Context) {
     if let Some(config) = &ctx.loaded.workspace
         && !config.withheld().is_empty()
     {
-        eprint!(
+        errout!(
             "gearshift: warning: the workspace is not trusted; these settings of its config were \
              ignored:\n{}gearshift: pass --trust-workspace to apply them for this run, or run \
              `gearshift trust grant`\n",
@@ -78,7 +78,7 @@ pub fn warn_withheld(ctx: &Context) {
 
 pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
     let ws = &ctx.workspace;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::term::stdout(false);
     match cmd {
         TrustCommand::Show => {
             let recorded = TrustStore::load(&ctx.paths.trust_file)?;

@@ -114,7 +114,7 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     let files = copy_workspace(&from, &workspace)?;
     let script_file = scratch.join("script.toml");
     std::fs::write(&script_file, script.to_toml().map_err(anyhow::Error::msg)?)?;
-    eprintln!(
+    errln!(
         "gearshift: replaying session {} ({replies} replies, {calls} tool calls) in a copy of {} \
          ({files} files): {}",
         &id[..id.len().min(8)],
@@ -131,18 +131,18 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     let said = decisions::Matcher::new(originals.clone());
     let ran_commands = said.commands_that_ran();
     if ran_commands.is_empty() {
-        eprintln!("gearshift: the original ran no command; the replay runs none");
+        errln!("gearshift: the original ran no command; the replay runs none");
     } else if run_commands {
-        eprintln!(
+        errln!(
             "gearshift: the original ran {} command(s); the replay runs them again in the \
              sandbox, without network, and no other:",
             ran.len()
         );
         for o in &ran_commands {
-            eprintln!("  {} {}", o.name, command_line(&events, &o.id));
+            errln!("  {} {}", o.name, command_line(&events, &o.id));
         }
     } else {
-        eprintln!(
+        errln!(
             "gearshift: the original ran {} command(s); the replay runs none of them (their \
              results differ) — `--run-commands` runs those, in the sandbox, without network",
             ran.len()
@@ -211,14 +211,14 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     let failure = runtime.block_on(drive(deps, opened.state, plan))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
-    eprintln!(
+    errln!(
         "gearshift: replayed in {} — the replay's session {} is in {}",
         workspace.display(),
         &replay_id[..replay_id.len().min(8)],
         scratch.join("replay.db").display()
     );
     if let Some(message) = failure {
-        eprintln!("gearshift: the replay stopped: {message}");
+        errln!("gearshift: the replay stopped: {message}");
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
@@ -317,7 +317,7 @@ async fn drive(
     let (op_tx, op_rx) = mpsc::unbounded_channel();
     let (event_tx, mut events) = mpsc::unbounded_channel();
     let core = tokio::spawn(core::run_session(deps, state, op_rx, event_tx));
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::term::stdout(json);
     let mut progress = super::progress::Progress::default();
     let mut failure = None;
     let mut steps = steps.into_iter();
@@ -349,7 +349,7 @@ async fn drive(
             if json {
                 writeln!(out, "{}", serde_json::to_string(&event)?)?;
             } else if let Some(line) = line {
-                eprintln!("{line}");
+                errln!("{line}");
             }
             match &event {
                 Event::AssistantMessage { text, .. } if !json && !text.is_empty() => {
@@ -358,12 +358,12 @@ async fn drive(
                 }
                 Event::ToolCall {
                     name, arguments, ..
-                } if !json => eprintln!("→ {name} {arguments}"),
+                } if !json => errln!("→ {name} {arguments}"),
                 Event::AssistantMessage { .. } => played += 1,
                 // Past the last recorded reply, the script has nothing more: where the
                 // recording itself ended (a prompt it never answered), that is the end.
                 Event::Error { .. } if played >= replies => {
-                    eprintln!("gearshift: every recorded reply was played ({played})");
+                    errln!("gearshift: every recorded reply was played ({played})");
                     break 'steps;
                 }
                 Event::Error { message, .. } | Event::Refused { message, .. } => {

@@ -572,6 +572,12 @@ pub enum Event {
         commit: String,
         message: String,
     },
+    /// A command the human typed with `!` started (not stored: [`Event::ShellRan`] is); Esc
+    /// stops it.
+    ShellStarted {
+        id: String,
+        command: String,
+    },
     /// A command the human ran with `!` and its output (which the model sees next).
     ShellRan {
         id: String,
@@ -707,6 +713,7 @@ impl Event {
                 | Event::PipelinePreview { .. }
                 | Event::Commands { .. }
                 | Event::Unqueued { .. }
+                | Event::ShellStarted { .. }
         )
     }
 
@@ -752,6 +759,7 @@ impl Event {
             Event::Instructed { .. } => "instructed",
             Event::MemoryTurn { .. } => "memory_turn",
             Event::ShellRan { .. } => "shell_ran",
+            Event::ShellStarted { .. } => "shell_started",
             Event::HookRan { .. } => "hook_ran",
             Event::FilesSeen { .. } => "files_seen",
             Event::PipelineStarted { .. } => "pipeline_started",

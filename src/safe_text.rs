@@ -132,7 +132,8 @@ mod tests {
         for text in HOSTILE {
             let out = visible(text);
             assert!(
-                !out.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c)),
+                !out.chars()
+                    .any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c)),
                 "{text:?} → {out:?}"
             );
         }

@@ -1235,3 +1235,88 @@ fn a_steering_prompt_reaches_the_model_inside_the_running_turn() {
     assert_eq!(finished, 1);
     drop(rt);
 }
+
+// "What you see is what runs", 3: the approval shows the command byte for byte, and a command
+// with hidden characters is never run unasked — not by `*` in the allowlist, not headless.
+
+#[test]
+fn the_approval_shows_every_character_and_hidden_ones_are_never_pre_approved() {
+    if !support::sandbox_or_skip("the_approval_shows_every_character") {
+        return;
+    }
+    let script = serde_json::json!({"turns": [
+        {"tool_calls": [{"name": "run_command", "arguments": {"command": "rm\t-rf\tvictim"}}]},
+        {"text": "done"},
+    ]});
+    let (home, ws) = support::scripted_home(
+        &toml::to_string(&script).unwrap(),
+        "[approvals]\nallow_commands = [\"*\"]\n",
+    );
+    std::fs::create_dir(ws.path().join("victim")).unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("VIBE");
+    app.send(b"clean up\r");
+    app.wait_text("$ rm␉-rf␉victim");
+    app.wait_text("invisible characters");
+    app.send(b"n");
+    app.wait_text("Why not?");
+    app.send(b"\r");
+    app.wait_text("done");
+    app.send(b"\x11");
+    app.wait_exit();
+    assert!(ws.path().join("victim").is_dir());
+    // Headless, --approve-commands does not pass it either.
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-commands", "again"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        ws.path().join("victim").is_dir(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused: `rm␉-rf␉victim`"), "{stderr}");
+}
+
+// "What you see is what runs", 4: Esc stops a `!` command and everything it started.
+
+#[test]
+fn esc_stops_a_bang_command_and_its_children_within_a_second() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("VIBE");
+    // A child of its own session too, which a process group would not reach.
+    app.send(b"!setsid sleep 3171 & sleep 3172\r");
+    app.wait_text("! setsid sleep 3171");
+    let alive = |what: &str| {
+        std::process::Command::new("pgrep")
+            .args(["-f", what])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    for _ in 0..100 {
+        if alive("sleep 3172") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(alive("sleep 3172"), "the command started");
+    let asked = std::time::Instant::now();
+    app.send(keys::ESC);
+    app.wait_text("stopped");
+    while (alive("sleep 3171") || alive("sleep 3172")) && asked.elapsed().as_millis() < 1000 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !alive("sleep 3171") && !alive("sleep 3172"),
+        "still running after 1 s"
+    );
+    assert!(!app.screen().contains("exit 0"), "{}", app.screen());
+    app.send(b"\x11");
+    app.wait_exit();
+}

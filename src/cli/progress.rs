@@ -111,7 +111,8 @@ impl Progress {
                 decision: CommandDecision::Denied { reason },
                 ..
             } => Some(format!(
-                "refused: `{command}`{}",
+                "refused: `{}`{}",
+                crate::safe_text::command(command).0,
                 reason
                     .as_deref()
                     .map(|r| format!(" ({r})"))

@@ -89,4 +89,3 @@ macro_rules! errln {
     () => { $crate::cli::term::print_err("\n") };
     ($($t:tt)*) => { $crate::cli::term::print_err(&format!("{}\n", format_args!($($t)*))) };
 }
-

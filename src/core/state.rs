@@ -425,6 +425,7 @@ impl SessionState {
             | Event::PipelinePreview { .. }
             | Event::Commands { .. }
             | Event::Unqueued { .. }
+            | Event::ShellStarted { .. }
             | Event::SandboxStatus { .. }
             | Event::McpStatus { .. } => {}
         }

@@ -161,6 +161,7 @@ pub fn markdown(export: &SessionExport) -> String {
                 ..
             } => {
                 let status = crate::core::prompts::exit_status(*exit_code);
+                let command = crate::safe_text::command(command).0;
                 let _ = writeln!(out, "> you ran `$ {command}` ({status})\n");
                 out.push_str(&fenced(output, ""));
                 out.push('\n');
@@ -181,6 +182,7 @@ pub fn markdown(export: &SessionExport) -> String {
                         None => "denied".to_string(),
                     },
                 };
+                let command = crate::safe_text::command(command).0;
                 let _ = writeln!(out, "> `$ {command}` — {how}\n");
             }
             Event::FileChanged { change, .. } => {
@@ -519,7 +521,12 @@ pub fn checkpoint_audit(export: &SessionExport) -> String {
                 id,
                 command,
                 checkpoint: Some(why),
-            } => hits.push((e.ts, format!("run `{command}`"), why.clone(), id.clone())),
+            } => hits.push((
+                e.ts,
+                format!("run `{}`", crate::safe_text::command(command).0),
+                why.clone(),
+                id.clone(),
+            )),
             Event::CommandDecided { id, decision, .. } => {
                 let text = match decision {
                     CommandDecision::Denied { reason } => format!(

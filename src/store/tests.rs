@@ -532,11 +532,25 @@ fn export_then_import_is_equal_event_for_event() {
     let back: SessionExport = serde_json::from_str(&json).unwrap();
     assert_eq!(b.import_session(&back).unwrap(), "s1");
     let again = b.reader().unwrap().export("s1").unwrap();
-    assert_eq!(again.events, export.events, "same seqs, times and events");
+    // The same seqs, times and events — then the mark that they were imported, which is what
+    // makes them history and not authority.
+    let (marker, events) = again.events.split_last().unwrap();
     assert_eq!(
-        again.session, export.session,
+        events,
+        export.events.as_slice(),
+        "same seqs, times and events"
+    );
+    assert!(matches!(marker.event, Event::Imported { .. }));
+    assert_eq!(
+        SessionSummary {
+            imported: false,
+            updated_at: export.session.updated_at,
+            ..again.session.clone()
+        },
+        export.session,
         "same summary, folded from the events"
     );
+    assert!(again.session.imported);
     // The audit names each change's file and decision; the Markdown shows the proposal.
     let audit = change_audit(&again);
     assert!(
@@ -553,8 +567,7 @@ fn export_then_import_is_equal_event_for_event() {
         md.contains("accepted as edited") && md.contains("comment on hunk"),
         "{md}"
     );
-    let kinds: std::collections::BTreeSet<&str> =
-        again.events.iter().map(|e| e.event.kind()).collect();
+    let kinds: std::collections::BTreeSet<&str> = events.iter().map(|e| e.event.kind()).collect();
     assert_eq!(kinds.len(), all.len(), "every event kind made the trip");
     assert!(matches!(
         b.import_session(&back),

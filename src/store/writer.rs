@@ -257,8 +257,11 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
             }
             // Last, so nothing in the file comes after it: what it granted is dropped.
             append_events(&tx, &id, now, &[Event::Imported { at: now }]).map_err(sql)?;
-            tx.execute("UPDATE sessions SET origin = 'imported' WHERE id = ?1", [&id])
-                .map_err(sql)?;
+            tx.execute(
+                "UPDATE sessions SET origin = 'imported' WHERE id = ?1",
+                [&id],
+            )
+            .map_err(sql)?;
         }
     }
     tx.commit().map_err(sql)

@@ -238,6 +238,10 @@ impl Allowlist {
     /// an entry matches word for word (with any further arguments after an entry's `*`).
     #[must_use]
     pub fn allows(&self, command: &str) -> bool {
+        // A character that does not show as itself is never pre-approved.
+        if crate::safe_text::has_hidden(command) {
+            return false;
+        }
         let Some(words) = parse(command).words else {
             return false;
         };

@@ -79,10 +79,18 @@ impl ApprovalPrompt {
         }
     }
 
-    /// The lines under the command, before the keys: why it is not simple, and the sandbox.
+    /// The lines under the command, before the keys: what it hides, why it is not simple, and
+    /// the sandbox.
     #[must_use]
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
+        if crate::safe_text::has_hidden(&self.command) {
+            notes.push(
+                "⚠ This command contains invisible characters (drawn as ␉ ␍ ␛ ⟨U+…⟩): it is not \
+                 what it looks like in plain text. It is never run unasked."
+                    .into(),
+            );
+        }
         match (&self.compound, self.split_at) {
             (Some(why), Some(_)) => notes.push(format!(
                 "⚠ Not one simple command: {why}. The highlighted part runs too."
@@ -220,8 +228,15 @@ fn wrap(
         let mut current_danger = false;
         let mut cols = 0;
         for (i, c) in source.char_indices() {
-            let danger = split_at.is_some_and(|s| offset + i >= s);
-            let w = c.width().unwrap_or(0);
+            // A character that is not drawn as itself is drawn as what it is, in the danger
+            // style: byte for byte, nothing the terminal would swallow or interpret.
+            let mut buf = [0u8; 4];
+            let shown = crate::safe_text::command(c.encode_utf8(&mut buf))
+                .0
+                .into_owned();
+            let hidden = shown.chars().count() != 1 || !shown.starts_with(c);
+            let danger = hidden || split_at.is_some_and(|s| offset + i >= s);
+            let w: usize = shown.chars().map(|c| c.width().unwrap_or(0)).sum();
             if cols + w > width {
                 flush(&mut spans, &mut current, current_danger, styles);
                 lines.push(Line::from(std::mem::take(&mut spans)));
@@ -231,7 +246,7 @@ fn wrap(
                 flush(&mut spans, &mut current, current_danger, styles);
                 current_danger = danger;
             }
-            current.push(c);
+            current.push_str(&shown);
             cols += w;
         }
         flush(&mut spans, &mut current, current_danger, styles);
@@ -314,6 +329,28 @@ mod tests {
         let mut short = ApprovalPrompt::new("c", "ls", String::new());
         short.drawn_in(area);
         assert_eq!(short.not_ready("j"), None);
+    }
+
+    #[test]
+    fn every_character_shows_as_what_it_is_with_a_warning() {
+        for (command, shown) in [
+            ("rm\t-rf\tvictim", "rm␉-rf␉victim"),
+            ("echo\tsafe\rtouch X", "echo␉safe␍touch X"),
+            ("ls\u{200b} .", "ls⟨U+200B⟩ ."),
+            ("cat a\u{202e}txt", "cat a⟨U+202E⟩txt"),
+        ] {
+            let p = ApprovalPrompt::new("c", command, "Sandbox: on.".into());
+            let l = layout(Rect::new(0, 0, 80, 24), &p, &Styles::default());
+            let joined: String = l.lines.iter().map(text).collect();
+            assert_eq!(joined, shown);
+            assert!(
+                p.notes()[0].contains("invisible characters"),
+                "{:?}",
+                p.notes()
+            );
+        }
+        let plain = ApprovalPrompt::new("c", "ls -la", "Sandbox: on.".into());
+        assert!(!plain.notes()[0].contains("invisible"));
     }
 
     #[test]

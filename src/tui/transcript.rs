@@ -155,6 +155,15 @@ impl Transcript {
         }
     }
 
+    /// Whether a cell for the tool call `id` is there.
+    #[must_use]
+    pub fn has_tool(&self, id: &str) -> bool {
+        self.entries
+            .iter()
+            .rev()
+            .any(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
+    }
+
     /// Marks a tool call whose change waits for review (or no longer does).
     pub fn tool_awaits_review(&mut self, id: &str, waiting: bool) {
         if let Some(e) = self

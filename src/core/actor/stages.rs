@@ -109,8 +109,13 @@ impl Actor {
                 Err(e) => (format!("cannot run it: {e}"), None),
             }
         });
+        let id = format!("sh-{}", uuid::Uuid::new_v4().simple());
+        let _ = self.events.send(Event::ShellStarted {
+            id: id.clone(),
+            command: command.clone(),
+        });
         self.activity = Activity::Shell {
-            id: format!("sh-{}", uuid::Uuid::new_v4().simple()),
+            id,
             command,
             task,
             started: Instant::now(),

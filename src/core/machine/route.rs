@@ -69,6 +69,22 @@ pub fn route(
         ToolKind::Plan => propose_plan(state, &call, facts.memory_step),
         ToolKind::Step => end_step(state, &call),
         ToolKind::Shell => match tools::command_of(&call) {
+            // What is seen must be what runs: a command with characters that do not show as
+            // themselves (a tab, a carriage return, a zero-width or bidi control) is asked of
+            // a human every time — never allowed by a list, an "always" or a headless flag.
+            Some(command) if crate::safe_text::has_hidden(&command) => {
+                let facts = Facts {
+                    policy: super::ApprovalPolicy {
+                        commands: match facts.policy.commands {
+                            ApprovalMode::Approve => ApprovalMode::Deny,
+                            other => other,
+                        },
+                        ..facts.policy
+                    },
+                    ..facts
+                };
+                ask(call, command, facts)
+            }
             Some(command) => {
                 // The allowlist was written in advance for a sandboxed command; without the
                 // sandbox every command asks. An "always" the human gave in this session

@@ -126,6 +126,12 @@ impl App {
                     duration_ms: *duration_ms,
                 },
             ),
+            Event::ShellStarted { id, command } => {
+                // Running: Esc stops it.
+                self.busy = true;
+                let args = serde_json::json!({ "command": command }).to_string();
+                self.transcript.push_tool(id, "!", &args);
+            }
             Event::ShellRan {
                 id,
                 command,
@@ -133,8 +139,11 @@ impl App {
                 exit_code,
                 duration_ms,
             } => {
-                let args = serde_json::json!({ "command": command }).to_string();
-                self.transcript.push_tool(id, "!", &args);
+                self.busy = false;
+                if !self.transcript.has_tool(id) {
+                    let args = serde_json::json!({ "command": command }).to_string();
+                    self.transcript.push_tool(id, "!", &args);
+                }
                 let ok = *exit_code == Some(0);
                 let status = crate::core::prompts::exit_status(*exit_code);
                 let lines = output.lines().count();

@@ -124,6 +124,12 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         "secrets.remove_env" | "checkpoints" => return None,
         "pipeline.test_command" => return Some("a command gearshift runs without asking"),
         "secrets.pass_env" => return Some("passes secret variables to the model's commands"),
+        "sandbox.deny_read" => {
+            return Some("changes which of your credential stores commands may read");
+        }
+        "sandbox.allow_unix_sockets" => {
+            return Some("lets the model's commands reach daemons outside the sandbox");
+        }
         _ => {}
     }
     let Some(mine) = looseness(key, value) else {

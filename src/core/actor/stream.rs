@@ -47,12 +47,29 @@ impl Actor {
         });
         tracing::info!(?status, "sandbox probed");
         self.sandbox = Some(status);
+        let mut notices = Vec::new();
         if let Some(text) = problem {
-            self.record(vec![Event::Notice {
+            notices.push(Event::Notice {
                 level: NoticeLevel::Warning,
                 text,
-            }])
-            .await;
+            });
+        }
+        // How commands' writes are held for the gate, when it is not the overlay.
+        let sandbox = &self.deps.tools.runner.sandbox;
+        if sandbox.policy.mode != crate::config::SandboxMode::ReadOnly
+            && let Err(why) = sandbox.overlay()
+        {
+            notices.push(Event::Notice {
+                level: NoticeLevel::Info,
+                text: format!(
+                    "Commands' writes cannot be held in an overlay here ({why}): gearshift reads \
+                     the workspace before each command and compares it after, so their writes \
+                     still pass the review — more slowly in a large workspace."
+                ),
+            });
+        }
+        if !notices.is_empty() {
+            self.record(notices).await;
         }
     }
 

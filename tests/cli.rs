@@ -373,8 +373,16 @@ fn sessions_search_show_rename_export_import_and_rm() {
     assert!(!ok && stderr.contains("at least 4 characters"), "{stderr}");
     let (_, stdout, _) = run(&["sessions", "list", "--json"]);
     assert!(stdout.contains(&tok), "still there after a short prefix");
-    // Not on a terminal (a script): no question asked.
-    let (ok, _, _) = run(&["sessions", "rm", "aaaa1"]);
+    // Not on a terminal (a script, `echo n |`): nothing deleted without -y.
+    let out = gearshift(home.path(), &ws, &["sessions", "rm", "aaaa1"])
+        .stdin(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out).0);
+    assert!(text(&out).1.contains("add -y"), "{}", text(&out).1);
+    let (_, stdout, _) = run(&["sessions", "list", "--json"]);
+    assert!(stdout.contains(&tok), "still there without -y");
+    let (ok, _, _) = run(&["sessions", "rm", "aaaa1", "-y"]);
     assert!(ok);
     let (_, stdout, _) = run(&["sessions", "search", "tokenizer", "--json"]);
     assert_eq!(stdout.trim(), "[]");

@@ -150,7 +150,13 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                  (`gearshift sessions list` shows them)"
             );
             let id = reader.resolve_id(id)?;
-            if !*yes && std::io::stdin().is_terminal() && !confirm_delete(&reader, &id)? {
+            // Without a terminal there is no one to ask: a script must say -y.
+            anyhow::ensure!(
+                *yes || std::io::stdin().is_terminal(),
+                "not deleting session {id}: there is no terminal to ask on; add -y to delete it \
+                 without asking"
+            );
+            if !*yes && !confirm_delete(&reader, &id)? {
                 outln!("kept session {id}");
                 drop(reader);
                 store.close();

@@ -294,8 +294,8 @@ pub const SEARCH_CANDIDATES: i64 = 1000;
 const SNIPPET_WORDS: usize = 16;
 
 /// A window of `text` around the first matched word, matches marked with [`MATCH_START`] and
-/// [`MATCH_END`]. A word matches a term when they are equal ignoring case, as FTS5's
-/// `unicode61` tokenizer matched them.
+/// [`MATCH_END`]. A word matches a term when it begins with it, ignoring case, as FTS5's
+/// `unicode61` tokenizer matched them (every term is a prefix query).
 fn snippet(text: &str, terms: &[String]) -> String {
     let terms: Vec<String> = terms
         .iter()
@@ -316,9 +316,12 @@ fn snippet(text: &str, terms: &[String]) -> String {
     let matches = |w: &str| {
         let (a, b) = core(w);
         let word = w[a..b].to_lowercase();
-        terms
-            .iter()
-            .any(|t| word == *t || word.split(|c: char| !c.is_alphanumeric()).any(|p| p == t))
+        terms.iter().any(|t| {
+            word.starts_with(t.as_str())
+                || word
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|p| p.starts_with(t.as_str()))
+        })
     };
     let words: Vec<&str> = text.split_whitespace().collect();
     let first = words.iter().position(|w| matches(w)).unwrap_or(0);
@@ -373,7 +376,10 @@ fn snippets_mark_words_not_their_punctuation() {
 fn fts_query(input: &str) -> String {
     input
         .split_whitespace()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .map(|w| w.trim_end_matches('*'))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        // A word matches the words it begins (`discount` finds "discounts"): FTS5's prefix.
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect::<Vec<_>>()
         .join(" ")
 }

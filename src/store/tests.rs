@@ -170,6 +170,14 @@ fn full_text_search_finds_a_message_word() {
     // Text that is FTS syntax is searched as text, not an error.
     assert!(reader.search("\"unbalanced AND (", None, 10).is_ok());
     assert!(reader.search("   ", None, 10).unwrap().is_empty());
+    // A word finds the words it begins, with or without a `*`, and they are marked whole.
+    for query in ["tokeniz", "tokeniz*", "REFACT"] {
+        let hits = reader.search(query, None, 10).unwrap();
+        assert_eq!(hits.len(), 1, "{query}");
+        let marked = hits[0].snippet_marked("[", "]");
+        assert!(marked.contains("[tokenizer]") || marked.contains("[refactor]"), "{marked}");
+    }
+    assert!(reader.search("*", None, 10).unwrap().is_empty());
 }
 
 #[test]

@@ -24,6 +24,28 @@ pub fn text(text: &str, max: usize) -> String {
     out
 }
 
+/// `line` with each tab replaced by the spaces up to the next tab stop (every `stop` columns):
+/// a terminal draws no tab inside a frame, so `1\tfrom x` must not become `1from x`.
+#[must_use]
+pub fn expand_tabs(line: &str, stop: usize) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\t') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut col = 0;
+    for c in line.chars() {
+        if c == '\t' {
+            let n = stop - col % stop;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            col += c.width().unwrap_or(0);
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A styled line in at most `max` columns, its last kept span ending in `…` when cut.
 #[must_use]
 pub fn line(line: Line<'static>, max: usize) -> Line<'static> {

@@ -340,6 +340,50 @@ pub(crate) fn hard_wrap(
     rows
 }
 
+/// A word of styled pieces (`**bold**.` is one word of two pieces), and the style of the space
+/// after it, if one follows.
+struct Word {
+    pieces: Vec<(String, Style)>,
+    space: Option<Style>,
+}
+
+/// The words of `fragments`: split at spaces, never at a change of style, so punctuation after
+/// bold or code stays with the word it ends.
+fn words(fragments: &[(String, Style)]) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    let mut open = false;
+    for (text, style) in fragments {
+        for token in text.split_inclusive(' ') {
+            let (word, space) = match token.strip_suffix(' ') {
+                Some(w) => (w, true),
+                None => (token, false),
+            };
+            if !word.is_empty() {
+                match out.last_mut() {
+                    Some(last) if open => last.pieces.push((word.to_string(), *style)),
+                    _ => out.push(Word {
+                        pieces: vec![(word.to_string(), *style)],
+                        space: None,
+                    }),
+                }
+                open = true;
+            }
+            if space {
+                match out.last_mut() {
+                    Some(last) if open => last.space = Some(*style),
+                    // A space with no word before it: kept as a word of its own.
+                    _ => out.push(Word {
+                        pieces: Vec::new(),
+                        space: Some(*style),
+                    }),
+                }
+                open = false;
+            }
+        }
+    }
+    out
+}
+
 /// Greedy word wrap of styled fragments.
 pub(crate) fn wrap(
     fragments: &[(String, Style)],
@@ -353,55 +397,67 @@ pub(crate) fn wrap(
     let mut avail = width.saturating_sub(prefix_width(&line)).max(1);
     let mut used = 0usize;
     let mut pending_space: Option<Style> = None;
-    for (text, style) in fragments {
-        for token in text.split_inclusive(' ') {
-            let (word, space) = match token.strip_suffix(' ') {
-                Some(w) => (w, true),
-                None => (token, false),
-            };
-            let mut word = word.to_string();
-            while !word.is_empty() {
-                let w = word.width();
-                let sep = usize::from(pending_space.is_some() && used > 0);
-                if used > 0 && used + sep + w > avail {
+    for word in words(fragments) {
+        let w: usize = word.pieces.iter().map(|(t, _)| t.width()).sum();
+        let sep = usize::from(pending_space.is_some() && used > 0);
+        if used > 0 && w > 0 && used + sep + w > avail {
+            lines.push(Line::from(std::mem::take(&mut line)));
+            line = rest_prefix.to_vec();
+            avail = width.saturating_sub(prefix_width(rest_prefix)).max(1);
+            used = 0;
+            pending_space = None;
+        }
+        if let Some(st) = pending_space.take()
+            && used > 0
+            && w > 0
+        {
+            line.push(Span::styled(" ", st));
+            used += 1;
+        }
+        for (text, style) in word.pieces {
+            let mut piece = text;
+            while !piece.is_empty() {
+                let pw = piece.width();
+                if pw <= avail.saturating_sub(used) {
+                    used += pw;
+                    line.push(Span::styled(std::mem::take(&mut piece), style));
+                    continue;
+                }
+                if used > 0 && pw <= avail {
+                    // The rest of a word that began on this line, too long for it.
                     lines.push(Line::from(std::mem::take(&mut line)));
                     line = rest_prefix.to_vec();
                     avail = width.saturating_sub(prefix_width(rest_prefix)).max(1);
                     used = 0;
-                    pending_space = None;
                     continue;
                 }
-                if let Some(st) = pending_space.take()
-                    && used > 0
-                {
-                    line.push(Span::styled(" ", st));
-                    used += 1;
-                }
-                if w <= avail - used {
-                    used += w;
-                    line.push(Span::styled(std::mem::take(&mut word), *style));
-                } else {
-                    // A word longer than the line: cut it.
-                    let mut cut = String::new();
-                    for c in word.chars() {
-                        if cut.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
-                            > avail - used
-                        {
-                            break;
-                        }
-                        cut.push(c);
+                // A word longer than the line: cut it.
+                let mut cut = String::new();
+                for c in piece.chars() {
+                    if cut.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+                        > avail.saturating_sub(used)
+                    {
+                        break;
                     }
-                    if cut.is_empty() {
-                        cut = word.chars().next().map(String::from).unwrap_or_default();
-                    }
-                    word = word[cut.len()..].to_string();
-                    used += cut.width();
-                    line.push(Span::styled(cut, *style));
+                    cut.push(c);
                 }
+                if cut.is_empty() {
+                    if used > 0 {
+                        lines.push(Line::from(std::mem::take(&mut line)));
+                        line = rest_prefix.to_vec();
+                        avail = width.saturating_sub(prefix_width(rest_prefix)).max(1);
+                        used = 0;
+                        continue;
+                    }
+                    cut = piece.chars().next().map(String::from).unwrap_or_default();
+                }
+                piece = piece[cut.len()..].to_string();
+                used += cut.width();
+                line.push(Span::styled(cut, style));
             }
-            if space {
-                pending_space = Some(*style);
-            }
+        }
+        if word.space.is_some() {
+            pending_space = word.space;
         }
     }
     lines.push(Line::from(line));
@@ -487,6 +543,26 @@ mod tests {
         assert_eq!(code.style, t.styles.code);
         assert_eq!(r.lines[0].spans[1].style, t.styles.heading);
         assert!(!r.awaiting_highlight, "no highlighter, nothing awaited");
+    }
+
+    #[test]
+    fn punctuation_after_bold_stays_with_its_word() {
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let frags = vec![
+            ("one two ".to_string(), Style::default()),
+            ("three".to_string(), bold),
+            (". four".to_string(), Style::default()),
+        ];
+        // "one two three." is 14 columns: at 13 the whole word wraps, the stop with it.
+        let lines = wrap(&frags, 13, Vec::new(), &[]);
+        let texts: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(texts, ["one two", "three. four"]);
+        let lines = wrap(&frags, 14, Vec::new(), &[]);
+        let first: String = lines[0].spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(first, "one two three.");
     }
 
     #[test]

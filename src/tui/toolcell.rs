@@ -115,7 +115,8 @@ impl ToolCell {
         let body = |text: &str, style: Style, lines: &mut Vec<Line<'static>>| {
             let all: Vec<&str> = text.lines().collect();
             for raw in all.iter().take(EXPANDED_LINES) {
-                for piece in textwrap::wrap(raw, textwrap::Options::new(width).break_words(true)) {
+                let raw = super::fit::expand_tabs(raw, 8);
+                for piece in textwrap::wrap(&raw, textwrap::Options::new(width).break_words(true)) {
                     lines.push(Line::from(vec![
                         Span::styled("  │ ", s.dim),
                         Span::styled(piece.into_owned(), style),
@@ -165,6 +166,31 @@ mod tests {
     use super::*;
 
     use crate::tui::fixtures::texts as text;
+
+    #[test]
+    fn tabs_in_a_result_become_spaces_up_to_the_next_stop() {
+        assert_eq!(super::super::fit::expand_tabs("     1\tfrom x", 8), "     1  from x");
+        assert_eq!(super::super::fit::expand_tabs("a\tb\tc", 4), "a   b   c");
+        let theme = Theme::load("dark", std::path::Path::new("/none")).unwrap();
+        let cell = ToolCell {
+            id: "1".into(),
+            name: "read_file".into(),
+            arguments: r#"{"path":"a.py"}"#.into(),
+            result: Some(ToolResultView {
+                ok: true,
+                summary: "a.py: lines 1-1 of 1".into(),
+                content: "     1\tfrom dataclasses import x".into(),
+                duration_ms: 1,
+            }),
+            expanded: true,
+            awaiting_review: false,
+        };
+        let lines = text(&cell.render(80, &theme));
+        assert!(
+            lines.iter().any(|l| l.ends_with("     1  from dataclasses import x")),
+            "{lines:?}"
+        );
+    }
 
     #[test]
     fn a_skill_call_shows_the_skills_name() {

@@ -674,3 +674,27 @@ fn no_printer_lets_an_escape_sequence_reach_the_terminal() {
         "{json}"
     );
 }
+
+#[test]
+fn trust_names_only_files_that_exist_and_records_nothing_when_there_is_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| text(&gearshift(home.path(), ws.path(), args).output().unwrap()).0;
+    assert!(run(&["trust", "grant"]).contains("nothing was recorded"));
+    let shown = run(&["trust", "show"]);
+    assert!(
+        shown.contains("nothing to trust") && !shown.contains("Trusted on"),
+        "{shown}"
+    );
+    std::fs::write(
+        ws.path().join(".mcp.json"),
+        r#"{"mcpServers":{"x":{"command":"true"}}}"#,
+    )
+    .unwrap();
+    let shown = run(&["trust", "show"]);
+    assert!(shown.contains("(.mcp.json): not trusted"), "{shown}");
+    assert!(
+        !shown.contains("config.toml"),
+        "no config file is named: {shown}"
+    );
+}

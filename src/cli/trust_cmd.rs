@@ -76,6 +76,18 @@ pub fn warn_withheld(ctx: &Context) {
     }
 }
 
+/// The files of the workspace that trust covers and that exist, as shown.
+fn covered(ws: &std::path::Path) -> Vec<String> {
+    let mut files = vec![crate::config::Paths::project_config(ws)];
+    files.extend(crate::hooks::claude::workspace_files(ws));
+    files.push(ws.join(".mcp.json"));
+    files
+        .into_iter()
+        .filter(|f| f.is_file())
+        .map(|f| f.strip_prefix(ws).unwrap_or(&f).display().to_string())
+        .collect()
+}
+
 pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
     let ws = &ctx.workspace;
     let mut out = super::term::stdout(false);
@@ -83,20 +95,30 @@ pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
         TrustCommand::Show => {
             let recorded = TrustStore::load(&ctx.paths.trust_file)?;
             match &ctx.loaded.workspace {
-                None => writeln!(
-                    out,
-                    "{} has no .gearshift/config.toml: there is nothing to trust.",
-                    ws.display()
-                )?,
+                None => {
+                    writeln!(
+                        out,
+                        "{} has no .gearshift/config.toml, Claude Code hooks or .mcp.json servers: \
+                         there is nothing to trust.",
+                        ws.display()
+                    )?;
+                    return Ok(ExitCode::SUCCESS);
+                }
                 Some(config) => {
                     let state = if config.trusted {
                         "trusted"
                     } else if config.changed_since_trusted {
-                        "not trusted (its config changed since you trusted it)"
+                        "not trusted (it changed since you trusted it)"
                     } else {
                         "not trusted"
                     };
-                    writeln!(out, "{}: {state}", config.path.display())?;
+                    // Named by the files that are there: never a config file that is not.
+                    writeln!(
+                        out,
+                        "{} ({}): {state}",
+                        ws.display(),
+                        covered(ws).join(", ")
+                    )?;
                     if config.privileged.is_empty() {
                         writeln!(
                             out,
@@ -118,22 +140,27 @@ pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
                     chrono::DateTime::from_timestamp_millis(entry.trusted_at)
                         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
                         .unwrap_or_default(),
-                    &entry.config_sha256[..entry.config_sha256.len().min(12)]
+                    &entry.config_sha256[..entry.config_sha256.len().min(12)],
                 )?;
             }
         }
         TrustCommand::Grant => {
-            let hash = ctx
-                .loaded
-                .workspace
-                .as_ref()
-                .map(|c| c.hash.clone())
-                .unwrap_or_default();
+            let hash = ctx.loaded.workspace.as_ref().map(|c| c.hash.clone());
+            let Some(hash) = hash else {
+                writeln!(
+                    out,
+                    "{} has nothing to trust (no .gearshift/config.toml, Claude Code hooks or \
+                     .mcp.json servers); nothing was recorded.",
+                    ws.display()
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            };
             TrustStore::grant(&ctx.paths.trust_file, ws, &hash)?;
             writeln!(
                 out,
-                "Trusted {} with its current config; a change to the config asks again.",
-                ws.display()
+                "Trusted {} with its current {}; a change to any of them asks again.",
+                ws.display(),
+                covered(ws).join(", ")
             )?;
         }
         TrustCommand::Revoke => {

@@ -450,9 +450,17 @@ pub fn change_audit(export: &SessionExport) -> String {
         return format!("session {short} changed no files\n");
     }
     let mut out = String::new();
+    // The file column is as wide as its longest path: a path never runs into its decision.
+    let file_width = changes
+        .entries
+        .iter()
+        .map(|e| e.change.path.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     let _ = writeln!(
         out,
-        "{:<20} {:<9} {:<14} {:<6} {:<18} DECISION",
+        "{:<20} {:<9} {:<14} {:<6} {:<file_width$}  DECISION",
         "WHEN", "SESSION", "CHANGE", "STEP", "FILE"
     );
     for e in &changes.entries {
@@ -485,7 +493,7 @@ pub fn change_audit(export: &SessionExport) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<20} {:<9} {:<14} {:<6} {:<18} {decision} [+{added} −{removed}]",
+            "{:<20} {:<9} {:<14} {:<6} {:<file_width$}  {decision} [+{added} −{removed}]",
             time(when.get(&e.id).copied().unwrap_or(0)),
             short,
             &e.id[..e.id.len().min(14)],

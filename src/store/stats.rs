@@ -284,7 +284,7 @@ impl Aggregator {
             }
             By::Provider => self.key.push_str(r.provider),
             By::Gear => self.key.push_str(r.gear),
-            By::Stage if r.stage.is_empty() => self.key.push('-'),
+            By::Stage if r.stage.is_empty() => self.key.push_str("(no stage)"),
             By::Stage => self.key.push_str(r.stage),
             By::Day => self.key.push_str(self.days.name(r.ts)),
         }
@@ -645,7 +645,7 @@ mod tests {
         let keys: Vec<&str> = by_gear.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["plan", "vibe"]);
         let by_stage = aggregate(&rows, By::Stage);
-        assert_eq!(by_stage.groups[0].key, "-");
+        assert_eq!(by_stage.groups[0].key, "(no stage)");
     }
 
     #[test]

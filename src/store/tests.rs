@@ -175,7 +175,10 @@ fn full_text_search_finds_a_message_word() {
         let hits = reader.search(query, None, 10).unwrap();
         assert_eq!(hits.len(), 1, "{query}");
         let marked = hits[0].snippet_marked("[", "]");
-        assert!(marked.contains("[tokenizer]") || marked.contains("[refactor]"), "{marked}");
+        assert!(
+            marked.contains("[tokenizer]") || marked.contains("[refactor]"),
+            "{marked}"
+        );
     }
     assert!(reader.search("*", None, 10).unwrap().is_empty());
 }
@@ -670,4 +673,31 @@ fn an_export_names_plan_steps_by_number_never_by_internal_id() {
     for id in &ids {
         assert!(!md.contains(id.as_str()), "internal id {id} in:\n{md}");
     }
+}
+
+#[test]
+fn the_change_audit_never_runs_a_long_path_into_its_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    let long = "src/components/navigation/sidebar_item.tsx";
+    store
+        .append_blocking(
+            "s1",
+            vec![
+                opened("s1", "/w"),
+                Event::FileChanged {
+                    id: "c1".into(),
+                    change: crate::changes::FileChange::new(long.into(), None, Some("x\n".into())),
+                },
+            ],
+        )
+        .unwrap();
+    let audit = change_audit(&store.reader().unwrap().export("s1").unwrap());
+    let line = audit.lines().find(|l| l.contains(long)).unwrap();
+    assert!(
+        line.contains(&format!("{long}  applied at once")),
+        "{audit}"
+    );
+    let header = audit.lines().next().unwrap();
+    assert_eq!(header.find("DECISION"), line.find("applied"), "{audit}");
 }

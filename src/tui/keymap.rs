@@ -411,7 +411,13 @@ impl fmt::Display for KeyCombo {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) if self.mods.contains(KeyModifiers::CONTROL) => {
+            // With a modifier a letter is written as a capital, as keyboards and the README
+            // do (`Ctrl+C`, `Alt+G`); Shift is said when it is part of it.
+            KeyCode::Char(c)
+                if self
+                    .mods
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
                 write!(f, "{}", c.to_ascii_uppercase())
             }
             KeyCode::Char(c) => write!(f, "{c}"),

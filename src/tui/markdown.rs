@@ -547,7 +547,7 @@ mod tests {
 
     #[test]
     fn punctuation_after_bold_stays_with_its_word() {
-        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let bold = Style::default().add_modifier(Modifier::BOLD);
         let frags = vec![
             ("one two ".to_string(), Style::default()),
             ("three".to_string(), bold),

@@ -26,6 +26,8 @@ pub struct ToolCell {
     pub expanded: bool,
     /// The call proposed a change that waits for the human's review.
     pub awaiting_review: bool,
+    /// The call waits for the human to approve it (a command, an MCP tool).
+    pub awaiting_approval: bool,
 }
 
 impl ToolCell {
@@ -67,6 +69,7 @@ impl ToolCell {
         let target = self.target();
         let (status, status_style) = match &self.result {
             None if self.awaiting_review => ("awaiting your review (diff pane)".to_string(), s.key),
+            None if self.awaiting_approval => ("waiting for your approval".to_string(), s.key),
             None => ("running…".to_string(), s.notice),
             Some(r) => {
                 // A command's summary starts with the command the line already shows.
@@ -169,7 +172,10 @@ mod tests {
 
     #[test]
     fn tabs_in_a_result_become_spaces_up_to_the_next_stop() {
-        assert_eq!(super::super::fit::expand_tabs("     1\tfrom x", 8), "     1  from x");
+        assert_eq!(
+            super::super::fit::expand_tabs("     1\tfrom x", 8),
+            "     1  from x"
+        );
         assert_eq!(super::super::fit::expand_tabs("a\tb\tc", 4), "a   b   c");
         let theme = Theme::load("dark", std::path::Path::new("/none")).unwrap();
         let cell = ToolCell {
@@ -184,10 +190,13 @@ mod tests {
             }),
             expanded: true,
             awaiting_review: false,
+            awaiting_approval: false,
         };
         let lines = text(&cell.render(80, &theme));
         assert!(
-            lines.iter().any(|l| l.ends_with("     1  from dataclasses import x")),
+            lines
+                .iter()
+                .any(|l| l.ends_with("     1  from dataclasses import x")),
             "{lines:?}"
         );
     }
@@ -201,6 +210,7 @@ mod tests {
             result: None,
             expanded: false,
             awaiting_review: false,
+            awaiting_approval: false,
         };
         assert_eq!(cell.target(), "pdf");
     }
@@ -221,6 +231,7 @@ mod tests {
             }),
             expanded: false,
             awaiting_review: false,
+            awaiting_approval: false,
         };
         let lines = text(&cell.render(50, &theme));
         let all = lines.join(" ");
@@ -250,11 +261,18 @@ mod tests {
             result: None,
             expanded: false,
             awaiting_review: false,
+            awaiting_approval: false,
         };
         assert_eq!(
             text(&cell.render(80, &theme)),
             ["▸ run_command cargo test  running…"]
         );
+        cell.awaiting_approval = true;
+        assert_eq!(
+            text(&cell.render(80, &theme)),
+            ["▸ run_command cargo test  waiting for your approval"]
+        );
+        cell.awaiting_approval = false;
         cell.awaiting_review = true;
         assert_eq!(
             text(&cell.render(80, &theme)),
@@ -287,6 +305,7 @@ mod tests {
                 result: None,
                 expanded: false,
                 awaiting_review: false,
+                awaiting_approval: false,
             }
             .target()
         };

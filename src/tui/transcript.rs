@@ -151,6 +151,7 @@ impl Transcript {
                 result: None,
                 expanded: false,
                 awaiting_review: false,
+                awaiting_approval: false,
             });
         }
     }
@@ -162,6 +163,18 @@ impl Transcript {
             .iter()
             .rev()
             .any(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
+    }
+
+    /// Marks a tool call that waits for the human's approval (or no longer does).
+    pub fn tool_awaits_approval(&mut self, id: &str, waiting: bool) {
+        if let Some(cell) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find_map(|e| e.tool.as_mut().filter(|t| t.id == id))
+        {
+            cell.awaiting_approval = waiting;
+        }
     }
 
     /// Marks a tool call whose change waits for review (or no longer does).

@@ -208,10 +208,7 @@ impl Actor {
         }
         let _ = self.events.send(Event::Notice {
             level: NoticeLevel::Info,
-            text: format!(
-                "Waiting for MCP servers to start: {} (Esc stops waiting)",
-                starting.join(", ")
-            ),
+            text: format!("Waiting for MCP servers to start: {}", starting.join(", ")),
         });
         self.activity = Activity::McpStarting { may_compact };
         true

@@ -361,7 +361,9 @@ impl App {
         for m in &self.session.mcp {
             let state = match &m.state {
                 ServerState::Starting => "starting…".to_string(),
-                ServerState::Ready { tools } => format!("ready, {tools} tools"),
+                ServerState::Ready { tools } => {
+                    format!("ready, {}", events::plural(*tools, "tool"))
+                }
                 ServerState::Failed { reason } => format!("⚠ failed: {reason}"),
                 ServerState::Disabled => "disabled".to_string(),
             };

@@ -162,6 +162,7 @@ impl App {
                 command,
                 checkpoint,
             } => {
+                self.transcript.tool_awaits_approval(id, true);
                 if !replay {
                     let sandbox = self
                         .session
@@ -184,6 +185,7 @@ impl App {
                 command,
                 decision,
             } => {
+                self.transcript.tool_awaits_approval(id, false);
                 self.overlays
                     .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
                 if let CommandDecision::Denied { reason } = decision {
@@ -191,6 +193,7 @@ impl App {
                         .as_deref()
                         .map(|r| format!(": {r}"))
                         .unwrap_or_default();
+                    let command = crate::safe_text::command(command).0;
                     self.transcript
                         .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
                 }

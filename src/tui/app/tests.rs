@@ -995,12 +995,12 @@ fn a_stage_gate_is_decided_from_the_composer_where_g_stays_a_letter() {
     for focus in [Focus::Composer, Focus::Diff, Focus::Plan] {
         a.focus = focus;
         let hints = a.keymap.hints(&a.contexts());
-        assert_eq!(hints[0], ("Alt+g".to_string(), "pass gate"), "{focus:?}");
+        assert_eq!(hints[0], ("Alt+G".to_string(), "pass gate"), "{focus:?}");
     }
     // The chat said which keys decide it.
     let said = a.transcript.plain_text();
     assert!(
-        said.contains("Stage design waits at its gate: Alt+g passes it"),
+        said.contains("Stage design waits at its gate: Alt+G passes it"),
         "{said}"
     );
 }

@@ -1,5 +1,6 @@
-//! The status bar: gear, provider/model, session title, tokens, and the focused pane's keys.
-//! When space is short the title is shortened first, then hints are dropped from the end.
+//! The status bar: gear, provider/model, session title, tokens, the sandbox and MCP servers,
+//! and the focused pane's keys. When space is short hints are dropped whole from the end first
+//! (never cut), then the title is shortened.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -161,7 +162,10 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
             right.push(Span::raw(format!(" {label} ")));
         }
     }
-    if width(&head) + width(&tail) + width(&optional) + MIN_TITLE + width(&right) <= total {
+    // The sandbox's mode and the MCP servers' state come after the first hint but before the
+    // others: those give way first.
+    let first_hint = width(&right[..right.len().min(2)]);
+    if width(&head) + width(&tail) + width(&optional) + MIN_TITLE + first_hint <= total {
         tail.extend(optional);
     }
     let fixed = width(&head) + width(&tail);

@@ -553,7 +553,7 @@ fn every_stage_shows_in_a_narrow_pane_and_the_gate_on_the_composer() {
         press(&mut a, KeyCode::Char('1'), KeyModifiers::ALT);
         let screen = format!("{:?}", render(&mut a).backend());
         assert!(
-            screen.contains("Stage requirements waits: Alt+g pass"),
+            screen.contains("Stage requirements waits: Alt+G pass"),
             "{w}x{h}:\n{screen}"
         );
         insta::assert_snapshot!(format!("stage_gate_{w}x{h}"), render(&mut a).backend());

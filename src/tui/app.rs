@@ -488,6 +488,25 @@ impl App {
         contexts
     }
 
+    /// Whether `action` would do something now — what the status bar hints (a decided hunk
+    /// offers no accept, an empty undo list no undo).
+    #[must_use]
+    pub fn applies(&self, action: Action) -> bool {
+        let open = self.diff.entry().is_some_and(|e| e.status.is_open());
+        match action {
+            Action::DiffAccept
+            | Action::DiffReject
+            | Action::DiffAcceptFile
+            | Action::DiffRejectFile
+            | Action::DiffComment
+            | Action::DiffEdit
+            | Action::DiffSubmit
+            | Action::DiffRepropose => open,
+            Action::DiffUndo => self.diff.log.undoable().is_some(),
+            _ => true,
+        }
+    }
+
     #[must_use]
     pub fn layout(&self) -> layout::ScreenLayout {
         layout::compute(self.size, self.focus.pane(), self.zoomed)

@@ -589,11 +589,21 @@ impl Keymap {
     /// Status-bar hints for the active contexts: (first key, label).
     #[must_use]
     pub fn hints(&self, contexts: &[KeyContext]) -> Vec<(String, &'static str)> {
+        self.hints_where(contexts, |_| true)
+    }
+
+    /// [`Keymap::hints`] of the actions that would do something now (`applies`): a hint for a
+    /// key that would only be refused is never shown.
+    pub fn hints_where(
+        &self,
+        contexts: &[KeyContext],
+        applies: impl Fn(Action) -> bool,
+    ) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
         let hinted = contexts
             .iter()
             .flat_map(|ctx| Action::ALL.iter().filter(move |a| a.context() == *ctx))
-            .filter(|a| !a.hint().is_empty())
+            .filter(|a| !a.hint().is_empty() && applies(**a))
             .filter_map(|a| self.keys(*a).first().map(|k| (k.to_string(), a.hint())));
         for (key, hint) in hinted {
             // A key a more specific context already took (the popup's Enter) is not the

@@ -8,6 +8,24 @@ impl App {
         if !replay && let Some(what) = waits_for_you(event) {
             self.call_back(what);
         }
+        // A note of work under way goes when the work is over.
+        let over = match self.note.as_deref() {
+            Some("cancelling…") => matches!(
+                event,
+                Event::TurnFinished { .. } | Event::ShellRan { .. } | Event::Refused { .. }
+            ),
+            Some("compacting…") => matches!(
+                event,
+                Event::Compacted { .. }
+                    | Event::Error { .. }
+                    | Event::TurnFinished { .. }
+                    | Event::Refused { .. }
+            ),
+            _ => false,
+        };
+        if over {
+            self.note = None;
+        }
         // Every pane folds what it cares about; the chat then tells the story.
         let (_, panes) = self.split();
         let mut by_diff = false;

@@ -1557,3 +1557,55 @@ fn slash_checkpoints_lists_the_rules_in_force_and_this_sessions_stops() {
         assert_eq!(a.transcript.count_containing(text), 1, "{text}");
     }
 }
+
+#[test]
+fn hints_offer_only_what_would_act_and_work_notes_go_with_the_work() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    a.on_core(&proposal());
+    press(&mut a, KeyCode::Char('3'), KeyModifiers::ALT);
+    a.prepare();
+    let hinted = |a: &App| -> Vec<&'static str> {
+        a.keymap
+            .hints_where(&a.contexts(), |x| a.applies(x))
+            .into_iter()
+            .map(|(_, label)| label)
+            .collect()
+    };
+    assert!(hinted(&a).contains(&"accept"), "{:?}", hinted(&a));
+    assert!(!hinted(&a).contains(&"undo"), "nothing applied yet");
+    // Written: no accept or reject any more, and an undo now.
+    let hunk = a.diff.entry().unwrap().hunks[0].id.clone();
+    a.on_core(&Event::HunkDecided {
+        change: "call_1".into(),
+        hunk: hunk.clone(),
+        verdict: Verdict::Accept,
+    });
+    let written = crate::changes::FileChange::new("a.txt".into(), None, Some("x\n".into()));
+    a.on_core(&Event::ChangeApplied {
+        id: "call_1".into(),
+        accepted: vec![hunk],
+        rejected: vec![],
+        written: Some(written),
+    });
+    a.prepare();
+    let now = hinted(&a);
+    assert!(
+        !now.contains(&"accept") && !now.contains(&"reject"),
+        "{now:?}"
+    );
+    assert!(now.contains(&"undo"), "{now:?}");
+    a.on_core(&Event::ChangeUndone {
+        id: "call_1".into(),
+    });
+    assert!(!hinted(&a).contains(&"undo"), "nothing left to undo");
+    // "cancelling…" goes when the turn has ended.
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    a.focus = Focus::Composer;
+    press(&mut a, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(a.note.as_deref(), Some("cancelling…"));
+    a.on_core(&Event::TurnFinished {
+        reason: crate::protocol::FinishReason::Cancelled,
+    });
+    assert_eq!(a.note, None);
+}

@@ -157,7 +157,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
             s.notice,
         ));
     } else {
-        for (key, label) in app.keymap.hints(&app.contexts()) {
+        for (key, label) in app.keymap.hints_where(&app.contexts(), |a| app.applies(a)) {
             right.push(Span::styled(format!(" {key}"), s.key));
             right.push(Span::raw(format!(" {label} ")));
         }

@@ -419,3 +419,40 @@ tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Again, 
     let titles: Vec<&str> = plan.steps.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(titles, ["Again, revised"]);
 }
+
+// Recovery: a plan left waiting by one headless run is approved and run by the next.
+
+#[test]
+fn a_waiting_plan_runs_when_a_continued_exec_approves_it() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "write one" }] } }]
+
+[[turns]]
+text = "going"
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "one.txt", content = "1\n" } }, { name = "complete_step", arguments = { summary = "ok" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let (home, ws) = support::scripted_home(script, NO_MEMORY_STEP);
+    let run = |args: &[&str]| {
+        support::command(home.path(), ws.path(), args)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        run(&["exec", "--gear", "plan", "plan it"]).status.code(),
+        Some(3)
+    );
+    let out = run(&["exec", "--continue", "--approve-plan", "go"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("cancelled"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("one.txt")).unwrap(),
+        "1\n"
+    );
+}

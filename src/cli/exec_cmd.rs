@@ -111,6 +111,11 @@ pub fn run(
         let mut at_checkpoint: Option<String> = None;
         // Replies go to stdout, a blank line between two; the rest of the story to stderr.
         let mut progress = super::progress::Progress::default();
+        // A continued session's plan and pipeline run are known from its history (nothing of
+        // it is printed again): a waiting plan the flags approve runs to its end.
+        for e in &opened.history {
+            let _ = progress.line(e);
+        }
         let mut reply_ended = false;
         // INT (Ctrl+C), TERM, HUP and QUIT cancel the turn — the reply so far is kept, marked
         // interrupted — and end the run with 128 + the signal's number.

@@ -319,7 +319,7 @@ impl App {
         if opened.resumed {
             let short = &state.id[..state.id.len().min(8)];
             app.transcript
-                .push(EntryKind::Notice, format!("Resumed session {short}."));
+                .push(EntryKind::Notice, opened_notice(short, &opened.history));
         }
         app
     }
@@ -599,3 +599,29 @@ pub use panes::WaitingGate;
 pub use session::{SandboxView, SessionView};
 #[cfg(test)]
 mod tests;
+
+/// What the chat says when a stored session opens: a fork not yet used is a fork, not a
+/// resumed session.
+fn opened_notice(short: &str, history: &[Event]) -> String {
+    let fork = history
+        .iter()
+        .rposition(|e| matches!(e, Event::SessionForked { .. }));
+    let used = fork.is_some_and(|i| {
+        history[i..]
+            .iter()
+            .any(|e| matches!(e, Event::UserMessage { .. }))
+    });
+    match fork {
+        Some(i) if !used => {
+            let Event::SessionForked { from } = &history[i] else {
+                return format!("Resumed session {short}.");
+            };
+            format!(
+                "Opened session {short}, a fork of session {}: it goes on from here, the \
+                 original is left as it is.",
+                &from[..from.len().min(8)]
+            )
+        }
+        _ => format!("Resumed session {short}."),
+    }
+}

@@ -239,6 +239,12 @@ impl App {
                 self.transcript
                     .push(EntryKind::Notice, format!("Model: {change}"));
             }
+            // This run's model: what the status bar shows from here on, as the replies' lines do.
+            Event::SessionResumed { provider, model } => {
+                self.session.provider.clone_from(provider);
+                self.session.model.clone_from(model);
+                self.session.model_label = format!("{provider}/{model}");
+            }
             Event::ModelFellBack { from, to, reason } => {
                 self.transcript.push(
                     EntryKind::Notice,
@@ -440,7 +446,6 @@ impl App {
             | Event::ChangeWithdrawn { .. }
             | Event::ChangeUndone { .. }
             | Event::SessionOpened { .. }
-            | Event::SessionResumed { .. }
             // What the model was told; the chat tells the story with its own notices.
             | Event::Instructed { .. }
             | Event::MemoryTurn { .. } => {}

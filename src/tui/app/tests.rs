@@ -1609,3 +1609,43 @@ fn hints_offer_only_what_would_act_and_work_notes_go_with_the_work() {
     });
     assert_eq!(a.note, None);
 }
+
+#[test]
+fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
+    let history = vec![
+        Event::UserMessage {
+            text: "first".into(),
+            attachments: vec![],
+        },
+        Event::ModelChanged {
+            provider: "old".into(),
+            model: "m0".into(),
+            route: None,
+            routed: false,
+        },
+        Event::SessionForked {
+            from: "fedcba9876543210".into(),
+        },
+        Event::SessionResumed {
+            provider: "now".into(),
+            model: "m1".into(),
+        },
+    ];
+    let mut opened = crate::tui::fixtures::opened(history.clone());
+    opened.resumed = true;
+    let config: crate::config::Config =
+        toml::from_str(crate::config::DEFAULTS_TOML).unwrap_or_default();
+    let provider = config.active_provider().unwrap();
+    let a = App::new(
+        crate::tui::keymap::Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+        crate::tui::theme::Theme::load("dark", std::path::Path::new("/none")).unwrap(),
+        &opened,
+        &provider,
+        Vec::new(),
+        ratatui::layout::Rect::new(0, 0, 120, 40),
+    );
+    let said = a.transcript.plain_text();
+    assert!(said.contains("a fork of session fedcba98"), "{said}");
+    assert!(!said.contains("Resumed session"), "{said}");
+    assert_eq!(a.session.model_label, "now/m1");
+}

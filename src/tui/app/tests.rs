@@ -1637,8 +1637,8 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
         toml::from_str(crate::config::DEFAULTS_TOML).unwrap_or_default();
     let provider = config.active_provider().unwrap();
     let a = App::new(
-        crate::tui::keymap::Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
-        crate::tui::theme::Theme::load("dark", std::path::Path::new("/none")).unwrap(),
+        Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
+        Theme::load("dark", std::path::Path::new("/none")).unwrap(),
         &opened,
         &provider,
         Vec::new(),

@@ -1631,7 +1631,7 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
             model: "m1".into(),
         },
     ];
-    let mut opened = crate::tui::fixtures::opened(history.clone());
+    let mut opened = crate::tui::fixtures::opened(history);
     opened.resumed = true;
     let config: crate::config::Config =
         toml::from_str(crate::config::DEFAULTS_TOML).unwrap_or_default();
@@ -1642,7 +1642,7 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
         &opened,
         &provider,
         Vec::new(),
-        ratatui::layout::Rect::new(0, 0, 120, 40),
+        Rect::new(0, 0, 120, 40),
     );
     let said = a.transcript.plain_text();
     assert!(said.contains("a fork of session fedcba98"), "{said}");

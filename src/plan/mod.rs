@@ -176,6 +176,8 @@ pub enum PlanEdit {
         after: Option<String>,
         id: String,
         title: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        detail: String,
     },
     Delete {
         step: String,
@@ -417,14 +419,19 @@ impl Plan {
                 s.title = title.trim().to_string();
                 s.detail = detail.trim().to_string();
             }
-            PlanEdit::Add { after, id, title } => {
+            PlanEdit::Add {
+                after,
+                id,
+                title,
+                detail,
+            } => {
                 if title.trim().is_empty() {
                     return Err(PlanError::Empty);
                 }
                 let step = Step {
                     id: id.clone(),
                     title: title.trim().to_string(),
-                    detail: String::new(),
+                    detail: detail.trim().to_string(),
                     files: Vec::new(),
                     acceptance: None,
                     status: StepStatus::Proposed,

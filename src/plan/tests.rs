@@ -85,6 +85,7 @@ fn move_delete_add_edit_and_comment() {
         after: Some("s2".into()),
         id: p.new_id(),
         title: "tokens".into(),
+        detail: String::new(),
     })
     .unwrap();
     assert_eq!(p.number("s6").unwrap(), "1.2");

@@ -20,7 +20,7 @@ pub struct ApprovalPrompt {
     pub id: String,
     pub command: String,
     /// Being typed after `n`: the reason sent with the denial.
-    pub reason: Option<String>,
+    pub reason: Option<crate::tui::field::TextField>,
     /// First command line shown.
     pub scroll: usize,
     /// A frame showing the prompt was drawn.

@@ -2,6 +2,7 @@
 //! export. Pure state; every database call is an effect the event loop runs off the UI
 //! thread, answered with the request's ticket so a late answer to an old request is dropped.
 
+use super::field::{Edited, TextField};
 use crate::store::{SearchHit, SessionSummary};
 
 /// One row: a session, with the matching passage when the list is a search result.
@@ -58,8 +59,8 @@ impl Row {
 /// What the browser is asking the user to type or confirm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    Search(String),
-    Rename(String),
+    Search(TextField),
+    Rename(TextField),
     ConfirmDelete,
 }
 
@@ -257,25 +258,25 @@ impl Browser {
 
     pub fn start_rename(&mut self) {
         if let Some(r) = self.selected_row() {
-            self.input = Some(Input::Rename(r.title.clone()));
+            self.input = Some(Input::Rename(TextField::new(&r.title)));
         }
     }
 
     pub fn start_search(&mut self) {
-        self.input = Some(Input::Search(self.query.clone()));
+        self.input = Some(Input::Search(TextField::new(&self.query)));
     }
 
     /// Enter while typing: run the search, apply the rename, or confirm the delete.
     pub fn submit_input(&mut self) -> Option<BrowserRequest> {
         match self.input.take()? {
             Input::Search(q) => {
-                self.query = q;
+                self.query = q.into_text();
                 self.selected = 0;
                 Some(self.reload())
             }
             Input::Rename(title) => {
                 let id = self.selected_row()?.id.clone();
-                let title = title.trim().to_string();
+                let title = title.text().trim().to_string();
                 if title.is_empty() {
                     return None;
                 }
@@ -297,16 +298,11 @@ impl Browser {
         }
     }
 
-    /// Typing in the search or rename field.
-    pub fn type_char(&mut self, c: char) {
-        if let Some(Input::Search(t) | Input::Rename(t)) = &mut self.input {
-            t.push(c);
-        }
-    }
-
-    pub fn backspace(&mut self) {
-        if let Some(Input::Search(t) | Input::Rename(t)) = &mut self.input {
-            t.pop();
+    /// A key typed into the search or rename field: `None` when it is not the field's.
+    pub fn edit_field(&mut self, key: &crossterm::event::KeyEvent) -> Option<Edited> {
+        match &mut self.input {
+            Some(Input::Search(t) | Input::Rename(t)) => t.edit(key),
+            _ => None,
         }
     }
 }
@@ -355,7 +351,10 @@ mod tests {
 
         b.start_search();
         for c in "needle".chars() {
-            b.type_char(c);
+            b.edit_field(&crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            ));
         }
         let req = b.submit_input().unwrap();
         assert!(matches!(req, BrowserRequest::Load { query: Some(q), .. } if q == "needle"));
@@ -394,8 +393,15 @@ mod tests {
         assert_eq!(b.rows.len(), 1);
 
         b.start_rename();
-        b.backspace();
-        b.type_char('X');
+        for code in [
+            crossterm::event::KeyCode::Backspace,
+            crossterm::event::KeyCode::Char('X'),
+        ] {
+            b.edit_field(&crossterm::event::KeyEvent::new(
+                code,
+                crossterm::event::KeyModifiers::NONE,
+            ));
+        }
         assert_eq!(
             b.submit_input(),
             Some(BrowserRequest::Rename {

@@ -89,7 +89,7 @@ pub struct DiffView {
     scroll: usize,
     pub split: bool,
     /// A comment being typed for the selected hunk.
-    pub comment: Option<String>,
+    pub comment: Option<crate::tui::field::TextField>,
     generation: u64,
     rows: Option<Rows>,
     /// Built by `prepare` for the draw.
@@ -335,7 +335,9 @@ impl DiffView {
     pub fn start_comment(&mut self) -> DiffRequest {
         match self.open_hunk() {
             Ok((entry, hunk)) => {
-                self.comment = Some(entry.comments.get(&hunk.id).cloned().unwrap_or_default());
+                self.comment = Some(crate::tui::field::TextField::new(
+                    entry.comments.get(&hunk.id).map_or("", String::as_str),
+                ));
                 DiffRequest::None
             }
             Err(why) => DiffRequest::Note(why),
@@ -351,7 +353,7 @@ impl DiffView {
             Ok((entry, hunk)) => DiffRequest::Send(vec![Op::CommentHunk {
                 change: entry.id.clone(),
                 hunk: hunk.id.clone(),
-                comment,
+                comment: comment.into_text(),
             }]),
             Err(why) => DiffRequest::Note(why),
         }

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use super::field::{Edited, TextField};
 use super::theme::{Styles, Theme};
 use crate::plan::{Plan, PlanEdit, Step, StepStatus};
 use crate::protocol::{Event, Op};
@@ -17,19 +18,48 @@ pub enum PlanInput {
     /// `e`: the title first, then (Enter) the detail.
     Edit {
         step: String,
-        title: String,
-        detail: String,
+        title: TextField,
+        detail: TextField,
         on_detail: bool,
     },
-    /// `o`: a new step's title.
+    /// `o`: a new step, asked as `e` asks: its title, then (Enter) its detail.
     Add {
         after: Option<String>,
-        title: String,
+        title: TextField,
+        detail: TextField,
+        on_detail: bool,
     },
     /// `c`: a comment on the step.
-    Comment { step: String, text: String },
+    Comment { step: String, text: TextField },
     /// `b`: comments sending the pipeline stage back.
-    SendBack { text: String },
+    SendBack { text: TextField },
+}
+
+impl PlanInput {
+    /// The field being typed into.
+    fn field(&mut self) -> &mut TextField {
+        match self {
+            PlanInput::Edit {
+                title,
+                detail,
+                on_detail,
+                ..
+            }
+            | PlanInput::Add {
+                title,
+                detail,
+                on_detail,
+                ..
+            } => {
+                if *on_detail {
+                    detail
+                } else {
+                    title
+                }
+            }
+            PlanInput::Comment { text, .. } | PlanInput::SendBack { text } => text,
+        }
+    }
 }
 
 /// What a plan key asks the app to do.
@@ -276,14 +306,31 @@ impl PlanView {
                 let Some(original) = self.plan.as_ref().and_then(|p| p.step(&step)) else {
                     return PlanRequest::None;
                 };
-                if title == original.title {
+                if title.text() == original.title {
                     return PlanRequest::None;
                 }
                 PlanRequest::Send(Op::EditPlan {
                     edit: PlanEdit::Edit {
                         step,
-                        title,
+                        title: title.into_text(),
                         detail: original.detail.clone(),
+                    },
+                })
+            }
+            // Leaving a new step's detail adds it with its title.
+            Some(PlanInput::Add {
+                after,
+                title,
+                on_detail: true,
+                ..
+            }) => {
+                let id = self.plan.as_ref().map(Plan::new_id).unwrap_or_default();
+                PlanRequest::Send(Op::EditPlan {
+                    edit: PlanEdit::Add {
+                        after,
+                        id,
+                        title: title.into_text(),
+                        detail: String::new(),
                     },
                 })
             }
@@ -306,70 +353,38 @@ impl PlanView {
         self.input = Some(match what {
             'e' => PlanInput::Edit {
                 step: step.id,
-                title: step.title,
-                detail: step.detail,
+                title: TextField::new(&step.title),
+                detail: TextField::new(&step.detail),
                 on_detail: false,
             },
             'o' => PlanInput::Add {
                 after: Some(step.id),
-                title: String::new(),
+                title: TextField::default(),
+                detail: TextField::default(),
+                on_detail: false,
             },
             _ => PlanInput::Comment {
                 step: step.id,
-                text: String::new(),
+                text: TextField::default(),
             },
         });
         PlanRequest::None
     }
 
-    /// A character typed into the input.
-    pub fn type_char(&mut self, c: char) {
-        match &mut self.input {
-            Some(PlanInput::Edit {
-                title,
-                detail,
-                on_detail,
-                ..
-            }) => {
-                if *on_detail {
-                    detail.push(c);
-                } else {
-                    title.push(c);
-                }
-            }
-            Some(PlanInput::Add { title, .. }) => title.push(c),
-            Some(PlanInput::Comment { text, .. } | PlanInput::SendBack { text }) => text.push(c),
-            None => {}
-        }
+    /// A key typed into the input: `None` when it is not the field's (the keymap's keys).
+    pub fn type_key(&mut self, key: &crossterm::event::KeyEvent) -> Option<PlanRequest> {
+        let input = self.input.as_mut()?;
+        Some(match input.field().edit(key)? {
+            Edited::Enter => self.enter(),
+            Edited::Esc => self.escape(),
+            Edited::Changed => PlanRequest::None,
+        })
     }
 
-    pub fn backspace(&mut self) {
-        match &mut self.input {
-            Some(PlanInput::Edit {
-                title,
-                detail,
-                on_detail,
-                ..
-            }) => {
-                if *on_detail {
-                    detail.pop();
-                } else {
-                    title.pop();
-                }
-            }
-            Some(PlanInput::Add { title, .. }) => {
-                title.pop();
-            }
-            Some(PlanInput::Comment { text, .. } | PlanInput::SendBack { text }) => {
-                text.pop();
-            }
-            None => {}
-        }
-    }
-
-    /// Enter: the edit's title moves on to its detail; otherwise the input is sent.
+    /// Enter: a title moves on to its detail; otherwise the input is sent.
     pub fn enter(&mut self) -> PlanRequest {
-        if let Some(PlanInput::Edit { on_detail, .. }) = &mut self.input
+        if let Some(PlanInput::Edit { on_detail, .. } | PlanInput::Add { on_detail, .. }) =
+            &mut self.input
             && !*on_detail
         {
             *on_detail = true;
@@ -383,16 +398,31 @@ impl PlanView {
                 ..
             }) => PlanEdit::Edit {
                 step,
+                title: title.into_text(),
+                detail: detail.into_text(),
+            },
+            Some(PlanInput::Add {
+                after,
                 title,
                 detail,
-            },
-            Some(PlanInput::Add { after, title }) => {
+                ..
+            }) => {
                 let id = self.plan.as_ref().map(Plan::new_id).unwrap_or_default();
-                PlanEdit::Add { after, id, title }
+                PlanEdit::Add {
+                    after,
+                    id,
+                    title: title.into_text(),
+                    detail: detail.into_text(),
+                }
             }
-            Some(PlanInput::Comment { step, text }) => PlanEdit::Comment { step, text },
+            Some(PlanInput::Comment { step, text }) => PlanEdit::Comment {
+                step,
+                text: text.into_text(),
+            },
             Some(PlanInput::SendBack { text }) => {
-                return PlanRequest::Send(Op::SendBack { comments: text });
+                return PlanRequest::Send(Op::SendBack {
+                    comments: text.into_text(),
+                });
             }
             None => return PlanRequest::None,
         };
@@ -449,9 +479,7 @@ impl PlanView {
             self.preview.clear();
             // Sending a stage back before the tasks stage: the comment is typed here too.
             self.footer = match &self.input {
-                Some(PlanInput::SendBack { text }) => {
-                    crate::tui::field::line("send back with", text, s)
-                }
+                Some(PlanInput::SendBack { text }) => text.line("send back with", s),
                 _ => Line::default(),
             };
             return;
@@ -536,16 +564,25 @@ impl PlanView {
                 ..
             }) => {
                 if *on_detail {
-                    crate::tui::field::line("detail", detail, s)
+                    detail.line("detail", s)
                 } else {
-                    crate::tui::field::line("title", title, s)
+                    title.line("title", s)
                 }
             }
-            Some(PlanInput::Add { title, .. }) => crate::tui::field::line("new step", title, s),
-            Some(PlanInput::Comment { text, .. }) => crate::tui::field::line("comment", text, s),
-            Some(PlanInput::SendBack { text }) => {
-                crate::tui::field::line("send back with", text, s)
+            Some(PlanInput::Add {
+                title,
+                detail,
+                on_detail,
+                ..
+            }) => {
+                if *on_detail {
+                    detail.line("new step's detail", s)
+                } else {
+                    title.line("new step", s)
+                }
             }
+            Some(PlanInput::Comment { text, .. }) => text.line("comment", s),
+            Some(PlanInput::SendBack { text }) => text.line("send back with", s),
             None if self.at_gate => Line::styled(
                 hints::footer(
                     keymap,

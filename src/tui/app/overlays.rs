@@ -16,7 +16,7 @@ impl App {
             return None;
         }
         let comment = self.diff.comment.as_mut()?;
-        match crate::tui::field::edit(comment, key)? {
+        match comment.edit(key)? {
             Edited::Enter => {
                 let request = self.diff.finish_comment();
                 Some(self.outcome(request.into()))
@@ -34,24 +34,8 @@ impl App {
         if self.focus != Focus::Plan || !self.overlays.is_empty() || self.plan.input.is_none() {
             return None;
         }
-        match crate::tui::field::key(key)? {
-            crate::tui::field::Key::Enter => {
-                let request = self.plan.enter();
-                Some(self.outcome(request.into()))
-            }
-            crate::tui::field::Key::Esc => {
-                let request = self.plan.escape();
-                Some(self.outcome(request.into()))
-            }
-            crate::tui::field::Key::Backspace => {
-                self.plan.backspace();
-                Some(Vec::new())
-            }
-            crate::tui::field::Key::Char(c) => {
-                self.plan.type_char(c);
-                Some(Vec::new())
-            }
-        }
+        let request = self.plan.type_key(key)?;
+        Some(self.outcome(request.into()))
     }
 
     /// Rows for the browser arrived.

@@ -1649,3 +1649,28 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
     assert!(!said.contains("Resumed session"), "{said}");
     assert_eq!(a.session.model_label, "now/m1");
 }
+
+#[test]
+fn a_new_steps_title_and_detail_are_typed_in_the_plan_pane_and_nothing_leaks_to_the_composer() {
+    let mut a = app(120, 40);
+    a.on_core(&one_step_plan());
+    press(&mut a, KeyCode::Char('2'), KeyModifiers::ALT);
+    press(&mut a, KeyCode::Char('o'), KeyModifiers::NONE);
+    type_text(&mut a, "docs");
+    assert!(press(&mut a, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    type_text(&mut a, "the API pages x");
+    // The composer's keys edit the field: Ctrl+W takes the last word back.
+    press(&mut a, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Send(Op::EditPlan {
+                edit: crate::plan::PlanEdit::Add { title, detail, .. }
+            })] if title == "docs" && detail.trim() == "the API pages"
+        ),
+        "{effects:?}"
+    );
+    assert_eq!(composer_text(&a), "", "nothing typed reached the composer");
+    assert_eq!(a.focus, Focus::Plan);
+}

@@ -112,7 +112,7 @@ fn comments_and_edits() {
     v.prepare(Rect::new(0, 0, 80, 30), &theme(), None);
     let ids = hunk_ids(&v);
     assert_eq!(v.start_comment(), DiffRequest::None);
-    v.comment.as_mut().unwrap().push_str("name it line_3");
+    *v.comment.as_mut().unwrap() = crate::tui::field::TextField::new("name it line_3");
     assert_eq!(
         v.finish_comment(),
         DiffRequest::Send(vec![Op::CommentHunk {

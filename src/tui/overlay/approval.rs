@@ -9,7 +9,7 @@ use super::{Layer, LayerCtx, LayerOutcome};
 use crate::protocol::Op;
 use crate::tui::app::App;
 use crate::tui::approval::ApprovalPrompt;
-use crate::tui::field::{self, Edited};
+use crate::tui::field::{Edited, TextField};
 use crate::tui::keymap::{Action, KeyContext};
 use crate::tui::pane::Outcome;
 
@@ -26,9 +26,9 @@ impl Layer for ApprovalPrompt {
     /// Typing the reason for a denial: Enter sends it, Esc goes back to the answers.
     fn type_key(&mut self, key: &KeyEvent) -> Option<LayerOutcome> {
         let reason = self.reason.as_mut()?;
-        match field::edit(reason, key)? {
+        match reason.edit(key)? {
             Edited::Enter => {
-                let reason = reason.trim().to_string();
+                let reason = reason.text().trim().to_string();
                 let op = Op::DenyCommand {
                     call_id: self.id.clone(),
                     reason: (!reason.is_empty()).then_some(reason),
@@ -63,7 +63,7 @@ impl Layer for ApprovalPrompt {
                     run: None,
                 };
             }
-            Action::Deny => self.reason = Some(String::new()),
+            Action::Deny => self.reason = Some(TextField::default()),
             Action::ApprovalDown
             | Action::ApprovalUp
             | Action::ApprovalPageDown

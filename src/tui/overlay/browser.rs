@@ -1,7 +1,9 @@
 //! The session browser: past sessions of this workspace (or all), searched, opened, forked,
 //! renamed, deleted or exported. Its queries run off the UI thread (`Effect::Browser`).
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::tui::field::Edited;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
@@ -32,26 +34,22 @@ impl Layer for Browser {
     /// Typing a search or a new title, or answering the delete question.
     fn type_key(&mut self, key: &KeyEvent) -> Option<LayerOutcome> {
         let input = self.input.clone()?;
-        let plain = !key
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let sent = match (input, key.code) {
-            (Input::ConfirmDelete, KeyCode::Char('y')) | (_, KeyCode::Enter) => self.submit_input(),
-            (Input::ConfirmDelete, KeyCode::Char('n')) | (_, KeyCode::Esc) => {
+            (Input::ConfirmDelete, KeyCode::Char('y') | KeyCode::Enter) => self.submit_input(),
+            (Input::ConfirmDelete, KeyCode::Char('n') | KeyCode::Esc) => {
                 self.input = None;
                 None
             }
             (Input::ConfirmDelete, _) => None,
-            (_, KeyCode::Backspace) => {
-                self.backspace();
-                None
-            }
-            (_, KeyCode::Char(c)) if plain => {
-                self.type_char(c);
-                None
-            }
-            // Ctrl+Q and the like still work.
-            _ => return None,
+            // The field's keys (the composer's); Ctrl+Q and the like are the keymap's.
+            _ => match self.edit_field(key)? {
+                Edited::Enter => self.submit_input(),
+                Edited::Esc => {
+                    self.input = None;
+                    None
+                }
+                Edited::Changed => None,
+            },
         };
         Some(request(sent))
     }

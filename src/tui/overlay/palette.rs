@@ -2,7 +2,7 @@
 //! key, filtered as you type (nucleo's fuzzy matcher) — generated from the same tables as the
 //! help, so it always lists what the keys do.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -34,7 +34,7 @@ pub struct Entry {
 pub struct Palette {
     /// What it lists ("Commands", "Models").
     pub title: String,
-    pub query: String,
+    pub query: crate::tui::field::TextField,
     pub selected: usize,
     entries: Vec<Entry>,
     /// The entries matching the query, best first (indices into `entries`).
@@ -77,7 +77,7 @@ impl Palette {
         let shown = (0..entries.len()).collect();
         Palette {
             title: title.to_string(),
-            query: String::new(),
+            query: crate::tui::field::TextField::default(),
             selected: 0,
             entries,
             shown,
@@ -90,11 +90,11 @@ impl Palette {
     }
 
     fn refilter(&mut self) {
-        self.shown = if self.query.is_empty() {
+        self.shown = if self.query.text().is_empty() {
             (0..self.entries.len()).collect()
         } else {
             let labels: Vec<&str> = self.entries.iter().map(|e| e.label.as_str()).collect();
-            fuzzy(&self.query, &labels)
+            fuzzy(self.query.text(), &labels)
         };
         self.selected = 0;
     }
@@ -105,17 +105,16 @@ impl Layer for Palette {
         vec![KeyContext::Palette, KeyContext::Global]
     }
 
-    /// Printable keys and Backspace edit the filter; the rest are the keymap's.
+    /// The filter's keys (the composer's) edit it; Enter, Esc and the rest are the keymap's.
     fn type_key(&mut self, key: &KeyEvent) -> Option<LayerOutcome> {
-        let plain = key.modifiers.difference(KeyModifiers::SHIFT).is_empty();
-        match key.code {
-            KeyCode::Char(c) if plain => self.query.push(c),
-            KeyCode::Backspace => {
-                self.query.pop();
-            }
-            _ => return None,
+        if matches!(key.code, KeyCode::Enter | KeyCode::Esc) {
+            return None;
         }
-        self.refilter();
+        let before = self.query.text().to_string();
+        self.query.edit(key)?;
+        if self.query.text() != before {
+            self.refilter();
+        }
         Some(LayerOutcome::default())
     }
 
@@ -164,11 +163,12 @@ impl Layer for Palette {
         // The selected entry stays in view.
         let first = self.selected.saturating_sub(rows.saturating_sub(1));
         let mut lines = vec![
-            Line::from(vec![
-                Span::styled("> ", s.key),
-                Span::styled(self.query.clone(), s.text),
-                Span::styled("▏", s.dim),
-            ]),
+            {
+                let mut line = self.query.line(">", s);
+                // The palette says its own keys below: the field's are left out.
+                line.spans.pop();
+                line
+            },
             Line::default(),
         ];
         if self.shown.is_empty() {

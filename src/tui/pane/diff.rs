@@ -148,7 +148,7 @@ impl Pane for DiffView {
 pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap) -> Line<'static> {
     let s = &theme.styles;
     if let Some(c) = &view.comment {
-        return crate::tui::field::line("comment", c, s);
+        return c.line("comment", s);
     }
     let hint = match view.entry().map(|e| &e.status) {
         Some(ChangeStatus::Pending) => hints::footer(

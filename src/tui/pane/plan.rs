@@ -120,7 +120,7 @@ impl Pane for PlanView {
             Action::PlanGo => PlanRequest::Send(Op::Go { all: false }),
             Action::StageBack if ctx.in_pipeline => {
                 self.input = Some(PlanInput::SendBack {
-                    text: String::new(),
+                    text: crate::tui::field::TextField::default(),
                 });
                 PlanRequest::None
             }

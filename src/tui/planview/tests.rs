@@ -1,5 +1,7 @@
 use ratatui::layout::Rect;
 
+use crossterm::event::{KeyCode, KeyModifiers};
+
 use super::*;
 use crate::plan::StepSpec;
 
@@ -66,44 +68,66 @@ fn keys_become_plan_edits_for_the_selected_step() {
     assert_eq!(v.selected.as_deref(), Some("s2"));
 }
 
+fn key(c: KeyCode) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn ctrl(c: char) -> crossterm::event::KeyEvent {
+    crossterm::event::KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+fn type_text(v: &mut PlanView, text: &str) {
+    for c in text.chars() {
+        assert_eq!(v.type_key(&key(KeyCode::Char(c))), Some(PlanRequest::None));
+    }
+}
+
 #[test]
 fn edit_add_and_comment_are_typed_in_place() {
     let mut v = PlanView::default();
     v.on_event(&proposed());
     v.start('e');
-    for _ in 0.."parse".len() {
-        v.backspace();
-    }
-    "read".chars().for_each(|c| v.type_char(c));
-    assert_eq!(v.enter(), PlanRequest::None, "Enter moves to the detail");
-    " carefully".chars().for_each(|c| v.type_char(c));
+    // The composer's keys: Ctrl+U clears the title back to its start.
+    v.type_key(&ctrl('u'));
+    type_text(&mut v, "read");
     assert_eq!(
-        v.enter(),
-        PlanRequest::Send(Op::EditPlan {
+        v.type_key(&key(KeyCode::Enter)),
+        Some(PlanRequest::None),
+        "Enter moves to the detail"
+    );
+    type_text(&mut v, " carefully");
+    assert_eq!(
+        v.type_key(&key(KeyCode::Enter)),
+        Some(PlanRequest::Send(Op::EditPlan {
             edit: PlanEdit::Edit {
                 step: "s1".into(),
                 title: "read".into(),
                 detail: "how to parse carefully".into()
             }
-        })
+        }))
     );
+    // `o` asks as `e` does: the title, then the detail — nothing typed goes elsewhere.
     v.start('o');
-    "docs".chars().for_each(|c| v.type_char(c));
+    type_text(&mut v, "docs");
+    assert_eq!(v.type_key(&key(KeyCode::Enter)), Some(PlanRequest::None));
+    type_text(&mut v, "the API pages");
     assert_eq!(
-        v.enter(),
-        PlanRequest::Send(Op::EditPlan {
+        v.type_key(&key(KeyCode::Enter)),
+        Some(PlanRequest::Send(Op::EditPlan {
             edit: PlanEdit::Add {
                 after: Some("s1".into()),
                 id: "s6".into(),
-                title: "docs".into()
+                title: "docs".into(),
+                detail: "the API pages".into(),
             }
-        })
+        }))
     );
     v.on_event(&Event::PlanEdited {
         edit: PlanEdit::Add {
             after: Some("s1".into()),
             id: "s6".into(),
             title: "docs".into(),
+            detail: String::new(),
         },
     });
     assert_eq!(
@@ -112,11 +136,14 @@ fn edit_add_and_comment_are_typed_in_place() {
         "the new step is selected"
     );
     v.start('c');
-    "why?".chars().for_each(|c| v.type_char(c));
+    type_text(&mut v, "why?");
     assert!(matches!(
-        v.enter(),
-        PlanRequest::Send(Op::EditPlan { edit: PlanEdit::Comment { step, text } }) if step == "s6" && text == "why?"
+        v.type_key(&key(KeyCode::Enter)),
+        Some(PlanRequest::Send(Op::EditPlan { edit: PlanEdit::Comment { step, text } })) if step == "s6" && text == "why?"
     ));
+    // A key of the keymap is not the field's.
+    v.start('c');
+    assert_eq!(v.type_key(&key(KeyCode::F(1))), None);
 }
 
 #[test]
@@ -167,7 +194,7 @@ fn sending_a_stage_back_before_any_plan_shows_the_comment_being_typed() {
     let mut v = PlanView {
         stages: Some(vec![Line::raw("requirements")]),
         input: Some(PlanInput::SendBack {
-            text: "add an error story".into(),
+            text: TextField::new("add an error story"),
         }),
         ..PlanView::default()
     };
@@ -202,9 +229,9 @@ fn a_move_at_the_edge_is_refused_a_deleted_last_step_keeps_the_selection_near_an
     assert_eq!(v.selected.as_deref(), Some("s4"));
     // Esc in the detail of an edit keeps the title typed before it.
     v.start('e');
-    v.type_char('!');
+    type_text(&mut v, "!");
     assert_eq!(v.enter(), PlanRequest::None, "Enter moves on to the detail");
-    v.type_char('?');
+    type_text(&mut v, "?");
     assert_eq!(
         v.escape(),
         PlanRequest::Send(Op::EditPlan {
@@ -218,6 +245,6 @@ fn a_move_at_the_edge_is_refused_a_deleted_last_step_keeps_the_selection_near_an
     assert!(v.input.is_none());
     // Esc in the title drops the edit.
     v.start('e');
-    v.type_char('!');
+    type_text(&mut v, "!");
     assert_eq!(v.escape(), PlanRequest::None);
 }

@@ -96,10 +96,12 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &ApprovalPromp
             }
             lines.push(Line::from(keys));
         }
-        Some(reason) => lines.push(Line::from(vec![
-            Span::styled("Why not? Enter denies, Esc goes back > ", s.overlay),
-            Span::styled(format!("{reason}█"), s.text),
-        ])),
+        Some(reason) => {
+            let mut line = reason.line("Why not? Enter denies, Esc goes back >", s);
+            // The keys are said before the text here; the field's own key line is left out.
+            line.spans.pop();
+            lines.push(line);
+        }
     }
     frame.render_widget(Clear, layout.rect);
     frame.render_widget(

@@ -82,10 +82,11 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
     .areas(inner);
 
     let head_line = match &b.input {
-        Some(Input::Search(q)) => Line::from(vec![
-            Span::styled("search: ", s.key),
-            Span::styled(format!("{q}█"), s.text),
-        ]),
+        Some(Input::Search(q)) => {
+            let mut line = q.line("search", s);
+            line.spans.pop();
+            line
+        }
         _ if !b.query.is_empty() => Line::from(vec![
             Span::styled("matching ", s.dim),
             Span::styled(b.query.clone(), s.key),
@@ -165,11 +166,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
             "Delete this session and everything of it? y delete · n keep",
             s.error,
         ),
-        (Some(Input::Rename(t)), _) => Line::from(vec![
-            Span::styled("title: ", s.key),
-            Span::styled(format!("{t}█"), s.text),
-            Span::styled("   Enter save · Esc cancel", s.dim),
-        ]),
+        (Some(Input::Rename(t)), _) => t.line("title", s),
         (Some(Input::Search(_)), _) => Line::styled("Enter search · Esc cancel", s.dim),
         (None, Some(m)) => Line::styled(m.clone(), s.notice),
         (None, None) => {

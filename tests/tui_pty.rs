@@ -999,7 +999,7 @@ fn slash_commands_complete_run_refuse_and_expand_and_the_palette_runs_an_action(
     app.wait_text("Focus the diff review pane");
     app.send(keys::ENTER);
     app.wait_for("the diff pane focused", |s| {
-        !s.contains("Commands — type to filter") && s.contains("a accept")
+        !s.contains("Commands — type to filter") && s.contains("] file")
     });
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());

@@ -267,3 +267,94 @@ fn the_temporary_folders_are_private_to_each_command() {
     assert!(!Path::new("/dev/shm").join(&mark).exists());
     std::fs::remove_file(theirs).unwrap();
 }
+
+// Round three's review: no System V IPC of the user's, no terminal of theirs by path, and a
+// credential store linked in from elsewhere is hidden where it really is.
+
+#[test]
+fn a_command_sees_no_ipc_object_and_no_terminal_of_the_users() {
+    if !sandbox_or_skip("a_command_sees_no_ipc_object_and_no_terminal_of_the_users") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("ipcmk")
+        .args(["-M", "4096"])
+        .output();
+    let Some(made) = made.ok().filter(|o| o.status.success()) else {
+        support::skip(
+            "a_command_sees_no_ipc_object",
+            "ipcmk (util-linux) is missing",
+        );
+        return;
+    };
+    let id: String = String::from_utf8_lossy(&made.stdout)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let outside = std::process::Command::new("ipcs")
+        .arg("-m")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&outside.stdout).contains(&id));
+    let (code, text) = run(
+        &sandbox(ws.path()),
+        ws.path(),
+        "ipcs -m; ls /dev/pts; ipcmk -M 4096 >/dev/null && echo made",
+    );
+    let _ = std::process::Command::new("ipcrm")
+        .args(["-m", &id])
+        .status();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains(&id), "the user's segment is visible: {text}");
+    assert!(
+        text.contains("made"),
+        "the command still has IPC of its own: {text}"
+    );
+    let terminals: Vec<&str> = text
+        .lines()
+        .filter(|l| l.chars().all(|c| c.is_ascii_digit()) && !l.is_empty())
+        .collect();
+    assert!(
+        terminals.is_empty(),
+        "terminals of the user's are listed: {text}"
+    );
+    assert!(text.contains("ptmx"), "{text}");
+    // Nothing it made outlives it.
+    let after = std::process::Command::new("ipcs")
+        .arg("-m")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&after.stdout)
+            .matches("4096")
+            .count(),
+        String::from_utf8_lossy(&outside.stdout)
+            .matches("4096")
+            .count()
+            - 1,
+    );
+}
+
+#[test]
+fn a_credential_store_linked_in_from_elsewhere_is_hidden_too() {
+    if !sandbox_or_skip("a_credential_store_linked_in_from_elsewhere_is_hidden_too") {
+        return;
+    }
+    let home = outside_tmp();
+    std::fs::create_dir_all(home.path().join("dotfiles/aws")).unwrap();
+    std::fs::write(home.path().join("dotfiles/aws/credentials"), "SECRET-aws\n").unwrap();
+    std::os::unix::fs::symlink("dotfiles/aws", home.path().join(".aws")).unwrap();
+    std::fs::write(home.path().join(".netrc"), "SECRET-netrc\n").unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let denied = gearshift::config::SandboxConfig::default().denied(Some(home.path()));
+    let sb = sandbox(ws.path()).denying(&denied);
+    let h = home.path().display();
+    let (code, text) = run(
+        &sb,
+        ws.path(),
+        &format!("cat {h}/.aws/credentials {h}/dotfiles/aws/credentials {h}/.netrc; echo end"),
+    );
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("SECRET"), "{text}");
+    assert!(text.contains("end"));
+}

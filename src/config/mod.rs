@@ -234,21 +234,32 @@ pub struct SandboxConfig {
     pub allow_unix_sockets: Vec<String>,
 }
 
-/// The user's credential stores: no command reads them (`[sandbox] deny_read`).
-pub const DEFAULT_DENY_READ: [&str; 14] = [
+/// The user's credential stores (and shell histories, where typed secrets stay): no command
+/// reads them (`[sandbox] deny_read`).
+pub const DEFAULT_DENY_READ: [&str; 24] = [
     "~/.ssh",
     "~/.aws",
     "~/.gnupg",
     "~/.netrc",
     "~/.git-credentials",
     "~/.config/gh",
+    "~/.config/hub",
     "~/.config/gcloud",
     "~/.azure",
     "~/.docker/config.json",
+    "~/.config/containers/auth.json",
     "~/.kube",
     "~/.npmrc",
     "~/.pypirc",
     "~/.cargo/credentials.toml",
+    "~/.terraform.d/credentials.tfrc.json",
+    "~/.vault-token",
+    "~/.pgpass",
+    "~/.claude/.credentials.json",
+    "~/.codex/auth.json",
+    "~/.bash_history",
+    "~/.zsh_history",
+    "~/.local/share/fish/fish_history",
     "~/.config/gearshift",
 ];
 

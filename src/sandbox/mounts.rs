@@ -58,9 +58,16 @@ fn namespaces(flags: CloneFlags) -> Result<(), String> {
         .map_err(|e| format!("gid_map: {e}"))
 }
 
-/// New user, mount and PID namespaces, and the command's view of the files in them.
+/// New user, mount, PID and IPC namespaces (no System V or POSIX shared memory, semaphore or
+/// message queue of the user's is reachable, and none outlives the command), and the command's
+/// view of the files in them.
 pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
-    namespaces(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)?;
+    namespaces(
+        CloneFlags::CLONE_NEWUSER
+            | CloneFlags::CLONE_NEWNS
+            | CloneFlags::CLONE_NEWPID
+            | CloneFlags::CLONE_NEWIPC,
+    )?;
     mount(
         None::<&str>,
         "/",
@@ -87,6 +94,7 @@ pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
             }
         }
     }
+    private_terminals()?;
     let workspace = policy.writable.first().cloned();
     let mut keep: Vec<PathBuf> = workspace.into_iter().collect();
     for dir in &policy.private {
@@ -99,15 +107,45 @@ pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
         }
     }
     for path in &policy.deny_read {
-        match path.symlink_metadata() {
-            Ok(m) if m.is_dir() => hide(path, &keep, "mode=700")?,
-            Ok(_) => cover_file(path)?,
-            Err(_) => {}
+        // A store kept elsewhere and linked in (`~/.aws -> dotfiles/aws`) is hidden where it
+        // is; one that cannot be hidden stops the command (fail closed), naming it.
+        let Ok(real) = path.canonicalize() else {
+            continue;
+        };
+        if keep.iter().any(|k| k.starts_with(&real)) {
+            continue;
         }
+        let hidden = match real.metadata() {
+            Ok(m) if m.is_dir() => hide(&real, &keep, "mode=700"),
+            Ok(_) => cover_file(&real),
+            Err(_) => Ok(()),
+        };
+        hidden.map_err(|e| format!("{e} (from [sandbox] deny_read: {})", path.display()))?;
     }
     std::env::set_current_dir(&cwd)
         .map_err(|e| format!("entering {} again: {e}", cwd.display()))?;
     Ok(Entered { overlay })
+}
+
+/// A terminal of its own: a new `devpts` instance over `/dev/pts` (and its `ptmx`), so no
+/// terminal of the user's — gearshift's among them — can be opened by path, read or set, while
+/// a command that needs a pseudo-terminal still gets one.
+fn private_terminals() -> Result<(), String> {
+    if !Path::new("/dev/pts").is_dir() {
+        return Ok(());
+    }
+    mount(
+        Some("devpts"),
+        "/dev/pts",
+        Some("devpts"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("newinstance,ptmxmode=0666,mode=0620"),
+    )
+    .map_err(|e| format!("a private /dev/pts: {e}"))?;
+    if Path::new("/dev/ptmx").exists() {
+        bind("/dev/pts/ptmx", Path::new("/dev/ptmx"))?;
+    }
+    Ok(())
 }
 
 /// The workspace under an overlay, its build folders mounted through.

@@ -513,3 +513,68 @@ fn a_command_checkpoint_stops_every_disguised_push_headless() {
         assert!(!ws.path().join("pushed").exists(), "{disguised:?} ran");
     }
 }
+
+// The review of round three: a file git tracks is reviewed wherever .gitignore puts it, and a
+// build folder — written in place — keeps no protected name a command made in it.
+
+#[tokio::test]
+async fn a_tracked_file_in_an_ignored_folder_is_reviewed_and_build_folders_keep_no_git() {
+    if !sandbox_or_skip("a_tracked_file_in_an_ignored_folder_is_reviewed") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    git_repo(ws.path());
+    std::fs::write(
+        ws.path().join(".gitignore"),
+        "lib/\ntarget/\nbuild/\nscript.toml\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws.path().join("lib")).unwrap();
+    std::fs::create_dir_all(ws.path().join("target/debug")).unwrap();
+    std::fs::write(ws.path().join("lib/core.py"), "ADMIN = False\n").unwrap();
+    git(ws.path(), &["add", "-f", "lib/core.py", ".gitignore"]);
+    git(ws.path(), &["commit", "-qm", "init"]);
+    let command = "sed -i s/False/True/ lib/core.py; git init -q target/r && \
+                   git -C target/r config core.fsmonitor 'touch PWN'; git init -q build/r; \
+                   echo out > build/out.txt; echo built > target/debug/app";
+    let script = script(&[run_command(command)]);
+    let config = "[review]\nvibe = \"review\"\n";
+    let mut s = session(ws.path(), &script, ApprovalMode::Approve, config).await;
+    s.submit("go");
+    let seen = s
+        .until(|e| matches!(e, Event::ChangeProposed { .. } | Event::TurnFinished { .. }))
+        .await;
+    let Some(Event::ChangeProposed { change, .. }) = seen.last() else {
+        panic!("the tracked file was not held: {seen:?}")
+    };
+    assert_eq!(change.path, "lib/core.py");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("lib/core.py")).unwrap(),
+        "ADMIN = False\n",
+        "not on disk while it waits"
+    );
+    let held = seen.iter().find_map(|e| match e {
+        Event::ToolHeld { content, .. } => Some(content.clone()),
+        _ => None,
+    });
+    let held = held.unwrap();
+    assert!(!ws.path().join("target/r/.git").exists(), "{held}");
+    assert!(!ws.path().join("build/r/.git").exists(), "{held}");
+    assert!(
+        held.contains("target/r/.git") && held.contains("removed"),
+        "{held}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("build/out.txt")).unwrap(),
+        "out\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("target/debug/app")).unwrap(),
+        "built\n"
+    );
+    let _ = std::process::Command::new("git")
+        .args(["status", "--short"])
+        .current_dir(ws.path().join("target/r"))
+        .output();
+    assert!(!ws.path().join("target/r/PWN").exists());
+}

@@ -80,6 +80,15 @@ impl Node {
         }
     }
 
+    /// What it holds as text, read lossily (a link's target): for the checks that read words.
+    #[must_use]
+    pub fn lossy(&self) -> String {
+        match self {
+            Node::File { .. } => String::from_utf8_lossy(&self.bytes()).into_owned(),
+            Node::Link { target } => target.clone(),
+        }
+    }
+
     /// One line saying what it is, for the diff and the summaries.
     #[must_use]
     pub fn describe(&self) -> String {

@@ -103,8 +103,17 @@ impl Ignores {
 
     /// The existing, ignored folders a command's overlay mounts through — written in place,
     /// never copied — down to a few levels: only those with nothing protected or
-    /// checkpointed inside.
+    /// checkpointed inside, and no file git tracks (a tracked file is reviewed, wherever it is).
     pub fn through(&mut self) -> Vec<PathBuf> {
+        let candidates = self.through_candidates();
+        let tracked = tracked_under(self.ws.root(), &candidates);
+        candidates
+            .into_iter()
+            .filter(|c| !tracked.iter().any(|t| t.starts_with(c)))
+            .collect()
+    }
+
+    fn through_candidates(&mut self) -> Vec<PathBuf> {
         let ws = self.ws.clone();
         let mut out = Vec::new();
         let mut queue = vec![(PathBuf::new(), 0usize)];
@@ -151,6 +160,39 @@ fn rules(ws: &Workspace, file: &Path, root: &Path) -> Option<Gitignore> {
         let _ = builder.add_line(None, line);
     }
     builder.build().ok()
+}
+
+/// The files git tracks under the folders `dirs` (relative); every path of them when git cannot
+/// say (so none is taken for untracked).
+#[must_use]
+pub fn tracked_under(root: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    if dirs.is_empty() || !root.join(".git").exists() {
+        return Vec::new();
+    }
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "-c",
+            "core.fsmonitor=false",
+            "ls-files",
+            "-z",
+            "--cached",
+            "--",
+        ])
+        .args(dirs)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => o
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
+            .collect(),
+        _ => dirs.to_vec(),
+    }
 }
 
 /// Of `paths` (relative), those git tracks: asked of git itself (`ls-files`), with its

@@ -10,20 +10,21 @@
 //! the workspace is read before the command and compared after it ([`snapshot`]), and what is
 //! not let through is put back.
 
+mod candidates;
 pub mod ignored;
 mod snapshot;
+mod through;
 mod upper;
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use candidates::{Candidate, from_overlay, from_snapshot};
 use ignored::Ignores;
 use snapshot::Snapshot;
-use upper::Wrote;
 
-use super::protect::free_folder;
 use super::{Clearance, Kind, Protected, Secrets, ToolWrite, Workspace, Writes};
-use crate::changes::disk::{MAX_NODE_BYTES, place};
+use crate::changes::disk::place;
 use crate::changes::{FileChange, Node};
 use crate::config::SandboxMode;
 use crate::sandbox::scratch::Scratch;
@@ -36,6 +37,9 @@ pub enum Hold {
     Overlay {
         scratch: Scratch,
         through: Vec<PathBuf>,
+        /// When the command was about to start: what changed in the folders mounted through
+        /// since is the command's.
+        since: std::time::SystemTime,
     },
     Snapshot {
         snapshot: Snapshot,
@@ -58,7 +62,11 @@ impl Hold {
         if overlay && sandbox.overlay().is_ok() {
             let scratch = Scratch::new(sandbox.scratch_base())
                 .map_err(|e| format!("no scratch folder for the command's writes: {e}"))?;
-            return Ok(Hold::Overlay { scratch, through });
+            return Ok(Hold::Overlay {
+                scratch,
+                through,
+                since: std::time::SystemTime::now(),
+            });
         }
         let snapshot = Snapshot::take(ws.root(), through.clone()).map_err(|e| {
             format!(
@@ -74,7 +82,9 @@ impl Hold {
     #[must_use]
     pub fn overlay(&self, ws: &Workspace) -> Option<Overlay> {
         match self {
-            Hold::Overlay { scratch, through } => Some(scratch.overlay(
+            Hold::Overlay {
+                scratch, through, ..
+            } => Some(scratch.overlay(
                 ws.root().to_path_buf(),
                 through.iter().map(|t| ws.root().join(t)).collect(),
             )),
@@ -136,13 +146,6 @@ impl Gathered {
     }
 }
 
-/// One path whose content the command changed: what it held and what it would hold.
-struct Candidate {
-    path: PathBuf,
-    before: Option<Node>,
-    after: Option<Node>,
-}
-
 /// Sorts what the command wrote — the held writes of `hold` — through the gate, writing what
 /// may be written and putting back what may not. Blocking.
 pub fn gather(ws: &Workspace, hold: Hold, writes: Writes, secrets: &Secrets) -> Gathered {
@@ -150,7 +153,12 @@ pub fn gather(ws: &Workspace, hold: Hold, writes: Writes, secrets: &Secrets) -> 
     let mut ignores = Ignores::new(ws);
     match hold {
         Hold::Nothing => {}
-        Hold::Overlay { scratch, .. } => {
+        Hold::Overlay {
+            scratch,
+            through,
+            since,
+        } => {
+            through::check(ws, &through, since, &mut out);
             let wrote = match upper::read(&scratch.upper()) {
                 Ok(w) => w,
                 Err(e) => {
@@ -189,177 +197,6 @@ pub fn discard(ws: &Workspace, hold: Hold) {
             let _ = snapshot::restore(ws.root(), &d.path, d.before.as_ref());
         }
     }
-}
-
-/// Every file and link below the folder `rel` in the workspace (not following links).
-fn files_below(ws: &Workspace, rel: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = ws.list(rel) else { return };
-    for (name, _, _) in entries {
-        let path = rel.join(name);
-        match ws.kind(&path) {
-            Ok(Kind::Dir) => files_below(ws, &path, out),
-            Ok(Kind::File | Kind::Symlink) => out.push(path),
-            _ => {}
-        }
-    }
-}
-
-/// The upper layer's entries as candidates; ignored writes the gate lets through are made at
-/// once (moved in from the layer).
-fn from_overlay(
-    ws: &Workspace,
-    ignores: &mut Ignores,
-    upper_root: &Path,
-    wrote: Vec<Wrote>,
-    out: &mut Gathered,
-) -> Vec<Candidate> {
-    let mut moved: Vec<PathBuf> = Vec::new();
-    let mut items: Vec<Wrote> = Vec::new();
-    for w in wrote {
-        if moved.iter().any(|m| w.path().starts_with(m)) {
-            continue;
-        }
-        match w {
-            Wrote::Dir { path, opaque } => {
-                let existed = ws.kind(&path) == Ok(Kind::Dir);
-                if !existed {
-                    if ignores.ignored(&path, true)
-                        && free_folder(ws.guard(), ws.checkpoints(), &path)
-                        && ws
-                            .adopt(&path, &upper_root.join(&path), Clearance::Plain)
-                            .is_ok()
-                    {
-                        out.direct += 1;
-                        moved.push(path);
-                    }
-                } else if opaque {
-                    let mut below = Vec::new();
-                    files_below(ws, &path, &mut below);
-                    items.extend(
-                        below
-                            .into_iter()
-                            .filter(|p| upper_root.join(p).symlink_metadata().is_err())
-                            .map(|path| Wrote::Gone { path }),
-                    );
-                }
-            }
-            Wrote::Gone { path } if ws.kind(&path) == Ok(Kind::Dir) => {
-                let mut below = Vec::new();
-                files_below(ws, &path, &mut below);
-                items.extend(below.into_iter().map(|path| Wrote::Gone { path }));
-            }
-            Wrote::Special { path } => out.notes.push(format!(
-                "{}: a named pipe, socket or device is not carried over to the workspace.",
-                path.display()
-            )),
-            other => items.push(other),
-        }
-    }
-    // Ignored, and not tracked by git: written at once (when the gate lets it through).
-    let ignored: Vec<bool> = items
-        .iter()
-        .map(|w| ignores.ignored(w.path(), false))
-        .collect();
-    let existing: Vec<PathBuf> = items
-        .iter()
-        .zip(&ignored)
-        .filter(|(w, ig)| **ig && !matches!(ws.kind(w.path()), Ok(Kind::Missing)))
-        .map(|(w, _)| w.path().to_path_buf())
-        .collect();
-    let tracked = ignored::tracked(ws.root(), &existing);
-    let mut candidates = Vec::new();
-    for (w, ig) in items.into_iter().zip(ignored) {
-        let path = w.path().to_path_buf();
-        let plain = ws
-            .gate_entry(&path)
-            .is_ok_and(|g| g.protection.is_none() && g.real == path);
-        if ig && plain && !tracked.contains(&path) {
-            let done = match &w {
-                Wrote::File { from, .. } => ws.adopt(&path, from, Clearance::Plain),
-                Wrote::Link { target, .. } => ws.symlink(&path, target, Clearance::Plain),
-                Wrote::Gone { .. } => ws.remove(&path, Clearance::Plain),
-                _ => Ok(()),
-            };
-            if done.is_ok() {
-                out.direct += 1;
-                continue;
-            }
-        }
-        let before = match ws.node(&path, MAX_NODE_BYTES) {
-            Ok(n) => n,
-            Err(e) => {
-                out.refused.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        let after = match w {
-            Wrote::File { from, mode, .. } => match read_capped(&from) {
-                Ok(bytes) => Some(Node::file(&bytes, mode)),
-                Err(e) => {
-                    out.refused.push(format!("{}: {e}", path.display()));
-                    continue;
-                }
-            },
-            Wrote::Link { target, .. } => Some(Node::Link { target }),
-            _ => None,
-        };
-        candidates.push(Candidate {
-            path,
-            before,
-            after,
-        });
-    }
-    candidates
-}
-
-/// A file of the upper layer, whole, if it is small enough to be held for review.
-fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
-    let len = std::fs::symlink_metadata(path)
-        .map_err(|e| e.to_string())?
-        .len();
-    if len > MAX_NODE_BYTES as u64 {
-        return Err(format!(
-            "{len} bytes is more than a command's change may hold ({} MB); if it is a build \
-             output, add its folder to .gitignore",
-            MAX_NODE_BYTES / (1024 * 1024)
-        ));
-    }
-    std::fs::read(path).map_err(|e| e.to_string())
-}
-
-/// A snapshot's differences as candidates; ignored ones the gate lets through stay written.
-fn from_snapshot(
-    ws: &Workspace,
-    ignores: &mut Ignores,
-    through: &[PathBuf],
-    differs: Vec<snapshot::Differs>,
-    out: &mut Gathered,
-) -> Vec<Candidate> {
-    let existing: Vec<PathBuf> = differs
-        .iter()
-        .filter(|d| d.before.is_some() && ignores.ignored(&d.path, false))
-        .map(|d| d.path.clone())
-        .collect();
-    let tracked = ignored::tracked(ws.root(), &existing);
-    let mut candidates = Vec::new();
-    for d in differs {
-        if snapshot::inside(through, &d.path) {
-            continue;
-        }
-        let plain = ws
-            .gate_entry(&d.path)
-            .is_ok_and(|g| g.protection.is_none() && g.real == d.path);
-        if plain && ignores.ignored(&d.path, false) && !tracked.contains(&d.path) {
-            out.direct += 1;
-            continue;
-        }
-        candidates.push(Candidate {
-            path: d.path,
-            before: d.before,
-            after: d.after,
-        });
-    }
-    candidates
 }
 
 /// Text both ways (and the same mode): a change reviewed hunk by hunk.
@@ -431,10 +268,7 @@ fn sort(
             continue;
         };
         // A key a command wrote into the workspace would be committed, pushed, read back.
-        let holds_key = c.after.as_ref().is_some_and(|n| match n {
-            Node::File { .. } => secrets.finds(&String::from_utf8_lossy(&n.bytes())),
-            Node::Link { target } => secrets.finds(target),
-        });
+        let holds_key = c.after.as_ref().is_some_and(|n| secrets.finds(&n.lossy()));
         if holds_key {
             out.refused.push(format!(
                 "{shown} would hold a key gearshift keeps from commands (its value, or an \
@@ -450,10 +284,11 @@ fn sort(
                 continue;
             }
             Some(Protected::Review(why)) => Some(why),
-            None => change.after.as_deref().and_then(|after| {
+            // A binary file, a mode change or a link is judged on its text too (read
+            // lossily): a checkpointed word cannot hide behind one NUL byte.
+            None => c.after.as_ref().map(Node::lossy).and_then(|after| {
                 ws.checkpoints()
-                    .content(change.before.as_deref(), after)
-                    .filter(|_| change.special.is_none())
+                    .content(c.before.as_ref().map(Node::lossy).as_deref(), &after)
             }),
         };
         let apply = writes == Writes::Apply && checkpoint.is_none();

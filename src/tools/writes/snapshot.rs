@@ -23,19 +23,20 @@ pub struct Snapshot {
     skip: Vec<PathBuf>,
 }
 
-/// Parts of `.git` that only grow with content git addresses by hash: never a hook or a
+/// Parts of `.git` that only grow with content git addresses by hash — its object store and
+/// logs, the root's and each submodule's (`.git/modules/NAME/objects`) — never a hook or a
 /// setting, and far too large to hold.
 fn bulk(rel: &Path) -> bool {
-    let mut names = rel.components().map(|c| c.as_os_str().to_string_lossy());
-    while let Some(n) = names.next() {
-        if n == ".git" {
-            return matches!(
-                names.next().as_deref(),
-                Some("objects" | "logs" | "lfs" | "modules")
-            );
-        }
-    }
-    false
+    let names: Vec<_> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect();
+    let Some(git) = names.iter().position(|n| n == ".git") else {
+        return false;
+    };
+    names[git + 1..]
+        .iter()
+        .any(|n| matches!(n.as_ref(), "objects" | "logs" | "lfs"))
 }
 
 /// A regular file's bytes, read without following a link or waiting on a FIFO.
@@ -189,6 +190,8 @@ mod tests {
         std::fs::write(root.join("src/b.rs"), "b\n").unwrap();
         std::fs::write(root.join("run.sh"), "echo\n").unwrap();
         std::fs::write(root.join(".git/config"), "[core]\n").unwrap();
+        std::fs::create_dir_all(root.join(".git/modules/sub/objects")).unwrap();
+        std::fs::write(root.join(".git/modules/sub/config"), "[core]\n").unwrap();
         let snap = Snapshot::take(root, vec![PathBuf::from("target")]).unwrap();
         std::fs::write(root.join("src/a.rs"), "A\n").unwrap();
         std::fs::remove_file(root.join("src/b.rs")).unwrap();
@@ -198,6 +201,8 @@ mod tests {
             .unwrap();
         std::fs::write(root.join(".git/config"), "[core]\nfsmonitor = x\n").unwrap();
         std::fs::write(root.join(".git/objects/ab/cd"), "blob").unwrap();
+        std::fs::write(root.join(".git/modules/sub/config"), "fsmonitor = x\n").unwrap();
+        std::fs::write(root.join(".git/modules/sub/objects/o"), "blob").unwrap();
         std::fs::write(root.join("target/out"), "built").unwrap();
         let diff = snap.diff(root).unwrap();
         let paths: Vec<&str> = diff.iter().map(|d| d.path.to_str().unwrap()).collect();
@@ -205,6 +210,7 @@ mod tests {
             paths,
             [
                 ".git/config",
+                ".git/modules/sub/config",
                 "run.sh",
                 "src/a.rs",
                 "src/b.rs",
@@ -219,6 +225,11 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(root.join(".git/config")).unwrap(),
             "[core]\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join(".git/modules/sub/config")).unwrap(),
+            "[core]\n",
+            "a submodule's git config is put back too"
         );
         assert!(
             root.join("target/out").exists(),

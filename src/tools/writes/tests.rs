@@ -104,6 +104,39 @@ fn in_a_reviewing_gear_every_write_is_proposed_and_put_back_until_decided() {
     assert!(root.join("link").symlink_metadata().is_err());
 }
 
+#[test]
+fn a_content_checkpoint_reads_binary_files_and_links_too() {
+    let (_dir, ws) = workspace(&[("a.sql", "select 1;\n")]);
+    let rule = crate::config::CheckpointRule {
+        name: "drops".into(),
+        content: vec!["DROP TABLE".into()],
+        ..crate::config::CheckpointRule::default()
+    };
+    let ws = ws.with_checkpoints(std::sync::Arc::new(
+        crate::tools::checkpoints::Checkpoints::new(&[rule]).unwrap(),
+    ));
+    let hold = snapshot(&ws);
+    let root = ws.root().to_path_buf();
+    // One NUL byte makes the file binary; the words are still there for the database to run.
+    std::fs::write(root.join("a.sql"), b"\0DROP TABLE users;\n").unwrap();
+    std::os::unix::fs::symlink("DROP TABLE users", root.join("l")).unwrap();
+    let got = gather(&ws, hold, Writes::Apply, &Secrets::default());
+    let stopped: Vec<(&str, bool, bool)> = got
+        .writes
+        .iter()
+        .map(|w| {
+            let special = w.change.special.is_some();
+            (
+                w.change.path.as_str(),
+                w.applied,
+                special && w.checkpoint.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(stopped, [("a.sql", false, true), ("l", false, true)]);
+    assert_eq!(read(&ws, "a.sql").as_deref(), Some("select 1;\n"));
+}
+
 /// A layout of folders and symlinks inside a workspace that holds protected and
 /// checkpointed places: each link points at one of them, or at another link.
 fn layout() -> impl Strategy<Value = Vec<(String, usize)>> {

@@ -144,16 +144,17 @@ impl Checkpoints {
 
     /// The first rule `command` stops at: a rule's pattern matches one of the programs it
     /// runs, seen through wrappers, redirections, shells and substitutions (see
-    /// [`super::programs`]) — or, when some of it cannot be seen through, the first rule that
-    /// names commands at all (a checkpoint fails closed).
+    /// [`super::programs`]), from any word a program may start at; or the command's text
+    /// names every word of the pattern (`git -c alias.p=push p`); or, when some of it cannot
+    /// be seen through, the first rule that names commands at all (a checkpoint fails closed).
+    /// A false stop costs one keystroke; a missed one, the checkpoint.
     #[must_use]
     pub fn command(&self, command: &str) -> Option<String> {
         let seen = super::programs::programs(command);
-        if let Some(rule) = self
-            .rules
-            .iter()
-            .find(|r| seen.invocations.iter().any(|inv| r.commands.may_match(inv)))
-        {
+        let starts: Vec<_> = seen.starts().collect();
+        if let Some(rule) = self.rules.iter().find(|r| {
+            starts.iter().any(|s| r.commands.may_match(s)) || r.commands.named_in(command)
+        }) {
             return Some(rule.why());
         }
         let why = seen.opaque.first()?;
@@ -232,6 +233,21 @@ mod tests {
             "echo push | xargs git",
             "$PWD/bin/git push",
             "eval \"$DEPLOY\"",
+            "find . -name x -exec git push \\;",
+            "xargs -I{} git {} < cmds",
+            "env -S 'git push'",
+            "env -u HOME -iS'git push origin'",
+            ". ./deploy.sh",
+            "source deploy.sh",
+            "echo ${x:-$(git push)}",
+            "echo $(( $(git push) ))",
+            "git -c alias.p=push p",
+            "watch -n1 'git push'",
+            "ssh host \"cd app && git push\"",
+            "flock /tmp/l git push",
+            "g\\it pu''sh",
+            "strace -f git push",
+            "python3 -c \"import os; os.system('git push')\"",
         ] {
             assert!(c.command(hidden).is_some(), "{hidden:?} ran through");
         }

@@ -188,7 +188,43 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Whether `text` names every word of this entry (a whole word of letters, digits and `_`;
+    /// an entry's word of several such parts needs each), the program by its base name.
+    fn named_in(&self, text: &[&str]) -> bool {
+        let n = self.words.len();
+        !self.words.is_empty()
+            && self.words.iter().enumerate().all(|(i, word)| {
+                let word = if i == 0 {
+                    word.rsplit('/').next().unwrap_or(word)
+                } else {
+                    word.as_str()
+                };
+                let parts: Vec<&str> = text_words(word).collect();
+                parts.iter().enumerate().all(|(k, part)| {
+                    let open = self.prefix && i + 1 == n && k + 1 == parts.len();
+                    text.iter()
+                        .any(|t| if open { t.starts_with(part) } else { t == part })
+                })
+            })
+    }
+}
+
+/// The words of a text: runs of letters, digits and `_`.
+fn text_words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+}
+
 impl Allowlist {
+    /// Whether the text of a command names every word of an entry, wherever and however
+    /// they stand: the net under [`Allowlist::may_match`] for checkpoints, never for granting.
+    #[must_use]
+    pub fn named_in(&self, command: &str) -> bool {
+        let text: Vec<&str> = text_words(command).collect();
+        self.entries.iter().any(|e| e.named_in(&text))
+    }
+
     /// Whether an entry may match one of the programs a command runs (see
     /// [`super::programs`]): for checkpoints, never for granting.
     #[must_use]

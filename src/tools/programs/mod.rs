@@ -15,6 +15,10 @@
 use brush_parser::word::WordPiece;
 use brush_parser::{Token, tokenize_str};
 
+use wrappers::{SHELLS, WRAPPERS, shell_string, skip_options};
+
+mod wrappers;
+
 /// A word of an invocation: its text, or `None` when only running the command would tell
 /// (a variable, a substitution, a pattern).
 pub type Word = Option<String>;
@@ -25,8 +29,33 @@ pub struct Programs {
     /// Each program run, as its words: the program by its base name, then its arguments (a
     /// program's global options left out).
     pub invocations: Vec<Vec<Word>>,
+    /// What an argument of several words would run if something gave it to a shell
+    /// (`watch 'git push'`, `ssh host "git push"`, `python -c "…"`): read as a command line,
+    /// whatever does not parse left out.
+    pub mentioned: Vec<Vec<Word>>,
     /// Why some of it cannot be seen through, if so.
     pub opaque: Vec<String>,
+}
+
+impl Programs {
+    /// Every place a program may start: each invocation (and each one mentioned) from its
+    /// program, and again from each literal argument — a program may run the rest of its
+    /// words as another (`find . -exec git push ;`, `flock f git push`, `strace git push`).
+    /// The first word of each is a base name.
+    pub fn starts(&self) -> impl Iterator<Item = Vec<Word>> + '_ {
+        self.invocations
+            .iter()
+            .chain(&self.mentioned)
+            .flat_map(|inv| {
+                (0..inv.len()).filter_map(move |j| {
+                    let first = inv[j].as_deref()?;
+                    let mut start =
+                        vec![Some(first.rsplit('/').next().unwrap_or(first).to_string())];
+                    start.extend(inv[j + 1..].iter().cloned());
+                    Some(start)
+                })
+            })
+    }
 }
 
 /// How deep `sh -c` and substitutions are followed.
@@ -89,10 +118,7 @@ fn walk(command: &str, out: &mut Programs, depth: usize) {
                 if skip_next {
                     skip_next = false;
                     // A redirection's target may still run something: `> $(cmd)`.
-                    let (_, subs) = decode(w);
-                    for s in subs {
-                        walk(&s, out, depth + 1);
-                    }
+                    run(w, out, depth);
                     if let Some(h) = heredoc.as_mut()
                         && h.is_empty()
                     {
@@ -100,9 +126,7 @@ fn walk(command: &str, out: &mut Programs, depth: usize) {
                         // The body follows; then the delimiter again.
                         if let Some(Token::Word(body, _)) = tokens.get(i + 1) {
                             if !w.contains(['\'', '"']) {
-                                for s in decode(body).1 {
-                                    walk(&s, out, depth + 1);
-                                }
+                                run(body, out, depth);
                             }
                             i += 1;
                             if tokens.get(i + 1).is_some_and(|t| t.to_str() == h.as_str()) {
@@ -112,10 +136,7 @@ fn walk(command: &str, out: &mut Programs, depth: usize) {
                         heredoc = None;
                     }
                 } else {
-                    let (value, subs) = decode(w);
-                    for s in subs {
-                        walk(&s, out, depth + 1);
-                    }
+                    let value = run(w, out, depth);
                     words.push((value, w.clone()));
                 }
             }
@@ -125,21 +146,51 @@ fn walk(command: &str, out: &mut Programs, depth: usize) {
     finish(&mut words, out, depth);
 }
 
-/// A word's value (when literal) and the command substitutions it runs.
-fn decode(word: &str) -> (Word, Vec<String>) {
+/// Walks what a word runs (its command substitutions) and returns its value, when literal.
+/// A substitution inside an expansion (`${x:-$(git push)}`, `$(( $(git push) ))`) is not
+/// taken apart by the word parser, so the word is opaque.
+fn run(word: &str, out: &mut Programs, depth: usize) -> Word {
+    let (value, subs, expands) = decode(word);
+    for s in subs {
+        walk(&s, out, depth + 1);
+    }
+    if expands && runs_something(word) {
+        out.opaque
+            .push(format!("`{word}` runs a command inside an expansion"));
+    }
+    value
+}
+
+/// A word's value (when literal), the command substitutions it runs, and whether it holds
+/// an expansion whose inside is not taken apart.
+fn decode(word: &str) -> (Word, Vec<String>, bool) {
     let Ok(pieces) = brush_parser::word::parse(word, &brush_parser::ParserOptions::default())
     else {
-        return (None, Vec::new());
+        return (None, Vec::new(), true);
     };
     let mut value = Some(String::new());
     let mut subs = Vec::new();
+    let mut expands = false;
     for p in pieces {
-        piece(&p.piece, &mut value, &mut subs, false);
+        expands |= piece(&p.piece, &mut value, &mut subs, false);
     }
-    (value, subs)
+    (value, subs, expands)
 }
 
-fn piece(p: &WordPiece, value: &mut Word, subs: &mut Vec<String>, quoted: bool) {
+/// Whether a word's text holds a command or process substitution (`$(`, a backquote,
+/// `<(`, `>(`), not counting arithmetic's `$((`.
+fn runs_something(word: &str) -> bool {
+    word.contains('`')
+        || word.contains("<(")
+        || word.contains(">(")
+        || word
+            .match_indices("$(")
+            .any(|(i, _)| word.as_bytes().get(i + 2) != Some(&b'('))
+}
+
+/// Adds a piece to the word's value; whether it is an expansion whose inside is not taken
+/// apart.
+fn piece(p: &WordPiece, value: &mut Word, subs: &mut Vec<String>, quoted: bool) -> bool {
     match p {
         WordPiece::Text(t) => {
             if !quoted && t.contains(['*', '?', '[']) {
@@ -160,19 +211,23 @@ fn piece(p: &WordPiece, value: &mut Word, subs: &mut Vec<String>, quoted: bool) 
             }
         }
         WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+            let mut expands = false;
             for i in inner {
-                piece(&i.piece, value, subs, true);
+                expands |= piece(&i.piece, value, subs, true);
             }
+            return expands;
         }
         WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
             subs.push(s.clone());
             *value = None;
         }
-        WordPiece::ParameterExpansion(_)
-        | WordPiece::ArithmeticExpression(_)
-        | WordPiece::TildeExpansion(_)
-        | WordPiece::AnsiCQuotedText(_) => *value = None,
+        WordPiece::ParameterExpansion(_) | WordPiece::ArithmeticExpression(_) => {
+            *value = None;
+            return true;
+        }
+        WordPiece::TildeExpansion(_) | WordPiece::AnsiCQuotedText(_) => *value = None,
     }
+    false
 }
 
 /// The base name of a program word, when the end of it is literal (`$PWD/bin/git` is `git`).
@@ -220,56 +275,10 @@ fn is_assignment(raw: &str) -> bool {
     })
 }
 
-/// Options of a wrapper that take a value (the next word).
-fn takes_value(wrapper: &str, option: &str) -> bool {
-    match wrapper {
-        "env" => matches!(option, "-u" | "--unset" | "-C" | "--chdir"),
-        "exec" => option == "-a",
-        "nice" => matches!(option, "-n" | "--adjustment"),
-        "timeout" => matches!(option, "-s" | "--signal" | "-k" | "--kill-after"),
-        "time" => matches!(option, "-f" | "--format" | "-o" | "--output"),
-        "sudo" | "doas" => matches!(
-            option,
-            "-u" | "-g" | "-h" | "-p" | "-C" | "-D" | "-r" | "-t" | "-U" | "--user" | "--group"
-        ),
-        "xargs" => matches!(
-            option,
-            "-n" | "-I"
-                | "-L"
-                | "-P"
-                | "-d"
-                | "-E"
-                | "-s"
-                | "-a"
-                | "--max-args"
-                | "--max-procs"
-                | "--delimiter"
-                | "--arg-file"
-        ),
-        "ionice" => matches!(option, "-c" | "-n" | "-p"),
-        "stdbuf" => matches!(option, "-i" | "-o" | "-e"),
-        "git" => matches!(
-            option,
-            "-C" | "-c"
-                | "--git-dir"
-                | "--work-tree"
-                | "--namespace"
-                | "--exec-path"
-                | "--config-env"
-        ),
-        _ => false,
-    }
-}
-
-const WRAPPERS: [&str; 15] = [
-    "env", "command", "builtin", "exec", "nice", "nohup", "timeout", "time", "sudo", "doas",
-    "xargs", "setsid", "stdbuf", "ionice", "busybox",
-];
-
-const SHELLS: [&str; 6] = ["sh", "bash", "zsh", "dash", "ksh", "ash"];
-
 /// Peels wrappers off `ws` and records the program it leaves (or why it cannot tell).
 fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
+    // Under `xargs`, the arguments come from input: whatever is written, they may be anything.
+    let mut from_input = false;
     loop {
         let Some((value, raw)) = ws.first().cloned() else {
             return;
@@ -280,6 +289,18 @@ fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
             return;
         };
         let rest = || ws[1..].to_vec();
+        if program == "env"
+            && let Some(split) = split_string(&ws[1..])
+        {
+            // `env -S 'git push'`: env splits the string into the program and its words.
+            match split {
+                Some(script) => walk(&script, out, depth + 1),
+                None => out
+                    .opaque
+                    .push(format!("`{raw} -S` is given words only known when it runs")),
+            }
+            return;
+        }
         if WRAPPERS.contains(&program.as_str()) {
             if program == "command"
                 && ws
@@ -298,11 +319,10 @@ fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
                 args.remove(0); // the duration
             }
             if program == "xargs" {
-                // Its arguments come from input: whatever they are, they may be anything.
+                from_input = true;
                 if args.is_empty() {
                     args.push((Some("echo".into()), "echo".into()));
                 }
-                args.push((None, "(from input)".into()));
             }
             ws = args;
             continue;
@@ -322,10 +342,24 @@ fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
             }
             return;
         }
+        if program == "." || program == "source" {
+            out.opaque
+                .push(format!("`{raw}` runs a script gearshift cannot read"));
+            return;
+        }
         let mut args: Vec<Word> = ws[1..].iter().map(|w| w.0.clone()).collect();
         if program == "git" {
             let kept = skip_options("git", ws[1..].to_vec());
             args = kept.into_iter().map(|w| w.0).collect();
+        }
+        for arg in args.iter().flatten() {
+            if arg.contains(char::is_whitespace) {
+                mention(arg, out, depth);
+            }
+        }
+        if from_input {
+            args = args.iter().map(|_| None).collect();
+            args.push(None);
         }
         let mut invocation = vec![Some(program)];
         invocation.extend(args);
@@ -334,111 +368,52 @@ fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
     }
 }
 
-/// `words` without their leading options (and the values those take).
-fn skip_options(program: &str, words: Vec<(Word, String)>) -> Vec<(Word, String)> {
-    let mut it = words.into_iter().peekable();
-    while let Some((value, _)) = it.peek() {
-        let Some(v) = value.as_deref() else { break };
-        if v == "--" {
-            it.next();
-            break;
-        }
-        if !v.starts_with('-') || v == "-" {
-            break;
-        }
-        let option = v.split_once('=').map_or(v, |(o, _)| o).to_string();
-        let inline = v.contains('=');
-        it.next();
-        if takes_value(program, &option) && !inline {
-            it.next();
-        }
+/// Reads an argument of several words as a command line, into `out.mentioned`; what it
+/// cannot read there is left out (it is an argument, perhaps a message, not a command).
+fn mention(arg: &str, out: &mut Programs, depth: usize) {
+    if depth >= MAX_DEPTH {
+        return;
     }
-    it.collect()
+    let mut inner = Programs::default();
+    walk(arg, &mut inner, depth + 1);
+    out.mentioned.extend(inner.invocations);
+    out.mentioned.extend(inner.mentioned);
 }
 
-/// The string a shell is given with `-c` (flags may be combined: `-lc`); `None` when it
-/// reads its program from input or a file, or the string is not literal.
-fn shell_string(args: &[(Word, String)]) -> Option<String> {
+/// `env`'s `-S STRING` / `--split-string=STRING`, with the words after it: `None` when it is
+/// not given; `Some(None)` when its words are only known when it runs.
+fn split_string(args: &[(Word, String)]) -> Option<Option<String>> {
     let mut it = args.iter();
     while let Some((value, _)) = it.next() {
         let v = value.as_deref()?;
-        if v.starts_with('-') && !v.starts_with("--") && v.contains('c') {
-            return it.next()?.0.clone();
-        }
-        if !v.starts_with('-') {
+        let short = v.starts_with('-') && !v.starts_with("--");
+        let given = if let Some(s) = v.strip_prefix("--split-string=") {
+            Some(s.to_string())
+        } else if v == "--split-string" {
+            it.next().and_then(|w| w.0.clone())
+        } else if let Some(at) = v.find('S').filter(|_| short) {
+            // `-S STRING`, `-SSTRING`, `-iS STRING`: the rest of the cluster, or the next word.
+            match &v[at + 1..] {
+                "" => it.next().and_then(|w| w.0.clone()),
+                inline => Some(inline.to_string()),
+            }
+        } else if wrappers::takes_value("env", v) {
+            it.next();
+            continue;
+        } else if v.starts_with('-') || is_assignment(v) {
+            continue;
+        } else {
             return None;
-        }
+        };
+        let after: Option<Vec<String>> = it.map(|w| w.0.clone()).collect();
+        return Some(
+            given
+                .zip(after)
+                .map(|(g, a)| std::iter::once(g).chain(a).collect::<Vec<_>>().join(" ")),
+        );
     }
     None
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seen(command: &str) -> Vec<String> {
-        programs(command)
-            .invocations
-            .iter()
-            .map(|i| {
-                i.iter()
-                    .map(|w| w.clone().unwrap_or_else(|| "?".into()))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
-    }
-
-    #[test]
-    fn wrappers_redirections_assignments_and_options_are_seen_through() {
-        for (command, program) in [
-            ("git push origin main > /dev/null", "git push origin main"),
-            ("git push 2>&1", "git push"),
-            ("sh -c 'git push origin main'", "git push origin main"),
-            ("bash -lc \"git push\"", "git push"),
-            ("env git push", "git push"),
-            ("env -u X A=1 git push", "git push"),
-            ("git -C . push", "git push"),
-            ("git -c core.x=1 --git-dir=.git push", "git push"),
-            ("GIT_TRACE=0 git push", "git push"),
-            ("command git push", "git push"),
-            ("exec git push", "git push"),
-            ("nice -n 5 nohup git push", "git push"),
-            ("timeout -s KILL 10 git push", "git push"),
-            ("time git push", "git push"),
-            ("sudo -u me git push", "git push"),
-            ("/usr/bin/git push", "git push"),
-            ("$PWD/bin/git push", "git push"),
-            ("echo $(git push)", "git push"),
-            ("x=`git push`", "git push"),
-            ("if true; then git push; fi", "git push"),
-            ("for b in a; do git push; done", "git push"),
-            ("(cd sub && git push)", "git push"),
-            ("eval git push", "git push"),
-            ("cat > out <<EOF\n$(git push)\nEOF", "git push"),
-        ] {
-            let got = seen(command);
-            assert!(got.iter().any(|g| g == program), "{command:?} → {got:?}");
-        }
-        // From input: the arguments are unknown, so `git ?` may be a push.
-        assert_eq!(seen("echo push | xargs git"), ["echo push", "git ?"]);
-        assert_eq!(seen("command -v git"), Vec::<String>::new());
-        assert_eq!(seen("git status --short"), ["git status --short"]);
-    }
-
-    #[test]
-    fn what_cannot_be_seen_through_is_opaque() {
-        for command in [
-            "$GIT push",
-            "echo git push | sh",
-            "bash ./deploy.sh",
-            "eval \"$CMD\"",
-            "sh -c \"$X\"",
-            "git push 'unterminated",
-        ] {
-            let p = programs(command);
-            assert!(!p.opaque.is_empty(), "{command:?} → {p:?}");
-        }
-        assert!(programs("git push; ls -la | grep x").opaque.is_empty());
-    }
-}
+mod tests;

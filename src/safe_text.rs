@@ -11,21 +11,35 @@
 
 use std::borrow::Cow;
 
-/// Characters that draw nothing or reorder the text around them: zero-width spaces and
-/// joiners, word joiners, invisible operators, the byte-order mark, and the bidirectional
-/// embeddings, overrides, isolates and marks.
+/// Characters that draw nothing, break a line where the terminal does not, or reorder the
+/// text around them: zero-width spaces and joiners, word joiners, invisible operators, the
+/// byte-order mark, the bidirectional embeddings, overrides, isolates and marks, the line and
+/// paragraph separators, Hangul fillers, the deprecated format controls, interlinear
+/// annotations, and the tag characters and variation selectors that can spell out a hidden
+/// message (the two emoji presentation selectors, which hold one bit at most, are drawn).
 #[must_use]
 pub fn invisible(c: char) -> bool {
     matches!(
         c,
         '\u{200B}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
             | '\u{061C}'
             | '\u{FEFF}'
             | '\u{00AD}'
-            | '\u{180E}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{FE00}'..='\u{FE0D}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E007F}'
+            | '\u{E0100}'..='\u{E01EF}'
     )
 }
 
@@ -141,6 +155,27 @@ mod tests {
         assert_eq!(visible("a\u{9b}b"), "a⟨U+009B⟩b");
         assert_eq!(visible("plain\ttext\n"), "plain\ttext\n");
         assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn hidden_messages_and_fillers_are_shown_and_an_emoji_is_drawn() {
+        // "ignore" spelled in tag characters, as an ASCII-smuggling payload hides it.
+        let tags: String = "ignore"
+            .chars()
+            .map(|c| char::from_u32(0xE0000 + u32::from(c)).unwrap())
+            .collect();
+        for hidden in [
+            format!("ok{tags}"),
+            "line\u{2028}break\u{2029}".into(),
+            "a\u{3164}b\u{115F}\u{FFA0}".into(),
+            "x\u{E0101}\u{FE01}\u{206A}\u{034F}\u{FFF9}".into(),
+        ] {
+            let (shown, flagged) = command(&hidden);
+            assert!(flagged, "{hidden:?}");
+            assert!(!shown.chars().any(invisible), "{shown}");
+            assert!(visible(&hidden).contains("⟨U+"), "{hidden:?}");
+        }
+        assert!(matches!(visible("love \u{2764}\u{FE0F}"), Cow::Borrowed(_)));
     }
 
     #[test]

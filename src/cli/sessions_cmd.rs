@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use super::{Context, SessionsCommand};
 use crate::protocol::Event;
-use crate::store::{SessionExport, SessionSummary, Store, markdown};
+use crate::store::{MATCH_END, MATCH_START, SessionExport, SessionSummary, Store, markdown};
 
 /// Listing never needs more than this many rows on a terminal.
 const LIST_LIMIT: usize = 10_000;
@@ -60,18 +60,20 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             } else if hits.is_empty() {
                 outln!("no message matches `{query}`");
             } else {
-                let (open, close) = if std::io::stdout().is_terminal() {
-                    ("\x1b[1;33m", "\x1b[0m")
-                } else {
-                    ("[", "]")
-                };
                 for h in &hits {
-                    outln!(
-                        "{}  {:<9}  {}\n          {}",
-                        &h.session_id[..h.session_id.len().min(8)],
-                        h.role,
-                        h.title,
-                        h.snippet_marked(open, close).replace('\n', " ")
+                    // The title and snippet are the session's text and pass the sanitiser
+                    // between the marks (a mark in the title itself is taken out).
+                    let strip = |t: &str| t.replace([MATCH_START, MATCH_END], "");
+                    super::term::print_marked(
+                        &format!(
+                            "{}  {:<9}  {}\n          {}\n",
+                            &h.session_id[..h.session_id.len().min(8)],
+                            h.role,
+                            strip(&h.title),
+                            h.snippet.replace('\n', " ")
+                        ),
+                        MATCH_START,
+                        MATCH_END,
                     );
                 }
             }

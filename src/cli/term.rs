@@ -43,6 +43,47 @@ pub fn stdout(json: bool) -> Terminal<std::io::StdoutLock<'static>> {
     }
 }
 
+/// stderr for text: prompts and questions written with `write!`.
+#[must_use]
+pub fn stderr() -> Terminal<std::io::StderrLock<'static>> {
+    Terminal {
+        inner: std::io::stderr().lock(),
+        json: false,
+    }
+}
+
+/// A line on stdout whose stretches between the marks `open` and `close` are highlighted:
+/// bold yellow on a terminal, `[…]` elsewhere. The text passes the sanitiser piece by piece;
+/// only gearshift's own codes reach the terminal raw.
+pub fn print_marked(text: &str, open: char, close: char) {
+    use std::io::IsTerminal as _;
+    let (on, off) = if std::io::stdout().is_terminal() {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("[", "]")
+    };
+    write(
+        std::io::stdout().lock(),
+        &marked(text, open, close, (on, off)),
+    );
+}
+
+fn marked(text: &str, open: char, close: char, (on, off): (&str, &str)) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut piece = String::new();
+    for c in text.chars() {
+        if c == open || c == close {
+            out.push_str(&safe_text::visible(&piece));
+            piece.clear();
+            out.push_str(if c == open { on } else { off });
+        } else {
+            piece.push(c);
+        }
+    }
+    out.push_str(&safe_text::visible(&piece));
+    out
+}
+
 fn write(mut sink: impl std::io::Write, text: &str) {
     if let Err(e) = sink.write_all(text.as_bytes()).and_then(|()| sink.flush())
         && e.kind() == std::io::ErrorKind::BrokenPipe
@@ -88,4 +129,14 @@ macro_rules! errout {
 macro_rules! errln {
     () => { $crate::cli::term::print_err("\n") };
     ($($t:tt)*) => { $crate::cli::term::print_err(&format!("{}\n", format_args!($($t)*))) };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_highlights_own_codes_are_raw() {
+        let line = "a \u{2}ma\x1b]0;x\x07tch\u{3} \x1b[2J";
+        let out = super::marked(line, '\u{2}', '\u{3}', ("\x1b[1m", "\x1b[0m"));
+        assert_eq!(out, "a \x1b[1mma␛]0;x␇tch\x1b[0m ␛[2J");
+    }
 }

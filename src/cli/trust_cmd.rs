@@ -35,7 +35,8 @@ pub fn ask_at_start(ctx: &Context) -> anyhow::Result<bool> {
     if config.withheld().is_empty() || !std::io::stdin().is_terminal() {
         return Ok(false);
     }
-    let mut err = std::io::stderr().lock();
+    // What the config asks for is the repository's text: it passes the sanitiser.
+    let mut err = super::term::stderr();
     let changed = if config.changed_since_trusted {
         " It changed since you trusted this workspace."
     } else {

@@ -7,10 +7,12 @@
 //! recorded, shown or sent, so a key read from a file or printed by a program that found it
 //! elsewhere is still not passed on.
 //!
-//! A key is found however a command may have printed it: as it is, reversed, in hex (either
-//! case), in base64 (standard or URL-safe, padded or not, at any alignment in the encoded
-//! text, wrapped across lines), or any run of 12 of its characters (one half of it, read from
-//! one file, the other half from another). One Aho-Corasick automaton holds every form of every
+//! A key is found in the forms a command is likely to print it in: as it is, reversed, in hex
+//! (either case), in base64 (standard or URL-safe, padded or not, at any alignment in the
+//! encoded text), or any run of 12 of its characters (one half of it, read from one file, the
+//! other half from another) — each also cut by whitespace into lines or groups. A command
+//! that means to hide a key can still transform it some other way; what it cannot do is
+//! reach the network (the sandbox's default) or write it into the workspace unseen. One Aho-Corasick automaton holds every form of every
 //! key; a scan finds every (overlapping) occurrence, and each stretch they cover is replaced.
 
 use std::collections::BTreeMap;
@@ -119,13 +121,22 @@ impl Matcher {
         Some(Matcher { automaton, names })
     }
 
-    /// The stretches of `text` covered by some form of a value, merged, with the value's index.
+    /// The stretches of `text` covered by some form of a value, merged, with the value's index:
+    /// found in the text as it is and again with its whitespace left out, so a form cut into
+    /// lines or groups (`fold`, `base64 -w 8`, `xxd`) is found whole.
     fn stretches(&self, text: &str) -> Vec<(std::ops::Range<usize>, usize)> {
         let mut found: Vec<(std::ops::Range<usize>, usize)> = self
             .automaton
             .find_overlapping_iter(text)
             .map(|m| (m.range(), self.names[m.pattern().as_usize()]))
             .collect();
+        if let Some((view, at)) = without_whitespace(text) {
+            found.extend(self.automaton.find_overlapping_iter(&view).map(|m| {
+                // Back to the text: from the match's first byte to past its last.
+                let range = at[m.start()]..at[m.end() - 1] + 1;
+                (range, self.names[m.pattern().as_usize()])
+            }));
+        }
         found.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
         let mut merged: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
         for (r, name) in found {
@@ -136,6 +147,24 @@ impl Matcher {
         }
         merged
     }
+}
+
+/// `text` with its ASCII whitespace left out, and for each byte of that where it is in `text`;
+/// `None` when there is none to leave out. (Only ASCII bytes are left out, so the view is
+/// still UTF-8 and every match in it starts and ends on a character of `text`.)
+fn without_whitespace(text: &str) -> Option<(String, Vec<usize>)> {
+    if !text.bytes().any(|b| b.is_ascii_whitespace()) {
+        return None;
+    }
+    let mut view = String::with_capacity(text.len());
+    let mut at = Vec::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if !c.is_ascii_whitespace() {
+            view.push(c);
+            at.extend((0..c.len_utf8()).map(|k| i + k));
+        }
+    }
+    Some((view, at))
 }
 
 /// `*` matches any run of characters; case does not matter.
@@ -235,9 +264,10 @@ impl Secrets {
     /// Whether `text` holds any form of a secret (a scan, without building the redacted text).
     #[must_use]
     pub fn finds(&self, text: &str) -> bool {
-        self.matcher
-            .as_ref()
-            .is_some_and(|m| m.automaton.is_match(text))
+        self.matcher.as_ref().is_some_and(|m| {
+            m.automaton.is_match(text)
+                || without_whitespace(text).is_some_and(|(view, _)| m.automaton.is_match(&view))
+        })
     }
 
     /// Output cut in the middle keeps a head and a tail: a head that ends with the start of a
@@ -366,6 +396,17 @@ mod tests {
             format!("part one: {}\npart two: {}", &key[..20], &key[20..]),
         ];
         leaks.push(format!("a{}b", &key[5..19]));
+        // Cut into short lines or groups: `fold -w 5`, `base64 -w 8`, `xxd`.
+        let folded = |text: &str, width: usize, sep: &str| {
+            text.as_bytes()
+                .chunks(width)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        leaks.push(folded(&env_file, 5, "\n"));
+        leaks.push(folded(&STANDARD.encode(env_file.as_bytes()), 8, "\n"));
+        leaks.push(folded(&crate::changes::hex(env_file.as_bytes()), 4, " "));
         for leak in leaks {
             let out = s.redact(&leak);
             assert!(out.contains("[redacted OPENAI_API_KEY]"), "{leak} → {out}");

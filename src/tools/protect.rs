@@ -16,6 +16,9 @@ pub struct Guard {
     /// gearshift's own files and directories that lie inside the workspace (relative paths):
     /// nothing in them is written.
     pub own: Vec<PathBuf>,
+    /// Folders inside the workspace git runs hooks from (`core.hooksPath`, relative paths):
+    /// written only through review.
+    pub hooks: Vec<PathBuf>,
 }
 
 impl Default for Guard {
@@ -24,6 +27,7 @@ impl Default for Guard {
             protect_env: true,
             read_hard_links: false,
             own: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 }
@@ -107,12 +111,99 @@ pub fn protection(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> Opti
             "`.env` files hold secrets; only the user's explicit review writes one".into(),
         ));
     }
+    let hook_here = |h: &PathBuf| {
+        if h == Path::new(".") {
+            names.len() == 1 && GIT_HOOKS.contains(&names[0].as_str())
+        } else {
+            real.starts_with(h)
+        }
+    };
+    if names.first().is_some_and(|n| n == ".husky") || guard.hooks.iter().any(hook_here) {
+        return Some(Protected::Review(
+            "git runs the hooks in this folder (`core.hooksPath`, husky's `.husky`) on the next \
+             commit, checkout or push; only the user's review writes one"
+                .into(),
+        ));
+    }
     if let Some(why) = instructions(&names) {
         return Some(Protected::Review(why.into()));
     }
     checkpoints
         .path(&real.to_string_lossy())
         .map(Protected::Review)
+}
+
+/// The names git runs as hooks (`githooks(5)`), for a hooks folder that is the workspace's
+/// top folder itself.
+const GIT_HOOKS: [&str; 28] = [
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "pre-receive",
+    "update",
+    "proc-receive",
+    "post-receive",
+    "post-update",
+    "reference-transaction",
+    "push-to-checkout",
+    "pre-auto-gc",
+    "post-rewrite",
+    "sendemail-validate",
+    "fsmonitor-watchman",
+    "p4-changelist",
+    "p4-prepare-changelist",
+    "p4-post-changelist",
+    "p4-pre-submit",
+    "post-index-change",
+];
+
+/// The folders inside `root` that git runs hooks from, relative to it: `core.hooksPath` as
+/// git reads it for this repository (from the user's config or the repository's), when it
+/// lies inside the workspace. Blocking (one `git config`).
+#[must_use]
+pub fn hook_folders(root: &Path) -> Vec<PathBuf> {
+    let Ok(out) = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["config", "--get", "--path", "core.hooksPath"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    let value = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || value.is_empty() {
+        return Vec::new();
+    }
+    // A relative path is relative to where hooks run: the top of the working tree.
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let path = root.join(&value);
+    let path = path.canonicalize().unwrap_or(path);
+    path.strip_prefix(&root)
+        .ok()
+        .map(|rel| {
+            let rel: PathBuf = rel
+                .components()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .collect();
+            if rel.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                rel
+            }
+        })
+        .into_iter()
+        .collect()
 }
 
 /// Whether a folder may be written in place, past the gate (an ignored build folder mounted
@@ -130,6 +221,45 @@ pub fn free_folder(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_folder_git_runs_hooks_from_is_written_only_through_review() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir.path())
+                .args(args)
+                .output()
+                .unwrap()
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        assert!(hook_folders(dir.path()).is_empty());
+        git(&["config", "core.hooksPath", "tools/githooks"]);
+        let guard = Guard {
+            hooks: hook_folders(dir.path()),
+            ..Guard::default()
+        };
+        assert_eq!(guard.hooks, [PathBuf::from("tools/githooks")]);
+        let none = Checkpoints::default();
+        let p = |path: &str| protection(&guard, &none, Path::new(path));
+        assert!(matches!(
+            p("tools/githooks/pre-commit"),
+            Some(Protected::Review(_))
+        ));
+        assert!(matches!(p(".husky/pre-push"), Some(Protected::Review(_))));
+        assert_eq!(p("tools/build.sh"), None);
+        // Hooks in the top folder itself: only the hooks' names there.
+        let top = Guard {
+            hooks: vec![PathBuf::from(".")],
+            ..Guard::default()
+        };
+        assert!(protection(&top, &none, Path::new("post-checkout")).is_some());
+        assert!(protection(&top, &none, Path::new("src/post-checkout")).is_none());
+    }
 
     #[test]
     fn protected_paths_are_named_with_their_reason() {

@@ -108,6 +108,7 @@ impl SessionDeps {
                 protect_env: config.files.protect_env,
                 read_hard_links: config.files.read_hard_links,
                 own: Vec::new(),
+                hooks: tools::protect::hook_folders(workspace),
             })
             .with_checkpoints(checkpoints.clone());
         let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();

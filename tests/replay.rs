@@ -220,4 +220,54 @@ text = "done"
     assert!(!scratch.join("PWN").exists(), "{stderr}");
     assert!(!ws.path().join("OK").exists(), "the workspace is untouched");
     std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
+
+    // Exported and imported into another home, its record of consent is evidence, not consent:
+    // the replay runs nothing, `--run-commands` or not.
+    let file = home.path().join("export.json");
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "sessions",
+            "export",
+            &session.id[..8],
+            "--format",
+            "json",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let other = support::scripted_home(script, "").0;
+    let out = support::command(
+        other.path(),
+        ws.path(),
+        &["sessions", "import", file.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = support::command(
+        other.path(),
+        ws.path(),
+        &["replay", &session.id[..8], "--run-commands"],
+    )
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("was imported"), "{stderr}");
+    let scratch = scratch_of(&stderr);
+    assert!(!scratch.join("OK").exists(), "{stderr}");
+    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
 }

@@ -13,6 +13,10 @@ use crate::protocol::{CommandDecision, Event, Verdict};
 pub struct Original {
     pub id: String,
     pub name: String,
+    /// What it asked to run, as its call carried it (`run_command`'s `command`; another
+    /// tool's as its decision recorded it): what a replay of the same call runs, and so the
+    /// only thing a replay may approve for it.
+    pub command: Option<String>,
     /// How its approval was decided, when it was asked or pre-approved.
     pub decision: Option<CommandDecision>,
     /// Its changes by their suffix in the call (`""` for a file tool's, `#n` for a command's).
@@ -55,17 +59,34 @@ pub fn recorded(events: &[Event]) -> Vec<Original> {
     let suffix = |change: &str| change[call_of(change).len()..].to_string();
     for e in events {
         match e {
-            Event::ToolCall { id, name, .. } => {
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
                 index.insert(id.clone(), calls.len());
+                let command = (name == crate::tools::RUN_COMMAND).then(|| {
+                    serde_json::from_str::<serde_json::Value>(arguments)
+                        .ok()
+                        .and_then(|v| v["command"].as_str().map(str::to_string))
+                        .unwrap_or_default()
+                });
                 calls.push(Original {
                     id: id.clone(),
                     name: name.clone(),
+                    command,
                     ..Original::default()
                 });
             }
-            Event::CommandDecided { id, decision, .. } => {
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
                 if let Some(&i) = index.get(id) {
                     calls[i].decision = Some(decision.clone());
+                    // A recorded decision does not say what the call runs; its call does.
+                    calls[i].command.get_or_insert_with(|| command.clone());
                 }
             }
             Event::HunkDecided {
@@ -148,7 +169,7 @@ mod tests {
         Event::ToolCall {
             id: id.into(),
             name: "run_command".into(),
-            arguments: "{}".into(),
+            arguments: format!(r#"{{"command":"run {id}"}}"#),
         }
     }
 
@@ -188,6 +209,8 @@ mod tests {
             m.called(id);
         }
         assert!(m.original("x1").unwrap().ran());
+        // What the call carried, not what its decision's record says.
+        assert_eq!(m.original("x1").unwrap().command.as_deref(), Some("run a"));
         assert!(!m.original("x2").unwrap().ran());
         assert_eq!(
             m.fate("x3#2").unwrap().verdicts.get("h1"),

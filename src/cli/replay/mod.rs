@@ -130,7 +130,16 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         .collect();
     let said = decisions::Matcher::new(originals.clone());
     let ran_commands = said.commands_that_ran();
-    if ran_commands.is_empty() {
+    // An imported session's record of what its human approved is evidence, not consent
+    // given on this machine: it runs nothing.
+    let imported = events.iter().any(|e| matches!(e, Event::Imported { .. }));
+    let run_commands = run_commands && !imported;
+    if imported && !ran_commands.is_empty() {
+        errln!(
+            "gearshift: this session was imported; what it records as approved was not approved              here, so the replay runs none of its {} command(s)",
+            ran.len()
+        );
+    } else if ran_commands.is_empty() {
         errln!("gearshift: the original ran no command; the replay runs none");
     } else if run_commands {
         errln!(
@@ -139,7 +148,7 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
             ran.len()
         );
         for o in &ran_commands {
-            errln!("  {} {}", o.name, command_line(&events, &o.id));
+            errln!("  {} {}", o.name, o.command.as_deref().unwrap_or_default());
         }
     } else {
         errln!(
@@ -224,17 +233,6 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-/// The command line of the original call `id`, for the list shown before a replay.
-fn command_line(events: &[Event], id: &str) -> String {
-    events
-        .iter()
-        .find_map(|e| match e {
-            Event::CommandDecided { id: i, command, .. } if i == id => Some(command.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
-
 /// What a replay sends and decides.
 struct Plan {
     steps: Vec<Step>,
@@ -253,12 +251,18 @@ fn answer(plan: &mut Plan, event: &Event) -> Vec<Op> {
             plan.originals.called(id);
             Vec::new()
         }
-        Event::CommandApprovalRequested { id, .. } => {
-            let ran = plan
-                .originals
-                .original(id)
-                .is_some_and(decisions::Original::ran);
-            if ran && plan.run_commands {
+        Event::CommandApprovalRequested { id, command, .. } => {
+            let original = plan.originals.original(id);
+            let ran = original.is_some_and(decisions::Original::ran);
+            // The replayed call must ask for exactly what the original call carried: a
+            // recording whose decisions and calls disagree approves nothing.
+            let same = original.is_some_and(|o| o.command.as_deref() == Some(command.as_str()));
+            if ran && !same {
+                vec![Op::DenyCommand {
+                    call_id: id.clone(),
+                    reason: Some("it is not the command the original call ran".into()),
+                }]
+            } else if ran && plan.run_commands {
                 vec![Op::ApproveCommand {
                     call_id: id.clone(),
                     always: false,
@@ -396,6 +400,47 @@ async fn drive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replayed_call_is_approved_only_for_the_command_its_original_call_carried() {
+        let events = vec![
+            Event::ToolCall {
+                id: "a".into(),
+                name: "run_command".into(),
+                arguments: r#"{"command":"touch PWN"}"#.into(),
+            },
+            // A record whose decision names another command than its call.
+            Event::CommandDecided {
+                id: "a".into(),
+                command: "ls".into(),
+                decision: crate::protocol::CommandDecision::Once,
+            },
+        ];
+        let originals = decisions::recorded(&events);
+        assert_eq!(originals[0].command.as_deref(), Some("touch PWN"));
+        let mut plan = Plan {
+            steps: Vec::new(),
+            gear: Gear::Vibe,
+            replies: 0,
+            json: false,
+            run_commands: true,
+            originals: decisions::Matcher::new(originals),
+        };
+        answer(&mut plan, &events[0]);
+        let asked = |command: &str| Event::CommandApprovalRequested {
+            id: "a".into(),
+            command: command.into(),
+            checkpoint: None,
+        };
+        assert!(matches!(
+            answer(&mut plan, &asked("ls"))[..],
+            [Op::DenyCommand { .. }]
+        ));
+        assert!(matches!(
+            answer(&mut plan, &asked("touch PWN"))[..],
+            [Op::ApproveCommand { .. }]
+        ));
+    }
 
     #[test]
     fn prompts_and_gear_changes_are_replayed_in_order() {

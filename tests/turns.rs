@@ -463,3 +463,117 @@ async fn the_scripted_providers_token_counts_grow_with_the_conversation() {
     assert!(in2 >= in1 + out1, "{in1}+{out1} then {in2}");
     assert!(in2 + out2 > in1 + out1);
 }
+
+/// Runs `cmd` to its end within 30 s (a run that waits for a human who is not there fails
+/// here instead of hanging the suite): exit code, stdout, stderr.
+fn finish_within(mut cmd: std::process::Command) -> (Option<i32>, String, String) {
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("it waited: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exec_continue_answers_a_left_approval_as_its_flags_say_and_stops_at_its_checkpoint() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "touch A" } }]
+
+[[turns]]
+text = "after the command"
+
+[[turns]]
+text = "and on"
+"#;
+    let checkpoint = "[[checkpoints]]\nname = \"touches\"\ncommands = [\"touch CP*\"]\n";
+    for (args, ran) in [(&[][..], false), (&["--approve-commands"][..], true)] {
+        let (home, ws) = support::scripted_home(script, "");
+        // The TUI asks, and the human quits with the question open.
+        let mut app = support::PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+        app.wait_text("vibe");
+        app.send(b"go\r");
+        app.wait_text("$ touch A");
+        app.send(b"\x11");
+        assert!(app.wait_exit());
+        // Headless, the open question is answered as the flags say, and the run goes on.
+        let mut cmd = support::command(home.path(), ws.path(), &["exec", "--continue"]);
+        cmd.args(args).arg("next");
+        let (code, stdout, stderr) = finish_within(cmd);
+        assert_eq!(code, Some(0), "{stderr}");
+        assert_eq!(ws.path().join("A").exists(), ran, "{args:?}: {stderr}");
+        assert!(stdout.contains("after the command"), "{stdout}{stderr}");
+    }
+    // A question a checkpoint stopped is still stopped by it: flags for commands do not pass it.
+    let script = script.replace("touch A", "touch CP");
+    let (home, ws) = support::scripted_home(&script, checkpoint);
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+    app.wait_text("vibe");
+    app.send(b"go\r");
+    app.wait_text("touches");
+    app.send(b"\x11");
+    assert!(app.wait_exit());
+    let (code, _, stderr) = finish_within(support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--continue", "--approve-commands", "next"],
+    ));
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("touches"), "{stderr}");
+    assert!(!ws.path().join("CP").exists());
+}
+
+#[test]
+fn exec_continue_decides_a_left_review_as_its_flags_say_and_stops_at_its_checkpoint() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/a.md", content = "new\n" } }]
+
+[[turns]]
+text = "after the write"
+
+[[turns]]
+text = "and on"
+"#;
+    let checkpoint = "[[checkpoints]]\nname = \"docs\"\npaths = [\"docs/**\"]\n";
+    for (args, code, written) in [
+        (&["--approve-changes", "--approve-checkpoints"][..], 0, true),
+        (&["--approve-changes"][..], 3, false),
+    ] {
+        let (home, ws) = support::scripted_home(script, checkpoint);
+        // Vibe stops at the checkpoint for review; the human quits with it open.
+        let mut app = support::PtyApp::spawn(home.path(), ws.path(), &[], 120, 40);
+        app.wait_text("vibe");
+        app.send(b"go\r");
+        app.wait_text("docs/a.md");
+        app.send(b"\x11");
+        assert!(app.wait_exit());
+        assert!(!ws.path().join("docs/a.md").exists());
+        let mut cmd = support::command(home.path(), ws.path(), &["exec", "--continue"]);
+        cmd.args(args).arg("next");
+        let (got, stdout, stderr) = finish_within(cmd);
+        assert_eq!(got, Some(code), "{args:?}: {stdout}{stderr}");
+        assert_eq!(ws.path().join("docs/a.md").exists(), written, "{stderr}");
+        if written {
+            assert!(stdout.contains("after the write"), "{stdout}{stderr}");
+        } else {
+            assert!(stderr.contains("docs"), "{stderr}");
+        }
+    }
+}

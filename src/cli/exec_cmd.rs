@@ -173,7 +173,10 @@ pub fn run(
                     writeln!(out)?;
                     reply_ended = true;
                 }
-                Event::TurnStarted { .. } => started = true,
+                // The prompt is under way: its own turn started, or it joined the turn a
+                // continued session left open, at its next round (as a prompt typed while the
+                // model works does).
+                Event::TurnStarted { .. } | Event::UserMessage { .. } => started = true,
                 Event::CommandApprovalRequested {
                     command,
                     checkpoint: Some(why),
@@ -253,6 +256,9 @@ pub fn run(
                         }
                     }
                 }
+                // A turn a continued session left open (a command's approval, a change's
+                // review, answered above as the flags say) ends before this prompt's starts.
+                Event::TurnFinished { .. } if !started => {}
                 Event::TurnFinished { reason } if pipeline_gear => {
                     finish = Some(*reason);
                     // The pipeline goes on after each stage's turn; it ends at its gates.

@@ -327,7 +327,8 @@ pub async fn run_session(
     actor.find_skills();
     actor.check_models().await;
     actor.report_context();
-    actor.resume_approval();
+    actor.resume_approval().await;
+    actor.resume_review().await;
     actor.preview_pipeline();
     // MCP servers start in the background: nothing here waits for them.
     actor.start_mcp();
@@ -392,30 +393,6 @@ impl Actor {
     /// actor idle): a prompt can start a turn.
     fn ready(&self) -> bool {
         matches!(self.activity, Activity::Idle) && self.state.changes.pending().is_none()
-    }
-
-    /// A command that waited for approval when the session stopped waits again: the front
-    /// end is asked anew (the question is already recorded), and the turn goes on from it.
-    fn resume_approval(&mut self) {
-        let Some(id) = self.state.approval.clone() else {
-            return;
-        };
-        let Some(call) = self.state.conversation.iter().find_map(|m| match m {
-            ChatMessage::Assistant { tool_calls, .. } => {
-                tool_calls.iter().find(|c| c.id == id).cloned()
-            }
-            _ => None,
-        }) else {
-            return;
-        };
-        let command = route::subject(&self.deps.tools.registry, &call);
-        let _ = self.events.send(Event::CommandApprovalRequested {
-            id: call.id.clone(),
-            command,
-            checkpoint: None,
-        });
-        self.round = 1;
-        self.activity = Activity::Approving { call };
     }
 
     /// What the decisions need to know beyond the recorded state.

@@ -42,19 +42,73 @@ impl Actor {
         self.pre_tool(call).await
     }
 
+    /// The `[[checkpoints]]` rule `call` stops at, if any.
+    fn checkpoint_of(&self, call: &ToolCallRequest) -> Option<String> {
+        let registry = &self.deps.tools.registry;
+        match tools::command_of(call) {
+            Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
+                let by_command = self.deps.checkpoints.command(&command);
+                by_command.or_else(|| self.deps.checkpoints.tool(&call.name))
+            }
+            _ => self.deps.checkpoints.tool(&call.name),
+        }
+    }
+
+    /// A command that waited for approval when the session stopped waits again, with the
+    /// checkpoint that stops it: the front end is asked anew (the question is already
+    /// recorded), and the turn goes on from it. A run without a human answers as its flags
+    /// say — as it would have answered the question — or, at a checkpoint it does not pass,
+    /// stops there.
+    pub(super) async fn resume_approval(&mut self) {
+        let Some(id) = self.state.approval.clone() else {
+            return;
+        };
+        let Some(call) = self.state.conversation.iter().find_map(|m| match m {
+            ChatMessage::Assistant { tool_calls, .. } => {
+                tool_calls.iter().find(|c| c.id == id).cloned()
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        let command = route::subject(&self.deps.tools.registry, &call);
+        let checkpoint = self.checkpoint_of(&call);
+        let policy = self.facts().policy;
+        let waits = checkpoint.is_some() && !policy.checkpoints;
+        self.round = 1;
+        self.activity = Activity::Approving { call };
+        let decision = match policy.commands {
+            ApprovalMode::Ask => None,
+            _ if waits => None,
+            ApprovalMode::Approve if !crate::safe_text::has_hidden(&command) => {
+                Some(CommandDecision::Headless)
+            }
+            _ => Some(CommandDecision::Denied {
+                reason: Some("commands are not run headless without --approve-commands".into()),
+            }),
+        };
+        match decision {
+            Some(decision) => {
+                let effects = self.answer(&id, decision);
+                self.run(effects).await;
+            }
+            None => {
+                let _ = self.events.send(Event::CommandApprovalRequested {
+                    id,
+                    command,
+                    checkpoint,
+                });
+            }
+        }
+    }
+
     /// Routes a call the hooks let through: a checkpoint, the allowlist or a skill's grant,
     /// then the gear's rule.
     pub(super) async fn route_call(&mut self, call: ToolCallRequest) -> Vec<Effect> {
         let registry = Arc::clone(&self.deps.tools);
         let registry = &registry.registry;
         // A checkpoint stops the call whatever would have let it through.
-        let checkpoint = match tools::command_of(&call) {
-            Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
-                let by_command = self.deps.checkpoints.command(&command);
-                by_command.or_else(|| self.deps.checkpoints.tool(&call.name))
-            }
-            _ => self.deps.checkpoints.tool(&call.name),
-        };
+        let checkpoint = self.checkpoint_of(&call);
         let listed = match tools::command_of(&call) {
             _ if checkpoint.is_some() => None,
             _ if registry.kind_of(&call.name) == Some(tools::ToolKind::External) => self

@@ -103,7 +103,7 @@ impl Actor {
     }
 
     /// The human answered an approval: acted on only when it is for the call that waits.
-    fn answer(&mut self, call_id: &str, decision: CommandDecision) -> Vec<Effect> {
+    pub(super) fn answer(&mut self, call_id: &str, decision: CommandDecision) -> Vec<Effect> {
         let Activity::Approving { call } = &self.activity else {
             return Vec::new();
         };

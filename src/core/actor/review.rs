@@ -43,6 +43,54 @@ impl Actor {
         }
     }
 
+    /// Changes left under review when the session stopped: a run without a human decides
+    /// them as its flags say, as it would have when they were proposed (a protected path's is
+    /// rejected: only a human writes one), or stops at a checkpoint rule it does not pass (the
+    /// front end is told again). With a human, they wait for the diff pane.
+    pub(super) async fn resume_review(&mut self) {
+        let policy = self.facts().policy;
+        let verdict = match policy.changes {
+            ApprovalMode::Ask => return,
+            ApprovalMode::Approve => crate::protocol::Verdict::Accept,
+            ApprovalMode::Deny => crate::protocol::Verdict::Reject,
+        };
+        let open: Vec<(String, FileChange, Option<String>)> = self
+            .state
+            .changes
+            .entries
+            .iter()
+            .filter(|e| e.status.is_open())
+            .map(|e| (e.id.clone(), e.change.clone(), e.checkpoint.clone()))
+            .collect();
+        for (id, change, checkpoint) in open {
+            let rule = checkpoint
+                .as_deref()
+                .is_some_and(tools::checkpoints::is_rule);
+            if rule && !policy.checkpoints {
+                let _ = self.events.send(Event::ChangeProposed {
+                    id,
+                    change,
+                    context: self.deps.context_lines,
+                    checkpoint,
+                });
+                return;
+            }
+            let verdict = if checkpoint.is_some() && !rule {
+                crate::protocol::Verdict::Reject
+            } else {
+                verdict.clone()
+            };
+            self.run(vec![
+                Effect::DecideAll {
+                    change: id.clone(),
+                    verdict,
+                },
+                Effect::WriteReview(id),
+            ])
+            .await;
+        }
+    }
+
     /// Writes the accepted hunks (unless the file changed on disk), tells the model, moves on.
     pub(super) async fn write_review(&mut self, change: &str) -> Vec<Effect> {
         let Some(call) = self.review_call(change) else {

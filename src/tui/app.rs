@@ -248,6 +248,7 @@ impl App {
                 is_demo: provider.is_demo,
                 workspace: state.workspace.clone(),
                 read_only: false,
+                stopped: false,
                 context_window: u64::from(provider.context_window),
                 context_tokens: state.context_tokens,
                 cost: (provider.prices.input.is_some() || provider.prices.output.is_some())

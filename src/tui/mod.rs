@@ -356,7 +356,9 @@ async fn event_loop(
         for effect in effects {
             match effect {
                 Effect::Send(op) => {
-                    let _ = ch.ops.send(op);
+                    if let Err(mpsc::error::SendError(op)) = ch.ops.send(op) {
+                        app.core_gone(op);
+                    }
                 }
                 Effect::Copy(text) => copy_to_clipboard(guard, &text)?,
                 Effect::Browser(BrowserRequest::Open { id, read_only }) => {

@@ -279,6 +279,9 @@ impl App {
                 }
             }
             Event::Error { kind, message } => {
+                if *kind == crate::protocol::ErrorKind::Store {
+                    self.session.stopped = true;
+                }
                 let text = if *kind == crate::protocol::ErrorKind::Context {
                     crate::tui::hints::refusal(
                         &self.keymap,

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// What a prompt typed after the session stopped is told.
+const STOPPED_NOTE: &str = "not sent: the session stopped, since nothing more could be saved; \
+    the prompt stays here. Fix the problem (free disk space), quit, and `gearshift --continue`";
+
 impl App {
     /// Handles one terminal event at time `now`.
     pub fn on_terminal(&mut self, event: TermEvent, now: Instant) -> Vec<Effect> {
@@ -284,6 +288,12 @@ impl App {
         if let Some(effects) = self.command_line(&text) {
             return effects;
         }
+        if self.session.stopped {
+            // Nothing can be saved: the prompt is kept where it was typed, and in the history.
+            self.history.push(text);
+            self.note = Some(STOPPED_NOTE.into());
+            return Vec::new();
+        }
         if let Some(command) = text.strip_prefix('!').map(str::trim) {
             return self.shell(command.to_string(), text.clone());
         }
@@ -377,6 +387,26 @@ impl App {
         self.composer
             .move_cursor(ratatui_textarea::CursorMove::Bottom);
         self.composer.move_cursor(ratatui_textarea::CursorMove::End);
+    }
+
+    /// The core is gone (it stopped, or ended): an op it was sent did not arrive. A prompt in
+    /// it goes back to the composer, so nothing typed is lost.
+    pub fn core_gone(&mut self, op: Op) {
+        self.session.stopped = true;
+        self.dirty = true;
+        if let Op::Submit { text, .. } = op {
+            self.queued.retain(|q| *q != text);
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            lines.extend(
+                self.composer
+                    .lines()
+                    .iter()
+                    .filter(|l| !l.is_empty())
+                    .cloned(),
+            );
+            self.reset_composer(lines);
+            self.note = Some(STOPPED_NOTE.into());
+        }
     }
 
     pub(super) fn reset_composer(&mut self, lines: Vec<String>) {

@@ -16,6 +16,9 @@ pub struct SessionView {
     pub workspace: String,
     /// Set when the session belongs to another workspace: it can be read, not continued.
     pub read_only: bool,
+    /// Set when the session stopped because nothing more could be saved (or its core is
+    /// gone): a prompt is not sent, and stays in the composer.
+    pub stopped: bool,
     pub context_window: u64,
     pub context_tokens: u64,
     /// Dollars spent in this session; `None` when the provider has no prices.

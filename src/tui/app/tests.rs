@@ -657,6 +657,30 @@ fn a_read_only_session_refuses_prompts_and_gear_changes() {
     assert!(press(&mut a, KeyCode::BackTab, KeyModifiers::SHIFT).is_empty());
 }
 
+#[test]
+fn a_prompt_typed_after_the_session_stopped_stays_in_the_composer() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::Error {
+        kind: crate::protocol::ErrorKind::Store,
+        message: "not saved: the disk is full".into(),
+    });
+    type_text(&mut a, "third turn");
+    assert!(press(&mut a, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    assert_eq!(composer_text(&a), "third turn");
+    assert!(a.note.as_deref().unwrap_or("").contains("not sent"));
+    // And one the core could not take any more (it ended) comes back to the composer.
+    let mut b = app(120, 40);
+    type_text(&mut b, "lost?");
+    let effects = press(&mut b, KeyCode::Enter, KeyModifiers::NONE);
+    let Some(Effect::Send(op)) = effects.into_iter().next() else {
+        panic!("the prompt is sent");
+    };
+    assert_eq!(composer_text(&b), "");
+    b.core_gone(op);
+    assert_eq!(composer_text(&b), "lost?");
+    assert!(b.session.stopped);
+}
+
 fn proposal() -> Event {
     Event::ChangeProposed {
         id: "call_1".into(),

@@ -1,6 +1,6 @@
-//! The file tools: read, list, glob, grep, edit, write. Blocking; run on the blocking pool.
-//! Every file operation goes through the [`Workspace`] handle (see `confine`); walking honours
-//! .gitignore through the `ignore` crate (the walker ripgrep uses).
+//! The file tools: read, list, edit, write, delete, move (glob and grep are in `search`).
+//! Blocking; run on the blocking pool. Every file operation goes through the [`Workspace`]
+//! handle (see `confine`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,8 +16,6 @@ use super::{
 use crate::changes::FileChange;
 use crate::provider::ToolCallRequest;
 
-/// Longest matching line `grep` returns whole.
-const GREP_LINE_CHARS: usize = 300;
 /// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
 /// bounded whatever the workspace holds.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
@@ -39,8 +37,7 @@ pub fn execute(
             }
         }),
         LIST_DIR => parse_args(call).and_then(|a| list_dir(ws, limits, &a)),
-        GLOB => parse_args(call).and_then(|a| glob(ws, limits, &a)),
-        GREP => parse_args(call).and_then(|a| grep(ws, limits, &a)),
+        GLOB | GREP => return super::search::execute(call, ws, limits),
         EDIT_FILE => parse_args(call).and_then(|a| edit_file(ws, &a, writes)),
         WRITE_FILE => parse_args(call).and_then(|a| write_file(ws, &a, writes)),
         DELETE_FILE => parse_args(call).and_then(|a| delete_file(ws, &a, writes)),
@@ -242,156 +239,6 @@ fn list_dir(ws: &Workspace, limits: &ToolLimits, a: &ListArgs) -> Result<ToolOut
     Ok(ToolOutcome::ok(
         out,
         format!("{}: {total} entries", ws.display(&path)),
-    ))
-}
-
-#[derive(Deserialize)]
-struct GlobArgs {
-    pattern: String,
-    #[serde(default)]
-    path: Option<String>,
-}
-
-/// Files under `base` (relative to the root) that .gitignore does not exclude (hidden files
-/// included, `.git` not), as paths relative to the root. The walk only lists names and does
-/// not follow symlinks; every file is then opened through the handle.
-fn walk(ws: &Workspace, base: &Path) -> impl Iterator<Item = PathBuf> {
-    let root = ws.root().to_path_buf();
-    ignore::WalkBuilder::new(root.join(base))
-        .hidden(false)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter_map(move |e| e.path().strip_prefix(&root).ok().map(Path::to_path_buf))
-}
-
-/// `path` relative to `base` (both relative to the root; `.` is the root).
-fn below<'a>(base: &Path, path: &'a Path) -> Option<&'a Path> {
-    if base == Path::new(".") {
-        Some(path)
-    } else {
-        path.strip_prefix(base).ok()
-    }
-}
-
-fn glob(ws: &Workspace, limits: &ToolLimits, a: &GlobArgs) -> Result<ToolOutcome, ToolFailure> {
-    let base = resolve(ws, a.path.as_deref().unwrap_or("."))?;
-    ws.check_inside(&base)?;
-    let matcher = globset::GlobBuilder::new(&a.pattern)
-        .literal_separator(true)
-        .build()
-        .map_err(|e| ToolFailure(format!("bad glob pattern `{}`: {e}", a.pattern)))?
-        .compile_matcher();
-    let mut found: Vec<String> = walk(ws, &base)
-        .filter(|p| below(&base, p).is_some_and(|rel| matcher.is_match(rel)))
-        .map(|p| ws.display(&p))
-        .collect();
-    found.sort();
-    let total = found.len();
-    let mut out: String = found
-        .iter()
-        .take(limits.max_results)
-        .map(|f| format!("{f}\n"))
-        .collect();
-    if total > limits.max_results {
-        let _ = writeln!(
-            out,
-            "[cut: {total} files match, {} shown]",
-            limits.max_results
-        );
-    }
-    if total == 0 {
-        out.push_str("[no files match]\n");
-    }
-    Ok(ToolOutcome::ok(
-        out,
-        format!("{}: {total} files", a.pattern),
-    ))
-}
-
-#[derive(Deserialize)]
-struct GrepArgs {
-    pattern: String,
-    #[serde(default)]
-    path: Option<String>,
-    #[serde(default)]
-    glob: Option<String>,
-    #[serde(default)]
-    case_insensitive: bool,
-}
-
-fn grep(ws: &Workspace, limits: &ToolLimits, a: &GrepArgs) -> Result<ToolOutcome, ToolFailure> {
-    let base = resolve(ws, a.path.as_deref().unwrap_or("."))?;
-    ws.check_inside(&base)?;
-    let re = regex::RegexBuilder::new(&a.pattern)
-        .case_insensitive(a.case_insensitive)
-        .build()
-        .map_err(|e| ToolFailure(format!("bad regular expression: {e}")))?;
-    let filter = a
-        .glob
-        .as_deref()
-        .map(|g| {
-            globset::Glob::new(g)
-                .map(|g| g.compile_matcher())
-                .map_err(|e| ToolFailure(format!("bad glob `{g}`: {e}")))
-        })
-        .transpose()?;
-    let files: Box<dyn Iterator<Item = PathBuf>> = if ws.kind(&base)? == Kind::File {
-        Box::new(std::iter::once(base.clone()))
-    } else {
-        Box::new(walk(ws, &base))
-    };
-    let mut out = String::new();
-    let mut matches = 0usize;
-    let mut files_with = 0usize;
-    'files: for file in files {
-        if let Some(f) = &filter {
-            let name_matches = file.file_name().is_some_and(|n| f.is_match(n));
-            let rel_matches = below(&base, &file).is_some_and(|r| f.is_match(r));
-            if !name_matches && !rel_matches {
-                continue;
-            }
-        }
-        // Unreadable, special, hard-linked or huge files are skipped, never waited on.
-        let Ok((bytes, _)) = ws.read(&file, MAX_TEXT_BYTES) else {
-            continue;
-        };
-        if bytes.iter().take(8192).any(|b| *b == 0) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let mut any = false;
-        for (i, line) in text.lines().enumerate() {
-            if re.is_match(line) {
-                any = true;
-                matches += 1;
-                if matches > limits.max_results {
-                    break 'files;
-                }
-                let line: String = line.chars().take(GREP_LINE_CHARS).collect();
-                let _ = writeln!(out, "{}:{}: {}", ws.display(&file), i + 1, line.trim_end());
-            }
-        }
-        files_with += usize::from(any);
-    }
-    if matches > limits.max_results {
-        let _ = writeln!(
-            out,
-            "[cut after {} matches; narrow the pattern or the path]",
-            limits.max_results
-        );
-    } else if matches == 0 {
-        out.push_str("[no matches]\n");
-    }
-    Ok(ToolOutcome::ok(
-        out,
-        format!(
-            "/{}/: {} matches in {files_with} files",
-            a.pattern,
-            matches.min(limits.max_results)
-        ),
     ))
 }
 

@@ -13,6 +13,7 @@ mod fs;
 pub mod programs;
 pub mod protect;
 pub mod registry;
+pub mod search;
 pub mod secrets;
 mod shell;
 pub mod skill;

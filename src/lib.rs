@@ -15,6 +15,7 @@ pub mod mcp;
 pub mod pipeline;
 pub mod plan;
 pub mod protocol;
+pub mod provided;
 pub mod provider;
 pub mod safe_text;
 pub mod sandbox;

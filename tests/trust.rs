@@ -315,18 +315,50 @@ async fn keys_reach_no_command_result_request_store_export_or_log() {
     ])
     .await;
     let home = tempfile::tempdir().unwrap();
-    let ws = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
         support::model::config(&model.url(), "FAKE_KEY", ""),
     )
     .unwrap();
+    // A cloned repository whose memory file, nested memory file and custom command are links
+    // to gearshift's own environment (every key in it) and to a file outside the repository.
+    let origin = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("creds"), format!("token={TOKEN}\n")).unwrap();
+    git_repo(origin.path());
+    std::fs::create_dir_all(origin.path().join(".claude/commands")).unwrap();
+    std::fs::create_dir_all(origin.path().join("sub")).unwrap();
+    for (link, target) in [
+        ("AGENTS.md", PathBuf::from("/proc/self/environ")),
+        ("CLAUDE.md", outside.path().join("creds")),
+        ("sub/AGENTS.md", PathBuf::from("/proc/self/environ")),
+        (
+            ".claude/commands/env.md",
+            PathBuf::from("/proc/self/environ"),
+        ),
+    ] {
+        std::os::unix::fs::symlink(target, origin.path().join(link)).unwrap();
+    }
     std::fs::write(
-        ws.path().join("notes.txt"),
+        origin.path().join("notes.txt"),
         format!("deploy with {TOKEN}\n"),
     )
     .unwrap();
-    let (h, w) = (home.path().to_path_buf(), ws.path().to_path_buf());
+    git(origin.path(), &["add", "-A"]);
+    git(origin.path(), &["commit", "-qm", "hostile"]);
+    let clones = tempfile::tempdir().unwrap();
+    git(
+        clones.path(),
+        &["clone", "-q", origin.path().to_str().unwrap(), "ws"],
+    );
+    let ws = clones.path().join("ws");
+    assert!(
+        ws.join("AGENTS.md")
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink()
+    );
+    let (h, w) = (home.path().to_path_buf(), ws.clone());
     let run = move |args: &[&str]| {
         support::command(&h, &w, args)
             .env("FAKE_KEY", PROVIDER_KEY)
@@ -336,9 +368,10 @@ async fn keys_reach_no_command_result_request_store_export_or_log() {
             .unwrap()
     };
     let exec = run.clone();
-    let out = tokio::task::spawn_blocking(move || exec(&["exec", "--approve-commands", "go"]))
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || exec(&["exec", "--json", "--approve-commands", "go"]))
+            .await
+            .unwrap();
     assert!(out.status.success(), "{}", text(&out).1);
     let secrets = [PROVIDER_KEY, OTHER_KEY, TOKEN];
     let leaks = |what: &str, haystack: &str| {
@@ -367,7 +400,18 @@ async fn keys_reach_no_command_result_request_store_export_or_log() {
     );
     for (i, b) in bodies.iter().enumerate() {
         leaks(&format!("request {i}"), &b.to_string());
+        // The linked memory files were not read at all.
+        assert!(
+            !b.to_string().contains("Project instructions from"),
+            "request {i} holds a linked memory file"
+        );
     }
+    // `exec --json` prints every event, the commands offered included.
+    leaks("exec --json", &text(&out).0);
+    assert!(
+        !text(&out).0.contains("\"env\""),
+        "a command linked out of the repository is not offered"
+    );
 
     // The store, `sessions show` and both export formats.
     for entry in std::fs::read_dir(home.path()).unwrap() {

@@ -136,7 +136,11 @@ pub fn load(
             .unwrap_or(&path)
             .display()
             .to_string();
-        match crate::hooks::claude::read(&path, &label) {
+        match crate::hooks::claude::read(
+            &path,
+            &label,
+            crate::provided::Party::Repository(workspace),
+        ) {
             Ok(Some((source, text))) => {
                 claude_privileged.extend(trust::claude_hooks_privileged(&path, &text, &source));
                 claude_ws.push(source);
@@ -151,7 +155,11 @@ pub fn load(
     let mut mcp_privileged = Vec::new();
     let mut mcp_fingerprint = String::new();
     let mut mcp_problems = Vec::new();
-    match crate::mcp::config::read_mcp_json(&mcp_json, env) {
+    match crate::mcp::config::read_mcp_json(
+        &mcp_json,
+        env,
+        crate::provided::Party::Repository(workspace),
+    ) {
         Ok(Some((servers, text))) if !servers.is_empty() => {
             (mcp_privileged, mcp_fingerprint) = trust::mcp_json_privileged(&mcp_json, &text);
             mcp_ws = Some(servers);
@@ -159,7 +167,21 @@ pub fn load(
         Ok(_) => {}
         Err(e) => mcp_problems.push(e),
     }
-    let project_text = read_optional(&project)?;
+    // The workspace's config is the repository's file: read only inside it.
+    let project_text = match crate::provided::read(
+        &project,
+        crate::provided::Party::Repository(workspace),
+        4 * 1024 * 1024,
+    ) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: project.clone(),
+                source,
+            });
+        }
+    };
     if project_text.is_some() || !claude_ws.is_empty() || mcp_ws.is_some() {
         let text = project_text.clone().unwrap_or_default();
         let table = parse_layer(&project, &text)?;
@@ -261,7 +283,11 @@ pub fn load(
         let home = env.get("HOME").filter(|h| !h.is_empty()).map(Path::new);
         if let Some(home) = home {
             let path = crate::hooks::claude::user_file(home);
-            match crate::hooks::claude::read(&path, "~/.claude/settings.json") {
+            match crate::hooks::claude::read(
+                &path,
+                "~/.claude/settings.json",
+                crate::provided::Party::User,
+            ) {
                 Ok(Some((source, _))) => config.imported_hooks.push(source),
                 Ok(None) => {}
                 Err(e) => hook_problems.push(e),

@@ -180,7 +180,8 @@ async fn probed(probe: &mut Option<JoinHandle<sandbox::Status>>) -> sandbox::Sta
 struct Actor {
     deps: SessionDeps,
     state: SessionState,
-    events: mpsc::UnboundedSender<Event>,
+    /// Every event bound for the front end passes here, keys redacted.
+    events: Outbox,
     activity: Activity,
     /// Tool calls of the current round still to run.
     queue: VecDeque<ToolCallRequest>,
@@ -233,6 +234,21 @@ struct Actor {
     mcp_start_at: Option<tokio::time::Instant>,
 }
 
+/// The front end's side of the core: whatever the core tells it — recorded or not (the
+/// commands it offers, a notice, a delta) — has every key redacted on the way, so no printer
+/// (`exec --json` in a CI log, say) ever sees one.
+struct Outbox {
+    tx: mpsc::UnboundedSender<Event>,
+    secrets: Secrets,
+}
+
+impl Outbox {
+    /// Sends `event` (a front end that went away misses it: nothing waits on it).
+    fn send(&self, event: Event) -> Option<()> {
+        self.tx.send(scrub(event, &self.secrets)).ok()
+    }
+}
+
 /// `event` with every form of a key in its text redacted, before it is recorded, shown or
 /// sent: the last net under the tools' own redaction (a hook's words, a notice quoting a
 /// command's output, a file the model wrote a key into — whose review then writes the redacted
@@ -282,10 +298,14 @@ pub async fn run_session(
     mut ops: mpsc::UnboundedReceiver<Op>,
     events: mpsc::UnboundedSender<Event>,
 ) {
+    let outbox = Outbox {
+        tx: events,
+        secrets: deps.tools.runner.secrets.clone(),
+    };
     let mut actor = Actor {
         deps,
         state,
-        events,
+        events: outbox,
         activity: Activity::Idle,
         queue: VecDeque::new(),
         round: 0,
@@ -584,10 +604,12 @@ impl Actor {
     /// The project memory files, read afresh (an edit to AGENTS.md applies from the next
     /// prompt).
     fn read_memory(&self) -> String {
-        super::memory::load(super::memory::Roots {
+        let memory = super::memory::load(super::memory::Roots {
             workspace: self.deps.tools.workspace.root(),
             home: self.deps.home_dir.as_deref(),
-        })
+        });
+        // What goes into every request holds no key, whatever a memory file says.
+        self.deps.tools.runner.secrets.redact(&memory)
     }
 
     /// Finds the skills (the catalog, and what the `skill` tool and the read tools may use),
@@ -605,12 +627,20 @@ impl Actor {
                 text,
             });
         }
-        self.catalog = super::prompts::skill_catalog(&found.skills);
-        self.custom = super::commands::discover(&super::commands::places(
-            self.deps.config_dir.as_deref(),
-            self.deps.home_dir.as_deref(),
+        self.catalog = self
+            .deps
+            .tools
+            .runner
+            .secrets
+            .redact(&super::prompts::skill_catalog(&found.skills));
+        self.custom = super::commands::discover(
+            &super::commands::places(
+                self.deps.config_dir.as_deref(),
+                self.deps.home_dir.as_deref(),
+                &root,
+            ),
             &root,
-        ));
+        );
         // What the composer can send: the user's own commands first (they win a name), then
         // every skill.
         let commands = self

@@ -37,15 +37,20 @@ pub fn places(config_dir: Option<&Path>, home: Option<&Path>, workspace: &Path) 
     out
 }
 
-/// Every command found in `places`, by name.
+/// Every command found in `places`, by name; those in `workspace` are the repository's.
 #[must_use]
-pub fn discover(places: &[PathBuf]) -> BTreeMap<String, CustomCommand> {
+pub fn discover(places: &[PathBuf], workspace: &Path) -> BTreeMap<String, CustomCommand> {
     let mut out = BTreeMap::new();
     for dir in places {
+        let party = if dir.starts_with(workspace) {
+            crate::provided::Party::Repository(workspace)
+        } else {
+            crate::provided::Party::User
+        };
         for path in crate::config::files_in(dir, "md") {
-            // A regular file of a sane size only: never a FIFO that would block the start.
-            let ok = std::fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= MAX_BYTES);
-            let Some(text) = ok.then(|| std::fs::read_to_string(&path).ok()).flatten() else {
+            // A regular file of a sane size, where its party may put it: never a FIFO that
+            // would block the start, nor a link out of the repository.
+            let Ok(text) = crate::provided::read(&path, party, MAX_BYTES) else {
                 continue;
             };
             let name = path
@@ -157,7 +162,7 @@ mod tests {
             "notes.txt",
             "not a command",
         );
-        let found = discover(&places(Some(config.path()), None, ws.path()));
+        let found = discover(&places(Some(config.path()), None, ws.path()), ws.path());
         assert_eq!(found.keys().collect::<Vec<_>>(), ["fix-issue", "review"]);
         let fix = &found["fix-issue"];
         assert_eq!(

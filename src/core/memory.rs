@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub const FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
 /// More than this of one file is cut, so a huge file cannot crowd out the conversation.
 const MAX_BYTES: usize = 64 * 1024;
+/// A file larger than this is not read at all.
+const MAX_READ: u64 = 4 * 1024 * 1024;
 /// How deep `@path` imports are followed (Claude Code follows five).
 const MAX_IMPORT_DEPTH: usize = 5;
 /// The heading each file's section starts with; the context pane splits on it.
@@ -138,13 +140,20 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// Reads `path` (once, whatever the link that leads to it) and the files it imports.
     fn file(&mut self, path: &Path, depth: usize) {
-        let Ok(real) = std::fs::canonicalize(path) else {
+        // A file in the repository is read only where it really lies inside it (a committed
+        // `AGENTS.md -> /proc/self/environ` is not read); the user's own, wherever they link.
+        let party = if path.starts_with(&self.boundary) {
+            crate::provided::Party::Repository(&self.boundary)
+        } else {
+            crate::provided::Party::User
+        };
+        let Ok(real) = crate::provided::locate(path, party) else {
             return;
         };
         if !real.is_file() || !self.seen.insert(real.clone()) {
             return;
         }
-        let Ok(text) = std::fs::read_to_string(&real) else {
+        let Ok(text) = crate::provided::read(&real, party, MAX_READ) else {
             return;
         };
         let shown = self.shown(path);

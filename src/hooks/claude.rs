@@ -33,8 +33,12 @@ struct Settings {
 /// The `hooks` block of one settings file, with the file's text (for the lines trust shows):
 /// `Ok(None)` when the file does not exist or has no hooks, an error (with the file's name and
 /// the JSON's line) when it cannot be read.
-pub fn read(path: &Path, label: &str) -> Result<Option<(Source, String)>, String> {
-    let text = match std::fs::read_to_string(path) {
+pub fn read(
+    path: &Path,
+    label: &str,
+    party: crate::provided::Party<'_>,
+) -> Result<Option<(Source, String)>, String> {
+    let text = match crate::provided::read(path, party, 4 * 1024 * 1024) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
@@ -104,7 +108,10 @@ mod tests {
   }
 }"#;
         std::fs::write(&path, text).unwrap();
-        let (source, read_text) = read(&path, ".claude/settings.json").unwrap().unwrap();
+        let (source, read_text) =
+            read(&path, ".claude/settings.json", crate::provided::Party::User)
+                .unwrap()
+                .unwrap();
         assert_eq!(read_text, text);
         let json: serde_json::Value = serde_json::from_str(text).unwrap();
         // The block read is the block written, field for field.
@@ -127,9 +134,17 @@ mod tests {
         assert_eq!(hooks.problems.len(), 1);
         assert!(hooks.problems[0].contains("Notification"));
 
-        assert!(read(&dir.path().join("none.json"), "x").unwrap().is_none());
+        assert!(
+            read(
+                &dir.path().join("none.json"),
+                "x",
+                crate::provided::Party::User
+            )
+            .unwrap()
+            .is_none()
+        );
         std::fs::write(&path, "{\n  \"hooks\": [\n").unwrap();
-        let e = read(&path, "x").unwrap_err();
+        let e = read(&path, "x", crate::provided::Party::User).unwrap_err();
         assert!(
             e.contains("settings.json:2") && e.contains("expected a map"),
             "{e}"

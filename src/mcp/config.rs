@@ -182,8 +182,9 @@ struct McpJson {
 pub fn read_mcp_json(
     path: &Path,
     env: &BTreeMap<String, String>,
+    party: crate::provided::Party<'_>,
 ) -> Result<Option<(Servers, String)>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::provided::read(path, party, 4 * 1024 * 1024) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
@@ -277,7 +278,9 @@ mod tests {
 }"#,
         )
         .unwrap();
-        let (servers, _) = read_mcp_json(&path, &env()).unwrap().unwrap();
+        let (servers, _) = read_mcp_json(&path, &env(), crate::provided::Party::User)
+            .unwrap()
+            .unwrap();
         assert_eq!(servers.len(), 3);
         assert_eq!(
             servers["github"].transport(),
@@ -290,13 +293,17 @@ mod tests {
         assert!(servers["files"].enabled);
         assert!(servers["legacy"].transport().unwrap_err().contains("SSE"));
         assert!(
-            read_mcp_json(&dir.path().join("none.json"), &env())
-                .unwrap()
-                .is_none()
+            read_mcp_json(
+                &dir.path().join("none.json"),
+                &env(),
+                crate::provided::Party::User
+            )
+            .unwrap()
+            .is_none()
         );
         std::fs::write(&path, "{\"mcpServers\": [").unwrap();
         assert!(
-            read_mcp_json(&path, &env())
+            read_mcp_json(&path, &env(), crate::provided::Party::User)
                 .unwrap_err()
                 .contains(".mcp.json:1")
         );

@@ -162,12 +162,15 @@ pub fn discover(
         Err(e) => errors.push(e),
     }
     let dirs = [
-        user_dir.map(|d| d.join("pipelines")),
-        Some(workspace.join(".gearshift/pipelines")),
+        user_dir.map(|d| (d.join("pipelines"), crate::provided::Party::User)),
+        Some((
+            workspace.join(".gearshift/pipelines"),
+            crate::provided::Party::Repository(workspace),
+        )),
     ];
-    for dir in dirs.into_iter().flatten() {
+    for (dir, party) in dirs.into_iter().flatten() {
         for path in crate::config::files_in(&dir, "toml") {
-            let loaded = std::fs::read_to_string(&path)
+            let loaded = crate::provided::read(&path, party, 1024 * 1024)
                 .map_err(|e| PipelineError {
                     path: path.clone(),
                     line: 1,

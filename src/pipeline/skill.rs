@@ -357,6 +357,9 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// A skill file larger than this is not read.
+const MAX_SKILL_BYTES: u64 = 1024 * 1024;
+
 /// The built-in skills (`assets/skills/NAME/SKILL.md`).
 pub const BUILT_IN: &[(&str, &str)] = &[
     (
@@ -417,14 +420,22 @@ pub fn discover(roots: Roots<'_>) -> Discovery {
         if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
             continue;
         }
+        // A repository's skill is read only where it really lies inside the repository, and
+        // so is its folder (which the read tools may read): a committed link out is refused.
+        let party = match origin {
+            Origin::Workspace => crate::provided::Party::Repository(roots.workspace),
+            _ => crate::provided::Party::User,
+        };
         for path in files(&dir) {
-            let loaded = std::fs::read_to_string(&path)
+            let loaded = crate::provided::read(&path, party, MAX_SKILL_BYTES)
                 .map_err(|e| error(&path, 1, format!("cannot read: {e}")))
                 .and_then(|text| parse(&path, &text, origin));
             match loaded {
                 Ok(mut s) => {
                     if path.file_name().is_some_and(|f| f == "SKILL.md") {
-                        s.folder = path.parent().and_then(|d| std::fs::canonicalize(d).ok());
+                        s.folder = path
+                            .parent()
+                            .and_then(|d| crate::provided::locate(d, party).ok());
                     }
                     add(&mut found, s);
                 }

@@ -63,6 +63,10 @@ pub struct ChangeEntry {
     pub written: Option<FileChange>,
     /// The change touches a protected path: why only an explicit human decision writes it.
     pub checkpoint: Option<String>,
+    /// It came with an imported session: a record made elsewhere, which grants nothing here —
+    /// it is never undone (its "before" is the record's word, not this disk's), and never
+    /// accepted without a human.
+    pub imported: bool,
 }
 
 impl ChangeEntry {
@@ -99,6 +103,7 @@ impl ChangeEntry {
             change: change.clone(),
             status,
             checkpoint: None,
+            imported: false,
         }
     }
 
@@ -216,6 +221,7 @@ impl ChangeLog {
     pub fn undoable(&self) -> Option<&ChangeEntry> {
         self.entries.iter().rev().find(|e| {
             e.written.is_some()
+                && !e.imported
                 && matches!(
                     e.status,
                     ChangeStatus::Applied | ChangeStatus::Reviewed { written: true }
@@ -226,6 +232,11 @@ impl ChangeLog {
     /// Folds one event; returns whether it concerned changes.
     pub fn apply(&mut self, event: &Event) -> bool {
         match event {
+            Event::Imported { .. } => {
+                for e in &mut self.entries {
+                    e.imported = true;
+                }
+            }
             Event::FileChanged { id, change } => {
                 let entry = ChangeEntry::new(id, change, self.context, ChangeStatus::Applied);
                 self.entries.push(entry);
@@ -306,6 +317,28 @@ impl ChangeLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_that_came_with_an_import_is_never_undone() {
+        let mut log = ChangeLog::default();
+        let change = FileChange::new(".claude/settings.json".into(), Some("x".into()), None);
+        log.apply(&Event::FileChanged {
+            id: "c1".into(),
+            change: change.clone(),
+        });
+        assert!(log.undoable().is_some());
+        log.apply(&Event::Imported { at: 0 });
+        assert!(
+            log.undoable().is_none(),
+            "its `before` is the record's word"
+        );
+        // One made here after the import is.
+        log.apply(&Event::FileChanged {
+            id: "c2".into(),
+            change: FileChange::new("a.txt".into(), None, Some("a".into())),
+        });
+        assert_eq!(log.undoable().map(|e| e.id.as_str()), Some("c2"));
+    }
 
     fn proposed(log: &mut ChangeLog) -> Vec<String> {
         let before: String = (1..=20).map(|i| format!("l{i}\n")).collect();

@@ -43,10 +43,39 @@ impl Actor {
         }
     }
 
+    /// What stops `change` now, decided again rather than taken from the record: where each
+    /// of its paths really leads and what protects it there, and whether its new text holds
+    /// a checkpointed pattern.
+    fn stops_now(&self, change: &FileChange) -> Option<String> {
+        let ws = &self.deps.tools.workspace;
+        for path in std::iter::once(&change.path).chain(change.renamed_from.as_ref()) {
+            let Ok(rel) = ws.resolve(path) else {
+                return Some(format!("{path} is outside the workspace"));
+            };
+            match ws.gate_entry(&rel) {
+                Err(e) => return Some(e.to_string()),
+                Ok(g) => match g.protection {
+                    Some(tools::Protected::Never(why) | tools::Protected::Review(why)) => {
+                        return Some(why);
+                    }
+                    None => {}
+                },
+            }
+        }
+        let lossy = |n: &crate::changes::Node| n.lossy();
+        let (before, after) = match &change.special {
+            Some(s) => (s.before.as_ref().map(lossy), s.after.as_ref().map(lossy)),
+            None => (change.before.clone(), change.after.clone()),
+        };
+        after.and_then(|after| ws.checkpoints().content(before.as_deref(), &after))
+    }
+
     /// Changes left under review when the session stopped: a run without a human decides
-    /// them as its flags say, as it would have when they were proposed (a protected path's is
-    /// rejected: only a human writes one), or stops at a checkpoint rule it does not pass (the
-    /// front end is told again). With a human, they wait for the diff pane.
+    /// them as its flags say, as it would have when they were proposed — judged again now,
+    /// not by the record (a protected path's is rejected: only a human writes one; one that
+    /// came with an imported session is rejected: a record made elsewhere grants nothing) —
+    /// or stops at a checkpoint rule it does not pass (the front end is told again). With a
+    /// human, they wait for the diff pane.
     pub(super) async fn resume_review(&mut self) {
         let policy = self.facts().policy;
         let verdict = match policy.changes {
@@ -54,28 +83,34 @@ impl Actor {
             ApprovalMode::Approve => crate::protocol::Verdict::Accept,
             ApprovalMode::Deny => crate::protocol::Verdict::Reject,
         };
-        let open: Vec<(String, FileChange, Option<String>)> = self
+        let open: Vec<(String, FileChange, Option<String>, bool)> = self
             .state
             .changes
             .entries
             .iter()
             .filter(|e| e.status.is_open())
-            .map(|e| (e.id.clone(), e.change.clone(), e.checkpoint.clone()))
+            .map(|e| {
+                (
+                    e.id.clone(),
+                    e.change.clone(),
+                    e.checkpoint.clone(),
+                    e.imported,
+                )
+            })
             .collect();
-        for (id, change, checkpoint) in open {
-            let rule = checkpoint
-                .as_deref()
-                .is_some_and(tools::checkpoints::is_rule);
-            if rule && !policy.checkpoints {
+        for (id, change, recorded, imported) in open {
+            let why = self.stops_now(&change).or(recorded);
+            let rule = why.as_deref().is_some_and(tools::checkpoints::is_rule);
+            if rule && !policy.checkpoints && !imported {
                 let _ = self.events.send(Event::ChangeProposed {
                     id,
                     change,
                     context: self.deps.context_lines,
-                    checkpoint,
+                    checkpoint: why,
                 });
                 return;
             }
-            let verdict = if checkpoint.is_some() && !rule {
+            let verdict = if imported || (why.is_some() && !rule) {
                 crate::protocol::Verdict::Reject
             } else {
                 verdict.clone()

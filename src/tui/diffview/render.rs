@@ -39,6 +39,13 @@ impl DiffView {
             ChangeStatus::Undone => notes.push(undone_note(entry)),
             _ => {}
         }
+        if entry.imported && entry.status.is_open() {
+            notes.push(
+                "⚑ IMPORTED — this proposal came with an imported session: it was made \
+                 elsewhere, and its flags are the file's word. Read it whole before accepting."
+                    .into(),
+            );
+        }
         if let Some(why) = &entry.checkpoint {
             let what = if crate::tools::checkpoints::is_rule(why) {
                 "CHECKPOINT"

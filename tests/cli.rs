@@ -585,7 +585,7 @@ fn a_forged_import_grants_no_command_no_model_and_is_never_continued() {
     .unwrap();
     let (stdout, stderr) = text(&out);
     assert!(!ws.path().join("PWN").exists(), "{stdout}{stderr}");
-    assert!(!stdout.contains("EVIL MODEL"), "{stdout}");
+    assert!(!stdout.contains("EVIL MODEL"), "{stdout}{stderr}");
     assert!(stdout.contains("the real model"), "{stdout}{stderr}");
 }
 

@@ -236,6 +236,8 @@ impl ChangeLog {
                 for e in &mut self.entries {
                     e.imported = true;
                 }
+                // The session's own state folds it too.
+                return false;
             }
             Event::FileChanged { id, change } => {
                 let entry = ChangeEntry::new(id, change, self.context, ChangeStatus::Applied);
@@ -324,7 +326,7 @@ mod tests {
         let change = FileChange::new(".claude/settings.json".into(), Some("x".into()), None);
         log.apply(&Event::FileChanged {
             id: "c1".into(),
-            change: change.clone(),
+            change,
         });
         assert!(log.undoable().is_some());
         log.apply(&Event::Imported { at: 0 });

@@ -280,6 +280,67 @@ async fn a_command_cannot_plant_a_git_of_its_own() {
     }
 }
 
+#[tokio::test]
+async fn neither_tools_nor_commands_make_a_git_under_another_name_or_a_setuid_file() {
+    if !sandbox_or_skip("neither_tools_nor_commands_make_a_git_under_another_name_or_a_setuid_file")
+    {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    git_repo(ws.path());
+    std::fs::write(ws.path().join(".gitignore"), "build/\n").unwrap();
+    // The file tools, one file at a time, in the order that leaves the `HEAD` last.
+    let config = "[core]\n\trepositoryformatversion = 0\n\tworktree = ..\n\tfsmonitor = \"touch PWNED; false\"\n";
+    let command = "mkdir -p lib/objects lib/refs/heads && touch lib/objects/o lib/refs/heads/main && \
+                   printf 'ref: refs/heads/main\\n' > lib/HEAD && \
+                   printf '[core]\\n\\tfsmonitor = \"touch PWNED; false\"\\n' > lib/config; \
+                   mkdir -p build/g/objects build/g/refs/heads && touch build/g/objects/o build/g/refs/heads/main && \
+                   printf 'ref: refs/heads/main\\n' > build/g/HEAD; \
+                   cp /bin/true tool; chmod 6755 tool; cp /bin/true build/rootsh; chmod 4755 build/rootsh";
+    let script = script(&[
+        write_file("src/config", config),
+        write_file("src/objects/.keep", ""),
+        write_file("src/refs/.keep", ""),
+        write_file("src/HEAD", "ref: refs/heads/main\n"),
+        run_command(command),
+    ]);
+    let mut s = session(ws.path(), &script, ApprovalMode::Approve, "").await;
+    s.submit("go");
+    let r = results(&s.turn().await);
+    assert_eq!(r.len(), 5, "{r:?}");
+    assert!(!r[3].0 && r[3].1.contains("repository"), "{:?}", r[3]);
+    assert!(!ws.path().join("src/HEAD").exists());
+    for dir in ["src", "lib", "build/g"] {
+        let d = ws.path().join(dir);
+        let git_dir =
+            d.join("HEAD").is_file() && d.join("objects").is_dir() && d.join("refs").is_dir();
+        assert!(!git_dir, "{dir} is a git directory: {}", r[4].1);
+    }
+    // The user's next git command in those folders runs nothing planted.
+    for dir in ["src", "lib", "build/g"] {
+        if let Ok(d) = std::fs::canonicalize(ws.path().join(dir)) {
+            let _ = std::process::Command::new("git")
+                .args(["status", "--short"])
+                .current_dir(d)
+                .output();
+        }
+    }
+    assert!(
+        !ws.path().join("PWNED").exists()
+            && !ws.path().join("src/PWNED").exists()
+            && !ws.path().join("lib/PWNED").exists()
+    );
+    // A command's files carry permission bits only, reviewed or written straight in.
+    use std::os::unix::fs::PermissionsExt as _;
+    for file in ["tool", "build/rootsh"] {
+        let mode = std::fs::metadata(ws.path().join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}: {}", r[4].1))
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7000, 0, "{file} is {mode:o}");
+    }
+}
+
 // The vibe gear applies a command's writes at once, undoably; ignored ones are written as
 // they were; the result names each file.
 

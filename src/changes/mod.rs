@@ -64,7 +64,7 @@ impl Node {
         use base64::Engine as _;
         Node::File {
             base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-            mode: mode & 0o7777,
+            mode: mode & 0o777,
         }
     }
 
@@ -144,7 +144,7 @@ impl FileChange {
     /// The same change, setting the written file's mode.
     #[must_use]
     pub fn with_mode(mut self, mode: Option<u32>) -> FileChange {
-        self.mode = mode.map(|m| m & 0o7777);
+        self.mode = mode.map(|m| m & 0o777);
         self
     }
 

@@ -206,6 +206,54 @@ pub fn hook_folders(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Whether `dir` is a folder git would take for a repository of its own: a `HEAD` file beside
+/// `objects/` and `refs/` folders (links not followed) — what git looks for, whatever the
+/// folder is called.
+#[must_use]
+pub fn git_dir_at(dir: &Path) -> bool {
+    let is = |name: &str, folder: bool| {
+        std::fs::symlink_metadata(dir.join(name))
+            .is_ok_and(|m| if folder { m.is_dir() } else { m.is_file() })
+    };
+    is("HEAD", false) && is("objects", true) && is("refs", true)
+}
+
+/// Whether writing `real` (relative, resolved) under `root` makes or writes inside a folder
+/// git would take for a repository: inside one already, a `HEAD` beside `objects/` and
+/// `refs/`, or `objects/` or `refs/` beside a `HEAD`. The user's next git command there would
+/// read its config (and run its `core.fsmonitor`) as a `.git`'s.
+#[must_use]
+pub fn makes_git_dir(root: &Path, real: &Path) -> bool {
+    let names: Vec<&std::ffi::OsStr> = real
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    let mut at = root.to_path_buf();
+    for (i, name) in names.iter().enumerate() {
+        if git_dir_at(&at) {
+            return true;
+        }
+        let here = |n: &str, folder: bool| {
+            std::fs::symlink_metadata(at.join(n))
+                .is_ok_and(|m| if folder { m.is_dir() } else { m.is_file() })
+        };
+        let last = i + 1 == names.len();
+        let made = match name.to_str() {
+            Some("HEAD") => last && here("objects", true) && here("refs", true),
+            Some("objects" | "refs") => here("HEAD", false),
+            _ => false,
+        };
+        if made {
+            return true;
+        }
+        at.push(name);
+    }
+    false
+}
+
 /// Whether a folder may be written in place, past the gate (an ignored build folder mounted
 /// through a command's overlay): nothing in it is protected or checkpointed, whatever its
 /// name.

@@ -128,7 +128,16 @@ impl Workspace {
     /// What protects `real` (a path already resolved, relative to the root), if anything.
     #[must_use]
     pub fn protection(&self, real: &Path) -> Option<Protected> {
-        super::protect::protection(&self.guard, &self.checkpoints, real)
+        super::protect::protection(&self.guard, &self.checkpoints, real).or_else(|| {
+            super::protect::makes_git_dir(&self.root, real).then(|| {
+                Protected::Never(
+                    "it would make (or write inside) a folder git takes for a repository — a \
+                     `HEAD` beside `objects/` and `refs/` — whose config would run code on the \
+                     next git command there"
+                        .into(),
+                )
+            })
+        })
     }
 
     /// Where a folder handle really is, relative to the root (the kernel's own record of the

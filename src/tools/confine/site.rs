@@ -54,6 +54,27 @@ fn copy_into(from: &Path, dir: &Dir, name: &str) -> std::io::Result<()> {
     }
 }
 
+/// Takes the setuid, setgid and sticky bits off `name` in `dir` and everything below it
+/// (never following a link): what a command leaves in the workspace carries permission bits
+/// only, as git keeps them — a planted setuid binary is not one.
+fn plain_modes(dir: &Dir, name: &str) -> std::io::Result<()> {
+    let meta = dir.symlink_metadata(name)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o7000 != 0 {
+        dir.set_permissions(name, cap_std::fs::Permissions::from_mode(mode & 0o777))?;
+    }
+    if meta.is_dir() {
+        let sub = dir.open_dir(name)?;
+        for entry in sub.entries()? {
+            plain_modes(&sub, &entry?.file_name().to_string_lossy())?;
+        }
+    }
+    Ok(())
+}
+
 impl Site {
     pub(super) fn new(dir: Dir, name: String, shown: String) -> Site {
         Site { dir, name, shown }
@@ -85,7 +106,8 @@ impl Site {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(self.io(&e)),
         };
-        let mode = mode.or(kept);
+        // Only permission bits: never setuid, setgid or sticky (as git keeps them).
+        let mode = mode.or(kept).map(|m| m & 0o777);
         let tmp = self.temporary();
         let result = (|| {
             let mut options = OpenOptions::new();
@@ -126,12 +148,13 @@ impl Site {
             return Err(FileError::NotRegular(self.shown.clone(), "a directory"));
         }
         match std::fs::rename(from, fd_path(&self.dir).join(&self.name)) {
-            Ok(()) => Ok(()),
+            Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-                copy_into(from, &self.dir, &self.name).map_err(|e| self.io(&e))
+                copy_into(from, &self.dir, &self.name).map_err(|e| self.io(&e))?;
             }
-            Err(e) => Err(self.io(&e)),
+            Err(e) => return Err(self.io(&e)),
         }
+        plain_modes(&self.dir, &self.name).map_err(|e| self.io(&e))
     }
 
     /// Makes the name a folder (a folder already there is fine).

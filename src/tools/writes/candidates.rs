@@ -20,8 +20,12 @@ pub(super) struct Candidate {
     pub(super) after: Option<Node>,
 }
 
-/// Whether the folder `rel` of the upper layer holds a name the gate protects.
+/// Whether the folder `rel` of the upper layer is, or holds, a name the gate protects (or a
+/// folder git would take for a repository).
 fn holds_protected(ws: &Workspace, upper_root: &Path, rel: &Path) -> bool {
+    if crate::tools::protect::git_dir_at(&upper_root.join(rel)) {
+        return true;
+    }
     let Ok(entries) = std::fs::read_dir(upper_root.join(rel)) else {
         return false;
     };

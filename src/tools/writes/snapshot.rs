@@ -55,7 +55,9 @@ fn read_file(path: &Path) -> std::io::Result<(Vec<u8>, u32)> {
 }
 
 /// Every file and link under `root` but what `skip` names (relative folders) and git's bulk.
-fn scan(root: &Path, skip: &[PathBuf]) -> Result<BTreeMap<PathBuf, Node>, String> {
+/// After a command (`after`), a file it left setuid, setgid or sticky loses those bits first:
+/// what a command leaves carries permission bits only, as git keeps them.
+fn scan(root: &Path, skip: &[PathBuf], after: bool) -> Result<BTreeMap<PathBuf, Node>, String> {
     let mut out = BTreeMap::new();
     let mut bytes = 0u64;
     let skip_owned: Vec<PathBuf> = skip.iter().map(|s| root.join(s)).collect();
@@ -92,6 +94,13 @@ fn scan(root: &Path, skip: &[PathBuf]) -> Result<BTreeMap<PathBuf, Node>, String
             }
             let (content, mode) = read_file(entry.path())
                 .map_err(|e| format!("cannot read {}: {e}", rel.display()))?;
+            if after && mode & 0o7000 != 0 {
+                std::fs::set_permissions(
+                    entry.path(),
+                    std::fs::Permissions::from_mode(mode & 0o777),
+                )
+                .map_err(|e| format!("cannot reset the mode of {}: {e}", rel.display()))?;
+            }
             Node::file(&content, mode)
         } else {
             continue;
@@ -113,14 +122,14 @@ impl Snapshot {
     /// Reads the workspace at `root`, leaving out the folders of `skip`.
     pub fn take(root: &Path, skip: Vec<PathBuf>) -> Result<Snapshot, String> {
         Ok(Snapshot {
-            entries: scan(root, &skip)?,
+            entries: scan(root, &skip, false)?,
             skip,
         })
     }
 
     /// What differs now.
     pub fn diff(&self, root: &Path) -> Result<Vec<Differs>, String> {
-        let now = scan(root, &self.skip)?;
+        let now = scan(root, &self.skip, true)?;
         let mut out = Vec::new();
         for (path, before) in &self.entries {
             match now.get(path) {

@@ -1,7 +1,7 @@
 //! The build folders a command's overlay mounts through (`target/`, `node_modules/`) are written
 //! in place, past the gate — a build must rename its own folders there. What the gate would
 //! refuse inside them is caught afterwards: each is searched for a protected name (a `.git` of
-//! its own, a memory file, `.mcp.json`, a `.env`); one the command made is removed, one that
+//! its own, or a `HEAD` that makes a folder one, a memory file, `.mcp.json`, a `.env`); one the command made is removed, one that
 //! was there and that it changed is said. The search reads names only (no file is opened), so
 //! it costs a walk of the folder's directory entries.
 
@@ -19,6 +19,7 @@ fn suspect(name: &str) -> bool {
         ".git" | "agents.md" | "claude.md" | "agents.override.md" | "claude.local.md" | ".mcp.json"
     ) || name == ".env"
         || name.starts_with(".env.")
+        || name == "head"
 }
 
 /// Searches the mounted-through folders for protected names the command (which started at

@@ -90,7 +90,7 @@ fn walk(upper: &Path, rel: &Path, out: &mut Vec<Wrote>) -> std::io::Result<()> {
             out.push(Wrote::File {
                 path,
                 from: full,
-                mode: meta.permissions().mode() & 0o7777,
+                mode: meta.permissions().mode() & 0o777,
             });
         } else {
             out.push(Wrote::Special { path });

@@ -341,6 +341,51 @@ async fn neither_tools_nor_commands_make_a_git_under_another_name_or_a_setuid_fi
     }
 }
 
+#[tokio::test]
+async fn a_content_checkpoint_reads_what_a_command_writes_into_build_folders() {
+    if !sandbox_or_skip("a_content_checkpoint_reads_what_a_command_writes_into_build_folders") {
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    git_repo(ws.path());
+    std::fs::write(ws.path().join(".gitignore"), "build/\n.venv/\n").unwrap();
+    // An existing ignored folder (mounted through without a content rule) and a new one.
+    std::fs::create_dir_all(ws.path().join(".venv/lib")).unwrap();
+    let config = "[[checkpoints]]\nname = \"http\"\ncontent = ['requests\\.']\n";
+    let command = "mkdir -p build && echo 'requests.get(1)' > build/a.py && \
+                   echo 'requests.get(2)' > .venv/lib/sitecustomize.py && echo 'x = 1' > build/b.py";
+    let script = script(&[run_command(command)]);
+    let mut s = session(ws.path(), &script, ApprovalMode::Approve, config).await;
+    s.submit("go");
+    // Headless approval does not pass a checkpoint: the run waits with both held.
+    let proposed = std::cell::Cell::new(0);
+    let events = s
+        .until(|e| {
+            if matches!(e, Event::ChangeProposed { .. }) {
+                proposed.set(proposed.get() + 1);
+            }
+            proposed.get() == 2
+        })
+        .await;
+    for file in ["build/a.py", ".venv/lib/sitecustomize.py"] {
+        assert!(!ws.path().join(file).exists(), "{file}: {events:?}");
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                Event::ChangeProposed { change, checkpoint: Some(why), .. }
+                    if change.path == file && why.contains("http")
+            )),
+            "{file} is held at the checkpoint"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("build/b.py")).unwrap(),
+        "x = 1\n",
+        "a build output without the pattern is written as it was"
+    );
+    s.send(Op::Quit);
+}
+
 // The vibe gear applies a command's writes at once, undoably; ignored ones are written as
 // they were; the result names each file.
 

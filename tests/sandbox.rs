@@ -185,6 +185,24 @@ fn unix_sockets_reach_only_what_the_user_names() {
         "python3 -c 'import socket; a, b = socket.socketpair(); a.sendall(b\"x\"); print(b.recv(1))'",
     );
     assert_eq!(code, Some(0), "{text}");
+    // But not a datagram pair, whose `sendto` reaches any datagram socket by its path.
+    let log = run_dir.path().join("log");
+    let listener = std::os::unix::net::UnixDatagram::bind(&log).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let send = format!(
+        "python3 -c 'import socket; a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM); a.sendto(b\"forged\", \"{}\"); print(\"sent\")'",
+        log.display()
+    );
+    let (_, text) = run(&Sandbox::off(), ws.path(), &send);
+    assert!(
+        text.contains("sent"),
+        "unconfined it reaches the socket: {text}"
+    );
+    let mut buf = [0u8; 16];
+    assert!(listener.recv(&mut buf).is_ok());
+    let (code, text) = run(&sandbox(ws.path()), ws.path(), &send);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(listener.recv(&mut buf).is_err(), "nothing arrived: {text}");
 }
 
 // 3. Secrets at rest: the usual credential stores read as nothing, through the real binary.

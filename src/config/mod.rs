@@ -236,13 +236,15 @@ pub struct SandboxConfig {
 
 /// The user's credential stores (and shell histories, where typed secrets stay): no command
 /// reads them (`[sandbox] deny_read`).
-pub const DEFAULT_DENY_READ: [&str; 24] = [
+pub const DEFAULT_DENY_READ: [&str; 28] = [
     "~/.ssh",
     "~/.aws",
     "~/.gnupg",
     "~/.netrc",
     "~/.git-credentials",
+    "~/.config/git/credentials",
     "~/.config/gh",
+    "~/.config/github-copilot",
     "~/.config/hub",
     "~/.config/gcloud",
     "~/.azure",
@@ -252,6 +254,7 @@ pub const DEFAULT_DENY_READ: [&str; 24] = [
     "~/.npmrc",
     "~/.pypirc",
     "~/.cargo/credentials.toml",
+    "~/.cargo/credentials",
     "~/.terraform.d/credentials.tfrc.json",
     "~/.vault-token",
     "~/.pgpass",
@@ -260,6 +263,7 @@ pub const DEFAULT_DENY_READ: [&str; 24] = [
     "~/.bash_history",
     "~/.zsh_history",
     "~/.local/share/fish/fish_history",
+    "~/.python_history",
     "~/.config/gearshift",
 ];
 

@@ -74,8 +74,9 @@ const TERMINAL_INPUT: [u64; 2] = [libc::TIOCSTI, libc::TIOCLINUX];
 
 /// The seccomp filter: the terminal-input ioctls always fail with EPERM; with the network off
 /// `socket()` fails for every family (or every one but `AF_UNIX` when sockets are named) and
-/// io_uring (which can open sockets without `socket()`) is refused. `socketpair()` stays: it
-/// reaches nothing outside.
+/// io_uring (which can open sockets without `socket()`) is refused. `socketpair()` stays for
+/// stream and seqpacket pairs, which reach nothing outside (a datagram pair could `sendto` a
+/// socket by its path, so it is refused).
 pub(super) fn seccomp(policy: &Policy) -> Result<(), String> {
     let arch = if cfg!(target_arch = "x86_64") {
         TargetArch::x86_64
@@ -108,6 +109,21 @@ pub(super) fn seccomp(policy: &Policy) -> Result<(), String> {
         };
         rules.push((libc::SYS_socket, socket));
         rules.push((libc::SYS_io_uring_setup, Vec::new()));
+        if policy.unix_sockets.is_empty() {
+            // A datagram pair can still `sendto` any socket by its path: only stream and
+            // seqpacket pairs, which talk to each other alone.
+            let dgram = SeccompCondition::new(
+                1,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(0xf),
+                u64::try_from(libc::SOCK_DGRAM).unwrap_or(2),
+            )
+            .map_err(err)?;
+            rules.push((
+                libc::SYS_socketpair,
+                vec![SeccompRule::new(vec![dgram]).map_err(err)?],
+            ));
+        }
     }
     let filter = SeccompFilter::new(
         rules.into_iter().collect(),

@@ -129,6 +129,13 @@ impl Checkpoints {
         })
     }
 
+    /// Whether any rule reads a file's new text (and so every file a command writes must be
+    /// read, build outputs too).
+    #[must_use]
+    pub fn reads_content(&self) -> bool {
+        self.rules.iter().any(|r| !r.content.is_empty())
+    }
+
     /// The first rule the proposed new text of a file stops at: a pattern found more often
     /// in the file's text after the write than before it (text already there does not stop
     /// every later edit).
@@ -242,6 +249,10 @@ mod tests {
             "echo ${x:-$(git push)}",
             "echo $(( $(git push) ))",
             "git -c alias.p=push p",
+            "git -c alias.p=pu''sh p origin HEAD",
+            "git -c 'alias.p=!git pu''sh' p",
+            "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=alias.p GIT_CONFIG_VALUE_0=pu''sh git p",
+            "GIT_CONFIG_GLOBAL=gc git p origin",
             "watch -n1 'git push'",
             "ssh host \"cd app && git push\"",
             "flock /tmp/l git push",
@@ -252,6 +263,7 @@ mod tests {
             assert!(c.command(hidden).is_some(), "{hidden:?} ran through");
         }
         assert!(c.command("git status > /dev/null 2>&1").is_none());
+        assert!(c.command("git -c color.ui=never log --oneline").is_none());
         assert!(c.command("env FOO=1 cargo test").is_none());
         assert!(
             c.command("git pushx").is_some(),

@@ -351,6 +351,13 @@ fn unwrap(mut ws: Vec<(Word, String)>, out: &mut Programs, depth: usize) {
         if program == "git" {
             let kept = skip_options("git", ws[1..].to_vec());
             args = kept.into_iter().map(|w| w.0).collect();
+            // An alias (from `-c alias.p=push`, `GIT_CONFIG_*` or a config file) or a program
+            // git finds by name may run anything: only a command git knows is its name.
+            if let Some(sub) = args.first_mut()
+                && sub.as_deref().is_some_and(|s| !wrappers::is_git_command(s))
+            {
+                *sub = None;
+            }
         }
         for arg in args.iter().flatten() {
             if arg.contains(char::is_whitespace) {

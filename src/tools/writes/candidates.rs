@@ -72,6 +72,7 @@ pub(super) fn from_overlay(
                     // protected, when its files go one by one through the gate.
                     if ignores.ignored(&path, true)
                         && free_folder(ws.guard(), ws.checkpoints(), &path)
+                        && !ws.checkpoints().reads_content()
                         && !holds_protected(ws, upper_root, &path)
                         && ws
                             .adopt(&path, &upper_root.join(&path), Clearance::Plain)
@@ -121,7 +122,7 @@ pub(super) fn from_overlay(
         let plain = ws
             .gate_entry(&path)
             .is_ok_and(|g| g.protection.is_none() && g.real == path);
-        if ig && plain && !tracked.contains(&path) {
+        if ig && plain && !tracked.contains(&path) && !stops_at_content(ws, &path, &w) {
             let done = match &w {
                 Wrote::File { from, .. } => ws.adopt(&path, from, Clearance::Plain),
                 Wrote::Link { target, .. } => ws.symlink(&path, target, Clearance::Plain),
@@ -158,6 +159,30 @@ pub(super) fn from_overlay(
         });
     }
     candidates
+}
+
+/// Whether a content checkpoint stops what the command wrote at `path` (its new text read
+/// from the upper layer, lossily; what cannot be read is left to the review path).
+fn stops_at_content(ws: &Workspace, path: &Path, w: &Wrote) -> bool {
+    if !ws.checkpoints().reads_content() {
+        return false;
+    }
+    let after = match w {
+        Wrote::File { from, .. } => match read_capped(from) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => return true,
+        },
+        Wrote::Link { target, .. } => target.clone(),
+        _ => return false,
+    };
+    let before = ws
+        .node(path, MAX_NODE_BYTES)
+        .ok()
+        .flatten()
+        .map(|n| n.lossy());
+    ws.checkpoints()
+        .content(before.as_deref(), &after)
+        .is_some()
 }
 
 /// A file of the upper layer, whole, if it is small enough to be held for review.
@@ -197,7 +222,15 @@ pub(super) fn from_snapshot(
         let plain = ws
             .gate_entry(&d.path)
             .is_ok_and(|g| g.protection.is_none() && g.real == d.path);
-        if plain && ignores.ignored(&d.path, false) && !tracked.contains(&d.path) {
+        let content_stop = d.after.as_ref().is_some_and(|after| {
+            ws.checkpoints()
+                .content(
+                    d.before.as_ref().map(Node::lossy).as_deref(),
+                    &after.lossy(),
+                )
+                .is_some()
+        });
+        if plain && ignores.ignored(&d.path, false) && !tracked.contains(&d.path) && !content_stop {
             out.direct += 1;
             continue;
         }

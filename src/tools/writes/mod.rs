@@ -60,6 +60,13 @@ impl Hold {
         let overlay =
             sandbox.helper.is_some() && sandbox.policy.mode == SandboxMode::WorkspaceWrite;
         if overlay && sandbox.overlay().is_ok() {
+            // A content checkpoint reads every file a command writes: nothing is mounted
+            // through, so build outputs are gathered (and read) too.
+            let through = if ws.checkpoints().reads_content() {
+                Vec::new()
+            } else {
+                through
+            };
             let scratch = Scratch::new(sandbox.scratch_base())
                 .map_err(|e| format!("no scratch folder for the command's writes: {e}"))?;
             return Ok(Hold::Overlay {

@@ -281,7 +281,26 @@ fn nonsense_config_values_are_errors_at_their_line_never_panics() {
         ),
     ] {
         std::fs::write(file, content).unwrap();
-        let out = support::command(home.path(), ws.path(), &["exec", "hi"])
+        // The workspace's config fails as the user's does once trusted; untrusted, it is said
+        // and skipped, and the run goes on.
+        let workspace_file = *file == project;
+        if workspace_file {
+            let out = support::command(home.path(), ws.path(), &["exec", "hi"])
+                .output()
+                .unwrap();
+            let (_, err) = text(&out);
+            assert_eq!(out.status.code(), Some(0), "{err}");
+            assert!(
+                err.contains("warning") && err.contains("not applied"),
+                "{err}"
+            );
+        }
+        let args: &[&str] = if workspace_file {
+            &["exec", "--trust-workspace", "hi"]
+        } else {
+            &["exec", "hi"]
+        };
+        let out = support::command(home.path(), ws.path(), args)
             .output()
             .unwrap();
         let (_, err) = text(&out);

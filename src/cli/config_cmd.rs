@@ -54,6 +54,9 @@ pub fn render(ctx: &Context) -> anyhow::Result<(String, bool)> {
     for layer in &ctx.loaded.layers {
         writeln!(out, "- {layer}")?;
     }
+    for problem in &ctx.loaded.config.config_problems {
+        writeln!(out, "- warning: {problem}")?;
+    }
 
     writeln!(out, "\n# Active provider")?;
     let ok = match ctx.loaded.config.active_provider() {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
+use super::overrides::{env_layer, flag_layer};
 use super::trust::{self, TrustStore, WorkspaceConfig};
 use super::{Config, ConfigError, DEFAULTS_TOML, Paths, validate};
 use crate::protocol::Gear;
@@ -124,6 +125,7 @@ pub fn load(
     });
 
     let project = Paths::project_config(workspace);
+    let mut config_problems = Vec::new();
     let mut workspace_config = None;
     let mut hook_problems = Vec::new();
     // The workspace's Claude Code hooks are privileged like its config's, and trust covers
@@ -175,16 +177,17 @@ pub fn load(
     ) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: project.clone(),
-                source,
-            });
+        // The repository's file, unreadable (a link out of it, say): said, not fatal.
+        Err(e) => {
+            config_problems.push(format!(
+                "{}: not applied: {e}",
+                crate::safe_text::visible(&project.display().to_string())
+            ));
+            None
         }
     };
     if project_text.is_some() || !claude_ws.is_empty() || mcp_ws.is_some() {
         let text = project_text.clone().unwrap_or_default();
-        let table = parse_layer(&project, &text)?;
         let hooks_fingerprint = crate::hooks::claude::fingerprint(&claude_ws);
         let hash = trust::config_hash(
             &text,
@@ -193,12 +196,22 @@ pub fn load(
                 (".mcp.json", mcp_fingerprint),
             ],
         );
-        let (allowed, mut privileged) = trust::split(&text, &table, &merged);
-        privileged.extend(claude_privileged);
-        privileged.extend(mcp_privileged);
         let recorded = TrustStore::load(&paths.trust_file)?;
         let entry = recorded.get(workspace);
         let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
+        // A repository's config that does not parse is the repository's problem until the
+        // user trusts it: said, and the rest of gearshift works there.
+        let table = match parse_layer(&project, &text) {
+            Ok(table) => table,
+            Err(e) if !trusted => {
+                config_problems.push(format!("{e} (the workspace's config is not applied)"));
+                Table::new()
+            }
+            Err(e) => return Err(e),
+        };
+        let (allowed, mut privileged) = trust::split(&text, &table, &merged);
+        privileged.extend(claude_privileged);
+        privileged.extend(mcp_privileged);
         let mut patch = if trusted { table } else { allowed };
         // Checkpoints only add up, trusted or not: a workspace never removes the user's.
         if let Some(mine) = patch.get("checkpoints").cloned() {
@@ -215,8 +228,15 @@ pub fn load(
             }
             patch.insert("hooks".into(), Value::Table(all));
         }
+        let before = merged.clone();
         merge(&mut merged, patch.clone());
-        validate::check_merged(&project, &text, &patch, &merged)?;
+        if let Err(e) = validate::check_merged(&project, &text, &patch, &merged) {
+            if trusted {
+                return Err(e);
+            }
+            config_problems.push(format!("{e} (the workspace's config is not applied)"));
+            merged = before;
+        }
         let config = WorkspaceConfig {
             path: project.clone(),
             hash,
@@ -296,6 +316,7 @@ pub fn load(
         config.imported_hooks.extend(claude_ws);
     }
     config.hook_problems = hook_problems;
+    config.config_problems = config_problems;
     config.imported_mcp = mcp_ws.unwrap_or_default();
     config.mcp_problems = mcp_problems;
     Ok(LoadedConfig {
@@ -402,346 +423,5 @@ fn decode<T: DeserializeOwned>(table: Table) -> Result<T, (String, String)> {
         .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))
 }
 
-fn set_path(table: &mut Table, path: &[&str], value: Value) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut cur = table;
-    for p in parents {
-        let entry = cur
-            .entry((*p).to_string())
-            .or_insert_with(|| Value::Table(Table::new()));
-        if !entry.is_table() {
-            *entry = Value::Table(Table::new());
-        }
-        let Value::Table(t) = entry else { return };
-        cur = t;
-    }
-    cur.insert((*last).to_string(), value);
-}
-
-fn env_layer(env: &BTreeMap<String, String>) -> Result<(Table, Vec<String>), ConfigError> {
-    let mut table = Table::new();
-    let mut names = Vec::new();
-    let vars: [(&str, &[&str]); 6] = [
-        ("GEARSHIFT_PROVIDER", &["provider"]),
-        ("GEARSHIFT_MODEL", &["model"]),
-        ("GEARSHIFT_GEAR", &["gear"]),
-        ("GEARSHIFT_THEME", &["theme"]),
-        ("OPENAI_BASE_URL", &["providers", "openai", "base_url"]),
-        (
-            "ANTHROPIC_BASE_URL",
-            &["providers", "anthropic", "base_url"],
-        ),
-    ];
-    for (var, path) in vars {
-        let Some(value) = env.get(var).filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        if var == "GEARSHIFT_GEAR" {
-            value
-                .parse::<Gear>()
-                .map_err(|e| ConfigError::Invalid(format!("{var}: {e}")))?;
-        }
-        set_path(&mut table, path, Value::String(value.clone()));
-        names.push(var.to_string());
-    }
-    Ok((table, names))
-}
-
-/// `--base-url` applies to the chosen provider; with none chosen it defines an
-/// OpenAI-compatible provider named `custom` (a local vLLM or LM Studio, say).
-fn flag_layer(flags: &Flags, below: &Table) -> (Table, Vec<String>) {
-    let mut table = Table::new();
-    let mut names = Vec::new();
-    let mut set = |path: &[&str], value: &str, name: &str| {
-        set_path(&mut table, path, Value::String(value.to_string()));
-        names.push(name.to_string());
-    };
-    if let Some(v) = &flags.provider {
-        set(&["provider"], v, "--provider");
-    }
-    if let Some(v) = &flags.model {
-        set(&["model"], v, "--model");
-    }
-    if let Some(v) = flags.gear {
-        set(&["gear"], v.as_str(), "--gear");
-    }
-    if let Some(v) = &flags.theme {
-        set(&["theme"], v, "--theme");
-    }
-    if let Some(url) = &flags.base_url {
-        let provider = flags
-            .provider
-            .clone()
-            .or_else(|| {
-                below
-                    .get("provider")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .filter(|p| p != "demo");
-        let provider = provider.unwrap_or_else(|| {
-            set_path(
-                &mut table,
-                &["providers", "custom", "kind"],
-                Value::String("openai".into()),
-            );
-            set_path(&mut table, &["provider"], Value::String("custom".into()));
-            "custom".into()
-        });
-        set_path(
-            &mut table,
-            &["providers", &provider, "base_url"],
-            Value::String(url.clone()),
-        );
-        names.push("--base-url".into());
-    }
-    (table, names)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn setup() -> (tempfile::TempDir, Paths, PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under_home(&dir.path().join("home"));
-        let ws = dir.path().join("ws");
-        std::fs::create_dir_all(ws.join(".gearshift")).unwrap();
-        std::fs::create_dir_all(paths.home.clone().unwrap()).unwrap();
-        (dir, paths, ws)
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn a_workspace_adds_checkpoints_and_never_removes_the_users_trusted_or_not() {
-        let (_d, paths, ws) = setup();
-        std::fs::write(
-            &paths.config_file,
-            "[[checkpoints]]\nname = \"pushes\"\ncommands = [\"git push*\"]\n",
-        )
-        .unwrap();
-        std::fs::write(
-            Paths::project_config(&ws),
-            "[[checkpoints]]\nname = \"migrations\"\nreason = \"reviewed\"\npaths = [\"migrations/**\"]\n",
-        )
-        .unwrap();
-        let names = |flags: &Flags| -> Vec<String> {
-            load(&paths, &ws, &env(&[]), flags)
-                .unwrap()
-                .config
-                .checkpoints
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
-        };
-        // Untrusted: the project's rule applies at once (it only adds a stop).
-        assert_eq!(names(&Flags::default()), ["pushes", "migrations"]);
-        let loaded = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
-        assert!(loaded.workspace.unwrap().withheld().is_empty());
-        // Trusted: still added to the user's, never in their place.
-        let trusted = Flags {
-            trust_workspace: true,
-            ..Flags::default()
-        };
-        assert_eq!(names(&trusted), ["pushes", "migrations"]);
-    }
-
-    #[test]
-    fn layers_apply_in_order_defaults_user_project_env_flags() {
-        let (_d, paths, ws) = setup();
-        std::fs::write(
-            &paths.config_file,
-            "provider = \"deepseek\"\ntheme = \"light\"\ngear = \"plan\"\n[providers.deepseek]\ncontext_window = 10000\n",
-        )
-        .unwrap();
-        std::fs::write(
-            Paths::project_config(&ws),
-            "theme = \"high-contrast\"\n[providers.deepseek]\nmax_output_tokens = 77\n",
-        )
-        .unwrap();
-
-        let untrusted = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
-        assert_eq!(
-            untrusted.config.providers["deepseek"].max_output_tokens, None,
-            "an untrusted project cannot patch a provider"
-        );
-        assert_eq!(
-            untrusted.workspace.unwrap().withheld()[0].key,
-            "providers.deepseek"
-        );
-        // Trusted (here for this run), the project's whole file applies.
-        let trusted = Flags {
-            trust_workspace: true,
-            ..Flags::default()
-        };
-        let c = load(&paths, &ws, &env(&[]), &trusted).unwrap().config;
-        assert_eq!(c.provider.as_deref(), Some("deepseek"));
-        assert_eq!(c.theme, "high-contrast", "project beats user");
-        assert_eq!(c.gear, Gear::Plan, "user beats defaults");
-        let ds = &c.providers["deepseek"];
-        assert_eq!(ds.context_window, Some(10000), "user patch kept");
-        assert_eq!(ds.max_output_tokens, Some(77), "project patch merged");
-        assert_eq!(
-            ds.base_url.as_deref(),
-            Some("https://api.deepseek.com"),
-            "default kept"
-        );
-
-        let e = env(&[
-            ("GEARSHIFT_THEME", "dark"),
-            ("GEARSHIFT_MODEL", "deepseek-reasoner"),
-        ]);
-        let c = load(&paths, &ws, &e, &Flags::default()).unwrap().config;
-        assert_eq!(c.theme, "dark", "env beats project");
-        assert_eq!(c.model.as_deref(), Some("deepseek-reasoner"));
-
-        let flags = Flags {
-            theme: Some("light".into()),
-            gear: Some(Gear::Pipeline),
-            ..Flags::default()
-        };
-        let c = load(&paths, &ws, &e, &flags).unwrap().config;
-        assert_eq!(c.theme, "light", "flags beat env");
-        assert_eq!(c.gear, Gear::Pipeline);
-    }
-
-    #[test]
-    fn quick_start_env_selects_provider_only_when_none_is_chosen() {
-        let (_d, paths, ws) = setup();
-        let e = env(&[
-            ("OPENAI_API_KEY", "sk-x"),
-            ("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
-        ]);
-        let c = load(&paths, &ws, &e, &Flags::default()).unwrap().config;
-        assert_eq!(c.provider.as_deref(), Some("openai"));
-        assert_eq!(
-            c.providers["openai"].base_url.as_deref(),
-            Some("http://127.0.0.1:9/v1")
-        );
-        std::fs::write(&paths.config_file, "provider = \"ollama\"\n").unwrap();
-        let c = load(&paths, &ws, &e, &Flags::default()).unwrap().config;
-        assert_eq!(
-            c.provider.as_deref(),
-            Some("ollama"),
-            "a file's choice wins"
-        );
-        let c = load(&paths, &ws, &env(&[]), &Flags::default())
-            .unwrap()
-            .config;
-        assert_eq!(c.provider.as_deref(), Some("ollama"));
-    }
-
-    #[test]
-    fn base_url_flag_patches_chosen_provider_or_defines_custom() {
-        let (_d, paths, ws) = setup();
-        let flags = Flags {
-            base_url: Some("http://127.0.0.1:8000/v1".into()),
-            model: Some("local".into()),
-            ..Flags::default()
-        };
-        let c = load(&paths, &ws, &env(&[]), &flags).unwrap().config;
-        let p = c.active_provider().unwrap();
-        assert_eq!(p.name, "custom");
-        assert_eq!(p.base_url.as_deref(), Some("http://127.0.0.1:8000/v1"));
-        assert_eq!(p.model, "local");
-
-        let flags = Flags {
-            provider: Some("zhipu".into()),
-            ..flags
-        };
-        let p = load(&paths, &ws, &env(&[]), &flags)
-            .unwrap()
-            .config
-            .active_provider()
-            .unwrap();
-        assert_eq!(p.name, "zhipu");
-        assert_eq!(p.base_url.as_deref(), Some("http://127.0.0.1:8000/v1"));
-    }
-
-    #[test]
-    fn unknown_key_reports_file_line_and_dotted_key() {
-        let (_d, paths, ws) = setup();
-        std::fs::write(
-            &paths.config_file,
-            "theme = \"dark\"\n\n[providers.openai]\nbase_url = \"x\"\nbse_url = \"y\"\n",
-        )
-        .unwrap();
-        let err = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap_err();
-        let ConfigError::Parse {
-            path, line, key, ..
-        } = &err
-        else {
-            panic!("{err}")
-        };
-        assert_eq!(path, &paths.config_file);
-        assert_eq!(*line, 5);
-        assert_eq!(key, "providers.openai.bse_url");
-        let msg = err.to_string();
-        assert!(
-            msg.starts_with(&format!("{}:5:", paths.config_file.display())),
-            "{msg}"
-        );
-        assert!(msg.contains("not a known setting"), "{msg}");
-    }
-
-    #[test]
-    fn wrong_type_reports_line_key_and_expectation() {
-        let (_d, paths, ws) = setup();
-        std::fs::write(
-            Paths::project_config(&ws),
-            "[providers.deepseek]\ncontext_window = \"big\"\n",
-        )
-        .unwrap();
-        let err = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap_err();
-        let msg = err.to_string();
-        let ConfigError::Parse {
-            line, key, message, ..
-        } = err
-        else {
-            panic!("{msg}")
-        };
-        assert_eq!(line, 2, "{msg}");
-        assert_eq!(key, "providers.deepseek.context_window");
-        assert!(message.contains("expected u32"), "{message}");
-        assert!(msg.contains(".gearshift/config.toml:2:"), "{msg}");
-
-        std::fs::write(Paths::project_config(&ws), "gear = \"fast\"\n").unwrap();
-        let msg = load(&paths, &ws, &env(&[]), &Flags::default())
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains(":1:") && msg.contains("gear"), "{msg}");
-        assert!(msg.contains("vibe"), "names the expected values: {msg}");
-    }
-
-    #[test]
-    fn syntax_error_reports_line() {
-        let (_d, paths, ws) = setup();
-        std::fs::write(&paths.config_file, "theme = \"dark\"\nmodel = \n").unwrap();
-        let msg = load(&paths, &ws, &env(&[]), &Flags::default())
-            .unwrap_err()
-            .to_string();
-        assert!(msg.contains("config.toml:2:"), "{msg}");
-    }
-
-    #[test]
-    fn bad_gear_in_env_names_the_variable() {
-        let (_d, paths, ws) = setup();
-        let msg = load(
-            &paths,
-            &ws,
-            &env(&[("GEARSHIFT_GEAR", "turbo")]),
-            &Flags::default(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(msg.contains("GEARSHIFT_GEAR"), "{msg}");
-    }
-}
+mod tests;

@@ -8,6 +8,7 @@
 
 mod load;
 pub mod models;
+mod overrides;
 mod paths;
 pub mod trust;
 mod validate;
@@ -109,6 +110,10 @@ pub struct Config {
     /// `.mcp.json` problems, said at start (not a setting).
     #[serde(skip)]
     pub mcp_problems: Vec<String>,
+    /// An untrusted workspace config that could not be applied, said at start (not a
+    /// setting).
+    #[serde(skip)]
+    pub config_problems: Vec<String>,
 }
 
 impl Config {

@@ -336,6 +336,12 @@ pub async fn run_session(
     actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
     // A model the catalog does not know runs on the provider's figures: said once, at start,
     // and not stored (it describes this run's configuration, not the session).
+    for text in &actor.deps.config_problems {
+        let _ = actor.events.send(Event::Notice {
+            level: NoticeLevel::Warning,
+            text: text.clone(),
+        });
+    }
     if let Some(text) = actor.deps.provider.unknown_model_notice() {
         let _ = actor.events.send(Event::Notice {
             level: NoticeLevel::Info,

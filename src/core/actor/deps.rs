@@ -61,6 +61,8 @@ pub struct SessionDeps {
     /// `.mcp.json` could not be read (said at start).
     pub mcp_servers: std::collections::BTreeMap<String, crate::mcp::McpServerConfig>,
     pub mcp_problems: Vec<String>,
+    /// An untrusted workspace config that could not be applied, said at start.
+    pub config_problems: Vec<String>,
     /// The environment MCP servers start with (theirs: the user configured them), and where
     /// their bearer tokens are read.
     pub mcp_env: crate::mcp::client::ServerEnv,
@@ -161,6 +163,7 @@ impl SessionDeps {
             checkpoints,
             mcp_servers: config.all_mcp_servers(),
             mcp_problems: config.mcp_problems.clone(),
+            config_problems: config.config_problems.clone(),
             mcp_env: crate::mcp::client::ServerEnv {
                 base: Secrets::new(&env, config).env,
                 full: env.clone(),

@@ -477,3 +477,101 @@ text = "Written with Postgres."
             .await;
     }
 }
+
+/// A home whose scripted model plays `script` in a two-stage pipeline (tasks, implement), and
+/// a git workspace.
+fn mini_pipeline(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let (home, ws) = support::scripted_home(
+        script,
+        "[pipeline]\nname = \"mini\"\n[review]\nmemory_step = false\n",
+    );
+    std::fs::create_dir_all(home.path().join("pipelines")).unwrap();
+    std::fs::write(
+        home.path().join("pipelines/mini.toml"),
+        "name = \"mini\"\n[[stages]]\nname = \"tasks\"\nskill = \"tasks\"\n\
+         tools = [\"read_file\", \"propose_plan\"]\nkind = \"plan\"\ngate = \"human\"\n\
+         [[stages]]\nname = \"implement\"\nskill = \"implement\"\nkind = \"run_plan\"\ngate = \"human\"\n",
+    )
+    .unwrap();
+    git_repo(ws.path());
+    (home, ws)
+}
+
+// Issue "When a step goes wrong", 1 and 2: an incomplete task runs again with Alt+G from
+// anywhere, the implement gate does not pass while one is incomplete, and a sent-back
+// implement stage runs the comments as a task with the write tools.
+#[test]
+fn an_incomplete_task_runs_again_from_anywhere_and_a_sent_back_stage_writes() {
+    use support::keys;
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write a.txt" }, { title = "Write b.txt" }] } }]
+[[turns]]
+text = "I looked at step 1 but did not finish."
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "a written" } }]
+[[turns]]
+text = "I looked at step 2 but did not finish."
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "b.txt", content = "b\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "b written" } }]
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "tests.txt", content = "t\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "tests written" } }]
+"#;
+    let (home, ws) = mini_pipeline(script);
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["--gear", "pipeline"], 120, 40);
+    app.wait_text("PIPELINE");
+    app.send(b"write the files\r");
+    app.wait_text("0/2 approved");
+    app.send(keys::ALT_2);
+    app.send(b"A");
+    app.wait_text("2/2 approved");
+    app.send(b"\x1bg");
+    app.wait_text("Step 1 was left incomplete");
+    // From the composer: the gate is on its edge, and Alt+G runs the step again.
+    app.send(keys::ESC);
+    app.send(b"\x1bg");
+    app.wait_text("proposes a change to a.txt");
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_text("Step 2 was left incomplete");
+    app.send(keys::ESC);
+    // The implement gate does not pass with step 2 incomplete: Alt+G runs it again.
+    app.send(b"\x1bg");
+    app.wait_text("proposes a change to b.txt");
+    assert!(
+        !app.screen().contains("no approved task"),
+        "{}",
+        app.screen()
+    );
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_text("Stage implement waits");
+    assert!(ws.path().join("a.txt").exists() && ws.path().join("b.txt").exists());
+    // Sent back with comments: they run as a task with the write tools, reviewed, and the
+    // stage waits at its gate again.
+    app.send(b"\x1bb");
+    app.send(b"please write the tests too\r");
+    app.wait_text("proposes a change to tests.txt");
+    assert!(
+        !app.screen().contains("is not available"),
+        "{}",
+        app.screen()
+    );
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_for("the stage to wait again", |s| {
+        s.matches("Stage implement waits").count() >= 1 && s.contains("tests written")
+    });
+    assert!(ws.path().join("tests.txt").exists());
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+}

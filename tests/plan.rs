@@ -456,3 +456,111 @@ text = "done"
         "1\n"
     );
 }
+
+// Issue "When a step goes wrong", 12: `A` approves only what is proposed, and a step whose
+// only change was rejected holds its gate (even under G) and says so.
+#[test]
+fn approve_all_keeps_rejections_and_a_step_with_nothing_written_holds_its_gate() {
+    use support::keys;
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write a.txt" }, { title = "Write b.txt" }, { title = "Write c.txt" }] } }]
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "a written" } }]
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "c.txt", content = "c\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "c written" } }]
+"#;
+    let (home, ws) = support::scripted_home(script, "[review]\nmemory_step = false\n");
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["--gear", "plan"], 120, 40);
+    app.wait_text("PLAN");
+    app.send(b"write three files\r");
+    app.wait_text("0/3 approved");
+    app.send(keys::ALT_2);
+    app.send(b"j");
+    app.send(b"x");
+    app.send(b"A");
+    app.wait_text("2/3 approved");
+    // G runs every approved step; step 1's only change is rejected.
+    app.send(b"G");
+    app.wait_text("proposes a change to a.txt");
+    app.send(keys::ALT_3);
+    app.send(b"X");
+    app.send(keys::ENTER);
+    app.wait_text("nothing was written");
+    app.wait_text("Step 1 waits at its gate");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !app.screen().contains("change to c.txt"),
+        "step 3 waits for the human: {}",
+        app.screen()
+    );
+    app.send(b"\x1bg");
+    app.wait_text("proposes a change to c.txt");
+    assert!(!ws.path().join("a.txt").exists());
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+}
+
+// Issue "When a step goes wrong", 3: a pipeline run plans its own tasks; a finished plan of
+// the plan gear does not open its tasks gate.
+#[test]
+fn a_finished_plan_does_not_leak_into_a_pipeline_run() {
+    use support::keys;
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write a.txt" }] } }]
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "a written" } }]
+[[turns]]
+text = "The tasks are clear; nothing to propose."
+[[turns]]
+text = "extra"
+"#;
+    let (home, ws) = support::scripted_home(
+        script,
+        "[pipeline]\nname = \"mini\"\n[review]\nmemory_step = false\n",
+    );
+    std::fs::create_dir_all(home.path().join("pipelines")).unwrap();
+    std::fs::write(
+        home.path().join("pipelines/mini.toml"),
+        "name = \"mini\"\n[[stages]]\nname = \"tasks\"\nskill = \"tasks\"\n\
+         tools = [\"read_file\", \"propose_plan\"]\nkind = \"plan\"\ngate = \"human\"\n\
+         [[stages]]\nname = \"implement\"\nskill = \"implement\"\nkind = \"run_plan\"\ngate = \"human\"\n",
+    )
+    .unwrap();
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["--gear", "plan"], 120, 40);
+    app.wait_text("PLAN");
+    app.send(b"write a\r");
+    app.wait_text("0/1 approved");
+    app.send(keys::ALT_2);
+    app.send(b"A");
+    app.send(b"G");
+    app.wait_text("proposes a change to a.txt");
+    app.send(keys::ALT_3);
+    app.send(b"A");
+    app.send(keys::ENTER);
+    app.wait_text("1/1 done");
+    // To the pipeline: its tasks stage proposes nothing, and its gate does not pass.
+    app.send(keys::ESC);
+    app.send(keys::ESC);
+    app.send(keys::SHIFT_TAB);
+    app.wait_text("PIPELINE");
+    app.send(b"add c\r");
+    app.wait_text("nothing to propose");
+    app.send(b"\x1bg");
+    app.wait_text("cannot pass");
+    assert!(
+        !app.screen().contains("no approved task"),
+        "{}",
+        app.screen()
+    );
+    assert!(!app.screen().contains("1/1 done"), "{}", app.screen());
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+}

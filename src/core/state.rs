@@ -79,6 +79,8 @@ pub struct SessionState {
     pub held: BTreeMap<String, Held>,
     /// Its history was imported from a file (see [`Event::Imported`]).
     pub imported: bool,
+    /// The first change of each plan step that ran (an index into `changes.entries`).
+    pub step_changes: BTreeMap<String, usize>,
 }
 
 /// A command's result held while its writes are reviewed.
@@ -332,6 +334,7 @@ impl SessionState {
                 skills,
                 request,
             } => {
+                crate::plan::fold(&mut self.plan, event);
                 self.pipeline = Some(PipelineRun {
                     run: Run::new(pipeline.clone()),
                     skills: skills.clone(),
@@ -343,7 +346,12 @@ impl SessionState {
             Event::PlanProposed { .. } | Event::PlanEdited { .. } => {
                 crate::plan::fold(&mut self.plan, event);
             }
-            Event::StepStatusChanged { .. } => {
+            Event::StepStatusChanged { step, status, .. } => {
+                if *status == crate::plan::StepStatus::Running {
+                    self.step_changes
+                        .entry(step.clone())
+                        .or_insert(self.changes.entries.len());
+                }
                 crate::plan::fold(&mut self.plan, event);
             }
             Event::ItemDropped { item, dropped } => {

@@ -32,6 +32,8 @@ pub fn fold(plan: &mut Option<Plan>, event: &Event) -> bool {
                 p.set_status(step, *status, note.clone());
             }
         }
+        // A pipeline run plans its own tasks: an earlier plan is not its plan.
+        Event::PipelineStarted { .. } => *plan = None,
         _ => return false,
     }
     true
@@ -394,9 +396,14 @@ impl Plan {
                 set_all(s, StepStatus::Approved);
             }
             PlanEdit::ApproveAll => {
-                for s in &mut self.steps {
-                    set_all(s, StepStatus::Approved);
+                // Every proposed step: a step the human rejected stays rejected.
+                fn approve(step: &mut Step) {
+                    if step.status == StepStatus::Proposed {
+                        step.status = StepStatus::Approved;
+                    }
+                    step.children.iter_mut().for_each(approve);
                 }
+                self.steps.iter_mut().for_each(approve);
             }
             PlanEdit::Reject { step } => {
                 let s = find_mut(&mut self.steps, step)

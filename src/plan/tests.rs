@@ -58,8 +58,11 @@ fn approval_and_rejection_cascade_to_children() {
     assert_eq!(p.step("s4").unwrap().status, StepStatus::Proposed);
     p.apply(&PlanEdit::Reject { step: "s1".into() }).unwrap();
     assert_eq!(p.step("s3").unwrap().status, StepStatus::Rejected);
+    // `A` approves what is proposed; what the human rejected stays rejected.
     p.apply(&PlanEdit::ApproveAll).unwrap();
-    assert_eq!(p.counts(), (4, 0, 4));
+    assert_eq!(p.counts(), (2, 0, 4));
+    assert_eq!(p.step("s1").unwrap().status, StepStatus::Rejected);
+    assert_eq!(p.step("s4").unwrap().status, StepStatus::Approved);
 }
 
 #[test]

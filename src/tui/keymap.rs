@@ -227,7 +227,7 @@ actions! {
     PlanCollapse => "plan_collapse", Plan, ["h", "left"], "", "Collapse the step, or go to its parent";
     PlanExpand => "plan_expand", Plan, ["l", "right"], "", "Expand the step";
     PlanApprove => "plan_approve", Plan, ["a"], "approve", "Approve the step and the steps under it";
-    PlanApproveAll => "plan_approve_all", Plan, ["A"], "", "Approve every step";
+    PlanApproveAll => "plan_approve_all", Plan, ["A"], "", "Approve every step not rejected";
     PlanReject => "plan_reject", Plan, ["x"], "reject",
         "Reject the step and the steps under it: they never run";
     PlanEdit => "plan_edit", Plan, ["e"], "edit",

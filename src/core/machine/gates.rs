@@ -282,12 +282,19 @@ pub fn start_stage(state: &SessionState, facts: Facts) -> Vec<Effect> {
     match def.kind {
         StageKind::Verify => vec![Effect::RunTests],
         StageKind::RunPlan => {
-            let approved = state
-                .plan
-                .as_ref()
-                .is_some_and(|p| p.next_runnable().is_some());
-            if approved {
+            let plan = state.plan.as_ref();
+            // A step left incomplete (or waiting at its gate) runs again / passes; else the
+            // next approved one runs.
+            let work = plan.is_some_and(|p| p.active().is_some() || p.next_runnable().is_some());
+            let ran = plan.is_some_and(|p| p.counts().1 > 0);
+            if work {
                 go(state, true, facts)
+            } else if ran {
+                vec![Effect::Record(vec![Event::Stage {
+                    event: StageEvent::AtGate {
+                        stage: def.name.clone(),
+                    },
+                }])]
             } else {
                 vec![
                     refuse("no approved task to implement", Some(Hint::ApproveSteps)),
@@ -337,6 +344,39 @@ pub fn stage_gate(state: &SessionState, op: &GateOp, facts: Facts) -> Vec<Effect
         && let Some(refusal) = unfinished(state, stage)
     {
         return vec![refusal];
+    }
+    if let (GateOp::SendBack(comments), Some(stage)) = (op, &current)
+        && stage.kind == StageKind::RunPlan
+        && let Some(plan) = &state.plan
+    {
+        let mut recorded: Vec<Event> = events
+            .into_iter()
+            .map(|event| Event::Stage { event })
+            .collect();
+        let comments = comments.trim().to_string();
+        match plan.active() {
+            Some(step) => recorded.push(Event::PlanEdited {
+                edit: crate::plan::PlanEdit::Comment {
+                    step: step.id.clone(),
+                    text: comments,
+                },
+            }),
+            None => {
+                let id = plan.new_id();
+                recorded.push(Event::PlanEdited {
+                    edit: crate::plan::PlanEdit::Add {
+                        after: None,
+                        id: id.clone(),
+                        title: "Changes asked when the stage was sent back".into(),
+                        detail: comments,
+                    },
+                });
+                recorded.push(Event::PlanEdited {
+                    edit: crate::plan::PlanEdit::Approve { step: id },
+                });
+            }
+        }
+        return vec![Effect::Record(recorded), Effect::Go { all: true }];
     }
     let mut effects = vec![Effect::Record(
         events
@@ -401,7 +441,20 @@ fn unfinished(state: &SessionState, stage: &crate::pipeline::StageDef) -> Option
                 )
             })
         }
-        StageKind::Artifact | StageKind::RunPlan | StageKind::Verify => None,
+        StageKind::RunPlan => {
+            let plan = state.plan.as_ref()?;
+            let step = plan.active()?;
+            let number = plan.number(&step.id).unwrap_or_default();
+            Some(refuse(
+                format!(
+                    "stage `{}` cannot pass: step {number} is {}; run it again or mark it done",
+                    stage.name,
+                    step.status.label()
+                ),
+                None,
+            ))
+        }
+        StageKind::Artifact | StageKind::Verify => None,
     }
 }
 

@@ -67,7 +67,7 @@ pub fn route(
     }
     match tool.kind() {
         ToolKind::Plan => propose_plan(state, &call, facts.memory_step),
-        ToolKind::Step => end_step(state, &call),
+        ToolKind::Step => end_step(state, &call, facts),
         ToolKind::Shell => match tools::command_of(&call) {
             // What is seen must be what runs: a command with characters that do not show as
             // themselves (a tab, a carriage return, a zero-width or bidi control) is asked of
@@ -185,7 +185,7 @@ pub fn propose_plan(
 
 /// `complete_step` / `fail_step`: the running step stops at its gate, or fails.
 #[must_use]
-pub fn end_step(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
+pub fn end_step(state: &SessionState, call: &ToolCallRequest, facts: Facts) -> Vec<Effect> {
     #[derive(serde::Deserialize)]
     struct Args {
         #[serde(default, alias = "reason")]
@@ -217,6 +217,26 @@ pub fn end_step(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
     } else {
         StepStatus::AwaitingReview
     };
+    // A step that proposed changes and got none of them written holds its gate: the human
+    // passes it deliberately (headless, the note says so and the run goes on).
+    let mut note = note.trim().to_string();
+    if !failed {
+        let from = state.step_changes.get(&step).copied().unwrap_or(usize::MAX);
+        let ours = state.changes.entries.get(from..).unwrap_or_default();
+        if !ours.is_empty() && ours.iter().all(|e| e.written.is_none()) {
+            let paths: Vec<&str> = ours.iter().map(|e| e.change.path.as_str()).collect();
+            if !note.is_empty() {
+                note.push_str(" — ");
+            }
+            note.push_str(&format!(
+                "nothing was written: every change of this step was rejected ({})",
+                paths.join(", ")
+            ));
+            if facts.policy.changes == ApprovalMode::Ask {
+                effects.push(Effect::RunAll(false));
+            }
+        }
+    }
     let text = crate::core::prompts::step_ended(&number, failed);
     effects.extend([
         Effect::EndTurnAfterCalls,
@@ -229,7 +249,7 @@ pub fn end_step(state: &SessionState, call: &ToolCallRequest) -> Vec<Effect> {
             Event::StepStatusChanged {
                 step,
                 status,
-                note: (!note.trim().is_empty()).then(|| note.trim().to_string()),
+                note: (!note.is_empty()).then_some(note),
             },
         ]),
         Effect::NextCall,

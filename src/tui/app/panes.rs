@@ -23,8 +23,15 @@ impl App {
         use crate::pipeline::StageStatus;
         if let Some(run) = &self.pipeline {
             let i = run.current()?;
-            return (run.statuses[i] == StageStatus::AwaitingGate)
-                .then(|| WaitingGate::Stage(run.pipeline.stages[i].name.clone()));
+            if run.statuses[i] == StageStatus::AwaitingGate {
+                return Some(WaitingGate::Stage(run.pipeline.stages[i].name.clone()));
+            }
+            // In the implement stage, a step's own gate (left incomplete, or held) waits.
+            if !(run.statuses[i] == StageStatus::Running
+                && run.pipeline.stages[i].kind == StageKind::RunPlan)
+            {
+                return None;
+            }
         }
         if self.running_all {
             return None;

@@ -51,7 +51,10 @@ impl Pane for PlanView {
         }
         let plan_event = matches!(
             event,
-            Event::PlanProposed { .. } | Event::PlanEdited { .. } | Event::StepStatusChanged { .. }
+            Event::PlanProposed { .. }
+                | Event::PlanEdited { .. }
+                | Event::StepStatusChanged { .. }
+                | Event::PipelineStarted { .. }
         );
         if plan_event {
             PlanView::on_event(self, event);

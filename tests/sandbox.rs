@@ -286,6 +286,38 @@ fn the_temporary_folders_are_private_to_each_command() {
     std::fs::remove_file(theirs).unwrap();
 }
 
+/// gearshift started from a folder the sandbox hides (under the private `/tmp`: a project
+/// cloned there, as CI does) still probes and runs its commands in force.
+#[test]
+fn the_sandbox_holds_when_gearshift_runs_from_a_hidden_folder() {
+    if !sandbox_or_skip("the_sandbox_holds_when_gearshift_runs_from_a_hidden_folder") {
+        return;
+    }
+    let started_in = tempfile::tempdir().unwrap();
+    assert!(started_in.path().starts_with(std::env::temp_dir()));
+    let (home, ws) = support::scripted_home(
+        "[[turns]]\ntool_calls = [{ name = \"run_command\", arguments = { command = \"echo in-force\" } }]\n\n[[turns]]\ntext = \"done\"\n",
+        "",
+    );
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--json", "--approve-commands", "go"],
+    )
+    .current_dir(started_in.path())
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            r#""type":"sandbox_status","mode":"workspace-write","network":false,"enforced":true"#
+        ),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("in-force"), "{stdout}");
+}
+
 // Round three's review: no System V IPC of the user's, no terminal of theirs by path, and a
 // credential store linked in from elsewhere is hidden where it really is.
 

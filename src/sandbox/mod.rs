@@ -449,13 +449,19 @@ impl Sandbox {
             overlay,
             ..self.policy.clone()
         };
-        let out = std::process::Command::new(helper)
+        let mut probe = std::process::Command::new(helper);
+        probe
             .arg(HELPER_ARG)
             .arg(serde_json::to_string(&policy).unwrap_or_default())
             .arg("")
             .env_clear()
-            .stdin(std::process::Stdio::null())
-            .output();
+            .stdin(std::process::Stdio::null());
+        // Where a command runs: gearshift's own folder may be one the sandbox hides (under a
+        // private `/tmp`), the workspace never is.
+        if let Some(workspace) = policy.writable.first() {
+            probe.current_dir(workspace);
+        }
+        let out = probe.output();
         let probe: Result<Probe, String> = match out {
             Ok(o) => serde_json::from_slice(&o.stdout).map_err(|_| {
                 format!(

@@ -122,7 +122,13 @@ pub(super) fn enter(policy: &Policy) -> Result<Entered, String> {
         };
         hidden.map_err(|e| format!("{e} (from [sandbox] deny_read: {})", path.display()))?;
     }
+    // A folder the view now hides (under the private `/tmp`) is not one to run in: the
+    // workspace is.
     std::env::set_current_dir(&cwd)
+        .or_else(|e| match keep.first() {
+            Some(workspace) if !cwd.starts_with(workspace) => std::env::set_current_dir(workspace),
+            _ => Err(e),
+        })
         .map_err(|e| format!("entering {} again: {e}", cwd.display()))?;
     Ok(Entered { overlay })
 }

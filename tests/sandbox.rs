@@ -18,11 +18,7 @@ fn helper() -> PathBuf {
     env!("CARGO_BIN_EXE_gearshift").into()
 }
 
-/// A folder outside the temporary folder (which every command gets a private copy of), for
-/// things the sandbox must refuse for their own reason, not because they are out of sight.
-fn outside_tmp() -> tempfile::TempDir {
-    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
-}
+use support::outside_tmp;
 
 /// Runs `command` through the helper with `sandbox`'s policy, in `cwd`; its output.
 fn run(sandbox: &Sandbox, cwd: &Path, command: &str) -> (Option<i32>, String) {

@@ -30,6 +30,26 @@ pub fn skip(test: &str, why: &str) {
     eprintln!("{test}: skipped, {why}");
 }
 
+/// A fresh folder the sandbox leaves in sight — not under the temporary folder nor
+/// `/dev/shm`, which every command gets a private copy of — for what a sandboxed command must
+/// be refused for its own reason: the build's temporary folder, or (for a checkout under
+/// `/tmp`, as CI may clone to) `/var/tmp` or the home folder.
+#[allow(dead_code)]
+pub fn outside_tmp() -> tempfile::TempDir {
+    let tmp = std::env::temp_dir();
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    [
+        Some(std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))),
+        Some(std::path::PathBuf::from("/var/tmp")),
+        home,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|p| !p.starts_with(&tmp) && !p.starts_with("/dev/shm") && p.is_dir())
+    .find_map(|p| tempfile::tempdir_in(p).ok())
+    .unwrap_or_else(|| panic!("no writable folder outside {} for the test", tmp.display()))
+}
+
 /// Whether the command sandbox is in force here, overlay included; says why not, for a
 /// skipped test (or fails, see [`skip`]).
 pub fn sandbox_or_skip(test: &str) -> bool {

@@ -2,16 +2,19 @@
 //! and 300,000 files (30 crates of folders of 100 files, a third `.rs`, behind a .gitignore
 //! that hides a `target/` of as many more). For each: `glob **/*.rs` (more matches than the
 //! cap: it stops there), `glob` of one file's name (a whole walk), `grep` of a word in every
-//! file (capped) and of a word in one (a whole walk, reading every file). Median of 5 after a
+//! file (capped) and of a word in one (a whole walk, reading every file); then `@` completion
+//! (see `mentions`). Median of 5 after a
 //! warm-up, with the page cache warm. Run: `cargo bench --bench walk` (the 300,000-file tree
 //! takes about 20 s to make, in the temp dir, removed at the end).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gearshift::provider::ToolCallRequest;
 use gearshift::tools::{ToolLimits, Workspace, search};
+use gearshift::tui::file_index::FileIndex;
 
 fn make(root: &Path, files: usize) {
     std::fs::write(root.join(".gitignore"), "target/\n").unwrap();
@@ -58,6 +61,43 @@ fn time(ws: &Workspace, tool: &str, arguments: &str) -> (Duration, String) {
     (median(samples), summary)
 }
 
+/// `@` completion: from the first `@` to the popup's first rows, to the whole tree listed,
+/// and to the last file made ranked first for its name (every file reachable). The event
+/// loop's part is played by polling `tick` every millisecond.
+fn mentions(root: &Path, last: usize) {
+    let t = Instant::now();
+    let (mut index, walk) = FileIndex::new(root, Arc::new(|| {}));
+    let walker = std::thread::spawn(move || walk.run());
+    let mut first = None;
+    while !index.walked() {
+        index.tick();
+        if first.is_none() && !index.rows().is_empty() {
+            first = Some(t.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    walker.join().unwrap();
+    index.settle();
+    let whole = t.elapsed();
+    let first = first.unwrap_or(whole);
+    let t = Instant::now();
+    let name = format!("file{last}.{}", ["rs", "md", "txt"][last % 3]);
+    index.set_query(&name);
+    while !index.rows().first().is_some_and(|r| r.ends_with(&name)) {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "file{last} never ranked"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+        index.tick();
+    }
+    println!(
+        "  @ completion: first rows {first:.1?}, {} listed in {whole:.1?}, @{name} ranked first in {:.1?}",
+        index.count(),
+        t.elapsed()
+    );
+}
+
 fn main() {
     for files in [1_000, 30_000, 300_000] {
         let dir = tempfile::tempdir().unwrap();
@@ -78,5 +118,6 @@ fn main() {
             let (took, summary) = time(&ws, tool, &args);
             println!("  {tool} {args}: {took:.1?} ({summary})");
         }
+        mentions(dir.path(), last);
     }
 }

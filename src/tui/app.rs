@@ -79,8 +79,8 @@ impl Focus {
 pub struct ModelChoice {
     pub provider: String,
     pub model: String,
-    /// Its window and prices, in a few words.
-    pub facts: String,
+    /// Its window, prices and key, most important first ("no key: set VAR" leads).
+    pub facts: Vec<String>,
 }
 
 /// What the event loop must do after an input.
@@ -195,12 +195,9 @@ pub struct App {
     pub hooks: Arc<crate::hooks::Hooks>,
     /// This session's hook runs (shown live as they come, listed by `/hooks`).
     pub hook_runs: Vec<crate::hooks::HookRun>,
-    /// The workspace's files and folders for `@` completion, once listed (asked for at the
-    /// first `@`).
-    pub files: Option<Vec<String>>,
-    /// The last `@` query, with the files' ranking for it (see `mention`; cleared when the
-    /// list changes).
-    mention_memo: std::cell::RefCell<Option<(String, Vec<usize>)>>,
+    /// The workspace's files and folders for `@` completion, once asked for (at the first
+    /// `@`), ranked for the mention being typed.
+    pub files: Option<Box<crate::tui::file_index::FileIndex>>,
     files_asked: Option<Instant>,
     /// A destructive pane key pressed once, waiting for its second press.
     confirming: Option<(Action, Instant)>,
@@ -283,7 +280,6 @@ impl App {
             hooks: Arc::default(),
             hook_runs: Vec::new(),
             files: None,
-            mention_memo: std::cell::RefCell::new(None),
             files_asked: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
@@ -566,11 +562,10 @@ impl App {
             .border_type(BorderType::Plain)
             .border_style(self.theme.border(focused));
         // A waiting gate is said on the composer's edge, whatever has focus.
-        if let Some(line) = self.gate_line() {
-            let room = layout
-                .pane(PaneId::Chat)
-                .map_or(0, |r| usize::from(r.width).saturating_sub(4));
-            let line = super::fit::text(&line, room);
+        let room = layout
+            .pane(PaneId::Chat)
+            .map_or(0, |r| usize::from(r.width).saturating_sub(4));
+        if let Some(line) = self.gate_line(room) {
             block = block.title(ratatui::text::Span::styled(format!(" {line} "), s.key));
         }
         self.composer.set_block(block);
@@ -591,6 +586,7 @@ impl App {
 mod composer;
 mod events;
 mod input;
+mod mention;
 mod overlays;
 mod panes;
 mod session;

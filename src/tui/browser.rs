@@ -11,8 +11,10 @@ pub struct Row {
     pub id: String,
     pub title: String,
     pub workspace: String,
-    /// "plan · gpt-4.1 · 12 msgs · 3.2k tok · $0.04", or the search hit's role.
-    pub detail: String,
+    /// What the row says of the session, most important first ("$0.04", "3.2k tok",
+    /// "12 msgs", "plan", "gpt-4.1"), or the search hit's role: parts that do not fit the
+    /// row are dropped whole.
+    pub detail: Vec<String>,
     pub updated_at: i64,
     pub snippet: Option<String>,
     /// Messages in the session (search hits always have some).
@@ -27,15 +29,21 @@ impl Row {
             id: s.id.clone(),
             title: s.title.clone(),
             workspace: s.workspace.clone(),
-            detail: format!(
-                "{}{} · {} · {} msgs · {} tok · ${:.2}",
-                if s.imported { "imported · " } else { "" },
-                s.gear,
-                s.model,
-                s.message_count,
-                tokens,
-                s.cost
-            ),
+            detail: s
+                .imported
+                .then(|| "imported".to_string())
+                .into_iter()
+                .chain([
+                    format!("${:.2}", s.cost),
+                    format!(
+                        "{} tok",
+                        super::fit::count(u64::try_from(tokens).unwrap_or_default())
+                    ),
+                    format!("{} msgs", s.message_count),
+                    s.gear.clone(),
+                    s.model.clone(),
+                ])
+                .collect(),
             updated_at: s.updated_at,
             snippet: None,
             messages: s.message_count,
@@ -48,7 +56,7 @@ impl Row {
             id: h.session_id.clone(),
             title: h.title.clone(),
             workspace: h.workspace.clone(),
-            detail: format!("{} message", h.role),
+            detail: vec![format!("{} message", h.role)],
             updated_at: h.updated_at,
             snippet: Some(h.snippet.clone()),
             messages: 1,
@@ -316,7 +324,7 @@ mod tests {
             id: id.into(),
             title: format!("title {id}"),
             workspace: ws.into(),
-            detail: String::new(),
+            detail: Vec::new(),
             updated_at: 0,
             snippet: None,
             messages: 1,

@@ -315,17 +315,27 @@ impl ContextView {
                     ItemId::Message(_) if item.pinned => {
                         "  (pinned: kept through compaction)".to_string()
                     }
-                    ItemId::Message(_) => format!(
-                        "  {}",
-                        hints::footer(
+                    ItemId::Message(_) => {
+                        // The keys take what the item's name leaves.
+                        let name = format!("{}: {}", item.category.label(), item.label);
+                        let room = width.saturating_sub(
+                            unicode_width::UnicodeWidthStr::width(name.as_str()) + 2,
+                        );
+                        let keys = hints::footer(
                             keymap,
                             &[
                                 (Action::ContextDrop, "drop"),
                                 (Action::ContextPin, "pin"),
                                 (Action::ContextCompact, "compact"),
-                            ]
-                        )
-                    ),
+                            ],
+                            room,
+                        );
+                        if keys.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  {keys}")
+                        }
+                    }
                     _ => "  (part of every request)".to_string(),
                 };
                 // The label is the selected item's whole name: the keys give way first.

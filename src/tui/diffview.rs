@@ -387,7 +387,7 @@ impl DiffView {
                 change: entry.id.clone(),
             }]),
             n => DiffRequest::Note(format!(
-                "{n} of {} hunks undecided: a accepts, x rejects (A/X the rest of the file)",
+                "{n} of {} hunks undecided: decide each (the pane's footer has the keys), then submit",
                 entry.hunks.len()
             )),
         }

@@ -80,9 +80,101 @@ pub fn line(line: Line<'static>, max: usize) -> Line<'static> {
     }
 }
 
+/// Whole parts joined by `separator` in at most `max` columns: taken most important first
+/// (the order given), each that does not fit dropped whole, never cut; shown in the order
+/// given. When any is dropped, `more` (what says where the rest are) ends the line if it fits.
+#[must_use]
+pub fn parts(parts: &[String], separator: &str, max: usize, more: Option<&str>) -> String {
+    let widths: Vec<usize> = parts.iter().map(|p| p.width()).collect();
+    let order: Vec<usize> = (0..parts.len()).collect();
+    let join = |kept: &[bool]| {
+        let kept: Vec<&str> = parts
+            .iter()
+            .zip(kept)
+            .filter(|(_, k)| **k)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        kept.join(separator)
+    };
+    let all = choose(&widths, &order, separator.width(), max);
+    if all.iter().all(|k| *k) {
+        return join(&all);
+    }
+    let room_for_more = more.map_or(0, |m| m.width() + separator.width());
+    let kept = choose(
+        &widths,
+        &order,
+        separator.width(),
+        max.saturating_sub(room_for_more),
+    );
+    match more {
+        Some(m) if kept.iter().any(|k| *k) => format!("{}{separator}{m}", join(&kept)),
+        Some(m) if m.width() <= max => m.to_string(),
+        _ => join(&all),
+    }
+}
+
+/// Which of the parts of `widths` fit in `max` columns with `separator` columns between
+/// each two: taken in `priority`'s order (indices, most important first), each that does not
+/// fit skipped whole.
+#[must_use]
+pub fn choose(widths: &[usize], priority: &[usize], separator: usize, max: usize) -> Vec<bool> {
+    let mut kept = vec![false; widths.len()];
+    let mut used: Option<usize> = None;
+    for &i in priority {
+        let total = used.map_or(widths[i], |u| u + separator + widths[i]);
+        if total <= max {
+            used = Some(total);
+            kept[i] = true;
+        }
+    }
+    kept
+}
+
+/// 32768 → "32.8k", 1047576 → "1.0M": a count of tokens in a few columns.
+#[must_use]
+pub fn count(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)] // display only
+    let f = n as f64;
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", f / 1_000.0),
+        _ => format!("{:.1}M", f / 1_000_000.0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_dropped_whole_by_priority_never_cut() {
+        let p: Vec<String> = [
+            "a accept",
+            "x reject",
+            "A accept the rest of the file",
+            "e edit",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            parts(&p, " · ", 80, Some("? more")),
+            "a accept · x reject · A accept the rest of the file · e edit"
+        );
+        // The long third gives way; the shorter fourth still fits.
+        assert_eq!(
+            parts(&p, " · ", 40, Some("? more")),
+            "a accept · x reject · e edit · ? more"
+        );
+        assert_eq!(parts(&p, " · ", 20, None), "a accept · x reject");
+        assert_eq!(parts(&p, " · ", 6, Some("? more")), "? more");
+        assert_eq!(parts(&p, " · ", 3, Some("? more")), "");
+        for max in 0..70 {
+            let got = parts(&p, " · ", max, Some("? more"));
+            assert!(got.width() <= max, "{max}: {got}");
+            assert!(!got.contains('…'), "{got}");
+        }
+    }
 
     #[test]
     fn a_cut_ends_in_a_mark_and_fits() {

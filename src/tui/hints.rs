@@ -91,8 +91,15 @@ pub fn refusal(keymap: &Keymap, message: &str, hint: Option<Hint>) -> String {
     }
 }
 
-/// A pane footer: "a accept · x reject · …", each key as bound now.
+/// A pane footer in at most `width` columns: "a accept · x reject · ? more", each key as
+/// bound now. `parts` come most important first: what does not fit is dropped whole (never
+/// cut), and the help's key then says where the rest are.
 #[must_use]
-pub fn footer(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
-    joined(keymap, parts, " · ")
+pub fn footer(keymap: &Keymap, parts: &[(Action, &str)], width: usize) -> String {
+    let each: Vec<String> = parts
+        .iter()
+        .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
+        .collect();
+    let more = format!("{} more", key(keymap, Action::PaneHelp));
+    super::fit::parts(&each, " · ", width, Some(&more))
 }

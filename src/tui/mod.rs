@@ -13,6 +13,7 @@ pub mod contextview;
 pub mod diffview;
 mod editor;
 mod field;
+pub mod file_index;
 pub mod fit;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -335,6 +336,10 @@ async fn event_loop(
                     app.on_files(files);
                     Vec::new()
                 }
+                Background::FilesMoved => {
+                    app.on_files_moved();
+                    Vec::new()
+                }
                 Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
                 Background::Stats(overview) => {
                     app.on_stats(*overview);
@@ -402,7 +407,7 @@ async fn event_loop(
                     app.on_prompt_edited(saved);
                 }
                 Effect::NewSession => return Ok(LoopExit::New),
-                Effect::ListFiles => services.list_files(),
+                Effect::ListFiles => services.list_files(app.files.is_none()),
                 Effect::LoadStats => services.load_stats(app.session.id.clone()),
                 Effect::Quit => {}
             }
@@ -432,18 +437,19 @@ pub fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
 }
 
 /// A model's window, prices, reasoning and key, in a few words for the picker.
-fn model_facts(p: &crate::config::ActiveProvider) -> String {
-    let mut facts = format!("{}k window", p.context_window / 1000);
-    if let (Some(i), Some(o)) = (p.prices.input, p.prices.output) {
-        facts.push_str(&format!(", ${i}/${o} per M tokens"));
-    }
-    if p.reasoning.style != crate::provider::ReasoningStyle::None {
-        facts.push_str(", reasons");
-    }
+fn model_facts(p: &crate::config::ActiveProvider) -> Vec<String> {
+    let mut facts = Vec::new();
     if let Some(env) = &p.api_key_env
         && std::env::var_os(env).is_none_or(|v| v.is_empty())
     {
-        facts.push_str(&format!(", no key: set {env}"));
+        facts.push(format!("no key: set {env}"));
+    }
+    facts.push(format!("{}k window", p.context_window / 1000));
+    if let (Some(i), Some(o)) = (p.prices.input, p.prices.output) {
+        facts.push(format!("${i}/${o} per M tokens"));
+    }
+    if p.reasoning.style != crate::provider::ReasoningStyle::None {
+        facts.push("reasons".to_string());
     }
     facts
 }
@@ -513,22 +519,19 @@ mod model_tests {
                 .unwrap_or_else(|| panic!("{p}/{m} in {choices:?}"))
         };
         // A preset's catalog models, with the catalog's window, prices and reasoning.
-        assert!(find("openai", "gpt-5").facts.contains("reasons"));
-        assert!(
-            find("anthropic", "claude-opus-4-5")
-                .facts
-                .contains("200k window")
-        );
-        assert!(!find("openai", "gpt-4.1").facts.contains("reasons"));
-        // A provider's own list, a model the catalog does not know included.
+        let has = |c: &app::ModelChoice, fact: &str| c.facts.iter().any(|f| f == fact);
+        assert!(has(find("openai", "gpt-5"), "reasons"));
+        assert!(has(find("anthropic", "claude-opus-4-5"), "200k window"));
+        assert!(!has(find("openai", "gpt-4.1"), "reasons"));
+        // A provider's own list, a model the catalog does not know included; a missing key
+        // leads (it is what a row keeps first).
         let mine = find("mine", "deepseek-reasoner");
-        assert!(mine.facts.contains("$"), "{}", mine.facts);
         assert!(
-            mine.facts
-                .ends_with("no key: set GEARSHIFT_TEST_NEVER_SET_7F3"),
-            "{}",
+            mine.facts.iter().any(|f| f.contains('$')),
+            "{:?}",
             mine.facts
         );
+        assert_eq!(mine.facts[0], "no key: set GEARSHIFT_TEST_NEVER_SET_7F3");
         find("mine", "my-finetune");
         assert!(!choices.iter().any(|c| c.provider == "demo"));
     }

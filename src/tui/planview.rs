@@ -595,6 +595,7 @@ impl PlanView {
                         (Action::PlanEdit, "edit"),
                         (Action::PlanComment, "comment"),
                     ],
+                    width,
                 ),
                 s.key,
             ),
@@ -604,24 +605,22 @@ impl PlanView {
                     &[
                         (Action::PlanApprove, "approve"),
                         (Action::PlanReject, "reject"),
+                        (Action::PlanGo, "run"),
                         (Action::PlanEdit, "edit"),
                         (Action::PlanAdd, "add"),
                         (Action::PlanDelete, "delete"),
-                        (Action::PlanMoveUp, "up"),
-                        (Action::PlanMoveDown, "down"),
                         (Action::PlanComment, "comment"),
                         (Action::PlanRevise, "revise"),
-                        (Action::PlanGo, "run"),
+                        (Action::PlanMoveUp, "up"),
+                        (Action::PlanMoveDown, "down"),
                     ],
+                    width,
                 ),
                 s.dim,
             ),
         };
-        // Keys cut at the edge end in …; the help lists them all. A field being typed is
+        // The keys were fitted whole above (the help lists them all); a field being typed is
         // left whole (its end is where the cursor is).
-        if self.input.is_none() {
-            self.footer = crate::tui::fit::line(std::mem::take(&mut self.footer), width);
-        }
     }
 }
 

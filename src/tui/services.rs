@@ -2,6 +2,7 @@
 //! draw path); each answer comes back as a [`Background`] message carrying its ticket.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -28,8 +29,11 @@ pub enum Background {
         lines: Vec<String>,
     },
     Message(String),
-    /// The workspace's files and folders, for `@` completion.
-    Files(Vec<String>),
+    /// An index of the workspace's files and folders, for `@` completion: the first as soon
+    /// as its walk starts, a fresher one once its walk is done.
+    Files(Box<crate::tui::file_index::FileIndex>),
+    /// The `@` index's matcher has news for a tick.
+    FilesMoved,
     /// Open this session (after a fork).
     Open {
         id: String,
@@ -61,15 +65,25 @@ impl Services {
         });
     }
 
-    /// Lists the workspace's files in the background, for `@` completion.
-    pub fn list_files(&self) {
-        let s = self.clone();
+    /// Lists the workspace's files in the background, for `@` completion. The `first` index
+    /// is handed over at once and fills as the walk goes; a later one (a refresh) once its
+    /// walk is done, so the one in use stays whole until then.
+    pub fn list_files(&self, first: bool) {
+        use crate::tui::file_index::FileIndex;
+        let tx = self.tx.clone();
+        let wake = Arc::new(move || {
+            let _ = tx.send(Background::FilesMoved);
+        });
+        let (index, walk) = FileIndex::new(&self.workspace, wake);
+        let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let files = crate::tui::mentions::workspace_files(
-                &s.workspace,
-                crate::tui::mentions::MAX_FILES,
-            );
-            let _ = s.tx.send(Background::Files(files));
+            if first {
+                let _ = tx.send(Background::Files(Box::new(index)));
+                walk.run();
+            } else {
+                walk.run();
+                let _ = tx.send(Background::Files(Box::new(index)));
+            }
         });
     }
 

@@ -7,12 +7,6 @@ use super::*;
 use crate::tui::commands::{self, Builtin, Command};
 use crate::tui::overlay::{Choice, Palette};
 
-/// The workspace's file list for `@` is taken again when older than this.
-const FILES_FRESH: Duration = Duration::from_secs(10);
-
-/// The `@` popup offers at most this many paths (the best matches).
-const MENTION_ROWS: usize = 200;
-
 /// The popup lists at most this many commands.
 pub const POPUP_ROWS: usize = 8;
 
@@ -39,102 +33,6 @@ impl App {
         let query = commands::typing_name(line)?;
         let found = self.commands.matching(query);
         (!found.is_empty()).then_some(found)
-    }
-
-    /// The `@` mention being typed and the files and folders matching it, best first.
-    #[must_use]
-    pub fn mention(&self) -> Option<(String, Vec<&str>)> {
-        if self.focus != Focus::Composer || !self.overlays.is_empty() {
-            return None;
-        }
-        let (line, start, byte) = self.mention_span()?;
-        let query = &line[start + 1..byte];
-        if self.completion_dismissed.as_deref() == Some(line) {
-            return None;
-        }
-        let files = self.files.as_deref()?;
-        // Ranked once per query (the popup asks on every key and frame), not on each ask.
-        let mut memo = self.mention_memo.borrow_mut();
-        let fresh = memo.as_ref().is_some_and(|(q, _)| q == query);
-        if !fresh {
-            let ranked: Vec<usize> = if query.is_empty() {
-                (0..files.len().min(MENTION_ROWS)).collect()
-            } else {
-                let all: Vec<&str> = files.iter().map(String::as_str).collect();
-                let mut ranked = commands::fuzzy(query, &all);
-                ranked.truncate(MENTION_ROWS);
-                ranked
-            };
-            *memo = Some((query.to_string(), ranked));
-        }
-        let shown: Vec<&str> = memo
-            .as_ref()
-            .map(|(_, ranked)| ranked.iter().map(|i| files[*i].as_str()).collect())
-            .unwrap_or_default();
-        (!shown.is_empty()).then(|| (query.to_string(), shown))
-    }
-
-    /// The `@` mention the composer's cursor ends: its line, where its `@` is, and the
-    /// cursor's byte in the line.
-    fn mention_span(&self) -> Option<(&str, usize, usize)> {
-        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
-        let line = self.composer.lines().get(row)?;
-        let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
-        let (start, _) = crate::tui::mentions::at_cursor(line, byte)?;
-        Some((line.as_str(), start, byte))
-    }
-
-    /// An `@` starting a word asks for the workspace's files: the first time, and again when
-    /// the list is older than [`FILES_FRESH`] (files made since are offered too).
-    pub(super) fn ask_for_files(&mut self, now: Instant) -> Vec<Effect> {
-        if self
-            .files_asked
-            .is_some_and(|t| now.duration_since(t) < FILES_FRESH)
-        {
-            return Vec::new();
-        }
-        // Just typed: an `@` with nothing after it yet.
-        let typing_mention = self
-            .mention_span()
-            .is_some_and(|(_, start, byte)| byte == start + 1);
-        if !typing_mention {
-            return Vec::new();
-        }
-        self.files_asked = Some(now);
-        vec![Effect::ListFiles]
-    }
-
-    /// The workspace's files arrived.
-    pub fn on_files(&mut self, files: Vec<String>) {
-        self.files = Some(files);
-        // A ranking of the old list means nothing in the new one.
-        *self.mention_memo.get_mut() = None;
-        self.dirty = true;
-    }
-
-    /// The popup's key on a mention: the selected path replaces what was typed after `@`.
-    fn mention_action(&mut self, action: Action, shown: &[&str]) {
-        let n = shown.len();
-        let selected = self.completion_selected(n);
-        match action {
-            Action::CompletionNext => self.completion_index = (selected + 1) % n,
-            Action::CompletionPrev => self.completion_index = (selected + n - 1) % n,
-            Action::CompletionAccept | Action::CompletionRun => {
-                let path = shown[selected].to_string();
-                let Some((line, start, byte)) = self.mention_span() else {
-                    return;
-                };
-                let typed = line[start + 1..byte].chars().count();
-                // A folder keeps the popup open to go on into it.
-                let space = if path.ends_with('/') { "" } else { " " };
-                for _ in 0..typed {
-                    self.composer.delete_char();
-                }
-                self.composer.insert_str(format!("{path}{space}"));
-                self.completion_index = 0;
-            }
-            _ => {}
-        }
     }
 
     /// The popup's selected row (kept inside what it shows).
@@ -458,12 +356,25 @@ impl App {
         if matches!(self.overlay(), Some(Overlay::Approval(_))) {
             return;
         }
-        let entries = self
-            .models
+        let session = &self.session;
+        let in_use = |m: &ModelChoice| m.provider == session.provider && m.model == session.model;
+        // The model in use is listed first, also when the config does not name it
+        // (`--model` on the command line).
+        let mut models: Vec<ModelChoice> = self.models.clone();
+        if !session.is_demo && !models.iter().any(in_use) {
+            models.push(ModelChoice {
+                provider: session.provider.clone(),
+                model: session.model.clone(),
+                facts: vec!["not in the config's models".to_string()],
+            });
+        }
+        models.sort_by_key(|m| !in_use(m));
+        let entries = models
             .iter()
             .map(|m| crate::tui::overlay::PaletteEntry {
-                label: format!("{}/{} — {}", m.provider, m.model, m.facts),
-                keys: if m.provider == self.session.provider && m.model == self.session.model {
+                label: format!("{}/{}", m.provider, m.model),
+                detail: m.facts.clone(),
+                keys: if in_use(m) {
                     "in use".into()
                 } else {
                     String::new()
@@ -471,8 +382,11 @@ impl App {
                 choice: Choice::Model(m.provider.clone(), m.model.clone()),
             })
             .collect();
-        self.overlays
-            .push(Overlay::Palette(Box::new(Palette::of("Models", entries))));
+        self.overlays.push(Overlay::Palette(Box::new(Palette::of(
+            "Models",
+            "switch to it",
+            entries,
+        ))));
     }
 
     /// Opens the command palette (or closes it).

@@ -10,6 +10,12 @@ const STOPPED_NOTE: &str = "not sent: the session stopped, since nothing more co
 impl App {
     /// Handles one terminal event at time `now`.
     pub fn on_terminal(&mut self, event: TermEvent, now: Instant) -> Vec<Effect> {
+        let effects = self.on_event(event, now);
+        self.follow_mention();
+        effects
+    }
+
+    fn on_event(&mut self, event: TermEvent, now: Instant) -> Vec<Effect> {
         match event {
             TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, now),
             TermEvent::Paste(text) => {
@@ -310,7 +316,7 @@ impl App {
         let attachments = self
             .files
             .as_deref()
-            .map(|files| crate::tui::mentions::mentioned(&text, files))
+            .map(|files| crate::tui::mentions::mentioned(&text, |p| files.contains(p)))
             .unwrap_or_default();
         vec![Effect::Send(Op::Submit { text, attachments })]
     }

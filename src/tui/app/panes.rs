@@ -49,34 +49,47 @@ impl App {
         })
     }
 
-    /// The waiting gate in one line, with the keys that decide it from anywhere.
+    /// The waiting gate in one line of at most `width` columns, with the keys that decide it
+    /// from anywhere (those that do not fit dropped whole, the most important kept).
     #[must_use]
-    pub fn gate_line(&self) -> Option<String> {
-        let keys = |parts: &[(Action, &str)]| hints::footer(&self.keymap, parts);
-        Some(match self.gate()? {
-            WaitingGate::Stage(stage) => format!(
-                "⏸ Stage {stage} waits: {}",
-                keys(&[
+    pub fn gate_line(&self, width: usize) -> Option<String> {
+        let (head, parts): (String, Vec<(Action, &str)>) = match self.gate()? {
+            WaitingGate::Stage(stage) => (
+                format!("⏸ Stage {stage} waits: "),
+                vec![
                     (Action::GatePass, "pass"),
                     (Action::GateBack, "send back"),
                     (Action::GateSkip, "skip"),
-                ])
+                ],
             ),
             WaitingGate::Step {
                 number,
                 incomplete: false,
-            } => format!(
-                "⏸ Step {number} waits at its gate: {}",
-                keys(&[(Action::GatePass, "pass and run the next step")])
+            } => (
+                format!("⏸ Step {number} waits at its gate: "),
+                vec![(Action::GatePass, "pass and run the next step")],
             ),
             WaitingGate::Step {
                 number,
                 incomplete: true,
-            } => format!(
-                "◐ Step {number} was left incomplete: {} · in the plan pane {}",
-                keys(&[(Action::GatePass, "run it again")]),
-                keys(&[(Action::PlanMarkDone, "marks it done")])
+            } => (
+                format!("◐ Step {number} was left incomplete: "),
+                vec![
+                    (Action::GatePass, "run it again"),
+                    (Action::PlanMarkDone, "in the plan pane marks it done"),
+                ],
             ),
+        };
+        let each: Vec<String> = parts
+            .iter()
+            .map(|(action, what)| format!("{} {what}", hints::key(&self.keymap, *action)))
+            .collect();
+        let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
+        let keys = super::super::fit::parts(&each, " · ", room, None);
+        Some(if keys.is_empty() {
+            super::super::fit::text(head.trim_end_matches([' ', ':']), width)
+        } else {
+            format!("{head}{keys}")
         })
     }
 

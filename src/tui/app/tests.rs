@@ -548,7 +548,7 @@ fn row(id: &str, workspace: &str, messages: i64) -> Row {
         id: id.into(),
         title: format!("about {id}"),
         workspace: workspace.into(),
-        detail: String::new(),
+        detail: Vec::new(),
         updated_at: 0,
         snippet: None,
         messages,
@@ -1406,7 +1406,10 @@ fn an_at_asks_for_the_files_and_again_once_the_list_is_old() {
     let t0 = Instant::now();
     let at = |a: &mut App, t| a.on_terminal(key(KeyCode::Char('@'), KeyModifiers::NONE), t);
     assert_eq!(at(&mut a, t0), [Effect::ListFiles]);
-    a.on_files(vec!["src/".into(), "src/main.rs".into()]);
+    a.on_files(Box::new(crate::tui::file_index::FileIndex::of(&[
+        "src/",
+        "src/main.rs",
+    ])));
     assert!(a.mention().is_some());
     a.on_terminal(key(KeyCode::Char(' '), KeyModifiers::NONE), t0);
     assert!(
@@ -1428,19 +1431,80 @@ fn an_at_asks_for_the_files_and_again_once_the_list_is_old() {
     );
 }
 
+/// The screen `a` draws at 120×40, as text.
+fn render(a: &mut App) -> String {
+    a.prepare();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| crate::tui::view::draw(a, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..40)
+        .map(|y| {
+            (0..120)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn the_at_popup_follows_the_query_and_says_when_nothing_matches() {
+    let mut a = app(120, 40);
+    type_text(&mut a, "fix @");
+    assert_eq!(
+        a.mention_notice().as_deref(),
+        Some("listing the workspace's files…"),
+        "asked, not arrived yet"
+    );
+    a.on_files(Box::new(crate::tui::file_index::FileIndex::of(&[
+        "src/",
+        "src/main.rs",
+        "src/mail.rs",
+        "docs/guide.md",
+    ])));
+    type_text(&mut a, "guide");
+    a.files.as_deref_mut().unwrap().settle();
+    let (query, shown) = a.mention().expect("a match");
+    assert_eq!((query.as_str(), shown), ("guide", vec!["docs/guide.md"]));
+    let screen = render(&mut a);
+    assert!(screen.contains("@docs/guide.md"), "{screen}");
+    type_text(&mut a, "zz");
+    a.files.as_deref_mut().unwrap().settle();
+    assert!(a.mention().is_none());
+    assert_eq!(
+        a.mention_notice().as_deref(),
+        Some("no file or folder matches @guidezz (of 4 listed)")
+    );
+    let screen = render(&mut a);
+    assert!(
+        screen.contains("no file or folder matches @guidezz"),
+        "{screen}"
+    );
+    // Enter sends the prompt: a mention of nothing is text.
+    let effects = press(&mut a, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(
+        matches!(&effects[..], [Effect::Send(Op::Submit { attachments, .. })] if attachments.is_empty()),
+        "{effects:?}"
+    );
+}
+
 #[test]
 fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
     let mut a = app(120, 40);
+    // Started with `--model fake` on a provider whose config lists other models.
+    a.session.is_demo = false;
+    a.session.provider = "openai".into();
+    a.session.model = "fake".into();
     a.models = vec![
         ModelChoice {
             provider: "anthropic".into(),
             model: "claude-opus-4".into(),
-            facts: "200k window".into(),
+            facts: vec!["200k window".into(), "$15/$75 per M tokens".into()],
         },
         ModelChoice {
             provider: "deepseek".into(),
             model: "deepseek-chat".into(),
-            facts: "128k window".into(),
+            facts: vec!["128k window".into()],
         },
     ];
     type_text(&mut a, "/model");
@@ -1450,8 +1514,41 @@ fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
         panic!("the picker")
     };
     assert_eq!(p.title, "Models");
-    assert_eq!(p.shown().count(), 2);
+    // The model in use comes first, though the config does not list it (`--model`).
+    let shown: Vec<&str> = p.shown().map(|e| e.label.as_str()).collect();
+    assert_eq!(
+        shown,
+        [
+            "openai/fake",
+            "anthropic/claude-opus-4",
+            "deepseek/deepseek-chat"
+        ]
+    );
+    assert_eq!(p.shown().next().unwrap().keys, "in use");
+    type_text(&mut a, "fake");
+    let Some(Overlay::Palette(p)) = a.overlay() else {
+        panic!("the picker")
+    };
+    let shown: Vec<&str> = p.shown().map(|e| e.label.as_str()).collect();
+    assert_eq!(shown, ["openai/fake"], "the facts are not matched");
+    for _ in 0..4 {
+        press(&mut a, KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    let screen = render(&mut a);
+    assert!(
+        screen.contains("Models — type to filter, Enter to switch to it"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("anthropic/claude-opus-4 — 200k window · $15/$75 per M tokens"),
+        "{screen}"
+    );
+    // The filter matches the name, not the facts: "deep" is deepseek only.
     type_text(&mut a, "deep");
+    let Some(Overlay::Palette(p)) = a.overlay() else {
+        panic!("the picker")
+    };
+    assert_eq!(p.shown().count(), 1);
     assert_eq!(
         press(&mut a, KeyCode::Enter, KeyModifiers::NONE),
         [Effect::Send(Op::SetModel {

@@ -25,7 +25,11 @@ pub enum Choice {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// What the filter matches, shown first.
     pub label: String,
+    /// Facts shown after the label, most important first, each dropped whole when the row is
+    /// short; the filter does not match them.
+    pub detail: Vec<String>,
     pub keys: String,
     pub choice: Choice,
 }
@@ -34,6 +38,8 @@ pub struct Entry {
 pub struct Palette {
     /// What it lists ("Commands", "Models").
     pub title: String,
+    /// What Enter does to the selected entry ("run", "switch to it").
+    pub verb: &'static str,
     pub query: crate::tui::field::TextField,
     pub selected: usize,
     entries: Vec<Entry>,
@@ -59,24 +65,27 @@ impl Palette {
             .filter(|a| !NOT_LISTED.contains(&a.context()) && **a != Action::Palette)
             .map(|a| Entry {
                 label: format!("{} ({})", a.description(), a.context().title()),
+                detail: Vec::new(),
                 keys: keymap.keys_label(*a),
                 choice: Choice::Action(*a),
             })
             .collect();
         entries.extend(commands.all().iter().map(|c| Entry {
             label: format!("/{} — {}", c.name, c.description),
+            detail: Vec::new(),
             keys: String::new(),
             choice: Choice::Command(c.name.clone()),
         }));
-        Palette::of("Commands", entries)
+        Palette::of("Commands", "run", entries)
     }
 
-    /// A palette of `entries` under `title` (the model picker).
+    /// A palette of `entries` under `title` whose Enter does `verb` (the model picker).
     #[must_use]
-    pub fn of(title: &str, entries: Vec<Entry>) -> Palette {
+    pub fn of(title: &str, verb: &'static str, entries: Vec<Entry>) -> Palette {
         let shown = (0..entries.len()).collect();
         Palette {
             title: title.to_string(),
+            verb,
             query: crate::tui::field::TextField::default(),
             selected: 0,
             entries,
@@ -175,9 +184,16 @@ impl Layer for Palette {
             lines.push(Line::styled("nothing matches", s.dim));
         }
         for (i, e) in self.shown().enumerate().skip(first).take(rows) {
-            let keys = crate::tui::fit::text(&e.keys, 18);
+            // An action's keys are shown whole, the first ones first; what does not fit goes.
+            let each: Vec<String> = e.keys.split(" / ").map(str::to_string).collect();
+            let keys = crate::tui::fit::parts(&each, " / ", 24.min(inner_width / 2), None);
             let room = inner_width.saturating_sub(keys.chars().count() + 2);
-            let label = crate::tui::fit::text(&e.label, room);
+            let mut label = crate::tui::fit::text(&e.label, room);
+            let left = room.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
+            let detail = crate::tui::fit::parts(&e.detail, " · ", left.saturating_sub(3), None);
+            if !detail.is_empty() {
+                label = format!("{label} — {detail}");
+            }
             let pad = room.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
             let style = if i == self.selected {
                 s.selection
@@ -191,9 +207,10 @@ impl Layer for Palette {
             ]));
         }
         let title = format!(
-            "{} — type to filter, {} to run, {} to close",
+            "{} — type to filter, {} to {}, {} to close",
             self.title,
             app.keymap.keys_label(Action::PaletteRun),
+            self.verb,
             app.keymap.keys_label(Action::Back)
         );
         frame.render_widget(Clear, rect);

@@ -90,7 +90,7 @@ impl Pane for DiffView {
         );
         frame.render_widget(
             Paragraph::new(crate::tui::fit::line(
-                footer_line(self, ctx.theme, ctx.keymap),
+                footer_line(self, ctx.theme, ctx.keymap, usize::from(footer.width)),
                 usize::from(footer.width),
             )),
             footer,
@@ -143,9 +143,10 @@ impl Pane for DiffView {
     }
 }
 
-/// The footer: the comment being typed, or the keys that apply.
+/// The footer: the comment being typed, or the keys that apply in `width` columns (the most
+/// important kept, the rest dropped whole).
 #[must_use]
-pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap) -> Line<'static> {
+pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap, width: usize) -> Line<'static> {
     let s = &theme.styles;
     if let Some(c) = &view.comment {
         return c.line("comment", s);
@@ -156,17 +157,19 @@ pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap) -> Line<'sta
             &[
                 (Action::DiffAccept, "accept"),
                 (Action::DiffReject, "reject"),
+                (Action::DiffSubmit, "submit"),
                 (Action::DiffAcceptFile, "accept the rest of the file"),
                 (Action::DiffRejectFile, "reject it"),
-                (Action::DiffComment, "comment"),
                 (Action::DiffEdit, "edit"),
-                (Action::DiffSubmit, "submit"),
+                (Action::DiffComment, "comment"),
                 (Action::DiffRepropose, "send back"),
             ],
+            width,
         ),
         Some(ChangeStatus::Conflicted { .. }) => hints::footer(
             keymap,
             &[(Action::DiffRepropose, "ask the model for a fresh proposal")],
+            width,
         ),
         Some(_) => hints::footer(
             keymap,
@@ -176,6 +179,7 @@ pub fn footer_line(view: &DiffView, theme: &Theme, keymap: &Keymap) -> Line<'sta
                 (Action::DiffNextHunk, "hunk"),
                 (Action::DiffSplit, "split"),
             ],
+            width,
         ),
         None => String::new(),
     };

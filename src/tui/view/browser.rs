@@ -128,11 +128,18 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
             first_line.push(Span::styled("  (open)", s.dim));
         }
         lines.push(Line::from(first_line));
-        let mut second = format!("    {} · {}", when(row.updated_at), row.detail);
+        // When, then the details most important first, then the workspace: what does not
+        // fit is dropped whole.
+        let mut parts: Vec<String> = std::iter::once(when(row.updated_at))
+            .chain(row.detail.iter().cloned())
+            .filter(|p| !p.is_empty())
+            .collect();
         if b.all_workspaces || row.workspace != b.workspace {
-            second.push_str(&format!(" · {}", row.workspace));
+            parts.push(row.workspace.clone());
         }
-        lines.push(Line::styled(cut(&second, 0), s.dim));
+        let room = usize::from(list.width).saturating_sub(4);
+        let second = format!("    {}", crate::tui::fit::parts(&parts, " · ", room, None));
+        lines.push(Line::styled(second, s.dim));
         lines.push(match &row.snippet {
             Some(snippet) => snippet_line(app, snippet),
             None => Line::default(),
@@ -170,18 +177,28 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, b: &Browser) {
         (Some(Input::Search(_)), _) => Line::styled("Enter search · Esc cancel", s.dim),
         (None, Some(m)) => Line::styled(m.clone(), s.notice),
         (None, None) => {
-            let mut spans = Vec::new();
-            for (key, label) in app.keymap.hints(&[KeyContext::Browser]) {
-                spans.push(Span::styled(key, s.key));
-                spans.push(Span::styled(format!(" {label}  "), s.dim));
-            }
-            spans.push(Span::styled(
-                format!(
-                    "{} close",
-                    crate::tui::hints::key(&app.keymap, crate::tui::keymap::Action::Back)
-                ),
-                s.dim,
+            // The keys in the keymap's order, then how to close; the closing key and the
+            // first ones are kept when the row is short, the rest dropped whole.
+            let mut hints = app.keymap.hints(&[KeyContext::Browser]);
+            hints.push((
+                crate::tui::hints::key(&app.keymap, crate::tui::keymap::Action::Back),
+                "close",
             ));
+            let widths: Vec<usize> = hints
+                .iter()
+                .map(|(k, l)| unicode_width::UnicodeWidthStr::width(format!("{k} {l}").as_str()))
+                .collect();
+            let last = hints.len() - 1;
+            let priority: Vec<usize> = std::iter::once(last).chain(0..last).collect();
+            let kept = crate::tui::fit::choose(&widths, &priority, 2, usize::from(foot.width));
+            let mut spans = Vec::new();
+            for ((key, label), _) in hints.iter().zip(&kept).filter(|(_, k)| **k) {
+                if !spans.is_empty() {
+                    spans.push(Span::raw("  "));
+                }
+                spans.push(Span::styled(key.clone(), s.key));
+                spans.push(Span::styled(format!(" {label}"), s.dim));
+            }
             Line::from(spans)
         }
     };

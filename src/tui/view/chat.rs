@@ -80,6 +80,9 @@ fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
             })
             .collect()
     } else {
+        if let Some(notice) = app.mention_notice() {
+            mention_notice(app, frame, above, &notice);
+        }
         return;
     };
     let s = &app.theme.styles;
@@ -129,8 +132,14 @@ fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
             ])
         })
         .collect();
+    let listing = app
+        .files
+        .as_deref()
+        .filter(|f| app.mention().is_some() && !f.walked())
+        .map(|f| format!("listing… {} · ", f.count()))
+        .unwrap_or_default();
     let title = format!(
-        " {}/{} · {} complete · {} {} · {} close ",
+        " {listing}{}/{} · {} complete · {} {} · {} close ",
         selected + 1,
         items.len(),
         app.keymap.keys_label(Action::CompletionAccept),
@@ -150,6 +159,32 @@ fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
                 .border_style(s.border_focused)
                 .title(Span::styled(title, s.dim)),
         ),
+        rect,
+    );
+}
+
+/// One line over the composer when an `@` mention matches nothing (yet): why.
+fn mention_notice(app: &App, frame: &mut Frame<'_>, above: Rect, notice: &str) {
+    if above.height < 3 || above.width < 12 {
+        return;
+    }
+    let s = &app.theme.styles;
+    let rect = Rect {
+        x: above.x + 1,
+        y: above.bottom() - 3,
+        width: above.width - 2,
+        height: 3,
+    };
+    let inner = usize::from(rect.width.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(crate::tui::fit::text(notice, inner))
+            .style(s.overlay)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(s.border),
+            ),
         rect,
     );
 }

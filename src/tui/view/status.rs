@@ -51,8 +51,8 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
         Span::styled(
             format!(
                 "{}/{} tok {pct}%",
-                compact(session.context_tokens),
-                compact(session.context_window)
+                crate::tui::fit::count(session.context_tokens),
+                crate::tui::fit::count(session.context_window)
             ),
             tokens_style,
         ),
@@ -188,15 +188,4 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     spans.push(Span::raw(" ".repeat(gap)));
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.status_bar), area);
-}
-
-/// 32768 → "32.8k", 1047576 → "1.0M".
-fn compact(n: u64) -> String {
-    #[allow(clippy::cast_precision_loss)] // display only
-    let f = n as f64;
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}k", f / 1_000.0),
-        _ => format!("{:.1}M", f / 1_000_000.0),
-    }
 }

@@ -204,7 +204,7 @@ fn session_browser_with_search_hits() {
         id: id.into(),
         title: title.into(),
         workspace: "/work/project".into(),
-        detail: "assistant message".into(),
+        detail: vec!["assistant message".into()],
         // Out of range: rendered as no time, so the snapshot does not depend on the time zone.
         updated_at: i64::MAX,
         snippet: Some(snippet.into()),
@@ -236,6 +236,61 @@ fn session_browser_with_search_hits() {
         );
     }
     insta::assert_snapshot!(render(&mut a).backend());
+}
+
+#[test]
+fn session_rows_and_the_browser_footer_drop_whole_parts_at_120x40_and_80x24() {
+    let summary = |id: &str, imported| crate::store::SessionSummary {
+        id: id.into(),
+        title: "refactor the billing module's discount rules".into(),
+        workspace: "/work/project".into(),
+        gear: "pipeline".into(),
+        provider: "anthropic".into(),
+        model: "claude-sonnet-4-5-20250929".into(),
+        created_at: 0,
+        updated_at: i64::MAX,
+        input_tokens: 40_000,
+        output_tokens: 420,
+        cached_tokens: 0,
+        cost: 1.25,
+        message_count: 12,
+        status: "ended".into(),
+        imported,
+    };
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut a = app(w, h);
+        press(&mut a, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        let rows = [summary("s1", false), summary("s2", true)];
+        a.on_browser_rows(
+            1,
+            rows.iter()
+                .map(crate::tui::browser::Row::from_summary)
+                .collect(),
+        );
+        let terminal = render(&mut a);
+        let buffer = terminal.backend().buffer();
+        let lines: Vec<String> = (0..h)
+            .map(|y| (0..w).map(|x| buffer[(x, y)].symbol()).collect())
+            .collect();
+        let row = lines
+            .iter()
+            .find(|l| l.contains("tok"))
+            .expect("a row's details");
+        assert!(row.contains("$1.25 · 40.4k tok"), "{row}");
+        assert!(!row.contains('…'), "never cut: {row}");
+        assert!(
+            lines.iter().any(|l| l.contains("imported · $1.25")),
+            "the label kept"
+        );
+        let footer = lines
+            .iter()
+            .rev()
+            .find(|l| l.contains("close"))
+            .expect("a footer");
+        assert!(footer.contains("Esc close"), "{w}x{h}: {footer}");
+        assert!(!footer.contains('…'), "{footer}");
+        insta::assert_snapshot!(format!("browser_rows_{w}x{h}"), terminal.backend());
+    }
 }
 
 #[test]

@@ -1,0 +1,141 @@
+//! The `@` popup: the mention the composer's cursor ends, the workspace's files ranked for it
+//! by the [`FileIndex`] (asked for at the first `@`, taken again when old), what the popup
+//! says when nothing matches, and its keys.
+
+use std::time::{Duration, Instant};
+
+use super::{Action, App, Effect, Focus};
+use crate::tui::file_index::FileIndex;
+
+/// The workspace's file list for `@` is taken again when older than this.
+const FILES_FRESH: Duration = Duration::from_secs(10);
+
+impl App {
+    /// The `@` mention being typed and the files and folders matching it, best first (as
+    /// the index last ranked them: see [`App::follow_mention`]).
+    #[must_use]
+    pub fn mention(&self) -> Option<(String, Vec<&str>)> {
+        let query = self.mention_query()?;
+        let files = self.files.as_deref()?;
+        let shown: Vec<&str> = files.rows().iter().map(String::as_str).collect();
+        (!shown.is_empty()).then(|| (query.to_string(), shown))
+    }
+
+    /// What the `@` popup says when no path matches the mention being typed: that the list is
+    /// still being made, or that nothing in it matches.
+    #[must_use]
+    pub fn mention_notice(&self) -> Option<String> {
+        let query = self.mention_query()?;
+        let Some(files) = self.files.as_deref() else {
+            return Some("listing the workspace's files…".to_string());
+        };
+        if !files.rows().is_empty() {
+            return None;
+        }
+        let n = files.count();
+        Some(if files.walked() {
+            format!("no file or folder matches @{query} (of {n} listed)")
+        } else {
+            format!("listing the workspace's files… {n} so far, none matches @{query} yet")
+        })
+    }
+
+    /// The query of the `@` mention being typed in the focused composer (unless Esc
+    /// dismissed the popup for this text).
+    fn mention_query(&self) -> Option<&str> {
+        if self.focus != Focus::Composer || !self.overlays.is_empty() {
+            return None;
+        }
+        let (line, start, byte) = self.mention_span()?;
+        if self.completion_dismissed.as_deref() == Some(line) {
+            return None;
+        }
+        Some(&line[start + 1..byte])
+    }
+
+    /// Gives the index the query of the mention being typed, after every key and paste.
+    pub(super) fn follow_mention(&mut self) {
+        let Some(query) = self.mention_query().map(str::to_string) else {
+            return;
+        };
+        if let Some(files) = self.files.as_deref_mut()
+            && files.query() != query
+        {
+            files.set_query(&query);
+            self.dirty = true;
+        }
+    }
+
+    /// The `@` mention the composer's cursor ends: its line, where its `@` is, and the
+    /// cursor's byte in the line.
+    pub(super) fn mention_span(&self) -> Option<(&str, usize, usize)> {
+        let ratatui_textarea::DataCursor(row, col) = self.composer.cursor();
+        let line = self.composer.lines().get(row)?;
+        let byte = line.char_indices().nth(col).map_or(line.len(), |(b, _)| b);
+        let (start, _) = crate::tui::mentions::at_cursor(line, byte)?;
+        Some((line.as_str(), start, byte))
+    }
+
+    /// An `@` starting a word asks for the workspace's files: the first time, and again when
+    /// the list is older than [`FILES_FRESH`] (files made since are offered too).
+    pub(super) fn ask_for_files(&mut self, now: Instant) -> Vec<Effect> {
+        if self
+            .files_asked
+            .is_some_and(|t| now.duration_since(t) < FILES_FRESH)
+        {
+            return Vec::new();
+        }
+        // Just typed: an `@` with nothing after it yet.
+        let typing_mention = self
+            .mention_span()
+            .is_some_and(|(_, start, byte)| byte == start + 1);
+        if !typing_mention {
+            return Vec::new();
+        }
+        self.files_asked = Some(now);
+        vec![Effect::ListFiles]
+    }
+
+    /// An index of the workspace's files arrived (the first, or a fresher one): it ranks
+    /// for the mention being typed.
+    pub fn on_files(&mut self, mut files: Box<FileIndex>) {
+        files.tick();
+        self.files = Some(files);
+        self.follow_mention();
+        self.dirty = true;
+    }
+
+    /// The index's walk or matcher has news: the popup shows it.
+    pub fn on_files_moved(&mut self) {
+        if let Some(files) = self.files.as_deref_mut()
+            && files.tick()
+        {
+            self.dirty = true;
+        }
+    }
+
+    /// The popup's key on a mention: the selected path replaces what was typed after `@`.
+    pub(super) fn mention_action(&mut self, action: Action, shown: &[&str]) {
+        let n = shown.len();
+        let selected = self.completion_selected(n);
+        match action {
+            Action::CompletionNext => self.completion_index = (selected + 1) % n,
+            Action::CompletionPrev => self.completion_index = (selected + n - 1) % n,
+            Action::CompletionAccept | Action::CompletionRun => {
+                let path = shown[selected].to_string();
+                let Some((line, start, byte)) = self.mention_span() else {
+                    return;
+                };
+                let typed = line[start + 1..byte].chars().count();
+                // A folder keeps the popup open to go on into it.
+                let space = if path.ends_with('/') { "" } else { " " };
+                for _ in 0..typed {
+                    self.composer.delete_char();
+                }
+                self.composer.insert_str(format!("{path}{space}"));
+                self.completion_index = 0;
+            }
+            _ => {}
+        }
+    }
+}

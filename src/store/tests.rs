@@ -211,6 +211,10 @@ fn damaged_database_with_a_valid_header_is_refused_and_left_unchanged() {
     // Checkpoint so the data is in the main file, then damage every page after the header.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
+        // The store's writer thread closes its connection after the store is dropped, not
+        // before: leaving WAL mode waits for it (a busy machine was seen to lose that race).
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .unwrap();
         conn.pragma_update(None, "journal_mode", "DELETE").unwrap();

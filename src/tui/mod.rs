@@ -63,6 +63,11 @@ use theme::Theme;
 
 /// At most ~60 frames a second; bursts of input or output between frames are coalesced.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// While a turn runs and nothing but the core has changed the screen (a reply streaming in),
+/// at most ten frames a second: each frame of a scrolling reply rewrites most of the chat
+/// pane, and over SSH on a slow link those bytes are the bottleneck. A key or anything the
+/// user asked for is drawn at [`FRAME_INTERVAL`], as always.
+pub const STREAM_FRAME_INTERVAL: Duration = Duration::from_millis(100);
 /// Core events applied between two frames at most, so input stays responsive under a flood.
 const MAX_EVENTS_PER_FRAME: usize = 4096;
 /// Terminal events already waiting that are applied before the next frame: typing ahead of a
@@ -271,22 +276,32 @@ async fn event_loop(
     let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
     let mut sigquit = signal(SignalKind::quit()).context("cannot watch SIGQUIT")?;
     let mut last_frame: Option<Instant> = None;
+    // Whether the user did something since the last frame (a key, a paste, an answer from
+    // the background): then the next frame comes at the full rate.
+    let mut asked = true;
     loop {
+        let interval = if asked || !app.busy {
+            FRAME_INTERVAL
+        } else {
+            STREAM_FRAME_INTERVAL
+        };
         if app.is_dirty() {
-            let due = last_frame.is_none_or(|t| t.elapsed() >= FRAME_INTERVAL);
+            let due = last_frame.is_none_or(|t| t.elapsed() >= interval);
             if due {
                 draw(guard, &mut app)?;
                 last_frame = Some(Instant::now());
+                asked = false;
             }
         }
         if app.is_quitting() {
             return Ok(LoopExit::Quit);
         }
-        let next_frame = last_frame.map_or_else(Instant::now, |t| t + FRAME_INTERVAL);
+        let next_frame = last_frame.map_or_else(Instant::now, |t| t + interval);
         let effects = tokio::select! {
             biased;
             term = input.next() => match term {
                 Some(Ok(event)) => {
+                    asked = true;
                     let mut effects = app.on_terminal(event, Instant::now());
                     // Apply every key already waiting before drawing again. Polled with this
                     // task's own waker: crossterm's stream keeps the waker of the first poll
@@ -325,27 +340,30 @@ async fn event_loop(
                 }
                 Vec::new()
             }
-            Some(answer) = ch.background.recv() => match answer {
-                Background::Rows { ticket, rows } => app.on_browser_rows(ticket, rows),
-                Background::Preview { ticket, lines } => {
-                    app.on_browser_preview(ticket, lines);
-                    Vec::new()
+            Some(answer) = ch.background.recv() => {
+                asked = true;
+                match answer {
+                    Background::Rows { ticket, rows } => app.on_browser_rows(ticket, rows),
+                    Background::Preview { ticket, lines } => {
+                        app.on_browser_preview(ticket, lines);
+                        Vec::new()
+                    }
+                    Background::Message(m) => app.on_browser_message(m),
+                    Background::Files(files) => {
+                        app.on_files(files);
+                        Vec::new()
+                    }
+                    Background::FilesMoved => {
+                        app.on_files_moved();
+                        Vec::new()
+                    }
+                    Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
+                    Background::Stats(overview) => {
+                        app.on_stats(*overview);
+                        Vec::new()
+                    }
                 }
-                Background::Message(m) => app.on_browser_message(m),
-                Background::Files(files) => {
-                    app.on_files(files);
-                    Vec::new()
-                }
-                Background::FilesMoved => {
-                    app.on_files_moved();
-                    Vec::new()
-                }
-                Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
-                Background::Stats(overview) => {
-                    app.on_stats(*overview);
-                    Vec::new()
-                }
-            },
+            }
             Some(()) = ch.highlighted.recv() => {
                 while ch.highlighted.try_recv().is_ok() {}
                 app.on_highlighted();

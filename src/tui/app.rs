@@ -198,6 +198,12 @@ pub struct App {
     /// The workspace's files and folders for `@` completion, once asked for (at the first
     /// `@`), ranked for the mention being typed.
     pub files: Option<Box<crate::tui::file_index::FileIndex>>,
+    /// A fresher index, ranking for the query in use before it replaces `files`.
+    fresher: Option<Box<crate::tui::file_index::FileIndex>>,
+    /// A walk for a fresher index is under way.
+    files_walking: bool,
+    /// Something the user must answer arrived: the next frame is due at the full rate.
+    urgent: bool,
     files_asked: Option<Instant>,
     /// A destructive pane key pressed once, waiting for its second press.
     confirming: Option<(Action, Instant)>,
@@ -280,6 +286,9 @@ impl App {
             hooks: Arc::default(),
             hook_runs: Vec::new(),
             files: None,
+            fresher: None,
+            files_walking: false,
+            urgent: false,
             files_asked: None,
             history: PromptHistory::new(prompts),
             pastes: Pastes::default(),
@@ -574,6 +583,12 @@ impl App {
         } else {
             s.text
         });
+    }
+
+    /// Whether something the user must answer arrived since the last ask (the event loop
+    /// then draws it at the full frame rate).
+    pub fn take_urgent(&mut self) -> bool {
+        std::mem::take(&mut self.urgent)
     }
 
     /// Applies an event from the core.

@@ -29,8 +29,13 @@ pub struct FileIndex {
     nucleo: Nucleo<Option<Box<str>>>,
     /// The query the rows are for.
     query: String,
-    /// The best rows for `query`, as the matcher last gave them.
+    /// The best rows, as the matcher last gave them.
     rows: Vec<String>,
+    /// The query the matcher had finished ranking for when `rows` were taken: while it is
+    /// not `query`, the rows belong to an older query (see [`FileIndex::ranked`]).
+    rows_for: Option<String>,
+    /// What the last tick saw of the walk: its count and whether it was done.
+    seen: (u32, bool),
     /// Set by the walk when it ends.
     walked: Arc<AtomicBool>,
     /// Set when this index goes: a walk still running stops.
@@ -92,6 +97,8 @@ impl FileIndex {
             nucleo,
             query: String::new(),
             rows: Vec::new(),
+            rows_for: None,
+            seen: (0, false),
             walked,
             dropped,
             announced,
@@ -129,10 +136,18 @@ impl FileIndex {
         &self.query
     }
 
-    /// The best rows for the query, best first.
+    /// The best rows for the query, best first: none while the matcher is still ranking
+    /// for a query other than the one the rows were taken for.
     #[must_use]
     pub fn rows(&self) -> &[String] {
-        &self.rows
+        if self.ranked() { &self.rows } else { &[] }
+    }
+
+    /// Whether the rows are the matcher's answer for the current query (the walk may still
+    /// add to them).
+    #[must_use]
+    pub fn ranked(&self) -> bool {
+        self.rows_for.as_deref() == Some(self.query.as_str())
     }
 
     /// Ranks for `query` from now on (the rows follow on a later tick when the matcher needs
@@ -141,8 +156,11 @@ impl FileIndex {
         if query == self.query {
             return;
         }
-        // Typing on narrows what already matched; anything else ranks everything again.
-        let append = query.starts_with(&self.query);
+        // Typing on narrows what already matched; anything else ranks everything again (as
+        // does any of the pattern syntax's special characters, whose meaning a longer
+        // query can change: `^`, `$`, `!`, `'`, `\`, a space).
+        let special = |q: &str| q.contains(['^', '$', '!', '\'', '\\', ' ']);
+        let append = query.starts_with(&self.query) && !special(query) && !special(&self.query);
         self.nucleo
             .pattern
             .reparse(0, query, CaseMatching::Smart, Normalization::Smart, append);
@@ -150,15 +168,25 @@ impl FileIndex {
         self.tick();
     }
 
-    /// Takes what the matcher has done since the last tick; whether the rows changed.
+    /// Takes what the matcher and the walk have done since the last tick; whether anything
+    /// shown changed (the rows, the count, the walk's end).
     pub fn tick(&mut self) -> bool {
         self.announced.store(false, Ordering::Release);
         let status = self.nucleo.tick(TICK_MS);
         let snapshot = self.nucleo.snapshot();
         let n = snapshot.matched_item_count().min(ROWS as u32);
         let rows: Vec<String> = snapshot.matched_items(..n).map(|i| path_of(&i)).collect();
-        let changed = status.changed || rows != self.rows;
+        let ranked_before = self.ranked();
+        if !status.running {
+            self.rows_for = Some(self.query.clone());
+        }
+        let seen = (snapshot.item_count(), self.walked());
+        let changed = status.changed
+            || rows != self.rows
+            || seen != self.seen
+            || ranked_before != self.ranked();
         self.rows = rows;
+        self.seen = seen;
         changed
     }
 

@@ -301,7 +301,8 @@ async fn event_loop(
             biased;
             term = input.next() => match term {
                 Some(Ok(event)) => {
-                    asked = true;
+                    // Mouse motion is not a request to see something sooner.
+                    asked |= !matches!(event, crossterm::event::Event::Mouse(_));
                     let mut effects = app.on_terminal(event, Instant::now());
                     // Apply every key already waiting before drawing again. Polled with this
                     // task's own waker: crossterm's stream keeps the waker of the first poll
@@ -335,13 +336,15 @@ async fn event_loop(
                         Err(_) => break,
                     }
                 }
+                asked |= app.take_urgent();
                 for text in app.take_notifications() {
                     notify(guard, app.notify, &text)?;
                 }
                 Vec::new()
             }
             Some(answer) = ch.background.recv() => {
-                asked = true;
+                // The walk's news for `@` comes often and is not asked for by itself.
+                asked |= !matches!(answer, Background::FilesMoved);
                 match answer {
                     Background::Rows { ticket, rows } => app.on_browser_rows(ticket, rows),
                     Background::Preview { ticket, lines } => {

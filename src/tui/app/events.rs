@@ -196,6 +196,8 @@ impl App {
                         .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
                             id, command, sandbox,
                         ))));
+                    // A question is drawn at once, not at the streaming frame rate.
+                    self.urgent = true;
                 }
             }
             Event::CommandDecided {

@@ -33,7 +33,9 @@ impl App {
             return None;
         }
         let n = files.count();
-        Some(if files.walked() {
+        Some(if !files.ranked() {
+            format!("matching @{query} among {n} files…")
+        } else if files.walked() {
             format!("no file or folder matches @{query} (of {n} listed)")
         } else {
             format!("listing the workspace's files… {n} so far, none matches @{query} yet")
@@ -58,11 +60,11 @@ impl App {
         let Some(query) = self.mention_query().map(str::to_string) else {
             return;
         };
-        if let Some(files) = self.files.as_deref_mut()
-            && files.query() != query
-        {
-            files.set_query(&query);
-            self.dirty = true;
+        for files in [&mut self.files, &mut self.fresher].into_iter().flatten() {
+            if files.query() != query {
+                files.set_query(&query);
+                self.dirty = true;
+            }
         }
     }
 
@@ -79,9 +81,11 @@ impl App {
     /// An `@` starting a word asks for the workspace's files: the first time, and again when
     /// the list is older than [`FILES_FRESH`] (files made since are offered too).
     pub(super) fn ask_for_files(&mut self, now: Instant) -> Vec<Effect> {
-        if self
-            .files_asked
-            .is_some_and(|t| now.duration_since(t) < FILES_FRESH)
+        // One walk at a time: a slow one is not joined by another.
+        if self.files_walking
+            || self
+                .files_asked
+                .is_some_and(|t| now.duration_since(t) < FILES_FRESH)
         {
             return Vec::new();
         }
@@ -93,23 +97,41 @@ impl App {
             return Vec::new();
         }
         self.files_asked = Some(now);
+        self.files_walking = self.files.is_some();
         vec![Effect::ListFiles]
     }
 
-    /// An index of the workspace's files arrived (the first, or a fresher one): it ranks
-    /// for the mention being typed.
+    /// An index of the workspace's files arrived. The first is used at once (it fills as
+    /// its walk goes); a fresher one ranks for the query in use first, and replaces the one
+    /// in use once it has (so the popup never empties while it does).
     pub fn on_files(&mut self, mut files: Box<FileIndex>) {
-        files.tick();
-        self.files = Some(files);
+        self.files_walking = false;
+        match &self.files {
+            None => self.files = Some(files),
+            Some(old) => {
+                files.set_query(old.query());
+                self.fresher = Some(files);
+            }
+        }
         self.follow_mention();
+        self.adopt_fresher();
         self.dirty = true;
     }
 
-    /// The index's walk or matcher has news: the popup shows it.
+    /// The walk or a matcher has news: the popup shows it.
     pub fn on_files_moved(&mut self) {
-        if let Some(files) = self.files.as_deref_mut()
-            && files.tick()
-        {
+        for files in [&mut self.files, &mut self.fresher].into_iter().flatten() {
+            if files.tick() {
+                self.dirty = true;
+            }
+        }
+        self.adopt_fresher();
+    }
+
+    /// A fresher index that has ranked for the query in use replaces the old one.
+    fn adopt_fresher(&mut self) {
+        if self.fresher.as_deref().is_some_and(FileIndex::ranked) {
+            self.files = self.fresher.take();
             self.dirty = true;
         }
     }

@@ -1489,6 +1489,28 @@ fn the_at_popup_follows_the_query_and_says_when_nothing_matches() {
 }
 
 #[test]
+fn a_fresher_file_list_replaces_the_old_one_only_once_it_has_ranked() {
+    use crate::tui::file_index::FileIndex;
+    let mut a = app(120, 40);
+    a.on_files(Box::new(FileIndex::of(&["src/old.rs"])));
+    type_text(&mut a, "@rs");
+    a.files.as_deref_mut().unwrap().settle();
+    assert_eq!(a.mention().unwrap().1, ["src/old.rs"]);
+    let mut fresher = FileIndex::of(&["src/old.rs", "src/new.rs"]);
+    fresher.set_query("zz");
+    a.on_files(Box::new(fresher));
+    // Until the fresher list has ranked for "rs", the old one answers.
+    if let Some(f) = a.fresher.as_deref_mut() {
+        f.settle();
+    }
+    a.on_files_moved();
+    assert!(a.fresher.is_none(), "adopted once ranked");
+    let mut shown = a.mention().unwrap().1;
+    shown.sort_unstable();
+    assert_eq!(shown, ["src/new.rs", "src/old.rs"]);
+}
+
+#[test]
 fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
     let mut a = app(120, 40);
     // Started with `--model fake` on a provider whose config lists other models.

@@ -101,3 +101,29 @@ fn a_walk_stops_once_its_index_is_gone() {
     walk.run();
     assert_eq!(injector.injected_items(), 0, "nothing listed for nobody");
 }
+
+#[test]
+fn rows_of_an_older_query_are_never_offered_for_a_newer_one() {
+    let mut index = FileIndex::of(&["src/main.rs", "src/mail.rs"]);
+    assert_eq!(ranked(&mut index, "main"), ["src/main.rs"]);
+    // The query moved on and the matcher has not answered yet: nothing to pick from.
+    index.query = "mail".into();
+    assert!(!index.ranked());
+    assert!(index.rows().is_empty(), "not main's rows for mail");
+    index.query = "main".into();
+    assert_eq!(index.rows(), ["src/main.rs"]);
+}
+
+#[test]
+fn a_tick_reports_the_end_of_the_walk() {
+    let ws = tempfile::tempdir().unwrap();
+    fs::write(ws.path().join("a.rs"), "").unwrap();
+    let (mut index, walk) = FileIndex::new(ws.path(), Arc::new(|| {}));
+    let walked = Arc::clone(&walk.walked);
+    index.settle();
+    index.tick();
+    walked.store(true, Ordering::Release);
+    assert!(index.tick(), "the popup's 'listing…' must go");
+    assert!(!index.tick(), "and only once");
+    drop(walk);
+}

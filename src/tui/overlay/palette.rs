@@ -206,13 +206,27 @@ impl Layer for Palette {
                 Span::styled(keys, s.key),
             ]));
         }
-        let title = format!(
-            "{} — type to filter, {} to {}, {} to close",
-            self.title,
-            app.keymap.keys_label(Action::PaletteRun),
-            self.verb,
-            app.keymap.keys_label(Action::Back)
-        );
+        // The title's hints go whole when the box is narrow, closing kept longest.
+        let hints = [
+            format!("{} — type to filter", self.title),
+            format!("{} to close", app.keymap.keys_label(Action::Back)),
+            format!(
+                "{} to {}",
+                app.keymap.keys_label(Action::PaletteRun),
+                self.verb
+            ),
+        ];
+        let widths: Vec<usize> = hints
+            .iter()
+            .map(|h| unicode_width::UnicodeWidthStr::width(h.as_str()))
+            .collect();
+        let kept = crate::tui::fit::choose(&widths, &[0, 1, 2], 2, inner_width.saturating_sub(1));
+        let shown: Vec<&str> = [0, 2, 1]
+            .iter()
+            .filter(|i| kept[**i])
+            .map(|i| hints[*i].as_str())
+            .collect();
+        let title = shown.join(", ");
         frame.render_widget(Clear, rect);
         frame.render_widget(
             Paragraph::new(lines)

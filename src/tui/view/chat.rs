@@ -136,20 +136,32 @@ fn popup(app: &App, frame: &mut Frame<'_>, above: Rect) {
         .files
         .as_deref()
         .filter(|f| app.mention().is_some() && !f.walked())
-        .map(|f| format!("listing… {} · ", f.count()))
-        .unwrap_or_default();
+        .map(|f| format!("listing… {}", f.count()));
+    let parts: Vec<String> = [
+        Some(format!("{}/{}", selected + 1, items.len())),
+        Some(format!(
+            "{} {}",
+            app.keymap.keys_label(Action::CompletionRun),
+            if app.mention().is_some() {
+                "pick"
+            } else {
+                "run"
+            },
+        )),
+        Some(format!("{} close", app.keymap.keys_label(Action::Back))),
+        Some(format!(
+            "{} complete",
+            app.keymap.keys_label(Action::CompletionAccept)
+        )),
+        listing,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    // Whole hints in the border, the least needed dropped first.
     let title = format!(
-        " {listing}{}/{} · {} complete · {} {} · {} close ",
-        selected + 1,
-        items.len(),
-        app.keymap.keys_label(Action::CompletionAccept),
-        app.keymap.keys_label(Action::CompletionRun),
-        if app.mention().is_some() {
-            "pick"
-        } else {
-            "run"
-        },
-        app.keymap.keys_label(Action::Back)
+        " {} ",
+        crate::tui::fit::parts(&parts, " · ", inner.saturating_sub(4), None)
     );
     frame.render_widget(Clear, rect);
     frame.render_widget(

@@ -460,10 +460,14 @@ pub fn model_choices(config: &crate::config::Config) -> Vec<app::ModelChoice> {
 /// A model's window, prices, reasoning and key, in a few words for the picker.
 fn model_facts(p: &crate::config::ActiveProvider) -> Vec<String> {
     let mut facts = Vec::new();
-    if let Some(env) = &p.api_key_env
-        && std::env::var_os(env).is_none_or(|v| v.is_empty())
-    {
-        facts.push(format!("no key: set {env}"));
+    // A missing key leads in two words (a narrow row keeps it); which variable to set comes
+    // last, where there is room.
+    let missing = p
+        .api_key_env
+        .as_ref()
+        .filter(|env| std::env::var_os(env).is_none_or(|v| v.is_empty()));
+    if missing.is_some() {
+        facts.push("no key".to_string());
     }
     facts.push(format!("{}k window", p.context_window / 1000));
     if let (Some(i), Some(o)) = (p.prices.input, p.prices.output) {
@@ -471,6 +475,9 @@ fn model_facts(p: &crate::config::ActiveProvider) -> Vec<String> {
     }
     if p.reasoning.style != crate::provider::ReasoningStyle::None {
         facts.push("reasons".to_string());
+    }
+    if let Some(env) = missing {
+        facts.push(format!("set {env}"));
     }
     facts
 }
@@ -552,7 +559,11 @@ mod model_tests {
             "{:?}",
             mine.facts
         );
-        assert_eq!(mine.facts[0], "no key: set GEARSHIFT_TEST_NEVER_SET_7F3");
+        assert_eq!(mine.facts[0], "no key");
+        assert_eq!(
+            mine.facts.last().map(String::as_str),
+            Some("set GEARSHIFT_TEST_NEVER_SET_7F3")
+        );
         find("mine", "my-finetune");
         assert!(!choices.iter().any(|c| c.provider == "demo"));
     }

@@ -76,22 +76,12 @@ fn main() {
         });
 
         let home = tempfile::tempdir().unwrap();
-        let h = home.path().to_str().unwrap();
         let common::Running {
             mut child,
             rx,
             mut writer,
             ..
-        } = common::spawn(&[
-            "--home",
-            h,
-            "--workspace",
-            h,
-            "--base-url",
-            &url,
-            "--model",
-            "bench",
-        ]);
+        } = common::against(&url, home.path());
         let mut parser = vt100::Parser::new(40, 120, 0);
         let wait = |parser: &mut vt100::Parser, needle: &str, bytes: &mut usize| {
             let deadline = Instant::now() + Duration::from_secs(60);

@@ -60,6 +60,22 @@ pub fn spawn(args: &[&str]) -> Running {
     }
 }
 
+/// Starts `gearshift` with its home and workspace in `home`, talking to the OpenAI-compatible
+/// server at `url` as the model `bench`.
+pub fn against(url: &str, home: &std::path::Path) -> Running {
+    let h = home.to_str().unwrap();
+    spawn(&[
+        "--home",
+        h,
+        "--workspace",
+        h,
+        "--base-url",
+        url,
+        "--model",
+        "bench",
+    ])
+}
+
 impl Running {
     /// Waits for the end of the first frame; returns when it arrived.
     pub fn first_frame(&self) -> Instant {

@@ -21,11 +21,16 @@ pub fn say(keymap: &Keymap, parts: &[(Action, &str)]) -> String {
 }
 
 fn joined(keymap: &Keymap, parts: &[(Action, &str)], separator: &str) -> String {
+    each(keymap, parts).join(separator)
+}
+
+/// Each action with what it does, as a hint of its own: "a accept".
+#[must_use]
+pub fn each(keymap: &Keymap, parts: &[(Action, &str)]) -> Vec<String> {
     parts
         .iter()
         .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
-        .collect::<Vec<_>>()
-        .join(separator)
+        .collect()
 }
 
 /// "in the plan pane (Alt+2): a approves…": where to go, then what to press there.
@@ -96,10 +101,6 @@ pub fn refusal(keymap: &Keymap, message: &str, hint: Option<Hint>) -> String {
 /// cut), and the help's key then says where the rest are.
 #[must_use]
 pub fn footer(keymap: &Keymap, parts: &[(Action, &str)], width: usize) -> String {
-    let each: Vec<String> = parts
-        .iter()
-        .map(|(action, what)| format!("{} {what}", key(keymap, *action)))
-        .collect();
     let more = format!("{} more", key(keymap, Action::PaneHelp));
-    super::fit::parts(&each, " · ", width, Some(&more))
+    super::fit::parts(&each(keymap, parts), " · ", width, Some(&more))
 }

@@ -1,16 +1,16 @@
 use super::*;
 
+/// An invocation as text, a word not known before running as `?`.
+fn shown<'a>(invocation: impl IntoIterator<Item = &'a Option<String>>) -> String {
+    invocation
+        .into_iter()
+        .map(|w| w.clone().unwrap_or_else(|| "?".into()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn seen(command: &str) -> Vec<String> {
-    programs(command)
-        .invocations
-        .iter()
-        .map(|i| {
-            i.iter()
-                .map(|w| w.clone().unwrap_or_else(|| "?".into()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    programs(command).invocations.iter().map(shown).collect()
 }
 
 #[test]
@@ -67,15 +67,7 @@ fn what_cannot_be_seen_through_is_opaque() {
 }
 
 fn starts(command: &str) -> Vec<String> {
-    programs(command)
-        .starts()
-        .map(|i| {
-            i.iter()
-                .map(|w| w.clone().unwrap_or_else(|| "?".into()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
+    programs(command).starts().map(|i| shown(&i)).collect()
 }
 
 #[test]

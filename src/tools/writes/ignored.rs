@@ -169,30 +169,7 @@ pub fn tracked_under(root: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
     if dirs.is_empty() || !root.join(".git").exists() {
         return Vec::new();
     }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args([
-            "-c",
-            "core.fsmonitor=false",
-            "ls-files",
-            "-z",
-            "--cached",
-            "--",
-        ])
-        .args(dirs)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output();
-    match out {
-        Ok(o) if o.status.success() => o
-            .stdout
-            .split(|b| *b == 0)
-            .filter(|p| !p.is_empty())
-            .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
-            .collect(),
-        _ => dirs.to_vec(),
-    }
+    ls_files(root, dirs).unwrap_or_else(|| dirs.to_vec())
 }
 
 /// Of `paths` (relative), those git tracks: asked of git itself (`ls-files`), with its
@@ -203,6 +180,16 @@ pub fn tracked(root: &Path, paths: &[PathBuf]) -> BTreeSet<PathBuf> {
     if paths.is_empty() || !root.join(".git").exists() {
         return BTreeSet::new();
     }
+    // When git cannot say, every path counts as tracked: reviewed rather than let through.
+    ls_files(root, paths).map_or_else(
+        || paths.iter().cloned().collect(),
+        |found| found.into_iter().collect(),
+    )
+}
+
+/// What git tracks of `paths` (files, or everything under folders), as `git ls-files` lists
+/// it with the repository's file-system monitor off; `None` when git cannot say.
+fn ls_files(root: &Path, paths: &[PathBuf]) -> Option<Vec<PathBuf>> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -217,17 +204,15 @@ pub fn tracked(root: &Path, paths: &[PathBuf]) -> BTreeSet<PathBuf> {
         .args(paths)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .output();
-    match out {
-        Ok(o) if o.status.success() => o
-            .stdout
+        .output()
+        .ok()?;
+    out.status.success().then(|| {
+        out.stdout
             .split(|b| *b == 0)
             .filter(|p| !p.is_empty())
             .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
-            .collect(),
-        // When git cannot say, every path counts as tracked: reviewed rather than let through.
-        _ => paths.iter().cloned().collect(),
-    }
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -80,12 +80,8 @@ impl App {
                 ],
             ),
         };
-        let each: Vec<String> = parts
-            .iter()
-            .map(|(action, what)| format!("{} {what}", hints::key(&self.keymap, *action)))
-            .collect();
         let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
-        let keys = super::super::fit::parts(&each, " · ", room, None);
+        let keys = super::super::fit::parts(&hints::each(&self.keymap, &parts), " · ", room, None);
         Some(if keys.is_empty() {
             super::super::fit::text(head.trim_end_matches([' ', ':']), width)
         } else {

@@ -481,18 +481,7 @@ text = "Written with Postgres."
 /// A home whose scripted model plays `script` in a two-stage pipeline (tasks, implement), and
 /// a git workspace.
 fn mini_pipeline(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
-    let (home, ws) = support::scripted_home(
-        script,
-        "[pipeline]\nname = \"mini\"\n[review]\nmemory_step = false\n",
-    );
-    std::fs::create_dir_all(home.path().join("pipelines")).unwrap();
-    std::fs::write(
-        home.path().join("pipelines/mini.toml"),
-        "name = \"mini\"\n[[stages]]\nname = \"tasks\"\nskill = \"tasks\"\n\
-         tools = [\"read_file\", \"propose_plan\"]\nkind = \"plan\"\ngate = \"human\"\n\
-         [[stages]]\nname = \"implement\"\nskill = \"implement\"\nkind = \"run_plan\"\ngate = \"human\"\n",
-    )
-    .unwrap();
+    let (home, ws) = support::mini_pipeline_home(script);
     git_repo(ws.path());
     (home, ws)
 }

@@ -522,18 +522,7 @@ text = "The tasks are clear; nothing to propose."
 [[turns]]
 text = "extra"
 "#;
-    let (home, ws) = support::scripted_home(
-        script,
-        "[pipeline]\nname = \"mini\"\n[review]\nmemory_step = false\n",
-    );
-    std::fs::create_dir_all(home.path().join("pipelines")).unwrap();
-    std::fs::write(
-        home.path().join("pipelines/mini.toml"),
-        "name = \"mini\"\n[[stages]]\nname = \"tasks\"\nskill = \"tasks\"\n\
-         tools = [\"read_file\", \"propose_plan\"]\nkind = \"plan\"\ngate = \"human\"\n\
-         [[stages]]\nname = \"implement\"\nskill = \"implement\"\nkind = \"run_plan\"\ngate = \"human\"\n",
-    )
-    .unwrap();
+    let (home, ws) = support::mini_pipeline_home(script);
     let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["--gear", "plan"], 120, 40);
     app.wait_text("PLAN");
     app.send(b"write a\r");

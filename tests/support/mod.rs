@@ -148,6 +148,24 @@ pub fn scripted_home(script: &str, extra_config: &str) -> (tempfile::TempDir, te
     (home, ws)
 }
 
+/// [`scripted_home`] with a two-stage pipeline `mini` (tasks, then implement, each behind a
+/// human gate) in force, and no memory step.
+pub fn mini_pipeline_home(script: &str) -> (tempfile::TempDir, tempfile::TempDir) {
+    let (home, ws) = scripted_home(
+        script,
+        "[pipeline]\nname = \"mini\"\n[review]\nmemory_step = false\n",
+    );
+    std::fs::create_dir_all(home.path().join("pipelines")).unwrap();
+    std::fs::write(
+        home.path().join("pipelines/mini.toml"),
+        "name = \"mini\"\n[[stages]]\nname = \"tasks\"\nskill = \"tasks\"\n\
+         tools = [\"read_file\", \"propose_plan\"]\nkind = \"plan\"\ngate = \"human\"\n\
+         [[stages]]\nname = \"implement\"\nskill = \"implement\"\nkind = \"run_plan\"\ngate = \"human\"\n",
+    )
+    .unwrap();
+    (home, ws)
+}
+
 /// [`command`] with `HOME` at `home` too (so no file of this machine's `~/.claude` is read),
 /// run to its end: stdout and stderr.
 pub fn run_at_home(home: &Path, workspace: &Path, args: &[&str]) -> (String, String) {

@@ -37,7 +37,6 @@ fn app(width: u16, height: u16) -> App {
     }];
     let opened = OpenedSession {
         state: SessionState::fold(&history),
-        history,
         resumed: false,
     };
     let config: Config = toml::from_str(DEFAULTS_TOML).unwrap();
@@ -49,6 +48,7 @@ fn app(width: u16, height: u16) -> App {
         Vec::new(),
         Rect::new(0, 0, width, height),
     );
+    a.replay_all(&history);
     let highlighter = Highlighter::spawn("base16-ocean.dark", || {}).unwrap();
     a.set_highlighter(Arc::new(highlighter));
     a

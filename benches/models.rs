@@ -61,13 +61,13 @@ fn picker() {
         Theme::load("dark", Path::new("/nonexistent")).unwrap(),
         &OpenedSession {
             state,
-            history,
             resumed: false,
         },
         &config.active_provider().unwrap(),
         Vec::new(),
         Rect::new(0, 0, 120, 40),
     );
+    a.replay_all(&history);
     let t = Instant::now();
     a.models = gearshift::tui::model_choices(&config);
     let listed = t.elapsed();

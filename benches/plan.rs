@@ -68,7 +68,6 @@ fn main() {
     ];
     let opened = OpenedSession {
         state: SessionState::fold(&history),
-        history,
         resumed: false,
     };
     let config: Config = toml::from_str(DEFAULTS_TOML).unwrap();
@@ -81,6 +80,7 @@ fn main() {
             Vec::new(),
             Rect::new(0, 0, w, h),
         );
+        a.replay_all(&history);
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         a.on_terminal(
             TermEvent::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::ALT)),

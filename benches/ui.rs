@@ -32,18 +32,19 @@ fn app(messages: usize) -> App {
     history.extend(gearshift_bench_history(messages));
     let opened = OpenedSession {
         state: SessionState::fold(&history),
-        history,
         resumed: false,
     };
     let config: Config = toml::from_str(DEFAULTS_TOML).unwrap();
-    App::new(
+    let mut app = App::new(
         Keymap::new(&BTreeMap::new()).unwrap(),
         Theme::load("dark", Path::new("/nonexistent")).unwrap(),
         &opened,
         &config.active_provider().unwrap(),
         Vec::new(),
         Rect::new(0, 0, 120, 40),
-    )
+    );
+    app.replay_all(&history);
+    app
 }
 
 /// A mix of prompts, Markdown replies with code, and tool calls with results.

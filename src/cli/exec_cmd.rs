@@ -75,6 +75,17 @@ pub fn run(
     deps.policy.plan = approvals.plan;
     deps.policy.gates = approvals.gates;
     deps.policy.checkpoints = approvals.checkpoints;
+    // A continued session's events, for `--json` to print and the progress to know its plan
+    // and pipeline run: read before the core appends anything.
+    let history: Vec<Event> = if opened.resumed {
+        let reader = store.reader()?;
+        reader
+            .pages(&opened.state.id)
+            .map(|e| e.map(|e| e.event))
+            .collect::<Result<_, _>>()?
+    } else {
+        opened.state.unsaved.clone()
+    };
     let plan_gear = opened.state.gear == crate::protocol::Gear::Plan;
     let pipeline_gear = opened.state.gear == crate::protocol::Gear::Pipeline;
 
@@ -93,7 +104,7 @@ pub fn run(
         ));
         let mut out = super::term::stdout(json);
         if json {
-            for e in &opened.history {
+            for e in &history {
                 writeln!(out, "{}", serde_json::to_string(e)?)?;
             }
         }
@@ -113,7 +124,7 @@ pub fn run(
         let mut progress = super::progress::Progress::default();
         // A continued session's plan and pipeline run are known from its history (nothing of
         // it is printed again): a waiting plan the flags approve runs to its end.
-        for e in &opened.history {
+        for e in &history {
             let _ = progress.line(e);
         }
         let mut reply_ended = false;

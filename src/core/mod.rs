@@ -44,20 +44,24 @@ pub enum OpenError {
 #[derive(Debug, Clone)]
 pub struct OpenedSession {
     pub state: SessionState,
-    /// Every persisted event, oldest first (including the ones just appended).
-    pub history: Vec<Event>,
+    /// Whether it is a stored session opened again (its events are read from the store, a
+    /// page at a time, by whoever shows them: see [`crate::store::Reader::pages`]).
     pub resumed: bool,
 }
 
 /// Loads a session to read without continuing it (nothing is appended).
 pub fn load_session(reader: &Reader, id: &str) -> Result<OpenedSession, OpenError> {
-    let history: Vec<Event> = reader.events(id)?.into_iter().map(|e| e.event).collect();
-    if history.is_empty() {
+    let mut state = SessionState::default();
+    let mut any = false;
+    for e in reader.pages(id) {
+        state.apply(&e?.event);
+        any = true;
+    }
+    if !any {
         return Err(OpenError::Store(StoreError::UnknownSession(id.to_string())));
     }
     Ok(OpenedSession {
-        state: SessionState::fold(&history),
-        history,
+        state: state.finish(),
         resumed: true,
     })
 }
@@ -82,14 +86,19 @@ pub fn open_session(
                 .ok_or_else(|| OpenError::NothingToContinue(workspace.to_string()))?,
         ),
     };
-    let (id, mut history, appended) = match existing {
+    let existing_was_some = existing.is_some();
+    let mut state = SessionState::default();
+    let (id, appended) = match existing {
         Some(id) => {
-            let history: Vec<Event> = reader.events(&id)?.into_iter().map(|e| e.event).collect();
+            // Folded a page at a time: a long session is never all in memory as events.
+            for e in reader.pages(&id) {
+                state.apply(&e?.event);
+            }
             let resumed = Event::SessionResumed {
                 provider: provider.name.clone(),
                 model: provider.model.clone(),
             };
-            (id, history, resumed)
+            (id, resumed)
         }
         None => {
             let id = new_session_id();
@@ -103,21 +112,17 @@ pub fn open_session(
                     created_at: now_ms(),
                 },
             };
-            (id, Vec::new(), opened)
+            (id, opened)
         }
     };
-    let resumed = !history.is_empty();
+    let resumed = existing_was_some;
     if resumed {
         store.append_blocking(&id, vec![appended.clone()])?;
     }
-    history.push(appended.clone());
-    let mut state = SessionState::fold(&history);
+    state.apply(&appended);
+    let mut state = state.finish();
     if !resumed {
         state.unsaved.push(appended);
     }
-    Ok(OpenedSession {
-        state,
-        history,
-        resumed,
-    })
+    Ok(OpenedSession { state, resumed })
 }

@@ -118,6 +118,14 @@ impl SessionState {
         for e in events {
             state.apply(e);
         }
+        state.finish()
+    }
+
+    /// The state once every event is applied: what a stop left open is settled (a reply cut
+    /// short keeps its saved text, a call that never finished is answered as interrupted).
+    #[must_use]
+    pub fn finish(mut self) -> SessionState {
+        let state = &mut self;
         state.settle();
         if let Some(text) = state.checkpoint.take() {
             state.conversation.push(ChatMessage::Assistant {
@@ -139,7 +147,7 @@ impl SessionState {
                 is_error: true,
             });
         }
-        state
+        self
     }
 
     /// Tool calls of the latest reply that have no result yet.

@@ -38,6 +38,40 @@ pub struct StoredEvent {
     pub event: Event,
 }
 
+/// Events read at once by [`Reader::pages`].
+const PAGE: i64 = 512;
+
+/// A session's events, a page at a time (see [`Reader::pages`]).
+pub struct Pages<'a> {
+    reader: &'a Reader,
+    session: &'a str,
+    after: i64,
+    page: std::collections::VecDeque<StoredEvent>,
+    done: bool,
+}
+
+impl Iterator for Pages<'_> {
+    type Item = Result<StoredEvent, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.page.is_empty() && !self.done {
+            match self.reader.page(self.session, self.after) {
+                Ok(page) => {
+                    self.done = i64::try_from(page.len()).unwrap_or(0) < PAGE;
+                    self.page = page.into();
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        let next = self.page.pop_front()?;
+        self.after = next.seq;
+        Some(Ok(next))
+    }
+}
+
 /// A full-text search hit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
@@ -181,27 +215,50 @@ impl Reader {
     /// Every persisted event of a session, in order. An event this binary cannot decode is an
     /// error (never skipped), naming the session and seq.
     pub fn events(&self, session: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows: Vec<(i64, i64, String)> = self
+        self.pages(session).collect()
+    }
+
+    /// The events of a session in order, read a page at a time: a long session is never all
+    /// in memory at once, neither as JSON nor as events. An event this binary cannot decode
+    /// is an error, naming the session and seq.
+    pub fn pages<'a>(&'a self, session: &'a str) -> Pages<'a> {
+        Pages {
+            reader: self,
+            session,
+            after: i64::MIN,
+            page: std::collections::VecDeque::new(),
+            done: false,
+        }
+    }
+
+    /// Up to [`PAGE`] events of `session` after `after`.
+    fn page(&self, session: &str, after: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT seq, ts, payload FROM events WHERE session_id = ?1 ORDER BY seq",
+                "SELECT seq, ts, payload FROM events WHERE session_id = ?1 AND seq > ?2 \
+                 ORDER BY seq LIMIT ?3",
             )
-            .and_then(|mut s| {
-                s.query_map([session], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect()
-            })
             .map_err(|e| self.err(e))?;
-        rows.into_iter()
-            .map(|(seq, ts, payload)| {
-                serde_json::from_str(&payload)
-                    .map(|event| StoredEvent { seq, ts, event })
-                    .map_err(|e| StoreError::UndecodableEvent {
-                        session: session.to_string(),
-                        seq,
-                        detail: e.to_string(),
-                    })
-            })
-            .collect()
+        let mut rows = stmt
+            .query(params![session, after, PAGE])
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let seq: i64 = row.get(0).map_err(|e| self.err(e))?;
+            let ts: i64 = row.get(1).map_err(|e| self.err(e))?;
+            let text = row
+                .get_ref(2)
+                .and_then(|v| v.as_str().map_err(rusqlite::Error::from))
+                .map_err(|e| self.err(e))?;
+            let event = serde_json::from_str(text).map_err(|e| StoreError::UndecodableEvent {
+                session: session.to_string(),
+                seq,
+                detail: e.to_string(),
+            })?;
+            out.push(StoredEvent { seq, ts, event });
+        }
+        Ok(out)
     }
 
     /// The user's most recent prompts in a workspace, oldest first, for composer history.

@@ -141,6 +141,8 @@ macro_rules! pane_ctx {
 }
 
 pub struct App {
+    /// A stored session being opened: how the chat will say so once its events are shown.
+    reopened: Option<Reopened>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub focus: Focus,
@@ -231,6 +233,7 @@ impl App {
     ) -> App {
         let state = &opened.state;
         let mut app = App {
+            reopened: None,
             composer: TextArea::default(),
             keymap,
             theme,
@@ -317,17 +320,35 @@ impl App {
                  is a guided tour; F1 lists every key.",
             );
         }
-        for event in &opened.history {
-            app.apply(event, true);
-        }
-        // A reply cut short by a crash: show what was saved of it, marked.
-        app.transcript.interrupt_streaming();
-        if opened.resumed {
-            let short = &state.id[..state.id.len().min(8)];
-            app.transcript
-                .push(EntryKind::Notice, opened_notice(short, &opened.history));
-        }
+        app.reopened = opened.resumed.then(Reopened::default);
         app
+    }
+
+    /// Shows a stored event of the session being opened (see [`App::replayed`]).
+    pub fn replay(&mut self, event: &Event) {
+        if let Some(r) = &mut self.reopened {
+            r.see(event);
+        }
+        self.apply(event, true);
+    }
+
+    /// Shows every event of `history` (see [`App::replay`]), then [`App::replayed`].
+    pub fn replay_all(&mut self, history: &[Event]) {
+        for e in history {
+            self.replay(e);
+        }
+        self.replayed();
+    }
+
+    /// Every stored event is shown: a reply cut short by a crash is marked, and a stored
+    /// session says how it was opened.
+    pub fn replayed(&mut self) {
+        self.transcript.interrupt_streaming();
+        if let Some(r) = self.reopened.take() {
+            let id = &self.session.id;
+            let notice = r.notice(&id[..id.len().min(8)]);
+            self.transcript.push(EntryKind::Notice, notice);
+        }
     }
 
     pub fn set_highlighter(&mut self, highlighter: Arc<Highlighter>) {
@@ -613,27 +634,34 @@ pub use session::{SandboxView, SessionView};
 mod tests;
 
 /// What the chat says when a stored session opens: a fork not yet used is a fork, not a
-/// resumed session.
-fn opened_notice(short: &str, history: &[Event]) -> String {
-    let fork = history
-        .iter()
-        .rposition(|e| matches!(e, Event::SessionForked { .. }));
-    let used = fork.is_some_and(|i| {
-        history[i..]
-            .iter()
-            .any(|e| matches!(e, Event::UserMessage { .. }))
-    });
-    match fork {
-        Some(i) if !used => {
-            let Event::SessionForked { from } = &history[i] else {
-                return format!("Resumed session {short}.");
-            };
-            format!(
+/// resumed session. Learnt from its events as they are shown.
+#[derive(Debug, Default)]
+pub struct Reopened {
+    /// The session it was forked from, and whether a prompt came since.
+    fork: Option<(String, bool)>,
+}
+
+impl Reopened {
+    fn see(&mut self, event: &Event) {
+        match event {
+            Event::SessionForked { from } => self.fork = Some((from.clone(), false)),
+            Event::UserMessage { .. } => {
+                if let Some((_, used)) = &mut self.fork {
+                    *used = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn notice(&self, short: &str) -> String {
+        match &self.fork {
+            Some((from, false)) => format!(
                 "Opened session {short}, a fork of session {}: it goes on from here, the \
                  original is left as it is.",
                 &from[..from.len().min(8)]
-            )
+            ),
+            _ => format!("Resumed session {short}."),
         }
-        _ => format!("Resumed session {short}."),
     }
 }

@@ -12,7 +12,8 @@ use crate::config::{Config, DEFAULTS_TOML};
 use crate::core::{OpenedSession, SessionState};
 use crate::protocol::{Event, Gear, SessionMeta};
 
-pub fn opened(history: Vec<Event>) -> OpenedSession {
+/// The session opened over `history`, with its events (the opening first).
+pub fn opened(history: Vec<Event>) -> (OpenedSession, Vec<Event>) {
     let mut all = vec![Event::SessionOpened {
         meta: SessionMeta {
             id: "0123456789abcdef0123456789abcdef".into(),
@@ -24,11 +25,11 @@ pub fn opened(history: Vec<Event>) -> OpenedSession {
         },
     }];
     all.extend(history);
-    OpenedSession {
+    let opened = OpenedSession {
         state: SessionState::fold(&all),
-        history: all,
         resumed: false,
-    }
+    };
+    (opened, all)
 }
 
 pub fn app_with(history: Vec<Event>, width: u16, height: u16) -> App {
@@ -36,14 +37,17 @@ pub fn app_with(history: Vec<Event>, width: u16, height: u16) -> App {
     let provider = config
         .active_provider()
         .unwrap_or_else(|e| panic!("demo provider: {e}"));
-    App::new(
+    let (opened, events) = opened(history);
+    let mut app = App::new(
         Keymap::new(&BTreeMap::new()).unwrap_or_else(|e| panic!("{e}")),
         Theme::load("dark", Path::new("/nonexistent")).unwrap_or_else(|e| panic!("{e}")),
-        &opened(history),
+        &opened,
         &provider,
         vec!["an older prompt".into()],
         Rect::new(0, 0, width, height),
-    )
+    );
+    app.replay_all(&events);
+    app
 }
 
 pub fn app(width: u16, height: u16) -> App {

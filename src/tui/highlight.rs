@@ -4,9 +4,10 @@
 //! start-up nor an idle session pays for them). The UI asks with [`Highlighter::get`]: a cached
 //! result comes back at once; otherwise the block is queued (once), shown plain for now, and the
 //! worker's notification makes the UI re-render it. Results are keyed by a hash of language and
-//! code, so a block highlighted once is never highlighted again.
+//! code; the last [`KEPT`] blocks are kept (the transcript asks only for blocks near the view),
+//! so a long session does not hold every block it ever showed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +21,19 @@ use syntect::parsing::SyntaxSet;
 /// Highlighted lines of one code block.
 pub type Highlighted = Arc<Vec<Line<'static>>>;
 
-type Cache = Arc<Mutex<HashMap<u64, Highlighted>>>;
+/// Highlighted blocks kept, at most.
+const KEPT: usize = 256;
+
+/// The blocks highlighted, oldest first beyond [`KEPT`] forgotten; and those queued, so none
+/// is queued twice.
+#[derive(Default)]
+struct Blocks {
+    done: HashMap<u64, Highlighted>,
+    order: VecDeque<u64>,
+    queued: HashSet<u64>,
+}
+
+type Cache = Arc<Mutex<Blocks>>;
 
 struct Job {
     key: u64,
@@ -31,7 +44,6 @@ struct Job {
 pub struct Highlighter {
     jobs: Sender<Job>,
     cache: Cache,
-    queued: Mutex<HashSet<u64>>,
 }
 
 fn key(lang: &str, code: &str) -> u64 {
@@ -51,26 +63,17 @@ impl Highlighter {
         std::thread::Builder::new()
             .name("gearshift-highlight".into())
             .spawn(move || work(&rx, &worker_cache, &theme, &notify))?;
-        Ok(Highlighter {
-            jobs,
-            cache,
-            queued: Mutex::default(),
-        })
+        Ok(Highlighter { jobs, cache })
     }
 
     /// The highlighted block if ready; otherwise queues it and returns `None`.
     pub fn get(&self, lang: &str, code: &str) -> Option<Highlighted> {
         let key = key(lang, code);
-        if let Some(hit) = self
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-        {
+        let mut blocks = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(hit) = blocks.done.get(&key) {
             return Some(Arc::clone(hit));
         }
-        let mut queued = self.queued.lock().unwrap_or_else(PoisonError::into_inner);
-        if queued.insert(key) {
+        if blocks.queued.insert(key) {
             let _ = self.jobs.send(Job {
                 key,
                 lang: lang.to_string(),
@@ -92,10 +95,17 @@ fn work(rx: &Receiver<Job>, cache: &Cache, theme_name: &str, notify: &dyn Fn()) 
     let Some(theme) = theme else { return };
     for job in std::iter::once(first).chain(rx.iter()) {
         let lines = highlight(&syntaxes, theme, &job.lang, &job.code);
-        cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(job.key, Arc::new(lines));
+        let mut blocks = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        blocks.queued.remove(&job.key);
+        if blocks.done.insert(job.key, Arc::new(lines)).is_none() {
+            blocks.order.push_back(job.key);
+        }
+        while blocks.order.len() > KEPT {
+            if let Some(old) = blocks.order.pop_front() {
+                blocks.done.remove(&old);
+            }
+        }
+        drop(blocks);
         notify();
     }
 }
@@ -159,5 +169,35 @@ mod tests {
         let colours: HashSet<_> = lines[0].spans.iter().filter_map(|s| s.style.fg).collect();
         assert!(colours.len() > 1, "keywords and names differ in colour");
         assert!(rx.try_recv().is_err(), "one job for the two requests");
+    }
+
+    #[test]
+    fn keeps_the_latest_blocks_and_highlights_a_forgotten_one_again() {
+        let (tx, rx) = channel();
+        let h = Highlighter::spawn("base16-ocean.dark", move || {
+            let _ = tx.send(());
+        })
+        .unwrap();
+        let code = |i: usize| format!("fn f{i}() {{}}\n");
+        for i in 0..=KEPT {
+            assert!(h.get("rust", &code(i)).is_none());
+        }
+        for _ in 0..=KEPT {
+            rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+        }
+        let blocks = h.cache.lock().unwrap();
+        assert_eq!(blocks.done.len(), KEPT);
+        assert!(blocks.queued.is_empty(), "nothing left queued");
+        drop(blocks);
+        assert!(h.get("rust", &code(KEPT)).is_some(), "the newest is kept");
+        assert!(
+            h.get("rust", &code(0)).is_none(),
+            "the oldest was forgotten"
+        );
+        rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+        assert!(
+            h.get("rust", &code(0)).is_some(),
+            "and is highlighted again"
+        );
     }
 }

@@ -166,14 +166,6 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 || Arc::new(ctx.loaded.config.compiled_hooks()),
                 |d| Arc::clone(&d.hooks),
             );
-            let core = deps.map(|deps| {
-                tokio::spawn(core::run_session(
-                    deps,
-                    opened.state.clone(),
-                    op_rx,
-                    event_tx,
-                ))
-            });
             let size = terminal
                 .terminal
                 .size()
@@ -186,6 +178,18 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 prompts,
                 Rect::new(0, 0, size.width, size.height),
             );
+            // A stored session is shown a page of events at a time, so it is never all in
+            // memory at once; its state goes to the core, not kept twice.
+            if opened.resumed {
+                let reader = store.reader()?;
+                for e in reader.pages(&opened.state.id) {
+                    app.replay(&e?.event);
+                }
+            }
+            app.replayed();
+            let core::OpenedSession { state, .. } = opened;
+            let core =
+                deps.map(|deps| tokio::spawn(core::run_session(deps, state, op_rx, event_tx)));
             app.here = ctx.workspace_str();
             if read_only {
                 app.set_read_only();

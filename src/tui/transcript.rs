@@ -33,9 +33,7 @@ pub enum Scroll {
 #[derive(Debug, Clone)]
 pub struct Transcript {
     entries: Vec<Entry>,
-    /// `starts[i]` is the first line of entry `i`; `starts[len]` the total.
-    starts: Vec<usize>,
-    width: u16,
+    layout: Layout,
     scroll: Scroll,
     /// Height of the viewport at the last prepare, for paging.
     viewport: u16,
@@ -51,8 +49,7 @@ impl Default for Transcript {
     fn default() -> Self {
         Transcript {
             entries: Vec::new(),
-            starts: vec![0],
-            width: 0,
+            layout: Layout::default(),
             scroll: Scroll::Follow,
             viewport: 0,
             selected: None,
@@ -71,7 +68,6 @@ impl Transcript {
             body: Vec::new(),
             body_bytes: 0,
             tail: Vec::new(),
-            blank: Line::default(),
             stale: Stale::All,
             streaming: false,
             tool: None,
@@ -80,6 +76,7 @@ impl Transcript {
             is_interrupted: false,
             expanded: false,
             words: 0,
+            held: None,
         });
     }
 
@@ -144,7 +141,7 @@ impl Transcript {
     pub fn push_tool(&mut self, id: &str, name: &str, arguments: &str) {
         self.push(EntryKind::Tool, String::new());
         if let Some(e) = self.entries.last_mut() {
-            e.tool = Some(ToolCell {
+            e.tool = Some(Box::new(ToolCell {
                 id: id.to_string(),
                 name: name.to_string(),
                 arguments: arguments.to_string(),
@@ -152,7 +149,7 @@ impl Transcript {
                 expanded: false,
                 awaiting_review: false,
                 awaiting_approval: false,
-            });
+            }));
         }
     }
 
@@ -267,7 +264,7 @@ impl Transcript {
         Some(
             e.tool
                 .as_ref()
-                .map_or_else(|| e.text.clone(), ToolCell::copy_text),
+                .map_or_else(|| e.text.clone(), |cell| cell.copy_text()),
         )
     }
 
@@ -348,6 +345,13 @@ impl Transcript {
             .join("\n")
     }
 
+    /// How many entries keep their wrapped lines (for tests of what memory holds).
+    #[cfg(test)]
+    #[must_use]
+    pub fn kept(&self) -> usize {
+        self.entries.iter().filter(|e| !e.is_held()).count()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -359,7 +363,7 @@ impl Transcript {
 
     #[must_use]
     pub fn total_lines(&self) -> usize {
-        self.starts.last().copied().unwrap_or(0)
+        self.layout.total()
     }
 
     #[must_use]
@@ -382,36 +386,41 @@ impl Transcript {
     }
 
     /// Wraps what is stale for `width` and records the viewport height. Cheap when nothing
-    /// changed: only new entries, or all entries after a resize, are wrapped.
+    /// changed: only new entries, or all entries after a resize, are wrapped. Only the entries
+    /// within a few screens of the view keep their wrapped lines.
     pub fn prepare(&mut self, width: u16, height: u16, theme: &Theme, hl: Option<&Highlighter>) {
         self.viewport = height;
-        let resized = width != self.width;
-        self.width = width;
-        let mut first_stale = None;
-        for (i, e) in self.entries.iter_mut().enumerate() {
-            if resized {
-                e.stale = Stale::All;
+        let cell_keys = std::mem::take(&mut self.cell_keys);
+        let w = Wrap {
+            width,
+            theme,
+            hl,
+            cell_keys: &cell_keys,
+        };
+        let margin = usize::from(height).max(MIN_MARGIN) * 2;
+        let follow = (self.scroll == Scroll::Follow).then_some(usize::from(height) + margin);
+        self.layout.wrap(&mut self.entries, &w, follow);
+        self.place();
+        for _ in 0..3 {
+            let top = self.top();
+            let window = top.saturating_sub(margin)..top + usize::from(height) + margin;
+            if !self.layout.keep(&mut self.entries, window, &w) {
+                break;
             }
-            if e.stale != Stale::Nothing {
-                e.rewrap(width, theme, hl, &self.cell_keys);
-                first_stale.get_or_insert(i);
-            }
+            self.place();
         }
-        if let Some(from) = first_stale {
-            self.starts.truncate(from + 1);
-            for e in &self.entries[from..] {
-                let last = self.starts.last().copied().unwrap_or(0);
-                self.starts.push(last + e.line_count());
-            }
-        }
+        self.cell_keys = cell_keys;
+    }
+
+    /// Keeps the view within the lines, and brings a selection to reveal into it.
+    fn place(&mut self) {
         if let Scroll::At(top) = self.scroll {
             self.scroll = Scroll::At(top.min(self.max_top()));
         }
         if std::mem::take(&mut self.reveal)
             && let Some(i) = self.selected
         {
-            let start = self.starts.get(i).copied().unwrap_or(0);
-            let end = self.starts.get(i + 1).copied().unwrap_or(start);
+            let Range { start, end } = self.layout.lines_of(i);
             let height = usize::from(self.viewport);
             let top = self.top();
             if start < top {
@@ -472,9 +481,8 @@ impl Transcript {
     /// belongs to the selected entry.
     pub fn visible(&self, height: u16) -> impl Iterator<Item = (&Line<'static>, bool)> {
         let top = self.top();
-        // The entry holding line `top`: the last start at or before it.
-        let first = self.starts.partition_point(|&s| s <= top).saturating_sub(1);
-        let skip = top - self.starts.get(first).copied().unwrap_or(0);
+        let first = self.layout.entry_at(top);
+        let skip = top - self.layout.lines_of(first).start;
         let selected = self.selected;
         self.entries[first.min(self.entries.len())..]
             .iter()
@@ -489,215 +497,15 @@ impl Transcript {
 }
 
 mod entry;
+mod layout;
 
-use entry::{Entry, Stale};
+use std::ops::Range;
+
+use entry::{Entry, Stale, Wrap};
+use layout::Layout;
+
+/// Lines kept wrapped above and below the view: twice the viewport, and at least twice this.
+const MIN_MARGIN: usize = 40;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn theme() -> Theme {
-        Theme::load("dark", std::path::Path::new("/nonexistent")).unwrap()
-    }
-
-    fn text(t: &Transcript, h: u16) -> Vec<String> {
-        t.visible(h)
-            .map(|(l, _)| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-                    .replace('\u{a0}', " ")
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_notice_runs_along_a_bar_and_never_reads_as_the_model() {
-        let th = theme();
-        let mut t = Transcript::default();
-        t.push(EntryKind::Assistant, "I changed the parser.");
-        t.push(EntryKind::Notice, "Undid the change to src/parse.rs.");
-        t.prepare(60, 20, &th, None);
-        let shown = text(&t, 20);
-        assert!(shown.contains(&"model".to_string()), "{shown:?}");
-        assert!(
-            shown.contains(&"  I changed the parser.".to_string()),
-            "{shown:?}"
-        );
-        assert!(
-            shown.contains(&"▏ Undid the change to src/parse.rs.".to_string()),
-            "{shown:?}"
-        );
-        assert_eq!(shown.iter().filter(|l| *l == "model").count(), 1);
-    }
-
-    #[test]
-    fn tool_cells_expand_and_the_selection_is_revealed_and_copied() {
-        let th = theme();
-        let mut t = Transcript::default();
-        t.push_tool("c1", "read_file", r#"{"path":"src/main.rs"}"#);
-        for i in 0..30 {
-            t.push(EntryKind::Notice, format!("n{i}"));
-        }
-        t.prepare(60, 10, &th, None);
-        assert_eq!(t.total_lines(), 2 + 30 * 2);
-        t.tool_result(
-            "c1",
-            ToolResultView {
-                ok: true,
-                summary: "src/main.rs: lines 1-3 of 3".into(),
-                content: "fn main() {}".into(),
-                duration_ms: 4,
-            },
-        );
-        t.select_by(-1);
-        assert_eq!(t.selected(), Some(30));
-        t.select_by(-100);
-        assert_eq!(t.selected(), Some(0));
-        assert!(t.toggle_selected());
-        t.prepare(60, 10, &th, None);
-        assert_eq!(t.top(), 0, "the selected cell was scrolled into view");
-        let shown = text(&t, 10);
-        assert!(
-            shown[0].starts_with("▾ read_file src/main.rs") && shown[0].contains(" ✓ "),
-            "{shown:?}"
-        );
-        assert!(
-            shown.iter().any(|l| l.contains("fn main() {}")),
-            "{shown:?}"
-        );
-        assert!(t.visible(10).next().unwrap().1, "marked selected");
-        assert_eq!(t.selected_text().as_deref(), Some("fn main() {}"));
-    }
-
-    #[test]
-    fn thinking_is_one_dim_line_until_expanded_and_keeps_its_place() {
-        let th = theme();
-        let mut t = Transcript::default();
-        t.push(EntryKind::User, "why?");
-        t.append_thinking("first I ");
-        t.append_thinking("weigh both options");
-        t.append_streaming("Because.");
-        t.prepare(60, 20, &th, None);
-        let shown = text(&t, 20);
-        assert!(
-            shown.iter().any(|l| l.starts_with("▸ thinking… 5 words")),
-            "{shown:?}"
-        );
-        assert!(!shown.iter().any(|l| l.contains("weigh")), "{shown:?}");
-        // The final reasoning lands in the same cell, before the answer.
-        t.finish_thinking("first I weigh both options, then answer");
-        t.finish_streaming("Because.".into(), false);
-        t.prepare(60, 20, &th, None);
-        let shown = text(&t, 20);
-        let cell = shown
-            .iter()
-            .position(|l| l.starts_with("▸ thought for 7 words"));
-        let answer = shown.iter().position(|l| l.contains("Because."));
-        assert!(cell.is_some() && cell < answer, "{shown:?}");
-        // Selected and toggled, it shows its text.
-        t.select_by(-1);
-        t.select_by(-1);
-        assert!(t.toggle_selected());
-        t.prepare(60, 20, &th, None);
-        let shown = text(&t, 20);
-        assert!(
-            shown.iter().any(|l| l.contains("weigh both options")),
-            "{shown:?}"
-        );
-        // A replayed session without deltas gets its cell before the reply; redacted thinking
-        // says so.
-        t.push(EntryKind::User, "again");
-        t.finish_thinking("");
-        t.finish_streaming("Sure.".into(), false);
-        t.prepare(60, 40, &th, None);
-        let shown = text(&t, 40);
-        let redacted = shown
-            .iter()
-            .position(|l| l.starts_with("▸ thinking (redacted by the provider)"));
-        let sure = shown.iter().position(|l| l.contains("Sure."));
-        assert!(redacted.is_some() && redacted < sure, "{shown:?}");
-    }
-
-    #[test]
-    fn wraps_once_per_width_and_follows_the_end() {
-        let th = theme();
-        let mut t = Transcript::default();
-        for i in 0..50 {
-            t.push(EntryKind::User, format!("message {i}"));
-        }
-        t.prepare(40, 10, &th, None);
-        // Each entry: label, one text line, a blank line.
-        assert_eq!(t.total_lines(), 150);
-        let v = text(&t, 10);
-        assert_eq!(v.len(), 10);
-        assert_eq!(v[8], "  message 49");
-        t.scroll_by(-3);
-        assert_eq!(t.scroll(), Scroll::At(137));
-        t.push(EntryKind::Assistant, "new");
-        t.prepare(40, 10, &th, None);
-        assert_eq!(t.scroll(), Scroll::At(137), "a pinned view stays put");
-        t.to_bottom();
-        assert!(text(&t, 10).iter().any(|l| l == "  new"));
-    }
-
-    #[test]
-    fn long_lines_rewrap_on_resize() {
-        let th = theme();
-        let mut t = Transcript::default();
-        t.push(EntryKind::Assistant, "word ".repeat(40));
-        t.prepare(80, 50, &th, None);
-        let wide = t.total_lines();
-        t.prepare(30, 50, &th, None);
-        assert!(t.total_lines() > wide);
-        assert!(text(&t, 50).iter().all(|l| l.chars().count() <= 30));
-    }
-
-    #[test]
-    fn streamed_text_wraps_exactly_as_the_whole_text_would() {
-        let th = theme();
-        let full = "A first paragraph that is long enough to wrap across several lines.\n\n\
-                    - a list item\n- another one that also goes on for a while and wraps\n\
-                    last line without a break";
-        let mut streamed = Transcript::default();
-        // Deliver it in awkward pieces, with frames in between.
-        let bytes: Vec<char> = full.chars().collect();
-        for chunk in bytes.chunks(7) {
-            streamed.append_streaming(&chunk.iter().collect::<String>());
-            streamed.prepare(30, 100, &th, None);
-        }
-        let mut whole = Transcript::default();
-        whole.push(EntryKind::Assistant, full);
-        whole.prepare(30, 100, &th, None);
-        assert_eq!(text(&streamed, 100), text(&whole, 100));
-        assert_eq!(streamed.total_lines(), whole.total_lines());
-
-        streamed.finish_streaming(full.to_string(), true);
-        streamed.prepare(30, 100, &th, None);
-        assert_eq!(
-            text(&streamed, 100).iter().rev().nth(1).unwrap(),
-            "  [interrupted]"
-        );
-        // A new reply starts a new entry once the previous one is finished.
-        streamed.append_streaming("next");
-        streamed.prepare(30, 100, &th, None);
-        assert_eq!(streamed.len(), 2);
-    }
-
-    #[test]
-    fn paging_and_top() {
-        let th = theme();
-        let mut t = Transcript::default();
-        for i in 0..100 {
-            t.push(EntryKind::Notice, format!("n{i}"));
-        }
-        t.prepare(40, 20, &th, None);
-        t.to_top();
-        assert_eq!(t.top(), 0);
-        t.page(true);
-        assert_eq!(t.top(), 19);
-        t.scroll_by(10_000);
-        assert_eq!(t.scroll(), Scroll::Follow);
-    }
-}
+mod tests;

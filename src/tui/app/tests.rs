@@ -294,7 +294,7 @@ fn a_priced_provider_shows_the_running_cost() {
     let mut a = App::new(
         Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
         Theme::load("dark", std::path::Path::new("/none")).unwrap(),
-        &crate::tui::fixtures::opened(vec![]),
+        &crate::tui::fixtures::opened(vec![]).0,
         &provider,
         vec![],
         Rect::new(0, 0, 120, 40),
@@ -1774,12 +1774,12 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
             model: "m1".into(),
         },
     ];
-    let mut opened = crate::tui::fixtures::opened(history);
+    let (mut opened, events) = crate::tui::fixtures::opened(history);
     opened.resumed = true;
     let config: crate::config::Config =
         toml::from_str(crate::config::DEFAULTS_TOML).unwrap_or_default();
     let provider = config.active_provider().unwrap();
-    let a = App::new(
+    let mut a = App::new(
         Keymap::new(&std::collections::BTreeMap::new()).unwrap(),
         Theme::load("dark", std::path::Path::new("/none")).unwrap(),
         &opened,
@@ -1787,6 +1787,7 @@ fn a_fork_opens_as_a_fork_and_a_resume_shows_this_runs_model() {
         Vec::new(),
         Rect::new(0, 0, 120, 40),
     );
+    a.replay_all(&events);
     let said = a.transcript.plain_text();
     assert!(said.contains("a fork of session fedcba98"), "{said}");
     assert!(!said.contains("Resumed session"), "{said}");

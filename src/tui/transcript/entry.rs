@@ -1,5 +1,6 @@
 //! One transcript entry: its text, and its lines wrapped for a width, re-wrapped only where
-//! stale (streamed text wraps only what arrived).
+//! stale (streamed text wraps only what arrived). An entry far from the view holds only how
+//! many lines it has; its lines are wrapped again when it comes near.
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -10,6 +11,31 @@ use crate::tui::highlight::Highlighter;
 use crate::tui::markdown;
 use crate::tui::theme::Theme;
 use crate::tui::toolcell::ToolCell;
+
+/// What wrapping needs besides the text: the width, the colours, the highlighter, and how a
+/// collapsed thinking cell says it opens.
+#[derive(Clone, Copy)]
+pub(super) struct Wrap<'a> {
+    pub(super) width: u16,
+    pub(super) theme: &'a Theme,
+    pub(super) hl: Option<&'a Highlighter>,
+    pub(super) cell_keys: &'a str,
+}
+
+impl Wrap<'_> {
+    /// Wrapping only to count lines: code is counted plain (highlighting changes colours,
+    /// never lines), so nothing is queued for a block far from the view.
+    pub(super) fn counting(&self) -> Self {
+        Wrap { hl: None, ..*self }
+    }
+}
+
+/// The empty line that ends every entry.
+static BLANK: Line<'static> = Line {
+    style: Style::new(),
+    alignment: None,
+    spans: Vec::new(),
+};
 
 /// What must be re-wrapped before the next frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,11 +56,11 @@ pub(super) struct Entry {
     pub(super) body_bytes: usize,
     /// Wrapped lines of the unfinished last line.
     pub(super) tail: Vec<Line<'static>>,
-    pub(super) blank: Line<'static>,
     pub(super) stale: Stale,
     /// A model reply still arriving.
     pub(super) streaming: bool,
-    pub(super) tool: Option<ToolCell>,
+    /// A tool call's cell (boxed: most entries are not one).
+    pub(super) tool: Option<Box<ToolCell>>,
     /// A code block is shown plain until its highlighting arrives.
     pub(super) awaiting_highlight: bool,
     /// The reply stopped before the model finished; shown after it, outside the Markdown.
@@ -44,10 +70,15 @@ pub(super) struct Entry {
     pub(super) expanded: bool,
     /// Words of a thinking cell, counted as they arrive.
     pub(super) words: usize,
+    /// The line count of an entry whose wrapped lines were dropped (far from the view).
+    pub(super) held: Option<usize>,
 }
 
 impl Entry {
     pub(super) fn line_count(&self) -> usize {
+        if let Some(n) = self.held {
+            return n;
+        }
         usize::from(self.label.is_some())
             + self.body.len()
             + self.tail.len()
@@ -56,12 +87,16 @@ impl Entry {
     }
 
     pub(super) fn lines(&self) -> impl Iterator<Item = &Line<'static>> {
+        debug_assert!(
+            self.held.is_none(),
+            "the lines of an entry far from the view"
+        );
         self.label
             .iter()
             .chain(&self.body)
             .chain(&self.tail)
             .chain(&self.interrupted)
-            .chain(std::iter::once(&self.blank))
+            .chain(std::iter::once(&BLANK))
     }
 
     pub(super) fn mark_interrupted(&mut self, theme: &Theme) {
@@ -71,16 +106,34 @@ impl Entry {
         ]));
     }
 
-    /// Wraps what is stale. Streaming appends cost only the new text, never the whole reply.
-    pub(super) fn rewrap(
-        &mut self,
-        width: u16,
-        theme: &Theme,
-        hl: Option<&Highlighter>,
-        cell_keys: &str,
-    ) {
+    /// Whether its wrapped lines were dropped.
+    pub(super) fn is_held(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Drops the wrapped lines, keeping how many there are. A reply still arriving keeps them:
+    /// its new text wraps onto them.
+    pub(super) fn hold(&mut self) {
+        if self.held.is_some() || self.streaming {
+            return;
+        }
+        self.held = Some(self.line_count());
+        self.label = None;
+        self.body = Vec::new();
+        self.body_bytes = 0;
+        self.tail = Vec::new();
+        self.interrupted = None;
+    }
+
+    /// Wraps what is stale (everything, for a held entry). Streaming appends cost only the
+    /// new text, never the whole reply.
+    pub(super) fn rewrap(&mut self, w: &Wrap) {
+        if self.held.take().is_some() {
+            self.stale = Stale::All;
+        }
+        let (width, theme, hl) = (w.width, w.theme, w.hl);
         if self.kind == EntryKind::Thinking && !self.expanded {
-            self.label = Some(self.thinking_line(theme, cell_keys));
+            self.label = Some(self.thinking_line(theme, w.cell_keys));
             self.body.clear();
             self.body_bytes = 0;
             self.tail.clear();

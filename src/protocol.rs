@@ -610,6 +610,10 @@ pub enum Event {
     /// each path with the SHA-256 of what it now knows is there (`None`: no such file).
     FilesSeen {
         files: std::collections::BTreeMap<String, Option<String>>,
+        /// The edits told as a diff (from the model's version to what is there now), by
+        /// path: what a replay applies to repeat the human's edit.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        edits: std::collections::BTreeMap<String, String>,
     },
     /// Every approved step has run (`done` of the plan's `total` leaf steps are done).
     PlanCompleted {
@@ -1046,6 +1050,7 @@ mod tests {
             },
             Event::FilesSeen {
                 files: [("a.rs".to_string(), None)].into(),
+                edits: [("b.rs".to_string(), "@@ -1 +1 @@\n-a\n+b\n".to_string())].into(),
             },
             Event::Refused {
                 message: "no".into(),

@@ -36,6 +36,20 @@ pub struct Drifted {
     pub known: BTreeMap<String, Option<String>>,
 }
 
+impl Drifted {
+    /// The edits told as a diff, by path.
+    #[must_use]
+    pub fn edits(&self) -> BTreeMap<String, String> {
+        self.files
+            .iter()
+            .filter_map(|(path, d)| match d {
+                Drift::Edited { diff: Some(diff) } => Some((path.clone(), diff.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Compares what the model knows with `now` (each known path's content; a path that could
 /// not be read is absent and left for later).
 #[must_use]
@@ -186,7 +200,10 @@ mod tests {
         assert!(diff.contains("-three\n+THREE"), "{diff}");
         assert_eq!(d.known["new.rs"], None);
         // Once told, the model knows: the same disk is not told again.
-        events.push(Event::FilesSeen { files: d.known });
+        events.push(Event::FilesSeen {
+            files: d.known,
+            edits: BTreeMap::new(),
+        });
         let s = SessionState::fold(&events);
         let same = now(&[
             ("a.rs", Some("x\n")),

@@ -489,7 +489,7 @@ impl SessionState {
         let written = match event {
             Event::FileChanged { change, .. } => Some(change),
             Event::ChangeApplied { written, .. } => written.as_ref(),
-            Event::FilesSeen { files } => {
+            Event::FilesSeen { files, .. } => {
                 self.known
                     .extend(files.iter().map(|(p, h)| (p.clone(), h.clone())));
                 None

@@ -21,8 +21,9 @@ use syntect::parsing::SyntaxSet;
 /// Highlighted lines of one code block.
 pub type Highlighted = Arc<Vec<Line<'static>>>;
 
-/// Highlighted blocks kept, at most.
-const KEPT: usize = 256;
+/// Highlighted blocks kept, at most: the transcript asks only for those within a few screens
+/// of the view.
+const KEPT: usize = 64;
 
 /// The blocks highlighted, oldest first beyond [`KEPT`] forgotten; and those queued, so none
 /// is queued twice.

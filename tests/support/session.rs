@@ -154,15 +154,17 @@ async fn open_with(
     (home, switch): (Option<&Path>, Option<core::ModelSwitch>),
 ) -> Session {
     let config = from_layers(&[config_extra]).unwrap();
-    let db = dir.path().join("g.db");
+    // Named as gearshift names it, so `gearshift --home DIR` reads it (a replay).
+    let db = dir.path().join("gearshift.db");
     // Opening blocks on the store, as it does before the TUI starts: not on a runtime thread.
     let (store, opened) = {
         let (db, p) = (db.clone(), p.clone());
+        let ws = workspace.to_string_lossy().into_owned();
         tokio::task::spawn_blocking(move || {
             let store = Store::open(&db).unwrap();
             let reader = store.reader().unwrap();
             let opened =
-                core::open_session(&store, &reader, "/w", &p, Gear::Vibe, &request).unwrap();
+                core::open_session(&store, &reader, &ws, &p, Gear::Vibe, &request).unwrap();
             (store, opened)
         })
         .await

@@ -2,51 +2,33 @@
 //! provider — the same tool calls, in the same order — against a scratch copy of its
 //! workspace, to reproduce a bug or show a session without a key or a network.
 //!
-//! The human's prompts and gear changes are sent again in their order, and the human's
-//! decisions are repeated ([`decisions`]): a hunk rejected stays rejected, a change sent back is
-//! sent back. A replay never runs a command the original did not run, and runs none at all
-//! unless the user asks (`--run-commands`): it says first which ones the original ran, and runs
-//! them — and nothing pre-approved by an allowlist or a skill — in the full sandbox, without
-//! network. MCP servers and hooks are not started. Plans and gates are approved, as
-//! `exec --approve-*` does, since the copy is scratch. The replay is stored in its own database
-//! in the scratch folder, never in the user's.
+//! What the human did is done again at the same points ([`human`], [`drive`]): prompts and
+//! gear changes, plan edits (a reordered plan runs in its new order), steps run or marked done,
+//! pipeline gates passed, sent back or skipped, undos, and files edited between turns (from the
+//! diffs the model was told, [`edits`]). Hunks and commands are decided as the original's human
+//! decided them ([`decisions`]): a hunk rejected stays rejected, a change sent back is sent
+//! back. A replay never runs a command the original did not run, and runs none at all unless
+//! the user asks (`--run-commands`): it says first which ones the original ran, and runs them —
+//! and nothing pre-approved by an allowlist or a skill — in the full sandbox, without network.
+//! MCP servers and hooks are not started. The replay is stored in its own database in the
+//! scratch folder, never in the user's.
 
 mod decisions;
+mod drive;
+mod edits;
+mod human;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context as _;
-use tokio::sync::mpsc;
-
 use super::Context;
 use crate::config::{ActiveProvider, ProviderConfig, ProviderKind};
 use crate::core::{self, ApprovalMode, OpenRequest, SessionDeps};
-use crate::protocol::{Event, Gear, Op, Verdict};
+use crate::protocol::{Event, Op, Verdict};
 use crate::provider::script::{Script, ScriptClient};
 use crate::store::Store;
-
-/// What the human did, in order, that a replay does again.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Gear(Gear),
-    Prompt(String),
-}
-
-/// The prompts and gear changes of a recorded session. A prompt sent while the model worked
-/// (steering) is sent again after that turn.
-fn steps(events: &[Event]) -> Vec<Step> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::GearChanged { to, .. } => Some(Step::Gear(*to)),
-            Event::UserMessage { text, .. } => Some(Step::Prompt(text.clone())),
-            _ => None,
-        })
-        .collect()
-}
+use anyhow::Context as _;
 
 /// Copies `from` into `to`: every file git would see (ignored ones, such as `target/`, and
 /// `.git` itself are left out), symlinks as symlinks.
@@ -196,13 +178,18 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         &workspace,
         ApprovalMode::Ask,
     )?;
-    deps.policy.plan = true;
-    deps.policy.gates = true;
+    // Plans and gates wait for the human's acts, as they did in the original.
+    deps.policy.plan = false;
+    deps.policy.gates = false;
     // Every command asks — the replay answers as the original did — and nothing is
     // pre-approved.
     deps.allowlist = crate::tools::command::Allowlist::default();
     deps.skill_grants = false;
-    let steps = steps(&events);
+    let acts = human::acts(&events);
+    let mut end = human::Progress::default();
+    for e in &events {
+        end.see(e);
+    }
     let replay_id = opened.state.id.clone();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -210,14 +197,14 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         .build()
         .context("cannot start the async runtime")?;
     let plan = Plan {
-        steps,
-        gear: meta.gear,
+        acts,
+        end: end.mark,
         replies,
         json,
         run_commands,
         originals: decisions::Matcher::new(originals),
     };
-    let failure = runtime.block_on(drive(deps, opened.state, plan))?;
+    let failure = runtime.block_on(drive::drive(deps, opened.state, plan))?;
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     store.close();
     errln!(
@@ -235,8 +222,9 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
 
 /// What a replay sends and decides.
 struct Plan {
-    steps: Vec<Step>,
-    gear: Gear,
+    acts: Vec<human::Timed>,
+    /// How far the original came.
+    end: human::Mark,
     replies: usize,
     json: bool,
     run_commands: bool,
@@ -309,94 +297,6 @@ fn answer(plan: &mut Plan, event: &Event) -> Vec<Op> {
     }
 }
 
-/// Runs the session and sends each step once the one before has finished: a prompt's turn,
-/// and the plan or the pipeline it set going.
-async fn drive(
-    deps: SessionDeps,
-    state: core::SessionState,
-    mut plan: Plan,
-) -> anyhow::Result<Option<String>> {
-    let (replies, json, gear) = (plan.replies, plan.json, plan.gear);
-    let steps = std::mem::take(&mut plan.steps);
-    let (op_tx, op_rx) = mpsc::unbounded_channel();
-    let (event_tx, mut events) = mpsc::unbounded_channel();
-    let core = tokio::spawn(core::run_session(deps, state, op_rx, event_tx));
-    let mut out = crate::cli::term::stdout(json);
-    let mut progress = super::progress::Progress::default();
-    let mut failure = None;
-    let mut steps = steps.into_iter();
-    let mut gear = gear;
-    // The plan proposed last has run to its end.
-    let mut plan_done = false;
-    let mut played = 0;
-    'steps: loop {
-        // Gear changes go at once; a prompt waits for what it starts to end.
-        let prompt = loop {
-            match steps.next() {
-                Some(Step::Gear(g)) => {
-                    gear = g;
-                    let _ = op_tx.send(Op::SetGear { gear: g });
-                }
-                Some(Step::Prompt(text)) => break text,
-                None => break 'steps,
-            }
-        };
-        let _ = op_tx.send(Op::Submit {
-            text: prompt,
-            attachments: Vec::new(),
-        });
-        while let Some(event) = events.recv().await {
-            for op in answer(&mut plan, &event) {
-                let _ = op_tx.send(op);
-            }
-            let line = progress.line(&event);
-            if json {
-                writeln!(out, "{}", serde_json::to_string(&event)?)?;
-            } else if let Some(line) = line {
-                errln!("{line}");
-            }
-            match &event {
-                Event::AssistantMessage { text, .. } if !json && !text.is_empty() => {
-                    played += 1;
-                    writeln!(out, "{text}\n")?;
-                }
-                Event::ToolCall {
-                    name, arguments, ..
-                } if !json => errln!("→ {name} {arguments}"),
-                Event::AssistantMessage { .. } => played += 1,
-                // Past the last recorded reply, the script has nothing more: where the
-                // recording itself ended (a prompt it never answered), that is the end.
-                Event::Error { .. } if played >= replies => {
-                    errln!("gearshift: every recorded reply was played ({played})");
-                    break 'steps;
-                }
-                Event::Error { message, .. } | Event::Refused { message, .. } => {
-                    failure = Some(message.clone());
-                    break 'steps;
-                }
-                Event::PlanProposed { .. } => plan_done = false,
-                Event::TurnFinished { .. } => {
-                    let plan_runs = gear == Gear::Plan && progress.plan.is_some() && !plan_done;
-                    let stages_run = gear == Gear::Pipeline
-                        && progress.run.as_ref().is_some_and(|r| !r.finished());
-                    if !plan_runs && !stages_run {
-                        break;
-                    }
-                }
-                Event::PlanCompleted { .. } => {
-                    plan_done = true;
-                    break;
-                }
-                _ => {}
-            }
-        }
-    }
-    let _ = op_tx.send(Op::Quit);
-    while events.recv().await.is_some() {}
-    let _ = core.await;
-    Ok(failure)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,8 +319,8 @@ mod tests {
         let originals = decisions::recorded(&events);
         assert_eq!(originals[0].command.as_deref(), Some("touch PWN"));
         let mut plan = Plan {
-            steps: Vec::new(),
-            gear: Gear::Vibe,
+            acts: Vec::new(),
+            end: human::Mark::default(),
             replies: 0,
             json: false,
             run_commands: true,
@@ -440,32 +340,5 @@ mod tests {
             answer(&mut plan, &asked("touch PWN"))[..],
             [Op::ApproveCommand { .. }]
         ));
-    }
-
-    #[test]
-    fn prompts_and_gear_changes_are_replayed_in_order() {
-        let events = vec![
-            Event::GearChanged {
-                from: Gear::Vibe,
-                to: Gear::Plan,
-            },
-            Event::UserMessage {
-                text: "plan it".into(),
-                attachments: vec![],
-            },
-            Event::TurnStarted { turn: 1 },
-            Event::UserMessage {
-                text: "and this".into(),
-                attachments: vec![],
-            },
-        ];
-        assert_eq!(
-            steps(&events),
-            [
-                Step::Gear(Gear::Plan),
-                Step::Prompt("plan it".into()),
-                Step::Prompt("and this".into())
-            ]
-        );
     }
 }

@@ -20,6 +20,7 @@ impl Actor {
             return true;
         };
         let mut events = vec![Event::FilesSeen {
+            edits: drifted.edits(),
             files: drifted.known,
         }];
         if !drifted.files.is_empty() {

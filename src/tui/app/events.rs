@@ -429,7 +429,7 @@ impl App {
             Event::Commands { commands } => {
                 self.commands = super::super::commands::Commands::new(commands);
             }
-            Event::FilesSeen { files } => {
+            Event::FilesSeen { files, .. } => {
                 let names: Vec<&str> = files.keys().map(String::as_str).collect();
                 self.transcript.push(
                     EntryKind::Notice,

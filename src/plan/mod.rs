@@ -195,6 +195,10 @@ pub enum PlanEdit {
     },
 }
 
+/// How the note of a step whose every change was rejected begins: its gate holds, even when
+/// every step runs by itself.
+pub const NOTHING_WRITTEN: &str = "nothing was written: every change of this step was rejected";
+
 /// A plan version.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Plan {

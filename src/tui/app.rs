@@ -106,6 +106,12 @@ pub enum Effect {
     ListFiles,
     /// Read the figures of the `/cost` overlay (in the background).
     LoadStats,
+    /// Read a tool call's result from the store (in the background): the chat keeps only
+    /// short ones. `copy`: put it on the clipboard once read.
+    ReadOutput {
+        call: String,
+        copy: bool,
+    },
     Quit,
 }
 

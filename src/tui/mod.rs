@@ -365,6 +365,7 @@ async fn event_loop(
                         Vec::new()
                     }
                     Background::Open { id, read_only } => return Ok(LoopExit::Open { id, read_only }),
+                    Background::Output { call, text, copy } => app.on_output(&call, text, copy),
                     Background::Stats(overview) => {
                         app.on_stats(*overview);
                         Vec::new()
@@ -434,6 +435,9 @@ async fn event_loop(
                 Effect::NewSession => return Ok(LoopExit::New),
                 Effect::ListFiles => services.list_files(app.files.is_none()),
                 Effect::LoadStats => services.load_stats(app.session.id.clone()),
+                Effect::ReadOutput { call, copy } => {
+                    services.read_output(app.session.id.clone(), call, copy);
+                }
                 Effect::Quit => {}
             }
         }

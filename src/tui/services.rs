@@ -41,6 +41,12 @@ pub enum Background {
     },
     /// The figures of the `/cost` overlay.
     Stats(Box<crate::store::stats::Overview>),
+    /// A tool call's result, read from the store; to be copied too.
+    Output {
+        call: String,
+        text: String,
+        copy: bool,
+    },
 }
 
 /// What the services need: the store to write with, and where things are.
@@ -105,6 +111,20 @@ impl Services {
                 Err(e) => Background::Message(format!("cannot read the figures: {e}")),
             };
             let _ = s.tx.send(answer);
+        });
+    }
+
+    /// Reads tool call `call`'s result from the store in the background.
+    pub fn read_output(&self, session: String, call: String, copy: bool) {
+        let db = self.db.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let text = match Reader::open(&db).and_then(|r| r.tool_output(&session, &call)) {
+                Ok(Some(text)) => text,
+                Ok(None) => "(the session store has no result for this call)".to_string(),
+                Err(e) => format!("(the result cannot be read: {e})"),
+            };
+            let _ = tx.send(Background::Output { call, text, copy });
         });
     }
 

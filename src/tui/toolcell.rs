@@ -17,6 +17,17 @@ pub struct ToolResultView {
     pub duration_ms: u64,
 }
 
+/// Where a result's text is. A long one stays in the session store (the core has its own
+/// copy for the model): the chat reads it when the cell is opened or copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Output {
+    #[default]
+    Here,
+    Stored,
+    /// Asked of the store.
+    Loading,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolCell {
     pub id: String,
@@ -28,6 +39,8 @@ pub struct ToolCell {
     pub awaiting_review: bool,
     /// The call waits for the human to approve it (a command, an MCP tool).
     pub awaiting_approval: bool,
+    /// Whether the result's text is here (see [`Output`]).
+    pub output: Output,
 }
 
 impl ToolCell {
@@ -140,17 +153,24 @@ impl ToolCell {
         body(&args, s.dim, &mut lines);
         if let Some(r) = &self.result {
             lines.push(Line::styled("  ├ result", s.dim));
-            body(&r.content, if r.ok { s.text } else { s.error }, &mut lines);
+            if self.output == Output::Here {
+                body(&r.content, if r.ok { s.text } else { s.error }, &mut lines);
+            } else {
+                lines.push(Line::styled("  │ reading the result…", s.dim));
+            }
         }
         lines
     }
 
-    /// What `y` copies: the result, or the arguments while it runs.
+    /// What `y` copies: the result, or the arguments while it runs; `None` while the result
+    /// is only in the store.
     #[must_use]
-    pub fn copy_text(&self) -> String {
-        self.result
-            .as_ref()
-            .map_or_else(|| self.arguments.clone(), |r| r.content.clone())
+    pub fn copy_text(&self) -> Option<String> {
+        match &self.result {
+            None => Some(self.arguments.clone()),
+            Some(r) if self.output == Output::Here => Some(r.content.clone()),
+            Some(_) => None,
+        }
     }
 }
 
@@ -191,6 +211,7 @@ mod tests {
             expanded: true,
             awaiting_review: false,
             awaiting_approval: false,
+            output: Output::Here,
         };
         let lines = text(&cell.render(80, &theme));
         assert!(
@@ -211,6 +232,7 @@ mod tests {
             expanded: false,
             awaiting_review: false,
             awaiting_approval: false,
+            output: Output::Here,
         };
         assert_eq!(cell.target(), "pdf");
     }
@@ -232,6 +254,7 @@ mod tests {
             expanded: false,
             awaiting_review: false,
             awaiting_approval: false,
+            output: Output::Here,
         };
         let lines = text(&cell.render(50, &theme));
         let all = lines.join(" ");
@@ -262,6 +285,7 @@ mod tests {
             expanded: false,
             awaiting_review: false,
             awaiting_approval: false,
+            output: Output::Here,
         };
         assert_eq!(
             text(&cell.render(80, &theme)),
@@ -292,7 +316,10 @@ mod tests {
         let lines = text(&cell.render(80, &theme));
         assert!(lines.contains(&"  │ test failed".to_string()), "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("\"command\"")), "{lines:?}");
-        assert_eq!(cell.copy_text(), "test failed\n[exit code 101]");
+        assert_eq!(
+            cell.copy_text().as_deref(),
+            Some("test failed\n[exit code 101]")
+        );
     }
 
     #[test]
@@ -306,6 +333,7 @@ mod tests {
                 expanded: false,
                 awaiting_review: false,
                 awaiting_approval: false,
+                output: Output::Here,
             }
             .target()
         };

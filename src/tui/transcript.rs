@@ -6,7 +6,7 @@ use ratatui::text::Line;
 
 use super::highlight::Highlighter;
 use super::theme::Theme;
-use super::toolcell::{ToolCell, ToolResultView};
+use super::toolcell::{Output, ToolCell, ToolResultView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -34,9 +34,8 @@ pub enum Scroll {
 pub struct Transcript {
     entries: Vec<Entry>,
     layout: Layout,
-    scroll: Scroll,
-    /// Height of the viewport at the last prepare, for paging.
-    viewport: u16,
+    /// Where the view is, and its height at the last prepare.
+    view: Viewport,
     /// The entry selected for expanding or copying.
     selected: Option<usize>,
     /// Scroll the selection into view at the next prepare.
@@ -50,8 +49,10 @@ impl Default for Transcript {
         Transcript {
             entries: Vec::new(),
             layout: Layout::default(),
-            scroll: Scroll::Follow,
-            viewport: 0,
+            view: Viewport {
+                scroll: Scroll::Follow,
+                height: 0,
+            },
             selected: None,
             reveal: false,
             cell_keys: "[ selects, Enter expands".into(),
@@ -149,6 +150,7 @@ impl Transcript {
                 expanded: false,
                 awaiting_review: false,
                 awaiting_approval: false,
+                output: Output::Here,
             }));
         }
     }
@@ -162,43 +164,71 @@ impl Transcript {
             .any(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
     }
 
-    /// Marks a tool call that waits for the human's approval (or no longer does).
-    pub fn tool_awaits_approval(&mut self, id: &str, waiting: bool) {
-        if let Some(cell) = self
+    /// The cell of tool call `id` (the latest, should an id repeat), to be laid out again.
+    fn changed_cell(&mut self, id: &str) -> Option<&mut ToolCell> {
+        let e = self
             .entries
             .iter_mut()
             .rev()
-            .find_map(|e| e.tool.as_mut().filter(|t| t.id == id))
-        {
+            .find(|e| e.tool.as_ref().is_some_and(|t| t.id == id))?;
+        e.stale = Stale::All;
+        e.tool.as_deref_mut()
+    }
+
+    /// Marks a tool call that waits for the human's approval (or no longer does).
+    pub fn tool_awaits_approval(&mut self, id: &str, waiting: bool) {
+        if let Some(cell) = self.changed_cell(id) {
             cell.awaiting_approval = waiting;
         }
     }
 
     /// Marks a tool call whose change waits for review (or no longer does).
     pub fn tool_awaits_review(&mut self, id: &str, waiting: bool) {
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .rev()
-            .find(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
-            && let Some(cell) = &mut e.tool
-        {
+        if let Some(cell) = self.changed_cell(id) {
             cell.awaiting_review = waiting;
-            e.stale = Stale::All;
         }
     }
 
-    /// Fills in a tool call's result.
-    pub fn tool_result(&mut self, id: &str, result: ToolResultView) {
-        if let Some(e) = self
-            .entries
-            .iter_mut()
-            .rev()
-            .find(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
-            && let Some(cell) = &mut e.tool
-        {
+    /// Fills in a tool call's result. A long one is left in the store unless its cell is
+    /// open: a collapsed cell shows only its summary.
+    pub fn tool_result(&mut self, id: &str, mut result: ToolResultView) {
+        if let Some(cell) = self.changed_cell(id) {
+            cell.output = Output::Here;
+            if result.content.len() > KEPT_RESULT && !cell.expanded {
+                result.content = String::new();
+                cell.output = Output::Stored;
+            }
             cell.result = Some(result);
-            e.stale = Stale::All;
+        }
+    }
+
+    /// The selected tool cell's call, when its result is only in the store and is wanted: to
+    /// copy it, or because the cell is open. The cell then says it is being read.
+    pub fn output_wanted(&mut self, copy: bool) -> Option<String> {
+        let e = self.entries.get_mut(self.selected?)?;
+        let cell = e.tool.as_mut()?;
+        let wanted = match cell.output {
+            Output::Stored => copy || cell.expanded,
+            Output::Loading => copy,
+            Output::Here => false,
+        };
+        if !wanted {
+            return None;
+        }
+        cell.output = Output::Loading;
+        e.stale = Stale::All;
+        Some(cell.id.clone())
+    }
+
+    /// A result read from the store for call `id`.
+    pub fn output_read(&mut self, id: &str, content: String) {
+        if let Some(cell) = self.changed_cell(id)
+            && let Some(result) = &mut cell.result
+        {
+            result.content = content;
+            cell.output = Output::Here;
+            // The opened cell grew: its start comes into view.
+            self.reveal = true;
         }
     }
 
@@ -261,11 +291,10 @@ impl Transcript {
     #[must_use]
     pub fn selected_text(&self) -> Option<String> {
         let e = self.entries.get(self.selected?)?;
-        Some(
-            e.tool
-                .as_ref()
-                .map_or_else(|| e.text.clone(), |cell| cell.copy_text()),
-        )
+        match &e.tool {
+            Some(cell) => cell.copy_text(),
+            None => Some(e.text.clone()),
+        }
     }
 
     fn streaming_entry(&mut self) -> Option<&mut Entry> {
@@ -324,34 +353,6 @@ impl Transcript {
         }
     }
 
-    #[must_use]
-    /// How many entries contain `needle` (for tests of what the chat says).
-    #[cfg(test)]
-    pub fn count_containing(&self, needle: &str) -> usize {
-        self.entries
-            .iter()
-            .filter(|e| e.text.contains(needle))
-            .count()
-    }
-
-    /// Every entry's text, one per line (for tests of what the chat says).
-    #[cfg(test)]
-    #[must_use]
-    pub fn plain_text(&self) -> String {
-        self.entries
-            .iter()
-            .map(|e| e.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// How many entries keep their wrapped lines (for tests of what memory holds).
-    #[cfg(test)]
-    #[must_use]
-    pub fn kept(&self) -> usize {
-        self.entries.iter().filter(|e| !e.is_held()).count()
-    }
-
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -368,7 +369,7 @@ impl Transcript {
 
     #[must_use]
     pub fn scroll(&self) -> Scroll {
-        self.scroll
+        self.view.scroll
     }
 
     /// Sets how a collapsed thinking cell says it opens ("[ selects, Enter expands"), from
@@ -389,7 +390,7 @@ impl Transcript {
     /// changed: only new entries, or all entries after a resize, are wrapped. Only the entries
     /// within a few screens of the view keep their wrapped lines.
     pub fn prepare(&mut self, width: u16, height: u16, theme: &Theme, hl: Option<&Highlighter>) {
-        self.viewport = height;
+        self.view.height = height;
         let cell_keys = std::mem::take(&mut self.cell_keys);
         let w = Wrap {
             width,
@@ -398,7 +399,7 @@ impl Transcript {
             cell_keys: &cell_keys,
         };
         let margin = usize::from(height).max(MIN_MARGIN) * 2;
-        let follow = (self.scroll == Scroll::Follow).then_some(usize::from(height) + margin);
+        let follow = (self.view.scroll == Scroll::Follow).then_some(usize::from(height) + margin);
         self.layout.wrap(&mut self.entries, &w, follow);
         self.place();
         for _ in 0..3 {
@@ -414,67 +415,36 @@ impl Transcript {
 
     /// Keeps the view within the lines, and brings a selection to reveal into it.
     fn place(&mut self) {
-        if let Scroll::At(top) = self.scroll {
-            self.scroll = Scroll::At(top.min(self.max_top()));
-        }
+        let total = self.total_lines();
+        self.view.clamp(total);
         if std::mem::take(&mut self.reveal)
             && let Some(i) = self.selected
         {
-            let Range { start, end } = self.layout.lines_of(i);
-            let height = usize::from(self.viewport);
-            let top = self.top();
-            if start < top {
-                self.scroll = Scroll::At(start);
-            } else if end > top + height {
-                let want = end.saturating_sub(height).min(start);
-                self.scroll = if want >= self.max_top() {
-                    Scroll::Follow
-                } else {
-                    Scroll::At(want)
-                };
-            }
+            self.view.reveal(self.layout.lines_of(i), total);
         }
-    }
-
-    fn max_top(&self) -> usize {
-        self.total_lines()
-            .saturating_sub(usize::from(self.viewport))
     }
 
     /// The first visible line.
     #[must_use]
     pub fn top(&self) -> usize {
-        match self.scroll {
-            Scroll::Follow => self.max_top(),
-            Scroll::At(top) => top.min(self.max_top()),
-        }
+        self.view.top(self.total_lines())
     }
 
     /// Scrolls by `delta` lines (negative is up). Reaching the end follows the stream again.
     pub fn scroll_by(&mut self, delta: isize) {
-        let top = self.top().saturating_add_signed(delta).min(self.max_top());
-        self.scroll = if top >= self.max_top() {
-            Scroll::Follow
-        } else {
-            Scroll::At(top)
-        };
+        self.view.scroll_by(delta, self.total_lines());
     }
 
     pub fn page(&mut self, down: bool) {
-        let page = isize::try_from(self.viewport.saturating_sub(1).max(1)).unwrap_or(1);
-        self.scroll_by(if down { page } else { -page });
+        self.view.page(down, self.total_lines());
     }
 
     pub fn to_top(&mut self) {
-        self.scroll = if self.max_top() == 0 {
-            Scroll::Follow
-        } else {
-            Scroll::At(0)
-        };
+        self.view.go_to_top(self.total_lines());
     }
 
     pub fn to_bottom(&mut self) {
-        self.scroll = Scroll::Follow;
+        self.view.scroll = Scroll::Follow;
     }
 
     /// The visible lines, `height` of them at most, from the cache, each with whether it
@@ -498,11 +468,14 @@ impl Transcript {
 
 mod entry;
 mod layout;
-
-use std::ops::Range;
+mod viewport;
 
 use entry::{Entry, Stale, Wrap};
 use layout::Layout;
+use viewport::Viewport;
+
+/// A tool result longer than this (bytes) is read from the store when it is shown or copied.
+const KEPT_RESULT: usize = 1024;
 
 /// Lines kept wrapped above and below the view: twice the viewport, and at least twice this.
 const MIN_MARGIN: usize = 40;

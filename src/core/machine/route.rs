@@ -229,7 +229,8 @@ pub fn end_step(state: &SessionState, call: &ToolCallRequest, facts: Facts) -> V
                 note.push_str(" — ");
             }
             note.push_str(&format!(
-                "nothing was written: every change of this step was rejected ({})",
+                "{} ({})",
+                crate::plan::NOTHING_WRITTEN,
                 paths.join(", ")
             ));
             if facts.policy.changes == ApprovalMode::Ask {

@@ -212,6 +212,10 @@ impl App {
                 let Some(plan) = &self.plan.plan else { return };
                 let number = plan.number(step).unwrap_or_default();
                 let title = plan.step(step).map(|s| s.title.clone()).unwrap_or_default();
+                // Every change rejected: the gate holds even when steps run by themselves.
+                let held = note
+                    .as_deref()
+                    .is_some_and(|n| n.contains(crate::plan::NOTHING_WRITTEN));
                 let note = note
                     .as_deref()
                     .map(|n| format!(": {n}"))
@@ -220,7 +224,9 @@ impl App {
                     StepStatus::Running => format!("▶ Step {number} — {title}"),
                     // Running every step, or inside a pipeline's implement stage: the gate
                     // passes by itself once the step's changes are decided.
-                    StepStatus::AwaitingReview if self.running_all || self.pipeline.is_some() => {
+                    StepStatus::AwaitingReview
+                        if (self.running_all || self.pipeline.is_some()) && !held =>
+                    {
                         if self.diff.log.pending().is_some() {
                             format!(
                                 "● Step {number} finished{note}; the next runs once its changes are reviewed."
@@ -322,5 +328,18 @@ impl App {
             _ => return,
         };
         self.transcript.push(kind, text);
+    }
+
+    /// A tool call's result read from the store: shown in its cell, and copied if asked.
+    pub fn on_output(&mut self, call: &str, text: String, copy: bool) -> Vec<Effect> {
+        self.dirty = true;
+        let effects = if copy {
+            self.note = Some("copied to the clipboard".into());
+            vec![Effect::Copy(text.clone())]
+        } else {
+            Vec::new()
+        };
+        self.transcript.output_read(call, text);
+        effects
     }
 }

@@ -66,8 +66,22 @@ impl Pane for Transcript {
             Action::SelectNext => self.select_by(1),
             Action::ToggleCell => {
                 self.toggle_selected();
+                // Opened with its result only in the store: read it.
+                if let Some(call) = self.output_wanted(false) {
+                    return Outcome {
+                        effects: vec![Effect::ReadOutput { call, copy: false }],
+                        ..Outcome::default()
+                    };
+                }
             }
             Action::Copy => {
+                if let Some(call) = self.output_wanted(true) {
+                    return Outcome {
+                        note: Some("reading the result to copy…".into()),
+                        effects: vec![Effect::ReadOutput { call, copy: true }],
+                        ..Outcome::default()
+                    };
+                }
                 return match self.selected_text() {
                     Some(text) => Outcome {
                         note: Some("copied to the clipboard".into()),

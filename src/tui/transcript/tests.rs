@@ -1,5 +1,33 @@
 use super::*;
 
+/// What the chat says, for tests here and of the app.
+impl Transcript {
+    #[must_use]
+    /// How many entries contain `needle` (for tests of what the chat says).
+    pub fn count_containing(&self, needle: &str) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.text.contains(needle))
+            .count()
+    }
+
+    /// Every entry's text, one per line (for tests of what the chat says).
+    #[must_use]
+    pub fn plain_text(&self) -> String {
+        self.entries
+            .iter()
+            .map(|e| e.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// How many entries keep their wrapped lines (for tests of what memory holds).
+    #[must_use]
+    pub fn kept(&self) -> usize {
+        self.entries.iter().filter(|e| !e.is_held()).count()
+    }
+}
+
 fn theme() -> Theme {
     Theme::load("dark", std::path::Path::new("/nonexistent")).unwrap()
 }
@@ -380,4 +408,56 @@ fn code_far_from_the_view_is_never_sent_to_the_highlighter() {
         shown.iter().any(|l| l.contains("fn f() -> u32 { 399 }")),
         "{shown:#?}"
     );
+}
+
+#[test]
+fn a_long_result_stays_in_the_store_until_its_cell_is_opened_or_copied() {
+    let th = theme();
+    let mut t = Transcript::default();
+    t.push_tool("c1", "read_file", "{\"path\":\"big.rs\"}");
+    let long: String = (0..200).map(|i| format!("line {i} of big.rs\n")).collect();
+    t.tool_result(
+        "c1",
+        ToolResultView {
+            ok: true,
+            summary: "big.rs: lines 1-200".into(),
+            content: long.clone(),
+            duration_ms: 1,
+        },
+    );
+    t.push_tool("c2", "read_file", "{\"path\":\"small.rs\"}");
+    t.tool_result(
+        "c2",
+        ToolResultView {
+            ok: true,
+            summary: "small.rs".into(),
+            content: "fn main() {}\n".into(),
+            duration_ms: 1,
+        },
+    );
+    // The short one is here: copied at once, nothing to read.
+    t.select_by(0);
+    assert_eq!(t.output_wanted(true), None);
+    assert_eq!(t.selected_text().as_deref(), Some("fn main() {}\n"));
+    // The long one is not: copying asks for it once.
+    t.select_by(-1);
+    assert_eq!(t.selected_text(), None);
+    assert_eq!(t.output_wanted(false), None, "a closed cell needs nothing");
+    assert!(t.toggle_selected());
+    assert_eq!(t.output_wanted(false).as_deref(), Some("c1"));
+    assert_eq!(t.output_wanted(false), None, "asked once");
+    t.prepare(60, 30, &th, None);
+    assert!(
+        text(&t, 30)
+            .iter()
+            .any(|l| l.contains("reading the result…"))
+    );
+    t.output_read("c1", long.clone());
+    t.prepare(60, 30, &th, None);
+    let shown = text(&t, 30);
+    assert!(
+        shown.iter().any(|l| l.contains("line 30 of big.rs")),
+        "{shown:#?}"
+    );
+    assert_eq!(t.selected_text(), Some(long));
 }

@@ -1100,7 +1100,17 @@ fn a_step_gate_waits_with_its_key_and_a_run_of_every_step_does_not_claim_to_wait
 fn a_step_whose_changes_were_all_rejected_waits_at_its_gate_even_when_steps_run_by_themselves() {
     let mut a = app(120, 40);
     step_at_gate(&mut a);
-    let id = a.plan.plan.as_ref().unwrap().walk().next().unwrap().2.id.clone();
+    let id = a
+        .plan
+        .plan
+        .as_ref()
+        .unwrap()
+        .walk()
+        .next()
+        .unwrap()
+        .2
+        .id
+        .clone();
     a.on_core(&Event::RunningAll { on: true });
     a.on_core(&Event::StepStatusChanged {
         step: id,
@@ -1110,7 +1120,10 @@ fn a_step_whose_changes_were_all_rejected_waits_at_its_gate_even_when_steps_run_
     let said = a.transcript.plain_text();
     let last = said.lines().last().unwrap_or_default();
     assert!(last.contains("Step 1 waits at its gate"), "{said}");
-    assert!(last.contains("every change of this step was rejected"), "{last}");
+    assert!(
+        last.contains("every change of this step was rejected"),
+        "{last}"
+    );
     assert!(!last.contains("finished"), "{last}");
 }
 

@@ -456,7 +456,7 @@ fn a_long_result_stays_in_the_store_until_its_cell_is_opened_or_copied() {
     t.prepare(60, 30, &th, None);
     let shown = text(&t, 30);
     assert!(
-        shown.iter().any(|l| l.contains("line 30 of big.rs")),
+        shown.iter().any(|l| l.contains("line 7 of big.rs")),
         "{shown:#?}"
     );
     assert_eq!(t.selected_text(), Some(long));

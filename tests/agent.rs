@@ -97,7 +97,7 @@ text = "Done: wrote out/hello.txt."
     let shape: Vec<&str> = state
         .conversation
         .iter()
-        .map(|m| match m {
+        .map(|m| match &**m {
             ChatMessage::User { .. } => "user",
             ChatMessage::Assistant { tool_calls, .. } if tool_calls.is_empty() => "assistant",
             ChatMessage::Assistant { .. } => "assistant+tools",
@@ -368,7 +368,7 @@ async fn a_streaming_reply_is_checkpointed_every_two_seconds() {
     // Were the process to die now, a resume would see the saved text.
     let state = SessionState::fold(&stored);
     assert!(matches!(
-        state.conversation.last(),
+        state.conversation.last().map(|m| &**m),
         Some(ChatMessage::Assistant { text, .. }) if text.starts_with("one two three")
     ));
     s.ops.send(Op::Cancel).unwrap();
@@ -429,7 +429,7 @@ text = "It ran."
     let answered = state
         .conversation
         .iter()
-        .filter(|m| matches!(m, ChatMessage::ToolResult { call_id, .. } if *call_id == id))
+        .filter(|m| matches!(&***m, ChatMessage::ToolResult { call_id, .. } if *call_id == id))
         .count();
     assert_eq!(answered, 1);
 }

@@ -130,7 +130,7 @@ fn sigkill_mid_reply_keeps_the_text_saved_two_seconds_ago_and_a_sound_database()
     // A resume sees the saved reply.
     let state = SessionState::fold(&events);
     assert_eq!(
-        state.conversation.last(),
+        state.conversation.last().map(|m| &**m),
         Some(&ChatMessage::Assistant {
             text: "alpha beta ".into(),
             tool_calls: vec![],

@@ -90,7 +90,7 @@ async fn memory_files_from_home_root_and_a_nested_folder_each_once() {
         .conversation
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| match m {
+        .filter_map(|(i, m)| match &**m {
             ChatMessage::User { text } if text.contains("Core rule: no unwrap.") => Some(i),
             _ => None,
         })
@@ -98,7 +98,7 @@ async fn memory_files_from_home_root_and_a_nested_folder_each_once() {
     assert_eq!(said.len(), 1, "told once for two files in the folder");
     // It follows the result of the first read of that folder, before the next request.
     assert!(matches!(
-        state.conversation[said[0] - 1],
+        *state.conversation[said[0] - 1],
         ChatMessage::ToolResult { .. }
     ));
 
@@ -112,7 +112,7 @@ async fn memory_files_from_home_root_and_a_nested_folder_each_once() {
         .conversation
         .iter()
         .filter(
-            |m| matches!(m, ChatMessage::User { text } if text.contains("Core rule: no unwrap.")),
+            |m| matches!(&***m, ChatMessage::User { text } if text.contains("Core rule: no unwrap.")),
         )
         .count();
     assert_eq!(told, 1);

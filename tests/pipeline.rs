@@ -153,7 +153,7 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
     let said: Vec<&str> = state
         .conversation
         .iter()
-        .filter_map(|m| match m {
+        .filter_map(|m| match &**m {
             gearshift::provider::ChatMessage::User { text } => Some(text.as_str()),
             _ => None,
         })
@@ -368,7 +368,7 @@ text = "Proposed."
             })
         ));
         let state = SessionState::fold(&s.stored().await);
-        assert!(state.conversation.iter().any(|m| matches!(m,
+        assert!(state.conversation.iter().any(|m| matches!(&**m,
             gearshift::provider::ChatMessage::User { text } if text.contains("Keep AGENTS.md current"))));
         s.accept(seen.last().unwrap());
         at_gate(&mut s, "memory").await;
@@ -417,7 +417,7 @@ text = "Written with Postgres."
         let stored = s.stored().await;
         assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::Answered { stage } } if stage == "requirements")));
         let state = SessionState::fold(&stored);
-        assert!(state.conversation.iter().any(|m| matches!(m,
+        assert!(state.conversation.iter().any(|m| matches!(&**m,
             gearshift::provider::ChatMessage::User { text } if text.contains("replied at the gate of stage `requirements`"))));
     }
 

@@ -177,7 +177,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     let prompts: Vec<&str> = state
         .conversation
         .iter()
-        .filter_map(|m| match m {
+        .filter_map(|m| match &**m {
             gearshift::provider::ChatMessage::User { text } => Some(text.as_str()),
             _ => None,
         })

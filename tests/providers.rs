@@ -59,9 +59,12 @@ fn request() -> ChatRequest {
     ChatRequest {
         model: "test-model".into(),
         system: "be brief".into(),
-        messages: vec![ChatMessage::User {
-            text: "hello".into(),
-        }],
+        messages: vec![
+            ChatMessage::User {
+                text: "hello".into(),
+            }
+            .into(),
+        ],
         tools: vec![ToolSpec {
             name: "read_file".into(),
             description: "Read a file".into(),
@@ -454,20 +457,26 @@ async fn anthropic_tool_results_are_sent_in_the_user_turn() {
     let p = provider("anthropic", &server.uri(), unchanged);
     let c = client(&p);
     let mut req = request();
-    req.messages.push(ChatMessage::Assistant {
-        text: String::new(),
-        tool_calls: vec![gearshift::provider::ToolCallRequest {
-            id: "toolu_1".into(),
-            name: "read_file".into(),
-            arguments: r#"{"path":"a"}"#.into(),
-        }],
-        reasoning: None,
-    });
-    req.messages.push(ChatMessage::ToolResult {
-        call_id: "toolu_1".into(),
-        content: "contents".into(),
-        is_error: false,
-    });
+    req.messages.push(
+        ChatMessage::Assistant {
+            text: String::new(),
+            tool_calls: vec![gearshift::provider::ToolCallRequest {
+                id: "toolu_1".into(),
+                name: "read_file".into(),
+                arguments: r#"{"path":"a"}"#.into(),
+            }],
+            reasoning: None,
+        }
+        .into(),
+    );
+    req.messages.push(
+        ChatMessage::ToolResult {
+            call_id: "toolu_1".into(),
+            content: "contents".into(),
+            is_error: false,
+        }
+        .into(),
+    );
     let mut s = c.stream(req);
     while s.next().await.is_some() {}
     let body: Value =

@@ -124,7 +124,7 @@ async fn a_proposal_waits_and_only_accepted_hunks_reach_the_disk() {
     // The model's next request carried the review as the tool's result.
     let state = SessionState::fold(&stored);
     assert!(state.conversation.iter().any(|m| matches!(
-        m,
+        &**m,
         gearshift::provider::ChatMessage::ToolResult { content, .. } if content.contains("keep numbers as words")
     )));
 
@@ -265,7 +265,7 @@ async fn a_review_survives_a_restart_and_the_turn_continues() {
     let results = state
         .conversation
         .iter()
-        .filter(|m| matches!(m, gearshift::provider::ChatMessage::ToolResult { .. }))
+        .filter(|m| matches!(&***m, gearshift::provider::ChatMessage::ToolResult { .. }))
         .count();
     assert_eq!(results, 1, "the review answers the call once");
 }
@@ -275,7 +275,7 @@ fn told(stored: &[Event]) -> Vec<String> {
     SessionState::fold(stored)
         .conversation
         .iter()
-        .filter_map(|m| match m {
+        .filter_map(|m| match &**m {
             gearshift::provider::ChatMessage::User { text } => Some(text.clone()),
             _ => None,
         })
@@ -335,7 +335,7 @@ async fn an_undo_and_a_hand_edit_reach_the_model_at_its_next_request() {
     // The model replied after being told, so the note was in its request.
     let state = SessionState::fold(&stored);
     assert!(matches!(
-        state.conversation.last(),
+        state.conversation.last().map(|m| &**m),
         Some(gearshift::provider::ChatMessage::Assistant { text, .. }) if text == "Seen."
     ));
     assert_eq!(

@@ -108,7 +108,7 @@ async fn slash_name_in_a_prompt_invokes_a_skill_with_its_instructions() {
     let users: Vec<String> = state
         .conversation
         .iter()
-        .filter_map(|m| match m {
+        .filter_map(|m| match &**m {
             gearshift::provider::ChatMessage::User { text } => Some(text.clone()),
             _ => None,
         })

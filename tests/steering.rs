@@ -50,7 +50,7 @@ text = "Checked b as well."
         .conversation
         .iter()
         .enumerate()
-        .filter_map(|(i, m)| match m {
+        .filter_map(|(i, m)| match &**m {
             ChatMessage::User { text } => Some((i, text.as_str())),
             _ => None,
         })
@@ -62,11 +62,11 @@ text = "Checked b as well."
     // After the command's result, before the reply that followed it.
     let steer = users[1].0;
     assert!(matches!(
-        state.conversation[steer - 1],
+        *state.conversation[steer - 1],
         ChatMessage::ToolResult { .. }
     ));
     assert!(matches!(
-        &state.conversation[steer + 1],
+        &*state.conversation[steer + 1],
         ChatMessage::Assistant { text, .. } if text == "Checked b as well."
     ));
 }

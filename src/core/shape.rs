@@ -11,6 +11,7 @@ use crate::provider::{
     self, ChatMessage, ChatRequest, Reasoning, ReasoningRequest, ToolCallRequest,
 };
 use crate::tools;
+use std::sync::Arc;
 
 /// Whether the session is running a plan step (which hands out write tools) or planning.
 #[must_use]
@@ -155,7 +156,7 @@ fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, m) in state.conversation.iter().enumerate().take(before) {
-        let skill = match m {
+        let skill = match &**m {
             ChatMessage::Assistant { tool_calls, .. } => {
                 skill_calls.extend(
                     tool_calls
@@ -213,28 +214,28 @@ fn summary_text(state: &SessionState, summary: &str) -> String {
 /// The conversation as the next request carries it, each message with its index in the
 /// session's conversation (`None` for the compaction summary and its acknowledgement).
 #[must_use]
-pub fn shaped_messages(state: &SessionState) -> Vec<(Option<usize>, ChatMessage)> {
+pub fn shaped_messages(state: &SessionState) -> Vec<(Option<usize>, Arc<ChatMessage>)> {
     let start = kept_from(state);
     let mut out = Vec::with_capacity(state.conversation.len() - start + 2);
     if let Some(c) = &state.compaction {
         out.push((
             None,
-            ChatMessage::User {
+            Arc::new(ChatMessage::User {
                 text: summary_text(state, &c.summary),
-            },
+            }),
         ));
         out.push((
             None,
-            ChatMessage::Assistant {
+            Arc::new(ChatMessage::Assistant {
                 text: SUMMARY_ACK.into(),
                 tool_calls: Vec::new(),
                 reasoning: None,
-            },
+            }),
         ));
     }
     for (i, m) in state.conversation.iter().enumerate().skip(start) {
         let m = if state.dropped.contains(&i) {
-            dropped(m)
+            Arc::new(dropped(m))
         } else {
             m.clone()
         };
@@ -367,7 +368,7 @@ pub fn account(
         .chain(start..state.conversation.len())
     {
         let m = &state.conversation[i];
-        let (category, label) = match m {
+        let (category, label) = match &**m {
             ChatMessage::User { text } => match state.stage_messages.get(&i) {
                 Some(Category::Memory) => {
                     let names: Vec<&str> = crate::core::memory::sections(text)
@@ -426,7 +427,7 @@ pub fn account(
         ));
         if let ChatMessage::Assistant {
             reasoning: Some(r), ..
-        } = m
+        } = &**m
             && !is_dropped
             && provider.reasoning.carries(r, &source)
         {
@@ -485,7 +486,7 @@ pub fn compaction_request(
             parts.push(format!("### Kept verbatim after the summary\n{first}"));
             continue;
         }
-        let (who, text) = match &m {
+        let (who, text) = match &*m {
             ChatMessage::User { text } => ("User", text.clone()),
             ChatMessage::Assistant { .. } => {
                 ("Assistant", crate::context::ledger::message_text(&m))
@@ -519,9 +520,12 @@ pub fn compaction_request(
             Some(f) => format!("{COMPACT_PROMPT} Focus the summary on: {f}."),
             None => COMPACT_PROMPT.into(),
         },
-        messages: vec![ChatMessage::User {
-            text: format!("The conversation to summarise:\n\n{transcript}"),
-        }],
+        messages: vec![
+            ChatMessage::User {
+                text: format!("The conversation to summarise:\n\n{transcript}"),
+            }
+            .into(),
+        ],
         tools: Vec::new(),
         max_output_tokens: provider.max_output_tokens.min(4_096),
         // A summary needs no deliberation, and Anthropic's budget would not fit 4,096 tokens.
@@ -658,7 +662,7 @@ mod tests {
             dropped: true,
         });
         assert!(
-            matches!(&state.conversation[7], ChatMessage::ToolResult { content, .. } if content.contains("name things"))
+            matches!(&*state.conversation[7], ChatMessage::ToolResult { content, .. } if content.contains("name things"))
         );
         state.apply(&Event::Compacted {
             through,
@@ -669,7 +673,7 @@ mod tests {
         // The `/name` instructions and the latest load of x; not the dropped y.
         assert_eq!(kept_verbatim(&state), [1, 5]);
         let request = build_request(&state, &openai(), "", "", &tools::Registry::builtin());
-        let ChatMessage::User { text } = &request.messages[0] else {
+        let ChatMessage::User { text } = &*request.messages[0] else {
             panic!("the summary first")
         };
         assert_eq!(text.matches("write tests first").count(), 1, "{text}");
@@ -691,7 +695,7 @@ mod tests {
         let after = build_request(&state, &p, "", "", &tools::Registry::builtin());
         assert_eq!(after.messages.len(), before.messages.len());
         assert!(matches!(
-            &after.messages[2],
+            &*after.messages[2],
             ChatMessage::ToolResult { call_id, content, .. } if call_id == "c0" && content == DROPPED
         ));
         let report = account(&mut ledger, &state, &p, "", "", &tools::Registry::builtin());
@@ -707,7 +711,7 @@ mod tests {
         assert_eq!(sum, report.used());
         // The session still holds the original.
         assert!(
-            matches!(&state.conversation[2], ChatMessage::ToolResult { content, .. } if content.len() > 1_000)
+            matches!(&*state.conversation[2], ChatMessage::ToolResult { content, .. } if content.len() > 1_000)
         );
     }
 
@@ -783,7 +787,7 @@ mod tests {
                 .system
                 .ends_with("Focus the summary on: the f1 file.")
         );
-        let ChatMessage::User { text } = &compaction.messages[0] else {
+        let ChatMessage::User { text } = &*compaction.messages[0] else {
             panic!("a transcript")
         };
         assert!(
@@ -798,7 +802,7 @@ mod tests {
         });
         let request = build_request(&state, &p, "", "", &tools::Registry::builtin());
         assert_eq!(request.messages.len(), 2 + 4);
-        let ChatMessage::User { text } = &request.messages[0] else {
+        let ChatMessage::User { text } = &*request.messages[0] else {
             panic!("the summary first")
         };
         assert!(text.contains("both were read"));
@@ -806,7 +810,7 @@ mod tests {
             text.contains("pinned by the user") && text.contains("answer 0"),
             "{text}"
         );
-        assert!(matches!(&request.messages[2], ChatMessage::User { text } if text == "prompt 2"));
+        assert!(matches!(&*request.messages[2], ChatMessage::User { text } if text == "prompt 2"));
         let report = account(
             &mut Ledger::default(),
             &state,

@@ -2,6 +2,7 @@
 //! does to it. No IO here: the actor in `core::session` persists and emits what this decides.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::changes::review::ChangeLog;
 use crate::context::Category;
@@ -30,7 +31,7 @@ pub struct SessionState {
     /// Model turns so far.
     pub turns: u32,
     /// The conversation as the model sees it.
-    pub conversation: Vec<ChatMessage>,
+    pub conversation: Vec<Arc<ChatMessage>>,
     /// Commands the human allowed for the rest of the session.
     pub allowed_commands: BTreeSet<String>,
     /// The tool call whose command waits for the human's approval, if any: it stays open
@@ -128,11 +129,14 @@ impl SessionState {
         let state = &mut self;
         state.settle();
         if let Some(text) = state.checkpoint.take() {
-            state.conversation.push(ChatMessage::Assistant {
-                text,
-                tool_calls: Vec::new(),
-                reasoning: state.reasoning.take(),
-            });
+            state.conversation.push(
+                ChatMessage::Assistant {
+                    text,
+                    tool_calls: Vec::new(),
+                    reasoning: state.reasoning.take(),
+                }
+                .into(),
+            );
         }
         // A change still under review keeps its call open: the review's result answers it. So
         // does a command still waiting for approval: the human answers it after the restart.
@@ -141,11 +145,14 @@ impl SessionState {
             if reviewing.as_ref() == Some(&id) || state.approval.as_ref() == Some(&id) {
                 continue;
             }
-            state.conversation.push(ChatMessage::ToolResult {
-                call_id: id,
-                content: "interrupted: gearshift stopped before this tool call finished".into(),
-                is_error: true,
-            });
+            state.conversation.push(
+                ChatMessage::ToolResult {
+                    call_id: id,
+                    content: "interrupted: gearshift stopped before this tool call finished".into(),
+                    is_error: true,
+                }
+                .into(),
+            );
         }
         self
     }
@@ -156,16 +163,16 @@ impl SessionState {
         let Some(pos) = self
             .conversation
             .iter()
-            .rposition(|m| matches!(m, ChatMessage::Assistant { .. }))
+            .rposition(|m| matches!(&**m, ChatMessage::Assistant { .. }))
         else {
             return Vec::new();
         };
-        let ChatMessage::Assistant { tool_calls, .. } = &self.conversation[pos] else {
+        let ChatMessage::Assistant { tool_calls, .. } = &*self.conversation[pos] else {
             return Vec::new();
         };
         let answered: BTreeSet<&str> = self.conversation[pos..]
             .iter()
-            .filter_map(|m| match m {
+            .filter_map(|m| match &**m {
                 ChatMessage::ToolResult { call_id, .. } => Some(call_id.as_str()),
                 _ => None,
             })
@@ -249,16 +256,19 @@ impl SessionState {
                     self.title = default_title(text);
                 }
                 self.conversation
-                    .push(ChatMessage::User { text: text.clone() });
+                    .push(ChatMessage::User { text: text.clone() }.into());
             }
             Event::AssistantMessage { text, .. } => {
                 self.messages += 1;
                 self.checkpoint = None;
-                self.conversation.push(ChatMessage::Assistant {
-                    text: text.clone(),
-                    tool_calls: Vec::new(),
-                    reasoning: self.reasoning.take(),
-                });
+                self.conversation.push(
+                    ChatMessage::Assistant {
+                        text: text.clone(),
+                        tool_calls: Vec::new(),
+                        reasoning: self.reasoning.take(),
+                    }
+                    .into(),
+                );
             }
             Event::Reasoning { reasoning } => self.reasoning = Some(reasoning.clone()),
             Event::AssistantCheckpoint { text, reasoning } => {
@@ -279,13 +289,22 @@ impl SessionState {
                     name: name.clone(),
                     arguments: arguments.clone(),
                 };
-                match self.conversation.last_mut() {
+                // A reply's calls join it (copied first if a request still holds it).
+                let reply = self
+                    .conversation
+                    .last_mut()
+                    .filter(|m| matches!(***m, ChatMessage::Assistant { .. }))
+                    .map(Arc::make_mut);
+                match reply {
                     Some(ChatMessage::Assistant { tool_calls, .. }) => tool_calls.push(call),
-                    _ => self.conversation.push(ChatMessage::Assistant {
-                        text: String::new(),
-                        tool_calls: vec![call],
-                        reasoning: None,
-                    }),
+                    _ => self.conversation.push(
+                        ChatMessage::Assistant {
+                            text: String::new(),
+                            tool_calls: vec![call],
+                            reasoning: None,
+                        }
+                        .into(),
+                    ),
                 }
             }
             Event::ToolHeld {
@@ -312,11 +331,14 @@ impl SessionState {
                 if self.approval.as_ref() == Some(id) {
                     self.approval = None;
                 }
-                self.conversation.push(ChatMessage::ToolResult {
-                    call_id: id.clone(),
-                    content: content.clone(),
-                    is_error: !ok,
-                });
+                self.conversation.push(
+                    ChatMessage::ToolResult {
+                        call_id: id.clone(),
+                        content: content.clone(),
+                        is_error: !ok,
+                    }
+                    .into(),
+                );
             }
             Event::CommandApprovalRequested { id, .. } => self.approval = Some(id.clone()),
             Event::CommandDecided {
@@ -395,7 +417,7 @@ impl SessionState {
                 let text = crate::core::prompts::shell_ran(command, output, *exit_code);
                 self.stage_messages
                     .insert(self.conversation.len(), Category::ToolResults);
-                self.conversation.push(ChatMessage::User { text });
+                self.conversation.push(ChatMessage::User { text }.into());
             }
             Event::TurnFinished { .. } => self.memory_turn = false,
             Event::TitleChanged { title } => self.title.clone_from(title),
@@ -481,7 +503,7 @@ impl SessionState {
             self.stage_messages
                 .insert(self.conversation.len(), category);
         }
-        self.conversation.push(ChatMessage::User { text });
+        self.conversation.push(ChatMessage::User { text }.into());
     }
 
     /// Keeps [`SessionState::known`]: a write the model made, or what it was told of since.
@@ -726,12 +748,12 @@ mod tests {
         ];
         let s = SessionState::fold(&events);
         assert_eq!(s.conversation.len(), 4);
-        let ChatMessage::Assistant { tool_calls, .. } = &s.conversation[1] else {
+        let ChatMessage::Assistant { tool_calls, .. } = &*s.conversation[1] else {
             panic!()
         };
         assert_eq!(tool_calls.len(), 2);
         assert!(matches!(
-            &s.conversation[3],
+            &*s.conversation[3],
             ChatMessage::ToolResult { call_id, is_error: true, .. } if call_id == "b"
         ));
 
@@ -745,11 +767,11 @@ mod tests {
         let s = SessionState::fold(&events);
         assert_eq!(
             s.conversation,
-            vec![ChatMessage::Assistant {
+            vec![Arc::new(ChatMessage::Assistant {
                 text: "half a rep".into(),
                 tool_calls: vec![],
                 reasoning: None,
-            }]
+            })]
         );
     }
 
@@ -823,7 +845,7 @@ mod tests {
         let user_texts = |s: &SessionState| -> Vec<String> {
             s.conversation
                 .iter()
-                .filter_map(|m| match m {
+                .filter_map(|m| match &**m {
                     ChatMessage::User { text } => Some(text.clone()),
                     _ => None,
                 })

@@ -81,14 +81,14 @@ pub fn thinking_budget(request: &ChatRequest) -> Option<u32> {
         return None;
     }
     if matches!(
-        request.messages.last(),
+        request.messages.last().map(|m| &**m),
         Some(ChatMessage::ToolResult { .. })
     ) {
         let last = request
             .messages
             .iter()
             .rev()
-            .find_map(|m| match m {
+            .find_map(|m| match &**m {
                 ChatMessage::Assistant { reasoning, .. } => Some(reasoning),
                 _ => None,
             })
@@ -134,7 +134,7 @@ pub fn request_body(request: &ChatRequest) -> Value {
     let budget = thinking_budget(request);
     let mut turns: Vec<(&str, Vec<Value>)> = Vec::new();
     for m in &request.messages {
-        let (role, blocks) = match m {
+        let (role, blocks) = match &**m {
             ChatMessage::User { text } => ("user", vec![json!({"type": "text", "text": text})]),
             ChatMessage::Assistant {
                 text,

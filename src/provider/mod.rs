@@ -69,7 +69,7 @@ pub struct ToolSpec {
 pub struct ChatRequest {
     pub model: String,
     pub system: String,
-    pub messages: Vec<ChatMessage>,
+    pub messages: Vec<Arc<ChatMessage>>,
     pub tools: Vec<ToolSpec>,
     pub max_output_tokens: u32,
     /// What to ask of the model's reasoning, and how the wire format carries it.

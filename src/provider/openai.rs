@@ -62,7 +62,7 @@ pub fn request_body(request: &ChatRequest) -> Value {
         messages.push(json!({"role": "system", "content": request.system}));
     }
     for m in &request.messages {
-        messages.push(match m {
+        messages.push(match &**m {
             ChatMessage::User { text } => json!({"role": "user", "content": text}),
             ChatMessage::Assistant {
                 text,

@@ -2,6 +2,7 @@
 //! usage, or an error — as if a model streamed them. Used by tests, for reproducing bug reports,
 //! and for the offline demo (`assets/demo/script.toml`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -156,9 +157,9 @@ impl Script {
 
     /// The turn of the scene the latest message that starts one began, if any: `Some(None)`
     /// when that scene has played all its turns.
-    fn scene_turn(&self, messages: &[ChatMessage]) -> Option<Option<ScriptTurn>> {
+    fn scene_turn(&self, messages: &[Arc<ChatMessage>]) -> Option<Option<ScriptTurn>> {
         messages.iter().enumerate().rev().find_map(|(i, m)| {
-            let ChatMessage::User { text } = m else {
+            let ChatMessage::User { text } = &**m else {
                 return None;
             };
             let text = text.to_lowercase();
@@ -168,7 +169,7 @@ impl Script {
                 .find(|s| text.contains(&s.when.to_lowercase()))?;
             let n = messages[i + 1..]
                 .iter()
-                .filter(|m| matches!(m, ChatMessage::Assistant { .. }))
+                .filter(|m| matches!(&***m, ChatMessage::Assistant { .. }))
                 .count();
             Some(scene.turns.get(n).cloned())
         })
@@ -205,7 +206,7 @@ impl ModelClient for ScriptClient {
         let n = request
             .messages
             .iter()
-            .filter(|m| matches!(m, ChatMessage::Assistant { .. }))
+            .filter(|m| matches!(&***m, ChatMessage::Assistant { .. }))
             .count();
         let scene = self.script.scene_turn(&request.messages);
         let turn = match (scene, self.script.turns.get(n), &self.script.fallback) {
@@ -225,7 +226,7 @@ impl ModelClient for ScriptClient {
             .messages
             .iter()
             .rev()
-            .find_map(|m| match m {
+            .find_map(|m| match &**m {
                 ChatMessage::User { text } => Some(crate::store::default_title(text)),
                 _ => None,
             })
@@ -236,7 +237,7 @@ impl ModelClient for ScriptClient {
             + request
                 .messages
                 .iter()
-                .map(|m| match m {
+                .map(|m| match &**m {
                     ChatMessage::User { text } | ChatMessage::Assistant { text, .. } => text.len(),
                     ChatMessage::ToolResult { content, .. } => content.len(),
                 })

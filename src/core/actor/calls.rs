@@ -63,7 +63,7 @@ impl Actor {
         let Some(id) = self.state.approval.clone() else {
             return;
         };
-        let Some(call) = self.state.conversation.iter().find_map(|m| match m {
+        let Some(call) = self.state.conversation.iter().find_map(|m| match &**m {
             ChatMessage::Assistant { tool_calls, .. } => {
                 tool_calls.iter().find(|c| c.id == id).cloned()
             }

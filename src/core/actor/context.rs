@@ -31,7 +31,7 @@ impl Actor {
             .state
             .conversation
             .iter()
-            .rposition(|m| matches!(m, ChatMessage::User { .. }))
+            .rposition(|m| matches!(&**m, ChatMessage::User { .. }))
             .filter(|k| *k > start)
         else {
             return false;

@@ -57,10 +57,12 @@ impl Actor {
             .stage_messages
             .iter()
             .filter(|(_, c)| **c == crate::context::Category::Memory)
-            .filter_map(|(i, _)| match self.state.conversation.get(*i) {
-                Some(ChatMessage::User { text }) => Some(text.as_str()),
-                _ => None,
-            });
+            .filter_map(
+                |(i, _)| match self.state.conversation.get(*i).map(|m| &**m) {
+                    Some(ChatMessage::User { text }) => Some(text.as_str()),
+                    _ => None,
+                },
+            );
         std::iter::once(self.memory.as_str())
             .chain(added)
             .flat_map(crate::core::memory::sections)
@@ -71,10 +73,10 @@ impl Actor {
 
 /// The folders (relative to `root`, below it) of the files the model's file tools named in
 /// `messages`, in the order first named.
-fn opened_folders(messages: &[ChatMessage], root: &Path) -> Vec<PathBuf> {
+fn opened_folders(messages: &[Arc<ChatMessage>], root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     for m in messages {
-        let ChatMessage::Assistant { tool_calls, .. } = m else {
+        let ChatMessage::Assistant { tool_calls, .. } = &**m else {
             continue;
         };
         for call in tool_calls
@@ -127,7 +129,7 @@ mod tests {
             reasoning: None,
         };
         assert_eq!(
-            opened_folders(&[m], Path::new("/w")),
+            opened_folders(&[m.into()], Path::new("/w")),
             [PathBuf::from("src/a"), PathBuf::from("docs")]
         );
     }

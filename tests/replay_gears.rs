@@ -313,3 +313,108 @@ async fn pipeline_a_stage_sent_back_a_skipped_one_and_a_task_run_again_are_repea
     let (replayed, said) = replay(s, ws.path(), &before).await;
     assert_eq!(replayed, original, "{said}");
 }
+
+const VERIFIED: &str = r#"
+[[turns]]
+text = "No requirements needed."
+[[turns]]
+text = "No design needed."
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write a.txt" }] } }]
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "a written" } }]
+[[turns]]
+text = "Looks fine."
+"#;
+
+/// The verify stage runs the repository's test command: a replay runs it only with
+/// `--run-commands` — the original's passing run grants nothing.
+#[tokio::test]
+async fn pipeline_a_replay_never_runs_the_test_command_unless_asked() {
+    let ws = tempfile::tempdir().unwrap();
+    let p = script_provider(ws.path(), VERIFIED);
+    let before = tree(ws.path());
+    let config = "[review]\nmemory_step = false\n[pipeline]\ntest_command = \"true\"\n";
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, config).await;
+    s.send(Op::SetGear {
+        gear: Gear::Pipeline,
+    });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    s.submit("write a");
+    at_gate(&mut s, "requirements").await;
+    s.send(Op::SkipStage);
+    at_gate(&mut s, "design").await;
+    s.send(Op::SkipStage);
+    at_gate(&mut s, "tasks").await;
+    s.send(Op::EditPlan {
+        edit: PlanEdit::ApproveAll,
+    });
+    s.send(Op::PassGate);
+    s.accept_next_change().await;
+    at_gate(&mut s, "implement").await;
+    s.send(Op::PassGate);
+    at_gate(&mut s, "review").await;
+    let stored = s.stored().await;
+    assert!(
+        !stored.iter().any(|e| matches!(
+            e,
+            Event::Stage {
+                event: StageEvent::VerifyFailed { .. }
+            }
+        )),
+        "the original's tests passed"
+    );
+
+    s.send(Op::Quit);
+    let Session {
+        mut events, id, db, ..
+    } = s;
+    while events.recv().await.is_some() {}
+    restore(ws.path(), &before);
+    let home = db.parent().unwrap().to_path_buf();
+    let wsp = ws.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        support::command(&home, &wsp, &["replay", &id[..8]])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "the replay cannot pass verify: {said}"
+    );
+    let scratch = said
+        .split("is in ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .map_or_else(|| panic!("{said}"), std::path::PathBuf::from);
+    let db = scratch.clone();
+    let outputs: Vec<String> = tokio::task::spawn_blocking(move || {
+        let reader = gearshift::store::Reader::open(&db).unwrap();
+        let id = reader.list_sessions(None, 1).unwrap()[0].id.clone();
+        reader
+            .events(&id)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::Stage {
+                    event: StageEvent::VerifyFailed { output, .. },
+                } => Some(output),
+                _ => None,
+            })
+            .collect()
+    })
+    .await
+    .unwrap();
+    assert!(!outputs.is_empty(), "{said}");
+    for output in &outputs {
+        assert!(output.contains("was not run"), "{output}");
+        assert!(!output.contains("$ true"), "{output}");
+    }
+    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
+}

@@ -4,7 +4,7 @@
 //! start-up nor an idle session pays for them). The UI asks with [`Highlighter::get`]: a cached
 //! result comes back at once; otherwise the block is queued (once), shown plain for now, and the
 //! worker's notification makes the UI re-render it. Results are keyed by a hash of language and
-//! code; the last [`KEPT`] blocks are kept (the transcript asks only for blocks near the view),
+//! code; the [`KEPT`] blocks asked for last are kept (the transcript asks only for blocks near the view),
 //! so a long session does not hold every block it ever showed.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -21,12 +21,12 @@ use syntect::parsing::SyntaxSet;
 /// Highlighted lines of one code block.
 pub type Highlighted = Arc<Vec<Line<'static>>>;
 
-/// Highlighted blocks kept, at most: the transcript asks only for those within a few screens
-/// of the view.
-const KEPT: usize = 64;
+/// Highlighted blocks kept, at most, the least recently asked for forgotten first: the
+/// transcript asks only for those within a few screens of the view, far fewer.
+const KEPT: usize = 256;
 
-/// The blocks highlighted, oldest first beyond [`KEPT`] forgotten; and those queued, so none
-/// is queued twice.
+/// The blocks highlighted, least recently asked for first (forgotten beyond [`KEPT`]); and
+/// those queued, so none is queued twice.
 #[derive(Default)]
 struct Blocks {
     done: HashMap<u64, Highlighted>,
@@ -71,8 +71,13 @@ impl Highlighter {
     pub fn get(&self, lang: &str, code: &str) -> Option<Highlighted> {
         let key = key(lang, code);
         let mut blocks = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(hit) = blocks.done.get(&key) {
-            return Some(Arc::clone(hit));
+        if let Some(hit) = blocks.done.get(&key).map(Arc::clone) {
+            // Asked for again: the last to be forgotten.
+            if let Some(at) = blocks.order.iter().position(|k| *k == key) {
+                blocks.order.remove(at);
+                blocks.order.push_back(key);
+            }
+            return Some(hit);
         }
         if blocks.queued.insert(key) {
             let _ = self.jobs.send(Job {
@@ -195,10 +200,20 @@ mod tests {
             h.get("rust", &code(0)).is_none(),
             "the oldest was forgotten"
         );
+        // One asked for again is kept when another comes.
+        assert!(h.get("rust", &code(1)).is_some());
         rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
         assert!(
             h.get("rust", &code(0)).is_some(),
             "and is highlighted again"
+        );
+        assert!(
+            h.get("rust", &code(1)).is_some(),
+            "the one used lately stayed"
+        );
+        assert!(
+            h.get("rust", &code(2)).is_none(),
+            "the least recently used went"
         );
     }
 }

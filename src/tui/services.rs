@@ -44,7 +44,7 @@ pub enum Background {
     /// A tool call's result, read from the store; to be copied too.
     Output {
         call: String,
-        text: String,
+        text: Result<String, String>,
         copy: bool,
     },
 }
@@ -120,9 +120,9 @@ impl Services {
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
             let text = match Reader::open(&db).and_then(|r| r.tool_output(&session, &call)) {
-                Ok(Some(text)) => text,
-                Ok(None) => "(the session store has no result for this call)".to_string(),
-                Err(e) => format!("(the result cannot be read: {e})"),
+                Ok(Some(text)) => Ok(text),
+                Ok(None) => Err("the session store has no result for this call yet".to_string()),
+                Err(e) => Err(format!("the result cannot be read: {e}")),
             };
             let _ = tx.send(Background::Output { call, text, copy });
         });

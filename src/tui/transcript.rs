@@ -194,7 +194,8 @@ impl Transcript {
     pub fn tool_result(&mut self, id: &str, mut result: ToolResultView) {
         if let Some(cell) = self.changed_cell(id) {
             cell.output = Output::Here;
-            if result.content.len() > KEPT_RESULT && !cell.expanded {
+            // A `!` command's output is kept: before the first prompt it is not saved yet.
+            if result.content.len() > KEPT_RESULT && !cell.expanded && cell.name != "!" {
                 result.content = String::new();
                 cell.output = Output::Stored;
             }
@@ -220,11 +221,16 @@ impl Transcript {
         Some(cell.id.clone())
     }
 
-    /// A result read from the store for call `id`.
-    pub fn output_read(&mut self, id: &str, content: String) {
+    /// A result read from the store for call `id`; when it could not be read, the cell asks
+    /// again the next time it is opened or copied.
+    pub fn output_read(&mut self, id: &str, content: Result<String, String>) {
         if let Some(cell) = self.changed_cell(id)
             && let Some(result) = &mut cell.result
         {
+            let Ok(content) = content else {
+                cell.output = Output::Stored;
+                return;
+            };
             result.content = content;
             cell.output = Output::Here;
             // The opened cell grew: its start comes into view.

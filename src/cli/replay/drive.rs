@@ -38,6 +38,8 @@ pub(super) async fn drive(
     let mut settled = false;
     let mut failure = None;
     let mut played = 0;
+    // The human's edits that could not be done again: the tree will differ.
+    let mut missed: Vec<String> = Vec::new();
     loop {
         while let Some(next) = acts.front() {
             let due = next.at.reached(now.mark);
@@ -47,7 +49,7 @@ pub(super) async fn drive(
             let Some(Timed { act, .. }) = acts.pop_front() else {
                 break;
             };
-            for op in ops(act, &now, &workspace) {
+            for op in ops(act, &now, &workspace, &mut missed) {
                 let _ = op_tx.send(op);
                 settled = false;
             }
@@ -108,6 +110,16 @@ pub(super) async fn drive(
     let _ = op_tx.send(Op::Quit);
     while events.recv().await.is_some() {}
     let _ = core.await;
+    // Whatever stopped it, a replay that did less than the original says so.
+    if failure.is_none() && (!acts.is_empty() || !plan.end.reached(now.mark)) {
+        failure = Some(stuck(acts.front(), plan.end, now.mark));
+    }
+    if failure.is_none() && !missed.is_empty() {
+        failure = Some(format!(
+            "the human's edits of {} were not repeated: the tree differs from the original's",
+            missed.join(", ")
+        ));
+    }
     Ok(failure)
 }
 
@@ -119,7 +131,7 @@ fn waits(act: &Act) -> bool {
 
 /// The ops that do `act` now (none for a step the core already started by itself, or a file
 /// edit, done here on the replay's copy).
-fn ops(act: Act, now: &Progress, workspace: &Workspace) -> Vec<Op> {
+fn ops(act: Act, now: &Progress, workspace: &Workspace, missed: &mut Vec<String>) -> Vec<Op> {
     match act {
         Act::Gear(gear) => vec![Op::SetGear { gear }],
         Act::Prompt(text) => vec![Op::Submit {
@@ -138,6 +150,7 @@ fn ops(act: Act, now: &Progress, workspace: &Workspace) -> Vec<Op> {
             for (path, (hash, diff)) in files {
                 if let Err(why) = super::edits::repeat(workspace, &path, hash.as_deref(), diff) {
                     errln!("gearshift: the human's edit of {path} is not repeated: {why}");
+                    missed.push(path);
                 }
             }
             Vec::new()

@@ -8,6 +8,9 @@ use std::path::Path;
 use crate::changes::hash;
 use crate::tools::{Clearance, Workspace};
 
+/// The largest file whose edit is repeated.
+const MAX_EDITED: usize = 16 << 20;
+
 /// Does again the edit of `path` that left it with `hash` (`None`: deleted), told as `diff`.
 pub fn repeat(
     ws: &Workspace,
@@ -16,7 +19,10 @@ pub fn repeat(
     diff: Option<String>,
 ) -> Result<(), String> {
     let rel = Path::new(path);
-    let current = match ws.read(rel, usize::MAX) {
+    let current = match ws.read(rel, MAX_EDITED) {
+        Ok((_, size)) if size > MAX_EDITED as u64 => {
+            return Err(format!("it is larger than {} MB", MAX_EDITED >> 20));
+        }
         Ok((bytes, _)) => Some(String::from_utf8(bytes).map_err(|_| "it is not text".to_string())?),
         Err(_) if !ws.root().join(rel).exists() => None,
         Err(e) => return Err(e.to_string()),

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::core::machine::route::call_of;
 use crate::pipeline::{GateOp, StageEvent};
 use crate::plan::{PlanEdit, StepStatus};
 use crate::protocol::{Event, Gear};
@@ -86,12 +87,16 @@ pub fn acts(events: &[Event]) -> Vec<Timed> {
     let mut out: Vec<Timed> = Vec::new();
     let mut progress = Progress::default();
     let mut human_gates: BTreeMap<String, bool> = BTreeMap::new();
-    // The act of the prompt whose turn runs, if one does.
-    let mut prompt_of_turn: Option<usize> = None;
+    // The act that started the turn that runs (a prompt, a step run, a gate passed), if one
+    // did; and whether the model has said anything in it yet.
+    let mut starter: Option<usize> = None;
+    let mut since_turn = 0;
     let mut in_turn = false;
+    let mut spoke = false;
     // The last act passed a step's gate: the step that starts next is part of it.
     let mut going = false;
-    let mut undoing = false;
+    // The call whose changes the last undo reverted.
+    let mut undoing: Option<&str> = None;
     for e in events {
         let at = progress.mark;
         let act = match e {
@@ -139,16 +144,18 @@ pub fn acts(events: &[Event]) -> Vec<Timed> {
                 StageEvent::Skipped { .. } => Some(Act::Gate(GateOp::Skip)),
                 _ => None,
             },
-            // One undo reverts a command's whole set of changes.
-            Event::ChangeUndone { .. } if undoing => None,
+            // One undo reverts a call's whole set of changes (a command's `CALL#n`).
+            Event::ChangeUndone { id } if undoing == Some(call_of(id)) => None,
             Event::ChangeUndone { .. } => Some(Act::Undo),
             Event::FilesSeen { files, edits } => {
                 let edited: BTreeMap<_, _> = files
                     .iter()
                     .map(|(path, hash)| (path.clone(), (hash.clone(), edits.get(path).cloned())))
                     .collect();
-                // Told at the start of the turn a prompt began: the edit came before it.
-                match prompt_of_turn.filter(|_| in_turn) {
+                // Told before the first request of a turn: the edit came before what started
+                // it. (Told later in a turn, it was made while the model worked: it is done
+                // once the replay's turn is over, and said if its diff no longer applies.)
+                match starter.filter(|_| in_turn && !spoke) {
                     Some(i) => {
                         let at = out[i].at;
                         out.insert(
@@ -158,7 +165,7 @@ pub fn acts(events: &[Event]) -> Vec<Timed> {
                                 act: Act::Edited(edited),
                             },
                         );
-                        prompt_of_turn = Some(i + 1);
+                        starter = Some(i + 1);
                     }
                     None => out.push(Timed {
                         at,
@@ -169,23 +176,30 @@ pub fn acts(events: &[Event]) -> Vec<Timed> {
             }
             Event::TurnStarted { .. } => {
                 in_turn = true;
+                spoke = false;
                 going = false;
+                starter = (out.len() > since_turn).then(|| out.len() - 1);
                 None
             }
             Event::TurnFinished { .. } => {
                 in_turn = false;
-                prompt_of_turn = None;
+                since_turn = out.len();
+                starter = None;
+                None
+            }
+            Event::AssistantMessage { .. } | Event::ToolCall { .. } => {
+                spoke |= in_turn;
                 None
             }
             _ => None,
         };
         if let Some(act) = act {
-            if matches!(act, Act::Prompt(_)) && !in_turn {
-                prompt_of_turn = Some(out.len());
-            }
             out.push(Timed { at, act });
         }
-        undoing = matches!(e, Event::ChangeUndone { .. });
+        undoing = match e {
+            Event::ChangeUndone { id } => Some(call_of(id)),
+            _ => None,
+        };
         progress.see(e);
     }
     out

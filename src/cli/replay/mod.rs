@@ -185,6 +185,8 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     // pre-approved.
     deps.allowlist = crate::tools::command::Allowlist::default();
     deps.skill_grants = false;
+    // The verify stage's test command is the repository's code: run only when asked.
+    deps.run_tests = run_commands;
     let acts = human::acts(&events);
     let mut end = human::Progress::default();
     for e in &events {

@@ -29,6 +29,9 @@ pub struct SessionDeps {
     pub allowlist: Allowlist,
     /// Whether skills' `allowed-tools` may pre-approve commands (a replay asks for every one).
     pub skill_grants: bool,
+    /// Whether the verify stage may run the test command (a replay runs it only with
+    /// `--run-commands`, never for an imported session).
+    pub run_tests: bool,
     /// Who approves commands and decides proposed changes: the human, or headless flags.
     pub policy: ApprovalPolicy,
     /// Whether the vibe gear writes edits at once or proposes them for review.
@@ -144,6 +147,7 @@ impl SessionDeps {
             allowlist: Allowlist::new(&config.approvals.allow_commands)
                 .map_err(DepsError::Config)?,
             skill_grants: true,
+            run_tests: true,
             policy: ApprovalPolicy {
                 commands: approval_mode,
                 changes: approval_mode,

@@ -134,11 +134,20 @@ impl Actor {
             .test_command
             .clone()
             .or_else(|| pipeline::detect_test_command(&root));
+        let allowed = self.deps.run_tests;
         let timeout = self.deps.tools.limits.command_timeout;
         let keep = self.deps.tools.limits.output_keep_bytes;
         let runner = self.deps.tools.runner.clone();
         let ws = self.deps.tools.workspace.clone();
         let task = tokio::spawn(async move {
+            if !allowed {
+                return (
+                    false,
+                    "the test command was not run: a replay runs commands only with \
+                     --run-commands"
+                        .to_string(),
+                );
+            }
             let Some(command) = command else {
                 return (
                     false,

@@ -331,13 +331,23 @@ impl App {
     }
 
     /// A tool call's result read from the store: shown in its cell, and copied if asked.
-    pub fn on_output(&mut self, call: &str, text: String, copy: bool) -> Vec<Effect> {
+    pub fn on_output(
+        &mut self,
+        call: &str,
+        text: Result<String, String>,
+        copy: bool,
+    ) -> Vec<Effect> {
         self.dirty = true;
-        let effects = if copy {
-            self.note = Some("copied to the clipboard".into());
-            vec![Effect::Copy(text.clone())]
-        } else {
-            Vec::new()
+        let effects = match &text {
+            Ok(text) if copy => {
+                self.note = Some("copied to the clipboard".into());
+                vec![Effect::Copy(text.clone())]
+            }
+            Ok(_) => Vec::new(),
+            Err(why) => {
+                self.note = Some(why.clone());
+                Vec::new()
+            }
         };
         self.transcript.output_read(call, text);
         effects

@@ -452,7 +452,10 @@ fn a_long_result_stays_in_the_store_until_its_cell_is_opened_or_copied() {
             .iter()
             .any(|l| l.contains("reading the result…"))
     );
-    t.output_read("c1", long.clone());
+    // Not there yet: asked again the next time.
+    t.output_read("c1", Err("not yet".into()));
+    assert_eq!(t.output_wanted(false).as_deref(), Some("c1"));
+    t.output_read("c1", Ok(long.clone()));
     t.prepare(60, 30, &th, None);
     let shown = text(&t, 30);
     assert!(

@@ -196,3 +196,41 @@ fn an_edit_told_at_a_turns_start_is_done_before_its_prompt_and_one_undo_is_one_a
         ]
     );
 }
+
+#[test]
+fn two_undos_are_two_acts_and_an_edit_before_a_step_comes_before_the_go() {
+    let mut events = vec![
+        Event::ChangeUndone { id: "c2#1".into() },
+        Event::ChangeUndone { id: "c2#2".into() },
+        Event::ChangeUndone { id: "c1".into() },
+    ];
+    events.extend([
+        status("s1", StepStatus::Running),
+        Event::TurnStarted { turn: 1 },
+        Event::FilesSeen {
+            files: [("a.rs".to_string(), Some("h".to_string()))].into(),
+            edits: BTreeMap::new(),
+        },
+        Event::AssistantMessage {
+            text: "working".into(),
+            interrupted: false,
+        },
+        // Told mid-turn: left where it was.
+        Event::FilesSeen {
+            files: [("b.rs".to_string(), None)].into(),
+            edits: BTreeMap::new(),
+        },
+    ]);
+    let acts = acts_of(&events);
+    assert_eq!(acts[..2], [Act::Undo, Act::Undo]);
+    assert!(
+        matches!(&acts[2], Act::Edited(f) if f.contains_key("a.rs")),
+        "{acts:?}"
+    );
+    assert_eq!(acts[3], Act::Go { moved: 1 });
+    assert!(
+        matches!(&acts[4], Act::Edited(f) if f.contains_key("b.rs")),
+        "{acts:?}"
+    );
+    assert_eq!(acts.len(), 5);
+}

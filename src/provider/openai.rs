@@ -360,9 +360,15 @@ impl SseParser for Parser {
                         .and_then(|i| usize::try_from(i).ok())
                         .unwrap_or(position);
                     if self.open_calls.insert(index) {
-                        let id = call["id"]
-                            .as_str()
-                            .map_or_else(|| format!("call_{index}"), str::to_string);
+                        // A server that sends no id: one unique in the session, so a result
+                        // is never taken for another call's (`call_0` would repeat each turn).
+                        let id = call["id"].as_str().map_or_else(
+                            || {
+                                let tag = uuid::Uuid::new_v4().simple().to_string();
+                                format!("call_{}_{index}", &tag[..12])
+                            },
+                            str::to_string,
+                        );
                         let name = call["function"]["name"].as_str().unwrap_or_default();
                         out.push(StreamEvent::ToolCallStart {
                             index,

@@ -13,6 +13,28 @@ fn the_demo_script_parses_and_has_a_fallback() {
 }
 
 #[test]
+fn a_tool_call_a_server_sent_without_an_id_gets_one_unique_in_the_session() {
+    let chunk = r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"read_file","arguments":""}}]},"finish_reason":null}]}"#;
+    let id = || {
+        let mut p = openai::Parser::default();
+        let events = p.on_event("", chunk).ok().unwrap();
+        events
+            .into_iter()
+            .find_map(|e| match e {
+                StreamEvent::ToolCallStart { id, .. } => Some(id),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (first, second) = (id(), id());
+    assert!(
+        first.starts_with("call_") && first.ends_with("_0"),
+        "{first}"
+    );
+    assert_ne!(first, second, "two turns' first calls differ");
+}
+
+#[test]
 fn openai_error_objects_and_missing_done_marker() {
     let mut p = openai::Parser::default();
     let err = p

@@ -380,11 +380,15 @@ impl SseParser for Parser {
             }
             "error" => {
                 let e = &v["error"];
-                let message = match (e["type"].as_str(), e["message"].as_str()) {
-                    (Some(t), Some(m)) => format!("{t}: {m}"),
+                let kind = e["type"].as_str().unwrap_or_default();
+                let message = match e["message"].as_str() {
+                    Some(m) if !kind.is_empty() => format!("{kind}: {m}"),
                     _ => e.to_string(),
                 };
-                return Err(ParseError::Api(message));
+                // Anthropic's documented error types: overloaded (529), api_error (500) and
+                // rate_limit_error (429) are the service failing, not the request.
+                let outage = matches!(kind, "overloaded_error" | "api_error" | "rate_limit_error");
+                return Err(ParseError::Api { message, outage });
             }
             // `ping` and event types added later are ignored, as the API asks.
             _ => {}

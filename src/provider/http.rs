@@ -48,8 +48,9 @@ pub fn wire_string(body: &serde_json::Value) -> String {
 pub(super) enum ParseError {
     /// Not what the format allows; carries the offending text.
     Malformed(String),
-    /// The provider reported an error inside the stream.
-    Api(String),
+    /// The provider reported an error inside the stream; `outage`: it is overloaded or failing
+    /// (another provider may answer), not refusing this request.
+    Api { message: String, outage: bool },
 }
 
 /// A wire format's stream parser: pure, fed one SSE event at a time.
@@ -267,6 +268,7 @@ impl Endpoint {
             return ProviderError::Api {
                 provider: self.provider.clone(),
                 message: self.excerpt(&message),
+                outage: false,
             };
         }
         ProviderError::NotAStream {
@@ -405,11 +407,12 @@ impl Endpoint {
                     .await;
                 false
             }
-            Err(ParseError::Api(message)) => {
+            Err(ParseError::Api { message, outage }) => {
                 let _ = tx
                     .send(Err(ProviderError::Api {
                         provider: self.provider.clone(),
                         message: self.excerpt(&message),
+                        outage,
                     }))
                     .await;
                 false

@@ -213,7 +213,13 @@ pub enum ProviderError {
     #[error("{provider} sent a malformed stream chunk: {text}")]
     Malformed { provider: String, text: String },
     #[error("{provider} reported an error: {message}")]
-    Api { provider: String, message: String },
+    Api {
+        provider: String,
+        message: String,
+        /// Overloaded or failing (an in-stream `overloaded_error`, a `server_error` chunk),
+        /// as opposed to a refusal of the request.
+        outage: bool,
+    },
     #[error("{}", truncated_message(provider, *received))]
     Truncated { provider: String, received: usize },
     #[error("{0}")]
@@ -264,16 +270,21 @@ impl ProviderError {
         }
     }
 
-    /// The provider is down or overloaded (5xx, no connection, 429 after the retries, silence
-    /// before a byte): another provider may answer the same request. A refusal of the request
-    /// itself (4xx, a bad key, a model not found) is not an outage.
+    /// The provider is down or overloaded (5xx, no connection, 429 after the retries, an
+    /// overload reported inside the stream, a stream that went silent or broke): another
+    /// provider may answer the same request — if nothing of the reply had arrived, which the
+    /// caller knows by content (a `message_start` or an empty role chunk is no answer). A
+    /// refusal of the request itself (4xx, a bad key, a model not found) is not an outage.
     #[must_use]
     pub fn is_outage(&self) -> bool {
         match self {
             ProviderError::Server { .. }
             | ProviderError::RateLimited { .. }
-            | ProviderError::Network { .. } => true,
-            ProviderError::IdleTimeout { received, .. } => *received == 0,
+            | ProviderError::Network { .. }
+            | ProviderError::IdleTimeout { .. }
+            | ProviderError::Broken { .. }
+            | ProviderError::Truncated { .. } => true,
+            ProviderError::Api { outage, .. } => *outage,
             _ => false,
         }
     }

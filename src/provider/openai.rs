@@ -198,6 +198,30 @@ fn ask_reasoning(request: &ChatRequest, body: &mut Value) {
     }
 }
 
+/// Whether an error chunk says the service is failing rather than refusing the request: a
+/// `server_error` or overload `type`/`code` (OpenAI, DeepSeek), or an HTTP-like `code` of 429
+/// or 5xx (OpenRouter's mid-stream errors).
+fn overloaded(err: &Value) -> bool {
+    let words = ["type", "code"]
+        .iter()
+        .filter_map(|k| err[*k].as_str())
+        .any(|w| {
+            matches!(
+                w,
+                "server_error"
+                    | "overloaded"
+                    | "overloaded_error"
+                    | "rate_limit_exceeded"
+                    | "service_unavailable"
+                    | "internal_error"
+            )
+        });
+    let status = err["code"]
+        .as_u64()
+        .is_some_and(|c| c == 429 || (500..600).contains(&c));
+    words || status
+}
+
 /// Parses `data:` chunks of a chat-completions stream.
 #[derive(Debug, Default)]
 pub struct Parser {
@@ -325,7 +349,10 @@ impl SseParser for Parser {
             let message = err["message"]
                 .as_str()
                 .map_or_else(|| err.to_string(), str::to_string);
-            return Err(ParseError::Api(message));
+            return Err(ParseError::Api {
+                outage: overloaded(err),
+                message,
+            });
         }
         if !v.is_object() {
             return Err(ParseError::Malformed(data.to_string()));

@@ -266,7 +266,13 @@ impl ModelClient for ScriptClient {
                 }
             }
             if let Some(message) = turn.error {
-                let _ = tx.send(Err(ProviderError::Api { provider, message })).await;
+                let _ = tx
+                    .send(Err(ProviderError::Api {
+                        provider,
+                        message,
+                        outage: false,
+                    }))
+                    .await;
                 return;
             }
             for (index, call) in turn.tool_calls.iter().enumerate() {

@@ -41,7 +41,9 @@ fn openai_error_objects_and_missing_done_marker() {
         .on_event("", r#"{"error":{"message":"context too long"}}"#)
         .err()
         .unwrap();
-    assert!(matches!(err, ParseError::Api(m) if m == "context too long"));
+    assert!(
+        matches!(err, ParseError::Api { message, outage: false } if message == "context too long")
+    );
 
     // Some servers end with finish_reason and no [DONE]: the reply is still complete.
     let mut p = openai::Parser::default();

@@ -1,0 +1,145 @@
+//! Outages reported inside a stream that has already begun: Anthropic's `event: error` with
+//! `overloaded_error` after `message_start`, an OpenAI-compatible `{"error": …}` chunk after an
+//! empty role chunk, and a stream that goes silent after its first event. Nothing of the reply
+//! had arrived, so the route's fallback answers the same request and the turn is not lost.
+//! (The shapes are the providers' documented in-stream errors.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use gearshift::protocol::Event;
+use support::model::{FakeModel, Turn};
+use support::session::{provider, start_switching};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEYS: [(&str, &str); 2] = [("ONE_KEY", "k1"), ("TWO_KEY", "k2")];
+
+/// `one` (of `kind`, at `down`) falls back to `two` (OpenAI-compatible, at `spare`).
+fn config(kind: &str, down: &str, spare: &str) -> String {
+    format!(
+        "[providers.one]\nkind = \"{kind}\"\nbase_url = \"{down}\"\napi_key_env = \"ONE_KEY\"\nmodel = \"m1\"\nmax_retries = 0\nidle_timeout = 2.0\n\
+         [providers.two]\nkind = \"openai\"\nbase_url = \"{spare}\"\napi_key_env = \"TWO_KEY\"\nmodel = \"m2\"\nmax_retries = 0\n\
+         [review]\nmemory_step = false\n[routing]\nvibe = {{ model = \"one/m1\", fallback = [\"two/m2\"] }}\n"
+    )
+}
+
+/// A server answering every request with 200 and this event stream.
+async fn streaming(body: &'static str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_string(body),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Sends a prompt on `one` and checks the spare answered it, the fallback recorded with
+/// `reason` in it, and no error ended the turn.
+async fn falls_back(kind: &str, down: &str, reason: &str) {
+    let spare = FakeModel::start(vec![Turn::text("from two")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = config(kind, down, &spare.url());
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "from two")),
+        "{turn:?}"
+    );
+    let bodies = spare.bodies().await;
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0]["messages"].to_string().contains("hello"));
+    let stored = s.stored().await;
+    assert!(
+        stored
+            .iter()
+            .any(|e| matches!(e, Event::ModelFellBack { from, to, reason: r }
+            if from == "one/m1" && to == "two/m2" && r.contains(reason))),
+        "{stored:?}"
+    );
+    assert!(!stored.iter().any(|e| matches!(e, Event::Error { .. })));
+}
+
+#[tokio::test]
+async fn anthropic_overloaded_inside_the_stream_falls_back() {
+    let down = streaming(
+        "event: message_start\n\
+         data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m1\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n\
+         event: ping\ndata: {\"type\":\"ping\"}\n\n\
+         event: error\n\
+         data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+    )
+    .await;
+    falls_back("anthropic", &down.uri(), "overloaded_error").await;
+}
+
+#[tokio::test]
+async fn an_openai_compatible_error_chunk_after_the_role_chunk_falls_back() {
+    let down = streaming(
+        "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n\
+         data: {\"error\":{\"message\":\"The server had an error while processing your request. Sorry about that!\",\"type\":\"server_error\",\"param\":null,\"code\":null}}\n\n",
+    )
+    .await;
+    falls_back(
+        "openai",
+        &format!("{}/v1", down.uri()),
+        "server had an error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_openrouter_mid_stream_error_with_an_http_code_falls_back() {
+    let down = streaming(
+        "data: {\"id\":\"gen-1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n\
+         data: {\"error\":{\"code\":502,\"message\":\"Provider returned error\"}}\n\n",
+    )
+    .await;
+    falls_back(
+        "openai",
+        &format!("{}/v1", down.uri()),
+        "Provider returned error",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_refusal_inside_the_stream_is_not_an_outage() {
+    let down = streaming(
+        "data: {\"error\":{\"message\":\"This model's maximum context length is 8192 tokens\",\"type\":\"invalid_request_error\",\"code\":\"context_length_exceeded\"}}\n\n",
+    )
+    .await;
+    let spare = FakeModel::start(vec![Turn::text("from two")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = config("openai", &format!("{}/v1", down.uri()), &spare.url());
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter().any(|e| matches!(e, Event::Error { message, .. } if message.contains("maximum context length"))),
+        "{turn:?}"
+    );
+    assert!(spare.bodies().await.is_empty(), "no fallback for a refusal");
+}
+
+#[tokio::test]
+async fn a_stream_silent_after_its_role_chunk_falls_back() {
+    let down = support::stall_server::start(
+        vec![
+            r#"{"id":"c1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#
+                .to_string(),
+        ],
+        std::time::Duration::from_millis(10),
+        std::time::Duration::from_secs(30),
+    )
+    .await;
+    falls_back("openai", &format!("{}/v1", down.url), "silent").await;
+}

@@ -143,3 +143,75 @@ async fn a_stream_silent_after_its_role_chunk_falls_back() {
     .await;
     falls_back("openai", &format!("{}/v1", down.url), "silent").await;
 }
+
+/// A server that answers every request with 503.
+async fn down_503() -> MockServer {
+    let down = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
+            "error": {"message": "The server is overloaded", "type": "server_error"}
+        })))
+        .mount(&down)
+        .await;
+    down
+}
+
+#[tokio::test]
+async fn a_fallback_holds_for_the_rest_of_the_turn_and_the_next() {
+    let down = down_503().await;
+    let spare = FakeModel::start(vec![
+        Turn::tool("read_file", serde_json::json!({"path": "a.txt"})),
+        Turn::text("read it"),
+        Turn::text("second turn"),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("a.txt"), "a\n").unwrap();
+    let config = config("openai", &format!("{}/v1", down.uri()), &spare.url());
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    s.turn().await;
+    s.submit("again");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "second turn")),
+        "{turn:?}"
+    );
+    assert_eq!(spare.bodies().await.len(), 3);
+    assert_eq!(
+        down.received_requests().await.unwrap().len(),
+        1,
+        "the model found down is tried once, not before every request"
+    );
+}
+
+#[test]
+fn exec_says_each_fallback_on_stderr() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let down = rt.block_on(down_503());
+    let spare = rt.block_on(FakeModel::start(vec![Turn::text("from two")]));
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"one\"\n{}",
+            config("openai", &format!("{}/v1", down.uri()), &spare.url())
+        ),
+    )
+    .unwrap();
+    let out = support::command(home.path(), ws.path(), &["exec", "hello"])
+        .env("ONE_KEY", "k1")
+        .env("TWO_KEY", "k2")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("from two"));
+    assert!(
+        stderr.contains("⚠ one/m1 is down") && stderr.contains("went to two/m2"),
+        "{stderr}"
+    );
+}

@@ -21,6 +21,9 @@ impl Progress {
     /// The line (or lines) for `event`, if it is one a reader of the run wants to see.
     pub fn line(&mut self, event: &Event) -> Option<String> {
         match event {
+            Event::ModelFellBack { from, to, reason } => Some(format!(
+                "⚠ {from} is down ({reason}); the request went to {to}"
+            )),
             Event::PlanProposed { version, .. } => {
                 crate::plan::fold(&mut self.plan, event);
                 let plan = self.plan.as_ref()?;

@@ -22,7 +22,13 @@ pub(super) struct Models {
     pub falling_back: bool,
     /// Models said to be unusable, so each is said once.
     warned: BTreeSet<Target>,
+    /// Models found down, and when: passed over until [`COOL_DOWN`] has gone by, when the next
+    /// request tries them again.
+    down: HashMap<Target, Instant>,
 }
+
+/// How long a model found down is passed over (for the rest of the turn and after it).
+const COOL_DOWN: Duration = Duration::from_secs(300);
 
 fn target_of(p: &ActiveProvider) -> Target {
     Target {
@@ -94,7 +100,21 @@ impl Actor {
         route: &str,
         chain: &[Target],
     ) -> Option<(ActiveProvider, Arc<dyn ModelClient>, usize)> {
-        for (i, t) in chain.iter().enumerate() {
+        let now = Instant::now();
+        self.models
+            .down
+            .retain(|_, since| now.duration_since(*since) < COOL_DOWN);
+        // A model found down lately is passed over, unless every model of the route is.
+        let up: Vec<usize> = (0..chain.len())
+            .filter(|i| !self.models.down.contains_key(&chain[*i]))
+            .collect();
+        let order: Vec<usize> = if up.is_empty() {
+            (0..chain.len()).collect()
+        } else {
+            up
+        };
+        for i in order {
+            let t = &chain[i];
             match self.resolve(t) {
                 Ok((active, client)) => return Some((active, client, i)),
                 Err(why) => {
@@ -160,6 +180,9 @@ impl Actor {
         if !e.is_outage() || progress.answered() {
             return None;
         }
+        self.models
+            .down
+            .insert(target_of(&self.deps.provider), Instant::now());
         while let Some(next) = self.models.fallbacks.pop_front() {
             let Ok((active, client)) = self.resolve(&next) else {
                 continue;

@@ -260,12 +260,6 @@ text = "Designed."
 tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Do it" }] } }]
 "##;
 
-    async fn at_gate(s: &mut Session, stage: &str) {
-        let stage = stage.to_string();
-        s.until(move |e| matches!(e, Event::Stage { event: StageEvent::AtGate { stage: st } } if *st == stage))
-            .await;
-    }
-
     async fn gate_passed(s: &mut Session) {
         s.until(|e| {
             matches!(
@@ -311,7 +305,7 @@ text = "Sketched again."
         for (prompt, content) in [("first idea", "first\n"), ("second idea", "second\n")] {
             s.submit(prompt);
             s.accept_next_change().await;
-            at_gate(&mut s, "sketch").await;
+            s.at_gate("sketch").await;
             s.send(Op::PassGate);
             gate_passed(&mut s).await;
             assert_eq!(
@@ -371,7 +365,7 @@ text = "Proposed."
         assert!(state.conversation.iter().any(|m| matches!(&**m,
             gearshift::provider::ChatMessage::User { text } if text.contains("Keep AGENTS.md current"))));
         s.accept(seen.last().unwrap());
-        at_gate(&mut s, "memory").await;
+        s.at_gate("memory").await;
         s.send(Op::PassGate);
         gate_passed(&mut s).await;
         assert_eq!(
@@ -401,13 +395,13 @@ text = "Written with Postgres."
         });
         s.until(|e| matches!(e, Event::GearChanged { .. })).await;
         s.submit("add a store");
-        at_gate(&mut s, "requirements").await;
+        s.at_gate("requirements").await;
         // Nothing written: the gate holds.
         s.send(Op::PassGate);
         s.until(|e| matches!(e, Event::Refused { .. })).await;
         s.submit("Postgres.");
         s.accept_next_change().await;
-        at_gate(&mut s, "requirements").await;
+        s.at_gate("requirements").await;
         assert_eq!(
             std::fs::read_to_string(ws.path().join("docs/gearshift/requirements.md")).unwrap(),
             "Uses Postgres.\n"
@@ -432,22 +426,22 @@ text = "Written with Postgres."
         s.until(|e| matches!(e, Event::GearChanged { .. })).await;
         s.submit("add error handling");
         s.accept_next_change().await;
-        at_gate(&mut s, "requirements").await;
+        s.at_gate("requirements").await;
         // Passing is refused while a stage works; sending back needs comments.
         s.send(Op::SendBack {
             comments: "add an error story".into(),
         });
         s.accept_next_change().await;
-        at_gate(&mut s, "requirements").await;
+        s.at_gate("requirements").await;
         assert_eq!(
             std::fs::read_to_string(ws.path().join("docs/gearshift/requirements.md")).unwrap(),
             "one story\nan error story\n"
         );
         s.send(Op::PassGate);
         s.accept_next_change().await;
-        at_gate(&mut s, "design").await;
+        s.at_gate("design").await;
         s.send(Op::SkipStage);
-        at_gate(&mut s, "tasks").await;
+        s.at_gate("tasks").await;
         let stored = s.stored().await;
         assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::SentBack { comments, .. } } if comments == "add an error story")));
         assert!(stored.iter().any(|e| matches!(e, Event::Stage { event: StageEvent::Skipped { stage } } if stage == "design")));

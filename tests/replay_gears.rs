@@ -59,13 +59,34 @@ fn restore(dir: &Path, before: &BTreeMap<String, String>) {
     }
 }
 
-/// Ends the session, puts the workspace back as it was before it, replays it, and returns the
-/// tree the replay left and what it said.
-async fn replay(
+/// A session in `gear` playing `script` in a fresh workspace, with `config`; and the
+/// workspace's tree before it.
+async fn begin(
+    gear: Gear,
+    script: &str,
+    config: &str,
+) -> (tempfile::TempDir, BTreeMap<String, String>, Session) {
+    let ws = tempfile::tempdir().unwrap();
+    let p = script_provider(ws.path(), script);
+    let before = tree(ws.path());
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, config).await;
+    if gear != Gear::Vibe {
+        s.send(Op::SetGear { gear });
+        s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    }
+    (ws, before, s)
+}
+
+/// Without the memory upkeep step.
+const NO_MEMORY_STEP: &str = "[review]\nmemory_step = false\n";
+
+/// Ends the session, puts the workspace back as it was before it, and replays it: whether
+/// the replay succeeded, what it said, and its scratch folder (the copy and its database).
+async fn run_replay(
     s: Session,
     ws: &Path,
     before: &BTreeMap<String, String>,
-) -> (BTreeMap<String, String>, String) {
+) -> (bool, String, std::path::PathBuf) {
     s.send(Op::Quit);
     let Session {
         mut events, id, db, ..
@@ -83,33 +104,30 @@ async fn replay(
     .await
     .unwrap();
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "{said}");
-    let scratch = said
+    let copy = said
         .split("replayed in ")
         .nth(1)
         .and_then(|rest| rest.split(" — ").next())
         .map_or_else(|| panic!("{said}"), std::path::PathBuf::from);
-    let replayed = tree(&scratch);
-    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
-    (replayed, said)
+    let scratch = copy.parent().unwrap().to_path_buf();
+    (out.status.success(), said, scratch)
 }
 
-fn reject_all(s: &Session, change: &str, hunks: &[String]) {
-    for hunk in hunks {
-        s.send(Op::DecideHunk {
-            change: change.into(),
-            hunk: hunk.clone(),
-            verdict: Verdict::Reject,
-        });
-    }
-    s.send(Op::SubmitReview {
-        change: change.into(),
-    });
+/// [`run_replay`], which must succeed: the tree the replay left, and what it said.
+async fn replay(
+    s: Session,
+    ws: &Path,
+    before: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, String) {
+    let (ok, said, scratch) = run_replay(s, ws, before).await;
+    assert!(ok, "{said}");
+    let replayed = tree(&scratch.join("workspace"));
+    std::fs::remove_dir_all(scratch).unwrap();
+    (replayed, said)
 }
 
 #[tokio::test]
 async fn vibe_hand_edits_between_turns_and_undos_are_repeated() {
-    let ws = tempfile::tempdir().unwrap();
     let script = r#"
 [[turns]]
 tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "one\ntwo\nthree\n" } }]
@@ -126,9 +144,7 @@ text = "And b."
 [[turns]]
 text = "Understood."
 "#;
-    let p = script_provider(ws.path(), script);
-    let before = tree(ws.path());
-    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+    let (ws, before, mut s) = begin(Gear::Vibe, script, "").await;
     s.submit("write a");
     s.turn().await;
     // The human edits the model's file between turns.
@@ -166,18 +182,7 @@ tool_calls = [{ name = "complete_step", arguments = { summary = "one written" } 
 
 #[tokio::test]
 async fn plan_a_reordered_plan_runs_in_its_new_order_and_a_rejected_hunk_stays_rejected() {
-    let ws = tempfile::tempdir().unwrap();
-    let p = script_provider(ws.path(), PLAN);
-    let before = tree(ws.path());
-    let mut s = start_with(
-        &p,
-        ws.path(),
-        ApprovalMode::Ask,
-        "[review]\nmemory_step = false\n",
-    )
-    .await;
-    s.send(Op::SetGear { gear: Gear::Plan });
-    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    let (ws, before, mut s) = begin(Gear::Plan, PLAN, NO_MEMORY_STEP).await;
     s.submit("write the files");
     s.turn().await;
     // Step three first, step two rejected, then run them all.
@@ -199,7 +204,7 @@ async fn plan_a_reordered_plan_runs_in_its_new_order_and_a_rejected_hunk_stays_r
     s.accept_next_change().await;
     // Step one's file is rejected at review.
     let (change, hunks) = s.next_proposal().await;
-    reject_all(&s, &change, &hunks);
+    s.decide_all(&change, &hunks, &Verdict::Reject);
     s.until(|e| {
         matches!(e, Event::StepStatusChanged { step, status: StepStatus::AwaitingReview, .. } if step == "s1")
     })
@@ -244,40 +249,21 @@ tool_calls = [{ name = "write_file", arguments = { path = "b.txt", content = "b\
 tool_calls = [{ name = "complete_step", arguments = { summary = "b written" } }]
 "#;
 
-async fn at_gate(s: &mut Session, stage: &str) {
-    let stage = stage.to_string();
-    s.until(move |e| matches!(e, Event::Stage { event: StageEvent::AtGate { stage: st } } if *st == stage))
-        .await;
-}
-
 #[tokio::test]
 async fn pipeline_a_stage_sent_back_a_skipped_one_and_a_task_run_again_are_repeated() {
-    let ws = tempfile::tempdir().unwrap();
-    let p = script_provider(ws.path(), PIPELINE);
-    let before = tree(ws.path());
-    let mut s = start_with(
-        &p,
-        ws.path(),
-        ApprovalMode::Ask,
-        "[review]\nmemory_step = false\n",
-    )
-    .await;
-    s.send(Op::SetGear {
-        gear: Gear::Pipeline,
-    });
-    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    let (ws, before, mut s) = begin(Gear::Pipeline, PIPELINE, NO_MEMORY_STEP).await;
     s.submit("write two files");
     s.accept_next_change().await;
-    at_gate(&mut s, "requirements").await;
+    s.at_gate("requirements").await;
     s.send(Op::SendBack {
         comments: "add an error story".into(),
     });
     s.accept_next_change().await;
-    at_gate(&mut s, "requirements").await;
+    s.at_gate("requirements").await;
     s.send(Op::PassGate);
-    at_gate(&mut s, "design").await;
+    s.at_gate("design").await;
     s.send(Op::SkipStage);
-    at_gate(&mut s, "tasks").await;
+    s.at_gate("tasks").await;
     s.send(Op::EditPlan {
         edit: PlanEdit::ApproveAll,
     });
@@ -297,11 +283,11 @@ async fn pipeline_a_stage_sent_back_a_skipped_one_and_a_task_run_again_are_repea
     s.accept_next_change().await;
     // Task b's file is rejected.
     let (change, hunks) = s.next_proposal().await;
-    reject_all(&s, &change, &hunks);
+    s.decide_all(&change, &hunks, &Verdict::Reject);
     s.until(|e| matches!(e, Event::StepStatusChanged { step, status: StepStatus::AwaitingReview, .. } if step == "s2"))
         .await;
     s.send(Op::Go { all: false });
-    at_gate(&mut s, "implement").await;
+    s.at_gate("implement").await;
     let original = tree(ws.path());
     assert_eq!(
         original["docs/gearshift/requirements.md"],
@@ -333,29 +319,22 @@ text = "Looks fine."
 /// `--run-commands` — the original's passing run grants nothing.
 #[tokio::test]
 async fn pipeline_a_replay_never_runs_the_test_command_unless_asked() {
-    let ws = tempfile::tempdir().unwrap();
-    let p = script_provider(ws.path(), VERIFIED);
-    let before = tree(ws.path());
-    let config = "[review]\nmemory_step = false\n[pipeline]\ntest_command = \"true\"\n";
-    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, config).await;
-    s.send(Op::SetGear {
-        gear: Gear::Pipeline,
-    });
-    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    let config = format!("{NO_MEMORY_STEP}[pipeline]\ntest_command = \"true\"\n");
+    let (ws, before, mut s) = begin(Gear::Pipeline, VERIFIED, &config).await;
     s.submit("write a");
-    at_gate(&mut s, "requirements").await;
+    s.at_gate("requirements").await;
     s.send(Op::SkipStage);
-    at_gate(&mut s, "design").await;
+    s.at_gate("design").await;
     s.send(Op::SkipStage);
-    at_gate(&mut s, "tasks").await;
+    s.at_gate("tasks").await;
     s.send(Op::EditPlan {
         edit: PlanEdit::ApproveAll,
     });
     s.send(Op::PassGate);
     s.accept_next_change().await;
-    at_gate(&mut s, "implement").await;
+    s.at_gate("implement").await;
     s.send(Op::PassGate);
-    at_gate(&mut s, "review").await;
+    s.at_gate("review").await;
     let stored = s.stored().await;
     assert!(
         !stored.iter().any(|e| matches!(
@@ -367,33 +346,9 @@ async fn pipeline_a_replay_never_runs_the_test_command_unless_asked() {
         "the original's tests passed"
     );
 
-    s.send(Op::Quit);
-    let Session {
-        mut events, id, db, ..
-    } = s;
-    while events.recv().await.is_some() {}
-    restore(ws.path(), &before);
-    let home = db.parent().unwrap().to_path_buf();
-    let wsp = ws.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        support::command(&home, &wsp, &["replay", &id[..8]])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let said = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !out.status.success(),
-        "the replay cannot pass verify: {said}"
-    );
-    let scratch = said
-        .split("is in ")
-        .nth(1)
-        .and_then(|rest| rest.lines().next())
-        .map_or_else(|| panic!("{said}"), std::path::PathBuf::from);
-    let db = scratch.clone();
+    let (ok, said, scratch) = run_replay(s, ws.path(), &before).await;
+    assert!(!ok, "the replay cannot pass verify: {said}");
+    let db = scratch.join("replay.db");
     let outputs: Vec<String> = tokio::task::spawn_blocking(move || {
         let reader = gearshift::store::Reader::open(&db).unwrap();
         let id = reader.list_sessions(None, 1).unwrap()[0].id.clone();
@@ -416,5 +371,5 @@ async fn pipeline_a_replay_never_runs_the_test_command_unless_asked() {
         assert!(output.contains("was not run"), "{output}");
         assert!(!output.contains("$ true"), "{output}");
     }
-    std::fs::remove_dir_all(scratch.parent().unwrap()).unwrap();
+    std::fs::remove_dir_all(scratch).unwrap();
 }

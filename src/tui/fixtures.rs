@@ -82,9 +82,9 @@ pub const STAGES: [&str; 7] = [
 ];
 
 /// Lines as plain text (no-break spaces as spaces), for assertions on what is drawn.
-pub fn texts(lines: &[ratatui::text::Line<'_>]) -> Vec<String> {
+pub fn texts<'a>(lines: impl IntoIterator<Item = &'a ratatui::text::Line<'a>>) -> Vec<String> {
     lines
-        .iter()
+        .into_iter()
         .map(|l| {
             l.spans
                 .iter()

@@ -234,7 +234,7 @@ impl Session {
     /// Accepts every hunk of the next proposed change and submits the review.
     pub async fn accept_next_change(&mut self) {
         let (change, hunks) = self.next_proposal().await;
-        self.accept_all(change, hunks);
+        self.decide_all(&change, &hunks, &gearshift::protocol::Verdict::Accept);
     }
 
     /// Accepts every hunk of `proposed` (a `ChangeProposed` event) and submits the review.
@@ -242,19 +242,35 @@ impl Session {
         let mut log = gearshift::changes::review::ChangeLog::default();
         log.apply(proposed);
         let entry = &log.entries[0];
-        let hunks = entry.hunks.iter().map(|h| h.id.clone()).collect();
-        self.accept_all(entry.id.clone(), hunks);
+        let hunks: Vec<String> = entry.hunks.iter().map(|h| h.id.clone()).collect();
+        self.decide_all(&entry.id, &hunks, &gearshift::protocol::Verdict::Accept);
     }
 
-    fn accept_all(&self, change: String, hunks: Vec<String>) {
+    /// Decides every hunk of `change` as `verdict` and submits the review.
+    pub fn decide_all(
+        &self,
+        change: &str,
+        hunks: &[String],
+        verdict: &gearshift::protocol::Verdict,
+    ) {
         for hunk in hunks {
             self.send(Op::DecideHunk {
-                change: change.clone(),
-                hunk,
-                verdict: gearshift::protocol::Verdict::Accept,
+                change: change.into(),
+                hunk: hunk.clone(),
+                verdict: verdict.clone(),
             });
         }
-        self.send(Op::SubmitReview { change });
+        self.send(Op::SubmitReview {
+            change: change.into(),
+        });
+    }
+
+    /// Events until the pipeline stage `stage` waits at its gate.
+    pub async fn at_gate(&mut self, stage: &str) -> Vec<Event> {
+        self.until(|e| {
+            matches!(e, Event::Stage { event: gearshift::pipeline::StageEvent::AtGate { stage: st } } if st == stage)
+        })
+        .await
     }
 
     /// Cancels (Esc) and returns the events until the turn finishes, which must be within

@@ -1029,7 +1029,8 @@ fn a_stage_gate_is_decided_from_the_composer_where_g_stays_a_letter() {
     );
 }
 
-fn step_at_gate(a: &mut App) {
+/// A one-step plan whose step waits at its gate; the step's id.
+fn step_at_gate(a: &mut App) -> String {
     use crate::plan::StepSpec;
     a.on_core(&Event::PlanProposed {
         version: 1,
@@ -1063,6 +1064,7 @@ fn step_at_gate(a: &mut App) {
             note: None,
         });
     }
+    id
 }
 
 #[test]
@@ -1099,18 +1101,7 @@ fn a_step_gate_waits_with_its_key_and_a_run_of_every_step_does_not_claim_to_wait
 #[test]
 fn a_step_whose_changes_were_all_rejected_waits_at_its_gate_even_when_steps_run_by_themselves() {
     let mut a = app(120, 40);
-    step_at_gate(&mut a);
-    let id = a
-        .plan
-        .plan
-        .as_ref()
-        .unwrap()
-        .walk()
-        .next()
-        .unwrap()
-        .2
-        .id
-        .clone();
+    let id = step_at_gate(&mut a);
     a.on_core(&Event::RunningAll { on: true });
     a.on_core(&Event::StepStatusChanged {
         step: id,

@@ -33,15 +33,7 @@ fn theme() -> Theme {
 }
 
 fn text(t: &Transcript, h: u16) -> Vec<String> {
-    t.visible(h)
-        .map(|(l, _)| {
-            l.spans
-                .iter()
-                .map(|s| s.content.as_ref())
-                .collect::<String>()
-                .replace('\u{a0}', " ")
-        })
-        .collect()
+    crate::tui::fixtures::texts(t.visible(h).map(|(l, _)| l))
 }
 
 #[test]

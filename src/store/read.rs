@@ -264,22 +264,25 @@ impl Reader {
     /// The text a tool call `call` of `session` gave back, as its latest result, held output
     /// or `!` command output says: for the chat, which keeps only short results itself.
     pub fn tool_output(&self, session: &str, call: &str) -> Result<Option<String>, StoreError> {
-        let payload: Option<String> = self
+        let row: Option<(i64, String)> = self
             .conn
             .prepare_cached(
-                "SELECT payload FROM events WHERE session_id = ?1 \
+                "SELECT seq, payload FROM events WHERE session_id = ?1 \
                  AND kind IN ('tool_result', 'tool_held', 'shell_ran') \
                  AND json_extract(payload, '$.id') = ?2 ORDER BY seq DESC LIMIT 1",
             )
-            .and_then(|mut s| s.query_row(params![session, call], |r| r.get(0)).optional())
+            .and_then(|mut s| {
+                s.query_row(params![session, call], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(|e| self.err(e))?;
-        let Some(payload) = payload else {
+        let Some((seq, payload)) = row else {
             return Ok(None);
         };
         let event: Event =
             serde_json::from_str(&payload).map_err(|e| StoreError::UndecodableEvent {
                 session: session.to_string(),
-                seq: 0,
+                seq,
                 detail: e.to_string(),
             })?;
         Ok(match event {

@@ -14,6 +14,8 @@ pub(super) struct Layout {
     width: u16,
     /// The entries whose lines were kept at the last layout.
     near: Range<usize>,
+    /// Entries were wrapped since: some outside `near` may hold lines.
+    wrapped: bool,
 }
 
 impl Default for Layout {
@@ -22,6 +24,7 @@ impl Default for Layout {
             starts: vec![0],
             width: 0,
             near: 0..0,
+            wrapped: false,
         }
     }
 }
@@ -71,7 +74,7 @@ impl Layout {
         }
         if let Some(from) = first_stale {
             self.recount(entries, from);
-            self.near = 0..entries.len();
+            self.wrapped = true;
         }
     }
 
@@ -95,7 +98,7 @@ impl Layout {
             }
         }
         let near = first..end.max(first);
-        if near != self.near {
+        if near != self.near || std::mem::take(&mut self.wrapped) {
             for (i, e) in entries.iter_mut().enumerate() {
                 if !near.contains(&i) {
                     e.hold();

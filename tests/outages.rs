@@ -215,3 +215,119 @@ fn exec_says_each_fallback_on_stderr() {
         "{stderr}"
     );
 }
+
+/// Anthropic's documented overload inside a stream that had begun.
+const OVERLOADED: &str = "event: message_start\n\
+     data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m1\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n\
+     event: error\n\
+     data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+
+/// A whole Anthropic reply saying `answer`.
+const ANSWERED: &str = "event: message_start\n\
+     data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m1\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n\
+     event: content_block_start\n\
+     data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n\
+     event: content_block_delta\n\
+     data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"answer\"}}\n\n\
+     event: content_block_stop\n\
+     data: {\"type\":\"content_block_stop\",\"index\":0}\n\n\
+     event: message_delta\n\
+     data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":2}}\n\n\
+     event: message_stop\n\
+     data: {\"type\":\"message_stop\"}\n\n";
+
+#[tokio::test]
+async fn an_overload_in_the_stream_is_tried_again_when_the_route_has_no_fallback() {
+    let server = MockServer::start().await;
+    let sse = |body: &'static str| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(body)
+    };
+    Mock::given(method("POST"))
+        .respond_with(sse(OVERLOADED))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(ANSWERED))
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[providers.one]\nkind = \"anthropic\"\nbase_url = \"{}\"\napi_key_env = \"ONE_KEY\"\n\
+         model = \"m1\"\nmax_retries = 2\n[review]\nmemory_step = false\n",
+        server.uri()
+    );
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "answer")),
+        "{turn:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    let stored = s.stored().await;
+    let retries: Vec<&String> = stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::Notice { text, .. } if text.contains("trying again") => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries.len(), 2, "{stored:?}");
+    assert!(retries[0].contains("overloaded_error") && retries[1].contains("(2 of 2)"));
+    assert!(!stored.iter().any(|e| matches!(e, Event::Error { .. })));
+}
+
+#[tokio::test]
+async fn an_overload_the_retries_do_not_cure_ends_the_turn_saying_so() {
+    let server = streaming(OVERLOADED).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[providers.one]\nkind = \"anthropic\"\nbase_url = \"{}\"\napi_key_env = \"ONE_KEY\"\n\
+         model = \"m1\"\nmax_retries = 1\n[review]\nmemory_step = false\n",
+        server.uri()
+    );
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter().any(
+            |e| matches!(e, Event::Error { message, .. } if message.contains("overloaded_error"))
+        ),
+        "{turn:?}"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn after_the_cooldown_one_request_tries_the_model_found_down_again() {
+    let down = down_503().await;
+    let spare = FakeModel::start(vec![Turn::text("first"), Turn::text("second")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let config = format!(
+        "{}cooldown = 1\n",
+        config("openai", &format!("{}/v1", down.uri()), &spare.url())
+    );
+    let p = provider(&config, "one");
+    let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
+    s.submit("hello");
+    s.turn().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    s.submit("again");
+    let turn = s.turn().await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "second")),
+        "{turn:?}"
+    );
+    assert_eq!(
+        down.received_requests().await.unwrap().len(),
+        2,
+        "one probe after the cool-down"
+    );
+}

@@ -79,8 +79,8 @@ pub struct Config {
     /// Which model serves each gear, plan phase, pipeline stage and compaction, with
     /// fallbacks: `plan = "anthropic/claude-opus-4-5"`, `implement = { model =
     /// "deepseek/deepseek-chat", fallback = ["zhipu/glm-4.6"] }`.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub routing: BTreeMap<String, Route>,
+    #[serde(skip_serializing_if = "Routing::is_empty")]
+    pub routing: Routing,
     /// What always stops for a human, in every gear (`[[checkpoints]]`). Every layer adds
     /// its rules to the ones below: a workspace can add stops, never remove one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -162,6 +162,33 @@ pub struct CheckpointRule {
     pub content: Vec<String>,
     /// Tool names (`mcp__db__query`).
     pub tools: Vec<String>,
+}
+
+/// `[routing]`: the routes by name, and how long a model found down is passed over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Routing {
+    /// Seconds a model found down is passed over before one request tries it again (default
+    /// 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<u64>,
+    #[serde(flatten)]
+    pub routes: BTreeMap<String, Route>,
+}
+
+impl Routing {
+    /// The cool-down when none is set.
+    pub const COOLDOWN: u64 = 300;
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.cooldown.is_none() && self.routes.is_empty()
+    }
+
+    /// How long a model found down is passed over.
+    #[must_use]
+    pub fn cooldown(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.cooldown.unwrap_or(Self::COOLDOWN))
+    }
 }
 
 /// A `[routing]` entry: a `provider/model`, or a table with its `fallback` list (the model may

@@ -125,6 +125,7 @@ const RULES: &[Rule] = &[
         ..rule("context.compact_at", 0.1, 1.0, "fraction of the window")
     },
     rule("pipeline.max_verify_rounds", 1.0, 100.0, "rounds"),
+    rule("routing.cooldown", 1.0, 86_400.0, "seconds"),
 ];
 
 fn matches(pattern: &str, path: &[&str]) -> bool {
@@ -275,6 +276,13 @@ fn check_routing(path: &Path, text: &str, file: &Table, merged: &Table) -> Resul
     };
     let providers = merged.get("providers").and_then(Value::as_table);
     for (name, route) in routes {
+        if name == "cooldown" {
+            if !route.is_integer() {
+                let problem = "expected whole seconds, as `cooldown = 300`".to_string();
+                return Err(at_key(path, text, &["routing", name], problem));
+            }
+            continue;
+        }
         let named: Vec<&str> = match route {
             Value::String(m) => vec![m],
             Value::Table(t) => t
@@ -369,6 +377,7 @@ mod tests {
             ("[models.\"gpt-4.1\"]\ncontext_window = 0\n", 2),
             ("[models.x]\ninput_price = -1\n", 2),
             ("[providers.anthropic]\nreasoning_budget = 10\n", 2),
+            ("[routing]\ncooldown = 0\n", 2),
         ] {
             let err = check(text).unwrap_err();
             assert!(
@@ -411,6 +420,12 @@ mod tests {
             check_merged(Path::new("c.toml"), text, &file, &merged).map_err(|e| e.to_string())
         };
         assert!(check("[routing]\nplan = \"anthropic/claude-opus-4-5\"\n").is_ok());
+        assert!(check("[routing]\ncooldown = 60\nplan = \"openai/gpt-5\"\n").is_ok());
+        let e = check("[routing]\ncooldown = \"5m\"\n").unwrap_err();
+        assert!(
+            e.contains("routing.cooldown") && e.contains("whole seconds"),
+            "{e}"
+        );
         let e = check("[routing]\nplan = \"opus\"\n").unwrap_err();
         assert!(
             e.contains("c.toml:2:1: routing.plan") && e.contains("provider/model"),

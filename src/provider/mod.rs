@@ -317,6 +317,24 @@ impl ModelStream {
         self.rx.recv().await
     }
 
+    /// The stream `start` opens once `delay` has gone by (a retry's backoff): nothing is
+    /// sent before. Dropping it before then sends nothing at all.
+    #[must_use]
+    pub fn after(
+        delay: Duration,
+        start: impl FnOnce() -> ModelStream + Send + 'static,
+    ) -> ModelStream {
+        ModelStream::spawn(move |tx| async move {
+            tokio::time::sleep(delay).await;
+            let mut inner = start();
+            while let Some(event) = inner.next().await {
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
     /// An event that has already arrived, without waiting.
     pub fn try_next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {
         self.rx.try_recv().ok()

@@ -142,7 +142,7 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
 
     let mut config = ctx.loaded.config.clone();
     // Only the script answers, and nothing compacts on its own: the replies come in order.
-    config.routing.clear();
+    config.routing = crate::config::Routing::default();
     config.context.compact_at = 0.0;
     // Nothing of the user's runs beside it, and its commands run in the full sandbox.
     config.mcp_servers.clear();

@@ -53,7 +53,7 @@ pub struct SessionDeps {
     /// How to switch models mid-session (`None`: the model is fixed for this run).
     pub switch: Option<ModelSwitch>,
     /// `[routing]`: which model serves each gear, step, stage and compaction.
-    pub routing: std::collections::BTreeMap<String, crate::config::Route>,
+    pub routing: crate::config::Routing,
     /// `[[checkpoints]]`, compiled: what stops for a human in every gear (the file tools
     /// read the same rules from the workspace).
     pub checkpoints: Arc<tools::checkpoints::Checkpoints>,

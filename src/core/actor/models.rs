@@ -22,13 +22,14 @@ pub(super) struct Models {
     pub falling_back: bool,
     /// Models said to be unusable, so each is said once.
     warned: BTreeSet<Target>,
-    /// Models found down, and when: passed over until [`COOL_DOWN`] has gone by, when the next
-    /// request tries them again.
+    /// Models found down, and when: passed over until `[routing] cooldown` has gone by, when
+    /// the next request tries them again.
     down: HashMap<Target, Instant>,
+    /// Times the request in flight was sent again after its stream reported an outage.
+    retries: u32,
+    /// The request in flight waits this long before it is sent (a retry's backoff).
+    pub delay: Option<Duration>,
 }
-
-/// How long a model found down is passed over (for the rest of the turn and after it).
-const COOL_DOWN: Duration = Duration::from_secs(300);
 
 fn target_of(p: &ActiveProvider) -> Target {
     Target {
@@ -60,7 +61,12 @@ impl Actor {
             .base
             .clone()
             .unwrap_or_else(|| target_of(&self.deps.provider));
-        routing::choose(&self.deps.routing, &self.state.switched, &base, purpose)
+        routing::choose(
+            &self.deps.routing.routes,
+            &self.state.switched,
+            &base,
+            purpose,
+        )
     }
 
     /// What a request is recorded as being for.
@@ -101,9 +107,10 @@ impl Actor {
         chain: &[Target],
     ) -> Option<(ActiveProvider, Arc<dyn ModelClient>, usize)> {
         let now = Instant::now();
+        let cooldown = self.deps.routing.cooldown();
         self.models
             .down
-            .retain(|_, since| now.duration_since(*since) < COOL_DOWN);
+            .retain(|_, since| now.duration_since(*since) < cooldown);
         // A model found down lately is passed over, unless every model of the route is.
         let up: Vec<usize> = (0..chain.len())
             .filter(|i| !self.models.down.contains_key(&chain[*i]))
@@ -136,6 +143,7 @@ impl Actor {
         if std::mem::take(&mut self.models.falling_back) {
             return true;
         }
+        self.models.retries = 0;
         let choice = self.choice(false);
         self.models.route.clone_from(&choice.route);
         let (active, client) = match self.first_usable(&choice.route, &choice.chain) {
@@ -180,6 +188,38 @@ impl Actor {
         if !e.is_outage() || progress.answered() {
             return None;
         }
+        // An outage the stream itself reported is tried again, as an HTTP 5xx is, before the
+        // route's next model.
+        let policy = crate::provider::HttpPolicy::from_provider(&self.deps.provider);
+        if matches!(e, ProviderError::Api { .. }) && self.models.retries < policy.max_retries {
+            self.models.retries += 1;
+            let delay = policy.backoff * 2u32.pow(self.models.retries - 1);
+            let origin = self.origin("turn");
+            let mut events: Vec<Event> =
+                turn::usage_event(progress, &self.deps.provider, &origin, Some(e.kind()))
+                    .into_iter()
+                    .collect();
+            tracing::warn!(
+                attempt = self.models.retries,
+                "outage in the stream, retrying"
+            );
+            events.push(Event::Notice {
+                level: NoticeLevel::Warning,
+                text: format!(
+                    "{e}; trying again in {:.1} s ({} of {})",
+                    delay.as_secs_f64(),
+                    self.models.retries,
+                    policy.max_retries
+                ),
+            });
+            self.models.delay = Some(delay);
+            self.models.falling_back = true;
+            return Some(vec![
+                Effect::Record(events),
+                Effect::Request { may_compact: false },
+            ]);
+        }
+        self.models.retries = 0;
         self.models
             .down
             .insert(target_of(&self.deps.provider), Instant::now());
@@ -280,7 +320,7 @@ impl Actor {
         let found = (self.deps.provider.clone(), self.deps.client.clone());
         self.models.clients.insert(base.clone(), found);
         self.models.base = Some(base);
-        let mut named = routing::named(&self.deps.routing);
+        let mut named = routing::named(&self.deps.routing.routes);
         named.extend(
             self.state
                 .switched

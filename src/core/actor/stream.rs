@@ -159,8 +159,15 @@ impl Actor {
             &self.catalog,
             &self.deps.tools.registry,
         );
+        let stream = match self.models.delay.take() {
+            Some(delay) => {
+                let client = self.deps.client.clone();
+                ModelStream::after(delay, move || client.stream(request))
+            }
+            None => self.deps.client.stream(request),
+        };
         self.activity = Activity::Streaming {
-            stream: self.deps.client.stream(request),
+            stream,
             progress: TurnProgress::sent_now(),
             last_checkpoint: Instant::now(),
             saved: 0,

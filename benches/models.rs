@@ -141,6 +141,8 @@ fn turn(i: usize, models: &[(&str, &str)], gear: Gear) -> Vec<Event> {
                 ttft_ms: Some(200 + (i as u64 * 13 % 1_500)),
                 error: (i.is_multiple_of(50) && round == 0)
                     .then_some(gearshift::protocol::ErrorKind::Provider),
+                retries: 0,
+                estimated: false,
             })),
         });
     }

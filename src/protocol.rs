@@ -287,6 +287,19 @@ pub struct RequestFacts {
     /// How it failed, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorKind>,
+    /// Attempts before this one that the provider refused for a while (429, 5xx, no
+    /// connection) and the HTTP layer sent again.
+    #[serde(default, skip_serializing_if = "is_zero32")]
+    pub retries: u32,
+    /// The provider reported no usage (a cancelled or broken stream): the tokens are
+    /// gearshift's estimate of what it billed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if takes a reference
+fn is_zero32(n: &u32) -> bool {
+    *n == 0
 }
 
 impl ErrorKind {

@@ -111,6 +111,25 @@ async fn an_openrouter_mid_stream_error_with_an_http_code_falls_back() {
 }
 
 #[tokio::test]
+async fn a_responses_api_failure_in_the_stream_falls_back() {
+    let down = streaming(
+        "event: response.created\n\
+         data: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[]}}\n\n\
+         event: response.in_progress\n\
+         data: {\"type\":\"response.in_progress\",\"sequence_number\":1,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"in_progress\",\"output\":[]}}\n\n\
+         event: response.failed\n\
+         data: {\"type\":\"response.failed\",\"sequence_number\":2,\"response\":{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"The model failed to generate a response.\"}}}\n\n",
+    )
+    .await;
+    falls_back(
+        "openai-responses",
+        &format!("{}/v1", down.uri()),
+        "failed to generate",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn a_refusal_inside_the_stream_is_not_an_outage() {
     let down = streaming(
         "data: {\"error\":{\"message\":\"This model's maximum context length is 8192 tokens\",\"type\":\"invalid_request_error\",\"code\":\"context_length_exceeded\"}}\n\n",

@@ -83,6 +83,7 @@ async fn deepseek_and_glm_get_reasoning_content_back_on_every_tool_calling_messa
             Rules {
                 deepseek,
                 reasoning_fields: true,
+                ..Rules::default()
             },
         )
         .await;
@@ -291,8 +292,8 @@ async fn openrouter_reasoning_details_go_back_whole_and_merged() {
             Turn::text("It says buy milk."),
         ],
         Rules {
-            deepseek: false,
             reasoning_fields: true,
+            ..Rules::default()
         },
     )
     .await;
@@ -465,5 +466,68 @@ async fn a_long_anthropic_tool_loop_is_read_from_the_cache() {
     // Round 1 writes the prefix; nothing is read yet.
     assert_eq!(usage[0].1, 0);
     assert!(usage[0].2 > 0);
+    assert!(fake.broken().is_empty(), "{:?}", fake.broken());
+}
+
+#[tokio::test]
+async fn thinking_a_gateway_turned_on_goes_back_though_it_was_not_asked_for() {
+    // No reasoning asked for; the gateway enables thinking anyway, so the reply opens with a
+    // signed thinking block, and the API refuses the follow-up whose assistant turn lacks it.
+    let fake = FakeModel::anthropic_with_rules(
+        vec![
+            fixture("anthropic_thinking_tools.sse"),
+            Turn::text("It says buy milk."),
+        ],
+        Rules {
+            gateway_thinking: true,
+            ..Rules::default()
+        },
+    )
+    .await;
+    let ws = workspace();
+    let p = session::provider(
+        &config("anthropic", &fake.server.uri(), "claude-sonnet-4-5", ""),
+        "fake",
+    );
+    let mut s = session::start(&p, ws.path()).await;
+    prompt(&mut s, "what is in notes.txt?").await;
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies[0].get("thinking").is_none(), "not asked for");
+    let turn = &bodies[1]["messages"][1];
+    assert_eq!(turn["content"][0]["type"], "thinking", "{turn}");
+    assert_eq!(
+        turn["content"][0]["signature"],
+        "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"
+    );
+    assert!(fake.broken().is_empty(), "{:?}", fake.broken());
+}
+
+#[tokio::test]
+async fn opus_4_7_is_asked_for_adaptive_thinking_with_an_effort_never_a_budget() {
+    let fake = FakeModel::anthropic(vec![
+        fixture("anthropic_thinking_tools.sse"),
+        Turn::text("It says buy milk."),
+    ])
+    .await;
+    let ws = workspace();
+    let p = session::provider(
+        &config(
+            "anthropic",
+            &fake.server.uri(),
+            "claude-opus-4-7",
+            "reasoning = \"medium\"\n",
+        ),
+        "fake",
+    );
+    let mut s = session::start(&p, ws.path()).await;
+    prompt(&mut s, "what is in notes.txt?").await;
+    let bodies = fake.bodies().await;
+    for body in &bodies {
+        assert_eq!(body["thinking"], json!({"type": "adaptive"}), "{body}");
+        assert_eq!(body["output_config"], json!({"effort": "medium"}));
+    }
+    // The tool loop goes on with thinking on, its signed block first.
+    assert_eq!(bodies[1]["messages"][1]["content"][0]["type"], "thinking");
     assert!(fake.broken().is_empty(), "{:?}", fake.broken());
 }

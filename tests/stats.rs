@@ -52,6 +52,8 @@ fn usage(
             latency_ms: latency,
             ttft_ms: Some(latency / 4),
             error,
+            retries: 0,
+            estimated: false,
         })),
     }
 }

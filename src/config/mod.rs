@@ -438,6 +438,10 @@ pub enum ProviderKind {
     Openai,
     /// Anthropic Messages.
     Anthropic,
+    /// OpenAI's Responses API (`POST /responses`): the codex models, and any model a user
+    /// sends there.
+    #[serde(rename = "openai-responses")]
+    OpenaiResponses,
     /// A scripted conversation played from a file (tests, bug reports, the demo).
     Script,
 }
@@ -448,6 +452,7 @@ impl ProviderKind {
         match self {
             ProviderKind::Openai => "openai",
             ProviderKind::Anthropic => "anthropic",
+            ProviderKind::OpenaiResponses => "openai-responses",
             ProviderKind::Script => "script",
         }
     }
@@ -579,6 +584,9 @@ pub struct ActiveProvider {
     /// Whether the catalog (or `[models]`) knows the model; if not, the provider's figures
     /// stand in, and the session says so once.
     pub in_catalog: bool,
+    /// The catalog entry the figures were inferred from, when the model's own name is not in
+    /// it (`gpt-5` for `gpt-5.7`): said once.
+    pub inferred_from: Option<String>,
 }
 
 /// US dollars per million tokens.
@@ -600,7 +608,18 @@ impl ActiveProvider {
     /// One line for a model the catalog does not know, naming the figures used instead.
     #[must_use]
     pub fn unknown_model_notice(&self) -> Option<String> {
-        if self.in_catalog || self.kind == ProviderKind::Script {
+        if self.kind == ProviderKind::Script {
+            return None;
+        }
+        if let Some(entry) = &self.inferred_from {
+            return Some(format!(
+                "model `{}` is not in gearshift's catalog by its own name: its figures (context \
+                 window {}, max output {}, prices) are inferred from `{entry}`; correct them \
+                 with [models.\"{}\"] in config.toml, or `gearshift models import`",
+                self.model, self.context_window, self.max_output_tokens, self.model
+            ));
+        }
+        if self.in_catalog {
             return None;
         }
         Some(format!(
@@ -663,19 +682,42 @@ impl Config {
         }
         let found = models::lookup(&self.models, &model);
         let in_catalog = found.is_some();
-        let f = found.unwrap_or_default();
-        let style = match settings.kind {
-            ProviderKind::Anthropic => ReasoningStyle::Anthropic,
-            ProviderKind::Script => ReasoningStyle::None,
-            ProviderKind::Openai => match settings.reasoning_style.or(f.reasoning_style) {
-                // Anthropic's form needs the Messages API.
-                Some(ReasoningStyle::Anthropic) | None => ReasoningStyle::None,
-                Some(s) => s,
+        let inferred_from = found
+            .as_ref()
+            .filter(|f| f.how == models::Match::Inferred)
+            .map(|f| f.entry.clone());
+        // A model OpenAI serves by the Responses API only goes there, unless a gateway
+        // serves it under its own name.
+        let kind = match &found {
+            Some(f)
+                if settings.kind == ProviderKind::Openai
+                    && !f.via_gateway
+                    && f.facts.api == Some(models::Api::Responses) =>
+            {
+                ProviderKind::OpenaiResponses
+            }
+            _ => settings.kind,
+        };
+        let f = found.map(|f| f.facts).unwrap_or_default();
+        let style = match kind {
+            ProviderKind::Anthropic => match settings.reasoning_style.or(f.reasoning_style) {
+                Some(ReasoningStyle::AnthropicAdaptive) => ReasoningStyle::AnthropicAdaptive,
+                _ => ReasoningStyle::Anthropic,
             },
+            ProviderKind::Script => ReasoningStyle::None,
+            ProviderKind::Openai | ProviderKind::OpenaiResponses => {
+                match settings.reasoning_style.or(f.reasoning_style) {
+                    // Anthropic's forms need the Messages API.
+                    Some(ReasoningStyle::Anthropic | ReasoningStyle::AnthropicAdaptive) | None => {
+                        ReasoningStyle::None
+                    }
+                    Some(s) => s,
+                }
+            }
         };
         Ok(ActiveProvider {
             is_demo: name == "demo" && settings.kind == ProviderKind::Script,
-            kind: settings.kind,
+            kind,
             base_url: settings.base_url.clone(),
             api_key_env: settings.api_key_env.clone(),
             context_window: f
@@ -703,6 +745,7 @@ impl Config {
             },
             think_tags: f.think_tags.or(settings.think_tags).unwrap_or(false),
             in_catalog,
+            inferred_from,
             model,
             settings,
             name,

@@ -54,6 +54,11 @@ pub struct TurnProgress {
     /// When the request was sent, and when its first token arrived.
     sent: Option<Instant>,
     first: Option<Instant>,
+    /// Attempts the HTTP layer made before this one.
+    retries: u32,
+    /// The request's input tokens as estimated when it was sent: what a reply cut off before
+    /// the provider said its usage is recorded as having read.
+    pub input_estimate: u64,
 }
 
 /// What a request was for, as its usage records it.
@@ -66,11 +71,13 @@ pub struct Origin {
 }
 
 impl TurnProgress {
-    /// The progress of a request sent now: its latency and time to first token are measured.
+    /// The progress of a request sent now, of about `input_estimate` input tokens: its
+    /// latency and time to first token are measured.
     #[must_use]
-    pub fn sent_now() -> TurnProgress {
+    pub fn sent_now(input_estimate: u64) -> TurnProgress {
         TurnProgress {
             sent: Some(Instant::now()),
+            input_estimate,
             ..TurnProgress::default()
         }
     }
@@ -94,6 +101,8 @@ impl TurnProgress {
             latency_ms: ms(sent.elapsed()),
             ttft_ms: self.first.map(|f| ms(f.duration_since(sent))),
             error,
+            retries: self.retries,
+            estimated: self.estimated_usage().is_some(),
         })
     }
 
@@ -140,8 +149,30 @@ impl TurnProgress {
                 }
             }
             StreamEvent::ToolCallEnd { .. } => {}
+            StreamEvent::Retried(n) => self.retries += n,
         }
         None
+    }
+
+    /// The usage to record when the provider said none, or no output, for a reply of which
+    /// something arrived (a cancel or a broken stream cut it before the provider's figures):
+    /// the input as estimated when sent, the output from what arrived. `None` when the
+    /// provider's figures stand, or nothing arrived (nothing was billed).
+    #[must_use]
+    pub fn estimated_usage(&self) -> Option<TokenUsage> {
+        if !self.answered() || self.usage.is_some_and(|u| u.output > 0) {
+            return None;
+        }
+        let arrived: String = [self.reasoning.as_str(), self.text.as_str()]
+            .into_iter()
+            .chain(self.calls.values().map(|c| c.arguments.as_str()))
+            .collect();
+        let reported = self.usage.unwrap_or_default();
+        Some(TokenUsage {
+            input: reported.input.max(self.input_estimate),
+            output: crate::context::estimate_tokens(&arrived) as u64,
+            ..reported
+        })
     }
 
     /// Bytes of the reply so far: its text and its tool calls' arguments.
@@ -220,13 +251,14 @@ pub fn usage_event(
     if progress.usage.is_none() && request.is_none() {
         return None;
     }
-    let u = progress.usage.unwrap_or_default();
+    let usage = progress.estimated_usage().or(progress.usage);
+    let u = usage.unwrap_or_default();
     Some(Event::Usage {
         input: u.input,
         output: u.output,
         cached: u.cached,
         cache_write: u.cache_write,
-        cost: progress.usage.and_then(|u| provider::cost(provider, u)),
+        cost: usage.and_then(|u| provider::cost(provider, u)),
         request,
     })
 }
@@ -311,7 +343,7 @@ mod tests {
 
     #[test]
     fn a_completed_turn_records_reply_usage_with_cost_and_finish() {
-        let mut p = TurnProgress::sent_now();
+        let mut p = TurnProgress::sent_now(0);
         assert_eq!(
             p.absorb(StreamEvent::TextDelta("Hel".into())).as_deref(),
             Some("Hel")
@@ -364,7 +396,7 @@ mod tests {
 
     #[test]
     fn a_failed_turn_keeps_partial_text_marked_interrupted() {
-        let mut p = TurnProgress::sent_now();
+        let mut p = TurnProgress::sent_now(1_200);
         p.absorb(StreamEvent::TextDelta("partial".into()));
         let err = ProviderError::IdleTimeout {
             provider: "openai".into(),
@@ -372,8 +404,11 @@ mod tests {
             received: 10,
         };
         let mut events = finish_events(&p, &TurnEnd::Failed(err), &openai(), &origin());
-        // The failed request is counted, with no tokens, and how it failed.
-        assert_eq!(take_facts(&mut events).error, Some(ErrorKind::Network));
+        // The failed request is counted, with how it failed and the tokens it was billed for
+        // as estimated (the provider reported none).
+        let facts = take_facts(&mut events);
+        assert_eq!(facts.error, Some(ErrorKind::Network));
+        assert!(facts.estimated);
         assert_eq!(
             events[0],
             Event::AssistantMessage {
@@ -381,14 +416,25 @@ mod tests {
                 interrupted: true
             }
         );
-        assert!(matches!(
-            events[1],
-            Event::Usage {
-                input: 0,
-                output: 0,
-                ..
-            }
-        ));
+        let Event::Usage {
+            input,
+            output,
+            cost,
+            ..
+        } = events[1]
+        else {
+            panic!("{events:?}")
+        };
+        assert_eq!((input, output), (1_200, 1));
+        assert!(cost.is_some_and(|c| c > 0.0), "billed, so priced");
+        // Nothing arrived: nothing was billed, nothing is estimated.
+        let mut none = finish_events(
+            &TurnProgress::sent_now(1_200),
+            &TurnEnd::Cancelled,
+            &openai(),
+            &origin(),
+        );
+        assert!(!take_facts(&mut none).estimated);
         assert!(matches!(
             events[2],
             Event::Error {

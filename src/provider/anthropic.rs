@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::http::{Endpoint, ParseError, SseParser, stream_sse};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, Reasoning, ReasoningPart,
-    StreamEvent, TokenUsage,
+    ReasoningStyle, StreamEvent, TokenUsage,
 };
 use crate::protocol::FinishReason;
 
@@ -69,6 +69,9 @@ const ANSWER_RESERVE: u32 = 4096;
 #[must_use]
 pub fn thinking_budget(request: &ChatRequest) -> Option<u32> {
     let r = &request.reasoning;
+    if r.style == ReasoningStyle::AnthropicAdaptive {
+        return None;
+    }
     let wanted = r
         .budget
         .or_else(|| r.effort.and_then(Effort::anthropic_budget))?;
@@ -109,6 +112,24 @@ pub fn thinking_budget(request: &ChatRequest) -> Option<u32> {
     Some(budget)
 }
 
+/// The effort of an adaptive-thinking request (`low`, `medium`, `high`, `max`), if thinking
+/// is asked for. Adaptive thinking has no budget: the model decides how much to think, and
+/// may not think at all, so a tool loop needs no thinking block to go on.
+#[must_use]
+pub fn adaptive_effort(request: &ChatRequest) -> Option<&'static str> {
+    let r = &request.reasoning;
+    if r.style != ReasoningStyle::AnthropicAdaptive {
+        return None;
+    }
+    match r.effort? {
+        Effort::Off => None,
+        Effort::Minimal | Effort::Low => Some("low"),
+        Effort::Medium => Some("medium"),
+        Effort::High => Some("high"),
+        Effort::Max => Some("max"),
+    }
+}
+
 /// An assistant turn's thinking blocks, as they came.
 fn thinking_blocks(reasoning: &Reasoning) -> impl Iterator<Item = Value> + '_ {
     reasoning.parts.iter().filter_map(|p| match p {
@@ -119,7 +140,7 @@ fn thinking_blocks(reasoning: &Reasoning) -> impl Iterator<Item = Value> + '_ {
         ReasoningPart::Redacted { data } => {
             Some(json!({"type": "redacted_thinking", "data": data}))
         }
-        ReasoningPart::Detail { .. } => None,
+        ReasoningPart::Detail { .. } | ReasoningPart::Item { .. } => None,
     })
 }
 
@@ -142,10 +163,12 @@ pub fn request_body(request: &ChatRequest) -> Value {
                 reasoning,
             } => {
                 let mut blocks = Vec::new();
-                if budget.is_some()
-                    && let Some(r) = reasoning
-                        .as_ref()
-                        .filter(|r| r.from_source(&request.source))
+                // Signed thinking goes back to the model that wrote it, asked for or not: a
+                // gateway may have turned thinking on, and then a tool loop's next request is
+                // refused without it.
+                if let Some(r) = reasoning
+                    .as_ref()
+                    .filter(|r| r.from_source(&request.source))
                 {
                     blocks.extend(thinking_blocks(r));
                 }
@@ -211,6 +234,9 @@ pub fn request_body(request: &ChatRequest) -> Value {
     });
     if let Some(budget) = budget {
         body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
+    } else if let Some(effort) = adaptive_effort(request) {
+        body["thinking"] = json!({"type": "adaptive"});
+        body["output_config"] = json!({"effort": effort});
     }
     if !request.system.is_empty() {
         body["system"] = json!([{

@@ -45,6 +45,7 @@ pub fn wire_string(body: &serde_json::Value) -> String {
 }
 
 /// What a wire-format parser says about one SSE event.
+#[derive(Debug)]
 pub(super) enum ParseError {
     /// Not what the format allows; carries the offending text.
     Malformed(String),
@@ -132,14 +133,14 @@ impl Endpoint {
     }
 
     /// POSTs a JSON body, retrying 429/5xx/connection failures, and returns a successful
-    /// response whose body has not been read yet.
+    /// response whose body has not been read yet, with the number of attempts it took.
     pub async fn post(
         &self,
         url: &str,
         headers: HeaderMap,
         body: &serde_json::Value,
         model: &str,
-    ) -> Result<reqwest::Response, ProviderError> {
+    ) -> Result<(reqwest::Response, u32), ProviderError> {
         let client = self.client()?;
         let bytes = wire_string(body);
         let mut attempt: u32 = 0;
@@ -170,7 +171,7 @@ impl Endpoint {
                     }
                     self.backoff(attempt)
                 }
-                Ok(Ok(resp)) if resp.status().is_success() => return Ok(resp),
+                Ok(Ok(resp)) if resp.status().is_success() => return Ok((resp, attempt)),
                 Ok(Ok(resp)) => {
                     let status = resp.status().as_u16();
                     let retry_after = retry_after(resp.headers());
@@ -473,7 +474,17 @@ pub(super) fn stream_sse(
     let url = format!("{}{path}", endpoint.base_url);
     ModelStream::spawn(move |tx| async move {
         match endpoint.post(&url, headers, &body, &model).await {
-            Ok(resp) => endpoint.pump_sse(resp, &mut parser, &tx, max_event).await,
+            Ok((resp, attempts)) => {
+                if attempts > 1
+                    && tx
+                        .send(Ok(StreamEvent::Retried(attempts - 1)))
+                        .await
+                        .is_err()
+                {
+                    return;
+                }
+                endpoint.pump_sse(resp, &mut parser, &tx, max_event).await;
+            }
             Err(e) => {
                 let _ = tx.send(Err(e)).await;
             }

@@ -11,6 +11,7 @@ mod http;
 pub use http::tls;
 mod openai;
 pub mod reasoning;
+mod responses;
 pub mod script;
 pub mod sse;
 
@@ -125,6 +126,9 @@ pub enum StreamEvent {
     },
     Usage(TokenUsage),
     Finish(FinishReason),
+    /// The provider refused this many attempts for a while (429, 5xx, no connection) before
+    /// the one that is streaming; sent first.
+    Retried(u32),
 }
 
 /// A provider failure, worded for the user: it says what to do next. Never contains a key.
@@ -395,6 +399,7 @@ impl HttpPolicy {
 pub fn wire_body(kind: ProviderKind, request: &ChatRequest) -> serde_json::Value {
     match kind {
         ProviderKind::Anthropic => anthropic::request_body(request),
+        ProviderKind::OpenaiResponses => responses::request_body(request),
         ProviderKind::Openai | ProviderKind::Script => openai::request_body(request),
     }
 }
@@ -427,6 +432,15 @@ pub fn client_for(
             provider.api_key_env.clone(),
             policy,
         ))),
+        ProviderKind::OpenaiResponses => {
+            Arc::new(responses::ResponsesClient::new(http::Endpoint::new(
+                &provider.name,
+                &base_url,
+                key,
+                provider.api_key_env.clone(),
+                policy,
+            )))
+        }
         ProviderKind::Anthropic => Arc::new(anthropic::AnthropicClient::new(http::Endpoint::new(
             &provider.name,
             &base_url,

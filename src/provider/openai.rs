@@ -129,7 +129,8 @@ pub fn request_body(request: &ChatRequest) -> Value {
 /// request whose tool-calling assistant message lacks `reasoning_content`, so such a message
 /// gets an empty one when gearshift has none for it (another model wrote it, or it did not
 /// think); GLM and Kimi take it where there is one; OpenRouter takes `reasoning_details`
-/// unchanged. Every other API gets no reasoning field: OpenAI refuses unknown ones.
+/// unchanged, and so does a model the catalog does not know that sent them (a gateway turned
+/// reasoning on). Every other API gets no reasoning field: OpenAI refuses unknown ones.
 fn pass_back(
     style: ReasoningStyle,
     reasoning: Option<&super::Reasoning>,
@@ -144,9 +145,11 @@ fn pass_back(
             }
             None => {}
         }
-    } else if style == ReasoningStyle::Openrouter
+    } else if matches!(style, ReasoningStyle::Openrouter | ReasoningStyle::None)
         && let Some(r) = reasoning
     {
+        // Only OpenRouter sends `reasoning_details`: they go back to whoever sent them, asked
+        // for or not.
         let details: Vec<Value> = r
             .parts
             .iter()

@@ -47,6 +47,9 @@ pub enum ReasoningPart {
     /// One OpenRouter `reasoning_details` entry, as JSON text (kept opaque: its shape varies by
     /// upstream and is sent back unchanged).
     Detail { json: String },
+    /// One Responses API `reasoning` output item with its `encrypted_content`, as JSON text:
+    /// sent back as an input item (nothing is stored on OpenAI's side).
+    Item { json: String },
 }
 
 /// How a model is asked to reason and what it requires back, by the API it is reached through.
@@ -72,6 +75,10 @@ pub enum ReasoningStyle {
     /// Anthropic extended thinking: `thinking: {type, budget_tokens}`; thinking blocks go back
     /// with their signatures, first in their assistant turn.
     Anthropic,
+    /// Anthropic adaptive thinking (Claude Opus 4.7, which refuses `budget_tokens`; Opus and
+    /// Sonnet 4.6): `thinking: {type: "adaptive"}` with `output_config: {effort}`; thinking
+    /// blocks go back as for [`ReasoningStyle::Anthropic`].
+    AnthropicAdaptive,
 }
 
 impl ReasoningStyle {
@@ -149,12 +156,20 @@ impl ReasoningRequest {
                 !reasoning.text.is_empty()
             }
             ReasoningStyle::Openrouter => has(|p| matches!(p, ReasoningPart::Detail { .. })),
-            ReasoningStyle::Anthropic => {
-                self.effort != Some(Effort::Off)
-                    && (self.effort.is_some() || self.budget.is_some())
-                    && has(|p| !matches!(p, ReasoningPart::Detail { .. }))
-            }
-            ReasoningStyle::None | ReasoningStyle::Openai => false,
+            // Signed thinking goes back whether or not it was asked for (a gateway may turn
+            // thinking on).
+            ReasoningStyle::Anthropic | ReasoningStyle::AnthropicAdaptive => has(|p| {
+                matches!(
+                    p,
+                    ReasoningPart::Thinking { .. } | ReasoningPart::Redacted { .. }
+                )
+            }),
+            // What only a provider that wants it back sends: OpenRouter's details, signed
+            // thinking from a model the catalog does not know.
+            ReasoningStyle::None => !reasoning.parts.is_empty(),
+            // The Responses API's encrypted reasoning items go back; Chat Completions keeps
+            // reasoning on OpenAI's side.
+            ReasoningStyle::Openai => has(|p| matches!(p, ReasoningPart::Item { .. })),
         }
     }
 }

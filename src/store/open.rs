@@ -29,13 +29,14 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/001_initial.sql")),
         M::up(include_str!("migrations/002_requests.sql")),
         M::up(include_str!("migrations/003_origin.sql")),
+        M::up(include_str!("migrations/004_request_figures.sql")),
     ])
 }
 
 /// The schema version this binary writes: one per migration.
 #[must_use]
 pub fn schema_version() -> usize {
-    3
+    4
 }
 
 /// Makes sure `path` is either absent (then created empty with mode 0600) or looks like a

@@ -22,11 +22,18 @@ pub struct RequestRow {
     pub input: u64,
     pub output: u64,
     pub cached: u64,
+    /// Input written to the prompt cache (part of `input`).
+    pub cache_write: u64,
+    /// `None`: the model has no prices.
     pub cost: Option<f64>,
     pub latency_ms: Option<u64>,
     pub ttft_ms: Option<u64>,
     /// The request failed (no tokens; its time is not a latency).
     pub failed: bool,
+    /// Attempts the provider refused before this one.
+    pub retries: u32,
+    /// The tokens are gearshift's estimate (the provider reported none).
+    pub estimated: bool,
 }
 
 impl RequestRow {
@@ -38,9 +45,9 @@ impl RequestRow {
             input,
             output,
             cached,
+            cache_write,
             cost,
             request: Some(r),
-            ..
         } = event
         else {
             return None;
@@ -54,10 +61,13 @@ impl RequestRow {
             input: *input,
             output: *output,
             cached: *cached,
+            cache_write: *cache_write,
             cost: *cost,
             latency_ms: Some(r.latency_ms),
             ttft_ms: r.ttft_ms,
             failed: r.error.is_some(),
+            retries: r.retries,
+            estimated: r.estimated,
         })
     }
 }
@@ -69,10 +79,8 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
     let first = requests.first()?;
     let mut t = Totals::default();
     let mut models: Vec<String> = Vec::new();
-    let mut priced = false;
     for r in requests {
         t.add(&r.as_ref());
-        priced |= r.cost.is_some();
         let m = format!("{}/{}", r.provider, r.model);
         if !models.contains(&m) {
             models.push(m);
@@ -90,11 +98,13 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
     } else {
         String::new()
     };
-    parts.push(format!("{} in{cached}", tokens(t.input)));
-    parts.push(format!("{} out", tokens(t.output)));
-    if priced {
-        parts.push(dollars(t.cost));
+    if t.retries > 0 {
+        parts.push(format!("{} retried", t.retries));
     }
+    let about = if t.estimated > 0 { "~" } else { "" };
+    parts.push(format!("{about}{} in{cached}", tokens(t.input)));
+    parts.push(format!("{about}{} out", tokens(t.output)));
+    parts.push(t.cost_text());
     let took: u64 = requests.iter().filter_map(|r| r.latency_ms).sum();
     parts.push(millis(took));
     if let Some(ttft) = first.ttft_ms {
@@ -126,10 +136,20 @@ pub struct Totals {
     pub input: u64,
     pub output: u64,
     pub cached: u64,
+    /// Input written to the prompt cache (billed above the input price).
+    pub cache_write: u64,
     /// Cached input over input (0 when there was none).
     pub cached_share: f64,
-    /// US dollars, for the requests whose prices were known.
-    pub cost: f64,
+    /// US dollars, for the requests whose prices were known; `None` (JSON `null`) when no
+    /// request that used tokens had prices.
+    #[serde(serialize_with = "micro_dollars")]
+    pub cost: Option<f64>,
+    /// Requests that used tokens of a model without prices: not in `cost`.
+    pub unpriced: u64,
+    /// Attempts the providers refused before answering (429, 5xx, no connection).
+    pub retries: u64,
+    /// Requests whose tokens are estimated (the provider reported none: a cancel).
+    pub estimated: u64,
     pub latency_p50_ms: Option<u64>,
     pub latency_p95_ms: Option<u64>,
     pub ttft_p50_ms: Option<u64>,
@@ -155,11 +175,29 @@ impl Totals {
         self.input += r.input;
         self.output += r.output;
         self.cached += r.cached;
-        self.cost += r.cost.unwrap_or(0.0);
+        self.cache_write += r.cache_write;
+        self.retries += u64::from(r.retries);
+        self.estimated += u64::from(r.estimated);
+        match r.cost {
+            Some(c) => self.cost = Some(self.cost.unwrap_or(0.0) + c),
+            None if r.input + r.output > 0 => self.unpriced += 1,
+            None => {}
+        }
         // A failed request's latency is how long the failure took, not the model's speed.
         if !r.failed {
             self.latencies.extend(r.latency_ms);
             self.ttfts.extend(r.ttft_ms);
+        }
+    }
+
+    /// The cost in words: dollars, `—` when unknown, `+` when some requests had no prices.
+    #[must_use]
+    pub fn cost_text(&self) -> String {
+        match (self.cost, self.unpriced) {
+            (None, 0) => dollars(0.0),
+            (None, _) => "—".into(),
+            (Some(c), 0) => dollars(c),
+            (Some(c), _) => format!("{}+", dollars(c)),
         }
     }
 
@@ -175,6 +213,15 @@ impl Totals {
         self.ttft_p50_ms = percentile(&mut self.ttfts, 50);
         self.ttft_p95_ms = percentile(&mut self.ttfts, 95);
         self
+    }
+}
+
+/// A cost rounded to a millionth of a dollar (float sums print `0.2274000000000001`).
+#[allow(clippy::ref_option)] // serde's serialize_with takes a reference
+fn micro_dollars<S: serde::Serializer>(cost: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match cost {
+        Some(c) => s.serialize_f64((c * 1e6).round() / 1e6),
+        None => s.serialize_none(),
     }
 }
 
@@ -207,10 +254,13 @@ pub struct RowRef<'a> {
     pub input: u64,
     pub output: u64,
     pub cached: u64,
+    pub cache_write: u64,
     pub cost: Option<f64>,
     pub latency_ms: Option<u64>,
     pub ttft_ms: Option<u64>,
     pub failed: bool,
+    pub retries: u32,
+    pub estimated: bool,
 }
 
 impl RequestRow {
@@ -225,10 +275,13 @@ impl RequestRow {
             input: self.input,
             output: self.output,
             cached: self.cached,
+            cache_write: self.cache_write,
             cost: self.cost,
             latency_ms: self.latency_ms,
             ttft_ms: self.ttft_ms,
             failed: self.failed,
+            retries: self.retries,
+            estimated: self.estimated,
         }
     }
 }
@@ -245,10 +298,13 @@ impl RowRef<'_> {
             input: self.input,
             output: self.output,
             cached: self.cached,
+            cache_write: self.cache_write,
             cost: self.cost,
             latency_ms: self.latency_ms,
             ttft_ms: self.ttft_ms,
             failed: self.failed,
+            retries: self.retries,
+            estimated: self.estimated,
         }
     }
 }
@@ -308,7 +364,8 @@ impl Aggregator {
         } else {
             groups.sort_by(|a, b| {
                 b.cost
-                    .total_cmp(&a.cost)
+                    .unwrap_or(0.0)
+                    .total_cmp(&a.cost.unwrap_or(0.0))
                     .then(b.requests.cmp(&a.requests))
                     .then(a.key.cmp(&b.key))
             });
@@ -434,11 +491,13 @@ impl Report {
             .unwrap_or(5);
         let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), millis);
         let mut out = format!(
-            "{head:<width$}  {:>8} {:>6} {:>8} {:>6} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}\n",
+            "{head:<width$}  {:>8} {:>6} {:>7} {:>8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}\n",
             "requests",
             "errors",
+            "retries",
             "input",
             "cached",
+            "cache wr",
             "output",
             "cost",
             "p50",
@@ -449,18 +508,37 @@ impl Report {
         for t in self.groups.iter().chain([&self.total]) {
             let _ = writeln!(
                 out,
-                "{:<width$}  {:>8} {:>6} {:>8} {:>5.0}% {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}",
+                "{:<width$}  {:>8} {:>6} {:>7} {:>8} {:>5.0}% {:>8} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}",
                 t.key,
                 t.requests,
                 t.errors,
+                t.retries,
                 tokens(t.input),
                 t.cached_share * 100.0,
+                tokens(t.cache_write),
                 tokens(t.output),
-                dollars(t.cost),
+                t.cost_text(),
                 opt(t.latency_p50_ms),
                 opt(t.latency_p95_ms),
                 opt(t.ttft_p50_ms),
                 opt(t.ttft_p95_ms),
+            );
+        }
+        let t = &self.total;
+        if t.unpriced > 0 {
+            let _ = writeln!(
+                out,
+                "— or +: {} request(s) of models without prices are not in the cost; give them \
+                 prices with [models.\"NAME\"] or `gearshift models import`",
+                t.unpriced
+            );
+        }
+        if t.estimated > 0 {
+            let _ = writeln!(
+                out,
+                "{} request(s) were cut off before the provider reported usage: their tokens \
+                 are estimated",
+                t.estimated
             );
         }
         out
@@ -564,7 +642,7 @@ impl Reader {
         };
         let sql = format!(
             "SELECT ts, {key}, input, output, cached, cost, latency_ms, ttft_ms,
-                    error IS NOT NULL
+                    error IS NOT NULL, cache_write, retries, estimated
              FROM requests WHERE {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
@@ -584,6 +662,10 @@ impl Reader {
                 latency_ms: count(r.get(9).map_err(err)?),
                 ttft_ms: count(r.get(10).map_err(err)?),
                 failed: r.get(11).map_err(err)?,
+                cache_write: count(r.get(12).map_err(err)?).unwrap_or(0),
+                retries: u32::try_from(count(r.get(13).map_err(err)?).unwrap_or(0))
+                    .unwrap_or(u32::MAX),
+                estimated: r.get(14).map_err(err)?,
             });
         }
         Ok(())
@@ -631,7 +713,7 @@ mod tests {
             (a.requests, a.errors, a.input, a.output),
             (20, 0, 2000, 200)
         );
-        assert!((a.cost - 10.0).abs() < 1e-9);
+        assert!((a.cost.unwrap() - 10.0).abs() < 1e-9);
         assert!((a.cached_share - 0.5).abs() < 1e-9);
         assert_eq!(a.latency_p50_ms, Some(1000));
         assert_eq!(a.latency_p95_ms, Some(1900));
@@ -640,7 +722,7 @@ mod tests {
         assert_eq!((b.requests, b.errors), (1, 1));
         assert_eq!(b.latency_p50_ms, None, "a failure's time is not a latency");
         assert_eq!(report.total.requests, 21);
-        assert!((report.total.cost - 10.25).abs() < 1e-9);
+        assert!((report.total.cost.unwrap() - 10.25).abs() < 1e-9);
         let by_gear = aggregate(&rows, By::Gear);
         let keys: Vec<&str> = by_gear.groups.iter().map(|g| g.key.as_str()).collect();
         assert_eq!(keys, ["plan", "vibe"]);

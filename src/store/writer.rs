@@ -400,15 +400,17 @@ fn fold_after(
             input,
             output,
             cached,
+            cache_write,
             cost,
             request,
-            ..
         } => {
             if let Some(r) = request {
                 tx.prepare_cached(
                     "INSERT INTO requests (session_id, seq, ts, provider, model, gear, stage,
-                     purpose, input, output, cached, cost, latency_ms, ttft_ms, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                     purpose, input, output, cached, cost, latency_ms, ttft_ms, error,
+                     cache_write, retries, estimated)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17, ?18)",
                 )?
                 .execute(params![
                     session,
@@ -426,14 +428,17 @@ fn fold_after(
                     i64::try_from(r.latency_ms).unwrap_or(i64::MAX),
                     r.ttft_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
                     r.error.map(crate::protocol::ErrorKind::as_str),
+                    i64::try_from(*cache_write).unwrap_or(i64::MAX),
+                    r.retries,
+                    r.estimated,
                 ])?;
             } else {
                 // Usage recorded without its request's facts (an older session imported):
                 // the session's model and gear, as the migration attributes it.
                 tx.prepare_cached(
                     "INSERT INTO requests (session_id, seq, ts, provider, model, gear, input,
-                     output, cached, cost)
-                     SELECT id, ?2, ?3, provider, model, gear, ?4, ?5, ?6, ?7
+                     output, cached, cost, cache_write)
+                     SELECT id, ?2, ?3, provider, model, gear, ?4, ?5, ?6, ?7, ?8
                      FROM sessions WHERE id = ?1",
                 )?
                 .execute(params![
@@ -444,6 +449,7 @@ fn fold_after(
                     i64::try_from(*output).unwrap_or(i64::MAX),
                     i64::try_from(*cached).unwrap_or(i64::MAX),
                     cost,
+                    i64::try_from(*cache_write).unwrap_or(i64::MAX),
                 ])?;
             }
             tx.prepare_cached(

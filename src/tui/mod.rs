@@ -542,8 +542,8 @@ mod model_tests {
     fn the_picker_lists_every_providers_models_with_their_facts_and_a_missing_key() {
         let text = format!(
             "{}\n[providers.mine]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\n\
-             api_key_env = \"GEARSHIFT_TEST_NEVER_SET_7F3\"\nmodel = \"deepseek-chat\"\n\
-             models = [\"deepseek-reasoner\", \"my-finetune\"]\n",
+             api_key_env = \"GEARSHIFT_TEST_NEVER_SET_7F3\"\nmodel = \"deepseek-v4-flash\"\n\
+             models = [\"deepseek-v4-pro\", \"my-finetune\"]\n",
             crate::config::DEFAULTS_TOML
         );
         let config: crate::config::Config = toml::from_str(&text).unwrap();
@@ -556,12 +556,12 @@ mod model_tests {
         };
         // A preset's catalog models, with the catalog's window, prices and reasoning.
         let has = |c: &app::ModelChoice, fact: &str| c.facts.iter().any(|f| f == fact);
-        assert!(has(find("openai", "gpt-5"), "reasons"));
+        assert!(has(find("openai", "gpt-5.4"), "reasons"));
         assert!(has(find("anthropic", "claude-opus-4-5"), "200k window"));
         assert!(!has(find("openai", "gpt-4.1"), "reasons"));
         // A provider's own list, a model the catalog does not know included; a missing key
         // leads (it is what a row keeps first).
-        let mine = find("mine", "deepseek-reasoner");
+        let mine = find("mine", "deepseek-v4-pro");
         assert!(
             mine.facts.iter().any(|f| f.contains('$')),
             "{:?}",

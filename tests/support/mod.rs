@@ -11,6 +11,7 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 
 pub mod faults;
 pub mod model;
+pub mod responses;
 pub mod session;
 pub mod wire;
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::wire::{self, Rules};
+use super::wire::{self, Format, Rules};
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -187,7 +187,7 @@ impl PromptCache {
 struct Sequence {
     turns: Vec<Turn>,
     next: AtomicUsize,
-    anthropic: bool,
+    format: Format,
     rules: Rules,
     cache: Mutex<PromptCache>,
     broken: Arc<Mutex<Vec<String>>>,
@@ -196,7 +196,7 @@ struct Sequence {
 impl Respond for Sequence {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        let broken = wire::violations(self.anthropic, &body, self.rules);
+        let broken = wire::violations(self.format, &body, self.rules);
         if !broken.is_empty() {
             self.broken.lock().unwrap().extend(broken.iter().cloned());
             let message = format!("request invariants broken: {}", broken.join("; "));
@@ -209,11 +209,13 @@ impl Respond for Sequence {
             .get(n)
             .cloned()
             .unwrap_or_else(|| Turn::text("(the script has ended)"));
-        let sse = if self.anthropic {
-            let usage = self.cache.lock().unwrap().bill(&body);
-            turn.anthropic_sse(n, usage)
-        } else {
-            turn.sse(n)
+        let sse = match self.format {
+            Format::Anthropic => {
+                let usage = self.cache.lock().unwrap().bill(&body);
+                turn.anthropic_sse(n, usage)
+            }
+            Format::Chat => turn.sse(n),
+            Format::Responses => super::responses::sse(&turn, n),
         };
         ResponseTemplate::new(200)
             .insert_header("content-type", "text/event-stream")
@@ -229,35 +231,45 @@ pub struct FakeModel {
 impl FakeModel {
     /// Serves `turns` in order at `POST /v1/chat/completions`.
     pub async fn start(turns: Vec<Turn>) -> FakeModel {
-        FakeModel::serve(turns, false, Rules::default()).await
+        FakeModel::serve(turns, Format::Chat, Rules::default()).await
+    }
+
+    /// Serves `turns` in the Responses API's format at `POST /v1/responses`.
+    pub async fn responses(turns: Vec<Turn>) -> FakeModel {
+        FakeModel::serve(turns, Format::Responses, Rules::default()).await
     }
 
     /// An OpenAI-compatible provider with its own rules (DeepSeek's, say).
     pub async fn with_rules(turns: Vec<Turn>, rules: Rules) -> FakeModel {
-        FakeModel::serve(turns, false, rules).await
+        FakeModel::serve(turns, Format::Chat, rules).await
     }
 
     /// Serves `turns` in Anthropic's format at `POST /v1/messages`, billing cache reads and
     /// writes as Anthropic does.
     pub async fn anthropic(turns: Vec<Turn>) -> FakeModel {
-        FakeModel::serve(turns, true, Rules::default()).await
+        FakeModel::serve(turns, Format::Anthropic, Rules::default()).await
     }
 
-    async fn serve(turns: Vec<Turn>, anthropic: bool, rules: Rules) -> FakeModel {
+    /// [`FakeModel::anthropic`] behind a provider that also requires `rules`.
+    pub async fn anthropic_with_rules(turns: Vec<Turn>, rules: Rules) -> FakeModel {
+        FakeModel::serve(turns, Format::Anthropic, rules).await
+    }
+
+    async fn serve(turns: Vec<Turn>, format: Format, rules: Rules) -> FakeModel {
         let server = MockServer::start().await;
         let broken = Arc::new(Mutex::new(Vec::new()));
         let sequence = Sequence {
             turns,
             next: AtomicUsize::new(0),
-            anthropic,
+            format,
             rules,
             cache: Mutex::new(PromptCache::default()),
             broken: broken.clone(),
         };
-        let at = if anthropic {
-            "/v1/messages"
-        } else {
-            "/v1/chat/completions"
+        let at = match format {
+            Format::Anthropic => "/v1/messages",
+            Format::Chat => "/v1/chat/completions",
+            Format::Responses => "/v1/responses",
         };
         Mock::given(method("POST"))
             .and(path(at))

@@ -22,21 +22,41 @@ pub struct Rules {
     pub deepseek: bool,
     /// The API accepts reasoning fields in messages (DeepSeek, GLM, Kimi, OpenRouter).
     pub reasoning_fields: bool,
+    /// A gateway in front of Anthropic turns thinking on for every request, whatever the
+    /// request says: a continuing tool loop must then open with its thinking all the same.
+    pub gateway_thinking: bool,
+}
+
+/// The wire formats gearshift speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// OpenAI-compatible Chat Completions.
+    Chat,
+    Anthropic,
+    /// OpenAI's Responses API.
+    Responses,
 }
 
 /// Which wire format a request speaks, by its path.
 #[must_use]
-pub fn is_anthropic(request: &Request) -> bool {
-    request.url.path().ends_with("/messages")
+pub fn format_of(request: &Request) -> Format {
+    let path = request.url.path();
+    if path.ends_with("/messages") {
+        Format::Anthropic
+    } else if path.ends_with("/responses") {
+        Format::Responses
+    } else {
+        Format::Chat
+    }
 }
 
 /// Every rule `body` breaks.
 #[must_use]
-pub fn violations(anthropic: bool, body: &Value, rules: Rules) -> Vec<String> {
-    if anthropic {
-        anthropic_violations(body)
-    } else {
-        openai_violations(body, rules)
+pub fn violations(format: Format, body: &Value, rules: Rules) -> Vec<String> {
+    match format {
+        Format::Anthropic => anthropic_violations(body, rules),
+        Format::Chat => openai_violations(body, rules),
+        Format::Responses => super::responses::violations(body),
     }
 }
 
@@ -101,7 +121,7 @@ fn openai_violations(body: &Value, rules: Rules) -> Vec<String> {
     out
 }
 
-fn anthropic_violations(body: &Value) -> Vec<String> {
+fn anthropic_violations(body: &Value, rules: Rules) -> Vec<String> {
     let mut out = Vec::new();
     let Some(messages) = body["messages"].as_array() else {
         return vec!["no messages array".into()];
@@ -177,10 +197,22 @@ fn anthropic_violations(body: &Value) -> Vec<String> {
     if marks > 4 {
         out.push(format!("{marks} cache_control breakpoints (at most 4)"));
     }
-    if body["thinking"]["type"] == "enabled" {
+    if body["thinking"]["type"] == "adaptive" {
+        if body["thinking"].get("budget_tokens").is_some() {
+            out.push("adaptive thinking takes no budget_tokens".into());
+        }
+        let effort = body["output_config"]["effort"].as_str();
+        if !matches!(
+            effort,
+            None | Some("low" | "medium" | "high" | "xhigh" | "max")
+        ) {
+            out.push(format!("output_config.effort {effort:?} is not an effort"));
+        }
+    }
+    if body["thinking"]["type"] == "enabled" || rules.gateway_thinking {
         let budget = body["thinking"]["budget_tokens"].as_u64().unwrap_or(0);
         let max = body["max_tokens"].as_u64().unwrap_or(0);
-        if budget < 1024 || budget >= max {
+        if body["thinking"]["type"] == "enabled" && (budget < 1024 || budget >= max) {
             out.push(format!(
                 "thinking budget {budget} must be ≥ 1024 and below max_tokens {max}"
             ));
@@ -214,7 +246,7 @@ impl Match for Valid {
             eprintln!("request invariant: the body is not JSON");
             return false;
         };
-        let broken = violations(is_anthropic(request), &body, self.0);
+        let broken = violations(format_of(request), &body, self.0);
         if !broken.is_empty() {
             eprintln!("request invariants broken: {broken:#?}");
         }

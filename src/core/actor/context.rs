@@ -40,9 +40,15 @@ impl Actor {
         let (model, client) = self.compaction_model();
         let request = shape::compaction_request(&self.state, &model, through, focus);
         tracing::info!(through, before, model = %model.source(), "compacting");
+        let input_estimate = crate::context::estimate_tokens(&request.system) as u64
+            + request
+                .messages
+                .iter()
+                .map(|m| crate::context::ledger::message_tokens(m))
+                .sum::<u64>();
         self.activity = Activity::Compacting {
             stream: client.stream(request),
-            progress: TurnProgress::sent_now(),
+            progress: TurnProgress::sent_now(input_estimate),
             model: Box::new(model),
             through,
             before,

@@ -168,7 +168,7 @@ impl Actor {
         };
         self.activity = Activity::Streaming {
             stream,
-            progress: TurnProgress::sent_now(),
+            progress: TurnProgress::sent_now(report.used()),
             last_checkpoint: Instant::now(),
             saved: 0,
         };
@@ -461,12 +461,23 @@ impl Actor {
                     duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 }]
             }
-            Activity::Compacting { stream, .. } => {
+            Activity::Compacting {
+                stream,
+                progress,
+                model,
+                ..
+            } => {
                 drop(stream);
-                vec![Event::Error {
+                // What the summary read and wrote before the cancel is billed all the same.
+                let origin = self.origin("compact");
+                let mut events: Vec<Event> = turn::usage_event(&progress, &model, &origin, None)
+                    .into_iter()
+                    .collect();
+                events.push(Event::Error {
                     kind: ErrorKind::Context,
                     message: "compaction cancelled".into(),
-                }]
+                });
+                events
             }
             Activity::McpStarting { .. } => Vec::new(),
             // Aborting drops the hooks' process-group guards, which kill them.

@@ -342,6 +342,8 @@ fn a_turn_ends_with_a_dim_line_of_its_tokens_cost_time_and_models() {
             latency_ms: latency,
             ttft_ms: Some(ttft),
             error: None,
+            retries: 0,
+            estimated: false,
         })),
     };
     a.on_core(&Event::TurnStarted { turn: 1 });

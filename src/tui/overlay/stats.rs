@@ -85,8 +85,8 @@ impl Layer for StatsView {
                 .iter()
                 .map(|g| {
                     Bar::default()
-                        .value(micros(g.cost))
-                        .text_value(stats::dollars(g.cost))
+                        .value(micros(g.cost.unwrap_or(0.0)))
+                        .text_value(g.cost_text())
                         .label(Line::raw(g.key.clone()))
                         .style(s.context_used)
                 })
@@ -154,7 +154,7 @@ fn session_line(t: &Totals) -> String {
         stats::tokens(t.input),
         t.cached_share * 100.0,
         stats::tokens(t.output),
-        stats::dollars(t.cost),
+        t.cost_text(),
         opt(t.latency_p50_ms),
         opt(t.latency_p95_ms),
         opt(t.ttft_p50_ms),

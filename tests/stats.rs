@@ -315,7 +315,8 @@ fn a_store_from_before_requests_were_kept_is_migrated_with_its_usage_counted() {
         [now],
     )
     .unwrap();
-    let payload = r#"{"type":"usage","input":1000,"output":200,"cached":600,"cost":0.5}"#;
+    let payload =
+        r#"{"type":"usage","input":1000,"output":200,"cached":600,"cache_write":300,"cost":0.5}"#;
     conn.execute(
         "INSERT INTO events (session_id, seq, ts, kind, payload) VALUES ('old', 1, ?1, 'usage', ?2)",
         rusqlite::params![now, payload],
@@ -335,5 +336,128 @@ fn a_store_from_before_requests_were_kept_is_migrated_with_its_usage_counted() {
         (&1.into(), &1000.into(), &600.into(), &200.into())
     );
     assert_eq!(group["cost"], 0.5);
+    assert_eq!(
+        group["cache_write"], 300,
+        "cache writes are read from the old events"
+    );
     assert!(group["latency_p50_ms"].is_null(), "not measured then");
+}
+
+#[test]
+fn unknown_costs_are_null_costs_are_rounded_and_retries_and_cache_writes_show() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(&home.path().join("gearshift.db")).unwrap();
+    let priced = |cost: f64, retries: u32, cache_write: u64| {
+        let mut e = usage(
+            "openai/gpt-4.1",
+            Gear::Vibe,
+            None,
+            4_000,
+            0,
+            100,
+            Some(cost),
+            900,
+            None,
+        );
+        if let Event::Usage {
+            request: Some(r),
+            cache_write: w,
+            ..
+        } = &mut e
+        {
+            r.retries = retries;
+            *w = cache_write;
+        }
+        e
+    };
+    let events = vec![
+        opened("s1", Gear::Vibe),
+        priced(0.1, 2, 2_000),
+        priced(0.2, 0, 0),
+        usage(
+            "local/my-model",
+            Gear::Vibe,
+            None,
+            500,
+            0,
+            50,
+            None,
+            700,
+            None,
+        ),
+    ];
+    store.append_blocking("s1", events).unwrap();
+    let unpriced = vec![
+        opened("s2", Gear::Vibe),
+        usage(
+            "local/my-model",
+            Gear::Vibe,
+            None,
+            900,
+            0,
+            90,
+            None,
+            700,
+            None,
+        ),
+    ];
+    store.append_blocking("s2", unpriced).unwrap();
+    store.close();
+    let out = support::command(home.path(), home.path(), &["sessions", "list", "--all"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        list.lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line("s2").contains('—') && !line("s2").contains('$'),
+        "{list}"
+    );
+    assert!(line("s1").contains("$0.3000"), "{list}");
+
+    let out = support::command(home.path(), home.path(), &["stats", "--json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("0.30000000000000004"), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let group = |key: &str| {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let local = group("local/my-model");
+    assert!(local["cost"].is_null(), "unknown, not $0: {local}");
+    assert_eq!(local["unpriced"], 2);
+    let openai = group("openai/gpt-4.1");
+    assert_eq!(openai["cost"], 0.3);
+    assert_eq!(openai["retries"], 2);
+    assert_eq!(openai["cache_write"], 2_000);
+    assert_eq!(report["total"]["cost"], 0.3);
+    assert_eq!(report["total"]["unpriced"], 2);
+
+    let out = support::command(home.path(), home.path(), &["stats"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = |key: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("local/my-model").contains('—'), "{table}");
+    assert!(row("total").contains("$0.3000+"), "{table}");
+    for word in ["retries", "cache wr", "not in the cost"] {
+        assert!(table.contains(word), "{word}: {table}");
+    }
 }

@@ -7,6 +7,7 @@ mod config_cmd;
 mod demo_cmd;
 mod exec_cmd;
 mod mcp_cmd;
+mod models_cmd;
 mod progress;
 mod replay;
 mod sessions_cmd;
@@ -128,6 +129,15 @@ pub enum Command {
     /// Browse stored sessions
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// The model catalog: each model's window, output limit, prices, reasoning, API and the
+    /// date of its figures; `models import FILE` reads the models.dev catalog into yours
+    Models {
+        #[command(subcommand)]
+        command: Option<ModelsCommand>,
+        /// One JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Every skill found (name, source, description), with warnings, broken files and what
     /// one place shadows in another
     Skills,
@@ -248,6 +258,19 @@ pub enum SessionsCommand {
         /// Do not ask
         #[arg(short = 'y', long = "yes")]
         yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Read models.dev's catalog (https://models.dev/api.json, saved to a file) into
+    /// models.toml beside your config: its prices and limits patch the built-in catalog
+    Import {
+        file: PathBuf,
+        /// A provider of the file to read (repeatable; default: the vendors gearshift has
+        /// presets for, then OpenRouter)
+        #[arg(long)]
+        provider: Vec<String>,
     },
 }
 
@@ -460,6 +483,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo) => demo_cmd::run(&cli.global),
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Skills) => skills_cmd::run(&ctx),
+        Some(Command::Models { command, json }) => match command {
+            None => models_cmd::list(&ctx, json),
+            Some(ModelsCommand::Import { file, provider }) => {
+                models_cmd::import(&ctx, &file, &provider)
+            }
+        },
         Some(Command::Stats { since, by, json }) => stats_cmd::run(&ctx, &since, by, json),
         Some(Command::Replay {
             id,

@@ -231,7 +231,7 @@ fn table(sessions: &[SessionSummary], all: bool) -> String {
             s.gear,
             s.message_count,
             s.input_tokens + s.output_tokens,
-            format!("${:.4}", s.cost),
+            crate::store::stats::cost_or_dash(s.cost),
             s.model,
             title
         );

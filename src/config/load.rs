@@ -109,6 +109,32 @@ pub fn load(
     let mut merged = parse_layer(Path::new("<built-in defaults>"), DEFAULTS_TOML)?;
     let mut layers = vec![Layer::Defaults];
 
+    // Imported model facts patch the catalog; the user's own config patches them.
+    let imported = paths.models_file();
+    let found = match read_optional(&imported)? {
+        Some(text) => {
+            let table = parse_layer(&imported, &text)?;
+            if let Some(key) = table.keys().find(|k| *k != "models") {
+                return Err(validate::at_key(
+                    &imported,
+                    &text,
+                    &[key],
+                    "this file holds only [models.\"NAME\"] entries (written by `gearshift \
+                     models import`); move other settings to config.toml"
+                        .into(),
+                ));
+            }
+            merge(&mut merged, table.clone());
+            validate::check_merged(&imported, &text, &table, &merged)?;
+            true
+        }
+        None => false,
+    };
+    layers.push(Layer::File {
+        path: imported,
+        found,
+    });
+
     let user = &paths.config_file;
     let found = match read_optional(user)? {
         Some(text) => {

@@ -8,6 +8,7 @@
 
 mod load;
 pub mod models;
+pub mod models_dev;
 mod overrides;
 mod paths;
 pub mod trust;
@@ -78,7 +79,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Which model serves each gear, plan phase, pipeline stage and compaction, with
     /// fallbacks: `plan = "anthropic/claude-opus-4-5"`, `implement = { model =
-    /// "deepseek/deepseek-chat", fallback = ["zhipu/glm-4.6"] }`.
+    /// "deepseek/deepseek-v4-flash", fallback = ["zhipu/glm-4.6"] }`.
     #[serde(skip_serializing_if = "Routing::is_empty")]
     pub routing: Routing,
     /// What always stops for a human, in every gear (`[[checkpoints]]`). Every layer adds

@@ -96,6 +96,13 @@ impl Paths {
         own
     }
 
+    /// Model facts imported by `gearshift models import` (`[models."NAME"]` entries), read
+    /// between the built-in catalog and the user's `config.toml`.
+    #[must_use]
+    pub fn models_file(&self) -> PathBuf {
+        self.config_dir.join("models.toml")
+    }
+
     /// The workspace's own config file, which patches the user's.
     #[must_use]
     pub fn project_config(workspace: &Path) -> PathBuf {

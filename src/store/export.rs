@@ -382,8 +382,12 @@ pub fn markdown(export: &SessionExport) -> String {
     }
     let _ = writeln!(
         out,
-        "---\n\n{} messages · {} input and {} output tokens ({} cached) · ${:.4}",
-        s.message_count, s.input_tokens, s.output_tokens, s.cached_tokens, s.cost
+        "---\n\n{} messages · {} input and {} output tokens ({} cached) · {}",
+        s.message_count,
+        s.input_tokens,
+        s.output_tokens,
+        s.cached_tokens,
+        super::stats::cost_or_dash(s.cost)
     );
     out
 }

@@ -22,7 +22,8 @@ pub struct SessionSummary {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cached_tokens: i64,
-    pub cost: f64,
+    /// US dollars; `None` when the session's models had no prices.
+    pub cost: Option<f64>,
     pub message_count: i64,
     pub status: String,
     /// Read from an export file (`sessions import`): its history is evidence, not authority.
@@ -105,8 +106,13 @@ pub struct Reader {
     path: PathBuf,
 }
 
+/// The cost is `NULL` when nothing of the session was priced but some request used tokens (a
+/// model without prices): unknown, not $0.
 const SUMMARY_COLUMNS: &str = "id, title, workspace, gear, provider, model, created_at, updated_at,
-    input_tokens, output_tokens, cached_tokens, cost, message_count, status, origin";
+    input_tokens, output_tokens, cached_tokens,
+    CASE WHEN cost = 0 AND EXISTS (SELECT 1 FROM requests q WHERE q.session_id = sessions.id
+        AND q.cost IS NULL AND q.input + q.output > 0) THEN NULL ELSE cost END,
+    message_count, status, origin";
 
 fn summary(r: &Row<'_>) -> rusqlite::Result<SessionSummary> {
     Ok(SessionSummary {

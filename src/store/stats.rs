@@ -470,6 +470,12 @@ pub fn dollars(d: f64) -> String {
     }
 }
 
+/// A cost in words, `—` when unknown (the model has no prices).
+#[must_use]
+pub fn cost_or_dash(cost: Option<f64>) -> String {
+    cost.map_or_else(|| "—".into(), dollars)
+}
+
 impl Report {
     /// The report as a table, one row per group and the total last.
     #[must_use]

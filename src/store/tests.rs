@@ -128,7 +128,7 @@ fn events_round_trip_in_order_and_fold_into_the_summary() {
         (s.input_tokens, s.output_tokens, s.cached_tokens),
         (100, 20, 5)
     );
-    assert!((s.cost - 0.25).abs() < 1e-9);
+    assert!((s.cost.unwrap() - 0.25).abs() < 1e-9);
 }
 
 #[test]

@@ -252,7 +252,7 @@ fn session_rows_and_the_browser_footer_drop_whole_parts_at_120x40_and_80x24() {
         input_tokens: 40_000,
         output_tokens: 420,
         cached_tokens: 0,
-        cost: 1.25,
+        cost: Some(1.25),
         message_count: 12,
         status: "ended".into(),
         imported,

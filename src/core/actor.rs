@@ -189,9 +189,16 @@ struct Actor {
     /// Prompts submitted while a turn was running, sent when it ends (recording them mid-turn
     /// would put a prompt between a tool call and its result).
     prompts: VecDeque<Op>,
+    /// The project memory as last read (each turn).
     memory: String,
-    /// The skill catalog of the system prompt (the skills found at start).
+    /// The skill catalog as last found (each turn).
     catalog: String,
+    /// What the system prompt holds of the two since its prefix began, and what the model was
+    /// told since; `None` until the first request (and after a compaction or a model switch).
+    frozen: Option<super::frozen::Frozen>,
+    /// Skill problems already said, and the commands the front end was last sent: a skill
+    /// found again each turn is not said again.
+    skills_said: (Vec<String>, Vec<CommandInfo>),
     /// The custom commands found at start (`/name args` prompt templates).
     custom: std::collections::BTreeMap<String, super::commands::CustomCommand>,
     /// Token accounting of the next request.
@@ -312,6 +319,8 @@ pub async fn run_session(
         prompts: VecDeque::new(),
         memory: String::new(),
         catalog: String::new(),
+        frozen: None,
+        skills_said: (Vec::new(), Vec::new()),
         custom: std::collections::BTreeMap::new(),
         ledger: Ledger::default(),
         sent_raw: 0,
@@ -487,7 +496,9 @@ impl Actor {
             Effect::StartTurn => return self.start_turn().await,
             Effect::ResumeTurn => {
                 self.round = 1;
-                self.memory = self.read_memory();
+                if !self.reread_prompt_files().await {
+                    return None;
+                }
                 vec![Effect::Request { may_compact: true }]
             }
             Effect::Request { may_compact } => return self.send_request(may_compact).await,
@@ -618,6 +629,34 @@ impl Actor {
         self.deps.tools.runner.secrets.redact(&memory)
     }
 
+    /// Reads the memory files and finds the skills again (an edit to AGENTS.md, a skill
+    /// installed, apply from the next prompt): once the system prompt holds them, what changed
+    /// is recorded as a note instead, so the cached prefix stays. False when the store failed.
+    pub(super) async fn reread_prompt_files(&mut self) -> bool {
+        self.memory = self.read_memory();
+        self.find_skills();
+        let Some(frozen) = self.frozen.as_mut() else {
+            return true;
+        };
+        let notes: Vec<Event> = frozen
+            .changes(&self.memory, &self.catalog)
+            .into_iter()
+            .map(|(text, category)| Event::Instructed {
+                text,
+                category: Some(category),
+            })
+            .collect();
+        notes.is_empty() || self.record(notes).await
+    }
+
+    /// The memory and skill catalog the system prompt holds: frozen once a request was sent.
+    pub(super) fn prompt_files(&self) -> (&str, &str) {
+        match &self.frozen {
+            Some(f) => (&f.memory, &f.catalog),
+            None => (&self.memory, &self.catalog),
+        }
+    }
+
     /// Finds the skills (the catalog, and what the `skill` tool and the read tools may use),
     /// and says once what is wrong with any of them; nothing here stops the session.
     fn find_skills(&mut self) {
@@ -627,12 +666,14 @@ impl Actor {
             home: self.deps.home_dir.as_deref(),
             workspace: &root,
         });
-        for text in found.problems() {
+        let problems = found.problems();
+        for text in problems.iter().filter(|p| !self.skills_said.0.contains(p)) {
             let _ = self.events.send(Event::Notice {
                 level: NoticeLevel::Warning,
-                text,
+                text: text.clone(),
             });
         }
+        self.skills_said.0 = problems;
         self.catalog = self
             .deps
             .tools
@@ -649,7 +690,7 @@ impl Actor {
         );
         // What the composer can send: the user's own commands first (they win a name), then
         // every skill.
-        let commands = self
+        let commands: Vec<CommandInfo> = self
             .custom
             .values()
             .map(|c| CommandInfo {
@@ -665,7 +706,10 @@ impl Actor {
                 kind: CommandKind::Skill,
             }))
             .collect();
-        let _ = self.events.send(Event::Commands { commands });
+        if commands != self.skills_said.1 {
+            self.skills_said.1.clone_from(&commands);
+            let _ = self.events.send(Event::Commands { commands });
+        }
         if let Ok(mut skills) = self.deps.tools.skills.write() {
             *skills = found.skills;
         }

@@ -6,7 +6,9 @@
 
 mod actor;
 pub mod commands;
+pub mod compaction;
 pub mod drift;
+pub mod frozen;
 pub mod machine;
 pub mod memory;
 pub mod prompts;

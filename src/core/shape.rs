@@ -151,7 +151,7 @@ pub fn kept_verbatim(state: &SessionState) -> Vec<usize> {
 }
 
 /// [`kept_verbatim`] for a compaction through `before`.
-fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
+pub(crate) fn kept_verbatim_before(state: &SessionState, before: usize) -> Vec<usize> {
     let mut skill_calls = std::collections::HashSet::new();
     let mut out: Vec<usize> = Vec::new();
     let mut texts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();

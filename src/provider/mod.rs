@@ -394,6 +394,13 @@ impl HttpPolicy {
     }
 }
 
+/// Whether Anthropic's extended thinking (a budget) is on for `request`: off, among other
+/// cases, while a tool loop that began without it continues.
+#[must_use]
+pub fn budget_thinking(request: &ChatRequest) -> bool {
+    anthropic::thinking_budget(request).is_some()
+}
+
 /// The JSON body `kind`'s wire format sends for `request` (what the clients POST).
 #[must_use]
 pub fn wire_body(kind: ProviderKind, request: &ChatRequest) -> serde_json::Value {

@@ -2,7 +2,6 @@
 //! port the OS picks): it answers each request with the next scripted turn, streamed as SSE in
 //! the documented shape, and keeps every request for the test to inspect.
 
-use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -122,74 +121,12 @@ impl Turn {
     }
 }
 
-/// Anthropic's prompt cache as the API documents it: a request reads the longest cached
-/// prefix ending at one of its `cache_control` breakpoints or up to 20 blocks before one, and
-/// writes the prefix up to each breakpoint. Tokens are counted as 4 bytes of block JSON.
-#[derive(Default)]
-struct PromptCache {
-    prefixes: HashSet<u64>,
-}
-
-impl PromptCache {
-    /// (uncached input, cache reads, cache writes) for `body`, remembering its prefixes.
-    fn bill(&mut self, body: &Value) -> (u64, u64, u64) {
-        use std::hash::{Hash, Hasher};
-        let mut blocks: Vec<(String, bool)> = Vec::new();
-        let mut push = |b: &Value, role: &str| {
-            let marked = b.get("cache_control").is_some();
-            let mut c = b.clone();
-            if let Some(o) = c.as_object_mut() {
-                o.remove("cache_control");
-            }
-            blocks.push((format!("{role}:{c}"), marked));
-        };
-        for t in body["tools"].as_array().into_iter().flatten() {
-            push(t, "tool");
-        }
-        for t in body["system"].as_array().into_iter().flatten() {
-            push(t, "system");
-        }
-        for m in body["messages"].as_array().into_iter().flatten() {
-            let role = m["role"].as_str().unwrap_or("");
-            for b in m["content"].as_array().into_iter().flatten() {
-                push(b, role);
-            }
-        }
-        let mut hashes = Vec::with_capacity(blocks.len());
-        let mut tokens = Vec::with_capacity(blocks.len());
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        let mut total = 0u64;
-        for (text, _) in &blocks {
-            text.hash(&mut h);
-            hashes.push(h.finish());
-            total += text.len() as u64 / 4;
-            tokens.push(total);
-        }
-        let marks: Vec<usize> = (0..blocks.len()).filter(|i| blocks[*i].1).collect();
-        let mut read = 0;
-        for &b in &marks {
-            for j in (b.saturating_sub(19)..=b).rev() {
-                if self.prefixes.contains(&hashes[j]) {
-                    read = read.max(tokens[j]);
-                    break;
-                }
-            }
-        }
-        let written = marks.last().map_or(0, |&b| tokens[b]);
-        for &b in &marks {
-            self.prefixes.insert(hashes[b]);
-        }
-        let write = written.saturating_sub(read);
-        (total - read - write, read, write)
-    }
-}
-
 struct Sequence {
     turns: Vec<Turn>,
     next: AtomicUsize,
     format: Format,
     rules: Rules,
-    cache: Mutex<PromptCache>,
+    cache: Mutex<super::cache::PromptCache>,
     broken: Arc<Mutex<Vec<String>>>,
 }
 
@@ -263,7 +200,7 @@ impl FakeModel {
             next: AtomicUsize::new(0),
             format,
             rules,
-            cache: Mutex::new(PromptCache::default()),
+            cache: Mutex::new(super::cache::PromptCache::default()),
             broken: broken.clone(),
         };
         let at = match format {

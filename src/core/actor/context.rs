@@ -6,12 +6,16 @@ use super::*;
 impl Actor {
     /// Accounts the next request and sends the report when it changed.
     pub(super) fn report_context(&mut self) -> ContextReport {
+        let (memory, catalog) = match &self.frozen {
+            Some(f) => (f.memory.as_str(), f.catalog.as_str()),
+            None => (self.memory.as_str(), self.catalog.as_str()),
+        };
         let report = shape::account(
             &mut self.ledger,
             &self.state,
             &self.deps.provider,
-            &self.memory,
-            &self.catalog,
+            memory,
+            catalog,
             &self.deps.tools.registry,
         );
         if self.last_report.as_ref() != Some(&report) {
@@ -38,7 +42,23 @@ impl Actor {
         };
         let before = self.last_report.as_ref().map_or(0, ContextReport::used);
         let (model, client) = self.compaction_model();
-        let request = shape::compaction_request(&self.state, &model, through, focus);
+        // The session's own model summarises from its cached prefix; another model, or a
+        // conversation over the window, gets a cut-down transcript.
+        let fits = self.last_report.as_ref().is_some_and(|r| !r.over());
+        let request = if fits && model.source() == self.deps.provider.source() {
+            let (memory, catalog) = self.prompt_files();
+            crate::core::compaction::in_place(
+                &self.state,
+                &model,
+                memory,
+                catalog,
+                &self.deps.tools.registry,
+                through,
+                focus,
+            )
+        } else {
+            shape::compaction_request(&self.state, &model, through, focus)
+        };
         tracing::info!(through, before, model = %model.source(), "compacting");
         let input_estimate = crate::context::estimate_tokens(&request.system) as u64
             + request
@@ -92,6 +112,8 @@ impl Actor {
                     through,
                     summary: summary.clone(),
                 });
+            // The compacted session starts a new prefix, with the files as they are now.
+            self.frozen = None;
             let after = shape::account(
                 &mut self.ledger.clone(),
                 &self.state,

@@ -305,6 +305,11 @@ impl Actor {
     }
 
     fn set_model(&mut self, active: ActiveProvider, client: Arc<dyn ModelClient>) {
+        // Another model caches nothing of this one's prefix: the next request starts anew,
+        // with the memory and skills as they are now.
+        if target_of(&active) != target_of(&self.deps.provider) {
+            self.frozen = None;
+        }
         self.deps.provider = active;
         self.deps.client = client;
         // The new model counts tokens its own way: calibrate afresh.

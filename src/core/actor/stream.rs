@@ -94,8 +94,10 @@ impl Actor {
         }
         self.round = 1;
         self.stop_continues = 0;
-        // Read once per turn, so edits to AGENTS.md apply from the next prompt.
-        self.memory = self.read_memory();
+        // Read once per turn, so edits to AGENTS.md and new skills apply from the next prompt.
+        if !self.reread_prompt_files().await {
+            return None;
+        }
         tracing::info!(turn = number, provider = %self.deps.client.provider(), "turn started");
         Some(vec![Effect::Request { may_compact: true }])
     }
@@ -152,11 +154,15 @@ impl Actor {
             ])]);
         }
         self.sent_raw = self.ledger.last_raw();
+        // The system prompt's prefix begins: it keeps these files as they are now.
+        self.frozen
+            .get_or_insert_with(|| crate::core::frozen::Frozen::new(&self.memory, &self.catalog));
+        let (memory, catalog) = self.prompt_files();
         let request = turn::build_request(
             &self.state,
             &self.deps.provider,
-            &self.memory,
-            &self.catalog,
+            memory,
+            catalog,
             &self.deps.tools.registry,
         );
         let stream = match self.models.delay.take() {

@@ -130,6 +130,7 @@ fn turn(i: usize, models: &[(&str, &str)], gear: Gear) -> Vec<Event> {
             output: 300 + (i as u64 % 700),
             cached: 15_000,
             cache_write: 0,
+            reasoning: 0,
             cost: Some(0.01 + (i % 7) as f64 / 1000.0),
             request: Some(Box::new(RequestFacts {
                 provider: provider.into(),

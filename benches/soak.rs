@@ -83,6 +83,7 @@ fn history(workspace: &str) -> Vec<Event> {
                 output: 300,
                 cached: 11_000,
                 cache_write: 0,
+                reasoning: 0,
                 cost: None,
                 request: None,
             },

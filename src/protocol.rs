@@ -430,6 +430,9 @@ pub enum Event {
         /// Input written to the provider's prompt cache (part of `input`).
         #[serde(default, skip_serializing_if = "is_zero")]
         cache_write: u64,
+        /// Output spent reasoning (part of `output`), where the provider says.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        reasoning: u64,
         /// Cost in US dollars, when the provider has prices configured.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<f64>,
@@ -866,6 +869,7 @@ mod tests {
                 output: 2,
                 cached: 0,
                 cache_write: 0,
+                reasoning: 0,
                 cost: Some(0.5),
                 request: None,
             },

@@ -152,6 +152,7 @@ async fn openai_text_streams_with_usage_and_a_well_formed_request() {
         output: 3,
         cached: 4,
         cache_write: 0,
+        reasoning: 0,
     })));
 
     let requests = server.received_requests().await.unwrap();
@@ -409,6 +410,7 @@ async fn anthropic_streams_text_tool_use_and_usage() {
             output: 42,
             cached: 10,
             cache_write: 0,
+            reasoning: 0,
         }
     );
 

@@ -113,6 +113,7 @@ async fn a_codex_model_speaks_the_responses_api_and_gets_its_reasoning_back() {
         Event::Usage {
             input: 1830,
             cached: 1536,
+            reasoning: 160,
             ..
         }
     )));

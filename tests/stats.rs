@@ -42,6 +42,7 @@ fn usage(
         output,
         cached,
         cache_write: 0,
+        reasoning: 0,
         cost,
         request: Some(Box::new(RequestFacts {
             provider: provider.into(),

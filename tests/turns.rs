@@ -53,6 +53,7 @@ async fn a_scripted_turn_streams_then_is_recorded_in_order() {
         output: 500_000,
         cached: 0,
         cache_write: 0,
+        reasoning: 0,
         cost: Some(cost),
         request: Some(request),
     } = usage

@@ -702,6 +702,7 @@ mod tests {
                 output: 50,
                 cached: 200,
                 cache_write: 0,
+                reasoning: 0,
                 cost: None,
                 request: None,
             },

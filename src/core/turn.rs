@@ -258,6 +258,7 @@ pub fn usage_event(
         output: u.output,
         cached: u.cached,
         cache_write: u.cache_write,
+        reasoning: u.reasoning,
         cost: usage.and_then(|u| provider::cost(provider, u)),
         request,
     })
@@ -354,12 +355,14 @@ mod tests {
             output: 0,
             cached: 0,
             cache_write: 0,
+            reasoning: 0,
         }));
         p.absorb(StreamEvent::Usage(TokenUsage {
             input: 0,
             output: 500_000,
             cached: 0,
             cache_write: 0,
+            reasoning: 0,
         }));
         p.absorb(StreamEvent::Finish(FinishReason::Length));
         let mut events = finish_events(&p, &TurnEnd::Completed, &openai(), &origin());
@@ -383,6 +386,7 @@ mod tests {
                     output: 500_000,
                     cached: 0,
                     cache_write: 0,
+                    reasoning: 0,
                     // $2 per million in, $8 per million out.
                     cost: Some(6.0),
                     request: None,

@@ -307,6 +307,7 @@ impl SseParser for Parser {
                     output: u["output_tokens"].as_u64().unwrap_or(0),
                     cached,
                     cache_write: created,
+                    reasoning: 0,
                 }));
             }
             "content_block_start" => {

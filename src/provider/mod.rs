@@ -91,6 +91,8 @@ pub struct TokenUsage {
     pub cached: u64,
     /// Input written to the prompt cache (Anthropic bills it above the input price).
     pub cache_write: u64,
+    /// Output spent reasoning (part of `output`), where the provider says.
+    pub reasoning: u64,
 }
 
 impl TokenUsage {
@@ -101,6 +103,7 @@ impl TokenUsage {
         self.output = self.output.max(other.output);
         self.cached = self.cached.max(other.cached);
         self.cache_write = self.cache_write.max(other.cache_write);
+        self.reasoning = self.reasoning.max(other.reasoning);
     }
 }
 

@@ -435,6 +435,9 @@ impl SseParser for Parser {
                 cache_write: u["prompt_tokens_details"]["cache_write_tokens"]
                     .as_u64()
                     .unwrap_or(0),
+                reasoning: u["completion_tokens_details"]["reasoning_tokens"]
+                    .as_u64()
+                    .unwrap_or(0),
             }));
         }
         Ok(out)

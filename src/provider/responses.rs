@@ -202,6 +202,9 @@ fn usage(response: &Value) -> Option<StreamEvent> {
             .as_u64()
             .unwrap_or(0),
         cache_write: 0,
+        reasoning: u["output_tokens_details"]["reasoning_tokens"]
+            .as_u64()
+            .unwrap_or(0),
     }))
 }
 
@@ -442,6 +445,7 @@ mod tests {
             output: 212,
             cached: 1536,
             cache_write: 0,
+            reasoning: 160,
         })));
         assert_eq!(
             events.last(),

@@ -298,12 +298,14 @@ impl ModelClient for ScriptClient {
                     output: estimate_tokens(text.len()),
                     cached: 0,
                     cache_write: 0,
+                    reasoning: 0,
                 },
                 |u| TokenUsage {
                     input: u.input,
                     output: u.output,
                     cached: u.cached,
                     cache_write: 0,
+                    reasoning: 0,
                 },
             );
             let reason = if turn.tool_calls.is_empty() {

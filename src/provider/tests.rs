@@ -101,6 +101,7 @@ fn cost_uses_cached_and_output_prices_and_is_none_without_prices() {
         output: 1_000_000,
         cached: 1_000_000,
         cache_write: 1_000_000,
+        reasoning: 0,
     };
     // The catalog's claude-sonnet-4-5: 1M uncached at $3, 1M cache reads at $0.30, 1M cache
     // writes at $3.75, 1M out at $15.

@@ -24,6 +24,8 @@ pub struct RequestRow {
     pub cached: u64,
     /// Input written to the prompt cache (part of `input`).
     pub cache_write: u64,
+    /// Output spent reasoning (part of `output`).
+    pub reasoning: u64,
     /// `None`: the model has no prices.
     pub cost: Option<f64>,
     pub latency_ms: Option<u64>,
@@ -46,6 +48,7 @@ impl RequestRow {
             output,
             cached,
             cache_write,
+            reasoning,
             cost,
             request: Some(r),
         } = event
@@ -62,6 +65,7 @@ impl RequestRow {
             output: *output,
             cached: *cached,
             cache_write: *cache_write,
+            reasoning: *reasoning,
             cost: *cost,
             latency_ms: Some(r.latency_ms),
             ttft_ms: r.ttft_ms,
@@ -103,7 +107,15 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
     }
     let about = if t.estimated > 0 { "~" } else { "" };
     parts.push(format!("{about}{} in{cached}", tokens(t.input)));
-    parts.push(format!("{about}{} out", tokens(t.output)));
+    if t.reasoning > 0 {
+        parts.push(format!(
+            "{about}{} out ({} reasoning)",
+            tokens(t.output),
+            tokens(t.reasoning)
+        ));
+    } else {
+        parts.push(format!("{about}{} out", tokens(t.output)));
+    }
     parts.push(t.cost_text());
     let took: u64 = requests.iter().filter_map(|r| r.latency_ms).sum();
     parts.push(millis(took));
@@ -138,6 +150,8 @@ pub struct Totals {
     pub cached: u64,
     /// Input written to the prompt cache (billed above the input price).
     pub cache_write: u64,
+    /// Output spent reasoning (part of `output`).
+    pub reasoning: u64,
     /// Cached input over input (0 when there was none).
     pub cached_share: f64,
     /// US dollars, for the requests whose prices were known; `None` (JSON `null`) when no
@@ -176,6 +190,7 @@ impl Totals {
         self.output += r.output;
         self.cached += r.cached;
         self.cache_write += r.cache_write;
+        self.reasoning += r.reasoning;
         self.retries += u64::from(r.retries);
         self.estimated += u64::from(r.estimated);
         match r.cost {
@@ -255,6 +270,7 @@ pub struct RowRef<'a> {
     pub output: u64,
     pub cached: u64,
     pub cache_write: u64,
+    pub reasoning: u64,
     pub cost: Option<f64>,
     pub latency_ms: Option<u64>,
     pub ttft_ms: Option<u64>,
@@ -276,6 +292,7 @@ impl RequestRow {
             output: self.output,
             cached: self.cached,
             cache_write: self.cache_write,
+            reasoning: self.reasoning,
             cost: self.cost,
             latency_ms: self.latency_ms,
             ttft_ms: self.ttft_ms,
@@ -299,6 +316,7 @@ impl RowRef<'_> {
             output: self.output,
             cached: self.cached,
             cache_write: self.cache_write,
+            reasoning: self.reasoning,
             cost: self.cost,
             latency_ms: self.latency_ms,
             ttft_ms: self.ttft_ms,
@@ -648,7 +666,7 @@ impl Reader {
         };
         let sql = format!(
             "SELECT ts, {key}, input, output, cached, cost, latency_ms, ttft_ms,
-                    error IS NOT NULL, cache_write, retries, estimated
+                    error IS NOT NULL, cache_write, retries, estimated, reasoning
              FROM requests WHERE {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
@@ -672,6 +690,7 @@ impl Reader {
                 retries: u32::try_from(count(r.get(13).map_err(err)?).unwrap_or(0))
                     .unwrap_or(u32::MAX),
                 estimated: r.get(14).map_err(err)?,
+                reasoning: count(r.get(15).map_err(err)?).unwrap_or(0),
             });
         }
         Ok(())

@@ -401,6 +401,7 @@ fn fold_after(
             output,
             cached,
             cache_write,
+            reasoning,
             cost,
             request,
         } => {
@@ -408,9 +409,9 @@ fn fold_after(
                 tx.prepare_cached(
                     "INSERT INTO requests (session_id, seq, ts, provider, model, gear, stage,
                      purpose, input, output, cached, cost, latency_ms, ttft_ms, error,
-                     cache_write, retries, estimated)
+                     cache_write, retries, estimated, reasoning)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                             ?16, ?17, ?18)",
+                             ?16, ?17, ?18, ?19)",
                 )?
                 .execute(params![
                     session,
@@ -431,6 +432,7 @@ fn fold_after(
                     i64::try_from(*cache_write).unwrap_or(i64::MAX),
                     r.retries,
                     r.estimated,
+                    i64::try_from(*reasoning).unwrap_or(i64::MAX),
                 ])?;
             } else {
                 // Usage recorded without its request's facts (an older session imported):

@@ -306,6 +306,7 @@ fn a_priced_provider_shows_the_running_cost() {
             output: 1,
             cached: 0,
             cache_write: 0,
+            reasoning: 0,
             cost: Some(cost),
             request: None,
         });
@@ -332,6 +333,7 @@ fn a_turn_ends_with_a_dim_line_of_its_tokens_cost_time_and_models() {
         output: 300,
         cached,
         cache_write: 0,
+        reasoning: 0,
         cost: Some(cost),
         request: Some(Box::new(RequestFacts {
             provider: "deepseek".into(),

@@ -633,7 +633,7 @@ impl ActiveProvider {
             if self.prices.input.is_some() {
                 "its prices"
             } else {
-                "no prices, so no cost is shown"
+                "no prices, so its cost shows as —"
             },
             self.model
         ))

@@ -577,6 +577,8 @@ pub struct Overview {
     pub week: Report,
     /// Local date and cost, oldest first, a day without requests at zero.
     pub days: Vec<(String, f64)>,
+    /// The figures of those days together (their cost unknown when nothing was priced).
+    pub days_total: Totals,
 }
 
 /// Days the overlay's sparkline spans.
@@ -607,6 +609,7 @@ pub fn overview(recent: &[RequestRow], session: &[RequestRow], now: i64) -> Over
         session: aggregate(session, By::Model).total,
         week: aggregate(&week, By::Model),
         days,
+        days_total: aggregate(recent, By::Day).total,
     }
 }
 

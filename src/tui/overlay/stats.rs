@@ -112,7 +112,6 @@ impl Layer for StatsView {
         frame.render_widget(Paragraph::new(lines).scroll((self.scroll, 0)), figures);
 
         let values: Vec<u64> = data.days.iter().map(|(_, c)| micros(*c)).collect();
-        let total: f64 = data.days.iter().map(|(_, c)| c).sum();
         let span = match (data.days.first(), data.days.last()) {
             (Some((a, _)), Some((b, _))) => format!("{a} – {b}"),
             _ => String::new(),
@@ -121,7 +120,10 @@ impl Layer for StatsView {
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(days);
         frame.render_widget(
             Paragraph::new(Line::styled(
-                format!("Cost per day, {span}: {} in all", stats::dollars(total)),
+                format!(
+                    "Cost per day, {span}: {} in all",
+                    data.days_total.cost_text()
+                ),
                 s.help_heading,
             )),
             title,

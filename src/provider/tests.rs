@@ -129,3 +129,51 @@ fn the_wire_body_ends_with_the_growing_conversation() {
     let back: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(back, body);
 }
+
+#[test]
+fn reasoning_details_go_back_to_a_model_the_catalog_does_not_know() {
+    // A gateway turned reasoning on for a model gearshift knows nothing of: what it sent
+    // comes back, though nobody asked for it.
+    let detail = r#"{"type":"reasoning.encrypted","data":"enc-1","index":0}"#;
+    let request = ChatRequest {
+        model: "some/unknown-model".into(),
+        system: String::new(),
+        messages: vec![
+            Arc::new(ChatMessage::User { text: "hi".into() }),
+            Arc::new(ChatMessage::Assistant {
+                text: "hello".into(),
+                tool_calls: vec![],
+                reasoning: Some(Reasoning {
+                    text: String::new(),
+                    parts: vec![ReasoningPart::Detail {
+                        json: detail.into(),
+                    }],
+                    source: "gw/some/unknown-model".into(),
+                }),
+            }),
+            Arc::new(ChatMessage::User {
+                text: "and?".into(),
+            }),
+        ],
+        tools: vec![],
+        max_output_tokens: 1000,
+        reasoning: ReasoningRequest::default(),
+        source: "gw/some/unknown-model".into(),
+        think_tags: false,
+    };
+    let body = wire_body(ProviderKind::Openai, &request);
+    assert_eq!(
+        body["messages"][1]["reasoning_details"][0]["data"], "enc-1",
+        "{body}"
+    );
+    // Not to another model.
+    let other = ChatRequest {
+        source: "gw/another".into(),
+        ..request
+    };
+    assert!(
+        wire_body(ProviderKind::Openai, &other)["messages"][1]
+            .get("reasoning_details")
+            .is_none()
+    );
+}

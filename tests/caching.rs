@@ -258,3 +258,37 @@ fn the_simulated_cache_keeps_the_lookback_the_minimum_and_the_lifetime() {
     );
     assert_eq!(read, 0);
 }
+
+#[tokio::test]
+async fn a_compaction_keeps_the_users_request_not_the_note_that_followed_it() {
+    let ws = workspace(3);
+    let mut turns: Vec<Turn> = (0..3).flat_map(reading).collect();
+    turns.insert(4, Turn::text("## Summary\nRead f0.rs and f1.rs."));
+    let (fake, mut s) = start(turns, &ws).await;
+    run_turns(&mut s, 0, 1).await;
+    std::fs::write(
+        ws.path().join("AGENTS.md"),
+        "# Conventions\n\n- Only one rule now.\n",
+    )
+    .unwrap();
+    run_turns(&mut s, 1, 2).await;
+    s.send(Op::Compact);
+    s.until(|e| matches!(e, Event::Compacted { .. })).await;
+    let bodies = fake.bodies().await;
+    let messages = bodies[4]["messages"].as_array().unwrap();
+    let instruction = messages.last().unwrap()["content"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(instruction.contains("> what is in f1.rs?"), "{instruction}");
+    run_turns(&mut s, 2, 3).await;
+    let after = fake.bodies().await[5].to_string();
+    assert!(
+        after.contains("what is in f1.rs?"),
+        "the request stays verbatim"
+    );
+    assert!(
+        after.contains("Only one rule now"),
+        "the new prefix holds the new AGENTS.md"
+    );
+    assert!(fake.broken().is_empty(), "{:?}", fake.broken());
+}

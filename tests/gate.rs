@@ -564,9 +564,17 @@ fn a_command_checkpoint_stops_every_disguised_push_headless() {
     let ws = tempfile::tempdir().unwrap();
     let bin = ws.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    // A `git` that records that it ran: any push that runs leaves `pushed`.
+    // A `git` that records a push that ran: it leaves `pushed` in the workspace (an absolute
+    // path: gearshift's own `git config` calls run elsewhere, and write nothing).
     let fake = bin.join("git");
-    std::fs::write(&fake, "#!/bin/sh\necho \"$@\" >> \"$PWD/pushed\"\n").unwrap();
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *push*) echo \"$@\" >> '{}';; esac\n",
+            ws.path().join("pushed").display()
+        ),
+    )
+    .unwrap();
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();

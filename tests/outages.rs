@@ -328,10 +328,13 @@ async fn after_the_cooldown_one_request_tries_the_model_found_down_again() {
     let down = down_503().await;
     let spare = FakeModel::start(vec![Turn::text("first"), Turn::text("second")]).await;
     let ws = tempfile::tempdir().unwrap();
+    // The dead model gets its retries when first found down, and one probe after the
+    // cool-down: no retries for it.
     let config = format!(
         "{}cooldown = 1\n",
         config("openai", &format!("{}/v1", down.uri()), &spare.url())
-    );
+    )
+    .replacen("max_retries = 0", "max_retries = 2", 1);
     let p = provider(&config, "one");
     let mut s = start_switching(&p, ws.path(), &config, &KEYS).await;
     s.submit("hello");
@@ -346,7 +349,7 @@ async fn after_the_cooldown_one_request_tries_the_model_found_down_again() {
     );
     assert_eq!(
         down.received_requests().await.unwrap().len(),
-        2,
+        3 + 1,
         "one probe after the cool-down"
     );
 }

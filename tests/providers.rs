@@ -74,6 +74,7 @@ fn request() -> ChatRequest {
         reasoning: gearshift::provider::ReasoningRequest::default(),
         source: "test/test-model".into(),
         think_tags: false,
+        probe: false,
     }
 }
 

@@ -144,6 +144,18 @@ async fn any_model_goes_to_the_responses_api_when_its_provider_says_so() {
 }
 
 #[tokio::test]
+async fn a_codex_model_the_catalog_only_guesses_at_goes_to_the_responses_api_too() {
+    let fake = FakeModel::responses(vec![Turn::text("hello")]).await;
+    let ws = tempfile::tempdir().unwrap();
+    let p = session::provider(&config("openai", &fake.url(), "gpt-5.4-codex"), "fake");
+    assert_eq!(p.inferred_from.as_deref(), Some("gpt-5.4"));
+    let mut s = session::start(&p, ws.path()).await;
+    s.submit("hi");
+    s.turn().await;
+    assert_eq!(fake.requests().await[0].url.path(), "/v1/responses");
+}
+
+#[tokio::test]
 async fn a_gateway_serving_a_codex_model_keeps_its_own_api() {
     // OpenRouter's `openai/gpt-5.1-codex` is served by OpenRouter's chat completions.
     let fake = FakeModel::start(vec![Turn::text("hello")]).await;

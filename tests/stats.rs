@@ -419,6 +419,22 @@ fn unknown_costs_are_null_costs_are_rounded_and_retries_and_cache_writes_show() 
         "{list}"
     );
     assert!(line("s1").contains("$0.3000"), "{list}");
+    let out = support::command(
+        home.path(),
+        home.path(),
+        &["sessions", "list", "--all", "--json"],
+    )
+    .output()
+    .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("0.3") && !json.contains("0.30000000000000004"),
+        "{json}"
+    );
+    assert!(
+        json.contains("\"cost\": null") || json.contains("\"cost\":null"),
+        "{json}"
+    );
 
     let out = support::command(home.path(), home.path(), &["stats", "--json"])
         .output()

@@ -688,12 +688,14 @@ impl Config {
             .filter(|f| f.how == models::Match::Inferred)
             .map(|f| f.entry.clone());
         // A model OpenAI serves by the Responses API only goes there, unless a gateway
-        // serves it under its own name.
+        // serves it under its own name; so does a codex model the catalog only guesses at
+        // (`gpt-5.4-codex` inferred from `gpt-5.4`): every codex model is served there only.
         let kind = match &found {
             Some(f)
                 if settings.kind == ProviderKind::Openai
                     && !f.via_gateway
-                    && f.facts.api == Some(models::Api::Responses) =>
+                    && (f.facts.api == Some(models::Api::Responses)
+                        || (f.how == models::Match::Inferred && model.contains("codex"))) =>
             {
                 ProviderKind::OpenaiResponses
             }

@@ -145,7 +145,8 @@ fn facts(provider: &str, m: &Model, as_of: &str) -> Result<ModelFacts, String> {
     .map(|o| context_window.map_or(o, |w| o.min(w)));
     let style = match provider {
         "openai" => Some(ReasoningStyle::Openai),
-        "anthropic" => Some(ReasoningStyle::Anthropic),
+        // Claude's form (a budget, or adaptive for Opus 4.7, which refuses a budget) is not in
+        // the file: the built-in entry, or the provider's kind, decides it.
         "deepseek" => Some(ReasoningStyle::Deepseek),
         "zai" | "zhipuai" => Some(ReasoningStyle::Zhipu),
         "moonshotai" => Some(ReasoningStyle::Kimi),
@@ -205,6 +206,16 @@ mod tests {
         assert_eq!(codex.max_completion_tokens, Some(true));
         let opus = &got.models["claude-opus-4-7"];
         assert_eq!(opus.cache_write_price, Some(6.25));
+        assert_eq!(
+            opus.reasoning_style, None,
+            "how Claude thinks is not the file's to say"
+        );
+        let patched = super::super::models::lookup(&got.models, "claude-opus-4-7").unwrap();
+        assert_eq!(
+            patched.facts.reasoning_style,
+            Some(ReasoningStyle::AnthropicAdaptive),
+            "an import keeps Opus 4.7 adaptive"
+        );
         assert_eq!(opus.context_window, Some(1_000_000));
         assert_eq!(
             opus.as_of.as_deref(),

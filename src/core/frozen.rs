@@ -54,7 +54,9 @@ impl Frozen {
                     &self.told_catalog,
                     catalog,
                 ),
-                Category::Skills,
+                // Counted with gearshift's own instructions: a note about the catalog, not a
+                // loaded skill (which a compaction keeps verbatim).
+                Category::System,
             ));
             self.told_catalog = catalog.to_string();
         }
@@ -133,7 +135,7 @@ mod tests {
         let mut f = Frozen::new("", "");
         let catalog = "\n\n# Skills\n\n- review: reviews a change\n";
         let notes = f.changes("", catalog);
-        assert_eq!(notes[0].1, Category::Skills);
+        assert_eq!(notes[0].1, Category::System);
         assert!(
             notes[0].0.ends_with("- review: reviews a change"),
             "{}",

@@ -536,6 +536,7 @@ pub fn compaction_request(
         },
         source: provider.source(),
         think_tags: provider.think_tags,
+        probe: false,
     }
 }
 

@@ -37,6 +37,7 @@ pub fn build_request(
         reasoning: provider.reasoning,
         source: provider.source(),
         think_tags: provider.think_tags,
+        probe: false,
     }
 }
 
@@ -80,6 +81,13 @@ impl TurnProgress {
             input_estimate,
             ..TurnProgress::default()
         }
+    }
+
+    /// The same progress, its request sent `delay` from now (after a retry's backoff).
+    #[must_use]
+    pub fn sent_after(mut self, delay: std::time::Duration) -> TurnProgress {
+        self.sent = self.sent.map(|s| s + delay);
+        self
     }
 
     /// Which model answered, for what, and how fast; `None` for a request never sent.
@@ -154,13 +162,14 @@ impl TurnProgress {
         None
     }
 
-    /// The usage to record when the provider said none, or no output, for a reply of which
-    /// something arrived (a cancel or a broken stream cut it before the provider's figures):
-    /// the input as estimated when sent, the output from what arrived. `None` when the
-    /// provider's figures stand, or nothing arrived (nothing was billed).
+    /// The usage to record when the reply was cut off (a cancel, a broken stream) before the
+    /// provider gave its final figures — Anthropic's `message_start` says 1 output token —
+    /// or it never gave any: the input as estimated when sent, the output from what arrived,
+    /// each where larger than what the provider said. `None` when the provider's figures
+    /// stand (the reply finished with usage), or nothing arrived (nothing was billed).
     #[must_use]
     pub fn estimated_usage(&self) -> Option<TokenUsage> {
-        if !self.answered() || self.usage.is_some_and(|u| u.output > 0) {
+        if !self.answered() || (self.reason.is_some() && self.usage.is_some()) {
             return None;
         }
         let arrived: String = [self.reasoning.as_str(), self.text.as_str()]
@@ -170,7 +179,9 @@ impl TurnProgress {
         let reported = self.usage.unwrap_or_default();
         Some(TokenUsage {
             input: reported.input.max(self.input_estimate),
-            output: crate::context::estimate_tokens(&arrived) as u64,
+            output: reported
+                .output
+                .max(crate::context::estimate_tokens(&arrived) as u64),
             ..reported
         })
     }
@@ -439,6 +450,23 @@ mod tests {
             &origin(),
         );
         assert!(!take_facts(&mut none).estimated);
+        // Anthropic's message_start says 1 output token; a reply cut off after it is
+        // estimated all the same.
+        let mut cut = TurnProgress::sent_now(50_000);
+        cut.absorb(StreamEvent::Usage(TokenUsage {
+            input: 50_000,
+            output: 1,
+            ..TokenUsage::default()
+        }));
+        for _ in 0..200 {
+            cut.absorb(StreamEvent::TextDelta("word by word, ".into()));
+        }
+        let usage = cut.estimated_usage().expect("estimated");
+        assert_eq!(usage.input, 50_000);
+        assert!(usage.output > 500, "{usage:?}");
+        // A reply that finished with the provider's figures keeps them.
+        cut.absorb(StreamEvent::Finish(FinishReason::Stop));
+        assert!(cut.estimated_usage().is_none());
         assert!(matches!(
             events[2],
             Event::Error {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-use super::http::{Endpoint, ParseError, SseParser, stream_sse};
+use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, Reasoning, ReasoningPart,
     ReasoningStyle, StreamEvent, TokenUsage,
@@ -51,8 +51,7 @@ impl ModelClient for AnthropicClient {
             "/v1/messages",
             headers,
             body,
-            request.model,
-            self.endpoint.policy.max_event_bytes,
+            Call::of(&self.endpoint, &request),
             Parser::default(),
         )
     }

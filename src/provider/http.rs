@@ -140,6 +140,7 @@ impl Endpoint {
         headers: HeaderMap,
         body: &serde_json::Value,
         model: &str,
+        max_retries: u32,
     ) -> Result<(reqwest::Response, u32), ProviderError> {
         let client = self.client()?;
         let bytes = wire_string(body);
@@ -159,14 +160,14 @@ impl Endpoint {
                         "no response within {:.0} s",
                         self.policy.request_timeout.as_secs_f64()
                     );
-                    if attempt > self.policy.max_retries {
+                    if attempt > max_retries {
                         return Err(self.network(url, &detail));
                     }
                     self.backoff(attempt)
                 }
                 Ok(Err(e)) => {
                     let retryable = e.is_connect() || e.is_timeout() || e.is_request();
-                    if !retryable || attempt > self.policy.max_retries {
+                    if !retryable || attempt > max_retries {
                         return Err(self.network(url, &error_chain(&e)));
                     }
                     self.backoff(attempt)
@@ -177,7 +178,7 @@ impl Endpoint {
                     let retry_after = retry_after(resp.headers());
                     let text = resp.text().await.unwrap_or_default();
                     let retryable = status == 429 || status >= 500;
-                    if !retryable || attempt > self.policy.max_retries {
+                    if !retryable || attempt > max_retries {
                         return Err(self.status_error(status, &text, url, model, attempt));
                     }
                     retry_after.unwrap_or_else(|| self.backoff(attempt))
@@ -459,6 +460,29 @@ async fn read_some(resp: reqwest::Response, limit: usize) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// What one streaming request is: the model named (for messages), the largest event accepted
+/// and how many times a refusal for a while (429, 5xx, no connection) is tried again.
+pub(super) struct Call {
+    pub model: String,
+    pub max_event: usize,
+    pub max_retries: u32,
+}
+
+impl Call {
+    /// `request` on `endpoint`: its policy's limits, no retries for a probe.
+    pub fn of(endpoint: &Endpoint, request: &super::ChatRequest) -> Call {
+        Call {
+            model: request.model.clone(),
+            max_event: endpoint.policy.max_event_bytes,
+            max_retries: if request.probe {
+                0
+            } else {
+                endpoint.policy.max_retries
+            },
+        }
+    }
+}
+
 /// Starts a streaming request: POSTs `body` to `path` under the base URL and reads the SSE
 /// response with `parser`, in a task that dropping the returned stream aborts.
 pub(super) fn stream_sse(
@@ -466,14 +490,21 @@ pub(super) fn stream_sse(
     path: &str,
     headers: HeaderMap,
     body: serde_json::Value,
-    model: String,
-    max_event: usize,
+    call: Call,
     mut parser: impl SseParser + 'static,
 ) -> ModelStream {
     let endpoint = Arc::clone(endpoint);
     let url = format!("{}{path}", endpoint.base_url);
+    let Call {
+        model,
+        max_event,
+        max_retries,
+    } = call;
     ModelStream::spawn(move |tx| async move {
-        match endpoint.post(&url, headers, &body, &model).await {
+        match endpoint
+            .post(&url, headers, &body, &model, max_retries)
+            .await
+        {
             Ok((resp, attempts)) => {
                 if attempts > 1
                     && tx

@@ -80,6 +80,9 @@ pub struct ChatRequest {
     pub source: String,
     /// Split `<think>…</think>` at the start of the content into reasoning.
     pub think_tags: bool,
+    /// The first request to a model found down, once its cool-down is over: sent once,
+    /// without the retries a 429 or 5xx would otherwise get.
+    pub probe: bool,
 }
 
 /// Token counts of one response. `input` includes the `cached` and `cache_write` parts.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Map, Value, json};
 
-use super::http::{Endpoint, ParseError, SseParser, stream_sse};
+use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
 use super::reasoning::{Split, ThinkTags};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, ReasoningPart, ReasoningStyle,
@@ -46,8 +46,7 @@ impl ModelClient for OpenAiClient {
             "/chat/completions",
             headers,
             body,
-            request.model.clone(),
-            self.endpoint.policy.max_event_bytes,
+            Call::of(&self.endpoint, &request),
             Parser::new(request.think_tags),
         )
     }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
-use super::http::{Endpoint, ParseError, SseParser, stream_sse};
+use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, ReasoningPart, ReasoningStyle,
     StreamEvent, TokenUsage,
@@ -53,8 +53,7 @@ impl ModelClient for ResponsesClient {
             "/responses",
             headers,
             request_body(&request),
-            request.model.clone(),
-            self.endpoint.policy.max_event_bytes,
+            Call::of(&self.endpoint, &request),
             Parser::default(),
         )
     }

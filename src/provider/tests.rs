@@ -160,6 +160,7 @@ fn reasoning_details_go_back_to_a_model_the_catalog_does_not_know() {
         reasoning: ReasoningRequest::default(),
         source: "gw/some/unknown-model".into(),
         think_tags: false,
+        probe: false,
     };
     let body = wire_body(ProviderKind::Openai, &request);
     assert_eq!(

@@ -22,7 +22,9 @@ pub struct SessionSummary {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cached_tokens: i64,
-    /// US dollars; `None` when the session's models had no prices.
+    /// US dollars (rounded to a millionth in JSON); `None` when the session's models had no
+    /// prices.
+    #[serde(serialize_with = "super::stats::micro_dollars")]
     pub cost: Option<f64>,
     pub message_count: i64,
     pub status: String,

@@ -31,12 +31,20 @@ impl Actor {
     /// there is nothing (new) to compact.
     pub(super) fn start_compaction(&mut self, resume: bool, focus: Option<&str>) -> bool {
         let start = shape::kept_from(&self.state);
-        let Some(through) = self
-            .state
-            .conversation
-            .iter()
-            .rposition(|m| matches!(&**m, ChatMessage::User { .. }))
-            .filter(|k| *k > start)
+        // The latest request: the user's (or a plan step's), not a note gearshift added after
+        // it (AGENTS.md changed, a stage's instructions) — else any.
+        let users = || {
+            self.state
+                .conversation
+                .iter()
+                .enumerate()
+                .rev()
+                .filter(|(i, m)| *i > start && matches!(&***m, ChatMessage::User { .. }))
+                .map(|(i, _)| i)
+        };
+        let Some(through) = users()
+            .find(|i| !self.state.stage_messages.contains_key(i))
+            .or_else(|| users().next())
         else {
             return false;
         };

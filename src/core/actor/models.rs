@@ -29,6 +29,10 @@ pub(super) struct Models {
     retries: u32,
     /// The request in flight waits this long before it is sent (a retry's backoff).
     pub delay: Option<Duration>,
+    /// Models whose cool-down ended: their next request is a probe, sent once.
+    probing: BTreeSet<Target>,
+    /// The request in flight is such a probe: it is not tried again.
+    probe_in_flight: bool,
 }
 
 fn target_of(p: &ActiveProvider) -> Target {
@@ -108,9 +112,17 @@ impl Actor {
     ) -> Option<(ActiveProvider, Arc<dyn ModelClient>, usize)> {
         let now = Instant::now();
         let cooldown = self.deps.routing.cooldown();
-        self.models
+        let ended: Vec<Target> = self
+            .models
             .down
-            .retain(|_, since| now.duration_since(*since) < cooldown);
+            .iter()
+            .filter(|(_, since)| now.duration_since(**since) >= cooldown)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in ended {
+            self.models.down.remove(&t);
+            self.models.probing.insert(t);
+        }
         // A model found down lately is passed over, unless every model of the route is.
         let up: Vec<usize> = (0..chain.len())
             .filter(|i| !self.models.down.contains_key(&chain[*i]))
@@ -168,6 +180,14 @@ impl Actor {
         self.use_model(active, client, route, true).await
     }
 
+    /// Whether the request about to go is a probe of a model whose cool-down just ended
+    /// (sent once, without retries); remembered for the outage that may answer it.
+    pub(super) fn take_probe(&mut self) -> bool {
+        let probe = self.models.probing.remove(&target_of(&self.deps.provider));
+        self.models.probe_in_flight = probe;
+        probe
+    }
+
     /// The model and client for a compaction: its route's first usable model, else the
     /// session's.
     pub(super) fn compaction_model(&mut self) -> (ActiveProvider, Arc<dyn ModelClient>) {
@@ -191,7 +211,11 @@ impl Actor {
         // An outage the stream itself reported is tried again, as an HTTP 5xx is, before the
         // route's next model.
         let policy = crate::provider::HttpPolicy::from_provider(&self.deps.provider);
-        if matches!(e, ProviderError::Api { .. }) && self.models.retries < policy.max_retries {
+        let probe = std::mem::take(&mut self.models.probe_in_flight);
+        if !probe
+            && matches!(e, ProviderError::Api { .. })
+            && self.models.retries < policy.max_retries
+        {
             self.models.retries += 1;
             let delay = policy.backoff * 2u32.pow(self.models.retries - 1);
             let origin = self.origin("turn");

@@ -158,23 +158,25 @@ impl Actor {
         self.frozen
             .get_or_insert_with(|| crate::core::frozen::Frozen::new(&self.memory, &self.catalog));
         let (memory, catalog) = self.prompt_files();
-        let request = turn::build_request(
+        let mut request = turn::build_request(
             &self.state,
             &self.deps.provider,
             memory,
             catalog,
             &self.deps.tools.registry,
         );
-        let stream = match self.models.delay.take() {
-            Some(delay) => {
-                let client = self.deps.client.clone();
-                ModelStream::after(delay, move || client.stream(request))
-            }
-            None => self.deps.client.stream(request),
+        request.probe = self.take_probe();
+        let delay = self.models.delay.take().unwrap_or_default();
+        let stream = if delay.is_zero() {
+            self.deps.client.stream(request)
+        } else {
+            let client = self.deps.client.clone();
+            ModelStream::after(delay, move || client.stream(request))
         };
         self.activity = Activity::Streaming {
             stream,
-            progress: TurnProgress::sent_now(report.used()),
+            // A retry's backoff is not the model's latency.
+            progress: TurnProgress::sent_now(report.used()).sent_after(delay),
             last_checkpoint: Instant::now(),
             saved: 0,
         };

@@ -117,3 +117,87 @@ async fn memory_files_from_home_root_and_a_nested_folder_each_once() {
         .count();
     assert_eq!(told, 1);
 }
+
+/// The memory layouts Claude Code and Codex users keep, in a repository made by `git clone`:
+/// `AGENTS.override.md` replaces `AGENTS.md` in its folder (Codex), `.claude/CLAUDE.md` and
+/// `CLAUDE.local.md` are read (Claude Code), `.claude/rules/*.md` without `paths:` are memory
+/// from the start and those with `paths:` join when the model opens a matching file; skills
+/// in Codex's folders are found.
+#[tokio::test]
+async fn claude_code_and_codex_layouts_of_a_cloned_repository_are_read_as_they_are() {
+    let origin = tempfile::tempdir().unwrap();
+    let o = origin.path();
+    support::git_repo(o);
+    write(&o.join("AGENTS.md"), "Shared agents rule.");
+    write(&o.join("AGENTS.override.md"), "Override rule wins.");
+    write(&o.join(".claude/CLAUDE.md"), "Claude folder rule.");
+    write(
+        &o.join(".claude/rules/general.md"),
+        "General rule: tests first.",
+    );
+    write(
+        &o.join(".claude/rules/api.md"),
+        "---\npaths:\n  - \"src/api/**/*.ts\"\n---\n\n# API rules\n\nValidate every input.\n",
+    );
+    write(&o.join("src/api/users.ts"), "export const x = 1;\n");
+    write(
+        &o.join(".codex/skills/release/SKILL.md"),
+        "---\nname: release\ndescription: Cut a release of this repository\n---\nTag it.\n",
+    );
+    support::git(o, &["add", "-A"]);
+    support::git(o, &["commit", "-qm", "layouts"]);
+    let clones = tempfile::tempdir().unwrap();
+    let ws = clones.path().join("repo");
+    support::git(
+        clones.path(),
+        &["clone", "-q", o.to_str().unwrap(), ws.to_str().unwrap()],
+    );
+    // Not committed: a personal file.
+    write(&ws.join("CLAUDE.local.md"), "My local rule.");
+    let home = tempfile::tempdir().unwrap();
+    write(
+        &home.path().join(".codex/skills/mine/SKILL.md"),
+        "---\nname: mine\ndescription: My own Codex skill\n---\nDo it my way.\n",
+    );
+    let script = "[[turns]]\ntool_calls = [{ name = \"read_file\", arguments = { path = \"src/api/users.ts\" } }]\n\n[[turns]]\ntext = \"Read it.\"\n";
+    let p = script_provider(&ws, script);
+    let mut s = start_at_home(&p, &ws, home.path()).await;
+    s.submit("look at the api");
+    let seen = s.turn().await;
+    let items = memory_items(&seen);
+    for expected in [
+        "project memory: AGENTS.override.md",
+        "project memory: .claude/CLAUDE.md",
+        "project memory: CLAUDE.local.md",
+        "project memory: .claude/rules/general.md",
+        "project memory: .claude/rules/api.md",
+    ] {
+        assert!(
+            items.iter().any(|i| i == expected),
+            "{expected} in {items:?}"
+        );
+    }
+    assert!(
+        !items.iter().any(|i| i == "project memory: AGENTS.md"),
+        "the override replaces it: {items:?}"
+    );
+    let state = gearshift::core::SessionState::fold(&s.stored().await);
+    let api = state
+        .conversation
+        .iter()
+        .position(|m| matches!(&**m, ChatMessage::User { text } if text.contains("Validate every input.")))
+        .expect("the API rule joined once the file was opened");
+    assert!(matches!(
+        *state.conversation[api - 1],
+        ChatMessage::ToolResult { .. }
+    ));
+    let out = support::command(home.path(), &ws, &["skills"])
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("release") && listed.contains("mine"),
+        "{listed}"
+    );
+}

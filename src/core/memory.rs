@@ -10,8 +10,32 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-/// The file names read in each folder, in this order.
-pub const FILES: [&str; 2] = ["AGENTS.md", "CLAUDE.md"];
+/// The file names a folder's memory may have: Codex's (`AGENTS.override.md` replaces
+/// `AGENTS.md` in its folder), Claude Code's project file, its alternative place and its
+/// personal one.
+pub const FILES: [&str; 5] = [
+    "AGENTS.override.md",
+    "AGENTS.md",
+    "CLAUDE.md",
+    ".claude/CLAUDE.md",
+    "CLAUDE.local.md",
+];
+
+/// The memory files of `dir`, in order: `AGENTS.override.md` if there is one, else
+/// `AGENTS.md` (as Codex reads them), then `CLAUDE.md`, `.claude/CLAUDE.md` and
+/// `CLAUDE.local.md` (as Claude Code does).
+#[must_use]
+pub fn folder_files(dir: &Path) -> Vec<PathBuf> {
+    let agents = if dir.join(FILES[0]).is_file() {
+        FILES[0]
+    } else {
+        FILES[1]
+    };
+    std::iter::once(agents)
+        .chain(FILES[2..].iter().copied())
+        .map(|name| dir.join(name))
+        .collect()
+}
 /// More than this of one file is cut, so a huge file cannot crowd out the conversation.
 const MAX_BYTES: usize = 64 * 1024;
 /// A file larger than this is not read at all.
@@ -38,12 +62,28 @@ pub fn load(roots: Roots<'_>) -> String {
         out: String::new(),
     };
     if let Some(home) = roots.home {
-        reader.file(&home.join(".codex/AGENTS.md"), 0);
+        let codex = home.join(".codex");
+        let global = if codex.join("AGENTS.override.md").is_file() {
+            codex.join("AGENTS.override.md")
+        } else {
+            codex.join("AGENTS.md")
+        };
+        reader.file(&global, 0);
         reader.file(&home.join(".claude/CLAUDE.md"), 0);
     }
     for dir in folders(&reader.boundary, roots.workspace) {
-        for name in FILES {
-            reader.file(&dir.join(name), 0);
+        for path in folder_files(&dir) {
+            reader.file(&path, 0);
+        }
+    }
+    // Claude Code's `.claude/rules/`: those scoped to paths join when a matching file is
+    // opened (`rules::matching`); the others are memory from the start.
+    let boundary = reader.boundary.clone();
+    for rule in super::rules::discover(roots.home, &boundary) {
+        if rule.globs.is_none() && !reader.out.contains(&format!("{HEADING}{}\n", rule.shown)) {
+            reader
+                .out
+                .push_str(&format!("{HEADING}{}\n\n{}", rule.shown, rule.text.trim()));
         }
     }
     reader.out
@@ -70,8 +110,7 @@ pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> Strin
     let mut dir = roots.workspace.to_path_buf();
     for part in folder.components() {
         dir.push(part);
-        for name in FILES {
-            let path = dir.join(name);
+        for path in folder_files(&dir) {
             if !known.contains(&reader.shown(&path)) {
                 reader.file(&path, 0);
             }
@@ -88,12 +127,19 @@ pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> Strin
     out
 }
 
-/// Whether `path` names a memory file (`AGENTS.md` or `CLAUDE.md`, in any folder).
+/// Whether `path` names a memory file (`AGENTS.md`, `AGENTS.override.md`, `CLAUDE.md`,
+/// `CLAUDE.local.md` in any folder, or a Markdown file under `.claude/rules/`).
 #[must_use]
 pub fn is_memory_file(path: &str) -> bool {
-    Path::new(path)
-        .file_name()
-        .is_some_and(|n| FILES.iter().any(|f| n.eq_ignore_ascii_case(f)))
+    let p = Path::new(path);
+    let named = p.file_name().is_some_and(|n| {
+        FILES
+            .iter()
+            .filter_map(|f| Path::new(f).file_name())
+            .any(|f| n.eq_ignore_ascii_case(f))
+    });
+    let rule = path.contains(".claude/rules/") && path.ends_with(".md");
+    named || rule
 }
 
 /// The names of the files a memory text has sections for, in order.
@@ -110,7 +156,8 @@ pub fn sections(memory: &str) -> Vec<(&str, &str)> {
 }
 
 /// The repository's root above `workspace` (the nearest folder with `.git`), or the workspace.
-fn repository_root(workspace: &Path) -> PathBuf {
+#[must_use]
+pub fn repository_root(workspace: &Path) -> PathBuf {
     workspace
         .ancestors()
         .find(|d| d.join(".git").exists())

@@ -53,25 +53,32 @@ const MAX_DESCRIPTION: usize = 1024;
 pub struct Roots<'a> {
     /// gearshift's config dir (`<config>/skills`).
     pub config_dir: Option<&'a Path>,
-    /// The user's home (`~/.claude/skills`, `~/.agents/skills`).
+    /// The user's home (`~/.claude/skills`, `~/.codex/skills`, `~/.agents/skills`).
     pub home: Option<&'a Path>,
     pub workspace: &'a Path,
 }
 
-/// Every place skills are read from, lowest precedence first: the user's (Claude Code's, the
-/// cross-agent `.agents`, then gearshift's own), then the workspace's in the same order. A
+/// Every place skills are read from, lowest precedence first: the user's (Claude Code's,
+/// Codex's, the cross-agent `.agents`, then gearshift's own), then the workspace's in the same
+/// order. A
 /// skill in a later place replaces one of the same name from an earlier place.
 #[must_use]
 pub fn places(roots: Roots<'_>) -> Vec<(PathBuf, Origin)> {
     let mut out = Vec::new();
     if let Some(home) = roots.home {
         out.push((home.join(".claude/skills"), Origin::User));
+        out.push((home.join(".codex/skills"), Origin::User));
         out.push((home.join(".agents/skills"), Origin::User));
     }
     if let Some(dir) = roots.config_dir {
         out.push((dir.join("skills"), Origin::User));
     }
-    for dir in [".claude/skills", ".agents/skills", ".gearshift/skills"] {
+    for dir in [
+        ".claude/skills",
+        ".codex/skills",
+        ".agents/skills",
+        ".gearshift/skills",
+    ] {
         out.push((roots.workspace.join(dir), Origin::Workspace));
     }
     out

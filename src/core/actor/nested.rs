@@ -1,7 +1,8 @@
 //! Project memory of nested folders, as Claude Code reads it: when the model first opens a file
 //! in a folder below the workspace's root, that folder's `AGENTS.md` / `CLAUDE.md` (and those of
-//! the folders between) join the context before its next request — recorded, so a resumed
-//! session has them and never says them twice.
+//! the folders between) join the context before its next request, and so do the
+//! `.claude/rules/` files whose `paths:` match the file — recorded, so a resumed session has
+//! them and never says them twice.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -18,12 +19,18 @@ impl Actor {
         let root = self.deps.tools.workspace.root().to_path_buf();
         let len = self.state.conversation.len();
         let from = std::mem::replace(&mut self.memory_scan, len).min(len);
-        let folders: Vec<PathBuf> = opened_folders(&self.state.conversation[from..], &root)
-            .into_iter()
-            .filter(|f| self.folders_seen.insert(f.clone()))
-            .collect();
-        if folders.is_empty() {
+        let files = opened_files(&self.state.conversation[from..], &root);
+        if files.is_empty() {
             return true;
+        }
+        let mut folders: Vec<PathBuf> = Vec::new();
+        for folder in files
+            .iter()
+            .filter_map(|f| f.parent().filter(|p| !p.as_os_str().is_empty()))
+        {
+            if self.folders_seen.insert(folder.to_path_buf()) {
+                folders.push(folder.to_path_buf());
+            }
         }
         let mut known = self.memory_in_context();
         let roots = crate::core::memory::Roots {
@@ -39,6 +46,23 @@ impl Actor {
                     .map(|(n, _)| n.to_string()),
             );
             text.push_str(&found);
+        }
+        // The rules scoped to the files opened (paths relative to the repository's root).
+        let boundary = crate::core::memory::repository_root(&root);
+        let below = root.strip_prefix(&boundary).unwrap_or(Path::new(""));
+        for rule in crate::core::rules::discover(self.deps.home_dir.as_deref(), &boundary) {
+            if rule.globs.is_some()
+                && !known.contains(&rule.shown)
+                && files.iter().any(|f| rule.applies_to(&below.join(f)))
+            {
+                text.push_str(&format!(
+                    "{}{}\n\n{}",
+                    crate::core::memory::HEADING,
+                    rule.shown,
+                    rule.text.trim()
+                ));
+                known.insert(rule.shown);
+            }
         }
         if text.is_empty() {
             return true;
@@ -71,9 +95,9 @@ impl Actor {
     }
 }
 
-/// The folders (relative to `root`, below it) of the files the model's file tools named in
-/// `messages`, in the order first named.
-fn opened_folders(messages: &[Arc<ChatMessage>], root: &Path) -> Vec<PathBuf> {
+/// The files (relative to `root`, below it) the model's file tools named in `messages`, in
+/// the order first named.
+fn opened_files(messages: &[Arc<ChatMessage>], root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     for m in messages {
         let ChatMessage::Assistant { tool_calls, .. } = &**m else {
@@ -91,11 +115,12 @@ fn opened_folders(messages: &[Arc<ChatMessage>], root: &Path) -> Vec<PathBuf> {
                 Err(_) if path.is_relative() => path,
                 Err(_) => continue,
             };
-            let Some(folder) = relative.parent().filter(|f| !f.as_os_str().is_empty()) else {
-                continue;
-            };
-            if !out.iter().any(|f| f == folder) {
-                out.push(folder.to_path_buf());
+            if relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                && !out.contains(&relative)
+            {
+                out.push(relative);
             }
         }
     }
@@ -115,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn the_folders_of_opened_files_below_the_root_once_each() {
+    fn the_files_opened_below_the_root_once_each() {
         let m = ChatMessage::Assistant {
             text: String::new(),
             tool_calls: vec![
@@ -129,8 +154,13 @@ mod tests {
             reasoning: None,
         };
         assert_eq!(
-            opened_folders(&[m.into()], Path::new("/w")),
-            [PathBuf::from("src/a"), PathBuf::from("docs")]
+            opened_files(&[m.into()], Path::new("/w")),
+            [
+                PathBuf::from("src/a/x.rs"),
+                PathBuf::from("src/a/y.rs"),
+                PathBuf::from("top.md"),
+                PathBuf::from("docs/b.md")
+            ]
         );
     }
 }

@@ -61,7 +61,7 @@ matcher = "Write|Edit"
 hooks = [{ type = "command", command = '''
 input=$(cat)
 case "$input" in
-  *'"file_path":"migrations/'*) echo "migrations are written by hand: see docs/migrations.md" >&2; exit 2 ;;
+  *'"file_path":"/'*'/migrations/'*) echo "migrations are written by hand: see docs/migrations.md" >&2; exit 2 ;;
 esac
 exit 0
 ''' }]
@@ -301,8 +301,12 @@ fn a_workspace_claude_code_settings_file_runs_its_hooks_unchanged_once_trusted()
     )
     .unwrap();
     assert_eq!(input["hook_event_name"], "PreToolUse");
-    assert_eq!(input["tool_name"], "write_file");
-    assert_eq!(input["tool_input"]["file_path"], "prod.env.example");
+    assert_eq!(input["tool_name"], "Write", "Claude Code's name for it");
+    assert_eq!(
+        input["tool_input"]["file_path"],
+        ws.path().join("prod.env.example").display().to_string(),
+        "absolute, as Claude Code sends it"
+    );
 
     // A hook added to the file untrusts the workspace until the user looks again.
     let text = std::fs::read_to_string(&settings).unwrap().replace(
@@ -432,4 +436,190 @@ hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60" }]
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Hook scripts written for Claude Code, as its hooks reference documents their input: a
+/// `PreToolUse` validator that acts only when `tool_name` is `Bash` and reads
+/// `tool_input.command`; a `Write|Edit` guard that reads an absolute `tool_input.file_path`;
+/// a `PostToolUse` logger that reads `tool_response.filePath` and `success`.
+#[tokio::test]
+async fn hook_scripts_written_for_claude_code_see_its_names_and_fields() {
+    let ws = tempfile::tempdir().unwrap();
+    let log = ws.path().join("hook-log.jsonl");
+    let validator = ws.path().join("validate_bash.py");
+    std::fs::write(
+        &validator,
+        r#"import json, re, sys
+data = json.load(sys.stdin)
+if data.get("tool_name") != "Bash":
+    sys.exit(0)
+command = data.get("tool_input", {}).get("command", "")
+if re.search(r"^grep\b(?!.*\|)", command):
+    print("Use 'rg' instead of 'grep'", file=sys.stderr)
+    sys.exit(2)
+"#,
+    )
+    .unwrap();
+    let guard = ws.path().join("guard.py");
+    std::fs::write(
+        &guard,
+        format!(
+            r#"import json, os, sys
+data = json.load(sys.stdin)
+path = data["tool_input"]["file_path"]
+with open({log:?}, "a") as f:
+    f.write(json.dumps({{"event": data["hook_event_name"], "tool": data["tool_name"], "file_path": path, "mode": data["permission_mode"], "response": data.get("tool_response")}}) + "\n")
+if not os.path.isabs(path):
+    print("expected an absolute path", file=sys.stderr)
+    sys.exit(2)
+if path.endswith(".env"):
+    print("never write .env", file=sys.stderr)
+    sys.exit(2)
+"#,
+            log = log.display().to_string()
+        ),
+    )
+    .unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "grep -r TODO src" } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "a.txt", content = "a\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "prod.env", content = "X=1\n" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let hooks = format!(
+        r#"
+[[hooks.PreToolUse]]
+matcher = "Bash"
+hooks = [{{ type = "command", command = "python3 {validator}" }}]
+
+[[hooks.PreToolUse]]
+matcher = "Write|Edit"
+hooks = [{{ type = "command", command = "python3 {guard}" }}]
+
+[[hooks.PostToolUse]]
+matcher = "Write"
+hooks = [{{ type = "command", command = "python3 {guard}" }}]
+"#,
+        validator = validator.display(),
+        guard = guard.display()
+    );
+    let p = script_provider(ws.path(), script);
+    let text = format!("{UNCONFINED}{hooks}");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("tidy up");
+    let turn = s.turn().await;
+    let results: Vec<String> = turn
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolResult { content, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        results[0].contains("Use 'rg' instead of 'grep'"),
+        "{results:?}"
+    );
+    assert!(
+        ws.path().join("a.txt").exists(),
+        "a write the guard lets through"
+    );
+    assert!(!ws.path().join("prod.env").exists(), "the guard blocked it");
+    assert!(results[2].contains("never write .env"), "{results:?}");
+    let seen: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let a = ws.path().join("a.txt").display().to_string();
+    assert_eq!(seen[0]["tool"], "Write");
+    assert_eq!(seen[0]["file_path"], a.as_str());
+    assert_eq!(seen[0]["mode"], "acceptEdits");
+    assert_eq!(seen[1]["event"], "PostToolUse");
+    assert_eq!(seen[1]["response"]["filePath"], a.as_str());
+    assert_eq!(seen[1]["response"]["success"], true);
+}
+
+/// Claude Code's decisions: `"continue": false` ends the turn, its `stopReason` for the human
+/// and never the model; a `PostToolUse` hook's plain stdout stays out of the model's context
+/// while its `additionalContext` reaches it.
+#[tokio::test]
+async fn continue_false_ends_the_turn_and_only_additional_context_reaches_the_model() {
+    let fake = FakeModel::start(vec![
+        Turn::tool("write_file", json!({"path": "a.txt", "content": "a\n"})),
+        Turn::text("wrote it"),
+        Turn::tool("write_file", json!({"path": "b.txt", "content": "b\n"})),
+        Turn::text("never asked for"),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let hooks = r#"
+[[hooks.PostToolUse]]
+matcher = "Write"
+hooks = [
+  { type = "command", command = "echo 'formatted a.txt (log only)'" },
+  { type = "command", command = '''echo '{"hookSpecificOutput": {"hookEventName": "PostToolUse", "additionalContext": "prettier ran on the file"}}' ''' },
+]
+
+[[hooks.PreToolUse]]
+matcher = "Write"
+hooks = [{ type = "command", command = '''
+case "$(cat)" in
+  *b.txt*) echo '{"continue": false, "stopReason": "Budget for this task is spent; over to you."}' ;;
+esac
+''' }]
+"#;
+    let text = config(&fake.url(), "FAKE_KEY", &format!("{UNCONFINED}{hooks}"));
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("write a");
+    s.turn().await;
+    let bodies = fake.bodies().await;
+    let result = bodies[1]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(result.contains("prettier ran on the file"), "{result}");
+    assert!(
+        !bodies[1].to_string().contains("log only"),
+        "plain stdout stays out"
+    );
+
+    s.submit("write b");
+    let turn = s.turn().await;
+    assert!(!ws.path().join("b.txt").exists());
+    assert!(
+        turn.iter().any(|e| matches!(e, Event::Notice { text, .. }
+            if text.contains("Budget for this task is spent"))),
+        "{turn:?}"
+    );
+    assert!(turn.iter().any(|e| matches!(e, Event::TurnFinished { .. })));
+    assert_eq!(
+        fake.bodies().await.len(),
+        3,
+        "the turn ended: no request after the hook"
+    );
+    assert!(
+        !fake
+            .bodies()
+            .await
+            .iter()
+            .any(|b| b.to_string().contains("Budget for this task"))
+    );
+    // The call it held has its result: the next prompt's request is valid.
+    s.submit("go on");
+    s.turn().await;
+    assert_eq!(fake.bodies().await.len(), 4);
+    assert!(fake.broken().is_empty(), "{:?}", fake.broken());
 }

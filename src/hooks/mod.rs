@@ -17,6 +17,7 @@
 
 pub mod claude;
 pub mod run;
+pub mod shape;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -354,8 +355,15 @@ pub enum HookOutcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output: Option<String>,
     },
+    /// Exit 0 with JSON whose `hookSpecificOutput.additionalContext` is for the model (every
+    /// event passes it on; plain stdout reaches the model only at `SessionStart` and
+    /// `UserPromptSubmit`, as in Claude Code).
+    Context { text: String },
     /// Exit 2, or a JSON block or deny.
     Blocked { reason: String },
+    /// JSON `"continue": false`: the turn ends here, `stopReason` shown to the human (never
+    /// to the model).
+    Stopped { reason: String },
     /// Any other exit, or it could not start: reported, blocks nothing.
     Failed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,7 +405,9 @@ impl HookRun {
         };
         let what = match &self.outcome {
             HookOutcome::Passed { .. } => "passed".to_string(),
+            HookOutcome::Context { .. } => "passed, adding context".to_string(),
             HookOutcome::Blocked { reason } => format!("blocked: {}", one_line(reason)),
+            HookOutcome::Stopped { reason } => format!("ended the turn: {}", one_line(reason)),
             HookOutcome::Failed {
                 exit_code: Some(code),
                 message,

@@ -21,43 +21,22 @@ pub struct Runner {
 }
 
 /// The JSON a hook reads: Claude Code's common fields (`session_id`, `cwd`,
-/// `hook_event_name`, `permission_mode`) and the event's own (`tool_name`, `tool_input`,
-/// `prompt`, …).
+/// `hook_event_name`, `permission_mode` as [`super::shape::permission_mode`] maps it) and the
+/// event's own (`tool_name`, `tool_input`, `prompt`, …), with gearshift's `gear`.
 #[must_use]
-pub fn input(runner: &Runner, event: HookEvent, gear: &str, fields: Value) -> Value {
+pub fn input(runner: &Runner, event: HookEvent, gear: &str, mode: &str, fields: Value) -> Value {
     let mut base = json!({
         "session_id": runner.session_id,
         "transcript_path": Value::Null,
         "cwd": runner.workspace.display().to_string(),
         "hook_event_name": event.name(),
-        "permission_mode": gear,
+        "permission_mode": mode,
         "gear": gear,
     });
     if let (Some(base), Value::Object(fields)) = (base.as_object_mut(), fields) {
         base.extend(fields);
     }
     base
-}
-
-/// A tool's arguments as a hook reads them: gearshift's names, and Claude Code's beside them
-/// (`file_path` for `path`, `old_string`/`new_string` for `old_text`/`new_text`) so a script
-/// written for Claude Code finds what it looks for.
-#[must_use]
-pub fn tool_input(arguments: &str) -> Value {
-    let mut v: Value =
-        serde_json::from_str(arguments).unwrap_or_else(|_| json!({ "raw": arguments }));
-    if let Some(map) = v.as_object_mut() {
-        for (ours, theirs) in [
-            ("path", "file_path"),
-            ("old_text", "old_string"),
-            ("new_text", "new_string"),
-        ] {
-            if let Some(value) = map.get(ours).cloned() {
-                map.entry(theirs).or_insert(value);
-            }
-        }
-    }
-    v
 }
 
 /// Runs every handler at once and returns their runs, in the handlers' order.
@@ -165,10 +144,14 @@ mod tests {
         );
         let handlers = hooks.matching(HookEvent::PreToolUse, Some("write_file"));
         let fields = json!({
-            "tool_name": "write_file",
-            "tool_input": tool_input(r#"{"path": "migrations/1.sql", "content": "x"}"#),
+            "tool_name": "Write",
+            "tool_input": super::super::shape::tool_input(
+                "write_file",
+                r#"{"path": "migrations/1.sql", "content": "x"}"#,
+                dir.path(),
+            ),
         });
-        let input = input(&r, HookEvent::PreToolUse, "vibe", fields);
+        let input = input(&r, HookEvent::PreToolUse, "vibe", "acceptEdits", fields);
         let started = std::time::Instant::now();
         let runs = run_all(&r, &handlers, Some("write_file"), &input).await;
         // Both ran at once: the whole took the slow one's timeout (plus its grace), not more.
@@ -186,8 +169,12 @@ mod tests {
                 .unwrap();
         assert_eq!(seen["hook_event_name"], "PreToolUse");
         assert_eq!(seen["session_id"], "s1");
-        assert_eq!(seen["tool_input"]["file_path"], "migrations/1.sql");
+        assert_eq!(
+            seen["tool_input"]["file_path"],
+            dir.path().join("migrations/1.sql").display().to_string()
+        );
         assert_eq!(seen["tool_input"]["path"], "migrations/1.sql");
+        assert_eq!(seen["permission_mode"], "acceptEdits");
         let shown = std::fs::read_to_string(dir.path().join("dir.txt")).unwrap();
         assert_eq!(shown.trim(), dir.path().display().to_string());
         assert!(runs[1].line().contains("killed after its timeout of 1 s"));

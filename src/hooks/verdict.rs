@@ -1,11 +1,13 @@
 //! What a hook's exit and output mean, as Claude Code reads them (pure).
 //!
 //! - Exit 2 blocks; stderr is the reason.
-//! - Exit 0 with JSON on stdout: `"decision": "block"` (with `reason`), a
-//!   `hookSpecificOutput.permissionDecision` of `deny` (with `permissionDecisionReason`), or
-//!   `"continue": false` (with `stopReason`) block; `hookSpecificOutput.additionalContext` adds
-//!   context. `approve`/`allow` grant nothing here: hooks stop, they never approve.
-//! - Exit 0 with other text: that text is the hook's output.
+//! - Exit 0 with JSON on stdout: `"continue": false` ends the turn (`stopReason` is for the
+//!   human); `"decision": "block"` (with `reason`) or a
+//!   `hookSpecificOutput.permissionDecision` of `deny` (with `permissionDecisionReason`)
+//!   blocks; `hookSpecificOutput.additionalContext` is context for the model.
+//!   `approve`/`allow` grant nothing here: hooks stop, they never approve.
+//! - Exit 0 with other text: that text is the hook's output (the model's at `SessionStart`
+//!   and `UserPromptSubmit` only, as in Claude Code).
 //! - Any other exit: a failure, reported, blocking nothing.
 
 use serde_json::Value;
@@ -55,6 +57,11 @@ fn from_stdout(stdout: &str) -> HookOutcome {
         .get("hookSpecificOutput")
         .cloned()
         .unwrap_or(Value::Null);
+    if json.get("continue").and_then(Value::as_bool) == Some(false) {
+        return HookOutcome::Stopped {
+            reason: str_at(&json, "stopReason").unwrap_or_else(|| "(no reason given)".into()),
+        };
+    }
     if str_at(&json, "decision").as_deref() == Some("block") {
         return HookOutcome::Blocked {
             reason: str_at(&json, "reason").unwrap_or_else(|| "(no reason given)".into()),
@@ -66,38 +73,56 @@ fn from_stdout(stdout: &str) -> HookOutcome {
                 .unwrap_or_else(|| "(no reason given)".into()),
         };
     }
-    if json.get("continue").and_then(Value::as_bool) == Some(false) {
-        return HookOutcome::Blocked {
-            reason: str_at(&json, "stopReason").unwrap_or_else(|| "(no reason given)".into()),
-        };
-    }
-    HookOutcome::Passed {
-        output: str_at(&specific, "additionalContext").and_then(|c| non_empty(&c)),
+    match str_at(&specific, "additionalContext").and_then(|c| non_empty(&c)) {
+        Some(text) => HookOutcome::Context { text },
+        None => HookOutcome::Passed { output: None },
     }
 }
 
-/// What several runs of one event add up to: blocked when any blocked (every reason kept),
-/// and the output of those that passed.
+/// What several runs of one event add up to: ended when any said `continue: false`, blocked
+/// when any blocked (every reason kept), and what those that passed said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Combined {
+    /// `stopReason`s, for the human.
+    pub stopped: Option<String>,
     pub blocked: Option<String>,
+    /// Plain stdout (the model's at `SessionStart` and `UserPromptSubmit` only).
     pub output: Option<String>,
+    /// `additionalContext`, the model's at every event.
+    pub context: Option<String>,
+}
+
+impl Combined {
+    /// What reaches the model at an event that takes plain output as context.
+    #[must_use]
+    pub fn all_output(&self) -> Option<String> {
+        let parts: Vec<&str> = [self.output.as_deref(), self.context.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("\n"))
+    }
 }
 
 #[must_use]
 pub fn combine(runs: &[super::HookRun]) -> Combined {
-    let mut reasons = Vec::new();
-    let mut outputs = Vec::new();
+    let (mut stops, mut reasons, mut outputs, mut context) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for run in runs {
         match &run.outcome {
+            HookOutcome::Stopped { reason } => stops.push(reason.clone()),
             HookOutcome::Blocked { reason } => reasons.push(reason.clone()),
             HookOutcome::Passed { output: Some(o) } => outputs.push(o.clone()),
+            HookOutcome::Context { text } => context.push(text.clone()),
             _ => {}
         }
     }
+    let joined = |v: Vec<String>| (!v.is_empty()).then(|| v.join("\n"));
     Combined {
-        blocked: (!reasons.is_empty()).then(|| reasons.join("\n")),
-        output: (!outputs.is_empty()).then(|| outputs.join("\n")),
+        stopped: joined(stops),
+        blocked: joined(reasons),
+        output: joined(outputs),
+        context: joined(context),
     }
 }
 
@@ -138,22 +163,23 @@ mod tests {
                 reason: "prod config".into()
             }
         );
-        // A hook cannot approve: `allow` is read as a plain pass.
+        // A hook cannot approve: `allow` is read as a plain pass, its context kept.
         let allow = r#"{"hookSpecificOutput": {"permissionDecision": "allow",
             "additionalContext": "checked"}}"#;
         assert_eq!(
             read(Some(0), allow, ""),
-            HookOutcome::Passed {
-                output: Some("checked".into())
+            HookOutcome::Context {
+                text: "checked".into()
             }
         );
+        // `continue: false` ends the turn, whatever else the answer says.
         assert_eq!(
             read(
                 Some(0),
-                r#"{"continue": false, "stopReason": "enough"}"#,
+                r#"{"continue": false, "stopReason": "enough", "decision": "block"}"#,
                 ""
             ),
-            HookOutcome::Blocked {
+            HookOutcome::Stopped {
                 reason: "enough".into()
             }
         );

@@ -55,7 +55,16 @@ impl Actor {
     }
 
     fn hook_input(&self, event: HookEvent, fields: Value) -> Value {
-        hooks::run::input(&self.hook_runner(), event, self.state.gear.as_str(), fields)
+        let planning = shape::phase(&self.state) == tools::Phase::Planning;
+        let vibe_writes = self.deps.vibe_edits == VibeEdits::Apply;
+        let mode = hooks::shape::permission_mode(self.state.gear, planning, vibe_writes);
+        hooks::run::input(
+            &self.hook_runner(),
+            event,
+            self.state.gear.as_str(),
+            mode,
+            fields,
+        )
     }
 
     /// The handlers of `event` on `subject`; callers build the event's input only when there
@@ -110,9 +119,10 @@ impl Actor {
         if handlers.is_empty() {
             return self.route_call(call).await;
         }
+        let ws = self.deps.tools.workspace.root();
         let fields = json!({
-            "tool_name": call.name,
-            "tool_input": hooks::run::tool_input(&call.arguments),
+            "tool_name": hooks::shape::tool_name(&call.name),
+            "tool_input": hooks::shape::tool_input(&call.name, &call.arguments, ws),
             "tool_use_id": call.id,
         });
         let name = call.name.clone();
@@ -137,11 +147,18 @@ impl Actor {
         if handlers.is_empty() {
             return self.tool_finished(&call, &outcome, took);
         }
+        let ws = self.deps.tools.workspace.root();
         let fields = json!({
-            "tool_name": call.name,
-            "tool_input": hooks::run::tool_input(&call.arguments),
+            "tool_name": hooks::shape::tool_name(&call.name),
+            "tool_input": hooks::shape::tool_input(&call.name, &call.arguments, ws),
             "tool_use_id": call.id,
-            "tool_response": { "ok": outcome.ok, "content": outcome.content },
+            "tool_response": hooks::shape::tool_response(
+                &call.name,
+                &call.arguments,
+                outcome.ok,
+                &outcome.content,
+                ws,
+            ),
         });
         let name = call.name.clone();
         let then = AfterHooks::Post {
@@ -198,6 +215,43 @@ impl Actor {
     }
 
     /// The hooks of the activity are done: record their runs, then go on as they say.
+    /// A hook answered `"continue": false`: the turn ends here, its `stopReason` said to the
+    /// human (not the model); every call left gets a result saying so, and a running plan step
+    /// waits to run again, as after a cancel.
+    fn ended_by_hook(
+        &mut self,
+        event: HookEvent,
+        reason: &str,
+        mut events: Vec<Event>,
+    ) -> Vec<Effect> {
+        let ended = ToolOutcome::error(format!("not run: a {event} hook ended the turn"));
+        events.extend(
+            self.queue
+                .drain(..)
+                .map(|c| gates::result_event(&c, &ended, Duration::ZERO)),
+        );
+        events.push(Event::Notice {
+            level: NoticeLevel::Warning,
+            text: format!("A {event} hook ended the turn: {reason}"),
+        });
+        self.set_run_all(false);
+        self.end_turn = false;
+        if let Some(step) = gates::running_step(&self.state) {
+            events.push(Event::StepStatusChanged {
+                step,
+                status: StepStatus::Approved,
+                note: Some(
+                    "a hook ended the turn before it finished; it runs again when the plan goes on"
+                        .into(),
+                ),
+            });
+        }
+        events.push(Event::TurnFinished {
+            reason: FinishReason::Stop,
+        });
+        vec![Effect::Record(events)]
+    }
+
     pub(super) async fn hooks_done(&mut self, runs: Vec<HookRun>, then: AfterHooks) -> Vec<Effect> {
         // The watching hooks waited for: recorded and heard as any watching hook is.
         if let AfterHooks::Request { may_compact } = then {
@@ -208,30 +262,30 @@ impl Actor {
         let mut events: Vec<Event> = runs.into_iter().map(|run| Event::HookRan { run }).collect();
         match then {
             AfterHooks::SessionStart => {
-                self.hook_notes.extend(combined.output);
+                self.hook_notes.extend(combined.all_output());
                 vec![Effect::Record(events)]
             }
             AfterHooks::Prompt(op) => {
                 if !self.record(events).await {
                     return Vec::new();
                 }
-                if let Some(reason) = combined.blocked {
+                if let Some(reason) = combined.stopped.clone().or(combined.blocked.clone()) {
                     self.give_back(op, &reason);
                     return Vec::new();
                 }
-                self.hook_notes.extend(combined.output);
+                self.hook_notes.extend(combined.all_output());
                 self.submit_now(&op).await;
                 Vec::new()
             }
             AfterHooks::Steer(op) => {
-                if let Some(reason) = combined.blocked {
+                if let Some(reason) = combined.stopped.clone().or(combined.blocked.clone()) {
                     self.give_back(op, &reason);
                     return vec![
                         Effect::Record(events),
                         Effect::Request { may_compact: true },
                     ];
                 }
-                self.hook_notes.extend(combined.output);
+                self.hook_notes.extend(combined.all_output());
                 if let Op::Submit { text, attachments } = op {
                     events.push(Event::UserMessage {
                         text,
@@ -247,6 +301,10 @@ impl Actor {
                 ]
             }
             AfterHooks::Pre(call) => {
+                if let Some(reason) = combined.stopped {
+                    self.queue.push_front(call);
+                    return self.ended_by_hook(HookEvent::PreToolUse, &reason, events);
+                }
                 if let Some(reason) = combined.blocked {
                     let refused = ToolOutcome::error(format!(
                         "not run: a PreToolUse hook blocked this call: {reason}"
@@ -254,7 +312,8 @@ impl Actor {
                     events.push(gates::result_event(&call, &refused, Duration::ZERO));
                     return vec![Effect::Record(events), Effect::NextCall];
                 }
-                self.hook_notes.extend(combined.output);
+                // Plain stdout is for the human's log; only `additionalContext` reaches the model.
+                self.hook_notes.extend(combined.context);
                 if !self.record(events).await {
                     return Vec::new();
                 }
@@ -265,13 +324,19 @@ impl Actor {
                 mut outcome,
                 took,
             } => {
+                // Plain stdout is for the human's log; a block's reason and `additionalContext`
+                // reach the model with the result.
                 for (what, text) in [
                     ("a PostToolUse hook objects", combined.blocked),
-                    ("a PostToolUse hook adds", combined.output),
+                    ("a PostToolUse hook adds", combined.context),
                 ] {
                     if let Some(text) = text {
                         outcome.content.push_str(&format!("\n\n[{what}: {text}]"));
                     }
+                }
+                if let Some(reason) = combined.stopped {
+                    events.push(gates::result_event(&call, &outcome, took));
+                    return self.ended_by_hook(HookEvent::PostToolUse, &reason, events);
                 }
                 if !self.record(events).await {
                     return Vec::new();
@@ -280,33 +345,41 @@ impl Actor {
             }
             // Handled above, before any event was built.
             AfterHooks::Request { .. } => Vec::new(),
-            AfterHooks::Stop { reason } => match combined.blocked {
-                Some(why) if self.stop_continues < MAX_STOP_CONTINUES => {
-                    self.stop_continues += 1;
-                    events.push(Event::Instructed {
-                        text: format!("A Stop hook does not let you stop yet: {why}"),
-                        category: None,
-                    });
-                    vec![
-                        Effect::Record(events),
-                        Effect::Request { may_compact: true },
-                    ]
-                }
-                blocked => {
-                    if blocked.is_some() {
-                        events.push(Event::Notice {
-                            level: NoticeLevel::Warning,
-                            text: format!(
-                                "the Stop hooks sent the model back {MAX_STOP_CONTINUES} \
-                                     times in this turn; the turn ends here"
-                            ),
+            AfterHooks::Stop { reason } => {
+                match combined.blocked.filter(|_| combined.stopped.is_none()) {
+                    Some(why) if self.stop_continues < MAX_STOP_CONTINUES => {
+                        self.stop_continues += 1;
+                        events.push(Event::Instructed {
+                            text: format!("A Stop hook does not let you stop yet: {why}"),
+                            category: None,
                         });
+                        vec![
+                            Effect::Record(events),
+                            Effect::Request { may_compact: true },
+                        ]
                     }
-                    let mut effects = vec![Effect::Record(events)];
-                    effects.extend(gates::turn_completed(&self.state, reason));
-                    effects
+                    blocked => {
+                        if let Some(why) = &combined.stopped {
+                            events.push(Event::Notice {
+                                level: NoticeLevel::Warning,
+                                text: format!("A Stop hook ended the turn: {why}"),
+                            });
+                        }
+                        if blocked.is_some() {
+                            events.push(Event::Notice {
+                                level: NoticeLevel::Warning,
+                                text: format!(
+                                    "the Stop hooks sent the model back {MAX_STOP_CONTINUES} \
+                                     times in this turn; the turn ends here"
+                                ),
+                            });
+                        }
+                        let mut effects = vec![Effect::Record(events)];
+                        effects.extend(gates::turn_completed(&self.state, reason));
+                        effects
+                    }
                 }
-            },
+            }
         }
     }
 

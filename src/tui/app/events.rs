@@ -308,7 +308,8 @@ impl App {
                 // lists every run).
                 match &run.outcome {
                     crate::hooks::HookOutcome::Passed { output: None } => {}
-                    crate::hooks::HookOutcome::Passed { .. } => {
+                    crate::hooks::HookOutcome::Passed { .. }
+                    | crate::hooks::HookOutcome::Context { .. } => {
                         self.transcript.push(EntryKind::Usage, run.line());
                     }
                     _ => self

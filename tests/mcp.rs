@@ -458,3 +458,74 @@ fn a_server_gets_no_key_it_was_not_given_and_takes_its_children_with_it() {
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(size(), before, "the server's child outlived it");
 }
+
+/// A Claude Code user's `claude mcp add` servers (`~/.claude.json`: user scope, and the
+/// project scope keyed by the workspace's path) and a Codex user's `~/.codex/config.toml`
+/// `[mcp_servers]` (with Codex's own keys) are found and run unchanged; a name tools cannot
+/// carry is sanitised; `import_mcp = false` leaves them out.
+#[test]
+fn servers_set_up_for_claude_code_and_codex_are_found_and_run() {
+    let script = "[[turns]]\ntool_calls = [{ name = \"mcp__my_time__search\", arguments = { q = \"now\" } }]\n\n[[turns]]\ntext = \"ok\"\n";
+    let (home, ws) = support::scripted_home(script, "");
+    let workspace = ws.path().canonicalize().unwrap();
+    std::fs::write(
+        home.path().join(".claude.json"),
+        json!({
+            "numStartups": 12,
+            "mcpServers": {
+                "my.time": {"type": "stdio", "command": "python3", "args": [server_script(), "stdio"], "env": {}}
+            },
+            "projects": {
+                workspace.display().to_string(): {
+                    "allowedTools": [],
+                    "mcpServers": {
+                        "tracker": {"type": "http", "url": "http://127.0.0.1:9/mcp"}
+                    }
+                },
+                "/somewhere/else": {"mcpServers": {"other": {"command": "nope"}}}
+            }
+        })
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.path().join(".codex")).unwrap();
+    std::fs::write(
+        home.path().join(".codex/config.toml"),
+        "model = \"gpt-5.1-codex\"\n\n[mcp_servers.docs]\ncommand = \"python3\"\nargs = [\"srv.py\"]\nenv_vars = [\"DOCS_TOKEN\"]\nstartup_timeout_ms = 20000\ntool_timeout_sec = 60\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| support::run_at_home(home.path(), ws.path(), args);
+    let (out, err) = run(&["mcp", "list"]);
+    assert!(
+        out.contains("my_time  stdio: python3") && out.contains("[~/.claude.json]"),
+        "{out}{err}"
+    );
+    assert!(
+        out.contains("tracker  http: http://127.0.0.1:9/mcp  [~/.claude.json (this project)]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("docs  stdio: python3 srv.py  [~/.codex/config.toml]"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("other"),
+        "another project's servers stay there: {out}"
+    );
+
+    // The sanitised server's tools are offered under its new name, and answer.
+    let (out, err) = run(&["exec", "--approve-commands", "go"]);
+    let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::ToolResult { ok: true, content, .. } if content == "found: now")),
+        "{out}{err}"
+    );
+
+    let config = home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.insert_str(0, "import_mcp = false\n");
+    std::fs::write(&config, text).unwrap();
+    let (out, _) = run(&["mcp", "list"]);
+    assert!(!out.contains("my_time") && !out.contains("docs"), "{out}");
+}

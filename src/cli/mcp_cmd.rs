@@ -64,8 +64,10 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
     for (name, s) in &servers {
         let from = if config.mcp_servers.contains_key(name) {
             "config"
-        } else {
+        } else if config.imported_mcp.contains_key(name) {
             ".mcp.json"
+        } else {
+            config.foreign_mcp.get(name).map_or("?", |f| f.from)
         };
         let how = match s.transport() {
             Ok(Transport::Stdio { command }) => {

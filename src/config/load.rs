@@ -341,6 +341,13 @@ pub fn load(
         }
         config.imported_hooks.extend(claude_ws);
     }
+    if config.import_mcp
+        && let Some(home) = env.get("HOME").filter(|h| !h.is_empty())
+    {
+        let (servers, problems) = crate::mcp::foreign::read(Path::new(home), workspace, env);
+        config.foreign_mcp = servers;
+        mcp_problems.extend(problems);
+    }
     config.hook_problems = hook_problems;
     config.config_problems = config_problems;
     config.imported_mcp = mcp_ws.unwrap_or_default();

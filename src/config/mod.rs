@@ -108,6 +108,12 @@ pub struct Config {
     /// The servers of a trusted workspace's `.mcp.json` (filled in by `load`; not a setting).
     #[serde(skip)]
     pub imported_mcp: BTreeMap<String, crate::mcp::McpServerConfig>,
+    /// Also start the MCP servers of Claude Code's `~/.claude.json` (user scope and this
+    /// workspace's project scope) and Codex's `~/.codex/config.toml`.
+    pub import_mcp: bool,
+    /// The servers found there, with where (filled in by `load`; not a setting).
+    #[serde(skip)]
+    pub foreign_mcp: BTreeMap<String, crate::mcp::foreign::Found>,
     /// `.mcp.json` problems, said at start (not a setting).
     #[serde(skip)]
     pub mcp_problems: Vec<String>,
@@ -118,11 +124,16 @@ pub struct Config {
 }
 
 impl Config {
-    /// Every MCP server in force: `[mcp_servers]`, then a trusted `.mcp.json`'s (a name in
-    /// both is the config's).
+    /// Every MCP server in force: Claude Code's and Codex's user files', then a trusted
+    /// `.mcp.json`'s, then `[mcp_servers]` (a name in several is the later one's).
     #[must_use]
     pub fn all_mcp_servers(&self) -> BTreeMap<String, crate::mcp::McpServerConfig> {
-        let mut all = self.imported_mcp.clone();
+        let mut all: BTreeMap<String, crate::mcp::McpServerConfig> = self
+            .foreign_mcp
+            .iter()
+            .map(|(n, f)| (n.clone(), f.config.clone()))
+            .collect();
+        all.extend(self.imported_mcp.clone());
         all.extend(self.mcp_servers.clone());
         all
     }

@@ -105,7 +105,7 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         "hooks" | "claude_hooks" => {
             return Some("runs commands of its own at every prompt, tool call and stop");
         }
-        "mcp_servers" => {
+        "mcp_servers" | "import_mcp" => {
             return Some("starts programs or reaches servers whose tools the model may call");
         }
         _ => {}

@@ -53,6 +53,9 @@ pub struct McpServerConfig {
     /// Seconds.
     #[serde(alias = "startup_timeout_sec", skip_serializing_if = "Option::is_none")]
     pub startup_timeout: Option<f64>,
+    /// Milliseconds (Codex's older key), when `startup_timeout` is not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup_timeout_ms: Option<f64>,
     /// Seconds.
     #[serde(alias = "tool_timeout_sec", skip_serializing_if = "Option::is_none")]
     pub tool_timeout: Option<f64>,
@@ -78,6 +81,7 @@ impl Default for McpServerConfig {
             bearer_token_env: None,
             enabled: true,
             startup_timeout: None,
+            startup_timeout_ms: None,
             tool_timeout: None,
             enabled_tools: None,
             disabled_tools: Vec::new(),
@@ -115,7 +119,9 @@ impl McpServerConfig {
 
     #[must_use]
     pub fn startup_timeout(&self) -> Duration {
-        secs(self.startup_timeout).unwrap_or(STARTUP_TIMEOUT)
+        secs(self.startup_timeout)
+            .or_else(|| secs(self.startup_timeout_ms.map(|ms| ms / 1000.0)))
+            .unwrap_or(STARTUP_TIMEOUT)
     }
 
     #[must_use]
@@ -197,7 +203,12 @@ pub fn read_mcp_json(
             e.column()
         )
     })?;
-    let mut servers = parsed.servers;
+    // A name tools cannot carry (`my.time`) is sanitised, as Claude Code does.
+    let mut servers: Servers = parsed
+        .servers
+        .into_iter()
+        .map(|(name, s)| (super::foreign::sanitize(&name), s))
+        .collect();
     for server in servers.values_mut() {
         expand_all(server, env);
     }

@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod config;
+pub mod foreign;
 
 use std::time::Duration;
 

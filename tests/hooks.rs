@@ -623,3 +623,41 @@ esac
     assert_eq!(fake.bodies().await.len(), 4);
     assert!(fake.broken().is_empty(), "{:?}", fake.broken());
 }
+
+/// A `PreToolUse` hook answering `permissionDecision: "ask"` makes the human decide a command
+/// the allowlist would have run without asking, the hook's reason shown with the question.
+#[tokio::test]
+async fn an_ask_decision_asks_the_human_even_for_an_allowlisted_command() {
+    let ws = tempfile::tempdir().unwrap();
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo deploy" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let hooks = r#"
+[approvals]
+allow_commands = ["echo *"]
+
+[[hooks.PreToolUse]]
+matcher = "Bash"
+hooks = [{ type = "command", command = '''echo '{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask", "permissionDecisionReason": "deploys are confirmed by a human"}}' ''' }]
+"#;
+    let p = script_provider(ws.path(), script);
+    let text = format!("{UNCONFINED}{hooks}");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("deploy");
+    let seen = s
+        .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    let Some(Event::CommandApprovalRequested { checkpoint, .. }) = seen.last() else {
+        unreachable!()
+    };
+    assert!(
+        checkpoint
+            .as_deref()
+            .is_some_and(|c| c.contains("deploys are confirmed by a human")),
+        "{checkpoint:?}"
+    );
+}

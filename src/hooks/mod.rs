@@ -361,6 +361,9 @@ pub enum HookOutcome {
     Context { text: String },
     /// Exit 2, or a JSON block or deny.
     Blocked { reason: String },
+    /// A `PreToolUse` `permissionDecision` of `ask`: the human decides the call, whatever an
+    /// allowlist or a skill would have let through (as at a checkpoint).
+    Ask { reason: String },
     /// JSON `"continue": false`: the turn ends here, `stopReason` shown to the human (never
     /// to the model).
     Stopped { reason: String },
@@ -407,6 +410,7 @@ impl HookRun {
             HookOutcome::Passed { .. } => "passed".to_string(),
             HookOutcome::Context { .. } => "passed, adding context".to_string(),
             HookOutcome::Blocked { reason } => format!("blocked: {}", one_line(reason)),
+            HookOutcome::Ask { reason } => format!("asks you to decide: {}", one_line(reason)),
             HookOutcome::Stopped { reason } => format!("ended the turn: {}", one_line(reason)),
             HookOutcome::Failed {
                 exit_code: Some(code),

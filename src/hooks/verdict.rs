@@ -4,7 +4,8 @@
 //! - Exit 0 with JSON on stdout: `"continue": false` ends the turn (`stopReason` is for the
 //!   human); `"decision": "block"` (with `reason`) or a
 //!   `hookSpecificOutput.permissionDecision` of `deny` (with `permissionDecisionReason`)
-//!   blocks; `hookSpecificOutput.additionalContext` is context for the model.
+//!   blocks; `ask` makes the human decide the call; `hookSpecificOutput.additionalContext` is
+//!   context for the model.
 //!   `approve`/`allow` grant nothing here: hooks stop, they never approve.
 //! - Exit 0 with other text: that text is the hook's output (the model's at `SessionStart`
 //!   and `UserPromptSubmit` only, as in Claude Code).
@@ -67,11 +68,13 @@ fn from_stdout(stdout: &str) -> HookOutcome {
             reason: str_at(&json, "reason").unwrap_or_else(|| "(no reason given)".into()),
         };
     }
-    if str_at(&specific, "permissionDecision").as_deref() == Some("deny") {
-        return HookOutcome::Blocked {
-            reason: str_at(&specific, "permissionDecisionReason")
-                .unwrap_or_else(|| "(no reason given)".into()),
-        };
+    let why = || {
+        str_at(&specific, "permissionDecisionReason").unwrap_or_else(|| "(no reason given)".into())
+    };
+    match str_at(&specific, "permissionDecision").as_deref() {
+        Some("deny") => return HookOutcome::Blocked { reason: why() },
+        Some("ask") => return HookOutcome::Ask { reason: why() },
+        _ => {}
     }
     match str_at(&specific, "additionalContext").and_then(|c| non_empty(&c)) {
         Some(text) => HookOutcome::Context { text },
@@ -86,6 +89,8 @@ pub struct Combined {
     /// `stopReason`s, for the human.
     pub stopped: Option<String>,
     pub blocked: Option<String>,
+    /// `ask` decisions' reasons: the human decides the call.
+    pub asked: Option<String>,
     /// Plain stdout (the model's at `SessionStart` and `UserPromptSubmit` only).
     pub output: Option<String>,
     /// `additionalContext`, the model's at every event.
@@ -106,11 +111,12 @@ impl Combined {
 
 #[must_use]
 pub fn combine(runs: &[super::HookRun]) -> Combined {
-    let (mut stops, mut reasons, mut outputs, mut context) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut stops, mut reasons, mut outputs, mut context, mut asks) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for run in runs {
         match &run.outcome {
             HookOutcome::Stopped { reason } => stops.push(reason.clone()),
+            HookOutcome::Ask { reason } => asks.push(reason.clone()),
             HookOutcome::Blocked { reason } => reasons.push(reason.clone()),
             HookOutcome::Passed { output: Some(o) } => outputs.push(o.clone()),
             HookOutcome::Context { text } => context.push(text.clone()),
@@ -121,6 +127,7 @@ pub fn combine(runs: &[super::HookRun]) -> Combined {
     Combined {
         stopped: joined(stops),
         blocked: joined(reasons),
+        asked: joined(asks),
         output: joined(outputs),
         context: joined(context),
     }
@@ -170,6 +177,14 @@ mod tests {
             read(Some(0), allow, ""),
             HookOutcome::Context {
                 text: "checked".into()
+            }
+        );
+        let ask = r#"{"hookSpecificOutput": {"hookEventName": "PreToolUse",
+            "permissionDecision": "ask", "permissionDecisionReason": "a human confirms deploys"}}"#;
+        assert_eq!(
+            read(Some(0), ask, ""),
+            HookOutcome::Ask {
+                reason: "a human confirms deploys".into()
             }
         );
         // `continue: false` ends the turn, whatever else the answer says.

@@ -104,11 +104,16 @@ impl Actor {
 
     /// Routes a call the hooks let through: a checkpoint, the allowlist or a skill's grant,
     /// then the gear's rule.
-    pub(super) async fn route_call(&mut self, call: ToolCallRequest) -> Vec<Effect> {
+    pub(super) async fn route_call(
+        &mut self,
+        call: ToolCallRequest,
+        asked: Option<String>,
+    ) -> Vec<Effect> {
         let registry = Arc::clone(&self.deps.tools);
         let registry = &registry.registry;
-        // A checkpoint stops the call whatever would have let it through.
-        let checkpoint = self.checkpoint_of(&call);
+        // A checkpoint stops the call whatever would have let it through; so does a hook that
+        // answered `ask`.
+        let checkpoint = self.checkpoint_of(&call).or(asked);
         let listed = match tools::command_of(&call) {
             _ if checkpoint.is_some() => None,
             _ if registry.kind_of(&call.name) == Some(tools::ToolKind::External) => self

@@ -117,7 +117,7 @@ impl Actor {
     pub(super) async fn pre_tool(&mut self, call: ToolCallRequest) -> Vec<Effect> {
         let handlers = self.handlers(HookEvent::PreToolUse, Some(&call.name));
         if handlers.is_empty() {
-            return self.route_call(call).await;
+            return self.route_call(call, None).await;
         }
         let ws = self.deps.tools.workspace.root();
         let fields = json!({
@@ -317,7 +317,10 @@ impl Actor {
                 if !self.record(events).await {
                     return Vec::new();
                 }
-                self.route_call(call).await
+                let asked = combined
+                    .asked
+                    .map(|why| format!("a PreToolUse hook asks you to decide: {why}"));
+                self.route_call(call, asked).await
             }
             AfterHooks::Post {
                 call,

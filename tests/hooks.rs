@@ -628,6 +628,10 @@ esac
 /// the allowlist would have run without asking, the hook's reason shown with the question.
 #[tokio::test]
 async fn an_ask_decision_asks_the_human_even_for_an_allowlisted_command() {
+    // The allowlist applies only where the sandbox is in force: so must this test.
+    if !support::sandbox_or_skip("an_ask_decision_asks_the_human_even_for_an_allowlisted_command") {
+        return;
+    }
     let ws = tempfile::tempdir().unwrap();
     let script = r#"
 [[turns]]
@@ -645,8 +649,7 @@ matcher = "Bash"
 hooks = [{ type = "command", command = '''echo '{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask", "permissionDecisionReason": "deploys are confirmed by a human"}}' ''' }]
 "#;
     let p = script_provider(ws.path(), script);
-    let text = format!("{UNCONFINED}{hooks}");
-    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, hooks).await;
     s.submit("deploy");
     let seen = s
         .until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
@@ -660,4 +663,43 @@ hooks = [{ type = "command", command = '''echo '{"hookSpecificOutput": {"hookEve
             .is_some_and(|c| c.contains("deploys are confirmed by a human")),
         "{checkpoint:?}"
     );
+}
+
+/// Claude Code's `Notification` hook (the usual desktop notifier) runs when gearshift waits
+/// for the human, with its `message` and `notification_type`.
+#[tokio::test]
+async fn a_notification_hook_runs_when_a_command_waits_for_the_human() {
+    let ws = tempfile::tempdir().unwrap();
+    let seen = ws.path().join("notified.json");
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "make release" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let hooks = format!(
+        r#"
+[[hooks.Notification]]
+matcher = "permission_prompt"
+hooks = [{{ type = "command", command = "cat > '{}'" }}]
+"#,
+        seen.display()
+    );
+    let p = script_provider(ws.path(), script);
+    let text = format!("{UNCONFINED}{hooks}");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("release");
+    s.until(|e| matches!(e, Event::CommandApprovalRequested { .. }))
+        .await;
+    let started = Instant::now();
+    while !seen.exists() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(input["hook_event_name"], "Notification");
+    assert_eq!(input["notification_type"], "permission_prompt");
+    assert!(input["message"].as_str().unwrap().contains("command"));
 }

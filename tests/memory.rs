@@ -141,6 +141,10 @@ async fn claude_code_and_codex_layouts_of_a_cloned_repository_are_read_as_they_a
     );
     write(&o.join("src/api/users.ts"), "export const x = 1;\n");
     write(
+        &o.join(".claude/rules/docs.md"),
+        "---\npaths: docs/**/*.md\n---\nDocs are British English.\n",
+    );
+    write(
         &o.join(".codex/skills/release/SKILL.md"),
         "---\nname: release\ndescription: Cut a release of this repository\n---\nTag it.\n",
     );
@@ -180,6 +184,10 @@ async fn claude_code_and_codex_layouts_of_a_cloned_repository_are_read_as_they_a
     assert!(
         !items.iter().any(|i| i == "project memory: AGENTS.md"),
         "the override replaces it: {items:?}"
+    );
+    assert!(
+        !items.iter().any(|i| i.contains("docs.md")),
+        "a rule for files not opened stays out: {items:?}"
     );
     let state = gearshift::core::SessionState::fold(&s.stored().await);
     let api = state

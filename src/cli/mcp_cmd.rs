@@ -62,12 +62,15 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
         )?;
     }
     for (name, s) in &servers {
+        let foreign = config.foreign_mcp.get(name);
         let from = if config.mcp_servers.contains_key(name) {
             "config"
+        } else if let Some(f) = foreign.filter(|f| f.from.ends_with("(this project)")) {
+            f.from
         } else if config.imported_mcp.contains_key(name) {
             ".mcp.json"
         } else {
-            config.foreign_mcp.get(name).map_or("?", |f| f.from)
+            foreign.map_or("?", |f| f.from)
         };
         let how = match s.transport() {
             Ok(Transport::Stdio { command }) => {

@@ -124,16 +124,21 @@ pub struct Config {
 }
 
 impl Config {
-    /// Every MCP server in force: Claude Code's and Codex's user files', then a trusted
-    /// `.mcp.json`'s, then `[mcp_servers]` (a name in several is the later one's).
+    /// Every MCP server in force, a name in several the later one's, in Claude Code's order
+    /// of scopes: Codex's and Claude Code's user scope, a trusted `.mcp.json`, Claude Code's
+    /// scope for this project, then `[mcp_servers]`.
     #[must_use]
     pub fn all_mcp_servers(&self) -> BTreeMap<String, crate::mcp::McpServerConfig> {
-        let mut all: BTreeMap<String, crate::mcp::McpServerConfig> = self
-            .foreign_mcp
-            .iter()
-            .map(|(n, f)| (n.clone(), f.config.clone()))
-            .collect();
+        let project = |f: &crate::mcp::foreign::Found| f.from.ends_with("(this project)");
+        let foreign = |local: bool| {
+            self.foreign_mcp
+                .iter()
+                .filter(move |(_, f)| project(f) == local)
+                .map(|(n, f)| (n.clone(), f.config.clone()))
+        };
+        let mut all: BTreeMap<String, crate::mcp::McpServerConfig> = foreign(false).collect();
         all.extend(self.imported_mcp.clone());
+        all.extend(foreign(true));
         all.extend(self.mcp_servers.clone());
         all
     }

@@ -24,9 +24,17 @@ pub const FILES: [&str; 5] = [
 /// The memory files of `dir`, in order: `AGENTS.override.md` if there is one, else
 /// `AGENTS.md` (as Codex reads them), then `CLAUDE.md`, `.claude/CLAUDE.md` and
 /// `CLAUDE.local.md` (as Claude Code does).
+/// An override counts only where it could be read: one linking out of the repository (whose
+/// root is `boundary`) does not hide `AGENTS.md`.
 #[must_use]
-pub fn folder_files(dir: &Path) -> Vec<PathBuf> {
-    let agents = if dir.join(FILES[0]).is_file() {
+pub fn folder_files(dir: &Path, boundary: &Path) -> Vec<PathBuf> {
+    let party = if dir.starts_with(boundary) {
+        crate::provided::Party::Repository(boundary)
+    } else {
+        crate::provided::Party::User
+    };
+    let readable = |p: &Path| crate::provided::locate(p, party).is_ok_and(|real| real.is_file());
+    let agents = if readable(&dir.join(FILES[0])) {
         FILES[0]
     } else {
         FILES[1]
@@ -72,7 +80,7 @@ pub fn load(roots: Roots<'_>) -> String {
         reader.file(&home.join(".claude/CLAUDE.md"), 0);
     }
     for dir in folders(&reader.boundary, roots.workspace) {
-        for path in folder_files(&dir) {
+        for path in folder_files(&dir, &reader.boundary) {
             reader.file(&path, 0);
         }
     }
@@ -110,7 +118,7 @@ pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> Strin
     let mut dir = roots.workspace.to_path_buf();
     for part in folder.components() {
         dir.push(part);
-        for path in folder_files(&dir) {
+        for path in folder_files(&dir, &reader.boundary.clone()) {
             if !known.contains(&reader.shown(&path)) {
                 reader.file(&path, 0);
             }
@@ -132,13 +140,22 @@ pub fn nested(roots: Roots<'_>, folder: &Path, known: &HashSet<String>) -> Strin
 #[must_use]
 pub fn is_memory_file(path: &str) -> bool {
     let p = Path::new(path);
+    // Judged on the path as it leads: `.claude/rules/../../docs/x.md` is not a rule.
+    if p.components().any(|c| {
+        matches!(
+            c,
+            std::path::Component::ParentDir | std::path::Component::CurDir
+        )
+    }) {
+        return false;
+    }
     let named = p.file_name().is_some_and(|n| {
         FILES
             .iter()
             .filter_map(|f| Path::new(f).file_name())
             .any(|f| n.eq_ignore_ascii_case(f))
     });
-    let rule = path.contains(".claude/rules/") && path.ends_with(".md");
+    let rule = path.starts_with(".claude/rules/") && path.ends_with(".md");
     named || rule
 }
 

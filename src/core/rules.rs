@@ -8,13 +8,17 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::provided::{self, Party};
 
 /// The largest rule file read.
 const MAX_READ: u64 = 256 * 1024;
+/// More than this of one rule is cut, as a memory file is.
+const MAX_BYTES: usize = 64 * 1024;
+/// All rules together stop here: a repository cannot fill the window with them.
+const MAX_TOTAL: usize = 256 * 1024;
 /// How deep under `rules/` files are looked for.
 const MAX_DEPTH: usize = 4;
 
@@ -40,67 +44,111 @@ impl Rule {
 /// The user's rules, then the repository's (`root`), each folder's files sorted by name.
 #[must_use]
 pub fn discover(home: Option<&Path>, root: &Path) -> Vec<Rule> {
-    let mut out = Vec::new();
+    let mut walk = Walk::default();
     if let Some(home) = home {
-        collect(
+        walk.collect(
             &home.join(".claude/rules"),
             Party::User,
             "~/.claude/rules",
-            &mut out,
             0,
         );
     }
-    collect(
+    walk.collect(
         &root.join(".claude/rules"),
         Party::Repository(root),
         ".claude/rules",
-        &mut out,
         0,
     );
-    out
+    walk.rules
 }
 
-fn collect(dir: &Path, party: Party<'_>, shown: &str, out: &mut Vec<Rule>, depth: usize) {
-    if depth > MAX_DEPTH || provided::locate(dir, party).is_err() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
-        let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_string()) else {
-            continue;
+/// A walk of the rule folders: each folder and file read once, whatever links lead to it
+/// again (a committed `a -> .` would otherwise multiply them), and the total bounded.
+#[derive(Default)]
+struct Walk {
+    rules: Vec<Rule>,
+    seen: std::collections::HashSet<PathBuf>,
+    total: usize,
+}
+
+impl Walk {
+    fn collect(&mut self, dir: &Path, party: Party<'_>, shown: &str, depth: usize) {
+        let Ok(real) = provided::locate(dir, party) else {
+            return;
         };
-        let shown = format!("{shown}/{name}");
-        if path.is_dir() {
-            collect(&path, party, &shown, out, depth + 1);
-        } else if name.ends_with(".md")
-            && let Ok(text) = provided::read(&path, party, MAX_READ)
-        {
-            let (globs, body) = split(&text);
-            out.push(Rule {
-                shown,
-                globs,
-                text: body.to_string(),
-            });
+        if depth > MAX_DEPTH || !self.seen.insert(real) {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_string()) else {
+                continue;
+            };
+            let shown = format!("{shown}/{name}");
+            if path.is_dir() {
+                self.collect(&path, party, &shown, depth + 1);
+            } else if name.ends_with(".md") && self.total < MAX_TOTAL {
+                self.file(&path, party, shown);
+            }
         }
     }
+
+    fn file(&mut self, path: &Path, party: Party<'_>, shown: String) {
+        let Ok(real) = provided::locate(path, party) else {
+            return;
+        };
+        if !self.seen.insert(real) {
+            return;
+        }
+        let Ok(text) = provided::read(path, party, MAX_READ) else {
+            return;
+        };
+        let Some((globs, body)) = split(&text) else {
+            return;
+        };
+        let mut body = body.trim().to_string();
+        if body.len() > MAX_BYTES {
+            let mut cut = MAX_BYTES;
+            while !body.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            body.truncate(cut);
+            body.push_str(&format!(
+                "\n[cut: {shown} is longer than {MAX_BYTES} bytes]"
+            ));
+        }
+        self.total += body.len();
+        self.rules.push(Rule {
+            shown,
+            globs,
+            text: body,
+        });
+    }
 }
 
-/// The `paths:` globs of a rule's front matter (a string or a list; none, or none valid:
-/// `None`), and the text after it.
-fn split(text: &str) -> (Option<GlobSet>, &str) {
-    let Some(rest) = text.strip_prefix("---\n") else {
-        return (None, text);
+/// The `paths:` globs of a rule's front matter (a string or a list; `None`: no `paths`, the
+/// rule applies everywhere), and the text after it; `None` when `paths` is there but none of
+/// its globs is valid (the rule is left out rather than applied everywhere).
+fn split(text: &str) -> Option<(Option<GlobSet>, &str)> {
+    let text = text.trim_start_matches('\u{feff}');
+    let Some(rest) = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+    else {
+        return Some((None, text));
     };
     let Some(end) = rest.find("\n---") else {
-        return (None, text);
+        return Some((None, text));
     };
-    let body = rest[end + 4..].trim_start_matches(['-', '\n', '\r']);
+    let after = &rest[end + 4..];
+    let body = after.strip_prefix('\r').unwrap_or(after);
+    let body = body.strip_prefix('\n').unwrap_or(body);
     let Ok(docs) = YamlLoader::load_from_str(&rest[..end]) else {
-        return (None, body);
+        return Some((None, body));
     };
     let patterns: Vec<String> = match docs.first().map(|d| &d["paths"]) {
         Some(Yaml::String(s)) => s.split(',').map(|p| p.trim().to_string()).collect(),
@@ -108,17 +156,19 @@ fn split(text: &str) -> (Option<GlobSet>, &str) {
             .iter()
             .filter_map(|i| i.as_str().map(str::to_string))
             .collect(),
-        _ => Vec::new(),
+        _ => return Some((None, body)),
     };
+    // As Claude Code matches them: `*` stays within a folder, `**` crosses folders.
     let mut set = GlobSetBuilder::new();
     let mut any = false;
     for p in patterns.iter().filter(|p| !p.is_empty()) {
-        if let Ok(g) = Glob::new(p) {
+        if let Ok(g) = GlobBuilder::new(p).literal_separator(true).build() {
             set.add(g);
             any = true;
         }
     }
-    (any.then(|| set.build().ok()).flatten(), body)
+    let globs = set.build().ok().filter(|_| any)?;
+    Some((Some(globs), body))
 }
 
 #[cfg(test)]
@@ -167,6 +217,38 @@ mod tests {
         assert!(api.text.starts_with("# API rules"), "{}", api.text);
         assert!(rules[2].applies_to(Path::new("src/hooks/useX.ts")));
         assert!(rules[3].globs.is_none(), "no paths: everywhere");
+    }
+
+    #[test]
+    fn links_back_into_the_rules_read_each_file_once() {
+        let repo = tempfile::tempdir().unwrap();
+        let rules = repo.path().join(".claude/rules");
+        write(&rules.join("x.md"), &"rule text ".repeat(100));
+        for l in ["a", "b", "c", "d", "e"] {
+            std::os::unix::fs::symlink(".", rules.join(l)).unwrap();
+        }
+        let found = discover(None, repo.path());
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found.iter().map(|r| &r.shown).collect::<Vec<_>>()
+        );
+        // `*` stays within a folder, as Claude Code's globs do.
+        write(&rules.join("y.md"), "---\npaths: src/*.ts\n---\nTS rule.\n");
+        let y = discover(None, repo.path())
+            .into_iter()
+            .find(|r| r.shown.ends_with("y.md"))
+            .unwrap();
+        assert!(y.applies_to(Path::new("src/a.ts")));
+        assert!(!y.applies_to(Path::new("src/deep/a.ts")));
+        // Invalid globs leave the rule out rather than apply it everywhere.
+        write(&rules.join("z.md"), "---\npaths: \"[\"\n---\nBroken.\n");
+        assert!(
+            !discover(None, repo.path())
+                .iter()
+                .any(|r| r.shown.ends_with("z.md"))
+        );
     }
 
     #[test]

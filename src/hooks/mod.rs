@@ -57,10 +57,13 @@ pub enum HookEvent {
     /// A change reached the disk (a vibe edit, or a reviewed change); the matcher sees the
     /// path.
     ChangeApplied,
+    /// Claude Code's: something waits for the human (a command, a change, a plan, a stage's
+    /// gate); the matcher sees `permission_prompt`, the input carries `message`.
+    Notification,
 }
 
 impl HookEvent {
-    pub const ALL: [HookEvent; 9] = [
+    pub const ALL: [HookEvent; 10] = [
         HookEvent::SessionStart,
         HookEvent::UserPromptSubmit,
         HookEvent::PreToolUse,
@@ -70,6 +73,7 @@ impl HookEvent {
         HookEvent::StageStarted,
         HookEvent::StagePassed,
         HookEvent::ChangeApplied,
+        HookEvent::Notification,
     ];
 
     #[must_use]
@@ -84,6 +88,7 @@ impl HookEvent {
             HookEvent::StageStarted => "StageStarted",
             HookEvent::StagePassed => "StagePassed",
             HookEvent::ChangeApplied => "ChangeApplied",
+            HookEvent::Notification => "Notification",
         }
     }
 
@@ -488,7 +493,7 @@ mod tests {
     fn what_cannot_run_is_said_and_left_out() {
         let hooks = Hooks::new(&[source(
             r#"{
-              "Notification": [{"hooks": [{"type": "command", "command": "x"}]}],
+              "SubagentStop": [{"hooks": [{"type": "command", "command": "x"}]}],
               "PreToolUse": [
                 {"matcher": "(", "hooks": [{"type": "command", "command": "y"}]},
                 {"matcher": "Bash", "hooks": [{"type": "prompt", "prompt": "is it safe?"}]}
@@ -497,7 +502,7 @@ mod tests {
         )]);
         assert!(hooks.is_empty());
         assert_eq!(hooks.problems.len(), 3, "{:?}", hooks.problems);
-        assert!(hooks.problems[0].contains("Notification"));
+        assert!(hooks.problems.iter().any(|p| p.contains("SubagentStop")));
         assert!(hooks.problems.iter().any(|p| p.contains("only `command`")));
         assert!(check(&source(r#"{"Bogus": []}"#).block).is_err());
         let (key, message) =

@@ -17,14 +17,23 @@ pub fn tool_name(tool: &str) -> String {
     super::claude_name(tool).map_or_else(|| tool.to_string(), str::to_string)
 }
 
-/// The absolute form of a path the model gave relative to the workspace.
+/// The absolute form of a path the model gave relative to the workspace, with `.` and `..`
+/// folded (`src/../migrations/x` is `migrations/x`: a guard's prefix check sees where it
+/// leads).
 fn absolute(workspace: &Path, path: &str) -> String {
-    let p = Path::new(path);
-    if p.is_absolute() {
-        path.to_string()
-    } else {
-        workspace.join(p).display().to_string()
+    use std::path::Component;
+    let joined = workspace.join(path);
+    let mut out = std::path::PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
     }
+    out.display().to_string()
 }
 
 /// A call's arguments as Claude Code's hooks read them: gearshift's fields, and Claude Code's
@@ -39,7 +48,11 @@ pub fn tool_input(tool: &str, arguments: &str, workspace: &Path) -> Value {
     };
     let path = map.get("path").and_then(Value::as_str).map(str::to_string);
     match tool {
-        tools::READ_FILE | tools::WRITE_FILE | tools::EDIT_FILE => {
+        tools::READ_FILE
+        | tools::WRITE_FILE
+        | tools::EDIT_FILE
+        | tools::DELETE_FILE
+        | tools::MOVE_FILE => {
             if let Some(p) = &path {
                 map.insert("file_path".into(), json!(absolute(workspace, p)));
             }
@@ -140,7 +153,15 @@ mod tests {
         let bash = tool_input(tools::RUN_COMMAND, r#"{"command": "cargo test"}"#, ws);
         assert_eq!(bash["command"], "cargo test");
         let grep = tool_input(tools::GREP, r#"{"pattern": "fn main"}"#, ws);
-        assert_eq!(grep["path"], "/home/dev/proj/.");
+        assert_eq!(grep["path"], "/home/dev/proj");
+        let sly = tool_input(
+            tools::WRITE_FILE,
+            r#"{"path": "src/../migrations/./1.sql"}"#,
+            ws,
+        );
+        assert_eq!(sly["file_path"], "/home/dev/proj/migrations/1.sql");
+        let gone = tool_input(tools::DELETE_FILE, r#"{"path": "a.txt"}"#, ws);
+        assert_eq!(gone["file_path"], "/home/dev/proj/a.txt");
         let wrote = tool_response(
             tools::WRITE_FILE,
             r#"{"path": "a.txt", "content": "a"}"#,

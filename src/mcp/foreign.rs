@@ -63,7 +63,8 @@ pub fn sanitize(name: &str) -> String {
             out.push(c);
         }
     }
-    out.chars().take(32).collect()
+    let out: String = out.trim_matches('_').chars().take(32).collect();
+    out.trim_end_matches('_').to_string()
 }
 
 /// Every server of the two files, Codex's first (Claude Code's project scope wins a name),
@@ -137,6 +138,7 @@ mod tests {
         assert_eq!(sanitize("my.time"), "my_time");
         assert_eq!(sanitize("github"), "github");
         assert_eq!(sanitize("a..b c"), "a_b_c");
+        assert_eq!(sanitize("my-server (dev)"), "my-server_dev");
         assert!(valid_name(&sanitize(
             "@modelcontextprotocol/server-everything"
         )));

@@ -56,9 +56,10 @@ fn instructions(names: &[String]) -> Option<&'static str> {
              Code's, Codex's); only the user's review writes one",
         );
     }
-    if last == ".mcp.json" {
+    if last == ".mcp.json" || (names.len() == 1 && last == ".claude.json") {
         return Some(
-            "`.mcp.json` names commands other agents start; only the user's review writes it",
+            "`.mcp.json` and `.claude.json` name commands other agents (and gearshift) start; \
+             only the user's review writes them",
         );
     }
     match names.first().map(String::as_str) {

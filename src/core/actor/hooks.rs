@@ -122,6 +122,7 @@ impl Actor {
         let ws = self.deps.tools.workspace.root();
         let fields = json!({
             "tool_name": hooks::shape::tool_name(&call.name),
+            "gearshift_tool": call.name,
             "tool_input": hooks::shape::tool_input(&call.name, &call.arguments, ws),
             "tool_use_id": call.id,
         });
@@ -150,6 +151,7 @@ impl Actor {
         let ws = self.deps.tools.workspace.root();
         let fields = json!({
             "tool_name": hooks::shape::tool_name(&call.name),
+            "gearshift_tool": call.name,
             "tool_input": hooks::shape::tool_input(&call.name, &call.arguments, ws),
             "tool_use_id": call.id,
             "tool_response": hooks::shape::tool_response(
@@ -338,7 +340,13 @@ impl Actor {
                     }
                 }
                 if let Some(reason) = combined.stopped {
-                    events.push(gates::result_event(&call, &outcome, took));
+                    // The result as it would go on (the change applied or proposed, the
+                    // refusals noted), then the turn's end instead of the next call.
+                    for effect in self.tool_finished(&call, &outcome, took) {
+                        if let Effect::Record(recorded) = effect {
+                            events.extend(recorded);
+                        }
+                    }
                     return self.ended_by_hook(HookEvent::PostToolUse, &reason, events);
                 }
                 if !self.record(events).await {
@@ -448,10 +456,7 @@ impl Actor {
         if self.deps.hooks.is_empty() {
             return;
         }
-        for event in recorded {
-            let Some((hook, subject, fields)) = watched(event) else {
-                continue;
-            };
+        for (hook, subject, fields) in recorded.iter().flat_map(watched) {
             let handlers = self.deps.hooks.matching(hook, Some(&subject));
             if handlers.is_empty() {
                 continue;
@@ -501,6 +506,9 @@ impl Actor {
                 HookOutcome::Passed {
                     output: Some(output),
                 } => self.hook_notes.push(format!("A {about} adds: {output}")),
+                HookOutcome::Context { text } => {
+                    self.hook_notes.push(format!("A {about} adds: {text}"));
+                }
                 _ => {}
             }
         }
@@ -509,9 +517,28 @@ impl Actor {
     }
 }
 
-/// The watching hook an event calls for: the hook event, what its matcher sees, and the
-/// input's own fields.
-fn watched(event: &Event) -> Option<(HookEvent, String, Value)> {
+/// The watching hooks an event calls for: the hook event, what its matcher sees, and the
+/// input's own fields. A gate calls `GateReached` and Claude Code's `Notification`.
+fn watched(event: &Event) -> Vec<(HookEvent, String, Value)> {
+    let Some(first) = watched_one(event) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if first.0 == HookEvent::GateReached {
+        out.push((
+            HookEvent::Notification,
+            "permission_prompt".to_string(),
+            json!({
+                "message": format!("gearshift needs your decision: {}", first.1),
+                "notification_type": "permission_prompt",
+            }),
+        ));
+    }
+    out.insert(0, first);
+    out
+}
+
+fn watched_one(event: &Event) -> Option<(HookEvent, String, Value)> {
     let gate = |kind: &str, extra: Value| {
         let mut fields = json!({ "gate": kind });
         if let (Some(f), Value::Object(extra)) = (fields.as_object_mut(), extra) {

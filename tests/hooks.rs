@@ -703,3 +703,46 @@ hooks = [{{ type = "command", command = "cat > '{}'" }}]
     assert_eq!(input["notification_type"], "permission_prompt");
     assert!(input["message"].as_str().unwrap().contains("command"));
 }
+
+/// Claude Code's `PreCompact` hook runs when a compaction starts (`manual` for /compact), with
+/// its `trigger` and `custom_instructions`, and the compaction goes on.
+#[tokio::test]
+async fn a_pre_compact_hook_runs_when_a_compaction_starts() {
+    let fake = FakeModel::start(vec![
+        Turn::text("one"),
+        Turn::text("two"),
+        Turn::text("## Summary\nTwo prompts."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let seen = ws.path().join("precompact.json");
+    let hooks = format!(
+        r#"
+[[hooks.PreCompact]]
+matcher = "manual"
+hooks = [{{ type = "command", command = "cat > '{}'" }}]
+"#,
+        seen.display()
+    );
+    let text = config(&fake.url(), "FAKE_KEY", &format!("{UNCONFINED}{hooks}"));
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("first");
+    s.turn().await;
+    s.submit("second");
+    s.turn().await;
+    s.send(gearshift::protocol::Op::CompactFocus {
+        focus: "the parser".into(),
+    });
+    s.until(|e| matches!(e, Event::Compacted { .. })).await;
+    let started = Instant::now();
+    while !seen.exists() && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let input: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(input["hook_event_name"], "PreCompact");
+    assert_eq!(input["trigger"], "manual");
+    assert_eq!(input["custom_instructions"], "the parser");
+}

@@ -60,10 +60,13 @@ pub enum HookEvent {
     /// Claude Code's: something waits for the human (a command, a change, a plan, a stage's
     /// gate); the matcher sees `permission_prompt`, the input carries `message`.
     Notification,
+    /// Claude Code's: a compaction starts; the matcher sees `manual` (`/compact`) or `auto`,
+    /// the input carries `trigger` and `custom_instructions`. It runs beside the compaction.
+    PreCompact,
 }
 
 impl HookEvent {
-    pub const ALL: [HookEvent; 10] = [
+    pub const ALL: [HookEvent; 11] = [
         HookEvent::SessionStart,
         HookEvent::UserPromptSubmit,
         HookEvent::PreToolUse,
@@ -74,6 +77,7 @@ impl HookEvent {
         HookEvent::StagePassed,
         HookEvent::ChangeApplied,
         HookEvent::Notification,
+        HookEvent::PreCompact,
     ];
 
     #[must_use]
@@ -89,6 +93,7 @@ impl HookEvent {
             HookEvent::StagePassed => "StagePassed",
             HookEvent::ChangeApplied => "ChangeApplied",
             HookEvent::Notification => "Notification",
+            HookEvent::PreCompact => "PreCompact",
         }
     }
 

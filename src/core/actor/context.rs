@@ -68,6 +68,16 @@ impl Actor {
             shape::compaction_request(&self.state, &model, through, focus)
         };
         tracing::info!(through, before, model = %model.source(), "compacting");
+        // Claude Code's `PreCompact`: `auto` when the window filled, `manual` for /compact.
+        let trigger = if resume { "auto" } else { "manual" };
+        self.watch(
+            crate::hooks::HookEvent::PreCompact,
+            trigger.to_string(),
+            serde_json::json!({
+                "trigger": trigger,
+                "custom_instructions": focus.unwrap_or_default(),
+            }),
+        );
         let input_estimate = crate::context::estimate_tokens(&request.system) as u64
             + request
                 .messages

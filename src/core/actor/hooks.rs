@@ -457,16 +457,22 @@ impl Actor {
             return;
         }
         for (hook, subject, fields) in recorded.iter().flat_map(watched) {
-            let handlers = self.deps.hooks.matching(hook, Some(&subject));
-            if handlers.is_empty() {
-                continue;
-            }
-            let input = self.hook_input(hook, fields);
-            let runner = self.hook_runner();
-            self.watching.spawn(async move {
-                hooks::run::run_all(&runner, &handlers, Some(&subject), &input).await
-            });
+            self.watch(hook, subject, fields);
         }
+    }
+
+    /// Runs `hook`'s handlers on `subject` beside the session (their runs come back before
+    /// the next request).
+    pub(super) fn watch(&mut self, hook: HookEvent, subject: String, fields: Value) {
+        let handlers = self.deps.hooks.matching(hook, Some(&subject));
+        if handlers.is_empty() {
+            return;
+        }
+        let input = self.hook_input(hook, fields);
+        let runner = self.hook_runner();
+        self.watching.spawn(async move {
+            hooks::run::run_all(&runner, &handlers, Some(&subject), &input).await
+        });
     }
 
     /// Before a request: the watching hooks still running are waited for (as the activity,

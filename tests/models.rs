@@ -243,15 +243,7 @@ async fn a_route_whose_key_is_missing_is_said_before_any_run() {
 
 #[tokio::test]
 async fn a_provider_down_with_503_falls_back_to_the_routes_next_model() {
-    use wiremock::matchers::method;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let down = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
-            "error": {"message": "The server is overloaded", "type": "server_error"}
-        })))
-        .mount(&down)
-        .await;
+    let down = support::model::down_503().await;
     let spare = FakeModel::start(vec![Turn::text("from two")]).await;
     let ws = tempfile::tempdir().unwrap();
     let config = routed(

@@ -8,7 +8,7 @@
 mod support;
 
 use gearshift::protocol::Event;
-use support::model::{FakeModel, Turn};
+use support::model::{FakeModel, Turn, down_503};
 use support::session::{provider, start_switching};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -161,18 +161,6 @@ async fn a_stream_silent_after_its_role_chunk_falls_back() {
     )
     .await;
     falls_back("openai", &format!("{}/v1", down.url), "silent").await;
-}
-
-/// A server that answers every request with 503.
-async fn down_503() -> MockServer {
-    let down = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
-            "error": {"message": "The server is overloaded", "type": "server_error"}
-        })))
-        .mount(&down)
-        .await;
-    down
 }
 
 #[tokio::test]

@@ -73,9 +73,7 @@ async fn a_cancelled_reply_records_what_it_was_billed_as_an_estimate() {
 async fn attempts_refused_before_the_answer_are_counted_with_the_request() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({
-            "error": {"message": "overloaded", "type": "server_error"}
-        })))
+        .respond_with(support::model::overloaded())
         .up_to_n_times(1)
         .mount(&server)
         .await;

@@ -10,6 +10,29 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+/// A memory file's section of the system prompt: its heading (which the context pane splits
+/// on) and its text.
+#[must_use]
+pub fn section(shown: &str, text: &str) -> String {
+    format!("{HEADING}{shown}\n\n{}", text.trim())
+}
+
+/// `text` cut to [`MAX_BYTES`] (at a character boundary), the cut said with `shown`'s name.
+#[must_use]
+pub fn cut(text: String, shown: &str) -> String {
+    if text.len() <= MAX_BYTES {
+        return text;
+    }
+    let mut at = MAX_BYTES;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    format!(
+        "{}\n[cut: {shown} is longer than {MAX_BYTES} bytes]",
+        &text[..at]
+    )
+}
+
 /// The file names a folder's memory may have: Codex's (`AGENTS.override.md` replaces
 /// `AGENTS.md` in its folder), Claude Code's project file, its alternative place and its
 /// personal one.
@@ -89,9 +112,7 @@ pub fn load(roots: Roots<'_>) -> String {
     let boundary = reader.boundary.clone();
     for rule in super::rules::discover(roots.home, &boundary) {
         if rule.globs.is_none() && !reader.out.contains(&format!("{HEADING}{}\n", rule.shown)) {
-            reader
-                .out
-                .push_str(&format!("{HEADING}{}\n\n{}", rule.shown, rule.text.trim()));
+            reader.out.push_str(&section(&rule.shown, &rule.text));
         }
     }
     reader.out
@@ -221,20 +242,8 @@ impl Reader<'_> {
             return;
         };
         let shown = self.shown(path);
-        let text = if text.len() > MAX_BYTES {
-            let mut cut = MAX_BYTES;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            format!(
-                "{}\n[cut: {shown} is longer than {MAX_BYTES} bytes]",
-                &text[..cut]
-            )
-        } else {
-            text
-        };
-        self.out
-            .push_str(&format!("{HEADING}{shown}\n\n{}", text.trim()));
+        let text = cut(text, &shown);
+        self.out.push_str(&section(&shown, &text));
         if depth < MAX_IMPORT_DEPTH {
             let dir = path.parent().unwrap_or(Path::new("."));
             let from_repository = self.inside_repository(&real);

@@ -15,8 +15,6 @@ use crate::provided::{self, Party};
 
 /// The largest rule file read.
 const MAX_READ: u64 = 256 * 1024;
-/// More than this of one rule is cut, as a memory file is.
-const MAX_BYTES: usize = 64 * 1024;
 /// All rules together stop here: a repository cannot fill the window with them.
 const MAX_TOTAL: usize = 256 * 1024;
 /// How deep under `rules/` files are looked for.
@@ -110,17 +108,8 @@ impl Walk {
         let Some((globs, body)) = split(&text) else {
             return;
         };
-        let mut body = body.trim().to_string();
-        if body.len() > MAX_BYTES {
-            let mut cut = MAX_BYTES;
-            while !body.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            body.truncate(cut);
-            body.push_str(&format!(
-                "\n[cut: {shown} is longer than {MAX_BYTES} bytes]"
-            ));
-        }
+        // Cut as a memory file is.
+        let body = super::memory::cut(body.trim().to_string(), &shown);
         self.total += body.len();
         self.rules.push(Rule {
             shown,

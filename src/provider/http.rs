@@ -98,6 +98,19 @@ impl Endpoint {
         self.key.as_deref()
     }
 
+    /// `Authorization: Bearer KEY` (marked sensitive), or nothing for a provider without a
+    /// key: what the OpenAI APIs take.
+    pub fn bearer_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = self.key()
+            && let Ok(mut value) = reqwest::header::HeaderValue::from_str(&format!("Bearer {key}"))
+        {
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        headers
+    }
+
     /// Built on first use, so starting gearshift never pays for TLS set-up.
     fn client(&self) -> Result<&reqwest::Client, ProviderError> {
         if let Some(c) = self.client.get() {

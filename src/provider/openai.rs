@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Map, Value, json};
 
 use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
@@ -33,13 +32,7 @@ impl ModelClient for OpenAiClient {
     }
 
     fn stream(&self, request: ChatRequest) -> ModelStream {
-        let mut headers = HeaderMap::new();
-        if let Some(key) = self.endpoint.key()
-            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {key}"))
-        {
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
+        let headers = self.endpoint.bearer_headers();
         let body = request_body(&request);
         stream_sse(
             &self.endpoint,

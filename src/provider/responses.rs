@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
@@ -41,13 +40,7 @@ impl ModelClient for ResponsesClient {
     }
 
     fn stream(&self, request: ChatRequest) -> ModelStream {
-        let mut headers = HeaderMap::new();
-        if let Some(key) = self.endpoint.key()
-            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {key}"))
-        {
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
+        let headers = self.endpoint.bearer_headers();
         stream_sse(
             &self.endpoint,
             "/responses",

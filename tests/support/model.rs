@@ -243,6 +243,24 @@ impl FakeModel {
     }
 }
 
+/// OpenAI's documented answer when it is overloaded: HTTP 503 with a `server_error`.
+#[must_use]
+pub fn overloaded() -> ResponseTemplate {
+    ResponseTemplate::new(503).set_body_json(json!({
+        "error": {"message": "The server is overloaded", "type": "server_error"}
+    }))
+}
+
+/// A server that answers every request with [`overloaded`].
+pub async fn down_503() -> MockServer {
+    let down = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(overloaded())
+        .mount(&down)
+        .await;
+    down
+}
+
 /// A user config for an OpenAI-compatible provider named `fake` at `url`, its key in
 /// `key_var`; `extra` (which must start with a `[section]`) is appended.
 #[must_use]

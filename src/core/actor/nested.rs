@@ -55,12 +55,7 @@ impl Actor {
                 && !known.contains(&rule.shown)
                 && files.iter().any(|f| rule.applies_to(&below.join(f)))
             {
-                text.push_str(&format!(
-                    "{}{}\n\n{}",
-                    crate::core::memory::HEADING,
-                    rule.shown,
-                    rule.text.trim()
-                ));
+                text.push_str(&crate::core::memory::section(&rule.shown, &rule.text));
                 known.insert(rule.shown);
             }
         }

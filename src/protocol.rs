@@ -228,6 +228,8 @@ pub enum CommandDecision {
     Allowed,
     /// The `allowed-tools` of a skill the user installed, active in this turn or stage.
     Skill { skill: String },
+    /// A `PreToolUse` hook of the user's own (`source`: the file it is in) answered `allow`.
+    Hook { source: String },
     /// Headless, with `--approve-commands`.
     Headless,
     Denied {
@@ -1046,6 +1048,7 @@ mod tests {
                     source: "config".into(),
                     subject: Some("write_file".into()),
                     duration_ms: 12,
+                    workspace: true,
                     outcome: crate::hooks::HookOutcome::Blocked {
                         reason: "no".into(),
                     },
@@ -1058,6 +1061,7 @@ mod tests {
                     source: "config".into(),
                     subject: None,
                     duration_ms: 1000,
+                    workspace: false,
                     outcome: crate::hooks::HookOutcome::TimedOut { after_secs: 1 },
                 },
             },

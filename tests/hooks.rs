@@ -27,6 +27,28 @@ fn runs(stored: &[Event]) -> Vec<gearshift::hooks::HookRun> {
         .collect()
 }
 
+/// The process (not a zombie) whose command line is `line`, by its PID as this machine sees
+/// it: hooks run in PID namespaces of their own, so the PID a hook sees is not this one.
+fn running(line: &str) -> Option<u32> {
+    let wanted: Vec<u8> = line.replace(' ', "\0").into_bytes();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                == Some("Z");
+            (cmdline.starts_with(&wanted) && !zombie).then_some(pid)
+        })
+}
+
 /// Hooks run unconfined here, so the tests do not depend on the kernel's sandbox (which
 /// `tests/trust.rs` covers); they run through the same runner either way.
 const UNCONFINED: &str = "[sandbox]\nmode = \"off\"\n";
@@ -119,7 +141,7 @@ async fn a_hook_sleeping_past_its_timeout_is_killed_and_reported_and_the_session
     let hooks = r#"
 [[hooks.PostToolUse]]
 matcher = "write_file"
-hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60", timeout = 1 }]
+hooks = [{ type = "command", command = "touch hook.started; exec sleep 60.125", timeout = 1 }]
 "#;
     let mut s = start_with(
         &p,
@@ -152,15 +174,12 @@ hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60", time
     assert_eq!(run.outcome, HookOutcome::TimedOut { after_secs: 1 });
     assert!(run.duration_ms >= 1000, "{run:?}");
     assert!(run.line().contains("killed after its timeout of 1 s"));
-    // The hook's process is gone.
-    let pid: i32 = std::fs::read_to_string(ws.path().join("hook.pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_err(),
-        "the hook's process {pid} still runs"
+    // The hook's process is gone (it runs in PID namespaces of its own: found by its line).
+    assert!(ws.path().join("hook.started").exists());
+    assert_eq!(
+        running("sleep 60.125"),
+        None,
+        "the hook's process still runs"
     );
     // The reply went on: the turn finished normally after the write.
     assert!(
@@ -395,7 +414,7 @@ async fn esc_stops_a_slow_hook_at_once_and_the_call_it_held_is_cancelled() {
     let p = script_provider(ws.path(), WRITE_A_THEN_DONE);
     let hooks = r#"
 [[hooks.PreToolUse]]
-hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60" }]
+hooks = [{ type = "command", command = "touch hook.started; exec sleep 60.375" }]
 "#;
     let mut s = start_with(
         &p,
@@ -406,33 +425,22 @@ hooks = [{ type = "command", command = "echo $$ > hook.pid; exec sleep 60" }]
     .await;
     s.submit("write a");
     s.until(|e| matches!(e, Event::ToolCall { .. })).await;
-    // The hook has started when it has written its PID.
-    let pid_file = ws.path().join("hook.pid");
+    // The hook has started when its sleep runs.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::fs::read_to_string(&pid_file).map_or(true, |t| !t.ends_with('\n')) {
+    while running("sleep 60.375").is_none() {
         assert!(Instant::now() < deadline, "the hook never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
     let seen = s.cancel_within(Duration::from_secs(3)).await;
     assert!(seen.iter().any(|e| matches!(e,
         Event::ToolResult { ok: false, content, .. } if content.contains("cancelled"))));
     assert!(!ws.path().join("a.txt").exists());
     // Killed with its process group (SIGTERM now, SIGKILL shortly after).
     let deadline = Instant::now() + Duration::from_secs(5);
-    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        // A zombie waiting for its reaper has ended.
-        if state.split_whitespace().nth(2) == Some("Z") {
-            break;
-        }
+    while let Some(pid) = running("sleep 60.375") {
         assert!(
             Instant::now() < deadline,
-            "the hook's process {pid} still runs: {state}"
+            "the hook's process {pid} still runs"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -391,7 +391,9 @@ impl Context {
             approval_mode,
         )?
         .protecting(&self.paths.own());
+        let transcripts = self.paths.db_file.parent().map(|d| d.join("transcripts"));
         let deps = SessionDeps {
+            transcripts,
             config_dir: Some(self.paths.config_dir.clone()),
             home_dir: self.env.get("HOME").map(PathBuf::from),
             switch: Some(self.model_switch()),

@@ -154,6 +154,8 @@ pub fn load(
     let mut config_problems = Vec::new();
     let mut workspace_config = None;
     let mut hook_problems = Vec::new();
+    let mut workspace_hooks = None;
+    let mut workspace_sandbox = false;
     // The workspace's Claude Code hooks are privileged like its config's, and trust covers
     // both (see `trust::config_hash`).
     let mut claude_ws = Vec::new();
@@ -244,15 +246,30 @@ pub fn load(
             let all = trust::union(merged.get("checkpoints"), &mine);
             patch.insert("checkpoints".into(), all);
         }
-        // Neither do a trusted workspace's hooks replace the user's: each event's add up.
-        if let Some(Value::Table(mine)) = patch.get("hooks").cloned() {
-            let below = merged.get("hooks").and_then(Value::as_table);
-            let mut all = below.cloned().unwrap_or_default();
-            for (event, groups) in mine {
-                let joined = trust::union(all.get(&event), &groups);
-                all.insert(event, joined);
+        // Neither do a trusted workspace's hooks replace the user's: they are kept apart, as
+        // the workspace's (whose `allow` grants nothing), and may only confine hooks more.
+        if let Some(mine) = patch.remove("hooks") {
+            let file = Table::from_iter([("hooks".to_string(), mine.clone())]);
+            validate::check_merged(&project, &text, &file, &merged)?;
+            let mut mine: crate::hooks::HooksConfig = mine.try_into().map_err(|e| {
+                ConfigError::Invalid(format!("{}: [hooks]: {e}", project.display()))
+            })?;
+            match mine.sandbox.take() {
+                Some(true) => workspace_sandbox = true,
+                Some(false) => config_problems.push(format!(
+                    "{}: `[hooks] sandbox = false` is not applied: only your own config may run \
+                     every hook as you",
+                    crate::safe_text::visible(&project.display().to_string())
+                )),
+                None => {}
             }
-            patch.insert("hooks".into(), Value::Table(all));
+            if !mine.events.is_empty() {
+                workspace_hooks = Some(crate::hooks::Source {
+                    label: ".gearshift/config.toml".into(),
+                    block: mine.events,
+                    workspace: true,
+                });
+            }
         }
         let before = merged.clone();
         merge(&mut merged, patch.clone());
@@ -325,6 +342,10 @@ pub fn load(
             "the environment or command-line flags set `{key}` wrongly: {message}"
         ))
     })?;
+    if workspace_sandbox {
+        config.hooks.sandbox = Some(true);
+    }
+    config.imported_hooks.extend(workspace_hooks);
     if config.claude_hooks {
         let home = env.get("HOME").filter(|h| !h.is_empty()).map(Path::new);
         if let Some(home) = home {

@@ -87,15 +87,15 @@ pub struct Config {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checkpoints: Vec<CheckpointRule>,
     /// Commands run at session events (`[hooks]`), in Claude Code's `hooks` block shape: event
-    /// name → matcher groups → handlers (see `hooks`). A workspace's hooks are privileged;
-    /// every layer adds its hooks to the ones below.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub hooks: crate::hooks::HooksBlock,
+    /// name → matcher groups → handlers (see `hooks`), and `sandbox`. These are the user's
+    /// own; a trusted workspace's are kept apart, in [`Config::imported_hooks`].
+    #[serde(skip_serializing_if = "crate::hooks::HooksConfig::is_empty")]
+    pub hooks: crate::hooks::HooksConfig,
     /// Also run the hooks of Claude Code's settings files: `~/.claude/settings.json`, and in a
     /// trusted workspace `.claude/settings.json` and `.claude/settings.local.json`.
     pub claude_hooks: bool,
-    /// The hooks read from Claude Code's settings files, by file (filled in by `load`; not a
-    /// setting).
+    /// The hooks of a trusted workspace's `.gearshift/config.toml` and of Claude Code's
+    /// settings files, by file (filled in by `load`; not a setting).
     #[serde(skip)]
     pub imported_hooks: Vec<crate::hooks::Source>,
     /// Claude Code settings files that could not be read (not a setting; said at start).
@@ -148,14 +148,15 @@ impl Config {
     #[must_use]
     pub fn compiled_hooks(&self) -> crate::hooks::Hooks {
         let mut all = Vec::new();
-        if !self.hooks.is_empty() {
+        if !self.hooks.events.is_empty() {
             all.push(crate::hooks::Source {
                 label: "config".into(),
-                block: self.hooks.clone(),
+                block: self.hooks.events.clone(),
+                workspace: false,
             });
         }
         all.extend(self.imported_hooks.iter().cloned());
-        let mut hooks = crate::hooks::Hooks::new(&all);
+        let mut hooks = crate::hooks::Hooks::new(&all, self.hooks.sandbox);
         hooks
             .problems
             .splice(0..0, self.hook_problems.iter().cloned());

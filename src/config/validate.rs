@@ -238,11 +238,11 @@ fn check_hooks(path: &Path, text: &str, file: &Table) -> Result<(), ConfigError>
     let Some(hooks) = file.get("hooks") else {
         return Ok(());
     };
-    let block: crate::hooks::HooksBlock = hooks
+    let block: crate::hooks::HooksConfig = hooks
         .clone()
         .try_into()
         .map_err(|e| at_key(path, text, &["hooks"], format!("not a hooks block: {e}")))?;
-    crate::hooks::check(&block).map_err(|(key, message)| {
+    crate::hooks::check(&block.events).map_err(|(key, message)| {
         let parts: Vec<&str> = key.split('.').collect();
         at_key(path, text, &parts, message)
     })

@@ -231,6 +231,8 @@ struct Actor {
     hook_notes: Vec<String>,
     /// How often `Stop` hooks sent the model on in this turn.
     stop_continues: u32,
+    /// The session as Claude Code's transcript, for hooks (`None` without hooks).
+    transcript: Option<crate::hooks::transcript::Transcript>,
     /// The hooks that only watch, running beside the session (the next request waits for
     /// them, so what they say is in it).
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
@@ -336,6 +338,7 @@ pub async fn run_session(
         models: models::Models::default(),
         hook_notes: Vec::new(),
         stop_continues: 0,
+        transcript: None,
         watching: tokio::task::JoinSet::new(),
         mcp: std::collections::BTreeMap::new(),
         mcp_tasks: tokio::task::JoinSet::new(),
@@ -371,12 +374,17 @@ pub async fn run_session(
     if matches!(actor.activity, Activity::Idle) {
         actor.session_start_hooks();
     }
+    let mut ended = "other";
     loop {
         let checkpoint = checkpoint_due(&actor.activity);
         tokio::select! {
             op = ops.recv() => {
                 let Some(op) = op else { break };
+                let quit = matches!(op, Op::Quit);
                 if !actor.on_op(op).await {
+                    if quit && actor.deps.interactive {
+                        ended = "prompt_input_exit";
+                    }
                     break;
                 }
             }
@@ -416,6 +424,9 @@ pub async fn run_session(
     );
     if !actor.stopped && !pending {
         actor.cancel().await;
+    }
+    if !actor.stopped {
+        actor.session_end_hooks(ended).await;
     }
     actor.stop_mcp();
     // Commit anything queued before the front end restores the terminal and exits.

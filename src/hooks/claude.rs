@@ -51,10 +51,12 @@ pub fn read(
             e.column()
         )
     })?;
+    let workspace = matches!(party, crate::provided::Party::Repository(_));
     Ok((!settings.hooks.is_empty()).then(|| {
         let source = Source {
             label: label.to_string(),
             block: settings.hooks,
+            workspace,
         };
         (source, text)
     }))
@@ -120,7 +122,7 @@ mod tests {
             json["hooks"],
             "the hooks block loads unchanged"
         );
-        let hooks = super::super::Hooks::new(&[source]);
+        let hooks = super::super::Hooks::new(&[source], None);
         let guard = hooks.matching(super::super::HookEvent::PreToolUse, Some("write_file"));
         assert_eq!(guard.len(), 1);
         assert_eq!(guard[0].timeout, std::time::Duration::from_secs(30));
@@ -130,8 +132,15 @@ mod tests {
                 .len(),
             1
         );
-        // `Notification` runs when gearshift waits for the human; nothing is left out.
-        assert!(hooks.problems.is_empty(), "{:?}", hooks.problems);
+        // `Notification` runs when gearshift waits for the human; nothing is left out. The
+        // prettier hook starts `npx`, whose code the model can change: it runs confined.
+        assert_eq!(hooks.problems.len(), 1, "{:?}", hooks.problems);
+        assert!(
+            hooks.problems[0].contains("`npx`")
+                && hooks.problems[0].contains("runs in the sandbox"),
+            "{}",
+            hooks.problems[0]
+        );
         assert_eq!(
             hooks
                 .matching(

@@ -16,9 +16,16 @@
 //! something the model can write.
 
 pub mod claude;
+pub mod config;
+pub mod outcome;
+pub mod reach;
 pub mod run;
 pub mod shape;
+pub mod transcript;
 pub mod verdict;
+
+pub use config::{HooksConfig, check};
+pub use outcome::{HookOutcome, HookRun};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -63,10 +70,14 @@ pub enum HookEvent {
     /// Claude Code's: a compaction starts; the matcher sees `manual` (`/compact`) or `auto`,
     /// the input carries `trigger` and `custom_instructions`. It runs beside the compaction.
     PreCompact,
+    /// Claude Code's: the session ends (gearshift quits, `exec` is done); the matcher and the
+    /// input's `reason` are `prompt_input_exit` (the human quit) or `other`. gearshift waits
+    /// for it (each handler's timeout) before it exits.
+    SessionEnd,
 }
 
 impl HookEvent {
-    pub const ALL: [HookEvent; 11] = [
+    pub const ALL: [HookEvent; 12] = [
         HookEvent::SessionStart,
         HookEvent::UserPromptSubmit,
         HookEvent::PreToolUse,
@@ -78,6 +89,7 @@ impl HookEvent {
         HookEvent::ChangeApplied,
         HookEvent::Notification,
         HookEvent::PreCompact,
+        HookEvent::SessionEnd,
     ];
 
     #[must_use]
@@ -94,6 +106,7 @@ impl HookEvent {
             HookEvent::ChangeApplied => "ChangeApplied",
             HookEvent::Notification => "Notification",
             HookEvent::PreCompact => "PreCompact",
+            HookEvent::SessionEnd => "SessionEnd",
         }
     }
 
@@ -157,6 +170,9 @@ pub struct Source {
     /// Shown with every run: `config`, `~/.claude/settings.json`, ….
     pub label: String,
     pub block: HooksBlock,
+    /// A workspace's file (its `.gearshift/config.toml`, `.claude/settings*.json`): its hooks'
+    /// `allow` answers grant nothing.
+    pub workspace: bool,
 }
 
 /// One runnable handler, matched.
@@ -168,6 +184,11 @@ pub struct Handler {
     pub source: String,
     /// The group's matcher as written (for listings).
     pub matcher: String,
+    /// From a workspace's file (see [`Source::workspace`]).
+    pub workspace: bool,
+    /// Why it runs in the sandbox rather than as the user (`[hooks] sandbox = true`, or the
+    /// workspace tooling it starts, see [`reach::toolchain`]); `None`: as the user.
+    pub confined: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -212,11 +233,11 @@ pub fn claude_name(tool: &str) -> Option<&'static str> {
 }
 
 impl Hooks {
-    /// Compiles the sources in order. Nothing here fails: what cannot run is listed in
-    /// [`Hooks::problems`] (gearshift's own `[hooks]` is checked strictly when the config
-    /// loads).
+    /// Compiles the sources in order; `sandbox` is `[hooks] sandbox`. Nothing here fails:
+    /// what cannot run is listed in [`Hooks::problems`] (gearshift's own `[hooks]` is checked
+    /// strictly when the config loads).
     #[must_use]
-    pub fn new(sources: &[Source]) -> Hooks {
+    pub fn new(sources: &[Source], sandbox: Option<bool>) -> Hooks {
         let mut hooks = Hooks::default();
         for source in sources {
             for (name, groups) in &source.block {
@@ -256,6 +277,22 @@ impl Hooks {
                                 group.matcher.as_deref().unwrap_or("*")
                             ));
                         }
+                        let confined = match sandbox {
+                            Some(true) => Some("`[hooks] sandbox = true`".to_string()),
+                            Some(false) => None,
+                            None => reach::toolchain(&h.command)
+                                .map(|what| format!("it runs {what}, which the model can change")),
+                        };
+                        if sandbox.is_none()
+                            && let Some(why) = &confined
+                        {
+                            hooks.problems.push(format!(
+                                "{}: the {name} hook `{}` runs in the sandbox, not as you: {why} \
+                                 (`[hooks] sandbox = false` in your config runs every hook as you)",
+                                source.label,
+                                outcome::one_line(&h.command)
+                            ));
+                        }
                         hooks.entries.push((
                             matcher.clone(),
                             Handler {
@@ -264,6 +301,8 @@ impl Hooks {
                                 timeout: timeout(h.timeout),
                                 source: source.label.clone(),
                                 matcher: group.matcher.clone().unwrap_or_default(),
+                                workspace: source.workspace,
+                                confined,
                             },
                         ));
                     }
@@ -319,134 +358,6 @@ fn compile(matcher: Option<&str>) -> Result<Matcher, regex::Error> {
     Regex::new(&format!("^(?:{m})$")).map(Matcher::Pattern)
 }
 
-/// Checks gearshift's own `[hooks]`: every event known, every matcher compiling, every
-/// handler a command with a command line. The error names the dotted key.
-pub fn check(block: &HooksBlock) -> Result<(), (String, String)> {
-    for (name, groups) in block {
-        if HookEvent::named(name).is_none() {
-            let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.name()).collect();
-            return Err((
-                format!("hooks.{name}"),
-                format!("no such event; the events are {}", known.join(", ")),
-            ));
-        }
-        for group in groups {
-            compile(group.matcher.as_deref()).map_err(|e| {
-                (
-                    format!("hooks.{name}"),
-                    format!(
-                        "matcher `{}` does not compile: {e}",
-                        group.matcher.as_deref().unwrap_or_default()
-                    ),
-                )
-            })?;
-            for h in &group.hooks {
-                if h.kind != "command" {
-                    return Err((
-                        format!("hooks.{name}"),
-                        format!("type `{}`: only `command` hooks run", h.kind),
-                    ));
-                }
-                if h.command.trim().is_empty() {
-                    return Err((format!("hooks.{name}"), "a hook needs a `command`".into()));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What one hook run did, recorded as an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum HookOutcome {
-    /// Exit 0. `output` is what it printed (context for the model where the event takes it).
-    Passed {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        output: Option<String>,
-    },
-    /// Exit 0 with JSON whose `hookSpecificOutput.additionalContext` is for the model (every
-    /// event passes it on; plain stdout reaches the model only at `SessionStart` and
-    /// `UserPromptSubmit`, as in Claude Code).
-    Context { text: String },
-    /// Exit 2, or a JSON block or deny.
-    Blocked { reason: String },
-    /// A `PreToolUse` `permissionDecision` of `ask`: the human decides the call, whatever an
-    /// allowlist or a skill would have let through (as at a checkpoint).
-    Ask { reason: String },
-    /// JSON `"continue": false`: the turn ends here, `stopReason` shown to the human (never
-    /// to the model).
-    Stopped { reason: String },
-    /// Any other exit, or it could not start: reported, blocks nothing.
-    Failed {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        exit_code: Option<i32>,
-        message: String,
-    },
-    /// Killed after its timeout: reported, blocks nothing.
-    TimedOut { after_secs: u64 },
-}
-
-/// One hook run: which, on what, how long, and what came of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HookRun {
-    pub event: HookEvent,
-    pub command: String,
-    pub source: String,
-    /// What the matcher saw (a tool name, a stage, a path).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    pub duration_ms: u64,
-    #[serde(flatten)]
-    pub outcome: HookOutcome,
-}
-
-impl HookRun {
-    /// One line for the chat pane and headless output.
-    #[must_use]
-    pub fn line(&self) -> String {
-        let on = self
-            .subject
-            .as_deref()
-            .map(|s| format!(" on {s}"))
-            .unwrap_or_default();
-        let first = one_line(&self.command);
-        let first = if first.chars().count() > 48 {
-            format!("{}…", first.chars().take(47).collect::<String>())
-        } else {
-            first
-        };
-        let what = match &self.outcome {
-            HookOutcome::Passed { .. } => "passed".to_string(),
-            HookOutcome::Context { .. } => "passed, adding context".to_string(),
-            HookOutcome::Blocked { reason } => format!("blocked: {}", one_line(reason)),
-            HookOutcome::Ask { reason } => format!("asks you to decide: {}", one_line(reason)),
-            HookOutcome::Stopped { reason } => format!("ended the turn: {}", one_line(reason)),
-            HookOutcome::Failed {
-                exit_code: Some(code),
-                message,
-            } => format!("failed with exit code {code}: {}", one_line(message)),
-            HookOutcome::Failed { message, .. } => format!("failed: {}", one_line(message)),
-            HookOutcome::TimedOut { after_secs } => {
-                format!("killed after its timeout of {after_secs} s")
-            }
-        };
-        format!(
-            "hook {}{on} `{first}` {what} ({} ms)",
-            self.event, self.duration_ms
-        )
-    }
-}
-
-fn one_line(text: &str) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 160 {
-        format!("{}…", flat.chars().take(160).collect::<String>())
-    } else {
-        flat
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,13 +366,15 @@ mod tests {
         Source {
             label: "test".into(),
             block: serde_json::from_str(json).unwrap(),
+            workspace: false,
         }
     }
 
     #[test]
     fn matchers_match_whole_names_regexes_and_claude_code_names() {
-        let hooks = Hooks::new(&[source(
-            r#"{
+        let hooks = Hooks::new(
+            &[source(
+                r#"{
               "PreToolUse": [
                 {"matcher": "Write|Edit", "hooks": [{"type": "command", "command": "a"}]},
                 {"matcher": "run_command", "hooks": [{"type": "command", "command": "b", "timeout": 5}]},
@@ -470,7 +383,9 @@ mod tests {
               ],
               "Stop": [{"hooks": [{"type": "command", "command": "e"}]}]
             }"#,
-        )]);
+            )],
+            None,
+        );
         let names = |event, subject| -> Vec<String> {
             hooks
                 .matching(event, subject)
@@ -496,15 +411,18 @@ mod tests {
 
     #[test]
     fn what_cannot_run_is_said_and_left_out() {
-        let hooks = Hooks::new(&[source(
-            r#"{
+        let hooks = Hooks::new(
+            &[source(
+                r#"{
               "SubagentStop": [{"hooks": [{"type": "command", "command": "x"}]}],
               "PreToolUse": [
                 {"matcher": "(", "hooks": [{"type": "command", "command": "y"}]},
                 {"matcher": "Bash", "hooks": [{"type": "prompt", "prompt": "is it safe?"}]}
               ]
             }"#,
-        )]);
+            )],
+            None,
+        );
         assert!(hooks.is_empty());
         assert_eq!(hooks.problems.len(), 3, "{:?}", hooks.problems);
         assert!(hooks.problems.iter().any(|p| p.contains("SubagentStop")));
@@ -515,5 +433,26 @@ mod tests {
                 .unwrap_err();
         assert_eq!(key, "hooks.Stop");
         assert!(message.contains("command"));
+    }
+
+    #[test]
+    fn hooks_run_as_the_user_but_for_those_that_start_workspace_tooling() {
+        let block = r#"{"PostToolUse": [{"matcher": "Write|Edit", "hooks": [
+            {"type": "command", "command": "jq -r .tool_input.command >> ~/.claude/log.txt"},
+            {"type": "command", "command": "npx prettier --write \"$f\""}
+        ]}]}"#;
+        let confined = |sandbox| -> Vec<bool> {
+            Hooks::new(&[source(block)], sandbox)
+                .all()
+                .map(|h| h.confined.is_some())
+                .collect()
+        };
+        assert_eq!(confined(None), [false, true]);
+        assert_eq!(confined(Some(true)), [true, true]);
+        assert_eq!(confined(Some(false)), [false, false]);
+        let auto = Hooks::new(&[source(block)], None);
+        assert_eq!(auto.problems.len(), 1, "{:?}", auto.problems);
+        assert!(auto.problems[0].contains("`npx`"), "{}", auto.problems[0]);
+        assert!(Hooks::new(&[source(block)], Some(true)).problems.is_empty());
     }
 }

@@ -1,5 +1,6 @@
-//! Running hooks: every matched handler at once, each with the event as JSON on stdin, its
-//! timeout, and the same sandbox and scrubbed environment as the model's commands.
+//! Running hooks: every matched handler at once, each with the event as JSON on stdin and its
+//! timeout, in the environment of the model's commands (keys removed) — as the user, or in
+//! the model's sandbox when the handler is confined (see [`super::reach`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,7 +16,13 @@ const KEEP_BYTES: usize = 8 * 1024;
 /// Where hooks run and what every input carries.
 #[derive(Debug, Clone)]
 pub struct Runner {
+    /// The model's commands' runner: the sandbox, for confined hooks.
     pub commands: CommandRunner,
+    /// The same environment, unconfined but contained (nothing a hook starts outlives it, and
+    /// it has no terminal to type into).
+    pub as_user: CommandRunner,
+    /// Claude Code's `transcript_path`: the session as JSONL (see [`super::transcript`]).
+    pub transcript: Option<PathBuf>,
     pub workspace: PathBuf,
     pub session_id: String,
 }
@@ -27,7 +34,7 @@ pub struct Runner {
 pub fn input(runner: &Runner, event: HookEvent, gear: &str, mode: &str, fields: Value) -> Value {
     let mut base = json!({
         "session_id": runner.session_id,
-        "transcript_path": Value::Null,
+        "transcript_path": runner.transcript.as_ref().map(|p| p.display().to_string()),
         "cwd": runner.workspace.display().to_string(),
         "hook_event_name": event.name(),
         "permission_mode": mode,
@@ -71,8 +78,12 @@ async fn run_one(
         overlay: None,
     };
     let started = std::time::Instant::now();
-    let result = runner
-        .commands
+    let commands = if handler.confined.is_some() {
+        &runner.commands
+    } else {
+        &runner.as_user
+    };
+    let result = commands
         .run_io(
             &handler.command,
             Path::new(&runner.workspace),
@@ -97,6 +108,7 @@ async fn run_one(
         source: handler.source.clone(),
         subject: subject.map(str::to_string),
         duration_ms: millis(started.elapsed()),
+        workspace: handler.workspace,
         outcome,
     }
 }
@@ -113,21 +125,28 @@ mod tests {
     use crate::tools::Secrets;
 
     fn runner(dir: &Path) -> Runner {
+        let commands = CommandRunner {
+            sandbox: Sandbox::off(),
+            secrets: Secrets::passthrough(vec![("PATH".into(), "/usr/bin:/bin".into())]),
+        };
         Runner {
-            commands: CommandRunner {
-                sandbox: Sandbox::off(),
-                secrets: Secrets::passthrough(vec![("PATH".into(), "/usr/bin:/bin".into())]),
-            },
+            as_user: commands.clone(),
+            commands,
             workspace: dir.to_path_buf(),
             session_id: "s1".into(),
+            transcript: None,
         }
     }
 
     fn hooks(json: &str) -> Hooks {
-        Hooks::new(&[Source {
-            label: "test".into(),
-            block: serde_json::from_str(json).unwrap(),
-        }])
+        Hooks::new(
+            &[Source {
+                label: "test".into(),
+                block: serde_json::from_str(json).unwrap(),
+                workspace: false,
+            }],
+            None,
+        )
     }
 
     #[tokio::test]

@@ -4,9 +4,10 @@
 //! - Exit 0 with JSON on stdout: `"continue": false` ends the turn (`stopReason` is for the
 //!   human); `"decision": "block"` (with `reason`) or a
 //!   `hookSpecificOutput.permissionDecision` of `deny` (with `permissionDecisionReason`)
-//!   blocks; `ask` makes the human decide the call; `hookSpecificOutput.additionalContext` is
-//!   context for the model.
-//!   `approve`/`allow` grant nothing here: hooks stop, they never approve.
+//!   blocks; `ask` makes the human decide the call; `allow` (or the older `"decision":
+//!   "approve"`) lets it run without the approval prompt — from the user's own hooks only, and
+//!   never past a checkpoint or a protected path ([`combine`] reads a workspace's as `ask`);
+//!   `hookSpecificOutput.additionalContext` is context for the model.
 //! - Exit 0 with other text: that text is the hook's output (the model's at `SessionStart`
 //!   and `UserPromptSubmit` only, as in Claude Code).
 //! - Any other exit: a failure, reported, blocking nothing.
@@ -63,10 +64,18 @@ fn from_stdout(stdout: &str) -> HookOutcome {
             reason: str_at(&json, "stopReason").unwrap_or_else(|| "(no reason given)".into()),
         };
     }
-    if str_at(&json, "decision").as_deref() == Some("block") {
-        return HookOutcome::Blocked {
-            reason: str_at(&json, "reason").unwrap_or_else(|| "(no reason given)".into()),
-        };
+    match str_at(&json, "decision").as_deref() {
+        Some("block") => {
+            return HookOutcome::Blocked {
+                reason: str_at(&json, "reason").unwrap_or_else(|| "(no reason given)".into()),
+            };
+        }
+        Some("approve") => {
+            return HookOutcome::Allowed {
+                reason: str_at(&json, "reason").unwrap_or_else(|| "(no reason given)".into()),
+            };
+        }
+        _ => {}
     }
     let why = || {
         str_at(&specific, "permissionDecisionReason").unwrap_or_else(|| "(no reason given)".into())
@@ -74,6 +83,7 @@ fn from_stdout(stdout: &str) -> HookOutcome {
     match str_at(&specific, "permissionDecision").as_deref() {
         Some("deny") => return HookOutcome::Blocked { reason: why() },
         Some("ask") => return HookOutcome::Ask { reason: why() },
+        Some("allow") => return HookOutcome::Allowed { reason: why() },
         _ => {}
     }
     match str_at(&specific, "additionalContext").and_then(|c| non_empty(&c)) {
@@ -89,8 +99,11 @@ pub struct Combined {
     /// `stopReason`s, for the human.
     pub stopped: Option<String>,
     pub blocked: Option<String>,
-    /// `ask` decisions' reasons: the human decides the call.
+    /// `ask` decisions' reasons (and a workspace hook's `allow`): the human decides the call.
     pub asked: Option<String>,
+    /// The user's own hooks' `allow`: the call runs without the approval prompt, unless
+    /// another hook blocked or asked. The first such hook's source and reason.
+    pub allowed: Option<(String, String)>,
     /// Plain stdout (the model's at `SessionStart` and `UserPromptSubmit` only).
     pub output: Option<String>,
     /// `additionalContext`, the model's at every event.
@@ -113,10 +126,18 @@ impl Combined {
 pub fn combine(runs: &[super::HookRun]) -> Combined {
     let (mut stops, mut reasons, mut outputs, mut context, mut asks) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut allowed = None;
     for run in runs {
         match &run.outcome {
             HookOutcome::Stopped { reason } => stops.push(reason.clone()),
             HookOutcome::Ask { reason } => asks.push(reason.clone()),
+            HookOutcome::Allowed { reason } if run.workspace => asks.push(format!(
+                "a hook of the workspace's {} allows it, which counts as asking: {reason}",
+                run.source
+            )),
+            HookOutcome::Allowed { reason } => {
+                allowed.get_or_insert_with(|| (run.source.clone(), reason.clone()));
+            }
             HookOutcome::Blocked { reason } => reasons.push(reason.clone()),
             HookOutcome::Passed { output: Some(o) } => outputs.push(o.clone()),
             HookOutcome::Context { text } => context.push(text.clone()),
@@ -124,7 +145,9 @@ pub fn combine(runs: &[super::HookRun]) -> Combined {
         }
     }
     let joined = |v: Vec<String>| (!v.is_empty()).then(|| v.join("\n"));
+    let outweighed = !(asks.is_empty() && reasons.is_empty() && stops.is_empty());
     Combined {
+        allowed: allowed.filter(|_| !outweighed),
         stopped: joined(stops),
         blocked: joined(reasons),
         asked: joined(asks),
@@ -170,13 +193,18 @@ mod tests {
                 reason: "prod config".into()
             }
         );
-        // A hook cannot approve: `allow` is read as a plain pass, its context kept.
         let allow = r#"{"hookSpecificOutput": {"permissionDecision": "allow",
-            "additionalContext": "checked"}}"#;
+            "permissionDecisionReason": "read-only git"}}"#;
         assert_eq!(
             read(Some(0), allow, ""),
-            HookOutcome::Context {
-                text: "checked".into()
+            HookOutcome::Allowed {
+                reason: "read-only git".into()
+            }
+        );
+        assert_eq!(
+            read(Some(0), r#"{"decision": "approve"}"#, ""),
+            HookOutcome::Allowed {
+                reason: "(no reason given)".into()
             }
         );
         let ask = r#"{"hookSpecificOutput": {"hookEventName": "PreToolUse",
@@ -220,5 +248,61 @@ mod tests {
                 output: Some("{not json".into())
             }
         );
+    }
+
+    fn run(outcome: HookOutcome, workspace: bool) -> crate::hooks::HookRun {
+        crate::hooks::HookRun {
+            event: crate::hooks::HookEvent::PreToolUse,
+            command: "x".into(),
+            source: if workspace {
+                ".claude/settings.json".into()
+            } else {
+                "~/.claude/settings.json".into()
+            },
+            subject: None,
+            duration_ms: 1,
+            workspace,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn only_the_users_own_allow_counts_and_any_ask_or_block_outweighs_it() {
+        let allow = || HookOutcome::Allowed {
+            reason: "safe".into(),
+        };
+        let mine = combine(&[run(allow(), false)]);
+        assert_eq!(
+            mine.allowed,
+            Some(("~/.claude/settings.json".into(), "safe".into()))
+        );
+        assert_eq!(mine.asked, None);
+        // A workspace's `allow` is a question for the human.
+        let theirs = combine(&[run(allow(), true)]);
+        assert_eq!(theirs.allowed, None);
+        assert!(theirs.asked.unwrap().contains("counts as asking: safe"));
+        // Deny and ask win over allow (Claude Code's order).
+        let blocked = combine(&[
+            run(allow(), false),
+            run(
+                HookOutcome::Blocked {
+                    reason: "no".into(),
+                },
+                false,
+            ),
+        ]);
+        assert_eq!(blocked.allowed, None);
+        assert_eq!(blocked.blocked.as_deref(), Some("no"));
+        let asked = combine(&[
+            run(allow(), false),
+            run(
+                HookOutcome::Ask {
+                    reason: "look".into(),
+                },
+                false,
+            ),
+        ]);
+        assert_eq!(asked.allowed, None);
+        assert_eq!(asked.asked.as_deref(), Some("look"));
     }
 }

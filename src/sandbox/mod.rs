@@ -292,6 +292,24 @@ impl Sandbox {
         self
     }
 
+    /// Runs a command as the user — every file and the network theirs — but contained under
+    /// `helper`: in PID namespaces of its own (nothing it starts outlives it) and a session of
+    /// its own (no terminal to type into). Hooks run so; without a helper, it is [`Sandbox::off`].
+    #[must_use]
+    pub fn as_user(helper: Option<PathBuf>) -> Sandbox {
+        Sandbox {
+            policy: Policy {
+                mode: SandboxMode::Off,
+                network: true,
+                contain: true,
+                ..Policy::default()
+            },
+            helper,
+            overlay: Arc::default(),
+            scratch: None,
+        }
+    }
+
     /// A sandbox that confines nothing (`[sandbox] mode = "off"`, and tests of other things).
     #[must_use]
     pub fn off() -> Sandbox {

@@ -177,6 +177,9 @@ pub fn markdown(export: &SessionExport) -> String {
                     CommandDecision::Skill { skill } => {
                         format!("pre-approved by the skill `{skill}`")
                     }
+                    CommandDecision::Hook { source } => {
+                        format!("allowed by a PreToolUse hook in {source}")
+                    }
                     CommandDecision::Denied { reason } => match reason {
                         Some(r) => format!("denied: {r}"),
                         None => "denied".to_string(),

@@ -19,6 +19,9 @@ pub struct Guard {
     /// Folders inside the workspace git runs hooks from (`core.hooksPath`, relative paths):
     /// written only through review.
     pub hooks: Vec<PathBuf>,
+    /// Files of the workspace that gearshift's hooks run (relative paths, see
+    /// `hooks::reach::named_files`): written only through review.
+    pub hook_files: Vec<PathBuf>,
 }
 
 impl Default for Guard {
@@ -28,6 +31,7 @@ impl Default for Guard {
             read_hard_links: false,
             own: Vec::new(),
             hooks: Vec::new(),
+            hook_files: Vec::new(),
         }
     }
 }
@@ -123,6 +127,14 @@ pub fn protection(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> Opti
         return Some(Protected::Review(
             "git runs the hooks in this folder (`core.hooksPath`, husky's `.husky`) on the next \
              commit, checkout or push; only the user's review writes one"
+                .into(),
+        ));
+    }
+    if guard.hook_files.iter().any(|f| names == self::names(f)) {
+        return Some(Protected::Review(
+            "a hook runs this file (`[hooks]`, `.claude/settings.json`), as you: what the model \
+             wrote there would run at the next hook, or wave through what the hook guards; only \
+             the user's review writes it"
                 .into(),
         ));
     }

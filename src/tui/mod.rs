@@ -145,7 +145,10 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
                 started.provider,
                 started.store,
                 started.opened,
-                Some(started.deps),
+                Some(core::SessionDeps {
+                    interactive: true,
+                    ..started.deps
+                }),
             )
         };
         let prompts = store

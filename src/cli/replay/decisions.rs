@@ -46,6 +46,7 @@ impl Original {
                     | CommandDecision::Allowed
                     | CommandDecision::Headless
                     | CommandDecision::Skill { .. }
+                    | CommandDecision::Hook { .. }
             )
         )
     }

@@ -104,25 +104,37 @@ impl Actor {
 
     /// Routes a call the hooks let through: a checkpoint, the allowlist or a skill's grant,
     /// then the gear's rule.
+    /// `asked`: a hook's `ask`; `allowed`: the file of a user's hook that answered `allow`,
+    /// which lets the call run without the approval prompt where the allowlist could (never
+    /// past a checkpoint; a protected path is the write gate's, whoever approved).
     pub(super) async fn route_call(
         &mut self,
         call: ToolCallRequest,
         asked: Option<String>,
+        allowed: Option<String>,
     ) -> Vec<Effect> {
         let registry = Arc::clone(&self.deps.tools);
         let registry = &registry.registry;
         // A checkpoint stops the call whatever would have let it through; so does a hook that
         // answered `ask`.
         let checkpoint = self.checkpoint_of(&call).or(asked);
+        let by_hook = || {
+            allowed
+                .clone()
+                .map(|source| CommandDecision::Hook { source })
+        };
         let listed = match tools::command_of(&call) {
             _ if checkpoint.is_some() => None,
             _ if registry.kind_of(&call.name) == Some(tools::ToolKind::External) => self
                 .deps
                 .allowed_tools
                 .is_match(&call.name)
-                .then_some(CommandDecision::Allowed),
+                .then_some(CommandDecision::Allowed)
+                .or_else(by_hook),
             Some(command) if registry.kind_of(&call.name) == Some(tools::ToolKind::Shell) => {
-                let how = if self.deps.allowlist.allows(&command) {
+                let how = if let Some(hook) = by_hook() {
+                    Some(hook)
+                } else if self.deps.allowlist.allows(&command) {
                     Some(CommandDecision::Allowed)
                 } else {
                     self.granted_by(&command)

@@ -71,6 +71,12 @@ pub struct SessionDeps {
     pub mcp_env: crate::mcp::client::ServerEnv,
     /// `[approvals] allow_tools`, compiled: external tools that run without asking.
     pub allowed_tools: globset::GlobSet,
+    /// Where the sessions' transcripts for hooks are written (`transcript_path`); `None`: no
+    /// transcript (and none is written when no hook is configured).
+    pub transcripts: Option<std::path::PathBuf>,
+    /// A human drives the session from the workbench (their quit ends it); `exec` and tests
+    /// are not.
+    pub interactive: bool,
 }
 
 /// `[approvals] allow_tools` as globs over tool names; a bad pattern is an error naming it.
@@ -107,6 +113,16 @@ impl SessionDeps {
             command_timeout: Duration::from_secs_f64(agent.command_timeout.clamp(1.0, 86_400.0)),
             ..ToolLimits::default()
         };
+        let hooks = config.compiled_hooks();
+        // What a hook runs is the user's: the model writes it only through their review.
+        let mut hook_files: Vec<std::path::PathBuf> = Vec::new();
+        for h in hooks.all() {
+            for f in crate::hooks::reach::named_files(&h.command, workspace) {
+                if !hook_files.contains(&f) {
+                    hook_files.push(f);
+                }
+            }
+        }
         let ws = Workspace::new(workspace)
             .map_err(|e| DepsError::Workspace(workspace.display().to_string(), e))?
             .with_guard(Guard {
@@ -114,6 +130,7 @@ impl SessionDeps {
                 read_hard_links: config.files.read_hard_links,
                 own: Vec::new(),
                 hooks: tools::protect::hook_folders(workspace),
+                hook_files: hook_files.clone(),
             })
             .with_checkpoints(checkpoints.clone());
         let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
@@ -122,7 +139,10 @@ impl SessionDeps {
             config.sandbox.mode,
             config.sandbox.network,
             ws.root(),
-            &[],
+            &hook_files
+                .iter()
+                .map(|f| ws.root().join(f))
+                .collect::<Vec<_>>(),
             sandbox::this_binary(),
         )
         .denying(&config.sandbox.denied(home.as_deref()))
@@ -174,7 +194,9 @@ impl SessionDeps {
                 helper: sandbox::this_binary(),
             },
             allowed_tools: allowed_tools(&config.approvals.allow_tools)?,
-            hooks: Arc::new(config.compiled_hooks()),
+            hooks: Arc::new(hooks),
+            transcripts: None,
+            interactive: false,
         })
     }
 

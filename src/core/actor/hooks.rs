@@ -46,25 +46,50 @@ impl AfterHooks {
 }
 
 impl Actor {
-    fn hook_runner(&self) -> hooks::run::Runner {
-        hooks::run::Runner {
-            commands: self.deps.tools.runner.clone(),
-            workspace: self.deps.tools.workspace.root().to_path_buf(),
-            session_id: self.state.id.clone(),
+    /// Where `event`'s hooks run and what they read: the transcript brought up to the
+    /// conversation first (a failure to write it is said, and the input has no path).
+    fn prepare_hooks(&mut self, event: HookEvent, fields: Value) -> (hooks::run::Runner, Value) {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        if self.transcript.is_none()
+            && let Some(dir) = &self.deps.transcripts
+        {
+            self.transcript = Some(hooks::transcript::Transcript::new(
+                dir,
+                &self.state.id,
+                &root,
+            ));
         }
-    }
-
-    fn hook_input(&self, event: HookEvent, fields: Value) -> Value {
+        let mut transcript = None;
+        if let Some(t) = &mut self.transcript {
+            match t.sync(&self.state.conversation, &self.state.model) {
+                Ok(()) => transcript = Some(t.path().to_path_buf()),
+                Err(e) => {
+                    let text = format!(
+                        "the transcript for hooks could not be written ({}: {e}); they get no \
+                         transcript_path",
+                        t.path().display()
+                    );
+                    self.warn(text);
+                }
+            }
+        }
+        let commands = self.deps.tools.runner.clone();
+        let as_user = CommandRunner {
+            sandbox: Sandbox::as_user(commands.sandbox.helper.clone()),
+            secrets: commands.secrets.clone(),
+        };
+        let runner = hooks::run::Runner {
+            commands,
+            as_user,
+            workspace: root,
+            session_id: self.state.id.clone(),
+            transcript,
+        };
         let planning = shape::phase(&self.state) == tools::Phase::Planning;
         let vibe_writes = self.deps.vibe_edits == VibeEdits::Apply;
         let mode = hooks::shape::permission_mode(self.state.gear, planning, vibe_writes);
-        hooks::run::input(
-            &self.hook_runner(),
-            event,
-            self.state.gear.as_str(),
-            mode,
-            fields,
-        )
+        let input = hooks::run::input(&runner, event, self.state.gear.as_str(), mode, fields);
+        (runner, input)
     }
 
     /// The handlers of `event` on `subject`; callers build the event's input only when there
@@ -82,8 +107,7 @@ impl Actor {
         fields: Value,
         then: AfterHooks,
     ) {
-        let input = self.hook_input(event, fields);
-        let runner = self.hook_runner();
+        let (runner, input) = self.prepare_hooks(event, fields);
         let subject = subject.map(str::to_string);
         let task = tokio::spawn(async move {
             hooks::run::run_all(&runner, &handlers, subject.as_deref(), &input).await
@@ -113,11 +137,25 @@ impl Actor {
         }
     }
 
+    /// The session ends: `SessionEnd` hooks run, and are waited for (each to its timeout), so
+    /// that what they do (a log, a cleanup, a notification) is done before gearshift exits.
+    pub(super) async fn session_end_hooks(&mut self, reason: &str) {
+        let handlers = self.handlers(HookEvent::SessionEnd, Some(reason));
+        if handlers.is_empty() {
+            return;
+        }
+        let (runner, input) =
+            self.prepare_hooks(HookEvent::SessionEnd, json!({ "reason": reason }));
+        let runs = hooks::run::run_all(&runner, &handlers, Some(reason), &input).await;
+        let events = runs.into_iter().map(|run| Event::HookRan { run }).collect();
+        self.record(events).await;
+    }
+
     /// `PreToolUse` for the next call, or the call routed at once.
     pub(super) async fn pre_tool(&mut self, call: ToolCallRequest) -> Vec<Effect> {
         let handlers = self.handlers(HookEvent::PreToolUse, Some(&call.name));
         if handlers.is_empty() {
-            return self.route_call(call, None).await;
+            return self.route_call(call, None, None).await;
         }
         let ws = self.deps.tools.workspace.root();
         let fields = json!({
@@ -322,7 +360,8 @@ impl Actor {
                 let asked = combined
                     .asked
                     .map(|why| format!("a PreToolUse hook asks you to decide: {why}"));
-                self.route_call(call, asked).await
+                let allowed = combined.allowed.map(|(source, _)| source);
+                self.route_call(call, asked, allowed).await
             }
             AfterHooks::Post {
                 call,
@@ -468,8 +507,7 @@ impl Actor {
         if handlers.is_empty() {
             return;
         }
-        let input = self.hook_input(hook, fields);
-        let runner = self.hook_runner();
+        let (runner, input) = self.prepare_hooks(hook, fields);
         self.watching.spawn(async move {
             hooks::run::run_all(&runner, &handlers, Some(&subject), &input).await
         });

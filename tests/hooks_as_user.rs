@@ -1,0 +1,186 @@
+//! Hooks as Claude Code runs them, through the real binary and the real sandbox: as the user
+//! (the documented "log every Bash command to a file in your home" hook works), but in the
+//! sandbox when they start the workspace's own tooling; an `allow` from the user's own hook
+//! skips the approval prompt, a workspace's asks; the scripts a hook runs are out of the
+//! model's reach; a `Stop` hook reads the session's transcript in Claude Code's line format;
+//! `SessionEnd` runs when the session ends.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+fn json_file(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} was not written: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+const ECHO_THEN_DONE: &str = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo hi from the model" } }]
+
+[[turns]]
+text = "All done here."
+"#;
+
+#[test]
+fn hooks_run_as_you_but_workspace_tooling_runs_confined_and_the_session_end_runs() {
+    let test = "hooks_run_as_you_but_workspace_tooling_runs_confined_and_the_session_end_runs";
+    if !support::sandbox_or_skip(test) {
+        return;
+    }
+    let out = support::outside_tmp();
+    let o = out.path().display();
+    let config = format!(
+        r#"
+[approvals]
+allow_commands = ["echo *"]
+
+[[hooks.PreToolUse]]
+matcher = "Bash"
+hooks = [
+  {{ type = "command", command = "cat >> '{o}/bash-command-log.txt'" }},
+  {{ type = "command", command = "make --version >/dev/null 2>&1; (echo confined > '{o}/confined.txt') 2>/dev/null; exit 0" }},
+]
+
+[[hooks.Stop]]
+hooks = [{{ type = "command", command = "cat > '{o}/stop.json'" }}]
+
+[[hooks.SessionEnd]]
+hooks = [{{ type = "command", command = "cat > '{o}/end.json'" }}]
+"#
+    );
+    let (home, ws) = support::scripted_home(ECHO_THEN_DONE, &config);
+    let (stdout, stderr) = support::run_at_home(home.path(), ws.path(), &["exec", "say hi"]);
+    let all = format!("{stdout}{stderr}");
+
+    // As you: the hook wrote outside the workspace, and blocked nothing.
+    let log = std::fs::read_to_string(out.path().join("bash-command-log.txt"))
+        .unwrap_or_else(|e| panic!("the as-you hook did not write its log ({e}): {all}"));
+    let logged: Value = serde_json::from_str(log.trim()).unwrap();
+    assert_eq!(logged["tool_name"], "Bash");
+    assert_eq!(logged["tool_input"]["command"], "echo hi from the model");
+    // Confined: the one that starts `make` could not write there, and said why at start.
+    assert!(!out.path().join("confined.txt").exists(), "{all}");
+    assert!(
+        all.contains("runs in the sandbox, not as you") && all.contains("`make`"),
+        "{all}"
+    );
+
+    // The Stop hook's transcript: Claude Code's lines, the reply it ended with last.
+    let stop = json_file(&out.path().join("stop.json"));
+    let path = stop["transcript_path"].as_str().expect("a transcript path");
+    let lines: Vec<Value> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "user");
+    assert_eq!(lines[0]["message"]["content"], "say hi");
+    assert_eq!(lines[0]["sessionId"], stop["session_id"]);
+    let tool_use = lines
+        .iter()
+        .flat_map(|l| {
+            l["message"]["content"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|c| c["type"] == "tool_use")
+        .expect("the command's tool_use block");
+    assert_eq!(tool_use["name"], "Bash");
+    let last = lines.last().unwrap();
+    assert_eq!(last["type"], "assistant");
+    assert_eq!(last["message"]["content"][0]["text"], "All done here.");
+
+    // SessionEnd ran as the run ended.
+    let end = json_file(&out.path().join("end.json"));
+    assert_eq!(end["hook_event_name"], "SessionEnd");
+    assert_eq!(end["reason"], "other");
+}
+
+const TOUCH_THEN_DONE: &str = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "touch made.txt" } }]
+
+[[turns]]
+text = "done"
+"#;
+
+const ALLOW: &str = r#"echo '{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "allow", "permissionDecisionReason": "touch is harmless"}}'"#;
+
+#[test]
+fn an_allow_from_your_own_hook_skips_the_prompt_and_a_workspaces_allow_asks() {
+    let test = "an_allow_from_your_own_hook_skips_the_prompt_and_a_workspaces_allow_asks";
+    if !support::sandbox_or_skip(test) {
+        return;
+    }
+    // Yours: the command runs headless without --approve-commands.
+    let config = format!(
+        "[[hooks.PreToolUse]]\nmatcher = \"Bash\"\nhooks = [{{ type = \"command\", command = '''{ALLOW}''' }}]\n"
+    );
+    let (home, ws) = support::scripted_home(TOUCH_THEN_DONE, &config);
+    let (stdout, stderr) =
+        support::run_at_home(home.path(), ws.path(), &["exec", "--json", "touch it"]);
+    assert!(ws.path().join("made.txt").exists(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("\"hook\"") || stdout.contains("allowed it"),
+        "{stdout}"
+    );
+
+    // The workspace's (trusted): the same answer is a question, which headless stops at.
+    let (home, ws) = support::scripted_home(TOUCH_THEN_DONE, "");
+    std::fs::create_dir_all(ws.path().join(".claude")).unwrap();
+    let settings = serde_json::json!({"hooks": {"PreToolUse": [
+        {"matcher": "Bash", "hooks": [{"type": "command", "command": ALLOW}]}
+    ]}});
+    std::fs::write(
+        ws.path().join(".claude/settings.json"),
+        settings.to_string(),
+    )
+    .unwrap();
+    support::run_at_home(home.path(), ws.path(), &["trust", "grant"]);
+    let (stdout, stderr) = support::run_at_home(home.path(), ws.path(), &["exec", "touch it"]);
+    assert!(!ws.path().join("made.txt").exists(), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("counts as asking"),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn the_model_cannot_rewrite_the_script_a_hook_runs() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "scripts/guard.sh", content = "exit 0\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo 'exit 0' > scripts/guard.sh" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let config = "[sandbox]\nmode = \"off\"\n[[hooks.Stop]]\nhooks = [{ type = \"command\", command = \"sh scripts/guard.sh\" }]\n";
+    let (home, ws) = support::scripted_home(script, config);
+    std::fs::create_dir_all(ws.path().join("scripts")).unwrap();
+    let guard = "echo 'tests are green' >&2\nexit 0\n";
+    std::fs::write(ws.path().join("scripts/guard.sh"), guard).unwrap();
+    let (stdout, stderr) = support::run_at_home(
+        home.path(),
+        ws.path(),
+        &["exec", "--json", "--approve-commands", "loosen it"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("scripts/guard.sh")).unwrap(),
+        guard,
+        "{stdout}{stderr}"
+    );
+    // Refused to the file tool and to the command alike, on the same rule.
+    assert!(
+        stdout.matches("a hook runs this file").count() >= 2,
+        "{stdout}{stderr}"
+    );
+}

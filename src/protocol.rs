@@ -214,6 +214,8 @@ pub enum CommandKind {
     Skill,
     /// A prompt template (`commands/NAME.md`): it becomes the prompt, `$ARGUMENTS` filled in.
     Custom,
+    /// An MCP server's prompt (`/mcp__server__prompt args`): its messages become the prompt.
+    McpPrompt,
 }
 
 /// How a command the model asked to run was decided.

@@ -45,7 +45,7 @@ async fn ready(s: &mut Session, server: &str) -> usize {
     };
     let m = servers.iter().find(|m| m.name == server).unwrap();
     match &m.state {
-        ServerState::Ready { tools } => *tools,
+        ServerState::Ready { tools, .. } => *tools,
         other => panic!("{server} did not start: {other:?}"),
     }
 }

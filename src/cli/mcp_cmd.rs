@@ -12,7 +12,7 @@ use crate::mcp::config::{Transport, valid_name};
 
 pub fn run(ctx: &Context, cmd: &McpCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        McpCommand::List => list(ctx),
+        McpCommand::List { offline } => list(ctx, *offline),
         McpCommand::Add {
             name,
             url,
@@ -50,7 +50,7 @@ fn pairs(
         .collect()
 }
 
-fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
+fn list(ctx: &Context, offline: bool) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     let mut out = super::term::stdout(false);
     let servers = config.all_mcp_servers();
@@ -61,6 +61,11 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
              add NAME --url URL"
         )?;
     }
+    let health = if offline {
+        std::collections::BTreeMap::new()
+    } else {
+        health(ctx, &servers)?
+    };
     for (name, s) in &servers {
         let foreign = config.foreign_mcp.get(name);
         let from = if config.mcp_servers.contains_key(name) {
@@ -86,6 +91,9 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
         };
         let off = if s.enabled { "" } else { " (disabled)" };
         writeln!(out, "{name}{off}  {how}  [{from}]")?;
+        if let Some(said) = health.get(name) {
+            writeln!(out, "  {said}")?;
+        }
     }
     for p in &config.mcp_problems {
         writeln!(out, "⚠ {p}")?;
@@ -106,6 +114,79 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each enabled server started at once (each within its startup timeout), asked for what it
+/// offers, and stopped: one line of health per server.
+fn health(
+    ctx: &Context,
+    servers: &std::collections::BTreeMap<String, McpServerConfig>,
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let env = crate::mcp::client::ServerEnv {
+        base: crate::tools::Secrets::new(&ctx.env, &ctx.loaded.config).env,
+        full: ctx.env.clone(),
+        helper: crate::sandbox::this_binary(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let workspace = ctx.workspace.clone();
+    let checks = servers.iter().filter(|(_, s)| s.enabled).map(|(name, s)| {
+        let (env, workspace) = (env.clone(), workspace.clone());
+        async move {
+            let said = match crate::mcp::client::connect(s, &workspace, &env).await {
+                Ok(c) => {
+                    let line = ready_line(name, &c);
+                    c.stop();
+                    line
+                }
+                Err(e) => format!("✗ {}", crate::safe_text::visible(&e)),
+            };
+            (name.clone(), said)
+        }
+    });
+    Ok(runtime
+        .block_on(futures::future::join_all(checks))
+        .into_iter()
+        .collect())
+}
+
+/// `✓ ready — 5 tools: a, b, …; 2 resources (@NAME:URI); 1 prompt: /mcp__NAME__p`.
+fn ready_line(name: &str, c: &crate::mcp::client::Connection) -> String {
+    let tools: Vec<&str> = c.tools.iter().map(|t| t.name.as_str()).collect();
+    let mut line = format!("✓ ready — {}", count(tools.len(), "tool"));
+    if !tools.is_empty() {
+        line.push_str(&format!(": {}", tools.join(", ")));
+    }
+    if !c.resources.is_empty() {
+        line.push_str(&format!(
+            "; {} (@{name}:URI)",
+            count(c.resources.len(), "resource")
+        ));
+    }
+    if !c.prompts.is_empty() {
+        let prompts: Vec<String> = c
+            .prompts
+            .iter()
+            .map(|p| format!("/mcp__{name}__{}", p.name))
+            .collect();
+        line.push_str(&format!(
+            "; {}: {}",
+            count(prompts.len(), "prompt"),
+            prompts.join(", ")
+        ));
+    }
+    crate::safe_text::visible(&line).into_owned()
+}
+
+fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// The user's config as an editable document (an empty one when there is none yet).

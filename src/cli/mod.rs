@@ -276,9 +276,14 @@ pub enum ModelsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum McpCommand {
-    /// Every MCP server in force (your config's and a trusted workspace's .mcp.json), and
-    /// the ones a workspace asks for until you trust it
-    List,
+    /// Every MCP server in force (your config's, Claude Code's and Codex's, a trusted
+    /// workspace's .mcp.json) — each started, within its startup timeout, to show its health,
+    /// tools, resources and prompts — and the ones a workspace asks for until you trust it
+    List {
+        /// Only list them: start none
+        #[arg(long)]
+        offline: bool,
+    },
     /// Add a server to your config: `gearshift mcp add NAME -- COMMAND ARGS…` (stdio) or
     /// `gearshift mcp add NAME --url URL` (streamable HTTP)
     Add {

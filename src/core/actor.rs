@@ -62,12 +62,14 @@ mod context;
 mod deps;
 mod hooks;
 mod mcp;
+mod mcp_offers;
 mod models;
 mod nested;
 mod ops;
 mod review;
 mod stages;
 mod stream;
+mod watched;
 
 enum Activity {
     Idle,
@@ -199,6 +201,8 @@ struct Actor {
     /// Skill problems already said, and the commands the front end was last sent: a skill
     /// found again each turn is not said again.
     skills_said: (Vec<String>, Vec<CommandInfo>),
+    /// The user's commands and the skills, as last found (MCP prompts are added to them).
+    listed_commands: Vec<CommandInfo>,
     /// The custom commands found at start (`/name args` prompt templates).
     custom: std::collections::BTreeMap<String, super::commands::CustomCommand>,
     /// Token accounting of the next request.
@@ -323,6 +327,7 @@ pub async fn run_session(
         catalog: String::new(),
         frozen: None,
         skills_said: (Vec::new(), Vec::new()),
+        listed_commands: Vec::new(),
         custom: std::collections::BTreeMap::new(),
         ledger: Ledger::default(),
         sent_raw: 0,
@@ -717,12 +722,21 @@ impl Actor {
                 kind: CommandKind::Skill,
             }))
             .collect();
+        self.listed_commands = commands;
+        self.say_commands();
+        if let Ok(mut skills) = self.deps.tools.skills.write() {
+            *skills = found.skills;
+        }
+    }
+
+    /// Tells the front end what the composer can send — the user's commands, the skills,
+    /// the running MCP servers' prompts — when that changed.
+    pub(super) fn say_commands(&mut self) {
+        let mut commands = self.listed_commands.clone();
+        commands.extend(self.mcp_commands());
         if commands != self.skills_said.1 {
             self.skills_said.1.clone_from(&commands);
             let _ = self.events.send(Event::Commands { commands });
-        }
-        if let Ok(mut skills) = self.deps.tools.skills.write() {
-            *skills = found.skills;
         }
     }
 

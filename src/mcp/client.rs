@@ -36,6 +36,9 @@ pub struct ServerTool {
 pub struct Connection {
     pub peer: Peer<RoleClient>,
     pub tools: Vec<ServerTool>,
+    /// What it offers besides tools (see [`super::offers`]).
+    pub resources: Vec<super::offers::ServerResource>,
+    pub prompts: Vec<super::offers::ServerPrompt>,
     token: Option<RunningServiceCancellationToken>,
     /// The server's last stderr lines (stdio).
     stderr: Arc<Mutex<VecDeque<String>>>,
@@ -82,7 +85,7 @@ pub async fn connect(
 ) -> Result<Connection, String> {
     let stderr = Arc::new(Mutex::new(VecDeque::new()));
     let started = tokio::time::timeout(cfg.startup_timeout(), start(cfg, workspace, env, &stderr));
-    let (service, tools) = match started.await {
+    let (service, tools, (resources, prompts)) = match started.await {
         Ok(Ok(ok)) => ok,
         Ok(Err(e)) => return Err(with_stderr(e, &stderr)),
         Err(_) => {
@@ -114,6 +117,8 @@ pub async fn connect(
     Ok(Connection {
         peer,
         tools,
+        resources,
+        prompts,
         token,
         stderr,
         closed: Some(closed),
@@ -121,13 +126,17 @@ pub async fn connect(
 }
 
 type Service = rmcp::service::RunningService<RoleClient, ()>;
+type Offers = (
+    Vec<super::offers::ServerResource>,
+    Vec<super::offers::ServerPrompt>,
+);
 
 async fn start(
     cfg: &McpServerConfig,
     workspace: &Path,
     env: &ServerEnv,
     stderr: &Arc<Mutex<VecDeque<String>>>,
-) -> Result<(Service, Vec<Tool>), String> {
+) -> Result<(Service, Vec<Tool>, Offers), String> {
     let service = match cfg.transport()? {
         Transport::Stdio { command } => {
             let cwd = cfg
@@ -207,7 +216,26 @@ async fn start(
         .list_all_tools()
         .await
         .map_err(|e| format!("it did not list its tools: {e}"))?;
-    Ok((service, tools))
+    // Only what the server says it has is asked for.
+    let info = service.peer_info();
+    let caps = info.as_ref().map(|i| &i.capabilities);
+    let (has_resources, has_prompts) = (
+        caps.is_some_and(|c| c.resources.is_some()),
+        caps.is_some_and(|c| c.prompts.is_some()),
+    );
+    let offers = if has_resources || has_prompts {
+        let (mut resources, mut prompts) = super::offers::list(service.peer()).await;
+        if !has_resources {
+            resources.clear();
+        }
+        if !has_prompts {
+            prompts.clear();
+        }
+        (resources, prompts)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok((service, tools, offers))
 }
 
 fn with_stderr(why: String, stderr: &Mutex<VecDeque<String>>) -> String {

@@ -11,6 +11,7 @@
 pub mod client;
 pub mod config;
 pub mod foreign;
+pub mod offers;
 
 use std::time::Duration;
 
@@ -58,8 +59,15 @@ pub fn server_of(name: &str) -> Option<&str> {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ServerState {
     Starting,
-    Ready { tools: usize },
-    Failed { reason: String },
+    Ready {
+        tools: usize,
+        /// The URIs of the resources it lists (`@server:uri` in the composer).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resources: Vec<String>,
+    },
+    Failed {
+        reason: String,
+    },
     Disabled,
 }
 

@@ -133,7 +133,10 @@ impl Actor {
                                 Err(e) => refused.push(e.to_string()),
                             }
                         }
-                        server.state = ServerState::Ready { tools: added };
+                        server.state = ServerState::Ready {
+                            tools: added,
+                            resources: connection.resources.iter().map(|r| r.uri.clone()).collect(),
+                        };
                         if let Some(closed) = connection.closed.take() {
                             self.mcp_tasks.spawn(async move {
                                 let why = closed
@@ -163,6 +166,7 @@ impl Actor {
                     }
                 }
                 self.tell_mcp();
+                self.say_commands();
                 self.report_context();
                 self.mcp_settled().await;
             }
@@ -188,6 +192,7 @@ impl Actor {
                 ))
                 .await;
                 self.tell_mcp();
+                self.say_commands();
                 self.report_context();
             }
         }

@@ -141,6 +141,17 @@ impl Actor {
         {
             new.push(self.attached(attachments).await);
         }
+        // `@server:uri` mentions and `/mcp__server__prompt`: read now, recorded with it.
+        if let Op::Submit { text, .. } = op {
+            match self.mcp_offers(text).await {
+                Ok(said) => new.extend(said),
+                Err(why) => {
+                    let _ = self.events.send(Event::Unqueued { text: text.clone() });
+                    self.refuse(format!("not sent: {why}"), None);
+                    return;
+                }
+            }
+        }
         if !self.record(new).await {
             return;
         }

@@ -44,7 +44,6 @@ impl App {
     /// An action of the popup's key context.
     pub(super) fn completion_action(&mut self, action: Action) -> Vec<Effect> {
         if let Some((_, shown)) = self.mention() {
-            let shown: Vec<String> = shown.into_iter().map(str::to_string).collect();
             let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
             self.mention_action(action, &shown);
             return Vec::new();
@@ -259,9 +258,15 @@ impl App {
         for m in &self.session.mcp {
             let state = match &m.state {
                 ServerState::Starting => "starting…".to_string(),
-                ServerState::Ready { tools } => {
+                ServerState::Ready { tools, resources } if resources.is_empty() => {
                     format!("ready, {}", events::plural(*tools, "tool"))
                 }
+                ServerState::Ready { tools, resources } => format!(
+                    "ready, {}, {} (@{}:URI)",
+                    events::plural(*tools, "tool"),
+                    events::plural(resources.len(), "resource"),
+                    m.name
+                ),
                 ServerState::Failed { reason } => format!("⚠ failed: {reason}"),
                 ServerState::Disabled => "disabled".to_string(),
             };

@@ -12,13 +12,37 @@ const FILES_FRESH: Duration = Duration::from_secs(10);
 
 impl App {
     /// The `@` mention being typed and the files and folders matching it, best first (as
-    /// the index last ranked them: see [`App::follow_mention`]).
+    /// the index last ranked them: see [`App::follow_mention`]) — or, for `@server:…`, the
+    /// resources that MCP server lists.
     #[must_use]
-    pub fn mention(&self) -> Option<(String, Vec<&str>)> {
+    pub fn mention(&self) -> Option<(String, Vec<String>)> {
         let query = self.mention_query()?;
-        let files = self.files.as_deref()?;
-        let shown: Vec<&str> = files.rows().iter().map(String::as_str).collect();
+        let shown = match self.resources_for(query) {
+            Some(resources) => resources,
+            None => {
+                let files = self.files.as_deref()?;
+                files.rows().to_vec()
+            }
+        };
         (!shown.is_empty()).then(|| (query.to_string(), shown))
+    }
+
+    /// `server:rest` names a running MCP server: its resources whose URI holds `rest`, as
+    /// `server:uri` (the first 50).
+    fn resources_for(&self, query: &str) -> Option<Vec<String>> {
+        let (server, rest) = query.split_once(':')?;
+        let m = self.session.mcp.iter().find(|m| m.name == server)?;
+        let crate::mcp::ServerState::Ready { resources, .. } = &m.state else {
+            return None;
+        };
+        Some(
+            resources
+                .iter()
+                .filter(|uri| uri.contains(rest))
+                .take(50)
+                .map(|uri| format!("{server}:{uri}"))
+                .collect(),
+        )
     }
 
     /// What the `@` popup says when no path matches the mention being typed: that the list is
@@ -26,6 +50,12 @@ impl App {
     #[must_use]
     pub fn mention_notice(&self) -> Option<String> {
         let query = self.mention_query()?;
+        if let Some(resources) = self.resources_for(query) {
+            let server = query.split(':').next().unwrap_or_default();
+            return resources
+                .is_empty()
+                .then(|| format!("no resource of the MCP server `{server}` matches @{query}"));
+        }
         let Some(files) = self.files.as_deref() else {
             return Some("listing the workspace's files…".to_string());
         };

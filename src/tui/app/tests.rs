@@ -1491,7 +1491,10 @@ fn the_at_popup_follows_the_query_and_says_when_nothing_matches() {
     type_text(&mut a, "guide");
     a.files.as_deref_mut().unwrap().settle();
     let (query, shown) = a.mention().expect("a match");
-    assert_eq!((query.as_str(), shown), ("guide", vec!["docs/guide.md"]));
+    assert_eq!(
+        (query.as_str(), shown),
+        ("guide", vec!["docs/guide.md".to_string()])
+    );
     let screen = render(&mut a);
     assert!(screen.contains("@docs/guide.md"), "{screen}");
     type_text(&mut a, "zz");

@@ -1051,6 +1051,7 @@ mod tests {
                     subject: Some("write_file".into()),
                     duration_ms: 12,
                     workspace: true,
+                    confined: true,
                     outcome: crate::hooks::HookOutcome::Blocked {
                         reason: "no".into(),
                     },
@@ -1064,6 +1065,7 @@ mod tests {
                     subject: None,
                     duration_ms: 1000,
                     workspace: false,
+                    confined: false,
                     outcome: crate::hooks::HookOutcome::TimedOut { after_secs: 1 },
                 },
             },

@@ -184,3 +184,71 @@ text = "done"
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn a_confined_guard_reads_its_script_and_an_as_you_hook_finds_no_program_of_the_workspace() {
+    let test =
+        "a_confined_guard_reads_its_script_and_an_as_you_hook_finds_no_program_of_the_workspace";
+    if !support::sandbox_or_skip(test) {
+        return;
+    }
+    let out = support::outside_tmp();
+    let o = out.path().display();
+    let config = format!(
+        r#"
+[approvals]
+allow_commands = ["echo *"]
+
+[[hooks.PreToolUse]]
+matcher = "Bash"
+hooks = [
+  {{ type = "command", command = "sh scripts/guard.sh" }},
+  {{ type = "command", command = "cat > '{o}/seen.json'" }},
+]
+"#
+    );
+    let (home, ws) = support::scripted_home(ECHO_THEN_DONE, &config);
+    std::fs::create_dir_all(ws.path().join("scripts")).unwrap();
+    std::fs::write(
+        ws.path().join("scripts/guard.sh"),
+        "echo 'no commands today' >&2\nexit 2\n",
+    )
+    .unwrap();
+    // A `cat` of the model's, first on the PATH gearshift was started with.
+    let bin = ws.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("cat"),
+        format!("#!/bin/sh\ntouch '{o}/hijacked'\n"),
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(bin.join("cat")).unwrap().permissions(),
+        0o755,
+    );
+    std::process::Command::new("chmod")
+        .arg("755")
+        .arg(bin.join("cat"))
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = support::command(home.path(), ws.path(), &["exec", "--json", "say hi"])
+        .env("HOME", home.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The guard ran in the sandbox, read its script, and blocked the command.
+    assert!(stdout.contains("no commands today"), "{stdout}");
+    assert!(
+        stdout.contains("not run: a PreToolUse hook blocked this call"),
+        "{stdout}"
+    );
+    // The as-you hook ran the system's `cat`, not the workspace's.
+    assert!(out.path().join("seen.json").exists(), "{stdout}");
+    assert!(!out.path().join("hijacked").exists());
+}

@@ -64,7 +64,7 @@ fn list(ctx: &Context, offline: bool) -> anyhow::Result<ExitCode> {
     let health = if offline {
         std::collections::BTreeMap::new()
     } else {
-        health(ctx, &servers)?
+        health(ctx, &servers)
     };
     for (name, s) in &servers {
         let foreign = config.foreign_mcp.get(name);
@@ -116,47 +116,68 @@ fn list(ctx: &Context, offline: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Each enabled server started at once (each within its startup timeout), asked for what it
-/// offers, and stopped: one line of health per server.
+/// One line of health per enabled server.
 fn health(
     ctx: &Context,
     servers: &std::collections::BTreeMap<String, McpServerConfig>,
-) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
-    let env = crate::mcp::client::ServerEnv {
-        base: crate::tools::Secrets::new(&ctx.env, &ctx.loaded.config).env,
-        full: ctx.env.clone(),
+) -> std::collections::BTreeMap<String, String> {
+    start_each(servers, &ctx.env, &ctx.loaded.config, &ctx.workspace)
+        .into_iter()
+        .map(|(name, said)| match said {
+            Ok(line) => (name, format!("✓ {line}")),
+            Err(e) => (name, format!("✗ {e}")),
+        })
+        .collect()
+}
+
+/// Each enabled server started at once (each within its startup timeout), asked for what it
+/// offers, and stopped: what it offers, or why it did not start.
+pub(super) fn start_each(
+    servers: &std::collections::BTreeMap<String, McpServerConfig>,
+    env: &std::collections::BTreeMap<String, String>,
+    config: &crate::config::Config,
+    workspace: &std::path::Path,
+) -> Vec<(String, Result<String, String>)> {
+    let server_env = crate::mcp::client::ServerEnv {
+        base: crate::tools::Secrets::new(env, config).env,
+        full: env.clone(),
         helper: crate::sandbox::this_binary(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    let workspace = ctx.workspace.clone();
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let why = format!("not started: no async runtime ({e})");
+            return servers
+                .keys()
+                .map(|n| (n.clone(), Err(why.clone())))
+                .collect();
+        }
+    };
     let checks = servers.iter().filter(|(_, s)| s.enabled).map(|(name, s)| {
-        let (env, workspace) = (env.clone(), workspace.clone());
+        let server_env = server_env.clone();
         async move {
-            let said = match crate::mcp::client::connect(s, &workspace, &env).await {
+            let said = match crate::mcp::client::connect(s, workspace, &server_env).await {
                 Ok(c) => {
                     let line = ready_line(name, &c);
                     c.stop();
-                    line
+                    Ok(line)
                 }
-                Err(e) => format!("✗ {}", crate::safe_text::visible(&e)),
+                Err(e) => Err(crate::safe_text::visible(&e).into_owned()),
             };
             (name.clone(), said)
         }
     });
-    Ok(runtime
-        .block_on(futures::future::join_all(checks))
-        .into_iter()
-        .collect())
+    runtime.block_on(futures::future::join_all(checks))
 }
 
-/// `✓ ready — 5 tools: a, b, …; 2 resources (@NAME:URI); 1 prompt: /mcp__NAME__p`.
+/// `ready — 5 tools: a, b, …; 2 resources (@NAME:URI); 1 prompt: /mcp__NAME__p`.
 fn ready_line(name: &str, c: &crate::mcp::client::Connection) -> String {
     let tools: Vec<&str> = c.tools.iter().map(|t| t.name.as_str()).collect();
-    let mut line = format!("✓ ready — {}", count(tools.len(), "tool"));
+    let mut line = format!("ready — {}", count(tools.len(), "tool"));
     if !tools.is_empty() {
         line.push_str(&format!(": {}", tools.join(", ")));
     }

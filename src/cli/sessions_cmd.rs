@@ -165,6 +165,13 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             store.delete_session(&id)?;
+            // Its transcript for hooks goes with it (there is none without hooks).
+            let transcript = ctx.paths.transcript_dir().join(format!("{id}.jsonl"));
+            match std::fs::remove_file(&transcript) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => errln!("gearshift: could not remove {}: {e}", transcript.display()),
+            }
             outln!("deleted session {id}");
         }
     }

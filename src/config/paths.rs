@@ -96,6 +96,15 @@ impl Paths {
         own
     }
 
+    /// Where sessions' transcripts for hooks are kept (`SESSION.jsonl`, Claude Code's format),
+    /// beside the database.
+    #[must_use]
+    pub fn transcript_dir(&self) -> PathBuf {
+        self.db_file
+            .parent()
+            .map_or_else(|| PathBuf::from("transcripts"), |d| d.join("transcripts"))
+    }
+
     /// Model facts imported by `gearshift models import` (`[models."NAME"]` entries), read
     /// between the built-in catalog and the user's `config.toml`.
     #[must_use]

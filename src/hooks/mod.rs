@@ -280,8 +280,9 @@ impl Hooks {
                         let confined = match sandbox {
                             Some(true) => Some("`[hooks] sandbox = true`".to_string()),
                             Some(false) => None,
-                            None => reach::toolchain(&h.command)
-                                .map(|what| format!("it runs {what}, which the model can change")),
+                            None => reach::as_you(&h.command)
+                                .err()
+                                .map(|what| format!("it runs {what}")),
                         };
                         if sandbox.is_none()
                             && let Some(why) = &confined
@@ -384,7 +385,7 @@ mod tests {
               "Stop": [{"hooks": [{"type": "command", "command": "e"}]}]
             }"#,
             )],
-            None,
+            Some(false),
         );
         let names = |event, subject| -> Vec<String> {
             hooks

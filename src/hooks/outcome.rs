@@ -54,6 +54,10 @@ pub struct HookRun {
     /// `allow` grants nothing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub workspace: bool,
+    /// It ran in the sandbox (it may have run code the model wrote), so its `allow` grants
+    /// nothing either.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confined: bool,
     #[serde(flatten)]
     pub outcome: HookOutcome,
 }

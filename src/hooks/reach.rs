@@ -1,124 +1,134 @@
 //! What a hook command can be made to run by whoever writes the workspace (pure but for
 //! looking at which named files exist).
 //!
-//! Hooks run as the user, outside the sandbox — so whatever they run must be out of the
-//! model's reach, or the model could write a script and have the next hook run it unconfined.
-//! Two things a command line can reach in the workspace:
+//! Hooks may run as the user, outside the sandbox — so whatever such a hook runs must be out of
+//! the model's reach, or the model could write code for the next hook to run unconfined. No
+//! reading of a command line can tell what a script, an interpreter or a build tool will load
+//! (`python3 -c 'import json'` imports a `json.py` from the working folder, `npx` runs
+//! `node_modules`, a script may `cd` into the project and run `make`). So the rule is an
+//! allowlist, [`as_you`]: a hook runs as the user only when every program it starts is one of
+//! the plain utilities hooks are made of (`jq`, `curl`, `notify-send`, `tee`, `grep` …), named
+//! by its name (found on a `PATH` cleaned of the workspace, see `run`), and it names no file
+//! of the workspace to run. Anything else — a script, an interpreter, a toolchain, a program
+//! given by a path — runs in the sandbox, said at start.
 //!
-//! - **Files it names** (`scripts/guard.sh`, `python3 tools/check.py`,
-//!   `"$CLAUDE_PROJECT_DIR"/.claude/hooks/x.sh`): [`named_files`] lists them, and the write gate
-//!   protects them like memory files — written only through the user's review.
-//! - **The workspace's own tooling** (`npx prettier`, `npm run lint`, `cargo clippy`, `make`):
-//!   it runs code from `node_modules`, `package.json`, `build.rs`, a `Makefile` — files no
-//!   list can cover. [`toolchain`] names the launcher, and such a hook runs in the sandbox.
-//!
-//! What a named script itself loads (`source lib.sh`) is not followed: keep a hook's script
-//! self-contained, or set `[hooks] sandbox = true`.
+//! [`named_files`] lists the files a hook names in the workspace: the write gate protects them
+//! like memory files (the model does not rewrite the guard that checks it), and the sandbox
+//! keeps them read-only.
 
 use std::path::{Component, Path, PathBuf};
 
 use brush_parser::{Token, tokenize_str};
 
-/// Programs that run code the workspace defines (its packages, scripts, build files).
-const TOOLCHAINS: [&str; 33] = [
-    "npx",
-    "npm",
-    "pnpm",
-    "pnpx",
-    "yarn",
-    "bun",
-    "bunx",
-    "deno",
-    "cargo",
-    "make",
-    "gmake",
-    "just",
-    "gradle",
-    "gradlew",
-    "mvn",
-    "mvnw",
-    "poetry",
-    "uv",
-    "uvx",
-    "pipenv",
-    "pdm",
-    "hatch",
-    "tox",
-    "nox",
-    "rake",
-    "bundle",
-    "go",
-    "composer",
-    "dotnet",
-    "pre-commit",
-    "lint-staged",
-    "turbo",
-    "nx",
+/// Programs that run no code but the hook's own text: they read their arguments, stdin and the
+/// user's own dotfiles, never a file of the working folder as code. Shell built-ins count.
+const PLAIN: [&str; 62] = [
+    "jq",
+    "cat",
+    "tee",
+    "echo",
+    "printf",
+    "curl",
+    "wget",
+    "notify-send",
+    "osascript",
+    "afplay",
+    "paplay",
+    "aplay",
+    "pw-play",
+    "say",
+    "terminal-notifier",
+    "ntfy",
+    "date",
+    "mkdir",
+    "touch",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "sed",
+    "awk",
+    "gawk",
+    "head",
+    "tail",
+    "tr",
+    "cut",
+    "wc",
+    "sort",
+    "uniq",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    "sleep",
+    "logger",
+    "tmux",
+    "printenv",
+    "basename",
+    "dirname",
+    "realpath",
+    "readlink",
+    "stat",
+    "ls",
+    "cp",
+    "mv",
+    "rm",
+    "ln",
+    "chmod",
+    "cd",
+    "exit",
+    "read",
+    "export",
+    "set",
+    ":",
+    "wall",
+    "tput",
+    "id",
 ];
 
-/// Folders whose files are packages or build outputs: code the model can change without
-/// touching the file a hook names (a package's other modules, the source a binary is built
-/// from).
-const PACKAGE_DIRS: [&str; 9] = [
-    "node_modules",
-    ".venv",
-    "venv",
-    "site-packages",
-    "vendor",
-    "target",
-    "build",
-    "dist",
-    "out",
-];
-
-/// The workspace launcher `command` starts, if any: `npx`, `cargo`, `make` … (anywhere in the
-/// line, seen through wrappers and `sh -c`), `python -m` (a module of the workspace), or a
-/// file in a package or build folder ([`PACKAGE_DIRS`]). A line that cannot be seen through
-/// (a variable as the program) counts as one.
-#[must_use]
-pub fn toolchain(command: &str) -> Option<String> {
+/// Whether a hook with this command line may run as the user: `Err` says what it runs that
+/// could load code the model wrote, and it runs in the sandbox instead.
+pub fn as_you(command: &str) -> Result<(), String> {
     let programs = crate::tools::programs::programs(command);
-    // A shell given a script file (`sh scripts/guard.sh`) runs a file [`named_files`] lists,
-    // which the gate protects.
-    let opaque = programs
-        .opaque
-        .iter()
-        .find(|why| !why.ends_with("runs a script gearshift cannot read"));
-    if let Some(why) = opaque {
-        return Some(format!("something it runs cannot be told ({why})"));
+    if let Some(why) = programs.opaque.first() {
+        return Err(format!("what it runs cannot be told ({why})"));
     }
-    for inv in programs.invocations.iter().chain(&programs.mentioned) {
-        let Some(Some(first)) = inv.first() else {
-            continue;
+    // Only what runs counts: an argument of several words (`echo '{"decision": …}'`) is
+    // data to a plain program, which is all that may run here.
+    for inv in &programs.invocations {
+        let Some(first) = inv.first() else { continue };
+        let Some(name) = first.as_deref() else {
+            return Err("a program named by a variable".into());
         };
-        let name = first.rsplit('/').next().unwrap_or(first);
-        if TOOLCHAINS.contains(&name) {
-            return Some(format!("`{name}`"));
-        }
-        let python = name.starts_with("python") || name == "py";
-        if python && inv[1..].iter().any(|w| w.as_deref() == Some("-m")) {
-            return Some(format!("`{name} -m`"));
+        if !PLAIN.contains(&name) {
+            return Err(format!("`{name}`, which can run code from the workspace"));
         }
     }
-    // Any word naming a path of the workspace through a package or build folder (the
-    // program's own path included, which the walk above keeps only by its base name). Paths
-    // elsewhere — absolute, in the home folder — are the user's.
+    // A program given by a path into the workspace (relative, or through the project
+    // directory's variable) may be the model's `jq`: the walk above keeps only its base name,
+    // so the words in command position are looked at here.
     let tokens = tokenize_str(&in_workspace(command, Path::new("."))).unwrap_or_default();
-    let packaged = tokens.iter().find_map(|t| {
-        let Token::Word(w, _) = t else { return None };
-        let w: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
-        if w.starts_with(['/', '~', '$']) {
-            return None;
+    let mut at_command = true;
+    for t in &tokens {
+        match t {
+            Token::Operator(op, _) => {
+                at_command = matches!(op.as_str(), "|" | "||" | "&&" | ";" | "&" | "(" | "|&");
+            }
+            Token::Word(w, _) if at_command => {
+                let w: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
+                if w.contains('=') && !w.starts_with('=') {
+                    continue; // an assignment before the program
+                }
+                if w.contains('/') && !w.starts_with('/') {
+                    return Err(format!("`{w}`, a program in the workspace"));
+                }
+                at_command = false;
+            }
+            Token::Word(..) => {}
         }
-        Path::new(&w).components().find_map(|c| match c {
-            Component::Normal(n) => PACKAGE_DIRS
-                .iter()
-                .find(|d| n.to_str() == Some(**d))
-                .copied(),
-            _ => None,
-        })
-    });
-    packaged.map(|dir| format!("a file in `{dir}/`"))
+    }
+    Ok(())
 }
 
 /// The files inside `root` that `command` names, relative to `root`: every word that is a
@@ -215,44 +225,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_workspace_tooling_a_hook_starts_is_named() {
-        for (command, launcher) in [
-            ("npx prettier --write \"$file\"", "`npx`"),
-            (
-                "jq -r .tool_input.file_path | xargs npx eslint --fix",
-                "`npx`",
-            ),
-            ("cd \"$CLAUDE_PROJECT_DIR\" && cargo clippy -q", "`cargo`"),
-            ("env FOO=1 make lint", "`make`"),
-            ("sh -c 'npm run lint'", "`npm`"),
-            ("python3 -m mypkg.hook", "`python3 -m`"),
-            (
-                "./node_modules/.bin/tsc --noEmit",
-                "a file in `node_modules/`",
-            ),
-            ("target/release/my-linter \"$f\"", "a file in `target/`"),
-            (
-                "\"$CLAUDE_PROJECT_DIR\"/node_modules/.bin/eslint",
-                "a file in `node_modules/`",
-            ),
-        ] {
-            assert_eq!(toolchain(command).as_deref(), Some(launcher), "{command}");
-        }
+    fn only_hooks_made_of_plain_utilities_run_as_you() {
         for command in [
             "jq -r '.tool_input.command' >> ~/.claude/bash-command-log.txt",
-            "python3 \"$CLAUDE_PROJECT_DIR\"/.claude/hooks/check.py",
             "notify-send 'Claude Code' 'Awaiting your input'",
+            "curl -s -X POST -H 'Content-Type: application/json' -d @- https://hooks.example.com/x",
+            "jq -r .tool_input.file_path | xargs -I{} echo edited {} >> /home/me/edits.log",
+            "cat >> /tmp/hook.json",
             "echo npm",
-            "cat >> /home/me/project/target/hook-log.txt",
+            "sh -c 'jq .prompt | tee -a ~/prompts.log'",
+            "echo '{\"hookSpecificOutput\": {\"permissionDecision\": \"allow\"}}'",
         ] {
-            assert_eq!(toolchain(command), None, "{command}");
+            assert_eq!(as_you(command), Ok(()), "{command}");
         }
-        assert!(toolchain("$TOOL --check").is_some());
-        assert_eq!(toolchain("sh scripts/guard.sh"), None);
-        assert_eq!(
-            toolchain("bash \"$CLAUDE_PROJECT_DIR\"/.claude/hooks/x.sh"),
-            None
-        );
+        for (command, said) in [
+            ("npx prettier --write \"$f\"", "`npx`"),
+            ("python3 -c 'import json,sys; print(1)'", "`python3`"),
+            ("sh ~/format.sh", "cannot be told"),
+            (
+                "bash \"$CLAUDE_PROJECT_DIR\"/.claude/hooks/x.sh",
+                "cannot be told",
+            ),
+            ("cd \"$CLAUDE_PROJECT_DIR\" && make fmt", "`make`"),
+            ("node ~/.claude/hooks/notify.js", "`node`"),
+            ("./scripts/guard.sh", "`guard.sh`"),
+            (
+                "\"$CLAUDE_PROJECT_DIR\"/bin/jq . > /tmp/x.json",
+                "a program in the workspace",
+            ),
+            ("FOO=1 bin/jq .", "a program in the workspace"),
+            ("$TOOL --check", "only known when it runs"),
+            ("git status --short", "`git`"),
+        ] {
+            let why = as_you(command).expect_err(command);
+            assert!(why.contains(said), "{command}: {why}");
+        }
     }
 
     #[test]

@@ -46,6 +46,53 @@ pub fn input(runner: &Runner, event: HookEvent, gear: &str, mode: &str, fields: 
     base
 }
 
+/// Variables that make a program load code from somewhere other than itself (a virtualenv's
+/// packages, a Node module folder, a shell's start-up file): a hook that runs as the user
+/// starts without them, so the workspace cannot be one of those places.
+const LOADERS: [&str; 14] = [
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONHOME",
+    "PYTHONUSERBASE",
+    "VIRTUAL_ENV",
+    "NODE_PATH",
+    "NODE_OPTIONS",
+    "BASH_ENV",
+    "ENV",
+    "PERL5LIB",
+    "PERL5OPT",
+    "RUBYLIB",
+    "RUBYOPT",
+    "LD_PRELOAD",
+];
+
+/// The environment of a hook that runs as the user: `env` without [`LOADERS`] and with a
+/// `PATH` of absolute folders outside `workspace` only — a program named by a hook is the
+/// system's or the user's, never one the model put in `.venv/bin` or `node_modules/.bin`.
+#[must_use]
+pub fn user_env(env: &[(String, String)], workspace: &Path) -> Vec<(String, String)> {
+    let real = workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    env.iter()
+        .filter(|(k, _)| !LOADERS.contains(&k.as_str()) && k != "LD_LIBRARY_PATH")
+        .map(|(k, v)| {
+            if k != "PATH" {
+                return (k.clone(), v.clone());
+            }
+            let kept: Vec<&str> = v
+                .split(':')
+                .filter(|dir| {
+                    let p = Path::new(dir);
+                    let real_dir = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+                    p.is_absolute() && !real_dir.starts_with(&real) && !p.starts_with(workspace)
+                })
+                .collect();
+            (k.clone(), kept.join(":"))
+        })
+        .collect()
+}
+
 /// Runs every handler at once and returns their runs, in the handlers' order.
 pub async fn run_all(
     runner: &Runner,
@@ -54,9 +101,17 @@ pub async fn run_all(
     input: &Value,
 ) -> Vec<HookRun> {
     let stdin = input.to_string().into_bytes();
-    let runs = handlers
-        .iter()
-        .map(|h| run_one(runner, h, subject, stdin.clone()));
+    // A confined hook cannot read gearshift's data folder (it holds every session's
+    // transcript, hidden from what runs in the sandbox): it is given no transcript.
+    let mut boxed = input.clone();
+    if let Some(fields) = boxed.as_object_mut() {
+        fields.insert("transcript_path".into(), Value::Null);
+    }
+    let boxed = boxed.to_string().into_bytes();
+    let runs = handlers.iter().map(|h| {
+        let stdin = if h.confined.is_some() { &boxed } else { &stdin };
+        run_one(runner, h, subject, stdin.clone())
+    });
     futures::future::join_all(runs).await
 }
 
@@ -109,6 +164,7 @@ async fn run_one(
         subject: subject.map(str::to_string),
         duration_ms: millis(started.elapsed()),
         workspace: handler.workspace,
+        confined: handler.confined.is_some(),
         outcome,
     }
 }
@@ -147,6 +203,30 @@ mod tests {
             }],
             None,
         )
+    }
+
+    #[test]
+    fn a_hook_as_the_user_finds_no_program_or_module_of_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        std::fs::create_dir_all(ws.join(".venv/bin")).unwrap();
+        let env = vec![
+            (
+                "PATH".to_string(),
+                format!("{}/.venv/bin:/usr/bin:.::bin:/bin", ws.display()),
+            ),
+            ("VIRTUAL_ENV".to_string(), format!("{}/.venv", ws.display())),
+            ("NODE_OPTIONS".to_string(), "--require ./x.js".to_string()),
+            ("HOME".to_string(), "/home/me".to_string()),
+        ];
+        let cleaned = user_env(&env, ws);
+        assert_eq!(
+            cleaned,
+            [
+                ("PATH".to_string(), "/usr/bin:/bin".to_string()),
+                ("HOME".to_string(), "/home/me".to_string()),
+            ]
+        );
     }
 
     #[tokio::test]

@@ -135,6 +135,10 @@ pub fn combine(runs: &[super::HookRun]) -> Combined {
                 "a hook of the workspace's {} allows it, which counts as asking: {reason}",
                 run.source
             )),
+            HookOutcome::Allowed { reason } if run.confined => asks.push(format!(
+                "a hook that ran in the sandbox (it may run code the model wrote) allows it, \
+                 which counts as asking: {reason}"
+            )),
             HookOutcome::Allowed { reason } => {
                 allowed.get_or_insert_with(|| (run.source.clone(), reason.clone()));
             }
@@ -262,6 +266,7 @@ mod tests {
             subject: None,
             duration_ms: 1,
             workspace,
+            confined: false,
             outcome,
         }
     }
@@ -281,6 +286,12 @@ mod tests {
         let theirs = combine(&[run(allow(), true)]);
         assert_eq!(theirs.allowed, None);
         assert!(theirs.asked.unwrap().contains("counts as asking: safe"));
+        // So is a confined hook's: what it ran may be the model's.
+        let mut confined = run(allow(), false);
+        confined.confined = true;
+        let boxed = combine(&[confined]);
+        assert_eq!(boxed.allowed, None);
+        assert!(boxed.asked.unwrap().contains("ran in the sandbox"));
         // Deny and ask win over allow (Claude Code's order).
         let blocked = combine(&[
             run(allow(), false),

@@ -18,8 +18,9 @@ use crate::config::SandboxMode;
 const LANDLOCK_ABI: ABI = ABI::V6;
 
 /// Landlock: read everywhere; write where the mode allows; no TCP and no reach outside
-/// (abstract sockets, signals) unless the network is on. `Ok(true)` when fully enforced.
-pub(super) fn restrict_files(policy: &Policy) -> Result<bool, String> {
+/// (abstract sockets, signals) unless the network is on. `Ok(true)` when fully enforced, with
+/// the kernel's Landlock ABI.
+pub(super) fn restrict_files(policy: &Policy) -> Result<(bool, Option<String>), String> {
     let abi = LANDLOCK_ABI;
     let err = |e: landlock::RulesetError| e.to_string();
     let mut ruleset = Ruleset::default()
@@ -61,9 +62,15 @@ pub(super) fn restrict_files(policy: &Policy) -> Result<bool, String> {
             .map_err(err)?;
     }
     let status = created.restrict_self().map_err(err)?;
+    let abi = match status.landlock {
+        landlock::LandlockStatus::Available { effective_abi, .. } => {
+            Some(format!("{effective_abi}"))
+        }
+        _ => None,
+    };
     match status.ruleset {
-        RulesetStatus::FullyEnforced => Ok(true),
-        RulesetStatus::PartiallyEnforced => Ok(false),
+        RulesetStatus::FullyEnforced => Ok((true, abi)),
+        RulesetStatus::PartiallyEnforced => Ok((false, abi)),
         RulesetStatus::NotEnforced => Err("the kernel does not enforce it".into()),
     }
 }

@@ -59,10 +59,13 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
         Err(e) if policy.overlay.is_some() => (Err(e.clone()), Err(e)),
         Err(e) => (Err(e), Ok(())),
     };
-    let landlock = if confine {
-        filter::restrict_files(&policy)
+    let (landlock, landlock_abi) = if confine {
+        match filter::restrict_files(&policy) {
+            Ok((full, abi)) => (Ok(full), abi),
+            Err(e) => (Err(e), None),
+        }
     } else {
-        Ok(false)
+        (Ok(false), None)
     };
     let network = if confine {
         filter::seccomp(&policy)
@@ -73,6 +76,7 @@ pub fn helper_main(args: &[OsString]) -> ExitCode {
         let probe = Probe {
             namespaces,
             landlock,
+            landlock_abi,
             network,
             overlay,
         };

@@ -99,6 +99,9 @@ pub struct Probe {
     pub namespaces: Result<(), String>,
     /// Landlock restricted the file system (`Ok(true)`: fully, `Ok(false)`: partly).
     pub landlock: Result<bool, String>,
+    /// The kernel's Landlock ABI as the crate names it (`V6`), when Landlock is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landlock_abi: Option<String>,
     /// The network filter is in force (always `Ok` when the network is allowed).
     pub network: Result<(), String>,
     /// An overlay of the workspace could be mounted (`Ok` when none was asked for).
@@ -408,39 +411,50 @@ impl Sandbox {
     /// Blocking (a process start, a few milliseconds): call it off the async threads.
     #[must_use]
     pub fn probe(&self) -> Status {
-        let (status, overlay) = self.probe_layers();
+        let (status, overlay, _) = self.probe_layers();
         let _ = self.overlay.set(overlay);
         status
     }
 
-    fn probe_layers(&self) -> (Status, Result<(), String>) {
+    /// [`Sandbox::probe`], with what each layer said (`None` when no helper ran) and whether
+    /// commands' writes can be held in an overlay: for `gearshift doctor`.
+    pub fn probe_report(&self) -> (Status, Option<Probe>, Result<(), String>) {
+        let (status, overlay, probe) = self.probe_layers();
+        let _ = self.overlay.set(overlay.clone());
+        (status, probe, overlay)
+    }
+
+    fn probe_layers(&self) -> (Status, Result<(), String>, Option<Probe>) {
         let no_overlay = |why: &str| Err(why.to_string());
         if self.policy.mode == SandboxMode::Off {
-            return (Status::Off, no_overlay("the sandbox is off"));
+            return (Status::Off, no_overlay("the sandbox is off"), None);
         }
         if self.policy.mode == SandboxMode::ReadOnly {
             // Nothing is written: there is nothing to hold.
-            return (self.probe_helper(None).0, Ok(()));
+            let (status, probe) = self.probe_helper(None);
+            return (status, Ok(()), probe);
         }
         let Some(workspace) = self.workspace().map(Path::to_path_buf) else {
-            return (self.probe_helper(None).0, no_overlay("no workspace"));
+            let (status, probe) = self.probe_helper(None);
+            return (status, no_overlay("no workspace"), probe);
         };
         let scratch = match scratch::Scratch::new(self.scratch_base()) {
             Ok(s) => s,
             Err(e) => {
                 let why = format!("no scratch folder for it ({e})");
-                return (self.probe_helper(None).0, Err(why));
+                let (status, probe) = self.probe_helper(None);
+                return (status, Err(why), probe);
             }
         };
         let overlay = scratch.overlay(workspace, Vec::new());
         let (status, probe) = self.probe_helper(Some(overlay));
-        let overlay = match (&status, probe) {
-            (Status::Enforced, Some(p)) => p.overlay,
+        let overlay = match (&status, &probe) {
+            (Status::Enforced, Some(p)) => p.overlay.clone(),
             (Status::Enforced, None) => no_overlay("the probe said nothing of it"),
             (Status::Off, _) => no_overlay("the sandbox is off"),
             (Status::Unavailable(_), _) => no_overlay("the sandbox is not in force"),
         };
-        (status, overlay)
+        (status, overlay, probe)
     }
 
     fn probe_helper(&self, overlay: Option<Overlay>) -> (Status, Option<Probe>) {

@@ -60,6 +60,7 @@ fn any_missing_layer_makes_every_command_ask() {
     let full = Probe {
         namespaces: Ok(()),
         landlock: Ok(true),
+        landlock_abi: Some("V6".into()),
         network: Ok(()),
         overlay: Ok(()),
     };

@@ -146,6 +146,8 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     config.context.compact_at = 0.0;
     // Nothing of the user's runs beside it, and its commands run in the full sandbox.
     config.mcp_servers.clear();
+    config.imported_mcp.clear();
+    config.foreign_mcp.clear();
     config.hooks = crate::hooks::HooksConfig::default();
     config.claude_hooks = false;
     config.imported_hooks.clear();

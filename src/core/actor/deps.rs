@@ -135,14 +135,11 @@ impl SessionDeps {
             .with_checkpoints(checkpoints.clone());
         let env: std::collections::BTreeMap<String, String> = std::env::vars().collect();
         let home = env.get("HOME").map(std::path::PathBuf::from);
-        let sandbox = Sandbox::for_workspace(
+        let mut sandbox = Sandbox::for_workspace(
             config.sandbox.mode,
             config.sandbox.network,
             ws.root(),
-            &hook_files
-                .iter()
-                .map(|f| ws.root().join(f))
-                .collect::<Vec<_>>(),
+            &[],
             sandbox::this_binary(),
         )
         .denying(&config.sandbox.denied(home.as_deref()))
@@ -150,6 +147,11 @@ impl SessionDeps {
             config.sandbox.sockets(home.as_deref()),
             sandbox::socket_dirs(env.get("XDG_RUNTIME_DIR").map(Path::new)),
         );
+        // Readable (a confined hook runs them) but never written by a command.
+        sandbox
+            .policy
+            .protected
+            .extend(hook_files.iter().map(|f| ws.root().join(f)));
         Ok(SessionDeps {
             store,
             client,

@@ -74,9 +74,11 @@ impl Actor {
             }
         }
         let commands = self.deps.tools.runner.clone();
+        let mut secrets = commands.secrets.clone();
+        secrets.env = hooks::run::user_env(&secrets.env, &root);
         let as_user = CommandRunner {
             sandbox: Sandbox::as_user(commands.sandbox.helper.clone()),
-            secrets: commands.secrets.clone(),
+            secrets,
         };
         let runner = hooks::run::Runner {
             commands,

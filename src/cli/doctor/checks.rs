@@ -1,0 +1,74 @@
+//! The doctor's checks, in the order a user reads them: the terminal, the config and its
+//! trust, providers and keys, the sandbox, hooks, skills, MCP servers, the database, the disk.
+//! Each looks without changing anything (the database is opened read-only; MCP servers are
+//! started and stopped, as `gearshift mcp list` does).
+
+use std::collections::BTreeMap;
+
+use super::{Check, providers, sandbox, setup, store, terminal};
+use crate::cli::GlobalArgs;
+use crate::config::{Flags, Paths};
+
+pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -> Vec<Check> {
+    let mut out = Vec::new();
+    terminal::terminal(&mut out, env);
+    let paths = match Paths::resolve(
+        global.home.as_deref(),
+        env.get("GEARSHIFT_HOME").map(String::as_str),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            out.push(Check::broken(
+                "paths",
+                format!("no place for gearshift's files: {e}"),
+                "set HOME, or give --home DIR",
+            ));
+            return out;
+        }
+    };
+    let workspace = match crate::cli::resolve_workspace(global.workspace.as_deref()) {
+        Ok(w) => w,
+        Err(e) => {
+            out.push(Check::broken(
+                "workspace",
+                format!("{e:#}"),
+                "run gearshift in a project folder, or give --workspace DIR",
+            ));
+            return out;
+        }
+    };
+    let flags = Flags {
+        provider: global.provider.clone(),
+        model: global.model.clone(),
+        base_url: global.base_url.clone(),
+        gear: global.gear,
+        theme: global.theme.clone(),
+        trust_workspace: global.trust_workspace,
+    };
+    match crate::config::load(&paths, &workspace, env, &flags) {
+        Ok(loaded) => {
+            out.push(Check::ok(
+                "config",
+                format!("{} read", paths.config_file.display()),
+            ));
+            setup::trust(&mut out, &loaded);
+            providers::providers(&mut out, &loaded, env, &workspace, network);
+            sandbox::sandbox(&mut out, &loaded, &workspace);
+            setup::hooks(&mut out, &loaded);
+            setup::skills(&mut out, &paths, env, &workspace);
+            setup::mcp(&mut out, &loaded, env, &workspace);
+        }
+        Err(e) => out.push(Check::broken(
+            "config",
+            e.to_string(),
+            format!(
+                "correct the line it names in {}, or move the file aside to start from the \
+                 defaults; the checks that need the config are skipped",
+                paths.config_file.display()
+            ),
+        )),
+    }
+    store::database(&mut out, &paths.db_file);
+    store::disk(&mut out, &paths.db_file);
+    out
+}

@@ -1,8 +1,10 @@
-//! Hooks as Claude Code runs them, through the real binary and the real sandbox: as the user
-//! (the documented "log every Bash command to a file in your home" hook works), but in the
-//! sandbox when they start the workspace's own tooling; an `allow` from the user's own hook
-//! skips the approval prompt, a workspace's asks; the scripts a hook runs are out of the
-//! model's reach; a `Stop` hook reads the session's transcript in Claude Code's line format;
+//! Hooks written for Claude Code, through the real binary and the real sandbox: in the
+//! sandbox, a plain one is given the files its line writes outside the workspace (the
+//! documented "log every Bash command to a file in your home" hook works) while one that runs
+//! other programs writes only the workspace; `[hooks] sandbox = false` runs them as you, with
+//! the session's transcript in Claude Code's line format and your own hook's `allow`
+//! honoured (a workspace's, or one in the sandbox, asks); the scripts a hook runs are out of
+//! the model's reach, and a hook finds no program of the workspace on its `PATH`;
 //! `SessionEnd` runs when the session ends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -27,8 +29,8 @@ text = "All done here."
 "#;
 
 #[test]
-fn hooks_run_as_you_but_workspace_tooling_runs_confined_and_the_session_end_runs() {
-    let test = "hooks_run_as_you_but_workspace_tooling_runs_confined_and_the_session_end_runs";
+fn plain_hooks_log_outside_the_sandbox_others_stay_in_it_and_the_session_end_runs() {
+    let test = "plain_hooks_log_outside_the_sandbox_others_stay_in_it_and_the_session_end_runs";
     if !support::sandbox_or_skip(test) {
         return;
     }
@@ -43,7 +45,8 @@ allow_commands = ["echo *"]
 matcher = "Bash"
 hooks = [
   {{ type = "command", command = "cat >> '{o}/bash-command-log.txt'" }},
-  {{ type = "command", command = "make --version >/dev/null 2>&1; (echo confined > '{o}/confined.txt') 2>/dev/null; exit 0" }},
+  {{ type = "command", command = "make --version >/dev/null 2>&1; (echo escaped > '{o}/escaped.txt') 2>/dev/null; exit 0" }},
+  {{ type = "command", command = "(cat > '{o}/named.txt'; echo sibling > '{o}/sibling.txt') 2>/dev/null; exit 0" }},
 ]
 
 [[hooks.Stop]]
@@ -57,22 +60,58 @@ hooks = [{{ type = "command", command = "cat > '{o}/end.json'" }}]
     let (stdout, stderr) = support::run_at_home(home.path(), ws.path(), &["exec", "say hi"]);
     let all = format!("{stdout}{stderr}");
 
-    // As you: the hook wrote outside the workspace, and blocked nothing.
+    // The documented logging hook: plain, so given the one file its line writes.
     let log = std::fs::read_to_string(out.path().join("bash-command-log.txt"))
-        .unwrap_or_else(|e| panic!("the as-you hook did not write its log ({e}): {all}"));
+        .unwrap_or_else(|e| panic!("the logging hook did not write its log ({e}): {all}"));
     let logged: Value = serde_json::from_str(log.trim()).unwrap();
     assert_eq!(logged["tool_name"], "Bash");
     assert_eq!(logged["tool_input"]["command"], "echo hi from the model");
-    // Confined: the one that starts `make` could not write there, and said why at start.
-    assert!(!out.path().join("confined.txt").exists(), "{all}");
+    // The one that starts `make` stays in the sandbox, said at start, and wrote nothing out.
+    assert!(!out.path().join("escaped.txt").exists(), "{all}");
     assert!(
-        all.contains("runs in the sandbox, not as you") && all.contains("`make`"),
+        all.contains("runs in the sandbox, where it cannot write outside the workspace")
+            && all.contains("`make`"),
         "{all}"
     );
+    // A plain hook is given each file its line writes outside the workspace.
+    assert!(out.path().join("named.txt").exists(), "{all}");
+    assert!(out.path().join("sibling.txt").exists(), "{all}");
 
-    // The Stop hook's transcript: Claude Code's lines, the reply it ended with last.
+    // In the sandbox, a hook gets no transcript (gearshift's data is hidden there).
     let stop = json_file(&out.path().join("stop.json"));
-    let path = stop["transcript_path"].as_str().expect("a transcript path");
+    assert_eq!(stop["transcript_path"], Value::Null);
+    // SessionEnd ran as the run ended.
+    let end = json_file(&out.path().join("end.json"));
+    assert_eq!(end["hook_event_name"], "SessionEnd");
+    assert_eq!(end["reason"], "other");
+}
+
+#[test]
+fn hooks_run_as_you_when_you_say_with_the_sessions_transcript() {
+    let out = support::outside_tmp();
+    let o = out.path().display();
+    let config = format!(
+        r#"
+[approvals]
+allow_commands = ["echo *"]
+
+[hooks]
+sandbox = false
+
+[[hooks.Stop]]
+hooks = [{{ type = "command", command = "cat > '{o}/stop.json'" }}]
+"#
+    );
+    let (home, ws) = support::scripted_home(ECHO_THEN_DONE, &config);
+    let (stdout, stderr) = support::run_at_home(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-commands", "say hi"],
+    );
+    let stop = json_file(&out.path().join("stop.json"));
+    let path = stop["transcript_path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a transcript path: {stdout}{stderr}"));
     let lines: Vec<Value> = std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -93,13 +132,8 @@ hooks = [{{ type = "command", command = "cat > '{o}/end.json'" }}]
         .expect("the command's tool_use block");
     assert_eq!(tool_use["name"], "Bash");
     let last = lines.last().unwrap();
-    assert_eq!(last["type"], "assistant");
+    assert_eq!(last["type"], "assistant", "{lines:#?}");
     assert_eq!(last["message"]["content"][0]["text"], "All done here.");
-
-    // SessionEnd ran as the run ended.
-    let end = json_file(&out.path().join("end.json"));
-    assert_eq!(end["hook_event_name"], "SessionEnd");
-    assert_eq!(end["reason"], "other");
 }
 
 const TOUCH_THEN_DONE: &str = r#"
@@ -118,10 +152,20 @@ fn an_allow_from_your_own_hook_skips_the_prompt_and_a_workspaces_allow_asks() {
     if !support::sandbox_or_skip(test) {
         return;
     }
-    // Yours: the command runs headless without --approve-commands.
-    let config = format!(
+    // In the sandbox (the default), even your own hook's allow only asks.
+    let hook = format!(
         "[[hooks.PreToolUse]]\nmatcher = \"Bash\"\nhooks = [{{ type = \"command\", command = '''{ALLOW}''' }}]\n"
     );
+    let (home, ws) = support::scripted_home(TOUCH_THEN_DONE, &hook);
+    let (stdout, stderr) = support::run_at_home(home.path(), ws.path(), &["exec", "touch it"]);
+    assert!(!ws.path().join("made.txt").exists(), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("ran in the sandbox"),
+        "{stdout}{stderr}"
+    );
+
+    // Yours, run as you: the command runs headless without --approve-commands.
+    let config = format!("[hooks]\nsandbox = false\n{hook}");
     let (home, ws) = support::scripted_home(TOUCH_THEN_DONE, &config);
     let (stdout, stderr) =
         support::run_at_home(home.path(), ws.path(), &["exec", "--json", "touch it"]);
@@ -186,7 +230,7 @@ text = "done"
 }
 
 #[test]
-fn a_confined_guard_reads_its_script_and_an_as_you_hook_finds_no_program_of_the_workspace() {
+fn a_guard_in_the_sandbox_reads_its_script_and_no_hook_finds_a_program_of_the_workspace() {
     let test =
         "a_confined_guard_reads_its_script_and_an_as_you_hook_finds_no_program_of_the_workspace";
     if !support::sandbox_or_skip(test) {
@@ -248,7 +292,7 @@ hooks = [
         stdout.contains("not run: a PreToolUse hook blocked this call"),
         "{stdout}"
     );
-    // The as-you hook ran the system's `cat`, not the workspace's.
+    // The other hook ran the system's `cat`, not the workspace's.
     assert!(out.path().join("seen.json").exists(), "{stdout}");
     assert!(!out.path().join("hijacked").exists());
 }

@@ -237,6 +237,8 @@ struct Actor {
     stop_continues: u32,
     /// The session as Claude Code's transcript, for hooks (`None` without hooks).
     transcript: Option<crate::hooks::transcript::Transcript>,
+    /// A reply recorded after the hooks about it start (`Stop`): added to their transcript.
+    pending_reply: Option<Arc<ChatMessage>>,
     /// The hooks that only watch, running beside the session (the next request waits for
     /// them, so what they say is in it).
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
@@ -344,6 +346,7 @@ pub async fn run_session(
         hook_notes: Vec::new(),
         stop_continues: 0,
         transcript: None,
+        pending_reply: None,
         watching: tokio::task::JoinSet::new(),
         mcp: std::collections::BTreeMap::new(),
         mcp_tasks: tokio::task::JoinSet::new(),

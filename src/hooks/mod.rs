@@ -186,9 +186,12 @@ pub struct Handler {
     pub matcher: String,
     /// From a workspace's file (see [`Source::workspace`]).
     pub workspace: bool,
-    /// Why it runs in the sandbox rather than as the user (`[hooks] sandbox = true`, or the
-    /// workspace tooling it starts, see [`reach::toolchain`]); `None`: as the user.
+    /// Why it runs in the sandbox; `None`: as the user (`[hooks] sandbox = false` in the
+    /// user's own config).
     pub confined: Option<String>,
+    /// Made only of plain utilities ([`reach::plain`]): in the sandbox it is given the network
+    /// or files its line names ([`reach::grants`]).
+    pub plain: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -277,19 +280,19 @@ impl Hooks {
                                 group.matcher.as_deref().unwrap_or("*")
                             ));
                         }
+                        let plain = reach::plain(&h.command);
                         let confined = match sandbox {
-                            Some(true) => Some("`[hooks] sandbox = true`".to_string()),
                             Some(false) => None,
-                            None => reach::as_you(&h.command)
-                                .err()
-                                .map(|what| format!("it runs {what}")),
+                            _ => Some("hooks run in the command sandbox".to_string()),
                         };
                         if sandbox.is_none()
-                            && let Some(why) = &confined
+                            && let Err(what) = &plain
                         {
                             hooks.problems.push(format!(
-                                "{}: the {name} hook `{}` runs in the sandbox, not as you: {why} \
-                                 (`[hooks] sandbox = false` in your config runs every hook as you)",
+                                "{}: the {name} hook `{}` runs in the sandbox, where it cannot \
+                                 write outside the workspace: it runs {what}, which could load \
+                                 code the model wrote (`[hooks] sandbox = false` in your config \
+                                 runs hooks as you)",
                                 source.label,
                                 outcome::one_line(&h.command)
                             ));
@@ -304,6 +307,7 @@ impl Hooks {
                                 matcher: group.matcher.clone().unwrap_or_default(),
                                 workspace: source.workspace,
                                 confined,
+                                plain: plain.is_ok(),
                             },
                         ));
                     }
@@ -437,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn hooks_run_as_the_user_but_for_those_that_start_workspace_tooling() {
+    fn hooks_run_in_the_sandbox_unless_you_say_and_plain_ones_are_told_apart() {
         let block = r#"{"PostToolUse": [{"matcher": "Write|Edit", "hooks": [
             {"type": "command", "command": "jq -r .tool_input.command >> ~/.claude/log.txt"},
             {"type": "command", "command": "npx prettier --write \"$f\""}
@@ -448,10 +452,12 @@ mod tests {
                 .map(|h| h.confined.is_some())
                 .collect()
         };
-        assert_eq!(confined(None), [false, true]);
+        assert_eq!(confined(None), [true, true]);
         assert_eq!(confined(Some(true)), [true, true]);
         assert_eq!(confined(Some(false)), [false, false]);
         let auto = Hooks::new(&[source(block)], None);
+        let plain: Vec<bool> = auto.all().map(|h| h.plain).collect();
+        assert_eq!(plain, [true, false]);
         assert_eq!(auto.problems.len(), 1, "{:?}", auto.problems);
         assert!(auto.problems[0].contains("`npx`"), "{}", auto.problems[0]);
         assert!(Hooks::new(&[source(block)], Some(true)).problems.is_empty());

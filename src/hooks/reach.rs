@@ -1,16 +1,17 @@
-//! What a hook command can be made to run by whoever writes the workspace (pure but for
-//! looking at which named files exist).
+//! What a hook may reach besides the sandbox every hook runs in (pure but for looking at
+//! which files exist).
 //!
-//! Hooks may run as the user, outside the sandbox — so whatever such a hook runs must be out of
-//! the model's reach, or the model could write code for the next hook to run unconfined. No
-//! reading of a command line can tell what a script, an interpreter or a build tool will load
-//! (`python3 -c 'import json'` imports a `json.py` from the working folder, `npx` runs
-//! `node_modules`, a script may `cd` into the project and run `make`). So the rule is an
-//! allowlist, [`as_you`]: a hook runs as the user only when every program it starts is one of
-//! the plain utilities hooks are made of (`jq`, `curl`, `notify-send`, `tee`, `grep` …), named
-//! by its name (found on a `PATH` cleaned of the workspace, see `run`), and it names no file
-//! of the workspace to run. Anything else — a script, an interpreter, a toolchain, a program
-//! given by a path — runs in the sandbox, said at start.
+//! gearshift's commands run in a sandbox; a hook that ran as the user would be a way around it
+//! for the model, whose files and output a hook reads. No reading of a command line can tell
+//! what a script, an interpreter or a build tool will load (`python3 -c 'import json'` imports
+//! a `json.py` from the working folder, `npx` runs `node_modules`, a script may `cd` into the
+//! project and run `make`), nor what a utility does with input the model shaped (`xargs sh
+//! -c`, GNU `sed`'s `e`, tmux's `#(…)`). So every hook runs in the command sandbox (unless the
+//! user's own config says `[hooks] sandbox = false`), and a hook made only of [`plain`]
+//! utilities — which run nothing but the hook's own text — is given what the documented hooks
+//! need and the sandbox withholds ([`grants`]): the network for a notifier (`curl`,
+//! `notify-send` …) and write access to the files its own line writes outside the workspace
+//! (`>> ~/.claude/bash-command-log.txt`, `tee -a ~/prompts.log`).
 //!
 //! [`named_files`] lists the files a hook names in the workspace: the write gate protects them
 //! like memory files (the model does not rewrite the guard that checks it), and the sandbox
@@ -20,9 +21,11 @@ use std::path::{Component, Path, PathBuf};
 
 use brush_parser::{Token, tokenize_str};
 
-/// Programs that run no code but the hook's own text: they read their arguments, stdin and the
-/// user's own dotfiles, never a file of the working folder as code. Shell built-ins count.
-const PLAIN: [&str; 62] = [
+/// Programs that run nothing but the hook's own text, whatever their input: they read their
+/// arguments, stdin and the user's own dotfiles, never a file of the working folder as code,
+/// and take no option from input (which is why `xargs`, `sed`, `awk`, `tmux` and `osascript`
+/// are not here). Shell built-ins count.
+const PLAIN: [&str; 40] = [
     "jq",
     "cat",
     "tee",
@@ -31,7 +34,6 @@ const PLAIN: [&str; 62] = [
     "curl",
     "wget",
     "notify-send",
-    "osascript",
     "afplay",
     "paplay",
     "aplay",
@@ -40,15 +42,9 @@ const PLAIN: [&str; 62] = [
     "terminal-notifier",
     "ntfy",
     "date",
-    "mkdir",
-    "touch",
     "grep",
     "egrep",
     "fgrep",
-    "rg",
-    "sed",
-    "awk",
-    "gawk",
     "head",
     "tail",
     "tr",
@@ -63,33 +59,32 @@ const PLAIN: [&str; 62] = [
     "false",
     "sleep",
     "logger",
-    "tmux",
     "printenv",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
-    "stat",
-    "ls",
-    "cp",
-    "mv",
-    "rm",
-    "ln",
-    "chmod",
     "cd",
     "exit",
     "read",
     "export",
-    "set",
     ":",
-    "wall",
-    "tput",
     "id",
 ];
 
-/// Whether a hook with this command line may run as the user: `Err` says what it runs that
-/// could load code the model wrote, and it runs in the sandbox instead.
-pub fn as_you(command: &str) -> Result<(), String> {
+/// The plain programs that reach out: a hook that runs one gets the network.
+const NOTIFIERS: [&str; 10] = [
+    "curl",
+    "wget",
+    "notify-send",
+    "terminal-notifier",
+    "ntfy",
+    "say",
+    "afplay",
+    "paplay",
+    "aplay",
+    "pw-play",
+];
+
+/// Whether a hook's command line is made only of [`PLAIN`] programs, named by their names:
+/// `Err` says what else it runs.
+pub fn plain(command: &str) -> Result<(), String> {
     let programs = crate::tools::programs::programs(command);
     if let Some(why) = programs.opaque.first() {
         return Err(format!("what it runs cannot be told ({why})"));
@@ -102,12 +97,11 @@ pub fn as_you(command: &str) -> Result<(), String> {
             return Err("a program named by a variable".into());
         };
         if !PLAIN.contains(&name) {
-            return Err(format!("`{name}`, which can run code from the workspace"));
+            return Err(format!("`{name}`"));
         }
     }
-    // A program given by a path into the workspace (relative, or through the project
-    // directory's variable) may be the model's `jq`: the walk above keeps only its base name,
-    // so the words in command position are looked at here.
+    // `xargs` turns input into arguments and programs: seen through above, refused here. A
+    // program given by a path (the walk above keeps only its base name) may be the model's.
     let tokens = tokenize_str(&in_workspace(command, Path::new("."))).unwrap_or_default();
     let mut at_command = true;
     for t in &tokens {
@@ -115,20 +109,113 @@ pub fn as_you(command: &str) -> Result<(), String> {
             Token::Operator(op, _) => {
                 at_command = matches!(op.as_str(), "|" | "||" | "&&" | ";" | "&" | "(" | "|&");
             }
-            Token::Word(w, _) if at_command => {
+            Token::Word(w, _) => {
                 let w: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
-                if w.contains('=') && !w.starts_with('=') {
-                    continue; // an assignment before the program
+                if w == "xargs" || w.ends_with("/xargs") {
+                    return Err("`xargs`".into());
                 }
-                if w.contains('/') && !w.starts_with('/') {
-                    return Err(format!("`{w}`, a program in the workspace"));
+                if !at_command || (w.contains('=') && !w.starts_with('=')) {
+                    continue; // an argument, or an assignment before the program
+                }
+                if w.contains('/') {
+                    return Err(format!("`{w}`, a program given by its path"));
                 }
                 at_command = false;
             }
-            Token::Word(..) => {}
         }
     }
     Ok(())
+}
+
+/// What a [`plain`] hook is given in the sandbox.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// It runs a notifier: the network (and the desktop's sockets) are open to it.
+    pub network: bool,
+    /// The files its line writes (`>`, `>>`, `tee`) outside the workspace, absolute: made if
+    /// missing, then writable — those files, not their folders.
+    pub files: Vec<PathBuf>,
+}
+
+/// What `command` (a [`plain`] one) needs that the sandbox withholds; `home` expands `~/` and
+/// `$HOME`. A file inside `workspace` is not granted (the workspace is writable already, and
+/// a link the model made there could lead anywhere).
+#[must_use]
+pub fn grants(command: &str, workspace: &Path, home: Option<&Path>) -> Grants {
+    let programs = crate::tools::programs::programs(command);
+    let network = programs.invocations.iter().any(|inv| {
+        inv.first()
+            .and_then(Option::as_deref)
+            .is_some_and(|p| NOTIFIERS.contains(&p))
+    });
+    let mut line = command.to_string();
+    if let Some(home) = home {
+        let h = home.display().to_string();
+        line = line
+            .replace("${HOME}", &h)
+            .replace("$HOME", &h)
+            .replace(" ~/", &format!(" {h}/"))
+            .replace(">~/", &format!(">{h}/"))
+            .replace("'~/", &format!("'{h}/"))
+            .replace("\"~/", &format!("\"{h}/"));
+    }
+    let tokens = tokenize_str(&line).unwrap_or_default();
+    let real_ws = workspace
+        .canonicalize()
+        .unwrap_or_else(|_| workspace.to_path_buf());
+    let mut files = Vec::new();
+    let mut target_next = false;
+    let mut after_tee = false;
+    for t in &tokens {
+        match t {
+            Token::Operator(op, _) => {
+                target_next = matches!(op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>");
+                if !matches!(op.as_str(), ">" | ">>" | ">|" | "&>" | "&>>" | "<") {
+                    after_tee = false;
+                }
+            }
+            Token::Word(w, _) => {
+                let w: String = w.chars().filter(|c| !matches!(c, '"' | '\'')).collect();
+                let named = target_next || (after_tee && !w.starts_with('-'));
+                target_next = false;
+                if w == "tee" {
+                    after_tee = true;
+                    continue;
+                }
+                let path = Path::new(&w);
+                if !named || !path.is_absolute() || path.starts_with("/dev") {
+                    continue;
+                }
+                let Some(clean) = absolute_normal(path) else {
+                    continue;
+                };
+                if clean.starts_with(workspace) || clean.starts_with(&real_ws) {
+                    continue;
+                }
+                if !files.contains(&clean) {
+                    files.push(clean);
+                }
+            }
+        }
+    }
+    Grants { network, files }
+}
+
+/// An absolute `path` with `.` and `..` applied (`None` when it climbs above `/`).
+fn absolute_normal(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    Some(out)
 }
 
 /// The files inside `root` that `command` names, relative to `root`: every word that is a
@@ -225,18 +312,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_hooks_made_of_plain_utilities_run_as_you() {
+    fn only_hooks_made_of_plain_utilities_are_plain() {
         for command in [
             "jq -r '.tool_input.command' >> ~/.claude/bash-command-log.txt",
             "notify-send 'Claude Code' 'Awaiting your input'",
             "curl -s -X POST -H 'Content-Type: application/json' -d @- https://hooks.example.com/x",
-            "jq -r .tool_input.file_path | xargs -I{} echo edited {} >> /home/me/edits.log",
             "cat >> /tmp/hook.json",
             "echo npm",
             "sh -c 'jq .prompt | tee -a ~/prompts.log'",
             "echo '{\"hookSpecificOutput\": {\"permissionDecision\": \"allow\"}}'",
         ] {
-            assert_eq!(as_you(command), Ok(()), "{command}");
+            assert_eq!(plain(command), Ok(()), "{command}");
         }
         for (command, said) in [
             ("npx prettier --write \"$f\"", "`npx`"),
@@ -251,15 +337,58 @@ mod tests {
             ("./scripts/guard.sh", "`guard.sh`"),
             (
                 "\"$CLAUDE_PROJECT_DIR\"/bin/jq . > /tmp/x.json",
-                "a program in the workspace",
+                "by its path",
             ),
-            ("FOO=1 bin/jq .", "a program in the workspace"),
+            ("FOO=1 bin/jq .", "by its path"),
             ("$TOOL --check", "only known when it runs"),
             ("git status --short", "`git`"),
+            ("jq -r .f | xargs -I{} sh -c 'echo {}'", "`xargs`"),
+            ("jq -r .p | xargs sed -n 1p", "`sed`"),
+            ("jq -r .p | xargs cat", "`xargs`"),
+            ("tmux display-message \"$(jq -r .x)\"", "`tmux`"),
+            ("awk 'BEGIN{system(\"id\")}'", "`awk`"),
         ] {
-            let why = as_you(command).expect_err(command);
+            let why = plain(command).expect_err(command);
             assert!(why.contains(said), "{command}: {why}");
         }
+    }
+
+    #[test]
+    fn a_plain_hook_is_granted_its_notifier_network_and_the_files_it_writes_outside() {
+        let ws = Path::new("/work/project");
+        let home = Path::new("/home/me");
+        let g = grants(
+            "jq -r '.tool_input.command' >> ~/.claude/bash-command-log.txt",
+            ws,
+            Some(home),
+        );
+        assert_eq!(
+            g,
+            Grants {
+                network: false,
+                files: vec![PathBuf::from("/home/me/.claude/bash-command-log.txt")],
+            }
+        );
+        let g = grants(
+            "jq .prompt | tee -a \"$HOME/prompts.log\" /var/log/x/../y.log > /dev/null; curl -d @- https://x",
+            ws,
+            Some(home),
+        );
+        assert!(g.network);
+        assert_eq!(
+            g.files,
+            [
+                PathBuf::from("/home/me/prompts.log"),
+                PathBuf::from("/var/log/y.log")
+            ]
+        );
+        // Nothing in the workspace, nothing relative, nothing read.
+        let g = grants(
+            "cat < /etc/hosts > log.txt; echo x >> /work/project/.claude/settings.json",
+            ws,
+            Some(home),
+        );
+        assert_eq!(g, Grants::default());
     }
 
     #[test]

@@ -133,8 +133,10 @@ async fn run_one(
         overlay: None,
     };
     let started = std::time::Instant::now();
+    let confined;
     let commands = if handler.confined.is_some() {
-        &runner.commands
+        confined = in_sandbox(runner, handler);
+        &confined
     } else {
         &runner.as_user
     };
@@ -167,6 +169,47 @@ async fn run_one(
         confined: handler.confined.is_some(),
         outcome,
     }
+}
+
+/// The sandbox a confined hook runs in: the model's commands', on a `PATH` without the
+/// workspace — and for a plain hook, with what its own line needs ([`super::reach::grants`]):
+/// the network for a notifier, and the files it writes outside the workspace (made first, as
+/// the user, so that only those files, not their folders, are opened to it).
+fn in_sandbox(runner: &Runner, handler: &Handler) -> CommandRunner {
+    let mut commands = runner.commands.clone();
+    commands.secrets.env = user_env(&commands.secrets.env, &runner.workspace);
+    if !handler.plain {
+        return commands;
+    }
+    let home = commands
+        .secrets
+        .env
+        .iter()
+        .find(|(k, _)| k == "HOME")
+        .map(|(_, v)| PathBuf::from(v));
+    let grants = super::reach::grants(&handler.command, &runner.workspace, home.as_deref());
+    if grants.network {
+        commands.sandbox.policy.network = true;
+    }
+    for file in grants.files {
+        if made(&file) {
+            commands.sandbox.policy.writable.push(file);
+        }
+    }
+    commands
+}
+
+/// Makes `file` (empty, the user's only) if it is missing and its folder exists; whether it
+/// is there now, a file and not a link.
+fn made(file: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let _ = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(file);
+    std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file())
 }
 
 fn millis(d: Duration) -> u64 {

@@ -60,8 +60,13 @@ impl Actor {
             ));
         }
         let mut transcript = None;
+        // The reply a `Stop` hook is about is recorded after its hooks: it is in the
+        // transcript they read, as in Claude Code.
+        let pending = self.pending_reply.take();
         if let Some(t) = &mut self.transcript {
-            match t.sync(&self.state.conversation, &self.state.model) {
+            let mut all = self.state.conversation.clone();
+            all.extend(pending);
+            match t.sync(&all, &self.state.model) {
                 Ok(()) => transcript = Some(t.path().to_path_buf()),
                 Err(e) => {
                     let text = format!(
@@ -232,6 +237,11 @@ impl Actor {
             "last_assistant_message": last,
         });
         let then = AfterHooks::Stop { reason };
+        self.pending_reply = Some(Arc::new(ChatMessage::Assistant {
+            text: last.to_string(),
+            tool_calls: Vec::new(),
+            reasoning: None,
+        }));
         self.start_hooks(handlers, HookEvent::Stop, None, fields, then);
         true
     }

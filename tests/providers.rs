@@ -310,7 +310,8 @@ fn a_missing_key_is_reported_before_any_request() {
     let err = client_for(&p, &|_| None, Path::new(".")).err().unwrap();
     assert_eq!(
         err.to_string(),
-        "test needs an API key: set TEST_API_KEY (for example `export TEST_API_KEY=…`)"
+        "test needs an API key: set TEST_API_KEY (for example `export TEST_API_KEY=…`); \
+         `gearshift doctor` checks every key and setting"
     );
 }
 

@@ -146,7 +146,10 @@ pub enum ProviderError {
         status: u16,
         var: String,
     },
-    #[error("{provider} needs an API key: set {var} (for example `export {var}=…`)")]
+    #[error(
+        "{provider} needs an API key: set {var} (for example `export {var}=…`); `gearshift \
+         doctor` checks every key and setting"
+    )]
     MissingKey { provider: String, var: String },
     #[error(
         "{provider}: model `{model}` not found at {url} (HTTP 404); check the model name and base_url"

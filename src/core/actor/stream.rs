@@ -52,7 +52,7 @@ impl Actor {
         if let Some(text) = problem {
             notices.push(Event::Notice {
                 level: NoticeLevel::Warning,
-                text,
+                text: format!("{text} (`gearshift doctor` shows each layer and its fix)"),
             });
         }
         // How commands' writes are held for the gate, when it is not the overlay.

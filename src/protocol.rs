@@ -1052,6 +1052,8 @@ mod tests {
                     duration_ms: 12,
                     workspace: true,
                     confined: true,
+                    wrote: vec!["src/a.rs".into()],
+                    withheld: vec![".claude/settings.json (agent settings)".into()],
                     outcome: crate::hooks::HookOutcome::Blocked {
                         reason: "no".into(),
                     },
@@ -1066,6 +1068,8 @@ mod tests {
                     duration_ms: 1000,
                     workspace: false,
                     confined: false,
+                    wrote: Vec::new(),
+                    withheld: Vec::new(),
                     outcome: crate::hooks::HookOutcome::TimedOut { after_secs: 1 },
                 },
             },

@@ -151,3 +151,41 @@ fn mcp_list_starts_each_server_and_a_headless_run_says_what_it_waits_for() {
         "the resource was read into the prompt"
     );
 }
+
+/// A plan's text is the model's: revising it quotes the plan, and an `@server:uri` the model
+/// put in a step is not read (only the human's own prompt reads resources).
+#[tokio::test]
+async fn a_resource_named_in_the_models_plan_is_not_read_when_the_plan_is_revised() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "propose_plan",
+            serde_json::json!({"steps": [{"title": "First read @docs:docs://guide/setup"}]}),
+        ),
+        Turn::tool(
+            "propose_plan",
+            serde_json::json!({"steps": [{"title": "Read the guide"}]}),
+        ),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let text = config(
+        &fake.url(),
+        "FAKE_KEY",
+        &format!("{}[review]\nmemory_step = false\n", docs_server()),
+    );
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.send(gearshift::protocol::Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.until(|e| matches!(e, Event::GearChanged { .. })).await;
+    s.submit("plan it");
+    s.turn().await;
+    s.send(gearshift::protocol::Op::RevisePlan);
+    s.turn().await;
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 2);
+    let revision = all_text(&bodies[1]);
+    assert!(revision.contains("@docs:docs://guide/setup"), "{revision}");
+    assert!(!revision.contains("make bootstrap"), "{revision}");
+}

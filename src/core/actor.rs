@@ -239,6 +239,9 @@ struct Actor {
     transcript: Option<crate::hooks::transcript::Transcript>,
     /// A reply recorded after the hooks about it start (`Stop`): added to their transcript.
     pending_reply: Option<Arc<ChatMessage>>,
+    /// The prompt being submitted is gearshift's (a plan revision quoting the model's plan),
+    /// not typed: its `@server:uri` and `/name` are not acted on.
+    generated: bool,
     /// The hooks that only watch, running beside the session (the next request waits for
     /// them, so what they say is in it).
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
@@ -347,6 +350,7 @@ pub async fn run_session(
         stop_continues: 0,
         transcript: None,
         pending_reply: None,
+        generated: false,
         watching: tokio::task::JoinSet::new(),
         mcp: std::collections::BTreeMap::new(),
         mcp_tasks: tokio::task::JoinSet::new(),

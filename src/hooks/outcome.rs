@@ -58,6 +58,13 @@ pub struct HookRun {
     /// nothing either.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub confined: bool,
+    /// What it wrote in the workspace through the gate (a hook in the sandbox).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrote: Vec<String>,
+    /// What it wrote that the gate did not let through (a protected or checkpointed path),
+    /// with why: not on disk.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<String>,
     #[serde(flatten)]
     pub outcome: HookOutcome,
 }
@@ -93,10 +100,17 @@ impl HookRun {
                 format!("killed after its timeout of {after_secs} s")
             }
         };
-        format!(
+        let mut line = format!(
             "hook {}{on} `{first}` {what} ({} ms)",
             self.event, self.duration_ms
-        )
+        );
+        if !self.wrote.is_empty() {
+            line.push_str(&format!(" · wrote {}", self.wrote.join(", ")));
+        }
+        if !self.withheld.is_empty() {
+            line.push_str(&format!(" · ⚠ not written: {}", self.withheld.join("; ")));
+        }
+        line
     }
 }
 

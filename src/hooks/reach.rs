@@ -25,7 +25,7 @@ use brush_parser::{Token, tokenize_str};
 /// arguments, stdin and the user's own dotfiles, never a file of the working folder as code,
 /// and take no option from input (which is why `xargs`, `sed`, `awk`, `tmux` and `osascript`
 /// are not here). Shell built-ins count.
-const PLAIN: [&str; 40] = [
+const PLAIN: [&str; 39] = [
     "jq",
     "cat",
     "tee",
@@ -63,7 +63,6 @@ const PLAIN: [&str; 40] = [
     "cd",
     "exit",
     "read",
-    "export",
     ":",
     "id",
 ];
@@ -114,8 +113,13 @@ pub fn plain(command: &str) -> Result<(), String> {
                 if w == "xargs" || w.ends_with("/xargs") {
                     return Err("`xargs`".into());
                 }
-                if !at_command || (w.contains('=') && !w.starts_with('=')) {
-                    continue; // an argument, or an assignment before the program
+                if !at_command {
+                    continue; // an argument
+                }
+                // An assignment before the program (`PATH=… jq`, `BASH_ENV=…`) changes what
+                // runs: not plain.
+                if w.contains('=') {
+                    return Err(format!("`{w}`, which sets what the program finds"));
                 }
                 if w.contains('/') {
                     return Err(format!("`{w}`, a program given by its path"));
@@ -339,9 +343,16 @@ mod tests {
                 "\"$CLAUDE_PROJECT_DIR\"/bin/jq . > /tmp/x.json",
                 "by its path",
             ),
-            ("FOO=1 bin/jq .", "by its path"),
+            ("FOO=1 bin/jq .", "sets what the program finds"),
+            ("bin/jq .", "by its path"),
             ("$TOOL --check", "only known when it runs"),
             ("git status --short", "`git`"),
+            (
+                "PATH=$CLAUDE_PROJECT_DIR/bin jq .",
+                "sets what the program finds",
+            ),
+            ("export PATH=.:$PATH; jq .", "`export`"),
+            ("./bin=/jq .", "sets what the program finds"),
             ("jq -r .f | xargs -I{} sh -c 'echo {}'", "`xargs`"),
             ("jq -r .p | xargs sed -n 1p", "`sed`"),
             ("jq -r .p | xargs cat", "`xargs`"),

@@ -23,6 +23,9 @@ pub struct Runner {
     pub as_user: CommandRunner,
     /// Claude Code's `transcript_path`: the session as JSONL (see [`super::transcript`]).
     pub transcript: Option<PathBuf>,
+    /// The workspace with its write gate: a confined hook's writes pass it, as a command's do
+    /// (`None` in tests of other things: they are written as they are).
+    pub gate: Option<crate::tools::Workspace>,
     pub workspace: PathBuf,
     pub session_id: String,
 }
@@ -135,11 +138,45 @@ async fn run_one(
     };
     let started = std::time::Instant::now();
     let confined;
+    let mut held = None;
     let commands = if handler.confined.is_some() {
         confined = in_sandbox(runner, handler);
+        // Its writes are held in an overlay like a command's and pass the same gate: a hook
+        // that runs the model's code (a formatter from `node_modules`) writes no protected
+        // file. (Without an overlay the sandbox is not in force, and a before-and-after
+        // comparison would take the session's other writes, made meanwhile, for the hook's.)
+        let sandbox = confined.sandbox.clone();
+        let overlay = tokio::task::spawn_blocking(move || {
+            sandbox.policy.mode == crate::config::SandboxMode::WorkspaceWrite
+                && sandbox.helper.is_some()
+                && sandbox.overlay().is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        if let Some(ws) = runner.gate.as_ref().filter(|_| overlay) {
+            match crate::tools::Held::prepare(ws, &confined.sandbox).await {
+                Ok(h) => held = Some(h),
+                Err(why) => {
+                    return ended(
+                        runner,
+                        handler,
+                        subject,
+                        started,
+                        HookOutcome::Failed {
+                            exit_code: None,
+                            message: format!("not run: {why}"),
+                        },
+                    );
+                }
+            }
+        }
         &confined
     } else {
         &runner.as_user
+    };
+    let io = Io {
+        overlay: held.as_ref().and_then(crate::tools::Held::overlay),
+        ..io
     };
     let result = commands
         .run_io(
@@ -150,6 +187,25 @@ async fn run_one(
             io,
         )
         .await;
+    let (mut wrote, mut withheld) = (Vec::new(), Vec::new());
+    if let Some(held) = held {
+        let gathered = held
+            .gather(crate::tools::Writes::Apply, runner.commands.secrets.clone())
+            .await;
+        for w in gathered.writes {
+            if w.applied {
+                wrote.push(w.change.path);
+            } else {
+                withheld.push(format!(
+                    "{} ({})",
+                    w.change.path,
+                    w.checkpoint
+                        .unwrap_or_else(|| "it needs your review".into())
+                ));
+            }
+        }
+        withheld.extend(gathered.refused);
+    }
     let outcome = match result {
         Ok(out) if out.timed_out => HookOutcome::TimedOut {
             after_secs: handler.timeout.as_secs().max(1),
@@ -165,6 +221,21 @@ async fn run_one(
         },
     };
     HookRun {
+        wrote,
+        withheld,
+        ..ended(runner, handler, subject, started, outcome)
+    }
+}
+
+/// The run of `handler`, ended with `outcome`.
+fn ended(
+    _runner: &Runner,
+    handler: &Handler,
+    subject: Option<&str>,
+    started: std::time::Instant,
+    outcome: HookOutcome,
+) -> HookRun {
+    HookRun {
         event: handler.event,
         command: handler.command.clone(),
         source: handler.source.clone(),
@@ -172,6 +243,8 @@ async fn run_one(
         duration_ms: millis(started.elapsed()),
         workspace: handler.workspace,
         confined: handler.confined.is_some(),
+        wrote: Vec::new(),
+        withheld: Vec::new(),
         outcome,
     }
 }
@@ -252,6 +325,7 @@ mod tests {
             workspace: dir.to_path_buf(),
             session_id: "s1".into(),
             transcript: None,
+            gate: None,
         }
     }
 

@@ -267,6 +267,8 @@ mod tests {
             duration_ms: 1,
             workspace,
             confined: false,
+            wrote: Vec::new(),
+            withheld: Vec::new(),
             outcome,
         }
     }

@@ -27,7 +27,7 @@ pub use confine::{Clearance, ConfineError, FileError, Gated, Guard, Kind, Protec
 pub use fs::MAX_TEXT_BYTES;
 pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
-pub use shell::{CommandOutput, CommandRunner, Io, run_command};
+pub use shell::{CommandOutput, CommandRunner, Held, Io, run_command};
 
 use crate::sandbox::Sandbox;
 

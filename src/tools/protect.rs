@@ -132,9 +132,9 @@ pub fn protection(guard: &Guard, checkpoints: &Checkpoints, real: &Path) -> Opti
     }
     if guard.hook_files.iter().any(|f| names == self::names(f)) {
         return Some(Protected::Review(
-            "a hook runs this file (`[hooks]`, `.claude/settings.json`), as you: what the model \
-             wrote there would run at the next hook, or wave through what the hook guards; only \
-             the user's review writes it"
+            "a hook names this file (`[hooks]`, `.claude/settings.json`): what the model wrote \
+             there would run at the next hook, or wave through what the hook guards; only the \
+             user's review writes it"
                 .into(),
         ));
     }

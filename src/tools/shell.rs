@@ -297,14 +297,11 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
     let timeout = args
         .timeout_secs
         .map_or(limit, |s| Duration::from_secs(s.max(1)).min(limit));
-    let (ws, sandbox) = (ctx.workspace.clone(), ctx.runner.sandbox.clone());
-    let hold = tokio::task::spawn_blocking(move || Hold::prepare(&ws, &sandbox)).await;
-    let hold = match hold {
-        Ok(Ok(h)) => Held::new(h, ctx.workspace.clone()),
-        Ok(Err(why)) => {
+    let hold = match Held::prepare(&ctx.workspace, &ctx.runner.sandbox).await {
+        Ok(h) => h,
+        Err(why) => {
             return ToolOutcome::error(format!("`{}` was not run: {why}", args.command));
         }
-        Err(e) => return ToolOutcome::error(format!("cannot run `{}`: {e}", args.command)),
     };
     let io = Io {
         overlay: hold.overlay(),
@@ -359,24 +356,34 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
 
 /// A command's held writes until they are gathered; a command cancelled before that has its
 /// held writes dropped (an overlay's layer is removed, a snapshot's differences put back).
-struct Held {
+/// Hooks that run in the sandbox are held the same way (`hooks::run`).
+pub struct Held {
     hold: Option<Hold>,
     ws: super::Workspace,
 }
 
 impl Held {
-    fn new(hold: Hold, ws: super::Workspace) -> Held {
-        Held {
-            hold: Some(hold),
-            ws,
+    /// Gets ready to hold the writes of a command in `ws` under `sandbox`; the error says
+    /// why they cannot be held, and the command must not run.
+    pub async fn prepare(ws: &super::Workspace, sandbox: &Sandbox) -> Result<Held, String> {
+        let (w, s) = (ws.clone(), sandbox.clone());
+        match tokio::task::spawn_blocking(move || Hold::prepare(&w, &s)).await {
+            Ok(Ok(hold)) => Ok(Held {
+                hold: Some(hold),
+                ws: ws.clone(),
+            }),
+            Ok(Err(why)) => Err(why),
+            Err(e) => Err(e.to_string()),
         }
     }
 
-    fn overlay(&self) -> Option<crate::sandbox::Overlay> {
+    #[must_use]
+    pub fn overlay(&self) -> Option<crate::sandbox::Overlay> {
         self.hold.as_ref().and_then(|h| h.overlay(&self.ws))
     }
 
-    async fn gather(mut self, writes: Writes, secrets: Secrets) -> super::writes::Gathered {
+    /// Sorts the held writes through the gate (see [`super::writes::gather`]).
+    pub async fn gather(mut self, writes: Writes, secrets: Secrets) -> super::writes::Gathered {
         let Some(hold) = self.hold.take() else {
             return super::writes::Gathered::default();
         };

@@ -91,6 +91,7 @@ impl Actor {
             workspace: root,
             session_id: self.state.id.clone(),
             transcript,
+            gate: Some(self.deps.tools.workspace.clone()),
         };
         let planning = shape::phase(&self.state) == tools::Phase::Planning;
         let vibe_writes = self.deps.vibe_edits == VibeEdits::Apply;
@@ -477,7 +478,8 @@ impl Actor {
     }
 
     /// A prompt a hook withheld goes back to the composer, with the reason.
-    fn give_back(&self, op: Op, reason: &str) {
+    fn give_back(&mut self, op: Op, reason: &str) {
+        self.generated = false;
         if let Op::Submit { text, .. } = op {
             let _ = self.events.send(Event::Unqueued { text });
         }

@@ -129,7 +129,9 @@ impl Actor {
         // a skill: its instructions follow the prompt.
         self.granted.clear();
         let mut invoked = false;
+        let typed = !std::mem::take(&mut self.generated);
         if let Op::Submit { text, .. } = op
+            && typed
             && let Some((grant, said)) = self.invoked_skill(text)
         {
             new.extend(said);
@@ -141,8 +143,11 @@ impl Actor {
         {
             new.push(self.attached(attachments).await);
         }
-        // `@server:uri` mentions and `/mcp__server__prompt`: read now, recorded with it.
-        if let Op::Submit { text, .. } = op {
+        // `@server:uri` mentions and `/mcp__server__prompt` of the human's own prompt: read
+        // now, recorded with it.
+        if let Op::Submit { text, .. } = op
+            && typed
+        {
             match self.mcp_offers(text).await {
                 Ok(said) => new.extend(said),
                 Err(why) => {
@@ -247,6 +252,8 @@ impl Actor {
             return;
         }
         let text = crate::core::prompts::revise_plan(&plan.render());
+        // The plan is the model's words: an `@server:uri` or `/name` in it is not the human's.
+        self.generated = true;
         self.submit(&Op::Submit {
             text,
             attachments: Vec::new(),

@@ -70,6 +70,7 @@ mod review;
 mod stages;
 mod stream;
 mod watched;
+mod watching;
 
 enum Activity {
     Idle,

@@ -30,6 +30,35 @@ pub struct Runner {
     pub session_id: String,
 }
 
+impl Runner {
+    /// Hooks beside the model's commands (`commands`) in the workspace `ws`: confined ones
+    /// in the same sandbox, those run as the user contained, on a `PATH` without the
+    /// workspace and with the same keys removed.
+    #[must_use]
+    pub fn new(
+        commands: &CommandRunner,
+        ws: &crate::tools::Workspace,
+        session_id: &str,
+        transcript: Option<PathBuf>,
+    ) -> Runner {
+        let root = ws.root().to_path_buf();
+        let mut secrets = commands.secrets.clone();
+        secrets.env = user_env(&secrets.env, &root);
+        let as_user = CommandRunner {
+            sandbox: crate::sandbox::Sandbox::as_user(commands.sandbox.helper.clone()),
+            secrets,
+        };
+        Runner {
+            commands: commands.clone(),
+            as_user,
+            workspace: root,
+            session_id: session_id.to_string(),
+            transcript,
+            gate: Some(ws.clone()),
+        }
+    }
+}
+
 /// The JSON a hook reads: Claude Code's common fields (`session_id`, `cwd`,
 /// `hook_event_name`, `permission_mode` as [`super::shape::permission_mode`] maps it) and the
 /// event's own (`tool_name`, `tool_input`, `prompt`, …), with gearshift's `gear`.

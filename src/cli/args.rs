@@ -109,6 +109,21 @@ impl SessionArgs {
     }
 }
 
+impl GlobalArgs {
+    /// What the command-line layer of the config holds.
+    #[must_use]
+    pub fn flags(&self) -> crate::config::Flags {
+        crate::config::Flags {
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            base_url: self.base_url.clone(),
+            gear: self.gear,
+            theme: self.theme.clone(),
+            trust_workspace: self.trust_workspace,
+        }
+    }
+}
+
 fn parse_gear(s: &str) -> Result<Gear, String> {
     s.parse()
 }

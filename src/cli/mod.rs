@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use crate::config::{ActiveProvider, Flags, LoadedConfig, Paths};
+use crate::config::{ActiveProvider, LoadedConfig, Paths};
 use crate::core::{self, ApprovalMode, OpenRequest, OpenedSession, SessionDeps};
 use crate::store::Store;
 
@@ -45,14 +45,7 @@ impl Context {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         let paths = Paths::resolve(global.home.as_deref(), None)?;
         let workspace = resolve_workspace(global.workspace.as_deref())?;
-        let flags = Flags {
-            provider: global.provider.clone(),
-            model: global.model.clone(),
-            base_url: global.base_url.clone(),
-            gear: global.gear,
-            theme: global.theme.clone(),
-            trust_workspace: global.trust_workspace,
-        };
+        let flags = global.flags();
         let loaded = crate::config::load(&paths, &workspace, &env, &flags)?;
         Ok(Context {
             paths,

@@ -208,27 +208,33 @@ pub fn bind(prompt: &ServerPrompt, args: &str) -> Result<serde_json::Map<String,
                 out.insert(name.clone(), Value::String(v));
             }
             None if *required => {
-                let usage: Vec<String> = prompt
-                    .arguments
-                    .iter()
-                    .map(|(a, r)| {
-                        if *r {
-                            format!("<{a}>")
-                        } else {
-                            format!("[{a}]")
-                        }
-                    })
-                    .collect();
                 return Err(format!(
                     "the prompt needs `{name}`: /{} {}",
                     prompt.name,
-                    usage.join(" ")
+                    usage(prompt)
                 ));
             }
             None => {}
         }
     }
     Ok(out)
+}
+
+/// A prompt's arguments as its command's hint: `<required> [optional]`.
+#[must_use]
+pub fn usage(prompt: &ServerPrompt) -> String {
+    prompt
+        .arguments
+        .iter()
+        .map(|(a, required)| {
+            if *required {
+                format!("<{a}>")
+            } else {
+                format!("[{a}]")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn cut(mut text: String) -> String {

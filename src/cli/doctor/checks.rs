@@ -7,15 +7,13 @@ use std::collections::BTreeMap;
 
 use super::{Check, providers, sandbox, setup, store, terminal};
 use crate::cli::GlobalArgs;
-use crate::config::{Flags, Paths};
+use crate::config::Paths;
 
 pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -> Vec<Check> {
     let mut out = Vec::new();
     terminal::terminal(&mut out, env);
-    let paths = match Paths::resolve(
-        global.home.as_deref(),
-        env.get("GEARSHIFT_HOME").map(String::as_str),
-    ) {
+    // `--home` already holds `GEARSHIFT_HOME` (clap reads it), as for every command.
+    let paths = match Paths::resolve(global.home.as_deref(), None) {
         Ok(p) => p,
         Err(e) => {
             out.push(Check::broken(
@@ -37,14 +35,7 @@ pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -
             return out;
         }
     };
-    let flags = Flags {
-        provider: global.provider.clone(),
-        model: global.model.clone(),
-        base_url: global.base_url.clone(),
-        gear: global.gear,
-        theme: global.theme.clone(),
-        trust_workspace: global.trust_workspace,
-    };
+    let flags = global.flags();
     match crate::config::load(&paths, &workspace, env, &flags) {
         Ok(loaded) => {
             out.push(Check::ok(

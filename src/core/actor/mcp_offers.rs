@@ -179,18 +179,7 @@ impl Actor {
             .flat_map(|(name, c)| {
                 c.prompts.iter().map(move |p| CommandInfo {
                     name: format!("mcp__{name}__{}", p.name),
-                    hint: p
-                        .arguments
-                        .iter()
-                        .map(|(a, required)| {
-                            if *required {
-                                format!("<{a}>")
-                            } else {
-                                format!("[{a}]")
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    hint: offers::usage(p),
                     description: p.description.clone(),
                     kind: CommandKind::McpPrompt,
                 })

@@ -303,10 +303,14 @@ impl App {
                 self.session.mcp.clone_from(servers);
             }
             Event::HookRan { run } => {
-                // One that blocked, failed or was killed is a warning; one that passed with
-                // output, a dim line; one that passed quietly adds nothing to read (`/hooks`
-                // lists every run).
+                // One that blocked, failed, was killed or wrote what the gate withheld is a
+                // warning; one that passed with output, a dim line; one that passed quietly
+                // adds nothing to read (`/hooks` lists every run).
                 match &run.outcome {
+                    // What the gate kept it from writing is always said.
+                    _ if !run.withheld.is_empty() => self
+                        .transcript
+                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
                     crate::hooks::HookOutcome::Passed { output: None } => {}
                     crate::hooks::HookOutcome::Passed { .. }
                     | crate::hooks::HookOutcome::Context { .. } => {

@@ -1847,3 +1847,36 @@ fn a_new_steps_title_and_detail_are_typed_in_the_plan_pane_and_nothing_leaks_to_
     assert_eq!(composer_text(&a), "", "nothing typed reached the composer");
     assert_eq!(a.focus, Focus::Plan);
 }
+
+#[test]
+fn a_hook_whose_writes_the_gate_withheld_is_said_even_when_it_passed() {
+    let mut a = app(120, 40);
+    let run = |withheld: Vec<String>| crate::hooks::HookRun {
+        event: crate::hooks::HookEvent::PostToolUse,
+        command: "sh fmt.sh".into(),
+        source: "config".into(),
+        subject: Some("run_command".into()),
+        duration_ms: 5,
+        workspace: false,
+        confined: true,
+        wrote: vec!["notes.txt".into()],
+        withheld,
+        outcome: crate::hooks::HookOutcome::Passed { output: None },
+    };
+    a.on_core(&Event::HookRan {
+        run: run(Vec::new()),
+    });
+    assert_eq!(
+        a.transcript.count_containing("sh fmt.sh"),
+        0,
+        "a quiet pass adds nothing"
+    );
+    a.on_core(&Event::HookRan {
+        run: run(vec!["AGENTS.md (memory files are instructions…)".into()]),
+    });
+    assert_eq!(
+        a.transcript
+            .count_containing("⚠ not written: AGENTS.md (memory files are instructions…)"),
+        1
+    );
+}

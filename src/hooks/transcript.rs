@@ -47,13 +47,20 @@ impl Transcript {
         &self.path
     }
 
-    /// Brings the file up to `conversation`: the first time it is written whole (a resumed
-    /// session's file starts again, never doubled), then only what is new.
-    pub fn sync(&mut self, conversation: &[Arc<ChatMessage>], model: &str) -> std::io::Result<()> {
+    /// Brings the file up to `conversation` and then `pending` (a reply recorded only after
+    /// the hooks about it): the first time it is written whole (a resumed session's file
+    /// starts again, never doubled), then only what is new.
+    pub fn sync(
+        &mut self,
+        conversation: &[Arc<ChatMessage>],
+        pending: Option<&ChatMessage>,
+        model: &str,
+    ) -> std::io::Result<()> {
+        let total = conversation.len() + usize::from(pending.is_some());
         let mut lines = Vec::new();
         let from = match self.written {
             None => 0,
-            Some(n) if n <= conversation.len() => n,
+            Some(n) if n <= total => n,
             Some(_) => {
                 lines.push(self.line(json!({
                     "type": "system",
@@ -64,7 +71,8 @@ impl Transcript {
                 0
             }
         };
-        for message in &conversation[from..] {
+        let all = conversation.iter().map(AsRef::as_ref).chain(pending);
+        for message in all.skip(from) {
             let body = message_json(message, model, &self.cwd);
             lines.push(self.line(body));
         }
@@ -92,7 +100,7 @@ impl Transcript {
             text.push('\n');
         }
         file.write_all(text.as_bytes())?;
-        self.written = Some(conversation.len());
+        self.written = Some(total);
         Ok(())
     }
 
@@ -225,7 +233,7 @@ mod tests {
         let cwd = Path::new("/work/project");
         let mut t = Transcript::new(&dir.path().join("transcripts"), "s-1", cwd);
         let mut messages = conversation();
-        t.sync(&messages, "m1").unwrap();
+        t.sync(&messages, None, "m1").unwrap();
         let lines = read(t.path());
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0]["type"], "user");
@@ -249,8 +257,8 @@ mod tests {
             tool_calls: Vec::new(),
             reasoning: None,
         }));
-        t.sync(&messages, "m1").unwrap();
-        t.sync(&messages, "m1").unwrap();
+        t.sync(&messages, None, "m1").unwrap();
+        t.sync(&messages, None, "m1").unwrap();
         let lines = read(t.path());
         assert_eq!(lines.len(), 4);
         assert_eq!(lines[3]["message"]["content"][0]["text"], "Done.");
@@ -259,14 +267,14 @@ mod tests {
         let compacted = vec![Arc::new(ChatMessage::User {
             text: "summary".into(),
         })];
-        t.sync(&compacted, "m1").unwrap();
+        t.sync(&compacted, None, "m1").unwrap();
         let lines = read(t.path());
         assert_eq!(lines.len(), 6);
         assert_eq!(lines[4]["subtype"], "compact_boundary");
         assert_eq!(lines[5]["message"]["content"], "summary");
         // A new writer (a resumed session) starts the file again.
         let mut again = Transcript::new(&dir.path().join("transcripts"), "s-1", cwd);
-        again.sync(&messages, "m1").unwrap();
+        again.sync(&messages, None, "m1").unwrap();
         assert_eq!(read(again.path()).len(), 4);
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(again.path())

@@ -68,9 +68,11 @@ impl Actor {
         // transcript they read, as in Claude Code.
         let pending = self.pending_reply.take();
         if let Some(t) = &mut self.transcript {
-            let mut all = self.state.conversation.clone();
-            all.extend(pending);
-            match t.sync(&all, &self.state.model) {
+            match t.sync(
+                &self.state.conversation,
+                pending.as_deref(),
+                &self.state.model,
+            ) {
                 Ok(()) => transcript = Some(t.path().to_path_buf()),
                 Err(e) => {
                     let text = format!(
@@ -273,27 +275,16 @@ impl Actor {
         mut events: Vec<Event>,
     ) -> Vec<Effect> {
         let ended = ToolOutcome::error(format!("not run: a {event} hook ended the turn"));
-        events.extend(
-            self.queue
-                .drain(..)
-                .map(|c| gates::result_event(&c, &ended, Duration::ZERO)),
+        let (results, step) = self.stop_here(
+            &ended,
+            "a hook ended the turn before it finished; it runs again when the plan goes on",
         );
+        events.extend(results);
         events.push(Event::Notice {
             level: NoticeLevel::Warning,
             text: format!("A {event} hook ended the turn: {reason}"),
         });
-        self.set_run_all(false);
-        self.end_turn = false;
-        if let Some(step) = gates::running_step(&self.state) {
-            events.push(Event::StepStatusChanged {
-                step,
-                status: StepStatus::Approved,
-                note: Some(
-                    "a hook ended the turn before it finished; it runs again when the plan goes on"
-                        .into(),
-                ),
-            });
-        }
+        events.extend(step);
         events.push(Event::TurnFinished {
             reason: FinishReason::Stop,
         });

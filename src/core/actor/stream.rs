@@ -405,6 +405,30 @@ impl Actor {
         effects
     }
 
+    /// The turn stops here (a cancel, a hook's `continue: false`): every call left gets
+    /// `outcome` as its result, approved steps no longer run by themselves, and a running plan
+    /// step waits to run again, `note` saying why. Returns the calls' results and the step's
+    /// change, for the caller to record in its order.
+    pub(super) fn stop_here(
+        &mut self,
+        outcome: &ToolOutcome,
+        note: &str,
+    ) -> (Vec<Event>, Option<Event>) {
+        let results = self
+            .queue
+            .drain(..)
+            .map(|c| gates::result_event(&c, outcome, Duration::ZERO))
+            .collect();
+        self.set_run_all(false);
+        self.end_turn = false;
+        let step = gates::running_step(&self.state).map(|step| Event::StepStatusChanged {
+            step,
+            status: StepStatus::Approved,
+            note: Some(note.into()),
+        });
+        (results, step)
+    }
+
     /// Stops whatever runs and closes the turn: a partial reply is kept (interrupted), and
     /// every tool call left gets a result saying it was cancelled.
     pub(super) async fn cancel(&mut self) {
@@ -497,22 +521,12 @@ impl Actor {
                 crate::core::machine::review::cancelled(&self.state, &call)
             }
         };
-        events.extend(
-            self.queue
-                .drain(..)
-                .map(|c| gates::result_event(&c, &cancelled, Duration::ZERO)),
+        let (results, step) = self.stop_here(
+            &cancelled,
+            "cancelled before it finished; it runs again when the plan goes on",
         );
-        self.set_run_all(false);
-        self.end_turn = false;
-        if let Some(step) = gates::running_step(&self.state) {
-            events.push(Event::StepStatusChanged {
-                step,
-                status: StepStatus::Approved,
-                note: Some(
-                    "cancelled before it finished; it runs again when the plan goes on".into(),
-                ),
-            });
-        }
+        events.extend(results);
+        events.extend(step);
         if in_turn {
             events.extend(turn::end_events(&TurnEnd::Cancelled, None));
         }

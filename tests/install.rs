@@ -147,3 +147,39 @@ fn doctor_passes_a_working_home_with_warnings_at_most() {
     assert_eq!(sandbox["level"], "warning");
     assert!(sandbox["fix"].is_string());
 }
+
+/// Runs `gearshift doctor` in a pseudo-terminal that answers its queries with `replies`, as an
+/// emulator would, and returns what the doctor printed.
+fn doctor_in_a_terminal_that_answers(replies: &[u8]) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["doctor"], 120, 40);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !String::from_utf8_lossy(&app.raw).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the doctor never asked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        app.drain();
+    }
+    app.send_now(replies);
+    app.wait_exit();
+    String::from_utf8_lossy(&app.raw).into_owned()
+}
+
+#[test]
+fn doctor_asks_the_terminal_what_it_supports_rather_than_guessing_from_its_name() {
+    // kitty's answers: mode 2026 known (reset), keyboard flags, device attributes.
+    let said = doctor_in_a_terminal_that_answers(b"\x1b[?2026;2$y\x1b[?1u\x1b[?62;22c");
+    assert!(
+        said.contains("synchronized output: frames are drawn whole"),
+        "{said}"
+    );
+    assert!(said.contains("keyboard protocol: Shift+Enter"), "{said}");
+    // An older terminal (TERM says xterm-256color either way): only the attributes.
+    let said = doctor_in_a_terminal_that_answers(b"\x1b[?1;2c");
+    assert!(said.contains("has no synchronized output"), "{said}");
+    assert!(said.contains("mode 2026 draws whole frames"), "{said}");
+    assert!(said.contains("no keyboard protocol: Alt+Enter"), "{said}");
+}

@@ -20,6 +20,13 @@ pub struct Running {
     _master: Box<dyn MasterPty + Send>,
 }
 
+/// The binary measured: the one this `cargo bench` built, or `GEARSHIFT_BENCH_BIN` — so the
+/// same harness can compare binaries built with other profiles (BENCHMARKS.md, "Build").
+pub fn binary() -> std::path::PathBuf {
+    std::env::var_os("GEARSHIFT_BENCH_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_gearshift").into(), Into::into)
+}
+
 /// Starts `gearshift ARGS` with no API keys in its environment.
 pub fn spawn(args: &[&str]) -> Running {
     let pair = native_pty_system()
@@ -30,7 +37,7 @@ pub fn spawn(args: &[&str]) -> Running {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
+    let mut cmd = CommandBuilder::new(binary());
     for a in args {
         cmd.arg(a);
     }

@@ -191,6 +191,10 @@ pub enum Command {
         /// Also send each routed model one cheap authenticated request (short timeout)
         #[arg(long)]
         network: bool,
+        /// Check every page of the database, however long it takes (by default the check
+        /// stops after a moment on a large database and says so)
+        #[arg(long)]
+        full: bool,
     },
     /// Print a completion script for SHELL. Bash: `source <(gearshift completions bash)`;
     /// zsh: `gearshift completions zsh > ~/.zfunc/_gearshift`; fish: `gearshift completions

@@ -242,7 +242,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn without_config(cli: &Cli) -> Option<anyhow::Result<ExitCode>> {
     Some(match &cli.command {
         Some(Command::Demo) => demo_cmd::run(&cli.global),
-        Some(Command::Doctor { json, network }) => doctor::run(&cli.global, *json, *network),
+        Some(Command::Doctor {
+            json,
+            network,
+            full,
+        }) => doctor::run(
+            &cli.global,
+            *json,
+            doctor::Depth {
+                network: *network,
+                full: *full,
+            },
+        ),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "gearshift", &mut std::io::stdout());

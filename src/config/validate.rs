@@ -2,7 +2,7 @@
 //!
 //! The schema (serde) checks types; this checks meaning: a timeout that is negative, zero, NaN,
 //! infinite or astronomically large, a fraction outside 0–1, a limit of zero. Each rule is a row
-//! of [`RULES`], so the documented range (README, `assets/default-config.toml`) and the check are
+//! of [`RULES`], so the documented range (docs/, `assets/default-config.toml`) and the check are
 //! the same table. Checks run on each file's own TOML table — only on what that file sets — and
 //! the cross-field rule (`compact_at` ≥ `warn_at`) on the layers merged so far, reported at the
 //! line of the file that broke it.

@@ -367,7 +367,7 @@ pub trait ModelClient: Send + Sync {
     fn stream(&self, request: ChatRequest) -> ModelStream;
 }
 
-/// Network behaviour of a provider; see `[providers.NAME]` in the README.
+/// Network behaviour of a provider; see `[providers.NAME]` in docs/configuration.md.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpPolicy {
     pub connect_timeout: Duration,

@@ -302,4 +302,15 @@ mod tests {
         assert_eq!(names("fx")[0], "fix-issue");
         assert!(names("zzz").is_empty());
     }
+
+    #[test]
+    fn the_manual_documents_every_built_in_command() {
+        let page = include_str!("../../docs/keys-and-commands.md");
+        for (_, name, _, _) in BUILTIN {
+            assert!(
+                page.contains(&format!("`/{name}")),
+                "docs/keys-and-commands.md does not document /{name}"
+            );
+        }
+    }
 }

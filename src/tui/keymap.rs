@@ -411,7 +411,7 @@ impl fmt::Display for KeyCombo {
         }
         match self.code {
             KeyCode::Char(' ') => f.write_str("Space"),
-            // With a modifier a letter is written as a capital, as keyboards and the README
+            // With a modifier a letter is written as a capital, as keyboards and the manual
             // do (`Ctrl+C`, `Alt+G`); Shift is said when it is part of it.
             KeyCode::Char(c)
                 if self
@@ -735,12 +735,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_documents_every_action() {
-        let readme = include_str!("../../README.md");
+    fn the_manual_documents_every_action() {
+        let page = include_str!("../../docs/keys-and-commands.md");
         for action in Action::ALL {
             assert!(
-                readme.contains(&format!("`{}`", action.name())),
-                "README.md does not mention `{}`",
+                page.contains(&format!("`{}`", action.name())),
+                "docs/keys-and-commands.md does not mention `{}`",
                 action.name()
             );
         }

@@ -5,11 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, providers, sandbox, setup, store, terminal};
+use super::{Check, Depth, providers, sandbox, setup, store, terminal};
 use crate::cli::GlobalArgs;
 use crate::config::Paths;
 
-pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -> Vec<Check> {
+pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, depth: Depth) -> Vec<Check> {
     let mut out = Vec::new();
     terminal::terminal(&mut out, env);
     // `--home` already holds `GEARSHIFT_HOME` (clap reads it), as for every command.
@@ -38,12 +38,20 @@ pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -
     let flags = global.flags();
     match crate::config::load(&paths, &workspace, env, &flags) {
         Ok(loaded) => {
+            let config = &paths.config_file;
             out.push(Check::ok(
                 "config",
-                format!("{} read", paths.config_file.display()),
+                if config.exists() {
+                    format!("{} read", config.display())
+                } else {
+                    format!(
+                        "{} does not exist: the defaults are in force (`gearshift config` prints them)",
+                        config.display()
+                    )
+                },
             ));
             setup::trust(&mut out, &loaded);
-            providers::providers(&mut out, &loaded, env, &workspace, network);
+            providers::providers(&mut out, &loaded, env, &workspace, depth.network);
             sandbox::sandbox(&mut out, &loaded, &workspace);
             setup::hooks(&mut out, &loaded);
             setup::skills(&mut out, &paths, env, &workspace);
@@ -59,7 +67,7 @@ pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, network: bool) -
             ),
         )),
     }
-    store::database(&mut out, &paths.db_file);
+    store::database(&mut out, &paths.db_file, depth.full);
     store::disk(&mut out, &paths.db_file);
     out
 }

@@ -1,8 +1,9 @@
-//! `gearshift doctor [--json] [--network]`: one screen that says what works and what does not,
+//! `gearshift doctor [--json] [--network] [--full]`: one screen that says what works and what does not,
 //! each line with its fix. The checks ([`checks`]) never stop at the first problem: a broken
 //! config still lets the database, the disk and the terminal be looked at. Exit code 1 when
 //! something is broken, 0 when only warnings remain.
 
+mod ask;
 mod checks;
 mod providers;
 mod sandbox;
@@ -16,6 +17,15 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::GlobalArgs;
+
+/// How far the doctor looks beyond this machine and this moment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Depth {
+    /// One cheap authenticated request to each routed model.
+    pub network: bool,
+    /// Every page of the database, however long that takes.
+    pub full: bool,
+}
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -67,9 +77,9 @@ impl Check {
     }
 }
 
-pub fn run(global: &GlobalArgs, json: bool, network: bool) -> anyhow::Result<ExitCode> {
+pub fn run(global: &GlobalArgs, json: bool, depth: Depth) -> anyhow::Result<ExitCode> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let report = checks::all(global, &env, network);
+    let report = checks::all(global, &env, depth);
     let worst = report.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
     if json {
         let doc = serde_json::json!({

@@ -57,9 +57,14 @@ pub(super) fn providers(
         if network {
             out.push(ping(&label, &active, env, workspace));
         } else {
+            let has = if active.api_key_env.is_some() {
+                "key set"
+            } else {
+                "needs no key"
+            };
             out.push(Check::ok(
                 "provider",
-                format!("{label}: key set (`--network` sends it one request)"),
+                format!("{label}: {has} (`--network` sends it one request)"),
             ));
         }
     }

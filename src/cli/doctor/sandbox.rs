@@ -24,7 +24,7 @@ pub(super) fn sandbox(out: &mut Vec<Check>, loaded: &LoadedConfig, workspace: &P
         crate::sandbox::this_binary(),
     );
     let (status, probe, overlay) = sb.probe_report();
-    let fix = "see the README's \"Security model\": user namespaces (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile allowing them), Landlock (a kernel ≥ 5.13 with lsm=landlock)";
+    let fix = "see docs/security.md: user namespaces (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile allowing them), Landlock (a kernel ≥ 5.13 with lsm=landlock)";
     if let Some(p) = &probe {
         match &p.namespaces {
             Ok(()) => out.push(Check::ok(

@@ -57,11 +57,7 @@ pub(super) fn hooks(out: &mut Vec<Check>, loaded: &LoadedConfig) {
         ));
     }
     for p in &hooks.problems {
-        out.push(Check::warn(
-            "hooks",
-            p.clone(),
-            "see the README's \"Hooks\"",
-        ));
+        out.push(Check::warn("hooks", p.clone(), "see docs/hooks.md"));
     }
 }
 

@@ -49,8 +49,12 @@ pub(super) fn terminal(out: &mut Vec<Check>, env: &BTreeMap<String, String>) {
         .into_iter()
         .find(|p| !p.is_empty())
         .unwrap_or("unknown");
+    if std::io::stdout().is_terminal() {
+        features(out, program);
+    }
+    // OSC 52 is the one feature a terminal cannot be asked about.
     let lower = program.to_lowercase();
-    let modern = [
+    let copies = [
         "kitty",
         "wezterm",
         "ghostty",
@@ -58,13 +62,15 @@ pub(super) fn terminal(out: &mut Vec<Check>, env: &BTreeMap<String, String>) {
         "foot",
         "alacritty",
         "rio",
+        "tmux",
     ]
     .iter()
     .any(|t| lower.contains(t));
-    if modern {
-        out.push(Check::ok("terminal", format!("{program}: synchronized output, the keyboard protocol (Shift+Enter) and OSC 52 copy")));
-    } else {
-        out.push(Check::ok("terminal", format!("{program}: synchronized output and the keyboard protocol are used where the terminal has them (without, Alt+Enter is a new line)")));
+    if !copies {
+        out.push(Check::ok(
+            "terminal",
+            format!("{program}: copies (y) use OSC 52, which terminals do not report; if yours lacks it they do not reach the clipboard"),
+        ));
     }
     if !get("TMUX").is_empty() {
         let clipboard = std::process::Command::new("tmux")
@@ -81,5 +87,43 @@ pub(super) fn terminal(out: &mut Vec<Check>, env: &BTreeMap<String, String>) {
                 "add `set -g set-clipboard on` to ~/.tmux.conf",
             ));
         }
+    }
+}
+
+/// Synchronized output and the keyboard protocol, as the terminal itself answers.
+fn features(out: &mut Vec<Check>, program: &str) {
+    match super::ask::ask(std::time::Duration::from_secs(1)) {
+        Ok(answers) if answers.complete => {
+            if answers.synchronized == Some(true) {
+                out.push(Check::ok(
+                    "terminal",
+                    "synchronized output: frames are drawn whole",
+                ));
+            } else {
+                out.push(Check::warn(
+                    "terminal",
+                    format!("{program} has no synchronized output: a frame may show half-drawn while a reply streams"),
+                    "a terminal with mode 2026 draws whole frames: kitty, WezTerm, Ghostty, foot, iTerm2, Windows Terminal, Alacritty ≥ 0.13, tmux ≥ 3.4",
+                ));
+            }
+            out.push(Check::ok(
+                "terminal",
+                if answers.keyboard {
+                    "keyboard protocol: Shift+Enter and Ctrl+Enter are told apart from Enter"
+                } else {
+                    "no keyboard protocol: Alt+Enter (or Ctrl+J) makes a new line, Ctrl+O sends now"
+                },
+            ));
+        }
+        Ok(_) => out.push(Check::warn(
+            "terminal",
+            format!("{program} did not answer a device-attributes request within a second"),
+            "a terminal that answers (every common emulator does) lets gearshift know what it can draw",
+        )),
+        Err(e) => out.push(Check::warn(
+            "terminal",
+            format!("its features could not be asked: {e}"),
+            "run gearshift doctor in the terminal you use gearshift in",
+        )),
     }
 }

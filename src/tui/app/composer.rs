@@ -211,7 +211,7 @@ impl App {
         use std::fmt::Write as _;
         let all: Vec<_> = self.hooks.all().collect();
         let mut out = if all.is_empty() {
-            "No hooks are set: see the README's \"Hooks\" for commands that check or stop the \
+            "No hooks are set: see docs/hooks.md for commands that check or stop the \
              model at its tool calls, prompts and stops."
                 .to_string()
         } else {
@@ -250,8 +250,8 @@ impl App {
         use std::fmt::Write as _;
         if self.session.mcp.is_empty() {
             return "No MCP servers are configured: add one with `gearshift mcp add`, \
-                    [mcp_servers.NAME] in your config, or a workspace's .mcp.json (see the \
-                    README's \"MCP servers\")."
+                    [mcp_servers.NAME] in your config, or a workspace's .mcp.json (see \
+                    docs/mcp.md)."
                 .to_string();
         }
         let mut out = format!("MCP servers ({}):", self.session.mcp.len());
@@ -280,7 +280,7 @@ impl App {
     fn checkpoints_text(&self) -> String {
         use std::fmt::Write as _;
         let mut out = if self.checkpoints.is_empty() {
-            "No [[checkpoints]] are set: see the README's \"Checkpoints\" for rules that stop \
+            "No [[checkpoints]] are set: see docs/checkpoints.md for rules that stop \
              migrations, CI files or pushes for you in every gear."
                 .to_string()
         } else {

@@ -79,7 +79,7 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect, scroll: u16) {
     }
     lines.push(Line::default());
     lines.push(Line::styled(
-        "Every key can be rebound in [keys] of config.toml (see the README).",
+        "Every key can be rebound in [keys] of config.toml (see docs/keys-and-commands.md).",
         s.dim,
     ));
 

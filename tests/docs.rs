@@ -146,6 +146,8 @@ fn the_front_page_is_short_and_starts_with_the_two_commands_ci_runs() {
         "{install}"
     );
     assert!(install.contains("gearshift completions"), "{install}");
+    assert!(install.contains("cargo run --release"), "{install}");
+    assert!(install.contains(test_command), "{install}");
     // Every page has exactly one title.
     for page in pages() {
         let titles = Parser::new(&read(&page))
@@ -187,7 +189,10 @@ fn the_command_line_page_names_every_command_of_the_binary() {
     let page = read(&root().join("docs/command-line.md"));
     for name in commands {
         assert!(
-            page.contains(&format!("gearshift {name}")),
+            // The name as a whole word: `gearshift mcp` is not `gearshift mcpx`.
+            regex::Regex::new(&format!(r"gearshift {name}\b"))
+                .unwrap()
+                .is_match(&page),
             "docs/command-line.md does not document `gearshift {name}`"
         );
     }

@@ -86,17 +86,26 @@ fn doctor_names_each_problem_of_a_broken_home_with_its_fix() {
         "not a database ".repeat(300),
     )
     .unwrap();
+    // A skill as obra/superpowers writes them, its front matter broken.
+    let skill = home.path().join("skills/brainstorming");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: brainstorming\ndescription: [unclosed\n---\nAsk one question at a time.\n",
+    )
+    .unwrap();
     let out = gearshift(home.path(), ws.path(), &["doctor"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    for (problem, fix) in [
-        ("OPENAI_API_KEY is not set", "export OPENAI_API_KEY="),
-        ("dead:", "enabled = false"),
-        ("not a readable database", "mv "),
+    for (mark, problem, fix) in [
+        ('✗', "OPENAI_API_KEY is not set", "export OPENAI_API_KEY="),
+        ('✗', "dead:", "enabled = false"),
+        ('✗', "not a readable database", "mv "),
+        ('!', "not loaded:", "correct the file"),
     ] {
         let at = text
             .lines()
-            .position(|l| l.starts_with('✗') && l.contains(problem))
+            .position(|l| l.starts_with(mark) && l.contains(problem))
             .unwrap_or_else(|| panic!("{problem} not named: {text}"));
         let next = text.lines().nth(at + 1).unwrap_or_default();
         assert!(
@@ -148,38 +157,110 @@ fn doctor_passes_a_working_home_with_warnings_at_most() {
     assert!(sandbox["fix"].is_string());
 }
 
-/// Runs `gearshift doctor` in a pseudo-terminal that answers its queries with `replies`, as an
-/// emulator would, and returns what the doctor printed.
-fn doctor_in_a_terminal_that_answers(replies: &[u8]) -> String {
+/// Runs `gearshift doctor`, then `stty -a`, in a pseudo-terminal that answers the doctor's
+/// queries with `replies` (nothing when `None`), as an emulator would; returns everything
+/// printed, the terminal's settings after the doctor last.
+fn doctor_in_a_terminal_that_answers(replies: Option<&[u8]>) -> String {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read as _, Write as _};
+    use std::time::{Duration, Instant};
+
     let home = tempfile::tempdir().unwrap();
-    let ws = tempfile::tempdir().unwrap();
-    let mut app = support::PtyApp::spawn(home.path(), ws.path(), &["doctor"], 120, 40);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !String::from_utf8_lossy(&app.raw).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args([
+        "-c",
+        "\"$0\" --home \"$1\" --workspace \"$1\" doctor; echo; stty -a; echo END",
+        env!("CARGO_BIN_EXE_gearshift"),
+    ]);
+    cmd.arg(home.path());
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said = Vec::new();
+    let mut answered = false;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&said).contains("END") {
         assert!(
-            std::time::Instant::now() < deadline,
-            "the doctor never asked"
+            Instant::now() < deadline,
+            "{}",
+            String::from_utf8_lossy(&said)
         );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        app.drain();
+        if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {
+            said.extend_from_slice(&bytes);
+        }
+        if !answered && String::from_utf8_lossy(&said).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
+            answered = true;
+            if let Some(replies) = replies {
+                writer.write_all(replies).unwrap();
+                writer.flush().unwrap();
+            }
+        }
     }
-    app.send_now(replies);
-    app.wait_exit();
-    String::from_utf8_lossy(&app.raw).into_owned()
+    assert!(answered, "the doctor never asked");
+    child.wait().unwrap();
+    String::from_utf8_lossy(&said).into_owned()
+}
+
+/// The terminal is back in its ordinary (cooked, echoing) mode.
+fn assert_restored(said: &str) {
+    // `stty -a` starts "speed 38400 baud; …" and lists each flag, `-` before one that is off.
+    let settings = said.rsplit("speed ").next().unwrap_or(said);
+    let flags: Vec<&str> = settings.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(flags.contains(&flag), "{flag} not restored: {settings}");
+    }
 }
 
 #[test]
 fn doctor_asks_the_terminal_what_it_supports_rather_than_guessing_from_its_name() {
     // kitty's answers: mode 2026 known (reset), keyboard flags, device attributes.
-    let said = doctor_in_a_terminal_that_answers(b"\x1b[?2026;2$y\x1b[?1u\x1b[?62;22c");
+    let said = doctor_in_a_terminal_that_answers(Some(b"\x1b[?2026;2$y\x1b[?1u\x1b[?62;22c"));
     assert!(
         said.contains("synchronized output: frames are drawn whole"),
         "{said}"
     );
-    assert!(said.contains("keyboard protocol: Shift+Enter"), "{said}");
+    assert!(
+        said.contains("keyboard protocol: the terminal has it"),
+        "{said}"
+    );
+    assert_restored(&said);
     // An older terminal (TERM says xterm-256color either way): only the attributes.
-    let said = doctor_in_a_terminal_that_answers(b"\x1b[?1;2c");
+    let said = doctor_in_a_terminal_that_answers(Some(b"\x1b[?1;2c"));
     assert!(said.contains("has no synchronized output"), "{said}");
     assert!(said.contains("mode 2026 draws whole frames"), "{said}");
-    assert!(said.contains("no keyboard protocol: Alt+Enter"), "{said}");
+    assert!(
+        said.contains("no keyboard protocol (gearshift does not need it)"),
+        "{said}"
+    );
+    assert_restored(&said);
+    // A terminal that says nothing: the doctor waits a second, says so, and goes on.
+    let said = doctor_in_a_terminal_that_answers(None);
+    assert!(
+        said.contains("did not answer a device-attributes request"),
+        "{said}"
+    );
+    assert!(
+        said.contains("database"),
+        "the other checks still ran: {said}"
+    );
+    assert_restored(&said);
 }

@@ -308,7 +308,7 @@ mod tests {
         let page = include_str!("../../docs/keys-and-commands.md");
         for (_, name, _, _) in BUILTIN {
             assert!(
-                page.contains(&format!("`/{name}")),
+                page.contains(&format!("`/{name}`")) || page.contains(&format!("`/{name} ")),
                 "docs/keys-and-commands.md does not document /{name}"
             );
         }

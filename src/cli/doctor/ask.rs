@@ -70,13 +70,27 @@ impl Drop for Raw {
 }
 
 /// Sends [`QUERY`] to the controlling terminal and reads its replies until the device
-/// attributes arrive or `patience` runs out. `Err` when there is no terminal to ask.
+/// attributes arrive or `patience` runs out. `Err` when there is no terminal to ask, or when
+/// this process runs in the background (`gearshift doctor &`): changing the terminal's mode
+/// from there would stop the job.
 pub(super) fn ask(patience: Duration) -> std::io::Result<Answers> {
     let mut tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")?;
+    if nix::unistd::tcgetpgrp(&tty)? != nix::unistd::getpgrp() {
+        return Err(std::io::Error::other(
+            "gearshift doctor runs in the background",
+        ));
+    }
     let _raw = Raw::enter()?;
+    let answers = read_replies(&mut tty, patience);
+    // Replies that come after the patience ran out must not reach the shell as typed text.
+    let _ = nix::sys::termios::tcflush(&tty, nix::sys::termios::FlushArg::TCIFLUSH);
+    answers
+}
+
+fn read_replies(tty: &mut std::fs::File, patience: Duration) -> std::io::Result<Answers> {
     tty.write_all(QUERY)?;
     tty.flush()?;
     let deadline = Instant::now() + patience;

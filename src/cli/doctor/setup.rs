@@ -80,6 +80,13 @@ pub(super) fn skills(
             found.skills.len()
         ),
     ));
+    for e in &found.errors {
+        out.push(Check::warn(
+            "skills",
+            format!("not loaded: {e}"),
+            "correct the file at the line it names (`gearshift skills` lists every skill)",
+        ));
+    }
     for s in found.skills.values() {
         for w in &s.warnings {
             out.push(Check::warn(

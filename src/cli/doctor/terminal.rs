@@ -106,12 +106,14 @@ fn features(out: &mut Vec<Check>, program: &str) {
                     "a terminal with mode 2026 draws whole frames: kitty, WezTerm, Ghostty, foot, iTerm2, Windows Terminal, Alacritty ≥ 0.13, tmux ≥ 3.4",
                 ));
             }
+            // gearshift does not switch the protocol on, so in either case Ctrl+Enter may arrive
+            // as Enter: the line says which keys always work.
             out.push(Check::ok(
                 "terminal",
                 if answers.keyboard {
-                    "keyboard protocol: Shift+Enter and Ctrl+Enter are told apart from Enter"
+                    "keyboard protocol: the terminal has it, gearshift does not use it yet; Alt+Enter or Ctrl+J make a new line, Ctrl+O sends now"
                 } else {
-                    "no keyboard protocol: Alt+Enter (or Ctrl+J) makes a new line, Ctrl+O sends now"
+                    "no keyboard protocol (gearshift does not need it): Alt+Enter or Ctrl+J make a new line, Ctrl+O sends now"
                 },
             ));
         }
@@ -123,7 +125,7 @@ fn features(out: &mut Vec<Check>, program: &str) {
         Err(e) => out.push(Check::warn(
             "terminal",
             format!("its features could not be asked: {e}"),
-            "run gearshift doctor in the terminal you use gearshift in",
+            "run `gearshift doctor` in the foreground of the terminal you use gearshift in",
         )),
     }
 }

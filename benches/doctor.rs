@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use gearshift::protocol::{Event, Gear, SessionMeta};
 use gearshift::store::Store;
 
 const SESSIONS: usize = 5_000;
@@ -42,42 +41,13 @@ fn seed(home: &Path) {
         .unwrap();
     }
     let store = Store::open(&home.join("gearshift.db")).unwrap();
-    for s in 0..SESSIONS {
-        let id = format!("{s:032x}");
-        let mut events = vec![Event::SessionOpened {
-            meta: SessionMeta {
-                id: id.clone(),
-                workspace: format!("/home/dev/project{}", s % 20),
-                gear: Gear::Vibe,
-                provider: "anthropic".into(),
-                model: "claude-sonnet-4-5".into(),
-                created_at: s as i64,
-            },
-        }];
-        for m in 0..MESSAGES_PER_SESSION {
-            let text = format!(
-                "message {m} of session {s}: read src/module{m}.rs, changed the parser's \
-                 error path, ran cargo test (412 passed), and the review found one hunk to redo; \
-                 the next step renames the config key and updates the README and the tests."
-            );
-            events.push(if m % 2 == 0 {
-                Event::UserMessage {
-                    text,
-                    attachments: vec![],
-                }
-            } else {
-                Event::AssistantMessage {
-                    text,
-                    interrupted: false,
-                }
-            });
-        }
-        store.append_acked(&id, events);
-        if s % 500 == 499 {
-            store.flush_blocking();
-        }
-    }
-    store.flush_blocking();
+    common::seed::sessions(&store, SESSIONS, MESSAGES_PER_SESSION, 20, |s, m| {
+        format!(
+            "message {m} of session {s}: read src/module{m}.rs, changed the parser's \
+             error path, ran cargo test (412 passed), and the review found one hunk to redo; \
+             the next step renames the config key and updates the README and the tests."
+        )
+    });
     store.close();
 }
 

@@ -5,7 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use gearshift::protocol::{Event, Gear, SessionMeta};
+mod common;
+
 use gearshift::store::{Reader, Store};
 
 const SESSIONS: usize = 10_000;
@@ -50,38 +51,13 @@ fn main() {
     let store = Store::open(&db).unwrap();
     let mut words = Words { state: 42 };
     let started = Instant::now();
-    for s in 0..SESSIONS {
-        let id = format!("{s:032x}");
-        let mut events = vec![Event::SessionOpened {
-            meta: SessionMeta {
-                id: id.clone(),
-                workspace: format!("/home/dev/project{}", s % WORKSPACES),
-                gear: Gear::Vibe,
-                provider: "openai".into(),
-                model: "gpt-4.1".into(),
-                created_at: s as i64,
-            },
-        }];
-        for m in 0..MESSAGES_PER_SESSION {
-            let text = words.sentence(30);
-            events.push(if m % 2 == 0 {
-                Event::UserMessage {
-                    text,
-                    attachments: vec![],
-                }
-            } else {
-                Event::AssistantMessage {
-                    text,
-                    interrupted: false,
-                }
-            });
-        }
-        store.append_acked(&id, events);
-        if s % 500 == 499 {
-            store.flush_blocking();
-        }
-    }
-    store.flush_blocking();
+    common::seed::sessions(
+        &store,
+        SESSIONS,
+        MESSAGES_PER_SESSION,
+        WORKSPACES,
+        |_, _| words.sentence(30),
+    );
     let generation = started.elapsed();
     store.close();
     let size: u64 = ["gearshift.db", "gearshift.db-wal"]

@@ -161,20 +161,10 @@ fn doctor_passes_a_working_home_with_warnings_at_most() {
 /// queries with `replies` (nothing when `None`), as an emulator would; returns everything
 /// printed, the terminal's settings after the doctor last.
 fn doctor_in_a_terminal_that_answers(replies: Option<&[u8]>) -> String {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::{Read as _, Write as _};
     use std::time::{Duration, Instant};
 
     let home = tempfile::tempdir().unwrap();
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new("sh");
+    let mut cmd = portable_pty::CommandBuilder::new("sh");
     cmd.args([
         "-c",
         "\"$0\" --home \"$1\" --workspace \"$1\" doctor; echo; stty -a; echo END",
@@ -182,42 +172,28 @@ fn doctor_in_a_terminal_that_answers(replies: Option<&[u8]>) -> String {
     ]);
     cmd.arg(home.path());
     cmd.env("TERM", "xterm-256color");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut said = Vec::new();
-    let mut answered = false;
+    let mut app = support::PtyApp::start(cmd, 120, 40);
+    let said = |app: &support::PtyApp| String::from_utf8_lossy(&app.raw).into_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !String::from_utf8_lossy(&said).contains("END") {
+    while !said(&app).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
         assert!(
             Instant::now() < deadline,
-            "{}",
-            String::from_utf8_lossy(&said)
+            "the doctor never asked: {}",
+            said(&app)
         );
-        if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(50)) {
-            said.extend_from_slice(&bytes);
-        }
-        if !answered && String::from_utf8_lossy(&said).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
-            answered = true;
-            if let Some(replies) = replies {
-                writer.write_all(replies).unwrap();
-                writer.flush().unwrap();
-            }
-        }
+        std::thread::sleep(Duration::from_millis(20));
+        app.drain();
     }
-    assert!(answered, "the doctor never asked");
-    child.wait().unwrap();
-    String::from_utf8_lossy(&said).into_owned()
+    if let Some(replies) = replies {
+        app.send_now(replies);
+    }
+    while !said(&app).contains("END") {
+        assert!(Instant::now() < deadline, "{}", said(&app));
+        std::thread::sleep(Duration::from_millis(20));
+        app.drain();
+    }
+    app.wait_exit();
+    said(&app)
 }
 
 /// The terminal is back in its ordinary (cooked, echoing) mode.

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
+pub mod seed;
+
 /// The end of a synchronized update: a frame is complete when this arrives.
 pub const FRAME_END: &[u8] = b"\x1b[?2026l";
 

@@ -220,14 +220,6 @@ impl PtyApp {
         rows: u16,
         env: &[(&str, &str)],
     ) -> PtyApp {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_gearshift"));
         cmd.arg("--home");
         cmd.arg(home);
@@ -249,6 +241,19 @@ impl PtyApp {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        PtyApp::start(cmd, cols, rows)
+    }
+
+    /// Starts any command in a `cols`×`rows` terminal (a shell around gearshift, say).
+    pub fn start(cmd: CommandBuilder, cols: u16, rows: u16) -> PtyApp {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();

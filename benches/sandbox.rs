@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use gearshift::config::SandboxMode;
-use gearshift::sandbox::{Policy, Sandbox};
 use gearshift::tools::writes::{Hold, gather};
 use gearshift::tools::{CommandRunner, Io, Secrets, Workspace, Writes};
+use gearshift_sandbox::{Policy, Sandbox};
 
 const RUNS: usize = 30;
 

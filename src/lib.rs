@@ -1,7 +1,8 @@
 //! gearshift: a full-screen terminal workbench for coding with AI models.
 //!
-//! The library holds everything; `main.rs` is a thin CLI over it. See DESIGN.md for how the
-//! core, the front ends and the store fit together through [`protocol`].
+//! The library holds everything but the sandbox (the `gearshift-sandbox` crate); `main.rs` is a
+//! thin CLI over it. ARCHITECTURE.md describes how the core, the front ends and the store fit
+//! together through [`protocol`].
 
 pub mod changes;
 pub mod cli;
@@ -18,7 +19,6 @@ pub mod protocol;
 pub mod provided;
 pub mod provider;
 pub mod safe_text;
-pub mod sandbox;
 pub mod store;
 pub mod tools;
 pub mod tui;

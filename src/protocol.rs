@@ -15,7 +15,7 @@ pub use crate::context::ContextReport;
 pub use crate::pipeline::{Pipeline, StageEvent};
 pub use crate::plan::{PlanEdit, StepSpec, StepStatus};
 
-/// How much autonomy the model has. See DESIGN.md, "gears".
+/// How much autonomy the model has (docs/gears.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Gear {

@@ -82,6 +82,7 @@ fn every_page_of_the_manual_is_linked_from_the_front_page() {
 fn every_link_in_the_readme_and_the_manual_lands_on_a_file_and_a_heading() {
     let mut files = pages();
     files.push(root().join("README.md"));
+    files.push(root().join("ARCHITECTURE.md"));
     for file in files {
         let text = read(&file);
         for link in links(&text) {

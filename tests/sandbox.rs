@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use gearshift::config::SandboxMode;
-use gearshift::sandbox::Sandbox;
+use gearshift_sandbox::Sandbox;
 use support::sandbox_or_skip;
 
 fn helper() -> PathBuf {

@@ -141,7 +141,7 @@ pub(super) fn start_each(
     let server_env = crate::mcp::client::ServerEnv {
         base: crate::tools::Secrets::new(env, config).env,
         full: env.clone(),
-        helper: crate::sandbox::this_binary(),
+        helper: gearshift_sandbox::this_binary(),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use gearshift_sandbox::SandboxMode;
 pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
 pub use paths::{Paths, files_in};
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
@@ -352,30 +353,6 @@ fn expand_all(paths: &[String], home: Option<&Path>) -> Vec<PathBuf> {
             (None, _) => Some(PathBuf::from(p)),
         })
         .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum SandboxMode {
-    /// Commands read anything and write nothing but `/dev/null`.
-    ReadOnly,
-    /// Commands write only the workspace and the temporary directory, never `.git` or
-    /// gearshift's config.
-    #[default]
-    WorkspaceWrite,
-    /// No sandbox: every command asks, allowlist or not.
-    Off,
-}
-
-impl SandboxMode {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SandboxMode::ReadOnly => "read-only",
-            SandboxMode::WorkspaceWrite => "workspace-write",
-            SandboxMode::Off => "off",
-        }
-    }
 }
 
 /// Which environment variables the model's commands never see.

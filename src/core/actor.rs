@@ -37,13 +37,13 @@ use crate::protocol::{
 use crate::provider::{
     ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
 };
-use crate::sandbox::{self, Sandbox};
 use crate::store::Store;
 use crate::tools::command::Allowlist;
 use crate::tools::{
     self, CommandRunner, Guard, Registry, Secrets, ToolContext, ToolLimits, ToolOutcome, Workspace,
     Writes,
 };
+use gearshift_sandbox::{self as sandbox, Sandbox};
 
 pub use deps::{ModelSwitch, SessionDeps};
 

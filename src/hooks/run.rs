@@ -45,7 +45,7 @@ impl Runner {
         let mut secrets = commands.secrets.clone();
         secrets.env = user_env(&secrets.env, &root);
         let as_user = CommandRunner {
-            sandbox: crate::sandbox::Sandbox::as_user(commands.sandbox.helper.clone()),
+            sandbox: gearshift_sandbox::Sandbox::as_user(commands.sandbox.helper.clone()),
             secrets,
         };
         Runner {
@@ -340,8 +340,8 @@ fn millis(d: Duration) -> u64 {
 mod tests {
     use super::*;
     use crate::hooks::{Hooks, Source};
-    use crate::sandbox::Sandbox;
     use crate::tools::Secrets;
+    use gearshift_sandbox::Sandbox;
 
     fn runner(dir: &Path) -> Runner {
         let commands = CommandRunner {

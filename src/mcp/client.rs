@@ -149,7 +149,7 @@ async fn start(
                 .filter_map(|k| env.full.get(k).map(|v| (k.clone(), v.clone())));
             // Contained where the helper is known: whatever the server starts ends with it.
             let (program, args) = match &env.helper {
-                Some(helper) => crate::sandbox::contained(helper, command, &cfg.args),
+                Some(helper) => gearshift_sandbox::contained(helper, command, &cfg.args),
                 None => (std::path::PathBuf::from(command), cfg.args.clone()),
             };
             let mut cmd = tokio::process::Command::new(program);

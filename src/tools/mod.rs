@@ -29,7 +29,7 @@ pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
 pub use shell::{CommandOutput, CommandRunner, Held, Io, run_command};
 
-use crate::sandbox::Sandbox;
+use gearshift_sandbox::Sandbox;
 
 use crate::changes::FileChange;
 use crate::provider::{ToolCallRequest, ToolSpec};

@@ -1,7 +1,7 @@
 //! `run_command`: a shell command in the workspace, in the sandbox, in its own process group.
 //!
 //! stdout and stderr share one pipe, so the model reads them interleaved as a terminal would.
-//! The command runs through the [sandbox](crate::sandbox) (where it and everything it starts
+//! The command runs through the [sandbox](gearshift_sandbox) (where it and everything it starts
 //! live in their own PID namespace, so they all end with the call) with the scrubbed
 //! environment of [`Secrets`]. On timeout the whole group gets SIGTERM, then SIGKILL after a
 //! grace period; when the call is dropped (cancel) the group is killed at once; when the
@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::writes::Hold;
 use super::{Secrets, ToolContext, ToolOutcome, Writes, parse_args};
 use crate::provider::ToolCallRequest;
-use crate::sandbox::Sandbox;
+use gearshift_sandbox::Sandbox;
 
 /// Between SIGTERM and SIGKILL on timeout.
 const GRACE: Duration = Duration::from_secs(2);
@@ -53,7 +53,7 @@ pub struct Io {
     /// stderr goes to [`CommandOutput::errors`] instead of joining stdout.
     pub split_stderr: bool,
     /// The workspace under this overlay: the command's writes are held there.
-    pub overlay: Option<crate::sandbox::Overlay>,
+    pub overlay: Option<gearshift_sandbox::Overlay>,
 }
 
 /// How commands run: in which sandbox, with which environment.
@@ -378,7 +378,7 @@ impl Held {
     }
 
     #[must_use]
-    pub fn overlay(&self) -> Option<crate::sandbox::Overlay> {
+    pub fn overlay(&self) -> Option<gearshift_sandbox::Overlay> {
         self.hold.as_ref().and_then(|h| h.overlay(&self.ws))
     }
 

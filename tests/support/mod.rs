@@ -55,7 +55,7 @@ pub fn outside_tmp() -> tempfile::TempDir {
 /// Whether the command sandbox is in force here, overlay included; says why not, for a
 /// skipped test (or fails, see [`skip`]).
 pub fn sandbox_or_skip(test: &str) -> bool {
-    use gearshift::sandbox::{Sandbox, Status};
+    use gearshift_sandbox::{Sandbox, Status};
     let dir = tempfile::tempdir().unwrap();
     let sb = Sandbox::for_workspace(
         gearshift::config::SandboxMode::WorkspaceWrite,

@@ -6,7 +6,7 @@ use super::Check;
 use crate::config::{LoadedConfig, SandboxMode};
 
 pub(super) fn sandbox(out: &mut Vec<Check>, loaded: &LoadedConfig, workspace: &Path) {
-    use crate::sandbox::{Sandbox, Status};
+    use gearshift_sandbox::{Sandbox, Status};
     let cfg = &loaded.config.sandbox;
     if cfg.mode == SandboxMode::Off {
         out.push(Check::warn(
@@ -21,7 +21,7 @@ pub(super) fn sandbox(out: &mut Vec<Check>, loaded: &LoadedConfig, workspace: &P
         cfg.network,
         workspace,
         &[],
-        crate::sandbox::this_binary(),
+        gearshift_sandbox::this_binary(),
     );
     let (status, probe, overlay) = sb.probe_report();
     let fix = "see docs/security.md: user namespaces (sysctl kernel.unprivileged_userns_clone=1, or an AppArmor profile allowing them), Landlock (a kernel ≥ 5.13 with lsm=landlock)";

@@ -1,6 +1,6 @@
 //! A command's writes pass the same gate as the model's edits.
 //!
-//! A command runs over an overlay of the workspace (see [`crate::sandbox`]): it sees its own
+//! A command runs over an overlay of the workspace (see [`gearshift_sandbox`]): it sees its own
 //! writes, the workspace does not — yet. When it ends, its upper layer is read and each write
 //! sorted: under a git-ignored path (a build output, a cache) it is written at once, as a
 //! build expects; every other write, deletion, link or mode becomes a [`FileChange`] that goes
@@ -27,8 +27,8 @@ use super::{Clearance, Kind, Protected, Secrets, ToolWrite, Workspace, Writes};
 use crate::changes::disk::place;
 use crate::changes::{FileChange, Node};
 use crate::config::SandboxMode;
-use crate::sandbox::scratch::Scratch;
-use crate::sandbox::{Overlay, Sandbox};
+use gearshift_sandbox::scratch::Scratch;
+use gearshift_sandbox::{Overlay, Sandbox};
 
 /// How one command's writes are held until they are sorted.
 pub enum Hold {

@@ -11,8 +11,7 @@ use seccompiler::{
     SeccompRule, TargetArch,
 };
 
-use super::Policy;
-use crate::config::SandboxMode;
+use crate::{Policy, SandboxMode};
 
 /// The Landlock ABI whose rights we ask for (best effort below it; the status says what held).
 const LANDLOCK_ABI: ABI = ABI::V6;

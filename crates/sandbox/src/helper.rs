@@ -13,8 +13,7 @@ use nix::sys::signal::{SigSet, Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
-use super::{INIT_ARG, Policy, Probe, filter, mounts};
-use crate::config::SandboxMode;
+use crate::{INIT_ARG, Policy, Probe, SandboxMode, filter, mounts};
 
 /// Exit code when the sandbox could not be set up and the command was not run.
 const EXIT_SANDBOX_FAILED: u8 = 126;

@@ -20,8 +20,7 @@ use nix::sched::{CloneFlags, unshare};
 use nix::sys::stat::Mode;
 use nix::sys::statvfs::{FsFlags, statvfs};
 
-use super::{Overlay, Policy};
-use crate::config::SandboxMode;
+use crate::{Overlay, Policy, SandboxMode};
 
 /// What entering the namespaces did: whether the overlay (when one was asked for) holds.
 pub(super) struct Entered {

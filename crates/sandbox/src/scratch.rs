@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Overlay;
+use crate::Overlay;
 
 /// A private folder in the temporary directory holding `upper/` and `work/`.
 #[derive(Debug)]
@@ -20,8 +20,10 @@ impl Scratch {
             "gearshift-overlay-{}",
             uuid::Uuid::new_v4().simple()
         ));
-        crate::fsutil::private_dir(&dir.join("upper"))?;
-        crate::fsutil::private_dir(&dir.join("work"))?;
+        let mut private = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(&mut private, 0o700);
+        private.recursive(true).create(dir.join("upper"))?;
+        private.create(dir.join("work"))?;
         Ok(Scratch { dir })
     }
 

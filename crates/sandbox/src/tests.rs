@@ -1,6 +1,8 @@
 //! The policy a workspace gets and the verdict on a probe (no kernel needed here; the helper
 //! itself is tested through the real binary in `tests/trust.rs` and `tests/sandbox.rs`).
 
+use std::path::{Path, PathBuf};
+
 use super::*;
 
 #[test]

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod protocol;
 pub mod provided;
 pub mod provider;
+pub mod report;
 pub mod safe_text;
 pub mod store;
 pub mod tools;

@@ -17,7 +17,7 @@ async fn audit(s: &Session) -> String {
             .unwrap()
             .export(&id)
             .unwrap();
-        gearshift::store::checkpoint_audit(&export)
+        gearshift::report::checkpoint_audit(&export)
     })
     .await
     .unwrap()

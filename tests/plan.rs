@@ -137,7 +137,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     })
     .await
     .unwrap();
-    let md = gearshift::store::markdown(&export);
+    let md = gearshift::report::markdown(&export);
     for line in [
         "### Plan, version 1",
         "> plan edited: rejected step 2 \"",
@@ -148,7 +148,7 @@ async fn approved_steps_run_in_order_behind_gates_and_a_rejected_one_never_runs(
     ] {
         assert!(md.contains(line), "{line} missing from the export:\n{md}");
     }
-    let audit = gearshift::store::change_audit(&export);
+    let audit = gearshift::report::change_audit(&export);
     let line = |file: &str| {
         audit
             .lines()

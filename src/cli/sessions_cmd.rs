@@ -9,7 +9,8 @@ use anyhow::Context as _;
 
 use super::{Context, SessionsCommand};
 use crate::protocol::Event;
-use crate::store::{MATCH_END, MATCH_START, SessionExport, SessionSummary, Store, markdown};
+use crate::report::markdown;
+use crate::store::{MATCH_END, MATCH_START, SessionExport, SessionSummary, Store};
 
 /// Listing never needs more than this many rows on a terminal.
 const LIST_LIMIT: usize = 10_000;
@@ -86,9 +87,9 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             let id = reader.resolve_id(id)?;
             let export = reader.export(&id)?;
             if *checkpoints {
-                out!("{}", crate::store::checkpoint_audit(&export));
+                out!("{}", crate::report::checkpoint_audit(&export));
             } else if *changes {
-                out!("{}", crate::store::change_audit(&export));
+                out!("{}", crate::report::change_audit(&export));
             } else {
                 out!("{}", markdown(&export));
             }

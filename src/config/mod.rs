@@ -11,6 +11,7 @@ pub mod models;
 pub mod models_dev;
 mod overrides;
 mod paths;
+mod route;
 pub mod trust;
 mod validate;
 
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use gearshift_sandbox::SandboxMode;
 pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
 pub use paths::{Paths, files_in};
+pub use route::{Route, RouteTable, Routing, Target};
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;
@@ -181,72 +183,6 @@ pub struct CheckpointRule {
     pub content: Vec<String>,
     /// Tool names (`mcp__db__query`).
     pub tools: Vec<String>,
-}
-
-/// `[routing]`: the routes by name, and how long a model found down is passed over.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Routing {
-    /// Seconds a model found down is passed over before one request tries it again (default
-    /// 300).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cooldown: Option<u64>,
-    #[serde(flatten)]
-    pub routes: BTreeMap<String, Route>,
-}
-
-impl Routing {
-    /// The cool-down when none is set.
-    pub const COOLDOWN: u64 = 300;
-
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.cooldown.is_none() && self.routes.is_empty()
-    }
-
-    /// How long a model found down is passed over.
-    #[must_use]
-    pub fn cooldown(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.cooldown.unwrap_or(Self::COOLDOWN))
-    }
-}
-
-/// A `[routing]` entry: a `provider/model`, or a table with its `fallback` list (the model may
-/// be left out to give the session's own model fallbacks, as `default = { fallback = […] }`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Route {
-    Model(String),
-    Table(RouteTable),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct RouteTable {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    /// Tried in order when the model's provider is down (5xx, connection, 429 after retries)
-    /// before it answered.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fallback: Vec<String>,
-}
-
-impl Route {
-    /// The `provider/model` this route names, if it names one.
-    #[must_use]
-    pub fn model(&self) -> Option<&str> {
-        match self {
-            Route::Model(m) => Some(m),
-            Route::Table(t) => t.model.as_deref(),
-        }
-    }
-
-    #[must_use]
-    pub fn fallback(&self) -> &[String] {
-        match self {
-            Route::Model(_) => &[],
-            Route::Table(t) => &t.fallback,
-        }
-    }
 }
 
 /// How gearshift calls you back when it waits for you and its terminal is not focused.

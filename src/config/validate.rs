@@ -300,7 +300,7 @@ fn check_routing(path: &Path, text: &str, file: &Table, merged: &Table) -> Resul
             _ => Vec::new(),
         };
         for m in named {
-            let problem = match crate::core::routing::Target::parse(m) {
+            let problem = match super::Target::parse(m) {
                 Err(e) => Some(e),
                 Ok(t) if providers.is_none_or(|p| !p.contains_key(&t.provider)) => Some(format!(
                     "provider `{}` is not defined; add [providers.{}] or name a defined one",

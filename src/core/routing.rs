@@ -13,38 +13,10 @@
 //! Pure: the actor resolves the names this returns to clients.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use crate::config::Route;
+pub use crate::config::Target;
 use crate::protocol::Gear;
-
-/// A `provider/model`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Target {
-    pub provider: String,
-    pub model: String,
-}
-
-impl Target {
-    /// `provider/model`; the model may itself hold `/` (`openrouter/anthropic/claude-…`).
-    pub fn parse(text: &str) -> Result<Target, String> {
-        match text.trim().split_once('/') {
-            Some((p, m)) if !p.is_empty() && !m.is_empty() => Ok(Target {
-                provider: p.to_string(),
-                model: m.to_string(),
-            }),
-            _ => Err(format!(
-                "`{text}` is not `provider/model` (for example \"openai/gpt-5\")"
-            )),
-        }
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.provider, self.model)
-    }
-}
 
 /// A model change in words: `deepseek/deepseek-chat ([routing] implement)` when routing
 /// chose it, `openai/o3 for plan` when the human chose it for a route.

@@ -176,7 +176,7 @@ async fn run_one(
         // comparison would take the session's other writes, made meanwhile, for the hook's.)
         let sandbox = confined.sandbox.clone();
         let overlay = tokio::task::spawn_blocking(move || {
-            sandbox.policy.mode == crate::config::SandboxMode::WorkspaceWrite
+            sandbox.policy.mode == gearshift_sandbox::SandboxMode::WorkspaceWrite
                 && sandbox.helper.is_some()
                 && sandbox.overlay().is_ok()
         })

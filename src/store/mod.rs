@@ -19,10 +19,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
-pub use export::{
-    EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport, change_audit, checkpoint_audit,
-    markdown,
-};
+pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport};
 pub use open::schema_version;
 pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
 pub use writer::default_title;

@@ -4,6 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use super::*;
 use crate::protocol::{ErrorKind, FinishReason, Gear, SessionMeta};
+use crate::report::{change_audit, markdown};
 
 fn opened(id: &str, workspace: &str) -> Event {
     Event::SessionOpened {

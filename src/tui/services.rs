@@ -8,7 +8,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::browser::{BrowserRequest, Row};
 use crate::protocol::Event;
-use crate::store::{Reader, Store, markdown};
+use crate::report::markdown;
+use crate::store::{Reader, Store};
 
 /// Sessions the browser lists at most.
 const LIST_LIMIT: usize = 500;

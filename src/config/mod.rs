@@ -27,7 +27,7 @@ pub use route::{Route, RouteTable, Routing, Target};
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;
-use crate::provider::{Effort, ReasoningRequest, ReasoningStyle};
+use crate::protocol::reasoning::{Effort, ReasoningRequest, ReasoningStyle};
 
 /// The built-in defaults, a TOML file users can read as a reference.
 pub const DEFAULTS_TOML: &str = include_str!("../../assets/default-config.toml");

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::provider::{Effort, ReasoningStyle};
+use crate::protocol::reasoning::{Effort, ReasoningStyle};
 
 /// The built-in catalog, a TOML file users can read as a reference.
 pub const CATALOG_TOML: &str = include_str!("../../assets/models.toml");

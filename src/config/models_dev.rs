@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::models::ModelFacts;
-use crate::provider::ReasoningStyle;
+use crate::protocol::reasoning::ReasoningStyle;
 
 /// The providers read when none are named, in the order a model id found under several is
 /// taken: the vendors first, then the gateways whose ids name the vendor (`openai/gpt-5`).

@@ -25,8 +25,10 @@ use tokio::task::AbortHandle;
 use crate::config::{ActiveProvider, ProviderKind};
 use crate::protocol::{ErrorKind, FinishReason};
 
+pub use crate::protocol::reasoning::{
+    Effort, Reasoning, ReasoningPart, ReasoningRequest, ReasoningStyle,
+};
 pub use http::wire_string;
-pub use reasoning::{Effort, Reasoning, ReasoningPart, ReasoningRequest, ReasoningStyle};
 pub use script::{DEMO_SCRIPT, Script};
 
 /// One message of the conversation sent to the model.

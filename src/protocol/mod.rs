@@ -1,0 +1,27 @@
+//! The one contract between front ends (TUI, headless `exec`), the core and the store.
+//!
+//! A front end sends [`Op`]s ("what the human asks for") and receives [`Event`]s ("what
+//! happened"). The store persists events verbatim as JSON, so every type here is a stable,
+//! tagged serde type: renaming a variant or a field is a schema change of the session log.
+//! Variants for the plan, change-review, context and pipeline areas are added by the issues that
+//! implement them; decoding an event kind this binary does not know yields an error, never a
+//! silent drop, so an old binary cannot rewrite a newer session's history.
+
+mod event;
+mod facts;
+mod gear;
+mod op;
+pub mod reasoning;
+
+pub use crate::changes::FileChange;
+pub use crate::changes::hunks::Verdict;
+pub use crate::context::ContextReport;
+pub use crate::pipeline::{Pipeline, StageEvent};
+pub use crate::plan::{PlanEdit, StepSpec, StepStatus};
+pub use event::Event;
+pub use facts::{CommandDecision, ErrorKind, FinishReason, Hint, NoticeLevel, RequestFacts, Role};
+pub use gear::{Gear, SessionMeta};
+pub use op::{CommandInfo, CommandKind, Op};
+
+#[cfg(test)]
+mod tests;

@@ -7,8 +7,9 @@
 
 use std::ops::Range;
 
-use serde::{Deserialize, Serialize};
 use similar::{Algorithm, DiffTag};
+
+pub use crate::protocol::change::Verdict;
 
 /// Files bigger than this (either side) are reviewed whole, without a line diff.
 pub const MAX_DIFF_BYTES: usize = 1024 * 1024;
@@ -97,34 +98,6 @@ impl Hunk {
             .filter(|l| l.tag != LineTag::Added)
             .map(|l| l.text.as_str())
             .collect()
-    }
-}
-
-/// What the human decided about a hunk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "verdict", rename_all = "snake_case")]
-pub enum Verdict {
-    Accept,
-    Reject,
-    /// Accept this text in place of the hunk (its context and added lines, as edited).
-    Edit {
-        text: String,
-    },
-}
-
-impl Verdict {
-    #[must_use]
-    pub fn label(&self) -> &'static str {
-        match self {
-            Verdict::Accept => "accepted",
-            Verdict::Reject => "rejected",
-            Verdict::Edit { .. } => "accepted as edited",
-        }
-    }
-
-    #[must_use]
-    pub fn writes(&self) -> bool {
-        !matches!(self, Verdict::Reject)
     }
 }
 

@@ -17,15 +17,14 @@
 
 pub mod claude;
 pub mod config;
-pub mod outcome;
 pub mod reach;
 pub mod run;
 pub mod shape;
 pub mod transcript;
 pub mod verdict;
 
+pub use crate::protocol::hook::{HookEvent, HookOutcome, HookRun, one_line};
 pub use config::{HooksConfig, check};
-pub use outcome::{HookOutcome, HookRun};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -35,104 +34,6 @@ use serde::{Deserialize, Serialize};
 
 /// A handler's timeout when it names none (Claude Code's default).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The moments a hook can run at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum HookEvent {
-    /// A session starts or resumes; the matcher sees `startup` or `resume`. Its output is
-    /// added to the model's context.
-    SessionStart,
-    /// The human sent a prompt, before the model sees it. A block withdraws the prompt; the
-    /// output is added to the context.
-    UserPromptSubmit,
-    /// Before a tool call is approved or run; the matcher sees the tool's name. A block
-    /// refuses the call and tells the model why.
-    PreToolUse,
-    /// After a tool returned, before the model reads the result; a block's reason is added
-    /// to the result.
-    PostToolUse,
-    /// The model ended its reply. A block makes it go on, with the reason as the next
-    /// message.
-    Stop,
-    /// Something waits for the human; the matcher sees `command`, `change`, `plan` or
-    /// `stage`.
-    GateReached,
-    /// A pipeline stage starts; the matcher sees its name.
-    StageStarted,
-    /// The human passed a stage's gate; the matcher sees its name.
-    StagePassed,
-    /// A change reached the disk (a vibe edit, or a reviewed change); the matcher sees the
-    /// path.
-    ChangeApplied,
-    /// Claude Code's: something waits for the human (a command, a change, a plan, a stage's
-    /// gate); the matcher sees `permission_prompt`, the input carries `message`.
-    Notification,
-    /// Claude Code's: a compaction starts; the matcher sees `manual` (`/compact`) or `auto`,
-    /// the input carries `trigger` and `custom_instructions`. It runs beside the compaction.
-    PreCompact,
-    /// Claude Code's: the session ends (gearshift quits, `exec` is done); the matcher and the
-    /// input's `reason` are `prompt_input_exit` (the human quit) or `other`. gearshift waits
-    /// for it (each handler's timeout) before it exits.
-    SessionEnd,
-}
-
-impl HookEvent {
-    pub const ALL: [HookEvent; 12] = [
-        HookEvent::SessionStart,
-        HookEvent::UserPromptSubmit,
-        HookEvent::PreToolUse,
-        HookEvent::PostToolUse,
-        HookEvent::Stop,
-        HookEvent::GateReached,
-        HookEvent::StageStarted,
-        HookEvent::StagePassed,
-        HookEvent::ChangeApplied,
-        HookEvent::Notification,
-        HookEvent::PreCompact,
-        HookEvent::SessionEnd,
-    ];
-
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            HookEvent::SessionStart => "SessionStart",
-            HookEvent::UserPromptSubmit => "UserPromptSubmit",
-            HookEvent::PreToolUse => "PreToolUse",
-            HookEvent::PostToolUse => "PostToolUse",
-            HookEvent::Stop => "Stop",
-            HookEvent::GateReached => "GateReached",
-            HookEvent::StageStarted => "StageStarted",
-            HookEvent::StagePassed => "StagePassed",
-            HookEvent::ChangeApplied => "ChangeApplied",
-            HookEvent::Notification => "Notification",
-            HookEvent::PreCompact => "PreCompact",
-            HookEvent::SessionEnd => "SessionEnd",
-        }
-    }
-
-    #[must_use]
-    pub fn named(name: &str) -> Option<HookEvent> {
-        HookEvent::ALL.into_iter().find(|e| e.name() == name)
-    }
-
-    /// Whether a block stops what the event is about; for the others it only tells the model.
-    #[must_use]
-    pub fn can_block(self) -> bool {
-        matches!(
-            self,
-            HookEvent::UserPromptSubmit
-                | HookEvent::PreToolUse
-                | HookEvent::PostToolUse
-                | HookEvent::Stop
-        )
-    }
-}
-
-impl std::fmt::Display for HookEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// One matcher group of an event, as Claude Code writes it. Fields this version does not
 /// know (`description`, newer ones) are ignored, so a block copied from `settings.json` loads.
@@ -294,7 +195,7 @@ impl Hooks {
                                  code the model wrote (`[hooks] sandbox = false` in your config \
                                  runs hooks as you)",
                                 source.label,
-                                outcome::one_line(&h.command)
+                                one_line(&h.command)
                             ));
                         }
                         hooks.entries.push((

@@ -277,7 +277,7 @@ pub enum Event {
     /// A hook ran (see `hooks`): which, on what, for how long, and what came of it.
     HookRan {
         #[serde(flatten)]
-        run: crate::hooks::HookRun,
+        run: super::hook::HookRun,
     },
     /// The turn the human just started proposes changes to memory files (`/init`, a skill
     /// whose artifact is `AGENTS.md`): whatever the gear, it may write them — as proposals for

@@ -7,21 +7,24 @@
 //! implement them; decoding an event kind this binary does not know yields an error, never a
 //! silent drop, so an old binary cannot rewrite a newer session's history.
 
+pub mod change;
 mod event;
 mod facts;
 mod gear;
+pub mod hook;
 mod op;
+pub mod pipeline;
+pub mod plan;
 pub mod reasoning;
 
-pub use crate::changes::FileChange;
-pub use crate::changes::hunks::Verdict;
 pub use crate::context::ContextReport;
-pub use crate::pipeline::{Pipeline, StageEvent};
-pub use crate::plan::{PlanEdit, StepSpec, StepStatus};
+pub use change::{FileChange, Verdict};
 pub use event::Event;
 pub use facts::{CommandDecision, ErrorKind, FinishReason, Hint, NoticeLevel, RequestFacts, Role};
 pub use gear::{Gear, SessionMeta};
 pub use op::{CommandInfo, CommandKind, Op};
+pub use pipeline::{Pipeline, StageEvent};
+pub use plan::{PlanEdit, StepSpec, StepStatus};
 
 #[cfg(test)]
 mod tests;

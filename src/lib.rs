@@ -11,6 +11,7 @@ pub mod context;
 pub mod core;
 pub mod fsutil;
 pub mod hooks;
+pub mod launch;
 pub mod logging;
 pub mod mcp;
 pub mod pipeline;

@@ -2,9 +2,9 @@
 //!
 //! Every write a tool makes is recorded as a [`FileChange`] event, so the diff pane can show it
 //! and undo it later. Writes themselves go through the workspace handle
-//! ([`crate::tools::Workspace::write`]): atomic, confined, never through a symlink.
+//! (`tools::Workspace::write`, and `tools::disk` for reviewed changes): atomic, confined, never
+//! through a symlink.
 
-pub mod disk;
 pub mod hunks;
 pub mod review;
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{Context, GlobalArgs, SessionArgs};
+use super::{GlobalArgs, SessionArgs};
 use crate::provider::script::TOUR_MODEL;
 
 /// The scripted model of the tour.
@@ -67,8 +67,8 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
         trust_workspace: false,
         ..global.clone()
     };
-    let ctx = Context::build(&global)?;
-    let code = crate::tui::run(&ctx, &SessionArgs::default())?;
+    let ctx = super::context(&global)?;
+    let code = crate::tui::run(&ctx, SessionArgs::default().request())?;
     errln!(
         "gearshift: the demo's project and sessions are in {} (delete it when you are done; \
          `gearshift --home {}/home --workspace {}/project --continue` reopens the tour)",

@@ -42,7 +42,7 @@ pub fn render(ctx: &Context) -> anyhow::Result<String> {
         for w in &s.warnings {
             writeln!(out, "{:<24} warning: {w}", "")?;
         }
-        let grants = crate::pipeline::grants::of(s);
+        let grants = crate::tools::grants::of(s);
         if !grants.patterns.is_empty() {
             writeln!(
                 out,

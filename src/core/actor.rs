@@ -25,7 +25,6 @@ use super::shape;
 use super::turn::{self, TurnEnd, TurnProgress};
 use super::{Decision, SessionState, decide};
 
-use crate::changes::disk::{self, Submitted};
 use crate::config::{ActiveProvider, Config, PipelineConfig, VibeEdits};
 use crate::context::{ContextReport, Ledger};
 use crate::pipeline::{self, GateOp, StageEvent};
@@ -39,6 +38,7 @@ use crate::provider::{
 };
 use crate::store::Store;
 use crate::tools::command::Allowlist;
+use crate::tools::disk::{self, Submitted};
 use crate::tools::{
     self, CommandRunner, Guard, Registry, Secrets, ToolContext, ToolLimits, ToolOutcome, Workspace,
     Writes,

@@ -8,7 +8,6 @@
 //! `pipelines/` and the workspace's `.gearshift/pipelines/`, later ones replacing earlier ones
 //! of the same name.
 
-pub mod grants;
 pub mod skill;
 
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! ---
 //! name: requirements
 //! description: Turn a request into user stories with EARS acceptance criteria
-//! allowed-tools: Read, Bash(git diff:*)  # optional: runs without asking (see `grants`)
+//! allowed-tools: Read, Bash(git diff:*)  # optional: runs without asking (see `tools::grants`)
 //! stage: requirements                   # ours, optional
 //! artifact: docs/requirements.md        # ours, optional
 //! gate: human                           # ours, optional

@@ -42,7 +42,7 @@ pub struct StageDef {
     pub gate: Gate,
     /// The tools the stage may use (all the kind offers when unset); the tool it needs for its
     /// artifact is kept whatever the list says (see `core::shape`). A skill's `allowed-tools`
-    /// is something else: what it may run without asking (`pipeline::grants`).
+    /// is something else: what it may run without asking (`tools::grants`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
 }

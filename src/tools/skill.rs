@@ -72,7 +72,7 @@ pub fn load_named(skills: &Skills, name: &str) -> ToolOutcome {
             }
         }
     }
-    let grants = crate::pipeline::grants::of(skill);
+    let grants = super::grants::of(skill);
     if !grants.patterns.is_empty() {
         let _ = writeln!(
             content,

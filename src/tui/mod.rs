@@ -50,8 +50,8 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::cli::{Context, SessionArgs};
 use crate::core::{self, OpenRequest};
+use crate::launch::Context;
 use crate::protocol::Op;
 use crate::store::Store;
 use app::{App, Effect, Overlay};
@@ -91,7 +91,7 @@ enum LoopExit {
 }
 
 /// Runs the workbench until the user quits.
-pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, request: OpenRequest) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     // A bad binding is reported at its file and line, as every other config error is.
     let keymap = Keymap::new(&config.keys).map_err(|e| {
@@ -107,7 +107,7 @@ pub fn run(ctx: &Context, session: &SessionArgs) -> anyhow::Result<ExitCode> {
         }
     })?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
-    let mut request = session.request();
+    let mut request = request;
     let mut read_only = false;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

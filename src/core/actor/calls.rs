@@ -180,7 +180,7 @@ impl Actor {
             .find(|name| {
                 skills
                     .get(name.as_str())
-                    .is_some_and(|s| pipeline::grants::of(s).allows(command))
+                    .is_some_and(|s| tools::grants::of(s).allows(command))
             })
             .cloned()
     }

@@ -9,8 +9,8 @@ use super::snapshot;
 use super::upper::Wrote;
 use super::{Gathered, Kind, Workspace};
 use crate::changes::Node;
-use crate::changes::disk::MAX_NODE_BYTES;
 use crate::tools::Clearance;
+use crate::tools::disk::MAX_NODE_BYTES;
 use crate::tools::protect::free_folder;
 
 /// One path whose content the command changed: what it held and what it would hold.

@@ -13,8 +13,8 @@
 //! `allowed-tools` pre-approves nothing — the model cannot grant itself a command by writing a
 //! skill and loading it. The list is taken from the skills found at start, never re-read.
 
-use super::skill::{Origin, Skill};
-use crate::tools::command::Allowlist;
+use super::command::Allowlist;
+use crate::pipeline::skill::{Origin, Skill};
 
 /// What a skill pre-approves.
 #[derive(Debug, Clone, Default)]

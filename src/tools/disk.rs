@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::review::ChangeEntry;
-use super::{FileChange, Node, Special};
-use crate::tools::{Clearance, FileError, Kind, Workspace};
+use super::{Clearance, FileError, Kind, Workspace};
+use crate::changes::review::ChangeEntry;
+use crate::changes::{FileChange, Node, Special};
 
 /// What submitting a review did.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,7 @@ fn resolve(ws: &Workspace, shown: &str) -> Result<PathBuf, String> {
 
 /// The file's text now, `None` when it does not exist.
 fn read(ws: &Workspace, path: &Path, shown: &str) -> Result<Option<String>, String> {
-    match ws.read(path, crate::tools::MAX_TEXT_BYTES) {
+    match ws.read(path, super::MAX_TEXT_BYTES) {
         Ok((bytes, _)) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| format!("{shown} is not UTF-8 text any more; it was left alone")),
@@ -110,7 +110,7 @@ fn submit_rename(ws: &Workspace, entry: &ChangeEntry, from: &str) -> Result<Subm
         entry
             .verdicts
             .get(&h.id)
-            .is_some_and(super::hunks::Verdict::writes)
+            .is_some_and(crate::changes::hunks::Verdict::writes)
     }) {
         return Ok(Submitted::Written(None));
     }
@@ -172,7 +172,7 @@ fn submit_special(
         entry
             .verdicts
             .get(&h.id)
-            .is_some_and(super::hunks::Verdict::writes)
+            .is_some_and(crate::changes::hunks::Verdict::writes)
     });
     if !accepted {
         return Ok(Submitted::Written(None));

@@ -1,4 +1,4 @@
-//! File changes: what a write did (content before and after), and writing atomically.
+//! File changes: what a write did (content before and after), its hunks and their review.
 //!
 //! Every write a tool makes is recorded as a [`FileChange`] event, so the diff pane can show it
 //! and undo it later. Writes themselves go through the workspace handle
@@ -8,7 +8,8 @@
 pub mod hunks;
 pub mod review;
 
-pub use crate::protocol::change::{FileChange, Node, Special, hash, hex};
+pub(crate) use crate::protocol::change::hex;
+pub use crate::protocol::change::{FileChange, Node, Special, hash};
 
 #[cfg(test)]
 mod tests {

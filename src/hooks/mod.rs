@@ -23,7 +23,8 @@ pub mod shape;
 pub mod transcript;
 pub mod verdict;
 
-pub use crate::protocol::hook::{HookEvent, HookOutcome, HookRun, one_line};
+use crate::protocol::hook::one_line;
+pub use crate::protocol::hook::{HookEvent, HookOutcome, HookRun};
 pub use config::{HooksConfig, check};
 
 use std::collections::BTreeMap;

@@ -43,7 +43,7 @@ pub enum FinishReason {
     Error,
 }
 
-/// What kind of failure an [`Event::Error`] reports, so front ends can react by class.
+/// What kind of failure an [`Event::Error`](super::Event::Error) reports, so front ends can react by class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -147,7 +147,7 @@ pub enum Hint {
     Wait,
 }
 
-/// How much a [`Event::Notice`] matters.
+/// How much a [`Event::Notice`](super::Event::Notice) matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeLevel {

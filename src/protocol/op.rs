@@ -80,7 +80,7 @@ pub enum Op {
         focus: String,
     },
     /// Take back the last prompt sent while the model worked and not delivered yet (to edit
-    /// it); answered by [`Event::Unqueued`].
+    /// it); answered by [`Event::Unqueued`](super::Event::Unqueued).
     Unqueue,
     /// `!command` in the composer: the human runs a shell command (no approval: they typed
     /// it); its output goes to the model with the next prompt.

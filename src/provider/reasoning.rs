@@ -3,9 +3,11 @@
 //! Reasoning arrives as `reasoning_content` deltas (DeepSeek, GLM, Kimi), `reasoning` and
 //! `reasoning_details` (OpenRouter), Anthropic `thinking` blocks with a signature or
 //! `redacted_thinking`, or `<think>…</think>` at the start of the content (R1-style models on
-//! vLLM, Ollama, Together). [`Reasoning`] keeps the text to show and the parts a provider needs
-//! back verbatim; [`ReasoningStyle`] names how a model is asked for it and what it requires back.
-//! Those value types live in `protocol::reasoning`; this module reads the wire forms.
+//! vLLM, Ollama, Together). [`Reasoning`](crate::protocol::reasoning::Reasoning) keeps the text
+//! to show and the parts a provider needs back verbatim;
+//! [`ReasoningStyle`](crate::protocol::reasoning::ReasoningStyle) names how a model is asked for
+//! it and what it requires back. Those value types live in `protocol::reasoning`; this module
+//! reads the wire forms.
 
 /// Splits `<think>…</think>` at the start of a streamed content into reasoning and answer.
 ///

@@ -1,5 +1,5 @@
-//! A stored session as text for people: the Markdown export ([`markdown`]) and the audits of
-//! what wrote each file and where checkpoints stopped ([`audit`]). Presentation only: the
+//! A stored session as text for people: the Markdown export ([`markdown()`]) and the audits of
+//! what wrote each file and where checkpoints stopped ([`change_audit`], [`checkpoint_audit`]). Presentation only: the
 //! store hands over a [`SessionExport`](crate::store::SessionExport), and nothing here writes.
 
 mod audit;

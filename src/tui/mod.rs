@@ -91,7 +91,7 @@ enum LoopExit {
 }
 
 /// Runs the workbench until the user quits.
-pub fn run(ctx: &Context, request: OpenRequest) -> anyhow::Result<ExitCode> {
+pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> {
     let config = &ctx.loaded.config;
     // A bad binding is reported at its file and line, as every other config error is.
     let keymap = Keymap::new(&config.keys).map_err(|e| {
@@ -107,7 +107,6 @@ pub fn run(ctx: &Context, request: OpenRequest) -> anyhow::Result<ExitCode> {
         }
     })?;
     let theme = Theme::load(&config.theme, &ctx.paths.config_dir)?;
-    let mut request = request;
     let mut read_only = false;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -22,8 +22,13 @@ impl Scratch {
         ));
         let mut private = std::fs::DirBuilder::new();
         std::os::unix::fs::DirBuilderExt::mode(&mut private, 0o700);
-        private.recursive(true).create(dir.join("upper"))?;
-        private.create(dir.join("work"))?;
+        for inner in ["upper", "work"] {
+            private.recursive(true).create(dir.join(inner))?;
+        }
+        // 0700 whatever the umask says (as gearshift's other private folders).
+        for made in [dir.clone(), dir.join("upper"), dir.join("work")] {
+            std::fs::set_permissions(&made, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        }
         Ok(Scratch { dir })
     }
 

@@ -159,7 +159,7 @@ impl Actor {
 
     /// The skill whose `allowed-tools` pre-approves `command` now: one loaded in this turn
     /// (by the model or as `/name`), or the running pipeline stage's (see
-    /// [`pipeline::grants`] for who may grant).
+    /// [`tools::grants`] for who may grant).
     fn granted_by(&self, command: &str) -> Option<String> {
         if !self.deps.skill_grants {
             return None;

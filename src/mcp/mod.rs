@@ -18,8 +18,8 @@ use std::time::Duration;
 use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use rmcp::service::{Peer, RoleClient};
-use serde::{Deserialize, Serialize};
 
+pub use crate::protocol::mcp::{ServerState, ServerStatus};
 pub use config::McpServerConfig;
 
 use crate::provider::{ToolCallRequest, ToolSpec};
@@ -52,33 +52,6 @@ pub fn tool_name(server: &str, tool: &str) -> String {
 #[must_use]
 pub fn server_of(name: &str) -> Option<&str> {
     name.strip_prefix("mcp__")?.split("__").next()
-}
-
-/// A server's state, as `/mcp` and the status bar show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ServerState {
-    Starting,
-    Ready {
-        tools: usize,
-        /// The URIs of the resources it lists (`@server:uri` in the composer).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        resources: Vec<String>,
-    },
-    Failed {
-        reason: String,
-    },
-    Disabled,
-}
-
-/// One server's line in `/mcp` and the status bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServerStatus {
-    pub name: String,
-    /// `stdio: CMD` or `http: URL`, and where it was configured.
-    pub how: String,
-    #[serde(flatten)]
-    pub state: ServerState,
 }
 
 /// Most bytes of a tool's reply kept for the model (head and tail).

@@ -292,7 +292,7 @@ pub enum Event {
         /// What the context accounting counts it as (the skill, earlier artifacts); none for a
         /// message that reads as the user's own (a plan step).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        category: Option<crate::context::Category>,
+        category: Option<super::context::Category>,
     },
     /// The model was told how files it wrote changed since (an undo, the human's own edit):
     /// each path with the SHA-256 of what it now knows is there (`None`: no such file).
@@ -357,7 +357,7 @@ pub enum Event {
     /// The MCP servers' states (not persisted: it is this process's connections); sent
     /// whenever one changes.
     McpStatus {
-        servers: Vec<crate::mcp::ServerStatus>,
+        servers: Vec<super::mcp::ServerStatus>,
     },
 }
 

@@ -8,17 +8,19 @@
 //! silent drop, so an old binary cannot rewrite a newer session's history.
 
 pub mod change;
+pub mod context;
 mod event;
 mod facts;
 mod gear;
 pub mod hook;
+pub mod mcp;
 mod op;
 pub mod pipeline;
 pub mod plan;
 pub mod reasoning;
 
-pub use crate::context::ContextReport;
 pub use change::{FileChange, Verdict};
+pub use context::ContextReport;
 pub use event::Event;
 pub use facts::{CommandDecision, ErrorKind, FinishReason, Hint, NoticeLevel, RequestFacts, Role};
 pub use gear::{Gear, SessionMeta};

@@ -215,8 +215,8 @@ fn events_are_tagged_with_their_kind() {
             duration_ms: 3,
         },
         Event::HookRan {
-            run: super::hook::HookRun {
-                event: super::hook::HookEvent::PreToolUse,
+            run: hook::HookRun {
+                event: hook::HookEvent::PreToolUse,
                 command: "guard.sh".into(),
                 source: "config".into(),
                 subject: Some("write_file".into()),
@@ -225,14 +225,14 @@ fn events_are_tagged_with_their_kind() {
                 confined: true,
                 wrote: vec!["src/a.rs".into()],
                 withheld: vec![".claude/settings.json (agent settings)".into()],
-                outcome: super::hook::HookOutcome::Blocked {
+                outcome: hook::HookOutcome::Blocked {
                     reason: "no".into(),
                 },
             },
         },
         Event::HookRan {
-            run: super::hook::HookRun {
-                event: super::hook::HookEvent::Stop,
+            run: hook::HookRun {
+                event: hook::HookEvent::Stop,
                 command: "sleep 9".into(),
                 source: "config".into(),
                 subject: None,
@@ -241,12 +241,12 @@ fn events_are_tagged_with_their_kind() {
                 confined: false,
                 wrote: Vec::new(),
                 withheld: Vec::new(),
-                outcome: super::hook::HookOutcome::TimedOut { after_secs: 1 },
+                outcome: hook::HookOutcome::TimedOut { after_secs: 1 },
             },
         },
         Event::Instructed {
             text: "Run step 1".into(),
-            category: Some(super::context::Category::Skills),
+            category: Some(context::Category::Skills),
         },
         Event::FilesSeen {
             files: [("a.rs".to_string(), None)].into(),

@@ -175,23 +175,19 @@ fn doctor_in_a_terminal_that_answers(replies: Option<&[u8]>) -> String {
     let mut app = support::PtyApp::start(cmd, 120, 40);
     let said = |app: &support::PtyApp| String::from_utf8_lossy(&app.raw).into_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !said(&app).contains("\x1b[?2026$p\x1b[?u\x1b[c") {
-        assert!(
-            Instant::now() < deadline,
-            "the doctor never asked: {}",
-            said(&app)
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        app.drain();
-    }
+    let wait_for = |app: &mut support::PtyApp, what: &str| {
+        while !said(app).contains(what) {
+            assert!(Instant::now() < deadline, "no {what:?} in: {}", said(app));
+            std::thread::sleep(Duration::from_millis(20));
+            app.drain();
+        }
+    };
+    // The doctor's queries, then what the shell prints after it.
+    wait_for(&mut app, "\x1b[?2026$p\x1b[?u\x1b[c");
     if let Some(replies) = replies {
         app.send_now(replies);
     }
-    while !said(&app).contains("END") {
-        assert!(Instant::now() < deadline, "{}", said(&app));
-        std::thread::sleep(Duration::from_millis(20));
-        app.drain();
-    }
+    wait_for(&mut app, "END");
     app.wait_exit();
     said(&app)
 }

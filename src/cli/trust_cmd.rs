@@ -138,9 +138,7 @@ pub fn run(ctx: &Context, cmd: &TrustCommand) -> anyhow::Result<ExitCode> {
                 writeln!(
                     out,
                     "Trusted on {} (config sha256 {}).",
-                    chrono::DateTime::from_timestamp_millis(entry.trusted_at)
-                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                        .unwrap_or_default(),
+                    crate::report::time(entry.trusted_at),
                     &entry.config_sha256[..entry.config_sha256.len().min(12)],
                 )?;
             }

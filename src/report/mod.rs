@@ -8,8 +8,9 @@ mod markdown;
 pub use audit::{change_audit, checkpoint_audit};
 pub use markdown::markdown;
 
-/// A time as people read it, in UTC.
-fn time(ms: i64) -> String {
+/// A time (Unix milliseconds) as people read it, in UTC.
+#[must_use]
+pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default()

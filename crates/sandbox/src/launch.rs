@@ -362,7 +362,7 @@ pub fn contained(helper: &Path, program: &str, args: &[String]) -> (PathBuf, Vec
 
 /// `word` as one word of `sh`: single-quoted, its own quotes spelled `'\''`. (Quoting a word
 /// for the POSIX shell is this one rule; no parser is involved.)
-fn quote(word: &str) -> String {
+pub fn quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', "'\\''"))
 }
 

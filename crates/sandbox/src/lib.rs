@@ -38,7 +38,7 @@ pub mod scratch;
 
 use std::path::PathBuf;
 
-pub use launch::{Sandbox, contained, socket_dirs};
+pub use launch::{Sandbox, contained, quote, socket_dirs};
 pub use policy::{Overlay, Policy, SandboxMode};
 pub use probe::{Probe, Status, judge};
 

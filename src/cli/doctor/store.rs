@@ -29,11 +29,8 @@ pub(super) fn database(out: &mut Vec<Check>, db: &Path, full: bool) {
         return;
     }
     let size = std::fs::metadata(db).map_or(0, |m| m.len());
-    let quoted = format!("'{}'", db.display().to_string().replace('\'', "'\\''"));
-    let broken = format!(
-        "'{}.broken'",
-        db.display().to_string().replace('\'', "'\\''")
-    );
+    let quoted = gearshift_sandbox::quote(&db.display().to_string());
+    let broken = gearshift_sandbox::quote(&format!("{}.broken", db.display()));
     let fix = format!(
         "move it aside (`mv {quoted} {broken}`) and gearshift starts a new one; `sqlite3 {broken} .recover` may save the sessions in it"
     );

@@ -222,7 +222,9 @@ fn main() {
             )
         })
         .collect();
-    let secrets = Secrets::new(&env, &gearshift::config::from_layers(&[]).unwrap());
+    let secrets = gearshift::config::from_layers(&[])
+        .unwrap()
+        .command_secrets(&env);
     let clean: String = (0..2000)
         .map(|i| format!("line {i}: compiling module_{i} ... ok\n"))
         .collect::<String>()

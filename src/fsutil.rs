@@ -5,7 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Creates `dir` (and its parents) and makes it 0700. Parents that already exist keep their
 /// mode; parents created here are 0700 too.
@@ -36,6 +36,22 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = private_file(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// The files of `dir` ending in `.extension`, sorted (none when it cannot be read): the
+/// pipelines, custom commands and other definitions the user keeps in a folder.
+#[must_use]
+pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    files.sort();
+    files
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub(super) fn start_each(
     workspace: &std::path::Path,
 ) -> Vec<(String, Result<String, String>)> {
     let server_env = crate::mcp::client::ServerEnv {
-        base: crate::tools::Secrets::new(env, config).env,
+        base: config.command_secrets(env).env,
         full: env.clone(),
         helper: gearshift_sandbox::this_binary(),
     };

@@ -20,9 +20,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::fsutil::files_in;
+pub use crate::tools::checkpoints::CheckpointRule;
+pub use crate::tools::secrets::SecretsConfig;
 pub use gearshift_sandbox::SandboxMode;
 pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
-pub use paths::{Paths, files_in};
+pub use paths::Paths;
 pub use route::{Route, RouteTable, Routing, Target};
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
@@ -127,6 +130,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// The environment the model's commands get from `env`, and the values to redact from
+    /// what they print: every provider's key variable and what `[secrets]` removes.
+    #[must_use]
+    pub fn command_secrets(&self, env: &BTreeMap<String, String>) -> crate::tools::Secrets {
+        let key_vars: Vec<&str> = self
+            .providers
+            .values()
+            .filter_map(|p| p.api_key_env.as_deref())
+            .collect();
+        crate::tools::Secrets::new(env, &key_vars, &self.secrets)
+    }
+
     /// Every MCP server in force, a name in several the later one's, in Claude Code's order
     /// of scopes: Codex's and Claude Code's user scope, a trusted `.mcp.json`, Claude Code's
     /// scope for this project, then `[mcp_servers]`.
@@ -165,24 +180,6 @@ impl Config {
             .splice(0..0, self.hook_problems.iter().cloned());
         hooks
     }
-}
-
-/// One `[[checkpoints]]` rule: a change or call it matches stops for a human even where the
-/// gear would let it through (see `tools::checkpoints`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct CheckpointRule {
-    pub name: String,
-    /// Why it stops, shown where it does.
-    pub reason: String,
-    /// Globs over the path written, relative to the workspace (`migrations/**`, `**/*.sql`).
-    pub paths: Vec<String>,
-    /// Commands, as `allow_commands` entries (`git push*`, `terraform apply *`).
-    pub commands: Vec<String>,
-    /// Regular expressions over a file's proposed new text (`DROP TABLE`, `reqwest::`).
-    pub content: Vec<String>,
-    /// Tool names (`mcp__db__query`).
-    pub tools: Vec<String>,
 }
 
 /// How gearshift calls you back when it waits for you and its terminal is not focused.
@@ -289,17 +286,6 @@ fn expand_all(paths: &[String], home: Option<&Path>) -> Vec<PathBuf> {
             (None, _) => Some(PathBuf::from(p)),
         })
         .collect()
-}
-
-/// Which environment variables the model's commands never see.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-pub struct SecretsConfig {
-    /// Name patterns (`*` any run of characters, case-insensitive) removed from commands'
-    /// environment, besides every provider's `api_key_env`.
-    pub remove_env: Vec<String>,
-    /// Names kept although a pattern matches (a trusted config only).
-    pub pass_env: Vec<String>,
 }
 
 /// What the model's file tools may touch besides the always-protected paths.

@@ -119,22 +119,6 @@ impl Paths {
     }
 }
 
-/// The files of `dir` ending in `.extension`, sorted (none when it cannot be read): the
-/// pipelines, custom commands and other definitions the user keeps in a folder.
-#[must_use]
-pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == extension))
-        .collect();
-    files.sort();
-    files
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

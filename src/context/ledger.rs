@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::estimate_tokens;
+use crate::protocol::ChatMessage;
 pub use crate::protocol::context::{CacheShare, Category, ContextItem, ContextReport, ItemId};
-use crate::provider::ChatMessage;
 
 /// Tokens a message costs beyond its text (role and separators), as chat formats add.
 const MESSAGE_OVERHEAD: u64 = 4;

@@ -8,9 +8,9 @@ use crate::changes::review::ChangeLog;
 use crate::context::Category;
 use crate::pipeline::{Run, StageEvent};
 use crate::plan::Plan;
+use crate::protocol::default_title;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
 use crate::provider::{ChatMessage, Reasoning, ToolCallRequest};
-use crate::store::default_title;
 
 /// What the core knows about a session, rebuilt on resume by folding its events.
 #[derive(Debug, Clone, PartialEq, Default)]

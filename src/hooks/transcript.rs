@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::provider::ChatMessage;
+use crate::protocol::ChatMessage;
 
 /// One session's transcript file.
 #[derive(Debug)]
@@ -195,7 +195,7 @@ fn message_json(message: &ChatMessage, model: &str, cwd: &Path) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::ToolCallRequest;
+    use crate::protocol::ToolCallRequest;
 
     fn conversation() -> Vec<Arc<ChatMessage>> {
         vec![

@@ -202,7 +202,7 @@ async fn start(
                 headers.insert(name, value);
             }
             config = config.custom_headers(headers);
-            crate::provider::tls();
+            crate::tls::install();
             let client = reqwest::Client::builder()
                 .build()
                 .map_err(|e| format!("cannot set up HTTP: {e}"))?;

@@ -22,7 +22,7 @@ use rmcp::service::{Peer, RoleClient};
 pub use crate::protocol::mcp::{ServerState, ServerStatus};
 pub use config::McpServerConfig;
 
-use crate::provider::{ToolCallRequest, ToolSpec};
+use crate::protocol::{ToolCallRequest, ToolSpec};
 use crate::tools::{ToolContext, ToolHandler, ToolKind, ToolOutcome, Writes};
 
 /// The registry's name for a server's tool: `mcp__SERVER__TOOL`, kept to what every provider

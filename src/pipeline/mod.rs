@@ -116,7 +116,7 @@ pub fn discover(
         )),
     ];
     for (dir, party) in dirs.into_iter().flatten() {
-        for path in crate::config::files_in(&dir, "toml") {
+        for path in crate::fsutil::files_in(&dir, "toml") {
             let loaded = crate::provided::read(&path, party, 1024 * 1024)
                 .map_err(|e| PipelineError {
                     path: path.clone(),

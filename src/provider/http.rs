@@ -116,7 +116,7 @@ impl Endpoint {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
-        tls();
+        crate::tls::install();
         let client = reqwest::Client::builder()
             .connect_timeout(self.policy.connect_timeout)
             .user_agent(concat!("gearshift/", env!("CARGO_PKG_VERSION")))
@@ -570,14 +570,4 @@ pub(super) fn excerpt(text: &str) -> String {
         let cut: String = text.chars().take(EXCERPT_CHARS).collect();
         format!("{cut}… (truncated)")
     }
-}
-
-/// Makes rustls with ring the process's TLS provider, once, before any HTTP client is built
-/// (reqwest is built without a provider of its own).
-pub fn tls() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Another part of the process may have installed one first: either serves.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }

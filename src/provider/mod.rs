@@ -8,7 +8,6 @@
 
 mod anthropic;
 mod http;
-pub use http::tls;
 mod openai;
 pub mod reasoning;
 mod responses;
@@ -18,55 +17,18 @@ pub mod sse;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
 use crate::config::{ActiveProvider, ProviderKind};
 use crate::protocol::{ErrorKind, FinishReason};
 
+pub use crate::protocol::message::{ChatMessage, ToolCallRequest, ToolSpec};
 pub use crate::protocol::reasoning::{
     Effort, Reasoning, ReasoningPart, ReasoningRequest, ReasoningStyle,
 };
 pub use http::wire_string;
 pub use script::{DEMO_SCRIPT, Script};
-
-/// One message of the conversation sent to the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ChatMessage {
-    User {
-        text: String,
-    },
-    Assistant {
-        text: String,
-        tool_calls: Vec<ToolCallRequest>,
-        /// What the model thought first, passed back where its API requires it.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reasoning: Option<Reasoning>,
-    },
-    ToolResult {
-        call_id: String,
-        content: String,
-        is_error: bool,
-    },
-}
-
-/// A tool call the model made, with its arguments as the JSON text it produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolCallRequest {
-    pub id: String,
-    pub name: String,
-    pub arguments: String,
-}
-
-/// A tool offered to the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ToolSpec {
-    pub name: String,
-    pub description: String,
-    /// JSON Schema of the arguments.
-    pub parameters: serde_json::Value,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {

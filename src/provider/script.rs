@@ -227,7 +227,7 @@ impl ModelClient for ScriptClient {
             .iter()
             .rev()
             .find_map(|m| match &**m {
-                ChatMessage::User { text } => Some(crate::store::default_title(text)),
+                ChatMessage::User { text } => Some(crate::protocol::default_title(text)),
                 _ => None,
             })
             .unwrap_or_default();

@@ -19,10 +19,10 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
+pub use crate::protocol::default_title;
 pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport};
 pub use open::schema_version;
 pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
-pub use writer::default_title;
 
 use crate::protocol::Event;
 use writer::{Maintenance, Request};

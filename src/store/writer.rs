@@ -12,7 +12,7 @@ use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use crate::protocol::Event;
+use crate::protocol::{Event, default_title};
 
 /// Upper bound on requests folded into one transaction, so one batch never holds the write lock
 /// for long while another process waits.
@@ -472,21 +472,4 @@ fn fold_after(
     tx.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![session, ts])?;
     Ok(())
-}
-
-/// A session's title until the user names it: the first prompt's first line, shortened.
-#[must_use]
-pub fn default_title(prompt: &str) -> String {
-    const MAX_CHARS: usize = 80;
-    let line = prompt
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    if line.chars().count() <= MAX_CHARS {
-        line.to_string()
-    } else {
-        let cut: String = line.chars().take(MAX_CHARS - 1).collect();
-        format!("{}…", cut.trim_end())
-    }
 }

@@ -8,13 +8,31 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
 use super::command::Allowlist;
-use crate::config::CheckpointRule;
+use serde::{Deserialize, Serialize};
 
 /// Whether a stop's reason is a `[[checkpoints]]` rule's (not a path only a human writes,
 /// which no flag passes).
 #[must_use]
 pub fn is_rule(why: &str) -> bool {
     why.starts_with("checkpoint `")
+}
+
+/// One `[[checkpoints]]` rule: a change or call it matches stops for a human even where the
+/// gear would let it through (see [`Checkpoints`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckpointRule {
+    pub name: String,
+    /// Why it stops, shown where it does.
+    pub reason: String,
+    /// Globs over the path written, relative to the workspace (`migrations/**`, `**/*.sql`).
+    pub paths: Vec<String>,
+    /// Commands, as `allow_commands` entries (`git push*`, `terraform apply *`).
+    pub commands: Vec<String>,
+    /// Regular expressions over a file's proposed new text (`DROP TABLE`, `reqwest::`).
+    pub content: Vec<String>,
+    /// Tool names (`mcp__db__query`).
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Default)]

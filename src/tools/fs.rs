@@ -14,7 +14,7 @@ use super::{
     ToolOutcome, WRITE_FILE, Workspace, parse_args,
 };
 use crate::changes::FileChange;
-use crate::provider::ToolCallRequest;
+use crate::protocol::ToolCallRequest;
 
 /// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
 /// bounded whatever the workspace holds.

@@ -34,7 +34,7 @@ pub use shell::{CommandOutput, CommandRunner, Held, Io, run_command};
 use gearshift_sandbox::Sandbox;
 
 use crate::changes::FileChange;
-use crate::provider::{ToolCallRequest, ToolSpec};
+use crate::protocol::{ToolCallRequest, ToolSpec};
 
 /// Limits that keep one tool call from flooding the context or hanging.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use super::{Phase, ToolContext, ToolOutcome, Writes};
 use crate::pipeline::StageKind;
 use crate::protocol::Gear;
-use crate::provider::{ToolCallRequest, ToolSpec};
+use crate::protocol::{ToolCallRequest, ToolSpec};
 
 /// What a tool may do, which decides where it is offered and whether it asks first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

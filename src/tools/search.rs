@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::confine::Kind;
 use super::fs::MAX_TEXT_BYTES;
 use super::{GLOB, GREP, ToolFailure, ToolLimits, ToolOutcome, Workspace, parse_args};
-use crate::provider::ToolCallRequest;
+use crate::protocol::ToolCallRequest;
 
 /// Longest matching line `grep` returns whole.
 const GREP_LINE_CHARS: usize = 300;

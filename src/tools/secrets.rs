@@ -21,7 +21,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
 
-use crate::config::Config;
+use serde::{Deserialize, Serialize};
 
 /// Values shorter than this are not redacted: `1`, `true` or a port would mangle output.
 const MIN_SECRET_LEN: usize = 8;
@@ -30,6 +30,17 @@ const RUN: usize = 12;
 /// Encoded forms are matched by runs of this many characters (12 bytes of the key), so a
 /// form wrapped across lines is still found on both sides of the wrap.
 const ENCODED_RUN: usize = 16;
+
+/// Which environment variables the model's commands never see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// Name patterns (`*` any run of characters, case-insensitive) removed from commands'
+    /// environment, besides every provider's `api_key_env`.
+    pub remove_env: Vec<String>,
+    /// Names kept although a pattern matches (a trusted config only).
+    pub pass_env: Vec<String>,
+}
 
 /// The environment commands get, and the values to redact.
 #[derive(Debug, Clone, Default)]
@@ -191,19 +202,19 @@ fn matches(pattern: &str, name: &str) -> bool {
 }
 
 impl Secrets {
-    /// Splits `env` into what commands may see and what must be redacted.
+    /// Splits `env` into what commands may see and what must be redacted: the providers'
+    /// key variables (`key_vars`) and what `rules` removes.
     #[must_use]
-    pub fn new(env: &BTreeMap<String, String>, config: &Config) -> Secrets {
-        let key_vars: Vec<&str> = config
-            .providers
-            .values()
-            .filter_map(|p| p.api_key_env.as_deref())
-            .collect();
+    pub fn new(
+        env: &BTreeMap<String, String>,
+        key_vars: &[&str],
+        rules: &SecretsConfig,
+    ) -> Secrets {
         let mut out = Secrets::default();
         for (name, value) in env {
             let secret = key_vars.contains(&name.as_str())
-                || (config.secrets.remove_env.iter().any(|p| matches(p, name))
-                    && !config.secrets.pass_env.iter().any(|p| p == name));
+                || (rules.remove_env.iter().any(|p| matches(p, name))
+                    && !rules.pass_env.iter().any(|p| p == name));
             if secret {
                 if value.len() >= MIN_SECRET_LEN {
                     out.redact.push((name.clone(), value.clone()));
@@ -309,9 +320,15 @@ impl Secrets {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     fn config() -> Config {
         crate::config::from_layers(&[]).unwrap()
+    }
+
+    /// The split a session makes: through the config's providers and `[secrets]`.
+    fn new(env: &BTreeMap<String, String>, config: &Config) -> Secrets {
+        config.command_secrets(env)
     }
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -336,7 +353,7 @@ mod tests {
 
     #[test]
     fn keys_are_removed_and_redacted_and_the_rest_passes() {
-        let s = Secrets::new(
+        let s = new(
             &env(&[
                 ("PATH", "/usr/bin"),
                 ("OPENAI_API_KEY", "sk-live-0123456789"),
@@ -361,7 +378,7 @@ mod tests {
         let mut c = config();
         c.providers.get_mut("openai").unwrap().api_key_env = Some("MY_LLM".into());
         c.secrets.pass_env = vec!["GH_TOKEN".into()];
-        let s = Secrets::new(
+        let s = new(
             &env(&[
                 ("MY_LLM", "value-of-key-123"),
                 ("GH_TOKEN", "ghp_keepme12345"),
@@ -376,7 +393,7 @@ mod tests {
     fn encoded_reversed_and_halved_keys_are_redacted_too() {
         use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
         let key = "sk-proj-Zq3Xk9Lm2Pw7Rt5Vb8Nc1Hd4Jf6Gs0Ay";
-        let s = Secrets::new(&env(&[("OPENAI_API_KEY", key)]), &config());
+        let s = new(&env(&[("OPENAI_API_KEY", key)]), &config());
         let env_file = format!("# settings\nOPENAI_API_KEY={key}\nDEBUG=1\n");
         let mut leaks = vec![
             STANDARD.encode(env_file.as_bytes()),
@@ -420,7 +437,7 @@ mod tests {
 
     #[test]
     fn a_key_cut_in_half_by_the_output_cut_is_redacted_on_both_sides() {
-        let s = Secrets::new(&env(&[("X_API_KEY", "ABCDEFGHIJKLMNOP")]), &config());
+        let s = new(&env(&[("X_API_KEY", "ABCDEFGHIJKLMNOP")]), &config());
         let text = "head ABCDEFGH\n[… 100 bytes of output cut here; the first and last 16 bytes \
                     are kept …]\nIJKLMNOP tail";
         let out = s.redact(text);

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::writes::Hold;
 use super::{Secrets, ToolContext, ToolOutcome, Writes, parse_args};
-use crate::provider::ToolCallRequest;
+use crate::protocol::ToolCallRequest;
 use gearshift_sandbox::Sandbox;
 
 /// Between SIGTERM and SIGKILL on timeout.

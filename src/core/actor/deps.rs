@@ -161,7 +161,7 @@ impl SessionDeps {
                 limits,
                 runner: CommandRunner {
                     sandbox,
-                    secrets: Secrets::new(&env, config),
+                    secrets: config.command_secrets(&env),
                 },
                 registry: Registry::builtin(),
                 skills: Arc::default(),
@@ -191,7 +191,7 @@ impl SessionDeps {
             mcp_problems: config.mcp_problems.clone(),
             config_problems: config.config_problems.clone(),
             mcp_env: crate::mcp::client::ServerEnv {
-                base: Secrets::new(&env, config).env,
+                base: config.command_secrets(&env).env,
                 full: env.clone(),
                 helper: sandbox::this_binary(),
             },

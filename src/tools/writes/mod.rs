@@ -25,8 +25,8 @@ use snapshot::Snapshot;
 
 use super::{Clearance, Kind, Protected, Secrets, ToolWrite, Workspace, Writes};
 use crate::changes::{FileChange, Node};
-use crate::config::SandboxMode;
 use crate::tools::disk::place;
+use gearshift_sandbox::SandboxMode;
 use gearshift_sandbox::scratch::Scratch;
 use gearshift_sandbox::{Overlay, Sandbox};
 

@@ -81,7 +81,7 @@ impl App {
                     self.queued.remove(i);
                 }
                 if self.session.title.is_empty() {
-                    self.session.title = crate::store::default_title(text);
+                    self.session.title = crate::protocol::default_title(text);
                 }
                 // What it attached, as chips under the prompt.
                 let shown = if attachments.is_empty() {

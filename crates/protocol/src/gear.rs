@@ -69,3 +69,20 @@ pub struct SessionMeta {
     /// Unix time in milliseconds.
     pub created_at: i64,
 }
+
+/// A session's title until the user names it: the first prompt's first line, shortened.
+#[must_use]
+pub fn default_title(prompt: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let line = prompt
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.chars().count() <= MAX_CHARS {
+        line.to_string()
+    } else {
+        let cut: String = line.chars().take(MAX_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
+    }
+}

@@ -212,7 +212,7 @@ impl HookRun {
 }
 
 /// `text` on one line, cut at 160 characters.
-pub(crate) fn one_line(text: &str) -> String {
+pub fn one_line(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if flat.chars().count() > 160 {
         format!("{}…", flat.chars().take(160).collect::<String>())

@@ -184,7 +184,7 @@ pub fn hash(bytes: &[u8]) -> String {
 }
 
 /// Bytes as lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {

@@ -21,7 +21,7 @@ pub mod provided;
 pub mod provider;
 pub mod report;
 pub mod safe_text;
-pub mod store;
+pub use gearshift_store as store;
 pub mod tls;
 pub mod tools;
 pub mod tui;

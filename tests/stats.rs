@@ -306,8 +306,10 @@ fn a_store_from_before_requests_were_kept_is_migrated_with_its_usage_counted() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("gearshift.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(include_str!("../src/store/migrations/001_initial.sql"))
-        .unwrap();
+    conn.execute_batch(include_str!(
+        "../crates/store/src/migrations/001_initial.sql"
+    ))
+    .unwrap();
     conn.pragma_update(None, "user_version", 1).unwrap();
     let now = gearshift::store::now_ms();
     conn.execute(

@@ -154,7 +154,7 @@ pub enum Command {
         #[arg(long, default_value = "7d")]
         since: String,
         /// Group by model, provider, gear, stage or day
-        #[arg(long, value_enum, default_value_t = crate::store::stats::By::Model)]
+        #[arg(long, default_value = "model", value_parser = by_parser())]
         by: crate::store::stats::By,
         /// One JSON object instead of a table
         #[arg(long)]
@@ -348,6 +348,13 @@ pub enum TrustCommand {
     Revoke,
     /// Every trusted workspace
     List,
+}
+
+/// `--by`: the store's groupings, listed in help and completions.
+fn by_parser() -> impl clap::builder::TypedValueParser<Value = crate::store::stats::By> {
+    use crate::store::stats::By;
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(By::ALL.map(By::name)).try_map(|s| s.parse::<By>())
 }
 
 #[cfg(test)]

@@ -239,7 +239,7 @@ fn table(sessions: &[SessionSummary], all: bool) -> String {
             s.gear,
             s.message_count,
             s.input_tokens + s.output_tokens,
-            crate::store::stats::cost_or_dash(s.cost),
+            crate::report::figures::cost_or_dash(s.cost),
             s.model,
             title
         );

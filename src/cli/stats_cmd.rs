@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, since: &str, by: By, json: bool) -> anyhow::Result<Exi
             stats::local_date(from),
             format!("{by:?}").to_lowercase()
         );
-        out!("{}", report.table(by));
+        out!("{}", crate::report::figures::table(&report, by));
     }
     Ok(ExitCode::SUCCESS)
 }

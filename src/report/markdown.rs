@@ -77,7 +77,7 @@ impl<'a> Markdown<'a> {
             s.input_tokens,
             s.output_tokens,
             s.cached_tokens,
-            crate::store::stats::cost_or_dash(s.cost)
+            crate::report::figures::cost_or_dash(s.cost)
         );
     }
 

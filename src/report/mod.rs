@@ -3,6 +3,7 @@
 //! store hands over a [`SessionExport`](crate::store::SessionExport), and nothing here writes.
 
 mod audit;
+pub mod figures;
 mod markdown;
 
 pub use audit::{change_audit, checkpoint_audit};
@@ -31,3 +32,6 @@ fn html_escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,7 +34,7 @@ impl Row {
                 .then(|| "imported".to_string())
                 .into_iter()
                 .chain([
-                    crate::store::stats::cost_or_dash(s.cost),
+                    crate::report::figures::cost_or_dash(s.cost),
                     format!(
                         "{} tok",
                         super::fit::count(u64::try_from(tokens).unwrap_or_default())

@@ -276,7 +276,7 @@ impl App {
                 self.busy = false;
                 self.transcript.abandon_streaming();
                 let requests = std::mem::take(&mut self.turn_requests);
-                if let Some(line) = crate::store::stats::turn_line(&requests) {
+                if let Some(line) = crate::report::figures::turn_line(&requests) {
                     self.transcript.push(EntryKind::Usage, line);
                 }
             }

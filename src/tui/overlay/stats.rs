@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Sparkline, Wrap};
 
 use super::{Layer, LayerCtx, LayerOutcome};
+use crate::report::figures;
 use crate::store::stats::{self, Overview, Totals};
 use crate::tui::app::App;
 use crate::tui::keymap::{Action, KeyContext};
@@ -61,7 +62,7 @@ impl Layer for StatsView {
             );
             return;
         };
-        let week = data.week.table(stats::By::Model);
+        let week = figures::table(&data.week, stats::By::Model);
         let week_lines: Vec<&str> = if data.week.groups.is_empty() {
             Vec::new()
         } else {
@@ -86,7 +87,7 @@ impl Layer for StatsView {
                 .map(|g| {
                     Bar::default()
                         .value(micros(g.cost.unwrap_or(0.0)))
-                        .text_value(g.cost_text())
+                        .text_value(figures::cost(g))
                         .label(Line::raw(g.key.clone()))
                         .style(s.context_used)
                 })
@@ -122,7 +123,7 @@ impl Layer for StatsView {
             Paragraph::new(Line::styled(
                 format!(
                     "Cost per day, {span}: {} in all",
-                    data.days_total.cost_text()
+                    figures::cost(&data.days_total)
                 ),
                 s.help_heading,
             )),
@@ -143,7 +144,7 @@ fn session_line(t: &Totals) -> String {
     if t.requests == 0 {
         return "No model requests yet.".into();
     }
-    let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), stats::millis);
+    let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), figures::millis);
     format!(
         "{} requests{} · {} in ({:.0}% cached) · {} out · {} · latency p50 {} p95 {} · first \
          token p50 {}",
@@ -153,10 +154,10 @@ fn session_line(t: &Totals) -> String {
         } else {
             String::new()
         },
-        stats::tokens(t.input),
+        figures::tokens(t.input),
         t.cached_share * 100.0,
-        stats::tokens(t.output),
-        t.cost_text(),
+        figures::tokens(t.output),
+        figures::cost(t),
         opt(t.latency_p50_ms),
         opt(t.latency_p95_ms),
         opt(t.ttft_p50_ms),

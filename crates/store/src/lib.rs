@@ -19,12 +19,12 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use tokio::sync::oneshot;
 
-pub use crate::protocol::default_title;
 pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport};
+pub use gearshift_protocol::default_title;
 pub use open::schema_version;
 pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
 
-use crate::protocol::Event;
+use gearshift_protocol::Event;
 use writer::{Maintenance, Request};
 
 /// Store failures a user can act on; each names the file.

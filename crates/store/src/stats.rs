@@ -42,8 +42,8 @@ impl RequestRow {
     /// The request a `usage` event records (`None` for other events, and for usage recorded
     /// before requests were measured).
     #[must_use]
-    pub fn of(event: &crate::protocol::Event) -> Option<RequestRow> {
-        let crate::protocol::Event::Usage {
+    pub fn of(event: &gearshift_protocol::Event) -> Option<RequestRow> {
+        let gearshift_protocol::Event::Usage {
             input,
             output,
             cached,
@@ -76,58 +76,8 @@ impl RequestRow {
     }
 }
 
-/// The dim line under a turn: its tokens in (cached) and out, cost, time, time to the first
-/// token and the models that answered.
-#[must_use]
-pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
-    let first = requests.first()?;
-    let mut t = Totals::default();
-    let mut models: Vec<String> = Vec::new();
-    for r in requests {
-        t.add(&r.as_ref());
-        let m = format!("{}/{}", r.provider, r.model);
-        if !models.contains(&m) {
-            models.push(m);
-        }
-    }
-    let mut parts = Vec::new();
-    if requests.len() > 1 {
-        parts.push(format!("{} requests", requests.len()));
-    }
-    if t.errors > 0 {
-        parts.push(format!("{} failed", t.errors));
-    }
-    let cached = if t.cached > 0 {
-        format!(" ({} cached)", tokens(t.cached))
-    } else {
-        String::new()
-    };
-    if t.retries > 0 {
-        parts.push(format!("{} retried", t.retries));
-    }
-    let about = if t.estimated > 0 { "~" } else { "" };
-    parts.push(format!("{about}{} in{cached}", tokens(t.input)));
-    if t.reasoning > 0 {
-        parts.push(format!(
-            "{about}{} out ({} reasoning)",
-            tokens(t.output),
-            tokens(t.reasoning)
-        ));
-    } else {
-        parts.push(format!("{about}{} out", tokens(t.output)));
-    }
-    parts.push(t.cost_text());
-    let took: u64 = requests.iter().filter_map(|r| r.latency_ms).sum();
-    parts.push(millis(took));
-    if let Some(ttft) = first.ttft_ms {
-        parts.push(format!("first token {}", millis(ttft)));
-    }
-    parts.push(models.join(", "));
-    Some(parts.join(" · "))
-}
-
 /// How rows are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum By {
     #[default]
     Model,
@@ -135,6 +85,34 @@ pub enum By {
     Gear,
     Stage,
     Day,
+}
+
+impl By {
+    /// Every grouping, in the order `--by` lists them.
+    pub const ALL: [By; 5] = [By::Model, By::Provider, By::Gear, By::Stage, By::Day];
+
+    /// The grouping's name, as `--by` takes it and the table heads its column.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            By::Model => "model",
+            By::Provider => "provider",
+            By::Gear => "gear",
+            By::Stage => "stage",
+            By::Day => "day",
+        }
+    }
+}
+
+impl std::str::FromStr for By {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<By, String> {
+        By::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| format!("`{s}` is not one of model, provider, gear, stage, day"))
+    }
 }
 
 /// The figures of a group of requests.
@@ -202,17 +180,6 @@ impl Totals {
         if !r.failed {
             self.latencies.extend(r.latency_ms);
             self.ttfts.extend(r.ttft_ms);
-        }
-    }
-
-    /// The cost in words: dollars, `—` when unknown, `+` when some requests had no prices.
-    #[must_use]
-    pub fn cost_text(&self) -> String {
-        match (self.cost, self.unpriced) {
-            (None, 0) => dollars(0.0),
-            (None, _) => "—".into(),
-            (Some(c), 0) => dollars(c),
-            (Some(c), _) => format!("{}+", dollars(c)),
         }
     }
 
@@ -457,119 +424,6 @@ pub fn parse_since(text: &str, now: i64) -> Result<i64, String> {
         _ => return Err(bad()),
     };
     Ok(now.saturating_sub(n.saturating_mul(ms)))
-}
-
-/// A token count in a few characters: `950`, `12.3k`, `1.2M`.
-#[must_use]
-pub fn tokens(n: u64) -> String {
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
-        _ => format!("{:.1}M", n as f64 / 1e6),
-    }
-}
-
-/// A duration in a few characters: `850ms`, `3.1s`, `2m05s`.
-#[must_use]
-pub fn millis(ms: u64) -> String {
-    match ms {
-        0..1_000 => format!("{ms}ms"),
-        1_000..60_000 => format!("{:.1}s", ms as f64 / 1e3),
-        _ => format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000),
-    }
-}
-
-/// Dollars with the precision small sums need.
-#[must_use]
-pub fn dollars(d: f64) -> String {
-    if d >= 100.0 {
-        format!("${d:.0}")
-    } else if d >= 1.0 {
-        format!("${d:.2}")
-    } else {
-        format!("${d:.4}")
-    }
-}
-
-/// A cost in words, `—` when unknown (the model has no prices).
-#[must_use]
-pub fn cost_or_dash(cost: Option<f64>) -> String {
-    cost.map_or_else(|| "—".into(), dollars)
-}
-
-impl Report {
-    /// The report as a table, one row per group and the total last.
-    #[must_use]
-    pub fn table(&self, by: By) -> String {
-        use std::fmt::Write as _;
-        let head = match by {
-            By::Model => "model",
-            By::Provider => "provider",
-            By::Gear => "gear",
-            By::Stage => "stage",
-            By::Day => "day",
-        };
-        let width = self
-            .groups
-            .iter()
-            .map(|g| g.key.chars().count())
-            .chain([head.len(), 5])
-            .max()
-            .unwrap_or(5);
-        let opt = |v: Option<u64>| v.map_or_else(|| "-".into(), millis);
-        let mut out = format!(
-            "{head:<width$}  {:>8} {:>6} {:>7} {:>8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}\n",
-            "requests",
-            "errors",
-            "retries",
-            "input",
-            "cached",
-            "cache wr",
-            "output",
-            "cost",
-            "p50",
-            "p95",
-            "ttft p50",
-            "ttft p95"
-        );
-        for t in self.groups.iter().chain([&self.total]) {
-            let _ = writeln!(
-                out,
-                "{:<width$}  {:>8} {:>6} {:>7} {:>8} {:>5.0}% {:>8} {:>8} {:>10} {:>7} {:>7} {:>8} {:>8}",
-                t.key,
-                t.requests,
-                t.errors,
-                t.retries,
-                tokens(t.input),
-                t.cached_share * 100.0,
-                tokens(t.cache_write),
-                tokens(t.output),
-                t.cost_text(),
-                opt(t.latency_p50_ms),
-                opt(t.latency_p95_ms),
-                opt(t.ttft_p50_ms),
-                opt(t.ttft_p95_ms),
-            );
-        }
-        let t = &self.total;
-        if t.unpriced > 0 {
-            let _ = writeln!(
-                out,
-                "— or +: {} request(s) of models without prices are not in the cost; give them \
-                 prices with [models.\"NAME\"] or `gearshift models import`",
-                t.unpriced
-            );
-        }
-        if t.estimated > 0 {
-            let _ = writeln!(
-                out,
-                "{} request(s) were cut off before the provider reported usage: their tokens \
-                 are estimated",
-                t.estimated
-            );
-        }
-        out
-    }
 }
 
 /// What the `/cost` overlay shows: this session, the last seven days by model, and the cost

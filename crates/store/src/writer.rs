@@ -12,7 +12,7 @@ use rusqlite::{Connection, Transaction, params};
 use tokio::sync::oneshot;
 
 use super::StoreError;
-use crate::protocol::{Event, default_title};
+use gearshift_protocol::{Event, default_title};
 
 /// Upper bound on requests folded into one transaction, so one batch never holds the write lock
 /// for long while another process waits.
@@ -250,7 +250,7 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 return Err(StoreError::AlreadyExists(id));
             }
             // No event of a file is later than its import: a forged date cannot put it first.
-            let now = crate::store::now_ms();
+            let now = crate::now_ms();
             for (ts, event) in &events {
                 append_events(&tx, &id, (*ts).min(now), std::slice::from_ref(event))
                     .map_err(sql)?;
@@ -428,7 +428,7 @@ fn fold_after(
                     cost,
                     i64::try_from(r.latency_ms).unwrap_or(i64::MAX),
                     r.ttft_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-                    r.error.map(crate::protocol::ErrorKind::as_str),
+                    r.error.map(gearshift_protocol::ErrorKind::as_str),
                     i64::try_from(*cache_write).unwrap_or(i64::MAX),
                     r.retries,
                     r.estimated,

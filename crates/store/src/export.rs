@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::read::{Reader, SessionSummary};
-use crate::protocol::Event;
+use gearshift_protocol::Event;
 
 pub const EXPORT_FORMAT: &str = "gearshift-session";
 pub const EXPORT_VERSION: u32 = 1;

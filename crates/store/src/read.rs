@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::{StoreError, open};
-use crate::protocol::Event;
+use gearshift_protocol::Event;
 
 /// One row of the session list.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

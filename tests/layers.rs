@@ -2,7 +2,8 @@
 //! loop. The crate graph is the compiler's to enforce; inside a crate this test does it.
 //!
 //! A module's imports are read as text: every `crate::name` path in its non-test source (and
-//! `crate::{a, b}` groups), comments removed. A full Rust parser (syn) would see the same
+//! `crate::{a, b}` groups), and every `super::` chain that climbs to the crate root
+//! (`super::name` in `app.rs`, `super::super::name` in `app/keys.rs`), comments removed. A full Rust parser (syn) would see the same
 //! paths at the cost of another large build dependency; the project writes its paths this
 //! way (rustfmt keeps `use` trees whole), and a miss would only hide an edge, never invent one.
 
@@ -50,6 +51,7 @@ fn graph(src: &Path) -> Graph {
     let single = Regex::new(r"crate::(\w+)").unwrap();
     let group = Regex::new(r"crate::\{([^}]*)\}").unwrap();
     let head = Regex::new(r"(?:^|,)\s*(\w+)").unwrap();
+    let up = Regex::new(r"((?:super::)+)(\w+|\{[^}]*\})").unwrap();
     let mut files = Vec::new();
     rust_files(src, &mut files);
     let mut edges = Graph::new();
@@ -78,6 +80,24 @@ fn graph(src: &Path) -> Graph {
             .collect();
         for g in group.captures_iter(&code) {
             named.extend(head.captures_iter(&g[1]).map(|c| c[1].to_string()));
+        }
+        // How deep the file's module is: `app.rs` and `app/mod.rs` 1, `app/keys.rs` 2.
+        let depth = rel
+            .trim_end_matches(".rs")
+            .trim_end_matches("/mod")
+            .split('/')
+            .count();
+        for u in up.captures_iter(&code) {
+            if u[1].matches("super::").count() != depth {
+                continue;
+            }
+            match u[2].strip_prefix('{') {
+                Some(list) => named.extend(
+                    head.captures_iter(list.trim_end_matches('}'))
+                        .map(|c| c[1].to_string()),
+                ),
+                None => named.push(u[2].to_string()),
+            }
         }
         let out = edges.entry(top.clone()).or_default();
         for to in named.into_iter().filter(|t| *t != top) {
@@ -171,13 +191,22 @@ fn the_reader_finds_edges_and_loops() {
         "pub struct X;\n#[cfg(test)]\nmod tests {\n    use crate::a;\n}\n",
     );
     write("c.rs", "pub fn f() -> crate::b::X { crate::b::X }\n");
+    write(
+        "a/inner.rs",
+        "use super::super::{d, c::f};\nuse super::Y;\n",
+    );
+    write("d.rs", "");
     let edges = graph(&dir);
     let names = |m: &str| edges.get(m).map(|e| e.keys().cloned().collect::<Vec<_>>());
-    assert_eq!(names("a"), Some(vec!["b".to_string(), "c".to_string()]));
+    assert_eq!(
+        names("a"),
+        Some(vec!["b".to_string(), "c".to_string(), "d".to_string()]),
+        "`super::super::` from a/inner.rs is the root; `super::Y` stays in a"
+    );
     assert_eq!(names("b"), Some(vec![]), "test code is not an edge");
     assert_eq!(names("c"), Some(vec!["b".to_string()]));
     assert_eq!(find_loop(&edges), None);
-    write("b.rs", "use crate::a;\n");
+    write("b.rs", "use super::a;\n");
     let edges = graph(&dir);
     assert_eq!(
         find_loop(&edges),

@@ -1,0 +1,25 @@
+//! gearshift's engine: everything between a front end and the model, tools and disk — the
+//! session core (its state machine and the actor that runs its effects), configuration,
+//! providers, tools, hooks, MCP, plans, pipelines, change review, context accounting, and the
+//! reports people read. Front ends (the TUI crate, the headless `exec` in the binary) drive a
+//! session through [`launch`] and [`protocol`]; ARCHITECTURE.md maps the modules.
+
+pub mod changes;
+pub mod config;
+pub mod context;
+pub mod core;
+pub mod fsutil;
+pub mod hooks;
+pub mod launch;
+pub mod logging;
+pub mod mcp;
+pub mod pipeline;
+pub mod plan;
+pub use gearshift_protocol as protocol;
+pub mod provided;
+pub mod provider;
+pub mod report;
+pub mod safe_text;
+pub use gearshift_store as store;
+pub mod tls;
+pub mod tools;

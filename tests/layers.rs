@@ -214,3 +214,32 @@ fn the_reader_finds_edges_and_loops() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_tui_reaches_neither_providers_nor_the_store() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/tui/src");
+    let manifest = std::fs::read_to_string(src.parent().unwrap().join("Cargo.toml")).unwrap();
+    assert!(
+        !manifest.contains("gearshift-store"),
+        "the TUI crate depends on the store crate"
+    );
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    let code = non_test_source("lib.rs", &lib).unwrap();
+    for banned in ["provider", "store"] {
+        let named = Regex::new(&format!(
+            r"\b{banned}::|gearshift_engine::\{{[^}}]*\b{banned}\b"
+        ))
+        .unwrap();
+        assert!(
+            !named.is_match(&code),
+            "crates/tui/src/lib.rs names `{banned}`"
+        );
+        for (module, to) in &graph(&src) {
+            assert!(
+                !to.contains_key(banned),
+                "the TUI's `{module}` reaches `{banned}` in {:?}",
+                to[banned]
+            );
+        }
+    }
+}

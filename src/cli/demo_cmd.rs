@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::{GlobalArgs, SessionArgs};
-use crate::provider::script::TOUR_MODEL;
+use crate::config::TOUR_MODEL;
 
 /// The scripted model of the tour.
 const TOUR: &str = include_str!("../../assets/demo/tour.toml");

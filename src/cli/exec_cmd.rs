@@ -64,7 +64,7 @@ pub fn run(
 
     let started = ctx.start_session(request, mode(approvals.commands))?;
     let StartedSession {
-        store,
+        library,
         opened,
         mut deps,
         log: _log,
@@ -78,11 +78,11 @@ pub fn run(
     // A continued session's events, for `--json` to print and the progress to know its plan
     // and pipeline run: read before the core appends anything.
     let history: Vec<Event> = if opened.resumed {
-        let reader = store.reader()?;
-        reader
-            .pages(&opened.state.id)
-            .map(|e| e.map(|e| e.event))
-            .collect::<Result<_, _>>()?
+        let mut history = Vec::new();
+        library
+            .replay(&opened.state.id, |e| history.push(e.clone()))
+            .map_err(anyhow::Error::msg)?;
+        history
     } else {
         opened.state.unsaved.clone()
     };
@@ -322,7 +322,7 @@ pub fn run(
     });
     // A blocking task that never returns must not keep the process from exiting.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    store.close();
+    library.close();
     let (error, finish, plan_waits, signalled, at_checkpoint) = outcome?;
     if let Some(what) = at_checkpoint {
         errln!(

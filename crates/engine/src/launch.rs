@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::config::{ActiveProvider, LoadedConfig, Paths};
 use crate::core::{self, ApprovalMode, OpenRequest, OpenedSession, SessionDeps};
+use crate::library::Library;
 use crate::store::Store;
 
 /// Everything a command needs to start: where things are and what the user configured.
@@ -21,11 +22,19 @@ pub struct Context {
 /// A session ready to run: everything checked and opened, nothing drawn yet.
 pub struct StartedSession {
     pub provider: ActiveProvider,
-    pub store: Store,
+    /// The stored sessions, this one among them.
+    pub library: Library,
     pub opened: OpenedSession,
     pub deps: SessionDeps,
     /// Keeps the log writer alive; logs are flushed when it drops.
     pub log: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+/// A stored session opened to be read.
+pub struct ReadSession {
+    pub provider: ActiveProvider,
+    pub library: Library,
+    pub opened: OpenedSession,
 }
 
 impl Context {
@@ -73,10 +82,22 @@ impl Context {
         };
         Ok(StartedSession {
             provider,
-            store,
+            library: Library::of(store, &self.paths.db_file),
             opened,
             deps,
             log,
+        })
+    }
+
+    /// Session `id` to read, not to run: no provider is called, no hook or MCP server
+    /// started (another workspace's session, opened read-only).
+    pub fn read_session(&self, id: &str) -> anyhow::Result<ReadSession> {
+        let store = Store::open(&self.paths.db_file)?;
+        let opened = core::load_session(&store.reader()?, id)?;
+        Ok(ReadSession {
+            provider: self.loaded.config.active_provider()?,
+            library: Library::of(store, &self.paths.db_file),
+            opened,
         })
     }
 

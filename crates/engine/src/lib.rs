@@ -11,6 +11,7 @@ pub mod core;
 pub mod fsutil;
 pub mod hooks;
 pub mod launch;
+pub mod library;
 pub mod logging;
 pub mod mcp;
 pub mod pipeline;

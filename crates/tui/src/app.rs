@@ -129,7 +129,7 @@ pub struct App {
     /// takes the last one back to edit.
     pub queued: Vec<String>,
     /// The requests of the turn running, for the usage line under it.
-    turn_requests: Vec<crate::store::stats::RequestRow>,
+    turn_requests: Vec<crate::library::RequestRow>,
     /// `[[checkpoints]]` in force, for `/checkpoints`.
     pub checkpoints: Vec<crate::config::CheckpointRule>,
     /// This session's stops at a checkpoint: what stopped, and why.
@@ -243,7 +243,7 @@ impl App {
             quitting: false,
         };
         app.reset_composer(Vec::new());
-        if provider.is_demo && provider.model == crate::provider::script::TOUR_MODEL {
+        if provider.is_tour() {
             app.transcript.push(
                 EntryKind::Notice,
                 format!(

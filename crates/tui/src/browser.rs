@@ -3,7 +3,7 @@
 //! thread, answered with the request's ticket so a late answer to an old request is dropped.
 
 use super::field::{Edited, TextField};
-use crate::store::{SearchHit, SessionSummary};
+use crate::library::{SearchHit, SessionSummary};
 
 /// One row: a session, with the matching passage when the list is a search result.
 #[derive(Debug, Clone, PartialEq)]

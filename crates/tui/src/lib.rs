@@ -5,13 +5,13 @@
 //! signals are applied to the [`app::App`] as they come; a frame is drawn only when something
 //! changed, at most every [`FRAME_INTERVAL`], inside synchronized output.
 
-// The engine's modules, the protocol and the store under the names the code uses.
+// The engine's modules and the protocol under the names the code uses; the stored sessions
+// only through `library`, never the store, and no provider (tests/layers.rs).
 use gearshift_engine::{
-    changes, config, context, core, fsutil, hooks, launch, mcp, pipeline, plan, provider, report,
+    changes, config, context, core, fsutil, hooks, launch, library, mcp, pipeline, plan, report,
     safe_text, tools,
 };
 use gearshift_protocol as protocol;
-use gearshift_store as store;
 
 pub mod app;
 pub mod approval;
@@ -62,7 +62,6 @@ use tokio::sync::mpsc;
 use crate::core::OpenRequest;
 use crate::launch::Context;
 use crate::protocol::Op;
-use crate::store::Store;
 use app::{App, Effect, Overlay};
 use browser::BrowserRequest;
 use keymap::Keymap;
@@ -137,13 +136,12 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
     };
     loop {
         // Open the session (blocking, before the runtime takes over).
-        let (provider, store, opened, deps) = if read_only {
+        let (provider, library, opened, deps) = if read_only {
             let OpenRequest::Resume(id) = &request else {
                 anyhow::bail!("internal: a read-only session needs an ID");
             };
-            let store = Store::open(&ctx.paths.db_file)?;
-            let opened = core::load_session(&store.reader()?, id)?;
-            (config.active_provider()?, store, opened, None)
+            let read = ctx.read_session(id)?;
+            (read.provider, read.library, read.opened, None)
         } else {
             let started = ctx.start_session(&request, core::ApprovalMode::Ask)?;
             if log.is_none() {
@@ -151,7 +149,7 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
             }
             (
                 started.provider,
-                started.store,
+                started.library,
                 started.opened,
                 Some(core::SessionDeps {
                     interactive: true,
@@ -159,9 +157,9 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
                 }),
             )
         };
-        let prompts = store
-            .reader()?
-            .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)?;
+        let prompts = library
+            .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)
+            .map_err(anyhow::Error::msg)?;
         if guard.is_none() {
             guard = Some(TerminalGuard::enter().context("cannot set up the terminal")?);
         }
@@ -192,10 +190,9 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
             // A stored session is shown a page of events at a time, so it is never all in
             // memory at once; its state goes to the core, not kept twice.
             if opened.resumed {
-                let reader = store.reader()?;
-                for e in reader.pages(&opened.state.id) {
-                    app.replay(&e?.event);
-                }
+                library
+                    .replay(&opened.state.id, |e| app.replay(e))
+                    .map_err(anyhow::Error::msg)?;
             }
             app.replayed();
             let core::OpenedSession { state, .. } = opened;
@@ -215,8 +212,7 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
             }
             let (bg_tx, bg_rx) = mpsc::unbounded_channel();
             let services = Services {
-                store: store.clone(),
-                db: ctx.paths.db_file.clone(),
+                library: library.clone(),
                 export_dir: ctx.paths.export_dir.clone(),
                 workspace: ctx.workspace.clone(),
                 tx: bg_tx,
@@ -235,7 +231,7 @@ pub fn run(ctx: &Context, mut request: OpenRequest) -> anyhow::Result<ExitCode> 
             }
             outcome
         });
-        store.close();
+        library.close();
         match exit {
             Ok(LoopExit::Quit) => break,
             Ok(LoopExit::Signalled(signal)) => {
@@ -492,7 +488,7 @@ fn model_facts(p: &config::ActiveProvider) -> Vec<String> {
     if let (Some(i), Some(o)) = (p.prices.input, p.prices.output) {
         facts.push(format!("${i}/${o} per M tokens"));
     }
-    if p.reasoning.style != provider::ReasoningStyle::None {
+    if p.reasoning.style != protocol::reasoning::ReasoningStyle::None {
         facts.push("reasons".to_string());
     }
     if let Some(env) = missing {

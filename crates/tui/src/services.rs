@@ -7,9 +7,8 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::browser::{BrowserRequest, Row};
+use crate::library::{Library, Overview};
 use crate::protocol::Event;
-use crate::report::markdown;
-use crate::store::{Reader, Store};
 
 /// Sessions the browser lists at most.
 const LIST_LIMIT: usize = 500;
@@ -41,7 +40,7 @@ pub enum Background {
         read_only: bool,
     },
     /// The figures of the `/cost` overlay.
-    Stats(Box<crate::store::stats::Overview>),
+    Stats(Box<Overview>),
     /// A tool call's result, read from the store; to be copied too.
     Output {
         call: String,
@@ -50,11 +49,10 @@ pub enum Background {
     },
 }
 
-/// What the services need: the store to write with, and where things are.
+/// What the services need: the stored sessions, and where things are.
 #[derive(Clone)]
 pub struct Services {
-    pub store: Store,
-    pub db: PathBuf,
+    pub library: Library,
     pub export_dir: PathBuf,
     /// The workspace, listed for `@` completion.
     pub workspace: PathBuf,
@@ -99,15 +97,7 @@ impl Services {
     pub fn load_stats(&self, session: String) {
         let s = self.clone();
         tokio::task::spawn_blocking(move || {
-            use crate::store::stats;
-            let now = crate::store::now_ms();
-            let read = || -> Result<stats::Overview, crate::store::StoreError> {
-                let reader = Reader::open(&s.db)?;
-                let recent = reader.requests_since(now - stats::DAYS * 86_400_000, None)?;
-                let mine = reader.requests_since(0, Some(&session))?;
-                Ok(stats::overview(&recent, &mine, now))
-            };
-            let answer = match read() {
+            let answer = match s.library.overview(&session) {
                 Ok(o) => Background::Stats(Box::new(o)),
                 Err(e) => Background::Message(format!("cannot read the figures: {e}")),
             };
@@ -117,10 +107,10 @@ impl Services {
 
     /// Reads tool call `call`'s result from the store in the background.
     pub fn read_output(&self, session: String, call: String, copy: bool) {
-        let db = self.db.clone();
+        let library = self.library.clone();
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
-            let text = match Reader::open(&db).and_then(|r| r.tool_output(&session, &call)) {
+            let text = match library.tool_output(&session, &call) {
                 Ok(Some(text)) => Ok(text),
                 Ok(None) => Err("the session store has no result for this call yet".to_string()),
                 Err(e) => Err(format!("the result cannot be read: {e}")),
@@ -130,7 +120,7 @@ impl Services {
     }
 
     fn answer(&self, request: BrowserRequest) -> Result<Background, String> {
-        let reader = || Reader::open(&self.db).map_err(|e| e.to_string());
+        let library = &self.library;
         let short = |id: &str| id[..id.len().min(8)].to_string();
         match request {
             BrowserRequest::Load {
@@ -138,17 +128,14 @@ impl Services {
                 workspace,
                 query,
             } => {
-                let r = reader()?;
                 let rows = match query {
-                    Some(q) => r
-                        .search(&q, workspace.as_deref(), SEARCH_LIMIT)
-                        .map_err(|e| e.to_string())?
+                    Some(q) => library
+                        .search(&q, workspace.as_deref(), SEARCH_LIMIT)?
                         .iter()
                         .map(Row::from_hit)
                         .collect(),
-                    None => r
-                        .list_sessions(workspace.as_deref(), LIST_LIMIT)
-                        .map_err(|e| e.to_string())?
+                    None => library
+                        .list(workspace.as_deref(), LIST_LIMIT)?
                         .iter()
                         .map(Row::from_summary)
                         .collect(),
@@ -156,37 +143,32 @@ impl Services {
                 Ok(Background::Rows { ticket, rows })
             }
             BrowserRequest::Preview { ticket, id } => {
-                let events = reader()?.events(&id).map_err(|e| e.to_string())?;
+                let events = library.events(&id)?;
                 Ok(Background::Preview {
                     ticket,
-                    lines: preview(events.into_iter().map(|e| e.event)),
+                    lines: preview(events.into_iter()),
                 })
             }
             BrowserRequest::Fork { id, workspace } => {
-                let new = self
-                    .store
-                    .fork_session(&id, &workspace)
-                    .map_err(|e| e.to_string())?;
+                let new = library.fork(&id, &workspace)?;
                 Ok(Background::Open {
                     id: new,
                     read_only: false,
                 })
             }
             BrowserRequest::Rename { id, title } => {
-                self.store
-                    .append_blocking(&id, vec![Event::TitleChanged { title }])
-                    .map_err(|e| e.to_string())?;
+                library.rename(&id, title)?;
                 Ok(Background::Message(format!("renamed {}", short(&id))))
             }
             BrowserRequest::Delete { id } => {
-                self.store.delete_session(&id).map_err(|e| e.to_string())?;
+                library.delete(&id)?;
                 Ok(Background::Message(format!("deleted {}", short(&id))))
             }
             BrowserRequest::Export { id } => {
-                let export = reader()?.export(&id).map_err(|e| e.to_string())?;
+                let markdown = library.markdown(&id)?;
                 crate::fsutil::private_dir(&self.export_dir).map_err(|e| e.to_string())?;
                 let path = self.export_dir.join(format!("{}.md", short(&id)));
-                crate::fsutil::write_private(&path, markdown(&export).as_bytes())
+                crate::fsutil::write_private(&path, markdown.as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(Background::Message(format!(
                     "exported to {}",

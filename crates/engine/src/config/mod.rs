@@ -515,7 +515,17 @@ pub struct Prices {
     pub cache_write: Option<f64>,
 }
 
+/// The model name of the guided tour's provider (`gearshift demo`): the workbench greets it
+/// with the tour's first step instead of the plain demo's notice.
+pub const TOUR_MODEL: &str = "tour";
+
 impl ActiveProvider {
+    /// The guided tour's scripted model (`gearshift demo`).
+    #[must_use]
+    pub fn is_tour(&self) -> bool {
+        self.is_demo && self.model == TOUR_MODEL
+    }
+
     /// `provider/model`, which reasoning is tagged with.
     #[must_use]
     pub fn source(&self) -> String {

@@ -12,10 +12,6 @@ use super::{
 };
 use crate::protocol::FinishReason;
 
-/// The model name of the guided tour's provider (`gearshift demo`): the workbench greets it
-/// with the tour's first step instead of the plain demo's notice.
-pub const TOUR_MODEL: &str = "tour";
-
 /// The built-in demo script.
 pub const DEMO_SCRIPT: &str = include_str!("../../../../assets/demo/script.toml");
 

@@ -316,7 +316,7 @@ impl App {
     }
 
     /// The `/cost` overlay's figures arrived: shown if it is still open.
-    pub fn on_stats(&mut self, overview: crate::store::stats::Overview) {
+    pub fn on_stats(&mut self, overview: crate::library::Overview) {
         if let Some(Overlay::Stats(view)) = self.overlays.last_mut() {
             view.data = Some(overview);
             self.dirty = true;

@@ -262,7 +262,7 @@ impl App {
                 // `input` includes the cached part.
                 self.session.context_tokens = input + output;
                 self.turn_requests
-                    .extend(crate::store::stats::RequestRow::of(event));
+                    .extend(crate::library::RequestRow::of(event));
                 // A model with prices (perhaps switched to) shows the session's cost.
                 if let (Some(cost), false) = (cost, replay) {
                     *self.session.cost.get_or_insert(0.0) += cost;

@@ -1620,7 +1620,7 @@ fn slash_model_opens_the_picker_or_switches_to_the_model_named() {
 
 #[test]
 fn slash_cost_opens_the_figures_read_in_the_background_with_bars_and_a_sparkline() {
-    use crate::store::stats::{RequestRow, overview};
+    use crate::library::{RequestRow, overview};
     let mut a = app(120, 40);
     type_text(&mut a, "/cost");
     press(&mut a, KeyCode::Esc, KeyModifiers::NONE);

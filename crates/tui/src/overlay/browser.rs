@@ -12,9 +12,9 @@ use super::{DrawCtx, Layer, LayerCtx, LayerOutcome};
 use crate::browser::{Browser, BrowserRequest, Input};
 use crate::field::Edited;
 use crate::keymap::{Action, KeyContext};
+use crate::library::{MATCH_END, MATCH_START};
 use crate::outcome::Effect;
 use crate::outcome::Outcome;
-use crate::store::{MATCH_END, MATCH_START};
 
 fn request(request: Option<BrowserRequest>) -> LayerOutcome {
     Outcome {

@@ -9,8 +9,8 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Clear, Paragraph, Sparkli
 
 use super::{DrawCtx, Layer, LayerCtx, LayerOutcome};
 use crate::keymap::{Action, KeyContext};
+use crate::library::{By, Overview, Totals};
 use crate::report::figures;
-use crate::store::stats::{self, Overview, Totals};
 
 /// Models drawn as bars at most (the dearest); the table lists them all.
 const MAX_BARS: usize = 8;
@@ -63,7 +63,7 @@ impl Layer for StatsView {
             );
             return;
         };
-        let week = figures::table(&data.week, stats::By::Model);
+        let week = figures::table(&data.week, By::Model);
         let week_lines: Vec<&str> = if data.week.groups.is_empty() {
             Vec::new()
         } else {

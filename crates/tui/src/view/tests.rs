@@ -240,7 +240,7 @@ fn session_browser_with_search_hits() {
 
 #[test]
 fn session_rows_and_the_browser_footer_drop_whole_parts_at_120x40_and_80x24() {
-    let summary = |id: &str, imported| crate::store::SessionSummary {
+    let summary = |id: &str, imported| crate::library::SessionSummary {
         id: id.into(),
         title: "refactor the billing module's discount rules".into(),
         workspace: "/work/project".into(),

@@ -1,0 +1,131 @@
+//! The stored sessions as a front end sees them: listed, searched, previewed, forked, renamed,
+//! deleted and exported, a session's history read back a page at a time, and the figures of
+//! the `/cost` overlay. A front end holds a [`Library`], never the store itself; every call
+//! blocks on SQLite, so a front end makes them off its UI thread.
+
+use std::path::{Path, PathBuf};
+
+use crate::protocol::Event;
+use crate::store::stats;
+use crate::store::{Reader, Store, StoreError};
+
+pub use crate::store::stats::{By, Overview, RequestRow, Totals, overview};
+pub use crate::store::{MATCH_END, MATCH_START, SearchHit, SessionSummary, now_ms};
+
+/// The session store, through the operations a front end needs.
+#[derive(Clone)]
+pub struct Library {
+    store: Store,
+    db: PathBuf,
+}
+
+/// What a library call says when it fails: the store's error, as text for the status line.
+#[allow(clippy::needless_pass_by_value)] // it is `map_err`'s function
+fn said(e: StoreError) -> String {
+    e.to_string()
+}
+
+impl Library {
+    /// The library of the store at `db`, opened (and migrated) if it is not yet.
+    pub fn open(db: &Path) -> Result<Library, StoreError> {
+        Ok(Library::of(Store::open(db)?, db))
+    }
+
+    /// The library over an opened store.
+    #[must_use]
+    pub fn of(store: Store, db: &Path) -> Library {
+        Library {
+            store,
+            db: db.to_path_buf(),
+        }
+    }
+
+    fn reader(&self) -> Result<Reader, String> {
+        Reader::open(&self.db).map_err(said)
+    }
+
+    /// Sessions, newest first: of `workspace`, or all.
+    pub fn list(
+        &self,
+        workspace: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SessionSummary>, String> {
+        self.reader()?.list_sessions(workspace, limit).map_err(said)
+    }
+
+    /// Sessions whose messages match `query`, best first.
+    pub fn search(
+        &self,
+        query: &str,
+        workspace: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, String> {
+        self.reader()?.search(query, workspace, limit).map_err(said)
+    }
+
+    /// Every event of session `id`, in order.
+    pub fn events(&self, id: &str) -> Result<Vec<Event>, String> {
+        let events = self.reader()?.events(id).map_err(said)?;
+        Ok(events.into_iter().map(|e| e.event).collect())
+    }
+
+    /// Hands session `id`'s events to `each` in order, read a page at a time, so a long
+    /// session is never all in memory.
+    pub fn replay(&self, id: &str, mut each: impl FnMut(&Event)) -> Result<(), String> {
+        let reader = self.reader()?;
+        for e in reader.pages(id) {
+            each(&e.map_err(said)?.event);
+        }
+        Ok(())
+    }
+
+    /// The last prompts typed in `workspace`, newest last, for the composer's history.
+    pub fn recent_prompts(&self, workspace: &str, limit: usize) -> Result<Vec<String>, String> {
+        self.reader()?
+            .recent_prompts(workspace, limit)
+            .map_err(said)
+    }
+
+    /// A copy of session `id` to go on with in `workspace`; its new ID.
+    pub fn fork(&self, id: &str, workspace: &str) -> Result<String, String> {
+        self.store.fork_session(id, workspace).map_err(said)
+    }
+
+    pub fn rename(&self, id: &str, title: String) -> Result<(), String> {
+        self.store
+            .append_blocking(id, vec![Event::TitleChanged { title }])
+            .map(|_| ())
+            .map_err(said)
+    }
+
+    pub fn delete(&self, id: &str) -> Result<(), String> {
+        self.store.delete_session(id).map_err(said)
+    }
+
+    /// Session `id` as the Markdown people read.
+    pub fn markdown(&self, id: &str) -> Result<String, String> {
+        let export = self.reader()?.export(id).map_err(said)?;
+        Ok(crate::report::markdown(&export))
+    }
+
+    /// What the `/cost` overlay shows: the last days' requests and session `session`'s.
+    pub fn overview(&self, session: &str) -> Result<Overview, String> {
+        let now = now_ms();
+        let reader = self.reader()?;
+        let recent = reader
+            .requests_since(now - stats::DAYS * 86_400_000, None)
+            .map_err(said)?;
+        let mine = reader.requests_since(0, Some(session)).map_err(said)?;
+        Ok(overview(&recent, &mine, now))
+    }
+
+    /// Tool call `call`'s whole result (the chat keeps only short ones).
+    pub fn tool_output(&self, session: &str, call: &str) -> Result<Option<String>, String> {
+        self.reader()?.tool_output(session, call).map_err(said)
+    }
+
+    /// Waits until everything sent to the store is written.
+    pub fn close(self) {
+        self.store.close();
+    }
+}

@@ -69,7 +69,7 @@ fn picker() {
     );
     a.replay_all(&history);
     let t = Instant::now();
-    a.models = gearshift::tui::model_choices(&config);
+    a.models = gearshift::tui::models::model_choices(&config);
     let listed = t.elapsed();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let mut frame = |a: &mut App| {

@@ -19,6 +19,9 @@ pub struct Context {
     pub env: BTreeMap<String, String>,
 }
 
+/// Keeps the log writer alive; logs are flushed when it drops.
+pub type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+
 /// A session ready to run: everything checked and opened, nothing drawn yet.
 pub struct StartedSession {
     pub provider: ActiveProvider,
@@ -27,7 +30,7 @@ pub struct StartedSession {
     pub opened: OpenedSession,
     pub deps: SessionDeps,
     /// Keeps the log writer alive; logs are flushed when it drops.
-    pub log: Option<tracing_appender::non_blocking::WorkerGuard>,
+    pub log: Option<LogGuard>,
 }
 
 /// A stored session opened to be read.

@@ -8,8 +8,10 @@
 //! effect never calls back into the loop, so nothing re-enters itself. Every event is committed
 //! before it is applied or shown.
 //!
-//! Beside this file: `deps` (what a session needs), `ops` (what each op does), `stream` (turns,
-//! streaming, cancel), `calls` (tool calls), `review` (writing reviewed changes, undo),
+//! Beside this file: `deps` (what a session needs), `start` (building the actor and what it
+//! does before the first prompt), `activity` (what it is busy with and what wakes it), `outbox`
+//! (events out, keys redacted), `instructions` (memory, skills, commands), `ops` (what each op
+//! does), `stream` (turns, streaming, cancel), `calls` (tool calls), `review` (writing reviewed changes, undo),
 //! `stages` (the pipeline's IO: skills, tests, commit) and `context` (accounting, compaction).
 
 use std::collections::VecDeque;
@@ -40,12 +42,13 @@ use crate::store::Store;
 use crate::tools::command::Allowlist;
 use crate::tools::disk::{self, Submitted};
 use crate::tools::{
-    self, CommandRunner, Guard, Registry, Secrets, ToolContext, ToolLimits, ToolOutcome, Workspace,
-    Writes,
+    self, CommandRunner, Guard, Registry, ToolContext, ToolLimits, ToolOutcome, Workspace, Writes,
 };
 use gearshift_sandbox::{self as sandbox, Sandbox};
 
+use activity::{Activity, Wake, checkpoint_due, probed, wake};
 pub use deps::{ModelSwitch, SessionDeps};
+use outbox::{Outbox, scrub};
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
@@ -57,128 +60,25 @@ const MIN_REPLY_CAP: usize = 256 * 1024;
 /// A streaming reply is saved at least this often.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
+mod activity;
 mod calls;
 mod context;
 mod deps;
 mod hooks;
+mod instructions;
 mod mcp;
 mod mcp_offers;
 mod models;
 mod nested;
 mod ops;
+mod outbox;
+mod probe;
 mod review;
 mod stages;
+mod start;
 mod stream;
 mod watched;
 mod watching;
-
-enum Activity {
-    Idle,
-    Streaming {
-        stream: ModelStream,
-        progress: TurnProgress,
-        last_checkpoint: Instant,
-        /// Bytes of the reply already in a checkpoint.
-        saved: usize,
-    },
-    Approving {
-        call: ToolCallRequest,
-    },
-    Running {
-        call: ToolCallRequest,
-        task: JoinHandle<ToolOutcome>,
-        started: Instant,
-    },
-    /// A proposed change waits for the human's decisions.
-    Reviewing {
-        call: ToolCallRequest,
-    },
-    /// A command the human typed with `!` runs.
-    Shell {
-        id: String,
-        command: String,
-        /// Its output and exit code.
-        task: JoinHandle<(String, Option<i32>)>,
-        started: Instant,
-    },
-    /// The pipeline's test command runs (the verify stage).
-    Verifying {
-        task: JoinHandle<(bool, String)>,
-    },
-    /// The first request waits for MCP servers still starting (see `mcp`), so their tools
-    /// are in it.
-    McpStarting {
-        may_compact: bool,
-    },
-    /// Hooks run (see `hooks`); `then` says what follows.
-    Hooking {
-        task: JoinHandle<Vec<crate::hooks::HookRun>>,
-        then: hooks::AfterHooks,
-    },
-    /// The model summarises the turns before `through`; `resume` continues the turn after.
-    Compacting {
-        stream: ModelStream,
-        progress: TurnProgress,
-        /// The model summarising (the `compact` route's, else the session's).
-        model: Box<ActiveProvider>,
-        through: usize,
-        before: u64,
-        resume: bool,
-    },
-}
-
-enum Wake {
-    Stream(Option<Result<StreamEvent, ProviderError>>),
-    ToolDone(Result<ToolOutcome, tokio::task::JoinError>),
-    Verified(Result<(bool, String), tokio::task::JoinError>),
-    ShellDone(Result<(String, Option<i32>), tokio::task::JoinError>),
-    Hooked(Result<Vec<crate::hooks::HookRun>, tokio::task::JoinError>),
-}
-
-/// When a checkpoint is owed: unsaved reply text, two seconds after the last checkpoint.
-fn checkpoint_due(activity: &Activity) -> Option<tokio::time::Instant> {
-    match activity {
-        Activity::Streaming {
-            progress,
-            last_checkpoint,
-            saved,
-            ..
-        } if progress.text.len() > *saved => Some((*last_checkpoint + CHECKPOINT_EVERY).into()),
-        _ => None,
-    }
-}
-
-/// The next thing the running activity produces; pending forever when it produces nothing,
-/// so `select!` can always poll it.
-async fn wake(activity: &mut Activity) -> Wake {
-    match activity {
-        Activity::Streaming { stream, .. } | Activity::Compacting { stream, .. } => {
-            Wake::Stream(stream.next().await)
-        }
-        Activity::Running { task, .. } => Wake::ToolDone(task.await),
-        Activity::Verifying { task } => Wake::Verified(task.await),
-        Activity::Shell { task, .. } => Wake::ShellDone(task.await),
-        Activity::Hooking { task, .. } => Wake::Hooked(task.await),
-        Activity::Idle
-        | Activity::Approving { .. }
-        | Activity::Reviewing { .. }
-        | Activity::McpStarting { .. } => std::future::pending().await,
-    }
-}
-
-/// The sandbox probe's verdict; pending forever when there is no probe, so `select!` can
-/// always poll it.
-async fn probed(probe: &mut Option<JoinHandle<sandbox::Status>>) -> sandbox::Status {
-    match probe {
-        Some(handle) => handle.await.unwrap_or_else(|e| {
-            sandbox::Status::Unavailable(format!(
-                "the command sandbox is not in force: its probe failed ({e}); every command \
-                 will ask"
-            ))
-        }),
-        None => std::future::pending().await,
-    }
-}
 
 struct Actor {
     deps: SessionDeps,
@@ -253,201 +153,88 @@ struct Actor {
     mcp_start_at: Option<tokio::time::Instant>,
 }
 
-/// The front end's side of the core: whatever the core tells it — recorded or not (the
-/// commands it offers, a notice, a delta) — has every key redacted on the way, so no printer
-/// (`exec --json` in a CI log, say) ever sees one.
-struct Outbox {
-    tx: mpsc::UnboundedSender<Event>,
-    secrets: Secrets,
-}
-
-impl Outbox {
-    /// Sends `event` (a front end that went away misses it: nothing waits on it).
-    fn send(&self, event: Event) -> Option<()> {
-        self.tx.send(scrub(event, &self.secrets)).ok()
-    }
-}
-
-/// `event` with every form of a key in its text redacted, before it is recorded, shown or
-/// sent: the last net under the tools' own redaction (a hook's words, a notice quoting a
-/// command's output, a file the model wrote a key into — whose review then writes the redacted
-/// text, the same as the record).
-fn scrub(event: Event, secrets: &Secrets) -> Event {
-    if secrets.is_empty() {
-        return event;
-    }
-    // The usual case — no key anywhere — costs one scan of the event's text.
-    if !serde_json::to_string(&event).is_ok_and(|text| secrets.finds(&text)) {
-        return event;
-    }
-    let Ok(mut value) = serde_json::to_value(&event) else {
-        return event;
-    };
-    fn walk(v: &mut serde_json::Value, secrets: &Secrets, found: &mut bool) {
-        match v {
-            serde_json::Value::String(s) if secrets.finds(s) => {
-                *s = secrets.redact(s);
-                *found = true;
-            }
-            serde_json::Value::Array(items) => {
-                for i in items {
-                    walk(i, secrets, found);
-                }
-            }
-            serde_json::Value::Object(fields) => {
-                for (_, f) in fields.iter_mut() {
-                    walk(f, secrets, found);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = false;
-    walk(&mut value, secrets, &mut found);
-    if !found {
-        return event;
-    }
-    serde_json::from_value(value).unwrap_or(event)
-}
-
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
 pub async fn run_session(
     deps: SessionDeps,
     state: SessionState,
-    mut ops: mpsc::UnboundedReceiver<Op>,
+    ops: mpsc::UnboundedReceiver<Op>,
     events: mpsc::UnboundedSender<Event>,
 ) {
-    let outbox = Outbox {
-        tx: events,
-        secrets: deps.tools.runner.secrets.clone(),
-    };
-    let mut actor = Actor {
-        deps,
-        state,
-        events: outbox,
-        activity: Activity::Idle,
-        queue: VecDeque::new(),
-        round: 0,
-        prompts: VecDeque::new(),
-        memory: String::new(),
-        catalog: String::new(),
-        frozen: None,
-        skills_said: (Vec::new(), Vec::new()),
-        listed_commands: Vec::new(),
-        custom: std::collections::BTreeMap::new(),
-        ledger: Ledger::default(),
-        sent_raw: 0,
-        last_report: None,
-        end_turn: false,
-        run_all: false,
-        sandbox: None,
-        probe: None,
-        stopped: false,
-        granted: Vec::new(),
-        memory_scan: 0,
-        folders_seen: std::collections::HashSet::new(),
-        models: models::Models::default(),
-        hook_notes: Vec::new(),
-        stop_continues: 0,
-        transcript: None,
-        pending_reply: None,
-        generated: false,
-        watching: tokio::task::JoinSet::new(),
-        mcp: std::collections::BTreeMap::new(),
-        mcp_tasks: tokio::task::JoinSet::new(),
-        mcp_start_at: None,
-    };
-    let runner = actor.deps.tools.runner.clone();
-    actor.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
-    // A model the catalog does not know runs on the provider's figures: said once, at start,
-    // and not stored (it describes this run's configuration, not the session).
-    for text in &actor.deps.config_problems {
-        let _ = actor.events.send(Event::Notice {
-            level: NoticeLevel::Warning,
-            text: text.clone(),
-        });
-    }
-    if let Some(text) = actor.deps.provider.unknown_model_notice() {
-        let _ = actor.events.send(Event::Notice {
-            level: NoticeLevel::Info,
-            text,
-        });
-    }
-    // What fills the window is on screen before the first prompt.
-    actor.memory = actor.read_memory();
-    actor.find_skills();
-    actor.check_models().await;
-    actor.report_context();
-    actor.resume_approval().await;
-    actor.resume_review().await;
-    actor.preview_pipeline();
-    // MCP servers start in the background: nothing here waits for them.
-    actor.start_mcp();
-    // A resumed approval waits first; the hooks of the session's start run otherwise.
-    if matches!(actor.activity, Activity::Idle) {
-        actor.session_start_hooks();
-    }
-    let mut ended = "other";
-    loop {
-        let checkpoint = checkpoint_due(&actor.activity);
-        tokio::select! {
-            op = ops.recv() => {
-                let Some(op) = op else { break };
-                let quit = matches!(op, Op::Quit);
-                if !actor.on_op(op).await {
-                    if quit && actor.deps.interactive {
-                        ended = "prompt_input_exit";
-                    }
-                    break;
-                }
-            }
-            w = wake(&mut actor.activity) => actor.on_wake(w).await,
-            // Text that arrived is on disk within two seconds, however the stream goes on.
-            () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
-                if checkpoint.is_some() => actor.checkpoint(),
-            status = probed(&mut actor.probe), if actor.probe.is_some() => {
-                actor.probe = None;
-                actor.sandbox_probed(status).await;
-            }
-            Some(done) = actor.watching.join_next(), if !actor.watching.is_empty() => {
-                actor.watched_done(done.unwrap_or_default()).await;
-            }
-            Some(Ok(wake)) = actor.mcp_tasks.join_next(), if !actor.mcp_tasks.is_empty() => {
-                actor.mcp_woke(wake).await;
-            }
-            () = tokio::time::sleep_until(
-                actor.mcp_start_at.unwrap_or_else(tokio::time::Instant::now)
-            ), if actor.mcp_start_at.is_some() => actor.launch_mcp(),
-        }
-        if actor.stopped {
-            break;
-        }
-        if actor.ready()
-            && let Some(op) = actor.prompts.pop_front()
-        {
-            actor.submit(&op).await;
-        }
-    }
-    // A change under review and a command waiting for approval stay pending across a
-    // restart: the gate holds until the human decides, in this process or the next. Anything
-    // else running is cancelled.
-    let pending = matches!(
-        actor.activity,
-        Activity::Reviewing { .. } | Activity::Approving { .. }
-    );
-    if !actor.stopped && !pending {
-        actor.cancel().await;
-    }
-    if !actor.stopped {
-        actor.session_end_hooks(ended).await;
-    }
-    actor.stop_mcp();
-    // Commit anything queued before the front end restores the terminal and exits.
-    let store = actor.deps.store.clone();
-    let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;
+    let mut actor = Actor::new(deps, state, events);
+    actor.start().await;
+    let ended = actor.serve(ops).await;
+    actor.finish(ended).await;
 }
 
 impl Actor {
+    /// Takes ops and wakes until the session ends; how it ended, for `SessionEnd` hooks.
+    async fn serve(&mut self, mut ops: mpsc::UnboundedReceiver<Op>) -> &'static str {
+        let mut ended = "other";
+        loop {
+            let checkpoint = checkpoint_due(&self.activity);
+            tokio::select! {
+                op = ops.recv() => {
+                    let Some(op) = op else { break };
+                    let quit = matches!(op, Op::Quit);
+                    if !self.on_op(op).await {
+                        if quit && self.deps.interactive {
+                            ended = "prompt_input_exit";
+                        }
+                        break;
+                    }
+                }
+                w = wake(&mut self.activity) => self.on_wake(w).await,
+                // Text that arrived is on disk within two seconds, however the stream goes on.
+                () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
+                    if checkpoint.is_some() => self.checkpoint(),
+                status = probed(&mut self.probe), if self.probe.is_some() => {
+                    self.probe = None;
+                    self.sandbox_probed(status).await;
+                }
+                Some(done) = self.watching.join_next(), if !self.watching.is_empty() => {
+                    self.watched_done(done.unwrap_or_default()).await;
+                }
+                Some(Ok(wake)) = self.mcp_tasks.join_next(), if !self.mcp_tasks.is_empty() => {
+                    self.mcp_woke(wake).await;
+                }
+                () = tokio::time::sleep_until(
+                    self.mcp_start_at.unwrap_or_else(tokio::time::Instant::now)
+                ), if self.mcp_start_at.is_some() => self.launch_mcp(),
+            }
+            if self.stopped {
+                break;
+            }
+            if self.ready()
+                && let Some(op) = self.prompts.pop_front()
+            {
+                self.submit(&op).await;
+            }
+        }
+        ended
+    }
+
+    /// Ends the session: what runs is cancelled unless a human holds it, the end hooks run,
+    /// MCP servers stop, and everything queued is committed.
+    async fn finish(mut self, ended: &str) {
+        // A change under review and a command waiting for approval stay pending across a
+        // restart: the gate holds until the human decides, in this process or the next. Anything
+        // else running is cancelled.
+        let pending = matches!(
+            self.activity,
+            Activity::Reviewing { .. } | Activity::Approving { .. }
+        );
+        if !self.stopped && !pending {
+            self.cancel().await;
+        }
+        if !self.stopped {
+            self.session_end_hooks(ended).await;
+        }
+        self.stop_mcp();
+        // Commit anything queued before the front end restores the terminal and exits.
+        let store = self.deps.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;
+    }
+
     /// Nothing runs and no change waits for review (after a resume, one may wait with the
     /// actor idle): a prompt can start a turn.
     fn ready(&self) -> bool {
@@ -642,139 +429,12 @@ impl Actor {
         }
     }
 
-    /// The project memory files, read afresh (an edit to AGENTS.md applies from the next
-    /// prompt).
-    fn read_memory(&self) -> String {
-        let memory = super::memory::load(super::memory::Roots {
-            workspace: self.deps.tools.workspace.root(),
-            home: self.deps.home_dir.as_deref(),
-        });
-        // What goes into every request holds no key, whatever a memory file says.
-        self.deps.tools.runner.secrets.redact(&memory)
-    }
-
-    /// Reads the memory files and finds the skills again (an edit to AGENTS.md, a skill
-    /// installed, apply from the next prompt): once the system prompt holds them, what changed
-    /// is recorded as a note instead, so the cached prefix stays. False when the store failed.
-    pub(super) async fn reread_prompt_files(&mut self) -> bool {
-        self.memory = self.read_memory();
-        self.find_skills();
-        let Some(frozen) = self.frozen.as_mut() else {
-            return true;
-        };
-        let notes: Vec<Event> = frozen
-            .changes(&self.memory, &self.catalog)
-            .into_iter()
-            .map(|(text, category)| Event::Instructed {
-                text,
-                category: Some(category),
-            })
-            .collect();
-        notes.is_empty() || self.record(notes).await
-    }
-
-    /// The memory and skill catalog the system prompt holds: frozen once a request was sent.
-    pub(super) fn prompt_files(&self) -> (&str, &str) {
-        match &self.frozen {
-            Some(f) => (&f.memory, &f.catalog),
-            None => (&self.memory, &self.catalog),
-        }
-    }
-
-    /// Finds the skills (the catalog, and what the `skill` tool and the read tools may use),
-    /// and says once what is wrong with any of them; nothing here stops the session.
-    fn find_skills(&mut self) {
-        let root = self.deps.tools.workspace.root().to_path_buf();
-        let found = pipeline::skill::discover(pipeline::skill::Roots {
-            config_dir: self.deps.config_dir.as_deref(),
-            home: self.deps.home_dir.as_deref(),
-            workspace: &root,
-        });
-        let problems = found.problems();
-        for text in problems.iter().filter(|p| !self.skills_said.0.contains(p)) {
-            let _ = self.events.send(Event::Notice {
-                level: NoticeLevel::Warning,
-                text: text.clone(),
-            });
-        }
-        self.skills_said.0 = problems;
-        self.catalog = self
-            .deps
-            .tools
-            .runner
-            .secrets
-            .redact(&super::prompts::skill_catalog(&found.skills));
-        self.custom = super::commands::discover(
-            &super::commands::places(
-                self.deps.config_dir.as_deref(),
-                self.deps.home_dir.as_deref(),
-                &root,
-            ),
-            &root,
-        );
-        // What the composer can send: the user's own commands first (they win a name), then
-        // every skill.
-        let commands: Vec<CommandInfo> = self
-            .custom
-            .values()
-            .map(|c| CommandInfo {
-                name: c.name.clone(),
-                hint: c.hint.clone(),
-                description: c.description.clone(),
-                kind: CommandKind::Custom,
-            })
-            .chain(found.skills.values().map(|s| CommandInfo {
-                name: s.name.clone(),
-                hint: String::new(),
-                description: s.description.clone(),
-                kind: CommandKind::Skill,
-            }))
-            .collect();
-        self.listed_commands = commands;
-        self.say_commands();
-        if let Ok(mut skills) = self.deps.tools.skills.write() {
-            *skills = found.skills;
-        }
-    }
-
-    /// Tells the front end what the composer can send — the user's commands, the skills,
-    /// the running MCP servers' prompts — when that changed.
-    pub(super) fn say_commands(&mut self) {
-        let mut commands = self.listed_commands.clone();
-        commands.extend(self.mcp_commands());
-        if commands != self.skills_said.1 {
-            self.skills_said.1.clone_from(&commands);
-            let _ = self.events.send(Event::Commands { commands });
-        }
-    }
-
     /// Runs every approved step by itself, or stops doing so; the front end is told.
     fn set_run_all(&mut self, on: bool) {
         if self.run_all != on {
             self.run_all = on;
             let _ = self.events.send(Event::RunningAll { on });
         }
-    }
-
-    /// `new`, each event followed by the instructions it calls for, worked out on the state
-    /// as it will be once the events before it are applied.
-    fn with_instructions(&self, new: Vec<Event>) -> Vec<Event> {
-        if !new.iter().any(super::prompts::instructs) {
-            return new;
-        }
-        let mut next = self.state.clone();
-        let mut out = Vec::with_capacity(new.len() + 2);
-        for event in new {
-            next.apply(&event);
-            let said = super::prompts::instructions(&next, &event);
-            out.push(event);
-            for (text, category) in said {
-                let instructed = Event::Instructed { text, category };
-                next.apply(&instructed);
-                out.push(instructed);
-            }
-        }
-        out
     }
 
     /// The store failed: nothing more can be recorded, so the session stops — whatever runs

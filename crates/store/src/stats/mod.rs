@@ -2,12 +2,15 @@
 //! request, folded from `usage` events): the query, and the aggregation by model, provider,
 //! gear, stage or day, which is pure.
 
+mod period;
+mod query;
+
 use std::collections::HashMap;
 
-use rusqlite::params;
 use serde::Serialize;
 
-use super::{Reader, StoreError};
+use period::DayNames;
+pub use period::{DAYS, Overview, local_date, overview, parse_since};
 
 /// One model request.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -373,188 +376,6 @@ pub fn aggregate(rows: &[RequestRow], by: By) -> Report {
         agg.add(&r.as_ref());
     }
     agg.finish()
-}
-
-/// Local dates of timestamps, looked up once per hour of them.
-#[derive(Default)]
-struct DayNames(HashMap<i64, String>);
-
-impl DayNames {
-    fn name(&mut self, ts: i64) -> &str {
-        self.0
-            .entry(ts.div_euclid(3_600_000))
-            .or_insert_with(|| local_date(ts))
-    }
-}
-
-/// `YYYY-MM-DD` in the local time zone.
-#[must_use]
-pub fn local_date(ts: i64) -> String {
-    use chrono::TimeZone;
-    chrono::Local
-        .timestamp_millis_opt(ts)
-        .single()
-        .map_or_else(|| "?".into(), |d| d.format("%Y-%m-%d").to_string())
-}
-
-/// `--since`: `7d`, `24h`, `30m`, `2w`, or a date `2026-11-01` (local midnight); the unix
-/// milliseconds it means, counted back from `now`.
-pub fn parse_since(text: &str, now: i64) -> Result<i64, String> {
-    let t = text.trim();
-    let bad = || {
-        format!("`{text}` is not a period: write 7d, 24h, 30m, 2w, or a date such as 2026-11-01")
-    };
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        use chrono::TimeZone;
-        let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(bad)?;
-        return chrono::Local
-            .from_local_datetime(&midnight)
-            .earliest()
-            .map(|d| d.timestamp_millis())
-            .ok_or_else(bad);
-    }
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let (n, unit) = t.split_at(split);
-    let n: i64 = n.parse().map_err(|_| bad())?;
-    let ms = match unit {
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        "w" => 7 * 86_400_000,
-        _ => return Err(bad()),
-    };
-    Ok(now.saturating_sub(n.saturating_mul(ms)))
-}
-
-/// What the `/cost` overlay shows: this session, the last seven days by model, and the cost
-/// of each of the last [`DAYS`] days.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Overview {
-    pub session: Totals,
-    pub week: Report,
-    /// Local date and cost, oldest first, a day without requests at zero.
-    pub days: Vec<(String, f64)>,
-    /// The figures of those days together (their cost unknown when nothing was priced).
-    pub days_total: Totals,
-}
-
-/// Days the overlay's sparkline spans.
-pub const DAYS: i64 = 14;
-const DAY_MS: i64 = 86_400_000;
-
-/// The overview from the requests of the last [`DAYS`] days and the session's own.
-#[must_use]
-pub fn overview(recent: &[RequestRow], session: &[RequestRow], now: i64) -> Overview {
-    let week_from = now - 7 * DAY_MS;
-    let week: Vec<RequestRow> = recent
-        .iter()
-        .filter(|r| r.ts >= week_from)
-        .cloned()
-        .collect();
-    let mut days: Vec<(String, f64)> = (0..DAYS)
-        .rev()
-        .map(|d| (local_date(now - d * DAY_MS), 0.0))
-        .collect();
-    let mut names = DayNames::default();
-    for r in recent {
-        let day = names.name(r.ts);
-        if let Some(slot) = days.iter_mut().find(|(d, _)| d == day) {
-            slot.1 += r.cost.unwrap_or(0.0);
-        }
-    }
-    Overview {
-        session: aggregate(session, By::Model).total,
-        week: aggregate(&week, By::Model),
-        days,
-        days_total: aggregate(recent, By::Day).total,
-    }
-}
-
-/// A text column, borrowed (empty when it is not text).
-fn text(v: rusqlite::types::ValueRef<'_>) -> &str {
-    v.as_str().unwrap_or_default()
-}
-
-impl Reader {
-    /// The requests since `since` (unix milliseconds), grouped by `by`: folded as they are
-    /// read, without a copy of each row.
-    pub fn report_since(&self, since: i64, by: By) -> Result<Report, StoreError> {
-        // Only the text columns the grouping needs are read: each costs a decode per row.
-        let key = match by {
-            By::Model => "provider, model, '', ''",
-            By::Provider => "provider, '', '', ''",
-            By::Gear => "'', '', gear, ''",
-            By::Stage => "'', '', '', stage",
-            By::Day => "'', '', '', ''",
-        };
-        let mut agg = Aggregator::new(by);
-        self.scan(key, since, None, |row| agg.add(row))?;
-        Ok(agg.finish())
-    }
-
-    /// Every request since `since` (unix milliseconds), in no particular order; only
-    /// `session`'s when given.
-    pub fn requests_since(
-        &self,
-        since: i64,
-        session: Option<&str>,
-    ) -> Result<Vec<RequestRow>, StoreError> {
-        let mut out = Vec::new();
-        self.scan("provider, model, gear, stage", since, session, |row| {
-            out.push(row.to_row());
-        })?;
-        Ok(out)
-    }
-
-    /// Calls `f` with each request since `since` (only `session`'s when given), `key` naming
-    /// the four text columns read (provider, model, gear, stage; `''` for one not needed).
-    /// All of a session's rows by its key; a period's by a full scan, which beats the `ts`
-    /// index (a lookup per row) once the period holds more than a few percent of the table —
-    /// `+ts` keeps the planner off the index. Unordered: the aggregation does not need it.
-    fn scan(
-        &self,
-        key: &str,
-        since: i64,
-        session: Option<&str>,
-        mut f: impl FnMut(&RowRef<'_>),
-    ) -> Result<(), StoreError> {
-        let err = |e| self.err(e);
-        let filter = if session.is_some() {
-            "session_id = ?2 AND ts >= ?1"
-        } else {
-            "+ts >= ?1 AND ?2 IS NULL"
-        };
-        let sql = format!(
-            "SELECT ts, {key}, input, output, cached, cost, latency_ms, ttft_ms,
-                    error IS NOT NULL, cache_write, retries, estimated, reasoning
-             FROM requests WHERE {filter}"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(err)?;
-        let mut rows = stmt.query(params![since, session]).map_err(err)?;
-        let count = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
-        while let Some(r) = rows.next().map_err(err)? {
-            f(&RowRef {
-                ts: r.get(0).map_err(err)?,
-                provider: text(r.get_ref(1).map_err(err)?),
-                model: text(r.get_ref(2).map_err(err)?),
-                gear: text(r.get_ref(3).map_err(err)?),
-                stage: text(r.get_ref(4).map_err(err)?),
-                input: count(r.get(5).map_err(err)?).unwrap_or(0),
-                output: count(r.get(6).map_err(err)?).unwrap_or(0),
-                cached: count(r.get(7).map_err(err)?).unwrap_or(0),
-                cost: r.get(8).map_err(err)?,
-                latency_ms: count(r.get(9).map_err(err)?),
-                ttft_ms: count(r.get(10).map_err(err)?),
-                failed: r.get(11).map_err(err)?,
-                cache_write: count(r.get(12).map_err(err)?).unwrap_or(0),
-                retries: u32::try_from(count(r.get(13).map_err(err)?).unwrap_or(0))
-                    .unwrap_or(u32::MAX),
-                estimated: r.get(14).map_err(err)?,
-                reasoning: count(r.get(15).map_err(err)?).unwrap_or(0),
-            });
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]

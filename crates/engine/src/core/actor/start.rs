@@ -1,0 +1,95 @@
+//! How a session starts: the actor built from what the session needs, and what it says and
+//! finds before the first prompt (warnings, the context, a pending approval or review, the
+//! pipeline, MCP servers starting, the start hooks).
+
+use std::collections::VecDeque;
+
+use tokio::sync::mpsc;
+
+use super::{Activity, Actor, Outbox, SessionDeps, models};
+use crate::context::Ledger;
+use crate::core::SessionState;
+use crate::protocol::{Event, NoticeLevel};
+
+impl Actor {
+    pub(super) fn new(
+        deps: SessionDeps,
+        state: SessionState,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Actor {
+        let outbox = Outbox {
+            tx: events,
+            secrets: deps.tools.runner.secrets.clone(),
+        };
+        Actor {
+            deps,
+            state,
+            events: outbox,
+            activity: Activity::Idle,
+            queue: VecDeque::new(),
+            round: 0,
+            prompts: VecDeque::new(),
+            memory: String::new(),
+            catalog: String::new(),
+            frozen: None,
+            skills_said: (Vec::new(), Vec::new()),
+            listed_commands: Vec::new(),
+            custom: std::collections::BTreeMap::new(),
+            ledger: Ledger::default(),
+            sent_raw: 0,
+            last_report: None,
+            end_turn: false,
+            run_all: false,
+            sandbox: None,
+            probe: None,
+            stopped: false,
+            granted: Vec::new(),
+            memory_scan: 0,
+            folders_seen: std::collections::HashSet::new(),
+            models: models::Models::default(),
+            hook_notes: Vec::new(),
+            stop_continues: 0,
+            transcript: None,
+            pending_reply: None,
+            generated: false,
+            watching: tokio::task::JoinSet::new(),
+            mcp: std::collections::BTreeMap::new(),
+            mcp_tasks: tokio::task::JoinSet::new(),
+            mcp_start_at: None,
+        }
+    }
+
+    /// Starts the sandbox probe and says, reads and resumes what the session holds.
+    pub(super) async fn start(&mut self) {
+        let runner = self.deps.tools.runner.clone();
+        self.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
+        // A model the catalog does not know runs on the provider's figures: said once, at start,
+        // and not stored (it describes this run's configuration, not the session).
+        for text in &self.deps.config_problems {
+            let _ = self.events.send(Event::Notice {
+                level: NoticeLevel::Warning,
+                text: text.clone(),
+            });
+        }
+        if let Some(text) = self.deps.provider.unknown_model_notice() {
+            let _ = self.events.send(Event::Notice {
+                level: NoticeLevel::Info,
+                text,
+            });
+        }
+        // What fills the window is on screen before the first prompt.
+        self.memory = self.read_memory();
+        self.find_skills();
+        self.check_models().await;
+        self.report_context();
+        self.resume_approval().await;
+        self.resume_review().await;
+        self.preview_pipeline();
+        // MCP servers start in the background: nothing here waits for them.
+        self.start_mcp();
+        // A resumed approval waits first; the hooks of the session's start run otherwise.
+        if matches!(self.activity, Activity::Idle) {
+            self.session_start_hooks();
+        }
+    }
+}

@@ -1,12 +1,13 @@
 //! The core: one actor per session that turns [`Op`]s into persisted [`Event`]s.
 //!
-//! Decisions are pure ([`state::decide`]); this module only does the IO around them, in the
+//! Decisions are pure ([`decide::decide`]); this module only does the IO around them, in the
 //! order the design requires: an event is committed to the store *before* it is applied or
 //! shown, so a crash never shows the user something that was not saved.
 
 mod actor;
 pub mod commands;
 pub mod compaction;
+pub mod decide;
 pub mod drift;
 pub mod frozen;
 pub mod machine;
@@ -22,8 +23,9 @@ use crate::config::ActiveProvider;
 use crate::protocol::{Event, Gear, SessionMeta};
 use crate::store::{Reader, Store, StoreError, new_session_id, now_ms};
 pub use actor::{ModelSwitch, SessionDeps, run_session};
+pub use decide::{Decision, decide};
 pub use machine::{ApprovalMode, ApprovalPolicy};
-pub use state::{Decision, SessionState, decide};
+pub use state::SessionState;
 
 /// Which session to open.
 #[derive(Debug, Clone, PartialEq, Eq)]

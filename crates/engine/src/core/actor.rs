@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::machine::{ApprovalMode, ApprovalPolicy, Effect, Facts, gates, route};
+use super::machine::{
+    ApprovalMode, ApprovalPolicy, Effect, Facts, approval, gates, route, stage_gates,
+};
 use super::shape;
 use super::turn::{self, TurnEnd, TurnProgress};
 use super::{Decision, SessionState, decide};
@@ -352,9 +354,9 @@ impl Actor {
             }
             Effect::AfterTurn => gates::after_turn(&self.state, facts),
             Effect::GateReached => gates::gate_reached(&self.state, facts),
-            Effect::PassStage => gates::stage_gate(&self.state, &GateOp::Pass, facts),
+            Effect::PassStage => stage_gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Effect::Go { all } => gates::go(&self.state, all, facts),
-            Effect::StartStage => gates::start_stage(&self.state, facts),
+            Effect::StartStage => stage_gates::start_stage(&self.state, facts),
         };
         Some(next)
     }

@@ -34,11 +34,11 @@ impl Actor {
             Op::SubmitReview { change } => vec![Effect::WriteReview(change)],
             Op::Go { all } => gates::go(&self.state, all, facts),
             Op::MarkStepDone => gates::mark_step_done(&self.state, facts),
-            Op::PassGate => gates::stage_gate(&self.state, &GateOp::Pass, facts),
+            Op::PassGate => stage_gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Op::SendBack { comments } => {
-                gates::stage_gate(&self.state, &GateOp::SendBack(comments), facts)
+                stage_gates::stage_gate(&self.state, &GateOp::SendBack(comments), facts)
             }
-            Op::SkipStage => gates::stage_gate(&self.state, &GateOp::Skip, facts),
+            Op::SkipStage => stage_gates::stage_gate(&self.state, &GateOp::Skip, facts),
             Op::RevisePlan => {
                 self.revise_plan().await;
                 Vec::new()
@@ -108,7 +108,7 @@ impl Actor {
             return Vec::new();
         };
         let subject = route::subject(&self.deps.tools.registry, call);
-        gates::answer(Some(call), &subject, call_id, decision)
+        approval::answer(Some(call), &subject, call_id, decision)
     }
 
     /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under

@@ -192,7 +192,7 @@ impl Actor {
                 self.activity = Activity::Idle;
                 let (passed, output) = result
                     .unwrap_or_else(|e| (false, format!("the test command failed to run: {e}")));
-                gates::verified(&self.state, passed, &output, self.facts())
+                stage_gates::verified(&self.state, passed, &output, self.facts())
             }
             Wake::ToolDone(result) => {
                 let Activity::Running { call, started, .. } =

@@ -6,15 +6,18 @@
 //!
 //! - [`route`]: where a tool call goes (refused, recorded by the session, asked, run) and what
 //!   its result does (written, proposed for review, decided headless).
-//! - [`gates`]: the plan's step gates, the pipeline's stage gates, command approvals and the
-//!   end of a turn.
+//! - [`gates`]: the plan's step gates and the end of a turn.
+//! - [`stage_gates`]: the pipeline's stage gates.
+//! - [`approval`]: a command waiting for the human.
 //!
 //! A new gate is a pure function (in its own file here when it is more than a few lines)
 //! returning effects, reached from one op in `Actor::on_op` or one continuation effect.
 
+pub mod approval;
 pub mod gates;
 pub mod review;
 pub mod route;
+pub mod stage_gates;
 
 use crate::pipeline::StageDef;
 use crate::protocol::{Event, Hint, Verdict};

@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use super::gates::{ask, ask_at, decided, result_event, running_step};
+use super::approval::{ask, ask_at, decided};
+use super::gates::{result_event, running_step};
 use super::{ApprovalMode, Effect, Facts};
 use crate::core::{SessionState, shape};
 use crate::plan::{Plan, StepSpec, StepStatus};

@@ -341,7 +341,7 @@ fn a_stage_turn_ends_at_its_gate_and_the_gate_passes_to_the_next_stage() {
         vec![Effect::Record(vec![at_gate("design")])]
     );
     assert_eq!(
-        refused(&gates::stage_gate(
+        refused(&stage_gates::stage_gate(
             &running,
             &GateOp::SendBack("x".into()),
             Facts::default()
@@ -352,7 +352,7 @@ fn a_stage_turn_ends_at_its_gate_and_the_gate_passes_to_the_next_stage() {
     );
     // Its artifact never written, the stage cannot pass: there is nothing to pass on.
     let unwritten = pipeline_at(vec![started("design"), at_gate("design")]);
-    let effects = gates::stage_gate(&unwritten, &GateOp::Pass, Facts::default());
+    let effects = stage_gates::stage_gate(&unwritten, &GateOp::Pass, Facts::default());
     let (why, hint) = refused(&effects).unwrap();
     assert!(why.contains("never written"), "{why}");
     assert_eq!(hint, Some(Hint::SendBack));
@@ -365,11 +365,11 @@ fn a_stage_turn_ends_at_its_gate_and_the_gate_passes_to_the_next_stage() {
         at_gate("design"),
     ]);
     assert_eq!(
-        refused(&gates::stage_gate(&waiting, &GateOp::Pass, busy())).map(|r| r.1),
+        refused(&stage_gates::stage_gate(&waiting, &GateOp::Pass, busy())).map(|r| r.1),
         Some(Some(Hint::Wait))
     );
     assert_eq!(
-        gates::stage_gate(&waiting, &GateOp::Pass, Facts::default()),
+        stage_gates::stage_gate(&waiting, &GateOp::Pass, Facts::default()),
         vec![
             Effect::Record(vec![
                 stage_event(StageEvent::GatePassed {
@@ -380,7 +380,8 @@ fn a_stage_turn_ends_at_its_gate_and_the_gate_passes_to_the_next_stage() {
             Effect::StartStage,
         ]
     );
-    let back = gates::stage_gate(&waiting, &GateOp::SendBack("more".into()), Facts::default());
+    let back =
+        stage_gates::stage_gate(&waiting, &GateOp::SendBack("more".into()), Facts::default());
     assert_eq!(back.last(), Some(&Effect::StartTurn));
 }
 
@@ -394,7 +395,7 @@ fn implementing_without_an_approved_task_waits_at_the_gate() {
         }),
         started("implement"),
     ]);
-    let effects = gates::start_stage(&state, Facts::default());
+    let effects = stage_gates::start_stage(&state, Facts::default());
     assert_eq!(
         refused(&effects),
         Some(("no approved task to implement", Some(Hint::ApproveSteps)))
@@ -414,7 +415,7 @@ fn verify_runs_the_tests_and_passes_only_by_them() {
         started("verify"),
     ]);
     assert_eq!(
-        gates::start_stage(&verifying, Facts::default()),
+        stage_gates::start_stage(&verifying, Facts::default()),
         vec![Effect::RunTests]
     );
     assert_eq!(
@@ -422,13 +423,13 @@ fn verify_runs_the_tests_and_passes_only_by_them() {
         vec![Effect::RunTests]
     );
     // A failure goes back to the model while rounds are left, then stops at the gate.
-    let failed = gates::verified(&verifying, false, "1 failed", Facts::default());
+    let failed = stage_gates::verified(&verifying, false, "1 failed", Facts::default());
     assert_eq!(failed.last(), Some(&Effect::StartTurn));
     let out_of_rounds = Facts {
         max_verify_rounds: 1,
         ..Facts::default()
     };
-    let failed = gates::verified(&verifying, false, "1 failed", out_of_rounds);
+    let failed = stage_gates::verified(&verifying, false, "1 failed", out_of_rounds);
     assert!(!failed.contains(&Effect::StartTurn));
     assert!(recorded(&failed).iter().any(|e| matches!(
         e,
@@ -436,7 +437,7 @@ fn verify_runs_the_tests_and_passes_only_by_them() {
             event: StageEvent::AtGate { .. }
         }
     )));
-    let passed = gates::verified(&verifying, true, "ok", Facts::default());
+    let passed = stage_gates::verified(&verifying, true, "ok", Facts::default());
     assert_eq!(passed.last(), Some(&Effect::StartStage));
     // At its gate, it cannot be passed by hand: the refusal names the way out.
     let at = pipeline_at(vec![
@@ -449,7 +450,7 @@ fn verify_runs_the_tests_and_passes_only_by_them() {
         started("verify"),
         at_gate("verify"),
     ]);
-    let effects = gates::stage_gate(&at, &GateOp::Pass, Facts::default());
+    let effects = stage_gates::stage_gate(&at, &GateOp::Pass, Facts::default());
     let (message, hint) = refused(&effects).unwrap();
     assert!(message.contains("test command"), "{message}");
     assert_eq!(hint, Some(Hint::SkipStage));
@@ -472,14 +473,14 @@ fn ship_written(text: &str) -> SessionState {
 #[test]
 fn passing_the_ship_gate_commits_only_with_a_commit_message() {
     let state = ship_written("# Ship\n\nWhat changed.\n\n## Commit message\n\nAdd the greeting\n");
-    let effects = gates::stage_gate(&state, &GateOp::Pass, Facts::default());
+    let effects = stage_gates::stage_gate(&state, &GateOp::Pass, Facts::default());
     assert!(matches!(&effects[1], Effect::Commit(stage) if stage.name == "ship"));
     // No section: the subject is never guessed from the heading.
     for text in [
         "# Ship\n\nWhat changed.\n",
         "# Ship\n\n## Commit message\n\n## Notes\n",
     ] {
-        let effects = gates::stage_gate(&ship_written(text), &GateOp::Pass, Facts::default());
+        let effects = stage_gates::stage_gate(&ship_written(text), &GateOp::Pass, Facts::default());
         let (message, hint) = refused(&effects).unwrap();
         assert!(
             message.contains("no `## Commit message` section"),
@@ -500,7 +501,7 @@ fn passing_the_ship_gate_commits_only_with_a_commit_message() {
 fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
     let c = call(tools::RUN_COMMAND, json!({"command": "cargo test"}));
     assert_eq!(
-        gates::ask(c.clone(), "cargo test".into(), Facts::default()),
+        approval::ask(c.clone(), "cargo test".into(), Facts::default()),
         vec![
             Effect::Record(vec![Event::CommandApprovalRequested {
                 id: "c1".into(),
@@ -517,7 +518,7 @@ fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
         },
         ..Facts::default()
     };
-    let run = gates::ask(
+    let run = approval::ask(
         c.clone(),
         "cargo test".into(),
         policy(ApprovalMode::Approve),
@@ -530,7 +531,7 @@ fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
         }
     ));
     assert_eq!(run.last(), Some(&Effect::RunTool(c.clone())));
-    let denied = gates::ask(c, "cargo test".into(), policy(ApprovalMode::Deny));
+    let denied = approval::ask(c, "cargo test".into(), policy(ApprovalMode::Deny));
     assert!(matches!(
         recorded(&denied)[1],
         Event::ToolResult { ok: false, content, .. } if content.contains("--approve-commands")
@@ -541,11 +542,11 @@ fn a_command_is_asked_for_or_decided_by_the_headless_policy() {
 #[test]
 fn an_answer_counts_only_for_the_call_that_waits() {
     let c = call(tools::RUN_COMMAND, json!({"command": "ls"}));
-    assert!(gates::answer(Some(&c), "ls", "other", CommandDecision::Once).is_empty());
-    assert!(gates::answer(None, "ls", "c1", CommandDecision::Once).is_empty());
-    let once = gates::answer(Some(&c), "ls", "c1", CommandDecision::Always);
+    assert!(approval::answer(Some(&c), "ls", "other", CommandDecision::Once).is_empty());
+    assert!(approval::answer(None, "ls", "c1", CommandDecision::Once).is_empty());
+    let once = approval::answer(Some(&c), "ls", "c1", CommandDecision::Always);
     assert_eq!(once.last(), Some(&Effect::RunTool(c.clone())));
-    let no = gates::answer(
+    let no = approval::answer(
         Some(&c),
         "ls",
         "c1",
@@ -1028,15 +1029,15 @@ fn tasks_at_gate(approve: bool) -> SessionState {
 
 #[test]
 fn the_tasks_gate_holds_until_a_task_is_approved() {
-    let effects = gates::stage_gate(&tasks_at_gate(false), &GateOp::Pass, Facts::default());
+    let effects = stage_gates::stage_gate(&tasks_at_gate(false), &GateOp::Pass, Facts::default());
     let (message, hint) = refused(&effects).unwrap();
     assert!(message.contains("no task approved"), "{message}");
     assert_eq!(hint, Some(Hint::ApproveSteps));
     assert!(recorded(&effects).is_empty(), "nothing is recorded");
-    let effects = gates::stage_gate(&tasks_at_gate(true), &GateOp::Pass, Facts::default());
+    let effects = stage_gates::stage_gate(&tasks_at_gate(true), &GateOp::Pass, Facts::default());
     assert_eq!(effects.last(), Some(&Effect::StartStage));
     // Skipping stays possible: the human decides that deliberately.
-    let skipped = gates::stage_gate(&tasks_at_gate(false), &GateOp::Skip, Facts::default());
+    let skipped = stage_gates::stage_gate(&tasks_at_gate(false), &GateOp::Skip, Facts::default());
     assert_eq!(refused(&skipped), None);
 }
 

@@ -3,6 +3,7 @@ use ratatui::layout::Rect;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
+use crate::theme::Theme;
 use crate::plan::StepSpec;
 
 fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {

@@ -3,8 +3,8 @@ use ratatui::layout::Rect;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::*;
-use crate::theme::Theme;
 use crate::plan::StepSpec;
+use crate::theme::Theme;
 
 fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {
     StepSpec {

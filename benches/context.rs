@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use gearshift::config::{Config, DEFAULTS_TOML};
 use gearshift::context::Ledger;
-use gearshift::core::{SessionState, shape};
+use gearshift::core::{SessionState, accounting};
 use gearshift::protocol::Event;
 
 /// Resident memory of this process in KB.
@@ -64,7 +64,7 @@ fn main() {
     let with_state = rss_kb();
     let mut ledger = Ledger::default();
     let t = Instant::now();
-    let report = shape::account(&mut ledger, &state, &provider, memory, "", &registry);
+    let report = accounting::account(&mut ledger, &state, &provider, memory, "", &registry);
     let first = t.elapsed();
     let with_ledger = rss_kb();
     println!(
@@ -81,7 +81,7 @@ fn main() {
         };
         state.apply(&e);
         let t = Instant::now();
-        std::hint::black_box(shape::account(
+        std::hint::black_box(accounting::account(
             &mut ledger,
             &state,
             &provider,

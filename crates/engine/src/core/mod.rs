@@ -4,6 +4,7 @@
 //! order the design requires: an event is committed to the store *before* it is applied or
 //! shown, so a crash never shows the user something that was not saved.
 
+pub mod accounting;
 mod actor;
 pub mod commands;
 pub mod compaction;

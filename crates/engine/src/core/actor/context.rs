@@ -10,7 +10,7 @@ impl Actor {
             Some(f) => (f.memory.as_str(), f.catalog.as_str()),
             None => (self.memory.as_str(), self.catalog.as_str()),
         };
-        let report = shape::account(
+        let report = crate::core::accounting::account(
             &mut self.ledger,
             &self.state,
             &self.deps.provider,
@@ -132,7 +132,7 @@ impl Actor {
                 });
             // The compacted session starts a new prefix, with the files as they are now.
             self.frozen = None;
-            let after = shape::account(
+            let after = crate::core::accounting::account(
                 &mut self.ledger.clone(),
                 &self.state,
                 &self.deps.provider,

@@ -352,9 +352,9 @@ fn cut_middle(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Config, DEFAULTS_TOML};
     use crate::context::{ItemId, Ledger};
     use crate::core::accounting::account;
-    use crate::config::{Config, DEFAULTS_TOML};
     use crate::core::turn::build_request;
     use crate::protocol::Event;
 

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
+use super::http::Endpoint;
+use super::streaming::{Call, ParseError, SseParser, stream_sse};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, Reasoning, ReasoningPart,
     ReasoningStyle, StreamEvent, TokenUsage,

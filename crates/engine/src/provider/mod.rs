@@ -13,6 +13,7 @@ pub mod reasoning;
 mod responses;
 pub mod script;
 pub mod sse;
+mod streaming;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::http::{Call, Endpoint, ParseError, SseParser, stream_sse};
+use super::http::Endpoint;
 use super::reasoning::{Split, ThinkTags};
+use super::streaming::{Call, ParseError, SseParser, stream_sse};
 use super::{
     ChatMessage, ChatRequest, Effort, ModelClient, ModelStream, ReasoningPart, ReasoningStyle,
     StreamEvent, TokenUsage,

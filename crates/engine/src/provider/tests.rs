@@ -1,7 +1,7 @@
 //! Parser and pricing tests; the HTTP behaviour is tested against mock servers in
 //! `tests/providers.rs`.
 
-use super::http::{ParseError, SseParser};
+use super::streaming::{ParseError, SseParser};
 use super::*;
 use crate::config::{Config, DEFAULTS_TOML};
 

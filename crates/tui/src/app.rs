@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
-use ratatui::widgets::{Block, BorderType, Borders};
 use ratatui_textarea::{TextArea, WrapMode};
 
-use super::approval::ApprovalPrompt;
 use super::browser::{Browser, BrowserRequest};
 use super::contextview::ContextView;
 use super::diffview::DiffView;
@@ -28,11 +26,10 @@ use super::pane::{Outcome, Pane, PaneCtx};
 use super::paste::Pastes;
 use super::planview::PlanView;
 use super::theme::Theme;
-use super::toolcell::ToolResultView;
 use super::transcript::{EntryKind, Transcript};
 use crate::config::ActiveProvider;
 use crate::core::OpenedSession;
-use crate::protocol::{CommandDecision, Event, Gear, Op, StepStatus, Verdict};
+use crate::protocol::{Event, Gear, Op, StepStatus, Verdict};
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);
@@ -432,131 +429,9 @@ impl App {
         self.quitting
     }
 
-    /// The key contexts that apply now, most specific first.
-    #[must_use]
-    pub fn contexts(&self) -> Vec<KeyContext> {
-        if let Some(top) = self.overlay() {
-            return top.layer().contexts();
-        }
-        let mut contexts = Vec::with_capacity(4);
-        if self.completion().is_some() || self.mention().is_some() {
-            contexts.push(KeyContext::Completion);
-        }
-        // A waiting gate's keys work wherever focus is, and are hinted first.
-        match self.gate() {
-            Some(WaitingGate::Stage(_)) => {
-                contexts.extend([KeyContext::Gate, KeyContext::StageGate]);
-            }
-            Some(WaitingGate::Step { .. }) => contexts.push(KeyContext::Gate),
-            None => {}
-        }
-        contexts.extend(match self.focus {
-            Focus::Composer => vec![KeyContext::Composer, KeyContext::Global],
-            Focus::Transcript => vec![
-                KeyContext::Transcript,
-                KeyContext::Panes,
-                KeyContext::Global,
-            ],
-            // Typing a comment: only the global keys are keys.
-            Focus::Diff if self.diff.comment.is_some() => vec![KeyContext::Global],
-            Focus::Diff => vec![KeyContext::Diff, KeyContext::Panes, KeyContext::Global],
-            Focus::Context => vec![KeyContext::Context, KeyContext::Panes, KeyContext::Global],
-            // Typing in the plan pane: only the global keys are keys.
-            Focus::Plan if self.plan.input.is_some() => vec![KeyContext::Global],
-            Focus::Plan => vec![KeyContext::Plan, KeyContext::Panes, KeyContext::Global],
-        });
-        contexts
-    }
-
-    /// Whether `action` would do something now — what the status bar hints (a decided hunk
-    /// offers no accept, an empty undo list no undo).
-    #[must_use]
-    pub fn applies(&self, action: Action) -> bool {
-        let open = self.diff.entry().is_some_and(|e| e.status.is_open());
-        match action {
-            Action::DiffAccept
-            | Action::DiffReject
-            | Action::DiffAcceptFile
-            | Action::DiffRejectFile
-            | Action::DiffComment
-            | Action::DiffEdit
-            | Action::DiffSubmit
-            | Action::DiffRepropose => open,
-            Action::DiffUndo => self.diff.log.undoable().is_some(),
-            _ => true,
-        }
-    }
-
     #[must_use]
     pub fn layout(&self) -> layout::ScreenLayout {
         layout::compute(self.size, self.focus.pane(), self.zoomed)
-    }
-
-    /// Work done before a frame, outside the draw path: wrapping new transcript lines for the
-    /// current width and styling the composer for the focus.
-    pub fn prepare(&mut self) {
-        let layout = self.layout();
-        let composer_lines = self.composer.lines().len();
-        let (ctx, panes) = self.split();
-        for pane in panes {
-            let Some(rect) = layout.pane(pane.id()) else {
-                continue;
-            };
-            // Each pane lays out its lines for the area inside its border (the chat's
-            // transcript, for the area above the composer).
-            let inner = if pane.id() == PaneId::Chat {
-                layout::chat_areas(rect, composer_lines).0
-            } else {
-                rect.inner(ratatui::layout::Margin::new(1, 1))
-            };
-            pane.prepare(inner, &ctx);
-        }
-        let focused = self.focus == Focus::Composer && self.overlays.is_empty();
-        let s = &self.theme.styles;
-        let hint = if focused {
-            format!(
-                "Ask the model… ({} send, {} new line)",
-                self.keymap
-                    .keys(Action::Submit)
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-                self.keymap
-                    .keys(Action::Newline)
-                    .first()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
-            )
-        } else {
-            // Visibly inactive: keys go to the focused pane (a letter it does not use comes
-            // here and is typed).
-            format!(
-                "Inactive: keys go to the focused pane ({} or {} to type here)",
-                self.keymap.keys_label(Action::Back),
-                self.keymap.keys_label(Action::FocusChat)
-            )
-        };
-        self.composer.set_placeholder_text(hint);
-        self.composer.set_placeholder_style(s.dim);
-        self.composer
-            .set_style(if focused { s.text } else { s.dim });
-        let mut block = Block::default()
-            .borders(Borders::TOP)
-            .border_type(BorderType::Plain)
-            .border_style(self.theme.border(focused));
-        // A waiting gate is said on the composer's edge, whatever has focus.
-        let room = layout
-            .pane(PaneId::Chat)
-            .map_or(0, |r| usize::from(r.width).saturating_sub(4));
-        if let Some(line) = self.gate_line(room) {
-            block = block.title(ratatui::text::Span::styled(format!(" {line} "), s.key));
-        }
-        self.composer.set_block(block);
-        self.composer.set_cursor_style(if focused {
-            s.text.add_modifier(ratatui::style::Modifier::REVERSED)
-        } else {
-            s.text
-        });
     }
 
     /// Whether something the user must answer arrived since the last ask (the event loop
@@ -572,49 +447,21 @@ impl App {
     }
 }
 
+mod calls;
 mod composer;
 mod events;
+mod frame;
 mod input;
+mod keys;
 mod mention;
 mod overlays;
 mod panes;
 mod session;
+mod session_events;
 
 pub use composer::POPUP_ROWS;
 pub use panes::WaitingGate;
+use session::Reopened;
 pub use session::{SandboxView, SessionView};
 #[cfg(test)]
 mod tests;
-
-/// What the chat says when a stored session opens: a fork not yet used is a fork, not a
-/// resumed session. Learnt from its events as they are shown.
-#[derive(Debug, Default)]
-pub struct Reopened {
-    /// The session it was forked from, and whether a prompt came since.
-    fork: Option<(String, bool)>,
-}
-
-impl Reopened {
-    fn see(&mut self, event: &Event) {
-        match event {
-            Event::SessionForked { from } => self.fork = Some((from.clone(), false)),
-            Event::UserMessage { .. } => {
-                if let Some((_, used)) = &mut self.fork {
-                    *used = true;
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn notice(&self, short: &str) -> String {
-        match &self.fork {
-            Some((from, false)) => format!(
-                "Opened session {short}, a fork of session {}: it goes on from here, the \
-                 original is left as it is.",
-                &from[..from.len().min(8)]
-            ),
-            _ => format!("Resumed session {short}."),
-        }
-    }
-}

@@ -61,6 +61,70 @@ impl App {
             return;
         }
         match event {
+            Event::Unqueued { .. }
+            | Event::UserMessage { .. }
+            | Event::AssistantMessage { .. }
+            | Event::AssistantDelta { .. }
+            | Event::ReasoningDelta { .. }
+            | Event::Reasoning { .. }
+            | Event::AssistantCheckpoint { .. }
+            | Event::Compacted { .. } => self.tell_conversation(event, replay),
+            Event::ToolCall { .. }
+            | Event::ToolResult { .. }
+            | Event::ToolHeld { .. }
+            | Event::ShellStarted { .. }
+            | Event::ShellRan { .. }
+            | Event::CommandApprovalRequested { .. }
+            | Event::CommandDecided { .. }
+            | Event::HookRan { .. }
+            | Event::FilesSeen { .. } => self.tell_calls(event, replay),
+            Event::GearChanged { .. }
+            | Event::TitleChanged { .. }
+            | Event::ModelChanged { .. }
+            | Event::SessionResumed { .. }
+            | Event::ModelFellBack { .. }
+            | Event::Usage { .. }
+            | Event::Error { .. }
+            | Event::Refused { .. }
+            | Event::McpStatus { .. }
+            | Event::Notice { .. }
+            | Event::SandboxStatus { .. }
+            | Event::Imported { .. }
+            | Event::SessionForked { .. }
+            | Event::ContextAccounted { .. }
+            | Event::Commands { .. } => self.tell_session(event, replay),
+            Event::TurnStarted { .. }
+            | Event::TurnFinished { .. }
+            | Event::PlanProposed { .. }
+            | Event::PlanEdited { .. }
+            | Event::StepStatusChanged { .. }
+            | Event::PipelineStarted { .. }
+            | Event::Stage { .. }
+            | Event::Shipped { .. }
+            | Event::PlanCompleted { .. }
+            | Event::RunningAll { .. } => self.tell_work(event, replay),
+            Event::ItemDropped { .. } | Event::ItemPinned { .. } => {}
+            // Folded by the plan pane above.
+            Event::PipelinePreview { .. } => {}
+            // Folded by the diff pane above.
+            Event::FileChanged { .. }
+            | Event::ChangeProposed { .. }
+            | Event::HunkDecided { .. }
+            | Event::HunkCommented { .. }
+            | Event::ChangeApplied { .. }
+            | Event::ChangeConflicted { .. }
+            | Event::ChangeWithdrawn { .. }
+            | Event::ChangeUndone { .. }
+            | Event::SessionOpened { .. }
+            // What the model was told; the chat tells the story with its own notices.
+            | Event::Instructed { .. }
+            | Event::MemoryTurn { .. } => {}
+        }
+    }
+
+    /// What the chat shows of the conversation: prompts (queued or delivered), the reply as it streams, its reasoning, a compaction.
+    pub(super) fn tell_conversation(&mut self, event: &Event, replay: bool) {
+        match event {
             Event::Unqueued { text } => {
                 if let Some(i) = self.queued.iter().rposition(|q| q == text) {
                     self.queued.remove(i);
@@ -87,7 +151,8 @@ impl App {
                 let shown = if attachments.is_empty() {
                     text.clone()
                 } else {
-                    let chips: Vec<String> = attachments.iter().map(|a| format!("[@{a}]")).collect();
+                    let chips: Vec<String> =
+                        attachments.iter().map(|a| format!("[@{a}]")).collect();
                     format!("{text}\n📎 {}", chips.join(" "))
                 };
                 self.transcript.push(EntryKind::User, shown);
@@ -101,289 +166,12 @@ impl App {
             Event::AssistantDelta { text } => self.transcript.append_streaming(text),
             Event::ReasoningDelta { text } => self.transcript.append_thinking(text),
             Event::Reasoning { reasoning } => self.transcript.finish_thinking(&reasoning.text),
-            Event::AssistantCheckpoint { text, reasoning } => {
-                if replay {
-                    if !reasoning.is_empty() {
-                        self.transcript.finish_thinking(reasoning);
-                    }
-                    self.transcript.checkpoint(text);
+            // Shown on resume only: live, the deltas already are.
+            Event::AssistantCheckpoint { text, reasoning } if replay => {
+                if !reasoning.is_empty() {
+                    self.transcript.finish_thinking(reasoning);
                 }
-            }
-            Event::ToolCall {
-                id,
-                name,
-                arguments,
-            } => self.transcript.push_tool(id, name, arguments),
-            Event::ToolResult {
-                id,
-                ok,
-                content,
-                summary,
-                duration_ms,
-            } => self.transcript.tool_result(
-                id,
-                ToolResultView {
-                    ok: *ok,
-                    summary: summary.clone(),
-                    content: content.clone(),
-                    duration_ms: *duration_ms,
-                },
-            ),
-            Event::ToolHeld {
-                id,
-                ok,
-                content,
-                summary,
-                duration_ms,
-            } => self.transcript.tool_result(
-                id,
-                ToolResultView {
-                    ok: *ok,
-                    summary: format!("{summary} · its writes wait for your review"),
-                    content: content.clone(),
-                    duration_ms: *duration_ms,
-                },
-            ),
-            Event::ShellStarted { id, command } => {
-                // Running: Esc stops it.
-                self.busy = true;
-                let args = serde_json::json!({ "command": command }).to_string();
-                self.transcript.push_tool(id, "!", &args);
-            }
-            Event::ShellRan {
-                id,
-                command,
-                output,
-                exit_code,
-                duration_ms,
-            } => {
-                self.busy = false;
-                if !self.transcript.has_tool(id) {
-                    let args = serde_json::json!({ "command": command }).to_string();
-                    self.transcript.push_tool(id, "!", &args);
-                }
-                let ok = *exit_code == Some(0);
-                let status = crate::core::prompts::exit_status(*exit_code);
-                let lines = output.lines().count();
-                self.transcript.tool_result(
-                    id,
-                    ToolResultView {
-                        ok,
-                        summary: format!("{status}, {} · for the model", plural(lines, "line")),
-                        content: output.clone(),
-                        duration_ms: *duration_ms,
-                    },
-                );
-            }
-            Event::CommandApprovalRequested {
-                id,
-                command,
-                checkpoint,
-            } => {
-                self.transcript.tool_awaits_approval(id, true);
-                if !replay {
-                    let sandbox = self
-                        .session
-                        .sandbox
-                        .as_ref()
-                        .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
-                    // A checkpoint says why this one stops, whatever the allowlist says.
-                    let sandbox = match checkpoint {
-                        Some(why) => format!("⚑ {why}. {sandbox}"),
-                        None => sandbox,
-                    };
-                    self.overlays
-                        .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
-                            id, command, sandbox,
-                        ))));
-                    // A question is drawn at once, not at the streaming frame rate.
-                    self.urgent = true;
-                }
-            }
-            Event::CommandDecided {
-                id,
-                command,
-                decision,
-            } => {
-                self.transcript.tool_awaits_approval(id, false);
-                self.overlays
-                    .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
-                if let CommandDecision::Denied { reason } = decision {
-                    let why = reason
-                        .as_deref()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default();
-                    let command = crate::safe_text::command(command).0;
-                    self.transcript
-                        .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
-                }
-            }
-            Event::GearChanged { to, .. } => {
-                self.session.gear = *to;
-                self.transcript.push(EntryKind::Notice, gear_notice(*to));
-            }
-            Event::TitleChanged { title } => self.session.title.clone_from(title),
-            Event::ModelChanged {
-                provider,
-                model,
-                route,
-                routed,
-            } => {
-                self.session.provider.clone_from(provider);
-                self.session.model.clone_from(model);
-                self.session.model_label = format!("{provider}/{model}");
-                let change = crate::core::routing::describe_change(
-                    provider,
-                    model,
-                    route.as_deref(),
-                    *routed,
-                );
-                self.transcript
-                    .push(EntryKind::Notice, format!("Model: {change}"));
-            }
-            // This run's model: what the status bar shows from here on, as the replies' lines do.
-            Event::SessionResumed { provider, model } => {
-                self.session.provider.clone_from(provider);
-                self.session.model.clone_from(model);
-                self.session.model_label = format!("{provider}/{model}");
-            }
-            Event::ModelFellBack { from, to, reason } => {
-                self.transcript.push(
-                    EntryKind::Notice,
-                    format!("⚠ {from} is down, so the request went to {to}: {reason}"),
-                );
-            }
-            Event::Usage {
-                input,
-                output,
-                cost,
-                ..
-            } => {
-                // `input` includes the cached part.
-                self.session.context_tokens = input + output;
-                self.turn_requests
-                    .extend(crate::library::RequestRow::of(event));
-                // A model with prices (perhaps switched to) shows the session's cost.
-                if let (Some(cost), false) = (cost, replay) {
-                    *self.session.cost.get_or_insert(0.0) += cost;
-                }
-            }
-            Event::TurnStarted { .. } => {
-                self.busy = !replay;
-                self.turn_requests.clear();
-            }
-            Event::TurnFinished { .. } => {
-                self.busy = false;
-                self.transcript.abandon_streaming();
-                let requests = std::mem::take(&mut self.turn_requests);
-                if let Some(line) = crate::report::figures::turn_line(&requests) {
-                    self.transcript.push(EntryKind::Usage, line);
-                }
-            }
-            Event::Error { kind, message } => {
-                if *kind == crate::protocol::ErrorKind::Store {
-                    self.session.stopped = true;
-                }
-                let text = if *kind == crate::protocol::ErrorKind::Context {
-                    crate::hints::refusal(
-                        &self.keymap,
-                        message,
-                        Some(crate::protocol::Hint::FreeContext),
-                    )
-                } else {
-                    message.clone()
-                };
-                self.transcript.push(EntryKind::Error, text);
-            }
-            Event::Refused { message, hint } => {
-                let text = crate::hints::refusal(&self.keymap, message, *hint);
-                self.transcript.push(EntryKind::Error, text);
-            }
-            Event::McpStatus { servers } => {
-                self.session.mcp.clone_from(servers);
-            }
-            Event::HookRan { run } => {
-                // One that blocked, failed, was killed or wrote what the gate withheld is a
-                // warning; one that passed with output, a dim line; one that passed quietly
-                // adds nothing to read (`/hooks` lists every run).
-                match &run.outcome {
-                    // What the gate kept it from writing is always said.
-                    _ if !run.withheld.is_empty() => self
-                        .transcript
-                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
-                    crate::hooks::HookOutcome::Passed { output: None } => {}
-                    crate::hooks::HookOutcome::Passed { .. }
-                    | crate::hooks::HookOutcome::Context { .. } => {
-                        self.transcript.push(EntryKind::Usage, run.line());
-                    }
-                    _ => self
-                        .transcript
-                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
-                }
-                self.hook_runs.push(run.clone());
-            }
-            Event::Notice { level, text } => {
-                let text = match level {
-                    crate::protocol::NoticeLevel::Warning => format!("⚠ {text}"),
-                    crate::protocol::NoticeLevel::Info => text.clone(),
-                };
-                self.transcript.push(EntryKind::Notice, text);
-            }
-            Event::SandboxStatus {
-                mode,
-                network,
-                enforced,
-                problem,
-            } => {
-                let view = SandboxView {
-                    mode: mode.clone(),
-                    network: *network,
-                    enforced: *enforced,
-                    problem: problem.clone(),
-                };
-                for o in &mut self.overlays {
-                    if let Overlay::Approval(p) = o {
-                        p.sandbox = view.describe();
-                    }
-                }
-                self.session.sandbox = Some(view);
-            }
-            Event::Imported { .. } => {
-                self.transcript.push(
-                    EntryKind::Notice,
-                    "Imported from a file: what came before is history. Nothing it approved \
-                     (\"always\" for a command, a model switch) is in force here.",
-                );
-            }
-            Event::SessionForked { from } => {
-                let short = &from[..from.len().min(8)];
-                self.transcript
-                    .push(EntryKind::Notice, format!("Forked from session {short}."));
-            }
-            Event::ContextAccounted { report } => {
-                let fill = report.fill();
-                self.session.context_tokens = report.used();
-                self.session.context_window = report.window;
-                if fill >= self.warn_at && !self.context_warned && !replay {
-                    let keys = self.keymap.keys_label(Action::FocusContext);
-                    self.transcript.push(
-                        EntryKind::Notice,
-                        format!(
-                            "The context window is {:.0}% full (the request and the reply's \
-                             reserve). The context pane ({keys}) shows what fills it: {}; older \
-                             turns are compacted automatically before the window overflows.",
-                            fill * 100.0,
-                            crate::hints::say(
-                                &self.keymap,
-                                &[
-                                    (Action::ContextDrop, "leaves an item out"),
-                                    (Action::ContextCompact, "compacts older turns now"),
-                                ]
-                            )
-                        ),
-                    );
-                }
-                self.context_warned = fill >= self.warn_at;
+                self.transcript.checkpoint(text);
             }
             Event::Compacted {
                 through,
@@ -401,7 +189,25 @@ impl App {
                     ),
                 );
             }
-            Event::ItemDropped { .. } | Event::ItemPinned { .. } => {}
+            _ => {}
+        }
+    }
+
+    /// What the chat shows of turns, the plan and the pipeline run.
+    pub(super) fn tell_work(&mut self, event: &Event, replay: bool) {
+        match event {
+            Event::TurnStarted { .. } => {
+                self.busy = !replay;
+                self.turn_requests.clear();
+            }
+            Event::TurnFinished { .. } => {
+                self.busy = false;
+                self.transcript.abandon_streaming();
+                let requests = std::mem::take(&mut self.turn_requests);
+                if let Some(line) = crate::report::figures::turn_line(&requests) {
+                    self.transcript.push(EntryKind::Usage, line);
+                }
+            }
             Event::PlanProposed { .. }
             | Event::PlanEdited { .. }
             | Event::StepStatusChanged { .. } => {
@@ -429,36 +235,7 @@ impl App {
                 );
             }
             Event::RunningAll { on } => self.running_all = *on,
-            // Folded by the plan pane above.
-            Event::PipelinePreview { .. } => {}
-            Event::Commands { commands } => {
-                self.commands = super::super::commands::Commands::new(commands);
-            }
-            Event::FilesSeen { files, .. } => {
-                let names: Vec<&str> = files.keys().map(String::as_str).collect();
-                self.transcript.push(
-                    EntryKind::Notice,
-                    format!(
-                        "Told the model that {} changed since it wrote {}: {}.",
-                        if names.len() == 1 { "a file" } else { "files" },
-                        if names.len() == 1 { "it" } else { "them" },
-                        names.join(", ")
-                    ),
-                );
-            }
-            // Folded by the diff pane above.
-            Event::FileChanged { .. }
-            | Event::ChangeProposed { .. }
-            | Event::HunkDecided { .. }
-            | Event::HunkCommented { .. }
-            | Event::ChangeApplied { .. }
-            | Event::ChangeConflicted { .. }
-            | Event::ChangeWithdrawn { .. }
-            | Event::ChangeUndone { .. }
-            | Event::SessionOpened { .. }
-            // What the model was told; the chat tells the story with its own notices.
-            | Event::Instructed { .. }
-            | Event::MemoryTurn { .. } => {}
+            _ => {}
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The session and its sandbox as the status bar and the approval modal show them.
+//! The session and its sandbox as the status bar and the approval modal show them, and what
+//! the chat says when a stored session opens.
 
-use crate::protocol::Gear;
+use crate::protocol::{Event, Gear};
 
 /// The session as the status bar shows it.
 #[derive(Debug, Clone)]
@@ -58,6 +59,39 @@ impl SandboxView {
             _ => format!(
                 "Sandbox: it can write only the workspace and the temp dir (never .git); {net}."
             ),
+        }
+    }
+}
+
+/// What the chat says when a stored session opens: a fork not yet used is a fork, not a
+/// resumed session. Learnt from its events as they are shown.
+#[derive(Debug, Default)]
+pub struct Reopened {
+    /// The session it was forked from, and whether a prompt came since.
+    fork: Option<(String, bool)>,
+}
+
+impl Reopened {
+    pub(super) fn see(&mut self, event: &Event) {
+        match event {
+            Event::SessionForked { from } => self.fork = Some((from.clone(), false)),
+            Event::UserMessage { .. } => {
+                if let Some((_, used)) = &mut self.fork {
+                    *used = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn notice(&self, short: &str) -> String {
+        match &self.fork {
+            Some((from, false)) => format!(
+                "Opened session {short}, a fork of session {}: it goes on from here, the \
+                 original is left as it is.",
+                &from[..from.len().min(8)]
+            ),
+            _ => format!("Resumed session {short}."),
         }
     }
 }

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 use super::*;
+use crate::protocol::CommandDecision;
 use crate::fixtures::app;
 
 fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {

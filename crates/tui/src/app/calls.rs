@@ -1,0 +1,159 @@
+//! What tool calls, `!` commands, command approvals and hooks say in the chat.
+
+use super::App;
+use super::events::plural;
+use super::{Overlay, SandboxView};
+use crate::approval::ApprovalPrompt;
+use crate::protocol::{CommandDecision, Event};
+use crate::toolcell::ToolResultView;
+use crate::transcript::EntryKind;
+
+impl App {
+    /// What the chat shows of tool calls, the human's `!` commands, command approvals, hooks, and files changed under the model.
+    pub(super) fn tell_calls(&mut self, event: &Event, replay: bool) {
+        match event {
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => self.transcript.push_tool(id, name, arguments),
+            Event::ToolResult {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: summary.clone(),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
+            Event::ToolHeld {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: format!("{summary} · its writes wait for your review"),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
+            Event::ShellStarted { id, command } => {
+                // Running: Esc stops it.
+                self.busy = true;
+                let args = serde_json::json!({ "command": command }).to_string();
+                self.transcript.push_tool(id, "!", &args);
+            }
+            Event::ShellRan {
+                id,
+                command,
+                output,
+                exit_code,
+                duration_ms,
+            } => {
+                self.busy = false;
+                if !self.transcript.has_tool(id) {
+                    let args = serde_json::json!({ "command": command }).to_string();
+                    self.transcript.push_tool(id, "!", &args);
+                }
+                let ok = *exit_code == Some(0);
+                let status = crate::core::prompts::exit_status(*exit_code);
+                let lines = output.lines().count();
+                self.transcript.tool_result(
+                    id,
+                    ToolResultView {
+                        ok,
+                        summary: format!("{status}, {} · for the model", plural(lines, "line")),
+                        content: output.clone(),
+                        duration_ms: *duration_ms,
+                    },
+                );
+            }
+            Event::CommandApprovalRequested {
+                id,
+                command,
+                checkpoint,
+            } => {
+                self.transcript.tool_awaits_approval(id, true);
+                if !replay {
+                    let sandbox = self
+                        .session
+                        .sandbox
+                        .as_ref()
+                        .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
+                    // A checkpoint says why this one stops, whatever the allowlist says.
+                    let sandbox = match checkpoint {
+                        Some(why) => format!("⚑ {why}. {sandbox}"),
+                        None => sandbox,
+                    };
+                    self.overlays
+                        .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
+                            id, command, sandbox,
+                        ))));
+                    // A question is drawn at once, not at the streaming frame rate.
+                    self.urgent = true;
+                }
+            }
+            Event::CommandDecided {
+                id,
+                command,
+                decision,
+            } => {
+                self.transcript.tool_awaits_approval(id, false);
+                self.overlays
+                    .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
+                if let CommandDecision::Denied { reason } = decision {
+                    let why = reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default();
+                    let command = crate::safe_text::command(command).0;
+                    self.transcript
+                        .push(EntryKind::Notice, format!("Denied `{command}`{why}"));
+                }
+            }
+            Event::HookRan { run } => {
+                // One that blocked, failed, was killed or wrote what the gate withheld is a
+                // warning; one that passed with output, a dim line; one that passed quietly
+                // adds nothing to read (`/hooks` lists every run).
+                match &run.outcome {
+                    // What the gate kept it from writing is always said.
+                    _ if !run.withheld.is_empty() => self
+                        .transcript
+                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
+                    crate::hooks::HookOutcome::Passed { output: None } => {}
+                    crate::hooks::HookOutcome::Passed { .. }
+                    | crate::hooks::HookOutcome::Context { .. } => {
+                        self.transcript.push(EntryKind::Usage, run.line());
+                    }
+                    _ => self
+                        .transcript
+                        .push(EntryKind::Notice, format!("⚠ {}", run.line())),
+                }
+                self.hook_runs.push(run.clone());
+            }
+            Event::FilesSeen { files, .. } => {
+                let names: Vec<&str> = files.keys().map(String::as_str).collect();
+                self.transcript.push(
+                    EntryKind::Notice,
+                    format!(
+                        "Told the model that {} changed since it wrote {}: {}.",
+                        if names.len() == 1 { "a file" } else { "files" },
+                        if names.len() == 1 { "it" } else { "them" },
+                        names.join(", ")
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+}

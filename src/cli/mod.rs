@@ -7,7 +7,7 @@ mod args;
 mod config_cmd;
 mod demo_cmd;
 mod doctor;
-mod exec_cmd;
+mod exec;
 pub(crate) mod mcp_cmd;
 mod models_cmd;
 mod progress;
@@ -125,12 +125,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approve_plan,
             approve_gates,
             approve_checkpoints,
-        }) => exec_cmd::run(
+        }) => exec::run(
             &ctx,
             &prompt,
             &cli.session.request(),
             json,
-            exec_cmd::Approvals {
+            exec::Approvals {
                 commands: approve_commands,
                 changes: approve_changes,
                 plan: approve_plan,

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
 
 use super::*;
-use crate::protocol::CommandDecision;
 use crate::fixtures::app;
+use crate::protocol::CommandDecision;
 
 fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {
     TermEvent::Key(KeyEvent::new(code, mods))

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
 use super::overrides::{env_layer, flag_layer};
-use super::trust::{self, TrustStore, WorkspaceConfig};
+use super::trust::WorkspaceConfig;
 use super::{Config, ConfigError, DEFAULTS_TOML, Paths, validate};
 use crate::protocol::Gear;
 
@@ -150,166 +150,7 @@ pub fn load(
         found,
     });
 
-    let project = Paths::project_config(workspace);
-    let mut config_problems = Vec::new();
-    let mut workspace_config = None;
-    let mut hook_problems = Vec::new();
-    let mut workspace_hooks = None;
-    let mut workspace_sandbox = false;
-    // The workspace's Claude Code hooks are privileged like its config's, and trust covers
-    // both (see `trust::config_hash`).
-    let mut claude_ws = Vec::new();
-    let mut claude_privileged = Vec::new();
-    for path in crate::hooks::claude::workspace_files(workspace) {
-        let label = path
-            .strip_prefix(workspace)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        match crate::hooks::claude::read(
-            &path,
-            &label,
-            crate::provided::Party::Repository(workspace),
-        ) {
-            Ok(Some((source, text))) => {
-                claude_privileged.extend(trust::claude_hooks_privileged(&path, &text, &source));
-                claude_ws.push(source);
-            }
-            Ok(None) => {}
-            Err(e) => hook_problems.push(e),
-        }
-    }
-    // So are its `.mcp.json`'s servers (Claude Code's format), which start programs.
-    let mcp_json = workspace.join(".mcp.json");
-    let mut mcp_ws = None;
-    let mut mcp_privileged = Vec::new();
-    let mut mcp_fingerprint = String::new();
-    let mut mcp_problems = Vec::new();
-    match crate::mcp::config::read_mcp_json(
-        &mcp_json,
-        env,
-        crate::provided::Party::Repository(workspace),
-    ) {
-        Ok(Some((servers, text))) if !servers.is_empty() => {
-            (mcp_privileged, mcp_fingerprint) = trust::mcp_json_privileged(&mcp_json, &text);
-            mcp_ws = Some(servers);
-        }
-        Ok(_) => {}
-        Err(e) => mcp_problems.push(e),
-    }
-    // The workspace's config is the repository's file: read only inside it.
-    let project_text = match crate::provided::read(
-        &project,
-        crate::provided::Party::Repository(workspace),
-        4 * 1024 * 1024,
-    ) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        // The repository's file, unreadable (a link out of it, say): said, not fatal.
-        Err(e) => {
-            config_problems.push(format!(
-                "{}: not applied: {e}",
-                crate::safe_text::visible(&project.display().to_string())
-            ));
-            None
-        }
-    };
-    if project_text.is_some() || !claude_ws.is_empty() || mcp_ws.is_some() {
-        let text = project_text.clone().unwrap_or_default();
-        let hooks_fingerprint = crate::hooks::claude::fingerprint(&claude_ws);
-        let hash = trust::config_hash(
-            &text,
-            &[
-                ("claude-code-hooks", hooks_fingerprint),
-                (".mcp.json", mcp_fingerprint),
-            ],
-        );
-        let recorded = TrustStore::load(&paths.trust_file)?;
-        let entry = recorded.get(workspace);
-        let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
-        // A repository's config that does not parse is the repository's problem until the
-        // user trusts it: said, and the rest of gearshift works there.
-        let table = match parse_layer(&project, &text) {
-            Ok(table) => table,
-            Err(e) if !trusted => {
-                config_problems.push(format!("{e} (the workspace's config is not applied)"));
-                Table::new()
-            }
-            Err(e) => return Err(e),
-        };
-        let (allowed, mut privileged) = trust::split(&text, &table, &merged);
-        privileged.extend(claude_privileged);
-        privileged.extend(mcp_privileged);
-        let mut patch = if trusted { table } else { allowed };
-        // Checkpoints only add up, trusted or not: a workspace never removes the user's.
-        if let Some(mine) = patch.get("checkpoints").cloned() {
-            let all = trust::union(merged.get("checkpoints"), &mine);
-            patch.insert("checkpoints".into(), all);
-        }
-        // Neither do a trusted workspace's hooks replace the user's: they are kept apart, as
-        // the workspace's (whose `allow` grants nothing), and may only confine hooks more.
-        if let Some(mine) = patch.remove("hooks") {
-            let file = Table::from_iter([("hooks".to_string(), mine.clone())]);
-            validate::check_merged(&project, &text, &file, &merged)?;
-            let mut mine: crate::hooks::HooksConfig = mine.try_into().map_err(|e| {
-                ConfigError::Invalid(format!("{}: [hooks]: {e}", project.display()))
-            })?;
-            match mine.sandbox.take() {
-                Some(true) => workspace_sandbox = true,
-                Some(false) => config_problems.push(format!(
-                    "{}: `[hooks] sandbox = false` is not applied: only your own config may run \
-                     every hook as you",
-                    crate::safe_text::visible(&project.display().to_string())
-                )),
-                None => {}
-            }
-            if !mine.events.is_empty() {
-                workspace_hooks = Some(crate::hooks::Source {
-                    label: ".gearshift/config.toml".into(),
-                    block: mine.events,
-                    workspace: true,
-                });
-            }
-        }
-        let before = merged.clone();
-        merge(&mut merged, patch.clone());
-        if let Err(e) = validate::check_merged(&project, &text, &patch, &merged) {
-            if trusted {
-                return Err(e);
-            }
-            config_problems.push(format!("{e} (the workspace's config is not applied)"));
-            merged = before;
-        }
-        let config = WorkspaceConfig {
-            path: project.clone(),
-            hash,
-            trusted,
-            changed_since_trusted: entry.is_some() && !trusted,
-            privileged,
-        };
-        if project_text.is_some() {
-            layers.push(Layer::Workspace {
-                path: project,
-                trusted,
-                withheld: config.withheld().len(),
-            });
-        } else {
-            layers.push(Layer::File {
-                path: project,
-                found: false,
-            });
-        }
-        if !trusted {
-            claude_ws.clear();
-            mcp_ws = None;
-        }
-        workspace_config = Some(config);
-    } else {
-        layers.push(Layer::File {
-            path: project,
-            found: false,
-        });
-    }
+    let ws = super::workspace::apply(paths, workspace, env, flags, &mut merged, &mut layers)?;
 
     let (env_table, env_names) = env_layer(env)?;
     merge(&mut merged, env_table);
@@ -342,10 +183,12 @@ pub fn load(
             "the environment or command-line flags set `{key}` wrongly: {message}"
         ))
     })?;
-    if workspace_sandbox {
+    let mut hook_problems = ws.hook_problems;
+    let mut mcp_problems = ws.mcp_problems;
+    if ws.sandbox {
         config.hooks.sandbox = Some(true);
     }
-    config.imported_hooks.extend(workspace_hooks);
+    config.imported_hooks.extend(ws.hooks);
     if config.claude_hooks {
         let home = env.get("HOME").filter(|h| !h.is_empty()).map(Path::new);
         if let Some(home) = home {
@@ -360,7 +203,7 @@ pub fn load(
                 Err(e) => hook_problems.push(e),
             }
         }
-        config.imported_hooks.extend(claude_ws);
+        config.imported_hooks.extend(ws.claude);
     }
     if config.import_mcp
         && let Some(home) = env.get("HOME").filter(|h| !h.is_empty())
@@ -370,13 +213,13 @@ pub fn load(
         mcp_problems.extend(problems);
     }
     config.hook_problems = hook_problems;
-    config.config_problems = config_problems;
-    config.imported_mcp = mcp_ws.unwrap_or_default();
+    config.config_problems = ws.config_problems;
+    config.imported_mcp = ws.mcp.unwrap_or_default();
     config.mcp_problems = mcp_problems;
     Ok(LoadedConfig {
         config,
         layers,
-        workspace: workspace_config,
+        workspace: ws.config,
     })
 }
 
@@ -406,7 +249,7 @@ pub fn from_layers(layers: &[&str]) -> Result<Config, ConfigError> {
 }
 
 /// Checks one file against the schema and the documented ranges, and returns its table.
-fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
+pub(super) fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
     parse_file::<Config>(path, text)?;
     let table = parse_file::<Table>(path, text)?;
     validate::check_file(path, text, &table)?;
@@ -461,7 +304,7 @@ pub(super) fn merge_for_tests(base: &mut Table, patch: Table) {
     merge(base, patch);
 }
 
-fn merge(base: &mut Table, patch: Table) {
+pub(super) fn merge(base: &mut Table, patch: Table) {
     for (key, value) in patch {
         match (base.get_mut(&key), value) {
             (Some(Value::Table(base_t)), Value::Table(patch_t)) => merge(base_t, patch_t),

@@ -16,6 +16,7 @@ mod route;
 mod sections;
 pub mod trust;
 mod validate;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

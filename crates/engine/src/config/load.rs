@@ -108,48 +108,7 @@ pub fn load(
 ) -> Result<LoadedConfig, ConfigError> {
     let mut merged = parse_layer(Path::new("<built-in defaults>"), DEFAULTS_TOML)?;
     let mut layers = vec![Layer::Defaults];
-
-    // Imported model facts patch the catalog; the user's own config patches them.
-    let imported = paths.models_file();
-    let found = match read_optional(&imported)? {
-        Some(text) => {
-            let table = parse_layer(&imported, &text)?;
-            if let Some(key) = table.keys().find(|k| *k != "models") {
-                return Err(validate::at_key(
-                    &imported,
-                    &text,
-                    &[key],
-                    "this file holds only [models.\"NAME\"] entries (written by `gearshift \
-                     models import`); move other settings to config.toml"
-                        .into(),
-                ));
-            }
-            merge(&mut merged, table.clone());
-            validate::check_merged(&imported, &text, &table, &merged)?;
-            true
-        }
-        None => false,
-    };
-    layers.push(Layer::File {
-        path: imported,
-        found,
-    });
-
-    let user = &paths.config_file;
-    let found = match read_optional(user)? {
-        Some(text) => {
-            let table = parse_layer(user, &text)?;
-            merge(&mut merged, table.clone());
-            validate::check_merged(user, &text, &table, &merged)?;
-            true
-        }
-        None => false,
-    };
-    layers.push(Layer::File {
-        path: user.clone(),
-        found,
-    });
-
+    user_layers(paths, &mut merged, &mut layers)?;
     let ws = super::workspace::apply(paths, workspace, env, flags, &mut merged, &mut layers)?;
 
     let (env_table, env_names) = env_layer(env)?;
@@ -221,6 +180,55 @@ pub fn load(
         layers,
         workspace: ws.config,
     })
+}
+
+/// The imported model facts (which patch the catalog) and the user's own config (which
+/// patches them), each checked on its own before it is merged.
+fn user_layers(
+    paths: &Paths,
+    merged: &mut Table,
+    layers: &mut Vec<Layer>,
+) -> Result<(), ConfigError> {
+    let imported = paths.models_file();
+    let found = match read_optional(&imported)? {
+        Some(text) => {
+            let table = parse_layer(&imported, &text)?;
+            if let Some(key) = table.keys().find(|k| *k != "models") {
+                return Err(validate::at_key(
+                    &imported,
+                    &text,
+                    &[key],
+                    "this file holds only [models.\"NAME\"] entries (written by `gearshift \
+                     models import`); move other settings to config.toml"
+                        .into(),
+                ));
+            }
+            merge(merged, table.clone());
+            validate::check_merged(&imported, &text, &table, merged)?;
+            true
+        }
+        None => false,
+    };
+    layers.push(Layer::File {
+        path: imported,
+        found,
+    });
+
+    let user = &paths.config_file;
+    let found = match read_optional(user)? {
+        Some(text) => {
+            let table = parse_layer(user, &text)?;
+            merge(merged, table.clone());
+            validate::check_merged(user, &text, &table, merged)?;
+            true
+        }
+        None => false,
+    };
+    layers.push(Layer::File {
+        path: user.clone(),
+        found,
+    });
+    Ok(())
 }
 
 /// A file's text, `None` when it does not exist (which is fine for every config file).

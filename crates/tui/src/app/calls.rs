@@ -12,41 +12,18 @@ impl App {
     /// What the chat shows of tool calls, the human's `!` commands, command approvals, hooks, and files changed under the model.
     pub(super) fn tell_calls(&mut self, event: &Event, replay: bool) {
         match event {
-            Event::ToolCall {
-                id,
-                name,
-                arguments,
-            } => self.transcript.push_tool(id, name, arguments),
-            Event::ToolResult {
-                id,
-                ok,
-                content,
-                summary,
-                duration_ms,
-            } => self.transcript.tool_result(
-                id,
-                ToolResultView {
-                    ok: *ok,
-                    summary: summary.clone(),
-                    content: content.clone(),
-                    duration_ms: *duration_ms,
-                },
-            ),
-            Event::ToolHeld {
-                id,
-                ok,
-                content,
-                summary,
-                duration_ms,
-            } => self.transcript.tool_result(
-                id,
-                ToolResultView {
-                    ok: *ok,
-                    summary: format!("{summary} · its writes wait for your review"),
-                    content: content.clone(),
-                    duration_ms: *duration_ms,
-                },
-            ),
+            Event::ShellStarted { .. }
+            | Event::ShellRan { .. }
+            | Event::CommandApprovalRequested { .. }
+            | Event::CommandDecided { .. }
+            | Event::HookRan { .. } => self.tell_commands(event, replay),
+            _ => self.tell_tool_calls(event),
+        }
+    }
+
+    /// The human's `!` commands, command approvals and hooks.
+    fn tell_commands(&mut self, event: &Event, replay: bool) {
+        match event {
             Event::ShellStarted { id, command } => {
                 // Running: Esc stops it.
                 self.busy = true;
@@ -141,6 +118,48 @@ impl App {
                 }
                 self.hook_runs.push(run.clone());
             }
+            _ => {}
+        }
+    }
+
+    /// The model's tool calls and their results, and files changed under it.
+    fn tell_tool_calls(&mut self, event: &Event) {
+        match event {
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => self.transcript.push_tool(id, name, arguments),
+            Event::ToolResult {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: summary.clone(),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
+            Event::ToolHeld {
+                id,
+                ok,
+                content,
+                summary,
+                duration_ms,
+            } => self.transcript.tool_result(
+                id,
+                ToolResultView {
+                    ok: *ok,
+                    summary: format!("{summary} · its writes wait for your review"),
+                    content: content.clone(),
+                    duration_ms: *duration_ms,
+                },
+            ),
             Event::FilesSeen { files, .. } => {
                 let names: Vec<&str> = files.keys().map(String::as_str).collect();
                 self.transcript.push(

@@ -13,6 +13,22 @@ impl App {
     /// What the chat and the status bar show of the session: its gear, title and model, usage, errors and notices, the sandbox, MCP servers, the context, the commands offered.
     pub(super) fn tell_session(&mut self, event: &Event, replay: bool) {
         match event {
+            Event::GearChanged { .. }
+            | Event::TitleChanged { .. }
+            | Event::ModelChanged { .. }
+            | Event::SessionResumed { .. }
+            | Event::ModelFellBack { .. }
+            | Event::Usage { .. }
+            | Event::Imported { .. }
+            | Event::SessionForked { .. }
+            | Event::Commands { .. } => self.tell_model(event, replay),
+            _ => self.tell_status(event, replay),
+        }
+    }
+
+    /// The gear, the title, the model and what it used, where the session came from, the commands offered.
+    fn tell_model(&mut self, event: &Event, replay: bool) {
+        match event {
             Event::GearChanged { to, .. } => {
                 self.session.gear = *to;
                 self.transcript.push(EntryKind::Notice, gear_notice(*to));
@@ -63,6 +79,28 @@ impl App {
                     *self.session.cost.get_or_insert(0.0) += cost;
                 }
             }
+            Event::Imported { .. } => {
+                self.transcript.push(
+                    EntryKind::Notice,
+                    "Imported from a file: what came before is history. Nothing it approved \
+                     (\"always\" for a command, a model switch) is in force here.",
+                );
+            }
+            Event::SessionForked { from } => {
+                let short = &from[..from.len().min(8)];
+                self.transcript
+                    .push(EntryKind::Notice, format!("Forked from session {short}."));
+            }
+            Event::Commands { commands } => {
+                self.commands = super::super::commands::Commands::new(commands);
+            }
+            _ => {}
+        }
+    }
+
+    /// Errors, refusals and notices, the sandbox, MCP servers and the context.
+    fn tell_status(&mut self, event: &Event, replay: bool) {
+        match event {
             Event::Error { kind, message } => {
                 if *kind == crate::protocol::ErrorKind::Store {
                     self.session.stopped = true;
@@ -111,18 +149,6 @@ impl App {
                 }
                 self.session.sandbox = Some(view);
             }
-            Event::Imported { .. } => {
-                self.transcript.push(
-                    EntryKind::Notice,
-                    "Imported from a file: what came before is history. Nothing it approved \
-                     (\"always\" for a command, a model switch) is in force here.",
-                );
-            }
-            Event::SessionForked { from } => {
-                let short = &from[..from.len().min(8)];
-                self.transcript
-                    .push(EntryKind::Notice, format!("Forked from session {short}."));
-            }
             Event::ContextAccounted { report } => {
                 let fill = report.fill();
                 self.session.context_tokens = report.used();
@@ -147,9 +173,6 @@ impl App {
                     );
                 }
                 self.context_warned = fill >= self.warn_at;
-            }
-            Event::Commands { commands } => {
-                self.commands = super::super::commands::Commands::new(commands);
             }
             _ => {}
         }

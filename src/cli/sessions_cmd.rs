@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use super::{Context, SessionsCommand};
 use crate::protocol::Event;
 use crate::report::markdown;
-use crate::store::{MATCH_END, MATCH_START, SessionExport, SessionSummary, Store};
+use crate::store::{MATCH_END, MATCH_START, Reader, SessionExport, SessionSummary, Store};
 
 /// Listing never needs more than this many rows on a terminal.
 const LIST_LIMIT: usize = 10_000;
@@ -47,37 +47,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             }
         }
         SessionsCommand::Search { query, here, json } => {
-            let hits = reader.search(query, here.then_some(workspace.as_str()), SEARCH_LIMIT)?;
-            if *json {
-                let hits: Vec<serde_json::Value> = hits
-                    .iter()
-                    .map(|h| {
-                        let mut v = serde_json::to_value(h).unwrap_or_default();
-                        v["snippet"] = h.snippet_marked("[", "]").into();
-                        v
-                    })
-                    .collect();
-                super::term::json(&serde_json::to_string_pretty(&hits)?);
-            } else if hits.is_empty() {
-                outln!("no message matches `{query}`");
-            } else {
-                for h in &hits {
-                    // The title and snippet are the session's text and pass the sanitiser
-                    // between the marks (a mark in the title itself is taken out).
-                    let strip = |t: &str| t.replace([MATCH_START, MATCH_END], "");
-                    super::term::print_marked(
-                        &format!(
-                            "{}  {:<9}  {}\n          {}\n",
-                            &h.session_id[..h.session_id.len().min(8)],
-                            h.role,
-                            strip(&h.title),
-                            h.snippet.replace('\n', " ")
-                        ),
-                        MATCH_START,
-                        MATCH_END,
-                    );
-                }
-            }
+            search(&reader, query, here.then_some(workspace.as_str()), *json)?;
         }
         SessionsCommand::Show {
             id,
@@ -95,27 +65,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             }
         }
         SessionsCommand::Export { id, format, output } => {
-            let id = reader.resolve_id(id)?;
-            let export = reader.export(&id)?;
-            let text = if format == "json" {
-                serde_json::to_string_pretty(&export)?
-            } else {
-                markdown(&export)
-            };
-            match output {
-                Some(path) => {
-                    // An export holds whatever the model read: the user's alone.
-                    crate::fsutil::write_private(path, text.as_bytes())
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    errln!(
-                        "exported session {} to {}",
-                        &id[..8.min(id.len())],
-                        path.display()
-                    );
-                }
-                None if format == "json" => super::term::json(&text),
-                None => out!("{text}"),
-            }
+            export(&reader, id, format, output.as_deref())?;
         }
         SessionsCommand::Import { file } => {
             let text = std::fs::read_to_string(file)
@@ -144,48 +94,123 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
             )?;
             outln!("renamed {}", &id[..8.min(id.len())]);
         }
-        SessionsCommand::Rm { id, yes } => {
-            // Deleting cannot be undone: a prefix as short as one letter is too easy to get
-            // wrong.
-            anyhow::ensure!(
-                id.trim().len() >= MIN_RM_PREFIX,
-                "give at least {MIN_RM_PREFIX} characters of the session's ID to delete it \
-                 (`gearshift sessions list` shows them)"
-            );
-            let id = reader.resolve_id(id)?;
-            // Without a terminal there is no one to ask: a script must say -y.
-            anyhow::ensure!(
-                *yes || std::io::stdin().is_terminal(),
-                "not deleting session {id}: there is no terminal to ask on; add -y to delete it \
-                 without asking"
-            );
-            if !*yes && !confirm_delete(&reader, &id)? {
-                outln!("kept session {id}");
-                drop(reader);
-                store.close();
-                return Ok(ExitCode::SUCCESS);
-            }
-            store.delete_session(&id)?;
-            // Its transcript for hooks goes with it (there is none without hooks).
-            let transcript = ctx.paths.transcript_dir().join(format!("{id}.jsonl"));
-            match std::fs::remove_file(&transcript) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => errln!("gearshift: could not remove {}: {e}", transcript.display()),
-            }
-            outln!("deleted session {id}");
-        }
+        SessionsCommand::Rm { id, yes } => remove(ctx, &store, &reader, id, *yes)?,
     }
     drop(reader);
     store.close();
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sessions search`: the hits, best first, the match marked.
+fn search(reader: &Reader, query: &str, workspace: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let hits = reader.search(query, workspace, SEARCH_LIMIT)?;
+    if json {
+        let hits: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|h| {
+                let mut v = serde_json::to_value(h).unwrap_or_default();
+                v["snippet"] = h.snippet_marked("[", "]").into();
+                v
+            })
+            .collect();
+        super::term::json(&serde_json::to_string_pretty(&hits)?);
+    } else if hits.is_empty() {
+        outln!("no message matches `{query}`");
+    } else {
+        for h in &hits {
+            // The title and snippet are the session's text and pass the sanitiser
+            // between the marks (a mark in the title itself is taken out).
+            let strip = |t: &str| t.replace([MATCH_START, MATCH_END], "");
+            super::term::print_marked(
+                &format!(
+                    "{}  {:<9}  {}\n          {}\n",
+                    &h.session_id[..h.session_id.len().min(8)],
+                    h.role,
+                    strip(&h.title),
+                    h.snippet.replace('\n', " ")
+                ),
+                MATCH_START,
+                MATCH_END,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `sessions export`: Markdown or JSON, to a file (the user's alone) or standard output.
+fn export(
+    reader: &Reader,
+    id: &str,
+    format: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let id = reader.resolve_id(id)?;
+    let export = reader.export(&id)?;
+    let text = if format == "json" {
+        serde_json::to_string_pretty(&export)?
+    } else {
+        markdown(&export)
+    };
+    match output {
+        Some(path) => {
+            // An export holds whatever the model read: the user's alone.
+            crate::fsutil::write_private(path, text.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            errln!(
+                "exported session {} to {}",
+                &id[..8.min(id.len())],
+                path.display()
+            );
+        }
+        None if format == "json" => super::term::json(&text),
+        None => out!("{text}"),
+    }
+    Ok(())
+}
+
+/// `sessions rm`: asks first on a terminal, and takes the session's hook transcript too.
+fn remove(
+    ctx: &Context,
+    store: &Store,
+    reader: &Reader,
+    id: &str,
+    yes: bool,
+) -> anyhow::Result<()> {
+    // Deleting cannot be undone: a prefix as short as one letter is too easy to get
+    // wrong.
+    anyhow::ensure!(
+        id.trim().len() >= MIN_RM_PREFIX,
+        "give at least {MIN_RM_PREFIX} characters of the session's ID to delete it \
+         (`gearshift sessions list` shows them)"
+    );
+    let id = reader.resolve_id(id)?;
+    // Without a terminal there is no one to ask: a script must say -y.
+    anyhow::ensure!(
+        yes || std::io::stdin().is_terminal(),
+        "not deleting session {id}: there is no terminal to ask on; add -y to delete it \
+         without asking"
+    );
+    if !yes && !confirm_delete(reader, &id)? {
+        outln!("kept session {id}");
+        return Ok(());
+    }
+    store.delete_session(&id)?;
+    // Its transcript for hooks goes with it (there is none without hooks).
+    let transcript = ctx.paths.transcript_dir().join(format!("{id}.jsonl"));
+    match std::fs::remove_file(&transcript) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => errln!("gearshift: could not remove {}: {e}", transcript.display()),
+    }
+    outln!("deleted session {id}");
+    Ok(())
+}
+
 /// `sessions rm` needs at least this much of an ID.
 const MIN_RM_PREFIX: usize = 4;
 
 /// Asks on the terminal whether to delete the session, naming it; only "y" or "yes" deletes.
-fn confirm_delete(reader: &crate::store::Reader, id: &str) -> anyhow::Result<bool> {
+fn confirm_delete(reader: &Reader, id: &str) -> anyhow::Result<bool> {
     use std::io::Write as _;
     let title = reader
         .session(id)?

@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::Context;
-use crate::config::{ActiveProvider, ProviderConfig, ProviderKind};
+use crate::config::{ActiveProvider, Config, ProviderConfig, ProviderKind};
 use crate::core::{self, ApprovalMode, OpenRequest, SessionDeps};
 use crate::protocol::{Event, Op, Verdict};
 use crate::provider::script::{Script, ScriptClient};
@@ -116,51 +116,8 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
     // given on this machine: it runs nothing.
     let imported = events.iter().any(|e| matches!(e, Event::Imported { .. }));
     let run_commands = run_commands && !imported;
-    if imported && !ran_commands.is_empty() {
-        errln!(
-            "gearshift: this session was imported; what it records as approved was not approved              here, so the replay runs none of its {} command(s)",
-            ran.len()
-        );
-    } else if ran_commands.is_empty() {
-        errln!("gearshift: the original ran no command; the replay runs none");
-    } else if run_commands {
-        errln!(
-            "gearshift: the original ran {} command(s); the replay runs them again in the \
-             sandbox, without network, and no other:",
-            ran.len()
-        );
-        for o in &ran_commands {
-            errln!("  {} {}", o.name, o.command.as_deref().unwrap_or_default());
-        }
-    } else {
-        errln!(
-            "gearshift: the original ran {} command(s); the replay runs none of them (their \
-             results differ) — `--run-commands` runs those, in the sandbox, without network",
-            ran.len()
-        );
-    }
-
-    let mut config = ctx.loaded.config.clone();
-    // Only the script answers, and nothing compacts on its own: the replies come in order.
-    config.routing = crate::config::Routing::default();
-    config.context.compact_at = 0.0;
-    // Nothing of the user's runs beside it, and its commands run in the full sandbox.
-    config.mcp_servers.clear();
-    config.imported_mcp.clear();
-    config.foreign_mcp.clear();
-    config.hooks = crate::hooks::HooksConfig::default();
-    config.claude_hooks = false;
-    config.imported_hooks.clear();
-    config.sandbox.mode = crate::config::SandboxMode::WorkspaceWrite;
-    config.sandbox.network = false;
-    config.sandbox.allow_unix_sockets.clear();
-    let settings = ProviderConfig {
-        kind: ProviderKind::Script,
-        script: Some(script_file),
-        model: Some("replay".into()),
-        ..ProviderConfig::default()
-    };
-    config.providers.insert("replay".into(), settings);
+    say_commands(&ran_commands, ran.len(), imported, run_commands);
+    let config = replay_config(&ctx.loaded.config, script_file);
     let provider: ActiveProvider = config.provider_named("replay", None)?;
     let client = Arc::new(ScriptClient::new("replay", script));
     let store = Store::open(&scratch.join("replay.db"))?;
@@ -222,6 +179,67 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says which of the original's commands the replay runs again.
+fn say_commands(
+    ran_commands: &[&decisions::Original],
+    ran: usize,
+    imported: bool,
+    run_commands: bool,
+) {
+    if imported && !ran_commands.is_empty() {
+        errln!(
+            "gearshift: this session was imported; what it records as approved was not approved \
+             here, so the replay runs none of its {} command(s)",
+            ran
+        );
+    } else if ran_commands.is_empty() {
+        errln!("gearshift: the original ran no command; the replay runs none");
+    } else if run_commands {
+        errln!(
+            "gearshift: the original ran {} command(s); the replay runs them again in the \
+             sandbox, without network, and no other:",
+            ran
+        );
+        for o in ran_commands {
+            errln!("  {} {}", o.name, o.command.as_deref().unwrap_or_default());
+        }
+    } else {
+        errln!(
+            "gearshift: the original ran {} command(s); the replay runs none of them (their \
+             results differ) — `--run-commands` runs those, in the sandbox, without network",
+            ran
+        );
+    }
+}
+
+/// The user's config, made safe to replay in: only the script answers, nothing compacts on
+/// its own, nothing of the user's (MCP servers, hooks) runs beside it, and its commands run
+/// in the full sandbox without network.
+fn replay_config(config: &Config, script_file: PathBuf) -> Config {
+    let mut config = config.clone();
+    // Only the script answers, and nothing compacts on its own: the replies come in order.
+    config.routing = crate::config::Routing::default();
+    config.context.compact_at = 0.0;
+    // Nothing of the user's runs beside it, and its commands run in the full sandbox.
+    config.mcp_servers.clear();
+    config.imported_mcp.clear();
+    config.foreign_mcp.clear();
+    config.hooks = crate::hooks::HooksConfig::default();
+    config.claude_hooks = false;
+    config.imported_hooks.clear();
+    config.sandbox.mode = crate::config::SandboxMode::WorkspaceWrite;
+    config.sandbox.network = false;
+    config.sandbox.allow_unix_sockets.clear();
+    let settings = ProviderConfig {
+        kind: ProviderKind::Script,
+        script: Some(script_file),
+        model: Some("replay".into()),
+        ..ProviderConfig::default()
+    };
+    config.providers.insert("replay".into(), settings);
+    config
 }
 
 /// What a replay sends and decides.

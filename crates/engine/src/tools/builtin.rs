@@ -85,7 +85,15 @@ fn tool(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
 
 /// Every built-in tool, in the order requests list them.
 pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
-    use ToolKind::{Plan, ReadOnly, Shell, Step, Write};
+    let mut all = reading();
+    all.extend(writing());
+    all.extend(plans_and_commands());
+    all
+}
+
+/// The tools that read: skills, files, folders, globs and searches.
+fn reading() -> Vec<Arc<dyn ToolHandler>> {
+    use ToolKind::ReadOnly;
     vec![
         tool(
             ReadOnly,
@@ -148,6 +156,13 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["pattern"]}),
             ),
         ),
+    ]
+}
+
+/// The tools that write files, through the one write gate.
+fn writing() -> Vec<Arc<dyn ToolHandler>> {
+    use ToolKind::Write;
+    vec![
         tool(
             Write,
             spec(
@@ -195,6 +210,13 @@ pub(super) fn tools() -> Vec<Arc<dyn ToolHandler>> {
             }, "required": ["from", "to"]}),
             ),
         ),
+    ]
+}
+
+/// The plan's tools and the command tool.
+fn plans_and_commands() -> Vec<Arc<dyn ToolHandler>> {
+    use ToolKind::{Plan, Shell, Step};
+    vec![
         tool(
             Plan,
             spec(

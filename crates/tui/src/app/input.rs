@@ -141,28 +141,7 @@ impl App {
             Action::Quit => return self.quit(),
             Action::Interrupt => return self.interrupt(now),
             Action::FocusNext => self.focus = self.focus.next(),
-            Action::Sessions => match self.overlay() {
-                Some(Overlay::Sessions(_)) => {
-                    self.overlays.pop();
-                }
-                // The approval must be answered first.
-                Some(Overlay::Approval(_)) => {}
-                // The browser is open beneath: back to it.
-                _ if self
-                    .overlays
-                    .iter()
-                    .any(|o| matches!(o, Overlay::Sessions(_))) =>
-                {
-                    while !matches!(self.overlay(), Some(Overlay::Sessions(_))) {
-                        self.overlays.pop();
-                    }
-                }
-                _ => {
-                    let (browser, request) = Browser::open(&self.session.id, &self.here);
-                    self.overlays.push(Overlay::Sessions(Box::new(browser)));
-                    return vec![Effect::Browser(request)];
-                }
-            },
+            Action::Sessions => return self.toggle_sessions(),
             Action::FocusChat => self.focus = Focus::Composer,
             Action::FocusPlan => self.focus = Focus::Plan,
             Action::FocusDiff => self.focus = Focus::Diff,
@@ -183,40 +162,7 @@ impl App {
                 Some(Overlay::Approval(_)) => {}
                 _ => self.overlays.push(Overlay::Help(Help::default())),
             },
-            Action::Back => {
-                // Esc after a search clears it first; the next Esc closes the browser.
-                if let Some(Overlay::Sessions(b)) = self.overlays.last_mut()
-                    && let Some(request) = b.clear_search()
-                {
-                    return vec![Effect::Browser(request)];
-                }
-                if matches!(
-                    self.overlay(),
-                    Some(
-                        Overlay::Help { .. }
-                            | Overlay::Sessions(_)
-                            | Overlay::Palette(_)
-                            | Overlay::Stats(_)
-                    )
-                ) {
-                    self.overlays.pop();
-                } else if self.dismiss_completion() {
-                    // The popup closes; the text stays.
-                } else if !self.queued.is_empty() {
-                    // The last queued prompt comes back to edit, before anything is cancelled.
-                    return vec![Effect::Send(Op::Unqueue)];
-                } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
-                    // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
-                } else if self.busy && self.diff.log.pending().is_none() {
-                    self.note = Some("cancelling…".into());
-                    return vec![Effect::Send(Op::Cancel)];
-                } else {
-                    // With a change waiting for review, Esc only moves focus: cancelling would
-                    // withdraw the change (Ctrl+C still does, on purpose).
-                    self.focus = Focus::Composer;
-                    self.zoomed = false;
-                }
-            }
+            Action::Back => return self.back(),
             Action::Submit => return self.submit(),
             // With nothing typed, the queued prompt goes now: the turn stops and the core sends
             // what waits.
@@ -230,6 +176,82 @@ impl App {
             }
             Action::SendNow => return self.submit(),
             Action::Newline => self.composer.insert_newline(),
+            Action::HistoryPrev | Action::HistoryNext => self.history_key(action, key),
+            Action::Zoom => self.zoomed = !self.zoomed,
+            // A pane's or an overlay's own actions were routed to it above.
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Opens or closes the session browser (an approval on top is answered first).
+    fn toggle_sessions(&mut self) -> Vec<Effect> {
+        match self.overlay() {
+            Some(Overlay::Sessions(_)) => {
+                self.overlays.pop();
+            }
+            // The approval must be answered first.
+            Some(Overlay::Approval(_)) => {}
+            // The browser is open beneath: back to it.
+            _ if self
+                .overlays
+                .iter()
+                .any(|o| matches!(o, Overlay::Sessions(_))) =>
+            {
+                while !matches!(self.overlay(), Some(Overlay::Sessions(_))) {
+                    self.overlays.pop();
+                }
+            }
+            _ => {
+                let (browser, request) = Browser::open(&self.session.id, &self.here);
+                self.overlays.push(Overlay::Sessions(Box::new(browser)));
+                return vec![Effect::Browser(request)];
+            }
+        }
+        Vec::new()
+    }
+
+    /// Esc: closes what is open, brings a queued prompt back, or cancels the turn — in that
+    /// order — else returns to the composer.
+    fn back(&mut self) -> Vec<Effect> {
+        // Esc after a search clears it first; the next Esc closes the browser.
+        if let Some(Overlay::Sessions(b)) = self.overlays.last_mut()
+            && let Some(request) = b.clear_search()
+        {
+            return vec![Effect::Browser(request)];
+        }
+        if matches!(
+            self.overlay(),
+            Some(
+                Overlay::Help { .. }
+                    | Overlay::Sessions(_)
+                    | Overlay::Palette(_)
+                    | Overlay::Stats(_)
+            )
+        ) {
+            self.overlays.pop();
+        } else if self.dismiss_completion() {
+            // The popup closes; the text stays.
+        } else if !self.queued.is_empty() {
+            // The last queued prompt comes back to edit, before anything is cancelled.
+            return vec![Effect::Send(Op::Unqueue)];
+        } else if matches!(self.overlay(), Some(Overlay::Approval(_))) {
+            // Esc does not answer an approval; y, a or n does (Ctrl+C cancels the turn).
+        } else if self.busy && self.diff.log.pending().is_none() {
+            self.note = Some("cancelling…".into());
+            return vec![Effect::Send(Op::Cancel)];
+        } else {
+            // With a change waiting for review, Esc only moves focus: cancelling would
+            // withdraw the change (Ctrl+C still does, on purpose).
+            self.focus = Focus::Composer;
+            self.zoomed = false;
+        }
+        Vec::new()
+    }
+
+    /// ↑ and ↓ on the composer's first or last line: the prompts typed before.
+    fn history_key(&mut self, action: Action, key: KeyEvent) {
+        match action {
             Action::HistoryPrev => {
                 if self.recall_draft() {
                     // The draft Ctrl+C cleared comes back first.
@@ -251,11 +273,8 @@ impl App {
                     self.composer.input(key);
                 }
             }
-            Action::Zoom => self.zoomed = !self.zoomed,
-            // A pane's or an overlay's own actions were routed to it above.
             _ => {}
         }
-        Vec::new()
     }
 
     pub(super) fn quit(&mut self) -> Vec<Effect> {

@@ -1,4 +1,6 @@
+use super::layout::header;
 use super::*;
+use crate::theme::Theme;
 
 fn item(id: ItemId, category: Category, tokens: u64, label: &str) -> ContextItem {
     ContextItem {

@@ -8,9 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::App;
+use crate::app::{App, SessionView};
 use crate::context::ContextReport;
 use crate::keymap::Action;
+use crate::theme::Styles;
 
 /// The title keeps at least this many columns before hints give way.
 const MIN_TITLE: usize = 20;
@@ -60,77 +61,10 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     if let Some(cost) = session.cost {
         tail.push(Span::raw(format!(" ${cost:.4}")));
     }
-    // The sandbox's mode is shown while there is room; a sandbox not in force always is.
     let mut optional = Vec::new();
-    match &session.sandbox {
-        Some(sb) if sb.enforced => {
-            optional.push(Span::styled(" │ ", s.dim));
-            optional.push(Span::styled(format!("sandbox {}", sb.mode), s.dim));
-        }
-        Some(sb) => {
-            tail.push(Span::styled(" │ ", s.dim));
-            let what = if sb.mode == "off" {
-                "sandbox off"
-            } else {
-                "no sandbox"
-            };
-            tail.push(Span::styled(format!("⚠ {what}"), s.error));
-        }
-        None => {}
-    }
-    // MCP servers: how many are ready, a failure always shown.
-    if !session.mcp.is_empty() {
-        use crate::mcp::ServerState;
-        let ready = session
-            .mcp
-            .iter()
-            .filter(|m| matches!(m.state, ServerState::Ready { .. }))
-            .count();
-        let starting = session.mcp.iter().any(|m| m.state == ServerState::Starting);
-        let failed = session
-            .mcp
-            .iter()
-            .filter(|m| matches!(m.state, ServerState::Failed { .. }))
-            .count();
-        let shown = session
-            .mcp
-            .iter()
-            .filter(|m| m.state != ServerState::Disabled)
-            .count();
-        let text = format!("MCP {ready}/{shown}{}", if starting { " …" } else { "" });
-        if failed > 0 {
-            tail.push(Span::styled(" │ ", s.dim));
-            tail.push(Span::styled(format!("⚠ {text}"), s.error));
-        } else {
-            optional.push(Span::styled(" │ ", s.dim));
-            optional.push(Span::styled(text, s.dim));
-        }
-    }
-    if let Some(pending) = app.diff.log.pending() {
-        let keys = app.keymap.keys_label(Action::FocusDiff);
-        // Beside a note the path gives way (the diff pane names it): the note is read first.
-        let what = if app.note.is_some() {
-            format!(" │ review ({keys})")
-        } else {
-            // A long path keeps its end, the file's name.
-            let path = &pending.change.path;
-            let room = (total_width / 4).max(16);
-            let path = if path.width() > room {
-                let tail: String = path
-                    .chars()
-                    .rev()
-                    .take(room - 1)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
-                format!("…{tail}")
-            } else {
-                path.clone()
-            };
-            format!(" │ review {path} ({keys})")
-        };
-        tail.push(Span::styled(what, s.key));
+    sandbox_and_mcp(session, s, &mut tail, &mut optional);
+    if let Some(review) = pending_review(app, total_width) {
+        tail.push(review);
     } else if app.busy {
         tail.push(Span::styled(" │ working…", s.notice));
     }
@@ -188,4 +122,91 @@ pub fn draw(app: &App, frame: &mut Frame<'_>, area: Rect) {
     spans.push(Span::raw(" ".repeat(gap)));
     spans.extend(right);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(s.status_bar), area);
+}
+
+/// The sandbox's mode and the MCP servers' state: in `tail` when they warn (always shown),
+/// else in `optional` (shown while there is room).
+fn sandbox_and_mcp(
+    session: &SessionView,
+    s: &Styles,
+    tail: &mut Vec<Span<'static>>,
+    optional: &mut Vec<Span<'static>>,
+) {
+    // The sandbox's mode is shown while there is room; a sandbox not in force always is.
+    match &session.sandbox {
+        Some(sb) if sb.enforced => {
+            optional.push(Span::styled(" │ ", s.dim));
+            optional.push(Span::styled(format!("sandbox {}", sb.mode), s.dim));
+        }
+        Some(sb) => {
+            tail.push(Span::styled(" │ ", s.dim));
+            let what = if sb.mode == "off" {
+                "sandbox off"
+            } else {
+                "no sandbox"
+            };
+            tail.push(Span::styled(format!("⚠ {what}"), s.error));
+        }
+        None => {}
+    }
+    // MCP servers: how many are ready, a failure always shown.
+    if !session.mcp.is_empty() {
+        use crate::mcp::ServerState;
+        let ready = session
+            .mcp
+            .iter()
+            .filter(|m| matches!(m.state, ServerState::Ready { .. }))
+            .count();
+        let starting = session.mcp.iter().any(|m| m.state == ServerState::Starting);
+        let failed = session
+            .mcp
+            .iter()
+            .filter(|m| matches!(m.state, ServerState::Failed { .. }))
+            .count();
+        let shown = session
+            .mcp
+            .iter()
+            .filter(|m| m.state != ServerState::Disabled)
+            .count();
+        let text = format!("MCP {ready}/{shown}{}", if starting { " …" } else { "" });
+        if failed > 0 {
+            tail.push(Span::styled(" │ ", s.dim));
+            tail.push(Span::styled(format!("⚠ {text}"), s.error));
+        } else {
+            optional.push(Span::styled(" │ ", s.dim));
+            optional.push(Span::styled(text, s.dim));
+        }
+    }
+}
+
+/// The change waiting for review, with the key that reaches it; `None` when none waits.
+fn pending_review(app: &App, total_width: usize) -> Option<Span<'static>> {
+    let s = &app.theme.styles;
+    let pending = app.diff.log.pending()?;
+    Some({
+        let keys = app.keymap.keys_label(Action::FocusDiff);
+        // Beside a note the path gives way (the diff pane names it): the note is read first.
+        let what = if app.note.is_some() {
+            format!(" │ review ({keys})")
+        } else {
+            // A long path keeps its end, the file's name.
+            let path = &pending.change.path;
+            let room = (total_width / 4).max(16);
+            let path = if path.width() > room {
+                let tail: String = path
+                    .chars()
+                    .rev()
+                    .take(room - 1)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                format!("…{tail}")
+            } else {
+                path.clone()
+            };
+            format!(" │ review {path} ({keys})")
+        };
+        Span::styled(what, s.key)
+    })
 }

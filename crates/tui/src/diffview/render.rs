@@ -10,96 +10,18 @@ impl DiffView {
 
     fn build_rows(&self) -> Rows {
         let mut rows = Vec::new();
-        let mut notes = Vec::new();
         let Some(entry) = self.entry() else {
             return Rows {
                 key: self.rows_key(),
                 rows,
-                notes,
+                notes: Vec::new(),
                 conflict_hunks: None,
                 new_index: Vec::new(),
                 pairs: Vec::new(),
                 digits: 3,
             };
         };
-        let after = entry.change.after.as_deref().unwrap_or("");
-        let before = entry.change.before.as_deref().unwrap_or("");
-        let mut conflict_hunks = None;
-        match &entry.status {
-            ChangeStatus::Conflicted { on_disk } => {
-                notes.push(format!(
-                    "CONFLICT: {} changed on disk since the proposal, so nothing will be written. \
-                     Shown: what is on disk now → the proposal. R asks the model for a fresh \
-                     proposal.",
-                    entry.change.path
-                ));
-                conflict_hunks = Some(hunks::hunks(on_disk.as_deref().unwrap_or(""), after, 3));
-            }
-            ChangeStatus::Withdrawn { reason } => notes.push(format!("Withdrawn: {reason}.")),
-            ChangeStatus::Undone => notes.push(undone_note(entry)),
-            _ => {}
-        }
-        if entry.imported && entry.status.is_open() {
-            notes.push(
-                "⚑ IMPORTED — this proposal came with an imported session: it was made \
-                 elsewhere, and its flags are the file's word. Read it whole before accepting."
-                    .into(),
-            );
-        }
-        if let Some(why) = &entry.checkpoint {
-            let what = if crate::tools::checkpoints::is_rule(why) {
-                "CHECKPOINT"
-            } else {
-                "PROTECTED PATH"
-            };
-            notes.push(format!(
-                "⚑ {what} — {why}. Nothing is written unless you accept it here."
-            ));
-        }
-        match entry.kind {
-            FileKind::Binary => notes.push(format!(
-                "Binary file: {} → {} bytes, not shown. Decide it whole with a or x.",
-                before.len(),
-                after.len()
-            )),
-            FileKind::Large => notes.push(format!(
-                "Large file: {} → {} bytes (over {} KB), not shown line by line. Decide it whole \
-                 with a or x.",
-                before.len(),
-                after.len(),
-                hunks::MAX_DIFF_BYTES / 1024
-            )),
-            FileKind::Rename => notes.push(format!(
-                "Move {} → {} (content unchanged). Decide it whole with a or x.",
-                entry.change.renamed_from.as_deref().unwrap_or("?"),
-                entry.change.path
-            )),
-            FileKind::Special => notes.push(format!(
-                "Written by a command, not a text diff: {} → {}. Decide it whole with a or x.",
-                before.trim_end(),
-                if after.is_empty() {
-                    "deleted"
-                } else {
-                    after.trim_end()
-                }
-            )),
-            FileKind::Text => {}
-        }
-        if entry.change.renamed_from.is_some() {
-        } else if entry.change.before.is_none() {
-            notes.push("New file.".into());
-        } else if entry.change.after.is_none() {
-            notes.push("Deleted file.".into());
-        }
-        if entry.traits.crlf {
-            notes.push("CRLF line endings (kept as they are).".into());
-        }
-        // Notes wrap to the pane: a conflict's explanation is read whole.
-        let notes: Vec<String> = notes
-            .iter()
-            .flat_map(|n| textwrap::wrap(n, usize::from(self.width.max(20))))
-            .map(std::borrow::Cow::into_owned)
-            .collect();
+        let (notes, conflict_hunks) = notes(entry, self.width);
         for i in 0..notes.len() {
             rows.push(Row::Note(i));
         }
@@ -420,4 +342,90 @@ fn undone_note(entry: &ChangeEntry) -> String {
         }
         (None, Some(_)) => "Undone: the file is back as it was before the change.".into(),
     }
+}
+
+/// What is said above a file's hunks (a conflict, a withdrawal, a checkpoint, a file not shown
+/// line by line, …), wrapped to the pane; and for a conflict, the hunks from what is on disk
+/// now to the proposal.
+fn notes(entry: &ChangeEntry, width: u16) -> (Vec<String>, Option<Vec<Hunk>>) {
+    let after = entry.change.after.as_deref().unwrap_or("");
+    let before = entry.change.before.as_deref().unwrap_or("");
+    let mut conflict_hunks = None;
+    let mut notes = Vec::new();
+    match &entry.status {
+        ChangeStatus::Conflicted { on_disk } => {
+            notes.push(format!(
+                "CONFLICT: {} changed on disk since the proposal, so nothing will be written. \
+                 Shown: what is on disk now → the proposal. R asks the model for a fresh \
+                 proposal.",
+                entry.change.path
+            ));
+            conflict_hunks = Some(hunks::hunks(on_disk.as_deref().unwrap_or(""), after, 3));
+        }
+        ChangeStatus::Withdrawn { reason } => notes.push(format!("Withdrawn: {reason}.")),
+        ChangeStatus::Undone => notes.push(undone_note(entry)),
+        _ => {}
+    }
+    if entry.imported && entry.status.is_open() {
+        notes.push(
+            "⚑ IMPORTED — this proposal came with an imported session: it was made \
+             elsewhere, and its flags are the file's word. Read it whole before accepting."
+                .into(),
+        );
+    }
+    if let Some(why) = &entry.checkpoint {
+        let what = if crate::tools::checkpoints::is_rule(why) {
+            "CHECKPOINT"
+        } else {
+            "PROTECTED PATH"
+        };
+        notes.push(format!(
+            "⚑ {what} — {why}. Nothing is written unless you accept it here."
+        ));
+    }
+    match entry.kind {
+        FileKind::Binary => notes.push(format!(
+            "Binary file: {} → {} bytes, not shown. Decide it whole with a or x.",
+            before.len(),
+            after.len()
+        )),
+        FileKind::Large => notes.push(format!(
+            "Large file: {} → {} bytes (over {} KB), not shown line by line. Decide it whole \
+             with a or x.",
+            before.len(),
+            after.len(),
+            hunks::MAX_DIFF_BYTES / 1024
+        )),
+        FileKind::Rename => notes.push(format!(
+            "Move {} → {} (content unchanged). Decide it whole with a or x.",
+            entry.change.renamed_from.as_deref().unwrap_or("?"),
+            entry.change.path
+        )),
+        FileKind::Special => notes.push(format!(
+            "Written by a command, not a text diff: {} → {}. Decide it whole with a or x.",
+            before.trim_end(),
+            if after.is_empty() {
+                "deleted"
+            } else {
+                after.trim_end()
+            }
+        )),
+        FileKind::Text => {}
+    }
+    if entry.change.renamed_from.is_some() {
+    } else if entry.change.before.is_none() {
+        notes.push("New file.".into());
+    } else if entry.change.after.is_none() {
+        notes.push("Deleted file.".into());
+    }
+    if entry.traits.crlf {
+        notes.push("CRLF line endings (kept as they are).".into());
+    }
+    // Notes wrap to the pane: a conflict's explanation is read whole.
+    let notes: Vec<String> = notes
+        .iter()
+        .flat_map(|n| textwrap::wrap(n, usize::from(width.max(20))))
+        .map(std::borrow::Cow::into_owned)
+        .collect();
+    (notes, conflict_hunks)
 }

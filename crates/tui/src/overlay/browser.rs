@@ -183,6 +183,37 @@ fn draw_browser(ctx: &DrawCtx<'_>, frame: &mut Frame<'_>, area: Rect, b: &Browse
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .spacing(2)
             .areas(body);
+    let lines = list_lines(ctx, b, list);
+    frame.render_widget(Paragraph::new(lines).style(s.overlay), list);
+    let preview_lines: Vec<Line<'_>> = b
+        .preview
+        .iter()
+        .map(|l| Line::styled(l.clone(), s.text))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(preview_lines)
+            .style(s.overlay)
+            .wrap(Wrap { trim: false }),
+        preview,
+    );
+
+    let foot_line = foot_line(ctx, b, foot.width);
+    frame.render_widget(Paragraph::new(foot_line).style(s.overlay), foot);
+}
+
+/// "1 session", "3 sessions".
+fn sessions(n: usize) -> String {
+    if n == 1 {
+        "1 session".into()
+    } else {
+        format!("{n} sessions")
+    }
+}
+
+/// The sessions, three rows each (title, details, a search's snippet), scrolled to the
+/// selection.
+fn list_lines(ctx: &DrawCtx<'_>, b: &Browser, list: Rect) -> Vec<Line<'static>> {
+    let s = &ctx.theme.styles;
     let cut = |text: &str, used: usize| {
         crate::fit::text(text, usize::from(list.width).saturating_sub(used).max(4))
     };
@@ -236,20 +267,13 @@ fn draw_browser(ctx: &DrawCtx<'_>, frame: &mut Frame<'_>, area: Rect, b: &Browse
             s.dim,
         ));
     }
-    frame.render_widget(Paragraph::new(lines).style(s.overlay), list);
-    let preview_lines: Vec<Line<'_>> = b
-        .preview
-        .iter()
-        .map(|l| Line::styled(l.clone(), s.text))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(preview_lines)
-            .style(s.overlay)
-            .wrap(Wrap { trim: false }),
-        preview,
-    );
+    lines
+}
 
-    let foot_line = match (&b.input, &b.message) {
+/// The footer: the field being typed, a message, or the browser's keys that fit.
+fn foot_line(ctx: &DrawCtx<'_>, b: &Browser, width: u16) -> Line<'static> {
+    let s = &ctx.theme.styles;
+    match (&b.input, &b.message) {
         (Some(Input::ConfirmDelete), _) => Line::styled(
             "Delete this session and everything of it? y delete · n keep",
             s.error,
@@ -268,7 +292,7 @@ fn draw_browser(ctx: &DrawCtx<'_>, frame: &mut Frame<'_>, area: Rect, b: &Browse
                 .collect();
             let last = hints.len() - 1;
             let priority: Vec<usize> = std::iter::once(last).chain(0..last).collect();
-            let kept = crate::fit::choose(&widths, &priority, 2, usize::from(foot.width));
+            let kept = crate::fit::choose(&widths, &priority, 2, usize::from(width));
             let mut spans = Vec::new();
             for ((key, label), _) in hints.iter().zip(&kept).filter(|(_, k)| **k) {
                 if !spans.is_empty() {
@@ -279,15 +303,5 @@ fn draw_browser(ctx: &DrawCtx<'_>, frame: &mut Frame<'_>, area: Rect, b: &Browse
             }
             Line::from(spans)
         }
-    };
-    frame.render_widget(Paragraph::new(foot_line).style(s.overlay), foot);
-}
-
-/// "1 session", "3 sessions".
-fn sessions(n: usize) -> String {
-    if n == 1 {
-        "1 session".into()
-    } else {
-        format!("{n} sessions")
     }
 }

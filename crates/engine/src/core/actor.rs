@@ -66,6 +66,7 @@ mod activity;
 mod calls;
 mod context;
 mod deps;
+mod hook_verdicts;
 mod hooks;
 mod instructions;
 mod mcp;

@@ -81,6 +81,20 @@ fn moves(status: StepStatus, note: Option<&String>) -> bool {
     status == StepStatus::Running || (status == StepStatus::Done && note.is_none())
 }
 
+/// What the human did at a stage's gate (a gate the core passes is not the human's act).
+fn gate_act(event: &StageEvent, human_gates: &BTreeMap<String, bool>) -> Option<Act> {
+    match event {
+        StageEvent::GatePassed { stage } if human_gates.get(stage) == Some(&true) => {
+            Some(Act::Gate(GateOp::Pass))
+        }
+        StageEvent::SentBack { comments, .. } => {
+            Some(Act::Gate(GateOp::SendBack(comments.clone())))
+        }
+        StageEvent::Skipped { .. } => Some(Act::Gate(GateOp::Skip)),
+        _ => None,
+    }
+}
+
 /// What the human did in `events`, in order.
 #[must_use]
 pub fn acts(events: &[Event]) -> Vec<Timed> {
@@ -134,16 +148,7 @@ pub fn acts(events: &[Event]) -> Vec<Timed> {
                     .collect();
                 None
             }
-            Event::Stage { event } => match event {
-                StageEvent::GatePassed { stage } if human_gates.get(stage) == Some(&true) => {
-                    Some(Act::Gate(GateOp::Pass))
-                }
-                StageEvent::SentBack { comments, .. } => {
-                    Some(Act::Gate(GateOp::SendBack(comments.clone())))
-                }
-                StageEvent::Skipped { .. } => Some(Act::Gate(GateOp::Skip)),
-                _ => None,
-            },
+            Event::Stage { event } => gate_act(event, &human_gates),
             // One undo reverts a call's whole set of changes (a command's `CALL#n`).
             Event::ChangeUndone { id } if undoing == Some(call_of(id)) => None,
             Event::ChangeUndone { .. } => Some(Act::Undo),

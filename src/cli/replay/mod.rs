@@ -85,17 +85,7 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         from.display()
     );
 
-    let scratch = std::env::temp_dir().join(format!(
-        "gearshift-replay-{}",
-        &crate::store::new_session_id()[..8]
-    ));
-    crate::fsutil::private_dir(&scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
-    let workspace = scratch.join("workspace");
-    std::fs::create_dir(&workspace)?;
-    let files = copy_workspace(&from, &workspace)?;
-    let script_file = scratch.join("script.toml");
-    std::fs::write(&script_file, script.to_toml().map_err(anyhow::Error::msg)?)?;
+    let (scratch, workspace, files, script_file) = scratch_copy(&from, &script)?;
     errln!(
         "gearshift: replaying session {} ({replies} replies, {calls} tool calls) in a copy of {} \
          ({files} files): {}",
@@ -179,6 +169,26 @@ pub fn run(ctx: &Context, id: &str, json: bool, run_commands: bool) -> anyhow::R
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A private scratch folder holding a copy of the session's workspace (`from`) and the
+/// script of its replies.
+fn scratch_copy(
+    from: &Path,
+    script: &Script,
+) -> anyhow::Result<(PathBuf, PathBuf, usize, PathBuf)> {
+    let scratch = std::env::temp_dir().join(format!(
+        "gearshift-replay-{}",
+        &crate::store::new_session_id()[..8]
+    ));
+    crate::fsutil::private_dir(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    let workspace = scratch.join("workspace");
+    std::fs::create_dir(&workspace)?;
+    let files = copy_workspace(from, &workspace)?;
+    let script_file = scratch.join("script.toml");
+    std::fs::write(&script_file, script.to_toml().map_err(anyhow::Error::msg)?)?;
+    Ok((scratch, workspace, files, script_file))
 }
 
 /// Says which of the original's commands the replay runs again.

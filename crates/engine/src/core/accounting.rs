@@ -25,26 +25,7 @@ pub fn account(
     let system = gear_prompt(state.gear).trim();
     let specs = offered_specs(state, registry);
     // Built-in tools are one item; each MCP server's tools are one of their own.
-    let (builtin, external): (Vec<_>, Vec<_>) = specs
-        .iter()
-        .partition(|s| crate::mcp::server_of(&s.name).is_none());
-    let tools_json = serde_json::to_string(&builtin).unwrap_or_default();
-    let mut by_server: BTreeMap<&str, Vec<&ToolSpec>> = BTreeMap::new();
-    for spec in external {
-        if let Some(server) = crate::mcp::server_of(&spec.name) {
-            by_server.entry(server).or_default().push(spec);
-        }
-    }
-    let server_json: Vec<(&str, usize, String)> = by_server
-        .iter()
-        .map(|(server, specs)| {
-            (
-                *server,
-                specs.len(),
-                serde_json::to_string(specs).unwrap_or_default(),
-            )
-        })
-        .collect();
+    let (tools_json, builtin_count, server_json) = tool_schemas(&specs);
     let mut parts: Vec<(Part<'_>, Option<u64>)> = vec![(
         Part {
             id: ItemId::System,
@@ -94,7 +75,7 @@ pub fn account(
             id: ItemId::Tools,
             category: Category::Tools,
             text: &tools_json,
-            label: format!("{} tool schemas", builtin.len()),
+            label: format!("{builtin_count} tool schemas"),
             pinned: false,
             dropped: false,
         },
@@ -154,6 +135,32 @@ fn call_target(arguments: &str) -> String {
         .find_map(|k| v.get(k).and_then(|s| s.as_str()))
         .map(one_line)
         .unwrap_or_default()
+}
+
+/// The built-in tools' schemas as one text and their count, and each MCP server's (its name,
+/// how many, their text).
+fn tool_schemas(specs: &[ToolSpec]) -> (String, usize, Vec<(&str, usize, String)>) {
+    let (builtin, external): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .partition(|s| crate::mcp::server_of(&s.name).is_none());
+    let tools_json = serde_json::to_string(&builtin).unwrap_or_default();
+    let mut by_server: BTreeMap<&str, Vec<&ToolSpec>> = BTreeMap::new();
+    for spec in external {
+        if let Some(server) = crate::mcp::server_of(&spec.name) {
+            by_server.entry(server).or_default().push(spec);
+        }
+    }
+    let server_json: Vec<(&str, usize, String)> = by_server
+        .iter()
+        .map(|(server, specs)| {
+            (
+                *server,
+                specs.len(),
+                serde_json::to_string(specs).unwrap_or_default(),
+            )
+        })
+        .collect();
+    (tools_json, builtin.len(), server_json)
 }
 
 /// The conversation's part of the accounting: each message kept (and its reasoning, where it

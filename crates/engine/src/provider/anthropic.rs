@@ -289,6 +289,77 @@ fn index_of(v: &Value) -> usize {
         .unwrap_or(0)
 }
 
+impl Parser {
+    /// A content block opens: a tool call, text, thinking or redacted thinking.
+    fn block_start(&mut self, v: &Value, out: &mut Vec<StreamEvent>) {
+        let block = &v["content_block"];
+        let index = index_of(v);
+        match block["type"].as_str() {
+            Some("tool_use") => {
+                self.tool_blocks.insert(index);
+                out.push(StreamEvent::ToolCallStart {
+                    index,
+                    id: block["id"].as_str().unwrap_or_default().to_string(),
+                    name: block["name"].as_str().unwrap_or_default().to_string(),
+                });
+            }
+            Some("text") => {
+                if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
+                    out.push(StreamEvent::TextDelta(t.to_string()));
+                }
+            }
+            Some("thinking") => {
+                let text = block["thinking"].as_str().unwrap_or_default().to_string();
+                if !text.is_empty() {
+                    out.push(StreamEvent::ReasoningDelta(text.clone()));
+                }
+                let signature = block["signature"].as_str().unwrap_or_default();
+                self.thinking.insert(index, (text, signature.to_string()));
+            }
+            Some("redacted_thinking") => {
+                let data = block["data"].as_str().unwrap_or_default();
+                self.redacted.insert(index, data.to_string());
+            }
+            _ => {}
+        }
+    }
+
+    /// A content block grows: text, a tool call's arguments, thinking or its signature.
+    fn block_delta(&mut self, v: &Value, out: &mut Vec<StreamEvent>) {
+        let delta = &v["delta"];
+        match delta["type"].as_str() {
+            Some("text_delta") => {
+                if let Some(t) = delta["text"].as_str().filter(|t| !t.is_empty()) {
+                    out.push(StreamEvent::TextDelta(t.to_string()));
+                }
+            }
+            Some("input_json_delta") => {
+                if let Some(j) = delta["partial_json"].as_str().filter(|j| !j.is_empty()) {
+                    out.push(StreamEvent::ToolCallDelta {
+                        index: index_of(v),
+                        arguments: j.to_string(),
+                    });
+                }
+            }
+            Some("thinking_delta") => {
+                let t = delta["thinking"].as_str().unwrap_or_default();
+                if let Some((text, _)) = self.thinking.get_mut(&index_of(v)) {
+                    text.push_str(t);
+                }
+                if !t.is_empty() {
+                    out.push(StreamEvent::ReasoningDelta(t.to_string()));
+                }
+            }
+            Some("signature_delta") => {
+                if let Some((_, signature)) = self.thinking.get_mut(&index_of(v)) {
+                    signature.push_str(delta["signature"].as_str().unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 impl SseParser for Parser {
     fn on_event(&mut self, _event: &str, data: &str) -> Result<Vec<StreamEvent>, ParseError> {
         let v: Value = serde_json::from_str(data.trim())
@@ -310,71 +381,8 @@ impl SseParser for Parser {
                     reasoning: 0,
                 }));
             }
-            "content_block_start" => {
-                let block = &v["content_block"];
-                let index = index_of(&v);
-                match block["type"].as_str() {
-                    Some("tool_use") => {
-                        self.tool_blocks.insert(index);
-                        out.push(StreamEvent::ToolCallStart {
-                            index,
-                            id: block["id"].as_str().unwrap_or_default().to_string(),
-                            name: block["name"].as_str().unwrap_or_default().to_string(),
-                        });
-                    }
-                    Some("text") => {
-                        if let Some(t) = block["text"].as_str().filter(|t| !t.is_empty()) {
-                            out.push(StreamEvent::TextDelta(t.to_string()));
-                        }
-                    }
-                    Some("thinking") => {
-                        let text = block["thinking"].as_str().unwrap_or_default().to_string();
-                        if !text.is_empty() {
-                            out.push(StreamEvent::ReasoningDelta(text.clone()));
-                        }
-                        let signature = block["signature"].as_str().unwrap_or_default();
-                        self.thinking.insert(index, (text, signature.to_string()));
-                    }
-                    Some("redacted_thinking") => {
-                        let data = block["data"].as_str().unwrap_or_default();
-                        self.redacted.insert(index, data.to_string());
-                    }
-                    _ => {}
-                }
-            }
-            "content_block_delta" => {
-                let delta = &v["delta"];
-                match delta["type"].as_str() {
-                    Some("text_delta") => {
-                        if let Some(t) = delta["text"].as_str().filter(|t| !t.is_empty()) {
-                            out.push(StreamEvent::TextDelta(t.to_string()));
-                        }
-                    }
-                    Some("input_json_delta") => {
-                        if let Some(j) = delta["partial_json"].as_str().filter(|j| !j.is_empty()) {
-                            out.push(StreamEvent::ToolCallDelta {
-                                index: index_of(&v),
-                                arguments: j.to_string(),
-                            });
-                        }
-                    }
-                    Some("thinking_delta") => {
-                        let t = delta["thinking"].as_str().unwrap_or_default();
-                        if let Some((text, _)) = self.thinking.get_mut(&index_of(&v)) {
-                            text.push_str(t);
-                        }
-                        if !t.is_empty() {
-                            out.push(StreamEvent::ReasoningDelta(t.to_string()));
-                        }
-                    }
-                    Some("signature_delta") => {
-                        if let Some((_, signature)) = self.thinking.get_mut(&index_of(&v)) {
-                            signature.push_str(delta["signature"].as_str().unwrap_or_default());
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            "content_block_start" => self.block_start(&v, &mut out),
+            "content_block_delta" => self.block_delta(&v, &mut out),
             "content_block_stop" => {
                 let index = index_of(&v);
                 if self.tool_blocks.remove(&index) {

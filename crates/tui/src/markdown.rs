@@ -89,101 +89,8 @@ impl Renderer<'_> {
     fn event(&mut self, event: Event<'_>) {
         let s = &self.theme.styles;
         match event {
-            Event::Start(tag) => match tag {
-                Tag::Heading { .. } => {
-                    self.flush();
-                    self.push_style(|_| s.heading);
-                }
-                Tag::Paragraph => self.flush(),
-                Tag::Emphasis => self.push_style(|st| st.add_modifier(Modifier::ITALIC)),
-                Tag::Strong => self.push_style(|st| st.add_modifier(Modifier::BOLD)),
-                Tag::Strikethrough => self.push_style(|st| st.add_modifier(Modifier::CROSSED_OUT)),
-                Tag::BlockQuote(_) => {
-                    self.flush();
-                    self.quote_depth += 1;
-                    self.push_style(|_| s.quote);
-                }
-                Tag::List(start) => {
-                    self.flush();
-                    self.lists.push(start);
-                }
-                Tag::Item => {
-                    self.flush();
-                    let marker = match self.lists.last_mut() {
-                        Some(Some(n)) => {
-                            let m = format!("{n}. ");
-                            *n += 1;
-                            m
-                        }
-                        _ => "• ".to_string(),
-                    };
-                    self.item_marker = Some(marker);
-                }
-                Tag::CodeBlock(kind) => {
-                    self.flush();
-                    let lang = match kind {
-                        CodeBlockKind::Fenced(info) => info
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_string(),
-                        CodeBlockKind::Indented => String::new(),
-                    };
-                    self.code = Some((lang, String::new()));
-                }
-                Tag::Link { dest_url, .. } => {
-                    self.link = Some(dest_url.to_string());
-                    self.push_style(|_| s.link);
-                }
-                _ => {}
-            },
-            Event::End(tag) => match tag {
-                TagEnd::Heading(_) => {
-                    self.flush();
-                    self.styles.pop();
-                    self.blank();
-                }
-                TagEnd::Paragraph => {
-                    self.flush();
-                    if self.lists.is_empty() {
-                        self.blank();
-                    }
-                }
-                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
-                    self.styles.pop();
-                }
-                TagEnd::BlockQuote(_) => {
-                    self.flush();
-                    self.quote_depth = self.quote_depth.saturating_sub(1);
-                    self.styles.pop();
-                    self.blank();
-                }
-                TagEnd::List(_) => {
-                    self.flush();
-                    self.lists.pop();
-                    if self.lists.is_empty() {
-                        self.blank();
-                    }
-                }
-                TagEnd::Item => self.flush(),
-                TagEnd::CodeBlock => {
-                    if let Some((lang, code)) = self.code.take() {
-                        self.code_block(&lang, &code);
-                    }
-                    self.blank();
-                }
-                TagEnd::Link => {
-                    self.styles.pop();
-                    if let Some(url) = self.link.take() {
-                        let shown: String =
-                            self.fragments.iter().map(|(t, _)| t.as_str()).collect();
-                        if !shown.ends_with(url.as_str()) {
-                            self.fragments.push((format!(" ({url})"), s.dim));
-                        }
-                    }
-                }
-                _ => {}
-            },
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
             Event::Text(t) => {
                 if let Some((_, code)) = &mut self.code {
                     code.push_str(&t);
@@ -215,6 +122,110 @@ impl Renderer<'_> {
             Event::Html(t) | Event::InlineHtml(t) => {
                 let st = self.style();
                 self.fragments.push((t.to_string(), st));
+            }
+            _ => {}
+        }
+    }
+
+    /// A tag opens: a style pushed, a block begun (its line flushed first).
+    fn start(&mut self, tag: Tag<'_>) {
+        let s = &self.theme.styles;
+        match tag {
+            Tag::Heading { .. } => {
+                self.flush();
+                self.push_style(|_| s.heading);
+            }
+            Tag::Paragraph => self.flush(),
+            Tag::Emphasis => self.push_style(|st| st.add_modifier(Modifier::ITALIC)),
+            Tag::Strong => self.push_style(|st| st.add_modifier(Modifier::BOLD)),
+            Tag::Strikethrough => self.push_style(|st| st.add_modifier(Modifier::CROSSED_OUT)),
+            Tag::BlockQuote(_) => {
+                self.flush();
+                self.quote_depth += 1;
+                self.push_style(|_| s.quote);
+            }
+            Tag::List(start) => {
+                self.flush();
+                self.lists.push(start);
+            }
+            Tag::Item => {
+                self.flush();
+                let marker = match self.lists.last_mut() {
+                    Some(Some(n)) => {
+                        let m = format!("{n}. ");
+                        *n += 1;
+                        m
+                    }
+                    _ => "• ".to_string(),
+                };
+                self.item_marker = Some(marker);
+            }
+            Tag::CodeBlock(kind) => {
+                self.flush();
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                self.code = Some((lang, String::new()));
+            }
+            Tag::Link { dest_url, .. } => {
+                self.link = Some(dest_url.to_string());
+                self.push_style(|_| s.link);
+            }
+            _ => {}
+        }
+    }
+
+    /// A tag closes: its style popped, its block ended (and a blank line after it).
+    fn end(&mut self, tag: TagEnd) {
+        let s = &self.theme.styles;
+        match tag {
+            TagEnd::Heading(_) => {
+                self.flush();
+                self.styles.pop();
+                self.blank();
+            }
+            TagEnd::Paragraph => {
+                self.flush();
+                if self.lists.is_empty() {
+                    self.blank();
+                }
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => {
+                self.styles.pop();
+            }
+            TagEnd::BlockQuote(_) => {
+                self.flush();
+                self.quote_depth = self.quote_depth.saturating_sub(1);
+                self.styles.pop();
+                self.blank();
+            }
+            TagEnd::List(_) => {
+                self.flush();
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.blank();
+                }
+            }
+            TagEnd::Item => self.flush(),
+            TagEnd::CodeBlock => {
+                if let Some((lang, code)) = self.code.take() {
+                    self.code_block(&lang, &code);
+                }
+                self.blank();
+            }
+            TagEnd::Link => {
+                self.styles.pop();
+                if let Some(url) = self.link.take() {
+                    let shown: String = self.fragments.iter().map(|(t, _)| t.as_str()).collect();
+                    if !shown.ends_with(url.as_str()) {
+                        self.fragments.push((format!(" ({url})"), s.dim));
+                    }
+                }
             }
             _ => {}
         }

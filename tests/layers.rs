@@ -243,3 +243,88 @@ fn the_tui_reaches_neither_providers_nor_the_store() {
         }
     }
 }
+
+/// Every source file of the workspace's crates, relative to its crate's `src`, with its
+/// non-test text.
+fn non_test_files() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for src in crate_sources() {
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for path in files {
+            let rel = path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let shown = path.strip_prefix(root).unwrap().display().to_string();
+            // Comments are kept here: they are part of a file's length.
+            let code = match text.find("#[cfg(test)]\nmod tests") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            if non_test_source(&rel, "").is_some() {
+                out.push((shown, code));
+            }
+        }
+    }
+    out
+}
+
+/// Functions of `code` longer than `max` lines, as (name, first line, length). A function
+/// ends at the first line that is its opening line's indentation and `}` — how rustfmt
+/// closes every item.
+fn long_functions(code: &str, max: usize) -> Vec<(String, usize, usize)> {
+    let open = Regex::new(r"^(\s*)(?:pub(?:\([^)]*\))? )?(?:const )?(?:async )?fn (\w+)").unwrap();
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(c) = open.captures(line) else {
+            continue;
+        };
+        let close = format!("{}}}", &c[1]);
+        if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
+            let len = end + 2;
+            if len > max {
+                out.push((c[2].to_string(), i + 1, len));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_source_file_is_over_500_lines_nor_a_function_over_120() {
+    let files = non_test_files();
+    assert!(files.len() > 100, "the sources were found: {}", files.len());
+    let mut problems = Vec::new();
+    for (path, code) in &files {
+        let lines = code.lines().count();
+        if lines > 500 {
+            problems.push(format!("{path}: {lines} lines"));
+        }
+        for (name, line, len) in long_functions(code, 120) {
+            problems.push(format!("{path}:{line}: fn {name} is {len} lines"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "too long:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn the_length_reader_measures_functions_and_methods() {
+    let long_body = "    x();\n".repeat(130);
+    let code = format!(
+        "fn short() {{\n}}\n\nimpl A {{\n    pub(crate) async fn long(&self) {{\n{long_body}    }}\n}}\n"
+    );
+    assert_eq!(
+        long_functions(&code, 120),
+        vec![("long".to_string(), 5, 132)]
+    );
+    assert!(long_functions(&code, 200).is_empty());
+}

@@ -85,7 +85,7 @@ impl Context {
         };
         Ok(StartedSession {
             provider,
-            library: Library::of(store, &self.paths.db_file),
+            library: Library::of(store),
             opened,
             deps,
             log,
@@ -99,7 +99,7 @@ impl Context {
         let opened = core::load_session(&store.reader()?, id)?;
         Ok(ReadSession {
             provider: self.loaded.config.active_provider()?,
-            library: Library::of(store, &self.paths.db_file),
+            library: Library::of(store),
             opened,
         })
     }

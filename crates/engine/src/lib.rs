@@ -21,6 +21,7 @@ pub mod provided;
 pub mod provider;
 pub mod report;
 pub mod safe_text;
-pub use gearshift_store as store;
+// The store, for the engine's own use: front ends reach stored sessions through `library`.
+use gearshift_store as store;
 pub mod tls;
 pub mod tools;

@@ -3,20 +3,18 @@
 //! the `/cost` overlay. A front end holds a [`Library`], never the store itself; every call
 //! blocks on SQLite, so a front end makes them off its UI thread.
 
-use std::path::{Path, PathBuf};
-
 use crate::protocol::Event;
 use crate::store::stats;
 use crate::store::{Reader, Store, StoreError};
 
+use crate::store::now_ms;
 pub use crate::store::stats::{By, Overview, RequestRow, Totals, overview};
-pub use crate::store::{MATCH_END, MATCH_START, SearchHit, SessionSummary, now_ms};
+pub use crate::store::{MATCH_END, MATCH_START, SearchHit, SessionSummary};
 
 /// The session store, through the operations a front end needs.
 #[derive(Clone)]
 pub struct Library {
     store: Store,
-    db: PathBuf,
 }
 
 /// What a library call says when it fails: the store's error, as text for the status line.
@@ -26,22 +24,14 @@ fn said(e: StoreError) -> String {
 }
 
 impl Library {
-    /// The library of the store at `db`, opened (and migrated) if it is not yet.
-    pub fn open(db: &Path) -> Result<Library, StoreError> {
-        Ok(Library::of(Store::open(db)?, db))
-    }
-
     /// The library over an opened store.
     #[must_use]
-    pub fn of(store: Store, db: &Path) -> Library {
-        Library {
-            store,
-            db: db.to_path_buf(),
-        }
+    pub fn of(store: Store) -> Library {
+        Library { store }
     }
 
     fn reader(&self) -> Result<Reader, String> {
-        Reader::open(&self.db).map_err(said)
+        self.store.reader().map_err(said)
     }
 
     /// Sessions, newest first: of `workspace`, or all.

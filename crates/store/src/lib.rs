@@ -268,5 +268,17 @@ pub fn new_session_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A cost rounded to a millionth of a dollar (float sums print `0.2274000000000001`).
+#[allow(clippy::ref_option)] // serde's serialize_with takes a reference
+pub(crate) fn micro_dollars<S: serde::Serializer>(
+    cost: &Option<f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match cost {
+        Some(c) => s.serialize_f64((c * 1e6).round() / 1e6),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

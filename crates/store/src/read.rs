@@ -24,7 +24,7 @@ pub struct SessionSummary {
     pub cached_tokens: i64,
     /// US dollars (rounded to a millionth in JSON); `None` when the session's models had no
     /// prices.
-    #[serde(serialize_with = "super::stats::micro_dollars")]
+    #[serde(serialize_with = "crate::micro_dollars")]
     pub cost: Option<f64>,
     pub message_count: i64,
     pub status: String,

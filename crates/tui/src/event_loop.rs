@@ -80,7 +80,9 @@ impl Signals {
     /// The number of the next signal that arrives.
     async fn next(&mut self) -> i32 {
         let [(a, sa), (b, sb), (c, sc), (d, sd)] = &mut self.0;
+        // In a fixed order, should several arrive at once: TERM, HUP, INT, QUIT.
         tokio::select! {
+            biased;
             _ = sa.recv() => *a,
             _ = sb.recv() => *b,
             _ = sc.recv() => *c,

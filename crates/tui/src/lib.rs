@@ -156,9 +156,27 @@ fn keymap_of(ctx: &Context) -> anyhow::Result<Keymap> {
     })
 }
 
-/// Opens the session `request` names: to run it, or only to read it (another workspace's).
-/// The first session's log writer is kept in `log` for the whole run.
+/// How many earlier prompts the composer's history offers.
+const HISTORY_PROMPTS: usize = 500;
+
+/// Opens the session `request` names — to run it, or only to read it (another workspace's) —
+/// and reads the composer's history, all before the terminal is touched. The first session's
+/// log writer is kept in `log` for the whole run.
 fn open(
+    ctx: &Context,
+    request: &OpenRequest,
+    read_only: bool,
+    log: &mut Option<LogGuard>,
+) -> anyhow::Result<Opened> {
+    let mut opened = open_session(ctx, request, read_only, log)?;
+    opened.prompts = opened
+        .library
+        .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)
+        .map_err(anyhow::Error::msg)?;
+    Ok(opened)
+}
+
+fn open_session(
     ctx: &Context,
     request: &OpenRequest,
     read_only: bool,
@@ -174,6 +192,7 @@ fn open(
             library: read.library,
             session: read.opened,
             deps: None,
+            prompts: Vec::new(),
         });
     }
     let started = ctx.start_session(request, core::ApprovalMode::Ask)?;
@@ -188,5 +207,6 @@ fn open(
             interactive: true,
             ..started.deps
         }),
+        prompts: Vec::new(),
     })
 }

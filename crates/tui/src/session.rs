@@ -20,9 +20,6 @@ use crate::services::Services;
 use crate::terminal::TerminalGuard;
 use crate::theme::Theme;
 
-/// How many earlier prompts the composer's history offers.
-const HISTORY_PROMPTS: usize = 500;
-
 /// A session opened, not yet shown.
 pub(crate) struct Opened {
     pub provider: crate::config::ActiveProvider,
@@ -30,6 +27,8 @@ pub(crate) struct Opened {
     pub session: OpenedSession,
     /// What its core runs with; `None` for a session opened read-only (no core runs).
     pub deps: Option<SessionDeps>,
+    /// The earlier prompts the composer's history offers.
+    pub prompts: Vec<String>,
 }
 
 /// What every session of the run shares.
@@ -97,16 +96,12 @@ pub(crate) async fn run(
 /// The app for session `opened`, its history replayed and the config's settings in it.
 fn app(ctx: &Context, opened: &Opened, shared: &Shared<'_>, size: Rect) -> anyhow::Result<App> {
     let config = &ctx.loaded.config;
-    let prompts = opened
-        .library
-        .recent_prompts(&ctx.workspace_str(), HISTORY_PROMPTS)
-        .map_err(anyhow::Error::msg)?;
     let mut app = App::new(
         shared.keymap.clone(),
         shared.theme.clone(),
         &opened.session,
         &opened.provider,
-        prompts,
+        opened.prompts.clone(),
         size,
     );
     // A stored session is shown a page of events at a time, so it is never all in memory at

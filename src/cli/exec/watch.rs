@@ -27,9 +27,9 @@ pub(super) struct Watch {
     /// The plan and the pipeline run, folded from every event.
     pub progress: Progress,
     pub json: bool,
-    pub approvals: Approvals,
-    pub plan_gear: bool,
-    pub pipeline_gear: bool,
+    approvals: Approvals,
+    plan_gear: bool,
+    pipeline_gear: bool,
     /// The prompt is under way (its turn started, or it joined an open one).
     started: bool,
     wrote_text: bool,

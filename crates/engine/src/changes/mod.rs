@@ -11,6 +11,22 @@ pub mod review;
 pub(crate) use crate::protocol::change::hex;
 pub use crate::protocol::change::{FileChange, Node, Special, hash};
 
+/// How one file differs from what the model last knew.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// The human undid the model's change; `created`: the undo deleted a file it had created.
+    Undone { created: bool },
+    /// The human undid the model's move: the file is back at `from`.
+    MovedBack { from: String },
+    /// The file is gone.
+    Deleted,
+    /// A file the model had deleted or moved away is there again.
+    Recreated,
+    /// Edited: what changed, as a unified diff, when the model's version is known and the
+    /// diff is short.
+    Edited { diff: Option<String> },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

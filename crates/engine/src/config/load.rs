@@ -5,73 +5,16 @@
 //! by key, anything else replaces) and the result decoded once more.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::de::DeserializeOwned;
 use toml::{Table, Value};
 
+use super::layer::{Flags, Layer};
 use super::overrides::{env_layer, flag_layer};
+use super::toml_file::{decode, merge};
 use super::trust::WorkspaceConfig;
+use super::validate::parse_layer;
 use super::{Config, ConfigError, DEFAULTS_TOML, Paths, validate};
-use crate::protocol::Gear;
-
-/// Settings given on the command line, the top layer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Flags {
-    pub provider: Option<String>,
-    pub model: Option<String>,
-    pub base_url: Option<String>,
-    pub gear: Option<Gear>,
-    pub theme: Option<String>,
-    /// `--trust-workspace`: apply the workspace's config in full for this run.
-    pub trust_workspace: bool,
-}
-
-/// One layer that contributed to the configuration, for `gearshift config`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Layer {
-    Defaults,
-    /// A config file; `found` is false when it does not exist (which is fine).
-    File {
-        path: PathBuf,
-        found: bool,
-    },
-    /// The workspace's config; untrusted, its privileged settings were withheld.
-    Workspace {
-        path: PathBuf,
-        trusted: bool,
-        withheld: usize,
-    },
-    /// Environment variables that were applied, by name.
-    Env(Vec<String>),
-    /// Flags that were applied, by name.
-    Flags(Vec<String>),
-}
-
-impl std::fmt::Display for Layer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Layer::Defaults => f.write_str("built-in defaults"),
-            Layer::File { path, found: true } => write!(f, "{}", path.display()),
-            Layer::File { path, found: false } => write!(f, "{} (not present)", path.display()),
-            Layer::Workspace {
-                path,
-                trusted: true,
-                ..
-            } => write!(f, "{} (trusted)", path.display()),
-            Layer::Workspace {
-                path, withheld: 0, ..
-            } => write!(f, "{} (untrusted; nothing withheld)", path.display()),
-            Layer::Workspace { path, withheld, .. } => write!(
-                f,
-                "{} (untrusted: {withheld} privileged settings withheld; see `gearshift trust`)",
-                path.display()
-            ),
-            Layer::Env(names) => write!(f, "environment: {}", names.join(", ")),
-            Layer::Flags(names) => write!(f, "flags: {}", names.join(", ")),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
@@ -254,78 +197,6 @@ pub fn from_layers(layers: &[&str]) -> Result<Config, ConfigError> {
         validate::check_merged(Path::new(&path), text, &table, &merged)?;
     }
     decode(merged).map_err(|(key, message)| ConfigError::Invalid(format!("{key}: {message}")))
-}
-
-/// Checks one file against the schema and the documented ranges, and returns its table.
-pub(super) fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
-    parse_file::<Config>(path, text)?;
-    let table = parse_file::<Table>(path, text)?;
-    validate::check_file(path, text, &table)?;
-    Ok(table)
-}
-
-/// Decodes a TOML file into `T`; an error names the file, line, column and dotted key.
-pub fn parse_file<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
-    let error = |span: Option<std::ops::Range<usize>>, key: String, message: String| {
-        let (line, column) = line_col(text, span.map_or(0, |s| s.start));
-        ConfigError::Parse {
-            path: path.to_path_buf(),
-            line,
-            column,
-            key,
-            message,
-        }
-    };
-    let deserializer = toml::Deserializer::parse(text)
-        .map_err(|e| error(e.span(), "(syntax)".into(), e.message().trim().to_string()))?;
-    serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|e| {
-        // The path already ends with the offending key, unknown fields included.
-        let key = e.path().to_string();
-        let inner = e.into_inner();
-        let message = inner.message().trim().to_string();
-        error(inner.span(), key, explain(&message))
-    })
-}
-
-/// serde's messages are accurate but terse; say what a user should do.
-fn explain(message: &str) -> String {
-    if message.starts_with("unknown field `") {
-        format!("not a known setting ({message}); check the spelling against `gearshift config`")
-    } else {
-        message.to_string()
-    }
-}
-
-pub(super) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
-    (line, column)
-}
-
-/// Deep merge: tables merge key by key; any other value replaces.
-#[cfg(test)]
-pub(super) fn merge_for_tests(base: &mut Table, patch: Table) {
-    merge(base, patch);
-}
-
-pub(super) fn merge(base: &mut Table, patch: Table) {
-    for (key, value) in patch {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Table(base_t)), Value::Table(patch_t)) => merge(base_t, patch_t),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
-}
-
-fn decode<T: DeserializeOwned>(table: Table) -> Result<T, (String, String)> {
-    serde_path_to_error::deserialize(Value::Table(table))
-        .map_err(|e| (e.path().to_string(), e.into_inner().to_string()))
 }
 
 #[cfg(test)]

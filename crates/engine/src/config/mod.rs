@@ -6,6 +6,7 @@
 //! never part of the configuration: a provider names the environment variable that holds its
 //! key, and only that name is ever printed or stored.
 
+mod layer;
 mod load;
 pub mod models;
 pub mod models_dev;
@@ -14,6 +15,7 @@ mod paths;
 mod providers;
 mod route;
 mod sections;
+mod toml_file;
 pub mod trust;
 mod validate;
 mod workspace;
@@ -27,7 +29,8 @@ pub use crate::fsutil::files_in;
 pub use crate::tools::checkpoints::CheckpointRule;
 pub use crate::tools::secrets::SecretsConfig;
 pub use gearshift_sandbox::SandboxMode;
-pub use load::{Flags, Layer, LoadedConfig, from_layers, load, parse_file};
+pub use layer::{Flags, Layer};
+pub use load::{LoadedConfig, from_layers, load};
 pub use paths::Paths;
 pub use providers::{ActiveProvider, Prices, ProviderConfig, ProviderKind, TOUR_MODEL};
 pub use route::{Route, RouteTable, Routing, Target};
@@ -35,6 +38,7 @@ pub use sections::{
     AgentConfig, ApprovalsConfig, ContextConfig, DEFAULT_DENY_READ, FilesConfig, KeyBinding,
     NotifyConfig, NotifyMethod, PipelineConfig, ReviewConfig, SandboxConfig, VibeEdits,
 };
+pub use toml_file::parse_file;
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
 
 use crate::protocol::Gear;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use toml::{Table, Value};
 
 use super::ConfigError;
-use super::load::Flags;
+use super::layer::Flags;
 use crate::protocol::Gear;
 
 fn set_path(table: &mut Table, path: &[&str], value: Value) {

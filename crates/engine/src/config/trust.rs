@@ -221,7 +221,7 @@ fn walk(
                     privileged.push(Privileged {
                         file: None,
                         key: dotted,
-                        line: super::load::line_col(text, offset).0,
+                        line: super::toml_file::line_col(text, offset).0,
                         value: shown(value),
                         why,
                     });
@@ -264,7 +264,7 @@ impl TrustStore {
     /// Reads the store; a missing file is an empty store.
     pub fn load(path: &Path) -> Result<TrustStore, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => super::load::parse_file(path, &text),
+            Ok(text) => super::toml_file::parse_file(path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TrustStore::default()),
             Err(source) => Err(ConfigError::Read {
                 path: path.to_path_buf(),
@@ -358,7 +358,7 @@ pub fn mcp_json_privileged(path: &Path, text: &str) -> (Vec<Privileged>, String)
         .map(|(name, server)| {
             let line = text
                 .find(&format!("\"{name}\""))
-                .map_or(1, |at| super::load::line_col(text, at).0);
+                .map_or(1, |at| super::toml_file::line_col(text, at).0);
             let what = server
                 .get("command")
                 .or_else(|| server.get("url"))
@@ -394,7 +394,7 @@ pub fn claude_hooks_privileged(
             let needle = format!("\"{event}\"");
             let line = text
                 .find(&needle)
-                .map_or(1, |at| super::load::line_col(text, at).0);
+                .map_or(1, |at| super::toml_file::line_col(text, at).0);
             let commands: Vec<&str> = groups
                 .iter()
                 .flat_map(|g| g.hooks.iter().map(|h| h.command.as_str()))

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
-use super::ConfigError;
+use super::toml_file::parse_file;
+use super::{Config, ConfigError};
 
 /// One numeric setting and the values it accepts.
 struct Rule {
@@ -319,7 +320,7 @@ fn check_routing(path: &Path, text: &str, file: &Table, merged: &Table) -> Resul
 /// An error at the line of `key` in `text` (the start of the file when it cannot be found).
 pub fn at_key(path: &Path, text: &str, key: &[&str], message: String) -> ConfigError {
     let offset = key_offset(text, key).unwrap_or(0);
-    let (line, column) = super::load::line_col(text, offset);
+    let (line, column) = super::toml_file::line_col(text, offset);
     ConfigError::Parse {
         path: path.to_path_buf(),
         line,
@@ -344,6 +345,14 @@ pub fn key_offset(text: &str, key: &[&str]) -> Option<usize> {
     }
     let (k, _) = table.iter().find(|(k, _)| k.get_ref() == last)?;
     Some(k.span().start)
+}
+
+/// Checks one file against the schema and the documented ranges, and returns its table.
+pub(super) fn parse_layer(path: &Path, text: &str) -> Result<Table, ConfigError> {
+    parse_file::<Config>(path, text)?;
+    let table = parse_file::<Table>(path, text)?;
+    check_file(path, text, &table)?;
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -416,7 +425,7 @@ mod tests {
         let check = |text: &str| {
             let file: Table = toml::from_str(text).unwrap();
             let mut merged: Table = toml::from_str(crate::config::DEFAULTS_TOML).unwrap();
-            super::super::load::merge_for_tests(&mut merged, file.clone());
+            super::super::toml_file::merge_for_tests(&mut merged, file.clone());
             check_merged(Path::new("c.toml"), text, &file, &merged).map_err(|e| e.to_string())
         };
         assert!(check("[routing]\nplan = \"anthropic/claude-opus-4-5\"\n").is_ok());
@@ -443,7 +452,8 @@ mod tests {
     #[test]
     fn keys_are_found_in_every_toml_form() {
         let text = "a = 1\ng.h = 4\ni = { j = 5 }\n[b]\nc = 2\n[d.e]\nf = 3\n";
-        let line = |k: &[&str]| super::super::load::line_col(text, key_offset(text, k).unwrap()).0;
+        let line =
+            |k: &[&str]| super::super::toml_file::line_col(text, key_offset(text, k).unwrap()).0;
         assert_eq!(line(&["a"]), 1);
         assert_eq!(line(&["g", "h"]), 2);
         assert_eq!(line(&["i", "j"]), 3);

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 
 use toml::Table;
 
-use super::load::{Flags, Layer, merge, parse_layer};
+use super::layer::{Flags, Layer};
+use super::toml_file::merge;
 use super::trust::{self, Privileged, TrustStore, WorkspaceConfig};
+use super::validate::parse_layer;
 use super::{ConfigError, Paths, validate};
 
 /// What the workspace contributes besides its patch of the merged table.

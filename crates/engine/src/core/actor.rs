@@ -11,8 +11,10 @@
 //! Beside this file: `deps` (what a session needs), `start` (building the actor and what it
 //! does before the first prompt), `activity` (what it is busy with and what wakes it), `outbox`
 //! (events out, keys redacted), `instructions` (memory, skills, commands), `ops` (what each op
-//! does), `stream` (turns, streaming, cancel), `calls` (tool calls), `review` (writing reviewed changes, undo),
-//! `stages` (the pipeline's IO: skills, tests, commit) and `context` (accounting, compaction).
+//! does), `stream` (turns, streaming, cancel), `calls` (tool calls), `hooks` and
+//! `hook_verdicts` (running hooks and what their verdict does), `review` (writing reviewed
+//! changes, undo), `stages` (the pipeline's IO: skills, tests, commit), `context` (accounting,
+//! compaction), `mcp` (servers), `probe` (the sandbox's verdict).
 
 use std::collections::VecDeque;
 use std::path::Path;

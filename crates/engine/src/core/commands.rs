@@ -47,7 +47,7 @@ pub fn discover(places: &[PathBuf], workspace: &Path) -> BTreeMap<String, Custom
         } else {
             crate::provided::Party::User
         };
-        for path in crate::config::files_in(dir, "md") {
+        for path in crate::fsutil::files_in(dir, "md") {
             // A regular file of a sane size, where its party may put it: never a FIFO that
             // would block the start, nor a link out of the repository.
             let Ok(text) = crate::provided::read(&path, party, MAX_BYTES) else {

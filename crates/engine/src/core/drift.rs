@@ -5,28 +5,13 @@
 
 use std::collections::BTreeMap;
 
+pub use crate::changes::Drift;
 use crate::changes::hash;
 use crate::changes::review::ChangeStatus;
 use crate::core::SessionState;
 
 /// Longest diff shown for one file, in lines; past it the model is told to read the file.
 const MAX_DIFF_LINES: usize = 60;
-
-/// How one file differs from what the model last knew.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Drift {
-    /// The human undid the model's change; `created`: the undo deleted a file it had created.
-    Undone { created: bool },
-    /// The human undid the model's move: the file is back at `from`.
-    MovedBack { from: String },
-    /// The file is gone.
-    Deleted,
-    /// A file the model had deleted or moved away is there again.
-    Recreated,
-    /// Edited: what changed, as a unified diff, when the model's version is known and the
-    /// diff is short.
-    Edited { diff: Option<String> },
-}
 
 /// What to tell the model, and what it will then know.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,6 @@ pub mod machine;
 pub mod memory;
 pub mod prompts;
 pub mod routing;
-pub mod rules;
 pub mod shape;
 pub mod state;
 pub mod turn;

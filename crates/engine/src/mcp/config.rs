@@ -207,7 +207,7 @@ pub fn read_mcp_json(
     let mut servers: Servers = parsed
         .servers
         .into_iter()
-        .map(|(name, s)| (super::foreign::sanitize(&name), s))
+        .map(|(name, s)| (sanitize(&name), s))
         .collect();
     for server in servers.values_mut() {
         expand_all(server, env);
@@ -253,6 +253,28 @@ pub fn expand(text: &str, env: &BTreeMap<String, String>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `name` as a server name tools can carry: each character outside `[A-Za-z0-9_-]` becomes
+/// `_`, a run of `_` one, at most 32 characters.
+#[must_use]
+pub fn sanitize(name: &str) -> String {
+    if valid_name(name) {
+        return name.to_string();
+    }
+    let mut out = String::new();
+    for c in name.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '-' {
+            c
+        } else {
+            '_'
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    let out: String = out.trim_matches('_').chars().take(32).collect();
+    out.trim_end_matches('_').to_string()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::config::{McpServerConfig, expand, valid_name};
+use super::config::{McpServerConfig, expand, sanitize};
 use crate::provided::{self, Party};
 
 /// The largest such file read.
@@ -43,28 +43,6 @@ struct ClaudeProject {
 struct CodexConfig {
     #[serde(default)]
     mcp_servers: BTreeMap<String, McpServerConfig>,
-}
-
-/// `name` as a server name tools can carry: each character outside `[A-Za-z0-9_-]` becomes
-/// `_`, a run of `_` one, at most 32 characters.
-#[must_use]
-pub fn sanitize(name: &str) -> String {
-    if valid_name(name) {
-        return name.to_string();
-    }
-    let mut out = String::new();
-    for c in name.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '-' {
-            c
-        } else {
-            '_'
-        };
-        if !(c == '_' && out.ends_with('_')) {
-            out.push(c);
-        }
-    }
-    let out: String = out.trim_matches('_').chars().take(32).collect();
-    out.trim_end_matches('_').to_string()
 }
 
 /// Every server of the two files, Codex's first (Claude Code's project scope wins a name),
@@ -132,6 +110,7 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mcp::config::valid_name;
 
     #[test]
     fn names_tools_cannot_carry_are_sanitised_as_claude_code_does() {

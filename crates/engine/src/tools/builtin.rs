@@ -7,7 +7,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::json;
 
-use super::registry::{ToolHandler, ToolKind};
+use super::registry::{Registry, ToolHandler, ToolKind};
 use super::*;
 
 /// A built-in tool. Its kind says how it runs: the file tools on the blocking pool, the
@@ -81,6 +81,20 @@ fn spec(name: &str, description: &str, parameters: serde_json::Value) -> ToolSpe
 
 fn tool(kind: ToolKind, spec: ToolSpec) -> Arc<dyn ToolHandler> {
     Arc::new(Builtin { spec, kind })
+}
+
+impl Registry {
+    /// gearshift's own tools.
+    #[must_use]
+    pub fn builtin() -> Registry {
+        let mut registry = Registry::default();
+        for tool in tools() {
+            // Built-in names are distinct constants; a clash is a programming error caught
+            // by the registry's tests.
+            let _ = registry.register(tool);
+        }
+        registry
+    }
 }
 
 /// Every built-in tool, in the order requests list them.

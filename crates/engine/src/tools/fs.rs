@@ -7,18 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::Writes;
 use super::confine::{Clearance, FileError, Kind, Protected};
 use super::{
     DELETE_FILE, EDIT_FILE, GLOB, GREP, LIST_DIR, MOVE_FILE, READ_FILE, ToolFailure, ToolLimits,
     ToolOutcome, WRITE_FILE, Workspace, parse_args,
 };
+use super::{MAX_TEXT_BYTES, Writes};
 use crate::changes::FileChange;
 use crate::protocol::ToolCallRequest;
-
-/// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
-/// bounded whatever the workspace holds.
-pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Runs a file tool. `skill_folders` (canonical) are the only places outside the workspace
 /// `read_file` may read, by absolute path.

@@ -26,7 +26,6 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 pub use confine::{Clearance, ConfineError, FileError, Gated, Guard, Kind, Protected, Workspace};
-pub use fs::MAX_TEXT_BYTES;
 pub use registry::{Registry, ToolHandler, ToolKind};
 pub use secrets::Secrets;
 pub use shell::{CommandOutput, CommandRunner, Held, Io, run_command};
@@ -35,6 +34,10 @@ use gearshift_sandbox::Sandbox;
 
 use crate::changes::FileChange;
 use crate::protocol::{ToolCallRequest, ToolSpec};
+
+/// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
+/// bounded whatever the workspace holds.
+pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Limits that keep one tool call from flooding the context or hanging.
 #[derive(Debug, Clone)]

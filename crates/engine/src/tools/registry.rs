@@ -73,18 +73,6 @@ pub enum RegisterError {
 }
 
 impl Registry {
-    /// gearshift's own tools.
-    #[must_use]
-    pub fn builtin() -> Registry {
-        let mut registry = Registry::default();
-        for tool in super::builtin::tools() {
-            // Built-in names are distinct constants; a clash is a programming error caught
-            // by the registry's tests.
-            let _ = registry.register(tool);
-        }
-        registry
-    }
-
     /// Adds a tool. Names are unique (a later tool never shadows an earlier one) and keep to
     /// what every provider accepts as a function name.
     pub fn register(&mut self, tool: Arc<dyn ToolHandler>) -> Result<(), RegisterError> {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use ignore::WalkState;
 use serde::Deserialize;
 
+use super::MAX_TEXT_BYTES;
 use super::confine::Kind;
-use super::fs::MAX_TEXT_BYTES;
 use super::{GLOB, GREP, ToolFailure, ToolLimits, ToolOutcome, Workspace, parse_args};
 use crate::protocol::ToolCallRequest;
 

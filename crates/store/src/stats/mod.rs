@@ -137,7 +137,7 @@ pub struct Totals {
     pub cached_share: f64,
     /// US dollars, for the requests whose prices were known; `None` (JSON `null`) when no
     /// request that used tokens had prices.
-    #[serde(serialize_with = "micro_dollars")]
+    #[serde(serialize_with = "crate::micro_dollars")]
     pub cost: Option<f64>,
     /// Requests that used tokens of a model without prices: not in `cost`.
     pub unpriced: u64,
@@ -198,18 +198,6 @@ impl Totals {
         self.ttft_p50_ms = percentile(&mut self.ttfts, 50);
         self.ttft_p95_ms = percentile(&mut self.ttfts, 95);
         self
-    }
-}
-
-/// A cost rounded to a millionth of a dollar (float sums print `0.2274000000000001`).
-#[allow(clippy::ref_option)] // serde's serialize_with takes a reference
-pub(crate) fn micro_dollars<S: serde::Serializer>(
-    cost: &Option<f64>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match cost {
-        Some(c) => s.serialize_f64((c * 1e6).round() / 1e6),
-        None => s.serialize_none(),
     }
 }
 

@@ -9,7 +9,8 @@ use crate::toolcell::ToolResultView;
 use crate::transcript::EntryKind;
 
 impl App {
-    /// What the chat shows of tool calls, the human's `!` commands, command approvals, hooks, and files changed under the model.
+    /// What the chat shows of tool calls, the human's `!` commands, command approvals, hooks, and
+    /// files changed under the model.
     pub(super) fn tell_calls(&mut self, event: &Event, replay: bool) {
         match event {
             Event::ShellStarted { .. }

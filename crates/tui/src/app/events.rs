@@ -122,7 +122,8 @@ impl App {
         }
     }
 
-    /// What the chat shows of the conversation: prompts (queued or delivered), the reply as it streams, its reasoning, a compaction.
+    /// What the chat shows of the conversation: prompts (queued or delivered), the reply as it
+    /// streams, its reasoning, a compaction.
     pub(super) fn tell_conversation(&mut self, event: &Event, replay: bool) {
         match event {
             Event::Unqueued { text } => {

@@ -10,7 +10,8 @@ use crate::protocol::Event;
 use crate::transcript::EntryKind;
 
 impl App {
-    /// What the chat and the status bar show of the session: its gear, title and model, usage, errors and notices, the sandbox, MCP servers, the context, the commands offered.
+    /// What the chat and the status bar show of the session: its gear, title and model, usage,
+    /// errors and notices, the sandbox, MCP servers, the context, the commands offered.
     pub(super) fn tell_session(&mut self, event: &Event, replay: bool) {
         match event {
             Event::GearChanged { .. }
@@ -26,7 +27,8 @@ impl App {
         }
     }
 
-    /// The gear, the title, the model and what it used, where the session came from, the commands offered.
+    /// The gear, the title, the model and what it used, where the session came from, the commands
+    /// offered.
     fn tell_model(&mut self, event: &Event, replay: bool) {
         match event {
             Event::GearChanged { to, .. } => {

@@ -1,4 +1,6 @@
 use super::*;
+use crate::protocol::Gear;
+use std::path::PathBuf;
 
 fn setup() -> (tempfile::TempDir, Paths, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

@@ -115,14 +115,14 @@ impl Actor {
     /// `new`, each event followed by the instructions it calls for, worked out on the state
     /// as it will be once the events before it are applied.
     pub(super) fn with_instructions(&self, new: Vec<Event>) -> Vec<Event> {
-        if !new.iter().any(crate::core::prompts::instructs) {
+        if !new.iter().any(crate::core::state::instructs) {
             return new;
         }
         let mut next = self.state.clone();
         let mut out = Vec::with_capacity(new.len() + 2);
         for event in new {
             next.apply(&event);
-            let said = crate::core::prompts::instructions(&next, &event);
+            let said = crate::core::state::instructions(&next, &event);
             out.push(event);
             for (text, category) in said {
                 let instructed = Event::Instructed { text, category };

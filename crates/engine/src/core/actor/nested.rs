@@ -50,7 +50,7 @@ impl Actor {
         // The rules scoped to the files opened (paths relative to the repository's root).
         let boundary = crate::core::memory::repository_root(&root);
         let below = root.strip_prefix(&boundary).unwrap_or(Path::new(""));
-        for rule in crate::core::rules::discover(self.deps.home_dir.as_deref(), &boundary) {
+        for rule in crate::core::memory::rules::discover(self.deps.home_dir.as_deref(), &boundary) {
             if rule.globs.is_some()
                 && !known.contains(&rule.shown)
                 && files.iter().any(|f| rule.applies_to(&below.join(f)))

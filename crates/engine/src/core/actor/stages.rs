@@ -209,7 +209,8 @@ impl Actor {
             .and_then(|a| self.state.written(a))
             .unwrap_or_default()
             .to_string();
-        // The gate holds without a message (see `machine::stage_gates::unfinished`); this is its last check.
+        // The gate holds without a message (see `machine::stage_gates::unfinished`); this is its
+        // last check.
         let Some(message) = pipeline::commit_message(&artifact) else {
             self.refuse(
                 "the ship artifact has no commit message: nothing was committed",

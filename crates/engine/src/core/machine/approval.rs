@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::gates::result_event;
 use super::{ApprovalMode, Effect, Facts};
+use crate::protocol::ToolCallRequest;
 use crate::protocol::{CommandDecision, Event};
-use crate::provider::ToolCallRequest;
 use crate::tools::ToolOutcome;
 
 /// The model asked to run something a human must approve: ask, or decide by the headless

@@ -37,6 +37,15 @@ pub fn running_step(state: &SessionState) -> Option<String> {
         .map(|s| s.id.clone())
 }
 
+/// The name of the pipeline stage running, if it is of `kind`.
+#[must_use]
+pub fn running_stage(state: &SessionState, kind: StageKind) -> Option<String> {
+    let p = state.pipeline.as_ref()?;
+    let i = p.run.current()?;
+    let def = &p.run.pipeline.stages[i];
+    (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
+}
+
 /// `g` / `G`: passes the gate of the step waiting at it, then runs the next approved step.
 #[must_use]
 pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
@@ -78,7 +87,7 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
             effects.push(refuse("no step is approved", Some(Hint::ApproveSteps)));
         } else if passed_gate {
             let mut events = vec![Event::PlanCompleted { done, total }];
-            if let Some(stage) = super::stage_gates::running_stage(state, StageKind::RunPlan) {
+            if let Some(stage) = running_stage(state, StageKind::RunPlan) {
                 events.push(Event::Stage {
                     event: StageEvent::AtGate { stage },
                 });

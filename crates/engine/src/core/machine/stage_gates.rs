@@ -7,15 +7,6 @@ use crate::core::SessionState;
 use crate::pipeline::{Gate, GateOp, StageEvent, StageKind, StageStatus};
 use crate::protocol::{Event, Hint};
 
-/// The name of the pipeline stage running, if it is of `kind`.
-#[must_use]
-pub fn running_stage(state: &SessionState, kind: StageKind) -> Option<String> {
-    let p = state.pipeline.as_ref()?;
-    let i = p.run.current()?;
-    let def = &p.run.pipeline.stages[i];
-    (p.run.statuses[i] == StageStatus::Running && def.kind == kind).then(|| def.name.clone())
-}
-
 /// Starts the work of the stage that just began: a model turn, the approved tasks, or the
 /// test command.
 #[must_use]

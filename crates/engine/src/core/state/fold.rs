@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::{Compaction, Held, PipelineRun, SessionState};
 use crate::context::Category;
 use crate::pipeline::Run;
+use crate::protocol::reasoning::Reasoning;
 use crate::protocol::{ChatMessage, CommandDecision, Event, ToolCallRequest, default_title};
-use crate::provider::Reasoning;
 
 impl SessionState {
     pub(super) fn fold_event(&mut self, event: &Event) {
@@ -118,7 +118,8 @@ impl SessionState {
         }
     }
 
-    /// The conversation as the model is sent it: messages, reasoning, a checkpoint of a reply, a shell command's output, a compaction.
+    /// The conversation as the model is sent it: messages, reasoning, a checkpoint of a reply, a
+    /// shell command's output, a compaction.
     fn fold_conversation(&mut self, event: &Event) {
         match event {
             Event::UserMessage { text, .. } => {

@@ -2,6 +2,9 @@
 //! No IO here: the actor persists and emits what `core::decide` and the machine decide.
 
 mod fold;
+mod told;
+
+pub use told::{instructions, instructs};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -196,7 +199,7 @@ impl SessionState {
         }
         self.settle();
         self.fold_event(event);
-        if crate::core::prompts::instructs(event) {
+        if instructs(event) {
             self.owed = Some(event.clone());
         }
     }
@@ -205,7 +208,7 @@ impl SessionState {
     /// event left it: this runs before the next event is folded, or at the end of the log.
     fn settle(&mut self) {
         if let Some(event) = self.owed.take() {
-            for (text, category) in crate::core::prompts::instructions(self, &event) {
+            for (text, category) in instructions(self, &event) {
                 self.say(text, category);
             }
         }

@@ -109,7 +109,7 @@ impl Walk {
             return;
         };
         // Cut as a memory file is.
-        let body = super::memory::cut(body.trim().to_string(), &shown);
+        let body = super::cut(body.trim().to_string(), &shown);
         self.total += body.len();
         self.rules.push(Rule {
             shown,

@@ -7,6 +7,8 @@
 //! pair) read once. Each file becomes its own section of the system prompt, and
 //! its own item in the context pane.
 
+pub mod rules;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -110,7 +112,7 @@ pub fn load(roots: Roots<'_>) -> String {
     // Claude Code's `.claude/rules/`: those scoped to paths join when a matching file is
     // opened (`rules::matching`); the others are memory from the start.
     let boundary = reader.boundary.clone();
-    for rule in super::rules::discover(roots.home, &boundary) {
+    for rule in rules::discover(roots.home, &boundary) {
         if rule.globs.is_none() && !reader.out.contains(&format!("{HEADING}{}\n", rule.shown)) {
             reader.out.push_str(&section(&rule.shown, &rule.text));
         }

@@ -10,7 +10,7 @@ mod modgraph;
 
 use std::path::{Path, PathBuf};
 
-use modgraph::{find_loop, graphs, non_test_source, rust_files};
+use modgraph::{find_loop, graphs, is_test_file, non_test_source, rust_files, without_tests};
 use regex::Regex;
 
 fn crate_sources() -> Vec<PathBuf> {
@@ -163,16 +163,13 @@ fn non_test_files() -> Vec<(String, String)> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
+            if is_test_file(&rel) {
+                continue;
+            }
             let text = std::fs::read_to_string(&path).unwrap();
             let shown = path.strip_prefix(root).unwrap().display().to_string();
             // Comments are kept here: they are part of a file's length.
-            let code = match text.find("#[cfg(test)]\nmod tests") {
-                Some(i) => text[..i].to_string(),
-                None => text,
-            };
-            if non_test_source(&rel, "").is_some() {
-                out.push((shown, code));
-            }
+            out.push((shown, without_tests(&text).to_string()));
         }
     }
     out

@@ -32,18 +32,27 @@ pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Whether a file (relative to its crate's `src`) holds only tests.
+pub fn is_test_file(rel: &str) -> bool {
+    rel.ends_with("/tests.rs") || rel == "tests.rs" || rel.contains("/tests/")
+}
+
+/// `text` without its trailing `mod tests`.
+pub fn without_tests(text: &str) -> &str {
+    match text.find("#[cfg(test)]\nmod tests") {
+        Some(i) => &text[..i],
+        None => text,
+    }
+}
+
 /// The source a build without tests compiles: test files and a trailing `mod tests` cut,
 /// comments removed.
 pub fn non_test_source(rel: &str, text: &str) -> Option<String> {
-    if rel.ends_with("/tests.rs") || rel == "tests.rs" || rel.contains("/tests/") {
+    if is_test_file(rel) {
         return None;
     }
-    let body = match text.find("#[cfg(test)]\nmod tests") {
-        Some(i) => &text[..i],
-        None => text,
-    };
     let comment = Regex::new(r"//[^\n]*").unwrap();
-    Some(comment.replace_all(body, "").into_owned())
+    Some(comment.replace_all(without_tests(text), "").into_owned())
 }
 
 /// The module a file is: `a/b.rs` and `a/b/mod.rs` are `[a, b]`; `lib.rs` is the root.

@@ -61,10 +61,10 @@ impl Library {
 
     /// Hands session `id`'s events to `each` in order, read a page at a time, so a long
     /// session is never all in memory.
-    pub fn replay(&self, id: &str, mut each: impl FnMut(&Event)) -> Result<(), String> {
+    pub fn replay(&self, id: &str, mut each: impl FnMut(Event)) -> Result<(), String> {
         let reader = self.reader()?;
         for e in reader.pages(id) {
-            each(&e.map_err(said)?.event);
+            each(e.map_err(said)?.event);
         }
         Ok(())
     }

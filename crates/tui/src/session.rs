@@ -44,7 +44,7 @@ pub(crate) struct Shared<'a> {
 pub(crate) async fn run(
     ctx: &Context,
     terminal: &mut TerminalGuard,
-    opened: Opened,
+    mut opened: Opened,
     shared: Shared<'_>,
     read_only: bool,
 ) -> anyhow::Result<LoopExit> {
@@ -56,7 +56,7 @@ pub(crate) async fn run(
         .context("cannot read the terminal size")?;
     let mut app = app(
         ctx,
-        &opened,
+        &mut opened,
         &shared,
         Rect::new(0, 0, size.width, size.height),
     )?;
@@ -94,14 +94,14 @@ pub(crate) async fn run(
 }
 
 /// The app for session `opened`, its history replayed and the config's settings in it.
-fn app(ctx: &Context, opened: &Opened, shared: &Shared<'_>, size: Rect) -> anyhow::Result<App> {
+fn app(ctx: &Context, opened: &mut Opened, shared: &Shared<'_>, size: Rect) -> anyhow::Result<App> {
     let config = &ctx.loaded.config;
     let mut app = App::new(
         shared.keymap.clone(),
         shared.theme.clone(),
         &opened.session,
         &opened.provider,
-        opened.prompts.clone(),
+        std::mem::take(&mut opened.prompts),
         size,
     );
     // A stored session is shown a page of events at a time, so it is never all in memory at
@@ -109,7 +109,7 @@ fn app(ctx: &Context, opened: &Opened, shared: &Shared<'_>, size: Rect) -> anyho
     if opened.session.resumed {
         opened
             .library
-            .replay(&opened.session.state.id, |e| app.replay(e))
+            .replay(&opened.session.state.id, |e| app.replay(&e))
             .map_err(anyhow::Error::msg)?;
     }
     app.replayed();

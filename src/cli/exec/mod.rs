@@ -70,11 +70,9 @@ pub fn run(
     // A continued session's events, for `--json` to print and the progress to know its plan
     // and pipeline run: read before the core appends anything.
     let history: Vec<Event> = if opened.resumed {
-        let mut history = Vec::new();
         library
-            .replay(&opened.state.id, |e| history.push(e.clone()))
-            .map_err(anyhow::Error::msg)?;
-        history
+            .events(&opened.state.id)
+            .map_err(anyhow::Error::msg)?
     } else {
         opened.state.unsaved.clone()
     };

@@ -10,8 +10,8 @@
 //!
 //! Beside this file: `deps` (what a session needs), `start` (building the actor and what it
 //! does before the first prompt), `activity` (what it is busy with and what wakes it), `outbox`
-//! (events out, keys redacted), `instructions` (memory, skills, commands), `ops` (what each op
-//! does), `stream` (turns, streaming, cancel), `calls` (tool calls), `hooks` and
+//! (events out, keys redacted), `instructions` (memory, skills, commands), `ops` (what the ops
+//! ask for, run), `stream` (turns, streaming, cancel), `calls` (tool calls), `hooks` and
 //! `hook_verdicts` (running hooks and what their verdict does), `review` (writing reviewed
 //! changes, undo), `stages` (the pipeline's IO: skills, tests, commit), `context` (accounting,
 //! compaction), `mcp` (servers), `probe` (the sandbox's verdict).
@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::machine::{
-    ApprovalMode, ApprovalPolicy, Effect, Facts, approval, gates, route, stage_gates,
+    self, ApprovalMode, ApprovalPolicy, Effect, Facts, approval, gates, route, stage_gates,
 };
 use super::shape;
 use super::turn::{self, TurnEnd, TurnProgress};
@@ -50,7 +50,8 @@ use crate::tools::{
 };
 use gearshift_sandbox::{self as sandbox, Sandbox};
 
-use activity::{Activity, Wake, checkpoint_due, probed, wake};
+use super::machine::activity::AfterHooks;
+use activity::{Activity, Wake, abort, checkpoint_due, probed, wake};
 pub use deps::{ModelSwitch, SessionDeps};
 use outbox::{Outbox, scrub};
 
@@ -128,6 +129,8 @@ struct Actor {
     probe: Option<JoinHandle<sandbox::Status>>,
     /// The store failed: the session ends.
     stopped: bool,
+    /// The front end asked the session to end (`Op::Quit`).
+    quit: bool,
     /// How far the conversation was searched for folders the model opened files in, and the
     /// folders whose memory files were looked for (see `nested`).
     memory_scan: usize,
@@ -180,9 +183,10 @@ impl Actor {
             tokio::select! {
                 op = ops.recv() => {
                     let Some(op) = op else { break };
-                    let quit = matches!(op, Op::Quit);
-                    if !self.on_op(op).await {
-                        if quit && self.deps.interactive {
+                    let effects = machine::ops::on_op(&self.state, &self.activity, self.facts(), op);
+                    self.run(effects).await;
+                    if self.quit {
+                        if self.deps.interactive {
                             ended = "prompt_input_exit";
                         }
                         break;
@@ -212,7 +216,8 @@ impl Actor {
             if self.ready()
                 && let Some(op) = self.prompts.pop_front()
             {
-                self.submit(&op).await;
+                let effects = self.submit(&op).await;
+                self.run(effects).await;
             }
         }
         ended
@@ -224,12 +229,8 @@ impl Actor {
         // A change under review and a command waiting for approval stay pending across a
         // restart: the gate holds until the human decides, in this process or the next. Anything
         // else running is cancelled.
-        let pending = matches!(
-            self.activity,
-            Activity::Reviewing { .. } | Activity::Approving { .. }
-        );
-        if !self.stopped && !pending {
-            self.cancel().await;
+        if !self.stopped && !self.activity.is_idle() && !self.activity.held_by_human() {
+            self.cancel(self.activity.in_turn()).await;
         }
         if !self.stopped {
             self.session_end_hooks(ended).await;
@@ -243,7 +244,7 @@ impl Actor {
     /// Nothing runs and no change waits for review (after a resume, one may wait with the
     /// actor idle): a prompt can start a turn.
     fn ready(&self) -> bool {
-        matches!(self.activity, Activity::Idle) && self.state.changes.pending().is_none()
+        machine::activity::ready(&self.state, &self.activity)
     }
 
     /// What the decisions need to know beyond the recorded state.
@@ -360,6 +361,17 @@ impl Actor {
             Effect::PassStage => stage_gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Effect::Go { all } => gates::go(&self.state, all, facts),
             Effect::StartStage => stage_gates::start_stage(&self.state, facts),
+            asked @ (Effect::Quit
+            | Effect::Cancel { .. }
+            | Effect::Answer { .. }
+            | Effect::QueuePrompt(_)
+            | Effect::Submit { .. }
+            | Effect::Unqueue
+            | Effect::SwitchModel(_)
+            | Effect::RunShell(_)
+            | Effect::Compact { .. }
+            | Effect::Undo(_)
+            | Effect::RestartMcp(_)) => return self.asked(asked).await,
         };
         Some(next)
     }
@@ -447,29 +459,7 @@ impl Actor {
     /// for it (unrecorded) so nothing waits for an end that cannot be saved.
     fn report(&mut self, message: &str) {
         tracing::error!(message, "store failure");
-        let streaming = match std::mem::replace(&mut self.activity, Activity::Idle) {
-            Activity::Running { task, .. } => {
-                task.abort();
-                false
-            }
-            Activity::Verifying { task } => {
-                task.abort();
-                false
-            }
-            Activity::Shell { task, .. } => {
-                task.abort();
-                false
-            }
-            Activity::Hooking { task, .. } => {
-                task.abort();
-                false
-            }
-            Activity::Streaming { .. } | Activity::Compacting { .. } => true,
-            Activity::Idle
-            | Activity::Approving { .. }
-            | Activity::Reviewing { .. }
-            | Activity::McpStarting { .. } => false,
-        };
+        let streaming = abort(std::mem::replace(&mut self.activity, Activity::Idle));
         self.queue.clear();
         self.prompts.clear();
         let kept = if streaming {

@@ -17,6 +17,27 @@ use super::{SessionState, shape, turn};
 /// summary stops.
 const QUOTED: usize = 300;
 
+/// Where a compaction stops: the latest request — the user's (or a plan step's), not a
+/// note gearshift added after it (AGENTS.md changed, a stage's instructions), else any —
+/// which stays, with everything after it. `None` when there is nothing (new) before it to
+/// summarise.
+#[must_use]
+pub fn through(state: &SessionState) -> Option<usize> {
+    let start = shape::kept_from(state);
+    let users = || {
+        state
+            .conversation
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|(i, m)| *i > start && matches!(&***m, ChatMessage::User { .. }))
+            .map(|(i, _)| i)
+    };
+    users()
+        .find(|i| !state.stage_messages.contains_key(i))
+        .or_else(|| users().next())
+}
+
 /// The session's next request with the instruction to summarise everything before message
 /// `through` (the latest prompt, which stays) appended as the last user message.
 #[must_use]

@@ -1,72 +1,27 @@
 //! What the actor is doing between ops, and what wakes it: a stream, a tool, a command, the
 //! test command, hooks; when a checkpoint of streamed text is owed; the sandbox probe.
 
-use std::time::Instant;
-
 use tokio::task::JoinHandle;
 
-use super::{CHECKPOINT_EVERY, hooks};
-use crate::config::ActiveProvider;
-use crate::core::turn::TurnProgress;
-use crate::provider::{ModelStream, ProviderError, StreamEvent, ToolCallRequest};
+use super::CHECKPOINT_EVERY;
+use crate::core::machine::{self, activity::Handles};
+use crate::provider::{ModelStream, ProviderError, StreamEvent};
 use crate::tools::ToolOutcome;
 use gearshift_sandbox as sandbox;
 
-/// What the session is busy with; `Idle` between turns.
-pub(super) enum Activity {
-    Idle,
-    Streaming {
-        stream: ModelStream,
-        progress: TurnProgress,
-        last_checkpoint: Instant,
-        /// Bytes of the reply already in a checkpoint.
-        saved: usize,
-    },
-    Approving {
-        call: ToolCallRequest,
-    },
-    Running {
-        call: ToolCallRequest,
-        task: JoinHandle<ToolOutcome>,
-        started: Instant,
-    },
-    /// A proposed change waits for the human's decisions.
-    Reviewing {
-        call: ToolCallRequest,
-    },
-    /// A command the human typed with `!` runs.
-    Shell {
-        id: String,
-        command: String,
-        /// Its output and exit code.
-        task: JoinHandle<(String, Option<i32>)>,
-        started: Instant,
-    },
-    /// The pipeline's test command runs (the verify stage).
-    Verifying {
-        task: JoinHandle<(bool, String)>,
-    },
-    /// The first request waits for MCP servers still starting (see `mcp`), so their tools
-    /// are in it.
-    McpStarting {
-        may_compact: bool,
-    },
-    /// Hooks run (see `hooks`); `then` says what follows.
-    Hooking {
-        task: JoinHandle<Vec<crate::hooks::HookRun>>,
-        then: hooks::AfterHooks,
-    },
-    /// The model summarises the turns before `through`; `resume` continues the turn after.
-    Compacting {
-        stream: ModelStream,
-        progress: TurnProgress,
-        /// The model summarising (the `compact` route's, else the session's).
-        model: Box<ActiveProvider>,
-        through: usize,
-        before: u64,
-        resume: bool,
-    },
+/// The real running work: tokio's tasks and a provider's stream.
+pub(super) struct Io;
+
+impl Handles for Io {
+    type Stream = ModelStream;
+    type Tool = JoinHandle<ToolOutcome>;
+    type Shell = JoinHandle<(String, Option<i32>)>;
+    type Verify = JoinHandle<(bool, String)>;
+    type Hooks = JoinHandle<Vec<crate::hooks::HookRun>>;
 }
+
+/// What the session is busy with, holding the running work.
+pub(super) type Activity = machine::activity::Activity<Io>;
 
 pub(super) enum Wake {
     Stream(Option<Result<StreamEvent, ProviderError>>),
@@ -119,4 +74,22 @@ pub(super) async fn probed(probe: &mut Option<JoinHandle<sandbox::Status>>) -> s
         }),
         None => std::future::pending().await,
     }
+}
+
+/// Stops whatever runs, unrecorded (the store failed): a task is aborted (a command's
+/// process group is killed with its guard), a stream dropped. Returns whether a reply was
+/// streaming.
+pub(super) fn abort(activity: Activity) -> bool {
+    match activity {
+        Activity::Running { task, .. } => task.abort(),
+        Activity::Verifying { task } => task.abort(),
+        Activity::Shell { task, .. } => task.abort(),
+        Activity::Hooking { task, .. } => task.abort(),
+        Activity::Streaming { .. } | Activity::Compacting { .. } => return true,
+        Activity::Idle
+        | Activity::Approving { .. }
+        | Activity::Reviewing { .. }
+        | Activity::McpStarting { .. } => {}
+    }
+    false
 }

@@ -27,27 +27,9 @@ impl Actor {
         report
     }
 
-    /// Asks the model to summarise the turns before the latest prompt. Returns false when
-    /// there is nothing (new) to compact.
-    pub(super) fn start_compaction(&mut self, resume: bool, focus: Option<&str>) -> bool {
-        let start = shape::kept_from(&self.state);
-        // The latest request: the user's (or a plan step's), not a note gearshift added after
-        // it (AGENTS.md changed, a stage's instructions) — else any.
-        let users = || {
-            self.state
-                .conversation
-                .iter()
-                .enumerate()
-                .rev()
-                .filter(|(i, m)| *i > start && matches!(&***m, ChatMessage::User { .. }))
-                .map(|(i, _)| i)
-        };
-        let Some(through) = users()
-            .find(|i| !self.state.stage_messages.contains_key(i))
-            .or_else(|| users().next())
-        else {
-            return false;
-        };
+    /// Asks the model to summarise the turns before message `through` (see
+    /// [`crate::core::compaction::through`]).
+    pub(super) fn start_compaction(&mut self, resume: bool, through: usize, focus: Option<&str>) {
         let before = self.last_report.as_ref().map_or(0, ContextReport::used);
         let (model, client) = self.compaction_model();
         // The session's own model summarises from its cached prefix; another model, or a
@@ -92,7 +74,6 @@ impl Actor {
             before,
             resume,
         };
-        true
     }
 
     /// The summary arrived (or the request failed): record it, then carry on.

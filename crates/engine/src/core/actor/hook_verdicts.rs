@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use super::hooks::{AfterHooks, MAX_STOP_CONTINUES};
+use super::hooks::MAX_STOP_CONTINUES;
 use super::{Actor, Effect, gates};
+use crate::core::machine::activity::AfterHooks;
 use crate::hooks::verdict::{self, Combined};
 use crate::hooks::{HookEvent, HookRun};
 use crate::protocol::{Event, FinishReason, NoticeLevel, Op, ToolCallRequest};
@@ -34,8 +35,7 @@ impl Actor {
                     return Vec::new();
                 }
                 self.hook_notes.extend(combined.all_output());
-                self.submit_now(&op).await;
-                Vec::new()
+                self.submit_now(&op).await
             }
             AfterHooks::Steer(op) => {
                 if let Some(reason) = combined.stopped.clone().or(combined.blocked.clone()) {

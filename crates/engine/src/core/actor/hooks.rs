@@ -16,35 +16,6 @@ use crate::hooks::{self, Handler, HookEvent};
 /// The most times `Stop` hooks may send the model back to work in one turn.
 pub(super) const MAX_STOP_CONTINUES: u32 = 3;
 
-/// What follows once the hooks of an activity are done.
-pub(super) enum AfterHooks {
-    /// `SessionStart`: nothing waits; their output is context for the first request.
-    SessionStart,
-    /// `UserPromptSubmit` for a prompt that starts a turn.
-    Prompt(Op),
-    /// `UserPromptSubmit` for a prompt sent while the model worked, delivered at a round's end.
-    Steer(Op),
-    /// `PreToolUse`: the call is routed, or refused.
-    Pre(ToolCallRequest),
-    /// `PostToolUse`: the result goes to the model, with what the hooks said.
-    Post {
-        call: ToolCallRequest,
-        outcome: Box<ToolOutcome>,
-        took: Duration,
-    },
-    /// `Stop`: the turn ends, or the model goes on.
-    Stop { reason: Option<FinishReason> },
-    /// The watching hooks still running are done: the request goes out, with what they said.
-    Request { may_compact: bool },
-}
-
-impl AfterHooks {
-    /// Whether a turn is under way while they run (a cancel then ends it).
-    pub(super) fn in_turn(&self) -> bool {
-        !matches!(self, AfterHooks::SessionStart | AfterHooks::Prompt(_))
-    }
-}
-
 impl Actor {
     /// Where `event`'s hooks run and what they read: the transcript brought up to the
     /// conversation first (a failure to write it is said, and the input has no path).

@@ -228,7 +228,8 @@ impl Actor {
             return;
         }
         self.activity = Activity::Idle;
-        self.run(vec![Effect::Request { may_compact }]).await;
+        // Boxed: a prompt's effects can wait for servers (`mcp_offers`), which lands here.
+        Box::pin(self.run(vec![Effect::Request { may_compact }])).await;
     }
 
     /// `/mcp restart NAME`.

@@ -281,22 +281,11 @@ impl Actor {
 
     /// Switches the model for the route in effect: the very next request goes to it, with
     /// its window, prices and compaction threshold. Refused, saying why, when it cannot be
-    /// used (or work is running).
-    pub(super) async fn switch_model(&mut self, provider: &str, model: &str) {
-        if provider == self.deps.provider.name && model == self.deps.provider.model {
+    /// used.
+    pub(super) async fn switch_model(&mut self, target: Target) {
+        if target == target_of(&self.deps.provider) {
             return;
         }
-        if !self.ready() {
-            self.refuse(
-                "switch models when the model has finished",
-                Some(Hint::Wait),
-            );
-            return;
-        }
-        let target = Target {
-            provider: provider.to_string(),
-            model: model.to_string(),
-        };
         match self.resolve(&target) {
             Ok((active, client)) => {
                 let route = self.choice(false).route;

@@ -1,108 +1,44 @@
-//! What each op from a front end does: most are decided by `core::machine` or
-//! [`decide`]; the rest need the running activity (approvals, cancel) or IO.
+//! The IO of what the ops ask for: every op is decided by [`machine::ops::on_op`]; here its
+//! effects run (a cancel, a prompt with its skills, attachments and MCP mentions, a model
+//! switch, a shell command, a compaction, an undo, an MCP restart).
 
 use super::*;
 
 impl Actor {
-    /// Handles an op; returns false to stop the session.
-    pub(super) async fn on_op(&mut self, op: Op) -> bool {
-        let facts = self.facts();
-        let effects = match op {
-            Op::Cancel => {
-                self.cancel().await;
-                Vec::new()
+    /// Runs an effect an op asked for (see [`machine::ops::on_op`]); returns what follows.
+    pub(super) async fn asked(&mut self, effect: Effect) -> Option<Vec<Effect>> {
+        match effect {
+            Effect::Quit => self.quit = true,
+            Effect::Cancel { end_turn } => self.cancel(end_turn).await,
+            Effect::Answer { call, decision } => {
+                let subject = route::subject(&self.deps.tools.registry, &call);
+                return Some(approval::answer(Some(&call), &subject, &call.id, decision));
             }
-            Op::ApproveCommand { call_id, always } => {
-                let decision = if always {
-                    CommandDecision::Always
-                } else {
-                    CommandDecision::Once
-                };
-                self.answer(&call_id, decision)
+            Effect::QueuePrompt(op) => self.prompts.push_back(op),
+            Effect::Submit { op, typed } => {
+                self.generated = !typed;
+                return Some(self.submit(&op).await);
             }
-            Op::DenyCommand { call_id, reason } => {
-                self.answer(&call_id, CommandDecision::Denied { reason })
-            }
-            Op::Submit { .. } if !self.ready() => {
-                self.prompts.push_back(op);
-                Vec::new()
-            }
-            Op::Submit { .. } => {
-                self.submit(&op).await;
-                Vec::new()
-            }
-            Op::SubmitReview { change } => vec![Effect::WriteReview(change)],
-            Op::Go { all } => gates::go(&self.state, all, facts),
-            Op::MarkStepDone => gates::mark_step_done(&self.state, facts),
-            Op::PassGate => stage_gates::stage_gate(&self.state, &GateOp::Pass, facts),
-            Op::SendBack { comments } => {
-                stage_gates::stage_gate(&self.state, &GateOp::SendBack(comments), facts)
-            }
-            Op::SkipStage => stage_gates::stage_gate(&self.state, &GateOp::Skip, facts),
-            Op::RevisePlan => {
-                self.revise_plan().await;
-                Vec::new()
-            }
-            Op::SetModel { provider, model } => {
-                self.switch_model(&provider, &model).await;
-                Vec::new()
-            }
-            Op::Unqueue => {
+            Effect::Unqueue => {
                 if let Some(Op::Submit { text, .. }) = self.prompts.pop_back() {
                     let _ = self.events.send(Event::Unqueued { text });
                 }
-                Vec::new()
             }
-            Op::Shell { command } => {
-                if self.ready() {
-                    self.run_shell(command);
-                } else {
-                    self.refuse(
-                        "run a command when the model has finished and no review waits",
-                        Some(Hint::Wait),
-                    );
-                }
-                Vec::new()
+            Effect::SwitchModel(target) => self.switch_model(target).await,
+            Effect::RunShell(command) => self.run_shell(command),
+            Effect::Compact { through, focus } => {
+                self.start_compaction(false, through, focus.as_deref());
             }
-            Op::Compact | Op::CompactFocus { .. } => {
-                let focus = match &op {
-                    Op::CompactFocus { focus } => Some(focus.as_str()),
-                    _ => None,
-                };
-                if !self.ready() {
-                    self.refuse(
-                        "compact when the model has finished and no review waits",
-                        Some(Hint::Wait),
-                    );
-                } else if !self.start_compaction(false, focus) {
-                    self.refuse(
-                        "nothing to compact yet: compaction summarises the turns before the \
-                         latest prompt",
-                        None,
-                    );
-                }
-                Vec::new()
-            }
-            Op::Repropose { change } => self.repropose(&change),
-            Op::RestartMcp { server } => {
-                self.restart_mcp(&server);
-                Vec::new()
-            }
-            Op::Undo => {
-                self.undo().await;
-                Vec::new()
-            }
-            other => match decide(&self.state, &other) {
-                Decision::Ignore => Vec::new(),
-                Decision::Stop => return false,
-                Decision::Record(new) => vec![Effect::Record(new)],
-            },
-        };
-        self.run(effects).await;
-        true
+            Effect::Undo(set) => self.undo(set).await,
+            Effect::RestartMcp(server) => self.restart_mcp(&server),
+            // `execute` sends only the effects above here.
+            _ => {}
+        }
+        Some(Vec::new())
     }
 
-    /// The human answered an approval: acted on only when it is for the call that waits.
+    /// The human answered an approval the hooks asked for: acted on only when it is for the
+    /// call that waits.
     pub(super) fn answer(&mut self, call_id: &str, decision: CommandDecision) -> Vec<Effect> {
         let Activity::Approving { call } = &self.activity else {
             return Vec::new();
@@ -113,17 +49,19 @@ impl Actor {
 
     /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under
     /// way, the run starts.
-    pub(super) async fn submit(&mut self, op: &Op) {
+    /// Returns what follows (nothing while its hooks run: their end submits it).
+    pub(super) async fn submit(&mut self, op: &Op) -> Vec<Effect> {
         // `UserPromptSubmit` hooks see it first, when any are set.
-        if let Some(op) = self.prompt_hooks(op.clone(), false) {
-            self.submit_now(&op).await;
+        match self.prompt_hooks(op.clone(), false) {
+            Some(op) => self.submit_now(&op).await,
+            None => Vec::new(),
         }
     }
 
-    /// A prompt the hooks let through.
-    pub(super) async fn submit_now(&mut self, op: &Op) {
+    /// A prompt the hooks let through: recorded; returns what starts.
+    pub(super) async fn submit_now(&mut self, op: &Op) -> Vec<Effect> {
         let Decision::Record(mut new) = decide(&self.state, op) else {
-            return;
+            return Vec::new();
         };
         // A new prompt ends the grants of the skills loaded before it; `/name args` invokes
         // a skill: its instructions follow the prompt.
@@ -153,12 +91,12 @@ impl Actor {
                 Err(why) => {
                     let _ = self.events.send(Event::Unqueued { text: text.clone() });
                     self.refuse(format!("not sent: {why}"), None);
-                    return;
+                    return Vec::new();
                 }
             }
         }
         if !self.record(new).await {
-            return;
+            return Vec::new();
         }
         let running = self
             .state
@@ -166,15 +104,14 @@ impl Actor {
             .as_ref()
             .is_some_and(|p| !p.run.finished());
         // `/name` runs its skill now, in the pipeline gear too, rather than starting a run.
-        let effects = if self.state.gear == Gear::Pipeline && !running && !invoked {
+        if self.state.gear == Gear::Pipeline && !running && !invoked {
             match op {
                 Op::Submit { text, .. } => self.start_pipeline(text),
                 _ => Vec::new(),
             }
         } else {
             vec![Effect::StartTurn]
-        };
-        self.run(effects).await;
+        }
     }
 
     /// The instructions of the skill a prompt invokes as `/name args`, if it names one.
@@ -239,25 +176,5 @@ impl Actor {
             text: crate::core::prompts::attached(&read),
             category: Some(crate::context::Category::User),
         }
-    }
-
-    /// `r`: sends the plan's comments to the model for a revised plan.
-    async fn revise_plan(&mut self) {
-        let Some(plan) = &self.state.plan else {
-            self.refuse("no plan to revise", None);
-            return;
-        };
-        if !self.ready() {
-            self.refuse("revise when the model has finished", Some(Hint::Wait));
-            return;
-        }
-        let text = crate::core::prompts::revise_plan(&plan.render());
-        // The plan is the model's words: an `@server:uri` or `/name` in it is not the human's.
-        self.generated = true;
-        self.submit(&Op::Submit {
-            text,
-            attachments: Vec::new(),
-        })
-        .await;
     }
 }

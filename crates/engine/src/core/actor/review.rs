@@ -6,41 +6,9 @@ use crate::changes::FileChange;
 use crate::core::machine::review::{self, Closed};
 
 impl Actor {
-    /// The call a change under review answers: the one the actor waits on, or after a resume
-    /// the open change's own call (a change set's `CALL#n` answers `CALL`).
+    /// The call a change under review answers (see [`review::call_under_review`]).
     fn review_call(&self, change: &str) -> Option<ToolCallRequest> {
-        let call_id = route::call_of(change);
-        match &self.activity {
-            Activity::Reviewing { call } if call.id == call_id => Some(call.clone()),
-            Activity::Idle => {
-                let open = self.state.changes.get(change)?.status.is_open();
-                open.then(|| ToolCallRequest {
-                    id: call_id.to_string(),
-                    name: String::new(),
-                    arguments: String::new(),
-                })
-            }
-            _ => None,
-        }
-    }
-
-    /// Records `closed` (the events closing `change`) and, once every change of its call is
-    /// closed, the call's result, and moves on.
-    fn close(
-        &self,
-        call: &ToolCallRequest,
-        change: &str,
-        how: &Closed,
-        closed: Vec<Event>,
-    ) -> Vec<Effect> {
-        let mut events = closed;
-        match review::answered(&self.state, call, change, how) {
-            Some(result) => {
-                events.push(result);
-                vec![Effect::Record(events), Effect::AfterReview]
-            }
-            None => vec![Effect::Record(events)],
-        }
+        review::call_under_review(&self.state, &self.activity, change)
     }
 
     /// What stops `change` now, decided again rather than taken from the record: where each
@@ -156,7 +124,8 @@ impl Actor {
                     on_disk,
                 }])]
             }
-            Ok(Submitted::Written(written)) => self.close(
+            Ok(Submitted::Written(written)) => review::close(
+                &self.state,
                 &call,
                 change,
                 &Closed::Reviewed,
@@ -174,71 +143,9 @@ impl Actor {
         }
     }
 
-    /// Sends the change back unapplied and asks the model for a fresh proposal.
-    pub(super) fn repropose(&mut self, change: &str) -> Vec<Effect> {
-        let Some(call) = self.review_call(change) else {
-            return Vec::new();
-        };
-        let Some(entry) = self.state.changes.get(change) else {
-            return Vec::new();
-        };
-        let conflicted = matches!(
-            entry.status,
-            crate::changes::review::ChangeStatus::Conflicted { .. }
-        );
-        let comments: Vec<(usize, String, String)> = entry
-            .hunks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| {
-                let c = entry.comments.get(&h.id)?;
-                Some((i + 1, h.header(), c.clone()))
-            })
-            .collect();
-        let text = crate::core::prompts::sent_back(&entry.change.path, conflicted, &comments);
-        self.close(
-            &call,
-            change,
-            &Closed::SentBack(text),
-            vec![Event::ChangeWithdrawn {
-                id: change.to_string(),
-                reason: "sent back for a fresh proposal".into(),
-            }],
-        )
-    }
-
-    /// Reverts the newest applied change — every file of it, for a command's change set —
-    /// unless a file changed since (that one is left as it is, and said).
-    pub(super) async fn undo(&mut self) {
-        if matches!(self.activity, Activity::Running { .. }) {
-            self.refuse(
-                "a tool is running; undo when it has finished",
-                Some(Hint::Wait),
-            );
-            return;
-        }
-        let Some(newest) = self.state.changes.undoable() else {
-            self.refuse("nothing to undo", None);
-            return;
-        };
-        let call = route::call_of(&newest.id).to_string();
-        let set: Vec<(String, FileChange)> = self
-            .state
-            .changes
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| route::call_of(&e.id) == call && e.id.contains('#'))
-            .chain(std::iter::once(newest).filter(|e| !e.id.contains('#')))
-            .filter(|e| {
-                matches!(
-                    e.status,
-                    crate::changes::review::ChangeStatus::Applied
-                        | crate::changes::review::ChangeStatus::Reviewed { written: true }
-                )
-            })
-            .filter_map(|e| Some((e.id.clone(), e.written.clone()?)))
-            .collect();
+    /// Reverts written changes (see [`review::undoable`]), unless a file changed since (that
+    /// one is left as it is, and said).
+    pub(super) async fn undo(&mut self, set: Vec<(String, FileChange)>) {
         let ws = self.deps.tools.workspace.clone();
         let done = tokio::task::spawn_blocking(move || {
             set.into_iter()

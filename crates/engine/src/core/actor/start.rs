@@ -43,6 +43,7 @@ impl Actor {
             sandbox: None,
             probe: None,
             stopped: false,
+            quit: false,
             granted: Vec::new(),
             memory_scan: 0,
             folders_seen: std::collections::HashSet::new(),

@@ -76,8 +76,9 @@ impl Actor {
         let threshold = self.deps.compact_at;
         if may_compact
             && (report.over() || (threshold > 0.0 && report.fill() >= threshold))
-            && self.start_compaction(true, None)
+            && let Some(through) = crate::core::compaction::through(&self.state)
         {
+            self.start_compaction(true, through, None);
             return Some(Vec::new());
         }
         if report.over() {
@@ -379,17 +380,11 @@ impl Actor {
 
     /// Stops whatever runs and closes the turn: a partial reply is kept (interrupted), and
     /// every tool call left gets a result saying it was cancelled.
-    pub(super) async fn cancel(&mut self) {
+    /// `end_turn`: the work was part of a turn, which ends cancelled (see
+    /// [`crate::core::machine::activity::Activity::in_turn`]).
+    pub(super) async fn cancel(&mut self, end_turn: bool) {
         let cancelled = ToolOutcome::error("cancelled by the user");
-        // The test command and a compaction asked for with C are not part of a turn.
         let origin = self.origin("turn");
-        let in_turn = match &self.activity {
-            Activity::Verifying { .. }
-            | Activity::Shell { .. }
-            | Activity::Compacting { resume: false, .. } => false,
-            Activity::Hooking { then, .. } => then.in_turn(),
-            _ => true,
-        };
         let mut events = match std::mem::replace(&mut self.activity, Activity::Idle) {
             Activity::Idle => return,
             Activity::Streaming {
@@ -465,9 +460,7 @@ impl Actor {
                 task.abort();
                 self.hooks_cancelled(then)
             }
-            Activity::Reviewing { call } => {
-                crate::core::machine::review::cancelled(&self.state, &call)
-            }
+            Activity::Reviewing { call } => machine::review::cancelled(&self.state, &call),
         };
         let (results, step) = self.stop_here(
             &cancelled,
@@ -475,7 +468,7 @@ impl Actor {
         );
         events.extend(results);
         events.extend(step);
-        if in_turn {
+        if end_turn {
             events.extend(turn::end_events(&TurnEnd::Cancelled, None));
         }
         self.record(events).await;

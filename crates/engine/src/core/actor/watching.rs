@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::hooks::AfterHooks;
 use super::*;
+use crate::core::machine::activity::AfterHooks;
 use crate::hooks::{self, HookEvent, HookOutcome, HookRun};
 
 impl Actor {

@@ -9,18 +9,24 @@
 //! - [`gates`]: the plan's step gates and the end of a turn.
 //! - [`stage_gates`]: the pipeline's stage gates.
 //! - [`approval`]: a command waiting for the human.
+//! - [`ops`]: what every op does — the one entry for a front end's input.
+//! - [`activity`]: what runs, as the decisions see it.
 //!
 //! A new gate is a pure function (in its own file here when it is more than a few lines)
-//! returning effects, reached from one op in `Actor::on_op` or one continuation effect.
+//! returning effects, reached from one op in [`ops::on_op`] or one continuation effect.
 
+pub mod activity;
 pub mod approval;
 pub mod gates;
+pub mod ops;
 pub mod review;
 pub mod route;
 pub mod stage_gates;
 
+use crate::changes::FileChange;
+use crate::core::routing::Target;
 use crate::pipeline::StageDef;
-use crate::protocol::{Event, Hint, Verdict};
+use crate::protocol::{CommandDecision, Event, Hint, Op, Verdict};
 use crate::provider::ToolCallRequest;
 
 /// One thing the shell does. Effects run in order; one that expands into more (a decision
@@ -72,6 +78,36 @@ pub enum Effect {
     Go { all: bool },
     /// Start the work of the pipeline stage that just began.
     StartStage,
+    /// The session ends (`Op::Quit`).
+    Quit,
+    /// Stop what runs and record what became of it (a partial reply kept, every call left
+    /// answered as cancelled); `end_turn`: the turn it was part of ends, cancelled.
+    Cancel { end_turn: bool },
+    /// The human answered the command that waits for approval.
+    Answer {
+        call: ToolCallRequest,
+        decision: CommandDecision,
+    },
+    /// A prompt sent while work runs: it is submitted when the work ends.
+    QueuePrompt(Op),
+    /// A prompt: its `UserPromptSubmit` hooks first, then recorded, and a turn (or a pipeline
+    /// run) starts. `typed`: the human wrote it, so its `@server:uri` and `/name` are acted on.
+    Submit { op: Op, typed: bool },
+    /// The newest queued prompt goes back to the composer.
+    Unqueue,
+    /// The route in effect switches to this model (refused, saying why, if it cannot be used).
+    SwitchModel(Target),
+    /// Run a command the human typed with `!`.
+    RunShell(String),
+    /// Summarise the conversation before message `through`, with the human's focus.
+    Compact {
+        through: usize,
+        focus: Option<String>,
+    },
+    /// Revert these written changes (by id, with what was written), unless a file changed since.
+    Undo(Vec<(String, FileChange)>),
+    /// Restart the named MCP server (refused when there is none by that name).
+    RestartMcp(String),
 }
 
 /// What happens when the model asks for something a human would otherwise decide.

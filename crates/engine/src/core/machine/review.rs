@@ -6,8 +6,11 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use super::Effect;
+use super::activity::{Activity, Handles};
 use super::gates::result_event;
 use super::route::call_of;
+use crate::changes::FileChange;
 use crate::changes::review::{ChangeEntry, ChangeStatus};
 use crate::core::SessionState;
 use crate::protocol::Event;
@@ -140,4 +143,108 @@ pub fn cancelled(state: &SessionState, call: &ToolCallRequest) -> Vec<Event> {
     };
     events.extend(result);
     events
+}
+
+/// The call a change under review answers: the one the session waits on, or after a resume
+/// (nothing running) the open change's own call (a change set's `CALL#n` answers `CALL`).
+#[must_use]
+pub fn call_under_review<H: Handles>(
+    state: &SessionState,
+    activity: &Activity<H>,
+    change: &str,
+) -> Option<ToolCallRequest> {
+    let call_id = call_of(change);
+    match activity {
+        Activity::Reviewing { call } if call.id == call_id => Some(call.clone()),
+        Activity::Idle => {
+            let open = state.changes.get(change)?.status.is_open();
+            open.then(|| ToolCallRequest {
+                id: call_id.to_string(),
+                name: String::new(),
+                arguments: String::new(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Records `closed` (the events closing `change`) and, once every change of its call is
+/// closed, the call's result, and moves on.
+#[must_use]
+pub fn close(
+    state: &SessionState,
+    call: &ToolCallRequest,
+    change: &str,
+    how: &Closed,
+    closed: Vec<Event>,
+) -> Vec<Effect> {
+    let mut events = closed;
+    match answered(state, call, change, how) {
+        Some(result) => {
+            events.push(result);
+            vec![Effect::Record(events), Effect::AfterReview]
+        }
+        None => vec![Effect::Record(events)],
+    }
+}
+
+/// `Op::Repropose`: the change is sent back unapplied, with the human's comments on its
+/// hunks, and the model asked for a fresh proposal. Nothing when it is not under review.
+#[must_use]
+pub fn repropose<H: Handles>(
+    state: &SessionState,
+    activity: &Activity<H>,
+    change: &str,
+) -> Vec<Effect> {
+    let Some(call) = call_under_review(state, activity, change) else {
+        return Vec::new();
+    };
+    let Some(entry) = state.changes.get(change) else {
+        return Vec::new();
+    };
+    let conflicted = matches!(entry.status, ChangeStatus::Conflicted { .. });
+    let comments: Vec<(usize, String, String)> = entry
+        .hunks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| {
+            let c = entry.comments.get(&h.id)?;
+            Some((i + 1, h.header(), c.clone()))
+        })
+        .collect();
+    let text = crate::core::prompts::sent_back(&entry.change.path, conflicted, &comments);
+    close(
+        state,
+        &call,
+        change,
+        &Closed::SentBack(text),
+        vec![Event::ChangeWithdrawn {
+            id: change.to_string(),
+            reason: "sent back for a fresh proposal".into(),
+        }],
+    )
+}
+
+/// What `Op::Undo` reverts: the newest applied change — every written file of it, for a
+/// command's change set — by id, with what was written. `None` when nothing can be undone.
+#[must_use]
+pub fn undoable(state: &SessionState) -> Option<Vec<(String, FileChange)>> {
+    let newest = state.changes.undoable()?;
+    let call = call_of(&newest.id);
+    let set = state
+        .changes
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| call_of(&e.id) == call && e.id.contains('#'))
+        .chain(std::iter::once(newest).filter(|e| !e.id.contains('#')))
+        .filter(|e| {
+            matches!(
+                e.status,
+                ChangeStatus::Applied | ChangeStatus::Reviewed { written: true }
+            )
+        })
+        .filter_map(|e| Some((e.id.clone(), e.written.clone()?)))
+        .collect();
+    Some(set)
 }

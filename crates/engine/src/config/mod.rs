@@ -12,6 +12,7 @@ pub mod models;
 pub mod models_dev;
 mod overrides;
 mod paths;
+mod provider_table;
 mod providers;
 mod route;
 mod sections;

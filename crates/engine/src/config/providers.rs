@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Config, ConfigError, models};
-use crate::protocol::reasoning::{Effort, ReasoningRequest, ReasoningStyle};
+use super::models::{self, ModelFacts};
+use super::{Config, ConfigError};
+use crate::protocol::reasoning::{ReasoningRequest, ReasoningStyle};
 
 /// The wire format a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -37,8 +38,8 @@ impl ProviderKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
+/// A `[providers.NAME]` table. Read by `provider_table`, which says why by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct ProviderConfig {
     pub kind: ProviderKind,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,40 +53,11 @@ pub struct ProviderConfig {
     /// Other models it serves, offered by the model picker (`/model`) besides `model`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub context_window: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_output_tokens: Option<u32>,
-    /// US dollars per million input tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub input_price: Option<f64>,
-    /// US dollars per million output tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_price: Option<f64>,
-    /// US dollars per million cached input tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cached_input_price: Option<f64>,
-    /// US dollars per million input tokens written to the prompt cache.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache_write_price: Option<f64>,
-    /// How this provider's API asks for reasoning and takes it back, for every model it
-    /// serves (a gateway's own form); unset: the model's, from the catalog.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning_style: Option<ReasoningStyle>,
-    /// How hard models should think: off, minimal, low, medium, high, max (unset: the API's
-    /// default; for Anthropic, no thinking).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning: Option<Effort>,
-    /// Anthropic: thinking tokens, overriding the effort's budget.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasoning_budget: Option<u32>,
-    /// Split `<think>…</think>` at the start of replies into reasoning (R1-style models on
-    /// vLLM, Ollama, Together).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub think_tags: Option<bool>,
-    /// Send `max_completion_tokens` instead of `max_tokens`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_completion_tokens: Option<bool>,
+    /// What it says of every model it serves (figures, prices, reasoning), where the
+    /// catalog does not know better: a catalog entry's facts, read beside the settings above
+    /// (see `provider_table`).
+    #[serde(flatten)]
+    pub facts: ModelFacts,
     /// For `kind = "script"`: the script file to play (the built-in demo when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script: Option<PathBuf>,
@@ -250,15 +222,20 @@ impl Config {
             }
             _ => settings.kind,
         };
-        let f = found.map(|f| f.facts).unwrap_or_default();
+        // The catalog's figures for the model, else what the provider says of its models —
+        // except how to ask for reasoning, which is the provider API's form when it sets one.
+        let f = match found {
+            Some(found) => settings.facts.patched(&found.facts),
+            None => settings.facts.clone(),
+        };
         let style = match kind {
-            ProviderKind::Anthropic => match settings.reasoning_style.or(f.reasoning_style) {
+            ProviderKind::Anthropic => match settings.facts.reasoning_style.or(f.reasoning_style) {
                 Some(ReasoningStyle::AnthropicAdaptive) => ReasoningStyle::AnthropicAdaptive,
                 _ => ReasoningStyle::Anthropic,
             },
             ProviderKind::Script => ReasoningStyle::None,
             ProviderKind::Openai | ProviderKind::OpenaiResponses => {
-                match settings.reasoning_style.or(f.reasoning_style) {
+                match settings.facts.reasoning_style.or(f.reasoning_style) {
                     // Anthropic's forms need the Messages API.
                     Some(ReasoningStyle::Anthropic | ReasoningStyle::AnthropicAdaptive) | None => {
                         ReasoningStyle::None
@@ -272,30 +249,21 @@ impl Config {
             kind,
             base_url: settings.base_url.clone(),
             api_key_env: settings.api_key_env.clone(),
-            context_window: f
-                .context_window
-                .or(settings.context_window)
-                .unwrap_or(FALLBACK_CONTEXT_WINDOW),
-            max_output_tokens: f
-                .max_output_tokens
-                .or(settings.max_output_tokens)
-                .unwrap_or(FALLBACK_MAX_OUTPUT),
+            context_window: f.context_window.unwrap_or(FALLBACK_CONTEXT_WINDOW),
+            max_output_tokens: f.max_output_tokens.unwrap_or(FALLBACK_MAX_OUTPUT),
             prices: Prices {
-                input: f.input_price.or(settings.input_price),
-                output: f.output_price.or(settings.output_price),
-                cached_input: f.cached_input_price.or(settings.cached_input_price),
-                cache_write: f.cache_write_price.or(settings.cache_write_price),
+                input: f.input_price,
+                output: f.output_price,
+                cached_input: f.cached_input_price,
+                cache_write: f.cache_write_price,
             },
             reasoning: ReasoningRequest {
                 style,
-                effort: f.reasoning.or(settings.reasoning),
-                budget: f.reasoning_budget.or(settings.reasoning_budget),
-                max_completion_tokens: f
-                    .max_completion_tokens
-                    .or(settings.max_completion_tokens)
-                    .unwrap_or(false),
+                effort: f.reasoning,
+                budget: f.reasoning_budget,
+                max_completion_tokens: f.max_completion_tokens.unwrap_or(false),
             },
-            think_tags: f.think_tags.or(settings.think_tags).unwrap_or(false),
+            think_tags: f.think_tags.unwrap_or(false),
             in_catalog,
             inferred_from,
             model,

@@ -68,7 +68,10 @@ fn layers_apply_in_order_defaults_user_project_env_flags() {
 
     let untrusted = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
     assert_eq!(
-        untrusted.config.providers["deepseek"].max_output_tokens, None,
+        untrusted.config.providers["deepseek"]
+            .facts
+            .max_output_tokens,
+        None,
         "an untrusted project cannot patch a provider"
     );
     assert_eq!(
@@ -85,8 +88,8 @@ fn layers_apply_in_order_defaults_user_project_env_flags() {
     assert_eq!(c.theme, "high-contrast", "project beats user");
     assert_eq!(c.gear, Gear::Plan, "user beats defaults");
     let ds = &c.providers["deepseek"];
-    assert_eq!(ds.context_window, Some(10000), "user patch kept");
-    assert_eq!(ds.max_output_tokens, Some(77), "project patch merged");
+    assert_eq!(ds.facts.context_window, Some(10000), "user patch kept");
+    assert_eq!(ds.facts.max_output_tokens, Some(77), "project patch merged");
     assert_eq!(
         ds.base_url.as_deref(),
         Some("https://api.deepseek.com"),

@@ -230,3 +230,20 @@ fn the_length_reader_measures_functions_and_methods() {
     );
     assert!(long_functions(&code, 200).is_empty());
 }
+
+/// A room of a module names what it takes from its parent: a glob of the parent would take
+/// everything the parent imports, so a file's dependencies could not be read from its head.
+#[test]
+fn no_source_file_takes_its_parent_whole() {
+    let files = non_test_files();
+    let globs: Vec<&str> = files
+        .iter()
+        .filter(|(_, code)| code.lines().any(|l| l.trim() == "use super::*;"))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    assert!(
+        globs.is_empty(),
+        "`use super::*;` in:\n  {}",
+        globs.join("\n  ")
+    );
+}

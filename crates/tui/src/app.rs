@@ -7,16 +7,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
 
-use super::browser::{Browser, BrowserRequest};
+use super::browser::Browser;
 use super::contextview::ContextView;
 use super::diffview::DiffView;
 use super::highlight::Highlighter;
 use super::history::PromptHistory;
-use super::keymap::{Action, KeyCombo, KeyContext, Keymap};
+use super::keymap::{Action, Keymap};
 pub use super::layout::Focus;
 use super::layout::{self, PaneId};
 pub use super::outcome::Effect;
@@ -29,7 +28,7 @@ use super::theme::Theme;
 use super::transcript::{EntryKind, Transcript};
 use crate::config::ActiveProvider;
 use crate::core::OpenedSession;
-use crate::protocol::{Event, Gear, Op, StepStatus, Verdict};
+use crate::protocol::Event;
 
 /// A second Ctrl+C within this long quits.
 const DOUBLE_INTERRUPT: Duration = Duration::from_secs(1);

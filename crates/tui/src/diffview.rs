@@ -7,14 +7,9 @@
 //! from the shared worker in blocks of [`BLOCK`] new-side lines, requested for visible blocks
 //! only; until a block is ready it shows in the diff colours.
 
-use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
-use paint::{Block, Painter, change_blocks, fit, skip};
-
-use super::highlight::Highlighter;
-use super::theme::Theme;
-use crate::changes::hunks::{self, FileKind, Hunk, LineTag, Verdict};
+use crate::changes::hunks::{Hunk, Verdict};
 use crate::changes::review::{ChangeEntry, ChangeLog, ChangeStatus};
 use crate::protocol::{Event, Op};
 

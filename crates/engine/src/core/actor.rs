@@ -17,41 +17,20 @@
 //! compaction), `mcp` (servers), `probe` (the sandbox's verdict).
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use activity::{Activity, abort, checkpoint_due, probed, wake};
+use gearshift_sandbox as sandbox;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::machine::{
-    self, ApprovalMode, ApprovalPolicy, Effect, Facts, approval, gates, route, stage_gates,
-};
-use super::shape;
-use super::turn::{self, TurnEnd, TurnProgress};
-use super::{Decision, SessionState, decide};
-
-use crate::config::{ActiveProvider, Config, PipelineConfig, VibeEdits};
+use super::SessionState;
+use super::machine::{self, ApprovalMode, Effect, Facts, gates, route, stage_gates};
 use crate::context::{ContextReport, Ledger};
-use crate::pipeline::{self, GateOp, StageEvent};
-use crate::plan::StepStatus;
-use crate::protocol::{
-    CommandDecision, CommandInfo, CommandKind, ErrorKind, Event, FinishReason, Gear, Hint,
-    NoticeLevel, Op,
-};
-use crate::provider::{
-    ChatMessage, ModelClient, ModelStream, ProviderError, StreamEvent, ToolCallRequest,
-};
-use crate::store::Store;
-use crate::tools::command::Allowlist;
-use crate::tools::disk::{self, Submitted};
-use crate::tools::{
-    self, CommandRunner, Guard, Registry, ToolContext, ToolLimits, ToolOutcome, Workspace, Writes,
-};
-use gearshift_sandbox::{self as sandbox, Sandbox};
-
-use super::machine::activity::AfterHooks;
-use activity::{Activity, Wake, abort, checkpoint_due, probed, wake};
+use crate::pipeline::{GateOp, StageEvent};
+use crate::protocol::{CommandInfo, ErrorKind, Event, FinishReason, Hint, NoticeLevel, Op};
+use crate::provider::{ChatMessage, ToolCallRequest};
 pub use deps::{ModelSwitch, SessionDeps};
 use outbox::{Outbox, scrub};
 

@@ -8,7 +8,12 @@ use futures::future::BoxFuture;
 use serde_json::json;
 
 use super::registry::{Registry, ToolHandler, ToolKind};
-use super::*;
+use super::{
+    COMPLETE_STEP, DELETE_FILE, EDIT_FILE, FAIL_STEP, GLOB, GREP, LIST_DIR, MOVE_FILE,
+    PROPOSE_PLAN, READ_FILE, RUN_COMMAND, SKILL, ToolContext, ToolOutcome, WRITE_FILE, Writes, fs,
+    shell, skill,
+};
+use crate::protocol::{ToolCallRequest, ToolSpec};
 
 /// A built-in tool. Its kind says how it runs: the file tools on the blocking pool, the
 /// command tool as a sandboxed child process whose whole group ends with the call, and the

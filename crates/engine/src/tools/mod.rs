@@ -33,7 +33,7 @@ pub use shell::{CommandOutput, CommandRunner, Held, Io, run_command};
 use gearshift_sandbox::Sandbox;
 
 use crate::changes::FileChange;
-use crate::protocol::{ToolCallRequest, ToolSpec};
+use crate::protocol::ToolCallRequest;
 
 /// The largest file the text tools read whole (read_file, edit_file, grep): memory stays
 /// bounded whatever the workspace holds.

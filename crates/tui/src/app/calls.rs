@@ -2,8 +2,9 @@
 
 use super::App;
 use super::events::plural;
-use super::{Overlay, SandboxView};
+use super::session::SandboxView;
 use crate::approval::ApprovalPrompt;
+use crate::overlay::Overlay;
 use crate::protocol::{CommandDecision, Event};
 use crate::toolcell::ToolResultView;
 use crate::transcript::EntryKind;

@@ -3,9 +3,20 @@
 //! unknown one is refused, never sent), the palette's choices, and the composer's comforts
 //! (Ctrl+U, a draft cleared by Ctrl+C brought back with ↑, the prompt in `$EDITOR`).
 
-use super::*;
+use std::time::Instant;
+
+use crossterm::event::KeyEvent;
+
+use super::{App, ModelChoice, events};
+use crate::browser::BrowserRequest;
 use crate::commands::{self, Builtin, Command};
+use crate::keymap::Action;
+use crate::layout::Focus;
+use crate::outcome::Effect;
+use crate::overlay::Overlay;
 use crate::overlay::{Choice, Palette};
+use crate::protocol::{Gear, Op};
+use crate::transcript::EntryKind;
 
 /// The popup lists at most this many commands.
 pub const POPUP_ROWS: usize = 8;

@@ -1,7 +1,10 @@
 //! What the core's events do to the front end: every pane folds what it cares about, and the
 //! chat tells the story (a prompt, a reply, a tool call, a gate reached, a change applied).
 
-use super::*;
+use super::App;
+use crate::layout::{Focus, PaneId};
+use crate::protocol::{Event, Gear, StepStatus};
+use crate::transcript::EntryKind;
 
 impl App {
     pub(super) fn apply(&mut self, event: &Event, replay: bool) {

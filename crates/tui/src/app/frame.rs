@@ -3,8 +3,9 @@
 
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use super::{App, Focus};
+use super::App;
 use crate::keymap::Action;
+use crate::layout::Focus;
 use crate::layout::{self, PaneId};
 
 impl App {

@@ -1,7 +1,20 @@
 //! What the keyboard, the mouse and pastes do: a key resolves to an action in the contexts
 //! that apply (a pane's actions go to that pane), else it is typed into the composer.
 
-use super::*;
+use std::time::Instant;
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::{App, CONFIRM_WITHIN, DOUBLE_INTERRUPT, WHEEL_LINES};
+use crate::browser::Browser;
+use crate::keymap::{Action, KeyCombo, KeyContext};
+use crate::layout;
+use crate::layout::{Focus, PaneId};
+use crate::outcome::Effect;
+use crate::overlay::{Help, Overlay};
+use crate::protocol::Op;
 
 /// What a prompt typed after the session stopped is told.
 const STOPPED_NOTE: &str = "not sent: the session stopped, since nothing more could be saved; \

@@ -2,8 +2,10 @@
 //! a waiting gate's, then the focused pane's), and whether an action would do something (what
 //! the status bar hints).
 
-use super::{App, Focus, WaitingGate};
+use super::App;
+use super::panes::WaitingGate;
 use crate::keymap::{Action, KeyContext};
+use crate::layout::Focus;
 
 impl App {
     /// The key contexts that apply now, most specific first.

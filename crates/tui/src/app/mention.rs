@@ -4,8 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Action, App, Effect, Focus};
+use super::App;
 use crate::file_index::FileIndex;
+use crate::keymap::Action;
+use crate::layout::Focus;
+use crate::outcome::Effect;
 
 /// The workspace's file list for `@` is taken again when older than this.
 const FILES_FRESH: Duration = Duration::from_secs(10);

@@ -3,10 +3,12 @@
 
 use crossterm::event::KeyEvent;
 
-use super::{App, Effect, Focus};
+use super::App;
 use crate::browser::Row;
 use crate::field::Edited;
 use crate::keymap::Action;
+use crate::layout::Focus;
+use crate::outcome::Effect;
 use crate::transcript::EntryKind;
 
 impl App {

@@ -1,10 +1,15 @@
 //! What the side panes' keys do and what their events say in the chat: the diff pane's
 //! decisions, the plan pane's edits and runs, a pipeline's gates.
 
+use super::App;
 use super::events::plural;
-use super::*;
 use crate::hints;
+use crate::keymap::Action;
+use crate::layout::{Focus, PaneId};
+use crate::outcome::Effect;
 use crate::pipeline::StageKind;
+use crate::protocol::{Event, Op, StepStatus, Verdict};
+use crate::transcript::EntryKind;
 
 /// What waits at a gate for the human.
 #[derive(Debug, Clone, PartialEq, Eq)]

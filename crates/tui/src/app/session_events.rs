@@ -4,8 +4,9 @@
 
 use super::App;
 use super::events::gear_notice;
-use super::{Overlay, SandboxView};
+use super::session::SandboxView;
 use crate::keymap::Action;
+use crate::overlay::Overlay;
 use crate::protocol::Event;
 use crate::transcript::EntryKind;
 

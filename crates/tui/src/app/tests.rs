@@ -1,11 +1,15 @@
-use crate::browser::Row;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent};
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind,
+};
 
 use super::*;
+use crate::browser::{BrowserRequest, Row};
 use crate::fixtures::app;
+use crate::keymap::KeyContext;
 use crate::protocol::CommandDecision;
+use crate::protocol::{Gear, Op, StepStatus, Verdict};
 
 fn key(code: KeyCode, mods: KeyModifiers) -> TermEvent {
     TermEvent::Key(KeyEvent::new(code, mods))

@@ -1,7 +1,16 @@
 //! Laying out the diff pane for a frame: the file list, the rows of the selected file (built
 //! once per file and view mode), and styled lines for the rows on screen only.
 
-use super::*;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use super::paint::{Block, Painter, change_blocks, fit, skip};
+use super::{DiffView, Row, Rows, SPLIT_MIN_WIDTH, areas, extension};
+use crate::changes::hunks;
+use crate::changes::hunks::{FileKind, Hunk, LineTag, Verdict};
+use crate::changes::review::{ChangeEntry, ChangeStatus};
+use crate::highlight::Highlighter;
+use crate::theme::Theme;
 
 impl DiffView {
     fn rows_key(&self) -> (usize, bool, u64, u16) {

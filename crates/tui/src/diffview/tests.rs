@@ -4,7 +4,8 @@ use super::paint::emphasise;
 use super::*;
 use crate::changes::FileChange;
 use crate::theme::Theme;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
 use std::ops::Range;
 
 fn before() -> String {

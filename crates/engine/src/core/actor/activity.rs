@@ -1,13 +1,13 @@
 //! What the actor is doing between ops, and what wakes it: a stream, a tool, a command, the
 //! test command, hooks; when a checkpoint of streamed text is owed; the sandbox probe.
 
+use gearshift_sandbox as sandbox;
 use tokio::task::JoinHandle;
 
 use super::CHECKPOINT_EVERY;
 use crate::core::machine::{self, activity::Handles};
 use crate::provider::{ModelStream, ProviderError, StreamEvent};
 use crate::tools::ToolOutcome;
-use gearshift_sandbox as sandbox;
 
 /// The real running work: tokio's tasks and a provider's stream.
 pub(super) struct Io;

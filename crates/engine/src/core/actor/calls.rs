@@ -1,7 +1,17 @@
 //! Tool calls: the next queued call routed (see `core::machine::route`), and run in the
 //! background.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::Actor;
+use super::activity::Activity;
+use crate::core::machine::{ApprovalMode, Effect, route};
+use crate::core::turn;
+use crate::core::turn::TurnEnd;
+use crate::protocol::{CommandDecision, Event, Gear, Op};
+use crate::provider::{ChatMessage, ToolCallRequest};
+use crate::tools;
 
 impl Actor {
     /// Routes the next queued tool call, or ends the round: the turn ends when the model ended

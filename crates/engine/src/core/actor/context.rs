@@ -1,7 +1,14 @@
 //! What fills the next request (reported after every change), calibration by reported usage,
 //! and compaction of older turns.
 
-use super::*;
+use super::Actor;
+use super::activity::Activity;
+use crate::context::ContextReport;
+use crate::core::machine::Effect;
+use crate::core::turn::TurnProgress;
+use crate::core::{shape, turn};
+use crate::protocol::{ErrorKind, Event};
+use crate::provider::ProviderError;
 
 impl Actor {
     /// Accounts the next request and sends the report when it changed.

@@ -1,7 +1,22 @@
 //! What a session actor needs besides its state: the store, the model client, the tools and
 //! the policies from the configuration.
 
-use super::*;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gearshift_sandbox as sandbox;
+use gearshift_sandbox::Sandbox;
+
+use super::{BYTES_PER_OUTPUT_TOKEN, MIN_REPLY_CAP};
+use crate::config::{ActiveProvider, Config, PipelineConfig, VibeEdits};
+use crate::core::machine::{ApprovalMode, ApprovalPolicy};
+use crate::protocol::Gear;
+use crate::provider::ModelClient;
+use crate::store::Store;
+use crate::tools;
+use crate::tools::command::Allowlist;
+use crate::tools::{CommandRunner, Guard, Registry, ToolContext, ToolLimits, Workspace, Writes};
 
 /// Why a session cannot start.
 #[derive(Debug, thiserror::Error)]

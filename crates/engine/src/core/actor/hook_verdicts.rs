@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use super::Actor;
 use super::hooks::MAX_STOP_CONTINUES;
-use super::{Actor, Effect, gates};
 use crate::core::machine::activity::AfterHooks;
+use crate::core::machine::{Effect, gates};
 use crate::hooks::verdict::{self, Combined};
 use crate::hooks::{HookEvent, HookRun};
 use crate::protocol::{Event, FinishReason, NoticeLevel, Op, ToolCallRequest};

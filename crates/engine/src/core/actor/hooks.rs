@@ -8,10 +8,22 @@
 //! tool result it is about, or else said before the next request, where the conversation is
 //! whole (never between a tool call and its result).
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
-use super::*;
+use super::Actor;
+use super::activity::Activity;
+use crate::config::VibeEdits;
+use crate::core::machine::activity::AfterHooks;
+use crate::core::machine::{Effect, gates, route};
+use crate::core::shape;
 use crate::hooks::{self, Handler, HookEvent};
+use crate::protocol::{Event, FinishReason, NoticeLevel, Op};
+use crate::provider::{ChatMessage, ToolCallRequest};
+use crate::tools;
+use crate::tools::ToolOutcome;
 
 /// The most times `Stop` hooks may send the model back to work in one turn.
 pub(super) const MAX_STOP_CONTINUES: u32 = 3;

@@ -3,8 +3,14 @@
 //! watched. A server that fails to start or dies is said in the session, its tools leave the
 //! registry, and the session goes on; `/mcp restart NAME` starts it again.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Actor;
+use super::activity::Activity;
+use crate::core::machine::Effect;
 use crate::mcp::{self, ServerState, ServerStatus, client};
+use crate::protocol::{Event, NoticeLevel};
 
 /// How long after the session opens the servers start (unless a request needs them first).
 const MCP_DELAY: Duration = Duration::from_millis(100);

@@ -3,8 +3,11 @@
 //! become the prompt), as in Claude Code. A server still starting when a prompt names it is
 //! waited for (each to its startup timeout, said on screen and on stderr).
 
-use super::*;
+use std::time::Duration;
+
+use super::Actor;
 use crate::mcp::{ServerState, offers};
+use crate::protocol::{CommandInfo, CommandKind, Event, NoticeLevel};
 
 /// How long one resource read or prompt fetch may take.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);

@@ -2,10 +2,21 @@
 //! to the route's next model when a provider is down before it answered (see
 //! [`crate::core::routing`] for the rules, which are pure).
 
+use std::collections::VecDeque;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use super::*;
+use super::Actor;
+use crate::config::ActiveProvider;
+use crate::context::Ledger;
+use crate::core::machine::{Effect, gates};
 use crate::core::routing::{self, Purpose, Target};
+use crate::core::turn;
+use crate::core::turn::TurnProgress;
+use crate::pipeline;
+use crate::protocol::{Event, NoticeLevel};
+use crate::provider::{ModelClient, ProviderError};
 
 /// The clients resolved so far, by model, so a route taken again costs nothing.
 #[derive(Default)]

@@ -6,8 +6,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::*;
+use super::Actor;
+use crate::protocol::Event;
+use crate::provider::ChatMessage;
+use crate::tools;
 
 /// The file tools whose `path` opens a folder.
 const OPENING: [&str; 3] = [tools::READ_FILE, tools::EDIT_FILE, tools::WRITE_FILE];
@@ -125,6 +129,7 @@ fn opened_files(messages: &[Arc<ChatMessage>], root: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::ToolCallRequest;
 
     fn call(name: &str, path: &str) -> ToolCallRequest {
         ToolCallRequest {

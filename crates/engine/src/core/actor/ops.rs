@@ -2,7 +2,14 @@
 //! effects run (a cancel, a prompt with its skills, attachments and MCP mentions, a model
 //! switch, a shell command, a compaction, an undo, an MCP restart).
 
-use super::*;
+use super::Actor;
+use super::activity::Activity;
+use crate::core::machine::{Effect, approval, route};
+use crate::core::{Decision, decide};
+use crate::protocol::{CommandDecision, Event, Gear, Op};
+use crate::provider::ToolCallRequest;
+use crate::tools;
+use crate::tools::Writes;
 
 impl Actor {
     /// Runs an effect an op asked for (see [`machine::ops::on_op`]); returns what follows.

@@ -1,9 +1,11 @@
 //! The command sandbox as the session sees it: the probe's verdict shown and said once, and
 //! whether it is in force when a command asks.
 
-use super::{Actor, probed};
-use crate::protocol::{Event, NoticeLevel};
 use gearshift_sandbox as sandbox;
+
+use super::Actor;
+use super::activity::probed;
+use crate::protocol::{Event, NoticeLevel};
 
 impl Actor {
     /// The probe's verdict arrived: the front end shows it, and a sandbox that is not in

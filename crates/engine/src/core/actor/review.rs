@@ -1,9 +1,15 @@
 //! Hunk review of proposed changes, the IO around it: writing the decided hunks (unless the
 //! file changed on disk), sending a change back, and undoing an applied one.
 
-use super::*;
+use super::Actor;
 use crate::changes::FileChange;
 use crate::core::machine::review::{self, Closed};
+use crate::core::machine::{ApprovalMode, Effect, gates};
+use crate::protocol::Event;
+use crate::provider::ToolCallRequest;
+use crate::tools;
+use crate::tools::disk;
+use crate::tools::disk::Submitted;
 
 impl Actor {
     /// The call a change under review answers (see [`review::call_under_review`]).

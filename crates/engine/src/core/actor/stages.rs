@@ -1,8 +1,17 @@
 //! The pipeline gear: starting a run, the work of each stage (a model turn, the approved tasks,
 //! or the test command), the human's gate decisions, and the commit that ships it.
 
-use super::*;
+use std::path::Path;
+use std::time::Instant;
+
+use super::Actor;
+use super::activity::Activity;
+use crate::core::machine::Effect;
+use crate::pipeline::StageEvent;
+use crate::protocol::{Event, Gear};
+use crate::tools::Writes;
 use crate::tools::writes::Hold;
+use crate::{pipeline, tools};
 
 impl Actor {
     /// The configured pipeline, given the skills it may use, and the pipeline files that

@@ -6,7 +6,10 @@ use std::collections::VecDeque;
 
 use tokio::sync::mpsc;
 
-use super::{Activity, Actor, Outbox, SessionDeps, models};
+use super::activity::Activity;
+use super::deps::SessionDeps;
+use super::outbox::Outbox;
+use super::{Actor, models};
 use crate::context::Ledger;
 use crate::core::SessionState;
 use crate::protocol::{Event, NoticeLevel};

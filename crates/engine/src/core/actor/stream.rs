@@ -1,7 +1,18 @@
 //! Turns and their streams: starting a turn, sending each request (compacting first when
 //! due), folding the stream into deltas and checkpoints, the end of a response, and cancel.
 
-use super::*;
+use std::time::{Duration, Instant};
+
+use super::activity::{Activity, Wake};
+use super::{Actor, MAX_DELTA_BYTES};
+use crate::core::machine::{Effect, gates, route, stage_gates};
+use crate::core::turn::{TurnEnd, TurnProgress};
+use crate::core::{machine, turn};
+use crate::plan::StepStatus;
+use crate::protocol::{CommandDecision, ErrorKind, Event, FinishReason};
+use crate::provider::{ModelStream, ProviderError, StreamEvent};
+use crate::tools;
+use crate::tools::{ToolOutcome, disk};
 
 impl Actor {
     /// Tells the model, before its request, how files it wrote changed since (an undo, the

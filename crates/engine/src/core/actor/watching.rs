@@ -4,9 +4,11 @@
 
 use serde_json::Value;
 
-use super::*;
+use super::activity::Activity;
+use super::{Actor, watched};
 use crate::core::machine::activity::AfterHooks;
 use crate::hooks::{self, HookEvent, HookOutcome, HookRun};
+use crate::protocol::Event;
 
 impl Actor {
     /// The hooks of what was just recorded that only watch (a gate reached, a stage started

@@ -195,6 +195,8 @@ impl Actor {
             if self.ready()
                 && let Some(op) = self.prompts.pop_front()
             {
+                // A queued prompt is the human's own.
+                self.generated = false;
                 let effects = self.submit(&op).await;
                 self.run(effects).await;
             }

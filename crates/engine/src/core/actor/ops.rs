@@ -39,7 +39,7 @@ impl Actor {
             Effect::Undo(set) => self.undo(set).await,
             Effect::RestartMcp(server) => self.restart_mcp(&server),
             // `execute` sends only the effects above here.
-            _ => {}
+            other => debug_assert!(false, "not an effect an op asks for: {other:?}"),
         }
         Some(Vec::new())
     }

@@ -3,14 +3,15 @@
 //! the [`Effect`]s. An op that cannot act now is refused with its reason, or does nothing
 //! when it is late (an answer for a call no longer waiting).
 
-use super::activity::{Activity, Handles, ready};
+use super::activity::{Activity, Handles};
 use super::{Effect, Facts, gates, refuse, review, stage_gates};
 use crate::core::routing::Target;
 use crate::core::{Decision, SessionState, compaction, decide};
 use crate::pipeline::GateOp;
 use crate::protocol::{CommandDecision, Hint, Op};
 
-/// Decides `op`. Pure: the same inputs give the same effects.
+/// Decides `op`. Pure: the same inputs give the same effects. Whether the session is ready
+/// is `facts.ready` ([`super::activity::ready`] of this state and activity).
 #[must_use]
 pub fn on_op<H: Handles>(
     state: &SessionState,
@@ -35,7 +36,7 @@ pub fn on_op<H: Handles>(
         Op::DenyCommand { call_id, reason } => {
             answer(activity, &call_id, CommandDecision::Denied { reason })
         }
-        Op::Submit { .. } if !ready(state, activity) => vec![Effect::QueuePrompt(op)],
+        Op::Submit { .. } if !facts.ready => vec![Effect::QueuePrompt(op)],
         Op::Submit { .. } => vec![Effect::Submit { op, typed: true }],
         Op::Unqueue => vec![Effect::Unqueue],
         Op::RevisePlan => revise_plan(state, facts),

@@ -7,7 +7,7 @@ use super::on_op;
 use crate::changes::FileChange;
 use crate::config::{Config, DEFAULTS_TOML};
 use crate::core::SessionState;
-use crate::core::machine::activity::{Activity, AfterHooks};
+use crate::core::machine::activity::{Activity, AfterHooks, ready};
 use crate::core::machine::{Effect, Facts};
 use crate::core::routing::Target;
 use crate::core::turn::TurnProgress;
@@ -131,16 +131,55 @@ fn every_activity() -> Vec<(&'static str, Plain)> {
     ]
 }
 
-/// The facts the actor derives: ready only when nothing runs (the state holds no review).
-fn facts_for(activity: &Plain) -> Facts {
+/// The facts the actor derives: ready when nothing runs and no change waits for review.
+fn facts_for(state: &SessionState, activity: &Plain) -> Facts {
     Facts {
-        ready: activity.is_idle(),
+        ready: ready(state, activity),
         ..Facts::default()
     }
 }
 
 fn decide(state: &SessionState, activity: &Plain, op: Op) -> Vec<Effect> {
-    on_op(state, activity, facts_for(activity), op)
+    on_op(state, activity, facts_for(state, activity), op)
+}
+
+/// After a resume: a change waits for review with nothing running.
+fn review_waits() -> SessionState {
+    session(
+        Gear::Plan,
+        vec![Event::ChangeProposed {
+            id: "c1".into(),
+            change: FileChange::new("f".into(), Some("a\n".into()), Some("b\n".into())),
+            context: 3,
+            checkpoint: None,
+        }],
+    )
+}
+
+#[test]
+fn with_a_review_waiting_nothing_that_needs_a_ready_session_runs() {
+    let state = review_waits();
+    let refused = |op: Op, says: &str| {
+        let effects = decide(&state, &Plain::Idle, op);
+        assert!(
+            refused_with(&effects, Some(Hint::Wait), says),
+            "{effects:?}"
+        );
+    };
+    refused(
+        Op::Shell {
+            command: "ls".into(),
+        },
+        "run a command",
+    );
+    refused(Op::Compact, "compact when");
+    refused(
+        Op::SetModel {
+            provider: "anthropic".into(),
+            model: "claude".into(),
+        },
+        "switch models",
+    );
 }
 
 fn refused_with(effects: &[Effect], hint: Option<Hint>, says: &str) -> bool {
@@ -194,17 +233,8 @@ fn a_prompt_runs_when_the_session_is_ready_and_waits_in_line_otherwise() {
         assert_eq!(effects, vec![expected], "{name}");
     }
     // After a resume a change may wait for review with nothing running: the prompt waits.
-    let reviewing = session(
-        Gear::Plan,
-        vec![Event::ChangeProposed {
-            id: "c1".into(),
-            change: FileChange::new("f".into(), Some("a\n".into()), Some("b\n".into())),
-            context: 3,
-            checkpoint: None,
-        }],
-    );
     assert_eq!(
-        on_op(&reviewing, &Plain::Idle, Facts::default(), prompt.clone()),
+        decide(&review_waits(), &Plain::Idle, prompt.clone()),
         vec![Effect::QueuePrompt(prompt)]
     );
     assert_eq!(

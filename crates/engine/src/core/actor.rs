@@ -134,10 +134,7 @@ struct Actor {
     /// them, so what they say is in it).
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
     /// The MCP servers, by name, and their background starts and watches.
-    mcp: std::collections::BTreeMap<String, mcp::Server>,
-    mcp_tasks: tokio::task::JoinSet<mcp::McpWake>,
-    /// When the servers start (see `mcp::start_mcp`).
-    mcp_start_at: Option<tokio::time::Instant>,
+    mcp: crate::mcp::servers::Servers,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -159,6 +156,7 @@ impl Actor {
         let mut ended = "other";
         loop {
             let checkpoint = checkpoint_due(&self.activity);
+            let (mcp_busy, mcp_start) = (self.mcp.busy(), self.mcp.start_at());
             tokio::select! {
                 op = ops.recv() => {
                     let Some(op) = op else { break };
@@ -182,12 +180,12 @@ impl Actor {
                 Some(done) = self.watching.join_next(), if !self.watching.is_empty() => {
                     self.watched_done(done.unwrap_or_default()).await;
                 }
-                Some(Ok(wake)) = self.mcp_tasks.join_next(), if !self.mcp_tasks.is_empty() => {
+                Some(wake) = self.mcp.next(), if mcp_busy => {
                     self.mcp_woke(wake).await;
                 }
                 () = tokio::time::sleep_until(
-                    self.mcp_start_at.unwrap_or_else(tokio::time::Instant::now)
-                ), if self.mcp_start_at.is_some() => self.launch_mcp(),
+                    mcp_start.unwrap_or_else(tokio::time::Instant::now)
+                ), if mcp_start.is_some() => self.mcp.launch(),
             }
             if self.stopped {
                 break;
@@ -216,7 +214,7 @@ impl Actor {
         if !self.stopped {
             self.session_end_hooks(ended).await;
         }
-        self.stop_mcp();
+        self.mcp.stop();
         // Commit anything queued before the front end restores the terminal and exits.
         let store = self.deps.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;

@@ -12,6 +12,7 @@ pub mod client;
 pub mod config;
 pub mod foreign;
 pub mod offers;
+pub mod servers;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::Actor;
 use super::activity::Activity;
-use crate::core::machine::{ApprovalMode, Effect, route};
+use crate::core::machine::{ApprovalMode, Effect, approval, route};
 use crate::core::turn;
 use crate::core::turn::TurnEnd;
 use crate::protocol::{CommandDecision, Event, Gear, Op};
@@ -86,7 +86,7 @@ impl Actor {
         let policy = self.facts().policy;
         let waits = checkpoint.is_some() && !policy.checkpoints;
         self.round = 1;
-        self.activity = Activity::Approving { call };
+        self.activity = Activity::Approving { call: call.clone() };
         let decision = match policy.commands {
             ApprovalMode::Ask => None,
             _ if waits => None,
@@ -99,7 +99,7 @@ impl Actor {
         };
         match decision {
             Some(decision) => {
-                let effects = self.answer(&id, decision);
+                let effects = approval::answer(Some(&call), &command, &id, decision);
                 self.run(effects).await;
             }
             None => {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::Actor;
-use crate::mcp::{ServerState, offers};
+use crate::mcp::offers;
 use crate::protocol::{CommandInfo, CommandKind, Event, NoticeLevel};
 
 /// How long one resource read or prompt fetch may take.
@@ -50,7 +50,7 @@ impl Actor {
     /// the server prompt's messages. `Err` when the prompt cannot go as written (a server
     /// prompt that failed or lacks an argument): it goes back to the composer with why.
     pub(super) async fn mcp_offers(&mut self, text: &str) -> Result<Vec<Event>, String> {
-        let known = |name: &str| self.mcp.contains_key(name);
+        let known = |name: &str| self.mcp.get(name).is_some();
         let (servers, mentions) = named(text, &known);
         if servers.is_empty() {
             return Ok(Vec::new());
@@ -65,7 +65,7 @@ impl Actor {
         }
         let mut read = Vec::new();
         for (server, uri) in mentions {
-            let Some(peer) = self.peer(&server) else {
+            let Some(peer) = self.mcp.peer(&server) else {
                 read.push((
                     format!("{server}:{uri}"),
                     false,
@@ -120,7 +120,7 @@ impl Actor {
             ..found
         };
         let arguments = offers::bind(&named, args)?;
-        let peer = self.peer(server).ok_or("the server stopped")?;
+        let peer = self.mcp.peer(server).ok_or("the server stopped")?;
         let got = tokio::time::timeout(FETCH_TIMEOUT, offers::get(&peer, prompt, arguments))
             .await
             .map_err(|_| {
@@ -133,30 +133,11 @@ impl Actor {
         Ok(Some(self.deps.tools.runner.secrets.redact(&got)))
     }
 
-    fn peer(&self, server: &str) -> Option<rmcp::service::Peer<rmcp::service::RoleClient>> {
-        self.mcp
-            .get(server)?
-            .connection
-            .as_ref()
-            .map(|c| c.peer.clone())
-    }
-
     /// Waits while any of `servers` is still starting (each has its startup timeout), saying
     /// so first.
     async fn ready_for(&mut self, servers: &[String]) {
-        self.launch_mcp();
-        let starting = |a: &Actor| -> Vec<String> {
-            servers
-                .iter()
-                .filter(|s| {
-                    a.mcp
-                        .get(*s)
-                        .is_some_and(|m| m.state == ServerState::Starting)
-                })
-                .cloned()
-                .collect()
-        };
-        let waiting = starting(self);
+        self.mcp.launch();
+        let waiting = self.mcp.starting(Some(servers));
         if waiting.is_empty() {
             return;
         }
@@ -164,10 +145,9 @@ impl Actor {
             level: NoticeLevel::Info,
             text: format!("Waiting for MCP servers to start: {}", waiting.join(", ")),
         });
-        while !starting(self).is_empty() {
-            match self.mcp_tasks.join_next().await {
-                Some(Ok(wake)) => self.mcp_woke(wake).await,
-                Some(Err(_)) => {}
+        while !self.mcp.starting(Some(servers)).is_empty() {
+            match self.mcp.next().await {
+                Some(wake) => self.mcp_woke(wake).await,
                 None => break,
             }
         }

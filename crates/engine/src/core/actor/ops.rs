@@ -3,10 +3,9 @@
 //! switch, a shell command, a compaction, an undo, an MCP restart).
 
 use super::Actor;
-use super::activity::Activity;
 use crate::core::machine::{Effect, approval, route};
 use crate::core::{Decision, decide};
-use crate::protocol::{CommandDecision, Event, Gear, Op};
+use crate::protocol::{Event, Gear, Op};
 use crate::provider::ToolCallRequest;
 use crate::tools;
 use crate::tools::Writes;
@@ -42,16 +41,6 @@ impl Actor {
             other => debug_assert!(false, "not an effect an op asks for: {other:?}"),
         }
         Some(Vec::new())
-    }
-
-    /// The human answered an approval the hooks asked for: acted on only when it is for the
-    /// call that waits.
-    pub(super) fn answer(&mut self, call_id: &str, decision: CommandDecision) -> Vec<Effect> {
-        let Activity::Approving { call } = &self.activity else {
-            return Vec::new();
-        };
-        let subject = route::subject(&self.deps.tools.registry, call);
-        approval::answer(Some(call), &subject, call_id, decision)
     }
 
     /// A prompt: recorded, then a turn starts — or, in the pipeline gear with no run under

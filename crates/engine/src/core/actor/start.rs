@@ -57,9 +57,7 @@ impl Actor {
             pending_reply: None,
             generated: false,
             watching: tokio::task::JoinSet::new(),
-            mcp: std::collections::BTreeMap::new(),
-            mcp_tasks: tokio::task::JoinSet::new(),
-            mcp_start_at: None,
+            mcp: crate::mcp::servers::Servers::default(),
         }
     }
 

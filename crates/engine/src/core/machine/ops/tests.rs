@@ -131,6 +131,15 @@ fn every_activity() -> Vec<(&'static str, Plain)> {
     ]
 }
 
+/// The activity of that name in [`every_activity`].
+fn named(name: &str) -> Plain {
+    every_activity()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, a)| a)
+        .unwrap()
+}
+
 /// The facts the actor derives: ready when nothing runs and no change waits for review.
 fn facts_for(state: &SessionState, activity: &Plain) -> Facts {
     Facts {
@@ -249,7 +258,7 @@ fn a_model_switch_waits_for_the_model_and_ignores_the_model_in_use() {
         provider: provider.into(),
         model: model.into(),
     };
-    let streaming = every_activity().swap_remove(1).1;
+    let streaming = named("streaming");
     // The model in use: nothing to do, whatever runs.
     assert!(decide(&idle(), &streaming, switch("openai", "gpt")).is_empty());
     assert_eq!(
@@ -350,7 +359,7 @@ fn undo_reverts_the_newest_written_change_with_its_whole_change_set() {
         None,
         "nothing to undo"
     ));
-    let running = every_activity().swap_remove(3).1;
+    let running = named("running");
     assert!(refused_with(
         &decide(&one, &running, Op::Undo),
         Some(Hint::Wait),
@@ -390,7 +399,11 @@ fn an_mcp_restart_and_quit_always_go_through() {
             },
         );
         assert_eq!(restart, vec![Effect::RestartMcp("gh".into())], "{name}");
-        assert_eq!(decide(&idle(), &activity, Op::Quit), vec![Effect::Quit]);
+        assert_eq!(
+            decide(&idle(), &activity, Op::Quit),
+            vec![Effect::Quit],
+            "{name}"
+        );
     }
 }
 
@@ -461,7 +474,7 @@ fn a_plan_revision_is_gearshifts_prompt_sent_once_the_model_has_finished() {
         ] => assert!(text.contains("add the parser"), "{text}"),
         other => panic!("not a revision: {other:?}"),
     }
-    let streaming = every_activity().swap_remove(1).1;
+    let streaming = named("streaming");
     assert!(refused_with(
         &decide(&planned, &streaming, Op::RevisePlan),
         Some(Hint::Wait),
@@ -509,7 +522,7 @@ fn a_change_sent_back_is_withdrawn_and_its_call_answered() {
     }
     // Another call under review, or a tool running: nothing to send back.
     assert!(decide(&state, &Plain::Reviewing { call: call("c9") }, op()).is_empty());
-    let running = every_activity().swap_remove(3).1;
+    let running = named("running");
     assert!(decide(&state, &running, op()).is_empty());
 }
 

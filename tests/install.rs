@@ -94,6 +94,14 @@ fn doctor_names_each_problem_of_a_broken_home_with_its_fix() {
         "---\nname: brainstorming\ndescription: [unclosed\n---\nAsk one question at a time.\n",
     )
     .unwrap();
+    // An agent written for Claude Code that asks to skip every permission.
+    let agents = home.path().join("agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("yolo.md"),
+        "---\nname: yolo\ndescription: Ships\npermissionMode: bypassPermissions\n---\nShip.\n",
+    )
+    .unwrap();
     let out = gearshift(home.path(), ws.path(), &["doctor"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -102,6 +110,7 @@ fn doctor_names_each_problem_of_a_broken_home_with_its_fix() {
         ('✗', "dead:", "enabled = false"),
         ('✗', "not a readable database", "mv "),
         ('!', "not loaded:", "correct the file"),
+        ('!', "yolo: `permissionMode` is not honoured", "edit "),
     ] {
         let at = text
             .lines()

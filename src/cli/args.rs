@@ -147,6 +147,9 @@ pub enum Command {
     /// Every skill found (name, source, description), with warnings, broken files and what
     /// one place shadows in another
     Skills,
+    /// Every subagent definition found (name, source, description, tools, model), with what
+    /// was ignored in it, broken files and what one place shadows in another
+    Agents,
     /// Tokens, cached share, cost, requests, errors and latency (p50/p95, time to first
     /// token) of model requests, from every stored session
     Stats {

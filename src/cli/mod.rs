@@ -3,6 +3,7 @@
 
 #[macro_use]
 mod term;
+mod agents_cmd;
 mod args;
 mod config_cmd;
 mod demo_cmd;
@@ -102,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ) => without_config(&cli).unwrap_or(Ok(ExitCode::SUCCESS)),
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Skills) => skills_cmd::run(&ctx),
+        Some(Command::Agents) => agents_cmd::run(&ctx),
         Some(Command::Models { command, json }) => match command {
             None => models_cmd::list(&ctx, json),
             Some(ModelsCommand::Import { file, provider }) => {

@@ -4,10 +4,12 @@
 //! reports people read. Front ends (the TUI crate, the headless `exec` in the binary) drive a
 //! session through [`launch`] and [`protocol`]; ARCHITECTURE.md maps the modules.
 
+pub mod agents;
 pub mod changes;
 pub mod config;
 pub mod context;
 pub mod core;
+pub mod frontmatter;
 pub mod fsutil;
 pub mod hooks;
 pub mod launch;

@@ -11,6 +11,25 @@ use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
+/// Where a file another tool defines (a skill, an agent) came from, in increasing precedence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    BuiltIn,
+    User,
+    Workspace,
+}
+
+impl Origin {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::BuiltIn => "built-in",
+            Origin::User => "user",
+            Origin::Workspace => "workspace",
+        }
+    }
+}
+
 /// Who provides a file, and so where it may lie.
 #[derive(Debug, Clone, Copy)]
 pub enum Party<'a> {
@@ -18,6 +37,47 @@ pub enum Party<'a> {
     User,
     /// A repository (or workspace) with this root: only inside it.
     Repository(&'a Path),
+}
+
+/// One file found in one of several places: where it is, where it came from, who may
+/// provide it there, and its text (at most the limit) or why it could not be read.
+pub struct Found<'a> {
+    pub path: PathBuf,
+    pub origin: Origin,
+    pub party: Party<'a>,
+    pub text: std::io::Result<String>,
+}
+
+/// Reads every file `files` lists in each of `places` (lowest precedence first), each as its
+/// place's party provides it — a workspace's only where it really lies inside `workspace` —
+/// at most `limit` bytes. A folder reached twice (a link to it) is read once.
+pub fn read_places<'a>(
+    places: Vec<(PathBuf, Origin)>,
+    workspace: &'a Path,
+    limit: u64,
+    files: impl Fn(&Path) -> Vec<PathBuf>,
+) -> Vec<Found<'a>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (dir, origin) in places {
+        if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
+            continue;
+        }
+        let party = match origin {
+            Origin::Workspace => Party::Repository(workspace),
+            Origin::BuiltIn | Origin::User => Party::User,
+        };
+        for path in files(&dir) {
+            let text = read(&path, party, limit);
+            out.push(Found {
+                path,
+                origin,
+                party,
+                text,
+            });
+        }
+    }
+    out
 }
 
 /// Whether `real` (canonical) may be read as `from`'s: inside the repository's canonical root,

@@ -1,4 +1,4 @@
-//! What the user set up: the workspace's trust, hooks, skills, MCP servers.
+//! What the user set up: the workspace's trust, hooks, skills, agents, MCP servers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,6 +93,43 @@ pub(super) fn skills(
                 "skills",
                 format!("{}: {w}", s.name),
                 format!("edit {}", s.path.display()),
+            ));
+        }
+    }
+}
+
+pub(super) fn agents(
+    out: &mut Vec<Check>,
+    paths: &Paths,
+    env: &BTreeMap<String, String>,
+    workspace: &Path,
+) {
+    let home = env.get("HOME").map(PathBuf::from);
+    let found = crate::agents::discover(crate::agents::Roots {
+        config_dir: Some(&paths.config_dir),
+        home: home.as_deref(),
+        workspace,
+    });
+    out.push(Check::ok(
+        "agents",
+        format!(
+            "{} agent definition(s) found (`gearshift agents` lists them)",
+            found.agents.len()
+        ),
+    ));
+    for e in &found.errors {
+        out.push(Check::warn(
+            "agents",
+            format!("not loaded: {e}"),
+            "correct the file at the line it names (`gearshift agents` lists every agent)",
+        ));
+    }
+    for a in found.agents.values() {
+        for w in &a.warnings {
+            out.push(Check::warn(
+                "agents",
+                format!("{}: {w}", a.name),
+                format!("edit {}", a.path.display()),
             ));
         }
     }

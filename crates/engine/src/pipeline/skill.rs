@@ -23,26 +23,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
-/// Where a skill came from, in increasing precedence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Origin {
-    BuiltIn,
-    User,
-    Workspace,
-}
-
-impl Origin {
-    #[must_use]
-    pub fn label(self) -> &'static str {
-        match self {
-            Origin::BuiltIn => "built-in",
-            Origin::User => "user",
-            Origin::Workspace => "workspace",
-        }
-    }
-}
+use crate::frontmatter::{self, text};
+pub use crate::provided::Origin;
 
 /// The Agent Skills specification's limits.
 const MAX_NAME: usize = 64;
@@ -205,58 +189,12 @@ fn error(path: &Path, line: usize, message: impl Into<String>) -> SkillError {
     }
 }
 
-/// A YAML value as text, for the fields kept for other tools.
-fn text(v: &Yaml) -> String {
-    match v {
-        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        Yaml::Array(a) => a.iter().map(text).collect::<Vec<_>>().join(", "),
-        Yaml::Hash(h) => h
-            .iter()
-            .map(|(k, v)| format!("{}: {}", text(k), text(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
-    }
-}
-
 /// Parses one skill file.
 pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillError> {
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let rest = source
-        .strip_prefix("---\n")
-        .or_else(|| source.strip_prefix("---\r\n"))
-        .ok_or_else(|| error(path, 1, "no frontmatter: a skill starts with a `---` line"))?;
-    let end = rest
-        .find("\n---")
-        .ok_or_else(|| error(path, 1, "the frontmatter has no closing `---` line"))?;
-    let front = &rest[..=end];
-    let body_start = rest[end + 4..]
-        .find('\n')
-        .map_or(rest.len(), |n| end + 4 + n + 1);
-    let body = rest.get(body_start..).unwrap_or("").trim().to_string();
-    let docs = YamlLoader::load_from_str(front).map_err(|e| {
-        // The frontmatter starts on the file's second line.
-        error(
-            path,
-            e.marker().line() + 1,
-            format!("bad YAML: {}", e.info()),
-        )
-    })?;
-    let Some(Yaml::Hash(map)) = docs.into_iter().next() else {
-        return Err(error(
-            path,
-            2,
-            "the frontmatter must be a mapping of `key: value` lines",
-        ));
-    };
-    let line_of = |key: &str| {
-        front
-            .lines()
-            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(2, |i| i + 2)
-    };
+    let fm = frontmatter::read(source)
+        .ok_or_else(|| error(path, 1, "no frontmatter: a skill starts with a `---` line"))?
+        .map_err(|(line, message)| error(path, line, message))?;
+    let line_of = |key: &str| fm.line_of(key);
     let mut name = None;
     let mut description = None;
     let mut skill = Skill {
@@ -267,13 +205,13 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Skill, SkillEr
         artifact: None,
         gate: None,
         extra: BTreeMap::new(),
-        body,
+        body: fm.body.clone(),
         path: path.to_path_buf(),
         origin,
         warnings: Vec::new(),
         folder: None,
     };
-    for (k, v) in &map {
+    for (k, v) in &fm.map {
         let key = text(k);
         let string = || match v {
             Yaml::String(s) => Ok(s.trim().to_string()),
@@ -430,33 +368,26 @@ pub fn discover(roots: Roots<'_>) -> Discovery {
             Err(e) => found.errors.push(e),
         }
     }
-    // The same folder reached twice (a symlink to it) is read once.
-    let mut seen = std::collections::HashSet::new();
-    for (dir, origin) in places(roots) {
-        if !std::fs::canonicalize(&dir).is_ok_and(|c| seen.insert(c)) {
-            continue;
-        }
-        // A repository's skill is read only where it really lies inside the repository, and
-        // so is its folder (which the read tools may read): a committed link out is refused.
-        let party = match origin {
-            Origin::Workspace => crate::provided::Party::Repository(roots.workspace),
-            _ => crate::provided::Party::User,
-        };
-        for path in files(&dir) {
-            let loaded = crate::provided::read(&path, party, MAX_SKILL_BYTES)
-                .map_err(|e| error(&path, 1, format!("cannot read: {e}")))
-                .and_then(|text| parse(&path, &text, origin));
-            match loaded {
-                Ok(mut s) => {
-                    if path.file_name().is_some_and(|f| f == "SKILL.md") {
-                        s.folder = path
-                            .parent()
-                            .and_then(|d| crate::provided::locate(d, party).ok());
-                    }
-                    add(&mut found, s);
+    // A repository's skill is read only where it really lies inside the repository, and so
+    // is its folder (which the read tools may read): a committed link out is refused.
+    let found_files =
+        crate::provided::read_places(places(roots), roots.workspace, MAX_SKILL_BYTES, files);
+    for file in found_files {
+        let path = &file.path;
+        let loaded = file
+            .text
+            .map_err(|e| error(path, 1, format!("cannot read: {e}")))
+            .and_then(|text| parse(path, &text, file.origin));
+        match loaded {
+            Ok(mut s) => {
+                if path.file_name().is_some_and(|f| f == "SKILL.md") {
+                    s.folder = path
+                        .parent()
+                        .and_then(|d| crate::provided::locate(d, file.party).ok());
                 }
-                Err(e) => found.errors.push(e),
+                add(&mut found, s);
             }
+            Err(e) => found.errors.push(e),
         }
     }
     found

@@ -1,0 +1,102 @@
+use std::path::Path;
+
+use super::*;
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn found(config: &Path, home: &Path, ws: &Path) -> Discovery {
+    discover(Roots {
+        config_dir: Some(config),
+        home: Some(home),
+        workspace: ws,
+    })
+}
+
+#[test]
+fn the_built_in_agents_load_without_a_warning_and_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = found(&dir.path().join("c"), &dir.path().join("h"), dir.path());
+    assert!(d.problems().is_empty(), "{:?}", d.problems());
+    let names: Vec<&str> = d.agents.keys().map(String::as_str).collect();
+    assert_eq!(names, ["explorer", "reviewer", "security-reviewer"]);
+    let parent = [
+        crate::tools::READ_FILE,
+        crate::tools::GREP,
+        crate::tools::EDIT_FILE,
+        crate::tools::RUN_COMMAND,
+    ];
+    for a in d.agents.values() {
+        assert_eq!(a.origin, Origin::BuiltIn);
+        assert!(
+            !a.description.is_empty() && !a.prompt.is_empty(),
+            "{}",
+            a.name
+        );
+        assert_eq!(
+            a.tools_of(&parent),
+            [crate::tools::READ_FILE, crate::tools::GREP],
+            "{} only reads",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn later_places_replace_earlier_ones_and_bad_files_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, home, ws) = (
+        dir.path().join("config"),
+        dir.path().join("home"),
+        dir.path().join("ws"),
+    );
+    write(
+        &home.join(".claude/agents/reviewer.md"),
+        "---\nname: reviewer\ndescription: mine\n---\nReview my way.",
+    );
+    write(
+        &home.join(".agents/agents/docs.md"),
+        "---\nname: docs\ndescription: writes docs\ntools: Read, Write\n---\nDocs.",
+    );
+    write(
+        &ws.join(".claude/agents/reviewer.md"),
+        "---\nname: reviewer\ndescription: the repository's\n---\nReview.",
+    );
+    write(
+        &ws.join(".gearshift/agents/broken.md"),
+        "---\nname: [x\n---\n",
+    );
+    write(&ws.join(".claude/agents/notes.txt"), "not an agent");
+    let d = found(&config, &home, &ws);
+    assert_eq!(d.agents["reviewer"].description, "the repository's");
+    assert_eq!(d.agents["reviewer"].origin, Origin::Workspace);
+    assert_eq!(d.agents["docs"].origin, Origin::User);
+    assert_eq!(d.shadowed.len(), 2, "{:?}", d.shadowed);
+    assert!(d.shadowed[1].contains("the one in"), "{:?}", d.shadowed);
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert!(d.errors[0].path.ends_with("broken.md"));
+    assert_eq!(d.agents.len(), 4, "{:?}", d.agents.keys());
+}
+
+#[test]
+fn a_fifo_in_an_agents_folder_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(ws.join(".claude/agents")).unwrap();
+    let fifo = ws.join(".claude/agents/stuck.md");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let d = found(&dir.path().join("c"), &dir.path().join("h"), &ws);
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert!(
+        d.errors[0].message.contains("cannot read"),
+        "{}",
+        d.errors[0]
+    );
+    assert!(!d.agents.contains_key("stuck"));
+}

@@ -28,6 +28,15 @@ impl App {
         }
     }
 
+    /// The model the session uses from here on, as the status bar names it: a switch away
+    /// from the offline demo drops its badge.
+    fn set_model(&mut self, provider: &str, model: &str) {
+        provider.clone_into(&mut self.session.provider);
+        model.clone_into(&mut self.session.model);
+        self.session.model_label = format!("{provider}/{model}");
+        self.session.is_demo &= provider == "demo";
+    }
+
     /// The gear, the title, the model and what it used, where the session came from, the commands
     /// offered.
     fn tell_model(&mut self, event: &Event, replay: bool) {
@@ -43,9 +52,7 @@ impl App {
                 route,
                 routed,
             } => {
-                self.session.provider.clone_from(provider);
-                self.session.model.clone_from(model);
-                self.session.model_label = format!("{provider}/{model}");
+                self.set_model(provider, model);
                 let change = crate::core::routing::describe_change(
                     provider,
                     model,
@@ -56,11 +63,7 @@ impl App {
                     .push(EntryKind::Notice, format!("Model: {change}"));
             }
             // This run's model: what the status bar shows from here on, as the replies' lines do.
-            Event::SessionResumed { provider, model } => {
-                self.session.provider.clone_from(provider);
-                self.session.model.clone_from(model);
-                self.session.model_label = format!("{provider}/{model}");
-            }
+            Event::SessionResumed { provider, model } => self.set_model(provider, model),
             Event::ModelFellBack { from, to, reason } => {
                 self.transcript.push(
                     EntryKind::Notice,

@@ -117,6 +117,28 @@ fn status_bar_per_gear_in_its_colour() {
 }
 
 #[test]
+fn the_status_bar_names_the_model_switched_to_from_the_demo() {
+    let mut a = app_with(conversation(), 120, 40);
+    let status = |a: &mut App| -> String {
+        let terminal = render(a);
+        let buffer = terminal.backend().buffer();
+        (0..120)
+            .map(|x| buffer[(x, 39)].symbol().to_string())
+            .collect()
+    };
+    assert!(status(&mut a).contains(" DEMO "), "{}", status(&mut a));
+    a.on_core(&Event::ModelChanged {
+        provider: "lmstudio".into(),
+        model: "qwen/qwen3-coder-30b".into(),
+        route: None,
+        routed: false,
+    });
+    let bar = status(&mut a);
+    assert!(!bar.contains("DEMO"), "{bar}");
+    assert!(bar.contains("lmstudio/qwen/qwen3-coder-30b"), "{bar}");
+}
+
+#[test]
 fn approval_modal_and_tool_cells() {
     let mut a = app_with(
         vec![

@@ -3,8 +3,14 @@
 //! Read with `yaml-rust2`; only the splitting is ours, since the format is "a `---` line,
 //! YAML, a `---` line", which no crate offers apart from a whole Markdown parser.
 
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
 use yaml_rust2::yaml::Hash;
 use yaml_rust2::{Yaml, YamlLoader};
+
+/// Deeper nesting than any field needs is refused before the YAML is loaded (dropping a
+/// deeply nested value recurses).
+const MAX_DEPTH: usize = 32;
 
 /// A file's frontmatter, read.
 pub struct Frontmatter<'a> {
@@ -26,15 +32,55 @@ impl Frontmatter<'_> {
     }
 }
 
-/// Reads the frontmatter of `source`: `None` when the file does not start with a `---` line;
-/// otherwise it, or the file's line and what is wrong.
+/// Reads the frontmatter of `source`: `None` when the file does not start (after blank
+/// lines) with a `---` line; otherwise it, or the file's line and what is wrong.
 #[must_use]
 pub fn read(source: &str) -> Option<Result<Frontmatter<'_>, (usize, String)>> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let rest = source
-        .strip_prefix("---\n")
-        .or_else(|| source.strip_prefix("---\r\n"))?;
-    Some(split(rest))
+    let mut rest = source;
+    let mut skipped = 0;
+    loop {
+        let (line, after) = rest.split_once('\n')?;
+        if line.trim_end() == "---" {
+            rest = after;
+            break;
+        }
+        if !line.trim().is_empty() {
+            return None;
+        }
+        rest = after;
+        skipped += 1;
+    }
+    Some(split(rest).map_err(|(line, message)| (line + skipped, message)))
+}
+
+/// What a frontmatter may not hold, found by reading its events before it is loaded.
+#[derive(Default)]
+struct Shape {
+    depth: usize,
+    /// The line of the first alias: each copies its anchor's node, so a few nested ones ask
+    /// for billions of nodes (a hostile repository's file must not exhaust memory).
+    alias: Option<usize>,
+    /// The line where nesting first goes deeper than [`MAX_DEPTH`].
+    too_deep: Option<usize>,
+}
+
+impl MarkedEventReceiver for Shape {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        match event {
+            Event::Alias(_) => {
+                self.alias.get_or_insert(mark.line());
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    self.too_deep.get_or_insert(mark.line());
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+    }
 }
 
 fn split(rest: &str) -> Result<Frontmatter<'_>, (usize, String)> {
@@ -46,7 +92,17 @@ fn split(rest: &str) -> Result<Frontmatter<'_>, (usize, String)> {
         .find('\n')
         .map_or(rest.len(), |n| end + 4 + n + 1);
     let body = rest.get(body_start..).unwrap_or("").trim().to_string();
-    // The frontmatter starts on the file's second line.
+    // The frontmatter starts on the file's second line. A text the parser refuses is left
+    // to the loader, which says why.
+    let mut shape = Shape::default();
+    if Parser::new_from_str(front).load(&mut shape, false).is_ok() {
+        if let Some(line) = shape.alias {
+            return Err((line + 1, "YAML aliases (`*name`) are not read here".into()));
+        }
+        if let Some(line) = shape.too_deep {
+            return Err((line + 1, format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+    }
     let docs = YamlLoader::load_from_str(front)
         .map_err(|e| (e.marker().line() + 1, format!("bad YAML: {}", e.info())))?;
     let Some(Yaml::Hash(map)) = docs.into_iter().next() else {

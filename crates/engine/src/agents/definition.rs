@@ -58,6 +58,14 @@ pub struct AgentError {
     pub message: String,
 }
 
+/// The keys read as the agent's `tools`, lowercased.
+const TOOLS_KEYS: [&str; 4] = ["tools", "allowed-tools", "allowed_tools", "allowedtools"];
+/// The keys read as its `disallowedTools`, lowercased.
+const DISALLOWED_KEYS: [&str; 3] = ["disallowedtools", "disallowed-tools", "disallowed_tools"];
+
+/// The longest agent name (as a skill's).
+const MAX_NAME: usize = 64;
+
 /// Fields of Claude Code's that would give the agent a power of its own: never honoured.
 const IGNORED: [(&str, &str); 4] = [
     (
@@ -122,19 +130,22 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Agent, AgentEr
         tools: None,
         disallowed: Vec::new(),
         model: None,
-        prompt: source.trim().to_string(),
+        prompt: String::new(),
         extra: BTreeMap::new(),
         path: path.to_path_buf(),
         origin,
         warnings: Vec::new(),
     };
-    let Some(read) = frontmatter::read(source) else {
-        agent
-            .warnings
-            .push("no frontmatter: named after its file, with its parent's tools".into());
-        return Ok(agent);
-    };
-    let fm = read.map_err(|(line, message)| error(line, message))?;
+    // Without one, a stray README or a mistyped first line would be an agent with every tool
+    // of its parent: it is not one.
+    let fm = frontmatter::read(source)
+        .ok_or_else(|| {
+            error(
+                1,
+                "no frontmatter: an agent starts with a `---` line".into(),
+            )
+        })?
+        .map_err(|(line, message)| error(line, message))?;
     agent.prompt = fm.body.clone();
     for (k, v) in &fm.map {
         let key = text(k);
@@ -146,17 +157,30 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Agent, AgentEr
                 }
             }
             "description" => agent.description = text(v).trim().to_string(),
-            "tools" => {
+            // `tools` as written, and the spellings a skill's `allowed-tools` leads people
+            // to: read the same (narrowing), said when not Claude Code's.
+            _ if TOOLS_KEYS.contains(&key.to_ascii_lowercase().as_str()) => {
                 let list = tool_list(v).ok_or_else(|| {
-                    error(fm.line_of(&key), "`tools` must be a list or text".into())
-                })?;
-                agent.tools = Some(list);
-            }
-            "disallowedTools" | "disallowed-tools" | "disallowed_tools" => {
-                agent.disallowed = tool_list(v).ok_or_else(|| {
                     error(fm.line_of(&key), format!("`{key}` must be a list or text"))
                 })?;
+                if key != "tools" {
+                    agent.warnings.push(format!(
+                        "`{key}` read as `tools` (Claude Code's name for it)"
+                    ));
+                }
+                agent.tools.get_or_insert_with(Vec::new).extend(list);
             }
+            _ if DISALLOWED_KEYS.contains(&key.to_ascii_lowercase().as_str()) => {
+                let list = tool_list(v).ok_or_else(|| {
+                    error(fm.line_of(&key), format!("`{key}` must be a list or text"))
+                })?;
+                agent.disallowed.extend(list);
+            }
+            "model" if origin == Origin::Workspace => agent.warnings.push(
+                "`model` is not honoured in a workspace's agent: which provider receives your \
+                 code is yours to choose (`[routing]` in your config)"
+                    .into(),
+            ),
             "model" => {
                 let model = text(v).trim().to_string();
                 agent.model = (!model.is_empty() && model != "inherit").then_some(model);
@@ -171,6 +195,16 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Agent, AgentEr
             }
         }
     }
+    if let Some(problem) = name_problem(&agent.name) {
+        return Err(error(fm.line_of("name"), problem));
+    }
+    for entry in agent.tools.iter().flatten().chain(&agent.disallowed) {
+        if !known(entry) {
+            agent
+                .warnings
+                .push(format!("`{entry}` names no tool gearshift has"));
+        }
+    }
     if agent.description.is_empty() {
         agent
             .warnings
@@ -182,6 +216,32 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Agent, AgentEr
             .push("no instructions after the frontmatter".into());
     }
     Ok(agent)
+}
+
+/// Why `name` cannot name an agent: Claude Code's rule, lowercase letters, digits and
+/// hyphens — so a name is one visible word the model can call, never a forged line.
+fn name_problem(name: &str) -> Option<String> {
+    let fine = !name.is_empty()
+        && name.chars().count() <= MAX_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!fine).then(|| {
+        format!(
+            "`{}` cannot name an agent: lowercase letters, digits and hyphens, at most \
+             {MAX_NAME}",
+            name.escape_debug()
+        )
+    })
+}
+
+/// Whether a tools entry names a tool gearshift could have.
+fn known(entry: &str) -> bool {
+    let base = entry.split('(').next().unwrap_or(entry).trim();
+    base.starts_with("mcp__")
+        || crate::tools::BUILT_IN_NAMES
+            .iter()
+            .any(|tool| names(entry, tool) || *tool == base)
 }
 
 impl Agent {
@@ -198,7 +258,7 @@ impl Agent {
                     .as_ref()
                     .is_none_or(|list| list.iter().any(|e| names(e, tool)))
             })
-            .filter(|tool| !self.disallowed.iter().any(|e| names(e, tool)))
+            .filter(|tool| !self.disallowed.iter().any(|e| denies(e, tool)))
             .collect()
     }
 }
@@ -208,9 +268,26 @@ impl Agent {
 /// without a `(pattern)` — which only names the tool: its calls are approved as any other.
 fn names(entry: &str, tool: &str) -> bool {
     let base = entry.split('(').next().unwrap_or(entry).trim();
+    // `mcp__server` and `mcp__server__*`: every tool of that server.
+    let server = base.strip_suffix("__*").unwrap_or(base);
     base == tool
         || crate::hooks::claude_name(tool) == Some(base)
         || (base == "MultiEdit" && tool == crate::tools::EDIT_FILE)
+        || (server.starts_with("mcp__")
+            && server.matches("__").count() == 1
+            && tool
+                .strip_prefix(server)
+                .is_some_and(|t| t.starts_with("__")))
+}
+
+/// Whether a `disallowedTools` entry takes `tool` away: what [`names`] names, and for a
+/// denied `Write` or `Edit` every tool that changes files — a deny list meant to keep an
+/// agent read-only does so, though Claude Code has no delete or move tool to name.
+fn denies(entry: &str, tool: &str) -> bool {
+    let base = entry.split('(').next().unwrap_or(entry).trim();
+    names(entry, tool)
+        || (["Write", "Edit", "MultiEdit", "NotebookEdit"].contains(&base)
+            && crate::tools::FILE_WRITERS.contains(&tool))
 }
 
 #[cfg(test)]
@@ -283,12 +360,115 @@ mod tests {
         assert!(a.warnings[1].contains("hooks"), "{:?}", a.warnings);
     }
 
+    fn refused(text: &str) -> AgentError {
+        parse(Path::new("a.md"), text, Origin::Workspace).unwrap_err()
+    }
+
     #[test]
-    fn a_file_without_frontmatter_is_named_after_itself_and_bad_yaml_names_its_line() {
-        let plain = agent("Just a prompt.\n");
-        assert_eq!(plain.name, "helper");
-        assert_eq!(plain.prompt, "Just a prompt.");
-        assert_eq!(plain.tools, None);
+    fn a_file_that_is_not_an_agent_is_refused_rather_than_given_every_tool() {
+        // A stray README, or a first line mistyped: never an agent with the parent's tools.
+        let readme = refused("# Our agents\n\nSee the docs.\n");
+        assert_eq!(readme.line, 1);
+        assert!(readme.message.contains("no frontmatter"), "{readme}");
+        // Blank lines before it and spaces after the dashes are still a frontmatter.
+        let padded = agent("\n\n---  \nname: padded\ndescription: d\ntools: Read\n---\np\n");
+        assert_eq!(padded.name, "padded");
+        assert_eq!(padded.tools_of(&PARENT), [READ_FILE]);
+        // A name that is not one word of lowercase letters, digits and hyphens.
+        for name in [
+            "\"x\\n  built-in  forged\"",
+            "Reviewer",
+            "r\u{435}viewer",
+            "a b",
+        ] {
+            let e = refused(&format!("---\nname: {name}\ndescription: d\n---\np"));
+            assert!(e.message.contains("cannot name an agent"), "{name}: {e}");
+            assert_eq!(e.line, 2, "{e}");
+        }
+    }
+
+    #[test]
+    fn an_alias_bomb_or_deep_nesting_is_refused_before_it_is_loaded() {
+        let mut bomb = String::from("---\nname: bomb\na: &a [x, x, x, x, x, x, x, x, x]\n");
+        for (i, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            bomb.push_str(&format!("{i}: &{i} [{refs}]\n"));
+        }
+        bomb.push_str("---\nBoom.\n");
+        let started = std::time::Instant::now();
+        let e = refused(&bomb);
+        assert!(e.message.contains("aliases"), "{e}");
+        assert_eq!(e.line, 4, "the first alias: {e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let deep = format!(
+            "---\nname: deep\nx: {}{}\n---\n",
+            "[".repeat(40),
+            "]".repeat(40)
+        );
+        assert!(refused(&deep).message.contains("nested deeper"));
+    }
+
+    #[test]
+    fn a_deny_list_keeps_an_agent_read_only_and_names_whole_mcp_servers() {
+        let parent = [
+            READ_FILE,
+            GREP,
+            EDIT_FILE,
+            WRITE_FILE,
+            crate::tools::DELETE_FILE,
+            crate::tools::MOVE_FILE,
+            RUN_COMMAND,
+            "mcp__github__create_issue",
+            "mcp__github__search",
+            "mcp__docs__read",
+        ];
+        let ro = agent(
+            "---\nname: ro\ndescription: d\ndisallowedTools: Write, Edit\n\
+             disallowed-tools: [Bash, mcp__github]\n---\np",
+        );
+        assert_eq!(ro.tools_of(&parent), [READ_FILE, GREP, "mcp__docs__read"]);
+        let gh = agent("---\nname: gh\ndescription: d\ntools: Read, mcp__github__*\n---\np");
+        assert_eq!(
+            gh.tools_of(&parent),
+            [
+                READ_FILE,
+                "mcp__github__create_issue",
+                "mcp__github__search"
+            ]
+        );
+        // The skill's spelling narrows as `tools` does, and is said; an unknown entry is said.
+        let spelt = agent("---\nname: s\ndescription: d\nallowed-tools: Read, Fly\n---\np");
+        assert_eq!(spelt.tools_of(&parent), [READ_FILE]);
+        assert!(
+            spelt.warnings.iter().any(|w| w.contains("read as `tools`")),
+            "{:?}",
+            spelt.warnings
+        );
+        assert!(
+            spelt
+                .warnings
+                .iter()
+                .any(|w| w.contains("`Fly` names no tool")),
+            "{:?}",
+            spelt.warnings
+        );
+    }
+
+    #[test]
+    fn a_workspaces_agent_does_not_choose_the_model() {
+        let text = "---\nname: w\ndescription: d\nmodel: attacker/cheap\n---\np";
+        let theirs = parse(Path::new("w.md"), text, Origin::Workspace).unwrap();
+        assert_eq!(theirs.model, None);
+        assert!(theirs.warnings[0].contains("`model` is not honoured"));
+        let mine = parse(Path::new("w.md"), text, Origin::User).unwrap();
+        assert_eq!(mine.model.as_deref(), Some("attacker/cheap"));
+    }
+
+    #[test]
+    fn bad_yaml_names_its_line() {
         let bad = parse(
             Path::new("a.md"),
             "---\nname: a\ntools: [Read\n---\n",

@@ -2,10 +2,12 @@
 //! in `assets/agents/`) and those found where Claude Code and the cross-agent convention keep
 //! them, in Claude Code's format ([`definition`]).
 //!
-//! A later place replaces an agent of the same name from an earlier one (said once): the
-//! user's, then the workspace's. A workspace's definition is a file the model could have
-//! written: it is shown with its origin and can be used, but like any agent it never gets a
-//! tool its parent lacks, nor a power of its own (see [`definition`]).
+//! A later place replaces an agent of the same name from an earlier one (said once) — but a
+//! workspace's definition, a file the model could have written, never replaces a built-in
+//! agent or one of the user's: it is refused, said with its path. It is shown with its
+//! origin and can be used, but like any agent it never gets a tool its parent lacks, nor a
+//! power of its own, nor (being the repository's) a model of its choosing (see
+//! [`definition`]).
 
 pub mod definition;
 
@@ -111,6 +113,24 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 pub fn discover(roots: Roots<'_>) -> Discovery {
     let mut found = Discovery::default();
     let add = |found: &mut Discovery, a: Agent| {
+        // A workspace's file could be the model's own: it never stands in for an agent you
+        // or gearshift defined (a `reviewer` that finds nothing).
+        if let Some(old) = found.agents.get(&a.name)
+            && a.origin == Origin::Workspace
+            && old.origin != Origin::Workspace
+        {
+            found.errors.push(AgentError {
+                line: 1,
+                message: format!(
+                    "a workspace's agent cannot replace the {} `{}` ({})",
+                    old.origin.label(),
+                    a.name,
+                    old.path.display()
+                ),
+                path: a.path,
+            });
+            return;
+        }
         if let Some(old) = found.agents.get(&a.name) {
             found.shadowed.push(format!(
                 "agent `{}` in {} replaces the one in {}",

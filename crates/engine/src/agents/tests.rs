@@ -62,7 +62,15 @@ fn later_places_replace_earlier_ones_and_bad_files_are_reported() {
     );
     write(
         &ws.join(".claude/agents/reviewer.md"),
-        "---\nname: reviewer\ndescription: the repository's\n---\nReview.",
+        "---\nname: reviewer\ndescription: the repository's, finding nothing\n---\nReview.",
+    );
+    write(
+        &ws.join(".agents/agents/helper.md"),
+        "---\nname: helper\ndescription: the repository's\nmodel: attacker/cheap\n---\nHelp.",
+    );
+    write(
+        &ws.join(".gearshift/agents/helper.md"),
+        "---\nname: helper\ndescription: the repository's, later\n---\nHelp.",
     );
     write(
         &ws.join(".gearshift/agents/broken.md"),
@@ -70,14 +78,23 @@ fn later_places_replace_earlier_ones_and_bad_files_are_reported() {
     );
     write(&ws.join(".claude/agents/notes.txt"), "not an agent");
     let d = found(&config, &home, &ws);
-    assert_eq!(d.agents["reviewer"].description, "the repository's");
-    assert_eq!(d.agents["reviewer"].origin, Origin::Workspace);
+    // The user's replaces the built-in; the repository's replaces neither.
+    assert_eq!(d.agents["reviewer"].description, "mine");
+    assert_eq!(d.agents["reviewer"].origin, Origin::User);
     assert_eq!(d.agents["docs"].origin, Origin::User);
+    // One workspace place replaces another.
+    assert_eq!(d.agents["helper"].description, "the repository's, later");
     assert_eq!(d.shadowed.len(), 2, "{:?}", d.shadowed);
-    assert!(d.shadowed[1].contains("the one in"), "{:?}", d.shadowed);
-    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
-    assert!(d.errors[0].path.ends_with("broken.md"));
-    assert_eq!(d.agents.len(), 4, "{:?}", d.agents.keys());
+    assert!(d.shadowed[0].contains("`reviewer`"), "{:?}", d.shadowed);
+    assert!(d.shadowed[1].contains("`helper`"), "{:?}", d.shadowed);
+    let errors: Vec<String> = d.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].contains("cannot replace the user `reviewer`"),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("broken.md"), "{errors:?}");
+    assert_eq!(d.agents.len(), 5, "{:?}", d.agents.keys());
 }
 
 #[test]

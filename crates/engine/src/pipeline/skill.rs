@@ -430,6 +430,15 @@ mod tests {
     fn bad_files_name_their_path_and_line() {
         let e = parse(Path::new("a.md"), "no frontmatter", Origin::User).unwrap_err();
         assert_eq!(e.line, 1);
+        // A repository's skill cannot make the loader copy an anchor billions of times.
+        let e = parse(
+            Path::new("bomb/SKILL.md"),
+            "---\nname: bomb\na: &a [x, x]\nb: [*a, *a]\n---\nbody",
+            Origin::Workspace,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("aliases"), "{e}");
+        assert_eq!(e.line, 4, "{e}");
         let e = parse(
             Path::new("b.md"),
             "---\nname: b\ndescription: [unclosed\n---\nbody",

@@ -209,6 +209,26 @@ pub const FAIL_STEP: &str = "fail_step";
 pub const RUN_COMMAND: &str = "run_command";
 pub const SKILL: &str = "skill";
 
+/// Every built-in tool's name (the registry's test holds it to [`Registry::builtin`]).
+pub const BUILT_IN_NAMES: [&str; 13] = [
+    READ_FILE,
+    LIST_DIR,
+    GLOB,
+    GREP,
+    EDIT_FILE,
+    WRITE_FILE,
+    DELETE_FILE,
+    MOVE_FILE,
+    PROPOSE_PLAN,
+    COMPLETE_STEP,
+    FAIL_STEP,
+    RUN_COMMAND,
+    SKILL,
+];
+
+/// The built-in tools that change files ([`ToolKind::Write`]).
+pub const FILE_WRITERS: [&str; 4] = [EDIT_FILE, WRITE_FILE, DELETE_FILE, MOVE_FILE];
+
 pub(crate) fn parse_args<T: DeserializeOwned>(call: &ToolCallRequest) -> Result<T, ToolFailure> {
     let text = if call.arguments.trim().is_empty() {
         "{}"

@@ -413,3 +413,21 @@ fn plan_and_pipeline_gears_offer_only_read_only_tools() {
     let cmd = call(RUN_COMMAND, &json!({"command": "cargo test"}));
     assert_eq!(command_of(&cmd).as_deref(), Some("cargo test"));
 }
+
+#[test]
+fn the_lists_of_built_in_tools_are_the_registrys() {
+    let registry = Registry::builtin();
+    let mut names: Vec<&str> = registry.names().collect();
+    let mut listed = BUILT_IN_NAMES.to_vec();
+    names.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(names, listed);
+    let mut writers: Vec<&str> = BUILT_IN_NAMES
+        .into_iter()
+        .filter(|n| registry.kind_of(n) == Some(ToolKind::Write))
+        .collect();
+    let mut listed = FILE_WRITERS.to_vec();
+    writers.sort_unstable();
+    listed.sort_unstable();
+    assert_eq!(writers, listed);
+}

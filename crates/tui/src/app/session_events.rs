@@ -34,7 +34,7 @@ impl App {
         provider.clone_into(&mut self.session.provider);
         model.clone_into(&mut self.session.model);
         self.session.model_label = format!("{provider}/{model}");
-        self.session.is_demo &= provider == "demo";
+        self.session.is_demo = provider == "demo";
     }
 
     /// The gear, the title, the model and what it used, where the session came from, the commands

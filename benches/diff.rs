@@ -33,6 +33,7 @@ fn app(width: u16, height: u16) -> App {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     let opened = OpenedSession {

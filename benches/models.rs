@@ -30,6 +30,7 @@ fn opened(id: &str, gear: Gear) -> Event {
             provider: "openai".into(),
             model: "gpt-4.1".into(),
             created_at: 0,
+            subagent: None,
         },
     }
 }

@@ -59,6 +59,7 @@ fn main() {
                 provider: "demo".into(),
                 model: "demo".into(),
                 created_at: 0,
+                subagent: None,
             },
         },
         plan(),

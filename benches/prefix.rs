@@ -87,6 +87,7 @@ fn measure(label: &str, kind: ProviderKind, name: &str, model: &str) {
                 provider: p.name.clone(),
                 model: p.model.clone(),
                 created_at: 0,
+                subagent: None,
             },
         },
         Event::UserMessage {

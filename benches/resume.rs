@@ -20,6 +20,7 @@ fn history(workspace: &str, messages: usize) -> Vec<Event> {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     for i in 0..messages {

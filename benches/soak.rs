@@ -48,6 +48,7 @@ fn history(workspace: &str) -> Vec<Event> {
             provider: "scripted".into(),
             model: "s".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     let content: String = file_text()

@@ -27,6 +27,7 @@ fn app(messages: usize) -> App {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     history.extend(gearshift_bench_history(messages));

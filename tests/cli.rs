@@ -56,6 +56,7 @@ fn sessions_list_shows_this_workspace_unless_all() {
                             provider: "demo".into(),
                             model: "demo".into(),
                             created_at: 0,
+                            subagent: None,
                         },
                     },
                     Event::UserMessage {
@@ -247,6 +248,7 @@ fn two_sessions(home: &Path, ws: &Path) -> (String, String) {
                             provider: "demo".into(),
                             model: "demo".into(),
                             created_at: 0,
+                            subagent: None,
                         },
                     },
                     Event::UserMessage {

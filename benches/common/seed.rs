@@ -23,6 +23,7 @@ pub fn sessions(
                 provider: "openai".into(),
                 model: "gpt-4.1".into(),
                 created_at: s as i64,
+                subagent: None,
             },
         }];
         for m in 0..messages {

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod config;
 pub mod context;
 pub mod core;
+pub mod figures;
 pub mod frontmatter;
 pub mod fsutil;
 pub mod hooks;

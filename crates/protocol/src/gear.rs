@@ -68,6 +68,20 @@ pub struct SessionMeta {
     pub model: String,
     /// Unix time in milliseconds.
     pub created_at: i64,
+    /// Set when a session's model started this one as a subagent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subagent: Option<Subagent>,
+}
+
+/// A subagent's session: whose it is and what it was made to be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subagent {
+    /// The session whose model started it.
+    pub parent: String,
+    /// The agent's name (`explorer`, …).
+    pub agent: String,
+    /// Its system prompt: the agent definition's instructions, as they were sent.
+    pub prompt: String,
 }
 
 /// A session's title until the user names it: the first prompt's first line, shortened.

@@ -24,7 +24,7 @@ pub use change::{FileChange, Verdict};
 pub use context::ContextReport;
 pub use event::Event;
 pub use facts::{CommandDecision, ErrorKind, FinishReason, Hint, NoticeLevel, RequestFacts, Role};
-pub use gear::{Gear, SessionMeta, default_title};
+pub use gear::{Gear, SessionMeta, Subagent, default_title};
 pub use message::{ChatMessage, ToolCallRequest, ToolSpec};
 pub use op::{CommandInfo, CommandKind, Op};
 pub use pipeline::{Pipeline, StageEvent};

@@ -11,6 +11,7 @@ fn events_are_tagged_with_their_kind() {
                 provider: "demo".into(),
                 model: "m".into(),
                 created_at: 1,
+                subagent: None,
             },
         },
         Event::SessionResumed {

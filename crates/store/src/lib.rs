@@ -10,6 +10,7 @@
 mod export;
 mod open;
 mod read;
+mod search;
 pub mod stats;
 mod writer;
 
@@ -22,7 +23,8 @@ use tokio::sync::oneshot;
 pub use export::{EXPORT_FORMAT, EXPORT_VERSION, ExportedEvent, SessionExport};
 pub use gearshift_protocol::default_title;
 pub use open::schema_version;
-pub use read::{MATCH_END, MATCH_START, Reader, SearchHit, SessionSummary, StoredEvent};
+pub use read::{Reader, SessionSummary, StoredEvent};
+pub use search::{MATCH_END, MATCH_START, SearchHit};
 
 use gearshift_protocol::Event;
 use writer::{Maintenance, Request};

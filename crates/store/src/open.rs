@@ -24,19 +24,23 @@ const MIGRATION_ATTEMPTS: u32 = 5;
 /// About 5 s of retries for a lock held while another process opens the same file.
 const OPEN_BUSY_RETRIES: u32 = 60;
 
+/// Every migration, in order.
+const MIGRATIONS: [&str; 5] = [
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_requests.sql"),
+    include_str!("migrations/003_origin.sql"),
+    include_str!("migrations/004_request_figures.sql"),
+    include_str!("migrations/005_subagents.sql"),
+];
+
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("migrations/001_initial.sql")),
-        M::up(include_str!("migrations/002_requests.sql")),
-        M::up(include_str!("migrations/003_origin.sql")),
-        M::up(include_str!("migrations/004_request_figures.sql")),
-    ])
+    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The schema version this binary writes: one per migration.
 #[must_use]
 pub fn schema_version() -> usize {
-    4
+    MIGRATIONS.len()
 }
 
 /// Makes sure `path` is either absent (then created empty with mode 0600) or looks like a

@@ -14,6 +14,7 @@ fn opened(id: &str, workspace: &str) -> Event {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: now_ms(),
+            subagent: None,
         },
     }
 }
@@ -444,4 +445,47 @@ fn many_openers_of_a_new_file_at_once_all_succeed() {
                 .unwrap_or_else(|e| panic!("round {round}: {e}"));
         }
     }
+}
+
+/// A subagent's session: stored under its parent, listed, searched and continued never on
+/// its own, deleted with it; an import of one is the human's own.
+#[test]
+fn a_subagents_session_lives_and_dies_with_its_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("g.db")).unwrap();
+    let child = |id: &str, parent: &str| {
+        let Event::SessionOpened { mut meta } = opened(id, "/ws") else {
+            unreachable!()
+        };
+        meta.subagent = Some(gearshift_protocol::Subagent {
+            parent: parent.into(),
+            agent: "explorer".into(),
+            prompt: "You explore.".into(),
+        });
+        Event::SessionOpened { meta }
+    };
+    store
+        .append_blocking("p", vec![opened("p", "/ws"), user("find the needle")])
+        .unwrap();
+    store
+        .append_blocking("c", vec![child("c", "p"), user("where is the needle?")])
+        .unwrap();
+    let r = store.reader().unwrap();
+    let ids = |v: Vec<SessionSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["p"]);
+    assert_eq!(ids(r.list_sessions(Some("/ws"), 10).unwrap()), ["p"]);
+    assert_eq!(ids(r.children("p").unwrap()), ["c"]);
+    assert_eq!(r.latest_in_workspace("/ws").unwrap().as_deref(), Some("p"));
+    assert_eq!(r.recent_prompts("/ws", 10).unwrap(), ["find the needle"]);
+    let hits = r.search("needle", None, 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].session_id, "p");
+
+    // Exported and imported, a subagent's session is a session of its own.
+    let export = r.export("c").unwrap();
+    store.delete_session("p").unwrap();
+    assert!(r.session("c").unwrap().is_none(), "deleted with its parent");
+    assert!(r.events("c").unwrap().is_empty());
+    store.import_session(&export).unwrap();
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["c"]);
 }

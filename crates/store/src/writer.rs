@@ -164,7 +164,10 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
     let tx = conn.transaction().map_err(sql)?;
     match job {
         Maintenance::Delete { id } => {
-            // Events and messages go by cascade, the search index by trigger.
+            // Events and messages go by cascade, the search index by trigger; its subagents'
+            // sessions (what they read and were asked) go with it.
+            tx.execute("DELETE FROM sessions WHERE parent = ?1", [&id])
+                .map_err(sql)?;
             let n = tx
                 .execute("DELETE FROM sessions WHERE id = ?1", [&id])
                 .map_err(sql)?;
@@ -207,6 +210,8 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
                 let event = match (first, event) {
                     (true, Event::SessionOpened { mut meta }) => {
                         meta.id.clone_from(&to);
+                        // A fork is the human's own session, whatever it was forked from.
+                        meta.subagent = None;
                         meta.created_at = now;
                         // The fork works here: a model told of another workspace would write
                         // in this one anyway.
@@ -257,8 +262,9 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
             }
             // Last, so nothing in the file comes after it: what it granted is dropped.
             append_events(&tx, &id, now, &[Event::Imported { at: now }]).map_err(sql)?;
+            // An imported session is the human's to read, never another's subagent.
             tx.execute(
-                "UPDATE sessions SET origin = 'imported' WHERE id = ?1",
+                "UPDATE sessions SET origin = 'imported', parent = NULL WHERE id = ?1",
                 [&id],
             )
             .map_err(sql)?;
@@ -337,8 +343,9 @@ fn fold_before(
 ) -> rusqlite::Result<()> {
     if let Event::SessionOpened { meta } = event {
         tx.prepare_cached(
-            "INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at,
+                                   parent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             session,
@@ -347,7 +354,8 @@ fn fold_before(
             meta.provider,
             meta.model,
             meta.created_at,
-            ts
+            ts,
+            meta.subagent.as_ref().map(|s| &s.parent)
         ])?;
     }
     Ok(())

@@ -22,6 +22,7 @@ pub fn opened(history: Vec<Event>) -> (OpenedSession, Vec<Event>) {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     all.extend(history);

@@ -61,6 +61,13 @@ impl ToolCell {
                 .collect();
             return format!("{} steps: {}", steps.len(), titles.join(" · "));
         }
+        // A task for a subagent: which agent, and the start of what it was asked.
+        if let (Some(agent), Some(prompt)) = (
+            v.get("agent").and_then(|s| s.as_str()),
+            v.get("prompt").and_then(|s| s.as_str()),
+        ) {
+            return format!("{agent}: {}", prompt.lines().next().unwrap_or_default());
+        }
         for key in ["command", "path", "pattern", "summary", "reason", "name"] {
             if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
                 return s.lines().next().unwrap_or_default().to_string();
@@ -189,6 +196,21 @@ mod tests {
     use super::*;
 
     use crate::fixtures::texts as text;
+
+    #[test]
+    fn a_task_shows_its_agent_and_what_it_was_asked() {
+        let cell = ToolCell {
+            id: "1".into(),
+            name: "task".into(),
+            arguments: r#"{"agent":"explorer","prompt":"Where is the parser?\nBe brief."}"#.into(),
+            result: None,
+            expanded: false,
+            awaiting_review: false,
+            awaiting_approval: false,
+            output: Output::Here,
+        };
+        assert_eq!(cell.target(), "explorer: Where is the parser?");
+    }
 
     #[test]
     fn tabs_in_a_result_become_spaces_up_to_the_next_stop() {

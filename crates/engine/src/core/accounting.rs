@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::SessionState;
 use super::shape::{DROPPED, kept_from, kept_verbatim, offered_specs};
-use super::turn::gear_prompt;
 use crate::config::ActiveProvider;
 use crate::context::ledger::Part;
 use crate::context::{Category, ContextReport, ItemId, Ledger};
@@ -22,7 +21,7 @@ pub fn account(
     catalog: &str,
     registry: &tools::Registry,
 ) -> ContextReport {
-    let system = gear_prompt(state.gear).trim();
+    let system = super::turn::instructions(state).trim();
     let specs = offered_specs(state, registry);
     // Built-in tools are one item; each MCP server's tools are one of their own.
     let (tools_json, builtin_count, server_json) = tool_schemas(&specs);
@@ -31,7 +30,10 @@ pub fn account(
             id: ItemId::System,
             category: Category::System,
             text: system,
-            label: format!("{} gear instructions", state.gear),
+            label: match &state.subagent {
+                Some(agent) => format!("{} agent instructions", agent.agent),
+                None => format!("{} gear instructions", state.gear),
+            },
             pinned: false,
             dropped: false,
         },

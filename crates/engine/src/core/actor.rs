@@ -62,6 +62,7 @@ mod review;
 mod stages;
 mod start;
 mod stream;
+mod subagent;
 mod watched;
 mod watching;
 
@@ -135,6 +136,9 @@ struct Actor {
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
     /// The MCP servers, by name, and their background starts and watches.
     mcp: crate::mcp::servers::Servers,
+    /// The agents a `task` call may start, and the running subagent's ops (see `subagent`).
+    agents: std::collections::BTreeMap<String, crate::agents::Agent>,
+    subagent: Option<mpsc::UnboundedSender<Op>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -438,6 +442,7 @@ impl Actor {
     /// for it (unrecorded) so nothing waits for an end that cannot be saved.
     fn report(&mut self, message: &str) {
         tracing::error!(message, "store failure");
+        self.cancel_subagent();
         let streaming = abort(std::mem::replace(&mut self.activity, Activity::Idle));
         self.queue.clear();
         self.prompts.clear();

@@ -115,6 +115,7 @@ pub fn open_session(
                     provider: provider.name.clone(),
                     model: provider.model.clone(),
                     created_at: now_ms(),
+                    subagent: None,
                 },
             };
             (id, opened)

@@ -15,6 +15,16 @@ use super::{SessionState, shape};
 
 pub use super::prompts::gear_prompt;
 
+/// What a request's system prompt starts with: a subagent's own instructions (its
+/// definition's, in place of the gear's), else the gear's.
+#[must_use]
+pub fn instructions(state: &SessionState) -> &str {
+    match &state.subagent {
+        Some(agent) => &agent.prompt,
+        None => gear_prompt(state.gear),
+    }
+}
+
 /// The request for the next model call: the gear's prompt, project memory, the conversation
 /// as shaped by compaction and drops, and the tools the gear allows.
 #[must_use]
@@ -27,7 +37,7 @@ pub fn build_request(
 ) -> ChatRequest {
     ChatRequest {
         model: provider.model.clone(),
-        system: format!("{}{catalog}{memory}", gear_prompt(state.gear).trim()),
+        system: format!("{}{catalog}{memory}", instructions(state).trim()),
         messages: shape::shaped_messages(state)
             .into_iter()
             .map(|(_, m)| m)

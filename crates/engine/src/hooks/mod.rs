@@ -133,6 +133,7 @@ pub fn claude_name(tool: &str) -> Option<&'static str> {
         crate::tools::GLOB => "Glob",
         crate::tools::GREP => "Grep",
         crate::tools::SKILL => "Skill",
+        crate::tools::task::TASK => "Task",
         _ => return None,
     })
 }
@@ -222,6 +223,20 @@ impl Hooks {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Only the handlers of `events` (a subagent keeps the tool hooks that guard its calls).
+    #[must_use]
+    pub fn only(&self, events: &[HookEvent]) -> Hooks {
+        Hooks {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(_, h)| events.contains(&h.event))
+                .cloned()
+                .collect(),
+            problems: Vec::new(),
+        }
     }
 
     /// Every handler, for listings.

@@ -14,6 +14,7 @@ fn opened(id: &str, workspace: &str) -> Event {
             provider: "demo".into(),
             model: "demo".into(),
             created_at: now_ms(),
+            subagent: None,
         },
     }
 }

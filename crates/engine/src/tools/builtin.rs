@@ -65,7 +65,7 @@ impl ToolHandler for Builtin {
                 .boxed()
             }
             ToolKind::Shell => shell::execute(call, ctx, writes).boxed(),
-            ToolKind::Plan | ToolKind::Step | ToolKind::External => {
+            ToolKind::Plan | ToolKind::Step | ToolKind::External | ToolKind::Agent => {
                 let text = format!(
                     "`{}` is handled by the session, not run as a tool",
                     call.name

@@ -19,6 +19,7 @@ pub mod search;
 pub mod secrets;
 mod shell;
 pub mod skill;
+pub mod task;
 pub mod writes;
 
 use std::time::Duration;

@@ -30,6 +30,9 @@ pub enum ToolKind {
     Plan,
     /// Ends the running plan step (the core records it).
     Step,
+    /// Hands a task to a subagent (the session runs it): offered in every gear, its tools a
+    /// subset of the caller's.
+    Agent,
 }
 
 /// One tool: what the model is told about it, what it may do, and how it runs.
@@ -156,5 +159,6 @@ pub fn offered(kind: ToolKind, mutates: bool, gear: Gear, phase: Phase) -> bool 
                 || phase == Phase::Stage(StageKind::Plan)
         }
         ToolKind::Step => executing,
+        ToolKind::Agent => true,
     }
 }

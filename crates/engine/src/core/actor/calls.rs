@@ -195,8 +195,14 @@ impl Actor {
             .cloned()
     }
 
-    /// Runs a call's handler in the background; its outcome wakes the actor.
+    /// Runs a call's handler in the background; its outcome wakes the actor. A `task` call
+    /// runs its agent (see `subagent`), however it got here (routed, or approved at a
+    /// checkpoint).
     pub(super) fn run_call(&mut self, call: ToolCallRequest) {
+        if self.deps.tools.registry.kind_of(&call.name) == Some(tools::ToolKind::Agent) {
+            self.run_subagent(call);
+            return;
+        }
         let ctx = Arc::clone(&self.deps.tools);
         let task_call = call.clone();
         let writes = self.deps.writes(self.state.gear);

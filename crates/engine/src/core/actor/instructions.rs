@@ -62,12 +62,16 @@ impl Actor {
             });
         }
         self.skills_said.0 = problems;
-        self.catalog = self
-            .deps
-            .tools
-            .runner
-            .secrets
-            .redact(&crate::core::prompts::skill_catalog(&found.skills));
+        // A subagent's context holds its instructions, the memory and its prompt only.
+        self.catalog = if self.state.subagent.is_some() {
+            String::new()
+        } else {
+            self.deps
+                .tools
+                .runner
+                .secrets
+                .redact(&crate::core::prompts::skill_catalog(&found.skills))
+        };
         self.custom = crate::core::commands::discover(
             &crate::core::commands::places(
                 self.deps.config_dir.as_deref(),

@@ -22,7 +22,8 @@ impl Actor {
             }
             Effect::QueuePrompt(op) => self.prompts.push_back(op),
             Effect::Submit { op, typed } => {
-                self.generated = !typed;
+                // A subagent's prompt is its parent model's words, never the human's.
+                self.generated = !typed || self.state.subagent.is_some();
                 return Some(self.submit(&op).await);
             }
             Effect::Unqueue => {

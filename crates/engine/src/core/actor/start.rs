@@ -58,6 +58,8 @@ impl Actor {
             generated: false,
             watching: tokio::task::JoinSet::new(),
             mcp: crate::mcp::servers::Servers::default(),
+            agents: std::collections::BTreeMap::new(),
+            subagent: None,
         }
     }
 
@@ -82,6 +84,7 @@ impl Actor {
         // What fills the window is on screen before the first prompt.
         self.memory = self.read_memory();
         self.find_skills();
+        self.find_agents();
         self.check_models().await;
         self.report_context();
         self.resume_approval().await;

@@ -212,6 +212,7 @@ impl Actor {
                 else {
                     return Vec::new();
                 };
+                self.subagent = None;
                 let outcome =
                     result.unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")));
                 if call.name == tools::SKILL
@@ -420,8 +421,11 @@ impl Actor {
                 task,
                 started,
             } => {
-                // Aborting drops the command's process-group guard, which kills the group.
-                task.abort();
+                // A subagent is told to cancel and end, and left to record it; any other
+                // task is aborted, which drops a command's process-group guard, killing it.
+                if call.name != tools::task::TASK || !self.cancel_subagent() {
+                    task.abort();
+                }
                 vec![gates::result_event(&call, &cancelled, started.elapsed())]
             }
             Activity::Verifying { task } => {

@@ -52,7 +52,8 @@ pub enum Effect {
     Queue(Vec<ToolCallRequest>),
     /// Route the next queued tool call, or end the round.
     NextCall,
-    /// Run a tool's handler in the background; its result comes back as an input.
+    /// Run a tool's handler in the background (a `task` call's agent, as a session of its
+    /// own); its result comes back as an input.
     RunTool(ToolCallRequest),
     /// Wait for the human to approve or deny the call.
     AwaitApproval(ToolCallRequest),

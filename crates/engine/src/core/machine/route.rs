@@ -113,7 +113,7 @@ pub fn route(
                 ask(call, subject, facts)
             }
         }
-        ToolKind::ReadOnly | ToolKind::Write => vec![Effect::RunTool(call)],
+        ToolKind::ReadOnly | ToolKind::Write | ToolKind::Agent => vec![Effect::RunTool(call)],
     }
 }
 

@@ -30,6 +30,7 @@ fn opened(gear: Gear) -> Event {
             provider: "p".into(),
             model: "m".into(),
             created_at: 0,
+            subagent: None,
         },
     }
 }

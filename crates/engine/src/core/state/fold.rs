@@ -84,10 +84,13 @@ impl SessionState {
                 self.gear = meta.gear;
                 self.provider.clone_from(&meta.provider);
                 self.model.clone_from(&meta.model);
+                self.subagent.clone_from(&meta.subagent);
             }
             Event::Imported { .. } => {
                 // Evidence, not authority: what the file's events granted is dropped.
                 self.imported = true;
+                // Nor does its file say what instructions it runs on.
+                self.subagent = None;
                 self.allowed_commands.clear();
                 self.switched.clear();
             }

@@ -24,6 +24,8 @@ pub struct SessionState {
     pub gear: Gear,
     pub provider: String,
     pub model: String,
+    /// Whose subagent this session is, and its instructions.
+    pub subagent: Option<crate::protocol::Subagent>,
     pub title: String,
     pub messages: usize,
     pub input_tokens: u64,
@@ -299,6 +301,7 @@ mod tests {
                 provider: "demo".into(),
                 model: "demo".into(),
                 created_at: 0,
+                subagent: None,
             },
         }
     }

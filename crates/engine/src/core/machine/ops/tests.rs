@@ -28,6 +28,7 @@ fn session(gear: Gear, more: Vec<Event>) -> SessionState {
             provider: "openai".into(),
             model: "gpt".into(),
             created_at: 0,
+            subagent: None,
         },
     }];
     events.extend(more);

@@ -1,0 +1,305 @@
+//! Subagents through the real session actor and store, against a fake OpenAI-compatible
+//! server on 127.0.0.1: a `task` call runs the built-in `explorer` with a fresh context and
+//! the parent's read tools only, its answer returns as the call's result, its session is
+//! stored under the parent's, and cancelling the parent cancels it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use gearshift::core::ApprovalMode;
+use gearshift::protocol::{Event, FinishReason, Op};
+use gearshift::store::Reader;
+use serde_json::{Value, json};
+use support::model::{FakeModel, Turn, config};
+use support::session::{provider, start_with};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn tool_names(body: &Value) -> Vec<String> {
+    body["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .map(|t| t["function"]["name"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_only() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "task",
+            json!({"agent": "explorer", "prompt": "Where is the parser defined?"}),
+        ),
+        Turn::tool("grep", json!({"pattern": "fn parse"})),
+        Turn::text("`parse` is defined in src/parse.rs:1."),
+        Turn::text("The parser is in src/parse.rs."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(ws.path().join("src")).unwrap();
+    std::fs::write(ws.path().join("src/parse.rs"), "fn parse() {}\n").unwrap();
+    std::fs::write(ws.path().join("AGENTS.md"), "Indent with tabs.\n").unwrap();
+    let text = config(&fake.url(), "FAKE_KEY", "");
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("PARENT-ONLY: find the parser for me");
+    let seen = s.turn().await;
+    assert!(
+        seen.iter().any(|e| matches!(
+            e,
+            Event::TurnFinished {
+                reason: FinishReason::Stop
+            }
+        )),
+        "{seen:?}"
+    );
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 4, "{bodies:#?}");
+    let parent_tools = tool_names(&bodies[0]);
+    assert!(
+        parent_tools.contains(&"task".to_string()),
+        "{parent_tools:?}"
+    );
+
+    // The subagent's first request: its own instructions and the project memory, the
+    // prompt it was given, nothing of the parent's conversation.
+    let child = &bodies[1];
+    let messages = child["messages"].as_array().unwrap();
+    let system = messages[0]["content"].as_str().unwrap();
+    assert!(system.starts_with("You are an explorer"), "{system}");
+    assert!(system.contains("Indent with tabs."), "{system}");
+    let rest: Vec<&Value> = messages[1..].iter().collect();
+    assert_eq!(rest.len(), 1, "{rest:#?}");
+    assert_eq!(rest[0]["role"], "user");
+    assert_eq!(rest[0]["content"], "Where is the parser defined?");
+    assert!(!child.to_string().contains("PARENT-ONLY"), "{child}");
+    // Its tools: a subset of the parent's, reading only, and no `task` of its own.
+    let child_tools = tool_names(child);
+    assert!(child_tools.contains(&"grep".to_string()), "{child_tools:?}");
+    for name in &child_tools {
+        assert!(parent_tools.contains(name), "{name} is not the parent's");
+    }
+    for name in [
+        "task",
+        "write_file",
+        "edit_file",
+        "run_command",
+        "delete_file",
+    ] {
+        assert!(
+            !child_tools.contains(&name.to_string()),
+            "{name}: {child_tools:?}"
+        );
+    }
+
+    // Its answer is the call's result in the parent's next request.
+    let parent_next = bodies[3].to_string();
+    assert!(
+        parent_next.contains("`parse` is defined in src/parse.rs:1."),
+        "{parent_next}"
+    );
+    let result = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolResult { ok, summary, .. } => Some((*ok, summary.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert!(result.0, "{result:?}");
+    assert!(
+        result.1.starts_with("explorer · 1 tool call · ") && result.1.ends_with(" tokens"),
+        "{result:?}"
+    );
+
+    // Stored under the parent, which alone is listed.
+    let reader = Reader::open(&s.db).unwrap();
+    let children = reader.children(&s.id).unwrap();
+    assert_eq!(children.len(), 1, "{children:?}");
+    let listed = reader.list_sessions(None, 10).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, s.id);
+    let stored = reader.events(&children[0].id).unwrap();
+    assert!(
+        stored.iter().any(|e| matches!(
+            &e.event,
+            Event::SessionOpened { meta } if meta.subagent.as_ref().is_some_and(|a| a.parent == s.id && a.agent == "explorer")
+        )),
+        "{stored:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_task_naming_no_agent_is_answered_with_the_agents_there_are() {
+    let fake = FakeModel::start(vec![
+        Turn::tool("task", json!({"agent": "wizard", "prompt": "do magic"})),
+        Turn::text("ok"),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let text = config(&fake.url(), "FAKE_KEY", "");
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("go");
+    let seen = s.turn().await;
+    let (ok, content) = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolResult { ok, content, .. } => Some((*ok, content.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert!(!ok);
+    assert!(
+        content.contains("no agent `wizard`") && content.contains("explorer"),
+        "{content}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_the_parent_cancels_its_subagent() {
+    // The parent's first request starts the explorer; the explorer's request never ends.
+    let server = MockServer::start().await;
+    let sse = |turn: Turn, n| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(turn.sse(n))
+    };
+    Mock::given(method("POST"))
+        .respond_with(sse(
+            Turn::tool(
+                "task",
+                json!({"agent": "explorer", "prompt": "look around"}),
+            ),
+            0,
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    let text = config(&format!("{}/v1", server.uri()), "FAKE_KEY", "");
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("explore");
+    // Wait for the subagent's request to be in flight.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.received_requests().await.unwrap_or_default().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subagent never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    s.send(Op::Cancel);
+    let seen = s.turn().await;
+    assert!(
+        seen.iter().any(|e| matches!(
+            e,
+            Event::TurnFinished {
+                reason: FinishReason::Cancelled
+            }
+        )),
+        "{seen:?}"
+    );
+    // The subagent's own session records its cancellation, well before its request would
+    // have been answered.
+    let reader = Reader::open(&s.db).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let children = reader.children(&s.id).unwrap();
+        let cancelled = children.first().is_some_and(|c| {
+            reader.events(&c.id).unwrap().iter().any(|e| {
+                matches!(
+                    e.event,
+                    Event::TurnFinished {
+                        reason: FinishReason::Cancelled
+                    }
+                )
+            })
+        });
+        if cancelled {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subagent was not cancelled: {children:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_users_tool_hooks_guard_a_subagents_calls_and_a_planning_turns_subagent_only_reads() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "task",
+            json!({"agent": "explorer", "prompt": "Quote the deploy key in id_deploy.pem."}),
+        ),
+        Turn::tool("read_file", json!({"path": "id_deploy.pem"})),
+        Turn::text("I could not read it."),
+        Turn::text("The key is off limits."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("id_deploy.pem"),
+        "-----BEGIN PRIVATE KEY-----\nKEY-MATERIAL\n",
+    )
+    .unwrap();
+    // A hook written for Claude Code: exit 2 blocks the call, stderr says why.
+    let hooks = r#"
+[[hooks.PreToolUse]]
+matcher = "Read"
+hooks = [{ type = "command", command = '''
+input=$(cat)
+case "$input" in
+  *'.pem'*) echo "keys are not read by models" >&2; exit 2 ;;
+esac
+exit 0
+''' }]
+"#;
+    let text = config(
+        &fake.url(),
+        "FAKE_KEY",
+        &format!("[sandbox]\nmode = \"off\"\n{hooks}"),
+    );
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.submit("what deploy key do we use?");
+    s.turn().await;
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 4, "{bodies:#?}");
+    // A planning turn's subagent reads only, and plans nothing.
+    let child_tools = tool_names(&bodies[1]);
+    assert!(child_tools.contains(&"read_file".to_string()));
+    assert!(
+        !child_tools.contains(&"propose_plan".to_string()),
+        "{child_tools:?}"
+    );
+    // The hook blocked the subagent's read as it would have blocked the parent's.
+    let after_read = bodies[2].to_string();
+    assert!(
+        after_read.contains("keys are not read by models"),
+        "{after_read}"
+    );
+    assert!(!after_read.contains("KEY-MATERIAL"), "{after_read}");
+    assert!(!bodies[3].to_string().contains("KEY-MATERIAL"));
+    // Its session runs a plain turn whatever the parent's gear.
+    let reader = Reader::open(&s.db).unwrap();
+    let child = reader.children(&s.id).unwrap().remove(0);
+    assert_eq!(child.gear, "vibe");
+}

@@ -124,6 +124,16 @@ async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_on
     let listed = reader.list_sessions(None, 10).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, s.id);
+    // `sessions show` nests it after its parent.
+    let home = s.db.parent().unwrap();
+    let (shown, err) = support::run_at_home(home, ws.path(), &["sessions", "show", &s.id]);
+    assert!(err.is_empty(), "{err}");
+    let nested = shown.find("## Subagent `explorer`").expect(&shown);
+    assert!(
+        shown[nested..].contains("Where is the parser defined?")
+            && shown[..nested].contains("PARENT-ONLY"),
+        "{shown}"
+    );
     let stored = reader.events(&children[0].id).unwrap();
     assert!(
         stored.iter().any(|e| matches!(

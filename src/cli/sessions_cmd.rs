@@ -62,6 +62,7 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
                 out!("{}", crate::report::change_audit(&export));
             } else {
                 out!("{}", markdown(&export));
+                subagents(&reader, &id)?;
             }
         }
         SessionsCommand::Export { id, format, output } => {
@@ -99,6 +100,27 @@ pub fn run(ctx: &Context, cmd: &SessionsCommand) -> anyhow::Result<ExitCode> {
     drop(reader);
     store.close();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The sessions of the subagents `id`'s model started, each after its parent's, oldest first.
+fn subagents(reader: &Reader, id: &str) -> anyhow::Result<()> {
+    for child in reader.children(id)? {
+        let export = reader.export(&child.id)?;
+        let agent = export
+            .events
+            .first()
+            .and_then(|e| match &e.event {
+                Event::SessionOpened { meta } => meta.subagent.as_ref().map(|s| s.agent.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        out!(
+            "\n---\n\n## Subagent `{agent}` (session {})\n\n{}",
+            &child.id[..8.min(child.id.len())],
+            markdown(&export)
+        );
+    }
+    Ok(())
 }
 
 /// `sessions search`: the hits, best first, the match marked.

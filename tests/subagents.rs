@@ -211,8 +211,17 @@ async fn cancelling_the_parent_cancels_its_subagent() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    // Cancelled, and the session quit at once: it ends only after its subagent recorded
+    // its own end.
     s.send(Op::Cancel);
-    let seen = s.turn().await;
+    s.send(Op::Quit);
+    let mut seen = Vec::new();
+    while let Some(e) = tokio::time::timeout(Duration::from_secs(20), s.events.recv())
+        .await
+        .expect("the session did not end")
+    {
+        seen.push(e);
+    }
     assert!(
         seen.iter().any(|e| matches!(
             e,
@@ -222,31 +231,19 @@ async fn cancelling_the_parent_cancels_its_subagent() {
         )),
         "{seen:?}"
     );
-    // The subagent's own session records its cancellation, well before its request would
-    // have been answered.
     let reader = Reader::open(&s.db).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let children = reader.children(&s.id).unwrap();
-        let cancelled = children.first().is_some_and(|c| {
-            reader.events(&c.id).unwrap().iter().any(|e| {
-                matches!(
-                    e.event,
-                    Event::TurnFinished {
-                        reason: FinishReason::Cancelled
-                    }
-                )
-            })
-        });
-        if cancelled {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the subagent was not cancelled: {children:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let children = reader.children(&s.id).unwrap();
+    assert_eq!(children.len(), 1, "{children:?}");
+    let recorded = reader.events(&children[0].id).unwrap();
+    assert!(
+        recorded.iter().any(|e| matches!(
+            e.event,
+            Event::TurnFinished {
+                reason: FinishReason::Cancelled
+            }
+        )),
+        "{recorded:?}"
+    );
 }
 
 #[tokio::test]
@@ -312,4 +309,83 @@ exit 0
     let reader = Reader::open(&s.db).unwrap();
     let child = reader.children(&s.id).unwrap().remove(0);
     assert_eq!(child.gear, "vibe");
+}
+
+/// `exec` interrupted while its subagent waits for the model: the run ends as a cancel, and
+/// the subagent's session has recorded its own end before the process is gone.
+#[tokio::test]
+async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
+    let server = MockServer::start().await;
+    let sse = |turn: Turn, n| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(turn.sse(n))
+    };
+    Mock::given(method("POST"))
+        .respond_with(sse(
+            Turn::tool(
+                "task",
+                json!({"agent": "explorer", "prompt": "look around"}),
+            ),
+            0,
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config(&format!("{}/v1", server.uri()), "FAKE_KEY", ""),
+    )
+    .unwrap();
+    let mut child = support::command(home.path(), ws.path(), &["exec", "explore"])
+        .env("FAKE_KEY", "sk-fake")
+        .env("HOME", home.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.received_requests().await.unwrap_or_default().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subagent never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "exec did not end");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(130));
+    let reader = Reader::open(&home.path().join("gearshift.db")).unwrap();
+    let parent = reader.list_sessions(None, 1).unwrap().remove(0);
+    let children = reader.children(&parent.id).unwrap();
+    assert_eq!(children.len(), 1, "{children:?}");
+    let recorded = reader.events(&children[0].id).unwrap();
+    assert!(
+        recorded.iter().any(|e| matches!(
+            e.event,
+            Event::TurnFinished {
+                reason: FinishReason::Cancelled
+            }
+        )),
+        "{recorded:?}"
+    );
 }

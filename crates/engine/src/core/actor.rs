@@ -41,6 +41,8 @@ const MAX_DELTA_BYTES: usize = 64 * 1024;
 const BYTES_PER_OUTPUT_TOKEN: usize = 16;
 /// ...but never less than this, for models with a tiny configured output.
 const MIN_REPLY_CAP: usize = 256 * 1024;
+/// How long an ending session waits for a cancelled subagent to record its end.
+const SUBAGENT_END: Duration = Duration::from_secs(3);
 /// A streaming reply is saved at least this often.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
@@ -139,6 +141,9 @@ struct Actor {
     /// The agents a `task` call may start, and the running subagent's ops (see `subagent`).
     agents: std::collections::BTreeMap<String, crate::agents::Agent>,
     subagent: Option<mpsc::UnboundedSender<Op>>,
+    /// Cancelled subagents still recording their end: the session waits for them when it
+    /// ends, so what they record is not cut short.
+    ending: Vec<JoinHandle<crate::tools::ToolOutcome>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -219,6 +224,9 @@ impl Actor {
             self.session_end_hooks(ended).await;
         }
         self.mcp.stop();
+        for subagent in std::mem::take(&mut self.ending) {
+            let _ = tokio::time::timeout(SUBAGENT_END, subagent).await;
+        }
         // Commit anything queued before the front end restores the terminal and exits.
         let store = self.deps.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.flush_blocking()).await;

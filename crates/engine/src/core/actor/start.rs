@@ -60,6 +60,7 @@ impl Actor {
             mcp: crate::mcp::servers::Servers::default(),
             agents: std::collections::BTreeMap::new(),
             subagent: None,
+            ending: Vec::new(),
         }
     }
 

@@ -423,7 +423,10 @@ impl Actor {
             } => {
                 // A subagent is told to cancel and end, and left to record it; any other
                 // task is aborted, which drops a command's process-group guard, killing it.
-                if call.name != tools::task::TASK || !self.cancel_subagent() {
+                if call.name == tools::task::TASK && self.cancel_subagent() {
+                    self.ending.retain(|t| !t.is_finished());
+                    self.ending.push(task);
+                } else {
                     task.abort();
                 }
                 vec![gates::result_event(&call, &cancelled, started.elapsed())]

@@ -29,6 +29,46 @@ fn tool_names(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A model whose first answer starts the explorer, and which never answers the explorer.
+async fn stalling_server() -> MockServer {
+    let server = MockServer::start().await;
+    let sse = |turn: Turn, n| {
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(turn.sse(n))
+    };
+    Mock::given(method("POST"))
+        .respond_with(sse(
+            Turn::tool(
+                "task",
+                json!({"agent": "explorer", "prompt": "look around"}),
+            ),
+            0,
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Waits until the subagent's request is in flight at `server`.
+async fn subagent_waits(server: &MockServer) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while server.received_requests().await.unwrap_or_default().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subagent never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_only() {
     let fake = FakeModel::start(vec![
@@ -173,44 +213,14 @@ async fn a_task_naming_no_agent_is_answered_with_the_agents_there_are() {
 
 #[tokio::test]
 async fn cancelling_the_parent_cancels_its_subagent() {
-    // The parent's first request starts the explorer; the explorer's request never ends.
-    let server = MockServer::start().await;
-    let sse = |turn: Turn, n| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(turn.sse(n))
-    };
-    Mock::given(method("POST"))
-        .respond_with(sse(
-            Turn::tool(
-                "task",
-                json!({"agent": "explorer", "prompt": "look around"}),
-            ),
-            0,
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let server = stalling_server().await;
     let ws = tempfile::tempdir().unwrap();
     let text = config(&format!("{}/v1", server.uri()), "FAKE_KEY", "");
     let p = provider(&text, "fake");
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
     s.submit("explore");
     // Wait for the subagent's request to be in flight.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while server.received_requests().await.unwrap_or_default().len() < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the subagent never asked"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    subagent_waits(&server).await;
     // Cancelled, and the session quit at once: it ends only after its subagent recorded
     // its own end.
     s.send(Op::Cancel);
@@ -315,29 +325,7 @@ exit 0
 /// the subagent's session has recorded its own end before the process is gone.
 #[tokio::test]
 async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
-    let server = MockServer::start().await;
-    let sse = |turn: Turn, n| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(turn.sse(n))
-    };
-    Mock::given(method("POST"))
-        .respond_with(sse(
-            Turn::tool(
-                "task",
-                json!({"agent": "explorer", "prompt": "look around"}),
-            ),
-            0,
-        ))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let server = stalling_server().await;
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -352,14 +340,7 @@ async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while server.received_requests().await.unwrap_or_default().len() < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the subagent never asked"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    subagent_waits(&server).await;
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -11,6 +11,16 @@ use std::io::Read as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
+/// Where another tool's files (skills, agents) are looked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Roots<'a> {
+    /// gearshift's config dir (`<config>/skills`, `<config>/agents`).
+    pub config_dir: Option<&'a Path>,
+    /// The user's home (`~/.claude/…`, `~/.codex/…`, `~/.agents/…`).
+    pub home: Option<&'a Path>,
+    pub workspace: &'a Path,
+}
+
 /// Where a file another tool defines (a skill, an agent) came from, in increasing precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Origin {

@@ -16,17 +16,8 @@ use std::path::{Path, PathBuf};
 
 pub use definition::{Agent, AgentError};
 
+pub use crate::provided::Roots;
 use crate::provided::{self, Origin};
-
-/// Where agents are looked for.
-#[derive(Debug, Clone, Copy)]
-pub struct Roots<'a> {
-    /// gearshift's config dir (`<config>/agents`).
-    pub config_dir: Option<&'a Path>,
-    /// The user's home (`~/.claude/agents`, `~/.agents/agents`).
-    pub home: Option<&'a Path>,
-    pub workspace: &'a Path,
-}
 
 /// Every place agents are read from, lowest precedence first.
 #[must_use]

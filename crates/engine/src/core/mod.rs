@@ -91,44 +91,52 @@ pub fn open_session(
                 .ok_or_else(|| OpenError::NothingToContinue(workspace.to_string()))?,
         ),
     };
-    let existing_was_some = existing.is_some();
-    let mut state = SessionState::default();
-    let (id, appended) = match existing {
-        Some(id) => {
-            // Folded a page at a time: a long session is never all in memory as events.
-            for e in reader.pages(&id) {
-                state.apply(&e?.event);
-            }
-            let resumed = Event::SessionResumed {
-                provider: provider.name.clone(),
-                model: provider.model.clone(),
-            };
-            (id, resumed)
-        }
-        None => {
-            let id = new_session_id();
-            let opened = Event::SessionOpened {
-                meta: SessionMeta {
-                    id: id.clone(),
-                    workspace: workspace.to_string(),
-                    gear,
-                    provider: provider.name.clone(),
-                    model: provider.model.clone(),
-                    created_at: now_ms(),
-                    subagent: None,
-                },
-            };
-            (id, opened)
-        }
+    let Some(id) = existing else {
+        return Ok(OpenedSession {
+            state: new_session(workspace, gear, provider, None),
+            resumed: false,
+        });
     };
-    let resumed = existing_was_some;
-    if resumed {
-        store.append_blocking(&id, vec![appended.clone()])?;
+    let mut state = SessionState::default();
+    // Folded a page at a time: a long session is never all in memory as events.
+    for e in reader.pages(&id) {
+        state.apply(&e?.event);
     }
-    state.apply(&appended);
+    let resumed = Event::SessionResumed {
+        provider: provider.name.clone(),
+        model: provider.model.clone(),
+    };
+    store.append_blocking(&id, vec![resumed.clone()])?;
+    state.apply(&resumed);
+    Ok(OpenedSession {
+        state: state.finish(),
+        resumed: true,
+    })
+}
+
+/// A new session's state (a subagent's when `subagent` says whose): its opening event waits
+/// in [`SessionState::unsaved`], to be written with its first prompt.
+#[must_use]
+pub fn new_session(
+    workspace: &str,
+    gear: Gear,
+    provider: &ActiveProvider,
+    subagent: Option<crate::protocol::Subagent>,
+) -> SessionState {
+    let opened = Event::SessionOpened {
+        meta: SessionMeta {
+            id: new_session_id(),
+            workspace: workspace.to_string(),
+            gear,
+            provider: provider.name.clone(),
+            model: provider.model.clone(),
+            created_at: now_ms(),
+            subagent,
+        },
+    };
+    let mut state = SessionState::default();
+    state.apply(&opened);
     let mut state = state.finish();
-    if !resumed {
-        state.unsaved.push(appended);
-    }
-    Ok(OpenedSession { state, resumed })
+    state.unsaved.push(opened);
+    state
 }

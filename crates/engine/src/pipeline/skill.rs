@@ -26,21 +26,11 @@ use std::path::{Path, PathBuf};
 use yaml_rust2::Yaml;
 
 use crate::frontmatter::{self, text};
-pub use crate::provided::Origin;
+pub use crate::provided::{Origin, Roots};
 
 /// The Agent Skills specification's limits.
 const MAX_NAME: usize = 64;
 const MAX_DESCRIPTION: usize = 1024;
-
-/// Where skills are looked for.
-#[derive(Debug, Clone, Copy)]
-pub struct Roots<'a> {
-    /// gearshift's config dir (`<config>/skills`).
-    pub config_dir: Option<&'a Path>,
-    /// The user's home (`~/.claude/skills`, `~/.codex/skills`, `~/.agents/skills`).
-    pub home: Option<&'a Path>,
-    pub workspace: &'a Path,
-}
 
 /// Every place skills are read from, lowest precedence first: the user's (Claude Code's,
 /// Codex's, the cross-agent `.agents`, then gearshift's own), then the workspace's in the same

@@ -16,7 +16,7 @@ use crate::core::machine::ApprovalMode;
 use crate::core::{SessionState, shape};
 use crate::figures;
 use crate::hooks::HookEvent;
-use crate::protocol::{Event, FinishReason, NoticeLevel, Op, SessionMeta, Subagent};
+use crate::protocol::{Event, FinishReason, Gear, NoticeLevel, Op, Subagent};
 use crate::provider::ToolCallRequest;
 use crate::tools::task::{self, TASK, TaskTool};
 use crate::tools::{ToolKind, ToolOutcome};
@@ -103,28 +103,18 @@ impl Actor {
         };
         let tools: Vec<&str> = agent.tools_of(&offered).into_iter().filter(reads).collect();
         let deps = self.deps.for_subagent(&tools);
-        let opened = Event::SessionOpened {
-            meta: SessionMeta {
-                id: crate::store::new_session_id(),
-                workspace: self.state.workspace.clone(),
-                // Its tools are already the parent's of this gear; its own gear only runs a
-                // turn (a pipeline's or a plan's machinery is not a subagent's).
-                gear: crate::protocol::Gear::Vibe,
-                provider: deps.provider.name.clone(),
-                model: deps.provider.model.clone(),
-                created_at: crate::store::now_ms(),
-                subagent: Some(Subagent {
-                    parent: self.state.id.clone(),
-                    agent: agent.name.clone(),
-                    prompt: self.deps.tools.runner.secrets.redact(&agent.prompt),
-                }),
-            },
-        };
-        let mut state = SessionState::default();
-        state.apply(&opened);
-        let mut state = state.finish();
-        // Written with its first prompt, as a new session is.
-        state.unsaved.push(opened);
+        let state = crate::core::new_session(
+            &self.state.workspace,
+            // Its tools are already the parent's of this gear; its own gear only runs a turn
+            // (a pipeline's or a plan's machinery is not a subagent's).
+            Gear::Vibe,
+            &deps.provider,
+            Some(Subagent {
+                parent: self.state.id.clone(),
+                agent: agent.name.clone(),
+                prompt: self.deps.tools.runner.secrets.redact(&agent.prompt),
+            }),
+        );
         (deps, state, prompt)
     }
 

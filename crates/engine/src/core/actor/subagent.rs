@@ -16,7 +16,7 @@ use crate::core::machine::ApprovalMode;
 use crate::core::{SessionState, shape};
 use crate::figures;
 use crate::hooks::HookEvent;
-use crate::protocol::{Event, FinishReason, Gear, NoticeLevel, Op, Subagent};
+use crate::protocol::{Event, FinishReason, Gear, Op, Subagent};
 use crate::provider::ToolCallRequest;
 use crate::tools::task::{self, TASK, TaskTool};
 use crate::tools::{ToolKind, ToolOutcome};
@@ -34,10 +34,7 @@ impl Actor {
             workspace: self.deps.tools.workspace.root(),
         });
         for text in found.problems() {
-            let _ = self.events.send(Event::Notice {
-                level: NoticeLevel::Warning,
-                text,
-            });
+            self.warn(text);
         }
         if found.agents.is_empty() {
             return;

@@ -14,7 +14,7 @@ use gearshift::store::Reader;
 use serde_json::{Value, json};
 use support::model::{FakeModel, Turn, config};
 use support::session::{provider, start_with};
-use wiremock::matchers::method;
+use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn tool_names(body: &Value) -> Vec<String> {
@@ -29,38 +29,45 @@ fn tool_names(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A model whose first answer starts the explorer, and which never answers the explorer.
-async fn stalling_server() -> MockServer {
+fn sse(turn: &Turn, n: usize) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/event-stream")
+        .set_body_string(turn.sse(n))
+}
+
+/// `n` calls of the explorer in one reply.
+fn explorers(n: usize) -> Turn {
+    Turn::Tools(
+        (0..n)
+            .map(|i| {
+                let args = json!({"agent": "explorer", "prompt": format!("look around {i}")});
+                ("task".to_string(), args)
+            })
+            .collect(),
+    )
+}
+
+/// A model whose first answer starts `n` explorers, and which never answers them.
+async fn stalling_server(n: usize) -> MockServer {
     let server = MockServer::start().await;
-    let sse = |turn: Turn, n| {
-        ResponseTemplate::new(200)
-            .insert_header("content-type", "text/event-stream")
-            .set_body_string(turn.sse(n))
-    };
     Mock::given(method("POST"))
-        .respond_with(sse(
-            Turn::tool(
-                "task",
-                json!({"agent": "explorer", "prompt": "look around"}),
-            ),
-            0,
-        ))
+        .respond_with(sse(&explorers(n), 0))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(sse(Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
+        .respond_with(sse(&Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
         .with_priority(2)
         .mount(&server)
         .await;
     server
 }
 
-/// Waits until the subagent's request is in flight at `server`.
-async fn subagent_waits(server: &MockServer) {
+/// Waits until `server` has had `n` requests.
+async fn requests_reach(server: &MockServer, n: usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while server.received_requests().await.unwrap_or_default().len() < 2 {
+    while server.received_requests().await.unwrap_or_default().len() < n {
         assert!(
             std::time::Instant::now() < deadline,
             "the subagent never asked"
@@ -213,14 +220,14 @@ async fn a_task_naming_no_agent_is_answered_with_the_agents_there_are() {
 
 #[tokio::test]
 async fn cancelling_the_parent_cancels_its_subagent() {
-    let server = stalling_server().await;
+    let server = stalling_server(2).await;
     let ws = tempfile::tempdir().unwrap();
     let text = config(&format!("{}/v1", server.uri()), "FAKE_KEY", "");
     let p = provider(&text, "fake");
     let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
     s.submit("explore");
-    // Wait for the subagent's request to be in flight.
-    subagent_waits(&server).await;
+    // Wait for both subagents' requests to be in flight.
+    requests_reach(&server, 3).await;
     // Cancelled, and the session quit at once: it ends only after its subagent recorded
     // its own end.
     s.send(Op::Cancel);
@@ -241,19 +248,26 @@ async fn cancelling_the_parent_cancels_its_subagent() {
         )),
         "{seen:?}"
     );
+    let results = seen
+        .iter()
+        .filter(|e| matches!(e, Event::ToolResult { ok: false, .. }))
+        .count();
+    assert_eq!(results, 2, "{seen:?}");
     let reader = Reader::open(&s.db).unwrap();
     let children = reader.children(&s.id).unwrap();
-    assert_eq!(children.len(), 1, "{children:?}");
-    let recorded = reader.events(&children[0].id).unwrap();
-    assert!(
-        recorded.iter().any(|e| matches!(
-            e.event,
-            Event::TurnFinished {
-                reason: FinishReason::Cancelled
-            }
-        )),
-        "{recorded:?}"
-    );
+    assert_eq!(children.len(), 2, "{children:?}");
+    for child in children {
+        let recorded = reader.events(&child.id).unwrap();
+        assert!(
+            recorded.iter().any(|e| matches!(
+                e.event,
+                Event::TurnFinished {
+                    reason: FinishReason::Cancelled
+                }
+            )),
+            "{recorded:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -325,7 +339,7 @@ exit 0
 /// the subagent's session has recorded its own end before the process is gone.
 #[tokio::test]
 async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
-    let server = stalling_server().await;
+    let server = stalling_server(1).await;
     let home = tempfile::tempdir().unwrap();
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -340,7 +354,7 @@ async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    subagent_waits(&server).await;
+    requests_reach(&server, 2).await;
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -369,4 +383,102 @@ async fn an_interrupted_exec_ends_after_its_subagent_recorded_the_cancel() {
         )),
         "{recorded:?}"
     );
+}
+
+/// Four `task` calls in one reply: three subagents ask the model at once (`[agents]
+/// max_parallel` is 3 by default), the fourth only once one of them has answered, and all
+/// four answers reach the model together.
+#[tokio::test]
+async fn three_subagents_run_at_once_and_a_fourth_waits_for_a_place() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&explorers(4), 0))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("You are an explorer"))
+        .respond_with(sse(&Turn::text("found it"), 1).set_delay(Duration::from_secs(2)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&Turn::text("all four looked"), 2))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    let text = config(&format!("{}/v1", server.uri()), "FAKE_KEY", "");
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("explore four ways");
+    let mut seen = Vec::new();
+    let mut drain = |s: &mut support::session::Session| {
+        while let Ok(e) = s.events.try_recv() {
+            seen.push(e);
+        }
+        seen.iter()
+            .filter(|e| matches!(e, Event::ToolResult { .. }))
+            .count()
+    };
+    // The parent's request and three subagents' are in flight before any answered (one at a
+    // time, the second would start only after the first's result was recorded and sent).
+    requests_reach(&server, 4).await;
+    assert_eq!(
+        drain(&mut s),
+        0,
+        "a subagent answered before the third started"
+    );
+    // The fourth starts once a place is free: after a result.
+    requests_reach(&server, 5).await;
+    assert!(drain(&mut s) >= 1, "the fourth started while three ran");
+    seen.extend(s.turn().await);
+    let results = seen
+        .iter()
+        .filter(|e| matches!(e, Event::ToolResult { ok: true, .. }))
+        .count();
+    assert_eq!(results, 4, "{seen:?}");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 6);
+    let last: Value = serde_json::from_slice(&requests[5].body).unwrap();
+    let answers = last["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "tool" && m["content"] == "found it")
+        .count();
+    assert_eq!(answers, 4, "{last:#}");
+    let children = Reader::open(&s.db).unwrap().children(&s.id).unwrap();
+    assert_eq!(children.len(), 4);
+}
+
+/// `[routing] explorer` sends the explorer's requests to its own model; the parent's stay on
+/// the session's.
+#[tokio::test]
+async fn an_agent_takes_the_model_its_route_names() {
+    let fake = FakeModel::start(vec![
+        Turn::tool("task", json!({"agent": "explorer", "prompt": "look"})),
+        Turn::text("looked"),
+        Turn::text("done"),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let text = config(
+        &fake.url(),
+        "FAKE_KEY",
+        "[routing]\nexplorer = \"fake/small-model\"\n",
+    );
+    let p = provider(&text, "fake");
+    let mut s =
+        support::session::start_switching(&p, ws.path(), &text, &[("FAKE_KEY", "sk-fake")]).await;
+    s.submit("go");
+    s.turn().await;
+    let models: Vec<String> = fake
+        .bodies()
+        .await
+        .iter()
+        .map(|b| b["model"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(models, ["fake-model", "small-model", "fake-model"]);
 }

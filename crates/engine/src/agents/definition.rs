@@ -183,6 +183,12 @@ pub fn parse(path: &Path, source: &str, origin: Origin) -> Result<Agent, AgentEr
             ),
             "model" => {
                 let model = text(v).trim().to_string();
+                if !model.is_empty() && model != "inherit" && !model.contains('/') {
+                    agent.warnings.push(format!(
+                        "`model: {model}` names no provider, so it runs on its parent's model; \
+                         a route of the agent's name in `[routing]` (`provider/model`) chooses one"
+                    ));
+                }
                 agent.model = (!model.is_empty() && model != "inherit").then_some(model);
             }
             _ => {
@@ -324,7 +330,12 @@ mod tests {
         assert_eq!(a.model.as_deref(), Some("sonnet"));
         assert_eq!(a.prompt, "You review code.");
         assert_eq!(a.extra.get("color").map(String::as_str), Some("blue"));
-        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        // Claude Code's alias names no provider: said, and the parent's model serves it.
+        assert!(
+            matches!(&a.warnings[..], [w] if w.contains("`model: sonnet` names no provider")),
+            "{:?}",
+            a.warnings
+        );
         assert_eq!(
             a.tools_of(&PARENT),
             [READ_FILE, GLOB, GREP, RUN_COMMAND],

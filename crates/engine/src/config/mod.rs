@@ -36,8 +36,8 @@ pub use paths::Paths;
 pub use providers::{ActiveProvider, Prices, ProviderConfig, ProviderKind, TOUR_MODEL};
 pub use route::{Route, RouteTable, Routing, Target};
 pub use sections::{
-    AgentConfig, ApprovalsConfig, ContextConfig, DEFAULT_DENY_READ, FilesConfig, KeyBinding,
-    NotifyConfig, NotifyMethod, PipelineConfig, ReviewConfig, SandboxConfig, VibeEdits,
+    AgentConfig, AgentsConfig, ApprovalsConfig, ContextConfig, DEFAULT_DENY_READ, FilesConfig,
+    KeyBinding, NotifyConfig, NotifyMethod, PipelineConfig, ReviewConfig, SandboxConfig, VibeEdits,
 };
 pub use toml_file::parse_file;
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
@@ -88,6 +88,7 @@ pub struct Config {
     pub keys: BTreeMap<String, KeyBinding>,
     pub approvals: ApprovalsConfig,
     pub agent: AgentConfig,
+    pub agents: AgentsConfig,
     pub review: ReviewConfig,
     pub context: ContextConfig,
     pub pipeline: PipelineConfig,

@@ -171,6 +171,14 @@ pub struct AgentConfig {
     pub max_reply_bytes: usize,
 }
 
+/// Subagents (`task` calls).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentsConfig {
+    /// The `task` calls of one reply that run at once; the others wait for a place.
+    pub max_parallel: u32,
+}
+
 /// One key or several for an action: `quit = "ctrl+q"` or `quit = ["ctrl+q", "f10"]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -80,7 +80,8 @@ fn looseness(key: &str, value: &Value) -> Option<i64> {
             "agent.command_timeout"
             | "agent.max_tool_rounds"
             | "agent.read_max_bytes"
-            | "agent.max_reply_bytes",
+            | "agent.max_reply_bytes"
+            | "agents.max_parallel",
             v,
         ) => v
             .as_integer()

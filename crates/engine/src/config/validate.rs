@@ -119,6 +119,7 @@ const RULES: &[Rule] = &[
         1024.0 * 1024.0 * 1024.0,
         "bytes",
     ),
+    rule("agents.max_parallel", 1.0, 16.0, "subagents"),
     rule("review.context_lines", 0.0, 1_000.0, "lines"),
     rule("context.warn_at", 0.05, 1.0, "fraction of the window"),
     Rule {

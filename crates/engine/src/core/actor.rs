@@ -138,9 +138,9 @@ struct Actor {
     watching: tokio::task::JoinSet<Vec<crate::hooks::HookRun>>,
     /// The MCP servers, by name, and their background starts and watches.
     mcp: crate::mcp::servers::Servers,
-    /// The agents a `task` call may start, and the running subagent's ops (see `subagent`).
+    /// The agents a `task` call may start, and the subagents running (see `subagent`).
     agents: std::collections::BTreeMap<String, crate::agents::Agent>,
-    subagent: Option<mpsc::UnboundedSender<Op>>,
+    subagents: Vec<subagent::Delegated>,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
     ending: Vec<JoinHandle<crate::tools::ToolOutcome>>,
@@ -166,6 +166,7 @@ impl Actor {
         loop {
             let checkpoint = checkpoint_due(&self.activity);
             let (mcp_busy, mcp_start) = (self.mcp.busy(), self.mcp.start_at());
+            let delegating = matches!(self.activity, Activity::Delegating);
             tokio::select! {
                 op = ops.recv() => {
                     let Some(op) = op else { break };
@@ -179,6 +180,10 @@ impl Actor {
                     }
                 }
                 w = wake(&mut self.activity) => self.on_wake(w).await,
+                // A subagent's answer is taken when the round waits for it.
+                (i, done) = subagent::finished(&mut self.subagents), if delegating => {
+                    self.subagent_done(i, done).await;
+                }
                 // Text that arrived is on disk within two seconds, however the stream goes on.
                 () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
                     if checkpoint.is_some() => self.checkpoint(),
@@ -219,6 +224,13 @@ impl Actor {
         // else running is cancelled.
         if !self.stopped && !self.activity.is_idle() && !self.activity.held_by_human() {
             self.cancel(self.activity.in_turn()).await;
+        }
+        // Subagents running beside a held call end too (the call waits for the human).
+        if !self.stopped && !self.subagents.is_empty() {
+            let results = self.cancel_subagents(&crate::tools::ToolOutcome::error(
+                "cancelled: the session ended",
+            ));
+            self.record(results).await;
         }
         if !self.stopped {
             self.session_end_hooks(ended).await;
@@ -315,10 +327,7 @@ impl Actor {
                 Vec::new()
             }
             Effect::NextCall => self.next_call().await,
-            Effect::RunTool(call) => {
-                self.run_call(call);
-                Vec::new()
-            }
+            Effect::RunTool(call) => self.run_call(call),
             Effect::AwaitApproval(call) => {
                 self.activity = Activity::Approving { call };
                 Vec::new()
@@ -450,7 +459,7 @@ impl Actor {
     /// for it (unrecorded) so nothing waits for an end that cannot be saved.
     fn report(&mut self, message: &str) {
         tracing::error!(message, "store failure");
-        self.cancel_subagent();
+        self.cancel_subagents(&crate::tools::ToolOutcome::error("cancelled"));
         let streaming = abort(std::mem::replace(&mut self.activity, Activity::Idle));
         self.queue.clear();
         self.prompts.clear();

@@ -113,6 +113,38 @@ pub fn choose(
     }
 }
 
+/// Where a subagent's requests go, as the `default` route of its session (which routes
+/// nothing else): `[routing] <agent>`, else the agent's own `model` when it names a
+/// `provider/model` (Claude Code's `sonnet` does not), else `parent`'s chain — the models
+/// its parent's request went to, in order. A route with fallbacks but no model gives them to
+/// whichever model serves the agent.
+#[must_use]
+pub fn for_agent(
+    routes: &BTreeMap<String, Route>,
+    agent: &str,
+    model: Option<&str>,
+    parent: &Choice,
+) -> Route {
+    let own = routes.get(agent);
+    if let Some(route) = own
+        && route.model().is_some()
+    {
+        return route.clone();
+    }
+    let chain = match model.and_then(|m| Target::parse(m).ok()) {
+        Some(t) => vec![t],
+        None => parent.chain.clone(),
+    };
+    let fallback = match own.map(Route::fallback) {
+        Some(f) if !f.is_empty() => f.to_vec(),
+        _ => chain.iter().skip(1).map(ToString::to_string).collect(),
+    };
+    Route::Table(crate::config::RouteTable {
+        model: chain.first().map(ToString::to_string),
+        fallback,
+    })
+}
+
 /// Every model `[routing]` names, with the route naming it, for checking before a run.
 #[must_use]
 pub fn named(routes: &BTreeMap<String, Route>) -> Vec<(String, Target)> {
@@ -138,6 +170,52 @@ mod tests {
 
     fn t(s: &str) -> Target {
         Target::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_agent_is_routed_by_its_name_then_its_model_then_as_its_parent() {
+        let table = |model: Option<&str>, fallback: &[&str]| {
+            Route::Table(RouteTable {
+                model: model.map(str::to_string),
+                fallback: fallback.iter().map(|f| (*f).to_string()).collect(),
+            })
+        };
+        let parent = Choice {
+            route: "plan".into(),
+            chain: vec![t("a/big"), t("b/backup")],
+        };
+        let mut routes = BTreeMap::new();
+        // Nothing for it: the parent's chain, fallbacks and all.
+        assert_eq!(
+            for_agent(&routes, "explorer", None, &parent),
+            table(Some("a/big"), &["b/backup"])
+        );
+        // Claude Code's alias names no provider: still the parent's.
+        assert_eq!(
+            for_agent(&routes, "explorer", Some("haiku"), &parent),
+            table(Some("a/big"), &["b/backup"])
+        );
+        // Its definition's `provider/model`.
+        assert_eq!(
+            for_agent(&routes, "explorer", Some("c/small"), &parent),
+            table(Some("c/small"), &[])
+        );
+        // Fallbacks of its own, for whichever model serves it.
+        routes.insert("explorer".into(), table(None, &["d/spare"]));
+        assert_eq!(
+            for_agent(&routes, "explorer", Some("c/small"), &parent),
+            table(Some("c/small"), &["d/spare"])
+        );
+        // A route by its name wins.
+        routes.insert("explorer".into(), Route::Model("e/cheap".into()));
+        assert_eq!(
+            for_agent(&routes, "explorer", Some("c/small"), &parent),
+            Route::Model("e/cheap".into())
+        );
+        assert_eq!(
+            for_agent(&routes, "reviewer", None, &parent),
+            table(Some("a/big"), &["b/backup"])
+        );
     }
 
     fn purpose(gear: Gear, stage: Option<&str>, step: bool, compact: bool) -> Purpose<'_> {

@@ -57,6 +57,7 @@ pub(super) async fn wake(activity: &mut Activity) -> Wake {
         Activity::Hooking { task, .. } => Wake::Hooked(task.await),
         Activity::Idle
         | Activity::Approving { .. }
+        | Activity::Delegating
         | Activity::Reviewing { .. }
         | Activity::McpStarting { .. } => std::future::pending().await,
     }
@@ -88,6 +89,7 @@ pub(super) fn abort(activity: Activity) -> bool {
         Activity::Streaming { .. } | Activity::Compacting { .. } => return true,
         Activity::Idle
         | Activity::Approving { .. }
+        | Activity::Delegating
         | Activity::Reviewing { .. }
         | Activity::McpStarting { .. } => {}
     }

@@ -17,6 +17,18 @@ impl Actor {
     /// Routes the next queued tool call, or ends the round: the turn ends when the model ended
     /// a step or proposed a plan, else the next request goes out.
     pub(super) async fn next_call(&mut self) -> Vec<Effect> {
+        // Subagents run together, up to `[agents] max_parallel`; anything else waits for them.
+        let registry = &self.deps.tools.registry;
+        let delegates = self
+            .queue
+            .front()
+            .is_some_and(|c| registry.kind_of(&c.name) == Some(tools::ToolKind::Agent));
+        if !self.subagents.is_empty()
+            && (!delegates || self.subagents.len() >= self.deps.max_parallel)
+        {
+            self.activity = Activity::Delegating;
+            return Vec::new();
+        }
         let Some(call) = self.queue.pop_front() else {
             if std::mem::take(&mut self.end_turn) {
                 return vec![
@@ -196,12 +208,12 @@ impl Actor {
     }
 
     /// Runs a call's handler in the background; its outcome wakes the actor. A `task` call
-    /// runs its agent (see `subagent`), however it got here (routed, or approved at a
-    /// checkpoint).
-    pub(super) fn run_call(&mut self, call: ToolCallRequest) {
+    /// starts its agent (see `subagent`), however it got here (routed, or approved at a
+    /// checkpoint), and the round goes on to its next call.
+    pub(super) fn run_call(&mut self, call: ToolCallRequest) -> Vec<Effect> {
         if self.deps.tools.registry.kind_of(&call.name) == Some(tools::ToolKind::Agent) {
             self.run_subagent(call);
-            return;
+            return vec![Effect::NextCall];
         }
         let ctx = Arc::clone(&self.deps.tools);
         let task_call = call.clone();
@@ -212,5 +224,6 @@ impl Actor {
             task,
             started: Instant::now(),
         };
+        Vec::new()
     }
 }

@@ -55,6 +55,8 @@ pub struct SessionDeps {
     pub memory_step: bool,
     pub context_lines: u32,
     pub max_tool_rounds: u32,
+    /// `[agents] max_parallel`: subagents running at once.
+    pub max_parallel: usize,
     /// Fill of the window at which older turns are compacted first (0: never automatically).
     pub compact_at: f64,
     /// `[agent] max_reply_bytes`.
@@ -194,6 +196,7 @@ impl SessionDeps {
             memory_step: config.review.memory_step,
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
+            max_parallel: usize::try_from(config.agents.max_parallel.clamp(1, 16)).unwrap_or(1),
             compact_at: config.context.compact_at,
             max_reply_bytes: agent.max_reply_bytes.max(64 * 1024),
             pipeline: config.pipeline.clone(),

@@ -63,7 +63,7 @@ impl Actor {
     }
 
     /// Where the next request (a turn's or a compaction's) goes.
-    fn choice(&self, compact: bool) -> routing::Choice {
+    pub(super) fn choice(&self, compact: bool) -> routing::Choice {
         let stage = self.stage_name();
         let purpose = Purpose {
             gear: self.state.gear,

@@ -59,7 +59,7 @@ impl Actor {
             watching: tokio::task::JoinSet::new(),
             mcp: crate::mcp::servers::Servers::default(),
             agents: std::collections::BTreeMap::new(),
-            subagent: None,
+            subagents: Vec::new(),
             ending: Vec::new(),
         }
     }

@@ -212,7 +212,6 @@ impl Actor {
                 else {
                     return Vec::new();
                 };
-                self.subagent = None;
                 let outcome =
                     result.unwrap_or_else(|e| ToolOutcome::error(format!("the tool failed: {e}")));
                 if call.name == tools::SKILL
@@ -421,16 +420,12 @@ impl Actor {
                 task,
                 started,
             } => {
-                // A subagent is told to cancel and end, and left to record it; any other
-                // task is aborted, which drops a command's process-group guard, killing it.
-                if call.name == tools::task::TASK && self.cancel_subagent() {
-                    self.ending.retain(|t| !t.is_finished());
-                    self.ending.push(task);
-                } else {
-                    task.abort();
-                }
+                // Aborting drops a command's process-group guard, killing it.
+                task.abort();
                 vec![gates::result_event(&call, &cancelled, started.elapsed())]
             }
+            // The subagents' results follow, as for any other activity.
+            Activity::Delegating => Vec::new(),
             Activity::Verifying { task } => {
                 task.abort();
                 vec![Event::Error {
@@ -480,6 +475,7 @@ impl Actor {
             }
             Activity::Reviewing { call } => machine::review::cancelled(&self.state, &call),
         };
+        events.extend(self.cancel_subagents(&cancelled));
         let (results, step) = self.stop_here(
             &cancelled,
             "cancelled before it finished; it runs again when the plan goes on",

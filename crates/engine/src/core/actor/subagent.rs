@@ -1,19 +1,22 @@
 //! Subagents: a `task` call runs its agent as a session of its own — recorded in the store
 //! under the parent's, with a fresh context (the agent's instructions, the project memory and
-//! the prompt), a subset of the parent's tools and the parent's model — in the background,
-//! as a tool runs; its final answer is the call's result. Cancelling the parent cancels it.
+//! the prompt), a subset of the parent's tools and the parent's model — in the background;
+//! its final answer is the call's result. The `task` calls of one reply run together, up to
+//! `[agents] max_parallel`; the round's other calls wait for them (`Activity::Delegating`).
+//! Cancelling the parent cancels them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::activity::Activity;
 use super::{Actor, SessionDeps};
 use crate::agents::{self, Agent};
-use crate::core::machine::ApprovalMode;
-use crate::core::{SessionState, shape};
+use crate::core::machine::{ApprovalMode, gates};
+use crate::core::{SessionState, routing, shape};
 use crate::figures;
 use crate::hooks::HookEvent;
 use crate::protocol::{Event, FinishReason, Gear, Op, Subagent};
@@ -55,7 +58,7 @@ impl Actor {
     }
 
     /// Starts a `task` call's agent in the background (see the module's header); a call that
-    /// names no agent, or gives no prompt, is answered at once.
+    /// names no agent, or gives no prompt, is answered as soon as the round waits.
     pub(super) fn run_subagent(&mut self, call: ToolCallRequest) {
         let started = Instant::now();
         let prepared = task::args(&call).and_then(|(name, prompt)| {
@@ -65,19 +68,35 @@ impl Actor {
             })?;
             Ok(self.child(agent, prompt))
         });
+        let (ops, ops_rx) = mpsc::unbounded_channel();
         let task = match prepared {
             Ok((deps, state, prompt)) => {
-                let (ops, ops_rx) = mpsc::unbounded_channel();
-                self.subagent = Some(ops.clone());
-                tokio::spawn(run(deps, state, prompt, ops, ops_rx))
+                tokio::spawn(run(deps, state, prompt, ops.clone(), ops_rx))
             }
             Err(why) => tokio::spawn(async move { ToolOutcome::error(why) }),
         };
-        self.activity = Activity::Running {
+        self.activity = Activity::Idle;
+        self.subagents.push(Delegated {
             call,
-            task,
             started,
-        };
+            ops,
+            task,
+        });
+    }
+
+    /// A subagent answered while the round waited: `PostToolUse` hooks see its result, which
+    /// goes to the model with the round's others.
+    pub(super) async fn subagent_done(
+        &mut self,
+        i: usize,
+        result: Result<ToolOutcome, tokio::task::JoinError>,
+    ) {
+        let done = self.subagents.remove(i);
+        self.activity = Activity::Idle;
+        let outcome =
+            result.unwrap_or_else(|e| ToolOutcome::error(format!("the agent failed: {e}")));
+        let effects = self.post_tool(done.call, outcome, done.started.elapsed());
+        self.run(effects).await;
     }
 
     /// The agent's session: its deps (the parent's, narrowed) and its opened state.
@@ -99,7 +118,14 @@ impl Actor {
             None => false,
         };
         let tools: Vec<&str> = agent.tools_of(&offered).into_iter().filter(reads).collect();
-        let deps = self.deps.for_subagent(&tools);
+        let mut deps = self.deps.for_subagent(&tools);
+        let route = routing::for_agent(
+            &self.deps.routing.routes,
+            &agent.name,
+            agent.model.as_deref(),
+            &self.choice(false),
+        );
+        deps.routing.routes.insert("default".into(), route);
         let state = crate::core::new_session(
             &self.state.workspace,
             // Its tools are already the parent's of this gear; its own gear only runs a turn
@@ -115,22 +141,47 @@ impl Actor {
         (deps, state, prompt)
     }
 
-    /// Cancels the running subagent, if any: its session records the cancellation and ends
-    /// by itself (its task is let go, not aborted, so nothing it holds is cut short).
-    pub(super) fn cancel_subagent(&mut self) -> bool {
-        let Some(ops) = self.subagent.take() else {
-            return false;
-        };
-        let _ = ops.send(Op::Cancel);
-        let _ = ops.send(Op::Quit);
-        true
+    /// Cancels the subagents running: each session records its cancellation and ends by
+    /// itself (its task is let go, not aborted, so nothing it holds is cut short; the
+    /// session's end waits for it). Returns their calls' results, `outcome` each.
+    pub(super) fn cancel_subagents(&mut self, outcome: &ToolOutcome) -> Vec<Event> {
+        self.ending.retain(|t| !t.is_finished());
+        let mut results = Vec::new();
+        for d in std::mem::take(&mut self.subagents) {
+            let _ = d.ops.send(Op::Cancel);
+            let _ = d.ops.send(Op::Quit);
+            self.ending.push(d.task);
+            results.push(gates::result_event(&d.call, outcome, d.started.elapsed()));
+        }
+        results
     }
 }
 
+/// A subagent running: its call, since when, its session's ops, and its answer to come.
+pub(super) struct Delegated {
+    call: ToolCallRequest,
+    started: Instant,
+    ops: mpsc::UnboundedSender<Op>,
+    task: JoinHandle<ToolOutcome>,
+}
+
+/// The next subagent to answer, by its place among `running`; pending forever when none
+/// runs, so `select!` can always poll it.
+pub(super) async fn finished(
+    running: &mut [Delegated],
+) -> (usize, Result<ToolOutcome, tokio::task::JoinError>) {
+    if running.is_empty() {
+        return std::future::pending().await;
+    }
+    let (done, i, _) = futures::future::select_all(running.iter_mut().map(|d| &mut d.task)).await;
+    (i, done)
+}
+
 impl SessionDeps {
-    /// A subagent's deps: the parent's store, model, sandbox and tool hooks, only `tools` of
+    /// A subagent's deps: the parent's store, models, sandbox and tool hooks, only `tools` of
     /// its registry, and nothing that would act beyond them — no session hooks, MCP servers of
-    /// its own, model switches or routes; whatever would need a human is refused.
+    /// its own or routes (the caller gives it the one route it takes); whatever would need a
+    /// human is refused.
     #[must_use]
     pub fn for_subagent(&self, tools: &[&str]) -> SessionDeps {
         let mut deps = self.clone();
@@ -146,8 +197,10 @@ impl SessionDeps {
         deps.skill_grants = false;
         deps.run_tests = false;
         deps.memory_step = false;
-        deps.switch = None;
-        deps.routing = crate::config::Routing::default();
+        deps.routing = crate::config::Routing {
+            cooldown: self.routing.cooldown,
+            routes: BTreeMap::new(),
+        };
         // The user's tool hooks guard its calls as they guard the parent's.
         deps.hooks = Arc::new(
             self.hooks

@@ -52,6 +52,9 @@ pub enum Activity<H: Handles> {
         task: H::Tool,
         started: Instant,
     },
+    /// The round's next call waits for the subagents running (the actor holds them): they
+    /// finish before anything else of the round runs.
+    Delegating,
     /// A proposed change waits for the human's decisions.
     Reviewing {
         call: ToolCallRequest,
@@ -109,6 +112,7 @@ impl<H: Handles> Activity<H> {
             Activity::Streaming { .. }
             | Activity::Approving { .. }
             | Activity::Running { .. }
+            | Activity::Delegating
             | Activity::Reviewing { .. }
             | Activity::McpStarting { .. }
             | Activity::Compacting { resume: true, .. } => true,

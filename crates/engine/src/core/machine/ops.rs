@@ -147,7 +147,7 @@ fn compact(state: &SessionState, facts: Facts, focus: Option<String>) -> Vec<Eff
 
 /// `u`: the newest applied change is reverted, unless a tool runs (it may be writing).
 fn undo<H: Handles>(state: &SessionState, activity: &Activity<H>) -> Vec<Effect> {
-    if matches!(activity, Activity::Running { .. }) {
+    if matches!(activity, Activity::Running { .. } | Activity::Delegating) {
         return vec![refuse(
             "a tool is running; undo when it has finished",
             Some(Hint::Wait),

@@ -77,6 +77,7 @@ fn every_activity() -> Vec<(&'static str, Plain)> {
                 started: now,
             },
         ),
+        ("delegating", Activity::Delegating),
         ("reviewing", Activity::Reviewing { call: call("c1") }),
         (
             "shell",
@@ -203,6 +204,7 @@ fn cancel_stops_what_runs_and_ends_the_turn_only_when_one_is_under_way() {
         ("streaming", Some(true)),
         ("approving", Some(true)),
         ("running", Some(true)),
+        ("delegating", Some(true)),
         ("reviewing", Some(true)),
         ("shell", Some(false)),
         ("verifying", Some(false)),
@@ -360,12 +362,13 @@ fn undo_reverts_the_newest_written_change_with_its_whole_change_set() {
         None,
         "nothing to undo"
     ));
-    let running = named("running");
-    assert!(refused_with(
-        &decide(&one, &running, Op::Undo),
-        Some(Hint::Wait),
-        "a tool is running"
-    ));
+    for busy in ["running", "delegating"] {
+        assert!(refused_with(
+            &decide(&one, &named(busy), Op::Undo),
+            Some(Hint::Wait),
+            "a tool is running"
+        ));
+    }
 }
 
 #[test]

@@ -168,11 +168,44 @@ async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_on
     let reader = Reader::open(&s.db).unwrap();
     let children = reader.children(&s.id).unwrap();
     assert_eq!(children.len(), 1, "{children:?}");
+    // What it spent is the parent's, recorded just before the call's result.
+    let spent = seen
+        .iter()
+        .position(|e| {
+            matches!(e, Event::AgentSpent { agent, session, requests: 2, input, .. }
+                if agent == "explorer" && *session == children[0].id && *input > 0)
+        })
+        .expect("no AgentSpent");
+    assert!(
+        matches!(seen[spent + 1], Event::ToolResult { .. }),
+        "{seen:?}"
+    );
     let listed = reader.list_sessions(None, 10).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, s.id);
     // `sessions show` nests it after its parent.
     let home = s.db.parent().unwrap();
+    // Spend by agent: the explorer's two requests, the parent's two.
+    let (by_agent, err) = support::run_at_home(
+        home,
+        ws.path(),
+        &["stats", "--by", "agent", "--since", "1d", "--json"],
+    );
+    assert!(err.is_empty(), "{err}");
+    let by_agent: Value = serde_json::from_str(&by_agent).unwrap();
+    let groups: Vec<(String, u64)> = by_agent["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let key = g["key"].as_str().unwrap().to_string();
+            (key, g["requests"].as_u64().unwrap())
+        })
+        .collect();
+    assert!(
+        groups.contains(&("explorer".into(), 2)) && groups.contains(&("(main)".into(), 2)),
+        "{by_agent:#}"
+    );
     let (shown, err) = support::run_at_home(home, ws.path(), &["sessions", "show", &s.id]);
     assert!(err.is_empty(), "{err}");
     let nested = shown.find("## Subagent `explorer`").expect(&shown);

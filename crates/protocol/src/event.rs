@@ -132,6 +132,25 @@ pub enum Event {
         summary: String,
         duration_ms: u64,
     },
+    /// What a subagent spent, recorded by its parent just before the `task` call's result
+    /// (`id`): counted in the parent's turn and cost, while its requests stay in its own
+    /// session (`session`).
+    AgentSpent {
+        id: String,
+        agent: String,
+        session: String,
+        requests: u32,
+        input: u64,
+        output: u64,
+        #[serde(default)]
+        cached: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost: Option<f64>,
+        /// Its context when it answered: what the parent would have held had it read the
+        /// same itself.
+        #[serde(default)]
+        context: u64,
+    },
     /// A command ran and wrote files that wait for review: its output, held until the last
     /// of its changes is decided, when it becomes the call's [`Event::ToolResult`] with the
     /// review's outcome.
@@ -403,6 +422,7 @@ impl Event {
             Event::ToolCall { .. } => "tool_call",
             Event::ToolResult { .. } => "tool_result",
             Event::ToolHeld { .. } => "tool_held",
+            Event::AgentSpent { .. } => "agent_spent",
             Event::CommandApprovalRequested { .. } => "command_approval_requested",
             Event::CommandDecided { .. } => "command_decided",
             Event::FileChanged { .. } => "file_changed",

@@ -24,11 +24,23 @@ pub struct SessionExport {
     pub version: u32,
     pub session: SessionSummary,
     pub events: Vec<ExportedEvent>,
+    /// The sessions of its subagents, each whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subagents: Vec<SessionExport>,
 }
 
 impl Reader {
-    /// The whole session as an export document.
+    /// The whole session as an export document, its subagents' sessions with it.
     pub fn export(&self, id: &str) -> Result<SessionExport, StoreError> {
+        let mut export = self.export_one(id)?;
+        for child in self.children(id)? {
+            export.subagents.push(self.export_one(&child.id)?);
+        }
+        Ok(export)
+    }
+
+    /// One session alone as an export document.
+    fn export_one(&self, id: &str) -> Result<SessionExport, StoreError> {
         let session = self
             .session(id)?
             .ok_or_else(|| StoreError::UnknownSession(id.to_string()))?;
@@ -46,6 +58,7 @@ impl Reader {
             version: EXPORT_VERSION,
             session,
             events,
+            subagents: Vec::new(),
         })
     }
 }

@@ -27,7 +27,7 @@ pub use read::{Reader, SessionSummary, StoredEvent};
 pub use search::{MATCH_END, MATCH_START, SearchHit};
 
 use gearshift_protocol::Event;
-use writer::{Maintenance, Request};
+use writer::{Imported, Maintenance, Request};
 
 /// Store failures a user can act on; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -212,29 +212,24 @@ impl Store {
     /// Writes an exported session here, keeping its ID, times and events.
     pub fn import_session(&self, export: &SessionExport) -> Result<String, StoreError> {
         let id = export.session.id.clone();
-        match export.events.first().map(|e| &e.event) {
-            Some(Event::SessionOpened { meta }) if meta.id == id => {}
-            _ => {
-                return Err(StoreError::BadImport(
-                    "the export does not start with this session's opening event".into(),
-                ));
+        let mut sessions = vec![imported(export, None)?];
+        for sub in &export.subagents {
+            // A subagent's session is imported under the parent it names, which must be this
+            // one: a file cannot slip a session of its own under another of yours.
+            let belongs = matches!(
+                sub.events.first().map(|e| &e.event),
+                Some(Event::SessionOpened { meta })
+                    if meta.subagent.as_ref().is_some_and(|s| s.parent == id)
+            );
+            if !belongs || !sub.subagents.is_empty() {
+                return Err(StoreError::BadImport(format!(
+                    "the subagent session {} in the export is not one of this session's",
+                    sub.session.id
+                )));
             }
+            sessions.push(imported(sub, Some(&id))?);
         }
-        if export.format != EXPORT_FORMAT || export.version > EXPORT_VERSION {
-            return Err(StoreError::BadImport(format!(
-                "not a gearshift session export this version can read (format `{}` version {})",
-                export.format, export.version
-            )));
-        }
-        let events = export
-            .events
-            .iter()
-            .map(|e| (e.ts, e.event.clone()))
-            .collect();
-        self.maintain(Maintenance::Import {
-            id: id.clone(),
-            events,
-        })?;
+        self.maintain(Maintenance::Import(sessions))?;
         Ok(id)
     }
 
@@ -284,3 +279,31 @@ pub(crate) fn micro_dollars<S: serde::Serializer>(
 
 #[cfg(test)]
 mod tests;
+
+/// One session of an export, checked, as the writer imports it.
+fn imported(export: &SessionExport, parent: Option<&str>) -> Result<Imported, StoreError> {
+    let id = export.session.id.clone();
+    match export.events.first().map(|e| &e.event) {
+        Some(Event::SessionOpened { meta }) if meta.id == id => {}
+        _ => {
+            return Err(StoreError::BadImport(
+                "the export does not start with this session's opening event".into(),
+            ));
+        }
+    }
+    if export.format != EXPORT_FORMAT || export.version > EXPORT_VERSION {
+        return Err(StoreError::BadImport(format!(
+            "not a gearshift session export this version can read (format `{}` version {})",
+            export.format, export.version
+        )));
+    }
+    Ok(Imported {
+        id,
+        events: export
+            .events
+            .iter()
+            .map(|e| (e.ts, e.event.clone()))
+            .collect(),
+        parent: parent.map(str::to_string),
+    })
+}

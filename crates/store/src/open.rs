@@ -25,15 +25,16 @@ const MIGRATION_ATTEMPTS: u32 = 5;
 const OPEN_BUSY_RETRIES: u32 = 60;
 
 /// Every migration, in order.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_requests.sql"),
     include_str!("migrations/003_origin.sql"),
     include_str!("migrations/004_request_figures.sql"),
     include_str!("migrations/005_subagents.sql"),
+    include_str!("migrations/006_agent.sql"),
 ];
 
-fn migrations() -> Migrations<'static> {
+pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
 }
 

@@ -464,28 +464,141 @@ fn a_subagents_session_lives_and_dies_with_its_parent() {
         });
         Event::SessionOpened { meta }
     };
+    let usage = |input: u64, cost: f64| Event::Usage {
+        input,
+        output: 10,
+        cached: 0,
+        cache_write: 0,
+        reasoning: 0,
+        cost: Some(cost),
+        request: Some(Box::new(gearshift_protocol::RequestFacts {
+            provider: "fake".into(),
+            model: "m".into(),
+            gear: Gear::Vibe,
+            stage: None,
+            purpose: "turn".into(),
+            latency_ms: 5,
+            ttft_ms: None,
+            error: None,
+            retries: 0,
+            estimated: false,
+        })),
+    };
     store
-        .append_blocking("p", vec![opened("p", "/ws"), user("find the needle")])
+        .append_blocking(
+            "p",
+            vec![opened("p", "/ws"), user("find the needle"), usage(100, 1.0)],
+        )
         .unwrap();
     store
-        .append_blocking("c", vec![child("c", "p"), user("where is the needle?")])
+        .append_blocking(
+            "c",
+            vec![
+                child("c", "p"),
+                user("where is the needle?"),
+                usage(1000, 0.5),
+            ],
+        )
+        .unwrap();
+    store
+        .append_blocking("other", vec![opened("other", "/ws"), usage(7, 0.25)])
         .unwrap();
     let r = store.reader().unwrap();
+    // A session's requests hold its subagents'; spend is told by agent.
+    let mine = r.requests_since(0, Some("p")).unwrap();
+    assert_eq!(mine.iter().map(|q| q.input).sum::<u64>(), 1100);
+    let by_agent = r
+        .report_since(0, stats::By::Agent)
+        .unwrap()
+        .groups
+        .into_iter()
+        .map(|g| (g.key, g.input))
+        .collect::<Vec<_>>();
+    assert_eq!(
+        by_agent,
+        // The dearest first.
+        [("(main)".to_string(), 107), ("explorer".to_string(), 1000)]
+    );
     let ids = |v: Vec<SessionSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
-    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["p"]);
-    assert_eq!(ids(r.list_sessions(Some("/ws"), 10).unwrap()), ["p"]);
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["other", "p"]);
+    assert_eq!(
+        ids(r.list_sessions(Some("/ws"), 10).unwrap()),
+        ["other", "p"]
+    );
     assert_eq!(ids(r.children("p").unwrap()), ["c"]);
-    assert_eq!(r.latest_in_workspace("/ws").unwrap().as_deref(), Some("p"));
+    assert_eq!(
+        r.latest_in_workspace("/ws").unwrap().as_deref(),
+        Some("other")
+    );
     assert_eq!(r.recent_prompts("/ws", 10).unwrap(), ["find the needle"]);
     let hits = r.search("needle", None, 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].session_id, "p");
 
-    // Exported and imported, a subagent's session is a session of its own.
+    // A session's export carries its subagents' sessions, and imports back with them.
+    let whole = r.export("p").unwrap();
+    assert_eq!(whole.subagents.len(), 1);
+    assert_eq!(whole.subagents[0].session.id, "c");
     let export = r.export("c").unwrap();
     store.delete_session("p").unwrap();
     assert!(r.session("c").unwrap().is_none(), "deleted with its parent");
     assert!(r.events("c").unwrap().is_empty());
+    // A subagent's session that names another parent is not slipped under this one.
+    let mut forged = whole.clone();
+    if let Event::SessionOpened { meta } = &mut forged.subagents[0].events[0].event {
+        meta.subagent.as_mut().unwrap().parent = "other".into();
+    }
+    assert!(matches!(
+        store.import_session(&forged),
+        Err(StoreError::BadImport(_))
+    ));
+    assert!(
+        r.session("p").unwrap().is_none(),
+        "nothing of it was written"
+    );
+    store.import_session(&whole).unwrap();
+    // (Imported just now: the newest.)
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["p", "other"]);
+    assert_eq!(ids(r.children("p").unwrap()), ["c"]);
+    // Exported alone, a subagent's session is a session of its own.
+    store.delete_session("p").unwrap();
     store.import_session(&export).unwrap();
-    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["c"]);
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["c", "other"]);
+}
+
+#[test]
+fn a_subagents_session_recorded_before_agents_were_kept_learns_its_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let mut conn = rusqlite::Connection::open(&path).unwrap();
+    open::migrations().to_version(&mut conn, 5).unwrap();
+    let mut payload = serde_json::to_value(opened("c", "/ws")).unwrap();
+    payload["meta"]["subagent"] =
+        serde_json::json!({"parent": "p", "agent": "reviewer", "prompt": "Review."});
+    conn.execute_batch(&format!(
+        "INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at,
+                               parent) VALUES ('c', '/ws', 'vibe', 'fake', 'm', 1, 1, 'p');
+         INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at)
+                VALUES ('p', '/ws', 'vibe', 'fake', 'm', 1, 1);
+         INSERT INTO events (session_id, seq, ts, kind, payload)
+                VALUES ('c', 1, 1, 'session_opened', '{payload}');",
+    ))
+    .unwrap();
+    drop(conn);
+    let _store = Store::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let agents: Vec<(String, Option<String>)> = conn
+        .prepare("SELECT id, agent FROM sessions ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        agents,
+        [
+            ("c".to_string(), Some("reviewer".to_string())),
+            ("p".to_string(), None)
+        ]
+    );
 }

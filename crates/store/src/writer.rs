@@ -48,11 +48,17 @@ pub(super) enum Maintenance {
         /// The workspace the fork works in (the one it was forked from).
         workspace: String,
     },
-    /// Writes a session's events with their original times.
-    Import {
-        id: String,
-        events: Vec<(i64, Event)>,
-    },
+    /// Writes sessions' events with their original times, in one transaction: a session and
+    /// its subagents' (each under its parent).
+    Import(Vec<Imported>),
+}
+
+/// One session of an import.
+pub(super) struct Imported {
+    pub id: String,
+    pub events: Vec<(i64, Event)>,
+    /// The session of the same import that ran it as a subagent.
+    pub parent: Option<String>,
 }
 
 /// Spawns the writer thread over an open connection.
@@ -243,34 +249,49 @@ fn maintain(conn: &mut Connection, path: &Path, job: Maintenance) -> Result<(), 
             };
             append_events(&tx, &to, now, &[Event::TitleChanged { title }]).map_err(sql)?;
         }
-        Maintenance::Import { id, events } => {
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS(SELECT 1 FROM sessions WHERE id = ?1)",
-                    [&id],
-                    |r| r.get(0),
-                )
-                .map_err(sql)?;
-            if exists {
-                return Err(StoreError::AlreadyExists(id));
+        Maintenance::Import(sessions) => {
+            for Imported { id, events, parent } in sessions {
+                import_one(&tx, path, &id, &events, parent.as_deref())?;
             }
-            // No event of a file is later than its import: a forged date cannot put it first.
-            let now = crate::now_ms();
-            for (ts, event) in &events {
-                append_events(&tx, &id, (*ts).min(now), std::slice::from_ref(event))
-                    .map_err(sql)?;
-            }
-            // Last, so nothing in the file comes after it: what it granted is dropped.
-            append_events(&tx, &id, now, &[Event::Imported { at: now }]).map_err(sql)?;
-            // An imported session is the human's to read, never another's subagent.
-            tx.execute(
-                "UPDATE sessions SET origin = 'imported', parent = NULL WHERE id = ?1",
-                [&id],
-            )
-            .map_err(sql)?;
         }
     }
     tx.commit().map_err(sql)
+}
+
+/// Writes one imported session. It is the human's to read: what it granted is dropped, and it
+/// is another's subagent only when `parent`, of the same import, ran it.
+fn import_one(
+    tx: &Transaction<'_>,
+    path: &Path,
+    id: &str,
+    events: &[(i64, Event)],
+    parent: Option<&str>,
+) -> Result<(), StoreError> {
+    let sql = |e| StoreError::from_sqlite(path, e);
+    let exists: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM sessions WHERE id = ?1)",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    if exists {
+        return Err(StoreError::AlreadyExists(id.to_string()));
+    }
+    // No event of a file is later than its import: a forged date cannot put it first.
+    let now = crate::now_ms();
+    for (ts, event) in events {
+        append_events(tx, id, (*ts).min(now), std::slice::from_ref(event)).map_err(sql)?;
+    }
+    // Last, so nothing in the file comes after it: what it granted is dropped.
+    append_events(tx, id, now, &[Event::Imported { at: now }]).map_err(sql)?;
+    tx.execute(
+        "UPDATE sessions SET origin = 'imported', parent = ?2,
+         agent = CASE WHEN ?2 IS NULL THEN NULL ELSE agent END WHERE id = ?1",
+        rusqlite::params![id, parent],
+    )
+    .map_err(sql)?;
+    Ok(())
 }
 
 /// An event over [`super::MAX_EVENT_BYTES`], refused.
@@ -344,8 +365,8 @@ fn fold_before(
     if let Event::SessionOpened { meta } = event {
         tx.prepare_cached(
             "INSERT INTO sessions (id, workspace, gear, provider, model, created_at, updated_at,
-                                   parent)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                   parent, agent)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             session,
@@ -355,7 +376,8 @@ fn fold_before(
             meta.model,
             meta.created_at,
             ts,
-            meta.subagent.as_ref().map(|s| &s.parent)
+            meta.subagent.as_ref().map(|s| &s.parent),
+            meta.subagent.as_ref().map(|s| &s.agent)
         ])?;
     }
     Ok(())

@@ -126,6 +126,8 @@ pub struct App {
     pub queued: Vec<String>,
     /// The requests of the turn running, for the usage line under it.
     turn_requests: Vec<crate::library::RequestRow>,
+    /// What the turn's subagents spent, for the same line.
+    turn_agents: Vec<crate::report::figures::AgentSpend>,
     /// `[[checkpoints]]` in force, for `/checkpoints`.
     pub checkpoints: Vec<crate::config::CheckpointRule>,
     /// This session's stops at a checkpoint: what stopped, and why.
@@ -221,6 +223,7 @@ impl App {
             models: Vec::new(),
             queued: Vec::new(),
             turn_requests: Vec::new(),
+            turn_agents: Vec::new(),
             checkpoints: Vec::new(),
             checkpoint_hits: Vec::new(),
             hooks: Arc::default(),

@@ -143,7 +143,7 @@ struct Actor {
     subagents: Vec<subagent::Delegated>,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
-    ending: Vec<JoinHandle<crate::tools::ToolOutcome>>,
+    ending: Vec<JoinHandle<subagent::Answer>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.

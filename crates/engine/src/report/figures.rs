@@ -16,10 +16,20 @@ pub fn cost(t: &Totals) -> String {
     }
 }
 
+/// What one subagent of a turn spent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentSpend {
+    pub agent: String,
+    /// Its tokens in and out.
+    pub tokens: u64,
+    pub cost: Option<f64>,
+}
+
 /// The dim line under a turn: its tokens in (cached) and out, cost, time, time to the first
-/// token and the models that answered.
+/// token and the models that answered; then what its subagents spent, by agent, their cost
+/// in the turn's.
 #[must_use]
-pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
+pub fn turn_line(requests: &[RequestRow], agents: &[AgentSpend]) -> Option<String> {
     let first = requests.first()?;
     let mut t = Totals::default();
     let mut models: Vec<String> = Vec::new();
@@ -56,6 +66,11 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
     } else {
         parts.push(format!("{about}{} out", tokens(t.output)));
     }
+    for a in agents {
+        if let Some(c) = a.cost {
+            *t.cost.get_or_insert(0.0) += c;
+        }
+    }
     parts.push(cost(&t));
     let took: u64 = requests.iter().filter_map(|r| r.latency_ms).sum();
     parts.push(millis(took));
@@ -63,7 +78,30 @@ pub fn turn_line(requests: &[RequestRow]) -> Option<String> {
         parts.push(format!("first token {}", millis(ttft)));
     }
     parts.push(models.join(", "));
+    parts.extend(agents_part(agents));
     Some(parts.join(" · "))
+}
+
+/// `agents: explorer ×2 24.1k, reviewer 3.0k tokens`, in the order they first answered.
+fn agents_part(agents: &[AgentSpend]) -> Option<String> {
+    let mut by: Vec<(&str, usize, u64)> = Vec::new();
+    for a in agents {
+        match by.iter_mut().find(|(name, ..)| *name == a.agent) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += a.tokens;
+            }
+            None => by.push((&a.agent, 1, a.tokens)),
+        }
+    }
+    let each: Vec<String> = by
+        .iter()
+        .map(|(name, n, tokens)| match n {
+            1 => format!("{name} {}", self::tokens(*tokens)),
+            n => format!("{name} ×{n} {}", self::tokens(*tokens)),
+        })
+        .collect();
+    (!each.is_empty()).then(|| format!("agents: {} tokens", each.join(", ")))
 }
 
 /// A `stats` report as a table, one row per group and the total last.
@@ -131,4 +169,45 @@ pub fn table(report: &Report, by: By) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AgentSpend, turn_line};
+    use crate::store::stats::RequestRow;
+
+    #[test]
+    fn a_turns_line_counts_its_subagents_spend_by_agent() {
+        let request = RequestRow {
+            provider: "p".into(),
+            model: "m".into(),
+            input: 2_000,
+            output: 100,
+            cost: Some(0.01),
+            latency_ms: Some(1_000),
+            ..RequestRow::default()
+        };
+        let spend = |agent: &str, tokens, cost| AgentSpend {
+            agent: agent.into(),
+            tokens,
+            cost,
+        };
+        let alone = turn_line(std::slice::from_ref(&request), &[]).unwrap();
+        assert!(!alone.contains("agents"), "{alone}");
+        let line = turn_line(
+            &[request],
+            &[
+                spend("explorer", 10_000, Some(0.02)),
+                spend("reviewer", 3_000, None),
+                spend("explorer", 14_100, Some(0.02)),
+            ],
+        )
+        .unwrap();
+        assert!(
+            line.ends_with("agents: explorer ×2 24.1k, reviewer 3.0k tokens"),
+            "{line}"
+        );
+        // Their cost is the turn's.
+        assert!(line.contains("$0.05"), "{line}");
+    }
 }

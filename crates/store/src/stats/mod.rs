@@ -22,6 +22,8 @@ pub struct RequestRow {
     pub gear: String,
     /// Empty outside a pipeline stage.
     pub stage: String,
+    /// The subagent that made it; empty for a session's own requests (and where not read).
+    pub agent: String,
     pub input: u64,
     pub output: u64,
     pub cached: u64,
@@ -64,6 +66,7 @@ impl RequestRow {
             model: r.model.clone(),
             gear: r.gear.as_str().to_string(),
             stage: r.stage.clone().unwrap_or_default(),
+            agent: String::new(),
             input: *input,
             output: *output,
             cached: *cached,
@@ -88,11 +91,19 @@ pub enum By {
     Gear,
     Stage,
     Day,
+    Agent,
 }
 
 impl By {
     /// Every grouping, in the order `--by` lists them.
-    pub const ALL: [By; 5] = [By::Model, By::Provider, By::Gear, By::Stage, By::Day];
+    pub const ALL: [By; 6] = [
+        By::Model,
+        By::Provider,
+        By::Gear,
+        By::Stage,
+        By::Day,
+        By::Agent,
+    ];
 
     /// The grouping's name, as `--by` takes it and the table heads its column.
     #[must_use]
@@ -103,6 +114,7 @@ impl By {
             By::Gear => "gear",
             By::Stage => "stage",
             By::Day => "day",
+            By::Agent => "agent",
         }
     }
 }
@@ -111,10 +123,10 @@ impl std::str::FromStr for By {
     type Err = String;
 
     fn from_str(s: &str) -> Result<By, String> {
-        By::ALL
-            .into_iter()
-            .find(|b| b.name() == s)
-            .ok_or_else(|| format!("`{s}` is not one of model, provider, gear, stage, day"))
+        By::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = By::ALL.map(By::name).to_vec();
+            format!("`{s}` is not one of {}", names.join(", "))
+        })
     }
 }
 
@@ -227,6 +239,7 @@ pub struct RowRef<'a> {
     pub model: &'a str,
     pub gear: &'a str,
     pub stage: &'a str,
+    pub agent: &'a str,
     pub input: u64,
     pub output: u64,
     pub cached: u64,
@@ -249,6 +262,7 @@ impl RequestRow {
             model: &self.model,
             gear: &self.gear,
             stage: &self.stage,
+            agent: &self.agent,
             input: self.input,
             output: self.output,
             cached: self.cached,
@@ -273,6 +287,7 @@ impl RowRef<'_> {
             model: self.model.to_string(),
             gear: self.gear.to_string(),
             stage: self.stage.to_string(),
+            agent: self.agent.to_string(),
             input: self.input,
             output: self.output,
             cached: self.cached,
@@ -322,6 +337,9 @@ impl Aggregator {
             By::Stage if r.stage.is_empty() => self.key.push_str("(no stage)"),
             By::Stage => self.key.push_str(r.stage),
             By::Day => self.key.push_str(self.days.name(r.ts)),
+            // A session's own requests are its model's: `(main)`.
+            By::Agent if r.agent.is_empty() => self.key.push_str("(main)"),
+            By::Agent => self.key.push_str(r.agent),
         }
         match self.groups.get_mut(self.key.as_str()) {
             Some(t) => t.add(r),

@@ -16,11 +16,16 @@ impl Reader {
     pub fn report_since(&self, since: i64, by: By) -> Result<Report, StoreError> {
         // Only the text columns the grouping needs are read: each costs a decode per row.
         let key = match by {
-            By::Model => "provider, model, '', ''",
-            By::Provider => "provider, '', '', ''",
-            By::Gear => "'', '', gear, ''",
-            By::Stage => "'', '', '', stage",
-            By::Day => "'', '', '', ''",
+            By::Model => "provider, model, '', '', ''",
+            By::Provider => "provider, '', '', '', ''",
+            By::Gear => "'', '', gear, '', ''",
+            By::Stage => "'', '', '', stage, ''",
+            By::Day => "'', '', '', '', ''",
+            // A key lookup per row, for this grouping only.
+            By::Agent => {
+                "'', '', '', '', (SELECT coalesce(s.agent, '(subagent)') FROM sessions s
+                                  WHERE s.id = requests.session_id AND s.parent IS NOT NULL)"
+            }
         };
         let mut agg = Aggregator::new(by);
         self.scan(key, since, None, |row| agg.add(row))?;
@@ -28,21 +33,22 @@ impl Reader {
     }
 
     /// Every request since `since` (unix milliseconds), in no particular order; only
-    /// `session`'s when given.
+    /// `session`'s (its subagents' included) when given.
     pub fn requests_since(
         &self,
         since: i64,
         session: Option<&str>,
     ) -> Result<Vec<RequestRow>, StoreError> {
         let mut out = Vec::new();
-        self.scan("provider, model, gear, stage", since, session, |row| {
+        self.scan("provider, model, gear, stage, ''", since, session, |row| {
             out.push(row.to_row());
         })?;
         Ok(out)
     }
 
-    /// Calls `f` with each request since `since` (only `session`'s when given), `key` naming
-    /// the four text columns read (provider, model, gear, stage; `''` for one not needed).
+    /// Calls `f` with each request since `since` (only `session`'s and its subagents' when
+    /// given), `key` naming the five text columns read (provider, model, gear, stage, agent;
+    /// `''` for one not needed).
     /// All of a session's rows by its key; a period's by a full scan, which beats the `ts`
     /// index (a lookup per row) once the period holds more than a few percent of the table —
     /// `+ts` keeps the planner off the index. Unordered: the aggregation does not need it.
@@ -55,7 +61,8 @@ impl Reader {
     ) -> Result<(), StoreError> {
         let err = |e| self.err(e);
         let filter = if session.is_some() {
-            "session_id = ?2 AND ts >= ?1"
+            "session_id IN (SELECT ?2 UNION ALL SELECT id FROM sessions WHERE parent = ?2)
+             AND ts >= ?1"
         } else {
             "+ts >= ?1 AND ?2 IS NULL"
         };
@@ -74,18 +81,19 @@ impl Reader {
                 model: text(r.get_ref(2).map_err(err)?),
                 gear: text(r.get_ref(3).map_err(err)?),
                 stage: text(r.get_ref(4).map_err(err)?),
-                input: count(r.get(5).map_err(err)?).unwrap_or(0),
-                output: count(r.get(6).map_err(err)?).unwrap_or(0),
-                cached: count(r.get(7).map_err(err)?).unwrap_or(0),
-                cost: r.get(8).map_err(err)?,
-                latency_ms: count(r.get(9).map_err(err)?),
-                ttft_ms: count(r.get(10).map_err(err)?),
-                failed: r.get(11).map_err(err)?,
-                cache_write: count(r.get(12).map_err(err)?).unwrap_or(0),
-                retries: u32::try_from(count(r.get(13).map_err(err)?).unwrap_or(0))
+                agent: text(r.get_ref(5).map_err(err)?),
+                input: count(r.get(6).map_err(err)?).unwrap_or(0),
+                output: count(r.get(7).map_err(err)?).unwrap_or(0),
+                cached: count(r.get(8).map_err(err)?).unwrap_or(0),
+                cost: r.get(9).map_err(err)?,
+                latency_ms: count(r.get(10).map_err(err)?),
+                ttft_ms: count(r.get(11).map_err(err)?),
+                failed: r.get(12).map_err(err)?,
+                cache_write: count(r.get(13).map_err(err)?).unwrap_or(0),
+                retries: u32::try_from(count(r.get(14).map_err(err)?).unwrap_or(0))
                     .unwrap_or(u32::MAX),
-                estimated: r.get(14).map_err(err)?,
-                reasoning: count(r.get(15).map_err(err)?).unwrap_or(0),
+                estimated: r.get(15).map_err(err)?,
+                reasoning: count(r.get(16).map_err(err)?).unwrap_or(0),
             });
         }
         Ok(())

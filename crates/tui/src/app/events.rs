@@ -87,6 +87,7 @@ impl App {
             | Event::SessionResumed { .. }
             | Event::ModelFellBack { .. }
             | Event::Usage { .. }
+            | Event::AgentSpent { .. }
             | Event::Error { .. }
             | Event::Refused { .. }
             | Event::McpStatus { .. }
@@ -203,12 +204,14 @@ impl App {
             Event::TurnStarted { .. } => {
                 self.busy = !replay;
                 self.turn_requests.clear();
+                self.turn_agents.clear();
             }
             Event::TurnFinished { .. } => {
                 self.busy = false;
                 self.transcript.abandon_streaming();
                 let requests = std::mem::take(&mut self.turn_requests);
-                if let Some(line) = crate::report::figures::turn_line(&requests) {
+                let agents = std::mem::take(&mut self.turn_agents);
+                if let Some(line) = crate::report::figures::turn_line(&requests, &agents) {
                     self.transcript.push(EntryKind::Usage, line);
                 }
             }

@@ -21,6 +21,7 @@ impl App {
             | Event::SessionResumed { .. }
             | Event::ModelFellBack { .. }
             | Event::Usage { .. }
+            | Event::AgentSpent { .. }
             | Event::Imported { .. }
             | Event::SessionForked { .. }
             | Event::Commands { .. } => self.tell_model(event, replay),
@@ -81,6 +82,23 @@ impl App {
                 self.turn_requests
                     .extend(crate::library::RequestRow::of(event));
                 // A model with prices (perhaps switched to) shows the session's cost.
+                if let (Some(cost), false) = (cost, replay) {
+                    *self.session.cost.get_or_insert(0.0) += cost;
+                }
+            }
+            // A subagent's spend: the turn's and the session's, never the context's.
+            Event::AgentSpent {
+                agent,
+                input,
+                output,
+                cost,
+                ..
+            } => {
+                self.turn_agents.push(crate::report::figures::AgentSpend {
+                    agent: agent.clone(),
+                    tokens: input + output,
+                    cost: *cost,
+                });
                 if let (Some(cost), false) = (cost, replay) {
                     *self.session.cost.get_or_insert(0.0) += cost;
                 }

@@ -73,7 +73,12 @@ impl Actor {
             Ok((deps, state, prompt)) => {
                 tokio::spawn(run(deps, state, prompt, ops.clone(), ops_rx))
             }
-            Err(why) => tokio::spawn(async move { ToolOutcome::error(why) }),
+            Err(why) => tokio::spawn(async move {
+                Answer {
+                    outcome: ToolOutcome::error(why),
+                    spent: None,
+                }
+            }),
         };
         self.activity = Activity::Idle;
         self.subagents.push(Delegated {
@@ -84,18 +89,25 @@ impl Actor {
         });
     }
 
-    /// A subagent answered while the round waited: `PostToolUse` hooks see its result, which
-    /// goes to the model with the round's others.
+    /// A subagent answered while the round waited: what it spent is recorded, then
+    /// `PostToolUse` hooks see its result, which goes to the model with the round's others.
     pub(super) async fn subagent_done(
         &mut self,
         i: usize,
-        result: Result<ToolOutcome, tokio::task::JoinError>,
+        result: Result<Answer, tokio::task::JoinError>,
     ) {
         let done = self.subagents.remove(i);
         self.activity = Activity::Idle;
-        let outcome =
-            result.unwrap_or_else(|e| ToolOutcome::error(format!("the agent failed: {e}")));
-        let effects = self.post_tool(done.call, outcome, done.started.elapsed());
+        let answer = result.unwrap_or_else(|e| Answer {
+            outcome: ToolOutcome::error(format!("the agent failed: {e}")),
+            spent: None,
+        });
+        if let Some(spent) = answer.spent
+            && !self.record(vec![spent.event(&done.call.id)]).await
+        {
+            return;
+        }
+        let effects = self.post_tool(done.call, answer.outcome, done.started.elapsed());
         self.run(effects).await;
     }
 
@@ -162,14 +174,51 @@ pub(super) struct Delegated {
     call: ToolCallRequest,
     started: Instant,
     ops: mpsc::UnboundedSender<Op>,
-    task: JoinHandle<ToolOutcome>,
+    task: JoinHandle<Answer>,
+}
+
+/// What a subagent's run comes to: the call's result, and what it spent (`None` when it
+/// never ran).
+pub(super) struct Answer {
+    outcome: ToolOutcome,
+    spent: Option<Spent>,
+}
+
+/// A subagent's spend, as its parent records it ([`Event::AgentSpent`]).
+#[derive(Default)]
+pub(super) struct Spent {
+    agent: String,
+    session: String,
+    requests: u32,
+    input: u64,
+    output: u64,
+    cached: u64,
+    cost: Option<f64>,
+    /// Its latest request's prompt and reply: its context when it answered.
+    context: u64,
+}
+
+impl Spent {
+    fn event(self, call: &str) -> Event {
+        Event::AgentSpent {
+            id: call.to_string(),
+            agent: self.agent,
+            session: self.session,
+            requests: self.requests,
+            input: self.input,
+            output: self.output,
+            cached: self.cached,
+            cost: self.cost,
+            context: self.context,
+        }
+    }
 }
 
 /// The next subagent to answer, by its place among `running`; pending forever when none
 /// runs, so `select!` can always poll it.
 pub(super) async fn finished(
     running: &mut [Delegated],
-) -> (usize, Result<ToolOutcome, tokio::task::JoinError>) {
+) -> (usize, Result<Answer, tokio::task::JoinError>) {
     if running.is_empty() {
         return std::future::pending().await;
     }
@@ -223,12 +272,13 @@ async fn run(
     prompt: String,
     ops: mpsc::UnboundedSender<Op>,
     ops_rx: mpsc::UnboundedReceiver<Op>,
-) -> ToolOutcome {
+) -> Answer {
     let agent = state
         .subagent
         .as_ref()
         .map(|s| s.agent.clone())
         .unwrap_or_default();
+    let session_id = state.id.clone();
     let (events, mut events_rx) = mpsc::unbounded_channel();
     let session = crate::core::run_session(deps, state, ops_rx, events);
     tokio::pin!(session);
@@ -250,7 +300,9 @@ async fn run(
     while let Ok(event) = events_rx.try_recv() {
         end.fold(&event);
     }
-    end.outcome(&agent)
+    end.spent.agent.clone_from(&agent);
+    end.spent.session = session_id;
+    end.answer(&agent)
 }
 
 /// What a subagent's session said, as far as its answer goes.
@@ -258,9 +310,7 @@ async fn run(
 struct End {
     reply: Option<String>,
     calls: usize,
-    /// Tokens it read and wrote, and what they cost where the provider has prices.
-    tokens: u64,
-    cost: Option<f64>,
+    spent: Spent,
     reason: Option<FinishReason>,
     error: Option<String>,
 }
@@ -276,12 +326,18 @@ impl End {
             Event::Usage {
                 input,
                 output,
+                cached,
                 cost,
                 ..
             } => {
-                self.tokens += input + output;
+                let s = &mut self.spent;
+                s.requests += 1;
+                s.input += input;
+                s.output += output;
+                s.cached += cached;
+                s.context = input + output;
                 if let Some(c) = cost {
-                    *self.cost.get_or_insert(0.0) += c;
+                    *s.cost.get_or_insert(0.0) += c;
                 }
             }
             Event::Error { message, .. } => self.error = Some(message.clone()),
@@ -299,16 +355,17 @@ impl End {
         false
     }
 
-    fn outcome(self, agent: &str) -> ToolOutcome {
+    fn answer(self, agent: &str) -> Answer {
         let mut calls = match self.calls {
             1 => "1 tool call".to_string(),
             n => format!("{n} tool calls"),
         };
-        calls.push_str(&format!(" · {} tokens", figures::tokens(self.tokens)));
-        if let Some(cost) = self.cost {
+        let tokens = self.spent.input + self.spent.output;
+        calls.push_str(&format!(" · {} tokens", figures::tokens(tokens)));
+        if let Some(cost) = self.spent.cost {
             calls.push_str(&format!(" · {}", figures::dollars(cost)));
         }
-        match (self.reason, self.reply) {
+        let outcome = match (self.reason, self.reply) {
             (Some(FinishReason::Stop | FinishReason::Length), Some(reply)) => {
                 ToolOutcome::ok(reply, format!("{agent} · {calls}"))
             }
@@ -330,6 +387,10 @@ impl End {
                 }
                 ToolOutcome::error(text)
             }
+        };
+        Answer {
+            outcome,
+            spent: Some(self.spent),
         }
     }
 }

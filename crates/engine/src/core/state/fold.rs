@@ -41,7 +41,10 @@ impl SessionState {
             | Event::PlanProposed { .. }
             | Event::PlanEdited { .. }
             | Event::StepStatusChanged { .. } => self.fold_work(event),
-            Event::ItemDropped { .. } | Event::ItemPinned { .. } | Event::Usage { .. } => {
+            Event::ItemDropped { .. }
+            | Event::ItemPinned { .. }
+            | Event::Usage { .. }
+            | Event::AgentSpent { .. } => {
                 self.fold_context(event);
             }
             Event::AssistantDelta { .. }
@@ -331,6 +334,11 @@ impl SessionState {
                 self.output_tokens += output;
                 // `input` includes the cached part.
                 self.context_tokens = input + output;
+            }
+            // A subagent's spend is the session's, not its context.
+            Event::AgentSpent { cost, context, .. } => {
+                self.cost += cost.unwrap_or(0.0);
+                self.agents_read += context;
             }
             _ => {}
         }

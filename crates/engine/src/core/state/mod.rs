@@ -32,8 +32,10 @@ pub struct SessionState {
     pub output_tokens: u64,
     /// The prompt size of the latest request, which is what fills the context window.
     pub context_tokens: u64,
-    /// Dollars spent so far, when the provider has prices.
+    /// Dollars spent so far, when the provider has prices (its subagents' included).
     pub cost: f64,
+    /// Tokens its subagents held in their contexts, which its own never had to.
+    pub agents_read: u64,
     /// Model turns so far.
     pub turns: u32,
     /// The conversation as the model sees it.

@@ -515,3 +515,99 @@ async fn an_agent_takes_the_model_its_route_names() {
         .collect();
     assert_eq!(models, ["fake-model", "small-model", "fake-model"]);
 }
+
+/// A user's agent that runs commands: its approval comes to the human through the parent,
+/// labelled with the agent, under an id of the parent's; approving it there runs the command
+/// in the subagent, whose answer returns to the parent.
+#[tokio::test]
+async fn a_subagents_command_waits_for_the_human_through_its_parent() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "task",
+            json!({"agent": "tester", "prompt": "Run the smoke test."}),
+        ),
+        Turn::tool("run_command", json!({"command": "echo smoke-ok"})),
+        Turn::text("The smoke test printed smoke-ok."),
+        Turn::text("Tests pass."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    // Written for Claude Code.
+    std::fs::write(
+        agents.join("tester.md"),
+        "---\nname: tester\ndescription: Runs the tests and reports failures\ntools: Bash, Read\n\
+         ---\nYou run tests.\n",
+    )
+    .unwrap();
+    let text = config(&fake.url(), "FAKE_KEY", "[sandbox]\nmode = \"off\"\n");
+    let p = provider(&text, "fake");
+    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
+    s.submit("run the smoke test");
+    let asked = s
+        .until(|e| {
+            matches!(e, Event::FromAgent { event, .. }
+                if matches!(**event, Event::CommandApprovalRequested { .. }))
+        })
+        .await;
+    let Some(Event::FromAgent { id, agent, event }) = asked.last() else {
+        unreachable!()
+    };
+    let Event::CommandApprovalRequested {
+        id: key, command, ..
+    } = &**event
+    else {
+        unreachable!()
+    };
+    assert_eq!(agent, "tester");
+    assert_eq!(command, "echo smoke-ok");
+    // The task call is the parent's; the question's id is its own, not the subagent's.
+    assert!(asked.iter().any(
+        |e| matches!(e, Event::ToolCall { id: call, name, .. } if call == id && name == "task")
+    ));
+    assert_ne!(key, "call_1_0");
+    // Nothing ran before the human said so.
+    assert_eq!(fake.bodies().await.len(), 2);
+    s.send(Op::ApproveCommand {
+        call_id: key.clone(),
+        always: false,
+    });
+    let seen = s.turn().await;
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::FromAgent { event, .. }
+            if matches!(&**event, Event::CommandDecided { id, .. } if id == key))),
+        "{seen:?}"
+    );
+    let bodies = fake.bodies().await;
+    assert_eq!(bodies.len(), 4, "{bodies:#?}");
+    assert!(
+        bodies[2].to_string().contains("smoke-ok"),
+        "the command ran in the subagent"
+    );
+    assert!(
+        bodies[3]
+            .to_string()
+            .contains("The smoke test printed smoke-ok."),
+        "its answer is the parent's result"
+    );
+    // Recorded in the subagent's session, not the parent's.
+    let reader = Reader::open(&s.db).unwrap();
+    let child = reader.children(&s.id).unwrap().remove(0);
+    let recorded = reader.events(&child.id).unwrap();
+    assert!(
+        recorded
+            .iter()
+            .any(|e| matches!(e.event, Event::CommandDecided { .. }))
+    );
+    let parents = reader.events(&s.id).unwrap();
+    assert!(
+        !parents.iter().any(|e| matches!(
+            e.event,
+            Event::CommandApprovalRequested { .. } | Event::FromAgent { .. }
+        )),
+        "{parents:?}"
+    );
+}

@@ -91,12 +91,22 @@ pub async fn start_switching(
 
 /// A new session whose user's home is `home` (their skills, their global memory file).
 pub async fn start_at_home(p: &ActiveProvider, workspace: &Path, home: &Path) -> Session {
+    start_at_home_with(p, workspace, home, "").await
+}
+
+/// A new session whose user's home is `home`, under `config_text`.
+pub async fn start_at_home_with(
+    p: &ActiveProvider,
+    workspace: &Path,
+    home: &Path,
+    config_text: &str,
+) -> Session {
     let dir = tempfile::tempdir().unwrap();
     open_with(
         p,
         workspace,
         ApprovalMode::Ask,
-        "",
+        config_text,
         dir,
         OpenRequest::New,
         (Some(home), None),

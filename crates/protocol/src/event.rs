@@ -151,6 +151,16 @@ pub enum Event {
         #[serde(default)]
         context: u64,
     },
+    /// What a subagent's session said that its parent's front end shows live: its tool calls
+    /// and results (its progress, in the `task` call's cell), a command waiting for the
+    /// human's approval and the decision. Never recorded in the parent's session (the
+    /// subagent's own holds it). `id` is the parent's `task` call; an approval's id is the
+    /// parent's name for it, answered with the usual ops.
+    FromAgent {
+        id: String,
+        agent: String,
+        event: Box<Event>,
+    },
     /// A command ran and wrote files that wait for review: its output, held until the last
     /// of its changes is decided, when it becomes the call's [`Event::ToolResult`] with the
     /// review's outcome.
@@ -423,6 +433,7 @@ impl Event {
             Event::ToolResult { .. } => "tool_result",
             Event::ToolHeld { .. } => "tool_held",
             Event::AgentSpent { .. } => "agent_spent",
+            Event::FromAgent { .. } => "from_agent",
             Event::CommandApprovalRequested { .. } => "command_approval_requested",
             Event::CommandDecided { .. } => "command_decided",
             Event::FileChanged { .. } => "file_changed",

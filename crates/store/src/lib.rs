@@ -8,6 +8,7 @@
 //! can share one file.
 
 mod export;
+mod maintain;
 mod open;
 mod read;
 mod search;
@@ -27,7 +28,8 @@ pub use read::{Reader, SessionSummary, StoredEvent};
 pub use search::{MATCH_END, MATCH_START, SearchHit};
 
 use gearshift_protocol::Event;
-use writer::{Imported, Maintenance, Request};
+use maintain::{Imported, Maintenance};
+use writer::Request;
 
 /// Store failures a user can act on; each names the file.
 #[derive(Debug, thiserror::Error)]

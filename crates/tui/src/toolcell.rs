@@ -41,44 +41,51 @@ pub struct ToolCell {
     pub awaiting_approval: bool,
     /// Whether the result's text is here (see [`Output`]).
     pub output: Output,
+    /// A subagent's tool calls so far, for a `task` call (its live progress).
+    pub steps: Vec<AgentStep>,
+}
+
+/// One tool call of a subagent: what it called on what, and whether it went well (`None`
+/// while it runs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentStep {
+    pub id: String,
+    pub line: String,
+    pub ok: Option<bool>,
+}
+
+impl AgentStep {
+    /// The step of a call of `name` with `arguments`.
+    #[must_use]
+    pub fn new(id: &str, name: &str, arguments: &str) -> AgentStep {
+        AgentStep {
+            id: id.to_string(),
+            line: format!("{name} {}", target_of(arguments)),
+            ok: None,
+        }
+    }
+
+    fn mark(&self) -> &'static str {
+        match self.ok {
+            None => "…",
+            Some(true) => "✓",
+            Some(false) => "✗",
+        }
+    }
 }
 
 impl ToolCell {
+    /// The subagent's call `id` returned.
+    pub fn step_done(&mut self, id: &str, ok: bool) {
+        if let Some(step) = self.steps.iter_mut().rev().find(|s| s.id == id) {
+            step.ok = Some(ok);
+        }
+    }
+
     /// What the call acted on, from its arguments: the path, pattern or command.
     #[must_use]
     pub fn target(&self) -> String {
-        let v: serde_json::Value = serde_json::from_str(&self.arguments).unwrap_or_default();
-        if let (Some(from), Some(to)) = (
-            v.get("from").and_then(|s| s.as_str()),
-            v.get("to").and_then(|s| s.as_str()),
-        ) {
-            return format!("{from} → {to}");
-        }
-        if let Some(steps) = v.get("steps").and_then(|s| s.as_array()) {
-            let titles: Vec<&str> = steps
-                .iter()
-                .filter_map(|s| s.get("title").and_then(|t| t.as_str()))
-                .collect();
-            return format!("{} steps: {}", steps.len(), titles.join(" · "));
-        }
-        // A task for a subagent: which agent, and the start of what it was asked.
-        if let (Some(agent), Some(prompt)) = (
-            v.get("agent").and_then(|s| s.as_str()),
-            v.get("prompt").and_then(|s| s.as_str()),
-        ) {
-            return format!("{agent}: {}", prompt.lines().next().unwrap_or_default());
-        }
-        for key in ["command", "path", "pattern", "summary", "reason", "name"] {
-            if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
-                return s.lines().next().unwrap_or_default().to_string();
-            }
-        }
-        let compact = v.to_string();
-        if compact.chars().count() > 60 {
-            format!("{}…", compact.chars().take(59).collect::<String>())
-        } else {
-            compact
-        }
+        target_of(&self.arguments)
     }
 
     /// The cell's lines at `width`.
@@ -132,6 +139,14 @@ impl ToolCell {
             )
         };
         if !self.expanded {
+            // A subagent at work shows what it is doing now.
+            if let (None, Some(step)) = (&self.result, self.steps.last()) {
+                let line = format!("  └ {} {}", step.mark(), step.line);
+                lines.push(super::fit::line(
+                    Line::styled(line, s.dim),
+                    usize::from(width),
+                ));
+            }
             return lines;
         }
         let width = usize::from(width.max(8)) - 4;
@@ -158,6 +173,15 @@ impl ToolCell {
             .and_then(|v| serde_json::to_string_pretty(&v).ok())
             .unwrap_or_else(|| self.arguments.clone());
         body(&args, s.dim, &mut lines);
+        if !self.steps.is_empty() {
+            lines.push(Line::styled("  ├ its steps", s.dim));
+            let steps: Vec<String> = self
+                .steps
+                .iter()
+                .map(|step| format!("{} {}", step.mark(), step.line))
+                .collect();
+            body(&steps.join("\n"), s.dim, &mut lines);
+        }
         if let Some(r) = &self.result {
             lines.push(Line::styled("  ├ result", s.dim));
             if self.output == Output::Here {
@@ -178,6 +202,44 @@ impl ToolCell {
             Some(r) if self.output == Output::Here => Some(r.content.clone()),
             Some(_) => None,
         }
+    }
+}
+
+/// What a call acted on, from its arguments: the path, pattern or command.
+#[must_use]
+pub fn target_of(arguments: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(arguments).unwrap_or_default();
+
+    if let (Some(from), Some(to)) = (
+        v.get("from").and_then(|s| s.as_str()),
+        v.get("to").and_then(|s| s.as_str()),
+    ) {
+        return format!("{from} → {to}");
+    }
+    if let Some(steps) = v.get("steps").and_then(|s| s.as_array()) {
+        let titles: Vec<&str> = steps
+            .iter()
+            .filter_map(|s| s.get("title").and_then(|t| t.as_str()))
+            .collect();
+        return format!("{} steps: {}", steps.len(), titles.join(" · "));
+    }
+    // A task for a subagent: which agent, and the start of what it was asked.
+    if let (Some(agent), Some(prompt)) = (
+        v.get("agent").and_then(|s| s.as_str()),
+        v.get("prompt").and_then(|s| s.as_str()),
+    ) {
+        return format!("{agent}: {}", prompt.lines().next().unwrap_or_default());
+    }
+    for key in ["command", "path", "pattern", "summary", "reason", "name"] {
+        if let Some(s) = v.get(key).and_then(|s| s.as_str()) {
+            return s.lines().next().unwrap_or_default().to_string();
+        }
+    }
+    let compact = v.to_string();
+    if compact.chars().count() > 60 {
+        format!("{}…", compact.chars().take(59).collect::<String>())
+    } else {
+        compact
     }
 }
 
@@ -208,6 +270,7 @@ mod tests {
             awaiting_review: false,
             awaiting_approval: false,
             output: Output::Here,
+            steps: Vec::new(),
         };
         assert_eq!(cell.target(), "explorer: Where is the parser?");
     }
@@ -234,6 +297,7 @@ mod tests {
             awaiting_review: false,
             awaiting_approval: false,
             output: Output::Here,
+            steps: Vec::new(),
         };
         let lines = text(&cell.render(80, &theme));
         assert!(
@@ -255,6 +319,7 @@ mod tests {
             awaiting_review: false,
             awaiting_approval: false,
             output: Output::Here,
+            steps: Vec::new(),
         };
         assert_eq!(cell.target(), "pdf");
     }
@@ -277,6 +342,7 @@ mod tests {
             awaiting_review: false,
             awaiting_approval: false,
             output: Output::Here,
+            steps: Vec::new(),
         };
         let lines = text(&cell.render(50, &theme));
         let all = lines.join(" ");
@@ -308,6 +374,7 @@ mod tests {
             awaiting_review: false,
             awaiting_approval: false,
             output: Output::Here,
+            steps: Vec::new(),
         };
         assert_eq!(
             text(&cell.render(80, &theme)),
@@ -356,6 +423,7 @@ mod tests {
                 awaiting_review: false,
                 awaiting_approval: false,
                 output: Output::Here,
+                steps: Vec::new(),
             }
             .target()
         };

@@ -151,6 +151,7 @@ impl Transcript {
                 awaiting_review: false,
                 awaiting_approval: false,
                 output: Output::Here,
+                steps: Vec::new(),
             }));
         }
     }
@@ -179,6 +180,13 @@ impl Transcript {
     pub fn tool_awaits_approval(&mut self, id: &str, waiting: bool) {
         if let Some(cell) = self.changed_cell(id) {
             cell.awaiting_approval = waiting;
+        }
+    }
+
+    /// Changes the cell of tool call `id`, when it is there (it is laid out again).
+    pub fn tool_cell(&mut self, id: &str, change: impl FnOnce(&mut ToolCell)) {
+        if let Some(cell) = self.changed_cell(id) {
+            change(cell);
         }
     }
 

@@ -129,6 +129,18 @@ impl Watch {
                 o.at_checkpoint = Some(format!("`{command}` ({why})"));
                 true
             }
+            // A subagent's question stops the run as the session's own would.
+            Event::FromAgent { agent, event, .. } => match &**event {
+                Event::CommandApprovalRequested {
+                    command,
+                    checkpoint: Some(why),
+                    ..
+                } => {
+                    o.at_checkpoint = Some(format!("`{command}` of the subagent {agent} ({why})"));
+                    true
+                }
+                _ => false,
+            },
             Event::ChangeProposed {
                 change,
                 checkpoint: Some(why),

@@ -47,9 +47,11 @@ const SUBAGENT_END: Duration = Duration::from_secs(3);
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 
 mod activity;
+mod agent_session;
 mod calls;
 mod context;
 mod deps;
+mod from_agents;
 mod hook_verdicts;
 mod hooks;
 mod instructions;
@@ -141,9 +143,14 @@ struct Actor {
     /// The agents a `task` call may start, and the subagents running (see `subagent`).
     agents: std::collections::BTreeMap<String, crate::agents::Agent>,
     subagents: Vec<subagent::Delegated>,
+    /// What subagents say to the human comes in here, and their questions open with the
+    /// human (see `from_agents`).
+    forward_tx: mpsc::UnboundedSender<from_agents::Forwarded>,
+    forward_rx: mpsc::UnboundedReceiver<from_agents::Forwarded>,
+    asked: from_agents::Asked,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
-    ending: Vec<JoinHandle<subagent::Answer>>,
+    ending: Vec<JoinHandle<agent_session::Answer>>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -170,6 +177,8 @@ impl Actor {
             tokio::select! {
                 op = ops.recv() => {
                     let Some(op) = op else { break };
+                    // An answer to a subagent's question is its subagent's.
+                    let Some(op) = self.answer_agent(op) else { continue };
                     let effects = machine::ops::on_op(&self.state, &self.activity, self.facts(), op);
                     self.run(effects).await;
                     if self.quit {
@@ -180,6 +189,7 @@ impl Actor {
                     }
                 }
                 w = wake(&mut self.activity) => self.on_wake(w).await,
+                Some(said) = self.forward_rx.recv() => self.agent_said(said),
                 // A subagent's answer is taken when the round waits for it.
                 (i, done) = subagent::finished(&mut self.subagents), if delegating => {
                     self.subagent_done(i, done).await;

@@ -6,7 +6,7 @@ use super::session::SandboxView;
 use crate::approval::ApprovalPrompt;
 use crate::overlay::Overlay;
 use crate::protocol::{CommandDecision, Event};
-use crate::toolcell::ToolResultView;
+use crate::toolcell::{AgentStep, ToolResultView};
 use crate::transcript::EntryKind;
 
 impl App {
@@ -19,7 +19,67 @@ impl App {
             | Event::CommandApprovalRequested { .. }
             | Event::CommandDecided { .. }
             | Event::HookRan { .. } => self.tell_commands(event, replay),
+            Event::FromAgent { id, agent, event } => self.tell_agent(id, agent, event, replay),
             _ => self.tell_tool_calls(event),
+        }
+    }
+
+    /// Asks the human about a command: `agent` is the subagent whose it is, if not the
+    /// session's own model's.
+    fn ask(&mut self, id: &str, command: &str, checkpoint: Option<&str>, agent: Option<&str>) {
+        let sandbox = self
+            .session
+            .sandbox
+            .as_ref()
+            .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
+        // A checkpoint says why this one stops, whatever the allowlist says.
+        let sandbox = match checkpoint {
+            Some(why) => format!("⚑ {why}. {sandbox}"),
+            None => sandbox,
+        };
+        let sandbox = match agent {
+            Some(agent) => format!("Asked by the subagent `{agent}`. {sandbox}"),
+            None => sandbox,
+        };
+        self.overlays
+            .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
+                id, command, sandbox,
+            ))));
+        // A question is drawn at once, not at the streaming frame rate.
+        self.urgent = true;
+    }
+
+    /// What a subagent of the `task` call `task` said: its steps in the call's cell, and its
+    /// questions for the human (live only: a replay has none).
+    fn tell_agent(&mut self, task: &str, agent: &str, event: &Event, replay: bool) {
+        match event {
+            Event::ToolCall {
+                id,
+                name,
+                arguments,
+            } => {
+                let step = AgentStep::new(id, name, arguments);
+                self.transcript
+                    .tool_cell(task, |cell| cell.steps.push(step));
+            }
+            Event::ToolResult { id, ok, .. } => {
+                self.transcript
+                    .tool_cell(task, |cell| cell.step_done(id, *ok));
+            }
+            Event::CommandApprovalRequested {
+                id,
+                command,
+                checkpoint,
+            } if !replay => {
+                self.transcript.tool_awaits_approval(task, true);
+                self.ask(id, command, checkpoint.as_deref(), Some(agent));
+            }
+            Event::CommandDecided { id, .. } => {
+                self.transcript.tool_awaits_approval(task, false);
+                self.overlays
+                    .retain(|o| !matches!(o, Overlay::Approval(p) if p.id == *id));
+            }
+            _ => {}
         }
     }
 
@@ -64,22 +124,7 @@ impl App {
             } => {
                 self.transcript.tool_awaits_approval(id, true);
                 if !replay {
-                    let sandbox = self
-                        .session
-                        .sandbox
-                        .as_ref()
-                        .map_or_else(|| "Sandbox: checking…".to_string(), SandboxView::describe);
-                    // A checkpoint says why this one stops, whatever the allowlist says.
-                    let sandbox = match checkpoint {
-                        Some(why) => format!("⚑ {why}. {sandbox}"),
-                        None => sandbox,
-                    };
-                    self.overlays
-                        .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
-                            id, command, sandbox,
-                        ))));
-                    // A question is drawn at once, not at the streaming frame rate.
-                    self.urgent = true;
+                    self.ask(id, command, checkpoint.as_deref(), None);
                 }
             }
             Event::CommandDecided {

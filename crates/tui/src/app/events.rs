@@ -80,6 +80,7 @@ impl App {
             | Event::CommandApprovalRequested { .. }
             | Event::CommandDecided { .. }
             | Event::HookRan { .. }
+            | Event::FromAgent { .. }
             | Event::FilesSeen { .. } => self.tell_calls(event, replay),
             Event::GearChanged { .. }
             | Event::TitleChanged { .. }

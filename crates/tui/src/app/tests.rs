@@ -1882,3 +1882,109 @@ fn a_hook_whose_writes_the_gate_withheld_is_said_even_when_it_passed() {
         1
     );
 }
+
+/// The screen as drawn at 120×40.
+fn drawn(a: &mut App) -> String {
+    a.prepare();
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| crate::view::draw(a, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..40)
+        .map(|y| {
+            (0..120)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() {
+    let mut a = app(120, 40);
+    let from = |event: Event| Event::FromAgent {
+        id: "task_1".into(),
+        agent: "tester".into(),
+        event: Box::new(event),
+    };
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    a.on_core(&Event::ToolCall {
+        id: "task_1".into(),
+        name: "task".into(),
+        arguments: r#"{"agent":"tester","prompt":"Run the smoke test"}"#.into(),
+    });
+    a.on_core(&from(Event::ToolCall {
+        id: "c1".into(),
+        name: "read_file".into(),
+        arguments: r#"{"path":"Makefile"}"#.into(),
+    }));
+    // Collapsed, the running cell shows what its subagent does now.
+    assert!(drawn(&mut a).contains("└ … read_file Makefile"));
+    a.on_core(&from(Event::ToolResult {
+        id: "c1".into(),
+        ok: true,
+        content: "test:".into(),
+        summary: "1 line".into(),
+        duration_ms: 1,
+    }));
+    a.on_core(&from(Event::ToolCall {
+        id: "c2".into(),
+        name: "run_command".into(),
+        arguments: r#"{"command":"make smoke"}"#.into(),
+    }));
+    a.on_core(&from(Event::CommandApprovalRequested {
+        id: "task_1›c2".into(),
+        command: "make smoke".into(),
+        checkpoint: None,
+    }));
+    let screen = drawn(&mut a);
+    assert!(
+        screen.contains("Asked by the subagent `tester`"),
+        "{screen}"
+    );
+    a.mark_drawn();
+    assert_eq!(
+        press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
+        [Effect::Send(Op::ApproveCommand {
+            call_id: "task_1›c2".into(),
+            always: false,
+        })]
+    );
+    a.on_core(&from(Event::CommandDecided {
+        id: "task_1›c2".into(),
+        command: "make smoke".into(),
+        decision: CommandDecision::Once,
+    }));
+    assert!(!matches!(a.overlay(), Some(Overlay::Approval(_))));
+    a.on_core(&from(Event::ToolResult {
+        id: "c2".into(),
+        ok: false,
+        content: "1 failed".into(),
+        summary: "exit 2".into(),
+        duration_ms: 1,
+    }));
+    // Opened, the cell lists every step.
+    a.transcript.select_by(-1);
+    a.transcript.toggle_selected();
+    let screen = drawn(&mut a);
+    assert!(
+        screen.contains("✓ read_file Makefile") && screen.contains("✗ run_command make smoke"),
+        "{screen}"
+    );
+    // What it spent is the turn's.
+    a.on_core(&Event::AgentSpent {
+        id: "task_1".into(),
+        agent: "tester".into(),
+        session: "child".into(),
+        requests: 2,
+        input: 3_000,
+        output: 200,
+        cached: 0,
+        cost: Some(0.5),
+        context: 3_200,
+    });
+    a.on_core(&Event::TurnFinished {
+        reason: crate::protocol::FinishReason::Stop,
+    });
+    assert_eq!(a.session.cost, Some(0.5));
+}

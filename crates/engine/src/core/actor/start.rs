@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::activity::Activity;
 use super::deps::SessionDeps;
 use super::outbox::Outbox;
-use super::{Actor, models};
+use super::{Actor, from_agents, models};
 use crate::context::Ledger;
 use crate::core::SessionState;
 use crate::protocol::{Event, NoticeLevel};
@@ -24,6 +24,7 @@ impl Actor {
             tx: events,
             secrets: deps.tools.runner.secrets.clone(),
         };
+        let (forward_tx, forward_rx) = from_agents::channel();
         Actor {
             deps,
             state,
@@ -60,6 +61,9 @@ impl Actor {
             mcp: crate::mcp::servers::Servers::default(),
             agents: std::collections::BTreeMap::new(),
             subagents: Vec::new(),
+            forward_tx,
+            forward_rx,
+            asked: from_agents::Asked::default(),
             ending: Vec::new(),
         }
     }

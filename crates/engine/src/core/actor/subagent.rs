@@ -13,16 +13,18 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::activity::Activity;
+use super::agent_session::{self, Answer};
 use super::{Actor, SessionDeps};
 use crate::agents::{self, Agent};
 use crate::core::machine::{ApprovalMode, gates};
 use crate::core::{SessionState, routing, shape};
-use crate::figures;
+
+use crate::config::VibeEdits;
 use crate::hooks::HookEvent;
-use crate::protocol::{Event, FinishReason, Gear, Op, Subagent};
+use crate::protocol::{Event, Gear, Op, Subagent};
 use crate::provider::ToolCallRequest;
 use crate::tools::task::{self, TASK, TaskTool};
-use crate::tools::{ToolKind, ToolOutcome};
+use crate::tools::{ToolKind, ToolOutcome, Writes};
 
 impl Actor {
     /// Finds the agents and offers the `task` tool when there are any (never in a subagent's
@@ -69,16 +71,10 @@ impl Actor {
             Ok(self.child(agent, prompt))
         });
         let (ops, ops_rx) = mpsc::unbounded_channel();
+        let forward = self.forward_for(&call.id);
         let task = match prepared {
-            Ok((deps, state, prompt)) => {
-                tokio::spawn(run(deps, state, prompt, ops.clone(), ops_rx))
-            }
-            Err(why) => tokio::spawn(async move {
-                Answer {
-                    outcome: ToolOutcome::error(why),
-                    spent: None,
-                }
-            }),
+            Ok(session) => tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward)),
+            Err(why) => tokio::spawn(async move { Answer::refused(why) }),
         };
         self.activity = Activity::Idle;
         self.subagents.push(Delegated {
@@ -98,10 +94,7 @@ impl Actor {
     ) {
         let done = self.subagents.remove(i);
         self.activity = Activity::Idle;
-        let answer = result.unwrap_or_else(|e| Answer {
-            outcome: ToolOutcome::error(format!("the agent failed: {e}")),
-            spent: None,
-        });
+        let answer = result.unwrap_or_else(|e| Answer::refused(format!("the agent failed: {e}")));
         if let Some(spent) = answer.spent
             && !self.record(vec![spent.event(&done.call.id)]).await
         {
@@ -119,18 +112,28 @@ impl Actor {
             .map(|s| s.name)
             .collect();
         let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
-        // For now, only what reads: a subagent's approvals and reviews do not reach the human
-        // yet, so it is given nothing that would need them.
-        let reads = |name: &&str| match registry.get(name) {
-            Some(tool) => match tool.kind() {
-                ToolKind::ReadOnly => true,
-                ToolKind::External => !tool.mutates(),
-                _ => false,
-            },
-            None => false,
+        // What reads, and commands (whose approvals reach the human through the parent, see
+        // `from_agents`); not what writes files, whose reviews do not yet.
+        let usable = |name: &&str| {
+            registry.get(name).is_some_and(|tool| {
+                matches!(
+                    tool.kind(),
+                    ToolKind::ReadOnly | ToolKind::External | ToolKind::Shell
+                )
+            })
         };
-        let tools: Vec<&str> = agent.tools_of(&offered).into_iter().filter(reads).collect();
+        let tools: Vec<&str> = agent
+            .tools_of(&offered)
+            .into_iter()
+            .filter(usable)
+            .collect();
         let mut deps = self.deps.for_subagent(&tools);
+        // What a command writes is applied where the parent's writes are, else refused (a
+        // change to review does not reach the human yet).
+        deps.vibe_edits = match self.deps.writes(self.state.gear) {
+            Writes::Apply => VibeEdits::Apply,
+            Writes::Propose => VibeEdits::Review,
+        };
         let route = routing::for_agent(
             &self.deps.routing.routes,
             &agent.name,
@@ -171,47 +174,10 @@ impl Actor {
 
 /// A subagent running: its call, since when, its session's ops, and its answer to come.
 pub(super) struct Delegated {
-    call: ToolCallRequest,
+    pub(super) call: ToolCallRequest,
     started: Instant,
-    ops: mpsc::UnboundedSender<Op>,
+    pub(super) ops: mpsc::UnboundedSender<Op>,
     task: JoinHandle<Answer>,
-}
-
-/// What a subagent's run comes to: the call's result, and what it spent (`None` when it
-/// never ran).
-pub(super) struct Answer {
-    outcome: ToolOutcome,
-    spent: Option<Spent>,
-}
-
-/// A subagent's spend, as its parent records it ([`Event::AgentSpent`]).
-#[derive(Default)]
-pub(super) struct Spent {
-    agent: String,
-    session: String,
-    requests: u32,
-    input: u64,
-    output: u64,
-    cached: u64,
-    cost: Option<f64>,
-    /// Its latest request's prompt and reply: its context when it answered.
-    context: u64,
-}
-
-impl Spent {
-    fn event(self, call: &str) -> Event {
-        Event::AgentSpent {
-            id: call.to_string(),
-            agent: self.agent,
-            session: self.session,
-            requests: self.requests,
-            input: self.input,
-            output: self.output,
-            cached: self.cached,
-            cost: self.cost,
-            context: self.context,
-        }
-    }
 }
 
 /// The next subagent to answer, by its place among `running`; pending forever when none
@@ -227,22 +193,20 @@ pub(super) async fn finished(
 }
 
 impl SessionDeps {
-    /// A subagent's deps: the parent's store, models, sandbox and tool hooks, only `tools` of
-    /// its registry, and nothing that would act beyond them — no session hooks, MCP servers of
-    /// its own or routes (the caller gives it the one route it takes); whatever would need a
-    /// human is refused.
+    /// A subagent's deps: the parent's store, models, sandbox, approval policy for commands
+    /// and tool hooks, only `tools` of its registry, and nothing that would act beyond them —
+    /// no session hooks, MCP servers of its own or routes (the caller gives it the one route
+    /// it takes), no skill's grant; a change to review is refused.
     #[must_use]
     pub fn for_subagent(&self, tools: &[&str]) -> SessionDeps {
         let mut deps = self.clone();
         let ctx = Arc::make_mut(&mut deps.tools);
         ctx.registry.remove_where(|n| !tools.contains(&n));
-        // Nothing of it reaches a human yet: what would ask one is refused, a checkpoint's
-        // stop and a hook's `ask` included (never waited for).
-        deps.policy.commands = ApprovalMode::Deny;
+        // Its commands and checkpoints are decided as its parent's are (by the human, through
+        // the parent, or by the run's flags); a change to review is refused.
         deps.policy.changes = ApprovalMode::Deny;
         deps.policy.plan = false;
         deps.policy.gates = false;
-        deps.policy.checkpoints = true;
         deps.skill_grants = false;
         deps.run_tests = false;
         deps.memory_step = false;
@@ -261,136 +225,5 @@ impl SessionDeps {
         deps.transcripts = None;
         deps.interactive = false;
         deps
-    }
-}
-
-/// Runs the agent's session to the end of its turn: sends the prompt, follows its events,
-/// and answers with its final reply (or why there is none).
-async fn run(
-    deps: SessionDeps,
-    state: SessionState,
-    prompt: String,
-    ops: mpsc::UnboundedSender<Op>,
-    ops_rx: mpsc::UnboundedReceiver<Op>,
-) -> Answer {
-    let agent = state
-        .subagent
-        .as_ref()
-        .map(|s| s.agent.clone())
-        .unwrap_or_default();
-    let session_id = state.id.clone();
-    let (events, mut events_rx) = mpsc::unbounded_channel();
-    let session = crate::core::run_session(deps, state, ops_rx, events);
-    tokio::pin!(session);
-    let _ = ops.send(Op::Submit {
-        text: prompt,
-        attachments: Vec::new(),
-    });
-    let mut end = End::default();
-    loop {
-        tokio::select! {
-            () = &mut session => break,
-            Some(event) = events_rx.recv() => {
-                if end.fold(&event) {
-                    let _ = ops.send(Op::Quit);
-                }
-            }
-        }
-    }
-    while let Ok(event) = events_rx.try_recv() {
-        end.fold(&event);
-    }
-    end.spent.agent.clone_from(&agent);
-    end.spent.session = session_id;
-    end.answer(&agent)
-}
-
-/// What a subagent's session said, as far as its answer goes.
-#[derive(Default)]
-struct End {
-    reply: Option<String>,
-    calls: usize,
-    spent: Spent,
-    reason: Option<FinishReason>,
-    error: Option<String>,
-}
-
-impl End {
-    /// Folds one event; true when the turn finished.
-    fn fold(&mut self, event: &Event) -> bool {
-        match event {
-            Event::AssistantMessage { text, .. } if !text.trim().is_empty() => {
-                self.reply = Some(text.clone());
-            }
-            Event::ToolResult { .. } => self.calls += 1,
-            Event::Usage {
-                input,
-                output,
-                cached,
-                cost,
-                ..
-            } => {
-                let s = &mut self.spent;
-                s.requests += 1;
-                s.input += input;
-                s.output += output;
-                s.cached += cached;
-                s.context = input + output;
-                if let Some(c) = cost {
-                    *s.cost.get_or_insert(0.0) += c;
-                }
-            }
-            Event::Error { message, .. } => self.error = Some(message.clone()),
-            Event::TurnFinished { reason } => {
-                self.reason = Some(*reason);
-                return true;
-            }
-            // Its prompt was not taken: no turn will finish.
-            Event::Refused { message, .. } => {
-                self.error = Some(message.clone());
-                return true;
-            }
-            _ => {}
-        }
-        false
-    }
-
-    fn answer(self, agent: &str) -> Answer {
-        let mut calls = match self.calls {
-            1 => "1 tool call".to_string(),
-            n => format!("{n} tool calls"),
-        };
-        let tokens = self.spent.input + self.spent.output;
-        calls.push_str(&format!(" · {} tokens", figures::tokens(tokens)));
-        if let Some(cost) = self.spent.cost {
-            calls.push_str(&format!(" · {}", figures::dollars(cost)));
-        }
-        let outcome = match (self.reason, self.reply) {
-            (Some(FinishReason::Stop | FinishReason::Length), Some(reply)) => {
-                ToolOutcome::ok(reply, format!("{agent} · {calls}"))
-            }
-            (reason, reply) => {
-                let ended = |r: FinishReason| match r {
-                    FinishReason::Cancelled => "it was cancelled",
-                    FinishReason::ToolCalls => "it ran out of tool rounds",
-                    FinishReason::Error => "an error ended it",
-                    FinishReason::Stop | FinishReason::Length => "it gave no answer",
-                };
-                let why = self
-                    .error
-                    .or_else(|| reason.map(|r| ended(r).to_string()))
-                    .unwrap_or_else(|| "it stopped before answering".into());
-                let mut text = format!("the agent `{agent}` did not finish: {why}");
-                if let Some(reply) = reply {
-                    text.push_str("\n\nWhat it said last:\n");
-                    text.push_str(&reply);
-                }
-                ToolOutcome::error(text)
-            }
-        };
-        Answer {
-            outcome,
-            spent: Some(self.spent),
-        }
     }
 }

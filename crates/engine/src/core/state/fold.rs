@@ -48,6 +48,7 @@ impl SessionState {
                 self.fold_context(event);
             }
             Event::AssistantDelta { .. }
+            | Event::FromAgent { .. }
             | Event::ReasoningDelta { .. }
             | Event::SessionForked { .. }
             | Event::FileChanged { .. }

@@ -7,6 +7,7 @@
 //! `synchronous=NORMAL`, a busy timeout and foreign keys on, so several gearshift processes
 //! can share one file.
 
+mod append;
 mod export;
 mod maintain;
 mod open;

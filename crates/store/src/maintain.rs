@@ -6,7 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, Transaction};
 
 use super::StoreError;
-use super::writer::append_events;
+use super::append::append_events;
 use gearshift_protocol::{Event, default_title};
 
 pub(super) enum Maintenance {

@@ -217,7 +217,7 @@ impl StoreError {
     pub(super) fn from_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
         let path = path.to_path_buf();
         if let rusqlite::Error::ToSqlConversionFailure(inner) = &e
-            && let Some(big) = inner.downcast_ref::<super::writer::EventTooLarge>()
+            && let Some(big) = inner.downcast_ref::<super::append::EventTooLarge>()
         {
             return StoreError::TooLarge {
                 kind: big.kind,

@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use gearshift::core::ApprovalMode;
-use gearshift::protocol::{Event, FinishReason, Op};
+use gearshift::protocol::{Event, FinishReason, Op, Severity};
 use gearshift::store::Reader;
 use serde_json::{Value, json};
 use support::model::{FakeModel, Turn, config};
@@ -609,5 +609,154 @@ async fn a_subagents_command_waits_for_the_human_through_its_parent() {
             Event::CommandApprovalRequested { .. } | Event::FromAgent { .. }
         )),
         "{parents:?}"
+    );
+}
+
+/// `[review] reviewer`: a plan step's change is reviewed by the built-in reviewer, given what
+/// the step was for and the diff, never the conversation; its findings are recorded on the
+/// hunks they name, for the human alone — the model never reads them.
+#[tokio::test]
+async fn the_reviewer_reads_a_steps_change_and_its_findings_reach_only_the_human() {
+    const SCRIPT: &str = r#"
+[[turns]]
+text = "IMPLEMENTER-THOUGHTS: a plan."
+tool_calls = [{ name = "propose_plan", arguments = { steps = [
+  { title = "Add the mean", detail = "mean of a list in stats.py", acceptance = "mean([]) is handled" },
+] } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "stats.py", content = "def mean(xs):\n    return sum(xs) / len(xs)\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "mean added" } }]
+
+[[scenes]]
+when = "Review this change before a human decides"
+[[scenes.turns]]
+text = "blocker h1 — divides by zero when xs is empty\nThe rest reads well.\nminor general — no tests"
+"#;
+    let ws = tempfile::tempdir().unwrap();
+    let p = support::session::script_provider(ws.path(), SCRIPT);
+    let config = "[review]\nmemory_step = false\nreviewer = \"reviewer\"\n";
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, config).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.submit("add a mean function");
+    s.turn().await;
+    s.send(Op::EditPlan {
+        edit: gearshift::protocol::PlanEdit::Approve { step: "s1".into() },
+    });
+    s.send(Op::Go { all: false });
+    let (change, hunks) = s.next_proposal().await;
+    let seen = s.until(|e| matches!(e, Event::ChangeReviewed { .. })).await;
+    let Some(Event::ChangeReviewed {
+        id,
+        agent,
+        findings,
+    }) = seen.last()
+    else {
+        unreachable!()
+    };
+    assert_eq!((id, agent.as_str()), (&change, "reviewer"));
+    let got: Vec<(Severity, Option<&str>, &str)> = findings
+        .iter()
+        .map(|f| (f.severity, f.hunk.as_deref(), f.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                Severity::High,
+                Some(hunks[0].as_str()),
+                "divides by zero when xs is empty"
+            ),
+            (Severity::Low, None, "no tests"),
+        ]
+    );
+    // The reviewer read the step and the diff, nothing of the implementer's conversation.
+    let reader = Reader::open(&s.db).unwrap();
+    let reviewer = reader.children(&s.id).unwrap().remove(0);
+    let asked: String = reader
+        .events(&reviewer.id)
+        .unwrap()
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::UserMessage { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        asked.contains("Plan step: Add the mean")
+            && asked.contains("mean([]) is handled")
+            && asked.contains("+    return sum(xs) / len(xs)"),
+        "{asked}"
+    );
+    assert!(!asked.contains("IMPLEMENTER-THOUGHTS"), "{asked}");
+    // The human decides; the model never reads a finding.
+    s.decide_all(&change, &hunks, &gearshift::protocol::Verdict::Accept);
+    s.turn().await;
+    let stored = s.stored().await;
+    let state = gearshift::core::SessionState::fold(&stored);
+    let sent = format!("{:?}", state.conversation);
+    assert!(sent.contains("mean added"), "the step went on: {sent}");
+    assert!(!sent.contains("divides by zero"), "{sent}");
+    assert!(
+        stored
+            .iter()
+            .any(|e| matches!(e, Event::ChangeReviewed { .. }))
+    );
+}
+
+/// Headless, the reviewer's findings are said on stderr (and in `--json`), and the run waits
+/// for them.
+#[test]
+fn exec_says_the_reviewers_findings_on_stderr() {
+    const SCRIPT: &str = r#"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "stats.py", content = "def mean(xs):\n    return sum(xs) / len(xs)\n" } }]
+
+[[turns]]
+text = "Added mean."
+
+[[scenes]]
+when = "Review this change before a human decides"
+[[scenes.turns]]
+text = "major h1 — divides by zero when xs is empty"
+"#;
+    let (home, ws) = support::scripted_home(
+        SCRIPT,
+        "[review]\nvibe = \"review\"\nreviewer = \"reviewer\"\n",
+    );
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-changes", "add mean"],
+    )
+    .env("HOME", home.path())
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("reviewer on stats.py")
+            && err.contains("medium: divides by zero when xs is empty"),
+        "{err}"
+    );
+    std::fs::remove_file(ws.path().join("stats.py")).unwrap();
+    let json = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--json", "--approve-changes", "add mean again"],
+    )
+    .env("HOME", home.path())
+    .output()
+    .unwrap();
+    let lines = String::from_utf8_lossy(&json.stdout);
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.contains("\"type\":\"change_reviewed\"") && l.contains("divides by zero")),
+        "{lines}"
     );
 }

@@ -221,3 +221,36 @@ impl Verdict {
         !matches!(self, Verdict::Reject)
     }
 }
+
+/// What a reviewing agent found in a change under review: for the human alone (shown on the
+/// hunk it concerns), never sent to the model unless the human makes it a comment of theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The agent that found it (`reviewer`, `security-reviewer`).
+    pub agent: String,
+    pub severity: Severity,
+    /// The hunk it concerns; `None`: the change as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hunk: Option<String>,
+    pub text: String,
+}
+
+/// How much a finding matters, by the reviewer's word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}

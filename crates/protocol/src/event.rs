@@ -50,7 +50,7 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         route: Option<String>,
         /// Set when routing chose the model, not the human.
-        #[serde(default, skip_serializing_if = "is_false")]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         routed: bool,
     },
     /// A provider was down before it answered, so the same request went to the next model of
@@ -132,9 +132,8 @@ pub enum Event {
         summary: String,
         duration_ms: u64,
     },
-    /// What a subagent spent, recorded by its parent just before the `task` call's result
-    /// (`id`): counted in the parent's turn and cost, while its requests stay in its own
-    /// session (`session`).
+    /// What a subagent (of the call or change `id`) spent, recorded by its parent: counted in
+    /// the parent's turn and cost; its requests stay in its own `session`.
     AgentSpent {
         id: String,
         agent: String,
@@ -146,16 +145,13 @@ pub enum Event {
         cached: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cost: Option<f64>,
-        /// Its context when it answered: what the parent would have held had it read the
-        /// same itself.
+        /// Its context when it answered (what the parent did not have to hold).
         #[serde(default)]
         context: u64,
     },
-    /// What a subagent's session said that its parent's front end shows live: its tool calls
-    /// and results (its progress, in the `task` call's cell), a command waiting for the
-    /// human's approval and the decision. Never recorded in the parent's session (the
-    /// subagent's own holds it). `id` is the parent's `task` call; an approval's id is the
-    /// parent's name for it, answered with the usual ops.
+    /// What the subagent of the `task` call `id` said, shown live, never recorded in the
+    /// parent's session: its calls and results, and its command approvals (under ids of the
+    /// parent's, answered with the usual ops).
     FromAgent {
         id: String,
         agent: String,
@@ -210,6 +206,13 @@ pub enum Event {
         change: String,
         hunk: String,
         comment: String,
+    },
+    /// What a reviewing agent (`[review] reviewer`) found in the change `id`: for the human,
+    /// never part of the conversation.
+    ChangeReviewed {
+        id: String,
+        agent: String,
+        findings: Vec<crate::change::Finding>,
     },
     /// The review was submitted: `written` is what reached the disk (`None` when every hunk
     /// was rejected).
@@ -440,6 +443,7 @@ impl Event {
             Event::ChangeProposed { .. } => "change_proposed",
             Event::HunkDecided { .. } => "hunk_decided",
             Event::HunkCommented { .. } => "hunk_commented",
+            Event::ChangeReviewed { .. } => "change_reviewed",
             Event::ChangeApplied { .. } => "change_applied",
             Event::ChangeConflicted { .. } => "change_conflicted",
             Event::ChangeWithdrawn { .. } => "change_withdrawn",
@@ -490,9 +494,4 @@ impl Event {
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
 fn is_zero(n: &u64) -> bool {
     *n == 0
-}
-
-#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
-fn is_false(b: &bool) -> bool {
-    !*b
 }

@@ -20,7 +20,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod reasoning;
 
-pub use change::{FileChange, Verdict};
+pub use change::{FileChange, Finding, Severity, Verdict};
 pub use context::ContextReport;
 pub use event::Event;
 pub use facts::{CommandDecision, ErrorKind, FinishReason, Hint, NoticeLevel, RequestFacts, Role};

@@ -27,6 +27,11 @@ enum Row {
     Note(usize),
     Header(usize),
     Comment(usize),
+    /// A reviewing agent's finding on the hunk: its place in the entry's findings.
+    Finding {
+        hunk: usize,
+        finding: usize,
+    },
     /// A line of the text the human put in place of the hunk (`e`).
     Edited {
         hunk: usize,
@@ -186,7 +191,10 @@ impl DiffView {
             && let Some(h) = rows.rows[self.scroll.min(rows.rows.len().saturating_sub(1))..]
                 .iter()
                 .find_map(|r| match r {
-                    Row::Header(h) | Row::Comment(h) | Row::Edited { hunk: h, .. } => Some(*h),
+                    Row::Header(h)
+                    | Row::Comment(h)
+                    | Row::Finding { hunk: h, .. }
+                    | Row::Edited { hunk: h, .. } => Some(*h),
                     Row::Line { hunk, .. } | Row::Pair { hunk, .. } => Some(*hunk),
                     Row::Note(_) => None,
                 })
@@ -334,6 +342,40 @@ impl DiffView {
                     entry.comments.get(&hunk.id).map_or("", String::as_str),
                 ));
                 DiffRequest::None
+            }
+            Err(why) => DiffRequest::Note(why),
+        }
+    }
+
+    /// `f`: the reviewing agents' findings on the selected hunk become the human's comment on
+    /// it (added to what it says), which the model reads when the change is decided — a
+    /// finding reaches the model only this way.
+    pub fn forward_findings(&self) -> DiffRequest {
+        match self.open_hunk() {
+            Ok((entry, hunk)) => {
+                let said: Vec<String> = entry
+                    .findings
+                    .iter()
+                    .filter(|f| f.hunk.as_deref() == Some(hunk.id.as_str()))
+                    .map(|f| format!("{} ({}): {}", f.agent, f.severity.as_str(), f.text))
+                    .collect();
+                if said.is_empty() {
+                    return DiffRequest::Note("no finding on this hunk".into());
+                }
+                let mut comment = entry.comments.get(&hunk.id).cloned().unwrap_or_default();
+                for line in said {
+                    if !comment.contains(&line) {
+                        if !comment.is_empty() {
+                            comment.push_str("; ");
+                        }
+                        comment.push_str(&line);
+                    }
+                }
+                DiffRequest::Send(vec![Op::CommentHunk {
+                    change: entry.id.clone(),
+                    hunk: hunk.id.clone(),
+                    comment,
+                }])
             }
             Err(why) => DiffRequest::Note(why),
         }

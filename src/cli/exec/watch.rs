@@ -34,6 +34,8 @@ pub(super) struct Watch {
     started: bool,
     wrote_text: bool,
     reply_ended: bool,
+    /// The path of each change proposed, to say where a reviewing agent's findings are.
+    paths: std::collections::HashMap<String, String>,
 }
 
 impl Watch {
@@ -48,6 +50,7 @@ impl Watch {
             started: false,
             wrote_text: false,
             reply_ended: false,
+            paths: std::collections::HashMap::new(),
         }
     }
 
@@ -88,6 +91,28 @@ impl Watch {
             Event::AssistantMessage { .. } if self.wrote_text && !self.reply_ended => {
                 writeln!(out)?;
                 self.reply_ended = true;
+            }
+            Event::ChangeProposed { id, change, .. } => {
+                self.paths.insert(id.clone(), change.path.clone());
+            }
+            // For the human reading the run: never sent to the model.
+            Event::ChangeReviewed {
+                id,
+                agent,
+                findings,
+            } => {
+                let path = self.paths.get(id).map_or("a change", String::as_str);
+                if findings.is_empty() {
+                    errln!("gearshift: the {agent} found nothing in {path}");
+                }
+                for f in findings {
+                    let hunk = f.hunk.as_deref().unwrap_or("general");
+                    errln!(
+                        "gearshift: {agent} on {path} ({hunk}), {}: {}",
+                        f.severity.as_str(),
+                        f.text
+                    );
+                }
             }
             Event::Notice { level, text } => {
                 let label = match level {

@@ -10,6 +10,7 @@
 //! [`definition`]).
 
 pub mod definition;
+pub mod review;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::FileChange;
 use super::hunks::{self, FileKind, Hunk, TextTraits, Verdict};
-use crate::protocol::Event;
+use crate::protocol::{Event, Finding};
 
 /// Where a change stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,8 @@ pub struct ChangeEntry {
     pub hunks: Vec<Hunk>,
     pub verdicts: HashMap<String, Verdict>,
     pub comments: HashMap<String, String>,
+    /// What reviewing agents found in it, for the human (see [`Finding`]).
+    pub findings: Vec<Finding>,
     pub status: ChangeStatus,
     /// What reached the disk, for undo.
     pub written: Option<FileChange>,
@@ -99,6 +101,7 @@ impl ChangeEntry {
             hunks,
             verdicts: HashMap::new(),
             comments: HashMap::new(),
+            findings: Vec::new(),
             written: (status == ChangeStatus::Applied).then(|| change.clone()),
             change: change.clone(),
             status,
@@ -274,6 +277,11 @@ impl ChangeLog {
                     } else {
                         e.comments.insert(hunk.clone(), comment.clone());
                     }
+                }
+            }
+            Event::ChangeReviewed { id, findings, .. } => {
+                if let Some(e) = self.find_mut(id) {
+                    e.findings.extend(findings.iter().cloned());
                 }
             }
             Event::ChangeApplied { id, written, .. } => {

@@ -146,6 +146,13 @@ pub struct ReviewConfig {
     /// The plan gear ends each new plan with a step that proposes AGENTS.md updates for what
     /// the plan changed (memory upkeep; reject or delete the step to skip it).
     pub memory_step: bool,
+    /// The agent that reviews each change waiting for the human's review, its findings shown
+    /// on the hunks (`reviewer`, the built-in one, or one of yours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer: Option<String>,
+    /// A second reviewing agent, for security (`security-reviewer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_reviewer: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

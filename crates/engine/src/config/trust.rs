@@ -124,6 +124,9 @@ fn classify(key: &str, value: &Value, below: Option<&Value>) -> Option<&'static 
         // Only ever adds variables to remove, or stops (merged as a union).
         "secrets.remove_env" | "checkpoints" => return None,
         "pipeline.test_command" => return Some("a command gearshift runs without asking"),
+        "review.reviewer" | "review.security_reviewer" => {
+            return Some("runs an agent of its choosing on every change, at your cost");
+        }
         "secrets.pass_env" => return Some("passes secret variables to the model's commands"),
         "sandbox.deny_read" => {
             return Some("changes which of your credential stores commands may read");

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use activity::{Activity, abort, checkpoint_due, probed, wake};
+use activity::{Activity, checkpoint_due, probed, wake};
 use gearshift_sandbox as sandbox;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -29,10 +29,10 @@ use super::SessionState;
 use super::machine::{self, ApprovalMode, Effect, Facts, gates, route, stage_gates};
 use crate::context::{ContextReport, Ledger};
 use crate::pipeline::{GateOp, StageEvent};
-use crate::protocol::{CommandInfo, ErrorKind, Event, FinishReason, Hint, NoticeLevel, Op};
+use crate::protocol::{CommandInfo, Event, Hint, NoticeLevel, Op};
 use crate::provider::{ChatMessage, ToolCallRequest};
 pub use deps::{ModelSwitch, SessionDeps};
-use outbox::{Outbox, scrub};
+use outbox::Outbox;
 
 /// The most streamed text folded into one delta for the front end.
 const MAX_DELTA_BYTES: usize = 64 * 1024;
@@ -62,7 +62,9 @@ mod nested;
 mod ops;
 mod outbox;
 mod probe;
+mod record;
 mod review;
+mod reviews;
 mod stages;
 mod start;
 mod stream;
@@ -148,6 +150,9 @@ struct Actor {
     forward_tx: mpsc::UnboundedSender<from_agents::Forwarded>,
     forward_rx: mpsc::UnboundedReceiver<from_agents::Forwarded>,
     asked: from_agents::Asked,
+    /// The reviewing agents at work on changes (see `reviews`).
+    reviews: tokio::task::JoinSet<reviews::Reviewed>,
+    reviewing: Vec<reviews::Reviewing>,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
     ending: Vec<JoinHandle<agent_session::Answer>>,
@@ -190,6 +195,9 @@ impl Actor {
                 }
                 w = wake(&mut self.activity) => self.on_wake(w).await,
                 Some(said) = self.forward_rx.recv() => self.agent_said(said),
+                Some(Ok(done)) = self.reviews.join_next(), if !self.reviews.is_empty() => {
+                    self.review_done(done).await;
+                }
                 // A subagent's answer is taken when the round waits for it.
                 (i, done) = subagent::finished(&mut self.subagents), if delegating => {
                     self.subagent_done(i, done).await;
@@ -246,6 +254,18 @@ impl Actor {
             self.session_end_hooks(ended).await;
         }
         self.mcp.stop();
+        // A run without a human waits for the reviews under way, so their findings are said;
+        // a workbench closing does not.
+        if self.deps.interactive || self.stopped {
+            self.cancel_reviews();
+        }
+        while let Some(done) = self.reviews.join_next().await {
+            if let Ok(done) = done
+                && !self.stopped
+            {
+                self.review_done(done).await;
+            }
+        }
         for subagent in std::mem::take(&mut self.ending) {
             let _ = tokio::time::timeout(SUBAGENT_END, subagent).await;
         }
@@ -403,91 +423,11 @@ impl Actor {
         });
     }
 
-    /// Commits events, then applies and emits them. Returns whether they were saved. What an
-    /// event tells the model (a step or a stage starting) is recorded with it, in the same
-    /// batch, as the words sent.
-    async fn record(&mut self, new: Vec<Event>) -> bool {
-        let secrets = &self.deps.tools.runner.secrets;
-        let new: Vec<Event> = self
-            .with_instructions(new)
-            .into_iter()
-            .map(|e| scrub(e, secrets))
-            .collect();
-        // A new session is written with its first prompt: what comes before (a gear change,
-        // a sandbox warning) waits to be written with it.
-        let first_prompt = new.iter().any(|e| matches!(e, Event::UserMessage { .. }));
-        let written = if self.state.unsaved.is_empty() {
-            new.clone()
-        } else if first_prompt {
-            let mut all = std::mem::take(&mut self.state.unsaved);
-            all.extend(new.iter().cloned());
-            all
-        } else {
-            self.state.unsaved.extend(new.iter().cloned());
-            Vec::new()
-        };
-        let stored = if written.is_empty() {
-            Ok(Ok(Vec::new()))
-        } else {
-            self.deps.store.append_acked(&self.state.id, written).await
-        };
-        match stored {
-            Ok(Ok(_)) => {
-                let gear_changed = new.iter().any(|e| matches!(e, Event::GearChanged { .. }));
-                self.watch_hooks(&new);
-                for e in new {
-                    self.state.apply(&e);
-                    let _ = self.events.send(e);
-                }
-                self.report_context();
-                if gear_changed {
-                    self.preview_pipeline();
-                }
-                true
-            }
-            Ok(Err(e)) => {
-                self.report(&e.to_string());
-                false
-            }
-            Err(_) => {
-                self.report("the session store stopped; nothing more is saved");
-                false
-            }
-        }
-    }
-
     /// Runs every approved step by itself, or stops doing so; the front end is told.
     fn set_run_all(&mut self, on: bool) {
         if self.run_all != on {
             self.run_all = on;
             let _ = self.events.send(Event::RunningAll { on });
         }
-    }
-
-    /// The store failed: nothing more can be recorded, so the session stops — whatever runs
-    /// is stopped, the front end is told what failed and what was kept, and the turn is closed
-    /// for it (unrecorded) so nothing waits for an end that cannot be saved.
-    fn report(&mut self, message: &str) {
-        tracing::error!(message, "store failure");
-        self.cancel_subagents(&crate::tools::ToolOutcome::error("cancelled"));
-        let streaming = abort(std::mem::replace(&mut self.activity, Activity::Idle));
-        self.queue.clear();
-        self.prompts.clear();
-        let kept = if streaming {
-            " The reply on screen was saved up to its last checkpoint (at most two seconds old)."
-        } else {
-            " Everything before this message was saved."
-        };
-        let _ = self.events.send(Event::Error {
-            kind: ErrorKind::Store,
-            message: format!(
-                "not saved: {message}. The session stops here, since nothing more can be \
-                 saved.{kept} Resume it with --continue once the problem is fixed."
-            ),
-        });
-        let _ = self.events.send(Event::TurnFinished {
-            reason: FinishReason::Error,
-        });
-        self.stopped = true;
     }
 }

@@ -116,6 +116,7 @@ impl App {
             | Event::ChangeProposed { .. }
             | Event::HunkDecided { .. }
             | Event::HunkCommented { .. }
+            | Event::ChangeReviewed { .. }
             | Event::ChangeApplied { .. }
             | Event::ChangeConflicted { .. }
             | Event::ChangeWithdrawn { .. }

@@ -55,6 +55,7 @@ impl App {
             | Action::DiffAcceptFile
             | Action::DiffRejectFile
             | Action::DiffComment
+            | Action::DiffForward
             | Action::DiffEdit
             | Action::DiffSubmit
             | Action::DiffRepropose => open,

@@ -326,6 +326,34 @@ impl App {
                 EntryKind::Notice,
                 format!("Undid the change to {}.", path(id)),
             ),
+            Event::ChangeReviewed {
+                id,
+                agent,
+                findings,
+            } => (
+                EntryKind::Notice,
+                match findings.len() {
+                    0 => format!("The {agent} found nothing in {}.", path(id)),
+                    n => {
+                        let high = findings
+                            .iter()
+                            .filter(|f| f.severity == crate::protocol::Severity::High)
+                            .count();
+                        let high = if high > 0 {
+                            format!(", {high} high")
+                        } else {
+                            String::new()
+                        };
+                        format!(
+                            "The {agent} has {}{high} on {} — in the diff pane ({keys}), for you \
+                             alone ({} makes them your comment on a hunk).",
+                            plural(n, "finding"),
+                            path(id),
+                            hints::key(&self.keymap, Action::DiffForward)
+                        )
+                    }
+                },
+            ),
             Event::ChangeWithdrawn { id, reason } => (
                 EntryKind::Notice,
                 format!("The change to {} was withdrawn: {reason}.", path(id)),

@@ -10,6 +10,7 @@ use crate::changes::hunks;
 use crate::changes::hunks::{FileKind, Hunk, LineTag, Verdict};
 use crate::changes::review::{ChangeEntry, ChangeStatus};
 use crate::highlight::Highlighter;
+use crate::protocol::{Finding, Severity};
 use crate::theme::Theme;
 
 impl DiffView {
@@ -30,7 +31,15 @@ impl DiffView {
                 digits: 3,
             };
         };
-        let (notes, conflict_hunks) = notes(entry, self.width);
+        let (mut notes, conflict_hunks) = notes(entry, self.width);
+        // What a reviewing agent found in the change as a whole.
+        notes.extend(
+            entry
+                .findings
+                .iter()
+                .filter(|f| f.hunk.is_none())
+                .map(|f| format!("⚑ {} ({}): {}", f.agent, f.severity.as_str(), f.text)),
+        );
         for i in 0..notes.len() {
             rows.push(Row::Note(i));
         }
@@ -42,6 +51,11 @@ impl DiffView {
             rows.push(Row::Header(h));
             if entry.comments.contains_key(&hunk.id) {
                 rows.push(Row::Comment(h));
+            }
+            for (finding, f) in entry.findings.iter().enumerate() {
+                if f.hunk.as_deref() == Some(hunk.id.as_str()) {
+                    rows.push(Row::Finding { hunk: h, finding });
+                }
             }
             if conflict_hunks.is_none()
                 && let Some(Verdict::Edit { text }) = entry.verdicts.get(&hunk.id)
@@ -235,6 +249,9 @@ impl DiffView {
                         s.text.add_modifier(Modifier::ITALIC),
                     ),
                 ]),
+                Row::Finding { finding, .. } => {
+                    finding_line(&entry.findings[finding], width, theme)
+                }
                 Row::Edited { hunk, line } => {
                     let text = match entry.verdicts.get(&hunks[hunk].id) {
                         Some(Verdict::Edit { text }) => text.lines().nth(line).unwrap_or(""),
@@ -356,6 +373,24 @@ fn undone_note(entry: &ChangeEntry) -> String {
 /// What is said above a file's hunks (a conflict, a withdrawal, a checkpoint, a file not shown
 /// line by line, …), wrapped to the pane; and for a conflict, the hunks from what is on disk
 /// now to the proposal.
+/// A reviewing agent's finding under its hunk, coloured by its severity.
+fn finding_line(f: &Finding, width: usize, theme: &Theme) -> Line<'static> {
+    let s = &theme.styles;
+    let style = match f.severity {
+        Severity::High => s.error,
+        Severity::Medium => s.notice,
+        Severity::Low => s.dim,
+    };
+    let label = format!("  ⚑ {} ({}): ", f.agent, f.severity.as_str());
+    Line::from(fit(
+        vec![
+            Span::styled(label, style),
+            Span::styled(f.text.clone(), s.text),
+        ],
+        width,
+    ))
+}
+
 fn notes(entry: &ChangeEntry, width: u16) -> (Vec<String>, Option<Vec<Hunk>>) {
     let after = entry.change.after.as_deref().unwrap_or("");
     let before = entry.change.before.as_deref().unwrap_or("");

@@ -321,3 +321,55 @@ fn a_cut_line_is_marked_and_scrolls_sideways_and_notes_wrap() {
         );
     }
 }
+
+#[test]
+fn a_reviewers_findings_show_on_their_hunks_and_f_makes_them_the_humans_comment() {
+    use crate::protocol::{Finding, Severity};
+    let mut v = DiffView::default();
+    proposal(&mut v, "c1");
+    let ids = hunk_ids(&v);
+    let finding = |hunk: Option<&str>, severity, text: &str| Finding {
+        agent: "reviewer".into(),
+        severity,
+        hunk: hunk.map(str::to_string),
+        text: text.into(),
+    };
+    v.on_event(
+        &Event::ChangeReviewed {
+            id: "c1".into(),
+            agent: "reviewer".into(),
+            findings: vec![
+                finding(Some(&ids[1]), Severity::High, "added() is never called"),
+                finding(None, Severity::Low, "no tests"),
+            ],
+        },
+        false,
+    );
+    v.prepare(Rect::new(0, 0, 100, 40), &theme(), None);
+    let shown = text(&v.body);
+    let at = |needle: &str| shown.iter().position(|l| l.contains(needle)).unwrap();
+    assert!(
+        shown[0].contains("⚑ reviewer (low): no tests"),
+        "{shown:#?}"
+    );
+    // Under the second hunk's header, not the first's.
+    let on_hunk = at("⚑ reviewer (high): added() is never called");
+    let headers: Vec<usize> = shown
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains("@@"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(headers[1] < on_hunk, "{shown:#?}");
+    // f on the first hunk: nothing found there.
+    assert!(matches!(v.forward_findings(), DiffRequest::Note(n) if n.contains("no finding")));
+    v.step_hunk(true);
+    assert_eq!(
+        v.forward_findings(),
+        DiffRequest::Send(vec![Op::CommentHunk {
+            change: "c1".into(),
+            hunk: ids[1].clone(),
+            comment: "reviewer (high): added() is never called".into(),
+        }])
+    );
+}

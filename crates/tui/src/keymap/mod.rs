@@ -220,6 +220,8 @@ actions! {
         "Undo the last applied change (refused if the file changed since)";
     DiffSplit => "diff_split", Diff, ["s"], "split",
         "Switch between unified and side-by-side views (side-by-side needs 100 columns in the pane: zoom it)";
+    DiffForward => "diff_forward", Diff, ["f"], "",
+        "Make the reviewing agents' findings on the selected hunk your comment on it";
     DiffRepropose => "diff_repropose", Diff, ["R"], "send back",
         "Send the change back unapplied and ask the model for a fresh proposal";
     PlanDown => "plan_down", Plan, ["j", "down"], "", "Select the next step";

@@ -133,6 +133,7 @@ impl Pane for DiffView {
             Action::DiffAcceptFile => self.decide_file(&Verdict::Accept),
             Action::DiffRejectFile => self.decide_file(&Verdict::Reject),
             Action::DiffComment => self.start_comment(),
+            Action::DiffForward => self.forward_findings(),
             Action::DiffEdit => self.edit(),
             Action::DiffSubmit => self.submit(),
             Action::DiffRepropose => self.repropose(),

@@ -57,6 +57,9 @@ pub struct SessionDeps {
     pub max_tool_rounds: u32,
     /// `[agents] max_parallel`: subagents running at once.
     pub max_parallel: usize,
+    /// `[review] reviewer` and `security_reviewer`: the agents that review each change
+    /// waiting for the human.
+    pub reviewers: Vec<String>,
     /// Fill of the window at which older turns are compacted first (0: never automatically).
     pub compact_at: f64,
     /// `[agent] max_reply_bytes`.
@@ -197,6 +200,13 @@ impl SessionDeps {
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
             max_parallel: usize::try_from(config.agents.max_parallel.clamp(1, 16)).unwrap_or(1),
+            reviewers: config
+                .review
+                .reviewer
+                .iter()
+                .chain(&config.review.security_reviewer)
+                .cloned()
+                .collect(),
             compact_at: config.context.compact_at,
             max_reply_bytes: agent.max_reply_bytes.max(64 * 1024),
             pipeline: config.pipeline.clone(),

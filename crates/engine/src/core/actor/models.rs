@@ -55,7 +55,7 @@ fn target_of(p: &ActiveProvider) -> Target {
 
 impl Actor {
     /// The running pipeline stage's name, if any.
-    fn stage_name(&self) -> Option<String> {
+    pub(super) fn stage_name(&self) -> Option<String> {
         let p = self.state.pipeline.as_ref()?;
         let i = p.run.current()?;
         (p.run.statuses[i] == pipeline::StageStatus::Running)

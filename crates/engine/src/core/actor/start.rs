@@ -64,6 +64,8 @@ impl Actor {
             forward_tx,
             forward_rx,
             asked: from_agents::Asked::default(),
+            reviews: tokio::task::JoinSet::new(),
+            reviewing: Vec::new(),
             ending: Vec::new(),
         }
     }

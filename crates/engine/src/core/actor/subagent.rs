@@ -105,7 +105,11 @@ impl Actor {
     }
 
     /// The agent's session: its deps (the parent's, narrowed) and its opened state.
-    fn child(&self, agent: &Agent, prompt: String) -> (SessionDeps, SessionState, String) {
+    pub(super) fn child(
+        &self,
+        agent: &Agent,
+        prompt: String,
+    ) -> (SessionDeps, SessionState, String) {
         let registry = &self.deps.tools.registry;
         let offered: Vec<String> = shape::offered_specs(&self.state, registry)
             .into_iter()
@@ -208,6 +212,7 @@ impl SessionDeps {
         deps.policy.plan = false;
         deps.policy.gates = false;
         deps.skill_grants = false;
+        deps.reviewers = Vec::new();
         deps.run_tests = false;
         deps.memory_step = false;
         deps.routing = crate::config::Routing {

@@ -55,6 +55,7 @@ impl SessionState {
             | Event::ChangeProposed { .. }
             | Event::HunkDecided { .. }
             | Event::HunkCommented { .. }
+            | Event::ChangeReviewed { .. }
             | Event::ChangeApplied { .. }
             | Event::ChangeConflicted { .. }
             | Event::ChangeWithdrawn { .. }

@@ -8,8 +8,8 @@
 
 pub mod cli;
 pub use gearshift_engine::{
-    agents, changes, config, context, core, fsutil, hooks, launch, logging, mcp, pipeline, plan,
-    provided, provider, report, safe_text, tls, tools,
+    agents, changes, config, context, core, fsutil, hooks, launch, library, logging, mcp, pipeline,
+    plan, provided, provider, report, safe_text, tls, tools,
 };
 pub use gearshift_protocol as protocol;
 pub use gearshift_store as store;

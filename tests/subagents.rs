@@ -185,6 +185,30 @@ async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_on
     assert_eq!(listed[0].id, s.id);
     // `sessions show` nests it after its parent.
     let home = s.db.parent().unwrap();
+    // Resumed, the chat is told the subagent's steps after what it spent, under its call.
+    let task_call = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolCall { id, name, .. } if name == "task" => Some(id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let library = gearshift::library::Library::of(gearshift::store::Store::open(&s.db).unwrap());
+    let mut replayed = Vec::new();
+    library.replay(&s.id, |e| replayed.push(e)).unwrap();
+    let steps: Vec<&Event> = replayed
+        .iter()
+        .filter_map(|e| match e {
+            Event::FromAgent { id, agent, event } if *id == task_call && agent == "explorer" => {
+                Some(&**event)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(steps[..], [Event::ToolCall { name, .. }, Event::ToolResult { ok: true, .. }] if name == "grep"),
+        "{steps:?}"
+    );
     // Spend by agent: the explorer's two requests, the parent's two.
     let (by_agent, err) = support::run_at_home(
         home,

@@ -61,10 +61,41 @@ impl Library {
 
     /// Hands session `id`'s events to `each` in order, read a page at a time, so a long
     /// session is never all in memory.
+    /// A subagent's steps follow what it spent (its calls and their results, as the live
+    /// session showed them), so a resumed chat shows them in its `task` call's cell — only
+    /// a session's own subagents', whatever its events name.
     pub fn replay(&self, id: &str, mut each: impl FnMut(Event)) -> Result<(), String> {
         let reader = self.reader()?;
+        let children: std::collections::HashSet<String> = reader
+            .children(id)
+            .map_err(said)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
         for e in reader.pages(id) {
-            each(e.map_err(said)?.event);
+            let event = e.map_err(said)?.event;
+            let child = match &event {
+                Event::AgentSpent {
+                    id, agent, session, ..
+                } if children.contains(session) => {
+                    Some((id.clone(), agent.clone(), session.clone()))
+                }
+                _ => None,
+            };
+            each(event);
+            let Some((call, agent, session)) = child else {
+                continue;
+            };
+            for e in reader.pages(&session) {
+                let step = e.map_err(said)?.event;
+                if matches!(step, Event::ToolCall { .. } | Event::ToolResult { .. }) {
+                    each(Event::FromAgent {
+                        id: call.clone(),
+                        agent: agent.clone(),
+                        event: Box::new(step),
+                    });
+                }
+            }
         }
         Ok(())
     }

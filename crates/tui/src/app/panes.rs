@@ -340,13 +340,13 @@ impl App {
                             .filter(|f| f.severity == crate::protocol::Severity::High)
                             .count();
                         let high = if high > 0 {
-                            format!(", {high} high")
+                            format!(" ({high} high)")
                         } else {
                             String::new()
                         };
                         format!(
-                            "The {agent} has {}{high} on {} — in the diff pane ({keys}), for you \
-                             alone ({} makes them your comment on a hunk).",
+                            "The {agent} has {} on {}{high} — in the diff pane ({keys}), for \
+                             you alone ({} makes them your comment on a hunk).",
                             plural(n, "finding"),
                             path(id),
                             hints::key(&self.keymap, Action::DiffForward)

@@ -176,10 +176,18 @@ async fn an_explorer_answers_from_a_fresh_context_with_the_parents_read_tools_on
                 if agent == "explorer" && *session == children[0].id && *input > 0)
         })
         .expect("no AgentSpent");
-    assert!(
-        matches!(seen[spent + 1], Event::ToolResult { .. }),
-        "{seen:?}"
-    );
+    let next = seen[spent + 1..].iter().find(|e| e.is_persisted()).unwrap();
+    assert!(matches!(next, Event::ToolResult { .. }), "{seen:?}");
+    // The context pane is told what the explorer held instead of the parent.
+    let Event::AgentSpent { context, .. } = &seen[spent] else {
+        unreachable!()
+    };
+    let delegated = seen.iter().rev().find_map(|e| match e {
+        Event::ContextAccounted { report } => Some(report.delegated),
+        _ => None,
+    });
+    assert_eq!(delegated, Some(*context));
+    assert!(*context > 0);
     let listed = reader.list_sessions(None, 10).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, s.id);

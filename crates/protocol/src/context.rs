@@ -103,6 +103,15 @@ pub struct ContextReport {
     /// How much input the provider's prompt cache served.
     #[serde(default)]
     pub cache: CacheShare,
+    /// Tokens the session's subagents held in contexts of their own — what its own did not
+    /// have to (their reading, their tools' results).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delegated: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Input tokens read from the provider's prompt cache: for the last request, and the session.

@@ -148,6 +148,7 @@ impl Ledger {
             reserved,
             calibrated: self.calibrated,
             cache: CacheShare::default(),
+            delegated: 0,
         }
     }
 
@@ -270,6 +271,7 @@ mod tests {
             reserved: 200,
             calibrated: false,
             cache: CacheShare::default(),
+            delegated: 0,
         };
         assert!(report.over());
         assert!((report.fill() - 1.1).abs() < 1e-9);

@@ -775,6 +775,7 @@ fn context_keys_drop_pin_and_compact() {
             reserved: 0,
             calibrated: true,
             cache: crate::context::CacheShare::default(),
+            delegated: 0,
         },
     });
     assert_eq!(a.session.context_tokens, 1_050);

@@ -231,6 +231,12 @@ pub(super) fn header(report: &ContextReport, s: &Styles, warn_at: f64) -> Line<'
     if !report.calibrated {
         spans.push(Span::styled(" · estimated", s.dim));
     }
+    if report.delegated > 0 {
+        spans.push(Span::styled(
+            format!(" · subagents held {} more", thousands(report.delegated)),
+            s.dim,
+        ));
+    }
     if let Some(last) = report.cache.last_percent() {
         let session = report.cache.session_percent().unwrap_or(last);
         spans.push(Span::styled(

@@ -60,6 +60,7 @@ pub fn report(percent: u64) -> ContextReport {
         reserved,
         calibrated: true,
         cache: crate::context::CacheShare::default(),
+        delegated: 0,
     }
 }
 
@@ -88,6 +89,15 @@ fn the_header_shows_the_cache_share() {
         shown.contains("cache 93% of the last request (75% of the session)"),
         "{shown}"
     );
+    assert!(!shown.contains("subagents"), "{shown}");
+    // What the session's subagents held instead of it.
+    r.delegated = 38_532;
+    let shown: String = header(&r, &theme.styles, 0.8)
+        .spans
+        .iter()
+        .map(|s| s.content.as_ref())
+        .collect();
+    assert!(shown.contains("subagents held 38,532 more"), "{shown}");
 }
 
 #[test]

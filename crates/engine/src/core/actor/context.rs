@@ -17,7 +17,7 @@ impl Actor {
             Some(f) => (f.memory.as_str(), f.catalog.as_str()),
             None => (self.memory.as_str(), self.catalog.as_str()),
         };
-        let report = crate::core::accounting::account(
+        let mut report = crate::core::accounting::account(
             &mut self.ledger,
             &self.state,
             &self.deps.provider,
@@ -25,6 +25,7 @@ impl Actor {
             catalog,
             &self.deps.tools.registry,
         );
+        report.delegated = self.state.agents_read;
         if self.last_report.as_ref() != Some(&report) {
             let _ = self.events.send(Event::ContextAccounted {
                 report: report.clone(),

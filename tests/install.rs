@@ -78,7 +78,8 @@ fn doctor_names_each_problem_of_a_broken_home_with_its_fix() {
     let ws = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
-        "provider = \"openai\"\n[mcp_servers.dead]\ncommand = \"/nonexistent/mcp-server\"\n",
+        "provider = \"openai\"\n[review]\nreviewer = \"code-reviewr\"\n\
+         [mcp_servers.dead]\ncommand = \"/nonexistent/mcp-server\"\n",
     )
     .unwrap();
     std::fs::write(
@@ -111,6 +112,11 @@ fn doctor_names_each_problem_of_a_broken_home_with_its_fix() {
         ('✗', "not a readable database", "mv "),
         ('!', "not loaded:", "correct the file"),
         ('!', "yolo: `permissionMode` is not honoured", "edit "),
+        (
+            '!',
+            "[review] reviewer names `code-reviewr`, which is not an agent",
+            "`gearshift agents` lists",
+        ),
     ] {
         let at = text
             .lines()

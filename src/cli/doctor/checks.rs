@@ -56,7 +56,7 @@ pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, depth: Depth) ->
             sandbox::sandbox(&mut out, &loaded, &workspace);
             setup::hooks(&mut out, &loaded);
             setup::skills(&mut out, &paths, env, &workspace);
-            setup::agents(&mut out, &paths, env, &workspace);
+            setup::agents(&mut out, (&paths, &loaded), env, &workspace);
             setup::mcp(&mut out, &loaded, env, &workspace);
         }
         Err(e) => out.push(Check::broken(

@@ -100,7 +100,7 @@ pub(super) fn skills(
 
 pub(super) fn agents(
     out: &mut Vec<Check>,
-    paths: &Paths,
+    (paths, loaded): (&Paths, &LoadedConfig),
     env: &BTreeMap<String, String>,
     workspace: &Path,
 ) {
@@ -123,6 +123,25 @@ pub(super) fn agents(
             format!("not loaded: {e}"),
             "correct the file at the line it names (`gearshift agents` lists every agent)",
         ));
+    }
+    // The reviewers `[review]` names must be agents there are.
+    let review = &loaded.config.review;
+    for (key, name) in [
+        ("reviewer", &review.reviewer),
+        ("security_reviewer", &review.security_reviewer),
+    ] {
+        match name {
+            Some(name) if !found.agents.contains_key(name) => out.push(Check::warn(
+                "agents",
+                format!("[review] {key} names `{name}`, which is not an agent: changes are not reviewed by it"),
+                "name one `gearshift agents` lists (the built-in `reviewer`, `security-reviewer`)",
+            )),
+            Some(name) => out.push(Check::ok(
+                "agents",
+                format!("[review] {key}: `{name}` reviews each change waiting for your review"),
+            )),
+            None => {}
+        }
     }
     for a in found.agents.values() {
         for w in &a.warnings {

@@ -665,6 +665,8 @@ tool_calls = [{ name = "complete_step", arguments = { summary = "mean added" } }
 [[scenes]]
 when = "Review this change before a human decides"
 [[scenes.turns]]
+tool_calls = [{ name = "grep", arguments = { pattern = "mean" } }]
+[[scenes.turns]]
 text = "blocker h1 — divides by zero when xs is empty\nThe rest reads well.\nminor general — no tests"
 "#;
     let ws = tempfile::tempdir().unwrap();
@@ -725,6 +727,16 @@ text = "blocker h1 — divides by zero when xs is empty\nThe rest reads well.\nm
         "{asked}"
     );
     assert!(!asked.contains("IMPLEMENTER-THOUGHTS"), "{asked}");
+    // It works out of sight: nothing of it is shown as a call's steps, live or resumed.
+    assert!(!seen.iter().any(|e| matches!(e, Event::FromAgent { .. })));
+    let library = gearshift::library::Library::of(gearshift::store::Store::open(&s.db).unwrap());
+    let mut replayed = Vec::new();
+    library.replay(&s.id, |e| replayed.push(e)).unwrap();
+    assert!(
+        !replayed
+            .iter()
+            .any(|e| matches!(e, Event::FromAgent { .. }))
+    );
     // The human decides; the model never reads a finding.
     s.decide_all(&change, &hunks, &gearshift::protocol::Verdict::Accept);
     s.turn().await;

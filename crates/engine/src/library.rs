@@ -72,12 +72,18 @@ impl Library {
             .into_iter()
             .map(|c| c.id)
             .collect();
+        // The `task` calls seen: a reviewer's spend names the change it read, not a call.
+        let mut tasks = std::collections::HashSet::new();
         for e in reader.pages(id) {
             let event = e.map_err(said)?.event;
             let child = match &event {
+                Event::ToolCall { id, name, .. } if name == crate::tools::task::TASK => {
+                    tasks.insert(id.clone());
+                    None
+                }
                 Event::AgentSpent {
                     id, agent, session, ..
-                } if children.contains(session) => {
+                } if children.contains(session) && tasks.contains(id) => {
                     Some((id.clone(), agent.clone(), session.clone()))
                 }
                 _ => None,

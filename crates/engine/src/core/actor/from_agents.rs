@@ -20,15 +20,27 @@ pub(super) struct Forwarded {
     event: Event,
 }
 
-/// A subagent's side of the way: which call it answers, and where its events go.
+/// A subagent's side of the way: which call it answers, and where its events go (`None`: a
+/// reviewer's, which shows nothing as it goes and asks nothing).
 pub(super) struct Forward {
     task: String,
-    tx: mpsc::UnboundedSender<Forwarded>,
+    tx: Option<mpsc::UnboundedSender<Forwarded>>,
 }
 
 impl Forward {
+    /// The way for a subagent that says nothing on the way.
+    pub(super) fn quiet() -> Forward {
+        Forward {
+            task: String::new(),
+            tx: None,
+        }
+    }
+
     /// Passes `event` on when the parent's front end shows it.
     pub(super) fn pass(&self, agent: &str, event: &Event) {
+        let Some(tx) = &self.tx else {
+            return;
+        };
         let shown = matches!(
             event,
             Event::ToolCall { .. }
@@ -37,7 +49,7 @@ impl Forward {
                 | Event::CommandDecided { .. }
         );
         if shown {
-            let _ = self.tx.send(Forwarded {
+            let _ = tx.send(Forwarded {
                 task: self.task.clone(),
                 agent: agent.to_string(),
                 event: event.clone(),
@@ -56,7 +68,7 @@ impl Actor {
     pub(super) fn forward_for(&self, task: &str) -> Forward {
         Forward {
             task: task.to_string(),
-            tx: self.forward_tx.clone(),
+            tx: Some(self.forward_tx.clone()),
         }
     }
 

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::Actor;
 use super::agent_session::{self, Answer};
+use super::from_agents::Forward;
 use crate::agents;
 use crate::protocol::{ChatMessage, Event, Op};
 
@@ -42,7 +43,7 @@ impl Actor {
                 let prompt = agents::review::prompt(&purpose, &entry);
                 let session = self.child(agent, prompt);
                 let (ops, ops_rx) = mpsc::unbounded_channel();
-                let forward = self.forward_for(id);
+                let forward = Forward::quiet();
                 let change = id.clone();
                 let own = ops.clone();
                 self.reviews.spawn(async move {

@@ -804,3 +804,327 @@ text = "major h1 — divides by zero when xs is empty"
         "{lines}"
     );
 }
+
+/// A hostile server gives two `task` calls the same id, and each subagent's command the same
+/// id too: the two questions still go out under names of their own, and approving one runs
+/// that command only.
+#[tokio::test]
+async fn an_answer_reaches_only_the_question_shown_whatever_ids_the_model_chose() {
+    let server = MockServer::start().await;
+    let two = Turn::Tools(vec![
+        (
+            "task".into(),
+            json!({"agent": "tester", "prompt": "first job"}),
+        ),
+        (
+            "task".into(),
+            json!({"agent": "tester", "prompt": "second job"}),
+        ),
+    ]);
+    let same_ids = |turn: &Turn, n: usize, id: &str| {
+        let body = turn
+            .sse(n)
+            .replace(&format!("call_{n}_0"), id)
+            .replace(&format!("call_{n}_1"), id);
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/event-stream")
+            .set_body_string(body)
+    };
+    Mock::given(method("POST"))
+        .respond_with(same_ids(&two, 0, "T"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    for (job, word) in [("first job", "ONE"), ("second job", "TWO")] {
+        let command = Turn::tool("run_command", json!({"command": format!("echo {word}")}));
+        Mock::given(method("POST"))
+            .and(body_string_contains("You run tests"))
+            .and(body_string_contains(job))
+            .respond_with(same_ids(&command, 1, "c1"))
+            .up_to_n_times(1)
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_string_contains("You run tests"))
+            .and(body_string_contains(job))
+            .respond_with(sse(&Turn::text(&format!("finished {word}")), 2))
+            .with_priority(3)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .respond_with(sse(&Turn::text("all done"), 3))
+        .with_priority(4)
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("tester.md"),
+        "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
+    )
+    .unwrap();
+    let text = config(
+        &format!("{}/v1", server.uri()),
+        "FAKE_KEY",
+        "[sandbox]\nmode = \"off\"\n",
+    );
+    let p = provider(&text, "fake");
+    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
+    s.submit("run both");
+    let mut asked: Vec<(String, String)> = Vec::new();
+    while asked.len() < 2 {
+        let seen = s
+            .until(|e| {
+                matches!(e, Event::FromAgent { event, .. }
+                    if matches!(**event, Event::CommandApprovalRequested { .. }))
+            })
+            .await;
+        if let Some(Event::FromAgent { event, .. }) = seen.last()
+            && let Event::CommandApprovalRequested { id, command, .. } = &**event
+        {
+            asked.push((id.clone(), command.clone()));
+        }
+    }
+    assert_ne!(asked[0].0, asked[1].0, "{asked:?}");
+    let key = |word: &str| {
+        asked
+            .iter()
+            .find(|(_, c)| c.ends_with(word))
+            .map(|(k, _)| k.clone())
+            .unwrap()
+    };
+    s.send(Op::ApproveCommand {
+        call_id: key("TWO"),
+        always: false,
+    });
+    s.until(|e| {
+        matches!(e, Event::FromAgent { event, .. }
+            if matches!(&**event, Event::ToolResult { content, .. } if content.contains("TWO")))
+    })
+    .await;
+    // The other command has not run: its subagent still waits for its answer.
+    let bodies: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    assert!(
+        !bodies
+            .iter()
+            .any(|b| b.contains("first job") && b.contains("\"role\":\"tool\"")),
+        "the first command ran: {bodies:#?}"
+    );
+    s.send(Op::DenyCommand {
+        call_id: key("ONE"),
+        reason: None,
+    });
+    let seen = s.turn().await;
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::AssistantMessage { text, .. } if text == "all done")),
+        "{seen:?}"
+    );
+}
+
+/// Two subagents' commands, both approved at once, run one after the other: a command's
+/// writes are told apart by the workspace before and after it.
+#[tokio::test]
+async fn subagents_commands_run_one_at_a_time() {
+    let server = MockServer::start().await;
+    let two = Turn::Tools(vec![
+        ("task".into(), json!({"agent": "tester", "prompt": "job A"})),
+        ("task".into(), json!({"agent": "tester", "prompt": "job B"})),
+    ]);
+    Mock::given(method("POST"))
+        .respond_with(sse(&two, 0))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    for w in ["A", "B"] {
+        let command = format!("echo start-{w} >> log.txt; sleep 1; echo end-{w} >> log.txt");
+        Mock::given(method("POST"))
+            .and(body_string_contains("You run tests"))
+            .and(body_string_contains(format!("job {w}")))
+            .respond_with(sse(
+                &Turn::tool("run_command", json!({ "command": command })),
+                1,
+            ))
+            .up_to_n_times(1)
+            .with_priority(2)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(body_string_contains("You run tests"))
+        .respond_with(sse(&Turn::text("ran it"), 2))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&Turn::text("both ran"), 3))
+        .with_priority(4)
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("tester.md"),
+        "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
+    )
+    .unwrap();
+    let text = config(
+        &format!("{}/v1", server.uri()),
+        "FAKE_KEY",
+        "[sandbox]\nmode = \"off\"\n",
+    );
+    let p = provider(&text, "fake");
+    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
+    s.submit("run both");
+    let mut keys = Vec::new();
+    while keys.len() < 2 {
+        let seen = s
+            .until(|e| {
+                matches!(e, Event::FromAgent { event, .. }
+                    if matches!(**event, Event::CommandApprovalRequested { .. }))
+            })
+            .await;
+        if let Some(Event::FromAgent { event, .. }) = seen.last()
+            && let Event::CommandApprovalRequested { id, .. } = &**event
+        {
+            keys.push(id.clone());
+        }
+    }
+    for key in keys {
+        s.send(Op::ApproveCommand {
+            call_id: key,
+            always: false,
+        });
+    }
+    s.turn().await;
+    let log = std::fs::read_to_string(ws.path().join("log.txt")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    assert!(
+        lines[0].strip_prefix("start-") == lines[1].strip_prefix("end-")
+            && lines[2].strip_prefix("start-") == lines[3].strip_prefix("end-"),
+        "the commands overlapped: {log}"
+    );
+}
+
+/// A reviewer is given only tools that read, whatever its definition lists: it never asks
+/// the human anything, and never runs a command beside the session.
+#[tokio::test]
+async fn a_reviewer_only_reads_whatever_its_definition_lists() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "write_file",
+            json!({"path": "a.py", "content": "print(1)\n"}),
+        ),
+        Turn::text("No findings."),
+        Turn::text("Written."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("checker.md"),
+        "---\nname: checker\ndescription: Checks changes by running things\ntools: Bash, Read\n---\nYou check.\n",
+    )
+    .unwrap();
+    let text = config(
+        &fake.url(),
+        "FAKE_KEY",
+        "[review]\nvibe = \"review\"\nreviewer = \"checker\"\n",
+    );
+    let p = provider(&text, "fake");
+    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
+    s.submit("write a.py");
+    let (change, hunks) = s.next_proposal().await;
+    let seen = s.until(|e| matches!(e, Event::ChangeReviewed { .. })).await;
+    assert!(
+        matches!(seen.last(), Some(Event::ChangeReviewed { agent, findings, .. }) if agent == "checker" && findings.is_empty())
+    );
+    let bodies = fake.bodies().await;
+    let reviewer_tools = tool_names(&bodies[1]);
+    assert!(
+        reviewer_tools.contains(&"read_file".to_string()),
+        "{reviewer_tools:?}"
+    );
+    assert!(
+        !reviewer_tools.contains(&"run_command".to_string()),
+        "{reviewer_tools:?}"
+    );
+    s.decide_all(&change, &hunks, &gearshift::protocol::Verdict::Accept);
+    s.turn().await;
+}
+
+/// A `PostToolUse` hook that stops the turn when one subagent answers ends the others too:
+/// every call of the round has its one result, and nothing of theirs comes later.
+#[tokio::test]
+async fn a_hook_that_stops_the_turn_ends_the_subagents_still_running() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&explorers(2), 0))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains("look around 0"))
+        .and(body_string_contains("You are an explorer"))
+        .respond_with(sse(&Turn::text("quick answer"), 1))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&Turn::text("too late"), 2).set_delay(Duration::from_secs(120)))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let ws = tempfile::tempdir().unwrap();
+    // Written for Claude Code: stop once any Task returns.
+    let hooks = r#"
+[[hooks.PostToolUse]]
+matcher = "Task"
+hooks = [{ type = "command", command = 'echo "{\"continue\": false, \"stopReason\": \"one answer is enough\"}"' }]
+"#;
+    let text = config(
+        &format!("{}/v1", server.uri()),
+        "FAKE_KEY",
+        &format!("[sandbox]\nmode = \"off\"\n{hooks}"),
+    );
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("explore two ways");
+    let seen = tokio::time::timeout(Duration::from_secs(30), s.turn())
+        .await
+        .expect("the turn did not end");
+    let stored = s.stored().await;
+    let calls: Vec<&String> = stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::ToolCall { id, .. } => Some(id),
+            _ => None,
+        })
+        .collect();
+    for call in &calls {
+        let results = stored
+            .iter()
+            .filter(|e| matches!(e, Event::ToolResult { id, .. } if id == *call))
+            .count();
+        assert_eq!(results, 1, "{call}: {stored:?}");
+    }
+    assert_eq!(calls.len(), 2, "{seen:?}");
+}

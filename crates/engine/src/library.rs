@@ -72,8 +72,10 @@ impl Library {
             .into_iter()
             .map(|c| c.id)
             .collect();
-        // The `task` calls seen: a reviewer's spend names the change it read, not a call.
+        // The `task` calls seen: a reviewer's spend names the change it read, not a call. Each
+        // subagent's steps are told once, whatever the events repeat.
         let mut tasks = std::collections::HashSet::new();
+        let mut told = std::collections::HashSet::new();
         for e in reader.pages(id) {
             let event = e.map_err(said)?.event;
             let child = match &event {
@@ -83,7 +85,10 @@ impl Library {
                 }
                 Event::AgentSpent {
                     id, agent, session, ..
-                } if children.contains(session) && tasks.contains(id) => {
+                } if children.contains(session)
+                    && tasks.contains(id)
+                    && told.insert(session.clone()) =>
+                {
                     Some((id.clone(), agent.clone(), session.clone()))
                 }
                 _ => None,

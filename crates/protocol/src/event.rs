@@ -411,6 +411,7 @@ impl Event {
                 | Event::Commands { .. }
                 | Event::Unqueued { .. }
                 | Event::ShellStarted { .. }
+                | Event::FromAgent { .. }
         )
     }
 

@@ -138,80 +138,101 @@ fn fold_after(
             )?
             .execute(params![session, provider, model])?;
         }
-        Event::Usage {
-            input,
-            output,
-            cached,
-            cache_write,
-            reasoning,
-            cost,
-            request,
+        Event::Usage { .. } => fold_usage(tx, session, (seq, ts), event)?,
+        // What its subagents spent is the session's (their requests stay in their sessions).
+        Event::AgentSpent {
+            cost: Some(cost), ..
         } => {
-            if let Some(r) = request {
-                tx.prepare_cached(
-                    "INSERT INTO requests (session_id, seq, ts, provider, model, gear, stage,
-                     purpose, input, output, cached, cost, latency_ms, ttft_ms, error,
-                     cache_write, retries, estimated, reasoning)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                             ?16, ?17, ?18, ?19)",
-                )?
-                .execute(params![
-                    session,
-                    seq,
-                    ts,
-                    r.provider,
-                    r.model,
-                    r.gear.as_str(),
-                    r.stage.as_deref().unwrap_or(""),
-                    r.purpose,
-                    i64::try_from(*input).unwrap_or(i64::MAX),
-                    i64::try_from(*output).unwrap_or(i64::MAX),
-                    i64::try_from(*cached).unwrap_or(i64::MAX),
-                    cost,
-                    i64::try_from(r.latency_ms).unwrap_or(i64::MAX),
-                    r.ttft_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
-                    r.error.map(gearshift_protocol::ErrorKind::as_str),
-                    i64::try_from(*cache_write).unwrap_or(i64::MAX),
-                    r.retries,
-                    r.estimated,
-                    i64::try_from(*reasoning).unwrap_or(i64::MAX),
-                ])?;
-            } else {
-                // Usage recorded without its request's facts (an older session imported):
-                // the session's model and gear, as the migration attributes it.
-                tx.prepare_cached(
-                    "INSERT INTO requests (session_id, seq, ts, provider, model, gear, input,
-                     output, cached, cost, cache_write)
-                     SELECT id, ?2, ?3, provider, model, gear, ?4, ?5, ?6, ?7, ?8
-                     FROM sessions WHERE id = ?1",
-                )?
-                .execute(params![
-                    session,
-                    seq,
-                    ts,
-                    i64::try_from(*input).unwrap_or(i64::MAX),
-                    i64::try_from(*output).unwrap_or(i64::MAX),
-                    i64::try_from(*cached).unwrap_or(i64::MAX),
-                    cost,
-                    i64::try_from(*cache_write).unwrap_or(i64::MAX),
-                ])?;
-            }
-            tx.prepare_cached(
-                "UPDATE sessions SET input_tokens = input_tokens + ?2,
-                 output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
-                 cost = cost + ?5 WHERE id = ?1",
-            )?
-            .execute(params![
-                session,
-                i64::try_from(*input).unwrap_or(i64::MAX),
-                i64::try_from(*output).unwrap_or(i64::MAX),
-                i64::try_from(*cached).unwrap_or(i64::MAX),
-                cost.unwrap_or(0.0)
-            ])?;
+            tx.prepare_cached("UPDATE sessions SET cost = cost + ?2 WHERE id = ?1")?
+                .execute(params![session, cost])?;
         }
         _ => {}
     }
     tx.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![session, ts])?;
+    Ok(())
+}
+
+/// A model request's usage: its row in `requests` (one per request, for the figures), and the
+/// session's totals.
+fn fold_usage(
+    tx: &Transaction<'_>,
+    session: &str,
+    (seq, ts): (i64, i64),
+    event: &Event,
+) -> rusqlite::Result<()> {
+    let Event::Usage {
+        input,
+        output,
+        cached,
+        cache_write,
+        reasoning,
+        cost,
+        request,
+    } = event
+    else {
+        return Ok(());
+    };
+    if let Some(r) = request {
+        tx.prepare_cached(
+            "INSERT INTO requests (session_id, seq, ts, provider, model, gear, stage,
+                 purpose, input, output, cached, cost, latency_ms, ttft_ms, error,
+                 cache_write, retries, estimated, reasoning)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                         ?16, ?17, ?18, ?19)",
+        )?
+        .execute(params![
+            session,
+            seq,
+            ts,
+            r.provider,
+            r.model,
+            r.gear.as_str(),
+            r.stage.as_deref().unwrap_or(""),
+            r.purpose,
+            i64::try_from(*input).unwrap_or(i64::MAX),
+            i64::try_from(*output).unwrap_or(i64::MAX),
+            i64::try_from(*cached).unwrap_or(i64::MAX),
+            cost,
+            i64::try_from(r.latency_ms).unwrap_or(i64::MAX),
+            r.ttft_ms.map(|t| i64::try_from(t).unwrap_or(i64::MAX)),
+            r.error.map(gearshift_protocol::ErrorKind::as_str),
+            i64::try_from(*cache_write).unwrap_or(i64::MAX),
+            r.retries,
+            r.estimated,
+            i64::try_from(*reasoning).unwrap_or(i64::MAX),
+        ])?;
+    } else {
+        // Usage recorded without its request's facts (an older session imported):
+        // the session's model and gear, as the migration attributes it.
+        tx.prepare_cached(
+            "INSERT INTO requests (session_id, seq, ts, provider, model, gear, input,
+                 output, cached, cost, cache_write)
+                 SELECT id, ?2, ?3, provider, model, gear, ?4, ?5, ?6, ?7, ?8
+                 FROM sessions WHERE id = ?1",
+        )?
+        .execute(params![
+            session,
+            seq,
+            ts,
+            i64::try_from(*input).unwrap_or(i64::MAX),
+            i64::try_from(*output).unwrap_or(i64::MAX),
+            i64::try_from(*cached).unwrap_or(i64::MAX),
+            cost,
+            i64::try_from(*cache_write).unwrap_or(i64::MAX),
+        ])?;
+    }
+    tx.prepare_cached(
+        "UPDATE sessions SET input_tokens = input_tokens + ?2,
+             output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
+             cost = cost + ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        session,
+        i64::try_from(*input).unwrap_or(i64::MAX),
+        i64::try_from(*output).unwrap_or(i64::MAX),
+        i64::try_from(*cached).unwrap_or(i64::MAX),
+        cost.unwrap_or(0.0)
+    ])?;
     Ok(())
 }

@@ -153,7 +153,8 @@ fn import_one(
     }
     // No event of a file is later than its import: a forged date cannot put it first.
     let now = crate::now_ms();
-    for (ts, event) in events {
+    // What is never stored live (a subagent's progress, a delta) is not taken from a file.
+    for (ts, event) in events.iter().filter(|(_, e)| e.is_persisted()) {
         append_events(tx, id, (*ts).min(now), std::slice::from_ref(event)).map_err(sql)?;
     }
     // Last, so nothing in the file comes after it: what it granted is dropped.

@@ -487,7 +487,23 @@ fn a_subagents_session_lives_and_dies_with_its_parent() {
     store
         .append_blocking(
             "p",
-            vec![opened("p", "/ws"), user("find the needle"), usage(100, 1.0)],
+            vec![
+                opened("p", "/ws"),
+                user("find the needle"),
+                usage(100, 1.0),
+                // What the subagent spent is its parent's session's cost too.
+                Event::AgentSpent {
+                    id: "t".into(),
+                    agent: "explorer".into(),
+                    session: "c".into(),
+                    requests: 1,
+                    input: 1000,
+                    output: 10,
+                    cached: 0,
+                    cost: Some(0.5),
+                    context: 1010,
+                },
+            ],
         )
         .unwrap();
     store
@@ -504,6 +520,8 @@ fn a_subagents_session_lives_and_dies_with_its_parent() {
         .append_blocking("other", vec![opened("other", "/ws"), usage(7, 0.25)])
         .unwrap();
     let r = store.reader().unwrap();
+    let cost = r.session("p").unwrap().unwrap().cost.unwrap();
+    assert!((cost - 1.5).abs() < 1e-9, "{cost}");
     // A session's requests hold its subagents'; spend is told by agent.
     let mine = r.requests_since(0, Some("p")).unwrap();
     assert_eq!(mine.iter().map(|q| q.input).sum::<u64>(), 1100);
@@ -556,7 +574,24 @@ fn a_subagents_session_lives_and_dies_with_its_parent() {
         r.session("p").unwrap().is_none(),
         "nothing of it was written"
     );
+    // What is never stored live is not taken from a file either.
+    let mut whole = whole;
+    whole.events.push(ExportedEvent {
+        seq: 99,
+        ts: 1,
+        event: Event::FromAgent {
+            id: "t".into(),
+            agent: "explorer".into(),
+            event: Box::new(user("planted")),
+        },
+    });
     store.import_session(&whole).unwrap();
+    assert!(
+        !r.events("p")
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e.event, Event::FromAgent { .. }))
+    );
     // (Imported just now: the newest.)
     assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["p", "other"]);
     assert_eq!(ids(r.children("p").unwrap()), ["c"]);

@@ -145,14 +145,15 @@ struct Actor {
     /// The agents a `task` call may start, and the subagents running (see `subagent`).
     agents: std::collections::BTreeMap<String, crate::agents::Agent>,
     subagents: Vec<subagent::Delegated>,
+    /// The last handle given to a subagent.
+    handles: u64,
     /// What subagents say to the human comes in here, and their questions open with the
     /// human (see `from_agents`).
     forward_tx: mpsc::UnboundedSender<from_agents::Forwarded>,
     forward_rx: mpsc::UnboundedReceiver<from_agents::Forwarded>,
     asked: from_agents::Asked,
-    /// The reviewing agents at work on changes (see `reviews`).
-    reviews: tokio::task::JoinSet<reviews::Reviewed>,
-    reviewing: Vec<reviews::Reviewing>,
+    /// The reviewing agents at work on changes, and those waiting (see `reviews`).
+    reviews: reviews::Reviews,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
     ending: Vec<JoinHandle<agent_session::Answer>>,
@@ -182,8 +183,12 @@ impl Actor {
             tokio::select! {
                 op = ops.recv() => {
                     let Some(op) = op else { break };
-                    // An answer to a subagent's question is its subagent's.
+                    // An answer to a subagent's question is its subagent's; a cancel stops the
+                    // reviews under way too.
                     let Some(op) = self.answer_agent(op) else { continue };
+                    if matches!(op, Op::Cancel) {
+                        self.cancel_reviews();
+                    }
                     let effects = machine::ops::on_op(&self.state, &self.activity, self.facts(), op);
                     self.run(effects).await;
                     if self.quit {
@@ -195,7 +200,7 @@ impl Actor {
                 }
                 w = wake(&mut self.activity) => self.on_wake(w).await,
                 Some(said) = self.forward_rx.recv() => self.agent_said(said),
-                Some(Ok(done)) = self.reviews.join_next(), if !self.reviews.is_empty() => {
+                Some(Ok(done)) = self.reviews.running.join_next(), if !self.reviews.running.is_empty() => {
                     self.review_done(done).await;
                 }
                 // A subagent's answer is taken when the round waits for it.
@@ -254,18 +259,7 @@ impl Actor {
             self.session_end_hooks(ended).await;
         }
         self.mcp.stop();
-        // A run without a human waits for the reviews under way, so their findings are said;
-        // a workbench closing does not.
-        if self.deps.interactive || self.stopped {
-            self.cancel_reviews();
-        }
-        while let Some(done) = self.reviews.join_next().await {
-            if let Ok(done) = done
-                && !self.stopped
-            {
-                self.review_done(done).await;
-            }
-        }
+        self.end_reviews().await;
         for subagent in std::mem::take(&mut self.ending) {
             let _ = tokio::time::timeout(SUBAGENT_END, subagent).await;
         }

@@ -74,6 +74,9 @@ pub struct ToolContext {
     /// The skills found at start, which the `skill` tool loads and whose folders the read
     /// tools may read (and nothing else outside the workspace).
     pub skills: std::sync::Arc<std::sync::RwLock<Skills>>,
+    /// Held while a command runs: one at a time across a session and its subagents, since a
+    /// command's held writes are told apart by the workspace before and after it.
+    pub one_command: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The discovered skills, by name.
@@ -93,6 +96,7 @@ impl ToolContext {
             },
             registry: Registry::builtin(),
             skills: std::sync::Arc::default(),
+            one_command: std::sync::Arc::default(),
         }
     }
 

@@ -297,6 +297,8 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
     let timeout = args
         .timeout_secs
         .map_or(limit, |s| Duration::from_secs(s.max(1)).min(limit));
+    // Until its writes are gathered, no other command of the session or its subagents runs.
+    let _one = ctx.one_command.lock().await;
     let hold = match Held::prepare(&ctx.workspace, &ctx.runner.sandbox).await {
         Ok(h) => h,
         Err(why) => {

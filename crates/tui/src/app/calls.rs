@@ -41,12 +41,23 @@ impl App {
             Some(agent) => format!("Asked by the subagent `{agent}`. {sandbox}"),
             None => sandbox,
         };
-        self.overlays
-            .push(Overlay::Approval(Box::new(ApprovalPrompt::new(
-                id, command, sandbox,
-            ))));
-        // A question is drawn at once, not at the streaming frame rate.
-        self.urgent = true;
+        let prompt = Overlay::Approval(Box::new(ApprovalPrompt::new(id, command, sandbox)));
+        // A new question never covers the one on screen (a key meant for that one would
+        // answer it): it waits under the questions already open, first come first shown.
+        let waiting = self
+            .overlays
+            .iter()
+            .rev()
+            .take_while(|o| matches!(o, Overlay::Approval(_)))
+            .count();
+        if waiting > 0 {
+            let at = self.overlays.len() - waiting;
+            self.overlays.insert(at, prompt);
+        } else {
+            self.overlays.push(prompt);
+            // A question is drawn at once, not at the streaming frame rate.
+            self.urgent = true;
+        }
     }
 
     /// What a subagent of the `task` call `task` said: its steps in the call's cell, and its

@@ -1944,6 +1944,17 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
         "{screen}"
     );
     a.mark_drawn();
+    // Another subagent's question arrives as a key is pressed: it waits under the one shown,
+    // so the key answers what was on screen.
+    a.on_core(&Event::FromAgent {
+        id: "task_2".into(),
+        agent: "tester".into(),
+        event: Box::new(Event::CommandApprovalRequested {
+            id: "q2".into(),
+            command: "rm -rf build".into(),
+            checkpoint: None,
+        }),
+    });
     assert_eq!(
         press(&mut a, KeyCode::Char('y'), KeyModifiers::NONE),
         [Effect::Send(Op::ApproveCommand {
@@ -1956,7 +1967,9 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
         command: "make smoke".into(),
         decision: CommandDecision::Once,
     }));
-    assert!(!matches!(a.overlay(), Some(Overlay::Approval(_))));
+    // Then the waiting one is shown.
+    assert!(matches!(a.overlay(), Some(Overlay::Approval(p)) if p.id == "q2"));
+    a.overlays.clear();
     a.on_core(&from(Event::ToolResult {
         id: "c2".into(),
         ok: false,

@@ -370,9 +370,6 @@ fn undone_note(entry: &ChangeEntry) -> String {
     }
 }
 
-/// What is said above a file's hunks (a conflict, a withdrawal, a checkpoint, a file not shown
-/// line by line, …), wrapped to the pane; and for a conflict, the hunks from what is on disk
-/// now to the proposal.
 /// A reviewing agent's finding under its hunk, coloured by its severity.
 fn finding_line(f: &Finding, width: usize, theme: &Theme) -> Line<'static> {
     let s = &theme.styles;
@@ -391,6 +388,9 @@ fn finding_line(f: &Finding, width: usize, theme: &Theme) -> Line<'static> {
     ))
 }
 
+/// What is said above a file's hunks (a conflict, a withdrawal, a checkpoint, a file not shown
+/// line by line, …), wrapped to the pane; and for a conflict, the hunks from what is on disk
+/// now to the proposal.
 fn notes(entry: &ChangeEntry, width: u16) -> (Vec<String>, Option<Vec<Hunk>>) {
     let after = entry.change.after.as_deref().unwrap_or("");
     let before = entry.change.before.as_deref().unwrap_or("");

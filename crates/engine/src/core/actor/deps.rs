@@ -185,6 +185,7 @@ impl SessionDeps {
                 },
                 registry: Registry::builtin(),
                 skills: Arc::default(),
+                one_command: Arc::default(),
             }),
             allowlist: Allowlist::new(&config.approvals.allow_commands)
                 .map_err(DepsError::Config)?,

@@ -1,8 +1,12 @@
 //! What subagents say to the human, through their parent: their progress (tool calls and
 //! results) for the `task` call's cell, and a command of theirs waiting for approval. The
 //! parent passes each on as [`Event::FromAgent`], never recording it (the subagent's own
-//! session holds it); an approval goes out under a name of the parent's, unique among the
-//! questions open, so answering it (the usual ops) can only answer the question shown.
+//! session holds it).
+//!
+//! Nothing here trusts an id the model chose: each subagent is known by a handle of the
+//! parent's making, and each question goes out under a fresh name no model can guess (a
+//! random per-session prefix and a counter), mapped to the handle and the subagent's own id —
+//! so answering it (the usual ops) can only answer the question shown.
 
 use std::collections::HashMap;
 
@@ -14,15 +18,17 @@ use crate::protocol::{Event, Op};
 
 /// A subagent's event on its way to the parent.
 pub(super) struct Forwarded {
-    /// The parent's `task` call that runs it.
+    /// The subagent, by the parent's handle, and the `task` call it answers.
+    handle: u64,
     task: String,
     agent: String,
     event: Event,
 }
 
-/// A subagent's side of the way: which call it answers, and where its events go (`None`: a
-/// reviewer's, which shows nothing as it goes and asks nothing).
+/// A subagent's side of the way: who it is, which call it answers, and where its events go
+/// (`None`: a reviewer's, which shows nothing as it goes and asks nothing).
 pub(super) struct Forward {
+    handle: u64,
     task: String,
     tx: Option<mpsc::UnboundedSender<Forwarded>>,
 }
@@ -31,6 +37,7 @@ impl Forward {
     /// The way for a subagent that says nothing on the way.
     pub(super) fn quiet() -> Forward {
         Forward {
+            handle: 0,
             task: String::new(),
             tx: None,
         }
@@ -50,6 +57,7 @@ impl Forward {
         );
         if shown {
             let _ = tx.send(Forwarded {
+                handle: self.handle,
                 task: self.task.clone(),
                 agent: agent.to_string(),
                 event: event.clone(),
@@ -58,46 +66,76 @@ impl Forward {
     }
 }
 
-/// The questions of subagents open with the human: the parent's name for each, and whose
-/// (the `task` call, the subagent's own id).
-#[derive(Default)]
-pub(super) struct Asked(HashMap<String, (String, String)>);
+/// The questions of subagents open with the human, by the name the human sees: whose (the
+/// subagent's handle) and its own id for it.
+pub(super) struct Asked {
+    open: HashMap<String, (u64, String)>,
+    /// Unguessable: the names are never sent to a model.
+    prefix: String,
+    next: u64,
+}
+
+impl Default for Asked {
+    fn default() -> Asked {
+        Asked {
+            open: HashMap::new(),
+            prefix: format!("agent-{:016x}", fastrand::u64(..)),
+            next: 0,
+        }
+    }
+}
+
+impl Asked {
+    /// A fresh name for the subagent `handle`'s question `own`.
+    fn name(&mut self, handle: u64, own: String) -> String {
+        self.next += 1;
+        let key = format!("{}-{}", self.prefix, self.next);
+        self.open.insert(key.clone(), (handle, own));
+        key
+    }
+
+    /// The name under which `handle`'s question `own` went out, taken off the open ones.
+    fn close(&mut self, handle: u64, own: &str) -> Option<String> {
+        let key = self
+            .open
+            .iter()
+            .find(|(_, (h, o))| *h == handle && o == own)
+            .map(|(key, _)| key.clone())?;
+        self.open.remove(&key);
+        Some(key)
+    }
+}
 
 impl Actor {
-    /// The way in for the subagent of `task`.
-    pub(super) fn forward_for(&self, task: &str) -> Forward {
+    /// The way in for the subagent `handle`, which answers the `task` call `task`.
+    pub(super) fn forward_for(&self, handle: u64, task: &str) -> Forward {
         Forward {
+            handle,
             task: task.to_string(),
             tx: Some(self.forward_tx.clone()),
         }
     }
 
-    /// Shows what a subagent said; an approval under the parent's name for it.
+    /// Shows what a subagent said; an approval under a name of the parent's.
     pub(super) fn agent_said(&mut self, f: Forwarded) {
         let event = match f.event {
             Event::CommandApprovalRequested {
                 id,
                 command,
                 checkpoint,
-            } => {
-                let key = self.name_question(&f.task, &id);
-                self.asked.0.insert(key.clone(), (f.task.clone(), id));
-                Event::CommandApprovalRequested {
-                    id: key,
-                    command,
-                    checkpoint,
-                }
-            }
+            } => Event::CommandApprovalRequested {
+                id: self.asked.name(f.handle, id),
+                command,
+                checkpoint,
+            },
             Event::CommandDecided {
                 id,
                 command,
                 decision,
             } => {
-                let key = self.asked.0.iter().find_map(|(key, (task, own))| {
-                    (*task == f.task && *own == id).then(|| key.clone())
-                });
-                let Some(key) = key else { return };
-                self.asked.0.remove(&key);
+                let Some(key) = self.asked.close(f.handle, &id) else {
+                    return;
+                };
                 Event::CommandDecided {
                     id: key,
                     command,
@@ -113,20 +151,6 @@ impl Actor {
         });
     }
 
-    /// A name for a subagent's question that no other open question has — the parent's own
-    /// included, whatever ids its model's calls carry.
-    fn name_question(&self, task: &str, id: &str) -> String {
-        let parents = match &self.activity {
-            Activity::Approving { call } => Some(call.id.as_str()),
-            _ => None,
-        };
-        let mut key = format!("{task}›{id}");
-        while parents == Some(key.as_str()) || self.asked.0.contains_key(&key) {
-            key.push('′');
-        }
-        key
-    }
-
     /// An answer to a subagent's question goes to it (under its own id); any other op is
     /// the parent's. The parent's own question comes first, should a name repeat.
     pub(super) fn answer_agent(&mut self, op: Op) -> Option<Op> {
@@ -137,12 +161,12 @@ impl Actor {
         if parents {
             return Some(op);
         }
-        let Some((task, own)) = self.asked.0.get(call_id).cloned() else {
+        let Some((handle, own)) = self.asked.open.get(call_id).cloned() else {
             return Some(op);
         };
-        let Some(running) = self.subagents.iter().find(|d| d.call.id == task) else {
+        let Some(running) = self.subagents.iter().find(|d| d.handle == handle) else {
             // Its subagent has ended: the question went with it.
-            self.asked.0.remove(call_id);
+            self.asked.open.remove(call_id);
             return None;
         };
         let answer = match op {

@@ -1,28 +1,48 @@
 //! Review at the gates: each change that waits for the human's review is read, in the
 //! background, by the reviewing agents (`[review] reviewer` and `security_reviewer`) — each a
-//! subagent given what the change is for and its diff, never the conversation that wrote it.
-//! Their findings are recorded for the human (shown on the hunks they concern), never sent to
-//! the model; the human's decision is the only one that counts, and need not wait for them.
+//! subagent given what the change is for and its diff, never the conversation that wrote it,
+//! and only tools that read. Their findings are recorded for the human (shown on the hunks
+//! they concern), never sent to the model; the human's decision is the only one that counts,
+//! and need not wait for them. At most `[agents] max_parallel` run at once; the rest wait.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
-use super::Actor;
 use super::agent_session::{self, Answer};
 use super::from_agents::Forward;
+use super::{Actor, SessionDeps};
 use crate::agents;
+use crate::core::SessionState;
 use crate::protocol::{ChatMessage, Event, Op};
 
-/// A review under way: its agent's session's ops, to cancel it.
-pub(super) struct Reviewing {
-    ops: mpsc::UnboundedSender<Op>,
-}
+/// How long a run without a human waits, at its end, for the reviews under way.
+const REVIEW_WAIT: Duration = Duration::from_secs(300);
 
 /// A review done: the change, the agent, and its answer.
 pub(super) type Reviewed = (String, String, Answer);
 
+/// A review waiting for a place: the change, the agent, and its session.
+type Pending = (String, String, (SessionDeps, SessionState, String));
+
+/// The reviews of a session: running, waiting, and what was said of them.
+#[derive(Default)]
+pub(super) struct Reviews {
+    pub(super) running: JoinSet<Reviewed>,
+    /// The running reviews' sessions, to cancel them.
+    ops: Vec<mpsc::UnboundedSender<Op>>,
+    waiting: VecDeque<Pending>,
+    /// Reviewers `[review]` names that are not agents, said once each.
+    unknown: HashSet<String>,
+    /// They were cancelled: their ends are not failures to report.
+    cancelled: bool,
+}
+
 impl Actor {
-    /// Starts the reviewing agents on the changes `ids` just proposed for review (not in a
-    /// subagent's own session).
+    /// Queues the reviewing agents on the changes `ids` just proposed for review (not in a
+    /// subagent's own session), and starts what has a place.
     pub(super) fn start_reviews(&mut self, ids: &[String]) {
         if self.deps.reviewers.is_empty() || self.state.subagent.is_some() {
             return;
@@ -34,24 +54,36 @@ impl Actor {
             };
             for name in self.deps.reviewers.clone() {
                 let Some(agent) = self.agents.get(&name) else {
-                    self.warn(format!(
-                        "[review] names the agent `{name}`, which is not defined \
-                         (`gearshift agents` lists them): the change is not reviewed by it"
-                    ));
+                    if self.reviews.unknown.insert(name.clone()) {
+                        self.warn(format!(
+                            "[review] names the agent `{name}`, which is not defined \
+                             (`gearshift agents` lists them): changes are not reviewed by it"
+                        ));
+                    }
                     continue;
                 };
                 let prompt = agents::review::prompt(&purpose, &entry);
-                let session = self.child(agent, prompt);
-                let (ops, ops_rx) = mpsc::unbounded_channel();
-                let forward = Forward::quiet();
-                let change = id.clone();
-                let own = ops.clone();
-                self.reviews.spawn(async move {
-                    let answer = agent_session::run(session, own, ops_rx, forward).await;
-                    (change, name, answer)
-                });
-                self.reviewing.push(Reviewing { ops });
+                let session = self.child(agent, prompt, true);
+                self.reviews.waiting.push_back((id.clone(), name, session));
             }
+        }
+        self.reviews.cancelled = false;
+        self.pump_reviews();
+    }
+
+    /// Starts waiting reviews while fewer than `[agents] max_parallel` run.
+    fn pump_reviews(&mut self) {
+        while self.reviews.running.len() < self.deps.max_parallel {
+            let Some((change, name, session)) = self.reviews.waiting.pop_front() else {
+                return;
+            };
+            let (ops, ops_rx) = mpsc::unbounded_channel();
+            let own = ops.clone();
+            self.reviews.running.spawn(async move {
+                let answer = agent_session::run(session, own, ops_rx, Forward::quiet()).await;
+                (change, name, answer)
+            });
+            self.reviews.ops.push(ops);
         }
     }
 
@@ -87,22 +119,32 @@ impl Actor {
         }
     }
 
-    /// A reviewing agent answered: its spend and its findings are recorded.
+    /// A reviewing agent answered: its spend and its findings are recorded, and the next
+    /// waiting review starts.
     pub(super) async fn review_done(&mut self, (change, agent, answer): Reviewed) {
-        self.reviewing.retain(|r| !r.ops.is_closed());
+        self.reviews.ops.retain(|o| !o.is_closed());
+        self.pump_reviews();
         let Some(entry) = self.state.changes.get(&change) else {
             return;
         };
         if !answer.outcome.ok {
-            let path = entry.change.path.clone();
-            self.warn(format!(
-                "the {agent} could not review {path}: {}",
-                answer.outcome.content
-            ));
+            if !self.reviews.cancelled {
+                let path = entry.change.path.clone();
+                self.warn(format!(
+                    "the {agent} could not review {path}: {}",
+                    answer.outcome.content
+                ));
+            }
             return;
         }
         let findings = agents::review::findings(&agent, &answer.outcome.content, entry);
         let mut events: Vec<Event> = answer.spent.map(|s| s.event(&change)).into_iter().collect();
+        // A reviewer's reading is not what the session saved by delegating.
+        for e in &mut events {
+            if let Event::AgentSpent { context, .. } = e {
+                *context = 0;
+            }
+        }
         events.push(Event::ChangeReviewed {
             id: change,
             agent,
@@ -111,11 +153,44 @@ impl Actor {
         self.record(events).await;
     }
 
-    /// Cancels the reviews under way (their sessions record it and end by themselves).
+    /// Cancels the reviews under way and drops the waiting ones (their sessions record the
+    /// cancel and end by themselves).
     pub(super) fn cancel_reviews(&mut self) {
-        for r in self.reviewing.drain(..) {
-            let _ = r.ops.send(Op::Cancel);
-            let _ = r.ops.send(Op::Quit);
+        self.reviews.waiting.clear();
+        for ops in self.reviews.ops.drain(..) {
+            self.reviews.cancelled = true;
+            let _ = ops.send(Op::Cancel);
+            let _ = ops.send(Op::Quit);
         }
     }
+
+    /// At the session's end: a workbench closing cancels the reviews; a run without a human
+    /// waits for them (up to five minutes), so their findings are recorded and said.
+    pub(super) async fn end_reviews(&mut self) {
+        if self.deps.interactive || self.stopped {
+            self.cancel_reviews();
+        }
+        let deadline = tokio::time::Instant::now() + REVIEW_WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.reviews.running.join_next()).await;
+            match next {
+                Ok(Some(Ok(done))) if !self.stopped => self.review_done(done).await,
+                Ok(Some(_)) => {}
+                Ok(None) => return,
+                Err(_) => {
+                    self.cancel_reviews();
+                    deadline_passed(&mut self.reviews.running).await;
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The reviews cancelled at the deadline end by themselves; a few seconds for them to record it.
+async fn deadline_passed(running: &mut JoinSet<Reviewed>) {
+    let _ = tokio::time::timeout(Duration::from_secs(3), async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
 }

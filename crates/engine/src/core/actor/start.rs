@@ -61,11 +61,11 @@ impl Actor {
             mcp: crate::mcp::servers::Servers::default(),
             agents: std::collections::BTreeMap::new(),
             subagents: Vec::new(),
+            handles: 0,
             forward_tx,
             forward_rx,
             asked: from_agents::Asked::default(),
-            reviews: tokio::task::JoinSet::new(),
-            reviewing: Vec::new(),
+            reviews: super::reviews::Reviews::default(),
             ending: Vec::new(),
         }
     }

@@ -374,11 +374,13 @@ impl Actor {
         outcome: &ToolOutcome,
         note: &str,
     ) -> (Vec<Event>, Option<Event>) {
-        let results = self
-            .queue
-            .drain(..)
-            .map(|c| gates::result_event(&c, outcome, Duration::ZERO))
-            .collect();
+        // The subagents still running end too: every call of the round gets its result now.
+        let mut results = self.cancel_subagents(outcome);
+        results.extend(
+            self.queue
+                .drain(..)
+                .map(|c| gates::result_event(&c, outcome, Duration::ZERO)),
+        );
         self.set_run_all(false);
         self.end_turn = false;
         let step = gates::running_step(&self.state).map(|step| Event::StepStatusChanged {
@@ -475,7 +477,6 @@ impl Actor {
             }
             Activity::Reviewing { call } => machine::review::cancelled(&self.state, &call),
         };
-        events.extend(self.cancel_subagents(&cancelled));
         let (results, step) = self.stop_here(
             &cancelled,
             "cancelled before it finished; it runs again when the plan goes on",

@@ -1,6 +1,6 @@
 //! Subagents: a `task` call runs its agent as a session of its own — recorded in the store
 //! under the parent's, with a fresh context (the agent's instructions, the project memory and
-//! the prompt), a subset of the parent's tools and the parent's model — in the background;
+//! the prompt), a subset of the parent's tools and the model its route names — in the background;
 //! its final answer is the call's result. The `task` calls of one reply run together, up to
 //! `[agents] max_parallel`; the round's other calls wait for them (`Activity::Delegating`).
 //! Cancelling the parent cancels them.
@@ -68,16 +68,19 @@ impl Actor {
                 let known: Vec<&str> = self.agents.keys().map(String::as_str).collect();
                 format!("no agent `{name}`; the agents are: {}", known.join(", "))
             })?;
-            Ok(self.child(agent, prompt))
+            Ok(self.child(agent, prompt, false))
         });
         let (ops, ops_rx) = mpsc::unbounded_channel();
-        let forward = self.forward_for(&call.id);
+        self.handles += 1;
+        let handle = self.handles;
+        let forward = self.forward_for(handle, &call.id);
         let task = match prepared {
             Ok(session) => tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward)),
             Err(why) => tokio::spawn(async move { Answer::refused(why) }),
         };
         self.activity = Activity::Idle;
         self.subagents.push(Delegated {
+            handle,
             call,
             started,
             ops,
@@ -105,10 +108,12 @@ impl Actor {
     }
 
     /// The agent's session: its deps (the parent's, narrowed) and its opened state.
+    /// `reads_only`: a reviewer's, given only tools that read (it never asks anything).
     pub(super) fn child(
         &self,
         agent: &Agent,
         prompt: String,
+        reads_only: bool,
     ) -> (SessionDeps, SessionState, String) {
         let registry = &self.deps.tools.registry;
         let offered: Vec<String> = shape::offered_specs(&self.state, registry)
@@ -116,14 +121,14 @@ impl Actor {
             .map(|s| s.name)
             .collect();
         let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
-        // What reads, and commands (whose approvals reach the human through the parent, see
-        // `from_agents`); not what writes files, whose reviews do not yet.
+        // What reads, commands and MCP tools (whose approvals reach the human through the
+        // parent, see `from_agents`); not what writes files, whose reviews do not yet.
         let usable = |name: &&str| {
-            registry.get(name).is_some_and(|tool| {
-                matches!(
-                    tool.kind(),
-                    ToolKind::ReadOnly | ToolKind::External | ToolKind::Shell
-                )
+            registry.get(name).is_some_and(|tool| match tool.kind() {
+                ToolKind::ReadOnly => true,
+                ToolKind::External => !reads_only || !tool.mutates(),
+                ToolKind::Shell => !reads_only,
+                _ => false,
             })
         };
         let tools: Vec<&str> = agent
@@ -178,6 +183,8 @@ impl Actor {
 
 /// A subagent running: its call, since when, its session's ops, and its answer to come.
 pub(super) struct Delegated {
+    /// The parent's name for it (never the model's call id: see `from_agents`).
+    pub(super) handle: u64,
     pub(super) call: ToolCallRequest,
     started: Instant,
     pub(super) ops: mpsc::UnboundedSender<Op>,

@@ -750,6 +750,15 @@ text = "blocker h1 — divides by zero when xs is empty\nThe rest reads well.\nm
             .iter()
             .any(|e| matches!(e, Event::ChangeReviewed { .. }))
     );
+    // The Markdown record shows the findings with the change.
+    let home = s.db.parent().unwrap();
+    let (shown, err) = support::run_at_home(home, ws.path(), &["sessions", "show", &s.id]);
+    assert!(err.is_empty(), "{err}");
+    assert!(
+        shown.contains("⚑ reviewer on `stats.py`")
+            && shown.contains("(high): divides by zero when xs is empty"),
+        "{shown}"
+    );
 }
 
 /// Headless, the reviewer's findings are said on stderr (and in `--json`), and the run waits
@@ -1127,4 +1136,50 @@ hooks = [{ type = "command", command = 'echo "{\"continue\": false, \"stopReason
         assert_eq!(results, 1, "{call}: {stored:?}");
     }
     assert_eq!(calls.len(), 2, "{seen:?}");
+}
+
+/// Headless, a subagent's command at a checkpoint stops the run, which says that its question
+/// ends with the run (there is nothing to decide after it).
+#[test]
+fn exec_stops_at_a_subagents_checkpoint_and_says_how_to_pass_it() {
+    const SCRIPT: &str = r#"
+[[turns]]
+tool_calls = [{ name = "task", arguments = { agent = "tester", prompt = "PUSH-IT: push the branch" } }]
+
+[[turns]]
+text = "Pushed."
+
+[[scenes]]
+when = "PUSH-IT"
+[[scenes.turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "git push origin main" } }]
+[[scenes.turns]]
+text = "Pushed."
+"#;
+    let (home, ws) = support::scripted_home(
+        SCRIPT,
+        "[[checkpoints]]\nname = \"pushes\"\nreason = \"nothing leaves unseen\"\ncommands = [\"git push*\"]\n",
+    );
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("tester.md"),
+        "---\nname: tester\ndescription: Ships\ntools: Bash\n---\nYou ship.\n",
+    )
+    .unwrap();
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-commands", "push it"],
+    )
+    .env("HOME", home.path())
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("`git push origin main` of the subagent tester")
+            && err.contains("a subagent's question ends with the run"),
+        "{err}"
+    );
 }

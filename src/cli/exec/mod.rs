@@ -192,7 +192,17 @@ fn exit_code(outcome: Outcome, pipeline_gear: bool) -> ExitCode {
         plan_waits,
         signalled,
         at_checkpoint,
+        subagent_checkpoint,
     } = outcome;
+    if let Some(what) = &at_checkpoint
+        && subagent_checkpoint
+    {
+        errln!(
+            "gearshift: stopped at a checkpoint: {what}; a subagent's question ends with the \
+             run, so run again with --approve-checkpoints, or in the TUI, where it asks you"
+        );
+        return ExitCode::from(EXIT_PLAN_AWAITING);
+    }
     if let Some(what) = at_checkpoint {
         errln!(
             "gearshift: stopped at a checkpoint: {what}; decide it in the TUI (gearshift \

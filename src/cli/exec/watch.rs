@@ -19,6 +19,8 @@ pub(super) struct Outcome {
     pub signalled: Option<i32>,
     /// A change or command stopped at a `[[checkpoints]]` rule, waiting for a human.
     pub at_checkpoint: Option<String>,
+    /// That stop was a subagent's, whose question ends with the run.
+    pub subagent_checkpoint: bool,
 }
 
 /// The run as it goes.
@@ -162,6 +164,7 @@ impl Watch {
                     ..
                 } => {
                     o.at_checkpoint = Some(format!("`{command}` of the subagent {agent} ({why})"));
+                    o.subagent_checkpoint = true;
                     true
                 }
                 _ => false,

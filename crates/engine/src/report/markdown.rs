@@ -223,6 +223,28 @@ impl<'a> Markdown<'a> {
             Event::HunkCommented { hunk, comment, .. } => {
                 let _ = writeln!(self.out, "> comment on hunk `{hunk}`: {comment}\n");
             }
+            Event::ChangeReviewed {
+                id,
+                agent,
+                findings,
+            } => {
+                let path = self.changes.get(id).map_or("", |e| e.change.path.as_str());
+                if findings.is_empty() {
+                    let _ = writeln!(self.out, "> the {agent} found nothing in `{path}`\n");
+                }
+                for f in findings {
+                    let place = f
+                        .hunk
+                        .as_deref()
+                        .map_or(String::new(), |h| format!(", hunk `{h}`"));
+                    let _ = writeln!(
+                        self.out,
+                        "> ⚑ {agent} on `{path}`{place} ({}): {}\n",
+                        f.severity.as_str(),
+                        f.text
+                    );
+                }
+            }
             Event::ChangeApplied {
                 id,
                 accepted,

@@ -1183,3 +1183,122 @@ text = "Pushed."
         "{err}"
     );
 }
+
+/// No one hears a reviewer's questions: a hook's `ask` on its read is refused, not waited
+/// for, and the review ends.
+#[tokio::test]
+async fn a_reviewers_question_is_refused_rather_than_waited_for() {
+    let fake = FakeModel::start(vec![
+        Turn::tool(
+            "write_file",
+            json!({"path": "a.py", "content": "print(1)\n"}),
+        ),
+        Turn::tool("read_file", json!({"path": "a.py"})),
+        Turn::text("No findings."),
+        Turn::text("Written."),
+    ])
+    .await;
+    let ws = tempfile::tempdir().unwrap();
+    // Written for Claude Code: every read asks.
+    let hooks = r#"
+[[hooks.PreToolUse]]
+matcher = "Read"
+hooks = [{ type = "command", command = '''echo '{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask", "permissionDecisionReason": "reads are checked"}}' ''' }]
+"#;
+    let text = config(
+        &fake.url(),
+        "FAKE_KEY",
+        &format!(
+            "[sandbox]\nmode = \"off\"\n[review]\nvibe = \"review\"\nreviewer = \"reviewer\"\n{hooks}"
+        ),
+    );
+    let p = provider(&text, "fake");
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, &text).await;
+    s.submit("write a.py");
+    let (change, hunks) = s.next_proposal().await;
+    let seen = tokio::time::timeout(
+        Duration::from_secs(30),
+        s.until(|e| matches!(e, Event::ChangeReviewed { .. })),
+    )
+    .await
+    .expect("the review waited for an answer no one could give");
+    assert!(
+        !seen.iter().any(|e| matches!(e, Event::FromAgent { .. })),
+        "{seen:?}"
+    );
+    let bodies = fake.bodies().await;
+    assert!(
+        bodies[2].to_string().contains("Not run"),
+        "the reviewer was told its read was refused: {:#}",
+        bodies[2]
+    );
+    s.decide_all(&change, &hunks, &gearshift::protocol::Verdict::Accept);
+    s.turn().await;
+}
+
+/// `exec` waits for the reviews at its end; a signal ends that wait at once.
+#[tokio::test]
+async fn a_signal_ends_execs_wait_for_the_reviews() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(sse(
+            &Turn::tool(
+                "write_file",
+                json!({"path": "a.py", "content": "print(1)\n"}),
+            ),
+            0,
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_string_contains(
+            "Review this change before a human decides",
+        ))
+        .respond_with(sse(&Turn::text("too late"), 1).set_delay(Duration::from_secs(120)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(sse(&Turn::text("Written."), 2))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        config(
+            &format!("{}/v1", server.uri()),
+            "FAKE_KEY",
+            "[review]\nvibe = \"review\"\nreviewer = \"reviewer\"\n",
+        ),
+    )
+    .unwrap();
+    let mut child = support::command(
+        home.path(),
+        ws.path(),
+        &["exec", "--approve-changes", "write a.py"],
+    )
+    .env("FAKE_KEY", "sk-fake")
+    .env("HOME", home.path())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    // The turn is over (the parent's second request) and the reviewer still asks.
+    requests_reach(&server, 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "exec did not wait");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "exec kept waiting");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

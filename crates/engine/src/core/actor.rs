@@ -163,18 +163,18 @@ struct Actor {
 pub async fn run_session(
     deps: SessionDeps,
     state: SessionState,
-    ops: mpsc::UnboundedReceiver<Op>,
+    mut ops: mpsc::UnboundedReceiver<Op>,
     events: mpsc::UnboundedSender<Event>,
 ) {
     let mut actor = Actor::new(deps, state, events);
     actor.start().await;
-    let ended = actor.serve(ops).await;
-    actor.finish(ended).await;
+    let ended = actor.serve(&mut ops).await;
+    actor.finish(ended, &mut ops).await;
 }
 
 impl Actor {
     /// Takes ops and wakes until the session ends; how it ended, for `SessionEnd` hooks.
-    async fn serve(&mut self, mut ops: mpsc::UnboundedReceiver<Op>) -> &'static str {
+    async fn serve(&mut self, ops: &mut mpsc::UnboundedReceiver<Op>) -> &'static str {
         let mut ended = "other";
         loop {
             let checkpoint = checkpoint_due(&self.activity);
@@ -200,8 +200,12 @@ impl Actor {
                 }
                 w = wake(&mut self.activity) => self.on_wake(w).await,
                 Some(said) = self.forward_rx.recv() => self.agent_said(said),
-                Some(Ok(done)) = self.reviews.running.join_next(), if !self.reviews.running.is_empty() => {
-                    self.review_done(done).await;
+                Some(done) = self.reviews.running.join_next(), if !self.reviews.running.is_empty() => {
+                    match done {
+                        Ok(done) => self.review_done(done).await,
+                        // It failed to run: the next waiting one starts all the same.
+                        Err(_) => self.pump_reviews(),
+                    }
                 }
                 // A subagent's answer is taken when the round waits for it.
                 (i, done) = subagent::finished(&mut self.subagents), if delegating => {
@@ -241,7 +245,8 @@ impl Actor {
 
     /// Ends the session: what runs is cancelled unless a human holds it, the end hooks run,
     /// MCP servers stop, and everything queued is committed.
-    async fn finish(mut self, ended: &str) {
+    /// `ops`: a cancel still stops the reviews it waits for.
+    async fn finish(mut self, ended: &str, ops: &mut mpsc::UnboundedReceiver<Op>) {
         // A change under review and a command waiting for approval stay pending across a
         // restart: the gate holds until the human decides, in this process or the next. Anything
         // else running is cancelled.
@@ -259,7 +264,7 @@ impl Actor {
             self.session_end_hooks(ended).await;
         }
         self.mcp.stop();
-        self.end_reviews().await;
+        self.end_reviews(ops).await;
         for subagent in std::mem::take(&mut self.ending) {
             let _ = tokio::time::timeout(SUBAGENT_END, subagent).await;
         }

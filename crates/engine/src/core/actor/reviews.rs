@@ -21,8 +21,9 @@ use crate::protocol::{ChatMessage, Event, Op};
 /// How long a run without a human waits, at its end, for the reviews under way.
 const REVIEW_WAIT: Duration = Duration::from_secs(300);
 
-/// A review done: the change, the agent, and its answer.
-pub(super) type Reviewed = (String, String, Answer);
+/// A review done: the change, the agent, its answer, and the generation it started in (a
+/// cancel starts a new one: an older review's end is no failure to report).
+pub(super) type Reviewed = (String, String, Answer, u64);
 
 /// A review waiting for a place: the change, the agent, and its session.
 type Pending = (String, String, (SessionDeps, SessionState, String));
@@ -36,8 +37,8 @@ pub(super) struct Reviews {
     waiting: VecDeque<Pending>,
     /// Reviewers `[review]` names that are not agents, said once each.
     unknown: HashSet<String>,
-    /// They were cancelled: their ends are not failures to report.
-    cancelled: bool,
+    /// Bumped by each cancel.
+    generation: u64,
 }
 
 impl Actor {
@@ -67,21 +68,21 @@ impl Actor {
                 self.reviews.waiting.push_back((id.clone(), name, session));
             }
         }
-        self.reviews.cancelled = false;
         self.pump_reviews();
     }
 
     /// Starts waiting reviews while fewer than `[agents] max_parallel` run.
-    fn pump_reviews(&mut self) {
+    pub(super) fn pump_reviews(&mut self) {
         while self.reviews.running.len() < self.deps.max_parallel {
             let Some((change, name, session)) = self.reviews.waiting.pop_front() else {
                 return;
             };
             let (ops, ops_rx) = mpsc::unbounded_channel();
             let own = ops.clone();
+            let generation = self.reviews.generation;
             self.reviews.running.spawn(async move {
                 let answer = agent_session::run(session, own, ops_rx, Forward::quiet()).await;
-                (change, name, answer)
+                (change, name, answer, generation)
             });
             self.reviews.ops.push(ops);
         }
@@ -121,23 +122,13 @@ impl Actor {
 
     /// A reviewing agent answered: its spend and its findings are recorded, and the next
     /// waiting review starts.
-    pub(super) async fn review_done(&mut self, (change, agent, answer): Reviewed) {
+    pub(super) async fn review_done(&mut self, (change, agent, answer, generation): Reviewed) {
         self.reviews.ops.retain(|o| !o.is_closed());
         self.pump_reviews();
         let Some(entry) = self.state.changes.get(&change) else {
             return;
         };
-        if !answer.outcome.ok {
-            if !self.reviews.cancelled {
-                let path = entry.change.path.clone();
-                self.warn(format!(
-                    "the {agent} could not review {path}: {}",
-                    answer.outcome.content
-                ));
-            }
-            return;
-        }
-        let findings = agents::review::findings(&agent, &answer.outcome.content, entry);
+        // What it spent is the session's, whatever came of it.
         let mut events: Vec<Event> = answer.spent.map(|s| s.event(&change)).into_iter().collect();
         // A reviewer's reading is not what the session saved by delegating.
         for e in &mut events {
@@ -145,6 +136,18 @@ impl Actor {
                 *context = 0;
             }
         }
+        if !answer.outcome.ok {
+            if generation == self.reviews.generation {
+                let path = entry.change.path.clone();
+                self.warn(format!(
+                    "the {agent} could not review {path}: {}",
+                    answer.outcome.content
+                ));
+            }
+            self.record(events).await;
+            return;
+        }
+        let findings = agents::review::findings(&agent, &answer.outcome.content, entry);
         events.push(Event::ChangeReviewed {
             id: change,
             agent,
@@ -157,22 +160,34 @@ impl Actor {
     /// cancel and end by themselves).
     pub(super) fn cancel_reviews(&mut self) {
         self.reviews.waiting.clear();
+        self.reviews.generation += 1;
         for ops in self.reviews.ops.drain(..) {
-            self.reviews.cancelled = true;
             let _ = ops.send(Op::Cancel);
             let _ = ops.send(Op::Quit);
         }
     }
 
     /// At the session's end: a workbench closing cancels the reviews; a run without a human
-    /// waits for them (up to five minutes), so their findings are recorded and said.
-    pub(super) async fn end_reviews(&mut self) {
+    /// waits for them (up to five minutes, a cancel on `ops` — a signal to `exec` — ending the
+    /// wait), so their findings are recorded and said.
+    pub(super) async fn end_reviews(&mut self, ops: &mut mpsc::UnboundedReceiver<Op>) {
         if self.deps.interactive || self.stopped {
             self.cancel_reviews();
         }
         let deadline = tokio::time::Instant::now() + REVIEW_WAIT;
+        let mut listening = true;
         loop {
-            let next = tokio::time::timeout_at(deadline, self.reviews.running.join_next()).await;
+            let next = tokio::select! {
+                next = tokio::time::timeout_at(deadline, self.reviews.running.join_next()) => next,
+                op = ops.recv(), if listening => {
+                    match op {
+                        Some(Op::Cancel) => self.cancel_reviews(),
+                        Some(_) => {}
+                        None => listening = false,
+                    }
+                    continue;
+                }
+            };
             match next {
                 Ok(Some(Ok(done))) if !self.stopped => self.review_done(done).await,
                 Ok(Some(_)) => {}

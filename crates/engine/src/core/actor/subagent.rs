@@ -126,8 +126,7 @@ impl Actor {
         let usable = |name: &&str| {
             registry.get(name).is_some_and(|tool| match tool.kind() {
                 ToolKind::ReadOnly => true,
-                ToolKind::External => !reads_only || !tool.mutates(),
-                ToolKind::Shell => !reads_only,
+                ToolKind::External | ToolKind::Shell => !reads_only,
                 _ => false,
             })
         };
@@ -137,6 +136,12 @@ impl Actor {
             .filter(usable)
             .collect();
         let mut deps = self.deps.for_subagent(&tools);
+        if reads_only {
+            // No one hears a reviewer's questions: what would ask (a checkpoint on a tool, a
+            // hook's `ask`) is refused, never waited for.
+            deps.policy.commands = ApprovalMode::Deny;
+            deps.policy.checkpoints = true;
+        }
         // What a command writes is applied where the parent's writes are, else refused (a
         // change to review does not reach the human yet).
         deps.vibe_edits = match self.deps.writes(self.state.gear) {

@@ -141,10 +141,24 @@ fn fold_after(
         Event::Usage { .. } => fold_usage(tx, session, (seq, ts), event)?,
         // What its subagents spent is the session's (their requests stay in their sessions).
         Event::AgentSpent {
-            cost: Some(cost), ..
+            input,
+            output,
+            cached,
+            cost,
+            ..
         } => {
-            tx.prepare_cached("UPDATE sessions SET cost = cost + ?2 WHERE id = ?1")?
-                .execute(params![session, cost])?;
+            tx.prepare_cached(
+                "UPDATE sessions SET input_tokens = input_tokens + ?2,
+                 output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
+                 cost = cost + ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                session,
+                i64::try_from(*input).unwrap_or(i64::MAX),
+                i64::try_from(*output).unwrap_or(i64::MAX),
+                i64::try_from(*cached).unwrap_or(i64::MAX),
+                cost.unwrap_or(0.0)
+            ])?;
         }
         _ => {}
     }

@@ -520,8 +520,10 @@ fn a_subagents_session_lives_and_dies_with_its_parent() {
         .append_blocking("other", vec![opened("other", "/ws"), usage(7, 0.25)])
         .unwrap();
     let r = store.reader().unwrap();
-    let cost = r.session("p").unwrap().unwrap().cost.unwrap();
+    let p_row = r.session("p").unwrap().unwrap();
+    let cost = p_row.cost.unwrap();
     assert!((cost - 1.5).abs() < 1e-9, "{cost}");
+    assert_eq!(p_row.input_tokens, 1100, "its own and its subagent's");
     // A session's requests hold its subagents'; spend is told by agent.
     let mine = r.requests_since(0, Some("p")).unwrap();
     assert_eq!(mine.iter().map(|q| q.input).sum::<u64>(), 1100);

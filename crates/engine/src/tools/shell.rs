@@ -297,10 +297,11 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
     let timeout = args
         .timeout_secs
         .map_or(limit, |s| Duration::from_secs(s.max(1)).min(limit));
-    // Until its writes are gathered, no other command of the session or its subagents runs.
-    let _one = ctx.one_command.lock().await;
+    // Until its writes are gathered (or put back), no other command of the session or its
+    // subagents runs.
+    let one = Arc::clone(&ctx.one_command).lock_owned().await;
     let hold = match Held::prepare(&ctx.workspace, &ctx.runner.sandbox).await {
-        Ok(h) => h,
+        Ok(h) => h.holding(one),
         Err(why) => {
             return ToolOutcome::error(format!("`{}` was not run: {why}", args.command));
         }
@@ -362,6 +363,9 @@ pub async fn execute(call: &ToolCallRequest, ctx: &ToolContext, writes: Writes) 
 pub struct Held {
     hold: Option<Hold>,
     ws: super::Workspace,
+    /// The session's one-command lock, when the command holds it: let go only once its
+    /// writes are gathered or put back, so the next command's "before" is after them.
+    one: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Held {
@@ -373,10 +377,18 @@ impl Held {
             Ok(Ok(hold)) => Ok(Held {
                 hold: Some(hold),
                 ws: ws.clone(),
+                one: None,
             }),
             Ok(Err(why)) => Err(why),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Keeps `one` (the session's one-command lock) until the writes are dealt with.
+    #[must_use]
+    pub fn holding(mut self, one: tokio::sync::OwnedMutexGuard<()>) -> Held {
+        self.one = Some(one);
+        self
     }
 
     #[must_use]
@@ -400,8 +412,13 @@ impl Drop for Held {
     fn drop(&mut self) {
         if let Some(hold) = self.hold.take() {
             let ws = self.ws.clone();
-            // Nothing is kept of a cancelled command's writes but its ignored build outputs.
-            std::thread::spawn(move || super::writes::discard(&ws, hold));
+            let one = self.one.take();
+            // Nothing is kept of a cancelled command's writes but its ignored build outputs;
+            // the next command waits until they are put back.
+            std::thread::spawn(move || {
+                super::writes::discard(&ws, hold);
+                drop(one);
+            });
         }
     }
 }

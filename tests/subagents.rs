@@ -64,6 +64,32 @@ async fn stalling_server(n: usize) -> MockServer {
     server
 }
 
+/// Writes the user's agent `name` (Claude Code's format) under `home`'s `.claude/agents`.
+fn user_agent(home: &std::path::Path, name: &str, definition: &str) {
+    let agents = home.join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(agents.join(format!("{name}.md")), definition).unwrap();
+}
+
+/// The next `n` questions of subagents that reach the human: each one's name and command.
+async fn questions(s: &mut support::session::Session, n: usize) -> Vec<(String, String)> {
+    let mut asked = Vec::new();
+    while asked.len() < n {
+        let seen = s
+            .until(|e| {
+                matches!(e, Event::FromAgent { event, .. }
+                    if matches!(**event, Event::CommandApprovalRequested { .. }))
+            })
+            .await;
+        if let Some(Event::FromAgent { event, .. }) = seen.last()
+            && let Event::CommandApprovalRequested { id, command, .. } = &**event
+        {
+            asked.push((id.clone(), command.clone()));
+        }
+    }
+    asked
+}
+
 /// Waits until `server` has had `n` requests.
 async fn requests_reach(server: &MockServer, n: usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -565,15 +591,13 @@ async fn a_subagents_command_waits_for_the_human_through_its_parent() {
     .await;
     let ws = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let agents = home.path().join(".claude/agents");
-    std::fs::create_dir_all(&agents).unwrap();
     // Written for Claude Code.
-    std::fs::write(
-        agents.join("tester.md"),
+    user_agent(
+        home.path(),
+        "tester",
         "---\nname: tester\ndescription: Runs the tests and reports failures\ntools: Bash, Read\n\
          ---\nYou run tests.\n",
-    )
-    .unwrap();
+    );
     let text = config(&fake.url(), "FAKE_KEY", "[sandbox]\nmode = \"off\"\n");
     let p = provider(&text, "fake");
     let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
@@ -870,13 +894,11 @@ async fn an_answer_reaches_only_the_question_shown_whatever_ids_the_model_chose(
         .await;
     let ws = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let agents = home.path().join(".claude/agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    std::fs::write(
-        agents.join("tester.md"),
+    user_agent(
+        home.path(),
+        "tester",
         "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
-    )
-    .unwrap();
+    );
     let text = config(
         &format!("{}/v1", server.uri()),
         "FAKE_KEY",
@@ -885,20 +907,7 @@ async fn an_answer_reaches_only_the_question_shown_whatever_ids_the_model_chose(
     let p = provider(&text, "fake");
     let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
     s.submit("run both");
-    let mut asked: Vec<(String, String)> = Vec::new();
-    while asked.len() < 2 {
-        let seen = s
-            .until(|e| {
-                matches!(e, Event::FromAgent { event, .. }
-                    if matches!(**event, Event::CommandApprovalRequested { .. }))
-            })
-            .await;
-        if let Some(Event::FromAgent { event, .. }) = seen.last()
-            && let Event::CommandApprovalRequested { id, command, .. } = &**event
-        {
-            asked.push((id.clone(), command.clone()));
-        }
-    }
+    let asked = questions(&mut s, 2).await;
     assert_ne!(asked[0].0, asked[1].0, "{asked:?}");
     let key = |word: &str| {
         asked
@@ -984,13 +993,11 @@ async fn subagents_commands_run_one_at_a_time() {
         .await;
     let ws = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let agents = home.path().join(".claude/agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    std::fs::write(
-        agents.join("tester.md"),
+    user_agent(
+        home.path(),
+        "tester",
         "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
-    )
-    .unwrap();
+    );
     let text = config(
         &format!("{}/v1", server.uri()),
         "FAKE_KEY",
@@ -999,21 +1006,7 @@ async fn subagents_commands_run_one_at_a_time() {
     let p = provider(&text, "fake");
     let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
     s.submit("run both");
-    let mut keys = Vec::new();
-    while keys.len() < 2 {
-        let seen = s
-            .until(|e| {
-                matches!(e, Event::FromAgent { event, .. }
-                    if matches!(**event, Event::CommandApprovalRequested { .. }))
-            })
-            .await;
-        if let Some(Event::FromAgent { event, .. }) = seen.last()
-            && let Event::CommandApprovalRequested { id, .. } = &**event
-        {
-            keys.push(id.clone());
-        }
-    }
-    for key in keys {
+    for (key, _) in questions(&mut s, 2).await {
         s.send(Op::ApproveCommand {
             call_id: key,
             always: false,
@@ -1045,13 +1038,11 @@ async fn a_reviewer_only_reads_whatever_its_definition_lists() {
     .await;
     let ws = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
-    let agents = home.path().join(".claude/agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    std::fs::write(
-        agents.join("checker.md"),
+    user_agent(
+        home.path(),
+        "checker",
         "---\nname: checker\ndescription: Checks changes by running things\ntools: Bash, Read\n---\nYou check.\n",
-    )
-    .unwrap();
+    );
     let text = config(
         &fake.url(),
         "FAKE_KEY",
@@ -1160,13 +1151,11 @@ text = "Pushed."
         SCRIPT,
         "[[checkpoints]]\nname = \"pushes\"\nreason = \"nothing leaves unseen\"\ncommands = [\"git push*\"]\n",
     );
-    let agents = home.path().join(".claude/agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    std::fs::write(
-        agents.join("tester.md"),
+    user_agent(
+        home.path(),
+        "tester",
         "---\nname: tester\ndescription: Ships\ntools: Bash\n---\nYou ship.\n",
-    )
-    .unwrap();
+    );
     let out = support::command(
         home.path(),
         ws.path(),

@@ -146,20 +146,7 @@ fn fold_after(
             cached,
             cost,
             ..
-        } => {
-            tx.prepare_cached(
-                "UPDATE sessions SET input_tokens = input_tokens + ?2,
-                 output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
-                 cost = cost + ?5 WHERE id = ?1",
-            )?
-            .execute(params![
-                session,
-                i64::try_from(*input).unwrap_or(i64::MAX),
-                i64::try_from(*output).unwrap_or(i64::MAX),
-                i64::try_from(*cached).unwrap_or(i64::MAX),
-                cost.unwrap_or(0.0)
-            ])?;
-        }
+        } => add_to_totals(tx, session, (*input, *output, *cached), *cost)?,
         _ => {}
     }
     tx.prepare_cached("UPDATE sessions SET updated_at = ?2 WHERE id = ?1")?
@@ -236,6 +223,16 @@ fn fold_usage(
             i64::try_from(*cache_write).unwrap_or(i64::MAX),
         ])?;
     }
+    add_to_totals(tx, session, (*input, *output, *cached), *cost)
+}
+
+/// Adds tokens (input, output, cached) and a cost to the session's totals.
+fn add_to_totals(
+    tx: &Transaction<'_>,
+    session: &str,
+    (input, output, cached): (u64, u64, u64),
+    cost: Option<f64>,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE sessions SET input_tokens = input_tokens + ?2,
              output_tokens = output_tokens + ?3, cached_tokens = cached_tokens + ?4,
@@ -243,9 +240,9 @@ fn fold_usage(
     )?
     .execute(params![
         session,
-        i64::try_from(*input).unwrap_or(i64::MAX),
-        i64::try_from(*output).unwrap_or(i64::MAX),
-        i64::try_from(*cached).unwrap_or(i64::MAX),
+        i64::try_from(input).unwrap_or(i64::MAX),
+        i64::try_from(output).unwrap_or(i64::MAX),
+        i64::try_from(cached).unwrap_or(i64::MAX),
         cost.unwrap_or(0.0)
     ])?;
     Ok(())

@@ -1884,22 +1884,6 @@ fn a_hook_whose_writes_the_gate_withheld_is_said_even_when_it_passed() {
     );
 }
 
-/// The screen as drawn at 120×40.
-fn drawn(a: &mut App) -> String {
-    a.prepare();
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|f| crate::view::draw(a, f)).unwrap();
-    let buffer = terminal.backend().buffer();
-    (0..40)
-        .map(|y| {
-            (0..120)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
-}
-
 #[test]
 fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() {
     let mut a = app(120, 40);
@@ -1920,7 +1904,7 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
         arguments: r#"{"path":"Makefile"}"#.into(),
     }));
     // Collapsed, the running cell shows what its subagent does now.
-    assert!(drawn(&mut a).contains("└ … read_file Makefile"));
+    assert!(render(&mut a).contains("└ … read_file Makefile"));
     a.on_core(&from(Event::ToolResult {
         id: "c1".into(),
         ok: true,
@@ -1938,7 +1922,7 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
         command: "make smoke".into(),
         checkpoint: None,
     }));
-    let screen = drawn(&mut a);
+    let screen = render(&mut a);
     assert!(
         screen.contains("Asked by the subagent `tester`"),
         "{screen}"
@@ -1980,7 +1964,7 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
     // Opened, the cell lists every step.
     a.transcript.select_by(-1);
     a.transcript.toggle_selected();
-    let screen = drawn(&mut a);
+    let screen = render(&mut a);
     assert!(
         screen.contains("✓ read_file Makefile") && screen.contains("✗ run_command make smoke"),
         "{screen}"

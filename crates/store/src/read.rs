@@ -133,14 +133,14 @@ impl Reader {
                 .conn
                 .prepare_cached(&format!(
                     "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE workspace = ?1 AND parent IS NULL
-                     ORDER BY updated_at DESC LIMIT ?2"
+                     ORDER BY updated_at DESC, rowid DESC LIMIT ?2"
                 ))
                 .and_then(|mut s| s.query_map(params![ws, limit], summary)?.collect()),
             None => self
                 .conn
                 .prepare_cached(&format!(
                     "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE parent IS NULL
-                     ORDER BY updated_at DESC LIMIT ?1"
+                     ORDER BY updated_at DESC, rowid DESC LIMIT ?1"
                 ))
                 .and_then(|mut s| s.query_map(params![limit], summary)?.collect()),
         };
@@ -151,7 +151,7 @@ impl Reader {
     pub fn children(&self, parent: &str) -> Result<Vec<SessionSummary>, StoreError> {
         self.conn
             .prepare_cached(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE parent = ?1 ORDER BY created_at"
+                "SELECT {SUMMARY_COLUMNS} FROM sessions WHERE parent = ?1 ORDER BY created_at, rowid"
             ))
             .and_then(|mut s| s.query_map([parent], summary)?.collect())
             .map_err(|e| self.err(e))
@@ -174,7 +174,7 @@ impl Reader {
             .prepare_cached(
                 "SELECT id FROM sessions
                  WHERE workspace = ?1 AND origin != 'imported' AND parent IS NULL
-                 ORDER BY updated_at DESC LIMIT 1",
+                 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
             )
             .and_then(|mut s| s.query_row([workspace], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))
@@ -292,7 +292,7 @@ impl Reader {
             .prepare_cached(
                 "SELECT m.text FROM sessions s JOIN messages m ON m.session_id = s.id
                  WHERE s.workspace = ?1 AND m.role = 'user' AND s.parent IS NULL
-                 ORDER BY s.updated_at DESC, m.seq DESC LIMIT ?2",
+                 ORDER BY s.updated_at DESC, s.rowid DESC, m.seq DESC LIMIT ?2",
             )
             .and_then(|mut s| {
                 s.query_map(params![workspace, limit], |r| r.get(0))?

@@ -639,3 +639,31 @@ fn a_subagents_session_recorded_before_agents_were_kept_learns_its_agent() {
         ]
     );
 }
+
+#[test]
+fn sessions_last_written_in_the_same_millisecond_list_the_newer_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let store = Store::open(&path).unwrap();
+    for id in ["older", "newer"] {
+        store
+            .append_blocking(id, vec![opened(id, "/ws"), user("hello")])
+            .unwrap();
+    }
+    // A fast machine writes both in one millisecond.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("UPDATE sessions SET updated_at = 5", [])
+        .unwrap();
+    let r = store.reader().unwrap();
+    let ids = |v: Vec<SessionSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(r.list_sessions(None, 10).unwrap()), ["newer", "older"]);
+    assert_eq!(
+        ids(r.list_sessions(Some("/ws"), 10).unwrap()),
+        ["newer", "older"]
+    );
+    assert_eq!(
+        r.latest_in_workspace("/ws").unwrap().as_deref(),
+        Some("newer")
+    );
+}

@@ -26,6 +26,7 @@ fn plan() -> Event {
         files: vec!["src/parser.rs".into()],
         acceptance: Some("cargo test passes".into()),
         children,
+        independent: false,
     };
     Event::PlanProposed {
         version: 1,

@@ -147,6 +147,7 @@ mod tests {
             files: vec![],
             acceptance: None,
             children: vec![],
+            independent: false,
         };
         let plan = p
             .line(&Event::PlanProposed {

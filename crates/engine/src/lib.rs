@@ -28,3 +28,4 @@ pub mod safe_text;
 use gearshift_store as store;
 pub mod tls;
 pub mod tools;
+pub mod worktree;

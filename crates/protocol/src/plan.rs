@@ -16,6 +16,10 @@ pub struct StepSpec {
     pub acceptance: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<StepSpec>,
+    /// Touches nothing its neighbours marked so touch: approved together, they may run at
+    /// the same time, each in a git worktree of its own (`[agents] parallel_steps`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub independent: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +34,11 @@ pub enum StepStatus {
     /// The model ended its turn without completing the step: the human runs it again or
     /// marks it done, deliberately.
     Incomplete,
+    /// Run at the same time as its independent neighbours, by a worker in a git worktree of
+    /// its own.
+    Working,
+    /// Its worker is done: the change waits to be merged, in plan order, for its review.
+    Worked,
     Done,
     Failed,
     Skipped,
@@ -45,6 +54,8 @@ impl StepStatus {
             StepStatus::Running => "▶",
             StepStatus::AwaitingReview => "⏸",
             StepStatus::Incomplete => "◐",
+            StepStatus::Working => "⇉",
+            StepStatus::Worked => "⇥",
             StepStatus::Done => "●",
             StepStatus::Failed => "!",
             StepStatus::Skipped => "–",
@@ -60,6 +71,8 @@ impl StepStatus {
             StepStatus::Running => "running",
             StepStatus::AwaitingReview => "awaiting review",
             StepStatus::Incomplete => "incomplete",
+            StepStatus::Working => "working in its worktree",
+            StepStatus::Worked => "waits to merge",
             StepStatus::Done => "done",
             StepStatus::Failed => "failed",
             StepStatus::Skipped => "skipped",

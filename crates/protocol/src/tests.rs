@@ -160,6 +160,7 @@ fn events_are_tagged_with_their_kind() {
                 files: vec!["a.rs".into()],
                 acceptance: None,
                 children: vec![],
+                independent: false,
             }],
         },
         Event::PlanEdited {

@@ -88,6 +88,33 @@ impl Sandbox {
         .denying(extra_protected)
     }
 
+    /// The same sandbox for a copy of the workspace at `to` (a git worktree): `to` is
+    /// writable in its place, and what was protected inside the workspace is protected at the
+    /// same place inside `to` — the copy's `.git` (a file naming the repository's) included.
+    #[must_use]
+    pub fn rerooted(&self, to: &Path) -> Sandbox {
+        let mut policy = self.policy.clone();
+        let from = policy.writable.first().cloned().unwrap_or_default();
+        if let Some(first) = policy.writable.first_mut() {
+            *first = to.to_path_buf();
+        }
+        policy.protected = policy
+            .protected
+            .iter()
+            .map(|p| match p.strip_prefix(&from) {
+                Ok(rel) => to.join(rel),
+                Err(_) => p.clone(),
+            })
+            .collect();
+        policy.overlay = None;
+        Sandbox {
+            policy,
+            helper: self.helper.clone(),
+            overlay: Arc::default(),
+            scratch: None,
+        }
+    }
+
     /// Adds paths the command cannot read (a folder holding the workspace is left out: the
     /// command works there).
     #[must_use]

@@ -184,6 +184,9 @@ pub struct AgentConfig {
 pub struct AgentsConfig {
     /// The `task` calls of one reply that run at once; the others wait for a place.
     pub max_parallel: u32,
+    /// Plan steps marked independent run at the same time (up to `max_parallel`), each in
+    /// a git worktree of its own.
+    pub parallel_steps: bool,
 }
 
 /// One key or several for an action: `quit = "ctrl+q"` or `quit = ["ctrl+q", "f10"]`.

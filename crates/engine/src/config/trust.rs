@@ -74,7 +74,10 @@ fn looseness(key: &str, value: &Value) -> Option<i64> {
             "off" => Some(2),
             _ => None,
         },
-        ("sandbox.network" | "files.read_hard_links", Value::Boolean(b)) => Some(i64::from(*b)),
+        (
+            "sandbox.network" | "files.read_hard_links" | "agents.parallel_steps",
+            Value::Boolean(b),
+        ) => Some(i64::from(*b)),
         ("files.protect_env", Value::Boolean(b)) => Some(i64::from(!*b)),
         (
             "agent.command_timeout"

@@ -71,6 +71,7 @@ mod stream;
 mod subagent;
 mod watched;
 mod watching;
+mod workers;
 
 struct Actor {
     deps: SessionDeps,
@@ -145,6 +146,8 @@ struct Actor {
     /// The agents a `task` call may start, and the subagents running (see `subagent`).
     agents: std::collections::BTreeMap<String, crate::agents::Agent>,
     subagents: Vec<subagent::Delegated>,
+    /// The workers of plan steps running at the same time (see `workers`).
+    workers: Vec<workers::Worker>,
     /// The last handle given to a subagent.
     handles: u64,
     /// What subagents say to the human comes in here, and their questions open with the
@@ -210,6 +213,10 @@ impl Actor {
                 // A subagent's answer is taken when the round waits for it.
                 (i, done) = subagent::finished(&mut self.subagents), if delegating => {
                     self.subagent_done(i, done).await;
+                }
+                (i, done) = workers::finished(&mut self.workers), if !self.workers.is_empty() => {
+                    let effects = self.worker_done(i, done).await;
+                    self.run(effects).await;
                 }
                 // Text that arrived is on disk within two seconds, however the stream goes on.
                 () = tokio::time::sleep_until(checkpoint.unwrap_or_else(tokio::time::Instant::now)),
@@ -288,6 +295,12 @@ impl Actor {
             max_verify_rounds: self.deps.pipeline.max_verify_rounds,
             // Headless, a memory file is never written (it needs a human's review): no step.
             memory_step: self.deps.memory_step && self.deps.policy.changes == ApprovalMode::Ask,
+            // A subagent's session runs no plan.
+            parallel: if self.deps.parallel_steps && self.state.subagent.is_none() {
+                self.deps.max_parallel
+            } else {
+                1
+            },
         }
     }
 
@@ -389,6 +402,9 @@ impl Actor {
             Effect::GateReached => gates::gate_reached(&self.state, facts),
             Effect::PassStage => stage_gates::stage_gate(&self.state, &GateOp::Pass, facts),
             Effect::Go { all } => gates::go(&self.state, all, facts),
+            Effect::Work(steps) => return self.work_steps(steps).await,
+            Effect::Merge(step) => return self.merge_step(step).await,
+            Effect::AfterMerge => self.after_merge(),
             Effect::StartStage => stage_gates::start_stage(&self.state, facts),
             asked @ (Effect::Quit
             | Effect::Cancel { .. }

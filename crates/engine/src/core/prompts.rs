@@ -237,6 +237,36 @@ pub fn sent_back(path: &str, conflicted: bool, comments: &[(usize, String, Strin
 /// What the model is told when a step starts: the step, then the plan as approved.
 #[must_use]
 pub fn step(plan: &Plan, id: &str) -> String {
+    let mut out = brief(plan, id);
+    if !out.is_empty() {
+        out.push_str(
+            "Work on this step only. Each edit you make is proposed to the user for review \
+             before it reaches the disk. When the step is done, call complete_step with a short \
+             summary; if it cannot be done, call fail_step with the reason.",
+        );
+    }
+    out
+}
+
+/// What a worker is told: the step, run in a worktree of its own (see `worktree`).
+#[must_use]
+pub fn worker_step(plan: &Plan, id: &str) -> String {
+    let mut out = brief(plan, id);
+    if !out.is_empty() {
+        out.push_str(
+            "You work in a git worktree of your own: a scratch copy of the workspace where your \
+             edits are written at once, while the steps marked independent run beside you in \
+             theirs. Work on this step only, and touch no file another step names. When the \
+             step is done, answer with a short summary of what you changed and how you checked \
+             it; your change is then merged onto the workspace for the user's review, hunk by \
+             hunk. If it cannot be done, say why and change nothing.",
+        );
+    }
+    out
+}
+
+/// The step and the plan as approved, for whoever runs it.
+fn brief(plan: &Plan, id: &str) -> String {
     let Some((number, _, step)) = plan.walk().find(|(_, _, s)| s.id == id) else {
         return String::new();
     };
@@ -253,14 +283,7 @@ pub fn step(plan: &Plan, id: &str) -> String {
     for c in &step.comments {
         let _ = writeln!(out, "The user's comment: {c}");
     }
-    let _ = write!(
-        out,
-        "\nThe plan as approved:\n\n{}\nWork on this step only. Each edit you make is \
-         proposed to the user for review before it reaches the disk. When the step is done, \
-         call complete_step with a short summary; if it cannot be done, call fail_step with \
-         the reason.",
-        plan.render()
-    );
+    let _ = write!(out, "\nThe plan as approved:\n\n{}\n", plan.render());
     out
 }
 

@@ -59,6 +59,7 @@ pub fn memory_step() -> StepSpec {
                 .into(),
         ),
         children: Vec::new(),
+        independent: false,
     }
 }
 
@@ -92,6 +93,9 @@ pub struct Step {
     /// What the model said when it completed or failed the step.
     pub note: Option<String>,
     pub children: Vec<Step>,
+    /// May run at the same time as its independent neighbours (see [`Plan::parallel_batch`]).
+    #[serde(default)]
+    pub independent: bool,
 }
 
 /// How the note of a step whose every change was rejected begins: its gate holds, even when
@@ -146,6 +150,7 @@ fn from_spec(spec: &StepSpec, depth: usize, next: &mut u32) -> Result<Step, Plan
         comments: Vec::new(),
         note: None,
         children,
+        independent: spec.independent,
     })
 }
 
@@ -348,6 +353,7 @@ impl Plan {
                     comments: Vec::new(),
                     note: None,
                     children: Vec::new(),
+                    independent: false,
                 };
                 match after {
                     Some(after) => {
@@ -475,6 +481,8 @@ impl Plan {
         out
     }
 }
+
+pub mod parallel;
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@ fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {
         files: vec![],
         acceptance: None,
         children,
+        independent: false,
     }
 }
 
@@ -164,6 +165,7 @@ fn a_move_that_moves_nothing_is_refused() {
                 files: vec![],
                 acceptance: None,
                 children: vec![],
+                independent: false,
             },
             StepSpec {
                 title: "b".into(),
@@ -171,6 +173,7 @@ fn a_move_that_moves_nothing_is_refused() {
                 files: vec![],
                 acceptance: None,
                 children: vec![],
+                independent: false,
             },
         ],
     )

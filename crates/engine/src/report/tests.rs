@@ -213,6 +213,7 @@ fn an_export_names_plan_steps_by_number_never_by_internal_id() {
         files: vec![],
         acceptance: None,
         children: vec![],
+        independent: false,
     };
     let proposed = Event::PlanProposed {
         version: 1,

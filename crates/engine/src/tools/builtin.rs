@@ -250,7 +250,10 @@ fn plans_and_commands() -> Vec<Arc<dyn ToolHandler>> {
                 "detail": {"type": "string", "description": "What it changes and how"},
                 "files": {"type": "array", "items": {"type": "string"}},
                 "acceptance": {"type": "string", "description": "How to tell it is done"},
-                "children": {"type": "array", "items": {"$ref": "#/$defs/step"}}
+                "children": {"type": "array", "items": {"$ref": "#/$defs/step"}},
+                "independent": {"type": "boolean", "description": "True when the step \
+                    shares no file with the steps next to it also marked independent: they \
+                    may then run at the same time"}
             }, "required": ["title"]}}}),
             ),
         ),

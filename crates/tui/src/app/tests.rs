@@ -35,6 +35,7 @@ fn one_step_plan() -> Event {
             files: vec![],
             acceptance: None,
             children: vec![],
+            independent: false,
         }],
     }
 }
@@ -1047,6 +1048,7 @@ fn step_at_gate(a: &mut App) -> String {
             files: vec![],
             acceptance: None,
             children: vec![],
+            independent: false,
         }],
     });
     let id = a

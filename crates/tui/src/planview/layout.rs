@@ -219,6 +219,10 @@ fn step_line(branch: &str, number: &str, depth: usize, step: &Step, s: &Styles) 
             },
         ),
     ]);
+    if step.independent {
+        // May run at the same time as its independent neighbours.
+        line.push_span(Span::styled("  ∥", s.dim));
+    }
     if !step.comments.is_empty() {
         line.push_span(Span::styled(format!("  ┆{}", step.comments.len()), s.dim));
     }
@@ -230,7 +234,10 @@ fn status_style(s: &Styles, status: StepStatus) -> Style {
         StepStatus::Proposed => s.dim,
         StepStatus::Approved | StepStatus::Done => s.diff_added,
         StepStatus::Rejected | StepStatus::Skipped => s.dim.add_modifier(Modifier::CROSSED_OUT),
-        StepStatus::Running | StepStatus::AwaitingReview => s.key,
+        StepStatus::Running
+        | StepStatus::AwaitingReview
+        | StepStatus::Working
+        | StepStatus::Worked => s.key,
         StepStatus::Incomplete => s.error,
         StepStatus::Failed => s.error,
     }

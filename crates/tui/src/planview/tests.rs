@@ -13,6 +13,7 @@ fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {
         files: vec![format!("src/{title}.rs")],
         acceptance: Some(format!("{title} works")),
         children,
+        independent: false,
     }
 }
 

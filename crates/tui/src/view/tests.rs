@@ -702,6 +702,7 @@ fn long_session() -> Vec<Event> {
         files: vec!["src/cli/sessions_cmd.rs".into(), "tests/cli.rs".into()],
         acceptance: None,
         children: vec![],
+        independent: false,
     };
     let before: String = (1..=40)
         .map(|i| format!("    let value_{i} = compute({i});\n"))

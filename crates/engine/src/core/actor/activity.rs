@@ -58,6 +58,7 @@ pub(super) async fn wake(activity: &mut Activity) -> Wake {
         Activity::Idle
         | Activity::Approving { .. }
         | Activity::Delegating
+        | Activity::Working
         | Activity::Reviewing { .. }
         | Activity::McpStarting { .. } => std::future::pending().await,
     }
@@ -90,6 +91,7 @@ pub(super) fn abort(activity: Activity) -> bool {
         Activity::Idle
         | Activity::Approving { .. }
         | Activity::Delegating
+        | Activity::Working
         | Activity::Reviewing { .. }
         | Activity::McpStarting { .. } => {}
     }

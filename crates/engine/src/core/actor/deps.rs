@@ -57,6 +57,8 @@ pub struct SessionDeps {
     pub max_tool_rounds: u32,
     /// `[agents] max_parallel`: subagents running at once.
     pub max_parallel: usize,
+    /// `[agents] parallel_steps`: independent plan steps work at once, in worktrees.
+    pub parallel_steps: bool,
     /// `[review] reviewer` and `security_reviewer`: the agents that review each change
     /// waiting for the human.
     pub reviewers: Vec<String>,
@@ -201,6 +203,7 @@ impl SessionDeps {
             context_lines: config.review.context_lines,
             max_tool_rounds: agent.max_tool_rounds.max(1),
             max_parallel: usize::try_from(config.agents.max_parallel.clamp(1, 16)).unwrap_or(1),
+            parallel_steps: config.agents.parallel_steps,
             reviewers: config
                 .review
                 .reviewer

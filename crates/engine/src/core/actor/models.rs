@@ -64,11 +64,16 @@ impl Actor {
 
     /// Where the next request (a turn's or a compaction's) goes.
     pub(super) fn choice(&self, compact: bool) -> routing::Choice {
+        self.choice_for(compact, gates::running_step(&self.state).is_some())
+    }
+
+    /// Where a request goes; `step`: it runs an approved plan step (a worker's does).
+    pub(super) fn choice_for(&self, compact: bool, step: bool) -> routing::Choice {
         let stage = self.stage_name();
         let purpose = Purpose {
             gear: self.state.gear,
             stage: stage.as_deref(),
-            step: gates::running_step(&self.state).is_some(),
+            step,
             compact,
         };
         let base = self

@@ -74,6 +74,7 @@ impl Actor {
     pub(super) fn report(&mut self, message: &str) {
         tracing::error!(message, "store failure");
         self.cancel_subagents(&crate::tools::ToolOutcome::error("cancelled"));
+        self.stop_workers();
         let streaming = abort(std::mem::replace(&mut self.activity, Activity::Idle));
         self.queue.clear();
         self.prompts.clear();

@@ -61,6 +61,7 @@ impl Actor {
             mcp: crate::mcp::servers::Servers::default(),
             agents: std::collections::BTreeMap::new(),
             subagents: Vec::new(),
+            workers: Vec::new(),
             handles: 0,
             forward_tx,
             forward_rx,

@@ -428,6 +428,7 @@ impl Actor {
             }
             // The subagents' results follow, as for any other activity.
             Activity::Delegating => Vec::new(),
+            Activity::Working => self.cancel_workers().await,
             Activity::Verifying { task } => {
                 task.abort();
                 vec![Event::Error {

@@ -55,6 +55,9 @@ pub enum Activity<H: Handles> {
     /// The round's next call waits for the subagents running (the actor holds them): they
     /// finish before anything else of the round runs.
     Delegating,
+    /// Approved plan steps work at the same time, each in its worktree (the actor holds the
+    /// workers); their changes come back in plan order once all are done.
+    Working,
     /// A proposed change waits for the human's decisions.
     Reviewing {
         call: ToolCallRequest,
@@ -105,6 +108,7 @@ impl<H: Handles> Activity<H> {
     pub fn in_turn(&self) -> bool {
         match self {
             Activity::Idle
+            | Activity::Working
             | Activity::Verifying { .. }
             | Activity::Shell { .. }
             | Activity::Compacting { resume: false, .. } => false,

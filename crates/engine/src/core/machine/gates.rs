@@ -8,6 +8,7 @@ use super::{Effect, Facts, refuse};
 use crate::core::SessionState;
 use crate::core::turn::{self, TurnEnd};
 use crate::pipeline::{Gate, StageEvent, StageKind, StageStatus};
+use crate::plan::parallel::{self, Next};
 use crate::plan::{Plan, StepStatus};
 use crate::protocol::{ErrorKind, Event, FinishReason, Hint};
 use crate::provider::ToolCallRequest;
@@ -79,27 +80,24 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
             note: None,
         }]));
     }
-    let next = rerun.or_else(|| plan.next_runnable().map(|s| s.id.clone()));
-    let Some(step) = next else {
-        effects.push(Effect::RunAll(false));
-        let (approved, done, total) = plan.counts();
-        if approved == 0 {
-            effects.push(refuse("no step is approved", Some(Hint::ApproveSteps)));
-        } else if passed_gate {
-            let mut events = vec![Event::PlanCompleted { done, total }];
-            if let Some(stage) = running_stage(state, StageKind::RunPlan) {
-                events.push(Event::Stage {
-                    event: StageEvent::AtGate { stage },
-                });
-            }
-            effects.push(Effect::Record(events));
-        } else {
-            effects.push(refuse(
-                format!("no approved step left to run ({done} of {total} done)"),
-                None,
-            ));
+    let next = match rerun {
+        Some(step) => Next::Run(vec![step]),
+        None => parallel::next(&plan, facts.parallel),
+    };
+    let step = match next {
+        Next::Run(mut batch) if batch.len() == 1 => batch.remove(0),
+        Next::Run(batch) | Next::Rework(batch) => {
+            effects.extend([Effect::RunAll(all), Effect::Work(batch)]);
+            return effects;
         }
-        return effects;
+        Next::Merge(step) => {
+            effects.extend([Effect::RunAll(all), Effect::Merge(step)]);
+            return effects;
+        }
+        Next::Done => {
+            effects.extend(nothing_left(state, &plan, passed_gate));
+            return effects;
+        }
     };
     effects.extend([
         Effect::RunAll(all),
@@ -110,6 +108,30 @@ pub fn go(state: &SessionState, all: bool, facts: Facts) -> Vec<Effect> {
         }]),
         Effect::StartTurn,
     ]);
+    effects
+}
+
+/// No approved step is left to run or merge: the plan is completed (when a gate was just
+/// passed), or the run key is refused, saying why.
+fn nothing_left(state: &SessionState, plan: &Plan, passed_gate: bool) -> Vec<Effect> {
+    let mut effects = vec![Effect::RunAll(false)];
+    let (approved, done, total) = plan.counts();
+    if approved == 0 {
+        effects.push(refuse("no step is approved", Some(Hint::ApproveSteps)));
+    } else if passed_gate {
+        let mut events = vec![Event::PlanCompleted { done, total }];
+        if let Some(stage) = running_stage(state, StageKind::RunPlan) {
+            events.push(Event::Stage {
+                event: StageEvent::AtGate { stage },
+            });
+        }
+        effects.push(Effect::Record(events));
+    } else {
+        effects.push(refuse(
+            format!("no approved step left to run ({done} of {total} done)"),
+            None,
+        ));
+    }
     effects
 }
 

@@ -18,6 +18,7 @@
 pub mod activity;
 pub mod approval;
 pub mod gates;
+pub mod merges;
 pub mod ops;
 pub mod review;
 pub mod route;
@@ -77,6 +78,13 @@ pub enum Effect {
     PassStage,
     /// Pass the step gate and run the next approved step.
     Go { all: bool },
+    /// Run these approved steps at the same time, each by a worker in a git worktree of its
+    /// own (one after the other when no worktree can be made).
+    Work(Vec<String>),
+    /// Bring this worked step's change back onto the workspace, for its review.
+    Merge(String),
+    /// A worked step's change was reviewed: it waits at its gate.
+    AfterMerge,
     /// Start the work of the pipeline stage that just began.
     StartStage,
     /// The session ends (`Op::Quit`).
@@ -169,6 +177,8 @@ pub struct Facts {
     pub max_verify_rounds: u32,
     /// `[review] memory_step`: a new plan in the plan gear ends with the memory upkeep step.
     pub memory_step: bool,
+    /// How many independent plan steps may work at once (1: one at a time).
+    pub parallel: usize,
 }
 
 impl Default for Facts {
@@ -179,6 +189,7 @@ impl Default for Facts {
             policy: ApprovalPolicy::default(),
             max_verify_rounds: 3,
             memory_step: false,
+            parallel: 1,
         }
     }
 }

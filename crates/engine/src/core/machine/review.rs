@@ -112,6 +112,9 @@ fn what_became(e: &ChangeEntry, how: &Closed) -> String {
 /// Cancelled while changes of `call` waited: each is withdrawn, and the call answered.
 #[must_use]
 pub fn cancelled(state: &SessionState, call: &ToolCallRequest) -> Vec<Event> {
+    if let Some(step) = super::merges::merging(state, &call.id) {
+        return super::merges::cancelled(state, &step, &call.id);
+    }
     let open: Vec<String> = state
         .changes
         .entries
@@ -178,6 +181,9 @@ pub fn close(
     how: &Closed,
     closed: Vec<Event>,
 ) -> Vec<Effect> {
+    if let Some(step) = super::merges::merging(state, &call.id) {
+        return super::merges::close(state, &step, change, how, closed);
+    }
     let mut events = closed;
     match answered(state, call, change, how) {
         Some(result) => {

@@ -5,6 +5,7 @@ use super::gates::{WAIT, go};
 use super::{Effect, Facts, refuse};
 use crate::core::SessionState;
 use crate::pipeline::{Gate, GateOp, StageEvent, StageKind, StageStatus};
+use crate::plan::parallel::Next;
 use crate::protocol::{Event, Hint};
 
 /// Starts the work of the stage that just began: a model turn, the approved tasks, or the
@@ -26,8 +27,10 @@ pub fn start_stage(state: &SessionState, facts: Facts) -> Vec<Effect> {
         StageKind::RunPlan => {
             let plan = state.plan.as_ref();
             // A step left incomplete (or waiting at its gate) runs again / passes; else the
-            // next approved one runs.
-            let work = plan.is_some_and(|p| p.active().is_some() || p.next_runnable().is_some());
+            // next approved one runs (or a worked one's change comes back).
+            let work = plan.is_some_and(|p| {
+                p.active().is_some() || crate::plan::parallel::next(p, 1) != Next::Done
+            });
             let ran = plan.is_some_and(|p| p.counts().1 > 0);
             if work {
                 go(state, true, facts)

@@ -42,6 +42,7 @@ fn step(title: &str) -> StepSpec {
         files: vec![],
         acceptance: None,
         children: vec![],
+        independent: false,
     }
 }
 

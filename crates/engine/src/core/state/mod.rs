@@ -444,6 +444,7 @@ mod tests {
             files: vec![],
             acceptance: None,
             children: vec![],
+            independent: false,
         };
         let mut events = vec![
             opened(),

@@ -191,6 +191,27 @@ pub fn gather(ws: &Workspace, hold: Hold, writes: Writes, secrets: &Secrets) -> 
     out
 }
 
+/// Changes made elsewhere (a plan step's worktree, merged), each `(path, before, after)`,
+/// sorted by the gate as a command's writes are — every one proposed for review, none
+/// written. Blocking.
+pub fn propose(
+    ws: &Workspace,
+    changes: Vec<(PathBuf, Option<Node>, Option<Node>)>,
+    secrets: &Secrets,
+) -> Gathered {
+    let candidates = changes
+        .into_iter()
+        .map(|(path, before, after)| Candidate {
+            path,
+            before,
+            after,
+        })
+        .collect();
+    let mut out = Gathered::default();
+    sort(ws, candidates, Writes::Propose, (false, secrets), &mut out);
+    out
+}
+
 /// Drops what a cancelled command wrote: an overlay's layer goes with its scratch folder; a
 /// snapshot's differences are put back (all but the folders left out of it). Blocking.
 pub fn discard(ws: &Workspace, hold: Hold) {

@@ -466,6 +466,7 @@ fn a_plan_revision_is_gearshifts_prompt_sent_once_the_model_has_finished() {
                 files: vec![],
                 acceptance: None,
                 children: vec![],
+                independent: false,
             }],
         }],
     );

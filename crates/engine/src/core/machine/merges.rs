@@ -1,0 +1,269 @@
+//! A worked step's change, back from its worktree: a change set like a command's (`ID#1`,
+//! `ID#2`, …, see [`super::route::finished`]) under an id only gearshift makes. Once the last
+//! of its changes is decided, the step waits at its gate with what its worker said, and the
+//! model is told what became of it; cancelled, it is left incomplete with nothing written.
+
+use std::fmt::Write as _;
+
+use std::path::{Path, PathBuf};
+
+use super::review::Closed;
+use super::route::{call_of, change_id};
+use super::{ApprovalMode, Effect, Facts};
+use crate::core::{SessionState, prompts};
+use crate::plan::{NOTHING_WRITTEN, StepStatus};
+use crate::protocol::{Event, Verdict};
+use crate::provider::ToolCallRequest;
+use crate::tools::{ToolWrite, checkpoints};
+
+/// The id a worked step's merge goes by: made from the session's id, which the model never
+/// reads, so none of its calls is taken for one.
+#[must_use]
+pub fn merge_call(session: &str, step: &str) -> String {
+    format!("merge-{step}-{session}")
+}
+
+/// The worked step whose merge `call` is, if it is one.
+#[must_use]
+pub fn merging(state: &SessionState, call: &str) -> Option<String> {
+    state
+        .plan
+        .as_ref()?
+        .walk()
+        .map(|(_, _, s)| s)
+        .find(|s| s.status == StepStatus::Worked && merge_call(&state.id, &s.id) == call)
+        .map(|s| s.id.clone())
+}
+
+/// What came back from a step's worktree: the writes the gate let through (each to be
+/// proposed), the paths both sides changed, and what was not brought back, each with why.
+#[derive(Debug, Default)]
+pub struct Back {
+    pub writes: Vec<ToolWrite>,
+    pub conflicts: Vec<PathBuf>,
+    pub refused: Vec<String>,
+}
+
+/// The review's call: a merge answers no call of the model's.
+#[must_use]
+pub fn request(session: &str, step: &str) -> ToolCallRequest {
+    ToolCallRequest {
+        id: merge_call(session, step),
+        name: "merge_worktree".into(),
+        arguments: serde_json::json!({ "step": step }).to_string(),
+    }
+}
+
+/// The worked change of `step`, proposed: each file its own change of the merge's set, a
+/// conflict flagged so that only a human writes it; headless, decided at once as the policy
+/// says (a conflict or a protected path is never written so). Nothing to propose: the step
+/// waits at its gate at once.
+#[must_use]
+pub fn propose(
+    state: &SessionState,
+    step: &str,
+    back: Back,
+    facts: Facts,
+    context_lines: u32,
+) -> Vec<Effect> {
+    let call = request(&state.id, step);
+    let headless = facts.policy.changes != ApprovalMode::Ask;
+    let mut refused = back.refused;
+    let mut events = Vec::new();
+    let mut proposed = Vec::new();
+    for (i, mut w) in back.writes.into_iter().enumerate() {
+        if back
+            .conflicts
+            .iter()
+            .any(|c| c == Path::new(&w.change.path))
+        {
+            w.checkpoint = Some(match w.checkpoint {
+                Some(why) => format!("{CONFLICT}; and {why}"),
+                None => CONFLICT.to_string(),
+            });
+        }
+        let rule = w.checkpoint.as_deref().is_some_and(checkpoints::is_rule);
+        if headless && let Some(why) = w.checkpoint.as_deref().filter(|_| !rule) {
+            refused.push(prompts::protected_headless(&w.change.path, why));
+            continue;
+        }
+        let id = change_id(&call.id, i);
+        proposed.push((id.clone(), rule));
+        events.push(Event::ChangeProposed {
+            id,
+            change: w.change,
+            context: context_lines,
+            checkpoint: w.checkpoint,
+        });
+    }
+    let mut after = state.clone();
+    if !refused.is_empty() {
+        // What was not brought back is said with the worker's words, at the step's gate.
+        let said = state
+            .plan
+            .as_ref()
+            .and_then(|p| p.step(step))
+            .and_then(|s| s.note.clone())
+            .unwrap_or_default();
+        events.insert(
+            0,
+            Event::StepStatusChanged {
+                step: step.to_string(),
+                status: StepStatus::Worked,
+                note: Some(format!(
+                    "{said}\n\nNot brought back: {}",
+                    refused.join("; ")
+                )),
+            },
+        );
+    }
+    if proposed.is_empty() {
+        for e in &events {
+            after.apply(e);
+        }
+        events.extend(settled(&after, step, &call.id, None));
+        return vec![Effect::Record(events), Effect::AfterMerge];
+    }
+    let mut effects = vec![Effect::Record(events), Effect::AwaitReview(call)];
+    let verdict = match facts.policy.changes {
+        ApprovalMode::Ask => return effects,
+        ApprovalMode::Approve => Verdict::Accept,
+        ApprovalMode::Deny => Verdict::Reject,
+    };
+    for (id, rule) in proposed {
+        // A `[[checkpoints]]` rule's stop waits for a human headless too, unless the flags
+        // pass checkpoints.
+        if rule && !facts.policy.checkpoints {
+            continue;
+        }
+        effects.extend([
+            Effect::DecideAll {
+                change: id.clone(),
+                verdict: verdict.clone(),
+            },
+            Effect::WriteReview(id),
+        ]);
+    }
+    effects
+}
+
+/// Why a conflicting file waits for a human.
+pub const CONFLICT: &str = "a merge conflict: the workspace and this step changed the same \
+     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
+
+/// `closed` (the events closing `change` of the merge of `step`), and once none of the merge's
+/// changes is open, the step at its gate and what the model is told.
+#[must_use]
+pub fn close(
+    state: &SessionState,
+    step: &str,
+    change: &str,
+    how: &Closed,
+    closed: Vec<Event>,
+) -> Vec<Effect> {
+    let mut after = state.clone();
+    for e in &closed {
+        after.apply(e);
+    }
+    let call = call_of(change);
+    let open = after
+        .changes
+        .entries
+        .iter()
+        .any(|e| call_of(&e.id) == call && e.status.is_open());
+    if open {
+        return vec![Effect::Record(closed)];
+    }
+    let mut events = closed;
+    events.extend(settled(&after, step, call, Some((change, how))));
+    vec![Effect::Record(events), Effect::AfterMerge]
+}
+
+/// The merge of `step` (`call`) is over: what the model is told of it, and the step at its
+/// gate with its worker's words (and, when none of it was written, the gate holds).
+/// `closing`: the change that closed last, and how.
+fn settled(
+    after: &SessionState,
+    step: &str,
+    call: &str,
+    closing: Option<(&str, &Closed)>,
+) -> Vec<Event> {
+    let ours: Vec<_> = after
+        .changes
+        .entries
+        .iter()
+        .filter(|e| call_of(&e.id) == call)
+        .collect();
+    let plan = after.plan.as_ref();
+    let number = plan.and_then(|p| p.number(step)).unwrap_or_default();
+    let said = plan
+        .and_then(|p| p.step(step))
+        .and_then(|s| s.note.clone())
+        .unwrap_or_default();
+    let mut text = format!(
+        "Step {number} was run by a worker in a git worktree of its own, at the same time as \
+         the steps next to it."
+    );
+    if ours.is_empty() {
+        text.push_str(" It brought back no change.");
+    } else {
+        text.push_str(" Its change, merged onto the workspace, came back for the user's review:");
+    }
+    for e in &ours {
+        let line = match closing {
+            Some((id, Closed::SentBack(why) | Closed::Withdrawn(why))) if e.id == id => {
+                format!("{}: not written ({why})", e.change.path)
+            }
+            _ => e.report().replace('\n', "\n  "),
+        };
+        let _ = write!(text, "\n- {line}");
+    }
+    if !said.is_empty() {
+        let _ = write!(text, "\n\nWhat the worker said: {said}");
+    }
+    let mut note = said;
+    if !ours.is_empty() && ours.iter().all(|e| e.written.is_none()) {
+        let paths: Vec<&str> = ours.iter().map(|e| e.change.path.as_str()).collect();
+        if !note.is_empty() {
+            note.push_str(" — ");
+        }
+        let _ = write!(note, "{NOTHING_WRITTEN} ({})", paths.join(", "));
+    }
+    vec![
+        Event::Instructed {
+            text,
+            category: None,
+        },
+        Event::StepStatusChanged {
+            step: step.to_string(),
+            status: StepStatus::AwaitingReview,
+            note: (!note.is_empty()).then_some(note),
+        },
+    ]
+}
+
+/// Cancelled while the merge of `step` waited for the human: its open changes are withdrawn,
+/// nothing of it written, and the step is left incomplete, to run again.
+#[must_use]
+pub fn cancelled(state: &SessionState, step: &str, call: &str) -> Vec<Event> {
+    let mut events: Vec<Event> = state
+        .changes
+        .entries
+        .iter()
+        .filter(|e| call_of(&e.id) == call && e.status.is_open())
+        .map(|e| Event::ChangeWithdrawn {
+            id: e.id.clone(),
+            reason: "cancelled by the user".into(),
+        })
+        .collect();
+    events.push(Event::StepStatusChanged {
+        step: step.to_string(),
+        status: StepStatus::Incomplete,
+        note: Some(
+            "cancelled while its change waited for review; what was not written is gone: run \
+             it again"
+                .into(),
+        ),
+    });
+    events
+}

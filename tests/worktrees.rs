@@ -8,45 +8,37 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use gearshift::core::ApprovalMode;
 use gearshift::plan::StepStatus;
 use gearshift::protocol::{Event, Op, PlanEdit, Verdict};
 use gearshift::store::Reader;
 use support::session::{script_provider, start_with};
+use support::{git, git_repo};
 
-/// `git` in `dir`, which must succeed: its output.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// A repository made by `git clone` of one holding `files`, committed: `(folder, clone)`.
+fn cloned_repo(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = dir.path().join("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git_repo(&origin);
+    for (path, text) in files {
+        std::fs::write(origin.join(path), text).unwrap();
+    }
+    git(&origin, &["add", "-A"]);
+    git(&origin, &["commit", "-q", "-m", "start"]);
+    git(dir.path(), &["clone", "-q", "origin", "repo"]);
+    let repo = dir.path().join("repo");
+    (dir, repo)
 }
 
-/// A repository made by `git clone` of one holding `files`, committed.
-fn cloned_repo(files: &[(&str, &str)]) -> (tempfile::TempDir, tempfile::TempDir) {
-    let origin = tempfile::tempdir().unwrap();
-    git(origin.path(), &["init", "-q", "-b", "main"]);
-    for (path, text) in files {
-        std::fs::write(origin.path().join(path), text).unwrap();
-    }
-    git(origin.path(), &["add", "-A"]);
-    git(origin.path(), &["commit", "-q", "-m", "start"]);
-    let ws = tempfile::tempdir().unwrap();
-    let out = Command::new("git")
-        .args(["clone", "-q"])
-        .arg(origin.path())
-        .arg(ws.path().join("repo"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    (origin, ws)
+/// What is left of the session's worktrees and scratch branches in `repo`.
+fn leftovers(repo: &Path) -> (usize, String) {
+    let trees = git(repo, &["worktree", "list", "--porcelain"]);
+    (
+        trees.matches("worktree ").count() - 1,
+        git(repo, &["branch", "--list", "gearshift/*"]),
+    )
 }
 
 /// A plan of two independent steps, each a worker writing `path` with `text` (the worker's
@@ -115,8 +107,7 @@ async fn worked(
 
 #[tokio::test]
 async fn two_independent_steps_work_in_worktrees_and_come_back_in_plan_order() {
-    let (_origin, ws) = cloned_repo(&[("alpha.txt", "a\n"), ("beta.txt", "b\n")]);
-    let repo = ws.path().join("repo");
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n"), ("beta.txt", "b\n")]);
     let script = two_steps(("alpha.txt", "ALPHA\\n"), ("beta.txt", "BETA\\n"));
     let (mut s, seen, (change, hunks)) = worked(&repo, &script).await;
     // Both were at work before either was done: they ran at the same time.
@@ -184,15 +175,12 @@ async fn two_independent_steps_work_in_worktrees_and_come_back_in_plan_order() {
     let children = reader.children(&s.id).unwrap();
     assert_eq!(children.len(), 2);
     // No worktree and no scratch branch is left.
-    let trees = git(&repo, &["worktree", "list", "--porcelain"]);
-    assert_eq!(trees.matches("worktree ").count(), 1, "{trees}");
-    assert_eq!(git(&repo, &["branch", "--list", "gearshift/*"]), "");
+    assert_eq!(leftovers(&repo), (0, String::new()));
 }
 
 #[tokio::test]
 async fn two_steps_that_change_the_same_lines_come_back_as_a_conflict_for_the_human() {
-    let (_origin, ws) = cloned_repo(&[("shared.txt", "one\ntwo\nthree\n")]);
-    let repo = ws.path().join("repo");
+    let (_dir, repo) = cloned_repo(&[("shared.txt", "one\ntwo\nthree\n")]);
     let script = two_steps(
         ("shared.txt", "one\\nALPHA\\nthree\\n"),
         ("shared.txt", "one\\nBETA\\nthree\\n"),
@@ -252,4 +240,200 @@ async fn two_steps_that_change_the_same_lines_come_back_as_a_conflict_for_the_hu
             .is_some_and(|n| n.contains(gearshift::plan::NOTHING_WRITTEN)),
         "{note:?}"
     );
+}
+
+/// The next question of a worker that reaches the human: its name and command.
+async fn question(s: &mut support::session::Session) -> (String, String) {
+    let seen = s
+        .until(|e| {
+            matches!(e, Event::FromAgent { event, .. }
+                if matches!(**event, Event::CommandApprovalRequested { .. }))
+        })
+        .await;
+    let Some(Event::FromAgent { id, agent, event }) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!(
+        (id.as_str(), agent.as_str()),
+        ("worker:s1", "worker"),
+        "labelled with its step's worker"
+    );
+    let Event::CommandApprovalRequested { id, command, .. } = &**event else {
+        unreachable!()
+    };
+    (id.clone(), command.clone())
+}
+
+#[tokio::test]
+async fn a_workers_command_writes_in_its_worktree_only_and_its_writes_come_back() {
+    if !support::sandbox_or_skip("a_workers_command_writes_in_its_worktree_only") {
+        return;
+    }
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n"), ("beta.txt", "b\n")]);
+    // The command also aims at the workspace itself, by its full path.
+    let aim = repo.join("alpha.txt");
+    let command = format!("echo made > made.txt; echo evil > {}", aim.display());
+    let script = format!(
+        r#"
+[[turns]]
+tool_calls = [{{ name = "propose_plan", arguments = {{ steps = [
+  {{ title = "Make it", independent = true }},
+  {{ title = "Second change", independent = true }},
+] }} }}]
+
+[[scenes]]
+when = "Run step 1 of the approved plan: Make it"
+[[scenes.turns]]
+tool_calls = [{{ name = "run_command", arguments = {{ command = "{command}" }} }}]
+[[scenes.turns]]
+text = "made it"
+
+[[scenes]]
+when = "Run step 2 of the approved plan: Second change"
+[[scenes.turns]]
+tool_calls = [{{ name = "write_file", arguments = {{ path = "beta.txt", content = "B\n" }} }}]
+[[scenes.turns]]
+text = "second done"
+"#
+    );
+    let p = script_provider(&repo, &script);
+    let config = "[review]\nmemory_step = false\n";
+    let mut s = start_with(&p, &repo, ApprovalMode::Ask, config).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.submit("make it");
+    s.turn().await;
+    s.send(Op::EditPlan {
+        edit: PlanEdit::ApproveAll,
+    });
+    s.send(Op::Go { all: false });
+    // Its command asks the human, through the parent, before it runs.
+    let (asked, shown) = question(&mut s).await;
+    assert_eq!(shown, command);
+    s.send(Op::ApproveCommand {
+        call_id: asked,
+        always: false,
+    });
+    let (change, hunks) = s.next_proposal().await;
+    let stored = s.stored().await;
+    let proposed: Vec<&str> = stored
+        .iter()
+        .filter_map(|e| match e {
+            Event::ChangeProposed { change, .. } => Some(change.path.as_str()),
+            _ => None,
+        })
+        .collect();
+    // What it wrote in its worktree comes back; the workspace was out of its reach.
+    assert_eq!(proposed, ["made.txt"], "{change}");
+    assert_eq!(std::fs::read_to_string(&aim).unwrap(), "a\n");
+    assert!(!repo.join("made.txt").exists());
+    s.decide_all(&change, &hunks, &Verdict::Accept);
+    s.until(|e| status_of(e) == Some(("s1", StepStatus::AwaitingReview)))
+        .await;
+    assert_eq!(
+        std::fs::read_to_string(repo.join("made.txt")).unwrap(),
+        "made\n"
+    );
+}
+
+#[tokio::test]
+async fn steps_at_work_when_the_session_ends_run_again_and_leave_no_worktree() {
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n")]);
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [
+  { title = "First change", independent = true },
+  { title = "Second change", independent = true },
+] } }]
+
+[[scenes]]
+when = "Run step 1 of the approved plan: First change"
+[[scenes.turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo one" } }]
+
+[[scenes]]
+when = "Run step 2 of the approved plan: Second change"
+[[scenes.turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "echo two" } }]
+"#;
+    let p = script_provider(&repo, script);
+    let config = "[review]\nmemory_step = false\n";
+    let mut s = start_with(&p, &repo, ApprovalMode::Ask, config).await;
+    s.send(Op::SetGear {
+        gear: gearshift::protocol::Gear::Plan,
+    });
+    s.submit("make both");
+    s.turn().await;
+    s.send(Op::EditPlan {
+        edit: PlanEdit::ApproveAll,
+    });
+    s.send(Op::Go { all: false });
+    // Both wait for the human's approval of a command: the session ends under them.
+    s.until(|e| matches!(e, Event::FromAgent { .. })).await;
+    assert_eq!(leftovers(&repo).0, 2);
+    s.send(Op::Quit);
+    let seen = s
+        .until(|e| status_of(e) == Some(("s2", StepStatus::Approved)))
+        .await;
+    assert!(
+        seen.iter()
+            .any(|e| status_of(e) == Some(("s1", StepStatus::Approved))),
+        "{seen:?}"
+    );
+    // Give the session a moment to finish removing them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while leftovers(&repo) != (0, String::new()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            leftovers(&repo)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The plan as stored runs them again, at the same time.
+    let stored = s.stored().await;
+    let state = gearshift::core::SessionState::fold(&stored);
+    let plan = state.plan.unwrap();
+    assert_eq!(
+        gearshift::plan::parallel::next(&plan, 3),
+        gearshift::plan::parallel::Next::Run(vec!["s1".into(), "s2".into()])
+    );
+}
+
+/// Headless, the steps work at once and come back in order; a conflict is never written
+/// without a human, and the run says so.
+#[test]
+fn exec_runs_independent_steps_at_once_and_never_writes_a_conflict() {
+    let script = two_steps(
+        ("shared.txt", "one\\nALPHA\\nthree\\n"),
+        ("shared.txt", "one\\nBETA\\nthree\\n"),
+    );
+    let (home, ws) = support::scripted_home(&script, "[review]\nmemory_step = false\n");
+    git_repo(ws.path());
+    std::fs::write(ws.path().join("shared.txt"), "one\ntwo\nthree\n").unwrap();
+    git(ws.path(), &["add", "shared.txt"]);
+    git(ws.path(), &["commit", "-q", "-m", "start"]);
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "exec",
+            "--gear",
+            "plan",
+            "--approve-plan",
+            "make both changes",
+        ],
+    )
+    .env("HOME", home.path())
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("shared.txt")).unwrap(),
+        "one\nALPHA\nthree\n"
+    );
+    assert!(err.contains("merge conflict"), "{err}");
+    assert_eq!(leftovers(ws.path()), (0, String::new()));
 }

@@ -47,6 +47,10 @@ impl Progress {
                     .unwrap_or_default();
                 Some(match status {
                     StepStatus::Running => format!("▶ step {number}: {title}"),
+                    StepStatus::Working => {
+                        format!("⇉ step {number}: {title} — in its worktree{note}")
+                    }
+                    StepStatus::Worked => format!("⇥ step {number} worked{note}"),
                     StepStatus::AwaitingReview => format!("⏸ step {number} finished{note}"),
                     StepStatus::Done => format!("● step {number} done"),
                     StepStatus::Incomplete => format!("◐ step {number} left incomplete{note}"),

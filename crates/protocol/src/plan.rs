@@ -118,4 +118,10 @@ pub enum PlanEdit {
         step: String,
         text: String,
     },
+    /// Marks the step (and every step under it) independent of its neighbours, or not: only
+    /// steps so marked run at the same time.
+    Independent {
+        step: String,
+        independent: bool,
+    },
 }

@@ -460,6 +460,7 @@ mod overlays;
 mod panes;
 mod session;
 mod session_events;
+mod workers;
 
 pub use composer::POPUP_ROWS;
 pub use panes::WaitingGate;

@@ -242,6 +242,16 @@ impl PlanView {
         self.edit(|step| PlanEdit::Reject { step })
     }
 
+    /// `p`: the step runs at the same time as its independent neighbours (∥), or alone.
+    #[must_use]
+    pub fn toggle_independent(&self) -> PlanRequest {
+        if let Some(refused) = self.unchanged() {
+            return refused;
+        }
+        let independent = self.selected_step().is_some_and(|s| !s.independent);
+        self.edit(|step| PlanEdit::Independent { step, independent })
+    }
+
     /// A step that has started running cannot be edited or deleted.
     fn unchanged(&self) -> Option<PlanRequest> {
         let step = self.selected_step()?;

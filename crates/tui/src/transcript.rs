@@ -156,13 +156,13 @@ impl Transcript {
         }
     }
 
-    /// Whether a cell for the tool call `id` is there.
+    /// The cell of the tool call `id` (the latest, should an id repeat), if it is there.
     #[must_use]
-    pub fn has_tool(&self, id: &str) -> bool {
+    pub fn tool(&self, id: &str) -> Option<&ToolCell> {
         self.entries
             .iter()
             .rev()
-            .any(|e| e.tool.as_ref().is_some_and(|t| t.id == id))
+            .find_map(|e| e.tool.as_deref().filter(|t| t.id == id))
     }
 
     /// The cell of tool call `id` (the latest, should an id repeat), to be laid out again.

@@ -39,44 +39,8 @@ pub fn fold(plan: &mut Option<Plan>, event: &Event) -> bool {
     true
 }
 
-/// The title of the step a plan in the plan gear ends with (`[review] memory_step`).
-pub const MEMORY_STEP: &str = "Update AGENTS.md";
-
-/// The memory upkeep step: after the plan's changes are accepted, the model proposes AGENTS.md
-/// updates for what they introduced — a reviewed diff like every other step's.
-#[must_use]
-pub fn memory_step() -> StepSpec {
-    StepSpec {
-        title: MEMORY_STEP.into(),
-        detail: "Follow the `memory` skill: propose updates to AGENTS.md for the commands, \
-                 conventions and decisions this plan introduced. If nothing is worth adding, \
-                 leave the file alone and complete the step saying so."
-            .into(),
-        files: vec!["AGENTS.md".into()],
-        acceptance: Some(
-            "AGENTS.md tells a later session what it must know of this change, and nothing \
-             else"
-                .into(),
-        ),
-        children: Vec::new(),
-        independent: false,
-    }
-}
-
-/// Whether a new plan version should end with the memory step: a first plan does, and a
-/// revision does unless the human rejected the step (or removed it) in the version before.
-#[must_use]
-pub fn wants_memory_step(previous: Option<&Plan>, proposed: &[StepSpec]) -> bool {
-    if proposed.iter().any(|s| s.title == MEMORY_STEP) {
-        return false;
-    }
-    previous.is_none_or(|p| {
-        p.walk()
-            .any(|(_, _, s)| s.title == MEMORY_STEP && s.status != StepStatus::Rejected)
-    })
-}
-
 pub use crate::protocol::plan::{PlanEdit, StepSpec, StepStatus};
+pub use memory::{MEMORY_STEP, memory_step, wants_memory_step};
 
 /// Steps nest at most this deep.
 pub const MAX_DEPTH: usize = 3;
@@ -246,6 +210,13 @@ fn settle(step: &mut Step) {
     }
 }
 
+fn mark_independent(step: &mut Step, independent: bool) {
+    step.independent = independent;
+    for c in &mut step.children {
+        mark_independent(c, independent);
+    }
+}
+
 fn started(step: &Step) -> bool {
     !matches!(
         step.status,
@@ -387,6 +358,14 @@ impl Plan {
                     return Err(PlanError::AtEdge(step.clone(), edge));
                 }
             }
+            PlanEdit::Independent { step, independent } => {
+                let s = find_mut(&mut self.steps, step)
+                    .ok_or_else(|| PlanError::NoStep(step.clone()))?;
+                if started(s) {
+                    return Err(PlanError::Started(step.clone()));
+                }
+                mark_independent(s, *independent);
+            }
             PlanEdit::Comment { step, text } => {
                 let s = find_mut(&mut self.steps, step)
                     .ok_or_else(|| PlanError::NoStep(step.clone()))?;
@@ -482,6 +461,7 @@ impl Plan {
     }
 }
 
+mod memory;
 pub mod parallel;
 
 #[cfg(test)]

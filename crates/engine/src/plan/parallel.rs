@@ -8,6 +8,13 @@
 
 use super::{Plan, Step, StepStatus};
 
+/// The name a step's worker goes by for the front ends: its events (`Event::FromAgent`), its
+/// spend (`Event::AgentSpent`) and its cell in the chat.
+#[must_use]
+pub fn worker_id(step: &str) -> String {
+    format!("worker:{step}")
+}
+
 /// What the run key does next with a plan whose active step, if any, is settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
@@ -120,6 +127,28 @@ mod tests {
         assert_eq!(next(&p, 3), Next::Run(vec!["s5".into()]));
         p.set_status("s5", StepStatus::Done, None);
         assert_eq!(next(&p, 3), Next::Done);
+    }
+
+    #[test]
+    fn the_human_marks_a_step_independent_or_not_before_it_runs() {
+        let mut p = plan(&[true, true]);
+        let alone = PlanEdit::Independent {
+            step: "s2".into(),
+            independent: false,
+        };
+        p.apply(&alone).unwrap();
+        assert_eq!(next(&p, 3), Next::Run(vec!["s1".into()]));
+        p.apply(&PlanEdit::Independent {
+            step: "s2".into(),
+            independent: true,
+        })
+        .unwrap();
+        assert_eq!(next(&p, 3), Next::Run(vec!["s1".into(), "s2".into()]));
+        p.set_status("s2", StepStatus::Working, None);
+        assert_eq!(
+            p.apply(&alone),
+            Err(crate::plan::PlanError::Started("s2".into()))
+        );
     }
 
     #[test]

@@ -452,5 +452,14 @@ fn plan_edit(edit: &crate::plan::PlanEdit, before: Option<&Plan>, after: Option<
             after.and_then(|p| p.number(step)).unwrap_or_default()
         ),
         PlanEdit::Comment { step, text } => format!("comment on {}: {text}", name(after, step)),
+        PlanEdit::Independent { step, independent } => format!(
+            "marked {} {}",
+            name(after, step),
+            if *independent {
+                "independent (it may run at the same time as its neighbours)"
+            } else {
+                "as running alone"
+            }
+        ),
     }
 }

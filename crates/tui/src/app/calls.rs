@@ -111,7 +111,7 @@ impl App {
                 duration_ms,
             } => {
                 self.busy = false;
-                if !self.transcript.has_tool(id) {
+                if self.transcript.tool(id).is_none() {
                     let args = serde_json::json!({ "command": command }).to_string();
                     self.transcript.push_tool(id, "!", &args);
                 }

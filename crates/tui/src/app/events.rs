@@ -221,6 +221,7 @@ impl App {
             | Event::PlanEdited { .. }
             | Event::StepStatusChanged { .. } => {
                 self.plan_event(event);
+                self.tell_worker(event, replay);
             }
             Event::PipelineStarted { .. } => {
                 crate::pipeline::fold(&mut self.pipeline, event);

@@ -1988,3 +1988,68 @@ fn a_subagents_steps_show_in_its_cell_and_its_question_comes_labelled_with_it() 
     });
     assert_eq!(a.session.cost, Some(0.5));
 }
+
+#[test]
+fn steps_at_work_in_their_worktrees_show_a_cell_each_and_esc_cancels_them() {
+    let mut a = app(120, 40);
+    let step = |title: &str| crate::plan::StepSpec {
+        title: title.into(),
+        detail: String::new(),
+        files: vec![],
+        acceptance: None,
+        children: vec![],
+        independent: true,
+    };
+    a.on_core(&Event::PlanProposed {
+        version: 1,
+        steps: vec![step("Add the parser"), step("Add the printer")],
+    });
+    for s in ["s1", "s2"] {
+        a.on_core(&Event::StepStatusChanged {
+            step: s.into(),
+            status: StepStatus::Working,
+            note: Some(format!("on the branch gearshift/abc/{s}")),
+        });
+    }
+    a.on_core(&Event::FromAgent {
+        id: crate::plan::parallel::worker_id("s2"),
+        agent: "worker".into(),
+        event: Box::new(Event::ToolCall {
+            id: "c1".into(),
+            name: "write_file".into(),
+            arguments: r#"{"path":"src/printer.rs"}"#.into(),
+        }),
+    });
+    let screen = render(&mut a);
+    assert!(
+        screen.contains("worker step 1 — Add the parser")
+            && screen.contains("worker step 2 — Add the printer")
+            && screen.contains("└ … write_file src/printer.rs"),
+        "{screen}"
+    );
+    // The plan pane marks them independent and at work.
+    assert!(screen.contains("⇉") && screen.contains("∥"), "{screen}");
+    // At work, Esc stops them.
+    assert_eq!(
+        press(&mut a, KeyCode::Esc, KeyModifiers::NONE),
+        [Effect::Send(Op::Cancel)]
+    );
+    a.on_core(&Event::StepStatusChanged {
+        step: "s1".into(),
+        status: StepStatus::Worked,
+        note: Some("parser added".into()),
+    });
+    assert!(a.busy, "one is still at work");
+    a.on_core(&Event::StepStatusChanged {
+        step: "s2".into(),
+        status: StepStatus::Approved,
+        note: Some("cancelled while its worker was at work".into()),
+    });
+    assert!(!a.busy);
+    let screen = render(&mut a);
+    assert!(
+        screen.contains("worked · its change comes back in plan order")
+            && screen.contains("cancelled"),
+        "{screen}"
+    );
+}

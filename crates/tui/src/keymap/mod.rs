@@ -236,6 +236,8 @@ actions! {
         "Edit the step's title, then its detail, in place (Enter saves, Esc cancels)";
     PlanAdd => "plan_add", Plan, ["o"], "add", "Add a step after the selected one";
     PlanDelete => "plan_delete", Plan, ["d"], "", "Delete the step (not one that has run)";
+    PlanParallel => "plan_parallel", Plan, ["p"], "",
+        "Mark the step independent (∥): it may run at the same time as its neighbours so marked";
     PlanMoveUp => "plan_move_up", Plan, ["K"], "", "Move the step up among its siblings";
     PlanMoveDown => "plan_move_down", Plan, ["J"], "", "Move the step down among its siblings";
     PlanComment => "plan_comment", Plan, ["c"], "comment", "Comment on the step, for the model";

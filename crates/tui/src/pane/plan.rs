@@ -114,6 +114,7 @@ impl Pane for PlanView {
             Action::PlanAdd => self.start('o'),
             Action::PlanComment => self.start('c'),
             Action::PlanDelete => self.delete(),
+            Action::PlanParallel => self.toggle_independent(),
             Action::PlanMoveUp => self.move_step(true),
             Action::PlanMoveDown => self.move_step(false),
             Action::PlanRevise => PlanRequest::Send(Op::RevisePlan),

@@ -58,6 +58,30 @@ fn keys_become_plan_edits_for_the_selected_step() {
             }
         })
     );
+    // p marks the step independent, and again unmarks it.
+    let marked = v.toggle_independent();
+    assert_eq!(
+        marked,
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Independent {
+                step: "s2".into(),
+                independent: true
+            }
+        })
+    );
+    let PlanRequest::Send(Op::EditPlan { edit }) = marked else {
+        unreachable!()
+    };
+    v.on_event(&Event::PlanEdited { edit });
+    assert_eq!(
+        v.toggle_independent(),
+        PlanRequest::Send(Op::EditPlan {
+            edit: PlanEdit::Independent {
+                step: "s2".into(),
+                independent: false
+            }
+        })
+    );
     // h goes to the parent, then collapses it; j skips the hidden children.
     v.fold(true);
     assert_eq!(v.selected.as_deref(), Some("s1"));

@@ -164,7 +164,18 @@ impl Actor {
         let Some((handle, own)) = self.asked.open.get(call_id).cloned() else {
             return Some(op);
         };
-        let Some(running) = self.subagents.iter().find(|d| d.handle == handle) else {
+        let running = self
+            .subagents
+            .iter()
+            .find(|d| d.handle == handle)
+            .map(|d| &d.ops)
+            .or_else(|| {
+                self.workers
+                    .iter()
+                    .find(|w| w.handle == handle)
+                    .map(|w| &w.ops)
+            });
+        let Some(running) = running else {
             // Its subagent has ended: the question went with it.
             self.asked.open.remove(call_id);
             return None;
@@ -180,7 +191,7 @@ impl Actor {
             },
             other => other,
         };
-        let _ = running.ops.send(answer);
+        let _ = running.send(answer);
         None
     }
 }

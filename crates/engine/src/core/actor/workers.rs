@@ -15,7 +15,7 @@ use super::{Actor, SessionDeps};
 use crate::config::VibeEdits;
 use crate::core::machine::{Effect, merges};
 use crate::core::{SessionState, prompts, routing};
-use crate::plan::StepStatus;
+use crate::plan::{StepStatus, parallel};
 use crate::protocol::{Event, Gear, Op, Subagent};
 use crate::tools::{ToolKind, Workspace, writes};
 use crate::worktree::{self, Tree};
@@ -31,6 +31,8 @@ const WORKER_PROMPT: &str = "You are a worker: you carry out one step of a plan 
 
 /// A worker at its step.
 pub(super) struct Worker {
+    /// The parent's name for it (see `from_agents`).
+    pub(super) handle: u64,
     step: String,
     tree: Tree,
     started: Instant,
@@ -102,12 +104,13 @@ impl Actor {
     fn start_worker(&mut self, step: String, tree: Tree) {
         let (ops, ops_rx) = mpsc::unbounded_channel();
         self.handles += 1;
-        let forward = self.forward_for(self.handles, &step);
+        let forward = self.forward_for(self.handles, &parallel::worker_id(&step));
         let task = match self.worker_session(&step, &tree) {
             Ok(session) => tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward)),
             Err(why) => tokio::spawn(async move { Answer::refused(why) }),
         };
         self.workers.push(Worker {
+            handle: self.handles,
             step,
             tree,
             started: Instant::now(),
@@ -178,7 +181,7 @@ impl Actor {
         let answer = result.unwrap_or_else(|e| Answer::refused(format!("the worker failed: {e}")));
         let mut events = Vec::new();
         if let Some(spent) = answer.spent {
-            events.push(spent.event(&done.step));
+            events.push(spent.event(&parallel::worker_id(&done.step)));
         }
         let took = done.started.elapsed().as_secs();
         if answer.outcome.ok {

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use std::path::{Path, PathBuf};
 
-use super::review::Closed;
 use super::route::{call_of, change_id};
 use super::{ApprovalMode, Effect, Facts};
 use crate::core::{SessionState, prompts};
@@ -72,11 +71,11 @@ pub fn propose(
     let mut events = Vec::new();
     let mut proposed = Vec::new();
     for (i, mut w) in back.writes.into_iter().enumerate() {
-        if back
+        let conflict = back
             .conflicts
             .iter()
-            .any(|c| c == Path::new(&w.change.path))
-        {
+            .any(|c| c == Path::new(&w.change.path));
+        if conflict {
             w.checkpoint = Some(match w.checkpoint {
                 Some(why) => format!("{CONFLICT}; and {why}"),
                 None => CONFLICT.to_string(),
@@ -84,7 +83,15 @@ pub fn propose(
         }
         let rule = w.checkpoint.as_deref().is_some_and(checkpoints::is_rule);
         if headless && let Some(why) = w.checkpoint.as_deref().filter(|_| !rule) {
-            refused.push(prompts::protected_headless(&w.change.path, why));
+            refused.push(if conflict {
+                format!(
+                    "{}: not written — a merge conflict with what the steps before it wrote; \
+                     a run without a human never writes one",
+                    w.change.path
+                )
+            } else {
+                prompts::protected_headless(&w.change.path, why)
+            });
             continue;
         }
         let id = change_id(&call.id, i);
@@ -151,14 +158,14 @@ pub fn propose(
 pub const CONFLICT: &str = "a merge conflict: the workspace and this step changed the same \
      lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
 
-/// `closed` (the events closing `change` of the merge of `step`), and once none of the merge's
-/// changes is open, the step at its gate and what the model is told.
+/// `closed` (the events closing `change` of the merge of `step`: not written, saying why, when
+/// it was sent back or withdrawn), and once none of the merge's changes is open, the step at
+/// its gate and what the model is told.
 #[must_use]
 pub fn close(
     state: &SessionState,
     step: &str,
-    change: &str,
-    how: &Closed,
+    (change, unwritten): (&str, Option<&str>),
     closed: Vec<Event>,
 ) -> Vec<Effect> {
     let mut after = state.clone();
@@ -175,18 +182,23 @@ pub fn close(
         return vec![Effect::Record(closed)];
     }
     let mut events = closed;
-    events.extend(settled(&after, step, call, Some((change, how))));
+    events.extend(settled(
+        &after,
+        step,
+        call,
+        unwritten.map(|why| (change, why)),
+    ));
     vec![Effect::Record(events), Effect::AfterMerge]
 }
 
 /// The merge of `step` (`call`) is over: what the model is told of it, and the step at its
 /// gate with its worker's words (and, when none of it was written, the gate holds).
-/// `closing`: the change that closed last, and how.
+/// `unwritten`: the change that closed last unwritten, and why.
 fn settled(
     after: &SessionState,
     step: &str,
     call: &str,
-    closing: Option<(&str, &Closed)>,
+    unwritten: Option<(&str, &str)>,
 ) -> Vec<Event> {
     let ours: Vec<_> = after
         .changes
@@ -210,10 +222,8 @@ fn settled(
         text.push_str(" Its change, merged onto the workspace, came back for the user's review:");
     }
     for e in &ours {
-        let line = match closing {
-            Some((id, Closed::SentBack(why) | Closed::Withdrawn(why))) if e.id == id => {
-                format!("{}: not written ({why})", e.change.path)
-            }
+        let line = match unwritten {
+            Some((id, why)) if e.id == id => format!("{}: not written ({why})", e.change.path),
             _ => e.report().replace('\n', "\n  "),
         };
         let _ = write!(text, "\n- {line}");

@@ -182,7 +182,11 @@ pub fn close(
     closed: Vec<Event>,
 ) -> Vec<Effect> {
     if let Some(step) = super::merges::merging(state, &call.id) {
-        return super::merges::close(state, &step, change, how, closed);
+        let unwritten = match how {
+            Closed::SentBack(why) | Closed::Withdrawn(why) => Some(why.as_str()),
+            Closed::Reviewed => None,
+        };
+        return super::merges::close(state, &step, (change, unwritten), closed);
     }
     let mut events = closed;
     match answered(state, call, change, how) {

@@ -176,6 +176,18 @@ async fn two_independent_steps_work_in_worktrees_and_come_back_in_plan_order() {
     assert_eq!(children.len(), 2);
     // No worktree and no scratch branch is left.
     assert_eq!(leftovers(&repo), (0, String::new()));
+    // Resumed, each worker's cell shows its steps again.
+    let library = gearshift::library::Library::of(gearshift::store::Store::open(&s.db).unwrap());
+    let mut replayed = Vec::new();
+    library.replay(&s.id, |e| replayed.push(e)).unwrap();
+    for (step, path) in [("s1", "alpha.txt"), ("s2", "beta.txt")] {
+        assert!(
+            replayed.iter().any(|e| matches!(e, Event::FromAgent { id, event, .. }
+                if *id == gearshift::plan::parallel::worker_id(step)
+                    && matches!(&**event, Event::ToolCall { arguments, .. } if arguments.contains(path)))),
+            "{step}"
+        );
+    }
 }
 
 #[tokio::test]

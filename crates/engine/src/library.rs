@@ -83,6 +83,15 @@ impl Library {
                     tasks.insert(id.clone());
                     None
                 }
+                // A step's worker: its steps go in its cell, as a subagent's do.
+                Event::StepStatusChanged {
+                    step,
+                    status: crate::plan::StepStatus::Working,
+                    ..
+                } => {
+                    tasks.insert(crate::plan::parallel::worker_id(step));
+                    None
+                }
                 Event::AgentSpent {
                     id, agent, session, ..
                 } if children.contains(session)

@@ -8,11 +8,45 @@
 
 use super::{Plan, Step, StepStatus};
 
+/// Why a conflicting file of a step's merged change waits for a human (the change's
+/// checkpoint): both sides are in it, between git's markers.
+pub const CONFLICT: &str = "a merge conflict: the workspace and this step changed the same \
+     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
+
+/// Whether a change's checkpoint is a merge conflict's.
+#[must_use]
+pub fn is_conflict(checkpoint: &str) -> bool {
+    checkpoint.starts_with(CONFLICT)
+}
+
+/// The id a worked step's change set goes by (its changes are `ID#1`, `ID#2`, …): made from
+/// the session's id, which the model never reads, so none of its calls is taken for one.
+#[must_use]
+pub fn merge_call(session: &str, step: &str) -> String {
+    format!("merge-{step}-{session}")
+}
+
+/// The step whose worked change `change` (a change's id) belongs to, in session `session`.
+#[must_use]
+pub fn merged_step<'a>(change: &'a str, session: &str) -> Option<&'a str> {
+    let call = change.rsplit_once('#').map_or(change, |(call, _)| call);
+    call.strip_prefix("merge-")?
+        .strip_suffix(session)?
+        .strip_suffix('-')
+        .filter(|step| !step.is_empty())
+}
+
 /// The name a step's worker goes by for the front ends: its events (`Event::FromAgent`), its
 /// spend (`Event::AgentSpent`) and its cell in the chat.
 #[must_use]
 pub fn worker_id(step: &str) -> String {
     format!("worker:{step}")
+}
+
+/// The step whose worker `id` names (see [`worker_id`]).
+#[must_use]
+pub fn worker_step(id: &str) -> Option<&str> {
+    id.strip_prefix("worker:")
 }
 
 /// What the run key does next with a plan whose active step, if any, is settled.
@@ -127,6 +161,17 @@ mod tests {
         assert_eq!(next(&p, 3), Next::Run(vec!["s5".into()]));
         p.set_status("s5", StepStatus::Done, None);
         assert_eq!(next(&p, 3), Next::Done);
+    }
+
+    #[test]
+    fn a_merges_change_names_its_step_in_its_session_only() {
+        let id = format!("{}#2", merge_call("abc123", "s4"));
+        assert_eq!(merged_step(&id, "abc123"), Some("s4"));
+        assert_eq!(merged_step(&id, "other"), None);
+        assert_eq!(merged_step("merge--abc123#1", "abc123"), None);
+        assert_eq!(merged_step("call_1#1", "abc123"), None);
+        assert_eq!(worker_step(&worker_id("s2")), Some("s2"));
+        assert!(is_conflict(CONFLICT));
     }
 
     #[test]

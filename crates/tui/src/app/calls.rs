@@ -24,9 +24,9 @@ impl App {
         }
     }
 
-    /// Asks the human about a command: `agent` is the subagent whose it is, if not the
-    /// session's own model's.
-    fn ask(&mut self, id: &str, command: &str, checkpoint: Option<&str>, agent: Option<&str>) {
+    /// Asks the human about a command: `asker` says whose it is (a subagent, a step's worker),
+    /// if not the session's own model's.
+    fn ask(&mut self, id: &str, command: &str, checkpoint: Option<&str>, asker: Option<String>) {
         let sandbox = self
             .session
             .sandbox
@@ -37,8 +37,8 @@ impl App {
             Some(why) => format!("⚑ {why}. {sandbox}"),
             None => sandbox,
         };
-        let sandbox = match agent {
-            Some(agent) => format!("Asked by the subagent `{agent}`. {sandbox}"),
+        let sandbox = match asker {
+            Some(asker) => format!("Asked by {asker}. {sandbox}"),
             None => sandbox,
         };
         let prompt = Overlay::Approval(Box::new(ApprovalPrompt::new(id, command, sandbox)));
@@ -83,7 +83,13 @@ impl App {
                 checkpoint,
             } if !replay => {
                 self.transcript.tool_awaits_approval(task, true);
-                self.ask(id, command, checkpoint.as_deref(), Some(agent));
+                let step = crate::plan::parallel::worker_step(task);
+                let number = step.and_then(|s| self.plan.plan.as_ref()?.number(s));
+                let asker = match number {
+                    Some(n) => format!("the worker of step {n}, in its worktree"),
+                    None => format!("the subagent `{agent}`"),
+                };
+                self.ask(id, command, checkpoint.as_deref(), Some(asker));
             }
             Event::CommandDecided { id, .. } => {
                 self.transcript.tool_awaits_approval(task, false);

@@ -270,6 +270,16 @@ impl App {
         self.transcript.push(EntryKind::Notice, text);
     }
 
+    /// Who proposes the change `id`: the model, or the worker of a step run in its worktree.
+    fn proposer(&self, id: &str) -> String {
+        let step = crate::plan::parallel::merged_step(id, &self.session.id);
+        let number = step.and_then(|s| self.plan.plan.as_ref()?.number(s));
+        match number {
+            Some(n) => format!("Step {n} comes back from its worktree with"),
+            None => "The model proposes".into(),
+        }
+    }
+
     /// A line in the chat for what happened to a change, so the story reads in one place.
     pub(super) fn change_notice(&mut self, event: &Event) {
         let path = |id: &str| {
@@ -284,7 +294,8 @@ impl App {
             Event::ChangeProposed { id, .. } => (
                 EntryKind::Notice,
                 format!(
-                    "The model proposes a change to {} — review it in the diff pane ({keys}): {}.",
+                    "{} a change to {} — review it in the diff pane ({keys}): {}.",
+                    self.proposer(id),
                     path(id),
                     hints::say(
                         &self.keymap,

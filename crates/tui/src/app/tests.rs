@@ -2029,6 +2029,22 @@ fn steps_at_work_in_their_worktrees_show_a_cell_each_and_esc_cancels_them() {
     );
     // The plan pane marks them independent and at work.
     assert!(screen.contains("⇉") && screen.contains("∥"), "{screen}");
+    // A worker's question says whose it is.
+    a.on_core(&Event::FromAgent {
+        id: crate::plan::parallel::worker_id("s2"),
+        agent: "worker".into(),
+        event: Box::new(Event::CommandApprovalRequested {
+            id: "agent-1".into(),
+            command: "cargo test".into(),
+            checkpoint: None,
+        }),
+    });
+    let screen = render(&mut a);
+    assert!(
+        screen.contains("Asked by the worker of step 2, in its worktree"),
+        "{screen}"
+    );
+    a.overlays.clear();
     // At work, Esc stops them.
     assert_eq!(
         press(&mut a, KeyCode::Esc, KeyModifiers::NONE),

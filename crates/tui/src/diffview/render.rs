@@ -420,6 +420,8 @@ fn notes(entry: &ChangeEntry, width: u16) -> (Vec<String>, Option<Vec<Hunk>>) {
     if let Some(why) = &entry.checkpoint {
         let what = if crate::tools::checkpoints::is_rule(why) {
             "CHECKPOINT"
+        } else if crate::plan::parallel::is_conflict(why) {
+            "MERGE CONFLICT"
         } else {
             "PROTECTED PATH"
         };

@@ -10,17 +10,11 @@ use std::path::{Path, PathBuf};
 use super::route::{call_of, change_id};
 use super::{ApprovalMode, Effect, Facts};
 use crate::core::{SessionState, prompts};
+use crate::plan::parallel::{CONFLICT, merge_call};
 use crate::plan::{NOTHING_WRITTEN, StepStatus};
 use crate::protocol::{Event, Verdict};
 use crate::provider::ToolCallRequest;
 use crate::tools::{ToolWrite, checkpoints};
-
-/// The id a worked step's merge goes by: made from the session's id, which the model never
-/// reads, so none of its calls is taken for one.
-#[must_use]
-pub fn merge_call(session: &str, step: &str) -> String {
-    format!("merge-{step}-{session}")
-}
 
 /// The worked step whose merge `call` is, if it is one.
 #[must_use]
@@ -153,10 +147,6 @@ pub fn propose(
     }
     effects
 }
-
-/// Why a conflicting file waits for a human.
-pub const CONFLICT: &str = "a merge conflict: the workspace and this step changed the same \
-     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
 
 /// `closed` (the events closing `change` of the merge of `step`: not written, saying why, when
 /// it was sent back or withdrawn), and once none of the merge's changes is open, the step at

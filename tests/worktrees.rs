@@ -110,30 +110,24 @@ async fn two_independent_steps_work_in_worktrees_and_come_back_in_plan_order() {
     let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n"), ("beta.txt", "b\n")]);
     let script = two_steps(("alpha.txt", "ALPHA\\n"), ("beta.txt", "BETA\\n"));
     let (mut s, seen, (change, hunks)) = worked(&repo, &script).await;
-    // Both were at work before either was done: they ran at the same time.
     let statuses: Vec<(&str, StepStatus)> = seen.iter().filter_map(status_of).collect();
-    let working = statuses
-        .iter()
-        .filter(|(_, st)| *st == StepStatus::Working)
-        .count();
-    let first_worked = statuses
-        .iter()
-        .position(|(_, st)| *st == StepStatus::Worked)
-        .unwrap();
-    assert_eq!(working, 2, "{statuses:?}");
-    assert!(
-        statuses[..first_worked]
+    assert_eq!(
+        statuses
             .iter()
             .filter(|(_, st)| *st == StepStatus::Working)
-            .count()
-            == 2
+            .count(),
+        2,
+        "{statuses:?}"
     );
     // The first step's change comes first, and nothing is on disk before the human decides.
     let Some(Event::ChangeProposed { change: first, .. }) = seen.last() else {
         unreachable!()
     };
     assert_eq!(first.path, "alpha.txt");
-    assert!(change.starts_with("merge-s1-"), "{change}");
+    assert_eq!(
+        gearshift::plan::parallel::merged_step(&change, &s.id),
+        Some("s1")
+    );
     assert_eq!(
         std::fs::read_to_string(repo.join("alpha.txt")).unwrap(),
         "a\n"
@@ -152,7 +146,10 @@ async fn two_independent_steps_work_in_worktrees_and_come_back_in_plan_order() {
     // Its gate passed, the second step's change comes back.
     s.send(Op::Go { all: false });
     let (second, hunks) = s.next_proposal().await;
-    assert!(second.starts_with("merge-s2-"), "{second}");
+    assert_eq!(
+        gearshift::plan::parallel::merged_step(&second, &s.id),
+        Some("s2")
+    );
     s.decide_all(&second, &hunks, &Verdict::Accept);
     s.until(|e| status_of(e) == Some(("s2", StepStatus::AwaitingReview)))
         .await;
@@ -254,8 +251,9 @@ async fn two_steps_that_change_the_same_lines_come_back_as_a_conflict_for_the_hu
     );
 }
 
-/// The next question of a worker that reaches the human: its name and command.
-async fn question(s: &mut support::session::Session) -> (String, String) {
+/// The next question of a worker that reaches the human: which worker asks, the question's
+/// name and its command.
+async fn question(s: &mut support::session::Session) -> (String, String, String) {
     let seen = s
         .until(|e| {
             matches!(e, Event::FromAgent { event, .. }
@@ -265,15 +263,14 @@ async fn question(s: &mut support::session::Session) -> (String, String) {
     let Some(Event::FromAgent { id, agent, event }) = seen.last() else {
         unreachable!()
     };
-    assert_eq!(
-        (id.as_str(), agent.as_str()),
-        ("worker:s1", "worker"),
-        "labelled with its step's worker"
-    );
-    let Event::CommandApprovalRequested { id, command, .. } = &**event else {
+    assert_eq!(agent, "worker");
+    let Event::CommandApprovalRequested {
+        id: asked, command, ..
+    } = &**event
+    else {
         unreachable!()
     };
-    (id.clone(), command.clone())
+    (id.clone(), asked.clone(), command.clone())
 }
 
 #[tokio::test]
@@ -320,9 +317,15 @@ text = "second done"
         edit: PlanEdit::ApproveAll,
     });
     s.send(Op::Go { all: false });
-    // Its command asks the human, through the parent, before it runs.
-    let (asked, shown) = question(&mut s).await;
-    assert_eq!(shown, command);
+    // Its command asks the human, through the parent, before it runs — and step 2, done
+    // first, still comes back second.
+    let (worker, asked, shown) = question(&mut s).await;
+    assert_eq!(
+        (worker.as_str(), shown.as_str()),
+        ("worker:s1", command.as_str())
+    );
+    s.until(|e| status_of(e) == Some(("s2", StepStatus::Worked)))
+        .await;
     s.send(Op::ApproveCommand {
         call_id: asked,
         always: false,
@@ -351,6 +354,10 @@ text = "second done"
 
 #[tokio::test]
 async fn steps_at_work_when_the_session_ends_run_again_and_leave_no_worktree() {
+    // Workers run commands only where the sandbox keeps them in their worktree.
+    if !support::sandbox_or_skip("steps_at_work_when_the_session_ends") {
+        return;
+    }
     let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n")]);
     let script = r#"
 [[turns]]
@@ -381,8 +388,13 @@ tool_calls = [{ name = "run_command", arguments = { command = "echo two" } }]
         edit: PlanEdit::ApproveAll,
     });
     s.send(Op::Go { all: false });
-    // Both wait for the human's approval of a command: the session ends under them.
-    s.until(|e| matches!(e, Event::FromAgent { .. })).await;
+    // Both wait for the human's approval of a command at once — they run at the same time —
+    // and the session ends under them.
+    let mut asking = std::collections::BTreeSet::new();
+    while asking.len() < 2 {
+        let (worker, _, _) = question(&mut s).await;
+        asking.insert(worker);
+    }
     assert_eq!(leftovers(&repo).0, 2);
     s.send(Op::Quit);
     let seen = s
@@ -448,4 +460,40 @@ fn exec_runs_independent_steps_at_once_and_never_writes_a_conflict() {
     );
     assert!(err.contains("merge conflict"), "{err}");
     assert_eq!(leftovers(ws.path()), (0, String::new()));
+}
+
+#[tokio::test]
+async fn an_untracked_file_a_worker_edits_comes_back_as_its_edit_not_a_conflict() {
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n")]);
+    // Written, never committed, not ignored: a file the workspace holds all the same.
+    std::fs::write(repo.join("notes.txt"), "one\ntwo\n").unwrap();
+    let script = two_steps(("notes.txt", "one\\ntwo\\nthree\\n"), ("alpha.txt", "A\\n"));
+    let (mut s, _, (change, hunks)) = worked(&repo, &script).await;
+    let stored = s.stored().await;
+    let Some(Event::ChangeProposed {
+        change: proposed,
+        checkpoint,
+        ..
+    }) = stored
+        .iter()
+        .rev()
+        .find(|e| matches!(e, Event::ChangeProposed { .. }))
+    else {
+        unreachable!()
+    };
+    assert_eq!(proposed.path, "notes.txt");
+    assert_eq!(*checkpoint, None, "a clean edit, not a conflict");
+    assert_eq!(proposed.line_counts(), (1, 0));
+    s.decide_all(&change, &hunks, &Verdict::Accept);
+    s.until(|e| status_of(e) == Some(("s1", StepStatus::AwaitingReview)))
+        .await;
+    assert_eq!(
+        std::fs::read_to_string(repo.join("notes.txt")).unwrap(),
+        "one\ntwo\nthree\n"
+    );
+    // The workspace's index was not touched by the snapshot the worktrees came from.
+    assert_eq!(
+        git(&repo, &["status", "--porcelain", "--", "notes.txt"]),
+        "?? notes.txt"
+    );
 }

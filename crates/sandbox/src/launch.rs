@@ -98,14 +98,18 @@ impl Sandbox {
         if let Some(first) = policy.writable.first_mut() {
             *first = to.to_path_buf();
         }
-        policy.protected = policy
-            .protected
-            .iter()
-            .map(|p| match p.strip_prefix(&from) {
-                Ok(rel) => to.join(rel),
-                Err(_) => p.clone(),
-            })
-            .collect();
+        // What was kept from commands inside the workspace is kept at the same place in `to`.
+        let moved = |paths: &[PathBuf]| -> Vec<PathBuf> {
+            paths
+                .iter()
+                .map(|p| match p.strip_prefix(&from) {
+                    Ok(rel) => to.join(rel),
+                    Err(_) => p.clone(),
+                })
+                .collect()
+        };
+        policy.protected = moved(&policy.protected);
+        policy.deny_read = moved(&policy.deny_read);
         policy.overlay = None;
         Sandbox {
             policy,

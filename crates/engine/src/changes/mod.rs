@@ -11,6 +11,18 @@ pub mod review;
 pub(crate) use crate::protocol::change::hex;
 pub use crate::protocol::change::{FileChange, Node, Special, hash};
 
+/// Why a file changed elsewhere (a step's or a subagent's worktree) waits for a human when it
+/// is brought back: the workspace changed the same lines meanwhile, and the change holds both
+/// sides between git's markers. Never written without an explicit human decision.
+pub const CONFLICT: &str = "a merge conflict: the workspace and this change changed the same \
+     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
+
+/// Whether a change's checkpoint is a merge conflict's.
+#[must_use]
+pub fn is_conflict(checkpoint: &str) -> bool {
+    checkpoint.starts_with(CONFLICT)
+}
+
 /// How one file differs from what the model last knew.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {

@@ -57,7 +57,7 @@ pub struct Step {
     /// What the model said when it completed or failed the step.
     pub note: Option<String>,
     pub children: Vec<Step>,
-    /// May run at the same time as its independent neighbours (see [`Plan::parallel_batch`]).
+    /// May run at the same time as its independent neighbours (see [`parallel::next`]).
     #[serde(default)]
     pub independent: bool,
 }

@@ -8,32 +8,26 @@
 
 use super::{Plan, Step, StepStatus};
 
-/// Why a conflicting file of a step's merged change waits for a human (the change's
-/// checkpoint): both sides are in it, between git's markers.
-pub const CONFLICT: &str = "a merge conflict: the workspace and this step changed the same \
-     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
-
-/// Whether a change's checkpoint is a merge conflict's.
-#[must_use]
-pub fn is_conflict(checkpoint: &str) -> bool {
-    checkpoint.starts_with(CONFLICT)
-}
-
 /// The id a worked step's change set goes by (its changes are `ID#1`, `ID#2`, …): made from
-/// the session's id, which the model never reads, so none of its calls is taken for one.
+/// the session's id, which the model never reads, so none of its calls is taken for one; and
+/// from `n`, the number of changes the session had, so no two merges share one (a later plan
+/// numbers its steps from `s1` again).
 #[must_use]
-pub fn merge_call(session: &str, step: &str) -> String {
-    format!("merge-{step}-{session}")
+pub fn merge_call(session: &str, step: &str, n: usize) -> String {
+    format!("merge-{step}.{n}-{session}")
 }
 
-/// The step whose worked change `change` (a change's id) belongs to, in session `session`.
+/// The step whose worked change `change` (a change's id, or its set's) belongs to, in session
+/// `session`.
 #[must_use]
 pub fn merged_step<'a>(change: &'a str, session: &str) -> Option<&'a str> {
     let call = change.rsplit_once('#').map_or(change, |(call, _)| call);
-    call.strip_prefix("merge-")?
+    let (step, n) = call
+        .strip_prefix("merge-")?
         .strip_suffix(session)?
-        .strip_suffix('-')
-        .filter(|step| !step.is_empty())
+        .strip_suffix('-')?
+        .split_once('.')?;
+    (!step.is_empty() && n.parse::<usize>().is_ok()).then_some(step)
 }
 
 /// The name a step's worker goes by for the front ends: its events (`Event::FromAgent`), its
@@ -83,6 +77,8 @@ pub fn next(plan: &Plan, max: usize) -> Next {
     };
     let first = leaves[i];
     match first.status {
+        // Steps no longer run at the same time: it runs again alone.
+        StepStatus::Working if max <= 1 => return Next::Run(vec![first.id.clone()]),
         StepStatus::Working => {
             return Next::Rework(
                 leaves
@@ -165,13 +161,17 @@ mod tests {
 
     #[test]
     fn a_merges_change_names_its_step_in_its_session_only() {
-        let id = format!("{}#2", merge_call("abc123", "s4"));
+        let id = format!("{}#2", merge_call("abc123", "s4", 17));
         assert_eq!(merged_step(&id, "abc123"), Some("s4"));
         assert_eq!(merged_step(&id, "other"), None);
-        assert_eq!(merged_step("merge--abc123#1", "abc123"), None);
+        assert_ne!(
+            merge_call("abc123", "s4", 17),
+            merge_call("abc123", "s4", 18)
+        );
+        assert_eq!(merged_step("merge-.1-abc123#1", "abc123"), None);
+        assert_eq!(merged_step("merge-s1-abc123#1", "abc123"), None);
         assert_eq!(merged_step("call_1#1", "abc123"), None);
         assert_eq!(worker_step(&worker_id("s2")), Some("s2"));
-        assert!(is_conflict(CONFLICT));
     }
 
     #[test]

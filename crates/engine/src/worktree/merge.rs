@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use super::{Tree, base_content, changed};
+use super::{Tree, base_node, changed};
 use crate::changes::Node;
 use crate::tools::Workspace;
 use crate::tools::disk::MAX_NODE_BYTES;
@@ -42,35 +42,40 @@ pub fn merge(
                 continue;
             }
         };
-        if ours == theirs {
+        if same(&ours, &theirs) {
             continue;
         }
-        let base = base_content(tree, &rel);
-        let content = |n: &Option<Node>| match n {
-            Some(Node::File { .. }) => n.as_ref().map(Node::bytes),
-            _ => None,
-        };
-        let is_base = |n: &Option<Node>| match (n, &base) {
-            (None, None) => true,
-            (Some(Node::File { .. }), Some(b)) => content(n).as_ref() == Some(b),
-            _ => false,
-        };
-        if is_base(&theirs) {
-            // The worker left it as it found it (a file copied in, untouched).
+        let base = base_node(tree, &rel);
+        if same(&theirs, &base) {
+            // The worker left it as it found it.
             continue;
         }
-        if is_base(&ours) {
+        let theirs = keep_mode(theirs, &ours);
+        if same(&ours, &base) {
             out.changes.push((rel, ours, theirs));
             continue;
         }
-        // Both sides changed it.
-        let merged = match (&ours, &theirs) {
-            (Some(Node::File { .. }), Some(Node::File { mode, .. })) => {
-                let ours_bytes = content(&ours).unwrap_or_default();
-                let theirs_bytes = content(&theirs).unwrap_or_default();
-                let base_bytes = base.clone().unwrap_or_default();
-                merge_file(&ours_bytes, &base_bytes, &theirs_bytes, label)
-                    .map(|(bytes, clean)| (Node::file(&bytes, *mode), clean))
+        // Both sides changed it: line by line when all three are text files (a missing base
+        // is an empty one); the worker's mode when it changed it, else the workspace's.
+        let merged = match (&ours, &theirs, &base) {
+            (
+                Some(Node::File { mode: our_mode, .. }),
+                Some(Node::File { mode, .. }),
+                Some(Node::File { .. }) | None,
+            ) => {
+                let exec = |m: u32| m & 0o111 != 0;
+                let base_exec = match &base {
+                    Some(Node::File { mode, .. }) => exec(*mode),
+                    _ => false,
+                };
+                let mode = if exec(*mode) == base_exec {
+                    *our_mode
+                } else {
+                    *mode
+                };
+                let bytes = |n: &Option<Node>| n.as_ref().map(Node::bytes).unwrap_or_default();
+                merge_file(&bytes(&ours), &bytes(&base), &bytes(&theirs), label)
+                    .map(|(merged, clean)| (Node::file(&merged, mode), clean))
             }
             _ => None,
         };
@@ -90,6 +95,33 @@ pub fn merge(
         }
     }
     Ok(out)
+}
+
+/// Whether two versions are the same as git sees them: the same link, or the same bytes and
+/// the same executable bit (the other mode bits are the umask's, not the change's).
+fn same(a: &Option<Node>, b: &Option<Node>) -> bool {
+    match (a, b) {
+        (Some(Node::File { base64: x, mode: m }), Some(Node::File { base64: y, mode: n })) => {
+            x == y && (m & 0o111 == 0) == (n & 0o111 == 0)
+        }
+        _ => a == b,
+    }
+}
+
+/// The worker's version with the workspace's mode bits, unless it changed whether the file
+/// is executable: a file written under another umask is not a mode change.
+fn keep_mode(theirs: Option<Node>, ours: &Option<Node>) -> Option<Node> {
+    match (theirs, ours) {
+        (Some(Node::File { base64, mode }), Some(Node::File { mode: ours, .. }))
+            if (mode & 0o111 == 0) == (ours & 0o111 == 0) =>
+        {
+            Some(Node::File {
+                base64,
+                mode: *ours,
+            })
+        }
+        (theirs, _) => theirs,
+    }
 }
 
 /// `git merge-file` of three versions: the result, and whether it merged cleanly; `None` when

@@ -8,8 +8,11 @@
 
 pub mod merge;
 
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use crate::changes::Node;
 
 /// A step's worktree: its folder, its branch and the commit it started from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +24,16 @@ pub struct Tree {
 
 /// `git` in `dir`, with nothing of the repository's run: its output, or what it said.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
+    git_with(dir, args, None)
+}
+
+/// [`git`] with another index file (`GIT_INDEX_FILE`).
+fn git_with(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<Vec<u8>, String> {
+    let mut command = Command::new("git");
+    if let Some(index) = index {
+        command.env("GIT_INDEX_FILE", index);
+    }
+    let out = command
         .arg("-C")
         .arg(dir)
         .args([
@@ -65,24 +77,38 @@ pub fn git_dir(root: &Path) -> Result<PathBuf, String> {
         .map_err(|e| format!("cannot find the git folder: {e}"))
 }
 
-/// What the workspace holds now, as a commit: its uncommitted changes to tracked files
-/// included (`git stash create`, which touches nothing), else `HEAD`.
+/// What the workspace holds now, as a commit on `HEAD` that no branch names: its tracked
+/// files as they are, and its untracked files git does not ignore — so a worktree made from it
+/// starts where the workspace is, and a change is told against exactly that. Made with a copy
+/// of the workspace's index (only files whose stat changed are read again); the workspace and
+/// its index are left as they were.
 fn snapshot(root: &Path) -> Result<String, String> {
-    let stashed = text(&git(
-        root,
-        &["stash", "create", "gearshift: steps at once"],
-    )?);
-    if !stashed.is_empty() {
-        return Ok(stashed);
-    }
-    git(root, &["rev-parse", "--verify", "HEAD"])
+    let head = git(root, &["rev-parse", "--verify", "HEAD"])
         .map(|o| text(&o))
-        .map_err(|_| "the repository has no commit yet".to_string())
+        .map_err(|_| "the repository has no commit yet".to_string())?;
+    let index = text(&git(root, &["rev-parse", "--git-path", "index"])?);
+    let scratch = tempfile::tempdir().map_err(|e| format!("no scratch folder: {e}"))?;
+    let copy = scratch.path().join("index");
+    // A repository with nothing staged yet may have no index: git makes one.
+    let _ = std::fs::copy(root.join(&index), &copy);
+    git_with(root, &["add", "-A", "--", "."], Some(&copy))?;
+    let tree = text(&git_with(root, &["write-tree"], Some(&copy))?);
+    git(
+        root,
+        &[
+            "commit-tree",
+            &tree,
+            "-p",
+            &head,
+            "-m",
+            "gearshift: steps at once",
+        ],
+    )
+    .map(|o| text(&o))
 }
 
 /// The worktree of `step` in session `session`: a scratch branch `gearshift/<session>/<step>`
-/// from what the workspace holds now, in `<git folder>/gearshift/worktrees/`, with the
-/// workspace's untracked (not ignored) files copied in.
+/// from what the workspace holds now (see [`snapshot`]), in `<git folder>/gearshift/worktrees/`.
 pub fn add(root: &Path, session: &str, step: &str) -> Result<Tree, String> {
     let (dir, branch) = place(root, session, step)?;
     let base = snapshot(root)?;
@@ -108,9 +134,7 @@ pub fn add(root: &Path, session: &str, step: &str) -> Result<Tree, String> {
     // Kept beside it: what the step's change is told against, whatever the worker commits.
     std::fs::write(dir.with_extension("base"), &base)
         .map_err(|e| format!("cannot keep the worktree's base: {e}"))?;
-    let tree = Tree { dir, branch, base };
-    copy_untracked(root, &tree.dir)?;
-    Ok(tree)
+    Ok(Tree { dir, branch, base })
 }
 
 /// Where a step's worktree lies, and its branch's name.
@@ -127,32 +151,19 @@ fn place(root: &Path, session: &str, step: &str) -> Result<(PathBuf, String), St
     Ok((dir, format!("gearshift/{short}/{step}")))
 }
 
-/// The workspace's untracked files that git does not ignore, copied into the worktree
-/// (regular files only: a link is not followed out of the workspace).
-fn copy_untracked(root: &Path, dir: &Path) -> Result<(), String> {
-    let listed = git(root, &["ls-files", "-z", "--others", "--exclude-standard"])?;
-    for rel in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-        let rel = PathBuf::from(String::from_utf8_lossy(rel).into_owned());
-        let from = root.join(&rel);
-        let is_file = std::fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_file());
-        if !is_file {
-            continue;
-        }
-        let to = dir.join(&rel);
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", rel.display()))?;
-        }
-        std::fs::copy(&from, &to).map_err(|e| format!("{}: {e}", rel.display()))?;
-    }
-    Ok(())
-}
-
 /// The paths the worktree changed since its base (written, added, deleted — committed or
 /// not; ignored files are not a change), relative to its top.
 pub fn changed(tree: &Tree) -> Result<Vec<PathBuf>, String> {
     let mut listed = git(
         &tree.dir,
-        &["diff", "--no-renames", "--name-only", "-z", &tree.base],
+        &[
+            "diff",
+            "--no-renames",
+            "--name-only",
+            "-z",
+            &tree.base,
+            "--",
+        ],
     )?;
     listed.push(0);
     listed.extend(git(
@@ -162,36 +173,92 @@ pub fn changed(tree: &Tree) -> Result<Vec<PathBuf>, String> {
     let mut paths: Vec<PathBuf> = listed
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(String::from_utf8_lossy(p).into_owned()))
+        .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
         .collect();
     paths.sort();
     paths.dedup();
     Ok(paths)
 }
 
-/// The base's content of `rel`, if it had a file there.
-pub fn base_content(tree: &Tree, rel: &Path) -> Option<Vec<u8>> {
-    git(
-        &tree.dir,
-        &[
-            "cat-file",
-            "blob",
-            &format!("{}:{}", tree.base, rel.display()),
-        ],
-    )
-    .ok()
+/// What the base held at `rel`, as the workspace would hold it: a file's bytes as git writes
+/// them out (its filters and line endings applied) and its mode, a link's target, or nothing.
+pub fn base_node(tree: &Tree, rel: &Path) -> Option<Node> {
+    let rel = rel.to_str()?;
+    let listed = git(&tree.dir, &["ls-tree", "-z", &tree.base, "--", rel]).ok()?;
+    // `<mode> <type> <object>\t<path>`
+    let meta = listed.split(|b| *b == b'\t').next()?;
+    let meta = String::from_utf8_lossy(meta).into_owned();
+    let mut fields = meta.split(' ');
+    let (mode, kind) = (fields.next()?, fields.next()?);
+    let spec = format!("{}:{rel}", tree.base);
+    match (mode, kind) {
+        ("120000", "blob") => {
+            let target = git(&tree.dir, &["cat-file", "blob", &spec]).ok()?;
+            Some(Node::Link {
+                target: String::from_utf8_lossy(&target).into_owned(),
+            })
+        }
+        (_, "blob") => {
+            let bytes = git(&tree.dir, &["cat-file", "--filters", &spec]).ok()?;
+            let mode = if mode == "100755" { 0o755 } else { 0o644 };
+            Some(Node::file(&bytes, mode))
+        }
+        _ => None,
+    }
 }
 
 /// Removes the worktree and its branch; what could not be removed is said.
 pub fn remove(root: &Path, tree: &Tree) -> Result<(), String> {
     let dir = tree.dir.to_string_lossy();
-    let removed = git(root, &["worktree", "remove", "--force", &dir]);
-    if removed.is_err() && tree.dir.exists() {
-        std::fs::remove_dir_all(&tree.dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut problems = Vec::new();
+    if git(root, &["worktree", "remove", "--force", &dir]).is_err() && tree.dir.exists() {
+        if let Err(e) = std::fs::remove_dir_all(&tree.dir) {
+            problems.push(format!("{dir}: {e}"));
+        }
         let _ = git(root, &["worktree", "prune"]);
     }
     let _ = std::fs::remove_file(tree.dir.with_extension("base"));
-    git(root, &["branch", "-D", &tree.branch]).map(|_| ())
+    if let Err(e) = git(root, &["branch", "-D", &tree.branch]) {
+        problems.push(format!("branch {}: {e}", tree.branch));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// Removes the worktrees of `session` left by a run that stopped (a crash, a revised plan, a
+/// cancel whose commands were still writing), all but those of the steps in `keep`.
+pub fn prune(root: &Path, session: &str, keep: &[String]) -> Vec<String> {
+    let Ok((dir, _)) = place(root, session, "") else {
+        return Vec::new();
+    };
+    let (Some(folder), Some(prefix)) = (dir.parent(), dir.file_name()) else {
+        return Vec::new();
+    };
+    let prefix = prefix.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(step) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if step.is_empty() || step.contains('.') || keep.iter().any(|k| k == step) {
+            continue;
+        }
+        let Ok((dir, branch)) = place(root, session, step) else {
+            continue;
+        };
+        let base = String::new();
+        if let Err(why) = remove(root, &Tree { dir, branch, base }) {
+            problems.push(why);
+        }
+    }
+    problems
 }
 
 /// The worktree a step of `session` would have (to find it again after a restart).

@@ -420,7 +420,7 @@ fn notes(entry: &ChangeEntry, width: u16) -> (Vec<String>, Option<Vec<Hunk>>) {
     if let Some(why) = &entry.checkpoint {
         let what = if crate::tools::checkpoints::is_rule(why) {
             "CHECKPOINT"
-        } else if crate::plan::parallel::is_conflict(why) {
+        } else if crate::changes::is_conflict(why) {
             "MERGE CONFLICT"
         } else {
             "PROTECTED PATH"

@@ -73,7 +73,13 @@ impl Actor {
             })
             .collect();
         for (id, change, recorded, imported) in open {
-            let why = self.stops_now(&change).or(recorded);
+            // A merge conflict stays one, whatever a rule says now: never written headless.
+            let conflict = recorded.as_deref().is_some_and(crate::changes::is_conflict);
+            let why = if conflict {
+                recorded
+            } else {
+                self.stops_now(&change).or(recorded)
+            };
             let rule = why.as_deref().is_some_and(tools::checkpoints::is_rule);
             if rule && !policy.checkpoints && !imported {
                 let _ = self.events.send(Event::ChangeProposed {

@@ -17,7 +17,7 @@ use crate::core::machine::{Effect, merges};
 use crate::core::{SessionState, prompts, routing};
 use crate::plan::{StepStatus, parallel};
 use crate::protocol::{Event, Gear, Op, Subagent};
-use crate::tools::{ToolKind, Workspace, writes};
+use crate::tools::{ToolKind, Workspace, Writes, writes};
 use crate::worktree::{self, Tree};
 
 /// The name a worker's session goes by (in `stats --by agent`, the turn line).
@@ -47,7 +47,20 @@ impl Actor {
         let root = self.deps.tools.workspace.root().to_path_buf();
         let session = self.state.id.clone();
         let ids = steps.clone();
+        // What a stopped run left goes first; worked steps keep theirs, to come back.
+        let keep: Vec<String> = self
+            .state
+            .plan
+            .as_ref()
+            .map(|p| {
+                p.walk()
+                    .filter(|(_, _, s)| s.status == StepStatus::Worked)
+                    .map(|(_, _, s)| s.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
         let made = tokio::task::spawn_blocking(move || {
+            let _ = worktree::prune(&root, &session, &keep);
             let mut trees = Vec::new();
             for step in &ids {
                 match worktree::add(&root, &session, step) {
@@ -93,19 +106,29 @@ impl Actor {
         if !self.record(events).await {
             return None;
         }
+        // Only the sandbox keeps a command's writes inside its worktree: without it, workers
+        // run no commands.
+        let commands = self.sandbox_enforced().await;
+        if !commands {
+            self.warn(
+                "the steps' workers run no commands: the command sandbox is not in force, and \
+                 only it keeps a command's writes inside its worktree"
+                    .into(),
+            );
+        }
         for (step, tree) in steps.into_iter().zip(trees) {
-            self.start_worker(step, tree);
+            self.start_worker(step, tree, commands);
         }
         self.activity = Activity::Working;
         Some(Vec::new())
     }
 
-    /// Starts the worker of `step` in `tree`.
-    fn start_worker(&mut self, step: String, tree: Tree) {
+    /// Starts the worker of `step` in `tree` (`commands`: with the tools that run commands).
+    fn start_worker(&mut self, step: String, tree: Tree, commands: bool) {
         let (ops, ops_rx) = mpsc::unbounded_channel();
         self.handles += 1;
         let forward = self.forward_for(self.handles, &parallel::worker_id(&step));
-        let task = match self.worker_session(&step, &tree) {
+        let task = match self.worker_session(&step, &tree, commands) {
             Ok(session) => tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward)),
             Err(why) => tokio::spawn(async move { Answer::refused(why) }),
         };
@@ -119,26 +142,29 @@ impl Actor {
         });
     }
 
-    /// A worker's session: the parent's tools but the plan's own, over the worktree (its
-    /// file tools confined there, its commands' sandbox rooted there), writing at once.
+    /// A worker's session: the parent's tools that read, write files and (`commands`) run
+    /// commands — none of the plan's, and no MCP server's, whose effects no worktree holds —
+    /// over the worktree (its file tools confined there, its commands' sandbox rooted there),
+    /// writing at once.
     fn worker_session(
         &self,
         step: &str,
         tree: &Tree,
+        commands: bool,
     ) -> Result<(SessionDeps, SessionState, String), String> {
         let registry = &self.deps.tools.registry;
         let tools: Vec<&str> = registry
             .names()
-            .filter(|n| {
-                matches!(
-                    registry.kind_of(n),
-                    Some(
-                        ToolKind::ReadOnly | ToolKind::Write | ToolKind::Shell | ToolKind::External
-                    )
-                )
+            .filter(|n| match registry.kind_of(n) {
+                Some(ToolKind::ReadOnly | ToolKind::Write) => true,
+                Some(ToolKind::Shell) => commands,
+                _ => false,
             })
             .collect();
         let mut deps = self.deps.for_subagent(&tools);
+        // A path under review (memory, hooks, settings) is written in the worktree: the gate
+        // holds it for the human when the change comes back.
+        deps.policy.changes = crate::core::machine::ApprovalMode::Approve;
         let workspace = Workspace::new(&tree.dir)
             .map_err(|e| format!("its worktree cannot be opened: {e}"))?
             .with_guard(self.deps.tools.workspace.guard().clone());
@@ -202,6 +228,8 @@ impl Actor {
                     answer.outcome.content
                 )),
             });
+            // As a step the model fails: `G` stops for the human.
+            self.set_run_all(false);
         }
         if !self.record(events).await {
             return Vec::new();
@@ -226,36 +254,67 @@ impl Actor {
             .and_then(|p| p.number(&step))
             .unwrap_or_default();
         let id = step.clone();
+        let root = ws.root().to_path_buf();
         let merged = tokio::task::spawn_blocking(move || {
             let tree = worktree::of(ws.root(), &session, &id)?;
             let tree_ws = Workspace::new(&tree.dir).map_err(|e| e.to_string())?;
-            let merged = worktree::merge::merge(&ws, &tree_ws, &tree, &format!("step {number}"));
-            let _ = worktree::remove(ws.root(), &tree);
-            let merged = merged?;
-            let gathered = writes::propose(&ws, merged.changes, &secrets);
-            Ok::<_, String>((gathered, merged.conflicts, merged.problems))
+            let merged = worktree::merge::merge(&ws, &tree_ws, &tree, &format!("step {number}"))?;
+            let gathered = writes::bring(
+                &ws,
+                merged.changes,
+                &merged.conflicts,
+                Writes::Propose,
+                &secrets,
+            );
+            Ok::<_, String>((tree, gathered, merged.problems))
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
-        let facts = self.facts();
-        let effects = match merged {
-            Ok((gathered, conflicts, problems)) => merges::propose(
-                &self.state,
-                &step,
-                merges::Back {
-                    writes: gathered.writes,
-                    conflicts,
-                    refused: gathered.refused.into_iter().chain(problems).collect(),
-                },
-                facts,
-                self.deps.context_lines,
-            ),
-            Err(why) => vec![Effect::Record(vec![Event::StepStatusChanged {
-                step,
-                status: StepStatus::Failed,
-                note: Some(format!("its change could not be brought back: {why}")),
-            }])],
+        let (tree, gathered, problems) = match merged {
+            Ok(merged) => merged,
+            Err(why) => {
+                // Its worktree stays, for the human to look into.
+                return Some(vec![Effect::Record(vec![Event::StepStatusChanged {
+                    step,
+                    status: StepStatus::Failed,
+                    note: Some(format!("its change could not be brought back: {why}")),
+                }])]);
+            }
         };
+        let mut refused = gathered.refused;
+        if !problems.is_empty() {
+            refused.push(format!(
+                "{}; its worktree is kept at {} (branch {}) for you to look into; \
+                 `git worktree remove --force` it when done",
+                problems.join("; "),
+                tree.dir.display(),
+                tree.branch
+            ));
+        }
+        let back = merges::Back {
+            writes: gathered.writes,
+            refused,
+        };
+        let mut effects = merges::propose(
+            &self.state,
+            &step,
+            back,
+            self.facts(),
+            self.deps.context_lines,
+        );
+        // The change is in the record before its worktree goes.
+        if let Some(Effect::Record(events)) = effects.first_mut() {
+            let events = std::mem::take(events);
+            if !self.record(events).await {
+                return None;
+            }
+        }
+        if problems.is_empty() {
+            let removed = tokio::task::spawn_blocking(move || worktree::remove(&root, &tree)).await;
+            if let Ok(Err(why)) = removed {
+                self.warn(format!("a worktree could not be removed: {why}"));
+            }
+        }
         Some(effects)
     }
 

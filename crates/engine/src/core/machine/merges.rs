@@ -5,12 +5,11 @@
 
 use std::fmt::Write as _;
 
-use std::path::{Path, PathBuf};
-
 use super::route::{call_of, change_id};
 use super::{ApprovalMode, Effect, Facts};
+use crate::changes::is_conflict;
 use crate::core::{SessionState, prompts};
-use crate::plan::parallel::{CONFLICT, merge_call};
+use crate::plan::parallel::{merge_call, merged_step};
 use crate::plan::{NOTHING_WRITTEN, StepStatus};
 use crate::protocol::{Event, Verdict};
 use crate::provider::ToolCallRequest;
@@ -19,29 +18,24 @@ use crate::tools::{ToolWrite, checkpoints};
 /// The worked step whose merge `call` is, if it is one.
 #[must_use]
 pub fn merging(state: &SessionState, call: &str) -> Option<String> {
-    state
-        .plan
-        .as_ref()?
-        .walk()
-        .map(|(_, _, s)| s)
-        .find(|s| s.status == StepStatus::Worked && merge_call(&state.id, &s.id) == call)
-        .map(|s| s.id.clone())
+    let step = merged_step(call, &state.id)?;
+    let worked = state.plan.as_ref()?.step(step)?.status == StepStatus::Worked;
+    worked.then(|| step.to_string())
 }
 
 /// What came back from a step's worktree: the writes the gate let through (each to be
-/// proposed), the paths both sides changed, and what was not brought back, each with why.
+/// proposed, a conflict flagged), and what was not brought back, each with why.
 #[derive(Debug, Default)]
 pub struct Back {
     pub writes: Vec<ToolWrite>,
-    pub conflicts: Vec<PathBuf>,
     pub refused: Vec<String>,
 }
 
-/// The review's call: a merge answers no call of the model's.
+/// The review's call for the merge of `step` now: a merge answers no call of the model's.
 #[must_use]
-pub fn request(session: &str, step: &str) -> ToolCallRequest {
+pub fn request(state: &SessionState, step: &str) -> ToolCallRequest {
     ToolCallRequest {
-        id: merge_call(session, step),
+        id: merge_call(&state.id, step, state.changes.entries.len()),
         name: "merge_worktree".into(),
         arguments: serde_json::json!({ "step": step }).to_string(),
     }
@@ -59,22 +53,13 @@ pub fn propose(
     facts: Facts,
     context_lines: u32,
 ) -> Vec<Effect> {
-    let call = request(&state.id, step);
+    let call = request(state, step);
     let headless = facts.policy.changes != ApprovalMode::Ask;
     let mut refused = back.refused;
     let mut events = Vec::new();
     let mut proposed = Vec::new();
-    for (i, mut w) in back.writes.into_iter().enumerate() {
-        let conflict = back
-            .conflicts
-            .iter()
-            .any(|c| c == Path::new(&w.change.path));
-        if conflict {
-            w.checkpoint = Some(match w.checkpoint {
-                Some(why) => format!("{CONFLICT}; and {why}"),
-                None => CONFLICT.to_string(),
-            });
-        }
+    for (i, w) in back.writes.into_iter().enumerate() {
+        let conflict = w.checkpoint.as_deref().is_some_and(is_conflict);
         let rule = w.checkpoint.as_deref().is_some_and(checkpoints::is_rule);
         if headless && let Some(why) = w.checkpoint.as_deref().filter(|_| !rule) {
             refused.push(if conflict {
@@ -219,7 +204,16 @@ fn settled(
         let _ = write!(text, "\n- {line}");
     }
     if !said.is_empty() {
-        let _ = write!(text, "\n\nWhat the worker said: {said}");
+        // The worker's words, quoted: a model's, not the user's.
+        let quoted = said
+            .lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let _ = write!(
+            text,
+            "\n\nThe worker's summary (its words, not the user's):\n{quoted}"
+        );
     }
     let mut note = said;
     if !ours.is_empty() && ours.iter().all(|e| e.written.is_none()) {

@@ -22,8 +22,11 @@ pub fn on_op<H: Handles>(
     match op {
         Op::Quit => vec![Effect::Quit],
         Op::Cancel if activity.is_idle() => Vec::new(),
+        // A worked step's change under review is no turn's.
         Op::Cancel => vec![Effect::Cancel {
-            end_turn: activity.in_turn(),
+            end_turn: activity.in_turn()
+                && !matches!(activity, Activity::Reviewing { call }
+                    if super::merges::merging(state, &call.id).is_some()),
         }],
         Op::ApproveCommand { call_id, always } => {
             let decision = if always {

@@ -18,6 +18,8 @@ pub(super) struct Candidate {
     pub(super) path: PathBuf,
     pub(super) before: Option<Node>,
     pub(super) after: Option<Node>,
+    /// Merged with both sides' lines (see [`crate::changes::CONFLICT`]): a human decides it.
+    pub(super) conflict: bool,
 }
 
 /// Whether the folder `rel` of the upper layer is, or holds, a name the gate protects (or a
@@ -156,6 +158,7 @@ pub(super) fn from_overlay(
             path,
             before,
             after,
+            conflict: false,
         });
     }
     candidates
@@ -238,6 +241,7 @@ pub(super) fn from_snapshot(
             path: d.path,
             before: d.before,
             after: d.after,
+            conflict: false,
         });
     }
     candidates

@@ -24,7 +24,7 @@ use ignored::Ignores;
 use snapshot::Snapshot;
 
 use super::{Clearance, Kind, Protected, Secrets, ToolWrite, Workspace, Writes};
-use crate::changes::{FileChange, Node};
+use crate::changes::{CONFLICT, FileChange, Node};
 use crate::tools::disk::place;
 use gearshift_sandbox::SandboxMode;
 use gearshift_sandbox::scratch::Scratch;
@@ -191,24 +191,28 @@ pub fn gather(ws: &Workspace, hold: Hold, writes: Writes, secrets: &Secrets) -> 
     out
 }
 
-/// Changes made elsewhere (a plan step's worktree, merged), each `(path, before, after)`,
-/// sorted by the gate as a command's writes are — every one proposed for review, none
-/// written. Blocking.
-pub fn propose(
+/// Changes made elsewhere (a worktree's, merged onto the workspace), each `(path, before,
+/// after)`, sorted by the gate as a command's writes are: written at once where `writes` says
+/// so, else proposed for review; one of `conflicts` is never written without a human.
+/// Blocking.
+pub fn bring(
     ws: &Workspace,
     changes: Vec<(PathBuf, Option<Node>, Option<Node>)>,
+    conflicts: &[PathBuf],
+    writes: Writes,
     secrets: &Secrets,
 ) -> Gathered {
     let candidates = changes
         .into_iter()
         .map(|(path, before, after)| Candidate {
+            conflict: conflicts.contains(&path),
             path,
             before,
             after,
         })
         .collect();
     let mut out = Gathered::default();
-    sort(ws, candidates, Writes::Propose, (false, secrets), &mut out);
+    sort(ws, candidates, writes, (false, secrets), &mut out);
     out
 }
 
@@ -318,6 +322,11 @@ fn sort(
                 ws.checkpoints()
                     .content(c.before.as_ref().map(Node::lossy).as_deref(), &after)
             }),
+        };
+        let checkpoint = match checkpoint {
+            Some(why) if c.conflict => Some(format!("{CONFLICT}; and {why}")),
+            None if c.conflict => Some(CONFLICT.to_string()),
+            other => other,
         };
         let apply = writes == Writes::Apply && checkpoint.is_none();
         let mut change = change;

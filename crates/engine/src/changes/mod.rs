@@ -14,8 +14,10 @@ pub use crate::protocol::change::{FileChange, Node, Special, hash};
 /// Why a file changed elsewhere (a step's or a subagent's worktree) waits for a human when it
 /// is brought back: the workspace changed the same lines meanwhile, and the change holds both
 /// sides between git's markers. Never written without an explicit human decision.
-pub const CONFLICT: &str = "a merge conflict: the workspace and this change changed the same \
-     lines; the change holds both sides between <<<<<<< and >>>>>>> markers, for you to decide";
+pub const CONFLICT: &str = "a merge conflict: the workspace and this change both changed it \
+     — where lines tell them apart, the change holds both sides between <<<<<<< and >>>>>>> \
+     markers; else (a link, a deletion, a binary file) it is this change's version — for you \
+     to decide";
 
 /// Whether a change's checkpoint is a merge conflict's.
 #[must_use]

@@ -275,3 +275,6 @@ pub fn of(root: &Path, session: &str, step: &str) -> Result<Tree, String> {
         base: base.trim().to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -497,3 +497,100 @@ async fn an_untracked_file_a_worker_edits_comes_back_as_its_edit_not_a_conflict(
         "?? notes.txt"
     );
 }
+
+/// A subagent written for Claude Code with `tools: Read, Write` (as `.claude/agents/*.md`): the
+/// parent's `task` call, its writes in its worktree, brought back as the parent's writes are.
+fn writer_script(also: &str) -> String {
+    format!(
+        r#"
+[[turns]]
+tool_calls = [{{ name = "task", arguments = {{ agent = "writer", prompt = "Write the greeting" }} }}]
+
+[[turns]]
+text = "The writer is done."
+{also}
+[[scenes]]
+when = "Write the greeting"
+[[scenes.turns]]
+tool_calls = [{{ name = "write_file", arguments = {{ path = "hello.txt", content = "hello\n" }} }}]
+[[scenes.turns]]
+text = "wrote hello.txt"
+"#
+    )
+}
+
+fn writer_agent(repo: &Path) {
+    std::fs::create_dir_all(repo.join(".claude/agents")).unwrap();
+    std::fs::write(
+        repo.join(".claude/agents/writer.md"),
+        "---\nname: writer\ndescription: Writes files\ntools: Read, Write\n---\nYou write files.\n",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_subagent_that_writes_works_in_its_worktree_and_its_files_come_back_as_the_parents() {
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n")]);
+    writer_agent(&repo);
+    // The vibe gear writes at once: the subagent's file is written, undoable.
+    let p = script_provider(&repo, &writer_script(""));
+    let mut s = start_with(&p, &repo, ApprovalMode::Ask, "").await;
+    s.submit("greet");
+    let seen = s.turn().await;
+    let result = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolResult { content, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        result.contains("wrote hello.txt") && result.contains("hello.txt"),
+        "{result}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("hello.txt")).unwrap(),
+        "hello\n"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::FileChanged { change, .. } if change.path == "hello.txt")),
+        "recorded in the parent's session, as its own writes are"
+    );
+    assert_eq!(leftovers(&repo), (0, String::new()));
+    s.send(Op::Undo);
+    s.until(|e| matches!(e, Event::ChangeUndone { .. })).await;
+    assert!(!repo.join("hello.txt").exists());
+}
+
+#[tokio::test]
+async fn a_subagents_files_wait_for_review_where_the_parents_would() {
+    let (_dir, repo) = cloned_repo(&[("alpha.txt", "a\n")]);
+    writer_agent(&repo);
+    let p = script_provider(&repo, &writer_script(""));
+    let mut s = start_with(
+        &p,
+        &repo,
+        ApprovalMode::Ask,
+        "[review]\nvibe = \"review\"\n",
+    )
+    .await;
+    s.submit("greet");
+    let (change, hunks) = s.next_proposal().await;
+    // Nothing on disk before the human decides; the call's answer waits with its change.
+    assert!(!repo.join("hello.txt").exists());
+    s.decide_all(&change, &hunks, &Verdict::Accept);
+    let seen = s.turn().await;
+    assert_eq!(
+        std::fs::read_to_string(repo.join("hello.txt")).unwrap(),
+        "hello\n"
+    );
+    let result = seen
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolResult { content, .. } => Some(content.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(result.contains("wrote hello.txt"), "{result}");
+}

@@ -69,6 +69,7 @@ mod stages;
 mod start;
 mod stream;
 mod subagent;
+mod subagent_tree;
 mod watched;
 mod watching;
 mod workers;

@@ -64,7 +64,7 @@ impl Actor {
                     continue;
                 };
                 let prompt = agents::review::prompt(&purpose, &entry);
-                let session = self.child(agent, prompt, true);
+                let session = self.child(agent, prompt, true, false);
                 self.reviews.waiting.push_back((id.clone(), name, session));
             }
         }

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::activity::Activity;
 use super::agent_session::{self, Answer};
+use super::subagent_tree;
 use super::{Actor, SessionDeps};
 use crate::agents::{self, Agent};
 use crate::core::machine::{ApprovalMode, gates};
@@ -68,14 +69,38 @@ impl Actor {
                 let known: Vec<&str> = self.agents.keys().map(String::as_str).collect();
                 format!("no agent `{name}`; the agents are: {}", known.join(", "))
             })?;
-            Ok(self.child(agent, prompt, false))
+            let writes = self.writes_files(agent);
+            Ok((self.child(agent, prompt, false, writes), writes))
         });
         let (ops, ops_rx) = mpsc::unbounded_channel();
         self.handles += 1;
         let handle = self.handles;
         let forward = self.forward_for(handle, &call.id);
         let task = match prepared {
-            Ok(session) => tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward)),
+            Ok((session, true)) => {
+                let home = subagent_tree::Home {
+                    workspace: self.deps.tools.workspace.clone(),
+                    session: self.state.id.clone(),
+                    name: subagent_tree::name(handle),
+                    writes: self.deps.writes(self.state.gear),
+                    commands: self
+                        .sandbox
+                        .as_ref()
+                        .is_some_and(gearshift_sandbox::Status::enforced),
+                    secrets: self.deps.tools.runner.secrets.clone(),
+                    lock: self.deps.tools.one_command.clone(),
+                };
+                tokio::spawn(subagent_tree::run(
+                    session,
+                    ops.clone(),
+                    ops_rx,
+                    forward,
+                    home,
+                ))
+            }
+            Ok((session, false)) => {
+                tokio::spawn(agent_session::run(session, ops.clone(), ops_rx, forward))
+            }
             Err(why) => tokio::spawn(async move { Answer::refused(why) }),
         };
         self.activity = Activity::Idle;
@@ -107,13 +132,30 @@ impl Actor {
         self.run(effects).await;
     }
 
+    /// Whether `agent` gets tools that write files: its definition names some the session
+    /// offers now (see `subagent_tree`, where it then works).
+    fn writes_files(&self, agent: &Agent) -> bool {
+        let registry = &self.deps.tools.registry;
+        let offered: Vec<String> = shape::offered_specs(&self.state, registry)
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
+        agent
+            .tools_of(&offered)
+            .into_iter()
+            .any(|t| registry.kind_of(t) == Some(ToolKind::Write))
+    }
+
     /// The agent's session: its deps (the parent's, narrowed) and its opened state.
-    /// `reads_only`: a reviewer's, given only tools that read (it never asks anything).
+    /// `reads_only`: a reviewer's, given only tools that read (it never asks anything);
+    /// `writes`: with the tools that write files (it works in a worktree, see `subagent_tree`).
     pub(super) fn child(
         &self,
         agent: &Agent,
         prompt: String,
         reads_only: bool,
+        writes: bool,
     ) -> (SessionDeps, SessionState, String) {
         let registry = &self.deps.tools.registry;
         let offered: Vec<String> = shape::offered_specs(&self.state, registry)
@@ -122,11 +164,12 @@ impl Actor {
             .collect();
         let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
         // What reads, commands and MCP tools (whose approvals reach the human through the
-        // parent, see `from_agents`); not what writes files, whose reviews do not yet.
+        // parent, see `from_agents`), and what writes files when it works in a worktree.
         let usable = |name: &&str| {
             registry.get(name).is_some_and(|tool| match tool.kind() {
                 ToolKind::ReadOnly => true,
                 ToolKind::External | ToolKind::Shell => !reads_only,
+                ToolKind::Write => writes && !reads_only,
                 _ => false,
             })
         };

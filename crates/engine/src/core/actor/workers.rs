@@ -162,18 +162,7 @@ impl Actor {
             })
             .collect();
         let mut deps = self.deps.for_subagent(&tools);
-        // A path under review (memory, hooks, settings) is written in the worktree: the gate
-        // holds it for the human when the change comes back.
-        deps.policy.changes = crate::core::machine::ApprovalMode::Approve;
-        let workspace = Workspace::new(&tree.dir)
-            .map_err(|e| format!("its worktree cannot be opened: {e}"))?
-            .with_guard(self.deps.tools.workspace.guard().clone());
-        let ctx = std::sync::Arc::make_mut(&mut deps.tools);
-        ctx.runner.sandbox = ctx.runner.sandbox.rerooted(workspace.root());
-        ctx.workspace = workspace;
-        // Its commands' writes are told apart in its own worktree: they wait for no one else's.
-        ctx.one_command = std::sync::Arc::default();
-        deps.vibe_edits = VibeEdits::Apply;
+        root_in(&mut deps, tree)?;
         let route = routing::for_agent(
             &self.deps.routing.routes,
             WORKER,
@@ -377,6 +366,23 @@ impl Actor {
         .await;
         events
     }
+}
+
+/// Roots a session's deps in `tree`: its file tools confined there (with the same protected
+/// names), its commands' sandbox rooted there, its writes made at once — a path under review
+/// (memory, hooks, settings) too, since the gate holds it for the human when the change comes
+/// back. Its commands wait for no one else's: their writes are told apart in its worktree.
+pub(super) fn root_in(deps: &mut SessionDeps, tree: &Tree) -> Result<(), String> {
+    deps.policy.changes = crate::core::machine::ApprovalMode::Approve;
+    deps.vibe_edits = VibeEdits::Apply;
+    let ctx = std::sync::Arc::make_mut(&mut deps.tools);
+    let workspace = Workspace::new(&tree.dir)
+        .map_err(|e| format!("its worktree cannot be opened: {e}"))?
+        .with_guard(ctx.workspace.guard().clone());
+    ctx.runner.sandbox = ctx.runner.sandbox.rerooted(workspace.root());
+    ctx.workspace = workspace;
+    ctx.one_command = std::sync::Arc::default();
+    Ok(())
 }
 
 /// The next worker to answer, by its place; pending forever when none works.

@@ -273,7 +273,10 @@ pub fn finished(
     context_lines: u32,
 ) -> Vec<Effect> {
     let headless = facts.policy.changes != ApprovalMode::Ask;
-    let set = outcome.writes.len() > 1 || call.name == tools::RUN_COMMAND;
+    // A command's writes, or a subagent's, are a change set: its output waits with them.
+    let set = outcome.writes.len() > 1
+        || call.name == tools::RUN_COMMAND
+        || call.name == tools::task::TASK;
     let id_of = |i: usize| {
         if set {
             change_id(&call.id, i)

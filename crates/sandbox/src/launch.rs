@@ -109,7 +109,13 @@ impl Sandbox {
                 .collect()
         };
         policy.protected = moved(&policy.protected);
-        policy.deny_read = moved(&policy.deny_read);
+        // Denied where it is and where its copy is.
+        let copies = moved(&policy.deny_read);
+        for p in copies {
+            if !policy.deny_read.contains(&p) {
+                policy.deny_read.push(p);
+            }
+        }
         policy.overlay = None;
         Sandbox {
             policy,

@@ -86,3 +86,28 @@ fn any_missing_layer_makes_every_command_ask() {
     };
     assert!(judge(&no_net, &open).enforced());
 }
+
+#[test]
+fn a_worktrees_sandbox_writes_only_the_worktree_and_still_hides_what_the_workspaces_did() {
+    let sb = Sandbox::for_workspace(
+        SandboxMode::WorkspaceWrite,
+        false,
+        Path::new("/w"),
+        &[PathBuf::from("/w/.home/db"), PathBuf::from("/elsewhere/db")],
+        Some(PathBuf::from("/bin/gearshift")),
+    );
+    let wt = Path::new("/w/.git/gearshift/worktrees/abc-s1");
+    let rooted = sb.rerooted(wt);
+    assert_eq!(rooted.policy.writable[0], wt);
+    assert!(!rooted.policy.writable.contains(&PathBuf::from("/w")));
+    assert!(rooted.policy.protected.contains(&wt.join(".git")));
+    // What no command may read stays hidden where it is, and where its copy lies.
+    for hidden in [
+        PathBuf::from("/w/.home/db"),
+        wt.join(".home/db"),
+        PathBuf::from("/elsewhere/db"),
+    ] {
+        assert!(rooted.policy.deny_read.contains(&hidden), "{hidden:?}");
+    }
+    assert_eq!(rooted.helper, sb.helper);
+}

@@ -273,8 +273,11 @@ impl Actor {
         }
         self.mcp.stop();
         self.end_reviews(ops).await;
+        let root = self.deps.tools.workspace.root().to_path_buf();
         for subagent in std::mem::take(&mut self.ending) {
-            let _ = tokio::time::timeout(SUBAGENT_END, subagent).await;
+            if let Ok(Ok(answer)) = tokio::time::timeout(SUBAGENT_END, subagent).await {
+                subagent_tree::drop_tree(root.clone(), answer);
+            }
         }
         // Commit anything queued before the front end restores the terminal and exits.
         let store = self.deps.store.clone();

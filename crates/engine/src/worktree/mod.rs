@@ -8,6 +8,7 @@
 
 pub mod merge;
 
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,16 +23,24 @@ pub struct Tree {
     pub base: String,
 }
 
-/// `git` in `dir`, with nothing of the repository's run: its output, or what it said.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    git_with(dir, args, None)
+impl Tree {
+    /// Where git reads the attributes (filters, line endings) of the worktree's files from:
+    /// its base — what the workspace held — never a `.gitattributes` its writer put there.
+    fn attributes(&self) -> [(&'static str, &OsStr); 1] {
+        [("GIT_ATTR_SOURCE", OsStr::new(&self.base))]
+    }
 }
 
-/// [`git`] with another index file (`GIT_INDEX_FILE`).
-fn git_with(dir: &Path, args: &[&str], index: Option<&Path>) -> Result<Vec<u8>, String> {
+/// `git` in `dir`, with nothing of the repository's run: its output, or what it said.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    git_with(dir, args, &[])
+}
+
+/// [`git`] with these variables set (another index file, where attributes are read from).
+fn git_with(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Result<Vec<u8>, String> {
     let mut command = Command::new("git");
-    if let Some(index) = index {
-        command.env("GIT_INDEX_FILE", index);
+    for (name, value) in env {
+        command.env(name, value);
     }
     let out = command
         .arg("-C")
@@ -91,8 +100,9 @@ fn snapshot(root: &Path) -> Result<String, String> {
     let copy = scratch.path().join("index");
     // A repository with nothing staged yet may have no index: git makes one.
     let _ = std::fs::copy(root.join(&index), &copy);
-    git_with(root, &["add", "-A", "--", "."], Some(&copy))?;
-    let tree = text(&git_with(root, &["write-tree"], Some(&copy))?);
+    let index = [("GIT_INDEX_FILE", copy.as_os_str())];
+    git_with(root, &["add", "-A", "--", "."], &index)?;
+    let tree = text(&git_with(root, &["write-tree"], &index)?);
     git(
         root,
         &[
@@ -154,7 +164,7 @@ fn place(root: &Path, session: &str, step: &str) -> Result<(PathBuf, String), St
 /// The paths the worktree changed since its base (written, added, deleted — committed or
 /// not; ignored files are not a change), relative to its top.
 pub fn changed(tree: &Tree) -> Result<Vec<PathBuf>, String> {
-    let mut listed = git(
+    let mut listed = git_with(
         &tree.dir,
         &[
             "diff",
@@ -164,6 +174,7 @@ pub fn changed(tree: &Tree) -> Result<Vec<PathBuf>, String> {
             &tree.base,
             "--",
         ],
+        &tree.attributes(),
     )?;
     listed.push(0);
     listed.extend(git(
@@ -173,7 +184,7 @@ pub fn changed(tree: &Tree) -> Result<Vec<PathBuf>, String> {
     let mut paths: Vec<PathBuf> = listed
         .split(|b| *b == 0)
         .filter(|p| !p.is_empty())
-        .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
+        .map(|p| PathBuf::from(OsStr::from_bytes(p)))
         .collect();
     paths.sort();
     paths.dedup();
@@ -191,6 +202,7 @@ pub fn base_node(tree: &Tree, rel: &Path) -> Option<Node> {
     let mut fields = meta.split(' ');
     let (mode, kind) = (fields.next()?, fields.next()?);
     let spec = format!("{}:{rel}", tree.base);
+    let attributes = tree.attributes();
     match (mode, kind) {
         ("120000", "blob") => {
             let target = git(&tree.dir, &["cat-file", "blob", &spec]).ok()?;
@@ -199,7 +211,7 @@ pub fn base_node(tree: &Tree, rel: &Path) -> Option<Node> {
             })
         }
         (_, "blob") => {
-            let bytes = git(&tree.dir, &["cat-file", "--filters", &spec]).ok()?;
+            let bytes = git_with(&tree.dir, &["cat-file", "--filters", &spec], &attributes).ok()?;
             let mode = if mode == "100755" { 0o755 } else { 0o644 };
             Some(Node::file(&bytes, mode))
         }
@@ -247,7 +259,12 @@ pub fn prune(root: &Path, session: &str, keep: &[String]) -> Vec<String> {
         let Some(step) = name.strip_prefix(&prefix) else {
             continue;
         };
-        if step.is_empty() || step.contains('.') || keep.iter().any(|k| k == step) {
+        // A subagent's (`t…`) goes with its answer, or is kept for the human on purpose.
+        if step.is_empty()
+            || step.contains('.')
+            || step.starts_with('t')
+            || keep.iter().any(|k| k == step)
+        {
             continue;
         }
         let Ok((dir, branch)) = place(root, session, step) else {

@@ -16,6 +16,8 @@ use crate::tools::ToolOutcome;
 pub(super) struct Answer {
     pub(super) outcome: ToolOutcome,
     pub(super) spent: Option<Spent>,
+    /// The worktree it wrote in, whose change is still to come back (see `subagent_tree`).
+    pub(super) tree: Option<crate::worktree::Tree>,
 }
 
 impl Answer {
@@ -24,6 +26,7 @@ impl Answer {
         Answer {
             outcome: ToolOutcome::error(why),
             spent: None,
+            tree: None,
         }
     }
 }
@@ -186,6 +189,7 @@ impl End {
         Answer {
             outcome,
             spent: Some(self.spent),
+            tree: None,
         }
     }
 }

@@ -291,7 +291,24 @@ impl Actor {
                 outcome
                     .content
                     .push_str("\n\n[its PostToolUse hooks were cancelled by the user]");
-                vec![gates::result_event(&call, &outcome, took)]
+                // What it already wrote is recorded (and undoable); what waited for review is
+                // not written.
+                let mut events: Vec<Event> = Vec::new();
+                for (i, w) in outcome.writes.iter().enumerate() {
+                    if w.applied {
+                        events.push(Event::FileChanged {
+                            id: route::change_id(&call.id, i),
+                            change: w.change.clone(),
+                        });
+                    } else {
+                        outcome.content.push_str(&format!(
+                            "\n{}: not written (cancelled before its review)",
+                            w.change.path
+                        ));
+                    }
+                }
+                events.push(gates::result_event(&call, &outcome, took));
+                events
             }
             AfterHooks::Prompt(op) | AfterHooks::Steer(op) => {
                 if let Op::Submit { text, .. } = op {

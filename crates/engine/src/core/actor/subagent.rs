@@ -78,18 +78,12 @@ impl Actor {
         let forward = self.forward_for(handle, &call.id);
         let task = match prepared {
             Ok((session, true)) => {
-                let home = subagent_tree::Home {
-                    workspace: self.deps.tools.workspace.clone(),
-                    session: self.state.id.clone(),
-                    name: subagent_tree::name(handle),
-                    writes: self.deps.writes(self.state.gear),
-                    commands: self
-                        .sandbox
-                        .as_ref()
-                        .is_some_and(gearshift_sandbox::Status::enforced),
-                    secrets: self.deps.tools.runner.secrets.clone(),
-                    lock: self.deps.tools.one_command.clone(),
-                };
+                // Only the sandbox keeps its commands inside its worktree.
+                let commands = self
+                    .sandbox
+                    .as_ref()
+                    .is_some_and(gearshift_sandbox::Status::enforced);
+                let home = (self.state.id.clone(), commands);
                 tokio::spawn(subagent_tree::run(
                     session,
                     ops.clone(),
@@ -122,11 +116,15 @@ impl Actor {
     ) {
         let done = self.subagents.remove(i);
         self.activity = Activity::Idle;
-        let answer = result.unwrap_or_else(|e| Answer::refused(format!("the agent failed: {e}")));
-        if let Some(spent) = answer.spent
+        let mut answer =
+            result.unwrap_or_else(|e| Answer::refused(format!("the agent failed: {e}")));
+        if let Some(spent) = answer.spent.take()
             && !self.record(vec![spent.event(&done.call.id)]).await
         {
             return;
+        }
+        if let Some(tree) = answer.tree.take() {
+            self.bring_back(tree, &mut answer.outcome).await;
         }
         let effects = self.post_tool(done.call, answer.outcome, done.started.elapsed());
         self.run(effects).await;
@@ -217,7 +215,17 @@ impl Actor {
     /// itself (its task is let go, not aborted, so nothing it holds is cut short; the
     /// session's end waits for it). Returns their calls' results, `outcome` each.
     pub(super) fn cancel_subagents(&mut self, outcome: &ToolOutcome) -> Vec<Event> {
-        self.ending.retain(|t| !t.is_finished());
+        // Those that ended unheard: what they wrote in a worktree goes with it.
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        for t in std::mem::take(&mut self.ending) {
+            if t.is_finished() {
+                if let Some(Ok(answer)) = futures::FutureExt::now_or_never(t) {
+                    subagent_tree::drop_tree(root.clone(), answer);
+                }
+            } else {
+                self.ending.push(t);
+            }
+        }
         let mut results = Vec::new();
         for d in std::mem::take(&mut self.subagents) {
             let _ = d.ops.send(Op::Cancel);

@@ -369,16 +369,16 @@ impl Actor {
 }
 
 /// Roots a session's deps in `tree`: its file tools confined there (with the same protected
-/// names), its commands' sandbox rooted there, its writes made at once — a path under review
-/// (memory, hooks, settings) too, since the gate holds it for the human when the change comes
-/// back. Its commands wait for no one else's: their writes are told apart in its worktree.
+/// names: what is under review — memory, hooks, settings — is refused there), its commands'
+/// sandbox rooted there, its writes made at once. Its commands wait for no one else's: their
+/// writes are told apart in its worktree.
 pub(super) fn root_in(deps: &mut SessionDeps, tree: &Tree) -> Result<(), String> {
-    deps.policy.changes = crate::core::machine::ApprovalMode::Approve;
-    deps.vibe_edits = VibeEdits::Apply;
-    let ctx = std::sync::Arc::make_mut(&mut deps.tools);
+    // Nothing changes before the worktree is open: a failure leaves the deps as they were.
     let workspace = Workspace::new(&tree.dir)
         .map_err(|e| format!("its worktree cannot be opened: {e}"))?
-        .with_guard(ctx.workspace.guard().clone());
+        .with_guard(deps.tools.workspace.guard().clone());
+    deps.vibe_edits = VibeEdits::Apply;
+    let ctx = std::sync::Arc::make_mut(&mut deps.tools);
     ctx.runner.sandbox = ctx.runner.sandbox.rerooted(workspace.root());
     ctx.workspace = workspace;
     ctx.one_command = std::sync::Arc::default();

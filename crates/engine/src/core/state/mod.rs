@@ -148,7 +148,12 @@ impl SessionState {
         }
         // A change still under review keeps its call open: the review's result answers it. So
         // does a command still waiting for approval: the human answers it after the restart.
-        let reviewing = state.changes.pending().map(|e| e.id.clone());
+        // (A change set's changes are `CALL#n`: its call is `CALL`.)
+        let reviewing = state.changes.pending().map(|e| {
+            e.id.rsplit_once('#')
+                .map_or(e.id.as_str(), |(call, _)| call)
+                .to_string()
+        });
         for id in state.unanswered_calls() {
             if reviewing.as_ref() == Some(&id) || state.approval.as_ref() == Some(&id) {
                 continue;
@@ -306,6 +311,46 @@ mod tests {
                 subagent: None,
             },
         }
+    }
+
+    #[test]
+    fn a_change_set_waiting_for_review_keeps_its_call_open_across_a_restart() {
+        let change = crate::changes::FileChange::new("a.txt".into(), None, Some("a\n".into()));
+        let events = [
+            opened(),
+            Event::UserMessage {
+                text: "go".into(),
+                attachments: vec![],
+            },
+            Event::ToolCall {
+                id: "T".into(),
+                name: "task".into(),
+                arguments: "{}".into(),
+            },
+            Event::ToolHeld {
+                id: "T".into(),
+                ok: true,
+                content: "done".into(),
+                summary: "writer".into(),
+                duration_ms: 1,
+            },
+            Event::ChangeProposed {
+                id: "T#1".into(),
+                change,
+                context: 3,
+                checkpoint: None,
+            },
+        ];
+        let state = SessionState::fold(&events);
+        // Its review answers it: no "interrupted" result is made up for it meanwhile.
+        assert!(
+            !state
+                .conversation
+                .iter()
+                .any(|m| matches!(&**m, ChatMessage::ToolResult { .. })),
+            "{:?}",
+            state.conversation
+        );
     }
 
     #[test]

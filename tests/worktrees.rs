@@ -594,3 +594,32 @@ async fn a_subagents_files_wait_for_review_where_the_parents_would() {
         .unwrap();
     assert!(result.contains("wrote hello.txt"), "{result}");
 }
+
+#[tokio::test]
+async fn without_git_a_subagent_that_would_write_works_without_writing_and_is_told_why() {
+    let ws = tempfile::tempdir().unwrap();
+    writer_agent(ws.path());
+    let p = script_provider(ws.path(), &writer_script(""));
+    let mut s = start_with(&p, ws.path(), ApprovalMode::Ask, "").await;
+    s.submit("greet");
+    s.turn().await;
+    assert!(!ws.path().join("hello.txt").exists());
+    // It was told, and its one write was refused as a tool it does not have.
+    let reader = Reader::open(&s.db).unwrap();
+    let child = reader.children(&s.id).unwrap().remove(0);
+    let events = reader.events(&child.id).unwrap();
+    let asked = events
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::UserMessage { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        asked.contains("You cannot write files in this session"),
+        "{asked}"
+    );
+    assert!(events.iter().any(|e| matches!(&e.event,
+        Event::ToolResult { ok: false, content, .. }
+            if content.contains("no tool named `write_file`"))));
+}

@@ -68,9 +68,14 @@ pub fn answered(
         return Some(result_event(call, &outcome, Duration::ZERO));
     };
     let mut content = held.content.clone();
+    let whose = if call.name == crate::tools::task::TASK {
+        "the subagent"
+    } else {
+        "your command"
+    };
     let _ = write!(
         content,
-        "\n\nThe files your command wrote were held for the user's review:"
+        "\n\nThe files {whose} wrote were held for the user's review:"
     );
     for e in state
         .changes

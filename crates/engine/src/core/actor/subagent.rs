@@ -130,14 +130,19 @@ impl Actor {
         self.run(effects).await;
     }
 
+    /// The tools the session offers now, by name.
+    fn offered_names(&self) -> Vec<String> {
+        shape::offered_specs(&self.state, &self.deps.tools.registry)
+            .into_iter()
+            .map(|s| s.name)
+            .collect()
+    }
+
     /// Whether `agent` gets tools that write files: its definition names some the session
     /// offers now (see `subagent_tree`, where it then works).
     fn writes_files(&self, agent: &Agent) -> bool {
         let registry = &self.deps.tools.registry;
-        let offered: Vec<String> = shape::offered_specs(&self.state, registry)
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        let offered = self.offered_names();
         let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
         agent
             .tools_of(&offered)
@@ -156,10 +161,7 @@ impl Actor {
         writes: bool,
     ) -> (SessionDeps, SessionState, String) {
         let registry = &self.deps.tools.registry;
-        let offered: Vec<String> = shape::offered_specs(&self.state, registry)
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        let offered = self.offered_names();
         let offered: Vec<&str> = offered.iter().map(String::as_str).collect();
         // What reads, commands and MCP tools (whose approvals reach the human through the
         // parent, see `from_agents`), and what writes files when it works in a worktree.

@@ -11,7 +11,7 @@ use crate::changes::is_conflict;
 use crate::core::{SessionState, prompts};
 use crate::plan::parallel::{merge_call, merged_step};
 use crate::plan::{NOTHING_WRITTEN, StepStatus};
-use crate::protocol::{Event, Verdict};
+use crate::protocol::Event;
 use crate::provider::ToolCallRequest;
 use crate::tools::{ToolWrite, checkpoints};
 
@@ -111,25 +111,7 @@ pub fn propose(
         return vec![Effect::Record(events), Effect::AfterMerge];
     }
     let mut effects = vec![Effect::Record(events), Effect::AwaitReview(call)];
-    let verdict = match facts.policy.changes {
-        ApprovalMode::Ask => return effects,
-        ApprovalMode::Approve => Verdict::Accept,
-        ApprovalMode::Deny => Verdict::Reject,
-    };
-    for (id, rule) in proposed {
-        // A `[[checkpoints]]` rule's stop waits for a human headless too, unless the flags
-        // pass checkpoints.
-        if rule && !facts.policy.checkpoints {
-            continue;
-        }
-        effects.extend([
-            Effect::DecideAll {
-                change: id.clone(),
-                verdict: verdict.clone(),
-            },
-            Effect::WriteReview(id),
-        ]);
-    }
+    effects.extend(super::route::decided_headless(facts, proposed));
     effects
 }
 

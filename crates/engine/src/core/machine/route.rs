@@ -351,26 +351,38 @@ pub fn finished(
         });
     }
     let mut effects = vec![Effect::Record(events), Effect::AwaitReview(call.clone())];
+    effects.extend(decided_headless(
+        facts,
+        proposed.into_iter().map(|(id, _, rule)| (id, rule)),
+    ));
+    effects
+}
+
+/// Headless, each proposed change (its id, and whether a `[[checkpoints]]` rule stops it) is
+/// decided whole as the flags say; a rule's stop waits for a human (the run stops) unless the
+/// flags pass checkpoints. Nothing when a human decides.
+pub fn decided_headless(
+    facts: Facts,
+    proposed: impl IntoIterator<Item = (String, bool)>,
+) -> Vec<Effect> {
     let verdict = match facts.policy.changes {
-        ApprovalMode::Ask => return effects,
+        ApprovalMode::Ask => return Vec::new(),
         ApprovalMode::Approve => Verdict::Accept,
         ApprovalMode::Deny => Verdict::Reject,
     };
-    for (id, _, rule) in proposed {
-        // A `[[checkpoints]]` rule's stop waits for a human headless too (the run stops),
-        // unless checkpoints are passed as the flags say.
-        if rule && !facts.policy.checkpoints {
-            continue;
-        }
-        effects.extend([
-            Effect::DecideAll {
-                change: id.clone(),
-                verdict: verdict.clone(),
-            },
-            Effect::WriteReview(id),
-        ]);
-    }
-    effects
+    proposed
+        .into_iter()
+        .filter(|(_, rule)| !rule || facts.policy.checkpoints)
+        .flat_map(|(id, _)| {
+            [
+                Effect::DecideAll {
+                    change: id.clone(),
+                    verdict: verdict.clone(),
+                },
+                Effect::WriteReview(id),
+            ]
+        })
+        .collect()
 }
 
 /// The id of the `i`th change of a call's change set.

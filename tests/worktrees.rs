@@ -623,3 +623,35 @@ async fn without_git_a_subagent_that_would_write_works_without_writing_and_is_to
         Event::ToolResult { ok: false, content, .. }
             if content.contains("no tool named `write_file`"))));
 }
+
+/// Headless, a writing subagent's files come back as the run's writes go: at once in the vibe
+/// gear, never past a review the flags do not pass.
+#[test]
+fn exec_brings_back_a_writing_subagents_files_as_its_flags_say() {
+    let (home, ws) = support::scripted_home(&writer_script(""), "[review]\nvibe = \"review\"\n");
+    git_repo(ws.path());
+    std::fs::write(ws.path().join("alpha.txt"), "a\n").unwrap();
+    git(ws.path(), &["add", "alpha.txt"]);
+    git(ws.path(), &["commit", "-q", "-m", "start"]);
+    writer_agent(ws.path());
+    let run = |flags: &[&str]| {
+        let mut args = vec!["exec"];
+        args.extend_from_slice(flags);
+        args.push("greet");
+        support::command(home.path(), ws.path(), &args)
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    // Without --approve-changes, what waits for review is refused.
+    let out = run(&[]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!ws.path().join("hello.txt").exists());
+    let out = run(&["--approve-changes"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("hello.txt")).unwrap(),
+        "hello\n"
+    );
+    assert_eq!(leftovers(ws.path()), (0, String::new()));
+}

@@ -270,12 +270,22 @@ impl App {
         self.transcript.push(EntryKind::Notice, text);
     }
 
-    /// Who proposes the change `id`: the model, or the worker of a step run in its worktree.
+    /// Who proposes the change `id`: the model, a subagent whose `task` call it answers, or
+    /// the worker of a step run in its worktree.
     fn proposer(&self, id: &str) -> String {
         let step = crate::plan::parallel::merged_step(id, &self.session.id);
-        let number = step.and_then(|s| self.plan.plan.as_ref()?.number(s));
-        match number {
-            Some(n) => format!("Step {n} comes back from its worktree with"),
+        if let Some(n) = step.and_then(|s| self.plan.plan.as_ref()?.number(s)) {
+            return format!("Step {n} comes back from its worktree with");
+        }
+        let call = id.rsplit_once('#').map_or(id, |(call, _)| call);
+        let agent = self
+            .transcript
+            .tool(call)
+            .filter(|cell| cell.name == "task")
+            .and_then(|cell| serde_json::from_str::<serde_json::Value>(&cell.arguments).ok())
+            .and_then(|args| args.get("agent")?.as_str().map(str::to_string));
+        match agent {
+            Some(agent) => format!("The subagent `{agent}` brings back"),
             None => "The model proposes".into(),
         }
     }

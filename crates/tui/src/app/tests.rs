@@ -2069,3 +2069,25 @@ fn steps_at_work_in_their_worktrees_show_a_cell_each_and_esc_cancels_them() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_change_a_subagent_brings_back_says_whose_it_is() {
+    let mut a = app(120, 40);
+    a.on_core(&Event::TurnStarted { turn: 1 });
+    a.on_core(&Event::ToolCall {
+        id: "task_7".into(),
+        name: "task".into(),
+        arguments: r#"{"agent":"writer","prompt":"Write the greeting"}"#.into(),
+    });
+    a.on_core(&Event::ChangeProposed {
+        id: "task_7#1".into(),
+        change: crate::changes::FileChange::new("hello.txt".into(), None, Some("hi\n".into())),
+        context: 3,
+        checkpoint: None,
+    });
+    assert_eq!(
+        a.transcript
+            .count_containing("The subagent `writer` brings back a change to hello.txt"),
+        1
+    );
+}

@@ -347,6 +347,14 @@ async fn cancelling_the_parent_cancels_its_subagent() {
     let reader = Reader::open(&s.db).unwrap();
     let children = reader.children(&s.id).unwrap();
     assert_eq!(children.len(), 2, "{children:?}");
+    // What each spent is the parent's session's all the same, recorded as it ended.
+    let spent = reader
+        .events(&s.id)
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e.event, Event::AgentSpent { .. }))
+        .count();
+    assert_eq!(spent, 2);
     for child in children {
         let recorded = reader.events(&child.id).unwrap();
         assert!(

@@ -160,7 +160,8 @@ struct Actor {
     reviews: reviews::Reviews,
     /// Cancelled subagents still recording their end: the session waits for them when it
     /// ends, so what they record is not cut short.
-    ending: Vec<JoinHandle<agent_session::Answer>>,
+    /// Each with the id its spend is recorded under (its call's, or its worker's).
+    ending: Vec<(String, JoinHandle<agent_session::Answer>)>,
 }
 
 /// Runs the session actor until it receives [`Op::Quit`] or every sender is dropped.
@@ -274,10 +275,16 @@ impl Actor {
         self.mcp.stop();
         self.end_reviews(ops).await;
         let root = self.deps.tools.workspace.root().to_path_buf();
-        for subagent in std::mem::take(&mut self.ending) {
-            if let Ok(Ok(answer)) = tokio::time::timeout(SUBAGENT_END, subagent).await {
+        let mut spent = Vec::new();
+        for (id, subagent) in std::mem::take(&mut self.ending) {
+            if let Ok(Ok(mut answer)) = tokio::time::timeout(SUBAGENT_END, subagent).await {
+                spent.extend(answer.spent.take().map(|s| s.event(&id)));
                 subagent_tree::drop_tree(root.clone(), answer);
             }
+        }
+        // What the cancelled ones spent is the session's all the same.
+        if !self.stopped && !spent.is_empty() {
+            self.record(spent).await;
         }
         // Commit anything queued before the front end restores the terminal and exits.
         let store = self.deps.store.clone();

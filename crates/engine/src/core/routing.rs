@@ -113,11 +113,22 @@ pub fn choose(
     }
 }
 
+/// The routes a session's own requests take by gear and purpose (see [`names`]): an agent
+/// named like one does not take it.
+pub const PURPOSES: [&str; 6] = [
+    "default",
+    "vibe",
+    "plan",
+    "implement",
+    "pipeline",
+    "compact",
+];
+
 /// Where a subagent's requests go, as the `default` route of its session (which routes
-/// nothing else): `[routing] <agent>`, else the agent's own `model` when it names a
-/// `provider/model` (Claude Code's `sonnet` does not), else `parent`'s chain — the models
-/// its parent's request went to, in order. A route with fallbacks but no model gives them to
-/// whichever model serves the agent.
+/// nothing else): `[routing] <agent>` (unless the name is one of [`PURPOSES`]), else the
+/// agent's own `model` when it names a `provider/model` (Claude Code's `sonnet` does not),
+/// else `parent`'s chain — the models its parent's request went to, in order. A route with
+/// fallbacks but no model gives them to whichever model serves the agent.
 #[must_use]
 pub fn for_agent(
     routes: &BTreeMap<String, Route>,
@@ -125,7 +136,7 @@ pub fn for_agent(
     model: Option<&str>,
     parent: &Choice,
 ) -> Route {
-    let own = routes.get(agent);
+    let own = routes.get(agent).filter(|_| !PURPOSES.contains(&agent));
     if let Some(route) = own
         && route.model().is_some()
     {
@@ -214,6 +225,12 @@ mod tests {
         );
         assert_eq!(
             for_agent(&routes, "reviewer", None, &parent),
+            table(Some("a/big"), &["b/backup"])
+        );
+        // An agent named like a gear's route does not take that route.
+        routes.insert("plan".into(), Route::Model("f/planner".into()));
+        assert_eq!(
+            for_agent(&routes, "plan", None, &parent),
             table(Some("a/big"), &["b/backup"])
         );
     }

@@ -215,27 +215,35 @@ impl Actor {
 
     /// Cancels the subagents running: each session records its cancellation and ends by
     /// itself (its task is let go, not aborted, so nothing it holds is cut short; the
-    /// session's end waits for it). Returns their calls' results, `outcome` each.
+    /// session's end waits for it). Returns their calls' results, `outcome` each — and what
+    /// those cancelled before, now ended, spent.
     pub(super) fn cancel_subagents(&mut self, outcome: &ToolOutcome) -> Vec<Event> {
-        // Those that ended unheard: what they wrote in a worktree goes with it.
-        let root = self.deps.tools.workspace.root().to_path_buf();
-        for t in std::mem::take(&mut self.ending) {
-            if t.is_finished() {
-                if let Some(Ok(answer)) = futures::FutureExt::now_or_never(t) {
-                    subagent_tree::drop_tree(root.clone(), answer);
-                }
-            } else {
-                self.ending.push(t);
-            }
-        }
-        let mut results = Vec::new();
+        let mut results = self.reap_ending();
         for d in std::mem::take(&mut self.subagents) {
             let _ = d.ops.send(Op::Cancel);
             let _ = d.ops.send(Op::Quit);
-            self.ending.push(d.task);
+            self.ending.push((d.call.id.clone(), d.task));
             results.push(gates::result_event(&d.call, outcome, d.started.elapsed()));
         }
         results
+    }
+
+    /// The cancelled subagents that have ended since: what they spent (to record), and what
+    /// they wrote in a worktree goes with it.
+    fn reap_ending(&mut self) -> Vec<Event> {
+        let root = self.deps.tools.workspace.root().to_path_buf();
+        let mut spent = Vec::new();
+        for (id, t) in std::mem::take(&mut self.ending) {
+            if !t.is_finished() {
+                self.ending.push((id, t));
+                continue;
+            }
+            if let Some(Ok(mut answer)) = futures::FutureExt::now_or_never(t) {
+                spent.extend(answer.spent.take().map(|s| s.event(&id)));
+                subagent_tree::drop_tree(root.clone(), answer);
+            }
+        }
+        spent
     }
 }
 

@@ -334,7 +334,7 @@ impl Actor {
         for w in std::mem::take(&mut self.workers) {
             let _ = w.ops.send(Op::Cancel);
             let _ = w.ops.send(Op::Quit);
-            self.ending.push(w.task);
+            self.ending.push((parallel::worker_id(&w.step), w.task));
         }
     }
 
@@ -347,7 +347,7 @@ impl Actor {
         for w in std::mem::take(&mut self.workers) {
             let _ = w.ops.send(Op::Cancel);
             let _ = w.ops.send(Op::Quit);
-            self.ending.push(w.task);
+            self.ending.push((parallel::worker_id(&w.step), w.task));
             trees.push(w.tree);
             events.push(Event::StepStatusChanged {
                 step: w.step,

@@ -390,15 +390,6 @@ impl Plan {
         }
     }
 
-    /// The step that runs next: the first approved step with no approved or unfinished steps
-    /// under it (a parent runs as its children).
-    #[must_use]
-    pub fn next_runnable(&self) -> Option<&Step> {
-        self.walk()
-            .map(|(_, _, s)| s)
-            .find(|s| s.status == StepStatus::Approved && s.children.is_empty())
-    }
-
     /// The step being run, if any.
     #[must_use]
     pub fn running(&self) -> Option<&Step> {

@@ -1,3 +1,4 @@
+use super::parallel::{Next, next};
 use super::*;
 
 fn spec(title: &str, children: Vec<StepSpec>) -> StepSpec {
@@ -129,15 +130,15 @@ fn execution_order_skips_rejected_and_settles_parents() {
     let mut p = plan();
     p.apply(&PlanEdit::ApproveAll).unwrap();
     p.apply(&PlanEdit::Reject { step: "s3".into() }).unwrap();
-    assert_eq!(p.next_runnable().unwrap().id, "s2");
+    assert_eq!(next(&p, 1), Next::Run(vec!["s2".into()]));
     p.set_status("s2", StepStatus::Running, None);
     assert_eq!(p.active().unwrap().id, "s2");
     p.set_status("s2", StepStatus::Done, Some("lexer done".into()));
     // The parent is done: its other child was rejected.
     assert_eq!(p.step("s1").unwrap().status, StepStatus::Done);
-    assert_eq!(p.next_runnable().unwrap().id, "s4");
+    assert_eq!(next(&p, 1), Next::Run(vec!["s4".into()]));
     p.set_status("s4", StepStatus::Failed, Some("no checker".into()));
-    assert_eq!(p.next_runnable().unwrap().id, "s5");
+    assert_eq!(next(&p, 1), Next::Run(vec!["s5".into()]));
 }
 
 #[test]

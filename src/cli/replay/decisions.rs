@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::core::machine::route::call_of;
+use crate::changes::call_of;
 use crate::protocol::{CommandDecision, Event, Verdict};
 
 /// One tool call of the original session and what became of it.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::core::machine::route::call_of;
+use crate::changes::call_of;
 use crate::pipeline::{GateOp, StageEvent};
 use crate::plan::{PlanEdit, StepStatus};
 use crate::protocol::{Event, Gear};

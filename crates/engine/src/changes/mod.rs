@@ -11,6 +11,20 @@ pub mod review;
 pub(crate) use crate::protocol::change::hex;
 pub use crate::protocol::change::{FileChange, Node, Special, hash};
 
+/// The id of the `i`th change of a call's change set (a command's writes, a subagent's, a
+/// worked step's: `CALL#1`, `CALL#2`, …).
+#[must_use]
+pub fn change_id(call: &str, i: usize) -> String {
+    format!("{call}#{}", i + 1)
+}
+
+/// The call a change belongs to (a change set's changes are `CALL#n`; a file tool's one change
+/// is its call's id).
+#[must_use]
+pub fn call_of(change: &str) -> &str {
+    change.rsplit_once('#').map_or(change, |(call, _)| call)
+}
+
 /// Why a file changed elsewhere (a step's or a subagent's worktree) waits for a human when it
 /// is brought back: the workspace changed the same lines meanwhile, and the change holds both
 /// sides between git's markers. Never written without an explicit human decision.

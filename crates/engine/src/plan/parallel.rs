@@ -21,8 +21,7 @@ pub fn merge_call(session: &str, step: &str, n: usize) -> String {
 /// `session`.
 #[must_use]
 pub fn merged_step<'a>(change: &'a str, session: &str) -> Option<&'a str> {
-    let call = change.rsplit_once('#').map_or(change, |(call, _)| call);
-    let (step, n) = call
+    let (step, n) = crate::changes::call_of(change)
         .strip_prefix("merge-")?
         .strip_suffix(session)?
         .strip_suffix('-')?

@@ -277,7 +277,7 @@ impl App {
         if let Some(n) = step.and_then(|s| self.plan.plan.as_ref()?.number(s)) {
             return format!("Step {n} comes back from its worktree with");
         }
-        let call = id.rsplit_once('#').map_or(id, |(call, _)| call);
+        let call = crate::changes::call_of(id);
         let agent = self
             .transcript
             .tool(call)

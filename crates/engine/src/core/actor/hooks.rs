@@ -297,7 +297,7 @@ impl Actor {
                 for (i, w) in outcome.writes.iter().enumerate() {
                     if w.applied {
                         events.push(Event::FileChanged {
-                            id: route::change_id(&call.id, i),
+                            id: crate::changes::change_id(&call.id, i),
                             change: w.change.clone(),
                         });
                     } else {

@@ -5,9 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::route::{call_of, change_id};
 use super::{ApprovalMode, Effect, Facts};
-use crate::changes::is_conflict;
+use crate::changes::{call_of, change_id, is_conflict};
 use crate::core::{SessionState, prompts};
 use crate::plan::parallel::{merge_call, merged_step};
 use crate::plan::{NOTHING_WRITTEN, StepStatus};

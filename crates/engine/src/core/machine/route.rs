@@ -8,6 +8,7 @@ use std::time::Duration;
 use super::approval::{ask, ask_at, decided};
 use super::gates::{result_event, running_step};
 use super::{ApprovalMode, Effect, Facts};
+use crate::changes::change_id;
 use crate::core::{SessionState, shape};
 use crate::plan::{Plan, StepSpec, StepStatus};
 use crate::protocol::{CommandDecision, Event, Verdict};
@@ -383,18 +384,6 @@ pub fn decided_headless(
             ]
         })
         .collect()
-}
-
-/// The id of the `i`th change of a call's change set.
-#[must_use]
-pub fn change_id(call: &str, i: usize) -> String {
-    format!("{call}#{}", i + 1)
-}
-
-/// The call a change belongs to (a change set's changes are `CALL#n`).
-#[must_use]
-pub fn call_of(change: &str) -> &str {
-    change.rsplit_once('#').map_or(change, |(call, _)| call)
 }
 
 /// Headless: every hunk of the change decided the same way, recorded like a human's.

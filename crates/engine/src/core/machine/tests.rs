@@ -873,8 +873,8 @@ fn a_commands_change_set_is_applied_proposed_or_refused_file_by_file() {
     );
     assert!(!events.iter().any(|e| matches!(e, Event::ToolResult { .. })));
     assert_eq!(ask.last(), Some(&Effect::AwaitReview(c.clone())));
-    assert_eq!(route::call_of("c1#3"), "c1");
-    assert_eq!(route::call_of("c1"), "c1");
+    assert_eq!(crate::changes::call_of("c1#3"), "c1");
+    assert_eq!(crate::changes::call_of("c1"), "c1");
     // Headless with --approve-changes: the plain one is written, the protected one refused.
     let headless = Facts {
         policy: ApprovalPolicy {

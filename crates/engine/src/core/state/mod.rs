@@ -149,11 +149,10 @@ impl SessionState {
         // A change still under review keeps its call open: the review's result answers it. So
         // does a command still waiting for approval: the human answers it after the restart.
         // (A change set's changes are `CALL#n`: its call is `CALL`.)
-        let reviewing = state.changes.pending().map(|e| {
-            e.id.rsplit_once('#')
-                .map_or(e.id.as_str(), |(call, _)| call)
-                .to_string()
-        });
+        let reviewing = state
+            .changes
+            .pending()
+            .map(|e| crate::changes::call_of(&e.id).to_string());
         for id in state.unanswered_calls() {
             if reviewing.as_ref() == Some(&id) || state.approval.as_ref() == Some(&id) {
                 continue;

@@ -213,10 +213,14 @@ impl Actor {
                     }
                 }
                 // A subagent's answer is taken when the round waits for it.
-                (i, done) = subagent::finished(&mut self.subagents), if delegating => {
+                (i, done) = agent_session::first_answer(
+                    self.subagents.iter_mut().map(|d| &mut d.task)
+                ), if delegating => {
                     self.subagent_done(i, done).await;
                 }
-                (i, done) = workers::finished(&mut self.workers), if !self.workers.is_empty() => {
+                (i, done) = agent_session::first_answer(
+                    self.workers.iter_mut().map(|w| &mut w.task)
+                ), if !self.workers.is_empty() => {
                     let effects = self.worker_done(i, done).await;
                     self.run(effects).await;
                 }

@@ -237,36 +237,33 @@ pub fn sent_back(path: &str, conflicted: bool, comments: &[(usize, String, Strin
 /// What the model is told when a step starts: the step, then the plan as approved.
 #[must_use]
 pub fn step(plan: &Plan, id: &str) -> String {
-    let mut out = brief(plan, id);
-    if !out.is_empty() {
-        out.push_str(
-            "Work on this step only. Each edit you make is proposed to the user for review \
-             before it reaches the disk. When the step is done, call complete_step with a short \
-             summary; if it cannot be done, call fail_step with the reason.",
-        );
-    }
-    out
+    brief(
+        plan,
+        id,
+        "Work on this step only. Each edit you make is proposed to the user for review before \
+         it reaches the disk. When the step is done, call complete_step with a short summary; \
+         if it cannot be done, call fail_step with the reason.",
+    )
 }
 
 /// What a worker is told: the step, run in a worktree of its own (see `worktree`).
 #[must_use]
 pub fn worker_step(plan: &Plan, id: &str) -> String {
-    let mut out = brief(plan, id);
-    if !out.is_empty() {
-        out.push_str(
-            "You work in a git worktree of your own: a scratch copy of the workspace where your \
-             edits are written at once, while the steps marked independent run beside you in \
-             theirs. Work on this step only, and touch no file another step names. When the \
-             step is done, answer with a short summary of what you changed and how you checked \
-             it; your change is then merged onto the workspace for the user's review, hunk by \
-             hunk. If it cannot be done, say why and change nothing.",
-        );
-    }
-    out
+    brief(
+        plan,
+        id,
+        "You work in a git worktree of your own: a scratch copy of the workspace where your \
+         edits are written at once, while the steps marked independent run beside you in \
+         theirs. Work on this step only, and touch no file another step names. When the step \
+         is done, answer with a short summary of what you changed and how you checked it; your \
+         change is then merged onto the workspace for the user's review, hunk by hunk. If it \
+         cannot be done, say why and change nothing.",
+    )
 }
 
-/// The step and the plan as approved, for whoever runs it.
-fn brief(plan: &Plan, id: &str) -> String {
+/// The step and the plan as approved, for whoever runs it, then `how` it is run (nothing
+/// when there is no such step).
+fn brief(plan: &Plan, id: &str, how: &str) -> String {
     let Some((number, _, step)) = plan.walk().find(|(_, _, s)| s.id == id) else {
         return String::new();
     };
@@ -283,7 +280,7 @@ fn brief(plan: &Plan, id: &str) -> String {
     for c in &step.comments {
         let _ = writeln!(out, "The user's comment: {c}");
     }
-    let _ = write!(out, "\nThe plan as approved:\n\n{}\n", plan.render());
+    let _ = write!(out, "\nThe plan as approved:\n\n{}\n{how}", plan.render());
     out
 }
 

@@ -149,16 +149,31 @@ pub fn add(root: &Path, session: &str, step: &str) -> Result<Tree, String> {
 
 /// Where a step's worktree lies, and its branch's name.
 fn place(root: &Path, session: &str, step: &str) -> Result<(PathBuf, String), String> {
-    let short: String = session
+    Ok(placed(&folder(root)?, session, step))
+}
+
+/// The folder that holds the repository's worktrees of gearshift's.
+fn folder(root: &Path) -> Result<PathBuf, String> {
+    Ok(git_dir(root)?.join("gearshift/worktrees"))
+}
+
+/// The session's short name in worktrees' names: `<short>-<step>`, `gearshift/<short>/<step>`.
+fn short(session: &str) -> String {
+    session
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .take(8)
-        .collect();
+        .collect()
+}
+
+/// [`place`] in `folder`.
+fn placed(folder: &Path, session: &str, step: &str) -> (PathBuf, String) {
+    let short = short(session);
     let step: String = step.chars().filter(char::is_ascii_alphanumeric).collect();
-    let dir = git_dir(root)?
-        .join("gearshift/worktrees")
-        .join(format!("{short}-{step}"));
-    Ok((dir, format!("gearshift/{short}/{step}")))
+    (
+        folder.join(format!("{short}-{step}")),
+        format!("gearshift/{short}/{step}"),
+    )
 }
 
 /// The paths the worktree changed since its base (written, added, deleted — committed or
@@ -243,14 +258,11 @@ pub fn remove(root: &Path, tree: &Tree) -> Result<(), String> {
 /// Removes the worktrees of `session` left by a run that stopped (a crash, a revised plan, a
 /// cancel whose commands were still writing), all but those of the steps in `keep`.
 pub fn prune(root: &Path, session: &str, keep: &[String]) -> Vec<String> {
-    let Ok((dir, _)) = place(root, session, "") else {
+    let Ok(folder) = folder(root) else {
         return Vec::new();
     };
-    let (Some(folder), Some(prefix)) = (dir.parent(), dir.file_name()) else {
-        return Vec::new();
-    };
-    let prefix = prefix.to_string_lossy().into_owned();
-    let Ok(entries) = std::fs::read_dir(folder) else {
+    let prefix = format!("{}-", short(session));
+    let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
     };
     let mut problems = Vec::new();
@@ -267,9 +279,7 @@ pub fn prune(root: &Path, session: &str, keep: &[String]) -> Vec<String> {
         {
             continue;
         }
-        let Ok((dir, branch)) = place(root, session, step) else {
-            continue;
-        };
+        let (dir, branch) = placed(&folder, session, step);
         let base = String::new();
         if let Err(why) = remove(root, &Tree { dir, branch, base }) {
             problems.push(why);

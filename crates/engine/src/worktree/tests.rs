@@ -156,3 +156,19 @@ fn a_workspace_that_is_not_the_top_of_a_repository_gets_no_worktree() {
     let plain = tempfile::tempdir().unwrap();
     assert!(add(plain.path(), "s", "s1").is_err());
 }
+
+#[test]
+fn pruning_removes_what_a_stopped_run_left_but_what_waits_and_subagents_worktrees() {
+    let dir = repo();
+    let root = &dir.path().canonicalize().unwrap();
+    let left = add(root, "session1", "s1").unwrap();
+    let waits = add(root, "session1", "s2").unwrap();
+    let subagent = add(root, "session1", "t0abc").unwrap();
+    let other = add(root, "session2", "s1").unwrap();
+    assert!(prune(root, "session1", &["s2".to_string()]).is_empty());
+    assert!(!left.dir.exists());
+    for kept in [&waits, &subagent, &other] {
+        assert!(kept.dir.exists(), "{}", kept.dir.display());
+    }
+    assert_eq!(of(root, "session1", "s2").unwrap(), waits);
+}

@@ -61,6 +61,19 @@ impl Spent {
     }
 }
 
+/// The first of `running` (subagents' or workers' sessions) to answer, by its place;
+/// pending forever when none runs, so `select!` can always poll it.
+pub(super) async fn first_answer<'a>(
+    running: impl Iterator<Item = &'a mut tokio::task::JoinHandle<Answer>>,
+) -> (usize, Result<Answer, tokio::task::JoinError>) {
+    let running: Vec<_> = running.collect();
+    if running.is_empty() {
+        return std::future::pending().await;
+    }
+    let (done, i, _) = futures::future::select_all(running).await;
+    (i, done)
+}
+
 /// Runs the agent's session to the end of its turn: sends the prompt, follows its events,
 /// and answers with its final reply (or why there is none).
 pub(super) async fn run(

@@ -254,19 +254,7 @@ pub(super) struct Delegated {
     pub(super) call: ToolCallRequest,
     started: Instant,
     pub(super) ops: mpsc::UnboundedSender<Op>,
-    task: JoinHandle<Answer>,
-}
-
-/// The next subagent to answer, by its place among `running`; pending forever when none
-/// runs, so `select!` can always poll it.
-pub(super) async fn finished(
-    running: &mut [Delegated],
-) -> (usize, Result<Answer, tokio::task::JoinError>) {
-    if running.is_empty() {
-        return std::future::pending().await;
-    }
-    let (done, i, _) = futures::future::select_all(running.iter_mut().map(|d| &mut d.task)).await;
-    (i, done)
+    pub(super) task: JoinHandle<Answer>,
 }
 
 impl SessionDeps {

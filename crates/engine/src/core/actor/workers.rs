@@ -37,7 +37,7 @@ pub(super) struct Worker {
     tree: Tree,
     started: Instant,
     pub(super) ops: mpsc::UnboundedSender<Op>,
-    task: JoinHandle<Answer>,
+    pub(super) task: JoinHandle<Answer>,
 }
 
 impl Actor {
@@ -383,15 +383,4 @@ pub(super) fn root_in(deps: &mut SessionDeps, tree: &Tree) -> Result<(), String>
     ctx.workspace = workspace;
     ctx.one_command = std::sync::Arc::default();
     Ok(())
-}
-
-/// The next worker to answer, by its place; pending forever when none works.
-pub(super) async fn finished(
-    running: &mut [Worker],
-) -> (usize, Result<Answer, tokio::task::JoinError>) {
-    if running.is_empty() {
-        return std::future::pending().await;
-    }
-    let (done, i, _) = futures::future::select_all(running.iter_mut().map(|w| &mut w.task)).await;
-    (i, done)
 }

@@ -81,7 +81,6 @@ pub fn propose(
             checkpoint: w.checkpoint,
         });
     }
-    let mut after = state.clone();
     if !refused.is_empty() {
         // What was not brought back is said with the worker's words, at the step's gate.
         let said = state
@@ -103,6 +102,7 @@ pub fn propose(
         );
     }
     if proposed.is_empty() {
+        let mut after = state.clone();
         for e in &events {
             after.apply(e);
         }

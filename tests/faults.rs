@@ -319,13 +319,7 @@ fn a_fifo_is_refused_by_name_and_nothing_hangs() {
         String::from_utf8_lossy(&out.stderr)
     );
     let (_, events) = support::newest_session(&home.path().join("gearshift.db"));
-    let result = events
-        .iter()
-        .find_map(|e| match e {
-            Event::ToolResult { content, .. } => Some(content.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let result = support::session::first_result(&events).unwrap();
     assert!(result.contains("named pipe (FIFO)"), "{result}");
 }
 

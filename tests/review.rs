@@ -86,13 +86,7 @@ async fn a_proposal_waits_and_only_accepted_hunks_reach_the_disk() {
     assert!(on_disk.contains("line 2\n"), "rejected hunk not applied");
     assert!(on_disk.contains("line eleven\n"), "accepted hunk applied");
 
-    let result = seen
-        .iter()
-        .find_map(|e| match e {
-            Event::ToolResult { content, .. } => Some(content.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let result = support::session::first_result(&seen).unwrap();
     assert!(result.contains("1 of 2 hunks accepted"), "{result}");
     assert!(result.contains("rejected"), "{result}");
     assert!(

@@ -240,12 +240,7 @@ fn a_command_reads_none_of_the_users_credential_stores() {
     .output()
     .unwrap();
     let (_, events) = support::newest_session(&gs_home.path().join("gearshift.db"));
-    let result = events
-        .iter()
-        .find_map(|e| match e {
-            gearshift::protocol::Event::ToolResult { content, .. } => Some(content.clone()),
-            _ => None,
-        })
+    let result = support::session::first_result(&events)
         .unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(&out.stderr)));
     assert!(!result.contains("SECRET"), "{result}");
     assert!(

@@ -71,21 +71,38 @@ fn user_agent(home: &std::path::Path, name: &str, definition: &str) {
     std::fs::write(agents.join(format!("{name}.md")), definition).unwrap();
 }
 
+/// A session against `server` whose user has the agent `tester` (it runs commands, unboxed),
+/// asked to "run both"; the folders it lives in go with the second value.
+async fn testers_run_both(
+    server: &MockServer,
+) -> (
+    support::session::Session,
+    (tempfile::TempDir, tempfile::TempDir),
+) {
+    let ws = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    user_agent(
+        home.path(),
+        "tester",
+        "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
+    );
+    let text = config(
+        &format!("{}/v1", server.uri()),
+        "FAKE_KEY",
+        "[sandbox]\nmode = \"off\"\n",
+    );
+    let p = provider(&text, "fake");
+    let s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
+    s.submit("run both");
+    (s, (ws, home))
+}
+
 /// The next `n` questions of subagents that reach the human: each one's name and command.
 async fn questions(s: &mut support::session::Session, n: usize) -> Vec<(String, String)> {
     let mut asked = Vec::new();
     while asked.len() < n {
-        let seen = s
-            .until(|e| {
-                matches!(e, Event::FromAgent { event, .. }
-                    if matches!(**event, Event::CommandApprovalRequested { .. }))
-            })
-            .await;
-        if let Some(Event::FromAgent { event, .. }) = seen.last()
-            && let Event::CommandApprovalRequested { id, command, .. } = &**event
-        {
-            asked.push((id.clone(), command.clone()));
-        }
+        let (q, _) = s.next_agent_question().await;
+        asked.push((q.id, q.command));
     }
     asked
 }
@@ -610,23 +627,10 @@ async fn a_subagents_command_waits_for_the_human_through_its_parent() {
     let p = provider(&text, "fake");
     let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
     s.submit("run the smoke test");
-    let asked = s
-        .until(|e| {
-            matches!(e, Event::FromAgent { event, .. }
-                if matches!(**event, Event::CommandApprovalRequested { .. }))
-        })
-        .await;
-    let Some(Event::FromAgent { id, agent, event }) = asked.last() else {
-        unreachable!()
-    };
-    let Event::CommandApprovalRequested {
-        id: key, command, ..
-    } = &**event
-    else {
-        unreachable!()
-    };
-    assert_eq!(agent, "tester");
-    assert_eq!(command, "echo smoke-ok");
+    let (question, asked) = s.next_agent_question().await;
+    let (id, key) = (&question.asker, &question.id);
+    assert_eq!(question.agent, "tester");
+    assert_eq!(question.command, "echo smoke-ok");
     // The task call is the parent's; the question's id is its own, not the subagent's.
     assert!(asked.iter().any(
         |e| matches!(e, Event::ToolCall { id: call, name, .. } if call == id && name == "task")
@@ -900,21 +904,7 @@ async fn an_answer_reaches_only_the_question_shown_whatever_ids_the_model_chose(
         .with_priority(4)
         .mount(&server)
         .await;
-    let ws = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    user_agent(
-        home.path(),
-        "tester",
-        "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
-    );
-    let text = config(
-        &format!("{}/v1", server.uri()),
-        "FAKE_KEY",
-        "[sandbox]\nmode = \"off\"\n",
-    );
-    let p = provider(&text, "fake");
-    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
-    s.submit("run both");
+    let (mut s, _dirs) = testers_run_both(&server).await;
     let asked = questions(&mut s, 2).await;
     assert_ne!(asked[0].0, asked[1].0, "{asked:?}");
     let key = |word: &str| {
@@ -999,21 +989,7 @@ async fn subagents_commands_run_one_at_a_time() {
         .with_priority(4)
         .mount(&server)
         .await;
-    let ws = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    user_agent(
-        home.path(),
-        "tester",
-        "---\nname: tester\ndescription: Runs tests\ntools: Bash\n---\nYou run tests.\n",
-    );
-    let text = config(
-        &format!("{}/v1", server.uri()),
-        "FAKE_KEY",
-        "[sandbox]\nmode = \"off\"\n",
-    );
-    let p = provider(&text, "fake");
-    let mut s = support::session::start_at_home_with(&p, ws.path(), home.path(), &text).await;
-    s.submit("run both");
+    let (mut s, (ws, _home)) = testers_run_both(&server).await;
     for (key, _) in questions(&mut s, 2).await {
         s.send(Op::ApproveCommand {
             call_id: key,

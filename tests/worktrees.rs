@@ -76,12 +76,9 @@ fn status_of(e: &Event) -> Option<(&str, StepStatus)> {
     }
 }
 
-/// Runs the plan to its first merge: the plan proposed, approved whole, and the run key
-/// pressed; returns the session and what it said until the first change came back.
-async fn worked(
-    ws: &Path,
-    script: &str,
-) -> (support::session::Session, Vec<Event>, (String, Vec<String>)) {
+/// A session in the plan gear whose plan (the script's first turn) is proposed, approved
+/// whole, and run with the run key.
+async fn run_plan(ws: &Path, script: &str) -> support::session::Session {
     let p = script_provider(ws, script);
     let config = "[review]\nmemory_step = false\n";
     let mut s = start_with(&p, ws, ApprovalMode::Ask, config).await;
@@ -94,6 +91,16 @@ async fn worked(
         edit: PlanEdit::ApproveAll,
     });
     s.send(Op::Go { all: false });
+    s
+}
+
+/// [`run_plan`] to its first merge; returns the session and what it said until the first
+/// change came back.
+async fn worked(
+    ws: &Path,
+    script: &str,
+) -> (support::session::Session, Vec<Event>, (String, Vec<String>)) {
+    let mut s = run_plan(ws, script).await;
     let seen = s.until(|e| matches!(e, Event::ChangeProposed { .. })).await;
     let mut log = gearshift::changes::review::ChangeLog::default();
     log.apply(seen.last().unwrap());
@@ -251,37 +258,6 @@ async fn two_steps_that_change_the_same_lines_come_back_as_a_conflict_for_the_hu
     );
 }
 
-/// The next question of a worker that reaches the human: which worker asks, the question's
-/// name and its command.
-async fn question(s: &mut support::session::Session) -> (String, String, String) {
-    let (asked, _) = question_seen(s).await;
-    asked
-}
-
-/// [`question`], with every event seen until it came.
-async fn question_seen(
-    s: &mut support::session::Session,
-) -> ((String, String, String), Vec<Event>) {
-    let seen = s
-        .until(|e| {
-            matches!(e, Event::FromAgent { event, .. }
-                if matches!(**event, Event::CommandApprovalRequested { .. }))
-        })
-        .await;
-    let Some(Event::FromAgent { id, agent, event }) = seen.last() else {
-        unreachable!()
-    };
-    assert_eq!(agent, "worker");
-    let Event::CommandApprovalRequested {
-        id: asked, command, ..
-    } = &**event
-    else {
-        unreachable!()
-    };
-    let asked = (id.clone(), asked.clone(), command.clone());
-    (asked, seen)
-}
-
 #[tokio::test]
 async fn a_workers_command_writes_in_its_worktree_only_and_its_writes_come_back() {
     if !support::sandbox_or_skip("a_workers_command_writes_in_its_worktree_only") {
@@ -314,25 +290,19 @@ tool_calls = [{{ name = "write_file", arguments = {{ path = "beta.txt", content 
 text = "second done"
 "#
     );
-    let p = script_provider(&repo, &script);
-    let config = "[review]\nmemory_step = false\n";
-    let mut s = start_with(&p, &repo, ApprovalMode::Ask, config).await;
-    s.send(Op::SetGear {
-        gear: gearshift::protocol::Gear::Plan,
-    });
-    s.submit("make it");
-    s.turn().await;
-    s.send(Op::EditPlan {
-        edit: PlanEdit::ApproveAll,
-    });
-    s.send(Op::Go { all: false });
+    let mut s = run_plan(&repo, &script).await;
     // Its command asks the human, through the parent, before it runs — and step 2, done
     // first, still comes back second.
-    let ((worker, asked, shown), seen) = question_seen(&mut s).await;
+    let (question, seen) = s.next_agent_question().await;
     assert_eq!(
-        (worker.as_str(), shown.as_str()),
-        ("worker:s1", command.as_str())
+        (
+            question.asker.as_str(),
+            question.agent.as_str(),
+            question.command.as_str()
+        ),
+        ("worker:s1", "worker", command.as_str())
     );
+    let asked = question.id;
     let s2_worked = |e: &Event| status_of(e) == Some(("s2", StepStatus::Worked));
     if !seen.iter().any(s2_worked) {
         s.until(s2_worked).await;
@@ -387,24 +357,14 @@ when = "Run step 2 of the approved plan: Second change"
 [[scenes.turns]]
 tool_calls = [{ name = "run_command", arguments = { command = "echo two" } }]
 "#;
-    let p = script_provider(&repo, script);
-    let config = "[review]\nmemory_step = false\n";
-    let mut s = start_with(&p, &repo, ApprovalMode::Ask, config).await;
-    s.send(Op::SetGear {
-        gear: gearshift::protocol::Gear::Plan,
-    });
-    s.submit("make both");
-    s.turn().await;
-    s.send(Op::EditPlan {
-        edit: PlanEdit::ApproveAll,
-    });
-    s.send(Op::Go { all: false });
+    let mut s = run_plan(&repo, script).await;
     // Both wait for the human's approval of a command at once — they run at the same time —
     // and the session ends under them.
     let mut asking = std::collections::BTreeSet::new();
     while asking.len() < 2 {
-        let (worker, _, _) = question(&mut s).await;
-        asking.insert(worker);
+        let (question, _) = s.next_agent_question().await;
+        assert_eq!(question.agent, "worker");
+        asking.insert(question.asker);
     }
     assert_eq!(leftovers(&repo).0, 2);
     s.send(Op::Quit);
@@ -548,13 +508,7 @@ async fn a_subagent_that_writes_works_in_its_worktree_and_its_files_come_back_as
     let mut s = start_with(&p, &repo, ApprovalMode::Ask, "").await;
     s.submit("greet");
     let seen = s.turn().await;
-    let result = seen
-        .iter()
-        .find_map(|e| match e {
-            Event::ToolResult { content, .. } => Some(content.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let result = support::session::first_result(&seen).unwrap();
     assert!(
         result.contains("wrote hello.txt") && result.contains("hello.txt"),
         "{result}"
@@ -596,13 +550,7 @@ async fn a_subagents_files_wait_for_review_where_the_parents_would() {
         std::fs::read_to_string(repo.join("hello.txt")).unwrap(),
         "hello\n"
     );
-    let result = seen
-        .iter()
-        .find_map(|e| match e {
-            Event::ToolResult { content, .. } => Some(content.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let result = support::session::first_result(&seen).unwrap();
     assert!(result.contains("wrote hello.txt"), "{result}");
 }
 

@@ -229,6 +229,36 @@ impl Session {
         self.ops.send(op).unwrap();
     }
 
+    /// Waits for the next command approval a subagent (or a plan step's worker) asks of the
+    /// human through the session: who asks, and the question; with every event seen until
+    /// then.
+    pub async fn next_agent_question(&mut self) -> (AgentQuestion, Vec<Event>) {
+        let seen = self
+            .until(|e| {
+                matches!(e, Event::FromAgent { event, .. }
+                    if matches!(**event, Event::CommandApprovalRequested { .. }))
+            })
+            .await;
+        let Some(Event::FromAgent { id, agent, event }) = seen.last() else {
+            unreachable!()
+        };
+        let Event::CommandApprovalRequested {
+            id: question,
+            command,
+            ..
+        } = &**event
+        else {
+            unreachable!()
+        };
+        let asked = AgentQuestion {
+            asker: id.clone(),
+            agent: agent.clone(),
+            id: question.clone(),
+            command: command.clone(),
+        };
+        (asked, seen)
+    }
+
     /// Waits for the next proposed change: its id and its hunks' ids.
     pub async fn next_proposal(&mut self) -> (String, Vec<String>) {
         let seen = self
@@ -329,6 +359,24 @@ impl Session {
         .await
         .unwrap()
     }
+}
+
+/// The text of the first tool result among `events`.
+pub fn first_result(events: &[Event]) -> Option<String> {
+    events.iter().find_map(|e| match e {
+        Event::ToolResult { content, .. } => Some(content.clone()),
+        _ => None,
+    })
+}
+
+/// A command approval a subagent asked for: the parent's name for who asks (its `task` call,
+/// or `worker:<step>`), the agent, the question's id, and the command.
+#[derive(Debug, Clone)]
+pub struct AgentQuestion {
+    pub asker: String,
+    pub agent: String,
+    pub id: String,
+    pub command: String,
 }
 
 pub fn script_provider(dir: &Path, script: &str) -> ActiveProvider {

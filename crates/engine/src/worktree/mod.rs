@@ -120,8 +120,32 @@ fn snapshot(root: &Path) -> Result<String, String> {
 /// The worktree of `step` in session `session`: a scratch branch `gearshift/<session>/<step>`
 /// from what the workspace holds now (see [`snapshot`]), in `<git folder>/gearshift/worktrees/`.
 pub fn add(root: &Path, session: &str, step: &str) -> Result<Tree, String> {
-    let (dir, branch) = place(root, session, step)?;
+    add_at(root, session, step, &snapshot(root)?)
+}
+
+/// Worktrees for `steps`, all from one snapshot of the workspace (steps that start together
+/// start from the same place); none is left when one cannot be made.
+pub fn add_all(root: &Path, session: &str, steps: &[String]) -> Result<Vec<Tree>, String> {
     let base = snapshot(root)?;
+    let mut trees = Vec::new();
+    for step in steps {
+        match add_at(root, session, step, &base) {
+            Ok(tree) => trees.push(tree),
+            Err(why) => {
+                for tree in &trees {
+                    let _ = remove(root, tree);
+                }
+                return Err(why);
+            }
+        }
+    }
+    Ok(trees)
+}
+
+/// [`add`] from the commit `base`.
+fn add_at(root: &Path, session: &str, step: &str, base: &str) -> Result<Tree, String> {
+    let (dir, branch) = place(root, session, step)?;
+    let base = base.to_string();
     if dir.exists() {
         // Left by a run that stopped: it starts afresh.
         let _ = git(

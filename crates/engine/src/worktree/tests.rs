@@ -172,3 +172,20 @@ fn pruning_removes_what_a_stopped_run_left_but_what_waits_and_subagents_worktree
     }
     assert_eq!(of(root, "session1", "s2").unwrap(), waits);
 }
+
+#[test]
+fn steps_that_start_together_start_from_one_snapshot() {
+    let dir = repo();
+    let root = &dir.path().canonicalize().unwrap();
+    let trees = add_all(root, "session", &["s1".to_string(), "s2".to_string()]).unwrap();
+    assert_eq!(trees.len(), 2);
+    assert_eq!(trees[0].base, trees[1].base);
+    assert_eq!(
+        std::fs::read_to_string(trees[1].dir.join("untracked.txt")).unwrap(),
+        "draft\n"
+    );
+    // A folder below the top of its repository gets none.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    assert!(add_all(&sub, "other", &["s1".to_string()]).is_err());
+}

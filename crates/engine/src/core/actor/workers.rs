@@ -61,19 +61,7 @@ impl Actor {
             .unwrap_or_default();
         let made = tokio::task::spawn_blocking(move || {
             let _ = worktree::prune(&root, &session, &keep);
-            let mut trees = Vec::new();
-            for step in &ids {
-                match worktree::add(&root, &session, step) {
-                    Ok(tree) => trees.push(tree),
-                    Err(why) => {
-                        for tree in &trees {
-                            let _ = worktree::remove(&root, tree);
-                        }
-                        return Err(why);
-                    }
-                }
-            }
-            Ok(trees)
+            worktree::add_all(&root, &session, &ids)
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));

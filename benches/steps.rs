@@ -8,20 +8,9 @@
 //! Run: `cargo bench --bench steps`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-#[allow(dead_code)]
-#[path = "../tests/support/cache.rs"]
-mod cache;
-#[allow(dead_code)]
-#[path = "../tests/support/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "../tests/support/responses.rs"]
-mod responses;
-#[allow(dead_code)]
-#[path = "../tests/support/wire.rs"]
-mod wire;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,8 +19,9 @@ use gearshift::core::{self, ApprovalMode, OpenRequest, SessionDeps};
 use gearshift::protocol::{Event, Gear, Op, PlanEdit};
 use gearshift::provider::client_for;
 use gearshift::store::Store;
-use model::Turn;
 use serde_json::{Value, json};
+use support::model::Turn;
+use support::wire;
 use tokio::sync::mpsc;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -86,19 +76,6 @@ impl Respond for Steps {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let ok = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=b", "-c", "user.email=b@example.com"])
-        .args(args)
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
 /// One run: the time from the run key to the plan's completion, and the requests served.
 async fn run_once(parallel: bool) -> (Duration, usize) {
     let server = MockServer::start().await;
@@ -113,10 +90,10 @@ async fn run_once(parallel: bool) -> (Duration, usize) {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path().join("ws");
     std::fs::create_dir(&ws).unwrap();
-    git(&ws, &["init", "-q"]);
+    support::git_repo(&ws);
     std::fs::write(ws.join("README"), "bench\n").unwrap();
-    git(&ws, &["add", "README"]);
-    git(&ws, &["commit", "-q", "-m", "start"]);
+    support::git(&ws, &["add", "README"]);
+    support::git(&ws, &["commit", "-q", "-m", "start"]);
     let config = from_layers(&[&format!(
         "provider = \"t\"\n[providers.t]\nbase_url = \"{url}\"\napi_key_env = \"K\"\nmodel = \"m\"\n\
          [review]\nmemory_step = false\n[agents]\nparallel_steps = {parallel}\n"

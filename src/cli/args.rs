@@ -181,6 +181,9 @@ pub enum Command {
     /// The MCP servers in force; add or remove one in your config
     #[command(subcommand)]
     Mcp(McpCommand),
+    /// OpenTelemetry export to your team's collector (`[telemetry]`, the OTEL_* variables)
+    #[command(subcommand)]
+    Telemetry(TelemetryCommand),
     /// A guided tour in a scratch project with a scripted model: a tool call, a hunk review,
     /// a plan run step by step and a pipeline stage, without a key
     Demo,
@@ -305,6 +308,13 @@ pub enum ModelsCommand {
         #[arg(long)]
         provider: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TelemetryCommand {
+    /// Send one metric, one event and one span to the collector, and say what it answered
+    /// for each (exit code 1 when one was not taken)
+    Test,
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ mod replay;
 mod sessions_cmd;
 mod skills_cmd;
 mod stats_cmd;
+mod telemetry_cmd;
 mod trust_cmd;
 
 use std::collections::BTreeMap;
@@ -29,7 +30,8 @@ use crate::config::Paths;
 pub use crate::launch::{Context, StartedSession};
 
 pub use args::{
-    Cli, Command, GlobalArgs, McpCommand, ModelsCommand, SessionArgs, SessionsCommand, TrustCommand,
+    Cli, Command, GlobalArgs, McpCommand, ModelsCommand, SessionArgs, SessionsCommand,
+    TelemetryCommand, TrustCommand,
 };
 
 /// Everything a command needs to start, from the command line's global flags.
@@ -44,6 +46,7 @@ pub fn context(global: &GlobalArgs) -> anyhow::Result<Context> {
         workspace,
         loaded,
         env,
+        tap: None,
     })
 }
 
@@ -97,28 +100,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         "--continue and --resume choose the session of the workbench or of exec; this command \
          does not open one"
     );
+    // Telemetry runs while a session does, and sends what waits when it ends.
+    let telemetry = if opens_a_session {
+        telemetry_cmd::start(&mut ctx)
+    } else {
+        None
+    };
+    let done = command(cli, &ctx);
+    if let Some(telemetry) = telemetry {
+        telemetry_cmd::stop(&telemetry);
+    }
+    done
+}
+
+fn command(cli: Cli, ctx: &Context) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(
             Command::Demo | Command::Doctor { .. } | Command::Completions { .. } | Command::Man,
         ) => without_config(&cli).unwrap_or(Ok(ExitCode::SUCCESS)),
-        Some(Command::Config) => config_cmd::run(&ctx),
-        Some(Command::Skills) => skills_cmd::run(&ctx),
-        Some(Command::Agents) => agents_cmd::run(&ctx),
+        Some(Command::Config) => config_cmd::run(ctx),
+        Some(Command::Skills) => skills_cmd::run(ctx),
+        Some(Command::Agents) => agents_cmd::run(ctx),
         Some(Command::Models { command, json }) => match command {
-            None => models_cmd::list(&ctx, json),
+            None => models_cmd::list(ctx, json),
             Some(ModelsCommand::Import { file, provider }) => {
-                models_cmd::import(&ctx, &file, &provider)
+                models_cmd::import(ctx, &file, &provider)
             }
         },
-        Some(Command::Stats { since, by, json }) => stats_cmd::run(&ctx, &since, by, json),
+        Some(Command::Stats { since, by, json }) => stats_cmd::run(ctx, &since, by, json),
         Some(Command::Replay {
             id,
             json,
             run_commands,
-        }) => replay::run(&ctx, &id, json, run_commands),
-        Some(Command::Sessions(cmd)) => sessions_cmd::run(&ctx, &cmd),
-        Some(Command::Trust(cmd)) => trust_cmd::run(&ctx, &cmd),
-        Some(Command::Mcp(cmd)) => mcp_cmd::run(&ctx, &cmd),
+        }) => replay::run(ctx, &id, json, run_commands),
+        Some(Command::Sessions(cmd)) => sessions_cmd::run(ctx, &cmd),
+        Some(Command::Trust(cmd)) => trust_cmd::run(ctx, &cmd),
+        Some(Command::Mcp(cmd)) => mcp_cmd::run(ctx, &cmd),
+        Some(Command::Telemetry(TelemetryCommand::Test)) => telemetry_cmd::test(ctx),
         Some(Command::Exec {
             prompt,
             json,
@@ -128,7 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approve_gates,
             approve_checkpoints,
         }) => exec::run(
-            &ctx,
+            ctx,
             &prompt,
             &cli.session.request(),
             json,
@@ -140,7 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 checkpoints: approve_checkpoints,
             },
         ),
-        None => crate::tui::run(&ctx, cli.session.request()),
+        None => crate::tui::run(ctx, cli.session.request()),
     }
 }
 

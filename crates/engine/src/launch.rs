@@ -17,6 +17,8 @@ pub struct Context {
     pub workspace: PathBuf,
     pub loaded: LoadedConfig,
     pub env: BTreeMap<String, String>,
+    /// What hears every session's events besides its front end (telemetry), when on.
+    pub tap: Option<std::sync::Arc<dyn crate::protocol::tap::Tap>>,
 }
 
 /// Keeps the log writer alive; logs are flushed when it drops.
@@ -81,6 +83,7 @@ impl Context {
             config_dir: Some(self.paths.config_dir.clone()),
             home_dir: self.env.get("HOME").map(PathBuf::from),
             switch: Some(self.model_switch()),
+            tap: self.tap.clone(),
             ..deps
         };
         Ok(StartedSession {

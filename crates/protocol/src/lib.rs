@@ -19,6 +19,7 @@ mod op;
 pub mod pipeline;
 pub mod plan;
 pub mod reasoning;
+pub mod tap;
 
 pub use change::{FileChange, Finding, Severity, Verdict};
 pub use context::ContextReport;

@@ -37,7 +37,8 @@ pub use providers::{ActiveProvider, Prices, ProviderConfig, ProviderKind, TOUR_M
 pub use route::{Route, RouteTable, Routing, Target};
 pub use sections::{
     AgentConfig, AgentsConfig, ApprovalsConfig, ContextConfig, DEFAULT_DENY_READ, FilesConfig,
-    KeyBinding, NotifyConfig, NotifyMethod, PipelineConfig, ReviewConfig, SandboxConfig, VibeEdits,
+    KeyBinding, NotifyConfig, NotifyMethod, PipelineConfig, ReviewConfig, SandboxConfig,
+    TelemetryConfig, VibeEdits,
 };
 pub use toml_file::parse_file;
 pub use trust::{Privileged, TrustStore, WorkspaceConfig};
@@ -96,6 +97,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub files: FilesConfig,
     pub notify: NotifyConfig,
+    /// OpenTelemetry export; only the user's own config may set it.
+    pub telemetry: TelemetryConfig,
     /// Which model serves each gear, plan phase, pipeline stage and compaction, with
     /// fallbacks: `plan = "anthropic/claude-opus-4-5"`, `implement = { model =
     /// "deepseek/deepseek-v4-flash", fallback = ["zhipu/glm-4.6"] }`.

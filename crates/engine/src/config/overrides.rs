@@ -55,6 +55,30 @@ pub(super) fn env_layer(
         set_path(&mut table, path, Value::String(value.clone()));
         names.push(var.to_string());
     }
+    // Telemetry's switches, by gearshift's name and by the OpenTelemetry names Claude Code
+    // reads for the same opt-ins.
+    let switches: [(&str, &[&str]); 3] = [
+        ("GEARSHIFT_ENABLE_TELEMETRY", &["telemetry", "enabled"]),
+        ("OTEL_LOG_USER_PROMPTS", &["telemetry", "log_user_prompts"]),
+        ("OTEL_LOG_TOOL_DETAILS", &["telemetry", "log_tool_details"]),
+    ];
+    for (var, path) in switches {
+        let Some(value) = env.get(var).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let on = match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                return Err(ConfigError::Invalid(format!(
+                    "{var}: `{}` is not 1 or 0",
+                    crate::safe_text::visible(value)
+                )));
+            }
+        };
+        set_path(&mut table, path, Value::Boolean(on));
+        names.push(var.to_string());
+    }
     Ok((table, names))
 }
 

@@ -227,3 +227,18 @@ pub struct PipelineConfig {
     pub test_command: Option<String>,
     pub max_verify_rounds: u32,
 }
+
+/// `[telemetry]`: OpenTelemetry export of usage, cost, decisions and traces to the user's
+/// collector (the `OTEL_*` variables say where and how). Only the user's own config sets it:
+/// a workspace's `[telemetry]` is refused whether trusted or not, so a cloned repository never
+/// sends a team's usage elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// Export at all (also switched on by `GEARSHIFT_ENABLE_TELEMETRY=1`).
+    pub enabled: bool,
+    /// Send the prompt's text with `gearshift.user_prompt` (its length is always sent).
+    pub log_user_prompts: bool,
+    /// Send tool arguments (a command's text, a file's path) with tool events.
+    pub log_tool_details: bool,
+}

@@ -73,7 +73,7 @@ pub(super) fn apply(
     let trusted = flags.trust_workspace || entry.is_some_and(|e| e.config_sha256 == hash);
     // A repository's config that does not parse is the repository's problem until the
     // user trusts it: said, and the rest of gearshift works there.
-    let table = match parse_layer(&found.project, &text) {
+    let mut table = match parse_layer(&found.project, &text) {
         Ok(table) => table,
         Err(e) if !trusted => {
             out.config_problems
@@ -82,6 +82,9 @@ pub(super) fn apply(
         }
         Err(e) => return Err(e),
     };
+    if let Some(problem) = refuse_telemetry(&found.project, &text, &mut table) {
+        out.config_problems.push(problem);
+    }
     let (allowed, mut privileged) = trust::split(&text, &table, merged);
     privileged.extend(found.privileged);
     let mut patch = if trusted { table } else { allowed };
@@ -218,4 +221,18 @@ fn read(workspace: &Path, env: &BTreeMap<String, String>, out: &mut WorkspaceLay
         privileged,
         mcp_fingerprint,
     }
+}
+
+/// A workspace's `[telemetry]`, removed whether the workspace is trusted or not: where a team's
+/// usage goes is only ever the user's own config's to say, never a cloned repository's. Said
+/// with the line that asks for it.
+fn refuse_telemetry(project: &Path, text: &str, table: &mut Table) -> Option<String> {
+    table.remove("telemetry")?;
+    let offset = validate::key_offset(text, &["telemetry"]).unwrap_or(0);
+    let (line, column) = super::toml_file::line_col(text, offset);
+    Some(format!(
+        "{}:{line}:{column}: telemetry: refused: only your own config may set telemetry, so a \
+         repository cannot send your usage to a collector of its choosing",
+        crate::safe_text::visible(&project.display().to_string())
+    ))
 }

@@ -285,3 +285,65 @@ fn an_untrusted_workspace_config_that_does_not_load_is_said_and_skipped_a_truste
         loaded.config.config_problems
     );
 }
+
+#[test]
+fn a_workspace_can_never_set_telemetry_trusted_or_not_and_is_told_the_line() {
+    let (_d, paths, ws) = setup();
+    std::fs::write(
+        &paths.config_file,
+        "[telemetry]\nlog_user_prompts = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        Paths::project_config(&ws),
+        "theme = \"light\"\n\n[telemetry]\nenabled = true\nlog_user_prompts = true\n",
+    )
+    .unwrap();
+    for trust_workspace in [false, true] {
+        let flags = Flags {
+            trust_workspace,
+            ..Flags::default()
+        };
+        let loaded = load(&paths, &ws, &env(&[]), &flags).unwrap();
+        assert!(
+            !loaded.config.telemetry.enabled,
+            "trusted: {trust_workspace}"
+        );
+        assert!(!loaded.config.telemetry.log_user_prompts);
+        assert_eq!(loaded.config.theme, "light", "the rest still applies");
+        let problems = &loaded.config.config_problems;
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("config.toml:3:2: telemetry: refused"),
+            "{problems:?}"
+        );
+        // Trust never lists it as something trust would grant.
+        let withheld = loaded.workspace.unwrap().privileged;
+        assert!(withheld.iter().all(|p| !p.key.starts_with("telemetry")));
+    }
+    // The user's own config switches it on.
+    std::fs::write(&paths.config_file, "[telemetry]\nenabled = true\n").unwrap();
+    std::fs::remove_file(Paths::project_config(&ws)).unwrap();
+    let loaded = load(&paths, &ws, &env(&[]), &Flags::default()).unwrap();
+    assert!(loaded.config.telemetry.enabled);
+    // And so does the environment, by gearshift's and Claude Code's names.
+    std::fs::remove_file(&paths.config_file).unwrap();
+    let vars = env(&[
+        ("GEARSHIFT_ENABLE_TELEMETRY", "1"),
+        ("OTEL_LOG_USER_PROMPTS", "1"),
+    ]);
+    let telemetry = load(&paths, &ws, &vars, &Flags::default())
+        .unwrap()
+        .config
+        .telemetry;
+    assert!(telemetry.enabled && telemetry.log_user_prompts && !telemetry.log_tool_details);
+    let bad = env(&[("GEARSHIFT_ENABLE_TELEMETRY", "maybe")]);
+    let msg = load(&paths, &ws, &bad, &Flags::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("GEARSHIFT_ENABLE_TELEMETRY: `maybe` is not 1 or 0"),
+        "{msg}"
+    );
+}

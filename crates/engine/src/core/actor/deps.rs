@@ -99,6 +99,9 @@ pub struct SessionDeps {
     /// A human drives the session from the workbench (their quit ends it); `exec` and tests
     /// are not.
     pub interactive: bool,
+    /// What else hears every event (telemetry), when something does; subagents' sessions
+    /// inherit it.
+    pub tap: Option<Arc<dyn crate::protocol::tap::Tap>>,
 }
 
 /// `[approvals] allow_tools` as globs over tool names; a bad pattern is an error naming it.
@@ -231,6 +234,7 @@ impl SessionDeps {
             hooks: Arc::new(hooks),
             transcripts: None,
             interactive: false,
+            tap: None,
         })
     }
 

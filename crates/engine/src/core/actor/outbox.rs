@@ -1,8 +1,12 @@
 //! Events on their way to the front end, every key redacted.
 
+use std::sync::Arc;
+use std::time::SystemTime;
+
 use tokio::sync::mpsc;
 
-use crate::protocol::Event;
+use crate::protocol::tap::{Origin, Started, Tap};
+use crate::protocol::{Event, NoticeLevel};
 use crate::tools::Secrets;
 
 /// The front end's side of the core: whatever the core tells it — recorded or not (the
@@ -11,12 +15,37 @@ use crate::tools::Secrets;
 pub(super) struct Outbox {
     pub(super) tx: mpsc::UnboundedSender<Event>,
     pub(super) secrets: Secrets,
+    /// What else hears every event (telemetry), and this session as it knows it.
+    pub(super) tap: Option<(Arc<dyn Tap>, Origin)>,
 }
 
 impl Outbox {
-    /// Sends `event` (a front end that went away misses it: nothing waits on it).
+    /// Sends `event` (a front end that went away misses it: nothing waits on it). The tap
+    /// hears it as the front end does, keys redacted; at a turn's end, what the tap has to say
+    /// (once) follows it as a notice.
     pub(super) fn send(&self, event: Event) -> Option<()> {
-        self.tx.send(scrub(event, &self.secrets)).ok()
+        let event = scrub(event, &self.secrets);
+        if let Some((tap, origin)) = &self.tap {
+            tap.event(origin, &event, SystemTime::now());
+            if matches!(event, Event::TurnFinished { .. }) {
+                let sent = self.tx.send(event).ok();
+                if let Some(problem) = tap.problem() {
+                    let _ = self.tx.send(Event::Notice {
+                        level: NoticeLevel::Warning,
+                        text: problem,
+                    });
+                }
+                return sent;
+            }
+        }
+        self.tx.send(event).ok()
+    }
+
+    /// Tells the tap the session's actor started.
+    pub(super) fn started(&self, started: &Started) {
+        if let Some((tap, origin)) = &self.tap {
+            tap.started(origin, started, SystemTime::now());
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use super::outbox::Outbox;
 use super::{Actor, from_agents, models};
 use crate::context::Ledger;
 use crate::core::SessionState;
+use crate::protocol::tap::{Origin, Started};
 use crate::protocol::{Event, NoticeLevel};
 
 impl Actor {
@@ -20,9 +21,19 @@ impl Actor {
         state: SessionState,
         events: mpsc::UnboundedSender<Event>,
     ) -> Actor {
+        let tap = deps.tap.clone().map(|tap| {
+            let sub = state.subagent.as_ref();
+            let origin = Origin {
+                session: state.id.clone(),
+                agent: sub.map(|s| s.agent.clone()),
+                parent: sub.map(|s| s.parent.clone()),
+            };
+            (tap, origin)
+        });
         let outbox = Outbox {
             tx: events,
             secrets: deps.tools.runner.secrets.clone(),
+            tap,
         };
         let (forward_tx, forward_rx) = from_agents::channel();
         Actor {
@@ -75,6 +86,12 @@ impl Actor {
     pub(super) async fn start(&mut self) {
         let runner = self.deps.tools.runner.clone();
         self.probe = Some(tokio::task::spawn_blocking(move || runner.sandbox.probe()));
+        self.events.started(&Started {
+            gear: self.state.gear,
+            provider: self.state.provider.clone(),
+            model: self.state.model.clone(),
+            resumed: self.state.messages > 0,
+        });
         // A model the catalog does not know runs on the provider's figures: said once, at start,
         // and not stored (it describes this run's configuration, not the session).
         for text in &self.deps.config_problems {

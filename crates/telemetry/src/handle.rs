@@ -1,0 +1,242 @@
+//! The running export: a bounded queue the sessions' taps copy onto, and the one thread that
+//! owns the translator and the SDK's providers (built, flushed and shut down there, never on an
+//! async runtime's thread, which the blocking HTTP client may not be dropped on).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use gearshift_protocol::Event;
+use gearshift_protocol::tap::{Origin, Started, Tap};
+
+use crate::export::{Counters, Providers};
+use crate::settings::{Settings, Signal};
+use crate::sink::Sink;
+use crate::translate::Translator;
+
+enum Message {
+    Started(Origin, Started),
+    Event(Origin, Box<Event>, SystemTime),
+    /// Export what waits now; the outcome of each signal's latest export comes back.
+    Flush(Sender<()>),
+    Stop(Sender<()>),
+}
+
+/// Telemetry, running. Cheap to share: sessions hold it as their [`Tap`].
+pub struct Telemetry {
+    tx: Sender<Message>,
+    counters: Arc<Counters>,
+    settings: Settings,
+}
+
+impl Telemetry {
+    /// Starts the export thread. An exporter that cannot be built (a bad endpoint) is an
+    /// error, said before any session starts.
+    pub fn start(settings: Settings) -> Result<Arc<Telemetry>, String> {
+        let (tx, rx) = crossbeam_channel::bounded(settings.queue);
+        let counters = Arc::new(Counters::default());
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread_settings = settings.clone();
+        let thread_counters = counters.clone();
+        std::thread::Builder::new()
+            .name("gearshift-telemetry".into())
+            .spawn(move || run(&thread_settings, &thread_counters, &rx, &ready_tx))
+            .map_err(|e| format!("telemetry: cannot start its thread: {e}"))?;
+        ready_rx
+            .recv()
+            .map_err(|_| "telemetry: its thread stopped at start".to_string())??;
+        Ok(Arc::new(Telemetry {
+            tx,
+            counters,
+            settings,
+        }))
+    }
+
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Exports what waits, waiting at most `wait`; then each signal's latest outcome (`None`:
+    /// none yet, or the collector did not answer in time).
+    pub fn flush(&self, wait: Duration) -> [Option<Result<(), String>>; 3] {
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        if self.tx.send_timeout(Message::Flush(done_tx), wait).is_ok() {
+            let _ = done_rx.recv_timeout(wait);
+        }
+        self.counters
+            .last
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
+    }
+
+    /// Sends what waits and stops, waiting at most `wait`: a collector that does not answer
+    /// never holds the process.
+    pub fn shutdown(&self, wait: Duration) {
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        if self.tx.send_timeout(Message::Stop(done_tx), wait).is_ok() {
+            let _ = done_rx.recv_timeout(wait);
+        }
+    }
+
+    /// Records dropped so far: not queued, or not taken by the collector.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.counters.queue_full.load(Ordering::Relaxed)
+            + self
+                .counters
+                .failed
+                .iter()
+                .map(|f| f.load(Ordering::Relaxed))
+                .sum::<u64>()
+    }
+
+    fn queue(&self, message: Message) {
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(message) {
+            self.counters.queue_full.fetch_add(1, Ordering::Relaxed);
+            self.counters.fail(format!(
+                "telemetry: its queue is full ({} events waiting to be exported to {}); \
+                 what does not fit is dropped and counted in {}",
+                self.settings.queue,
+                self.settings.endpoint(Signal::Logs),
+                crate::names::metric::DROPPED
+            ));
+        }
+    }
+}
+
+/// Whether telemetry makes anything of `event`: checked on the session's path, so streamed
+/// text and the context's accounting are never copied.
+fn wanted(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::GearChanged { .. }
+            | Event::UserMessage { .. }
+            | Event::TurnStarted { .. }
+            | Event::TurnFinished { .. }
+            | Event::Usage {
+                request: Some(_),
+                ..
+            }
+            | Event::ToolCall { .. }
+            | Event::ToolResult { .. }
+            | Event::ModelFellBack { .. }
+            | Event::Compacted { .. }
+            | Event::FileChanged { .. }
+            | Event::ChangeProposed { .. }
+            | Event::HunkDecided { .. }
+            | Event::ChangeApplied { .. }
+            | Event::ChangeWithdrawn { .. }
+            | Event::ChangeConflicted { .. }
+            | Event::ChangeUndone { .. }
+            | Event::CommandApprovalRequested { .. }
+            | Event::CommandDecided { .. }
+            | Event::StepStatusChanged { .. }
+            | Event::Stage { .. }
+            | Event::Shipped { .. }
+    )
+}
+
+impl Tap for Telemetry {
+    fn started(&self, origin: &Origin, started: &Started, at: SystemTime) {
+        let _ = at;
+        self.queue(Message::Started(origin.clone(), started.clone()));
+    }
+
+    fn event(&self, origin: &Origin, event: &Event, at: SystemTime) {
+        if wanted(event) {
+            self.queue(Message::Event(origin.clone(), Box::new(event.clone()), at));
+        }
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.counters.take_problem()
+    }
+}
+
+/// The export thread: builds the providers (saying whether it could), then turns what
+/// arrives into records until told to stop.
+fn run(
+    settings: &Settings,
+    counters: &Arc<Counters>,
+    rx: &Receiver<Message>,
+    ready: &std::sync::mpsc::Sender<Result<(), String>>,
+) {
+    // gRPC's connections live on a runtime of their own, one thread, off every session's.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("gearshift-telemetry-io")
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = ready.send(Err(format!("telemetry: cannot start its runtime: {e}")));
+            return;
+        }
+    };
+    let providers = match Providers::build(settings, counters, &runtime) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    let mut translator = Translator::new(settings.options);
+    let mut sink = Sink::new(&providers);
+    let _dropped = dropped_counter(&providers, counters);
+    let stop = loop {
+        let Ok(message) = rx.recv() else {
+            break None;
+        };
+        let records = match message {
+            Message::Started(origin, started) => translator.started(&origin, &started),
+            Message::Event(origin, event, at) => translator.event(&origin, &event, at),
+            Message::Flush(done) => {
+                let _ = providers.flush();
+                let _ = done.send(());
+                continue;
+            }
+            Message::Stop(done) => break Some(done),
+        };
+        for record in records {
+            sink.apply(record);
+        }
+    };
+    sink.close_all(SystemTime::now());
+
+    providers.shutdown();
+    runtime.shutdown_background();
+    if let Some(done) = stop {
+        let _ = done.send(());
+    }
+}
+
+/// `gearshift.telemetry.dropped`, read from the counters whenever metrics are collected.
+fn dropped_counter(
+    providers: &Providers,
+    counters: &Arc<Counters>,
+) -> opentelemetry::metrics::ObservableCounter<u64> {
+    use opentelemetry::metrics::MeterProvider as _;
+    let counters = counters.clone();
+    providers
+        .meter
+        .meter(crate::names::SCOPE)
+        .u64_observable_counter(crate::names::metric::DROPPED)
+        .with_callback(move |observer| {
+            for (i, signal) in Signal::ALL.into_iter().enumerate() {
+                let mut n = counters.failed[i].load(Ordering::Relaxed);
+                if signal == Signal::Logs {
+                    n += counters.queue_full.load(Ordering::Relaxed);
+                }
+                observer.observe(
+                    n,
+                    &[opentelemetry::KeyValue::new("signal", signal.as_str())],
+                );
+            }
+        })
+        .build()
+}

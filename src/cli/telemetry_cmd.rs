@@ -1,0 +1,124 @@
+//! Telemetry for a session's run — started when `[telemetry]` (or
+//! `GEARSHIFT_ENABLE_TELEMETRY=1`) says so, stopped with a bounded wait — and `gearshift
+//! telemetry test`, which sends one of each signal and says what the collector answered.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use gearshift_protocol::tap::{Origin, Started, Tap as _};
+use gearshift_protocol::{Event, Gear};
+use gearshift_telemetry::{Options, Settings, Signal, Telemetry};
+
+use super::Context;
+
+/// How long the end of a run waits for what is left to be sent: a collector that does not
+/// answer costs no more than this.
+const AT_EXIT: Duration = Duration::from_millis(500);
+
+fn settings(ctx: &Context) -> Result<Settings, String> {
+    // The HTTP exporters' TLS, as the providers': rustls with ring, installed once.
+    gearshift_engine::tls::install();
+    let t = ctx.loaded.config.telemetry;
+    let options = Options {
+        log_user_prompts: t.log_user_prompts,
+        log_tool_details: t.log_tool_details,
+    };
+    Settings::from_env(options, &|var| ctx.env.get(var).cloned())
+}
+
+/// Starts telemetry when it is on; what stops it is said at the session's start, and the
+/// session runs without it.
+pub(super) fn start(ctx: &mut Context) -> Option<Arc<Telemetry>> {
+    if !ctx.loaded.config.telemetry.enabled {
+        return None;
+    }
+    match settings(ctx).and_then(Telemetry::start) {
+        Ok(telemetry) => {
+            ctx.tap = Some(telemetry.clone());
+            Some(telemetry)
+        }
+        Err(e) => {
+            ctx.loaded
+                .config
+                .config_problems
+                .push(format!("{e} (telemetry is off for this run)"));
+            None
+        }
+    }
+}
+
+/// Sends what waits, within [`AT_EXIT`]; a failure no turn's end said yet is said here.
+pub(super) fn stop(telemetry: &Telemetry) {
+    telemetry.shutdown(AT_EXIT);
+    if let Some(problem) = telemetry.problem() {
+        errln!("gearshift: {problem}");
+    }
+}
+
+/// `gearshift telemetry test`.
+pub(super) fn test(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let on = ctx.loaded.config.telemetry.enabled;
+    let telemetry =
+        Telemetry::start(settings(ctx).map_err(anyhow::Error::msg)?).map_err(anyhow::Error::msg)?;
+    println!(
+        "telemetry is {} for sessions{}",
+        if on { "on" } else { "off" },
+        if on {
+            ""
+        } else {
+            " (`[telemetry] enabled = true` in your config, or GEARSHIFT_ENABLE_TELEMETRY=1)"
+        }
+    );
+    // One of each signal, through the same path a session's events take.
+    let origin = Origin {
+        session: format!("telemetry-test-{}", std::process::id()),
+        ..Origin::default()
+    };
+    let now = SystemTime::now();
+    telemetry.started(
+        &origin,
+        &Started {
+            gear: Gear::Vibe,
+            provider: "test".into(),
+            model: "test".into(),
+            resumed: false,
+        },
+        now,
+    );
+    for event in [
+        Event::TurnStarted { turn: 1 },
+        Event::UserMessage {
+            text: "telemetry test".into(),
+            attachments: Vec::new(),
+        },
+        Event::TurnFinished {
+            reason: gearshift_protocol::FinishReason::Stop,
+        },
+    ] {
+        telemetry.event(&origin, &event, now);
+    }
+    let outcomes = telemetry.flush(Duration::from_secs(15));
+    telemetry.shutdown(AT_EXIT);
+    let mut failed = false;
+    for (signal, outcome) in Signal::ALL.into_iter().zip(outcomes) {
+        let to = telemetry.settings().endpoint(signal);
+        let said = match outcome {
+            Some(Ok(())) => "taken".to_string(),
+            Some(Err(e)) => {
+                failed = true;
+                format!("NOT taken: {e}")
+            }
+            None => {
+                failed = true;
+                "no answer in 15 s".to_string()
+            }
+        };
+        println!("{:<8} {to}: {said}", signal.as_str());
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -50,9 +50,16 @@ pub(super) fn start(ctx: &mut Context) -> Option<Arc<Telemetry>> {
 
 /// Sends what waits, within [`AT_EXIT`]; a failure no turn's end said yet is said here.
 pub(super) fn stop(telemetry: &Telemetry) {
-    telemetry.shutdown(AT_EXIT);
+    let finished = telemetry.shutdown(AT_EXIT);
     if let Some(problem) = telemetry.problem() {
         errln!("gearshift: {problem}");
+    } else if !finished {
+        errln!(
+            "gearshift: telemetry: the collector ({}) did not take what was left within {} ms; \
+             it is dropped",
+            telemetry.settings().endpoint(Signal::Traces),
+            AT_EXIT.as_millis()
+        );
     }
 }
 
@@ -99,7 +106,7 @@ pub(super) fn test(ctx: &Context) -> anyhow::Result<ExitCode> {
         telemetry.event(&origin, &event, now);
     }
     let outcomes = telemetry.flush(Duration::from_secs(15));
-    telemetry.shutdown(AT_EXIT);
+    let _ = telemetry.shutdown(AT_EXIT);
     let mut failed = false;
     for (signal, outcome) in Signal::ALL.into_iter().zip(outcomes) {
         let to = telemetry.settings().endpoint(signal);

@@ -12,6 +12,7 @@ use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system}
 pub mod cache;
 pub mod faults;
 pub mod model;
+pub mod otlp;
 pub mod responses;
 pub mod session;
 pub mod wire;

@@ -73,12 +73,14 @@ impl Telemetry {
     }
 
     /// Sends what waits and stops, waiting at most `wait`: a collector that does not answer
-    /// never holds the process.
-    pub fn shutdown(&self, wait: Duration) {
+    /// never holds the process. Whether all was sent (or refused) in time.
+    pub fn shutdown(&self, wait: Duration) -> bool {
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        if self.tx.send_timeout(Message::Stop(done_tx), wait).is_ok() {
-            let _ = done_rx.recv_timeout(wait);
-        }
+        let deadline = std::time::Instant::now() + wait;
+        self.tx
+            .send_deadline(Message::Stop(done_tx), deadline)
+            .is_ok()
+            && done_rx.recv_deadline(deadline).is_ok()
     }
 
     /// Records dropped so far: not queued, or not taken by the collector.

@@ -10,60 +10,14 @@ use gearshift::core::SessionState;
 use gearshift::protocol::{Event, StageEvent};
 use support::{git, git_repo};
 
-const SCRIPT: &str = r##"
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "# Requirements\n\nWHEN the project is tested THE SYSTEM SHALL find greeting.txt saying hello.\n" } }]
-
-[[turns]]
-text = "Requirements written."
-
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/design.md", content = "# Design\n\nOne file, greeting.txt.\n" } }]
-
-[[turns]]
-text = "Design written."
-
-[[turns]]
-tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write greeting.txt", files = ["greeting.txt"], acceptance = "sh test.sh passes" }] } }]
-
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "greeting.txt", content = "helo\n" } }]
-
-[[turns]]
-tool_calls = [{ name = "complete_step", arguments = { summary = "greeting.txt written" } }]
-
-[[turns]]
-text = "The test says the greeting is misspelt."
-tool_calls = [{ name = "edit_file", arguments = { path = "greeting.txt", old_text = "helo", new_text = "hello" } }]
-
-[[turns]]
-text = "Fixed the typo."
-
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/review.md", content = "# Review\n\nNo findings.\n" } }]
-
-[[turns]]
-text = "Reviewed."
-
-[[turns]]
-tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/ship.md", content = "# Ship\n\nAdds the greeting.\n\n## Commit message\n\nAdd the greeting\n\nThe project's test now finds greeting.txt saying hello.\n" } }]
-
-[[turns]]
-text = "Ready to ship."
-"##;
-
 #[test]
 fn a_request_goes_through_every_stage_to_a_tested_commit() {
-    let (home, ws) = support::scripted_home(SCRIPT, "[pipeline]\ntest_command = \"sh test.sh\"\n");
+    let (home, ws) = support::scripted_home(
+        support::PIPELINE_TO_COMMIT,
+        "[pipeline]\ntest_command = \"sh test.sh\"\n",
+    );
     // A tiny project with a real test.
-    std::fs::write(
-        ws.path().join("test.sh"),
-        "grep -qx hello greeting.txt || { echo 'FAIL: expected greeting.txt to say hello'; exit 1; }\necho ok\n",
-    )
-    .unwrap();
-    git_repo(ws.path());
-    git(ws.path(), &["add", "-A"]);
-    git(ws.path(), &["commit", "-q", "-m", "initial"]);
+    support::greeting_project(ws.path());
 
     let out = support::command(
         home.path(),
@@ -172,7 +126,10 @@ fn a_request_goes_through_every_stage_to_a_tested_commit() {
 
 #[test]
 fn a_broken_skill_the_run_does_not_use_is_a_warning_and_exec_still_exits_0() {
-    let (home, ws) = support::scripted_home(SCRIPT, "[pipeline]\ntest_command = \"sh test.sh\"\n");
+    let (home, ws) = support::scripted_home(
+        support::PIPELINE_TO_COMMIT,
+        "[pipeline]\ntest_command = \"sh test.sh\"\n",
+    );
     std::fs::write(ws.path().join("test.sh"), "grep -qx hello greeting.txt\n").unwrap();
     let broken = ws.path().join(".gearshift/skills/broken");
     std::fs::create_dir_all(&broken).unwrap();
@@ -205,7 +162,7 @@ fn a_broken_skill_the_run_does_not_use_is_a_warning_and_exec_still_exits_0() {
 
 #[test]
 fn without_approve_gates_the_run_stops_at_the_first_gate_with_code_3() {
-    let (home, ws) = support::scripted_home(SCRIPT, "");
+    let (home, ws) = support::scripted_home(support::PIPELINE_TO_COMMIT, "");
     let out = support::command(
         home.path(),
         ws.path(),

@@ -414,3 +414,380 @@ fn a_collector_that_refuses_or_hangs_does_not_slow_or_fail_the_session() {
         }
     }
 }
+
+const PLAN: &str = r#"
+[[turns]]
+text = "Here is my plan."
+tool_calls = [{ name = "propose_plan", arguments = { steps = [
+  { title = "Tidy notes", detail = "spell out two numbers", files = ["notes.txt"] },
+  { title = "Not wanted", detail = "create junk.txt" },
+] } }]
+
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "ls" } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "notes.txt", content = "line one\nb\nc\nd\ne\nf\ng\nh\ni\nj\nline eleven\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "notes tidied" } }]
+"#;
+
+#[test]
+fn a_tui_session_sends_the_humans_decisions_at_every_gate() {
+    use support::keys;
+    let collector = Collector::start(Behaviour::Answer);
+    let (home, ws) = support::scripted_home(PLAN, "[review]\nmemory_step = false\n");
+    std::fs::write(
+        ws.path().join("notes.txt"),
+        "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n",
+    )
+    .unwrap();
+    let endpoint = collector.endpoint();
+    let mut app = support::PtyApp::spawn_env(
+        home.path(),
+        ws.path(),
+        &["--gear", "plan"],
+        120,
+        40,
+        &[
+            ("GEARSHIFT_ENABLE_TELEMETRY", "1"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
+        ],
+    );
+    app.wait_text("scripted/s");
+    app.send(b"tidy the notes");
+    app.send(keys::ENTER);
+    app.wait_text("0/2 approved");
+    // Approve step 1, reject step 2, run.
+    app.send(keys::ALT_2);
+    app.send(b"a");
+    app.wait_text("1/2 approved");
+    app.send(b"j");
+    app.send(b"x");
+    app.send(b"g");
+    // The command asks; the human runs it once.
+    app.wait_text("Run command?");
+    app.send(b"y");
+    // Two hunks: the first rejected, the second accepted.
+    app.wait_text("proposes a change to notes.txt");
+    app.send(keys::ALT_3);
+    app.wait_text("0/2 decided");
+    app.send(b"x");
+    app.wait_text("1/2 decided");
+    app.send(b"a");
+    app.wait_text("2/2 decided");
+    app.send(keys::ENTER);
+    app.wait_text("Step 1 waits at its gate");
+    // The gate passes.
+    app.send(keys::ALT_2);
+    app.send(b"g");
+    app.wait_text("The plan has run");
+    // Metrics go out every half second here; the session is still open.
+    collector.wait_for("the decisions' metrics", |c| {
+        c.total("gearshift.plan_step.count", &[("outcome", "passed")]) >= 1.0
+            && c.total("gearshift.hunk.decision", &[]) >= 2.0
+    });
+    app.send(keys::CTRL_Q);
+    assert!(app.wait_exit());
+
+    let step =
+        |outcome: &str| collector.total("gearshift.plan_step.count", &[("outcome", outcome)]);
+    assert_eq!(
+        [step("approved"), step("rejected"), step("passed")],
+        [1.0, 1.0, 1.0]
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.hunk.decision",
+            &[("decision", "accept"), ("source", "user")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.hunk.decision",
+            &[("decision", "reject"), ("source", "user")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.command.decision",
+            &[("decision", "accept"), ("source", "user")]
+        ),
+        1.0
+    );
+    let lines = |decision: &str| {
+        collector.total(
+            "gearshift.lines_of_code.count",
+            &[
+                ("type", "added"),
+                ("decision", decision),
+                ("writer", "file_tool"),
+            ],
+        )
+    };
+    assert_eq!([lines("accepted"), lines("rejected")], [1.0, 1.0]);
+    assert!(collector.total("gearshift.api_request.count", &[("gear", "plan")]) >= 4.0);
+    collector.wait_for("the decisions' events", |c| {
+        c.events()
+            .iter()
+            .any(|(n, a)| n == "gearshift.step_decision" && a["outcome"] == "passed")
+    });
+    let events = collector.events();
+    let has = |name: &str, key: &str, value: &str| {
+        events
+            .iter()
+            .any(|(n, a)| n == name && a.get(key).map(String::as_str) == Some(value))
+    };
+    assert!(has("gearshift.tool_decision", "source", "user"));
+    assert!(has("gearshift.hunk_decision", "decision", "reject"));
+    assert!(has("gearshift.hunk_decision", "language", "txt"));
+    assert!(has("gearshift.step_decision", "outcome", "rejected"));
+    let spans = collector.spans();
+    assert!(
+        spans.iter().filter(|s| s.name == "gearshift.turn").count() >= 2,
+        "{spans:?}"
+    );
+    assert!(
+        spans
+            .iter()
+            .any(|s| s.name == "gearshift.tool" && s.attrs["tool_name"] == "write_file")
+    );
+    let sent = collector.all_bytes();
+    assert!(!sent.contains("tidy the notes") && !sent.contains("line eleven"));
+}
+
+#[test]
+fn a_pipeline_run_sends_its_stages_its_plan_and_its_commit() {
+    let collector = Collector::start(Behaviour::Answer);
+    let (home, ws) = support::scripted_home(
+        support::PIPELINE_TO_COMMIT,
+        "[pipeline]\ntest_command = \"sh test.sh\"\n",
+    );
+    support::greeting_project(ws.path());
+    let out = support::command(
+        home.path(),
+        ws.path(),
+        &[
+            "exec",
+            "--gear",
+            "pipeline",
+            "--approve-gates",
+            "add a greeting",
+        ],
+    )
+    .env("HOME", home.path())
+    .env("GEARSHIFT_ENABLE_TELEMETRY", "1")
+    .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint())
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    collector.wait_for("the commit", |c| {
+        c.total("gearshift.commit.count", &[]) >= 1.0
+    });
+    for stage in [
+        "requirements",
+        "design",
+        "tasks",
+        "implement",
+        "verify",
+        "review",
+        "ship",
+    ] {
+        assert_eq!(
+            collector.total(
+                "gearshift.stage.count",
+                &[("stage", stage), ("outcome", "passed")]
+            ),
+            1.0,
+            "{stage}"
+        );
+    }
+    assert_eq!(
+        collector.total("gearshift.stage.count", &[("outcome", "verify_failed")]),
+        1.0
+    );
+    assert_eq!(
+        collector.total("gearshift.plan_step.count", &[("outcome", "passed")]),
+        1.0
+    );
+    assert!(collector.total("gearshift.api_request.count", &[("gear", "pipeline")]) >= 10.0);
+    assert!(
+        collector
+            .points("gearshift.api_request.count")
+            .iter()
+            .any(|p| p.attrs.get("stage").map(String::as_str) == Some("implement"))
+    );
+    collector.wait_for("the commit's event", |c| {
+        c.events().iter().any(|(n, _)| n == "gearshift.commit")
+    });
+    let events = collector.events();
+    let gates: Vec<&str> = events
+        .iter()
+        .filter(|(n, _)| n == "gearshift.stage_decision")
+        .map(|(_, a)| a["stage"].as_str())
+        .collect();
+    assert!(gates.contains(&"ship"), "{gates:?}");
+}
+
+const SUBAGENT: &str = r#"
+[[turns]]
+tool_calls = [{ name = "task", arguments = { agent = "reader", prompt = "LOOK: where is the parser?" } }]
+
+[[turns]]
+text = "It is in src."
+
+[[scenes]]
+when = "LOOK"
+[[scenes.turns]]
+text = "In src/parse.rs."
+"#;
+
+#[test]
+fn a_subagents_turn_is_a_span_within_its_parents_turn_with_its_own_usage() {
+    let collector = Collector::start(Behaviour::Answer);
+    let (home, ws) = support::scripted_home(SUBAGENT, "");
+    let agents = home.path().join(".claude/agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    std::fs::write(
+        agents.join("reader.md"),
+        "---\nname: reader\ndescription: Reads\ntools: Read\n---\nYou read.\n",
+    )
+    .unwrap();
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &collector.endpoint(),
+        "http/protobuf",
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    collector.wait_for("both sessions' spans", |c| {
+        c.spans().iter().any(|s| s.name == "gearshift.subagent")
+            && c.spans().iter().any(|s| s.name == "gearshift.turn")
+    });
+    let spans = collector.spans();
+    let turn = spans.iter().find(|s| s.name == "gearshift.turn").unwrap();
+    let sub = spans
+        .iter()
+        .find(|s| s.name == "gearshift.subagent")
+        .unwrap();
+    assert_eq!((&sub.parent, &sub.trace), (&turn.id, &turn.trace));
+    assert_eq!(sub.attrs["agent"], "reader");
+    assert_ne!(sub.attrs["session.id"], turn.attrs["session.id"]);
+    let task = spans
+        .iter()
+        .find(|s| s.name == "gearshift.tool" && s.attrs["tool_name"] == "task")
+        .unwrap();
+    assert_eq!(task.parent, turn.id);
+    // Its requests are counted once, under its name.
+    assert_eq!(
+        collector.total("gearshift.api_request.count", &[("agent", "reader")]),
+        1.0
+    );
+    assert_eq!(collector.total("gearshift.api_request.count", &[]), 3.0);
+    assert_eq!(
+        collector.total("gearshift.session.count", &[("agent", "reader")]),
+        1.0
+    );
+}
+
+/// Anthropic's documented overload inside a stream that had begun.
+const OVERLOADED: &str = "event: message_start\n\
+     data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"model\":\"m1\",\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}\n\n\
+     event: error\n\
+     data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+
+#[test]
+fn a_fallback_and_the_failed_request_are_sent_and_no_key_is() {
+    use support::model::{FakeModel, Turn};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let down = rt.block_on(async {
+        let server = wiremock::MockServer::start().await;
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .insert_header("content-type", "text/event-stream")
+                    .set_body_string(OVERLOADED),
+            )
+            .mount(&server)
+            .await;
+        server
+    });
+    let spare = rt.block_on(FakeModel::start(vec![Turn::text("from two")]));
+    let collector = Collector::start(Behaviour::Answer);
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "provider = \"one\"\n\
+             [providers.one]\nkind = \"anthropic\"\nbase_url = \"{}\"\napi_key_env = \"ONE_KEY\"\nmodel = \"m1\"\nmax_retries = 0\n\
+             [providers.two]\nkind = \"openai\"\nbase_url = \"{}\"\napi_key_env = \"TWO_KEY\"\nmodel = \"m2\"\nmax_retries = 0\n\
+             [routing]\nvibe = {{ model = \"one/m1\", fallback = [\"two/m2\"] }}\n",
+            down.uri(),
+            spare.url()
+        ),
+    )
+    .unwrap();
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &collector.endpoint(),
+        "http/protobuf",
+        &[
+            ("ONE_KEY", "sk-ant-KEY-one-0123456789abcdef"),
+            ("TWO_KEY", "sk-KEY-two-0123456789abcdef"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    collector.wait_for("the fallback", |c| {
+        c.total("gearshift.fallback.count", &[]) >= 1.0
+    });
+    assert_eq!(
+        collector.total(
+            "gearshift.fallback.count",
+            &[("from", "one/m1"), ("to", "two/m2")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.api_error.count",
+            &[("model", "m1"), ("provider", "one")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        collector.total("gearshift.api_request.count", &[("model", "m2")]),
+        1.0
+    );
+    collector.wait_for("the events", |c| {
+        c.events().iter().any(|(n, _)| n == "gearshift.api_error")
+    });
+    let events = collector.events();
+    assert!(
+        events
+            .iter()
+            .any(|(n, a)| n == "gearshift.fallback" && a["from"] == "one/m1")
+    );
+    let sent = collector.all_bytes();
+    for key in ["KEY-one-0123456789", "KEY-two-0123456789"] {
+        assert!(!sent.contains(key), "{key} was sent");
+    }
+}

@@ -17,6 +17,63 @@ pub mod responses;
 pub mod session;
 pub mod wire;
 
+/// A scripted model taking a one-line request ("add a greeting") through every stage of the
+/// built-in engineering pipeline to a commit, with `[pipeline] test_command = "sh test.sh"` and
+/// the project of [`greeting_project`]: the test fails first, then passes.
+pub const PIPELINE_TO_COMMIT: &str = r##"
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/requirements.md", content = "# Requirements\n\nWHEN the project is tested THE SYSTEM SHALL find greeting.txt saying hello.\n" } }]
+
+[[turns]]
+text = "Requirements written."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/design.md", content = "# Design\n\nOne file, greeting.txt.\n" } }]
+
+[[turns]]
+text = "Design written."
+
+[[turns]]
+tool_calls = [{ name = "propose_plan", arguments = { steps = [{ title = "Write greeting.txt", files = ["greeting.txt"], acceptance = "sh test.sh passes" }] } }]
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "greeting.txt", content = "helo\n" } }]
+
+[[turns]]
+tool_calls = [{ name = "complete_step", arguments = { summary = "greeting.txt written" } }]
+
+[[turns]]
+text = "The test says the greeting is misspelt."
+tool_calls = [{ name = "edit_file", arguments = { path = "greeting.txt", old_text = "helo", new_text = "hello" } }]
+
+[[turns]]
+text = "Fixed the typo."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/review.md", content = "# Review\n\nNo findings.\n" } }]
+
+[[turns]]
+text = "Reviewed."
+
+[[turns]]
+tool_calls = [{ name = "write_file", arguments = { path = "docs/gearshift/ship.md", content = "# Ship\n\nAdds the greeting.\n\n## Commit message\n\nAdd the greeting\n\nThe project's test now finds greeting.txt saying hello.\n" } }]
+
+[[turns]]
+text = "Ready to ship."
+"##;
+
+/// The tiny project [`PIPELINE_TO_COMMIT`] works on: a real test, committed in a git repository.
+pub fn greeting_project(ws: &Path) {
+    std::fs::write(
+        ws.join("test.sh"),
+        "grep -qx hello greeting.txt || { echo 'FAIL: expected greeting.txt to say hello'; exit 1; }\necho ok\n",
+    )
+    .unwrap();
+    git_repo(ws);
+    git(ws, &["add", "-A"]);
+    git(ws, &["commit", "-q", "-m", "initial"]);
+}
+
 pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The variable `.ci/run` sets where the kernel has every sandbox feature: a test that would

@@ -136,6 +136,7 @@ fn wanted(event: &Event) -> bool {
             | Event::CommandApprovalRequested { .. }
             | Event::CommandDecided { .. }
             | Event::StepStatusChanged { .. }
+            | Event::PlanEdited { .. }
             | Event::Stage { .. }
             | Event::Shipped { .. }
     )

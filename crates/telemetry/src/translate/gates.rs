@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use gearshift_protocol::{CommandDecision, Event, StageEvent, StepStatus};
+use gearshift_protocol::{CommandDecision, Event, PlanEdit, StageEvent, StepStatus};
 
 use super::cx::{Cx, checkpoint_records, checkpoint_rule};
 use super::{Record, count, kv};
@@ -26,6 +26,20 @@ pub(super) fn on(
             command,
             decision,
         } => command_decided(cx, &tool(id), command, decision),
+        Event::PlanEdited { edit } => {
+            let (step, outcome) = match edit {
+                PlanEdit::Approve { step } => (step.as_str(), "approved"),
+                PlanEdit::ApproveAll => ("all", "approved"),
+                PlanEdit::Reject { step } => (step.as_str(), "rejected"),
+                _ => return Vec::new(),
+            };
+            decided(
+                cx,
+                metric::STEPS,
+                event::STEP_DECISION,
+                &[("step", step), ("outcome", outcome)],
+            )
+        }
         Event::StepStatusChanged { step, status, .. } => {
             let before = steps.insert(step.clone(), *status);
             step_outcome(before, *status).map_or_else(Vec::new, |outcome| {
@@ -88,7 +102,7 @@ fn decided(
 }
 
 /// What a step's new status says was decided, given the one before: a step that goes back to
-/// work from its gate was sent back.
+/// work from its gate was sent back. (Approving and rejecting are plan edits.)
 fn step_outcome(before: Option<StepStatus>, now: StepStatus) -> Option<&'static str> {
     let at_gate = matches!(
         before,
@@ -96,8 +110,6 @@ fn step_outcome(before: Option<StepStatus>, now: StepStatus) -> Option<&'static 
     );
     Some(match now {
         StepStatus::Approved | StepStatus::Running if at_gate => "sent_back",
-        StepStatus::Approved if before != Some(StepStatus::Approved) => "approved",
-        StepStatus::Rejected => "rejected",
         StepStatus::Done => "passed",
         StepStatus::Skipped => "skipped",
         StepStatus::Failed => "failed",

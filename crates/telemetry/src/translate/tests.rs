@@ -2,8 +2,8 @@ use std::time::{Duration, SystemTime};
 
 use gearshift_protocol::tap::{Origin, Started};
 use gearshift_protocol::{
-    CommandDecision, ErrorKind, Event, FileChange, FinishReason, Gear, RequestFacts, StageEvent,
-    StepStatus, Verdict,
+    CommandDecision, ErrorKind, Event, FileChange, FinishReason, Gear, PlanEdit, RequestFacts,
+    StageEvent, StepStatus, Verdict,
 };
 
 use super::{Options, Record, Translator};
@@ -369,6 +369,9 @@ fn gates_count_who_decided_steps_sent_back_and_stages() {
                     skill: "tester".into(),
                 },
             },
+            Event::PlanEdited {
+                edit: PlanEdit::Approve { step: "2".into() },
+            },
             step(StepStatus::Approved),
             step(StepStatus::Running),
             step(StepStatus::AwaitingReview),
@@ -482,4 +485,46 @@ fn a_subagents_turn_is_a_child_of_its_parents_turn_and_carries_its_name() {
         ),
         1300
     );
+}
+
+#[test]
+fn a_compaction_and_a_fallback_are_counted_and_said() {
+    let mut t = Translator::new(Options::default());
+    let out = run(
+        &mut t,
+        &origin("s"),
+        vec![
+            Event::Compacted {
+                through: 12,
+                summary: "SUMMARY-TEXT".into(),
+                before: 90_000,
+                after: 12_000,
+            },
+            Event::ModelFellBack {
+                from: "one/m1".into(),
+                to: "two/m2".into(),
+                reason: "overloaded".into(),
+            },
+        ],
+    );
+    assert_eq!(total(&out, metric::COMPACTIONS, &[]), 1);
+    let compaction = events(&out, event::COMPACTION);
+    assert_eq!(
+        attr(compaction[0], "tokens_before").as_deref(),
+        Some("90000")
+    );
+    assert_eq!(
+        attr(compaction[0], "tokens_after").as_deref(),
+        Some("12000")
+    );
+    assert!(!format!("{out:?}").contains("SUMMARY-TEXT"));
+    assert_eq!(
+        total(
+            &out,
+            metric::FALLBACKS,
+            &[("from", "one/m1"), ("to", "two/m2")]
+        ),
+        1
+    );
+    assert_eq!(events(&out, event::FALLBACK).len(), 1);
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 pub mod seed;
+pub mod stream;
 
 /// The end of a synchronized update: a frame is complete when this arrives.
 pub const FRAME_END: &[u8] = b"\x1b[?2026l";
@@ -31,6 +32,11 @@ pub fn binary() -> std::path::PathBuf {
 
 /// Starts `gearshift ARGS` with no API keys in its environment.
 pub fn spawn(args: &[&str]) -> Running {
+    spawn_env(args, &[])
+}
+
+/// [`spawn`] with these variables set.
+pub fn spawn_env(args: &[&str], env: &[(&str, &str)]) -> Running {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -46,6 +52,9 @@ pub fn spawn(args: &[&str]) -> Running {
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("OPENAI_API_KEY");
     cmd.env_remove("ANTHROPIC_API_KEY");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let started = Instant::now();
     let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
@@ -72,17 +81,25 @@ pub fn spawn(args: &[&str]) -> Running {
 /// Starts `gearshift` with its home and workspace in `home`, talking to the OpenAI-compatible
 /// server at `url` as the model `bench`.
 pub fn against(url: &str, home: &std::path::Path) -> Running {
+    against_env(url, home, &[])
+}
+
+/// [`against`] with these variables set.
+pub fn against_env(url: &str, home: &std::path::Path, env: &[(&str, &str)]) -> Running {
     let h = home.to_str().unwrap();
-    spawn(&[
-        "--home",
-        h,
-        "--workspace",
-        h,
-        "--base-url",
-        url,
-        "--model",
-        "bench",
-    ])
+    spawn_env(
+        &[
+            "--home",
+            h,
+            "--workspace",
+            h,
+            "--base-url",
+            url,
+            "--model",
+            "bench",
+        ],
+        env,
+    )
 }
 
 impl Running {

@@ -791,3 +791,98 @@ fn a_fallback_and_the_failed_request_are_sent_and_no_key_is() {
         assert!(!sent.contains(key), "{key} was sent");
     }
 }
+
+#[test]
+fn the_manual_documents_every_name_and_the_dashboard_uses_only_real_ones() {
+    use gearshift_telemetry::names::{event, metric, span};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("docs/telemetry.md")).unwrap();
+    for name in metric::ALL.iter().chain(&event::ALL).chain(&span::ALL) {
+        assert!(
+            page.contains(&format!("`{name}`")),
+            "docs/telemetry.md does not document {name}"
+        );
+    }
+    // The dashboard's queries name metrics as the collector's Prometheus exporter writes them:
+    // dots as underscores, the unit, then `_total` (counters) or `_bucket` (histograms).
+    let dashboard: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/telemetry/grafana-dashboard.json")).unwrap(),
+    )
+    .unwrap();
+    let known: Vec<String> = metric::ALL.iter().map(|m| m.replace('.', "_")).collect();
+    let word = regex::Regex::new(r"gearshift_[a-zA-Z_]+").unwrap();
+    let mut used = std::collections::BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            for m in word.find_iter(expr) {
+                let name = m.as_str();
+                let base = [
+                    "_tokens_total",
+                    "_USD_total",
+                    "_milliseconds_bucket",
+                    "_total",
+                ]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or_else(|| panic!("{name}: not a Prometheus name of a gearshift metric"));
+                assert!(
+                    known.iter().any(|k| k == base),
+                    "{name} in the dashboard is no gearshift metric"
+                );
+                used.insert(base.to_string());
+            }
+        }
+    }
+    assert!(
+        used.len() >= 15,
+        "the dashboard shows most metrics: {used:?}"
+    );
+    // And the collector's example takes OTLP on both transports.
+    let collector =
+        std::fs::read_to_string(root.join("docs/telemetry/otel-collector.yaml")).unwrap();
+    assert!(collector.contains("0.0.0.0:4317") && collector.contains("0.0.0.0:4318"));
+}
+
+#[test]
+fn the_collectors_credentials_are_kept_from_the_models_commands() {
+    let script = r#"
+[[turns]]
+tool_calls = [{ name = "run_command", arguments = { command = "printf '%s' \"$OTEL_EXPORTER_OTLP_HEADERS\" > seen.txt; env | grep -c OTEL_EXPORTER_OTLP_HEADERS > count.txt || true" } }]
+
+[[turns]]
+text = "done"
+"#;
+    let collector = Collector::start(Behaviour::Answer);
+    let (home, ws) = support::scripted_home(script, "");
+    let out = exec(
+        home.path(),
+        ws.path(),
+        &collector.endpoint(),
+        "http/protobuf",
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("seen.txt")).unwrap(),
+        ""
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("count.txt"))
+            .unwrap()
+            .trim(),
+        "0"
+    );
+    // Telemetry still took them.
+    collector.wait_for("a request", |c| !c.requests().is_empty());
+    assert!(
+        collector
+            .requests()
+            .iter()
+            .all(|r| r.headers.contains_key("authorization"))
+    );
+}

@@ -45,6 +45,27 @@ pub mod metric {
     /// Records this process could not export (a full queue, a collector that refused or did
     /// not answer), by `signal`.
     pub const DROPPED: &str = "gearshift.telemetry.dropped";
+
+    /// Every metric.
+    pub const ALL: [&str; 17] = [
+        SESSIONS,
+        TOKENS,
+        COST,
+        REQUESTS,
+        ERRORS,
+        FALLBACKS,
+        REQUEST_DURATION,
+        TIME_TO_FIRST_TOKEN,
+        LINES,
+        HUNKS,
+        STEPS,
+        STAGES,
+        CHECKPOINTS,
+        COMMANDS,
+        COMMITS,
+        COMPACTIONS,
+        DROPPED,
+    ];
 }
 
 /// Events, sent as log records whose `event.name` is the name.
@@ -63,6 +84,22 @@ pub mod event {
     pub const FALLBACK: &str = "gearshift.fallback";
     pub const COMPACTION: &str = "gearshift.compaction";
     pub const COMMIT: &str = "gearshift.commit";
+
+    /// Every event.
+    pub const ALL: [&str; 12] = [
+        USER_PROMPT,
+        API_REQUEST,
+        API_ERROR,
+        TOOL_RESULT,
+        TOOL_DECISION,
+        HUNK_DECISION,
+        STEP_DECISION,
+        STAGE_DECISION,
+        CHECKPOINT,
+        FALLBACK,
+        COMPACTION,
+        COMMIT,
+    ];
 }
 
 /// Spans: a turn, and within it each model request and tool call; a subagent's turn is a
@@ -72,6 +109,9 @@ pub mod span {
     pub const API_REQUEST: &str = "gearshift.api_request";
     pub const TOOL: &str = "gearshift.tool";
     pub const SUBAGENT: &str = "gearshift.subagent";
+
+    /// Every span.
+    pub const ALL: [&str; 4] = [TURN, API_REQUEST, TOOL, SUBAGENT];
 }
 
 /// The instrumentation scope every signal is under.

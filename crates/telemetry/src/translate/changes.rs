@@ -10,6 +10,9 @@ use super::cx::{Cx, checkpoint_records, checkpoint_rule};
 use super::{Record, count, kv};
 use crate::names::{event, metric};
 
+/// Changes a session's translator remembers, proposed or written.
+const MAX_KEPT: usize = 20_000;
+
 /// Added and removed lines.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Lines {
@@ -92,6 +95,13 @@ impl Changes {
         cx: &Cx<'_>,
     ) -> Option<Vec<Record>> {
         let mut out = Vec::new();
+        // A very long session forgets its oldest changes rather than grow without bound.
+        for kept in [self.written.len(), self.proposed.len()] {
+            if kept >= MAX_KEPT {
+                self.written.clear();
+                self.proposed.clear();
+            }
+        }
         match e {
             Event::FileChanged { id, change } => {
                 let lines = Lines::of(change);

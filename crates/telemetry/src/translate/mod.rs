@@ -19,6 +19,9 @@ use opentelemetry::{KeyValue, Value};
 
 use crate::names::{event, metric, span};
 
+/// Tool calls a session's translator remembers (for the writer of their changes).
+const MAX_CALLS: usize = 20_000;
+
 /// What an event becomes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
@@ -394,6 +397,11 @@ impl Translator {
             at,
             attrs,
         });
+        // A very long session forgets its oldest calls rather than grow without bound: a
+        // change decided after that is counted as `other`'s.
+        if s.calls.len() >= MAX_CALLS {
+            s.calls.clear();
+        }
         s.calls.insert(
             id.to_string(),
             Call {

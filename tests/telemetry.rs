@@ -886,3 +886,90 @@ text = "done"
             .all(|r| r.headers.contains_key("authorization"))
     );
 }
+
+#[test]
+fn telemetry_test_sends_one_of_each_signal_and_says_what_the_collector_answered() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    for protocol in ["http/protobuf", "grpc"] {
+        let collector = Collector::start(Behaviour::Answer);
+        let out = support::command(home.path(), ws.path(), &["telemetry", "test"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint())
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{protocol}: {stdout}");
+        assert!(
+            stdout.starts_with("telemetry is off for sessions"),
+            "{stdout}"
+        );
+        for signal in ["traces", "metrics", "logs"] {
+            let line = stdout.lines().find(|l| l.starts_with(signal)).unwrap();
+            assert!(
+                line.contains(protocol) && line.ends_with(": taken"),
+                "{line}"
+            );
+        }
+        for signal in ["traces", "metrics", "logs"] {
+            assert!(
+                collector.requests().iter().any(|r| r.signal == signal),
+                "{protocol} {signal}"
+            );
+        }
+    }
+    // Nothing listening: each signal says it was not taken, and the exit code says so.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = support::command(home.path(), ws.path(), &["telemetry", "test"])
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{closed}"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(stdout.matches("NOT taken").count(), 3, "{stdout}");
+}
+
+#[test]
+fn the_doctor_says_whether_telemetry_is_on_and_where_it_goes() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let doctor = |env: &[(&str, &str)]| {
+        let mut cmd = support::command(home.path(), ws.path(), &["doctor"]);
+        cmd.env("HOME", home.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    assert!(doctor(&[]).contains("telemetry off: nothing about your use leaves this machine"));
+    let on = doctor(&[
+        ("GEARSHIFT_ENABLE_TELEMETRY", "1"),
+        (
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "http://collector.example:4318",
+        ),
+        ("OTEL_LOG_USER_PROMPTS", "1"),
+    ]);
+    assert!(
+        on.contains("logs to http/protobuf http://collector.example:4318/v1/logs")
+            && on.contains("prompt text is sent"),
+        "{on}"
+    );
+    let bad = doctor(&[
+        ("GEARSHIFT_ENABLE_TELEMETRY", "1"),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "udp"),
+    ]);
+    assert!(
+        bad.contains(
+            "`udp` is not grpc, http/protobuf or http/json: sessions run without telemetry"
+        ),
+        "{bad}"
+    );
+}

@@ -1,6 +1,6 @@
 //! The doctor's checks, in the order a user reads them: the terminal, the config and its
-//! trust, providers and keys, the sandbox, hooks, skills, agents, MCP servers, the database,
-//! the disk.
+//! trust, providers and keys, the sandbox, hooks, skills, agents, MCP servers, telemetry, the
+//! database, the disk.
 //! Each looks without changing anything (the database is opened read-only; MCP servers are
 //! started and stopped, as `gearshift mcp list` does).
 
@@ -58,6 +58,7 @@ pub fn all(global: &GlobalArgs, env: &BTreeMap<String, String>, depth: Depth) ->
             setup::skills(&mut out, &paths, env, &workspace);
             setup::agents(&mut out, (&paths, &loaded), env, &workspace);
             setup::mcp(&mut out, &loaded, env, &workspace);
+            setup::telemetry(&mut out, &loaded, env);
         }
         Err(e) => out.push(Check::broken(
             "config",

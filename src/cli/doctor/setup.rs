@@ -181,3 +181,50 @@ pub(super) fn mcp(
         }
     }
 }
+
+/// Whether telemetry is on, and where it would go (`gearshift telemetry test` asks the
+/// collector itself).
+pub(super) fn telemetry(
+    out: &mut Vec<Check>,
+    loaded: &LoadedConfig,
+    env: &BTreeMap<String, String>,
+) {
+    let t = loaded.config.telemetry;
+    if !t.enabled {
+        out.push(Check::ok(
+            "telemetry",
+            "off: nothing about your use leaves this machine",
+        ));
+        return;
+    }
+    let options = gearshift_telemetry::Options {
+        log_user_prompts: t.log_user_prompts,
+        log_tool_details: t.log_tool_details,
+    };
+    match gearshift_telemetry::Settings::from_env(options, &|v| env.get(v).cloned()) {
+        Ok(s) => {
+            let to: Vec<String> = gearshift_telemetry::Signal::ALL
+                .into_iter()
+                .map(|signal| format!("{} to {}", signal.as_str(), s.endpoint(signal)))
+                .collect();
+            out.push(Check::ok(
+                "telemetry",
+                format!(
+                    "on: {}{}; `gearshift telemetry test` asks the collector",
+                    to.join(", "),
+                    match (t.log_user_prompts, t.log_tool_details) {
+                        (false, false) => "",
+                        (true, false) => "; prompt text is sent",
+                        (false, true) => "; tool arguments are sent",
+                        (true, true) => "; prompt text and tool arguments are sent",
+                    }
+                ),
+            ));
+        }
+        Err(e) => out.push(Check::warn(
+            "telemetry",
+            format!("{e}: sessions run without telemetry"),
+            "set it to grpc, http/protobuf or http/json (docs/telemetry.md)",
+        )),
+    }
+}

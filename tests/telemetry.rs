@@ -236,6 +236,7 @@ fn an_exec_session_sends_every_signal_with_its_attributes_and_nothing_private() 
         "SECRET-FILE-BODY",
         "team-token-4711",
         "made.txt",
+        "notes.md",
     ] {
         assert!(!sent.contains(private), "{private} was sent");
     }
@@ -635,6 +636,13 @@ fn a_pipeline_run_sends_its_stages_its_plan_and_its_commit() {
         .map(|(_, a)| a["stage"].as_str())
         .collect();
     assert!(gates.contains(&"ship"), "{gates:?}");
+    // --approve-gates passed them, not a human.
+    assert!(
+        events
+            .iter()
+            .filter(|(n, _)| n == "gearshift.stage_decision")
+            .all(|(_, a)| a["source"] == "headless")
+    );
 }
 
 const SUBAGENT: &str = r#"
@@ -854,7 +862,8 @@ tool_calls = [{ name = "run_command", arguments = { command = "printf '%s' \"$OT
 text = "done"
 "#;
     let collector = Collector::start(Behaviour::Answer);
-    let (home, ws) = support::scripted_home(script, "");
+    // Whatever the user's own list of variables to remove says.
+    let (home, ws) = support::scripted_home(script, "[secrets]\nremove_env = []\n");
     let out = exec(
         home.path(),
         ws.path(),

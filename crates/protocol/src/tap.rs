@@ -26,6 +26,12 @@ pub struct Started {
     pub provider: String,
     pub model: String,
     pub resumed: bool,
+    /// A human drives it from the workbench; else a headless run (`exec`) or a subagent,
+    /// whose decisions are the flags' and the rules'.
+    pub interactive: bool,
+    /// The tools it has at start (its registry's names): a tool call naming any other is the
+    /// model's own text, which telemetry never sends as a name.
+    pub tools: Vec<String>,
 }
 
 /// What listens to every session's events.

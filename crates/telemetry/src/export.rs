@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{LogBatch, LogExporter, SdkLoggerProvider};
@@ -35,10 +35,15 @@ pub struct Counters {
 impl Counters {
     /// Keeps `why` to be said, when nothing has been said yet.
     pub fn fail(&self, why: String) {
+        self.fail_with(|| why);
+    }
+
+    /// [`Counters::fail`], making the words only when they will be said.
+    pub fn fail_with(&self, why: impl FnOnce() -> String) {
         if !self.said.swap(true, Ordering::SeqCst)
             && let Ok(mut p) = self.problem.lock()
         {
-            *p = Some(why);
+            *p = Some(why());
         }
     }
 
@@ -154,20 +159,23 @@ fn build_error(signal: Signal, e: impl std::fmt::Display) -> String {
     format!("telemetry: cannot export {}: {e}", signal.as_str())
 }
 
+/// The OTLP exporter `$builder` makes for `$signal`'s protocol; HTTP ones share `$http`, one
+/// client (one connection pool, one TLS configuration) for the three signals.
 macro_rules! exporter {
-    ($kind:ty, $settings:expr, $signal:expr) => {{
+    ($builder:expr, $settings:expr, $signal:expr, $http:expr) => {{
         let i = $signal as usize;
-        let builder = <$kind>::builder();
+        let builder = $builder;
+        let http = |protocol| {
+            let b = builder.clone().with_http().with_protocol(protocol);
+            match $http {
+                Some(client) => b.with_http_client(client.clone()),
+                None => b,
+            }
+        };
         match $settings.protocols[i] {
             Protocol::Grpc => builder.with_tonic().build(),
-            Protocol::HttpProtobuf => builder
-                .with_http()
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .build(),
-            Protocol::HttpJson => builder
-                .with_http()
-                .with_protocol(opentelemetry_otlp::Protocol::HttpJson)
-                .build(),
+            Protocol::HttpProtobuf => http(opentelemetry_otlp::Protocol::HttpBinary).build(),
+            Protocol::HttpJson => http(opentelemetry_otlp::Protocol::HttpJson).build(),
         }
         .map_err(|e| build_error($signal, e))?
     }};
@@ -175,11 +183,13 @@ macro_rules! exporter {
 
 impl Providers {
     /// Builds the providers; a gRPC exporter needs to be built inside `runtime`, whose
-    /// threads carry its connections.
+    /// threads carry its connections (none is needed without one); HTTP exporters send
+    /// through `http`.
     pub fn build(
         settings: &Settings,
         counters: &Arc<Counters>,
-        runtime: &tokio::runtime::Runtime,
+        runtime: Option<&tokio::runtime::Runtime>,
+        http: Option<&reqwest::blocking::Client>,
     ) -> Result<Providers, String> {
         let resource = Resource::builder()
             .with_service_name(settings.service_name.clone())
@@ -188,29 +198,47 @@ impl Providers {
                 env!("CARGO_PKG_VERSION"),
             ))
             .build();
-        let _inside = runtime.enter();
+        let _inside = runtime.map(tokio::runtime::Runtime::enter);
         let counted = |signal: Signal| (signal, settings.endpoint(signal), counters.clone());
-        let spans = exporter!(opentelemetry_otlp::SpanExporter, settings, Signal::Traces);
-        let logs = exporter!(opentelemetry_otlp::LogExporter, settings, Signal::Logs);
-        let metrics = exporter!(
-            opentelemetry_otlp::MetricExporter,
-            settings,
-            Signal::Metrics
-        );
-        let tracer = SdkTracerProvider::builder()
-            .with_batch_exporter(Counted::new(spans, counted(Signal::Traces)))
-            .with_resource(resource.clone())
-            .build();
-        let logger = SdkLoggerProvider::builder()
-            .with_batch_exporter(Counted::new(logs, counted(Signal::Logs)))
-            .with_resource(resource.clone())
-            .build();
-        let reader =
-            PeriodicReader::builder(Counted::new(metrics, counted(Signal::Metrics))).build();
-        let meter = SdkMeterProvider::builder()
-            .with_reader(reader)
-            .with_resource(resource)
-            .build();
+        let on = |signal: Signal| settings.exported[signal as usize];
+        // A signal that is off gets a provider with no exporter: what it records goes nowhere.
+        let mut tracer = SdkTracerProvider::builder().with_resource(resource.clone());
+        if on(Signal::Traces) {
+            let spans = exporter!(
+                opentelemetry_otlp::SpanExporter::builder(),
+                settings,
+                Signal::Traces,
+                http
+            );
+            tracer = tracer.with_batch_exporter(Counted::new(spans, counted(Signal::Traces)));
+        }
+        let mut logger = SdkLoggerProvider::builder().with_resource(resource.clone());
+        if on(Signal::Logs) {
+            let logs = exporter!(
+                opentelemetry_otlp::LogExporter::builder(),
+                settings,
+                Signal::Logs,
+                http
+            );
+            logger = logger.with_batch_exporter(Counted::new(logs, counted(Signal::Logs)));
+        }
+        let mut meter = SdkMeterProvider::builder().with_resource(resource);
+        if on(Signal::Metrics) {
+            let temporality = if settings.delta {
+                Temporality::Delta
+            } else {
+                Temporality::Cumulative
+            };
+            let metrics = exporter!(
+                opentelemetry_otlp::MetricExporter::builder().with_temporality(temporality),
+                settings,
+                Signal::Metrics,
+                http
+            );
+            let exporter = Counted::new(metrics, counted(Signal::Metrics));
+            meter = meter.with_reader(PeriodicReader::builder(exporter).build());
+        }
+        let (tracer, logger, meter) = (tracer.build(), logger.build(), meter.build());
         Ok(Providers {
             tracer,
             meter,

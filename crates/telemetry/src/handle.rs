@@ -11,7 +11,7 @@ use gearshift_protocol::Event;
 use gearshift_protocol::tap::{Origin, Started, Tap};
 
 use crate::export::{Counters, Providers};
-use crate::settings::{Settings, Signal};
+use crate::settings::{Protocol, Settings, Signal};
 use crate::sink::Sink;
 use crate::translate::Translator;
 
@@ -31,21 +31,18 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Starts the export thread. An exporter that cannot be built (a bad endpoint) is an
-    /// error, said before any session starts.
+    /// Starts the export thread, which builds the exporters while the session starts: nothing
+    /// here waits for them. One that cannot be built (a bad endpoint) is said as any export
+    /// failure is, once, and what was queued for it is dropped.
     pub fn start(settings: Settings) -> Result<Arc<Telemetry>, String> {
         let (tx, rx) = crossbeam_channel::bounded(settings.queue);
         let counters = Arc::new(Counters::default());
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let thread_settings = settings.clone();
         let thread_counters = counters.clone();
         std::thread::Builder::new()
             .name("gearshift-telemetry".into())
-            .spawn(move || run(&thread_settings, &thread_counters, &rx, &ready_tx))
+            .spawn(move || run(&thread_settings, &thread_counters, &rx))
             .map_err(|e| format!("telemetry: cannot start its thread: {e}"))?;
-        ready_rx
-            .recv()
-            .map_err(|_| "telemetry: its thread stopped at start".to_string())??;
         Ok(Arc::new(Telemetry {
             tx,
             counters,
@@ -62,8 +59,13 @@ impl Telemetry {
     /// none yet, or the collector did not answer in time).
     pub fn flush(&self, wait: Duration) -> [Option<Result<(), String>>; 3] {
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        if self.tx.send_timeout(Message::Flush(done_tx), wait).is_ok() {
-            let _ = done_rx.recv_timeout(wait);
+        let deadline = std::time::Instant::now() + wait;
+        if self
+            .tx
+            .send_deadline(Message::Flush(done_tx), deadline)
+            .is_ok()
+        {
+            let _ = done_rx.recv_deadline(deadline);
         }
         self.counters
             .last
@@ -98,13 +100,15 @@ impl Telemetry {
     fn queue(&self, message: Message) {
         if let Err(TrySendError::Full(_)) = self.tx.try_send(message) {
             self.counters.queue_full.fetch_add(1, Ordering::Relaxed);
-            self.counters.fail(format!(
-                "telemetry: its queue is full ({} events waiting to be exported to {}); \
-                 what does not fit is dropped and counted in {}",
-                self.settings.queue,
-                self.settings.endpoint(Signal::Logs),
-                crate::names::metric::DROPPED
-            ));
+            self.counters.fail_with(|| {
+                format!(
+                    "telemetry: its queue is full ({} events waiting to be exported to {}); \
+                     what does not fit is dropped and counted in {}",
+                    self.settings.queue,
+                    self.settings.endpoint(Signal::Logs),
+                    crate::names::metric::DROPPED
+                )
+            });
         }
     }
 }
@@ -115,6 +119,7 @@ fn wanted(event: &Event) -> bool {
     matches!(
         event,
         Event::GearChanged { .. }
+            | Event::McpStatus { .. }
             | Event::UserMessage { .. }
             | Event::TurnStarted { .. }
             | Event::TurnFinished { .. }
@@ -142,6 +147,31 @@ fn wanted(event: &Event) -> bool {
     )
 }
 
+/// `event` without what telemetry never reads — a tool's output, and a call's arguments
+/// unless they may leave — so the copy made on the session's path stays small.
+fn slim(event: &Event, details: bool) -> Event {
+    match event {
+        Event::ToolCall { id, name, .. } if !details => Event::ToolCall {
+            id: id.clone(),
+            name: name.clone(),
+            arguments: String::new(),
+        },
+        Event::ToolResult {
+            id,
+            ok,
+            duration_ms,
+            ..
+        } => Event::ToolResult {
+            id: id.clone(),
+            ok: *ok,
+            content: String::new(),
+            summary: String::new(),
+            duration_ms: *duration_ms,
+        },
+        other => other.clone(),
+    }
+}
+
 impl Tap for Telemetry {
     fn started(&self, origin: &Origin, started: &Started, at: SystemTime) {
         let _ = at;
@@ -150,7 +180,12 @@ impl Tap for Telemetry {
 
     fn event(&self, origin: &Origin, event: &Event, at: SystemTime) {
         if wanted(event) {
-            self.queue(Message::Event(origin.clone(), Box::new(event.clone()), at));
+            let details = self.settings.options.log_tool_details;
+            self.queue(Message::Event(
+                origin.clone(),
+                Box::new(slim(event, details)),
+                at,
+            ));
         }
     }
 
@@ -159,35 +194,17 @@ impl Tap for Telemetry {
     }
 }
 
-/// The export thread: builds the providers (saying whether it could), then turns what
-/// arrives into records until told to stop.
-fn run(
-    settings: &Settings,
-    counters: &Arc<Counters>,
-    rx: &Receiver<Message>,
-    ready: &std::sync::mpsc::Sender<Result<(), String>>,
-) {
-    // gRPC's connections live on a runtime of their own, one thread, off every session's.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("gearshift-telemetry-io")
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
+/// The export thread: builds the providers, then turns what arrives into records until told
+/// to stop. When they cannot be built, it says why (once) and drains what arrives.
+fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
+    let (runtime, providers) = match build(settings, counters) {
+        Ok(built) => built,
         Err(e) => {
-            let _ = ready.send(Err(format!("telemetry: cannot start its runtime: {e}")));
+            counters.fail(e);
+            drain(rx);
             return;
         }
     };
-    let providers = match Providers::build(settings, counters, &runtime) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    let _ = ready.send(Ok(()));
     let mut translator = Translator::new(settings.options);
     let mut sink = Sink::new(&providers);
     let _dropped = dropped_counter(&providers, counters);
@@ -212,9 +229,56 @@ fn run(
     sink.close_all(SystemTime::now());
 
     providers.shutdown();
-    runtime.shutdown_background();
+    if let Some(runtime) = runtime {
+        runtime.shutdown_background();
+    }
     if let Some(done) = stop {
         let _ = done.send(());
+    }
+}
+
+/// The providers, and the runtime gRPC's connections live on (one thread, off every
+/// session's; none when no signal goes by gRPC). The HTTP exporters share one client.
+fn build(
+    settings: &Settings,
+    counters: &Arc<Counters>,
+) -> Result<(Option<tokio::runtime::Runtime>, Providers), String> {
+    let used = |protocol: &dyn Fn(Protocol) -> bool| {
+        (0..3).any(|i| settings.exported[i] && protocol(settings.protocols[i]))
+    };
+    let runtime = if used(&|p| p == Protocol::Grpc) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("gearshift-telemetry-io")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("telemetry: cannot start its runtime: {e}"))?;
+        Some(runtime)
+    } else {
+        None
+    };
+    let http = if used(&|p| p != Protocol::Grpc) {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|e| format!("telemetry: cannot make its HTTP client: {e}"))?;
+        Some(client)
+    } else {
+        None
+    };
+    let providers = Providers::build(settings, counters, runtime.as_ref(), http.as_ref())?;
+    Ok((runtime, providers))
+}
+
+/// Takes what arrives, exporting nothing, until told to stop.
+fn drain(rx: &Receiver<Message>) {
+    while let Ok(message) = rx.recv() {
+        match message {
+            Message::Flush(done) | Message::Stop(done) => {
+                let _ = done.send(());
+            }
+            Message::Started(..) | Message::Event(..) => {}
+        }
     }
 }
 

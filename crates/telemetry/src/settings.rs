@@ -44,7 +44,9 @@ impl Signal {
         }
     }
 
-    fn var(self) -> &'static str {
+    /// Its part of the variables' names: `TRACES`, `METRICS`, `LOGS`.
+    #[must_use]
+    pub fn var(self) -> &'static str {
         match self {
             Signal::Traces => "TRACES",
             Signal::Metrics => "METRICS",
@@ -65,6 +67,14 @@ pub struct Settings {
     pub service_name: String,
     /// Events waiting for the export thread before new ones are dropped (and counted).
     pub queue: usize,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds): how long one HTTP export may take.
+    pub timeout: std::time::Duration,
+    /// By signal: exported at all (`OTEL_{TRACES,METRICS,LOGS}_EXPORTER=none` and
+    /// `OTEL_SDK_DISABLED=true` say not).
+    pub exported: [bool; 3],
+    /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`: counters send what changed
+    /// since the last export rather than their totals.
+    pub delta: bool,
 }
 
 impl Settings {
@@ -96,21 +106,88 @@ impl Settings {
                 (None, None, _) => format!("http://localhost:4318/v1/{}", signal.as_str()),
             };
         }
+        let disabled =
+            var("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let exported = Signal::ALL.map(|signal| {
+            !disabled
+                && var(&format!("OTEL_{}_EXPORTER", signal.var()))
+                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("none"))
+        });
+        let delta = match var("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("cumulative") => false,
+            Some("delta") => true,
+            Some(other) => {
+                return Err(format!(
+                    "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: `{}` is not cumulative \
+                     or delta",
+                    other
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(40)
+                        .collect::<String>()
+                ));
+            }
+        };
+        // The service's name: its own variable, else the resource's attribute, else ours.
+        let from_resource = var("OTEL_RESOURCE_ATTRIBUTES").and_then(|attrs| {
+            attrs.split(',').find_map(|pair| {
+                let (k, v) = pair.split_once('=')?;
+                (k.trim() == "service.name").then(|| v.trim().to_string())
+            })
+        });
         Ok(Settings {
             options,
             protocols,
             endpoints,
-            service_name: var("OTEL_SERVICE_NAME").unwrap_or_else(|| "gearshift".into()),
+            exported,
+            delta,
+            service_name: var("OTEL_SERVICE_NAME")
+                .or(from_resource)
+                .unwrap_or_else(|| "gearshift".into()),
             queue: 4096,
+            timeout: std::time::Duration::from_millis(
+                var("OTEL_EXPORTER_OTLP_TIMEOUT")
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(10_000),
+            ),
         })
     }
 
-    /// Where `signal` goes, and how: `http/protobuf http://collector:4318/v1/traces`.
+    /// Where `signal` goes, and how: `http/protobuf http://collector:4318/v1/traces` — said
+    /// in notices, which sessions keep, so without a user, password or query string.
     #[must_use]
     pub fn endpoint(&self, signal: Signal) -> String {
         let i = signal as usize;
-        format!("{} {}", self.protocols[i].as_str(), self.endpoints[i])
+        format!(
+            "{} {}",
+            self.protocols[i].as_str(),
+            shown(&self.endpoints[i])
+        )
     }
+}
+
+/// An endpoint as it may be shown: `https://user:pw@host/p?key=v` is `https://host/p`.
+fn shown(endpoint: &str) -> String {
+    let without_query = endpoint.split(['?', '#']).next().unwrap_or("");
+    let (scheme, rest) = without_query
+        .split_once("://")
+        .unwrap_or(("", without_query));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let mut out = String::new();
+    if !scheme.is_empty() {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    out.push_str(host);
+    if rest.contains('/') {
+        out.push('/');
+        out.push_str(path);
+    }
+    out.chars().filter(|c| !c.is_control()).collect()
 }
 
 fn parse_protocol(var: &str, value: &str) -> Result<Protocol, String> {
@@ -166,6 +243,36 @@ mod tests {
             "http/json http://collector:4317/v1/logs"
         );
         assert_eq!(s.service_name, "team-gearshift");
+        assert_eq!(s.exported, [true; 3]);
+        assert!(!s.delta);
+    }
+
+    #[test]
+    fn signals_can_be_off_the_service_named_by_the_resource_and_credentials_never_shown() {
+        let s = with(&[
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_RESOURCE_ATTRIBUTES", "team=a, service.name=cli-tools"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                "https://u:s3cret@c.example:4318/v1/traces?api-key=K",
+            ),
+            ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"),
+        ])
+        .unwrap();
+        assert_eq!(s.exported, [true, false, true]);
+        assert_eq!(s.service_name, "cli-tools");
+        assert!(s.delta);
+        assert_eq!(
+            s.endpoint(Signal::Traces),
+            "http/protobuf https://c.example:4318/v1/traces"
+        );
+        let off = with(&[("OTEL_SDK_DISABLED", "true")]).unwrap();
+        assert_eq!(off.exported, [false; 3]);
+        let bad = with(&[(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "sometimes",
+        )]);
+        assert!(bad.unwrap_err().contains("is not cumulative or delta"));
     }
 
     #[test]

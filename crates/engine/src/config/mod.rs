@@ -150,10 +150,17 @@ impl Config {
     /// what they print: every provider's key variable and what `[secrets]` removes.
     #[must_use]
     pub fn command_secrets(&self, env: &BTreeMap<String, String>) -> crate::tools::Secrets {
+        // Telemetry's collector credentials are keys like a provider's, whatever
+        // `[secrets] remove_env` says (a list a config may replace).
+        let otlp_headers = env.keys().filter(|name| {
+            name.strip_prefix("OTEL_EXPORTER_OTLP_")
+                .is_some_and(|rest| rest.ends_with("HEADERS"))
+        });
         let key_vars: Vec<&str> = self
             .providers
             .values()
             .filter_map(|p| p.api_key_env.as_deref())
+            .chain(otlp_headers.map(String::as_str))
             .collect();
         crate::tools::Secrets::new(env, &key_vars, &self.secrets)
     }

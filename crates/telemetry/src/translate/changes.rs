@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use gearshift_protocol::{Event, FileChange, Verdict};
 
 use super::cx::{Cx, checkpoint_records, checkpoint_rule};
-use super::{Record, count, kv};
+use super::record::{Record, count, kv};
 use crate::names::{event, metric};
 
 /// Changes a session's translator remembers, proposed or written.
@@ -29,7 +29,10 @@ impl Lines {
         }
         let before = change.before.as_deref().unwrap_or("");
         let after = change.after.as_deref().unwrap_or("");
-        let diff = similar::TextDiff::from_lines(before, after);
+        // A deadline: a huge rewrite costs the export thread a moment, not a core.
+        let diff = similar::TextDiff::configure()
+            .timeout(std::time::Duration::from_millis(100))
+            .diff_lines(before, after);
         let mut lines = Lines::default();
         for op in diff.ops() {
             for c in diff.iter_changes(op) {
@@ -71,7 +74,7 @@ fn writer(tool: &str, change: &str) -> &'static str {
         "task" => "subagent",
         "write_file" | "edit_file" | "delete_file" | "move_file" => "file_tool",
         "" if change.starts_with("merge-") => "worker",
-        "" => "other",
+        "" | "unknown" => "other",
         _ if change.contains('#') => "command",
         _ => "file_tool",
     }
@@ -96,11 +99,11 @@ impl Changes {
     ) -> Option<Vec<Record>> {
         let mut out = Vec::new();
         // A very long session forgets its oldest changes rather than grow without bound.
-        for kept in [self.written.len(), self.proposed.len()] {
-            if kept >= MAX_KEPT {
-                self.written.clear();
-                self.proposed.clear();
-            }
+        if self.written.len() >= MAX_KEPT {
+            self.written.clear();
+        }
+        if self.proposed.len() >= MAX_KEPT {
+            self.proposed.clear();
         }
         match e {
             Event::FileChanged { id, change } => {
@@ -129,7 +132,7 @@ impl Changes {
                     Verdict::Edit { .. } => "edit",
                 };
                 let mut attrs = cx.base.to_vec();
-                attrs.extend([kv("decision", decision), kv("source", "user")]);
+                attrs.extend([kv("decision", decision), kv("source", cx.who)]);
                 out.push(count(metric::HUNKS, 1, attrs.clone()));
                 let language = self.proposed.get(change).map_or("none", |p| p.1.as_str());
                 attrs.extend([
@@ -166,6 +169,9 @@ impl Changes {
 }
 
 fn lines_records(cx: &Cx<'_>, lines: Lines, decision: &str, writer: &str) -> Vec<Record> {
+    if !cx.lines {
+        return Vec::new();
+    }
     [("added", lines.added), ("removed", lines.removed)]
         .into_iter()
         .filter(|(_, n)| *n > 0)

@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use opentelemetry::KeyValue;
 
-use super::{Record, count, kv};
+use super::record::{Record, count, kv};
 use crate::names::{event, metric};
 
 /// What every record of one event shares.
@@ -14,6 +14,11 @@ pub(super) struct Cx<'a> {
     pub(super) at: SystemTime,
     /// Whether a command's text may leave (`log_tool_details`).
     pub(super) details: bool,
+    /// Who decides this session's gates: `user` or `headless`.
+    pub(super) who: &'static str,
+    /// Whether its lines count here (not in a subagent's or worker's worktree, whose change
+    /// is counted when it comes back).
+    pub(super) lines: bool,
 }
 
 /// A checkpoint's rule, from why it stopped: a `[[checkpoints]]` rule by its name, else what

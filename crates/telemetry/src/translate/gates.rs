@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use gearshift_protocol::{CommandDecision, Event, PlanEdit, StageEvent, StepStatus};
 
 use super::cx::{Cx, checkpoint_records, checkpoint_rule};
-use super::{Record, count, kv};
+use super::record::{Record, count, kv};
 use crate::names::{event, metric};
 
 /// The records of a gate's event (none for an event that is not one).
@@ -82,7 +82,7 @@ pub(super) fn on(
     }
 }
 
-/// A counter and an event with the same attributes.
+/// A counter and an event with the same attributes, and who decided.
 fn decided(
     cx: &Cx<'_>,
     metric: &'static str,
@@ -91,6 +91,7 @@ fn decided(
 ) -> Vec<Record> {
     let mut attrs = cx.base.to_vec();
     attrs.extend(pairs.iter().map(|(k, v)| kv(k, v)));
+    attrs.push(kv("source", cx.who));
     vec![
         count(metric, 1, attrs.clone()),
         Record::Event {
@@ -126,7 +127,7 @@ fn command_decided(cx: &Cx<'_>, tool: &str, text: &str, decision: &CommandDecisi
         CommandDecision::Skill { skill } => ("accept", "skill", Some(skill.as_str())),
         CommandDecision::Hook { .. } => ("accept", "hook", None),
         CommandDecision::Headless => ("accept", "headless", None),
-        CommandDecision::Denied { .. } => ("reject", "user", None),
+        CommandDecision::Denied { .. } => ("reject", cx.who, None),
     };
     let mut attrs = cx.base.to_vec();
     attrs.extend([kv("decision", verdict), kv("source", source)]);

@@ -4,80 +4,38 @@
 //! It keeps what a later event needs from an earlier one: which tool a call was (so a change
 //! is known as a command's or a file tool's), the lines a proposed change holds (so a decision
 //! is counted in lines), the open turn and tool spans (so a request is their child), a step's
-//! last status (so a step going back to work is known as sent back).
+//! last status (so a step going back to work is known as sent back), and which tools and MCP
+//! servers a session has (so that a name the model made up is never sent as a tool's).
 
 mod changes;
 mod cx;
 mod gates;
+mod record;
+mod requests;
 
-use std::collections::HashMap;
-use std::time::{Duration, SystemTime};
+use std::collections::{HashMap, HashSet};
+use std::time::SystemTime;
 
 use gearshift_protocol::tap::{Origin, Started};
-use gearshift_protocol::{Event, Gear, RequestFacts, StepStatus};
-use opentelemetry::{KeyValue, Value};
+use gearshift_protocol::{Event, FinishReason, Gear, StepStatus};
+use opentelemetry::KeyValue;
+
+pub use record::{Options, Record};
+use record::{base, count, kv};
 
 use crate::names::{event, metric, span};
 
 /// Tool calls a session's translator remembers (for the writer of their changes).
 const MAX_CALLS: usize = 20_000;
 
-/// What an event becomes.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    /// A counter's increase.
-    Count {
-        name: &'static str,
-        value: u64,
-        attrs: Vec<KeyValue>,
-    },
-    /// A counter of dollars.
-    Dollars {
-        name: &'static str,
-        value: f64,
-        attrs: Vec<KeyValue>,
-    },
-    /// A histogram's sample, in milliseconds.
-    Millis {
-        name: &'static str,
-        value: u64,
-        attrs: Vec<KeyValue>,
-    },
-    /// An event (a log record named `name`).
-    Event {
-        name: &'static str,
-        at: SystemTime,
-        attrs: Vec<KeyValue>,
-    },
-    /// A span begins; `id` is this translator's, `parent` an open span's.
-    Open {
-        id: u64,
-        parent: Option<u64>,
-        name: &'static str,
-        at: SystemTime,
-        attrs: Vec<KeyValue>,
-    },
-    /// The span `id` ends.
-    Close {
-        id: u64,
-        at: SystemTime,
-        attrs: Vec<KeyValue>,
-        failed: bool,
-    },
-}
-
-/// What may leave besides counts, names and figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
-    /// The prompt's text with `gearshift.user_prompt`.
-    pub log_user_prompts: bool,
-    /// Tool arguments (a command's text, a file's path).
-    pub log_tool_details: bool,
-}
+/// What a tool is called in what leaves when its name is none the session has.
+const UNKNOWN_TOOL: &str = "unknown";
 
 /// A tool call as far as later events need it.
 struct Call {
-    name: String,
+    /// Its name as sent: the tool's, `mcp__SERVER` (without the details), or `unknown`.
+    label: String,
+    /// Its arguments, kept until its result only with `log_tool_details`.
     arguments: String,
     span: Option<u64>,
 }
@@ -86,8 +44,12 @@ struct Call {
 #[derive(Default)]
 struct Session {
     gear: Gear,
-    agent: Option<String>,
     parent: Option<String>,
+    /// Who decides its gates: `user` in the workbench, `headless` for `exec` and subagents.
+    who: &'static str,
+    /// Its tools' names, and its MCP servers'.
+    tools: HashSet<String>,
+    servers: HashSet<String>,
     turn: Option<u64>,
     calls: HashMap<String, Call>,
     changes: changes::Changes,
@@ -115,6 +77,13 @@ impl Translator {
     pub fn started(&mut self, origin: &Origin, started: &Started) -> Vec<Record> {
         let s = self.session(origin);
         s.gear = started.gear;
+        s.who = if started.interactive {
+            "user"
+        } else {
+            "headless"
+        };
+        s.tools = started.tools.iter().cloned().collect();
+        s.tools.insert("task".into());
         let mut attrs = base(origin);
         attrs.extend([
             kv("gear", started.gear.as_str()),
@@ -127,14 +96,17 @@ impl Translator {
 
     /// One event of the session `origin`, said at `at`.
     pub fn event(&mut self, origin: &Origin, e: &Event, at: SystemTime) -> Vec<Record> {
-        let options = self.options;
         let mut out = Vec::new();
         match e {
             Event::GearChanged { to, .. } => self.session(origin).gear = *to,
-            Event::UserMessage { text, .. } => {
+            Event::McpStatus { servers } => {
+                self.session(origin).servers = servers.iter().map(|s| s.name.clone()).collect();
+            }
+            // A subagent's prompt is its parent model's words, not a human's.
+            Event::UserMessage { text, .. } if origin.parent.is_none() => {
                 let mut attrs = base(origin);
                 attrs.push(KeyValue::new("prompt_length", text.chars().count() as i64));
-                if options.log_user_prompts {
+                if self.options.log_user_prompts {
                     attrs.push(kv("prompt", text));
                 }
                 out.push(Record::Event {
@@ -144,16 +116,7 @@ impl Translator {
                 });
             }
             Event::TurnStarted { turn } => self.open_turn(origin, *turn, at, &mut out),
-            Event::TurnFinished { reason } => {
-                if let Some(id) = self.session(origin).turn.take() {
-                    out.push(Record::Close {
-                        id,
-                        at,
-                        attrs: vec![kv("finish_reason", &format!("{reason:?}").to_lowercase())],
-                        failed: matches!(reason, gearshift_protocol::FinishReason::Error),
-                    });
-                }
-            }
+            Event::TurnFinished { reason } => self.close_turn(origin, *reason, at, &mut out),
             Event::Usage {
                 input,
                 output,
@@ -163,7 +126,7 @@ impl Translator {
                 cost,
                 request: Some(facts),
             } => {
-                let tokens = Tokens {
+                let tokens = requests::Tokens {
                     input: *input,
                     output: *output,
                     cached: *cached,
@@ -171,7 +134,9 @@ impl Translator {
                     reasoning: *reasoning,
                     cost: *cost,
                 };
-                self.request(origin, facts, &tokens, at, &mut out);
+                let id = self.span_id();
+                let parent = self.session(origin).turn;
+                out = requests::records(base(origin), facts, &tokens, at, (id, parent));
             }
             Event::ToolCall {
                 id,
@@ -184,9 +149,11 @@ impl Translator {
                 duration_ms,
                 ..
             } => self.result(origin, id, *ok, *duration_ms, at, &mut out),
-            Event::ModelFellBack { from, to, reason } => {
+            // Which model failed and where it went; why is the failed request's error class
+            // (`gearshift.api_error.count`), never the provider's words.
+            Event::ModelFellBack { from, to, .. } => {
                 let mut attrs = base(origin);
-                attrs.extend([kv("from", from), kv("to", to), kv("reason", reason)]);
+                attrs.extend([kv("from", from), kv("to", to)]);
                 out.push(count(metric::FALLBACKS, 1, attrs.clone()));
                 out.push(Record::Event {
                     name: event::FALLBACK,
@@ -218,7 +185,7 @@ impl Translator {
         let tool = |id: &str| {
             s.calls
                 .get(changes::call_of(id))
-                .map(|c| c.name.clone())
+                .map(|c| c.label.clone())
                 .unwrap_or_default()
         };
         let base = base(origin);
@@ -226,6 +193,9 @@ impl Translator {
             base: &base,
             at,
             details,
+            who: s.who,
+            // A subagent's or a worker's lines are counted when they come back to the parent.
+            lines: s.parent.is_none(),
         };
         if let Some(records) = s.changes.on(e, &tool, &cx) {
             out.extend(records);
@@ -238,8 +208,8 @@ impl Translator {
         self.sessions
             .entry(origin.session.clone())
             .or_insert_with(|| Session {
-                agent: origin.agent.clone(),
                 parent: origin.parent.clone(),
+                who: "headless",
                 ..Session::default()
             })
     }
@@ -269,7 +239,7 @@ impl Translator {
         let mut attrs = base(origin);
         attrs.push(kv("gear", s.gear.as_str()));
         attrs.push(KeyValue::new("turn", i64::from(turn)));
-        let name = if s.agent.is_some() && s.parent.is_some() {
+        let name = if s.parent.is_some() {
             span::SUBAGENT
         } else {
             span::TURN
@@ -283,98 +253,44 @@ impl Translator {
         });
     }
 
-    fn request(
+    fn close_turn(
         &mut self,
         origin: &Origin,
-        facts: &RequestFacts,
-        tokens: &Tokens,
+        reason: FinishReason,
         at: SystemTime,
         out: &mut Vec<Record>,
     ) {
-        let mut attrs = base(origin);
-        attrs.extend([
-            kv("model", &facts.model),
-            kv("provider", &facts.provider),
-            kv("gear", facts.gear.as_str()),
-            kv("purpose", &facts.purpose),
-        ]);
-        if let Some(stage) = &facts.stage {
-            attrs.push(kv("stage", stage));
-        }
-        out.push(count(metric::REQUESTS, 1, attrs.clone()));
-        out.push(Record::Millis {
-            name: metric::REQUEST_DURATION,
-            value: facts.latency_ms,
-            attrs: attrs.clone(),
-        });
-        if let Some(ttft) = facts.ttft_ms {
-            out.push(Record::Millis {
-                name: metric::TIME_TO_FIRST_TOKEN,
-                value: ttft,
-                attrs: attrs.clone(),
-            });
-        }
-        for (kind, n) in tokens.by_type() {
-            if n > 0 {
-                let mut a = attrs.clone();
-                a.push(kv("type", kind));
-                out.push(count(metric::TOKENS, n, a));
-            }
-        }
-        if let Some(cost) = tokens.cost.filter(|c| *c > 0.0) {
-            out.push(Record::Dollars {
-                name: metric::COST,
-                value: cost,
-                attrs: attrs.clone(),
-            });
-        }
-        let mut detail = attrs.clone();
-        detail.push(KeyValue::new("duration_ms", facts.latency_ms as i64));
-        if let Some(ttft) = facts.ttft_ms {
-            detail.push(KeyValue::new("ttft_ms", ttft as i64));
-        }
-        detail.push(KeyValue::new("attempt", i64::from(facts.retries) + 1));
-        if let Some(error) = facts.error {
-            detail.push(kv("error", error.as_str()));
-            let mut a = attrs.clone();
-            a.push(kv("error", error.as_str()));
-            out.push(count(metric::ERRORS, 1, a));
-            out.push(Record::Event {
-                name: event::API_ERROR,
+        let s = self.session(origin);
+        if let Some(id) = s.turn.take() {
+            out.push(Record::Close {
+                id,
                 at,
-                attrs: detail.clone(),
-            });
-        } else {
-            let mut a = detail.clone();
-            for (kind, n) in tokens.by_type() {
-                a.push(KeyValue::new(format!("{kind}_tokens"), n as i64));
-            }
-            a.push(KeyValue::new("cost_usd", tokens.cost.unwrap_or(0.0)));
-            out.push(Record::Event {
-                name: event::API_REQUEST,
-                at,
-                attrs: a,
+                attrs: vec![kv("finish_reason", &format!("{reason:?}").to_lowercase())],
+                failed: matches!(reason, FinishReason::Error),
             });
         }
-        // The request's span, within its turn: it began `latency` before it ended.
-        let id = self.span_id();
-        let parent = self.session(origin).turn;
-        let start = at
-            .checked_sub(Duration::from_millis(facts.latency_ms))
-            .unwrap_or(at);
-        out.push(Record::Open {
-            id,
-            parent,
-            name: span::API_REQUEST,
-            at: start,
-            attrs: detail,
-        });
-        out.push(Record::Close {
-            id,
-            at,
-            attrs: Vec::new(),
-            failed: facts.error.is_some(),
-        });
+        // A subagent's session is one turn: what it kept goes with it.
+        if s.parent.is_some() {
+            self.sessions.remove(&origin.session);
+        }
+    }
+
+    /// The name a tool call is sent as: the session's own tool's, an MCP tool's server's
+    /// (its full name with the details), else [`UNKNOWN_TOOL`] — never text the model made up.
+    fn label(&self, s: &Session, name: &str) -> String {
+        if s.tools.contains(name) {
+            return name.to_string();
+        }
+        let server = name
+            .strip_prefix("mcp__")
+            .and_then(|rest| rest.split_once("__"))
+            .map(|(server, _)| server)
+            .filter(|server| s.servers.contains(*server));
+        match server {
+            Some(_) if self.options.log_tool_details => name.to_string(),
+            Some(server) => format!("mcp__{server}"),
+            None => UNKNOWN_TOOL.to_string(),
+        }
     }
 
     fn call(
@@ -387,9 +303,15 @@ impl Translator {
         out: &mut Vec<Record>,
     ) {
         let span_id = self.span_id();
+        let details = self.options.log_tool_details;
+        self.session(origin);
+        let label = self
+            .sessions
+            .get(&origin.session)
+            .map_or_else(|| UNKNOWN_TOOL.to_string(), |s| self.label(s, name));
         let s = self.session(origin);
         let mut attrs = base(origin);
-        attrs.push(kv("tool_name", name));
+        attrs.push(kv("tool_name", &label));
         out.push(Record::Open {
             id: span_id,
             parent: s.turn,
@@ -405,8 +327,12 @@ impl Translator {
         s.calls.insert(
             id.to_string(),
             Call {
-                name: name.to_string(),
-                arguments: arguments.to_string(),
+                label,
+                arguments: if details {
+                    arguments.to_string()
+                } else {
+                    String::new()
+                },
                 span: Some(span_id),
             },
         );
@@ -428,7 +354,7 @@ impl Translator {
         };
         let mut attrs = base(origin);
         attrs.extend([
-            kv("tool_name", &call.name),
+            kv("tool_name", &call.label),
             KeyValue::new("success", ok),
             KeyValue::new("duration_ms", duration_ms as i64),
         ]);
@@ -452,51 +378,6 @@ impl Translator {
             attrs,
         });
     }
-}
-
-/// One request's tokens as the provider counted them.
-struct Tokens {
-    input: u64,
-    output: u64,
-    cached: u64,
-    cache_write: u64,
-    reasoning: u64,
-    cost: Option<f64>,
-}
-
-impl Tokens {
-    /// By Claude Code's types, plus reasoning; they add up to the request's total.
-    fn by_type(&self) -> [(&'static str, u64); 5] {
-        [
-            (
-                "input",
-                self.input
-                    .saturating_sub(self.cached)
-                    .saturating_sub(self.cache_write),
-            ),
-            ("cacheRead", self.cached),
-            ("cacheCreation", self.cache_write),
-            ("output", self.output.saturating_sub(self.reasoning)),
-            ("reasoning", self.reasoning),
-        ]
-    }
-}
-
-/// The attributes every record of a session carries.
-fn base(origin: &Origin) -> Vec<KeyValue> {
-    let mut attrs = vec![kv("session.id", &origin.session)];
-    if let Some(agent) = &origin.agent {
-        attrs.push(kv("agent", agent));
-    }
-    attrs
-}
-
-fn kv(key: &'static str, value: &str) -> KeyValue {
-    KeyValue::new(key, Value::from(value.to_string()))
-}
-
-fn count(name: &'static str, value: u64, attrs: Vec<KeyValue>) -> Record {
-    Record::Count { name, value, attrs }
 }
 
 #[cfg(test)]

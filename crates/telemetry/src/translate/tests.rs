@@ -16,6 +16,23 @@ fn origin(session: &str) -> Origin {
     }
 }
 
+/// A session started with gearshift's file and command tools, driven by a human or not.
+fn started(t: &mut Translator, o: &Origin, interactive: bool) {
+    t.started(
+        o,
+        &Started {
+            gear: Gear::Vibe,
+            provider: "p".into(),
+            model: "m".into(),
+            resumed: false,
+            interactive,
+            tools: ["write_file", "run_command", "read_file"]
+                .map(String::from)
+                .to_vec(),
+        },
+    );
+}
+
 fn at(ms: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + ms)
 }
@@ -98,6 +115,8 @@ fn a_request_is_counted_by_token_type_cost_and_latency_inside_its_turns_span() {
             provider: "anthropic".into(),
             model: "claude-x".into(),
             resumed: true,
+            interactive: true,
+            tools: Vec::new(),
         },
     );
     assert_eq!(
@@ -158,7 +177,10 @@ fn a_request_is_counted_by_token_type_cost_and_latency_inside_its_turns_span() {
     let request = events(&out, event::API_REQUEST);
     assert_eq!(request.len(), 1);
     assert_eq!(attr(request[0], "duration_ms").as_deref(), Some("800"));
-    assert_eq!(attr(request[0], "cacheRead_tokens").as_deref(), Some("600"));
+    assert_eq!(
+        attr(request[0], "cache_read_tokens").as_deref(),
+        Some("600")
+    );
     assert_eq!(
         attr(events(&out, event::API_ERROR)[0], "attempt").as_deref(),
         Some("2")
@@ -214,11 +236,9 @@ fn no_prompt_text_or_tool_argument_leaves_unless_opted_in() {
             },
         ]
     };
-    let off = run(
-        &mut Translator::new(Options::default()),
-        &origin("s"),
-        said(),
-    );
+    let mut t = Translator::new(Options::default());
+    started(&mut t, &origin("s"), true);
+    let off = run(&mut t, &origin("s"), said());
     let text = format!("{off:?}");
     for secret in ["fix the login", "secrets.txt", "s3cr3t"] {
         assert!(!text.contains(secret), "{secret} left: {text}");
@@ -227,14 +247,12 @@ fn no_prompt_text_or_tool_argument_leaves_unless_opted_in() {
         attr(events(&off, event::USER_PROMPT)[0], "prompt_length").as_deref(),
         Some("17")
     );
-    let on = run(
-        &mut Translator::new(Options {
-            log_user_prompts: true,
-            log_tool_details: true,
-        }),
-        &origin("s"),
-        said(),
-    );
+    let mut t = Translator::new(Options {
+        log_user_prompts: true,
+        log_tool_details: true,
+    });
+    started(&mut t, &origin("s"), true);
+    let on = run(&mut t, &origin("s"), said());
     assert_eq!(
         attr(events(&on, event::USER_PROMPT)[0], "prompt").as_deref(),
         Some("fix the login bug")
@@ -264,6 +282,7 @@ fn change(before: &str, after: &str) -> FileChange {
 #[test]
 fn lines_are_counted_by_decision_and_writer() {
     let mut t = Translator::new(Options::default());
+    started(&mut t, &origin("s"), true);
     let out = run(
         &mut t,
         &origin("s"),
@@ -338,6 +357,7 @@ fn lines_are_counted_by_decision_and_writer() {
 #[test]
 fn gates_count_who_decided_steps_sent_back_and_stages() {
     let mut t = Translator::new(Options::default());
+    started(&mut t, &origin("s"), true);
     let step = |status| Event::StepStatusChanged {
         step: "2".into(),
         status,
@@ -503,7 +523,7 @@ fn a_compaction_and_a_fallback_are_counted_and_said() {
             Event::ModelFellBack {
                 from: "one/m1".into(),
                 to: "two/m2".into(),
-                reason: "overloaded".into(),
+                reason: "provider error 529: {\"echo\":\"PROXY-BODY\"}".into(),
             },
         ],
     );
@@ -527,4 +547,127 @@ fn a_compaction_and_a_fallback_are_counted_and_said() {
         1
     );
     assert_eq!(events(&out, event::FALLBACK).len(), 1);
+    // Why it fell back is the provider's words: never sent.
+    assert!(!format!("{out:?}").contains("PROXY-BODY"));
+}
+
+#[test]
+fn a_tool_name_the_model_made_up_is_never_sent_and_mcp_tools_go_by_their_server() {
+    let call = |id: &str, name: &str| Event::ToolCall {
+        id: id.into(),
+        name: name.into(),
+        arguments: "{}".into(),
+    };
+    let status = Event::McpStatus {
+        servers: vec![gearshift_protocol::mcp::ServerStatus {
+            name: "docs".into(),
+            how: "stdio: docs-server".into(),
+            state: gearshift_protocol::mcp::ServerState::Disabled,
+        }],
+    };
+    for details in [false, true] {
+        let mut t = Translator::new(Options {
+            log_user_prompts: false,
+            log_tool_details: details,
+        });
+        started(&mut t, &origin("s"), true);
+        let out = run(
+            &mut t,
+            &origin("s"),
+            vec![
+                status.clone(),
+                call("a", "AKIA-READ-FROM-A-FILE"),
+                call("b", "mcp__docs__search"),
+                call("c", "mcp__made__AKIA-UP"),
+                call("d", "write_file"),
+            ],
+        );
+        let names: Vec<String> = out
+            .iter()
+            .filter_map(|r| match r {
+                Record::Open { attrs, .. } => attr(attrs, "tool_name"),
+                _ => None,
+            })
+            .collect();
+        let mcp = if details {
+            "mcp__docs__search"
+        } else {
+            "mcp__docs"
+        };
+        assert_eq!(names, ["unknown", mcp, "unknown", "write_file"]);
+        assert!(!format!("{out:?}").contains("AKIA"));
+    }
+}
+
+#[test]
+fn headless_decisions_say_so_and_a_subagents_prompt_and_worktree_lines_are_not_counted() {
+    let mut t = Translator::new(Options {
+        log_user_prompts: true,
+        log_tool_details: false,
+    });
+    let o = origin("s");
+    started(&mut t, &o, false);
+    let out = run(
+        &mut t,
+        &o,
+        vec![
+            Event::HunkDecided {
+                change: "x".into(),
+                hunk: "h".into(),
+                verdict: Verdict::Reject,
+            },
+            Event::CommandDecided {
+                id: "c".into(),
+                command: "rm -rf /".into(),
+                decision: CommandDecision::Denied { reason: None },
+            },
+        ],
+    );
+    assert_eq!(total(&out, metric::HUNKS, &[("source", "headless")]), 1);
+    assert_eq!(
+        total(
+            &out,
+            metric::COMMANDS,
+            &[("decision", "reject"), ("source", "headless")]
+        ),
+        1
+    );
+
+    let child = Origin {
+        session: "c".into(),
+        agent: Some("writer".into()),
+        parent: Some("s".into()),
+    };
+    started(&mut t, &child, false);
+    let out = run(
+        &mut t,
+        &child,
+        vec![
+            Event::UserMessage {
+                text: "THE PARENT MODEL'S WORDS".into(),
+                attachments: Vec::new(),
+            },
+            Event::TurnStarted { turn: 1 },
+            Event::ToolCall {
+                id: "w".into(),
+                name: "write_file".into(),
+                arguments: "{}".into(),
+            },
+            Event::FileChanged {
+                id: "w".into(),
+                change: change("", "a\nb\n"),
+            },
+            Event::TurnFinished {
+                reason: FinishReason::Stop,
+            },
+        ],
+    );
+    assert!(events(&out, event::USER_PROMPT).is_empty());
+    assert_eq!(
+        total(&out, metric::LINES, &[]),
+        0,
+        "counted when it comes back"
+    );
+    // Its session is forgotten once its one turn ended.
+    assert!(!t.sessions.contains_key("c"));
 }

@@ -27,7 +27,8 @@ impl Outbox {
         let event = scrub(event, &self.secrets);
         if let Some((tap, origin)) = &self.tap {
             tap.event(origin, &event, SystemTime::now());
-            if matches!(event, Event::TurnFinished { .. }) {
+            // Said in the session the human watches: a subagent's notices reach no one.
+            if origin.parent.is_none() && matches!(event, Event::TurnFinished { .. }) {
                 let sent = self.tx.send(event).ok();
                 if let Some(problem) = tap.problem() {
                     let _ = self.tx.send(Event::Notice {

@@ -91,6 +91,14 @@ impl Actor {
             provider: self.state.provider.clone(),
             model: self.state.model.clone(),
             resumed: self.state.messages > 0,
+            interactive: self.deps.interactive,
+            tools: self
+                .deps
+                .tools
+                .registry
+                .names()
+                .map(str::to_string)
+                .collect(),
         });
         // A model the catalog does not know runs on the provider's figures: said once, at start,
         // and not stored (it describes this run's configuration, not the session).

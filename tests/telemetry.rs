@@ -39,6 +39,7 @@ fn exec(
             "exec",
             "--approve-commands",
             "--approve-changes",
+            "--approve-checkpoints",
             "please do SECRET-PROMPT-WORD",
         ],
     );
@@ -66,9 +67,12 @@ fn priced() -> (tempfile::TempDir, tempfile::TempDir) {
     let (home, ws) = scripted();
     let config = home.path().join("config.toml");
     let text = std::fs::read_to_string(&config).unwrap();
+    // And a checkpoint on the notes, which exec passes with --approve-checkpoints.
+    let rule =
+        "[[checkpoints]]\nname = \"notes\"\nreason = \"NOTES-REASON\"\npaths = [\"notes.md\"]\n";
     std::fs::write(
         &config,
-        text.replace("model = \"s\"\n", &format!("model = \"s\"\n{PRICES}")),
+        text.replace("model = \"s\"\n", &format!("model = \"s\"\n{PRICES}")) + rule,
     )
     .unwrap();
     (home, ws)
@@ -154,9 +158,17 @@ fn an_exec_session_sends_every_signal_with_its_attributes_and_nothing_private() 
             "gearshift.lines_of_code.count",
             &[
                 ("type", "added"),
-                ("decision", "applied"),
+                ("decision", "accepted"),
                 ("writer", "file_tool")
             ]
+        ),
+        1.0,
+        "the checkpoint held the write for a decision"
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.hunk.decision",
+            &[("decision", "accept"), ("source", "headless")]
         ),
         1.0
     );
@@ -164,6 +176,13 @@ fn an_exec_session_sends_every_signal_with_its_attributes_and_nothing_private() 
         collector.total(
             "gearshift.command.decision",
             &[("decision", "accept"), ("source", "headless")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        collector.total(
+            "gearshift.checkpoint.count",
+            &[("rule", "notes"), ("on", "change")]
         ),
         1.0
     );
@@ -237,6 +256,7 @@ fn an_exec_session_sends_every_signal_with_its_attributes_and_nothing_private() 
         "team-token-4711",
         "made.txt",
         "notes.md",
+        "NOTES-REASON",
     ] {
         assert!(!sent.contains(private), "{private} was sent");
     }
@@ -485,10 +505,16 @@ fn a_tui_session_sends_the_humans_decisions_at_every_gate() {
     app.send(keys::ALT_2);
     app.send(b"g");
     app.wait_text("The plan has run");
+    // u, in the diff pane, undoes the accepted change.
+    app.send(keys::ALT_3);
+    app.send(b"u");
+    app.send(b"u");
+    app.wait_text("Undid the change to notes.txt");
     // Metrics go out every half second here; the session is still open.
     collector.wait_for("the decisions' metrics", |c| {
         c.total("gearshift.plan_step.count", &[("outcome", "passed")]) >= 1.0
             && c.total("gearshift.hunk.decision", &[]) >= 2.0
+            && c.total("gearshift.lines_of_code.count", &[("decision", "undone")]) >= 1.0
     });
     app.send(keys::CTRL_Q);
     assert!(app.wait_exit());
@@ -530,7 +556,10 @@ fn a_tui_session_sends_the_humans_decisions_at_every_gate() {
             ],
         )
     };
-    assert_eq!([lines("accepted"), lines("rejected")], [1.0, 1.0]);
+    assert_eq!(
+        [lines("accepted"), lines("rejected"), lines("undone")],
+        [1.0, 1.0, 1.0]
+    );
     assert!(collector.total("gearshift.api_request.count", &[("gear", "plan")]) >= 4.0);
     collector.wait_for("the decisions' events", |c| {
         c.events()

@@ -148,6 +148,11 @@ impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
     }
 }
 
+/// The SDK's batch queues, spans and events, unless `OTEL_BSP_MAX_QUEUE_SIZE` or
+/// `OTEL_BLRP_MAX_QUEUE_SIZE` say: its default (2,048) preallocates about a megabyte for
+/// what a session makes in a minute (a turn of 50 tool calls is about 100 spans).
+const QUEUE: usize = 512;
+
 /// The three providers.
 pub struct Providers {
     pub tracer: SdkTracerProvider,
@@ -210,7 +215,17 @@ impl Providers {
                 Signal::Traces,
                 http
             );
-            tracer = tracer.with_batch_exporter(Counted::new(spans, counted(Signal::Traces)));
+            let exporter = Counted::new(spans, counted(Signal::Traces));
+            let mut config = opentelemetry_sdk::trace::BatchConfigBuilder::default();
+            if !settings.own_queues {
+                config = config
+                    .with_max_queue_size(QUEUE)
+                    .with_max_export_batch_size(QUEUE);
+            }
+            let processor = opentelemetry_sdk::trace::BatchSpanProcessor::builder(exporter)
+                .with_batch_config(config.build())
+                .build();
+            tracer = tracer.with_span_processor(processor);
         }
         let mut logger = SdkLoggerProvider::builder().with_resource(resource.clone());
         if on(Signal::Logs) {
@@ -220,7 +235,17 @@ impl Providers {
                 Signal::Logs,
                 http
             );
-            logger = logger.with_batch_exporter(Counted::new(logs, counted(Signal::Logs)));
+            let exporter = Counted::new(logs, counted(Signal::Logs));
+            let mut config = opentelemetry_sdk::logs::BatchConfigBuilder::default();
+            if !settings.own_queues {
+                config = config
+                    .with_max_queue_size(QUEUE)
+                    .with_max_export_batch_size(QUEUE);
+            }
+            let processor = opentelemetry_sdk::logs::BatchLogProcessor::builder(exporter)
+                .with_batch_config(config.build())
+                .build();
+            logger = logger.with_log_processor(processor);
         }
         let mut meter = SdkMeterProvider::builder().with_resource(resource);
         if on(Signal::Metrics) {

@@ -17,7 +17,8 @@ use crate::translate::Translator;
 
 enum Message {
     Started(Origin, Started),
-    Event(Origin, Box<Event>, SystemTime),
+    /// Boxed whole, so that each of the queue's slots (made up front) is small.
+    Event(Box<(Origin, Event, SystemTime)>),
     /// Export what waits now; the outcome of each signal's latest export comes back.
     Flush(Sender<()>),
     Stop(Sender<()>),
@@ -181,11 +182,8 @@ impl Tap for Telemetry {
     fn event(&self, origin: &Origin, event: &Event, at: SystemTime) {
         if wanted(event) {
             let details = self.settings.options.log_tool_details;
-            self.queue(Message::Event(
-                origin.clone(),
-                Box::new(slim(event, details)),
-                at,
-            ));
+            let queued = (origin.clone(), slim(event, details), at);
+            self.queue(Message::Event(Box::new(queued)));
         }
     }
 
@@ -214,7 +212,10 @@ fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
         };
         let records = match message {
             Message::Started(origin, started) => translator.started(&origin, &started),
-            Message::Event(origin, event, at) => translator.event(&origin, &event, at),
+            Message::Event(queued) => {
+                let (origin, event, at) = *queued;
+                translator.event(&origin, &event, at)
+            }
             Message::Flush(done) => {
                 let _ = providers.flush();
                 let _ = done.send(());

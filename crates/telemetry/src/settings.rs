@@ -75,6 +75,9 @@ pub struct Settings {
     /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`: counters send what changed
     /// since the last export rather than their totals.
     pub delta: bool,
+    /// `OTEL_BSP_MAX_QUEUE_SIZE` or `OTEL_BLRP_MAX_QUEUE_SIZE` is set: the SDK's batch queues
+    /// are the variables' to size.
+    pub own_queues: bool,
 }
 
 impl Settings {
@@ -144,10 +147,12 @@ impl Settings {
             endpoints,
             exported,
             delta,
+            own_queues: var("OTEL_BSP_MAX_QUEUE_SIZE").is_some()
+                || var("OTEL_BLRP_MAX_QUEUE_SIZE").is_some(),
             service_name: var("OTEL_SERVICE_NAME")
                 .or(from_resource)
                 .unwrap_or_else(|| "gearshift".into()),
-            queue: 4096,
+            queue: 2048,
             timeout: std::time::Duration::from_millis(
                 var("OTEL_EXPORTER_OTLP_TIMEOUT")
                     .and_then(|v| v.trim().parse().ok())

@@ -16,7 +16,7 @@ use crate::sink::Sink;
 use crate::translate::Translator;
 
 enum Message {
-    Started(Origin, Started),
+    Started(Box<(Origin, Started)>),
     /// Boxed whole, so that each of the queue's slots (made up front) is small.
     Event(Box<(Origin, Event, SystemTime)>),
     /// Export what waits now; the outcome of each signal's latest export comes back.
@@ -176,7 +176,10 @@ fn slim(event: &Event, details: bool) -> Event {
 impl Tap for Telemetry {
     fn started(&self, origin: &Origin, started: &Started, at: SystemTime) {
         let _ = at;
-        self.queue(Message::Started(origin.clone(), started.clone()));
+        self.queue(Message::Started(Box::new((
+            origin.clone(),
+            started.clone(),
+        ))));
     }
 
     fn event(&self, origin: &Origin, event: &Event, at: SystemTime) {
@@ -211,7 +214,7 @@ fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
             break None;
         };
         let records = match message {
-            Message::Started(origin, started) => translator.started(&origin, &started),
+            Message::Started(queued) => translator.started(&queued.0, &queued.1),
             Message::Event(queued) => {
                 let (origin, event, at) = *queued;
                 translator.event(&origin, &event, at)
@@ -259,8 +262,21 @@ fn build(
         None
     };
     let http = if used(&|p| p != Protocol::Grpc) {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(settings.timeout)
+        let mut builder = reqwest::blocking::Client::builder().timeout(settings.timeout);
+        // Plain HTTP to a collector on the same host or network needs no certificates: the
+        // platform's root store (a megabyte and more, parsed) is read only for https.
+        let tls = (0..3).any(|i| {
+            settings.exported[i]
+                && settings.protocols[i] != Protocol::Grpc
+                && settings.endpoints[i]
+                    .trim()
+                    .to_ascii_lowercase()
+                    .starts_with("https:")
+        });
+        if !tls {
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("telemetry: cannot make its HTTP client: {e}"))?;
         Some(client)

@@ -10,8 +10,9 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use gearshift_protocol::Event;
 use gearshift_protocol::tap::{Origin, Started, Tap};
 
-use crate::export::{Counters, Providers};
-use crate::settings::{Protocol, Settings, Signal};
+use crate::counters::Counters;
+use crate::export::Providers;
+use crate::settings::{Settings, Signal};
 use crate::sink::Sink;
 use crate::translate::Translator;
 
@@ -195,17 +196,10 @@ impl Tap for Telemetry {
     }
 }
 
-/// The export thread: builds the providers, then turns what arrives into records until told
-/// to stop. When they cannot be built, it says why (once) and drains what arrives.
+/// The export thread: builds the providers (each exporter is made when it first has
+/// something to send), then turns what arrives into records until told to stop.
 fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
-    let (runtime, providers) = match build(settings, counters) {
-        Ok(built) => built,
-        Err(e) => {
-            counters.fail(e);
-            drain(rx);
-            return;
-        }
-    };
+    let providers = Providers::build(settings, counters);
     let mut translator = Translator::new(settings.options);
     let mut sink = Sink::new(&providers);
     let _dropped = dropped_counter(&providers, counters);
@@ -233,69 +227,8 @@ fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
     sink.close_all(SystemTime::now());
 
     providers.shutdown();
-    if let Some(runtime) = runtime {
-        runtime.shutdown_background();
-    }
     if let Some(done) = stop {
         let _ = done.send(());
-    }
-}
-
-/// The providers, and the runtime gRPC's connections live on (one thread, off every
-/// session's; none when no signal goes by gRPC). The HTTP exporters share one client.
-fn build(
-    settings: &Settings,
-    counters: &Arc<Counters>,
-) -> Result<(Option<tokio::runtime::Runtime>, Providers), String> {
-    let used = |protocol: &dyn Fn(Protocol) -> bool| {
-        (0..3).any(|i| settings.exported[i] && protocol(settings.protocols[i]))
-    };
-    let runtime = if used(&|p| p == Protocol::Grpc) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("gearshift-telemetry-io")
-            .enable_all()
-            .build()
-            .map_err(|e| format!("telemetry: cannot start its runtime: {e}"))?;
-        Some(runtime)
-    } else {
-        None
-    };
-    let http = if used(&|p| p != Protocol::Grpc) {
-        let mut builder = reqwest::blocking::Client::builder().timeout(settings.timeout);
-        // Plain HTTP to a collector on the same host or network needs no certificates: the
-        // platform's root store (a megabyte and more, parsed) is read only for https.
-        let tls = (0..3).any(|i| {
-            settings.exported[i]
-                && settings.protocols[i] != Protocol::Grpc
-                && settings.endpoints[i]
-                    .trim()
-                    .to_ascii_lowercase()
-                    .starts_with("https:")
-        });
-        if !tls {
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("telemetry: cannot make its HTTP client: {e}"))?;
-        Some(client)
-    } else {
-        None
-    };
-    let providers = Providers::build(settings, counters, runtime.as_ref(), http.as_ref())?;
-    Ok((runtime, providers))
-}
-
-/// Takes what arrives, exporting nothing, until told to stop.
-fn drain(rx: &Receiver<Message>) {
-    while let Ok(message) = rx.recv() {
-        match message {
-            Message::Flush(done) | Message::Stop(done) => {
-                let _ = done.send(());
-            }
-            Message::Started(..) | Message::Event(..) => {}
-        }
     }
 }
 

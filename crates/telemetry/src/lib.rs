@@ -7,6 +7,8 @@
 //! threads export them in batches ([`export`]). A collector that is down or slow costs a
 //! session nothing: what cannot be queued or sent is dropped, counted, and said once.
 
+mod counted;
+pub mod counters;
 pub mod export;
 mod handle;
 pub mod names;

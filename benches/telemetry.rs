@@ -14,7 +14,7 @@ use common::stream;
 use support::otlp::{Behaviour, Collector};
 
 const STARTS: usize = 30;
-const STREAMS: usize = 5;
+const STREAMS: usize = 15;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -112,10 +112,11 @@ fn main() {
             median(cpus[i].clone()),
         );
         println!(
-            "| {name} | {s:.1} ms ({:+.1} %) | {:.1} MB | {l:.0} ms ({:+.1} %) | {c:.2} s ({:+.1} %) |",
+            "| {name} | {s:.1} ms ({:+.1} %) | {:.1} MB | {l:.0} ms ({:+.1} %) | {:.0} ms ({:+.1} %) |",
             (s / base.0 - 1.0) * 100.0,
             rss[i],
             (l / base.1 - 1.0) * 100.0,
+            c * 1000.0,
             (c / base.2 - 1.0) * 100.0,
         );
     }

@@ -31,7 +31,7 @@ pub fn body() -> String {
 }
 
 /// One turn: the delay from the server's last byte to the last word on screen, and
-/// gearshift's CPU seconds for the turn (every thread of the process).
+/// gearshift's CPU seconds for the turn (every live thread of the process, by `schedstat`).
 pub fn turn(rt: &tokio::runtime::Runtime, body: &str, env: &[(&str, &str)]) -> (Duration, f64) {
     let (last_tx, last_rx) = channel::<Instant>();
     let listener = rt
@@ -76,18 +76,15 @@ pub fn turn(rt: &tokio::runtime::Runtime, body: &str, env: &[(&str, &str)]) -> (
         }
     };
     wait(&mut parser, "custom/bench");
-    let before = super::cpu_ticks(pid);
+    let before = super::cpu_ns(pid);
     writer.write_all(b"go\r").unwrap();
     writer.flush().unwrap();
     let seen = wait(&mut parser, LAST_WORD);
     let last_byte = last_rx.recv_timeout(Duration::from_secs(10)).unwrap();
     // Let the turn's end be recorded, then measure the turn's CPU.
     std::thread::sleep(Duration::from_millis(300));
-    let ticks = super::cpu_ticks(pid) - before;
+    let cpu = super::cpu_ns(pid).saturating_sub(before);
     child.kill().unwrap();
     let _ = child.wait();
-    (
-        seen.saturating_duration_since(last_byte),
-        ticks as f64 / 100.0,
-    )
+    (seen.saturating_duration_since(last_byte), cpu as f64 / 1e9)
 }

@@ -949,12 +949,25 @@ fn telemetry_test_sends_one_of_each_signal_and_says_what_the_collector_answered(
                 "{line}"
             );
         }
-        for signal in ["traces", "metrics", "logs"] {
-            assert!(
-                collector.requests().iter().any(|r| r.signal == signal),
-                "{protocol} {signal}"
-            );
-        }
+        // One of each, named for the test; no session is counted.
+        assert_eq!(
+            collector.total("gearshift.telemetry.test", &[]),
+            1.0,
+            "{protocol}"
+        );
+        assert!(
+            collector
+                .spans()
+                .iter()
+                .any(|s| s.name == "gearshift.telemetry.test")
+        );
+        assert!(
+            collector
+                .events()
+                .iter()
+                .any(|(n, _)| n == "gearshift.telemetry.test")
+        );
+        assert!(collector.points("gearshift.session.count").is_empty());
     }
     // Nothing listening: each signal says it was not taken, and the exit code says so.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

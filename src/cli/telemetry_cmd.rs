@@ -4,10 +4,9 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use gearshift_protocol::Event;
-use gearshift_protocol::tap::{Origin, Tap as _};
+use gearshift_protocol::tap::Tap as _;
 use gearshift_telemetry::{Options, Settings, Signal, Telemetry};
 
 use super::Context;
@@ -33,7 +32,12 @@ pub(super) fn start(ctx: &mut Context) -> Option<Arc<Telemetry>> {
     if !ctx.loaded.config.telemetry.enabled {
         return None;
     }
-    match settings(ctx).and_then(Telemetry::start) {
+    let settings = match settings(ctx) {
+        // Every signal off: nothing to run.
+        Ok(s) if !s.exported.contains(&true) => return None,
+        other => other,
+    };
+    match settings.and_then(Telemetry::start) {
         Ok(telemetry) => {
             ctx.tap = Some(telemetry.clone());
             Some(telemetry)
@@ -57,7 +61,12 @@ pub(super) fn stop(telemetry: &Telemetry) {
         errln!(
             "gearshift: telemetry: the collector ({}) did not take what was left within {} ms; \
              it is dropped",
-            telemetry.settings().endpoint(Signal::Traces),
+            Signal::ALL
+                .into_iter()
+                .filter(|s| telemetry.settings().exported[*s as usize])
+                .map(|s| telemetry.settings().endpoint(s))
+                .collect::<Vec<_>>()
+                .join(", "),
             AT_EXIT.as_millis()
         );
     }
@@ -77,29 +86,11 @@ pub(super) fn test(ctx: &Context) -> anyhow::Result<ExitCode> {
             " (`[telemetry] enabled = true` in your config, or GEARSHIFT_ENABLE_TELEMETRY=1)"
         }
     );
-    // One of each signal, through the same path a session's events take: a turn (a span)
-    // with a prompt (an event); the metric is gearshift.telemetry.dropped, which every export
-    // carries. No session is counted.
-    let origin = Origin {
-        session: format!("telemetry-test-{}", std::process::id()),
-        ..Origin::default()
-    };
-    let now = SystemTime::now();
-    for event in [
-        Event::TurnStarted { turn: 1 },
-        Event::UserMessage {
-            text: "telemetry test".into(),
-            attachments: Vec::new(),
-        },
-        Event::TurnFinished {
-            reason: gearshift_protocol::FinishReason::Stop,
-        },
-    ] {
-        telemetry.event(&origin, &event, now);
-    }
+    // One of each signal, named gearshift.telemetry.test: no session is counted.
+    telemetry.probe();
     let outcomes = telemetry.flush(Duration::from_secs(15));
     let _ = telemetry.shutdown(AT_EXIT);
-    // An exporter that could not be built says why here.
+    // A failure the per-signal lines do not say (the export thread stopped, say).
     if let Some(problem) = telemetry.problem()
         && outcomes.iter().all(Option::is_none)
     {
@@ -110,7 +101,7 @@ pub(super) fn test(ctx: &Context) -> anyhow::Result<ExitCode> {
         let to = telemetry.settings().endpoint(signal);
         if !telemetry.settings().exported[signal as usize] {
             println!(
-                "{:<8} off (OTEL_{}_EXPORTER=none)",
+                "{:<8} off (OTEL_{}_EXPORTER=none or OTEL_SDK_DISABLED=true)",
                 signal.as_str(),
                 signal.var()
             );

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
+use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::logs::{LogExporter as _, SdkLoggerProvider};
@@ -16,9 +16,10 @@ use crate::counted::{Counted, with_resource};
 use crate::counters::Counters;
 use crate::settings::{Protocol, Settings, Signal};
 
-/// The SDK's batch queues, spans and events, unless `OTEL_BSP_MAX_QUEUE_SIZE` or
-/// `OTEL_BLRP_MAX_QUEUE_SIZE` say: its default (2,048) preallocates about a megabyte for
-/// what a session makes in a minute (a turn of 50 tool calls is about 100 spans).
+/// The SDK's batch queues, spans and events, unless `OTEL_BSP_MAX_QUEUE_SIZE` (spans) or
+/// `OTEL_BLRP_MAX_QUEUE_SIZE` (events) say: its default (2,048) preallocates about a megabyte
+/// for what a session makes in a minute (a turn of 50 tool calls is about 100 spans). Its
+/// default batch, 512, still fits.
 const QUEUE: usize = 512;
 
 /// What the exporters share, made when the first needs it.
@@ -124,11 +125,30 @@ macro_rules! maker {
                     .build())
             };
             let built = match shared.settings.protocols[$signal as usize] {
-                Protocol::Grpc => shared.in_runtime(|| builder.clone().with_tonic().build())?,
+                Protocol::Grpc => shared.in_runtime(|| {
+                    let tonic = builder.clone().with_tonic();
+                    // tonic trusts no certificate unless told to: an https collector is
+                    // checked against the platform's roots.
+                    if shared.settings.endpoints[$signal as usize]
+                        .trim()
+                        .to_ascii_lowercase()
+                        .starts_with("https:")
+                    {
+                        let tls =
+                            opentelemetry_otlp::tonic_types::transport::ClientTlsConfig::new()
+                                .with_native_roots();
+                        tonic.with_tls_config(tls).build()
+                    } else {
+                        tonic.build()
+                    }
+                })?,
                 Protocol::HttpProtobuf => http(opentelemetry_otlp::Protocol::HttpBinary)?,
                 Protocol::HttpJson => http(opentelemetry_otlp::Protocol::HttpJson)?,
             };
-            built.map_err(|e| build_error($signal, e))
+            // The library's words may quote the endpoint as given, credentials and all.
+            let raw = shared.settings.endpoints[$signal as usize].clone();
+            let shown = shared.settings.endpoint($signal);
+            built.map_err(|e| build_error($signal, e).replace(&raw, &shown))
         }
     }};
 }
@@ -170,10 +190,8 @@ impl Providers {
             );
             let make = with_resource(make, resource.clone(), |e, r| e.set_resource(r));
             let mut config = opentelemetry_sdk::trace::BatchConfigBuilder::default();
-            if !settings.own_queues {
-                config = config
-                    .with_max_queue_size(QUEUE)
-                    .with_max_export_batch_size(QUEUE);
+            if !settings.own_queues[Signal::Traces as usize] {
+                config = config.with_max_queue_size(QUEUE);
             }
             let processor = opentelemetry_sdk::trace::BatchSpanProcessor::builder(
                 wrap.counted(make, Signal::Traces),
@@ -191,10 +209,8 @@ impl Providers {
             );
             let make = with_resource(make, resource.clone(), |e, r| e.set_resource(r));
             let mut config = opentelemetry_sdk::logs::BatchConfigBuilder::default();
-            if !settings.own_queues {
-                config = config
-                    .with_max_queue_size(QUEUE)
-                    .with_max_export_batch_size(QUEUE);
+            if !settings.own_queues[Signal::Logs as usize] {
+                config = config.with_max_queue_size(QUEUE);
             }
             let processor = opentelemetry_sdk::logs::BatchLogProcessor::builder(
                 wrap.counted(make, Signal::Logs),

@@ -14,12 +14,14 @@ use crate::counters::Counters;
 use crate::export::Providers;
 use crate::settings::{Settings, Signal};
 use crate::sink::Sink;
-use crate::translate::Translator;
+use crate::translate::{Record, Translator};
 
 enum Message {
     Started(Box<(Origin, Started)>),
     /// Boxed whole, so that each of the queue's slots (made up front) is small.
     Event(Box<(Origin, Event, SystemTime)>),
+    /// `gearshift telemetry test`'s metric, event and span.
+    Probe,
     /// Export what waits now; the outcome of each signal's latest export comes back.
     Flush(Sender<()>),
     Stop(Sender<()>),
@@ -33,9 +35,9 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Starts the export thread, which builds the exporters while the session starts: nothing
-    /// here waits for them. One that cannot be built (a bad endpoint) is said as any export
-    /// failure is, once, and what was queued for it is dropped.
+    /// Starts the export thread; each signal's exporter is made on its first export, so
+    /// nothing here waits for one. One that cannot be made (a bad endpoint) is said as any
+    /// export failure is, once.
     pub fn start(settings: Settings) -> Result<Arc<Telemetry>, String> {
         let (tx, rx) = crossbeam_channel::bounded(settings.queue);
         let counters = Arc::new(Counters::default());
@@ -87,6 +89,11 @@ impl Telemetry {
             && done_rx.recv_deadline(deadline).is_ok()
     }
 
+    /// Queues one metric, one event and one span named `gearshift.telemetry.test`.
+    pub fn probe(&self) {
+        self.queue(Message::Probe);
+    }
+
     /// Records dropped so far: not queued, or not taken by the collector.
     #[must_use]
     pub fn dropped(&self) -> u64 {
@@ -100,18 +107,23 @@ impl Telemetry {
     }
 
     fn queue(&self, message: Message) {
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(message) {
-            self.counters.queue_full.fetch_add(1, Ordering::Relaxed);
-            self.counters.fail_with(|| {
-                format!(
-                    "telemetry: its queue is full ({} events waiting to be exported to {}); \
-                     what does not fit is dropped and counted in {}",
-                    self.settings.queue,
-                    self.settings.endpoint(Signal::Logs),
-                    crate::names::metric::DROPPED
-                )
-            });
+        let Err(refused) = self.tx.try_send(message) else {
+            return;
+        };
+        self.counters.queue_full.fetch_add(1, Ordering::Relaxed);
+        if let TrySendError::Disconnected(_) = refused {
+            self.counters
+                .fail_with(|| "telemetry: its export thread stopped; nothing more is sent".into());
+            return;
         }
+        self.counters.fail_with(|| {
+            format!(
+                "telemetry: its queue is full ({} events waiting to be exported); what does not \
+                 fit is dropped and counted in {}",
+                self.settings.queue,
+                crate::names::metric::DROPPED
+            )
+        });
     }
 }
 
@@ -149,8 +161,9 @@ fn wanted(event: &Event) -> bool {
     )
 }
 
-/// `event` without what telemetry never reads — a tool's output, and a call's arguments
-/// unless they may leave — so the copy made on the session's path stays small.
+/// `event` without what telemetry never reads — a tool's output, a summary, a provider's
+/// words, what is on disk, and a call's arguments unless they may leave — so the copy made on
+/// the session's path stays small. (A change's texts stay: its lines are counted off the path.)
 fn slim(event: &Event, details: bool) -> Event {
     match event {
         Event::ToolCall { id, name, .. } if !details => Event::ToolCall {
@@ -169,6 +182,26 @@ fn slim(event: &Event, details: bool) -> Event {
             content: String::new(),
             summary: String::new(),
             duration_ms: *duration_ms,
+        },
+        Event::Compacted {
+            through,
+            before,
+            after,
+            ..
+        } => Event::Compacted {
+            through: *through,
+            summary: String::new(),
+            before: *before,
+            after: *after,
+        },
+        Event::ModelFellBack { from, to, .. } => Event::ModelFellBack {
+            from: from.clone(),
+            to: to.clone(),
+            reason: String::new(),
+        },
+        Event::ChangeConflicted { id, .. } => Event::ChangeConflicted {
+            id: id.clone(),
+            on_disk: None,
         },
         other => other.clone(),
     }
@@ -213,6 +246,7 @@ fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
                 let (origin, event, at) = *queued;
                 translator.event(&origin, &event, at)
             }
+            Message::Probe => probe(SystemTime::now()),
             Message::Flush(done) => {
                 let _ = providers.flush();
                 let _ = done.send(());
@@ -232,6 +266,38 @@ fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
     }
 }
 
+/// `gearshift telemetry test`'s records: one of each signal, counted under no session.
+fn probe(at: SystemTime) -> Vec<Record> {
+    use crate::names::{event, metric, span};
+    // An id no translator reaches.
+    let id = u64::MAX;
+    vec![
+        Record::Count {
+            name: metric::TEST,
+            value: 1,
+            attrs: Vec::new(),
+        },
+        Record::Event {
+            name: event::TEST,
+            at,
+            attrs: Vec::new(),
+        },
+        Record::Open {
+            id,
+            parent: None,
+            name: span::TEST,
+            at,
+            attrs: Vec::new(),
+        },
+        Record::Close {
+            id,
+            at,
+            attrs: Vec::new(),
+            failed: false,
+        },
+    ]
+}
+
 /// `gearshift.telemetry.dropped`, read from the counters whenever metrics are collected.
 fn dropped_counter(
     providers: &Providers,
@@ -249,10 +315,11 @@ fn dropped_counter(
                 if signal == Signal::Logs {
                     n += counters.queue_full.load(Ordering::Relaxed);
                 }
-                observer.observe(
-                    n,
-                    &[opentelemetry::KeyValue::new("signal", signal.as_str())],
-                );
+                // Nothing dropped, nothing said: an idle session exports nothing at all.
+                if n > 0 {
+                    let signal = opentelemetry::KeyValue::new("signal", signal.as_str());
+                    observer.observe(n, &[signal]);
+                }
             }
         })
         .build()

@@ -45,9 +45,11 @@ pub mod metric {
     /// Records this process could not export (a full queue, a collector that refused or did
     /// not answer), by `signal`.
     pub const DROPPED: &str = "gearshift.telemetry.dropped";
+    /// What `gearshift telemetry test` sends (1, once): a metric no session makes.
+    pub const TEST: &str = "gearshift.telemetry.test";
 
     /// Every metric.
-    pub const ALL: [&str; 17] = [
+    pub const ALL: [&str; 18] = [
         SESSIONS,
         TOKENS,
         COST,
@@ -65,6 +67,7 @@ pub mod metric {
         COMMITS,
         COMPACTIONS,
         DROPPED,
+        TEST,
     ];
 }
 
@@ -84,9 +87,11 @@ pub mod event {
     pub const FALLBACK: &str = "gearshift.fallback";
     pub const COMPACTION: &str = "gearshift.compaction";
     pub const COMMIT: &str = "gearshift.commit";
+    /// What `gearshift telemetry test` sends.
+    pub const TEST: &str = "gearshift.telemetry.test";
 
     /// Every event.
-    pub const ALL: [&str; 12] = [
+    pub const ALL: [&str; 13] = [
         USER_PROMPT,
         API_REQUEST,
         API_ERROR,
@@ -99,6 +104,7 @@ pub mod event {
         FALLBACK,
         COMPACTION,
         COMMIT,
+        TEST,
     ];
 }
 
@@ -109,9 +115,11 @@ pub mod span {
     pub const API_REQUEST: &str = "gearshift.api_request";
     pub const TOOL: &str = "gearshift.tool";
     pub const SUBAGENT: &str = "gearshift.subagent";
+    /// What `gearshift telemetry test` sends.
+    pub const TEST: &str = "gearshift.telemetry.test";
 
     /// Every span.
-    pub const ALL: [&str; 4] = [TURN, API_REQUEST, TOOL, SUBAGENT];
+    pub const ALL: [&str; 5] = [TURN, API_REQUEST, TOOL, SUBAGENT, TEST];
 }
 
 /// The instrumentation scope every signal is under.

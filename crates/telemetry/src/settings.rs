@@ -75,9 +75,9 @@ pub struct Settings {
     /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta`: counters send what changed
     /// since the last export rather than their totals.
     pub delta: bool,
-    /// `OTEL_BSP_MAX_QUEUE_SIZE` or `OTEL_BLRP_MAX_QUEUE_SIZE` is set: the SDK's batch queues
-    /// are the variables' to size.
-    pub own_queues: bool,
+    /// By signal: `OTEL_BSP_MAX_QUEUE_SIZE` (traces) or `OTEL_BLRP_MAX_QUEUE_SIZE` (logs) is
+    /// set, and that batch queue is the variable's to size.
+    pub own_queues: [bool; 3],
 }
 
 impl Settings {
@@ -147,8 +147,11 @@ impl Settings {
             endpoints,
             exported,
             delta,
-            own_queues: var("OTEL_BSP_MAX_QUEUE_SIZE").is_some()
-                || var("OTEL_BLRP_MAX_QUEUE_SIZE").is_some(),
+            own_queues: [
+                var("OTEL_BSP_MAX_QUEUE_SIZE").is_some(),
+                false,
+                var("OTEL_BLRP_MAX_QUEUE_SIZE").is_some(),
+            ],
             service_name: var("OTEL_SERVICE_NAME")
                 .or(from_resource)
                 .unwrap_or_else(|| "gearshift".into()),

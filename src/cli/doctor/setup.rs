@@ -205,7 +205,13 @@ pub(super) fn telemetry(
         Ok(s) => {
             let to: Vec<String> = gearshift_telemetry::Signal::ALL
                 .into_iter()
-                .map(|signal| format!("{} to {}", signal.as_str(), s.endpoint(signal)))
+                .map(|signal| {
+                    if s.exported[signal as usize] {
+                        format!("{} to {}", signal.as_str(), s.endpoint(signal))
+                    } else {
+                        format!("{} off", signal.as_str())
+                    }
+                })
                 .collect();
             out.push(Check::ok(
                 "telemetry",

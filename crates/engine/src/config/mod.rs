@@ -151,10 +151,13 @@ impl Config {
     #[must_use]
     pub fn command_secrets(&self, env: &BTreeMap<String, String>) -> crate::tools::Secrets {
         // Telemetry's collector credentials are keys like a provider's, whatever
-        // `[secrets] remove_env` says (a list a config may replace).
-        let otlp_headers = env.keys().filter(|name| {
-            name.strip_prefix("OTEL_EXPORTER_OTLP_")
-                .is_some_and(|rest| rest.ends_with("HEADERS"))
+        // `[secrets] remove_env` says (a list a config may replace): its headers, and an
+        // endpoint that carries a user, a password or a query.
+        let otlp_headers = env.iter().filter_map(|(name, value)| {
+            let rest = name.strip_prefix("OTEL_EXPORTER_OTLP_")?;
+            let secret = rest.ends_with("HEADERS")
+                || rest.ends_with("ENDPOINT") && (value.contains('@') || value.contains('?'));
+            secret.then_some(name)
         });
         let key_vars: Vec<&str> = self
             .providers

@@ -390,6 +390,45 @@ mod tests {
     }
 
     #[test]
+    fn telemetrys_collector_credentials_are_keys_whatever_the_lists_say() {
+        let mut c = config();
+        c.secrets.remove_env = Vec::new();
+        let s = new(
+            &env(&[
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "authorization=Bearer tok-0123456789",
+                ),
+                ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-key=abcdefabcdef12"),
+                (
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "https://u:pw-0123456789@c.example",
+                ),
+                (
+                    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                    "http://collector:4318/v1/metrics",
+                ),
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ]),
+            &c,
+        );
+        // A plain endpoint and the protocol are no secrets; the rest never reach a command.
+        let kept: Vec<&str> = s.env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "OTEL_EXPORTER_OTLP_PROTOCOL"
+            ]
+        );
+        let printed = s.redact("printed: Bearer tok-0123456789 and pw-0123456789@c.example");
+        assert!(
+            !printed.contains("tok-0123456789") && !printed.contains("pw-0123456789"),
+            "{printed}"
+        );
+    }
+
+    #[test]
     fn encoded_reversed_and_halved_keys_are_redacted_too() {
         use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
         let key = "sk-proj-Zq3Xk9Lm2Pw7Rt5Vb8Nc1Hd4Jf6Gs0Ay";

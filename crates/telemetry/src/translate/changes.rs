@@ -123,6 +123,7 @@ impl Changes {
                     out.extend(checkpoint_records(cx, checkpoint_rule(why), "change"));
                 }
             }
+            Event::HunkDecided { .. } if !cx.lines => {}
             Event::HunkDecided {
                 change, verdict, ..
             } => {

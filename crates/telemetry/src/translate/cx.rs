@@ -16,8 +16,8 @@ pub(super) struct Cx<'a> {
     pub(super) details: bool,
     /// Who decides this session's gates: `user` or `headless`.
     pub(super) who: &'static str,
-    /// Whether its lines count here (not in a subagent's or worker's worktree, whose change
-    /// is counted when it comes back).
+    /// Whether its lines and hunks count here (not in a subagent's or worker's session, whose
+    /// change is counted when it comes back to the parent's review).
     pub(super) lines: bool,
 }
 

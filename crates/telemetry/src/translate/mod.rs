@@ -75,13 +75,20 @@ impl Translator {
 
     /// A session's actor started.
     pub fn started(&mut self, origin: &Origin, started: &Started) -> Vec<Record> {
-        let s = self.session(origin);
-        s.gear = started.gear;
-        s.who = if started.interactive {
+        // A subagent's questions go to whoever answers its parent's.
+        let parents = origin
+            .parent
+            .as_ref()
+            .and_then(|p| self.sessions.get(p))
+            .map(|p| p.who);
+        let own = if started.interactive {
             "user"
         } else {
             "headless"
         };
+        let s = self.session(origin);
+        s.gear = started.gear;
+        s.who = parents.unwrap_or(own);
         s.tools = started.tools.iter().cloned().collect();
         s.tools.insert("task".into());
         let mut attrs = base(origin);
@@ -194,7 +201,8 @@ impl Translator {
             at,
             details,
             who: s.who,
-            // A subagent's or a worker's lines are counted when they come back to the parent.
+            // A subagent's or a worker's lines and hunks are counted when they come back to the
+            // parent, where the human decides them; its own hunks are its rules'.
             lines: s.parent.is_none(),
         };
         if let Some(records) = s.changes.on(e, &tool, &cx) {
@@ -276,19 +284,20 @@ impl Translator {
     }
 
     /// The name a tool call is sent as: the session's own tool's, an MCP tool's server's
-    /// (its full name with the details), else [`UNKNOWN_TOOL`] — never text the model made up.
+    /// (its full name with the details, when the session has it), else [`UNKNOWN_TOOL`] —
+    /// never text the model made up.
     fn label(&self, s: &Session, name: &str) -> String {
-        if s.tools.contains(name) {
-            return name.to_string();
-        }
+        let known = s.tools.contains(name);
         let server = name
             .strip_prefix("mcp__")
             .and_then(|rest| rest.split_once("__"))
             .map(|(server, _)| server)
-            .filter(|server| s.servers.contains(*server));
+            .filter(|server| known || s.servers.contains(*server));
         match server {
-            Some(_) if self.options.log_tool_details => name.to_string(),
+            // Its own name only when the session has it and the user opted in.
+            Some(_) if known && self.options.log_tool_details => name.to_string(),
             Some(server) => format!("mcp__{server}"),
+            None if known => name.to_string(),
             None => UNKNOWN_TOOL.to_string(),
         }
     }

@@ -570,7 +570,20 @@ fn a_tool_name_the_model_made_up_is_never_sent_and_mcp_tools_go_by_their_server(
             log_user_prompts: false,
             log_tool_details: details,
         });
-        started(&mut t, &origin("s"), true);
+        // A subagent's registry holds its MCP tools' names; a parent's learns its servers.
+        t.started(
+            &origin("s"),
+            &Started {
+                gear: Gear::Vibe,
+                provider: "p".into(),
+                model: "m".into(),
+                resumed: false,
+                interactive: true,
+                tools: ["write_file", "mcp__docs__search"]
+                    .map(String::from)
+                    .to_vec(),
+            },
+        );
         let out = run(
             &mut t,
             &origin("s"),
@@ -580,6 +593,7 @@ fn a_tool_name_the_model_made_up_is_never_sent_and_mcp_tools_go_by_their_server(
                 call("b", "mcp__docs__search"),
                 call("c", "mcp__made__AKIA-UP"),
                 call("d", "write_file"),
+                call("e", "mcp__docs__AKIA-MADE-UP"),
             ],
         );
         let names: Vec<String> = out
@@ -594,7 +608,10 @@ fn a_tool_name_the_model_made_up_is_never_sent_and_mcp_tools_go_by_their_server(
         } else {
             "mcp__docs"
         };
-        assert_eq!(names, ["unknown", mcp, "unknown", "write_file"]);
+        assert_eq!(
+            names,
+            ["unknown", mcp, "unknown", "write_file", "mcp__docs"]
+        );
         assert!(!format!("{out:?}").contains("AKIA"));
     }
 }
@@ -657,12 +674,19 @@ fn headless_decisions_say_so_and_a_subagents_prompt_and_worktree_lines_are_not_c
                 id: "w".into(),
                 change: change("", "a\nb\n"),
             },
+            Event::HunkDecided {
+                change: "w".into(),
+                hunk: "h".into(),
+                verdict: Verdict::Reject,
+            },
             Event::TurnFinished {
                 reason: FinishReason::Stop,
             },
         ],
     );
     assert!(events(&out, event::USER_PROMPT).is_empty());
+    // Its own hunks are its rules', never counted as anyone's decisions.
+    assert_eq!(total(&out, metric::HUNKS, &[]), 0);
     assert_eq!(
         total(&out, metric::LINES, &[]),
         0,
@@ -670,4 +694,34 @@ fn headless_decisions_say_so_and_a_subagents_prompt_and_worktree_lines_are_not_c
     );
     // Its session is forgotten once its one turn ended.
     assert!(!t.sessions.contains_key("c"));
+}
+
+#[test]
+fn a_subagents_commands_are_decided_by_whoever_answers_its_parent() {
+    let mut t = Translator::new(Options::default());
+    started(&mut t, &origin("p"), true);
+    let child = Origin {
+        session: "c".into(),
+        agent: Some("tester".into()),
+        parent: Some("p".into()),
+    };
+    // Subagents run non-interactive; their questions reach the human through the parent.
+    started(&mut t, &child, false);
+    let out = t.event(
+        &child,
+        &Event::CommandDecided {
+            id: "x".into(),
+            command: "git push".into(),
+            decision: CommandDecision::Denied { reason: None },
+        },
+        at(0),
+    );
+    assert_eq!(
+        total(
+            &out,
+            metric::COMMANDS,
+            &[("source", "user"), ("agent", "tester")]
+        ),
+        1
+    );
 }

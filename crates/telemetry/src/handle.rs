@@ -16,6 +16,9 @@ use crate::settings::{Settings, Signal};
 use crate::sink::Sink;
 use crate::translate::{Record, Translator};
 
+/// How long the export thread lets start-up have the machine before it builds anything.
+const SETTLE: Duration = Duration::from_millis(150);
+
 enum Message {
     Started(Box<(Origin, Started)>),
     /// Boxed whole, so that each of the queue's slots (made up front) is small.
@@ -232,6 +235,9 @@ impl Tap for Telemetry {
 /// The export thread: builds the providers (each exporter is made when it first has
 /// something to send), then turns what arrives into records until told to stop.
 fn run(settings: &Settings, counters: &Arc<Counters>, rx: &Receiver<Message>) {
+    // The providers start three threads of the SDK's: not while the workbench draws its first
+    // frame on this machine's few cores. What arrives meanwhile waits in the queue.
+    std::thread::sleep(SETTLE);
     let providers = Providers::build(settings, counters);
     let mut translator = Translator::new(settings.options);
     let mut sink = Sink::new(&providers);

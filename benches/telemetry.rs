@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::stream;
 use support::otlp::{Behaviour, Collector};
 
-const STARTS: usize = 30;
+const STARTS: usize = 60;
 const STREAMS: usize = 15;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -56,12 +56,16 @@ fn main() {
         r.first_frame();
         r.kill();
     }
-    for _ in 0..STARTS {
-        for (i, (_, env)) in modes.iter().enumerate() {
-            let r = common::spawn_env(&args, env);
+    // Each round starts with another mode, so no mode always follows the same one; each
+    // start waits for the last process to be gone.
+    for round in 0..STARTS {
+        for k in 0..modes.len() {
+            let i = (round + k) % modes.len();
+            let r = common::spawn_env(&args, &modes[i].1);
             let frame = r.first_frame();
             starts[i].push((frame - r.started).as_secs_f64() * 1000.0);
             r.kill();
+            std::thread::sleep(Duration::from_millis(30));
         }
     }
 
@@ -88,9 +92,10 @@ fn main() {
     let body = stream::body();
     let mut lags = vec![Vec::new(); modes.len()];
     let mut cpus = vec![Vec::new(); modes.len()];
-    for _ in 0..STREAMS {
-        for (i, (_, env)) in modes.iter().enumerate() {
-            let (lag, cpu) = stream::turn(&rt, &body, env);
+    for round in 0..STREAMS {
+        for k in 0..modes.len() {
+            let i = (round + k) % modes.len();
+            let (lag, cpu) = stream::turn(&rt, &body, &modes[i].1);
             lags[i].push(lag.as_secs_f64() * 1000.0);
             cpus[i].push(cpu);
         }

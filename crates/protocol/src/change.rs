@@ -178,6 +178,13 @@ impl FileChange {
 }
 
 /// Hex SHA-256.
+/// The call a change belongs to (a change set's changes are `CALL#n`; a file tool's one change
+/// is its call's id): what the engine, the replay and telemetry all name a change's writer by.
+#[must_use]
+pub fn call_of(change: &str) -> &str {
+    change.rsplit_once('#').map_or(change, |(call, _)| call)
+}
+
 #[must_use]
 pub fn hash(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

@@ -75,21 +75,26 @@ impl<E> Counted<E> {
         self.made.get().and_then(|m| m.as_ref().ok())
     }
 
-    fn count(&self, n: u64, result: &OTelSdkResult) {
+    /// Runs `export` on the exporter (made now if it was not), and counts its outcome for `n`
+    /// records.
+    async fn counted<'a, F>(&'a self, n: u64, export: impl FnOnce(&'a E) -> F) -> OTelSdkResult
+    where
+        F: Future<Output = OTelSdkResult>,
+    {
+        let result = match self.exporter() {
+            Ok(e) => export(e).await,
+            Err(e) => Err(e),
+        };
         self.counters
-            .outcome(self.signal, n, result, &self.endpoint);
+            .outcome(self.signal, n, &result, &self.endpoint);
+        result
     }
 }
 
 impl<E: SpanExporter> SpanExporter for Counted<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let n = batch.len() as u64;
-        let result = match self.exporter() {
-            Ok(e) => e.export(batch).await,
-            Err(e) => Err(e),
-        };
-        self.count(n, &result);
-        result
+        self.counted(n, |e| e.export(batch)).await
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.made()
@@ -103,12 +108,7 @@ impl<E: SpanExporter> SpanExporter for Counted<E> {
 impl<E: LogExporter> LogExporter for Counted<E> {
     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
         let n = batch.iter().count() as u64;
-        let result = match self.exporter() {
-            Ok(e) => e.export(batch).await,
-            Err(e) => Err(e),
-        };
-        self.count(n, &result);
-        result
+        self.counted(n, |e| e.export(batch)).await
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.made()
@@ -118,12 +118,7 @@ impl<E: LogExporter> LogExporter for Counted<E> {
 
 impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let result = match self.exporter() {
-            Ok(e) => e.export(metrics).await,
-            Err(e) => Err(e),
-        };
-        self.count(1, &result);
-        result
+        self.counted(1, |e| e.export(metrics)).await
     }
     fn force_flush(&self) -> OTelSdkResult {
         self.made().map_or(Ok(()), PushMetricExporter::force_flush)

@@ -97,18 +97,6 @@ impl Telemetry {
         self.queue(Message::Probe);
     }
 
-    /// Records dropped so far: not queued, or not taken by the collector.
-    #[must_use]
-    pub fn dropped(&self) -> u64 {
-        self.counters.queue_full.load(Ordering::Relaxed)
-            + self
-                .counters
-                .failed
-                .iter()
-                .map(|f| f.load(Ordering::Relaxed))
-                .sum::<u64>()
-    }
-
     fn queue(&self, message: Message) {
         let Err(refused) = self.tx.try_send(message) else {
             return;

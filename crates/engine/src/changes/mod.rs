@@ -18,12 +18,7 @@ pub fn change_id(call: &str, i: usize) -> String {
     format!("{call}#{}", i + 1)
 }
 
-/// The call a change belongs to (a change set's changes are `CALL#n`; a file tool's one change
-/// is its call's id).
-#[must_use]
-pub fn call_of(change: &str) -> &str {
-    change.rsplit_once('#').map_or(change, |(call, _)| call)
-}
+pub use gearshift_protocol::change::call_of;
 
 /// Why a file changed elsewhere (a step's or a subagent's worktree) waits for a human when it
 /// is brought back: the workspace changed the same lines meanwhile, and the change holds both

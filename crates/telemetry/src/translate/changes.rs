@@ -63,11 +63,6 @@ pub(super) struct Changes {
     written: HashMap<String, Lines>,
 }
 
-/// The call a change belongs to: a change set's changes are `CALL#n`.
-pub(super) fn call_of(change: &str) -> &str {
-    change.rsplit_once('#').map_or(change, |(call, _)| call)
-}
-
 /// Who wrote a change, from the tool of its call (`tool`: its name, empty when none made it).
 fn writer(tool: &str, change: &str) -> &'static str {
     match tool {

@@ -191,7 +191,7 @@ impl Translator {
         let s = self.session(origin);
         let tool = |id: &str| {
             s.calls
-                .get(changes::call_of(id))
+                .get(gearshift_protocol::change::call_of(id))
                 .map(|c| c.label.clone())
                 .unwrap_or_default()
         };
